@@ -1,0 +1,1 @@
+"""regcat: metadata catalogue and data-product publishing service for register data."""

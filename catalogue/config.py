@@ -1,0 +1,127 @@
+"""Every setting regcat reads, declared once; values come from REGCAT_* environment variables.
+
+The README's configuration table is checked against SETTINGS by a test, so a setting added
+here without documentation fails the suite.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+
+    @property
+    def env_var(self) -> str:
+        return f"REGCAT_{self.name.upper()}"
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("home", ".regcat", "Folder for the embedded database, datastore files and index."),
+    Setting(
+        "database_url",
+        "",
+        "SQLAlchemy URL of the catalogue database; empty means SQLite at HOME/catalogue.db.",
+    ),
+    Setting(
+        "datastore_root",
+        "",
+        "Where datastore files live: a local folder or a pyarrow file-system URI "
+        "(e.g. s3://bucket/prefix); empty means HOME/datastores.",
+    ),
+    Setting(
+        "key_file",
+        "",
+        "Pseudonymisation key file, kept outside the datastore; empty means HOME/keys/pseudonym.key.",
+    ),
+    Setting("default_datastore", "no.regcat.demo", "Datastore used when a command names none."),
+    Setting("language", "nb", "Default language of messages and pages (nb or en)."),
+    Setting("user", "", "Name recorded as the actor of CLI changes; empty means the OS user."),
+    Setting(
+        "batch_rows", "1000000", "Rows per batch when streaming an extract to Parquet."
+    ),
+    Setting(
+        "max_problems",
+        "50",
+        "How many problems an ingest report lists in full (the total is always counted).",
+    ),
+    Setting("stale_lock_seconds", "3600", "Age after which a release lock of a dead process is broken."),
+    Setting("host", "127.0.0.1", "Address `regcat serve` binds to."),
+    Setting("port", "8000", "Port `regcat serve` listens on."),
+    Setting("secret_key", "", "Flask secret key for sessions; empty generates one per process."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Resolved settings; build with `load_config()` so tests can pass their own environment."""
+
+    values: Mapping[str, str]
+
+    def __getitem__(self, name: str) -> str:
+        return self.values[name]
+
+    @property
+    def home(self) -> Path:
+        return Path(self.values["home"]).expanduser().resolve()
+
+    @property
+    def database_url(self) -> str:
+        return self.values["database_url"] or f"sqlite:///{self.home / 'catalogue.db'}"
+
+    @property
+    def datastore_root(self) -> str:
+        return self.values["datastore_root"] or str(self.home / "datastores")
+
+    @property
+    def key_file(self) -> Path:
+        raw = self.values["key_file"]
+        return Path(raw).expanduser().resolve() if raw else self.home / "keys" / "pseudonym.key"
+
+    @property
+    def default_datastore(self) -> str:
+        return self.values["default_datastore"]
+
+    @property
+    def language(self) -> str:
+        return self.values["language"]
+
+    @property
+    def user(self) -> str:
+        if self.values["user"]:
+            return self.values["user"]
+        import getpass
+
+        return getpass.getuser()
+
+    @property
+    def batch_rows(self) -> int:
+        return int(self.values["batch_rows"])
+
+    @property
+    def max_problems(self) -> int:
+        return int(self.values["max_problems"])
+
+    @property
+    def stale_lock_seconds(self) -> int:
+        return int(self.values["stale_lock_seconds"])
+
+    def with_values(self, **overrides: str) -> Config:
+        unknown = set(overrides) - set(_BY_NAME)
+        if unknown:
+            raise KeyError(f"unknown settings: {sorted(unknown)}")
+        return Config({**self.values, **overrides})
+
+
+def load_config(environ: Mapping[str, str] | None = None) -> Config:
+    env = os.environ if environ is None else environ
+    return Config({s.name: env.get(s.env_var, s.default) for s in SETTINGS})
