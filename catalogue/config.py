@@ -44,15 +44,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("default_datastore", "no.regcat.demo", "Datastore used when a command names none."),
     Setting("language", "nb", "Default language of messages and pages (nb or en)."),
     Setting("user", "", "Name recorded as the actor of CLI changes; empty means the OS user."),
-    Setting(
-        "batch_rows", "1000000", "Rows per batch when streaming an extract to Parquet."
-    ),
+    Setting("batch_rows", "1000000", "Rows per batch when streaming an extract to Parquet."),
     Setting(
         "max_problems",
         "50",
         "How many problems an ingest report lists in full (the total is always counted).",
     ),
-    Setting("stale_lock_seconds", "3600", "Age after which a release lock of a dead process is broken."),
+    Setting(
+        "stale_lock_seconds", "3600", "Age after which a release lock of a dead process is broken."
+    ),
+    Setting("index_dir", "", "Folder of the search index; empty means HOME/index."),
+    Setting(
+        "base_url",
+        "http://127.0.0.1:8000",
+        "Public base URL: canonical links, sitemap and linked-data IRIs are built from it.",
+    ),
     Setting("host", "127.0.0.1", "Address `regcat serve` binds to."),
     Setting("port", "8000", "Port `regcat serve` listens on."),
     Setting("secret_key", "", "Flask secret key for sessions; empty generates one per process."),
@@ -86,6 +92,15 @@ class Config:
     def key_file(self) -> Path:
         raw = self.values["key_file"]
         return Path(raw).expanduser().resolve() if raw else self.home / "keys" / "pseudonym.key"
+
+    @property
+    def index_dir(self) -> Path:
+        raw = self.values["index_dir"]
+        return Path(raw).expanduser().resolve() if raw else self.home / "index"
+
+    @property
+    def base_url(self) -> str:
+        return self.values["base_url"].rstrip("/")
 
     @property
     def default_datastore(self) -> str:

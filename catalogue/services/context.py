@@ -1,0 +1,46 @@
+"""What every use case needs, opened once from the configuration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from catalogue.config import Config, load_config
+from catalogue.domain.errors import RegcatError
+from catalogue.storage.database import Database
+from catalogue.storage.files import DatastoreFiles
+
+UNIT_TYPES_DIR = Path(__file__).resolve().parent.parent / "unit_types"
+
+
+@dataclass
+class Context:
+    config: Config
+    db: Database
+    files: DatastoreFiles
+    unit_types_dir: Path = UNIT_TYPES_DIR
+
+    @classmethod
+    def open(cls, config: Config | None = None) -> Context:
+        config = config or load_config()
+        return cls(
+            config, Database(config.database_url), DatastoreFiles.open(config.datastore_root)
+        )
+
+    def close(self) -> None:
+        self.db.dispose()
+
+    def __enter__(self) -> Context:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def not_initialised() -> RegcatError:
+    return RegcatError(
+        "not-initialised",
+        "Katalogen er ikke satt opp ennå. Kjør `regcat init` først.",
+        "The catalogue has not been set up yet. Run `regcat init` first.",
+        http_status=409,
+    )

@@ -1,0 +1,62 @@
+"""User-facing strings of the CLI and pages, in bokmål (default) and English."""
+
+from __future__ import annotations
+
+from typing import Any
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # key: (bokmål, English)
+    "error": ("Feil", "Error"),
+    "warning": ("Advarsel", "Warning"),
+    "init-done": ("Katalogdatabasen er klar: {url}", "The catalogue database is ready: {url}"),
+    "key-created": (
+        "Ny pseudonymiseringsnøkkel laget: {path} (ta sikkerhetskopi, hold den utenfor datalageret)",
+        "New pseudonymisation key created: {path} (back it up, keep it outside the datastore)",
+    ),
+    "key-kept": ("Bruker eksisterende nøkkel: {path}", "Using the existing key: {path}"),
+    "datastore-created": ("Datalager opprettet: {name}", "Datastore created: {name}"),
+    "samples-written": ("Skrev {path}", "Wrote {path}"),
+    "ingest-title": (
+        "Lagt i utkast {draft} for {datastore}",
+        "Staged in draft {draft} of {datastore}",
+    ),
+    "dataset": ("Datasett", "Dataset"),
+    "datasets": ("datasett", "datasets"),
+    "operation": ("Operasjon", "Operation"),
+    "rows": ("Rader", "Rows"),
+    "units": ("Enheter", "Units"),
+    "staged-by": ("Lagt inn av", "Staged by"),
+    "staged-at": ("Tidspunkt", "Staged at"),
+    "draft-title": (
+        "Utkast {draft} for {datastore} (bygger på {based_on})",
+        "Draft {draft} of {datastore} (based on {based_on})",
+    ),
+    "draft-empty": ("Utkastet er tomt.", "The draft is empty."),
+    "draft-next": (
+        "Publisering nå gir versjon {version}.",
+        "Releasing now gives version {version}.",
+    ),
+    "removal-staged": (
+        "Fjerning av {dataset} lagt i utkast {draft}.",
+        "Removal of {dataset} staged in draft {draft}.",
+    ),
+    "released": (
+        "Publiserte {datastore} {version} ({count} datasett).",
+        "Released {datastore} {version} ({count} datasets).",
+    ),
+    "no-versions": ("Ingen publiserte versjoner ennå.", "No released versions yet."),
+    "verify-summary": (
+        "Kontrollerte {files} filer i {revisions} revisjoner: {problems} problemer.",
+        "Checked {files} files in {revisions} revisions: {problems} problems.",
+    ),
+    "demo-already": (
+        "Demodatalageret er allerede publisert (versjon {version}).",
+        "The demo datastore is already released (version {version}).",
+    ),
+    "demo-ingesting": ("Tar inn {path} ...", "Ingesting {path} ..."),
+}
+
+
+def say(key: str, language: str = "nb", **kwargs: Any) -> str:
+    nb, en = MESSAGES[key]
+    return (en if language == "en" else nb).format(**kwargs)

@@ -1,0 +1,392 @@
+"""Ingest: an extract folder becomes staged operations in a datastore's draft.
+
+All or nothing: every dataset of the extract is validated and converted into a staging
+folder first; only when all are good are the folders moved into place and the draft changed,
+in one transaction. Anything that fails leaves the draft and every release as they were.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from catalogue.domain.code_list import slice_periods
+from catalogue.domain.enums import Operation
+from catalogue.domain.errors import RegcatError, unprocessable
+from catalogue.domain.patch import structural_changes
+from catalogue.domain.variable import VariableMetadata
+from catalogue.domain.version import draft_version
+from catalogue.services.context import Context
+from catalogue.services.setup import require_initialised, resolve_datastore
+from catalogue.storage.catalogue_store import CatalogueStore, now
+from catalogue.storage.models import (
+    CodeListEntryRow,
+    DatasetFileRow,
+    DatasetRevisionRow,
+    DraftOperationRow,
+)
+from ingest import (
+    ConversionResult,
+    DatasetSource,
+    Report,
+    convert_dataset,
+    load_keys,
+    load_unit_types,
+    read_extract,
+)
+from schemas.common import from_texts
+from schemas.metadata import dump_variable_metadata, load_variable_metadata
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class StagedDataset:
+    name: str
+    operation: str  # an Operation, or "UNCHANGED" / "ALREADY_STAGED"
+    rows: int
+    units: int
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class IngestOutcome:
+    datastore: str
+    register: str | None
+    draft: str
+    datasets: list[StagedDataset]
+
+
+@dataclass
+class _Plan:
+    source: DatasetSource
+    metadata: VariableMetadata
+    source_sha256: str
+    operation: Operation | None
+    reuse: DatasetRevisionRow | None = None  # a PATCH_METADATA keeps these data files
+    staging: str | None = None
+    result: ConversionResult | None = None
+    final_path: str | None = None
+
+
+def ingest_extract(
+    ctx: Context,
+    path: Path,
+    datastore: str | None = None,
+    actor: str | None = None,
+    note: str = "",
+    force_change: bool = False,
+    progress: Progress | None = None,
+) -> IngestOutcome:
+    require_initialised(ctx)
+    datastore = datastore or ctx.config.default_datastore
+    actor = actor or ctx.config.user
+    unit_types = load_unit_types(ctx.unit_types_dir)
+    keys = load_keys(ctx.config.key_file)
+    extract = read_extract(path, unit_types)
+    if not extract.report.ok:
+        raise _invalid_extract(path, [extract.report])
+
+    with ctx.db.transaction() as session:
+        store = CatalogueStore(session)
+        ds = resolve_datastore(store, datastore)
+        latest = store.latest_version(ds.id)
+        released = store.version_revisions(latest.id) if latest else {}
+        staged = {op.dataset_name: op for op in store.draft_operations(ds.id)}
+        staged_revisions = {
+            name: store.revision(op.revision_id)
+            for name, op in staged.items()
+            if op.revision_id is not None
+        }
+        seen_draft = store.draft(ds.id).number
+
+    plans = [
+        _plan(
+            s,
+            _sha256_file(s.csv_path),
+            released.get(s.name),
+            staged_revisions.get(s.name),
+            force_change,
+            extract.report,
+        )
+        for s in extract.datasets
+        if s.metadata is not None
+    ]
+    if not extract.report.ok:
+        raise _invalid_extract(path, [extract.report])
+
+    ctx.files.sweep_staging(datastore, older_than_seconds=ctx.config.stale_lock_seconds)
+    try:
+        _convert_all(ctx, datastore, plans, unit_types, keys, seen_draft, progress, path)
+        for plan in plans:
+            if plan.staging is not None:
+                plan.final_path = ctx.files.promote(plan.staging, datastore, plan.source.name)
+                plan.staging = None
+        outcome = _record(ctx, datastore, extract, plans, actor, note)
+    except BaseException:
+        # Nothing references these folders yet; removing them restores the previous state.
+        for plan in plans:
+            for leftover in (plan.staging, plan.final_path):
+                if leftover:
+                    ctx.files.delete_dir(leftover)
+        raise
+    return outcome
+
+
+def _plan(
+    source: DatasetSource,
+    source_sha256: str,
+    released: DatasetRevisionRow | None,
+    staged: DatasetRevisionRow | None,
+    force_change: bool,
+    report: Report,
+) -> _Plan:
+    metadata = source.metadata
+    assert metadata is not None
+    plan = _Plan(source, metadata, source_sha256, None)
+    if (
+        staged is not None
+        and staged.source_sha256 == source_sha256
+        and staged.metadata_sha256 == (_metadata_sha256(metadata))
+    ):
+        return plan  # the draft already holds exactly this
+    if released is None:
+        plan.operation = Operation.ADD
+    elif released.source_sha256 != source_sha256 or force_change:
+        plan.operation = Operation.CHANGE
+    elif released.metadata_sha256 == _metadata_sha256(metadata):
+        plan.operation = None  # same as released: nothing to stage, and any staged op goes
+    else:
+        old = load_variable_metadata(released.metadata_doc, released.name)
+        changes = structural_changes(old, metadata)
+        if changes:
+            report.add(
+                code="patch-changes-structure",
+                file=source.json_path.name,
+                row=None,
+                column=", ".join(changes),
+                nb=f"Dataene i {source.name} er uendret, men metadataendringen gjelder mer enn "
+                f"etiketter og beskrivelser: {', '.join(changes)}. En metadataretting kan bare "
+                "endre etiketter, beskrivelser og kategorititler.",
+                en=f"The data of {source.name} are unchanged, but the metadata change goes "
+                f"beyond labels and descriptions: {', '.join(changes)}. A metadata patch may "
+                "only change labels, descriptions and category titles.",
+                hint_nb="Lever nye data for å endre struktur (CHANGE), eller bruk "
+                "`regcat ingest --force-change` hvis dataene skal tolkes på nytt.",
+                hint_en="Deliver new data to change the structure (CHANGE), or use "
+                "`regcat ingest --force-change` to have the data read again.",
+            )
+        plan.operation = Operation.PATCH_METADATA
+        plan.reuse = released
+    return plan
+
+
+def _convert_all(
+    ctx: Context,
+    datastore: str,
+    plans: list[_Plan],
+    unit_types: Any,
+    keys: Any,
+    draft_number: int,
+    progress: Progress | None,
+    path: Path,
+) -> None:
+    reports: list[Report] = []
+    for plan in plans:
+        if plan.operation not in (Operation.ADD, Operation.CHANGE):
+            continue
+        plan.staging = ctx.files.new_staging_dir(datastore)
+
+        def report_progress(done: int, total: int, name: str = plan.source.name) -> None:
+            if progress:
+                progress(name, done, total)
+
+        plan.result = convert_dataset(
+            plan.source,
+            plan.metadata,
+            unit_types,
+            keys,
+            ctx.files.filesystem,
+            ctx.files.path(plan.staging),
+            version_label=str(draft_version(draft_number + 1)),
+            batch_rows=ctx.config.batch_rows,
+            max_problems=ctx.config.max_problems,
+            progress=report_progress,
+        )
+        if not plan.result.ok:
+            reports.append(plan.result.report)
+    if reports:
+        raise _invalid_extract(path, reports)
+
+
+def _record(
+    ctx: Context, datastore: str, extract: Any, plans: list[_Plan], actor: str, note: str
+) -> IngestOutcome:
+    staged: list[StagedDataset] = []
+    with ctx.db.transaction() as session:
+        store = CatalogueStore(session)
+        ds = resolve_datastore(store, datastore)
+        if extract.register is not None:
+            reg = extract.register
+            store.upsert_register(
+                ds.id,
+                reg.key,
+                _register_doc(reg),
+                [(p.id, from_texts(p.title), from_texts(p.description)) for p in reg.data_products],
+            )
+        for plan in plans:
+            name = plan.source.name
+            if plan.operation is None:
+                store.unstage(ds.id, name, actor)
+                staged.append(StagedDataset(name, "UNCHANGED", 0, 0))
+                continue
+            reused = store.revision_files(plan.reuse.id) if plan.reuse else []
+            revision = store.add_revision(*_revision_rows(ds.id, plan, reused, actor))
+            store.stage(
+                ds.id,
+                DraftOperationRow(
+                    datastore_id=ds.id,
+                    dataset_name=name,
+                    operation=plan.operation.value,
+                    revision_id=revision.id,
+                    note=note,
+                    staged_at=now(),
+                    staged_by=actor,
+                ),
+                actor,
+            )
+            warnings = plan.result.report.as_dict().get("warnings", []) if plan.result else []
+            staged.append(
+                StagedDataset(
+                    name, plan.operation.value, revision.row_count, revision.unit_count, warnings
+                )
+            )
+        number = store.draft(ds.id).number
+    return IngestOutcome(
+        datastore,
+        extract.register.key if extract.register else None,
+        str(draft_version(number)),
+        staged,
+    )
+
+
+def _revision_rows(
+    datastore_id: int, plan: _Plan, reused_files: Sequence[DatasetFileRow], actor: str
+) -> tuple[DatasetRevisionRow, list[DatasetFileRow], list[CodeListEntryRow]]:
+    meta = plan.metadata
+    doc = dump_variable_metadata(meta)
+    ext = meta.extensions
+    if plan.reuse is not None:
+        base = plan.reuse
+        files_path, rows, units = base.files_path, base.row_count, base.unit_count
+        start_min, stop_max, report = base.start_min, base.stop_max, base.report
+        files = [
+            DatasetFileRow(
+                path=f.path, sha256=f.sha256, size_bytes=f.size_bytes, row_count=f.row_count
+            )
+            for f in reused_files
+        ]
+    else:
+        result = plan.result
+        assert result is not None and plan.final_path is not None
+        files_path, rows, units = plan.final_path, result.row_count, result.unit_count
+        start_min, stop_max, report = result.start_min, result.stop_max, result.report.as_dict()
+        files = [
+            DatasetFileRow(path=f.path, sha256=f.sha256, size_bytes=f.size, row_count=f.rows)
+            for f in result.files
+        ]
+    revision = DatasetRevisionRow(
+        datastore_id=datastore_id,
+        name=meta.name,
+        files_path=files_path,
+        source_sha256=plan.source_sha256,
+        metadata_doc=doc,
+        metadata_sha256=_metadata_sha256(meta),
+        temporality=meta.temporality.value,
+        unit_type=meta.unit_type,
+        register_key=ext.register,
+        data_product=ext.data_product,
+        exportable=ext.exportable,
+        technical_name=ext.technical_name,
+        valid_from=ext.valid_from,
+        valid_until=ext.valid_until,
+        row_count=rows,
+        unit_count=units,
+        start_min=start_min,
+        stop_max=stop_max,
+        report=report,
+        created_at=now(),
+        created_by=actor,
+    )
+    codes = [
+        CodeListEntryRow(
+            period_from=period.valid_from,
+            period_until=period.valid_until,
+            code=c.code,
+            title=from_texts(c.title),
+            is_sentinel=False,
+        )
+        for period in slice_periods(meta.measure.value_domain.codes)
+        for c in period.codes
+    ] + [
+        CodeListEntryRow(
+            period_from=None,
+            period_until=None,
+            code=s.code,
+            title=from_texts(s.title),
+            is_sentinel=True,
+        )
+        for s in meta.measure.value_domain.sentinels
+    ]
+    return revision, files, codes
+
+
+def _metadata_sha256(meta: VariableMetadata) -> str:
+    return metadata_checksum(dump_variable_metadata(meta))
+
+
+def metadata_checksum(doc: dict[str, Any]) -> str:
+    canonical = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(8 * 1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _register_doc(register: Any) -> dict[str, Any]:
+    return {
+        "register": register.key,
+        "name": from_texts(register.name),
+        "description": from_texts(register.description),
+        "owner": {
+            "name": from_texts(register.owner.name),
+            "uri": register.owner.uri,
+            "email": register.owner.email,
+        },
+        "dataProducts": [
+            {"id": p.id, "title": from_texts(p.title), "description": from_texts(p.description)}
+            for p in register.data_products
+        ],
+    }
+
+
+def _invalid_extract(path: Path, reports: list[Report]) -> RegcatError:
+    total = sum(r.total_errors for r in reports)
+    return unprocessable(
+        "extract-invalid",
+        f"Uttrekket {path} har {total} feil og ble ikke tatt inn. Ingenting er endret.\n"
+        + "\n".join(line for r in reports for line in r.render("nb")),
+        f"The extract {path} has {total} errors and was not ingested. Nothing was changed.\n"
+        + "\n".join(line for r in reports for line in r.render("en")),
+        reports=[r.as_dict() for r in reports],
+        total_errors=total,
+    )

@@ -1,0 +1,221 @@
+"""Read-only views of released versions, for pages, exports and analysis."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from catalogue.domain.errors import not_found
+from catalogue.domain.register import Register
+from catalogue.domain.variable import VariableMetadata
+from catalogue.domain.version import VersionNumber
+from catalogue.services.context import Context
+from catalogue.services.setup import require_initialised, resolve_datastore
+from catalogue.storage.catalogue_store import CatalogueStore
+from catalogue.storage.models import VersionRow
+from schemas.metadata import load_variable_metadata
+from schemas.register import load_register
+
+
+@dataclass(frozen=True)
+class DataFile:
+    path: str  # path inside the datastore file system
+    sha256: str
+    size_bytes: int
+    rows: int
+
+
+@dataclass(frozen=True)
+class ReleasedDataset:
+    datastore: str
+    version: str
+    metadata: VariableMetadata
+    files: tuple[DataFile, ...]
+    row_count: int
+    unit_count: int
+
+
+@dataclass(frozen=True)
+class DatastoreSummary:
+    name: str
+    latest_version: str | None
+    versions: tuple[str, ...]
+    dataset_count: int
+
+
+def datastore_summaries(ctx: Context) -> list[DatastoreSummary]:
+    require_initialised(ctx)
+    with ctx.db.transaction() as session:
+        store = CatalogueStore(session)
+        out = []
+        for ds in store.datastores():
+            versions = store.versions(ds.id)
+            out.append(
+                DatastoreSummary(
+                    ds.name,
+                    _label(versions[0]) if versions else None,
+                    tuple(_label(v) for v in versions),
+                    len(store.version_revisions(versions[0].id)) if versions else 0,
+                )
+            )
+        return out
+
+
+def released_datasets(
+    ctx: Context, datastore: str | None = None, version: str | None = None
+) -> list[ReleasedDataset]:
+    """Every dataset of a released version (the latest when `version` is None)."""
+    require_initialised(ctx)
+    name = datastore or ctx.config.default_datastore
+    with ctx.db.transaction() as session:
+        store = CatalogueStore(session)
+        ds = resolve_datastore(store, name)
+        row = _find_version(store, ds.id, name, version)
+        out = []
+        for dataset, revision in store.version_revisions(row.id).items():
+            files = tuple(
+                DataFile(
+                    ctx.files.path(revision.files_path, f.path), f.sha256, f.size_bytes, f.row_count
+                )
+                for f in store.revision_files(revision.id)
+            )
+            out.append(
+                ReleasedDataset(
+                    name,
+                    _label(row),
+                    load_variable_metadata(revision.metadata_doc, dataset),
+                    files,
+                    revision.row_count,
+                    revision.unit_count,
+                )
+            )
+        return out
+
+
+def _find_version(
+    store: CatalogueStore, datastore_id: int, name: str, version: str | None
+) -> VersionRow:
+    if version is None:
+        row = store.latest_version(datastore_id)
+    else:
+        number = VersionNumber.parse(version)
+        row = store.version(datastore_id, number.major, number.minor, number.patch)
+    if row is None:
+        raise not_found(
+            "unknown-version",
+            f"{name} har ingen publisert versjon {version or ''}".strip() + ".",
+            f"{name} has no released version {version or ''}".strip() + ".",
+            datastore=name,
+            version=version,
+        )
+    return row
+
+
+def _label(version: VersionRow) -> str:
+    return f"{version.major}.{version.minor}.{version.patch}.0"
+
+
+@dataclass(frozen=True)
+class VariableRelease:
+    """One released revision of a variable: the version it first appeared in, and the
+    version that replaced or removed it (None while current)."""
+
+    version: str
+    released_at: datetime
+    operation: str  # ADD, CHANGE or PATCH_METADATA
+    note: str
+    metadata: VariableMetadata
+    row_count: int
+    unit_count: int
+    start_min: date | None
+    stop_max: date | None
+    superseded_in: str | None
+
+
+@dataclass(frozen=True)
+class CatalogueSnapshot:
+    datastore: str
+    versions: tuple[VersionSummary, ...]  # newest first
+    registers: tuple[Register, ...]
+    variables: dict[str, tuple[VariableRelease, ...]]  # name -> releases, oldest first
+    current: frozenset[str]  # names in the latest version
+
+
+@dataclass(frozen=True)
+class VersionSummary:
+    version: str
+    released_at: datetime
+    released_by: str
+    description: str
+
+
+def catalogue_snapshot(ctx: Context, datastore: str | None = None) -> CatalogueSnapshot:
+    """Everything released in a datastore, variable by variable: what search, pages and
+    linked-data exports are derived from."""
+    require_initialised(ctx)
+    name = datastore or ctx.config.default_datastore
+    with ctx.db.transaction() as session:
+        store = CatalogueStore(session)
+        ds = resolve_datastore(store, name)
+        versions = list(reversed(store.versions(ds.id)))  # oldest first
+        releases: dict[str, list[VariableRelease]] = {}
+        previous: dict[str, int] = {}
+        for v in versions:
+            label = _label(v)
+            current = store.version_revisions(v.id)
+            changes = {c.dataset_name: c for c in store.changelog(v.id)}
+            for dataset in sorted(set(previous) - set(current)):
+                _supersede(releases[dataset], label)
+            for dataset, revision in current.items():
+                if previous.get(dataset) == revision.id:
+                    continue
+                history = releases.setdefault(dataset, [])
+                _supersede(history, label)
+                change = changes.get(dataset)
+                history.append(
+                    VariableRelease(
+                        version=label,
+                        released_at=v.released_at,
+                        operation=change.operation if change else "ADD",
+                        note=change.note if change else v.description,
+                        metadata=load_variable_metadata(revision.metadata_doc, dataset),
+                        row_count=revision.row_count,
+                        unit_count=revision.unit_count,
+                        start_min=revision.start_min,
+                        stop_max=revision.stop_max,
+                        superseded_in=None,
+                    )
+                )
+            previous = {n: r.id for n, r in current.items()}
+        return CatalogueSnapshot(
+            datastore=name,
+            versions=tuple(
+                VersionSummary(_label(v), v.released_at, v.released_by, v.description)
+                for v in reversed(versions)
+            ),
+            registers=tuple(load_register(r.manifest) for r in store.registers(ds.id)),
+            variables={k: tuple(v) for k, v in sorted(releases.items())},
+            current=frozenset(previous),
+        )
+
+
+def _supersede(history: list[VariableRelease], version: str) -> None:
+    if history and history[-1].superseded_in is None:
+        history[-1] = replace(history[-1], superseded_in=version)
+
+
+def latest_versions(ctx: Context) -> dict[str, VersionSummary | None]:
+    """Each datastore's latest released version (None before the first release): a cheap
+    check of whether views cached from released data are still current."""
+    require_initialised(ctx)
+    with ctx.db.transaction() as session:
+        store = CatalogueStore(session)
+        out: dict[str, VersionSummary | None] = {}
+        for ds in store.datastores():
+            v = store.latest_version(ds.id)
+            out[ds.name] = (
+                VersionSummary(_label(v), v.released_at, v.released_by, v.description)
+                if v
+                else None
+            )
+        return out

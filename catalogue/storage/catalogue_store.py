@@ -1,0 +1,346 @@
+"""Queries and writes on the catalogue database, used inside one service transaction."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from catalogue.storage.database import Database
+from catalogue.storage.models import (
+    ChangelogEntryRow,
+    CodeListEntryRow,
+    DataProductRow,
+    DatasetFileRow,
+    DatasetRevisionRow,
+    DatastoreRow,
+    DraftOperationRow,
+    DraftRow,
+    LockRow,
+    RegisterRow,
+    UnitTypeRow,
+    VersionDatasetRow,
+    VersionRow,
+)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class CatalogueStore:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # datastores -----------------------------------------------------------------------
+    def datastore(self, name: str) -> DatastoreRow | None:
+        return self.session.scalar(select(DatastoreRow).where(DatastoreRow.name == name))
+
+    def datastores(self) -> Sequence[DatastoreRow]:
+        return self.session.scalars(select(DatastoreRow).order_by(DatastoreRow.name)).all()
+
+    def create_datastore(self, name: str, label: Any, actor: str) -> DatastoreRow:
+        row = DatastoreRow(name=name, label=label, created_at=now())
+        self.session.add(row)
+        self.session.flush()
+        self.session.add(
+            DraftRow(datastore_id=row.id, number=0, updated_at=now(), updated_by=actor)
+        )
+        return row
+
+    # unit types and registers ------------------------------------------------------------
+    def replace_unit_types(self, rows: Iterable[UnitTypeRow]) -> None:
+        for row in rows:
+            self.session.merge(row)
+
+    def unit_types(self) -> Sequence[UnitTypeRow]:
+        return self.session.scalars(select(UnitTypeRow).order_by(UnitTypeRow.name)).all()
+
+    def upsert_register(
+        self, datastore_id: int, key: str, manifest: Any, products: Iterable[tuple[str, Any, Any]]
+    ) -> RegisterRow:
+        row = self.session.scalar(
+            select(RegisterRow).where(
+                RegisterRow.datastore_id == datastore_id, RegisterRow.key == key
+            )
+        )
+        if row is None:
+            row = RegisterRow(
+                datastore_id=datastore_id, key=key, manifest=manifest, updated_at=now()
+            )
+            self.session.add(row)
+            self.session.flush()
+        else:
+            row.manifest = manifest
+            row.updated_at = now()
+        existing = {
+            p.key: p
+            for p in self.session.scalars(
+                select(DataProductRow).where(DataProductRow.register_id == row.id)
+            )
+        }
+        for product_key, title, description in products:
+            product = existing.get(product_key)
+            if product is None:
+                self.session.add(
+                    DataProductRow(
+                        register_id=row.id, key=product_key, title=title, description=description
+                    )
+                )
+            else:
+                product.title, product.description = title, description
+        return row
+
+    def registers(self, datastore_id: int) -> Sequence[RegisterRow]:
+        return self.session.scalars(
+            select(RegisterRow)
+            .where(RegisterRow.datastore_id == datastore_id)
+            .order_by(RegisterRow.key)
+        ).all()
+
+    # revisions ---------------------------------------------------------------------------
+    def add_revision(
+        self,
+        revision: DatasetRevisionRow,
+        files: Iterable[DatasetFileRow],
+        code_entries: Iterable[CodeListEntryRow],
+    ) -> DatasetRevisionRow:
+        self.session.add(revision)
+        self.session.flush()
+        for f in files:
+            f.revision_id = revision.id
+            self.session.add(f)
+        for c in code_entries:
+            c.revision_id = revision.id
+            self.session.add(c)
+        return revision
+
+    def revision(self, revision_id: int) -> DatasetRevisionRow | None:
+        return self.session.get(DatasetRevisionRow, revision_id)
+
+    def revision_files(self, revision_id: int) -> Sequence[DatasetFileRow]:
+        return self.session.scalars(
+            select(DatasetFileRow)
+            .where(DatasetFileRow.revision_id == revision_id)
+            .order_by(DatasetFileRow.path)
+        ).all()
+
+    def code_entries(self, revision_id: int) -> Sequence[CodeListEntryRow]:
+        return self.session.scalars(
+            select(CodeListEntryRow)
+            .where(CodeListEntryRow.revision_id == revision_id)
+            .order_by(
+                CodeListEntryRow.is_sentinel, CodeListEntryRow.period_from, CodeListEntryRow.code
+            )
+        ).all()
+
+    def revisions_in_use(self, datastore_id: int) -> Sequence[DatasetRevisionRow]:
+        """Every revision a released version or the draft points at."""
+        released = (
+            select(VersionDatasetRow.revision_id)
+            .join(VersionRow, VersionRow.id == VersionDatasetRow.version_id)
+            .where(VersionRow.datastore_id == datastore_id)
+        )
+        staged = select(DraftOperationRow.revision_id).where(
+            DraftOperationRow.datastore_id == datastore_id,
+            DraftOperationRow.revision_id.is_not(None),
+        )
+        return self.session.scalars(
+            select(DatasetRevisionRow)
+            .where(DatasetRevisionRow.id.in_(released.union(staged).scalar_subquery()))
+            .order_by(DatasetRevisionRow.name, DatasetRevisionRow.id)
+        ).all()
+
+    # draft -------------------------------------------------------------------------------
+    def draft(self, datastore_id: int) -> DraftRow:
+        row = self.session.get(DraftRow, datastore_id)
+        assert row is not None, "every datastore is created with its draft"
+        return row
+
+    def draft_operations(self, datastore_id: int) -> Sequence[DraftOperationRow]:
+        return self.session.scalars(
+            select(DraftOperationRow)
+            .where(DraftOperationRow.datastore_id == datastore_id)
+            .order_by(DraftOperationRow.dataset_name)
+        ).all()
+
+    def stage(self, datastore_id: int, operation: DraftOperationRow, actor: str) -> None:
+        """Replace whatever the draft held for this dataset and move the draft number on."""
+        self.session.execute(
+            delete(DraftOperationRow).where(
+                DraftOperationRow.datastore_id == datastore_id,
+                DraftOperationRow.dataset_name == operation.dataset_name,
+            )
+        )
+        self.session.flush()
+        self.session.add(operation)
+        self.touch_draft(datastore_id, actor)
+
+    def unstage(self, datastore_id: int, dataset_name: str | None, actor: str) -> int:
+        stmt = delete(DraftOperationRow).where(DraftOperationRow.datastore_id == datastore_id)
+        if dataset_name is not None:
+            stmt = stmt.where(DraftOperationRow.dataset_name == dataset_name)
+        removed = self.session.execute(stmt).rowcount  # type: ignore[attr-defined]
+        if removed:
+            self.touch_draft(datastore_id, actor)
+        return int(removed)
+
+    def clear_draft(self, datastore_id: int) -> None:
+        """Delete every staged operation without moving the draft number (a release does)."""
+        self.session.execute(
+            delete(DraftOperationRow).where(DraftOperationRow.datastore_id == datastore_id)
+        )
+
+    def touch_draft(self, datastore_id: int, actor: str) -> None:
+        self.session.execute(
+            update(DraftRow)
+            .where(DraftRow.datastore_id == datastore_id)
+            .values(number=DraftRow.number + 1, updated_at=now(), updated_by=actor)
+        )
+
+    def claim_draft(self, datastore_id: int, seen_number: int, actor: str) -> bool:
+        """Atomically move the draft on if it is still the one the caller saw."""
+        result = self.session.execute(
+            update(DraftRow)
+            .where(DraftRow.datastore_id == datastore_id, DraftRow.number == seen_number)
+            .values(number=DraftRow.number + 1, updated_at=now(), updated_by=actor)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    # versions ----------------------------------------------------------------------------
+    def versions(self, datastore_id: int) -> Sequence[VersionRow]:
+        return self.session.scalars(
+            select(VersionRow)
+            .where(VersionRow.datastore_id == datastore_id)
+            .order_by(VersionRow.major.desc(), VersionRow.minor.desc(), VersionRow.patch.desc())
+        ).all()
+
+    def latest_version(self, datastore_id: int) -> VersionRow | None:
+        found = self.versions(datastore_id)
+        return found[0] if found else None
+
+    def version(self, datastore_id: int, major: int, minor: int, patch: int) -> VersionRow | None:
+        return self.session.scalar(
+            select(VersionRow).where(
+                VersionRow.datastore_id == datastore_id,
+                VersionRow.major == major,
+                VersionRow.minor == minor,
+                VersionRow.patch == patch,
+            )
+        )
+
+    def version_revisions(self, version_id: int) -> dict[str, DatasetRevisionRow]:
+        rows = self.session.execute(
+            select(VersionDatasetRow.dataset_name, DatasetRevisionRow)
+            .join(DatasetRevisionRow, DatasetRevisionRow.id == VersionDatasetRow.revision_id)
+            .where(VersionDatasetRow.version_id == version_id)
+            .order_by(VersionDatasetRow.dataset_name)
+        ).all()
+        return {name: rev for name, rev in rows}
+
+    def create_version(
+        self,
+        version: VersionRow,
+        datasets: dict[str, int],
+        changelog: Iterable[ChangelogEntryRow],
+    ) -> VersionRow:
+        self.session.add(version)
+        self.session.flush()
+        for name, revision_id in sorted(datasets.items()):
+            self.session.add(
+                VersionDatasetRow(version_id=version.id, dataset_name=name, revision_id=revision_id)
+            )
+        for entry in changelog:
+            entry.version_id = version.id
+            self.session.add(entry)
+        return version
+
+    def changelog(self, version_id: int) -> Sequence[ChangelogEntryRow]:
+        return self.session.scalars(
+            select(ChangelogEntryRow)
+            .where(ChangelogEntryRow.version_id == version_id)
+            .order_by(ChangelogEntryRow.dataset_name)
+        ).all()
+
+    def dataset_history(self, datastore_id: int, name: str) -> list[tuple[VersionRow, int]]:
+        """(version, revision id) for every released version that contains the dataset."""
+        rows = self.session.execute(
+            select(VersionRow, VersionDatasetRow.revision_id)
+            .join(VersionDatasetRow, VersionDatasetRow.version_id == VersionRow.id)
+            .where(VersionRow.datastore_id == datastore_id, VersionDatasetRow.dataset_name == name)
+            .order_by(VersionRow.major, VersionRow.minor, VersionRow.patch)
+        ).all()
+        return [(v, rid) for v, rid in rows]
+
+    def count_versions(self, datastore_id: int) -> int:
+        return int(
+            self.session.scalar(
+                select(func.count())
+                .select_from(VersionRow)
+                .where(VersionRow.datastore_id == datastore_id)
+            )
+            or 0
+        )
+
+
+class LockTaken(Exception):
+    def __init__(self, holder: str, host: str, pid: int, acquired_at: datetime) -> None:
+        super().__init__(holder)
+        self.holder, self.host, self.pid, self.acquired_at = holder, host, pid, acquired_at
+
+
+def acquire_lock(db: Database, name: str, holder: str, stale_after: timedelta) -> None:
+    """Take a named lock in its own committed transaction, so other processes see it. A lock
+    whose process is gone (same host, pid not alive) or older than `stale_after` is broken."""
+    mine = {"holder": holder, "host": socket.gethostname(), "pid": os.getpid()}
+    try:
+        with db.transaction() as session:
+            session.add(LockRow(name=name, acquired_at=now(), **mine))
+        return
+    except IntegrityError:
+        pass
+    with db.transaction() as session:
+        current = session.get(LockRow, name)
+        if current is None:
+            session.add(LockRow(name=name, acquired_at=now(), **mine))
+            return
+        acquired = current.acquired_at
+        if acquired.tzinfo is None:
+            acquired = acquired.replace(tzinfo=UTC)
+        dead = current.host == mine["host"] and not _pid_alive(current.pid)
+        if not (dead or now() - acquired > stale_after):
+            raise LockTaken(current.holder, current.host, current.pid, acquired)
+        result = session.execute(
+            update(LockRow)
+            .where(LockRow.name == name, LockRow.pid == current.pid, LockRow.host == current.host)
+            .values(acquired_at=now(), **mine)
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            raise LockTaken(current.holder, current.host, current.pid, acquired)
+
+
+def release_lock(db: Database, name: str) -> None:
+    with db.transaction() as session:
+        session.execute(
+            delete(LockRow).where(
+                LockRow.name == name,
+                LockRow.pid == os.getpid(),
+                LockRow.host == socket.gethostname(),
+            )
+        )
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,93 @@
+"""Datastore files on a pyarrow file system: the same layout on local disk and object storage.
+
+Layout under the root:
+    <datastore>/revisions/<DATASET>/<revision-key>/...   immutable file set of one revision
+    <datastore>/staging/<uuid>/...                         being written; never referenced
+A file set is written under staging/ and moved into revisions/ only when complete, so a
+crash leaves at worst an unreferenced staging folder, which `sweep_staging` removes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pyarrow.fs as pafs
+
+CHUNK = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class DatastoreFiles:
+    filesystem: pafs.FileSystem
+    root: str  # path inside `filesystem`, no trailing slash
+
+    @classmethod
+    def open(cls, uri_or_path: str) -> DatastoreFiles:
+        if "://" in uri_or_path:
+            fs, path = pafs.FileSystem.from_uri(uri_or_path)
+        else:
+            fs, path = pafs.LocalFileSystem(), uri_or_path
+        fs.create_dir(path, recursive=True)
+        return cls(fs, path.rstrip("/"))
+
+    def path(self, *parts: str) -> str:
+        return "/".join([self.root, *parts])
+
+    def new_staging_dir(self, datastore: str) -> str:
+        relative = f"{datastore}/staging/{uuid.uuid4().hex}"
+        self.filesystem.create_dir(self.path(relative), recursive=True)
+        return relative
+
+    def promote(self, staging_relative: str, datastore: str, dataset: str) -> str:
+        """Move a finished staging folder to its permanent, never-rewritten place."""
+        key = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:12]}"
+        final = f"{datastore}/revisions/{dataset}/{key}"
+        self.filesystem.create_dir(self.path(f"{datastore}/revisions/{dataset}"), recursive=True)
+        self.filesystem.move(self.path(staging_relative), self.path(final))
+        return final
+
+    def delete_dir(self, relative: str) -> None:
+        target = self.path(relative)
+        if self.filesystem.get_file_info(target).type != pafs.FileType.NotFound:
+            self.filesystem.delete_dir(target)
+
+    def sweep_staging(self, datastore: str, older_than_seconds: float = 0) -> int:
+        """Remove staging folders left by interrupted ingests; returns how many."""
+        base = self.path(f"{datastore}/staging")
+        if self.filesystem.get_file_info(base).type == pafs.FileType.NotFound:
+            return 0
+        removed = 0
+        now = time.time()
+        for info in self.filesystem.get_file_info(pafs.FileSelector(base)):
+            mtime = info.mtime.timestamp() if info.mtime else 0
+            if info.type == pafs.FileType.Directory and now - mtime >= older_than_seconds:
+                self.filesystem.delete_dir(info.path)
+                removed += 1
+        return removed
+
+    def list_files(self, relative: str) -> list[str]:
+        base = self.path(relative)
+        selector = pafs.FileSelector(base, recursive=True)
+        return sorted(
+            info.path[len(base) + 1 :]
+            for info in self.filesystem.get_file_info(selector)
+            if info.type == pafs.FileType.File
+        )
+
+    def sha256(self, relative: str) -> str:
+        digest = hashlib.sha256()
+        for chunk in self.read_chunks(relative):
+            digest.update(chunk)
+        return digest.hexdigest()
+
+    def read_chunks(self, relative: str) -> Iterator[bytes]:
+        with self.filesystem.open_input_stream(self.path(relative)) as stream:
+            while chunk := stream.read(CHUNK):
+                yield chunk
+
+    def exists(self, relative: str) -> bool:
+        return self.filesystem.get_file_info(self.path(relative)).type != pafs.FileType.NotFound

@@ -1,0 +1,52 @@
+"""Flask application factory: pages, /api/v1 and error handling."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import Flask, g, request
+
+from catalogue.config import Config, load_config
+from catalogue.services.context import Context
+
+
+def create_app(config: Config | None = None, overrides: dict[str, Any] | None = None) -> Flask:
+    config = config or load_config()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=config["secret_key"] or secrets.token_hex(32),
+        REGCAT=config,
+        API_TITLE="regcat API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        JSON_SORT_KEYS=False,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
+    app.config.update(overrides or {})
+    app.extensions["regcat_context"] = Context.open(config)
+
+    from catalogue.web import api, errors, linked_data, pages, variables
+
+    errors.init_app(app)
+    api.init_app(app)  # first: the others register their API blueprints on it
+    pages.init_app(app)
+    variables.init_app(app)
+    linked_data.init_app(app)
+
+    @app.before_request
+    def _language() -> None:
+        lang = request.args.get("lang") or request.cookies.get("lang") or config.language
+        g.lang = lang if lang in ("nb", "en") else "nb"
+
+    return app
+
+
+def context() -> Context:
+    from flask import current_app
+
+    ctx: Context = current_app.extensions["regcat_context"]
+    return ctx

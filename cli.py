@@ -1,0 +1,454 @@
+"""regcat's command line: a thin click group over catalogue.services."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from catalogue.config import load_config
+from catalogue.domain.errors import RegcatError
+from catalogue.services import publishing, reading, releasing, samples, setup, verifying
+from catalogue.services.context import Context
+from catalogue.services.messages import say
+
+T = TypeVar("T")
+
+console = Console(highlight=False, soft_wrap=True)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class State:
+    def __init__(self, language: str) -> None:
+        self.config = load_config()
+        self.language = language or self.config.language
+
+    def t(self, key: str, **kwargs: Any) -> str:
+        return say(key, self.language, **kwargs)
+
+
+def _as_json(value: Any) -> str:
+    def default(o: Any) -> Any:
+        if dataclasses.is_dataclass(o) and not isinstance(o, type):
+            return dataclasses.asdict(o)
+        return str(o)
+
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = dataclasses.asdict(value)
+    elif isinstance(value, list):
+        value = [dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v for v in value]  # type: ignore[arg-type]
+    return json.dumps(value, default=default, ensure_ascii=False, indent=2)
+
+
+@contextmanager
+def _context(state: State) -> Iterator[Context]:
+    with Context.open(state.config) as ctx:
+        yield ctx
+
+
+def _run(state: State, action: Callable[[], T]) -> T:
+    try:
+        return action()
+    except RegcatError as e:
+        errors.print(
+            f"[bold red]{state.t('error')}[/] ({e.code}): {escape(e.message(state.language))}"
+        )
+        sys.exit(1)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--lang",
+    type=click.Choice(["nb", "en"]),
+    default=None,
+    help="Language of messages (default: REGCAT_LANGUAGE, nb).",
+)
+@click.pass_context
+def main(click_ctx: click.Context, lang: str | None) -> None:
+    """regcat: publish, version and search administrative register data.
+
+    Settings come from REGCAT_* environment variables (see README).
+    """
+    click_ctx.obj = State(lang or "")
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+@main.command()
+@click.option(
+    "--datastore",
+    "datastores",
+    multiple=True,
+    help="Datastore(s) to create (reverse domain name); default REGCAT_DEFAULT_DATASTORE.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+@pass_state
+def init(state: State, datastores: tuple[str, ...], as_json: bool) -> None:
+    """Create or upgrade the catalogue database, the key file and datastores."""
+    with _context(state) as ctx:
+        outcome = _run(state, lambda: setup.initialise(ctx, list(datastores) or None))
+    if as_json:
+        click.echo(_as_json(outcome))
+        return
+    console.print(state.t("init-done", url=outcome.database_url))
+    console.print(
+        state.t("key-created" if outcome.key_created else "key-kept", path=outcome.key_file)
+    )
+    for name in outcome.datastores_created:
+        console.print(state.t("datastore-created", name=name))
+
+
+@main.command("generate-samples")
+@click.option(
+    "--persons",
+    default=20000,
+    show_default=True,
+    type=click.IntRange(100, 10_000_000),
+    help="Number of persons in the synthetic population.",
+)
+@click.option(
+    "--seed",
+    default=20261122,
+    show_default=True,
+    type=int,
+    help="Random seed; the same seed gives byte-identical files.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=samples.SAMPLES_DIR,
+    show_default=True,
+    help="Folder to write the register folders into.",
+)
+@click.option(
+    "--register", "registers", multiple=True, help="Only these registers (default: all five)."
+)
+@pass_state
+def generate_samples(
+    state: State, persons: int, seed: int, out_dir: Path, registers: tuple[str, ...]
+) -> None:
+    """Write deterministic synthetic sample registers (extract format)."""
+    with _progress() as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(name: str, done: int, total: int) -> None:
+            if name not in tasks:
+                tasks[name] = bar.add_task(name, total=total)
+            bar.update(tasks[name], completed=done, total=total)
+
+        written = _run(
+            state,
+            lambda: samples.write_samples(
+                out_dir, persons, seed, list(registers) or None, progress
+            ),
+        )
+    for folder in written:
+        console.print(state.t("samples-written", path=folder))
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--datastore", default=None, help="Target datastore (default REGCAT_DEFAULT_DATASTORE)."
+)
+@click.option("--note", default="", help="Why this change: recorded in the changelog.")
+@click.option(
+    "--force-change",
+    is_flag=True,
+    help="Stage CHANGE even when the data file is unchanged (to change codes or temporality).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+@pass_state
+def ingest(
+    state: State, path: Path, datastore: str | None, note: str, force_change: bool, as_json: bool
+) -> None:
+    """Validate, pseudonymise and stage an extract in the draft.
+
+    PATH is a register folder (with register.json) or one dataset folder in
+    microdata.no's format (NAME.json + NAME.csv).
+    """
+    with _context(state) as ctx, _progress(disable=as_json) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(name: str, done: int, total: int) -> None:
+            if name not in tasks:
+                tasks[name] = bar.add_task(name, total=total)
+            bar.update(tasks[name], completed=done, total=total)
+
+        outcome = _run(
+            state,
+            lambda: publishing.ingest_extract(
+                ctx, path, datastore, note=note, force_change=force_change, progress=progress
+            ),
+        )
+    if as_json:
+        click.echo(_as_json(outcome))
+        return
+    table = Table(title=state.t("ingest-title", datastore=outcome.datastore, draft=outcome.draft))
+    for col in ("dataset", "operation", "rows", "units"):
+        table.add_column(state.t(col))
+    for d in outcome.datasets:
+        table.add_row(
+            d.name, d.operation, f"{d.rows:,}".replace(",", " "), f"{d.units:,}".replace(",", " ")
+        )
+    console.print(table)
+    for d in outcome.datasets:
+        for w in d.warnings:
+            console.print(
+                f"[yellow]{state.t('warning')}[/] {d.name}: {w.get(state.language) or w.get('en') or w}"
+            )
+
+
+@main.command()
+@click.option("--datastore", default=None, help="Datastore (default REGCAT_DEFAULT_DATASTORE).")
+@click.option("--discard", is_flag=True, help="Drop the staged operations (all, or --dataset's).")
+@click.option("--dataset", default=None, help="With --discard: only this dataset.")
+@click.option("--json", "as_json", is_flag=True, help="Print the draft as JSON.")
+@pass_state
+def draft(
+    state: State, datastore: str | None, discard: bool, dataset: str | None, as_json: bool
+) -> None:
+    """Show the operations staged for the next release."""
+    with _context(state) as ctx:
+        view = _run(
+            state,
+            lambda: (
+                releasing.discard_draft(ctx, datastore, dataset)
+                if discard
+                else releasing.show_draft(ctx, datastore)
+            ),
+        )
+    if as_json:
+        click.echo(_as_json(view))
+        return
+    console.print(
+        state.t(
+            "draft-title", datastore=view.datastore, draft=view.draft, based_on=view.based_on or "—"
+        )
+    )
+    if not view.operations:
+        console.print(state.t("draft-empty"))
+        return
+    table = Table()
+    for col in ("dataset", "operation", "rows", "staged-by", "staged-at"):
+        table.add_column(state.t(col))
+    for op in view.operations:
+        table.add_row(
+            op.dataset,
+            op.operation,
+            "" if op.rows is None else str(op.rows),
+            op.staged_by,
+            f"{op.staged_at:%Y-%m-%d %H:%M}",
+        )
+    console.print(table)
+    console.print(state.t("draft-next", version=view.next_version))
+
+
+@main.command()
+@click.argument("dataset")
+@click.option("--datastore", default=None, help="Datastore (default REGCAT_DEFAULT_DATASTORE).")
+@click.option("--note", default="", help="Why it is removed: recorded in the changelog.")
+@pass_state
+def remove(state: State, dataset: str, datastore: str | None, note: str) -> None:
+    """Stage the removal of DATASET from the next release."""
+    with _context(state) as ctx:
+        view = _run(state, lambda: releasing.stage_removal(ctx, dataset, datastore, note=note))
+    console.print(state.t("removal-staged", dataset=dataset, draft=view.draft))
+
+
+@main.command()
+@click.option(
+    "--description", required=True, help="What this release contains and why (changelog)."
+)
+@click.option("--datastore", default=None, help="Datastore (default REGCAT_DEFAULT_DATASTORE).")
+@click.option(
+    "--draft",
+    "expected_draft",
+    default=None,
+    help="The draft you reviewed (e.g. 0.0.0.7); refused if the draft has changed since.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the new version as JSON.")
+@pass_state
+def release(
+    state: State, description: str, datastore: str | None, expected_draft: str | None, as_json: bool
+) -> None:
+    """Release the draft as the next immutable version."""
+    with _context(state) as ctx:
+        version = _run(
+            state,
+            lambda: releasing.release_draft(
+                ctx, description, datastore, expected_draft=expected_draft
+            ),
+        )
+    if as_json:
+        click.echo(_as_json(version))
+        return
+    console.print(
+        state.t(
+            "released",
+            datastore=version.datastore,
+            version=version.version,
+            count=version.dataset_count,
+        )
+    )
+    for c in version.changes:
+        console.print(f"  {c.operation:<15} {c.dataset}")
+
+
+@main.command()
+@click.argument("datastore", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the versions as JSON.")
+@pass_state
+def versions(state: State, datastore: str | None, as_json: bool) -> None:
+    """List released versions and their changelog (all datastores, or one)."""
+    with _context(state) as ctx:
+        found = _run(state, lambda: releasing.list_versions(ctx, datastore))
+    if as_json:
+        click.echo(_as_json(found))
+        return
+    if not found:
+        console.print(state.t("no-versions"))
+    for v in found:
+        console.print(
+            f"[bold]{v.datastore} {v.version}[/]  {v.released_at:%Y-%m-%d %H:%M} {v.released_by}  ({v.dataset_count} {state.t('datasets')})"
+        )
+        console.print(f"  {v.description}")
+        for c in v.changes:
+            console.print(
+                f"    {c.operation:<15} {c.dataset}"
+                + (f"  — {c.note}" if c.note != v.description else "")
+            )
+
+
+@main.command()
+@click.argument("datastore", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+@pass_state
+def verify(state: State, datastore: str | None, as_json: bool) -> None:
+    """Recompute the checksums of every released and staged file."""
+    with _context(state) as ctx:
+        outcome = _run(state, lambda: verifying.verify(ctx, datastore))
+    if as_json:
+        click.echo(_as_json(outcome))
+    else:
+        for p in outcome.problems:
+            errors.print(
+                f"[red]{p.code}[/] {p.datastore} {p.dataset} {p.path}: {p.en if state.language == 'en' else p.nb}"
+            )
+        console.print(
+            state.t(
+                "verify-summary",
+                files=outcome.files,
+                revisions=outcome.revisions,
+                problems=len(outcome.problems),
+            )
+        )
+    if not outcome.ok:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to bind (default REGCAT_HOST).")
+@click.option("--port", default=None, type=int, help="Port (default REGCAT_PORT).")
+@click.option(
+    "--workers", default=2, show_default=True, type=int, help="gunicorn worker processes."
+)
+@click.option("--dev", is_flag=True, help="Use Flask's development server instead of gunicorn.")
+@pass_state
+def serve(state: State, host: str | None, port: int | None, workers: int, dev: bool) -> None:
+    """Serve the web catalogue and API."""
+    from catalogue.web.serving import run_server
+
+    run_server(
+        state.config, host or state.config["host"], port or int(state.config["port"]), workers, dev
+    )
+
+
+@main.command()
+@click.option("--no-serve", is_flag=True, help="Stop after releasing; do not start the server.")
+@pass_state
+def demo(state: State, no_serve: bool) -> None:
+    """Set up, ingest the five sample registers, release 1.0.0.0 and serve."""
+    with _context(state) as ctx:
+        _run(state, lambda: setup.initialise(ctx))
+        summaries = _run(state, lambda: reading.datastore_summaries(ctx))
+        default = next((s for s in summaries if s.name == state.config.default_datastore), None)
+        if default and default.latest_version:
+            console.print(state.t("demo-already", version=default.latest_version))
+        else:
+            for folder in samples.sample_register_folders():
+                console.print(state.t("demo-ingesting", path=folder))
+                _run(state, functools.partial(publishing.ingest_extract, ctx, folder))
+            version = _run(
+                state,
+                lambda: releasing.release_draft(
+                    ctx,
+                    "Sample registers: Folkeregisteret, NUDB, income and tax, Kreftregisteret, NPR",
+                ),
+            )
+            console.print(
+                state.t(
+                    "released",
+                    datastore=version.datastore,
+                    version=version.version,
+                    count=version.dataset_count,
+                )
+            )
+    if not no_serve:
+        serve.callback(host=None, port=None, workers=2, dev=False)  # type: ignore[misc]
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+@pass_state
+def reindex(state: State, as_json: bool) -> None:
+    """Rebuild the search index of every datastore from the database.
+
+    Releases rebuild it by themselves; use this after restoring a database or when a
+    release reported that the index could not be built. Searches keep using the old
+    index until the new one is complete.
+    """
+    from catalogue.services import indexing
+
+    with _context(state) as ctx:
+        summary = _run(state, lambda: indexing.rebuild_index(ctx))
+    if as_json:
+        click.echo(_as_json(summary))
+        return
+    datastores = ", ".join(summary.datastores) or "—"
+    if state.language == "en":
+        line = f"Search index rebuilt: {summary.documents} documents from {datastores} in {summary.seconds:.1f} s ({summary.folder})."
+    else:
+        line = f"Søkeindeksen er bygd på nytt: {summary.documents} dokumenter fra {datastores} på {summary.seconds:.1f} s ({summary.folder})."
+    console.print(escape(line))
+
+
+@contextmanager
+def _progress(disable: bool = False) -> Iterator[Progress]:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=errors,
+        disable=disable,
+        transient=True,
+    ) as bar:
+        yield bar
+
+
+if __name__ == "__main__":
+    main()

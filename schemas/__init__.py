@@ -1,0 +1,1 @@
+"""marshmallow schemas: every wire and file format, defined once. Depends on the domain only."""
