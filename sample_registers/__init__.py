@@ -1,0 +1,1 @@
+"""Synthetic sample registers in microdata.no's extract format, and their generator."""
