@@ -26,8 +26,9 @@ DATA_TYPES = {"STRING", "LONG", "DOUBLE", "DATE"}
 
 
 def files_of(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 def rows(register: str, name: str, root: Path = SAMPLES) -> Iterator[list[str]]:
@@ -58,7 +59,8 @@ def test_committed_samples_are_exactly_what_the_generator_writes(tmp_path: Path)
 
 
 def test_same_arguments_same_bytes_and_a_register_alone_equals_it_in_a_full_run(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     generate_samples(tmp_path / "a", persons=2000, seed=7)
     generate_samples(tmp_path / "b", persons=2000, seed=7)
     generate_samples(tmp_path / "c", persons=2000, seed=7, registers=["nudb", "npr"])
@@ -71,11 +73,14 @@ def test_same_arguments_same_bytes_and_a_register_alone_equals_it_in_a_full_run(
     assert files_of(tmp_path / "d" / "nudb") != files_of(tmp_path / "a" / "nudb")
 
 
-def test_progress_is_reported_per_dataset_and_unknown_registers_are_refused(
-        tmp_path: Path) -> None:
+def test_progress_is_reported_per_dataset_and_unknown_registers_are_refused(tmp_path: Path) -> None:
     seen: list[tuple[str, int, int]] = []
-    generate_samples(tmp_path, persons=300, registers=["nudb"],
-                     progress=lambda r, done, total: seen.append((r, done, total)))
+    generate_samples(
+        tmp_path,
+        persons=300,
+        registers=["nudb"],
+        progress=lambda r, done, total: seen.append((r, done, total)),
+    )
     assert seen == [("nudb", 0, 2), ("nudb", 1, 2), ("nudb", 2, 2)]
     with pytest.raises(ValueError, match="unknown registers"):
         generate_samples(tmp_path, persons=300, registers=["skatt"])
@@ -107,8 +112,11 @@ def test_a_failed_register_write_leaves_the_previous_folder_untouched(tmp_path: 
 
 
 def texts_ok(items: Any) -> bool:
-    return (isinstance(items, list) and {"nb", "en"} <= {t["languageCode"] for t in items}
-            and all(t["languageCode"] in LANGUAGES and t["value"] for t in items))
+    return (
+        isinstance(items, list)
+        and {"nb", "en"} <= {t["languageCode"] for t in items}
+        and all(t["languageCode"] in LANGUAGES and t["value"] for t in items)
+    )
 
 
 def day(text: str) -> date:
@@ -123,8 +131,9 @@ def test_every_register_manifest_names_owner_products_and_defaults() -> None:
         assert texts_ok(manifest["name"]) and texts_ok(manifest["description"])
         assert texts_ok(manifest["owner"]["name"]) and manifest["owner"]["uri"].startswith("http")
         products = {p["id"] for p in manifest["dataProducts"]}
-        assert all(texts_ok(p["title"]) and texts_ok(p["description"])
-                   for p in manifest["dataProducts"])
+        assert all(
+            texts_ok(p["title"]) and texts_ok(p["description"]) for p in manifest["dataProducts"]
+        )
         assert manifest["defaults"]["dataProduct"] in products
         assert manifest["defaults"]["sensitivityLevel"] in SENSITIVITIES
         for folder in (SAMPLES / register).iterdir():
@@ -226,24 +235,41 @@ def test_every_dataset_is_in_microdata_extract_format() -> None:
     assert len(folders) == 7 + 2 + 2 + 12 + 8
     for folder in folders:
         assert NAME.match(folder.name)
-        assert sorted(p.name for p in folder.iterdir()) == [f"{folder.name}.csv",
-                                                           f"{folder.name}.json"]
+        assert sorted(p.name for p in folder.iterdir()) == [
+            f"{folder.name}.csv",
+            f"{folder.name}.json",
+        ]
         meta = json.loads((folder / f"{folder.name}.json").read_text("utf-8"))
         check_metadata(meta)
         assert check_rows(folder, meta) > 0, folder.name
 
 
 def test_sensitivity_and_exportability_follow_the_data() -> None:
-    meta = {f.name: json.loads((f / f"{f.name}.json").read_text("utf-8"))
-            for f in dataset_folders()}
+    meta = {
+        f.name: json.loads((f / f"{f.name}.json").read_text("utf-8")) for f in dataset_folders()
+    }
     for name, m in meta.items():
         health = name.startswith(("KRG_", "NPR_"))
         assert (m["sensitivityLevel"] == "PERSON_SPECIAL") == health, name
     exportable = {n for n, m in meta.items() if m["catalogue"]["exportable"]}
-    assert {"BEFOLKNING_KJOENN", "BEFOLKNING_BOSTED_KOMMUNE", "NUDB_BU", "INNTEKT_WLONN",
-            "KRG_ICD10", "NPR_OMSORGSNIVAA"} <= exportable
-    assert not {"BEFOLKNING_DOEDS_DATO", "BEFOLKNING_MOR", "KRG_DIAGNOSEDATO", "KRG_CT",
-                "NPR_PROSEDYRE_KODE"} & exportable
+    assert {
+        "BEFOLKNING_KJOENN",
+        "BEFOLKNING_BOSTED_KOMMUNE",
+        "NUDB_BU",
+        "INNTEKT_WLONN",
+        "KRG_ICD10",
+        "NPR_OMSORGSNIVAA",
+    } <= exportable
+    assert (
+        not {
+            "BEFOLKNING_DOEDS_DATO",
+            "BEFOLKNING_MOR",
+            "KRG_DIAGNOSEDATO",
+            "KRG_CT",
+            "NPR_PROSEDYRE_KODE",
+        }
+        & exportable
+    )
     assert meta["KRG_ALDER_DIAGNOSE"]["catalogue"]["technicalName"] == "alderDiagnose"
 
 
@@ -277,10 +303,14 @@ def test_people_only_appear_while_alive_and_parents_fit() -> None:
     death = {p: day(d) for p, d in values("folkeregisteret", "BEFOLKNING_DOEDS_DATO").items()}
     sex = values("folkeregisteret", "BEFOLKNING_KJOENN")
     assert 0.04 < len(death) / len(birth) < 0.15
-    assert all(date(2016, 1, 1) <= d <= date(2025, 12, 31) and d >= birth[p]
-               for p, d in death.items())
-    for register, name in (("folkeregisteret", "BEFOLKNING_BOSTED_KOMMUNE"),
-                           ("nudb", "NUDB_BU"), ("inntekt", "INNTEKT_WLONN")):
+    assert all(
+        date(2016, 1, 1) <= d <= date(2025, 12, 31) and d >= birth[p] for p, d in death.items()
+    )
+    for register, name in (
+        ("folkeregisteret", "BEFOLKNING_BOSTED_KOMMUNE"),
+        ("nudb", "NUDB_BU"),
+        ("inntekt", "INNTEKT_WLONN"),
+    ):
         for r in rows(register, name):
             assert birth[r[0]] <= day(r[3]) and day(r[2]) < death.get(r[0], date.max), r
     for name, parent_sex in (("BEFOLKNING_MOR", "2"), ("BEFOLKNING_FAR", "1")):
@@ -378,7 +408,8 @@ def test_hospital_contacts_rise_with_age_and_follow_residence_and_cancer() -> No
     care = {r[0]: r for r in rows("npr", "NPR_OMSORGSNIVAA")}
     persons: Counter[int] = Counter(min((2020 - int(b[:4])) // 30, 2) for b in birth.values())
     contacts: Counter[int] = Counter(
-        min((int(care[e][2][:4]) - int(birth[p][:4])) // 30, 2) for e, p in patient.items())
+        min((int(care[e][2][:4]) - int(birth[p][:4])) // 30, 2) for e, p in patient.items()
+    )
     per_person = [contacts[g] / persons[g] for g in range(3)]
     assert per_person[0] * 1.5 < per_person[1] and per_person[1] * 1.5 < per_person[2]
     for r in care.values():  # outpatient and day contacts last a day

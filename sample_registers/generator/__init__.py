@@ -18,16 +18,22 @@ from sample_registers.generator.output import RegisterOutput
 from sample_registers.generator.population import Population
 from sample_registers.generator.writer import write_register_atomically
 
-_MODULES: dict[str, ModuleType] = {m.NAME: m for m in (folkeregisteret, nudb, inntekt, kreftregisteret, npr)}
+_MODULES: dict[str, ModuleType] = {
+    m.NAME: m for m in (folkeregisteret, nudb, inntekt, kreftregisteret, npr)
+}
 REGISTERS: tuple[str, ...] = tuple(_MODULES)
 
 DEFAULT_PERSONS = 20_000
 DEFAULT_SEED = 20261122
 
 
-def generate_samples(out_dir: Path, persons: int = DEFAULT_PERSONS, seed: int = DEFAULT_SEED,
-                     registers: Sequence[str] | None = None,
-                     progress: Callable[[str, int, int], None] | None = None) -> list[Path]:
+def generate_samples(
+    out_dir: Path,
+    persons: int = DEFAULT_PERSONS,
+    seed: int = DEFAULT_SEED,
+    registers: Sequence[str] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> list[Path]:
     """Write the chosen registers (all when None) and return their folders, in the order
     asked. progress(register, datasets_done, datasets_total) is called as datasets finish."""
     chosen = list(REGISTERS if registers is None else registers)

@@ -15,11 +15,13 @@ UNKNOWN = 9  # NUS level "Uoppgitt"
 # Share of each cohort ending at NUS level 0..8, for three anchor cohorts; cohorts in
 # between are interpolated. Younger cohorts are far more educated.
 _ANCHOR_COHORTS = (1930, 1960, 1990)
-_FINAL_LEVEL_SHARES = np.array([
-    [1.0, 3.0, 42.0, 18.0, 22.0, 1.0, 9.5, 3.0, 0.5],
-    [0.5, 0.5, 22.0, 14.0, 30.0, 3.0, 20.0, 9.0, 1.0],
-    [0.5, 0.5, 15.0, 10.0, 25.0, 4.0, 28.0, 15.0, 2.0],
-])
+_FINAL_LEVEL_SHARES = np.array(
+    [
+        [1.0, 3.0, 42.0, 18.0, 22.0, 1.0, 9.5, 3.0, 0.5],
+        [0.5, 0.5, 22.0, 14.0, 30.0, 3.0, 20.0, 9.0, 1.0],
+        [0.5, 0.5, 15.0, 10.0, 25.0, 4.0, 28.0, 15.0, 2.0],
+    ]
+)
 # Among cohorts born after 1960, women more often take higher education.
 _WOMEN_SHIFT = np.array([0, 0, -3.0, -2.0, -3.0, 0, 5.0, 3.0, 0])
 
@@ -51,8 +53,11 @@ class Careers:
 
     def field_on(self, level: Array, index: Array) -> Array:
         """Field of the highest completed education (-1 below upper secondary)."""
-        return np.where(level >= 6, self.higher_field[index],
-                        np.where(level >= 3, self.vocational_field[index], -1))
+        return np.where(
+            level >= 6,
+            self.higher_field[index],
+            np.where(level >= 3, self.vocational_field[index], -1),
+        )
 
 
 def careers(pop: Population) -> Careers:
@@ -62,15 +67,21 @@ def careers(pop: Population) -> Careers:
 # Fields of study: 0 general, 1 humanities and arts, 2 teaching, 3 social science and law,
 # 4 business, 5 science and technology, 6 health and welfare, 7 primary industries,
 # 8 transport and services, 9 unknown. Weights by sex (men, women).
-_VOCATIONAL_FIELDS = np.array([
-    [0, 1, 0, 0, 12, 58, 8, 8, 12, 2],
-    [0, 3, 0, 0, 25, 10, 42, 4, 14, 2],
-], dtype=float)
+_VOCATIONAL_FIELDS = np.array(
+    [
+        [0, 1, 0, 0, 12, 58, 8, 8, 12, 2],
+        [0, 3, 0, 0, 25, 10, 42, 4, 14, 2],
+    ],
+    dtype=float,
+)
 _GENERAL_UPPER_SECONDARY = 0
-_HIGHER_FIELDS = np.array([
-    [0, 8, 6, 12, 20, 36, 9, 2, 6, 1],
-    [0, 10, 16, 13, 16, 12, 30, 1, 1, 1],
-], dtype=float)
+_HIGHER_FIELDS = np.array(
+    [
+        [0, 8, 6, 12, 20, 36, 9, 2, 6, 1],
+        [0, 10, 16, 13, 16, 12, 30, 1, 1, 1],
+    ],
+    dtype=float,
+)
 
 
 def _simulate(pop: Population) -> Careers:

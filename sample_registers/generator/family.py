@@ -89,15 +89,25 @@ def _simulate_parents(pop: Population) -> Parents:
     # Mothers from cohorts that have mostly died out are found only that often; otherwise
     # their few surviving members would each get the children of a whole cohort.
     in_population = rng.random(n) < surviving_share(pop.birth_year[mother])
-    mother_ok = (recorded & in_population & (mother_age >= 18) & (mother_age <= 45)
-                 & (pop.death[mother] > birth))
+    mother_ok = (
+        recorded
+        & in_population
+        & (mother_age >= 18)
+        & (mother_age <= 45)
+        & (pop.death[mother] > birth)
+    )
     mother = np.where(mother_ok, mother, -1)
 
     father = np.where(mother >= 0, partner[np.maximum(mother, 0)], -1)
     father_age = age_at(birth[np.maximum(father, 0)], birth)
-    father_ok = ((mother >= 0) & (father >= 0) & (rng.random(n) < 0.92)
-                 & (father_age >= 18) & (father_age <= 45)
-                 & (pop.death[np.maximum(father, 0)] > birth))
+    father_ok = (
+        (mother >= 0)
+        & (father >= 0)
+        & (rng.random(n) < 0.92)
+        & (father_age >= 18)
+        & (father_age <= 45)
+        & (pop.death[np.maximum(father, 0)] > birth)
+    )
     father = np.where(father_ok, father, -1)
     return Parents(mother, father)
 
@@ -117,8 +127,11 @@ def _simulate_residence(pop: Population) -> Residence:
         age = RESIDENCE_YEARS[k] - pop.birth_year
         in_twenties = (age >= 19) & (age <= 32)
         moves = rng.random(n) < np.where(in_twenties, 0.09, 0.025)
-        new = np.where(in_twenties, rng.choice(len(PLACES), size=n, p=young),
-                       rng.choice(len(PLACES), size=n, p=base))
+        new = np.where(
+            in_twenties,
+            rng.choice(len(PLACES), size=n, p=young),
+            rng.choice(len(PLACES), size=n, p=base),
+        )
         place[k] = np.where(moves, new, place[k - 1])
 
     # Most children live with their mother.

@@ -32,21 +32,39 @@ REGISTER = Register(
         "fødsel, kjønn, bosted, sivilstand, foreldre og død. Registeret føres av Skatteetaten.",
         "The National Population Register holds information on everyone who lives or has "
         "lived in Norway: birth, sex, residence, marital status, parents and death. It is "
-        "kept by the Norwegian Tax Administration."),
-    owner=("Skatteetaten, Folkeregisteret",
-           "Norwegian Tax Administration, National Population Register"),
+        "kept by the Norwegian Tax Administration.",
+    ),
+    owner=(
+        "Skatteetaten, Folkeregisteret",
+        "Norwegian Tax Administration, National Population Register",
+    ),
     owner_uri="https://www.skatteetaten.no/person/folkeregister/",
     owner_email="folkeregisteret@skatteetaten.no",
     products=(
-        ("befolkning-grunndata", ("Befolkning - grunndata", "Population - basic data"),
-         ("Kjønn, fødsel og død for alle personer i befolkningen.",
-          "Sex, birth and death of every person in the population.")),
-        ("befolkning-bosted", ("Befolkning - bosted", "Population - residence"),
-         ("Bostedskommune for bosatte personer per 1. januar.",
-          "Municipality of residence of resident persons on 1 January.")),
-        ("befolkning-familie", ("Befolkning - familie", "Population - family"),
-         ("Sivilstand og koblinger mellom barn og foreldre.",
-          "Marital status and links between children and parents.")),
+        (
+            "befolkning-grunndata",
+            ("Befolkning - grunndata", "Population - basic data"),
+            (
+                "Kjønn, fødsel og død for alle personer i befolkningen.",
+                "Sex, birth and death of every person in the population.",
+            ),
+        ),
+        (
+            "befolkning-bosted",
+            ("Befolkning - bosted", "Population - residence"),
+            (
+                "Bostedskommune for bosatte personer per 1. januar.",
+                "Municipality of residence of resident persons on 1 January.",
+            ),
+        ),
+        (
+            "befolkning-familie",
+            ("Befolkning - familie", "Population - family"),
+            (
+                "Sivilstand og koblinger mellom barn og foreldre.",
+                "Marital status and links between children and parents.",
+            ),
+        ),
     ),
     sensitivity="PERSON_GENERAL",
     default_product="befolkning-grunndata",
@@ -56,7 +74,8 @@ REGISTER = Register(
 _SUBJECT: NbEn = ("Befolkning", "Population")
 _POPULATION: NbEn = (
     "Alle personer som har vært bosatt i Norge i perioden 2016-2025.",
-    "Everyone who has been resident in Norway at some time in 2016-2025.")
+    "Everyone who has been resident in Norway at some time in 2016-2025.",
+)
 _BASIC: NbEn = ("Befolkning", "Population")
 _FAMILY: NbEn = ("Familie", "Family")
 
@@ -80,87 +99,182 @@ _PARTNERSHIP = (day(1993, 8, 1), day(2008, 12, 31))
 _VARDOK = "https://www.ssb.no/a/metadata/conceptvariable/vardok/"
 
 
-def _person_dataset(name: str, temporality: str, label: NbEn, description: NbEn, *,
-                    technical: str, product: str, exportable: bool, category: NbEn,
-                    data_type: str | None = None, domain: dict[str, object] | None = None,
-                    unit_type: str | None = None, valid_from: str = "1925-01-01",
-                    population: NbEn = _POPULATION, links: tuple[str, ...] = (),
-                    uri: tuple[str, ...] = ()) -> Dataset:
+def _person_dataset(
+    name: str,
+    temporality: str,
+    label: NbEn,
+    description: NbEn,
+    *,
+    technical: str,
+    product: str,
+    exportable: bool,
+    category: NbEn,
+    data_type: str | None = None,
+    domain: dict[str, object] | None = None,
+    unit_type: str | None = None,
+    valid_from: str = "1925-01-01",
+    population: NbEn = _POPULATION,
+    links: tuple[str, ...] = (),
+    uri: tuple[str, ...] = (),
+) -> Dataset:
     return Dataset(
-        name=name, temporality=temporality, unit_type="PERSON", label=label,
-        description=description, population=population, subject=_SUBJECT,
-        technical_name=technical, product=product, exportable=exportable,
-        valid_from=valid_from, categories=(category,), data_type=data_type,
-        value_domain=domain, measure_unit_type=unit_type, definition_links=links,
-        uri_definition=uri)
+        name=name,
+        temporality=temporality,
+        unit_type="PERSON",
+        label=label,
+        description=description,
+        population=population,
+        subject=_SUBJECT,
+        technical_name=technical,
+        product=product,
+        exportable=exportable,
+        valid_from=valid_from,
+        categories=(category,),
+        data_type=data_type,
+        value_domain=domain,
+        measure_unit_type=unit_type,
+        definition_links=links,
+        uri_definition=uri,
+    )
 
 
 _DATE_DOMAIN = described_domain(("Dato på formen ÅÅÅÅ-MM-DD.", "Date as YYYY-MM-DD."))
 
 SEX = _person_dataset(
-    "BEFOLKNING_KJOENN", "FIXED", ("Kjønn", "Sex"),
-    ("Personens juridiske kjønn slik det er registrert i Folkeregisteret.",
-     "The person's legal sex as registered in the National Population Register."),
-    technical="kjoenn", product="befolkning-grunndata", exportable=True, category=_BASIC,
-    data_type="STRING", domain=code_list_domain(SEX_CODES, uri="https://www.ssb.no/klass/klassifikasjoner/2"),
-    links=(_VARDOK + "2696",), uri=("https://www.ssb.no/klass/klassifikasjoner/2",))
+    "BEFOLKNING_KJOENN",
+    "FIXED",
+    ("Kjønn", "Sex"),
+    (
+        "Personens juridiske kjønn slik det er registrert i Folkeregisteret.",
+        "The person's legal sex as registered in the National Population Register.",
+    ),
+    technical="kjoenn",
+    product="befolkning-grunndata",
+    exportable=True,
+    category=_BASIC,
+    data_type="STRING",
+    domain=code_list_domain(SEX_CODES, uri="https://www.ssb.no/klass/klassifikasjoner/2"),
+    links=(_VARDOK + "2696",),
+    uri=("https://www.ssb.no/klass/klassifikasjoner/2",),
+)
 BIRTH = _person_dataset(
-    "BEFOLKNING_FOEDSELSDATO", "FIXED", ("Fødselsdato", "Date of birth"),
+    "BEFOLKNING_FOEDSELSDATO",
+    "FIXED",
+    ("Fødselsdato", "Date of birth"),
     ("Datoen personen ble født.", "The date the person was born."),
-    technical="foedselsdato", product="befolkning-grunndata", exportable=True, category=_BASIC,
-    data_type="DATE", domain=_DATE_DOMAIN, links=(_VARDOK + "2695",))
+    technical="foedselsdato",
+    product="befolkning-grunndata",
+    exportable=True,
+    category=_BASIC,
+    data_type="DATE",
+    domain=_DATE_DOMAIN,
+    links=(_VARDOK + "2695",),
+)
 RESIDENCE = _person_dataset(
-    "BEFOLKNING_BOSTED_KOMMUNE", "STATUS", ("Bostedskommune", "Municipality of residence"),
-    ("Kommunen personen er registrert bosatt i per 1. januar. Kommunenummeret er det som "
-     "gjaldt på tidspunktet, så koder endres ved kommunesammenslåinger (2017-2020) og "
-     "regionreformen (2020 og 2024).",
-     "The municipality the person is registered as resident in on 1 January. The code is "
-     "the one in force on the date, so codes change with the municipal mergers (2017-2020) "
-     "and the regional reforms (2020 and 2024)."),
-    technical="bostedskommune", product="befolkning-bosted", exportable=True,
-    category=("Bosted", "Residence"), data_type="STRING",
-    domain=code_list_domain(municipality_codes(), (UNKNOWN_MUNICIPALITY,),
-                            uri="https://www.ssb.no/klass/klassifikasjoner/131"),
+    "BEFOLKNING_BOSTED_KOMMUNE",
+    "STATUS",
+    ("Bostedskommune", "Municipality of residence"),
+    (
+        "Kommunen personen er registrert bosatt i per 1. januar. Kommunenummeret er det som "
+        "gjaldt på tidspunktet, så koder endres ved kommunesammenslåinger (2017-2020) og "
+        "regionreformen (2020 og 2024).",
+        "The municipality the person is registered as resident in on 1 January. The code is "
+        "the one in force on the date, so codes change with the municipal mergers (2017-2020) "
+        "and the regional reforms (2020 and 2024).",
+    ),
+    technical="bostedskommune",
+    product="befolkning-bosted",
+    exportable=True,
+    category=("Bosted", "Residence"),
+    data_type="STRING",
+    domain=code_list_domain(
+        municipality_codes(),
+        (UNKNOWN_MUNICIPALITY,),
+        uri="https://www.ssb.no/klass/klassifikasjoner/131",
+    ),
     valid_from="2016-01-01",
-    population=("Personer bosatt i Norge per 1. januar.",
-                "Persons resident in Norway on 1 January."),
-    links=(_VARDOK + "1832",), uri=("https://www.ssb.no/klass/klassifikasjoner/131",))
+    population=(
+        "Personer bosatt i Norge per 1. januar.",
+        "Persons resident in Norway on 1 January.",
+    ),
+    links=(_VARDOK + "1832",),
+    uri=("https://www.ssb.no/klass/klassifikasjoner/131",),
+)
 MARITAL = _person_dataset(
-    "BEFOLKNING_SIVSTAND", "EVENT", ("Sivilstand", "Marital status"),
-    ("Personens sivilstand, som perioder fra fødselen: ugift fram til et eventuelt "
-     "ekteskap eller partnerskap, deretter gift, separert, skilt eller enke/enkemann. "
-     "Perioden slutter ved neste endring eller ved død; gjeldende periode er åpen.",
-     "The person's marital status as spells from birth: unmarried until a possible "
-     "marriage or partnership, then married, separated, divorced or widowed. A spell ends "
-     "at the next change or at death; the current spell is open."),
-    technical="sivilstand", product="befolkning-familie", exportable=True, category=_FAMILY,
+    "BEFOLKNING_SIVSTAND",
+    "EVENT",
+    ("Sivilstand", "Marital status"),
+    (
+        "Personens sivilstand, som perioder fra fødselen: ugift fram til et eventuelt "
+        "ekteskap eller partnerskap, deretter gift, separert, skilt eller enke/enkemann. "
+        "Perioden slutter ved neste endring eller ved død; gjeldende periode er åpen.",
+        "The person's marital status as spells from birth: unmarried until a possible "
+        "marriage or partnership, then married, separated, divorced or widowed. A spell ends "
+        "at the next change or at death; the current spell is open.",
+    ),
+    technical="sivilstand",
+    product="befolkning-familie",
+    exportable=True,
+    category=_FAMILY,
     data_type="STRING",
     domain=code_list_domain(MARITAL_CODES, uri="https://www.ssb.no/klass/klassifikasjoner/19"),
-    links=(_VARDOK + "90",), uri=("https://www.ssb.no/klass/klassifikasjoner/19",))
+    links=(_VARDOK + "90",),
+    uri=("https://www.ssb.no/klass/klassifikasjoner/19",),
+)
 DEATH = _person_dataset(
-    "BEFOLKNING_DOEDS_DATO", "FIXED", ("Dødsdato", "Date of death"),
-    ("Datoen personen døde. Bare døde personer har en verdi.",
-     "The date the person died. Only the dead have a value."),
-    technical="doedsdato", product="befolkning-grunndata", exportable=False, category=_BASIC,
-    data_type="DATE", domain=_DATE_DOMAIN, valid_from="2016-01-01",
-    population=("Personer som døde i perioden 2016-2025.",
-                "Persons who died in 2016-2025."),
-    links=(_VARDOK + "2697",))
+    "BEFOLKNING_DOEDS_DATO",
+    "FIXED",
+    ("Dødsdato", "Date of death"),
+    (
+        "Datoen personen døde. Bare døde personer har en verdi.",
+        "The date the person died. Only the dead have a value.",
+    ),
+    technical="doedsdato",
+    product="befolkning-grunndata",
+    exportable=False,
+    category=_BASIC,
+    data_type="DATE",
+    domain=_DATE_DOMAIN,
+    valid_from="2016-01-01",
+    population=("Personer som døde i perioden 2016-2025.", "Persons who died in 2016-2025."),
+    links=(_VARDOK + "2697",),
+)
 _PARENT_POPULATION: NbEn = (
     "Personer født fra 1960 med en registrert forelder i befolkningen.",
-    "Persons born from 1960 with a registered parent in the population.")
+    "Persons born from 1960 with a registered parent in the population.",
+)
 MOTHER = _person_dataset(
-    "BEFOLKNING_MOR", "FIXED", ("Mor", "Mother"),
-    ("Personens mor, som en kobling til morens personidentifikator.",
-     "The person's mother, as a link to the mother's person identifier."),
-    technical="mor", product="befolkning-familie", exportable=False, category=_FAMILY,
-    unit_type="PERSON", valid_from="1960-01-01", population=_PARENT_POPULATION)
+    "BEFOLKNING_MOR",
+    "FIXED",
+    ("Mor", "Mother"),
+    (
+        "Personens mor, som en kobling til morens personidentifikator.",
+        "The person's mother, as a link to the mother's person identifier.",
+    ),
+    technical="mor",
+    product="befolkning-familie",
+    exportable=False,
+    category=_FAMILY,
+    unit_type="PERSON",
+    valid_from="1960-01-01",
+    population=_PARENT_POPULATION,
+)
 FATHER = _person_dataset(
-    "BEFOLKNING_FAR", "FIXED", ("Far", "Father"),
-    ("Personens far, som en kobling til farens personidentifikator.",
-     "The person's father, as a link to the father's person identifier."),
-    technical="far", product="befolkning-familie", exportable=False, category=_FAMILY,
-    unit_type="PERSON", valid_from="1960-01-01", population=_PARENT_POPULATION)
+    "BEFOLKNING_FAR",
+    "FIXED",
+    ("Far", "Father"),
+    (
+        "Personens far, som en kobling til farens personidentifikator.",
+        "The person's father, as a link to the father's person identifier.",
+    ),
+    technical="far",
+    product="befolkning-familie",
+    exportable=False,
+    category=_FAMILY,
+    unit_type="PERSON",
+    valid_from="1960-01-01",
+    population=_PARENT_POPULATION,
+)
 
 DATASETS = (SEX, BIRTH, RESIDENCE, MARITAL, DEATH, MOTHER, FATHER)
 
@@ -195,8 +309,9 @@ def _write_residence(pop: Population, out: RegisterOutput) -> None:
     where = residence(pop)
     row_of_date = where.place_in(np.array([int(iso(d)[:4]) for d in RESIDENCE_DATES]))
     # Code (as an index into `codes`) of each place on each status date.
-    code_of_place = np.array([[codes.index(_code_on(p.history, d)) for d in RESIDENCE_DATES]
-                              for p in PLACES])
+    code_of_place = np.array(
+        [[codes.index(_code_on(p.history, d)) for d in RESIDENCE_DATES] for p in PLACES]
+    )
     unknown_code = len(codes) - 1
     with out.dataset(RESIDENCE) as f:
         for chunk in pop.chunks():
@@ -223,31 +338,41 @@ def _write_marital_status(pop: Population, out: RegisterOutput) -> None:
     with out.dataset(MARITAL) as f:
         for chunk in pop.chunks():
             person, start, code = _marital_spells(
-                rng, pop.birth[chunk].astype(np.int64), pop.birth_year[chunk],
-                pop.male[chunk], pop.death[chunk].astype(np.int64))
+                rng,
+                pop.birth[chunk].astype(np.int64),
+                pop.birth_year[chunk],
+                pop.male[chunk],
+                pop.death[chunk].astype(np.int64),
+            )
             same_person_next = np.r_[person[1:] == person[:-1], False]
             next_start = np.r_[start[1:], 0]
             death = pop.death[chunk][person]
             stop = np.where(same_person_next, next_start - 1, death)
-            f.write(_ids(pop, chunk.start + person),
-                    code_column([c.code for c in MARITAL_CODES], code - 1),
-                    date_column(start), date_column(stop))
+            f.write(
+                _ids(pop, chunk.start + person),
+                code_column([c.code for c in MARITAL_CODES], code - 1),
+                date_column(start),
+                date_column(stop),
+            )
 
 
-def _marital_spells(rng: np.random.Generator, birth: Array, birth_year: Array, male: Array,
-                    death: Array) -> tuple[Array, Array, Array]:
+def _marital_spells(
+    rng: np.random.Generator, birth: Array, birth_year: Array, male: Array, death: Array
+) -> tuple[Array, Array, Array]:
     """Spells as (person, start day, code) rows in person and time order."""
     n = len(birth)
 
     def happens(day_number: Array) -> Array:
         return (day_number < death) & (day_number <= EXTRACT_END)
 
-    marries = rng.random(n) < np.interp(birth_year, [1925, 1950, 1970, 1990, 2005],
-                                        [0.9, 0.88, 0.72, 0.6, 0.55])
+    marries = rng.random(n) < np.interp(
+        birth_year, [1925, 1950, 1970, 1990, 2005], [0.9, 0.88, 0.72, 0.6, 0.55]
+    )
     mean_age = np.interp(birth_year, [1925, 1945, 1960, 1980, 2000], [25, 23.5, 26, 31, 32])
     married_on = birth + years_to_days(np.maximum(18.0, rng.normal(mean_age, 4.5)))
-    partners = ((married_on >= _PARTNERSHIP[0]) & (married_on <= _PARTNERSHIP[1])
-                & (rng.random(n) < 0.006))
+    partners = (
+        (married_on >= _PARTNERSHIP[0]) & (married_on <= _PARTNERSHIP[1]) & (rng.random(n) < 0.006)
+    )
     separates = rng.random(n) < np.interp(birth_year, [1925, 1945, 1960], [0.12, 0.3, 0.4])
     separated_on = married_on + years_to_days(0.5 + rng.exponential(9.0, n))
     divorced_on = separated_on + years_to_days(1.0 + rng.exponential(0.4, n))
@@ -258,8 +383,9 @@ def _marital_spells(rng: np.random.Generator, birth: Array, birth_year: Array, m
     widowed_on = birth + years_to_days(rng.normal(np.where(male, 83.0, 79.0), 8.0))
 
     v_marry = marries & happens(married_on)
-    first_ends_by_death = (bereaved & v_marry & (widowed_on > married_on)
-                           & (~separates | (widowed_on < separated_on)))
+    first_ends_by_death = (
+        bereaved & v_marry & (widowed_on > married_on) & (~separates | (widowed_on < separated_on))
+    )
     v_separate = v_marry & separates & ~first_ends_by_death & happens(separated_on)
     v_divorce = v_separate & happens(divorced_on)
     v_remarry = v_divorce & remarries & happens(remarried_on)
@@ -268,15 +394,19 @@ def _marital_spells(rng: np.random.Generator, birth: Array, birth_year: Array, m
 
     partner = partners.astype(np.int64)
     days = np.stack([birth, married_on, separated_on, divorced_on, remarried_on, widowed_on], 1)
-    codes = np.stack([
-        np.ones(n, dtype=np.int64),
-        np.where(partners, 6, 2),
-        5 + 2 * partner,
-        4 + 4 * partner,
-        np.full(n, 2),
-        np.where(first_ends_by_death & partners, 9, 3),
-    ], axis=1)
-    valid = np.stack([np.ones(n, dtype=bool), v_marry, v_separate, v_divorce, v_remarry,
-                      v_widow], axis=1)
+    codes = np.stack(
+        [
+            np.ones(n, dtype=np.int64),
+            np.where(partners, 6, 2),
+            5 + 2 * partner,
+            4 + 4 * partner,
+            np.full(n, 2),
+            np.where(first_ends_by_death & partners, 9, 3),
+        ],
+        axis=1,
+    )
+    valid = np.stack(
+        [np.ones(n, dtype=bool), v_marry, v_separate, v_divorce, v_remarry, v_widow], axis=1
+    )
     person, slot = np.nonzero(valid)
     return person, days[person, slot], codes[person, slot]

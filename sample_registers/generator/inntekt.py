@@ -21,53 +21,85 @@ REGISTER = Register(
         "Årlige inntekter for personer fra skattemeldinger, a-ordningen og "
         "ytelsesregistre, bearbeidet av Statistisk sentralbyrå.",
         "Yearly incomes of persons from tax returns, the a-ordning employer reports and "
-        "benefit registers, processed by Statistics Norway."),
-    owner=("Skatteetaten og Statistisk sentralbyrå",
-           "Norwegian Tax Administration and Statistics Norway"),
+        "benefit registers, processed by Statistics Norway.",
+    ),
+    owner=(
+        "Skatteetaten og Statistisk sentralbyrå",
+        "Norwegian Tax Administration and Statistics Norway",
+    ),
     owner_uri="https://www.ssb.no/inntekt-og-forbruk",
     owner_email="datautlevering@ssb.no",
-    products=(("inntekt-og-skatt", ("Inntekt og skatt", "Income and tax"),
-               ("Personers inntekter per kalenderår.",
-                "Incomes of persons per calendar year.")),),
+    products=(
+        (
+            "inntekt-og-skatt",
+            ("Inntekt og skatt", "Income and tax"),
+            ("Personers inntekter per kalenderår.", "Incomes of persons per calendar year."),
+        ),
+    ),
     sensitivity="PERSON_GENERAL",
     default_product="inntekt-og-skatt",
     exportable=True,
 )
 
 _SUBJECT: NbEn = ("Inntekt og formue", "Income and wealth")
-_NOK = described_domain(("Beløp i hele kroner for kalenderåret.",
-                         "Amount in whole Norwegian kroner for the calendar year."),
-                        ("NOK", "NOK"), "CURRENCY")
+_NOK = described_domain(
+    (
+        "Beløp i hele kroner for kalenderåret.",
+        "Amount in whole Norwegian kroner for the calendar year.",
+    ),
+    ("NOK", "NOK"),
+    "CURRENCY",
+)
 
 WAGES = Dataset(
-    name="INNTEKT_WLONN", temporality="ACCUMULATED", unit_type="PERSON",
+    name="INNTEKT_WLONN",
+    temporality="ACCUMULATED",
+    unit_type="PERSON",
     label=("Lønnsinntekt", "Wage income"),
     description=(
         "Sum lønn og andre godtgjørelser fra arbeidsgiver i løpet av kalenderåret. Personer "
         "uten lønn har verdien 0 eller mangler.",
         "Total wages and other remuneration from employers during the calendar year. "
-        "Persons without wages have the value 0 or no value."),
-    population=("Personer 17-74 år bosatt i Norge i løpet av året.",
-                "Persons aged 17-74 resident in Norway during the year."),
-    subject=_SUBJECT, technical_name="loennsinntekt", product="inntekt-og-skatt",
-    exportable=True, valid_from=f"{YEARS[0]}-01-01", categories=(("Inntekt", "Income"),),
-    data_type="LONG", value_domain=_NOK,
+        "Persons without wages have the value 0 or no value.",
+    ),
+    population=(
+        "Personer 17-74 år bosatt i Norge i løpet av året.",
+        "Persons aged 17-74 resident in Norway during the year.",
+    ),
+    subject=_SUBJECT,
+    technical_name="loennsinntekt",
+    product="inntekt-og-skatt",
+    exportable=True,
+    valid_from=f"{YEARS[0]}-01-01",
+    categories=(("Inntekt", "Income"),),
+    data_type="LONG",
+    value_domain=_NOK,
     definition_links=("https://www.ssb.no/a/metadata/conceptvariable/vardok/1305",),
 )
 TOTAL = Dataset(
-    name="INNTEKT_SAMLET", temporality="ACCUMULATED", unit_type="PERSON",
+    name="INNTEKT_SAMLET",
+    temporality="ACCUMULATED",
+    unit_type="PERSON",
     label=("Samlet inntekt", "Total income"),
     description=(
         "Summen av lønn, næringsinntekt, kapitalinntekter og skattepliktige og skattefrie "
         "overføringer, som pensjoner, i løpet av kalenderåret. Aldri lavere enn lønnsinntekten.",
         "The sum of wages, self-employment income, capital income and taxable and tax-free "
         "transfers, such as pensions, during the calendar year. Never lower than the wage "
-        "income."),
-    population=("Personer 17 år og eldre bosatt i Norge i løpet av året, med inntekt.",
-                "Persons aged 17 and over resident in Norway during the year, with income."),
-    subject=_SUBJECT, technical_name="samletInntekt", product="inntekt-og-skatt",
-    exportable=True, valid_from=f"{YEARS[0]}-01-01", categories=(("Inntekt", "Income"),),
-    data_type="LONG", value_domain=_NOK,
+        "income.",
+    ),
+    population=(
+        "Personer 17 år og eldre bosatt i Norge i løpet av året, med inntekt.",
+        "Persons aged 17 and over resident in Norway during the year, with income.",
+    ),
+    subject=_SUBJECT,
+    technical_name="samletInntekt",
+    product="inntekt-og-skatt",
+    exportable=True,
+    valid_from=f"{YEARS[0]}-01-01",
+    categories=(("Inntekt", "Income"),),
+    data_type="LONG",
+    value_domain=_NOK,
     definition_links=("https://www.ssb.no/a/metadata/conceptvariable/vardok/1307",),
 )
 
@@ -77,8 +109,24 @@ DATASETS = (WAGES, TOTAL)
 _BASE_WAGE = 430_000.0
 _GROWTH = 1.032
 _WORK_AGES = [17, 19, 20, 24, 25, 29, 30, 54, 55, 61, 62, 66, 67, 70, 71, 74]
-_WORK_SHARE = [0.45, 0.55, 0.68, 0.72, 0.8, 0.82, 0.86, 0.87, 0.84, 0.8, 0.62, 0.5, 0.2,
-               0.15, 0.08, 0.06]
+_WORK_SHARE = [
+    0.45,
+    0.55,
+    0.68,
+    0.72,
+    0.8,
+    0.82,
+    0.86,
+    0.87,
+    0.84,
+    0.8,
+    0.62,
+    0.5,
+    0.2,
+    0.15,
+    0.08,
+    0.06,
+]
 # Wage premium (log scale) and employment shift by NUS level 0..8, and for UNKNOWN.
 _LEVEL_PREMIUM = np.array([-0.3, -0.3, -0.25, -0.12, 0.0, 0.05, 0.2, 0.4, 0.5, -0.15])
 _LEVEL_EMPLOYMENT = np.array([-0.2, -0.2, -0.12, -0.05, 0.0, 0.0, 0.04, 0.06, 0.07, -0.15])
@@ -101,14 +149,14 @@ def write(pop: Population, out: RegisterOutput) -> None:
             index = np.arange(chunk.start, chunk.stop)
             wage, has_wage, total, has_total = _incomes(rng, pop, career, index, years)
             pid = number_column(pop.pid[index], 11)
-            for amount, present, f in ((wage, has_wage, wage_file),
-                                       (total, has_total, total_file)):
+            for amount, present, f in ((wage, has_wage, wage_file), (total, has_total, total_file)):
                 person, k = np.nonzero(present)
                 f.write(pid[person], number_column(amount[person, k]), starts[k], stops[k])
 
 
-def _incomes(rng: np.random.Generator, pop: Population, career: Careers, index: Array,
-             years: Array) -> tuple[Array, Array, Array, Array]:
+def _incomes(
+    rng: np.random.Generator, pop: Population, career: Careers, index: Array, years: Array
+) -> tuple[Array, Array, Array, Array]:
     """(wage, has wage row, total, has total row), each (persons, years)."""
     n, n_years = len(index), len(years)
     male = pop.male[index]
@@ -135,9 +183,14 @@ def _incomes(rng: np.random.Generator, pop: Population, career: Careers, index: 
         share = np.interp(age, _WORK_AGES, _WORK_SHARE) + _LEVEL_EMPLOYMENT[level]
         works = in_ages & (0.8 * propensity + 0.6 * rng.normal(size=n) < _probit(share))
 
-        log_wage = (np.log(_BASE_WAGE * _GROWTH ** (year - 2016))
-                    - 0.55 * ((age - 50) / 25.0) ** 2 + _LEVEL_PREMIUM[level]
-                    + np.where(male, 0.13, 0.0) + person_effect + rng.normal(0.0, 0.18, n))
+        log_wage = (
+            np.log(_BASE_WAGE * _GROWTH ** (year - 2016))
+            - 0.55 * ((age - 50) / 25.0) ** 2
+            + _LEVEL_PREMIUM[level]
+            + np.where(male, 0.13, 0.0)
+            + person_effect
+            + rng.normal(0.0, 0.18, n)
+        )
         # Students and pensioners work little; some adults work part time.
         scale = np.where(age < 20, 0.15, np.where(age < 24, 0.45, np.where(age >= 67, 0.4, 1.0)))
         part_time = rng.random(n) < part_time_share
@@ -150,13 +203,26 @@ def _incomes(rng: np.random.Generator, pop: Population, career: Careers, index: 
 
         growth = _GROWTH ** (year - 2016)
         retired = alive & ((age >= 67) | ((age >= 62) & (rng.random(n) < 0.25)))
-        pension = retired * 210_000 * growth * np.exp(rng.normal(0.0, 0.2, n)) * (
-            1 + 0.08 * np.clip(level - 3, -2, 5) * (level != 9))
+        pension = (
+            retired
+            * 210_000
+            * growth
+            * np.exp(rng.normal(0.0, 0.2, n))
+            * (1 + 0.08 * np.clip(level - 3, -2, 5) * (level != 9))
+        )
         benefit_p = np.where(works, 0.08, 0.55) * ((age >= 18) & (age <= 66))
-        benefit = (alive & (rng.random(n) < benefit_p)) * growth * np.where(
-            works, 40_000 * np.exp(rng.normal(0, 0.6, n)), 200_000 * np.exp(rng.normal(0, 0.35, n)))
+        benefit = (
+            (alive & (rng.random(n) < benefit_p))
+            * growth
+            * np.where(
+                works,
+                40_000 * np.exp(rng.normal(0, 0.6, n)),
+                200_000 * np.exp(rng.normal(0, 0.35, n)),
+            )
+        )
         capital = (alive & (age >= 18) & (rng.random(n) < 0.6)) * np.minimum(
-            np.exp(rng.normal(8.5, 1.6, n)), 5e6)
+            np.exp(rng.normal(8.5, 1.6, n)), 5e6
+        )
         other = np.rint((pension + benefit + capital) * exposure).astype(np.int64)
         total[:, k] = amount + other
         has_total[:, k] = alive & (age >= 17) & (has_wage[:, k] | (other > 0))

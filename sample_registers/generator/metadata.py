@@ -24,15 +24,19 @@ def texts(pair: NbEn) -> list[Json]:
     return [{"languageCode": "nb", "value": pair[0]}, {"languageCode": "en", "value": pair[1]}]
 
 
-def code_list_domain(codes: Sequence[Code], sentinels: Sequence[Code] = (),
-                     uri: str | None = None) -> Json:
+def code_list_domain(
+    codes: Sequence[Code], sentinels: Sequence[Code] = (), uri: str | None = None
+) -> Json:
     domain: Json = {}
     if uri:
         domain["uriDefinition"] = [uri]
     entries = []
     for c in sorted(codes, key=lambda c: (c.code, c.valid_from)):
-        entry: Json = {"code": c.code, "categoryTitle": texts((c.nb, c.en)),
-                       "validFrom": c.valid_from}
+        entry: Json = {
+            "code": c.code,
+            "categoryTitle": texts((c.nb, c.en)),
+            "validFrom": c.valid_from,
+        }
         if c.valid_until:
             entry["validUntil"] = c.valid_until
         entries.append(entry)
@@ -44,8 +48,9 @@ def code_list_domain(codes: Sequence[Code], sentinels: Sequence[Code] = (),
     return domain
 
 
-def described_domain(description: NbEn, unit: NbEn | None = None,
-                     measurement_type: str | None = None) -> Json:
+def described_domain(
+    description: NbEn, unit: NbEn | None = None, measurement_type: str | None = None
+) -> Json:
     domain: Json = {"description": texts(description)}
     if measurement_type:
         domain["measurementType"] = measurement_type
@@ -72,14 +77,16 @@ class Register:
             "register": self.register,
             "name": texts(self.name),
             "description": texts(self.description),
-            "owner": {"name": texts(self.owner), "uri": self.owner_uri,
-                      "email": self.owner_email},
+            "owner": {"name": texts(self.owner), "uri": self.owner_uri, "email": self.owner_email},
             "dataProducts": [
                 {"id": pid, "title": texts(title), "description": texts(desc)}
                 for pid, title, desc in self.products
             ],
-            "defaults": {"sensitivityLevel": self.sensitivity,
-                         "dataProduct": self.default_product, "exportable": self.exportable},
+            "defaults": {
+                "sensitivityLevel": self.sensitivity,
+                "dataProduct": self.default_product,
+                "exportable": self.exportable,
+            },
         }
 
 
@@ -114,11 +121,17 @@ class Dataset:
     def document(self) -> Json:
         measure: Json
         if self.measure_unit_type:
-            measure = {"unitType": self.measure_unit_type, "name": texts(self.label),
-                       "description": texts(self.description)}
+            measure = {
+                "unitType": self.measure_unit_type,
+                "name": texts(self.label),
+                "description": texts(self.description),
+            }
         else:
-            measure = {"name": texts(self.label), "description": texts(self.description),
-                       "dataType": self.data_type}
+            measure = {
+                "name": texts(self.label),
+                "description": texts(self.description),
+                "dataType": self.data_type,
+            }
             if self.uri_definition:
                 measure["uriDefinition"] = list(self.uri_definition)
             measure["valueDomain"] = self.value_domain or {}

@@ -39,17 +39,27 @@ REGISTER = Register(
         "Norsk pasientregister har opplysninger om alle pasienter som får behandling i "
         "spesialisthelsetjenesten: innleggelser, dagbehandling og polikliniske kontakter.",
         "The Norwegian Patient Registry holds information on all patients treated by the "
-        "specialist health service: admissions, day treatment and outpatient contacts."),
-    owner=("Helsedirektoratet, Norsk pasientregister",
-           "Norwegian Directorate of Health, Norwegian Patient Registry"),
+        "specialist health service: admissions, day treatment and outpatient contacts.",
+    ),
+    owner=(
+        "Helsedirektoratet, Norsk pasientregister",
+        "Norwegian Directorate of Health, Norwegian Patient Registry",
+    ),
     owner_uri="https://www.helsedirektoratet.no/tema/statistikk-registre-og-rapporter/"
-              "helsedata-og-helseregistre/norsk-pasientregister-npr",
+    "helsedata-og-helseregistre/norsk-pasientregister-npr",
     owner_email="npr@helsedir.no",
-    products=((_PRODUCT, ("Somatikk - episoder", "Somatic care - episodes"),
-               ("Episoder i somatisk spesialisthelsetjeneste: omsorgsnivå, hastegrad, "
+    products=(
+        (
+            _PRODUCT,
+            ("Somatikk - episoder", "Somatic care - episodes"),
+            (
+                "Episoder i somatisk spesialisthelsetjeneste: omsorgsnivå, hastegrad, "
                 "diagnoser, prosedyrer og behandlingssted.",
                 "Episodes in somatic specialist care: care level, urgency, diagnoses, "
-                "procedures and place of treatment.")),),
+                "procedures and place of treatment.",
+            ),
+        ),
+    ),
     sensitivity="PERSON_SPECIAL",
     default_product=_PRODUCT,
     exportable=False,
@@ -58,85 +68,158 @@ REGISTER = Register(
 _SUBJECT: NbEn = ("Helse", "Health")
 _POPULATION: NbEn = (
     "Episoder i somatisk spesialisthelsetjeneste 2016-2025 for personer i befolkningen.",
-    "Episodes in somatic specialist care 2016-2025 for persons of the population.")
-_LINK = ("https://www.helsedirektoratet.no/tema/statistikk-registre-og-rapporter/"
-         "helsedata-og-helseregistre/norsk-pasientregister-npr",)
+    "Episodes in somatic specialist care 2016-2025 for persons of the population.",
+)
+_LINK = (
+    "https://www.helsedirektoratet.no/tema/statistikk-registre-og-rapporter/"
+    "helsedata-og-helseregistre/norsk-pasientregister-npr",
+)
 _ICD10_URI = "https://www.ehelse.no/kodeverk-og-terminologi/ICD-10"
 
 
-def _episode_dataset(name: str, label: NbEn, description: NbEn, technical: str, *,
-                     data_type: str | None = None, domain: dict[str, object] | None = None,
-                     temporality: str = "EVENT", exportable: bool = False,
-                     category: NbEn = ("Kontakt", "Contact"), unit_type: str | None = None,
-                     population: NbEn = _POPULATION) -> Dataset:
+def _episode_dataset(
+    name: str,
+    label: NbEn,
+    description: NbEn,
+    technical: str,
+    *,
+    data_type: str | None = None,
+    domain: dict[str, object] | None = None,
+    temporality: str = "EVENT",
+    exportable: bool = False,
+    category: NbEn = ("Kontakt", "Contact"),
+    unit_type: str | None = None,
+    population: NbEn = _POPULATION,
+) -> Dataset:
     return Dataset(
-        name=name, temporality=temporality, unit_type="NPR_EPISODE", label=label,
-        description=description, population=population, subject=_SUBJECT,
-        technical_name=technical, product=_PRODUCT, exportable=exportable,
+        name=name,
+        temporality=temporality,
+        unit_type="NPR_EPISODE",
+        label=label,
+        description=description,
+        population=population,
+        subject=_SUBJECT,
+        technical_name=technical,
+        product=_PRODUCT,
+        exportable=exportable,
         valid_from="2016-01-01",
         categories=(("Spesialisthelsetjenesten", "Specialist health care"), category),
-        sensitivity="PERSON_SPECIAL", data_type=data_type, value_domain=domain,
-        measure_unit_type=unit_type, definition_links=_LINK)
+        sensitivity="PERSON_SPECIAL",
+        data_type=data_type,
+        value_domain=domain,
+        measure_unit_type=unit_type,
+        definition_links=_LINK,
+    )
 
 
 DIAGNOSIS_CODES = diagnosis_codes()
 
 PERSON = _episode_dataset(
-    "NPR_PERSON", ("Pasient", "Patient"),
-    ("Personen episoden gjelder, som en kobling til personidentifikatoren.",
-     "The person the episode belongs to, as a link to the person identifier."),
-    "pasient", temporality="FIXED", unit_type="PERSON", category=("Kobling", "Linkage"))
+    "NPR_PERSON",
+    ("Pasient", "Patient"),
+    (
+        "Personen episoden gjelder, som en kobling til personidentifikatoren.",
+        "The person the episode belongs to, as a link to the person identifier.",
+    ),
+    "pasient",
+    temporality="FIXED",
+    unit_type="PERSON",
+    category=("Kobling", "Linkage"),
+)
 CARE = _episode_dataset(
-    "NPR_OMSORGSNIVAA", ("Omsorgsnivå", "Care level"),
-    ("Om episoden var et døgnopphold, dagbehandling eller en poliklinisk kontakt. Perioden "
-     "går fra innskrivning til utskrivning.",
-     "Whether the episode was an inpatient stay, day treatment or an outpatient contact. The "
-     "period runs from admission to discharge."),
-    "omsorgsnivaa", data_type="STRING", exportable=True,
-    domain=code_list_domain(CARE_LEVELS))
+    "NPR_OMSORGSNIVAA",
+    ("Omsorgsnivå", "Care level"),
+    (
+        "Om episoden var et døgnopphold, dagbehandling eller en poliklinisk kontakt. Perioden "
+        "går fra innskrivning til utskrivning.",
+        "Whether the episode was an inpatient stay, day treatment or an outpatient contact. The "
+        "period runs from admission to discharge.",
+    ),
+    "omsorgsnivaa",
+    data_type="STRING",
+    exportable=True,
+    domain=code_list_domain(CARE_LEVELS),
+)
 URGENCY_DATASET = _episode_dataset(
-    "NPR_HASTEGRAD", ("Hastegrad", "Urgency"),
-    ("Om kontakten var akutt, planlagt eller en tilbakeføring fra et annet sykehus.",
-     "Whether the contact was an emergency, planned, or a return from another hospital."),
-    "hastegrad", data_type="STRING", exportable=True, domain=code_list_domain(URGENCY))
+    "NPR_HASTEGRAD",
+    ("Hastegrad", "Urgency"),
+    (
+        "Om kontakten var akutt, planlagt eller en tilbakeføring fra et annet sykehus.",
+        "Whether the contact was an emergency, planned, or a return from another hospital.",
+    ),
+    "hastegrad",
+    data_type="STRING",
+    exportable=True,
+    domain=code_list_domain(URGENCY),
+)
 MAIN = _episode_dataset(
-    "NPR_HOVEDTILSTAND", ("Hovedtilstand", "Main condition"),
-    ("Tilstanden som i hovedsak var årsak til episoden, etter ICD-10 med tre tegn.",
-     "The condition chiefly responsible for the episode, by three-character ICD-10."),
-    "hovedtilstand", data_type="STRING", exportable=True, category=("Diagnose", "Diagnosis"),
-    domain=code_list_domain(DIAGNOSIS_CODES, uri=_ICD10_URI))
+    "NPR_HOVEDTILSTAND",
+    ("Hovedtilstand", "Main condition"),
+    (
+        "Tilstanden som i hovedsak var årsak til episoden, etter ICD-10 med tre tegn.",
+        "The condition chiefly responsible for the episode, by three-character ICD-10.",
+    ),
+    "hovedtilstand",
+    data_type="STRING",
+    exportable=True,
+    category=("Diagnose", "Diagnosis"),
+    domain=code_list_domain(DIAGNOSIS_CODES, uri=_ICD10_URI),
+)
 SECONDARY = _episode_dataset(
-    "NPR_BITILSTAND", ("Bitilstand", "Secondary condition"),
-    ("En tilstand som forelå samtidig med hovedtilstanden og påvirket behandlingen, etter "
-     "ICD-10 med tre tegn. Bare for noen episoder.",
-     "A condition present together with the main condition that affected the care, by "
-     "three-character ICD-10. Only for some episodes."),
-    "bitilstand", data_type="STRING", category=("Diagnose", "Diagnosis"),
-    domain=code_list_domain(DIAGNOSIS_CODES, uri=_ICD10_URI))
+    "NPR_BITILSTAND",
+    ("Bitilstand", "Secondary condition"),
+    (
+        "En tilstand som forelå samtidig med hovedtilstanden og påvirket behandlingen, etter "
+        "ICD-10 med tre tegn. Bare for noen episoder.",
+        "A condition present together with the main condition that affected the care, by "
+        "three-character ICD-10. Only for some episodes.",
+    ),
+    "bitilstand",
+    data_type="STRING",
+    category=("Diagnose", "Diagnosis"),
+    domain=code_list_domain(DIAGNOSIS_CODES, uri=_ICD10_URI),
+)
 PROCEDURE = _episode_dataset(
-    "NPR_PROSEDYRE_KODE", ("Prosedyre", "Procedure"),
-    ("Den viktigste kirurgiske eller undersøkende prosedyren i episoden, fra et forenklet "
-     "utvalg av NCSP-koder. Bare for episoder med en prosedyre.",
-     "The main surgical or investigative procedure of the episode, from a simplified "
-     "selection of NCSP codes. Only for episodes with a procedure."),
-    "prosedyre", data_type="STRING", category=("Prosedyre", "Procedure"),
-    domain=code_list_domain(PROCEDURES, uri="https://www.ehelse.no/kodeverk-og-terminologi/NCSP"))
+    "NPR_PROSEDYRE_KODE",
+    ("Prosedyre", "Procedure"),
+    (
+        "Den viktigste kirurgiske eller undersøkende prosedyren i episoden, fra et forenklet "
+        "utvalg av NCSP-koder. Bare for episoder med en prosedyre.",
+        "The main surgical or investigative procedure of the episode, from a simplified "
+        "selection of NCSP codes. Only for episodes with a procedure.",
+    ),
+    "prosedyre",
+    data_type="STRING",
+    category=("Prosedyre", "Procedure"),
+    domain=code_list_domain(PROCEDURES, uri="https://www.ehelse.no/kodeverk-og-terminologi/NCSP"),
+)
 REGION = _episode_dataset(
-    "NPR_HELSEREGION", ("Helseregion", "Health region"),
-    ("Det regionale helseforetaket som behandlet pasienten.",
-     "The regional health authority that treated the patient."),
-    "helseregion", data_type="STRING", exportable=True,
+    "NPR_HELSEREGION",
+    ("Helseregion", "Health region"),
+    (
+        "Det regionale helseforetaket som behandlet pasienten.",
+        "The regional health authority that treated the patient.",
+    ),
+    "helseregion",
+    data_type="STRING",
+    exportable=True,
     category=("Behandlingssted", "Place of treatment"),
-    domain=code_list_domain(HEALTH_REGIONS))
+    domain=code_list_domain(HEALTH_REGIONS),
+)
 TRUST = _episode_dataset(
-    "NPR_HELSEFORETAK", ("Helseforetak", "Health trust"),
-    ("Helseforetaket som behandlet pasienten. Koden er regionens nummer fulgt av et "
-     "løpenummer.",
-     "The health trust that treated the patient. The code is the region's number followed "
-     "by a serial number."),
-    "helseforetak", data_type="STRING", exportable=True,
+    "NPR_HELSEFORETAK",
+    ("Helseforetak", "Health trust"),
+    (
+        "Helseforetaket som behandlet pasienten. Koden er regionens nummer fulgt av et løpenummer.",
+        "The health trust that treated the patient. The code is the region's number followed "
+        "by a serial number.",
+    ),
+    "helseforetak",
+    data_type="STRING",
+    exportable=True,
     category=("Behandlingssted", "Place of treatment"),
-    domain=code_list_domain(HEALTH_TRUSTS))
+    domain=code_list_domain(HEALTH_TRUSTS),
+)
 
 DATASETS = (PERSON, CARE, URGENCY_DATASET, MAIN, SECONDARY, PROCEDURE, REGION, TRUST)
 
@@ -178,8 +261,12 @@ def _general_contacts(pop: Population, rng: np.random.Generator) -> tuple[Array,
         lo, hi = np.maximum(birth, first), np.minimum(death, last)
         exposure = np.clip((hi - lo + 1) / (last - first + 1), 0.0, 1.0)
         age = np.clip(year - pop.birth_year, 0, 95)
-        rate = CONTACT_RATE * (0.35 + (age / 45.0) ** 2 + 0.6 * (age == 0)
-                               + 0.25 * (~pop.male & (age >= 20) & (age <= 40)))
+        rate = CONTACT_RATE * (
+            0.35
+            + (age / 45.0) ** 2
+            + 0.6 * (age == 0)
+            + 0.25 * (~pop.male & (age >= 20) & (age <= 40))
+        )
         count = rng.poisson(rate * exposure)
         who = np.repeat(np.arange(pop.n), count)
         span = np.maximum(hi[who] - lo[who] + 1, 1)
@@ -204,8 +291,12 @@ def _cancer_contacts(pop: Population, rng: np.random.Generator) -> tuple[Array, 
     follow_up = (nth >= 2) & (rng.random(len(case)) < 0.4)
     code = np.where(follow_up, _code_index(FOLLOW_UP[0], DIAGNOSIS_CODES), code)
     person = c.person[case]
-    keep = ((start >= day(FIRST_YEAR)) & (start <= EXTRACT_END)
-            & (start <= pop.death[person]) & (start >= pop.birth[person]))
+    keep = (
+        (start >= day(FIRST_YEAR))
+        & (start <= EXTRACT_END)
+        & (start <= pop.death[person])
+        & (start >= pop.birth[person])
+    )
     return person[keep], start[keep], code[keep]
 
 
@@ -221,8 +312,9 @@ def _simulate(pop: Population) -> Episodes:
     g_main = np.empty(len(g_person), dtype=np.int64)
     for b in range(8):
         at = np.flatnonzero(band == b)
-        g_main[at] = general_codes[rng.choice(len(DIAGNOSES), size=len(at),
-                                              p=weights[:, b] / weights[:, b].sum())]
+        g_main[at] = general_codes[
+            rng.choice(len(DIAGNOSES), size=len(at), p=weights[:, b] / weights[:, b].sum())
+        ]
 
     person = np.concatenate([g_person, c_person])
     start = np.concatenate([g_start, c_start])
@@ -277,8 +369,9 @@ def _simulate(pop: Population) -> Episodes:
     return Episodes(person, start, stop, care, urgency, main, secondary, procedure, trust)
 
 
-def _secondary(rng: np.random.Generator, pop: Population, person: Array, age: Array,
-               care: Array, main: Array) -> Array:
+def _secondary(
+    rng: np.random.Generator, pop: Population, person: Array, age: Array, care: Array, main: Array
+) -> Array:
     n = len(person)
     chance = np.array([0.6, 0.3, 0.2])[care] * np.clip(0.4 + age / 100.0, 0.4, 1.2)
     rows = [next(d for d in DIAGNOSES if d[0] == c) for c in COMORBIDITIES]
@@ -303,8 +396,12 @@ def write(pop: Population, out: RegisterOutput) -> None:
 
     def event(spec: Dataset, codes: tuple[Code, ...], value: Array, mask: Array) -> None:
         with out.dataset(spec) as f:
-            f.write(ids[mask], code_column([c.code for c in codes], value[mask]), start[mask],
-                    stop[mask])
+            f.write(
+                ids[mask],
+                code_column([c.code for c in codes], value[mask]),
+                start[mask],
+                stop[mask],
+            )
 
     with out.dataset(PERSON) as f:
         f.write(ids, number_column(pop.pid[e.person], 11))
@@ -313,7 +410,8 @@ def write(pop: Population, out: RegisterOutput) -> None:
     event(MAIN, DIAGNOSIS_CODES, e.main, everyone)
     event(SECONDARY, DIAGNOSIS_CODES, e.secondary, e.secondary >= 0)
     event(PROCEDURE, PROCEDURES, e.procedure, e.procedure >= 0)
-    region_of_trust = np.array([[r.code for r in HEALTH_REGIONS].index(t.code[:2])
-                                for t in HEALTH_TRUSTS])
+    region_of_trust = np.array(
+        [[r.code for r in HEALTH_REGIONS].index(t.code[:2]) for t in HEALTH_TRUSTS]
+    )
     event(REGION, HEALTH_REGIONS, region_of_trust[e.trust], everyone)
     event(TRUST, HEALTH_TRUSTS, e.trust, everyone)

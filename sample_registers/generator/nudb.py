@@ -21,15 +21,23 @@ REGISTER = Register(
         "NUDB samler individdata om utdanning for hele befolkningen, fra grunnskole til "
         "doktorgrad, og føres av Statistisk sentralbyrå.",
         "NUDB holds individual data on education for the whole population, from primary "
-        "school to doctorate, and is kept by Statistics Norway."),
+        "school to doctorate, and is kept by Statistics Norway.",
+    ),
     owner=("Statistisk sentralbyrå", "Statistics Norway"),
     owner_uri="https://www.ssb.no",
     owner_email="datautlevering@ssb.no",
-    products=(("utdanning", ("Utdanning", "Education"),
-               ("Høyeste fullførte utdanning og fagfelt etter Norsk standard for "
+    products=(
+        (
+            "utdanning",
+            ("Utdanning", "Education"),
+            (
+                "Høyeste fullførte utdanning og fagfelt etter Norsk standard for "
                 "utdanningsgruppering (NUS2000).",
                 "Highest completed education and field of study by the Norwegian Standard "
-                "Classification of Education (NUS2000).")),),
+                "Classification of Education (NUS2000).",
+            ),
+        ),
+    ),
     sensitivity="PERSON_GENERAL",
     default_product="utdanning",
     exportable=True,
@@ -37,35 +45,47 @@ REGISTER = Register(
 
 NUS = "2000-01-01"  # NUS2000 came into use in 2000
 LEVEL_CODES = (
-    Code("0", "Ingen utdanning og førskoleutdanning", "No education and pre-school education",
-         NUS),
+    Code("0", "Ingen utdanning og førskoleutdanning", "No education and pre-school education", NUS),
     Code("1", "Barneskoleutdanning", "Primary education", NUS),
     Code("2", "Ungdomsskoleutdanning", "Lower secondary education", NUS),
     Code("3", "Videregående, grunnutdanning", "Upper secondary education, basic", NUS),
-    Code("4", "Videregående, avsluttende utdanning", "Upper secondary education, final year",
-         NUS),
-    Code("5", "Påbygging til videregående utdanning", "Post-secondary non-tertiary education",
-         NUS),
-    Code("6", "Universitets- og høgskoleutdanning, lavere nivå",
-         "Undergraduate level tertiary education", NUS),
-    Code("7", "Universitets- og høgskoleutdanning, høyere nivå",
-         "Graduate level tertiary education", NUS),
+    Code("4", "Videregående, avsluttende utdanning", "Upper secondary education, final year", NUS),
+    Code("5", "Påbygging til videregående utdanning", "Post-secondary non-tertiary education", NUS),
+    Code(
+        "6",
+        "Universitets- og høgskoleutdanning, lavere nivå",
+        "Undergraduate level tertiary education",
+        NUS,
+    ),
+    Code(
+        "7",
+        "Universitets- og høgskoleutdanning, høyere nivå",
+        "Graduate level tertiary education",
+        NUS,
+    ),
     Code("8", "Forskerutdanning", "Doctoral education", NUS),
 )
 LEVEL_UNKNOWN = Code("9", "Uoppgitt", "Unknown")
 FIELD_CODES = (
     Code("0", "Allmenne fag", "General programmes", NUS),
     Code("1", "Humanistiske og estetiske fag", "Humanities and arts", NUS),
-    Code("2", "Lærerutdanninger og utdanninger i pedagogikk", "Teacher training and pedagogy",
-         NUS),
+    Code("2", "Lærerutdanninger og utdanninger i pedagogikk", "Teacher training and pedagogy", NUS),
     Code("3", "Samfunnsfag og juridiske fag", "Social sciences and law", NUS),
     Code("4", "Økonomiske og administrative fag", "Business and administration", NUS),
-    Code("5", "Naturvitenskapelige fag, håndverksfag og tekniske fag",
-         "Natural sciences, vocational and technical subjects", NUS),
+    Code(
+        "5",
+        "Naturvitenskapelige fag, håndverksfag og tekniske fag",
+        "Natural sciences, vocational and technical subjects",
+        NUS,
+    ),
     Code("6", "Helse-, sosial- og idrettsfag", "Health, welfare and sport", NUS),
     Code("7", "Primærnæringsfag", "Primary industries", NUS),
-    Code("8", "Samferdsels- og sikkerhetsfag og andre servicefag",
-         "Transport and communications, safety and security and other services", NUS),
+    Code(
+        "8",
+        "Samferdsels- og sikkerhetsfag og andre servicefag",
+        "Transport and communications, safety and security and other services",
+        NUS,
+    ),
 )
 FIELD_UNKNOWN = Code("9", "Uoppgitt fagfelt", "Field of study unknown")
 
@@ -73,37 +93,58 @@ _SUBJECT: NbEn = ("Utdanning", "Education")
 _KLASS_NUS = "https://www.ssb.no/klass/klassifikasjoner/36"
 
 LEVEL = Dataset(
-    name="NUDB_BU", temporality="STATUS", unit_type="PERSON",
+    name="NUDB_BU",
+    temporality="STATUS",
+    unit_type="PERSON",
     label=("Høyeste fullførte utdanningsnivå", "Highest completed level of education"),
     description=(
         "Personens høyeste fullførte utdanning per 1. oktober, på nivå (første siffer i "
         "NUS-koden). Nivået synker aldri over tid.",
         "The person's highest completed education on 1 October, as a level (first digit of "
-        "the NUS code). The level never decreases over time."),
-    population=("Personer 16 år og eldre bosatt i Norge per 1. oktober.",
-                "Persons aged 16 and over resident in Norway on 1 October."),
-    subject=_SUBJECT, technical_name="utdanningsnivaa", product="utdanning", exportable=True,
-    valid_from=iso(STATUS_DATES[0]), categories=(("Utdanningsnivå", "Level of education"),),
-    data_type="STRING", value_domain=code_list_domain(LEVEL_CODES, (LEVEL_UNKNOWN,), _KLASS_NUS),
+        "the NUS code). The level never decreases over time.",
+    ),
+    population=(
+        "Personer 16 år og eldre bosatt i Norge per 1. oktober.",
+        "Persons aged 16 and over resident in Norway on 1 October.",
+    ),
+    subject=_SUBJECT,
+    technical_name="utdanningsnivaa",
+    product="utdanning",
+    exportable=True,
+    valid_from=iso(STATUS_DATES[0]),
+    categories=(("Utdanningsnivå", "Level of education"),),
+    data_type="STRING",
+    value_domain=code_list_domain(LEVEL_CODES, (LEVEL_UNKNOWN,), _KLASS_NUS),
     uri_definition=(_KLASS_NUS,),
     definition_links=("https://www.ssb.no/a/metadata/conceptvariable/vardok/3141",),
 )
 FIELD = Dataset(
-    name="NUDB_FAGFELT", temporality="STATUS", unit_type="PERSON",
-    label=("Fagfelt for høyeste fullførte utdanning",
-           "Field of study of the highest completed education"),
+    name="NUDB_FAGFELT",
+    temporality="STATUS",
+    unit_type="PERSON",
+    label=(
+        "Fagfelt for høyeste fullførte utdanning",
+        "Field of study of the highest completed education",
+    ),
     description=(
         "Fagfeltet (andre siffer i NUS-koden) for personens høyeste fullførte utdanning per "
         "1. oktober. Bare for personer med minst videregående grunnutdanning.",
         "Field of study (second digit of the NUS code) of the person's highest completed "
         "education on 1 October. Only for persons with at least basic upper secondary "
-        "education."),
-    population=("Personer 16 år og eldre med minst videregående grunnutdanning per 1. oktober.",
-                "Persons aged 16 and over with at least basic upper secondary education on "
-                "1 October."),
-    subject=_SUBJECT, technical_name="fagfelt", product="utdanning", exportable=True,
-    valid_from=iso(STATUS_DATES[0]), categories=(("Fagfelt", "Field of study"),),
-    data_type="STRING", value_domain=code_list_domain(FIELD_CODES, (FIELD_UNKNOWN,), _KLASS_NUS),
+        "education.",
+    ),
+    population=(
+        "Personer 16 år og eldre med minst videregående grunnutdanning per 1. oktober.",
+        "Persons aged 16 and over with at least basic upper secondary education on 1 October.",
+    ),
+    subject=_SUBJECT,
+    technical_name="fagfelt",
+    product="utdanning",
+    exportable=True,
+    valid_from=iso(STATUS_DATES[0]),
+    categories=(("Fagfelt", "Field of study"),),
+    data_type="STRING",
+    value_domain=code_list_domain(FIELD_CODES, (FIELD_UNKNOWN,), _KLASS_NUS),
     uri_definition=(_KLASS_NUS,),
     definition_links=("https://www.ssb.no/a/metadata/conceptvariable/vardok/3142",),
 )
@@ -128,11 +169,15 @@ def write(pop: Population, out: RegisterOutput) -> None:
             who, k = who[adult], k[adult]
             level = career.level_on(pop, who, dates[k])
             day_col = date_column(dates[k])
-            level_file.write(number_column(pop.pid[who], 11), code_column(codes, level),
-                             day_col, day_col)
+            level_file.write(
+                number_column(pop.pid[who], 11), code_column(codes, level), day_col, day_col
+            )
             field = career.field_on(level, who)
             field = np.where(field_unknown[who], 9, field)
             has = (level >= 3) & (level != UNKNOWN)
-            field_file.write(number_column(pop.pid[who[has]], 11),
-                             code_column(codes, field[has]), day_col[has], day_col[has])
-
+            field_file.write(
+                number_column(pop.pid[who[has]], 11),
+                code_column(codes, field[has]),
+                day_col[has],
+                day_col[has],
+            )

@@ -15,8 +15,9 @@ class RegisterOutput:
     """Writes register.json and one dataset at a time; reports each finished dataset as
     progress(register, datasets_done, datasets_total)."""
 
-    def __init__(self, folder: Path, register: Register, total: int,
-                 progress: Progress | None) -> None:
+    def __init__(
+        self, folder: Path, register: Register, total: int, progress: Progress | None
+    ) -> None:
         self.folder = folder
         self.register = register
         self.total = total

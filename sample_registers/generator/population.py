@@ -28,8 +28,28 @@ CHUNK = 200_000
 # Relative cohort sizes by age on 1 January 2016, after emigration and deaths before 2016:
 # the shape of Norway's population pyramid (large cohorts born in the 1940s and 1960s).
 _PYRAMID_AGE = [0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 88, 91]
-_PYRAMID_SIZE = [0.96, 1.0, 1.0, 1.0, 1.07, 1.16, 1.13, 1.12, 1.15, 1.2, 1.13, 1.03, 0.96,
-                 0.93, 0.8, 0.55, 0.4, 0.28, 0.18, 0.1]
+_PYRAMID_SIZE = [
+    0.96,
+    1.0,
+    1.0,
+    1.0,
+    1.07,
+    1.16,
+    1.13,
+    1.12,
+    1.15,
+    1.2,
+    1.13,
+    1.03,
+    0.96,
+    0.93,
+    0.8,
+    0.55,
+    0.4,
+    0.28,
+    0.18,
+    0.1,
+]
 # Births 2016-2024 relative to the same scale: fertility has been falling.
 _RECENT_BIRTHS = [0.95, 0.92, 0.9, 0.89, 0.87, 0.9, 0.83, 0.8, 0.82]
 
@@ -65,7 +85,8 @@ class Population:
         self.seed = seed
         rng = stream(seed, "population", "core")
         years = FIRST_BIRTH_YEAR + rng.choice(
-            LAST_BIRTH_YEAR - FIRST_BIRTH_YEAR + 1, size=persons, p=_cohort_weights())
+            LAST_BIRTH_YEAR - FIRST_BIRTH_YEAR + 1, size=persons, p=_cohort_weights()
+        )
         first_day = (years - 1970).astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64)
         length = np.where(years % 4 == 0, 366, 365)  # every fourth year is leap in 1925-2024
         birth = (first_day + (rng.random(persons) * length).astype(np.int64)).astype(np.int32)

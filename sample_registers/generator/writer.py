@@ -69,8 +69,9 @@ def number_column(values: Array, width: int | None = None) -> Array:
     return matrix
 
 
-def csv_bytes(unit: Array, value: Array, start: Array | None = None,
-              stop: Array | None = None) -> bytes:
+def csv_bytes(
+    unit: Array, value: Array, start: Array | None = None, stop: Array | None = None
+) -> bytes:
     """`unit;value;start;stop;` lines from byte-matrix columns."""
     n = len(unit)
     empty = np.zeros((n, 0), dtype=np.uint8)
@@ -79,7 +80,7 @@ def csv_bytes(unit: Array, value: Array, start: Array | None = None,
     out = np.zeros((n, width), dtype=np.uint8)
     col = 0
     for f in fields:
-        out[:, col:col + f.shape[1]] = f
+        out[:, col : col + f.shape[1]] = f
         col += f.shape[1]
         out[:, col] = _SEMICOLON
         col += 1
@@ -101,8 +102,9 @@ class DatasetFiles:
         self._csv: BinaryIO = open(self.folder / f"{name}.csv", "wb")  # noqa: SIM115
         self.rows = 0
 
-    def write(self, unit: Array, value: Array, start: Array | None = None,
-              stop: Array | None = None) -> None:
+    def write(
+        self, unit: Array, value: Array, start: Array | None = None, stop: Array | None = None
+    ) -> None:
         if len(unit):
             self._csv.write(csv_bytes(unit, value, start, stop))
             self.rows += len(unit)
@@ -120,8 +122,7 @@ class DatasetFiles:
             self._csv.close()
 
 
-def write_register_atomically(out_dir: Path, register: str,
-                              build: Callable[[Path], None]) -> Path:
+def write_register_atomically(out_dir: Path, register: str, build: Callable[[Path], None]) -> Path:
     """Build the register in a hidden sibling folder and swap it in only when complete, so a
     reader never sees a half-written register and a failed run leaves the old one intact."""
     out_dir.mkdir(parents=True, exist_ok=True)
