@@ -1,0 +1,86 @@
+"""The output-control layer (OUTPUT_CONTROL.md): the only code that can turn unit-level
+aggregates into a releasable ControlledResult.
+
+The workspace engine builds a ControlContext once per workspace (parameters, key source,
+release ledger, population), hands each statistic's unit-level aggregates to one of the
+control_* entry points, fills in the audit id with `with_audit_id`, and serialises with
+`release_json` (which accepts nothing but a ControlledResult). Refusals are RegcatError
+with HTTP status 422 and messages in bokmål and English.
+"""
+
+from .cell_key import HmacKeySource, KeySource, KeyTable, UnitKeys, derive_keys
+from .controller import (
+    control_frequency_table,
+    control_hexbin,
+    control_histogram,
+    control_magnitude_table,
+    control_min_max,
+    control_mode,
+    control_percentiles,
+    control_regression,
+    control_summary,
+    control_survival,
+)
+from .fitting import fit_ols
+from .inputs import (
+    CountTable,
+    MagnitudeTable,
+    RegressionFit,
+    SurvivalData,
+    Term,
+    UnitPairs,
+    UnitValues,
+    indicator_supports,
+)
+from .ledger import COUNT_MEASURE, InMemoryReleaseLedger, Release, ReleasedSet, ReleaseLedger
+from .parameters import OutputControlParameters
+from .ptable import PerturbationTable, compute_ptable, load_ptable
+from .registry import RULES, rule_catalogue
+from .release import ControlContext, check_population, check_unit_change
+from .result import ControlledResult, ResultRow, release_json
+from .vega import vega_lite
+
+__all__ = [
+    "COUNT_MEASURE",
+    "RULES",
+    "ControlContext",
+    "ControlledResult",
+    "CountTable",
+    "HmacKeySource",
+    "InMemoryReleaseLedger",
+    "KeySource",
+    "KeyTable",
+    "MagnitudeTable",
+    "OutputControlParameters",
+    "PerturbationTable",
+    "RegressionFit",
+    "Release",
+    "ReleaseLedger",
+    "ReleasedSet",
+    "ResultRow",
+    "SurvivalData",
+    "Term",
+    "UnitKeys",
+    "UnitPairs",
+    "UnitValues",
+    "check_population",
+    "check_unit_change",
+    "compute_ptable",
+    "control_frequency_table",
+    "control_hexbin",
+    "control_histogram",
+    "control_magnitude_table",
+    "control_min_max",
+    "control_mode",
+    "control_percentiles",
+    "control_regression",
+    "control_summary",
+    "control_survival",
+    "derive_keys",
+    "fit_ols",
+    "indicator_supports",
+    "load_ptable",
+    "release_json",
+    "rule_catalogue",
+    "vega_lite",
+]

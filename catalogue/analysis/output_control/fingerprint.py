@@ -1,0 +1,175 @@
+"""Compact fingerprints of released unit sets, for the differencing guard.
+
+The guard must tell, for a new unit set B and a released set A, whether |A Δ B| is 0, 1–9
+or larger. We keep neither set: per released statistic we store its size and an invertible
+Bloom lookup table (IBLT) of its units' 64-bit set ids (keyed hashes, see cell_key.py):
+4 partitions × 32 cells, each cell holding (count, xor of ids, xor of a check hash of ids),
+about 2.5 KB whatever the set's size.
+
+Why an IBLT rather than the alternatives:
+- exact sets held server-side cost 8 bytes per unit per released statistic (tens of MB for
+  one table over the whole population) and keep a linkable list of who was counted where;
+- a sorted-multiset hash only says "equal or not", and MinHash/count sketches estimate
+  Jaccard similarity, which cannot resolve a difference of 3 units in a set of 100,000;
+- subtracting two IBLTs cancels the shared units exactly, and the few left (A Δ B) can be
+  peeled out one by one, giving |A Δ B| exactly whenever it is small, which is the only
+  case the guard must detect. A large difference leaves many cells non-zero and stuck.
+
+Peeling can fail for a small difference if two differing units collide in all four
+partitions (probability about C(9,2)/32⁴ ≈ 3·10⁻⁵). The guard then still blocks, because
+a small difference touches at most 4·9 cells; failing safe costs only a rare false block of
+a set that differs by slightly more than 9.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+PARTITIONS = 4
+CELLS_PER_PARTITION = 32
+CELLS = PARTITIONS * CELLS_PER_PARTITION
+_SALTS = np.array(
+    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93],
+    dtype=np.uint64,
+)
+_CHECK_SALT = np.uint64(0x27D4EB2F165667C5)
+
+
+def _mix(values: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: a fast bijective scramble of 64-bit values. Array arithmetic
+    on uint64 wraps silently, which is what the hash wants."""
+    z = np.asarray(values, dtype=np.uint64).copy()
+    z ^= z >> np.uint64(30)
+    z *= np.uint64(0xBF58476D1CE4E5B9)
+    z ^= z >> np.uint64(27)
+    z *= np.uint64(0x94D049BB133111EB)
+    z ^= z >> np.uint64(31)
+    return z
+
+
+def _cells_of(set_ids: np.ndarray) -> np.ndarray:
+    """For each id its cell in each partition, shape (len(ids), PARTITIONS)."""
+    ids = np.asarray(set_ids, dtype=np.uint64)
+    slots = _mix(ids[:, None] ^ _SALTS[None, :]) % np.uint64(CELLS_PER_PARTITION)
+    offsets = np.arange(PARTITIONS, dtype=np.int64) * CELLS_PER_PARTITION
+    return slots.astype(np.int64) + offsets[None, :]
+
+
+@dataclass(frozen=True, eq=False)
+class SetFingerprint:
+    size: int
+    counts: np.ndarray  # int64, CELLS
+    id_xor: np.ndarray  # uint64, CELLS
+    check_xor: np.ndarray  # uint64, CELLS
+
+    def same_set(self, other: SetFingerprint) -> bool:
+        return (
+            self.size == other.size
+            and np.array_equal(self.counts, other.counts)
+            and np.array_equal(self.id_xor, other.id_xor)
+            and np.array_equal(self.check_xor, other.check_xor)
+        )
+
+    def to_bytes(self) -> bytes:
+        """For a persistent ledger: size, then the three cell arrays, little-endian."""
+        return (
+            np.array([self.size], dtype="<i8").tobytes()
+            + self.counts.astype("<i8").tobytes()
+            + self.id_xor.astype("<u8").tobytes()
+            + self.check_xor.astype("<u8").tobytes()
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> SetFingerprint:
+        if len(data) != 8 * (1 + 3 * CELLS):
+            raise ValueError("not a set fingerprint")
+        size = int(np.frombuffer(data[:8], dtype="<i8")[0])
+        body = data[8:]
+        part = 8 * CELLS
+        return cls(
+            size,
+            np.frombuffer(body[:part], dtype="<i8").astype(np.int64),
+            np.frombuffer(body[part : 2 * part], dtype="<u8").astype(np.uint64),
+            np.frombuffer(body[2 * part :], dtype="<u8").astype(np.uint64),
+        )
+
+
+def fingerprints(
+    cell: np.ndarray, set_ids: np.ndarray, n_cells: int, unit: np.ndarray | None = None
+) -> list[SetFingerprint]:
+    """Fingerprints of many sets at once. Each (set, unit) pair is given once: `cell[k]` is
+    the set of pair k, and its unit's id is `set_ids[unit[k]]` (or `set_ids[k]` without
+    `unit`). Hashing is per distinct unit, however many sets it is in."""
+    cell = np.asarray(cell, dtype=np.int64)
+    ids = np.asarray(set_ids, dtype=np.uint64)
+    pick = np.arange(len(cell)) if unit is None else np.asarray(unit, dtype=np.int64)
+    unit_slots, unit_checks = _cells_of(ids), _mix(ids ^ _CHECK_SALT)
+    slot = (cell[:, None] * CELLS + unit_slots[pick]).reshape(-1)
+    counts = np.bincount(slot, minlength=n_cells * CELLS).reshape(n_cells, CELLS)
+    id_xor = np.zeros(n_cells * CELLS, dtype=np.uint64)
+    check_xor = np.zeros(n_cells * CELLS, dtype=np.uint64)
+    np.bitwise_xor.at(id_xor, slot, np.repeat(ids[pick], PARTITIONS))
+    np.bitwise_xor.at(check_xor, slot, np.repeat(unit_checks[pick], PARTITIONS))
+    sizes = np.bincount(cell, minlength=n_cells)
+    ids_by_set = id_xor.reshape(n_cells, CELLS)
+    checks_by_set = check_xor.reshape(n_cells, CELLS)
+    return [
+        SetFingerprint(int(sizes[c]), counts[c].astype(np.int64), ids_by_set[c], checks_by_set[c])
+        for c in range(n_cells)
+    ]
+
+
+def fingerprint(set_ids: np.ndarray) -> SetFingerprint:
+    ids = np.asarray(set_ids, dtype=np.uint64)
+    return fingerprints(np.zeros(len(ids), dtype=np.int64), ids, 1)[0]
+
+
+def _peel(counts: list[int], id_xor: list[int], check_xor: list[int]) -> int | None:
+    """Number of ids left in a difference table, or None when peeling gets stuck."""
+    found = 0
+    progress = True
+    while progress:
+        progress = False
+        for c in range(CELLS):
+            sign = counts[c]
+            if sign not in (1, -1):
+                continue
+            element = id_xor[c]
+            element_array = np.array([element], dtype=np.uint64)
+            check = int(_mix(element_array ^ _CHECK_SALT)[0])
+            if check != check_xor[c]:
+                continue  # several ids whose counts cancel to ±1: not pure
+            for slot in _cells_of(element_array)[0]:
+                counts[slot] -= sign
+                id_xor[slot] ^= element
+                check_xor[slot] ^= check
+            found += 1
+            progress = True
+    if any(counts) or any(id_xor) or any(check_xor):
+        return None
+    return found
+
+
+def differs_by_few(new: SetFingerprint, released: Sequence[SetFingerprint], limit: int) -> bool:
+    """True when 1 ≤ |A Δ B| < limit for some released A (or when such a small difference
+    cannot be peeled: see the module doc). The cheap tests run on all candidates at once;
+    only a candidate touching few cells is peeled."""
+    candidates = [r for r in released if abs(r.size - new.size) < limit]
+    if not candidates:
+        return False
+    counts = np.stack([r.counts for r in candidates]) - new.counts
+    id_xor = np.stack([r.id_xor for r in candidates]) ^ new.id_xor
+    check_xor = np.stack([r.check_xor for r in candidates]) ^ new.check_xor
+    touched = np.count_nonzero((counts != 0) | (id_xor != 0) | (check_xor != 0), axis=1)
+    for row in np.flatnonzero((touched > 0) & (touched <= PARTITIONS * (limit - 1))):
+        size = _peel(
+            [int(x) for x in counts[row]],
+            [int(x) for x in id_xor[row]],
+            [int(x) for x in check_xor[row]],
+        )
+        if size is None or 1 <= size < limit:
+            return True
+    return False

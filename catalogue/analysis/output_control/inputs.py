@@ -1,0 +1,278 @@
+"""The unit-level aggregates the workspace engine hands to the controller.
+
+Pseudonyms (int64) enter here and never leave: the controller turns them into distinct-unit
+counts, cell keys and fingerprints. Arrays are numpy so the engine can pass columns
+straight from DuckDB/Arrow. Rows may repeat a unit (several jobs, several episodes): counts
+are of distinct units, and magnitudes are summed per unit within a cell before any check.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+
+def _int64(values: object, name: str) -> np.ndarray:
+    array = np.asarray(values)
+    if array.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be integer pseudonyms")
+    return array.astype(np.int64).reshape(-1)
+
+
+def _floats(values: object, name: str, length: int) -> np.ndarray:
+    array = np.asarray(values, dtype=np.float64).reshape(-1)
+    if len(array) != length:
+        raise ValueError(f"{name} needs one value per row ({length}), got {len(array)}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} must be finite numbers (drop missing values first)")
+    return array
+
+
+def _distinct(units: np.ndarray, what: str) -> None:
+    if len(np.unique(units)) != len(units):
+        raise ValueError(f"{what} needs one value per distinct unit")
+
+
+@dataclass(frozen=True, eq=False)
+class CountTable:
+    """A cross-classification: per row, a unit and its category index in each dimension.
+    The categories list every code to show, so an empty category becomes a 0 cell."""
+
+    dimensions: tuple[str, ...]
+    categories: tuple[tuple[str, ...], ...]
+    codes: np.ndarray  # (rows, len(dimensions)) int64 index into categories[d]
+    units: np.ndarray  # (rows,) int64 pseudonyms
+
+    def __post_init__(self) -> None:
+        if len(self.dimensions) != len(self.categories) or not self.dimensions:
+            raise ValueError("a count table needs one category list per dimension")
+        for known in self.categories:
+            if len(set(known)) != len(known):
+                raise ValueError("category codes must be distinct within a dimension")
+        codes = np.asarray(self.codes, dtype=np.int64).reshape(-1, len(self.dimensions))
+        units = _int64(self.units, "units")
+        if len(codes) != len(units):
+            raise ValueError("codes and units need one entry per row")
+        sizes = np.array([len(c) for c in self.categories], dtype=np.int64)
+        if len(codes) and (np.any(codes < 0) or np.any(codes >= sizes)):
+            raise ValueError("a category index is out of range")
+        object.__setattr__(self, "codes", codes)
+        object.__setattr__(self, "units", units)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(len(c) for c in self.categories)
+
+    @classmethod
+    def from_labels(
+        cls,
+        dimensions: Sequence[str],
+        labels: Sequence[Sequence[str] | np.ndarray],
+        units: object,
+        categories: Sequence[Sequence[str]] | None = None,
+    ) -> CountTable:
+        """Per dimension an array of category codes (one per row), plus the units. Without
+        `categories`, each dimension shows the codes present, sorted."""
+        columns = [np.asarray(column).astype(str) for column in labels]
+        if categories is None:
+            categories = [sorted(set(column.tolist())) for column in columns]
+        codes = np.zeros((len(_int64(units, "units")), len(dimensions)), dtype=np.int64)
+        for d, (column, known) in enumerate(zip(columns, categories, strict=True)):
+            index = {code: i for i, code in enumerate(known)}
+            try:
+                codes[:, d] = [index[code] for code in column.tolist()]
+            except KeyError as error:
+                raise ValueError(f"{dimensions[d]}: code {error} not in its categories") from None
+        return cls(
+            tuple(dimensions), tuple(tuple(c) for c in categories), codes, _int64(units, "units")
+        )
+
+    @classmethod
+    def from_cells(
+        cls,
+        dimensions: Sequence[str],
+        cells: Iterable[tuple[Sequence[str], object]],
+        categories: Sequence[Sequence[str]] | None = None,
+    ) -> CountTable:
+        """Per cell its label tuple and the pseudonyms in it."""
+        cell_list = [(tuple(labels), _int64(units, "units")) for labels, units in cells]
+        labels = [
+            np.concatenate(
+                [np.full(len(units), labels[d], dtype=object) for labels, units in cell_list]
+                or [np.zeros(0, dtype=object)]
+            )
+            for d in range(len(dimensions))
+        ]
+        if categories is None:
+            categories = [
+                sorted({labels[d] for labels, _ in cell_list}) for d in range(len(dimensions))
+            ]
+        units = np.concatenate([units for _, units in cell_list] or [np.zeros(0, np.int64)])
+        return cls.from_labels(dimensions, labels, units, categories)
+
+
+@dataclass(frozen=True, eq=False)
+class MagnitudeTable:
+    """A count table plus one contribution per row (e.g. income per job)."""
+
+    measure: str  # the variable summed
+    table: CountTable
+    values: np.ndarray
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", _floats(self.values, "values", len(self.table.units)))
+
+    @classmethod
+    def from_cells(
+        cls,
+        measure: str,
+        dimensions: Sequence[str],
+        cells: Iterable[tuple[Sequence[str], object, object]],
+        categories: Sequence[Sequence[str]] | None = None,
+    ) -> MagnitudeTable:
+        """Per cell its labels, its rows' pseudonyms and their contributions."""
+        cell_list = list(cells)
+        table = CountTable.from_cells(
+            dimensions, [(labels, units) for labels, units, _ in cell_list], categories
+        )
+        values = np.concatenate(
+            [np.asarray(v, dtype=np.float64).reshape(-1) for _, _, v in cell_list] or [np.zeros(0)]
+        )
+        return cls(measure, table, values)
+
+
+@dataclass(frozen=True, eq=False)
+class UnitValues:
+    """One value per distinct unit: numbers for summaries, percentiles, min/max and
+    histograms; any codes (numbers or strings) for the mode."""
+
+    measure: str
+    units: np.ndarray
+    values: np.ndarray
+
+    def __post_init__(self) -> None:
+        units = _int64(self.units, "units")
+        values = np.asarray(self.values).reshape(-1)
+        if len(values) != len(units):
+            raise ValueError("values need one entry per unit")
+        _distinct(units, self.measure)
+        object.__setattr__(self, "units", units)
+        object.__setattr__(self, "values", values)
+
+    def numbers(self) -> np.ndarray:
+        return _floats(self.values, self.measure, len(self.units))
+
+
+@dataclass(frozen=True, eq=False)
+class UnitPairs:
+    """Two numbers per distinct unit, for a hexbin scatter."""
+
+    measure_x: str
+    measure_y: str
+    units: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+
+    def __post_init__(self) -> None:
+        units = _int64(self.units, "units")
+        _distinct(units, f"{self.measure_x}×{self.measure_y}")
+        object.__setattr__(self, "units", units)
+        object.__setattr__(self, "x", _floats(self.x, self.measure_x, len(units)))
+        object.__setattr__(self, "y", _floats(self.y, self.measure_y, len(units)))
+
+
+@dataclass(frozen=True, eq=False)
+class SurvivalData:
+    """Per distinct unit: time to event or censoring (≥ 0), and whether the event happened."""
+
+    measure: str
+    units: np.ndarray
+    durations: np.ndarray
+    events: np.ndarray
+
+    def __post_init__(self) -> None:
+        units = _int64(self.units, "units")
+        _distinct(units, self.measure)
+        durations = _floats(self.durations, self.measure, len(units))
+        if np.any(durations < 0):
+            raise ValueError("durations must be ≥ 0")
+        events = np.asarray(self.events, dtype=bool).reshape(-1)
+        if len(events) != len(units):
+            raise ValueError("events need one entry per unit")
+        object.__setattr__(self, "units", units)
+        object.__setattr__(self, "durations", durations)
+        object.__setattr__(self, "events", events)
+
+
+TermKind = Literal["constant", "continuous", "dummy", "interaction"]
+
+
+@dataclass(frozen=True)
+class Term:
+    name: str
+    kind: TermKind
+    group: str | None = None  # dummies of one categorical variable share a group
+    components: tuple[str, ...] = ()  # for an interaction: the terms it multiplies
+
+
+@dataclass(frozen=True, eq=False)
+class RegressionFit:
+    """A fitted model as the engine hands it over: coefficients and standard errors, the
+    units in the model, and the support of every indicator (see `indicator_supports`)."""
+
+    outcome: str
+    family: str  # "ols", "logit", "poisson", ...
+    terms: tuple[Term, ...]
+    coefficients: np.ndarray
+    std_errors: np.ndarray
+    units: np.ndarray
+    indicator_supports: tuple[tuple[str, int], ...]
+
+    def __post_init__(self) -> None:
+        units = _int64(self.units, "units")
+        _distinct(units, self.outcome)
+        object.__setattr__(self, "units", units)
+        p = len(self.terms)
+        for name in ("coefficients", "std_errors"):
+            object.__setattr__(self, name, _floats(getattr(self, name), name, p))
+
+
+def indicator_supports(
+    terms: Sequence[Term], design: np.ndarray, outcome: np.ndarray | None = None
+) -> tuple[tuple[str, int], ...]:
+    """Units with each indicator = 1: every dummy; the reference level of each dummy group
+    (units with all the group's dummies 0); every cell of an interaction's dummy
+    components; and, for a binary outcome, the 1 class."""
+    x = np.asarray(design, dtype=np.float64)
+    column = {t.name: x[:, i] for i, t in enumerate(terms)}
+    supports: list[tuple[str, int]] = []
+    groups: dict[str, list[np.ndarray]] = {}
+    for term in terms:
+        if term.kind == "dummy":
+            values = column[term.name]
+            if not np.all((values == 0) | (values == 1)):
+                raise ValueError(f"dummy {term.name} must be 0/1")
+            supports.append((term.name, int(values.sum())))
+            groups.setdefault(term.group or term.name, []).append(values)
+    for group, members in groups.items():
+        supports.append((f"{group}=reference", int(np.sum(np.sum(members, axis=0) == 0))))
+    kinds = {t.name: t.kind for t in terms}
+    for term in terms:
+        dummies = [c for c in term.components if kinds.get(c) == "dummy"]
+        if term.kind != "interaction" or not dummies:
+            continue
+        for levels in itertools.product((0, 1), repeat=len(dummies)):
+            inside = np.all(
+                [column[c] == level for c, level in zip(dummies, levels, strict=True)], axis=0
+            )
+            label = f"{term.name}[{','.join(map(str, levels))}]"
+            supports.append((label, int(inside.sum())))
+    if outcome is not None:
+        supports.append(("outcome=1", int(np.sum(np.asarray(outcome) == 1))))
+    return tuple(supports)

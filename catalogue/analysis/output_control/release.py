@@ -1,0 +1,203 @@
+"""What every controller entry point shares: the workspace context, the population check,
+bookkeeping of the rules applied, the differencing guard, the budget, the ledger record
+and, last, minting the ControlledResult."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from types import TracebackType
+from typing import Any, TypeVar
+
+import numpy as np
+
+from catalogue.domain.errors import RegcatError
+
+from .cell_key import KeySource
+from .fingerprint import SetFingerprint
+from .ledger import Release, ReleasedSet, ReleaseLedger
+from .parameters import OutputControlParameters
+from .result import _MINT, AppliedRule, ControlledResult, Note, ResultRow
+from .rounding import nearest_ten
+from .rule import Decision, Message, Rule
+from .rules.budget import Budget, BudgetSubject
+from .rules.cell_key_noise import CellKeyNoise, CountsWithKeys
+from .rules.differencing import Differencing, DifferencingSubject, Novelty
+from .rules.min_population import MinPopulation
+from .unit_sets import CellUnits
+
+R = TypeVar("R", bound=Rule[Any, Any, Any])
+
+
+@dataclass(frozen=True, eq=False)
+class ControlContext:
+    """Everything about the workspace the controller needs besides the aggregates."""
+
+    parameters: OutputControlParameters
+    keys: KeySource
+    ledger: ReleaseLedger
+    project: str
+    datastore_version: str
+    population: np.ndarray  # pseudonyms of the workspace population
+    now: datetime | None = None  # the budget's clock; None = the current time
+
+    @cached_property
+    def _population_units(self) -> CellUnits:
+        return CellUnits.single(np.asarray(self.population, dtype=np.int64), self.keys)
+
+    @property
+    def population_size(self) -> int:
+        return int(self._population_units.counts()[0])
+
+    def population_key_sum(self) -> np.ndarray:
+        return self._population_units.key_sums()
+
+    def clock(self) -> datetime:
+        return self.now or datetime.now(UTC)
+
+
+def check_population(context: ControlContext) -> None:
+    """Refuses (422) every statistic on a workspace below the minimum population."""
+    rule = context.parameters.rule(MinPopulation)
+    if rule.apply(context.population_size)[0].withheld:
+        raise rule.refusal("min-population")
+
+
+_WHAT = {
+    "filter": ("Filteret", "The filter"),
+    "derived-variable": ("Den avledede variabelen", "The derived variable"),
+}
+
+
+def check_unit_change(changed_units: int, parameters: OutputControlParameters, what: str) -> None:
+    """For the engine: a filter or derived variable must change ≥ 10 units or none
+    (`what` is "filter" or "derived-variable"). Refuses (422) otherwise."""
+    rule = parameters.rule(MinPopulation)
+    if not rule.change_allowed(changed_units):
+        nb, en = _WHAT[what]
+        raise rule.refusal("min-population-change", what=nb, what_en=en, changed=changed_units)
+
+
+class ResultBuilder:
+    """Use as a context manager around one controlled computation: it holds the ledger's
+    session so the differencing check and the record happen atomically."""
+
+    def __init__(
+        self,
+        context: ControlContext,
+        kind: str,
+        dimensions: Sequence[str],
+        columns: Sequence[str],
+        variables: int = 0,
+    ) -> None:
+        self.context = context
+        self.kind = kind
+        self.dimensions = tuple(dimensions)
+        self.columns = tuple(columns)
+        self.variables = variables
+        self._rules: dict[str, Rule[Any, Any, Any]] = {}
+        self._sets: list[ReleasedSet] = []
+        self._charged = 0
+        self._notes: list[Note] = []
+        self._session = context.ledger.session()
+
+    def __enter__(self) -> ResultBuilder:
+        self._session.__enter__()
+        try:
+            self.rule(MinPopulation)  # listed among the rules applied
+            check_population(self.context)
+            self._refuse_if(Budget, BudgetSubject(self.variables, 0, 0))
+        except BaseException:
+            self._session.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self._session.__exit__(kind, error, trace)
+
+    def rule(self, rule_type: type[R]) -> R:
+        """The rule with this datastore's parameters, recorded as applied."""
+        if rule_type.code not in self._rules:
+            self._rules[rule_type.code] = self.context.parameters.rule(rule_type)
+        found: R = self._rules[rule_type.code]  # type: ignore[assignment]
+        return found
+
+    def note(self, code: str, message: Message) -> None:
+        if all(n.code != code for n in self._notes):
+            self._notes.append(Note(code, message.nb, message.en))
+
+    def _refuse_if(self, rule_type: type[Rule[Any, Any, Any]], subject: Any) -> None:
+        rule = self.rule(rule_type)
+        decision = rule.apply(subject)[0]
+        if decision.withheld:
+            raise rule.refusal(str(decision.reason), **vars(subject))
+
+    def refuse(self, rule_type: type[Rule[Any, Any, Any]], code: str) -> RegcatError:
+        return self.rule(rule_type).refusal(code)
+
+    def guard(
+        self,
+        measure: str,
+        statistic: str,
+        fingerprints: Sequence[SetFingerprint | None],
+        *,
+        compare_within: bool,
+        cells_per_set: int = 1,
+    ) -> list[Decision[Novelty]]:
+        """The differencing guard over these sets; new ones are recorded and charged."""
+        decisions = self.rule(Differencing).apply(
+            DifferencingSubject(
+                measure, statistic, fingerprints, self.context.ledger, compare_within
+            )
+        )
+        for found, decision in zip(fingerprints, decisions, strict=True):
+            if decision.value == "new" and found is not None:
+                self._sets.append(ReleasedSet(measure, statistic, found))
+                self._charged += cells_per_set
+        return list(decisions)
+
+    def _population(self) -> int:
+        noise = self.rule(CellKeyNoise)
+        counts = np.array([self.context.population_size], dtype=np.int64)
+        perturbed = noise.apply(CountsWithKeys(counts, self.context.population_key_sum()))
+        return nearest_ten(int(perturbed[0].value or 0))
+
+    def finish(self, rows: Sequence[ResultRow]) -> ControlledResult:
+        """Checks the budget, records the release and mints the result."""
+        context = self.context
+        now = context.clock()
+        budget = self.rule(Budget)
+        since = now - timedelta(days=budget.parameters.window_days)
+        already = context.ledger.cells_released(context.project, since)
+        self._refuse_if(Budget, BudgetSubject(self.variables, self._charged, already))
+        population = self._population()
+        context.ledger.record(Release(context.project, now, self._charged, tuple(self._sets)))
+        used = sorted({reason for row in rows for reason in row.reasons})
+        texts = []
+        for code in used:
+            owner = next(r for r in self._rules.values() if code in r.reasons)
+            message = owner.reason(code)
+            texts.append((code, message.nb, message.en))
+        return ControlledResult(
+            _MINT,
+            kind=self.kind,
+            datastore_version=context.datastore_version,
+            parameters_version=context.parameters.version,
+            population=population,
+            dimensions=self.dimensions,
+            columns=self.columns,
+            rows=tuple(rows),
+            rules=tuple(
+                AppliedRule(code, tuple(rule.parameter_values().items()))
+                for code, rule in self._rules.items()
+            ),
+            reason_texts=tuple(texts),
+            notes=tuple(self._notes),
+        )

@@ -1,0 +1,1 @@
+"""One module per output-control rule; registry.py lists them all."""

@@ -1,0 +1,70 @@
+"""dominance-nk: a magnitude cell fails when its n largest per-unit contributions make up
+at least k of its total (OUTPUT_CONTROL.md §2: n = 2, k = 0.85).
+
+Contributions are per unit (summed per unit before this rule) and judged on absolute
+values, so a negative contribution cannot hide a dominant one. A cell whose total is 0
+(all contributions 0) passes: there is nobody to protect."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..rule import Decision, Message, Rule, frozen_reasons
+
+
+@dataclass(frozen=True)
+class DominanceParameters:
+    n: int = 2
+    k: float = 0.85
+
+    def __post_init__(self) -> None:
+        if self.n < 1 or not 0 < self.k <= 1:
+            raise ValueError("dominance-nk needs n ≥ 1 and 0 < k ≤ 1")
+
+
+def dominance_share(contributions: np.ndarray, n: int) -> float:
+    """Share of the absolute total held by the n largest absolute contributions (0 if the
+    total is 0)."""
+    magnitudes = np.abs(np.asarray(contributions, dtype=np.float64))
+    total = float(magnitudes.sum())
+    if total == 0:
+        return 0.0
+    largest = np.sort(magnitudes)[::-1][:n]
+    return float(largest.sum()) / total
+
+
+class DominanceNK(Rule[DominanceParameters, Sequence[np.ndarray], float]):
+    """Subject: per cell, the per-unit contributions. A passing decision carries the cell's
+    absolute total."""
+
+    code = "dominance-nk"
+    parameters_type = DominanceParameters
+    title = Message("Dominansregel (n, k)", "Dominance rule (n, k)")
+    docs = Message(
+        "En celle skjules hvis de {n} største bidragene (absoluttverdier, summert per enhet) "
+        "utgjør minst {k} av cellens sum.",
+        "A cell is withheld if its {n} largest contributions (absolute values, summed per "
+        "unit) make up at least {k} of its total.",
+    )
+    reasons = frozen_reasons(
+        {
+            "dominance-nk": Message(
+                "Noen få enheter dominerer cellens sum, så den vises ikke.",
+                "A few units dominate the cell's total, so it is not shown.",
+            ),
+        }
+    )
+
+    def apply(self, subject: Sequence[np.ndarray]) -> Sequence[Decision[float]]:
+        decisions: list[Decision[float]] = []
+        for contributions in subject:
+            share = dominance_share(contributions, self.parameters.n)
+            total = float(np.abs(contributions).sum())
+            if total > 0 and share >= self.parameters.k:
+                decisions.append(self.withhold("dominance-nk"))
+            else:
+                decisions.append(Decision(total))
+        return decisions

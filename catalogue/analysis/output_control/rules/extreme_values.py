@@ -1,0 +1,66 @@
+"""extreme-values: min and max are never one unit's value but the mean of the `units` most
+extreme units; both are withheld when the bottom and top sets overlap (fewer than 2·units
+values), and the controller also applies dominance-nk to each set (OUTPUT_CONTROL.md §2).
+Shown to 3 significant figures, like percentiles (the specification names no precision)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..rounding import significant
+from ..rule import Decision, Message, Rule, frozen_reasons
+
+
+@dataclass(frozen=True)
+class ExtremeValuesParameters:
+    units: int = 10
+    significant_digits: int = 3
+
+    def __post_init__(self) -> None:
+        if self.units < 1 or self.significant_digits < 1:
+            raise ValueError("extreme-values needs units ≥ 1 and digits ≥ 1")
+
+
+class ExtremeValues(Rule[ExtremeValuesParameters, np.ndarray, float]):
+    """Subject: the values sorted ascending. Decisions: min, max."""
+
+    code = "extreme-values"
+    parameters_type = ExtremeValuesParameters
+    title = Message("Minimum og maksimum", "Minimum and maximum")
+    docs = Message(
+        "Minimum og maksimum vises som gjennomsnittet av de {units} laveste og de {units} "
+        "høyeste verdiene, og holdes tilbake hvis disse gruppene overlapper eller domineres "
+        "av noen få enheter.",
+        "Minimum and maximum are shown as the mean of the {units} lowest and the {units} "
+        "highest values, and are withheld if these groups overlap or are dominated by a few "
+        "units.",
+    )
+    reasons = frozen_reasons(
+        {
+            "extreme-values": Message(
+                "Gjennomsnitt av de {units} mest ekstreme enhetene, avrundet til "
+                "{significant_digits} gjeldende siffer.",
+                "Mean of the {units} most extreme units, rounded to {significant_digits} "
+                "significant figures.",
+            ),
+            "extreme-values-overlap": Message(
+                "De {units} laveste og de {units} høyeste verdiene overlapper; minimum og "
+                "maksimum vises ikke.",
+                "The {units} lowest and the {units} highest values overlap; minimum and maximum "
+                "are not shown.",
+            ),
+        }
+    )
+
+    def apply(self, subject: np.ndarray) -> Sequence[Decision[float]]:
+        k, digits = self.parameters.units, self.parameters.significant_digits
+        if len(subject) < 2 * k:
+            return [self.withhold("extreme-values-overlap")] * 2
+        bottom, top = subject[:k], subject[-k:]
+        return [
+            Decision(significant(float(bottom.mean()), digits), "extreme-values"),
+            Decision(significant(float(top.mean()), digits), "extreme-values"),
+        ]

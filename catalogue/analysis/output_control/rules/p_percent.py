@@ -1,0 +1,59 @@
+"""p-percent: a magnitude cell fails when the second-largest contributor could estimate the
+largest contribution to within p % by subtracting its own (OUTPUT_CONTROL.md §2: p = 10),
+i.e. when total − largest − second < p/100 · largest. Absolute per-unit values; an all-zero
+cell passes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..rule import Decision, Message, Rule, frozen_reasons
+
+
+@dataclass(frozen=True)
+class PPercentParameters:
+    p: float = 10.0  # percent
+
+    def __post_init__(self) -> None:
+        if not 0 < self.p < 100:
+            raise ValueError("p-percent needs 0 < p < 100")
+
+
+class PPercent(Rule[PPercentParameters, Sequence[np.ndarray], float]):
+    """Subject: per cell, the per-unit contributions. A passing decision carries the
+    remainder after the two largest."""
+
+    code = "p-percent"
+    parameters_type = PPercentParameters
+    title = Message("p %-regelen", "p % rule")
+    docs = Message(
+        "En celle skjules hvis summen uten de to største bidragene er under {p:g} % av det "
+        "største (absoluttverdier, summert per enhet). Celler med bare nuller vises.",
+        "A cell is withheld if its total without the two largest contributions is below "
+        "{p:g} % of the largest (absolute values, summed per unit). All-zero cells are shown.",
+    )
+    reasons = frozen_reasons(
+        {
+            "p-percent": Message(
+                "Cellens største bidrag kan anslås for nøyaktig, så cellen vises ikke.",
+                "The cell's largest contribution could be estimated too closely, so the cell is "
+                "not shown.",
+            ),
+        }
+    )
+
+    def apply(self, subject: Sequence[np.ndarray]) -> Sequence[Decision[float]]:
+        decisions: list[Decision[float]] = []
+        for contributions in subject:
+            magnitudes = np.sort(np.abs(np.asarray(contributions, dtype=np.float64)))[::-1]
+            largest = float(magnitudes[0]) if len(magnitudes) else 0.0
+            # The rest after the two largest, summed directly (no cancellation error).
+            remainder = float(magnitudes[2:].sum())
+            if largest > 0 and remainder < self.parameters.p / 100 * largest:
+                decisions.append(self.withhold("p-percent"))
+            else:
+                decisions.append(Decision(remainder))
+        return decisions

@@ -1,0 +1,107 @@
+"""winsorised-summary: mean, standard deviation and Gini coefficient are computed on values
+winsorised at the 1st and 99th percentile, so no single extreme value shows through; the sd
+needs at least 10 degrees of freedom (OUTPUT_CONTROL.md §2).
+
+Every statistic also needs at least min_units units (the general small-count rule), and is
+shown to `significant_digits` significant figures (4; the specification names none for
+summaries, we use the regression's). The Gini coefficient is only defined here for
+non-negative values with a positive total."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..rounding import significant
+from ..rule import Decision, Message, Rule, frozen_reasons
+
+STATISTICS = ("mean", "sd", "gini")
+
+
+@dataclass(frozen=True)
+class WinsorisedSummaryParameters:
+    lower_percentile: float = 1.0
+    upper_percentile: float = 99.0
+    min_units: int = 10
+    min_dof: int = 10
+    significant_digits: int = 4
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.lower_percentile < self.upper_percentile <= 100:
+            raise ValueError("winsorised-summary needs 0 ≤ lower < upper ≤ 100")
+        if self.min_units < 1 or self.min_dof < 1 or self.significant_digits < 1:
+            raise ValueError("winsorised-summary needs positive counts and digits")
+
+
+def winsorise(values: np.ndarray, lower: float, upper: float) -> np.ndarray:
+    low, high = np.percentile(values, [lower, upper])
+    return np.clip(values, low, high)
+
+
+def gini(values: np.ndarray) -> float:
+    ordered = np.sort(values)
+    n = len(ordered)
+    rank_weights = 2 * np.arange(1, n + 1) - n - 1
+    return float(rank_weights @ ordered) / (n * float(ordered.sum()))
+
+
+class WinsorisedSummary(Rule[WinsorisedSummaryParameters, np.ndarray, float]):
+    """Subject: one value per distinct unit. Decisions: mean, sd, gini, in that order."""
+
+    code = "winsorised-summary"
+    parameters_type = WinsorisedSummaryParameters
+    title = Message("Winsoriserte nøkkeltall", "Winsorised summaries")
+    docs = Message(
+        "Gjennomsnitt, standardavvik og Gini beregnes etter at verdiene er winsorisert ved "
+        "{lower_percentile:g}. og {upper_percentile:g}. persentil. Standardavvik krever minst "
+        "{min_dof} frihetsgrader, og alle tall krever minst {min_units} enheter.",
+        "Mean, standard deviation and Gini are computed on values winsorised at the "
+        "{lower_percentile:g}th and {upper_percentile:g}th percentile. The standard deviation "
+        "needs at least {min_dof} degrees of freedom, and every statistic at least "
+        "{min_units} units.",
+    )
+    reasons = frozen_reasons(
+        {
+            "winsorised-summary": Message(
+                "Beregnet på winsoriserte verdier ({lower_percentile:g}.–{upper_percentile:g}. "
+                "persentil) og avrundet til {significant_digits} gjeldende siffer.",
+                "Computed on winsorised values ({lower_percentile:g}th–{upper_percentile:g}th "
+                "percentile) and rounded to {significant_digits} significant figures.",
+            ),
+            "winsorised-summary-units": Message(
+                "Færre enn {min_units} enheter; tallet vises ikke.",
+                "Fewer than {min_units} units; the statistic is not shown.",
+            ),
+            "winsorised-summary-dof": Message(
+                "Standardavviket krever minst {min_dof} frihetsgrader.",
+                "The standard deviation needs at least {min_dof} degrees of freedom.",
+            ),
+            "winsorised-summary-gini": Message(
+                "Gini-koeffisienten krever ikke-negative verdier med positiv sum.",
+                "The Gini coefficient needs non-negative values with a positive total.",
+            ),
+        }
+    )
+
+    def apply(self, subject: np.ndarray) -> Sequence[Decision[float]]:
+        p = self.parameters
+        values = np.asarray(subject, dtype=np.float64)
+        n = len(values)
+        if n < p.min_units:
+            return [self.withhold("winsorised-summary-units")] * len(STATISTICS)
+        clipped = winsorise(values, p.lower_percentile, p.upper_percentile)
+
+        def shown(value: float) -> Decision[float]:
+            return Decision(significant(value, p.significant_digits), "winsorised-summary")
+
+        mean = shown(float(clipped.mean()))
+        sd = (
+            shown(float(clipped.std(ddof=1)))
+            if n - 1 >= p.min_dof
+            else self.withhold("winsorised-summary-dof")
+        )
+        gini_ok = bool(np.all(clipped >= 0)) and float(clipped.sum()) > 0
+        gini_value = shown(gini(clipped)) if gini_ok else self.withhold("winsorised-summary-gini")
+        return [mean, sd, gini_value]

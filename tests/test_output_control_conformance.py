@@ -1,0 +1,364 @@
+"""The conformance cases of OUTPUT_CONTROL.md §4, one test each."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from catalogue.analysis.output_control import (
+    CountTable,
+    InMemoryReleaseLedger,
+    MagnitudeTable,
+    SurvivalData,
+    Term,
+    UnitPairs,
+    UnitValues,
+    control_frequency_table,
+    control_hexbin,
+    control_histogram,
+    control_magnitude_table,
+    control_min_max,
+    control_mode,
+    control_percentiles,
+    control_regression,
+    control_summary,
+    control_survival,
+    fit_ols,
+    indicator_supports,
+)
+from catalogue.analysis.output_control.cell_key import cell_keys, derive_keys
+from catalogue.analysis.output_control.ptable import load_ptable
+from catalogue.analysis.output_control.rules.dominance_nk import (
+    DominanceNK,
+    DominanceParameters,
+    dominance_share,
+)
+from catalogue.analysis.output_control.rules.p_percent import PPercent, PPercentParameters
+from catalogue.analysis.output_control.rules.regression import (
+    ModelShape,
+    Regression,
+    RegressionParameters,
+)
+from catalogue.domain.errors import RegcatError
+
+from .test_output_control_helpers import (
+    SECRET,
+    cell,
+    context,
+    noise_off,
+    pseudonyms,
+    table_of_counts,
+)
+
+POPULATION = pseudonyms(1200)
+
+
+def magnitude_cell(contributions: list[float]) -> MagnitudeTable:
+    units = POPULATION[: len(contributions)]
+    return MagnitudeTable.from_cells("inntekt", ["kommune"], [(("0301",), units, contributions)])
+
+
+def published_noise(units: np.ndarray) -> int:
+    """What the cell key method must publish for this set, computed independently."""
+    keys = derive_keys(SECRET, np.unique(units))
+    key = cell_keys(np.array([keys.record_keys.sum()]))
+    return int(load_ptable(5, 3.0, 0).perturb(np.array([len(np.unique(units))]), key)[0])
+
+
+# --- 1 -------------------------------------------------------------------------------------
+
+
+def test_case_01_threshold_is_strict():
+    table = table_of_counts(["x"], {("a",): 12, ("b",): 9, ("c",): 10}, POPULATION)
+    result = control_frequency_table(table, context(POPULATION, noise_off()))
+    assert cell(result.rows, ("a",)).values[0] == 12
+    b = cell(result.rows, ("b",))
+    assert b.values == (None, None) and b.reasons == ("threshold",)
+    assert cell(result.rows, ("c",)).values[0] == 10
+    assert cell(result.rows, ("c",)).reasons == ()
+
+
+# --- 2 -------------------------------------------------------------------------------------
+
+
+def test_case_02_structural_zero_is_reported_as_zero():
+    counts = {("r1", "c1"): 12, ("r1", "c2"): 15, ("r2", "c1"): 20, ("r2", "c2"): 0}
+    table = table_of_counts(["r", "c"], counts, POPULATION)
+    result = control_frequency_table(table, context(POPULATION, noise_off()))
+    zero = cell(result.rows, ("r2", "c2"))
+    assert zero.values[0] == 0 and zero.reasons == ()
+    for labels, n in counts.items():
+        row = cell(result.rows, labels)
+        assert row.values[0] == n and row.reasons == ()  # no other cell changes
+
+    noisy = control_frequency_table(table, context(POPULATION))
+    zero = cell(noisy.rows, ("r2", "c2"))
+    assert zero.values[0] == 0 and "threshold" not in zero.reasons
+
+
+# --- 3 to 6: dominance ---------------------------------------------------------------------
+
+NK = DominanceNK(DominanceParameters())
+P_PERCENT = PPercent(PPercentParameters())
+
+
+def test_case_03_nk_fails_but_p_percent_passes():
+    contributions = [50.0, 50.0] + [0.75] * 8
+    assert dominance_share(np.array(contributions), 2) == pytest.approx(100 / 106)
+    assert NK.apply([np.array(contributions)])[0].reason == "dominance-nk"
+    assert not P_PERCENT.apply([np.array(contributions)])[0].withheld  # 6 / 50 = 0.12
+    result = control_magnitude_table(magnitude_cell(contributions), context(POPULATION))
+    assert result.rows[0].values == (None, None)
+    assert result.rows[0].reasons == ("dominance-nk",)
+
+
+def test_case_04_nk_and_p_percent_both_fail():
+    contributions = [100.0, 5.0] + [1.0] * 8
+    assert NK.apply([np.array(contributions)])[0].withheld
+    assert P_PERCENT.apply([np.array(contributions)])[0].reason == "p-percent"
+    result = control_magnitude_table(magnitude_cell(contributions), context(POPULATION))
+    assert result.rows[0].reasons == ("dominance-nk", "p-percent")
+
+
+def test_case_05_all_zero_cell_passes_p_percent():
+    zeros = [0.0] * 12
+    assert not P_PERCENT.apply([np.array(zeros)])[0].withheld
+    result = control_magnitude_table(magnitude_cell(zeros), context(POPULATION))
+    assert result.rows[0].values == (0.0, 0.0) and result.rows[0].reasons == ()
+
+
+def test_case_06_negative_contributions_judged_on_absolute_values():
+    contributions = [-5.0] + [10.0] * 11
+    assert not NK.apply([np.array(contributions)])[0].withheld
+    assert not P_PERCENT.apply([np.array(contributions)])[0].withheld
+    first = control_magnitude_table(magnitude_cell(contributions), context(POPULATION))
+    again = control_magnitude_table(magnitude_cell(contributions), context(POPULATION))
+    assert first.rows[0].values == (105.0, 105.0 / 12)
+    assert first.to_json() == again.to_json()
+
+
+# --- 7 -------------------------------------------------------------------------------------
+
+
+def test_case_07_rows_are_not_units():
+    three = POPULATION[:3]
+    rows = np.tile(three, 4)  # 12 rows, 3 distinct units
+    table = CountTable.from_cells(["x"], [(("a",), rows)])
+    result = control_frequency_table(table, context(POPULATION, noise_off()))
+    assert cell(result.rows, ("a",)).values == (None, None)
+    assert cell(result.rows, ("a",)).reasons == ("threshold",)
+    noisy = control_frequency_table(table, context(POPULATION))
+    assert cell(noisy.rows, ("a",)).values[0] in (0, None)  # 3 ± 5: never 1..9, never ≥ 10
+
+
+# --- 8 -------------------------------------------------------------------------------------
+
+
+def test_case_08_min_max_withheld_when_extreme_sets_overlap():
+    data = UnitValues("inntekt", POPULATION[:10], np.arange(10, 0, -1))
+    result = control_min_max(data, context(POPULATION))
+    assert [row.values for row in result.rows] == [(None,), (None,)]
+    assert {row.reasons for row in result.rows} == {("extreme-values-overlap",)}
+
+
+# --- 9 -------------------------------------------------------------------------------------
+
+
+def test_case_09_degrees_of_freedom():
+    rng = np.random.default_rng(9)
+    for n, sd_shown in ((10, False), (11, True)):
+        data = UnitValues("inntekt", POPULATION[:n], rng.normal(100, 10, size=n))
+        sd = cell(control_summary(data, context(POPULATION)).rows, ("sd",))
+        assert (sd.values[0] is not None) is sd_shown
+        if not sd_shown:
+            assert sd.reasons == ("winsorised-summary-dof",)
+
+    rule = Regression(RegressionParameters())
+    assert rule.apply(ModelShape(units=13, parameters=4))[0].reason == "regression-dof"
+    assert not rule.apply(ModelShape(units=14, parameters=4))[0].withheld
+
+    terms = [Term("const", "constant")] + [Term(f"x{i}", "continuous") for i in range(3)]
+    for n, shown in ((13, False), (14, True)):
+        x = np.column_stack([np.ones(n), rng.normal(size=(n, 3))])
+        fit = fit_ols("y", POPULATION[:n], x, rng.normal(size=n), terms)
+        result = control_regression(fit, context(POPULATION))
+        assert all((row.values[0] is not None) is shown for row in result.rows)
+
+
+# --- 10 ------------------------------------------------------------------------------------
+
+
+def test_case_10_a_dummy_for_one_unit_withholds_the_model():
+    rng = np.random.default_rng(10)
+    n = 2000
+    population = pseudonyms(n, seed=10)
+    x = rng.normal(size=n)
+    lonely = np.zeros(n)
+    lonely[123] = 1
+    y = 2 + 0.5 * x + rng.normal(size=n)
+    terms = [Term("const", "constant"), Term("x", "continuous"), Term("d", "dummy", group="d")]
+    design = np.column_stack([np.ones(n), x, lonely])
+    assert ("d", 1) in indicator_supports(terms, design)
+    fit = fit_ols("y", population, design, y, terms)
+    # Why: the dummy's coefficient is exactly that unit's residual from the other terms.
+    rest = np.linalg.lstsq(np.delete(design, 123, axis=0)[:, :2], np.delete(y, 123), rcond=None)[0]
+    assert fit.coefficients[2] == pytest.approx(y[123] - design[123, :2] @ rest)
+
+    result = control_regression(fit, context(population))
+    assert all(row.values == (None, None) for row in result.rows)
+    assert {row.reasons for row in result.rows} == {("regression-indicator-support",)}
+
+    without = fit_ols("y", population, design[:, :2], y, terms[:2])
+    shown = control_regression(without, context(population))
+    assert all(row.values[0] is not None for row in shown.rows)
+
+
+# --- 11 ------------------------------------------------------------------------------------
+
+
+def test_case_11_histogram_bins_of_twenty_pass():
+    units = POPULATION[:200]
+    data = UnitValues("alder", units, np.arange(200) % 10)
+    result = control_histogram(data, context(POPULATION), bins=10)
+    counts = result.column("count")
+    assert len(counts) == 10
+    assert all(c is not None and 15 <= c <= 25 for c in counts)  # 20 ± 5, none suppressed
+    assert result.column("end")[:-1] == [float(e) for e in range(1, 10)]
+
+
+# --- 12 ------------------------------------------------------------------------------------
+
+
+def test_case_12_same_cell_same_value_in_differently_ordered_tables():
+    rng = np.random.default_rng(12)
+    sex = rng.choice(["1", "2"], size=len(POPULATION))
+    place = rng.choice(["0301", "1103", "4601", "5001"], size=len(POPULATION))
+    order = rng.permutation(len(POPULATION))
+    by_sex_place = CountTable.from_labels(["kjonn", "kommune"], [sex, place], POPULATION)
+    by_place_sex = CountTable.from_labels(
+        ["kommune", "kjonn"], [place[order], sex[order]], POPULATION[order]
+    )
+    only_sex = CountTable.from_labels(["kjonn"], [sex[order]], POPULATION[order])
+    a = control_frequency_table(by_sex_place, context(POPULATION))
+    b = control_frequency_table(by_place_sex, context(POPULATION))
+    c = control_frequency_table(only_sex, context(POPULATION))
+    for s in ("1", "2"):
+        for p in ("0301", "1103", "4601", "5001"):
+            assert cell(a.rows, (s, p)).values[0] == cell(b.rows, (p, s)).values[0]
+        assert cell(a.rows, (s, None)).values[0] == cell(c.rows, (s,)).values[0]
+    assert cell(a.rows, (None, None)).values[0] == cell(c.rows, (None,)).values[0]
+
+
+# --- 13 ------------------------------------------------------------------------------------
+
+COUNTS_13 = {("r1", "c1"): 12, ("r1", "c2"): 3, ("r2", "c1"): 20, ("r2", "c2"): 15}
+
+
+def one_way_rows(two_way: CountTable) -> CountTable:
+    return CountTable(("r",), (two_way.categories[0],), two_way.codes[:, :1], two_way.units)
+
+
+def test_case_13_margins_have_their_own_noise():
+    recovered = 0
+    for seed in range(30):
+        population = pseudonyms(1000, seed=100 + seed)
+        table = table_of_counts(["r", "c"], COUNTS_13, population)
+        result = control_frequency_table(table, context(population))
+        margin = cell(result.rows, ("r1", None)).values[0]
+        interior = cell(result.rows, ("r1", "c1")).values[0]
+        assert cell(result.rows, ("r1", "c2")).values[0] in (0, None)
+        # The margin's value comes from its own 15 units' key, not from the interior cells.
+        assert margin == published_noise(population[:15])
+        if margin is not None and interior is not None and margin - interior == 3:
+            recovered += 1
+    assert recovered <= 10  # by chance only: noise on the margin and the cell differ
+
+
+def test_case_13_the_guard_blocks_a_set_differing_by_few_units():
+    population = pseudonyms(1000, seed=13)
+    ledger = InMemoryReleaseLedger()
+    table = table_of_counts(["r", "c"], COUNTS_13, population)
+    first = control_frequency_table(
+        table, context(population, noise_off(), ledger), include_margins=False
+    )
+    assert cell(first.rows, ("r1", "c1")).values[0] == 12
+    assert cell(first.rows, ("r1", "c2")).values[0] is None
+    rows = control_frequency_table(one_way_rows(table), context(population, noise_off(), ledger))
+    # r1 (15 units) differs from the released r1×c1 (12 units) by 3: blocked.
+    assert cell(rows.rows, ("r1",)).values == (None, None)
+    assert cell(rows.rows, ("r1",)).reasons == ("differencing",)
+    assert cell(rows.rows, ("r2",)).values[0] == 35
+    assert cell(rows.rows, (None,)).values[0] == 50  # the same set as the released total
+
+
+def test_case_13_a_released_margin_is_simply_repeated():
+    population = pseudonyms(1000, seed=13)
+    ledger = InMemoryReleaseLedger()
+    table = table_of_counts(["r", "c"], COUNTS_13, population)
+    first = control_frequency_table(table, context(population, ledger=ledger))
+    rows = control_frequency_table(one_way_rows(table), context(population, ledger=ledger))
+    assert cell(rows.rows, ("r1",)).values[0] == cell(first.rows, ("r1", None)).values[0]
+    assert cell(rows.rows, ("r1",)).values[0] is not None
+
+
+# --- 14 ------------------------------------------------------------------------------------
+
+
+def test_case_14_asking_fifty_times_gives_one_answer():
+    rng = np.random.default_rng(14)
+    table = CountTable.from_labels(
+        ["kommune"], [rng.choice(["0301", "1103", "4601"], size=300)], POPULATION[:300]
+    )
+    ctx = context(POPULATION)
+    answers = [control_frequency_table(table, ctx).to_json() for _ in range(50)]
+    assert len(set(answers)) == 1
+    first = control_frequency_table(table, ctx)
+    counts = np.array(
+        [[row.values[0] for row in control_frequency_table(table, ctx).rows] for _ in range(50)],
+        dtype=float,
+    )
+    assert np.array_equal(counts.mean(axis=0), [row.values[0] for row in first.rows])
+
+
+# --- 15 ------------------------------------------------------------------------------------
+
+
+def test_case_15_a_workspace_of_999_units_gets_nothing():
+    small = pseudonyms(999, seed=15)
+    ctx = context(small)
+    rng = np.random.default_rng(15)
+    values = UnitValues("inntekt", small, rng.normal(size=999))
+    terms = [Term("const", "constant"), Term("x", "continuous")]
+    attempts = [
+        lambda: control_frequency_table(
+            CountTable.from_labels(["x"], [rng.choice(["a", "b"], 999)], small), ctx
+        ),
+        lambda: control_magnitude_table(
+            MagnitudeTable("v", CountTable.from_labels(["x"], [["a"] * 999], small), np.ones(999)),
+            ctx,
+        ),
+        lambda: control_summary(values, ctx),
+        lambda: control_percentiles(values, ctx),
+        lambda: control_min_max(values, ctx),
+        lambda: control_mode(values, ctx),
+        lambda: control_histogram(values, ctx),
+        lambda: control_hexbin(UnitPairs("x", "y", small, rng.normal(size=999), np.ones(999)), ctx),
+        lambda: control_survival(SurvivalData("t", small, np.ones(999), np.ones(999)), ctx),
+        lambda: control_regression(
+            fit_ols(
+                "y",
+                small,
+                np.column_stack([np.ones(999), rng.normal(size=999)]),
+                rng.normal(size=999),
+                terms,
+            ),
+            ctx,
+        ),
+    ]
+    for attempt in attempts:
+        with pytest.raises(RegcatError) as refused:
+            attempt()
+        error = refused.value
+        assert error.code == "min-population" and error.http_status == 422
+        assert "1000" in error.message("nb") and "1000" in error.message("en")
+        assert error.message("nb") != error.message("en")
