@@ -436,6 +436,75 @@ def reindex(state: State, as_json: bool) -> None:
     console.print(escape(line))
 
 
+@main.group()
+def export() -> None:
+    """Write linked-data and metadata documents (DCAT-AP-NO RDF, DDI-Codebook 2.5) to files:
+    the same documents /catalog.ttl and /ddi/... serve."""
+
+
+def _write_export(state: State, out: Path, body: bytes) -> None:
+    if str(out) == "-":
+        sys.stdout.buffer.write(body)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(f".{out.name}.partial")
+    partial.write_bytes(body)
+    partial.replace(out)  # a reader never sees half a document
+    size = f"{len(body):,}".replace(",", " ")
+    wrote = (
+        "Wrote {path} ({size} bytes)" if state.language == "en" else "Skrev {path} ({size} byte)"
+    )
+    console.print(escape(wrote.format(path=out, size=size)))
+
+
+@export.command("dcat")
+@click.option("--datastore", default=None, help="Only this datastore (default: every datastore).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["ttl", "jsonld", "xml", "nt"]),
+    default="ttl",
+    show_default=True,
+    help="Turtle, JSON-LD, RDF/XML or N-Triples.",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="File to write ('-' for standard output).",
+)
+@pass_state
+def export_dcat(state: State, datastore: str | None, fmt: str, out: Path) -> None:
+    """The DCAT-AP-NO / DCAT-AP 3 catalogue of released variables, with code lists."""
+    from catalogue.services import exporting
+
+    with _context(state) as ctx:
+        document = _run(state, lambda: exporting.catalogue_rdf(ctx, fmt, datastore))
+    _write_export(state, out, document.body)
+
+
+@export.command("ddi")
+@click.option("--datastore", default=None, help="Datastore (default REGCAT_DEFAULT_DATASTORE).")
+@click.option(
+    "--version", default=None, help="Released version, e.g. 1.0.0.0 (default: the latest)."
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="File to write ('-' for standard output).",
+)
+@pass_state
+def export_ddi(state: State, datastore: str | None, version: str | None, out: Path) -> None:
+    """The DDI-Codebook 2.5 document of one released datastore version."""
+    from catalogue.services import exporting
+
+    with _context(state) as ctx:
+        name = datastore or ctx.config.default_datastore
+        document = _run(state, lambda: exporting.ddi_codebook_document(ctx, name, version))
+    _write_export(state, out, document.body)
+
+
 @contextmanager
 def _progress(disable: bool = False) -> Iterator[Progress]:
     with Progress(

@@ -46,6 +46,8 @@ def _one(name: str, doc: dict, lines: list[str] | bytes, where: str) -> Case:  #
         reg = write_register(base / "reg")
         write_dataset(reg, "TEST_KJOENN", metadata(), sex_lines(20))
         write_dataset(reg, name, doc, lines)
+        if name == where:  # a bad folder name: the place is the folder itself
+            return reg, name, where
         return reg, f"{name}.csv" if "row" in where else f"{name}.json", where
 
     return build

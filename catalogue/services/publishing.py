@@ -32,6 +32,7 @@ from catalogue.storage.models import (
 from ingest import (
     ConversionResult,
     DatasetSource,
+    Problem,
     Report,
     convert_dataset,
     load_keys,
@@ -165,20 +166,22 @@ def _plan(
         changes = structural_changes(old, metadata)
         if changes:
             report.add(
-                code="patch-changes-structure",
-                file=source.json_path.name,
-                row=None,
-                column=", ".join(changes),
-                nb=f"Dataene i {source.name} er uendret, men metadataendringen gjelder mer enn "
-                f"etiketter og beskrivelser: {', '.join(changes)}. En metadataretting kan bare "
-                "endre etiketter, beskrivelser og kategorititler.",
-                en=f"The data of {source.name} are unchanged, but the metadata change goes "
-                f"beyond labels and descriptions: {', '.join(changes)}. A metadata patch may "
-                "only change labels, descriptions and category titles.",
-                hint_nb="Lever nye data for å endre struktur (CHANGE), eller bruk "
-                "`regcat ingest --force-change` hvis dataene skal tolkes på nytt.",
-                hint_en="Deliver new data to change the structure (CHANGE), or use "
-                "`regcat ingest --force-change` to have the data read again.",
+                Problem(
+                    code="patch-changes-structure",
+                    file=source.json_path.name,
+                    row=None,
+                    column=", ".join(changes),
+                    nb=f"Dataene i {source.name} er uendret, men metadataendringen gjelder mer enn "
+                    f"etiketter og beskrivelser: {', '.join(changes)}. En metadataretting kan bare "
+                    "endre etiketter, beskrivelser og kategorititler.",
+                    en=f"The data of {source.name} are unchanged, but the metadata change goes "
+                    f"beyond labels and descriptions: {', '.join(changes)}. A metadata patch may "
+                    "only change labels, descriptions and category titles.",
+                    hint_nb="Lever nye data for å endre struktur (CHANGE), eller bruk "
+                    "`regcat ingest --force-change` hvis dataene skal tolkes på nytt.",
+                    hint_en="Deliver new data to change the structure (CHANGE), or use "
+                    "`regcat ingest --force-change` to have the data read again.",
+                )
             )
         plan.operation = Operation.PATCH_METADATA
         plan.reuse = released

@@ -27,12 +27,13 @@ def create_app(config: Config | None = None, overrides: dict[str, Any] | None = 
         SESSION_COOKIE_SAMESITE="Lax",
     )
     app.config.update(overrides or {})
+    app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["regcat_context"] = Context.open(config)
 
     from catalogue.web import api, errors, linked_data, pages, variables
 
-    errors.init_app(app)
     api.init_app(app)  # first: the others register their API blueprints on it
+    errors.init_app(app)  # after the Api, whose own handler would otherwise win
     pages.init_app(app)
     variables.init_app(app)
     linked_data.init_app(app)

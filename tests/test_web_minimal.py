@@ -1,0 +1,30 @@
+"""The minimal web catalogue: datastores and versions, one error shape."""
+
+from __future__ import annotations
+
+from catalogue.services.context import Context
+from catalogue.web import create_app
+
+
+def test_datastores_page_lists_released_datastore(released_ctx: Context) -> None:
+    app = create_app(released_ctx.config)
+    client = app.test_client()
+    page = client.get("/datastores")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "no.regcat.demo" in html and "1.0.0.0" in html and "Datalagre" in html
+    assert "Datastores" in client.get("/datastores?lang=en").get_data(as_text=True)
+    assert 'href="/datastores"' in client.get("/").get_data(as_text=True)
+
+
+def test_api_lists_versions_and_errors_have_one_shape(released_ctx: Context) -> None:
+    client = create_app(released_ctx.config).test_client()
+    listing = client.get("/api/v1/datastores/").get_json()
+    assert listing[0]["name"] == "no.regcat.demo" and listing[0]["latest_version"] == "1.0.0.0"
+    versions = client.get("/api/v1/datastores/no.regcat.demo/versions").get_json()
+    assert versions[0]["changes"]
+    missing = client.get("/api/v1/datastores/no.nowhere/versions")
+    assert missing.status_code == 404
+    assert missing.get_json()["error"]["code"] == "unknown-datastore"
+    assert client.get("/api/v1/nothing").get_json()["error"]["status"] == 404
+    assert client.get("/api/v1/openapi.json").status_code == 200
