@@ -36,6 +36,8 @@ format: $(STAMP)
 ## bench: performance benchmarks (not part of `make test`)
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/search.py
+	$(BIN)/python bench/export.py
 
 clean:
 	rm -rf $(VENV) .regcat .pytest_cache .mypy_cache .ruff_cache

@@ -428,11 +428,13 @@ def reindex(state: State, as_json: bool) -> None:
     if as_json:
         click.echo(_as_json(summary))
         return
-    datastores = ", ".join(summary.datastores) or "—"
-    if state.language == "en":
-        line = f"Search index rebuilt: {summary.documents} documents from {datastores} in {summary.seconds:.1f} s ({summary.folder})."
-    else:
-        line = f"Søkeindeksen er bygd på nytt: {summary.documents} dokumenter fra {datastores} på {summary.seconds:.1f} s ({summary.folder})."
+    line = state.t(
+        "reindex-done",
+        documents=summary.documents,
+        datastores=", ".join(summary.datastores) or "—",
+        seconds=f"{summary.seconds:.1f}",
+        folder=summary.folder,
+    )
     console.print(escape(line))
 
 
@@ -451,10 +453,7 @@ def _write_export(state: State, out: Path, body: bytes) -> None:
     partial.write_bytes(body)
     partial.replace(out)  # a reader never sees half a document
     size = f"{len(body):,}".replace(",", " ")
-    wrote = (
-        "Wrote {path} ({size} bytes)" if state.language == "en" else "Skrev {path} ({size} byte)"
-    )
-    console.print(escape(wrote.format(path=out, size=size)))
+    console.print(escape(state.t("export-written", path=out, size=size)))
 
 
 @export.command("dcat")

@@ -53,12 +53,43 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "stale_lock_seconds", "3600", "Age after which a release lock of a dead process is broken."
     ),
+    Setting("publisher_name", "regcat", "Name of the catalogue's publisher in DCAT and DDI exports."),
+    Setting("publisher_uri", "", "IRI of the catalogue's publisher (e.g. its organisation-catalogue IRI)."),
+    Setting("contact_email", "", "Contact address in exports and OAI-PMH Identify."),
     Setting("index_dir", "", "Folder of the search index; empty means HOME/index."),
     Setting(
         "base_url",
         "http://127.0.0.1:8000",
         "Public base URL: canonical links, sitemap and linked-data IRIs are built from it.",
     ),
+    Setting(
+        "account_idle_days",
+        "548",
+        "Accounts unused for this many days (18 months) are deactivated.",
+    ),
+    Setting("agreement_version", "1", "Version of the end-user agreement users must accept."),
+    Setting("token_days", "90", "Lifetime in days of a new API token (and the longest allowed)."),
+    Setting("session_hours", "12", "How long a web session lasts after signing in."),
+    Setting(
+        "secure_cookies",
+        "auto",
+        "Send cookies only over TLS: true, false, or auto (true when BASE_URL is https).",
+    ),
+    Setting("oidc_issuer", "", "OpenID Connect issuer URL; empty turns OIDC sign-in off."),
+    Setting("oidc_client_id", "", "Client id registered at the OIDC provider."),
+    Setting("oidc_client_secret", "", "Client secret registered at the OIDC provider."),
+    Setting(
+        "oidc_username_claim",
+        "preferred_username",
+        "ID-token claim matched against enrolled usernames on first OIDC sign-in.",
+    ),
+    Setting(
+        "redis_url",
+        "",
+        "Redis URL for rate-limit counters shared by all workers; empty keeps them in memory.",
+    ),
+    Setting("login_rate_limit", "10 per minute", "Sign-in attempts allowed per address."),
+    Setting("token_rate_limit", "30 per minute", "Token requests allowed per address."),
     Setting("host", "127.0.0.1", "Address `regcat serve` binds to."),
     Setting("port", "8000", "Port `regcat serve` listens on."),
     Setting("secret_key", "", "Flask secret key for sessions; empty generates one per process."),
@@ -129,6 +160,25 @@ class Config:
     @property
     def stale_lock_seconds(self) -> int:
         return int(self.values["stale_lock_seconds"])
+
+    @property
+    def account_idle_days(self) -> int:
+        return int(self.values["account_idle_days"])
+
+    @property
+    def token_days(self) -> int:
+        return int(self.values["token_days"])
+
+    @property
+    def session_hours(self) -> int:
+        return int(self.values["session_hours"])
+
+    @property
+    def secure_cookies(self) -> bool:
+        raw = self.values["secure_cookies"].strip().lower()
+        if raw == "auto":
+            return self.base_url.startswith("https://")
+        return raw in ("1", "true", "yes", "on")
 
     def with_values(self, **overrides: str) -> Config:
         unknown = set(overrides) - set(_BY_NAME)

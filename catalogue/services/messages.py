@@ -54,6 +54,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The demo datastore is already released (version {version}).",
     ),
     "demo-ingesting": ("Tar inn {path} ...", "Ingesting {path} ..."),
+    "reindex-done": (
+        "Søkeindeksen er bygd på nytt: {documents} dokumenter fra {datastores} på {seconds} s "
+        "({folder}).",
+        "Search index rebuilt: {documents} documents from {datastores} in {seconds} s ({folder}).",
+    ),
+    "export-written": ("Skrev {path} ({size} byte)", "Wrote {path} ({size} bytes)"),
 }
 
 
