@@ -1,0 +1,50 @@
+"""Unit types are data: one JSON file per unit type in a folder (DESIGN §2, §11)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from marshmallow import ValidationError
+
+from catalogue.domain.errors import invalid_input
+from catalogue.domain.register import UnitType
+from schemas.problems import flatten_messages
+from schemas.register import load_unit_type
+
+
+def load_unit_types(folder: Path) -> dict[str, UnitType]:
+    """Every `NAME.json` in `folder`, by name. A broken file stops loading with an error
+    naming the file, since a missing unit type would reject valid extracts later."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise invalid_input(
+            "unit-types-missing",
+            f"Mappen for enhetstyper {folder} finnes ikke.",
+            f"The unit-type folder {folder} does not exist.",
+            folder=str(folder),
+        )
+    found: dict[str, UnitType] = {}
+    for path in sorted(folder.glob("*.json")):
+        try:
+            unit_type = load_unit_type(json.loads(path.read_text(encoding="utf-8")))
+        except (ValueError, ValidationError) as e:
+            why = (
+                "; ".join(f"{field}: {msg}" for field, msg in flatten_messages(e.messages))
+                if isinstance(e, ValidationError)
+                else str(e)
+            )
+            raise _bad_file(path, why) from None
+        if unit_type.name != path.stem:
+            raise _bad_file(path, f"the name {unit_type.name!r} differs from the file name")
+        found[unit_type.name] = unit_type
+    return found
+
+
+def _bad_file(path: Path, why: str) -> Exception:
+    return invalid_input(
+        "invalid-unit-type-file",
+        f"Enhetstypefilen {path.name} er ugyldig: {why}",
+        f"The unit-type file {path.name} is invalid: {why}",
+        file=str(path),
+    )

@@ -1,0 +1,97 @@
+"""Properties: any valid extract converts, and the order of its rows does not matter."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ingest import PseudonymKeys, convert_dataset, load_unit_types, read_extract
+from ingest.testing import variable, write_dataset
+
+REPO = Path(__file__).resolve().parents[1]
+UNIT_TYPES = load_unit_types(REPO / "catalogue" / "unit_types")
+KEYS = PseudonymKeys(bytes(range(32)))
+EPOCH = date(1990, 1, 1)
+
+Row = tuple[str, int, date, date]
+
+
+@st.composite
+def valid_rows(draw: st.DrawFn) -> list[Row]:
+    """Units with periods that never intersect: each unit walks forward through time."""
+    units = draw(
+        st.lists(
+            st.from_regex(r"[0-9]{1,12}|[A-Z][a-z0-9-]{0,8}", fullmatch=True),
+            min_size=1,
+            max_size=8,
+            unique=True,
+        )
+    )
+    rows: list[Row] = []
+    for unit in units:
+        day = EPOCH + timedelta(days=draw(st.integers(0, 5_000)))
+        for _ in range(draw(st.integers(1, 6))):
+            length = draw(st.integers(0, 800))
+            value = draw(st.integers(-(2**62), 2**62))
+            rows.append((unit, value, day, day + timedelta(days=length)))
+            day += timedelta(days=length + draw(st.integers(1, 400)))
+    return rows
+
+
+def convert_rows(
+    folder: Path, rows: list[Row], batch_rows: int
+) -> set[tuple[int, int, date, date]]:
+    lines = [f"{u};{v};{s.isoformat()};{e.isoformat()};" for u, v, s, e in rows]
+    dataset = write_dataset(
+        folder / "extract", "INNTEKT", variable("INNTEKT", "ACCUMULATED"), lines
+    )
+    source = read_extract(dataset, UNIT_TYPES).datasets[0]
+    assert source.metadata is not None
+    result = convert_dataset(
+        source,
+        source.metadata,
+        UNIT_TYPES,
+        KEYS,
+        pafs.LocalFileSystem(),
+        str(folder / "out"),
+        version_label="1",
+        batch_rows=batch_rows,
+    )
+    assert result.ok, result.report.render("en")
+    assert result.row_count == len(rows)
+    assert result.unit_count == len({r[0] for r in rows})
+    table = pa.concat_tables([pq.read_table(folder / "out" / f.path) for f in result.files])
+    return set(
+        zip(*(table[c].to_pylist() for c in ("unit_id", "value", "start", "stop")), strict=True)
+    )
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=valid_rows(),
+    order=st.randoms(use_true_random=False),
+    batch_rows=st.sampled_from([3, 50, 1_000_000]),
+)
+def test_valid_rows_always_convert_whatever_their_order(
+    rows: list[Row], order: st.SearchStrategy, batch_rows: int
+) -> None:
+    shuffled = list(rows)
+    order.shuffle(shuffled)  # type: ignore[attr-defined]
+    pseudonym = dict(
+        zip(
+            (r[0] for r in rows),
+            KEYS.pseudonymise("PERSON", pa.array([r[0] for r in rows])).to_pylist(),
+            strict=True,
+        )
+    )
+    expected = {(pseudonym[u], v, s, e) for u, v, s, e in rows}
+    with tempfile.TemporaryDirectory() as temp:
+        assert convert_rows(Path(temp) / "a", rows, batch_rows) == expected
+        assert convert_rows(Path(temp) / "b", shuffled, batch_rows) == expected
