@@ -504,6 +504,270 @@ def export_ddi(state: State, datastore: str | None, version: str | None, out: Pa
     _write_export(state, out, document.body)
 
 
+# --- accounts and API tokens (the operator is trusted: it holds the database and key) ---
+
+
+def _both(state: State, nb: str, en: str) -> str:
+    return en if state.language == "en" else nb
+
+
+@main.group()
+def token() -> None:
+    """API tokens: create (shown once), list and revoke."""
+
+
+@token.command("create")
+@click.argument("username")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    required=True,
+    type=click.Choice(["search", "analysis", "steward", "admin"]),
+    help="What the token may be used for (repeat for more); limited by the user's roles.",
+)
+@click.option("--name", default="", help="A name to recognise the token by.")
+@click.option("--days", type=int, default=None, help="Lifetime (default REGCAT_TOKEN_DAYS).")
+@click.option("--json", "as_json", is_flag=True, help="Print the token and its details as JSON.")
+@pass_state
+def token_create(
+    state: State, username: str, scopes: tuple[str, ...], name: str, days: int | None, as_json: bool
+) -> None:
+    """Create a token for USERNAME. It is printed once and stored only as a digest."""
+    from catalogue.services import accounts, tokens
+
+    with _context(state) as ctx:
+        new = _run(
+            state,
+            lambda: tokens.create_token(ctx, accounts.operator(ctx), username, scopes, name, days),
+        )
+    if as_json:
+        console.print_json(_as_json({"token": new.token, **dataclasses.asdict(new.view)}))
+        return
+    console.print(
+        _both(
+            state,
+            "Kopier tokenet nå; det vises aldri igjen:",
+            "Copy the token now; it is never shown again:",
+        )
+    )
+    print(new.token)
+    console.print(
+        f"{new.view.prefix} · {', '.join(new.view.scopes)} · {new.view.expires_at:%Y-%m-%d}"
+    )
+
+
+@token.command("revoke")
+@click.argument("prefix")
+@pass_state
+def token_revoke(state: State, prefix: str) -> None:
+    """Revoke the token whose prefix (the part after rgc_) is PREFIX."""
+    from catalogue.services import accounts, tokens
+
+    with _context(state) as ctx:
+        view = _run(state, lambda: tokens.revoke_token(ctx, accounts.operator(ctx), prefix))
+    console.print(
+        _both(
+            state,
+            f"Trakk tilbake {view.prefix} ({view.username}).",
+            f"Revoked {view.prefix} ({view.username}).",
+        )
+    )
+
+
+@token.command("list")
+@click.argument("username")
+@click.option("--json", "as_json", is_flag=True, help="Print the tokens as JSON.")
+@pass_state
+def token_list(state: State, username: str, as_json: bool) -> None:
+    """USERNAME's tokens (never their secrets)."""
+    from catalogue.services import tokens
+
+    with _context(state) as ctx:
+        views = _run(state, lambda: tokens.list_tokens(ctx, username))
+    if as_json:
+        console.print_json(_as_json([{**dataclasses.asdict(v), "state": v.state} for v in views]))
+        return
+    for v in views:
+        console.print(
+            f"{v.prefix}  {v.state:8} {', '.join(v.scopes):24} {v.expires_at:%Y-%m-%d}  {escape(v.name)}"
+        )
+
+
+@main.group()
+def accounts() -> None:
+    """Institutions and users: bootstrap an admin, enrol, expire idle accounts."""
+
+
+@accounts.command("create-institution")
+@click.argument("key")
+@click.option("--name", default="", help="The institution's name.")
+@click.option(
+    "--agreement-from", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Agreement start."
+)
+@click.option(
+    "--agreement-until", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Agreement end."
+)
+@pass_state
+def accounts_create_institution(
+    state: State, key: str, name: str, agreement_from: Any, agreement_until: Any
+) -> None:
+    """Register an institution that has signed an agreement."""
+    from catalogue.services import accounts as service
+
+    until = agreement_until.date() if agreement_until else None
+    with _context(state) as ctx:
+        view = _run(
+            state,
+            lambda: service.create_institution(
+                ctx, service.operator(ctx), key, name, agreement_from.date(), until
+            ),
+        )
+    console.print(
+        f"{view.key}: {escape(view.name)} ({view.agreement_from} – {view.agreement_until or ''})"
+    )
+
+
+def _password(state: State, from_stdin: bool, none: bool) -> str | None:
+    if none:
+        return None
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(
+        click.prompt(_both(state, "Passord", "Password"), hide_input=True, confirmation_prompt=True)
+    )
+
+
+@accounts.command("create-user")
+@click.argument("username")
+@click.option(
+    "--institution", default=None, help="Institution key (researchers, institution admins)."
+)
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    type=click.Choice(["researcher", "institution-admin", "steward", "admin"]),
+    help="Role (repeat for more; default researcher).",
+)
+@click.option("--register", "registers", multiple=True, help="A steward's register (repeat).")
+@click.option("--name", default="", help="Display name.")
+@click.option("--email", default="", help="Email address.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--no-password", is_flag=True, help="No password: signs in through OIDC only.")
+@pass_state
+def accounts_create_user(
+    state: State,
+    username: str,
+    institution: str | None,
+    roles: tuple[str, ...],
+    registers: tuple[str, ...],
+    name: str,
+    email: str,
+    password_stdin: bool,
+    no_password: bool,
+) -> None:
+    """Enrol a user."""
+    from catalogue.services import accounts as service
+
+    password = _password(state, password_stdin, no_password)
+    with _context(state) as ctx:
+        view = _run(
+            state,
+            lambda: service.enrol_user(
+                ctx,
+                service.operator(ctx),
+                username,
+                display_name=name,
+                email=email,
+                institution=institution,
+                roles=roles or ("researcher",),
+                steward_of=registers,
+                password=password,
+            ),
+        )
+    console.print(f"{view.username}: {', '.join(view.roles)} {', '.join(view.steward_of)}")
+
+
+@accounts.command("create-admin")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@pass_state
+def accounts_create_admin(state: State, username: str, password_stdin: bool) -> None:
+    """Bootstrap: the first platform admin, who then registers institutions on the web."""
+    from catalogue.services import accounts as service
+
+    password = _password(state, password_stdin, False)
+    with _context(state) as ctx:
+        view = _run(
+            state,
+            lambda: service.enrol_user(
+                ctx, service.operator(ctx), username, roles=("admin",), password=password
+            ),
+        )
+    console.print(f"{view.username}: admin")
+
+
+@accounts.command("expire")
+@click.option("--json", "as_json", is_flag=True, help="Print the deactivated usernames as JSON.")
+@pass_state
+def accounts_expire(state: State, as_json: bool) -> None:
+    """Deactivate accounts unused for REGCAT_ACCOUNT_IDLE_DAYS (18 months); run it daily."""
+    from catalogue.services import accounts as service
+
+    with _context(state) as ctx:
+        names = _run(state, lambda: service.expire_idle_accounts(ctx))
+    if as_json:
+        console.print_json(_as_json(names))
+        return
+    console.print(
+        _both(state, f"Deaktiverte {len(names)} kontoer.", f"Deactivated {len(names)} accounts.")
+    )
+    for name in names:
+        console.print(f"  {escape(name)}")
+
+
+@accounts.command("reactivate")
+@click.argument("username")
+@pass_state
+def accounts_reactivate(state: State, username: str) -> None:
+    """Reactivate USERNAME (normally done by the institution's admin on the web)."""
+    from catalogue.services import accounts as service
+
+    with _context(state) as ctx:
+        _run(state, lambda: service.reactivate_user(ctx, service.operator(ctx), username))
+    console.print(_both(state, f"{username} er aktiv igjen.", f"{username} is active again."))
+
+
+@main.group()
+def audit() -> None:
+    """The analysis audit log: every request and every release, hash-chained."""
+
+
+@audit.command("verify")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+@pass_state
+def audit_verify(state: State, as_json: bool) -> None:
+    """Check the whole chain: an edited, missing or deleted entry is reported (exit code 1)."""
+    from catalogue.services import audit as service
+
+    with _context(state) as ctx:
+        outcome = _run(state, lambda: service.verify(ctx))
+    if as_json:
+        click.echo(_as_json({**dataclasses.asdict(outcome), "ok": outcome.ok}))
+    else:
+        for p in outcome.problems:
+            errors.print(f"[red]{p.code}[/] {p.seq}: {escape(p.en if state.language == 'en' else p.nb)}")
+        summary = (
+            f"{outcome.entries} entries checked, {len(outcome.problems)} problems; head {outcome.head_seq} {outcome.head_hash[:16]}"
+            if state.language == "en"
+            else f"{outcome.entries} oppføringer kontrollert, {len(outcome.problems)} feil; siste {outcome.head_seq} {outcome.head_hash[:16]}"
+        )
+        console.print(escape(summary))
+    if not outcome.ok:
+        sys.exit(1)
+
+
 @contextmanager
 def _progress(disable: bool = False) -> Iterator[Progress]:
     with Progress(

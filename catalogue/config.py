@@ -53,8 +53,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "stale_lock_seconds", "3600", "Age after which a release lock of a dead process is broken."
     ),
-    Setting("publisher_name", "regcat", "Name of the catalogue's publisher in DCAT and DDI exports."),
-    Setting("publisher_uri", "", "IRI of the catalogue's publisher (e.g. its organisation-catalogue IRI)."),
+    Setting(
+        "publisher_name", "regcat", "Name of the catalogue's publisher in DCAT and DDI exports."
+    ),
+    Setting(
+        "publisher_uri",
+        "",
+        "IRI of the catalogue's publisher (e.g. its organisation-catalogue IRI).",
+    ),
     Setting("contact_email", "", "Contact address in exports and OAI-PMH Identify."),
     Setting("index_dir", "", "Folder of the search index; empty means HOME/index."),
     Setting(

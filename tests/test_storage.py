@@ -8,8 +8,8 @@ from alembic.runtime.migration import MigrationContext
 
 from catalogue.services.context import Context
 from catalogue.services.setup import initialise
+from catalogue.storage.all_models import Base
 from catalogue.storage.database import head_revision, schema_revision
-from catalogue.storage.models import Base
 
 
 def test_migrations_match_models(any_ctx: Context) -> None:

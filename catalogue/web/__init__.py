@@ -30,18 +30,35 @@ def create_app(config: Config | None = None, overrides: dict[str, Any] | None = 
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["regcat_context"] = Context.open(config)
 
-    from catalogue.web import api, errors, linked_data, pages, variables
+    from catalogue.web import api, errors, linked_data, pages, variables, workspaces_api
 
     api.init_app(app)  # first: the others register their API blueprints on it
     errors.init_app(app)  # after the Api, whose own handler would otherwise win
     pages.init_app(app)
     variables.init_app(app)
     linked_data.init_app(app)
+    workspaces_api.init_app(app)
 
     @app.before_request
     def _language() -> None:
         lang = request.args.get("lang") or request.cookies.get("lang") or config.language
         g.lang = lang if lang in ("nb", "en") else "nb"
+
+    # Accounts and access (issue 6). auth puts its rule check first among the hooks, so no
+    # other hook or view runs for a request its rule denies.
+    from catalogue.web import (
+        accounts_api,
+        accounts_pages,
+        auth,
+        export_requests_api,
+        security_headers,
+    )
+
+    auth.init_app(app)
+    accounts_api.init_app(app)
+    export_requests_api.init_app(app)
+    accounts_pages.init_app(app)
+    security_headers.init_app(app)
 
     return app
 

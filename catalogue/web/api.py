@@ -2,16 +2,56 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
-from flask import Flask
+from flask import Flask, Request
 from flask_smorest import Api, Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields
+from webargs.flaskparser import FlaskParser
 
+from catalogue.domain.errors import invalid_input
 from catalogue.services import reading, releasing
 from catalogue.web import context
 
-datastores = Blueprint(
+
+class ArgumentsParser(FlaskParser):
+    """Arguments that do not fit their schema are the caller's mistake: 400 in the standard
+    error shape, naming the fields."""
+
+    DEFAULT_VALIDATION_STATUS = 400
+
+    def handle_error(
+        self,
+        error: ValidationError,
+        req: Request,
+        schema: Schema,
+        *,
+        error_status_code: int | None,
+        error_headers: Any,
+    ) -> NoReturn:
+        messages = error.normalized_messages()
+        problems: Any = messages
+        if isinstance(messages, dict) and len(messages) == 1:
+            problems = next(iter(messages.values()))  # drop the location ("json", "query")
+        names = ", ".join(sorted(map(str, problems))) if isinstance(problems, dict) else "body"
+        raise invalid_input(
+            "invalid-parameters",
+            f"Ugyldige parametere: {names}.",
+            f"Invalid parameters: {names}.",
+            fields=problems,
+        )
+
+
+PARSER = ArgumentsParser()
+
+
+class ApiBlueprint(Blueprint):
+    """A flask-smorest blueprint whose argument errors use the standard error shape."""
+
+    ARGUMENTS_PARSER = PARSER
+
+
+datastores = ApiBlueprint(
     "datastores",
     __name__,
     url_prefix="/api/v1/datastores",

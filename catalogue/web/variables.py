@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from catalogue.domain.text import pick
 from catalogue.services import searching
 from catalogue.web import caching, context, crawlers, variables_api
+from catalogue.web.api import PARSER
 from catalogue.web.variable_presenter import json_ld_script, page_path, page_url
 from catalogue.web.wording import word
 
@@ -23,7 +24,7 @@ _RDF_TYPES = ("text/turtle", "application/ld+json")
 
 @variables.get("/")
 def search_page() -> Response:
-    args = variables_api.PARSER.parse(variables_api.SEARCH_ARGS, request, location="query")
+    args = PARSER.parse(variables_api.SEARCH_ARGS, request, location="query")
     result = searching.search_variables(context(), variables_api.search_request(args, g.lang))
     html = render_template("index.html", result=result, req=result.request)
     return caching.conditional(make_response(html), max_age=60)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any
 
 from flask import (
     Flask,
-    Request,
     Response,
     abort,
     g,
@@ -15,51 +14,14 @@ from flask import (
     send_from_directory,
     url_for,
 )
-from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, pre_load, validate
-from webargs.flaskparser import FlaskParser
+from marshmallow import Schema, fields, pre_load, validate
 
-from catalogue.domain.errors import invalid_input
 from catalogue.services import searching
 from catalogue.web import caching, context
-from catalogue.web.api import register_api_blueprint
+from catalogue.web.api import ApiBlueprint, register_api_blueprint
 from catalogue.web.variable_presenter import page_path, quote, variable_document
 
-
-class _Parser(FlaskParser):
-    """Bad query parameters are the caller's mistake: 400 in the standard error shape."""
-
-    DEFAULT_VALIDATION_STATUS = 400
-
-    def handle_error(
-        self,
-        error: ValidationError,
-        req: Request,
-        schema: Schema,
-        *,
-        error_status_code: int | None,
-        error_headers: Any,
-    ) -> NoReturn:
-        messages = error.normalized_messages()
-        # webargs files messages under the location ("query"); callers want the fields.
-        problems = messages.get("query", messages) if isinstance(messages, dict) else messages
-        names = ", ".join(sorted(str(k) for k in problems))
-        raise invalid_input(
-            "invalid-parameters",
-            f"Ugyldige parametere: {names}.",
-            f"Invalid parameters: {names}.",
-            fields=problems,
-        )
-
-
-PARSER = _Parser()
-
-
-class _Blueprint(Blueprint):
-    ARGUMENTS_PARSER = PARSER
-
-
-variables_api = _Blueprint(
+variables_api = ApiBlueprint(
     "variables_api",
     __name__,
     url_prefix="/api/v1/variables",

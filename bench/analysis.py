@@ -1,0 +1,293 @@
+"""The analysis engine against a hand-written DuckDB script over the same Parquet files.
+
+    python bench/analysis.py [--persons 5500000] [--home DIR] [--threads 0]
+
+Generates the Folkeregisteret, NUDB and income sample registers for PERSONS persons
+(sample_registers.generator), ingests and releases them into a catalogue in HOME (kept and
+reused when HOME is given and already released), then runs, each in a fresh child process:
+
+  (a) baseline: one DuckDB script reading the released Parquet files, doing the same joins
+      (municipality 2020-01-01 STATUS, sex and birth date FIXED, education 2020-10-01
+      STATUS, wage income 2020 ACCUMULATED) and the same aggregates (mean income by
+      municipality × education; the OLS of income on sex, age and education dummies from
+      X'X and X'y grouped by regressor values, solved with numpy), with no output control;
+  (b) regcat, cold: through catalogue.services.workspaces, as the API does: create a
+      workspace, import the five variables (one request each) and derive age, tabulate
+      municipality × education with mean income, fit the OLS with HC1 errors: output
+      control, ledger and audit log included, and the record keys computed for the first
+      time (they are then cached per unit);
+  (c) regcat, warm: the same again in a new process, the keys already cached.
+
+Prints each step's time and peak memory (the process's high-water mark, reset before each
+step), and the ratios (b)/(a) and (c)/(a) (target ≤ 1.5, peak ≤ 4 GiB). Not part of the test
+suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+
+REGISTERS = ["folkeregisteret", "nudb", "inntekt"]
+STEPS = [
+    (
+        "import kommune (STATUS)",
+        {"import": "BEFOLKNING_BOSTED_KOMMUNE", "date": "2020-01-01", "as": "kommune"},
+    ),
+    ("kjonn (FIXED)", {"import": "BEFOLKNING_KJOENN", "as": "kjonn"}),
+    ("fodselsdato (FIXED)", {"import": "BEFOLKNING_FOEDSELSDATO", "as": "fodselsdato"}),
+    ("utdanning (STATUS)", {"import": "NUDB_BU", "date": "2020-10-01", "as": "utdanning"}),
+    ("lonn (ACCUMULATED)", {"import": "INNTEKT_WLONN", "date": "2020-12-31", "as": "lonn"}),
+    ("alder", {"generate": "alder", "expr": "2020 - year(fodselsdato)"}),
+]
+TABULATE = {"vars": ["kommune", "utdanning"], "summarize": "lonn", "stats": ["mean"]}
+REGRESS = {"y": "lonn", "x": ["kjonn", "alder", "i.utdanning"], "robust": True}
+GIB = 1024**3
+
+
+# --- measuring ------------------------------------------------------------------------------
+
+
+def _reset_peak() -> None:
+    """Linux: writing 5 to clear_refs resets the high-water mark of resident memory."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def _peak_bytes() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+class Steps:
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+
+    def run(self, name: str, action: Any) -> Any:
+        _reset_peak()
+        started = time.perf_counter()
+        result = action()
+        self.rows.append(
+            {"step": name, "seconds": time.perf_counter() - started, "peak": _peak_bytes()}
+        )
+        return result
+
+
+# --- the two sides (each runs in a child process) --------------------------------------------
+
+
+def run_baseline(home: Path, threads: int) -> list[dict[str, Any]]:
+    import duckdb
+    import numpy as np
+
+    from catalogue.services.context import Context
+    from catalogue.services.workspaces import pinned_version
+    from tests.conftest import make_config
+
+    with Context.open(make_config(home)) as ctx:
+        pinned = pinned_version(ctx, None, None)
+
+    def scan(name: str) -> str:
+        paths = ", ".join(f"'{p}'" for p in pinned.datasets[name].paths)
+        return f"read_parquet([{paths}], hive_partitioning = false)"
+
+    steps = Steps()
+    con = duckdb.connect(config={"threads": threads} if threads else {})
+    link = f"""
+        CREATE TABLE linked AS
+        SELECT k.unit_id, k.value AS kommune, CAST(s.value AS DOUBLE) AS kjonn,
+               2020 - year(f.value) AS alder, CAST(u.value AS VARCHAR) AS utdanning,
+               CAST(l.value AS DOUBLE) AS lonn
+        FROM (SELECT unit_id, value FROM {scan("BEFOLKNING_BOSTED_KOMMUNE")}
+              WHERE start = DATE '2020-01-01') AS k
+        LEFT JOIN {scan("BEFOLKNING_KJOENN")} AS s USING (unit_id)
+        LEFT JOIN {scan("BEFOLKNING_FOEDSELSDATO")} AS f USING (unit_id)
+        LEFT JOIN (SELECT unit_id, value FROM {scan("NUDB_BU")}
+                   WHERE start = DATE '2020-10-01') AS u USING (unit_id)
+        LEFT JOIN (SELECT unit_id, value FROM {scan("INNTEKT_WLONN")}
+                   WHERE start <= DATE '2020-12-31' AND stop >= DATE '2020-12-31') AS l
+             USING (unit_id)
+    """
+    steps.run("join five variables", lambda: con.execute(link))
+    steps.run(
+        "mean income by kommune × utdanning",
+        lambda: con.sql(
+            "SELECT kommune, utdanning, AVG(lonn), COUNT(*) FROM linked "
+            "WHERE kommune IS NOT NULL AND utdanning IS NOT NULL AND lonn IS NOT NULL "
+            "GROUP BY ALL"
+        ).fetchall(),
+    )
+
+    def ols() -> Any:
+        patterns = con.sql(
+            "SELECT kjonn, alder, utdanning, COUNT(*) AS n, SUM(lonn) AS sy, AVG(lonn) AS my, "
+            "VAR_POP(lonn) * COUNT(*) AS m2 FROM linked WHERE kjonn IS NOT NULL AND "
+            "alder IS NOT NULL AND utdanning IS NOT NULL AND lonn IS NOT NULL GROUP BY ALL"
+        ).fetchnumpy()
+        levels = sorted(set(patterns["utdanning"].tolist()))
+        x = np.column_stack(
+            [patterns["kjonn"], patterns["alder"]]
+            + [patterns["utdanning"] == level for level in levels[1:]]
+            + [np.ones(len(patterns["n"]))]
+        ).astype(float)
+        n = patterns["n"].astype(float)
+        xtx = (x * n[:, None]).T @ x
+        beta = np.linalg.solve(xtx, x.T @ patterns["sy"])
+        e2 = patterns["m2"] + n * (patterns["my"] - x @ beta) ** 2
+        inverse = np.linalg.inv(xtx)
+        return beta, np.sqrt(np.diag(inverse @ ((x * e2[:, None]).T @ x) @ inverse))
+
+    steps.run("OLS (X'X grouped, HC1)", ols)
+    return steps.rows
+
+
+OUTPUT_CONTROL = [0.0]  # seconds spent inside output control, for the breakdown
+
+
+def _time_output_control() -> None:
+    """Wrap the output-control calls the benchmark's statistics make, to report how much of
+    each step is output control (rules, keys of cells, fingerprints) and how much engine."""
+    from catalogue.analysis.statistics import ols, tabulate
+
+    def timed(function: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                OUTPUT_CONTROL[0] += time.perf_counter() - started
+
+        return wrapper
+
+    tabulate.control_magnitude_table = timed(tabulate.control_magnitude_table)
+    ols.control_regression = timed(ols.control_regression)
+    ols.RegressionFit = timed(ols.RegressionFit)  # it validates the units
+
+
+def run_regcat(home: Path, threads: int) -> list[dict[str, Any]]:
+    from catalogue.analysis.limits import WorkspaceLimits
+    from catalogue.services import workspaces
+    from catalogue.services.context import Context
+    from tests.conftest import make_config
+
+    _time_output_control()
+    steps = Steps()
+    owner = "bench-researcher"
+    with Context.open(make_config(home)) as ctx:
+        view = steps.run(
+            "create workspace",
+            lambda: workspaces.create_workspace(
+                ctx, owner, limits=WorkspaceLimits(threads=threads)
+            ),
+        )
+        # One request, as a client sends a script: the imports are joined in one pass.
+        steps.run(
+            "steps: " + ", ".join(name for name, _ in STEPS),
+            lambda: workspaces.add_steps(ctx, owner, view.handle, [step for _, step in STEPS]),
+        )
+        steps.run(
+            "tabulate kommune × utdanning, mean lonn",
+            lambda: workspaces.run_statistic(ctx, owner, view.handle, "tabulate", TABULATE),
+        )
+        steps.run(
+            "regress lonn on kjonn alder i.utdanning (HC1)",
+            lambda: workspaces.run_statistic(ctx, owner, view.handle, "regress", REGRESS),
+        )
+    steps.rows.append({"step": "of which output control", "seconds": OUTPUT_CONTROL[0], "peak": 0})
+    return steps.rows
+
+
+# --- setting up -------------------------------------------------------------------------------
+
+
+def prepare(home: Path, persons: int) -> None:
+    from catalogue.services.context import Context
+    from catalogue.services.publishing import ingest_extract
+    from catalogue.services.reading import datastore_summaries
+    from catalogue.services.releasing import release_draft
+    from catalogue.services.setup import initialise
+    from sample_registers.generator import generate_samples
+    from tests.conftest import make_config
+
+    with Context.open(make_config(home)) as ctx:
+        initialise(ctx)
+        if any(s.latest_version for s in datastore_summaries(ctx)):
+            print(f"reusing the released catalogue in {home}")
+            return
+        with tempfile.TemporaryDirectory() as scratch:
+            started = time.perf_counter()
+            folders = generate_samples(Path(scratch), persons=persons, registers=REGISTERS)
+            print(f"generated {persons:,} persons in {time.perf_counter() - started:.0f} s")
+            started = time.perf_counter()
+            for folder in folders:
+                ingest_extract(ctx, folder)
+            release_draft(ctx, f"Benchmark sample, {persons} persons")
+            print(f"ingested and released in {time.perf_counter() - started:.0f} s")
+
+
+def _child(side: str, home: Path, threads: int) -> list[dict[str, Any]]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", side, "--home", str(home), "--threads", str(threads)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    rows: list[dict[str, Any]] = json.loads(out.stdout.strip().splitlines()[-1])
+    return rows
+
+
+def _print(title: str, rows: list[dict[str, Any]]) -> tuple[float, float]:
+    """Prints the steps; returns the total and the part spent in output control."""
+    control = sum(r["seconds"] for r in rows if r["step"] == "of which output control")
+    steps = [r for r in rows if r["step"] != "of which output control"]
+    total = sum(r["seconds"] for r in steps)
+    print(f"\n{title}")
+    for r in steps:
+        print(f"  {r['step'][:58]:<58} {r['seconds']:8.2f} s   peak {r['peak'] / GIB:5.2f} GiB")
+    print(f"  {'total':<58} {total:8.2f} s   peak {max(r['peak'] for r in steps) / GIB:5.2f} GiB")
+    if control:
+        print(f"  {'  of which inside output control':<58} {control:8.2f} s")
+    return total, control
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--persons", type=int, default=5_500_000)
+    parser.add_argument("--home", type=Path, default=None, help="Catalogue to (re)use.")
+    parser.add_argument("--threads", type=int, default=0, help="DuckDB threads; 0 = all.")
+    parser.add_argument("--child", choices=["baseline", "regcat"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        run = run_baseline if args.child == "baseline" else run_regcat
+        print(json.dumps(run(args.home, args.threads)))
+        return
+    with tempfile.TemporaryDirectory() as scratch:
+        home = args.home or Path(scratch) / "home"
+        prepare(home, args.persons)
+        baseline, _ = _print("(a) hand-written DuckDB", _child("baseline", home, args.threads))
+        # Record keys are computed once per unit and cached: (b) starts without the cache.
+        shutil.rmtree(home / "analysis" / "keys", ignore_errors=True)
+        cold, _ = _print("(b) regcat, keys computed", _child("regcat", home, args.threads))
+        warm, control = _print("(c) regcat, keys cached", _child("regcat", home, args.threads))
+        print(
+            f"\nratio (b)/(a) = {cold / baseline:.2f}   ratio (c)/(a) = {warm / baseline:.2f}"
+            f"   (target ≤ 1.5)\nratio (c) without output control / (a) = "
+            f"{(warm - control) / baseline:.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

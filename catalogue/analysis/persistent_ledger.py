@@ -1,0 +1,167 @@
+"""A release ledger kept in the catalogue database (the differencing guard's memory and the
+release budget must outlive a process and be shared by every worker).
+
+The analysis layer does not know the database: the service binds a `LedgerBackend` (a
+storage object working inside the service's transaction) for the duration of one request,
+after taking the ledger's lock in that transaction. So `session()` here has nothing to do:
+by the time output control asks for it, releases are already serialised.
+
+Released sets are read into memory once per process and caught up at every bind (only the
+rows added since); sets recorded during the request are kept aside until they are
+committed, so later statistics in the same request see them too."""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from .output_control import Release, ReleasedSet
+from .output_control.fingerprint import SetFingerprint
+
+
+class StoredSet(Protocol):
+    """A released set as the backend stores it (ids only ever grow)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def measure(self) -> str: ...
+
+    @property
+    def statistic(self) -> str: ...
+
+    @property
+    def size(self) -> int: ...
+
+    @property
+    def fingerprint(self) -> bytes: ...
+
+
+class LedgerBackend(Protocol):
+    """What storage provides, inside the service's transaction."""
+
+    def released_sets(self, datastore: str, after_id: int) -> Sequence[StoredSet]: ...
+
+    def cells_released(self, project: str, since: datetime) -> int: ...
+
+    def record_release(
+        self,
+        datastore: str,
+        project: str,
+        at: datetime,
+        cells: int,
+        sets: Sequence[tuple[str, str, int, bytes]],
+    ) -> None: ...
+
+
+@dataclass
+class _Known:
+    """Committed released sets of one datastore, by measure, sorted by size."""
+
+    last_id: int = 0
+    sizes: dict[str, list[int]] = field(default_factory=dict)
+    sets: dict[str, list[ReleasedSet]] = field(default_factory=dict)
+
+    def add(self, released: ReleasedSet) -> None:
+        sizes = self.sizes.setdefault(released.measure, [])
+        at = bisect.bisect_right(sizes, released.size)
+        sizes.insert(at, released.size)
+        self.sets.setdefault(released.measure, []).insert(at, released)
+
+    def near(self, measure: str, size: int, within: int) -> list[ReleasedSet]:
+        sizes = self.sizes.get(measure, [])
+        lo = bisect.bisect_left(sizes, size - within + 1)
+        hi = bisect.bisect_right(sizes, size + within - 1)
+        return self.sets.get(measure, [])[lo:hi]
+
+
+_KNOWN: dict[tuple[str, str], _Known] = {}  # (database, datastore) → committed sets
+_KNOWN_LOCK = threading.RLock()
+
+
+class PersistentReleaseLedger:
+    """One per datastore and database. Thread-safe: each thread binds its own backend."""
+
+    def __init__(self, database: str, datastore: str) -> None:
+        self.database = database
+        self.datastore = datastore
+        self._local = threading.local()
+
+    def __repr__(self) -> str:
+        return f"PersistentReleaseLedger({self.datastore})"
+
+    @contextmanager
+    def bound(self, backend: LedgerBackend) -> Iterator[None]:
+        """Use `backend` for this thread's releases until the block ends. The caller holds
+        the ledger's lock in the backend's transaction."""
+        self._local.backend = backend
+        self._local.pending = []
+        try:
+            self._catch_up(backend)
+            yield
+        finally:
+            self._local.backend = None
+            self._local.pending = []
+
+    def forget(self) -> None:
+        """Drop what this process remembers (after a rolled-back transaction whose rows
+        were never committed but whose ids might be reused)."""
+        with _KNOWN_LOCK:
+            _KNOWN.pop((self.database, self.datastore), None)
+
+    def _backend(self) -> LedgerBackend:
+        backend = getattr(self._local, "backend", None)
+        if backend is None:
+            raise RuntimeError("the release ledger is used outside a bound release transaction")
+        return backend
+
+    def _known(self) -> _Known:
+        with _KNOWN_LOCK:
+            return _KNOWN.setdefault((self.database, self.datastore), _Known())
+
+    def _catch_up(self, backend: LedgerBackend) -> None:
+        known = self._known()
+        with _KNOWN_LOCK:
+            for stored in backend.released_sets(self.datastore, known.last_id):
+                known.add(
+                    ReleasedSet(
+                        stored.measure,
+                        stored.statistic,
+                        SetFingerprint.from_bytes(stored.fingerprint),
+                    )
+                )
+                known.last_id = max(known.last_id, stored.id)
+
+    # --- the ReleaseLedger protocol ---------------------------------------------------
+
+    def session(self) -> AbstractContextManager[None]:
+        self._backend()  # only inside a bound (and so locked) transaction
+        return nullcontext()
+
+    def near(self, measure: str, size: int, within: int) -> Sequence[ReleasedSet]:
+        self._backend()
+        with _KNOWN_LOCK:
+            found = self._known().near(measure, size, within)
+        pending: list[ReleasedSet] = self._local.pending
+        found += [s for s in pending if s.measure == measure and abs(s.size - size) < within]
+        return tuple(found)
+
+    def cells_released(self, project: str, since: datetime) -> int:
+        return self._backend().cells_released(project, since)
+
+    def record(self, release: Release) -> None:
+        backend = self._backend()
+        backend.record_release(
+            self.datastore,
+            release.project,
+            release.at,
+            release.cells,
+            [(s.measure, s.statistic, s.size, s.fingerprint.to_bytes()) for s in release.sets],
+        )
+        self._local.pending.extend(release.sets)

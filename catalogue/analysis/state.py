@@ -1,0 +1,75 @@
+"""A workspace's state between steps: its schema, the DuckDB table holding its rows, and
+what is known about those rows. States are values: a step returns a new one, and the
+workspace adopts the last only when every step of a request has succeeded."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from catalogue.domain.errors import invalid_input
+
+from . import db
+from .imports import DatasetFacts, Scan
+from .limits import WorkspaceLimits
+from .output_control import OutputControlParameters
+from .sources import DatasetSource, PinnedVersion
+from .variables import PROTECT_COLUMN, UNIT_COLUMN, Schema, Variable
+
+
+@dataclass(frozen=True)
+class State:
+    schema: Schema = field(default_factory=Schema)
+    table: str | None = None  # None before the first import
+    unique_units: bool = True  # one row per workspace unit (False in panel form)
+    unique_protected: bool = True  # one row per protected unit (False for cases of a person)
+
+    @property
+    def is_panel(self) -> bool:
+        return self.schema.panel_date is not None
+
+    def require_population(self) -> str:
+        if self.table is None:
+            raise invalid_input(
+                "no-population",
+                "Arbeidsområdet har ingen populasjon ennå: det første steget må være en import.",
+                "The workspace has no population yet: the first step must be an import.",
+            )
+        return self.table
+
+    def columns_except(self, *dropped: Variable, alias: str = "w") -> str:
+        """The unit columns and every variable's column, but not those of `dropped`."""
+        skip = {v.column for v in dropped}
+        names = [UNIT_COLUMN, PROTECT_COLUMN] + [
+            v.column for v in self.schema if v.column not in skip
+        ]
+        return ", ".join(f'{alias}."{n}"' for n in names)
+
+
+@dataclass
+class StepContext:
+    """What a step may use: the connection (inside the request's transaction), the pinned
+    version and how to read it, the output-control parameters (for the unit-change rule)
+    and the limits."""
+
+    con: duckdb.DuckDBPyConnection
+    version: PinnedVersion
+    scan: Scan
+    parameters: OutputControlParameters
+    limits: WorkspaceLimits
+    new_table: Callable[[], str]
+    facts: Callable[[DatasetSource], DatasetFacts]
+
+    def run(self, sql: str, params: list[object] | tuple[object, ...] = ()) -> None:
+        self.con.execute(sql, list(params))
+
+    def one(self, sql: str, params: list[object] | tuple[object, ...] = ()) -> tuple[Any, ...]:
+        return db.one(self.con, sql, params)
+
+    def create(self, select_sql: str, params: list[object] | tuple[object, ...] = ()) -> str:
+        name = self.new_table()
+        self.con.execute(f'CREATE TABLE "{name}" AS {select_sql}', list(params))
+        return name

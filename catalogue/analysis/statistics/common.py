@@ -1,0 +1,158 @@
+"""What every statistic shares: a read-only view of the workspace's rows, the checks on the
+variables a request names, and the two-phase shape of a statistic.
+
+Phase 1 (`prepare`, under the workspace's lock and time limit) reads DuckDB and builds the
+unit-level inputs output control takes. Phase 2 (`Prepared.release`, under the release
+ledger's lock) hands them to the output-control entry points and returns the controlled
+results; nothing else leaves. Keeping the heavy reading out of phase 2 keeps the ledger's
+lock short."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import duckdb
+import numpy as np
+
+from catalogue.domain.errors import RegcatError, invalid_input
+
+from .. import db
+from ..limits import WorkspaceLimits, memory_limit_error
+from ..output_control import ControlContext, ControlledResult, OutputControlParameters
+from ..state import State
+from ..variables import Kind, Variable
+
+
+@dataclass(frozen=True)
+class DataView:
+    con: duckdb.DuckDBPyConnection
+    state: State
+    limits: WorkspaceLimits
+    parameters: OutputControlParameters
+
+    @property
+    def table(self) -> str:
+        return self.state.require_population()
+
+    def variable(self, name: object, *, what: str = "vars") -> Variable:
+        if not isinstance(name, str):
+            raise invalid_input(
+                "invalid-request",
+                f"«{what}» må inneholde variabelnavn.",
+                f"'{what}' must hold variable names.",
+                field=what,
+            )
+        found = self.state.schema.get(name)
+        if found.kind == Kind.UNIT:
+            raise identifier_in_statistic(found.name)
+        return found
+
+    def check_memory(self, rows: int, columns: int) -> None:
+        """Arrays fetched into Python are outside DuckDB's limit: bound them too."""
+        if rows * max(1, columns) * 8 > self.limits.memory_bytes:
+            raise memory_limit_error()
+
+
+def identifier_in_statistic(name: str) -> RegcatError:
+    return invalid_input(
+        "identifier-variable",
+        f"«{name}» holder enhetsidentifikatorer; de vises aldri og kan ikke grupperes, "
+        "tabelleres eller brukes i modeller. Bruk den til kobling (via), collapse eller "
+        "aggregate.",
+        f"'{name}' holds unit identifiers; they are never shown and cannot be grouped by, "
+        "tabulated or used in models. Use it for linking (via), collapse or aggregate.",
+        name=name,
+    )
+
+
+def needs_number(variable: Variable, statistic: str) -> None:
+    if variable.kind not in (Kind.NUMBER, Kind.BOOL):
+        raise invalid_input(
+            "statistic-needs-number",
+            f"{statistic} krever en tallvariabel, men «{variable.name}» er "
+            f"{variable.kind.value}. Bruk tabulate for kategorier.",
+            f"{statistic} needs a numeric variable, but '{variable.name}' is "
+            f"{variable.kind.value}. Use tabulate for categories.",
+            name=variable.name,
+        )
+
+
+def needs_unit_rows(view: DataView, statistic: str) -> None:
+    """Statistics of one value per unit need one row per unit (not panel form)."""
+    if not view.state.unique_units:
+        raise invalid_input(
+            "needs-one-row-per-unit",
+            f"{statistic} trenger én rad per enhet, men dataene er på panelform. Bruk "
+            "reshape_from_panel eller collapse først.",
+            f"{statistic} needs one row per unit, but the data are in panel form. Use "
+            "reshape_from_panel or collapse first.",
+        )
+
+
+def col(variable: Variable, alias: str = "w") -> str:
+    return f'{alias}."{variable.column}"'
+
+
+def number_sql(variable: Variable, alias: str = "w") -> str:
+    return f"CAST({col(variable, alias)} AS DOUBLE)"
+
+
+def text_sql(variable: Variable, alias: str = "w") -> str:
+    """A variable's values as category labels (numbers without a trailing .0)."""
+    c = col(variable, alias)
+    if variable.kind == Kind.NUMBER:
+        return (
+            f"CASE WHEN {c} = round({c}) AND abs({c}) < 1e15 "
+            f"THEN CAST(CAST({c} AS BIGINT) AS VARCHAR) ELSE CAST({c} AS VARCHAR) END"
+        )
+    if variable.kind == Kind.BOOL:
+        return f"CASE WHEN {c} THEN 'true' ELSE 'false' END"
+    if variable.kind == Kind.DATE:
+        return f"strftime({c}, '%Y-%m-%d')"
+    return f"CAST({c} AS VARCHAR)"
+
+
+def natural_order(labels: Sequence[str]) -> list[str]:
+    """Numbers by value before texts; "2" before "10"."""
+
+    def key(label: str) -> tuple[int, float, str]:
+        try:
+            return (0, float(label), label)
+        except ValueError:
+            return (1, 0.0, label)
+
+    return sorted(set(labels), key=key)
+
+
+def fetch_numpy(view: DataView, sql: str, params: Sequence[object] = ()) -> dict[str, np.ndarray]:
+    return db.arrays(view.con, sql, params)
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """One controlled result and what it is about (names and labels, never numbers from
+    the data); `extra` holds values computed from the result's own published values only."""
+
+    about: dict[str, Any]
+    result: ControlledResult
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Prepared(Protocol):
+    def release(self, context: ControlContext) -> list[Labelled]: ...
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """A statistic whose release is a function of the context."""
+
+    run: Callable[[ControlContext], list[Labelled]]
+
+    def release(self, context: ControlContext) -> list[Labelled]:
+        return self.run(context)
+
+
+def request_error(field_name: str, nb: str, en: str, **details: Any) -> RegcatError:
+    return invalid_input("invalid-request", nb, en, field=field_name, **details)

@@ -1,0 +1,480 @@
+"""Model specifications and their sufficient statistics.
+
+Terms are written as in Stata: `alder` or `c.alder` (a number), `i.utdanning` (one dummy per
+level except the lowest, the reference), and products `i.utdanning#c.alder`,
+`i.kjonn#i.utdanning`, `alder#alder`; a constant `_cons` is added unless asked not to.
+
+Rather than a design matrix of one row per unit, DuckDB groups the complete cases by every
+distinct combination of the regressors' values (a *pattern*) and returns per pattern the
+number of rows n, the outcome's sum, mean and within-pattern sum of squared deviations. All
+the models here are exact on these: X'WX and X'Wy sum over patterns with weights n, the
+residual sum of squares is Σ m2 + n (ȳ − ŷ)², and so is the HC1 meat. With categorical
+regressors and ages there are a few hundred patterns for millions of units; with a
+continuous regressor of many values there are as many patterns as rows, and the sums run
+over chunks of patterns so memory stays bounded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import scipy.linalg
+
+from catalogue.domain.errors import invalid_input, unprocessable
+
+from .. import db
+from ..output_control import Term
+from ..output_control.inputs import TermKind
+from ..variables import UNIT_COLUMN, Kind, Variable
+from .common import DataView, natural_order, number_sql, request_error, text_sql
+
+CONSTANT = "_cons"
+MAX_FACTORS = 3
+CHUNK_VALUES = 20_000_000  # floats of one chunk of the design (160 MB)
+
+
+@dataclass(frozen=True)
+class Factor:
+    variable: Variable
+    categorical: bool
+
+    @property
+    def key(self) -> str:
+        return f"{'i' if self.categorical else 'c'}.{self.variable.name}"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One design column: the product of its parts, each a number (level None) or the
+    indicator of one level of a categorical factor."""
+
+    name: str
+    kind: TermKind
+    parts: tuple[tuple[Factor, str | None], ...]
+    group: str | None = None
+
+    def term(self) -> Term:
+        components = tuple(
+            f.key if level is None else f"{level}.{f.variable.name}" for f, level in self.parts
+        )
+        return Term(
+            self.name, self.kind, self.group, components if self.kind == "interaction" else ()
+        )
+
+
+def _parse_factor(view: DataView, text: str) -> Factor:
+    prefix, dot, name = text.partition(".")
+    if dot and prefix.lower() in ("i", "c"):
+        variable = view.variable(name, what="x")
+        categorical = prefix.lower() == "i"
+    else:
+        variable = view.variable(text, what="x")
+        categorical = False
+    if not categorical and variable.kind not in (Kind.NUMBER, Kind.BOOL, Kind.STRING):
+        raise invalid_input(
+            "regression-variable-type",
+            f"«{variable.name}» er {variable.kind.value} og kan ikke være en tallvariabel i en "
+            "modell; bruk i. for kategorier.",
+            f"'{variable.name}' is {variable.kind.value} and cannot be a numeric regressor; use "
+            "i. for categories.",
+            name=variable.name,
+        )
+    return Factor(variable, categorical)
+
+
+def parse_terms(view: DataView, raw: object) -> list[list[Factor]]:
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or not all(isinstance(t, str) and t.strip() for t in raw):
+        raise request_error(
+            "x",
+            "«x» må være en liste med forklaringsvariabler (f.eks. alder, i.utdanning).",
+            "'x' must be a list of regressors (e.g. alder, i.utdanning).",
+        )
+    terms = []
+    for text in raw:
+        factors = [_parse_factor(view, part.strip()) for part in text.split("#")]
+        if len(factors) > MAX_FACTORS:
+            raise request_error(
+                "x",
+                f"Et samspill kan ha høyst {MAX_FACTORS} ledd.",
+                f"An interaction can have at most {MAX_FACTORS} factors.",
+            )
+        terms.append(factors)
+    return terms
+
+
+def _factors(terms: Sequence[Sequence[Factor]]) -> list[Factor]:
+    seen: dict[str, Factor] = {}
+    for term in terms:
+        for factor in term:
+            seen.setdefault(factor.key, factor)
+    return list(seen.values())
+
+
+@dataclass
+class Patterns:
+    """The complete cases grouped by regressor values. `raw[key]` holds per pattern a
+    number (continuous factor) or a level index into `levels[key]`."""
+
+    raw: dict[str, np.ndarray]
+    levels: dict[str, list[str]]
+    n: np.ndarray  # rows per pattern
+    y_sum: np.ndarray
+    y_mean: np.ndarray
+    y_m2: np.ndarray  # Σ (y − ȳ)² within the pattern
+    binary: bool  # the outcome is 0/1 everywhere
+    y_min: float
+    columns: list[Column]
+    factors: list[Factor]
+    where: str  # the complete-case condition (alias w)
+
+    @property
+    def rows(self) -> int:
+        return int(self.n.sum())
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def terms(self) -> tuple[Term, ...]:
+        return tuple(c.term() for c in self.columns)
+
+    def chunks(self) -> Iterator[slice]:
+        size = max(1, CHUNK_VALUES // max(1, len(self.columns)))
+        for start in range(0, len(self.n), size):
+            yield slice(start, min(start + size, len(self.n)))
+
+    def design(self, rows: slice) -> np.ndarray:
+        count = rows.stop - rows.start
+        x = np.ones((count, len(self.columns)))
+        for j, column in enumerate(self.columns):
+            for factor, level in column.parts:
+                values = self.raw[factor.key][rows]
+                if level is None:
+                    x[:, j] *= values
+                else:
+                    x[:, j] *= values == self.levels[factor.key].index(level)
+        return x
+
+    def cross(
+        self, weights: np.ndarray, *vectors: np.ndarray
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """X' diag(weights) X, and X' v for each vector v (one value per pattern)."""
+        p = len(self.columns)
+        xwx = np.zeros((p, p))
+        xv = [np.zeros(p) for _ in vectors]
+        for rows in self.chunks():
+            x = self.design(rows)
+            xwx += (x * weights[rows, None]).T @ x
+            for k, vector in enumerate(vectors):
+                xv[k] += x.T @ vector[rows]
+        return xwx, xv
+
+    def predict(self, beta: np.ndarray) -> np.ndarray:
+        return np.concatenate([self.design(rows) @ beta for rows in self.chunks()] or [np.zeros(0)])
+
+
+def complete_case_sql(
+    view: DataView, y: Variable, factors: Sequence[Factor], extra: Sequence[Variable] = ()
+) -> str:
+    conditions = [f"isfinite({number_sql(y)})"]
+    for factor in factors:
+        if factor.categorical:
+            conditions.append(f'w."{factor.variable.column}" IS NOT NULL')
+        else:
+            conditions.append(f"isfinite({_number(factor.variable)})")
+    conditions += [f'w."{v.column}" IS NOT NULL' for v in extra]
+    return " AND ".join(conditions)
+
+
+def _number(variable: Variable) -> str:
+    if variable.kind == Kind.STRING:
+        return f'TRY_CAST(w."{variable.column}" AS DOUBLE)'
+    return number_sql(variable)
+
+
+def _check_numeric_codes(view: DataView, factors: Sequence[Factor]) -> None:
+    """A code variable used as a number must hold numbers only ("1", "2"), not "C50"."""
+    for factor in factors:
+        v = factor.variable
+        if factor.categorical or v.kind != Kind.STRING:
+            continue
+        row = db.one(
+            view.con,
+            f'SELECT COUNT(*) FILTER (WHERE w."{v.column}" IS NOT NULL AND '
+            f'TRY_CAST(w."{v.column}" AS DOUBLE) IS NULL) FROM "{view.table}" AS w',
+        )
+        if row and row[0]:
+            raise invalid_input(
+                "regression-variable-type",
+                f"«{v.name}» har koder som ikke er tall; bruk i.{v.name} for å ta den med som "
+                "kategorier.",
+                f"'{v.name}' has codes that are not numbers; use i.{v.name} to include it as "
+                "categories.",
+                name=v.name,
+            )
+
+
+def grouped_sql(
+    view: DataView,
+    factors: Sequence[Factor],
+    y: Variable,
+    where: str,
+    *,
+    leading: Sequence[str] = (),
+) -> str:
+    """Complete cases grouped by the factors' values (and any `leading` SQL expressions,
+    selected first as g0, g1, ...), with the outcome's sufficient statistics."""
+    selects = [f"{expression} AS g{k}" for k, expression in enumerate(leading)]
+    for k, factor in enumerate(factors):
+        value = text_sql(factor.variable) if factor.categorical else _number(factor.variable)
+        selects.append(f"{value} AS x{k}")
+    outcome = number_sql(y)
+    keys = [f"g{k}" for k in range(len(leading))] + [f"x{k}" for k in range(len(factors))]
+    return (
+        f"SELECT {''.join(s + ', ' for s in selects)}COUNT(*) AS n, SUM({outcome}) AS y_sum, "
+        f"AVG({outcome}) AS y_mean, COALESCE(VAR_POP({outcome}), 0) * COUNT(*) AS y_m2, "
+        f"MIN({outcome}) AS y_min, BOOL_AND({outcome} = 0 OR {outcome} = 1) AS binary "
+        f'FROM "{view.table}" AS w WHERE {where}' + (f" GROUP BY {', '.join(keys)}" if keys else "")
+    )
+
+
+def encode_factors(
+    view: DataView,
+    table: pa.Table,
+    factors: Sequence[Factor],
+    levels: Mapping[str, list[str]] | None = None,
+) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
+    """Per factor its values per pattern: numbers, or level indices (levels in natural
+    order, found here or given)."""
+    raw: dict[str, np.ndarray] = {}
+    found: dict[str, list[str]] = {}
+    for k, factor in enumerate(factors):
+        column = table.column(f"x{k}").combine_chunks()
+        if not factor.categorical:
+            raw[factor.key] = np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.float64)
+        elif levels is None:
+            raw[factor.key], found[factor.key] = _levels(view, factor, column)
+        else:
+            position = {label: i for i, label in enumerate(levels[factor.key])}
+            encoded = pc.dictionary_encode(column)
+            assert isinstance(encoded, pa.DictionaryArray)
+            lookup = np.array(
+                [position[str(t)] for t in encoded.dictionary.to_pylist()], dtype=np.float64
+            )
+            indices = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+            raw[factor.key] = lookup[indices] if len(lookup) else indices.astype(np.float64)
+    return raw, found if levels is None else dict(levels)
+
+
+def fetch_patterns(
+    view: DataView,
+    y: Variable,
+    terms: Sequence[Sequence[Factor]],
+    *,
+    constant: bool,
+    extra: Sequence[Variable] = (),
+) -> Patterns:
+    factors = _factors(terms)
+    _check_numeric_codes(view, factors)
+    where = complete_case_sql(view, y, factors, extra)
+    table = db.arrow(view.con, grouped_sql(view, factors, y, where))
+    if table.num_rows == 0 or int(pc.sum(table.column("n")).as_py() or 0) == 0:
+        raise unprocessable(
+            "regression-no-data",
+            "Ingen enheter har verdier på alle variablene i modellen.",
+            "No unit has values on every variable of the model.",
+        )
+    view.check_memory(table.num_rows, len(factors) + 6)
+    raw, levels = encode_factors(view, table, factors)
+    columns = _columns(terms, levels, constant)
+    if len(columns) > view.limits.max_parameters:
+        raise invalid_input(
+            "too-many-parameters",
+            f"Modellen ville fått {len(columns)} parametere; grensen er "
+            f"{view.limits.max_parameters}.",
+            f"The model would have {len(columns)} parameters; the limit is "
+            f"{view.limits.max_parameters}.",
+            limit=view.limits.max_parameters,
+        )
+    return Patterns(
+        raw,
+        levels,
+        _floats(table, "n"),
+        _floats(table, "y_sum"),
+        _floats(table, "y_mean"),
+        _floats(table, "y_m2"),
+        all(bool(b) for b in table.column("binary").to_pylist()),
+        float(np.min(_floats(table, "y_min"))),
+        columns,
+        factors,
+        where,
+    )
+
+
+def _floats(table: pa.Table, name: str) -> np.ndarray:
+    return np.asarray(table.column(name).to_numpy(), dtype=np.float64)
+
+
+def _levels(view: DataView, factor: Factor, column: pa.Array) -> tuple[np.ndarray, list[str]]:
+    encoded = pc.dictionary_encode(column)
+    assert isinstance(encoded, pa.DictionaryArray)
+    present = [str(x) for x in encoded.dictionary.to_pylist()]
+    if len(present) > view.limits.max_categories:
+        raise invalid_input(
+            "too-many-categories",
+            f"i.{factor.variable.name} har flere enn {view.limits.max_categories} nivåer.",
+            f"i.{factor.variable.name} has more than {view.limits.max_categories} levels.",
+            name=factor.variable.name,
+        )
+    ordered = natural_order(present)
+    position = {label: k for k, label in enumerate(ordered)}
+    lookup = np.array([position[label] for label in present], dtype=np.int64)
+    indices = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    return lookup[indices].astype(np.float64), ordered
+
+
+def _columns(
+    terms: Sequence[Sequence[Factor]], levels: Mapping[str, list[str]], constant: bool
+) -> list[Column]:
+    columns: list[Column] = []
+    for term in terms:
+        expansions: list[list[tuple[Factor, str | None]]] = [[]]
+        for factor in term:
+            options: list[tuple[Factor, str | None]] = (
+                [(factor, level) for level in levels[factor.key][1:]]
+                if factor.categorical
+                else [(factor, None)]
+            )
+            expansions = [[*e, o] for e in expansions for o in options]
+        for parts in expansions:
+            name = "#".join(
+                f"c.{f.variable.name}"
+                if level is None and len(parts) > 1
+                else (f.variable.name if level is None else f"{level}.{f.variable.name}")
+                for f, level in parts
+            )
+            kind: TermKind = "interaction" if len(parts) > 1 else "continuous"
+            group = None
+            if len(parts) == 1 and parts[0][1] is not None:
+                kind, group = "dummy", parts[0][0].variable.name
+            if any(c.name == name for c in columns):
+                raise request_error(
+                    "x", f"Leddet {name} er med to ganger.", f"The term {name} appears twice."
+                )
+            columns.append(Column(name, kind, tuple(parts), group))
+    if constant:
+        columns.append(Column(CONSTANT, "constant", ()))
+    return columns
+
+
+def check_estimable(patterns: Patterns, xwx: np.ndarray, x_sums: np.ndarray) -> None:
+    """Refuse a constant regressor or linearly dependent regressors, naming them. `xwx` is
+    X' diag(n) X and `x_sums` X' n: each column's mean and spread follow from them."""
+    total = float(patterns.n.sum())
+    with_constant = any(c.kind == "constant" for c in patterns.columns)
+    for j, column in enumerate(patterns.columns):
+        if column.kind == "constant" or not with_constant:
+            continue
+        mean = float(x_sums[j]) / total
+        spread = float(xwx[j, j]) / total - mean * mean
+        if spread <= 1e-12 * max(1.0, mean * mean):
+            raise unprocessable(
+                "regression-constant",
+                f"«{column.name}» er konstant blant enhetene i modellen og kan ikke estimeres.",
+                f"'{column.name}' is constant among the units in the model and cannot be "
+                "estimated.",
+                term=column.name,
+            )
+    scale = np.sqrt(np.diag(xwx))
+    scaled = xwx / np.outer(scale, scale)
+    _, r, pivots = scipy.linalg.qr(scaled, pivoting=True)
+    diagonal = np.abs(np.diag(r))
+    rank = int(np.sum(diagonal > 1e-10 * diagonal[0]))
+    if rank < len(patterns.columns):
+        dependent = sorted(patterns.columns[int(i)].name for i in pivots[rank:])
+        raise unprocessable(
+            "regression-collinear",
+            f"Forklaringsvariablene er lineært avhengige ({', '.join(dependent)} kan skrives "
+            "ved de andre). Ta bort en av dem.",
+            f"The regressors are linearly dependent ({', '.join(dependent)} can be written in "
+            "terms of the others). Remove one of them.",
+            terms=dependent,
+        )
+
+
+def solve(matrix: np.ndarray, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """β = A⁻¹ v and A⁻¹ by Cholesky on the equilibrated matrix (A is X'WX: symmetric,
+    positive definite once check_estimable has passed)."""
+    scale = np.sqrt(np.diag(matrix))
+    scaled = matrix / np.outer(scale, scale)
+    factor = scipy.linalg.cho_factor(scaled)
+    beta = scipy.linalg.cho_solve(factor, vector / scale) / scale
+    inverse = scipy.linalg.cho_solve(factor, np.eye(len(vector))) / np.outer(scale, scale)
+    return beta, inverse
+
+
+def model_units(view: DataView, where: str) -> np.ndarray:
+    distinct = "" if view.state.unique_units else "DISTINCT "
+    found = db.arrays(
+        view.con, f'SELECT {distinct}w."{UNIT_COLUMN}" AS u FROM "{view.table}" AS w WHERE {where}'
+    )
+    return np.asarray(found["u"], dtype=np.int64)
+
+
+def indicator_supports(
+    view: DataView, patterns: Patterns, where: str
+) -> tuple[tuple[str, int], ...]:
+    """Units with each indicator = 1 (as output control's rule wants them): every dummy,
+    each dummy group's reference level, each cell of an interaction of dummies, and the 1
+    class of a binary outcome. Counted as distinct units."""
+    labels: list[str] = []
+    conditions: list[str] = []
+    params: list[object] = []
+    references: dict[str, Factor] = {}
+    for column in patterns.columns:
+        indicators = [(f, level) for f, level in column.parts if level is not None]
+        if not indicators or len(indicators) != len(column.parts):
+            continue
+        labels.append(column.name)
+        conditions.append(" AND ".join(f"{text_sql(f.variable)} = ?" for f, _ in indicators))
+        params += [level for _, level in indicators]
+        for f, _ in indicators:
+            references.setdefault(f.variable.name, f)
+    for name, factor in references.items():
+        labels.append(f"{name}=reference")
+        conditions.append(f"{text_sql(factor.variable)} = ?")
+        params.append(patterns.levels[factor.key][0])
+    if not conditions:
+        return ()
+    count = "COUNT(*)" if view.state.unique_units else f'COUNT(DISTINCT w."{UNIT_COLUMN}")'
+    parts = [f"{count} FILTER (WHERE {c})" for c in conditions]
+    row = db.one(
+        view.con, f'SELECT {", ".join(parts)} FROM "{view.table}" AS w WHERE {where}', params
+    )
+    return tuple((label, int(found)) for label, found in zip(labels, row, strict=True))
+
+
+def outcome_support(view: DataView, y: Variable, where: str) -> tuple[str, int]:
+    count = "COUNT(*)" if view.state.unique_units else f'COUNT(DISTINCT w."{UNIT_COLUMN}")'
+    row = db.one(
+        view.con,
+        f'SELECT {count} FILTER (WHERE {number_sql(y)} = 1) FROM "{view.table}" AS w WHERE {where}',
+    )
+    return ("outcome=1", int(row[0]))
+
+
+def model_request(request: Mapping[str, Any]) -> tuple[object, object, bool]:
+    if not isinstance(request.get("y"), str):
+        raise request_error("y", "«y» må være et variabelnavn.", "'y' must be a variable name.")
+    constant = request.get("constant", True)
+    if not isinstance(constant, bool):
+        raise request_error(
+            "constant", "«constant» må være true eller false.", "'constant' must be true or false."
+        )
+    return request["y"], request.get("x"), constant

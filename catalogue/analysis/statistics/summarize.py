@@ -1,0 +1,134 @@
+"""summarize: per numeric variable the number of units with a value (a perturbed count),
+mean, sd and Gini of winsorised values, smoothed percentiles, and controlled min/max."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..output_control import (
+    ControlContext,
+    CountTable,
+    UnitValues,
+    control_frequency_table,
+    control_min_max,
+    control_percentiles,
+    control_summary,
+)
+from ..variables import PROTECT_COLUMN, UNIT_COLUMN
+from .common import (
+    DataView,
+    Labelled,
+    fetch_numpy,
+    needs_number,
+    needs_unit_rows,
+    number_sql,
+    request_error,
+)
+
+DEFAULT_QUANTILES = (0.25, 0.5, 0.75)
+MAX_VARIABLES = 20
+
+
+@dataclass(frozen=True)
+class VariableValues:
+    name: str
+    protected: np.ndarray
+    units: np.ndarray
+    values: np.ndarray
+
+
+def unit_values(view: DataView, name: str, what: str) -> VariableValues:
+    variable = view.variable(name, what=what)
+    needs_number(variable, what)
+    value = number_sql(variable)
+    found = fetch_numpy(
+        view,
+        f'SELECT w."{PROTECT_COLUMN}" AS p, w."{UNIT_COLUMN}" AS u, {value} AS v '
+        f'FROM "{view.table}" AS w WHERE isfinite({value})',
+    )
+    return VariableValues(
+        variable.name,
+        np.asarray(found["p"], dtype=np.int64),
+        np.asarray(found["u"], dtype=np.int64),
+        np.asarray(found["v"], dtype=np.float64),
+    )
+
+
+def _quantiles(raw: object) -> tuple[float, ...]:
+    if raw is None:
+        return DEFAULT_QUANTILES
+    if (
+        not isinstance(raw, list)
+        or not raw
+        or not all(isinstance(q, int | float) and not isinstance(q, bool) for q in raw)
+    ):
+        raise request_error(
+            "percentiles",
+            "«percentiles» må være en liste med tall mellom 0 og 100.",
+            "'percentiles' must be a list of numbers between 0 and 100.",
+        )
+    if any(not 0 < q < 100 for q in raw):
+        raise request_error(
+            "percentiles",
+            "Persentiler må ligge strengt mellom 0 og 100 (min og maks har egne regler).",
+            "Percentiles must lie strictly between 0 and 100 (min and max have rules of "
+            "their own).",
+        )
+    return tuple(sorted({float(q) / 100 for q in raw}))
+
+
+def prepare_summarize(view: DataView, request: Mapping[str, Any]) -> SummarizePlan:
+    names = request.get("vars")
+    if isinstance(names, str):
+        names = [names]
+    if not isinstance(names, list) or not 1 <= len(names) <= MAX_VARIABLES:
+        raise request_error(
+            "vars",
+            f"«vars» må være en liste med 1 til {MAX_VARIABLES} variabler.",
+            f"'vars' must be a list of 1 to {MAX_VARIABLES} variables.",
+        )
+    needs_unit_rows(view, "summarize")
+    quantiles = _quantiles(request.get("percentiles"))
+    min_max = bool(request.get("minmax", True))
+    variables = [unit_values(view, n, "summarize") for n in dict.fromkeys(names)]
+    return SummarizePlan(tuple(variables), quantiles, min_max)
+
+
+@dataclass(frozen=True)
+class SummarizePlan:
+    variables: tuple[VariableValues, ...]
+    quantiles: tuple[float, ...]
+    min_max: bool
+
+    def release(self, context: ControlContext) -> list[Labelled]:
+        out = []
+        for v in self.variables:
+            about = {"variable": v.name}
+            count = CountTable(
+                ("n",), (("n",),), np.zeros((len(v.protected), 1), np.int64), v.protected
+            )
+            out.append(
+                Labelled(
+                    {**about, "statistic": "n"},
+                    control_frequency_table(count, context, include_margins=False),
+                )
+            )
+            values = UnitValues(v.name, v.units, v.values)
+            out.append(
+                Labelled({**about, "statistic": "summary"}, control_summary(values, context))
+            )
+            out.append(
+                Labelled(
+                    {**about, "statistic": "percentiles"},
+                    control_percentiles(values, context, self.quantiles),
+                )
+            )
+            if self.min_max:
+                out.append(
+                    Labelled({**about, "statistic": "min-max"}, control_min_max(values, context))
+                )
+        return out

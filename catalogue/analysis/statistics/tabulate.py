@@ -1,0 +1,273 @@
+"""tabulate: counts of distinct units by 1–4 variables (with margins, and row, column or
+cell percentages), or a numeric variable summarised per cell (mean and sum through the
+magnitude-table rules, median and sd through the percentile and summary rules per cell).
+
+A dimension shows every code of its code list (so an empty category is a structural 0 and
+the table does not tell which categories occur) plus any other value present; a variable
+with more distinct values than the limit is refused (a continuous variable is not a
+category)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from catalogue.domain.errors import invalid_input
+
+from .. import db
+from ..output_control import (
+    ControlContext,
+    ControlledResult,
+    CountTable,
+    MagnitudeTable,
+    UnitValues,
+    control_frequency_table,
+    control_magnitude_table,
+    control_percentiles,
+    control_summary,
+)
+from ..output_control.rules.budget import Budget
+from ..variables import PROTECT_COLUMN, UNIT_COLUMN, Variable
+from .common import (
+    DataView,
+    Labelled,
+    natural_order,
+    needs_number,
+    needs_unit_rows,
+    number_sql,
+    request_error,
+    text_sql,
+)
+
+CELL_STATISTICS = ("mean", "sum", "median", "sd")
+PERCENTAGES = ("cell", "row", "column")
+
+
+@dataclass(frozen=True)
+class Categorised:
+    """Rows with a category index per dimension, their units, and optionally values."""
+
+    dimensions: tuple[str, ...]
+    categories: tuple[tuple[str, ...], ...]
+    codes: np.ndarray  # (rows, dimensions)
+    protected: np.ndarray  # per row: the protected unit
+    units: np.ndarray  # per row: the workspace unit
+    values: np.ndarray | None
+
+    def count_table(self) -> CountTable:
+        return CountTable(self.dimensions, self.categories, self.codes, self.protected)
+
+
+def dimension_variables(view: DataView, names: object, field_name: str = "vars") -> list[Variable]:
+    if isinstance(names, str):
+        names = [names]
+    most = view.parameters.of(Budget).max_variables
+    if not isinstance(names, list) or not 1 <= len(names) <= most:
+        raise request_error(
+            field_name,
+            f"«{field_name}» må være en liste med 1 til {most} variabler.",
+            f"'{field_name}' must be a list of 1 to {most} variables.",
+        )
+    variables = [view.variable(n, what=field_name) for n in names]
+    if len({v.name for v in variables}) != len(variables):
+        raise request_error(
+            field_name,
+            "Samme variabel er nevnt to ganger.",
+            "The same variable is named twice.",
+        )
+    return variables
+
+
+def categorise(
+    view: DataView, variables: Sequence[Variable], value: Variable | None = None
+) -> Categorised:
+    table = view.table
+    limit = view.limits.max_categories
+    labels = [text_sql(v) for v in variables]
+    distinct = db.one(
+        view.con,
+        "SELECT " + ", ".join(f"COUNT(DISTINCT {t})" for t in labels) + f' FROM "{table}" AS w',
+    )
+    for variable, found in zip(variables, distinct, strict=True):
+        if int(found) > limit:
+            raise invalid_input(
+                "too-many-categories",
+                f"«{variable.name}» har flere enn {limit} ulike verdier og kan ikke brukes som "
+                "kategori i en tabell. Bruk summarize, eller recode den til grupper først.",
+                f"'{variable.name}' has more than {limit} distinct values and cannot be a "
+                "category of a table. Use summarize, or recode it into groups first.",
+                name=variable.name,
+                limit=limit,
+            )
+    where = [f'w."{v.column}" IS NOT NULL' for v in variables]
+    value_sql = ""
+    if value is not None:
+        where.append(f"isfinite({number_sql(value)})")
+        value_sql = f", {number_sql(value)} AS value"
+    fetched = db.arrow(
+        view.con,
+        f'SELECT w."{PROTECT_COLUMN}" AS protected, w."{UNIT_COLUMN}" AS unit, '
+        + ", ".join(f"{t} AS d{i}" for i, t in enumerate(labels))
+        + f'{value_sql} FROM "{table}" AS w WHERE {" AND ".join(where)}',
+    )
+    view.check_memory(fetched.num_rows, len(variables) + 3)
+    categories = []
+    codes = np.zeros((fetched.num_rows, len(variables)), dtype=np.int64)
+    for i, variable in enumerate(variables):
+        encoded = pc.dictionary_encode(fetched.column(f"d{i}").combine_chunks())
+        assert isinstance(encoded, pa.DictionaryArray)
+        present = [str(x) for x in encoded.dictionary.to_pylist()]
+        known = natural_order([*variable.codes, *present])
+        position = {label: k for k, label in enumerate(known)}
+        lookup = np.array([position[label] for label in present], dtype=np.int64)
+        indices = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        codes[:, i] = lookup[indices] if len(lookup) else indices
+        categories.append(tuple(known))
+    cells = int(np.prod([len(c) for c in categories], dtype=np.int64))
+    if cells > view.limits.max_cells:
+        raise invalid_input(
+            "too-many-cells",
+            f"Tabellen ville fått {cells} celler; grensen er {view.limits.max_cells}.",
+            f"The table would have {cells} cells; the limit is {view.limits.max_cells}.",
+            cells=cells,
+            limit=view.limits.max_cells,
+        )
+    values = fetched.column("value").to_numpy() if value is not None else None
+    return Categorised(
+        tuple(v.name for v in variables),
+        tuple(categories),
+        codes,
+        fetched.column("protected").to_numpy().astype(np.int64),
+        fetched.column("unit").to_numpy().astype(np.int64),
+        None if values is None else np.asarray(values, dtype=np.float64),
+    )
+
+
+def derived_percentages(result: ControlledResult, kind: str) -> list[float | None]:
+    """Row or column percentages, computed from the result's published counts only (so
+    they reveal nothing the counts do not): a cell over its row's (or column's) margin."""
+    count_at = result.columns.index("count")
+    published = {row.labels: row.values[count_at] for row in result.rows}
+    out: list[float | None] = []
+    for row in result.rows:
+        labels = row.labels
+        if None in labels:
+            out.append(None)
+            continue
+        margin = (*labels[:-1], None) if kind == "row" else (None, *labels[1:])
+        cell, whole = row.values[count_at], published.get(margin)
+        if isinstance(cell, int) and isinstance(whole, int) and whole > 0:
+            out.append(round(100.0 * cell / whole, 1))
+        else:
+            out.append(None)
+    return out
+
+
+def prepare_tabulate(view: DataView, request: Mapping[str, Any]) -> TabulatePlan:
+    variables = dimension_variables(view, request.get("vars"))
+    summarize = request.get("summarize")
+    if summarize is None:
+        percent = request.get("percent")
+        if percent is not None and percent not in PERCENTAGES:
+            raise request_error(
+                "percent",
+                f"«percent» må være en av {', '.join(PERCENTAGES)}.",
+                f"'percent' must be one of {', '.join(PERCENTAGES)}.",
+            )
+        if percent in ("row", "column") and len(variables) < 2:
+            raise request_error(
+                "percent",
+                "Rad- og kolonneprosent krever minst to variabler.",
+                "Row and column percentages need at least two variables.",
+            )
+        return TabulatePlan(categorise(view, variables), None, (), percent)
+    value = view.variable(summarize, what="summarize")
+    needs_number(value, "summarize")
+    stats = request.get("stats", ["mean"])
+    if not isinstance(stats, list) or not stats or any(s not in CELL_STATISTICS for s in stats):
+        raise request_error(
+            "stats",
+            f"«stats» må være en liste av {', '.join(CELL_STATISTICS)}.",
+            f"'stats' must be a list of {', '.join(CELL_STATISTICS)}.",
+        )
+    if {"median", "sd"} & set(stats):
+        needs_unit_rows(view, "median og sd per celle / median and sd per cell")
+    data = categorise(view, variables, value)
+    if {"median", "sd"} & set(stats):
+        limit = view.limits.max_statistic_cells
+        occupied = len(np.unique(data.codes, axis=0)) if len(data.codes) else 0
+        if occupied > limit:
+            raise invalid_input(
+                "too-many-cells",
+                f"Median og standardavvik per celle gis for høyst {limit} celler.",
+                f"Median and standard deviation per cell are given for at most {limit} cells.",
+                limit=limit,
+            )
+    return TabulatePlan(data, value.name, tuple(dict.fromkeys(stats)), None)
+
+
+@dataclass(frozen=True)
+class TabulatePlan:
+    data: Categorised
+    measure: str | None
+    stats: tuple[str, ...]
+    percent: str | None
+
+    def release(self, context: ControlContext) -> list[Labelled]:
+        data = self.data
+        if self.measure is None:
+            result = control_frequency_table(data.count_table(), context)
+            extra: dict[str, Any] = {}
+            if self.percent in ("row", "column"):
+                extra[f"{self.percent}_percent"] = derived_percentages(result, self.percent)
+            return [Labelled({"statistic": "count", "percent": self.percent}, result, extra)]
+        assert data.values is not None
+        out = []
+        magnitudes = [s for s in self.stats if s in ("sum", "mean")]
+        if magnitudes:
+            table = MagnitudeTable(self.measure, data.count_table(), data.values)
+            result = control_magnitude_table(table, context, statistics=magnitudes)
+            out.append(Labelled({"statistic": ",".join(magnitudes), "of": self.measure}, result))
+        per_cell = [s for s in self.stats if s in ("median", "sd")]
+        if per_cell:
+            out += self._per_cell(context, per_cell)
+        return out
+
+    def _per_cell(self, context: ControlContext, stats: list[str]) -> list[Labelled]:
+        data = self.data
+        assert data.values is not None and self.measure is not None
+        shape = tuple(len(c) for c in data.categories)
+        cell = (
+            np.ravel_multi_index(tuple(data.codes.T), shape)
+            if len(data.codes)
+            else np.zeros(0, np.int64)
+        )
+        order = np.argsort(cell, kind="stable")
+        cell = cell[order]
+        occupied = np.unique(cell)
+        out = []
+        for c in occupied.tolist():
+            lo, hi = np.searchsorted(cell, [c, c + 1])
+            rows = order[lo:hi]
+            values = UnitValues(self.measure, data.units[rows], data.values[rows])
+            index = np.unravel_index(c, shape)
+            labels = {
+                d: data.categories[k][int(i)]
+                for k, (d, i) in enumerate(zip(data.dimensions, index, strict=True))
+            }
+            if "median" in stats:
+                result = control_percentiles(values, context, quantiles=(0.5,))
+                out.append(
+                    Labelled({"statistic": "median", "of": self.measure, "cell": labels}, result)
+                )
+            if "sd" in stats:
+                result = control_summary(values, context)
+                out.append(
+                    Labelled({"statistic": "sd", "of": self.measure, "cell": labels}, result)
+                )
+        return out

@@ -1,0 +1,349 @@
+"""Steps that derive, filter, select and rename variables: generate, replace, keep_if,
+drop_if, keep, drop, rename, recode and dummies. Each builds a new table from the old one
+(the old stays until the whole request succeeds) and checks the unit-change rule."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any
+
+from catalogue.domain.errors import invalid_input
+
+from . import db
+from .changes import count_units, require_change
+from .expression_bridge import compile_in
+from .expressions import CompiledExpression, ValueType
+from .state import State, StepContext
+from .steps import Dummies, Filter, Generate, Recode, RecodeRule, Rename, SelectVariables
+from .variables import Kind, Schema, Variable, check_name
+
+
+def _col(variable: Variable, alias: str = "w") -> str:
+    return f'{alias}."{variable.column}"'
+
+
+# --- generate / replace ---------------------------------------------------------------
+
+
+def apply_generate(ctx: StepContext, state: State, step: Generate) -> State:
+    table = state.require_population()
+    schema = state.schema
+    old: Variable | None = None
+    if step.replace:
+        old = schema.get(step.name)
+        if old.kind == Kind.UNIT:
+            raise _identifier_variable(old.name)
+    elif step.name in schema:
+        raise invalid_input(
+            "variable-exists",
+            f"Arbeidsområdet har allerede en variabel «{step.name}»; bruk replace for å endre den.",
+            f"The workspace already has a variable '{step.name}'; use replace to change it.",
+            name=step.name,
+        )
+    expected = old.kind.value_type if old is not None else None
+    expr = compile_in(step.expr, schema, "w", expected=expected)
+    kind = Kind.of(expr.type)
+    column, schema = schema.fresh_column()
+    value, params = f"CAST(({expr.sql}) AS {kind.sql})", list(expr.params)
+    if step.condition is not None:
+        condition = compile_in(step.condition, schema, "w", expected=ValueType.BOOL)
+        otherwise = _col(old) if old is not None else "NULL"
+        value = f"CASE WHEN {condition.condition} THEN {value} ELSE {otherwise} END"
+        params = list(condition.params) + params
+    keep = state.columns_except(*([old] if old else []))
+    new_table = ctx.create(f'SELECT {keep}, {value} AS "{column}" FROM "{table}" AS w', params)
+    source: dict[str, Any] = {"expr": step.expr}
+    if step.condition is not None:
+        source["if"] = step.condition
+    variable = Variable(step.name, column, kind, source)
+    if old is not None:
+        # Compared on the old table, where the old column still is.
+        changed = count_units(
+            ctx, state, table, [f"({value}) IS DISTINCT FROM {_col(old)}"], params
+        )
+        require_change(ctx, changed, "derived-variable", step.name)
+        schema = schema.replacing(variable)
+    else:
+        require_change(
+            ctx,
+            new_variable_changes(ctx, state, new_table, schema, column, kind, expr),
+            "derived-variable",
+            step.name,
+        )
+        schema = schema.with_variable(variable)
+    return replace(state, schema=schema, table=new_table)
+
+
+def new_variable_changes(
+    ctx: StepContext,
+    state: State,
+    table: str,
+    schema: Schema,
+    column: str,
+    kind: Kind,
+    expr: CompiledExpression | None,
+    sources: tuple[Variable, ...] = (),
+) -> list[int]:
+    """What a new variable changes (see changes.py): where it differs from each source of
+    its own kind, where it is missing though its sources are not, and for a true/false
+    variable the units on each side."""
+    used = list(sources)
+    if expr is not None:
+        used += [schema.get(name) for name in sorted(expr.variables)]
+    new = f'w."{column}"'
+    conditions = [f"{new} IS DISTINCT FROM {_col(v)}" for v in used if v.kind == kind]
+    present = " AND ".join(f"{_col(v)} IS NOT NULL" for v in used) or "TRUE"
+    conditions.append(f"{new} IS NULL AND {present}")
+    if kind == Kind.BOOL:
+        conditions += [f"{new}", f"NOT {new}"]
+    return count_units(ctx, state, table, conditions)
+
+
+def _identifier_variable(name: str) -> Exception:
+    return invalid_input(
+        "identifier-variable",
+        f"«{name}» holder enhetsidentifikatorer og kan ikke endres, vises eller brukes i "
+        "uttrykk; den kan bare brukes til kobling (via), collapse og aggregate.",
+        f"'{name}' holds unit identifiers and cannot be changed, shown or used in "
+        "expressions; it can only be used for linking (via), collapse and aggregate.",
+        name=name,
+    )
+
+
+# --- filters ----------------------------------------------------------------------------
+
+
+def apply_filter(ctx: StepContext, state: State, step: Filter) -> State:
+    table = state.require_population()
+    condition = compile_in(step.condition, state.schema, "w", expected=ValueType.BOOL)
+    removed = condition.condition if not step.keep else f"NOT {condition.condition}"
+    changed = count_units(ctx, state, table, [removed], condition.params)
+    require_change(ctx, changed, "filter")
+    new_table = ctx.create(
+        f'SELECT w.* FROM "{table}" AS w WHERE NOT ({removed})', condition.params
+    )
+    return replace(state, table=new_table)
+
+
+# --- keep / drop / rename -------------------------------------------------------------
+
+
+def apply_select(ctx: StepContext, state: State, step: SelectVariables) -> State:
+    table = state.require_population()
+    named = {state.schema.get(n).name for n in step.names}
+    dropped = named if not step.keep else set(state.schema.names) - named
+    if state.schema.panel_date in dropped:
+        raise invalid_input(
+            "panel-date-needed",
+            f"Datovariabelen «{state.schema.panel_date}» trengs så lenge dataene er på "
+            "panelform; bruk reshape_from_panel først.",
+            f"The date variable '{state.schema.panel_date}' is needed while the data are in "
+            "panel form; use reshape_from_panel first.",
+        )
+    gone = [state.schema.get(n) for n in dropped]
+    new_table = ctx.create(f'SELECT {state.columns_except(*gone)} FROM "{table}" AS w')
+    return replace(state, schema=state.schema.without(dropped), table=new_table)
+
+
+def apply_rename(ctx: StepContext, state: State, step: Rename) -> State:
+    state.require_population()
+    schema = state.schema
+    for old, new in step.pairs:
+        schema = schema.renamed(old, check_name(new, "rename"))
+    return replace(state, schema=schema)
+
+
+# --- recode ---------------------------------------------------------------------------
+
+
+def _number(text: str, rule: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise invalid_input(
+            "invalid-recode-rule",
+            f"«{rule}» er ikke et tall, men variabelen har tallverdier.",
+            f"'{rule}' is not a number, but the variable holds numbers.",
+            rule=rule,
+        ) from None
+
+
+def _match(rule: RecodeRule, value: str, kind: Kind) -> tuple[str, list[object]]:
+    if rule.equals is not None:
+        if kind == Kind.NUMBER:
+            return f"{value} = ?", [_number(rule.equals, rule.text)]
+        return f"{value} = ?", [rule.equals]
+    number = value if kind == Kind.NUMBER else f"TRY_CAST({value} AS DOUBLE)"
+    parts: list[str] = []
+    params: list[object] = []
+    if rule.low is not None:
+        parts.append(f"{number} >= ?")
+        params.append(rule.low)
+    if rule.high is not None:
+        parts.append(f"{number} <= ?")
+        params.append(rule.high)
+    return (" AND ".join(parts) or f"{number} IS NOT NULL"), params
+
+
+def _as_text(value: str) -> str:
+    """A number as a code: 3.0 becomes "3", 2.5 stays "2.5"."""
+    return (
+        f"CASE WHEN {value} = round({value}) AND abs({value}) < 1e15 "
+        f"THEN CAST(CAST({value} AS BIGINT) AS VARCHAR) ELSE CAST({value} AS VARCHAR) END"
+    )
+
+
+def recode_sql(rules: Recode, source: Variable) -> tuple[str, list[object], Kind]:
+    if source.kind not in (Kind.NUMBER, Kind.STRING):
+        raise invalid_input(
+            "recode-needs-codes",
+            f"recode virker på tall og koder; «{source.name}» er {source.kind.value}.",
+            f"recode works on numbers and codes; '{source.name}' is {source.kind.value}.",
+            name=source.name,
+        )
+    given = [v for _, v in rules.rules if v is not None]
+    kind = source.kind if not given else (Kind.STRING if isinstance(given[0], str) else Kind.NUMBER)
+    value = _col(source)
+
+    def new_value(v: Any) -> tuple[str, list[object]]:
+        return ("NULL", []) if v is None else (f"CAST(? AS {kind.sql})", [v])
+
+    branches: list[str] = []
+    params: list[object] = []
+    missing_value: tuple[str, list[object]] = ("NULL", [])
+    otherwise: tuple[str, list[object]] | None = None
+    for rule, target in rules.rules:
+        if rule.missing:
+            missing_value = new_value(target)
+        elif rule.otherwise:
+            otherwise = new_value(target)
+        else:
+            test, test_params = _match(rule, value, source.kind)
+            result, result_params = new_value(target)
+            branches.append(f"WHEN {test} THEN {result}")
+            params += test_params + result_params
+    if otherwise is None:
+        if kind == source.kind:
+            otherwise = (value, [])
+        elif kind == Kind.NUMBER:
+            otherwise = (f"TRY_CAST({value} AS DOUBLE)", [])
+        else:
+            otherwise = (_as_text(value), [])
+    sql = (
+        f"CASE WHEN {value} IS NULL THEN {missing_value[0]} {' '.join(branches)} "
+        f"ELSE {otherwise[0]} END"
+    )
+    return sql, missing_value[1] + params + otherwise[1], kind
+
+
+def apply_recode(ctx: StepContext, state: State, step: Recode) -> State:
+    table = state.require_population()
+    source = state.schema.get(step.name)
+    sql, params, kind = recode_sql(step, source)
+    schema = state.schema
+    column, schema = schema.fresh_column()
+    origin = {"recode": source.name, "rules": step.to_json()["rules"]}
+    if step.target is None:
+        changed = count_units(
+            ctx, state, table, [f"({sql}) IS DISTINCT FROM {_col(source)}"], params
+        )
+        require_change(ctx, changed, "derived-variable", source.name)
+        new_table = ctx.create(
+            f'SELECT {state.columns_except(source)}, {sql} AS "{column}" FROM "{table}" AS w',
+            params,
+        )
+        variable = Variable(source.name, column, kind, origin)
+        return replace(state, schema=schema.replacing(variable), table=new_table)
+    if step.target in schema:
+        raise invalid_input(
+            "variable-exists",
+            f"Arbeidsområdet har allerede en variabel «{step.target}».",
+            f"The workspace already has a variable '{step.target}'.",
+            name=step.target,
+        )
+    new_table = ctx.create(f'SELECT w.*, {sql} AS "{column}" FROM "{table}" AS w', params)
+    require_change(
+        ctx,
+        new_variable_changes(ctx, state, new_table, schema, column, kind, None, (source,)),
+        "derived-variable",
+        step.target,
+    )
+    variable = Variable(step.target, column, kind, origin)
+    return replace(state, schema=schema.with_variable(variable), table=new_table)
+
+
+# --- dummies --------------------------------------------------------------------------
+
+
+def _levels(ctx: StepContext, table: str, source: Variable) -> list[Any]:
+    if source.codes:
+        return list(source.codes)
+    limit = ctx.limits.max_categories
+    rows = db.rows(
+        ctx.con,
+        f'SELECT DISTINCT w."{source.column}" FROM "{table}" AS w '
+        f'WHERE w."{source.column}" IS NOT NULL ORDER BY 1 LIMIT {limit + 1}',
+    )
+    if len(rows) > limit:
+        raise invalid_input(
+            "too-many-levels",
+            f"«{source.name}» har flere enn {limit} ulike verdier; dummyvariabler gir bare mening "
+            "for kategorier. Bruk recode for å slå sammen verdier først.",
+            f"'{source.name}' has more than {limit} distinct values; dummy variables only make "
+            "sense for categories. Use recode to group values first.",
+            name=source.name,
+            limit=limit,
+        )
+    return [r[0] for r in rows]
+
+
+def _level_text(level: Any) -> str:
+    if isinstance(level, float) and level.is_integer():
+        return str(int(level))
+    return str(level)
+
+
+def apply_dummies(ctx: StepContext, state: State, step: Dummies) -> State:
+    table = state.require_population()
+    source = state.schema.get(step.name)
+    if source.kind == Kind.UNIT:
+        raise _identifier_variable(source.name)
+    if source.kind == Kind.DATE:
+        raise invalid_input(
+            "dummies-need-categories",
+            f"«{source.name}» er en dato; dummyvariabler lages av kategorier.",
+            f"'{source.name}' is a date; dummy variables are made from categories.",
+            name=source.name,
+        )
+    schema = state.schema
+    parts, params, variables = [], [], []
+    taken: set[str] = set()
+    for level in _levels(ctx, table, source):
+        base = f"{step.prefix}_{re.sub(r'[^A-Za-z0-9]', '_', _level_text(level))}"
+        name, n = base, 2
+        while name.lower() in taken or name in schema:
+            name, n = f"{base}_{n}", n + 1
+        taken.add(name.lower())
+        column, schema = schema.fresh_column()
+        parts.append(
+            f"CASE WHEN {_col(source)} IS NULL THEN NULL WHEN {_col(source)} = ? THEN 1.0 "
+            f'ELSE 0.0 END AS "{column}"'
+        )
+        params.append(level)
+        variables.append(
+            Variable(
+                name, column, Kind.NUMBER, {"dummy_of": source.name, "level": _level_text(level)}
+            )
+        )
+    if not variables:
+        return state
+    new_table = ctx.create(f'SELECT w.*, {", ".join(parts)} FROM "{table}" AS w', params)
+    sides = []
+    for v in variables:
+        sides += [f'w."{v.column}" = 1', f'w."{v.column}" = 0']
+    # A level held by 1–9 units would single them out; the message names no level.
+    require_change(ctx, count_units(ctx, state, new_table, sides), "derived-variable", step.name)
+    for variable in variables:
+        schema = schema.with_variable(variable)
+    return replace(state, schema=schema, table=new_table)

@@ -1,0 +1,357 @@
+"""A workspace: a private DuckDB database over one pinned datastore version, holding the
+linked rows its steps built. It lives on the server; clients hold only an opaque handle.
+
+Atomicity: a request's steps run inside one DuckDB transaction, each building a new table
+from the previous one; the Python-side state (schema, table name) is adopted only after the
+transaction commits. Any error, a time-out or running out of memory rolls everything back,
+so a failing step list leaves the workspace exactly as it was.
+
+Limits: the database has its own memory limit and a private spill folder of bounded size;
+each request runs under a wall-clock limit after which DuckDB is interrupted."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+import threading
+import weakref
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow.dataset as pads
+
+from catalogue.domain.enums import Temporality
+from catalogue.domain.errors import RegcatError, invalid_input
+from catalogue.domain.text import pick
+
+from . import db
+from .grouping import apply_group
+from .importing import PendingJoin, apply_import, join_pending, plan_import
+from .imports import DatasetFacts
+from .keys import KeyCache
+from .limits import WorkspaceLimits, memory_limit_error, time_limit_error, too_many
+from .linking import PERSON
+from .output_control import KeyTable, OutputControlParameters
+from .panels import apply_from_panel, apply_to_panel
+from .sources import DatasetSource, PinnedVersion, YearRange
+from .state import State, StepContext
+from .statistics.common import DataView, Prepared
+from .statistics.dispatch import preparer
+from .steps import (
+    Dummies,
+    Filter,
+    FromPanel,
+    Generate,
+    Group,
+    Import,
+    Recode,
+    Rename,
+    SelectVariables,
+    Step,
+    ToPanel,
+    at_step,
+)
+from .transforming import (
+    apply_dummies,
+    apply_filter,
+    apply_generate,
+    apply_recode,
+    apply_rename,
+    apply_select,
+)
+from .variables import PROTECT_COLUMN, UNIT_COLUMN
+
+MIB = 1024 * 1024
+
+_APPLY: dict[type, Callable[[StepContext, State, Any], State]] = {
+    Import: apply_import,
+    Generate: apply_generate,
+    Filter: apply_filter,
+    SelectVariables: apply_select,
+    Rename: apply_rename,
+    Recode: apply_recode,
+    Dummies: apply_dummies,
+    Group: apply_group,
+    ToPanel: apply_to_panel,
+    FromPanel: apply_from_panel,
+}
+
+# Facts about released files never change (the files are immutable): cache them per file set.
+_FACTS: dict[tuple[str, ...], DatasetFacts] = {}
+_FACTS_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ControlUnits:
+    """What output control needs about the current rows: the population (distinct
+    protected units) and the keys of every unit a statistic may name."""
+
+    population: np.ndarray
+    keys: KeyTable
+
+
+def computation_failed() -> RegcatError:
+    # DuckDB's own message can quote values from the data, so it is not passed on.
+    return invalid_input(
+        "computation-failed",
+        "Steget eller statistikken kunne ikke beregnes på disse dataene (for eksempel en "
+        "verdi som ikke lot seg gjøre om til et tall). Ingenting er endret.",
+        "The step or statistic could not be computed on these data (for example a value that "
+        "could not be converted to a number). Nothing was changed.",
+    )
+
+
+class Workspace:
+    def __init__(
+        self,
+        version: PinnedVersion,
+        *,
+        limits: WorkspaceLimits | None = None,
+        parameters: OutputControlParameters | None = None,
+        key_cache: KeyCache | None = None,
+        scratch: Path | None = None,
+    ) -> None:
+        self.version = version
+        self.limits = limits or WorkspaceLimits()
+        self.parameters = parameters or OutputControlParameters.defaults()
+        self.key_cache = key_cache
+        self.state = State()
+        self.steps: list[Step] = []
+        self.generation = 0  # bumped by every successful request that changed the rows
+        self.lock = threading.RLock()  # one request at a time per workspace
+        self._spill = Path(tempfile.mkdtemp(prefix="regcat-workspace-", dir=scratch))
+        # The spill folder goes with the workspace even if close() is never called.
+        weakref.finalize(self, shutil.rmtree, self._spill, True)
+        self.con = duckdb.connect(":memory:", config=self._config())
+        self._tables = 0
+        self._registered: dict[tuple[str, ...], str] = {}
+        self._control: tuple[int, ControlUnits] | None = None
+        self._timed_out = False
+
+    def _config(self) -> dict[str, Any]:
+        config: dict[str, Any] = {
+            "memory_limit": f"{max(64, self.limits.memory_bytes // MIB)}MiB",
+            "temp_directory": str(self._spill),
+            "max_temp_directory_size": f"{max(1, self.limits.spill_bytes // MIB)}MiB",
+            # Statistics never depend on row order (output control makes them invariant),
+            # so DuckDB need not keep it.
+            "preserve_insertion_order": False,
+        }
+        if self.limits.threads:
+            config["threads"] = self.limits.threads
+        return config
+
+    def close(self) -> None:
+        try:
+            self.con.close()
+        finally:
+            shutil.rmtree(self._spill, ignore_errors=True)
+
+    # --- reading the pinned version ------------------------------------------------------
+
+    def scan(self, dataset: DatasetSource, years: YearRange | None = None) -> str:
+        paths = dataset.paths_for_years(years) or dataset.paths
+        if self.version.is_local:
+            listed = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
+            return f"read_parquet([{listed}], hive_partitioning = false)"
+        # Object storage: pyarrow reads through the catalogue's file system, DuckDB scans
+        # the Arrow dataset (with projection and filter pushdown).
+        if paths not in self._registered:
+            name = f"source_{len(self._registered) + 1}"
+            self.con.register(name, pads.dataset(list(paths), filesystem=self.version.filesystem))
+            self._registered[paths] = name
+        return self._registered[paths]
+
+    def facts(self, dataset: DatasetSource) -> DatasetFacts:
+        key = dataset.paths
+        with _FACTS_LOCK:
+            if key in _FACTS:
+                return _FACTS[key]
+        source = self.scan(dataset)
+        first, last, last_stop = db.one(
+            self.con, f"SELECT MIN(start), MAX(start), MAX(stop) FROM {source}"
+        )
+        status_dates: tuple[Any, ...] = ()
+        if dataset.metadata.temporality == Temporality.STATUS:
+            rows = db.rows(self.con, f"SELECT DISTINCT start FROM {source} ORDER BY 1")
+            status_dates = tuple(r[0] for r in rows if r[0] is not None)
+        found = DatasetFacts(first, last, last_stop, status_dates)
+        with _FACTS_LOCK:
+            _FACTS[key] = found
+        return found
+
+    # --- applying steps ---------------------------------------------------------------
+
+    def _new_table(self) -> str:
+        self._tables += 1
+        return f"t{self._tables}"
+
+    def _step_context(self) -> StepContext:
+        return StepContext(
+            con=self.con,
+            version=self.version,
+            scan=self.scan,
+            parameters=self.parameters,
+            limits=self.limits,
+            new_table=self._new_table,
+            facts=self.facts,
+        )
+
+    def apply(self, steps: Sequence[Step]) -> None:
+        """All the steps, or none of them."""
+        if len(self.steps) + len(steps) > self.limits.max_steps:
+            raise too_many("workspace-too-many-steps", "steg", "steps", self.limits.max_steps)
+        ctx = self._step_context()
+        with self.deadline():
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                state = self._run_steps(ctx, self.state, steps)
+                self._drop_all_but(state.table)
+                if self._timed_out:  # the limit passed between two queries: do not commit
+                    raise time_limit_error(self.limits.seconds_per_request)
+                self.con.execute("COMMIT")
+            except BaseException:
+                self._rollback()
+                raise
+        changed_rows = state.table != self.state.table
+        self.state = state
+        self.steps.extend(steps)
+        if changed_rows:
+            self.generation += 1
+
+    def _run_steps(self, ctx: StepContext, state: State, steps: Sequence[Step]) -> State:
+        """Each step in turn; consecutive imports after the first are joined in one pass."""
+        pending: list[PendingJoin] = []
+        for index, step in enumerate(steps):
+            try:
+                if isinstance(step, Import):
+                    state, pending = plan_import(ctx, state, step, pending)
+                else:
+                    state = join_pending(ctx, state, pending)
+                    pending = []
+                    state = _APPLY[type(step)](ctx, state, step)
+                if len(state.schema) > self.limits.max_variables:
+                    raise too_many(
+                        "workspace-too-many-variables",
+                        "variabler",
+                        "variables",
+                        self.limits.max_variables,
+                    )
+                if pending and (
+                    index + 1 == len(steps) or not isinstance(steps[index + 1], Import)
+                ):
+                    state = join_pending(ctx, state, pending)
+                    pending = []
+            except RegcatError as error:
+                raise at_step(error, index, step.to_json()) from None
+        return state
+
+    def _drop_all_but(self, keep: str | None) -> None:
+        rows = db.rows(
+            self.con, "SELECT table_name FROM duckdb_tables() WHERE database_name = 'memory'"
+        )
+        for (name,) in rows:
+            if name != keep:
+                self.con.execute(f'DROP TABLE "{name}"')
+
+    def _rollback(self) -> None:
+        with contextlib.suppress(duckdb.Error):  # the transaction was already aborted
+            self.con.execute("ROLLBACK")
+
+    @contextmanager
+    def deadline(self) -> Iterator[None]:
+        """The request's time limit, and DuckDB's limits turned into our errors."""
+        seconds = self.limits.seconds_per_request
+        self._timed_out = False
+
+        def interrupt() -> None:
+            self._timed_out = True
+            self.con.interrupt()
+
+        timer = threading.Timer(seconds, interrupt)
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        except duckdb.InterruptException:
+            raise time_limit_error(seconds) from None
+        except duckdb.OutOfMemoryException:
+            raise memory_limit_error() from None
+        except duckdb.IOException as error:
+            if "temp" in str(error).lower() or "disk" in str(error).lower():
+                raise memory_limit_error() from None
+            raise
+        except (
+            duckdb.ConversionException,
+            duckdb.InvalidInputException,
+            duckdb.OutOfRangeException,
+        ):
+            raise computation_failed() from None
+        finally:
+            timer.cancel()
+        if self._timed_out:
+            raise time_limit_error(seconds)
+
+    # --- what statistics and output control read -------------------------------------
+
+    def control_units(self) -> ControlUnits:
+        """The population and the key table, computed once per generation of rows."""
+        if self._control is not None and self._control[0] == self.generation:
+            return self._control[1]
+        if self.key_cache is None:
+            raise RuntimeError("a workspace needs a key cache to release statistics")
+        table = self.state.require_population()
+        protect, unit = f'"{PROTECT_COLUMN}"', f'"{UNIT_COLUMN}"'
+        distinct = "" if self.state.unique_protected else "DISTINCT "
+        population = db.arrays(self.con, f'SELECT {distinct}{protect} AS p FROM "{table}"')["p"]
+        if self.state.schema.unit_type == PERSON:
+            # The unit is the protected person: one column holds every unit keys are asked for.
+            units = f'SELECT {distinct}{protect} FROM "{table}"'
+            keys = self.key_cache.key_table(self.con, units, distinct=not distinct)
+        else:
+            units = (
+                f'SELECT {protect} FROM "{table}" UNION ALL '
+                f'SELECT {unit} FROM "{table}" WHERE {unit} <> {protect}'
+            )
+            keys = self.key_cache.key_table(self.con, units)
+        found = ControlUnits(np.asarray(population, dtype=np.int64), keys)
+        self._control = (self.generation, found)
+        return found
+
+    def prepare(self, statistic: str, request: Any, language: str = "nb") -> Prepared:
+        """Phase 1 of a statistic: read what it needs (see statistics/common.py)."""
+        run = preparer(statistic)
+        if not isinstance(request, dict):
+            raise invalid_input(
+                "invalid-request",
+                "Forespørselen må være et JSON-objekt.",
+                "The request must be a JSON object.",
+            )
+        view = DataView(self.con, self.state, self.limits, self.parameters)
+        view.table  # noqa: B018 - refuses a workspace without a population
+        with self.deadline():
+            return run(view, request, language)
+
+    def describe(self, language: str = "nb") -> dict[str, Any]:
+        variables = []
+        for variable in self.state.schema:
+            entry = variable.describe()
+            dataset = self.version.datasets.get(str(variable.source.get("dataset", "")))
+            if dataset is not None:
+                entry["label"] = pick(dataset.metadata.label, language)
+            variables.append(entry)
+        return {
+            "datastore": self.version.datastore,
+            "version": self.version.version,
+            "unit_type": self.state.schema.unit_type,
+            "form": "panel" if self.state.is_panel else "wide",
+            "panel_date": self.state.schema.panel_date,
+            "variables": variables,
+            "steps": [step.to_json() for step in self.steps],
+        }

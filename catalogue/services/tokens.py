@@ -1,0 +1,224 @@
+"""API tokens: scoped, expiring, shown once, stored as a digest, revocable.
+
+A token reads `rgc_<prefix>_<secret>`: the prefix finds the row (and is safe to show in
+lists and logs), the secret proves possession and is kept only as its SHA-256 digest."""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from catalogue.domain.accounts import Identity, Role, Scope, forbidden, scopes_for_roles
+from catalogue.domain.errors import RegcatError, invalid_input, not_found
+from catalogue.services.accounts import digest, identity_of, note_activity, usable_account
+from catalogue.services.context import Context
+from catalogue.services.security_events import record_event
+from catalogue.services.setup import require_initialised
+from catalogue.storage.account_models import ApiTokenRow
+from catalogue.storage.account_store import AccountStore, aware
+from catalogue.storage.catalogue_store import now
+
+TOKEN_FORMAT = re.compile(r"^rgc_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
+
+
+@dataclass(frozen=True)
+class TokenView:
+    prefix: str
+    name: str
+    username: str
+    scopes: tuple[str, ...]
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.expires_at <= now() else "active"
+
+
+@dataclass(frozen=True)
+class NewToken:
+    token: str  # shown once, never again
+    view: TokenView
+
+
+def create_token(
+    ctx: Context,
+    actor: Identity,
+    username: str,
+    scopes: Iterable[str],
+    name: str = "",
+    days: int | None = None,
+) -> NewToken:
+    """A new token for `username` (the actor itself, or anyone for the operator)."""
+    require_initialised(ctx)
+    if username != actor.username and not actor.is_operator:
+        raise forbidden(
+            "not-your-token",
+            "Du kan bare lage tokens for deg selv.",
+            "You can only create tokens for yourself.",
+        )
+    wanted = _parse_scopes(scopes)
+    limit = ctx.config.token_days
+    lifetime = limit if days is None else days
+    if not 1 <= lifetime <= limit:
+        raise invalid_input(
+            "invalid-token-lifetime",
+            f"Et token kan vare fra 1 til {limit} dager.",
+            f"A token can last from 1 to {limit} days.",
+            days=lifetime,
+        )
+    prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
+    moment = now()
+    with ctx.db.transaction() as session:
+        store = AccountStore(session)
+        user = store.user(username)
+        if user is None or not user.active:
+            raise not_found(
+                "unknown-user",
+                f"Ingen aktiv bruker heter {username}.",
+                f"No active user is called {username}.",
+                username=username,
+            )
+        roles = {Role(r.role) for r in store.roles(user.id)}
+        beyond = wanted - scopes_for_roles(roles)
+        if beyond:
+            raise forbidden(
+                "scope-not-allowed",
+                f"Rollene dine gir ikke omfanget {', '.join(sorted(beyond))}.",
+                f"Your roles do not allow the scope {', '.join(sorted(beyond))}.",
+                scopes=", ".join(sorted(beyond)),
+            )
+        row = ApiTokenRow(
+            prefix=prefix,
+            secret_sha256=digest(secret),
+            user_id=user.id,
+            name=name.strip()[:200] or "token",
+            scopes=sorted(s.value for s in wanted),
+            created_at=moment,
+            expires_at=moment + timedelta(days=lifetime),
+            revoked_at=None,
+            last_used_at=None,
+        )
+        store.add(row)
+        view = _view(row, username)
+    record_event(
+        ctx,
+        actor.username,
+        "token.created",
+        {"prefix": prefix, "username": username, "scopes": list(view.scopes)},
+    )
+    return NewToken(f"rgc_{prefix}_{secret}", view)
+
+
+def list_tokens(ctx: Context, username: str) -> list[TokenView]:
+    require_initialised(ctx)
+    with ctx.db.transaction() as session:
+        store = AccountStore(session)
+        user = store.user(username)
+        return [_view(t, username) for t in store.tokens(user.id)] if user else []
+
+
+def revoke_token(ctx: Context, actor: Identity, prefix: str) -> TokenView:
+    """The owner revokes its own tokens; an admin (or the operator) anyone's."""
+    with ctx.db.transaction() as session:
+        store = AccountStore(session)
+        row = store.token(prefix)
+        owner = store.user_by_id(row.user_id) if row else None
+        mine = owner is not None and owner.username == actor.username
+        if row is None or owner is None or not (mine or actor.is_operator or actor.has(Role.ADMIN)):
+            # The same answer for someone else's token as for none: prefixes are not a secret,
+            # but whose token it is need not be told.
+            raise not_found(
+                "unknown-token",
+                f"Fant ikke tokenet {prefix}.",
+                f"No token {prefix} was found.",
+                prefix=prefix,
+            )
+        if row.revoked_at is None:
+            row.revoked_at = now()
+        view = _view(row, owner.username)
+    record_event(ctx, actor.username, "token.revoked", {"prefix": prefix})
+    return view
+
+
+def identity_for_token(ctx: Context, token: str) -> Identity:
+    """The identity a bearer token stands for, limited to its scopes; 401 otherwise."""
+    match = TOKEN_FORMAT.match(token.strip())
+    if not match:
+        raise _invalid_token("malformed")
+    prefix, secret = match.groups()
+    moment = now()
+    with ctx.db.transaction() as session:
+        store = AccountStore(session)
+        row = store.token(prefix)
+        if row is None or not hmac.compare_digest(row.secret_sha256, digest(secret)):
+            raise _invalid_token("unknown")
+        if row.revoked_at is not None:
+            raise _invalid_token("revoked")
+        if aware(row.expires_at) <= moment:
+            raise _invalid_token("expired")
+        user = store.user_by_id(row.user_id)
+        # Not raised inside the transaction: an idle account found here must stay deactivated.
+        usable = user is not None and usable_account(ctx, store, user, moment)
+        if user is not None and usable:
+            note_activity(user, moment)
+            if row.last_used_at is None or moment - aware(row.last_used_at) >= timedelta(hours=1):
+                row.last_used_at = moment
+            base = identity_of(ctx, store, user)
+            scopes = frozenset(Scope(s) for s in row.scopes) & scopes_for_roles(base.roles)
+            identity = replace(base, scopes=scopes, via="token", token_id=row.id)
+    if not usable:
+        raise _invalid_token("account-deactivated")
+    return identity
+
+
+def _invalid_token(reason: str) -> RegcatError:
+    return RegcatError(
+        "invalid-token",
+        "API-tokenet er ugyldig, utløpt eller trukket tilbake.",
+        "The API token is invalid, expired or revoked.",
+        {"reason": reason},
+        401,
+    )
+
+
+def _parse_scopes(scopes: Iterable[str]) -> set[Scope]:
+    out = set()
+    for scope in scopes:
+        try:
+            out.add(Scope(scope))
+        except ValueError:
+            raise invalid_input(
+                "unknown-scope",
+                f"Ukjent omfang «{scope}». Gyldige: {', '.join(Scope)}.",
+                f"Unknown scope «{scope}». Valid: {', '.join(Scope)}.",
+                scope=scope,
+            ) from None
+    if not out:
+        raise invalid_input(
+            "scope-required",
+            "Et token må ha minst ett omfang.",
+            "A token needs at least one scope.",
+        )
+    return out
+
+
+def _view(row: ApiTokenRow, username: str) -> TokenView:
+    return TokenView(
+        row.prefix,
+        row.name,
+        username,
+        tuple(row.scopes),
+        aware(row.created_at),
+        aware(row.expires_at),
+        aware(row.revoked_at) if row.revoked_at else None,
+        aware(row.last_used_at) if row.last_used_at else None,
+    )

@@ -1,0 +1,486 @@
+"""Analysis workspaces, the use cases (DESIGN §7): create one on a pinned datastore version,
+add steps, describe it, release statistics under output control, delete it.
+
+Who may use a workspace: its owner only. Anyone else, like a handle that never existed,
+gets 404 (a handle's existence is not revealed). The owner is passed in by the caller; the
+web layer takes it from the request today and from the researcher's token later.
+
+Where a workspace lives: its script (the canonical steps), pinned version, limits and expiry
+are in the catalogue database; the linked rows live in a DuckDB database in this process,
+kept for the workspaces used most recently. Another worker (or this one after eviction or
+a restart) rebuilds the rows by replaying the script on the same pinned files, which gives
+the same rows, so the same questions get the same answers.
+
+A statistic runs in two phases: reading (under the workspace's lock, no database lock) and
+releasing (in one database transaction that takes the release lock, binds the release
+ledger, runs output control and writes the release and request entries of the audit log).
+Every request, refused or not, is audited."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from catalogue.analysis.keys import KeyCache, record_key_secret
+from catalogue.analysis.limits import WorkspaceLimits
+from catalogue.analysis.output_control import (
+    ControlContext,
+    OutputControlParameters,
+    release_json,
+)
+from catalogue.analysis.persistent_ledger import PersistentReleaseLedger
+from catalogue.analysis.sources import DatasetSource, PinnedVersion
+from catalogue.analysis.statistics.common import Labelled
+from catalogue.analysis.steps import parse_steps
+from catalogue.analysis.workspace import Workspace
+from catalogue.domain.errors import RegcatError, not_found
+from catalogue.services.audit import AuditLog
+from catalogue.services.audit import record as audit_record
+from catalogue.services.context import Context
+from catalogue.services.reading import released_datasets
+from catalogue.storage.analysis_models import WorkspaceRow
+from catalogue.storage.analysis_store import AnalysisStore, aware
+from ingest import load_keys
+
+MAX_LIVE = 8  # workspaces whose rows this process keeps in memory
+
+
+@dataclass
+class _Live:
+    workspace: Workspace
+    script: list[Any]  # the canonical steps the rows were built from
+    ledger: PersistentReleaseLedger
+    context: tuple[int, ControlContext] | None = None
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+
+_LIVE: OrderedDict[tuple[str, str], _Live] = OrderedDict()
+_LIVE_LOCK = threading.Lock()
+_PINNED: dict[tuple[str, str, str], PinnedVersion] = {}
+
+
+@dataclass(frozen=True)
+class WorkspaceView:
+    handle: str
+    owner: str
+    created_at: datetime
+    expires_at: datetime
+    description: dict[str, Any]  # datastore, version, unit type, variables, steps
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "workspace": self.handle,
+            **self.description,
+            "created_at": self.created_at.isoformat(),
+            "expires_at": self.expires_at.isoformat(),
+        }
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or datetime.now(UTC)
+
+
+def unknown_workspace(handle: str) -> RegcatError:
+    return not_found(
+        "unknown-workspace",
+        "Arbeidsområdet finnes ikke, eller det tilhører en annen bruker.",
+        "The workspace does not exist, or it belongs to another user.",
+        workspace=handle,
+    )
+
+
+def expired_workspace(handle: str, at: datetime) -> RegcatError:
+    return RegcatError(
+        "workspace-expired",
+        f"Arbeidsområdet gikk ut {at:%Y-%m-%d %H:%M} UTC etter å ha stått ubrukt. Lag et nytt "
+        "og kjør stegene på nytt (de ligger i svaret på GET før utløpet).",
+        f"The workspace expired {at:%Y-%m-%d %H:%M} UTC after standing unused. Create a new "
+        "one and run the steps again.",
+        {"workspace": handle, "expired_at": at.isoformat()},
+        410,
+    )
+
+
+# --- what a workspace is built from -------------------------------------------------------
+
+
+def pinned_version(ctx: Context, datastore: str | None, version: str | None) -> PinnedVersion:
+    """The datasets of a released version (the latest when `version` is None)."""
+    datasets = released_datasets(ctx, datastore, version)
+    if not datasets:
+        name = datastore or ctx.config.default_datastore
+        raise not_found(
+            "unknown-version",
+            f"{name} har ingen publiserte variabler i versjon {version or 'siste'}.",
+            f"{name} has no released variables in version {version or 'latest'}.",
+            datastore=name,
+            version=version,
+        )
+    first = datasets[0]
+    key = (ctx.db.url, first.datastore, first.version)
+    if key not in _PINNED:
+        _PINNED[key] = PinnedVersion(
+            first.datastore,
+            first.version,
+            {
+                d.metadata.name: DatasetSource(
+                    d.metadata.name, d.metadata, tuple(f.path for f in d.files)
+                )
+                for d in datasets
+            },
+            ctx.files.filesystem,
+        )
+    return _PINNED[key]
+
+
+def _output_control_parameters(ctx: Context, datastore: str) -> OutputControlParameters:
+    """The datastore's parameters: a steward's file if there is one, else the defaults."""
+    path = ctx.config.home / "output-control" / f"{datastore}.json"
+    if path.exists():
+        return OutputControlParameters.load(path)
+    return OutputControlParameters.defaults()
+
+
+def _secret(ctx: Context, datastore: str) -> bytes:
+    load_keys(ctx.config.key_file)  # clear errors for a missing or damaged key file
+    master = bytes.fromhex(ctx.config.key_file.read_text(encoding="ascii").strip())
+    return record_key_secret(master, datastore)
+
+
+def _analysis_folder(ctx: Context, name: str) -> Path:
+    folder = ctx.config.home / "analysis" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _build(ctx: Context, row: WorkspaceRow) -> _Live:
+    pinned = pinned_version(ctx, row.datastore, row.version)
+    workspace = Workspace(
+        pinned,
+        limits=WorkspaceLimits.from_json(row.limits),
+        parameters=_output_control_parameters(ctx, row.datastore),
+        key_cache=KeyCache(_secret(ctx, row.datastore), _analysis_folder(ctx, "keys")),
+        scratch=_analysis_folder(ctx, "spill"),
+    )
+    try:
+        if row.steps:
+            workspace.apply(parse_steps(row.steps))
+    except BaseException:
+        workspace.close()
+        raise
+    ledger = PersistentReleaseLedger(ctx.db.url, row.datastore)
+    return _Live(workspace, list(row.steps), ledger)
+
+
+def _live(ctx: Context, row: WorkspaceRow) -> _Live:
+    key = (ctx.db.url, row.handle)
+    with _LIVE_LOCK:
+        found = _LIVE.get(key)
+        if found is not None and found.script == list(row.steps):
+            _LIVE.move_to_end(key)
+            return found
+    built = _build(ctx, row)
+    with _LIVE_LOCK:
+        old = _LIVE.pop(key, None)
+        _LIVE[key] = built
+        evicted = []
+        while len(_LIVE) > MAX_LIVE:
+            evicted.append(_LIVE.popitem(last=False)[1])
+    for gone in [*([old] if old else []), *evicted]:
+        with gone.lock:
+            gone.workspace.close()
+    return built
+
+
+def _forget(ctx: Context, handle: str) -> None:
+    with _LIVE_LOCK:
+        gone = _LIVE.pop((ctx.db.url, handle), None)
+    if gone is not None:
+        with gone.lock:
+            gone.workspace.close()
+
+
+def _row(store: AnalysisStore, owner: str, handle: str, now: datetime) -> WorkspaceRow:
+    row = store.workspace(handle) if isinstance(handle, str) else None
+    # Compared in constant time: a handle is a capability, its owner check a secret.
+    if (
+        row is None
+        or row.deleted_at is not None
+        or not hmac.compare_digest(row.owner.encode(), owner.encode())
+    ):
+        raise unknown_workspace(handle)
+    if aware(row.expires_at) <= now:
+        raise expired_workspace(handle, aware(row.expires_at))
+    return row
+
+
+def _expires(limits: WorkspaceLimits, now: datetime) -> datetime:
+    return now + timedelta(hours=limits.idle_hours)
+
+
+@contextmanager
+def _audited(
+    ctx: Context, owner: str, handle: str | None, endpoint: str, request: Any
+) -> Iterator[None]:
+    """Audit a request that fails (a successful one writes its own entry, in its
+    transaction)."""
+    try:
+        yield
+    except RegcatError as error:
+        audit_record(
+            ctx,
+            "request",
+            owner,
+            handle,
+            {
+                "endpoint": endpoint,
+                "request": request,
+                "status": error.http_status,
+                "error": error.code,
+            },
+        )
+        raise
+
+
+# --- the use cases ------------------------------------------------------------------------
+
+
+def create_workspace(
+    ctx: Context,
+    owner: str,
+    datastore: str | None = None,
+    version: str | None = None,
+    *,
+    limits: WorkspaceLimits | None = None,
+    now: datetime | None = None,
+) -> WorkspaceView:
+    moment = _now(now)
+    request = {"datastore": datastore, "version": version}
+    with _audited(ctx, owner, None, "create", request):
+        pinned = pinned_version(ctx, datastore, version)
+        chosen = limits or WorkspaceLimits()
+        handle = secrets.token_urlsafe(24)
+        with ctx.db.transaction() as session:
+            store = AnalysisStore(session)
+            row = store.create_workspace(
+                handle,
+                owner,
+                pinned.datastore,
+                pinned.version,
+                chosen.to_json(),
+                moment,
+                _expires(chosen, moment),
+            )
+            AuditLog(store).append(
+                "request",
+                owner,
+                handle,
+                {
+                    "endpoint": "create",
+                    "request": request,
+                    "status": 201,
+                    "datastore": pinned.datastore,
+                    "version": pinned.version,
+                },
+                moment,
+            )
+            return _view(row, _describe_empty(pinned))
+
+
+def _describe_empty(pinned: PinnedVersion) -> dict[str, Any]:
+    return {
+        "datastore": pinned.datastore,
+        "version": pinned.version,
+        "unit_type": None,
+        "form": "wide",
+        "panel_date": None,
+        "variables": [],
+        "steps": [],
+    }
+
+
+def _view(row: WorkspaceRow, description: dict[str, Any]) -> WorkspaceView:
+    return WorkspaceView(
+        row.handle, row.owner, aware(row.created_at), aware(row.expires_at), description
+    )
+
+
+def describe_workspace(
+    ctx: Context, owner: str, handle: str, language: str = "nb", now: datetime | None = None
+) -> WorkspaceView:
+    moment = _now(now)
+    with _audited(ctx, owner, handle, "describe", None):
+        with ctx.db.transaction() as session:
+            row = _row(AnalysisStore(session), owner, handle, moment)
+        live = _live(ctx, row)
+        with live.lock:
+            view = _view(row, live.workspace.describe(language))
+        audit_record(ctx, "request", owner, handle, {"endpoint": "describe", "status": 200})
+        return view
+
+
+def add_steps(
+    ctx: Context, owner: str, handle: str, raw_steps: Any, now: datetime | None = None
+) -> WorkspaceView:
+    moment = _now(now)
+    with _audited(ctx, owner, handle, "steps", raw_steps):
+        with ctx.db.transaction() as session:
+            row = _row(AnalysisStore(session), owner, handle, moment)
+        steps = parse_steps(raw_steps)
+        live = _live(ctx, row)
+        with live.lock:
+            live.workspace.apply(steps)
+            script = [s.to_json() for s in live.workspace.steps]
+            try:
+                with ctx.db.transaction() as session:
+                    store = AnalysisStore(session)
+                    log = AuditLog(store)
+                    log.lock()
+                    current = _row(store, owner, handle, moment)
+                    store.save_steps(current, script)
+                    limits = WorkspaceLimits.from_json(current.limits)
+                    store.touch(current, moment, _expires(limits, moment))
+                    log.append(
+                        "request",
+                        owner,
+                        handle,
+                        {
+                            "endpoint": "steps",
+                            "request": [s.to_json() for s in steps],
+                            "status": 200,
+                        },
+                        moment,
+                    )
+                    saved = current
+            except BaseException:
+                # The rows changed but the script did not: rebuild from the script next time.
+                _forget(ctx, handle)
+                raise
+            live.script = script
+            return _view(saved, live.workspace.describe())
+
+
+def delete_workspace(ctx: Context, owner: str, handle: str, now: datetime | None = None) -> None:
+    moment = _now(now)
+    with _audited(ctx, owner, handle, "delete", None):
+        with ctx.db.transaction() as session:
+            store = AnalysisStore(session)
+            log = AuditLog(store)
+            log.lock()
+            row = _row(store, owner, handle, moment)
+            store.delete_workspace(row, moment)
+            log.append("request", owner, handle, {"endpoint": "delete", "status": 204}, moment)
+        _forget(ctx, handle)
+
+
+@dataclass(frozen=True)
+class Released:
+    """What a statistic request returns: per controlled result what it is about, the
+    result as released (with its audit id), and values computed from it alone."""
+
+    workspace: str
+    statistic: str
+    items: tuple[dict[str, Any], ...]
+    audit_id: str  # the request's own audit entry
+
+
+def _context(live: _Live, owner: str) -> ControlContext:
+    workspace = live.workspace
+    if live.context is None or live.context[0] != workspace.generation:
+        units = workspace.control_units()
+        context = ControlContext(
+            parameters=workspace.parameters,
+            keys=units.keys,
+            ledger=live.ledger,
+            project=owner,
+            datastore_version=f"{workspace.version.datastore}:{workspace.version.version}",
+            population=units.population,
+        )
+        live.context = (workspace.generation, context)
+    return live.context[1]
+
+
+def run_statistic(
+    ctx: Context,
+    owner: str,
+    handle: str,
+    statistic: str,
+    request: Any,
+    language: str = "nb",
+    now: datetime | None = None,
+) -> Released:
+    moment = _now(now)
+    with _audited(ctx, owner, handle, statistic, request):
+        with ctx.db.transaction() as session:
+            row = _row(AnalysisStore(session), owner, handle, moment)
+        live = _live(ctx, row)
+        with live.lock:
+            plan = live.workspace.prepare(statistic, request, language)
+            context = _context(live, owner)
+            with ctx.db.transaction() as session:
+                store = AnalysisStore(session)
+                log = AuditLog(store)
+                log.lock()  # first: serialises releases and audit appends
+                with live.ledger.bound(store):
+                    released = plan.release(context)
+                items = [
+                    _release_entry(log, owner, handle, statistic, item, moment) for item in released
+                ]
+                request_id = log.append(
+                    "request",
+                    owner,
+                    handle,
+                    {
+                        "endpoint": statistic,
+                        "request": request,
+                        "status": 200,
+                        "releases": [item["result"]["audit_id"] for item in items],
+                    },
+                    moment,
+                )
+                current = _row(store, owner, handle, moment)
+                limits = WorkspaceLimits.from_json(current.limits)
+                store.touch(current, moment, _expires(limits, moment))
+            return Released(handle, statistic, tuple(items), request_id)
+
+
+def _release_entry(
+    log: AuditLog, owner: str, handle: str, statistic: str, item: Labelled, at: datetime
+) -> dict[str, Any]:
+    result = release_json(item.result)
+    entry = log.append(
+        "release",
+        owner,
+        handle,
+        {"statistic": statistic, "about": item.about, "result": result},
+        at,
+    )
+    released = release_json(item.result.with_audit_id(entry))
+    return {"about": item.about, "result": released, **item.extra}
+
+
+def list_workspaces(ctx: Context, owner: str, now: datetime | None = None) -> list[dict[str, Any]]:
+    moment = _now(now)
+    audit_record(ctx, "request", owner, None, {"endpoint": "list", "status": 200})
+    with ctx.db.transaction() as session:
+        rows = AnalysisStore(session).workspaces_of(owner)
+        return [
+            {
+                "workspace": r.handle,
+                "datastore": r.datastore,
+                "version": r.version,
+                "steps": len(r.steps or []),
+                "created_at": aware(r.created_at).isoformat(),
+                "expires_at": aware(r.expires_at).isoformat(),
+                "expired": aware(r.expires_at) <= moment,
+            }
+            for r in rows
+        ]

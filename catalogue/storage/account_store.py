@@ -1,0 +1,216 @@
+"""Queries and writes on accounts, sessions, tokens and export requests, used inside one
+service transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from catalogue.storage.account_models import (
+    AgreementAcceptanceRow,
+    ApiTokenRow,
+    ExportDecisionRow,
+    ExportRequestRow,
+    ExportVariableRow,
+    InstitutionRow,
+    UserRoleRow,
+    UserRow,
+    WebSessionRow,
+)
+from catalogue.storage.models import (
+    DatasetRevisionRow,
+    DatastoreRow,
+    DraftOperationRow,
+    DraftRow,
+    VersionDatasetRow,
+    VersionRow,
+)
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class AccountStore:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, row: object) -> None:
+        self.session.add(row)
+        self.session.flush()
+
+    # institutions ---------------------------------------------------------------------------
+    def institution(self, key: str) -> InstitutionRow | None:
+        return self.session.scalar(select(InstitutionRow).where(InstitutionRow.key == key))
+
+    def institution_by_id(self, institution_id: int | None) -> InstitutionRow | None:
+        if institution_id is None:
+            return None
+        return self.session.get(InstitutionRow, institution_id)
+
+    def institutions(self) -> Sequence[InstitutionRow]:
+        return self.session.scalars(select(InstitutionRow).order_by(InstitutionRow.key)).all()
+
+    # users ---------------------------------------------------------------------------------
+    def user(self, username: str) -> UserRow | None:
+        return self.session.scalar(select(UserRow).where(UserRow.username == username))
+
+    def user_by_id(self, user_id: int) -> UserRow | None:
+        return self.session.get(UserRow, user_id)
+
+    def user_by_subject(self, subject: str) -> UserRow | None:
+        return self.session.scalar(select(UserRow).where(UserRow.oidc_subject == subject))
+
+    def users(self, institution_id: int | None = None) -> Sequence[UserRow]:
+        query = select(UserRow).order_by(UserRow.username)
+        if institution_id is not None:
+            query = query.where(UserRow.institution_id == institution_id)
+        return self.session.scalars(query).all()
+
+    def active_users_idle_since(self, cutoff: datetime) -> Sequence[UserRow]:
+        return self.session.scalars(
+            select(UserRow)
+            .where(UserRow.active.is_(True), UserRow.last_active_at < cutoff)
+            .order_by(UserRow.username)
+        ).all()
+
+    def roles(self, user_id: int) -> Sequence[UserRoleRow]:
+        return self.session.scalars(select(UserRoleRow).where(UserRoleRow.user_id == user_id)).all()
+
+    def replace_roles(self, user_id: int, roles: Iterable[tuple[str, str]]) -> None:
+        self.session.execute(delete(UserRoleRow).where(UserRoleRow.user_id == user_id))
+        for role, register in sorted(set(roles)):
+            self.session.add(UserRoleRow(user_id=user_id, role=role, register_key=register))
+        self.session.flush()
+
+    def stewards_of(self, register_key: str) -> Sequence[UserRow]:
+        return self.session.scalars(
+            select(UserRow)
+            .join(UserRoleRow, UserRoleRow.user_id == UserRow.id)
+            .where(UserRoleRow.role == "steward", UserRoleRow.register_key == register_key)
+        ).all()
+
+    def accepted_versions(self, user_id: int) -> set[str]:
+        return set(
+            self.session.scalars(
+                select(AgreementAcceptanceRow.version).where(
+                    AgreementAcceptanceRow.user_id == user_id
+                )
+            )
+        )
+
+    # web sessions ---------------------------------------------------------------------------
+    def web_session(self, secret_sha256: str) -> WebSessionRow | None:
+        return self.session.scalar(
+            select(WebSessionRow).where(WebSessionRow.secret_sha256 == secret_sha256)
+        )
+
+    def end_sessions(self, user_id: int, at: datetime) -> None:
+        self.session.execute(
+            update(WebSessionRow)
+            .where(WebSessionRow.user_id == user_id, WebSessionRow.ended_at.is_(None))
+            .values(ended_at=at)
+        )
+
+    # API tokens -----------------------------------------------------------------------------
+    def token(self, prefix: str) -> ApiTokenRow | None:
+        return self.session.scalar(select(ApiTokenRow).where(ApiTokenRow.prefix == prefix))
+
+    def tokens(self, user_id: int) -> Sequence[ApiTokenRow]:
+        return self.session.scalars(
+            select(ApiTokenRow)
+            .where(ApiTokenRow.user_id == user_id)
+            .order_by(ApiTokenRow.created_at.desc(), ApiTokenRow.id.desc())
+        ).all()
+
+    def revoke_tokens(self, user_id: int, at: datetime) -> None:
+        self.session.execute(
+            update(ApiTokenRow)
+            .where(ApiTokenRow.user_id == user_id, ApiTokenRow.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
+
+    # export requests ------------------------------------------------------------------------
+    def export_request(self, request_id: int, lock: bool = False) -> ExportRequestRow | None:
+        query = select(ExportRequestRow).where(ExportRequestRow.id == request_id)
+        if lock:  # two stewards deciding at once must not both see "pending"
+            query = query.with_for_update()
+        return self.session.scalar(query)
+
+    def export_requests_of(self, user_id: int) -> Sequence[ExportRequestRow]:
+        return self.session.scalars(
+            select(ExportRequestRow)
+            .where(ExportRequestRow.user_id == user_id)
+            .order_by(ExportRequestRow.id.desc())
+        ).all()
+
+    def export_requests_for_registers(self, registers: Iterable[str]) -> Sequence[ExportRequestRow]:
+        keys = list(registers)
+        if not keys:
+            return []
+        ids = select(ExportVariableRow.request_id).where(ExportVariableRow.register_key.in_(keys))
+        return self.session.scalars(
+            select(ExportRequestRow)
+            .where(ExportRequestRow.id.in_(ids))
+            .order_by(ExportRequestRow.id.desc())
+        ).all()
+
+    def export_variables(self, request_id: int) -> Sequence[ExportVariableRow]:
+        return self.session.scalars(
+            select(ExportVariableRow)
+            .where(ExportVariableRow.request_id == request_id)
+            .order_by(ExportVariableRow.dataset_name)
+        ).all()
+
+    def export_decisions(self, request_id: int) -> Sequence[ExportDecisionRow]:
+        return self.session.scalars(
+            select(ExportDecisionRow)
+            .where(ExportDecisionRow.request_id == request_id)
+            .order_by(ExportDecisionRow.register_key)
+        ).all()
+
+    # registers touched by steward operations -------------------------------------------------
+    def registers_in_draft(self, datastore: str) -> tuple[int, set[str | None]] | None:
+        """The draft number and the register of every staged operation (a removal's register
+        is the released revision's); None when the datastore does not exist."""
+        ds = self.session.scalar(select(DatastoreRow).where(DatastoreRow.name == datastore))
+        if ds is None:
+            return None
+        draft = self.session.get(DraftRow, ds.id)
+        ops = self.session.scalars(
+            select(DraftOperationRow).where(DraftOperationRow.datastore_id == ds.id)
+        ).all()
+        released = self.released_registers(ds.id)
+        registers: set[str | None] = set()
+        for op in ops:
+            if op.revision_id is not None:
+                revision = self.session.get(DatasetRevisionRow, op.revision_id)
+                registers.add(revision.register_key if revision else None)
+            else:
+                registers.add(released.get(op.dataset_name))
+        return (draft.number if draft else 0), registers
+
+    def released_register(self, datastore: str, dataset: str) -> str | None:
+        ds = self.session.scalar(select(DatastoreRow).where(DatastoreRow.name == datastore))
+        return self.released_registers(ds.id).get(dataset) if ds else None
+
+    def released_registers(self, datastore_id: int) -> dict[str, str | None]:
+        """Dataset name -> register key in the latest released version."""
+        latest = self.session.scalar(
+            select(VersionRow)
+            .where(VersionRow.datastore_id == datastore_id)
+            .order_by(VersionRow.major.desc(), VersionRow.minor.desc(), VersionRow.patch.desc())
+            .limit(1)
+        )
+        if latest is None:
+            return {}
+        rows = self.session.execute(
+            select(VersionDatasetRow.dataset_name, DatasetRevisionRow.register_key)
+            .join(DatasetRevisionRow, DatasetRevisionRow.id == VersionDatasetRow.revision_id)
+            .where(VersionDatasetRow.version_id == latest.id)
+        ).all()
+        return {name: register for name, register in rows}

@@ -1,0 +1,229 @@
+"""Queries and writes for the analysis service, inside one service transaction: workspaces,
+the release ledger (as output control's ledger backend) and the audit log.
+
+Releases and audit appends are serialised by one lock: the audit head row, updated as the
+first statement of the transaction (a row lock on PostgreSQL, the write lock on SQLite)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from catalogue.storage.analysis_models import (
+    AuditEntryRow,
+    AuditHeadRow,
+    ReleasedSetRow,
+    ReleaseRow,
+    WorkspaceRow,
+)
+
+
+@dataclass(frozen=True)
+class LedgerSet:
+    id: int
+    measure: str
+    statistic: str
+    size: int
+    fingerprint: bytes
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    seq: int
+    entry_id: str
+    recorded_at: str
+    kind: str
+    actor: str
+    workspace: str | None
+    payload: str
+    prev_hash: str
+    hash: str
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite gives timestamps back without their zone; they were written in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class AnalysisStore:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # --- workspaces ---------------------------------------------------------------------
+
+    def create_workspace(
+        self,
+        handle: str,
+        owner: str,
+        datastore: str,
+        version: str,
+        limits: Any,
+        now: datetime,
+        expires_at: datetime,
+    ) -> WorkspaceRow:
+        row = WorkspaceRow(
+            handle=handle,
+            owner=owner,
+            datastore=datastore,
+            version=version,
+            steps=[],
+            limits=limits,
+            created_at=now,
+            last_used_at=now,
+            expires_at=expires_at,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def workspace(self, handle: str) -> WorkspaceRow | None:
+        return self.session.scalar(select(WorkspaceRow).where(WorkspaceRow.handle == handle))
+
+    def save_steps(self, row: WorkspaceRow, steps: list[Any]) -> None:
+        row.steps = list(steps)
+
+    def touch(self, row: WorkspaceRow, now: datetime, expires_at: datetime) -> None:
+        row.last_used_at = now
+        row.expires_at = expires_at
+
+    def delete_workspace(self, row: WorkspaceRow, now: datetime) -> None:
+        row.deleted_at = now
+
+    def workspaces_of(self, owner: str) -> Sequence[WorkspaceRow]:
+        return self.session.scalars(
+            select(WorkspaceRow)
+            .where(WorkspaceRow.owner == owner, WorkspaceRow.deleted_at.is_(None))
+            .order_by(WorkspaceRow.created_at)
+        ).all()
+
+    # --- the release ledger (output control's LedgerBackend) ---------------------------
+
+    def released_sets(self, datastore: str, after_id: int) -> Sequence[LedgerSet]:
+        rows = self.session.execute(
+            select(
+                ReleasedSetRow.id,
+                ReleasedSetRow.measure,
+                ReleasedSetRow.statistic,
+                ReleasedSetRow.size,
+                ReleasedSetRow.fingerprint,
+            )
+            .where(ReleasedSetRow.datastore == datastore, ReleasedSetRow.id > after_id)
+            .order_by(ReleasedSetRow.id)
+        ).all()
+        return [LedgerSet(r.id, r.measure, r.statistic, r.size, bytes(r.fingerprint)) for r in rows]
+
+    def cells_released(self, project: str, since: datetime) -> int:
+        total = self.session.scalar(
+            select(func.coalesce(func.sum(ReleaseRow.cells), 0)).where(
+                ReleaseRow.project == project, ReleaseRow.released_at > since
+            )
+        )
+        return int(total or 0)
+
+    def record_release(
+        self,
+        datastore: str,
+        project: str,
+        at: datetime,
+        cells: int,
+        sets: Sequence[tuple[str, str, int, bytes]],
+    ) -> None:
+        release = ReleaseRow(datastore=datastore, project=project, released_at=at, cells=cells)
+        self.session.add(release)
+        self.session.flush()
+        self.session.add_all(
+            ReleasedSetRow(
+                release_id=release.id,
+                datastore=datastore,
+                measure=measure,
+                statistic=statistic,
+                size=size,
+                fingerprint=fingerprint,
+            )
+            for measure, statistic, size, fingerprint in sets
+        )
+        self.session.flush()
+
+    # --- the audit log ----------------------------------------------------------------
+
+    def lock_audit(self) -> tuple[int, str]:
+        """Take the release and audit lock; returns the head (last seq, its hash)."""
+        self.session.execute(
+            update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=AuditHeadRow.seq)
+        )
+        head = self.session.get(AuditHeadRow, 1)
+        if head is None:
+            raise RuntimeError("the audit log has no head row; run the migrations")
+        return int(head.seq), head.hash
+
+    def append_audit(self, record: AuditRecord) -> None:
+        self.session.add(
+            AuditEntryRow(
+                seq=record.seq,
+                entry_id=record.entry_id,
+                recorded_at=record.recorded_at,
+                kind=record.kind,
+                actor=record.actor,
+                workspace=record.workspace,
+                payload=record.payload,
+                prev_hash=record.prev_hash,
+                hash=record.hash,
+            )
+        )
+        self.session.execute(
+            update(AuditHeadRow)
+            .where(AuditHeadRow.id == 1)
+            .values(seq=record.seq, hash=record.hash)
+        )
+        self.session.flush()
+
+    def audit_head(self) -> tuple[int, str]:
+        head = self.session.get(AuditHeadRow, 1)
+        return (int(head.seq), head.hash) if head else (0, "")
+
+    def audit_entries(self, batch: int = 5000) -> Iterator[AuditRecord]:
+        """Every entry in order of seq, read in batches."""
+        after = -1
+        while True:
+            rows = self.session.scalars(
+                select(AuditEntryRow)
+                .where(AuditEntryRow.seq > after)
+                .order_by(AuditEntryRow.seq)
+                .limit(batch)
+            ).all()
+            if not rows:
+                return
+            for r in rows:
+                yield AuditRecord(
+                    r.seq,
+                    r.entry_id,
+                    r.recorded_at,
+                    r.kind,
+                    r.actor,
+                    r.workspace,
+                    r.payload,
+                    r.prev_hash,
+                    r.hash,
+                )
+            after = rows[-1].seq
+
+    def audit_entry(self, entry_id: str) -> AuditRecord | None:
+        r = self.session.scalar(select(AuditEntryRow).where(AuditEntryRow.entry_id == entry_id))
+        if r is None:
+            return None
+        return AuditRecord(
+            r.seq,
+            r.entry_id,
+            r.recorded_at,
+            r.kind,
+            r.actor,
+            r.workspace,
+            r.payload,
+            r.prev_hash,
+            r.hash,
+        )

@@ -1,0 +1,302 @@
+"""/api/v1/me, /api/v1/tokens, /api/v1/users, /api/v1/institutions.
+
+Each route's access rule is in services.authorization; which users an institution admin
+may touch is decided by services.accounts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from marshmallow import Schema, fields, validate
+
+from catalogue.domain.accounts import Role, Scope
+from catalogue.services import accounts, tokens
+from catalogue.web import auth, context
+from catalogue.web.api import ApiBlueprint, register_api_blueprint
+from catalogue.web.variables_api import RegcatErrorSchema as ErrorSchema
+
+BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"sessionCookie": []}]
+
+
+def _blueprint(name: str, prefix: str, description: str) -> ApiBlueprint:
+    return ApiBlueprint(name, __name__, url_prefix=prefix, description=description)
+
+
+me = _blueprint("me", "/api/v1/me", "The signed-in account and its end-user agreement")
+tokens_api = _blueprint("tokens", "/api/v1/tokens", "API tokens: scoped, expiring, revocable")
+users = _blueprint("users", "/api/v1/users", "User administration (institution admins, admins)")
+institutions = _blueprint(
+    "institutions", "/api/v1/institutions", "Institutions and their agreements (admins)"
+)
+
+# --- schemas --------------------------------------------------------------------------------
+
+_USERNAME = validate.Length(min=2, max=200)
+_ROLES = fields.List(fields.String(validate=validate.OneOf([r.value for r in Role])))
+_REGISTERS = fields.List(fields.String(validate=validate.Length(min=1, max=100)))
+
+
+class UserSchema(Schema):
+    username = fields.String()
+    display_name = fields.String()
+    email = fields.String()
+    institution = fields.String(allow_none=True)
+    roles = fields.List(fields.String())
+    steward_of = fields.List(fields.String())
+    active = fields.Boolean()
+    deactivated_reason = fields.String(allow_none=True)
+    last_active_at = fields.DateTime()
+    accepted_agreement = fields.Boolean()
+    has_password = fields.Boolean()
+
+
+class MeSchema(UserSchema):
+    via = fields.String(metadata={"description": "session or token"})
+    scopes = fields.List(fields.String(), metadata={"description": "What this request may do"})
+    agreement_version = fields.String()
+    institution_agreement_valid = fields.Boolean()
+
+
+class TokenSchema(Schema):
+    prefix = fields.String()
+    name = fields.String()
+    scopes = fields.List(fields.String())
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    revoked_at = fields.DateTime(allow_none=True)
+    last_used_at = fields.DateTime(allow_none=True)
+    state = fields.String()
+
+
+class NewTokenArgs(Schema):
+    name = fields.String(load_default="", validate=validate.Length(max=200))
+    scopes = fields.List(
+        fields.String(validate=validate.OneOf([s.value for s in Scope])),
+        required=True,
+        validate=validate.Length(min=1, max=len(Scope)),
+    )
+    days = fields.Integer(validate=validate.Range(1, 3650))
+
+
+class NewTokenSchema(TokenSchema):
+    token = fields.String(metadata={"description": "The token itself: shown this once only."})
+
+
+class EnrolArgs(Schema):
+    username = fields.String(required=True, validate=_USERNAME)
+    display_name = fields.String(load_default="", validate=validate.Length(max=300))
+    email = fields.String(load_default="", validate=validate.Length(max=300))
+    institution = fields.String(validate=validate.Length(max=64))
+    roles = fields.List(
+        fields.String(validate=validate.OneOf([r.value for r in Role])),
+        load_default=lambda: [Role.RESEARCHER.value],
+    )
+    steward_of = fields.List(fields.String(validate=validate.Length(max=100)), load_default=list)
+    password = fields.String(load_only=True, validate=validate.Length(max=1000))
+
+
+class RolesArgs(Schema):
+    roles = _ROLES
+    steward_of = fields.List(fields.String(validate=validate.Length(max=100)), load_default=list)
+
+
+class InstitutionSchema(Schema):
+    key = fields.String()
+    name = fields.String()
+    agreement_from = fields.Date()
+    agreement_until = fields.Date(allow_none=True)
+    agreement_valid = fields.Boolean()
+
+
+class InstitutionArgs(Schema):
+    key = fields.String(required=True, validate=validate.Length(min=2, max=64))
+    name = fields.String(load_default="", validate=validate.Length(max=300))
+    agreement_from = fields.Date(required=True)
+    agreement_until = fields.Date(load_default=None, allow_none=True)
+
+
+class AgreementArgs(Schema):
+    agreement_from = fields.Date(required=True)
+    agreement_until = fields.Date(load_default=None, allow_none=True)
+
+
+# --- /me ------------------------------------------------------------------------------------
+
+
+@me.get("")
+@me.response(200, MeSchema)
+@me.alt_response(401, schema=ErrorSchema, description="Not signed in, or a bad token")
+@me.doc(security=BEARER)
+def get_me() -> Any:
+    """The account making the request, and what this request may do."""
+    identity = auth.require_identity()
+    view = accounts.get_user(context(), identity, identity.username)
+    return {
+        **view.__dict__,
+        "via": identity.via,
+        "scopes": sorted(identity.allowed_scopes()),
+        "agreement_version": context().config["agreement_version"],
+        "institution_agreement_valid": identity.agreement_valid,
+    }
+
+
+@me.post("/agreement")
+@me.response(200, UserSchema)
+@me.doc(security=BEARER)
+def accept_agreement() -> Any:
+    """Accept the current version of the end-user agreement (see the account page)."""
+    identity = accounts.accept_agreement(context(), auth.require_identity())
+    return accounts.get_user(context(), identity, identity.username)
+
+
+# --- /tokens --------------------------------------------------------------------------------
+
+
+@tokens_api.get("")
+@tokens_api.response(200, TokenSchema(many=True))
+@tokens_api.doc(security=BEARER)
+def list_tokens() -> Any:
+    """Your tokens (never their secrets)."""
+    return tokens.list_tokens(context(), auth.require_identity().username)
+
+
+@tokens_api.post("")
+@tokens_api.arguments(NewTokenArgs)
+@tokens_api.response(201, NewTokenSchema)
+@tokens_api.alt_response(403, schema=ErrorSchema, description="A scope your roles do not give")
+@tokens_api.doc(security=[{"sessionCookie": []}])
+def create_token(args: dict[str, Any]) -> Any:
+    """A new token for yourself, from a signed-in web session (a token cannot make tokens).
+    The response is the only time the token is shown."""
+    identity = auth.require_identity()
+    new = tokens.create_token(
+        context(), identity, identity.username, args["scopes"], args["name"], args.get("days")
+    )
+    return {**new.view.__dict__, "state": new.view.state, "token": new.token}
+
+
+@tokens_api.delete("/<string:prefix>")
+@tokens_api.response(200, TokenSchema)
+@tokens_api.alt_response(404, schema=ErrorSchema, description="No such token of yours")
+@tokens_api.doc(security=BEARER)
+def revoke_token(prefix: str) -> Any:
+    """Revoke one of your tokens (an admin: anyone's). Takes effect at once."""
+    return tokens.revoke_token(context(), auth.require_identity(), prefix)
+
+
+# --- /users ---------------------------------------------------------------------------------
+
+
+@users.get("")
+@users.response(200, UserSchema(many=True))
+@users.doc(security=BEARER)
+def list_users() -> Any:
+    """Users of your institution (an admin: every user)."""
+    return accounts.list_users(context(), auth.require_identity())
+
+
+@users.post("")
+@users.arguments(EnrolArgs)
+@users.response(201, UserSchema)
+@users.alt_response(
+    403, schema=ErrorSchema, description="Another institution, or a role you cannot grant"
+)
+@users.doc(security=BEARER)
+def enrol_user(args: dict[str, Any]) -> Any:
+    """Enrol a user. Without a password the user signs in through the identity provider."""
+    return accounts.enrol_user(
+        context(),
+        auth.require_identity(),
+        args["username"],
+        display_name=args["display_name"],
+        email=args["email"],
+        institution=args.get("institution"),
+        roles=args["roles"],
+        steward_of=args["steward_of"],
+        password=args.get("password"),
+    )
+
+
+@users.get("/<string:username>")
+@users.response(200, UserSchema)
+@users.alt_response(403, schema=ErrorSchema, description="A user of another institution")
+@users.doc(security=BEARER)
+def get_user(username: str) -> Any:
+    return accounts.get_user(context(), auth.require_identity(), username)
+
+
+@users.put("/<string:username>/roles")
+@users.arguments(RolesArgs)
+@users.response(200, UserSchema)
+@users.doc(security=BEARER)
+def set_roles(args: dict[str, Any], username: str) -> Any:
+    """Replace a user's roles (and a steward's registers); ends the user's web sessions."""
+    return accounts.set_roles(
+        context(), auth.require_identity(), username, args.get("roles", []), args["steward_of"]
+    )
+
+
+@users.post("/<string:username>/deactivate")
+@users.response(200, UserSchema)
+@users.doc(security=BEARER)
+def deactivate_user(username: str) -> Any:
+    """Deactivate: ends the user's sessions and revokes its tokens."""
+    return accounts.deactivate_user(context(), auth.require_identity(), username)
+
+
+@users.post("/<string:username>/reactivate")
+@users.response(200, UserSchema)
+@users.doc(security=BEARER)
+def reactivate_user(username: str) -> Any:
+    """Reactivate an account, e.g. one deactivated after 18 months without use."""
+    return accounts.reactivate_user(context(), auth.require_identity(), username)
+
+
+# --- /institutions --------------------------------------------------------------------------
+
+
+@institutions.get("")
+@institutions.response(200, InstitutionSchema(many=True))
+@institutions.doc(security=BEARER)
+def list_institutions() -> Any:
+    return accounts.list_institutions(context())
+
+
+@institutions.post("")
+@institutions.arguments(InstitutionArgs)
+@institutions.response(201, InstitutionSchema)
+@institutions.doc(security=BEARER)
+def create_institution(args: dict[str, Any]) -> Any:
+    """Register an institution that has signed an agreement, with its dates."""
+    return accounts.create_institution(
+        context(),
+        auth.require_identity(),
+        args["key"],
+        args["name"],
+        args["agreement_from"],
+        args["agreement_until"],
+    )
+
+
+@institutions.put("/<string:key>/agreement")
+@institutions.arguments(AgreementArgs)
+@institutions.response(200, InstitutionSchema)
+@institutions.doc(security=BEARER)
+def set_agreement(args: dict[str, Any], key: str) -> Any:
+    """Renew or end an institution's agreement."""
+    return accounts.set_agreement(
+        context(), auth.require_identity(), key, args["agreement_from"], args["agreement_until"]
+    )
+
+
+def init_app(app: Flask) -> None:
+    for blueprint in (me, tokens_api, users, institutions):
+        register_api_blueprint(app, blueprint)
+    auth.limit(app, tokens_api, "token_rate_limit")
+    spec = app.extensions["regcat_api"].spec
+    spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    spec.components.security_scheme(
+        "sessionCookie",
+        {"type": "apiKey", "in": "cookie", "name": app.config["SESSION_COOKIE_NAME"]},
+    )

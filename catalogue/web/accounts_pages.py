@@ -1,0 +1,259 @@
+"""Pages: the account (agreement, tokens), user administration, "my export requests" and
+"requests to review". Every form carries the CSRF token; every rule is in
+services.authorization."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Flask, flash, g, redirect, render_template, request, url_for
+
+from catalogue.domain.accounts import Role, Scope, scopes_for_roles
+from catalogue.domain.errors import RegcatError
+from catalogue.services import accounts, export_requests, tokens
+from catalogue.web import auth, context
+from catalogue.web.export_requests_api import file_response
+
+account_pages = Blueprint("account_pages", __name__)
+export_pages = Blueprint("export_pages", __name__)
+
+WORDS: dict[str, tuple[str, str]] = {
+    "sign-in": ("Logg inn", "Sign in"),
+    "sign-out": ("Logg ut", "Sign out"),
+    "username": ("Brukernavn", "Username"),
+    "password": ("Passord", "Password"),
+    "sign-in-oidc": ("Logg inn via institusjonen din", "Sign in through your institution"),
+    "account": ("Konto", "Account"),
+    "institution": ("Institusjon", "Institution"),
+    "roles": ("Roller", "Roles"),
+    "steward-of": ("Forvalter av", "Steward of"),
+    "agreement": ("Brukeravtale", "End-user agreement"),
+    "agreement-text": (
+        "Jeg bruker dataene bare til formålet jeg har oppgitt, forsøker aldri å identifisere "
+        "enkeltpersoner, deler ikke tilgangen min, og melder fra om sikkerhetsbrudd.",
+        "I use the data only for the purpose I stated, never try to identify individuals, do "
+        "not share my access, and report security breaches.",
+    ),
+    "agreement-accepted": ("Du har godtatt versjon {version}.", "You accepted version {version}."),
+    "accept": ("Jeg godtar", "I accept"),
+    "tokens": ("API-tokens", "API tokens"),
+    "token-name": ("Navn", "Name"),
+    "scopes": ("Omfang", "Scopes"),
+    "expires": ("Utløper", "Expires"),
+    "state": ("Status", "State"),
+    "create-token": ("Lag token", "Create token"),
+    "revoke": ("Trekk tilbake", "Revoke"),
+    "token-once": (
+        "Kopier tokenet nå; det vises aldri igjen:",
+        "Copy the token now; it is never shown again:",
+    ),
+    "users": ("Brukere", "Users"),
+    "enrol": ("Registrer bruker", "Enrol user"),
+    "display-name": ("Navn", "Name"),
+    "email": ("E-post", "Email"),
+    "active": ("Aktiv", "Active"),
+    "last-active": ("Sist aktiv", "Last active"),
+    "deactivate": ("Deaktiver", "Deactivate"),
+    "reactivate": ("Aktiver igjen", "Reactivate"),
+    "yes": ("ja", "yes"),
+    "no": ("nei", "no"),
+    "my-requests": ("Mine utleveringsforespørsler", "My export requests"),
+    "review": ("Forespørsler til vurdering", "Requests to review"),
+    "new-request": ("Ny utleveringsforespørsel", "New export request"),
+    "variables": ("Variabler (skilt med komma)", "Variables (comma-separated)"),
+    "purpose": ("Formål", "Purpose"),
+    "format": ("Format", "Format"),
+    "send": ("Send", "Send"),
+    "status": ("Status", "Status"),
+    "requester": ("Forsker", "Researcher"),
+    "download": ("Last ned (én gang)", "Download (once)"),
+    "approve": ("Godkjenn", "Approve"),
+    "reject": ("Avslå", "Reject"),
+    "comment": ("Kommentar", "Comment"),
+    "awaiting": ("Venter på", "Waiting for"),
+    "none": ("Ingen.", "None."),
+    "done": ("Lagret.", "Saved."),
+}
+
+
+def say(key: str, **kwargs: Any) -> str:
+    nb, en = WORDS[key]
+    return (en if g.get("lang") == "en" else nb).format(**kwargs)
+
+
+def _back(endpoint: str, error: RegcatError | None = None) -> Any:
+    flash(error.message(g.lang) if error else say("done"), "error" if error else "info")
+    return redirect(url_for(endpoint))
+
+
+# --- account --------------------------------------------------------------------------------
+
+
+@account_pages.get("/account")
+def account() -> str:
+    identity = auth.require_identity()
+    return render_template(
+        "accounts/account.html",
+        user=accounts.get_user(context(), identity, identity.username),
+        tokens=tokens.list_tokens(context(), identity.username),
+        scopes=sorted(scopes_for_roles(identity.roles)),
+        agreement_version=context().config["agreement_version"],
+        new_token=None,
+    )
+
+
+@account_pages.post("/account/agreement")
+def accept_agreement() -> Any:
+    accounts.accept_agreement(context(), auth.require_identity())
+    return _back("account_pages.account")
+
+
+@account_pages.post("/account/tokens")
+def create_token() -> Any:
+    identity = auth.require_identity()
+    try:
+        new = tokens.create_token(
+            context(),
+            identity,
+            identity.username,
+            request.form.getlist("scope") or [Scope.SEARCH.value],
+            request.form.get("name", ""),
+        )
+    except RegcatError as e:
+        return _back("account_pages.account", e)
+    # Rendered, not redirected: the token must not travel through the session or a URL.
+    return render_template(
+        "accounts/account.html",
+        user=accounts.get_user(context(), identity, identity.username),
+        tokens=tokens.list_tokens(context(), identity.username),
+        scopes=sorted(scopes_for_roles(identity.roles)),
+        agreement_version=context().config["agreement_version"],
+        new_token=new.token,
+    )
+
+
+@account_pages.post("/account/tokens/<string:prefix>/revoke")
+def revoke_token(prefix: str) -> Any:
+    try:
+        tokens.revoke_token(context(), auth.require_identity(), prefix)
+    except RegcatError as e:
+        return _back("account_pages.account", e)
+    return _back("account_pages.account")
+
+
+# --- user administration --------------------------------------------------------------------
+
+
+@account_pages.get("/admin/users")
+def users() -> str:
+    identity = auth.require_identity()
+    return render_template(
+        "accounts/users.html",
+        users=accounts.list_users(context(), identity),
+        grantable=[Role.RESEARCHER.value, Role.INSTITUTION_ADMIN.value],
+    )
+
+
+@account_pages.post("/admin/users")
+def enrol() -> Any:
+    form = request.form
+    try:
+        accounts.enrol_user(
+            context(),
+            auth.require_identity(),
+            form.get("username", ""),
+            display_name=form.get("display_name", ""),
+            email=form.get("email", ""),
+            institution=form.get("institution") or None,
+            roles=form.getlist("role") or [Role.RESEARCHER.value],
+            password=form.get("password") or None,
+        )
+    except RegcatError as e:
+        return _back("account_pages.users", e)
+    return _back("account_pages.users")
+
+
+@account_pages.post("/admin/users/<string:username>/deactivate")
+def deactivate(username: str) -> Any:
+    try:
+        accounts.deactivate_user(context(), auth.require_identity(), username)
+    except RegcatError as e:
+        return _back("account_pages.users", e)
+    return _back("account_pages.users")
+
+
+@account_pages.post("/admin/users/<string:username>/reactivate")
+def reactivate(username: str) -> Any:
+    try:
+        accounts.reactivate_user(context(), auth.require_identity(), username)
+    except RegcatError as e:
+        return _back("account_pages.users", e)
+    return _back("account_pages.users")
+
+
+# --- export requests ------------------------------------------------------------------------
+
+
+@export_pages.get("/exports")
+def my_requests() -> str:
+    identity = auth.require_identity()
+    return render_template(
+        "accounts/my_requests.html",
+        requests=export_requests.my_requests(context(), identity),
+        may_request=identity.has(Role.RESEARCHER),
+    )
+
+
+@export_pages.post("/exports")
+def request_export() -> Any:
+    form = request.form
+    try:
+        export_requests.request_export(
+            context(),
+            auth.require_identity(),
+            form.get("variables", "").replace(";", ",").split(","),
+            form.get("purpose", ""),
+            form.get("file_format", "parquet"),
+        )
+    except RegcatError as e:
+        return _back("export_pages.my_requests", e)
+    return _back("export_pages.my_requests")
+
+
+@export_pages.get("/exports/<int:request_id>/file")
+def download(request_id: int) -> Any:
+    built = export_requests.download(context(), auth.require_identity(), request_id)
+    return file_response(built)
+
+
+@export_pages.get("/exports/review")
+def review() -> str:
+    identity = auth.require_identity()
+    return render_template(
+        "accounts/review.html",
+        requests=export_requests.requests_to_review(context(), identity),
+        steward_of=identity.steward_of,
+    )
+
+
+@export_pages.post("/exports/<int:request_id>/decision")
+def decide(request_id: int) -> Any:
+    try:
+        export_requests.decide(
+            context(),
+            auth.require_identity(),
+            request_id,
+            request.form.get("decision") == "approve",
+            request.form.get("comment", ""),
+        )
+    except RegcatError as e:
+        return _back("export_pages.review", e)
+    return _back("export_pages.review")
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(account_pages)
+    app.register_blueprint(export_pages)
+    app.jinja_env.globals["say"] = say
+    app.jinja_env.globals["today"] = date.today

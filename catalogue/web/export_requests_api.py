@@ -1,0 +1,145 @@
+"""/api/v1/export-requests: researchers request and download, stewards review."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response
+from marshmallow import Schema, fields, validate
+
+from catalogue.domain.accounts import ExportFormat
+from catalogue.services import export_requests
+from catalogue.web import auth, context
+from catalogue.web.accounts_api import BEARER, ApiBlueprint, ErrorSchema
+from catalogue.web.api import register_api_blueprint
+
+export_api = ApiBlueprint(
+    "export_requests",
+    __name__,
+    url_prefix="/api/v1/export-requests",
+    description="Export requests: export-eligible variables, approved by their stewards, "
+    "downloaded once with fresh pseudonyms",
+)
+
+
+class DecisionSchema(Schema):
+    register = fields.String()
+    approved = fields.Boolean()
+    comment = fields.String()
+    steward = fields.String()
+    decided_at = fields.DateTime()
+
+
+class ExportRequestSchema(Schema):
+    id = fields.Integer()
+    requester = fields.String()
+    datastore = fields.String()
+    version = fields.String()
+    workspace = fields.String(allow_none=True)
+    purpose = fields.String()
+    file_format = fields.String()
+    status = fields.String(metadata={"description": "pending, approved, rejected or downloaded"})
+    variables = fields.List(fields.String())
+    registers = fields.List(fields.String())
+    awaiting = fields.List(fields.String(), metadata={"description": "Registers yet to answer"})
+    decisions = fields.List(fields.Nested(DecisionSchema))
+    created_at = fields.DateTime()
+    decided_at = fields.DateTime(allow_none=True)
+    downloaded_at = fields.DateTime(allow_none=True)
+
+
+class NewExportArgs(Schema):
+    variables = fields.List(
+        fields.String(validate=validate.Length(min=1, max=128)),
+        required=True,
+        validate=validate.Length(min=1, max=export_requests.MAX_VARIABLES),
+    )
+    purpose = fields.String(required=True, validate=validate.Length(max=5000))
+    file_format = fields.String(
+        load_default=ExportFormat.PARQUET.value,
+        validate=validate.OneOf([f.value for f in ExportFormat]),
+    )
+    datastore = fields.String(validate=validate.Length(max=200))
+    version = fields.String(validate=validate.Length(max=50))
+    workspace = fields.String(validate=validate.Length(max=100))
+
+
+class DecisionArgs(Schema):
+    approve = fields.Boolean(required=True)
+    comment = fields.String(load_default="", validate=validate.Length(max=5000))
+
+
+@export_api.get("")
+@export_api.response(200, ExportRequestSchema(many=True))
+@export_api.doc(security=BEARER)
+def list_mine() -> Any:
+    """Your export requests, newest first."""
+    return export_requests.my_requests(context(), auth.require_identity())
+
+
+@export_api.post("")
+@export_api.arguments(NewExportArgs)
+@export_api.response(201, ExportRequestSchema)
+@export_api.alt_response(
+    422, schema=ErrorSchema, description="A variable is not export-eligible (details.refused)"
+)
+@export_api.doc(security=BEARER)
+def create(args: dict[str, Any]) -> Any:
+    """Request an export of variables of a released version, with its purpose."""
+    return export_requests.request_export(
+        context(),
+        auth.require_identity(),
+        args["variables"],
+        args["purpose"],
+        args["file_format"],
+        args.get("datastore"),
+        args.get("version"),
+        args.get("workspace"),
+    )
+
+
+@export_api.get("/review")
+@export_api.response(200, ExportRequestSchema(many=True))
+@export_api.doc(security=BEARER)
+def to_review() -> Any:
+    """Requests involving your registers, those waiting for you first."""
+    return export_requests.requests_to_review(context(), auth.require_identity())
+
+
+@export_api.get("/<int:request_id>")
+@export_api.response(200, ExportRequestSchema)
+@export_api.alt_response(404, schema=ErrorSchema, description="Unknown, or not yours to see")
+@export_api.doc(security=BEARER)
+def get_one(request_id: int) -> Any:
+    return export_requests.get_request(context(), auth.require_identity(), request_id)
+
+
+@export_api.post("/<int:request_id>/decisions")
+@export_api.arguments(DecisionArgs)
+@export_api.response(200, ExportRequestSchema)
+@export_api.alt_response(409, schema=ErrorSchema, description="Already decided")
+@export_api.doc(security=BEARER)
+def decide(args: dict[str, Any], request_id: int) -> Any:
+    """Approve or reject for every register involved that you are steward of."""
+    return export_requests.decide(
+        context(), auth.require_identity(), request_id, args["approve"], args["comment"]
+    )
+
+
+@export_api.get("/<int:request_id>/file")
+@export_api.response(200, description="The export file (Parquet or CSV)")
+@export_api.alt_response(410, schema=ErrorSchema, description="Already downloaded")
+@export_api.doc(security=BEARER)
+def download(request_id: int) -> Any:
+    """The approved export, once."""
+    return file_response(export_requests.download(context(), auth.require_identity(), request_id))
+
+
+def file_response(built: export_requests.ExportFile) -> Response:
+    response = Response(built.content, mimetype=built.media_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{built.filename}"'
+    return response
+
+
+def init_app(app: Flask) -> None:
+    register_api_blueprint(app, export_api)

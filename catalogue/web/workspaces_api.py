@@ -1,0 +1,367 @@
+"""/api/v1/workspaces: the analysis API. HTTP only: request and response schemas, the
+owner of the request, status codes. Everything else is catalogue.services.workspaces; the
+only data that leave are controlled results (and the workspace's own script and
+variable names)."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from flask import Flask, Request, g, request
+from flask_smorest import Blueprint
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
+from webargs.flaskparser import FlaskParser
+
+from catalogue.domain.errors import invalid_input
+from catalogue.services import workspaces
+from catalogue.web import context
+from catalogue.web.api import register_api_blueprint
+from catalogue.web.auth import require_identity
+
+
+def current_owner() -> str:
+    """Who owns the workspaces a request may touch: the signed-in researcher (a session or
+    an API token; the routes' access rule has already required one). This is the one place
+    the owner is decided; before accounts existed it was a request header."""
+    return require_identity().username
+
+
+def _language() -> str:
+    return str(getattr(g, "lang", "nb"))
+
+
+class _Parser(FlaskParser):
+    """A body that does not fit its schema is the caller's mistake: 400, standard shape."""
+
+    DEFAULT_VALIDATION_STATUS = 400
+
+    def handle_error(
+        self,
+        error: ValidationError,
+        req: Request,
+        schema: Schema,
+        *,
+        error_status_code: int | None,
+        error_headers: Any,
+    ) -> NoReturn:
+        messages = error.normalized_messages()
+        problems = messages.get("json", messages) if isinstance(messages, dict) else messages
+        names = ", ".join(sorted(str(k) for k in problems)) if isinstance(problems, dict) else ""
+        raise invalid_input(
+            "invalid-request",
+            f"Ugyldig forespørsel: {names or 'kroppen'}.",
+            f"Invalid request: {names or 'the body'}.",
+            fields=problems,
+        )
+
+
+class _Blueprint(Blueprint):
+    ARGUMENTS_PARSER = _Parser()
+
+
+bp = _Blueprint(
+    "workspaces",
+    __name__,
+    url_prefix="/api/v1/workspaces",
+    description="Analysis workspaces: link variables of a pinned datastore version and get "
+    "statistics that have passed output control. A workspace belongs to the researcher who "
+    "created it.",
+)
+
+
+# --- schemas --------------------------------------------------------------------------
+
+
+class AnalysisCreateSchema(Schema):
+    datastore = fields.String(
+        load_default=None,
+        metadata={"description": "Reverse domain name; default the default datastore."},
+    )
+    version = fields.String(
+        load_default=None,
+        metadata={"description": "Released version, e.g. 1.0.0.0; default the latest."},
+    )
+
+
+class AnalysisVariableSchema(Schema):
+    name = fields.String()
+    type = fields.String(metadata={"description": "number, string, date, bool or unit"})
+    unit_type = fields.String()
+    label = fields.String()
+    source = fields.Dict(metadata={"description": "The step that made it."})
+    codes = fields.List(fields.String())
+    missing_codes = fields.List(fields.String())
+    panel = fields.Dict()
+
+
+class WorkspaceSchema(Schema):
+    workspace = fields.String(metadata={"description": "The opaque handle."})
+    datastore = fields.String()
+    version = fields.String(metadata={"description": "The pinned version."})
+    unit_type = fields.String(allow_none=True)
+    form = fields.String(metadata={"description": "wide, or panel after reshape_to_panel"})
+    panel_date = fields.String(allow_none=True)
+    variables = fields.List(fields.Nested(AnalysisVariableSchema))
+    steps = fields.List(fields.Dict(), metadata={"description": "The script so far."})
+    created_at = fields.String()
+    expires_at = fields.String()
+
+
+class AnalysisWorkspaceListItemSchema(Schema):
+    workspace = fields.String()
+    datastore = fields.String()
+    version = fields.String()
+    steps = fields.Integer()
+    created_at = fields.String()
+    expires_at = fields.String()
+    expired = fields.Boolean()
+
+
+class AnalysisStepSchema(Schema):
+    """One step: exactly one of the verbs below, with its fields (see the workspace docs)."""
+
+    class Meta:
+        unknown = INCLUDE  # the engine reports unknown fields with the step's number
+
+    import_ = fields.String(data_key="import", metadata={"description": "Dataset name."})
+    import_event = fields.String(metadata={"description": "EVENT dataset name."})
+    date = fields.String(metadata={"description": "YYYY-MM-DD"})
+    dates = fields.List(fields.String(), metadata={"description": "Several dates: a panel."})
+    from_ = fields.String(data_key="from", metadata={"description": "EVENT period start."})
+    to = fields.String(metadata={"description": "EVENT period end."})
+    as_ = fields.String(data_key="as", metadata={"description": "Variable name."})
+    per_person = fields.String(
+        metadata={"description": "count, min, max, first, last, sum or mean"}
+    )
+    per_unit = fields.String()
+    via = fields.String(metadata={"description": "A unit variable to link through."})
+    generate = fields.String()
+    replace = fields.String()
+    expr = fields.String(metadata={"description": "An expression."})
+    if_ = fields.String(data_key="if", metadata={"description": "A condition."})
+    keep_if = fields.String()
+    drop_if = fields.String()
+    keep = fields.Raw(metadata={"description": "Variable name(s) to keep."})
+    drop = fields.Raw(metadata={"description": "Variable name(s) to drop."})
+    rename = fields.Dict(keys=fields.String(), values=fields.String())
+    recode = fields.String()
+    rules = fields.Dict(metadata={"description": '{"1-2": 1, "3": 2, "else": 9}'})
+    dummies = fields.String()
+    prefix = fields.String()
+    collapse = fields.Dict(metadata={"description": '{"new": ["mean", "var"]}'})
+    aggregate = fields.Dict()
+    by = fields.String()
+    reshape_to_panel = fields.Raw()
+    reshape_from_panel = fields.Raw()
+    date_as = fields.String()
+
+
+class AnalysisTabulateSchema(Schema):
+    vars = fields.List(fields.String(), required=True, validate=validate.Length(1, 4))
+    summarize = fields.String(metadata={"description": "A numeric variable per cell."})
+    stats = fields.List(
+        fields.String(validate=validate.OneOf(["mean", "sum", "median", "sd"])),
+        metadata={"description": "With summarize; default mean."},
+    )
+    percent = fields.String(validate=validate.OneOf(["cell", "row", "column"]))
+
+
+class AnalysisSummarizeSchema(Schema):
+    vars = fields.List(fields.String(), required=True, validate=validate.Length(1, 20))
+    percentiles = fields.List(fields.Float(), metadata={"description": "Default 25, 50, 75."})
+    minmax = fields.Boolean(metadata={"description": "Controlled min and max (default true)."})
+
+
+class AnalysisCorrelateSchema(Schema):
+    vars = fields.List(fields.String(), required=True, validate=validate.Length(2, 10))
+
+
+class AnalysisModelSchema(Schema):
+    y = fields.String(required=True)
+    x = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "alder, c.alder, i.utdanning, i.kjonn#c.alder"},
+    )
+    constant = fields.Boolean(metadata={"description": "Add _cons (default true)."})
+
+
+class AnalysisRegressSchema(AnalysisModelSchema):
+    robust = fields.Boolean(metadata={"description": "HC1 standard errors."})
+    cluster = fields.String(
+        metadata={"description": "Cluster-robust by a variable, or _unit for the unit."}
+    )
+
+
+class AnalysisHistogramSchema(Schema):
+    var = fields.String(required=True)
+    bins = fields.Integer(validate=validate.Range(1, 100))
+
+
+class AnalysisBarChartSchema(Schema):
+    var = fields.String(required=True)
+
+
+class AnalysisResultRowSchema(Schema):
+    labels = fields.List(fields.String(allow_none=True))
+    values = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
+    reasons = fields.List(fields.String())
+
+
+class AnalysisControlledResultSchema(Schema):
+    """A result that has passed output control (OUTPUT_CONTROL.md §5)."""
+
+    kind = fields.String()
+    audit_id = fields.String()
+    datastore_version = fields.String()
+    parameters_version = fields.String()
+    population = fields.Integer(metadata={"description": "Perturbed, to the nearest 10."})
+    dimensions = fields.List(fields.String())
+    columns = fields.List(fields.String())
+    rows = fields.List(fields.Nested(AnalysisResultRowSchema))
+    rules = fields.List(fields.Dict())
+    reasons = fields.Dict()
+    notes = fields.List(fields.Dict())
+
+
+class AnalysisReleasedItemSchema(Schema):
+    about = fields.Dict(metadata={"description": "What the result is about."})
+    result = fields.Nested(AnalysisControlledResultSchema)
+    row_percent = fields.List(fields.Float(allow_none=True))
+    column_percent = fields.List(fields.Float(allow_none=True))
+    vega_lite = fields.Dict(metadata={"description": "A chart of the controlled table."})
+
+
+class AnalysisStatisticResponseSchema(Schema):
+    workspace = fields.String()
+    statistic = fields.String()
+    audit_id = fields.String(metadata={"description": "The request's audit entry."})
+    results = fields.List(fields.Nested(AnalysisReleasedItemSchema))
+
+
+# --- routes -----------------------------------------------------------------------------
+
+
+@bp.post("/")
+@bp.arguments(AnalysisCreateSchema)
+@bp.response(201, WorkspaceSchema)
+def create(body: dict[str, Any]) -> Any:
+    """Create a workspace on a released version (default: the latest)."""
+    view = workspaces.create_workspace(
+        context(), current_owner(), body.get("datastore"), body.get("version")
+    )
+    return view.to_json_dict()
+
+
+@bp.get("/")
+@bp.response(200, AnalysisWorkspaceListItemSchema(many=True))
+def list_mine() -> Any:
+    """The caller's workspaces."""
+    return workspaces.list_workspaces(context(), current_owner())
+
+
+@bp.get("/<string:handle>")
+@bp.response(200, WorkspaceSchema)
+def describe(handle: str) -> Any:
+    """The workspace's variables, their types and the steps so far (no data)."""
+    return workspaces.describe_workspace(
+        context(), current_owner(), handle, _language()
+    ).to_json_dict()
+
+
+@bp.delete("/<string:handle>")
+@bp.response(204)
+def delete(handle: str) -> Any:
+    """Delete the workspace and its linked data."""
+    workspaces.delete_workspace(context(), current_owner(), handle)
+    return ""
+
+
+@bp.post("/<string:handle>/steps")
+@bp.arguments(AnalysisStepSchema(many=True))
+@bp.response(200, WorkspaceSchema)
+def add_steps(_steps: Any, handle: str) -> Any:
+    """Apply a list of steps: all of them, or (on any error) none."""
+    # The schema documents and type-checks the steps; the engine reads the body as sent.
+    raw = request.get_json(silent=True)
+    return workspaces.add_steps(context(), current_owner(), handle, raw).to_json_dict()
+
+
+def _statistic(statistic: str, body: dict[str, Any], handle: str) -> Any:
+    released = workspaces.run_statistic(
+        context(), current_owner(), handle, statistic, body, _language()
+    )
+    return {
+        "workspace": released.workspace,
+        "statistic": released.statistic,
+        "audit_id": released.audit_id,
+        "results": list(released.items),
+    }
+
+
+@bp.post("/<string:handle>/tabulate")
+@bp.arguments(AnalysisTabulateSchema)
+@bp.response(200, AnalysisStatisticResponseSchema)
+def tabulate(body: dict[str, Any], handle: str) -> Any:
+    """Counts by 1–4 variables, or a numeric variable summarised per cell."""
+    return _statistic("tabulate", body, handle)
+
+
+@bp.post("/<string:handle>/summarize")
+@bp.arguments(AnalysisSummarizeSchema)
+@bp.response(200, AnalysisStatisticResponseSchema)
+def summarize(body: dict[str, Any], handle: str) -> Any:
+    """n, mean, sd, Gini, percentiles and controlled min/max of numeric variables."""
+    return _statistic("summarize", body, handle)
+
+
+@bp.post("/<string:handle>/correlate")
+@bp.arguments(AnalysisCorrelateSchema)
+@bp.response(200, AnalysisStatisticResponseSchema)
+def correlate(body: dict[str, Any], handle: str) -> Any:
+    """Pearson correlations, pair by pair."""
+    return _statistic("correlate", body, handle)
+
+
+@bp.post("/<string:handle>/regress")
+@bp.arguments(AnalysisRegressSchema)
+@bp.response(200, AnalysisStatisticResponseSchema)
+def regress(body: dict[str, Any], handle: str) -> Any:
+    """OLS with classical, robust (HC1) or cluster-robust standard errors."""
+    return _statistic("regress", body, handle)
+
+
+@bp.post("/<string:handle>/logit")
+@bp.arguments(AnalysisModelSchema)
+@bp.response(200, AnalysisStatisticResponseSchema)
+def logit(body: dict[str, Any], handle: str) -> Any:
+    """Logistic regression of a 0/1 outcome."""
+    return _statistic("logit", body, handle)
+
+
+@bp.post("/<string:handle>/poisson")
+@bp.arguments(AnalysisModelSchema)
+@bp.response(200, AnalysisStatisticResponseSchema)
+def poisson(body: dict[str, Any], handle: str) -> Any:
+    """Poisson regression of a count."""
+    return _statistic("poisson", body, handle)
+
+
+@bp.post("/<string:handle>/histogram")
+@bp.arguments(AnalysisHistogramSchema)
+@bp.response(200, AnalysisStatisticResponseSchema)
+def histogram(body: dict[str, Any], handle: str) -> Any:
+    """A histogram as a Vega-Lite specification of a controlled count table."""
+    return _statistic("histogram", body, handle)
+
+
+@bp.post("/<string:handle>/barchart")
+@bp.arguments(AnalysisBarChartSchema)
+@bp.response(200, AnalysisStatisticResponseSchema)
+def barchart(body: dict[str, Any], handle: str) -> Any:
+    """A bar chart of a categorical variable (a controlled one-way table)."""
+    return _statistic("barchart", body, handle)
+
+
+def init_app(app: Flask) -> None:
+    register_api_blueprint(app, bp)

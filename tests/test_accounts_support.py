@@ -1,0 +1,155 @@
+"""Shared people and helpers for the accounts, authorization, token and export tests:
+real institutions and users made through the services, real sign-in through the app."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from catalogue.domain.accounts import Identity
+from catalogue.services import accounts, tokens
+from catalogue.services.context import Context
+from catalogue.services.setup import initialise
+from catalogue.web import create_app
+from tests.conftest import make_config
+
+PASSWORD = "correct horse battery staple"
+OPERATOR = Identity.operator("test-operator")
+
+# username -> (institution, roles, steward registers)
+PEOPLE: dict[str, tuple[str | None, tuple[str, ...], tuple[str, ...]]] = {
+    "forsker@uio": ("uio", ("researcher",), ()),
+    "forsker@ntnu": ("ntnu", ("researcher",), ()),
+    "forsker@gammel": ("gammel", ("researcher",), ()),  # the agreement has ended
+    "admin@uio": ("uio", ("institution-admin",), ()),
+    "admin@ntnu": ("ntnu", ("institution-admin",), ()),
+    "forvalter-krg": (None, ("steward",), ("kreftregisteret",)),
+    "forvalter-fr": (None, ("steward",), ("folkeregisteret",)),
+    "forvalter-nudb": (None, ("steward",), ("nudb", "inntekt")),
+    "plattform": (None, ("admin",), ()),
+}
+
+
+@dataclass
+class World:
+    ctx: Context
+    app: Flask
+
+    def client(self, username: str | None = None) -> FlaskClient:
+        client = self.app.test_client()
+        if username:
+            sign_in(client, username)
+        return client
+
+    def identity(self, username: str) -> Identity:
+        from catalogue.storage.account_store import AccountStore
+
+        with self.ctx.db.transaction() as session:
+            store = AccountStore(session)
+            user = store.user(username)
+            assert user is not None
+            return accounts.identity_of(self.ctx, store, user)
+
+    def token(self, username: str, *scopes: str, days: int | None = None) -> str:
+        return tokens.create_token(self.ctx, OPERATOR, username, scopes, "test", days).token
+
+
+def populate(ctx: Context) -> None:
+    today = date.today()
+    accounts.create_institution(ctx, OPERATOR, "uio", "Universitetet i Oslo", today)
+    accounts.create_institution(ctx, OPERATOR, "ntnu", "NTNU", today - timedelta(days=400))
+    accounts.create_institution(
+        ctx, OPERATOR, "gammel", "Ended", today - timedelta(days=800), today - timedelta(days=1)
+    )
+    for username, (institution, roles, registers) in PEOPLE.items():
+        accounts.enrol_user(
+            ctx,
+            OPERATOR,
+            username,
+            institution=institution,
+            roles=roles,
+            steward_of=registers,
+            password=PASSWORD,
+        )
+        if "researcher" in roles:
+            accounts.accept_agreement(ctx, Identity.operator(username))
+
+
+def make_world(ctx: Context, **overrides: Any) -> World:
+    populate(ctx)
+    return World(ctx, create_app(ctx.config, {"TESTING": True, **overrides}))
+
+
+@pytest.fixture(scope="session")
+def people_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty catalogue with the people, built once (argon2 is slow on purpose)."""
+    home = tmp_path_factory.mktemp("people") / "home"
+    with Context.open(make_config(home)) as ctx:
+        initialise(ctx)
+        populate(ctx)
+    return home
+
+
+@pytest.fixture(scope="session")
+def released_people_home(released_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("released-people") / "home"
+    shutil.copytree(released_home, home)
+    with Context.open(make_config(home)) as ctx:
+        populate(ctx)
+    return home
+
+
+def _world(template: Path, tmp_path: Path) -> Iterator[World]:
+    home = tmp_path / "home"
+    shutil.copytree(template, home)
+    with Context.open(make_config(home)) as ctx:
+        yield World(ctx, create_app(ctx.config, {"TESTING": True}))
+
+
+@pytest.fixture
+def world(people_home: Path, tmp_path: Path) -> Iterator[World]:
+    """An empty catalogue with institutions and one account per kind of user."""
+    yield from _world(people_home, tmp_path)
+
+
+@pytest.fixture
+def released_world(released_people_home: Path, tmp_path: Path) -> Iterator[World]:
+    """The five sample registers released, with the same people."""
+    yield from _world(released_people_home, tmp_path)
+
+
+def csrf(client: FlaskClient) -> str:
+    with client.session_transaction() as session:
+        token = session.get("csrf")
+    if token is None:
+        client.get("/login")
+        with client.session_transaction() as session:
+            token = session["csrf"]
+    return str(token)
+
+
+def sign_in(client: FlaskClient, username: str, password: str = PASSWORD) -> Any:
+    response = client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": csrf(client)},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+def post(client: FlaskClient, url: str, method: str = "POST", **kwargs: Any) -> Any:
+    """A request as the site's own page would send it: with the session's CSRF token."""
+    headers = {"X-CSRF-Token": csrf(client), **kwargs.pop("headers", {})}
+    return client.open(url, method=method, headers=headers, **kwargs)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

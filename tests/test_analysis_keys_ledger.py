@@ -1,0 +1,133 @@
+"""Record keys computed by the engine equal output control's definition and are remembered
+per secret; the release ledger in the catalogue database remembers released sets and
+charged cells across transactions and processes (the differencing guard and the budget)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from catalogue.analysis.keys import KeyCache, compute_keys, record_key_secret
+from catalogue.analysis.output_control import (
+    ControlContext,
+    CountTable,
+    HmacKeySource,
+    OutputControlParameters,
+    control_frequency_table,
+)
+from catalogue.analysis.output_control.cell_key import derive_keys
+from catalogue.analysis.persistent_ledger import PersistentReleaseLedger
+from catalogue.domain.errors import RegcatError
+from catalogue.services.context import Context
+from catalogue.storage.analysis_store import AnalysisStore
+
+SECRET = b"a-datastore-secret-of-32-bytes!!"
+
+
+def test_engine_keys_equal_output_controls_definition() -> None:
+    rng = np.random.default_rng(7)
+    pseudonyms = rng.integers(-(2**63), 2**63 - 1, 3000, dtype=np.int64)
+    pseudonyms[:4] = [0, -1, 2**63 - 1, -(2**63)]
+    ours, theirs = compute_keys(SECRET, pseudonyms), derive_keys(SECRET, pseudonyms)
+    assert np.array_equal(ours.record_keys, theirs.record_keys)
+    assert np.array_equal(ours.set_ids, theirs.set_ids)
+
+
+def test_the_secret_is_per_datastore() -> None:
+    master = bytes(range(32))
+    assert record_key_secret(master, "no.regcat.demo") != record_key_secret(master, "no.ssb.fdb")
+    assert len(record_key_secret(master, "no.regcat.demo")) == 32
+
+
+def test_the_key_cache_computes_each_unit_once(tmp_path: Path) -> None:
+    con = duckdb.connect()
+    units = np.arange(-500, 1500, dtype=np.int64) * 7919
+    con.register("units", pa.table({"u": units}))
+    cache = KeyCache(SECRET, tmp_path)
+    table = cache.key_table(con, "SELECT u FROM units WHERE u < 0")
+    parts = sorted(tmp_path.rglob("part-*.parquet"))
+    assert len(parts) == 1
+    again = KeyCache(SECRET, tmp_path).key_table(con, "SELECT u FROM units WHERE u < 0")
+    assert sorted(tmp_path.rglob("part-*.parquet")) == parts  # nothing new to compute
+    everything = cache.key_table(con, "SELECT u FROM units")
+    assert len(sorted(tmp_path.rglob("part-*.parquet"))) == 2
+    expected = derive_keys(SECRET, units)
+    found = everything.keys(units)
+    assert np.array_equal(found.record_keys, expected.record_keys)
+    assert np.array_equal(found.set_ids, expected.set_ids)
+    negative = units[units < 0]
+    assert np.array_equal(table.keys(negative).set_ids, again.keys(negative).set_ids)
+    other = KeyCache(b"another-secret-of-enough-bytes!!", tmp_path)
+    other.key_table(con, "SELECT u FROM units")
+    assert len(list(tmp_path.iterdir())) == 2  # a folder per secret
+
+
+def _context(
+    ledger: PersistentReleaseLedger, parameters: OutputControlParameters
+) -> ControlContext:
+    population = np.arange(1, 3001, dtype=np.int64)
+    return ControlContext(
+        parameters,
+        HmacKeySource(SECRET),
+        ledger,
+        "project-a",
+        "no.regcat.demo:1.0.0.0",
+        population,
+        now=datetime(2026, 6, 1, tzinfo=UTC),
+    )
+
+
+def _table(units: np.ndarray) -> CountTable:
+    return CountTable.from_cells(("group",), [(("a",), units)])
+
+
+def test_the_differencing_guard_remembers_across_transactions(sqlite_ctx: Context) -> None:
+    ledger = PersistentReleaseLedger(sqlite_ctx.db.url, "no.regcat.demo")
+    context = _context(ledger, OutputControlParameters.defaults())
+    first = np.arange(1, 201, dtype=np.int64)
+    with sqlite_ctx.db.transaction() as session:
+        store = AnalysisStore(session)
+        store.lock_audit()
+        with ledger.bound(store):
+            released = control_frequency_table(_table(first), context, include_margins=False)
+    assert released.rows[0].values[0] is not None
+    ledger.forget()  # as if in another process: everything comes from the database
+    with sqlite_ctx.db.transaction() as session:
+        store = AnalysisStore(session)
+        store.lock_audit()
+        with ledger.bound(store):
+            again = control_frequency_table(_table(first), context, include_margins=False)
+            differing = control_frequency_table(_table(first[3:]), context, include_margins=False)
+    assert again.to_json_dict()["rows"] == released.to_json_dict()["rows"]  # a repeat
+    assert differing.rows[0].values[0] is None
+    assert "differencing" in differing.rows[0].reasons
+
+
+def test_the_budget_counts_cells_across_transactions(sqlite_ctx: Context) -> None:
+    parameters = OutputControlParameters.defaults().with_changes("budget", max_cells=4)
+    ledger = PersistentReleaseLedger(sqlite_ctx.db.url, "no.regcat.demo")
+    context = _context(ledger, parameters)
+    for start in (1, 1001):
+        with sqlite_ctx.db.transaction() as session:
+            store = AnalysisStore(session)
+            store.lock_audit()
+            with ledger.bound(store):
+                units = np.arange(start, start + 300, dtype=np.int64)
+                control_frequency_table(_table(units), context, include_margins=False)
+    with sqlite_ctx.db.transaction() as session:
+        store = AnalysisStore(session)
+        store.lock_audit()
+        assert store.cells_released("project-a", datetime(2026, 5, 1, tzinfo=UTC)) == 4
+        with ledger.bound(store):
+            try:
+                control_frequency_table(
+                    _table(np.arange(2001, 2400, dtype=np.int64)), context, include_margins=False
+                )
+            except RegcatError as error:
+                assert error.code == "budget-cells"
+            else:
+                raise AssertionError("the budget should have refused a third release")

@@ -1,0 +1,198 @@
+"""Models fitted from sufficient statistics agree with statsmodels on the same rows (to 1e-6
+relative): OLS with classical, HC1 and cluster-robust standard errors, logit and Poisson.
+What leaves is the controlled result: the same numbers to 4 significant figures. Models
+that cannot be estimated are refused by name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+
+from catalogue.analysis import db
+from catalogue.analysis.output_control.rounding import significant
+from catalogue.analysis.statistics.ols import RegressionPlan
+from catalogue.analysis.steps import parse_steps
+from catalogue.analysis.workspace import Workspace
+from catalogue.domain.errors import RegcatError
+from tests import test_analysis_support as support
+from tests.test_analysis_support import ISSUE_STEPS, control_context
+
+pinned = support.pinned
+workspace_factory = support.workspace_factory
+
+RELATIVE = 1e-6
+
+
+@pytest.fixture
+def issue_workspace(workspace_factory: Any) -> Workspace:
+    workspace: Workspace = workspace_factory(
+        [
+            *ISSUE_STEPS,
+            {
+                "import_event": "NPR_HOVEDTILSTAND",
+                "from": "2016-01-01",
+                "to": "2025-12-31",
+                "as": "episoder",
+                "per_person": "count",
+            },
+            {"replace": "episoder", "expr": "0", "if": "sysmiss(episoder)"},
+        ]
+    )
+    return workspace
+
+
+def _column(ws: Workspace, name: str) -> str:
+    return f'"{ws.state.schema.get(name).column}"'
+
+
+def _rows(ws: Workspace, names: list[str]) -> dict[str, np.ndarray]:
+    """The complete cases of `names`, straight from the workspace table."""
+    columns = ", ".join(f"{_column(ws, n)} AS {n}" for n in names)
+    where = " AND ".join(f"{_column(ws, n)} IS NOT NULL" for n in names)
+    return db.arrays(ws.con, f'SELECT {columns} FROM "{ws.state.table}" WHERE {where}')
+
+
+def _dummies(codes: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+    levels = sorted(set(codes.tolist()), key=float)
+    return np.column_stack([codes == level for level in levels[1:]]).astype(float), levels
+
+
+def _close(ours: np.ndarray, theirs: np.ndarray) -> None:
+    np.testing.assert_allclose(ours, theirs, rtol=RELATIVE, atol=0)
+
+
+def _plan(ws: Workspace, statistic: str, request: dict[str, Any]) -> RegressionPlan:
+    plan = ws.prepare(statistic, request)
+    assert isinstance(plan, RegressionPlan)
+    return plan
+
+
+@pytest.mark.parametrize("covariance", ["classical", "robust", "cluster"])
+def test_ols_agrees_with_statsmodels(issue_workspace: Workspace, covariance: str) -> None:
+    request: dict[str, Any] = {"y": "lonn", "x": ["kjonn", "alder", "i.utdanning"]}
+    if covariance == "robust":
+        request["robust"] = True
+    if covariance == "cluster":
+        request["cluster"] = "kommune"
+    plan = _plan(issue_workspace, "regress", request)
+    data = _rows(issue_workspace, ["lonn", "kjonn", "alder", "utdanning", "kommune"])
+    dummies, levels = _dummies(data["utdanning"])
+    x = np.column_stack(
+        [data["kjonn"].astype(float), data["alder"], dummies, np.ones(len(data["lonn"]))]
+    )
+    model = sm.OLS(data["lonn"], x)
+    if covariance == "classical":
+        fit = model.fit()
+    elif covariance == "robust":
+        fit = model.fit(cov_type="HC1")
+    else:
+        groups = np.unique(data["kommune"], return_inverse=True)[1]
+        fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups})
+    estimate = plan.estimate
+    assert estimate.names == (
+        "kjonn",
+        "alder",
+        *(f"{level:g}.utdanning" for level in levels[1:]),
+        "_cons",
+    )
+    assert estimate.observations == len(data["lonn"])
+    _close(estimate.coefficients, fit.params)
+    _close(estimate.std_errors, fit.bse)
+    released = plan.release(control_context(issue_workspace))[0].result
+    assert released.column("coefficient") == [significant(b, 4) for b in fit.params]
+    assert released.column("std_error") == [significant(s, 4) for s in estimate.std_errors]
+
+
+def test_logit_agrees_with_statsmodels(issue_workspace: Workspace) -> None:
+    plan = _plan(issue_workspace, "logit", {"y": "kreft", "x": ["alder", "kjonn"]})
+    data = _rows(issue_workspace, ["kreft", "alder", "kjonn"])
+    x = np.column_stack([data["alder"], data["kjonn"].astype(float), np.ones(len(data["alder"]))])
+    fit = sm.Logit(data["kreft"].astype(float), x).fit(disp=0, method="newton", tol=1e-12)
+    _close(plan.estimate.coefficients, fit.params)
+    _close(plan.estimate.std_errors, fit.bse)
+    supports = dict(plan.fit.indicator_supports)
+    assert supports["outcome=1"] == int(data["kreft"].sum())
+
+
+def test_poisson_agrees_with_statsmodels(issue_workspace: Workspace) -> None:
+    plan = _plan(issue_workspace, "poisson", {"y": "episoder", "x": ["alder", "i.kjonn"]})
+    data = _rows(issue_workspace, ["episoder", "alder", "kjonn"])
+    x = np.column_stack(
+        [data["alder"], (data["kjonn"] == "2").astype(float), np.ones(len(data["alder"]))]
+    )
+    fit = sm.Poisson(data["episoder"], x).fit(disp=0, method="newton", tol=1e-12)
+    assert plan.estimate.names == ("alder", "2.kjonn", "_cons")
+    _close(plan.estimate.coefficients, fit.params)
+    _close(plan.estimate.std_errors, fit.bse)
+
+
+def test_correlation_is_pearsons_r(issue_workspace: Workspace) -> None:
+    plan = issue_workspace.prepare("correlate", {"vars": ["lonn", "alder"]})
+    result = plan.release(control_context(issue_workspace))[0].result
+    data = _rows(issue_workspace, ["lonn", "alder"])
+    r = np.corrcoef(data["alder"], data["lonn"])[0, 1]
+    assert result.column("coefficient")[0] == significant(r, 4)
+
+
+@pytest.mark.parametrize(
+    ("steps", "request_", "code"),
+    [
+        (
+            [{"generate": "alder2", "expr": "alder * 2"}],
+            {"y": "lonn", "x": ["alder", "alder2"]},
+            "regression-collinear",
+        ),
+        (
+            [{"generate": "en", "expr": "1"}],
+            {"y": "lonn", "x": ["en", "alder"]},
+            "regression-constant",
+        ),
+        ([], {"y": "lonn", "x": ["i.lonn"]}, "too-many-categories"),
+        ([], {"y": "lonn", "x": ["fodselsdato"]}, "regression-variable-type"),
+        (
+            [],
+            {"y": "lonn", "x": ["alder"], "robust": True, "cluster": "kommune"},
+            "invalid-request",
+        ),
+    ],
+)
+def test_models_that_cannot_be_estimated_are_refused(
+    workspace_factory: Any, steps: list[dict[str, Any]], request_: dict[str, Any], code: str
+) -> None:
+    ws = workspace_factory([*ISSUE_STEPS, *steps])
+    with pytest.raises(RegcatError) as caught:
+        ws.prepare("regress", request_)
+    assert caught.value.code == code
+    assert 400 <= caught.value.http_status < 500
+
+
+def test_logit_needs_a_binary_outcome(issue_workspace: Workspace) -> None:
+    with pytest.raises(RegcatError) as caught:
+        issue_workspace.prepare("logit", {"y": "alder", "x": ["kjonn"]})
+    assert caught.value.code == "logit-needs-binary" and caught.value.http_status == 422
+
+
+def test_a_dummy_of_few_units_withholds_the_model(issue_workspace: Workspace) -> None:
+    """Conformance case 10 end to end: a diagnosis held by very few persons."""
+    ws = issue_workspace
+    ws.apply(
+        parse_steps(
+            [
+                {
+                    "import_event": "KRG_ICD10",
+                    "from": "1953-01-01",
+                    "to": "2024-12-31",
+                    "as": "icd",
+                    "per_person": "first",
+                }
+            ]
+        )
+    )
+    plan = _plan(ws, "regress", {"y": "alder", "x": ["i.icd"]})
+    assert min(n for _, n in plan.fit.indicator_supports) < 10
+    result = plan.release(control_context(ws))[0].result
+    assert all(v is None for v in result.column("coefficient"))
+    assert all(row.reasons == ("regression-indicator-support",) for row in result.rows)

@@ -1,0 +1,160 @@
+"""The steps that derive, filter and select: generate and replace (with `if`), keep_if and
+drop_if, keep and drop, rename, recode, dummies; and the unit-change rule they all obey (a
+change of 1–9 units is refused without saying how many)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from catalogue.analysis.steps import parse_steps
+from catalogue.analysis.workspace import Workspace
+from catalogue.domain.errors import RegcatError
+from tests import test_analysis_support as support
+from tests.test_analysis_support import ISSUE_STEPS, values
+
+pinned = support.pinned
+workspace_factory = support.workspace_factory
+
+BASE = ISSUE_STEPS[:5]  # kommune, kjonn, fodselsdato, lonn, utdanning
+
+
+def _apply(ws: Workspace, steps: list[dict[str, Any]]) -> None:
+    ws.apply(parse_steps(steps))
+
+
+def _refused(ws: Workspace, steps: list[dict[str, Any]]) -> RegcatError:
+    before = ws.describe()
+    with pytest.raises(RegcatError) as caught:
+        _apply(ws, steps)
+    assert ws.describe() == before
+    return caught.value
+
+
+def _rare_birth_year(ws: Workspace) -> int:
+    years = Counter(d.year for d in values(ws, "fodselsdato").values() if d is not None)
+    return next(y for y, n in sorted(years.items()) if 1 <= n <= 9)
+
+
+def test_generate_and_replace_with_a_condition(workspace_factory: Any) -> None:
+    ws = workspace_factory(BASE)
+    _apply(
+        ws,
+        [
+            {"generate": "alder", "expr": "2020 - year(fodselsdato)"},
+            {"generate": "voksen_lonn", "expr": "lonn", "if": "alder >= 18"},
+            {"replace": "lonn", "expr": "0", "if": "sysmiss(lonn)"},
+        ],
+    )
+    alder, lonn, adult = values(ws, "alder"), values(ws, "lonn"), values(ws, "voksen_lonn")
+    assert all(v is not None for v in lonn.values())
+    for unit, age in alder.items():
+        if age is not None and age < 18:
+            assert adult[unit] is None
+    assert ws.state.schema.get("lonn").source == {"expr": "0", "if": "sysmiss(lonn)"}
+
+
+def test_filters_keep_and_drop_rows(workspace_factory: Any) -> None:
+    ws = workspace_factory([*BASE, {"generate": "alder", "expr": "2020 - year(fodselsdato)"}])
+    alder, sex = values(ws, "alder"), values(ws, "kjonn")
+    _apply(ws, [{"keep_if": "alder >= 18"}, {"drop_if": "kjonn == '1'"}])
+    # keep_if keeps rows whose condition is true; drop_if drops only those (a missing
+    # condition counts as false in both).
+    expected = {u for u, a in alder.items() if a is not None and a >= 18 and sex[u] != "1"}
+    assert set(values(ws, "kjonn")) == expected
+
+
+def test_a_filter_or_variable_changing_a_few_units_is_refused(workspace_factory: Any) -> None:
+    ws = workspace_factory(BASE)
+    year = _rare_birth_year(ws)
+    for steps in (
+        [{"drop_if": f"year(fodselsdato) == {year}"}],
+        [{"keep_if": f"year(fodselsdato) != {year}"}],
+        [{"replace": "lonn", "expr": "0", "if": f"year(fodselsdato) == {year}"}],
+        [{"generate": "x", "expr": "fodselsdato", "if": f"year(fodselsdato) != {year}"}],
+        [{"generate": "flag", "expr": f"year(fodselsdato) == {year}"}],
+    ):
+        error = _refused(ws, steps)
+        assert error.code == "min-population-change" and error.http_status == 422
+        # How many units it would have changed is exactly what must not be told.
+        assert "between 1 and 9 units" in error.en and "mellom 1 og 9 enheter" in error.nb
+        assert "changed" not in error.details
+
+
+def test_keep_drop_and_rename(workspace_factory: Any) -> None:
+    ws = workspace_factory(BASE)
+    _apply(ws, [{"drop": ["lonn", "utdanning"]}, {"rename": {"kjonn": "sex"}}])
+    assert ws.state.schema.names == ["kommune", "sex", "fodselsdato"]
+    _apply(ws, [{"keep": "sex"}, {"generate": "mann", "expr": "sex == '1'"}])
+    assert ws.state.schema.names == ["sex", "mann"]
+    error = _refused(ws, [{"rename": {"sex": "mann"}}])
+    assert error.code == "variable-exists"
+
+
+def test_recode_ranges_values_missing_and_else(workspace_factory: Any) -> None:
+    ws = workspace_factory(BASE)
+    before = values(ws, "utdanning")
+    _apply(
+        ws,
+        [
+            {
+                "recode": "utdanning",
+                "rules": {"1-2": "lav", "3-5": "middels", "6-max": "høy", "missing": "ukjent"},
+                "as": "nivaa",
+            },
+            {"recode": "utdanning", "rules": {"min-2": 1, "3-5": 2, "else": 3}},
+        ],
+    )
+    nivaa, recoded = values(ws, "nivaa"), values(ws, "utdanning")
+    for unit, code in before.items():
+        level = None if code is None else int(code)
+        if level is None:
+            assert nivaa[unit] == "ukjent" and recoded[unit] is None
+        elif level <= 2:
+            assert recoded[unit] == 1.0 and (nivaa[unit] == "lav" or level == 0)
+        elif level <= 5:
+            assert (nivaa[unit], recoded[unit]) == ("middels", 2.0)
+        else:
+            assert (nivaa[unit], recoded[unit]) == ("høy", 3.0)
+    assert ws.state.schema.get("utdanning").kind.value == "number"
+    assert ws.state.schema.get("nivaa").kind.value == "string"
+
+
+def test_dummies_one_per_code(workspace_factory: Any) -> None:
+    ws = workspace_factory(BASE)
+    _apply(ws, [{"dummies": "kjonn", "prefix": "k"}])
+    assert ws.state.schema.names[-2:] == ["k_1", "k_2"]
+    sex, one, two = values(ws, "kjonn"), values(ws, "k_1"), values(ws, "k_2")
+    for unit, code in sex.items():
+        assert (one[unit], two[unit]) == ((1.0, 0.0) if code == "1" else (0.0, 1.0))
+
+
+def test_dummies_of_a_rare_level_are_refused(workspace_factory: Any) -> None:
+    ws = workspace_factory(
+        [
+            *BASE,
+            {
+                "import_event": "KRG_ICD10",
+                "from": "1953-01-01",
+                "to": "2024-12-31",
+                "as": "icd",
+                "per_person": "first",
+            },
+        ]
+    )
+    error = _refused(ws, [{"dummies": "icd"}])
+    assert error.code == "min-population-change"
+
+
+def test_identifiers_cannot_be_changed_or_tabulated(workspace_factory: Any) -> None:
+    ws = workspace_factory([*BASE, {"import": "BEFOLKNING_MOR", "as": "mor"}])
+    for steps in (
+        [{"replace": "mor", "expr": "1"}],
+        [{"dummies": "mor"}],
+        [{"recode": "mor", "rules": {"1": 2}}],
+        [{"collapse": {"s": ["sum", "mor"]}, "by": "kommune"}],
+    ):
+        error = _refused(ws, steps)
+        assert error.code in ("identifier-variable", "recode-needs-codes")
