@@ -757,7 +757,9 @@ def audit_verify(state: State, as_json: bool) -> None:
         click.echo(_as_json({**dataclasses.asdict(outcome), "ok": outcome.ok}))
     else:
         for p in outcome.problems:
-            errors.print(f"[red]{p.code}[/] {p.seq}: {escape(p.en if state.language == 'en' else p.nb)}")
+            errors.print(
+                f"[red]{p.code}[/] {p.seq}: {escape(p.en if state.language == 'en' else p.nb)}"
+            )
         summary = (
             f"{outcome.entries} entries checked, {len(outcome.problems)} problems; head {outcome.head_seq} {outcome.head_hash[:16]}"
             if state.language == "en"

@@ -12,15 +12,16 @@ reused when HOME is given and already released), then runs, each in a fresh chil
       municipality × education; the OLS of income on sex, age and education dummies from
       X'X and X'y grouped by regressor values, solved with numpy), with no output control;
   (b) regcat, cold: through catalogue.services.workspaces, as the API does: create a
-      workspace, import the five variables (one request each) and derive age, tabulate
-      municipality × education with mean income, fit the OLS with HC1 errors: output
-      control, ledger and audit log included, and the record keys computed for the first
-      time (they are then cached per unit);
+      workspace, import the five variables and derive age (one request, as a client sends
+      its script), tabulate municipality × education with mean income, fit the OLS with
+      HC1 errors: output control, ledger and audit log included, and the record keys
+      computed for the first time (they are then cached per unit);
   (c) regcat, warm: the same again in a new process, the keys already cached.
 
 Prints each step's time and peak memory (the process's high-water mark, reset before each
-step), and the ratios (b)/(a) and (c)/(a) (target ≤ 1.5, peak ≤ 4 GiB). Not part of the test
-suite.
+step), how much of (b) and (c) is spent inside output control, and the ratios (b)/(a),
+(c)/(a) and (c) without output control over (a) (target ≤ 1.5, peak ≤ 4 GiB). Not part of
+the test suite.
 """
 
 from __future__ import annotations

@@ -62,6 +62,12 @@ SETTINGS: tuple[Setting, ...] = (
         "IRI of the catalogue's publisher (e.g. its organisation-catalogue IRI).",
     ),
     Setting("contact_email", "", "Contact address in exports and OAI-PMH Identify."),
+    Setting(
+        "output_control_dir",
+        "",
+        "Folder of per-datastore output-control parameter files (<datastore>.json); empty "
+        "means HOME/output-control. Without a file the defaults of OUTPUT_CONTROL.md apply.",
+    ),
     Setting("index_dir", "", "Folder of the search index; empty means HOME/index."),
     Setting(
         "base_url",
@@ -134,6 +140,11 @@ class Config:
     def index_dir(self) -> Path:
         raw = self.values["index_dir"]
         return Path(raw).expanduser().resolve() if raw else self.home / "index"
+
+    @property
+    def output_control_dir(self) -> Path:
+        raw = self.values["output_control_dir"]
+        return Path(raw).expanduser().resolve() if raw else self.home / "output-control"
 
     @property
     def base_url(self) -> str:

@@ -196,3 +196,18 @@ def test_a_dummy_of_few_units_withholds_the_model(issue_workspace: Workspace) ->
     result = plan.release(control_context(ws))[0].result
     assert all(v is None for v in result.column("coefficient"))
     assert all(row.reasons == ("regression-indicator-support",) for row in result.rows)
+
+
+def test_interactions_agree_with_statsmodels(issue_workspace: Workspace) -> None:
+    plan = _plan(
+        issue_workspace, "regress", {"y": "lonn", "x": ["i.kjonn", "alder", "i.kjonn#c.alder"]}
+    )
+    data = _rows(issue_workspace, ["lonn", "kjonn", "alder"])
+    woman = (data["kjonn"] == "2").astype(float)
+    x = np.column_stack([woman, data["alder"], woman * data["alder"], np.ones(len(woman))])
+    fit = sm.OLS(data["lonn"], x).fit()
+    assert plan.estimate.names == ("2.kjonn", "alder", "2.kjonn#c.alder", "_cons")
+    _close(plan.estimate.coefficients, fit.params)
+    _close(plan.estimate.std_errors, fit.bse)
+    kinds = [term.kind for term in plan.fit.terms]
+    assert kinds == ["dummy", "continuous", "interaction", "constant"]

@@ -230,7 +230,7 @@ def test_bad_versions_are_clear_errors(alice: Researcher) -> None:
     _error(alice.post("/", {"version": "9.9.9.9"}), 404, "unknown-version")
     _error(alice.post("/", {"version": "latest"}), 400, "invalid-version")
     _error(alice.post("/", {"datastore": "no.nowhere.x"}), 404, "unknown-datastore")
-    _error(alice.post("/", {"colour": "blue"}), 400, "invalid-request")
+    _error(alice.post("/", {"colour": "blue"}), 400, "invalid-parameters")
 
 
 @pytest.mark.parametrize(
@@ -238,12 +238,12 @@ def test_bad_versions_are_clear_errors(alice: Researcher) -> None:
     [
         ("tabulate", {"vars": ["nosuch"]}, 400, "unknown-variable"),
         ("tabulate", {"vars": ["lonn"]}, 400, "too-many-categories"),
-        ("tabulate", {"vars": []}, 400, "invalid-request"),
+        ("tabulate", {"vars": []}, 400, "invalid-parameters"),
         ("summarize", {"vars": ["kommune"]}, 400, "statistic-needs-number"),
         ("regress", {"y": "lonn", "x": ["alder", "alder2"]}, 422, "regression-collinear"),
         ("regress", {"y": "lonn", "x": ["en"]}, 422, "regression-constant"),
         ("logit", {"y": "lonn", "x": ["alder"]}, 422, "logit-needs-binary"),
-        ("histogram", {"var": "lonn", "bins": 1000}, 400, "invalid-request"),
+        ("histogram", {"var": "lonn", "bins": 1000}, 400, "invalid-parameters"),
     ],
 )
 def test_bad_statistics_are_clear_4xx_errors(
@@ -293,8 +293,11 @@ def test_the_same_question_gets_the_same_answer(alice: Researcher) -> None:
 
 def test_workspaces_past_their_limits(released_world: World, alice: Researcher) -> None:
     ctx, owner = released_world.ctx, alice.username
-    old = workspaces.create_workspace(ctx, owner, now=datetime.now(UTC) - timedelta(days=2))
-    _error(alice.get(f"/{old.handle}"), 410, "workspace-expired")
+    then = datetime.now(UTC) - timedelta(days=2)
+    old = workspaces.create_workspace(ctx, owner, now=then)
+    workspaces.add_steps(ctx, owner, old.handle, ISSUE_STEPS[:2], now=then)
+    expired = _error(alice.get(f"/{old.handle}"), 410, "workspace-expired")
+    assert expired["details"]["steps"] == ISSUE_STEPS[:2]  # the script, to run again
     small = workspaces.create_workspace(ctx, owner, limits=WorkspaceLimits(max_variables=3))
     _error(
         alice.post(f"/{small.handle}/steps", ISSUE_STEPS[:4]), 422, "workspace-too-many-variables"

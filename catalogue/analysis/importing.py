@@ -218,7 +218,8 @@ def _later_import(
     names: list[str],
     pending: Sequence[PendingJoin],
 ) -> tuple[State, list[PendingJoin]]:
-    assert state.table is not None and state.schema.unit_type is not None
+    workspace_type = state.schema.unit_type
+    assert state.table is not None and workspace_type is not None
     join_column = UNIT_COLUMN
     if step.via:
         via = state.schema.get(step.via)
@@ -231,7 +232,7 @@ def _later_import(
         plan = LinkPlan("same", None)
         join_column = via.column
     else:
-        plan = plan_link(ctx.version, dataset.unit_type, state.schema.unit_type)
+        plan = plan_link(ctx.version, dataset.unit_type, workspace_type)
     queries = [import_query(step, dataset, w, plan, ctx.scan) for w in windows]
     schema = state.schema
     joins = list(pending)

@@ -124,7 +124,6 @@ class Workspace:
         self.state = State()
         self.steps: list[Step] = []
         self.generation = 0  # bumped by every successful request that changed the rows
-        self.lock = threading.RLock()  # one request at a time per workspace
         self._spill = Path(tempfile.mkdtemp(prefix="regcat-workspace-", dir=scratch))
         # The spill folder goes with the workspace even if close() is never called.
         weakref.finalize(self, shutil.rmtree, self._spill, True)

@@ -97,14 +97,22 @@ def unknown_workspace(handle: str) -> RegcatError:
     )
 
 
-def expired_workspace(handle: str, at: datetime) -> RegcatError:
+def expired_workspace(row: WorkspaceRow) -> RegcatError:
+    at = aware(row.expires_at)
     return RegcatError(
         "workspace-expired",
         f"Arbeidsområdet gikk ut {at:%Y-%m-%d %H:%M} UTC etter å ha stått ubrukt. Lag et nytt "
-        "og kjør stegene på nytt (de ligger i svaret på GET før utløpet).",
+        "og kjør stegene (under «details.steps») på nytt.",
         f"The workspace expired {at:%Y-%m-%d %H:%M} UTC after standing unused. Create a new "
-        "one and run the steps again.",
-        {"workspace": handle, "expired_at": at.isoformat()},
+        "one and run its steps (in 'details.steps') again.",
+        # The owner's own script, so the work can be redone on the same pinned version.
+        {
+            "workspace": row.handle,
+            "expired_at": at.isoformat(),
+            "datastore": row.datastore,
+            "version": row.version,
+            "steps": list(row.steps or []),
+        },
         410,
     )
 
@@ -143,7 +151,7 @@ def pinned_version(ctx: Context, datastore: str | None, version: str | None) -> 
 
 def _output_control_parameters(ctx: Context, datastore: str) -> OutputControlParameters:
     """The datastore's parameters: a steward's file if there is one, else the defaults."""
-    path = ctx.config.home / "output-control" / f"{datastore}.json"
+    path = ctx.config.output_control_dir / f"{datastore}.json"
     if path.exists():
         return OutputControlParameters.load(path)
     return OutputControlParameters.defaults()
@@ -218,7 +226,7 @@ def _row(store: AnalysisStore, owner: str, handle: str, now: datetime) -> Worksp
     ):
         raise unknown_workspace(handle)
     if aware(row.expires_at) <= now:
-        raise expired_workspace(handle, aware(row.expires_at))
+        raise expired_workspace(row)
     return row
 
 

@@ -5,17 +5,14 @@ variable names)."""
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any
 
-from flask import Flask, Request, g, request
-from flask_smorest import Blueprint
-from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
-from webargs.flaskparser import FlaskParser
+from flask import Flask, g, request
+from marshmallow import INCLUDE, Schema, fields, validate
 
-from catalogue.domain.errors import invalid_input
 from catalogue.services import workspaces
 from catalogue.web import context
-from catalogue.web.api import register_api_blueprint
+from catalogue.web.api import ApiBlueprint, register_api_blueprint
 from catalogue.web.auth import require_identity
 
 
@@ -30,36 +27,7 @@ def _language() -> str:
     return str(getattr(g, "lang", "nb"))
 
 
-class _Parser(FlaskParser):
-    """A body that does not fit its schema is the caller's mistake: 400, standard shape."""
-
-    DEFAULT_VALIDATION_STATUS = 400
-
-    def handle_error(
-        self,
-        error: ValidationError,
-        req: Request,
-        schema: Schema,
-        *,
-        error_status_code: int | None,
-        error_headers: Any,
-    ) -> NoReturn:
-        messages = error.normalized_messages()
-        problems = messages.get("json", messages) if isinstance(messages, dict) else messages
-        names = ", ".join(sorted(str(k) for k in problems)) if isinstance(problems, dict) else ""
-        raise invalid_input(
-            "invalid-request",
-            f"Ugyldig forespørsel: {names or 'kroppen'}.",
-            f"Invalid request: {names or 'the body'}.",
-            fields=problems,
-        )
-
-
-class _Blueprint(Blueprint):
-    ARGUMENTS_PARSER = _Parser()
-
-
-bp = _Blueprint(
+bp = ApiBlueprint(
     "workspaces",
     __name__,
     url_prefix="/api/v1/workspaces",
