@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/export.py
+	$(BIN)/python bench/analysis.py
 
 clean:
 	rm -rf $(VENV) .regcat .pytest_cache .mypy_cache .ruff_cache
