@@ -142,13 +142,7 @@ def generate_samples(
 ) -> None:
     """Write deterministic synthetic sample registers (extract format)."""
     with _progress() as bar:
-        tasks: dict[str, Any] = {}
-
-        def progress(name: str, done: int, total: int) -> None:
-            if name not in tasks:
-                tasks[name] = bar.add_task(name, total=total)
-            bar.update(tasks[name], completed=done, total=total)
-
+        progress = _tracker(bar)
         written = _run(
             state,
             lambda: samples.write_samples(
@@ -181,13 +175,7 @@ def ingest(
     microdata.no's format (NAME.json + NAME.csv).
     """
     with _context(state) as ctx, _progress(disable=as_json) as bar:
-        tasks: dict[str, Any] = {}
-
-        def progress(name: str, done: int, total: int) -> None:
-            if name not in tasks:
-                tasks[name] = bar.add_task(name, total=total)
-            bar.update(tasks[name], completed=done, total=total)
-
+        progress = _tracker(bar)
         outcome = _run(
             state,
             lambda: publishing.ingest_extract(
@@ -768,6 +756,18 @@ def audit_verify(state: State, as_json: bool) -> None:
         console.print(escape(summary))
     if not outcome.ok:
         sys.exit(1)
+
+
+def _tracker(bar: Progress) -> Callable[[str, int, int], None]:
+    """A progress callback (name, done, total) that keeps one bar per name."""
+    tasks: dict[str, Any] = {}
+
+    def progress(name: str, done: int, total: int) -> None:
+        if name not in tasks:
+            tasks[name] = bar.add_task(name, total=total)
+        bar.update(tasks[name], completed=done, total=total)
+
+    return progress
 
 
 @contextmanager

@@ -4,6 +4,7 @@ services.authorization."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -135,11 +136,19 @@ def create_token() -> Any:
 
 @account_pages.post("/account/tokens/<string:prefix>/revoke")
 def revoke_token(prefix: str) -> Any:
+    return _then_back(
+        "account_pages.account",
+        lambda: tokens.revoke_token(context(), auth.require_identity(), prefix),
+    )
+
+
+def _then_back(endpoint: str, action: Callable[[], object]) -> Any:
+    """Do a form's action and return to `endpoint`, with the error shown if it failed."""
     try:
-        tokens.revoke_token(context(), auth.require_identity(), prefix)
+        action()
     except RegcatError as e:
-        return _back("account_pages.account", e)
-    return _back("account_pages.account")
+        return _back(endpoint, e)
+    return _back(endpoint)
 
 
 # --- user administration --------------------------------------------------------------------
@@ -176,20 +185,18 @@ def enrol() -> Any:
 
 @account_pages.post("/admin/users/<string:username>/deactivate")
 def deactivate(username: str) -> Any:
-    try:
-        accounts.deactivate_user(context(), auth.require_identity(), username)
-    except RegcatError as e:
-        return _back("account_pages.users", e)
-    return _back("account_pages.users")
+    return _then_back(
+        "account_pages.users",
+        lambda: accounts.deactivate_user(context(), auth.require_identity(), username),
+    )
 
 
 @account_pages.post("/admin/users/<string:username>/reactivate")
 def reactivate(username: str) -> Any:
-    try:
-        accounts.reactivate_user(context(), auth.require_identity(), username)
-    except RegcatError as e:
-        return _back("account_pages.users", e)
-    return _back("account_pages.users")
+    return _then_back(
+        "account_pages.users",
+        lambda: accounts.reactivate_user(context(), auth.require_identity(), username),
+    )
 
 
 # --- export requests ------------------------------------------------------------------------
