@@ -165,23 +165,45 @@ def generate_samples(
     help="Stage CHANGE even when the data file is unchanged (to change codes or temporality).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the full report (every problem, or what was staged) to this JSON file.",
+)
 @pass_state
 def ingest(
-    state: State, path: Path, datastore: str | None, note: str, force_change: bool, as_json: bool
+    state: State,
+    path: Path,
+    datastore: str | None,
+    note: str,
+    force_change: bool,
+    as_json: bool,
+    report_path: Path | None,
 ) -> None:
     """Validate, pseudonymise and stage an extract in the draft.
 
     PATH is a register folder (with register.json) or one dataset folder in
     microdata.no's format (NAME.json + NAME.csv).
     """
+
+    def staged() -> publishing.IngestOutcome:
+        try:
+            found = publishing.ingest_extract(
+                ctx, path, datastore, note=note, force_change=force_change, progress=progress
+            )
+        except RegcatError as e:
+            if report_path:
+                _write_json(report_path, {"ok": False, **e.as_dict(state.language)})
+            raise
+        if report_path:
+            _write_json(report_path, {"ok": True, "outcome": json.loads(_as_json(found))})
+        return found
+
     with _context(state) as ctx, _progress(disable=as_json) as bar:
         progress = _tracker(bar)
-        outcome = _run(
-            state,
-            lambda: publishing.ingest_extract(
-                ctx, path, datastore, note=note, force_change=force_change, progress=progress
-            ),
-        )
+        outcome = _run(state, staged)
     if as_json:
         click.echo(_as_json(outcome))
         return
@@ -436,10 +458,7 @@ def _write_export(state: State, out: Path, body: bytes) -> None:
     if str(out) == "-":
         sys.stdout.buffer.write(body)
         return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(f".{out.name}.partial")
-    partial.write_bytes(body)
-    partial.replace(out)  # a reader never sees half a document
+    _write_atomically(out, body)
     size = f"{len(body):,}".replace(",", " ")
     console.print(escape(state.t("export-written", path=out, size=size)))
 
@@ -756,6 +775,18 @@ def audit_verify(state: State, as_json: bool) -> None:
         console.print(escape(summary))
     if not outcome.ok:
         sys.exit(1)
+
+
+def _write_json(path: Path, document: Any) -> None:
+    body = json.dumps(document, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+    _write_atomically(path, body)
+
+
+def _write_atomically(path: Path, body: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_bytes(body)
+    partial.replace(path)  # a reader never sees half a document
 
 
 def _tracker(bar: Progress) -> Callable[[str, int, int], None]:

@@ -56,3 +56,23 @@ def test_unknown_datastore_is_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["versions", "no.nowhere.x"], env=env)
     assert result.exit_code == 1
     assert "unknown-datastore" in result.output
+
+
+def test_ingest_writes_a_report_file_for_good_and_bad_extracts(tmp_path: Path) -> None:
+    env = {"REGCAT_HOME": str(tmp_path / "home"), "REGCAT_LANGUAGE": "en"}
+    run = CliRunner().invoke
+    run(main, ["init"], env=env)
+    reg = write_register(tmp_path / "reg")
+    write_dataset(reg, "TEST_KJOENN", metadata(), [*sex_lines(5), "10000000009;7;;;"])
+    bad = tmp_path / "bad.json"
+    assert run(main, ["ingest", str(reg), "--report", str(bad)], env=env).exit_code == 1
+    problems = json.loads(bad.read_text(encoding="utf-8"))
+    assert problems["ok"] is False
+    listed = problems["error"]["details"]["reports"][0]["problems"]
+    assert [(p["file"], p["row"], p["column"]) for p in listed] == [("TEST_KJOENN.csv", 6, "value")]
+    write_dataset(reg, "TEST_KJOENN", metadata(), sex_lines(5))
+    good = tmp_path / "good.json"
+    assert run(main, ["ingest", str(reg), "--report", str(good)], env=env).exit_code == 0
+    staged = json.loads(good.read_text(encoding="utf-8"))
+    assert staged["ok"] is True
+    assert staged["outcome"]["datasets"][0]["operation"] == "ADD"

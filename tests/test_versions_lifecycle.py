@@ -172,3 +172,15 @@ def test_patch_that_changes_codes_or_temporality_is_refused(
         text = json.dumps(e.value.details)
         assert "patch-changes-structure" in text
         assert show_draft(sqlite_ctx) == draft_before
+
+
+def test_warnings_reach_the_steward(sqlite_ctx: Context, tmp_path: Path) -> None:
+    reg = write_register(tmp_path / "reg")
+    write_dataset(
+        reg, "TEST_KJOENN", metadata(), [f"{10_000_000_000 + i};1;;2020-01-01;" for i in range(12)]
+    )
+    outcome = ingest_extract(sqlite_ctx, reg)
+    [staged] = outcome.datasets
+    assert staged.operation == "ADD"
+    assert {w["code"] for w in staged.warnings} == {"fixed-stop-ignored"}
+    assert all(w["severity"] == "warning" and w["nb"] and w["en"] for w in staged.warnings)

@@ -262,7 +262,7 @@ def _record(
                 ),
                 actor,
             )
-            warnings = plan.result.report.as_dict().get("warnings", []) if plan.result else []
+            warnings = [p.as_dict() for p in plan.result.report.warnings] if plan.result else []
             staged.append(
                 StagedDataset(
                     name, plan.operation.value, revision.row_count, revision.unit_count, warnings
