@@ -170,6 +170,11 @@ def test_filters_and_derived_variables_change_ten_units_or_none():
         assert refused.value.http_status == 422
         assert refused.value.message("nb").startswith("Filteret endrer")
         assert refused.value.message("en").startswith("The filter changes")
+        # The count is what the rule protects: it appears in neither message nor details.
+        shown = (
+            refused.value.message("nb") + refused.value.message("en") + str(refused.value.details)
+        )
+        assert str(changed) not in shown.replace("10", "")
 
 
 def test_the_population_check_stands_alone_too():

@@ -77,7 +77,8 @@ def check_unit_change(changed_units: int, parameters: OutputControlParameters, w
     rule = parameters.rule(MinPopulation)
     if not rule.change_allowed(changed_units):
         nb, en = _WHAT[what]
-        raise rule.refusal("min-population-change", what=nb, what_en=en, changed=changed_units)
+        # The exact count (1-9) is what the rule hides: neither message nor details carry it.
+        raise rule.refusal("min-population-change", what=nb, what_en=en)
 
 
 class ResultBuilder:

@@ -40,9 +40,9 @@ class MinPopulation(Rule[MinPopulationParameters, int, int]):
                 "be released from it. Widen the population.",
             ),
             "min-population-change": Message(
-                "{what} endrer {changed} enheter. Den må endre minst {min_change} enheter, eller "
+                "{what} endrer for få enheter. Den må endre minst {min_change} enheter, eller "
                 "ingen.",
-                "{what_en} changes {changed} units. It must change at least {min_change} units, "
+                "{what_en} changes too few units. It must change at least {min_change} units, "
                 "or none.",
             ),
         }
