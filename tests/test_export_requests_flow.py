@@ -12,7 +12,7 @@ import pytest
 
 from catalogue.services import audit
 from catalogue.services.reading import released_datasets
-from catalogue.services.workspaces import create_workspace
+from catalogue.services.workspaces import add_steps, create_workspace
 from catalogue.storage.analysis_store import AnalysisStore
 from tests import test_accounts_support as support
 from tests.test_accounts_support import World, post
@@ -222,6 +222,12 @@ def _unit_by_person(table: object) -> dict[tuple[str, str], int]:
 
 def test_a_request_from_a_workspace_uses_its_pinned_version(released_world: World) -> None:
     space = create_workspace(released_world.ctx, "forsker@uio")
+    add_steps(
+        released_world.ctx,
+        "forsker@uio",
+        space.handle,
+        [{"import": "BEFOLKNING_KJOENN", "as": "kjonn"}],
+    )
     made = _request(released_world, ["BEFOLKNING_KJOENN"], workspace=space.handle)
     assert made["workspace"] == space.handle
     assert made["version"] == space.description["version"]
@@ -231,3 +237,33 @@ def test_a_request_from_a_workspace_uses_its_pinned_version(released_world: Worl
         json={"variables": ["BEFOLKNING_KJOENN"], "purpose": PURPOSE, "workspace": space.handle},
     )
     assert other.status_code == 404  # not theirs
+
+
+def test_an_export_from_a_workspace_holds_only_its_population(released_world: World) -> None:
+    ctx, owner = released_world.ctx, "forsker@uio"
+    space = create_workspace(ctx, owner)
+    add_steps(
+        ctx,
+        owner,
+        space.handle,
+        [
+            {"import": "BEFOLKNING_KJOENN", "as": "kjonn"},
+            {"import": "BEFOLKNING_FOEDSELSDATO", "as": "fodt"},
+            {"keep_if": "year(fodt) >= 1980"},
+        ],
+    )
+    from_workspace = _request(
+        released_world, ["BEFOLKNING_FOEDSELSDATO"], workspace=space.handle, file_format="csv"
+    )
+    # A later change to the workspace does not change what the request delivers.
+    add_steps(ctx, owner, space.handle, [{"keep_if": "year(fodt) >= 2000"}])
+    _approve(released_world, from_workspace["id"], "forvalter-fr")
+    table = pacsv.read_csv(io.BytesIO(_download(released_world, from_workspace["id"])))
+    born = [str(day) for day in table.column("value").to_pylist()]
+    assert born and all(day >= "1980-01-01" for day in born)
+    assert any(day < "2000-01-01" for day in born)
+    everyone = _request(released_world, ["BEFOLKNING_FOEDSELSDATO"], file_format="csv")
+    _approve(released_world, everyone["id"], "forvalter-fr")
+    full = pacsv.read_csv(io.BytesIO(_download(released_world, everyone["id"])))
+    assert full.num_rows > table.num_rows
+    assert len(set(table.column("unit").to_pylist())) == table.num_rows

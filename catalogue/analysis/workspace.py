@@ -323,6 +323,15 @@ class Workspace:
         self._control = (self.generation, found)
         return found
 
+    def population_units(self) -> tuple[str, np.ndarray]:
+        """(unit type, distinct unit pseudonyms) of the population. Server-side only: it cuts
+        an approved export down to the persons the researcher analysed."""
+        table = self.state.require_population()
+        units = db.arrays(self.con, f'SELECT DISTINCT "{UNIT_COLUMN}" AS u FROM "{table}"')["u"]
+        unit_type = self.state.schema.unit_type
+        assert unit_type is not None, "a workspace with a population has a unit type"
+        return unit_type, np.asarray(units, dtype=np.int64)
+
     def prepare(self, statistic: str, request: Any, language: str = "nb") -> Prepared:
         """Phase 1 of a statistic: read what it needs (see statistics/common.py)."""
         run = preparer(statistic)

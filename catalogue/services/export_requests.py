@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -35,7 +36,7 @@ from catalogue.domain.errors import RegcatError, conflict, invalid_input, not_fo
 from catalogue.services.context import Context
 from catalogue.services.reading import ReleasedDataset, released_datasets
 from catalogue.services.security_events import record_event
-from catalogue.services.workspaces import describe_workspace
+from catalogue.services.workspaces import describe_workspace, population_units
 from catalogue.storage.account_models import (
     ExportDecisionRow,
     ExportRequestRow,
@@ -133,6 +134,11 @@ def request_export(
             created_at=now(),
         )
         store.add(row)
+        if workspace:
+            # The export is of the persons analysed: their pseudonyms are kept server-side
+            # now, since the workspace may change or expire before the download.
+            session.flush()
+            _save_population(ctx, row.id, *population_units(ctx, identity.username, workspace))
         for d in chosen:
             store.add(
                 ExportVariableRow(
@@ -414,9 +420,35 @@ def _view(store: AccountStore, row: ExportRequestRow) -> ExportRequestView:
 # --- the file ------------------------------------------------------------------------------
 
 
+def _population_file(ctx: Context, request_id: int) -> Path:
+    return ctx.config.home / "analysis" / "export-populations" / f"{request_id}.npz"
+
+
+def _save_population(ctx: Context, request_id: int, unit_type: str, units: np.ndarray) -> None:
+    path = _population_file(ctx, request_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    with partial.open("wb") as f:
+        np.savez(f, unit_type=np.array(unit_type), units=units)
+    partial.replace(path)
+
+
+def _load_population(ctx: Context, request_id: int) -> tuple[str, pa.Array]:
+    with np.load(_population_file(ctx, request_id)) as saved:
+        return str(saved["unit_type"]), pa.array(saved["units"], pa.int64())
+
+
 def _build_file(ctx: Context, view: ExportRequestView) -> ExportFile:
     released = {d.metadata.name: d for d in released_datasets(ctx, view.datastore, view.version)}
     parts = [_read_variable(ctx, released[name]) for name in view.variables]
+    if view.workspace:
+        unit_type, population = _load_population(ctx, view.id)
+        parts = [
+            part.filter(pc.is_in(part.column("unit"), value_set=population))
+            if released[name].metadata.unit_type == unit_type
+            else part
+            for name, part in zip(view.variables, parts, strict=True)
+        ]
     table = pa.concat_tables(parts)
     table, units = _fresh_identifiers(table)
     # Sorted by the new identifier: the datastore's row order would otherwise hint at the

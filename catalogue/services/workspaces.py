@@ -29,6 +29,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from catalogue.analysis.keys import KeyCache, record_key_secret
 from catalogue.analysis.limits import WorkspaceLimits
 from catalogue.analysis.output_control import (
@@ -333,6 +335,15 @@ def describe_workspace(
             view = _view(row, live.workspace.describe(language))
         audit_record(ctx, "request", owner, handle, {"endpoint": "describe", "status": 200})
         return view
+
+
+def population_units(ctx: Context, owner: str, handle: str) -> tuple[str, np.ndarray]:
+    """(unit type, pseudonyms) of the owner's workspace population; never leaves the server."""
+    with ctx.db.transaction() as session:
+        row = _row(AnalysisStore(session), owner, handle, _now(None))
+    live = _live(ctx, row)
+    with live.lock:
+        return live.workspace.population_units()
 
 
 def add_steps(
