@@ -28,3 +28,13 @@ def test_api_lists_versions_and_errors_have_one_shape(released_ctx: Context) -> 
     assert missing.get_json()["error"]["code"] == "unknown-datastore"
     assert client.get("/api/v1/nothing").get_json()["error"]["status"] == 404
     assert client.get("/api/v1/openapi.json").status_code == 200
+
+
+def test_api_docs_work_offline(released_ctx: Context) -> None:
+    client = create_app(released_ctx.config).test_client()
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+    assert "cdn" not in page.lower() and "https://" not in page
+    assert "/api/v1/docs/assets/swagger-ui-bundle.js" in page
+    with client.get("/api/v1/docs/assets/swagger-ui-bundle.js") as script:
+        assert script.status_code == 200 and len(script.get_data()) > 100_000
+    assert client.get("/api/v1/docs/assets/../../pyproject.toml").status_code == 404
