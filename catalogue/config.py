@@ -131,20 +131,22 @@ class Config:
     def datastore_root(self) -> str:
         return self.values["datastore_root"] or str(self.home / "datastores")
 
+    def _path_or(self, name: str, default: Path) -> Path:
+        """The setting as an absolute path, or `default` when it is empty."""
+        raw = self.values[name]
+        return Path(raw).expanduser().resolve() if raw else default
+
     @property
     def key_file(self) -> Path:
-        raw = self.values["key_file"]
-        return Path(raw).expanduser().resolve() if raw else self.home / "keys" / "pseudonym.key"
+        return self._path_or("key_file", self.home / "keys" / "pseudonym.key")
 
     @property
     def index_dir(self) -> Path:
-        raw = self.values["index_dir"]
-        return Path(raw).expanduser().resolve() if raw else self.home / "index"
+        return self._path_or("index_dir", self.home / "index")
 
     @property
     def output_control_dir(self) -> Path:
-        raw = self.values["output_control_dir"]
-        return Path(raw).expanduser().resolve() if raw else self.home / "output-control"
+        return self._path_or("output_control_dir", self.home / "output-control")
 
     @property
     def base_url(self) -> str:
