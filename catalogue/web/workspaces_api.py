@@ -152,12 +152,18 @@ class AnalysisModelSchema(Schema):
         metadata={"description": "alder, c.alder, i.utdanning, i.kjonn#c.alder"},
     )
     constant = fields.Boolean(metadata={"description": "Add _cons (default true)."})
-
-
-class AnalysisRegressSchema(AnalysisModelSchema):
-    robust = fields.Boolean(metadata={"description": "HC1 standard errors."})
+    robust = fields.Boolean(
+        metadata={
+            "description": "Heteroskedasticity-robust standard errors: HC1 for regress, the "
+            "sandwich without small-sample factor for logit and poisson (statsmodels' HC1 "
+            "for discrete models)."
+        }
+    )
     cluster = fields.String(
-        metadata={"description": "Cluster-robust by a variable, or _unit for the unit."}
+        metadata={
+            "description": "Cluster-robust standard errors by a variable, or _unit for the "
+            "unit (not together with robust)."
+        }
     )
 
 
@@ -292,7 +298,7 @@ def correlate(body: dict[str, Any], handle: str) -> Any:
 
 
 @bp.post("/<string:handle>/regress")
-@bp.arguments(AnalysisRegressSchema)
+@bp.arguments(AnalysisModelSchema)
 @bp.response(200, AnalysisStatisticResponseSchema)
 def regress(body: dict[str, Any], handle: str) -> Any:
     """OLS with classical, robust (HC1) or cluster-robust standard errors."""
@@ -303,7 +309,8 @@ def regress(body: dict[str, Any], handle: str) -> Any:
 @bp.arguments(AnalysisModelSchema)
 @bp.response(200, AnalysisStatisticResponseSchema)
 def logit(body: dict[str, Any], handle: str) -> Any:
-    """Logistic regression of a 0/1 outcome."""
+    """Logistic regression of a 0/1 outcome, with classical, robust or cluster-robust
+    standard errors."""
     return _statistic("logit", body, handle)
 
 
@@ -311,7 +318,8 @@ def logit(body: dict[str, Any], handle: str) -> Any:
 @bp.arguments(AnalysisModelSchema)
 @bp.response(200, AnalysisStatisticResponseSchema)
 def poisson(body: dict[str, Any], handle: str) -> Any:
-    """Poisson regression of a count."""
+    """Poisson regression of a count, with classical, robust or cluster-robust standard
+    errors."""
     return _statistic("poisson", body, handle)
 
 

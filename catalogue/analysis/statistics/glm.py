@@ -1,11 +1,23 @@
 """Logit and Poisson by IRLS (Newton–Raphson) on sufficient statistics: per pattern of
 regressor values only the number of rows and the outcome's sum enter the likelihood, so
-each iteration is one pass over the patterns, not over the units. Standard errors are the
-inverse information matrix at the maximum (as statsmodels' Logit and Poisson)."""
+each iteration is one pass over the patterns, not over the units.
+
+Standard errors, with B the inverse information matrix at the maximum and μ the fitted mean:
+- classical: B;
+- robust: B (Σ_i x_i x_i' (y_i − μ_i)²) B, the meat summed per pattern as
+  Σ_g x_g x_g' (m2_g + n_g (ȳ_g − μ_g)²), with no small-sample factor;
+- clustered: B (Σ_c u_c u_c') B · G/(G − 1) · (N − 1)/(N − p), with u_c the cluster's
+  score Σ x (y − μ), read from the complete cases grouped by cluster and pattern.
+These are statsmodels' conventions for discrete models (`Logit`, `Poisson`): cov_type
+"nonrobust", "HC1" and "cluster" with its default corrections (a test checks agreement to
+1e-6). statsmodels' "HC1" on these models is the plain sandwich (HC0): the N/(N − p) of
+OLS's HC1 is not applied. Stata differs slightly: its vce(robust) multiplies the sandwich
+by N/(N − 1), and its vce(cluster) by G/(G − 1) alone."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -13,25 +25,34 @@ import scipy.special
 
 from catalogue.domain.errors import unprocessable
 
+from ..variables import Variable
 from .common import DataView, needs_number, request_error
 from .design import Patterns, check_estimable, fetch_patterns, model_request, parse_terms, solve
-from .ols import Estimate, RegressionPlan, regression_plan
+from .ols import UNIT_CLUSTER, Estimate, RegressionPlan, cluster_meat, regression_plan
 
 MAX_ITERATIONS = 100
 TOLERANCE = 1e-10
 FAMILIES = ("logit", "poisson")
 
 
+def _mean(family: str, eta: np.ndarray) -> np.ndarray:
+    """The inverse link: the mean of one outcome given the linear predictor."""
+    if family == "logit":
+        return np.asarray(scipy.special.expit(eta))
+    # exp overflows past 709; a mean of e^700 already means the model has failed.
+    return np.exp(np.minimum(eta, 700.0))
+
+
 def _mean_and_weight(family: str, eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per pattern the mean of one outcome and its variance (the IRLS weight per row)."""
+    mu = _mean(family, eta)
     if family == "logit":
-        mu = scipy.special.expit(eta)
         return mu, mu * (1.0 - mu)
-    mu = np.exp(np.minimum(eta, 700.0))
     return mu, mu
 
 
-def irls(patterns: Patterns, family: str) -> Estimate:
+def irls(patterns: Patterns, family: str) -> tuple[np.ndarray, np.ndarray]:
+    """β at the maximum of the likelihood and the inverse information matrix there."""
     n, total = patterns.n, patterns.y_sum
     xwx, (x_sums,) = patterns.cross(n, n)
     check_estimable(patterns, xwx, x_sums)
@@ -60,10 +81,37 @@ def irls(patterns: Patterns, family: str) -> Estimate:
         _, inverse = solve(information, np.zeros(len(beta)))
     except np.linalg.LinAlgError:
         raise _separation() from None
-    std_errors = np.sqrt(np.maximum(np.diag(inverse), 0.0))
     if family == "logit" and np.any(np.abs(beta) > 30):
         raise _separation()
-    return Estimate(tuple(names), beta, std_errors, patterns.rows)
+    return beta, inverse
+
+
+def _std_errors(
+    view: DataView,
+    y: Variable,
+    patterns: Patterns,
+    family: str,
+    beta: np.ndarray,
+    inverse: np.ndarray,
+    covariance: str,
+    cluster: Variable | None,
+) -> np.ndarray:
+    """`inverse` is the inverse information at β (the bread); `cluster` as in cluster_meat."""
+    rows, p = patterns.rows, len(beta)
+    if covariance == "classical":
+        variance = inverse
+    elif covariance == "robust":
+        mu = _mean(family, patterns.predict(beta))
+        meat, _ = patterns.cross(patterns.y_m2 + patterns.n * (patterns.y_mean - mu) ** 2)
+        variance = inverse @ meat @ inverse
+    elif rows <= p:
+        # No residual degrees of freedom for (N − 1)/(N − p): output control withholds the
+        # model anyway, so the standard errors are never shown.
+        return np.zeros(p)
+    else:
+        meat, clusters = cluster_meat(view, y, patterns, beta, cluster, partial(_mean, family))
+        variance = inverse @ meat @ inverse * (clusters / (clusters - 1) * (rows - 1) / (rows - p))
+    return np.sqrt(np.maximum(np.diag(variance), 0.0))
 
 
 def _separation() -> Exception:
@@ -77,18 +125,30 @@ def _separation() -> Exception:
     )
 
 
-def prepare_glm(view: DataView, request: Mapping[str, Any], family: str) -> RegressionPlan:
-    y_name, x, constant = model_request(request)
-    for unsupported in ("robust", "cluster"):
-        if request.get(unsupported):
-            raise request_error(
-                unsupported,
-                f"«{unsupported}» tilbys for regress (OLS), ikke for {family}.",
-                f"'{unsupported}' is offered for regress (OLS), not for {family}.",
-            )
-    y = view.variable(y_name, what="y")
-    needs_number(y, family)
-    patterns = fetch_patterns(view, y, parse_terms(view, x), constant=constant)
+def _covariance_request(view: DataView, request: Mapping[str, Any]) -> tuple[str, Variable | None]:
+    """The standard errors asked for, as prepare_regress reads them: "classical", "robust"
+    or "cluster" with the cluster variable (None for the workspace's unit)."""
+    robust = request.get("robust", False)
+    if not isinstance(robust, bool):
+        raise request_error(
+            "robust", "«robust» må være true eller false.", "'robust' must be true or false."
+        )
+    cluster_name = request.get("cluster")
+    if cluster_name is None:
+        return ("robust" if robust else "classical"), None
+    if robust:
+        raise request_error(
+            "cluster",
+            "Velg enten «robust» eller «cluster».",
+            "Choose either 'robust' or 'cluster'.",
+        )
+    if cluster_name == UNIT_CLUSTER:
+        return "cluster", None
+    # Any variable can define clusters, a UNIT one included: its values only group.
+    return "cluster", view.state.schema.get(str(cluster_name))
+
+
+def _check_outcome(patterns: Patterns, y: Variable, family: str) -> None:
     if family == "logit" and not patterns.binary:
         raise unprocessable(
             "logit-needs-binary",
@@ -103,5 +163,18 @@ def prepare_glm(view: DataView, request: Mapping[str, Any], family: str) -> Regr
             f"poisson needs an outcome that is not negative; '{y.name}' has negative values.",
             name=y.name,
         )
-    estimate = irls(patterns, family)
-    return regression_plan(view, y, patterns, estimate, family, "classical")
+
+
+def prepare_glm(view: DataView, request: Mapping[str, Any], family: str) -> RegressionPlan:
+    y_name, x, constant = model_request(request)
+    y = view.variable(y_name, what="y")
+    needs_number(y, family)
+    terms = parse_terms(view, x)
+    covariance, cluster = _covariance_request(view, request)
+    extra = [cluster] if cluster is not None else []
+    patterns = fetch_patterns(view, y, terms, constant=constant, extra=extra)
+    _check_outcome(patterns, y, family)
+    beta, inverse = irls(patterns, family)
+    std_errors = _std_errors(view, y, patterns, family, beta, inverse, covariance, cluster)
+    estimate = Estimate(tuple(patterns.names), beta, std_errors, patterns.rows)
+    return regression_plan(view, y, patterns, estimate, family, covariance)

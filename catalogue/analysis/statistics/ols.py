@@ -11,7 +11,7 @@ These are the conventions of Stata and statsmodels (a test checks agreement to 1
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,22 +75,25 @@ def ols_estimate(
         meat, _ = patterns.cross(squared)
         variance = inverse @ meat @ inverse * rows / dof
     else:
-        meat, clusters = _cluster_meat(view, y, patterns, beta, cluster)
-        if clusters < 2:
-            raise unprocessable(
-                "regression-clusters",
-                "Klyngerobuste standardfeil krever minst to klynger.",
-                "Cluster-robust standard errors need at least two clusters.",
-            )
+        meat, clusters = cluster_meat(view, y, patterns, beta, cluster)  # refuses G < 2
         factor = clusters / (clusters - 1) * (rows - 1) / dof
         variance = inverse @ meat @ inverse * factor
     std_errors = np.sqrt(np.maximum(np.diag(variance), 0.0))
     return Estimate(tuple(patterns.names), beta, std_errors, rows)
 
 
-def _cluster_meat(
-    view: DataView, y: Variable, patterns: Patterns, beta: np.ndarray, cluster: Variable | None
+def cluster_meat(
+    view: DataView,
+    y: Variable,
+    patterns: Patterns,
+    beta: np.ndarray,
+    cluster: Variable | None,
+    mean: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> tuple[np.ndarray, int]:
+    """Σ_c u_c u_c' and the number of clusters G, u_c the cluster's score Σ x (y − μ) with
+    μ = mean(x'β) (the identity for OLS; the inverse link for a GLM). `cluster` None
+    clusters on the workspace's unit. Fewer than two clusters are refused: the meat would
+    be zero (the scores sum to zero at the estimate)."""
     key = f'w."{UNIT_COLUMN}"' if cluster is None else col(cluster)
     grouped = grouped_sql(view, patterns.factors, y, patterns.where, leading=[key])
     ranked = f"SELECT DENSE_RANK() OVER (ORDER BY g0) - 1 AS cluster, * FROM ({grouped})"
@@ -115,10 +118,17 @@ def _cluster_meat(
     scores = np.zeros((count, len(beta)))
     for chunk in rows.chunks():
         x = rows.design(chunk)
-        residual_sums = rows.y_sum[chunk] - rows.n[chunk] * (x @ beta)
+        eta = x @ beta
+        residual_sums = rows.y_sum[chunk] - rows.n[chunk] * (eta if mean is None else mean(eta))
         contributions = x * residual_sums[:, None]
         for j in range(len(beta)):
             scores[:, j] += np.bincount(groups[chunk], weights=contributions[:, j], minlength=count)
+    if count < 2:
+        raise unprocessable(
+            "regression-clusters",
+            "Klyngerobuste standardfeil krever minst to klynger.",
+            "Cluster-robust standard errors need at least two clusters.",
+        )
     return scores.T @ scores, count
 
 
