@@ -26,11 +26,13 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from . import db
 from .output_control import KeyTable, UnitKeys
-from .output_control.cell_key import RECORD_KEY_MODULUS
+from .output_control.cell_key import RECORD_KEY_MODULUS, KeyArrays
+from .output_control.fingerprint import UnitHashes
 
 SECRET_CONTEXT = b"regcat-record-key:"
 MAX_PARTS = 24  # more parts than this are merged into one
@@ -61,7 +63,16 @@ def compute_keys(secret: bytes, pseudonyms: np.ndarray) -> UnitKeys:
     return UnitKeys(record_keys, set_ids)
 
 
-SCHEMA = pa.schema([("pseudonym", pa.int64()), ("record_key", pa.int16()), ("set_id", pa.uint64())])
+SCHEMA = pa.schema(
+    [
+        ("pseudonym", pa.int64()),
+        ("record_key", pa.int16()),
+        ("set_id", pa.uint64()),
+        ("slots", pa.int32()),  # the unit's fingerprint slots, packed (fingerprint.py)
+        ("check_hash", pa.uint64()),
+    ]
+)
+CACHE_FORMAT = b"regcat-key-cache-v2:"  # a new format starts a new folder
 
 
 class KeyCache:
@@ -70,53 +81,63 @@ class KeyCache:
 
     def __init__(self, secret: bytes, folder: Path | None) -> None:
         self._secret = secret
-        name = hashlib.sha256(b"regcat-key-cache:" + secret).hexdigest()[:16]
+        name = hashlib.sha256(CACHE_FORMAT + secret).hexdigest()[:16]
         self._folder = folder / name if folder is not None else None
 
     def __repr__(self) -> str:  # never show the secret
         return f"KeyCache({self._folder})"
 
-    def key_table(
-        self, con: duckdb.DuckDBPyConnection, units_sql: str, *, distinct: bool = False
-    ) -> KeyTable:
-        """A KeyTable for the non-null pseudonyms `units_sql` yields (its only column),
-        computing and storing the keys of units not seen before. `distinct`: the caller
-        knows the pseudonyms are distinct already."""
-        unique = "" if distinct else "DISTINCT "
-        wanted = (
-            f"SELECT {unique}CAST(u.p AS BIGINT) AS p FROM ({units_sql}) AS u(p) "
-            "WHERE u.p IS NOT NULL"
-        )
+    def keys_at(
+        self, con: duckdb.DuckDBPyConnection, positions_sql: str
+    ) -> tuple[np.ndarray, KeyArrays]:
+        """Keys for the units `positions_sql` yields as (k, p): each distinct pseudonym p
+        with its position k, the positions being 0, 1, … without gaps. Returns the
+        pseudonyms and their keys, both in position order, computing and storing the
+        keys of units not seen before."""
         with self._lock():
             known = self._parts()
-            if known:
-                # One pass: every wanted unit with its cached keys (null when not cached),
-                # in pseudonym order, which is the order a KeyTable keeps.
-                found = db.arrays(
-                    con,
-                    f"SELECT w.p AS pseudonym, k.record_key, k.set_id FROM ({wanted}) AS w "
-                    f"LEFT JOIN {_scan(known)} AS k ON k.pseudonym = w.p ORDER BY w.p",
-                )
-                pseudonyms = np.asarray(found["pseudonym"], dtype=np.int64)
-                cached = ~np.ma.getmaskarray(found["record_key"])
-                record_keys = np.ma.filled(found["record_key"], 0).astype(np.int64)
-                set_ids = np.ma.filled(found["set_id"], 0).astype(np.uint64)
-            else:
-                pseudonyms = np.sort(
-                    np.asarray(db.arrays(con, wanted)["p"], dtype=np.int64), kind="stable"
-                )
-                cached = np.zeros(len(pseudonyms), dtype=bool)
-                record_keys = np.zeros(len(pseudonyms), dtype=np.int64)
-                set_ids = np.zeros(len(pseudonyms), dtype=np.uint64)
-            missing = ~cached
+            cached = f"{_scan(known)} AS c" if known else f"(SELECT {_EMPTY}) AS c"
+            found = db.arrow(
+                con,
+                "SELECT w.k, w.p, c.record_key, c.set_id, c.slots, c.check_hash "
+                f"FROM ({positions_sql}) AS w(k, p) LEFT JOIN {cached} ON c.pseudonym = w.p",
+            )
+            size = found.num_rows
+            at = _numbers(found, "k", np.int64)
+            if size and (at.min() != 0 or at.max() != size - 1):
+                raise ValueError("positions must number the units 0, 1, … without gaps")
+            # Rows come back in join order: each value goes to its unit's position.
+            pseudonyms = np.empty(size, dtype=np.int64)
+            pseudonyms[at] = _numbers(found, "p", np.int64)
+            columns = {}
+            for name, dtype in _COLUMNS.items():
+                column = np.zeros(size, dtype=dtype)
+                column[at] = _numbers(found, name, dtype)
+                columns[name] = column
+            missing = np.zeros(size, dtype=bool)
+            missing[at] = found.column("record_key").is_null().to_numpy(zero_copy_only=False)
             if missing.any():
-                fresh = compute_keys(self._secret, pseudonyms[missing])
-                record_keys[missing], set_ids[missing] = fresh.record_keys, fresh.set_ids
+                fresh = _fresh(self._secret, pseudonyms[missing])
+                for name in _COLUMNS:
+                    columns[name][missing] = fresh.column(name).to_numpy()
                 if self._folder is not None:
-                    known = [*known, self._write(_table(pseudonyms[missing], fresh))]
+                    known = [*known, self._write(fresh)]
                     if len(known) > MAX_PARTS:
                         self._merge(con, known)
-        return KeyTable(pseudonyms, UnitKeys(record_keys, set_ids))
+        hashes = UnitHashes(columns["slots"], columns["check_hash"])
+        keys = UnitKeys(columns["record_key"].astype(np.int64), columns["set_id"])
+        return pseudonyms, KeyArrays(keys, hashes)
+
+    def key_table(self, con: duckdb.DuckDBPyConnection, units_sql: str) -> KeyTable:
+        """A KeyTable for the distinct non-null pseudonyms `units_sql` yields (its only
+        column)."""
+        positions = (
+            "SELECT (row_number() OVER () - 1)::BIGINT, p FROM "
+            f"(SELECT DISTINCT CAST(u.p AS BIGINT) AS p FROM ({units_sql}) AS u(p) "
+            "WHERE u.p IS NOT NULL)"
+        )
+        pseudonyms, arrays = self.keys_at(con, positions)
+        return KeyTable(pseudonyms, UnitKeys(arrays.record_keys, arrays.set_ids))
 
     # --- files ----------------------------------------------------------------------
 
@@ -156,12 +177,30 @@ class KeyCache:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _table(pseudonyms: np.ndarray, keys: UnitKeys) -> pa.Table:
+_COLUMNS = {"record_key": np.int16, "set_id": np.uint64, "slots": np.int32, "check_hash": np.uint64}
+_EMPTY = (
+    "NULL::BIGINT AS pseudonym, NULL::SMALLINT AS record_key, NULL::UBIGINT AS set_id, "
+    "NULL::INTEGER AS slots, NULL::UBIGINT AS check_hash LIMIT 0"
+)
+
+
+def _numbers(table: pa.Table, name: str, dtype: type) -> np.ndarray:
+    """A column as numbers, nulls (units not cached yet) as 0."""
+    column = pc.fill_null(table.column(name), 0).combine_chunks()
+    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=dtype)
+
+
+def _fresh(secret: bytes, pseudonyms: np.ndarray) -> pa.Table:
+    """The cache rows of units not seen before: keys and fingerprint hashes."""
+    keys = compute_keys(secret, pseudonyms)
+    hashes = UnitHashes.of(keys.set_ids)
     return pa.table(
         {
             "pseudonym": pa.array(pseudonyms, pa.int64()),
             "record_key": pa.array(keys.record_keys.astype(np.int16), pa.int16()),
             "set_id": pa.array(keys.set_ids, pa.uint64()),
+            "slots": pa.array(hashes.packed_slots, pa.int32()),
+            "check_hash": pa.array(hashes.checks, pa.uint64()),
         },
         schema=SCHEMA,
     )

@@ -18,7 +18,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,8 @@ from .imports import DatasetFacts
 from .keys import KeyCache
 from .limits import WorkspaceLimits, memory_limit_error, time_limit_error, too_many
 from .linking import PERSON
-from .output_control import KeyTable, OutputControlParameters
+from .output_control import KeySource, OutputControlParameters, PositionKeys
+from .output_control.cell_key import KeyArrays
 from .panels import apply_from_panel, apply_to_panel
 from .sources import DatasetSource, PinnedVersion, YearRange
 from .state import State, StepContext
@@ -65,7 +66,7 @@ from .transforming import (
     apply_rename,
     apply_select,
 )
-from .variables import PROTECT_COLUMN, UNIT_COLUMN
+from .variables import PROTECT_COLUMN, PROTECT_KEY_COLUMN, UNIT_COLUMN, UNIT_KEY_COLUMN
 
 MIB = 1024 * 1024
 
@@ -93,7 +94,7 @@ class ControlUnits:
     protected units) and the keys of every unit a statistic may name."""
 
     population: np.ndarray
-    keys: KeyTable
+    keys: KeySource
 
 
 def computation_failed() -> RegcatError:
@@ -131,6 +132,7 @@ class Workspace:
         self._tables = 0
         self._registered: dict[tuple[str, ...], str] = {}
         self._control: tuple[int, ControlUnits] | None = None
+        self._keys: KeyArrays | None = None  # of the units numbered in the rows
         self._timed_out = False
 
     def _config(self) -> dict[str, Any]:
@@ -300,28 +302,72 @@ class Workspace:
     # --- what statistics and output control read -------------------------------------
 
     def control_units(self) -> ControlUnits:
-        """The population and the key table, computed once per generation of rows."""
+        """The population and the keys of its units, computed once per generation of rows.
+        Each row gets its units' positions in the key arrays (PROTECT_KEY_COLUMN,
+        UNIT_KEY_COLUMN); steps that keep rows carry them along, so a later generation
+        reuses the keys and only reads its population again."""
         if self._control is not None and self._control[0] == self.generation:
             return self._control[1]
         if self.key_cache is None:
             raise RuntimeError("a workspace needs a key cache to release statistics")
         table = self.state.require_population()
-        protect, unit = f'"{PROTECT_COLUMN}"', f'"{UNIT_COLUMN}"'
+        if self._keys is None or not self._has_positions(table):
+            table, positions_sql = self._add_positions(table)
+            _, self._keys = self.key_cache.keys_at(self.con, positions_sql)
+            self.con.execute("DROP TABLE IF EXISTS regcat_positions")
         distinct = "" if self.state.unique_protected else "DISTINCT "
-        population = db.arrays(self.con, f'SELECT {distinct}{protect} AS p FROM "{table}"')["p"]
-        if self.state.schema.unit_type == PERSON:
-            # The unit is the protected person: one column holds every unit keys are asked for.
-            units = f'SELECT {distinct}{protect} FROM "{table}"'
-            keys = self.key_cache.key_table(self.con, units, distinct=not distinct)
-        else:
-            units = (
-                f'SELECT {protect} FROM "{table}" UNION ALL '
-                f'SELECT {unit} FROM "{table}" WHERE {unit} <> {protect}'
-            )
-            keys = self.key_cache.key_table(self.con, units)
-        found = ControlUnits(np.asarray(population, dtype=np.int64), keys)
+        population = db.arrays(
+            self.con, f'SELECT {distinct}"{PROTECT_KEY_COLUMN}" AS p FROM "{table}"'
+        )["p"]
+        found = ControlUnits(np.asarray(population, np.int64), PositionKeys(self._keys))
         self._control = (self.generation, found)
         return found
+
+    def _has_positions(self, table: str) -> bool:
+        found = db.one(
+            self.con,
+            "SELECT COUNT(*) FROM duckdb_columns() WHERE table_name = ? AND column_name = ?",
+            [table, PROTECT_KEY_COLUMN],
+        )
+        return bool(found[0])
+
+    def _add_positions(self, table: str) -> tuple[str, str]:
+        """Replaces the rows' table by one that adds their units' positions; returns it and
+        the SQL of (position, pseudonym) for every unit numbered."""
+        protect, unit = f'w."{PROTECT_COLUMN}"', f'w."{UNIT_COLUMN}"'
+        keep = "w.*"
+        if self._has_positions(table):
+            keep = f'w.* EXCLUDE ("{PROTECT_KEY_COLUMN}", "{UNIT_KEY_COLUMN}")'
+        new_table = self._new_table()
+        person = self.state.schema.unit_type == PERSON
+        if person and self.state.unique_protected:
+            # One row per person: the row number is the position, no join needed.
+            self.con.execute(
+                f'CREATE TABLE "{new_table}" AS SELECT {keep}, '
+                f'(row_number() OVER () - 1)::INTEGER AS "{PROTECT_KEY_COLUMN}", '
+                f'"{PROTECT_KEY_COLUMN}" AS "{UNIT_KEY_COLUMN}" FROM "{table}" AS w'
+            )
+            positions = f'SELECT "{PROTECT_KEY_COLUMN}", "{PROTECT_COLUMN}" FROM "{new_table}"'
+        else:
+            units = f'SELECT {protect} FROM "{table}" AS w'
+            if not person:
+                units += f' UNION SELECT {unit} FROM "{table}" AS w'
+            self.con.execute(
+                "CREATE TEMP TABLE regcat_positions AS SELECT "
+                "(row_number() OVER () - 1)::INTEGER AS k, p "
+                f"FROM (SELECT DISTINCT u.p FROM ({units}) AS u(p) WHERE u.p IS NOT NULL)"
+            )
+            unit_key = "kp.k" if person else "ku.k"
+            unit_join = "" if person else f"LEFT JOIN regcat_positions AS ku ON ku.p = {unit}"
+            self.con.execute(
+                f'CREATE TABLE "{new_table}" AS SELECT {keep}, kp.k AS "{PROTECT_KEY_COLUMN}", '
+                f'{unit_key} AS "{UNIT_KEY_COLUMN}" FROM "{table}" AS w '
+                f"LEFT JOIN regcat_positions AS kp ON kp.p = {protect} {unit_join}"
+            )
+            positions = "SELECT k, p FROM regcat_positions"
+        self.con.execute(f'DROP TABLE "{table}"')
+        self.state = replace(self.state, table=new_table)
+        return new_table, positions
 
     def population_units(self) -> tuple[str, np.ndarray]:
         """(unit type, distinct unit pseudonyms) of the population. Server-side only: it cuts
@@ -341,8 +387,8 @@ class Workspace:
                 "Forespørselen må være et JSON-objekt.",
                 "The request must be a JSON object.",
             )
+        self.control_units()  # refuses a workspace without a population; adds key positions
         view = DataView(self.con, self.state, self.limits, self.parameters)
-        view.table  # noqa: B018 - refuses a workspace without a population
         with self.deadline():
             return run(view, request, language)
 

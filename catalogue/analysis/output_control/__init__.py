@@ -8,7 +8,7 @@ control_* entry points, fills in the audit id with `with_audit_id`, and serialis
 with HTTP status 422 and messages in bokmål and English.
 """
 
-from .cell_key import HmacKeySource, KeySource, KeyTable, UnitKeys, derive_keys
+from .cell_key import HmacKeySource, KeySource, KeyTable, PositionKeys, UnitKeys, derive_keys
 from .controller import (
     control_frequency_table,
     control_hexbin,
@@ -53,6 +53,7 @@ __all__ = [
     "MagnitudeTable",
     "OutputControlParameters",
     "PerturbationTable",
+    "PositionKeys",
     "RegressionFit",
     "Release",
     "ReleaseLedger",

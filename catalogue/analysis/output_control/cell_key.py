@@ -19,6 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
+from .fingerprint import SetFingerprint, UnitHashes, fingerprint_table
 from .ptable import PerturbationTable
 
 RECORD_KEY_MODULUS = 4096
@@ -32,11 +33,57 @@ class UnitKeys:
     set_ids: np.ndarray  # uint64
 
 
+class KeyArrays:
+    """The keys of distinct units, with their fingerprint hashes computed on first use and
+    kept (a key table lives as long as its workspace's rows, and is asked many times)."""
+
+    def __init__(self, keys: UnitKeys, hashes: UnitHashes | None = None) -> None:
+        self.record_keys = np.asarray(keys.record_keys, dtype=np.int64)
+        self.set_ids = np.asarray(keys.set_ids, dtype=np.uint64)
+        self._hashes = hashes
+
+    def __len__(self) -> int:
+        return len(self.record_keys)
+
+    def hashes(self) -> UnitHashes:
+        if self._hashes is None:
+            self._hashes = UnitHashes.of(self.set_ids)
+        return self._hashes
+
+
+@dataclass(frozen=True, eq=False)
+class Located:
+    """Pseudonyms found in a set of key arrays: `positions[i]` is where the i-th
+    pseudonym asked for sits. Equal pseudonyms get equal positions, so positions stand in
+    for pseudonyms (distinctness, grouping) without keeping the pseudonyms."""
+
+    positions: np.ndarray  # int64
+    arrays: KeyArrays
+
+    def keys(self) -> UnitKeys:
+        return UnitKeys(
+            self.arrays.record_keys[self.positions], self.arrays.set_ids[self.positions]
+        )
+
+    def distinct(self) -> bool:
+        if len(self.positions) == 0:
+            return True
+        return int(np.bincount(self.positions, minlength=len(self.arrays)).max()) <= 1
+
+    def fingerprint(self) -> SetFingerprint:
+        """The fingerprint of the units located (each counted once per time it was asked)."""
+        cell = np.zeros(len(self.positions), dtype=np.int64)
+        arrays = self.arrays
+        return fingerprint_table(cell, arrays.set_ids, 1, self.positions, arrays.hashes())[0]
+
+
 class KeySource(Protocol):
     """Turns pseudonyms into their keys. The engine may precompute a KeyTable once per
     workspace (the keys are stored with the pseudonyms and never leave the server)."""
 
     def keys(self, pseudonyms: np.ndarray) -> UnitKeys: ...
+
+    def locate(self, pseudonyms: np.ndarray) -> Located: ...
 
 
 def derive_keys(secret: bytes, pseudonyms: np.ndarray) -> UnitKeys:
@@ -47,6 +94,19 @@ def derive_keys(secret: bytes, pseudonyms: np.ndarray) -> UnitKeys:
     record_keys = ((raw[:, 30].astype(np.int64) << 8) | raw[:, 31]) % RECORD_KEY_MODULUS
     set_ids = np.ascontiguousarray(raw[:, :8]).view("<u8").reshape(-1).astype(np.uint64)
     return UnitKeys(record_keys, set_ids)
+
+
+def distinct_sorted(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted distinct values, each value's index among them). By sorting: numpy's
+    hash-based np.unique is many times slower on millions of random 64-bit pseudonyms."""
+    values = np.asarray(values)
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    first = np.ones(len(ordered), dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    inverse = np.empty(len(values), dtype=np.int64)
+    inverse[order] = np.cumsum(first) - 1
+    return ordered[first], inverse
 
 
 class HmacKeySource:
@@ -60,40 +120,111 @@ class HmacKeySource:
     def __repr__(self) -> str:  # never show the secret
         return "HmacKeySource(<secret>)"
 
+    def locate(self, pseudonyms: np.ndarray) -> Located:
+        unique, position = distinct_sorted(np.asarray(pseudonyms, dtype=np.int64))
+        return Located(position, KeyArrays(derive_keys(self._secret, unique)))
+
     def keys(self, pseudonyms: np.ndarray) -> UnitKeys:
-        unique, position = np.unique(np.asarray(pseudonyms, dtype=np.int64), return_inverse=True)
-        found = derive_keys(self._secret, unique)
-        return UnitKeys(found.record_keys[position], found.set_ids[position])
+        return self.locate(pseudonyms).keys()
 
 
 class KeyTable:
-    """Keys precomputed for a whole population, looked up by binary search."""
+    """Keys precomputed for a whole population, looked up through buckets of the sorted
+    pseudonyms' leading bits. Pseudonyms are keyed hashes, spread evenly over 64 bits, so a
+    bucket holds one or two: a lookup costs two memory reads where a binary search over
+    millions costs twenty. Uneven pseudonyms (small test ids) fall back to binary search."""
+
+    MAX_PROBES = 16
 
     def __init__(self, pseudonyms: np.ndarray, keys: UnitKeys) -> None:
-        order = np.argsort(pseudonyms, kind="stable")
-        self._pseudonyms = np.asarray(pseudonyms, dtype=np.int64)[order]
-        if np.any(self._pseudonyms[1:] == self._pseudonyms[:-1]):
-            raise ValueError("a key table needs distinct pseudonyms")
-        self._record_keys = keys.record_keys[order]
-        self._set_ids = keys.set_ids[order]
+        pseudonyms = np.asarray(pseudonyms, dtype=np.int64)
+        record_keys, set_ids = keys.record_keys, keys.set_ids
+        if len(pseudonyms) > 1 and not np.all(pseudonyms[1:] > pseudonyms[:-1]):
+            order = np.argsort(pseudonyms, kind="stable")
+            pseudonyms, record_keys, set_ids = pseudonyms[order], record_keys[order], set_ids[order]
+            if np.any(pseudonyms[1:] == pseudonyms[:-1]):
+                raise ValueError("a key table needs distinct pseudonyms")
+        self._pseudonyms = pseudonyms
+        self._arrays = KeyArrays(UnitKeys(record_keys, set_ids))
+        self._bits = max(1, int(np.ceil(np.log2(max(len(pseudonyms), 2)))))
+        bucket_sizes = np.bincount(self._bucket(pseudonyms), minlength=1 << self._bits)
+        self._starts = np.concatenate([[0], np.cumsum(bucket_sizes)]).astype(np.int64)
+        self._bucketed = len(pseudonyms) > 0 and int(bucket_sizes.max()) <= self.MAX_PROBES
 
     @classmethod
     def build(cls, secret: bytes, pseudonyms: np.ndarray) -> KeyTable:
-        unique = np.unique(np.asarray(pseudonyms, dtype=np.int64))
-        return cls(unique, HmacKeySource(secret).keys(unique))
+        unique, _ = distinct_sorted(np.asarray(pseudonyms, dtype=np.int64))
+        return cls(unique, derive_keys(secret, unique))
 
     def __repr__(self) -> str:
         return f"KeyTable({len(self._pseudonyms)} units)"
 
-    def keys(self, pseudonyms: np.ndarray) -> UnitKeys:
+    def _bucket(self, pseudonyms: np.ndarray) -> np.ndarray:
+        # Flipping the sign bit maps int64 order onto uint64 order.
+        flipped = pseudonyms.view(np.uint64) ^ np.uint64(1 << 63)
+        return (flipped >> np.uint64(64 - self._bits)).astype(np.int64)
+
+    def _positions(self, pseudonyms: np.ndarray) -> np.ndarray:
+        """Where each pseudonym sits, or -1 when it is not in the table."""
+        table = self._pseudonyms
+        if not self._bucketed:
+            at = np.minimum(np.searchsorted(table, pseudonyms), max(len(table) - 1, 0))
+            return np.where(table[at] == pseudonyms, at, -1) if len(table) else at - 1
+        found = np.full(len(pseudonyms), -1, dtype=np.int64)
+        bucket = self._bucket(pseudonyms)
+        probe, end = self._starts[bucket], self._starts[bucket + 1]
+        active = np.flatnonzero(probe < end)
+        probe = probe[active]
+        for _ in range(self.MAX_PROBES):
+            if not len(active):
+                break
+            seen = table[probe]
+            wanted = pseudonyms[active]
+            hit = seen == wanted
+            found[active[hit]] = probe[hit]
+            # Within a bucket the table is sorted: past the pseudonym means it is absent.
+            going = ~hit & (seen < wanted) & (probe + 1 < end[active])
+            active, probe = active[going], probe[going] + 1
+        return found
+
+    def locate(self, pseudonyms: np.ndarray) -> Located:
         pseudonyms = np.asarray(pseudonyms, dtype=np.int64)
-        at = np.searchsorted(self._pseudonyms, pseudonyms)
-        at_clipped = np.minimum(at, len(self._pseudonyms) - 1)
-        if len(pseudonyms) and (
-            len(self._pseudonyms) == 0 or np.any(self._pseudonyms[at_clipped] != pseudonyms)
-        ):
+        positions = self._positions(pseudonyms)
+        if len(positions) and int(positions.min()) < 0:
             raise KeyError("a unit outside the key table's population")
-        return UnitKeys(self._record_keys[at_clipped], self._set_ids[at_clipped])
+        return Located(positions, self._arrays)
+
+    def keys(self, pseudonyms: np.ndarray) -> UnitKeys:
+        return self.locate(pseudonyms).keys()
+
+    @property
+    def pseudonyms(self) -> np.ndarray:
+        """The table's pseudonyms in ascending order: a unit's position is its rank here."""
+        return self._pseudonyms
+
+    def by_position(self) -> PositionKeys:
+        return PositionKeys(self._arrays)
+
+
+class PositionKeys:
+    """The keys of a key table asked for by position (a unit's rank among the table's
+    pseudonyms). An engine that keeps each row's position next to its pseudonym hands
+    output control positions: finding their keys is then a plain array read."""
+
+    def __init__(self, arrays: KeyArrays) -> None:
+        self._arrays = arrays
+
+    def __repr__(self) -> str:
+        return f"PositionKeys({len(self._arrays)} units)"
+
+    def locate(self, positions: np.ndarray) -> Located:
+        positions = np.asarray(positions, dtype=np.int64)
+        if len(positions) and (positions.min() < 0 or positions.max() >= len(self._arrays)):
+            raise KeyError("a unit outside the key table's population")
+        return Located(positions, self._arrays)
+
+    def keys(self, positions: np.ndarray) -> UnitKeys:
+        return self.locate(positions).keys()
 
 
 def cell_keys(record_key_sums: np.ndarray) -> np.ndarray:

@@ -35,7 +35,7 @@ from .rules.smoothed_percentile import PercentileSubject, SmoothedPercentile, wi
 from .rules.survival import Survival
 from .rules.threshold import Threshold
 from .rules.winsorised_summary import STATISTICS, WinsorisedSummary
-from .unit_sets import CellUnits
+from .unit_sets import CellTotals, CellUnits
 
 NON_ADDITIVE = Message(
     "Summer og marginer har egen støy og er derfor ikke summen av cellene.",
@@ -51,11 +51,11 @@ EMPTY_MEAN = Message(
 
 
 def _published_counts(
-    out: ResultBuilder, cells: CellUnits, withheld: Sequence[str | None] = ()
+    out: ResultBuilder, cells: CellTotals, withheld: Sequence[str | None] = ()
 ) -> tuple[list[int | None], list[list[str]]]:
     """Noise, threshold and the differencing guard over a set of count cells. `withheld`
     gives, per cell, the reason an earlier rule already withheld it (or None)."""
-    noised = out.rule(CellKeyNoise).apply(CountsWithKeys(cells.counts(), cells.key_sums()))
+    noised = out.rule(CellKeyNoise).apply(CountsWithKeys(cells.counts, cells.key_sums))
     checked = out.rule(Threshold).apply([d.value for d in noised])
     values = [d.value for d in checked]
     reasons = [[r for r in (n.reason, t.reason) if r] for n, t in zip(noised, checked, strict=True)]
@@ -75,22 +75,38 @@ def _published_counts(
     return values, reasons
 
 
+def _kept_sets(dimensions: int, margins: bool, total: bool) -> list[tuple[int, ...]]:
+    """The dimensions each block of cells keeps: the interior (all), then the margins (more
+    dimensions kept first), the grand total (none) last."""
+    kept_sets: list[tuple[int, ...]] = [tuple(range(dimensions))]
+    if margins:
+        for size in range(dimensions - 1, 0, -1):
+            kept_sets.extend(itertools.combinations(range(dimensions), size))
+    if total:
+        kept_sets.append(())
+    return kept_sets
+
+
+def _block_labels(table: CountTable, kept: tuple[int, ...]) -> list[tuple[str | None, ...]]:
+    shape = tuple(len(table.categories[k]) for k in kept)
+    labels = []
+    for combo in np.ndindex(*shape):
+        at = dict(zip(kept, combo, strict=True))
+        labels.append(
+            tuple(table.categories[k][at[k]] if k in at else None for k in range(len(table.shape)))
+        )
+    return labels
+
+
 def _table_cells(
     table: CountTable, margins: bool, total: bool
 ) -> tuple[np.ndarray, np.ndarray, list[tuple[str | None, ...]]]:
     """Every cell as (cell index per unit-row, units, labels): the interior in row-major
-    order, then the margins (more dimensions kept first), the grand total last. A margin is
-    a cell like any other, with its own distinct units and its own key."""
-    d = len(table.dimensions)
-    kept_sets: list[tuple[int, ...]] = [tuple(range(d))]
-    if margins:
-        for size in range(d - 1, 0, -1):
-            kept_sets.extend(itertools.combinations(range(d), size))
-    if total:
-        kept_sets.append(())
+    order, then the margins, the grand total last. A margin is a cell like any other, with
+    its own distinct units and its own key."""
     index_parts, unit_parts, labels = [], [], []
     offset = 0
-    for kept in kept_sets:
+    for kept in _kept_sets(len(table.dimensions), margins, total):
         shape = tuple(len(table.categories[k]) for k in kept)
         if kept:
             index = np.ravel_multi_index(tuple(table.codes[:, k] for k in kept), shape)
@@ -98,11 +114,38 @@ def _table_cells(
             index = np.zeros(len(table.units), dtype=np.int64)
         index_parts.append(index + offset)
         unit_parts.append(table.units)
-        for combo in np.ndindex(*shape):
-            at = dict(zip(kept, combo, strict=True))
-            labels.append(tuple(table.categories[k][at[k]] if k in at else None for k in range(d)))
+        labels.extend(_block_labels(table, kept))
         offset += math.prod(shape)
     return np.concatenate(index_parts), np.concatenate(unit_parts), labels
+
+
+def _block_target(shape: tuple[int, ...], kept: tuple[int, ...]) -> tuple[np.ndarray, int]:
+    """For each interior cell (row-major) its cell in the block that keeps `kept`."""
+    block = tuple(shape[k] for k in kept)
+    if not kept:
+        return np.zeros(math.prod(shape), dtype=np.int64), 1
+    codes = np.unravel_index(np.arange(math.prod(shape)), shape)
+    return np.ravel_multi_index(tuple(codes[k] for k in kept), block), math.prod(block)
+
+
+def _count_cells(
+    table: CountTable, context: ControlContext, margins: bool
+) -> tuple[CellTotals, list[tuple[str | None, ...]]]:
+    """The cells of a frequency table, its margins and grand total. When no unit is in two
+    interior cells, each margin is a disjoint union of interior cells and is summed from
+    them; otherwise every margin is built from its own units."""
+    everything = tuple(range(len(table.dimensions)))
+    labels = _block_labels(table, everything)
+    index = np.ravel_multi_index(tuple(table.codes.T), table.shape)
+    interior = CellUnits.build(index, table.units, len(labels), context.keys)
+    if not interior.disjoint:
+        index, units, labels = _table_cells(table, margins, total=True)
+        return CellUnits.build(index, units, len(labels), context.keys).totals(), labels
+    blocks = [interior.totals()]
+    for kept in _kept_sets(len(table.dimensions), margins, total=True)[1:]:
+        blocks.append(blocks[0].merged(*_block_target(table.shape, kept)))
+        labels.extend(_block_labels(table, kept))
+    return CellTotals.concatenated(blocks), labels
 
 
 def control_frequency_table(
@@ -113,8 +156,7 @@ def control_frequency_table(
     columns = ("count", "percent")
     variables = len(table.dimensions)
     with ResultBuilder(context, "frequency-table", table.dimensions, columns, variables) as out:
-        index, units, labels = _table_cells(table, include_margins, total=True)
-        cells = CellUnits.build(index, units, len(labels), context.keys)
+        cells, labels = _count_cells(table, context, include_margins)
         values, reasons = _published_counts(out, cells)
         total = values[-1]
         rows = [
@@ -157,7 +199,7 @@ def control_magnitude_table(
         interior = len(labels)
         cells = CellUnits.build(index, units, interior, context.keys, table.values)
         counts = cells.counts()
-        contributions = [cells.values_of(c) for c in range(interior)]
+        contributions = cells.values_by_cell()
         checks = zip(
             out.rule(Threshold).apply([int(c) for c in counts]),
             out.rule(DominanceNK).apply(contributions),
@@ -206,11 +248,10 @@ def control_summary(data: UnitValues, context: ControlContext) -> ControlledResu
     with ResultBuilder(context, "summary", ("statistic",), ("value",)) as out:
         decisions = out.rule(WinsorisedSummary).apply(data.numbers())
         published = sum(not d.withheld for d in decisions)
-        ids = context.keys.keys(data.units).set_ids
         guard = out.guard(
             data.measure,
             "summary",
-            [fingerprint(ids) if published else None],
+            [context.keys.locate(data.units).fingerprint() if published else None],
             compare_within=True,
             cells_per_set=published,
         )[0]
@@ -306,11 +347,10 @@ def control_mode(data: UnitValues, context: ControlContext) -> ControlledResult:
     with ResultBuilder(context, "mode", ("statistic",), ("value",)) as out:
         distinct, units = np.unique(data.values, return_counts=True)
         decision = out.rule(Mode).apply(ValueCounts(distinct, units))[0]
-        ids = context.keys.keys(data.units).set_ids
         guard = out.guard(
             data.measure,
             "mode",
-            [None if decision.withheld else fingerprint(ids)],
+            [None if decision.withheld else context.keys.locate(data.units).fingerprint()],
             compare_within=True,
         )[0]
         if guard.withheld:
@@ -334,11 +374,10 @@ def control_regression(fit: RegressionFit, context: ControlContext) -> Controlle
         reason = decision.reason
         if not decision.withheld:
             model = "regression:" + fit.family + ":" + ",".join(t.name for t in fit.terms)
-            ids = context.keys.keys(fit.units).set_ids
             guard = out.guard(
                 fit.outcome,
                 model,
-                [fingerprint(ids)],
+                [context.keys.locate(fit.units).fingerprint()],
                 compare_within=True,
                 cells_per_set=len(fit.terms),
             )[0]
@@ -408,7 +447,7 @@ def control_histogram(
         grid = rule.apply(request)[0].value
         assert grid is not None  # the grid rule never withholds
         cells = CellUnits.build(grid.assign(values), data.units, grid.bins, context.keys)
-        counts, reasons = _published_counts(out, cells)
+        counts, reasons = _published_counts(out, cells.totals())
         rows = []
         for i, count in enumerate(counts):
             start, end = grid.bounds(i)
@@ -437,7 +476,8 @@ def control_hexbin(
         cells = CellUnits.build(index.reshape(-1), data.units, len(hexes), context.keys)
         # A hex needs enough true units before noise is even considered.
         big_enough = rule.apply([int(c) for c in cells.counts()])
-        counts, reasons = _published_counts(out, cells, [d.reason for d in big_enough])
+        withheld = [d.reason for d in big_enough]
+        counts, reasons = _published_counts(out, cells.totals(), withheld)
         rows = []
         for h, (cx2, cy2) in enumerate(hexes.tolist()):
             if not counts[h]:
@@ -489,14 +529,14 @@ def control_survival(
         cells = CellUnits.build(
             np.concatenate(index_parts), np.concatenate(unit_parts), 2 * len(steps), context.keys
         )
-        counts, reasons = _published_counts(out, cells)
+        counts, reasons = _published_counts(out, cells.totals())
         curve = _kaplan_meier(
             data.durations, data.events, [math.inf if e is None else e for e in ends]
         )
         guard = out.guard(
             data.measure,
             f"survival:{grid.edges[1] - grid.edges[0]}",
-            [fingerprint(context.keys.keys(data.units).set_ids)],
+            [context.keys.locate(data.units).fingerprint()],
             compare_within=True,
             cells_per_set=len(steps),
         )[0]

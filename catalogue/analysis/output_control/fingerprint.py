@@ -30,7 +30,7 @@ import numpy as np
 
 PARTITIONS = 4
 CELLS_PER_PARTITION = 32
-CELLS = PARTITIONS * CELLS_PER_PARTITION
+CELLS = PARTITIONS * CELLS_PER_PARTITION  # ≤ 128: a cell number fits 7 bits (UnitHashes)
 _SALTS = np.array(
     [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93],
     dtype=np.uint64,
@@ -97,34 +97,108 @@ class SetFingerprint:
         )
 
 
+@dataclass(frozen=True, eq=False)
+class UnitHashes:
+    """Per unit, what its fingerprint updates: its cell in each partition (7 bits each,
+    packed in one int32) and its check hash. A function of the set id alone, so it is
+    computed once per unit and kept with the unit's keys."""
+
+    packed_slots: np.ndarray  # int32, (units,)
+    checks: np.ndarray  # uint64, (units,)
+
+    @classmethod
+    def of(cls, set_ids: np.ndarray) -> UnitHashes:
+        ids = np.asarray(set_ids, dtype=np.uint64)
+        shifts = np.arange(PARTITIONS, dtype=np.int64) * 7
+        packed = np.bitwise_or.reduce(_cells_of(ids) << shifts, axis=1).astype(np.int32)
+        return cls(packed, _mix(ids ^ _CHECK_SALT))
+
+    def slots(self, partition: int, pick: np.ndarray | None = None) -> np.ndarray:
+        """Each unit's cell in one partition (of the units `pick` chooses)."""
+        packed = self.packed_slots if pick is None else self.packed_slots[pick]
+        return ((packed >> (7 * partition)) & 127).astype(np.int64)
+
+
+@dataclass(frozen=True, eq=False)
+class FingerprintTable:
+    """The fingerprints of many sets as three (sets, CELLS) arrays. Fingerprints are linear:
+    the table of a union of disjoint sets is the cell-wise sum of counts and xor of the
+    others, which is how margins are made from interior cells (`merged`)."""
+
+    sizes: np.ndarray  # int64, (sets,)
+    counts: np.ndarray  # int64, (sets, CELLS)
+    id_xor: np.ndarray  # uint64, (sets, CELLS)
+    check_xor: np.ndarray  # uint64, (sets, CELLS)
+
+    def __getitem__(self, c: int) -> SetFingerprint:
+        return SetFingerprint(int(self.sizes[c]), self.counts[c], self.id_xor[c], self.check_xor[c])
+
+    @classmethod
+    def concatenated(cls, parts: Sequence[FingerprintTable]) -> FingerprintTable:
+        return cls(
+            np.concatenate([p.sizes for p in parts]),
+            np.concatenate([p.counts for p in parts]),
+            np.concatenate([p.id_xor for p in parts]),
+            np.concatenate([p.check_xor for p in parts]),
+        )
+
+    def merged(self, target: np.ndarray, n_sets: int) -> FingerprintTable:
+        """Set `target[i]` receives set i (sets must be disjoint for the result to be the
+        fingerprint of their union)."""
+        target = np.asarray(target, dtype=np.int64)
+        counts = np.zeros((n_sets, CELLS), dtype=np.int64)
+        id_xor = np.zeros((n_sets, CELLS), dtype=np.uint64)
+        check_xor = np.zeros((n_sets, CELLS), dtype=np.uint64)
+        np.add.at(counts, target, self.counts)
+        np.bitwise_xor.at(id_xor, target, self.id_xor)
+        np.bitwise_xor.at(check_xor, target, self.check_xor)
+        sizes = np.bincount(target, weights=self.sizes, minlength=n_sets)
+        return FingerprintTable(np.rint(sizes).astype(np.int64), counts, id_xor, check_xor)
+
+
+def fingerprint_table(
+    cell: np.ndarray,
+    set_ids: np.ndarray,
+    n_cells: int,
+    unit: np.ndarray | None = None,
+    hashes: UnitHashes | None = None,
+) -> FingerprintTable:
+    """Fingerprints of many sets at once. Each (set, unit) pair is given once: `cell[k]` is
+    the set of pair k, and its unit's id is `set_ids[unit[k]]` (or `set_ids[k]` without
+    `unit`). `hashes`, aligned with `set_ids`, saves hashing them again."""
+    cell = np.asarray(cell, dtype=np.int64)
+    ids = np.asarray(set_ids, dtype=np.uint64)
+    found = hashes or UnitHashes.of(ids)
+    pick = np.arange(len(cell)) if unit is None else np.asarray(unit, dtype=np.int64)
+    counts = np.zeros(n_cells * CELLS, dtype=np.int64)
+    id_xor = np.zeros(n_cells * CELLS, dtype=np.uint64)
+    check_xor = np.zeros(n_cells * CELLS, dtype=np.uint64)
+    base = cell * CELLS
+    picked_ids, picked_checks, packed = ids[pick], found.checks[pick], found.packed_slots[pick]
+    # One partition at a time keeps the temporaries at one entry per pair.
+    for partition in range(PARTITIONS):
+        slot = base + ((packed >> (7 * partition)) & 127)
+        counts += np.bincount(slot, minlength=n_cells * CELLS)
+        np.bitwise_xor.at(id_xor, slot, picked_ids)
+        np.bitwise_xor.at(check_xor, slot, picked_checks)
+    return FingerprintTable(
+        np.bincount(cell, minlength=n_cells).astype(np.int64),
+        counts.reshape(n_cells, CELLS),
+        id_xor.reshape(n_cells, CELLS),
+        check_xor.reshape(n_cells, CELLS),
+    )
+
+
 def fingerprints(
     cell: np.ndarray, set_ids: np.ndarray, n_cells: int, unit: np.ndarray | None = None
 ) -> list[SetFingerprint]:
-    """Fingerprints of many sets at once. Each (set, unit) pair is given once: `cell[k]` is
-    the set of pair k, and its unit's id is `set_ids[unit[k]]` (or `set_ids[k]` without
-    `unit`). Hashing is per distinct unit, however many sets it is in."""
-    cell = np.asarray(cell, dtype=np.int64)
-    ids = np.asarray(set_ids, dtype=np.uint64)
-    pick = np.arange(len(cell)) if unit is None else np.asarray(unit, dtype=np.int64)
-    unit_slots, unit_checks = _cells_of(ids), _mix(ids ^ _CHECK_SALT)
-    slot = (cell[:, None] * CELLS + unit_slots[pick]).reshape(-1)
-    counts = np.bincount(slot, minlength=n_cells * CELLS).reshape(n_cells, CELLS)
-    id_xor = np.zeros(n_cells * CELLS, dtype=np.uint64)
-    check_xor = np.zeros(n_cells * CELLS, dtype=np.uint64)
-    np.bitwise_xor.at(id_xor, slot, np.repeat(ids[pick], PARTITIONS))
-    np.bitwise_xor.at(check_xor, slot, np.repeat(unit_checks[pick], PARTITIONS))
-    sizes = np.bincount(cell, minlength=n_cells)
-    ids_by_set = id_xor.reshape(n_cells, CELLS)
-    checks_by_set = check_xor.reshape(n_cells, CELLS)
-    return [
-        SetFingerprint(int(sizes[c]), counts[c].astype(np.int64), ids_by_set[c], checks_by_set[c])
-        for c in range(n_cells)
-    ]
+    table = fingerprint_table(cell, set_ids, n_cells, unit)
+    return [table[c] for c in range(n_cells)]
 
 
-def fingerprint(set_ids: np.ndarray) -> SetFingerprint:
+def fingerprint(set_ids: np.ndarray, hashes: UnitHashes | None = None) -> SetFingerprint:
     ids = np.asarray(set_ids, dtype=np.uint64)
-    return fingerprints(np.zeros(len(ids), dtype=np.int64), ids, 1)[0]
+    return fingerprint_table(np.zeros(len(ids), dtype=np.int64), ids, 1, hashes=hashes)[0]
 
 
 def _peel(counts: list[int], id_xor: list[int], check_xor: list[int]) -> int | None:

@@ -4,25 +4,61 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
-from .cell_key import KeySource
-from .fingerprint import SetFingerprint, fingerprints
+from .cell_key import KeyArrays, KeySource
+from .fingerprint import FingerprintTable, SetFingerprint, fingerprint_table
+
+
+@dataclass(frozen=True, eq=False)
+class CellTotals:
+    """Per cell what the count rules and the differencing guard need: distinct units, the
+    sum of their record keys, and the fingerprint of the set."""
+
+    counts: np.ndarray  # int64
+    key_sums: np.ndarray  # int64
+    fingerprint_table: FingerprintTable
+
+    def merged(self, target: np.ndarray, n_cells: int) -> CellTotals:
+        """Cell `target[i]` is the union of the cells i sent to it. Exact when the cells
+        merged are disjoint (no unit in two of them): counts, key sums and fingerprints
+        of a disjoint union are sums (xors) of the parts."""
+        target = np.asarray(target, dtype=np.int64)
+        counts = np.bincount(target, weights=self.counts, minlength=n_cells)
+        sums = np.bincount(target, weights=self.key_sums, minlength=n_cells)
+        return CellTotals(
+            np.rint(counts).astype(np.int64),
+            np.rint(sums).astype(np.int64),
+            self.fingerprint_table.merged(target, n_cells),
+        )
+
+    @classmethod
+    def concatenated(cls, parts: Sequence[CellTotals]) -> CellTotals:
+        return cls(
+            np.concatenate([p.counts for p in parts]),
+            np.concatenate([p.key_sums for p in parts]),
+            FingerprintTable.concatenated([p.fingerprint_table for p in parts]),
+        )
+
+    def fingerprints(self, cells: Sequence[int | None]) -> list[SetFingerprint | None]:
+        """Fingerprints of the given cells; None passes through (nothing to fingerprint)."""
+        return [None if c is None else self.fingerprint_table[c] for c in cells]
 
 
 @dataclass(frozen=True, eq=False)
 class CellUnits:
-    """Each distinct (cell, unit) pair once, sorted by cell then pseudonym. Keys are held
-    once per distinct unit (`unit` maps a pair to its unit); `values` holds each pair's
-    contributions summed (the unit's magnitude in that cell)."""
+    """Each distinct (cell, unit) pair once. `unit` indexes the key arrays; `values` holds
+    each pair's contributions summed (the unit's magnitude in that cell). `disjoint`: no
+    unit is in two cells (then every unit is one pair)."""
 
     n_cells: int
     cell: np.ndarray  # per pair
-    unit: np.ndarray  # per pair: index into the per-unit arrays
-    record_keys: np.ndarray  # per distinct unit
-    set_ids: np.ndarray  # per distinct unit
+    unit: np.ndarray  # per pair: index into `keys`
+    keys: KeyArrays
     values: np.ndarray  # per pair
+    disjoint: bool
 
     @classmethod
     def build(
@@ -34,17 +70,21 @@ class CellUnits:
         values: np.ndarray | None = None,
     ) -> CellUnits:
         cell = np.asarray(cell, dtype=np.int64)
-        pseudonyms = np.asarray(pseudonyms, dtype=np.int64)
-        order = np.lexsort((pseudonyms, cell))
-        cell, pseudonyms = cell[order], pseudonyms[order]
-        first = np.ones(len(cell), dtype=bool)
-        first[1:] = (cell[1:] != cell[:-1]) | (pseudonyms[1:] != pseudonyms[:-1])
+        located = keys.locate(np.asarray(pseudonyms, dtype=np.int64))
+        weights = np.zeros(len(cell)) if values is None else np.asarray(values, np.float64)
+        if located.distinct():
+            # The common case (one row per unit): every row is a pair of its own, no sort.
+            return cls(n_cells, cell, located.positions, located.arrays, weights, True)
+        # Rows repeating a unit within a cell are merged: sort one combined key.
+        combined = cell * max(len(located.arrays), 1) + located.positions
+        order = np.argsort(combined, kind="stable")
+        combined = combined[order]
+        first = np.ones(len(combined), dtype=bool)
+        first[1:] = combined[1:] != combined[:-1]
         pair = np.cumsum(first) - 1
-        weights = np.zeros(len(cell)) if values is None else np.asarray(values)[order]
-        summed = np.bincount(pair, weights=weights, minlength=int(first.sum()))
-        distinct, unit = np.unique(pseudonyms[first], return_inverse=True)
-        found = keys.keys(distinct)
-        return cls(n_cells, cell[first], unit, found.record_keys, found.set_ids, summed)
+        summed = np.bincount(pair, weights=weights[order], minlength=int(first.sum()))
+        unit = located.positions[order][first]
+        return cls(n_cells, cell[order][first], unit, located.arrays, summed, _distinct(unit))
 
     @classmethod
     def single(cls, pseudonyms: np.ndarray, keys: KeySource) -> CellUnits:
@@ -56,23 +96,38 @@ class CellUnits:
 
     def key_sums(self) -> np.ndarray:
         # float64 sums of integers below 2^53 are exact; back to int for the modulus.
-        sums = np.bincount(self.cell, weights=self.record_keys[self.unit], minlength=self.n_cells)
+        weights = self.keys.record_keys[self.unit]
+        sums = np.bincount(self.cell, weights=weights, minlength=self.n_cells)
         return np.rint(sums).astype(np.int64)
 
-    def _bounds(self, cell: int) -> slice:
-        lo, hi = np.searchsorted(self.cell, [cell, cell + 1])
-        return slice(int(lo), int(hi))
+    @cached_property
+    def _by_cell(self) -> tuple[np.ndarray, np.ndarray]:
+        """(pair order grouping the cells, each cell's start in it)."""
+        # A stable sort of 16-bit integers is a radix sort: linear in the pairs.
+        small = self.n_cells <= np.iinfo(np.uint16).max
+        order = np.argsort(self.cell.astype(np.uint16) if small else self.cell, kind="stable")
+        starts = np.concatenate([[0], np.cumsum(self.counts())])
+        return order, starts
 
-    def values_of(self, cell: int) -> np.ndarray:
-        return self.values[self._bounds(cell)]
+    def values_by_cell(self) -> list[np.ndarray]:
+        order, starts = self._by_cell
+        ordered = self.values[order]
+        return [ordered[starts[c] : starts[c + 1]] for c in range(self.n_cells)]
+
+    def totals(self) -> CellTotals:
+        table = fingerprint_table(
+            self.cell, self.keys.set_ids, self.n_cells, self.unit, self.keys.hashes()
+        )
+        return CellTotals(self.counts(), self.key_sums(), table)
 
     def fingerprints(self, cells: Sequence[int | None]) -> list[SetFingerprint | None]:
         """Fingerprints of the given cells; None passes through (nothing to fingerprint)."""
-        chosen = sorted({c for c in cells if c is not None})
-        if not chosen:
+        if all(c is None for c in cells):
             return [None for _ in cells]
-        slot = np.full(self.n_cells, -1, dtype=np.int64)
-        slot[chosen] = np.arange(len(chosen))
-        mask = slot[self.cell] >= 0
-        found = fingerprints(slot[self.cell[mask]], self.set_ids, len(chosen), self.unit[mask])
-        return [None if c is None else found[int(slot[c])] for c in cells]
+        return self.totals().fingerprints(cells)
+
+
+def _distinct(positions: np.ndarray) -> bool:
+    if len(positions) == 0:
+        return True
+    return int(np.bincount(positions).max()) <= 1

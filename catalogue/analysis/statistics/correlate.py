@@ -21,7 +21,7 @@ from catalogue.domain.errors import unprocessable
 
 from .. import db
 from ..output_control import ControlContext, RegressionFit, Term, control_regression
-from ..variables import UNIT_COLUMN, Variable
+from ..variables import UNIT_KEY_COLUMN, Variable
 from .common import DataView, Labelled, needs_number, needs_unit_rows, number_sql, request_error
 
 MAX_VARIABLES = 10
@@ -54,7 +54,7 @@ def _pair(view: DataView, x: Variable, y: Variable) -> Pair:
             name=constant,
         )
     units = db.arrays(
-        view.con, f'SELECT w."{UNIT_COLUMN}" AS u FROM "{view.table}" AS w WHERE {where}'
+        view.con, f'SELECT w."{UNIT_KEY_COLUMN}" AS u FROM "{view.table}" AS w WHERE {where}'
     )["u"]
     r = float(r) if r is not None and math.isfinite(r) else 0.0
     if n > 2:

@@ -29,7 +29,7 @@ from catalogue.domain.errors import invalid_input, unprocessable
 from .. import db
 from ..output_control import Term
 from ..output_control.inputs import TermKind
-from ..variables import UNIT_COLUMN, Kind, Variable
+from ..variables import UNIT_COLUMN, UNIT_KEY_COLUMN, Kind, Variable
 from .common import DataView, natural_order, number_sql, request_error, text_sql
 
 CONSTANT = "_cons"
@@ -422,7 +422,8 @@ def solve(matrix: np.ndarray, vector: np.ndarray) -> tuple[np.ndarray, np.ndarra
 def model_units(view: DataView, where: str) -> np.ndarray:
     distinct = "" if view.state.unique_units else "DISTINCT "
     found = db.arrays(
-        view.con, f'SELECT {distinct}w."{UNIT_COLUMN}" AS u FROM "{view.table}" AS w WHERE {where}'
+        view.con,
+        f'SELECT {distinct}w."{UNIT_KEY_COLUMN}" AS u FROM "{view.table}" AS w WHERE {where}',
     )
     return np.asarray(found["u"], dtype=np.int64)
 
@@ -433,6 +434,8 @@ def indicator_supports(
     """Units with each indicator = 1 (as output control's rule wants them): every dummy,
     each dummy group's reference level, each cell of an interaction of dummies, and the 1
     class of a binary outcome. Counted as distinct units."""
+    if view.state.unique_units:
+        return _supports_from_patterns(patterns)
     labels: list[str] = []
     conditions: list[str] = []
     params: list[object] = []
@@ -458,6 +461,27 @@ def indicator_supports(
         view.con, f'SELECT {", ".join(parts)} FROM "{view.table}" AS w WHERE {where}', params
     )
     return tuple((label, int(found)) for label, found in zip(labels, row, strict=True))
+
+
+def _supports_from_patterns(patterns: Patterns) -> tuple[tuple[str, int], ...]:
+    """The same supports as `indicator_supports` counts in SQL, read off the patterns:
+    with one row per unit, the units with an indicator = 1 are the rows of the patterns
+    where it is 1."""
+    supports: list[tuple[str, int]] = []
+    references: dict[str, Factor] = {}
+    for column in patterns.columns:
+        indicators = [(f, level) for f, level in column.parts if level is not None]
+        if not indicators or len(indicators) != len(column.parts):
+            continue
+        inside = np.ones(len(patterns.n), dtype=bool)
+        for factor, level in indicators:
+            inside &= patterns.raw[factor.key] == patterns.levels[factor.key].index(level)
+            references.setdefault(factor.variable.name, factor)
+        supports.append((column.name, round(float(patterns.n[inside].sum()))))
+    for name, factor in references.items():
+        reference = patterns.raw[factor.key] == 0  # the first level in natural order
+        supports.append((f"{name}=reference", round(float(patterns.n[reference].sum()))))
+    return tuple(supports)
 
 
 def outcome_support(view: DataView, y: Variable, where: str) -> tuple[str, int]:

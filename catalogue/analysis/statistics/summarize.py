@@ -18,7 +18,7 @@ from ..output_control import (
     control_percentiles,
     control_summary,
 )
-from ..variables import PROTECT_COLUMN, UNIT_COLUMN
+from ..variables import PROTECT_KEY_COLUMN, UNIT_KEY_COLUMN
 from .common import (
     DataView,
     Labelled,
@@ -47,7 +47,7 @@ def unit_values(view: DataView, name: str, what: str) -> VariableValues:
     value = number_sql(variable)
     found = fetch_numpy(
         view,
-        f'SELECT w."{PROTECT_COLUMN}" AS p, w."{UNIT_COLUMN}" AS u, {value} AS v '
+        f'SELECT w."{PROTECT_KEY_COLUMN}" AS p, w."{UNIT_KEY_COLUMN}" AS u, {value} AS v '
         f'FROM "{view.table}" AS w WHERE isfinite({value})',
     )
     return VariableValues(

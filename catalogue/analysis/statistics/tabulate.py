@@ -32,7 +32,7 @@ from ..output_control import (
     control_summary,
 )
 from ..output_control.rules.budget import Budget
-from ..variables import PROTECT_COLUMN, UNIT_COLUMN, Variable
+from ..variables import PROTECT_KEY_COLUMN, UNIT_KEY_COLUMN, Variable
 from .common import (
     DataView,
     Labelled,
@@ -111,7 +111,7 @@ def categorise(
         value_sql = f", {number_sql(value)} AS value"
     fetched = db.arrow(
         view.con,
-        f'SELECT w."{PROTECT_COLUMN}" AS protected, w."{UNIT_COLUMN}" AS unit, '
+        f'SELECT w."{PROTECT_KEY_COLUMN}" AS protected, w."{UNIT_KEY_COLUMN}" AS unit, '
         + ", ".join(f"{t} AS d{i}" for i, t in enumerate(labels))
         + f'{value_sql} FROM "{table}" AS w WHERE {" AND ".join(where)}',
     )
