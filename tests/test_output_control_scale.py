@@ -1,0 +1,150 @@
+"""The shortcuts that make output control fast on millions of units give exactly what the
+direct computation gives: margins summed from disjoint interior cells, key positions in
+the workspace's rows, bucketed key lookups, cached fingerprint hashes and regression
+supports read off the patterns."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from catalogue.analysis.keys import KeyCache
+from catalogue.analysis.output_control import CountTable, KeyTable
+from catalogue.analysis.output_control.cell_key import derive_keys
+from catalogue.analysis.output_control.controller import _count_cells, _table_cells
+from catalogue.analysis.output_control.fingerprint import UnitHashes, fingerprint
+from catalogue.analysis.output_control.unit_sets import CellUnits
+from catalogue.analysis.statistics.common import DataView
+from catalogue.analysis.statistics.design import fetch_patterns, indicator_supports, parse_terms
+from catalogue.analysis.steps import parse_steps
+from catalogue.analysis.workspace import Workspace
+from tests import test_analysis_support as support
+from tests.test_output_control_helpers import SECRET, context, pseudonyms
+
+pinned = support.pinned
+workspace_factory = support.workspace_factory
+
+
+def _table(units: np.ndarray, seed: int) -> CountTable:
+    rng = np.random.default_rng(seed)
+    codes = np.column_stack([rng.integers(0, 3, len(units)), rng.integers(0, 4, len(units))])
+    return CountTable(("a", "b"), (("x", "y", "z"), ("1", "2", "3", "4")), codes, units)
+
+
+def _assert_same_totals(fast: Any, direct: Any) -> None:
+    assert np.array_equal(fast.counts, direct.counts)
+    assert np.array_equal(fast.key_sums, direct.key_sums)
+    for c in range(len(direct.counts)):
+        assert fast.fingerprint_table[c].same_set(direct.fingerprint_table[c])
+
+
+def test_margins_summed_from_disjoint_cells_equal_margins_from_their_own_units() -> None:
+    units = pseudonyms(600, seed=3)
+    table = _table(units, seed=4)
+    ctx = context(units)
+    fast, labels = _count_cells(table, ctx, margins=True)
+    index, rows, direct_labels = _table_cells(table, margins=True, total=True)
+    direct = CellUnits.build(index, rows, len(direct_labels), ctx.keys)
+    assert CellUnits.build(table.codes[:, 0], units, 3, ctx.keys).disjoint
+    assert not direct.disjoint  # a unit is in its cell, its two margins and the total
+    assert labels == direct_labels
+    _assert_same_totals(fast, direct.totals())
+
+
+def test_a_unit_in_two_interior_cells_takes_the_direct_way() -> None:
+    units = pseudonyms(300, seed=5)
+    repeated = np.concatenate([units, units[:40]])  # 40 units with a second row elsewhere
+    table = _table(repeated, seed=6)
+    ctx = context(units)
+    found, labels = _count_cells(table, ctx, margins=True)
+    index, rows, _ = _table_cells(table, margins=True, total=True)
+    _assert_same_totals(found, CellUnits.build(index, rows, len(labels), ctx.keys).totals())
+    assert found.counts[-1] == 300  # the grand total counts each unit once
+
+
+def test_a_fingerprint_of_disjoint_parts_merged_is_the_fingerprint_of_their_union() -> None:
+    units = pseudonyms(500, seed=7)
+    keys = KeyTable.build(SECRET, units).keys(units)
+    cells = CellUnits.build(np.arange(500) % 5, units, 5, KeyTable.build(SECRET, units))
+    merged = cells.totals().fingerprint_table.merged(np.array([0, 0, 1, 1, 1]), 2)
+    assert merged[0].same_set(fingerprint(keys.set_ids[np.arange(500) % 5 < 2]))
+    assert merged[1].same_set(fingerprint(keys.set_ids[np.arange(500) % 5 >= 2]))
+
+
+@pytest.mark.parametrize("spread", ["keyed hashes", "small ids"])
+def test_key_table_lookups_find_every_unit_and_refuse_strangers(spread: str) -> None:
+    rng = np.random.default_rng(8)
+    if spread == "keyed hashes":
+        units = np.unique(rng.integers(-(2**63), 2**63 - 1, 5000, dtype=np.int64))
+    else:
+        units = np.arange(1, 5001, dtype=np.int64)
+    table = KeyTable.build(SECRET, units)
+    asked = rng.permutation(units)
+    expected = derive_keys(SECRET, asked)
+    found = table.keys(asked)
+    assert np.array_equal(found.record_keys, expected.record_keys)
+    assert np.array_equal(found.set_ids, expected.set_ids)
+    with pytest.raises(KeyError):
+        table.keys(np.array([units.max() + 1], dtype=np.int64))
+
+
+def test_the_key_cache_keeps_fingerprint_hashes_equal_to_hashing_again(tmp_path: Path) -> None:
+    con = duckdb.connect()
+    units = pseudonyms(800, seed=9)
+    positions = pa.table({"k": np.arange(800), "p": units})
+    con.register("positions", positions)
+    for _ in range(2):  # computed, then read back from the cache
+        found, arrays = KeyCache(SECRET, tmp_path).keys_at(con, "SELECT k, p FROM positions")
+        assert np.array_equal(found, units)
+        expected = UnitHashes.of(derive_keys(SECRET, units).set_ids)
+        assert np.array_equal(arrays.hashes().packed_slots, expected.packed_slots)
+        assert np.array_equal(arrays.hashes().checks, expected.checks)
+    con.register("gappy", pa.table({"k": np.array([0, 2]), "p": units[:2]}))
+    with pytest.raises(ValueError, match="without gaps"):
+        KeyCache(SECRET, tmp_path).keys_at(con, "SELECT k, p FROM gappy")
+
+
+def _release(ws: Workspace, request: dict[str, Any]) -> Any:
+    plan = ws.prepare("tabulate", request)
+    return [item.result.rows for item in plan.release(support.control_context(ws))]
+
+
+def test_statistics_after_a_filter_reuse_the_rows_key_positions(workspace_factory: Any) -> None:
+    """One workspace gets its key positions before a filter and carries them through it,
+    the other gets them after: the same rows give the same released table."""
+    steps = support.ISSUE_STEPS
+    request = {"vars": ["kjonn"], "summarize": "alder", "stats": ["mean"]}
+    carried: Workspace = workspace_factory(steps)
+    _release(carried, {"vars": ["kjonn"]})
+    keys_before = carried._keys
+    carried.apply(parse_steps([{"keep_if": "alder >= 30"}]))
+    fresh: Workspace = workspace_factory([*steps, {"keep_if": "alder >= 30"}])
+    assert _release(carried, request) == _release(fresh, request)
+    assert carried._keys is keys_before  # the keys were not fetched again
+    assert len(carried.control_units().population) == len(fresh.control_units().population)
+
+
+def test_regression_supports_read_off_the_patterns_match_counting_units(
+    workspace_factory: Any,
+) -> None:
+    ws: Workspace = workspace_factory(support.ISSUE_STEPS)
+    ws.control_units()
+    assert ws.state.unique_units
+
+    def supports(state: Any) -> dict[str, int]:
+        view = DataView(ws.con, state, ws.limits, ws.parameters)
+        y = view.variable("lonn", what="y")
+        terms = parse_terms(view, ["kjonn", "alder", "i.utdanning"])
+        patterns = fetch_patterns(view, y, terms, constant=True)
+        return dict(indicator_supports(view, patterns, patterns.where))
+
+    from_patterns = supports(ws.state)
+    counted = supports(replace(ws.state, unique_units=False))  # counts units in SQL
+    assert from_patterns == counted
+    assert "utdanning=reference" in from_patterns and len(from_patterns) > 2
