@@ -1,7 +1,7 @@
 """The shortcuts that make output control fast on millions of units give exactly what the
 direct computation gives: margins summed from disjoint interior cells, key positions in
-the workspace's rows, bucketed key lookups, cached fingerprint hashes and regression
-supports read off the patterns."""
+the workspace's rows, cached fingerprint hashes and regression supports read off the
+patterns."""
 
 from __future__ import annotations
 

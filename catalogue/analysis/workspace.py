@@ -18,7 +18,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -312,8 +312,8 @@ class Workspace:
             raise RuntimeError("a workspace needs a key cache to release statistics")
         table = self.state.require_population()
         if self._keys is None or not self._has_positions(table):
-            table, positions_sql = self._add_positions(table)
-            _, self._keys = self.key_cache.keys_at(self.con, positions_sql)
+            self._keys = None  # until the new positions have their keys
+            _, self._keys = self.key_cache.keys_at(self.con, self._add_positions(table))
             self.con.execute("DROP TABLE IF EXISTS regcat_positions")
         distinct = "" if self.state.unique_protected else "DISTINCT "
         population = db.arrays(
@@ -331,43 +331,37 @@ class Workspace:
         )
         return bool(found[0])
 
-    def _add_positions(self, table: str) -> tuple[str, str]:
-        """Replaces the rows' table by one that adds their units' positions; returns it and
-        the SQL of (position, pseudonym) for every unit numbered."""
-        protect, unit = f'w."{PROTECT_COLUMN}"', f'w."{UNIT_COLUMN}"'
-        keep = "w.*"
-        if self._has_positions(table):
-            keep = f'w.* EXCLUDE ("{PROTECT_KEY_COLUMN}", "{UNIT_KEY_COLUMN}")'
-        new_table = self._new_table()
+    def _add_positions(self, table: str) -> str:
+        """Numbers the rows' units 0, 1, … in two columns of the table (added in place:
+        cheaper than copying the rows); returns the SQL of (position, pseudonym) for
+        every unit numbered."""
+        protect, unit = f'"{PROTECT_COLUMN}"', f'"{UNIT_COLUMN}"'
+        if not self._has_positions(table):
+            for column in (PROTECT_KEY_COLUMN, UNIT_KEY_COLUMN):
+                self.con.execute(f'ALTER TABLE "{table}" ADD COLUMN "{column}" INTEGER')
         person = self.state.schema.unit_type == PERSON
         if person and self.state.unique_protected:
-            # One row per person: the row number is the position, no join needed.
+            # One row per person, and a table made in one statement numbers its rows
+            # 0, 1, … in rowid: the row's number is the person's position.
             self.con.execute(
-                f'CREATE TABLE "{new_table}" AS SELECT {keep}, '
-                f'(row_number() OVER () - 1)::INTEGER AS "{PROTECT_KEY_COLUMN}", '
-                f'"{PROTECT_KEY_COLUMN}" AS "{UNIT_KEY_COLUMN}" FROM "{table}" AS w'
+                f'UPDATE "{table}" SET "{PROTECT_KEY_COLUMN}" = rowid::INTEGER, '
+                f'"{UNIT_KEY_COLUMN}" = rowid::INTEGER'
             )
-            positions = f'SELECT "{PROTECT_KEY_COLUMN}", "{PROTECT_COLUMN}" FROM "{new_table}"'
-        else:
-            units = f'SELECT {protect} FROM "{table}" AS w'
-            if not person:
-                units += f' UNION SELECT {unit} FROM "{table}" AS w'
+            return f'SELECT "{PROTECT_KEY_COLUMN}", {protect} FROM "{table}"'
+        units = f'SELECT {protect} FROM "{table}"'
+        if not person:
+            units += f' UNION SELECT {unit} FROM "{table}"'
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE regcat_positions AS SELECT "
+            "(row_number() OVER () - 1)::INTEGER AS k, p "
+            f"FROM (SELECT DISTINCT u.p FROM ({units}) AS u(p) WHERE u.p IS NOT NULL)"
+        )
+        for column, source in ((PROTECT_KEY_COLUMN, protect), (UNIT_KEY_COLUMN, unit)):
             self.con.execute(
-                "CREATE TEMP TABLE regcat_positions AS SELECT "
-                "(row_number() OVER () - 1)::INTEGER AS k, p "
-                f"FROM (SELECT DISTINCT u.p FROM ({units}) AS u(p) WHERE u.p IS NOT NULL)"
+                f'UPDATE "{table}" AS w SET "{column}" = k.k FROM regcat_positions AS k '
+                f"WHERE k.p = w.{source}"
             )
-            unit_key = "kp.k" if person else "ku.k"
-            unit_join = "" if person else f"LEFT JOIN regcat_positions AS ku ON ku.p = {unit}"
-            self.con.execute(
-                f'CREATE TABLE "{new_table}" AS SELECT {keep}, kp.k AS "{PROTECT_KEY_COLUMN}", '
-                f'{unit_key} AS "{UNIT_KEY_COLUMN}" FROM "{table}" AS w '
-                f"LEFT JOIN regcat_positions AS kp ON kp.p = {protect} {unit_join}"
-            )
-            positions = "SELECT k, p FROM regcat_positions"
-        self.con.execute(f'DROP TABLE "{table}"')
-        self.state = replace(self.state, table=new_table)
-        return new_table, positions
+        return "SELECT k, p FROM regcat_positions"
 
     def population_units(self) -> tuple[str, np.ndarray]:
         """(unit type, distinct unit pseudonyms) of the population. Server-side only: it cuts

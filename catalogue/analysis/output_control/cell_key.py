@@ -129,12 +129,8 @@ class HmacKeySource:
 
 
 class KeyTable:
-    """Keys precomputed for a whole population, looked up through buckets of the sorted
-    pseudonyms' leading bits. Pseudonyms are keyed hashes, spread evenly over 64 bits, so a
-    bucket holds one or two: a lookup costs two memory reads where a binary search over
-    millions costs twenty. Uneven pseudonyms (small test ids) fall back to binary search."""
-
-    MAX_PROBES = 16
+    """Keys precomputed for a whole population, looked up by binary search. (A workspace
+    hands output control positions instead, see PositionKeys: no search at all.)"""
 
     def __init__(self, pseudonyms: np.ndarray, keys: UnitKeys) -> None:
         pseudonyms = np.asarray(pseudonyms, dtype=np.int64)
@@ -146,10 +142,6 @@ class KeyTable:
                 raise ValueError("a key table needs distinct pseudonyms")
         self._pseudonyms = pseudonyms
         self._arrays = KeyArrays(UnitKeys(record_keys, set_ids))
-        self._bits = max(1, int(np.ceil(np.log2(max(len(pseudonyms), 2)))))
-        bucket_sizes = np.bincount(self._bucket(pseudonyms), minlength=1 << self._bits)
-        self._starts = np.concatenate([[0], np.cumsum(bucket_sizes)]).astype(np.int64)
-        self._bucketed = len(pseudonyms) > 0 and int(bucket_sizes.max()) <= self.MAX_PROBES
 
     @classmethod
     def build(cls, secret: bytes, pseudonyms: np.ndarray) -> KeyTable:
@@ -159,40 +151,13 @@ class KeyTable:
     def __repr__(self) -> str:
         return f"KeyTable({len(self._pseudonyms)} units)"
 
-    def _bucket(self, pseudonyms: np.ndarray) -> np.ndarray:
-        # Flipping the sign bit maps int64 order onto uint64 order.
-        flipped = pseudonyms.view(np.uint64) ^ np.uint64(1 << 63)
-        return (flipped >> np.uint64(64 - self._bits)).astype(np.int64)
-
-    def _positions(self, pseudonyms: np.ndarray) -> np.ndarray:
-        """Where each pseudonym sits, or -1 when it is not in the table."""
-        table = self._pseudonyms
-        if not self._bucketed:
-            at = np.minimum(np.searchsorted(table, pseudonyms), max(len(table) - 1, 0))
-            return np.where(table[at] == pseudonyms, at, -1) if len(table) else at - 1
-        found = np.full(len(pseudonyms), -1, dtype=np.int64)
-        bucket = self._bucket(pseudonyms)
-        probe, end = self._starts[bucket], self._starts[bucket + 1]
-        active = np.flatnonzero(probe < end)
-        probe = probe[active]
-        for _ in range(self.MAX_PROBES):
-            if not len(active):
-                break
-            seen = table[probe]
-            wanted = pseudonyms[active]
-            hit = seen == wanted
-            found[active[hit]] = probe[hit]
-            # Within a bucket the table is sorted: past the pseudonym means it is absent.
-            going = ~hit & (seen < wanted) & (probe + 1 < end[active])
-            active, probe = active[going], probe[going] + 1
-        return found
-
     def locate(self, pseudonyms: np.ndarray) -> Located:
         pseudonyms = np.asarray(pseudonyms, dtype=np.int64)
-        positions = self._positions(pseudonyms)
-        if len(positions) and int(positions.min()) < 0:
+        table = self._pseudonyms
+        at = np.minimum(np.searchsorted(table, pseudonyms), max(len(table) - 1, 0))
+        if len(pseudonyms) and (len(table) == 0 or np.any(table[at] != pseudonyms)):
             raise KeyError("a unit outside the key table's population")
-        return Located(positions, self._arrays)
+        return Located(at, self._arrays)
 
     def keys(self, pseudonyms: np.ndarray) -> UnitKeys:
         return self.locate(pseudonyms).keys()
