@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from catalogue.analysis import db
 from catalogue.analysis.keys import KeyCache
 from catalogue.analysis.output_control import CountTable, KeyTable
 from catalogue.analysis.output_control.cell_key import derive_keys
@@ -23,6 +24,12 @@ from catalogue.analysis.output_control.unit_sets import CellUnits
 from catalogue.analysis.statistics.common import DataView
 from catalogue.analysis.statistics.design import fetch_patterns, indicator_supports, parse_terms
 from catalogue.analysis.steps import parse_steps
+from catalogue.analysis.variables import (
+    PROTECT_COLUMN,
+    PROTECT_KEY_COLUMN,
+    UNIT_COLUMN,
+    UNIT_KEY_COLUMN,
+)
 from catalogue.analysis.workspace import Workspace
 from tests import test_analysis_support as support
 from tests.test_output_control_helpers import SECRET, context, pseudonyms
@@ -148,3 +155,49 @@ def test_regression_supports_read_off_the_patterns_match_counting_units(
     counted = supports(replace(ws.state, unique_units=False))  # counts units in SQL
     assert from_patterns == counted
     assert "utdanning=reference" in from_patterns and len(from_patterns) > 2
+
+
+def _assert_positions_name_the_rows_units(ws: Workspace) -> None:
+    """Every row's key positions give the keys of its own pseudonyms."""
+    keys = ws.control_units().keys
+    rows = db.arrays(
+        ws.con,
+        f'SELECT "{PROTECT_COLUMN}" AS p, "{UNIT_COLUMN}" AS u, "{PROTECT_KEY_COLUMN}" AS kp, '
+        f'"{UNIT_KEY_COLUMN}" AS ku FROM "{ws.state.table}"',
+    )
+    for units, positions in ((rows["p"], rows["kp"]), (rows["u"], rows["ku"])):
+        expected = derive_keys(support.SECRET, np.asarray(units))
+        found = keys.keys(np.asarray(positions, dtype=np.int64))
+        assert np.array_equal(found.record_keys, expected.record_keys)
+        assert np.array_equal(found.set_ids, expected.set_ids)
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        [
+            [{"import": "BEFOLKNING_BOSTED_KOMMUNE", "date": "2020-01-01", "as": "kommune"}],
+            [
+                {"import": "BEFOLKNING_MOR", "as": "mor"},
+                {"import": "BEFOLKNING_FOEDSELSDATO", "as": "fodt"},
+            ],
+            [{"keep_if": "year(fodt) >= 1960"}, {"generate": "ar", "expr": "year(fodt)"}],
+            [{"collapse": {"barn": ["count", "fodt"]}, "by": "mor"}],
+            [{"import": "BEFOLKNING_KJOENN", "as": "kjonn"}, {"drop_if": "barn > 3"}],
+        ],
+        [
+            [{"import_event": "KRG_ICD10", "from": "1953-01-01", "to": "2024-12-31", "as": "icd"}],
+            [{"import": "BEFOLKNING_KJOENN", "as": "kjonn"}],
+            [{"keep_if": 'substr(icd, 1, 1) = "C"'}],
+        ],
+    ],
+    ids=["persons-to-mothers", "cancer-cases"],
+)
+def test_key_positions_follow_the_rows_through_every_kind_of_step(
+    workspace_factory: Any, script: list[list[dict[str, Any]]]
+) -> None:
+    ws: Workspace = workspace_factory(script[0])
+    _assert_positions_name_the_rows_units(ws)
+    for steps in script[1:]:
+        ws.apply(parse_steps(steps))
+        _assert_positions_name_the_rows_units(ws)

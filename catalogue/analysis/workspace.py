@@ -381,9 +381,9 @@ class Workspace:
                 "Forespørselen må være et JSON-objekt.",
                 "The request must be a JSON object.",
             )
-        self.control_units()  # refuses a workspace without a population; adds key positions
-        view = DataView(self.con, self.state, self.limits, self.parameters)
         with self.deadline():
+            self.control_units()  # refuses a workspace without a population; adds key positions
+            view = DataView(self.con, self.state, self.limits, self.parameters)
             return run(view, request, language)
 
     def describe(self, language: str = "nb") -> dict[str, Any]:
