@@ -12,6 +12,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from catalogue.analysis import db
@@ -30,6 +31,7 @@ from catalogue.analysis.variables import (
     UNIT_COLUMN,
     UNIT_KEY_COLUMN,
 )
+from catalogue.analysis.warming import warm_key_cache
 from catalogue.analysis.workspace import Workspace
 from tests import test_analysis_support as support
 from tests.test_output_control_helpers import SECRET, context, pseudonyms
@@ -201,3 +203,34 @@ def test_key_positions_follow_the_rows_through_every_kind_of_step(
     for steps in script[1:]:
         ws.apply(parse_steps(steps))
         _assert_positions_name_the_rows_units(ws)
+
+
+def _cached_units(folder: Path) -> int:
+    return sum(pq.read_metadata(part).num_rows for part in folder.rglob("part-*.parquet"))
+
+
+def test_a_warmed_key_cache_leaves_nothing_for_a_workspace_to_compute(
+    pinned: Any, tmp_path: Path
+) -> None:
+    units = warm_key_cache(pinned, KeyCache(support.SECRET, tmp_path))
+    parts = sorted(tmp_path.rglob("part-*.parquet"))
+    assert len(parts) == 1 and _cached_units(tmp_path) == units > 20_000
+    workspace = Workspace(pinned, key_cache=KeyCache(support.SECRET, tmp_path))
+    try:
+        workspace.apply(parse_steps(support.ISSUE_STEPS))
+        workspace.control_units()
+        workspace.apply(parse_steps([{"import": "BEFOLKNING_MOR", "as": "mor"}]))
+        workspace.apply(parse_steps([{"collapse": {"barn": ["count", "alder"]}, "by": "mor"}]))
+        workspace.control_units()  # the mothers are units of the version too
+    finally:
+        workspace.close()
+    assert sorted(tmp_path.rglob("part-*.parquet")) == parts  # nothing new computed
+    assert warm_key_cache(pinned, KeyCache(support.SECRET, tmp_path)) == units
+    assert sorted(tmp_path.rglob("part-*.parquet")) == parts
+
+
+def test_a_release_warms_the_key_cache_with_every_unit_it_released(
+    released_home: Path, pinned: Any, tmp_path: Path
+) -> None:
+    units = warm_key_cache(pinned, KeyCache(support.SECRET, tmp_path))
+    assert _cached_units(released_home / "analysis" / "keys") == units

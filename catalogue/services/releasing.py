@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from catalogue.domain.enums import Operation
 from catalogue.domain.errors import conflict, invalid_input, not_found, unprocessable
 from catalogue.domain.version import VersionNumber, draft_version, next_release
-from catalogue.services import indexing
+from catalogue.services import indexing, workspaces
 from catalogue.services.context import Context
 from catalogue.services.setup import require_initialised, resolve_datastore
 from catalogue.storage.catalogue_store import (
@@ -184,8 +184,9 @@ def release_draft(
         ) from None
     try:
         version = _release_locked(ctx, name, description.strip(), actor, expected)
-        # The index is derived data: rebuilt from the database after every release.
+        # The index and the units' keys are derived data, made after every release.
         indexing.rebuild_index(ctx)
+        workspaces.warm_record_keys(ctx, name)
         return version
     finally:
         release_lock(ctx.db, lock)

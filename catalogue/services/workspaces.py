@@ -42,6 +42,7 @@ from catalogue.analysis.persistent_ledger import PersistentReleaseLedger
 from catalogue.analysis.sources import DatasetSource, PinnedVersion
 from catalogue.analysis.statistics.common import Labelled
 from catalogue.analysis.steps import parse_steps
+from catalogue.analysis.warming import warm_key_cache
 from catalogue.analysis.workspace import Workspace
 from catalogue.domain.errors import RegcatError, not_found
 from catalogue.services.audit import AuditLog
@@ -163,6 +164,17 @@ def _secret(ctx: Context, datastore: str) -> bytes:
     load_keys(ctx.config.key_file)  # clear errors for a missing or damaged key file
     master = bytes.fromhex(ctx.config.key_file.read_text(encoding="ascii").strip())
     return record_key_secret(master, datastore)
+
+
+def warm_record_keys(ctx: Context, datastore: str | None = None) -> int:
+    """Computes the output-control keys of every unit in the datastore's latest release now
+    (at release time) rather than at the first statistic on it. Returns the units (0 when
+    this machine has no key file: the first statistic then computes the keys it needs)."""
+    if not ctx.config.key_file.exists():
+        return 0
+    pinned = pinned_version(ctx, datastore, None)
+    cache = KeyCache(_secret(ctx, pinned.datastore), _analysis_folder(ctx, "keys"))
+    return warm_key_cache(pinned, cache)
 
 
 def _analysis_folder(ctx: Context, name: str) -> Path:
