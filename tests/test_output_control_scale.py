@@ -132,8 +132,20 @@ def test_statistics_after_a_filter_reuse_the_rows_key_positions(workspace_factor
     carried: Workspace = workspace_factory(steps)
     _release(carried, {"vars": ["kjonn"]})
     keys_before = carried._keys
-    carried.apply(parse_steps([{"keep_if": "alder >= 30"}]))
-    fresh: Workspace = workspace_factory([*steps, {"keep_if": "alder >= 30"}])
+    # Every step that keeps the rows keeps their positions.
+    more = [
+        {"keep_if": "alder >= 30"},
+        {"recode": "kjonn", "rules": {"1": 1, "2": 2}},
+        {"replace": "alder", "expr": "alder + 0"},
+        {"generate": "eldre", "expr": "alder >= 50"},
+        {"dummies": "utdanning"},
+        {"drop": ["eldre"]},
+        {"rename": {"lonn": "inntekt"}},
+        {"rename": {"inntekt": "lonn"}},
+    ]
+    for step in more:
+        carried.apply(parse_steps([step]))
+    fresh: Workspace = workspace_factory([*steps, *more])
     assert _release(carried, request) == _release(fresh, request)
     assert carried._keys is keys_before  # the keys were not fetched again
     assert len(carried.control_units().population) == len(fresh.control_units().population)

@@ -17,7 +17,7 @@ from .imports import DatasetFacts, Scan
 from .limits import WorkspaceLimits
 from .output_control import OutputControlParameters
 from .sources import DatasetSource, PinnedVersion
-from .variables import PROTECT_COLUMN, UNIT_COLUMN, Schema, Variable
+from .variables import Schema, Variable
 
 
 @dataclass(frozen=True)
@@ -41,12 +41,11 @@ class State:
         return self.table
 
     def columns_except(self, *dropped: Variable, alias: str = "w") -> str:
-        """The unit columns and every variable's column, but not those of `dropped`."""
-        skip = {v.column for v in dropped}
-        names = [UNIT_COLUMN, PROTECT_COLUMN] + [
-            v.column for v in self.schema if v.column not in skip
-        ]
-        return ", ".join(f'{alias}."{n}"' for n in names)
+        """Every column of the rows but those of `dropped`: the unit columns, the variables
+        and the rows' key positions (so steps that keep rows keep those too)."""
+        if not dropped:
+            return f"{alias}.*"
+        return f"{alias}.* EXCLUDE (" + ", ".join(f'"{v.column}"' for v in dropped) + ")"
 
 
 @dataclass
