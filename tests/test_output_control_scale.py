@@ -33,6 +33,7 @@ from catalogue.analysis.variables import (
 )
 from catalogue.analysis.warming import warm_key_cache
 from catalogue.analysis.workspace import Workspace
+from catalogue.domain.errors import RegcatError
 from tests import test_analysis_support as support
 from tests.test_output_control_helpers import SECRET, context, pseudonyms
 
@@ -246,3 +247,28 @@ def test_a_release_warms_the_key_cache_with_every_unit_it_released(
 ) -> None:
     units = warm_key_cache(pinned, KeyCache(support.SECRET, tmp_path))
     assert _cached_units(released_home / "analysis" / "keys") == units
+
+
+def test_an_import_giving_a_unit_two_values_is_refused_whole(pinned: Any, tmp_path: Path) -> None:
+    """Released data cannot hold two values for a unit on a date (ingest refuses them), but
+    if they did, the rows would stop being one unit each: the import is refused."""
+    source = pinned.datasets["BEFOLKNING_KJOENN"]
+    rows = pq.read_table(list(source.paths), partitioning=None)
+    doubled = pa.concat_tables([rows, rows.slice(0, 5)])
+    path = tmp_path / "kjoenn.parquet"
+    pq.write_table(doubled, path)
+    broken = replace(
+        pinned,
+        datasets={**pinned.datasets, source.name: replace(source, paths=(str(path),))},
+    )
+    population = {"import": "BEFOLKNING_BOSTED_KOMMUNE", "date": "2020-01-01", "as": "kommune"}
+    workspace = support.new_workspace(broken, [population])
+    try:
+        before = workspace.state
+        with pytest.raises(RegcatError) as refused:
+            workspace.apply(parse_steps([{"import": "BEFOLKNING_KJOENN", "as": "kjonn"}]))
+        assert refused.value.code == "import-not-one-value-per-unit"
+        assert workspace.state == before
+        assert workspace.state.schema.names == ["kommune"]
+    finally:
+        workspace.close()

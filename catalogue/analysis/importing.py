@@ -144,6 +144,18 @@ def join_pending(ctx: StepContext, state: State, pending: Sequence[PendingJoin])
     )
     values = ", ".join(f'q{i}.value AS "{p.column}"' for i, p in enumerate(pending))
     table = ctx.create(f'SELECT w.*, {values} FROM "{state.table}" AS w {joins}')
+    # Each import gives a unit at most one value, so the rows stay the units they were
+    # (output control numbers units by row). Released data that broke this are refused.
+    (before,) = ctx.one(f'SELECT COUNT(*) FROM "{state.table}"')
+    (after,) = ctx.one(f'SELECT COUNT(*) FROM "{table}"')
+    if after != before:
+        raise invalid_input(
+            "import-not-one-value-per-unit",
+            "Importen ga noen enheter mer enn én verdi på datoen eller i perioden. Velg en "
+            "annen dato, eller bruk import_event med per_person for hendelser.",
+            "The import gave some units more than one value on the date or in the period. "
+            "Choose another date, or use import_event with per_person for events.",
+        )
     return replace(state, table=table)
 
 
