@@ -541,12 +541,14 @@ def token_create(
     state: State, username: str, scopes: tuple[str, ...], name: str, days: int | None, as_json: bool
 ) -> None:
     """Create a token for USERNAME. It is printed once and stored only as a digest."""
-    from catalogue.services import accounts, tokens
+    from catalogue.services import identities, tokens
 
     with _context(state) as ctx:
         new = _run(
             state,
-            lambda: tokens.create_token(ctx, accounts.operator(ctx), username, scopes, name, days),
+            lambda: tokens.create_token(
+                ctx, identities.operator(ctx), username, scopes, name, days
+            ),
         )
     if as_json:
         console.print_json(_as_json({"token": new.token, **dataclasses.asdict(new.view)}))
@@ -569,10 +571,10 @@ def token_create(
 @pass_state
 def token_revoke(state: State, prefix: str) -> None:
     """Revoke the token whose prefix (the part after rgc_) is PREFIX."""
-    from catalogue.services import accounts, tokens
+    from catalogue.services import identities, tokens
 
     with _context(state) as ctx:
-        view = _run(state, lambda: tokens.revoke_token(ctx, accounts.operator(ctx), prefix))
+        view = _run(state, lambda: tokens.revoke_token(ctx, identities.operator(ctx), prefix))
     console.print(
         _both(
             state,
@@ -620,14 +622,14 @@ def accounts_create_institution(
     state: State, key: str, name: str, agreement_from: Any, agreement_until: Any
 ) -> None:
     """Register an institution that has signed an agreement."""
-    from catalogue.services import accounts as service
+    from catalogue.services import identities, institution_accounts
 
     until = agreement_until.date() if agreement_until else None
     with _context(state) as ctx:
         view = _run(
             state,
-            lambda: service.create_institution(
-                ctx, service.operator(ctx), key, name, agreement_from.date(), until
+            lambda: institution_accounts.create_institution(
+                ctx, identities.operator(ctx), key, name, agreement_from.date(), until
             ),
         )
     console.print(
@@ -675,15 +677,15 @@ def accounts_create_user(
     no_password: bool,
 ) -> None:
     """Enrol a user."""
-    from catalogue.services import accounts as service
+    from catalogue.services import identities, user_accounts
 
     password = _password(state, password_stdin, no_password)
     with _context(state) as ctx:
         view = _run(
             state,
-            lambda: service.enrol_user(
+            lambda: user_accounts.enrol_user(
                 ctx,
-                service.operator(ctx),
+                identities.operator(ctx),
                 username,
                 display_name=name,
                 email=email,
@@ -702,14 +704,14 @@ def accounts_create_user(
 @pass_state
 def accounts_create_admin(state: State, username: str, password_stdin: bool) -> None:
     """Bootstrap: the first platform admin, who then registers institutions on the web."""
-    from catalogue.services import accounts as service
+    from catalogue.services import identities, user_accounts
 
     password = _password(state, password_stdin, False)
     with _context(state) as ctx:
         view = _run(
             state,
-            lambda: service.enrol_user(
-                ctx, service.operator(ctx), username, roles=("admin",), password=password
+            lambda: user_accounts.enrol_user(
+                ctx, identities.operator(ctx), username, roles=("admin",), password=password
             ),
         )
     console.print(f"{view.username}: admin")
@@ -720,10 +722,10 @@ def accounts_create_admin(state: State, username: str, password_stdin: bool) -> 
 @pass_state
 def accounts_expire(state: State, as_json: bool) -> None:
     """Deactivate accounts unused for REGCAT_ACCOUNT_IDLE_DAYS (18 months); run it daily."""
-    from catalogue.services import accounts as service
+    from catalogue.services import account_activity
 
     with _context(state) as ctx:
-        names = _run(state, lambda: service.expire_idle_accounts(ctx))
+        names = _run(state, lambda: account_activity.expire_idle_accounts(ctx))
     if as_json:
         console.print_json(_as_json(names))
         return
@@ -739,10 +741,10 @@ def accounts_expire(state: State, as_json: bool) -> None:
 @pass_state
 def accounts_reactivate(state: State, username: str) -> None:
     """Reactivate USERNAME (normally done by the institution's admin on the web)."""
-    from catalogue.services import accounts as service
+    from catalogue.services import identities, user_accounts
 
     with _context(state) as ctx:
-        _run(state, lambda: service.reactivate_user(ctx, service.operator(ctx), username))
+        _run(state, lambda: user_accounts.reactivate_user(ctx, identities.operator(ctx), username))
     console.print(_both(state, f"{username} er aktiv igjen.", f"{username} is active again."))
 
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from catalogue.domain.accounts import Scope
 from catalogue.domain.errors import RegcatError
-from catalogue.services import accounts, tokens
+from catalogue.services import account_activity, sessions, tokens, user_accounts
 from catalogue.services.context import Context
 from catalogue.storage.account_store import AccountStore
 from catalogue.storage.catalogue_store import now
@@ -40,7 +40,7 @@ def test_an_institution_admin_cannot_touch_another_institutions_users(world: Wor
     assert elsewhere.status_code == 403
     page = post(client, "/admin/users/forsker@ntnu/deactivate")
     assert page.status_code == 302
-    assert accounts.get_user(world.ctx, OPERATOR, "forsker@ntnu").active
+    assert user_accounts.get_user(world.ctx, OPERATOR, "forsker@ntnu").active
 
 
 def test_an_institution_admin_enrols_researchers_but_no_stewards(world: World) -> None:
@@ -71,7 +71,7 @@ def test_passwords_are_argon2_hashes(world: World) -> None:
 
 
 def test_the_end_user_agreement_is_recorded_with_version_and_time(world: World) -> None:
-    accounts.enrol_user(world.ctx, OPERATOR, "fersk@uio", institution="uio", password=PASSWORD)
+    user_accounts.enrol_user(world.ctx, OPERATOR, "fersk@uio", institution="uio", password=PASSWORD)
     client = world.client("fersk@uio")
     blocked = post(
         client, "/api/v1/export-requests", json={"variables": ["X"], "purpose": "p" * 30}
@@ -90,7 +90,7 @@ def test_idle_accounts_are_deactivated_and_reactivated_by_their_institution(
     world: World,
 ) -> None:
     later = now() + timedelta(days=549)
-    expired = accounts.expire_idle_accounts(world.ctx, at=later)
+    expired = account_activity.expire_idle_accounts(world.ctx, at=later)
     assert "forsker@uio" in expired and len(expired) == len(support.PEOPLE)
     client = world.app.test_client()
     refused = client.post(
@@ -99,7 +99,7 @@ def test_idle_accounts_are_deactivated_and_reactivated_by_their_institution(
     )
     assert refused.status_code == 403
     assert "deaktivert" in refused.get_data(as_text=True)
-    accounts.reactivate_user(world.ctx, OPERATOR, "admin@uio")
+    user_accounts.reactivate_user(world.ctx, OPERATOR, "admin@uio")
     admin = world.client("admin@uio")
     assert post(admin, "/admin/users/forsker@uio/reactivate").status_code == 302
     sign_in(client, "forsker@uio")
@@ -118,19 +118,19 @@ def test_an_idle_account_is_deactivated_on_a_sign_in_attempt(world: World) -> No
         data={"username": "forsker@ntnu", "password": "wrong" * 4, "csrf_token": csrf(client)},
     )
     assert wrong.status_code == 401  # a guesser learns nothing about the account
-    view = accounts.get_user(world.ctx, OPERATOR, "forsker@ntnu")
+    view = user_accounts.get_user(world.ctx, OPERATOR, "forsker@ntnu")
     assert not view.active and view.deactivated_reason == "idle"
 
 
 def test_roles_are_checked(world: World) -> None:
     with pytest.raises(RegcatError) as e:
-        accounts.enrol_user(world.ctx, OPERATOR, "s@x", roles=["steward"])
+        user_accounts.enrol_user(world.ctx, OPERATOR, "s@x", roles=["steward"])
     assert e.value.code == "steward-registers"
     with pytest.raises(RegcatError) as e:
-        accounts.enrol_user(world.ctx, OPERATOR, "r@x", roles=["researcher"])
+        user_accounts.enrol_user(world.ctx, OPERATOR, "r@x", roles=["researcher"])
     assert e.value.code == "institution-required"
     with pytest.raises(RegcatError) as e:
-        accounts.enrol_user(world.ctx, OPERATOR, "q@x", roles=["wizard"])
+        user_accounts.enrol_user(world.ctx, OPERATOR, "q@x", roles=["wizard"])
     assert e.value.code == "unknown-role"
 
 
@@ -171,12 +171,12 @@ def test_accounts_on_the_command_line(world: World) -> None:
 
 def test_accounts_sessions_and_tokens_on_each_database(any_ctx: Context) -> None:
     support.populate(any_ctx)
-    signed_in = accounts.sign_in_with_password(any_ctx, "forsker@uio", PASSWORD, "127.0.0.1")
-    assert accounts.identity_for_session(any_ctx, signed_in.session_secret) is not None
+    signed_in = sessions.sign_in_with_password(any_ctx, "forsker@uio", PASSWORD, "127.0.0.1")
+    assert sessions.identity_for_session(any_ctx, signed_in.session_secret) is not None
     token = tokens.create_token(any_ctx, OPERATOR, "forsker@uio", ["analysis"]).token
     assert tokens.identity_for_token(any_ctx, token).scopes == {Scope.ANALYSIS}
-    accounts.deactivate_user(any_ctx, OPERATOR, "forsker@uio")
-    assert accounts.identity_for_session(any_ctx, signed_in.session_secret) is None
+    user_accounts.deactivate_user(any_ctx, OPERATOR, "forsker@uio")
+    assert sessions.identity_for_session(any_ctx, signed_in.session_secret) is None
     with pytest.raises(RegcatError):
         tokens.identity_for_token(any_ctx, token)
-    assert accounts.expire_idle_accounts(any_ctx, at=now() + timedelta(days=600))
+    assert account_activity.expire_idle_accounts(any_ctx, at=now() + timedelta(days=600))

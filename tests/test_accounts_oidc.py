@@ -18,7 +18,7 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 from werkzeug.serving import make_server
 
-from catalogue.services import accounts
+from catalogue.services import user_accounts
 from catalogue.web import create_app
 from tests import test_accounts_support as support
 from tests.test_accounts_support import OPERATOR, World
@@ -113,7 +113,7 @@ def _sign_in(app: Flask, provider: Provider, user: dict[str, str]) -> Any:
 
 
 def test_an_enrolled_user_signs_in_through_the_provider(world: World, provider: Provider) -> None:
-    accounts.enrol_user(world.ctx, OPERATOR, "ola@uio", institution="uio")  # no password
+    user_accounts.enrol_user(world.ctx, OPERATOR, "ola@uio", institution="uio")  # no password
     config = world.ctx.config.with_values(
         oidc_issuer=provider.issuer, oidc_client_id=CLIENT_ID, oidc_client_secret=CLIENT_SECRET
     )
@@ -139,7 +139,7 @@ def test_nobody_is_enrolled_by_signing_in(world: World, provider: Provider) -> N
     assert refused.status_code == 403
     assert "not-enrolled" in refused.get_data(as_text=True)
     # Nor can a provider account take over an account already bound to another subject.
-    accounts.enrol_user(world.ctx, OPERATOR, "kari@uio", institution="uio")
+    user_accounts.enrol_user(world.ctx, OPERATOR, "kari@uio", institution="uio")
     _sign_in(app, provider, {"sub": "x-2", "preferred_username": "kari@uio"})
     _, hijack = _sign_in(app, provider, {"sub": "x-3", "preferred_username": "kari@uio"})
     assert hijack.status_code == 403

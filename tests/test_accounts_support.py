@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from catalogue.domain.accounts import Identity
-from catalogue.services import accounts, tokens
+from catalogue.services import identities, institution_accounts, tokens, user_accounts
 from catalogue.services.context import Context
 from catalogue.services.setup import initialise
 from catalogue.web import create_app
@@ -56,7 +56,7 @@ class World:
             store = AccountStore(session)
             user = store.user(username)
             assert user is not None
-            return accounts.identity_of(self.ctx, store, user)
+            return identities.identity_of(self.ctx, store, user)
 
     def token(self, username: str, *scopes: str, days: int | None = None) -> str:
         return tokens.create_token(self.ctx, OPERATOR, username, scopes, "test", days).token
@@ -64,13 +64,15 @@ class World:
 
 def populate(ctx: Context) -> None:
     today = date.today()
-    accounts.create_institution(ctx, OPERATOR, "uio", "Universitetet i Oslo", today)
-    accounts.create_institution(ctx, OPERATOR, "ntnu", "NTNU", today - timedelta(days=400))
-    accounts.create_institution(
+    institution_accounts.create_institution(ctx, OPERATOR, "uio", "Universitetet i Oslo", today)
+    institution_accounts.create_institution(
+        ctx, OPERATOR, "ntnu", "NTNU", today - timedelta(days=400)
+    )
+    institution_accounts.create_institution(
         ctx, OPERATOR, "gammel", "Ended", today - timedelta(days=800), today - timedelta(days=1)
     )
     for username, (institution, roles, registers) in PEOPLE.items():
-        accounts.enrol_user(
+        user_accounts.enrol_user(
             ctx,
             OPERATOR,
             username,
@@ -80,7 +82,7 @@ def populate(ctx: Context) -> None:
             password=PASSWORD,
         )
         if "researcher" in roles:
-            accounts.accept_agreement(ctx, Identity.operator(username))
+            user_accounts.accept_agreement(ctx, Identity.operator(username))
 
 
 def make_world(ctx: Context, **overrides: Any) -> World:

@@ -14,7 +14,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from catalogue.domain.accounts import Identity
-from catalogue.services import accounts, tokens
+from catalogue.services import tokens, user_accounts
 from catalogue.services.context import Context
 from catalogue.web import create_app
 from tests import test_accounts_support as support
@@ -33,7 +33,7 @@ def fuzz_target(
     home = tmp_path_factory.mktemp("fuzz") / "home"
     shutil.copytree(released_people_home, home)
     ctx = Context.open(make_config(home, token_rate_limit="10000 per minute"))
-    accounts.enrol_user(
+    user_accounts.enrol_user(
         ctx,
         OPERATOR,
         FUZZER,
@@ -42,7 +42,7 @@ def fuzz_target(
         steward_of=["folkeregisteret", "nudb"],
         password=PASSWORD,
     )
-    accounts.accept_agreement(ctx, Identity.operator(FUZZER))
+    user_accounts.accept_agreement(ctx, Identity.operator(FUZZER))
     token = tokens.create_token(
         ctx, OPERATOR, FUZZER, ["search", "analysis", "steward", "admin"], "fuzz"
     ).token

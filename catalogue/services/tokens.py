@@ -14,8 +14,10 @@ from datetime import datetime, timedelta
 
 from catalogue.domain.accounts import Identity, Role, Scope, forbidden, scopes_for_roles
 from catalogue.domain.errors import RegcatError, invalid_input, not_found
-from catalogue.services.accounts import digest, identity_of, note_activity, usable_account
+from catalogue.services.account_activity import note_activity, usable_account
 from catalogue.services.context import Context
+from catalogue.services.credentials import digest
+from catalogue.services.identities import identity_of
 from catalogue.services.security_events import record_event
 from catalogue.services.setup import require_initialised
 from catalogue.storage.account_models import ApiTokenRow

@@ -1,7 +1,7 @@
 """/api/v1/me, /api/v1/tokens, /api/v1/users, /api/v1/institutions.
 
 Each route's access rule is in services.authorization; which users an institution admin
-may touch is decided by services.accounts."""
+may touch is decided by services.user_accounts."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from flask import Flask
 from marshmallow import Schema, fields, validate
 
 from catalogue.domain.accounts import Role, Scope
-from catalogue.services import accounts, tokens
+from catalogue.services import institution_accounts, tokens, user_accounts
 from catalogue.web import auth, context
 from catalogue.web.api import ApiBlueprint, register_api_blueprint
 from catalogue.web.variables_api import RegcatErrorSchema as ErrorSchema
@@ -131,7 +131,7 @@ class AgreementArgs(Schema):
 def get_me() -> Any:
     """The account making the request, and what this request may do."""
     identity = auth.require_identity()
-    view = accounts.get_user(context(), identity, identity.username)
+    view = user_accounts.get_user(context(), identity, identity.username)
     return {
         **view.__dict__,
         "via": identity.via,
@@ -146,8 +146,8 @@ def get_me() -> Any:
 @me.doc(security=BEARER)
 def accept_agreement() -> Any:
     """Accept the current version of the end-user agreement (see the account page)."""
-    identity = accounts.accept_agreement(context(), auth.require_identity())
-    return accounts.get_user(context(), identity, identity.username)
+    identity = user_accounts.accept_agreement(context(), auth.require_identity())
+    return user_accounts.get_user(context(), identity, identity.username)
 
 
 # --- /tokens --------------------------------------------------------------------------------
@@ -193,7 +193,7 @@ def revoke_token(prefix: str) -> Any:
 @users.doc(security=BEARER)
 def list_users() -> Any:
     """Users of your institution (an admin: every user)."""
-    return accounts.list_users(context(), auth.require_identity())
+    return user_accounts.list_users(context(), auth.require_identity())
 
 
 @users.post("")
@@ -205,7 +205,7 @@ def list_users() -> Any:
 @users.doc(security=BEARER)
 def enrol_user(args: dict[str, Any]) -> Any:
     """Enrol a user. Without a password the user signs in through the identity provider."""
-    return accounts.enrol_user(
+    return user_accounts.enrol_user(
         context(),
         auth.require_identity(),
         args["username"],
@@ -223,7 +223,7 @@ def enrol_user(args: dict[str, Any]) -> Any:
 @users.alt_response(403, schema=ErrorSchema, description="A user of another institution")
 @users.doc(security=BEARER)
 def get_user(username: str) -> Any:
-    return accounts.get_user(context(), auth.require_identity(), username)
+    return user_accounts.get_user(context(), auth.require_identity(), username)
 
 
 @users.put("/<string:username>/roles")
@@ -232,7 +232,7 @@ def get_user(username: str) -> Any:
 @users.doc(security=BEARER)
 def set_roles(args: dict[str, Any], username: str) -> Any:
     """Replace a user's roles (and a steward's registers); ends the user's web sessions."""
-    return accounts.set_roles(
+    return user_accounts.set_roles(
         context(), auth.require_identity(), username, args.get("roles", []), args["steward_of"]
     )
 
@@ -242,7 +242,7 @@ def set_roles(args: dict[str, Any], username: str) -> Any:
 @users.doc(security=BEARER)
 def deactivate_user(username: str) -> Any:
     """Deactivate: ends the user's sessions and revokes its tokens."""
-    return accounts.deactivate_user(context(), auth.require_identity(), username)
+    return user_accounts.deactivate_user(context(), auth.require_identity(), username)
 
 
 @users.post("/<string:username>/reactivate")
@@ -250,7 +250,7 @@ def deactivate_user(username: str) -> Any:
 @users.doc(security=BEARER)
 def reactivate_user(username: str) -> Any:
     """Reactivate an account, e.g. one deactivated after 18 months without use."""
-    return accounts.reactivate_user(context(), auth.require_identity(), username)
+    return user_accounts.reactivate_user(context(), auth.require_identity(), username)
 
 
 # --- /institutions --------------------------------------------------------------------------
@@ -260,7 +260,7 @@ def reactivate_user(username: str) -> Any:
 @institutions.response(200, InstitutionSchema(many=True))
 @institutions.doc(security=BEARER)
 def list_institutions() -> Any:
-    return accounts.list_institutions(context())
+    return institution_accounts.list_institutions(context())
 
 
 @institutions.post("")
@@ -269,7 +269,7 @@ def list_institutions() -> Any:
 @institutions.doc(security=BEARER)
 def create_institution(args: dict[str, Any]) -> Any:
     """Register an institution that has signed an agreement, with its dates."""
-    return accounts.create_institution(
+    return institution_accounts.create_institution(
         context(),
         auth.require_identity(),
         args["key"],
@@ -285,7 +285,7 @@ def create_institution(args: dict[str, Any]) -> Any:
 @institutions.doc(security=BEARER)
 def set_agreement(args: dict[str, Any], key: str) -> Any:
     """Renew or end an institution's agreement."""
-    return accounts.set_agreement(
+    return institution_accounts.set_agreement(
         context(), auth.require_identity(), key, args["agreement_from"], args["agreement_until"]
     )
 

@@ -12,7 +12,7 @@ from flask import Blueprint, Flask, flash, g, redirect, render_template, request
 
 from catalogue.domain.accounts import Role, Scope, scopes_for_roles
 from catalogue.domain.errors import RegcatError
-from catalogue.services import accounts, export_requests, tokens
+from catalogue.services import export_requests, tokens, user_accounts
 from catalogue.web import auth, context
 from catalogue.web.export_requests_api import file_response
 
@@ -96,7 +96,7 @@ def account() -> str:
     identity = auth.require_identity()
     return render_template(
         "accounts/account.html",
-        user=accounts.get_user(context(), identity, identity.username),
+        user=user_accounts.get_user(context(), identity, identity.username),
         tokens=tokens.list_tokens(context(), identity.username),
         scopes=sorted(scopes_for_roles(identity.roles)),
         agreement_version=context().config["agreement_version"],
@@ -106,7 +106,7 @@ def account() -> str:
 
 @account_pages.post("/account/agreement")
 def accept_agreement() -> Any:
-    accounts.accept_agreement(context(), auth.require_identity())
+    user_accounts.accept_agreement(context(), auth.require_identity())
     return _back("account_pages.account")
 
 
@@ -126,7 +126,7 @@ def create_token() -> Any:
     # Rendered, not redirected: the token must not travel through the session or a URL.
     return render_template(
         "accounts/account.html",
-        user=accounts.get_user(context(), identity, identity.username),
+        user=user_accounts.get_user(context(), identity, identity.username),
         tokens=tokens.list_tokens(context(), identity.username),
         scopes=sorted(scopes_for_roles(identity.roles)),
         agreement_version=context().config["agreement_version"],
@@ -159,7 +159,7 @@ def users() -> str:
     identity = auth.require_identity()
     return render_template(
         "accounts/users.html",
-        users=accounts.list_users(context(), identity),
+        users=user_accounts.list_users(context(), identity),
         grantable=[Role.RESEARCHER.value, Role.INSTITUTION_ADMIN.value],
     )
 
@@ -168,7 +168,7 @@ def users() -> str:
 def enrol() -> Any:
     form = request.form
     try:
-        accounts.enrol_user(
+        user_accounts.enrol_user(
             context(),
             auth.require_identity(),
             form.get("username", ""),
@@ -187,7 +187,7 @@ def enrol() -> Any:
 def deactivate(username: str) -> Any:
     return _then_back(
         "account_pages.users",
-        lambda: accounts.deactivate_user(context(), auth.require_identity(), username),
+        lambda: user_accounts.deactivate_user(context(), auth.require_identity(), username),
     )
 
 
@@ -195,7 +195,7 @@ def deactivate(username: str) -> Any:
 def reactivate(username: str) -> Any:
     return _then_back(
         "account_pages.users",
-        lambda: accounts.reactivate_user(context(), auth.require_identity(), username),
+        lambda: user_accounts.reactivate_user(context(), auth.require_identity(), username),
     )
 
 

@@ -28,7 +28,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from catalogue.domain.accounts import SIGN_IN_REQUIRED, Access, Identity, decide
 from catalogue.domain.errors import RegcatError
-from catalogue.services import accounts, authorization, tokens
+from catalogue.services import authorization, sessions, tokens
 from catalogue.web import context
 
 auth = Blueprint("auth", __name__)
@@ -72,7 +72,7 @@ def _resolve_identity() -> Identity | None:
     secret = session.get(SESSION_KEY)
     if not secret:
         return None
-    identity = accounts.identity_for_session(context(), secret)
+    identity = sessions.identity_for_session(context(), secret)
     if identity is None:
         session.pop(SESSION_KEY, None)
     return identity
@@ -157,7 +157,7 @@ def login() -> Any:
     username = request.form.get("username", "")
     target = _safe_next(request.form.get("next"))
     try:
-        signed_in = accounts.sign_in_with_password(
+        signed_in = sessions.sign_in_with_password(
             context(), username, request.form.get("password", ""), _client_address()
         )
     except RegcatError as e:
@@ -178,7 +178,7 @@ def logout() -> Any:
     identity = require_identity()
     secret = session.get(SESSION_KEY)
     if secret:
-        accounts.end_session(context(), secret, identity.username)
+        sessions.end_session(context(), secret, identity.username)
     session.clear()
     return redirect("/")
 
@@ -207,14 +207,14 @@ def oidc_callback() -> Any:
         ) from None
     claims = dict(token.get("userinfo") or {})
     target = _safe_next(session.get("oidc_next"))
-    signed_in = accounts.sign_in_with_oidc(
+    signed_in = sessions.sign_in_with_oidc(
         context(), _config()["oidc_issuer"], claims, _client_address()
     )
     _begin(signed_in)
     return redirect(target)
 
 
-def _begin(signed_in: accounts.SignedIn) -> None:
+def _begin(signed_in: sessions.SignedIn) -> None:
     # A fresh session on every sign-in, so a session id planted before it is worthless.
     session.clear()
     session.permanent = True

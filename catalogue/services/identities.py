@@ -1,0 +1,32 @@
+"""Who is acting: the Identity of an enrolled account, and that of the local command line."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from catalogue.domain.accounts import Identity, Role, agreement_covers
+from catalogue.services.context import Context
+from catalogue.storage.account_models import UserRow
+from catalogue.storage.account_store import AccountStore
+
+
+def operator(ctx: Context) -> Identity:
+    """The identity of the local command line: trusted, see Identity.operator."""
+    return Identity.operator(ctx.config.user)
+
+
+def identity_of(ctx: Context, store: AccountStore, user: UserRow) -> Identity:
+    roles = store.roles(user.id)
+    inst = store.institution_by_id(user.institution_id)
+    return Identity(
+        user_id=user.id,
+        username=user.username,
+        roles=frozenset(Role(r.role) for r in roles),
+        institution_id=user.institution_id,
+        institution_key=inst.key if inst else None,
+        agreement_valid=bool(
+            inst and agreement_covers(date.today(), inst.agreement_from, inst.agreement_until)
+        ),
+        accepted_terms=ctx.config["agreement_version"] in store.accepted_versions(user.id),
+        steward_of=frozenset(r.register_key for r in roles if r.role == Role.STEWARD),
+    )

@@ -1,0 +1,128 @@
+"""Institutions and the periods of their agreements (DESIGN §8): a researcher's access holds
+only while the institution's agreement does. Registering institutions is for admins."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from catalogue.domain.accounts import INSTITUTION_KEY, Identity, Role, agreement_covers, forbidden
+from catalogue.domain.errors import conflict, invalid_input, not_found
+from catalogue.services.context import Context
+from catalogue.services.security_events import record_event
+from catalogue.services.setup import require_initialised
+from catalogue.storage.account_models import InstitutionRow
+from catalogue.storage.account_store import AccountStore
+from catalogue.storage.catalogue_store import now
+
+
+@dataclass(frozen=True)
+class InstitutionView:
+    key: str
+    name: str
+    agreement_from: date
+    agreement_until: date | None
+    agreement_valid: bool
+
+
+def create_institution(
+    ctx: Context,
+    actor: Identity,
+    key: str,
+    name: str,
+    agreement_from: date,
+    agreement_until: date | None = None,
+) -> InstitutionView:
+    require_initialised(ctx)
+    _require_admin(actor)
+    if not INSTITUTION_KEY.match(key):
+        raise invalid_input(
+            "invalid-institution-key",
+            f"«{key}» er ikke en gyldig institusjonsnøkkel (små bokstaver, sifre, bindestrek).",
+            f"«{key}» is not a valid institution key (lower-case letters, digits, hyphens).",
+            key=key,
+        )
+    _check_period(agreement_from, agreement_until)
+    with ctx.db.transaction() as session:
+        store = AccountStore(session)
+        if store.institution(key) is not None:
+            raise conflict(
+                "institution-exists",
+                f"Institusjonen {key} finnes allerede.",
+                f"The institution {key} already exists.",
+                key=key,
+            )
+        row = InstitutionRow(
+            key=key,
+            name=name.strip() or key,
+            agreement_from=agreement_from,
+            agreement_until=agreement_until,
+            created_at=now(),
+        )
+        store.add(row)
+        view = _institution_view(row)
+    record_event(ctx, actor.username, "institution.created", {"institution": key})
+    return view
+
+
+def set_agreement(
+    ctx: Context, actor: Identity, key: str, agreement_from: date, agreement_until: date | None
+) -> InstitutionView:
+    _require_admin(actor)
+    _check_period(agreement_from, agreement_until)
+    with ctx.db.transaction() as session:
+        row = find_institution(AccountStore(session), key)
+        row.agreement_from, row.agreement_until = agreement_from, agreement_until
+        view = _institution_view(row)
+    record_event(
+        ctx,
+        actor.username,
+        "institution.agreement",
+        {"institution": key, "from": str(agreement_from), "until": str(agreement_until)},
+    )
+    return view
+
+
+def list_institutions(ctx: Context) -> list[InstitutionView]:
+    require_initialised(ctx)
+    with ctx.db.transaction() as session:
+        return [_institution_view(i) for i in AccountStore(session).institutions()]
+
+
+def find_institution(store: AccountStore, key: str) -> InstitutionRow:
+    """The institution `key`, or the error "unknown-institution"."""
+    row = store.institution(key)
+    if row is None:
+        raise not_found(
+            "unknown-institution",
+            f"Institusjonen {key} finnes ikke.",
+            f"The institution {key} does not exist.",
+            institution=key,
+        )
+    return row
+
+
+def _institution_view(row: InstitutionRow) -> InstitutionView:
+    return InstitutionView(
+        row.key,
+        row.name,
+        row.agreement_from,
+        row.agreement_until,
+        agreement_covers(date.today(), row.agreement_from, row.agreement_until),
+    )
+
+
+def _check_period(starts: date, ends: date | None) -> None:
+    if ends is not None and ends < starts:
+        raise invalid_input(
+            "invalid-agreement-period",
+            "Avtalen kan ikke slutte før den begynner.",
+            "The agreement cannot end before it starts.",
+        )
+
+
+def _require_admin(actor: Identity) -> None:
+    if not (actor.is_operator or actor.has(Role.ADMIN)):
+        raise forbidden(
+            "admin-required", "Dette krever rollen «admin».", "This needs the role «admin»."
+        )
