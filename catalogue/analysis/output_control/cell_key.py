@@ -162,19 +162,11 @@ class KeyTable:
     def keys(self, pseudonyms: np.ndarray) -> UnitKeys:
         return self.locate(pseudonyms).keys()
 
-    @property
-    def pseudonyms(self) -> np.ndarray:
-        """The table's pseudonyms in ascending order: a unit's position is its rank here."""
-        return self._pseudonyms
-
-    def by_position(self) -> PositionKeys:
-        return PositionKeys(self._arrays)
-
 
 class PositionKeys:
-    """The keys of a key table asked for by position (a unit's rank among the table's
-    pseudonyms). An engine that keeps each row's position next to its pseudonym hands
-    output control positions: finding their keys is then a plain array read."""
+    """Keys asked for by position: the engine numbers its units 0, 1, … and keeps each
+    row's numbers next to its pseudonyms (workspace.control_units). Output control then
+    gets positions instead of pseudonyms, and finding their keys is a plain array read."""
 
     def __init__(self, arrays: KeyArrays) -> None:
         self._arrays = arrays

@@ -113,11 +113,6 @@ class UnitHashes:
         packed = np.bitwise_or.reduce(_cells_of(ids) << shifts, axis=1).astype(np.int32)
         return cls(packed, _mix(ids ^ _CHECK_SALT))
 
-    def slots(self, partition: int, pick: np.ndarray | None = None) -> np.ndarray:
-        """Each unit's cell in one partition (of the units `pick` chooses)."""
-        packed = self.packed_slots if pick is None else self.packed_slots[pick]
-        return ((packed >> (7 * partition)) & 127).astype(np.int64)
-
 
 @dataclass(frozen=True, eq=False)
 class FingerprintTable:
@@ -187,13 +182,6 @@ def fingerprint_table(
         id_xor.reshape(n_cells, CELLS),
         check_xor.reshape(n_cells, CELLS),
     )
-
-
-def fingerprints(
-    cell: np.ndarray, set_ids: np.ndarray, n_cells: int, unit: np.ndarray | None = None
-) -> list[SetFingerprint]:
-    table = fingerprint_table(cell, set_ids, n_cells, unit)
-    return [table[c] for c in range(n_cells)]
 
 
 def fingerprint(set_ids: np.ndarray, hashes: UnitHashes | None = None) -> SetFingerprint:
