@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from catalogue.analysis import db
 from catalogue.analysis.steps import parse_steps
 from catalogue.analysis.workspace import Workspace
 from catalogue.domain.errors import RegcatError
@@ -158,3 +159,31 @@ def test_identifiers_cannot_be_changed_or_tabulated(workspace_factory: Any) -> N
     ):
         error = _refused(ws, steps)
         assert error.code in ("identifier-variable", "recode-needs-codes")
+
+
+def test_a_new_variable_added_in_place_is_undone_with_a_failing_request(
+    workspace_factory: Any,
+) -> None:
+    """generate adds its column to the rows' table in place: a later step of the same
+    request that fails takes the column away again, and the name stays free."""
+    ws = workspace_factory(BASE)
+
+    def columns() -> list[str]:
+        rows = db.rows(
+            ws.con,
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index",
+            [ws.state.table],
+        )
+        return [name for (name,) in rows]
+
+    before = columns()
+    error = _refused(ws, [{"generate": "ung", "expr": "lonn > 0"}, {"keep_if": "nosuch > 1"}])
+    assert error.code == "expression-unknown-variable"
+    assert columns() == before
+    # Refused after its own UPDATE ran: a flag that singles out 1-9 units.
+    flag = {"generate": "flag", "expr": f"year(fodselsdato) == {_rare_birth_year(ws)}"}
+    assert _refused(ws, [flag]).code == "min-population-change"
+    assert columns() == before
+    _apply(ws, [{"generate": "ung", "expr": "lonn > 0"}])
+    assert columns() == [*before, ws.state.schema.get("ung").column]
+    assert set(values(ws, "ung").values()) <= {True, False, None}

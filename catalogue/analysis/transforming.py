@@ -26,6 +26,17 @@ def _col(variable: Variable, alias: str = "w") -> str:
 # --- generate / replace ---------------------------------------------------------------
 
 
+def _add_column(
+    ctx: StepContext, table: str, column: str, kind: Kind, value: str, params: list[object]
+) -> str:
+    """A new variable is a new column of the same rows: added in place, which costs one
+    column where copying the table costs all of them. The request's transaction undoes it
+    if a later step fails."""
+    ctx.run(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {kind.sql}')
+    ctx.run(f'UPDATE "{table}" AS w SET "{column}" = {value}', params)
+    return table
+
+
 def apply_generate(ctx: StepContext, state: State, step: Generate) -> State:
     table = state.require_population()
     schema = state.schema
@@ -51,8 +62,11 @@ def apply_generate(ctx: StepContext, state: State, step: Generate) -> State:
         otherwise = _col(old) if old is not None else "NULL"
         value = f"CASE WHEN {condition.condition} THEN {value} ELSE {otherwise} END"
         params = list(condition.params) + params
-    keep = state.columns_except(*([old] if old else []))
-    new_table = ctx.create(f'SELECT {keep}, {value} AS "{column}" FROM "{table}" AS w', params)
+    if old is None:
+        new_table = _add_column(ctx, table, column, kind, value, params)
+    else:
+        keep = state.columns_except(old)
+        new_table = ctx.create(f'SELECT {keep}, {value} AS "{column}" FROM "{table}" AS w', params)
     source: dict[str, Any] = {"expr": step.expr}
     if step.condition is not None:
         source["if"] = step.condition
@@ -262,7 +276,7 @@ def apply_recode(ctx: StepContext, state: State, step: Recode) -> State:
             f"The workspace already has a variable '{step.target}'.",
             name=step.target,
         )
-    new_table = ctx.create(f'SELECT w.*, {sql} AS "{column}" FROM "{table}" AS w', params)
+    new_table = _add_column(ctx, table, column, kind, sql, params)
     require_change(
         ctx,
         new_variable_changes(ctx, state, new_table, schema, column, kind, None, (source,)),
