@@ -5,6 +5,7 @@ drop_if, keep, drop, rename, recode and dummies. Each builds a new table from th
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -26,14 +27,16 @@ def _col(variable: Variable, alias: str = "w") -> str:
 # --- generate / replace ---------------------------------------------------------------
 
 
-def _add_column(
-    ctx: StepContext, table: str, column: str, kind: Kind, value: str, params: list[object]
+def _add_columns(
+    ctx: StepContext, table: str, columns: Sequence[tuple[str, str, str]], params: list[object]
 ) -> str:
-    """A new variable is a new column of the same rows: added in place, which costs one
-    column where copying the table costs all of them. The request's transaction undoes it
-    if a later step fails."""
-    ctx.run(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {kind.sql}')
-    ctx.run(f'UPDATE "{table}" AS w SET "{column}" = {value}', params)
+    """New variables are new columns of the same rows, given as (column, SQL type, value):
+    added in place, which costs those columns where copying the table costs all of them.
+    The request's transaction undoes them if a later step fails."""
+    for column, type_sql, _ in columns:
+        ctx.run(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {type_sql}')
+    assignments = ", ".join(f'"{column}" = {value}' for column, _, value in columns)
+    ctx.run(f'UPDATE "{table}" AS w SET {assignments}', params)
     return table
 
 
@@ -63,7 +66,7 @@ def apply_generate(ctx: StepContext, state: State, step: Generate) -> State:
         value = f"CASE WHEN {condition.condition} THEN {value} ELSE {otherwise} END"
         params = list(condition.params) + params
     if old is None:
-        new_table = _add_column(ctx, table, column, kind, value, params)
+        new_table = _add_columns(ctx, table, [(column, kind.sql, value)], params)
     else:
         keep = state.columns_except(old)
         new_table = ctx.create(f'SELECT {keep}, {value} AS "{column}" FROM "{table}" AS w', params)
@@ -276,7 +279,7 @@ def apply_recode(ctx: StepContext, state: State, step: Recode) -> State:
             f"The workspace already has a variable '{step.target}'.",
             name=step.target,
         )
-    new_table = _add_column(ctx, table, column, kind, sql, params)
+    new_table = _add_columns(ctx, table, [(column, kind.sql, sql)], params)
     require_change(
         ctx,
         new_variable_changes(ctx, state, new_table, schema, column, kind, None, (source,)),
@@ -331,7 +334,9 @@ def apply_dummies(ctx: StepContext, state: State, step: Dummies) -> State:
             name=source.name,
         )
     schema = state.schema
-    parts, params, variables = [], [], []
+    parts: list[tuple[str, str, str]] = []
+    params: list[object] = []
+    variables = []
     taken: set[str] = set()
     for level in _levels(ctx, table, source):
         base = f"{step.prefix}_{re.sub(r'[^A-Za-z0-9]', '_', _level_text(level))}"
@@ -341,8 +346,12 @@ def apply_dummies(ctx: StepContext, state: State, step: Dummies) -> State:
         taken.add(name.lower())
         column, schema = schema.fresh_column()
         parts.append(
-            f"CASE WHEN {_col(source)} IS NULL THEN NULL WHEN {_col(source)} = ? THEN 1.0 "
-            f'ELSE 0.0 END AS "{column}"'
+            (
+                column,
+                "DOUBLE",
+                f"CASE WHEN {_col(source)} IS NULL THEN NULL WHEN {_col(source)} = ? THEN 1.0 "
+                "ELSE 0.0 END",
+            )
         )
         params.append(level)
         variables.append(
@@ -352,7 +361,7 @@ def apply_dummies(ctx: StepContext, state: State, step: Dummies) -> State:
         )
     if not variables:
         return state
-    new_table = ctx.create(f'SELECT w.*, {", ".join(parts)} FROM "{table}" AS w', params)
+    new_table = _add_columns(ctx, table, parts, params)
     sides = []
     for v in variables:
         sides += [f'w."{v.column}" = 1', f'w."{v.column}" = 0']
