@@ -164,8 +164,8 @@ def test_identifiers_cannot_be_changed_or_tabulated(workspace_factory: Any) -> N
 def test_a_new_variable_added_in_place_is_undone_with_a_failing_request(
     workspace_factory: Any,
 ) -> None:
-    """generate adds its column to the rows' table in place: a later step of the same
-    request that fails takes the column away again, and the name stays free."""
+    """generate, replace and recode change the rows' table in place (add a column, drop the
+    one replaced): a step of the same request that fails undoes all of it."""
     ws = workspace_factory(BASE)
 
     def columns() -> list[str]:
@@ -180,10 +180,16 @@ def test_a_new_variable_added_in_place_is_undone_with_a_failing_request(
     error = _refused(ws, [{"generate": "ung", "expr": "lonn > 0"}, {"keep_if": "nosuch > 1"}])
     assert error.code == "expression-unknown-variable"
     assert columns() == before
-    # Refused after its own UPDATE ran: a flag that singles out 1-9 units.
-    flag = {"generate": "flag", "expr": f"year(fodselsdato) == {_rare_birth_year(ws)}"}
-    assert _refused(ws, [flag]).code == "min-population-change"
-    assert columns() == before
+    # Refused after its own UPDATE ran: a flag, or a replacement, that touches 1-9 units.
+    rare = f"year(fodselsdato) == {_rare_birth_year(ws)}"
+    wages = values(ws, "lonn")
+    for step in (
+        {"generate": "flag", "expr": rare},
+        {"replace": "lonn", "expr": "0", "if": rare},
+    ):
+        assert _refused(ws, [step]).code == "min-population-change"
+        assert columns() == before
+    assert values(ws, "lonn") == wages
     _apply(ws, [{"generate": "ung", "expr": "lonn > 0"}])
     assert columns() == [*before, ws.state.schema.get("ung").column]
     assert set(values(ws, "ung").values()) <= {True, False, None}

@@ -40,6 +40,16 @@ def _add_columns(
     return table
 
 
+def _replace_column(
+    ctx: StepContext, state: State, table: str, old: Variable, column: str, name: str
+) -> None:
+    """After `column` was added beside `old`: the unit-change rule on the two, then the old
+    column goes (in the request's transaction, like the adding)."""
+    changed = count_units(ctx, state, table, [f'w."{column}" IS DISTINCT FROM {_col(old)}'])
+    require_change(ctx, changed, "derived-variable", name)
+    ctx.run(f'ALTER TABLE "{table}" DROP COLUMN "{old.column}"')
+
+
 def apply_generate(ctx: StepContext, state: State, step: Generate) -> State:
     table = state.require_population()
     schema = state.schema
@@ -65,21 +75,13 @@ def apply_generate(ctx: StepContext, state: State, step: Generate) -> State:
         otherwise = _col(old) if old is not None else "NULL"
         value = f"CASE WHEN {condition.condition} THEN {value} ELSE {otherwise} END"
         params = list(condition.params) + params
-    if old is None:
-        new_table = _add_columns(ctx, table, [(column, kind.sql, value)], params)
-    else:
-        keep = state.columns_except(old)
-        new_table = ctx.create(f'SELECT {keep}, {value} AS "{column}" FROM "{table}" AS w', params)
+    new_table = _add_columns(ctx, table, [(column, kind.sql, value)], params)
     source: dict[str, Any] = {"expr": step.expr}
     if step.condition is not None:
         source["if"] = step.condition
     variable = Variable(step.name, column, kind, source)
     if old is not None:
-        # Compared on the old table, where the old column still is.
-        changed = count_units(
-            ctx, state, table, [f"({value}) IS DISTINCT FROM {_col(old)}"], params
-        )
-        require_change(ctx, changed, "derived-variable", step.name)
+        _replace_column(ctx, state, table, old, column, step.name)
         schema = schema.replacing(variable)
     else:
         require_change(
@@ -262,14 +264,8 @@ def apply_recode(ctx: StepContext, state: State, step: Recode) -> State:
     column, schema = schema.fresh_column()
     origin = {"recode": source.name, "rules": step.to_json()["rules"]}
     if step.target is None:
-        changed = count_units(
-            ctx, state, table, [f"({sql}) IS DISTINCT FROM {_col(source)}"], params
-        )
-        require_change(ctx, changed, "derived-variable", source.name)
-        new_table = ctx.create(
-            f'SELECT {state.columns_except(source)}, {sql} AS "{column}" FROM "{table}" AS w',
-            params,
-        )
+        new_table = _add_columns(ctx, table, [(column, kind.sql, sql)], params)
+        _replace_column(ctx, state, table, source, column, source.name)
         variable = Variable(source.name, column, kind, origin)
         return replace(state, schema=schema.replacing(variable), table=new_table)
     if step.target in schema:
