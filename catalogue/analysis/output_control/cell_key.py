@@ -66,9 +66,7 @@ class Located:
         )
 
     def distinct(self) -> bool:
-        if len(self.positions) == 0:
-            return True
-        return int(np.bincount(self.positions, minlength=len(self.arrays)).max()) <= 1
+        return all_distinct(self.positions)
 
     def fingerprint(self) -> SetFingerprint:
         """The fingerprint of the units located (each counted once per time it was asked)."""
@@ -94,6 +92,18 @@ def derive_keys(secret: bytes, pseudonyms: np.ndarray) -> UnitKeys:
     record_keys = ((raw[:, 30].astype(np.int64) << 8) | raw[:, 31]) % RECORD_KEY_MODULUS
     set_ids = np.ascontiguousarray(raw[:, :8]).view("<u8").reshape(-1).astype(np.uint64)
     return UnitKeys(record_keys, set_ids)
+
+
+def all_distinct(ids: np.ndarray) -> bool:
+    """Whether no id repeats. Small non-negative ids (positions) are counted; others are
+    sorted (numpy's hash-based np.unique is far slower on millions of random 64-bit ids)."""
+    ids = np.asarray(ids)
+    if len(ids) < 2:
+        return True
+    if int(ids.min()) >= 0 and int(ids.max()) < 4 * len(ids) + 1024:
+        return int(np.bincount(ids).max()) <= 1
+    ordered = np.sort(ids)
+    return not bool(np.any(ordered[1:] == ordered[:-1]))
 
 
 def distinct_sorted(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -198,7 +198,8 @@ def control_magnitude_table(
         index, units, labels = _table_cells(counts_table, margins=False, total=False)
         interior = len(labels)
         cells = CellUnits.build(index, units, interior, context.keys, table.values)
-        counts = cells.counts()
+        totals = cells.totals()
+        counts = totals.counts
         contributions = cells.values_by_cell()
         checks = zip(
             out.rule(Threshold).apply([int(c) for c in counts]),
@@ -211,7 +212,7 @@ def control_magnitude_table(
         guarded = out.guard(
             table.measure,
             "magnitude:" + ",".join(chosen),
-            cells.fingerprints(candidates),
+            totals.fingerprints(candidates),
             compare_within=True,
             cells_per_set=len(chosen),
         )

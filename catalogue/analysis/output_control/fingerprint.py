@@ -184,9 +184,9 @@ def fingerprint_table(
     )
 
 
-def fingerprint(set_ids: np.ndarray, hashes: UnitHashes | None = None) -> SetFingerprint:
+def fingerprint(set_ids: np.ndarray) -> SetFingerprint:
     ids = np.asarray(set_ids, dtype=np.uint64)
-    return fingerprint_table(np.zeros(len(ids), dtype=np.int64), ids, 1, hashes=hashes)[0]
+    return fingerprint_table(np.zeros(len(ids), dtype=np.int64), ids, 1)[0]
 
 
 def _peel(counts: list[int], id_xor: list[int], check_xor: list[int]) -> int | None:

@@ -15,6 +15,8 @@ from typing import Literal
 
 import numpy as np
 
+from .cell_key import all_distinct
+
 
 def _int64(values: object, name: str) -> np.ndarray:
     array = np.asarray(values)
@@ -35,17 +37,7 @@ def _floats(values: object, name: str, length: int) -> np.ndarray:
 
 
 def _distinct(units: np.ndarray, what: str) -> None:
-    if len(units) < 2:
-        return
-    low, high = int(units.min()), int(units.max())
-    if low >= 0 and high < 4 * len(units) + 1024:
-        # Small non-negative ids (positions in a key table): count them, no sort.
-        repeated = int(np.bincount(units).max()) > 1
-    else:
-        # By sorting: numpy's hash-based np.unique is far slower on random 64-bit ids.
-        ordered = np.sort(units)
-        repeated = bool(np.any(ordered[1:] == ordered[:-1]))
-    if repeated:
+    if not all_distinct(units):
         raise ValueError(f"{what} needs one value per distinct unit")
 
 

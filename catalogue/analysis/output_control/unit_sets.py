@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 
-from .cell_key import KeyArrays, KeySource
+from .cell_key import KeyArrays, KeySource, all_distinct
 from .fingerprint import FingerprintTable, SetFingerprint, fingerprint_table
 
 
@@ -84,7 +83,7 @@ class CellUnits:
         pair = np.cumsum(first) - 1
         summed = np.bincount(pair, weights=weights[order], minlength=int(first.sum()))
         unit = located.positions[order][first]
-        return cls(n_cells, cell[order][first], unit, located.arrays, summed, _distinct(unit))
+        return cls(n_cells, cell[order][first], unit, located.arrays, summed, all_distinct(unit))
 
     @classmethod
     def single(cls, pseudonyms: np.ndarray, keys: KeySource) -> CellUnits:
@@ -100,17 +99,12 @@ class CellUnits:
         sums = np.bincount(self.cell, weights=weights, minlength=self.n_cells)
         return np.rint(sums).astype(np.int64)
 
-    @cached_property
-    def _by_cell(self) -> tuple[np.ndarray, np.ndarray]:
-        """(pair order grouping the cells, each cell's start in it)."""
+    def values_by_cell(self) -> list[np.ndarray]:
+        """Each cell's values (its units' contributions)."""
         # A stable sort of 16-bit integers is a radix sort: linear in the pairs.
         small = self.n_cells <= np.iinfo(np.uint16).max
         order = np.argsort(self.cell.astype(np.uint16) if small else self.cell, kind="stable")
         starts = np.concatenate([[0], np.cumsum(self.counts())])
-        return order, starts
-
-    def values_by_cell(self) -> list[np.ndarray]:
-        order, starts = self._by_cell
         ordered = self.values[order]
         return [ordered[starts[c] : starts[c + 1]] for c in range(self.n_cells)]
 
@@ -119,15 +113,3 @@ class CellUnits:
             self.cell, self.keys.set_ids, self.n_cells, self.unit, self.keys.hashes()
         )
         return CellTotals(self.counts(), self.key_sums(), table)
-
-    def fingerprints(self, cells: Sequence[int | None]) -> list[SetFingerprint | None]:
-        """Fingerprints of the given cells; None passes through (nothing to fingerprint)."""
-        if all(c is None for c in cells):
-            return [None for _ in cells]
-        return self.totals().fingerprints(cells)
-
-
-def _distinct(positions: np.ndarray) -> bool:
-    if len(positions) == 0:
-        return True
-    return int(np.bincount(positions).max()) <= 1

@@ -428,60 +428,50 @@ def model_units(view: DataView, where: str) -> np.ndarray:
     return np.asarray(found["u"], dtype=np.int64)
 
 
+def _indicators(patterns: Patterns) -> list[tuple[str, list[tuple[Factor, str]]]]:
+    """Every indicator output control wants the support of, as (label, the factor levels
+    that must all hold): each column made only of dummies, then each dummy group's
+    reference level (its first level in natural order)."""
+    found: list[tuple[str, list[tuple[Factor, str]]]] = []
+    references: dict[str, Factor] = {}
+    for column in patterns.columns:
+        indicators = [(f, level) for f, level in column.parts if level is not None]
+        if not indicators or len(indicators) != len(column.parts):
+            continue
+        found.append((column.name, indicators))
+        for f, _ in indicators:
+            references.setdefault(f.variable.name, f)
+    for name, factor in references.items():
+        found.append((f"{name}=reference", [(factor, patterns.levels[factor.key][0])]))
+    return found
+
+
 def indicator_supports(
     view: DataView, patterns: Patterns, where: str
 ) -> tuple[tuple[str, int], ...]:
     """Units with each indicator = 1 (as output control's rule wants them): every dummy,
     each dummy group's reference level, each cell of an interaction of dummies, and the 1
-    class of a binary outcome. Counted as distinct units."""
+    class of a binary outcome. Counted as distinct units: with one row per unit, read off
+    the patterns (the rows where an indicator is 1); otherwise counted in SQL."""
+    indicators = _indicators(patterns)
     if view.state.unique_units:
-        return _supports_from_patterns(patterns)
-    labels: list[str] = []
-    conditions: list[str] = []
-    params: list[object] = []
-    references: dict[str, Factor] = {}
-    for column in patterns.columns:
-        indicators = [(f, level) for f, level in column.parts if level is not None]
-        if not indicators or len(indicators) != len(column.parts):
-            continue
-        labels.append(column.name)
-        conditions.append(" AND ".join(f"{text_sql(f.variable)} = ?" for f, _ in indicators))
-        params += [level for _, level in indicators]
-        for f, _ in indicators:
-            references.setdefault(f.variable.name, f)
-    for name, factor in references.items():
-        labels.append(f"{name}=reference")
-        conditions.append(f"{text_sql(factor.variable)} = ?")
-        params.append(patterns.levels[factor.key][0])
-    if not conditions:
+        supports = []
+        for label, parts in indicators:
+            inside = np.ones(len(patterns.n), dtype=bool)
+            for factor, level in parts:
+                inside &= patterns.raw[factor.key] == patterns.levels[factor.key].index(level)
+            supports.append((label, round(float(patterns.n[inside].sum()))))
+        return tuple(supports)
+    if not indicators:
         return ()
-    count = "COUNT(*)" if view.state.unique_units else f'COUNT(DISTINCT w."{UNIT_COLUMN}")'
-    parts = [f"{count} FILTER (WHERE {c})" for c in conditions]
+    conditions = [" AND ".join(f"{text_sql(f.variable)} = ?" for f, _ in p) for _, p in indicators]
+    params = [level for _, parts in indicators for _, level in parts]
+    count = f'COUNT(DISTINCT w."{UNIT_COLUMN}")'
+    columns = [f"{count} FILTER (WHERE {c})" for c in conditions]
     row = db.one(
-        view.con, f'SELECT {", ".join(parts)} FROM "{view.table}" AS w WHERE {where}', params
+        view.con, f'SELECT {", ".join(columns)} FROM "{view.table}" AS w WHERE {where}', params
     )
-    return tuple((label, int(found)) for label, found in zip(labels, row, strict=True))
-
-
-def _supports_from_patterns(patterns: Patterns) -> tuple[tuple[str, int], ...]:
-    """The same supports as `indicator_supports` counts in SQL, read off the patterns:
-    with one row per unit, the units with an indicator = 1 are the rows of the patterns
-    where it is 1."""
-    supports: list[tuple[str, int]] = []
-    references: dict[str, Factor] = {}
-    for column in patterns.columns:
-        indicators = [(f, level) for f, level in column.parts if level is not None]
-        if not indicators or len(indicators) != len(column.parts):
-            continue
-        inside = np.ones(len(patterns.n), dtype=bool)
-        for factor, level in indicators:
-            inside &= patterns.raw[factor.key] == patterns.levels[factor.key].index(level)
-            references.setdefault(factor.variable.name, factor)
-        supports.append((column.name, round(float(patterns.n[inside].sum()))))
-    for name, factor in references.items():
-        reference = patterns.raw[factor.key] == 0  # the first level in natural order
-        supports.append((f"{name}=reference", round(float(patterns.n[reference].sum()))))
-    return tuple(supports)
+    return tuple((label, int(n)) for (label, _), n in zip(indicators, row, strict=True))
 
 
 def outcome_support(view: DataView, y: Variable, where: str) -> tuple[str, int]:

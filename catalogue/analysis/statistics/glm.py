@@ -26,9 +26,9 @@ import scipy.special
 from catalogue.domain.errors import unprocessable
 
 from ..variables import Variable
-from .common import DataView, needs_number, request_error
+from .common import DataView, needs_number
 from .design import Patterns, check_estimable, fetch_patterns, model_request, parse_terms, solve
-from .ols import UNIT_CLUSTER, Estimate, RegressionPlan, cluster_meat, regression_plan
+from .ols import Estimate, RegressionPlan, cluster_meat, covariance_request, regression_plan
 
 MAX_ITERATIONS = 100
 TOLERANCE = 1e-10
@@ -125,29 +125,6 @@ def _separation() -> Exception:
     )
 
 
-def _covariance_request(view: DataView, request: Mapping[str, Any]) -> tuple[str, Variable | None]:
-    """The standard errors asked for, as prepare_regress reads them: "classical", "robust"
-    or "cluster" with the cluster variable (None for the workspace's unit)."""
-    robust = request.get("robust", False)
-    if not isinstance(robust, bool):
-        raise request_error(
-            "robust", "«robust» må være true eller false.", "'robust' must be true or false."
-        )
-    cluster_name = request.get("cluster")
-    if cluster_name is None:
-        return ("robust" if robust else "classical"), None
-    if robust:
-        raise request_error(
-            "cluster",
-            "Velg enten «robust» eller «cluster».",
-            "Choose either 'robust' or 'cluster'.",
-        )
-    if cluster_name == UNIT_CLUSTER:
-        return "cluster", None
-    # Any variable can define clusters, a UNIT one included: its values only group.
-    return "cluster", view.state.schema.get(str(cluster_name))
-
-
 def _check_outcome(patterns: Patterns, y: Variable, family: str) -> None:
     if family == "logit" and not patterns.binary:
         raise unprocessable(
@@ -170,7 +147,7 @@ def prepare_glm(view: DataView, request: Mapping[str, Any], family: str) -> Regr
     y = view.variable(y_name, what="y")
     needs_number(y, family)
     terms = parse_terms(view, x)
-    covariance, cluster = _covariance_request(view, request)
+    covariance, cluster = covariance_request(view, request)
     extra = [cluster] if cluster is not None else []
     patterns = fetch_patterns(view, y, terms, constant=constant, extra=extra)
     _check_outcome(patterns, y, family)

@@ -132,31 +132,35 @@ def cluster_meat(
     return scores.T @ scores, count
 
 
-def prepare_regress(view: DataView, request: Mapping[str, Any]) -> RegressionPlan:
-    y_name, x, constant = model_request(request)
-    y = view.variable(y_name, what="y")
-    needs_number(y, "regress")
-    terms = parse_terms(view, x)
+def covariance_request(view: DataView, request: Mapping[str, Any]) -> tuple[str, Variable | None]:
+    """The standard errors a model request asks for (regress, logit, poisson): "classical",
+    "robust" or "cluster" with the cluster variable (None for the workspace's unit)."""
     robust = request.get("robust", False)
     if not isinstance(robust, bool):
         raise request_error(
             "robust", "«robust» må være true eller false.", "'robust' must be true or false."
         )
     cluster_name = request.get("cluster")
-    cluster: Variable | None = None
-    covariance = "robust" if robust else "classical"
-    if cluster_name is not None:
-        if robust:
-            raise request_error(
-                "cluster",
-                "Velg enten «robust» eller «cluster».",
-                "Choose either 'robust' or 'cluster'.",
-            )
-        covariance = "cluster"
-        if cluster_name != UNIT_CLUSTER:
-            # Any variable can define clusters, a UNIT one (the mother) included: its values
-            # only group, they are never shown.
-            cluster = view.state.schema.get(str(cluster_name))
+    if cluster_name is None:
+        return ("robust" if robust else "classical"), None
+    if robust:
+        raise request_error(
+            "cluster",
+            "Velg enten «robust» eller «cluster».",
+            "Choose either 'robust' or 'cluster'.",
+        )
+    if cluster_name == UNIT_CLUSTER:
+        return "cluster", None
+    # Any variable can define clusters, a UNIT one included: its values only group.
+    return "cluster", view.state.schema.get(str(cluster_name))
+
+
+def prepare_regress(view: DataView, request: Mapping[str, Any]) -> RegressionPlan:
+    y_name, x, constant = model_request(request)
+    y = view.variable(y_name, what="y")
+    needs_number(y, "regress")
+    terms = parse_terms(view, x)
+    covariance, cluster = covariance_request(view, request)
     extra = [cluster] if cluster is not None else []
     patterns = fetch_patterns(view, y, terms, constant=constant, extra=extra)
     estimate = ols_estimate(view, y, patterns, covariance, cluster)
