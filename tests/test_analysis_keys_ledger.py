@@ -5,13 +5,10 @@ charged cells across transactions and processes (the differencing guard and the 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
-import duckdb
 import numpy as np
-import pyarrow as pa
 
-from catalogue.analysis.keys import KeyCache, compute_keys, record_key_secret
+from catalogue.analysis.keys import compute_keys, record_key_secret
 from catalogue.analysis.output_control import (
     ControlContext,
     CountTable,
@@ -41,29 +38,6 @@ def test_the_secret_is_per_datastore() -> None:
     master = bytes(range(32))
     assert record_key_secret(master, "no.regcat.demo") != record_key_secret(master, "no.ssb.fdb")
     assert len(record_key_secret(master, "no.regcat.demo")) == 32
-
-
-def test_the_key_cache_computes_each_unit_once(tmp_path: Path) -> None:
-    con = duckdb.connect()
-    units = np.arange(-500, 1500, dtype=np.int64) * 7919
-    con.register("units", pa.table({"u": units}))
-    cache = KeyCache(SECRET, tmp_path)
-    table = cache.key_table(con, "SELECT u FROM units WHERE u < 0")
-    parts = sorted(tmp_path.rglob("part-*.parquet"))
-    assert len(parts) == 1
-    again = KeyCache(SECRET, tmp_path).key_table(con, "SELECT u FROM units WHERE u < 0")
-    assert sorted(tmp_path.rglob("part-*.parquet")) == parts  # nothing new to compute
-    everything = cache.key_table(con, "SELECT u FROM units")
-    assert len(sorted(tmp_path.rglob("part-*.parquet"))) == 2
-    expected = derive_keys(SECRET, units)
-    found = everything.keys(units)
-    assert np.array_equal(found.record_keys, expected.record_keys)
-    assert np.array_equal(found.set_ids, expected.set_ids)
-    negative = units[units < 0]
-    assert np.array_equal(table.keys(negative).set_ids, again.keys(negative).set_ids)
-    other = KeyCache(b"another-secret-of-enough-bytes!!", tmp_path)
-    other.key_table(con, "SELECT u FROM units")
-    assert len(list(tmp_path.iterdir())) == 2  # a folder per secret
 
 
 def _context(

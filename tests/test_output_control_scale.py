@@ -9,7 +9,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -18,6 +17,7 @@ import pytest
 from catalogue.analysis import db
 from catalogue.analysis.keys import KeyCache
 from catalogue.analysis.output_control import CountTable, KeyTable
+from catalogue.analysis.output_control import fingerprint as fingerprint_module
 from catalogue.analysis.output_control.cell_key import derive_keys
 from catalogue.analysis.output_control.controller import _count_cells, _table_cells
 from catalogue.analysis.output_control.fingerprint import UnitHashes, fingerprint
@@ -104,22 +104,6 @@ def test_key_table_lookups_find_every_unit_and_refuse_strangers(spread: str) -> 
         table.keys(np.array([units.max() + 1], dtype=np.int64))
 
 
-def test_the_key_cache_keeps_fingerprint_hashes_equal_to_hashing_again(tmp_path: Path) -> None:
-    con = duckdb.connect()
-    units = pseudonyms(800, seed=9)
-    positions = pa.table({"k": np.arange(800), "p": units})
-    con.register("positions", positions)
-    for _ in range(2):  # computed, then read back from the cache
-        found, arrays = KeyCache(SECRET, tmp_path).keys_at(con, "SELECT k, p FROM positions")
-        assert np.array_equal(found, units)
-        expected = UnitHashes.of(derive_keys(SECRET, units).set_ids)
-        assert np.array_equal(arrays.hashes().packed_slots, expected.packed_slots)
-        assert np.array_equal(arrays.hashes().checks, expected.checks)
-    con.register("gappy", pa.table({"k": np.array([0, 2]), "p": units[:2]}))
-    with pytest.raises(ValueError, match="without gaps"):
-        KeyCache(SECRET, tmp_path).keys_at(con, "SELECT k, p FROM gappy")
-
-
 def _release(ws: Workspace, request: dict[str, Any]) -> Any:
     plan = ws.prepare("tabulate", request)
     return [item.result.rows for item in plan.release(support.control_context(ws))]
@@ -132,7 +116,7 @@ def test_statistics_after_a_filter_reuse_the_rows_key_positions(workspace_factor
     request = {"vars": ["kjonn"], "summarize": "alder", "stats": ["mean"]}
     carried: Workspace = workspace_factory(steps)
     _release(carried, {"vars": ["kjonn"]})
-    keys_before = carried._keys
+    store_before = carried._store
     # Every step that keeps the rows keeps their positions.
     more = [
         {"keep_if": "alder >= 30"},
@@ -148,7 +132,7 @@ def test_statistics_after_a_filter_reuse_the_rows_key_positions(workspace_factor
         carried.apply(parse_steps([step]))
     fresh: Workspace = workspace_factory([*steps, *more])
     assert _release(carried, request) == _release(fresh, request)
-    assert carried._keys is keys_before  # the keys were not fetched again
+    assert carried._store is store_before  # no unit's keys were fetched again
     assert len(carried.control_units().population) == len(fresh.control_units().population)
 
 
@@ -219,14 +203,20 @@ def test_key_positions_follow_the_rows_through_every_kind_of_step(
 
 
 def _cached_units(folder: Path) -> int:
-    return sum(pq.read_metadata(part).num_rows for part in folder.rglob("part-*.parquet"))
+    """Distinct units stored under `folder`, whatever the secret."""
+    parts = [np.load(p / "pseudonym.npy") for p in folder.rglob("part-*")]
+    return len(np.unique(np.concatenate(parts))) if parts else 0
+
+
+def _parts(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("part-*"))
 
 
 def test_a_warmed_key_cache_leaves_nothing_for_a_workspace_to_compute(
     pinned: Any, tmp_path: Path
 ) -> None:
     units = warm_key_cache(pinned, KeyCache(support.SECRET, tmp_path))
-    parts = sorted(tmp_path.rglob("part-*.parquet"))
+    parts = _parts(tmp_path)
     assert len(parts) == 1 and _cached_units(tmp_path) == units > 20_000
     workspace = Workspace(pinned, key_cache=KeyCache(support.SECRET, tmp_path))
     try:
@@ -237,9 +227,9 @@ def test_a_warmed_key_cache_leaves_nothing_for_a_workspace_to_compute(
         workspace.control_units()  # the mothers are units of the version too
     finally:
         workspace.close()
-    assert sorted(tmp_path.rglob("part-*.parquet")) == parts  # nothing new computed
+    assert _parts(tmp_path) == parts  # nothing new computed
     assert warm_key_cache(pinned, KeyCache(support.SECRET, tmp_path)) == units
-    assert sorted(tmp_path.rglob("part-*.parquet")) == parts
+    assert _parts(tmp_path) == parts
 
 
 def test_a_release_warms_the_key_cache_with_every_unit_it_released(
@@ -272,3 +262,36 @@ def test_an_import_giving_a_unit_two_values_is_refused_whole(pinned: Any, tmp_pa
         assert workspace.state.schema.names == ["kommune"]
     finally:
         workspace.close()
+
+
+def test_the_compiled_fingerprint_loop_equals_the_numpy_one() -> None:
+    """`make install` compiles _iblt; it must add exactly what the numpy version adds, and
+    refuse pairs outside the arrays the same way."""
+    assert fingerprint_module._iblt is not None, "the C extension was not built"
+    rng = np.random.default_rng(31)
+    ids = rng.integers(0, 2**63, 20_000, dtype=np.uint64)
+    hashes = UnitHashes.of(ids)
+    n_cells = 37
+    cell = rng.integers(0, n_cells, 50_000).astype(np.int64)
+    unit = rng.integers(0, len(ids), 50_000).astype(np.int64)
+    tables = []
+    for add in (fingerprint_module._iblt.add_pairs, fingerprint_module.add_pairs_numpy):
+        table = np.zeros((n_cells * 128, 3), dtype=np.uint64)
+        add(cell, unit, ids, hashes.packed_slots, hashes.checks, table, 128)
+        add(cell[:10], unit[:10], ids, hashes.packed_slots, hashes.checks, table, 128)
+        tables.append(table)
+    assert np.array_equal(tables[0], tables[1])
+    assert int(tables[0][:, 0].sum()) == 4 * 50_010
+    for add in (fingerprint_module._iblt.add_pairs, fingerprint_module.add_pairs_numpy):
+        table = np.zeros((n_cells * 128, 3), dtype=np.uint64)
+        for bad_cell, bad_unit in ((n_cells, 0), (0, len(ids)), (-1, 0), (0, -1)):
+            with pytest.raises(IndexError):
+                add(
+                    np.array([bad_cell], dtype=np.int64),
+                    np.array([bad_unit], dtype=np.int64),
+                    ids,
+                    hashes.packed_slots,
+                    hashes.checks,
+                    table,
+                    128,
+                )

@@ -26,7 +26,14 @@ from .linking import PERSON, LinkPlan, person_link, plan_link
 from .sources import DatasetSource
 from .state import State, StepContext
 from .steps import Import
-from .variables import PROTECT_COLUMN, UNIT_COLUMN, Kind, Variable
+from .variables import (
+    PROTECT_COLUMN,
+    PROTECT_KEY_COLUMN,
+    UNIT_COLUMN,
+    UNIT_KEY_COLUMN,
+    Kind,
+    Variable,
+)
 
 
 def find_dataset(ctx: StepContext, name: str) -> DatasetSource:
@@ -195,9 +202,11 @@ def _first_import(
             for i, q in enumerate(queries)
         )
         values = ", ".join(f'q{i}.value AS "{v.column}"' for i, v in enumerate(variables))
+    positions, position_joins = _key_positions(ctx, protect)
     table = ctx.create(
-        f'SELECT p.unit_id AS "{UNIT_COLUMN}", {protect} AS "{PROTECT_COLUMN}", {values} '
-        f"FROM {population} {joins} {protect_join} WHERE p.unit_id IS NOT NULL"
+        f'SELECT p.unit_id AS "{UNIT_COLUMN}", {protect} AS "{PROTECT_COLUMN}", {values}'
+        f"{positions} FROM {population} {joins} {protect_join} {position_joins} "
+        "WHERE p.unit_id IS NOT NULL"
     )
     for variable in variables:
         schema = schema.with_variable(variable)
@@ -214,6 +223,22 @@ def _protection(ctx: StepContext, unit_type: str) -> tuple[str, str]:
         return "p.unit_id", ""
     join = f"LEFT JOIN {ctx.scan(link, None)} AS person ON person.unit_id = p.unit_id"
     return "COALESCE(person.value, p.unit_id)", join
+
+
+def _key_positions(ctx: StepContext, protect: str) -> tuple[str, str]:
+    """The select items and joins giving each row its units' positions in the key store
+    (joined here, with the population, rather than by a pass of its own later)."""
+    if ctx.key_positions is None:
+        return "", ""
+    joins = f"LEFT JOIN {ctx.key_positions} AS unit_key ON unit_key.pseudonym = p.unit_id"
+    protect_key = "unit_key.pos"
+    if protect != "p.unit_id":
+        joins += (
+            f" LEFT JOIN {ctx.key_positions} AS protect_key ON protect_key.pseudonym = {protect}"
+        )
+        protect_key = "protect_key.pos"
+    items = f', {protect_key} AS "{PROTECT_KEY_COLUMN}", unit_key.pos AS "{UNIT_KEY_COLUMN}"'
+    return items, joins
 
 
 def _unique_protected(ctx: StepContext, table: str) -> bool:

@@ -1,4 +1,4 @@
-"""Record keys for output control, computed once per unit and kept with its pseudonym.
+"""Record keys for output control, computed once per unit and kept in a positional store.
 
 The output-control secret of a datastore is HMAC-SHA256(master key, "regcat-record-key:" +
 datastore): derived from the pseudonymisation master key but distinct from every unit-type
@@ -6,11 +6,18 @@ key, so record keys tell nothing about pseudonyms and vice versa. A unit's recor
 set id are the ones `output_control.cell_key.derive_keys` defines (a test checks that they
 are equal); this module only computes them faster and remembers them.
 
-Keys are remembered in Parquet files in a local folder per secret (its name is a hash of the
-secret, so a new master key starts a new folder). The files never leave the server and are
-rebuildable: deleting the folder only costs the time to compute the keys again. Computing
-is HMAC per distinct pseudonym (about 1.4 s per million units on one core); with the cache,
-a workspace on a population seen before only joins its units against the files."""
+The store is append-only: every unit ever keyed has a fixed *position*, and its pseudonym,
+keys and fingerprint hashes sit at that position in plain arrays. A workspace joins its
+rows against the (pseudonym, position) pairs once, when its first import makes the rows,
+and from then on output control reads keys by position: no lookup per statistic.
+
+On disk (one folder per secret; its name is a hash of the secret, so a new master key starts
+a new folder) each part is a folder `part-<first position>-<count>` of .npy files, mapped
+into memory rather than read. A part appears whole (written aside, then renamed), merging
+parts keeps every position, and a store folder that is deleted and started again gets a new
+id, so positions taken from the old one are never read against the new. The files never
+leave the server and are rebuildable: deleting the folder only costs computing the keys again
+(HMAC, about 1.4 s per million units on one core)."""
 
 from __future__ import annotations
 
@@ -18,16 +25,18 @@ import fcntl
 import hashlib
 import hmac
 import os
+import re
+import shutil
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from . import db
 from .output_control import KeyTable, UnitKeys
@@ -35,7 +44,16 @@ from .output_control.cell_key import RECORD_KEY_MODULUS, KeyArrays
 from .output_control.fingerprint import UnitHashes
 
 SECRET_CONTEXT = b"regcat-record-key:"
-MAX_PARTS = 24  # more parts than this are merged into one
+STORE_FORMAT = b"regcat-key-store-v3:"  # a new format starts a new folder
+MAX_PARTS = 16  # more parts than this are merged into one (positions are kept)
+_COLUMNS = {
+    "pseudonym": np.int64,
+    "record_key": np.int16,
+    "set_id": np.uint64,
+    "slots": np.int32,  # the unit's fingerprint cells, packed (fingerprint.py)
+    "check_hash": np.uint64,
+}
+_PART = re.compile(r"^part-(\d{12})-(\d{12})$")
 
 
 def record_key_secret(master_key: bytes, datastore: str) -> bytes:
@@ -63,142 +81,251 @@ def compute_keys(secret: bytes, pseudonyms: np.ndarray) -> UnitKeys:
     return UnitKeys(record_keys, set_ids)
 
 
-SCHEMA = pa.schema(
-    [
-        ("pseudonym", pa.int64()),
-        ("record_key", pa.int16()),
-        ("set_id", pa.uint64()),
-        ("slots", pa.int32()),  # the unit's fingerprint slots, packed (fingerprint.py)
-        ("check_hash", pa.uint64()),
-    ]
-)
-CACHE_FORMAT = b"regcat-key-cache-v2:"  # a new format starts a new folder
+@dataclass(frozen=True, eq=False)
+class KeySnapshot:
+    """The store as it was at one moment: unit `i` has pseudonym `pseudonyms[i]` and keys
+    `arrays` at position `i`. A later snapshot of the same store (same `store_id`) extends
+    it and keeps every position."""
+
+    store_id: str
+    pseudonyms: np.ndarray  # int64
+    arrays: KeyArrays
+
+    def __len__(self) -> int:
+        return len(self.pseudonyms)
+
+    def positions_table(self) -> pa.Table:
+        """(pseudonym, pos) for DuckDB to join rows against; the pseudonyms are not copied."""
+        return pa.table(
+            {
+                "pseudonym": pa.array(np.asarray(self.pseudonyms), pa.int64()),
+                "pos": pa.array(np.arange(len(self), dtype=np.int32), pa.int32()),
+            }
+        )
+
+
+def _snapshot(store_id: str, columns: dict[str, np.ndarray]) -> KeySnapshot:
+    keys = UnitKeys(columns["record_key"].astype(np.int64), columns["set_id"])
+    hashes = UnitHashes(columns["slots"], columns["check_hash"])
+    return KeySnapshot(store_id, columns["pseudonym"], KeyArrays(keys, hashes))
+
+
+def _empty_columns() -> dict[str, np.ndarray]:
+    return {name: np.zeros(0, dtype=dtype) for name, dtype in _COLUMNS.items()}
+
+
+def _joined(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Parts one after the other (a single part is used as it is: mapped, not copied)."""
+    if not parts:
+        return _empty_columns()
+    if len(parts) == 1:
+        return parts[0]
+    return {name: np.concatenate([p[name] for p in parts]) for name in _COLUMNS}
+
+
+# Snapshots loaded in this process, by store folder and the parts they were loaded from:
+# mapped files are shared by every workspace of the process.
+_LOADED: dict[Path, tuple[tuple[str, ...], KeySnapshot]] = {}
+_LOADED_LOCK = threading.Lock()
 
 
 class KeyCache:
-    """Keys of every unit seen so far under one secret, in Parquet files in `folder`
-    (None keeps nothing: every call computes what it needs)."""
+    """Keys of every unit seen so far under one secret, in a store in `folder` (None keeps
+    them in this object only: for tests and throw-away workspaces)."""
 
-    def __init__(self, secret: bytes, folder: Path | None) -> None:
+    def __init__(self, secret: bytes, folder: Path | None, max_parts: int = MAX_PARTS) -> None:
         self._secret = secret
-        name = hashlib.sha256(CACHE_FORMAT + secret).hexdigest()[:16]
+        self._max_parts = max_parts
+        name = hashlib.sha256(STORE_FORMAT + secret).hexdigest()[:16]
         self._folder = folder / name if folder is not None else None
+        self._memory: KeySnapshot | None = None  # the store when there is no folder
 
     def __repr__(self) -> str:  # never show the secret
         return f"KeyCache({self._folder})"
 
-    def keys_at(
-        self, con: duckdb.DuckDBPyConnection, positions_sql: str
-    ) -> tuple[np.ndarray, KeyArrays]:
-        """Keys for the units `positions_sql` yields as (k, p): each distinct pseudonym p
-        with its position k, the positions being 0, 1, … without gaps. Returns the
-        pseudonyms and their keys, both in position order, computing and storing the
-        keys of units not seen before."""
-        with self._lock():
-            known = self._parts()
-            cached = f"{_scan(known)} AS c" if known else f"(SELECT {_EMPTY}) AS c"
-            found = db.arrow(
-                con,
-                "SELECT w.k, w.p, c.record_key, c.set_id, c.slots, c.check_hash "
-                f"FROM ({positions_sql}) AS w(k, p) LEFT JOIN {cached} ON c.pseudonym = w.p "
-                "ORDER BY w.k",  # DuckDB sorts in parallel; cheaper than scattering here
-            )
-            size = found.num_rows
-            if not np.array_equal(_numbers(found, "k", np.int64), np.arange(size)):
-                raise ValueError("positions must number the units 0, 1, … without gaps")
-            pseudonyms = _numbers(found, "p", np.int64)
-            columns = {name: _numbers(found, name, dtype) for name, dtype in _COLUMNS.items()}
-            missing = found.column("record_key").is_null().to_numpy(zero_copy_only=False)
-            if missing.any():
-                fresh = _fresh(self._secret, pseudonyms[missing])
-                for name in _COLUMNS:
-                    columns[name][missing] = fresh.column(name).to_numpy()
-                if self._folder is not None:
-                    known = [*known, self._write(fresh)]
-                    if len(known) > MAX_PARTS:
-                        self._merge(con, known)
-        hashes = UnitHashes(columns["slots"], columns["check_hash"])
-        keys = UnitKeys(columns["record_key"].astype(np.int64), columns["set_id"])
-        return pseudonyms, KeyArrays(keys, hashes)
+    def snapshot(self) -> KeySnapshot:
+        new_store = self._folder is not None and not (self._folder / "store-id").exists()
+        with self._lock(fcntl.LOCK_EX if new_store else fcntl.LOCK_SH):
+            return self._load()
+
+    def add(
+        self, con: duckdb.DuckDBPyConnection, units_sql: str, ordered: bool = False
+    ) -> tuple[KeySnapshot, int]:
+        """Computes and stores the keys of the distinct non-null pseudonyms `units_sql`
+        yields (its first column) that the store lacks. With `ordered`, its second column
+        orders them: new units are stored in the order of their first appearance (see
+        `units_in_file_order`), else by pseudonym. Returns the store with them and how
+        many distinct units were asked for."""
+        order = "MIN(q.o)" if ordered else "0"
+        columns = "q(p, o)" if ordered else "q(p)"
+        with self._lock(fcntl.LOCK_EX):
+            current = self._load()
+            con.register("regcat_key_store", current.positions_table())
+            try:
+                found = db.arrays(
+                    con,
+                    f"SELECT u.p, u.o, s.pos IS NULL AS new FROM (SELECT CAST(q.p AS BIGINT) "
+                    f"AS p, {order} AS o FROM ({units_sql}) AS {columns} "
+                    "WHERE q.p IS NOT NULL GROUP BY 1) AS u "
+                    "LEFT JOIN regcat_key_store AS s ON s.pseudonym = u.p",
+                )
+            finally:
+                con.unregister("regcat_key_store")
+            asked = np.asarray(found["p"], dtype=np.int64)
+            new = np.asarray(found["new"], dtype=bool)
+            fresh, first_seen = asked[new], np.asarray(found["o"], dtype=np.int64)[new]
+            if len(fresh) == 0:
+                return current, len(asked)
+            fresh = fresh[np.lexsort((fresh, first_seen))]
+            return self._append(current, _fresh(self._secret, fresh)), len(asked)
 
     def key_table(self, con: duckdb.DuckDBPyConnection, units_sql: str) -> KeyTable:
-        """A KeyTable for the distinct non-null pseudonyms `units_sql` yields (its only
-        column)."""
-        positions = (
-            "SELECT (row_number() OVER () - 1)::BIGINT, p FROM "
-            f"(SELECT DISTINCT CAST(u.p AS BIGINT) AS p FROM ({units_sql}) AS u(p) "
-            "WHERE u.p IS NOT NULL)"
-        )
-        pseudonyms, arrays = self.keys_at(con, positions)
-        return KeyTable(pseudonyms, UnitKeys(arrays.record_keys, arrays.set_ids))
+        """A KeyTable for the distinct non-null pseudonyms `units_sql` yields."""
+        store, _ = self.add(con, units_sql)
+        con.register("regcat_key_store", store.positions_table())
+        try:
+            found = db.arrays(
+                con,
+                "SELECT s.pseudonym, s.pos FROM (SELECT DISTINCT CAST(q.p AS BIGINT) AS p "
+                f"FROM ({units_sql}) AS q(p)) AS u JOIN regcat_key_store AS s "
+                "ON s.pseudonym = u.p",
+            )
+        finally:
+            con.unregister("regcat_key_store")
+        at = np.asarray(found["pos"], dtype=np.int64)
+        arrays = store.arrays
+        return KeyTable(found["pseudonym"], UnitKeys(arrays.record_keys[at], arrays.set_ids[at]))
 
-    # --- files ----------------------------------------------------------------------
+    # --- the store ------------------------------------------------------------------
 
-    def _parts(self) -> list[str]:
-        if self._folder is None or not self._folder.exists():
-            return []
-        return sorted(str(p) for p in self._folder.glob("part-*.parquet"))
+    def _load(self) -> KeySnapshot:
+        if self._folder is None:
+            if self._memory is None:
+                self._memory = _snapshot(uuid.uuid4().hex, _empty_columns())
+            return self._memory
+        store_id = self._store_id()
+        chain = self._chain()
+        names = (store_id, *[path.name for path in chain])
+        with _LOADED_LOCK:
+            known = _LOADED.get(self._folder)
+            if known is not None and known[0] == names:
+                return known[1]
+        snapshot = _snapshot(store_id, _joined([_read_part(path) for path in chain]))
+        with _LOADED_LOCK:
+            _LOADED[self._folder] = (names, snapshot)
+        return snapshot
 
-    def _write(self, table: pa.Table) -> str:
+    def _append(self, current: KeySnapshot, fresh: dict[str, np.ndarray]) -> KeySnapshot:
+        if self._folder is None:
+            self._memory = _snapshot(current.store_id, _joined([_columns_of(current), fresh]))
+            return self._memory
+        _write_part(self._folder, len(current), fresh)
+        chain = self._chain()
+        if len(chain) > self._max_parts:
+            _write_part(self._folder, 0, _joined([_read_part(p) for p in chain]))
+            for path in chain:
+                shutil.rmtree(path, ignore_errors=True)
+        return self._load()
+
+    def _chain(self) -> list[Path]:
+        """The parts that make the store: from position 0, at each start the longest part
+        (a merged part supersedes the parts it was made of)."""
         assert self._folder is not None
-        self._folder.mkdir(parents=True, exist_ok=True)
-        final = self._folder / f"part-{uuid.uuid4().hex}.parquet"
-        partial = self._folder / f".{final.name}.partial"
-        pq.write_table(table, partial, compression="zstd")
-        os.replace(partial, final)  # readers never see half a file
-        return str(final)
+        by_start: dict[int, tuple[int, Path]] = {}
+        if self._folder.exists():
+            for path in self._folder.iterdir():
+                match = _PART.match(path.name)
+                if match:
+                    start, count = int(match[1]), int(match[2])
+                    if count > by_start.get(start, (-1, path))[0]:
+                        by_start[start] = (count, path)
+        chain, at = [], 0
+        while at in by_start and by_start[at][0] > 0:
+            count, path = by_start[at]
+            chain.append(path)
+            at += count
+        return chain
 
-    def _merge(self, con: duckdb.DuckDBPyConnection, parts: list[str]) -> str:
-        merged = db.arrow(con, f"SELECT * FROM {_scan(parts)}")
-        path = self._write(merged.cast(SCHEMA))
-        for part in parts:
-            Path(part).unlink(missing_ok=True)
-        return path
+    def _store_id(self) -> str:
+        assert self._folder is not None
+        path = self._folder / "store-id"
+        if not path.exists():
+            self._folder.mkdir(parents=True, exist_ok=True)
+            partial = self._folder / f".store-id.{uuid.uuid4().hex}"
+            partial.write_text(uuid.uuid4().hex)
+            os.replace(partial, path)
+        return path.read_text().strip()
 
     @contextmanager
-    def _lock(self) -> Iterator[None]:
-        """One process at a time adds keys, so no unit's keys are written twice."""
+    def _lock(self, kind: int) -> Iterator[None]:
+        """Writers one at a time, so no unit is stored twice; readers never see a merge
+        half done."""
         if self._folder is None:
             yield
             return
         self._folder.mkdir(parents=True, exist_ok=True)
         with open(self._folder / ".lock", "a+") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
+            fcntl.flock(handle, kind)
             try:
+                if kind == fcntl.LOCK_EX:
+                    self._store_id()  # created under the writers' lock only
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-_COLUMNS = {"record_key": np.int16, "set_id": np.uint64, "slots": np.int32, "check_hash": np.uint64}
-_EMPTY = (
-    "NULL::BIGINT AS pseudonym, NULL::SMALLINT AS record_key, NULL::UBIGINT AS set_id, "
-    "NULL::INTEGER AS slots, NULL::UBIGINT AS check_hash LIMIT 0"
-)
+def units_in_file_order(paths: list[list[str]]) -> str:
+    """SQL of (unit, order) over released Parquet files, `paths` grouped by dataset: the
+    order is the unit's place in the files, dataset by dataset. Registers extracted from one
+    source list their units in one order, so a store filled in this order numbers a
+    dataset's units ascending in its file order; a workspace's rows, which follow that order,
+    then read their keys nearly in sequence (several times faster than at random)."""
+    selects, file_number = [], 0
+    for dataset_paths in paths:
+        for path in dataset_paths:
+            quoted = "'" + path.replace("'", "''") + "'"
+            selects.append(
+                f"SELECT unit_id, {file_number} * 4294967296 + file_row_number "
+                f"FROM read_parquet({quoted}, file_row_number = true)"
+            )
+            file_number += 1
+    return " UNION ALL ".join(selects)
 
 
-def _numbers(table: pa.Table, name: str, dtype: type) -> np.ndarray:
-    """A column as numbers, nulls (units not cached yet) as 0."""
-    column = pc.fill_null(table.column(name), 0).combine_chunks()
-    return np.array(column.to_numpy(zero_copy_only=False), dtype=dtype)  # writable
+def _columns_of(snapshot: KeySnapshot) -> dict[str, np.ndarray]:
+    hashes = snapshot.arrays.hashes()
+    return {
+        "pseudonym": snapshot.pseudonyms,
+        "record_key": snapshot.arrays.record_keys.astype(np.int16),
+        "set_id": snapshot.arrays.set_ids,
+        "slots": hashes.packed_slots,
+        "check_hash": hashes.checks,
+    }
 
 
-def _fresh(secret: bytes, pseudonyms: np.ndarray) -> pa.Table:
-    """The cache rows of units not seen before: keys and fingerprint hashes."""
+def _fresh(secret: bytes, pseudonyms: np.ndarray) -> dict[str, np.ndarray]:
+    """The store columns of units not seen before: keys and fingerprint hashes."""
     keys = compute_keys(secret, pseudonyms)
     hashes = UnitHashes.of(keys.set_ids)
-    return pa.table(
-        {
-            "pseudonym": pa.array(pseudonyms, pa.int64()),
-            "record_key": pa.array(keys.record_keys.astype(np.int16), pa.int16()),
-            "set_id": pa.array(keys.set_ids, pa.uint64()),
-            "slots": pa.array(hashes.packed_slots, pa.int32()),
-            "check_hash": pa.array(hashes.checks, pa.uint64()),
-        },
-        schema=SCHEMA,
-    )
+    return {
+        "pseudonym": pseudonyms.astype(np.int64),
+        "record_key": keys.record_keys.astype(np.int16),
+        "set_id": keys.set_ids.astype(np.uint64),
+        "slots": hashes.packed_slots.astype(np.int32),
+        "check_hash": hashes.checks.astype(np.uint64),
+    }
 
 
-def _scan(paths: list[str]) -> str:
-    listed = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
-    return f"read_parquet([{listed}])"
+def _write_part(folder: Path, start: int, columns: dict[str, np.ndarray]) -> Path:
+    count = len(columns["pseudonym"])
+    final = folder / f"part-{start:012d}-{count:012d}"
+    partial = folder / f".partial-{uuid.uuid4().hex}"
+    partial.mkdir(parents=True)
+    for name, dtype in _COLUMNS.items():
+        np.save(partial / f"{name}.npy", np.ascontiguousarray(columns[name], dtype=dtype))
+    os.rename(partial, final)  # readers see the whole part or none of it
+    return final
+
+
+def _read_part(path: Path) -> dict[str, np.ndarray]:
+    return {name: np.load(path / f"{name}.npy", mmap_mode="r") for name in _COLUMNS}

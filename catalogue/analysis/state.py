@@ -61,6 +61,9 @@ class StepContext:
     limits: WorkspaceLimits
     new_table: Callable[[], str]
     facts: Callable[[DatasetSource], DatasetFacts]
+    # The key store's (pseudonym, pos) relation, joined by the first import; None: the
+    # rows get their key positions when output control first needs them.
+    key_positions: str | None = None
 
     def run(self, sql: str, params: list[object] | tuple[object, ...] = ()) -> None:
         self.con.execute(sql, list(params))

@@ -31,14 +31,13 @@ from catalogue.domain.errors import RegcatError, invalid_input
 from catalogue.domain.text import pick
 
 from . import db
+from .facts_cache import cached_facts
 from .grouping import apply_group
 from .importing import PendingJoin, apply_import, join_pending, plan_import
 from .imports import DatasetFacts
-from .keys import KeyCache
+from .keys import KeyCache, KeySnapshot
 from .limits import WorkspaceLimits, memory_limit_error, time_limit_error, too_many
-from .linking import PERSON
 from .output_control import KeySource, OutputControlParameters, PositionKeys
-from .output_control.cell_key import KeyArrays
 from .panels import apply_from_panel, apply_to_panel
 from .sources import DatasetSource, PinnedVersion, YearRange
 from .state import State, StepContext
@@ -69,6 +68,7 @@ from .transforming import (
 from .variables import PROTECT_COLUMN, PROTECT_KEY_COLUMN, UNIT_COLUMN, UNIT_KEY_COLUMN
 
 MIB = 1024 * 1024
+KEY_POSITIONS = "regcat_key_positions"  # the key store's (pseudonym, pos), for joins
 
 _APPLY: dict[type, Callable[[StepContext, State, Any], State]] = {
     Import: apply_import,
@@ -82,10 +82,6 @@ _APPLY: dict[type, Callable[[StepContext, State, Any], State]] = {
     ToPanel: apply_to_panel,
     FromPanel: apply_from_panel,
 }
-
-# Facts about released files never change (the files are immutable): cache them per file set.
-_FACTS: dict[tuple[str, ...], DatasetFacts] = {}
-_FACTS_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -117,11 +113,13 @@ class Workspace:
         parameters: OutputControlParameters | None = None,
         key_cache: KeyCache | None = None,
         scratch: Path | None = None,
+        facts_folder: Path | None = None,
     ) -> None:
         self.version = version
         self.limits = limits or WorkspaceLimits()
         self.parameters = parameters or OutputControlParameters.defaults()
         self.key_cache = key_cache
+        self.facts_folder = facts_folder  # where facts about released files are kept
         self.state = State()
         self.steps: list[Step] = []
         self.generation = 0  # bumped by every successful request that changed the rows
@@ -129,10 +127,12 @@ class Workspace:
         # The spill folder goes with the workspace even if close() is never called.
         weakref.finalize(self, shutil.rmtree, self._spill, True)
         self.con = duckdb.connect(":memory:", config=self._config())
+        self.con.execute("SET enable_progress_bar = false")  # a server's queries print nothing
         self._tables = 0
         self._registered: dict[tuple[str, ...], str] = {}
         self._control: tuple[int, ControlUnits] | None = None
-        self._keys: KeyArrays | None = None  # of the units numbered in the rows
+        # The key store the rows' key positions refer to, registered as KEY_POSITIONS.
+        self._store: KeySnapshot | None = None
         self._timed_out = False
 
     def _config(self) -> dict[str, Any]:
@@ -170,22 +170,18 @@ class Workspace:
         return self._registered[paths]
 
     def facts(self, dataset: DatasetSource) -> DatasetFacts:
-        key = dataset.paths
-        with _FACTS_LOCK:
-            if key in _FACTS:
-                return _FACTS[key]
-        source = self.scan(dataset)
-        first, last, last_stop = db.one(
-            self.con, f"SELECT MIN(start), MAX(start), MAX(stop) FROM {source}"
-        )
-        status_dates: tuple[Any, ...] = ()
-        if dataset.metadata.temporality == Temporality.STATUS:
-            rows = db.rows(self.con, f"SELECT DISTINCT start FROM {source} ORDER BY 1")
-            status_dates = tuple(r[0] for r in rows if r[0] is not None)
-        found = DatasetFacts(first, last, last_stop, status_dates)
-        with _FACTS_LOCK:
-            _FACTS[key] = found
-        return found
+        def compute() -> DatasetFacts:
+            source = self.scan(dataset)
+            first, last, last_stop = db.one(
+                self.con, f"SELECT MIN(start), MAX(start), MAX(stop) FROM {source}"
+            )
+            status_dates: tuple[Any, ...] = ()
+            if dataset.metadata.temporality == Temporality.STATUS:
+                rows = db.rows(self.con, f"SELECT DISTINCT start FROM {source} ORDER BY 1")
+                status_dates = tuple(r[0] for r in rows if r[0] is not None)
+            return DatasetFacts(first, last, last_stop, status_dates)
+
+        return cached_facts(dataset.paths, self.facts_folder, compute)
 
     # --- applying steps ---------------------------------------------------------------
 
@@ -195,6 +191,7 @@ class Workspace:
 
     def _step_context(self) -> StepContext:
         return StepContext(
+            key_positions=KEY_POSITIONS if self._store is not None else None,
             con=self.con,
             version=self.version,
             scan=self.scan,
@@ -208,6 +205,8 @@ class Workspace:
         """All the steps, or none of them."""
         if len(self.steps) + len(steps) > self.limits.max_steps:
             raise too_many("workspace-too-many-steps", "steg", "steps", self.limits.max_steps)
+        if self._store is None and self.key_cache is not None:
+            self._use_store(self.key_cache.snapshot())  # the first import joins it
         ctx = self._step_context()
         with self.deadline():
             self.con.execute("BEGIN TRANSACTION")
@@ -303,25 +302,41 @@ class Workspace:
 
     def control_units(self) -> ControlUnits:
         """The population and the keys of its units, computed once per generation of rows.
-        Each row gets its units' positions in the key arrays (PROTECT_KEY_COLUMN,
-        UNIT_KEY_COLUMN); steps that keep rows carry them along, so a later generation
-        reuses the keys and only reads its population again."""
+        Each row holds its units' positions in the key store (PROTECT_KEY_COLUMN,
+        UNIT_KEY_COLUMN): the first import joins them, steps that keep rows carry them
+        along, and rows made otherwise (a collapse) or units new to the store get theirs
+        here."""
         if self._control is not None and self._control[0] == self.generation:
             return self._control[1]
         if self.key_cache is None:
             raise RuntimeError("a workspace needs a key cache to release statistics")
         table = self.state.require_population()
-        if self._keys is None or not self._has_positions(table):
-            self._keys = None  # until the new positions have their keys
-            _, self._keys = self.key_cache.keys_at(self.con, self._add_positions(table))
-            self.con.execute("DROP TABLE IF EXISTS regcat_positions")
+        self._use_store(self.key_cache.snapshot())
+        self._fill_positions(table)
+        assert self._store is not None
         distinct = "" if self.state.unique_protected else "DISTINCT "
         population = db.arrays(
             self.con, f'SELECT {distinct}"{PROTECT_KEY_COLUMN}" AS p FROM "{table}"'
         )["p"]
-        found = ControlUnits(np.asarray(population, np.int64), PositionKeys(self._keys))
+        found = ControlUnits(np.asarray(population, np.int64), PositionKeys(self._store.arrays))
         self._control = (self.generation, found)
         return found
+
+    def _use_store(self, snapshot: KeySnapshot) -> None:
+        """Registers the store's (pseudonym, pos) pairs for the engine to join. A store
+        started again (its folder deleted) numbers units anew: positions taken from the
+        old one are forgotten."""
+        if snapshot is self._store:
+            return
+        table = self.state.table
+        old = self._store
+        forgotten = old is not None and old.store_id != snapshot.store_id
+        if forgotten and table is not None and self._has_positions(table):
+            self.con.execute(
+                f'UPDATE "{table}" SET "{PROTECT_KEY_COLUMN}" = NULL, "{UNIT_KEY_COLUMN}" = NULL'
+            )
+        self.con.register(KEY_POSITIONS, snapshot.positions_table())
+        self._store = snapshot
 
     def _has_positions(self, table: str) -> bool:
         found = db.one(
@@ -331,37 +346,30 @@ class Workspace:
         )
         return bool(found[0])
 
-    def _add_positions(self, table: str) -> str:
-        """Numbers the rows' units 0, 1, … in two columns of the table (added in place:
-        cheaper than copying the rows); returns the SQL of (position, pseudonym) for
-        every unit numbered."""
-        protect, unit = f'"{PROTECT_COLUMN}"', f'"{UNIT_COLUMN}"'
+    def _fill_positions(self, table: str) -> None:
+        """Gives every row its units' positions, adding to the store the units it lacks."""
+        assert self.key_cache is not None
         if not self._has_positions(table):
             for column in (PROTECT_KEY_COLUMN, UNIT_KEY_COLUMN):
                 self.con.execute(f'ALTER TABLE "{table}" ADD COLUMN "{column}" INTEGER')
-        person = self.state.schema.unit_type == PERSON
-        if person and self.state.unique_protected:
-            # One row per person, and a table made in one statement numbers its rows
-            # 0, 1, … in rowid: the row's number is the person's position.
-            self.con.execute(
-                f'UPDATE "{table}" SET "{PROTECT_KEY_COLUMN}" = rowid::INTEGER, '
-                f'"{UNIT_KEY_COLUMN}" = rowid::INTEGER'
+        pairs = ((PROTECT_KEY_COLUMN, PROTECT_COLUMN), (UNIT_KEY_COLUMN, UNIT_COLUMN))
+        lacking = " OR ".join(f'("{k}" IS NULL AND "{u}" IS NOT NULL)' for k, u in pairs)
+        # Twice at most: a store started again meanwhile forgets every position once.
+        for _ in range(3):
+            (missing,) = db.one(self.con, f'SELECT COUNT(*) FROM "{table}" WHERE {lacking}')
+            if not missing:
+                return
+            units = " UNION ALL ".join(  # in row order (see keys.units_in_file_order)
+                f'SELECT "{u}", rowid FROM "{table}" WHERE "{k}" IS NULL' for k, u in pairs
             )
-            return f'SELECT "{PROTECT_KEY_COLUMN}", {protect} FROM "{table}"'
-        units = f'SELECT {protect} FROM "{table}"'
-        if not person:
-            units += f' UNION SELECT {unit} FROM "{table}"'
-        self.con.execute(
-            "CREATE OR REPLACE TEMP TABLE regcat_positions AS SELECT "
-            "(row_number() OVER () - 1)::INTEGER AS k, p "
-            f"FROM (SELECT DISTINCT u.p FROM ({units}) AS u(p) WHERE u.p IS NOT NULL)"
-        )
-        for column, source in ((PROTECT_KEY_COLUMN, protect), (UNIT_KEY_COLUMN, unit)):
-            self.con.execute(
-                f'UPDATE "{table}" AS w SET "{column}" = k.k FROM regcat_positions AS k '
-                f"WHERE k.p = w.{source}"
-            )
-        return "SELECT k, p FROM regcat_positions"
+            snapshot, _ = self.key_cache.add(self.con, units, ordered=True)
+            self._use_store(snapshot)
+            for key, unit in pairs:
+                self.con.execute(
+                    f'UPDATE "{table}" AS w SET "{key}" = k.pos FROM {KEY_POSITIONS} AS k '
+                    f'WHERE k.pseudonym = w."{unit}" AND w."{key}" IS NULL'
+                )
+        raise RuntimeError("the key store kept changing while positions were filled")
 
     def population_units(self) -> tuple[str, np.ndarray]:
         """(unit type, distinct unit pseudonyms) of the population. Server-side only: it cuts

@@ -174,7 +174,7 @@ def warm_record_keys(ctx: Context, datastore: str | None = None) -> int:
         return 0
     pinned = pinned_version(ctx, datastore, None)
     cache = KeyCache(_secret(ctx, pinned.datastore), _analysis_folder(ctx, "keys"))
-    return warm_key_cache(pinned, cache)
+    return warm_key_cache(pinned, cache, facts_folder=_analysis_folder(ctx, "facts"))
 
 
 def _analysis_folder(ctx: Context, name: str) -> Path:
@@ -191,6 +191,7 @@ def _build(ctx: Context, row: WorkspaceRow) -> _Live:
         parameters=_output_control_parameters(ctx, row.datastore),
         key_cache=KeyCache(_secret(ctx, row.datastore), _analysis_folder(ctx, "keys")),
         scratch=_analysis_folder(ctx, "spill"),
+        facts_folder=_analysis_folder(ctx, "facts"),
     )
     try:
         if row.steps:

@@ -116,6 +116,8 @@ def _table_cells(
         unit_parts.append(table.units)
         labels.extend(_block_labels(table, kept))
         offset += math.prod(shape)
+    if len(index_parts) == 1:  # the interior alone: nothing to join
+        return index_parts[0], unit_parts[0], labels
     return np.concatenate(index_parts), np.concatenate(unit_parts), labels
 
 

@@ -28,6 +28,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+try:
+    from . import _iblt
+except ImportError:  # not compiled here: the numpy version does the same, slower
+    _iblt = None  # type: ignore[assignment]
+
 PARTITIONS = 4
 CELLS_PER_PARTITION = 32
 CELLS = PARTITIONS * CELLS_PER_PARTITION  # ≤ 128: a cell number fits 7 bits (UnitHashes)
@@ -161,27 +166,50 @@ def fingerprint_table(
     """Fingerprints of many sets at once. Each (set, unit) pair is given once: `cell[k]` is
     the set of pair k, and its unit's id is `set_ids[unit[k]]` (or `set_ids[k]` without
     `unit`). `hashes`, aligned with `set_ids`, saves hashing them again."""
-    cell = np.asarray(cell, dtype=np.int64)
-    ids = np.asarray(set_ids, dtype=np.uint64)
+    cell = np.ascontiguousarray(cell, dtype=np.int64)
+    ids = np.ascontiguousarray(set_ids, dtype=np.uint64)
     found = hashes or UnitHashes.of(ids)
-    pick = np.arange(len(cell)) if unit is None else np.asarray(unit, dtype=np.int64)
-    counts = np.zeros(n_cells * CELLS, dtype=np.int64)
-    id_xor = np.zeros(n_cells * CELLS, dtype=np.uint64)
-    check_xor = np.zeros(n_cells * CELLS, dtype=np.uint64)
-    base = cell * CELLS
-    picked_ids, picked_checks, packed = ids[pick], found.checks[pick], found.packed_slots[pick]
+    pick = np.arange(len(cell)) if unit is None else np.ascontiguousarray(unit, dtype=np.int64)
+    table = np.zeros((n_cells * CELLS, 3), dtype=np.uint64)
+    slots = np.ascontiguousarray(found.packed_slots, dtype=np.int32)
+    checks = np.ascontiguousarray(found.checks, dtype=np.uint64)
+    add = _iblt.add_pairs if _iblt is not None else add_pairs_numpy
+    add(cell, pick, ids, slots, checks, table, CELLS)
+    return FingerprintTable(
+        np.bincount(cell, minlength=n_cells).astype(np.int64),
+        table[:, 0].astype(np.int64).reshape(n_cells, CELLS),
+        table[:, 1].reshape(n_cells, CELLS).copy(),
+        table[:, 2].reshape(n_cells, CELLS).copy(),
+    )
+
+
+def add_pairs_numpy(
+    cell: np.ndarray,
+    unit: np.ndarray,
+    set_ids: np.ndarray,
+    packed_slots: np.ndarray,
+    checks: np.ndarray,
+    table: np.ndarray,
+    cells_per_set: int,
+) -> None:
+    """What the compiled `_iblt.add_pairs` does, in numpy (for a machine that could not
+    build it, and to test it against): `table` is (cells, 3), count, id xor, check xor."""
+    if len(unit) and (unit.min() < 0 or unit.max() >= len(set_ids)):
+        raise IndexError("a pair names a unit outside the arrays")
+    if len(cell) and (cell.min() < 0 or (cell.max() + 1) * cells_per_set > len(table)):
+        raise IndexError("a pair names a set outside the arrays")
+    counts = np.zeros(len(table), dtype=np.int64)
+    id_xor, check_xor = table[:, 1].copy(), table[:, 2].copy()
+    base = cell * cells_per_set
+    picked_ids, picked_checks, packed = set_ids[unit], checks[unit], packed_slots[unit]
     # One partition at a time keeps the temporaries at one entry per pair.
     for partition in range(PARTITIONS):
         slot = base + ((packed >> (7 * partition)) & 127)
-        counts += np.bincount(slot, minlength=n_cells * CELLS)
+        counts += np.bincount(slot, minlength=len(counts))
         np.bitwise_xor.at(id_xor, slot, picked_ids)
         np.bitwise_xor.at(check_xor, slot, picked_checks)
-    return FingerprintTable(
-        np.bincount(cell, minlength=n_cells).astype(np.int64),
-        counts.reshape(n_cells, CELLS),
-        id_xor.reshape(n_cells, CELLS),
-        check_xor.reshape(n_cells, CELLS),
-    )
+    table[:, 0] += counts.astype(np.uint64)
+    table[:, 1], table[:, 2] = id_xor, check_xor
 
 
 def fingerprint(set_ids: np.ndarray) -> SetFingerprint:

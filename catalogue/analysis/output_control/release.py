@@ -52,6 +52,10 @@ class ControlContext:
         return int(self._population_units.counts()[0])
 
     def population_key_sum(self) -> np.ndarray:
+        return self._population_key_sum
+
+    @cached_property
+    def _population_key_sum(self) -> np.ndarray:
         return self._population_units.key_sums()
 
     def clock(self) -> datetime:

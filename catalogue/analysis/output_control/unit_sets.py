@@ -91,11 +91,15 @@ class CellUnits:
         return cls.build(np.zeros(len(units), dtype=np.int64), units, 1, keys)
 
     def counts(self) -> np.ndarray:
+        if self.n_cells == 1:
+            return np.array([len(self.cell)], dtype=np.int64)
         return np.bincount(self.cell, minlength=self.n_cells).astype(np.int64)
 
     def key_sums(self) -> np.ndarray:
-        # float64 sums of integers below 2^53 are exact; back to int for the modulus.
         weights = self.keys.record_keys[self.unit]
+        if self.n_cells == 1:
+            return np.array([int(weights.sum())], dtype=np.int64)
+        # float64 sums of integers below 2^53 are exact; back to int for the modulus.
         sums = np.bincount(self.cell, weights=weights, minlength=self.n_cells)
         return np.rint(sums).astype(np.int64)
 

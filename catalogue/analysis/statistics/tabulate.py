@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from catalogue.domain.errors import invalid_input
 
@@ -36,6 +35,7 @@ from ..variables import PROTECT_KEY_COLUMN, UNIT_KEY_COLUMN, Variable
 from .common import (
     DataView,
     Labelled,
+    col,
     natural_order,
     needs_number,
     needs_unit_rows,
@@ -88,10 +88,11 @@ def categorise(
 ) -> Categorised:
     table = view.table
     limit = view.limits.max_categories
-    labels = [text_sql(v) for v in variables]
     distinct = db.one(
         view.con,
-        "SELECT " + ", ".join(f"COUNT(DISTINCT {t})" for t in labels) + f' FROM "{table}" AS w',
+        "SELECT "
+        + ", ".join(f"COUNT(DISTINCT {col(v)})" for v in variables)
+        + f' FROM "{table}" AS w',
     )
     for variable, found in zip(variables, distinct, strict=True):
         if int(found) > limit:
@@ -104,30 +105,39 @@ def categorise(
                 name=variable.name,
                 limit=limit,
             )
-    where = [f'w."{v.column}" IS NOT NULL' for v in variables]
-    value_sql = ""
-    if value is not None:
-        where.append(f"isfinite({number_sql(value)})")
-        value_sql = f", {number_sql(value)} AS value"
-    fetched = db.arrow(
-        view.con,
-        f'SELECT w."{PROTECT_KEY_COLUMN}" AS protected, w."{UNIT_KEY_COLUMN}" AS unit, '
-        + ", ".join(f"{t} AS d{i}" for i, t in enumerate(labels))
-        + f'{value_sql} FROM "{table}" AS w WHERE {" AND ".join(where)}',
-    )
-    view.check_memory(fetched.num_rows, len(variables) + 3)
-    categories = []
-    codes = np.zeros((fetched.num_rows, len(variables)), dtype=np.int64)
+    # Each dimension's values get their category's index in a small table the rows join
+    # (the engine then hands over integers, never millions of labels).
+    categories, joins, names = [], [], []
     for i, variable in enumerate(variables):
-        encoded = pc.dictionary_encode(fetched.column(f"d{i}").combine_chunks())
-        assert isinstance(encoded, pa.DictionaryArray)
-        present = [str(x) for x in encoded.dictionary.to_pylist()]
-        known = natural_order([*variable.codes, *present])
+        present = db.arrow(
+            view.con,
+            f"SELECT DISTINCT {col(variable)} AS raw, {text_sql(variable)} AS label "
+            f'FROM "{table}" AS w WHERE {col(variable)} IS NOT NULL',
+        )
+        labels = [str(x) for x in present.column("label").to_pylist()]
+        known = natural_order([*variable.codes, *labels])
         position = {label: k for k, label in enumerate(known)}
-        lookup = np.array([position[label] for label in present], dtype=np.int64)
-        indices = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-        codes[:, i] = lookup[indices] if len(lookup) else indices
+        codes = pa.array([position[label] for label in labels], pa.int32())
+        name = f"regcat_categories_{i}"
+        view.con.register(name, pa.table({"raw": present.column("raw"), "code": codes}))
+        names.append(name)
+        joins.append(f"JOIN {name} AS c{i} ON c{i}.raw = {col(variable)}")
         categories.append(tuple(known))
+    value_sql, where = "", ""
+    if value is not None:
+        value_sql, where = f", {number_sql(value)} AS value", f"WHERE isfinite({number_sql(value)})"
+    try:
+        fetched = db.arrays(
+            view.con,
+            f'SELECT w."{PROTECT_KEY_COLUMN}" AS protected, w."{UNIT_KEY_COLUMN}" AS unit, '
+            + ", ".join(f"c{i}.code AS d{i}" for i in range(len(variables)))
+            + f'{value_sql} FROM "{table}" AS w {" ".join(joins)} {where}',
+        )
+    finally:
+        for name in names:
+            view.con.unregister(name)
+    rows = len(fetched["protected"])
+    view.check_memory(rows, len(variables) + 3)
     cells = int(np.prod([len(c) for c in categories], dtype=np.int64))
     if cells > view.limits.max_cells:
         raise invalid_input(
@@ -137,14 +147,16 @@ def categorise(
             cells=cells,
             limit=view.limits.max_cells,
         )
-    values = fetched.column("value").to_numpy() if value is not None else None
+    codes = np.empty((rows, len(variables)), dtype=np.int64, order="F")  # columns read whole
+    for i in range(len(variables)):
+        codes[:, i] = fetched[f"d{i}"]
     return Categorised(
         tuple(v.name for v in variables),
         tuple(categories),
         codes,
-        fetched.column("protected").to_numpy().astype(np.int64),
-        fetched.column("unit").to_numpy().astype(np.int64),
-        None if values is None else np.asarray(values, dtype=np.float64),
+        np.asarray(fetched["protected"], dtype=np.int64),
+        np.asarray(fetched["unit"], dtype=np.int64),
+        None if value is None else np.asarray(fetched["value"], dtype=np.float64),
     )
 
 
