@@ -223,9 +223,18 @@ class KeyCache:
         chain = self._chain()
         if len(chain) > self._max_parts:
             _write_part(self._folder, 0, _joined([_read_part(p) for p in chain]))
-            for path in chain:
-                shutil.rmtree(path, ignore_errors=True)
+        self._remove_leftovers()
         return self._load()
+
+    def _remove_leftovers(self) -> None:
+        """Parts a merge superseded and parts a crash left half written (writers only:
+        readers hold the shared lock, so none is reading them)."""
+        assert self._folder is not None
+        kept = set(self._chain())
+        for path in self._folder.iterdir():
+            ours = _PART.match(path.name) or path.name.startswith(".partial-")
+            if ours and path.is_dir() and path not in kept:
+                shutil.rmtree(path, ignore_errors=True)
 
     def _chain(self) -> list[Path]:
         """The parts that make the store: from position 0, at each start the longest part

@@ -124,7 +124,11 @@ def expired_workspace(row: WorkspaceRow) -> RegcatError:
 
 
 def pinned_version(ctx: Context, datastore: str | None, version: str | None) -> PinnedVersion:
-    """The datasets of a released version (the latest when `version` is None)."""
+    """The datasets of a released version (the latest when `version` is None). A version
+    named is read from the catalogue once per process: released versions never change."""
+    asked = (ctx.db.url, datastore or ctx.config.default_datastore, version or "")
+    if version is not None and asked in _PINNED:
+        return _PINNED[asked]
     datasets = released_datasets(ctx, datastore, version)
     if not datasets:
         name = datastore or ctx.config.default_datastore
@@ -149,6 +153,8 @@ def pinned_version(ctx: Context, datastore: str | None, version: str | None) -> 
             },
             ctx.files.filesystem,
         )
+    if version is not None:
+        _PINNED[asked] = _PINNED[key]
     return _PINNED[key]
 
 

@@ -88,14 +88,16 @@ def categorise(
 ) -> Categorised:
     table = view.table
     limit = view.limits.max_categories
-    distinct = db.one(
-        view.con,
-        "SELECT "
-        + ", ".join(f"COUNT(DISTINCT {col(v)})" for v in variables)
-        + f' FROM "{table}" AS w',
-    )
-    for variable, found in zip(variables, distinct, strict=True):
-        if int(found) > limit:
+    # Each dimension's values get their category's index in a small table the rows join
+    # (the engine then hands over integers, never millions of labels).
+    categories, joins, names = [], [], []
+    for i, variable in enumerate(variables):
+        present = db.arrow(
+            view.con,
+            f"SELECT DISTINCT {col(variable)} AS raw, {text_sql(variable)} AS label "
+            f'FROM "{table}" AS w WHERE {col(variable)} IS NOT NULL LIMIT {limit + 1}',
+        )
+        if present.num_rows > limit:
             raise invalid_input(
                 "too-many-categories",
                 f"«{variable.name}» har flere enn {limit} ulike verdier og kan ikke brukes som "
@@ -105,15 +107,6 @@ def categorise(
                 name=variable.name,
                 limit=limit,
             )
-    # Each dimension's values get their category's index in a small table the rows join
-    # (the engine then hands over integers, never millions of labels).
-    categories, joins, names = [], [], []
-    for i, variable in enumerate(variables):
-        present = db.arrow(
-            view.con,
-            f"SELECT DISTINCT {col(variable)} AS raw, {text_sql(variable)} AS label "
-            f'FROM "{table}" AS w WHERE {col(variable)} IS NOT NULL',
-        )
         labels = [str(x) for x in present.column("label").to_pylist()]
         known = natural_order([*variable.codes, *labels])
         position = {label: k for k, label in enumerate(known)}
