@@ -284,7 +284,7 @@ def test_the_compiled_fingerprint_loop_equals_the_numpy_one() -> None:
     assert int(tables[0][:, 0].sum()) == 4 * 50_010
     for add in (fingerprint_module._iblt.add_pairs, fingerprint_module.add_pairs_numpy):
         table = np.zeros((n_cells * 128, 3), dtype=np.uint64)
-        for bad_cell, bad_unit in ((n_cells, 0), (0, len(ids)), (-1, 0), (0, -1)):
+        for bad_cell, bad_unit in ((n_cells, 0), (0, len(ids)), (-1, 0), (0, -1), (2**62, 0)):
             with pytest.raises(IndexError):
                 add(
                     np.array([bad_cell], dtype=np.int64),
@@ -295,3 +295,13 @@ def test_the_compiled_fingerprint_loop_equals_the_numpy_one() -> None:
                     table,
                     128,
                 )
+    # An array of another type is refused, never read as if it were the right one.
+    table = np.zeros((n_cells * 128, 3), dtype=np.uint64)
+    with pytest.raises(TypeError):
+        fingerprint_module._iblt.add_pairs(
+            cell.astype(np.int32), unit, ids, hashes.packed_slots, hashes.checks, table, 128
+        )
+    with pytest.raises(TypeError):
+        fingerprint_module._iblt.add_pairs(
+            cell, unit, ids.astype(np.float64), hashes.packed_slots, hashes.checks, table, 128
+        )

@@ -219,6 +219,8 @@ class KeyCache:
         if self._folder is None:
             self._memory = _snapshot(current.store_id, _joined([_columns_of(current), fresh]))
             return self._memory
+        if self._store_id() != current.store_id:  # deleted and started again meanwhile
+            raise RuntimeError("the key store was replaced while keys were added; try again")
         _write_part(self._folder, len(current), fresh)
         chain = self._chain()
         if len(chain) > self._max_parts:
@@ -268,13 +270,24 @@ class KeyCache:
     @contextmanager
     def _lock(self, kind: int) -> Iterator[None]:
         """Writers one at a time, so no unit is stored twice; readers never see a merge
-        half done."""
+        half done. A lock taken on the lock file of a store deleted meanwhile is no lock
+        on the store that replaced it: it is taken again."""
         if self._folder is None:
             yield
             return
-        self._folder.mkdir(parents=True, exist_ok=True)
-        with open(self._folder / ".lock", "a+") as handle:
+        path = self._folder / ".lock"
+        while True:
+            self._folder.mkdir(parents=True, exist_ok=True)
+            handle = open(path, "a+")  # noqa: SIM115 - closed below, or by the with
             fcntl.flock(handle, kind)
+            try:
+                current = os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino
+            except FileNotFoundError:
+                current = False
+            if current:
+                break
+            handle.close()  # closing releases the lock
+        with handle:
             try:
                 if kind == fcntl.LOCK_EX:
                     self._store_id()  # created under the writers' lock only
@@ -329,7 +342,7 @@ def _write_part(folder: Path, start: int, columns: dict[str, np.ndarray]) -> Pat
     count = len(columns["pseudonym"])
     final = folder / f"part-{start:012d}-{count:012d}"
     partial = folder / f".partial-{uuid.uuid4().hex}"
-    partial.mkdir(parents=True)
+    partial.mkdir()  # never makes a deleted store's folder again
     for name, dtype in _COLUMNS.items():
         np.save(partial / f"{name}.npy", np.ascontiguousarray(columns[name], dtype=dtype))
     os.rename(partial, final)  # readers see the whole part or none of it
@@ -337,4 +350,12 @@ def _write_part(folder: Path, start: int, columns: dict[str, np.ndarray]) -> Pat
 
 
 def _read_part(path: Path) -> dict[str, np.ndarray]:
-    return {name: np.load(path / f"{name}.npy", mmap_mode="r") for name in _COLUMNS}
+    columns = {name: np.load(path / f"{name}.npy", mmap_mode="r") for name in _COLUMNS}
+    match = _PART.match(path.name)
+    count = int(match[2]) if match else -1
+    if any(len(column) != count for column in columns.values()):
+        raise RuntimeError(
+            f"The key store part {path} is damaged (not {count} units in every array). "
+            "Delete the key store folder: the keys are computed again when next needed."
+        )
+    return columns

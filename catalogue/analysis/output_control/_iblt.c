@@ -7,6 +7,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include <string.h>
 
 #define PARTITIONS 4
 #define CELL_BITS 7
@@ -17,14 +18,23 @@ typedef struct {
     int held;
 } Buffer;
 
-static int take(PyObject *object, Buffer *buffer, int writable, Py_ssize_t item, const char *name) {
-    int flags = writable ? (PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) : PyBUF_C_CONTIGUOUS;
+/* A C-contiguous buffer of items of `size` bytes whose type code is one of `codes` (after
+ * any byte-order mark): an array of another type is refused, never misread. */
+static int take(PyObject *object, Buffer *buffer, int writable, Py_ssize_t size,
+                const char *codes, const char *name) {
+    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
     if (PyObject_GetBuffer(object, &buffer->view, flags) != 0) {
         return -1;
     }
     buffer->held = 1;
-    if (buffer->view.len % item != 0) {
-        PyErr_Format(PyExc_ValueError, "%s: a length in bytes that is not a whole number of items", name);
+    const char *format = buffer->view.format ? buffer->view.format : "B";
+    if (*format == '@' || *format == '=' || *format == '<') {
+        format++;
+    }
+    if (buffer->view.itemsize != size || format[0] == '\0' || format[1] != '\0' ||
+        strchr(codes, format[0]) == NULL) {
+        PyErr_Format(PyExc_TypeError, "%s: expected items of %zd bytes of type %s, got '%s'",
+                     name, size, codes, buffer->view.format ? buffer->view.format : "B");
         return -1;
     }
     return 0;
@@ -33,7 +43,8 @@ static int take(PyObject *object, Buffer *buffer, int writable, Py_ssize_t item,
 static PyObject *add_pairs(PyObject *self, PyObject *args) {
     PyObject *objects[6];
     Buffer buffers[6] = {{0}};
-    static const Py_ssize_t items[6] = {8, 8, 8, 4, 8, 24};
+    static const Py_ssize_t items[6] = {8, 8, 8, 4, 8, 8};
+    static const char *codes[6] = {"lq", "lq", "LQ", "i", "LQ", "LQ"};
     static const char *names[6] = {"cell", "unit", "set_ids", "packed_slots", "checks", "table"};
     Py_ssize_t cells_per_set;
     PyObject *result = NULL;
@@ -42,7 +53,7 @@ static PyObject *add_pairs(PyObject *self, PyObject *args) {
         return NULL;
     }
     for (int i = 0; i < 6; i++) {
-        if (take(objects[i], &buffers[i], i == 5, items[i], names[i]) != 0) {
+        if (take(objects[i], &buffers[i], i == 5, items[i], codes[i], names[i]) != 0) {
             goto done;
         }
     }
@@ -50,7 +61,8 @@ static PyObject *add_pairs(PyObject *self, PyObject *args) {
     Py_ssize_t units = buffers[2].view.len / 8;
     Py_ssize_t slots = buffers[5].view.len / 24;
     if (buffers[1].view.len / 8 != pairs || buffers[3].view.len / 4 != units ||
-        buffers[4].view.len / 8 != units || cells_per_set <= CELL_MASK) {
+        buffers[4].view.len / 8 != units || buffers[5].view.len % 24 != 0 ||
+        cells_per_set <= CELL_MASK) {
         PyErr_SetString(PyExc_ValueError, "arrays of mismatched lengths");
         goto done;
     }
@@ -60,15 +72,16 @@ static PyObject *add_pairs(PyObject *self, PyObject *args) {
     const int32_t *packed = buffers[3].view.buf;
     const uint64_t *checks = buffers[4].view.buf;
     uint64_t *table = buffers[5].view.buf;
+    int64_t sets = (int64_t)(slots / cells_per_set);
     Py_ssize_t bad = -1;
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t k = 0; k < pairs; k++) {
         int64_t u = unit[k];
-        int64_t base = cell[k] * (int64_t)cells_per_set;
-        if (u < 0 || u >= units || cell[k] < 0 || base + cells_per_set > slots) {
+        if (u < 0 || u >= units || cell[k] < 0 || cell[k] >= sets) {  /* before multiplying */
             bad = k;
             break;
         }
+        int64_t base = cell[k] * (int64_t)cells_per_set;
         uint32_t bits = (uint32_t)packed[u];
         uint64_t id = set_ids[u], check = checks[u];
         for (int p = 0; p < PARTITIONS; p++) {

@@ -196,7 +196,7 @@ def add_pairs_numpy(
     build it, and to test it against): `table` is (cells, 3), count, id xor, check xor."""
     if len(unit) and (unit.min() < 0 or unit.max() >= len(set_ids)):
         raise IndexError("a pair names a unit outside the arrays")
-    if len(cell) and (cell.min() < 0 or (cell.max() + 1) * cells_per_set > len(table)):
+    if len(cell) and (cell.min() < 0 or cell.max() >= len(table) // cells_per_set):
         raise IndexError("a pair names a set outside the arrays")
     counts = np.zeros(len(table), dtype=np.int64)
     id_xor, check_xor = table[:, 1].copy(), table[:, 2].copy()

@@ -88,14 +88,20 @@ def categorise(
 ) -> Categorised:
     table = view.table
     limit = view.limits.max_categories
+    # The rows the table counts: a value on every dimension (and a finite measure).
+    counted = " AND ".join(
+        [f"{col(v)} IS NOT NULL" for v in variables]
+        + ([f"isfinite({number_sql(value)})"] if value is not None else [])
+    )
     # Each dimension's values get their category's index in a small table the rows join
-    # (the engine then hands over integers, never millions of labels).
+    # (the engine then hands over integers, never millions of labels). One row per raw
+    # value (NaN and -NaN are one value with two labels), so no row is joined twice.
     categories, joins, names = [], [], []
     for i, variable in enumerate(variables):
         present = db.arrow(
             view.con,
-            f"SELECT DISTINCT {col(variable)} AS raw, {text_sql(variable)} AS label "
-            f'FROM "{table}" AS w WHERE {col(variable)} IS NOT NULL LIMIT {limit + 1}',
+            f"SELECT {col(variable)} AS raw, MIN({text_sql(variable)}) AS label "
+            f'FROM "{table}" AS w WHERE {counted} GROUP BY 1 LIMIT {limit + 1}',
         )
         if present.num_rows > limit:
             raise invalid_input(
@@ -116,15 +122,13 @@ def categorise(
         names.append(name)
         joins.append(f"JOIN {name} AS c{i} ON c{i}.raw = {col(variable)}")
         categories.append(tuple(known))
-    value_sql, where = "", ""
-    if value is not None:
-        value_sql, where = f", {number_sql(value)} AS value", f"WHERE isfinite({number_sql(value)})"
+    value_sql = f", {number_sql(value)} AS value" if value is not None else ""
     try:
         fetched = db.arrays(
             view.con,
             f'SELECT w."{PROTECT_KEY_COLUMN}" AS protected, w."{UNIT_KEY_COLUMN}" AS unit, '
             + ", ".join(f"c{i}.code AS d{i}" for i in range(len(variables)))
-            + f'{value_sql} FROM "{table}" AS w {" ".join(joins)} {where}',
+            + f'{value_sql} FROM "{table}" AS w {" ".join(joins)} WHERE {counted}',
         )
     finally:
         for name in names:

@@ -1,0 +1,69 @@
+"""How tabulate turns values into categories: each row the table counts is counted once,
+and a category appears only from the rows the table counts (or from the code list)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from catalogue.analysis import db
+from catalogue.analysis.statistics.common import DataView
+from catalogue.analysis.statistics.tabulate import categorise
+from catalogue.analysis.steps import parse_steps
+from tests import test_analysis_support as support
+
+pinned = support.pinned
+workspace_factory = support.workspace_factory
+
+
+def _view(ws: Any) -> DataView:
+    ws.control_units()
+    return DataView(ws.con, ws.state, ws.limits, ws.parameters)
+
+
+def test_nan_of_either_sign_is_one_category_and_each_row_counts_once(
+    workspace_factory: Any,
+) -> None:
+    ws = workspace_factory(support.ISSUE_STEPS)
+    ws.apply(
+        parse_steps(
+            [  # inf - inf is NaN; its negation is NaN with the other sign
+                {"generate": "z", "expr": "1e308 * 10 - 1e308 * 10"},
+                {"replace": "z", "expr": "-(1e308 * 10 - 1e308 * 10)", "if": "alder > 40"},
+            ]
+        )
+    )
+    z = ws.state.schema.get("z")
+    (rows,) = db.one(
+        ws.con, f'SELECT COUNT(*) FROM "{ws.state.table}" WHERE "{z.column}" IS NOT NULL'
+    )
+    found = categorise(_view(ws), [z])
+    assert len(found.protected) == rows > 0
+    assert len(found.categories[0]) == 1
+
+
+def test_a_value_only_on_rows_the_table_leaves_out_is_no_category(workspace_factory: Any) -> None:
+    ws = workspace_factory(support.ISSUE_STEPS)
+    ws.apply(
+        parse_steps(
+            [
+                {"generate": "w", "expr": "alder"},
+                {"replace": "w", "expr": "1000 + alder", "if": "sysmiss(utdanning)"},
+            ]
+        )
+    )
+    view = _view(ws)
+    w, utdanning = ws.state.schema.get("w"), ws.state.schema.get("utdanning")
+    (missing,) = db.one(
+        ws.con, f'SELECT COUNT(*) FROM "{ws.state.table}" WHERE "{utdanning.column}" IS NULL'
+    )
+    assert missing > 0  # the rows that carry the values 1000 and up
+    found = categorise(view, [w, utdanning])
+    assert all(float(label) < 1000 for label in found.categories[0])
+    (counted,) = db.one(
+        ws.con,
+        f'SELECT COUNT(*) FROM "{ws.state.table}" '
+        f'WHERE "{w.column}" IS NOT NULL AND "{utdanning.column}" IS NOT NULL',
+    )
+    assert len(found.protected) == counted
+    alone = categorise(view, [w])  # by itself, w's values on those rows are categories
+    assert any(float(label) >= 1000 for label in alone.categories[0])
