@@ -305,3 +305,19 @@ def test_the_compiled_fingerprint_loop_equals_the_numpy_one() -> None:
         fingerprint_module._iblt.add_pairs(
             cell, unit, ids.astype(np.float64), hashes.packed_slots, hashes.checks, table, 128
         )
+
+
+def test_fingerprints_of_a_million_pairs_split_over_two_threads_are_exact() -> None:
+    rng = np.random.default_rng(32)
+    ids = rng.integers(0, 2**63, 300_000, dtype=np.uint64)
+    hashes = UnitHashes.of(ids)
+    cell = rng.integers(0, 40, 1_200_001).astype(np.int64)
+    unit = rng.integers(0, len(ids), len(cell)).astype(np.int64)
+    found = fingerprint_module.fingerprint_table(cell, ids, 40, unit, hashes)
+    table = np.zeros((40 * 128, 3), dtype=np.uint64)
+    fingerprint_module.add_pairs_numpy(
+        cell, unit, ids, hashes.packed_slots, hashes.checks, table, 128
+    )
+    assert np.array_equal(found.counts.ravel(), table[:, 0].astype(np.int64))
+    assert np.array_equal(found.id_xor.ravel(), table[:, 1])
+    assert np.array_equal(found.check_xor.ravel(), table[:, 2])
