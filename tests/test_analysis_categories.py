@@ -67,3 +67,29 @@ def test_a_value_only_on_rows_the_table_leaves_out_is_no_category(workspace_fact
     assert len(found.protected) == counted
     alone = categorise(view, [w])  # by itself, w's values on those rows are categories
     assert any(float(label) >= 1000 for label in alone.categories[0])
+
+
+def test_a_dimension_over_the_limit_is_refused_beside_one_under_it(
+    workspace_factory: Any,
+) -> None:
+    """All dimensions' values come from one query cut at dimensions × limit: the cut
+    result still shows which dimension has too many values, in either order."""
+    from dataclasses import replace
+
+    from catalogue.domain.errors import RegcatError
+
+    ws = workspace_factory(support.ISSUE_STEPS)
+    ws.limits = replace(ws.limits, max_categories=20)
+    view = _view(ws)
+    alder, kjonn = ws.state.schema.get("alder"), ws.state.schema.get("kjonn")
+    (ages,) = db.one(ws.con, f'SELECT COUNT(DISTINCT "{alder.column}") FROM "{ws.state.table}"')
+    assert ages > 2 * 20  # enough to fill the cut alone
+    for order in ([alder, kjonn], [kjonn, alder]):
+        try:
+            categorise(view, order)
+        except RegcatError as error:
+            assert error.code == "too-many-categories"
+            assert error.details["name"] == "alder"
+        else:
+            raise AssertionError("alder has more values than the limit")
+    assert len(categorise(view, [kjonn]).categories[0]) >= 2

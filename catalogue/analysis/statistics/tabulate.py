@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from catalogue.domain.errors import invalid_input
 
@@ -95,15 +96,26 @@ def categorise(
     )
     # Each dimension's values get their category's index in a small table the rows join
     # (the engine then hands over integers, never millions of labels). One row per raw
-    # value (NaN and -NaN are one value with two labels), so no row is joined twice.
-    categories, joins, names = [], [], []
-    for i, variable in enumerate(variables):
-        present = db.arrow(
-            view.con,
-            f"SELECT {col(variable)} AS raw, MIN({text_sql(variable)}) AS label "
-            f'FROM "{table}" AS w WHERE {counted} GROUP BY 1 LIMIT {limit + 1}',
+    # value (NaN and -NaN are one value with two labels), so no row is joined twice; all
+    # dimensions' values in one pass (grouping sets), no more than the limit allows.
+    most = len(variables) * limit
+    present = db.arrow(
+        view.con,
+        "SELECT "
+        + ", ".join(
+            f"GROUPING({col(v)}) AS g{i}, {col(v)} AS raw{i}, MIN({text_sql(v)}) AS label{i}"
+            for i, v in enumerate(variables)
         )
-        if present.num_rows > limit:
+        + f' FROM "{table}" AS w WHERE {counted} GROUP BY GROUPING SETS ('
+        + ", ".join(f"({col(v)})" for v in variables)
+        + f") LIMIT {most + 1}",
+    )
+    categories, lookups = [], []
+    for i, variable in enumerate(variables):
+        # Cut at the limit, the result still holds more than `limit` values of some
+        # dimension whenever one has more (len(variables) sets of ≤ limit fit in `most`).
+        mine = present.filter(pc.equal(present.column(f"g{i}"), 0))
+        if mine.num_rows > limit:
             raise invalid_input(
                 "too-many-categories",
                 f"«{variable.name}» har flere enn {limit} ulike verdier og kan ikke brukes som "
@@ -113,17 +125,21 @@ def categorise(
                 name=variable.name,
                 limit=limit,
             )
-        labels = [str(x) for x in present.column("label").to_pylist()]
+        labels = [str(x) for x in mine.column(f"label{i}").to_pylist()]
         known = natural_order([*variable.codes, *labels])
         position = {label: k for k, label in enumerate(known)}
         codes = pa.array([position[label] for label in labels], pa.int32())
-        name = f"regcat_categories_{i}"
-        view.con.register(name, pa.table({"raw": present.column("raw"), "code": codes}))
-        names.append(name)
-        joins.append(f"JOIN {name} AS c{i} ON c{i}.raw = {col(variable)}")
+        lookups.append(pa.table({"raw": mine.column(f"raw{i}"), "code": codes}))
         categories.append(tuple(known))
+    names = [f"regcat_categories_{i}" for i in range(len(variables))]
+    joins = [
+        f"JOIN {name} AS c{i} ON c{i}.raw = {col(v)}"
+        for i, (name, v) in enumerate(zip(names, variables, strict=True))
+    ]
     value_sql = f", {number_sql(value)} AS value" if value is not None else ""
     try:
+        for name, lookup in zip(names, lookups, strict=True):
+            view.con.register(name, lookup)
         fetched = db.arrays(
             view.con,
             f'SELECT w."{PROTECT_KEY_COLUMN}" AS protected, w."{UNIT_KEY_COLUMN}" AS unit, '
