@@ -216,6 +216,8 @@ class KeyCache:
         return snapshot
 
     def _append(self, current: KeySnapshot, fresh: dict[str, np.ndarray]) -> KeySnapshot:
+        if len(current) + len(fresh["pseudonym"]) > np.iinfo(np.int32).max:
+            raise RuntimeError("the key store is full: positions are 32-bit")  # 2 billion units
         if self._folder is None:
             self._memory = _snapshot(current.store_id, _joined([_columns_of(current), fresh]))
             return self._memory
