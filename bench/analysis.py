@@ -157,7 +157,8 @@ def run_baseline(home: Path, threads: int) -> list[dict[str, Any]]:
 
 
 # Seconds spent inside output control, for the breakdown: the controller's entry points,
-# and numbering the rows' units and reading their keys (once per generation of rows).
+# and giving the rows their units' key positions and reading the population (once per
+# generation of rows; the first import already joined the positions when the store had them).
 PARTS = {"of which output control": 0.0, "of which unit keys": 0.0}
 
 
