@@ -96,19 +96,26 @@ def categorise(
     )
     # Each dimension's values get their category's index in a small table the rows join
     # (the engine then hands over integers, never millions of labels). One row per raw
-    # value (NaN and -NaN are one value with two labels), so no row is joined twice; all
+    # value (NaN and -NaN are one value to the engine), so no row is joined twice; all
     # dimensions' values in one pass (grouping sets), no more than the limit allows.
     most = len(variables) * limit
-    present = db.arrow(
-        view.con,
+    grouped = (
         "SELECT "
         + ", ".join(
-            f"GROUPING({col(v)}) AS g{i}, {col(v)} AS raw{i}, MIN({text_sql(v)}) AS label{i}"
-            for i, v in enumerate(variables)
+            f'GROUPING({col(v)}) AS g{i}, {col(v)} AS "{v.column}"' for i, v in enumerate(variables)
         )
         + f' FROM "{table}" AS w WHERE {counted} GROUP BY GROUPING SETS ('
         + ", ".join(f"({col(v)})" for v in variables)
-        + f") LIMIT {most + 1}",
+        + f") LIMIT {most + 1}"
+    )
+    present = db.arrow(  # labels made from the few values found, not per row
+        view.con,
+        "SELECT "
+        + ", ".join(
+            f"g{i}, {col(v, 's')} AS raw{i}, {text_sql(v, 's')} AS label{i}"
+            for i, v in enumerate(variables)
+        )
+        + f" FROM ({grouped}) AS s",
     )
     categories, lookups = [], []
     for i, variable in enumerate(variables):
