@@ -70,7 +70,12 @@ class CellUnits:
     ) -> CellUnits:
         cell = np.asarray(cell, dtype=np.int64)
         located = keys.locate(np.asarray(pseudonyms, dtype=np.int64))
-        weights = np.zeros(len(cell)) if values is None else np.asarray(values, np.float64)
+        # No values: zeros without memory (a read-only view of one 0.0).
+        weights = (
+            np.broadcast_to(np.float64(0.0), len(cell))
+            if values is None
+            else np.asarray(values, np.float64)
+        )
         if located.distinct():
             # The common case (one row per unit): every row is a pair of its own, no sort.
             return cls(n_cells, cell, located.positions, located.arrays, weights, True)
@@ -88,7 +93,7 @@ class CellUnits:
     @classmethod
     def single(cls, pseudonyms: np.ndarray, keys: KeySource) -> CellUnits:
         units = np.asarray(pseudonyms, dtype=np.int64)
-        return cls.build(np.zeros(len(units), dtype=np.int64), units, 1, keys)
+        return cls.build(np.broadcast_to(np.int64(0), len(units)), units, 1, keys)
 
     def counts(self) -> np.ndarray:
         if self.n_cells == 1:
