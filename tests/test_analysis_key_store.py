@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from catalogue.analysis.keys import KeyCache
+from catalogue.analysis.output_control import KeyTable, UnitKeys
 from catalogue.analysis.output_control.cell_key import derive_keys
 from catalogue.analysis.output_control.fingerprint import UnitHashes
 from catalogue.analysis.steps import parse_steps
@@ -28,6 +29,13 @@ def _con(units: np.ndarray) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.register("units", pa.table({"u": units, "i": np.arange(len(units))}))
     return con
+
+
+def _key_table(cache: KeyCache, con: duckdb.DuckDBPyConnection, units_sql: str) -> KeyTable:
+    """The keys of the units asked for (and of every unit stored before them)."""
+    store, _ = cache.add(con, units_sql)
+    arrays = store.arrays
+    return KeyTable(np.asarray(store.pseudonyms), UnitKeys(arrays.record_keys, arrays.set_ids))
 
 
 def _parts(folder: Path) -> list[Path]:
@@ -47,12 +55,12 @@ def test_each_unit_is_computed_once(tmp_path: Path) -> None:
     units = np.arange(-500, 1500, dtype=np.int64) * 7919
     con = _con(units)
     cache = KeyCache(SECRET, tmp_path)
-    table = cache.key_table(con, "SELECT u FROM units WHERE u < 0")
+    table = _key_table(cache, con, "SELECT u FROM units WHERE u < 0")
     assert len(_parts(tmp_path)) == 1
     parts = _parts(tmp_path)
-    again = KeyCache(SECRET, tmp_path).key_table(con, "SELECT u FROM units WHERE u < 0")
+    again = _key_table(KeyCache(SECRET, tmp_path), con, "SELECT u FROM units WHERE u < 0")
     assert _parts(tmp_path) == parts  # nothing new to compute
-    everything = cache.key_table(con, "SELECT u FROM units")
+    everything = _key_table(cache, con, "SELECT u FROM units")
     assert len(_parts(tmp_path)) == 2
     expected = derive_keys(SECRET, units)
     found = everything.keys(units)
@@ -63,7 +71,7 @@ def test_each_unit_is_computed_once(tmp_path: Path) -> None:
     store = KeyCache(SECRET, tmp_path).snapshot()
     assert len(store) == len(units) == len(set(np.asarray(store.pseudonyms).tolist()))
     _assert_keys_right(store)
-    KeyCache(b"another-secret-of-enough-bytes!!", tmp_path).key_table(con, "SELECT u FROM units")
+    KeyCache(b"another-secret-of-enough-bytes!!", tmp_path).add(con, "SELECT u FROM units")
     assert len([p for p in tmp_path.iterdir() if p.is_dir()]) == 2  # a folder per secret
 
 

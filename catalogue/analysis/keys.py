@@ -39,7 +39,7 @@ import numpy as np
 import pyarrow as pa
 
 from . import db
-from .output_control import KeyTable, UnitKeys
+from .output_control import UnitKeys
 from .output_control.cell_key import RECORD_KEY_MODULUS, KeyArrays
 from .output_control.fingerprint import UnitHashes
 
@@ -178,23 +178,6 @@ class KeyCache:
                 return current, len(asked)
             fresh = fresh[np.lexsort((fresh, first_seen))]
             return self._append(current, _fresh(self._secret, fresh)), len(asked)
-
-    def key_table(self, con: duckdb.DuckDBPyConnection, units_sql: str) -> KeyTable:
-        """A KeyTable for the distinct non-null pseudonyms `units_sql` yields."""
-        store, _ = self.add(con, units_sql)
-        con.register("regcat_key_store", store.positions_table())
-        try:
-            found = db.arrays(
-                con,
-                "SELECT s.pseudonym, s.pos FROM (SELECT DISTINCT CAST(q.p AS BIGINT) AS p "
-                f"FROM ({units_sql}) AS q(p)) AS u JOIN regcat_key_store AS s "
-                "ON s.pseudonym = u.p",
-            )
-        finally:
-            con.unregister("regcat_key_store")
-        at = np.asarray(found["pos"], dtype=np.int64)
-        arrays = store.arrays
-        return KeyTable(found["pseudonym"], UnitKeys(arrays.record_keys[at], arrays.set_ids[at]))
 
     # --- the store ------------------------------------------------------------------
 
