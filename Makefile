@@ -6,7 +6,8 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: install demo test lint format bench clean
 
-$(STAMP): pyproject.toml setup.py catalogue/analysis/output_control/_iblt.c
+$(STAMP): pyproject.toml setup.py catalogue/analysis/output_control/_loops.c \
+          catalogue/analysis/_locate.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'

@@ -16,8 +16,7 @@ workspace_factory = support.workspace_factory
 
 
 def _view(ws: Any) -> DataView:
-    ws.control_units()
-    return DataView(ws.con, ws.state, ws.limits, ws.parameters)
+    return DataView(ws.con, ws.state, ws.limits, ws.parameters, ws.control_units().rows)
 
 
 def test_nan_of_either_sign_is_one_category_and_each_row_counts_once(

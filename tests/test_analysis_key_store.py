@@ -1,6 +1,6 @@
 """The key store: each unit's keys computed once, at a position that never changes (not by
-later units, not by merging parts), shared safely between writers, and forgotten whole
-when its folder is deleted."""
+later units, not by merging parts), found again fast (the compiled lookup finds what sorting
+finds), shared safely between writers, and forgotten whole when its folder is deleted."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pytest
 
-from catalogue.analysis.keys import KeyCache
+from catalogue.analysis import keys as keys_module
+from catalogue.analysis.keys import KeyCache, locate_by_sorting
 from catalogue.analysis.output_control import KeyTable, UnitKeys
 from catalogue.analysis.output_control.cell_key import derive_keys
 from catalogue.analysis.output_control.fingerprint import UnitHashes
@@ -137,8 +139,8 @@ def _table(ws: Workspace) -> Any:
 def test_a_store_started_again_is_never_read_with_old_positions(
     pinned: Any, tmp_path: Path
 ) -> None:
-    """Deleting the store while a workspace lives: the workspace forgets its rows'
-    positions and takes new ones, so its tables stay those of a fresh workspace."""
+    """Deleting the store while a workspace lives: its next rows find their keys in the
+    new store, so its tables stay those of a fresh workspace."""
     folder = tmp_path / "keys"
     steps = parse_steps(support.ISSUE_STEPS)
     living = Workspace(pinned, key_cache=KeyCache(support.SECRET, folder))
@@ -158,3 +160,45 @@ def test_a_store_started_again_is_never_read_with_old_positions(
     finally:
         living.close()
         fresh.close()
+
+
+def _queries(stored: np.ndarray, kind: str) -> np.ndarray:
+    rng = np.random.default_rng(17)
+    strangers = np.arange(1, 301, dtype=np.int64)  # pseudonyms() are all ≥ 10^12
+    if kind == "store order, some skipped":
+        return stored[rng.random(len(stored)) < 0.9]
+    if kind == "shuffled":
+        return rng.permutation(stored)
+    if kind == "each unit on several rows":
+        return np.repeat(stored[::3], 3)
+    return np.concatenate([stored[:100], strangers, stored[100:5000], strangers[::-1]])
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["store order, some skipped", "shuffled", "each unit on several rows", "with units not stored"],
+)
+def test_the_compiled_lookup_finds_what_sorting_finds(tmp_path: Path, kind: str) -> None:
+    assert keys_module._locate is not None, "the C extension was not built"
+    stored = pseudonyms(20_000, seed=31)
+    cache = KeyCache(SECRET, tmp_path)
+    for chunk in np.array_split(stored, 3):  # three parts, each with its own index
+        cache.add_units(chunk)
+    snapshot = cache.snapshot()
+    assert len(snapshot.indexes) == 3
+    queries = _queries(stored, kind)
+    found = snapshot.locate(queries)
+    assert np.array_equal(found, locate_by_sorting(queries, np.asarray(snapshot.pseudonyms)))
+    known = found >= 0
+    assert np.array_equal(np.asarray(snapshot.pseudonyms)[found[known]], queries[known])
+    assert int((~known).sum()) == (600 if kind == "with units not stored" else 0)
+
+
+def test_a_damaged_part_is_refused_with_its_name(tmp_path: Path) -> None:
+    cache = KeyCache(SECRET, tmp_path)
+    cache.add_units(pseudonyms(1000, seed=32))
+    (part,) = _parts(tmp_path)
+    np.save(part / "bucket_members.npy", np.zeros(10, dtype=np.int32))
+    keys_module._LOADED.clear()  # as a new process would
+    with pytest.raises(RuntimeError, match=part.name):
+        KeyCache(SECRET, tmp_path).snapshot()

@@ -152,6 +152,11 @@ def test_correlation_is_pearsons_r(issue_workspace: Workspace) -> None:
         ),
         ([], {"y": "lonn", "x": ["i.lonn"]}, "too-many-categories"),
         ([], {"y": "lonn", "x": ["fodselsdato"]}, "regression-variable-type"),
+        (  # codes that are not numbers cannot be a number (i.kjonn can)
+            [{"recode": "kjonn", "rules": {"1": "M", "2": "K"}}],
+            {"y": "lonn", "x": ["kjonn", "alder"]},
+            "regression-variable-type",
+        ),
         (
             [],
             {"y": "lonn", "x": ["alder"], "robust": True, "cluster": "kommune"},

@@ -1,7 +1,7 @@
 """The shortcuts that make output control fast on millions of units give exactly what the
-direct computation gives: margins summed from disjoint interior cells, key positions in
-the workspace's rows, cached fingerprint hashes and regression supports read off the
-patterns."""
+direct computation gives: margins summed from disjoint interior cells, the rows' key
+positions found by guessing from the previous row, cached fingerprint hashes and regression
+supports read off the patterns."""
 
 from __future__ import annotations
 
@@ -17,20 +17,18 @@ import pytest
 from catalogue.analysis import db
 from catalogue.analysis.keys import KeyCache
 from catalogue.analysis.output_control import CountTable, KeyTable
+from catalogue.analysis.output_control import cell_key as cell_key_module
 from catalogue.analysis.output_control import fingerprint as fingerprint_module
+from catalogue.analysis.output_control import magnitudes as magnitudes_module
 from catalogue.analysis.output_control.cell_key import derive_keys
 from catalogue.analysis.output_control.controller import _count_cells, _table_cells
 from catalogue.analysis.output_control.fingerprint import UnitHashes, fingerprint
+from catalogue.analysis.output_control.magnitudes import Magnitudes
 from catalogue.analysis.output_control.unit_sets import CellUnits
 from catalogue.analysis.statistics.common import DataView
 from catalogue.analysis.statistics.design import fetch_patterns, indicator_supports, parse_terms
 from catalogue.analysis.steps import parse_steps
-from catalogue.analysis.variables import (
-    PROTECT_COLUMN,
-    PROTECT_KEY_COLUMN,
-    UNIT_COLUMN,
-    UNIT_KEY_COLUMN,
-)
+from catalogue.analysis.variables import PROTECT_COLUMN, UNIT_COLUMN
 from catalogue.analysis.warming import warm_key_cache
 from catalogue.analysis.workspace import Workspace
 from catalogue.domain.errors import RegcatError
@@ -109,15 +107,17 @@ def _release(ws: Workspace, request: dict[str, Any]) -> Any:
     return [item.result.rows for item in plan.release(support.control_context(ws))]
 
 
-def test_statistics_after_a_filter_reuse_the_rows_key_positions(workspace_factory: Any) -> None:
-    """One workspace gets its key positions before a filter and carries them through it,
-    the other gets them after: the same rows give the same released table."""
+def test_statistics_after_steps_match_a_workspace_built_in_one_request(
+    workspace_factory: Any,
+) -> None:
+    """One workspace releases a statistic, then takes more steps (each a new generation of
+    rows, whose keys are found again); the other takes every step at once: the same rows
+    give the same released table, and no unit's keys are computed twice."""
     steps = support.ISSUE_STEPS
     request = {"vars": ["kjonn"], "summarize": "alder", "stats": ["mean"]}
-    carried: Workspace = workspace_factory(steps)
-    _release(carried, {"vars": ["kjonn"]})
-    store_before = carried._store
-    # Every step that keeps the rows keeps their positions.
+    stepwise: Workspace = workspace_factory(steps)
+    _release(stepwise, {"vars": ["kjonn"]})
+    store_before = stepwise.control_units().rows.snapshot
     more = [
         {"keep_if": "alder >= 30"},
         {"recode": "kjonn", "rules": {"1": 1, "2": 2}},
@@ -129,11 +129,11 @@ def test_statistics_after_a_filter_reuse_the_rows_key_positions(workspace_factor
         {"rename": {"inntekt": "lonn"}},
     ]
     for step in more:
-        carried.apply(parse_steps([step]))
+        stepwise.apply(parse_steps([step]))
     fresh: Workspace = workspace_factory([*steps, *more])
-    assert _release(carried, request) == _release(fresh, request)
-    assert carried._store is store_before  # no unit's keys were fetched again
-    assert len(carried.control_units().population) == len(fresh.control_units().population)
+    assert _release(stepwise, request) == _release(fresh, request)
+    assert stepwise.control_units().rows.snapshot is store_before  # nothing new stored
+    assert len(stepwise.control_units().population) == len(fresh.control_units().population)
 
 
 def test_regression_supports_read_off_the_patterns_match_counting_units(
@@ -144,7 +144,7 @@ def test_regression_supports_read_off_the_patterns_match_counting_units(
     assert ws.state.unique_units
 
     def supports(state: Any) -> dict[str, int]:
-        view = DataView(ws.con, state, ws.limits, ws.parameters)
+        view = DataView(ws.con, state, ws.limits, ws.parameters, ws.control_units().rows)
         y = view.variable("lonn", what="y")
         terms = parse_terms(view, ["kjonn", "alder", "i.utdanning"])
         patterns = fetch_patterns(view, y, terms, constant=True)
@@ -158,15 +158,15 @@ def test_regression_supports_read_off_the_patterns_match_counting_units(
 
 def _assert_positions_name_the_rows_units(ws: Workspace) -> None:
     """Every row's key positions give the keys of its own pseudonyms."""
-    keys = ws.control_units().keys
+    units = ws.control_units()
     rows = db.arrays(
         ws.con,
-        f'SELECT "{PROTECT_COLUMN}" AS p, "{UNIT_COLUMN}" AS u, "{PROTECT_KEY_COLUMN}" AS kp, '
-        f'"{UNIT_KEY_COLUMN}" AS ku FROM "{ws.state.table}"',
+        f'SELECT rowid AS r, "{PROTECT_COLUMN}" AS p, "{UNIT_COLUMN}" AS u FROM "{ws.state.table}"',
     )
-    for units, positions in ((rows["p"], rows["kp"]), (rows["u"], rows["ku"])):
-        expected = derive_keys(support.SECRET, np.asarray(units))
-        found = keys.keys(np.asarray(positions, dtype=np.int64))
+    positions = (units.rows.protected(rows["r"]), units.rows.units(rows["r"]))
+    for units_asked, at in zip((rows["p"], rows["u"]), positions, strict=True):
+        expected = derive_keys(support.SECRET, np.asarray(units_asked))
+        found = units.keys.keys(np.asarray(at, dtype=np.int64))
         assert np.array_equal(found.record_keys, expected.record_keys)
         assert np.array_equal(found.set_ids, expected.set_ids)
 
@@ -252,22 +252,53 @@ def test_an_import_giving_a_unit_two_values_is_refused_whole(pinned: Any, tmp_pa
         datasets={**pinned.datasets, source.name: replace(source, paths=(str(path),))},
     )
     population = {"import": "BEFOLKNING_BOSTED_KOMMUNE", "date": "2020-01-01", "as": "kommune"}
+    kjonn = {"import": "BEFOLKNING_KJOENN", "as": "kjonn"}
+    # Alone, and with a generate made in the same pass as the join: the import is named.
+    generate = {"generate": "mann", "expr": 'kjonn = "1"'}
     workspace = support.new_workspace(broken, [population])
     try:
         before = workspace.state
-        with pytest.raises(RegcatError) as refused:
-            workspace.apply(parse_steps([{"import": "BEFOLKNING_KJOENN", "as": "kjonn"}]))
-        assert refused.value.code == "import-not-one-value-per-unit"
-        assert workspace.state == before
-        assert workspace.state.schema.names == ["kommune"]
+        for steps in ([kjonn], [kjonn, generate]):
+            with pytest.raises(RegcatError) as refused:
+                workspace.apply(parse_steps(steps))
+            assert refused.value.code == "import-not-one-value-per-unit"
+            assert refused.value.details["step"] == 1
+            assert refused.value.en.startswith("Step 1 (import)")
+            assert workspace.state == before
+            assert workspace.state.schema.names == ["kommune"]
     finally:
         workspace.close()
 
 
+def test_imports_and_a_generate_made_in_one_pass_equal_steps_made_apart(pinned: Any) -> None:
+    imports = support.ISSUE_STEPS[:5]
+    generate = {"generate": "alder", "expr": "2020 - year(fodselsdato)"}
+    request = {"vars": ["utdanning"], "summarize": "alder", "stats": ["mean", "sum"]}
+    together = support.new_workspace(pinned, [*imports, generate])
+    apart = support.new_workspace(pinned, imports)
+    try:
+        apart.apply(parse_steps([generate]))
+        # The first import's rows were a view the joins read: only the last table is left.
+        views = "SELECT view_name FROM duckdb_views() WHERE NOT internal"
+        assert db.rows(together.con, views) == []
+        tables = db.rows(together.con, "SELECT table_name FROM duckdb_tables()")
+        assert tables == [(together.state.table,)]
+        assert together.describe() == apart.describe()
+        assert _release(together, request) == _release(apart, request)
+        column = together.state.schema.get("alder").column
+        sql = f'SELECT SUM("{column}"), COUNT("{column}") FROM "{{}}"'
+        assert db.one(together.con, sql.format(together.state.table)) == db.one(
+            apart.con, sql.format(apart.state.table)
+        )
+    finally:
+        together.close()
+        apart.close()
+
+
 def test_the_compiled_fingerprint_loop_equals_the_numpy_one() -> None:
-    """`make install` compiles _iblt; it must add exactly what the numpy version adds, and
+    """`make install` compiles _loops; it must add exactly what the numpy version adds, and
     refuse pairs outside the arrays the same way."""
-    assert fingerprint_module._iblt is not None, "the C extension was not built"
+    assert fingerprint_module._loops is not None, "the C extension was not built"
     rng = np.random.default_rng(31)
     ids = rng.integers(0, 2**63, 20_000, dtype=np.uint64)
     hashes = UnitHashes.of(ids)
@@ -275,14 +306,14 @@ def test_the_compiled_fingerprint_loop_equals_the_numpy_one() -> None:
     cell = rng.integers(0, n_cells, 50_000).astype(np.int64)
     unit = rng.integers(0, len(ids), 50_000).astype(np.int64)
     tables = []
-    for add in (fingerprint_module._iblt.add_pairs, fingerprint_module.add_pairs_numpy):
+    for add in (fingerprint_module._loops.add_pairs, fingerprint_module.add_pairs_numpy):
         table = np.zeros((n_cells * 128, 3), dtype=np.uint64)
         add(cell, unit, ids, hashes.packed_slots, hashes.checks, table, 128)
         add(cell[:10], unit[:10], ids, hashes.packed_slots, hashes.checks, table, 128)
         tables.append(table)
     assert np.array_equal(tables[0], tables[1])
     assert int(tables[0][:, 0].sum()) == 4 * 50_010
-    for add in (fingerprint_module._iblt.add_pairs, fingerprint_module.add_pairs_numpy):
+    for add in (fingerprint_module._loops.add_pairs, fingerprint_module.add_pairs_numpy):
         table = np.zeros((n_cells * 128, 3), dtype=np.uint64)
         for bad_cell, bad_unit in ((n_cells, 0), (0, len(ids)), (-1, 0), (0, -1), (2**62, 0)):
             with pytest.raises(IndexError):
@@ -298,11 +329,11 @@ def test_the_compiled_fingerprint_loop_equals_the_numpy_one() -> None:
     # An array of another type is refused, never read as if it were the right one.
     table = np.zeros((n_cells * 128, 3), dtype=np.uint64)
     with pytest.raises(TypeError):
-        fingerprint_module._iblt.add_pairs(
+        fingerprint_module._loops.add_pairs(
             cell.astype(np.int32), unit, ids, hashes.packed_slots, hashes.checks, table, 128
         )
     with pytest.raises(TypeError):
-        fingerprint_module._iblt.add_pairs(
+        fingerprint_module._loops.add_pairs(
             cell, unit, ids.astype(np.float64), hashes.packed_slots, hashes.checks, table, 128
         )
 
@@ -321,3 +352,48 @@ def test_fingerprints_of_a_million_pairs_split_over_two_threads_are_exact() -> N
     assert np.array_equal(found.counts.ravel(), table[:, 0].astype(np.int64))
     assert np.array_equal(found.id_xor.ravel(), table[:, 1])
     assert np.array_equal(found.check_xor.ravel(), table[:, 2])
+
+
+@pytest.mark.parametrize("keep", [2, 3])
+def test_magnitudes_from_pairs_equal_sorting_each_cell(keep: int) -> None:
+    """The compiled passes and the numpy ones give each cell's total, largest contributions
+    and rest exactly as sorting the cell does: with ties, zeros, negatives, cells of one unit and empty cells."""
+    rng = np.random.default_rng(41)
+    cell = rng.integers(0, 40, 5000)
+    cell = cell[cell != 7]  # an empty cell
+    values = rng.choice([0.0, 1.0, -2.5, 1e6, 3.0], size=len(cell)) * rng.integers(0, 3, len(cell))
+    cell = np.concatenate([cell, [40]])  # a cell of one unit
+    values = np.concatenate([values, [-9.0]])
+    per_cell = [values[cell == c] for c in range(41)]
+    assert magnitudes_module._loops is not None, "the C extension was not built"
+    compiled = Magnitudes.of_pairs(cell, values, 41, keep)
+    in_numpy = Magnitudes.of_pairs_numpy(cell, values, 41, keep)
+    direct = Magnitudes.of_cells(per_cell, keep)
+    for fast in (compiled, in_numpy):
+        assert np.allclose(fast.totals, direct.totals, rtol=1e-12, atol=0)
+        assert np.array_equal(fast.largest, direct.largest)
+        assert np.allclose(fast.rest_after_two, direct.rest_after_two, rtol=1e-12, atol=0)
+    # The same sums in the same order: equal to the last bit.
+    assert np.array_equal(compiled.totals, in_numpy.totals)
+    assert np.array_equal(compiled.rest_after_two, in_numpy.rest_after_two)
+    with pytest.raises(IndexError):
+        Magnitudes.of_pairs(np.array([41]), np.array([1.0]), 41, keep)
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        np.arange(100_000, dtype=np.int64)[::-1],
+        np.concatenate([np.arange(100_000), [99_999]]),
+        np.array([-(2**63), 2**63 - 1, 0], dtype=np.int64),  # too wide for a bitmap: sorted
+        np.array([-(2**63), 5, -(2**63)], dtype=np.int64),
+        np.array([7, 7], dtype=np.int32),
+        np.array([3], dtype=np.int64),
+    ],
+    ids=["positions", "a repeat", "wide", "wide with a repeat", "int32", "one"],
+)
+def test_the_compiled_distinct_check_agrees_with_sorting(ids: np.ndarray) -> None:
+    assert cell_key_module._loops is not None, "the C extension was not built"
+    ordered = np.sort(ids)
+    expected = not bool(np.any(ordered[1:] == ordered[:-1]))
+    assert cell_key_module.all_distinct(ids) is expected

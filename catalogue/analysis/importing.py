@@ -26,14 +26,7 @@ from .linking import PERSON, LinkPlan, person_link, plan_link
 from .sources import DatasetSource
 from .state import State, StepContext
 from .steps import Import
-from .variables import (
-    PROTECT_COLUMN,
-    PROTECT_KEY_COLUMN,
-    UNIT_COLUMN,
-    UNIT_KEY_COLUMN,
-    Kind,
-    Variable,
-)
+from .variables import PROTECT_COLUMN, UNIT_COLUMN, Kind, Variable
 
 
 def find_dataset(ctx: StepContext, name: str) -> DatasetSource:
@@ -105,6 +98,9 @@ def _variable(
     )
 
 
+IMPORT_NOT_ONE_VALUE = "import-not-one-value-per-unit"
+
+
 @dataclass(frozen=True)
 class PendingJoin:
     """One import's values, waiting to be joined onto the rows: later imports in a row are
@@ -121,10 +117,16 @@ def apply_import(ctx: StepContext, state: State, step: Import) -> State:
 
 
 def plan_import(
-    ctx: StepContext, state: State, step: Import, pending: Sequence[PendingJoin]
+    ctx: StepContext,
+    state: State,
+    step: Import,
+    pending: Sequence[PendingJoin],
+    joins_follow: bool = False,
 ) -> tuple[State, list[PendingJoin]]:
     """The first import makes the rows at once; a later one adds its variables to the
-    schema and returns the joins still to be made (after `pending`, made earlier)."""
+    schema and returns the joins still to be made (after `pending`, made earlier). With
+    `joins_follow` (later imports come in the same request), the first import's rows are
+    a view the joins read, so they are made once, in the joins' pass."""
     dataset = find_dataset(ctx, step.dataset)
     facts: DatasetFacts = ctx.facts(dataset)
     windows = windows_of(step, dataset, facts)
@@ -138,11 +140,20 @@ def plan_import(
                 name=name,
             )
     if state.table is None:
-        return _first_import(ctx, step, dataset, windows, names), []
+        return _first_import(ctx, step, dataset, windows, names, joins_follow), []
     return _later_import(ctx, state, step, dataset, windows, names, pending)
 
 
-def join_pending(ctx: StepContext, state: State, pending: Sequence[PendingJoin]) -> State:
+def join_pending(
+    ctx: StepContext,
+    state: State,
+    pending: Sequence[PendingJoin],
+    computed: Sequence[tuple[str, str]] = (),
+    params: Sequence[object] = (),
+) -> State:
+    """Makes the pending joins in one pass. `computed` adds (column, SQL value) columns
+    computed from the joined row, named `w` (a generate right after the imports is made in
+    the same pass instead of a pass of its own); `params` are their parameters."""
     if not pending:
         return state
     joins = " ".join(
@@ -150,14 +161,18 @@ def join_pending(ctx: StepContext, state: State, pending: Sequence[PendingJoin])
         for i, p in enumerate(pending)
     )
     values = ", ".join(f'q{i}.value AS "{p.column}"' for i, p in enumerate(pending))
-    table = ctx.create(f'SELECT w.*, {values} FROM "{state.table}" AS w {joins}')
-    # Each import gives a unit at most one value, so the rows stay the units they were
-    # (output control numbers units by row). Released data that broke this are refused.
+    select = f'SELECT w.*, {values} FROM "{state.table}" AS w {joins}'
+    if computed:
+        extra = ", ".join(f'{value} AS "{column}"' for column, value in computed)
+        select = f"SELECT w.*, {extra} FROM ({select}) AS w"
+    table = ctx.create(select, list(params))
+    # Each import gives a unit at most one value, so the rows stay the units they were.
+    # Released data that broke this are refused.
     (before,) = ctx.one(f'SELECT COUNT(*) FROM "{state.table}"')
     (after,) = ctx.one(f'SELECT COUNT(*) FROM "{table}"')
     if after != before:
         raise invalid_input(
-            "import-not-one-value-per-unit",
+            IMPORT_NOT_ONE_VALUE,
             "Importen ga noen enheter mer enn én verdi på datoen eller i perioden. Velg en "
             "annen dato, eller bruk import_event med per_person for hendelser.",
             "The import gave some units more than one value on the date or in the period. "
@@ -172,6 +187,7 @@ def _first_import(
     dataset: DatasetSource,
     windows: list[Window],
     names: list[str],
+    as_view: bool,
 ) -> State:
     if step.via:
         raise invalid_input(
@@ -202,12 +218,11 @@ def _first_import(
             for i, q in enumerate(queries)
         )
         values = ", ".join(f'q{i}.value AS "{v.column}"' for i, v in enumerate(variables))
-    positions, position_joins = _key_positions(ctx, protect)
-    table = ctx.create(
-        f'SELECT p.unit_id AS "{UNIT_COLUMN}", {protect} AS "{PROTECT_COLUMN}", {values}'
-        f"{positions} FROM {population} {joins} {protect_join} {position_joins} "
-        "WHERE p.unit_id IS NOT NULL"
+    select = (
+        f'SELECT p.unit_id AS "{UNIT_COLUMN}", {protect} AS "{PROTECT_COLUMN}", {values} '
+        f"FROM {population} {joins} {protect_join} WHERE p.unit_id IS NOT NULL"
     )
+    table = ctx.create_view(select) if as_view else ctx.create(select)
     for variable in variables:
         schema = schema.with_variable(variable)
     schema = replace(schema, unit_type=dataset.unit_type)
@@ -223,22 +238,6 @@ def _protection(ctx: StepContext, unit_type: str) -> tuple[str, str]:
         return "p.unit_id", ""
     join = f"LEFT JOIN {ctx.scan(link, None)} AS person ON person.unit_id = p.unit_id"
     return "COALESCE(person.value, p.unit_id)", join
-
-
-def _key_positions(ctx: StepContext, protect: str) -> tuple[str, str]:
-    """The select items and joins giving each row its units' positions in the key store
-    (joined here, with the population, rather than by a pass of its own later)."""
-    if ctx.key_positions is None:
-        return "", ""
-    joins = f"LEFT JOIN {ctx.key_positions} AS unit_key ON unit_key.pseudonym = p.unit_id"
-    protect_key = "unit_key.pos"
-    if protect != "p.unit_id":
-        joins += (
-            f" LEFT JOIN {ctx.key_positions} AS protect_key ON protect_key.pseudonym = {protect}"
-        )
-        protect_key = "protect_key.pos"
-    items = f', {protect_key} AS "{PROTECT_KEY_COLUMN}", unit_key.pos AS "{UNIT_KEY_COLUMN}"'
-    return items, joins
 
 
 def _unique_protected(ctx: StepContext, table: str) -> bool:

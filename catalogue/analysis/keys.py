@@ -7,9 +7,12 @@ set id are the ones `output_control.cell_key.derive_keys` defines (a test checks
 are equal); this module only computes them faster and remembers them.
 
 The store is append-only: every unit ever keyed has a fixed *position*, and its pseudonym,
-keys and fingerprint hashes sit at that position in plain arrays. A workspace joins its
-rows against the (pseudonym, position) pairs once, when its first import makes the rows,
-and from then on output control reads keys by position: no lookup per statistic.
+keys and fingerprint hashes sit at that position in plain arrays. Once per generation of a
+workspace's rows, `KeySnapshot.locate` finds each row's units' positions, and output control
+then reads keys by position: no lookup per statistic. Rows follow the released files and the
+store is filled in the same order (`units_in_file_order`), so the position of a row's unit
+is nearly always the previous row's plus one; any other unit is found through its part's
+bucket index (the compiled `_locate`), never by a join of every row against the store.
 
 On disk (one folder per secret; its name is a hash of the secret, so a new master key starts
 a new folder) each part is a folder `part-<first position>-<count>` of .npy files, mapped
@@ -36,15 +39,19 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
-import pyarrow as pa
 
 from . import db
 from .output_control import UnitKeys
 from .output_control.cell_key import RECORD_KEY_MODULUS, KeyArrays
-from .output_control.fingerprint import UnitHashes
+from .output_control.fingerprint import UnitHashes, splitmix64
+
+try:
+    from . import _locate
+except ImportError:  # not compiled here: numpy finds the same positions by sorting, slower
+    _locate = None  # type: ignore[assignment]
 
 SECRET_CONTEXT = b"regcat-record-key:"
-STORE_FORMAT = b"regcat-key-store-v3:"  # a new format starts a new folder
+STORE_FORMAT = b"regcat-key-store-v4:"  # a new format starts a new folder
 MAX_PARTS = 16  # more parts than this are merged into one (positions are kept)
 _COLUMNS = {
     "pseudonym": np.int64,
@@ -53,6 +60,8 @@ _COLUMNS = {
     "slots": np.int32,  # the unit's fingerprint cells, packed (fingerprint.py)
     "check_hash": np.uint64,
 }
+# Per part, its bucket index (see `bucket_index`): positions within the part, by bucket.
+_INDEX_FILES = ("bucket_starts", "bucket_members")
 _PART = re.compile(r"^part-(\d{12})-(\d{12})$")
 
 
@@ -81,6 +90,33 @@ def compute_keys(secret: bytes, pseudonyms: np.ndarray) -> UnitKeys:
     return UnitKeys(record_keys, set_ids)
 
 
+@dataclass(frozen=True)
+class PartIndex:
+    """One part's bucket index: its positions (from `offset`) grouped by the top `bits`
+    bits of splitmix64(pseudonym), bucket b's in members[starts[b] : starts[b + 1]]."""
+
+    offset: int
+    bits: int
+    starts: np.ndarray  # int32, 2**bits + 1
+    members: np.ndarray  # int32, positions within the part
+
+
+def bucket_index(pseudonyms: np.ndarray) -> PartIndex:
+    """The index of a part holding `pseudonyms` from position 0: about one position per
+    bucket, so a lookup reads one or two entries."""
+    count = len(pseudonyms)
+    bits = (count - 1).bit_length() if count > 1 else 0
+    if bits:
+        buckets = splitmix64(np.asarray(pseudonyms, dtype=np.int64).view(np.uint64))
+        buckets >>= np.uint64(64 - bits)
+    else:
+        buckets = np.zeros(count, dtype=np.uint64)
+    members = np.argsort(buckets, kind="stable").astype(np.int32)
+    starts = np.zeros((1 << bits) + 1, dtype=np.int32)
+    np.cumsum(np.bincount(buckets.astype(np.int64), minlength=1 << bits), out=starts[1:])
+    return PartIndex(0, bits, starts, members)
+
+
 @dataclass(frozen=True, eq=False)
 class KeySnapshot:
     """The store as it was at one moment: unit `i` has pseudonym `pseudonyms[i]` and keys
@@ -90,24 +126,48 @@ class KeySnapshot:
     store_id: str
     pseudonyms: np.ndarray  # int64
     arrays: KeyArrays
+    indexes: tuple[PartIndex, ...]
 
     def __len__(self) -> int:
         return len(self.pseudonyms)
 
-    def positions_table(self) -> pa.Table:
-        """(pseudonym, pos) for DuckDB to join rows against; the pseudonyms are not copied."""
-        return pa.table(
-            {
-                "pseudonym": pa.array(np.asarray(self.pseudonyms), pa.int64()),
-                "pos": pa.array(np.arange(len(self), dtype=np.int32), pa.int32()),
-            }
-        )
+    def locate(self, pseudonyms: np.ndarray) -> np.ndarray:
+        """Each pseudonym's position (int32), -1 for a unit the store lacks. Fast when
+        consecutive pseudonyms mostly sit at consecutive positions (see the module doc)."""
+        queries = np.ascontiguousarray(pseudonyms, dtype=np.int64)
+        found = np.full(len(queries), -1, dtype=np.int32)
+        if not len(queries) or not len(self):
+            return found
+        if _locate is None:
+            return locate_by_sorting(queries, self.pseudonyms)
+        stored = np.ascontiguousarray(self.pseudonyms, dtype=np.int64)
+        for index in self.indexes:
+            missing = _locate.locate(
+                queries, stored, index.starts, index.members, index.offset, index.bits, found
+            )
+            if not missing:
+                break
+        return found
 
 
-def _snapshot(store_id: str, columns: dict[str, np.ndarray]) -> KeySnapshot:
-    keys = UnitKeys(columns["record_key"].astype(np.int64), columns["set_id"])
+def locate_by_sorting(queries: np.ndarray, pseudonyms: np.ndarray) -> np.ndarray:
+    """What the compiled `_locate.locate` finds, by sorting (for a machine that could not
+    build it, and to test it against)."""
+    order = np.argsort(pseudonyms, kind="stable")
+    ordered = np.asarray(pseudonyms, dtype=np.int64)[order]
+    at = np.minimum(np.searchsorted(ordered, queries), max(len(ordered) - 1, 0))
+    hit = ordered[at] == queries if len(ordered) else np.zeros(len(queries), dtype=bool)
+    return np.where(hit, order[at], -1).astype(np.int32)
+
+
+def _snapshot(
+    store_id: str, columns: dict[str, np.ndarray], indexes: tuple[PartIndex, ...] | None = None
+) -> KeySnapshot:
+    keys = UnitKeys(columns["record_key"], columns["set_id"])
     hashes = UnitHashes(columns["slots"], columns["check_hash"])
-    return KeySnapshot(store_id, columns["pseudonym"], KeyArrays(keys, hashes))
+    if indexes is None:
+        indexes = (bucket_index(columns["pseudonym"]),)
+    return KeySnapshot(store_id, columns["pseudonym"], KeyArrays(keys, hashes), indexes)
 
 
 def _empty_columns() -> dict[str, np.ndarray]:
@@ -158,26 +218,26 @@ class KeyCache:
         many distinct units were asked for."""
         order = "MIN(q.o)" if ordered else "0"
         columns = "q(p, o)" if ordered else "q(p)"
+        found = db.arrays(
+            con,
+            f"SELECT CAST(q.p AS BIGINT) AS p, {order} AS o FROM ({units_sql}) AS {columns} "
+            "WHERE q.p IS NOT NULL GROUP BY 1",
+        )
+        asked = np.asarray(found["p"], dtype=np.int64)
+        first_seen = np.asarray(found["o"], dtype=np.int64)
+        return self.add_units(asked[np.lexsort((asked, first_seen))]), len(asked)
+
+    def add_units(self, pseudonyms: np.ndarray) -> KeySnapshot:
+        """Stores the keys of the distinct `pseudonyms` the store lacks, in the order they
+        first appear; returns the store with them."""
         with self._lock(fcntl.LOCK_EX):
             current = self._load()
-            con.register("regcat_key_store", current.positions_table())
-            try:
-                found = db.arrays(
-                    con,
-                    f"SELECT u.p, u.o, s.pos IS NULL AS new FROM (SELECT CAST(q.p AS BIGINT) "
-                    f"AS p, {order} AS o FROM ({units_sql}) AS {columns} "
-                    "WHERE q.p IS NOT NULL GROUP BY 1) AS u "
-                    "LEFT JOIN regcat_key_store AS s ON s.pseudonym = u.p",
-                )
-            finally:
-                con.unregister("regcat_key_store")
-            asked = np.asarray(found["p"], dtype=np.int64)
-            new = np.asarray(found["new"], dtype=bool)
-            fresh, first_seen = asked[new], np.asarray(found["o"], dtype=np.int64)[new]
+            asked = np.asarray(pseudonyms, dtype=np.int64)
+            fresh = asked[current.locate(asked) < 0]
             if len(fresh) == 0:
-                return current, len(asked)
-            fresh = fresh[np.lexsort((fresh, first_seen))]
-            return self._append(current, _fresh(self._secret, fresh)), len(asked)
+                return current
+            distinct, first = np.unique(fresh, return_index=True)
+            return self._append(current, _fresh(self._secret, distinct[np.argsort(first)]))
 
     # --- the store ------------------------------------------------------------------
 
@@ -193,7 +253,9 @@ class KeyCache:
             known = _LOADED.get(self._folder)
             if known is not None and known[0] == names:
                 return known[1]
-        snapshot = _snapshot(store_id, _joined([_read_part(path) for path in chain]))
+        parts = [_read_part(path) for path in chain]
+        indexes = tuple(index for _, index in parts)
+        snapshot = _snapshot(store_id, _joined([columns for columns, _ in parts]), indexes)
         with _LOADED_LOCK:
             _LOADED[self._folder] = (names, snapshot)
         return snapshot
@@ -209,7 +271,7 @@ class KeyCache:
         _write_part(self._folder, len(current), fresh)
         chain = self._chain()
         if len(chain) > self._max_parts:
-            _write_part(self._folder, 0, _joined([_read_part(p) for p in chain]))
+            _write_part(self._folder, 0, _joined([_read_part(p)[0] for p in chain]))
         self._remove_leftovers()
         return self._load()
 
@@ -330,17 +392,29 @@ def _write_part(folder: Path, start: int, columns: dict[str, np.ndarray]) -> Pat
     partial.mkdir()  # never makes a deleted store's folder again
     for name, dtype in _COLUMNS.items():
         np.save(partial / f"{name}.npy", np.ascontiguousarray(columns[name], dtype=dtype))
+    index = bucket_index(columns["pseudonym"])
+    for name, array in zip(_INDEX_FILES, (index.starts, index.members), strict=True):
+        np.save(partial / f"{name}.npy", array)
     os.rename(partial, final)  # readers see the whole part or none of it
     return final
 
 
-def _read_part(path: Path) -> dict[str, np.ndarray]:
+def _read_part(path: Path) -> tuple[dict[str, np.ndarray], PartIndex]:
     columns = {name: np.load(path / f"{name}.npy", mmap_mode="r") for name in _COLUMNS}
+    starts, members = (np.load(path / f"{name}.npy", mmap_mode="r") for name in _INDEX_FILES)
     match = _PART.match(path.name)
-    count = int(match[2]) if match else -1
-    if any(len(column) != count for column in columns.values()):
+    start, count = (int(match[1]), int(match[2])) if match else (0, -1)
+    bits = max(len(starts) - 2, 0).bit_length()
+    if (
+        any(len(column) != count for column in columns.values())
+        or len(members) != count
+        or len(starts) != (1 << bits) + 1
+        or starts.dtype != np.int32
+        or members.dtype != np.int32
+        or int(starts[-1]) != count
+    ):
         raise RuntimeError(
             f"The key store part {path} is damaged (not {count} units in every array). "
             "Delete the key store folder: the keys are computed again when next needed."
         )
-    return columns
+    return columns, PartIndex(start, bits, starts, members)

@@ -61,9 +61,6 @@ class StepContext:
     limits: WorkspaceLimits
     new_table: Callable[[], str]
     facts: Callable[[DatasetSource], DatasetFacts]
-    # The key store's (pseudonym, pos) relation, joined by the first import; None: the
-    # rows get their key positions when output control first needs them.
-    key_positions: str | None = None
 
     def run(self, sql: str, params: list[object] | tuple[object, ...] = ()) -> None:
         self.con.execute(sql, list(params))
@@ -74,4 +71,11 @@ class StepContext:
     def create(self, select_sql: str, params: list[object] | tuple[object, ...] = ()) -> str:
         name = self.new_table()
         self.con.execute(f'CREATE TABLE "{name}" AS {select_sql}', list(params))
+        return name
+
+    def create_view(self, select_sql: str) -> str:
+        """Rows a later step of the same request reads once, to make its table: never the
+        rows a request leaves (statistics read tables)."""
+        name = self.new_table()
+        self.con.execute(f'CREATE VIEW "{name}" AS {select_sql}')
         return name

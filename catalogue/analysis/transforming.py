@@ -15,6 +15,7 @@ from . import db
 from .changes import count_units, require_change
 from .expression_bridge import compile_in
 from .expressions import CompiledExpression, ValueType
+from .importing import PendingJoin, join_pending
 from .state import State, StepContext
 from .steps import Dummies, Filter, Generate, Recode, RecodeRule, Rename, SelectVariables
 from .variables import Kind, Schema, Variable, check_name
@@ -50,7 +51,14 @@ def _replace_column(
     ctx.run(f'ALTER TABLE "{table}" DROP COLUMN "{old.column}"')
 
 
-def apply_generate(ctx: StepContext, state: State, step: Generate) -> State:
+def apply_generate(
+    ctx: StepContext, state: State, step: Generate, pending: Sequence[PendingJoin] = ()
+) -> State:
+    """`pending`: imports not yet joined (their variables already in the schema); a new
+    variable is then computed in the same pass that joins them."""
+    if pending and (step.replace or state.table is None):
+        state = join_pending(ctx, state, pending)
+        pending = ()
     table = state.require_population()
     schema = state.schema
     old: Variable | None = None
@@ -75,7 +83,11 @@ def apply_generate(ctx: StepContext, state: State, step: Generate) -> State:
         otherwise = _col(old) if old is not None else "NULL"
         value = f"CASE WHEN {condition.condition} THEN {value} ELSE {otherwise} END"
         params = list(condition.params) + params
-    new_table = _add_columns(ctx, table, [(column, kind.sql, value)], params)
+    if pending:
+        new_table = join_pending(ctx, state, pending, [(column, value)], params).table
+        assert new_table is not None
+    else:
+        new_table = _add_columns(ctx, table, [(column, kind.sql, value)], params)
     source: dict[str, Any] = {"expr": step.expr}
     if step.condition is not None:
         source["if"] = step.condition

@@ -25,12 +25,6 @@ RESERVED = frozenset({"unit_id", "protect_unit", "rowid"})
 
 UNIT_COLUMN = "unit_id"  # the workspace unit's pseudonym (never leaves the server)
 PROTECT_COLUMN = "protect_unit"  # the unit protected by output control (a person if linkable)
-# Each row's protected unit and workspace unit as positions in the workspace's key table,
-# added before the first statistic on new rows (workspace.control_units). Statistics hand
-# these to output control instead of pseudonyms. Variable names start with a letter, so a
-# leading underscore cannot clash with one.
-PROTECT_KEY_COLUMN = "_protect_key"
-UNIT_KEY_COLUMN = "_unit_key"
 
 
 class Kind(Enum):

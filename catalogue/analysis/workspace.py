@@ -30,15 +30,22 @@ from catalogue.domain.enums import Temporality
 from catalogue.domain.errors import RegcatError, invalid_input
 from catalogue.domain.text import pick
 
-from . import db
+from . import db, row_keys
 from .facts_cache import cached_facts
 from .grouping import apply_group
-from .importing import PendingJoin, apply_import, join_pending, plan_import
+from .importing import (
+    IMPORT_NOT_ONE_VALUE,
+    PendingJoin,
+    apply_import,
+    join_pending,
+    plan_import,
+)
 from .imports import DatasetFacts
-from .keys import KeyCache, KeySnapshot
+from .keys import KeyCache
 from .limits import WorkspaceLimits, memory_limit_error, time_limit_error, too_many
 from .output_control import KeySource, OutputControlParameters, PositionKeys
 from .panels import apply_from_panel, apply_to_panel
+from .row_keys import RowKeys
 from .sources import DatasetSource, PinnedVersion, YearRange
 from .state import State, StepContext
 from .statistics.common import DataView, Prepared
@@ -65,10 +72,9 @@ from .transforming import (
     apply_rename,
     apply_select,
 )
-from .variables import PROTECT_COLUMN, PROTECT_KEY_COLUMN, UNIT_COLUMN, UNIT_KEY_COLUMN
+from .variables import UNIT_COLUMN
 
 MIB = 1024 * 1024
-KEY_POSITIONS = "regcat_key_positions"  # the key store's (pseudonym, pos), for joins
 
 _APPLY: dict[type, Callable[[StepContext, State, Any], State]] = {
     Import: apply_import,
@@ -87,10 +93,12 @@ _APPLY: dict[type, Callable[[StepContext, State, Any], State]] = {
 @dataclass(frozen=True)
 class ControlUnits:
     """What output control needs about the current rows: the population (distinct
-    protected units) and the keys of every unit a statistic may name."""
+    protected units), the keys of every unit a statistic may name, and each row's units'
+    positions among those keys."""
 
     population: np.ndarray
     keys: KeySource
+    rows: RowKeys
 
 
 def computation_failed() -> RegcatError:
@@ -131,8 +139,6 @@ class Workspace:
         self._tables = 0
         self._registered: dict[tuple[str, ...], str] = {}
         self._control: tuple[int, ControlUnits] | None = None
-        # The key store the rows' key positions refer to, registered as KEY_POSITIONS.
-        self._store: KeySnapshot | None = None
         self._timed_out = False
 
     def _config(self) -> dict[str, Any]:
@@ -191,7 +197,6 @@ class Workspace:
 
     def _step_context(self) -> StepContext:
         return StepContext(
-            key_positions=KEY_POSITIONS if self._store is not None else None,
             con=self.con,
             version=self.version,
             scan=self.scan,
@@ -205,8 +210,6 @@ class Workspace:
         """All the steps, or none of them."""
         if len(self.steps) + len(steps) > self.limits.max_steps:
             raise too_many("workspace-too-many-steps", "steg", "steps", self.limits.max_steps)
-        if self._store is None and self.key_cache is not None:
-            self._use_store(self.key_cache.snapshot())  # the first import joins it
         ctx = self._step_context()
         with self.deadline():
             self.con.execute("BEGIN TRANSACTION")
@@ -226,12 +229,20 @@ class Workspace:
             self.generation += 1
 
     def _run_steps(self, ctx: StepContext, state: State, steps: Sequence[Step]) -> State:
-        """Each step in turn; consecutive imports after the first are joined in one pass."""
+        """Each step in turn; consecutive imports after the first are joined in one pass,
+        which also computes a new variable generated right after them."""
         pending: list[PendingJoin] = []
+        last_import = 0
         for index, step in enumerate(steps):
             try:
+                following = steps[index + 1] if index + 1 < len(steps) else None
                 if isinstance(step, Import):
-                    state, pending = plan_import(ctx, state, step, pending)
+                    joins_follow = isinstance(following, Import)
+                    state, pending = plan_import(ctx, state, step, pending, joins_follow)
+                    last_import = index
+                elif isinstance(step, Generate) and pending:
+                    state = self._generate_in_join(ctx, state, step, pending, steps, last_import)
+                    pending = []
                 else:
                     state = join_pending(ctx, state, pending)
                     pending = []
@@ -243,16 +254,43 @@ class Workspace:
                         "variables",
                         self.limits.max_variables,
                     )
-                if pending and (
-                    index + 1 == len(steps) or not isinstance(steps[index + 1], Import)
-                ):
+                joins_later = isinstance(following, Import) or (
+                    isinstance(following, Generate) and not following.replace
+                )
+                if pending and not joins_later:
                     state = join_pending(ctx, state, pending)
                     pending = []
             except RegcatError as error:
+                if "step" in error.details:  # already says which step it is about
+                    raise
                 raise at_step(error, index, step.to_json()) from None
         return state
 
+    @staticmethod
+    def _generate_in_join(
+        ctx: StepContext,
+        state: State,
+        step: Generate,
+        pending: Sequence[PendingJoin],
+        steps: Sequence[Step],
+        last_import: int,
+    ) -> State:
+        """A generate computed in the pass that joins the imports before it; the join's own
+        refusal still names the import."""
+        try:
+            return apply_generate(ctx, state, step, pending)
+        except RegcatError as error:
+            if error.code != IMPORT_NOT_ONE_VALUE:
+                raise
+            raise at_step(error, last_import, steps[last_import].to_json()) from None
+
     def _drop_all_but(self, keep: str | None) -> None:
+        views = db.rows(
+            self.con,
+            "SELECT view_name FROM duckdb_views() WHERE database_name = 'memory' AND NOT internal",
+        )
+        for (name,) in views:
+            self.con.execute(f'DROP VIEW "{name}"')
         rows = db.rows(
             self.con, "SELECT table_name FROM duckdb_tables() WHERE database_name = 'memory'"
         )
@@ -301,75 +339,21 @@ class Workspace:
     # --- what statistics and output control read -------------------------------------
 
     def control_units(self) -> ControlUnits:
-        """The population and the keys of its units, computed once per generation of rows.
-        Each row holds its units' positions in the key store (PROTECT_KEY_COLUMN,
-        UNIT_KEY_COLUMN): the first import joins them, steps that keep rows carry them
-        along, and rows made otherwise (a collapse) or units new to the store get theirs
-        here."""
+        """The population and the keys of its units, found once per generation of rows
+        (see row_keys.py)."""
         if self._control is not None and self._control[0] == self.generation:
             return self._control[1]
         if self.key_cache is None:
             raise RuntimeError("a workspace needs a key cache to release statistics")
-        table = self.state.require_population()
-        self._use_store(self.key_cache.snapshot())
-        self._fill_positions(table)
-        assert self._store is not None
-        distinct = "" if self.state.unique_protected else "DISTINCT "
-        population = db.arrays(
-            self.con, f'SELECT {distinct}"{PROTECT_KEY_COLUMN}" AS p FROM "{table}"'
-        )["p"]
-        found = ControlUnits(np.asarray(population, np.int64), PositionKeys(self._store.arrays))
+        rows = row_keys.find_row_keys(self.con, self.state.require_population(), self.key_cache)
+        population = rows.protected_positions
+        if len(population) and int(population.min()) < 0:  # rows without a protected unit
+            population = population[population >= 0]
+        if not self.state.unique_protected:
+            population = np.unique(population)
+        found = ControlUnits(population, PositionKeys(rows.snapshot.arrays), rows)
         self._control = (self.generation, found)
         return found
-
-    def _use_store(self, snapshot: KeySnapshot) -> None:
-        """Registers the store's (pseudonym, pos) pairs for the engine to join. A store
-        started again (its folder deleted) numbers units anew: positions taken from the
-        old one are forgotten."""
-        if snapshot is self._store:
-            return
-        table = self.state.table
-        old = self._store
-        forgotten = old is not None and old.store_id != snapshot.store_id
-        if forgotten and table is not None and self._has_positions(table):
-            self.con.execute(
-                f'UPDATE "{table}" SET "{PROTECT_KEY_COLUMN}" = NULL, "{UNIT_KEY_COLUMN}" = NULL'
-            )
-        self.con.register(KEY_POSITIONS, snapshot.positions_table())
-        self._store = snapshot
-
-    def _has_positions(self, table: str) -> bool:
-        found = db.one(
-            self.con,
-            "SELECT COUNT(*) FROM duckdb_columns() WHERE table_name = ? AND column_name = ?",
-            [table, PROTECT_KEY_COLUMN],
-        )
-        return bool(found[0])
-
-    def _fill_positions(self, table: str) -> None:
-        """Gives every row its units' positions, adding to the store the units it lacks."""
-        assert self.key_cache is not None
-        if not self._has_positions(table):
-            for column in (PROTECT_KEY_COLUMN, UNIT_KEY_COLUMN):
-                self.con.execute(f'ALTER TABLE "{table}" ADD COLUMN "{column}" INTEGER')
-        pairs = ((PROTECT_KEY_COLUMN, PROTECT_COLUMN), (UNIT_KEY_COLUMN, UNIT_COLUMN))
-        lacking = " OR ".join(f'("{k}" IS NULL AND "{u}" IS NOT NULL)' for k, u in pairs)
-        # Twice at most: a store started again meanwhile forgets every position once.
-        for _ in range(3):
-            (missing,) = db.one(self.con, f'SELECT COUNT(*) FROM "{table}" WHERE {lacking}')
-            if not missing:
-                return
-            units = " UNION ALL ".join(  # in row order (see keys.units_in_file_order)
-                f'SELECT "{u}", rowid FROM "{table}" WHERE "{k}" IS NULL' for k, u in pairs
-            )
-            snapshot, _ = self.key_cache.add(self.con, units, ordered=True)
-            self._use_store(snapshot)
-            for key, unit in pairs:
-                self.con.execute(
-                    f'UPDATE "{table}" AS w SET "{key}" = k.pos FROM {KEY_POSITIONS} AS k '
-                    f'WHERE k.pseudonym = w."{unit}" AND w."{key}" IS NULL'
-                )
-        raise RuntimeError("the key store kept changing while positions were filled")
 
     def population_units(self) -> tuple[str, np.ndarray]:
         """(unit type, distinct unit pseudonyms) of the population. Server-side only: it cuts
@@ -390,8 +374,8 @@ class Workspace:
                 "The request must be a JSON object.",
             )
         with self.deadline():
-            self.control_units()  # refuses a workspace without a population; adds key positions
-            view = DataView(self.con, self.state, self.limits, self.parameters)
+            units = self.control_units()  # refuses a workspace without a population
+            view = DataView(self.con, self.state, self.limits, self.parameters, units.rows)
             return run(view, request, language)
 
     def describe(self, language: str = "nb") -> dict[str, Any]:

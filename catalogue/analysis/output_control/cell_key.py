@@ -20,6 +20,11 @@ from typing import Protocol
 import numpy as np
 
 from .fingerprint import SetFingerprint, UnitHashes, fingerprint_table
+
+try:
+    from . import _loops
+except ImportError:  # not compiled here: numpy counts or sorts instead
+    _loops = None  # type: ignore[assignment]
 from .ptable import PerturbationTable
 
 RECORD_KEY_MODULUS = 4096
@@ -38,7 +43,11 @@ class KeyArrays:
     kept (a key table lives as long as its workspace's rows, and is asked many times)."""
 
     def __init__(self, keys: UnitKeys, hashes: UnitHashes | None = None) -> None:
-        self.record_keys = np.asarray(keys.record_keys, dtype=np.int64)
+        # Any integer type as given: a store maps 16-bit keys from disk, and a 64-bit copy
+        # of millions of them is only paid for the units a statistic reads (`Located.keys`).
+        self.record_keys = np.asarray(keys.record_keys)
+        if self.record_keys.dtype.kind not in "iu":
+            raise TypeError("record keys must be integers")
         self.set_ids = np.asarray(keys.set_ids, dtype=np.uint64)
         self._hashes = hashes
 
@@ -62,7 +71,8 @@ class Located:
 
     def keys(self) -> UnitKeys:
         return UnitKeys(
-            self.arrays.record_keys[self.positions], self.arrays.set_ids[self.positions]
+            self.arrays.record_keys[self.positions].astype(np.int64),
+            self.arrays.set_ids[self.positions],
         )
 
     def distinct(self) -> bool:
@@ -95,12 +105,17 @@ def derive_keys(secret: bytes, pseudonyms: np.ndarray) -> UnitKeys:
 
 
 def all_distinct(ids: np.ndarray) -> bool:
-    """Whether no id repeats. Small non-negative ids (positions) are counted; others are
-    sorted (numpy's hash-based np.unique is far slower on millions of random 64-bit ids)."""
+    """Whether no id repeats. Ids of a narrow range (positions) go through a bitmap,
+    compiled; others are sorted (numpy's hash-based np.unique is far slower on millions of
+    random 64-bit ids)."""
     ids = np.asarray(ids)
     if len(ids) < 2:
         return True
-    if int(ids.min()) >= 0 and int(ids.max()) < 4 * len(ids) + 1024:
+    if _loops is not None and ids.dtype.kind in "iu":
+        found = _loops.all_distinct(np.ascontiguousarray(ids, dtype=np.int64), 64 * len(ids))
+        if found is not None:
+            return found
+    elif int(ids.min()) >= 0 and int(ids.max()) < 4 * len(ids) + 1024:
         return int(np.bincount(ids).max()) <= 1
     ordered = np.sort(ids)
     return not bool(np.any(ordered[1:] == ordered[:-1]))

@@ -16,7 +16,7 @@ import numpy as np
 
 from catalogue.domain.errors import invalid_input
 
-from .fingerprint import fingerprint
+from .fingerprint import SetFingerprint, fingerprint
 from .inputs import CountTable, MagnitudeTable, RegressionFit, SurvivalData, UnitPairs, UnitValues
 from .ledger import COUNT_MEASURE
 from .release import ControlContext, ResultBuilder
@@ -108,11 +108,13 @@ def _table_cells(
     offset = 0
     for kept in _kept_sets(len(table.dimensions), margins, total):
         shape = tuple(len(table.categories[k]) for k in kept)
-        if kept:
-            index = np.ravel_multi_index(tuple(table.codes[:, k] for k in kept), shape)
+        if kept == tuple(range(len(table.dimensions))):
+            index = table.cell_index()
+        elif kept:
+            index = np.ravel_multi_index(tuple(table.dimension_codes(k) for k in kept), shape)
         else:
             index = np.zeros(len(table.units), dtype=np.int64)
-        index_parts.append(index + offset)
+        index_parts.append(index + offset if offset else index)
         unit_parts.append(table.units)
         labels.extend(_block_labels(table, kept))
         offset += math.prod(shape)
@@ -138,7 +140,7 @@ def _count_cells(
     them; otherwise every margin is built from its own units."""
     everything = tuple(range(len(table.dimensions)))
     labels = _block_labels(table, everything)
-    index = np.ravel_multi_index(tuple(table.codes.T), table.shape)
+    index = table.cell_index()
     interior = CellUnits.build(index, table.units, len(labels), context.keys)
     if not interior.disjoint:
         index, units, labels = _table_cells(table, margins, total=True)
@@ -200,13 +202,13 @@ def control_magnitude_table(
         index, units, labels = _table_cells(counts_table, margins=False, total=False)
         interior = len(labels)
         cells = CellUnits.build(index, units, interior, context.keys, table.values)
-        totals = cells.totals()
-        counts = totals.counts
-        contributions = cells.values_by_cell()
+        counts = cells.counts()  # (no cell keys: magnitudes get no noise)
+        dominance = out.rule(DominanceNK)
+        magnitudes = cells.magnitudes(keep=dominance.parameters.n)
         checks = zip(
             out.rule(Threshold).apply([int(c) for c in counts]),
-            out.rule(DominanceNK).apply(contributions),
-            out.rule(PPercent).apply(contributions),
+            dominance.apply(magnitudes),
+            out.rule(PPercent).apply(magnitudes),
             strict=True,
         )
         reasons = [[str(d.reason) for d in decisions if d.withheld] for decisions in checks]
@@ -214,16 +216,17 @@ def control_magnitude_table(
         guarded = out.guard(
             table.measure,
             "magnitude:" + ",".join(chosen),
-            totals.fingerprints(candidates),
+            _fingerprints(cells, candidates),
             compare_within=True,
             cells_per_set=len(chosen),
         )
         rows = []
+        sums = cells.sums().tolist()
         for c in range(interior):
             if guarded[c].withheld:
                 reasons[c].append(str(guarded[c].reason))
             shown = not reasons[c]
-            total = float(contributions[c].sum())
+            total = float(sums[c])
             value: dict[str, Value] = {
                 "sum": total if shown else None,
                 "mean": total / int(counts[c]) if shown and counts[c] else None,
@@ -232,6 +235,14 @@ def control_magnitude_table(
                 out.note("empty-mean", EMPTY_MEAN)
             rows.append(ResultRow(labels[c], tuple(value[s] for s in chosen), tuple(reasons[c])))
         return out.finish(rows)
+
+
+def _fingerprints(cells: CellUnits, chosen: Sequence[int | None]) -> list[SetFingerprint | None]:
+    """The chosen cells' fingerprints (None passes through); none computed if none is chosen."""
+    if all(c is None for c in chosen):
+        return [None] * len(chosen)
+    table = cells.fingerprint_table()
+    return [None if c is None else table[c] for c in chosen]
 
 
 # --- one-variable statistics --------------------------------------------------------------

@@ -30,9 +30,9 @@ from dataclasses import dataclass
 import numpy as np
 
 try:
-    from . import _iblt
+    from . import _loops
 except ImportError:  # not compiled here: the numpy version does the same, slower
-    _iblt = None  # type: ignore[assignment]
+    _loops = None  # type: ignore[assignment]
 
 PARTITIONS = 4
 CELLS_PER_PARTITION = 32
@@ -44,7 +44,7 @@ _SALTS = np.array(
 _CHECK_SALT = np.uint64(0x27D4EB2F165667C5)
 
 
-def _mix(values: np.ndarray) -> np.ndarray:
+def splitmix64(values: np.ndarray) -> np.ndarray:
     """splitmix64's finaliser: a fast bijective scramble of 64-bit values. Array arithmetic
     on uint64 wraps silently, which is what the hash wants."""
     z = np.asarray(values, dtype=np.uint64).copy()
@@ -59,7 +59,7 @@ def _mix(values: np.ndarray) -> np.ndarray:
 def _cells_of(set_ids: np.ndarray) -> np.ndarray:
     """For each id its cell in each partition, shape (len(ids), PARTITIONS)."""
     ids = np.asarray(set_ids, dtype=np.uint64)
-    slots = _mix(ids[:, None] ^ _SALTS[None, :]) % np.uint64(CELLS_PER_PARTITION)
+    slots = splitmix64(ids[:, None] ^ _SALTS[None, :]) % np.uint64(CELLS_PER_PARTITION)
     offsets = np.arange(PARTITIONS, dtype=np.int64) * CELLS_PER_PARTITION
     return slots.astype(np.int64) + offsets[None, :]
 
@@ -117,7 +117,7 @@ class UnitHashes:
         ids = np.asarray(set_ids, dtype=np.uint64)
         shifts = np.arange(PARTITIONS, dtype=np.int64) * 7
         packed = np.bitwise_or.reduce(_cells_of(ids) << shifts, axis=1).astype(np.int32)
-        return cls(packed, _mix(ids ^ _CHECK_SALT))
+        return cls(packed, splitmix64(ids ^ _CHECK_SALT))
 
 
 @dataclass(frozen=True, eq=False)
@@ -174,7 +174,7 @@ def fingerprint_table(
     table = np.zeros((n_cells * CELLS, 3), dtype=np.uint64)
     slots = np.ascontiguousarray(found.packed_slots, dtype=np.int32)
     checks = np.ascontiguousarray(found.checks, dtype=np.uint64)
-    if _iblt is None:
+    if _loops is None:
         add_pairs_numpy(cell, pick, ids, slots, checks, table, CELLS)
     else:
         _add_in_two_threads(cell, pick, ids, slots, checks, table)
@@ -198,21 +198,21 @@ def _add_in_two_threads(
     into two tables added together after: counts add, xors xor."""
     half = len(cell) // 2
     if half < 500_000:
-        _iblt.add_pairs(cell, unit, set_ids, packed_slots, checks, table, CELLS)
+        _loops.add_pairs(cell, unit, set_ids, packed_slots, checks, table, CELLS)
         return
     other = np.zeros_like(table)
     errors: list[BaseException] = []
 
     def second_half() -> None:
         try:
-            _iblt.add_pairs(cell[half:], unit[half:], set_ids, packed_slots, checks, other, CELLS)
+            _loops.add_pairs(cell[half:], unit[half:], set_ids, packed_slots, checks, other, CELLS)
         except BaseException as error:
             errors.append(error)
 
     worker = threading.Thread(target=second_half)
     worker.start()
     try:
-        _iblt.add_pairs(cell[:half], unit[:half], set_ids, packed_slots, checks, table, CELLS)
+        _loops.add_pairs(cell[:half], unit[:half], set_ids, packed_slots, checks, table, CELLS)
     finally:
         worker.join()
     if errors:
@@ -230,7 +230,7 @@ def add_pairs_numpy(
     table: np.ndarray,
     cells_per_set: int,
 ) -> None:
-    """What the compiled `_iblt.add_pairs` does, in numpy (for a machine that could not
+    """What the compiled `_loops.add_pairs` does, in numpy (for a machine that could not
     build it, and to test it against): `table` is (cells, 3), count, id xor, check xor."""
     if len(unit) and (unit.min() < 0 or unit.max() >= len(set_ids)):
         raise IndexError("a pair names a unit outside the arrays")
@@ -267,7 +267,7 @@ def _peel(counts: list[int], id_xor: list[int], check_xor: list[int]) -> int | N
                 continue
             element = id_xor[c]
             element_array = np.array([element], dtype=np.uint64)
-            check = int(_mix(element_array ^ _CHECK_SALT)[0])
+            check = int(splitmix64(element_array ^ _CHECK_SALT)[0])
             if check != check_xor[c]:
                 continue  # several ids whose counts cancel to ±1: not pure
             for slot in _cells_of(element_array)[0]:

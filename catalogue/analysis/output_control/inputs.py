@@ -9,6 +9,7 @@ are of distinct units, and magnitudes are summed per unit within a cell before a
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -43,13 +44,16 @@ def _distinct(units: np.ndarray, what: str) -> None:
 
 @dataclass(frozen=True, eq=False)
 class CountTable:
-    """A cross-classification: per row, a unit and its category index in each dimension.
-    The categories list every code to show, so an empty category becomes a 0 cell."""
+    """A cross-classification: per row, a unit and its category index in each dimension
+    (`codes`), or its cell in row-major order (`index`: one column to hand over instead of
+    one per dimension). The categories list every code to show, so an empty category
+    becomes a 0 cell."""
 
     dimensions: tuple[str, ...]
     categories: tuple[tuple[str, ...], ...]
-    codes: np.ndarray  # (rows, len(dimensions)) int64 index into categories[d]
+    codes: np.ndarray | None  # (rows, len(dimensions)) int64 index into categories[d]
     units: np.ndarray  # (rows,) int64 pseudonyms
+    index: np.ndarray | None = None  # (rows,) the cell, when `codes` is None
 
     def __post_init__(self) -> None:
         if len(self.dimensions) != len(self.categories) or not self.dimensions:
@@ -57,15 +61,38 @@ class CountTable:
         for known in self.categories:
             if len(set(known)) != len(known):
                 raise ValueError("category codes must be distinct within a dimension")
-        codes = np.asarray(self.codes, dtype=np.int64).reshape(-1, len(self.dimensions))
         units = _int64(self.units, "units")
+        object.__setattr__(self, "units", units)
+        if self.codes is None:
+            if self.index is None:
+                raise ValueError("a count table needs each row's codes or cell")
+            index = np.asarray(self.index).reshape(-1)
+            if index.dtype.kind not in "iu" or len(index) != len(units):
+                raise ValueError("cells and units need one entry per row")
+            if len(index) and (int(index.min()) < 0 or int(index.max()) >= math.prod(self.shape)):
+                raise ValueError("a cell index is out of range")
+            object.__setattr__(self, "index", index)
+            return
+        codes = np.asarray(self.codes, dtype=np.int64).reshape(-1, len(self.dimensions))
         if len(codes) != len(units):
             raise ValueError("codes and units need one entry per row")
         sizes = np.array([len(c) for c in self.categories], dtype=np.int64)
         if len(codes) and (np.any(codes < 0) or np.any(codes >= sizes)):
             raise ValueError("a category index is out of range")
         object.__setattr__(self, "codes", codes)
-        object.__setattr__(self, "units", units)
+        flat = np.ravel_multi_index(tuple(codes.T), self.shape) if len(codes) else codes[:, 0]
+        object.__setattr__(self, "index", flat)
+
+    def cell_index(self) -> np.ndarray:
+        """Per row its cell, row-major over `shape`."""
+        assert self.index is not None  # set by __post_init__
+        return self.index
+
+    def dimension_codes(self, dimension: int) -> np.ndarray:
+        """Per row its category index in one dimension."""
+        if self.codes is not None:
+            return np.asarray(self.codes[:, dimension])
+        return np.asarray(np.unravel_index(self.cell_index(), self.shape)[dimension])
 
     @property
     def shape(self) -> tuple[int, ...]:

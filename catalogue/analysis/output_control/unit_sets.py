@@ -9,6 +9,7 @@ import numpy as np
 
 from .cell_key import KeyArrays, KeySource, all_distinct
 from .fingerprint import FingerprintTable, SetFingerprint, fingerprint_table
+from .magnitudes import Magnitudes
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,17 +109,17 @@ class CellUnits:
         sums = np.bincount(self.cell, weights=weights, minlength=self.n_cells)
         return np.rint(sums).astype(np.int64)
 
-    def values_by_cell(self) -> list[np.ndarray]:
-        """Each cell's values (its units' contributions)."""
-        # A stable sort of 16-bit integers is a radix sort: linear in the pairs.
-        small = self.n_cells <= np.iinfo(np.uint16).max
-        order = np.argsort(self.cell.astype(np.uint16) if small else self.cell, kind="stable")
-        starts = np.concatenate([[0], np.cumsum(self.counts())])
-        ordered = self.values[order]
-        return [ordered[starts[c] : starts[c + 1]] for c in range(self.n_cells)]
+    def sums(self) -> np.ndarray:
+        """Each cell's sum of its units' values."""
+        return np.bincount(self.cell, weights=self.values, minlength=self.n_cells)
 
-    def totals(self) -> CellTotals:
-        table = fingerprint_table(
+    def magnitudes(self, keep: int) -> Magnitudes:
+        return Magnitudes.of_pairs(self.cell, self.values, self.n_cells, keep)
+
+    def fingerprint_table(self) -> FingerprintTable:
+        return fingerprint_table(
             self.cell, self.keys.set_ids, self.n_cells, self.unit, self.keys.hashes()
         )
-        return CellTotals(self.counts(), self.key_sums(), table)
+
+    def totals(self) -> CellTotals:
+        return CellTotals(self.counts(), self.key_sums(), self.fingerprint_table())

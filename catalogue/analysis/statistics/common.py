@@ -21,6 +21,7 @@ from catalogue.domain.errors import RegcatError, invalid_input
 from .. import db
 from ..limits import WorkspaceLimits, memory_limit_error
 from ..output_control import ControlContext, ControlledResult, OutputControlParameters
+from ..row_keys import RowKeys
 from ..state import State
 from ..variables import Kind, Variable
 
@@ -31,6 +32,7 @@ class DataView:
     state: State
     limits: WorkspaceLimits
     parameters: OutputControlParameters
+    rows: RowKeys  # each row's units' key positions, by rowid (statistics select w.rowid)
 
     @property
     def table(self) -> str:

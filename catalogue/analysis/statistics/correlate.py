@@ -21,7 +21,7 @@ from catalogue.domain.errors import unprocessable
 
 from .. import db
 from ..output_control import ControlContext, RegressionFit, Term, control_regression
-from ..variables import UNIT_KEY_COLUMN, Variable
+from ..variables import Variable
 from .common import DataView, Labelled, needs_number, needs_unit_rows, number_sql, request_error
 
 MAX_VARIABLES = 10
@@ -53,9 +53,8 @@ def _pair(view: DataView, x: Variable, y: Variable) -> Pair:
             "correlation is not defined.",
             name=constant,
         )
-    units = db.arrays(
-        view.con, f'SELECT w."{UNIT_KEY_COLUMN}" AS u FROM "{view.table}" AS w WHERE {where}'
-    )["u"]
+    rowids = db.arrays(view.con, f'SELECT w.rowid AS r FROM "{view.table}" AS w WHERE {where}')
+    units = view.rows.units(rowids["r"])
     r = float(r) if r is not None and math.isfinite(r) else 0.0
     if n > 2:
         slope_se = math.sqrt(max(0.0, 1.0 - r * r) / (n - 2))

@@ -29,7 +29,7 @@ from catalogue.domain.errors import invalid_input, unprocessable
 from .. import db
 from ..output_control import Term
 from ..output_control.inputs import TermKind
-from ..variables import UNIT_COLUMN, UNIT_KEY_COLUMN, Kind, Variable
+from ..variables import UNIT_COLUMN, Kind, Variable
 from .common import DataView, natural_order, number_sql, request_error, text_sql
 
 CONSTANT = "_cons"
@@ -184,7 +184,8 @@ def complete_case_sql(
 ) -> str:
     conditions = [f"isfinite({number_sql(y)})"]
     for factor in factors:
-        if factor.categorical:
+        if factor.categorical or factor.variable.kind == Kind.STRING:
+            # (a code used as a number is checked to be one once the patterns are fetched)
             conditions.append(f'w."{factor.variable.column}" IS NOT NULL')
         else:
             conditions.append(f"isfinite({_number(factor.variable)})")
@@ -194,30 +195,35 @@ def complete_case_sql(
 
 def _number(variable: Variable) -> str:
     if variable.kind == Kind.STRING:
-        return f'TRY_CAST(w."{variable.column}" AS DOUBLE)'
+        # A code variable used as a number ("1", "2") is grouped by its codes, and only
+        # the few distinct codes are cast (`_code_numbers`), not every row.
+        return f'w."{variable.column}"'
     return number_sql(variable)
 
 
-def _check_numeric_codes(view: DataView, factors: Sequence[Factor]) -> None:
-    """A code variable used as a number must hold numbers only ("1", "2"), not "C50"."""
-    for factor in factors:
+def _code_numbers(view: DataView, factor: Factor, column: pa.Array) -> np.ndarray:
+    """Per pattern the number its code stands for, cast as DuckDB casts; a code that is not
+    a finite number ("C50") is refused (the variable is then a category: i.)."""
+    encoded = pc.dictionary_encode(column)
+    assert isinstance(encoded, pa.DictionaryArray)
+    (cast,) = db.one(
+        view.con,
+        "SELECT list_transform(?::VARCHAR[], lambda c: TRY_CAST(c AS DOUBLE))",
+        [encoded.dictionary.to_pylist()],
+    )
+    numbers = np.array([np.nan if x is None else x for x in cast], dtype=np.float64)
+    if not np.all(np.isfinite(numbers)):
         v = factor.variable
-        if factor.categorical or v.kind != Kind.STRING:
-            continue
-        row = db.one(
-            view.con,
-            f'SELECT COUNT(*) FILTER (WHERE w."{v.column}" IS NOT NULL AND '
-            f'TRY_CAST(w."{v.column}" AS DOUBLE) IS NULL) FROM "{view.table}" AS w',
+        raise invalid_input(
+            "regression-variable-type",
+            f"«{v.name}» har koder som ikke er tall; bruk i.{v.name} for å ta den med som "
+            "kategorier.",
+            f"'{v.name}' has codes that are not numbers; use i.{v.name} to include it as "
+            "categories.",
+            name=v.name,
         )
-        if row and row[0]:
-            raise invalid_input(
-                "regression-variable-type",
-                f"«{v.name}» har koder som ikke er tall; bruk i.{v.name} for å ta den med som "
-                "kategorier.",
-                f"'{v.name}' has codes that are not numbers; use i.{v.name} to include it as "
-                "categories.",
-                name=v.name,
-            )
+    indices = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    return numbers[indices] if len(numbers) else indices.astype(np.float64)
 
 
 def grouped_sql(
@@ -256,7 +262,9 @@ def encode_factors(
     found: dict[str, list[str]] = {}
     for k, factor in enumerate(factors):
         column = table.column(f"x{k}").combine_chunks()
-        if not factor.categorical:
+        if not factor.categorical and factor.variable.kind == Kind.STRING:
+            raw[factor.key] = _code_numbers(view, factor, column)
+        elif not factor.categorical:
             raw[factor.key] = np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.float64)
         elif levels is None:
             raw[factor.key], found[factor.key] = _levels(view, factor, column)
@@ -281,7 +289,6 @@ def fetch_patterns(
     extra: Sequence[Variable] = (),
 ) -> Patterns:
     factors = _factors(terms)
-    _check_numeric_codes(view, factors)
     where = complete_case_sql(view, y, factors, extra)
     table = db.arrow(view.con, grouped_sql(view, factors, y, where))
     if table.num_rows == 0 or int(pc.sum(table.column("n")).as_py() or 0) == 0:
@@ -420,12 +427,9 @@ def solve(matrix: np.ndarray, vector: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def model_units(view: DataView, where: str) -> np.ndarray:
-    distinct = "" if view.state.unique_units else "DISTINCT "
-    found = db.arrays(
-        view.con,
-        f'SELECT {distinct}w."{UNIT_KEY_COLUMN}" AS u FROM "{view.table}" AS w WHERE {where}',
-    )
-    return np.asarray(found["u"], dtype=np.int64)
+    found = db.arrays(view.con, f'SELECT w.rowid AS r FROM "{view.table}" AS w WHERE {where}')
+    units = view.rows.units(found["r"])
+    return units if view.state.unique_units else np.unique(units)
 
 
 def _indicators(patterns: Patterns) -> list[tuple[str, list[tuple[Factor, str]]]]:

@@ -18,7 +18,6 @@ from ..output_control import (
     control_percentiles,
     control_summary,
 )
-from ..variables import PROTECT_KEY_COLUMN, UNIT_KEY_COLUMN
 from .common import (
     DataView,
     Labelled,
@@ -47,13 +46,12 @@ def unit_values(view: DataView, name: str, what: str) -> VariableValues:
     value = number_sql(variable)
     found = fetch_numpy(
         view,
-        f'SELECT w."{PROTECT_KEY_COLUMN}" AS p, w."{UNIT_KEY_COLUMN}" AS u, {value} AS v '
-        f'FROM "{view.table}" AS w WHERE isfinite({value})',
+        f'SELECT w.rowid AS r, {value} AS v FROM "{view.table}" AS w WHERE isfinite({value})',
     )
     return VariableValues(
         variable.name,
-        np.asarray(found["p"], dtype=np.int64),
-        np.asarray(found["u"], dtype=np.int64),
+        view.rows.protected(found["r"]).astype(np.int64),
+        view.rows.units(found["r"]).astype(np.int64),
         np.asarray(found["v"], dtype=np.float64),
     )
 

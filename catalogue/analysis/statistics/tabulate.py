@@ -9,6 +9,7 @@ category)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +33,8 @@ from ..output_control import (
     control_summary,
 )
 from ..output_control.rules.budget import Budget
-from ..variables import PROTECT_KEY_COLUMN, UNIT_KEY_COLUMN, Variable
+from ..row_keys import RowKeys
+from ..variables import Variable
 from .common import (
     DataView,
     Labelled,
@@ -51,17 +53,27 @@ PERCENTAGES = ("cell", "row", "column")
 
 @dataclass(frozen=True)
 class Categorised:
-    """Rows with a category index per dimension, their units, and optionally values."""
+    """Rows with their cell (row-major over the dimensions' categories), their protected
+    units, and optionally values; the workspace units are read only when asked for."""
 
     dimensions: tuple[str, ...]
     categories: tuple[tuple[str, ...], ...]
-    codes: np.ndarray  # (rows, dimensions)
-    protected: np.ndarray  # per row: the protected unit
-    units: np.ndarray  # per row: the workspace unit
+    cell: np.ndarray  # per row
+    protected: np.ndarray  # per row: the protected unit's key position
+    rowids: np.ndarray
+    rows: RowKeys
     values: np.ndarray | None
 
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(len(c) for c in self.categories)
+
+    def units(self) -> np.ndarray:
+        """Per row: the workspace unit's key position."""
+        return self.rows.units(self.rowids)
+
     def count_table(self) -> CountTable:
-        return CountTable(self.dimensions, self.categories, self.codes, self.protected)
+        return CountTable(self.dimensions, self.categories, None, self.protected, self.cell)
 
 
 def dimension_variables(view: DataView, names: object, field_name: str = "vars") -> list[Variable]:
@@ -138,27 +150,8 @@ def categorise(
         codes = pa.array([position[label] for label in labels], pa.int32())
         lookups.append(pa.table({"raw": mine.column(f"raw{i}"), "code": codes}))
         categories.append(tuple(known))
-    names = [f"regcat_categories_{i}" for i in range(len(variables))]
-    joins = [
-        f"JOIN {name} AS c{i} ON c{i}.raw = {col(v)}"
-        for i, (name, v) in enumerate(zip(names, variables, strict=True))
-    ]
-    value_sql = f", {number_sql(value)} AS value" if value is not None else ""
-    try:
-        for name, lookup in zip(names, lookups, strict=True):
-            view.con.register(name, lookup)
-        fetched = db.arrays(
-            view.con,
-            f'SELECT w."{PROTECT_KEY_COLUMN}" AS protected, w."{UNIT_KEY_COLUMN}" AS unit, '
-            + ", ".join(f"c{i}.code AS d{i}" for i in range(len(variables)))
-            + f'{value_sql} FROM "{table}" AS w {" ".join(joins)} WHERE {counted}',
-        )
-    finally:
-        for name in names:
-            view.con.unregister(name)
-    rows = len(fetched["protected"])
-    view.check_memory(rows, len(variables) + 3)
-    cells = int(np.prod([len(c) for c in categories], dtype=np.int64))
+    shape = tuple(len(known) for known in categories)
+    cells = math.prod(shape)
     if cells > view.limits.max_cells:
         raise invalid_input(
             "too-many-cells",
@@ -167,15 +160,35 @@ def categorise(
             cells=cells,
             limit=view.limits.max_cells,
         )
-    codes = np.empty((rows, len(variables)), dtype=np.int64, order="F")  # columns read whole
-    for i in range(len(variables)):
-        codes[:, i] = fetched[f"d{i}"]
+    names = [f"regcat_categories_{i}" for i in range(len(variables))]
+    joins = [
+        f"JOIN {name} AS c{i} ON c{i}.raw = {col(v)}"
+        for i, (name, v) in enumerate(zip(names, variables, strict=True))
+    ]
+    # Each row's cell, row-major: one integer column whatever the number of dimensions.
+    cell_sql = "CAST(c0.code AS BIGINT)"
+    for i in range(1, len(variables)):
+        cell_sql = f"({cell_sql}) * {shape[i]} + c{i}.code"
+    value_sql = f", {number_sql(value)} AS value" if value is not None else ""
+    try:
+        for name, lookup in zip(names, lookups, strict=True):
+            view.con.register(name, lookup)
+        fetched = db.arrays(
+            view.con,
+            f"SELECT w.rowid AS r, {cell_sql} AS cell{value_sql} "
+            f'FROM "{table}" AS w {" ".join(joins)} WHERE {counted}',
+        )
+    finally:
+        for name in names:
+            view.con.unregister(name)
+    view.check_memory(len(fetched["r"]), 3)
     return Categorised(
         tuple(v.name for v in variables),
         tuple(categories),
-        codes,
-        np.asarray(fetched["protected"], dtype=np.int64),
-        np.asarray(fetched["unit"], dtype=np.int64),
+        np.asarray(fetched["cell"], dtype=np.int64),
+        view.rows.protected(fetched["r"]),
+        np.asarray(fetched["r"], dtype=np.int64),
+        view.rows,
         None if value is None else np.asarray(fetched["value"], dtype=np.float64),
     )
 
@@ -232,7 +245,7 @@ def prepare_tabulate(view: DataView, request: Mapping[str, Any]) -> TabulatePlan
     data = categorise(view, variables, value)
     if {"median", "sd"} & set(stats):
         limit = view.limits.max_statistic_cells
-        occupied = len(np.unique(data.codes, axis=0)) if len(data.codes) else 0
+        occupied = len(np.unique(data.cell))
         if occupied > limit:
             raise invalid_input(
                 "too-many-cells",
@@ -273,12 +286,9 @@ class TabulatePlan:
     def _per_cell(self, context: ControlContext, stats: list[str]) -> list[Labelled]:
         data = self.data
         assert data.values is not None and self.measure is not None
-        shape = tuple(len(c) for c in data.categories)
-        cell = (
-            np.ravel_multi_index(tuple(data.codes.T), shape)
-            if len(data.codes)
-            else np.zeros(0, np.int64)
-        )
+        shape = data.shape
+        cell = data.cell
+        units = data.units()
         order = np.argsort(cell, kind="stable")
         cell = cell[order]
         occupied = np.unique(cell)
@@ -286,7 +296,7 @@ class TabulatePlan:
         for c in occupied.tolist():
             lo, hi = np.searchsorted(cell, [c, c + 1])
             rows = order[lo:hi]
-            values = UnitValues(self.measure, data.units[rows], data.values[rows])
+            values = UnitValues(self.measure, units[rows], data.values[rows])
             index = np.unravel_index(c, shape)
             labels = {
                 d: data.categories[k][int(i)]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..magnitudes import Magnitudes, as_magnitudes
 from ..rule import Decision, Message, Rule, frozen_reasons
 
 
@@ -28,17 +29,14 @@ class DominanceParameters:
 def dominance_share(contributions: np.ndarray, n: int) -> float:
     """Share of the absolute total held by the n largest absolute contributions (0 if the
     total is 0)."""
-    magnitudes = np.abs(np.asarray(contributions, dtype=np.float64))
-    total = float(magnitudes.sum())
-    if total == 0:
-        return 0.0
-    largest = np.sort(magnitudes)[::-1][:n]
-    return float(largest.sum()) / total
+    found = Magnitudes.of_cells([contributions], n)
+    total = float(found.totals[0])
+    return float(found.largest[:n, 0].sum()) / total if total else 0.0
 
 
-class DominanceNK(Rule[DominanceParameters, Sequence[np.ndarray], float]):
-    """Subject: per cell, the per-unit contributions. A passing decision carries the cell's
-    absolute total."""
+class DominanceNK(Rule[DominanceParameters, Magnitudes | Sequence[np.ndarray], float]):
+    """Subject: per cell, the per-unit contributions (or their Magnitudes). A passing
+    decision carries the cell's absolute total."""
 
     code = "dominance-nk"
     parameters_type = DominanceParameters
@@ -58,12 +56,13 @@ class DominanceNK(Rule[DominanceParameters, Sequence[np.ndarray], float]):
         }
     )
 
-    def apply(self, subject: Sequence[np.ndarray]) -> Sequence[Decision[float]]:
+    def apply(self, subject: Magnitudes | Sequence[np.ndarray]) -> Sequence[Decision[float]]:
+        n, k = self.parameters.n, self.parameters.k
+        found = as_magnitudes(subject, n)
         decisions: list[Decision[float]] = []
-        for contributions in subject:
-            share = dominance_share(contributions, self.parameters.n)
-            total = float(np.abs(contributions).sum())
-            if total > 0 and share >= self.parameters.k:
+        tops = found.largest[:n].sum(axis=0).tolist()
+        for total, top in zip(found.totals.tolist(), tops, strict=True):
+            if total > 0 and top / total >= k:
                 decisions.append(self.withhold("dominance-nk"))
             else:
                 decisions.append(Decision(total))

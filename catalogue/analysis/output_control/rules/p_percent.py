@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..magnitudes import Magnitudes, as_magnitudes
 from ..rule import Decision, Message, Rule, frozen_reasons
 
 
@@ -22,9 +23,9 @@ class PPercentParameters:
             raise ValueError("p-percent needs 0 < p < 100")
 
 
-class PPercent(Rule[PPercentParameters, Sequence[np.ndarray], float]):
-    """Subject: per cell, the per-unit contributions. A passing decision carries the
-    remainder after the two largest."""
+class PPercent(Rule[PPercentParameters, Magnitudes | Sequence[np.ndarray], float]):
+    """Subject: per cell, the per-unit contributions (or their Magnitudes). A passing
+    decision carries the remainder after the two largest."""
 
     code = "p-percent"
     parameters_type = PPercentParameters
@@ -45,15 +46,15 @@ class PPercent(Rule[PPercentParameters, Sequence[np.ndarray], float]):
         }
     )
 
-    def apply(self, subject: Sequence[np.ndarray]) -> Sequence[Decision[float]]:
+    def apply(self, subject: Magnitudes | Sequence[np.ndarray]) -> Sequence[Decision[float]]:
+        found = as_magnitudes(subject, 2)
+        share = self.parameters.p / 100
         decisions: list[Decision[float]] = []
-        for contributions in subject:
-            magnitudes = np.sort(np.abs(np.asarray(contributions, dtype=np.float64)))[::-1]
-            largest = float(magnitudes[0]) if len(magnitudes) else 0.0
-            # The rest after the two largest, summed directly (no cancellation error).
-            remainder = float(magnitudes[2:].sum())
-            if largest > 0 and remainder < self.parameters.p / 100 * largest:
+        for largest, rest in zip(
+            found.largest[0].tolist(), found.rest_after_two.tolist(), strict=True
+        ):
+            if largest > 0 and rest < share * largest:
                 decisions.append(self.withhold("p-percent"))
             else:
-                decisions.append(Decision(remainder))
+                decisions.append(Decision(rest))
         return decisions

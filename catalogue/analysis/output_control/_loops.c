@@ -1,0 +1,281 @@
+/* Output control's inner loops, compiled.
+ *
+ * add_pairs, fingerprint.py's fingerprint_table: every (set, unit) pair
+ * adds its unit to 4 cells of its set's IBLT (count + 1, id and check hash xor-ed in).
+ * numpy can only do this with ufunc.at, one pass per partition and array, about 20 times
+ * slower; this is one pass over the pairs, without the GIL. A cell's count and two xors sit
+ * side by side in `table` (3 words per cell), so an update touches one cache line, not three.
+ * fingerprint.py keeps the numpy version, and a test holds the two equal.
+ *
+ * all_distinct, cell_key.py's: whether no id repeats, by one pass setting bits in a bitmap
+ * of the ids' range (a bit per possible id: 0.7 MB for 5.5 million positions, in cache)
+ * where numpy counts into an array of 8-byte counters or sorts.
+ *
+ * cell_magnitudes, magnitudes.py's Magnitudes.of_pairs: per cell the total of absolute
+ * contributions, the `keep` largest, and the total without the two largest, in two passes
+ * and no temporary arrays (numpy needs a dozen passes and as many arrays of every pair). */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#define PARTITIONS 4
+#define CELL_BITS 7
+#define CELL_MASK 127
+
+typedef struct {
+    Py_buffer view;
+    int held;
+} Buffer;
+
+/* A C-contiguous buffer of items of `size` bytes whose type code is one of `codes` (after
+ * any byte-order mark): an array of another type is refused, never misread. */
+static int take(PyObject *object, Buffer *buffer, int writable, Py_ssize_t size,
+                const char *codes, const char *name) {
+    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(object, &buffer->view, flags) != 0) {
+        return -1;
+    }
+    buffer->held = 1;
+    const char *format = buffer->view.format ? buffer->view.format : "B";
+    if (*format == '@' || *format == '=' || *format == '<') {
+        format++;
+    }
+    if (buffer->view.itemsize != size || format[0] == '\0' || format[1] != '\0' ||
+        strchr(codes, format[0]) == NULL) {
+        PyErr_Format(PyExc_TypeError, "%s: expected items of %zd bytes of type %s, got '%s'",
+                     name, size, codes, buffer->view.format ? buffer->view.format : "B");
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *add_pairs(PyObject *self, PyObject *args) {
+    PyObject *objects[6];
+    Buffer buffers[6] = {{0}};
+    static const Py_ssize_t items[6] = {8, 8, 8, 4, 8, 8};
+    static const char *codes[6] = {"lq", "lq", "LQ", "i", "LQ", "LQ"};
+    static const char *names[6] = {"cell", "unit", "set_ids", "packed_slots", "checks", "table"};
+    Py_ssize_t cells_per_set;
+    PyObject *result = NULL;
+    if (!PyArg_ParseTuple(args, "OOOOOOn", &objects[0], &objects[1], &objects[2], &objects[3],
+                          &objects[4], &objects[5], &cells_per_set)) {
+        return NULL;
+    }
+    for (int i = 0; i < 6; i++) {
+        if (take(objects[i], &buffers[i], i == 5, items[i], codes[i], names[i]) != 0) {
+            goto done;
+        }
+    }
+    Py_ssize_t pairs = buffers[0].view.len / 8;
+    Py_ssize_t units = buffers[2].view.len / 8;
+    Py_ssize_t slots = buffers[5].view.len / 24;
+    if (buffers[1].view.len / 8 != pairs || buffers[3].view.len / 4 != units ||
+        buffers[4].view.len / 8 != units || buffers[5].view.len % 24 != 0 ||
+        cells_per_set <= CELL_MASK) {
+        PyErr_SetString(PyExc_ValueError, "arrays of mismatched lengths");
+        goto done;
+    }
+    const int64_t *cell = buffers[0].view.buf;
+    const int64_t *unit = buffers[1].view.buf;
+    const uint64_t *set_ids = buffers[2].view.buf;
+    const int32_t *packed = buffers[3].view.buf;
+    const uint64_t *checks = buffers[4].view.buf;
+    uint64_t *table = buffers[5].view.buf;
+    int64_t sets = (int64_t)(slots / cells_per_set);
+    Py_ssize_t bad = -1;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t k = 0; k < pairs; k++) {
+        int64_t u = unit[k];
+        if (u < 0 || u >= units || cell[k] < 0 || cell[k] >= sets) {  /* before multiplying */
+            bad = k;
+            break;
+        }
+        int64_t base = cell[k] * (int64_t)cells_per_set;
+        uint32_t bits = (uint32_t)packed[u];
+        uint64_t id = set_ids[u], check = checks[u];
+        for (int p = 0; p < PARTITIONS; p++) {
+            uint64_t *at = table + 3 * (base + ((bits >> (CELL_BITS * p)) & CELL_MASK));
+            at[0] += 1;
+            at[1] ^= id;
+            at[2] ^= check;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    if (bad >= 0) {
+        PyErr_Format(PyExc_IndexError, "pair %zd names a unit or set outside the arrays", bad);
+        goto done;
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    for (int i = 0; i < 6; i++) {
+        if (buffers[i].held) {
+            PyBuffer_Release(&buffers[i].view);
+        }
+    }
+    return result;
+}
+
+static PyObject *all_distinct(PyObject *self, PyObject *args) {
+    PyObject *object;
+    Buffer buffer = {{0}};
+    Py_ssize_t most_bits;
+    PyObject *result = NULL;
+    if (!PyArg_ParseTuple(args, "On", &object, &most_bits)) {
+        return NULL;
+    }
+    if (take(object, &buffer, 0, 8, "lq", "ids") != 0) {
+        goto done;
+    }
+    const int64_t *ids = buffer.view.buf;
+    Py_ssize_t count = buffer.view.len / 8;
+    if (count < 2) {
+        result = Py_True;
+        Py_INCREF(result);
+        goto done;
+    }
+    int64_t low = ids[0], high = ids[0];
+    for (Py_ssize_t i = 1; i < count; i++) {
+        low = ids[i] < low ? ids[i] : low;
+        high = ids[i] > high ? ids[i] : high;
+    }
+    uint64_t span = (uint64_t)high - (uint64_t)low; /* no overflow, unlike high - low */
+    if (span >= (uint64_t)most_bits) {
+        result = Py_None; /* too wide a range for a bitmap: the caller sorts */
+        Py_INCREF(result);
+        goto done;
+    }
+    uint64_t *bits = PyMem_Calloc(span / 64 + 1, sizeof(uint64_t));
+    if (bits == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    int repeated = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < count; i++) {
+        uint64_t at = (uint64_t)ids[i] - (uint64_t)low;
+        uint64_t mask = (uint64_t)1 << (at & 63);
+        if (bits[at >> 6] & mask) {
+            repeated = 1;
+            break;
+        }
+        bits[at >> 6] |= mask;
+    }
+    Py_END_ALLOW_THREADS
+    PyMem_Free(bits);
+    result = repeated ? Py_False : Py_True;
+    Py_INCREF(result);
+done:
+    if (buffer.held) {
+        PyBuffer_Release(&buffer.view);
+    }
+    return result;
+}
+
+static PyObject *cell_magnitudes(PyObject *self, PyObject *args) {
+    PyObject *objects[6];
+    Buffer buffers[6] = {{0}};
+    static const Py_ssize_t items[6] = {8, 8, 8, 8, 8, 8};
+    static const char *codes[6] = {"lq", "d", "d", "d", "lq", "d"};
+    static const char *names[6] = {"cell", "values", "totals", "largest", "largest_at", "rest"};
+    PyObject *result = NULL;
+    if (!PyArg_ParseTuple(args, "OOOOOO", &objects[0], &objects[1], &objects[2], &objects[3],
+                          &objects[4], &objects[5])) {
+        return NULL;
+    }
+    for (int i = 0; i < 6; i++) {
+        if (take(objects[i], &buffers[i], i >= 2, items[i], codes[i], names[i]) != 0) {
+            goto done;
+        }
+    }
+    Py_ssize_t pairs = buffers[0].view.len / 8;
+    Py_ssize_t cells = buffers[2].view.len / 8;
+    Py_ssize_t keep = cells ? buffers[3].view.len / 8 / cells : 0;
+    if (buffers[1].view.len / 8 != pairs || buffers[5].view.len / 8 != cells ||
+        buffers[4].view.len != buffers[3].view.len || (cells && keep < 2) ||
+        (cells && buffers[3].view.len / 8 != keep * cells) || (!cells && pairs)) {
+        PyErr_SetString(PyExc_ValueError, "arrays of mismatched lengths");
+        goto done;
+    }
+    const int64_t *cell = buffers[0].view.buf;
+    const double *values = buffers[1].view.buf;
+    double *totals = buffers[2].view.buf, *largest = buffers[3].view.buf;
+    int64_t *largest_at = buffers[4].view.buf;
+    double *rest = buffers[5].view.buf;
+    Py_ssize_t bad = -1;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t c = 0; c < cells; c++) {
+        totals[c] = 0.0;
+        rest[c] = 0.0;
+        for (Py_ssize_t j = 0; j < keep; j++) {
+            largest[j * cells + c] = 0.0;
+            largest_at[j * cells + c] = -1;
+        }
+    }
+    for (Py_ssize_t k = 0; k < pairs && bad < 0; k++) {
+        int64_t c = cell[k];
+        if (c < 0 || c >= cells) {
+            bad = k;
+            break;
+        }
+        double magnitude = fabs(values[k]);
+        totals[c] += magnitude;
+        /* Insert into the cell's list of its `keep` largest, descending (an earlier pair
+         * stays ahead of an equal one). */
+        Py_ssize_t j = keep;
+        while (j > 0 && (largest_at[(j - 1) * cells + c] < 0 ||
+                         largest[(j - 1) * cells + c] < magnitude)) {
+            j--;
+        }
+        if (j == keep) {
+            continue;
+        }
+        for (Py_ssize_t m = keep - 1; m > j; m--) {
+            largest[m * cells + c] = largest[(m - 1) * cells + c];
+            largest_at[m * cells + c] = largest_at[(m - 1) * cells + c];
+        }
+        largest[j * cells + c] = magnitude;
+        largest_at[j * cells + c] = k;
+    }
+    for (Py_ssize_t k = 0; k < pairs && bad < 0; k++) {
+        int64_t c = cell[k];
+        if (k != largest_at[c] && k != largest_at[cells + c]) {
+            rest[c] += fabs(values[k]);
+        }
+    }
+    Py_END_ALLOW_THREADS
+    if (bad >= 0) {
+        PyErr_Format(PyExc_IndexError, "pair %zd names a cell outside the arrays", bad);
+        goto done;
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    for (int i = 0; i < 6; i++) {
+        if (buffers[i].held) {
+            PyBuffer_Release(&buffers[i].view);
+        }
+    }
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"add_pairs", add_pairs, METH_VARARGS,
+     "add_pairs(cell, unit, set_ids, packed_slots, checks, table, cells_per_set): adds each "
+     "pair's unit to its set's cells of table (uint64, (cells, 3): count, id xor, check xor), "
+     "in place."},
+    {"all_distinct", all_distinct, METH_VARARGS,
+     "all_distinct(ids, most_bits) -> True if no int64 id repeats, False if one does, None "
+     "if their range spans most_bits or more (then sort instead)."},
+    {"cell_magnitudes", cell_magnitudes, METH_VARARGS,
+     "cell_magnitudes(cell, values, totals, largest, largest_at, rest): per cell (int64 "
+     "cell of each pair, float64 values) the absolute total, the largest (keep, cells) in "
+     "descending order, and the total without the two largest; outputs filled in place."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_loops", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit__loops(void) { return PyModule_Create(&module); }

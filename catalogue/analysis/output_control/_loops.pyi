@@ -1,0 +1,20 @@
+import numpy as np
+
+def add_pairs(
+    cell: np.ndarray,
+    unit: np.ndarray,
+    set_ids: np.ndarray,
+    packed_slots: np.ndarray,
+    checks: np.ndarray,
+    table: np.ndarray,
+    cells_per_set: int,
+) -> None: ...
+def all_distinct(ids: np.ndarray, most_bits: int) -> bool | None: ...
+def cell_magnitudes(
+    cell: np.ndarray,
+    values: np.ndarray,
+    totals: np.ndarray,
+    largest: np.ndarray,
+    largest_at: np.ndarray,
+    rest: np.ndarray,
+) -> None: ...

@@ -1,0 +1,101 @@
+"""What the dominance rules (dominance-nk, p-percent) read of each cell's per-unit
+contributions, all in absolute value: the total, the few largest, and the total without the
+two largest (summed directly rather than as a difference, so a small rest beside huge
+contributions keeps its digits).
+
+Built from per-cell arrays by sorting (small inputs), or from (cell, contribution) pairs
+in two passes and no sort, compiled (millions of units: sorting every cell costs more than
+the whole statistic), or the same in numpy where the compiled loop is missing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+try:
+    from . import _loops
+except ImportError:  # not compiled here: the numpy version gives the same, slower
+    _loops = None  # type: ignore[assignment]
+
+
+@dataclass(frozen=True, eq=False)
+class Magnitudes:
+    totals: np.ndarray  # (cells,)
+    largest: np.ndarray  # (keep, cells), descending; 0 where a cell has fewer units
+    rest_after_two: np.ndarray  # (cells,)
+
+    def __len__(self) -> int:
+        return len(self.totals)
+
+    @classmethod
+    def of_cells(cls, contributions: Sequence[np.ndarray], keep: int = 2) -> Magnitudes:
+        keep = max(keep, 2)
+        largest = np.zeros((keep, len(contributions)))
+        totals, rests = np.zeros(len(contributions)), np.zeros(len(contributions))
+        for c, values in enumerate(contributions):
+            ordered = np.sort(np.abs(np.asarray(values, dtype=np.float64)))[::-1]
+            totals[c] = ordered.sum()
+            largest[: min(keep, len(ordered)), c] = ordered[:keep]
+            rests[c] = ordered[2:].sum()
+        return cls(totals, largest, rests)
+
+    @classmethod
+    def of_pairs(
+        cls, cell: np.ndarray, contributions: np.ndarray, n_cells: int, keep: int = 2
+    ) -> Magnitudes:
+        """`contributions[k]` belongs to cell `cell[k]` (one entry per unit in the cell)."""
+        if _loops is None:
+            return cls.of_pairs_numpy(cell, contributions, n_cells, keep)
+        keep = max(keep, 2)
+        totals, rests = np.empty(n_cells), np.empty(n_cells)
+        largest = np.empty((keep, n_cells))
+        largest_at = np.empty((keep, n_cells), dtype=np.int64)
+        _loops.cell_magnitudes(
+            np.ascontiguousarray(cell, dtype=np.int64),
+            np.ascontiguousarray(contributions, dtype=np.float64),
+            totals,
+            largest,
+            largest_at,
+            rests,
+        )
+        return cls(totals, largest, rests)
+
+    @classmethod
+    def of_pairs_numpy(
+        cls, cell: np.ndarray, contributions: np.ndarray, n_cells: int, keep: int = 2
+    ) -> Magnitudes:
+        """What `of_pairs` gives, in linear numpy passes."""
+        keep = max(keep, 2)
+        cell = np.asarray(cell, dtype=np.int64)
+        remaining = np.abs(np.asarray(contributions, dtype=np.float64))
+        totals = np.bincount(cell, weights=remaining, minlength=n_cells)
+        largest = np.zeros((keep, n_cells))
+        rests = totals
+        taken = False
+        for j in range(keep):
+            top = np.full(n_cells, -1.0)  # −1: no contribution left (all are ≥ 0)
+            np.maximum.at(top, cell, remaining)
+            largest[j] = np.maximum(top, 0.0)
+            if j + 1 < keep or j < 2:
+                # Take one contribution equal to its cell's largest out of the running;
+                # which one, among equals, does not matter.
+                at = np.flatnonzero(remaining == top[cell])
+                one = np.full(n_cells, -1, dtype=np.int64)
+                one[cell[at]] = at
+                one = one[one >= 0]
+                if not taken:
+                    remaining, taken = remaining.copy(), True
+                remaining[one] = -1.0
+            if j == 1:
+                rests = np.bincount(cell, weights=np.maximum(remaining, 0.0), minlength=n_cells)
+        return cls(totals, largest, rests)
+
+
+def as_magnitudes(subject: Magnitudes | Sequence[np.ndarray], keep: int) -> Magnitudes:
+    if isinstance(subject, Magnitudes):
+        if subject.largest.shape[0] < keep:
+            raise ValueError(f"the rule needs the {keep} largest contributions per cell")
+        return subject
+    return Magnitudes.of_cells(subject, keep)
