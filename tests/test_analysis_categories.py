@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from catalogue.analysis import db
 from catalogue.analysis.statistics.common import DataView
 from catalogue.analysis.statistics.tabulate import categorise
@@ -92,3 +94,34 @@ def test_a_dimension_over_the_limit_is_refused_beside_one_under_it(
         else:
             raise AssertionError("alder has more values than the limit")
     assert len(categorise(view, [kjonn]).categories[0]) >= 2
+
+
+def test_code_list_categories_equal_categories_from_the_values_found(
+    workspace_factory: Any,
+) -> None:
+    """Code variables whose values are all codes take their categories from the code
+    list without a pass of their own; the rows get the cells the values found would give.
+    A value outside the code list sends the table back to the values found."""
+    from catalogue.analysis.statistics import tabulate
+
+    ws = workspace_factory(support.ISSUE_STEPS[:3])
+    view = _view(ws)
+    kommune, kjonn = ws.state.schema.get("kommune"), ws.state.schema.get("kjonn")
+    assert kommune.codes and kjonn.codes
+    counted = f'w."{kommune.column}" IS NOT NULL AND w."{kjonn.column}" IS NOT NULL'
+    listed = tabulate._code_list_categories(view, [kommune, kjonn])
+    assert listed is not None
+    fast = tabulate._cells(view, [kommune, kjonn], None, counted, *listed, every_value_listed=False)
+    present = tabulate._present_categories(view, [kommune, kjonn], counted)
+    slow = tabulate._cells(view, [kommune, kjonn], None, counted, *present, every_value_listed=True)
+    assert fast is not None and slow is not None
+    assert fast.categories == slow.categories
+    order, slow_order = np.argsort(fast.rowids), np.argsort(slow.rowids)
+    assert np.array_equal(fast.cell[order], slow.cell[slow_order])
+    # A value that is no code: the code list alone cannot place the row.
+    ws.con.execute(f'UPDATE "{ws.state.table}" SET "{kjonn.column}" = \'9\' WHERE rowid = 0')
+    assert (
+        tabulate._cells(view, [kommune, kjonn], None, counted, *listed, every_value_listed=False)
+        is None
+    )
+    assert "9" in categorise(view, [kjonn]).categories[0]

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from catalogue.analysis import db
+from catalogue.analysis import db, row_keys
 from catalogue.analysis.keys import KeyCache
 from catalogue.analysis.output_control import CountTable, KeyTable
 from catalogue.analysis.output_control import cell_key as cell_key_module
@@ -397,3 +397,28 @@ def test_the_compiled_distinct_check_agrees_with_sorting(ids: np.ndarray) -> Non
     ordered = np.sort(ids)
     expected = not bool(np.any(ordered[1:] == ordered[:-1]))
     assert cell_key_module.all_distinct(ids) is expected
+
+
+def test_rows_find_their_keys_whether_or_not_rowids_count_the_rows(workspace_factory: Any) -> None:
+    """Rows read in table order need no rowid; a table with gaps in its rowids (never made
+    by the engine, made here by hand) is read by rowid. Both give each row its own keys,
+    for every row and for the rows a condition picks."""
+    ws: Workspace = workspace_factory(support.ISSUE_STEPS)
+    table = ws.state.table
+    assert table is not None
+    where = f'w."{UNIT_COLUMN}" % 3 = 0'
+    for gaps in (False, True):
+        if gaps:
+            ws.con.execute(f'DELETE FROM "{table}" WHERE rowid % 4 = 1')
+        rows = row_keys.find_row_keys(ws.con, table, ws.key_cache)
+        assert rows.rowids_are_rows is not gaps
+        everything = db.arrays(ws.con, f'SELECT rowid AS r, "{UNIT_COLUMN}" AS u FROM "{table}"')
+        picked = db.arrays(ws.con, f'SELECT "{UNIT_COLUMN}" AS u FROM "{table}" AS w WHERE {where}')
+        keys = rows.snapshot.arrays
+        expected = derive_keys(support.SECRET, np.asarray(everything["u"]))
+        assert np.array_equal(keys.set_ids[rows.units(everything["r"])], expected.set_ids)
+        # The rows a condition picks, in whatever order the engine gives them.
+        chosen = rows.units_where(ws.con, table, where)
+        expected = derive_keys(support.SECRET, np.asarray(picked["u"]))
+        assert np.array_equal(np.sort(keys.set_ids[chosen]), np.sort(expected.set_ids))
+        assert len(chosen) == len(picked["u"]) > 0

@@ -9,6 +9,7 @@ for the life of its table; a new table is a new generation with positions of its
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -27,16 +28,28 @@ class RowKeys:
     snapshot: KeySnapshot
     unit_positions: np.ndarray  # int64: what output control takes, converted once
     protected_positions: np.ndarray  # int64
+    rowids_are_rows: bool  # rowids 0 … n − 1: a scan in table order gives them unasked
 
     def units(self, rowids: np.ndarray) -> np.ndarray:
-        return _read(self.unit_positions, rowids)
+        return _checked(self.unit_positions[np.asarray(rowids, dtype=np.int64)])
 
     def protected(self, rowids: np.ndarray) -> np.ndarray:
-        return _read(self.protected_positions, rowids)
+        return _checked(self.protected_positions[np.asarray(rowids, dtype=np.int64)])
+
+    def units_where(
+        self, con: duckdb.DuckDBPyConnection, table: str, where: str, params: Sequence[object] = ()
+    ) -> np.ndarray:
+        """The units (key positions) of the rows of `table` (named w) where `where` holds.
+        In table order a true/false per row says it: an eighth of a rowid's bytes."""
+        if not self.rowids_are_rows:
+            found = db.arrays(con, f'SELECT w.rowid AS r FROM "{table}" AS w WHERE {where}', params)
+            return self.units(found["r"])
+        sql = f'SELECT COALESCE({where}, FALSE) AS ok FROM "{table}" AS w'
+        chosen = np.asarray(_in_table_order(con, sql, params)["ok"], dtype=bool)
+        return _checked(self.unit_positions[chosen])
 
 
-def _read(positions: np.ndarray, rowids: np.ndarray) -> np.ndarray:
-    found = positions[np.asarray(rowids, dtype=np.int64)]
+def _checked(found: np.ndarray) -> np.ndarray:
     if len(found) and int(found.min()) < 0:  # a row without a unit: never read as position -1
         raise RuntimeError("a row has no unit key")
     return found
@@ -75,17 +88,19 @@ def find_row_keys(con: duckdb.DuckDBPyConnection, table: str, cache: KeyCache) -
             at.astype(np.int64) if rowids is None else _by_rowid(rowids, at, int(top) + 1)
             for at in found
         ]
-        return RowKeys(snapshot, by_rowid[0], by_rowid[-1])
+        return RowKeys(snapshot, by_rowid[0], by_rowid[-1], rowids is None)
     raise RuntimeError("the key store kept changing while rows were given their keys")
 
 
-def _in_table_order(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, np.ndarray]:
+def _in_table_order(
+    con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()
+) -> dict[str, np.ndarray]:
     """A scan of one table returns its rows in rowid order when insertion order is kept
     (DuckDB's documented guarantee); workspaces otherwise let the engine reorder."""
     (kept,) = db.one(con, "SELECT current_setting('preserve_insertion_order')")
     con.execute("SET preserve_insertion_order = true")
     try:
-        return db.arrays(con, sql)
+        return db.arrays(con, sql, params)
     finally:
         con.execute(f"SET preserve_insertion_order = {'true' if kept else 'false'}")
 

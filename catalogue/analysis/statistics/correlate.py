@@ -53,8 +53,7 @@ def _pair(view: DataView, x: Variable, y: Variable) -> Pair:
             "correlation is not defined.",
             name=constant,
         )
-    rowids = db.arrays(view.con, f'SELECT w.rowid AS r FROM "{view.table}" AS w WHERE {where}')
-    units = view.rows.units(rowids["r"])
+    units = view.rows.units_where(view.con, view.table, where)
     r = float(r) if r is not None and math.isfinite(r) else 0.0
     if n > 2:
         slope_se = math.sqrt(max(0.0, 1.0 - r * r) / (n - 2))

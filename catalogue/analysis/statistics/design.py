@@ -427,8 +427,7 @@ def solve(matrix: np.ndarray, vector: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def model_units(view: DataView, where: str) -> np.ndarray:
-    found = db.arrays(view.con, f'SELECT w.rowid AS r FROM "{view.table}" AS w WHERE {where}')
-    units = view.rows.units(found["r"])
+    units = view.rows.units_where(view.con, view.table, where)
     return units if view.state.unique_units else np.unique(units)
 
 

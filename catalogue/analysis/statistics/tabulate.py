@@ -34,7 +34,7 @@ from ..output_control import (
 )
 from ..output_control.rules.budget import Budget
 from ..row_keys import RowKeys
-from ..variables import Variable
+from ..variables import Kind, Variable
 from .common import (
     DataView,
     Labelled,
@@ -99,24 +99,57 @@ def dimension_variables(view: DataView, names: object, field_name: str = "vars")
 def categorise(
     view: DataView, variables: Sequence[Variable], value: Variable | None = None
 ) -> Categorised:
-    table = view.table
-    limit = view.limits.max_categories
     # The rows the table counts: a value on every dimension (and a finite measure).
     counted = " AND ".join(
         [f"{col(v)} IS NOT NULL" for v in variables]
         + ([f"isfinite({number_sql(value)})"] if value is not None else [])
     )
     # Each dimension's values get their category's index in a small table the rows join
-    # (the engine then hands over integers, never millions of labels). One row per raw
-    # value (NaN and -NaN are one value to the engine), so no row is joined twice; all
-    # dimensions' values in one pass (grouping sets), no more than the limit allows.
+    # (the engine then hands over integers, never millions of labels). Code variables
+    # whose code lists fit the limit first try their code lists alone: if every value
+    # counted is a code, the categories are the code list and one pass over the rows does.
+    listed = _code_list_categories(view, variables)
+    if listed is not None:
+        found = _cells(view, variables, value, counted, *listed, every_value_listed=False)
+        if found is not None:
+            return found
+    categories, lookups = _present_categories(view, variables, counted)
+    found = _cells(view, variables, value, counted, categories, lookups, every_value_listed=True)
+    assert found is not None
+    return found
+
+
+def _code_list_categories(
+    view: DataView, variables: Sequence[Variable]
+) -> tuple[list[tuple[str, ...]], list[pa.Table]] | None:
+    """Categories and lookups from the code lists of text variables, or None."""
+    categories, lookups = [], []
+    for variable in variables:
+        if (
+            variable.kind != Kind.STRING
+            or not 0 < len(variable.codes) <= view.limits.max_categories
+        ):
+            return None
+        known = natural_order(list(variable.codes))
+        lookups.append(pa.table({"raw": known, "code": pa.array(range(len(known)), pa.int32())}))
+        categories.append(tuple(known))
+    return categories, lookups
+
+
+def _present_categories(
+    view: DataView, variables: Sequence[Variable], counted: str
+) -> tuple[list[tuple[str, ...]], list[pa.Table]]:
+    """Categories from the values the counted rows hold (and the code list): one row per
+    raw value (NaN and -NaN are one value to the engine), so no row is joined twice; all
+    dimensions' values in one pass (grouping sets), no more than the limit allows."""
+    limit = view.limits.max_categories
     most = len(variables) * limit
     grouped = (
         "SELECT "
         + ", ".join(
             f'GROUPING({col(v)}) AS g{i}, {col(v)} AS "{v.column}"' for i, v in enumerate(variables)
         )
-        + f' FROM "{table}" AS w WHERE {counted} GROUP BY GROUPING SETS ('
+        + f' FROM "{view.table}" AS w WHERE {counted} GROUP BY GROUPING SETS ('
         + ", ".join(f"({col(v)})" for v in variables)
         + f") LIMIT {most + 1}"
     )
@@ -150,6 +183,21 @@ def categorise(
         codes = pa.array([position[label] for label in labels], pa.int32())
         lookups.append(pa.table({"raw": mine.column(f"raw{i}"), "code": codes}))
         categories.append(tuple(known))
+    return categories, lookups
+
+
+def _cells(
+    view: DataView,
+    variables: Sequence[Variable],
+    value: Variable | None,
+    counted: str,
+    categories: list[tuple[str, ...]],
+    lookups: list[pa.Table],
+    *,
+    every_value_listed: bool,
+) -> Categorised | None:
+    """Each counted row's cell (row-major), its protected unit and value. Without
+    `every_value_listed`, None when a row holds a value the lookups lack."""
     shape = tuple(len(known) for known in categories)
     cells = math.prod(shape)
     if cells > view.limits.max_cells:
@@ -161,11 +209,11 @@ def categorise(
             limit=view.limits.max_cells,
         )
     names = [f"regcat_categories_{i}" for i in range(len(variables))]
+    join = "JOIN" if every_value_listed else "LEFT JOIN"
     joins = [
-        f"JOIN {name} AS c{i} ON c{i}.raw = {col(v)}"
+        f"{join} {name} AS c{i} ON c{i}.raw = {col(v)}"
         for i, (name, v) in enumerate(zip(names, variables, strict=True))
     ]
-    # Each row's cell, row-major: one integer column whatever the number of dimensions.
     cell_sql = "CAST(c0.code AS BIGINT)"
     for i in range(1, len(variables)):
         cell_sql = f"({cell_sql}) * {shape[i]} + c{i}.code"
@@ -175,17 +223,20 @@ def categorise(
             view.con.register(name, lookup)
         fetched = db.arrays(
             view.con,
-            f"SELECT w.rowid AS r, {cell_sql} AS cell{value_sql} "
-            f'FROM "{table}" AS w {" ".join(joins)} WHERE {counted}',
+            f"SELECT w.rowid AS r, COALESCE({cell_sql}, -1) AS cell{value_sql} "
+            f'FROM "{view.table}" AS w {" ".join(joins)} WHERE {counted}',
         )
     finally:
         for name in names:
             view.con.unregister(name)
     view.check_memory(len(fetched["r"]), 3)
+    cell = np.asarray(fetched["cell"], dtype=np.int64)
+    if len(cell) and int(cell.min()) < 0:
+        return None
     return Categorised(
         tuple(v.name for v in variables),
         tuple(categories),
-        np.asarray(fetched["cell"], dtype=np.int64),
+        cell,
         view.rows.protected(fetched["r"]),
         np.asarray(fetched["r"], dtype=np.int64),
         view.rows,
