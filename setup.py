@@ -10,12 +10,14 @@ setup(
         Extension(
             "catalogue.analysis.output_control._loops",
             sources=["catalogue/analysis/output_control/_loops.c"],
+            depends=["catalogue/analysis/_buffers.h"],
             extra_compile_args=["-O3"],
             optional=True,
         ),
         Extension(
             "catalogue.analysis._locate",
             sources=["catalogue/analysis/_locate.c"],
+            depends=["catalogue/analysis/_buffers.h"],
             extra_compile_args=["-O3"],
             optional=True,
         ),

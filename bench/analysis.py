@@ -10,7 +10,8 @@ reused when HOME is given and already released), then runs, each in a fresh chil
       (municipality 2020-01-01 STATUS, sex and birth date FIXED, education 2020-10-01
       STATUS, wage income 2020 ACCUMULATED) and the same aggregates (mean income by
       municipality × education; the OLS of income on sex, age and education dummies from
-      X'X and X'y grouped by regressor values, solved with numpy), with no output control;
+      X'X and X'y grouped by regressor values, solved with numpy), with no output control,
+      on a connection configured as the engine's (insertion order not kept);
   (b) regcat, cold: through catalogue.services.workspaces, as the API does: create a
       workspace, import the five variables and derive age (one request, as a client sends
       its script), tabulate municipality × education with mean income, fit the OLS with
@@ -107,7 +108,11 @@ def run_baseline(home: Path, threads: int) -> list[dict[str, Any]]:
         return f"read_parquet([{paths}], hive_partitioning = false)"
 
     steps = Steps()
-    con = duckdb.connect(config={"threads": threads} if threads else {})
+    # As the engine's own connections: no row order kept where none is asked for.
+    config: dict[str, Any] = {"preserve_insertion_order": False}
+    if threads:
+        config["threads"] = threads
+    con = duckdb.connect(config=config)
     link = f"""
         CREATE TABLE linked AS
         SELECT k.unit_id, k.value AS kommune, CAST(s.value AS DOUBLE) AS kjonn,
@@ -157,8 +162,8 @@ def run_baseline(home: Path, threads: int) -> list[dict[str, Any]]:
 
 
 # Seconds spent inside output control, for the breakdown: the controller's entry points,
-# and giving the rows their units' key positions and reading the population (once per
-# generation of rows; the first import already joined the positions when the store had them).
+# and finding the rows' units in the key store and reading the population (once per
+# generation of rows, see catalogue/analysis/row_keys.py).
 PARTS = {"of which output control": 0.0, "of which unit keys": 0.0}
 
 

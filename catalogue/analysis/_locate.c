@@ -7,37 +7,10 @@
  * the part's positions members[starts[b] .. starts[b+1]), about one per bucket. A linear
  * pass without the GIL, instead of a hash join of every row against the whole store.
  * keys.py keeps a numpy version (sorting), and a test holds the two equal. */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "_buffers.h"
 #include <stdint.h>
 #include <string.h>
 
-typedef struct {
-    Py_buffer view;
-    int held;
-} Buffer;
-
-/* A C-contiguous buffer of items of `size` bytes whose type code is one of `codes` (after
- * any byte-order mark): an array of another type is refused, never misread. */
-static int take(PyObject *object, Buffer *buffer, int writable, Py_ssize_t size,
-                const char *codes, const char *name) {
-    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
-    if (PyObject_GetBuffer(object, &buffer->view, flags) != 0) {
-        return -1;
-    }
-    buffer->held = 1;
-    const char *format = buffer->view.format ? buffer->view.format : "B";
-    if (*format == '@' || *format == '=' || *format == '<') {
-        format++;
-    }
-    if (buffer->view.itemsize != size || format[0] == '\0' || format[1] != '\0' ||
-        strchr(codes, format[0]) == NULL) {
-        PyErr_Format(PyExc_TypeError, "%s: expected items of %zd bytes of type %s, got '%s'",
-                     name, size, codes, buffer->view.format ? buffer->view.format : "B");
-        return -1;
-    }
-    return 0;
-}
 
 static inline uint64_t splitmix64(uint64_t z) {
     z ^= z >> 30;
@@ -64,10 +37,8 @@ static PyObject *locate(PyObject *self, PyObject *args) {
                           &offset, &bits, &objects[4])) {
         return NULL;
     }
-    for (int i = 0; i < 5; i++) {
-        if (take(objects[i], &buffers[i], i == 4, items[i], codes[i], names[i]) != 0) {
-            goto done;
-        }
+    if (take_all(objects, buffers, 5, 1u << 4, items, codes, names) != 0) {
+        goto done;
     }
     Py_ssize_t count = buffers[0].view.len / 8;
     int64_t units = (int64_t)(buffers[1].view.len / 8);
@@ -135,11 +106,7 @@ static PyObject *locate(PyObject *self, PyObject *args) {
     }
     result = PyLong_FromSsize_t(missing);
 done:
-    for (int i = 0; i < 5; i++) {
-        if (buffers[i].held) {
-            PyBuffer_Release(&buffers[i].view);
-        }
-    }
+    release_all(buffers, 5);
     return result;
 }
 

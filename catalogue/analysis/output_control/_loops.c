@@ -14,8 +14,7 @@
  * cell_magnitudes, magnitudes.py's Magnitudes.of_pairs: per cell the total of absolute
  * contributions, the `keep` largest, and the total without the two largest, in two passes
  * and no temporary arrays (numpy needs a dozen passes and as many arrays of every pair). */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "../_buffers.h"
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -24,32 +23,6 @@
 #define CELL_BITS 7
 #define CELL_MASK 127
 
-typedef struct {
-    Py_buffer view;
-    int held;
-} Buffer;
-
-/* A C-contiguous buffer of items of `size` bytes whose type code is one of `codes` (after
- * any byte-order mark): an array of another type is refused, never misread. */
-static int take(PyObject *object, Buffer *buffer, int writable, Py_ssize_t size,
-                const char *codes, const char *name) {
-    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
-    if (PyObject_GetBuffer(object, &buffer->view, flags) != 0) {
-        return -1;
-    }
-    buffer->held = 1;
-    const char *format = buffer->view.format ? buffer->view.format : "B";
-    if (*format == '@' || *format == '=' || *format == '<') {
-        format++;
-    }
-    if (buffer->view.itemsize != size || format[0] == '\0' || format[1] != '\0' ||
-        strchr(codes, format[0]) == NULL) {
-        PyErr_Format(PyExc_TypeError, "%s: expected items of %zd bytes of type %s, got '%s'",
-                     name, size, codes, buffer->view.format ? buffer->view.format : "B");
-        return -1;
-    }
-    return 0;
-}
 
 static PyObject *add_pairs(PyObject *self, PyObject *args) {
     PyObject *objects[6];
@@ -63,10 +36,8 @@ static PyObject *add_pairs(PyObject *self, PyObject *args) {
                           &objects[4], &objects[5], &cells_per_set)) {
         return NULL;
     }
-    for (int i = 0; i < 6; i++) {
-        if (take(objects[i], &buffers[i], i == 5, items[i], codes[i], names[i]) != 0) {
-            goto done;
-        }
+    if (take_all(objects, buffers, 6, 1u << 5, items, codes, names) != 0) {
+        goto done;
     }
     Py_ssize_t pairs = buffers[0].view.len / 8;
     Py_ssize_t units = buffers[2].view.len / 8;
@@ -110,11 +81,7 @@ static PyObject *add_pairs(PyObject *self, PyObject *args) {
     result = Py_None;
     Py_INCREF(result);
 done:
-    for (int i = 0; i < 6; i++) {
-        if (buffers[i].held) {
-            PyBuffer_Release(&buffers[i].view);
-        }
-    }
+    release_all(buffers, 6);
     return result;
 }
 
@@ -185,10 +152,8 @@ static PyObject *cell_magnitudes(PyObject *self, PyObject *args) {
                           &objects[4], &objects[5])) {
         return NULL;
     }
-    for (int i = 0; i < 6; i++) {
-        if (take(objects[i], &buffers[i], i >= 2, items[i], codes[i], names[i]) != 0) {
-            goto done;
-        }
+    if (take_all(objects, buffers, 6, 0x3Cu, items, codes, names) != 0) {
+        goto done;
     }
     Py_ssize_t pairs = buffers[0].view.len / 8;
     Py_ssize_t cells = buffers[2].view.len / 8;
@@ -253,11 +218,7 @@ static PyObject *cell_magnitudes(PyObject *self, PyObject *args) {
     result = Py_None;
     Py_INCREF(result);
 done:
-    for (int i = 0; i < 6; i++) {
-        if (buffers[i].held) {
-            PyBuffer_Release(&buffers[i].view);
-        }
-    }
+    release_all(buffers, 6);
     return result;
 }
 

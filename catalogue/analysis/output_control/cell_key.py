@@ -189,9 +189,9 @@ class KeyTable:
 
 
 class PositionKeys:
-    """Keys asked for by position: the engine numbers its units 0, 1, … and keeps each
-    row's numbers next to its pseudonyms (workspace.control_units). Output control then
-    gets positions instead of pseudonyms, and finding their keys is a plain array read."""
+    """Keys asked for by position: the engine finds each row's units' positions in its key
+    store once per generation of rows (analysis/row_keys.py). Output control then gets
+    positions instead of pseudonyms, and finding their keys is a plain array read."""
 
     def __init__(self, arrays: KeyArrays) -> None:
         self._arrays = arrays

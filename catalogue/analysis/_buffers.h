@@ -1,0 +1,58 @@
+/* Taking numpy arrays in the C extensions (_locate.c, output_control/_loops.c): through the
+ * buffer protocol, refusing an array of another item type or layout rather than misreading
+ * it, and releasing what was taken. */
+#ifndef REGCAT_BUFFERS_H
+#define REGCAT_BUFFERS_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <string.h>
+
+typedef struct {
+    Py_buffer view;
+    int held;
+} Buffer;
+
+/* A C-contiguous buffer of items of `size` bytes whose type code is one of `codes` (after
+ * any byte-order mark): an array of another type is refused, never misread. */
+static int take(PyObject *object, Buffer *buffer, int writable, Py_ssize_t size,
+                const char *codes, const char *name) {
+    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(object, &buffer->view, flags) != 0) {
+        return -1;
+    }
+    buffer->held = 1;
+    const char *format = buffer->view.format ? buffer->view.format : "B";
+    if (*format == '@' || *format == '=' || *format == '<') {
+        format++;
+    }
+    if (buffer->view.itemsize != size || format[0] == '\0' || format[1] != '\0' ||
+        strchr(codes, format[0]) == NULL) {
+        PyErr_Format(PyExc_TypeError, "%s: expected items of %zd bytes of type %s, got '%s'",
+                     name, size, codes, buffer->view.format ? buffer->view.format : "B");
+        return -1;
+    }
+    return 0;
+}
+
+/* Each of `count` arrays described by items/codes/names, the `writable` ones (a bit per
+ * array) writable; on a refusal the error is set and what was taken stays to release. */
+static int take_all(PyObject **objects, Buffer *buffers, int count, unsigned writable,
+                    const Py_ssize_t *items, const char **codes, const char **names) {
+    for (int i = 0; i < count; i++) {
+        if (take(objects[i], &buffers[i], (writable >> i) & 1, items[i], codes[i], names[i]) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void release_all(Buffer *buffers, int count) {
+    for (int i = 0; i < count; i++) {
+        if (buffers[i].held) {
+            PyBuffer_Release(&buffers[i].view);
+        }
+    }
+}
+
+#endif
