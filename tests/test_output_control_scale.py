@@ -422,3 +422,25 @@ def test_rows_find_their_keys_whether_or_not_rowids_count_the_rows(workspace_fac
         expected = derive_keys(support.SECRET, np.asarray(picked["u"]))
         assert np.array_equal(np.sort(keys.set_ids[chosen]), np.sort(expected.set_ids))
         assert len(chosen) == len(picked["u"]) > 0
+
+
+def test_rows_read_in_table_order_keep_their_rowids_over_many_row_groups() -> None:
+    """The rows' keys are read in one scan without rowids (row_keys.py): over several row
+    groups, scanned in parallel on a connection that otherwise lets the engine reorder,
+    each rowid still gets its own unit's position."""
+    import duckdb
+
+    con = duckdb.connect(config={"preserve_insertion_order": False, "threads": 2})
+    con.execute(
+        f'CREATE TABLE rows AS SELECT 1000000000000 + i * 7919 AS "{UNIT_COLUMN}", '
+        f'1000000000000 + i * 7919 AS "{PROTECT_COLUMN}" FROM range(300000) AS r(i) '
+        "ORDER BY hash(i)"
+    )
+    cache = KeyCache(SECRET, None)
+    rows = row_keys.find_row_keys(con, "rows", cache)
+    assert rows.rowids_are_rows
+    fetched = db.arrays(con, f'SELECT rowid AS r, "{UNIT_COLUMN}" AS u FROM rows')
+    assert not np.array_equal(fetched["r"], np.arange(len(fetched["r"])))  # unordered here
+    stored = np.asarray(rows.snapshot.pseudonyms)
+    assert np.array_equal(stored[rows.units(fetched["r"])], fetched["u"])
+    assert np.array_equal(stored[rows.protected(fetched["r"])], fetched["u"])
