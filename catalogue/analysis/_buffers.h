@@ -55,4 +55,12 @@ static void release_all(Buffer *buffers, int count) {
     }
 }
 
+/* None, or (the GIL held) the IndexError saying which item `bad` lay outside the arrays. */
+static PyObject *none_unless_outside(Py_ssize_t bad, const char *format) {
+    if (bad >= 0) {
+        return PyErr_Format(PyExc_IndexError, format, bad);
+    }
+    Py_RETURN_NONE;
+}
+
 #endif

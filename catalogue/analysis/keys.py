@@ -140,10 +140,15 @@ class KeySnapshot:
             return found
         if _locate is None:
             return locate_by_sorting(queries, self.pseudonyms)
-        stored = np.ascontiguousarray(self.pseudonyms, dtype=np.int64)
         for index in self.indexes:
             missing = _locate.locate(
-                queries, stored, index.starts, index.members, index.offset, index.bits, found
+                queries,
+                self.pseudonyms,
+                index.starts,
+                index.members,
+                index.offset,
+                index.bits,
+                found,
             )
             if not missing:
                 break

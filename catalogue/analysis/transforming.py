@@ -55,10 +55,9 @@ def apply_generate(
     ctx: StepContext, state: State, step: Generate, pending: Sequence[PendingJoin] = ()
 ) -> State:
     """`pending`: imports not yet joined (their variables already in the schema); a new
-    variable is then computed in the same pass that joins them."""
-    if pending and (step.replace or state.table is None):
-        state = join_pending(ctx, state, pending)
-        pending = ()
+    variable is then computed in the same pass that joins them (a replaced one needs the
+    joined table: the workspace joins first)."""
+    assert not (pending and step.replace), "replace reads the joined table"
     table = state.require_population()
     schema = state.schema
     old: Variable | None = None

@@ -74,12 +74,7 @@ static PyObject *add_pairs(PyObject *self, PyObject *args) {
         }
     }
     Py_END_ALLOW_THREADS
-    if (bad >= 0) {
-        PyErr_Format(PyExc_IndexError, "pair %zd names a unit or set outside the arrays", bad);
-        goto done;
-    }
-    result = Py_None;
-    Py_INCREF(result);
+    result = none_unless_outside(bad, "pair %zd names a unit or set outside the arrays");
 done:
     release_all(buffers, 6);
     return result;
@@ -211,12 +206,7 @@ static PyObject *cell_magnitudes(PyObject *self, PyObject *args) {
         }
     }
     Py_END_ALLOW_THREADS
-    if (bad >= 0) {
-        PyErr_Format(PyExc_IndexError, "pair %zd names a cell outside the arrays", bad);
-        goto done;
-    }
-    result = Py_None;
-    Py_INCREF(result);
+    result = none_unless_outside(bad, "pair %zd names a cell outside the arrays");
 done:
     release_all(buffers, 6);
     return result;
