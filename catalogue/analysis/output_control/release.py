@@ -105,6 +105,7 @@ class ResultBuilder:
         self._rules: dict[str, Rule[Any, Any, Any]] = {}
         self._sets: list[ReleasedSet] = []
         self._charged = 0
+        self._asked: list[tuple[str, tuple[int | None, ...]]] = []
         self._notes: list[Note] = []
         self._session = context.ledger.session()
 
@@ -167,6 +168,16 @@ class ResultBuilder:
                 self._sets.append(ReleasedSet(measure, statistic, found))
                 self._charged += cells_per_set
         return list(decisions)
+
+    def charge(self, kind: str, perturbed_sizes: Sequence[int | None]) -> None:
+        """Declares what this release asks for, for the budget (OUTPUT_CONTROL.md v2 §3):
+        one entry per cell, value or term asked for, whether it ends up published,
+        suppressed or withheld, so that the charge never tells which. `kind` is one of
+        "count", "magnitude", "smoothed", "model", "curve"; `perturbed_sizes` holds each
+        cell's perturbed number of units (None where none was computed).
+
+        Interface for output control v2: the budget rule prices these entries."""
+        self._asked.append((kind, tuple(perturbed_sizes)))
 
     def _population(self) -> int:
         noise = self.rule(CellKeyNoise)
