@@ -21,6 +21,7 @@ from catalogue.analysis.output_control import (
     control_histogram,
 )
 from catalogue.analysis.output_control.cell_key import RECORD_KEY_MODULUS, derive_keys
+from catalogue.domain.errors import RegcatError
 
 from .test_output_control_helpers import SECRET, context, pseudonyms
 
@@ -155,8 +156,13 @@ def test_property_rerunning_gives_byte_identical_output(generated):
 )
 def test_property_histogram_counts_never_lie_in_one_to_nine(values, bins):
     units = POPULATION[: len(values)]
-    result = control_histogram(
-        UnitValues("v", units, np.array(values)), context(POPULATION), bins=bins
-    )
+    try:
+        result = control_histogram(
+            UnitValues("v", units, np.array(values)), context(POPULATION), bins=bins
+        )
+    except RegcatError as refused:
+        # Refused on the perturbed number of units: only where noise can take it below 10.
+        assert refused.code == "histogram-units" and len(values) < 10 + MAX_NOISE
+        return
     for count in result.column("count"):
         assert count is None or not 1 <= count <= 9

@@ -90,8 +90,13 @@ def test_the_defaults_are_those_of_the_specification():
         "min_residual_dof": 10,
         "max_parameter_share": 0.33,
         "min_indicator_units": 10,
+        "max_leverage": 0.5,
+        "leverage_jitter": 0.1,
         "significant_digits": 4,
     }
+    noise = rules_["magnitude-noise"]
+    assert noise["top_k"] == 3 and noise["strength"] >= 0.1  # sd ≥ 10 % of the largest
+    assert rules_["model-noise"]["coefficient_share"] * rules_["model-noise"]["max_noise"] <= 1
     assert rules_["hexbin"]["min_units"] == 10
     assert rules_["survival"]["min_events"] == 10
     assert rules_["differencing"] == {"min_difference": 10}

@@ -13,8 +13,11 @@ def all_distinct(ids: np.ndarray, most_bits: int) -> bool | None: ...
 def cell_magnitudes(
     cell: np.ndarray,
     values: np.ndarray,
+    unit: np.ndarray,
+    set_ids: np.ndarray,
     totals: np.ndarray,
     largest: np.ndarray,
     largest_at: np.ndarray,
     rest: np.ndarray,
+    digests: np.ndarray,
 ) -> None: ...
