@@ -10,7 +10,7 @@ with HTTP status 422 and messages in bokmål and English.
 
 from .cell_key import HmacKeySource, KeySource, KeyTable, PositionKeys, UnitKeys, derive_keys
 from .charts import control_hexbin, control_histogram, control_survival
-from .controller import control_frequency_table, control_magnitude_table
+from .controller import cells_to_show, control_frequency_table, control_magnitude_table
 from .fitting import fit_ols
 from .inputs import (
     CountTable,
@@ -56,6 +56,7 @@ __all__ = [
     "UnitKeys",
     "UnitPairs",
     "UnitValues",
+    "cells_to_show",
     "check_population",
     "check_unit_change",
     "compute_ptable",

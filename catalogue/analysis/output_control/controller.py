@@ -25,6 +25,7 @@ from .release import ControlContext, ResultBuilder
 from .result import ControlledResult, ResultRow, Value
 from .rounding import percent
 from .rule import Message
+from .rules.cell_key_noise import CellKeyNoise, CountsWithKeys
 from .rules.dominance_nk import DominanceNK
 from .rules.magnitude_noise import MagnitudeNoise, Perturbable
 from .rules.p_percent import PPercent
@@ -133,6 +134,9 @@ def control_frequency_table(
         cells, labels = _count_cells(table, context, include_margins)
         values, reasons = published_counts(out, cells)
         total = values[-1]
+        shown = [not hidden for hidden in _hidden_labels(out, table, labels, values)]
+        sizes = noised_counts(out, cells.counts, cells.key_sums)
+        out.charge("count", [size for size, keep in zip(sizes, shown, strict=True) if keep])
         rows = [
             ResultRow(
                 labels[i],
@@ -140,9 +144,34 @@ def control_frequency_table(
                 tuple(reasons[i]),
             )
             for i, value in enumerate(values)
+            if shown[i]
         ]
         out.note("non-additive", NON_ADDITIVE)
         return out.finish(rows)
+
+
+DATA_LABELS = Message(
+    "Verdier som ikke står i kodelisten, vises bare i celler som publiseres.",
+    "Values that are not in the code list are shown only in cells that are published.",
+)
+
+
+def _hidden_labels(
+    out: ResultBuilder,
+    table: CountTable,
+    labels: Sequence[tuple[str | None, ...]],
+    published: Sequence[object],
+) -> list[bool]:
+    """Rows left out: those labelled with a value found in the data (not a code) whose
+    value is not published or is 0 (a 0 under such a label would tell that some unit, but
+    fewer than the threshold, holds it)."""
+    hidden = [
+        table.data_label(label) and (value is None or value == 0)
+        for label, value in zip(labels, published, strict=True)
+    ]
+    if table.listed is not None and any(table.data_label(label) for label in labels):
+        out.note("data-labels", DATA_LABELS)
+    return hidden
 
 
 # --- magnitudes ---------------------------------------------------------------------------
@@ -176,7 +205,16 @@ def control_magnitude_table(
         interior = len(labels)
         cells = CellUnits.build(index, units, interior, context.keys, table.values)
         sizes = noised_counts(out, cells.counts(), cells.key_sums())
-        out.charge("magnitude", [size for size in sizes for _ in chosen])
+        out.charge(
+            "magnitude",
+            [  # a cell a value found in the data names is shown only when its count would
+                # be: it costs only then, so the charge tells no more than the rows do
+                size
+                for c, size in enumerate(sizes)
+                if not counts_table.data_label(labels[c]) or size >= _threshold(out)
+                for _ in chosen
+            ],
+        )
         dominance, noise = out.rule(DominanceNK), out.rule(MagnitudeNoise)
         keep = max(dominance.parameters.n, noise.parameters.top_k)
         magnitudes = cells.magnitudes(keep=keep)
@@ -210,10 +248,38 @@ def control_magnitude_table(
                 "mean": noise.shown(total / sizes[c]) if shown and sizes[c] > 0 else None,
             }
             why = reasons[c] or (["magnitude-noise"] if sizes[c] > 0 else [])
+            if counts_table.data_label(labels[c]) and sizes[c] < _threshold(out):
+                continue  # a value found in the data names only a cell a count shows
             if shown and not sizes[c]:
                 out.note("empty-mean", EMPTY_MEAN)
             rows.append(ResultRow(labels[c], tuple(value[s] for s in chosen), tuple(why)))
+        if any(counts_table.data_label(label) for label in labels):
+            out.note("data-labels", DATA_LABELS)
         return out.finish(rows)
+
+
+def cells_to_show(table: CountTable, context: ControlContext) -> list[bool]:
+    """Per interior cell (row-major) whether a statistic about it may be shown at all: its
+    labels are codes, or its perturbed count reaches the threshold (as a frequency table
+    would show it). For callers that give each cell a statistic of its own (per-cell medians
+    and standard deviations): a cell named by a value found in the data gets none, and so
+    neither a row nor a charge, unless a frequency table would show it."""
+    index, units, labels = _table_cells(table, margins=False, total=False)
+    if not any(table.data_label(label) for label in labels):
+        return [True] * len(labels)
+    cells = CellUnits.build(index, units, len(labels), context.keys)
+    noised = context.parameters.rule(CellKeyNoise).apply(
+        CountsWithKeys(cells.counts(), cells.key_sums())
+    )
+    least = context.parameters.of(Threshold).min_count
+    return [
+        not table.data_label(label) or int(d.value or 0) >= least
+        for label, d in zip(labels, noised, strict=True)
+    ]
+
+
+def _threshold(out: ResultBuilder) -> int:
+    return int(out.rule(Threshold).parameters.min_count)
 
 
 def _fingerprints(cells: CellUnits, chosen: Sequence[int | None]) -> list[SetFingerprint | None]:

@@ -46,17 +46,34 @@ class CountTable:
     """A cross-classification: per row, a unit and its category index in each dimension
     (`codes`), or its cell in row-major order (`index`: one column to hand over instead of
     one per dimension). The categories list every code to show, so an empty category
-    becomes a 0 cell."""
+    becomes a 0 cell.
+
+    `listed`, when given, holds per dimension the categories that may always be shown (a
+    code list's codes: facts of the metadata). Any other category is a value found in the
+    data, and a row labelled with one is shown only when its value is published: otherwise
+    the label alone would tell that a few units hold that value."""
 
     dimensions: tuple[str, ...]
     categories: tuple[tuple[str, ...], ...]
     codes: np.ndarray | None  # (rows, len(dimensions)) int64 index into categories[d]
     units: np.ndarray  # (rows,) int64 pseudonyms
     index: np.ndarray | None = None  # (rows,) the cell, when `codes` is None
+    listed: tuple[frozenset[str], ...] | None = None
+
+    def data_label(self, labels: Sequence[str | None]) -> bool:
+        """Whether a row with these labels names a value found in the data (not listed)."""
+        if self.listed is None:
+            return False
+        return any(
+            label is not None and label not in known
+            for label, known in zip(labels, self.listed, strict=True)
+        )
 
     def __post_init__(self) -> None:
         if len(self.dimensions) != len(self.categories) or not self.dimensions:
             raise ValueError("a count table needs one category list per dimension")
+        if self.listed is not None and len(self.listed) != len(self.dimensions):
+            raise ValueError("a count table lists codes for every dimension or none")
         for known in self.categories:
             if len(set(known)) != len(known):
                 raise ValueError("category codes must be distinct within a dimension")

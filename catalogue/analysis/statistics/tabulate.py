@@ -5,7 +5,9 @@ magnitude-table rules, median and sd through the percentile and summary rules pe
 A dimension shows every code of its code list (so an empty category is a structural 0 and
 the table does not tell which categories occur) plus any other value present; a variable
 with more distinct values than the limit is refused (a continuous variable is not a
-category)."""
+category). A value that is not a code is a label only on a cell that is published (output
+control leaves out the rest: the label itself would disclose a value held by few units),
+and a per-cell median or sd is computed only for the cells a frequency table would show."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from ..output_control import (
     CountTable,
     MagnitudeTable,
     UnitValues,
+    cells_to_show,
     control_frequency_table,
     control_magnitude_table,
     control_percentiles,
@@ -58,6 +61,7 @@ class Categorised:
 
     dimensions: tuple[str, ...]
     categories: tuple[tuple[str, ...], ...]
+    listed: tuple[frozenset[str], ...]  # per dimension: its code list (always shown)
     cell: np.ndarray  # per row
     protected: np.ndarray  # per row: the protected unit's key position
     rowids: np.ndarray
@@ -73,7 +77,9 @@ class Categorised:
         return self.rows.units(self.rowids)
 
     def count_table(self) -> CountTable:
-        return CountTable(self.dimensions, self.categories, None, self.protected, self.cell)
+        return CountTable(
+            self.dimensions, self.categories, None, self.protected, self.cell, self.listed
+        )
 
 
 def dimension_variables(view: DataView, names: object, field_name: str = "vars") -> list[Variable]:
@@ -236,12 +242,21 @@ def _cells(
     return Categorised(
         tuple(v.name for v in variables),
         tuple(categories),
+        tuple(listed_codes(v) for v in variables),
         cell,
         view.rows.protected(fetched["r"]),
         np.asarray(fetched["r"], dtype=np.int64),
         view.rows,
         None if value is None else np.asarray(fetched["value"], dtype=np.float64),
     )
+
+
+def listed_codes(variable: Variable) -> frozenset[str]:
+    """The labels a dimension may always show: its code list (true and false for a
+    true/false variable), never values read from the data."""
+    if variable.kind == Kind.BOOL:
+        return frozenset({"true", "false"})
+    return frozenset(variable.codes)
 
 
 def derived_percentages(result: ControlledResult, kind: str) -> list[float | None]:
@@ -343,8 +358,11 @@ class TabulatePlan:
         order = np.argsort(cell, kind="stable")
         cell = cell[order]
         occupied = np.unique(cell)
+        visible = cells_to_show(data.count_table(), context)
         out = []
         for c in occupied.tolist():
+            if not visible[c]:
+                continue
             lo, hi = np.searchsorted(cell, [c, c + 1])
             rows = order[lo:hi]
             values = UnitValues(self.measure, units[rows], data.values[rows])
