@@ -4,7 +4,10 @@ and 15 stay here too, as they were written for version 1)."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 
 from catalogue.analysis.output_control import (
@@ -45,7 +48,13 @@ from catalogue.analysis.output_control.rules.regression import (
     Regression,
     RegressionParameters,
 )
+from catalogue.analysis.steps import parse_steps
 from catalogue.domain.errors import RegcatError
+from catalogue.services import workspaces
+from tests import test_accounts_support as accounts_support
+from tests import test_analysis_support as support
+from tests.test_analysis_support import ISSUE_STEPS
+from tests.test_workspaces_api import Researcher
 
 from .test_output_control_helpers import (
     SECRET,
@@ -474,3 +483,154 @@ def test_case_23_sums_over_padded_random_subsets_do_not_reconstruct_the_subset()
     assert len(rows) >= 40, "the attack should get most of its sums: the noise must defend"
     solved = np.linalg.lstsq(np.array(rows), np.array(sums), rcond=None)[0]
     assert _share_recovered(list(solved), list(y[secret])) < 0.10
+
+
+# --- 21: aggregation -------------------------------------------------------------------------
+
+pinned = support.pinned
+workspace_factory = support.workspace_factory
+released_people_home = accounts_support.released_people_home
+released_world = accounts_support.released_world
+
+AGGREGATE_MAX = {"aggregate": {"toppinntekt": ["max", "lonn"]}, "by": "kommune"}
+MEAN_BY_KOMMUNE = {"vars": ["kommune"], "summarize": "toppinntekt", "stats": ["mean", "sum"]}
+
+
+def test_case_21_an_aggregated_maximum_never_shows_a_raw_value(workspace_factory):
+    ws = workspace_factory([*support.ISSUE_STEPS, AGGREGATE_MAX])
+    raw = {float(v) for v in support.values(ws, "lonn").values() if v is not None}
+    items = ws.prepare("tabulate", MEAN_BY_KOMMUNE).release(support.control_context(ws))
+    published = [v for row in items[0].result.rows for v in row.values if v is not None]
+    assert published  # the municipalities are large enough to be shown
+    assert not raw & {float(v) for v in published}
+    # Nor is the stored value one unit's: it is the mean of the 10 highest, perturbed.
+    stored = {float(v) for v in support.values(ws, "toppinntekt").values() if v is not None}
+    assert stored and not raw & stored
+
+
+def test_case_21_the_groups_aggregated_over_are_registered(workspace_factory):
+    """The same groups aggregated again without one unit: one group is 1 unit away from a
+    registered one, so nothing computed from the new variable is shown."""
+    ledger = InMemoryReleaseLedger()
+    first = workspace_factory([*support.ISSUE_STEPS, AGGREGATE_MAX])
+    shown = first.prepare("tabulate", MEAN_BY_KOMMUNE).release(
+        support.control_context(first, ledger)
+    )
+    assert any(v is not None for row in shown[0].result.rows for v in row.values)
+    target = next(u for u, v in support.values(first, "lonn").items() if v)
+    second = workspace_factory(
+        [*support.ISSUE_STEPS, {"drop_if": f"lonn == {support.values(first, 'lonn')[target]}"}]
+    )
+    second.apply(parse_steps([AGGREGATE_MAX]))
+    again = second.prepare("tabulate", MEAN_BY_KOMMUNE).release(
+        support.control_context(second, ledger)
+    )
+    rows = again[0].result.rows
+    assert all(v is None for row in rows for v in row.values)
+    assert {row.reasons for row in rows} == {("differencing",)}
+
+
+# --- 19: a numeric 0/1 regressor for one unit --------------------------------------------------
+
+
+def test_case_19_a_numeric_indicator_of_one_unit_withholds_the_model():
+    rng = np.random.default_rng(19)
+    n = 2000
+    population = pseudonyms(n, seed=19)
+    x = rng.normal(size=n)
+    lonely = (np.arange(n) == 77).astype(float)  # computed, a number: not declared a dummy
+    y = 2 + 0.5 * x + rng.normal(size=n)
+    terms = [Term("const", "constant"), Term("x", "continuous"), Term("flag", "continuous")]
+    ctx = context(population)
+    fit = fit_ols("y", population, np.column_stack([np.ones(n), x, lonely]), y, terms, ctx.keys)
+    assert fit.evidence.max_leverage == pytest.approx(1.0)  # the unit sets its own fit
+    result = control_regression(fit, ctx)
+    assert [row.reasons for row in result.rows] == [("regression-withheld",)]
+
+
+def test_case_19_through_a_workspace(workspace_factory):
+    ws = workspace_factory(support.ISSUE_STEPS)
+    target = next(u for u, v in support.values(ws, "lonn").items() if v)
+    born = support.values(ws, "fodselsdato")[target]
+    place = support.values(ws, "kommune")[target]
+    single = f'fodselsdato == date({born.year}, {born.month}, {born.day}) and kommune == "{place}"'
+    ws.apply(
+        parse_steps(
+            [{"generate": "flagg", "expr": "0"}, {"replace": "flagg", "expr": "1", "if": single}]
+        )
+    )
+    plan = ws.prepare("regress", {"y": "lonn", "x": ["alder", "flagg"]})
+    result = plan.release(support.control_context(ws))[0].result
+    assert [(row.labels, row.values) for row in result.rows] == [(("model",), (None, None))]
+
+
+# --- 20: no oracle in a step that changes one unit or none -------------------------------------
+
+
+def _shape(node):
+    """The response's structure: keys, list lengths and which entries are texts; no values
+    (a number, or none where one is withheld, is a value: about other units, others)."""
+    if isinstance(node, dict):
+        return {
+            # A row's reasons say which rules changed its value: content like the value.
+            key: "reasons" if key in ("reasons", "notes") else _shape(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_shape(value) for value in node]
+    return "text" if isinstance(node, str) else "value"
+
+
+def _charges(node, found=None):
+    """Every number the response gives under a key naming a charge, cost or budget."""
+    found = [] if found is None else found
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if any(word in key.lower() for word in ("charge", "cost", "budget")):
+                found.append((key, json.dumps(value, sort_keys=True)))
+            _charges(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _charges(value, found)
+    return found
+
+
+def test_case_20_dropping_one_unit_or_none_looks_the_same(released_world):
+    researcher = Researcher(released_world, "forsker@uio")
+    handle = researcher.workspace(ISSUE_STEPS)
+    # A person singled out by birth date and municipality (the attacker's knowledge).
+    table = workspaces.population_units(released_world.ctx, "forsker@uio", handle)[1]
+    assert len(table) > 1000
+    born = {
+        u: d
+        for u, d in zip(
+            *pq.read_table(
+                list(
+                    workspaces.pinned_version(released_world.ctx, None, None)
+                    .datasets["BEFOLKNING_FOEDSELSDATO"]
+                    .paths
+                )
+            )
+            .select(["unit_id", "value"])
+            .to_pydict()
+            .values(),
+            strict=True,
+        )
+    }
+    day = next(d for d in (born[u] for u in table if u in born) if d is not None)
+    conditions = {
+        "one or a few": f"fodselsdato == date({day.year}, {day.month}, {day.day})",
+        "none": "fodselsdato == date(1700, 1, 1)",
+    }
+    seen = {}
+    for name, condition in conditions.items():
+        handle = researcher.workspace(ISSUE_STEPS)
+        step = researcher.post(f"/{handle}/steps", [{"drop_if": condition}])
+        table_response = researcher.post(f"/{handle}/tabulate", {"vars": ["kjonn"]})
+        summary = researcher.post(f"/{handle}/summarize", {"vars": ["lonn"]})
+        seen[name] = [
+            (r.status_code, _shape(r.get_json()), _charges(r.get_json()))
+            for r in (step, table_response, summary)
+        ]
+    assert seen["one or a few"] == seen["none"]
+    assert all(status == 200 for status, _, _ in seen["none"])

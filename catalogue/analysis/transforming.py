@@ -26,7 +26,7 @@ from .expressions import ValueType
 from .importing import PendingJoin, join_pending
 from .state import State, StepContext
 from .steps import Dummies, Filter, Generate, Recode, RecodeRule, Rename, SelectVariables
-from .variables import Kind, Variable, check_name
+from .variables import Kind, Schema, Variable, check_name
 
 
 def _col(variable: Variable, alias: str = "w") -> str:
@@ -94,13 +94,27 @@ def apply_generate(
     source: dict[str, Any] = {"expr": step.expr}
     if step.condition is not None:
         source["if"] = step.condition
-    variable = Variable(step.name, column, kind, source)
+    used = set(expr.variables) | (set(condition.variables) if step.condition is not None else set())
+    if old is not None:
+        used.add(old.name)
+    variable = Variable(step.name, column, kind, source, groups=carried_groups(schema, used))
     if old is not None:
         _replace_column(ctx, table, old)
         schema = schema.replacing(variable)
     else:
         schema = schema.with_variable(variable)
     return replace(state, schema=schema, table=new_table)
+
+
+def carried_groups(schema: Schema, names: set[str]) -> tuple[str, ...]:
+    """The groups of the variables a new one is computed from (grouping.py): a variable
+    derived from a group statistic carries its groups, so that a release of anything
+    computed from it registers them too."""
+    found: dict[str, None] = {}
+    for name in sorted(names):
+        if name in schema:
+            found.update(dict.fromkeys(schema.get(name).groups))
+    return tuple(found)
 
 
 def _identifier_variable(name: str) -> Exception:
@@ -250,7 +264,7 @@ def apply_recode(ctx: StepContext, state: State, step: Recode) -> State:
     if step.target is None:
         new_table = _add_columns(ctx, table, [(column, kind.sql, sql)], params)
         _replace_column(ctx, table, source)
-        variable = Variable(source.name, column, kind, origin, codes=codes)
+        variable = Variable(source.name, column, kind, origin, codes=codes, groups=source.groups)
         return replace(state, schema=schema.replacing(variable), table=new_table)
     if step.target in schema:
         raise invalid_input(
@@ -260,7 +274,7 @@ def apply_recode(ctx: StepContext, state: State, step: Recode) -> State:
             name=step.target,
         )
     new_table = _add_columns(ctx, table, [(column, kind.sql, sql)], params)
-    variable = Variable(step.target, column, kind, origin, codes=codes)
+    variable = Variable(step.target, column, kind, origin, codes=codes, groups=source.groups)
     return replace(state, schema=schema.with_variable(variable), table=new_table)
 
 
@@ -345,7 +359,11 @@ def apply_dummies(ctx: StepContext, state: State, step: Dummies) -> State:
         params.append(level)
         variables.append(
             Variable(
-                name, column, Kind.NUMBER, {"dummy_of": source.name, "level": _level_text(level)}
+                name,
+                column,
+                Kind.NUMBER,
+                {"dummy_of": source.name, "level": _level_text(level)},
+                groups=source.groups,
             )
         )
     if not variables:

@@ -9,11 +9,13 @@ at risk and of events."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 import numpy as np
 
-from .counting import ValueSet, noised_counts, published_counts, window_noise
+from .counting import ValueSet, finish, noised_counts, published_counts, window_noise
+from .fingerprint import SetFingerprint
 from .inputs import SurvivalData, UnitPairs, UnitValues
 from .one_variable import sorted_values
 from .release import ControlContext, ResultBuilder
@@ -64,7 +66,11 @@ def _bin_label(grid: BinGrid, index: int) -> str:
 
 
 def control_histogram(
-    data: UnitValues, context: ControlContext, *, bins: int | None = None
+    data: UnitValues,
+    context: ControlContext,
+    *,
+    bins: int | None = None,
+    groups: Sequence[SetFingerprint] = (),
 ) -> ControlledResult:
     """A histogram as a checked, perturbed count table on a fixed bin grid."""
     columns = ("start", "end", "count")
@@ -88,11 +94,15 @@ def control_histogram(
             rows.append(
                 ResultRow((_bin_label(grid, i),), (start, end, count), (*reasons[i], *outer))
             )
-        return out.finish(rows)
+        return finish(out, rows, groups)
 
 
 def control_hexbin(
-    data: UnitPairs, context: ControlContext, *, gridsize: int | None = None
+    data: UnitPairs,
+    context: ControlContext,
+    *,
+    gridsize: int | None = None,
+    groups: Sequence[SetFingerprint] = (),
 ) -> ControlledResult:
     """A scatter as hexagonal bins; hexes that fail are left out, not shown empty."""
     columns = ("x", "y", "count")
@@ -130,7 +140,7 @@ def control_hexbin(
         asked[: len(drawn)] = [int(c) if isinstance(c, int) else None for c in drawn]
         out.charge("count", asked)
         out.note("hexbin", rule.reason("hexbin"))
-        return out.finish(rows)
+        return finish(out, rows, groups)
 
 
 def _survival_curve(at_risk: list[int | None], events: list[int | None]) -> list[float | None]:
@@ -148,7 +158,11 @@ def _survival_curve(at_risk: list[int | None], events: list[int | None]) -> list
 
 
 def control_survival(
-    data: SurvivalData, context: ControlContext, *, max_steps: int | None = None
+    data: SurvivalData,
+    context: ControlContext,
+    *,
+    max_steps: int | None = None,
+    groups: Sequence[SetFingerprint] = (),
 ) -> ControlledResult:
     """A Kaplan–Meier curve in steps of at least 10 (perturbed) events each, on a fixed time
     grid, computed from perturbed counts at risk and of events."""
@@ -222,4 +236,4 @@ def control_survival(
                     tuple(dict.fromkeys(why)),
                 )
             )
-        return out.finish(rows)
+        return finish(out, rows, groups)

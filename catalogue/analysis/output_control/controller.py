@@ -18,7 +18,7 @@ import numpy as np
 
 from catalogue.domain.errors import invalid_input
 
-from .counting import noised_counts, published_counts
+from .counting import finish, noised_counts, published_counts
 from .fingerprint import SetFingerprint
 from .inputs import CountTable, MagnitudeTable
 from .release import ControlContext, ResultBuilder
@@ -124,7 +124,11 @@ def _count_cells(
 
 
 def control_frequency_table(
-    table: CountTable, context: ControlContext, *, include_margins: bool = True
+    table: CountTable,
+    context: ControlContext,
+    *,
+    include_margins: bool = True,
+    groups: Sequence[SetFingerprint] = (),
 ) -> ControlledResult:
     """Counts of distinct units per cell, with margins and a grand total (always: the
     percentages are of it). Percentages come from perturbed counts."""
@@ -147,7 +151,7 @@ def control_frequency_table(
             if shown[i]
         ]
         out.note("non-additive", NON_ADDITIVE)
-        return out.finish(rows)
+        return finish(out, rows, groups)
 
 
 DATA_LABELS = Message(
@@ -181,7 +185,11 @@ MAGNITUDE_STATISTICS = ("sum", "mean")
 
 
 def control_magnitude_table(
-    table: MagnitudeTable, context: ControlContext, *, statistics: Sequence[str] = ("sum", "mean")
+    table: MagnitudeTable,
+    context: ControlContext,
+    *,
+    statistics: Sequence[str] = ("sum", "mean"),
+    groups: Sequence[SetFingerprint] = (),
 ) -> ControlledResult:
     """Sum and/or mean of a measure per cell. No margins: a margin minus a published cell
     would give away a cell the dominance rules withheld. A cell needs a perturbed count of
@@ -255,7 +263,7 @@ def control_magnitude_table(
             rows.append(ResultRow(labels[c], tuple(value[s] for s in chosen), tuple(why)))
         if any(counts_table.data_label(label) for label in labels):
             out.note("data-labels", DATA_LABELS)
-        return out.finish(rows)
+        return finish(out, rows, groups)
 
 
 def cells_to_show(table: CountTable, context: ControlContext) -> list[bool]:

@@ -14,13 +14,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from .cell_key import Located
+from .fingerprint import SetFingerprint
 from .ledger import COUNT_MEASURE
 from .release import ControlContext, ResultBuilder
+from .result import ControlledResult, ResultRow
 from .rules.cell_key_noise import CellKeyNoise, CountsWithKeys
 from .rules.magnitude_noise import MagnitudeNoise
 from .rules.threshold import Threshold
 from .unit_sets import CellTotals
-from .value_keys import digest, pair_keys
+from .value_keys import digest, measure, pair_keys
+
+# The measure under which the groups of an aggregation are registered (what is published
+# about them is the statistics computed from the aggregated variable).
+GROUPS_MEASURE = measure(0, "groups")
 
 
 def noised_counts(out: ResultBuilder, counts: np.ndarray, key_sums: np.ndarray) -> list[int]:
@@ -86,3 +92,19 @@ def window_noise(
         return 0.0
     window_digest = digest(pair_keys(set_ids, values))
     return noise.of_values(values, window_digest, stream) / len(values)
+
+
+def finish(
+    out: ResultBuilder, rows: Sequence[ResultRow], groups: Sequence[SetFingerprint] = ()
+) -> ControlledResult:
+    """Registers the groups a variable made by aggregation was computed over (grouping.py)
+    with the differencing guard, withholding every value of the result if one of them is
+    a few units away from a registered set, then finishes the release."""
+    if groups:
+        decisions = out.guard(GROUPS_MEASURE, "group", list(groups), compare_within=False)
+        if any(d.withheld for d in decisions):
+            rows = [
+                ResultRow(row.labels, tuple(None for _ in row.values), ("differencing",))
+                for row in rows
+            ]
+    return out.finish(rows)

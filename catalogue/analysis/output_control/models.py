@@ -5,9 +5,12 @@ withheld whole."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-from .counting import noised_counts
+from .counting import finish, noised_counts
+from .fingerprint import SetFingerprint
 from .inputs import RegressionFit
 from .release import ControlContext, ResultBuilder
 from .result import ControlledResult, ResultRow
@@ -17,7 +20,9 @@ from .rules.regression import ModelShape, Regression
 from .value_keys import measure
 
 
-def control_regression(fit: RegressionFit, context: ControlContext) -> ControlledResult:
+def control_regression(
+    fit: RegressionFit, context: ControlContext, *, groups: Sequence[SetFingerprint] = ()
+) -> ControlledResult:
     """Coefficients and standard errors of a fitted model, or one row saying it is
     withheld (no term names: a categorical variable's levels are values from the data)."""
     columns = ("coefficient", "std_error")
@@ -49,7 +54,7 @@ def control_regression(fit: RegressionFit, context: ControlContext) -> Controlle
             if guard.withheld:
                 reason = guard.reason
         if reason != "regression":
-            return out.finish([ResultRow(("model",), (None, None), (str(reason),))])
+            return finish(out, [ResultRow(("model",), (None, None), (str(reason),))], groups)
         digits = rule.parameters.significant_digits
         noised = out.rule(ModelNoise).apply(
             Estimates(fit.coefficients, fit.std_errors, evidence.digest)
@@ -62,4 +67,4 @@ def control_regression(fit: RegressionFit, context: ControlContext) -> Controlle
             rows.append(
                 ResultRow((term.name,), (significant(b, digits), significant(se, digits)), why)
             )
-        return out.finish(rows)
+        return finish(out, rows, groups)

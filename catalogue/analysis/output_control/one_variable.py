@@ -11,8 +11,8 @@ import numpy as np
 
 from catalogue.domain.errors import invalid_input
 
-from .counting import ValueSet, noised_counts, window_noise
-from .fingerprint import fingerprint
+from .counting import ValueSet, finish, noised_counts, window_noise
+from .fingerprint import SetFingerprint, fingerprint
 from .inputs import UnitValues
 from .release import ControlContext, ResultBuilder
 from .result import ControlledResult, ResultRow, Value
@@ -33,7 +33,9 @@ def sorted_values(found: ValueSet) -> tuple[np.ndarray, np.ndarray]:
     return found.values[order], found.set_ids[order]
 
 
-def control_summary(data: UnitValues, context: ControlContext) -> ControlledResult:
+def control_summary(
+    data: UnitValues, context: ControlContext, *, groups: Sequence[SetFingerprint] = ()
+) -> ControlledResult:
     """Mean, standard deviation and Gini of winsorised values, each perturbed."""
     with ResultBuilder(context, "summary", ("statistic",), ("value",)) as out:
         found = ValueSet.of(out, context, data.units, data.numbers())
@@ -60,7 +62,7 @@ def control_summary(data: UnitValues, context: ControlContext) -> ControlledResu
             else:
                 reasons = (decision.reason,) if decision.reason else ()
                 rows.append(ResultRow((name,), (decision.value,), reasons))
-        return out.finish(rows)
+        return finish(out, rows, groups)
 
 
 def _guarded_windows(
@@ -88,7 +90,11 @@ def _guarded_windows(
 
 
 def control_percentiles(
-    data: UnitValues, context: ControlContext, quantiles: Sequence[float] = (0.25, 0.5, 0.75)
+    data: UnitValues,
+    context: ControlContext,
+    quantiles: Sequence[float] = (0.25, 0.5, 0.75),
+    *,
+    groups: Sequence[SetFingerprint] = (),
 ) -> ControlledResult:
     """Smoothed percentiles for quantiles strictly between 0 and 1 (min and max have their
     own rule)."""
@@ -125,10 +131,12 @@ def control_percentiles(
             [(d.value, d.reason) for d in decisions],
             windows,
         )
-        return out.finish(rows)
+        return finish(out, rows, groups)
 
 
-def control_min_max(data: UnitValues, context: ControlContext) -> ControlledResult:
+def control_min_max(
+    data: UnitValues, context: ControlContext, *, groups: Sequence[SetFingerprint] = ()
+) -> ControlledResult:
     """Minimum and maximum as means of the most extreme units, perturbed."""
     with ResultBuilder(context, "min-max", ("statistic",), ("value",)) as out:
         rule, noise = out.rule(ExtremeValues), out.rule(MagnitudeNoise)
@@ -153,10 +161,12 @@ def control_min_max(data: UnitValues, context: ControlContext) -> ControlledResu
                 else:
                     windows[i] = ids[extremes[i]]
         rows = _guarded_windows(out, measure(found.digest), ["min", "max"], outcome, windows)
-        return out.finish(rows)
+        return finish(out, rows, groups)
 
 
-def control_mode(data: UnitValues, context: ControlContext) -> ControlledResult:
+def control_mode(
+    data: UnitValues, context: ControlContext, *, groups: Sequence[SetFingerprint] = ()
+) -> ControlledResult:
     """The most common value (by perturbed counts), if held by enough units (perturbed)."""
     with ResultBuilder(context, "mode", ("statistic",), ("value",)) as out:
         distinct, index = np.unique(data.values, return_inverse=True)
@@ -177,4 +187,4 @@ def control_mode(data: UnitValues, context: ControlContext) -> ControlledResult:
         else:
             reasons = (decision.reason,) if decision.reason else ()
             row = ResultRow(("mode",), (decision.value,), reasons)
-        return out.finish([row])
+        return finish(out, [row], groups)

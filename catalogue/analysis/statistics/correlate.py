@@ -28,6 +28,7 @@ from ..output_control import (
     control_regression,
     model_evidence,
 )
+from ..output_control.fingerprint import SetFingerprint
 from ..variables import Variable
 from .common import DataView, Labelled, needs_number, needs_unit_rows, number_sql, request_error
 from .model_rows import outcome_mode
@@ -40,6 +41,7 @@ class Pair:
     x: str
     y: str
     fit: RegressionFit
+    groups: tuple[SetFingerprint, ...] = ()
 
 
 def _pair(view: DataView, x: Variable, y: Variable) -> Pair:
@@ -84,7 +86,7 @@ def _pair(view: DataView, x: Variable, y: Variable) -> Pair:
         evidence=evidence,
         terms_asked=1,
     )
-    return Pair(x.name, y.name, fit)
+    return Pair(x.name, y.name, fit, view.groups_of([x, y]))
 
 
 def prepare_correlate(view: DataView, request: Mapping[str, Any]) -> CorrelatePlan:
@@ -111,7 +113,7 @@ class CorrelatePlan:
         return [
             Labelled(
                 {"statistic": "correlation", "variables": [p.x, p.y], "coefficient": p.x},
-                control_regression(p.fit, context),
+                control_regression(p.fit, context, groups=p.groups),
             )
             for p in self.pairs
         ]

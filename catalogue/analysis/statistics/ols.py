@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import db
 from ..output_control import ControlContext, RegressionFit, control_regression
+from ..output_control.fingerprint import SetFingerprint
 from ..variables import UNIT_COLUMN, Variable
 from .common import DataView, Labelled, col, needs_number, request_error
 from .design import (
@@ -197,7 +198,8 @@ def regression_plan(
         terms_asked=asked,
     )
     about = {"statistic": family, "y": y.name, "x": list(estimate.names), "std_errors": covariance}
-    return RegressionPlan(fit, about, estimate)
+    groups = view.groups_of([y, *(f.variable for f in patterns.factors)])
+    return RegressionPlan(fit, about, estimate, groups)
 
 
 @dataclass(frozen=True)
@@ -205,6 +207,8 @@ class RegressionPlan:
     fit: RegressionFit
     about: dict[str, Any]
     estimate: Estimate
+    groups: tuple[SetFingerprint, ...] = ()
 
     def release(self, context: ControlContext) -> list[Labelled]:
-        return [Labelled(self.about, control_regression(self.fit, context))]
+        result = control_regression(self.fit, context, groups=self.groups)
+        return [Labelled(self.about, result)]

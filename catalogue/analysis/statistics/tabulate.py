@@ -35,6 +35,7 @@ from ..output_control import (
     control_percentiles,
     control_summary,
 )
+from ..output_control.fingerprint import SetFingerprint
 from ..output_control.rules.budget import Budget
 from ..row_keys import RowKeys
 from ..variables import Kind, Variable
@@ -296,7 +297,9 @@ def prepare_tabulate(view: DataView, request: Mapping[str, Any]) -> TabulatePlan
                 "Rad- og kolonneprosent krever minst to variabler.",
                 "Row and column percentages need at least two variables.",
             )
-        return TabulatePlan(categorise(view, variables), None, (), percent)
+        return TabulatePlan(
+            categorise(view, variables), None, (), percent, view.groups_of(variables)
+        )
     value = view.variable(summarize, what="summarize")
     needs_number(value, "summarize")
     stats = request.get("stats", ["mean"])
@@ -319,7 +322,8 @@ def prepare_tabulate(view: DataView, request: Mapping[str, Any]) -> TabulatePlan
                 f"Median and standard deviation per cell are given for at most {limit} cells.",
                 limit=limit,
             )
-    return TabulatePlan(data, value.name, tuple(dict.fromkeys(stats)), None)
+    groups = view.groups_of([*variables, value])
+    return TabulatePlan(data, value.name, tuple(dict.fromkeys(stats)), None, groups)
 
 
 @dataclass(frozen=True)
@@ -328,11 +332,12 @@ class TabulatePlan:
     measure: str | None
     stats: tuple[str, ...]
     percent: str | None
+    groups: tuple[SetFingerprint, ...] = ()  # of variables made by aggregation
 
     def release(self, context: ControlContext) -> list[Labelled]:
         data = self.data
         if self.measure is None:
-            result = control_frequency_table(data.count_table(), context)
+            result = control_frequency_table(data.count_table(), context, groups=self.groups)
             extra: dict[str, Any] = {}
             if self.percent in ("row", "column"):
                 extra[f"{self.percent}_percent"] = derived_percentages(result, self.percent)
@@ -342,7 +347,9 @@ class TabulatePlan:
         magnitudes = [s for s in self.stats if s in ("sum", "mean")]
         if magnitudes:
             table = MagnitudeTable(self.measure, data.count_table(), data.values)
-            result = control_magnitude_table(table, context, statistics=magnitudes)
+            result = control_magnitude_table(
+                table, context, statistics=magnitudes, groups=self.groups
+            )
             out.append(Labelled({"statistic": ",".join(magnitudes), "of": self.measure}, result))
         per_cell = [s for s in self.stats if s in ("median", "sd")]
         if per_cell:
@@ -372,12 +379,12 @@ class TabulatePlan:
                 for k, (d, i) in enumerate(zip(data.dimensions, index, strict=True))
             }
             if "median" in stats:
-                result = control_percentiles(values, context, quantiles=(0.5,))
+                result = control_percentiles(values, context, quantiles=(0.5,), groups=self.groups)
                 out.append(
                     Labelled({"statistic": "median", "of": self.measure, "cell": labels}, result)
                 )
             if "sd" in stats:
-                result = control_summary(values, context)
+                result = control_summary(values, context, groups=self.groups)
                 out.append(
                     Labelled({"statistic": "sd", "of": self.measure, "cell": labels}, result)
                 )
