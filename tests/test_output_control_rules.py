@@ -33,6 +33,7 @@ from catalogue.analysis.output_control import (
     term_groupings,
 )
 from catalogue.analysis.output_control.ptable import load_ptable
+from catalogue.analysis.output_control.rules.dominance_nk import DominanceParameters
 from catalogue.analysis.output_control.rules.hexbin import ROW_HEIGHT, hex_cells
 from catalogue.analysis.output_control.rules.histogram import grid_step
 from catalogue.analysis.output_control.rules.magnitude_noise import (
@@ -300,3 +301,32 @@ def test_survival_steps_hold_ten_perturbed_events_and_follow_the_perturbed_count
         assert isinstance(at_risk, int) and isinstance(happened, int)
         product *= 1 - happened / at_risk
         assert shown == float(f"{product:.3g}")
+
+
+def test_the_dominance_bound_a_probe_finds_is_jittered_by_the_unit_set_alone():
+    """x = t·[target] + c·[ten others]: halving and doubling c until the cell flips finds
+    the bound the cell was judged on. Exact, it would give t to the digit; jittered by the
+    unit set, it lies somewhere in [k − jitter, k], the same for any values of these units
+    and another for other units."""
+    t = 500_000.0
+
+    def withheld(units: np.ndarray, c: float) -> bool:
+        values = np.concatenate([[t], np.full(len(units) - 1, c)])
+        table = MagnitudeTable.from_cells("x", ["a"], [(("a",), units, values)])
+        row = control_magnitude_table(table, context(POPULATION, noise_off())).rows[0]
+        return "dominance-nk" in row.reasons
+
+    def flip(units: np.ndarray) -> float:
+        low, high = 1.0, t  # withheld at c = 1, shown at c = t
+        for _ in range(60):
+            middle = (low + high) / 2
+            low, high = (middle, high) if withheld(units, middle) else (low, middle)
+        c = (low + high) / 2
+        return (t + c) / (t + (len(units) - 1) * c)  # the share of the two largest there
+
+    bounds = [flip(POPULATION[start : start + 12]) for start in (0, 100, 200)]
+    parameters = DominanceParameters()
+    for bound in bounds:
+        assert parameters.k - parameters.jitter - 1e-9 <= bound <= parameters.k + 1e-9
+    assert len({round(b, 6) for b in bounds}) == 3  # each set its own bound
+    assert all(abs(b - parameters.k) > 1e-6 for b in bounds)

@@ -13,13 +13,14 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
 from catalogue.domain.errors import invalid_input
 
 from .counting import finish, noised_counts, published_counts
-from .fingerprint import SetFingerprint
+from .fingerprint import FingerprintTable, SetFingerprint
 from .inputs import CountTable, MagnitudeTable
 from .release import ControlContext, ResultBuilder
 from .result import ControlledResult, ResultRow, Value
@@ -31,7 +32,7 @@ from .rules.magnitude_noise import MagnitudeNoise, Perturbable
 from .rules.p_percent import PPercent
 from .rules.threshold import Threshold
 from .unit_sets import CellTotals, CellUnits
-from .value_keys import digest, measure
+from .value_keys import digest, measure, uniforms
 
 NON_ADDITIVE = Message(
     "Summer og marginer har egen støy og er derfor ikke summen av cellene.",
@@ -225,7 +226,8 @@ def control_magnitude_table(
         )
         dominance, noise = out.rule(DominanceNK), out.rule(MagnitudeNoise)
         keep = max(dominance.parameters.n, noise.parameters.top_k)
-        magnitudes = cells.magnitudes(keep=keep)
+        table_of_sets = cells.fingerprint_table()
+        magnitudes = replace(cells.magnitudes(keep=keep), set_keys=set_keys(table_of_sets))
         checks = zip(
             out.rule(Threshold).apply(sizes),
             dominance.apply(magnitudes),
@@ -238,7 +240,7 @@ def control_magnitude_table(
         guarded = out.guard(
             measure(digest(magnitudes.digests)),
             "magnitude:" + ",".join(chosen),
-            _fingerprints(cells, candidates),
+            [None if c is None else table_of_sets[c] for c in candidates],
             compare_within=True,
         )
         noised = noise.apply(Perturbable(cells.sums(), magnitudes.largest, magnitudes.digests))
@@ -266,6 +268,15 @@ def control_magnitude_table(
         return finish(out, rows, groups)
 
 
+SET_KEY_STREAM = 1 << 20  # apart from the streams magnitude noise draws
+
+
+def set_keys(table: FingerprintTable) -> np.ndarray:
+    """Per set a key in [0, 1) of its units alone (its fingerprint: keyed ids, no values)."""
+    folded = np.sum(table.id_xor, axis=1, dtype=np.uint64) ^ table.sizes.astype(np.uint64)
+    return uniforms(np.asarray(folded, dtype=np.uint64), stream=SET_KEY_STREAM)
+
+
 def cells_to_show(table: CountTable, context: ControlContext) -> list[bool]:
     """Per interior cell (row-major) whether a statistic about it may be shown at all: its
     labels are codes, or its perturbed count reaches the threshold (as a frequency table
@@ -288,11 +299,3 @@ def cells_to_show(table: CountTable, context: ControlContext) -> list[bool]:
 
 def _threshold(out: ResultBuilder) -> int:
     return int(out.rule(Threshold).parameters.min_count)
-
-
-def _fingerprints(cells: CellUnits, chosen: Sequence[int | None]) -> list[SetFingerprint | None]:
-    """The chosen cells' fingerprints (None passes through); none computed if none is chosen."""
-    if all(c is None for c in chosen):
-        return [None] * len(chosen)
-    table = cells.fingerprint_table()
-    return [None if c is None else table[c] for c in chosen]
