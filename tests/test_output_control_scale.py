@@ -499,3 +499,47 @@ def test_rows_read_in_table_order_keep_their_rowids_over_many_row_groups() -> No
     stored = np.asarray(rows.snapshot.pseudonyms)
     assert np.array_equal(stored[rows.units(fetched["r"])], fetched["u"])
     assert np.array_equal(stored[rows.protected(fetched["r"])], fetched["u"])
+
+
+def test_the_compiled_pass_over_a_models_rows_equals_numpys() -> None:
+    """model_support's one pass over a model's rows (per pattern its rows and record keys,
+    the outcome's inside set, the value digest): compiled and numpy agree exactly, and the
+    digest changes with any one row's outcome or pattern."""
+    from catalogue.analysis.output_control import model_support
+
+    assert model_support._loops is not None, "the C extension was not built"
+    rng = np.random.default_rng(47)
+    units = pseudonyms(3000, seed=47)
+    located = KeyTable.build(SECRET, units).locate(units)
+    row_pattern = rng.integers(0, 40, 3000)
+    outcome = rng.choice([0.0, -0.0, 1.0, 2.5], size=3000)
+    hashes = model_support.pattern_hashes(rng.normal(size=(40, 3)))
+    compiled = model_support.summarise_rows(located, row_pattern, outcome, hashes, 1.0)
+    in_numpy = model_support.summarise_rows_numpy(located, row_pattern, outcome, hashes, 1.0)
+    for name in ("rows_per_pattern", "keys_per_pattern"):
+        assert np.array_equal(getattr(compiled, name), getattr(in_numpy, name))
+    assert (compiled.inside, compiled.inside_keys, compiled.digest) == (
+        in_numpy.inside,
+        in_numpy.inside_keys,
+        in_numpy.digest,
+    )
+    assert compiled.inside == int((outcome == 1.0).sum())
+    moved = row_pattern.copy()
+    moved[5] = (moved[5] + 1) % 40
+    changed = outcome.copy()
+    changed[5] += 1e-9
+    for pattern, values in ((moved, outcome), (row_pattern, changed)):
+        other = model_support.summarise_rows(located, pattern, values, hashes, 1.0)
+        assert other.digest != compiled.digest
+
+
+def test_the_compiled_majority_vote_finds_a_value_held_by_more_than_half() -> None:
+    from catalogue.analysis.output_control import model_support
+
+    assert model_support._loops is not None, "the C extension was not built"
+    rng = np.random.default_rng(53)
+    for share in (0.51, 0.7, 0.99):
+        values = rng.normal(size=20_000)
+        values[rng.random(20_000) < share] = 3.5
+        found = model_support.majority_value(values)
+        assert found == 3.5 == float(np.median(values))  # the numpy twin takes the median

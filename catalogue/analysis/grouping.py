@@ -294,20 +294,7 @@ def _aggregate(
     planned: list[Any],
     computed: Computed,
 ) -> State:
-    schema = state.schema
-    parts = []
-    for k, (statistic, _, kind) in enumerate(planned):
-        column, schema = schema.fresh_column()
-        parts.append(f'{_value_sql(kind, f"r.r{k}")} AS "{column}"')
-        schema = schema.with_variable(
-            Variable(
-                statistic.name,
-                column,
-                kind,
-                _origin(statistic, by, "aggregate"),
-                groups=(computed.groups_id,),
-            )
-        )
+    schema, parts = _statistic_variables(state.schema, by, planned, computed, "aggregate")
     new_table = ctx.create(
         f'SELECT w.*, {", ".join(parts)} FROM "{table}" AS w '
         f'LEFT JOIN {GROUP_VALUES} AS g ON g.value = w."{by.column}" '
@@ -316,8 +303,20 @@ def _aggregate(
     return replace(state, schema=schema, table=new_table, groups=_with_groups(state, computed))
 
 
-def _origin(statistic: GroupStatistic, by: Variable, verb: str) -> dict[str, Any]:
-    return {verb: statistic.statistic, "of": statistic.variable, "by": by.name}
+def _statistic_variables(
+    schema: Schema, by: Variable, planned: list[Any], computed: Computed, verb: str
+) -> tuple[Schema, list[str]]:
+    """The new variables of the group statistics, each carrying its groups, and the SQL
+    selecting their values from the results (alias r)."""
+    selected = []
+    for k, (statistic, _, kind) in enumerate(planned):
+        column, schema = schema.fresh_column()
+        selected.append(f'{_value_sql(kind, f"r.r{k}")} AS "{column}"')
+        origin = {verb: statistic.statistic, "of": statistic.variable, "by": by.name}
+        schema = schema.with_variable(
+            Variable(statistic.name, column, kind, origin, groups=(computed.groups_id,))
+        )
+    return schema, selected
 
 
 def _collapse(
@@ -341,18 +340,8 @@ def _collapse(
         column, schema = schema.fresh_column()
         selected.append(f'g.value AS "{column}"')
         schema = schema.with_variable(replace(by, column=column, panel=None, groups=()))
-    for k, (statistic, _, kind) in enumerate(planned):
-        column, schema = schema.fresh_column()
-        selected.append(f'{_value_sql(kind, f"r.r{k}")} AS "{column}"')
-        schema = schema.with_variable(
-            Variable(
-                statistic.name,
-                column,
-                kind,
-                _origin(statistic, by, "collapse"),
-                groups=(computed.groups_id,),
-            )
-        )
+    schema, statistics = _statistic_variables(schema, by, planned, computed, "collapse")
+    selected += statistics
     joined = f"{GROUP_VALUES} AS g JOIN {GROUP_RESULTS} AS r ON r.gid = g.gid"
     if by.kind != Kind.UNIT:
         joined += " JOIN regcat_groups AS i ON i.value = g.value"

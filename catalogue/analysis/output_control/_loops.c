@@ -15,7 +15,12 @@
  * contributions, the `keep` largest, the total without the two largest, and the value
  * digest (value_keys.py: the sum mod 2^64 of each pair's key, a mix of its unit's set id
  * and its value's bits), in two passes and no temporary arrays (numpy needs a dozen passes
- * and as many arrays of every pair). */
+ * and as many arrays of every pair).
+ *
+ * model_rows, model_support.py's evidence of a model: per row its pattern's row count and
+ * record key sum, the rows whose outcome equals a given value (their count and key sum),
+ * and the model's value digest (each row keyed by its unit's set id and the bits of its
+ * outcome mixed with its pattern's hash), in one pass (numpy needs a dozen). */
 #include "../_buffers.h"
 #include <math.h>
 #include <stdint.h>
@@ -138,16 +143,6 @@ done:
     return result;
 }
 
-/* splitmix64's finaliser, as fingerprint.py's splitmix64 and value_keys.py use it. */
-static inline uint64_t mix64(uint64_t z) {
-    z ^= z >> 30;
-    z *= 0xBF58476D1CE4E5B9ULL;
-    z ^= z >> 27;
-    z *= 0x94D049BB133111EBULL;
-    z ^= z >> 31;
-    return z;
-}
-
 #define VALUE_SALT 0x5851F42D4C957F2DULL /* value_keys.VALUE_SALT */
 
 static PyObject *cell_magnitudes(PyObject *self, PyObject *args) {
@@ -205,7 +200,7 @@ static PyObject *cell_magnitudes(PyObject *self, PyObject *args) {
         double canonical = values[k] + 0.0; /* -0.0 is 0.0 */
         uint64_t bits;
         memcpy(&bits, &canonical, sizeof bits);
-        digests[c] += mix64(set_ids[u] ^ mix64(bits ^ VALUE_SALT));
+        digests[c] += splitmix64(set_ids[u] ^ splitmix64(bits ^ VALUE_SALT));
         double magnitude = fabs(values[k]);
         totals[c] += magnitude;
         /* Insert into the cell's list of its `keep` largest, descending (an earlier pair
@@ -238,6 +233,110 @@ done:
     return result;
 }
 
+static PyObject *model_rows(PyObject *self, PyObject *args) {
+    PyObject *objects[8];
+    Buffer buffers[8] = {{0}};
+    static const Py_ssize_t items[8] = {8, 8, 8, 8, 2, 8, 8, 8};
+    static const char *codes[8] = {"lq", "lq", "d", "LQ", "h", "LQ", "lq", "lq"};
+    static const char *names[8] = {"row_pattern", "unit",         "outcome", "set_ids",
+                                   "record_keys", "pattern_hash", "rows",    "keys"};
+    double inside_value;
+    PyObject *result = NULL;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOd", &objects[0], &objects[1], &objects[2], &objects[3],
+                          &objects[4], &objects[5], &objects[6], &objects[7], &inside_value)) {
+        return NULL;
+    }
+    if (take_all(objects, buffers, 8, 0xC0u, items, codes, names) != 0) {
+        goto done;
+    }
+    Py_ssize_t count = buffers[0].view.len / 8;
+    Py_ssize_t units = buffers[3].view.len / 8;
+    Py_ssize_t patterns = buffers[5].view.len / 8;
+    if (buffers[1].view.len / 8 != count || buffers[2].view.len / 8 != count ||
+        buffers[4].view.len / 2 != units || buffers[6].view.len / 8 != patterns ||
+        buffers[7].view.len / 8 != patterns) {
+        PyErr_SetString(PyExc_ValueError, "arrays of mismatched lengths");
+        goto done;
+    }
+    const int64_t *row_pattern = buffers[0].view.buf, *unit = buffers[1].view.buf;
+    const double *outcome = buffers[2].view.buf;
+    const uint64_t *set_ids = buffers[3].view.buf, *pattern_hash = buffers[5].view.buf;
+    const int16_t *record_keys = buffers[4].view.buf;
+    int64_t *rows = buffers[6].view.buf, *keys = buffers[7].view.buf;
+    uint64_t digest = 0;
+    int64_t inside = 0, inside_keys = 0;
+    Py_ssize_t bad = -1;
+    Py_BEGIN_ALLOW_THREADS
+    memset(rows, 0, (size_t)patterns * sizeof(int64_t));
+    memset(keys, 0, (size_t)patterns * sizeof(int64_t));
+    for (Py_ssize_t k = 0; k < count; k++) {
+        int64_t g = row_pattern[k], u = unit[k];
+        if (g < 0 || g >= patterns || u < 0 || u >= units) {
+            bad = k;
+            break;
+        }
+        int64_t key = record_keys[u];
+        rows[g] += 1;
+        keys[g] += key;
+        double y = outcome[k] + 0.0; /* -0.0 is 0.0 */
+        if (y == inside_value) {
+            inside += 1;
+            inside_keys += key;
+        }
+        uint64_t bits;
+        memcpy(&bits, &y, sizeof bits);
+        uint64_t row_bits = splitmix64(bits ^ pattern_hash[g]);
+        digest += splitmix64(set_ids[u] ^ splitmix64(row_bits ^ VALUE_SALT));
+    }
+    Py_END_ALLOW_THREADS
+    if (bad >= 0) {
+        PyErr_Format(PyExc_IndexError, "row %zd names a pattern or unit outside the arrays", bad);
+        goto done;
+    }
+    result = Py_BuildValue("(KLL)", (unsigned long long)digest, (long long)inside,
+                           (long long)inside_keys);
+done:
+    release_all(buffers, 8);
+    return result;
+}
+
+static PyObject *majority(PyObject *self, PyObject *args) {
+    PyObject *object;
+    Buffer buffer = {{0}};
+    PyObject *result = NULL;
+    if (!PyArg_ParseTuple(args, "O", &object)) {
+        return NULL;
+    }
+    if (take(object, &buffer, 0, 8, "d", "values") != 0) {
+        goto done;
+    }
+    const double *values = buffer.view.buf;
+    Py_ssize_t count = buffer.view.len / 8;
+    double candidate = count ? values[0] + 0.0 : 0.0;
+    Py_ssize_t votes = 0;
+    Py_BEGIN_ALLOW_THREADS
+    /* Boyer and Moore's majority vote: a value held by more than half the entries is the
+     * one left standing. */
+    for (Py_ssize_t i = 0; i < count; i++) {
+        double value = values[i] + 0.0;
+        if (votes == 0) {
+            candidate = value;
+            votes = 1;
+        } else if (value == candidate) {
+            votes++;
+        } else {
+            votes--;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    result = PyFloat_FromDouble(candidate);
+done:
+    if (buffer.held) {
+        PyBuffer_Release(&buffer.view);
+    }
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"add_pairs", add_pairs, METH_VARARGS,
      "add_pairs(cell, unit, set_ids, packed_slots, checks, table, cells_per_set): adds each "
@@ -251,6 +350,14 @@ static PyMethodDef methods[] = {
      "per cell (int64 cell and unit of each pair, float64 values, uint64 set ids by unit) the "
      "absolute total, the largest (keep, cells) in descending order, the total without the "
      "two largest and the value digest (uint64); outputs filled in place."},
+    {"majority", majority, METH_VARARGS,
+     "majority(values) -> the value held by more than half the float64 values if there is "
+     "one (else some value of them); one pass."},
+    {"model_rows", model_rows, METH_VARARGS,
+     "model_rows(row_pattern, unit, outcome, set_ids, record_keys, pattern_hash, rows, keys, "
+     "inside_value) -> (digest, inside, inside_keys): per pattern its rows and record key "
+     "sum (filled in place), the rows whose outcome equals inside_value, and the value "
+     "digest of (unit, outcome, pattern) over the rows (int16 record keys)."},
     {NULL, NULL, 0, NULL},
 };
 

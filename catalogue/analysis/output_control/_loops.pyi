@@ -21,3 +21,15 @@ def cell_magnitudes(
     rest: np.ndarray,
     digests: np.ndarray,
 ) -> None: ...
+def model_rows(
+    row_pattern: np.ndarray,
+    unit: np.ndarray,
+    outcome: np.ndarray,
+    set_ids: np.ndarray,
+    record_keys: np.ndarray,
+    pattern_hash: np.ndarray,
+    rows: np.ndarray,
+    keys: np.ndarray,
+    inside_value: float,
+) -> tuple[int, int, int]: ...
+def majority(values: np.ndarray) -> float: ...

@@ -20,7 +20,7 @@ import numpy as np
 from catalogue.domain.errors import invalid_input
 
 from .counting import finish, noised_counts, published_counts
-from .fingerprint import FingerprintTable, SetFingerprint
+from .fingerprint import SetFingerprint
 from .inputs import CountTable, MagnitudeTable
 from .release import ControlContext, ResultBuilder
 from .result import ControlledResult, ResultRow, Value
@@ -32,7 +32,7 @@ from .rules.magnitude_noise import MagnitudeNoise, Perturbable
 from .rules.p_percent import PPercent
 from .rules.threshold import Threshold
 from .unit_sets import CellTotals, CellUnits
-from .value_keys import digest, measure, uniforms
+from .value_keys import digest, measure, set_keys
 
 NON_ADDITIVE = Message(
     "Summer og marginer har egen støy og er derfor ikke summen av cellene.",
@@ -227,7 +227,10 @@ def control_magnitude_table(
         dominance, noise = out.rule(DominanceNK), out.rule(MagnitudeNoise)
         keep = max(dominance.parameters.n, noise.parameters.top_k)
         table_of_sets = cells.fingerprint_table()
-        magnitudes = replace(cells.magnitudes(keep=keep), set_keys=set_keys(table_of_sets))
+        magnitudes = replace(
+            cells.magnitudes(keep=keep),
+            set_keys=set_keys(table_of_sets.id_xor, table_of_sets.sizes),
+        )
         checks = zip(
             out.rule(Threshold).apply(sizes),
             dominance.apply(magnitudes),
@@ -266,15 +269,6 @@ def control_magnitude_table(
         if any(counts_table.data_label(label) for label in labels):
             out.note("data-labels", DATA_LABELS)
         return finish(out, rows, groups)
-
-
-SET_KEY_STREAM = 1 << 20  # apart from the streams magnitude noise draws
-
-
-def set_keys(table: FingerprintTable) -> np.ndarray:
-    """Per set a key in [0, 1) of its units alone (its fingerprint: keyed ids, no values)."""
-    folded = np.sum(table.id_xor, axis=1, dtype=np.uint64) ^ table.sizes.astype(np.uint64)
-    return uniforms(np.asarray(folded, dtype=np.uint64), stream=SET_KEY_STREAM)
 
 
 def cells_to_show(table: CountTable, context: ControlContext) -> list[bool]:

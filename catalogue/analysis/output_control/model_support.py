@@ -36,10 +36,14 @@ import numpy as np
 
 from .cell_key import KeySource, Located
 from .fingerprint import SetFingerprint, splitmix64
-from .value_keys import digest, keyed_bits, uniforms
+from .value_keys import digest, keyed_bits, set_keys
+
+try:
+    from . import _loops
+except ImportError:  # not compiled here: summarise_rows_numpy does the same, slower
+    _loops = None  # type: ignore[assignment]
 
 _MINT = object()
-_SET_SALT = np.uint64(0x9FB21C651E98DF25)
 _COLUMN_SALT = np.uint64(0xC6BC279692B5C323)
 _CHUNK = 1 << 20  # patterns per chunk of the leverage computation
 
@@ -96,30 +100,95 @@ def pattern_hashes(design: np.ndarray) -> np.ndarray:
     return hashed
 
 
-class _Units:
-    """The model's rows' units, with counts and key sums of any subset of rows."""
+@dataclass(frozen=True, eq=False)
+class RowSummary:
+    """One pass over a model's rows: per pattern its rows and their record key sum, the rows
+    whose outcome equals a given value (count and key sum), and the value digest."""
 
-    def __init__(self, located: Located, row_pattern: np.ndarray, patterns: int) -> None:
+    rows_per_pattern: np.ndarray  # int64
+    keys_per_pattern: np.ndarray  # int64
+    inside: int
+    inside_keys: int
+    digest: int
+
+
+def summarise_rows(
+    located: Located,
+    row_pattern: np.ndarray,
+    outcome: np.ndarray,
+    pattern_hash: np.ndarray,
+    inside_value: float,
+) -> RowSummary:
+    """Compiled (`_loops.model_rows`) where it is built, else `summarise_rows_numpy`."""
+    if _loops is None:
+        return summarise_rows_numpy(located, row_pattern, outcome, pattern_hash, inside_value)
+    patterns = len(pattern_hash)
+    rows = np.empty(patterns, dtype=np.int64)
+    keys = np.empty(patterns, dtype=np.int64)
+    record_keys = located.arrays.record_keys
+    found = _loops.model_rows(
+        np.ascontiguousarray(row_pattern, dtype=np.int64),
+        np.ascontiguousarray(located.positions, dtype=np.int64),
+        np.ascontiguousarray(outcome, dtype=np.float64),
+        np.ascontiguousarray(located.arrays.set_ids, dtype=np.uint64),
+        np.ascontiguousarray(record_keys, dtype=np.int16),  # < 4096: a 16-bit store's own
+        np.ascontiguousarray(pattern_hash, dtype=np.uint64),
+        rows,
+        keys,
+        float(inside_value),
+    )
+    digest_value, inside, inside_keys = found
+    return RowSummary(rows, keys, int(inside), int(inside_keys), int(digest_value))
+
+
+def summarise_rows_numpy(
+    located: Located,
+    row_pattern: np.ndarray,
+    outcome: np.ndarray,
+    pattern_hash: np.ndarray,
+    inside_value: float,
+) -> RowSummary:
+    """What the compiled `_loops.model_rows` gives, in numpy passes."""
+    patterns = len(pattern_hash)
+    record_keys = located.arrays.record_keys[located.positions].astype(np.int64)
+    y = np.asarray(outcome, dtype=np.float64) + 0.0  # −0.0 → 0.0
+    inside = y == inside_value
+    row_bits = splitmix64(np.ascontiguousarray(y).view(np.uint64) ^ pattern_hash[row_pattern])
+    pairs = keyed_bits(located.arrays.set_ids[located.positions], row_bits)
+    return RowSummary(
+        np.bincount(row_pattern, minlength=patterns).astype(np.int64),
+        np.rint(np.bincount(row_pattern, weights=record_keys, minlength=patterns)).astype(np.int64),
+        int(inside.sum()),
+        int(record_keys[inside].sum()),
+        digest(pairs),
+    )
+
+
+class _Units:
+    """The model's units, with counts and key sums of any union of patterns or rows."""
+
+    def __init__(self, located: Located, row_pattern: np.ndarray, summary: RowSummary) -> None:
         self.located = located
         self.positions = located.positions
-        self.record_keys = located.arrays.record_keys[self.positions].astype(np.int64)
         self.distinct = located.distinct()
         self.row_pattern = row_pattern
-        self.rows_per_pattern = np.bincount(row_pattern, minlength=patterns).astype(np.int64)
-        self.keys_per_pattern = np.rint(
-            np.bincount(row_pattern, weights=self.record_keys, minlength=patterns)
-        ).astype(np.int64)
-        unique = self.positions if self.distinct else np.unique(self.positions)
-        self.unique = unique
-        self.count = len(unique)
-        self.keys = int(located.arrays.record_keys[unique].astype(np.int64).sum())
+        self.rows_per_pattern = summary.rows_per_pattern
+        self.keys_per_pattern = summary.keys_per_pattern
+        if self.distinct:
+            self.unique = self.positions
+            self.count = len(self.positions)
+            self.keys = int(summary.keys_per_pattern.sum())
+        else:
+            self.unique = np.unique(self.positions)
+            self.count = len(self.unique)
+            self.keys = int(located.arrays.record_keys[self.unique].astype(np.int64).sum())
 
     def of_rows(self, rows: np.ndarray) -> tuple[int, int]:
         """Distinct units (and their key sum) with a row among `rows` (booleans)."""
-        if self.distinct:
-            return int(rows.sum()), int(self.record_keys[rows].sum())
-        inside = np.unique(self.positions[rows])
-        return len(inside), int(self.located.arrays.record_keys[inside].astype(np.int64).sum())
+        chosen = self.positions[rows]
+        if not self.distinct:
+            chosen = np.unique(chosen)
+        return len(chosen), int(self.located.arrays.record_keys[chosen].astype(np.int64).sum())
 
     def of_patterns(self, chosen: np.ndarray) -> tuple[int, int]:
         if self.distinct:
@@ -132,6 +201,15 @@ class _Units:
         return SupportSet(
             label, inside[0], inside[1], self.count - inside[0], self.keys - inside[1], both_sides
         )
+
+
+def majority_value(values: np.ndarray) -> float:
+    """A value held by more than half the values if there is one (else some value): the
+    compiled majority vote, or the median in numpy (a majority value is the median too)."""
+    if _loops is not None:
+        return float(_loops.majority(np.ascontiguousarray(values, dtype=np.float64)))
+    middle = len(values) // 2
+    return float(np.partition(np.asarray(values, dtype=np.float64), middle)[middle]) + 0.0
 
 
 def _most_common(values: np.ndarray, weights: np.ndarray) -> tuple[float, int]:
@@ -190,7 +268,14 @@ def model_evidence(
     row_pattern = np.asarray(row_pattern, dtype=np.int64)
     y = np.asarray(outcome, dtype=np.float64)
     located = keys.locate(np.asarray(units, dtype=np.int64))
-    found = _Units(located, row_pattern, len(design))
+    if binary_outcome:
+        inside_value = 1.0
+    elif len(y):
+        inside_value = _most_common(y, np.ones(len(y)))[0] if outcome_mode is None else outcome_mode
+    else:
+        inside_value = float("nan")
+    summary = summarise_rows(located, row_pattern, y, pattern_hashes(design), inside_value)
+    found = _Units(located, row_pattern, summary)
     supports: list[SupportSet] = []
     rows = found.rows_per_pattern.astype(np.float64)
     for j, term in enumerate(terms):
@@ -204,26 +289,24 @@ def model_evidence(
         for code in np.unique(codes[found.rows_per_pattern > 0]).tolist():
             supports.append(found.split(f"{label}={code}", found.of_patterns(codes == code), True))
     if len(y):
-        if binary_outcome:
-            inside = y == 1
-        else:
-            mode = _most_common(y, np.ones(len(y)))[0] if outcome_mode is None else outcome_mode
-            inside = y == mode
-        supports.append(found.split("outcome", found.of_rows(inside), binary_outcome))
+        inside = (
+            (summary.inside, summary.inside_keys)
+            if found.distinct
+            else found.of_rows(y + 0.0 == inside_value)
+        )
+        supports.append(found.split("outcome", inside, binary_outcome))
     fit_weights = np.ones(len(design)) if weights is None else np.asarray(weights, np.float64)
     leverage = _leverage(design, rows, fit_weights) if estimable and len(design) else float("nan")
-    set_ids = located.arrays.set_ids[found.unique]
-    set_digest = digest(splitmix64(set_ids ^ _SET_SALT))
-    row_bits = splitmix64((y + 0.0).view(np.uint64) ^ pattern_hashes(design)[row_pattern])
+    fingerprint = Located(found.unique, located.arrays).fingerprint()
     return ModelEvidence(
         _MINT,
         units=found.count,
         unit_keys=found.keys,
-        fingerprint=Located(found.unique, located.arrays).fingerprint(),
+        fingerprint=fingerprint,
         supports=tuple(supports),
         max_leverage=leverage,
-        set_key=float(uniforms(np.array([set_digest], dtype=np.uint64), 0)[0]),
-        digest=digest(keyed_bits(located.arrays.set_ids[located.positions], row_bits)),
+        set_key=float(set_keys(fingerprint.id_xor[None, :], np.array([fingerprint.size]))[0]),
+        digest=summary.digest,
         estimable=estimable and bool(np.isfinite(leverage)),
     )
 

@@ -93,3 +93,15 @@ def measure(digest_value: int, what: str = "values") -> str:
     the same values under another name are the same measure (A's guard tells a repeat by
     set, measure and statistic). Keyed by the secret set ids: it tells nothing outside."""
     return f"{what}:{digest_value % (1 << 64):016x}"
+
+
+SET_KEY_STREAM = 1 << 20  # apart from the streams the noise of magnitudes draws
+
+
+def set_keys(id_xor: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Per set a key in [0, 1) of its units alone, from its fingerprint (the xors of its
+    units' keyed ids, fingerprint.py): the same for the same units whatever their values.
+    It jitters the bounds of rules that decide on exact values (dominance, leverage)."""
+    folded = np.sum(np.asarray(id_xor, dtype=np.uint64), axis=1, dtype=np.uint64)
+    folded ^= np.asarray(sizes).astype(np.uint64)
+    return uniforms(folded, stream=SET_KEY_STREAM)

@@ -5,7 +5,9 @@ The fit itself runs on the patterns (design.py); the evidence needs the rows too
 the distinct units behind every regressor value and cell and to key the model's noise by
 every unit's values. One query reads them: each row's pattern is found by joining the rows
 to the few patterns on the factors' values (a hash join against a small table), and read
-with the row's id, its outcome and nothing else."""
+with the row's id and its outcome. (Reading every row in table order instead, with DuckDB's
+hash of its factors to find its pattern, saves reading the ids but measured slower: the
+scan must then keep its order and read the rows outside the model too.)"""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import pyarrow as pa
 
 from .. import db
 from ..output_control import ModelEvidence, PositionKeys, model_evidence
+from ..output_control.model_support import majority_value
 from ..variables import Variable
 from .common import DataView, number_sql
 from .design import Patterns, factor_sql
@@ -23,7 +26,16 @@ PATTERNS_TABLE = "regcat_model_patterns"
 EXACT_MODE_ROWS = 100_000
 
 
-def _rows(view: DataView, y: Variable, patterns: Patterns) -> dict[str, np.ndarray]:
+def _rows(
+    view: DataView, y: Variable, patterns: Patterns
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Per complete case: its protected unit's key position, and its pattern (g) and
+    outcome (y)."""
+    rows = _rows_joined(view, y, patterns)
+    return view.rows.protected(rows.pop("r")), rows
+
+
+def _rows_joined(view: DataView, y: Variable, patterns: Patterns) -> dict[str, np.ndarray]:
     outcome = number_sql(y)
     if not patterns.factors:
         return db.arrays(
@@ -67,17 +79,17 @@ def _groupings(patterns: Patterns) -> list[tuple[str, np.ndarray]]:
 
 
 def outcome_mode(values: np.ndarray) -> float | None:
-    """The most common outcome value, exactly for few rows. For many rows its median: a
-    value held by more than half the rows is the median, and when the median holds fewer,
-    more than half the rows lie away from the most common value, far more than any minimum
-    the check could ask of them."""
+    """The most common outcome value, exactly for few rows. For many rows, the value held
+    by more than half of them if there is one (a majority vote, one compiled pass; numpy
+    takes the median, which is that value too): when no value holds half the rows, more
+    than half lie away from the most common value, far more than any minimum the check
+    could ask of them, whichever value is taken for it."""
     if len(values) == 0:
         return None
     if len(values) <= EXACT_MODE_ROWS:
         distinct, counts = np.unique(values, return_counts=True)
         return float(distinct[int(np.argmax(counts))])
-    middle = len(values) // 2
-    return float(np.partition(values, middle)[middle])
+    return majority_value(np.ascontiguousarray(values, dtype=np.float64))
 
 
 def evidence_of(
@@ -91,8 +103,8 @@ def evidence_of(
 ) -> ModelEvidence:
     """The evidence of a model fitted on `patterns` (`weights`: the fit's per pattern)."""
     view.check_memory(len(patterns.n), len(patterns.columns) + 4)
-    found = _rows(view, y, patterns)
-    view.check_memory(len(found["r"]), 4)
+    view.check_memory(int(patterns.n.sum()), 4)
+    units, found = _rows(view, y, patterns)
     outcome = np.asarray(found["y"], dtype=np.float64)
     design = (
         patterns.design(slice(0, len(patterns.n)))
@@ -101,7 +113,7 @@ def evidence_of(
     )
     return model_evidence(
         PositionKeys(view.rows.snapshot.arrays),
-        view.rows.protected(found["r"]),
+        units,
         outcome,
         np.asarray(found["g"], dtype=np.int64),
         design,
