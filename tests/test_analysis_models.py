@@ -6,6 +6,7 @@ like any model failing its checks; requests that are wrong in themselves are ref
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -244,3 +245,25 @@ def test_interactions_agree_with_statsmodels(issue_workspace: Workspace) -> None
     _close(plan.estimate.std_errors, fit.bse)
     kinds = [term.kind for term in plan.fit.terms]
     assert kinds == ["dummy", "continuous", "interaction", "constant"]
+
+
+def test_a_withheld_model_names_no_value_found_in_the_data(workspace_factory: Any) -> None:
+    """i.x where x is 0 but for one person, whose x is their wage: the level would name the
+    wage; the withheld model names neither it nor any other level, in its rows or in what
+    it says it is about."""
+    ws = workspace_factory(ISSUE_STEPS)
+    wages = support.values(ws, "lonn")
+    target, wage = next((u, w) for u, w in wages.items() if w and w > 100_000)
+    born = support.values(ws, "fodselsdato")[target]
+    place = support.values(ws, "kommune")[target]
+    single = f'fodselsdato == date({born.year}, {born.month}, {born.day}) and kommune == "{place}"'
+    ws.apply(
+        parse_steps(
+            [{"generate": "x", "expr": "0"}, {"replace": "x", "expr": "lonn", "if": single}]
+        )
+    )
+    item = ws.prepare("regress", {"y": "alder", "x": ["i.x"]}).release(control_context(ws))[0]
+    assert item.about["x"] == ["i.x", "_cons"]
+    assert [row.reasons for row in item.result.rows] == [("regression-withheld",)]
+    text = item.result.to_json() + json.dumps(item.about)
+    assert str(int(wage)) not in text

@@ -279,6 +279,7 @@ def test_models_that_cannot_be_estimated_are_withheld_not_refused(
     response = alice.post(f"/{handle}/{path}", body)
     assert response.status_code == 200, response.get_json()
     (item,) = response.get_json()["results"]
+    assert item["about"]["x"] == [*body["x"], "_cons"]  # the terms as asked, no levels
     rows = item["result"]["rows"]
     assert rows == [
         {

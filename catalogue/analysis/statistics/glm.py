@@ -31,7 +31,14 @@ import scipy.special
 from ..variables import Variable
 from .common import DataView, needs_number
 from .design import Patterns, estimable, fetch_patterns, model_request, parse_terms, solve
-from .ols import Estimate, RegressionPlan, cluster_meat, covariance_request, regression_plan
+from .ols import (
+    Estimate,
+    RegressionPlan,
+    asked_terms,
+    cluster_meat,
+    covariance_request,
+    regression_plan,
+)
 
 MAX_ITERATIONS = 100
 TOLERANCE = 1e-10
@@ -146,5 +153,5 @@ def prepare_glm(view: DataView, request: Mapping[str, Any], family: str) -> Regr
         if std_errors is not None:
             estimate = Estimate(tuple(patterns.names), beta, std_errors, patterns.rows)
             weights = _mean_and_weight(family, patterns.predict(beta))[1]
-    asked = len(terms) + constant
+    asked = asked_terms(x, constant)
     return regression_plan(view, y, patterns, estimate, family, covariance, asked, weights)

@@ -165,7 +165,13 @@ def prepare_regress(view: DataView, request: Mapping[str, Any]) -> RegressionPla
     extra = [cluster] if cluster is not None else []
     patterns = fetch_patterns(view, y, terms, constant=constant, extra=extra)
     estimate = ols_estimate(view, y, patterns, covariance, cluster)
-    return regression_plan(view, y, patterns, estimate, "ols", covariance, len(terms) + constant)
+    return regression_plan(view, y, patterns, estimate, "ols", covariance, asked_terms(x, constant))
+
+
+def asked_terms(x: object, constant: bool) -> list[str]:
+    """The terms a model request names (x as given, and the constant)."""
+    named = [x] if isinstance(x, str) else [str(t) for t in x] if isinstance(x, list) else []
+    return [*named, *(["_cons"] if constant else [])]
 
 
 def regression_plan(
@@ -175,11 +181,13 @@ def regression_plan(
     estimate: Estimate,
     family: str,
     covariance: str,
-    asked: int,
+    asked: list[str],
     weights: np.ndarray | None = None,
 ) -> RegressionPlan:
-    """`asked`: the terms the request named (the charge counts them); `weights`: the fit's
-    per pattern at the estimate (for the leverage; None for OLS)."""
+    """`asked`: the terms as the request named them (the charge counts them, and they are
+    what the result says it is about: the columns a categorical term expands to are named
+    by levels found in the data, shown only in a released model's rows); `weights`: the
+    fit's per pattern at the estimate (for the leverage; None for OLS)."""
     evidence = evidence_of(
         view,
         y,
@@ -195,9 +203,9 @@ def regression_plan(
         coefficients=estimate.coefficients,
         std_errors=estimate.std_errors,
         evidence=evidence,
-        terms_asked=asked,
+        terms_asked=len(asked),
     )
-    about = {"statistic": family, "y": y.name, "x": list(estimate.names), "std_errors": covariance}
+    about = {"statistic": family, "y": y.name, "x": asked, "std_errors": covariance}
     groups = view.groups_of([y, *(f.variable for f in patterns.factors)])
     return RegressionPlan(fit, about, estimate, groups)
 
