@@ -254,9 +254,7 @@ def test_a_withheld_model_names_no_value_found_in_the_data(workspace_factory: An
     ws = workspace_factory(ISSUE_STEPS)
     wages = support.values(ws, "lonn")
     target, wage = next((u, w) for u, w in wages.items() if w and w > 100_000)
-    born = support.values(ws, "fodselsdato")[target]
-    place = support.values(ws, "kommune")[target]
-    single = f'fodselsdato == date({born.year}, {born.month}, {born.day}) and kommune == "{place}"'
+    single = support.singled_out(ws, target)
     ws.apply(
         parse_steps(
             [{"generate": "x", "expr": "0"}, {"replace": "x", "expr": "lonn", "if": single}]

@@ -551,9 +551,7 @@ def test_case_19_a_numeric_indicator_of_one_unit_withholds_the_model():
 def test_case_19_through_a_workspace(workspace_factory):
     ws = workspace_factory(support.ISSUE_STEPS)
     target = next(u for u, v in support.values(ws, "lonn").items() if v)
-    born = support.values(ws, "fodselsdato")[target]
-    place = support.values(ws, "kommune")[target]
-    single = f'fodselsdato == date({born.year}, {born.month}, {born.day}) and kommune == "{place}"'
+    single = support.singled_out(ws, target)
     ws.apply(
         parse_steps(
             [{"generate": "flagg", "expr": "0"}, {"replace": "flagg", "expr": "1", "if": single}]
