@@ -27,7 +27,7 @@ from .one_variable import control_min_max, control_mode, control_percentiles, co
 from .parameters import OutputControlParameters
 from .ptable import PerturbationTable, compute_ptable, load_ptable
 from .registry import RULES, rule_catalogue
-from .release import ControlContext, check_population, check_unit_change
+from .release import ControlContext, check_population
 from .result import ControlledResult, ResultRow, release_json
 from .vega import vega_lite
 
@@ -58,7 +58,6 @@ __all__ = [
     "UnitValues",
     "cells_to_show",
     "check_population",
-    "check_unit_change",
     "compute_ptable",
     "control_frequency_table",
     "control_hexbin",
