@@ -125,3 +125,45 @@ def test_code_list_categories_equal_categories_from_the_values_found(
         is None
     )
     assert "9" in categorise(view, [kjonn]).categories[0]
+
+
+def test_a_value_not_in_a_code_list_labels_only_published_cells(workspace_factory: Any) -> None:
+    """Item 5 of the issue: the code list's codes are always shown, but a value found in the
+    data (here birth years, some held by a handful of persons) appears as a label only on a
+    published cell, in counts, sums and per-cell medians alike; the rest leave no row."""
+    ws = workspace_factory(support.ISSUE_STEPS)
+    wages = sorted(w for w in support.values(ws, "lonn").values() if w is not None)
+    top = wages[-12]  # the dozen best paid get a birth "year" of 3000 + their month
+    ws.apply(
+        parse_steps(
+            [
+                {"generate": "ar", "expr": "year(fodselsdato)"},
+                {"replace": "ar", "expr": "3000 + month(fodselsdato)", "if": f"lonn >= {top}"},
+            ]
+        )
+    )
+    years = db.rows(
+        ws.con,
+        f'SELECT "{ws.state.schema.get("ar").column}" AS y, COUNT(*) FROM "{ws.state.table}" '
+        "GROUP BY y",
+    )
+    rare = {str(int(y)) for y, n in years if n < 10}
+    assert rare, "the sample should hold some rare birth years"
+    context = support.control_context(ws)
+    requests = [
+        {"vars": ["ar", "kjonn"]},
+        {"vars": ["ar"], "summarize": "lonn", "stats": ["mean", "sum", "median"]},
+    ]
+    for request in requests:
+        for item in ws.prepare("tabulate", request).release(context):
+            named = item.about.get("cell", {}).get("ar")
+            assert named not in rare
+            for row in item.result.rows:
+                label = row.labels[0]
+                if label is None or item.about.get("statistic") == "median":
+                    continue
+                if label in rare:
+                    # only where its count is published, never as an empty or hidden cell
+                    assert item.result.kind == "frequency-table" and (row.values[0] or 0) >= 10
+    sexes = ws.prepare("tabulate", {"vars": ["kjonn"]}).release(context)[0].result
+    assert {row.labels[0] for row in sexes.rows} >= {"1", "2"}  # codes, always

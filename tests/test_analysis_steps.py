@@ -1,9 +1,10 @@
 """The steps that derive, filter and select: generate and replace (with `if`), keep_if and
-drop_if, keep and drop, rename, recode, dummies; and the unit-change rule they all obey (a
-change of 1–9 units is refused without saying how many)."""
+drop_if, keep and drop, rename, recode, dummies; and that none of them decides anything
+visible by how many units it changes or what the data hold (OUTPUT_CONTROL.md §1.5)."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from typing import Any
 
@@ -67,21 +68,30 @@ def test_filters_keep_and_drop_rows(workspace_factory: Any) -> None:
     assert set(values(ws, "kjonn")) == expected
 
 
-def test_a_filter_or_variable_changing_a_few_units_is_refused(workspace_factory: Any) -> None:
+def test_no_step_refuses_or_answers_differently_for_the_units_it_changes(
+    workspace_factory: Any,
+) -> None:
+    """Version 1 refused a filter or derived variable changing 1–9 units and accepted one
+    changing none: each refusal told whether a small set was empty. Now both are applied,
+    and what the researcher sees of the two is the same but for the step's own text."""
     ws = workspace_factory(BASE)
     year = _rare_birth_year(ws)
-    for steps in (
-        [{"drop_if": f"year(fodselsdato) == {year}"}],
-        [{"keep_if": f"year(fodselsdato) != {year}"}],
-        [{"replace": "lonn", "expr": "0", "if": f"year(fodselsdato) == {year}"}],
-        [{"generate": "x", "expr": "fodselsdato", "if": f"year(fodselsdato) != {year}"}],
-        [{"generate": "flag", "expr": f"year(fodselsdato) == {year}"}],
+    for template in (
+        [{"drop_if": "year(fodselsdato) == {y}"}],
+        [{"keep_if": "year(fodselsdato) != {y}"}],
+        [{"replace": "lonn", "expr": "0", "if": "year(fodselsdato) == {y}"}],
+        [{"generate": "x", "expr": "fodselsdato", "if": "year(fodselsdato) != {y}"}],
+        [{"generate": "flag", "expr": "year(fodselsdato) == {y}"}],
     ):
-        error = _refused(ws, steps)
-        assert error.code == "min-population-change" and error.http_status == 422
-        # How many units it would have changed is exactly what must not be told.
-        assert "between 1 and 9 units" in error.en and "mellom 1 og 9 enheter" in error.nb
-        assert "changed" not in error.details
+        seen = []
+        for chosen in (year, 1700):  # 1–9 units, and none
+            steps = [{k: v.format(y=chosen) for k, v in step.items()} for step in template]
+            fresh = workspace_factory(BASE)
+            _apply(fresh, steps)  # no refusal
+            # All the same but the step's own text, which the description repeats.
+            text = json.dumps(fresh.describe())
+            seen.append(text.replace(f"== {chosen}", "== Y").replace(f"!= {chosen}", "!= Y"))
+        assert seen[0] == seen[1]
 
 
 def test_keep_drop_and_rename(workspace_factory: Any) -> None:
@@ -132,21 +142,18 @@ def test_dummies_one_per_code(workspace_factory: Any) -> None:
         assert (one[unit], two[unit]) == ((1.0, 0.0) if code == "1" else (0.0, 1.0))
 
 
-def test_dummies_of_a_rare_level_are_refused(workspace_factory: Any) -> None:
-    ws = workspace_factory(
-        [
-            *BASE,
-            {
-                "import_event": "KRG_ICD10",
-                "from": "1953-01-01",
-                "to": "2024-12-31",
-                "as": "icd",
-                "per_person": "first",
-            },
-        ]
-    )
-    error = _refused(ws, [{"dummies": "icd"}])
-    assert error.code == "min-population-change"
+def test_dummies_need_a_code_list_and_never_name_values_found_in_the_data(
+    workspace_factory: Any,
+) -> None:
+    ws = workspace_factory([*BASE, {"generate": "tiar", "expr": "int(lonn / 100000)"}])
+    # Levels read from the data would name values (and tell how many there are).
+    error = _refused(ws, [{"dummies": "tiar"}])
+    assert error.code == "dummies-need-codes" and error.http_status == 400
+    # A recode with an else rule gives its targets as the code list.
+    _apply(ws, [{"recode": "tiar", "rules": {"0": 0, "1-5": 1, "else": 2}, "as": "gruppe"}])
+    assert ws.state.schema.get("gruppe").codes == ("0", "1", "2")
+    _apply(ws, [{"dummies": "gruppe", "prefix": "g"}])
+    assert ws.state.schema.names[-3:] == ["g_0", "g_1", "g_2"]
 
 
 def test_identifiers_cannot_be_changed_or_tabulated(workspace_factory: Any) -> None:
@@ -180,15 +187,11 @@ def test_a_new_variable_added_in_place_is_undone_with_a_failing_request(
     error = _refused(ws, [{"generate": "ung", "expr": "lonn > 0"}, {"keep_if": "nosuch > 1"}])
     assert error.code == "expression-unknown-variable"
     assert columns() == before
-    # Refused after its own UPDATE ran: a flag, or a replacement, that touches 1-9 units.
-    rare = f"year(fodselsdato) == {_rare_birth_year(ws)}"
     wages = values(ws, "lonn")
-    for step in (
-        {"generate": "flag", "expr": rare},
-        {"replace": "lonn", "expr": "0", "if": rare},
-    ):
-        assert _refused(ws, [step]).code == "min-population-change"
-        assert columns() == before
+    # A replacement whose UPDATE ran, then a step that fails: all undone.
+    error = _refused(ws, [{"replace": "lonn", "expr": "0"}, {"drop": ["nosuch"]}])
+    assert error.code == "unknown-variable"
+    assert columns() == before
     assert values(ws, "lonn") == wages
     _apply(ws, [{"generate": "ung", "expr": "lonn > 0"}])
     assert columns() == [*before, ws.state.schema.get("ung").column]

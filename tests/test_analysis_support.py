@@ -94,6 +94,14 @@ def values(workspace: Workspace, name: str) -> dict[int, Any]:
     return {int(u): v for u, v in rows}
 
 
+def singled_out(workspace: Workspace, unit: int) -> str:
+    """A condition an attacker would write for a target: their birth date and municipality
+    (as the workspace holds them; it may hold a few others too)."""
+    born = values(workspace, "fodselsdato")[unit]
+    place = values(workspace, "kommune")[unit]
+    return f'fodselsdato == date({born.year}, {born.month}, {born.day}) and kommune == "{place}"'
+
+
 def released(pinned: PinnedVersion, name: str) -> pa.Table:
     """A dataset's rows as released: unit_id, value (dictionary values as text), start, stop."""
     table = pq.read_table(list(pinned.datasets[name].paths), partitioning=None)

@@ -16,6 +16,7 @@ from catalogue.analysis.workspace import Workspace
 from catalogue.domain.errors import RegcatError
 from tests import test_analysis_models as models
 from tests.test_analysis_models import _close, _plan, _rows
+from tests.test_analysis_support import control_context
 
 pinned = models.pinned
 workspace_factory = models.workspace_factory
@@ -91,14 +92,22 @@ def test_clustering_on_the_unit_agrees_with_statsmodels(
         ({"robust": 1}, "invalid-request"),
         ({"robust": True, "cluster": "kommune"}, "invalid-request"),
         ({"cluster": "finnes_ikke"}, "unknown-variable"),
-        ({"cluster": "en"}, "regression-clusters"),
     ],
 )
 def test_standard_error_options_are_refused(
     issue_workspace: Workspace, family: str, options: dict[str, Any], code: str
 ) -> None:
-    issue_workspace.apply(parse_steps([{"generate": "en", "expr": "1"}]))
     with pytest.raises(RegcatError) as caught:
         issue_workspace.prepare(family, {**MODELS[family], **options})
     assert caught.value.code == code
     assert 400 <= caught.value.http_status < 500
+
+
+@pytest.mark.parametrize("family", ["logit", "poisson"])
+def test_a_single_cluster_withholds_the_model(issue_workspace: Workspace, family: str) -> None:
+    """Fewer than two clusters: no standard errors, so the model is withheld (how many
+    clusters the units fall in is a fact of the data, not of the request)."""
+    issue_workspace.apply(parse_steps([{"generate": "en", "expr": "1"}]))
+    plan = issue_workspace.prepare(family, {**MODELS[family], "cluster": "en"})
+    result = plan.release(control_context(issue_workspace))[0].result
+    assert [row.reasons for row in result.rows] == [("regression-withheld",)]

@@ -79,8 +79,8 @@ def test_the_defaults_are_those_of_the_specification():
     assert rules_["min-population"] == {"min_units": 1000, "min_change": 10}
     assert rules_["threshold"] == {"min_count": 10}
     assert rules_["cell-key-noise"] == {"enabled": True, "max_noise": 5, "variance": 3.0, "js": 0}
-    assert rules_["dominance-nk"] == {"n": 2, "k": 0.85}
-    assert rules_["p-percent"] == {"p": 10.0}
+    assert rules_["dominance-nk"] == {"n": 2, "k": 0.85, "jitter": 0.05}
+    assert rules_["p-percent"] == {"p": 10.0, "jitter": 1.0}
     assert rules_["winsorised-summary"]["min_dof"] == 10
     assert rules_["smoothed-percentile"] == {"min_units": 10, "significant_digits": 3}
     assert rules_["extreme-values"]["units"] == 10
@@ -90,8 +90,13 @@ def test_the_defaults_are_those_of_the_specification():
         "min_residual_dof": 10,
         "max_parameter_share": 0.33,
         "min_indicator_units": 10,
+        "max_leverage": 0.5,
+        "leverage_jitter": 0.1,
         "significant_digits": 4,
     }
+    noise = rules_["magnitude-noise"]
+    assert noise["top_k"] == 3 and noise["strength"] >= 0.1  # sd ≥ 10 % of the largest
+    assert rules_["model-noise"]["coefficient_share"] * rules_["model-noise"]["max_noise"] <= 1
     assert rules_["hexbin"]["min_units"] == 10
     assert rules_["survival"]["min_events"] == 10
     assert rules_["differencing"] == {"min_difference": 10}
@@ -112,7 +117,7 @@ def test_a_parameter_file_loads_and_is_versioned(tmp_path):
     )
     loaded = OutputControlParameters.load(path)
     assert loaded.to_json_dict()["rules"]["threshold"] == {"min_count": 20}
-    assert loaded.to_json_dict()["rules"]["p-percent"] == {"p": 15.0}
+    assert loaded.to_json_dict()["rules"]["p-percent"] == {"p": 15.0, "jitter": 1.0}
     assert loaded.version != defaults.version and loaded.version.startswith("sha256:")
     # A file that spells out the defaults is the default set, with the same version.
     path.write_text(json.dumps(defaults.to_json_dict()), encoding="utf-8")

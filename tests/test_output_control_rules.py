@@ -29,18 +29,39 @@ from catalogue.analysis.output_control import (
     control_percentiles,
     control_summary,
     control_survival,
-    indicator_supports,
+    model_evidence,
+    term_groupings,
 )
-from catalogue.analysis.output_control.controller import _smoothed_span as smoothed_span
 from catalogue.analysis.output_control.ptable import load_ptable
+from catalogue.analysis.output_control.rules.dominance_nk import DominanceParameters
 from catalogue.analysis.output_control.rules.hexbin import ROW_HEIGHT, hex_cells
 from catalogue.analysis.output_control.rules.histogram import grid_step
+from catalogue.analysis.output_control.rules.magnitude_noise import (
+    MagnitudeNoise,
+    MagnitudeNoiseParameters,
+    largest_of,
+)
 from catalogue.analysis.output_control.rules.smoothed_percentile import window
 
-from .test_output_control_helpers import SECRET, cell, context, pseudonyms
+from .test_output_control_helpers import SECRET, cell, context, noise_off, pseudonyms
 
 POPULATION = pseudonyms(2000, seed=21)
 RNG = np.random.default_rng(21)
+NOISE = MagnitudeNoise(MagnitudeNoiseParameters())
+MAX_COUNT_NOISE = 5
+
+
+def noise_bound(contributions: np.ndarray) -> float:
+    """The documented bound of magnitude noise on a total of these contributions."""
+    top = largest_of(np.asarray(contributions, dtype=np.float64), 3)
+    return float(NOISE.bound(top[:, None])[0])
+
+
+def within(published: object, exact: float, bound: float) -> bool:
+    """A perturbed value shown to a few significant figures lies within its noise's bound
+    (plus the rounding)."""
+    assert isinstance(published, float)
+    return abs(published - exact) <= bound + 1e-3 * abs(published) + 1e-9
 
 
 # --- keys and noise ------------------------------------------------------------------------
@@ -110,22 +131,46 @@ def test_an_empty_magnitude_cell_has_sum_zero_and_no_mean():
     )
     result = control_magnitude_table(table, context(POPULATION), statistics=["mean", "sum"])
     assert result.columns == ("sum", "mean")
-    assert cell(result.rows, ("a",)).values == (100.0, 5.0)
+    total, mean = cell(result.rows, ("a",)).values
+    assert within(total, 100.0, noise_bound(np.full(20, 5.0))) and total != 100.0
+    # The mean is the perturbed total over the perturbed count (20 ± 5).
+    assert any(mean == NOISE.shown(total / n) for n in range(15, 26))
     assert cell(result.rows, ("b",)).values == (0.0, None)
     assert [n.code for n in result.notes] == ["empty-mean"]
+
+
+def test_magnitude_noise_is_keyed_by_units_and_values_not_names_or_order():
+    values = RNG.lognormal(12, 0.5, size=300)
+    units = POPULATION[:300]
+
+    def total(name: str, order: np.ndarray, changed: float = 0.0) -> object:
+        shifted = values.copy()
+        shifted[7] += changed
+        table = MagnitudeTable.from_cells(name, ["x"], [(("a",), units[order], shifted[order])])
+        return control_magnitude_table(table, context(POPULATION), statistics=["sum"]).rows[0]
+
+    first = total("inntekt", np.arange(300))
+    assert total("lonn", RNG.permutation(300)).values == first.values  # renamed, reordered
+    assert total("inntekt", np.arange(300), changed=1.0).values != first.values
 
 
 # --- summaries, percentiles, extremes, mode -----------------------------------------------
 
 
-def test_summaries_are_winsorised_and_rounded():
+def test_summaries_are_winsorised_perturbed_and_rounded():
     values = np.concatenate([np.arange(1.0, 200.0), [1e9]])
     result = control_summary(UnitValues("inntekt", POPULATION[:200], values), context(POPULATION))
     low, high = np.percentile(values, [1, 99])
     clipped = np.clip(values, low, high)
     mean, sd, gini = (row.values[0] for row in result.rows)
-    assert mean == float(f"{clipped.mean():.4g}") and mean < 200  # the outlier is tamed
-    assert sd == float(f"{clipped.std(ddof=1):.4g}")
+    assert mean < 200  # the outlier is tamed
+    # (Σ x + noise) / n', with n' within the count noise of 200.
+    assert any(
+        within(mean, clipped.sum() / n, noise_bound(clipped) / n)
+        for n in range(200 - MAX_COUNT_NOISE, 200 + MAX_COUNT_NOISE + 1)
+    )
+    assert mean != float(f"{clipped.mean():.4g}")  # perturbed
+    assert abs(sd - clipped.std(ddof=1)) < 0.1 * clipped.std(ddof=1)
     assert 0 < gini < 1
     negative = control_summary(
         UnitValues("x", POPULATION[:50], np.linspace(-1, 1, 50)), context(POPULATION)
@@ -138,7 +183,9 @@ def test_a_percentile_is_the_mean_of_the_ten_units_nearest_it():
     assert window(12, 0.01, 10) == (0, 10) and window(12, 0.99, 10) == (2, 12)
     data = UnitValues("x", POPULATION[:101], RNG.permutation(np.arange(101.0) * 1.001))
     result = control_percentiles(data, context(POPULATION), [0.5])
-    assert result.rows[0].values[0] == float(f"{np.arange(46, 56).mean() * 1.001:.3g}")
+    window_values = np.arange(46, 56) * 1.001
+    bound = noise_bound(window_values) / 10
+    assert within(result.rows[0].values[0], window_values.mean(), bound)
     with pytest.raises(Exception) as refused:
         control_percentiles(data, context(POPULATION), [0.0, 0.5])
     assert getattr(refused.value, "code", "") == "percentile-quantiles"
@@ -147,40 +194,56 @@ def test_a_percentile_is_the_mean_of_the_ten_units_nearest_it():
 def test_min_and_max_are_smoothed_and_checked_for_dominance():
     values = np.concatenate([np.arange(1.0, 100.0), [1e9]])
     result = control_min_max(UnitValues("x", POPULATION[:100], values), context(POPULATION))
-    assert cell(result.rows, ("min",)).values[0] == 5.5  # mean of 1..10
+    smallest = cell(result.rows, ("min",)).values[0]  # mean of 1..10, perturbed
+    assert within(smallest, 5.5, noise_bound(np.arange(1.0, 11.0)) / 10) and smallest != 5.5
     top = cell(result.rows, ("max",))
     assert top.values == (None,) and top.reasons == ("dominance-nk",)
 
 
 def test_the_mode_needs_ten_units_and_ties_go_to_the_smallest_value():
     codes = np.array(["b"] * 12 + ["a"] * 12 + ["c"] * 3)
-    result = control_mode(UnitValues("kommune", POPULATION[:27], codes), context(POPULATION))
+    exact = context(POPULATION, noise_off())  # counts are compared perturbed: off, a tie
+    result = control_mode(UnitValues("kommune", POPULATION[:27], codes), exact)
     assert result.rows[0].values == ("a",)
-    rare = control_mode(
-        UnitValues("kommune", POPULATION[:9], np.array(["a"] * 9)), context(POPULATION)
-    )
+    rare = control_mode(UnitValues("kommune", POPULATION[:9], np.array(["a"] * 9)), exact)
     assert rare.rows[0].values == (None,) and rare.rows[0].reasons == ("mode",)
 
 
 # --- regression supports -------------------------------------------------------------------
 
 
-def test_indicator_supports_cover_reference_levels_interactions_and_outcome():
+def test_model_evidence_covers_every_regressor_level_interaction_and_outcome():
     n = 100
     a = (np.arange(n) % 2).astype(float)
     b = (np.arange(n) < 30).astype(float)
+    age = np.arange(n) % 7 + 30.0
     terms = [
         Term("const", "constant"),
         Term("a", "dummy", group="A"),
         Term("b", "dummy", group="B"),
         Term("a:b", "interaction", components=("a", "b")),
+        Term("age", "continuous"),
     ]
-    design = np.column_stack([np.ones(n), a, b, a * b])
-    supports = dict(indicator_supports(terms, design, outcome=(np.arange(n) < 4)))
-    assert supports["a"] == 50 and supports["A=reference"] == 50
-    assert supports["b"] == 30 and supports["B=reference"] == 70
-    assert supports["a:b[1,1]"] == 15 and supports["a:b[0,0]"] == 35
-    assert supports["outcome=1"] == 4
+    design = np.column_stack([np.ones(n), a, b, a * b, age])
+    ctx = context(POPULATION)
+    outcome = (np.arange(n) < 4).astype(float)
+    evidence = model_evidence(
+        ctx.keys,
+        POPULATION[:n],
+        outcome,
+        np.arange(n),
+        design,
+        terms,
+        term_groupings(terms, design),
+        binary_outcome=True,
+    )
+    found = {s.label: (s.inside, s.outside, s.both_sides) for s in evidence.supports}
+    assert found["a"] == (50, 50, True) and found["b"] == (70, 30, True)  # at the mode, away
+    assert found["A=0"] == (50, 50, True) and found["B=1"] == (30, 70, True)
+    assert found["a:b=3"] == (15, 85, True) and found["a:b=0"] == (35, 65, True)
+    assert found["age"][1] == n - found["age"][0] and found["age"][2] is False
+    assert found["outcome"] == (4, 96, True)
+    assert evidence.units == n and 0 < evidence.max_leverage < 1 and evidence.estimable
 
 
 # --- charts --------------------------------------------------------------------------------
@@ -204,23 +267,24 @@ def test_histogram_edges_are_on_the_grid_and_outer_bins_are_open():
     assert result.rows[0].labels[0].startswith("<") and result.rows[-1].labels[0].startswith("≥")
 
 
-def test_every_drawn_hex_holds_at_least_ten_units():
+def test_every_drawn_hex_holds_at_least_ten_units_perturbed():
     x, y = RNG.normal(size=2000), RNG.normal(size=2000)
     result = control_hexbin(UnitPairs("x", "y", POPULATION, x, y), context(POPULATION), gridsize=12)
     assert result.rows
-    steps = [
-        float(grid_step(hi - lo, 12)) for lo, hi in (smoothed_span(np.sort(v), 10) for v in (x, y))
-    ]
-    hexes = hex_cells(x / steps[0], y / steps[1])
-    for row in result.rows:
-        cx2, cy2 = map(int, row.labels[0].split(","))
-        assert row.values[0] == pytest.approx(cx2 / 2 * steps[0])
-        assert row.values[1] == pytest.approx(cy2 / 2 * ROW_HEIGHT * steps[1])
-        assert row.values[2] >= 10
-        assert np.sum((hexes[:, 0] == cx2) & (hexes[:, 1] == cy2)) >= 10  # true units
+    # Every hex centre lies on the lattice of one step per axis, from the 1-2-5 grid.
+    rows = [(tuple(map(int, r.labels[0].split(","))), r.values) for r in result.rows]
+    step_x = next(v[0] / (c[0] / 2) for c, v in rows if c[0])
+    step_y = next(v[1] / (c[1] / 2 * ROW_HEIGHT) for c, v in rows if c[1])
+    for step in (step_x, step_y):
+        assert any(step == pytest.approx(float(grid_step(s, 1))) for s in (step, step * 0.999))
+    hexes = hex_cells(x / step_x, y / step_y)
+    for (cx2, cy2), (_, _, count) in rows:
+        assert count >= 10
+        true = np.sum((hexes[:, 0] == cx2) & (hexes[:, 1] == cy2))
+        assert abs(count - true) <= MAX_COUNT_NOISE
 
 
-def test_survival_steps_hold_ten_events_and_follow_kaplan_meier():
+def test_survival_steps_hold_ten_perturbed_events_and_follow_the_perturbed_counts():
     durations = RNG.exponential(4, size=2000)
     events = RNG.random(2000) < 0.6
     result = control_survival(
@@ -228,13 +292,41 @@ def test_survival_steps_hold_ten_events_and_follow_kaplan_meier():
     )
     survival = result.column("survival")
     assert all(a >= b for a, b in itertools.pairwise(survival))
-    for row in result.rows:
-        start, end = row.values[0], row.values[1]
+    product = 1.0
+    for row, shown in zip(result.rows, survival, strict=True):
+        start, end, at_risk, happened = row.values[:4]
         inside = events & (durations >= start) & (durations < (end if end is not None else np.inf))
-        assert inside.sum() >= 10
-    # Kaplan–Meier at the first step's end, computed the slow way.
-    end = result.rows[0].values[1]
-    s = 1.0
-    for t in np.unique(durations[events & (durations < end)]):
-        s *= 1 - np.sum(events & (durations == t)) / np.sum(durations >= t)
-    assert survival[0] == float(f"{s:.3g}")
+        assert inside.sum() >= 10 - MAX_COUNT_NOISE
+        # The curve is the product-limit estimate of the published (perturbed) counts.
+        assert isinstance(at_risk, int) and isinstance(happened, int)
+        product *= 1 - happened / at_risk
+        assert shown == float(f"{product:.3g}")
+
+
+def test_the_dominance_bound_a_probe_finds_is_jittered_by_the_unit_set_alone():
+    """x = t·[target] + c·[ten others]: halving and doubling c until the cell flips finds
+    the bound the cell was judged on. Exact, it would give t to the digit; jittered by the
+    unit set, it lies somewhere in [k − jitter, k], the same for any values of these units
+    and another for other units."""
+    t = 500_000.0
+
+    def withheld(units: np.ndarray, c: float) -> bool:
+        values = np.concatenate([[t], np.full(len(units) - 1, c)])
+        table = MagnitudeTable.from_cells("x", ["a"], [(("a",), units, values)])
+        row = control_magnitude_table(table, context(POPULATION, noise_off())).rows[0]
+        return "dominance-nk" in row.reasons
+
+    def flip(units: np.ndarray) -> float:
+        low, high = 1.0, t  # withheld at c = 1, shown at c = t
+        for _ in range(60):
+            middle = (low + high) / 2
+            low, high = (middle, high) if withheld(units, middle) else (low, middle)
+        c = (low + high) / 2
+        return (t + c) / (t + (len(units) - 1) * c)  # the share of the two largest there
+
+    bounds = [flip(POPULATION[start : start + 12]) for start in (0, 100, 200)]
+    parameters = DominanceParameters()
+    for bound in bounds:
+        assert parameters.k - parameters.jitter - 1e-9 <= bound <= parameters.k + 1e-9
+    assert len({round(b, 6) for b in bounds}) == 3  # each set its own bound
+    assert all(abs(b - parameters.k) > 1e-6 for b in bounds)

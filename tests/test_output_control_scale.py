@@ -1,10 +1,11 @@
 """The shortcuts that make output control fast on millions of units give exactly what the
 direct computation gives: margins summed from disjoint interior cells, the rows' key
 positions found by guessing from the previous row, cached fingerprint hashes and regression
-supports read off the patterns."""
+evidence read off the patterns."""
 
 from __future__ import annotations
 
+import struct
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,8 @@ from catalogue.analysis.output_control.fingerprint import UnitHashes, fingerprin
 from catalogue.analysis.output_control.magnitudes import Magnitudes
 from catalogue.analysis.output_control.unit_sets import CellUnits
 from catalogue.analysis.statistics.common import DataView
-from catalogue.analysis.statistics.design import fetch_patterns, indicator_supports, parse_terms
+from catalogue.analysis.statistics.design import fetch_patterns, parse_terms
+from catalogue.analysis.statistics.model_rows import evidence_of
 from catalogue.analysis.steps import parse_steps
 from catalogue.analysis.variables import PROTECT_COLUMN, UNIT_COLUMN
 from catalogue.analysis.warming import warm_key_cache
@@ -123,7 +125,8 @@ def test_statistics_after_steps_match_a_workspace_built_in_one_request(
         {"recode": "kjonn", "rules": {"1": 1, "2": 2}},
         {"replace": "alder", "expr": "alder + 0"},
         {"generate": "eldre", "expr": "alder >= 50"},
-        {"dummies": "utdanning"},
+        {"recode": "utdanning", "rules": {"1": 1, "else": 2}, "as": "utd2"},
+        {"dummies": "utd2"},
         {"drop": ["eldre"]},
         {"rename": {"lonn": "inntekt"}},
         {"rename": {"inntekt": "lonn"}},
@@ -136,24 +139,42 @@ def test_statistics_after_steps_match_a_workspace_built_in_one_request(
     assert len(stepwise.control_units().population) == len(fresh.control_units().population)
 
 
-def test_regression_supports_read_off_the_patterns_match_counting_units(
+def test_model_evidence_read_off_the_patterns_matches_counting_units(
     workspace_factory: Any,
 ) -> None:
     ws: Workspace = workspace_factory(support.ISSUE_STEPS)
     ws.control_units()
     assert ws.state.unique_units
-
-    def supports(state: Any) -> dict[str, int]:
-        view = DataView(ws.con, state, ws.limits, ws.parameters, ws.control_units().rows)
-        y = view.variable("lonn", what="y")
-        terms = parse_terms(view, ["kjonn", "alder", "i.utdanning"])
-        patterns = fetch_patterns(view, y, terms, constant=True)
-        return dict(indicator_supports(view, patterns, patterns.where))
-
-    from_patterns = supports(ws.state)
-    counted = supports(replace(ws.state, unique_units=False))  # counts units in SQL
-    assert from_patterns == counted
-    assert "utdanning=reference" in from_patterns and len(from_patterns) > 2
+    view = DataView(ws.con, ws.state, ws.limits, ws.parameters, ws.control_units().rows)
+    y = view.variable("lonn", what="y")
+    terms = parse_terms(view, ["kjonn", "alder", "i.utdanning", "i.kjonn#i.utdanning"])
+    patterns = fetch_patterns(view, y, terms, constant=True)
+    found = {s.label: (s.inside, s.outside) for s in evidence_of(view, y, patterns).supports}
+    # The same sets counted straight from the rows, in SQL.
+    columns = {n: f'"{ws.state.schema.get(n).column}"' for n in ("lonn", "kjonn", "alder")}
+    utdanning = f'"{ws.state.schema.get("utdanning").column}"'
+    where = " AND ".join(f"{c} IS NOT NULL" for c in [*columns.values(), utdanning])
+    table = f'"{ws.state.table}"'
+    total = db.one(ws.con, f"SELECT COUNT(DISTINCT {PROTECT_COLUMN}) FROM {table} WHERE {where}")[0]
+    levels = [
+        r[0] for r in db.rows(ws.con, f"SELECT DISTINCT {utdanning} FROM {table} WHERE {where}")
+    ]
+    for level in levels:
+        inside = db.one(
+            ws.con,
+            f"SELECT COUNT(DISTINCT {PROTECT_COLUMN}) FROM {table} WHERE {where} AND {utdanning} = ?",
+            [level],
+        )[0]
+        label = f"i.utdanning={sorted(levels, key=float).index(level)}"
+        assert found[label] == (inside, total - inside)
+    sexes = db.one(
+        ws.con,
+        f"SELECT COUNT(DISTINCT {PROTECT_COLUMN}) FILTER (WHERE {columns['kjonn']} = 1) FROM {table} "
+        f"WHERE {where}",
+    )[0]
+    assert sorted(found["kjonn"]) == sorted((sexes, total - sexes))
+    assert any(label.startswith("i.kjonn#i.utdanning=") for label in found)
+    assert found["outcome"][0] + found["outcome"][1] == total
 
 
 def _assert_positions_name_the_rows_units(ws: Workspace) -> None:
@@ -380,6 +401,39 @@ def test_magnitudes_from_pairs_equal_sorting_each_cell(keep: int) -> None:
         Magnitudes.of_pairs(np.array([41]), np.array([1.0]), 41, keep)
 
 
+def test_value_digests_of_the_compiled_pass_equal_numpys_and_keys_written_out() -> None:
+    """Each cell's value digest (the key of its magnitude noise): the compiled pass, its
+    numpy twin and the definition written out one pair at a time agree, −0.0 counting as
+    0.0, and row order does not matter."""
+    rng = np.random.default_rng(43)
+    set_ids = rng.integers(0, 2**63, 300).astype(np.uint64) * np.uint64(2) + np.uint64(1)
+    unit = rng.integers(0, 300, 4000)
+    cell = rng.integers(0, 12, 4000)
+    values = rng.choice([0.0, -0.0, 1.5, -2.0, 1e9, np.pi], size=4000)
+    compiled = Magnitudes.of_pairs(cell, values, 12, 3, unit, set_ids)
+    in_numpy = Magnitudes.of_pairs_numpy(cell, values, 12, 3, unit, set_ids)
+    assert compiled.digests is not None and in_numpy.digests is not None
+    assert np.array_equal(compiled.digests, in_numpy.digests)
+
+    def mix(z: int) -> int:
+        mask = (1 << 64) - 1
+        z ^= z >> 30
+        z = (z * 0xBF58476D1CE4E5B9) & mask
+        z ^= z >> 27
+        z = (z * 0x94D049BB133111EB) & mask
+        return z ^ (z >> 31)
+
+    written_out = [0] * 12
+    for c, u, v in zip(cell.tolist(), unit.tolist(), values.tolist(), strict=True):
+        bits = struct.unpack("<Q", struct.pack("<d", v + 0.0))[0]
+        key = mix(int(set_ids[u]) ^ mix(bits ^ 0x5851F42D4C957F2D))
+        written_out[c] = (written_out[c] + key) % (1 << 64)
+    assert compiled.digests.tolist() == written_out
+    order = rng.permutation(4000)
+    shuffled = Magnitudes.of_pairs(cell[order], values[order], 12, 3, unit[order], set_ids)
+    assert np.array_equal(shuffled.digests, compiled.digests)
+
+
 @pytest.mark.parametrize(
     "ids",
     [
@@ -445,3 +499,47 @@ def test_rows_read_in_table_order_keep_their_rowids_over_many_row_groups() -> No
     stored = np.asarray(rows.snapshot.pseudonyms)
     assert np.array_equal(stored[rows.units(fetched["r"])], fetched["u"])
     assert np.array_equal(stored[rows.protected(fetched["r"])], fetched["u"])
+
+
+def test_the_compiled_pass_over_a_models_rows_equals_numpys() -> None:
+    """model_support's one pass over a model's rows (per pattern its rows and record keys,
+    the outcome's inside set, the value digest): compiled and numpy agree exactly, and the
+    digest changes with any one row's outcome or pattern."""
+    from catalogue.analysis.output_control import model_support
+
+    assert model_support._loops is not None, "the C extension was not built"
+    rng = np.random.default_rng(47)
+    units = pseudonyms(3000, seed=47)
+    located = KeyTable.build(SECRET, units).locate(units)
+    row_pattern = rng.integers(0, 40, 3000)
+    outcome = rng.choice([0.0, -0.0, 1.0, 2.5], size=3000)
+    hashes = model_support.pattern_hashes(rng.normal(size=(40, 3)))
+    compiled = model_support.summarise_rows(located, row_pattern, outcome, hashes, 1.0)
+    in_numpy = model_support.summarise_rows_numpy(located, row_pattern, outcome, hashes, 1.0)
+    for name in ("rows_per_pattern", "keys_per_pattern"):
+        assert np.array_equal(getattr(compiled, name), getattr(in_numpy, name))
+    assert (compiled.inside, compiled.inside_keys, compiled.digest) == (
+        in_numpy.inside,
+        in_numpy.inside_keys,
+        in_numpy.digest,
+    )
+    assert compiled.inside == int((outcome == 1.0).sum())
+    moved = row_pattern.copy()
+    moved[5] = (moved[5] + 1) % 40
+    changed = outcome.copy()
+    changed[5] += 1e-9
+    for pattern, values in ((moved, outcome), (row_pattern, changed)):
+        other = model_support.summarise_rows(located, pattern, values, hashes, 1.0)
+        assert other.digest != compiled.digest
+
+
+def test_the_compiled_majority_vote_finds_a_value_held_by_more_than_half() -> None:
+    from catalogue.analysis.output_control import model_support
+
+    assert model_support._loops is not None, "the C extension was not built"
+    rng = np.random.default_rng(53)
+    for share in (0.51, 0.7, 0.99):
+        values = rng.normal(size=20_000)
+        values[rng.random(20_000) < share] = 3.5
+        found = model_support.majority_value(values)
+        assert found == 3.5 == float(np.median(values))  # the numpy twin takes the median

@@ -240,9 +240,6 @@ def test_bad_versions_are_clear_errors(alice: Researcher) -> None:
         ("tabulate", {"vars": ["lonn"]}, 400, "too-many-categories"),
         ("tabulate", {"vars": []}, 400, "invalid-parameters"),
         ("summarize", {"vars": ["kommune"]}, 400, "statistic-needs-number"),
-        ("regress", {"y": "lonn", "x": ["alder", "alder2"]}, 422, "regression-collinear"),
-        ("regress", {"y": "lonn", "x": ["en"]}, 422, "regression-constant"),
-        ("logit", {"y": "lonn", "x": ["alder"]}, 422, "logit-needs-binary"),
         ("histogram", {"var": "lonn", "bins": 1000}, 400, "invalid-parameters"),
     ],
 )
@@ -257,6 +254,40 @@ def test_bad_statistics_are_clear_4xx_errors(
         ]
     )
     _error(alice.post(f"/{handle}/{path}", body), status, code)
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("regress", {"y": "lonn", "x": ["alder", "alder2"]}),  # collinear
+        ("regress", {"y": "lonn", "x": ["en"]}),  # constant
+        ("logit", {"y": "lonn", "x": ["alder"]}),  # not a 0/1 outcome
+    ],
+)
+def test_models_that_cannot_be_estimated_are_withheld_not_refused(
+    alice: Researcher, path: str, body: dict[str, Any]
+) -> None:
+    """Whether a model can be estimated may hang on one unit's value: such a model gets the
+    answer every failing model gets (withheld, one reason, no terms), never a refusal."""
+    handle = alice.workspace(
+        [
+            *ISSUE_STEPS,
+            {"generate": "alder2", "expr": "alder * 2"},
+            {"generate": "en", "expr": "1"},
+        ]
+    )
+    response = alice.post(f"/{handle}/{path}", body)
+    assert response.status_code == 200, response.get_json()
+    (item,) = response.get_json()["results"]
+    assert item["about"]["x"] == [*body["x"], "_cons"]  # the terms as asked, no levels
+    rows = item["result"]["rows"]
+    assert rows == [
+        {
+            "labels": ["model"],
+            "values": {"coefficient": None, "std_error": None},
+            "reasons": ["regression-withheld"],
+        }
+    ]
 
 
 def test_statistics_on_a_population_below_1000_are_refused(alice: Researcher) -> None:

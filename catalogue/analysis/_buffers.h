@@ -6,6 +6,7 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
 #include <string.h>
 
 typedef struct {
@@ -45,6 +46,17 @@ static int take_all(PyObject **objects, Buffer *buffers, int count, unsigned wri
         }
     }
     return 0;
+}
+
+/* splitmix64's finaliser: a fast bijective scramble of 64-bit values, as
+ * output_control/fingerprint.py's splitmix64 (and so value_keys.py) computes it. */
+static inline uint64_t splitmix64(uint64_t z) {
+    z ^= z >> 30;
+    z *= 0xBF58476D1CE4E5B9ULL;
+    z ^= z >> 27;
+    z *= 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    return z;
 }
 
 static void release_all(Buffer *buffers, int count) {

@@ -12,15 +12,6 @@
 #include <string.h>
 
 
-static inline uint64_t splitmix64(uint64_t z) {
-    z ^= z >> 30;
-    z *= 0xBF58476D1CE4E5B9ULL;
-    z ^= z >> 27;
-    z *= 0x94D049BB133111EBULL;
-    z ^= z >> 31;
-    return z;
-}
-
 /* Offsets from the previous row's position tried before the index: the next unit, the
  * same unit again (several rows per unit), and a few units skipped. */
 static const int64_t GUESSES[] = {1, 0, 2, 3, 4};

@@ -8,14 +8,33 @@
   has the same identifier (and output control the same noise for it).
 - aggregate: every row gets its group's statistic; the unit stays what it was.
 
-Group statistics are new variables whose every output is controlled like any other; the
-unit-change rule is not applied to them (a statistic of a one-member group equals that
-member's value, which is no different from the value itself)."""
+A group statistic is a per-unit value that a later table repeats over every unit of the
+group, so it is made here as its published version would be (OUTPUT_CONTROL.md §2,
+collapse/aggregate):
+- count: the group's rows with a value, exactly (a per-unit value like any other);
+- every other statistic is missing for a group of fewer than 10 distinct units (the
+  threshold's minimum) and otherwise perturbed as a magnitude right here, by the keys of
+  the group's units and values (rules/magnitude_noise.py): sum and mean (the noise of the
+  group's total), sd (of its sum of squares), and min, max and median as their smoothed
+  versions, the mean of the 10 lowest, highest or nearest the middle, perturbed as such a
+  mean is. A table that repeats a group's value over its thousands of units, and so
+  amplifies it, then shows no more of the group's units than a published statistic of the
+  group would: changing one unit's value gives the group new noise, not a difference of
+  exactly that value;
+- the groups of at least 10 units are kept with the new variables, as fingerprints of
+  their unit sets as they were when aggregated (State.groups): every release of anything
+  computed from such a variable registers them with the differencing guard, so the same
+  group aggregated again without one unit is a set 1 unit away from a registered one.
+
+min, max and median need numbers or dates (a date's smoothed value is the mean day). Which
+statistics a group gets depends only on its size, and nothing here refuses or warns
+because of what the data hold."""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -25,26 +44,22 @@ from catalogue.domain.errors import invalid_input
 
 from . import db
 from .linking import PERSON, person_link
+from .output_control import PositionKeys
+from .output_control.fingerprint import FingerprintTable
+from .output_control.rules.extreme_values import ExtremeValues
+from .output_control.rules.magnitude_noise import MagnitudeNoise
+from .output_control.rules.threshold import Threshold
+from .output_control.unit_sets import CellUnits
+from .output_control.value_keys import pair_keys
 from .state import State, StepContext
 from .steps import Group, GroupStatistic
 from .variables import PROTECT_COLUMN, UNIT_COLUMN, Kind, Schema, Variable
 
 NUMERIC = (Kind.NUMBER, Kind.BOOL)
-ORDERED = (Kind.NUMBER, Kind.DATE, Kind.STRING, Kind.BOOL)
-
-
-def _statistic_sql(statistic: str, column: str) -> tuple[str, bool]:
-    """SQL of a group statistic of `column`, and whether it needs a number."""
-    number = f"CAST({column} AS DOUBLE)"
-    return {
-        "count": (f"CAST(COUNT({column}) AS DOUBLE)", False),
-        "sum": (f"SUM({number})", True),
-        "mean": (f"AVG({number})", True),
-        "sd": (f"STDDEV_SAMP({number})", True),
-        "median": (f"MEDIAN({number})", True),
-        "min": (f"MIN({column})", False),
-        "max": (f"MAX({column})", False),
-    }[statistic]
+SMOOTHED = ("min", "max", "median")
+EPOCH = "DATE '1970-01-01'"
+GROUP_VALUES = "regcat_group_values"
+GROUP_RESULTS = "regcat_group_results"
 
 
 def _result_kind(statistic: GroupStatistic, source: Variable) -> Kind:
@@ -57,13 +72,15 @@ def _result_kind(statistic: GroupStatistic, source: Variable) -> Kind:
             f"'{source.name}' holds unit identifiers; only count can be computed from them.",
             name=source.name,
         )
-    if statistic.statistic in ("min", "max"):
-        return source.kind
+    if statistic.statistic in SMOOTHED and source.kind == Kind.DATE:
+        return Kind.DATE
     if source.kind not in NUMERIC:
         raise invalid_input(
             "group-statistic-needs-number",
-            f"{statistic.statistic} krever tall, men «{source.name}» er {source.kind.value}.",
-            f"{statistic.statistic} needs numbers, but '{source.name}' is {source.kind.value}.",
+            f"{statistic.statistic} krever tall (eller datoer for min, max og median), men "
+            f"«{source.name}» er {source.kind.value}.",
+            f"{statistic.statistic} needs numbers (or dates for min, max and median), but "
+            f"'{source.name}' is {source.kind.value}.",
             name=source.name,
         )
     return Kind.NUMBER
@@ -92,63 +109,243 @@ def apply_group(ctx: StepContext, state: State, step: Group) -> State:
             )
         seen.add(statistic.name.lower())
         planned.append((statistic, source, kind))
-    if step.collapse:
-        return _collapse(ctx, state, table, by, planned)
-    return _aggregate(ctx, state, table, by, planned)
+    if ctx.locate_units is None:
+        raise RuntimeError("group statistics need the workspace's key store")
+    groups = _group_values(ctx, table, by)
+    ctx.con.register(GROUP_VALUES, groups)
+    try:
+        computed = _compute(ctx, state, table, by, planned, groups.num_rows)
+        ctx.con.register(GROUP_RESULTS, computed.results)
+        try:
+            if step.collapse:
+                return _collapse(ctx, state, table, by, planned, computed)
+            return _aggregate(ctx, state, table, by, planned, computed)
+        finally:
+            ctx.con.unregister(GROUP_RESULTS)
+    finally:
+        ctx.con.unregister(GROUP_VALUES)
+
+
+def _group_values(ctx: StepContext, table: str, by: Variable) -> pa.Table:
+    """Each distinct value of `by` with its group's number."""
+    values = db.arrow(
+        ctx.con,
+        f'SELECT DISTINCT w."{by.column}" AS value FROM "{table}" AS w '
+        f'WHERE w."{by.column}" IS NOT NULL',
+    )
+    return values.append_column("gid", pa.array(np.arange(values.num_rows), pa.int64()))
+
+
+def _number_sql(source: Variable) -> str:
+    column = f'w."{source.column}"'
+    if source.kind == Kind.DATE:
+        return f"CAST(date_diff('day', {EPOCH}, {column}) AS DOUBLE)"
+    return f"CAST({column} AS DOUBLE)"
+
+
+@dataclass(frozen=True)
+class Computed:
+    results: pa.Table  # gid and one column per statistic (r0, r1, ...), numbers
+    groups_id: str
+    fingerprints: FingerprintTable  # of the groups of at least the minimum size
+
+
+def _compute(
+    ctx: StepContext,
+    state: State,
+    table: str,
+    by: Variable,
+    planned: list[Any],
+    n_groups: int,
+) -> Computed:
+    names = list(dict.fromkeys(source.name for _, source, _ in planned))
+    sources = [state.schema.get(name) for name in names]
+    selects = [
+        f"{_number_sql(s) if s.kind in (*NUMERIC, Kind.DATE) else 'NULL'} AS v{i}, "
+        f'w."{s.column}" IS NOT NULL AS p{i}'
+        for i, s in enumerate(sources)
+    ]
+    rows = db.arrays(
+        ctx.con,
+        f'SELECT w."{PROTECT_COLUMN}" AS p, g.gid AS gid, {", ".join(selects)} '
+        f'FROM "{table}" AS w JOIN {GROUP_VALUES} AS g ON g.value = w."{by.column}"',
+    )
+    assert ctx.locate_units is not None
+    keys, units = ctx.locate_units(np.asarray(rows["p"], dtype=np.int64))
+    gid = np.asarray(rows["gid"], dtype=np.int64)
+    members = CellUnits.build(gid, units, n_groups, keys)
+    large = members.counts() >= ctx.parameters.of(Threshold).min_count
+    columns: dict[str, Any] = {"gid": pa.array(np.arange(n_groups), pa.int64())}
+    group_stats = _GroupStatistics(ctx, keys, gid, units, n_groups, large)
+    for k, (statistic, source, _) in enumerate(planned):
+        i = names.index(source.name)
+        present = np.asarray(rows[f"p{i}"], dtype=bool)
+        if statistic.statistic == "count":
+            counted = np.bincount(gid[present], minlength=n_groups).astype(np.float64)
+            columns[f"r{k}"] = pa.array(counted)
+            continue
+        values = np.ma.filled(np.ma.asarray(rows[f"v{i}"], dtype=np.float64), np.nan)
+        columns[f"r{k}"] = pa.array(group_stats.of(statistic.statistic, values), from_pandas=True)
+    table_fp = members.fingerprint_table()
+    chosen = np.flatnonzero(large)
+    fingerprints = FingerprintTable(
+        table_fp.sizes[chosen],
+        table_fp.counts[chosen],
+        table_fp.id_xor[chosen],
+        table_fp.check_xor[chosen],
+    )
+    groups_id = f"groups-{len(state.groups) + 1}-{by.column}"
+    return Computed(pa.table(columns), groups_id, fingerprints)
+
+
+class _GroupStatistics:
+    """Perturbed group statistics from (group, unit, value) rows: NaN for a group below the
+    minimum size or without values."""
+
+    def __init__(
+        self,
+        ctx: StepContext,
+        keys: PositionKeys,
+        gid: np.ndarray,
+        units: np.ndarray,
+        n_groups: int,
+        large: np.ndarray,
+    ) -> None:
+        self.noise = ctx.parameters.rule(MagnitudeNoise)
+        self.width = ctx.parameters.of(ExtremeValues).units
+        self.keys, self.gid, self.units, self.n, self.large = keys, gid, units, n_groups, large
+
+    def of(self, statistic: str, values: np.ndarray) -> np.ndarray:
+        valid = np.isfinite(values)
+        gid, units, x = self.gid[valid], self.units[valid], values[valid]
+        rows = np.bincount(gid, minlength=self.n).astype(np.float64)
+        out = np.full(self.n, np.nan)
+        if statistic in SMOOTHED:
+            out = self._smoothed(statistic, gid, units, x, rows)
+        else:
+            cells = CellUnits.build(gid, units, self.n, self.keys, x)
+            magnitudes = cells.magnitudes(self.noise.parameters.top_k)
+            assert magnitudes.digests is not None
+            total = cells.sums() + self.noise.noise(magnitudes.largest, magnitudes.digests)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = total / rows
+                if statistic == "sum":
+                    out = total
+                elif statistic == "mean":
+                    out = mean
+                else:  # sd: the sum of squares about the exact mean, perturbed
+                    exact = np.bincount(gid, weights=x, minlength=self.n) / rows
+                    squares = (x - exact[gid]) ** 2
+                    spread = CellUnits.build(gid, units, self.n, self.keys, squares)
+                    found = spread.magnitudes(self.noise.parameters.top_k)
+                    assert found.digests is not None
+                    noisy = spread.sums() + self.noise.noise(found.largest, found.digests, 1)
+                    out = np.sqrt(np.maximum(noisy, 0.0) / (rows - 1))
+        keep = self.large & (rows >= self.width if statistic in SMOOTHED else rows > 0)
+        return np.where(keep & np.isfinite(out), out, np.nan)
+
+    def _smoothed(
+        self, statistic: str, gid: np.ndarray, units: np.ndarray, x: np.ndarray, rows: np.ndarray
+    ) -> np.ndarray:
+        """The mean of the `width` lowest, highest or middle values of each group, plus the
+        noise of that mean (keyed by the window's units and values), vectorised over groups."""
+        out = np.full(self.n, np.nan)
+        chosen = np.flatnonzero(self.large & (rows >= self.width))
+        if not len(chosen):
+            return out
+        set_ids = self.keys.keys(units).set_ids
+        order = np.lexsort((set_ids, x, gid))  # by group, value, then unit: no row order
+        starts = np.concatenate([[0], np.cumsum(rows)[:-1]]).astype(np.int64)
+        size = rows[chosen].astype(np.int64)
+        if statistic == "min":
+            first = np.zeros(len(chosen), dtype=np.int64)
+        elif statistic == "max":
+            first = size - self.width
+        else:  # the window of ranks nearest the middle, as rules/smoothed_percentile's
+            centre = 0.5 * (size - 1)
+            first = np.floor(centre - (self.width - 1) / 2 + 0.5).astype(np.int64)
+            first = np.clip(first, 0, size - self.width)
+        at = order[(starts[chosen] + first)[:, None] + np.arange(self.width)[None, :]]
+        window = x[at]
+        digests = np.asarray(np.sum(pair_keys(set_ids[at], window), axis=1, dtype=np.uint64))
+        k = self.noise.parameters.top_k
+        largest = -np.sort(-np.abs(window), axis=1)[:, :k].T
+        noise = self.noise.noise(largest, digests) / self.width
+        out[chosen] = window.mean(axis=1) + noise
+        return out
+
+
+def _value_sql(kind: Kind, column: str) -> str:
+    """A computed number as the new variable's type (a date from its day number)."""
+    if kind == Kind.DATE:
+        return f"CAST({EPOCH} + CAST(round({column}) AS INTEGER) AS DATE)"
+    return f"CAST({column} AS {kind.sql})"
+
+
+def _with_groups(state: State, computed: Computed) -> MappingProxyType[str, FingerprintTable]:
+    return MappingProxyType({**state.groups, computed.groups_id: computed.fingerprints})
 
 
 def _aggregate(
-    ctx: StepContext, state: State, table: str, by: Variable, planned: list[Any]
+    ctx: StepContext,
+    state: State,
+    table: str,
+    by: Variable,
+    planned: list[Any],
+    computed: Computed,
 ) -> State:
-    schema = state.schema
-    parts = []
-    for statistic, source, kind in planned:
+    schema, parts = _statistic_variables(state.schema, by, planned, computed, "aggregate")
+    new_table = ctx.create(
+        f'SELECT w.*, {", ".join(parts)} FROM "{table}" AS w '
+        f'LEFT JOIN {GROUP_VALUES} AS g ON g.value = w."{by.column}" '
+        f"LEFT JOIN {GROUP_RESULTS} AS r ON r.gid = g.gid"
+    )
+    return replace(state, schema=schema, table=new_table, groups=_with_groups(state, computed))
+
+
+def _statistic_variables(
+    schema: Schema, by: Variable, planned: list[Any], computed: Computed, verb: str
+) -> tuple[Schema, list[str]]:
+    """The new variables of the group statistics, each carrying its groups, and the SQL
+    selecting their values from the results (alias r)."""
+    selected = []
+    for k, (statistic, _, kind) in enumerate(planned):
         column, schema = schema.fresh_column()
-        sql, _ = _statistic_sql(statistic.statistic, f'w."{source.column}"')
-        parts.append(
-            f'CASE WHEN w."{by.column}" IS NULL THEN NULL ELSE '
-            f'CAST({sql} OVER (PARTITION BY w."{by.column}") AS {kind.sql}) END AS "{column}"'
-        )
+        selected.append(f'{_value_sql(kind, f"r.r{k}")} AS "{column}"')
+        origin = {verb: statistic.statistic, "of": statistic.variable, "by": by.name}
         schema = schema.with_variable(
-            Variable(statistic.name, column, kind, _origin(statistic, by, "aggregate"))
+            Variable(statistic.name, column, kind, origin, groups=(computed.groups_id,))
         )
-    new_table = ctx.create(f'SELECT w.*, {", ".join(parts)} FROM "{table}" AS w')
-    return replace(state, schema=schema, table=new_table)
-
-
-def _origin(statistic: GroupStatistic, by: Variable, verb: str) -> dict[str, Any]:
-    return {verb: statistic.statistic, "of": statistic.variable, "by": by.name}
+    return schema, selected
 
 
 def _collapse(
-    ctx: StepContext, state: State, table: str, by: Variable, planned: list[Any]
+    ctx: StepContext,
+    state: State,
+    table: str,
+    by: Variable,
+    planned: list[Any],
+    computed: Computed,
 ) -> State:
     schema = Schema()
     selected = []
     if by.kind == Kind.UNIT:
         assert by.unit_type is not None
         unit_type = by.unit_type
-        group_key = f'w."{by.column}"'
-        source_sql = f'"{table}" AS w'
+        group_key = "g.value"
     else:
         unit_type = f"GROUP:{by.source.get('dataset', by.name)}"
         ctx.con.register("regcat_groups", _group_ids(ctx, table, by, unit_type))
-        group_key = "g.unit_id"
-        source_sql = f'"{table}" AS w JOIN regcat_groups AS g ON g.value = w."{by.column}"'
+        group_key = "i.unit_id"
         column, schema = schema.fresh_column()
-        selected.append(f'ANY_VALUE(w."{by.column}") AS "{column}"')
-        schema = schema.with_variable(replace(by, column=column, panel=None))
-    for statistic, source, kind in planned:
-        column, schema = schema.fresh_column()
-        sql, _ = _statistic_sql(statistic.statistic, f'w."{source.column}"')
-        selected.append(f'CAST({sql} AS {kind.sql}) AS "{column}"')
-        schema = schema.with_variable(
-            Variable(statistic.name, column, kind, _origin(statistic, by, "collapse"))
-        )
-    grouped = (
-        f"SELECT {group_key} AS unit_id, {', '.join(selected)} FROM {source_sql} "
-        f'WHERE w."{by.column}" IS NOT NULL GROUP BY {group_key}'
-    )
+        selected.append(f'g.value AS "{column}"')
+        schema = schema.with_variable(replace(by, column=column, panel=None, groups=()))
+    schema, statistics = _statistic_variables(schema, by, planned, computed, "collapse")
+    selected += statistics
+    joined = f"{GROUP_VALUES} AS g JOIN {GROUP_RESULTS} AS r ON r.gid = g.gid"
+    if by.kind != Kind.UNIT:
+        joined += " JOIN regcat_groups AS i ON i.value = g.value"
+    grouped = f"SELECT {group_key} AS unit_id, {', '.join(selected)} FROM {joined}"
     link = person_link(ctx.version, unit_type) if by.kind == Kind.UNIT else None
     if link is not None:
         protect = "COALESCE(person.value, p.unit_id)"
@@ -171,7 +368,13 @@ def _collapse(
             f'SELECT COUNT(*), COUNT(DISTINCT "{PROTECT_COLUMN}") FROM "{new_table}"'
         )
         unique = total == distinct
-    return State(schema, new_table, unique_units=True, unique_protected=unique)
+    return State(
+        schema,
+        new_table,
+        unique_units=True,
+        unique_protected=unique,
+        groups=_with_groups(state, computed),
+    )
 
 
 def _group_ids(ctx: StepContext, table: str, by: Variable, unit_type: str) -> pa.Table:

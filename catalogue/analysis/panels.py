@@ -4,8 +4,10 @@ variable).
 
 An import with several `dates` tags each variable it makes with its stem and date; to-panel
 gathers the variables of the named stems by those tags, and from-panel spreads each named
-variable back out by the date variable. Variables that are not reshaped must be the same on
-every row of a unit to go back to wide form (they are repeated on the way to panel form)."""
+variable back out by the date variable. A variable that is not reshaped goes back to wide
+form with its value where it is the same on every row of a unit, and missing where it
+varies: never a refusal, which would tell whether some unit's value changed between dates
+(OUTPUT_CONTROL.md §1.5)."""
 
 from __future__ import annotations
 
@@ -106,7 +108,9 @@ def apply_to_panel(ctx: StepContext, state: State, step: ToPanel) -> State:
         )
     new_table = ctx.create(" UNION ALL ".join(selects))
     new_schema = replace(new_schema, panel_date=step.date_name)
-    return State(new_schema, new_table, unique_units=False, unique_protected=False)
+    return State(
+        new_schema, new_table, unique_units=False, unique_protected=False, groups=state.groups
+    )
 
 
 def apply_from_panel(ctx: StepContext, state: State, step: FromPanel) -> State:
@@ -127,27 +131,6 @@ def apply_from_panel(ctx: StepContext, state: State, step: FromPanel) -> State:
             "The date variable cannot be spread out.",
         )
     others = [v for v in schema if v not in spread and v is not date_variable]
-    if others:
-        flags = ", ".join(f"BOOL_OR(f{i})" for i in range(len(others)))
-        per_unit = ", ".join(
-            f'(COUNT(DISTINCT w."{v.column}") > 1 OR (COUNT(w."{v.column}") > 0 AND '
-            f'COUNT(w."{v.column}") < COUNT(*))) AS f{i}'
-            for i, v in enumerate(others)
-        )
-        row = ctx.one(
-            f'SELECT {flags} FROM (SELECT {per_unit} FROM "{table}" AS w '
-            f'GROUP BY w."{UNIT_COLUMN}")'
-        )
-        varying = [v.name for v, flag in zip(others, row, strict=True) if flag]
-        if varying:
-            raise _panel_error(
-                "varies-within-unit",
-                f"{', '.join(varying)} varierer mellom datoene for samme enhet; ta dem med i "
-                "reshape_from_panel eller slipp dem først.",
-                f"{', '.join(varying)} vary between dates within a unit; include them in "
-                "reshape_from_panel or drop them first.",
-                variables=varying,
-            )
     days = [
         r[0]
         for r in db.rows(
@@ -167,7 +150,11 @@ def apply_from_panel(ctx: StepContext, state: State, step: FromPanel) -> State:
     new_schema = schema.without({v.name for v in spread} | {date_variable.name})
     new_schema = replace(new_schema, panel_date=None)
     parts = [f'ANY_VALUE(w."{PROTECT_COLUMN}") AS "{PROTECT_COLUMN}"']
-    parts += [f'ANY_VALUE(w."{v.column}") AS "{v.column}"' for v in others]
+    parts += [  # one value per unit, or missing where it varies between the unit's rows
+        f'CASE WHEN COUNT(DISTINCT w."{v.column}") = 1 AND COUNT(w."{v.column}") = COUNT(*) '
+        f'THEN ANY_VALUE(w."{v.column}") END AS "{v.column}"'
+        for v in others
+    ]
     for variable in spread:
         for day in days:
             name = f"{variable.name}_{day.year}" if by_year else f"{variable.name}_{day:%Y%m%d}"
@@ -186,4 +173,10 @@ def apply_from_panel(ctx: StepContext, state: State, step: FromPanel) -> State:
     total, distinct = ctx.one(
         f'SELECT COUNT(*), COUNT(DISTINCT "{PROTECT_COLUMN}") FROM "{new_table}"'
     )
-    return State(new_schema, new_table, unique_units=True, unique_protected=total == distinct)
+    return State(
+        new_schema,
+        new_table,
+        unique_units=True,
+        unique_protected=total == distinct,
+        groups=state.groups,
+    )

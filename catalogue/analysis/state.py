@@ -4,9 +4,10 @@ workspace adopts the last only when every step of a request has succeeded."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -19,6 +20,12 @@ from .output_control import OutputControlParameters
 from .sources import DatasetSource, PinnedVersion
 from .variables import Schema, Variable
 
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .output_control import PositionKeys
+    from .output_control.fingerprint import FingerprintTable
+
 
 @dataclass(frozen=True)
 class State:
@@ -26,6 +33,10 @@ class State:
     table: str | None = None  # None before the first import
     unique_units: bool = True  # one row per workspace unit (False in panel form)
     unique_protected: bool = True  # one row per protected unit (False for cases of a person)
+    # The groups an aggregate or collapse computed its statistics over (their fingerprints,
+    # never their units), by id; a variable made by one names its groups' id
+    # (Variable.groups), and a release of anything computed from it registers them.
+    groups: Mapping[str, FingerprintTable] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def is_panel(self) -> bool:
@@ -51,8 +62,9 @@ class State:
 @dataclass
 class StepContext:
     """What a step may use: the connection (inside the request's transaction), the pinned
-    version and how to read it, the output-control parameters (for the unit-change rule)
-    and the limits."""
+    version and how to read it, the output-control parameters (for group statistics), the
+    limits, and the key positions of a table's rows (aggregate and collapse perturb their
+    group statistics and fingerprint their groups)."""
 
     con: duckdb.DuckDBPyConnection
     version: PinnedVersion
@@ -61,6 +73,8 @@ class StepContext:
     limits: WorkspaceLimits
     new_table: Callable[[], str]
     facts: Callable[[DatasetSource], DatasetFacts]
+    # Pseudonyms → (the key store, their positions in it), keying units the store lacks.
+    locate_units: Callable[[np.ndarray], tuple[PositionKeys, np.ndarray]] | None = None
 
     def run(self, sql: str, params: list[object] | tuple[object, ...] = ()) -> None:
         self.con.execute(sql, list(params))

@@ -1,6 +1,16 @@
 """Steps that derive, filter, select and rename variables: generate, replace, keep_if,
 drop_if, keep, drop, rename, recode and dummies. Each builds a new table from the old one
-(the old stays until the whole request succeeds) and checks the unit-change rule."""
+(the old stays until the whole request succeeds).
+
+No step looks at how many units it changes, and none refuses, warns or takes another path
+because of what the data hold (OUTPUT_CONTROL.md §1.5): every refusal here is about the
+request itself (a name in use, an expression that does not parse or has the wrong type, a
+variable of the wrong kind) or about the variables' metadata (their kind, their code list).
+A value that cannot be converted gives a missing value, as in microdata.no. Version 1's
+rule that a filter or derived variable must change at least 10 units or none is withdrawn:
+its refusal told whether a small set was empty. What a step changes is protected where it
+shows, at release: by noise keyed on the units and their values, and by the differencing
+guard."""
 
 from __future__ import annotations
 
@@ -11,10 +21,8 @@ from typing import Any
 
 from catalogue.domain.errors import invalid_input
 
-from . import db
-from .changes import count_units, require_change
 from .expression_bridge import compile_in
-from .expressions import CompiledExpression, ValueType
+from .expressions import ValueType
 from .importing import PendingJoin, join_pending
 from .state import State, StepContext
 from .steps import Dummies, Filter, Generate, Recode, RecodeRule, Rename, SelectVariables
@@ -41,13 +49,9 @@ def _add_columns(
     return table
 
 
-def _replace_column(
-    ctx: StepContext, state: State, table: str, old: Variable, column: str, name: str
-) -> None:
-    """After `column` was added beside `old`: the unit-change rule on the two, then the old
-    column goes (in the request's transaction, like the adding)."""
-    changed = count_units(ctx, state, table, [f'w."{column}" IS DISTINCT FROM {_col(old)}'])
-    require_change(ctx, changed, "derived-variable", name)
+def _replace_column(ctx: StepContext, table: str, old: Variable) -> None:
+    """After a new column was added beside `old`: the old column goes (in the request's
+    transaction, like the adding)."""
     ctx.run(f'ALTER TABLE "{table}" DROP COLUMN "{old.column}"')
 
 
@@ -90,44 +94,27 @@ def apply_generate(
     source: dict[str, Any] = {"expr": step.expr}
     if step.condition is not None:
         source["if"] = step.condition
-    variable = Variable(step.name, column, kind, source)
+    used = set(expr.variables) | (set(condition.variables) if step.condition is not None else set())
     if old is not None:
-        _replace_column(ctx, state, table, old, column, step.name)
+        used.add(old.name)
+    variable = Variable(step.name, column, kind, source, groups=carried_groups(schema, used))
+    if old is not None:
+        _replace_column(ctx, table, old)
         schema = schema.replacing(variable)
     else:
-        require_change(
-            ctx,
-            new_variable_changes(ctx, state, new_table, schema, column, kind, expr),
-            "derived-variable",
-            step.name,
-        )
         schema = schema.with_variable(variable)
     return replace(state, schema=schema, table=new_table)
 
 
-def new_variable_changes(
-    ctx: StepContext,
-    state: State,
-    table: str,
-    schema: Schema,
-    column: str,
-    kind: Kind,
-    expr: CompiledExpression | None,
-    sources: tuple[Variable, ...] = (),
-) -> list[int]:
-    """What a new variable changes (see changes.py): where it differs from each source of
-    its own kind, where it is missing though its sources are not, and for a true/false
-    variable the units on each side."""
-    used = list(sources)
-    if expr is not None:
-        used += [schema.get(name) for name in sorted(expr.variables)]
-    new = f'w."{column}"'
-    conditions = [f"{new} IS DISTINCT FROM {_col(v)}" for v in used if v.kind == kind]
-    present = " AND ".join(f"{_col(v)} IS NOT NULL" for v in used) or "TRUE"
-    conditions.append(f"{new} IS NULL AND {present}")
-    if kind == Kind.BOOL:
-        conditions += [f"{new}", f"NOT {new}"]
-    return count_units(ctx, state, table, conditions)
+def carried_groups(schema: Schema, names: set[str]) -> tuple[str, ...]:
+    """The groups of the variables a new one is computed from (grouping.py): a variable
+    derived from a group statistic carries its groups, so that a release of anything
+    computed from it registers them too."""
+    found: dict[str, None] = {}
+    for name in sorted(names):
+        if name in schema:
+            found.update(dict.fromkeys(schema.get(name).groups))
+    return tuple(found)
 
 
 def _identifier_variable(name: str) -> Exception:
@@ -147,9 +134,8 @@ def _identifier_variable(name: str) -> Exception:
 def apply_filter(ctx: StepContext, state: State, step: Filter) -> State:
     table = state.require_population()
     condition = compile_in(step.condition, state.schema, "w", expected=ValueType.BOOL)
+    # A row whose condition is missing is kept by drop_if and dropped by keep_if.
     removed = condition.condition if not step.keep else f"NOT {condition.condition}"
-    changed = count_units(ctx, state, table, [removed], condition.params)
-    require_change(ctx, changed, "filter")
     new_table = ctx.create(
         f'SELECT w.* FROM "{table}" AS w WHERE NOT ({removed})', condition.params
     )
@@ -274,10 +260,11 @@ def apply_recode(ctx: StepContext, state: State, step: Recode) -> State:
     schema = state.schema
     column, schema = schema.fresh_column()
     origin = {"recode": source.name, "rules": step.to_json()["rules"]}
+    codes = recoded_codes(step)
     if step.target is None:
         new_table = _add_columns(ctx, table, [(column, kind.sql, sql)], params)
-        _replace_column(ctx, state, table, source, column, source.name)
-        variable = Variable(source.name, column, kind, origin)
+        _replace_column(ctx, table, source)
+        variable = Variable(source.name, column, kind, origin, codes=codes, groups=source.groups)
         return replace(state, schema=schema.replacing(variable), table=new_table)
     if step.target in schema:
         raise invalid_input(
@@ -287,39 +274,48 @@ def apply_recode(ctx: StepContext, state: State, step: Recode) -> State:
             name=step.target,
         )
     new_table = _add_columns(ctx, table, [(column, kind.sql, sql)], params)
-    require_change(
-        ctx,
-        new_variable_changes(ctx, state, new_table, schema, column, kind, None, (source,)),
-        "derived-variable",
-        step.target,
-    )
-    variable = Variable(step.target, column, kind, origin)
+    variable = Variable(step.target, column, kind, origin, codes=codes, groups=source.groups)
     return replace(state, schema=schema.with_variable(variable), table=new_table)
+
+
+def recoded_codes(step: Recode) -> tuple[str, ...]:
+    """The code list of a recoded variable when its rules alone decide every value it can
+    take (an "else" rule maps whatever is left): their targets. Otherwise none (values not
+    matched keep what they were, and what that is lies in the data)."""
+    if not any(rule.otherwise for rule, _ in step.rules):
+        return ()
+    targets = [_level_text(target) for _, target in step.rules if target is not None]
+    return tuple(dict.fromkeys(targets))
 
 
 # --- dummies --------------------------------------------------------------------------
 
 
-def _levels(ctx: StepContext, table: str, source: Variable) -> list[Any]:
-    if source.codes:
-        return list(source.codes)
-    limit = ctx.limits.max_categories
-    rows = db.rows(
-        ctx.con,
-        f'SELECT DISTINCT w."{source.column}" FROM "{table}" AS w '
-        f'WHERE w."{source.column}" IS NOT NULL ORDER BY 1 LIMIT {limit + 1}',
-    )
-    if len(rows) > limit:
+def _levels(source: Variable) -> list[Any]:
+    """The levels to make dummies of: the variable's code list, never the values found in
+    the data (their names would show values held by a few units, and how many there are,
+    whether some unit holds a value no other does)."""
+    if not source.codes:
         raise invalid_input(
-            "too-many-levels",
-            f"«{source.name}» har flere enn {limit} ulike verdier; dummyvariabler gir bare mening "
-            "for kategorier. Bruk recode for å slå sammen verdier først.",
-            f"'{source.name}' has more than {limit} distinct values; dummy variables only make "
-            "sense for categories. Use recode to group values first.",
+            "dummies-need-codes",
+            f"«{source.name}» har ingen kodeliste, så dummyvariabler kan ikke lages av den. "
+            f"Bruk i.{source.name} i en modell, eller recode den med en «else»-regel først "
+            "(da blir målverdiene kodelisten).",
+            f"'{source.name}' has no code list, so dummy variables cannot be made from it. Use "
+            f"i.{source.name} in a model, or recode it with an 'else' rule first (its targets "
+            "then make the code list).",
             name=source.name,
-            limit=limit,
         )
-    return [r[0] for r in rows]
+    if source.kind == Kind.NUMBER:
+        return [_as_number(code) for code in source.codes]
+    return list(source.codes)
+
+
+def _as_number(code: str) -> float | str:
+    try:
+        return float(code)
+    except ValueError:
+        return code
 
 
 def _level_text(level: Any) -> str:
@@ -345,7 +341,7 @@ def apply_dummies(ctx: StepContext, state: State, step: Dummies) -> State:
     params: list[object] = []
     variables = []
     taken: set[str] = set()
-    for level in _levels(ctx, table, source):
+    for level in _levels(source):
         base = f"{step.prefix}_{re.sub(r'[^A-Za-z0-9]', '_', _level_text(level))}"
         name, n = base, 2
         while name.lower() in taken or name in schema:
@@ -363,17 +359,16 @@ def apply_dummies(ctx: StepContext, state: State, step: Dummies) -> State:
         params.append(level)
         variables.append(
             Variable(
-                name, column, Kind.NUMBER, {"dummy_of": source.name, "level": _level_text(level)}
+                name,
+                column,
+                Kind.NUMBER,
+                {"dummy_of": source.name, "level": _level_text(level)},
+                groups=source.groups,
             )
         )
     if not variables:
         return state
     new_table = _add_columns(ctx, table, parts, params)
-    sides = []
-    for v in variables:
-        sides += [f'w."{v.column}" = 1', f'w."{v.column}" = 0']
-    # A level held by 1–9 units would single them out; the message names no level.
-    require_change(ctx, count_units(ctx, state, new_table, sides), "derived-variable", step.name)
     for variable in variables:
         schema = schema.with_variable(variable)
     return replace(state, schema=schema, table=new_table)

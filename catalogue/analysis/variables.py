@@ -67,6 +67,7 @@ class Variable:
     codes: tuple[str, ...] = ()  # an enumerated variable's code list (table categories)
     missing_codes: tuple[str, ...] = ()  # sentinel codes of the code list
     panel: tuple[str, date] | None = None  # (stem, date) of one date of a panel import
+    groups: tuple[str, ...] = ()  # ids of the groups it was computed over (State.groups)
 
     def describe(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "type": self.kind.value}

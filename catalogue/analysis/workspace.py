@@ -204,7 +204,25 @@ class Workspace:
             limits=self.limits,
             new_table=self._new_table,
             facts=self.facts,
+            locate_units=self._locate_units if self.key_cache is not None else None,
         )
+
+    def _locate_units(self, pseudonyms: np.ndarray) -> tuple[PositionKeys, np.ndarray]:
+        """The key store and the positions of these units in it, keying those it lacks.
+        (Inside a step's transaction rows have no lasting rowids: units are found by their
+        pseudonyms, once per aggregate or collapse.)"""
+        assert self.key_cache is not None
+        units = np.asarray(pseudonyms, dtype=np.int64)
+        for _ in range(3):  # a store started again meanwhile numbers anew: try again
+            snapshot = self.key_cache.snapshot()
+            at = snapshot.locate(units)
+            if np.any(at < 0):
+                grown = self.key_cache.add_units(units[at < 0])
+                if grown.store_id != snapshot.store_id:
+                    continue
+                snapshot, at = grown, grown.locate(units)
+            return PositionKeys(snapshot.arrays), at.astype(np.int64)
+        raise RuntimeError("the key store kept changing while units were keyed")
 
     def apply(self, steps: Sequence[Step]) -> None:
         """All the steps, or none of them."""

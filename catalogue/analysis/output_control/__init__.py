@@ -9,34 +9,25 @@ with HTTP status 422 and messages in bokmål and English.
 """
 
 from .cell_key import HmacKeySource, KeySource, KeyTable, PositionKeys, UnitKeys, derive_keys
-from .controller import (
-    control_frequency_table,
-    control_hexbin,
-    control_histogram,
-    control_magnitude_table,
-    control_min_max,
-    control_mode,
-    control_percentiles,
-    control_regression,
-    control_summary,
-    control_survival,
-)
+from .charts import control_hexbin, control_histogram, control_survival
+from .controller import cells_to_show, control_frequency_table, control_magnitude_table
 from .fitting import fit_ols
 from .inputs import (
     CountTable,
     MagnitudeTable,
     RegressionFit,
     SurvivalData,
-    Term,
     UnitPairs,
     UnitValues,
-    indicator_supports,
 )
 from .ledger import COUNT_MEASURE, InMemoryReleaseLedger, Release, ReleasedSet, ReleaseLedger
+from .model_support import ModelEvidence, Term, model_evidence, term_groupings
+from .models import control_regression
+from .one_variable import control_min_max, control_mode, control_percentiles, control_summary
 from .parameters import OutputControlParameters
 from .ptable import PerturbationTable, compute_ptable, load_ptable
 from .registry import RULES, rule_catalogue
-from .release import ControlContext, check_population, check_unit_change
+from .release import ControlContext, check_population
 from .result import ControlledResult, ResultRow, release_json
 from .vega import vega_lite
 
@@ -51,6 +42,7 @@ __all__ = [
     "KeySource",
     "KeyTable",
     "MagnitudeTable",
+    "ModelEvidence",
     "OutputControlParameters",
     "PerturbationTable",
     "PositionKeys",
@@ -64,8 +56,8 @@ __all__ = [
     "UnitKeys",
     "UnitPairs",
     "UnitValues",
+    "cells_to_show",
     "check_population",
-    "check_unit_change",
     "compute_ptable",
     "control_frequency_table",
     "control_hexbin",
@@ -79,9 +71,10 @@ __all__ = [
     "control_survival",
     "derive_keys",
     "fit_ols",
-    "indicator_supports",
     "load_ptable",
+    "model_evidence",
     "release_json",
     "rule_catalogue",
+    "term_groupings",
     "vega_lite",
 ]

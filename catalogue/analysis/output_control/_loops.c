@@ -12,8 +12,15 @@
  * where numpy counts into an array of 8-byte counters or sorts.
  *
  * cell_magnitudes, magnitudes.py's Magnitudes.of_pairs: per cell the total of absolute
- * contributions, the `keep` largest, and the total without the two largest, in two passes
- * and no temporary arrays (numpy needs a dozen passes and as many arrays of every pair). */
+ * contributions, the `keep` largest, the total without the two largest, and the value
+ * digest (value_keys.py: the sum mod 2^64 of each pair's key, a mix of its unit's set id
+ * and its value's bits), in two passes and no temporary arrays (numpy needs a dozen passes
+ * and as many arrays of every pair).
+ *
+ * model_rows, model_support.py's evidence of a model: per row its pattern's row count and
+ * record key sum, the rows whose outcome equals a given value (their count and key sum),
+ * and the model's value digest (each row keyed by its unit's set id and the bits of its
+ * outcome mixed with its pattern's hash), in one pass (numpy needs a dozen). */
 #include "../_buffers.h"
 #include <math.h>
 #include <stdint.h>
@@ -136,39 +143,48 @@ done:
     return result;
 }
 
+#define VALUE_SALT 0x5851F42D4C957F2DULL /* value_keys.VALUE_SALT */
+
 static PyObject *cell_magnitudes(PyObject *self, PyObject *args) {
-    PyObject *objects[6];
-    Buffer buffers[6] = {{0}};
-    static const Py_ssize_t items[6] = {8, 8, 8, 8, 8, 8};
-    static const char *codes[6] = {"lq", "d", "d", "d", "lq", "d"};
-    static const char *names[6] = {"cell", "values", "totals", "largest", "largest_at", "rest"};
+    PyObject *objects[9];
+    Buffer buffers[9] = {{0}};
+    static const Py_ssize_t items[9] = {8, 8, 8, 8, 8, 8, 8, 8, 8};
+    static const char *codes[9] = {"lq", "d", "lq", "LQ", "d", "d", "lq", "d", "LQ"};
+    static const char *names[9] = {"cell",    "values",  "unit",       "set_ids", "totals",
+                                   "largest", "largest_at", "rest", "digests"};
     PyObject *result = NULL;
-    if (!PyArg_ParseTuple(args, "OOOOOO", &objects[0], &objects[1], &objects[2], &objects[3],
-                          &objects[4], &objects[5])) {
+    if (!PyArg_ParseTuple(args, "OOOOOOOOO", &objects[0], &objects[1], &objects[2], &objects[3],
+                          &objects[4], &objects[5], &objects[6], &objects[7], &objects[8])) {
         return NULL;
     }
-    if (take_all(objects, buffers, 6, 0x3Cu, items, codes, names) != 0) {
+    if (take_all(objects, buffers, 9, 0x1F0u, items, codes, names) != 0) {
         goto done;
     }
     Py_ssize_t pairs = buffers[0].view.len / 8;
-    Py_ssize_t cells = buffers[2].view.len / 8;
-    Py_ssize_t keep = cells ? buffers[3].view.len / 8 / cells : 0;
-    if (buffers[1].view.len / 8 != pairs || buffers[5].view.len / 8 != cells ||
-        buffers[4].view.len != buffers[3].view.len || (cells && keep < 2) ||
-        (cells && buffers[3].view.len / 8 != keep * cells) || (!cells && pairs)) {
+    Py_ssize_t units = buffers[3].view.len / 8;
+    Py_ssize_t cells = buffers[4].view.len / 8;
+    Py_ssize_t keep = cells ? buffers[5].view.len / 8 / cells : 0;
+    if (buffers[1].view.len / 8 != pairs || buffers[2].view.len / 8 != pairs ||
+        buffers[7].view.len / 8 != cells || buffers[8].view.len / 8 != cells ||
+        buffers[6].view.len != buffers[5].view.len || (cells && keep < 2) ||
+        (cells && buffers[5].view.len / 8 != keep * cells) || (!cells && pairs)) {
         PyErr_SetString(PyExc_ValueError, "arrays of mismatched lengths");
         goto done;
     }
     const int64_t *cell = buffers[0].view.buf;
     const double *values = buffers[1].view.buf;
-    double *totals = buffers[2].view.buf, *largest = buffers[3].view.buf;
-    int64_t *largest_at = buffers[4].view.buf;
-    double *rest = buffers[5].view.buf;
+    const int64_t *unit = buffers[2].view.buf;
+    const uint64_t *set_ids = buffers[3].view.buf;
+    double *totals = buffers[4].view.buf, *largest = buffers[5].view.buf;
+    int64_t *largest_at = buffers[6].view.buf;
+    double *rest = buffers[7].view.buf;
+    uint64_t *digests = buffers[8].view.buf;
     Py_ssize_t bad = -1;
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t c = 0; c < cells; c++) {
         totals[c] = 0.0;
         rest[c] = 0.0;
+        digests[c] = 0;
         for (Py_ssize_t j = 0; j < keep; j++) {
             largest[j * cells + c] = 0.0;
             largest_at[j * cells + c] = -1;
@@ -176,10 +192,15 @@ static PyObject *cell_magnitudes(PyObject *self, PyObject *args) {
     }
     for (Py_ssize_t k = 0; k < pairs && bad < 0; k++) {
         int64_t c = cell[k];
-        if (c < 0 || c >= cells) {
+        int64_t u = unit[k];
+        if (c < 0 || c >= cells || u < 0 || u >= units) {
             bad = k;
             break;
         }
+        double canonical = values[k] + 0.0; /* -0.0 is 0.0 */
+        uint64_t bits;
+        memcpy(&bits, &canonical, sizeof bits);
+        digests[c] += splitmix64(set_ids[u] ^ splitmix64(bits ^ VALUE_SALT));
         double magnitude = fabs(values[k]);
         totals[c] += magnitude;
         /* Insert into the cell's list of its `keep` largest, descending (an earlier pair
@@ -206,9 +227,113 @@ static PyObject *cell_magnitudes(PyObject *self, PyObject *args) {
         }
     }
     Py_END_ALLOW_THREADS
-    result = none_unless_outside(bad, "pair %zd names a cell outside the arrays");
+    result = none_unless_outside(bad, "pair %zd names a cell or unit outside the arrays");
 done:
-    release_all(buffers, 6);
+    release_all(buffers, 9);
+    return result;
+}
+
+static PyObject *model_rows(PyObject *self, PyObject *args) {
+    PyObject *objects[8];
+    Buffer buffers[8] = {{0}};
+    static const Py_ssize_t items[8] = {8, 8, 8, 8, 2, 8, 8, 8};
+    static const char *codes[8] = {"lq", "lq", "d", "LQ", "h", "LQ", "lq", "lq"};
+    static const char *names[8] = {"row_pattern", "unit",         "outcome", "set_ids",
+                                   "record_keys", "pattern_hash", "rows",    "keys"};
+    double inside_value;
+    PyObject *result = NULL;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOd", &objects[0], &objects[1], &objects[2], &objects[3],
+                          &objects[4], &objects[5], &objects[6], &objects[7], &inside_value)) {
+        return NULL;
+    }
+    if (take_all(objects, buffers, 8, 0xC0u, items, codes, names) != 0) {
+        goto done;
+    }
+    Py_ssize_t count = buffers[0].view.len / 8;
+    Py_ssize_t units = buffers[3].view.len / 8;
+    Py_ssize_t patterns = buffers[5].view.len / 8;
+    if (buffers[1].view.len / 8 != count || buffers[2].view.len / 8 != count ||
+        buffers[4].view.len / 2 != units || buffers[6].view.len / 8 != patterns ||
+        buffers[7].view.len / 8 != patterns) {
+        PyErr_SetString(PyExc_ValueError, "arrays of mismatched lengths");
+        goto done;
+    }
+    const int64_t *row_pattern = buffers[0].view.buf, *unit = buffers[1].view.buf;
+    const double *outcome = buffers[2].view.buf;
+    const uint64_t *set_ids = buffers[3].view.buf, *pattern_hash = buffers[5].view.buf;
+    const int16_t *record_keys = buffers[4].view.buf;
+    int64_t *rows = buffers[6].view.buf, *keys = buffers[7].view.buf;
+    uint64_t digest = 0;
+    int64_t inside = 0, inside_keys = 0;
+    Py_ssize_t bad = -1;
+    Py_BEGIN_ALLOW_THREADS
+    memset(rows, 0, (size_t)patterns * sizeof(int64_t));
+    memset(keys, 0, (size_t)patterns * sizeof(int64_t));
+    for (Py_ssize_t k = 0; k < count; k++) {
+        int64_t g = row_pattern[k], u = unit[k];
+        if (g < 0 || g >= patterns || u < 0 || u >= units) {
+            bad = k;
+            break;
+        }
+        int64_t key = record_keys[u];
+        rows[g] += 1;
+        keys[g] += key;
+        double y = outcome[k] + 0.0; /* -0.0 is 0.0 */
+        if (y == inside_value) {
+            inside += 1;
+            inside_keys += key;
+        }
+        uint64_t bits;
+        memcpy(&bits, &y, sizeof bits);
+        uint64_t row_bits = splitmix64(bits ^ pattern_hash[g]);
+        digest += splitmix64(set_ids[u] ^ splitmix64(row_bits ^ VALUE_SALT));
+    }
+    Py_END_ALLOW_THREADS
+    if (bad >= 0) {
+        PyErr_Format(PyExc_IndexError, "row %zd names a pattern or unit outside the arrays", bad);
+        goto done;
+    }
+    result = Py_BuildValue("(KLL)", (unsigned long long)digest, (long long)inside,
+                           (long long)inside_keys);
+done:
+    release_all(buffers, 8);
+    return result;
+}
+
+static PyObject *majority(PyObject *self, PyObject *args) {
+    PyObject *object;
+    Buffer buffer = {{0}};
+    PyObject *result = NULL;
+    if (!PyArg_ParseTuple(args, "O", &object)) {
+        return NULL;
+    }
+    if (take(object, &buffer, 0, 8, "d", "values") != 0) {
+        goto done;
+    }
+    const double *values = buffer.view.buf;
+    Py_ssize_t count = buffer.view.len / 8;
+    double candidate = count ? values[0] + 0.0 : 0.0;
+    Py_ssize_t votes = 0;
+    Py_BEGIN_ALLOW_THREADS
+    /* Boyer and Moore's majority vote: a value held by more than half the entries is the
+     * one left standing. */
+    for (Py_ssize_t i = 0; i < count; i++) {
+        double value = values[i] + 0.0;
+        if (votes == 0) {
+            candidate = value;
+            votes = 1;
+        } else if (value == candidate) {
+            votes++;
+        } else {
+            votes--;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    result = PyFloat_FromDouble(candidate);
+done:
+    if (buffer.held) {
+        PyBuffer_Release(&buffer.view);
+    }
     return result;
 }
 
@@ -221,9 +346,18 @@ static PyMethodDef methods[] = {
      "all_distinct(ids, most_bits) -> True if no int64 id repeats, False if one does, None "
      "if their range spans most_bits or more (then sort instead)."},
     {"cell_magnitudes", cell_magnitudes, METH_VARARGS,
-     "cell_magnitudes(cell, values, totals, largest, largest_at, rest): per cell (int64 "
-     "cell of each pair, float64 values) the absolute total, the largest (keep, cells) in "
-     "descending order, and the total without the two largest; outputs filled in place."},
+     "cell_magnitudes(cell, values, unit, set_ids, totals, largest, largest_at, rest, digests): "
+     "per cell (int64 cell and unit of each pair, float64 values, uint64 set ids by unit) the "
+     "absolute total, the largest (keep, cells) in descending order, the total without the "
+     "two largest and the value digest (uint64); outputs filled in place."},
+    {"majority", majority, METH_VARARGS,
+     "majority(values) -> the value held by more than half the float64 values if there is "
+     "one (else some value of them); one pass."},
+    {"model_rows", model_rows, METH_VARARGS,
+     "model_rows(row_pattern, unit, outcome, set_ids, record_keys, pattern_hash, rows, keys, "
+     "inside_value) -> (digest, inside, inside_keys): per pattern its rows and record key "
+     "sum (filled in place), the rows whose outcome equals inside_value, and the value "
+     "digest of (unit, outcome, pattern) over the rows (int16 record keys)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -13,8 +13,23 @@ def all_distinct(ids: np.ndarray, most_bits: int) -> bool | None: ...
 def cell_magnitudes(
     cell: np.ndarray,
     values: np.ndarray,
+    unit: np.ndarray,
+    set_ids: np.ndarray,
     totals: np.ndarray,
     largest: np.ndarray,
     largest_at: np.ndarray,
     rest: np.ndarray,
+    digests: np.ndarray,
 ) -> None: ...
+def model_rows(
+    row_pattern: np.ndarray,
+    unit: np.ndarray,
+    outcome: np.ndarray,
+    set_ids: np.ndarray,
+    record_keys: np.ndarray,
+    pattern_hash: np.ndarray,
+    rows: np.ndarray,
+    keys: np.ndarray,
+    inside_value: float,
+) -> tuple[int, int, int]: ...
+def majority(values: np.ndarray) -> float: ...

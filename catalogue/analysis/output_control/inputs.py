@@ -8,15 +8,14 @@ are of distinct units, and magnitudes are summed per unit within a cell before a
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 
 from .cell_key import all_distinct
+from .model_support import ModelEvidence, Term
 
 
 def _int64(values: object, name: str) -> np.ndarray:
@@ -47,17 +46,34 @@ class CountTable:
     """A cross-classification: per row, a unit and its category index in each dimension
     (`codes`), or its cell in row-major order (`index`: one column to hand over instead of
     one per dimension). The categories list every code to show, so an empty category
-    becomes a 0 cell."""
+    becomes a 0 cell.
+
+    `listed`, when given, holds per dimension the categories that may always be shown (a
+    code list's codes: facts of the metadata). Any other category is a value found in the
+    data, and a row labelled with one is shown only when its value is published: otherwise
+    the label alone would tell that a few units hold that value."""
 
     dimensions: tuple[str, ...]
     categories: tuple[tuple[str, ...], ...]
     codes: np.ndarray | None  # (rows, len(dimensions)) int64 index into categories[d]
     units: np.ndarray  # (rows,) int64 pseudonyms
     index: np.ndarray | None = None  # (rows,) the cell, when `codes` is None
+    listed: tuple[frozenset[str], ...] | None = None
+
+    def data_label(self, labels: Sequence[str | None]) -> bool:
+        """Whether a row with these labels names a value found in the data (not listed)."""
+        if self.listed is None:
+            return False
+        return any(
+            label is not None and label not in known
+            for label, known in zip(labels, self.listed, strict=True)
+        )
 
     def __post_init__(self) -> None:
         if len(self.dimensions) != len(self.categories) or not self.dimensions:
             raise ValueError("a count table needs one category list per dimension")
+        if self.listed is not None and len(self.listed) != len(self.dimensions):
+            raise ValueError("a count table lists codes for every dimension or none")
         for known in self.categories:
             if len(set(known)) != len(known):
                 raise ValueError("category codes must be distinct within a dimension")
@@ -239,69 +255,30 @@ class SurvivalData:
         object.__setattr__(self, "events", events)
 
 
-TermKind = Literal["constant", "continuous", "dummy", "interaction"]
-
-
-@dataclass(frozen=True)
-class Term:
-    name: str
-    kind: TermKind
-    group: str | None = None  # dummies of one categorical variable share a group
-    components: tuple[str, ...] = ()  # for an interaction: the terms it multiplies
-
-
 @dataclass(frozen=True, eq=False)
 class RegressionFit:
-    """A fitted model as the engine hands it over: coefficients and standard errors, the
-    units in the model, and the support of every indicator (see `indicator_supports`)."""
+    """A fitted model as the engine hands it over: coefficients and standard errors at full
+    precision, the evidence the checks need (model_support.py: only its helper makes one,
+    so no model family can skip the checks), and how many terms the request asked for
+    (the charge counts those, never the columns a categorical variable's levels give)."""
 
     outcome: str
-    family: str  # "ols", "logit", "poisson", ...
+    family: str  # "ols", "logit", "poisson", "correlation", ...
     terms: tuple[Term, ...]
     coefficients: np.ndarray
     std_errors: np.ndarray
-    units: np.ndarray
-    indicator_supports: tuple[tuple[str, int], ...]
+    evidence: ModelEvidence
+    terms_asked: int
 
     def __post_init__(self) -> None:
-        units = _int64(self.units, "units")
-        _distinct(units, self.outcome)
-        object.__setattr__(self, "units", units)
+        if not isinstance(self.evidence, ModelEvidence):
+            raise TypeError("a fit needs evidence from model_support.model_evidence")
         p = len(self.terms)
         for name in ("coefficients", "std_errors"):
-            object.__setattr__(self, name, _floats(getattr(self, name), name, p))
-
-
-def indicator_supports(
-    terms: Sequence[Term], design: np.ndarray, outcome: np.ndarray | None = None
-) -> tuple[tuple[str, int], ...]:
-    """Units with each indicator = 1: every dummy; the reference level of each dummy group
-    (units with all the group's dummies 0); every cell of an interaction's dummy
-    components; and, for a binary outcome, the 1 class."""
-    x = np.asarray(design, dtype=np.float64)
-    column = {t.name: x[:, i] for i, t in enumerate(terms)}
-    supports: list[tuple[str, int]] = []
-    groups: dict[str, list[np.ndarray]] = {}
-    for term in terms:
-        if term.kind == "dummy":
-            values = column[term.name]
-            if not np.all((values == 0) | (values == 1)):
-                raise ValueError(f"dummy {term.name} must be 0/1")
-            supports.append((term.name, int(values.sum())))
-            groups.setdefault(term.group or term.name, []).append(values)
-    for group, members in groups.items():
-        supports.append((f"{group}=reference", int(np.sum(np.sum(members, axis=0) == 0))))
-    kinds = {t.name: t.kind for t in terms}
-    for term in terms:
-        dummies = [c for c in term.components if kinds.get(c) == "dummy"]
-        if term.kind != "interaction" or not dummies:
-            continue
-        for levels in itertools.product((0, 1), repeat=len(dummies)):
-            inside = np.all(
-                [column[c] == level for c, level in zip(dummies, levels, strict=True)], axis=0
-            )
-            label = f"{term.name}[{','.join(map(str, levels))}]"
-            supports.append((label, int(inside.sum())))
-    if outcome is not None:
-        supports.append(("outcome=1", int(np.sum(np.asarray(outcome) == 1))))
-    return tuple(supports)
+            values = np.asarray(getattr(self, name), dtype=np.float64).reshape(-1)
+            if len(values) != p:
+                raise ValueError(f"{name} needs one value per term ({p}), got {len(values)}")
+            # A model that could not be estimated carries no numbers: it is withheld.
+            if self.evidence.estimable and not np.all(np.isfinite(values)):
+                raise ValueError(f"{name} must be finite numbers")
+            object.__setattr__(self, name, values)

@@ -1,7 +1,8 @@
-"""What the dominance rules (dominance-nk, p-percent) read of each cell's per-unit
-contributions, all in absolute value: the total, the few largest, and the total without the
-two largest (summed directly rather than as a difference, so a small rest beside huge
-contributions keeps its digits).
+"""What the dominance rules (dominance-nk, p-percent) and magnitude noise read of each
+cell's per-unit contributions, all in absolute value: the total, the few largest, and the
+total without the two largest (summed directly rather than as a difference, so a small rest
+beside huge contributions keeps its digits); and, given the units' set ids, each cell's
+value digest (value_keys.py), which keys the cell's magnitude noise.
 
 Built from per-cell arrays by sorting (small inputs), or from (cell, contribution) pairs
 in two passes and no sort, compiled (millions of units: sorting every cell costs more than
@@ -18,6 +19,7 @@ try:
     from . import _loops
 except ImportError:  # not compiled here: the numpy version gives the same, slower
     _loops = None  # type: ignore[assignment]
+from .value_keys import cell_digests, pair_keys
 
 
 @dataclass(frozen=True, eq=False)
@@ -25,6 +27,10 @@ class Magnitudes:
     totals: np.ndarray  # (cells,)
     largest: np.ndarray  # (keep, cells), descending; 0 where a cell has fewer units
     rest_after_two: np.ndarray  # (cells,)
+    digests: np.ndarray | None = None  # (cells,) uint64, when the pairs' units were given
+    # (cells,) in [0, 1): a key of each cell's unit set alone, which jitters the dominance
+    # rules' bounds (None: no jitter)
+    set_keys: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.totals)
@@ -43,32 +49,55 @@ class Magnitudes:
 
     @classmethod
     def of_pairs(
-        cls, cell: np.ndarray, contributions: np.ndarray, n_cells: int, keep: int = 2
+        cls,
+        cell: np.ndarray,
+        contributions: np.ndarray,
+        n_cells: int,
+        keep: int = 2,
+        unit: np.ndarray | None = None,
+        set_ids: np.ndarray | None = None,
     ) -> Magnitudes:
-        """`contributions[k]` belongs to cell `cell[k]` (one entry per unit in the cell)."""
+        """`contributions[k]` belongs to cell `cell[k]` (one entry per unit in the cell);
+        with `unit` (per pair, an index into `set_ids`) the digests are computed too."""
         if _loops is None:
-            return cls.of_pairs_numpy(cell, contributions, n_cells, keep)
+            return cls.of_pairs_numpy(cell, contributions, n_cells, keep, unit, set_ids)
         keep = max(keep, 2)
+        cell = np.ascontiguousarray(cell, dtype=np.int64)
+        keyed = unit is not None and set_ids is not None
         totals, rests = np.empty(n_cells), np.empty(n_cells)
         largest = np.empty((keep, n_cells))
         largest_at = np.empty((keep, n_cells), dtype=np.int64)
+        digests = np.empty(n_cells, dtype=np.uint64)
         _loops.cell_magnitudes(
-            np.ascontiguousarray(cell, dtype=np.int64),
+            cell,
             np.ascontiguousarray(contributions, dtype=np.float64),
+            np.ascontiguousarray(unit, dtype=np.int64) if keyed else np.zeros_like(cell),
+            np.ascontiguousarray(set_ids, dtype=np.uint64) if keyed else np.zeros(1, np.uint64),
             totals,
             largest,
             largest_at,
             rests,
+            digests,
         )
-        return cls(totals, largest, rests)
+        return cls(totals, largest, rests, digests if keyed else None)
 
     @classmethod
     def of_pairs_numpy(
-        cls, cell: np.ndarray, contributions: np.ndarray, n_cells: int, keep: int = 2
+        cls,
+        cell: np.ndarray,
+        contributions: np.ndarray,
+        n_cells: int,
+        keep: int = 2,
+        unit: np.ndarray | None = None,
+        set_ids: np.ndarray | None = None,
     ) -> Magnitudes:
         """What `of_pairs` gives, in linear numpy passes."""
         keep = max(keep, 2)
         cell = np.asarray(cell, dtype=np.int64)
+        digests = None
+        if unit is not None and set_ids is not None:
+            ids = np.asarray(set_ids, dtype=np.uint64)[np.asarray(unit, dtype=np.int64)]
+            digests = cell_digests(pair_keys(ids, contributions), cell, n_cells)
         remaining = np.abs(np.asarray(contributions, dtype=np.float64))
         totals = np.bincount(cell, weights=remaining, minlength=n_cells)
         largest = np.zeros((keep, n_cells))
@@ -90,7 +119,7 @@ class Magnitudes:
                 remaining[one] = -1.0
             if j == 1:
                 rests = np.bincount(cell, weights=np.maximum(remaining, 0.0), minlength=n_cells)
-        return cls(totals, largest, rests)
+        return cls(totals, largest, rests, digests)
 
 
 def as_magnitudes(subject: Magnitudes | Sequence[np.ndarray], keep: int) -> Magnitudes:

@@ -15,8 +15,10 @@ from .rules.dominance_nk import DominanceNK
 from .rules.extreme_values import ExtremeValues
 from .rules.hexbin import Hexbin
 from .rules.histogram import HistogramBins
+from .rules.magnitude_noise import MagnitudeNoise
 from .rules.min_population import MinPopulation
 from .rules.mode import Mode
+from .rules.model_noise import ModelNoise
 from .rules.p_percent import PPercent
 from .rules.regression import Regression
 from .rules.smoothed_percentile import SmoothedPercentile
@@ -30,6 +32,7 @@ RULES: tuple[AnyRule, ...] = (
     MinPopulation,
     Threshold,
     CellKeyNoise,
+    MagnitudeNoise,
     DominanceNK,
     PPercent,
     WinsorisedSummary,
@@ -37,6 +40,7 @@ RULES: tuple[AnyRule, ...] = (
     ExtremeValues,
     Mode,
     Regression,
+    ModelNoise,
     HistogramBins,
     Hexbin,
     Survival,

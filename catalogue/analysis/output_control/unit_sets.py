@@ -80,9 +80,11 @@ class CellUnits:
         if located.distinct():
             # The common case (one row per unit): every row is a pair of its own, no sort.
             return cls(n_cells, cell, located.positions, located.arrays, weights, True)
-        # Rows repeating a unit within a cell are merged: sort one combined key.
+        # Rows repeating a unit within a cell are merged: sort one combined key, and within
+        # a pair by value, so that the pair's sum (and so its value key) does not depend on
+        # the order the rows came in.
         combined = cell * max(len(located.arrays), 1) + located.positions
-        order = np.argsort(combined, kind="stable")
+        order = np.lexsort((weights, combined))
         combined = combined[order]
         first = np.ones(len(combined), dtype=bool)
         first[1:] = combined[1:] != combined[:-1]
@@ -114,7 +116,10 @@ class CellUnits:
         return np.bincount(self.cell, weights=self.values, minlength=self.n_cells)
 
     def magnitudes(self, keep: int) -> Magnitudes:
-        return Magnitudes.of_pairs(self.cell, self.values, self.n_cells, keep)
+        """With each cell's value digest (the keys of magnitude noise)."""
+        return Magnitudes.of_pairs(
+            self.cell, self.values, self.n_cells, keep, self.unit, self.keys.set_ids
+        )
 
     def fingerprint_table(self) -> FingerprintTable:
         return fingerprint_table(

@@ -9,7 +9,7 @@ lock short."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -21,6 +21,7 @@ from catalogue.domain.errors import RegcatError, invalid_input
 from .. import db
 from ..limits import WorkspaceLimits, memory_limit_error
 from ..output_control import ControlContext, ControlledResult, OutputControlParameters
+from ..output_control.fingerprint import SetFingerprint
 from ..row_keys import RowKeys
 from ..state import State
 from ..variables import Kind, Variable
@@ -50,6 +51,16 @@ class DataView:
         if found.kind == Kind.UNIT:
             raise identifier_in_statistic(found.name)
         return found
+
+    def groups_of(self, variables: Iterable[Variable]) -> tuple[SetFingerprint, ...]:
+        """The groups the variables were computed over, if any was made by aggregation
+        (grouping.py): a release of anything computed from them registers these."""
+        found: list[SetFingerprint] = []
+        for key in dict.fromkeys(g for v in variables for g in v.groups):
+            table = self.state.groups.get(key)
+            if table is not None:
+                found.extend(table[i] for i in range(len(table.sizes)))
+        return tuple(found)
 
     def check_memory(self, rows: int, columns: int) -> None:
         """Arrays fetched into Python are outside DuckDB's limit: bound them too."""

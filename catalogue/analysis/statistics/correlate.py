@@ -4,8 +4,10 @@ values on both.
 There is no separate output rule for a correlation: the correlation of x and y is the slope
 of the simple regression of standardised y on standardised x, so each pair is released
 through the regression rules (at least 10 units and 10 residual degrees of freedom, 4
-significant figures). The slope's standard error is √((1 − r²)/(n − 2)); the intercept is
-0 with standard error √((n − 1)(1 − r²)/((n − 2) n))."""
+significant figures, noise of a share of the standard error, and the support and leverage
+checks on x as the regressor and y as the outcome). The slope's standard error is
+√((1 − r²)/(n − 2)); the intercept is 0 with standard error √((n − 1)(1 − r²)/((n − 2) n)).
+A pair with a constant variable is withheld like a model that cannot be estimated."""
 
 from __future__ import annotations
 
@@ -17,12 +19,19 @@ from typing import Any
 
 import numpy as np
 
-from catalogue.domain.errors import unprocessable
-
 from .. import db
-from ..output_control import ControlContext, RegressionFit, Term, control_regression
+from ..output_control import (
+    ControlContext,
+    PositionKeys,
+    RegressionFit,
+    Term,
+    control_regression,
+    model_evidence,
+)
+from ..output_control.fingerprint import SetFingerprint
 from ..variables import Variable
 from .common import DataView, Labelled, needs_number, needs_unit_rows, number_sql, request_error
+from .model_rows import outcome_mode
 
 MAX_VARIABLES = 10
 
@@ -32,44 +41,52 @@ class Pair:
     x: str
     y: str
     fit: RegressionFit
+    groups: tuple[SetFingerprint, ...] = ()
 
 
 def _pair(view: DataView, x: Variable, y: Variable) -> Pair:
     where = f"isfinite({number_sql(x)}) AND isfinite({number_sql(y)})"
-    row = db.one(
+    rows = db.arrays(
         view.con,
-        f"SELECT COUNT(*), CORR({number_sql(y)}, {number_sql(x)}), "
-        f"VAR_SAMP({number_sql(x)}), VAR_SAMP({number_sql(y)}) "
+        f"SELECT w.rowid AS r, {number_sql(x)} AS x, {number_sql(y)} AS y "
         f'FROM "{view.table}" AS w WHERE {where}',
     )
-    n, r, var_x, var_y = int(row[0]), row[1], row[2], row[3]
-    if n >= 2 and (not var_x or not var_y):
-        constant = x.name if not var_x else y.name
-        raise unprocessable(
-            "correlation-constant",
-            f"«{constant}» er konstant blant enhetene med verdier på begge variablene; "
-            "korrelasjonen er ikke definert.",
-            f"'{constant}' is constant among the units with values on both variables; the "
-            "correlation is not defined.",
-            name=constant,
-        )
-    units = view.rows.units_where(view.con, view.table, where)
-    r = float(r) if r is not None and math.isfinite(r) else 0.0
-    if n > 2:
+    view.check_memory(len(rows["r"]), 6)
+    xs = np.asarray(rows["x"], dtype=np.float64)
+    ys = np.asarray(rows["y"], dtype=np.float64)
+    n = len(xs)
+    # A constant variable has no correlation: the pair is withheld, not refused (whether a
+    # variable is constant among the units may hang on one unit's value).
+    spread = n >= 3 and bool(np.ptp(xs) > 0) and bool(np.ptp(ys) > 0)
+    r = float(np.corrcoef(xs, ys)[0, 1]) if spread else float("nan")
+    estimable = spread and math.isfinite(r)
+    if estimable:
         slope_se = math.sqrt(max(0.0, 1.0 - r * r) / (n - 2))
         constant_se = math.sqrt((n - 1) * max(0.0, 1.0 - r * r) / ((n - 2) * n))
-    else:  # too few units: the regression rule withholds the pair
-        slope_se = constant_se = 0.0
+    else:
+        slope_se = constant_se = float("nan")
+    terms = (Term(x.name, "continuous"), Term("_cons", "constant"))
+    design = np.column_stack([xs, np.ones(n)])
+    evidence = model_evidence(
+        PositionKeys(view.rows.snapshot.arrays),
+        view.rows.protected(rows["r"]),
+        ys,
+        np.arange(n),
+        design,
+        terms,
+        outcome_mode=outcome_mode(ys),
+        estimable=estimable,
+    )
     fit = RegressionFit(
         outcome=y.name,
         family="correlation",
-        terms=(Term(x.name, "continuous"), Term("_cons", "constant")),
+        terms=terms,
         coefficients=np.array([r, 0.0]),
         std_errors=np.array([slope_se, constant_se]),
-        units=np.asarray(units, dtype=np.int64),
-        indicator_supports=(),
+        evidence=evidence,
+        terms_asked=1,
     )
-    return Pair(x.name, y.name, fit)
+    return Pair(x.name, y.name, fit, view.groups_of([x, y]))
 
 
 def prepare_correlate(view: DataView, request: Mapping[str, Any]) -> CorrelatePlan:
@@ -96,7 +113,7 @@ class CorrelatePlan:
         return [
             Labelled(
                 {"statistic": "correlation", "variables": [p.x, p.y], "coefficient": p.x},
-                control_regression(p.fit, context),
+                control_regression(p.fit, context, groups=p.groups),
             )
             for p in self.pairs
         ]

@@ -24,12 +24,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.linalg
 
-from catalogue.domain.errors import invalid_input, unprocessable
+from catalogue.domain.errors import invalid_input
 
 from .. import db
 from ..output_control import Term
-from ..output_control.inputs import TermKind
-from ..variables import UNIT_COLUMN, Kind, Variable
+from ..output_control.model_support import TermKind
+from ..variables import Kind, Variable
 from .common import DataView, natural_order, number_sql, request_error, text_sql
 
 CONSTANT = "_cons"
@@ -132,6 +132,7 @@ class Patterns:
     columns: list[Column]
     factors: list[Factor]
     where: str  # the complete-case condition (alias w)
+    grouped: pa.Table | None = None  # the factors' values per pattern (x0, x1, ...)
 
     @property
     def rows(self) -> int:
@@ -202,8 +203,10 @@ def _number(variable: Variable) -> str:
 
 
 def _code_numbers(view: DataView, factor: Factor, column: pa.Array) -> np.ndarray:
-    """Per pattern the number its code stands for, cast as DuckDB casts; a code that is not
-    a finite number ("C50") is refused (the variable is then a category: i.)."""
+    """Per pattern the number its code stands for, cast as DuckDB casts. A code list with a
+    code that is not a number ("C50") is refused (a fact of the metadata: the variable is a
+    category, i.); a value in the data that is not a number makes the model one that cannot
+    be estimated, withheld like any other (whether it is there may hang on one unit)."""
     encoded = pc.dictionary_encode(column)
     assert isinstance(encoded, pa.DictionaryArray)
     (cast,) = db.one(
@@ -212,8 +215,8 @@ def _code_numbers(view: DataView, factor: Factor, column: pa.Array) -> np.ndarra
         [encoded.dictionary.to_pylist()],
     )
     numbers = np.array([np.nan if x is None else x for x in cast], dtype=np.float64)
-    if not np.all(np.isfinite(numbers)):
-        v = factor.variable
+    v = factor.variable
+    if v.codes and not all(_is_number(code) for code in v.codes):
         raise invalid_input(
             "regression-variable-type",
             f"«{v.name}» har koder som ikke er tall; bruk i.{v.name} for å ta den med som "
@@ -224,6 +227,18 @@ def _code_numbers(view: DataView, factor: Factor, column: pa.Array) -> np.ndarra
         )
     indices = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     return numbers[indices] if len(numbers) else indices.astype(np.float64)
+
+
+def factor_sql(factor: Factor) -> str:
+    """A factor's value per row as the patterns group it: a level's label or a number."""
+    return text_sql(factor.variable) if factor.categorical else _number(factor.variable)
+
+
+def _is_number(code: str) -> bool:
+    try:
+        return np.isfinite(float(code))
+    except ValueError:
+        return False
 
 
 def grouped_sql(
@@ -238,8 +253,7 @@ def grouped_sql(
     selected first as g0, g1, ...), with the outcome's sufficient statistics."""
     selects = [f"{expression} AS g{k}" for k, expression in enumerate(leading)]
     for k, factor in enumerate(factors):
-        value = text_sql(factor.variable) if factor.categorical else _number(factor.variable)
-        selects.append(f"{value} AS x{k}")
+        selects.append(f"{factor_sql(factor)} AS x{k}")
     outcome = number_sql(y)
     keys = [f"g{k}" for k in range(len(leading))] + [f"x{k}" for k in range(len(factors))]
     return (
@@ -291,12 +305,10 @@ def fetch_patterns(
     factors = _factors(terms)
     where = complete_case_sql(view, y, factors, extra)
     table = db.arrow(view.con, grouped_sql(view, factors, y, where))
-    if table.num_rows == 0 or int(pc.sum(table.column("n")).as_py() or 0) == 0:
-        raise unprocessable(
-            "regression-no-data",
-            "Ingen enheter har verdier på alle variablene i modellen.",
-            "No unit has values on every variable of the model.",
-        )
+    # No complete case at all is not refused here: the model is then withheld by output
+    # control like any model of too few units (a refusal would tell the two apart).
+    if int(pc.sum(table.column("n")).as_py() or 0) == 0:
+        table = table.slice(0, 0)
     view.check_memory(table.num_rows, len(factors) + 6)
     raw, levels = encode_factors(view, table, factors)
     columns = _columns(terms, levels, constant)
@@ -317,10 +329,11 @@ def fetch_patterns(
         _floats(table, "y_mean"),
         _floats(table, "y_m2"),
         all(bool(b) for b in table.column("binary").to_pylist()),
-        float(np.min(_floats(table, "y_min"))),
+        float(np.min(_floats(table, "y_min"), initial=0.0)),
         columns,
         factors,
         where,
+        table.select([f"x{k}" for k in range(len(factors))]),
     )
 
 
@@ -380,10 +393,15 @@ def _columns(
     return columns
 
 
-def check_estimable(patterns: Patterns, xwx: np.ndarray, x_sums: np.ndarray) -> None:
-    """Refuse a constant regressor or linearly dependent regressors, naming them. `xwx` is
-    X' diag(n) X and `x_sums` X' n: each column's mean and spread follow from them."""
+def estimable(patterns: Patterns, xwx: np.ndarray, x_sums: np.ndarray) -> bool:
+    """Whether the model can be estimated: complete cases, finite regressors, no constant
+    regressor, no linearly dependent ones. `xwx` is X' diag(n) X and `x_sums` X' n: each
+    column's mean and spread follow from them. Not a refusal: a model that fails is
+    withheld by output control with the same reason as any model that fails its checks,
+    since whether a regressor is constant among the units may hang on one unit's value."""
     total = float(patterns.n.sum())
+    if total <= 0 or not np.all(np.isfinite(xwx)) or not np.all(np.isfinite(x_sums)):
+        return False
     with_constant = any(c.kind == "constant" for c in patterns.columns)
     for j, column in enumerate(patterns.columns):
         if column.kind == "constant" or not with_constant:
@@ -391,99 +409,26 @@ def check_estimable(patterns: Patterns, xwx: np.ndarray, x_sums: np.ndarray) -> 
         mean = float(x_sums[j]) / total
         spread = float(xwx[j, j]) / total - mean * mean
         if spread <= 1e-12 * max(1.0, mean * mean):
-            raise unprocessable(
-                "regression-constant",
-                f"«{column.name}» er konstant blant enhetene i modellen og kan ikke estimeres.",
-                f"'{column.name}' is constant among the units in the model and cannot be "
-                "estimated.",
-                term=column.name,
-            )
+            return False
     scale = np.sqrt(np.diag(xwx))
+    if np.any(scale <= 0):
+        return False
     scaled = xwx / np.outer(scale, scale)
-    _, r, pivots = scipy.linalg.qr(scaled, pivoting=True)
+    _, r, _ = scipy.linalg.qr(scaled, pivoting=True)
     diagonal = np.abs(np.diag(r))
     rank = int(np.sum(diagonal > 1e-10 * diagonal[0]))
-    if rank < len(patterns.columns):
-        dependent = sorted(patterns.columns[int(i)].name for i in pivots[rank:])
-        raise unprocessable(
-            "regression-collinear",
-            f"Forklaringsvariablene er lineært avhengige ({', '.join(dependent)} kan skrives "
-            "ved de andre). Ta bort en av dem.",
-            f"The regressors are linearly dependent ({', '.join(dependent)} can be written in "
-            "terms of the others). Remove one of them.",
-            terms=dependent,
-        )
+    return rank == len(patterns.columns)
 
 
 def solve(matrix: np.ndarray, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """β = A⁻¹ v and A⁻¹ by Cholesky on the equilibrated matrix (A is X'WX: symmetric,
-    positive definite once check_estimable has passed)."""
+    positive definite once `estimable` has said so)."""
     scale = np.sqrt(np.diag(matrix))
     scaled = matrix / np.outer(scale, scale)
     factor = scipy.linalg.cho_factor(scaled)
     beta = scipy.linalg.cho_solve(factor, vector / scale) / scale
     inverse = scipy.linalg.cho_solve(factor, np.eye(len(vector))) / np.outer(scale, scale)
     return beta, inverse
-
-
-def model_units(view: DataView, where: str) -> np.ndarray:
-    units = view.rows.units_where(view.con, view.table, where)
-    return units if view.state.unique_units else np.unique(units)
-
-
-def _indicators(patterns: Patterns) -> list[tuple[str, list[tuple[Factor, str]]]]:
-    """Every indicator output control wants the support of, as (label, the factor levels
-    that must all hold): each column made only of dummies, then each dummy group's
-    reference level (its first level in natural order)."""
-    found: list[tuple[str, list[tuple[Factor, str]]]] = []
-    references: dict[str, Factor] = {}
-    for column in patterns.columns:
-        indicators = [(f, level) for f, level in column.parts if level is not None]
-        if not indicators or len(indicators) != len(column.parts):
-            continue
-        found.append((column.name, indicators))
-        for f, _ in indicators:
-            references.setdefault(f.variable.name, f)
-    for name, factor in references.items():
-        found.append((f"{name}=reference", [(factor, patterns.levels[factor.key][0])]))
-    return found
-
-
-def indicator_supports(
-    view: DataView, patterns: Patterns, where: str
-) -> tuple[tuple[str, int], ...]:
-    """Units with each indicator = 1 (as output control's rule wants them): every dummy,
-    each dummy group's reference level, each cell of an interaction of dummies, and the 1
-    class of a binary outcome. Counted as distinct units: with one row per unit, read off
-    the patterns (the rows where an indicator is 1); otherwise counted in SQL."""
-    indicators = _indicators(patterns)
-    if view.state.unique_units:
-        supports = []
-        for label, parts in indicators:
-            inside = np.ones(len(patterns.n), dtype=bool)
-            for factor, level in parts:
-                inside &= patterns.raw[factor.key] == patterns.levels[factor.key].index(level)
-            supports.append((label, round(float(patterns.n[inside].sum()))))
-        return tuple(supports)
-    if not indicators:
-        return ()
-    conditions = [" AND ".join(f"{text_sql(f.variable)} = ?" for f, _ in p) for _, p in indicators]
-    params = [level for _, parts in indicators for _, level in parts]
-    count = f'COUNT(DISTINCT w."{UNIT_COLUMN}")'
-    columns = [f"{count} FILTER (WHERE {c})" for c in conditions]
-    row = db.one(
-        view.con, f'SELECT {", ".join(columns)} FROM "{view.table}" AS w WHERE {where}', params
-    )
-    return tuple((label, int(n)) for (label, _), n in zip(indicators, row, strict=True))
-
-
-def outcome_support(view: DataView, y: Variable, where: str) -> tuple[str, int]:
-    count = "COUNT(*)" if view.state.unique_units else f'COUNT(DISTINCT w."{UNIT_COLUMN}")'
-    row = db.one(
-        view.con,
-        f'SELECT {count} FILTER (WHERE {number_sql(y)} = 1) FROM "{view.table}" AS w WHERE {where}',
-    )
-    return ("outcome=1", int(row[0]))
 
 
 def model_request(request: Mapping[str, Any]) -> tuple[object, object, bool]:

@@ -12,7 +12,12 @@ These are statsmodels' conventions for discrete models (`Logit`, `Poisson`): cov
 "nonrobust", "HC1" and "cluster" with its default corrections (a test checks agreement to
 1e-6). statsmodels' "HC1" on these models is the plain sandwich (HC0): the N/(N − p) of
 OLS's HC1 is not applied. Stata differs slightly: its vce(robust) multiplies the sandwich
-by N/(N − 1), and its vce(cluster) by G/(G − 1) alone."""
+by N/(N − 1), and its vce(cluster) by G/(G − 1) alone.
+
+A model that cannot be estimated (a singular design, separation, an outcome of the wrong
+kind, fewer than two clusters) is not refused: it goes to output control as not
+estimable, which withholds it like any model that fails its checks, with the same reason
+(whether it can be estimated may hang on one unit's value)."""
 
 from __future__ import annotations
 
@@ -23,12 +28,17 @@ from typing import Any
 import numpy as np
 import scipy.special
 
-from catalogue.domain.errors import unprocessable
-
 from ..variables import Variable
 from .common import DataView, needs_number
-from .design import Patterns, check_estimable, fetch_patterns, model_request, parse_terms, solve
-from .ols import Estimate, RegressionPlan, cluster_meat, covariance_request, regression_plan
+from .design import Patterns, estimable, fetch_patterns, model_request, parse_terms, solve
+from .ols import (
+    Estimate,
+    RegressionPlan,
+    asked_terms,
+    cluster_meat,
+    covariance_request,
+    regression_plan,
+)
 
 MAX_ITERATIONS = 100
 TOLERANCE = 1e-10
@@ -51,11 +61,13 @@ def _mean_and_weight(family: str, eta: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return mu, mu
 
 
-def irls(patterns: Patterns, family: str) -> tuple[np.ndarray, np.ndarray]:
-    """β at the maximum of the likelihood and the inverse information matrix there."""
+def irls(patterns: Patterns, family: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """β at the maximum of the likelihood and the inverse information matrix there, or None
+    when the model cannot be estimated (a singular design, no convergence: separation)."""
     n, total = patterns.n, patterns.y_sum
     xwx, (x_sums,) = patterns.cross(n, n)
-    check_estimable(patterns, xwx, x_sums)
+    if not estimable(patterns, xwx, x_sums):
+        return None
     beta = np.zeros(len(patterns.columns))
     names = patterns.names
     if family == "poisson" and "_cons" in names:
@@ -68,21 +80,21 @@ def irls(patterns: Patterns, family: str) -> tuple[np.ndarray, np.ndarray]:
         try:
             step, _ = solve(information, score)
         except np.linalg.LinAlgError:
-            raise _separation() from None
+            return None
         beta = beta + step
         if np.max(np.abs(step) / (1.0 + np.abs(beta))) < TOLERANCE:
             converged = True
             break
     if not converged or not np.all(np.isfinite(beta)):
-        raise _separation()
+        return None
     mu, weight = _mean_and_weight(family, patterns.predict(beta))
     information, _ = patterns.cross(n * weight)
     try:
         _, inverse = solve(information, np.zeros(len(beta)))
     except np.linalg.LinAlgError:
-        raise _separation() from None
+        return None
     if family == "logit" and np.any(np.abs(beta) > 30):
-        raise _separation()
+        return None
     return beta, inverse
 
 
@@ -95,8 +107,9 @@ def _std_errors(
     inverse: np.ndarray,
     covariance: str,
     cluster: Variable | None,
-) -> np.ndarray:
-    """`inverse` is the inverse information at β (the bread); `cluster` as in cluster_meat."""
+) -> np.ndarray | None:
+    """`inverse` is the inverse information at β (the bread); `cluster` as in cluster_meat.
+    None: fewer than two clusters (the model is withheld)."""
     rows, p = patterns.rows, len(beta)
     if covariance == "classical":
         variance = inverse
@@ -110,36 +123,18 @@ def _std_errors(
         return np.zeros(p)
     else:
         meat, clusters = cluster_meat(view, y, patterns, beta, cluster, partial(_mean, family))
+        if clusters < 2:
+            return None
         variance = inverse @ meat @ inverse * (clusters / (clusters - 1) * (rows - 1) / (rows - p))
     return np.sqrt(np.maximum(np.diag(variance), 0.0))
 
 
-def _separation() -> Exception:
-    return unprocessable(
-        "regression-not-converged",
-        "Modellen konvergerte ikke: utfallet er trolig perfekt forutsagt av en "
-        "forklaringsvariabel (separasjon) for noen enheter. Slå sammen kategorier eller ta bort "
-        "variabelen.",
-        "The model did not converge: the outcome is probably perfectly predicted by a "
-        "regressor for some units (separation). Merge categories or remove the variable.",
-    )
-
-
-def _check_outcome(patterns: Patterns, y: Variable, family: str) -> None:
-    if family == "logit" and not patterns.binary:
-        raise unprocessable(
-            "logit-needs-binary",
-            f"logit krever et utfall som er 0 eller 1 (eller sann/usann); «{y.name}» er ikke det.",
-            f"logit needs an outcome that is 0 or 1 (or true/false); '{y.name}' is not.",
-            name=y.name,
-        )
-    if family == "poisson" and patterns.y_min < 0:
-        raise unprocessable(
-            "poisson-needs-counts",
-            f"poisson krever et utfall som ikke er negativt; «{y.name}» har negative verdier.",
-            f"poisson needs an outcome that is not negative; '{y.name}' has negative values.",
-            name=y.name,
-        )
+def _outcome_fits(patterns: Patterns, family: str) -> bool:
+    """Logit needs a 0/1 outcome, Poisson one that is never negative. Not a refusal: a
+    model whose outcome fails is withheld, since one unit's value can make it fail."""
+    if family == "logit":
+        return patterns.binary
+    return patterns.y_min >= 0
 
 
 def prepare_glm(view: DataView, request: Mapping[str, Any], family: str) -> RegressionPlan:
@@ -150,8 +145,13 @@ def prepare_glm(view: DataView, request: Mapping[str, Any], family: str) -> Regr
     covariance, cluster = covariance_request(view, request)
     extra = [cluster] if cluster is not None else []
     patterns = fetch_patterns(view, y, terms, constant=constant, extra=extra)
-    _check_outcome(patterns, y, family)
-    beta, inverse = irls(patterns, family)
-    std_errors = _std_errors(view, y, patterns, family, beta, inverse, covariance, cluster)
-    estimate = Estimate(tuple(patterns.names), beta, std_errors, patterns.rows)
-    return regression_plan(view, y, patterns, estimate, family, covariance)
+    fitted = irls(patterns, family) if _outcome_fits(patterns, family) else None
+    estimate, weights = Estimate.failed(patterns), None
+    if fitted is not None:
+        beta, inverse = fitted
+        std_errors = _std_errors(view, y, patterns, family, beta, inverse, covariance, cluster)
+        if std_errors is not None:
+            estimate = Estimate(tuple(patterns.names), beta, std_errors, patterns.rows)
+            weights = _mean_and_weight(family, patterns.predict(beta))[1]
+    asked = asked_terms(x, constant)
+    return regression_plan(view, y, patterns, estimate, family, covariance, asked, weights)

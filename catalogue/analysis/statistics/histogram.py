@@ -15,6 +15,7 @@ from ..output_control import (
     control_histogram,
     vega_lite,
 )
+from ..output_control.fingerprint import SetFingerprint
 from .common import DataView, Labelled, needs_unit_rows, request_error
 from .summarize import VariableValues, unit_values
 from .tabulate import Categorised, categorise, dimension_variables
@@ -46,7 +47,7 @@ class HistogramPlan:
 
     def release(self, context: ControlContext) -> list[Labelled]:
         values = UnitValues(self.data.name, self.data.units, self.data.values)
-        result = control_histogram(values, context, bins=self.bins)
+        result = control_histogram(values, context, bins=self.bins, groups=self.data.groups)
         about = {"statistic": "histogram", "variable": self.data.name}
         return [Labelled(about, result, {"vega_lite": vega_lite(result, self.language)})]
 
@@ -55,16 +56,19 @@ def prepare_bar_chart(
     view: DataView, request: Mapping[str, Any], language: str = "nb"
 ) -> BarChartPlan:
     variables = dimension_variables(view, [request.get("var")], "var")
-    return BarChartPlan(categorise(view, variables), language)
+    return BarChartPlan(categorise(view, variables), language, view.groups_of(variables))
 
 
 @dataclass(frozen=True)
 class BarChartPlan:
     data: Categorised
     language: str
+    groups: tuple[SetFingerprint, ...] = ()
 
     def release(self, context: ControlContext) -> list[Labelled]:
-        result = control_frequency_table(self.data.count_table(), context, include_margins=False)
+        result = control_frequency_table(
+            self.data.count_table(), context, include_margins=False, groups=self.groups
+        )
         chart = vega_lite(result, self.language)
         about = {"statistic": "bar-chart", "variable": self.data.dimensions[0]}
         return [Labelled(about, result, {"vega_lite": chart})]

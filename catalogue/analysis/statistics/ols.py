@@ -17,25 +17,22 @@ from typing import Any
 
 import numpy as np
 
-from catalogue.domain.errors import unprocessable
-
 from .. import db
 from ..output_control import ControlContext, RegressionFit, control_regression
+from ..output_control.fingerprint import SetFingerprint
 from ..variables import UNIT_COLUMN, Variable
 from .common import DataView, Labelled, col, needs_number, request_error
 from .design import (
     Patterns,
-    check_estimable,
     encode_factors,
+    estimable,
     fetch_patterns,
     grouped_sql,
-    indicator_supports,
     model_request,
-    model_units,
-    outcome_support,
     parse_terms,
     solve,
 )
+from .model_rows import evidence_of
 
 UNIT_CLUSTER = "_unit"
 
@@ -48,6 +45,13 @@ class Estimate:
     coefficients: np.ndarray
     std_errors: np.ndarray
     observations: int
+    estimable: bool = True  # False: withheld by output control, the numbers are nan
+
+    @classmethod
+    def failed(cls, patterns: Patterns) -> Estimate:
+        """A model that cannot be estimated (see design.estimable)."""
+        nothing = np.full(len(patterns.columns), np.nan)
+        return cls(tuple(patterns.names), nothing, nothing, patterns.rows, estimable=False)
 
 
 def ols_estimate(
@@ -59,7 +63,8 @@ def ols_estimate(
 ) -> Estimate:
     """`cluster` None with covariance "cluster" clusters on the workspace's unit."""
     xwx, (xy, x_sums) = patterns.cross(patterns.n, patterns.y_sum, patterns.n)
-    check_estimable(patterns, xwx, x_sums)
+    if not estimable(patterns, xwx, x_sums):
+        return Estimate.failed(patterns)
     beta, inverse = solve(xwx, xy)
     fitted = patterns.predict(beta)
     squared = patterns.y_m2 + patterns.n * (patterns.y_mean - fitted) ** 2
@@ -75,7 +80,9 @@ def ols_estimate(
         meat, _ = patterns.cross(squared)
         variance = inverse @ meat @ inverse * rows / dof
     else:
-        meat, clusters = cluster_meat(view, y, patterns, beta, cluster)  # refuses G < 2
+        meat, clusters = cluster_meat(view, y, patterns, beta, cluster)
+        if clusters < 2:
+            return Estimate.failed(patterns)
         factor = clusters / (clusters - 1) * (rows - 1) / dof
         variance = inverse @ meat @ inverse * factor
     std_errors = np.sqrt(np.maximum(np.diag(variance), 0.0))
@@ -92,8 +99,8 @@ def cluster_meat(
 ) -> tuple[np.ndarray, int]:
     """Σ_c u_c u_c' and the number of clusters G, u_c the cluster's score Σ x (y − μ) with
     μ = mean(x'β) (the identity for OLS; the inverse link for a GLM). `cluster` None
-    clusters on the workspace's unit. Fewer than two clusters are refused: the meat would
-    be zero (the scores sum to zero at the estimate)."""
+    clusters on the workspace's unit. With fewer than two clusters the meat is zero (the
+    scores sum to zero at the estimate): the caller withholds the model."""
     key = f'w."{UNIT_COLUMN}"' if cluster is None else col(cluster)
     grouped = grouped_sql(view, patterns.factors, y, patterns.where, leading=[key])
     ranked = f"SELECT DENSE_RANK() OVER (ORDER BY g0) - 1 AS cluster, * FROM ({grouped})"
@@ -123,12 +130,6 @@ def cluster_meat(
         contributions = x * residual_sums[:, None]
         for j in range(len(beta)):
             scores[:, j] += np.bincount(groups[chunk], weights=contributions[:, j], minlength=count)
-    if count < 2:
-        raise unprocessable(
-            "regression-clusters",
-            "Klyngerobuste standardfeil krever minst to klynger.",
-            "Cluster-robust standard errors need at least two clusters.",
-        )
     return scores.T @ scores, count
 
 
@@ -164,7 +165,13 @@ def prepare_regress(view: DataView, request: Mapping[str, Any]) -> RegressionPla
     extra = [cluster] if cluster is not None else []
     patterns = fetch_patterns(view, y, terms, constant=constant, extra=extra)
     estimate = ols_estimate(view, y, patterns, covariance, cluster)
-    return regression_plan(view, y, patterns, estimate, "ols", covariance)
+    return regression_plan(view, y, patterns, estimate, "ols", covariance, asked_terms(x, constant))
+
+
+def asked_terms(x: object, constant: bool) -> list[str]:
+    """The terms a model request names (x as given, and the constant)."""
+    named = [x] if isinstance(x, str) else [str(t) for t in x] if isinstance(x, list) else []
+    return [*named, *(["_cons"] if constant else [])]
 
 
 def regression_plan(
@@ -174,21 +181,33 @@ def regression_plan(
     estimate: Estimate,
     family: str,
     covariance: str,
+    asked: list[str],
+    weights: np.ndarray | None = None,
 ) -> RegressionPlan:
-    supports = indicator_supports(view, patterns, patterns.where)
-    if patterns.binary:
-        supports = (*supports, outcome_support(view, y, patterns.where))
+    """`asked`: the terms as the request named them (the charge counts them, and they are
+    what the result says it is about: the columns a categorical term expands to are named
+    by levels found in the data, shown only in a released model's rows); `weights`: the
+    fit's per pattern at the estimate (for the leverage; None for OLS)."""
+    evidence = evidence_of(
+        view,
+        y,
+        patterns,
+        weights=weights,
+        binary=patterns.binary,
+        estimable=estimate.estimable,
+    )
     fit = RegressionFit(
         outcome=y.name,
         family=family,
         terms=patterns.terms(),
         coefficients=estimate.coefficients,
         std_errors=estimate.std_errors,
-        units=model_units(view, patterns.where),
-        indicator_supports=supports,
+        evidence=evidence,
+        terms_asked=len(asked),
     )
-    about = {"statistic": family, "y": y.name, "x": list(estimate.names), "std_errors": covariance}
-    return RegressionPlan(fit, about, estimate)
+    about = {"statistic": family, "y": y.name, "x": asked, "std_errors": covariance}
+    groups = view.groups_of([y, *(f.variable for f in patterns.factors)])
+    return RegressionPlan(fit, about, estimate, groups)
 
 
 @dataclass(frozen=True)
@@ -196,6 +215,8 @@ class RegressionPlan:
     fit: RegressionFit
     about: dict[str, Any]
     estimate: Estimate
+    groups: tuple[SetFingerprint, ...] = ()
 
     def release(self, context: ControlContext) -> list[Labelled]:
-        return [Labelled(self.about, control_regression(self.fit, context))]
+        result = control_regression(self.fit, context, groups=self.groups)
+        return [Labelled(self.about, result)]

@@ -18,6 +18,7 @@ from ..output_control import (
     control_percentiles,
     control_summary,
 )
+from ..output_control.fingerprint import SetFingerprint
 from .common import (
     DataView,
     Labelled,
@@ -38,6 +39,7 @@ class VariableValues:
     protected: np.ndarray
     units: np.ndarray
     values: np.ndarray
+    groups: tuple[SetFingerprint, ...] = ()  # when it was made by aggregation
 
 
 def unit_values(view: DataView, name: str, what: str) -> VariableValues:
@@ -53,6 +55,7 @@ def unit_values(view: DataView, name: str, what: str) -> VariableValues:
         view.rows.protected(found["r"]).astype(np.int64),
         view.rows.units(found["r"]).astype(np.int64),
         np.asarray(found["v"], dtype=np.float64),
+        view.groups_of([variable]),
     )
 
 
@@ -112,21 +115,27 @@ class SummarizePlan:
             out.append(
                 Labelled(
                     {**about, "statistic": "n"},
-                    control_frequency_table(count, context, include_margins=False),
+                    control_frequency_table(count, context, include_margins=False, groups=v.groups),
                 )
             )
             values = UnitValues(v.name, v.units, v.values)
             out.append(
-                Labelled({**about, "statistic": "summary"}, control_summary(values, context))
+                Labelled(
+                    {**about, "statistic": "summary"},
+                    control_summary(values, context, groups=v.groups),
+                )
             )
             out.append(
                 Labelled(
                     {**about, "statistic": "percentiles"},
-                    control_percentiles(values, context, self.quantiles),
+                    control_percentiles(values, context, self.quantiles, groups=v.groups),
                 )
             )
             if self.min_max:
                 out.append(
-                    Labelled({**about, "statistic": "min-max"}, control_min_max(values, context))
+                    Labelled(
+                        {**about, "statistic": "min-max"},
+                        control_min_max(values, context, groups=v.groups),
+                    )
                 )
         return out

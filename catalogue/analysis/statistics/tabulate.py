@@ -5,7 +5,9 @@ magnitude-table rules, median and sd through the percentile and summary rules pe
 A dimension shows every code of its code list (so an empty category is a structural 0 and
 the table does not tell which categories occur) plus any other value present; a variable
 with more distinct values than the limit is refused (a continuous variable is not a
-category)."""
+category). A value that is not a code is a label only on a cell that is published (output
+control leaves out the rest: the label itself would disclose a value held by few units),
+and a per-cell median or sd is computed only for the cells a frequency table would show."""
 
 from __future__ import annotations
 
@@ -27,11 +29,13 @@ from ..output_control import (
     CountTable,
     MagnitudeTable,
     UnitValues,
+    cells_to_show,
     control_frequency_table,
     control_magnitude_table,
     control_percentiles,
     control_summary,
 )
+from ..output_control.fingerprint import SetFingerprint
 from ..output_control.rules.budget import Budget
 from ..row_keys import RowKeys
 from ..variables import Kind, Variable
@@ -58,6 +62,7 @@ class Categorised:
 
     dimensions: tuple[str, ...]
     categories: tuple[tuple[str, ...], ...]
+    listed: tuple[frozenset[str], ...]  # per dimension: its code list (always shown)
     cell: np.ndarray  # per row
     protected: np.ndarray  # per row: the protected unit's key position
     rowids: np.ndarray
@@ -73,7 +78,9 @@ class Categorised:
         return self.rows.units(self.rowids)
 
     def count_table(self) -> CountTable:
-        return CountTable(self.dimensions, self.categories, None, self.protected, self.cell)
+        return CountTable(
+            self.dimensions, self.categories, None, self.protected, self.cell, self.listed
+        )
 
 
 def dimension_variables(view: DataView, names: object, field_name: str = "vars") -> list[Variable]:
@@ -236,12 +243,21 @@ def _cells(
     return Categorised(
         tuple(v.name for v in variables),
         tuple(categories),
+        tuple(listed_codes(v) for v in variables),
         cell,
         view.rows.protected(fetched["r"]),
         np.asarray(fetched["r"], dtype=np.int64),
         view.rows,
         None if value is None else np.asarray(fetched["value"], dtype=np.float64),
     )
+
+
+def listed_codes(variable: Variable) -> frozenset[str]:
+    """The labels a dimension may always show: its code list (true and false for a
+    true/false variable), never values read from the data."""
+    if variable.kind == Kind.BOOL:
+        return frozenset({"true", "false"})
+    return frozenset(variable.codes)
 
 
 def derived_percentages(result: ControlledResult, kind: str) -> list[float | None]:
@@ -281,7 +297,9 @@ def prepare_tabulate(view: DataView, request: Mapping[str, Any]) -> TabulatePlan
                 "Rad- og kolonneprosent krever minst to variabler.",
                 "Row and column percentages need at least two variables.",
             )
-        return TabulatePlan(categorise(view, variables), None, (), percent)
+        return TabulatePlan(
+            categorise(view, variables), None, (), percent, view.groups_of(variables)
+        )
     value = view.variable(summarize, what="summarize")
     needs_number(value, "summarize")
     stats = request.get("stats", ["mean"])
@@ -304,7 +322,8 @@ def prepare_tabulate(view: DataView, request: Mapping[str, Any]) -> TabulatePlan
                 f"Median and standard deviation per cell are given for at most {limit} cells.",
                 limit=limit,
             )
-    return TabulatePlan(data, value.name, tuple(dict.fromkeys(stats)), None)
+    groups = view.groups_of([*variables, value])
+    return TabulatePlan(data, value.name, tuple(dict.fromkeys(stats)), None, groups)
 
 
 @dataclass(frozen=True)
@@ -313,11 +332,12 @@ class TabulatePlan:
     measure: str | None
     stats: tuple[str, ...]
     percent: str | None
+    groups: tuple[SetFingerprint, ...] = ()  # of variables made by aggregation
 
     def release(self, context: ControlContext) -> list[Labelled]:
         data = self.data
         if self.measure is None:
-            result = control_frequency_table(data.count_table(), context)
+            result = control_frequency_table(data.count_table(), context, groups=self.groups)
             extra: dict[str, Any] = {}
             if self.percent in ("row", "column"):
                 extra[f"{self.percent}_percent"] = derived_percentages(result, self.percent)
@@ -327,7 +347,9 @@ class TabulatePlan:
         magnitudes = [s for s in self.stats if s in ("sum", "mean")]
         if magnitudes:
             table = MagnitudeTable(self.measure, data.count_table(), data.values)
-            result = control_magnitude_table(table, context, statistics=magnitudes)
+            result = control_magnitude_table(
+                table, context, statistics=magnitudes, groups=self.groups
+            )
             out.append(Labelled({"statistic": ",".join(magnitudes), "of": self.measure}, result))
         per_cell = [s for s in self.stats if s in ("median", "sd")]
         if per_cell:
@@ -343,8 +365,11 @@ class TabulatePlan:
         order = np.argsort(cell, kind="stable")
         cell = cell[order]
         occupied = np.unique(cell)
+        visible = cells_to_show(data.count_table(), context)
         out = []
         for c in occupied.tolist():
+            if not visible[c]:
+                continue
             lo, hi = np.searchsorted(cell, [c, c + 1])
             rows = order[lo:hi]
             values = UnitValues(self.measure, units[rows], data.values[rows])
@@ -354,12 +379,12 @@ class TabulatePlan:
                 for k, (d, i) in enumerate(zip(data.dimensions, index, strict=True))
             }
             if "median" in stats:
-                result = control_percentiles(values, context, quantiles=(0.5,))
+                result = control_percentiles(values, context, quantiles=(0.5,), groups=self.groups)
                 out.append(
                     Labelled({"statistic": "median", "of": self.measure, "cell": labels}, result)
                 )
             if "sd" in stats:
-                result = control_summary(values, context)
+                result = control_summary(values, context, groups=self.groups)
                 out.append(
                     Labelled({"statistic": "sd", "of": self.measure, "cell": labels}, result)
                 )

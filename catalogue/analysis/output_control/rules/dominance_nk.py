@@ -1,6 +1,13 @@
 """dominance-nk: a magnitude cell fails when its n largest per-unit contributions make up
 at least k of its total (OUTPUT_CONTROL.md §2: n = 2, k = 0.85).
 
+The bound is lowered by up to `jitter` (made stricter), by a key of the cell's unit set
+alone: the same units always meet the same bound, whatever their values, but the exact
+bound is not known. Why: a derived variable can put a target's value beside known values
+(x = income·[target] + c·[others]); asking with c halved and doubled until the cell flips
+between withheld and shown would otherwise find the value to the digit, since the
+decision is taken on exact contributions. With the jitter the flip only brackets it.
+
 Contributions are per unit (summed per unit before this rule) and judged on absolute
 values, so a negative contribution cannot hide a dominant one. A cell whose total is 0
 (all contributions 0) passes: there is nobody to protect."""
@@ -20,10 +27,11 @@ from ..rule import Decision, Message, Rule, frozen_reasons
 class DominanceParameters:
     n: int = 2
     k: float = 0.85
+    jitter: float = 0.05
 
     def __post_init__(self) -> None:
-        if self.n < 1 or not 0 < self.k <= 1:
-            raise ValueError("dominance-nk needs n ≥ 1 and 0 < k ≤ 1")
+        if self.n < 1 or not 0 < self.k <= 1 or not 0 <= self.jitter < self.k:
+            raise ValueError("dominance-nk needs n ≥ 1, 0 < k ≤ 1 and 0 ≤ jitter < k")
 
 
 def dominance_share(contributions: np.ndarray, n: int) -> float:
@@ -43,9 +51,11 @@ class DominanceNK(Rule[DominanceParameters, Magnitudes | Sequence[np.ndarray], f
     title = Message("Dominansregel (n, k)", "Dominance rule (n, k)")
     docs = Message(
         "En celle skjules hvis de {n} største bidragene (absoluttverdier, summert per enhet) "
-        "utgjør minst {k} av cellens sum.",
+        "utgjør minst {k} av cellens sum (eller litt mindre: grensen senkes med inntil "
+        "{jitter}, fast for de samme enhetene).",
         "A cell is withheld if its {n} largest contributions (absolute values, summed per "
-        "unit) make up at least {k} of its total.",
+        "unit) make up at least {k} of its total (or a little less: the bound is lowered by "
+        "up to {jitter}, fixed for the same units).",
     )
     reasons = frozen_reasons(
         {
@@ -61,8 +71,10 @@ class DominanceNK(Rule[DominanceParameters, Magnitudes | Sequence[np.ndarray], f
         found = as_magnitudes(subject, n)
         decisions: list[Decision[float]] = []
         tops = found.largest[:n].sum(axis=0).tolist()
-        for total, top in zip(found.totals.tolist(), tops, strict=True):
-            if total > 0 and top / total >= k:
+        keys = np.zeros(len(found)) if found.set_keys is None else found.set_keys
+        bounds = (k - self.parameters.jitter * keys).tolist()
+        for total, top, bound in zip(found.totals.tolist(), tops, bounds, strict=True):
+            if total > 0 and top / total >= bound:
                 decisions.append(self.withhold("dominance-nk"))
             else:
                 decisions.append(Decision(total))

@@ -1,11 +1,13 @@
 """extreme-values: min and max are never one unit's value but the mean of the `units` most
-extreme units; both are withheld when the bottom and top sets overlap (fewer than 2·units
-values), and the controller also applies dominance-nk to each set (OUTPUT_CONTROL.md §2).
-Shown to 3 significant figures, like percentiles (the specification names no precision)."""
+extreme units, perturbed as a magnitude (the noise of the set's total, keyed by its units
+and values, over its size); both are withheld when the bottom and top sets would overlap
+(a perturbed count below 2·units), and the controller also applies dominance-nk to each
+set (OUTPUT_CONTROL.md §2). Shown to 3 significant figures, like percentiles (the
+specification names no precision)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,8 +26,15 @@ class ExtremeValuesParameters:
             raise ValueError("extreme-values needs units ≥ 1 and digits ≥ 1")
 
 
-class ExtremeValues(Rule[ExtremeValuesParameters, np.ndarray, float]):
-    """Subject: the values sorted ascending. Decisions: min, max."""
+@dataclass(frozen=True, eq=False)
+class ExtremesSubject:
+    sorted_values: np.ndarray
+    size: int  # the perturbed number of units
+    noise: Callable[[int, int], float]  # of the mean of ranks [start, stop)
+
+
+class ExtremeValues(Rule[ExtremeValuesParameters, ExtremesSubject, float]):
+    """Decisions: min, max."""
 
     code = "extreme-values"
     parameters_type = ExtremeValuesParameters
@@ -55,12 +64,19 @@ class ExtremeValues(Rule[ExtremeValuesParameters, np.ndarray, float]):
         }
     )
 
-    def apply(self, subject: np.ndarray) -> Sequence[Decision[float]]:
+    def windows(self, n: int) -> tuple[slice, slice]:
+        """The ranks of the bottom and top sets among n sorted values."""
+        k = min(self.parameters.units, n)
+        return slice(0, k), slice(n - k, n)
+
+    def apply(self, subject: ExtremesSubject) -> Sequence[Decision[float]]:
         k, digits = self.parameters.units, self.parameters.significant_digits
-        if len(subject) < 2 * k:
+        n = len(subject.sorted_values)
+        if subject.size < 2 * k or n == 0:
             return [self.withhold("extreme-values-overlap")] * 2
-        bottom, top = subject[:k], subject[-k:]
-        return [
-            Decision(significant(float(bottom.mean()), digits), "extreme-values"),
-            Decision(significant(float(top.mean()), digits), "extreme-values"),
-        ]
+        decisions: list[Decision[float]] = []
+        for part in self.windows(n):
+            mean = float(subject.sorted_values[part].mean())
+            mean += subject.noise(part.start, part.stop)
+            decisions.append(Decision(significant(mean, digits), "extreme-values"))
+        return decisions

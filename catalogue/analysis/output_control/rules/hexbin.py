@@ -1,7 +1,9 @@
 """hexbin: a scatter is only ever shown as hexagonal bins, each covering at least 10 units
 (OUTPUT_CONTROL.md §2). Hexes on a fixed lattice (cell size from the 1-2-5×10^k grid);
-counts get cell key noise like any count, and a hex with fewer than 10 units, before or
-after noise, is not drawn at all (its position would show where a few units are)."""
+counts get cell key noise like any count, and a hex whose perturbed count is below 10 is
+not drawn at all (its position would show where a few units are). The decision is on the
+perturbed count, as every decision on a number of units at release is: on the exact count
+it would tell which drawn hexes hold at least 10 units."""
 
 from __future__ import annotations
 
@@ -44,7 +46,7 @@ def hex_cells(u: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 class Hexbin(Rule[HexbinParameters, Sequence[int], int]):
-    """Subject: distinct units per hex. A withheld hex is dropped from the output."""
+    """Subject: perturbed distinct units per hex. A withheld hex is dropped from the output."""
 
     code = "hexbin"
     parameters_type = HexbinParameters

@@ -2,9 +2,10 @@
 fixed 1-2-5×10^k grid; bins under 10 are suppressed by the threshold rule
 (OUTPUT_CONTROL.md §2).
 
-The grid is chosen from the smoothed 1st and 99th percentiles (never from the raw minimum
-or maximum), and the outer two bins are open-ended, so the drawn range shows no single
-unit's extreme value. Edges are exact decimals (0.3, not 0.30000000000000004)."""
+The grid is chosen from the smoothed 1st and 99th percentiles, perturbed as magnitudes
+(never from the raw minimum or maximum), and the outer two bins are open-ended, so the
+drawn range shows no single unit's extreme value. Edges are exact decimals (0.3, not
+0.30000000000000004)."""
 
 from __future__ import annotations
 

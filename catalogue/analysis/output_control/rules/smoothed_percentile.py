@@ -1,11 +1,15 @@
 """smoothed-percentile: a percentile (or median) is never one unit's value but the mean of
-the min_units units whose ranks lie nearest the quantile, shown to 3 significant figures
-(OUTPUT_CONTROL.md §2)."""
+the min_units units whose ranks lie nearest the quantile, perturbed as a magnitude (the
+noise of the window's total, keyed by the window's units and values, over its size) and
+shown to 3 significant figures (OUTPUT_CONTROL.md §2).
+
+The check of min_units is on the *perturbed* number of units; when that passes while fewer
+units are there, the window is all of them (never a refusal that tells the exact count)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,10 +37,16 @@ def window(n: int, quantile: float, size: int) -> tuple[int, int]:
     return start, start + size
 
 
+def no_noise(start: int, stop: int) -> float:
+    return 0.0
+
+
 @dataclass(frozen=True, eq=False)
 class PercentileSubject:
     sorted_values: np.ndarray
     quantiles: tuple[float, ...]
+    size: int | None = None  # the perturbed number of units (None: the values' number)
+    noise: Callable[[int, int], float] = no_noise  # of the mean of ranks [start, stop)
 
 
 class SmoothedPercentile(Rule[SmoothedPercentileParameters, PercentileSubject, float]):
@@ -64,15 +74,20 @@ class SmoothedPercentile(Rule[SmoothedPercentileParameters, PercentileSubject, f
         }
     )
 
+    def width(self, n: int) -> int:
+        """How many units a window holds among n."""
+        return min(self.parameters.min_units, n)
+
     def apply(self, subject: PercentileSubject) -> Sequence[Decision[float]]:
         p = self.parameters
         n = len(subject.sorted_values)
-        if n < p.min_units:
+        size = n if subject.size is None else subject.size
+        if size < p.min_units or n == 0:
             return [self.withhold("smoothed-percentile-units") for _ in subject.quantiles]
         decisions: list[Decision[float]] = []
         for q in subject.quantiles:
-            start, stop = window(n, q, p.min_units)
-            mean = float(subject.sorted_values[start:stop].mean())
+            start, stop = window(n, q, self.width(n))
+            mean = float(subject.sorted_values[start:stop].mean()) + subject.noise(start, stop)
             decisions.append(
                 Decision(significant(mean, p.significant_digits), "smoothed-percentile")
             )

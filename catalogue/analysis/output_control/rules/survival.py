@@ -2,12 +2,17 @@
 and its counts get cell key noise (OUTPUT_CONTROL.md §2).
 
 Event times are first put on a fixed 1-2-5×10^k time grid (so no step edge is one unit's
-event time), then consecutive grid intervals are merged until each step holds at least
-min_events events; a remainder is merged into the last step, which is open-ended."""
+event time), then consecutive grid intervals are merged until each step's events reach
+min_events by their *perturbed* count: the count the step's own event cell publishes (the
+events of disjoint intervals add up, and so do their record keys, so the step's count and
+key are known before it is published). A remainder is merged into the last step, which is
+open-ended. Where a step's edges fall thus depends on perturbed counts only. The curve is
+the product-limit estimate of the published counts at risk and of events, and stops
+(missing) from the first step whose counts are not published."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,23 +31,35 @@ class SurvivalParameters:
             raise ValueError("survival needs positive min_events, max_steps and digits")
 
 
-def merge_steps(events: np.ndarray, min_events: int) -> list[tuple[int, int]]:
-    """Group consecutive grid intervals into steps [first, stop) of ≥ min_events events."""
+@dataclass(frozen=True, eq=False)
+class IntervalEvents:
+    """Per grid interval its events and their record key sum, and how a set's perturbed
+    count follows from (count, key sum)."""
+
+    counts: np.ndarray
+    key_sums: np.ndarray
+    perturbed: Callable[[int, int], int]
+
+
+def merge_steps(subject: IntervalEvents, min_events: int) -> list[tuple[int, int]]:
+    """Group consecutive grid intervals into steps [first, stop) of ≥ min_events events by
+    the step's perturbed count."""
     steps: list[tuple[int, int]] = []
-    start, held = 0, 0
-    for index, count in enumerate(events):
-        held += int(count)
-        if held >= min_events:
+    start, held, keys = 0, 0, 0
+    for index, (count, key) in enumerate(
+        zip(subject.counts.tolist(), subject.key_sums.tolist(), strict=True)
+    ):
+        held, keys = held + int(count), keys + int(key)
+        if held and subject.perturbed(held, keys) >= min_events:
             steps.append((start, index + 1))
-            start, held = index + 1, 0
-    if steps and start < len(events):
-        steps[-1] = (steps[-1][0], len(events))
+            start, held, keys = index + 1, 0, 0
+    if steps and start < len(subject.counts):
+        steps[-1] = (steps[-1][0], len(subject.counts))
     return steps
 
 
-class Survival(Rule[SurvivalParameters, np.ndarray, tuple[int, int]]):
-    """Subject: events per grid interval. Decisions: one per step, carrying its grid
-    intervals [first, stop)."""
+class Survival(Rule[SurvivalParameters, IntervalEvents, tuple[int, int]]):
+    """Decisions: one per step, carrying its grid intervals [first, stop)."""
 
     code = "survival"
     parameters_type = SurvivalParameters
@@ -68,8 +85,8 @@ class Survival(Rule[SurvivalParameters, np.ndarray, tuple[int, int]]):
         }
     )
 
-    def apply(self, subject: np.ndarray) -> Sequence[Decision[tuple[int, int]]]:
-        steps = merge_steps(np.asarray(subject), self.parameters.min_events)
+    def apply(self, subject: IntervalEvents) -> Sequence[Decision[tuple[int, int]]]:
+        steps = merge_steps(subject, self.parameters.min_events)
         if not steps:
             return [self.withhold("survival-events")]
         return [Decision(step, "survival") for step in steps]

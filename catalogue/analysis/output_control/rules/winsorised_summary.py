@@ -1,15 +1,22 @@
 """winsorised-summary: mean, standard deviation and Gini coefficient are computed on values
-winsorised at the 1st and 99th percentile, so no single extreme value shows through; the sd
-needs at least 10 degrees of freedom (OUTPUT_CONTROL.md §2).
+winsorised at the 1st and 99th percentile, so no single extreme value shows through, and
+then perturbed as magnitudes; the sd needs at least 10 degrees of freedom
+(OUTPUT_CONTROL.md §2).
 
-Every statistic also needs at least min_units units (the general small-count rule), and is
-shown to `significant_digits` significant figures (4; the specification names none for
+Each of the three is a ratio of totals, and each total is perturbed as a magnitude
+(magnitude-noise) by its own largest contributions, on its own stream of the data's value
+digest: the mean is (Σ x + noise) / n, the sd √((Σ (x − x̄)² + noise) / (n − 1)), the Gini
+coefficient (Σ (2i − n − 1)·x_(i) + noise) / (n · (Σ x + noise)). Here n is the *perturbed*
+number of units (the count a frequency table would publish), and so are the checks: at
+least min_units units, and n − 1 ≥ min_dof for the sd (no decision on an exact count).
+
+Shown to `significant_digits` significant figures (4; the specification names none for
 summaries, we use the regression's). The Gini coefficient is only defined here for
 non-negative values with a positive total."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,8 +54,19 @@ def gini(values: np.ndarray) -> float:
     return float(rank_weights @ ordered) / (n * float(ordered.sum()))
 
 
-class WinsorisedSummary(Rule[WinsorisedSummaryParameters, np.ndarray, float]):
-    """Subject: one value per distinct unit. Decisions: mean, sd, gini, in that order."""
+# The noise of a total with these per-unit contributions, on a stream of its own.
+TotalNoise = Callable[[np.ndarray, int], float]
+
+
+@dataclass(frozen=True, eq=False)
+class SummarySubject:
+    values: np.ndarray  # one per distinct unit
+    size: int  # the perturbed number of units
+    noise: TotalNoise
+
+
+class WinsorisedSummary(Rule[WinsorisedSummaryParameters, SummarySubject, float]):
+    """Decisions: mean, sd, gini, in that order."""
 
     code = "winsorised-summary"
     parameters_type = WinsorisedSummaryParameters
@@ -85,23 +103,32 @@ class WinsorisedSummary(Rule[WinsorisedSummaryParameters, np.ndarray, float]):
         }
     )
 
-    def apply(self, subject: np.ndarray) -> Sequence[Decision[float]]:
+    def apply(self, subject: SummarySubject) -> Sequence[Decision[float]]:
         p = self.parameters
-        values = np.asarray(subject, dtype=np.float64)
-        n = len(values)
-        if n < p.min_units:
+        values = np.asarray(subject.values, dtype=np.float64)
+        n = subject.size
+        if n < p.min_units or len(values) == 0:
             return [self.withhold("winsorised-summary-units")] * len(STATISTICS)
         clipped = winsorise(values, p.lower_percentile, p.upper_percentile)
 
         def shown(value: float) -> Decision[float]:
             return Decision(significant(value, p.significant_digits), "winsorised-summary")
 
-        mean = shown(float(clipped.mean()))
+        total = float(clipped.sum()) + subject.noise(clipped, 0)
+        mean = shown(total / n)
+        deviations = (clipped - clipped.mean()) ** 2
+        squares = float(deviations.sum()) + subject.noise(deviations, 1)
         sd = (
-            shown(float(clipped.std(ddof=1)))
+            shown(float(np.sqrt(max(squares, 0.0) / (n - 1))))
             if n - 1 >= p.min_dof
             else self.withhold("winsorised-summary-dof")
         )
-        gini_ok = bool(np.all(clipped >= 0)) and float(clipped.sum()) > 0
-        gini_value = shown(gini(clipped)) if gini_ok else self.withhold("winsorised-summary-gini")
+        gini_ok = bool(np.all(clipped >= 0)) and float(clipped.sum()) > 0 and total > 0
+        if gini_ok:
+            ordered = np.sort(clipped)
+            weighted = (2 * np.arange(1, len(ordered) + 1) - len(ordered) - 1) * ordered
+            numerator = float(weighted.sum()) + subject.noise(weighted, 2)
+            gini_value = shown(numerator / (n * total))
+        else:
+            gini_value = self.withhold("winsorised-summary-gini")
         return [mean, sd, gini_value]

@@ -1,0 +1,110 @@
+"""What the entry points share about sets of units: their perturbed counts, their published
+counts (noise, threshold and the differencing guard), and their value digests.
+
+Every decision at release time about how many units a set holds is taken on its perturbed
+count: the count a frequency table would publish for the set, from its own cell key
+(OUTPUT_CONTROL.md §1.5). An exact count is never compared with a threshold where the
+outcome shows (a refusal, a withheld value, a row left out, a charge)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .cell_key import Located
+from .fingerprint import SetFingerprint
+from .ledger import COUNT_MEASURE
+from .release import ControlContext, ResultBuilder
+from .result import ControlledResult, ResultRow
+from .rules.cell_key_noise import CellKeyNoise, CountsWithKeys
+from .rules.magnitude_noise import MagnitudeNoise
+from .rules.threshold import Threshold
+from .unit_sets import CellTotals
+from .value_keys import digest, measure, pair_keys
+
+# The measure under which the groups of an aggregation are registered (what is published
+# about them is the statistics computed from the aggregated variable).
+GROUPS_MEASURE = measure(0, "groups")
+
+
+def noised_counts(out: ResultBuilder, counts: np.ndarray, key_sums: np.ndarray) -> list[int]:
+    """The perturbed count of each set, before the threshold."""
+    noised = out.rule(CellKeyNoise).apply(CountsWithKeys(counts, key_sums))
+    return [int(d.value or 0) for d in noised]
+
+
+def published_counts(
+    out: ResultBuilder, cells: CellTotals, withheld: Sequence[str | None] = ()
+) -> tuple[list[int | None], list[list[str]]]:
+    """Noise, threshold and the differencing guard over a set of count cells. `withheld`
+    gives, per cell, the reason an earlier rule already withheld it (or None)."""
+    noised = out.rule(CellKeyNoise).apply(CountsWithKeys(cells.counts, cells.key_sums))
+    checked = out.rule(Threshold).apply([d.value for d in noised])
+    values = [d.value for d in checked]
+    reasons = [[r for r in (n.reason, t.reason) if r] for n, t in zip(noised, checked, strict=True)]
+    for i, reason in enumerate(withheld):
+        if reason:
+            values[i] = None
+            reasons[i].append(reason)
+    # Only published non-zero counts are guarded (see rules/differencing.py).
+    candidates = [i if v else None for i, v in enumerate(values)]
+    guarded = out.guard(
+        COUNT_MEASURE, "count", cells.fingerprints(candidates), compare_within=False
+    )
+    for i, decision in enumerate(guarded):
+        if decision.withheld:
+            values[i] = None
+            reasons[i].append(str(decision.reason))
+    return values, reasons
+
+
+@dataclass(frozen=True, eq=False)
+class ValueSet:
+    """One variable's distinct units and their values, with what output control needs of
+    them: where their keys are, their perturbed count and their value digest."""
+
+    located: Located
+    values: np.ndarray
+    set_ids: np.ndarray
+    size: int  # perturbed
+    digest: int
+
+    @classmethod
+    def of(
+        cls, out: ResultBuilder, context: ControlContext, units: np.ndarray, values: np.ndarray
+    ) -> ValueSet:
+        located = context.keys.locate(units)
+        keys = located.keys()
+        total = np.array([int(keys.record_keys.sum())], dtype=np.int64)
+        size = noised_counts(out, np.array([len(units)], dtype=np.int64), total)[0]
+        found = np.asarray(values, dtype=np.float64)
+        return cls(located, found, keys.set_ids, size, digest(pair_keys(keys.set_ids, found)))
+
+
+def window_noise(
+    noise: MagnitudeNoise, values: np.ndarray, set_ids: np.ndarray, stream: int = 0
+) -> float:
+    """The noise of the mean of a few units' values (a smoothed percentile or extreme): the
+    noise of their total, keyed by their own (unit, value) pairs, over how many they are."""
+    if len(values) == 0:
+        return 0.0
+    window_digest = digest(pair_keys(set_ids, values))
+    return noise.of_values(values, window_digest, stream) / len(values)
+
+
+def finish(
+    out: ResultBuilder, rows: Sequence[ResultRow], groups: Sequence[SetFingerprint] = ()
+) -> ControlledResult:
+    """Registers the groups a variable made by aggregation was computed over (grouping.py)
+    with the differencing guard, withholding every value of the result if one of them is
+    a few units away from a registered set, then finishes the release."""
+    if groups:
+        decisions = out.guard(GROUPS_MEASURE, "group", list(groups), compare_within=False)
+        if any(d.withheld for d in decisions):
+            rows = [
+                ResultRow(row.labels, tuple(None for _ in row.values), ("differencing",))
+                for row in rows
+            ]
+    return out.finish(rows)

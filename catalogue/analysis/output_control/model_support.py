@@ -1,0 +1,338 @@
+"""The evidence every model must carry to be released, built by one helper for every
+family (OLS, logit, Poisson and correlations today; probit, panel, IV, Cox, ... later).
+
+`control_regression` takes a RegressionFit, and a RegressionFit needs a ModelEvidence,
+which only `model_evidence` here can make (a private token, as for ControlledResult). So a
+model family added later cannot release anything without handing its rows to this helper,
+and so without passing the checks of rules/regression.py:
+
+- the model's distinct units (count and record keys: the rule judges their perturbed count)
+  and the fingerprint of their set (the differencing guard compares it);
+- for every regressor column, the units at its most common value and the units away from
+  it; for every categorical factor and every interaction of categorical factors, each cell
+  present (level or combination of levels) and the units outside it; for the outcome, its
+  classes when binary, else its most common value and the units away from it (a numeric
+  0/1 regressor that is 1 for one unit fails here however it was computed);
+- the largest leverage h = w·x'(X'WX)⁻¹x over the regressor patterns at the fit's weights
+  (1 for OLS), computed from the same sufficient statistics the fit uses;
+- the value digest of the (unit, outcome, regressors) of every row, which keys the noise on
+  coefficients and standard errors (value_keys.py), and a key of the unit set alone, which
+  jitters the leverage bound (consistent for a set whatever its values);
+- whether the model could be estimated at all (a singular design, a constant or collinear
+  regressor, no convergence, an outcome of the wrong kind): such a model is withheld like
+  any other that fails, with the same reason, so the outcome of a check that depends on
+  one unit's value is not told apart from any other failure.
+
+Counts here are exact; the rule perturbs them before comparing (counting.py), and nothing
+here is ever published."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import InitVar, dataclass
+from typing import Literal
+
+import numpy as np
+
+from .cell_key import KeySource, Located
+from .fingerprint import SetFingerprint, splitmix64
+from .value_keys import digest, keyed_bits, set_keys
+
+try:
+    from . import _loops
+except ImportError:  # not compiled here: summarise_rows_numpy does the same, slower
+    _loops = None  # type: ignore[assignment]
+
+_MINT = object()
+_COLUMN_SALT = np.uint64(0xC6BC279692B5C323)
+_CHUNK = 1 << 20  # patterns per chunk of the leverage computation
+
+
+TermKind = Literal["constant", "continuous", "dummy", "interaction"]
+
+
+@dataclass(frozen=True)
+class Term:
+    name: str
+    kind: TermKind
+    group: str | None = None  # dummies of one categorical variable share a group
+    components: tuple[str, ...] = ()  # for an interaction: the terms it multiplies
+
+
+@dataclass(frozen=True)
+class SupportSet:
+    """A set of units a model could single out: `inside` units (and their record key sum)
+    and the units of the model outside it. `both_sides`: both must reach the minimum
+    (an indicator); otherwise only the units away from a regressor's most common value."""
+
+    label: str  # for the audit and tests; never published
+    inside: int
+    inside_keys: int
+    outside: int
+    outside_keys: int
+    both_sides: bool
+
+
+@dataclass(frozen=True, eq=False)
+class ModelEvidence:
+    mint: InitVar[object]
+    units: int
+    unit_keys: int
+    fingerprint: SetFingerprint
+    supports: tuple[SupportSet, ...]
+    max_leverage: float  # nan when the model could not be estimated
+    set_key: float  # in [0, 1), from the unit set alone
+    digest: int  # of the (unit, outcome, regressors) pairs
+    estimable: bool
+
+    def __post_init__(self, mint: object) -> None:
+        if mint is not _MINT:
+            raise TypeError("model evidence is made only by model_support.model_evidence")
+
+
+def pattern_hashes(design: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each pattern's regressor values (their exact bits, in order)."""
+    x = np.ascontiguousarray(np.asarray(design, dtype=np.float64) + 0.0)  # −0.0 → 0.0
+    hashed = np.zeros(len(x), dtype=np.uint64)
+    for j in range(x.shape[1] if x.ndim == 2 else 0):
+        column = np.ascontiguousarray(x[:, j]).view(np.uint64)
+        hashed = splitmix64(hashed ^ splitmix64(column ^ (_COLUMN_SALT + np.uint64(j))))
+    return hashed
+
+
+@dataclass(frozen=True, eq=False)
+class RowSummary:
+    """One pass over a model's rows: per pattern its rows and their record key sum, the rows
+    whose outcome equals a given value (count and key sum), and the value digest."""
+
+    rows_per_pattern: np.ndarray  # int64
+    keys_per_pattern: np.ndarray  # int64
+    inside: int
+    inside_keys: int
+    digest: int
+
+
+def summarise_rows(
+    located: Located,
+    row_pattern: np.ndarray,
+    outcome: np.ndarray,
+    pattern_hash: np.ndarray,
+    inside_value: float,
+) -> RowSummary:
+    """Compiled (`_loops.model_rows`) where it is built, else `summarise_rows_numpy`."""
+    if _loops is None:
+        return summarise_rows_numpy(located, row_pattern, outcome, pattern_hash, inside_value)
+    patterns = len(pattern_hash)
+    rows = np.empty(patterns, dtype=np.int64)
+    keys = np.empty(patterns, dtype=np.int64)
+    record_keys = located.arrays.record_keys
+    found = _loops.model_rows(
+        np.ascontiguousarray(row_pattern, dtype=np.int64),
+        np.ascontiguousarray(located.positions, dtype=np.int64),
+        np.ascontiguousarray(outcome, dtype=np.float64),
+        np.ascontiguousarray(located.arrays.set_ids, dtype=np.uint64),
+        np.ascontiguousarray(record_keys, dtype=np.int16),  # < 4096: a 16-bit store's own
+        np.ascontiguousarray(pattern_hash, dtype=np.uint64),
+        rows,
+        keys,
+        float(inside_value),
+    )
+    digest_value, inside, inside_keys = found
+    return RowSummary(rows, keys, int(inside), int(inside_keys), int(digest_value))
+
+
+def summarise_rows_numpy(
+    located: Located,
+    row_pattern: np.ndarray,
+    outcome: np.ndarray,
+    pattern_hash: np.ndarray,
+    inside_value: float,
+) -> RowSummary:
+    """What the compiled `_loops.model_rows` gives, in numpy passes."""
+    patterns = len(pattern_hash)
+    record_keys = located.arrays.record_keys[located.positions].astype(np.int64)
+    y = np.asarray(outcome, dtype=np.float64) + 0.0  # −0.0 → 0.0
+    inside = y == inside_value
+    row_bits = splitmix64(np.ascontiguousarray(y).view(np.uint64) ^ pattern_hash[row_pattern])
+    pairs = keyed_bits(located.arrays.set_ids[located.positions], row_bits)
+    return RowSummary(
+        np.bincount(row_pattern, minlength=patterns).astype(np.int64),
+        np.rint(np.bincount(row_pattern, weights=record_keys, minlength=patterns)).astype(np.int64),
+        int(inside.sum()),
+        int(record_keys[inside].sum()),
+        digest(pairs),
+    )
+
+
+class _Units:
+    """The model's units, with counts and key sums of any union of patterns or rows."""
+
+    def __init__(self, located: Located, row_pattern: np.ndarray, summary: RowSummary) -> None:
+        self.located = located
+        self.positions = located.positions
+        self.distinct = located.distinct()
+        self.row_pattern = row_pattern
+        self.rows_per_pattern = summary.rows_per_pattern
+        self.keys_per_pattern = summary.keys_per_pattern
+        if self.distinct:
+            self.unique = self.positions
+            self.count = len(self.positions)
+            self.keys = int(summary.keys_per_pattern.sum())
+        else:
+            self.unique = np.unique(self.positions)
+            self.count = len(self.unique)
+            self.keys = int(located.arrays.record_keys[self.unique].astype(np.int64).sum())
+
+    def of_rows(self, rows: np.ndarray) -> tuple[int, int]:
+        """Distinct units (and their key sum) with a row among `rows` (booleans)."""
+        chosen = self.positions[rows]
+        if not self.distinct:
+            chosen = np.unique(chosen)
+        return len(chosen), int(self.located.arrays.record_keys[chosen].astype(np.int64).sum())
+
+    def of_patterns(self, chosen: np.ndarray) -> tuple[int, int]:
+        if self.distinct:
+            return int(self.rows_per_pattern[chosen].sum()), int(
+                self.keys_per_pattern[chosen].sum()
+            )
+        return self.of_rows(chosen[self.row_pattern])
+
+    def split(self, label: str, inside: tuple[int, int], both_sides: bool) -> SupportSet:
+        return SupportSet(
+            label, inside[0], inside[1], self.count - inside[0], self.keys - inside[1], both_sides
+        )
+
+
+def majority_value(values: np.ndarray) -> float:
+    """A value held by more than half the values if there is one (else some value): the
+    compiled majority vote, or the median in numpy (a majority value is the median too)."""
+    if _loops is not None:
+        return float(_loops.majority(np.ascontiguousarray(values, dtype=np.float64)))
+    middle = len(values) // 2
+    return float(np.partition(np.asarray(values, dtype=np.float64), middle)[middle]) + 0.0
+
+
+def _most_common(values: np.ndarray, weights: np.ndarray) -> tuple[float, int]:
+    """The value with the most weight (the smallest among ties) and how many values there
+    are."""
+    distinct, index = np.unique(values, return_inverse=True)
+    totals = np.bincount(index.reshape(-1), weights=weights, minlength=len(distinct))
+    return float(distinct[int(np.argmax(totals))]), len(distinct)
+
+
+def _leverage(design: np.ndarray, rows: np.ndarray, weights: np.ndarray) -> float:
+    """max_g w_g·x_g'(Σ n w x x')⁻¹x_g over patterns holding rows, or nan if singular."""
+    x = np.asarray(design, dtype=np.float64)
+    w = np.asarray(weights, dtype=np.float64)
+    information = np.zeros((x.shape[1], x.shape[1]))
+    for start in range(0, len(x), _CHUNK):
+        part = slice(start, start + _CHUNK)
+        information += (x[part] * (rows[part] * w[part])[:, None]).T @ x[part]
+    try:
+        scale = np.sqrt(np.diag(information))
+        if np.any(scale <= 0) or not np.all(np.isfinite(information)):
+            return float("nan")
+        inverse = np.linalg.inv(information / np.outer(scale, scale)) / np.outer(scale, scale)
+    except np.linalg.LinAlgError:
+        return float("nan")
+    largest = 0.0
+    for start in range(0, len(x), _CHUNK):
+        part = slice(start, start + _CHUNK)
+        h = w[part] * np.einsum("ij,jk,ik->i", x[part], inverse, x[part])
+        present = rows[part] > 0
+        if present.any():
+            largest = max(largest, float(h[present].max()))
+    return largest if np.isfinite(largest) else float("nan")
+
+
+def model_evidence(
+    keys: KeySource,
+    units: np.ndarray,
+    outcome: np.ndarray,
+    row_pattern: np.ndarray,
+    design: np.ndarray,
+    terms: Sequence[Term],
+    groupings: Sequence[tuple[str, np.ndarray]] = (),
+    weights: np.ndarray | None = None,
+    *,
+    binary_outcome: bool = False,
+    outcome_mode: float | None = None,
+    estimable: bool = True,
+) -> ModelEvidence:
+    """The evidence of a model over rows (each row: its unit, its outcome and its pattern,
+    an index into `design`, the regressor values of each pattern, one column per term).
+    `groupings` give, per pattern, the cell of each categorical factor and interaction of
+    categorical factors; `weights` the fit's weight per pattern (None: 1); `outcome_mode`
+    the outcome's most common value when the caller has it (else it is found here)."""
+    design = np.asarray(design, dtype=np.float64).reshape(len(design), len(terms))
+    row_pattern = np.asarray(row_pattern, dtype=np.int64)
+    y = np.asarray(outcome, dtype=np.float64)
+    located = keys.locate(np.asarray(units, dtype=np.int64))
+    if binary_outcome:
+        inside_value = 1.0
+    elif len(y):
+        inside_value = _most_common(y, np.ones(len(y)))[0] if outcome_mode is None else outcome_mode
+    else:
+        inside_value = float("nan")
+    summary = summarise_rows(located, row_pattern, y, pattern_hashes(design), inside_value)
+    found = _Units(located, row_pattern, summary)
+    supports: list[SupportSet] = []
+    rows = found.rows_per_pattern.astype(np.float64)
+    for j, term in enumerate(terms):
+        if term.kind == "constant" or found.count == 0:
+            continue
+        mode, distinct = _most_common(design[:, j], rows)
+        at_mode = design[:, j] == mode
+        supports.append(found.split(term.name, found.of_patterns(at_mode), distinct <= 2))
+    for label, cells in groupings:
+        codes = np.asarray(cells)
+        for code in np.unique(codes[found.rows_per_pattern > 0]).tolist():
+            supports.append(found.split(f"{label}={code}", found.of_patterns(codes == code), True))
+    if len(y):
+        inside = (
+            (summary.inside, summary.inside_keys)
+            if found.distinct
+            else found.of_rows(y + 0.0 == inside_value)
+        )
+        supports.append(found.split("outcome", inside, binary_outcome))
+    fit_weights = np.ones(len(design)) if weights is None else np.asarray(weights, np.float64)
+    leverage = _leverage(design, rows, fit_weights) if estimable and len(design) else float("nan")
+    fingerprint = Located(found.unique, located.arrays).fingerprint()
+    return ModelEvidence(
+        _MINT,
+        units=found.count,
+        unit_keys=found.keys,
+        fingerprint=fingerprint,
+        supports=tuple(supports),
+        max_leverage=leverage,
+        set_key=float(set_keys(fingerprint.id_xor[None, :], np.array([fingerprint.size]))[0]),
+        digest=summary.digest,
+        estimable=estimable and bool(np.isfinite(leverage)),
+    )
+
+
+def term_groupings(terms: Sequence[Term], design: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """Groupings read off a design whose every row is a pattern, from the terms alone:
+    each group of dummies (its level, 0 for the reference) and each interaction of dummy
+    columns (the combination of their values). For callers that hold a design matrix."""
+    x = np.asarray(design, dtype=np.float64)
+    column = {t.name: x[:, i] for i, t in enumerate(terms)}
+    groups: dict[str, list[str]] = {}
+    for term in terms:
+        if term.kind == "dummy":
+            groups.setdefault(term.group or term.name, []).append(term.name)
+    found = []
+    for group, members in groups.items():
+        level = np.zeros(len(x), dtype=np.int64)
+        for k, name in enumerate(members, start=1):
+            level = np.where(column[name] == 1, k, level)
+        found.append((group, level))
+    kinds = {t.name: t.kind for t in terms}
+    for term in terms:
+        dummies = [c for c in term.components if kinds.get(c) == "dummy"]
+        if term.kind == "interaction" and len(dummies) >= 2:
+            combined = np.zeros(len(x), dtype=np.int64)
+            for name in dummies:
+                combined = combined * 2 + (column[name] == 1)
+            found.append((term.name, combined))
+    return found

@@ -1,0 +1,190 @@
+"""The entry points for statistics of one variable: winsorised summaries, smoothed
+percentiles, smoothed minimum and maximum, and the mode. Every value they publish is
+perturbed as a magnitude (rules/magnitude_noise.py) and every check on a number of units
+is on a perturbed count (counting.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from catalogue.domain.errors import invalid_input
+
+from .counting import ValueSet, finish, noised_counts, window_noise
+from .fingerprint import SetFingerprint, fingerprint
+from .inputs import UnitValues
+from .release import ControlContext, ResultBuilder
+from .result import ControlledResult, ResultRow, Value
+from .rules.dominance_nk import DominanceNK
+from .rules.extreme_values import ExtremesSubject, ExtremeValues
+from .rules.magnitude_noise import MagnitudeNoise
+from .rules.mode import Mode, ValueCounts
+from .rules.smoothed_percentile import PercentileSubject, SmoothedPercentile, window
+from .rules.winsorised_summary import STATISTICS, SummarySubject, WinsorisedSummary
+from .unit_sets import CellUnits
+from .value_keys import digest, label_keys, measure
+
+
+def sorted_values(found: ValueSet) -> tuple[np.ndarray, np.ndarray]:
+    """Values ascending with their units' set ids; ties broken by set id, so the order (and
+    so every smoothing window) does not depend on row order."""
+    order = np.lexsort((found.set_ids, found.values))
+    return found.values[order], found.set_ids[order]
+
+
+def control_summary(
+    data: UnitValues, context: ControlContext, *, groups: Sequence[SetFingerprint] = ()
+) -> ControlledResult:
+    """Mean, standard deviation and Gini of winsorised values, each perturbed."""
+    with ResultBuilder(context, "summary", ("statistic",), ("value",)) as out:
+        found = ValueSet.of(out, context, data.units, data.numbers())
+        out.charge("magnitude", [found.size] * len(STATISTICS))
+        noise = out.rule(MagnitudeNoise)
+        decisions = out.rule(WinsorisedSummary).apply(
+            SummarySubject(
+                found.values,
+                found.size,
+                lambda contributions, stream: noise.of_values(contributions, found.digest, stream),
+            )
+        )
+        published = sum(not d.withheld for d in decisions)
+        guard = out.guard(
+            measure(found.digest),
+            "summary",
+            [found.located.fingerprint() if published else None],
+            compare_within=True,
+        )[0]
+        rows = []
+        for name, decision in zip(STATISTICS, decisions, strict=True):
+            if guard.withheld and not decision.withheld:
+                rows.append(ResultRow((name,), (None,), (str(guard.reason),)))
+            else:
+                reasons = (decision.reason,) if decision.reason else ()
+                rows.append(ResultRow((name,), (decision.value,), reasons))
+        return finish(out, rows, groups)
+
+
+def _guarded_windows(
+    out: ResultBuilder,
+    digest_measure: str,
+    names: Sequence[str],
+    decisions: Sequence[tuple[Value, str | None]],
+    windows: Sequence[np.ndarray | None],
+) -> list[ResultRow]:
+    """Rows for smoothed values (percentiles, min, max): each depends only on its window's
+    units, so the window is what the differencing guard compares."""
+    guarded = out.guard(
+        digest_measure,
+        "smoothed-mean",
+        [None if w is None else fingerprint(w) for w in windows],
+        compare_within=True,
+    )
+    rows = []
+    for name, (value, reason), guard in zip(names, decisions, guarded, strict=True):
+        if guard.withheld:
+            rows.append(ResultRow((name,), (None,), (str(guard.reason),)))
+        else:
+            rows.append(ResultRow((name,), (value,), (reason,) if reason else ()))
+    return rows
+
+
+def control_percentiles(
+    data: UnitValues,
+    context: ControlContext,
+    quantiles: Sequence[float] = (0.25, 0.5, 0.75),
+    *,
+    groups: Sequence[SetFingerprint] = (),
+) -> ControlledResult:
+    """Smoothed percentiles for quantiles strictly between 0 and 1 (min and max have their
+    own rule)."""
+    asked = tuple(sorted({float(q) for q in quantiles}))
+    if not asked or any(not 0 < q < 1 for q in asked):
+        raise invalid_input(
+            "percentile-quantiles",
+            "Kvantilene må ligge strengt mellom 0 og 1.",
+            "Quantiles must lie strictly between 0 and 1.",
+            given=[float(q) for q in quantiles],
+        )
+    with ResultBuilder(context, "percentiles", ("quantile",), ("value",)) as out:
+        rule, noise = out.rule(SmoothedPercentile), out.rule(MagnitudeNoise)
+        found = ValueSet.of(out, context, data.units, data.numbers())
+        out.charge("smoothed", [found.size] * len(asked))
+        values, ids = sorted_values(found)
+        decisions = rule.apply(
+            PercentileSubject(
+                values,
+                asked,
+                found.size,
+                lambda a, b: window_noise(noise, values[a:b], ids[a:b]),
+            )
+        )
+        width = rule.width(len(values))
+        windows = [
+            None if d.withheld else ids[slice(*window(len(values), q, width))]
+            for q, d in zip(asked, decisions, strict=True)
+        ]
+        rows = _guarded_windows(
+            out,
+            measure(found.digest),
+            [f"{q:g}" for q in asked],
+            [(d.value, d.reason) for d in decisions],
+            windows,
+        )
+        return finish(out, rows, groups)
+
+
+def control_min_max(
+    data: UnitValues, context: ControlContext, *, groups: Sequence[SetFingerprint] = ()
+) -> ControlledResult:
+    """Minimum and maximum as means of the most extreme units, perturbed."""
+    with ResultBuilder(context, "min-max", ("statistic",), ("value",)) as out:
+        rule, noise = out.rule(ExtremeValues), out.rule(MagnitudeNoise)
+        found = ValueSet.of(out, context, data.units, data.numbers())
+        out.charge("smoothed", [found.size] * 2)
+        values, ids = sorted_values(found)
+        decisions = list(
+            rule.apply(
+                ExtremesSubject(
+                    values, found.size, lambda a, b: window_noise(noise, values[a:b], ids[a:b])
+                )
+            )
+        )
+        extremes = rule.windows(len(values))
+        outcome: list[tuple[Value, str | None]] = [(d.value, d.reason) for d in decisions]
+        windows: list[np.ndarray | None] = [None, None]
+        if not decisions[0].withheld:
+            dominance = out.rule(DominanceNK).apply([values[s] for s in extremes])
+            for i, check in enumerate(dominance):
+                if check.withheld:
+                    outcome[i] = (None, check.reason)
+                else:
+                    windows[i] = ids[extremes[i]]
+        rows = _guarded_windows(out, measure(found.digest), ["min", "max"], outcome, windows)
+        return finish(out, rows, groups)
+
+
+def control_mode(
+    data: UnitValues, context: ControlContext, *, groups: Sequence[SetFingerprint] = ()
+) -> ControlledResult:
+    """The most common value (by perturbed counts), if held by enough units (perturbed)."""
+    with ResultBuilder(context, "mode", ("statistic",), ("value",)) as out:
+        distinct, index = np.unique(data.values, return_inverse=True)
+        cells = CellUnits.build(index.reshape(-1), data.units, len(distinct), context.keys)
+        held = noised_counts(out, cells.counts(), cells.key_sums())
+        decision = out.rule(Mode).apply(ValueCounts(distinct, np.array(held, dtype=np.int64)))[0]
+        out.charge("count", [max(held, default=0)])
+        located = context.keys.locate(data.units)
+        pairs = label_keys(located.keys().set_ids, data.values)
+        guard = out.guard(
+            measure(digest(pairs)),
+            "mode",
+            [None if decision.withheld else located.fingerprint()],
+            compare_within=True,
+        )[0]
+        if guard.withheld:
+            row = ResultRow(("mode",), (None,), (str(guard.reason),))
+        else:
+            reasons = (decision.reason,) if decision.reason else ()
+            row = ResultRow(("mode",), (decision.value,), reasons)
+        return finish(out, [row], groups)

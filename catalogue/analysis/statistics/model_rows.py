@@ -1,0 +1,126 @@
+"""The rows of a model as output control's evidence needs them (output_control/
+model_support.py): each complete case's protected unit, outcome and regressor pattern.
+
+The fit itself runs on the patterns (design.py); the evidence needs the rows too, to count
+the distinct units behind every regressor value and cell and to key the model's noise by
+every unit's values. One query reads them: each row's pattern is found by joining the rows
+to the few patterns on the factors' values (a hash join against a small table), and read
+with the row's id and its outcome. (Reading every row in table order instead, with DuckDB's
+hash of its factors to find its pattern, saves reading the ids but measured slower: the
+scan must then keep its order and read the rows outside the model too.)"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from .. import db
+from ..output_control import ModelEvidence, PositionKeys, model_evidence
+from ..output_control.model_support import majority_value
+from ..variables import Variable
+from .common import DataView, number_sql
+from .design import Patterns, factor_sql
+
+PATTERNS_TABLE = "regcat_model_patterns"
+# Above this many rows the outcome's most common value is looked for at its median only.
+EXACT_MODE_ROWS = 100_000
+
+
+def _rows(
+    view: DataView, y: Variable, patterns: Patterns
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Per complete case: its protected unit's key position, and its pattern (g) and
+    outcome (y)."""
+    rows = _rows_joined(view, y, patterns)
+    return view.rows.protected(rows.pop("r")), rows
+
+
+def _rows_joined(view: DataView, y: Variable, patterns: Patterns) -> dict[str, np.ndarray]:
+    outcome = number_sql(y)
+    if not patterns.factors:
+        return db.arrays(
+            view.con,
+            f'SELECT w.rowid AS r, 0 AS g, {outcome} AS y FROM "{view.table}" AS w '
+            f"WHERE {patterns.where}",
+        )
+    assert patterns.grouped is not None
+    keyed = patterns.grouped.append_column("g", pa.array(np.arange(patterns.grouped.num_rows)))
+    on = " AND ".join(f"{factor_sql(factor)} = p.x{k}" for k, factor in enumerate(patterns.factors))
+    view.con.register(PATTERNS_TABLE, keyed)
+    try:
+        return db.arrays(
+            view.con,
+            f'SELECT w.rowid AS r, p.g AS g, {outcome} AS y FROM "{view.table}" AS w '
+            f"JOIN {PATTERNS_TABLE} AS p ON {on} WHERE {patterns.where}",
+        )
+    finally:
+        view.con.unregister(PATTERNS_TABLE)
+
+
+def _groupings(patterns: Patterns) -> list[tuple[str, np.ndarray]]:
+    """Per pattern the level of each categorical factor, and the combination of levels of
+    each set of categorical factors that interact in a term."""
+    found: list[tuple[str, np.ndarray]] = []
+    categorical = [f for f in patterns.factors if f.categorical]
+    for factor in categorical:
+        found.append((factor.key, patterns.raw[factor.key].astype(np.int64)))
+    together = {
+        tuple(sorted({f.key for f, level in column.parts if level is not None}))
+        for column in patterns.columns
+    }
+    for keys in sorted(k for k in together if len(k) >= 2):
+        combined = np.zeros(len(patterns.n), dtype=np.int64)
+        for key in keys:
+            combined = combined * (len(patterns.levels[key]) + 1) + patterns.raw[key].astype(
+                np.int64
+            )
+        found.append(("#".join(keys), combined))
+    return found
+
+
+def outcome_mode(values: np.ndarray) -> float | None:
+    """The most common outcome value, exactly for few rows. For many rows, the value held
+    by more than half of them if there is one (a majority vote, one compiled pass; numpy
+    takes the median, which is that value too): when no value holds half the rows, more
+    than half lie away from the most common value, far more than any minimum the check
+    could ask of them, whichever value is taken for it."""
+    if len(values) == 0:
+        return None
+    if len(values) <= EXACT_MODE_ROWS:
+        distinct, counts = np.unique(values, return_counts=True)
+        return float(distinct[int(np.argmax(counts))])
+    return majority_value(np.ascontiguousarray(values, dtype=np.float64))
+
+
+def evidence_of(
+    view: DataView,
+    y: Variable,
+    patterns: Patterns,
+    *,
+    weights: np.ndarray | None = None,
+    binary: bool = False,
+    estimable: bool = True,
+) -> ModelEvidence:
+    """The evidence of a model fitted on `patterns` (`weights`: the fit's per pattern)."""
+    view.check_memory(len(patterns.n), len(patterns.columns) + 4)
+    view.check_memory(int(patterns.n.sum()), 4)
+    units, found = _rows(view, y, patterns)
+    outcome = np.asarray(found["y"], dtype=np.float64)
+    design = (
+        patterns.design(slice(0, len(patterns.n)))
+        if len(patterns.n)
+        else np.zeros((0, len(patterns.columns)))
+    )
+    return model_evidence(
+        PositionKeys(view.rows.snapshot.arrays),
+        units,
+        outcome,
+        np.asarray(found["g"], dtype=np.int64),
+        design,
+        patterns.terms(),
+        _groupings(patterns),
+        weights,
+        binary_outcome=binary,
+        outcome_mode=None if binary else outcome_mode(outcome),
+        estimable=estimable,
+    )
