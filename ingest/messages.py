@@ -8,6 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from catalogue.domain.identifiers import IdentifierProblem
+from catalogue.domain.plurals import counted
+
 
 @dataclass(frozen=True)
 class Both:
@@ -86,6 +89,14 @@ CATALOGUE: dict[str, Template] = {
         "The unit identifier is missing.",
         "Fyll inn identifikatoren i første felt.",
         "Fill in the identifier in the first field.",
+    ),
+    "invalid-identifier": Template(
+        "Identifikatoren er ikke et gyldig {unit_type}-nummer: {reason}.",
+        "The identifier is not a valid {unit_type} number: {reason}.",
+        "En {unit_type}-identifikator er {rule}. Rett identifikatoren, eller rett enhetstypen"
+        " (unitType) i metadataene om den er feil.",
+        "A {unit_type} identifier is {rule}. Correct the identifier, or correct the unit type"
+        " (unitType) in the metadata if that is wrong.",
     ),
     "missing-value": Template(
         "Verdien mangler.",
@@ -304,6 +315,18 @@ NAME_REASONS = {
         "det er lenger enn 128 tegn", "it is longer than 128 characters"
     ),
 }
+
+
+def identifier_reason(problem: IdentifierProblem, length: int) -> Both:
+    """Why an identifier breaks its rule, in words that do not quote it."""
+    if problem == IdentifierProblem.NOT_DIGITS:
+        return Both("den har andre tegn enn siffer", "it has characters other than digits")
+    if problem == IdentifierProblem.LENGTH:
+        return Both(
+            f"den har {counted(length, 'character')}",
+            f"it has {counted(length, 'character', 'en')}",
+        )
+    return Both("kontrollsifrene stemmer ikke", "the check digits do not match")
 
 
 def shorten(text: str, limit: int = 40) -> str:

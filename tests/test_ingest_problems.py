@@ -18,7 +18,7 @@ from ingest import (
     load_unit_types,
     read_extract,
 )
-from ingest.testing import code, variable, write_dataset
+from ingest.testing import code, person_id, variable, write_dataset
 
 REPO = Path(__file__).resolve().parents[1]
 UNIT_TYPES = load_unit_types(REPO / "catalogue" / "unit_types")
@@ -76,7 +76,7 @@ def the_problem(
 
 
 def person(n: int) -> str:
-    return f"{10_000_000_000 + n}"
+    return person_id(n)
 
 
 def year_row(n: int, year: int = 2020, value: str = "1") -> str:
