@@ -1,5 +1,5 @@
-"""What people read for the codes of accounts: roles, token scopes, token states and
-export-request statuses, in bokmål and English. The codes themselves ("researcher",
+"""What people read for the codes of accounts: roles, token scopes, token states,
+export-request statuses and reasons for deactivation, in bokmål and English. The codes themselves ("researcher",
 "pending") stay in the API and in error details, where programs read them; pages and
 messages show these names, so no English code turns up inside bokmål text."""
 
@@ -30,17 +30,22 @@ EXPORT_STATUS_NAMES: dict[str, tuple[str, str]] = {
     "rejected": ("avslått", "rejected"),
     "downloaded": ("lastet ned", "downloaded"),
 }
+DEACTIVATION_NAMES: dict[str, tuple[str, str]] = {
+    "by-admin": ("deaktivert av en administrator", "deactivated by an administrator"),
+    "idle": ("ubrukt for lenge", "unused for too long"),
+}
 NAMES: dict[str, dict[str, tuple[str, str]]] = {
     "role": ROLE_NAMES,
     "scope": SCOPE_NAMES,
     "token-state": TOKEN_STATE_NAMES,
     "export-status": EXPORT_STATUS_NAMES,
+    "deactivation": DEACTIVATION_NAMES,
 }
 
 
 def name_of(kind: str, code: str, language: str = "nb") -> str:
-    """The name of a code of `kind` ("role", "scope", "token-state", "export-status");
-    a code without one (never expected) is shown as it is."""
+    """The name of a code of `kind` (a key of NAMES); a code without one (never expected)
+    is shown as it is."""
     found = NAMES[kind].get(code)
     if found is None:
         return code
