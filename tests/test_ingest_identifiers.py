@@ -8,45 +8,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
-import pyarrow.fs as pafs
+import numpy as np
 import pytest
 
+from catalogue.domain.errors import RegcatError
 from catalogue.domain.identifiers import IdentifierProblem
 from catalogue.domain.register import UnitType
 from catalogue.domain.text import pick
-from ingest import (
-    ConversionResult,
-    PseudonymKeys,
-    convert_dataset,
-    load_unit_types,
-    read_extract,
-)
-from ingest.testing import person_id, variable, write_dataset
+from ingest import load_unit_types
+from ingest.testing import person_id, variable
 from sample_registers.generator.identifiers import synthetic_person_ids
+from tests.test_ingest_problems import REPO, UNIT_TYPES, convert
 
-REPO = Path(__file__).resolve().parents[1]
-UNIT_TYPES = load_unit_types(REPO / "catalogue" / "unit_types")
-KEYS = PseudonymKeys(bytes(range(32)))
 SAMPLES = REPO / "sample_registers"
-
-
-def convert(tmp_path: Path, document: dict[str, Any], lines: list[str], **options: Any) -> Any:
-    folder = write_dataset(tmp_path / "extract", "VAR", document, lines)
-    source = read_extract(folder, UNIT_TYPES).datasets[0]
-    assert source.metadata is not None
-    result: ConversionResult = convert_dataset(
-        source,
-        source.metadata,
-        UNIT_TYPES,
-        KEYS,
-        pafs.LocalFileSystem(),
-        str(tmp_path / "out"),
-        version_label="0.0.0.1",
-        **options,
-    )
-    return result
 
 
 def _with_wrong_control_digit(good: str) -> str:
@@ -59,14 +34,14 @@ def test_bad_person_ids_are_reported_row_by_row_and_nothing_is_written(
 ) -> None:
     bad = ["123", "ABCDEFGHIJK", _with_wrong_control_digit(person_id(3)), "0181700009"]
     lines = [f"{person_id(0)};1;;;", *(f"{b};2;;;" for b in bad), f"{person_id(1)};1;;;"]
-    result = convert(tmp_path, variable("VAR", "FIXED"), lines, batch_rows=batch_rows)
+    result = convert(tmp_path, variable("INNTEKT", "FIXED"), lines, batch_rows=batch_rows)
     assert not result.ok and result.files == []
     problems = [p for p in result.report.errors if p.code == "invalid-identifier"]
     assert [(p.row, p.column, p.file) for p in problems] == [
-        (2, "unit_id", "VAR.csv"),
-        (3, "unit_id", "VAR.csv"),
-        (4, "unit_id", "VAR.csv"),
-        (5, "unit_id", "VAR.csv"),
+        (2, "unit_id", "INNTEKT.csv"),
+        (3, "unit_id", "INNTEKT.csv"),
+        (4, "unit_id", "INNTEKT.csv"),
+        (5, "unit_id", "INNTEKT.csv"),
     ]
     assert result.report.counts["invalid-identifier"] == 4
     reasons_en = [p.en for p in problems]
@@ -81,7 +56,7 @@ def test_bad_person_ids_are_reported_row_by_row_and_nothing_is_written(
 
 
 def test_a_mothers_id_is_checked_too(tmp_path: Path) -> None:
-    document = variable("VAR", "FIXED", measure_unit_type="PERSON")
+    document = variable("INNTEKT", "FIXED", measure_unit_type="PERSON")
     lines = [f"{person_id(0)};{person_id(5)};;;", f"{person_id(1)};99;;;"]
     result = convert(tmp_path, document, lines)
     assert [(p.code, p.row, p.column) for p in result.report.errors] == [
@@ -90,19 +65,17 @@ def test_a_mothers_id_is_checked_too(tmp_path: Path) -> None:
 
 
 def test_each_unit_type_has_its_own_rule(tmp_path: Path) -> None:
-    kommune = variable("VAR", "STATUS", unit_type="KOMMUNE")
+    kommune = variable("INNTEKT", "STATUS", unit_type="KOMMUNE")
     lines = ["0301;7;2020-01-01;2020-01-01;", "301;7;2020-01-01;2020-01-01;"]
     result = convert(tmp_path / "k", kommune, lines)
     assert [(p.code, p.row) for p in result.report.errors] == [("invalid-identifier", 2)]
-    cases = variable("VAR", "FIXED", unit_type="KRG_KREFTTILFELLE")
+    cases = variable("INNTEKT", "FIXED", unit_type="KRG_KREFTTILFELLE")
     serials = ["1;1;;;", "100000000001;1;;;", "1234567890123456789;1;;;", "12a;1;;;"]
     result = convert(tmp_path / "c", cases, serials)
     assert [p.row for p in result.report.errors] == [3, 4]
 
 
 def test_valid_ids_of_the_generator_and_the_sample_registers_pass() -> None:
-    import numpy as np
-
     rule = UNIT_TYPES["PERSON"].identifier_rule
     rng = np.random.default_rng(7)
     births = rng.integers(-20_000, 19_000, 5_000).astype("datetime64[D]")
@@ -133,8 +106,6 @@ def test_every_unit_type_states_its_rule_in_both_languages() -> None:
 
 
 def test_a_broken_rule_in_a_unit_type_file_is_refused(tmp_path: Path) -> None:
-    from catalogue.domain.errors import RegcatError
-
     raw = json.loads((REPO / "catalogue" / "unit_types" / "PERSON.json").read_text())
     raw["identifierRule"]["checksums"][0]["weights"] = [1, 2, 3]
     folder = tmp_path / "unit_types"

@@ -42,9 +42,11 @@ DOCUMENTS: dict[str, dict[str, Any]] = {
 
 
 def convert(
-    tmp_path: Path, kind: str, lines: list[str] | bytes, **options: Any
+    tmp_path: Path, kind: str | dict[str, Any], lines: list[str] | bytes, **options: Any
 ) -> ConversionResult:
-    folder = write_dataset(tmp_path / "extract", "INNTEKT", DOCUMENTS[kind], lines)
+    """INNTEKT with the document of `kind` (a key of DOCUMENTS, or a document)."""
+    document = DOCUMENTS[kind] if isinstance(kind, str) else kind
+    folder = write_dataset(tmp_path / "extract", "INNTEKT", document, lines)
     extract = read_extract(folder, UNIT_TYPES)
     assert extract.report.ok, extract.report.render("en")
     source = extract.datasets[0]

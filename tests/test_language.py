@@ -27,6 +27,7 @@ from schemas import translations
 from tests import test_accounts_support as support
 from tests.language_check import foreign_words, page_text
 from tests.test_accounts_support import OPERATOR, World, post
+from tests.test_export_population import BREAST_CANCER_STEPS
 
 released_world = support.released_world
 released_people_home = support.released_people_home
@@ -46,18 +47,7 @@ def _prepare(world: World) -> None:
     user_accounts.enrol_user(ctx, OPERATOR, "student@uio", institution="uio", roles=["researcher"])
     user_accounts.deactivate_user(ctx, OPERATOR, "student@uio")
     space = create_workspace(ctx, "forsker@uio")
-    steps = [
-        {"import": "BEFOLKNING_KJOENN", "as": "kjonn"},
-        {
-            "import_event": "KRG_ICD10",
-            "from": "1953-01-01",
-            "to": "2024-12-31",
-            "as": "icd",
-            "per_person": "last",
-        },
-        {"keep_if": 'icd == "C50"'},
-    ]
-    add_steps(ctx, "forsker@uio", space.handle, steps)
+    add_steps(ctx, "forsker@uio", space.handle, BREAST_CANCER_STEPS)
     researcher = world.client("forsker@uio")
 
     def request(**extra: Any) -> int:
