@@ -18,12 +18,10 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from catalogue.config import load_config
-from catalogue.domain.account_names import name_of
 from catalogue.domain.errors import RegcatError
-from catalogue.domain.plurals import counted
 from catalogue.services import publishing, reading, releasing, samples, setup, verifying
 from catalogue.services.context import Context
-from catalogue.services.messages import say
+from catalogue.services.messages import named, say
 
 T = TypeVar("T")
 
@@ -562,7 +560,7 @@ def token_create(
         )
     )
     print(new.token)
-    shown = ", ".join(name_of("scope", s, state.language) for s in new.view.scopes)
+    shown = ", ".join(named("scope", s, state.language) for s in new.view.scopes)
     console.print(f"{new.view.prefix} · {shown} · {new.view.expires_at:%Y-%m-%d}")
 
 
@@ -598,8 +596,8 @@ def token_list(state: State, username: str, as_json: bool) -> None:
         console.print_json(_as_json([{**dataclasses.asdict(v), "state": v.state} for v in views]))
         return
     for v in views:
-        shown = name_of("token-state", v.state, state.language)
-        scopes = ", ".join(name_of("scope", s, state.language) for s in v.scopes)
+        shown = named("token-state", v.state, state.language)
+        scopes = ", ".join(named("scope", s, state.language) for s in v.scopes)
         console.print(
             f"{v.prefix}  {shown:15} {scopes:24} {v.expires_at:%Y-%m-%d}  {escape(v.name)}"
         )
@@ -697,7 +695,7 @@ def accounts_create_user(
                 password=password,
             ),
         )
-    granted = ", ".join(name_of("role", r, state.language) for r in view.roles)
+    granted = ", ".join(named("role", r, state.language) for r in view.roles)
     console.print(f"{view.username}: {granted} {', '.join(view.steward_of)}")
 
 
@@ -717,7 +715,7 @@ def accounts_create_admin(state: State, username: str, password_stdin: bool) -> 
                 ctx, identities.operator(ctx), username, roles=("admin",), password=password
             ),
         )
-    console.print(f"{view.username}: {name_of('role', 'admin', state.language)}")
+    console.print(f"{view.username}: {named('role', 'admin', state.language)}")
 
 
 @accounts.command("expire")
@@ -732,13 +730,7 @@ def accounts_expire(state: State, as_json: bool) -> None:
     if as_json:
         console.print_json(_as_json(names))
         return
-    console.print(
-        _both(
-            state,
-            f"Deaktiverte {counted(len(names), 'account')}.",
-            f"Deactivated {counted(len(names), 'account', 'en')}.",
-        )
-    )
+    console.print(state.t("accounts-expired", count=len(names)))
     for name in names:
         console.print(f"  {escape(name)}")
 

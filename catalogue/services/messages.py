@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from catalogue.domain.account_names import name_of
 from catalogue.domain.plurals import quantities
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -63,9 +64,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Search index rebuilt: {documents:document} from {datastores} in {seconds} s ({folder}).",
     ),
     "export-written": ("Skrev {path} ({size:byte})", "Wrote {path} ({size:byte})"),
+    "accounts-expired": ("Deaktiverte {count:account}.", "Deactivated {count:account}."),
 }
 
 
 def say(key: str, language: str = "nb", **kwargs: Any) -> str:
     nb, en = MESSAGES[key]
     return (en if language == "en" else nb).format(**quantities(kwargs, language, group=True))
+
+
+def named(kind: str, code: str, language: str = "nb") -> str:
+    """What people read for a role, scope, token state, export status or reason for
+    deactivation (see catalogue.domain.account_names)."""
+    return name_of(kind, code, language)
