@@ -88,23 +88,29 @@ def _text_verdicts(texts: pa.Array, rule: IdentifierRule) -> np.ndarray:
 
 
 def _failing_checksums(numbers: np.ndarray, rule: IdentifierRule) -> np.ndarray:
-    """Which of `numbers` (each with the rule's fixed number of digits) fail a checksum."""
+    """Which of `numbers` (each with the rule's fixed number of digits) fail a checksum.
+    The 3-digit pieces are cut once and serve every checksum."""
+    pieces = []
+    rest = numbers
+    for _ in range(-(-rule.max_digits // 3)):
+        above = rest // _PIECE
+        pieces.append(rest - above * _PIECE)
+        rest = above
     failed = np.zeros(len(numbers), dtype=bool)
     for checksum in rule.checksums:
-        tables = _piece_tables(checksum)
-        total = np.zeros(len(numbers), dtype=np.int64)
-        rest = numbers
-        for table in tables:
-            rest, piece = np.divmod(rest, _PIECE)
+        tables, multiple = _piece_tables(checksum)
+        total = tables[0][pieces[0]]
+        for table, piece in zip(tables[1:], pieces[1:], strict=True):
             total += table[piece]
-        failed |= total % checksum.modulus != 0
+        failed |= ~multiple[total]
     return failed
 
 
 @functools.cache
-def _piece_tables(checksum: Checksum) -> tuple[np.ndarray, ...]:
+def _piece_tables(checksum: Checksum) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
     """Per 3-digit piece of the value (the last digits first), the weighted digit sum of
-    each of its 1000 values."""
+    each of its 1000 values, modulo the checksum's modulus; and for every possible sum of
+    those, whether it is a multiple of the modulus (a look-up is cheaper than a modulo)."""
     weights = checksum.weights[::-1]  # the last digit first
     values = np.arange(_PIECE)
     tables = []
@@ -112,5 +118,6 @@ def _piece_tables(checksum: Checksum) -> tuple[np.ndarray, ...]:
         table = np.zeros(_PIECE, dtype=np.int64)
         for offset, weight in enumerate(weights[start : start + 3]):
             table += weight * (values // 10**offset % 10)
-        tables.append(table)
-    return tuple(tables)
+        tables.append((table % checksum.modulus).astype(np.int16))
+    sums = np.arange(len(tables) * (checksum.modulus - 1) + 1)
+    return tuple(tables), sums % checksum.modulus == 0

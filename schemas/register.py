@@ -82,7 +82,7 @@ class DigitRangeSchema(Schema):
 
 class ChecksumSchema(Schema):
     weights = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1))
-    modulus = fields.Integer(load_default=11, validate=validate.Range(min=2))
+    modulus = fields.Integer(load_default=11, validate=validate.Range(min=2, max=1000))
 
 
 class IdentifierRuleSchema(Schema):
