@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from catalogue.domain.errors import RegcatError
+from schemas.problems import flatten_messages
 from schemas.translations import translate_messages
 
 
@@ -24,7 +27,15 @@ def _respond(error: RegcatError) -> tuple[Response | str, int]:
     )
 
 
+def field_problems(details: dict[str, Any]) -> list[tuple[str, str]]:
+    """(field, message) for each field an error page should name (already translated)."""
+    fields = details.get("fields")
+    return flatten_messages(fields) if isinstance(fields, dict | list) else []
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals["field_problems"] = field_problems
+
     @app.errorhandler(RegcatError)
     def _regcat_error(error: RegcatError) -> tuple[Response | str, int]:
         return _respond(error)
