@@ -5,8 +5,9 @@ marshmallow writes its messages in English only ("Not a valid date."). Rather th
 overriding every field's messages, a message is translated when it is shown: each English
 template (taken from marshmallow's own fields and validators, so a new marshmallow version
 with a new message fails the test that holds this table complete) becomes a pattern whose
-placeholders are carried over into the bokmål template. A message nobody translated never
-shows English inside bokmål text: it becomes "Ugyldig verdi."."""
+placeholders are carried over into the bokmål template (values and codes quoted «so»).
+A message nobody translated never shows English inside bokmål text: it becomes
+"Ugyldig verdi."."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ BOKMAL: dict[str, str] = {
     ),
     "Not a valid mapping type.": "Ikke et objekt.",
     "Not a valid email address.": "Ikke en gyldig e-postadresse.",
-    "Must be one of: {choices}.": "Må være en av: {choices}.",
+    "Must be one of: {choices}.": "Må være en av: «{choices}».",
     "Not a valid IP address.": "Ikke en gyldig IP-adresse.",
     "Not a valid IP interface.": "Ikke et gyldig IP-grensesnitt.",
     "Not a valid IPv4 address.": "Ikke en gyldig IPv4-adresse.",
@@ -60,12 +61,12 @@ BOKMAL: dict[str, str] = {
     "Unknown field.": "Ukjent felt.",
     # marshmallow validators
     "One or more of the choices you made was in: {values}.": (
-        "Ett eller flere av valgene er blant de utelukkede: {values}."
+        "Ett eller flere av valgene er blant de utelukkede: «{values}»."
     ),
     "One or more of the choices you made was not in: {choices}.": (
-        "Ett eller flere av valgene er ikke blant {choices}."
+        "Ett eller flere av valgene er ikke blant «{choices}»."
     ),
-    "Must be equal to {other}.": "Må være lik {other}.",
+    "Must be equal to {other}.": "Må være lik «{other}».",
     "Length must be between {min} and {max}.": "Lengden må være mellom {min} og {max}.",
     "Length must be {equal}.": "Lengden må være {equal}.",
     "Longer than maximum length {max}.": "Lengre enn største tillatte lengde {max}.",
