@@ -21,7 +21,7 @@ from catalogue.config import load_config
 from catalogue.domain.errors import RegcatError
 from catalogue.services import publishing, reading, releasing, samples, setup, verifying
 from catalogue.services.context import Context
-from catalogue.services.messages import say
+from catalogue.services.messages import named, say
 
 T = TypeVar("T")
 
@@ -459,8 +459,7 @@ def _write_export(state: State, out: Path, body: bytes) -> None:
         sys.stdout.buffer.write(body)
         return
     _write_atomically(out, body)
-    size = f"{len(body):,}".replace(",", " ")
-    console.print(escape(state.t("export-written", path=out, size=size)))
+    console.print(escape(state.t("export-written", path=out, size=len(body))))
 
 
 @export.command("dcat")
@@ -561,9 +560,8 @@ def token_create(
         )
     )
     print(new.token)
-    console.print(
-        f"{new.view.prefix} · {', '.join(new.view.scopes)} · {new.view.expires_at:%Y-%m-%d}"
-    )
+    shown = ", ".join(named("scope", s, state.language) for s in new.view.scopes)
+    console.print(f"{new.view.prefix} · {shown} · {new.view.expires_at:%Y-%m-%d}")
 
 
 @token.command("revoke")
@@ -598,8 +596,10 @@ def token_list(state: State, username: str, as_json: bool) -> None:
         console.print_json(_as_json([{**dataclasses.asdict(v), "state": v.state} for v in views]))
         return
     for v in views:
+        shown = named("token-state", v.state, state.language)
+        scopes = ", ".join(named("scope", s, state.language) for s in v.scopes)
         console.print(
-            f"{v.prefix}  {v.state:8} {', '.join(v.scopes):24} {v.expires_at:%Y-%m-%d}  {escape(v.name)}"
+            f"{v.prefix}  {shown:15} {scopes:24} {v.expires_at:%Y-%m-%d}  {escape(v.name)}"
         )
 
 
@@ -695,7 +695,8 @@ def accounts_create_user(
                 password=password,
             ),
         )
-    console.print(f"{view.username}: {', '.join(view.roles)} {', '.join(view.steward_of)}")
+    granted = ", ".join(named("role", r, state.language) for r in view.roles)
+    console.print(f"{view.username}: {granted} {', '.join(view.steward_of)}")
 
 
 @accounts.command("create-admin")
@@ -714,7 +715,7 @@ def accounts_create_admin(state: State, username: str, password_stdin: bool) -> 
                 ctx, identities.operator(ctx), username, roles=("admin",), password=password
             ),
         )
-    console.print(f"{view.username}: admin")
+    console.print(f"{view.username}: {named('role', 'admin', state.language)}")
 
 
 @accounts.command("expire")
@@ -729,9 +730,7 @@ def accounts_expire(state: State, as_json: bool) -> None:
     if as_json:
         console.print_json(_as_json(names))
         return
-    console.print(
-        _both(state, f"Deaktiverte {len(names)} kontoer.", f"Deactivated {len(names)} accounts.")
-    )
+    console.print(state.t("accounts-expired", count=len(names)))
     for name in names:
         console.print(f"  {escape(name)}")
 

@@ -33,6 +33,8 @@ import pyarrow.csv as pacsv
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 
+from sample_registers.generator.identifiers import synthetic_person_ids  # noqa: E402
+
 NAME = "INNTEKT_BENCH"
 YEARS = 8
 FIRST_YEAR = 2015
@@ -58,8 +60,10 @@ def generate(folder: Path, rows: int) -> Path:
     """NAME/NAME.json and NAME/NAME.csv with `rows` rows in random order."""
     rng = np.random.default_rng(2024)
     persons = max(1, rows // YEARS)
-    # Eleven-digit identifiers, distinct, like fødselsnummer in shape only.
-    ids = 10_000_000_000 + rng.choice(89_999_999_999, size=persons, replace=False)
+    # Distinct synthetic fødselsnummer (valid control digits, as PERSON's rule requires),
+    # born over a century in random order.
+    births = rng.integers(-25_000, 11_000, size=persons).astype("datetime64[D]")
+    ids = synthetic_person_ids(births, rng.random(persons) < 0.5)
     person = np.repeat(ids, YEARS)[:rows]
     year = np.tile(np.arange(FIRST_YEAR, FIRST_YEAR + YEARS), persons)[:rows]
     order = rng.permutation(len(person))
@@ -68,7 +72,7 @@ def generate(folder: Path, rows: int) -> Path:
     year_text = pc.cast(pa.array(year), pa.string())
     table = pa.table(
         {
-            "unit_id": pc.cast(pa.array(person), pa.string()),
+            "unit_id": pc.utf8_lpad(pc.cast(pa.array(person), pa.string()), 11, "0"),
             "value": pc.cast(pa.array(income), pa.string()),
             "start": pc.binary_join_element_wise(year_text, "-01-01", ""),
             "stop": pc.binary_join_element_wise(year_text, "-12-31", ""),

@@ -1,5 +1,6 @@
-"""The checks of one batch of rows, vectorised: fields present, dates well-formed and
-possible, the temporality's rules for start and stop, the value's data type and code list.
+"""The checks of one batch of rows, vectorised: fields present, identifiers of their unit
+type's form, dates well-formed and possible, the temporality's rules for start and stop,
+the value's data type and code list (or, for a value that is a unit, its identifier).
 
 The result says which rows have which problem (as row indices, messages are only built for
 the ones a report lists) and holds the typed columns for the Parquet files. Checks that
@@ -17,9 +18,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from catalogue.domain.enums import DataType, Temporality
+from catalogue.domain.register import UnitType
+from catalogue.domain.text import pick
 from ingest.csv_reader import LineMap, LineProblems, RawBatch
 from ingest.id_cache import GroupedIds, group_ids
-from ingest.messages import EXPECTED_TYPE, shorten
+from ingest.identifiers import bad_identifiers
+from ingest.messages import EXPECTED_TYPE, Both, identifier_reason, shorten
 from ingest.plan import DatasetPlan
 from ingest.values import Parsed, day_numbers, parse_dates, parse_numbers
 
@@ -107,6 +111,12 @@ def check_batch(raw: RawBatch, plan: DatasetPlan) -> CheckedBatch:
     value, code_counts = _check_value(value_text, periods, plan, found)
     sound = periods.sound
     sound[missing_unit] = False
+    unit_groups = group_ids(unit_text)
+    _check_identifiers(unit_groups, plan.unit_type, "unit_id", unit_text, found)
+    value_groups = None
+    if plan.value_unit_type is not None:  # the value is a unit too: a mother, a person
+        value_groups = group_ids(value)
+        _check_identifiers(value_groups, plan.value_unit_type, "value", value_text, found)
     found.problems.sort(key=lambda p: int(p.rows[0]))
     return CheckedBatch(
         lines=raw.lines,
@@ -114,9 +124,9 @@ def check_batch(raw: RawBatch, plan: DatasetPlan) -> CheckedBatch:
         problems=found.problems,
         num_rows=table.num_rows,
         unit_ids=None if plan.unit_type.requires_pseudonymization else unit_text,
-        unit_groups=group_ids(unit_text),
+        unit_groups=unit_groups,
         value=value,
-        value_groups=group_ids(value) if plan.value_unit_type is not None else None,
+        value_groups=value_groups,
         start=periods.start,
         stop=periods.stop,
         period_rows=sound,
@@ -126,6 +136,28 @@ def check_batch(raw: RawBatch, plan: DatasetPlan) -> CheckedBatch:
         bytes_done=raw.bytes_done,
         last_line=raw.last_line,
     )
+
+
+def _check_identifiers(
+    ids: GroupedIds, unit_type: UnitType, column: str, texts: pa.ChunkedArray, found: _Found
+) -> None:
+    """Identifiers that break their unit type's rule; the message says why, never which."""
+    bad = bad_identifiers(ids, unit_type.identifier_rule)
+    if bad is None:
+        return
+    rule = unit_type.identifier_rule
+    described = Both(pick(rule.description, "nb"), pick(rule.description, "en"))
+
+    def params(row: int) -> dict[str, Any]:
+        problem = bad.problem(row)
+        length = len(str(texts[row].as_py()))
+        return {
+            "unit_type": unit_type.name,
+            "reason": identifier_reason(problem, length),
+            "rule": described,
+        }
+
+    found.add("invalid-identifier", column, bad.rows, params)
 
 
 @dataclass

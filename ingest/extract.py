@@ -22,11 +22,12 @@ from catalogue.domain.errors import not_found
 from catalogue.domain.names import dataset_name_problem
 from catalogue.domain.register import Register, UnitType
 from catalogue.domain.variable import VariableMetadata
-from ingest.messages import NAME_REASONS, Both
+from ingest.messages import NAME_REASONS, Both, json_reason
 from ingest.report import Report
 from schemas.metadata import load_variable_metadata, metadata_problems
 from schemas.problems import flatten_messages
 from schemas.register import load_register
+from schemas.translations import in_bokmal
 
 MANIFEST = "register.json"
 
@@ -136,9 +137,10 @@ def _read_json(path: Path, report: Report) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as e:
-        report.record("invalid-json", path.name, detail=f"not UTF-8 at byte {e.start}", col="-")
+        not_utf8 = Both(f"ikke UTF-8 ved byte {e.start}", f"not UTF-8 at byte {e.start}")
+        report.record("invalid-json", path.name, detail=not_utf8, col="-")
     except json.JSONDecodeError as e:
-        report.record("invalid-json", path.name, e.lineno, detail=e.msg, col=e.colno)
+        report.record("invalid-json", path.name, e.lineno, detail=json_reason(e.msg), col=e.colno)
     return None
 
 
@@ -163,7 +165,8 @@ def _record_schema_problems(problems: list[tuple[str, str]], file: str, report: 
         elif message.startswith("Missing data for required field"):
             report.record("missing-field", file, None, column, field=column)
         else:
-            report.record("invalid-field", file, None, column, field=column or "/", detail=message)
+            detail = Both(in_bokmal(message), message)  # marshmallow writes English only
+            report.record("invalid-field", file, None, column, field=column or "/", detail=detail)
 
 
 def _check_references(

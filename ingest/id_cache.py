@@ -36,10 +36,15 @@ def numeric_keys(ids: pa.Array | pa.ChunkedArray) -> np.ndarray | None:
     return pc.fill_null(keys, NULL_KEY).to_numpy(zero_copy_only=False)
 
 
+def key_lengths_and_numbers(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The number of digits and the value of each identifier a key was made from."""
+    return np.divmod(keys, _LENGTH_UNIT)
+
+
 def texts_of_keys(keys: np.ndarray) -> list[str]:
     """The identifiers the keys were made from."""
-    lengths = keys // _LENGTH_UNIT
-    numbers = pc.cast(pa.array(keys % _LENGTH_UNIT), pa.string())
+    lengths, values = key_lengths_and_numbers(keys)
+    numbers = pc.cast(pa.array(values), pa.string())
     texts: list[str] = [""] * len(keys)
     for length in np.unique(lengths).tolist():
         where = np.flatnonzero(lengths == length)

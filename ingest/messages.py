@@ -8,6 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from catalogue.domain.identifiers import IdentifierProblem
+from catalogue.domain.plurals import counted, quantities
+
 
 @dataclass(frozen=True)
 class Both:
@@ -29,8 +32,8 @@ class Template:
     severity: Literal["error", "warning"] = "error"
 
     def fill(self, params: Mapping[str, Any]) -> tuple[str, str, str, str]:
-        nb = {k: v.nb if isinstance(v, Both) else v for k, v in params.items()}
-        en = {k: v.en if isinstance(v, Both) else v for k, v in params.items()}
+        nb = quantities({k: v.nb if isinstance(v, Both) else v for k, v in params.items()}, "nb")
+        en = quantities({k: v.en if isinstance(v, Both) else v for k, v in params.items()}, "en")
         return (
             self.nb.format(**nb),
             self.en.format(**en),
@@ -67,8 +70,8 @@ CATALOGUE: dict[str, Template] = {
         "Remove empty lines, also at the end of the file (one final line break is fine).",
     ),
     "wrong-column-count": Template(
-        "Linjen har {found} felt, men skal ha 5 (unit_id;value;start;stop;attributt).",
-        "The line has {found} fields but must have 5 (unit_id;value;start;stop;attribute).",
+        "Linjen har {found:field}, men skal ha 5 (unit_id;value;start;stop;attributt).",
+        "The line has {found:field} but must have 5 (unit_id;value;start;stop;attribute).",
         "Hver linje skal ha nøyaktig fire semikolon, også når datoene er tomme, f.eks."
         " «123;4;2020-01-01;2020-12-31;». En verdi med semikolon må stå i anførselstegn.",
         "Every line must have exactly four semicolons, also when the dates are empty, e.g."
@@ -86,6 +89,14 @@ CATALOGUE: dict[str, Template] = {
         "The unit identifier is missing.",
         "Fyll inn identifikatoren i første felt.",
         "Fill in the identifier in the first field.",
+    ),
+    "invalid-identifier": Template(
+        "Identifikatoren er ikke et gyldig {unit_type}-nummer: {reason}.",
+        "The identifier is not a valid {unit_type} number: {reason}.",
+        "En {unit_type}-identifikator er {rule}. Rett identifikatoren, eller rett enhetstypen"
+        " (unitType) i metadataene om den er feil.",
+        "A {unit_type} identifier is {rule}. Correct the identifier, or correct the unit type"
+        " (unitType) in the metadata if that is wrong.",
     ),
     "missing-value": Template(
         "Verdien mangler.",
@@ -291,6 +302,29 @@ EXPECTED_TYPE = {
     "DATE": Both("en dato på formen ÅÅÅÅ-MM-DD", "a date of the form YYYY-MM-DD"),
 }
 
+# Python's JSON parser explains itself in English only; these are all its messages.
+JSON_REASONS = {
+    "Expecting value": Both("forventet en verdi", "expecting a value"),
+    "Expecting ',' delimiter": Both("forventet komma", "expecting ',' delimiter"),
+    "Expecting ':' delimiter": Both("forventet kolon", "expecting ':' delimiter"),
+    "Expecting property name enclosed in double quotes": Both(
+        "forventet et feltnavn i doble anførselstegn",
+        "expecting property name enclosed in double quotes",
+    ),
+    "Unterminated string starting at": Both(
+        "en tekst som aldri avsluttes", "unterminated string starting at"
+    ),
+    "Invalid control character at": Both("ugyldig kontrolltegn", "invalid control character at"),
+    "Invalid \\escape": Both("ugyldig \\-sekvens", "invalid \\escape"),
+    "Invalid \\uXXXX escape": Both("ugyldig \\uXXXX-sekvens", "invalid \\uXXXX escape"),
+    "Extra data": Both("mer innhold etter slutten av dokumentet", "extra data"),
+}
+
+
+def json_reason(message: str) -> Both:
+    return JSON_REASONS.get(message, Both("ugyldig syntaks", message))
+
+
 # The reasons of catalogue.domain.names.dataset_name_problem, in both languages.
 NAME_REASONS = {
     "empty": Both("det er tomt", "it is empty"),
@@ -304,6 +338,18 @@ NAME_REASONS = {
         "det er lenger enn 128 tegn", "it is longer than 128 characters"
     ),
 }
+
+
+def identifier_reason(problem: IdentifierProblem, length: int) -> Both:
+    """Why an identifier breaks its rule, in words that do not quote it."""
+    if problem == IdentifierProblem.NOT_DIGITS:
+        return Both("den har andre tegn enn siffer", "it has characters other than digits")
+    if problem == IdentifierProblem.LENGTH:
+        return Both(
+            f"den har {counted(length, 'character')}",
+            f"it has {counted(length, 'character', 'en')}",
+        )
+    return Both("kontrollsifrene stemmer ikke", "the check digits do not match")
 
 
 def shorten(text: str, limit: int = 40) -> str:

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from catalogue.domain.plurals import counted
 from ingest.messages import describe
 
 Severity = Literal["error", "warning"]
@@ -178,10 +179,11 @@ class Report:
         lines = [p.render(language) for p in self.problems]
         unlisted = self.total_errors + self.total_warnings - len(lines)
         if unlisted > 0:
+            more = counted(unlisted, "problem", language)
             lines.append(
-                f"... and {unlisted} more problems not listed."
+                f"... and {more} more, not listed."
                 if english
-                else f"... og {unlisted} problemer til som ikke er listet."
+                else f"... og {more} til som ikke er listet."
             )
         if self.stopped_after_row is not None:
             row = self.stopped_after_row
@@ -192,11 +194,9 @@ class Report:
                 else f"Lesingen stoppet etter rad {row} fordi det var for mange feil; "
                 "resten av filen er ikke kontrollert."
             )
-        lines.append(
-            f"{self.total_errors} errors, {self.total_warnings} warnings."
-            if english
-            else f"{self.total_errors} feil, {self.total_warnings} advarsler."
-        )
+        errors = counted(self.total_errors, "error", language)
+        warnings = counted(self.total_warnings, "warning", language)
+        lines.append(f"{errors}, {warnings}.")
         return lines
 
 

@@ -7,8 +7,31 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+
+# The control-digit weights of a fødselsnummer (see catalogue/unit_types/PERSON.json).
+_CONTROL_WEIGHTS = ((3, 7, 6, 1, 8, 9, 4, 5, 2), (5, 4, 3, 2, 7, 6, 5, 4, 3, 2))
+_CANDIDATES = 10  # individual numbers tried per person; a few give no valid control digit
+
+
+def person_id(n: int) -> str:
+    """The n-th (n >= 0) of a sequence of distinct synthetic fødselsnummer: a birth date
+    from 1970 on with 80 added to the month (no real person has one), an individual number
+    and the two mod-11 control digits, so it passes PERSON's identifier rule."""
+    day = date(1970, 1, 1) + timedelta(days=n // 50)
+    first = (n % 50) * _CANDIDATES
+    for individual in range(first, first + _CANDIDATES):
+        digits = f"{day:%d}{day.month + 80:02d}{day:%y}{individual:03d}"
+        for weights in _CONTROL_WEIGHTS:
+            control = -sum(w * int(d) for w, d in zip(weights, digits, strict=False)) % 11
+            if control == 10:
+                break
+            digits += str(control)
+        else:
+            return digits
+    raise ValueError(f"no synthetic fødselsnummer for {n}")
 
 
 def text(value: str, english: str | None = None) -> list[dict[str, str]]:

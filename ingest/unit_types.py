@@ -11,6 +11,7 @@ from catalogue.domain.errors import invalid_input
 from catalogue.domain.register import UnitType
 from schemas.problems import flatten_messages
 from schemas.register import load_unit_type
+from schemas.translations import translate
 
 
 def load_unit_types(folder: Path) -> dict[str, UnitType]:
@@ -28,23 +29,29 @@ def load_unit_types(folder: Path) -> dict[str, UnitType]:
     for path in sorted(folder.glob("*.json")):
         try:
             unit_type = load_unit_type(json.loads(path.read_text(encoding="utf-8")))
-        except (ValueError, ValidationError) as e:
-            why = (
-                "; ".join(f"{field}: {msg}" for field, msg in flatten_messages(e.messages))
-                if isinstance(e, ValidationError)
-                else str(e)
-            )
-            raise _bad_file(path, why) from None
+        except ValidationError as e:
+            problems = flatten_messages(e.messages)
+            raise _bad_file(
+                path,
+                "; ".join(f"{field}: {translate(msg, 'nb')}" for field, msg in problems),
+                "; ".join(f"{field}: {msg}" for field, msg in problems),
+            ) from None
+        except ValueError as e:  # not JSON (its position is the useful part)
+            raise _bad_file(path, f"ikke gyldig JSON ({e})", f"not valid JSON ({e})") from None
         if unit_type.name != path.stem:
-            raise _bad_file(path, f"the name {unit_type.name!r} differs from the file name")
+            raise _bad_file(
+                path,
+                f"navnet «{unit_type.name}» er et annet enn filnavnet",
+                f"the name «{unit_type.name}» differs from the file name",
+            )
         found[unit_type.name] = unit_type
     return found
 
 
-def _bad_file(path: Path, why: str) -> Exception:
+def _bad_file(path: Path, why_nb: str, why_en: str) -> Exception:
     return invalid_input(
         "invalid-unit-type-file",
-        f"Enhetstypefilen {path.name} er ugyldig: {why}",
-        f"The unit-type file {path.name} is invalid: {why}",
+        f"Enhetstypefilen {path.name} er ugyldig: {why_nb}",
+        f"The unit-type file {path.name} is invalid: {why_en}",
         file=str(path),
     )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from catalogue.domain.enums import SensitivityLevel
+from catalogue.domain.identifiers import MAX_CHECKED_DIGITS, Checksum, IdentifierRule
 from catalogue.domain.register import (
     DataProduct,
     Owner,
@@ -74,20 +75,75 @@ def load_register(raw: dict[str, Any]) -> Register:
     )
 
 
+class DigitRangeSchema(Schema):
+    min = fields.Integer(required=True, validate=validate.Range(min=1, max=100))
+    max = fields.Integer(required=True, validate=validate.Range(min=1, max=100))
+
+
+class ChecksumSchema(Schema):
+    weights = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1))
+    modulus = fields.Integer(load_default=11, validate=validate.Range(min=2, max=1000))
+
+
+class IdentifierRuleSchema(Schema):
+    """`digits`: the exact number of decimal digits, or {"min": m, "max": n}."""
+
+    digits = fields.Raw(required=True)
+    checksums = fields.List(fields.Nested(ChecksumSchema), load_default=list)
+    description = texts_field(required=True)
+
+    @validates_schema
+    def _consistent(self, data: dict[str, Any], **_: Any) -> None:
+        try:
+            low, high = _digit_range(data["digits"])
+        except ValidationError as e:
+            raise ValidationError(e.messages, "digits") from None
+        if low > high:
+            raise ValidationError("the least number of digits is larger than the largest", "digits")
+        for checksum in data["checksums"]:
+            if high > MAX_CHECKED_DIGITS:
+                raise ValidationError(
+                    f"checksums need at most {MAX_CHECKED_DIGITS} digits", "checksums"
+                )
+            if low != high:
+                raise ValidationError("checksums need a fixed number of digits", "checksums")
+            if len(checksum["weights"]) != low:
+                raise ValidationError(f"a checksum has one weight per digit ({low})", "checksums")
+
+
+def _digit_range(raw: Any) -> tuple[int, int]:
+    if isinstance(raw, dict):
+        loaded = DigitRangeSchema().load(raw)
+        return loaded["min"], loaded["max"]
+    exact: int = fields.Integer(strict=True, validate=validate.Range(min=1, max=100)).deserialize(
+        raw
+    )
+    return exact, exact
+
+
 class UnitTypeSchema(Schema):
     name = fields.String(required=True, validate=validate.Regexp(r"^[A-Z][A-Z0-9_]*$"))
     label = texts_field(required=True)
     description = texts_field(required=True)
     identifierFormat = fields.String(required=True)
+    identifierRule = fields.Nested(IdentifierRuleSchema, required=True)
     requiresPseudonymization = fields.Boolean(load_default=True)
 
 
 def load_unit_type(raw: dict[str, Any]) -> UnitType:
     data = UnitTypeSchema().load(raw)
+    rule = data["identifierRule"]
+    low, high = _digit_range(rule["digits"])
     return UnitType(
         name=data["name"],
         label=to_texts(data["label"]),
         description=to_texts(data["description"]),
         identifier_format=data["identifierFormat"],
+        identifier_rule=IdentifierRule(
+            low,
+            high,
+            tuple(Checksum(tuple(c["weights"]), c["modulus"]) for c in rule["checksums"]),
+            to_texts(rule["description"]),
+        ),
         requires_pseudonymization=data["requiresPseudonymization"],
     )

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ingest.testing import person_id
+
 
 def nb_en(nb: str, en: str | None = None) -> list[dict[str, str]]:
     return [{"languageCode": "nb", "value": nb}, {"languageCode": "en", "value": en or nb}]
@@ -97,5 +99,5 @@ def write_register(
     return base
 
 
-def sex_lines(n: int, start_id: int = 10_000_000_000) -> list[str]:
-    return [f"{start_id + i};{1 + i % 2};;;" for i in range(n)]
+def sex_lines(n: int) -> list[str]:
+    return [f"{person_id(i)};{1 + i % 2};;;" for i in range(n)]

@@ -18,6 +18,7 @@ from catalogue.services.reading import released_datasets
 from catalogue.services.releasing import list_versions, release_draft, show_draft
 from catalogue.services.verifying import verify
 from cli import main
+from ingest.testing import person_id
 from tests.extracts import metadata, write_register
 
 
@@ -28,11 +29,12 @@ def _big_extract(base: Path, rows: int) -> Path:
     (folder / "TEST_STOR.json").write_text(
         __import__("json").dumps(metadata("ACCUMULATED", "LONG", label="Stor")), encoding="utf-8"
     )
+    persons = [person_id(i) for i in range(100_000)]
     with (folder / "TEST_STOR.csv").open("w") as f:
         for year in range(2000, 2000 + rows // 100_000 + 1):
             f.writelines(
-                f"{10_000_000_000 + i};{i % 997};{year}-01-01;{year}-12-31;\n"
-                for i in range(100_000)
+                f"{person};{i % 997};{year}-01-01;{year}-12-31;\n"
+                for i, person in enumerate(persons)
             )
     return reg
 

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from catalogue.services.context import Context
 from catalogue.services.releasing import list_versions, show_draft
 from cli import main
+from ingest.testing import person_id
 from tests.extracts import metadata, sex_lines, write_dataset, write_register
 
 
@@ -53,38 +54,55 @@ def _one(name: str, doc: dict, lines: list[str] | bytes, where: str) -> Case:  #
     return build
 
 
-ID = 10_000_000_000
 CASES: dict[str, Case] = {
     "wrong-column-count": _one(
-        "BAD", metadata(), [f"{ID};1;;;", f"{ID + 1};1;;", f"{ID + 2};2;;;"], "row 2"
+        "BAD",
+        metadata(),
+        [f"{person_id(0)};1;;;", f"{person_id(1)};1;;", f"{person_id(2)};2;;;"],
+        "row 2",
     ),
-    "bad-date": _one("BAD", metadata("STATUS"), [f"{ID};1;2020-1-01;2020-1-01;"], "row 1"),
-    "impossible-date": _one("BAD", metadata("STATUS"), [f"{ID};1;2021-02-30;2021-02-30;"], "row 1"),
+    "bad-date": _one(
+        "BAD", metadata("STATUS"), [f"{person_id(0)};1;2020-1-01;2020-1-01;"], "row 1"
+    ),
+    "impossible-date": _one(
+        "BAD", metadata("STATUS"), [f"{person_id(0)};1;2021-02-30;2021-02-30;"], "row 1"
+    ),
     "start-after-stop": _one(
-        "BAD", metadata("ACCUMULATED", "LONG"), [f"{ID};5;2021-02-01;2021-01-01;"], "row 1"
+        "BAD",
+        metadata("ACCUMULATED", "LONG"),
+        [f"{person_id(0)};5;2021-02-01;2021-01-01;"],
+        "row 1",
     ),
     "status-start-not-stop": _one(
-        "BAD", metadata("STATUS"), [f"{ID};1;2021-01-01;2021-01-02;"], "row 1"
+        "BAD", metadata("STATUS"), [f"{person_id(0)};1;2021-01-01;2021-01-02;"], "row 1"
     ),
     "overlapping-spans": _one(
         "BAD",
         metadata("EVENT"),
-        [f"{ID};1;2000-01-01;2005-12-31;", f"{ID};2;2005-06-01;;"],
+        [f"{person_id(0)};1;2000-01-01;2005-12-31;", f"{person_id(0)};2;2005-06-01;;"],
         "row 2",
     ),
-    "duplicate-fixed-id": _one("BAD", metadata(), [f"{ID};1;;;", f"{ID};2;;;"], "row 2"),
+    "duplicate-fixed-id": _one(
+        "BAD", metadata(), [f"{person_id(0)};1;;;", f"{person_id(0)};2;;;"], "row 2"
+    ),
     "code-outside-list": _one(
         "BAD",
         metadata("STATUS", codes=[("1", "1900-01-01", "2019-12-31"), ("2", "1900-01-01", None)]),
-        [f"{ID};1;2020-01-01;2020-01-01;"],
+        [f"{person_id(0)};1;2020-01-01;2020-01-01;"],
         "row 1",
     ),
     "wrong-type": _one(
-        "BAD", metadata("ACCUMULATED", "LONG"), [f"{ID};12a;2020-01-01;2020-12-31;"], "row 1"
+        "BAD",
+        metadata("ACCUMULATED", "LONG"),
+        [f"{person_id(0)};12a;2020-01-01;2020-12-31;"],
+        "row 1",
     ),
     "empty-file": _one("BAD", metadata(), [], "row"),
     "not-utf8": _one(
-        "BAD", metadata(), f"{ID};1;;;\n{ID + 1};\xe6;;;\n".encode("latin-1"), "row 2"
+        "BAD",
+        metadata(),
+        f"{person_id(0)};1;;;\n{person_id(1)};\xe6;;;\n".encode("latin-1"),
+        "row 2",
     ),
     "unknown-field": _one("BAD", {**metadata(), "colour": "blue"}, sex_lines(3), "colour"),
     "missing-field": _one(
@@ -94,6 +112,8 @@ CASES: dict[str, Case] = {
         "temporalityType",
     ),
     "invalid-name": _one("BAD-NAME", metadata(), sex_lines(3), "BAD-NAME"),
+    "short-identifier": _one("BAD", metadata(), [f"{person_id(0)};1;;;", "123;2;;;"], "row 2"),
+    "letters-as-identifier": _one("BAD", metadata(), ["ABCDEFGHIJK;1;;;"], "row 1"),
 }
 
 
@@ -114,7 +134,7 @@ def test_bad_extract_is_refused_and_changes_nothing(
 
 def test_problem_list_is_capped_with_total(released_ctx: Context, tmp_path: Path) -> None:
     reg = write_register(tmp_path / "reg")
-    write_dataset(reg, "BAD", metadata(), [f"{ID + i};7;;;" for i in range(200)])
+    write_dataset(reg, "BAD", metadata(), [f"{person_id(i)};7;;;" for i in range(200)])
     env = {**_env(released_ctx), "REGCAT_MAX_PROBLEMS": "50"}
     result = CliRunner().invoke(main, ["ingest", str(reg), "--json"], env=env)
     assert result.exit_code == 1

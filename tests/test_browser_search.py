@@ -139,3 +139,35 @@ def test_the_form_works_without_javascript(base_url: str, browser_page: object) 
         expect(plain).to_have_url(re.compile(r"sort=-valid_from"))
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("url", ["/?q=kreft", "/?q=befolkning&lang=en", "/?sort=technical_name"])
+def test_the_results_fit_a_phone_screen(base_url: str, browser_page: object, url: str) -> None:
+    """At 375 px (a small phone) neither the page nor the results table scrolls sideways,
+    and every hit's name, exportability and date are on the screen."""
+    from playwright.sync_api import Page
+
+    wide: Page = browser_page  # type: ignore[assignment]
+    assert wide.context.browser is not None
+    phone = wide.context.browser.new_page(viewport={"width": 375, "height": 740})
+    try:
+        phone.goto(f"{base_url}{url}")
+        sizes = phone.evaluate(
+            """() => {
+                const hits = document.querySelector('.hits');
+                const rights = [...document.querySelectorAll('.hits tbody td, .hits th')]
+                    .map(e => e.getBoundingClientRect().right);
+                return {page: document.documentElement.scrollWidth, width: window.innerWidth,
+                        hits: hits.scrollWidth - hits.clientWidth, right: Math.max(...rights),
+                        rows: document.querySelectorAll('.hits tbody tr').length};
+            }"""
+        )
+        assert sizes["rows"] > 0
+        assert sizes["page"] <= sizes["width"] == 375, sizes
+        assert sizes["hits"] <= 0, sizes  # the table needs no scrolling of its own
+        assert sizes["right"] <= 375, sizes
+        first = phone.locator(".hits tbody tr").first
+        assert first.locator("a.name").is_visible()
+        assert first.locator("td").nth(1).is_visible()
+    finally:
+        phone.close()

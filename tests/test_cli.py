@@ -8,6 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from cli import main
+from ingest.testing import person_id
 from tests.extracts import metadata, sex_lines, write_dataset, write_register
 
 
@@ -63,7 +64,7 @@ def test_ingest_writes_a_report_file_for_good_and_bad_extracts(tmp_path: Path) -
     run = CliRunner().invoke
     run(main, ["init"], env=env)
     reg = write_register(tmp_path / "reg")
-    write_dataset(reg, "TEST_KJOENN", metadata(), [*sex_lines(5), "10000000009;7;;;"])
+    write_dataset(reg, "TEST_KJOENN", metadata(), [*sex_lines(5), f"{person_id(9)};7;;;"])
     bad = tmp_path / "bad.json"
     assert run(main, ["ingest", str(reg), "--report", str(bad)], env=env).exit_code == 1
     problems = json.loads(bad.read_text(encoding="utf-8"))

@@ -178,7 +178,7 @@ def test_the_researcher_and_steward_pages(released_world: World) -> None:
     )
     assert form.status_code == 302
     mine = researcher.get("/exports").get_data(as_text=True)
-    assert "BEFOLKNING_KJOENN" in mine and "pending" in mine
+    assert "BEFOLKNING_KJOENN" in mine and "venter på svar" in mine  # the status, in bokmål
     steward = released_world.client("forvalter-nudb")
     review = steward.get("/exports/review").get_data(as_text=True)
     assert "forsker@uio" in review and "NUDB_BU" in review

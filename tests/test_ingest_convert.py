@@ -22,7 +22,7 @@ from ingest import (
     load_unit_types,
     read_extract,
 )
-from ingest.testing import code, variable, write_dataset
+from ingest.testing import code, person_id, variable, write_dataset
 from schemas.metadata import dump_variable_metadata
 
 REPO = Path(__file__).resolve().parents[1]
@@ -71,7 +71,7 @@ def pseudonyms(unit_type: str, ids: list[str], keys: PseudonymKeys = KEYS) -> li
     return keys.pseudonymise(unit_type, pa.array(ids)).to_pylist()
 
 
-P1, P2, P3 = "01017012345", "12127054321", "31129999999"
+P1, P2, P3 = person_id(0), person_id(1), person_id(2)
 
 TEMPORALITIES = {
     "FIXED": (["{p1};K;;;", "{p2};M;;;"], ["part-00000.parquet"]),
@@ -235,7 +235,7 @@ def test_unit_types_without_pseudonyms_keep_their_identifiers(tmp_path: Path) ->
 
 
 def test_no_identifier_reaches_any_output_file(tmp_path: Path) -> None:
-    ids = [f"{10_000_000_000 + 7919 * i}" for i in range(300)]
+    ids = [person_id(7919 * i) for i in range(300)]
     lines = [f"{p};{ids[(i + 1) % 300]};;;" for i, p in enumerate(ids)]
     convert(
         tmp_path, "FAR", variable("FAR", "FIXED", measure_unit_type="PERSON"), lines, batch_rows=64
@@ -247,9 +247,7 @@ def test_no_identifier_reaches_any_output_file(tmp_path: Path) -> None:
 
 
 def test_checksums_sizes_and_rows_match_the_files(tmp_path: Path) -> None:
-    lines = [
-        f"{10_000_000_000 + i};{i};{2000 + i % 7}-01-01;{2000 + i % 7}-12-31;" for i in range(700)
-    ]
+    lines = [f"{person_id(i)};{i};{2000 + i % 7}-01-01;{2000 + i % 7}-12-31;" for i in range(700)]
     result = convert(tmp_path, "INNTEKT", variable("INNTEKT", "ACCUMULATED"), lines, batch_rows=50)
     assert len(result.files) == 7  # one per start year
     for written in result.files:
@@ -266,7 +264,7 @@ def test_checksums_sizes_and_rows_match_the_files(tmp_path: Path) -> None:
 
 
 def test_large_files_are_split_into_parts(tmp_path: Path) -> None:
-    lines = [f"{10_000_000_000 + i};{i};2020-01-01;;" for i in range(2_000)]
+    lines = [f"{person_id(i)};{i};2020-01-01;;" for i in range(2_000)]
     result = convert(tmp_path, "HENDELSE", variable("HENDELSE", "EVENT"), lines, batch_rows=100)
     assert [f.path for f in result.files] == ["part-00000.parquet", "part-00001.parquet"]
     assert [f.rows for f in result.files] == [1_600, 400]
@@ -274,8 +272,8 @@ def test_large_files_are_split_into_parts(tmp_path: Path) -> None:
 
 
 def test_an_overlap_across_batches_is_found(tmp_path: Path) -> None:
-    lines = [f"{10_000_000_000 + i};{i};2020-01-01;2020-12-31;" for i in range(5_000)]
-    lines[4_990] = f"{10_000_000_000 + 10};1;2020-07-01;2021-06-30;"
+    lines = [f"{person_id(i)};{i};2020-01-01;2020-12-31;" for i in range(5_000)]
+    lines[4_990] = f"{person_id(10)};1;2020-07-01;2021-06-30;"
     folder = write_dataset(
         tmp_path / "extract", "INNTEKT", variable("INNTEKT", "ACCUMULATED"), lines
     )
@@ -296,7 +294,7 @@ def test_an_overlap_across_batches_is_found(tmp_path: Path) -> None:
 
 
 def test_progress_is_reported_per_batch(tmp_path: Path) -> None:
-    lines = [f"{10_000_000_000 + i};{i};;;" for i in range(1_000)]
+    lines = [f"{person_id(i)};{i};;;" for i in range(1_000)]
     calls: list[tuple[int, int]] = []
     convert(
         tmp_path,

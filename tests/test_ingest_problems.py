@@ -18,7 +18,7 @@ from ingest import (
     load_unit_types,
     read_extract,
 )
-from ingest.testing import code, variable, write_dataset
+from ingest.testing import code, person_id, variable, write_dataset
 
 REPO = Path(__file__).resolve().parents[1]
 UNIT_TYPES = load_unit_types(REPO / "catalogue" / "unit_types")
@@ -42,9 +42,11 @@ DOCUMENTS: dict[str, dict[str, Any]] = {
 
 
 def convert(
-    tmp_path: Path, kind: str, lines: list[str] | bytes, **options: Any
+    tmp_path: Path, kind: str | dict[str, Any], lines: list[str] | bytes, **options: Any
 ) -> ConversionResult:
-    folder = write_dataset(tmp_path / "extract", "INNTEKT", DOCUMENTS[kind], lines)
+    """INNTEKT with the document of `kind` (a key of DOCUMENTS, or a document)."""
+    document = DOCUMENTS[kind] if isinstance(kind, str) else kind
+    folder = write_dataset(tmp_path / "extract", "INNTEKT", document, lines)
     extract = read_extract(folder, UNIT_TYPES)
     assert extract.report.ok, extract.report.render("en")
     source = extract.datasets[0]
@@ -76,7 +78,7 @@ def the_problem(
 
 
 def person(n: int) -> str:
-    return f"{10_000_000_000 + n}"
+    return person_id(n)
 
 
 def year_row(n: int, year: int = 2020, value: str = "1") -> str:

@@ -1,4 +1,6 @@
-"""Properties: any valid extract converts, and the order of its rows does not matter."""
+"""Properties: any valid extract converts, and the order of its rows does not matter.
+Identifiers are valid ones of two unit types: PERSON (11 digits, handled as numbers) and
+JOBB (20 digits, too long for a number, so handled as text)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ingest import PseudonymKeys, convert_dataset, load_unit_types, read_extract
-from ingest.testing import variable, write_dataset
+from ingest.testing import person_id, variable, write_dataset
 
 REPO = Path(__file__).resolve().parents[1]
 UNIT_TYPES = load_unit_types(REPO / "catalogue" / "unit_types")
@@ -24,16 +26,12 @@ Row = tuple[str, int, date, date]
 
 
 @st.composite
-def valid_rows(draw: st.DrawFn) -> list[Row]:
+def valid_rows(draw: st.DrawFn, unit_type: str) -> list[Row]:
     """Units with periods that never intersect: each unit walks forward through time."""
-    units = draw(
-        st.lists(
-            st.from_regex(r"[0-9]{1,12}|[A-Z][a-z0-9-]{0,8}", fullmatch=True),
-            min_size=1,
-            max_size=8,
-            unique=True,
-        )
-    )
+    numbers = draw(st.lists(st.integers(0, 200_000), min_size=1, max_size=8, unique=True))
+    units = [person_id(n) for n in numbers]
+    if unit_type == "JOBB":  # the person's number followed by an establishment's
+        units = [f"{unit}{973_861_778 + i}" for i, unit in enumerate(units)]
     rows: list[Row] = []
     for unit in units:
         day = EPOCH + timedelta(days=draw(st.integers(0, 5_000)))
@@ -46,12 +44,11 @@ def valid_rows(draw: st.DrawFn) -> list[Row]:
 
 
 def convert_rows(
-    folder: Path, rows: list[Row], batch_rows: int
+    folder: Path, rows: list[Row], batch_rows: int, unit_type: str
 ) -> set[tuple[int, int, date, date]]:
     lines = [f"{u};{v};{s.isoformat()};{e.isoformat()};" for u, v, s, e in rows]
-    dataset = write_dataset(
-        folder / "extract", "INNTEKT", variable("INNTEKT", "ACCUMULATED"), lines
-    )
+    document = variable("INNTEKT", "ACCUMULATED", unit_type=unit_type)
+    dataset = write_dataset(folder / "extract", "INNTEKT", document, lines)
     source = read_extract(dataset, UNIT_TYPES).datasets[0]
     assert source.metadata is not None
     result = convert_dataset(
@@ -75,23 +72,25 @@ def convert_rows(
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    rows=valid_rows(),
+    data=st.data(),
+    unit_type=st.sampled_from(["PERSON", "JOBB"]),
     order=st.randoms(use_true_random=False),
     batch_rows=st.sampled_from([3, 50, 1_000_000]),
 )
 def test_valid_rows_always_convert_whatever_their_order(
-    rows: list[Row], order: st.SearchStrategy, batch_rows: int
+    data: st.DataObject, unit_type: str, order: st.SearchStrategy, batch_rows: int
 ) -> None:
+    rows = data.draw(valid_rows(unit_type))
     shuffled = list(rows)
     order.shuffle(shuffled)  # type: ignore[attr-defined]
     pseudonym = dict(
         zip(
             (r[0] for r in rows),
-            KEYS.pseudonymise("PERSON", pa.array([r[0] for r in rows])).to_pylist(),
+            KEYS.pseudonymise(unit_type, pa.array([r[0] for r in rows])).to_pylist(),
             strict=True,
         )
     )
     expected = {(pseudonym[u], v, s, e) for u, v, s, e in rows}
     with tempfile.TemporaryDirectory() as temp:
-        assert convert_rows(Path(temp) / "a", rows, batch_rows) == expected
-        assert convert_rows(Path(temp) / "b", shuffled, batch_rows) == expected
+        assert convert_rows(Path(temp) / "a", rows, batch_rows, unit_type) == expected
+        assert convert_rows(Path(temp) / "b", shuffled, batch_rows, unit_type) == expected

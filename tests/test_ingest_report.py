@@ -62,7 +62,7 @@ def test_render_names_file_row_and_column_in_each_language() -> None:
     assert nb.startswith("BEFOLKNING_KJOENN.csv, rad 12, kolonne start: «2020-13-01» er ikke")
     assert en.startswith("BEFOLKNING_KJOENN.csv, row 12, column start: «2020-13-01» is not")
     assert summary_nb == "1 feil, 0 advarsler."
-    assert summary_en == "1 errors, 0 warnings."
+    assert summary_en == "1 error, 0 warnings."
 
 
 def test_metadata_problems_render_as_fields() -> None:

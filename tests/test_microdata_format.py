@@ -12,6 +12,7 @@ from catalogue.services.context import Context
 from catalogue.services.publishing import ingest_extract
 from catalogue.services.reading import released_datasets
 from catalogue.services.releasing import release_draft
+from ingest.testing import person_id
 
 
 def _no(value: str) -> list[dict[str, str]]:
@@ -64,10 +65,10 @@ def test_microdata_no_dataset_folder_is_ingested_unchanged(
         json.dumps(SIVILSTAND, ensure_ascii=False), encoding="utf-8"
     )
     (folder / "BEFOLKNING_SIVILSTAND.csv").write_text(
-        "12345678910;1;1990-01-01;2004-05-31;\n"
-        "12345678910;2;2004-06-01;;\n"
-        "12345678911;1;1995-03-01;;\n"
-        "12345678912;0;2001-01-01;;\n",
+        f"{person_id(10)};1;1990-01-01;2004-05-31;\n"
+        f"{person_id(10)};2;2004-06-01;;\n"
+        f"{person_id(11)};1;1995-03-01;;\n"
+        f"{person_id(12)};0;2001-01-01;;\n",
         encoding="utf-8",
     )
     outcome = ingest_extract(sqlite_ctx, folder)
@@ -81,5 +82,5 @@ def test_microdata_no_dataset_folder_is_ingested_unchanged(
     table = pq.read_table(dataset.files[0].path)
     assert table.num_rows == 4
     raw = b"".join(Path(f.path).read_bytes() for f in dataset.files)
-    for real_id in (b"12345678910", b"12345678911", b"12345678912"):
+    for real_id in (person_id(n).encode() for n in (10, 11, 12)):
         assert real_id not in raw

@@ -21,6 +21,7 @@ from catalogue.services.releasing import (
     stage_removal,
 )
 from catalogue.services.verifying import verify
+from ingest.testing import person_id
 from tests.extracts import metadata, sex_lines, write_dataset, write_register
 
 
@@ -40,7 +41,7 @@ def _register(tmp_path: Path) -> Path:
         reg,
         "TEST_INNTEKT",
         metadata("ACCUMULATED", "LONG", label="Inntekt"),
-        [f"{10_000_000_000 + i};{1000 * i};2020-01-01;2020-12-31;" for i in range(50)],
+        [f"{person_id(i)};{1000 * i};2020-01-01;2020-12-31;" for i in range(50)],
     )
     return reg
 
@@ -74,7 +75,7 @@ def test_lifecycle_bumps_and_keeps_old_versions_readable(any_ctx: Context, tmp_p
         reg,
         "TEST_SIVSTAND",
         metadata("EVENT", label="Sivilstand"),
-        [f"{10_000_000_000 + i};1;2000-01-01;;" for i in range(20)],
+        [f"{person_id(i)};1;2000-01-01;;" for i in range(20)],
     )
     staged = ingest_extract(ctx, reg)
     assert [d.operation for d in staged.datasets if d.name == "TEST_SIVSTAND"] == ["ADD"]
@@ -177,7 +178,7 @@ def test_patch_that_changes_codes_or_temporality_is_refused(
 def test_warnings_reach_the_steward(sqlite_ctx: Context, tmp_path: Path) -> None:
     reg = write_register(tmp_path / "reg")
     write_dataset(
-        reg, "TEST_KJOENN", metadata(), [f"{10_000_000_000 + i};1;;2020-01-01;" for i in range(12)]
+        reg, "TEST_KJOENN", metadata(), [f"{person_id(i)};1;;2020-01-01;" for i in range(12)]
     )
     outcome = ingest_extract(sqlite_ctx, reg)
     [staged] = outcome.datasets

@@ -109,6 +109,15 @@ class PendingJoin:
     sql: str  # (unit_id, value), one row per unit of `join_column`
     join_column: str
     column: str
+    empty: str | None = None  # the value of a unit `sql` has no row for (None: missing)
+
+    def value(self, alias: str, row: str) -> str:
+        """The joined value (from `alias`) for the row `row`: the empty value where the
+        row's unit has none, but missing where the row has no unit to join on."""
+        if self.empty is None:
+            return f"{alias}.value"
+        key = f'{row}."{self.join_column}"'
+        return f"CASE WHEN {key} IS NOT NULL THEN COALESCE({alias}.value, {self.empty}) END"
 
 
 def apply_import(ctx: StepContext, state: State, step: Import) -> State:
@@ -160,7 +169,7 @@ def join_pending(
         f'LEFT JOIN ({p.sql}) AS q{i} ON q{i}.unit_id = w."{p.join_column}"'
         for i, p in enumerate(pending)
     )
-    values = ", ".join(f'q{i}.value AS "{p.column}"' for i, p in enumerate(pending))
+    values = ", ".join(f'{p.value(f"q{i}", "w")} AS "{p.column}"' for i, p in enumerate(pending))
     select = f'SELECT w.*, {values} FROM "{state.table}" AS w {joins}'
     if computed:
         extra = ", ".join(f'{value} AS "{column}"' for column, value in computed)
@@ -217,7 +226,11 @@ def _first_import(
             f"LEFT JOIN ({q.sql}) AS q{i} ON q{i}.unit_id = p.unit_id"
             for i, q in enumerate(queries)
         )
-        values = ", ".join(f'q{i}.value AS "{v.column}"' for i, v in enumerate(variables))
+        values = ", ".join(
+            f"{PendingJoin(q.sql, 'unit_id', v.column, q.empty).value(f'q{i}', 'p')} "
+            f'AS "{v.column}"'
+            for i, (q, v) in enumerate(zip(queries, variables, strict=True))
+        )
     select = (
         f'SELECT p.unit_id AS "{UNIT_COLUMN}", {protect} AS "{PROTECT_COLUMN}", {values} '
         f"FROM {population} {joins} {protect_join} WHERE p.unit_id IS NOT NULL"
@@ -275,7 +288,7 @@ def _later_import(
     for window, query, name in zip(windows, queries, names, strict=True):
         column, schema = schema.fresh_column()
         schema = schema.with_variable(_variable(step, dataset, window, query, name, column))
-        joins.append(PendingJoin(query.sql, join_column, column))
+        joins.append(PendingJoin(query.sql, join_column, column, query.empty))
     return replace(state, schema=schema), joins
 
 

@@ -11,7 +11,11 @@
   count/min/max/first/last/sum/mean (first and last by start, then stop, then value, so the
   choice never depends on row order). Without a choice, spells of the workspace's own unit
   reduce to the last one (the value in force at the end of the period); spells that reach the
-  workspace through a link (cases into persons) need an explicit choice.
+  workspace through a link (cases into persons) need an explicit choice. A unit without a
+  spell in the period counts 0 and sums to 0: an empty count and an empty sum are 0, and a
+  model of counts or totals must cover the units without events. The other reductions have
+  no value over no spells, so the unit's value stays missing. A unit with nothing to reduce
+  for (no mother to follow `via`, no person behind a case) is missing whatever the reduction.
 
 Every SQL text here is ours: dataset names and paths come from the catalogue, dates are
 formatted by Python, and values never appear in the SQL."""
@@ -233,6 +237,11 @@ def reduction_sql(per_unit: str, value: str, alias: str = "e") -> str:
     }[per_unit]
 
 
+def empty_reduction(per_unit: str | None) -> str | None:
+    """The SQL value of a reduction over no rows, for the reductions that have one."""
+    return "0" if per_unit in ("count", "sum") else None
+
+
 def reduced_kind(per_unit: str | None, kind: Kind, dataset: str) -> Kind:
     if per_unit == "count":
         return Kind.NUMBER
@@ -256,10 +265,12 @@ def reduced_kind(per_unit: str | None, kind: Kind, dataset: str) -> Kind:
 @dataclass(frozen=True)
 class ImportQuery:
     """A relation (unit_id, value) with one row per unit it describes (a workspace unit, or
-    for an import `via` a variable, a unit that variable holds), and the values' kind."""
+    for an import `via` a variable, a unit that variable holds), and the values' kind.
+    `empty` is the value of a unit the relation has no row for (None: missing)."""
 
     sql: str
     kind: Kind
+    empty: str | None = None
 
 
 def import_query(
@@ -300,7 +311,7 @@ def import_query(
             f"WHERE {where}) AS e JOIN {scan(plan.link, None)} AS l ON l.unit_id = e.unit_id "
             "WHERE l.value IS NOT NULL GROUP BY l.value"
         )
-        return ImportQuery(sql, kind)
+        return ImportQuery(sql, kind, empty_reduction(step.per_unit))
     per_unit = step.per_unit
     if per_unit is None and temporality == Temporality.EVENT:
         per_unit = "last"
@@ -313,14 +324,19 @@ def import_query(
             f"SELECT e.unit_id AS unit_id, {aggregate} AS value FROM (SELECT d.unit_id, d.start, d.stop, "
             f"{value} AS v FROM {source} AS d WHERE {where}) AS e GROUP BY e.unit_id"
         )
+    empty = empty_reduction(per_unit)
     if plan.direction == "down":
         assert plan.link is not None
+        # Every linked unit gets its person's value; one whose person has nothing to reduce
+        # gets the empty value here, one without a person stays missing.
+        value_of = "o.value" if empty is None else f"COALESCE(o.value, {empty})"
+        joined = "JOIN" if empty is None else "LEFT JOIN"
         sql = (
-            f"SELECT l.unit_id AS unit_id, o.value AS value FROM {scan(plan.link, None)} AS l "
-            f"JOIN ({own}) AS o ON o.unit_id = l.value"
+            f"SELECT l.unit_id AS unit_id, {value_of} AS value FROM {scan(plan.link, None)} AS l "
+            f"{joined} ({own}) AS o ON o.unit_id = l.value WHERE l.value IS NOT NULL"
         )
         return ImportQuery(sql, kind)
-    return ImportQuery(own, kind)
+    return ImportQuery(own, kind, empty)
 
 
 def codes_in_window(

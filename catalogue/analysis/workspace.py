@@ -140,6 +140,10 @@ class Workspace:
         self._registered: dict[tuple[str, ...], str] = {}
         self._control: tuple[int, ControlUnits] | None = None
         self._timed_out = False
+        # Every dataset the steps read (imports, the links they went through): whoever
+        # keeps a register among them had a say in who the population is.
+        self.datasets_read: frozenset[str] = frozenset()
+        self._reading: set[str] = set()
 
     def _config(self) -> dict[str, Any]:
         config: dict[str, Any] = {
@@ -163,6 +167,7 @@ class Workspace:
     # --- reading the pinned version ------------------------------------------------------
 
     def scan(self, dataset: DatasetSource, years: YearRange | None = None) -> str:
+        self._reading.add(dataset.name)
         paths = dataset.paths_for_years(years) or dataset.paths
         if self.version.is_local:
             listed = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
@@ -229,6 +234,7 @@ class Workspace:
         if len(self.steps) + len(steps) > self.limits.max_steps:
             raise too_many("workspace-too-many-steps", "steg", "steps", self.limits.max_steps)
         ctx = self._step_context()
+        self._reading = set(self.datasets_read)
         with self.deadline():
             self.con.execute("BEGIN TRANSACTION")
             try:
@@ -243,6 +249,7 @@ class Workspace:
         changed_rows = state.table != self.state.table
         self.state = state
         self.steps.extend(steps)
+        self.datasets_read = frozenset(self._reading)
         if changed_rows:
             self.generation += 1
 

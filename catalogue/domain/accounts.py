@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from catalogue.domain.account_names import name_of
 from catalogue.domain.errors import RegcatError
 
 
@@ -150,8 +151,8 @@ def decide(access: Access | None, identity: Identity | None) -> Denial | None:
         return Denial(
             "token-scope",
             403,
-            f"API-tokenet mangler omfanget «{scope}».",
-            f"The API token lacks the scope «{scope}».",
+            f"API-tokenet mangler omfanget «{name_of('scope', scope)}».",
+            f"The API token lacks the scope «{name_of('scope', scope, 'en')}».",
             {"scope": scope.value},
         )
     return _role_denial(access, identity)
@@ -187,12 +188,17 @@ def _role_denial(access: Access, identity: Identity) -> Denial | None:
 
 
 def _needs_role(role: Role) -> Denial:
-    return Denial(
+    error = role_required(role)
+    return Denial(error.code, error.http_status, error.nb, error.en, dict(error.details))
+
+
+def role_required(role: Role) -> RegcatError:
+    return RegcatError(
         "role-required",
-        403,
-        f"Dette krever rollen «{role}».",
-        f"This needs the role «{role}».",
+        f"Dette krever rollen {name_of('role', role)}.",
+        f"This needs the role {name_of('role', role, 'en')}.",
         {"role": role.value},
+        403,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from catalogue.domain.enums import SensitivityLevel
+from catalogue.domain.identifiers import IdentifierRule
 from catalogue.domain.text import Texts
 
 
@@ -49,5 +50,6 @@ class UnitType:
     name: str
     label: Texts
     description: Texts
-    identifier_format: str
+    identifier_format: str  # the format's name, e.g. FNR
+    identifier_rule: IdentifierRule  # what an identifier of the format looks like
     requires_pseudonymization: bool = True

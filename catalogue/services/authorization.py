@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from catalogue.domain.accounts import Access, Identity, Role, forbidden
+from catalogue.domain.accounts import Access, Identity, Role, forbidden, role_required
 from catalogue.domain.errors import RegcatError
 from catalogue.domain.version import draft_version
 from catalogue.services.context import Context
@@ -120,12 +120,7 @@ def require_steward_of(identity: Identity, registers: Iterable[str | None]) -> N
     if identity.is_operator:
         return
     if not identity.has(Role.STEWARD):
-        raise forbidden(
-            "role-required",
-            "Dette krever rollen «steward».",
-            "This needs the role «steward».",
-            role=Role.STEWARD.value,
-        )
+        raise role_required(Role.STEWARD)
     outside = sorted(str(r) for r in set(registers) if r is None or r not in identity.steward_of)
     if outside:
         raise forbidden(

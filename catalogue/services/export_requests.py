@@ -1,8 +1,10 @@
 """Export requests (DESIGN §7): the only way microdata leave regcat.
 
 A researcher asks for export-eligible variables of a pinned datastore version, with a
-purpose; the stewards of every register involved approve or reject; once all approved, the
-researcher downloads the file once. Its unit identifiers are fresh for every export: a
+purpose; the stewards of every register involved approve or reject (the registers of the
+variables and, for a request from a workspace, every register whose data defined its
+population: see export_populations.py); once all approved, the researcher downloads the
+file once. Its unit identifiers are fresh for every export: a
 random numbering made for that file alone and then forgotten, so an export links to no
 other export and not to the datastore."""
 
@@ -14,7 +16,6 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -31,14 +32,23 @@ from catalogue.domain.accounts import (
     export_outcome,
     export_refusals,
     forbidden,
+    role_required,
 )
 from catalogue.domain.errors import RegcatError, conflict, invalid_input, not_found, unprocessable
 from catalogue.services.context import Context
+from catalogue.services.export_populations import (
+    PopulationSource,
+    PopulationView,
+    load_units,
+    save_units,
+    sources_of,
+)
 from catalogue.services.reading import ReleasedDataset, released_datasets
 from catalogue.services.security_events import record_event
-from catalogue.services.workspaces import describe_workspace, population_units
+from catalogue.services.workspaces import Population, describe_workspace, population_of
 from catalogue.storage.account_models import (
     ExportDecisionRow,
+    ExportPopulationSourceRow,
     ExportRequestRow,
     ExportVariableRow,
 )
@@ -69,8 +79,9 @@ class ExportRequestView:
     file_format: str
     status: str
     variables: tuple[str, ...]
-    registers: tuple[str, ...]
+    registers: tuple[str, ...]  # of the variables and of the data behind the population
     awaiting: tuple[str, ...]  # registers whose steward has not answered yet
+    population: PopulationView | None  # for a request from a workspace
     decisions: tuple[DecisionView, ...]
     created_at: datetime
     decided_at: datetime | None
@@ -112,14 +123,18 @@ def request_export(
             f"Describe the purpose in at least {MIN_PURPOSE} characters so the steward can "
             "judge it.",
         )
+    population: Population | None = None
     if workspace:
         # The workspace's own pin wins: the export is of the data the researcher analysed.
         # Describing it also checks that it is the researcher's (404 otherwise).
         pinned = describe_workspace(ctx, identity.username, workspace).description
         datastore, version = pinned["datastore"], pinned["version"]
+        # The export is of the persons analysed, as they are now.
+        population = population_of(ctx, identity.username, workspace)
     name = datastore or ctx.config.default_datastore
     released = {d.metadata.name: d for d in released_datasets(ctx, name, version)}
     chosen = _eligible(ctx, identity, names, released)
+    sources = sources_of(population, released) if population else []
     label = chosen[0].version
     with ctx.db.transaction() as session:
         store = AccountStore(session)
@@ -132,13 +147,18 @@ def request_export(
             file_format=fmt.value,
             status=ExportStatus.PENDING.value,
             created_at=now(),
+            population_steps=population.steps if population else None,
         )
         store.add(row)
-        if workspace:
-            # The export is of the persons analysed: their pseudonyms are kept server-side
-            # now, since the workspace may change or expire before the download.
-            session.flush()
-            _save_population(ctx, row.id, *population_units(ctx, identity.username, workspace))
+        session.flush()
+        if population:
+            save_units(ctx, row.id, population)
+        for source in sources:
+            store.add(
+                ExportPopulationSourceRow(
+                    request_id=row.id, dataset_name=source.dataset, register_key=source.register
+                )
+            )
         for d in chosen:
             store.add(
                 ExportVariableRow(
@@ -251,7 +271,7 @@ def decide(
     with ctx.db.transaction() as session:
         store = AccountStore(session)
         row = _request(store, request_id, lock=True)
-        involved = {v.register_key for v in store.export_variables(row.id)}
+        involved = _involved(store, row.id)
         decided = {d.register_key for d in store.export_decisions(row.id)}
         mine = (involved & identity.steward_of) - decided
         if not involved & identity.steward_of:
@@ -362,12 +382,7 @@ def _request(store: AccountStore, request_id: int, lock: bool = False) -> Export
 
 def _require_researcher(identity: Identity) -> None:
     if not identity.has(Role.RESEARCHER) or identity.user_id is None:
-        raise forbidden(
-            "role-required",
-            "Dette krever rollen «researcher».",
-            "This needs the role «researcher».",
-            role=Role.RESEARCHER.value,
-        )
+        raise role_required(Role.RESEARCHER)
 
 
 def _format(value: str) -> ExportFormat:
@@ -382,11 +397,26 @@ def _format(value: str) -> ExportFormat:
         ) from None
 
 
+def _involved(store: AccountStore, request_id: int) -> set[str]:
+    """The registers that must approve: the variables' and those behind the population."""
+    exported = {v.register_key for v in store.export_variables(request_id)}
+    return exported | {s.register_key for s in store.export_population_sources(request_id)}
+
+
 def _view(store: AccountStore, row: ExportRequestRow) -> ExportRequestView:
     variables = store.export_variables(row.id)
     decisions = store.export_decisions(row.id)
     requester = store.user_by_id(row.user_id)
-    registers = tuple(sorted({v.register_key for v in variables}))
+    registers = tuple(sorted(_involved(store, row.id)))
+    population = None
+    if row.population_steps is not None:
+        population = PopulationView(
+            tuple(row.population_steps),
+            tuple(
+                PopulationSource(s.dataset_name, s.register_key)
+                for s in store.export_population_sources(row.id)
+            ),
+        )
     decided = {d.register_key for d in decisions}
     stewards = {d.steward_id: store.user_by_id(d.steward_id) for d in decisions}
     return ExportRequestView(
@@ -401,6 +431,7 @@ def _view(store: AccountStore, row: ExportRequestRow) -> ExportRequestView:
         tuple(v.dataset_name for v in variables),
         registers,
         tuple(r for r in registers if r not in decided) if row.status == "pending" else (),
+        population,
         tuple(
             DecisionView(
                 d.register_key,
@@ -420,29 +451,11 @@ def _view(store: AccountStore, row: ExportRequestRow) -> ExportRequestView:
 # --- the file ------------------------------------------------------------------------------
 
 
-def _population_file(ctx: Context, request_id: int) -> Path:
-    return ctx.config.home / "analysis" / "export-populations" / f"{request_id}.npz"
-
-
-def _save_population(ctx: Context, request_id: int, unit_type: str, units: np.ndarray) -> None:
-    path = _population_file(ctx, request_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    with partial.open("wb") as f:
-        np.savez(f, unit_type=np.array(unit_type), units=units)
-    partial.replace(path)
-
-
-def _load_population(ctx: Context, request_id: int) -> tuple[str, pa.Array]:
-    with np.load(_population_file(ctx, request_id)) as saved:
-        return str(saved["unit_type"]), pa.array(saved["units"], pa.int64())
-
-
 def _build_file(ctx: Context, view: ExportRequestView) -> ExportFile:
     released = {d.metadata.name: d for d in released_datasets(ctx, view.datastore, view.version)}
     parts = [_read_variable(ctx, released[name]) for name in view.variables]
     if view.workspace:
-        unit_type, population = _load_population(ctx, view.id)
+        unit_type, population = load_units(ctx, view.id)
         parts = [
             part.filter(pc.is_in(part.column("unit"), value_set=population))
             if released[name].metadata.unit_type == unit_type

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from catalogue.domain.accounts import INSTITUTION_KEY, Identity, Role, agreement_covers, forbidden
-from catalogue.domain.errors import conflict, invalid_input, not_found
+from catalogue.domain.account_names import name_of
+from catalogue.domain.accounts import INSTITUTION_KEY, Identity, Role, agreement_covers
+from catalogue.domain.errors import RegcatError, conflict, invalid_input, not_found
 from catalogue.services.context import Context
 from catalogue.services.security_events import record_event
 from catalogue.services.setup import require_initialised
@@ -123,6 +124,10 @@ def _check_period(starts: date, ends: date | None) -> None:
 
 def _require_admin(actor: Identity) -> None:
     if not (actor.is_operator or actor.has(Role.ADMIN)):
-        raise forbidden(
-            "admin-required", "Dette krever rollen «admin».", "This needs the role «admin»."
+        raise RegcatError(
+            "admin-required",
+            f"Dette krever rollen {name_of('role', Role.ADMIN)}.",
+            f"This needs the role {name_of('role', Role.ADMIN, 'en')}.",
+            {"role": Role.ADMIN.value},
+            403,
         )

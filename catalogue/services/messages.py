@@ -1,8 +1,12 @@
-"""User-facing strings of the CLI and pages, in bokmål (default) and English."""
+"""User-facing strings of the CLI and pages, in bokmål (default) and English. A number
+placeholder may name its noun ("{count:dataset}", see catalogue.domain.plurals)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from catalogue.domain.account_names import name_of
+from catalogue.domain.plurals import quantities
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # key: (bokmål, English)
@@ -41,13 +45,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Removal of {dataset} staged in draft {draft}.",
     ),
     "released": (
-        "Publiserte {datastore} {version} ({count} datasett).",
-        "Released {datastore} {version} ({count} datasets).",
+        "Publiserte {datastore} {version} ({count:dataset}).",
+        "Released {datastore} {version} ({count:dataset}).",
     ),
     "no-versions": ("Ingen publiserte versjoner ennå.", "No released versions yet."),
     "verify-summary": (
-        "Kontrollerte {files} filer i {revisions} revisjoner: {problems} problemer.",
-        "Checked {files} files in {revisions} revisions: {problems} problems.",
+        "Kontrollerte {files:file} i {revisions:revision}: {problems:problem}.",
+        "Checked {files:file} in {revisions:revision}: {problems:problem}.",
     ),
     "demo-already": (
         "Demodatalageret er allerede publisert (versjon {version}).",
@@ -55,14 +59,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "demo-ingesting": ("Tar inn {path} ...", "Ingesting {path} ..."),
     "reindex-done": (
-        "Søkeindeksen er bygd på nytt: {documents} dokumenter fra {datastores} på {seconds} s "
+        "Søkeindeksen er bygd på nytt: {documents:document} fra {datastores} på {seconds} s "
         "({folder}).",
-        "Search index rebuilt: {documents} documents from {datastores} in {seconds} s ({folder}).",
+        "Search index rebuilt: {documents:document} from {datastores} in {seconds} s ({folder}).",
     ),
-    "export-written": ("Skrev {path} ({size} byte)", "Wrote {path} ({size} bytes)"),
+    "export-written": ("Skrev {path} ({size:byte})", "Wrote {path} ({size:byte})"),
+    "accounts-expired": ("Deaktiverte {count:account}.", "Deactivated {count:account}."),
 }
 
 
 def say(key: str, language: str = "nb", **kwargs: Any) -> str:
     nb, en = MESSAGES[key]
-    return (en if language == "en" else nb).format(**kwargs)
+    return (en if language == "en" else nb).format(**quantities(kwargs, language, group=True))
+
+
+def named(kind: str, code: str, language: str = "nb") -> str:
+    """What people read for a role, scope, token state, export status or reason for
+    deactivation (see catalogue.domain.account_names)."""
+    return name_of(kind, code, language)

@@ -356,13 +356,26 @@ def describe_workspace(
         return view
 
 
-def population_units(ctx: Context, owner: str, handle: str) -> tuple[str, np.ndarray]:
-    """(unit type, pseudonyms) of the owner's workspace population; never leaves the server."""
+@dataclass(frozen=True)
+class Population:
+    """A workspace's population as it is now: its units (pseudonyms, which never leave the
+    server), the steps that made it and every dataset those steps read."""
+
+    unit_type: str
+    units: np.ndarray
+    steps: list[Any]
+    datasets: tuple[str, ...]
+
+
+def population_of(ctx: Context, owner: str, handle: str) -> Population:
     with ctx.db.transaction() as session:
         row = _row(AnalysisStore(session), owner, handle, _now(None))
     live = _live(ctx, row)
     with live.lock:
-        return live.workspace.population_units()
+        unit_type, units = live.workspace.population_units()
+        return Population(
+            unit_type, units, list(live.script), tuple(sorted(live.workspace.datasets_read))
+        )
 
 
 def add_steps(

@@ -1,4 +1,4 @@
-"""Tables of accounts, sessions, API tokens and export requests (migration 0003).
+"""Tables of accounts, sessions, API tokens and export requests (migrations 0003, 0004).
 
 Secrets are never stored: passwords as argon2 hashes, session and token secrets as SHA-256
 digests (they are long random strings, so a fast hash is enough to make a stolen table
@@ -99,6 +99,8 @@ class ExportRequestRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     downloaded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # A request from a workspace: the steps that made its population (migration 0004).
+    population_steps: Mapped[Any | None] = mapped_column(JSON, nullable=True)
 
 
 class ExportVariableRow(Base):
@@ -106,6 +108,16 @@ class ExportVariableRow(Base):
     request_id: Mapped[int] = mapped_column(ForeignKey("export_requests.id"), primary_key=True)
     dataset_name: Mapped[str] = mapped_column(String(128), primary_key=True)
     register_key: Mapped[str] = mapped_column(String(100))
+
+
+class ExportPopulationSourceRow(Base):
+    """A dataset the steps behind a request's population read (migration 0004): its
+    register must approve the request too."""
+
+    __tablename__ = "export_population_sources"
+    request_id: Mapped[int] = mapped_column(ForeignKey("export_requests.id"), primary_key=True)
+    dataset_name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    register_key: Mapped[str] = mapped_column(String(100), index=True)
 
 
 class ExportDecisionRow(Base):

@@ -13,6 +13,7 @@ from catalogue.storage.account_models import (
     AgreementAcceptanceRow,
     ApiTokenRow,
     ExportDecisionRow,
+    ExportPopulationSourceRow,
     ExportRequestRow,
     ExportVariableRow,
     InstitutionRow,
@@ -152,10 +153,15 @@ class AccountStore:
         keys = list(registers)
         if not keys:
             return []
-        ids = select(ExportVariableRow.request_id).where(ExportVariableRow.register_key.in_(keys))
+        exported = select(ExportVariableRow.request_id).where(
+            ExportVariableRow.register_key.in_(keys)
+        )
+        behind_population = select(ExportPopulationSourceRow.request_id).where(
+            ExportPopulationSourceRow.register_key.in_(keys)
+        )
         return self.session.scalars(
             select(ExportRequestRow)
-            .where(ExportRequestRow.id.in_(ids))
+            .where(ExportRequestRow.id.in_(exported) | ExportRequestRow.id.in_(behind_population))
             .order_by(ExportRequestRow.id.desc())
         ).all()
 
@@ -164,6 +170,13 @@ class AccountStore:
             select(ExportVariableRow)
             .where(ExportVariableRow.request_id == request_id)
             .order_by(ExportVariableRow.dataset_name)
+        ).all()
+
+    def export_population_sources(self, request_id: int) -> Sequence[ExportPopulationSourceRow]:
+        return self.session.scalars(
+            select(ExportPopulationSourceRow)
+            .where(ExportPopulationSourceRow.request_id == request_id)
+            .order_by(ExportPopulationSourceRow.dataset_name)
         ).all()
 
     def export_decisions(self, request_id: int) -> Sequence[ExportDecisionRow]:

@@ -4,14 +4,17 @@ services.authorization."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
 from flask import Blueprint, Flask, flash, g, redirect, render_template, request, url_for
 
+from catalogue.domain.account_names import name_of
 from catalogue.domain.accounts import Role, Scope, scopes_for_roles
 from catalogue.domain.errors import RegcatError
+from catalogue.domain.plurals import quantities
 from catalogue.services import export_requests, tokens, user_accounts
 from catalogue.web import auth, context
 from catalogue.web.export_requests_api import file_response
@@ -73,6 +76,18 @@ WORDS: dict[str, tuple[str, str]] = {
     "reject": ("Avslå", "Reject"),
     "comment": ("Kommentar", "Comment"),
     "awaiting": ("Venter på", "Waiting for"),
+    "variables-short": ("Variabler", "Variables"),
+    "registers": ("Registre som må godkjenne", "Registers that must approve"),
+    "population": ("Populasjon", "Population"),
+    "population-explained": (
+        "Filen gjelder bare populasjonen i arbeidsområdet, laget med disse stegene:",
+        "The file holds only the workspace's population, made by these steps:",
+    ),
+    "population-read": ("Stegene leste", "The steps read"),
+    "population-everyone": (
+        "Alle enheter med verdier for variablene.",
+        "Every unit with values of the variables.",
+    ),
     "none": ("Ingen.", "None."),
     "done": ("Lagret.", "Saved."),
 }
@@ -80,7 +95,17 @@ WORDS: dict[str, tuple[str, str]] = {
 
 def say(key: str, **kwargs: Any) -> str:
     nb, en = WORDS[key]
-    return (en if g.get("lang") == "en" else nb).format(**kwargs)
+    language = "en" if g.get("lang") == "en" else "nb"
+    return (en if language == "en" else nb).format(**quantities(kwargs, language))
+
+
+def named(kind: str, code: str) -> str:
+    """A role's, scope's, token state's or export status's name in the page's language."""
+    return name_of(kind, code, g.get("lang", "nb"))
+
+
+def names(kind: str, codes: Iterable[str]) -> str:
+    return ", ".join(named(kind, code) for code in codes)
 
 
 def _back(endpoint: str, error: RegcatError | None = None) -> Any:
@@ -263,4 +288,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(account_pages)
     app.register_blueprint(export_pages)
     app.jinja_env.globals["say"] = say
+    app.jinja_env.globals["named"] = named
+    app.jinja_env.globals["names"] = names
+    app.jinja_env.globals["step_text"] = lambda step: json.dumps(step, ensure_ascii=False)
     app.jinja_env.globals["today"] = date.today

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from flask import Flask, Request
+from flask import Flask, Request, g
 from flask_smorest import Api, Blueprint
 from marshmallow import Schema, ValidationError, fields
 from webargs.flaskparser import FlaskParser
@@ -12,6 +12,7 @@ from webargs.flaskparser import FlaskParser
 from catalogue.domain.errors import invalid_input
 from catalogue.services import reading, releasing
 from catalogue.web import context
+from schemas.translations import translate_messages
 
 
 class ArgumentsParser(FlaskParser):
@@ -33,12 +34,12 @@ class ArgumentsParser(FlaskParser):
         problems: Any = messages
         if isinstance(messages, dict) and len(messages) == 1:
             problems = next(iter(messages.values()))  # drop the location ("json", "query")
-        names = ", ".join(sorted(map(str, problems))) if isinstance(problems, dict) else "body"
+        names = ", ".join(sorted(map(str, problems))) if isinstance(problems, dict) else None
         raise invalid_input(
             "invalid-parameters",
-            f"Ugyldige parametere: {names}.",
-            f"Invalid parameters: {names}.",
-            fields=problems,
+            f"Ugyldige parametere: {names}." if names else "Ugyldig innhold i forespørselen.",
+            f"Invalid parameters: {names}." if names else "Invalid request body.",
+            fields=translate_messages(problems, g.get("lang", "nb")),
         )
 
 

@@ -30,6 +30,21 @@ class DecisionSchema(Schema):
     decided_at = fields.DateTime()
 
 
+class PopulationSourceSchema(Schema):
+    dataset = fields.String()
+    register = fields.String()
+
+
+class PopulationSchema(Schema):
+    steps = fields.List(
+        fields.Dict(), metadata={"description": "The workspace steps that made the population"}
+    )
+    datasets = fields.List(
+        fields.Nested(PopulationSourceSchema),
+        metadata={"description": "Every dataset those steps read; their registers approve too"},
+    )
+
+
 class ExportRequestSchema(Schema):
     id = fields.Integer()
     requester = fields.String()
@@ -40,8 +55,19 @@ class ExportRequestSchema(Schema):
     file_format = fields.String()
     status = fields.String(metadata={"description": "pending, approved, rejected or downloaded"})
     variables = fields.List(fields.String())
-    registers = fields.List(fields.String())
+    registers = fields.List(
+        fields.String(),
+        metadata={
+            "description": "Registers that must approve: the variables' and those "
+            "whose data defined the workspace's population"
+        },
+    )
     awaiting = fields.List(fields.String(), metadata={"description": "Registers yet to answer"})
+    population = fields.Nested(
+        PopulationSchema,
+        allow_none=True,
+        metadata={"description": "How the population was made (requests from a workspace)"},
+    )
     decisions = fields.List(fields.Nested(DecisionSchema))
     created_at = fields.DateTime()
     decided_at = fields.DateTime(allow_none=True)

@@ -1,8 +1,11 @@
-"""Words of the search and variable pages, in bokmål (default) and English."""
+"""Words of the search and variable pages, in bokmål (default) and English. A number
+placeholder may name its noun ("{count:code}", see catalogue.domain.plurals)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from catalogue.domain.plurals import quantities
 
 WORDS: dict[str, tuple[str, str]] = {
     # key: (bokmål, English)
@@ -73,7 +76,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "code": ("Kode", "Code"),
     "category-title": ("Kategori", "Category"),
     "period": ("Gyldig {start} – {end}", "Valid {start} – {end}"),
-    "codes-count": ("{count} koder", "{count} codes"),
+    "codes-count": ("{count:code}", "{count:code}"),
     "missing-values": ("Spesialverdier og manglende verdier", "Special and missing values"),
     "how-to-use": ("Slik henter du variabelen", "How to use the variable"),
     "how-to-use-api": (
@@ -119,11 +122,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "op-CHANGE": ("Nye data", "New data"),
     "op-PATCH_METADATA": ("Metadata rettet", "Metadata corrected"),
     "op-REMOVE": ("Fjernet", "Removed"),
-    "rows-units": ("{rows} rader, {units} enheter", "{rows} rows, {units} units"),
+    "rows-units": ("{rows:row}, {units:unit}", "{rows:row}, {units:unit}"),
 }
 
 
 def word(key: str, lang: str = "nb", **kwargs: Any) -> str:
     nb, en = WORDS[key]
     text = en if lang == "en" else nb
-    return text.format(**kwargs) if kwargs else text
+    return text.format(**quantities(kwargs, lang, group=True)) if kwargs else text
