@@ -597,7 +597,7 @@ def test_case_20_dropping_one_unit_or_none_looks_the_same(released_world):
     researcher = Researcher(released_world, "forsker@uio")
     handle = researcher.workspace(ISSUE_STEPS)
     # A person singled out by birth date and municipality (the attacker's knowledge).
-    table = workspaces.population_units(released_world.ctx, "forsker@uio", handle)[1]
+    table = workspaces.population_of(released_world.ctx, "forsker@uio", handle).units
     assert len(table) > 1000
     born = {
         u: d
