@@ -12,7 +12,7 @@ from typing import Any, NoReturn
 from flask import Flask, Request
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, ValidationError, fields, validate
 from webargs.flaskparser import FlaskParser
 
 from catalogue.services import authorization, reading, releasing
@@ -124,6 +124,19 @@ def link(method: str, path: str, **parameters: str) -> dict[str, Any]:
     return {"operationRef": f"#/paths/{pointer}/{method}", "parameters": parameters}
 
 
+def exclusive_bounds(converter: Any, field: fields.Field, **_: Any) -> dict[str, Any]:
+    """apispec publishes a Range's bounds as inclusive; say so when they are not (OpenAPI 3.0:
+    exclusiveMinimum/exclusiveMaximum true), so that 0 is not offered where 0 is refused."""
+    out: dict[str, Any] = {}
+    for validator in field.validators:
+        if isinstance(validator, validate.Range):
+            if validator.min is not None and not validator.min_inclusive:
+                out["exclusiveMinimum"] = True
+            if validator.max is not None and not validator.max_inclusive:
+                out["exclusiveMaximum"] = True
+    return out
+
+
 class RegcatApi(Api):
     """flask-smorest's Api with regcat's error body: no catch-all `default` response (each
     operation lists its statuses), and no error handler of its own (catalogue.web.errors
@@ -134,6 +147,10 @@ class RegcatApi(Api):
 
     def _register_error_handlers(self) -> None:
         pass
+
+    def _init_spec(self, *args: Any, **kwargs: Any) -> None:
+        super()._init_spec(*args, **kwargs)
+        self.ma_plugin.converter.add_attribute_function(exclusive_bounds)
 
     def _register_responses(self) -> None:
         for status, description in DESCRIPTIONS.items():

@@ -117,8 +117,8 @@ class AnalysisStepSchema(Schema):
     if_ = fields.String(data_key="if", metadata={"description": "A condition."})
     keep_if = fields.String()
     drop_if = fields.String()
-    keep = fields.Raw(metadata={"description": "Variable name(s) to keep."})
-    drop = fields.Raw(metadata={"description": "Variable name(s) to drop."})
+    keep = fields.Raw(allow_none=True, metadata={"description": "Variable name(s) to keep."})
+    drop = fields.Raw(allow_none=True, metadata={"description": "Variable name(s) to drop."})
     rename = fields.Dict(keys=fields.String(), values=fields.String())
     recode = fields.String()
     rules = fields.Dict(metadata={"description": '{"1-2": 1, "3": 2, "else": 9}'})
@@ -127,8 +127,8 @@ class AnalysisStepSchema(Schema):
     collapse = fields.Dict(metadata={"description": '{"new": ["mean", "var"]}'})
     aggregate = fields.Dict()
     by = fields.String()
-    reshape_to_panel = fields.Raw()
-    reshape_from_panel = fields.Raw()
+    reshape_to_panel = fields.Raw(allow_none=True)
+    reshape_from_panel = fields.Raw(allow_none=True)
     date_as = fields.String()
 
 
