@@ -117,6 +117,8 @@ def test_every_kind_of_error_has_the_one_shape(
         headers=researcher,
     )
     assert error_of(huge, 413)["code"] == "http-413"
+    long_url = "/api/v1/variables?" + "&".join(f"register=r{i}" for i in range(2000))
+    assert error_of(client.get(long_url), 414)["code"] == "uri-too-long"
     assert error_of(client.get("/api/v1/me"), 401)["code"] == "sign-in-required"
     bad_scheme = client.get("/api/v1/me", headers={"Authorization": "Basic eDp5"})
     assert error_of(bad_scheme, 401)["code"] == "invalid-token"

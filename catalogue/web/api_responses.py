@@ -9,7 +9,8 @@ there is no catch-all `default` that would hide one):
 * any rule but PUBLIC: 401 (not signed in, bad token) and 403 (role, scope, agreement), and
   for a changing method 400 (a web session's form without its CSRF token);
 * a path parameter: 404 (it names nothing, or nothing of yours);
-* a rate-limited changing method: 429.
+* a rate-limited changing method: 429;
+* any operation: 414 (a URL longer than the server reads).
 
 Every error status has the one error body (schemas.api.errors). A route adds its own
 (409, 410, a 404 for a name in its body, ...) with `alt_response`; those win over these."""
@@ -34,6 +35,7 @@ DESCRIPTIONS: dict[int, str] = {
     409: "The request conflicts with the resource's current state.",
     410: "The resource existed but is gone (expired or used up); details say how to go on.",
     413: "The request body is larger than the server accepts.",
+    414: "The URL is longer than the server accepts.",
     422: "The request fits the schema, but its content cannot be carried out (details say why).",
     429: "Too many requests: wait a little and try again.",
     503: "The service is briefly unavailable; try again shortly.",
@@ -54,7 +56,7 @@ def derived_statuses(
     has_path_parameters: bool,
     rate_limited: bool,
 ) -> set[int]:
-    statuses: set[int] = set()
+    statuses: set[int] = {414}
     changing = method.lower() in CHANGING_METHODS
     if takes_arguments:
         statuses |= {400, 422}

@@ -60,7 +60,24 @@ def _respond(error: RegcatError, headers: dict[str, str] | None = None) -> Respo
     return response
 
 
+# The longest URL (path and query) the API reads; a real query is far shorter.
+URL_LIMIT = 8192
+
+
+def _refuse_long_urls() -> None:
+    if _is_api() and len(request.full_path.encode()) > URL_LIMIT:
+        raise RegcatError(
+            "uri-too-long",
+            f"Adressen er for lang; bruk høyst {URL_LIMIT} tegn.",
+            f"The URL is too long; use at most {URL_LIMIT} characters.",
+            {"limit": URL_LIMIT},
+            414,
+        )
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_refuse_long_urls)
+
     @app.errorhandler(RegcatError)
     def _regcat_error(error: RegcatError) -> Response:
         return _respond(error)
