@@ -8,6 +8,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,6 +43,8 @@ def _as_json(value: Any) -> str:
     def default(o: Any) -> Any:
         if dataclasses.is_dataclass(o) and not isinstance(o, type):
             return dataclasses.asdict(o)
+        if isinstance(o, datetime):  # RFC 3339, with its offset (storage gives them in UTC)
+            return o.isoformat()
         return str(o)
 
     if dataclasses.is_dataclass(value) and not isinstance(value, type):

@@ -95,7 +95,18 @@ def test_mixed_unit_types_and_unknown_variables_are_refused(released_world: Worl
         "/api/v1/export-requests",
         json={"variables": ["BEFOLKNING_KJOENN"], "purpose": "test"},
     )
-    assert vague.get_json()["error"]["code"] == "export-purpose"
+    # Shorter than the schema's minLength: the request does not fit it (400, naming the field).
+    assert vague.status_code == 400
+    assert vague.get_json()["error"]["code"] == "invalid-parameters"
+    assert "purpose" in vague.get_json()["error"]["details"]["fields"]
+    blank = post(
+        client,
+        "/api/v1/export-requests",
+        json={"variables": ["BEFOLKNING_KJOENN"], "purpose": " " * 30},
+    )
+    # Long enough, but nothing in it: the service refuses the content (422).
+    assert blank.status_code == 422
+    assert blank.get_json()["error"]["code"] == "export-purpose"
 
 
 def test_every_register_approves_then_one_download_with_fresh_pseudonyms(

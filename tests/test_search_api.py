@@ -79,25 +79,39 @@ def test_sort_and_language(client: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize(
-    ("query", "code"),
+    ("query", "field"),
     [
-        ("q=" + "x" * 5000, "query-too-long"),
-        ("valid_from=2020-02-30", "invalid-parameters"),
-        ("valid_until=yesterday", "invalid-parameters"),
-        ("valid_from=2021-01-01&valid_until=2020-01-01", "invalid-date-range"),
-        ("temporality=SOMETIMES", "invalid-parameters"),
-        ("sort=popularity", "invalid-parameters"),
-        ("exportable=maybe", "invalid-parameters"),
-        ("page=0", "invalid-parameters"),
-        ("page=abc", "invalid-parameters"),
-        ("per_page=1000", "invalid-parameters"),
-        ("version=latest", "invalid-version"),
+        ("q=" + "x" * 5000, "q"),
+        ("valid_from=2020-02-30", "valid_from"),
+        ("valid_from=2020-1-5", "valid_from"),
+        ("valid_until=yesterday", "valid_until"),
+        ("valid_until=", "valid_until"),
+        ("temporality=SOMETIMES", "temporality"),
+        ("sort=popularity", "sort"),
+        ("exportable=maybe", "exportable"),
+        ("exportable=1", "exportable"),
+        ("page=0", "page"),
+        ("page=abc", "page"),
+        ("page=%205", "page"),
+        ("per_page=1000", "per_page"),
+        ("version=latest", "version"),
+        ("version=1.0.0.0%0A", "version"),
     ],
 )
-def test_bad_input_is_a_clear_400(client: FlaskClient, query: str, code: str) -> None:
+def test_input_that_does_not_fit_the_schema_is_a_clear_400(
+    client: FlaskClient, query: str, field: str
+) -> None:
     error = get(client, query, 400)["error"]
-    assert error["code"] == code and error["status"] == 400
-    assert error["message"] and isinstance(error["details"], dict)
+    assert error["code"] == "invalid-parameters" and error["status"] == 400
+    assert error["message"] and field in error["details"]["fields"]
+
+
+def test_input_that_fits_the_schema_but_cannot_be_served_is_a_clear_422(
+    client: FlaskClient,
+) -> None:
+    error = get(client, "valid_from=2021-01-01&valid_until=2020-01-01", 422)["error"]
+    assert error["code"] == "invalid-date-range" and error["status"] == 422
+    assert error["details"] == {"valid_from": "2021-01-01", "valid_until": "2020-01-01"}
 
 
 @pytest.mark.parametrize(

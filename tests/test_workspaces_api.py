@@ -198,7 +198,7 @@ def test_a_failing_step_list_changes_nothing(alice: Researcher) -> None:
             {"generate": "feil", "expr": "kjonn * 2"},
         ],
     )
-    error = _error(response, 400, "expression-type")
+    error = _error(response, 422, "expression-type")
     assert error["details"]["step"] == 3
     assert alice.get(f"/{handle}").get_json() == before
 
@@ -206,15 +206,15 @@ def test_a_failing_step_list_changes_nothing(alice: Researcher) -> None:
 @pytest.mark.parametrize(
     ("steps", "status", "code"),
     [
-        ([{"import": "BEFOLKNING_KJONN"}], 400, "unknown-dataset"),
-        ([{"import": "INNTEKT_WLONN", "date": "2030-12-31"}], 400, "date-outside-coverage"),
-        ([{"import": "NUDB_BU", "date": "2020-01-01"}], 400, "not-a-status-date"),
-        ([{"generate": "x", "expr": "kjonn + 1"}], 400, "expression-type"),
-        ([{"generate": "x", "expr": "nosuch + 1"}], 400, "expression-unknown-variable"),
-        ([{"keep_if": "alder > 18"}], 400, "expression-unknown-variable"),
-        ([{"import": "BEFOLKNING_KJOENN", "as": "kjonn"}], 400, "variable-exists"),
-        ([{"frobnicate": "x"}], 400, "invalid-step"),
-        ([], 400, "invalid-steps"),
+        ([{"import": "BEFOLKNING_KJONN"}], 422, "unknown-dataset"),
+        ([{"import": "INNTEKT_WLONN", "date": "2030-12-31"}], 422, "date-outside-coverage"),
+        ([{"import": "NUDB_BU", "date": "2020-01-01"}], 422, "not-a-status-date"),
+        ([{"generate": "x", "expr": "kjonn + 1"}], 422, "expression-type"),
+        ([{"generate": "x", "expr": "nosuch + 1"}], 422, "expression-unknown-variable"),
+        ([{"keep_if": "alder > 18"}], 422, "expression-unknown-variable"),
+        ([{"import": "BEFOLKNING_KJOENN", "as": "kjonn"}], 422, "variable-exists"),
+        ([{"frobnicate": "x"}], 422, "invalid-step"),
+        ([], 422, "invalid-steps"),
     ],
 )
 def test_bad_steps_are_clear_4xx_errors(
@@ -228,7 +228,7 @@ def test_bad_steps_are_clear_4xx_errors(
 
 def test_bad_versions_are_clear_errors(alice: Researcher) -> None:
     _error(alice.post("/", {"version": "9.9.9.9"}), 404, "unknown-version")
-    _error(alice.post("/", {"version": "latest"}), 400, "invalid-version")
+    _error(alice.post("/", {"version": "latest"}), 400, "invalid-parameters")
     _error(alice.post("/", {"datastore": "no.nowhere.x"}), 404, "unknown-datastore")
     _error(alice.post("/", {"colour": "blue"}), 400, "invalid-parameters")
 
@@ -236,10 +236,10 @@ def test_bad_versions_are_clear_errors(alice: Researcher) -> None:
 @pytest.mark.parametrize(
     ("path", "body", "status", "code"),
     [
-        ("tabulate", {"vars": ["nosuch"]}, 400, "unknown-variable"),
-        ("tabulate", {"vars": ["lonn"]}, 400, "too-many-categories"),
+        ("tabulate", {"vars": ["nosuch"]}, 422, "unknown-variable"),
+        ("tabulate", {"vars": ["lonn"]}, 422, "too-many-categories"),
         ("tabulate", {"vars": []}, 400, "invalid-parameters"),
-        ("summarize", {"vars": ["kommune"]}, 400, "statistic-needs-number"),
+        ("summarize", {"vars": ["kommune"]}, 422, "statistic-needs-number"),
         ("histogram", {"var": "lonn", "bins": 1000}, 400, "invalid-parameters"),
     ],
 )
@@ -349,7 +349,7 @@ def test_workspaces_past_their_limits(released_world: World, alice: Researcher) 
 def test_the_api_is_described(alice: Researcher) -> None:
     spec = alice.client.get("/api/v1/openapi.json").get_json()
     for path in (
-        "/api/v1/workspaces/",
+        "/api/v1/workspaces",
         "/api/v1/workspaces/{handle}/steps",
         "/api/v1/workspaces/{handle}/regress",
     ):

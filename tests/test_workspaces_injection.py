@@ -1,7 +1,7 @@
 """Attempts to get at the data around output control, through the API: SQL fragments in
 expressions and names, the unit identifier or internal columns named in expressions,
-identifiers used as group-bys, model terms or clusters. Each is refused with a 4xx and the
-workspace stays as it was; arbitrary expression text never reaches SQL (a property test)."""
+identifiers used as group-bys, model terms or clusters. Each is refused (422: the request fits
+the published schema, its content is refused) and the workspace stays as it was; arbitrary expression text never reaches SQL (a property test)."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def test_sql_and_identifiers_in_expressions_are_refused(
     before = alice.get(f"/{handle}").get_json()
     step = {"keep_if": expression} if verb == "keep_if" else {"generate": "x", "expr": expression}
     response = alice.post(f"/{handle}/steps", [step])
-    assert response.status_code == 400, response.get_json()
+    assert response.status_code == 422, response.get_json()
     assert response.get_json()["error"]["code"].startswith("expression-")
     assert alice.get(f"/{handle}").get_json() == before
 
@@ -102,7 +102,7 @@ def test_identifiers_are_never_grouped_by_or_modelled(
     alice: Researcher, handle: str, path: str, body: dict[str, Any]
 ) -> None:
     response = alice.post(f"/{handle}/{path}", body)
-    assert response.status_code == 400, response.get_json()
+    assert response.status_code == 422, response.get_json()
     assert response.get_json()["error"]["code"] == "identifier-variable"
 
 
@@ -121,7 +121,7 @@ def test_internal_columns_are_not_variables(
     alice: Researcher, handle: str, path: str, body: dict[str, Any]
 ) -> None:
     response = alice.post(f"/{handle}/{path}", body)
-    assert response.status_code == 400, response.get_json()
+    assert response.status_code == 422, response.get_json()
     assert response.get_json()["error"]["code"] == "unknown-variable"
 
 
@@ -146,7 +146,7 @@ def test_names_dates_and_verbs_cannot_carry_sql(
 ) -> None:
     before = alice.get(f"/{handle}").get_json()
     response = alice.post(f"/{handle}/steps", [step])
-    assert response.status_code == 400, response.get_json()
+    assert response.status_code == 422, response.get_json()
     assert response.get_json()["error"]["code"] == code
     assert alice.get(f"/{handle}").get_json() == before
 

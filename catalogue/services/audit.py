@@ -27,7 +27,17 @@ ID_LENGTH = 24
 
 
 def canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain
+    )
+
+
+def _plain(value: Any) -> str:
+    """A value JSON has no type for. A moment is written as RFC 3339 in UTC with its offset
+    (entries written before this rule keep their text: verifying hashes the text as stored)."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).isoformat()
+    return str(value)
 
 
 def entry_hash(

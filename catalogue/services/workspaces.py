@@ -82,8 +82,8 @@ class WorkspaceView:
         return {
             "workspace": self.handle,
             **self.description,
-            "created_at": self.created_at.isoformat(),
-            "expires_at": self.expires_at.isoformat(),
+            "created_at": self.created_at,
+            "expires_at": self.expires_at,
         }
 
 
@@ -529,8 +529,8 @@ def list_workspaces(ctx: Context, owner: str, now: datetime | None = None) -> li
                 "datastore": r.datastore,
                 "version": r.version,
                 "steps": len(r.steps or []),
-                "created_at": aware(r.created_at).isoformat(),
-                "expires_at": aware(r.expires_at).isoformat(),
+                "created_at": aware(r.created_at),
+                "expires_at": aware(r.expires_at),
                 "expired": aware(r.expires_at) <= moment,
             }
             for r in rows

@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from catalogue.storage.models import Base
+from catalogue.storage.models import Base, UtcDateTime
 
 
 class InstitutionRow(Base):
@@ -22,7 +22,7 @@ class InstitutionRow(Base):
     name: Mapped[str] = mapped_column(String(300))
     agreement_from: Mapped[date] = mapped_column(Date)
     agreement_until: Mapped[date | None] = mapped_column(Date, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class UserRow(Base):
@@ -37,10 +37,10 @@ class UserRow(Base):
     password_hash: Mapped[str | None] = mapped_column(String(300), nullable=True)
     oidc_subject: Mapped[str | None] = mapped_column(String(500), nullable=True, unique=True)
     active: Mapped[bool] = mapped_column(Boolean)
-    deactivated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    deactivated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     deactivated_reason: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    last_active_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_active_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_by: Mapped[str] = mapped_column(String(200))
 
 
@@ -58,7 +58,7 @@ class AgreementAcceptanceRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     version: Mapped[str] = mapped_column(String(50))
-    accepted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    accepted_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class WebSessionRow(Base):
@@ -67,9 +67,9 @@ class WebSessionRow(Base):
     secret_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     method: Mapped[str] = mapped_column(String(20))  # "password" or "oidc"
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class ApiTokenRow(Base):
@@ -80,10 +80,10 @@ class ApiTokenRow(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     scopes: Mapped[Any] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class ExportRequestRow(Base):
@@ -96,9 +96,9 @@ class ExportRequestRow(Base):
     purpose: Mapped[str] = mapped_column(Text)
     file_format: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    downloaded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    downloaded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     # A request from a workspace: the steps that made its population (migration 0004).
     population_steps: Mapped[Any | None] = mapped_column(JSON, nullable=True)
 
@@ -129,4 +129,4 @@ class ExportDecisionRow(Base):
     approved: Mapped[bool] = mapped_column(Boolean)
     comment: Mapped[str] = mapped_column(Text)
     steward_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -20,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from catalogue.storage.models import Base
+from catalogue.storage.models import Base, UtcDateTime
 
 
 class WorkspaceRow(Base):
@@ -32,10 +31,10 @@ class WorkspaceRow(Base):
     version: Mapped[str] = mapped_column(String(40))
     steps: Mapped[Any] = mapped_column(JSON)  # the canonical steps applied so far
     limits: Mapped[Any] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_used_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_used_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class ReleaseRow(Base):
@@ -49,7 +48,7 @@ class ReleaseRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     datastore: Mapped[str] = mapped_column(String(200))
     project: Mapped[str] = mapped_column(String(200))
-    released_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    released_at: Mapped[datetime] = mapped_column(UtcDateTime)
     cells: Mapped[int] = mapped_column(Integer)
 
 

@@ -3,7 +3,7 @@ checks that the migrations produce exactly these tables."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -19,7 +19,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -34,12 +36,36 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+class UtcDateTime(TypeDecorator[datetime]):
+    """A moment, always timezone-aware UTC above the storage layer.
+
+    SQLite keeps no zone and hands datetimes back naive; PostgreSQL hands them back in the
+    session's zone. Every time regcat stores is UTC, so the zone is put back here, at the
+    storage boundary, and nothing above it formats a moment without its offset. A naive
+    moment is refused on the way in: which zone it meant cannot be known."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"a naive datetime ({value}) cannot be stored: give it a zone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 class DatastoreRow(Base):
     __tablename__ = "datastores"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     label: Mapped[Any] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class UnitTypeRow(Base):
@@ -58,7 +84,7 @@ class RegisterRow(Base):
     datastore_id: Mapped[int] = mapped_column(ForeignKey("datastores.id"))
     key: Mapped[str] = mapped_column(String(100))
     manifest: Mapped[Any] = mapped_column(JSON)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class DataProductRow(Base):
@@ -95,7 +121,7 @@ class DatasetRevisionRow(Base):
     start_min: Mapped[date | None] = mapped_column(Date, nullable=True)
     stop_max: Mapped[date | None] = mapped_column(Date, nullable=True)
     report: Mapped[Any] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_by: Mapped[str] = mapped_column(String(200))
 
 
@@ -126,7 +152,7 @@ class DraftRow(Base):
     __tablename__ = "drafts"
     datastore_id: Mapped[int] = mapped_column(ForeignKey("datastores.id"), primary_key=True)
     number: Mapped[int] = mapped_column(Integer)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_by: Mapped[str] = mapped_column(String(200))
 
 
@@ -141,7 +167,7 @@ class DraftOperationRow(Base):
         ForeignKey("dataset_revisions.id"), nullable=True
     )
     note: Mapped[str] = mapped_column(Text)
-    staged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    staged_at: Mapped[datetime] = mapped_column(UtcDateTime)
     staged_by: Mapped[str] = mapped_column(String(200))
 
 
@@ -154,7 +180,7 @@ class VersionRow(Base):
     minor: Mapped[int] = mapped_column(Integer)
     patch: Mapped[int] = mapped_column(Integer)
     description: Mapped[str] = mapped_column(Text)
-    released_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    released_at: Mapped[datetime] = mapped_column(UtcDateTime)
     released_by: Mapped[str] = mapped_column(String(200))
     draft_number: Mapped[int] = mapped_column(Integer)
 
@@ -182,4 +208,4 @@ class LockRow(Base):
     holder: Mapped[str] = mapped_column(String(200))
     host: Mapped[str] = mapped_column(String(200))
     pid: Mapped[int] = mapped_column(Integer)
-    acquired_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    acquired_at: Mapped[datetime] = mapped_column(UtcDateTime)

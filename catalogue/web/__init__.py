@@ -10,6 +10,10 @@ from flask import Flask, g, request
 from catalogue.config import Config, load_config
 from catalogue.services.context import Context
 
+# The largest request body the server reads (a step list of the most steps a workspace may
+# have is far smaller); a larger one is answered 413 before it is parsed.
+REQUEST_BODY_LIMIT = 1024 * 1024
+
 
 def create_app(config: Config | None = None, overrides: dict[str, Any] | None = None) -> Flask:
     config = config or load_config()
@@ -25,6 +29,7 @@ def create_app(config: Config | None = None, overrides: dict[str, Any] | None = 
         JSON_SORT_KEYS=False,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=REQUEST_BODY_LIMIT,
     )
     app.config.update(overrides or {})
     app.json.sort_keys = False  # type: ignore[attr-defined]

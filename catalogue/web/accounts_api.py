@@ -10,21 +10,25 @@ from typing import Any
 from flask import Flask
 from marshmallow import Schema, fields, validate
 
-from catalogue.domain.accounts import Role, Scope
+from catalogue.domain.accounts import INSTITUTION_KEY, USERNAME, Role, Scope
 from catalogue.services import institution_accounts, tokens, user_accounts
 from catalogue.web import auth, context
-from catalogue.web.api import ApiBlueprint, register_api_blueprint
-from catalogue.web.variables_api import RegcatErrorSchema as ErrorSchema
+from catalogue.web.api import ApiBlueprint, link, register_api_blueprint
+from schemas.api.errors import ErrorSchema
+from schemas.api.fields import Day, FullMatch, JsonInteger, Timestamp
 
-BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"sessionCookie": []}]
 
-
-def _blueprint(name: str, prefix: str, description: str) -> ApiBlueprint:
-    return ApiBlueprint(name, __name__, url_prefix=prefix, description=description)
+def _blueprint(name: str, prefix: str, description: str, **options: str) -> ApiBlueprint:
+    return ApiBlueprint(name, __name__, url_prefix=prefix, description=description, **options)
 
 
 me = _blueprint("me", "/api/v1/me", "The signed-in account and its end-user agreement")
-tokens_api = _blueprint("tokens", "/api/v1/tokens", "API tokens: scoped, expiring, revocable")
+tokens_api = _blueprint(
+    "tokens",
+    "/api/v1/tokens",
+    "API tokens: scoped, expiring, revocable",
+    rate_limit="token_rate_limit",
+)
 users = _blueprint("users", "/api/v1/users", "User administration (institution admins, admins)")
 institutions = _blueprint(
     "institutions", "/api/v1/institutions", "Institutions and their agreements (admins)"
@@ -32,9 +36,10 @@ institutions = _blueprint(
 
 # --- schemas --------------------------------------------------------------------------------
 
-_USERNAME = validate.Length(min=2, max=200)
-_ROLES = fields.List(fields.String(validate=validate.OneOf([r.value for r in Role])))
-_REGISTERS = fields.List(fields.String(validate=validate.Length(min=1, max=100)))
+# The formats the domain checks, published as the same patterns.
+_USERNAME = FullMatch(USERNAME.pattern, error="Lower-case letters, digits, . _ @ -; 2-200.")
+_INSTITUTION_KEY = FullMatch(INSTITUTION_KEY.pattern, error="Lower-case letters, digits, -.")
+_ROLE = fields.String(validate=validate.OneOf([r.value for r in Role]))
 
 
 class UserSchema(Schema):
@@ -46,7 +51,7 @@ class UserSchema(Schema):
     steward_of = fields.List(fields.String())
     active = fields.Boolean()
     deactivated_reason = fields.String(allow_none=True)
-    last_active_at = fields.DateTime()
+    last_active_at = Timestamp()
     accepted_agreement = fields.Boolean()
     has_password = fields.Boolean()
 
@@ -62,10 +67,10 @@ class TokenSchema(Schema):
     prefix = fields.String()
     name = fields.String()
     scopes = fields.List(fields.String())
-    created_at = fields.DateTime()
-    expires_at = fields.DateTime()
-    revoked_at = fields.DateTime(allow_none=True)
-    last_used_at = fields.DateTime(allow_none=True)
+    created_at = Timestamp()
+    expires_at = Timestamp()
+    revoked_at = Timestamp(allow_none=True)
+    last_used_at = Timestamp(allow_none=True)
     state = fields.String()
 
 
@@ -76,7 +81,10 @@ class NewTokenArgs(Schema):
         required=True,
         validate=validate.Length(min=1, max=len(Scope)),
     )
-    days = fields.Integer(validate=validate.Range(1, 3650))
+    days = JsonInteger(
+        validate=validate.Range(1, 3650),
+        metadata={"description": "Lifetime; at most the server's token_days (else 422)."},
+    )
 
 
 class NewTokenSchema(TokenSchema):
@@ -87,38 +95,52 @@ class EnrolArgs(Schema):
     username = fields.String(required=True, validate=_USERNAME)
     display_name = fields.String(load_default="", validate=validate.Length(max=300))
     email = fields.String(load_default="", validate=validate.Length(max=300))
-    institution = fields.String(validate=validate.Length(max=64))
-    roles = fields.List(
-        fields.String(validate=validate.OneOf([r.value for r in Role])),
-        load_default=lambda: [Role.RESEARCHER.value],
-    )
+    institution = fields.String(validate=_INSTITUTION_KEY)
+    roles = fields.List(_ROLE, load_default=lambda: [Role.RESEARCHER.value])
     steward_of = fields.List(fields.String(validate=validate.Length(max=100)), load_default=list)
     password = fields.String(load_only=True, validate=validate.Length(max=1000))
 
 
 class RolesArgs(Schema):
-    roles = _ROLES
+    roles = fields.List(_ROLE, required=True, metadata={"description": "The new roles, all."})
     steward_of = fields.List(fields.String(validate=validate.Length(max=100)), load_default=list)
 
 
 class InstitutionSchema(Schema):
     key = fields.String()
     name = fields.String()
-    agreement_from = fields.Date()
-    agreement_until = fields.Date(allow_none=True)
+    agreement_from = Day()
+    agreement_until = Day(allow_none=True)
     agreement_valid = fields.Boolean()
 
 
 class InstitutionArgs(Schema):
-    key = fields.String(required=True, validate=validate.Length(min=2, max=64))
+    key = fields.String(required=True, validate=_INSTITUTION_KEY)
     name = fields.String(load_default="", validate=validate.Length(max=300))
-    agreement_from = fields.Date(required=True)
-    agreement_until = fields.Date(load_default=None, allow_none=True)
+    agreement_from = Day(required=True)
+    agreement_until = Day(load_default=None, allow_none=True)
 
 
 class AgreementArgs(Schema):
-    agreement_from = fields.Date(required=True)
-    agreement_until = fields.Date(load_default=None, allow_none=True)
+    agreement_from = Day(required=True)
+    agreement_until = Day(load_default=None, allow_none=True)
+
+
+# --- links: from a created account or institution to what can be done with it ----------------
+# (Not from the lists: a client following the first user or token of a list could lock its
+# own account out.)
+
+_USER = "/api/v1/users/{username}"
+_NEW_USER = "$response.body#/username"
+_USER_LINKS = {
+    "get_user": link("get", _USER, username=_NEW_USER),
+    "set_roles": link("put", f"{_USER}/roles", username=_NEW_USER),
+    "deactivate_user": link("post", f"{_USER}/deactivate", username=_NEW_USER),
+    "reactivate_user": link("post", f"{_USER}/reactivate", username=_NEW_USER),
+}
+_INSTITUTION_LINKS = {
+    "set_agreement": link("put", "/api/v1/institutions/{key}/agreement", key="$response.body#/key"),
+}
 
 
 # --- /me ------------------------------------------------------------------------------------
@@ -127,7 +149,6 @@ class AgreementArgs(Schema):
 @me.get("")
 @me.response(200, MeSchema)
 @me.alt_response(401, schema=ErrorSchema, description="Not signed in, or a bad token")
-@me.doc(security=BEARER)
 def get_me() -> Any:
     """The account making the request, and what this request may do."""
     identity = auth.require_identity()
@@ -143,7 +164,6 @@ def get_me() -> Any:
 
 @me.post("/agreement")
 @me.response(200, UserSchema)
-@me.doc(security=BEARER)
 def accept_agreement() -> Any:
     """Accept the current version of the end-user agreement (see the account page)."""
     identity = user_accounts.accept_agreement(context(), auth.require_identity())
@@ -155,7 +175,6 @@ def accept_agreement() -> Any:
 
 @tokens_api.get("")
 @tokens_api.response(200, TokenSchema(many=True))
-@tokens_api.doc(security=BEARER)
 def list_tokens() -> Any:
     """Your tokens (never their secrets)."""
     return tokens.list_tokens(context(), auth.require_identity().username)
@@ -165,7 +184,6 @@ def list_tokens() -> Any:
 @tokens_api.arguments(NewTokenArgs)
 @tokens_api.response(201, NewTokenSchema)
 @tokens_api.alt_response(403, schema=ErrorSchema, description="A scope your roles do not give")
-@tokens_api.doc(security=[{"sessionCookie": []}])
 def create_token(args: dict[str, Any]) -> Any:
     """A new token for yourself, from a signed-in web session (a token cannot make tokens).
     The response is the only time the token is shown."""
@@ -179,7 +197,6 @@ def create_token(args: dict[str, Any]) -> Any:
 @tokens_api.delete("/<string:prefix>")
 @tokens_api.response(200, TokenSchema)
 @tokens_api.alt_response(404, schema=ErrorSchema, description="No such token of yours")
-@tokens_api.doc(security=BEARER)
 def revoke_token(prefix: str) -> Any:
     """Revoke one of your tokens (an admin: anyone's). Takes effect at once."""
     return tokens.revoke_token(context(), auth.require_identity(), prefix)
@@ -190,7 +207,6 @@ def revoke_token(prefix: str) -> Any:
 
 @users.get("")
 @users.response(200, UserSchema(many=True))
-@users.doc(security=BEARER)
 def list_users() -> Any:
     """Users of your institution (an admin: every user)."""
     return user_accounts.list_users(context(), auth.require_identity())
@@ -199,10 +215,12 @@ def list_users() -> Any:
 @users.post("")
 @users.arguments(EnrolArgs)
 @users.response(201, UserSchema)
+@users.doc(responses={201: {"links": _USER_LINKS}})
+@users.alt_response(404, schema=ErrorSchema, description="No such institution")
+@users.alt_response(409, schema=ErrorSchema, description="The username is taken")
 @users.alt_response(
     403, schema=ErrorSchema, description="Another institution, or a role you cannot grant"
 )
-@users.doc(security=BEARER)
 def enrol_user(args: dict[str, Any]) -> Any:
     """Enrol a user. Without a password the user signs in through the identity provider."""
     return user_accounts.enrol_user(
@@ -221,7 +239,6 @@ def enrol_user(args: dict[str, Any]) -> Any:
 @users.get("/<string:username>")
 @users.response(200, UserSchema)
 @users.alt_response(403, schema=ErrorSchema, description="A user of another institution")
-@users.doc(security=BEARER)
 def get_user(username: str) -> Any:
     return user_accounts.get_user(context(), auth.require_identity(), username)
 
@@ -229,7 +246,6 @@ def get_user(username: str) -> Any:
 @users.put("/<string:username>/roles")
 @users.arguments(RolesArgs)
 @users.response(200, UserSchema)
-@users.doc(security=BEARER)
 def set_roles(args: dict[str, Any], username: str) -> Any:
     """Replace a user's roles (and a steward's registers); ends the user's web sessions."""
     return user_accounts.set_roles(
@@ -239,7 +255,6 @@ def set_roles(args: dict[str, Any], username: str) -> Any:
 
 @users.post("/<string:username>/deactivate")
 @users.response(200, UserSchema)
-@users.doc(security=BEARER)
 def deactivate_user(username: str) -> Any:
     """Deactivate: ends the user's sessions and revokes its tokens."""
     return user_accounts.deactivate_user(context(), auth.require_identity(), username)
@@ -247,7 +262,6 @@ def deactivate_user(username: str) -> Any:
 
 @users.post("/<string:username>/reactivate")
 @users.response(200, UserSchema)
-@users.doc(security=BEARER)
 def reactivate_user(username: str) -> Any:
     """Reactivate an account, e.g. one deactivated after 18 months without use."""
     return user_accounts.reactivate_user(context(), auth.require_identity(), username)
@@ -258,7 +272,6 @@ def reactivate_user(username: str) -> Any:
 
 @institutions.get("")
 @institutions.response(200, InstitutionSchema(many=True))
-@institutions.doc(security=BEARER)
 def list_institutions() -> Any:
     return institution_accounts.list_institutions(context())
 
@@ -266,7 +279,8 @@ def list_institutions() -> Any:
 @institutions.post("")
 @institutions.arguments(InstitutionArgs)
 @institutions.response(201, InstitutionSchema)
-@institutions.doc(security=BEARER)
+@institutions.doc(responses={201: {"links": _INSTITUTION_LINKS}})
+@institutions.alt_response(409, schema=ErrorSchema, description="The key is taken")
 def create_institution(args: dict[str, Any]) -> Any:
     """Register an institution that has signed an agreement, with its dates."""
     return institution_accounts.create_institution(
@@ -282,7 +296,6 @@ def create_institution(args: dict[str, Any]) -> Any:
 @institutions.put("/<string:key>/agreement")
 @institutions.arguments(AgreementArgs)
 @institutions.response(200, InstitutionSchema)
-@institutions.doc(security=BEARER)
 def set_agreement(args: dict[str, Any], key: str) -> Any:
     """Renew or end an institution's agreement."""
     return institution_accounts.set_agreement(
@@ -293,7 +306,6 @@ def set_agreement(args: dict[str, Any], key: str) -> Any:
 def init_app(app: Flask) -> None:
     for blueprint in (me, tokens_api, users, institutions):
         register_api_blueprint(app, blueprint)
-    auth.limit(app, tokens_api, "token_rate_limit")
     spec = app.extensions["regcat_api"].spec
     spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     spec.components.security_scheme(

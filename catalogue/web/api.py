@@ -1,4 +1,9 @@
-"""/api/v1: JSON API described by OpenAPI (flask-smorest)."""
+"""/api/v1: JSON API described by OpenAPI (flask-smorest).
+
+The description is the contract: what the server validates is generated from the same
+marshmallow schemas it publishes, every operation lists every status it can answer
+(catalogue.web.api_responses) with the one error body (schemas.api.errors), and every
+collection is served at its documented URL with and without a trailing slash."""
 
 from __future__ import annotations
 
@@ -6,12 +11,16 @@ from typing import Any, NoReturn
 
 from flask import Flask, Request, g
 from flask_smorest import Api, Blueprint
-from marshmallow import Schema, ValidationError, fields
+from flask_smorest.utils import prepare_response
+from marshmallow import Schema, ValidationError, fields, validate
 from webargs.flaskparser import FlaskParser
 
-from catalogue.domain.errors import invalid_input
-from catalogue.services import reading, releasing
-from catalogue.web import context
+from catalogue.services import authorization, reading, releasing
+from catalogue.web import auth, context
+from catalogue.web.api_responses import DESCRIPTIONS, derived_statuses, response_name, security
+from catalogue.web.errors import MalformedRequest
+from schemas.api.errors import ErrorSchema
+from schemas.api.fields import Timestamp
 from schemas.translations import translate_messages
 
 
@@ -35,11 +44,12 @@ class ArgumentsParser(FlaskParser):
         if isinstance(messages, dict) and len(messages) == 1:
             problems = next(iter(messages.values()))  # drop the location ("json", "query")
         names = ", ".join(sorted(map(str, problems))) if isinstance(problems, dict) else None
-        raise invalid_input(
+        raise MalformedRequest(
             "invalid-parameters",
             f"Ugyldige parametere: {names}." if names else "Ugyldig innhold i forespørselen.",
             f"Invalid parameters: {names}." if names else "Invalid request body.",
-            fields=translate_messages(problems, g.get("lang", "nb")),
+            {"fields": translate_messages(problems, g.get("lang", "nb"))},
+            400,
         )
 
 
@@ -47,9 +57,109 @@ PARSER = ArgumentsParser()
 
 
 class ApiBlueprint(Blueprint):
-    """A flask-smorest blueprint whose argument errors use the standard error shape."""
+    """A flask-smorest blueprint whose argument errors use the standard error shape, whose
+    operations declare every status they can answer and the credentials they take, and
+    whose routes answer with and without a trailing slash.
+
+    `rate_limit` names the setting that limits the blueprint's changing requests
+    (register_api_blueprint applies it)."""
 
     ARGUMENTS_PARSER = PARSER
+
+    def __init__(self, *args: Any, rate_limit: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rate_limit = rate_limit
+        self._prepare_doc_cbks.append(self._prepare_statuses_doc)
+
+    def route(self, rule: str, *, parameters: Any = None, tags: Any = None, **options: Any) -> Any:
+        # A client that adds (or leaves out) the trailing slash gets the same answer, not a
+        # redirect that would drop a POST's body.
+        options.setdefault("strict_slashes", False)
+        return super().route(rule, parameters=parameters, tags=tags, **options)
+
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: Any = None,
+        provide_automatic_options: bool | None = None,
+        **options: Any,
+    ) -> None:
+        super().add_url_rule(rule, endpoint, view_func, provide_automatic_options, **options)
+        name = self._endpoints[-1]
+        for method, doc in self._docs[name].items():
+            if method != "parameters":
+                doc["regcat"] = {"endpoint": f"{self.name}.{name}", "path_parameters": "<" in rule}
+
+    def _prepare_statuses_doc(
+        self, doc: dict[str, Any], doc_info: dict[str, Any], *, method: str, **_: Any
+    ) -> dict[str, Any]:
+        facts = doc_info["regcat"]
+        access = authorization.access_for(facts["endpoint"])
+        # By now flask-smorest has moved a body argument out of the parameters into
+        # requestBody.
+        takes_body = "requestBody" in doc
+        statuses = derived_statuses(
+            access,
+            method,
+            takes_arguments=takes_body or bool(doc_info.get("arguments", {}).get("parameters")),
+            takes_body=takes_body,
+            has_path_parameters=facts["path_parameters"],
+            rate_limited=self.rate_limit is not None,
+        )
+        responses = doc.setdefault("responses", {})
+        for status in sorted(statuses):
+            if status not in responses and str(status) not in responses:
+                responses[status] = response_name(status)
+        required = security(access)
+        if required is not None:
+            doc["security"] = required
+        return doc
+
+
+def link(method: str, path: str, **parameters: str) -> dict[str, Any]:
+    """An OpenAPI link to the operation `method` `path` (as the description spells it), its
+    path parameters taken from the response (`$response.body#/...`): clients and stateful
+    testers follow these from a created resource to what can be done with it."""
+    pointer = path.replace("~", "~0").replace("/", "~1")
+    return {"operationRef": f"#/paths/{pointer}/{method}", "parameters": parameters}
+
+
+def exclusive_bounds(converter: Any, field: fields.Field, **_: Any) -> dict[str, Any]:
+    """apispec publishes a Range's bounds as inclusive; say so when they are not (OpenAPI 3.0:
+    exclusiveMinimum/exclusiveMaximum true), so that 0 is not offered where 0 is refused."""
+    out: dict[str, Any] = {}
+    for validator in field.validators:
+        if isinstance(validator, validate.Range):
+            if validator.min is not None and not validator.min_inclusive:
+                out["exclusiveMinimum"] = True
+            if validator.max is not None and not validator.max_inclusive:
+                out["exclusiveMaximum"] = True
+    return out
+
+
+class RegcatApi(Api):
+    """flask-smorest's Api with regcat's error body: no catch-all `default` response (each
+    operation lists its statuses), and no error handler of its own (catalogue.web.errors
+    answers every error)."""
+
+    ERROR_SCHEMA = ErrorSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def _register_error_handlers(self) -> None:
+        pass
+
+    def _init_spec(self, *args: Any, **kwargs: Any) -> None:
+        super()._init_spec(*args, **kwargs)
+        self.ma_plugin.converter.add_attribute_function(exclusive_bounds)
+
+    def _register_responses(self) -> None:
+        for status, description in DESCRIPTIONS.items():
+            response: dict[str, Any] = {"description": description}
+            if status != 304:
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
+            self.spec.components.response(response_name(status), response, lazy=True)
 
 
 datastores = ApiBlueprint(
@@ -78,14 +188,25 @@ class VersionSchema(Schema):
     datastore = fields.String()
     version = fields.String()
     description = fields.String()
-    released_at = fields.DateTime()
+    released_at = Timestamp()
     released_by = fields.String()
     dataset_count = fields.Integer()
     changes = fields.List(fields.Nested(ChangeSchema))
 
 
-@datastores.get("/")
+@datastores.get("")
 @datastores.response(200, DatastoreSchema(many=True))
+@datastores.doc(
+    responses={
+        200: {
+            "links": {
+                "list_versions": link(
+                    "get", "/api/v1/datastores/{name}/versions", name="$response.body#/0/name"
+                )
+            }
+        }
+    }
+)
 def list_datastores() -> Any:
     """Every datastore with its released versions."""
     return reading.datastore_summaries(context())
@@ -99,11 +220,16 @@ def list_versions(name: str) -> Any:
 
 
 def init_app(app: Flask) -> None:
-    api = Api(app, spec_kwargs={"info": {"description": "regcat: register metadata catalogue"}})
-    api.register_blueprint(datastores)
+    api = RegcatApi(
+        app, spec_kwargs={"info": {"description": "regcat: register metadata catalogue"}}
+    )
     app.extensions["regcat_api"] = api
+    register_api_blueprint(app, datastores)
 
 
-def register_api_blueprint(app: Flask, blueprint: Blueprint) -> None:
-    """For the other web modules: add a blueprint to the one OpenAPI description."""
+def register_api_blueprint(app: Flask, blueprint: ApiBlueprint) -> None:
+    """For the other web modules: add a blueprint to the one OpenAPI description (and apply
+    its rate limit)."""
+    if blueprint.rate_limit is not None:
+        auth.limit(app, blueprint, blueprint.rate_limit)
     app.extensions["regcat_api"].register_blueprint(blueprint)

@@ -30,6 +30,7 @@ from catalogue.domain.accounts import SIGN_IN_REQUIRED, Access, Identity, decide
 from catalogue.domain.errors import RegcatError
 from catalogue.services import authorization, sessions, tokens
 from catalogue.web import context
+from catalogue.web.errors import MalformedRequest
 
 auth = Blueprint("auth", __name__)
 
@@ -94,7 +95,7 @@ def _check_csrf() -> None:
     expected = session.get(CSRF_KEY)
     given = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
     if not expected or not hmac.compare_digest(str(expected), given):
-        raise RegcatError(
+        raise MalformedRequest(
             "csrf-failed",
             "Skjemaet mangler en gyldig CSRF-nøkkel. Last siden på nytt og prøv igjen.",
             "The form lacks a valid CSRF token. Reload the page and try again.",

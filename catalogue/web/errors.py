@@ -1,30 +1,81 @@
-"""One error shape: JSON for /api, an HTML page otherwise, in the request's language
-(marshmallow's field messages included, see schemas.translations)."""
+"""One error shape: JSON for /api (schemas.api.errors), an HTML page otherwise.
+
+Every error goes through here: a service's RegcatError, the argument parser's, werkzeug's
+404/405/413 (with their headers: a 405 keeps its `Allow`) and the rate limiter's 429.
+
+On the API, 400 means that the request does not fit the schema the OpenAPI description
+publishes (or HTTP's own rules: malformed JSON, a web form without its CSRF token); those
+errors are raised as MalformedRequest. A request that fits the schema but whose content a
+service refuses (an unknown variable in an expression, a date range the wrong way round, a
+weak password) is answered 422 instead of the service's 400: a client can then tell a
+request it built wrongly from one the data cannot serve, and no schema-valid request is
+ever answered 400. Pages and the CLI keep the service's status."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from catalogue.domain.errors import RegcatError
+from schemas.api.errors import ErrorSchema
 from schemas.problems import flatten_messages
 from schemas.translations import translate_messages
 
+ERROR_SCHEMA = ErrorSchema()
+
+# Headers an HTTP error brings that belong in the answer (405's Allow, 429's Retry-After).
+_KEPT_HEADERS = ("Allow", "Retry-After")
+
+
+class MalformedRequest(RegcatError):
+    """The request does not fit its published schema or HTTP's rules: always 400."""
+
+
+def _is_api() -> bool:
+    return request.path.startswith("/api/")
+
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    return _is_api() or request.accept_mimetypes.best == "application/json"
 
 
-def _respond(error: RegcatError) -> tuple[Response | str, int]:
+def _api_status(error: RegcatError) -> RegcatError:
+    if error.http_status == 400 and not isinstance(error, MalformedRequest) and _is_api():
+        return dataclasses.replace(error, http_status=422)
+    return error
+
+
+def _respond(error: RegcatError, headers: dict[str, str] | None = None) -> Response:
+    error = _api_status(error)
     lang = getattr(g, "lang", "nb")
     if _wants_json():
-        return jsonify(error.as_dict(lang)), error.http_status
-    return (
-        render_template("error.html", error=error, message=error.message(lang)),
-        error.http_status,
-    )
+        response = jsonify(ERROR_SCHEMA.dump(error.as_dict(lang)))
+    else:
+        response = Response(
+            render_template("error.html", error=error, message=error.message(lang)),
+            mimetype="text/html",
+        )
+    response.status_code = error.http_status
+    response.headers.update(headers or {})
+    return response
+
+
+# The longest URL (path and query) the API reads; a real query is far shorter.
+URL_LIMIT = 8192
+
+
+def _refuse_long_urls() -> None:
+    if _is_api() and len(request.full_path.encode()) > URL_LIMIT:
+        raise RegcatError(
+            "uri-too-long",
+            f"Adressen er for lang; bruk høyst {URL_LIMIT} tegn.",
+            f"The URL is too long; use at most {URL_LIMIT} characters.",
+            {"limit": URL_LIMIT},
+            414,
+        )
 
 
 def field_problems(details: dict[str, Any]) -> list[tuple[str, str]]:
@@ -34,27 +85,31 @@ def field_problems(details: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def init_app(app: Flask) -> None:
+    app.before_request(_refuse_long_urls)
     app.jinja_env.globals["field_problems"] = field_problems
 
     @app.errorhandler(RegcatError)
-    def _regcat_error(error: RegcatError) -> tuple[Response | str, int]:
+    def _regcat_error(error: RegcatError) -> Response:
         return _respond(error)
 
     @app.errorhandler(HTTPException)
-    def _http_error(error: HTTPException) -> tuple[Response | str, int]:
+    def _http_error(error: HTTPException) -> Response:
         status = error.code or 500
         details = {}
         messages = getattr(error, "data", {}).get("messages") if hasattr(error, "data") else None
         if messages:
             details["fields"] = translate_messages(messages, getattr(g, "lang", "nb"))
+        kind = MalformedRequest if status == 400 else RegcatError
+        headers = {name: value for name, value in error.get_headers() if name in _KEPT_HEADERS}
         return _respond(
-            RegcatError(
+            kind(
                 f"http-{status}",
                 _NB.get(status, _NB_OTHER),
                 error.description or error.name,
                 details,
                 status,
-            )
+            ),
+            headers,
         )
 
 

@@ -10,8 +10,9 @@ from marshmallow import Schema, fields, validate
 from catalogue.domain.accounts import ExportFormat
 from catalogue.services import export_requests
 from catalogue.web import auth, context
-from catalogue.web.accounts_api import BEARER, ApiBlueprint, ErrorSchema
-from catalogue.web.api import register_api_blueprint
+from catalogue.web.api import ApiBlueprint, link, register_api_blueprint
+from schemas.api.errors import ErrorSchema
+from schemas.api.fields import VERSION, JsonBoolean, Timestamp
 
 export_api = ApiBlueprint(
     "export_requests",
@@ -22,12 +23,26 @@ export_api = ApiBlueprint(
 )
 
 
+REQUEST = "/api/v1/export-requests/{request_id}"
+# What the file can be: the formats of domain.accounts.ExportFormat.
+FILE_TYPES = ("application/vnd.apache.parquet", "text/csv")
+BINARY = {"type": "string", "format": "binary"}
+
+
+def _links_to_request(request_id: str) -> dict[str, Any]:
+    return {
+        "get_one": link("get", REQUEST, request_id=request_id),
+        "decide": link("post", f"{REQUEST}/decisions", request_id=request_id),
+        "download": link("get", f"{REQUEST}/file", request_id=request_id),
+    }
+
+
 class DecisionSchema(Schema):
     register = fields.String()
     approved = fields.Boolean()
     comment = fields.String()
     steward = fields.String()
-    decided_at = fields.DateTime()
+    decided_at = Timestamp()
 
 
 class PopulationSourceSchema(Schema):
@@ -69,9 +84,9 @@ class ExportRequestSchema(Schema):
         metadata={"description": "How the population was made (requests from a workspace)"},
     )
     decisions = fields.List(fields.Nested(DecisionSchema))
-    created_at = fields.DateTime()
-    decided_at = fields.DateTime(allow_none=True)
-    downloaded_at = fields.DateTime(allow_none=True)
+    created_at = Timestamp()
+    decided_at = Timestamp(allow_none=True)
+    downloaded_at = Timestamp(allow_none=True)
 
 
 class NewExportArgs(Schema):
@@ -80,24 +95,28 @@ class NewExportArgs(Schema):
         required=True,
         validate=validate.Length(min=1, max=export_requests.MAX_VARIABLES),
     )
-    purpose = fields.String(required=True, validate=validate.Length(max=5000))
+    purpose = fields.String(
+        required=True,
+        validate=validate.Length(min=export_requests.MIN_PURPOSE, max=5000),
+        metadata={"description": "Why, so the stewards can judge it."},
+    )
     file_format = fields.String(
         load_default=ExportFormat.PARQUET.value,
         validate=validate.OneOf([f.value for f in ExportFormat]),
     )
     datastore = fields.String(validate=validate.Length(max=200))
-    version = fields.String(validate=validate.Length(max=50))
+    version = fields.String(validate=VERSION)
     workspace = fields.String(validate=validate.Length(max=100))
 
 
 class DecisionArgs(Schema):
-    approve = fields.Boolean(required=True)
+    approve = JsonBoolean(required=True)
     comment = fields.String(load_default="", validate=validate.Length(max=5000))
 
 
 @export_api.get("")
 @export_api.response(200, ExportRequestSchema(many=True))
-@export_api.doc(security=BEARER)
+@export_api.doc(responses={200: {"links": _links_to_request("$response.body#/0/id")}})
 def list_mine() -> Any:
     """Your export requests, newest first."""
     return export_requests.my_requests(context(), auth.require_identity())
@@ -107,9 +126,13 @@ def list_mine() -> Any:
 @export_api.arguments(NewExportArgs)
 @export_api.response(201, ExportRequestSchema)
 @export_api.alt_response(
+    404, schema=ErrorSchema, description="A variable, version or workspace named does not exist"
+)
+@export_api.alt_response(410, schema=ErrorSchema, description="The workspace named has expired")
+@export_api.alt_response(
     422, schema=ErrorSchema, description="A variable is not export-eligible (details.refused)"
 )
-@export_api.doc(security=BEARER)
+@export_api.doc(responses={201: {"links": _links_to_request("$response.body#/id")}})
 def create(args: dict[str, Any]) -> Any:
     """Request an export of variables of a released version, with its purpose."""
     return export_requests.request_export(
@@ -126,7 +149,7 @@ def create(args: dict[str, Any]) -> Any:
 
 @export_api.get("/review")
 @export_api.response(200, ExportRequestSchema(many=True))
-@export_api.doc(security=BEARER)
+@export_api.doc(responses={200: {"links": _links_to_request("$response.body#/0/id")}})
 def to_review() -> Any:
     """Requests involving your registers, those waiting for you first."""
     return export_requests.requests_to_review(context(), auth.require_identity())
@@ -135,7 +158,6 @@ def to_review() -> Any:
 @export_api.get("/<int:request_id>")
 @export_api.response(200, ExportRequestSchema)
 @export_api.alt_response(404, schema=ErrorSchema, description="Unknown, or not yours to see")
-@export_api.doc(security=BEARER)
 def get_one(request_id: int) -> Any:
     return export_requests.get_request(context(), auth.require_identity(), request_id)
 
@@ -144,7 +166,6 @@ def get_one(request_id: int) -> Any:
 @export_api.arguments(DecisionArgs)
 @export_api.response(200, ExportRequestSchema)
 @export_api.alt_response(409, schema=ErrorSchema, description="Already decided")
-@export_api.doc(security=BEARER)
 def decide(args: dict[str, Any], request_id: int) -> Any:
     """Approve or reject for every register involved that you are steward of."""
     return export_requests.decide(
@@ -154,8 +175,9 @@ def decide(args: dict[str, Any], request_id: int) -> Any:
 
 @export_api.get("/<int:request_id>/file")
 @export_api.response(200, description="The export file (Parquet or CSV)")
+@export_api.doc(responses={200: {"content": {t: {"schema": BINARY} for t in FILE_TYPES}}})
+@export_api.alt_response(409, schema=ErrorSchema, description="Not (yet) approved")
 @export_api.alt_response(410, schema=ErrorSchema, description="Already downloaded")
-@export_api.doc(security=BEARER)
 def download(request_id: int) -> Any:
     """The approved export, once."""
     return file_response(export_requests.download(context(), auth.require_identity(), request_id))

@@ -20,6 +20,9 @@ def run_server(config: Config, host: str, port: int, workers: int, dev: bool) ->
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("accesslog", "-")
+            # The app refuses a too long URL itself, in the one error shape (414); gunicorn's
+            # own limit would answer first, in HTML. Without it gunicorn still stops at 1 MB.
+            self.cfg.set("limit_request_line", 0)
 
         def load(self) -> Any:
             return create_app(config)

@@ -24,7 +24,7 @@ _RDF_TYPES = ("text/turtle", "application/ld+json")
 
 @variables.get("/")
 def search_page() -> Response:
-    args = PARSER.parse(variables_api.SEARCH_ARGS, request, location="query")
+    args = PARSER.parse(variables_api.SEARCH_FORM_ARGS, request, location="query")
     result = searching.search_variables(context(), variables_api.search_request(args, g.lang))
     html = render_template("index.html", result=result, req=result.request)
     return caching.conditional(make_response(html), max_age=60)

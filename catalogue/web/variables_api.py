@@ -18,8 +18,11 @@ from marshmallow import Schema, fields, pre_load, validate
 
 from catalogue.services import searching
 from catalogue.web import caching, context
-from catalogue.web.api import ApiBlueprint, register_api_blueprint
+from catalogue.web.api import ApiBlueprint, link, register_api_blueprint
+from catalogue.web.api_responses import response_name
 from catalogue.web.variable_presenter import page_path, quote, variable_document
+from schemas.api.errors import ErrorSchema
+from schemas.api.fields import VERSION, Day, QueryBoolean, QueryInteger, Timestamp
 
 variables_api = ApiBlueprint(
     "variables_api",
@@ -36,25 +39,26 @@ def _listed(**kwargs: Any) -> fields.List:
 class SearchArgsSchema(Schema):
     q = fields.String(
         load_default="",
+        validate=validate.Length(max=searching.MAX_QUERY_LENGTH),
         metadata={
             "description": "Free text: words are stemmed (bokmål, English), æ/ø/å folded and "
-            "matched as prefixes too. Query syntax characters are ordinary separators.",
-            "maxLength": searching.MAX_QUERY_LENGTH,
+            "matched as prefixes too. Query syntax characters are ordinary separators."
         },
     )
     datastore = fields.String(metadata={"description": "Only this datastore (default: all)."})
     version = fields.String(
+        validate=VERSION,
         metadata={
             "description": "Search a released version (e.g. 1.0.0.0) instead of the latest; "
             "without `datastore` the default datastore's."
-        }
+        },
     )
-    valid_from = fields.Date(
+    valid_from = Day(
         metadata={"description": "With valid_until: variables valid at some time in the interval."}
     )
-    valid_until = fields.Date()
-    exportable = fields.Boolean(
-        allow_none=True, metadata={"description": "true: only variables that can be exported."}
+    valid_until = Day(metadata={"description": "Not before valid_from (else 422)."})
+    exportable = QueryBoolean(
+        metadata={"description": "true: only variables that can be exported."}
     )
     register = _listed(metadata={"description": "Register key(s), e.g. kreftregisteret."})
     product = _listed(metadata={"description": "Data product id(s)."})
@@ -67,9 +71,13 @@ class SearchArgsSchema(Schema):
         validate=validate.OneOf(searching.SORTS),
         metadata={"description": "Default: relevance with q, else name. '-' sorts descending."},
     )
-    page = fields.Integer(load_default=1, validate=validate.Range(1, searching.MAX_PAGE))
-    per_page = fields.Integer(load_default=25, validate=validate.Range(1, searching.MAX_PER_PAGE))
+    page = QueryInteger(load_default=1, validate=validate.Range(1, searching.MAX_PAGE))
+    per_page = QueryInteger(load_default=25, validate=validate.Range(1, searching.MAX_PER_PAGE))
     lang = fields.String(validate=validate.OneOf(["nb", "en"]))
+
+
+class SearchFormArgsSchema(SearchArgsSchema):
+    """The search page's form: the same parameters, but an empty field means no filter."""
 
     @pre_load
     def _blank_is_absent(self, data: Any, **_: Any) -> dict[str, Any]:
@@ -156,12 +164,30 @@ class SearchResponseSchema(Schema):
     )
 
 
-SEARCH_ARGS = SearchArgsSchema()  # one instance: webargs would build one per request
+# One instance each: webargs would build one per request.
+SEARCH_ARGS = SearchArgsSchema()
+SEARCH_FORM_ARGS = SearchFormArgsSchema()
 
 
 @variables_api.get("")
 @variables_api.arguments(SEARCH_ARGS, location="query", as_kwargs=False)
 @variables_api.response(200, SearchResponseSchema)
+@variables_api.alt_response(304, response=response_name(304))
+@variables_api.alt_response(503, response=response_name(503))
+@variables_api.doc(
+    responses={
+        200: {
+            "links": {
+                "get_variable": link(
+                    "get",
+                    "/api/v1/variables/{datastore}/{name}",
+                    datastore="$response.body#/hits/0/datastore",
+                    name="$response.body#/hits/0/name",
+                )
+            }
+        }
+    }
+)
 def search(args: dict[str, Any]) -> Any:
     """Search variables.
 
@@ -230,7 +256,7 @@ class ValueDomainSchema(Schema):
 
 class ReleaseSchema(Schema):
     version = fields.String()
-    released_at = fields.DateTime()
+    released_at = Timestamp()
     operation = fields.String()
     note = fields.String()
     superseded_in = fields.String(allow_none=True)
@@ -281,26 +307,18 @@ class VariableSchema(Schema):
 
 
 class VariableArgsSchema(Schema):
-    version = fields.String(metadata={"description": "Show the metadata of this release"})
+    version = fields.String(
+        validate=VERSION, metadata={"description": "Show the metadata of this release"}
+    )
     lang = fields.String(validate=validate.OneOf(["nb", "en"]))
-
-
-class RegcatErrorBodySchema(Schema):
-    code = fields.String(metadata={"description": "Stable error code, e.g. unknown-variable"})
-    status = fields.Integer()
-    message = fields.String()
-    details = fields.Dict()
-
-
-class RegcatErrorSchema(Schema):
-    error = fields.Nested(RegcatErrorBodySchema)
 
 
 @variables_api.get("/<string:datastore>/<string:name>")
 @variables_api.arguments(VariableArgsSchema, location="query", as_kwargs=False)
 @variables_api.response(200, VariableSchema)
+@variables_api.alt_response(304, response=response_name(304))
 @variables_api.alt_response(
-    404, schema=RegcatErrorSchema, description="Unknown datastore, variable, or version"
+    404, schema=ErrorSchema, description="Unknown datastore, variable, or version"
 )
 def get_variable(args: dict[str, Any], datastore: str, name: str) -> Any:
     """One variable: full metadata, code list by validity period, and version history."""

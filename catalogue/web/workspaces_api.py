@@ -10,10 +10,17 @@ from typing import Any
 from flask import Flask, g, request
 from marshmallow import INCLUDE, Schema, fields, validate
 
+# The engine's own limits, so that the schemas publish what it checks.
+from catalogue.analysis.statistics.correlate import MAX_VARIABLES as MAX_CORRELATED
+from catalogue.analysis.statistics.histogram import MAX_BINS
+from catalogue.analysis.statistics.summarize import MAX_VARIABLES as MAX_SUMMARIZED
+from catalogue.analysis.statistics.tabulate import CELL_STATISTICS, PERCENTAGES
 from catalogue.services import workspaces
 from catalogue.web import context
-from catalogue.web.api import ApiBlueprint, register_api_blueprint
+from catalogue.web.api import ApiBlueprint, link, register_api_blueprint
 from catalogue.web.auth import require_identity
+from schemas.api.errors import ErrorSchema
+from schemas.api.fields import VERSION, JsonBoolean, JsonInteger, JsonNumber, Timestamp
 
 
 def current_owner() -> str:
@@ -47,6 +54,7 @@ class AnalysisCreateSchema(Schema):
     )
     version = fields.String(
         load_default=None,
+        validate=VERSION,
         metadata={"description": "Released version, e.g. 1.0.0.0; default the latest."},
     )
 
@@ -71,8 +79,8 @@ class WorkspaceSchema(Schema):
     panel_date = fields.String(allow_none=True)
     variables = fields.List(fields.Nested(AnalysisVariableSchema))
     steps = fields.List(fields.Dict(), metadata={"description": "The script so far."})
-    created_at = fields.String()
-    expires_at = fields.String()
+    created_at = Timestamp()
+    expires_at = Timestamp()
 
 
 class AnalysisWorkspaceListItemSchema(Schema):
@@ -80,8 +88,8 @@ class AnalysisWorkspaceListItemSchema(Schema):
     datastore = fields.String()
     version = fields.String()
     steps = fields.Integer()
-    created_at = fields.String()
-    expires_at = fields.String()
+    created_at = Timestamp()
+    expires_at = Timestamp()
     expired = fields.Boolean()
 
 
@@ -109,8 +117,8 @@ class AnalysisStepSchema(Schema):
     if_ = fields.String(data_key="if", metadata={"description": "A condition."})
     keep_if = fields.String()
     drop_if = fields.String()
-    keep = fields.Raw(metadata={"description": "Variable name(s) to keep."})
-    drop = fields.Raw(metadata={"description": "Variable name(s) to drop."})
+    keep = fields.Raw(allow_none=True, metadata={"description": "Variable name(s) to keep."})
+    drop = fields.Raw(allow_none=True, metadata={"description": "Variable name(s) to drop."})
     rename = fields.Dict(keys=fields.String(), values=fields.String())
     recode = fields.String()
     rules = fields.Dict(metadata={"description": '{"1-2": 1, "3": 2, "else": 9}'})
@@ -119,29 +127,42 @@ class AnalysisStepSchema(Schema):
     collapse = fields.Dict(metadata={"description": '{"new": ["mean", "var"]}'})
     aggregate = fields.Dict()
     by = fields.String()
-    reshape_to_panel = fields.Raw()
-    reshape_from_panel = fields.Raw()
+    reshape_to_panel = fields.Raw(allow_none=True)
+    reshape_from_panel = fields.Raw(allow_none=True)
     date_as = fields.String()
 
 
 class AnalysisTabulateSchema(Schema):
-    vars = fields.List(fields.String(), required=True, validate=validate.Length(1, 4))
+    vars = fields.List(
+        fields.String(),
+        required=True,
+        validate=validate.Length(min=1),
+        metadata={
+            "description": "The table's dimensions: at most as many as the datastore's "
+            "output-control budget allows (max_variables, 4 by default; more is 422)."
+        },
+    )
     summarize = fields.String(metadata={"description": "A numeric variable per cell."})
     stats = fields.List(
-        fields.String(validate=validate.OneOf(["mean", "sum", "median", "sd"])),
+        fields.String(validate=validate.OneOf(CELL_STATISTICS)),
+        validate=validate.Length(min=1),
         metadata={"description": "With summarize; default mean."},
     )
-    percent = fields.String(validate=validate.OneOf(["cell", "row", "column"]))
+    percent = fields.String(validate=validate.OneOf(PERCENTAGES))
 
 
 class AnalysisSummarizeSchema(Schema):
-    vars = fields.List(fields.String(), required=True, validate=validate.Length(1, 20))
-    percentiles = fields.List(fields.Float(), metadata={"description": "Default 25, 50, 75."})
-    minmax = fields.Boolean(metadata={"description": "Controlled min and max (default true)."})
+    vars = fields.List(fields.String(), required=True, validate=validate.Length(1, MAX_SUMMARIZED))
+    percentiles = fields.List(
+        JsonNumber(validate=validate.Range(0, 100, min_inclusive=False, max_inclusive=False)),
+        validate=validate.Length(min=1),
+        metadata={"description": "Default 25, 50, 75 (min and max have rules of their own)."},
+    )
+    minmax = JsonBoolean(metadata={"description": "Controlled min and max (default true)."})
 
 
 class AnalysisCorrelateSchema(Schema):
-    vars = fields.List(fields.String(), required=True, validate=validate.Length(2, 10))
+    vars = fields.List(fields.String(), required=True, validate=validate.Length(2, MAX_CORRELATED))
 
 
 class AnalysisModelSchema(Schema):
@@ -151,8 +172,8 @@ class AnalysisModelSchema(Schema):
         required=True,
         metadata={"description": "alder, c.alder, i.utdanning, i.kjonn#c.alder"},
     )
-    constant = fields.Boolean(metadata={"description": "Add _cons (default true)."})
-    robust = fields.Boolean(
+    constant = JsonBoolean(metadata={"description": "Add _cons (default true)."})
+    robust = JsonBoolean(
         metadata={
             "description": "Heteroskedasticity-robust standard errors: HC1 for regress, the "
             "sandwich without small-sample factor for logit and poisson (statsmodels' HC1 "
@@ -169,7 +190,7 @@ class AnalysisModelSchema(Schema):
 
 class AnalysisHistogramSchema(Schema):
     var = fields.String(required=True)
-    bins = fields.Integer(validate=validate.Range(1, 100))
+    bins = JsonInteger(validate=validate.Range(1, MAX_BINS))
 
 
 class AnalysisBarChartSchema(Schema):
@@ -215,10 +236,35 @@ class AnalysisStatisticResponseSchema(Schema):
 
 # --- routes -----------------------------------------------------------------------------
 
+WORKSPACE = "/api/v1/workspaces/{handle}"
+STATISTICS = ("tabulate", "summarize", "correlate", "regress", "logit", "poisson")
+CHARTS = ("histogram", "barchart")
 
-@bp.post("/")
-@bp.arguments(AnalysisCreateSchema)
+
+def _links_to_workspace(handle: str) -> dict[str, Any]:
+    """From an answer naming a workspace to everything that can be done with it."""
+    return {
+        "describe": link("get", WORKSPACE, handle=handle),
+        "delete": link("delete", WORKSPACE, handle=handle),
+        "add_steps": link("post", f"{WORKSPACE}/steps", handle=handle),
+        **{name: link("post", f"{WORKSPACE}/{name}", handle=handle) for name in STATISTICS},
+        **{name: link("post", f"{WORKSPACE}/{name}", handle=handle) for name in CHARTS},
+    }
+
+
+# Every operation on a workspace may find it expired.
+_expired = bp.alt_response(
+    410,
+    schema=ErrorSchema,
+    description="The workspace expired after standing unused; details.steps holds its script.",
+)
+
+
+@bp.post("")
+@bp.arguments(AnalysisCreateSchema, required=False)
 @bp.response(201, WorkspaceSchema)
+@bp.alt_response(404, schema=ErrorSchema, description="No such datastore or released version")
+@bp.doc(responses={201: {"links": _links_to_workspace("$response.body#/workspace")}})
 def create(body: dict[str, Any]) -> Any:
     """Create a workspace on a released version (default: the latest)."""
     view = workspaces.create_workspace(
@@ -227,8 +273,9 @@ def create(body: dict[str, Any]) -> Any:
     return view.to_json_dict()
 
 
-@bp.get("/")
+@bp.get("")
 @bp.response(200, AnalysisWorkspaceListItemSchema(many=True))
+@bp.doc(responses={200: {"links": _links_to_workspace("$response.body#/0/workspace")}})
 def list_mine() -> Any:
     """The caller's workspaces."""
     return workspaces.list_workspaces(context(), current_owner())
@@ -236,6 +283,7 @@ def list_mine() -> Any:
 
 @bp.get("/<string:handle>")
 @bp.response(200, WorkspaceSchema)
+@_expired
 def describe(handle: str) -> Any:
     """The workspace's variables, their types and the steps so far (no data)."""
     return workspaces.describe_workspace(
@@ -245,6 +293,7 @@ def describe(handle: str) -> Any:
 
 @bp.delete("/<string:handle>")
 @bp.response(204)
+@_expired
 def delete(handle: str) -> Any:
     """Delete the workspace and its linked data."""
     workspaces.delete_workspace(context(), current_owner(), handle)
@@ -254,6 +303,7 @@ def delete(handle: str) -> Any:
 @bp.post("/<string:handle>/steps")
 @bp.arguments(AnalysisStepSchema(many=True))
 @bp.response(200, WorkspaceSchema)
+@_expired
 def add_steps(_steps: Any, handle: str) -> Any:
     """Apply a list of steps: all of them, or (on any error) none."""
     # The schema documents and type-checks the steps; the engine reads the body as sent.
@@ -276,6 +326,7 @@ def _statistic(statistic: str, body: dict[str, Any], handle: str) -> Any:
 @bp.post("/<string:handle>/tabulate")
 @bp.arguments(AnalysisTabulateSchema)
 @bp.response(200, AnalysisStatisticResponseSchema)
+@_expired
 def tabulate(body: dict[str, Any], handle: str) -> Any:
     """Counts by 1–4 variables, or a numeric variable summarised per cell."""
     return _statistic("tabulate", body, handle)
@@ -284,6 +335,7 @@ def tabulate(body: dict[str, Any], handle: str) -> Any:
 @bp.post("/<string:handle>/summarize")
 @bp.arguments(AnalysisSummarizeSchema)
 @bp.response(200, AnalysisStatisticResponseSchema)
+@_expired
 def summarize(body: dict[str, Any], handle: str) -> Any:
     """n, mean, sd, Gini, percentiles and controlled min/max of numeric variables."""
     return _statistic("summarize", body, handle)
@@ -292,6 +344,7 @@ def summarize(body: dict[str, Any], handle: str) -> Any:
 @bp.post("/<string:handle>/correlate")
 @bp.arguments(AnalysisCorrelateSchema)
 @bp.response(200, AnalysisStatisticResponseSchema)
+@_expired
 def correlate(body: dict[str, Any], handle: str) -> Any:
     """Pearson correlations, pair by pair."""
     return _statistic("correlate", body, handle)
@@ -300,6 +353,7 @@ def correlate(body: dict[str, Any], handle: str) -> Any:
 @bp.post("/<string:handle>/regress")
 @bp.arguments(AnalysisModelSchema)
 @bp.response(200, AnalysisStatisticResponseSchema)
+@_expired
 def regress(body: dict[str, Any], handle: str) -> Any:
     """OLS with classical, robust (HC1) or cluster-robust standard errors."""
     return _statistic("regress", body, handle)
@@ -308,6 +362,7 @@ def regress(body: dict[str, Any], handle: str) -> Any:
 @bp.post("/<string:handle>/logit")
 @bp.arguments(AnalysisModelSchema)
 @bp.response(200, AnalysisStatisticResponseSchema)
+@_expired
 def logit(body: dict[str, Any], handle: str) -> Any:
     """Logistic regression of a 0/1 outcome, with classical, robust or cluster-robust
     standard errors."""
@@ -317,6 +372,7 @@ def logit(body: dict[str, Any], handle: str) -> Any:
 @bp.post("/<string:handle>/poisson")
 @bp.arguments(AnalysisModelSchema)
 @bp.response(200, AnalysisStatisticResponseSchema)
+@_expired
 def poisson(body: dict[str, Any], handle: str) -> Any:
     """Poisson regression of a count, with classical, robust or cluster-robust standard
     errors."""
@@ -326,6 +382,7 @@ def poisson(body: dict[str, Any], handle: str) -> Any:
 @bp.post("/<string:handle>/histogram")
 @bp.arguments(AnalysisHistogramSchema)
 @bp.response(200, AnalysisStatisticResponseSchema)
+@_expired
 def histogram(body: dict[str, Any], handle: str) -> Any:
     """A histogram as a Vega-Lite specification of a controlled count table."""
     return _statistic("histogram", body, handle)
@@ -334,6 +391,7 @@ def histogram(body: dict[str, Any], handle: str) -> Any:
 @bp.post("/<string:handle>/barchart")
 @bp.arguments(AnalysisBarChartSchema)
 @bp.response(200, AnalysisStatisticResponseSchema)
+@_expired
 def barchart(body: dict[str, Any], handle: str) -> Any:
     """A bar chart of a categorical variable (a controlled one-way table)."""
     return _statistic("barchart", body, handle)
