@@ -180,6 +180,21 @@ def test_a_steward_rejects_with_a_comment_and_others_cannot_decide(released_worl
     assert other.status_code == 404
 
 
+def test_an_id_beyond_any_row_is_an_unknown_request_not_a_server_error(
+    released_world: World,
+) -> None:
+    huge = 2**80  # more than a 64-bit row id holds: the database could not even bind it
+    steward = released_world.client("forvalter-fr")
+    researcher = released_world.client("forsker@uio")
+    answers = [
+        steward.get(f"/api/v1/export-requests/{huge}"),
+        researcher.get(f"/api/v1/export-requests/{huge}/file"),
+        post(steward, f"/api/v1/export-requests/{huge}/decisions", json={"approve": True}),
+    ]
+    assert [a.status_code for a in answers] == [404, 404, 404]
+    assert {a.get_json()["error"]["code"] for a in answers} == {"unknown-export-request"}
+
+
 def test_the_researcher_and_steward_pages(released_world: World) -> None:
     researcher = released_world.client("forsker@uio")
     form = post(

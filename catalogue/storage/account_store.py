@@ -30,6 +30,10 @@ from catalogue.storage.models import (
     VersionRow,
 )
 
+# Row ids are 64-bit signed integers in SQLite and PostgreSQL; a larger id names no row,
+# and binding it would raise instead of finding nothing.
+MAX_ROW_ID = 2**63 - 1
+
 
 def aware(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; every stored time is UTC."""
@@ -137,6 +141,8 @@ class AccountStore:
 
     # export requests ------------------------------------------------------------------------
     def export_request(self, request_id: int, lock: bool = False) -> ExportRequestRow | None:
+        if not 0 < request_id <= MAX_ROW_ID:  # no such row; the database cannot even bind it
+            return None
         query = select(ExportRequestRow).where(ExportRequestRow.id == request_id)
         if lock:  # two stewards deciding at once must not both see "pending"
             query = query.with_for_update()
