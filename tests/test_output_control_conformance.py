@@ -302,7 +302,7 @@ def one_way_rows(two_way: CountTable) -> CountTable:
 def test_case_13_margins_have_their_own_noise():
     recovered = 0
     for seed in range(30):
-        population = pseudonyms(1000, seed=100 + seed)
+        population = pseudonyms(1010, seed=100 + seed)
         table = table_of_counts(["r", "c"], COUNTS_13, population)
         result = control_frequency_table(table, context(population))
         margin = cell(result.rows, ("r1", None)).values[0]
@@ -316,7 +316,7 @@ def test_case_13_margins_have_their_own_noise():
 
 
 def test_case_13_the_guard_blocks_a_set_differing_by_few_units():
-    population = pseudonyms(1000, seed=13)
+    population = pseudonyms(1010, seed=13)
     ledger = InMemoryReleaseLedger()
     table = table_of_counts(["r", "c"], COUNTS_13, population)
     first = control_frequency_table(
@@ -333,7 +333,7 @@ def test_case_13_the_guard_blocks_a_set_differing_by_few_units():
 
 
 def test_case_13_a_released_margin_is_simply_repeated():
-    population = pseudonyms(1000, seed=13)
+    population = pseudonyms(1010, seed=13)
     ledger = InMemoryReleaseLedger()
     table = table_of_counts(["r", "c"], COUNTS_13, population)
     first = control_frequency_table(table, context(population, ledger=ledger))
@@ -364,18 +364,20 @@ def test_case_14_asking_fifty_times_gives_one_answer():
 # --- 15 ------------------------------------------------------------------------------------
 
 
-def test_case_15_a_workspace_of_999_units_gets_nothing():
-    small = pseudonyms(999, seed=15)
+def test_case_15_a_workspace_of_990_units_gets_nothing():
+    # Filtered to 990 units: its perturbed count is at most 995, below 1000, whatever the keys.
+    small = pseudonyms(1200, seed=15)[:990]
     ctx = context(small)
+    assert ctx.perturbed_population < 1000
     rng = np.random.default_rng(15)
-    values = UnitValues("inntekt", small, rng.normal(size=999))
+    values = UnitValues("inntekt", small, rng.normal(size=990))
     terms = [Term("const", "constant"), Term("x", "continuous")]
     attempts = [
         lambda: control_frequency_table(
-            CountTable.from_labels(["x"], [rng.choice(["a", "b"], 999)], small), ctx
+            CountTable.from_labels(["x"], [rng.choice(["a", "b"], 990)], small), ctx
         ),
         lambda: control_magnitude_table(
-            MagnitudeTable("v", CountTable.from_labels(["x"], [["a"] * 999], small), np.ones(999)),
+            MagnitudeTable("v", CountTable.from_labels(["x"], [["a"] * 990], small), np.ones(990)),
             ctx,
         ),
         lambda: control_summary(values, ctx),
@@ -383,14 +385,14 @@ def test_case_15_a_workspace_of_999_units_gets_nothing():
         lambda: control_min_max(values, ctx),
         lambda: control_mode(values, ctx),
         lambda: control_histogram(values, ctx),
-        lambda: control_hexbin(UnitPairs("x", "y", small, rng.normal(size=999), np.ones(999)), ctx),
-        lambda: control_survival(SurvivalData("t", small, np.ones(999), np.ones(999)), ctx),
+        lambda: control_hexbin(UnitPairs("x", "y", small, rng.normal(size=990), np.ones(990)), ctx),
+        lambda: control_survival(SurvivalData("t", small, np.ones(990), np.ones(990)), ctx),
         lambda: control_regression(
             fit_ols(
                 "y",
                 small,
-                np.column_stack([np.ones(999), rng.normal(size=999)]),
-                rng.normal(size=999),
+                np.column_stack([np.ones(990), rng.normal(size=990)]),
+                rng.normal(size=990),
                 terms,
                 ctx.keys,
             ),

@@ -165,7 +165,29 @@ def test_at_most_four_crossed_variables():
 
 
 def test_the_population_check_stands_alone_too():
-    check_population(context(POPULATION[:1000]))
+    check_population(context(POPULATION[:1005]))  # perturbed: at least 1000
     with pytest.raises(RegcatError) as refused:
-        check_population(context(POPULATION[:999]))
+        check_population(context(POPULATION[:995]))  # perturbed: at most 1000 - 1
     assert refused.value.code == "min-population"
+
+
+def test_the_population_check_judges_the_perturbed_count_not_the_exact_one():
+    # Populations of exactly 998..1002 units: the exact count alone does not decide (an
+    # exact bound would tell whether one unit is in a population of 1000); the perturbed
+    # count does, and the same population always gets the same answer.
+    rng = np.random.default_rng(15)
+    decided: dict[int, set[bool]] = {}
+    for size in range(998, 1003):
+        for _ in range(40):
+            population = rng.choice(POPULATION, size=size, replace=False)
+            ctx = context(population)
+            try:
+                check_population(ctx)
+                passed = True
+            except RegcatError:
+                passed = False
+            assert passed is (ctx.perturbed_population >= 1000)
+            again = context(population[::-1].copy())
+            assert again.perturbed_population == ctx.perturbed_population
+            decided.setdefault(size, set()).add(passed)
+    assert decided[999] == {True, False} and decided[1000] == {True, False}

@@ -76,7 +76,7 @@ def test_the_catalogue_lists_code_parameters_defaults_and_docs():
 
 def test_the_defaults_are_those_of_the_specification():
     rules_ = OutputControlParameters.defaults().to_json_dict()["rules"]
-    assert rules_["min-population"] == {"min_units": 1000, "min_change": 10}
+    assert rules_["min-population"] == {"min_units": 1000}
     assert rules_["threshold"] == {"min_count": 10}
     assert rules_["cell-key-noise"] == {"enabled": True, "max_noise": 5, "variance": 3.0, "js": 0}
     assert rules_["dominance-nk"] == {"n": 2, "k": 0.85, "jitter": 0.05}

@@ -61,28 +61,21 @@ class ControlContext:
     def clock(self) -> datetime:
         return self.now or datetime.now(UTC)
 
+    @cached_property
+    def perturbed_population(self) -> int:
+        """The population's count with its own cell key noise: what min-population judges
+        and what a result shows (rounded to ten); never the exact count."""
+        noise = self.parameters.rule(CellKeyNoise)
+        counts = np.array([self.population_size], dtype=np.int64)
+        return int(noise.apply(CountsWithKeys(counts, self.population_key_sum()))[0].value or 0)
+
 
 def check_population(context: ControlContext) -> None:
-    """Refuses (422) every statistic on a workspace below the minimum population."""
+    """Refuses (422) every statistic on a workspace whose perturbed population is below the
+    minimum (an exact bound would tell whether one unit is in a population of 1000)."""
     rule = context.parameters.rule(MinPopulation)
-    if rule.apply(context.population_size)[0].withheld:
+    if rule.apply(context.perturbed_population)[0].withheld:
         raise rule.refusal("min-population")
-
-
-_WHAT = {
-    "filter": ("Filteret", "The filter"),
-    "derived-variable": ("Den avledede variabelen", "The derived variable"),
-}
-
-
-def check_unit_change(changed_units: int, parameters: OutputControlParameters, what: str) -> None:
-    """For the engine: a filter or derived variable must change ≥ 10 units or none
-    (`what` is "filter" or "derived-variable"). Refuses (422) otherwise."""
-    rule = parameters.rule(MinPopulation)
-    if not rule.change_allowed(changed_units):
-        nb, en = _WHAT[what]
-        # The exact count (1-9) is what the rule hides: neither message nor details carry it.
-        raise rule.refusal("min-population-change", what=nb, what_en=en)
 
 
 class ResultBuilder:
@@ -180,10 +173,8 @@ class ResultBuilder:
         self._asked.append((kind, tuple(perturbed_sizes)))
 
     def _population(self) -> int:
-        noise = self.rule(CellKeyNoise)
-        counts = np.array([self.context.population_size], dtype=np.int64)
-        perturbed = noise.apply(CountsWithKeys(counts, self.context.population_key_sum()))
-        return nearest_ten(int(perturbed[0].value or 0))
+        self.rule(CellKeyNoise)  # listed among the rules applied
+        return nearest_ten(self.context.perturbed_population)
 
     def finish(self, rows: Sequence[ResultRow]) -> ControlledResult:
         """Checks the budget, records the release and mints the result."""

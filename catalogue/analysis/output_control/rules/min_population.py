@@ -1,5 +1,16 @@
-"""min-population: statistics only from workspaces of at least 1000 units, and a derived
-variable or filter changes at least 10 units or none (OUTPUT_CONTROL.md §2, first row)."""
+"""min-population: statistics only from workspaces of at least 1000 units, judged on the
+*perturbed* population count (OUTPUT_CONTROL.md v2 §2, first row; conformance case 15).
+
+Why perturbed: a refusal at an exact count of 1000 is an oracle. A researcher who builds a
+workspace of exactly 1000 units with a target person in it, and the same less one other
+unit, would learn from accepted/refused whether the target is in the first. The perturbed
+count carries the population's own cell key noise (|d| ≤ D), so the bound shifts by an
+amount the researcher cannot know or cancel, and the same population always meets the same
+bound (the noise is keyed, not random).
+
+Version 1 also refused a filter or derived variable that changed 1–9 units; that rule is
+withdrawn (its refusal said whether a small set was empty) and no parameter of it remains.
+"""
 
 from __future__ import annotations
 
@@ -12,24 +23,23 @@ from ..rule import Decision, Message, Rule, frozen_reasons
 @dataclass(frozen=True)
 class MinPopulationParameters:
     min_units: int = 1000
-    min_change: int = 10
 
     def __post_init__(self) -> None:
-        if self.min_units < 1 or self.min_change < 1:
-            raise ValueError("min-population needs min_units ≥ 1 and min_change ≥ 1")
+        if self.min_units < 1:
+            raise ValueError("min-population needs min_units ≥ 1")
 
 
 class MinPopulation(Rule[MinPopulationParameters, int, int]):
-    """Subject: the number of distinct units in the workspace population."""
+    """Subject: the perturbed number of distinct units in the workspace population."""
 
     code = "min-population"
     parameters_type = MinPopulationParameters
     title = Message("Minste populasjon", "Minimum population")
     docs = Message(
-        "Ingen statistikk hentes ut fra et arbeidsområde med færre enn {min_units} enheter. "
-        "En avledet variabel eller et filter må endre minst {min_change} enheter, eller ingen.",
-        "No statistic is released from a workspace of fewer than {min_units} units. A derived "
-        "variable or a filter must change at least {min_change} units, or none.",
+        "Ingen statistikk hentes ut fra et arbeidsområde med færre enn {min_units} enheter, "
+        "bedømt på det støylagte antallet.",
+        "No statistic is released from a workspace of fewer than {min_units} units, judged "
+        "on the perturbed count.",
     )
     reasons = frozen_reasons(
         {
@@ -39,12 +49,6 @@ class MinPopulation(Rule[MinPopulationParameters, int, int]):
                 "The workspace population has fewer than {min_units} units, so no statistic can "
                 "be released from it. Widen the population.",
             ),
-            "min-population-change": Message(
-                "{what} endrer for få enheter. Den må endre minst {min_change} enheter, eller "
-                "ingen.",
-                "{what_en} changes too few units. It must change at least {min_change} units, "
-                "or none.",
-            ),
         }
     )
 
@@ -52,6 +56,3 @@ class MinPopulation(Rule[MinPopulationParameters, int, int]):
         if subject < self.parameters.min_units:
             return [self.withhold("min-population")]
         return [Decision(subject)]
-
-    def change_allowed(self, changed_units: int) -> bool:
-        return changed_units == 0 or changed_units >= self.parameters.min_change
