@@ -1,0 +1,174 @@
+"""Oracles: any visible decision (a refusal, a withheld cell, a status code, a message, a
+charge) that depends on whether a small set is empty. The attacker wants to know whether a
+named person had a cancer diagnosis in 2015-2020 (`kreft`) and is judged by the share of
+targets guessed right; half the targets have the diagnosis, so guessing gives 0.5."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from tests.red_team.conftest import Attacker, Person, Truth, report
+
+# A decision rule that is right for 12 or more of 16 targets beats coin tossing at p < 0.04.
+PROBES = 8  # with a diagnosis, and as many without
+
+
+def _targets(truth: Truth) -> list[Person]:
+    return truth.targets(PROBES, kreft=True) + truth.targets(PROBES, kreft=False)
+
+
+def _cells(response: Any) -> dict[str, Any]:
+    """What an attacker reads off a count table of kreft: each cell's value or, if not
+    published, why not; or the refusal's code."""
+    if response.status_code != 200:
+        return {"refused": response.get_json()["error"]["code"]}
+    rows = response.get_json()["results"][0]["result"]["rows"]
+    return {
+        str(r["labels"][0]): r["values"]["count"]
+        if r["values"]["count"] is not None
+        else tuple(sorted(r["reasons"]))
+        for r in rows
+    }
+
+
+def _guard_probe(registrar: Attacker, prober: Attacker, truth: Truth) -> tuple[int, int]:
+    """Register the kreft table over everyone, then ask it again without the target: the
+    cell that holds the target changes (or is withheld), the other is a repeat."""
+    everyone = registrar.workspace()
+    first = _cells(registrar.ask(everyone, "tabulate", {"vars": ["kreft"]}))
+    right = 0
+    targets = _targets(truth)
+    for person in targets:
+        without = prober.workspace([{"drop_if": person.expr()}])
+        second = _cells(prober.ask(without, "tabulate", {"vars": ["kreft"]}))
+        true_changed = second.get("true") != first.get("true")
+        false_changed = second.get("false") != first.get("false")
+        guess = true_changed and not false_changed
+        right += guess == person.kreft
+    return right, len(targets)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="guard membership oracle: the cell that holds the target is withheld "
+    "(differencing) while the other is a repeat; 16/16 right",
+)
+def test_guard_refusal_tells_membership(alice: Attacker, truth: Truth) -> None:
+    right, n = _guard_probe(alice, alice, truth)
+    report("guard membership oracle (one project)", right=right, of=n, accuracy=right / n)
+    assert right < 12
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="guard membership oracle across projects: alice registers, bob probes; 16/16 right",
+)
+def test_guard_refusal_tells_membership_across_projects(
+    alice: Attacker, bob: Attacker, truth: Truth
+) -> None:
+    right, n = _guard_probe(alice, bob, truth)
+    report("guard membership oracle (two projects)", right=right, of=n, accuracy=right / n)
+    assert right < 12
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a cell of 1 is suppressed while a 0 is published: whenever exactly one target "
+    "cell is suppressed the diagnosis is known for sure (6 of 16 targets, all right)",
+)
+def test_zero_cell_versus_suppressed_cell(alice: Attacker, truth: Truth) -> None:
+    """Tabulate target × kreft: one of the two target cells holds the target. A 0 is
+    published as 0 and a 1 is suppressed, unless its noise makes it 0 too; the attacker
+    reads which target cell is suppressed (and guesses "no" when neither is)."""
+    handle = alice.workspace()
+    right = decided = sure = 0
+    targets = _targets(truth)
+    for i, person in enumerate(targets):
+        alice.steps(handle, [{"generate": f"t{i}", "expr": person.expr()}])
+        response = alice.ask(handle, "tabulate", {"vars": [f"t{i}", "kreft"]})
+        guess = False
+        if response.status_code == 200:
+            rows = response.get_json()["results"][0]["result"]["rows"]
+            shown = {tuple(r["labels"]): r["values"]["count"] for r in rows}
+            suppressed_yes = shown.get(("true", "true"), 0) is None
+            suppressed_no = shown.get(("true", "false"), 0) is None
+            decided += suppressed_yes != suppressed_no
+            guess = suppressed_yes and not suppressed_no
+            sure += (suppressed_yes != suppressed_no) and guess == person.kreft
+        right += guess == person.kreft
+    report(
+        "0 published vs 1 suppressed",
+        right=right,
+        decided=decided,
+        sure_right=sure,
+        of=len(targets),
+    )
+    # Fails when the attacker is right on 12 of 16, or learns 4 diagnoses for sure.
+    assert right < 12 and (sure < 4 or sure < decided)
+
+
+def _shape(response: Any) -> str:
+    """A response with its ids and times blanked: what may differ between two workspaces."""
+    text = json.dumps(response.get_json(), sort_keys=True)
+    text = re.sub(r'"(workspace|audit_id|created_at|expires_at)": "[^"]*"', r'"\1": ""', text)
+    return f"{response.status_code} {text}"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="guard oracle through a step: after `drop_if target and kreft` the summary's "
+    "count is withheld (differencing) only when a unit was dropped; 16/16 right",
+)
+def test_dropping_the_target_if_diagnosed_looks_like_dropping_nobody(
+    alice: Attacker, truth: Truth
+) -> None:
+    """Case 20: `drop_if target and kreft` removes one unit or none; the step's response,
+    and then the population a summary shows, must look the same either way."""
+    right = 0
+    targets = _targets(truth)
+    reference = alice.workspace([{"drop_if": "kreft and not kreft"}])
+    baseline = _shape(alice.ask(reference, "summarize", {"vars": ["alle"], "minmax": False}))
+    for person in targets:
+        handle = alice.workspace()
+        step = alice.post(f"/{handle}/steps", [{"drop_if": f"({person.expr()}) and kreft"}])
+        assert step.status_code == 200
+        summary = _shape(alice.ask(handle, "summarize", {"vars": ["alle"], "minmax": False}))
+        guess = summary != baseline
+        right += guess == person.kreft
+    report("step oracle: drop 1 or none", right=right, of=len(targets))
+    assert right < 12
+
+
+def test_refusals_of_tiny_populations_say_nothing_of_their_size(
+    alice: Attacker, truth: Truth
+) -> None:
+    """A workspace of the target alone (if diagnosed) or of nobody is refused: status,
+    code, message and details must be the same either way and name no small number."""
+    targets = _targets(truth)
+    seen: dict[bool, set[str]] = {True: set(), False: set()}
+    small_numbers = 0
+    for person in targets:
+        handle = alice.workspace([{"keep_if": f"({person.expr()}) and kreft"}])
+        for statistic, body in (
+            ("tabulate", {"vars": ["kjonn"]}),
+            ("summarize", {"vars": ["lonn"]}),
+            ("regress", {"y": "lonn", "x": ["alle"]}),
+        ):
+            response = alice.ask(handle, statistic, body)
+            shape = _shape(response)
+            seen[person.kreft].add(f"{statistic} {shape}")
+            if response.status_code != 200:
+                small_numbers += bool(re.search(r"\b[1-9]\b", json.dumps(response.get_json())))
+    distinguishable = seen[True] != seen[False]
+    report(
+        "refusals of tiny populations",
+        distinct_shapes=len(seen[True] | seen[False]),
+        distinguishable=distinguishable,
+        small_numbers_in_refusals=small_numbers,
+    )
+    assert not distinguishable
+    assert small_numbers == 0
