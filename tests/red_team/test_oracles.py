@@ -78,7 +78,7 @@ def test_guard_refusal_tells_membership_across_projects(
 @pytest.mark.xfail(
     strict=True,
     reason="a cell of 1 is suppressed while a 0 is published: whenever exactly one target "
-    "cell is suppressed the diagnosis is known for sure (6 of 16 targets, all right)",
+    "cell is suppressed the diagnosis is known for sure (14 of 48 targets, all right)",
 )
 def test_zero_cell_versus_suppressed_cell(alice: Attacker, truth: Truth) -> None:
     """Tabulate target × kreft: one of the two target cells holds the target. A 0 is
@@ -86,7 +86,8 @@ def test_zero_cell_versus_suppressed_cell(alice: Attacker, truth: Truth) -> None
     reads which target cell is suppressed (and guesses "no" when neither is)."""
     handle = alice.workspace()
     right = decided = sure = 0
-    targets = _targets(truth)
+    # More targets than the other probes: only some cells of 1 stay visible as suppressed.
+    targets = truth.targets(24, kreft=True) + truth.targets(24, kreft=False)
     for i, person in enumerate(targets):
         alice.steps(handle, [{"generate": f"t{i}", "expr": person.expr()}])
         response = alice.ask(handle, "tabulate", {"vars": [f"t{i}", "kreft"]})
@@ -107,8 +108,8 @@ def test_zero_cell_versus_suppressed_cell(alice: Attacker, truth: Truth) -> None
         sure_right=sure,
         of=len(targets),
     )
-    # Fails when the attacker is right on 12 of 16, or learns 4 diagnoses for sure.
-    assert right < 12 and (sure < 4 or sure < decided)
+    # Fails unless the attacker learns 4 or more diagnoses for sure (none wrong).
+    assert sure < 4 or sure < decided
 
 
 def _shape(response: Any) -> str:
