@@ -255,3 +255,38 @@ def report(title: str, **figures: Any) -> None:
 
 def within(estimate: float | None, true: float, share: float = 0.05) -> bool:
     return estimate is not None and abs(estimate - true) <= share * abs(true)
+
+
+@dataclass
+class Score:
+    """Estimates of targets' values against the truth. An attack on values FAILS when at
+    most a quarter of the targets come out within 5 % and the median relative error is at
+    least 25 % (a withheld answer is an infinite error). Two bounds rather than a count
+    alone, so that the verdict does not flip with the noise of one run."""
+
+    title: str
+    errors: list[float] = field(default_factory=list)
+
+    def add(self, estimate: float | None, true: float) -> None:
+        self.errors.append(
+            float("inf") if estimate is None else abs(estimate - true) / max(abs(true), 1.0)
+        )
+
+    @property
+    def recovered(self) -> int:
+        return sum(e <= 0.05 for e in self.errors)
+
+    @property
+    def median(self) -> float:
+        ordered = sorted(self.errors)
+        return ordered[len(ordered) // 2] if ordered else float("inf")
+
+    def failed(self) -> bool:
+        report(
+            self.title,
+            targets=len(self.errors),
+            within_5_percent=self.recovered,
+            answered=sum(e != float("inf") for e in self.errors),
+            median_rel_error=round(self.median, 3),
+        )
+        return self.recovered <= len(self.errors) / 4 and self.median >= 0.25

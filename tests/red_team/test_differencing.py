@@ -4,13 +4,13 @@ scaled copy, a copy with one unit's value changed, `replace`) and a tracker whos
 all ten or more units apart (OUTPUT_CONTROL.md §0, cases 16-18).
 
 Each attack names its target by the facts an attacker knows (birth date, sex,
-municipality) and is judged by how many targets' wages it recovers within 5 %."""
+municipality) and is judged by how close it comes to the target's wage (`Score`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tests.red_team.conftest import Attacker, Truth, report, within
+from tests.red_team.conftest import Attacker, Score, Truth
 
 TARGETS = 8
 
@@ -21,22 +21,19 @@ def test_filter_differencing_sum_over_everyone_and_everyone_but_the_target(
     everyone = alice.workspace()
     total = alice.sum_of(everyone, "lonn")
     assert total is not None
-    recovered = refused = 0
+    score = Score("filter differencing (sum over P and P - target)")
     for person in truth.targets(TARGETS):
         without = alice.workspace([{"drop_if": person.expr()}])
         rest = alice.sum_of(without, "lonn")
-        refused += rest is None
-        estimate = None if rest is None else total - rest
-        recovered += within(estimate, person.wage or 0)
-    report("filter differencing (sum)", targets=TARGETS, recovered=recovered, refused=refused)
-    assert recovered == 0
+        score.add(None if rest is None else total - rest, person.wage or 0)
+    assert score.failed()
 
 
 def test_differencing_under_a_new_name(alice: Attacker, truth: Truth) -> None:
     everyone = alice.workspace()
     total = alice.sum_of(everyone, "lonn")
     assert total is not None
-    recovered = refused = 0
+    score = Score("differencing under a new name (rename, derived copy)")
     for i, person in enumerate(truth.targets(TARGETS)):
         # A rename, then a derived copy: neither may make the smaller set look new.
         steps: list[dict[str, Any]] = [
@@ -47,16 +44,14 @@ def test_differencing_under_a_new_name(alice: Attacker, truth: Truth) -> None:
             steps.append({"generate": f"kopi{i}", "expr": f"inntekt{i} + 0"})
         without = alice.workspace(steps)
         rest = alice.sum_of(without, f"kopi{i}" if i % 2 else f"inntekt{i}")
-        refused += rest is None
-        recovered += within(None if rest is None else total - rest, person.wage or 0)
-    report("differencing under a new name", targets=TARGETS, recovered=recovered, refused=refused)
-    assert recovered == 0
+        score.add(None if rest is None else total - rest, person.wage or 0)
+    assert score.failed()
 
 
 def test_scaled_copy_with_the_target_zeroed(alice: Attacker, truth: Truth) -> None:
     """Case 17 through the API: Σ 2y and Σ 2y·[unit ≠ u] over the same units."""
     handle = alice.workspace()
-    recovered, errors = 0, []
+    score = Score("scaled copy, target zeroed (case 17)")
     for i, person in enumerate(truth.targets(20)):
         alice.steps(
             handle,
@@ -67,13 +62,8 @@ def test_scaled_copy_with_the_target_zeroed(alice: Attacker, truth: Truth) -> No
             ],
         )
         a, b = alice.sum_of(handle, f"to{i}"), alice.sum_of(handle, f"uten{i}")
-        estimate = None if a is None or b is None else (a - b) / 2
-        recovered += within(estimate, person.wage or 0)
-        if estimate is not None:
-            errors.append(abs(estimate - (person.wage or 0)) / (person.wage or 1))
-    median = sorted(errors)[len(errors) // 2] if errors else None
-    report("scaled copy, target zeroed", targets=20, recovered=recovered, median_rel_error=median)
-    assert recovered <= 1
+        score.add(None if a is None or b is None else (a - b) / 2, person.wage or 0)
+    assert score.failed()
 
 
 def test_copy_with_one_units_value_changed_by_one_percent(alice: Attacker, truth: Truth) -> None:
@@ -81,7 +71,7 @@ def test_copy_with_one_units_value_changed_by_one_percent(alice: Attacker, truth
     handle = alice.workspace()
     first = alice.sum_of(handle, "lonn")
     assert first is not None
-    recovered = 0
+    score = Score("copy with one value changed by 1 %")
     for i, person in enumerate(truth.targets(20)):
         alice.steps(
             handle,
@@ -91,16 +81,14 @@ def test_copy_with_one_units_value_changed_by_one_percent(alice: Attacker, truth
             ],
         )
         second = alice.sum_of(handle, f"z{i}")
-        estimate = None if second is None else (second - first) / 0.01
-        recovered += within(estimate, person.wage or 0)
-    report("copy with one value changed by 1 %", targets=20, recovered=recovered)
-    assert recovered <= 1
+        score.add(None if second is None else (second - first) / 0.01, person.wage or 0)
+    assert score.failed()
 
 
 def test_replace_on_everyone_but_the_target(alice: Attacker, truth: Truth) -> None:
     """Case 18: Σ z, then `replace z = 3z if unit ≠ u`, Σ z again: (3·S1 − S2)/2 = y_u."""
     handle = alice.workspace()
-    recovered = 0
+    score = Score("replace on all but the target (case 18)")
     for i, person in enumerate(truth.targets(20)):
         alice.steps(handle, [{"generate": f"z{i}", "expr": "lonn"}])
         first = alice.sum_of(handle, f"z{i}")
@@ -109,21 +97,20 @@ def test_replace_on_everyone_but_the_target(alice: Attacker, truth: Truth) -> No
         )
         second = alice.sum_of(handle, f"z{i}")
         estimate = None if first is None or second is None else (3 * first - second) / 2
-        recovered += within(estimate, person.wage or 0)
-    report("replace on all but the target", targets=20, recovered=recovered)
-    assert recovered <= 1
+        score.add(estimate, person.wage or 0)
+    assert score.failed()
 
 
 def test_tracker_of_sets_all_ten_or_more_apart(alice: Attacker, truth: Truth) -> None:
     """Denning's tracker: with A and B ten known people each, the populations P, P − (A+t),
     P − B and P − (A+B) are pairwise ≥ 10 units apart, and
     S(P) − S(P−A−t) − S(P−B) + S(P−A−B) = y_t."""
-    recovered, refused, errors = 0, 0, []
-    targets = truth.targets(6)
+    targets = truth.targets(4)
     skip = {p.birth for p in targets}
     everyone = alice.workspace()
     total = alice.sum_of(everyone, "lonn")
     assert total is not None
+    score = Score("tracker (four populations, all >= 10 units apart)")
     for i, person in enumerate(targets):
         a = truth.by_birth(10, skip=skip, offset=20 * i)
         b = truth.by_birth(10, skip=skip, offset=20 * i + 10)
@@ -133,18 +120,9 @@ def test_tracker_of_sets_all_ten_or_more_apart(alice: Attacker, truth: Truth) ->
         for dropped in (f"{in_a} or ({person.expr()})", in_b, f"{in_a} or {in_b}"):
             handle = alice.workspace([{"drop_if": dropped}])
             sums.append(alice.sum_of(handle, "lonn"))
-        if None in sums:
-            refused += 1
+        s1, s2, s3 = sums
+        if s1 is None or s2 is None or s3 is None:
+            score.add(None, person.wage or 0)
             continue
-        s1, s2, s3 = (s for s in sums if s is not None)
-        estimate = total - s1 - s2 + s3
-        errors.append(round(abs(estimate - (person.wage or 0)) / (person.wage or 1), 3))
-        recovered += within(estimate, person.wage or 0)
-    report(
-        "tracker (sets >= 10 apart)",
-        targets=len(targets),
-        recovered=recovered,
-        refused=refused,
-        rel_errors=errors,
-    )
-    assert recovered <= 1
+        score.add(total - s1 - s2 + s3, person.wage or 0)
+    assert score.failed()

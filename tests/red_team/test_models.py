@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.red_team.conftest import Attacker, Truth, report, value, within
+from tests.red_team.conftest import Attacker, Score, Truth, report, value, within
 
 TARGETS = 6
 
@@ -154,8 +154,7 @@ def test_two_models_that_differ_in_one_units_value(alice: Attacker, truth: Truth
     assert counts is not None
     base = _coefficients(alice.ask(handle, "regress", {"y": "lonn", "x": ["kjonn"]}))
     assert base is not None
-    recovered = 0
-    errors = []
+    score = Score("two models, one value changed")
     for i, person in enumerate(truth.targets(TARGETS)):
         alice.steps(
             handle,
@@ -167,12 +166,10 @@ def test_two_models_that_differ_in_one_units_value(alice: Attacker, truth: Truth
         found = _coefficients(alice.ask(handle, "regress", {"y": f"y{i}", "x": ["kjonn"]}))
         n_sex = value(counts[0], [person.sex, "true"], "count")
         if found is None or n_sex is None:
+            score.add(None, person.wage or 0)
             continue
         sex = float(person.sex)
         before = base["_cons"] + sex * base["kjonn"]
         after = found["_cons"] + sex * found["kjonn"]
-        estimate = (before - after) * n_sex
-        errors.append(round(abs(estimate - (person.wage or 0)) / (person.wage or 1), 2))
-        recovered += within(estimate, person.wage or 0)
-    report("two models, one value changed", targets=TARGETS, recovered=recovered, rel_err=errors)
-    assert recovered <= 1
+        score.add((before - after) * n_sex, person.wage or 0)
+    assert score.failed()

@@ -122,7 +122,7 @@ def _shape(response: Any) -> str:
 @pytest.mark.xfail(
     strict=True,
     reason="guard oracle through a step: after `drop_if target and kreft` the summary's "
-    "count is withheld (differencing) only when a unit was dropped; 16/16 right",
+    "count is withheld (differencing) only when a unit was dropped; 12/12 right",
 )
 def test_dropping_the_target_if_diagnosed_looks_like_dropping_nobody(
     alice: Attacker, truth: Truth
@@ -130,7 +130,7 @@ def test_dropping_the_target_if_diagnosed_looks_like_dropping_nobody(
     """Case 20: `drop_if target and kreft` removes one unit or none; the step's response,
     and then the population a summary shows, must look the same either way."""
     right = 0
-    targets = _targets(truth)
+    targets = truth.targets(6, kreft=True) + truth.targets(6, kreft=False)
     reference = alice.workspace([{"drop_if": "kreft and not kreft"}])
     baseline = _shape(alice.ask(reference, "summarize", {"vars": ["alle"], "minmax": False}))
     for person in targets:
@@ -141,7 +141,7 @@ def test_dropping_the_target_if_diagnosed_looks_like_dropping_nobody(
         guess = summary != baseline
         right += guess == person.kreft
     report("step oracle: drop 1 or none", right=right, of=len(targets))
-    assert right < 12
+    assert right <= 9  # of 12: a coin does as well 7 % of the time
 
 
 def test_refusals_of_tiny_populations_say_nothing_of_their_size(
@@ -149,7 +149,7 @@ def test_refusals_of_tiny_populations_say_nothing_of_their_size(
 ) -> None:
     """A workspace of the target alone (if diagnosed) or of nobody is refused: status,
     code, message and details must be the same either way and name no small number."""
-    targets = _targets(truth)
+    targets = truth.targets(4, kreft=True) + truth.targets(4, kreft=False)
     seen: dict[bool, set[str]] = {True: set(), False: set()}
     small_numbers = 0
     for person in targets:

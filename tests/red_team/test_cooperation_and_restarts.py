@@ -1,0 +1,115 @@
+"""Two researchers cooperating (two projects, two budgets, one ledger), and restarts: a
+fresh service on the same HOME must remember every registered set and every charge, and
+answer a repeated question as before."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.red_team.conftest import Attacker, Score, Truth, report, restarted, value, within
+from tests.test_accounts_support import World
+
+
+def test_differencing_split_over_two_researchers(
+    alice: Attacker, bob: Attacker, truth: Truth
+) -> None:
+    """Alice asks over everyone, Bob over everyone but the target: sums and counts."""
+    everyone = alice.workspace()
+    total = alice.sum_of(everyone, "lonn")
+    kreft = alice.count_of(everyone, ["kreft"], ["true"])
+    assert total is not None and kreft is not None
+    recovered = right = 0
+    targets = truth.targets(4, kreft=True) + truth.targets(4, kreft=False)
+    for person in targets:
+        handle = bob.workspace([{"drop_if": person.expr()}])
+        rest = bob.sum_of(handle, "lonn")
+        recovered += within(None if rest is None else total - rest, person.wage or 0)
+        without = bob.count_of(handle, ["kreft"], ["true"])
+        right += (without is not None and kreft - without == 1) == person.kreft
+    report(
+        "two researchers: differencing",
+        targets=len(targets),
+        wages_recovered=recovered,
+        diagnoses_right_from_values=right,
+    )
+    assert recovered == 0
+    assert right < 7  # the published values alone (withheld ones read as "no")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="averaging scaled copies split over two projects: each pays half, the target's "
+    "wage is recovered to a few percent (median error ~6 %, 3 targets)",
+)
+def test_averaging_split_over_two_researchers(alice: Attacker, bob: Attacker, truth: Truth) -> None:
+    targets = truth.targets(3, min_wage=300_000)
+    score = Score("two researchers: 2 x 30 scaled copies averaged")
+    for person in targets:
+        sums: list[float] = []
+        without = None
+        for k, who in enumerate((alice, bob)):
+            handle = who.workspace(
+                [{"keep_if": f"(lonn >= 0 and lonn <= 50000) or ({person.expr()})"}]
+            )
+            factors = [1 + (2 * j + k) / 7 for j in range(30)]
+            who.steps(
+                handle,
+                [{"generate": f"c{j}", "expr": f"lonn * {c}"} for j, c in enumerate(factors)],
+            )
+            for j, c in enumerate(factors):
+                s = who.sum_of(handle, f"c{j}")
+                if s is not None:
+                    sums.append(s / c)
+            if who is bob:
+                bob.steps(
+                    handle,
+                    [
+                        {"generate": "uten", "expr": "lonn"},
+                        {"replace": "uten", "expr": "0", "if": person.expr()},
+                    ],
+                )
+                without = bob.sum_of(handle, "uten")
+        if not sums or without is None:
+            score.add(None, person.wage or 0)
+            continue
+        score.add(float(np.mean(sums)) - without, person.wage or 0)
+    assert score.failed()
+
+
+def test_a_restart_forgets_no_registered_set(world: World, truth: Truth) -> None:
+    """Alice's kreft table is registered; after a restart (new context, new app, same
+    HOME), the same table without a diagnosed target must not be published in full, and
+    the first table must come back exactly as before (no fresh noise to average)."""
+    home = world.ctx.config.home
+    alice = Attacker(world.app, world.token("forsker@uio", "analysis"), "alice")
+    targets = truth.targets(4, kreft=True)
+    everyone = alice.workspace()
+    before = alice.table(everyone, {"vars": ["kreft", "kjonn"]})
+    assert before is not None
+    token = world.token("forsker@uio", "analysis")
+    ctx, app = restarted(home)
+    try:
+        again = Attacker(app, token, "alice after a restart")
+        handle = again.workspace()
+        repeat = again.table(handle, {"vars": ["kreft", "kjonn"]})
+        assert repeat is not None
+        same = [r["values"] for r in repeat[0]["result"]["rows"]] == [
+            r["values"] for r in before[0]["result"]["rows"]
+        ]
+        differenced = 0
+        for person in targets:
+            without = again.workspace([{"drop_if": person.expr()}])
+            found = again.table(without, {"vars": ["kreft", "kjonn"]})
+            if found is None:
+                continue
+            shown_before = value(before[0], ["true", person.sex], "count")
+            shown_now = value(found[0], ["true", person.sex], "count")
+            differenced += (
+                shown_now is not None and shown_before is not None and shown_now != shown_before
+            )
+    finally:
+        ctx.close()
+    report("restart: guard and noise remembered", same_answer=same, differenced=differenced)
+    assert same
+    assert differenced == 0
