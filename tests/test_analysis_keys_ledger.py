@@ -81,8 +81,9 @@ def test_the_differencing_guard_remembers_across_transactions(sqlite_ctx: Contex
     assert "differencing" in differing.rows[0].reasons
 
 
-def test_the_budget_counts_cells_across_transactions(sqlite_ctx: Context) -> None:
-    parameters = OutputControlParameters.defaults().with_changes("budget", max_cells=4)
+def test_the_budget_counts_points_across_transactions(sqlite_ctx: Context) -> None:
+    # A one-cell table of 300 units and its total: 2 · sqrt(1000/300) ≈ 3.7, so 4 points.
+    parameters = OutputControlParameters.defaults().with_changes("budget", points=8)
     ledger = PersistentReleaseLedger(sqlite_ctx.db.url, "no.regcat.demo")
     context = _context(ledger, parameters)
     for start in (1, 1001):
@@ -96,12 +97,13 @@ def test_the_budget_counts_cells_across_transactions(sqlite_ctx: Context) -> Non
         store = AnalysisStore(session)
         store.lock_audit()
         assert store.cells_released("project-a", datetime(2026, 5, 1, tzinfo=UTC)) == 4
+        assert store.points_spent("project-a", datetime(2026, 5, 1, tzinfo=UTC)) in (4, 8)
         with ledger.bound(store):
-            try:
+            try:  # 20 units: 2 · sqrt(1000/20) ≈ 14.1 points, over what is left
                 control_frequency_table(
-                    _table(np.arange(2001, 2400, dtype=np.int64)), context, include_margins=False
+                    _table(np.arange(2001, 2021, dtype=np.int64)), context, include_margins=False
                 )
             except RegcatError as error:
-                assert error.code == "budget-cells"
+                assert error.code == "budget-exhausted"
             else:
                 raise AssertionError("the budget should have refused a third release")

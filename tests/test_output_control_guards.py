@@ -120,8 +120,8 @@ def test_the_guard_spans_projects():
 # --- budget --------------------------------------------------------------------------------
 
 
-def small_budget(cells: int) -> OutputControlParameters:
-    return OutputControlParameters.defaults().with_changes("budget", max_cells=cells)
+def small_budget(points: int) -> OutputControlParameters:
+    return OutputControlParameters.defaults().with_changes("budget", points=points)
 
 
 def two_by_three(offset: int) -> CountTable:
@@ -131,14 +131,18 @@ def two_by_three(offset: int) -> CountTable:
 
 def test_the_budget_refuses_beyond_the_limit_and_renews_after_the_window():
     ledger = InMemoryReleaseLedger()
-    parameters = small_budget(20)
+    parameters = small_budget(80)
     ctx = context(POPULATION, parameters, ledger)
-    first = control_frequency_table(two_by_three(0), ctx)  # 6 + 2 + 3 + 1 = 12 cells
+    # 6 cells of 30 units, margins of 90 and 60, a total of 180, each costing
+    # sqrt(1000 / n) points: about 56 in all.
+    first = control_frequency_table(two_by_three(0), ctx)
     assert all(row.values[0] for row in first.rows)
+    spent = ledger.points_spent("project-1", NOW - timedelta(days=30))
+    assert 50 <= spent <= 62
     with pytest.raises(RegcatError) as refused:
         control_frequency_table(two_by_three(1), ctx)
-    assert refused.value.code == "budget-cells" and refused.value.http_status == 422
-    assert "12" in refused.value.message("en") and "20" in refused.value.message("nb")
+    assert refused.value.code == "budget-exhausted" and refused.value.http_status == 422
+    assert str(spent) in refused.value.message("en") and "80" in refused.value.message("nb")
     # Asking the released table again costs nothing: the same answer, nothing new.
     assert control_frequency_table(two_by_three(0), ctx).to_json() == first.to_json()
     # Another project has its own budget; and after 30 days the first one is renewed.

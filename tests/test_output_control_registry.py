@@ -100,7 +100,21 @@ def test_the_defaults_are_those_of_the_specification():
     assert rules_["hexbin"]["min_units"] == 10
     assert rules_["survival"]["min_events"] == 10
     assert rules_["differencing"] == {"min_difference": 10}
-    assert rules_["budget"] == {"max_cells": 5000, "window_days": 30, "max_variables": 4}
+    assert rules_["budget"] == {
+        "points": 50_000,
+        "window_days": 30,
+        "max_variables": 4,
+        "count_price": 1.0,
+        "magnitude_price": 2.0,
+        "smoothed_price": 2.0,
+        "model_price": 5.0,
+        "curve_price": 1.0,
+        "reference_units": 1000,
+        "small_units": 10,
+        "max_size_factor": 10.0,
+        "input_fee": 40,
+        "refusal_fee": 50,
+    }
 
 
 def test_a_parameter_file_loads_and_is_versioned(tmp_path):
@@ -133,7 +147,8 @@ def test_a_parameter_file_loads_and_is_versioned(tmp_path):
         ({"threshold": {"min_count": 10.5}}, "threshold.min_count"),
         ({"cell-key-noise": {"enabled": 1}}, "cell-key-noise.enabled"),
         ({"dominance-nk": {"k": 1.5}}, "dominance-nk"),
-        ({"budget": {"max_cells": 0}}, "budget"),
+        ({"budget": {"points": 0}}, "budget"),
+        ({"budget": {"max_size_factor": 0.5}}, "budget"),
         ({"threshold": 10}, "threshold"),
     ],
 )

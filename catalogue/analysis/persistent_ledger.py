@@ -50,6 +50,12 @@ class LedgerBackend(Protocol):
 
     def cells_released(self, project: str, since: datetime) -> int: ...
 
+    def points_spent(self, project: str, since: datetime) -> int: ...
+
+    def has_result(self, project: str, digest: str, since: datetime) -> bool: ...
+
+    def inputs_used(self, project: str, since: datetime) -> frozenset[str]: ...
+
     def record_release(
         self,
         datastore: str,
@@ -57,6 +63,10 @@ class LedgerBackend(Protocol):
         at: datetime,
         cells: int,
         sets: Sequence[tuple[str, str, int, bytes]],
+        *,
+        points: int = 0,
+        digest: str | None = None,
+        inputs: Sequence[str] = (),
     ) -> None: ...
 
 
@@ -155,6 +165,15 @@ class PersistentReleaseLedger:
     def cells_released(self, project: str, since: datetime) -> int:
         return self._backend().cells_released(project, since)
 
+    def points_spent(self, project: str, since: datetime) -> int:
+        return self._backend().points_spent(project, since)
+
+    def has_result(self, project: str, digest: str, since: datetime) -> bool:
+        return self._backend().has_result(project, digest, since)
+
+    def inputs_used(self, project: str, since: datetime) -> frozenset[str]:
+        return self._backend().inputs_used(project, since)
+
     def record(self, release: Release) -> None:
         backend = self._backend()
         backend.record_release(
@@ -163,5 +182,8 @@ class PersistentReleaseLedger:
             release.at,
             release.cells,
             [(s.measure, s.statistic, s.size, s.fingerprint.to_bytes()) for s in release.sets],
+            points=release.points,
+            digest=release.digest,
+            inputs=release.inputs,
         )
         self._local.pending.extend(release.sets)

@@ -48,7 +48,7 @@ from .panels import apply_from_panel, apply_to_panel
 from .row_keys import RowKeys
 from .sources import DatasetSource, PinnedVersion, YearRange
 from .state import State, StepContext
-from .statistics.common import DataView, Prepared
+from .statistics.common import DataView, Planned, Prepared
 from .statistics.dispatch import preparer
 from .steps import (
     Dummies,
@@ -391,6 +391,10 @@ class Workspace:
 
     def prepare(self, statistic: str, request: Any, language: str = "nb") -> Prepared:
         """Phase 1 of a statistic: read what it needs (see statistics/common.py)."""
+        return self.plan(statistic, request, language).plan
+
+    def plan(self, statistic: str, request: Any, language: str = "nb") -> Planned:
+        """`prepare`, with the inputs the statistic read (for the budget's input fees)."""
         run = preparer(statistic)
         if not isinstance(request, dict):
             raise invalid_input(
@@ -401,7 +405,8 @@ class Workspace:
         with self.deadline():
             units = self.control_units()  # refuses a workspace without a population
             view = DataView(self.con, self.state, self.limits, self.parameters, units.rows)
-            return run(view, request, language)
+            plan = run(view, request, language)
+            return Planned(plan, tuple(view.named.values()), view.table)
 
     def describe(self, language: str = "nb") -> dict[str, Any]:
         variables = []

@@ -18,13 +18,15 @@ Every request, refused or not, is audited."""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import json
 import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,9 +40,15 @@ from catalogue.analysis.output_control import (
     OutputControlParameters,
     release_json,
 )
+from catalogue.analysis.output_control.release import (
+    BudgetState,
+    budget_state,
+    charge_inputs,
+    charge_refusal,
+)
 from catalogue.analysis.persistent_ledger import PersistentReleaseLedger
 from catalogue.analysis.sources import DatasetSource, PinnedVersion
-from catalogue.analysis.statistics.common import Labelled
+from catalogue.analysis.statistics.common import Labelled, Planned
 from catalogue.analysis.steps import parse_steps
 from catalogue.analysis.warming import warm_key_cache
 from catalogue.analysis.workspace import Workspace
@@ -441,6 +449,7 @@ class Released:
     statistic: str
     items: tuple[dict[str, Any], ...]
     audit_id: str  # the request's own audit entry
+    budget: BudgetState  # the project's budget after the request, and what it cost
 
 
 def _context(live: _Live, owner: str) -> ControlContext:
@@ -473,15 +482,19 @@ def run_statistic(
         with ctx.db.transaction() as session:
             row = _row(AnalysisStore(session), owner, handle, moment)
         live = _live(ctx, row)
-        with live.lock:
-            plan = live.workspace.prepare(statistic, request, language)
+        with live.lock, _refusals_charged(ctx, live, owner, moment):
+            plan = live.workspace.plan(statistic, request, language)
             context = _context(live, owner)
             with ctx.db.transaction() as session:
                 store = AnalysisStore(session)
                 log = AuditLog(store)
                 log.lock()  # first: serialises releases and audit appends
                 with live.ledger.bound(store):
+                    before = budget_state(context).spent
+                    fees = charge_inputs(context, _inputs(row, plan))
                     released = plan.release(context)
+                    after = budget_state(context, 0)
+                    budget = replace(after, cost=after.spent - before)
                 items = [
                     _release_entry(log, owner, handle, statistic, item, moment) for item in released
                 ]
@@ -494,13 +507,50 @@ def run_statistic(
                         "request": request,
                         "status": 200,
                         "releases": [item["result"]["audit_id"] for item in items],
+                        "budget": {"cost": budget.cost, "input_fees": fees, "spent": budget.spent},
                     },
                     moment,
                 )
                 current = _row(store, owner, handle, moment)
                 limits = WorkspaceLimits.from_json(current.limits)
                 store.touch(current, moment, _expires(limits, moment))
-            return Released(handle, statistic, tuple(items), request_id)
+            return Released(handle, statistic, tuple(items), request_id, budget)
+
+
+@contextmanager
+def _refusals_charged(ctx: Context, live: _Live, owner: str, moment: datetime) -> Iterator[None]:
+    """A refused statistic (422: anything output control or the engine refuses about its
+    content) still pays the budget's refusal fee, in a transaction of its own: the
+    refused one is rolled back, and a refusal is an answer too."""
+    try:
+        yield
+    except RegcatError as error:
+        if error.http_status == 422:
+            with ctx.db.transaction() as session:
+                store = AnalysisStore(session)
+                AuditLog(store).lock()
+                with live.ledger.bound(store):
+                    charge_refusal(live.ledger, live.workspace.parameters, owner, moment)
+        raise
+
+
+def _inputs(row: WorkspaceRow, plan: Planned) -> list[str]:
+    """The budget's inputs of a statistic: its population and every variable it names.
+    A register variable is the same input in every workspace on the same version; a derived
+    variable is one per definition (a rename keeps it, a replace makes a new one); a
+    population is one per table the workspace's steps made."""
+
+    def named(kind: str, *parts: object) -> str:
+        text = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
+        return f"{kind}:{hashlib.sha256(text.encode()).hexdigest()[:40]}"
+
+    found = [named("population", row.handle, plan.population)]
+    for variable in plan.variables:
+        if "dataset" in variable.source:
+            found.append(named("register", row.datastore, row.version, dict(variable.source)))
+        else:
+            found.append(named("derived", row.handle, variable.column))
+    return found
 
 
 def _release_entry(

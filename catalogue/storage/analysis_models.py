@@ -38,18 +38,38 @@ class WorkspaceRow(Base):
 
 
 class ReleaseRow(Base):
-    """One release charged to a project's budget."""
+    """One charge to a project's budget: a release, the input fees of a request, or a
+    refusal's fee."""
 
     __tablename__ = "analysis_releases"
     __table_args__ = (
         Index("ix_analysis_releases_project_released_at", "project", "released_at"),
+        Index("ix_analysis_releases_project_digest", "project", "digest"),
         {"sqlite_autoincrement": True},
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     datastore: Mapped[str] = mapped_column(String(200))
     project: Mapped[str] = mapped_column(String(200))
     released_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    cells: Mapped[int] = mapped_column(Integer)
+    cells: Mapped[int] = mapped_column(Integer)  # new unit sets registered
+    points: Mapped[int] = mapped_column(Integer, server_default="0")
+    # sha256 of the result given: the same result again is free (None: not a result)
+    digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class BudgetInputRow(Base):
+    """An input (register variable, derived variable, population) a project paid a fee for."""
+
+    __tablename__ = "analysis_budget_inputs"
+    __table_args__ = (
+        Index("ix_analysis_budget_inputs_project_used_at", "project", "used_at"),
+        {"sqlite_autoincrement": True},
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("analysis_releases.id"))
+    project: Mapped[str] = mapped_column(String(200))
+    input: Mapped[str] = mapped_column(String(200))
+    used_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class ReleasedSetRow(Base):

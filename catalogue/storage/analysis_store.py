@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from catalogue.storage.analysis_models import (
     AuditEntryRow,
     AuditHeadRow,
+    BudgetInputRow,
     ReleasedSetRow,
     ReleaseRow,
     WorkspaceRow,
@@ -125,6 +126,34 @@ class AnalysisStore:
         )
         return int(total or 0)
 
+    def points_spent(self, project: str, since: datetime) -> int:
+        total = self.session.scalar(
+            select(func.coalesce(func.sum(ReleaseRow.points), 0)).where(
+                ReleaseRow.project == project, ReleaseRow.released_at > since
+            )
+        )
+        return int(total or 0)
+
+    def has_result(self, project: str, digest: str, since: datetime) -> bool:
+        found = self.session.scalar(
+            select(ReleaseRow.id)
+            .where(
+                ReleaseRow.project == project,
+                ReleaseRow.digest == digest,
+                ReleaseRow.released_at > since,
+            )
+            .limit(1)
+        )
+        return found is not None
+
+    def inputs_used(self, project: str, since: datetime) -> frozenset[str]:
+        rows = self.session.scalars(
+            select(BudgetInputRow.input).where(
+                BudgetInputRow.project == project, BudgetInputRow.used_at > since
+            )
+        ).all()
+        return frozenset(rows)
+
     def record_release(
         self,
         datastore: str,
@@ -132,10 +161,25 @@ class AnalysisStore:
         at: datetime,
         cells: int,
         sets: Sequence[tuple[str, str, int, bytes]],
+        *,
+        points: int = 0,
+        digest: str | None = None,
+        inputs: Sequence[str] = (),
     ) -> None:
-        release = ReleaseRow(datastore=datastore, project=project, released_at=at, cells=cells)
+        release = ReleaseRow(
+            datastore=datastore,
+            project=project,
+            released_at=at,
+            cells=cells,
+            points=points,
+            digest=digest,
+        )
         self.session.add(release)
         self.session.flush()
+        self.session.add_all(
+            BudgetInputRow(release_id=release.id, project=project, input=name, used_at=at)
+            for name in inputs
+        )
         self.session.add_all(
             ReleasedSetRow(
                 release_id=release.id,

@@ -19,6 +19,7 @@ from catalogue.services import workspaces
 from catalogue.web import context
 from catalogue.web.api import ApiBlueprint, link, register_api_blueprint
 from catalogue.web.auth import require_identity
+from schemas.api.budget import BudgetSchema
 from schemas.api.errors import ErrorSchema
 from schemas.api.fields import VERSION, JsonBoolean, JsonInteger, JsonNumber, Timestamp
 
@@ -232,6 +233,9 @@ class AnalysisStatisticResponseSchema(Schema):
     statistic = fields.String()
     audit_id = fields.String(metadata={"description": "The request's audit entry."})
     results = fields.List(fields.Nested(AnalysisReleasedItemSchema))
+    budget = fields.Nested(
+        BudgetSchema, metadata={"description": "The project's release budget after the request."}
+    )
 
 
 # --- routes -----------------------------------------------------------------------------
@@ -320,6 +324,7 @@ def _statistic(statistic: str, body: dict[str, Any], handle: str) -> Any:
         "statistic": released.statistic,
         "audit_id": released.audit_id,
         "results": list(released.items),
+        "budget": released.budget.to_json_dict(),
     }
 
 

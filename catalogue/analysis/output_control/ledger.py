@@ -1,8 +1,9 @@
 """The release ledger: what the differencing guard and the release budget remember.
 
 A ledger holds, per released statistic, the measure it was computed on, the statistic's
-kind, and a fingerprint of its unit set (never the units); and per project the number of
-cells released and when. The in-memory ledger here serves tests and single-process use;
+kind, and a fingerprint of its unit set (never the units); and per project what its budget
+was charged and when: the points, a digest of each result given (an identical result is
+free) and the inputs (variables, populations) first used. The in-memory ledger here serves tests and single-process use;
 a persistent one (in storage) implements the same protocol.
 """
 
@@ -37,8 +38,11 @@ class ReleasedSet:
 class Release:
     project: str
     at: datetime
-    cells: int  # cells charged to the project's budget
+    cells: int  # new unit sets registered by this release
     sets: tuple[ReleasedSet, ...]
+    points: int = 0  # charged to the project's budget (rules/budget.py)
+    digest: str | None = None  # of the result given, if any: the same result again is free
+    inputs: tuple[str, ...] = ()  # inputs first used (their input fees are in `points`)
 
 
 class ReleaseLedger(Protocol):
@@ -54,6 +58,18 @@ class ReleaseLedger(Protocol):
         ...
 
     def cells_released(self, project: str, since: datetime) -> int: ...
+
+    def points_spent(self, project: str, since: datetime) -> int:
+        """Points charged to the project after `since` (releases, inputs, refusals)."""
+        ...
+
+    def has_result(self, project: str, digest: str, since: datetime) -> bool:
+        """Whether the project was given a result with this digest after `since`."""
+        ...
+
+    def inputs_used(self, project: str, since: datetime) -> frozenset[str]:
+        """The inputs the project was charged a fee for after `since`."""
+        ...
 
     def record(self, release: Release) -> None: ...
 
@@ -80,9 +96,21 @@ class InMemoryReleaseLedger:
             hi = bisect.bisect_right(sizes, size + within - 1)
             return tuple(self._sets.get(measure, [])[lo:hi])
 
-    def cells_released(self, project: str, since: datetime) -> int:
+    def _since(self, project: str, since: datetime) -> list[Release]:
         with self._lock:
-            return sum(r.cells for r in self._releases if r.project == project and r.at > since)
+            return [r for r in self._releases if r.project == project and r.at > since]
+
+    def cells_released(self, project: str, since: datetime) -> int:
+        return sum(r.cells for r in self._since(project, since))
+
+    def points_spent(self, project: str, since: datetime) -> int:
+        return sum(r.points for r in self._since(project, since))
+
+    def has_result(self, project: str, digest: str, since: datetime) -> bool:
+        return any(r.digest == digest for r in self._since(project, since))
+
+    def inputs_used(self, project: str, since: datetime) -> frozenset[str]:
+        return frozenset(i for r in self._since(project, since) for i in r.inputs)
 
     def record(self, release: Release) -> None:
         with self._lock:

@@ -1,9 +1,12 @@
 """What every controller entry point shares: the workspace context, the population check,
 bookkeeping of the rules applied, the differencing guard, the budget, the ledger record
-and, last, minting the ControlledResult."""
+and, last, minting the ControlledResult. Also the budget's other charges, which the
+service makes around a release: input fees and refusal fees, and the budget's state."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -60,6 +63,11 @@ class ControlContext:
 
     def clock(self) -> datetime:
         return self.now or datetime.now(UTC)
+
+    def budget_since(self, now: datetime) -> datetime:
+        """The start of the budget's window ending at `now`."""
+        days = self.parameters.of(Budget).window_days
+        return now - timedelta(days=days)
 
     @cached_property
     def perturbed_population(self) -> int:
@@ -177,15 +185,26 @@ class ResultBuilder:
         return nearest_ten(self.context.perturbed_population)
 
     def finish(self, rows: Sequence[ResultRow]) -> ControlledResult:
-        """Checks the budget, records the release and mints the result."""
+        """Mints the result, charges it to the budget (nothing if the project was given the
+        identical result before) and records the release."""
         context = self.context
         now = context.clock()
-        budget = self.rule(Budget)
-        since = now - timedelta(days=budget.parameters.window_days)
-        already = context.ledger.cells_released(context.project, since)
-        self._refuse_if(Budget, BudgetSubject(self.variables, self._charged, already))
+        result = self._mint(rows)
+        digest = result_digest(result)
+        since = context.budget_since(now)
+        if context.ledger.has_result(context.project, digest, since):
+            cost = 0  # the same answer again: it reveals nothing new
+        else:
+            cost = self.rule(Budget).cost(self._asked)
+            spent = context.ledger.points_spent(context.project, since)
+            self._refuse_if(Budget, BudgetSubject(self.variables, cost, spent))
+        context.ledger.record(
+            Release(context.project, now, self._charged, tuple(self._sets), cost, digest)
+        )
+        return result
+
+    def _mint(self, rows: Sequence[ResultRow]) -> ControlledResult:
         population = self._population()
-        context.ledger.record(Release(context.project, now, self._charged, tuple(self._sets)))
         used = sorted({reason for row in rows for reason in row.reasons})
         texts = []
         for code in used:
@@ -195,8 +214,8 @@ class ResultBuilder:
         return ControlledResult(
             _MINT,
             kind=self.kind,
-            datastore_version=context.datastore_version,
-            parameters_version=context.parameters.version,
+            datastore_version=self.context.datastore_version,
+            parameters_version=self.context.parameters.version,
             population=population,
             dimensions=self.dimensions,
             columns=self.columns,
@@ -208,3 +227,76 @@ class ResultBuilder:
             reason_texts=tuple(texts),
             notes=tuple(self._notes),
         )
+
+
+def result_digest(result: ControlledResult) -> str:
+    """What makes two results the same answer: everything but the names of the dimensions
+    (a renamed variable's table tells nothing its first table did not)."""
+    content = {**result.to_json_dict(), "dimensions": len(result.dimensions), "audit_id": None}
+    canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# --- the budget's other charges (the service makes them around a release) -----------------
+
+
+@dataclass(frozen=True)
+class BudgetState:
+    """A project's budget as the API shows it (`cost`: what the request at hand cost)."""
+
+    points: int
+    window_days: int
+    spent: int
+    cost: int = 0
+
+    @property
+    def left(self) -> int:
+        return max(0, self.points - self.spent)
+
+    def to_json_dict(self) -> dict[str, int]:
+        return {
+            "points": self.points,
+            "window_days": self.window_days,
+            "spent": self.spent,
+            "left": self.left,
+            "cost": self.cost,
+        }
+
+
+def budget_state(context: ControlContext, cost: int = 0) -> BudgetState:
+    """The project's budget now (inside a ledger session)."""
+    parameters = context.parameters.of(Budget)
+    spent = context.ledger.points_spent(context.project, context.budget_since(context.clock()))
+    return BudgetState(parameters.points, parameters.window_days, spent, cost)
+
+
+def charge_inputs(context: ControlContext, inputs: Sequence[str]) -> int:
+    """Charges the input fees of those `inputs` (ids of register variables, derived variables
+    and populations, stable for the same definition) that the project has not used in the
+    window; refuses (422) if they would take it over its budget. Returns the points."""
+    now = context.clock()
+    since = context.budget_since(now)
+    used = context.ledger.inputs_used(context.project, since)
+    new = tuple(sorted(set(inputs) - used))
+    if not new:
+        return 0
+    budget = context.parameters.rule(Budget)
+    fee = budget.input_fees(len(used), len(new))
+    spent = context.ledger.points_spent(context.project, since)
+    decision = budget.apply(BudgetSubject(0, fee, spent))[0]
+    if decision.withheld:
+        raise budget.refusal(str(decision.reason), variables=0, cost=fee, spent=spent)
+    context.ledger.record(Release(context.project, now, 0, (), fee, None, new))
+    return fee
+
+
+def charge_refusal(
+    ledger: ReleaseLedger, parameters: OutputControlParameters, project: str, at: datetime
+) -> int:
+    """Charges a refused request's fee. The service calls this in a transaction of its own,
+    after the refused one was rolled back, so that a refusal is paid for. (It needs no
+    workspace context: a request may be refused before there is a population.)"""
+    fee = parameters.of(Budget).refusal_fee
+    with ledger.session():
+        ledger.record(Release(project, at, 0, (), fee))
+    return fee

@@ -34,6 +34,8 @@ class DataView:
     limits: WorkspaceLimits
     parameters: OutputControlParameters
     rows: RowKeys  # each row's units' key positions, by rowid (statistics select w.rowid)
+    # Every variable the request named, by name: the inputs the budget charges a fee for.
+    named: dict[str, Variable] = field(default_factory=dict)
 
     @property
     def table(self) -> str:
@@ -50,6 +52,7 @@ class DataView:
         found = self.state.schema.get(name)
         if found.kind == Kind.UNIT:
             raise identifier_in_statistic(found.name)
+        self.named[found.name] = found
         return found
 
     def groups_of(self, variables: Iterable[Variable]) -> tuple[SetFingerprint, ...]:
@@ -155,6 +158,19 @@ class Labelled:
 
 class Prepared(Protocol):
     def release(self, context: ControlContext) -> list[Labelled]: ...
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A prepared statistic with what it read: the variables it named and the table of the
+    population it is over (the service turns them into the budget's inputs)."""
+
+    plan: Prepared
+    variables: tuple[Variable, ...]
+    population: str
+
+    def release(self, context: ControlContext) -> list[Labelled]:
+        return self.plan.release(context)
 
 
 @dataclass(frozen=True)

@@ -153,7 +153,9 @@ def covariance_request(view: DataView, request: Mapping[str, Any]) -> tuple[str,
     if cluster_name == UNIT_CLUSTER:
         return "cluster", None
     # Any variable can define clusters, a UNIT one included: its values only group.
-    return "cluster", view.state.schema.get(str(cluster_name))
+    found = view.state.schema.get(str(cluster_name))
+    view.named[found.name] = found  # an input like any other the request names
+    return "cluster", found
 
 
 def prepare_regress(view: DataView, request: Mapping[str, Any]) -> RegressionPlan:

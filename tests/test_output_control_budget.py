@@ -1,0 +1,310 @@
+"""The release budget (rules/budget.py): what each release costs, and its calibration. A
+realistic study fits in the default budget with room to spare; the averaging attack of
+conformance case 22 (padded count tables) and the reconstruction attack of case 23 (sums
+over padded random subsets) run out of it. Each calibration test prints its figures."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+
+from catalogue.analysis.output_control import (
+    CountTable,
+    InMemoryReleaseLedger,
+    MagnitudeTable,
+    OutputControlParameters,
+    Term,
+    UnitValues,
+    control_frequency_table,
+    control_histogram,
+    control_magnitude_table,
+    control_percentiles,
+    control_regression,
+    control_summary,
+    fit_ols,
+)
+from catalogue.analysis.output_control.release import (
+    ControlContext,
+    budget_state,
+    charge_inputs,
+    charge_refusal,
+)
+from catalogue.analysis.output_control.rules.budget import Budget, BudgetParameters
+from catalogue.domain.errors import RegcatError
+
+from .test_output_control_helpers import NOW, context, pseudonyms
+
+DEFAULTS = OutputControlParameters.defaults()
+
+
+def spent(ctx: ControlContext) -> int:
+    return budget_state(ctx).spent
+
+
+# --- pricing --------------------------------------------------------------------------------
+
+
+def test_small_sets_cost_more_and_every_set_below_ten_units_costs_the_same():
+    budget = Budget(BudgetParameters())
+    assert budget.size_factor(100_000) == 1.0
+    assert budget.size_factor(1000) == 1.0
+    assert budget.size_factor(250) == pytest.approx(2.0)
+    assert budget.size_factor(10) == pytest.approx(10.0)
+    # 0, a suppressed 1–9 and an unknown size are priced alike: the charge is no oracle.
+    assert {budget.size_factor(n) for n in (None, 0, 1, 5, 9, 10)} == {10.0}
+    assert budget.cost([("count", [0, 3, 9])]) == budget.cost([("count", [10, 10, 10])]) == 30
+    assert budget.cost([("model", [5000] * 4)]) == 20
+    assert budget.cost([("magnitude", [40])]) == 10  # 2 · sqrt(1000 / 40)
+
+
+def test_input_fees_grow_with_the_inputs_a_project_has_used():
+    budget = Budget(BudgetParameters(input_fee=10))
+    assert budget.input_fees(0, 1) == 10
+    assert budget.input_fees(0, 3) == 10 + 20 + 30
+    assert budget.input_fees(5, 1) == 60
+
+
+def test_an_identical_result_again_is_free_and_a_new_one_is_not():
+    population = pseudonyms(3000, seed=4)
+    ctx = context(population)
+    labels = np.array(["a", "b", "c"])[np.arange(3000) % 3]
+    table = CountTable.from_labels(["x"], [labels], population)
+    first = control_frequency_table(table, ctx)
+    cost = spent(ctx)
+    assert cost == Budget(BudgetParameters()).cost([("count", [1000, 1000, 1000, 3000])])
+    assert control_frequency_table(table, ctx).to_json() == first.to_json()
+    assert spent(ctx) == cost  # the same answer again tells nothing new
+    other = CountTable.from_labels(["x"], [labels[:2980]], population[:2980])
+    control_frequency_table(other, ctx)
+    assert spent(ctx) > cost
+
+
+def test_inputs_are_charged_once_per_window_and_refusals_always():
+    ctx = context(pseudonyms(1500, seed=5))
+    fee = DEFAULTS.of(Budget).input_fee
+    assert charge_inputs(ctx, ["register:a", "derived:b"]) == fee + 2 * fee
+    assert charge_inputs(ctx, ["register:a"]) == 0  # used already
+    assert charge_inputs(ctx, ["register:a", "derived:c"]) == 3 * fee
+    assert spent(ctx) == 6 * fee
+    assert charge_refusal(ctx.ledger, ctx.parameters, ctx.project, NOW) == 50
+    assert charge_refusal(ctx.ledger, ctx.parameters, ctx.project, NOW) == 50
+    assert spent(ctx) == 6 * fee + 100
+    later = context(ctx.population, ledger=ctx.ledger, now=NOW + timedelta(days=31))
+    assert spent(later) == 0
+    assert charge_inputs(later, ["register:a"]) == fee  # a new window: used afresh
+
+
+def test_input_fees_beyond_the_budget_are_refused():
+    parameters = DEFAULTS.with_changes("budget", points=150, input_fee=40)
+    ctx = context(pseudonyms(1500, seed=6), parameters)
+    charge_inputs(ctx, ["a", "b"])  # 40 + 80
+    with pytest.raises(RegcatError) as refused:
+        charge_inputs(ctx, ["c"])
+    assert refused.value.code == "budget-exhausted"
+    assert "120 of its 150" in refused.value.message("en")
+    assert "120 av 150" in refused.value.message("nb")
+
+
+def test_the_budget_state_shows_points_spent_left_and_cost():
+    ctx = context(pseudonyms(1500, seed=7))
+    charge_inputs(ctx, ["a"])
+    state = budget_state(ctx, cost=40)
+    assert state.to_json_dict() == {
+        "points": 50_000,
+        "window_days": 30,
+        "spent": 40,
+        "left": 49_960,
+        "cost": 40,
+    }
+
+
+# --- calibration: a realistic study ---------------------------------------------------------
+
+STUDY_UNITS = 50_000
+
+
+def _study_data() -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    rng = np.random.default_rng(2026)
+    units = pseudonyms(STUDY_UNITS, seed=2026)
+    categorical = {
+        "kjonn": rng.choice(["1", "2"], STUDY_UNITS),
+        "aldersgruppe": rng.choice([f"a{i}" for i in range(8)], STUDY_UNITS),
+        "utdanning": rng.choice([f"u{i}" for i in range(6)], STUDY_UNITS),
+        "landsdel": rng.choice([f"l{i}" for i in range(7)], STUDY_UNITS),
+        "kommune": rng.choice([f"k{i:02d}" for i in range(40)], STUDY_UNITS),
+        "sivilstand": rng.choice([f"s{i}" for i in range(5)], STUDY_UNITS),
+        "yrke": rng.choice([f"y{i}" for i in range(10)], STUDY_UNITS),
+        "diagnose": rng.choice(["ja", "nei"], STUDY_UNITS, p=[0.1, 0.9]),
+    }
+    income = np.round(rng.lognormal(13.0, 0.6, size=STUDY_UNITS))
+    return units, categorical, income
+
+
+def test_a_realistic_study_fits_the_default_budget_comfortably(capsys):
+    """Two months of work on a cohort of 50,000: 30 inputs (9 register variables, 16 derived
+    variables, 5 populations), 42 frequency tables of one to three variables with margins,
+    12 tables of sums and means, 8 summaries and 8 percentile sets, 20 regression models of
+    4–16 terms and 6 histograms."""
+    units, cat, income = _study_data()
+    ledger = InMemoryReleaseLedger()
+    ctx = context(units, ledger=ledger)
+    names = list(cat)
+    charge_inputs(ctx, [f"register:{n}" for n in names] + ["register:inntekt"])
+    charge_inputs(ctx, [f"derived:{i}" for i in range(16)])
+    charge_inputs(ctx, [f"population:{i}" for i in range(5)])
+    inputs_points = spent(ctx)
+    releases = 0
+    pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1 :]]
+    for name in names:
+        control_frequency_table(CountTable.from_labels([name], [cat[name]], units), ctx)
+        releases += 1
+    for a, b in pairs:  # 28 two-way tables
+        table = CountTable.from_labels([a, b], [cat[a], cat[b]], units)
+        control_frequency_table(table, ctx)
+        releases += 1
+    for a, b, c in [
+        ("kjonn", "aldersgruppe", "utdanning"),
+        ("kjonn", "aldersgruppe", "diagnose"),
+        ("kjonn", "utdanning", "diagnose"),
+        ("landsdel", "kjonn", "diagnose"),
+        ("sivilstand", "kjonn", "aldersgruppe"),
+        ("yrke", "kjonn", "diagnose"),
+    ]:
+        table = CountTable.from_labels([a, b, c], [cat[a], cat[b], cat[c]], units)
+        control_frequency_table(table, ctx)
+        releases += 1
+    for dims in [["kjonn"], ["aldersgruppe"], ["utdanning"], ["landsdel"], ["kommune"],
+                 ["yrke"], ["kjonn", "aldersgruppe"], ["kjonn", "utdanning"],
+                 ["landsdel", "kjonn"], ["sivilstand"], ["diagnose", "kjonn"],
+                 ["utdanning", "aldersgruppe"]]:  # fmt: skip
+        counts = CountTable.from_labels(dims, [cat[d] for d in dims], units)
+        control_magnitude_table(MagnitudeTable("inntekt", counts, income), ctx)
+        releases += 1
+    for k, group in enumerate(["1", "2", "a0", "a3", "a5", "a7", "u0", "u5"]):
+        key = "kjonn" if k < 2 else ("aldersgruppe" if k < 6 else "utdanning")
+        chosen = cat[key] == group
+        values = UnitValues("inntekt", units[chosen], income[chosen])
+        control_summary(values, ctx)
+        control_percentiles(values, ctx)
+        releases += 2
+    rng = np.random.default_rng(7)
+    for m in range(20):
+        terms_asked = 4 + (m % 13)
+        x = np.column_stack([np.ones(STUDY_UNITS), rng.normal(size=(STUDY_UNITS, terms_asked - 1))])
+        y = x @ rng.normal(size=terms_asked) + rng.normal(size=STUDY_UNITS)
+        terms = [Term("const", "constant")] + [
+            Term(f"x{j}", "continuous") for j in range(1, terms_asked)
+        ]
+        control_regression(fit_ols(f"y{m}", units, x, y, terms, ctx.keys), ctx)
+        releases += 1
+    for k in range(6):
+        control_histogram(UnitValues(f"inntekt{k}", units, income * (1 + k / 10)), ctx)
+        releases += 1
+    total = spent(ctx)
+    points = DEFAULTS.of(Budget).points
+    with capsys.disabled():
+        print(
+            f"\n[budget] realistic study: {releases} releases + 30 inputs cost {total} of "
+            f"{points} points ({total / points:.0%}; inputs {inputs_points})"
+        )
+    assert releases == 96
+    assert total <= 0.7 * points
+
+
+# --- calibration: the attacks of conformance cases 22 and 23 --------------------------------
+
+
+def _attack(ctx: ControlContext, step, attempts: int) -> int:
+    """Runs `step(i)` for i < attempts until the budget refuses; returns the steps done.
+    Every step first pays the input fee of the derived variable it needs (each padded
+    table, each random subset, is a new derivation)."""
+    for i in range(attempts):
+        try:
+            charge_inputs(ctx, [f"derived:attack-{i}"])
+            step(i)
+        except RegcatError as error:
+            assert error.code == "budget-exhausted", error.code
+            return i
+    return attempts
+
+
+def test_case_22_averaging_padded_count_tables_is_stopped_by_the_budget(capsys):
+    """A suppressed count (4 units: say, those with a diagnosis among people born on one
+    day) padded with a known group (the first 1000 + 10·i of a group the attacker knows
+    the exact size of from outside: the strongest attacker), each padded set ≥ 10 units
+    from every other, tabulated as a new derived variable; the padding subtracted and the
+    answers averaged. The attack as the specification states it needs 80+ tables."""
+    population = pseudonyms(20_000, seed=22)
+    target, known = population[:4], population[100:]
+    ctx = context(population)
+    answers: list[float] = []
+
+    def padded_table(i: int) -> None:
+        padding = known[: 1000 + 10 * i]
+        inside = np.isin(population, np.concatenate([target, padding]))
+        labels = np.where(inside, "1", "0")
+        table = CountTable.from_labels([f"pad{i}"], [labels], population, [["0", "1"]])
+        result = control_frequency_table(table, ctx)
+        count = next(row.values[0] for row in result.rows if row.labels == ("1",))
+        assert isinstance(count, int)
+        answers.append(count - len(padding))
+
+    done = _attack(ctx, padded_table, 100)
+    estimate = float(np.mean(answers))
+    without = context(population, DEFAULTS.with_changes("budget", points=10**9))
+    unlimited: list[float] = []
+    for i in range(80):
+        padding = known[: 1000 + 10 * i]
+        inside = np.isin(population, np.concatenate([target, padding]))
+        table = CountTable.from_labels(
+            [f"pad{i}"], [np.where(inside, "1", "0")], population, [["0", "1"]]
+        )
+        rows = control_frequency_table(table, without).rows
+        unlimited.append(next(r.values[0] for r in rows if r.labels == ("1",)) - len(padding))
+    with capsys.disabled():
+        print(
+            f"\n[budget] case 22: stopped after {done} padded tables (of the 80+ the attack "
+            f"needs); estimate {estimate:.2f} for 4 (error {abs(estimate - 4):.2f}); without "
+            f"a budget 80 tables give {np.mean(unlimited):.2f} (error "
+            f"{abs(np.mean(unlimited) - 4):.2f}); spent {spent(ctx)} points"
+        )
+    assert done < 80
+
+
+def test_case_23_sums_over_padded_random_subsets_are_stopped_by_the_budget(capsys):
+    """The reconstruction attack of case 23 (sums of incomes over random subsets of 32
+    units, padded with 1000 units whose total the attacker knows exactly) with the budget
+    on: each subset is a new derived variable. It is stopped before its 60+ sums, and what
+    it got recovers fewer than 10 % of the 32 incomes within 5 %."""
+    population = pseudonyms(1200, seed=23)
+    income = np.round(np.random.default_rng(23).lognormal(13.0, 0.6, size=1200))
+    known, secret = np.arange(1000), np.arange(1000, 1032)
+    padding = float(income[known].sum())
+    rng = np.random.default_rng(230)
+    ctx = context(population)
+    rows: list[np.ndarray] = []
+    sums: list[float] = []
+
+    def padded_sum(i: int) -> None:
+        chosen = secret[rng.random(len(secret)) < 0.5]
+        units = np.concatenate([known, chosen])
+        table = MagnitudeTable.from_cells(
+            f"subset{i}", ["alle"], [(("alle",), population[units], income[units])]
+        )
+        value = control_magnitude_table(table, ctx, statistics=("sum",)).rows[0].values[0]
+        if isinstance(value, float):
+            rows.append(np.isin(secret, chosen).astype(float))
+            sums.append(value - padding)
+
+    done = _attack(ctx, padded_sum, 100)
+    solved = np.linalg.lstsq(np.array(rows), np.array(sums), rcond=None)[0]
+    close = np.abs(solved - income[secret]) <= 0.05 * income[secret]
+    with capsys.disabled():
+        print(
+            f"\n[budget] case 23: stopped after {done} sums ({len(sums)} published); "
+            f"{int(close.sum())} of 32 incomes recovered within 5 %; spent {spent(ctx)} points"
+        )
+    assert done < 60
+    assert close.mean() < 0.10
