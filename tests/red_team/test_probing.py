@@ -1,0 +1,135 @@
+"""Probing decisions that rest on exact values: the dominance rules (a cell is withheld
+when its largest contributions make up too much of it), the `too-many-categories` limit
+(a refusal that depends on how many distinct values a variable has), and labels read from
+the data. Each decision is a yes/no answer about the data; asked often enough, it is a
+value or a membership."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from tests.red_team.conftest import Attacker, Person, Score, Truth, report, value
+
+SETS = 6  # different groups of 20 padding people, each with a bound of its own
+PROBES = 10
+
+
+def _dates(people: list[Person]) -> str:
+    return "inlist(fodselsdato, " + ", ".join(f'date("{p.birth}")' for p in people) + ")"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="dominance probe: a cell of the target's wage and 20 units of c is withheld "
+    "while c is below a bound proportional to the wage; the smallest flip point over 6 "
+    "padding groups gives the wage to a few percent",
+)
+def test_dominance_bound_probed_by_bisection(alice: Attacker, truth: Truth) -> None:
+    """z = wage for the target, c for 20 known people, 0 for everyone else. NK(2, k)
+    withholds the cell of the 21 while (y + c)/(y + 20c) ≥ k, so it flips at
+    c* = y·(1 − k)/(20k − 1); bisect c* for several padding groups (each with its own
+    jittered k ≤ 0.85) and take the smallest: y ≈ c*·(20·0.85 − 1)/0.15."""
+    targets = truth.targets(2, min_wage=100_000)
+    skip = {p.birth for p in targets}
+    score = Score("dominance bound probed by bisection")
+    for t, person in enumerate(targets):
+        handle = alice.workspace()
+        flips: list[float] = []
+        for s in range(SETS):
+            others = truth.by_birth(20, skip=skip, offset=40 * (SETS * t + s))
+            group = f"g{s}"
+            alice.steps(
+                handle, [{"generate": group, "expr": f"({person.expr()}) or {_dates(others)}"}]
+            )
+            low, high = math.log(300.0), math.log(100_000.0)  # c withheld at low, shown at high
+            for k in range(PROBES):
+                c = math.exp((low + high) / 2)
+                name = f"z{t}_{s}_{k}"
+                alice.steps(
+                    handle,
+                    [
+                        {"generate": name, "expr": "0"},
+                        {"replace": name, "expr": f"{c:.4f}", "if": _dates(others)},
+                        {"replace": name, "expr": "lonn", "if": person.expr()},
+                    ],
+                )
+                results = alice.table(
+                    handle, {"vars": [group], "summarize": name, "stats": ["sum"]}
+                )
+                shown = results is not None and value(results[0], ["true"], "sum") is not None
+                if shown:
+                    high = math.log(c)
+                else:
+                    low = math.log(c)
+            flips.append(math.exp((low + high) / 2))
+        estimate = min(flips) * (20 * 0.85 - 1) / 0.15
+        score.add(estimate, person.wage or 0)
+    assert score.failed()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="too-many-categories oracle: a variable with exactly 500 values gets a 501st "
+    "only if the target is diagnosed; the refusal tells the diagnosis",
+)
+def test_category_limit_tells_a_diagnosis(alice: Attacker, truth: Truth) -> None:
+    """v = days since 1900 mod 500 has all 500 values; `replace v = -1 if target and
+    kreft` adds a 501st only for a diagnosed target, and a table of v is refused then."""
+    targets = truth.targets(4, kreft=True) + truth.targets(4, kreft=False)
+    handle = alice.workspace(
+        [
+            {"generate": "d", "expr": 'fodselsdato - date("1900-01-01")'},
+            {"generate": "v", "expr": "d - int(d / 500) * 500"},
+        ]
+    )
+    right = 0
+    codes: dict[int, int] = {}
+    for i, person in enumerate(targets):
+        alice.steps(
+            handle,
+            [
+                {"generate": f"v{i}", "expr": "v"},
+                {"replace": f"v{i}", "expr": "-1", "if": f"({person.expr()}) and kreft"},
+            ],
+        )
+        response = alice.ask(handle, "barchart", {"var": f"v{i}"})
+        codes[response.status_code] = codes.get(response.status_code, 0) + 1
+        guess = response.status_code != 200
+        right += guess == person.kreft
+    report("category limit as an oracle", right=right, of=len(targets), statuses=codes)
+    assert right <= 6  # of 8
+
+
+def test_labels_read_from_the_data_stay_hidden(alice: Attacker, truth: Truth) -> None:
+    """A string variable that is the target's wage for the target and "andre" for
+    everyone else, used as a dimension, a bar chart, a factor: the wage must appear in no
+    response, nor in the workspace's description."""
+    targets = truth.targets(4)
+    leaks = 0
+    handle = alice.workspace()
+    for i, person in enumerate(targets):
+        alice.steps(
+            handle,
+            [
+                {"generate": f"s{i}", "expr": '"andre"'},
+                {"replace": f"s{i}", "expr": "string(lonn)", "if": person.expr()},
+            ],
+        )
+        wage = str(int(person.wage or 0))
+        responses = [
+            alice.get(f"/{handle}"),
+            alice.ask(handle, "barchart", {"var": f"s{i}"}),
+            alice.ask(handle, "tabulate", {"vars": [f"s{i}"], "percent": "cell"}),
+            alice.ask(
+                handle,
+                "tabulate",
+                {"vars": [f"s{i}", "kjonn"], "summarize": "lonn", "stats": ["mean", "median"]},
+            ),
+            alice.ask(handle, "regress", {"y": "lonn", "x": [f"i.s{i}"]}),
+        ]
+        leaks += sum(wage in json.dumps(r.get_json()) for r in responses)
+    report("labels from the data", targets=len(targets), responses_naming_the_wage=leaks)
+    assert leaks == 0
