@@ -259,10 +259,11 @@ def within(estimate: float | None, true: float, share: float = 0.05) -> bool:
 
 @dataclass
 class Score:
-    """Estimates of targets' values against the truth. An attack on values FAILS when at
-    most a quarter of the targets come out within 5 % and the median relative error is at
-    least 25 % (a withheld answer is an infinite error). Two bounds rather than a count
-    alone, so that the verdict does not flip with the noise of one run."""
+    """Estimates of targets' values against the truth. An attack on values FAILS when its
+    median relative error is at least 25 % and at most a third of the targets (two, for a
+    few) come out within 5 %; a withheld answer is an infinite error. A noisy estimate
+    lands within 5 % by chance now and then (about one target in fifteen when the noise is
+    of the wage's size), so the count alone would flip from run to run."""
 
     title: str
     errors: list[float] = field(default_factory=list)
@@ -288,5 +289,6 @@ class Score:
             within_5_percent=self.recovered,
             answered=sum(e != float("inf") for e in self.errors),
             median_rel_error=round(self.median, 3),
+            errors=[round(e, 3) if e != float("inf") else None for e in self.errors[:8]],
         )
-        return self.recovered <= len(self.errors) / 4 and self.median >= 0.25
+        return self.recovered <= max(2, len(self.errors) // 3) and self.median >= 0.25

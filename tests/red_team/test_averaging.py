@@ -5,10 +5,12 @@ earners), and a suppressed count from many differently padded tables (case 22)."
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
-from tests.red_team.conftest import Attacker, Score, Truth, report, value
+from tests.red_team.conftest import Attacker, Person, Truth, report, value
 
 
 def test_one_table_asked_fifty_ways(alice: Attacker) -> None:
@@ -28,38 +30,68 @@ def test_one_table_asked_fifty_ways(alice: Attacker) -> None:
     assert len(answers) == 2  # one value per cell, whatever the wording
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="averaging scaled copies: 60 sums of c·y over small earners plus the target "
-    "average the target's noise away (median error ~3 %, 3 targets)",
-)
+def average_scaled_copies(
+    attackers: list[Attacker], person: Person, copies: int
+) -> tuple[float | None, int]:
+    """Population: earners of at most 50,000 plus the target, so the target is the largest
+    contribution and its noise the only large one. One sum without the target first, then
+    Σ c_k·y / c_k for up to `copies` factors c_k (each with fresh noise) per attacker, until
+    the service refuses; the average minus the sum without. Returns (estimate, sums used)."""
+    population = f"(lonn >= 0 and lonn <= 50000) or ({person.expr()})"
+    first = attackers[0]
+    handle = first.workspace(
+        [
+            {"keep_if": population},
+            {"generate": "uten", "expr": "lonn"},
+            {"replace": "uten", "expr": "0", "if": person.expr()},
+        ]
+    )
+    without = first.sum_of(handle, "uten")
+    if without is None:
+        return None, 0
+    usable: list[float] = []
+    for a, attacker in enumerate(attackers):
+        mine = handle if a == 0 else attacker.workspace([{"keep_if": population}])
+        factors = [1 + (len(attackers) * k + a) / 7 for k in range(copies)]
+        attacker.steps(
+            mine, [{"generate": f"c{k}", "expr": f"lonn * {c}"} for k, c in enumerate(factors)]
+        )
+        for k, c in enumerate(factors):
+            total = attacker.sum_of(mine, f"c{k}")
+            if total is None:
+                break  # refused (the budget): a careful attacker stops paying
+            usable.append(total / c)
+    if not usable:
+        return None, 0
+    return float(np.mean(usable)) - without, len(usable)
+
+
+STRENGTH = 0.5  # magnitude-noise's strength, which every result lists with its rules
+
+
+def judge_averaging(title: str, person: Person, estimate: float | None, n: int) -> bool:
+    """Each sum carries noise of sd at least STRENGTH times the target's wage (its largest
+    contribution), independent from sum to sum: after n sums the attacker's standard error
+    is STRENGTH/√n of the wage, whatever this run's draw. The attack FAILS when the service
+    stops it while that is still 5 % or more (n ≤ 100), or its estimate is 5 % or more off."""
+    standard_error = STRENGTH / math.sqrt(n) if n else math.inf
+    error = (
+        math.inf if estimate is None else abs(estimate - (person.wage or 0)) / (person.wage or 1)
+    )
+    report(
+        title,
+        sums_answered=n,
+        standard_error=round(standard_error, 3),
+        rel_error=round(error, 3),
+    )
+    return standard_error >= 0.05 or error >= 0.05
+
+
 def test_averaging_scaled_copies_of_a_dominant_target(alice: Attacker, truth: Truth) -> None:
-    """Population: earners of at most 50,000 plus the target, so the target is the
-    largest contribution and its noise the only large one. Σ c_k·y / c_k for 60 factors
-    c_k, each with fresh noise, averaged; minus one sum without the target."""
-    targets = truth.targets(3, min_wage=300_000)
-    score = Score("averaging 60 scaled copies")
-    for person in targets:
-        handle = alice.workspace(
-            [{"keep_if": f"(lonn >= 0 and lonn <= 50000) or ({person.expr()})"}]
-        )
-        factors = [1 + k / 7 for k in range(60)]
-        alice.steps(
-            handle,
-            [{"generate": f"c{k}", "expr": f"lonn * {c}"} for k, c in enumerate(factors)]
-            + [
-                {"generate": "uten", "expr": "lonn"},
-                {"replace": "uten", "expr": "0", "if": person.expr()},
-            ],
-        )
-        with_target = [alice.sum_of(handle, f"c{k}") for k in range(len(factors))]
-        without = alice.sum_of(handle, "uten")
-        usable = [s / c for s, c in zip(with_target, factors, strict=True) if s is not None]
-        if not usable or without is None:
-            score.add(None, person.wage or 0)
-            continue
-        score.add(float(np.mean(usable)) - without, person.wage or 0)
-    assert score.failed()
+    """Up to 150 scaled copies, the whole budget on one target."""
+    person = truth.targets(1, min_wage=300_000)[0]
+    estimate, n = average_scaled_copies([alice], person, 150)
+    assert judge_averaging("averaging scaled copies (one project)", person, estimate, n)
 
 
 def _suppressed_group(truth: Truth) -> tuple[str, int]:
@@ -75,50 +107,68 @@ def _suppressed_group(truth: Truth) -> tuple[str, int]:
     return f'kommune == "{kommune}" and kjonn == "{sex}" and kreft', count
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="case 22: a suppressed count recovered exactly from 40 rounds of padded tables "
-    "(160 tables): the budget does not stop it and each round's noise is fresh",
-)
-def test_averaging_padded_tables_recovers_a_suppressed_count(alice: Attacker, truth: Truth) -> None:
-    """With A, B two independent random halves of Oslo and G the hidden group,
-    |A∪G| + |B∪G| − |A∪B| − |A∩B| = 2·|G|; every set is hundreds of units from the others."""
+def padded_rounds(attackers: list[Attacker], truth: Truth, rounds: int) -> None:
+    """Case 22. With A, B two independent random halves of Oslo and G the hidden group,
+    |A∪G| + |B∪G| − |A∪B| − |A∩B| = 2·|G|; every set is hundreds of units from the others.
+    Rounds are shared out among the attackers; each stops at its first refusal."""
     group, true_count = _suppressed_group(truth)
-    handle = alice.workspace(
-        [
-            {"generate": "g", "expr": group},
-            {"generate": "d", "expr": 'fodselsdato - date("1900-01-01")'},
-        ]
-    )
-    rounds, estimates, refused = 40, [], 0
-    for i in range(rounds):
-        p, q = 7 + 2 * i, 8 + 2 * i
-        in_a = f'kommune == "0301" and d - int(d / {p}) * {p} < {p} / 2'
-        s = 3 * i
-        in_b = f'kommune == "0301" and (d + {s}) - int((d + {s}) / {q}) * {q} >= {q} / 2'
-        alice.steps(
-            handle,
+    estimates: list[float] = []
+    for a, attacker in enumerate(attackers):
+        handle = attacker.workspace(
             [
-                {"generate": f"ag{i}", "expr": f"({in_a}) or g"},
-                {"generate": f"bg{i}", "expr": f"({in_b}) or g"},
-                {"generate": f"aub{i}", "expr": f"({in_a}) or ({in_b})"},
-                {"generate": f"anb{i}", "expr": f"({in_a}) and ({in_b})"},
-            ],
+                {"generate": "g", "expr": group},
+                {"generate": "d", "expr": 'fodselsdato - date("1900-01-01")'},
+            ]
         )
-        counts = [alice.count_of(handle, [f"{v}{i}"], ["true"]) for v in ("ag", "bg", "aub", "anb")]
-        if None in counts:
-            refused += 1
-            continue
-        ag, bg, aub, anb = (c or 0 for c in counts)
-        estimates.append((ag + bg - aub - anb) / 2)
+        for i in range(a, rounds, len(attackers)):
+            p, q, s = 7 + 2 * i, 8 + 2 * i, 3 * i
+            in_a = f'kommune == "0301" and d - int(d / {p}) * {p} < {p} / 2'
+            in_b = f'kommune == "0301" and (d + {s}) - int((d + {s}) / {q}) * {q} >= {q} / 2'
+            attacker.steps(
+                handle,
+                [
+                    {"generate": f"ag{i}", "expr": f"({in_a}) or g"},
+                    {"generate": f"bg{i}", "expr": f"({in_b}) or g"},
+                    {"generate": f"aub{i}", "expr": f"({in_a}) or ({in_b})"},
+                    {"generate": f"anb{i}", "expr": f"({in_a}) and ({in_b})"},
+                ],
+            )
+            counts = []
+            for v in ("ag", "bg", "aub", "anb"):
+                counts.append(attacker.count_of(handle, [f"{v}{i}"], ["true"]))
+                if counts[-1] is None:
+                    break
+            if len(counts) < 4 or None in counts:
+                break  # refused: stop paying
+            ag, bg, aub, anb = (c or 0 for c in counts)
+            estimates.append((ag + bg - aub - anb) / 2)
+    n = len(estimates)
     estimate = float(np.mean(estimates)) if estimates else None
+    # Each round's estimate has variance 4·V/4 = V = 3 (the count noise's variance, which
+    # every result states): the attacker's standard error after n rounds is √(3/n).
+    standard_error = math.sqrt(3 / n) if n else math.inf
     report(
-        "case 22: averaging padded tables",
-        tables=4 * rounds,
-        answered_rounds=len(estimates),
-        refused_rounds=refused,
+        f"case 22: averaging padded tables ({len(attackers)} project(s))",
+        rounds_answered=n,
         estimate=None if estimate is None else round(estimate, 2),
         true=true_count,
+        standard_error=round(standard_error, 2),
     )
-    # Case 22's bound: stopped, or the estimate's error stays at least 1.
-    assert estimate is None or abs(estimate - true_count) >= 1
+    # Case 22's bound: stopped while the attacker's 95 % interval still spans at least
+    # three counts (standard error ≥ 0.5), or the estimate's error is at least 1.
+    assert standard_error >= 0.5 or estimate is None or abs(estimate - true_count) >= 1
+
+
+def test_averaging_padded_tables_recovers_a_suppressed_count(alice: Attacker, truth: Truth) -> None:
+    padded_rounds([alice], truth, 40)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="case 22 split over two projects: each budget pays for 12 rounds, together 24 "
+    "pin the suppressed count (standard error 0.35, estimate within 1)",
+)
+def test_averaging_padded_tables_over_two_projects(
+    alice: Attacker, bob: Attacker, truth: Truth
+) -> None:
+    padded_rounds([alice, bob], truth, 40)

@@ -4,10 +4,8 @@ answer a repeated question as before."""
 
 from __future__ import annotations
 
-import numpy as np
-import pytest
-
-from tests.red_team.conftest import Attacker, Score, Truth, report, restarted, value, within
+from tests.red_team.conftest import Attacker, Truth, report, restarted, value, within
+from tests.red_team.test_averaging import average_scaled_copies, judge_averaging
 from tests.test_accounts_support import World
 
 
@@ -37,44 +35,11 @@ def test_differencing_split_over_two_researchers(
     assert right < 7  # the published values alone (withheld ones read as "no")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="averaging scaled copies split over two projects: each pays half, the target's "
-    "wage is recovered to a few percent (median error ~6 %, 3 targets)",
-)
 def test_averaging_split_over_two_researchers(alice: Attacker, bob: Attacker, truth: Truth) -> None:
-    targets = truth.targets(3, min_wage=300_000)
-    score = Score("two researchers: 2 x 30 scaled copies averaged")
-    for person in targets:
-        sums: list[float] = []
-        without = None
-        for k, who in enumerate((alice, bob)):
-            handle = who.workspace(
-                [{"keep_if": f"(lonn >= 0 and lonn <= 50000) or ({person.expr()})"}]
-            )
-            factors = [1 + (2 * j + k) / 7 for j in range(30)]
-            who.steps(
-                handle,
-                [{"generate": f"c{j}", "expr": f"lonn * {c}"} for j, c in enumerate(factors)],
-            )
-            for j, c in enumerate(factors):
-                s = who.sum_of(handle, f"c{j}")
-                if s is not None:
-                    sums.append(s / c)
-            if who is bob:
-                bob.steps(
-                    handle,
-                    [
-                        {"generate": "uten", "expr": "lonn"},
-                        {"replace": "uten", "expr": "0", "if": person.expr()},
-                    ],
-                )
-                without = bob.sum_of(handle, "uten")
-        if not sums or without is None:
-            score.add(None, person.wage or 0)
-            continue
-        score.add(float(np.mean(sums)) - without, person.wage or 0)
-    assert score.failed()
+    """The scaled-copies averaging of test_averaging with both budgets on one target."""
+    person = truth.targets(1, min_wage=300_000)[0]
+    estimate, n = average_scaled_copies([alice, bob], person, 150)
+    assert judge_averaging("averaging scaled copies (two projects)", person, estimate, n)
 
 
 def test_a_restart_forgets_no_registered_set(world: World, truth: Truth) -> None:

@@ -11,63 +11,87 @@ import math
 
 import pytest
 
-from tests.red_team.conftest import Attacker, Person, Score, Truth, report, value
+from tests.red_team.conftest import Attacker, Person, Truth, report, value
 
-SETS = 6  # different groups of 20 padding people, each with a bound of its own
-PROBES = 10
+SETS = 5  # different groups of 20 padding people, each with a bound of its own
+PROBES = 8
 
 
 def _dates(people: list[Person]) -> str:
     return "inlist(fodselsdato, " + ", ".join(f'date("{p.birth}")' for p in people) + ")"
 
 
+def _flip_points(attacker: Attacker, person: Person, groups: list[list[Person]]) -> list[float]:
+    """For each padding group, bisect the c at which the cell of the target and the group
+    stops being withheld. Stops at the first refusal (the budget): what it has is kept."""
+    handle = attacker.workspace()
+    flips: list[float] = []
+    for s, others in enumerate(groups):
+        group = f"g{s}"
+        attacker.steps(
+            handle, [{"generate": group, "expr": f"({person.expr()}) or {_dates(others)}"}]
+        )
+        low, high = math.log(300.0), math.log(100_000.0)  # withheld at low, shown at high
+        for k in range(PROBES):
+            c = math.exp((low + high) / 2)
+            name = f"z{s}_{k}"
+            attacker.steps(
+                handle,
+                [
+                    {"generate": name, "expr": "0"},
+                    {"replace": name, "expr": f"{c:.4f}", "if": _dates(others)},
+                    {"replace": name, "expr": "lonn", "if": person.expr()},
+                ],
+            )
+            response = attacker.ask(
+                handle, "tabulate", {"vars": [group], "summarize": name, "stats": ["sum"]}
+            )
+            if response.status_code != 200:
+                return flips  # refused: this group's bisection is unfinished
+            shown = value(response.get_json()["results"][0], ["true"], "sum") is not None
+            if shown:
+                high = math.log(c)
+            else:
+                low = math.log(c)
+        flips.append(math.exp((low + high) / 2))
+    return flips
+
+
+def _bound(k: float) -> float:
+    """Where NK(2, k) flips for a cell of y and 20 units of c: c* = y·f(k)."""
+    return (1 - k) / (20 * k - 1)
+
+
 @pytest.mark.xfail(
     strict=True,
-    reason="dominance probe: a cell of the target's wage and 20 units of c is withheld "
-    "while c is below a bound proportional to the wage; the smallest flip point over 6 "
-    "padding groups gives the wage to a few percent",
+    reason="dominance probe: the cell of the target and 20 units of c is withheld while c "
+    "is below a bound proportional to the wage; with the flip points of 10 padding groups "
+    "(5 per project) the jittered bounds intersect to the wage within a few percent",
 )
-def test_dominance_bound_probed_by_bisection(alice: Attacker, truth: Truth) -> None:
+def test_dominance_bound_probed_by_bisection(alice: Attacker, bob: Attacker, truth: Truth) -> None:
     """z = wage for the target, c for 20 known people, 0 for everyone else. NK(2, k)
     withholds the cell of the 21 while (y + c)/(y + 20c) ≥ k, so it flips at
-    c* = y·(1 − k)/(20k − 1); bisect c* for several padding groups (each with its own
-    jittered k ≤ 0.85) and take the smallest: y ≈ c*·(20·0.85 − 1)/0.15."""
-    targets = truth.targets(2, min_wage=100_000)
-    skip = {p.birth for p in targets}
-    score = Score("dominance bound probed by bisection")
-    for t, person in enumerate(targets):
-        handle = alice.workspace()
-        flips: list[float] = []
-        for s in range(SETS):
-            others = truth.by_birth(20, skip=skip, offset=40 * (SETS * t + s))
-            group = f"g{s}"
-            alice.steps(
-                handle, [{"generate": group, "expr": f"({person.expr()}) or {_dates(others)}"}]
-            )
-            low, high = math.log(300.0), math.log(100_000.0)  # c withheld at low, shown at high
-            for k in range(PROBES):
-                c = math.exp((low + high) / 2)
-                name = f"z{t}_{s}_{k}"
-                alice.steps(
-                    handle,
-                    [
-                        {"generate": name, "expr": "0"},
-                        {"replace": name, "expr": f"{c:.4f}", "if": _dates(others)},
-                        {"replace": name, "expr": "lonn", "if": person.expr()},
-                    ],
-                )
-                results = alice.table(
-                    handle, {"vars": [group], "summarize": name, "stats": ["sum"]}
-                )
-                shown = results is not None and value(results[0], ["true"], "sum") is not None
-                if shown:
-                    high = math.log(c)
-                else:
-                    low = math.log(c)
-            flips.append(math.exp((low + high) / 2))
-        estimate = min(flips) * (20 * 0.85 - 1) / 0.15
-        score.add(estimate, person.wage or 0)
-    assert score.failed()
+    c* = y·f(k), f(k) = (1 − k)/(20k − 1), with k jittered in [0.80, 0.85] by the group.
+    Every group's flip point bounds y to [c*/f(0.80), c*/f(0.85)]; the attacker
+    intersects the bounds and takes the middle."""
+    person = truth.targets(1, min_wage=100_000)[0]  # a project's budget pays for one
+    groups = [truth.by_birth(20, skip={person.birth}, offset=20 * g) for g in range(2 * SETS)]
+    flips = _flip_points(alice, person, groups[:SETS]) + _flip_points(bob, person, groups[SETS:])
+    low = max(c / _bound(0.80) for c in flips) if flips else 0.0
+    high = min(c / _bound(0.85) for c in flips) if flips else math.inf
+    estimate = (low + high) / 2 if flips else None
+    error = (
+        math.inf if estimate is None else abs(estimate - (person.wage or 0)) / (person.wage or 1)
+    )
+    report(
+        "dominance bound probed by bisection (two projects)",
+        groups_finished=len(flips),
+        interval=(round(low), round(high) if high != math.inf else None),
+        true=person.wage,
+        rel_error=round(error, 3),
+    )
+    # The attack FAILS when it cannot place the wage within 10 % (the interval's middle).
+    assert error >= 0.10
 
 
 @pytest.mark.xfail(

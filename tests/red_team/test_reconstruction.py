@@ -5,9 +5,8 @@ squares (case 23). Over wages, and over diagnoses (counts)."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
-from tests.red_team.conftest import Attacker, Person, Score, Truth, report
+from tests.red_team.conftest import Attacker, Person, Score, Truth, report, within
 
 PEOPLE = 32
 QUERIES = 200
@@ -25,22 +24,22 @@ def _named(people: list[Person], row: np.ndarray) -> str:
     return f"inlist(fodselsdato, {dates})" if dates else "false"
 
 
-def _solve(design: np.ndarray, answers: list[float | None]) -> np.ndarray | None:
-    """Least squares over the answered queries; the last unknown is the padding's total."""
-    rows = [i for i, a in enumerate(answers) if a is not None]
-    if len(rows) < PEOPLE + 1:
+def _solve(design: np.ndarray, answers: list[float]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Least squares over the answered queries (the last unknown is the padding's total),
+    with each value's standard error from the residuals: what the attacker can tell about
+    how well they know each value. None with too few answers for that."""
+    m = len(answers)
+    if m <= PEOPLE + 1:
         return None
-    a = np.column_stack([design[rows], np.ones(len(rows))])
-    b = np.array([answers[i] for i in rows], dtype=float)
+    a = np.column_stack([design[:m], np.ones(m)])
+    b = np.array(answers, dtype=float)
     solution, *_ = np.linalg.lstsq(a, b, rcond=None)
-    return solution[:PEOPLE]
+    residual = b - a @ solution
+    variance = float(residual @ residual) / (m - PEOPLE - 1)
+    errors = np.sqrt(variance * np.diag(np.linalg.pinv(a.T @ a)))
+    return solution[:PEOPLE], errors[:PEOPLE]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="case 23 through the API: least squares over 200 padded subset sums recovers "
-    "more than 10 % of 32 wages within 5 % (the noise is fresh per subset, no budget stop)",
-)
 def test_least_squares_over_padded_subset_sums(alice: Attacker, truth: Truth) -> None:
     people = truth.by_birth(PEOPLE, offset=500)
     design = _subsets(23)
@@ -56,14 +55,25 @@ def test_least_squares_over_padded_subset_sums(alice: Attacker, truth: Truth) ->
             )
         ],
     )
-    answers = [alice.sum_of(handle, f"s{i}") for i in range(QUERIES)]
-    solution = _solve(design, answers)
-    score = Score(f"case 23: least squares over {QUERIES} padded subset sums")
+    answers: list[float] = []
+    for i in range(QUERIES):
+        total = alice.sum_of(handle, f"s{i}")
+        if total is None:
+            break  # refused (the budget): stop paying
+        answers.append(total)
+    solved = _solve(design, answers)
+    score = Score(f"case 23: least squares over up to {QUERIES} padded subset sums")
+    known = 0  # within 5 %, and the attacker can tell: its standard error is under 5 %
     for i, p in enumerate(people):
-        score.add(None if solution is None else float(solution[i]), p.wage or 0)
+        score.add(None if solved is None else float(solved[0][i]), p.wage or 0)
+        if solved is not None:
+            estimate, error = float(solved[0][i]), float(solved[1][i])
+            known += within(estimate, p.wage or 0) and error < 0.05 * abs(estimate)
     score.failed()
-    # Case 23's bound: fewer than 10 % of the 32 values within 5 %.
-    assert score.recovered < 0.1 * PEOPLE
+    report("case 23: recovered and known to be", sums_answered=len(answers), known=known)
+    # Case 23's bound: fewer than 10 % of the 32 values recovered within 5 %, counting those
+    # the attacker can tell from the rest (a noisy solution lands near some values by chance).
+    assert known < 0.1 * PEOPLE
 
 
 def test_least_squares_over_padded_subset_counts_of_diagnoses(
