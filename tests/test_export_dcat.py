@@ -12,15 +12,17 @@ from catalogue.domain.text import texts
 from catalogue.export.dcat_catalog import catalogue_resources, render, variable_resources
 from catalogue.export.language import bilingual
 from catalogue.export.rdf_writers import FORMATS, to_graph
-from tests.test_export_support import (
-    DATASTORE,
+from tests.conformance import (
     DCAT_AP_NO_SHAPES,
     DCAT_AP_SHAPES,
-    SITE,
     XKOS_SHAPES,
+    violations,
+)
+from tests.test_export_support import (
+    DATASTORE,
+    SITE,
     parse_rdf,
     sample_snapshot,
-    violations,
 )
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")

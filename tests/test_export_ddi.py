@@ -11,10 +11,12 @@ from lxml import etree
 
 from catalogue.domain.text import texts
 from catalogue.export.ddi_codebook import codebook, variable_study, version_codebook
-from tests.test_export_support import (
-    SITE,
+from tests.conformance import (
     ddi_schema,
     missing_cessda_elements,
+)
+from tests.test_export_support import (
+    SITE,
     sample_snapshot,
 )
 

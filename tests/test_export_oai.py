@@ -10,10 +10,12 @@ from lxml import etree
 
 from catalogue.export.oai_pmh import OaiRepository, respond
 from catalogue.export.oai_records import variable_repository
-from tests.test_export_support import (
-    SITE,
+from tests.conformance import (
     ddi_schema,
     missing_cessda_elements,
+)
+from tests.test_export_support import (
+    SITE,
     sample_snapshot,
 )
 

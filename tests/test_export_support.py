@@ -1,6 +1,6 @@
 """A small, realistic catalogue snapshot built by hand (three versions, five variables,
-code lists with validity periods, a removed variable), the offline conformance harness
-(pyshacl and lxml on ../shared/conformance), and checks of both."""
+code lists with validity periods, a removed variable), and checks of it and of the
+conformance harness (tests/conformance.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,8 @@ import warnings
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from itertools import pairwise
-from pathlib import Path
 
 import pytest
-from lxml import etree
-from pyshacl import validate
 from rdflib import Graph
 
 from catalogue.domain.enums import DataType, SensitivityLevel, Temporality
@@ -28,8 +25,14 @@ from catalogue.domain.variable import (
 )
 from catalogue.export.inputs import Site
 from catalogue.services.reading import CatalogueSnapshot, VariableRelease, VersionSummary
+from tests.conformance import (
+    DCAT_AP_NO_SHAPES,
+    DCAT_AP_SHAPES,
+    cessda_mandatory_xpaths,
+    conformance_path,
+    violations,
+)
 
-CONFORMANCE = Path(__file__).resolve().parents[1].parent / "shared" / "conformance"
 DATASTORE = "no.regcat.demo"
 SITE = Site(base_url="https://regcat.example.no", contact_email="post@regcat.example.no")
 T1 = datetime(2024, 1, 15, 9, 30, tzinfo=UTC)
@@ -260,36 +263,7 @@ def sample_snapshot() -> CatalogueSnapshot:
     )
 
 
-# ----------------------------------------------------------------------------- harness
-def _shapes(*paths: str) -> Graph:
-    graph = Graph()
-    for p in paths:
-        graph.parse(CONFORMANCE / p, format="turtle")
-    return graph
-
-
-DCAT_AP_SHAPES = ("dcat-ap-3.0.1/html-shacl/shapes.ttl", "dcat-ap-3.0.1/html-shacl/range.ttl")
-DCAT_AP_NO_SHAPES = ("dcat-ap-no/DCAT-AP-NO-shacl_shapes_2.00.ttl",)
-XKOS_SHAPES = ("xkos/xkos-best-practices-conformance-shapes.ttl",)
-_LOADED: dict[tuple[str, ...], Graph] = {}
-
-
-def violations(data: Graph, shapes: tuple[str, ...]) -> list[str]:
-    """Every top-level sh:Violation of the report (warnings, infos and the nested details
-    of a result are not counted)."""
-    if shapes not in _LOADED:
-        _LOADED[shapes] = _shapes(*shapes)
-    _, report, _ = validate(data, shacl_graph=_LOADED[shapes], inference="none", advanced=True)
-    query = """
-        PREFIX sh: <http://www.w3.org/ns/shacl#>
-        SELECT ?focus ?path ?message WHERE {
-            ?report sh:result ?r .
-            ?r sh:resultSeverity sh:Violation ; sh:focusNode ?focus .
-            OPTIONAL { ?r sh:resultPath ?path } OPTIONAL { ?r sh:resultMessage ?message }
-        }"""
-    return sorted(f"{row.focus} {row.path} {row.message}" for row in report.query(query))
-
-
+# ----------------------------------------------------------------------------- helpers
 def parse_rdf(text: str | bytes, rdflib_format: str) -> Graph:
     """Parse an RDF document with rdflib. Its JSON-LD parser warns that it uses the
     deprecated ConjunctiveGraph internally; that warning is rdflib's own and is ignored."""
@@ -298,42 +272,6 @@ def parse_rdf(text: str | bytes, rdflib_format: str) -> Graph:
             "ignore", message="ConjunctiveGraph is deprecated", category=DeprecationWarning
         )
         return Graph().parse(data=text, format=rdflib_format)
-
-
-def ddi_schema() -> etree.XMLSchema:
-    parser = etree.XMLParser(no_network=True)
-    return etree.XMLSchema(
-        etree.parse(str(CONFORMANCE / "ddi-codebook-2.5.1/schemas/codebook.xsd"), parser)
-    )
-
-
-def cessda_mandatory_xpaths() -> list[tuple[str, str | None]]:
-    """(xpath, parent xpath or None) for what the CESSDA profile marks mandatory: always,
-    or when the parent element is present."""
-    profile = etree.parse(str(CONFORMANCE / "cessda-cdc-ddi25-profile/cdc25_profile.xml"))
-    ns = {"pr": "ddi:ddiprofile:3_2", "r": "ddi:reusable:3_2"}
-    found = []
-    for used in profile.iterfind(".//pr:Used", ns):
-        xpath = used.get("xpath")
-        instructions = "".join(used.xpath(".//pr:Instructions//text()", namespaces=ns))
-        if used.get("isRequired") == "true" or "<MandatoryNodeConstraint" in instructions:
-            found.append((xpath, None))
-        elif "MandatoryNodeIfParentPresentConstraint" in instructions:
-            found.append((xpath, xpath.rsplit("/", 1)[0]))
-    return found
-
-
-CESSDA_NS = {"ddi": "ddi:codebook:2_5", "xsi": "http://www.w3.org/2001/XMLSchema-instance"}
-
-
-def missing_cessda_elements(document: etree._Element) -> list[str]:
-    missing = []
-    for xpath, parent in cessda_mandatory_xpaths():
-        if parent is not None and not document.xpath(parent, namespaces=CESSDA_NS):
-            continue
-        if not document.xpath(xpath, namespaces=CESSDA_NS):
-            missing.append(xpath)
-    return missing
 
 
 # ----------------------------------------------------------------------------- checks
@@ -369,5 +307,5 @@ def test_the_harness_catches_a_broken_catalogue(shapes: tuple[str, ...]) -> None
 
 @pytest.mark.parametrize("example", ["example-dataset-series.ttl", "example-DCAT-AP-NO2.0.ttl"])
 def test_dcat_ap_no_examples_pass_the_harness(example: str) -> None:
-    data = Graph().parse(CONFORMANCE / "dcat-ap-no" / example, format="turtle")
+    data = Graph().parse(conformance_path(f"dcat-ap-no/{example}"), format="turtle")
     assert violations(data, DCAT_AP_NO_SHAPES) == []

@@ -17,16 +17,18 @@ from rdflib.namespace import RDF, SKOS
 from catalogue.services.context import Context
 from catalogue.web import create_app
 from cli import main
-from tests.conftest import make_config
-from tests.test_export_dcat import code_lists
-from tests.test_export_support import (
+from tests.conformance import (
     DCAT_AP_NO_SHAPES,
     DCAT_AP_SHAPES,
     XKOS_SHAPES,
     ddi_schema,
     missing_cessda_elements,
-    parse_rdf,
     violations,
+)
+from tests.conftest import make_config
+from tests.test_export_dcat import code_lists
+from tests.test_export_support import (
+    parse_rdf,
 )
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")

@@ -18,12 +18,11 @@ from rdflib import Graph
 from catalogue.services.context import Context
 from catalogue.services.releasing import release_draft, stage_removal
 from catalogue.web import create_app
+from tests.conformance import SCHEMA_ORG_SHAPES, shapes_graph
 from tests.conftest import make_config
 
 DS = "no.regcat.demo"
 BASE = "http://127.0.0.1:8000"
-CONFORMANCE = Path(__file__).resolve().parents[1].parent / "shared" / "conformance"
-SHAPES = CONFORMANCE / "schema-org-dataset" / "googleRequired.ttl"
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +80,7 @@ def test_every_variable_page_carries_conformant_dataset_json_ld(
             assert {"publisher", "license", "version", "keywords", "temporalCoverage"} <= set(doc)
             assert doc["isAccessibleForFree"] is True
             documents.append(doc)
-    shapes = Graph().parse(SHAPES, format="turtle")
+    shapes = shapes_graph(SCHEMA_ORG_SHAPES)
     conforms, _, report = validate(as_graph(documents), shacl_graph=shapes, inference="none")
     assert conforms, report
 
@@ -89,7 +88,7 @@ def test_every_variable_page_carries_conformant_dataset_json_ld(
 def test_the_shapes_do_reject_a_poor_description(client: FlaskClient) -> None:
     doc = json_ld(page(client, "BEFOLKNING_KJOENN").get_data(as_text=True))
     doc["description"] = "Kjønn."
-    shapes = Graph().parse(SHAPES, format="turtle")
+    shapes = shapes_graph(SCHEMA_ORG_SHAPES)
     conforms, _, _ = validate(as_graph([doc]), shacl_graph=shapes, inference="none")
     assert not conforms
 
