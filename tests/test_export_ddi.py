@@ -3,6 +3,7 @@ what the CESSDA Data Catalogue profile marks mandatory; the variable section is 
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from xml.etree import ElementTree as ET
 
@@ -11,6 +12,7 @@ from lxml import etree
 
 from catalogue.domain.text import texts
 from catalogue.export.ddi_codebook import codebook, variable_study, version_codebook
+from catalogue.export.ddi_common import Ids
 from tests.conformance import (
     ddi_schema,
     missing_cessda_elements,
@@ -84,7 +86,11 @@ def test_the_variable_section_follows_the_version(schema: etree.XMLSchema) -> No
 def test_variables_carry_labels_categories_and_validity_in_two_languages() -> None:
     doc = parsed(version_codebook(sample_snapshot(), "1.0.0.0", SITE))
     var = doc.xpath("//ddi:var[@name='BEFOLKNING_SIVSTAND']", namespaces=NS)[0]
-    assert var.get("representationType") == "code" and var.get("files") == "F_BEFOLKNING_SIVSTAND"
+    # IDs are scoped by the study (datastore and version), so they stay unique beside
+    # another codeBook's in one document.
+    assert var.get("representationType") == "code"
+    assert var.get("ID") == "V_no.regcat.demo_1.0.0.0.BEFOLKNING_SIVSTAND"
+    assert var.get("files") == "F_no.regcat.demo_1.0.0.0.BEFOLKNING_SIVSTAND"
     assert var.xpath("ddi:labl[@xml:lang='nb']/text()", namespaces=NS) == ["Sivilstand"]
     assert var.xpath("ddi:labl[@xml:lang='en']/text()", namespaces=NS) == ["Marital status"]
     assert var.xpath("ddi:universe[@xml:lang='en']/text()", namespaces=NS) == [
@@ -112,7 +118,19 @@ def test_variables_carry_labels_categories_and_validity_in_two_languages() -> No
         "Can be exported: no." in death.xpath("ddi:notes[@xml:lang='en']/text()", namespaces=NS)[0]
     )
     groups = doc.xpath("//ddi:varGrp/@var", namespaces=NS)
-    assert "V_BEFOLKNING_SIVSTAND" in " ".join(groups)
+    assert "V_no.regcat.demo_1.0.0.0.BEFOLKNING_SIVSTAND" in " ".join(groups).split()
+
+
+def test_ids_are_ncnames_given_once_per_thing_and_never_shared() -> None:
+    ids = Ids("no.regcat.demo:1.0.0.0")
+    first = ids.of("V", "A:B")
+    assert first == "V_no.regcat.demo_1.0.0.0.A_B" and ids.of("V", "A:B") == first
+    # "A_B" sanitises like "A:B"; it is another variable, so it gets another ID.
+    assert ids.of("V", "A_B") == "V_no.regcat.demo_1.0.0.0.A_B_2"
+    assert ids.of("F", "A:B") == "F_no.regcat.demo_1.0.0.0.A_B"
+    assert ids.of("CB", "") == "CB_no.regcat.demo_1.0.0.0"
+    ncname = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
+    assert all(ncname.match(ids.of("G", name)) for name in ("1", "æøå", "a b", "x/y"))
 
 
 def test_text_that_xml_cannot_hold_is_dropped_not_fatal(schema: etree.XMLSchema) -> None:

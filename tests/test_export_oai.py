@@ -173,6 +173,8 @@ def test_ddi_records_validate_and_meet_the_cessda_profile(repo: OaiRepository) -
     doc = ask(repo, verb="ListRecords", metadataPrefix="oai_ddi25")
     codebooks = doc.xpath("//oai:metadata/ddi:codeBook", namespaces=NS)
     assert len(codebooks) == len(ALL)
+    ids = doc.xpath("//ddi:*/@ID", namespaces=NS)  # xs:IDs: unique in the whole page
+    assert len(ids) == len(set(ids)) > len(ALL)
     for element in codebooks:
         alone = etree.fromstring(etree.tostring(element))
         assert schema.validate(alone), schema.error_log

@@ -248,3 +248,42 @@ def test_regcat_export_writes_the_same_documents(released_ctx: Context, tmp_path
     assert missing.exit_code == 1 and "unknown-version" in missing.output
     unknown = run(main, ["export", "dcat", "--datastore", "no.nowhere", "--out", str(out)], env=env)
     assert unknown.exit_code == 1 and "unknown-datastore" in unknown.output
+
+
+def test_every_harvested_ddi_record_validates_with_ids_unique_on_its_page(
+    client: FlaskClient,
+) -> None:
+    """Each oai_ddi25 record is a codeBook of its own (valid against the XSD alone, as
+    ListRecords and as GetRecord gives it), and its xs:ID values stay unique on a whole
+    ListRecords page, where a harvester may hold several records in one document."""
+    schema = ddi_schema()
+    ids_attribute = "//ddi:*/@ID"
+    harvested: list[str] = []
+    doc = etree.fromstring(client.get("/oai?verb=ListRecords&metadataPrefix=oai_ddi25").data)
+    while True:
+        codebooks = doc.xpath("//oai:metadata/ddi:codeBook", namespaces=OAI)
+        for element in codebooks:
+            alone = etree.fromstring(etree.tostring(element))
+            assert schema.validate(alone), (alone.get("ID"), str(schema.error_log))
+        on_page = doc.xpath(ids_attribute, namespaces=OAI)
+        assert len(on_page) == len(set(on_page)), sorted(on_page)
+        harvested += doc.xpath("//oai:record/oai:header/oai:identifier/text()", namespaces=OAI)
+        token = doc.xpath("//oai:resumptionToken/text()", namespaces=OAI)
+        if not token:
+            break
+        doc = etree.fromstring(client.get(f"/oai?verb=ListRecords&resumptionToken={token[0]}").data)
+    assert len(harvested) == len(set(harvested)) == variable_count(client)
+    for identifier in harvested:
+        record = etree.fromstring(
+            client.get(
+                "/oai",
+                query_string={
+                    "verb": "GetRecord",
+                    "metadataPrefix": "oai_ddi25",
+                    "identifier": identifier,
+                },
+            ).data
+        )
+        (element,) = record.xpath("//oai:metadata/ddi:codeBook", namespaces=OAI)
+        alone = etree.fromstring(etree.tostring(element))
+        assert schema.validate(alone), (identifier, str(schema.error_log))

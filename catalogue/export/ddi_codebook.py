@@ -17,11 +17,11 @@ from catalogue.domain.text import pick
 from catalogue.export.ddi_common import (
     DDI_NS,
     DDI_SCHEMA,
+    Ids,
     data_start,
     data_stop,
     day,
     ddi,
-    ddi_id,
 )
 from catalogue.export.ddi_variables import file_description, variable, variable_groups
 from catalogue.export.eu_vocabularies import themes_for
@@ -96,17 +96,18 @@ def variable_study(snapshot: Snapshot, name: str, site: Site) -> Study:
 
 
 def codebook(snapshot: Snapshot, study: Study, site: Site, document_uri: str) -> ET.Element:
-    root = ddi.el(None, "codeBook", version="2.5", ID=ddi_id("CB", study.id))
+    ids = Ids(study.id)
+    root = ddi.el(None, "codeBook", version="2.5", ID=ids.of("CB", ""))
     root.set("{http://www.w3.org/XML/1998/namespace}lang", "nb")
     root.set(XSI_SCHEMA_LOCATION, f"{DDI_NS} {DDI_SCHEMA}")
     _document_description(root, study, site, document_uri)
     _study_description(root, snapshot, study, site)
     for name, release in study.variables:
-        file_description(root, snapshot, name, release, site)
+        file_description(root, snapshot, name, release, site, ids)
     data = ddi.el(root, "dataDscr")
-    variable_groups(data, snapshot, study.variables)
+    variable_groups(data, snapshot, study.variables, ids)
     for name, release in study.variables:
-        variable(data, snapshot, name, release)
+        variable(data, snapshot, name, release, ids)
     return root
 
 

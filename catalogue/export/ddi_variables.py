@@ -14,7 +14,7 @@ from catalogue.domain.enums import DataType, SensitivityLevel
 from catalogue.domain.register import Register
 from catalogue.domain.text import Texts, pick
 from catalogue.domain.variable import Code, VariableMetadata
-from catalogue.export.ddi_common import day, ddi, ddi_id
+from catalogue.export.ddi_common import Ids, day, ddi
 from catalogue.export.inputs import ReleaseInfo, Site, Snapshot, register_of
 from catalogue.export.iris import Iris
 from catalogue.export.language import bilingual, description_of, label_of, pair
@@ -37,13 +37,13 @@ TEMPORALITY = {
 
 
 def file_description(
-    root: ET.Element, snapshot: Snapshot, name: str, release: ReleaseInfo, site: Site
+    root: ET.Element, snapshot: Snapshot, name: str, release: ReleaseInfo, site: Site, ids: Ids
 ) -> None:
     meta = release.metadata
     file = ddi.el(
         root,
         "fileDscr",
-        ID=ddi_id("F", name),
+        ID=ids.of("F", name),
         URI=Iris(site.base).variable_page(snapshot.datastore, name),
     )
     text = ddi.el(file, "fileTxt")
@@ -70,7 +70,10 @@ def file_description(
 
 
 def variable_groups(
-    data: ET.Element, snapshot: Snapshot, variables: Sequence[tuple[str, ReleaseInfo]]
+    data: ET.Element,
+    snapshot: Snapshot,
+    variables: Sequence[tuple[str, ReleaseInfo]],
+    ids: Ids,
 ) -> None:
     """One group per data product, as the variable browser shows them."""
     groups: dict[tuple[str, str], list[str]] = {}
@@ -82,16 +85,18 @@ def variable_groups(
         if register is None or product is None:
             continue
         key = (register.key, product.id)
-        groups.setdefault(key, []).append(ddi_id("V", name))
+        groups.setdefault(key, []).append(ids.of("V", name))
         labels[key] = product.title
     for key, members in groups.items():
         group = ddi.el(
-            data, "varGrp", ID=ddi_id("G", "-".join(key)), type="subject", var=" ".join(members)
+            data, "varGrp", ID=ids.of("G", "-".join(key)), type="subject", var=" ".join(members)
         )
         ddi.texts(group, "labl", bilingual(labels[key]))
 
 
-def variable(data: ET.Element, snapshot: Snapshot, name: str, release: ReleaseInfo) -> None:
+def variable(
+    data: ET.Element, snapshot: Snapshot, name: str, release: ReleaseInfo, ids: Ids
+) -> None:
     meta = release.metadata
     measure = meta.measure
     domain = measure.value_domain
@@ -108,9 +113,9 @@ def variable(data: ET.Element, snapshot: Snapshot, name: str, release: ReleaseIn
     var = ddi.el(
         data,
         "var",
-        ID=ddi_id("V", name),
+        ID=ids.of("V", name),
         name=name,
-        files=ddi_id("F", name),
+        files=ids.of("F", name),
         intrvl="contin" if numeric and not domain.is_enumerated else "discrete",
         representationType=representation,
         temporal="Y" if measure.data_type is DataType.DATE else "N",
