@@ -109,6 +109,14 @@ def init(state: State, datastores: tuple[str, ...], as_json: bool) -> None:
     console.print(
         state.t("key-created" if outcome.key_created else "key-kept", path=outcome.key_file)
     )
+    if outcome.web_secret_file:
+        created = outcome.web_secret_created
+        console.print(
+            state.t(
+                "web-secret-created" if created else "web-secret-kept",
+                path=outcome.web_secret_file,
+            )
+        )
     for name in outcome.datastores_created:
         console.print(state.t("datastore-created", name=name))
 

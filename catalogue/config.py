@@ -104,7 +104,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("token_rate_limit", "30 per minute", "Token requests allowed per address."),
     Setting("host", "127.0.0.1", "Address `regcat serve` binds to."),
     Setting("port", "8000", "Port `regcat serve` listens on."),
-    Setting("secret_key", "", "Flask secret key for sessions; empty generates one per process."),
+    Setting(
+        "secret_key",
+        "",
+        "Flask secret key for sessions; empty means one shared by all workers, kept in "
+        "HOME/keys/web-secret.key.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

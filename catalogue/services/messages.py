@@ -18,6 +18,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "New pseudonymisation key created: {path} (back it up, keep it outside the datastore)",
     ),
     "key-kept": ("Bruker eksisterende nøkkel: {path}", "Using the existing key: {path}"),
+    "web-secret-created": (
+        "Ny nøkkel for innlogging på nettsidene laget: {path}",
+        "New sign-in key for the web pages created: {path}",
+    ),
+    "web-secret-kept": (
+        "Bruker eksisterende nøkkel for innlogging: {path}",
+        "Using the existing sign-in key: {path}",
+    ),
     "datastore-created": ("Datalager opprettet: {name}", "Datastore created: {name}"),
     "samples-written": ("Skrev {path}", "Wrote {path}"),
     "ingest-title": (

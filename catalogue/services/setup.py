@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from catalogue.domain.errors import invalid_input, not_found
 from catalogue.domain.names import is_datastore_name
 from catalogue.services.context import Context, not_initialised
+from catalogue.services.web_secret import ensure_web_secret, web_secret_file
 from catalogue.storage.catalogue_store import CatalogueStore
 from catalogue.storage.database import head_revision, schema_revision
 from catalogue.storage.models import DatastoreRow, UnitTypeRow
@@ -19,6 +20,8 @@ class InitOutcome:
     database_url: str
     key_file: str
     key_created: bool
+    web_secret_file: str = ""
+    web_secret_created: bool = False
     datastores_created: list[str] = field(default_factory=list)
     unit_types: list[str] = field(default_factory=list)
 
@@ -40,6 +43,10 @@ def initialise(ctx: Context, datastores: list[str] | None = None, actor: str = "
         key_created,
         unit_types=sorted(unit_types),
     )
+    if not ctx.config["secret_key"]:
+        # Made here so every web worker started later reads the same one (see web_secret).
+        outcome.web_secret_file = str(web_secret_file(ctx.config))
+        outcome.web_secret_created = ensure_web_secret(ctx.config)
     with ctx.db.transaction() as session:
         store = CatalogueStore(session)
         store.replace_unit_types(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from flask import Flask, g, request
 
 from catalogue.config import Config, load_config
 from catalogue.services.context import Context
+from catalogue.services.web_secret import web_secret
 
 # The largest request body the server reads (a step list of the most steps a workspace may
 # have is far smaller); a larger one is answered 413 before it is parsed.
@@ -19,7 +19,8 @@ def create_app(config: Config | None = None, overrides: dict[str, Any] | None = 
     config = config or load_config()
     app = Flask(__name__)
     app.config.update(
-        SECRET_KEY=config["secret_key"] or secrets.token_hex(32),
+        # One key for every worker (sessions and CSRF tokens must verify on any of them).
+        SECRET_KEY=web_secret(config),
         REGCAT=config,
         API_TITLE="regcat API",
         API_VERSION="v1",

@@ -147,7 +147,9 @@ def _client_address() -> str:
 
 
 @auth.get("/login")
-def login_page() -> str:
+def login_page() -> Any:
+    if current_identity() is not None:  # the header's sign-in link, followed when signed in
+        return redirect(_safe_next(request.args.get("next")))
     return render_template(
         "accounts/login.html", next=_safe_next(request.args.get("next")), oidc=_oidc_enabled()
     )
