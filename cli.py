@@ -1,4 +1,11 @@
-"""regcat's command line: a thin click group over catalogue.services."""
+"""regcat's command line: a thin click group over catalogue.services.
+
+Startup time is part of the interface: `regcat --help` and simple commands must answer in
+well under a second. So this module imports at the top only click, rich's console and the
+light catalogue modules (settings, errors, messages); every service, and with it DuckDB,
+pyarrow, SQLAlchemy, tantivy, rdflib or Flask, is imported inside the command that needs
+it. tests/test_cli_startup.py holds that line; bench/cli_startup.py measures it.
+"""
 
 from __future__ import annotations
 
@@ -10,19 +17,20 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from catalogue.config import load_config
 from catalogue.domain.errors import RegcatError
-from catalogue.services import publishing, reading, releasing, samples, setup, verifying
-from catalogue.services.context import Context
 from catalogue.services.messages import named, say
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from catalogue.services.context import Context
 
 T = TypeVar("T")
 
@@ -56,6 +64,8 @@ def _as_json(value: Any) -> str:
 
 @contextmanager
 def _context(state: State) -> Iterator[Context]:
+    from catalogue.services.context import Context
+
     with Context.open(state.config) as ctx:
         yield ctx
 
@@ -100,6 +110,8 @@ pass_state = click.make_pass_decorator(State)
 @pass_state
 def init(state: State, datastores: tuple[str, ...], as_json: bool) -> None:
     """Create or upgrade the catalogue database, the key file and datastores."""
+    from catalogue.services import setup
+
     with _context(state) as ctx:
         outcome = _run(state, lambda: setup.initialise(ctx, list(datastores) or None))
     if as_json:
@@ -140,24 +152,25 @@ def init(state: State, datastores: tuple[str, ...], as_json: bool) -> None:
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=samples.SAMPLES_DIR,
-    show_default=True,
-    help="Folder to write the register folders into.",
+    default=None,
+    help="Folder to write the register folders into (default: sample_registers/ of regcat).",
 )
 @click.option(
     "--register", "registers", multiple=True, help="Only these registers (default: all five)."
 )
 @pass_state
 def generate_samples(
-    state: State, persons: int, seed: int, out_dir: Path, registers: tuple[str, ...]
+    state: State, persons: int, seed: int, out_dir: Path | None, registers: tuple[str, ...]
 ) -> None:
     """Write deterministic synthetic sample registers (extract format)."""
+    from catalogue.services import samples
+
     with _progress() as bar:
         progress = _tracker(bar)
         written = _run(
             state,
             lambda: samples.write_samples(
-                out_dir, persons, seed, list(registers) or None, progress
+                out_dir or samples.SAMPLES_DIR, persons, seed, list(registers) or None, progress
             ),
         )
     for folder in written:
@@ -198,6 +211,9 @@ def ingest(
     PATH is a register folder (with register.json) or one dataset folder in
     microdata.no's format (NAME.json + NAME.csv).
     """
+    from rich.table import Table
+
+    from catalogue.services import publishing
 
     def staged() -> publishing.IngestOutcome:
         try:
@@ -243,6 +259,10 @@ def draft(
     state: State, datastore: str | None, discard: bool, dataset: str | None, as_json: bool
 ) -> None:
     """Show the operations staged for the next release."""
+    from rich.table import Table
+
+    from catalogue.services import releasing
+
     with _context(state) as ctx:
         view = _run(
             state,
@@ -285,6 +305,8 @@ def draft(
 @pass_state
 def remove(state: State, dataset: str, datastore: str | None, note: str) -> None:
     """Stage the removal of DATASET from the next release."""
+    from catalogue.services import releasing
+
     with _context(state) as ctx:
         view = _run(state, lambda: releasing.stage_removal(ctx, dataset, datastore, note=note))
     console.print(state.t("removal-staged", dataset=dataset, draft=view.draft))
@@ -307,6 +329,8 @@ def release(
     state: State, description: str, datastore: str | None, expected_draft: str | None, as_json: bool
 ) -> None:
     """Release the draft as the next immutable version."""
+    from catalogue.services import releasing
+
     with _context(state) as ctx:
         version = _run(
             state,
@@ -335,6 +359,8 @@ def release(
 @pass_state
 def versions(state: State, datastore: str | None, as_json: bool) -> None:
     """List released versions and their changelog (all datastores, or one)."""
+    from catalogue.services import releasing
+
     with _context(state) as ctx:
         found = _run(state, lambda: releasing.list_versions(ctx, datastore))
     if as_json:
@@ -360,6 +386,8 @@ def versions(state: State, datastore: str | None, as_json: bool) -> None:
 @pass_state
 def verify(state: State, datastore: str | None, as_json: bool) -> None:
     """Recompute the checksums of every released and staged file."""
+    from catalogue.services import verifying
+
     with _context(state) as ctx:
         outcome = _run(state, lambda: verifying.verify(ctx, datastore))
     if as_json:
@@ -379,6 +407,20 @@ def verify(state: State, datastore: str | None, as_json: bool) -> None:
         )
     if not outcome.ok:
         sys.exit(1)
+
+
+@main.command()
+@pass_state
+def version(state: State) -> None:
+    """Print regcat's version (and Python's)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        ours = installed("regcat")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        ours = "?"
+    console.print(state.t("version", version=ours, python=sys.version.split()[0]))
 
 
 @main.command()
@@ -403,6 +445,8 @@ def serve(state: State, host: str | None, port: int | None, workers: int, dev: b
 @pass_state
 def demo(state: State, no_serve: bool) -> None:
     """Set up, ingest the five sample registers, release 1.0.0.0 and serve."""
+    from catalogue.services import publishing, reading, releasing, samples, setup
+
     with _context(state) as ctx:
         _run(state, lambda: setup.initialise(ctx))
         summaries = _run(state, lambda: reading.datastore_summaries(ctx))
@@ -815,6 +859,14 @@ def _tracker(bar: Progress) -> Callable[[str, int, int], None]:
 
 @contextmanager
 def _progress(disable: bool = False) -> Iterator[Progress]:
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),

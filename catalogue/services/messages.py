@@ -65,6 +65,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Demodatalageret er allerede publisert (versjon {version}).",
         "The demo datastore is already released (version {version}).",
     ),
+    "version": ("regcat {version} (Python {python})", "regcat {version} (Python {python})"),
     "demo-ingesting": ("Tar inn {path} ...", "Ingesting {path} ..."),
     "reindex-done": (
         "Søkeindeksen er bygd på nytt: {documents:document} fra {datastores} på {seconds} s "
