@@ -6,6 +6,7 @@ targets guessed right; half the targets have the diagnosis, so guessing gives 0.
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -179,3 +180,45 @@ def test_refusals_of_tiny_populations_say_nothing_of_their_size(
     )
     assert not distinguishable
     assert small_numbers == 0
+
+
+def _withheld_bin(
+    attacker: Attacker, keep: str, person: Person, bins: int
+) -> tuple[float, float] | None:
+    """Histogram of wages over a population, then over the same without the target: the
+    bin that the guard withholds the second time is the target's."""
+    request = {"var": "lonn", "bins": bins}
+    attacker.ask(attacker.workspace([{"keep_if": keep}]), "histogram", request)
+    without = attacker.workspace([{"keep_if": keep}, {"drop_if": person.expr()}])
+    response = attacker.ask(without, "histogram", request)
+    if response.status_code != 200:
+        return None
+    for row in response.get_json()["results"][0]["result"]["rows"]:
+        if "differencing" in row["reasons"]:
+            start, end = row["values"]["start"], row["values"]["end"]
+            return (start or 0.0, end if end is not None else math.inf)
+    return None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="guard oracle on a histogram: over P and P - target, the bin the guard withholds "
+    "is the target's; narrowed once (the bracket's earners plus everyone without a wage), "
+    "it gives the wage to within about 1 %",
+)
+def test_histogram_differencing_brackets_the_wage(alice: Attacker, truth: Truth) -> None:
+    targets = truth.targets(2, min_wage=50_000)
+    found = []
+    for person in targets:
+        bracket = _withheld_bin(alice, "alle == 1", person, 20)
+        if bracket is not None and bracket[1] != math.inf:
+            low, high = bracket
+            narrow = f"(lonn >= {low} and lonn < {high}) or sysmiss(lonn)"
+            bracket = _withheld_bin(alice, narrow, person, 50) or bracket
+        wage = person.wage or 0
+        hit = bracket is not None and bracket[0] <= wage < bracket[1]
+        width = (bracket[1] - bracket[0]) / wage if bracket is not None and hit else math.inf
+        found.append(round(width, 3))
+    report("histogram differencing", targets=len(targets), bracket_width_over_wage=found)
+    # The attack FAILS unless it puts a wage in a bracket narrower than 10 % of it.
+    assert sum(w <= 0.10 for w in found) == 0
