@@ -6,6 +6,7 @@ unit's value. Each is judged by how many targets' wages (or diagnoses) it recove
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
@@ -173,3 +174,84 @@ def test_two_models_that_differ_in_one_units_value(alice: Attacker, truth: Truth
         after = found["_cons"] + sex * found["kjonn"]
         score.add((before - after) * n_sex, person.wage or 0)
     assert score.failed()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a model built so that only the target has a residual: the slope of y on x "
+    "(no constant) is 1 + x_t²/Σx², its noise scales with a standard error that the near-"
+    "perfect fit makes tiny, and Σx² of the padding comes from a count table; 4/4 wages "
+    "within 0.3-3.4 %",
+)
+def test_slope_of_a_fit_that_is_perfect_but_for_the_target(alice: Attacker, truth: Truth) -> None:
+    """Population: Oslo plus the target. x = 3000·v for everyone else (v = 1..5 from the
+    day of birth, so x has support everywhere) and the target's wage for the target; y = x,
+    but 2x for the target. With no constant the slope is b = 1 + h, h = x_t²/Σx², the
+    target's leverage (kept under the bound by the padding). Σx² over the padding is
+    9·10⁶·Σ_v n_v·v², with n_v from a count table of v over everyone but the target."""
+    score = Score("slope of a fit perfect but for the target")
+    for person in truth.targets(4, min_wage=200_000):
+        handle = alice.workspace(
+            [
+                {"keep_if": f'({person.expr()}) or kommune == "0301"'},
+                {"generate": "t", "expr": person.expr()},
+                {"generate": "v", "expr": "1 + day(fodselsdato) - int(day(fodselsdato) / 5) * 5"},
+                {"generate": "x", "expr": "v * 3000"},
+                {"replace": "x", "expr": "lonn", "if": "t"},
+                {"generate": "y", "expr": "x"},
+                {"replace": "y", "expr": "2 * x", "if": "t"},
+                {"generate": "vp", "expr": "v"},
+                {"replace": "vp", "expr": "sysmiss", "if": "t"},
+            ]
+        )
+        model = _coefficients(
+            alice.ask(handle, "regress", {"y": "y", "x": ["x"], "constant": False})
+        )
+        counts = alice.table(handle, {"vars": ["vp"]})
+        if model is None or counts is None:
+            score.add(None, person.wage or 0)
+            continue
+        padding = 0.0
+        for level in range(1, 6):
+            n = value(counts[0], [str(level)], "count")
+            padding += (n or 0) * (3000 * level) ** 2
+        h = model["x"] - 1
+        estimate = math.sqrt(h * padding / (1 - h)) if 0 < h < 1 else None
+        score.add(estimate, person.wage or 0)
+    assert score.failed()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=ValueError,
+    reason="5xx: OLS with an outcome of lonn·1e300 overflows X'y to inf and the solver "
+    "raises ValueError (HTTP 500); a sum of it is published as inf",
+)
+def test_values_near_the_largest_double(alice: Attacker) -> None:
+    """Legal expressions whose values reach 1e305: nothing may fail, nothing infinite or
+    not-a-number may be published."""
+    handle = alice.workspace(
+        [
+            {"generate": "stor", "expr": "lonn * 1e300"},
+            {"generate": "liten", "expr": "lonn * 1e-300"},
+        ]
+    )
+    published: list[float] = []
+    for statistic, body in (
+        ("summarize", {"vars": ["stor"]}),
+        ("tabulate", {"vars": ["alle"], "summarize": "stor", "stats": ["sum", "sd"]}),
+        ("histogram", {"var": "stor"}),
+        ("correlate", {"vars": ["stor", "lonn"]}),
+        ("regress", {"y": "liten", "x": ["lonn"]}),
+        ("regress", {"y": "stor", "x": ["lonn"]}),
+    ):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # as a production worker runs
+            response = alice.ask(handle, statistic, body)
+        if response.status_code == 200:
+            for item in response.get_json()["results"]:
+                for row in item["result"]["rows"]:
+                    published += [v for v in row["values"].values() if isinstance(v, float)]
+    not_finite = sum(not math.isfinite(v) for v in published)
+    report("values near the largest double", published=len(published), not_finite=not_finite)
+    assert not_finite == 0
