@@ -1,7 +1,7 @@
 """Extract folder → validated, pseudonymised Parquet files, metadata and a report.
 
-No database and no web here (DESIGN §9): the services layer calls this API and decides
-what to do with the result.
+No database and no web here (docs/ARCHITECTURE.md §9): the services layer calls this API and
+decides what to do with the result.
 """
 
 from ingest.convert import ConversionResult, convert_dataset

@@ -1,10 +1,10 @@
 """Reading an extract folder: which datasets it holds and whether their metadata is sound.
 
-Two shapes are accepted (DESIGN §2): a register folder (register.json plus one folder per
-dataset) and microdata.no's single dataset folder NAME/NAME.json + NAME/NAME.csv, unchanged.
-A folder of dataset folders without register.json is read as datasets without a register.
-Every problem of every dataset is collected into one report; the data files are only
-looked at by convert_dataset.
+Two shapes are accepted (docs/ARCHITECTURE.md §2): a register folder (register.json plus one folder
+per dataset) and microdata.no's single dataset folder NAME/NAME.json + NAME/NAME.csv, unchanged. A
+folder of dataset folders without register.json is read as datasets without a register. Every
+problem of every dataset is collected into one report; the data files are only looked at by
+convert_dataset.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Writing a dataset's rows as Parquet files on any pyarrow file system (DESIGN §4).
+"""Writing a dataset's rows as Parquet files on any pyarrow file system (docs/ARCHITECTURE.md §4).
 
 STATUS and ACCUMULATED files are partitioned by start year (`start_year=2020/part-00000
 .parquet`), FIXED and EVENT are not (`part-00000.parquet`); a part is closed and the next

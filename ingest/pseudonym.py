@@ -1,4 +1,4 @@
-"""Pseudonyms: identifiers are replaced by keyed hashes, per unit type (DESIGN §4).
+"""Pseudonyms: identifiers are replaced by keyed hashes, per unit type (docs/ARCHITECTURE.md §4).
 
 unit-type key = HMAC-SHA256(master key, b"regcat-unit-type:" + unit type name)
 pseudonym     = first 8 bytes of HMAC-SHA256(unit-type key, identifier as UTF-8),

@@ -1,4 +1,4 @@
-"""Unit types are data: one JSON file per unit type in a folder (DESIGN §2, §11)."""
+"""Unit types are data: one JSON file per unit type in a folder (docs/ARCHITECTURE.md §2, §11)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Versions per DESIGN §3: ADD / CHANGE / PATCH_METADATA / REMOVE, bump rules, immutability."""
+"""Versions per docs/ARCHITECTURE.md §3: ADD / CHANGE / PATCH_METADATA / REMOVE, bump rules,
+immutability."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Analysis under output control (DESIGN §7): the workspace engine and the output-control
-layer that alone can turn unit-level aggregates into a releasable result."""
+"""Analysis under output control (docs/ARCHITECTURE.md §7): the workspace engine and the
+output-control layer that alone can turn unit-level aggregates into a releasable result."""
 
 import os
 

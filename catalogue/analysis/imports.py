@@ -1,4 +1,5 @@
-"""What an import means, by temporality (DESIGN §2, §7), as SQL over the released Parquet:
+"""What an import means, by temporality (docs/ARCHITECTURE.md §2, §7), as SQL over the
+released Parquet:
 
 - FIXED: the unit's one value; takes no date.
 - STATUS: the value on a status date (start = stop = the date); the date must be one of

@@ -1,1 +1,2 @@
-"""The concepts of regcat (DESIGN §2–3) in plain Python: no framework, no I/O libraries."""
+"""The concepts of regcat (docs/ARCHITECTURE.md §2–3) in plain Python: no framework, no I/O
+libraries."""

@@ -1,5 +1,5 @@
-"""Who may do what (DESIGN §8): roles, token scopes, access rules and the pure decisions
-built on them. No storage, no web: the services and the web layer ask these functions."""
+"""Who may do what (docs/ARCHITECTURE.md §8): roles, token scopes, access rules and the pure
+decisions built on them. No storage, no web: the services and the web layer ask these functions."""
 
 from __future__ import annotations
 

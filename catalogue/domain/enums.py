@@ -25,7 +25,7 @@ class SensitivityLevel(StrEnum):
 
 
 class Operation(StrEnum):
-    """What a draft stages for one dataset (DESIGN §3)."""
+    """What a draft stages for one dataset (docs/ARCHITECTURE.md §3)."""
 
     ADD = "ADD"
     CHANGE = "CHANGE"

@@ -1,5 +1,5 @@
-"""What a unit type's identifiers look like (DESIGN §2, §4): a number of decimal digits and,
-where the identifier carries them, check digits. Both are data in the unit type's file
+"""What a unit type's identifiers look like (docs/ARCHITECTURE.md §2, §4): a number of decimal
+digits and, where the identifier carries them, check digits. Both are data in the unit type's file
 (`catalogue/unit_types/NAME.json`, field `identifierRule`), so a new unit type needs no code.
 
 A check digit is written as a weighted digit sum: the identifier is valid when

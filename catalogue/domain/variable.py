@@ -1,4 +1,5 @@
-"""A dataset is one variable: one identifier (a unit type) and one measure (DESIGN §2)."""
+"""A dataset is one variable: one identifier (a unit type) and one measure (docs/ARCHITECTURE.md
+§2)."""
 
 from __future__ import annotations
 

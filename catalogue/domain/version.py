@@ -1,4 +1,4 @@
-"""Version numbers MAJOR.MINOR.PATCH.DRAFT and the release bump rules (DESIGN §3)."""
+"""Version numbers MAJOR.MINOR.PATCH.DRAFT and the release bump rules (docs/ARCHITECTURE.md §3)."""
 
 from __future__ import annotations
 

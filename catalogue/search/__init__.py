@@ -1,5 +1,5 @@
 """Variable search (tantivy). Takes plain documents and queries; knows nothing of the
-database, the services or the web (DESIGN §9: tantivy lives only here)."""
+database, the services or the web (docs/ARCHITECTURE.md §9: tantivy lives only here)."""
 
 from catalogue.search.building import write_index
 from catalogue.search.documents import (

@@ -1,5 +1,5 @@
-"""Account use and the idle rule (DESIGN §8): use is noted at a day's resolution, and an
-account unused for ACCOUNT_IDLE_DAYS is deactivated, which ends its sessions and tokens."""
+"""Account use and the idle rule (docs/ARCHITECTURE.md §8): use is noted at a day's resolution, and
+an account unused for ACCOUNT_IDLE_DAYS is deactivated, which ends its sessions and tokens."""
 
 from __future__ import annotations
 

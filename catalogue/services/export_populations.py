@@ -1,4 +1,4 @@
-"""Who an export from a workspace is about, kept with the request (DESIGN §7).
+"""Who an export from a workspace is about, kept with the request (docs/ARCHITECTURE.md §7).
 
 An export made from a workspace holds only the workspace's population, so the file says
 who is in it: a list of persons filtered on cancer diagnoses is a list of cancer patients,

@@ -1,4 +1,4 @@
-"""Export requests (DESIGN §7): the only way microdata leave regcat.
+"""Export requests (docs/ARCHITECTURE.md §7): the only way microdata leave regcat.
 
 A researcher asks for export-eligible variables of a pinned datastore version, with a
 purpose; the stewards of every register involved approve or reject (the registers of the

@@ -1,4 +1,4 @@
-"""The search index: derived from the database, rebuilt on every release (DESIGN §4).
+"""The search index: derived from the database, rebuilt on every release (docs/ARCHITECTURE.md §4).
 
 A rebuild reads every datastore's released history, turns each variable revision into a
 search document and publishes a complete new index generation; readers switch over at

@@ -1,5 +1,5 @@
-"""Institutions and the periods of their agreements (DESIGN §8): a researcher's access holds
-only while the institution's agreement does. Registering institutions is for admins."""
+"""Institutions and the periods of their agreements (docs/ARCHITECTURE.md §8): a researcher's access
+holds only while the institution's agreement does. Registering institutions is for admins."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The draft, releases and the changelog (DESIGN §3)."""
+"""The draft, releases and the changelog (docs/ARCHITECTURE.md §3)."""
 
 from __future__ import annotations
 

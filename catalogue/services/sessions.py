@@ -1,4 +1,5 @@
-"""Signing in, with a password or through OIDC, and the web sessions that follow (DESIGN §8).
+"""Signing in, with a password or through OIDC, and the web sessions that follow
+(docs/ARCHITECTURE.md §8).
 
 A session's secret goes into the signed session cookie and is stored only as its digest."""
 

@@ -1,5 +1,5 @@
 """Users: enrolment, roles, passwords, the end-user agreement, deactivation and
-reactivation (DESIGN §8).
+reactivation (docs/ARCHITECTURE.md §8).
 
 Every function that changes an account takes the acting Identity and checks it here, so
 the same rule holds for the web, the API and the CLI (whose operator is trusted): an

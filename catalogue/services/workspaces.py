@@ -1,5 +1,5 @@
-"""Analysis workspaces, the use cases (DESIGN §7): create one on a pinned datastore version,
-add steps, describe it, release statistics under output control, delete it.
+"""Analysis workspaces, the use cases (docs/ARCHITECTURE.md §7): create one on a pinned datastore
+version, add steps, describe it, release statistics under output control, delete it.
 
 Who may use a workspace: its owner only. Anyone else, like a handle that never existed,
 gets 404 (a handle's existence is not revealed). The owner is passed in by the caller; the

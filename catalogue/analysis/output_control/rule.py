@@ -1,5 +1,5 @@
-"""The Rule abstraction (DESIGN §11): a rule is one module with a stable kebab-case code,
-typed parameters (a frozen dataclass), documentation and bilingual reason messages, and an
+"""The Rule abstraction (docs/ARCHITECTURE.md §11): a rule is one module with a stable kebab-case
+code, typed parameters (a frozen dataclass), documentation and bilingual reason messages, and an
 `apply` that returns one Decision per cell (or per statistic)."""
 
 from __future__ import annotations
