@@ -146,7 +146,9 @@ def test_the_issues_script_end_to_end(released_world: World, alice: Researcher) 
     assert table[0]["about"] == {"statistic": "mean", "of": "lonn"}
     assert {item["about"]["statistic"] for item in table[1:]} == {"median"}
     counts = responses["counts"].get_json()["results"][0]
-    assert len(counts["row_percent"]) == len(counts["result"]["rows"])
+    assert counts["about"]["percent"] == "row"
+    assert counts["category_labels"]["kjonn"]  # codes come with their titles
+    assert counts["result"]["summary"]["left_out"]["value"] is not None
     model = responses["regress"].get_json()["results"][0]["result"]
     assert [row["labels"][0] for row in model["rows"]][:2] == ["kjonn", "alder"]
     chart = responses["histogram"].get_json()["results"][0]

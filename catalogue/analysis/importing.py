@@ -18,6 +18,7 @@ from .imports import (
     DatasetFacts,
     ImportQuery,
     Window,
+    code_labels,
     codes_in_window,
     import_query,
     windows_of,
@@ -81,8 +82,10 @@ def _variable(
 ) -> Variable:
     codes: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
+    labels: tuple[tuple[str, str, str], ...] = ()
     if query.kind == Kind.STRING and dataset.metadata.measure.value_domain.is_enumerated:
         codes, missing = codes_in_window(dataset, window)
+        labels = code_labels(dataset, codes)
     panel: tuple[str, date] | None = None
     if step.dates and window.start is not None:
         panel = (step.name, window.start)
@@ -94,6 +97,7 @@ def _variable(
         unit_type=dataset.measure_unit_type if query.kind == Kind.UNIT else None,
         codes=codes,
         missing_codes=missing,
+        code_labels=labels,
         panel=panel,
     )
 

@@ -29,6 +29,7 @@ from datetime import date
 
 from catalogue.domain.enums import DataType, Temporality
 from catalogue.domain.errors import RegcatError, invalid_input
+from catalogue.domain.text import Texts, pick
 
 from .linking import LinkPlan
 from .sources import DatasetSource, YearRange
@@ -355,3 +356,20 @@ def codes_in_window(
             codes.append(code.code)
     sentinels = tuple(s.code for s in domain.sentinels)
     return tuple(sorted(set(codes) | set(sentinels))), sentinels
+
+
+def code_labels(dataset: DatasetSource, codes: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
+    """(code, bokmål, English) titles of these codes from the code list (and its sentinel
+    codes); a title missing in one language falls back as the catalogue's pages do. A code
+    valid in several periods of the window takes its latest title."""
+    domain = dataset.metadata.measure.value_domain
+    titles: dict[str, Texts] = {}
+    for code in sorted(domain.codes, key=lambda c: c.valid_from):
+        titles[code.code] = code.title
+    for sentinel in domain.sentinels:
+        titles[sentinel.code] = sentinel.title
+    return tuple(
+        (code, pick(titles[code], "nb"), pick(titles[code], "en"))
+        for code in codes
+        if titles.get(code)
+    )

@@ -85,6 +85,11 @@ def apply_to_panel(ctx: StepContext, state: State, step: ToPanel) -> State:
                 unit_type=first.unit_type,
                 codes=codes,
                 missing_codes=first.missing_codes,
+                code_labels=tuple(
+                    dict(  # a code's latest title among the dates
+                        (label[0], label) for d in sorted(found) for label in found[d].code_labels
+                    ).values()
+                ),
             )
         )
     date_column, new_schema = new_schema.fresh_column()

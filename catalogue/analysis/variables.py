@@ -66,8 +66,17 @@ class Variable:
     unit_type: str | None = None  # for UNIT variables: whose pseudonyms they hold
     codes: tuple[str, ...] = ()  # an enumerated variable's code list (table categories)
     missing_codes: tuple[str, ...] = ()  # sentinel codes of the code list
+    # (code, bokmål, English) titles of the code list's codes: metadata, shown beside codes
+    code_labels: tuple[tuple[str, str, str], ...] = ()
     panel: tuple[str, date] | None = None  # (stem, date) of one date of a panel import
     groups: tuple[str, ...] = ()  # ids of the groups it was computed over (State.groups)
+
+    def label_of(self, code: str) -> tuple[str, str] | None:
+        """The code's (bokmål, English) title from the code list, or None."""
+        for known, nb, en in self.code_labels:
+            if known == code:
+                return nb, en
+        return None
 
     def describe(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "type": self.kind.value}

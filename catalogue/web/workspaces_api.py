@@ -19,9 +19,9 @@ from catalogue.services import workspaces
 from catalogue.web import context
 from catalogue.web.api import ApiBlueprint, link, register_api_blueprint
 from catalogue.web.auth import require_identity
-from schemas.api.budget import BudgetSchema
 from schemas.api.errors import ErrorSchema
 from schemas.api.fields import VERSION, JsonBoolean, JsonInteger, JsonNumber, Timestamp
+from schemas.api.results import AnalysisStatisticResponseSchema
 
 
 def current_owner() -> str:
@@ -149,7 +149,21 @@ class AnalysisTabulateSchema(Schema):
         validate=validate.Length(min=1),
         metadata={"description": "With summarize; default mean."},
     )
-    percent = fields.String(validate=validate.OneOf(PERCENTAGES))
+    percent = fields.String(
+        validate=validate.OneOf(PERCENTAGES),
+        metadata={
+            "description": "What each row's percent is of: the grand total (cell, the "
+            "default), the row's total over the last variable (row) or the column's total "
+            "over the first (column)."
+        },
+    )
+    missing = JsonBoolean(
+        metadata={
+            "description": "Units with a missing value on a variable are a category of their "
+            "own (labelled .); without it they are left out and result.summary.left_out says "
+            "how many (a perturbed count)."
+        }
+    )
 
 
 class AnalysisSummarizeSchema(Schema):
@@ -196,46 +210,6 @@ class AnalysisHistogramSchema(Schema):
 
 class AnalysisBarChartSchema(Schema):
     var = fields.String(required=True)
-
-
-class AnalysisResultRowSchema(Schema):
-    labels = fields.List(fields.String(allow_none=True))
-    values = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
-    reasons = fields.List(fields.String())
-
-
-class AnalysisControlledResultSchema(Schema):
-    """A result that has passed output control (OUTPUT_CONTROL.md §5)."""
-
-    kind = fields.String()
-    audit_id = fields.String()
-    datastore_version = fields.String()
-    parameters_version = fields.String()
-    population = fields.Integer(metadata={"description": "Perturbed, to the nearest 10."})
-    dimensions = fields.List(fields.String())
-    columns = fields.List(fields.String())
-    rows = fields.List(fields.Nested(AnalysisResultRowSchema))
-    rules = fields.List(fields.Dict())
-    reasons = fields.Dict()
-    notes = fields.List(fields.Dict())
-
-
-class AnalysisReleasedItemSchema(Schema):
-    about = fields.Dict(metadata={"description": "What the result is about."})
-    result = fields.Nested(AnalysisControlledResultSchema)
-    row_percent = fields.List(fields.Float(allow_none=True))
-    column_percent = fields.List(fields.Float(allow_none=True))
-    vega_lite = fields.Dict(metadata={"description": "A chart of the controlled table."})
-
-
-class AnalysisStatisticResponseSchema(Schema):
-    workspace = fields.String()
-    statistic = fields.String()
-    audit_id = fields.String(metadata={"description": "The request's audit entry."})
-    results = fields.List(fields.Nested(AnalysisReleasedItemSchema))
-    budget = fields.Nested(
-        BudgetSchema, metadata={"description": "The project's release budget after the request."}
-    )
 
 
 # --- routes -----------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import numpy as np
 
 from catalogue.domain.errors import invalid_input
 
-from .counting import finish, noised_counts, published_counts
+from .counting import finish, noised_counts, publish_left_out, published_counts
 from .fingerprint import SetFingerprint
 from .inputs import CountTable, MagnitudeTable
 from .release import ControlContext, ResultBuilder
@@ -124,35 +124,64 @@ def _count_cells(
     return CellTotals.concatenated(blocks), labels
 
 
+PERCENT_OF = ("cell", "row", "column")
+
+
 def control_frequency_table(
     table: CountTable,
     context: ControlContext,
     *,
     include_margins: bool = True,
     groups: Sequence[SetFingerprint] = (),
+    percent_of: str = "cell",
+    left_out: np.ndarray | None = None,
 ) -> ControlledResult:
     """Counts of distinct units per cell, with margins and a grand total (always: the
-    percentages are of it). Percentages come from perturbed counts."""
+    percentages are of it). Percentages come from perturbed counts: of the grand total
+    (`cell`), of the row's margin over the last dimension (`row`) or of the column's margin
+    over the first (`column`). `left_out`, when given, holds the units the table left out
+    (a missing value on a dimension): their perturbed count is published in the summary."""
+    if percent_of not in PERCENT_OF:
+        raise ValueError(f"percent_of must be one of {PERCENT_OF}")
     columns = ("count", "percent")
     variables = len(table.dimensions)
     with ResultBuilder(context, "frequency-table", table.dimensions, columns, variables) as out:
         cells, labels = _count_cells(table, context, include_margins)
         values, reasons = published_counts(out, cells)
-        total = values[-1]
         shown = [not hidden for hidden in _hidden_labels(out, table, labels, values)]
         sizes = noised_counts(out, cells.counts, cells.key_sums)
         out.charge("count", [size for size, keep in zip(sizes, shown, strict=True) if keep])
+        shares = _percentages(labels, values, percent_of)
         rows = [
-            ResultRow(
-                labels[i],
-                (value, percent(value, total) if value is not None and total else None),
-                tuple(reasons[i]),
-            )
+            ResultRow(labels[i], (value, shares[i]), tuple(reasons[i]))
             for i, value in enumerate(values)
             if shown[i]
         ]
         out.note("non-additive", NON_ADDITIVE)
+        if left_out is not None:
+            publish_left_out(out, left_out)
         return finish(out, rows, groups)
+
+
+def _percentages(
+    labels: Sequence[tuple[str | None, ...]], values: Sequence[int | None], of: str
+) -> list[float | None]:
+    """Each cell's published count over its base's published count: the grand total, or
+    the margin that drops the last (row) or first (column) dimension. A margin's row
+    percentage is its own base (100), the column margin's row percentage the column's share
+    of the total, as in a cross-table's last row and column. Published counts only."""
+    published = dict(zip(labels, values, strict=True))
+    out: list[float | None] = []
+    for label, value in zip(labels, values, strict=True):
+        if of == "cell":
+            base: tuple[str | None, ...] = tuple(None for _ in label)
+        elif of == "row":
+            base = (*label[:-1], None)
+        else:
+            base = (None, *label[1:])
+        whole = published.get(base)
+        out.append(percent(value, whole) if value is not None and whole else None)
+    return out
 
 
 DATA_LABELS = Message(
@@ -191,6 +220,7 @@ def control_magnitude_table(
     *,
     statistics: Sequence[str] = ("sum", "mean"),
     groups: Sequence[SetFingerprint] = (),
+    left_out: np.ndarray | None = None,
 ) -> ControlledResult:
     """Sum and/or mean of a measure per cell. No margins: a margin minus a published cell
     would give away a cell the dominance rules withheld. A cell needs a perturbed count of
@@ -268,6 +298,8 @@ def control_magnitude_table(
             rows.append(ResultRow(labels[c], tuple(value[s] for s in chosen), tuple(why)))
         if any(counts_table.data_label(label) for label in labels):
             out.note("data-labels", DATA_LABELS)
+        if left_out is not None:
+            publish_left_out(out, left_out)
         return finish(out, rows, groups)
 
 

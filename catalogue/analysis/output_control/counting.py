@@ -17,11 +17,11 @@ from .cell_key import Located
 from .fingerprint import SetFingerprint
 from .ledger import COUNT_MEASURE
 from .release import ControlContext, ResultBuilder
-from .result import ControlledResult, ResultRow
+from .result import ControlledResult, ResultRow, SummaryValue
 from .rules.cell_key_noise import CellKeyNoise, CountsWithKeys
 from .rules.magnitude_noise import MagnitudeNoise
 from .rules.threshold import Threshold
-from .unit_sets import CellTotals
+from .unit_sets import CellTotals, CellUnits
 from .value_keys import digest, measure, pair_keys
 
 # The measure under which the groups of an aggregation are registered (what is published
@@ -58,6 +58,17 @@ def published_counts(
             values[i] = None
             reasons[i].append(str(decision.reason))
     return values, reasons
+
+
+def publish_left_out(out: ResultBuilder, units: np.ndarray) -> None:
+    """Says how many units a table left out (a missing value where it classifies or
+    measures): their count is published as any count cell is, with its own key, the
+    threshold and the differencing guard, and charged as one. An exact count here would
+    tell the population minus the table's exact total."""
+    cells = CellUnits.single(units, out.context.keys).totals()
+    values, reasons = published_counts(out, cells)
+    out.charge("count", noised_counts(out, cells.counts, cells.key_sums))
+    out.summary.append(SummaryValue("left_out", values[0], tuple(reasons[0])))
 
 
 @dataclass(frozen=True, eq=False)
@@ -106,5 +117,8 @@ def finish(
             rows = [
                 ResultRow(row.labels, tuple(None for _ in row.values), ("differencing",))
                 for row in rows
+            ]
+            out.summary[:] = [
+                SummaryValue(value.name, None, ("differencing",)) for value in out.summary
             ]
     return out.finish(rows)

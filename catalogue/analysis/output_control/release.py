@@ -22,7 +22,7 @@ from .cell_key import KeySource
 from .fingerprint import SetFingerprint
 from .ledger import Release, ReleasedSet, ReleaseLedger
 from .parameters import OutputControlParameters
-from .result import _MINT, AppliedRule, ControlledResult, Note, ResultRow
+from .result import _MINT, AppliedRule, ControlledResult, Note, ResultRow, SummaryValue
 from .rounding import nearest_ten
 from .rule import Decision, Message, Rule
 from .rules.budget import Budget, BudgetSubject
@@ -108,6 +108,7 @@ class ResultBuilder:
         self._charged = 0
         self._asked: list[tuple[str, tuple[int | None, ...]]] = []
         self._notes: list[Note] = []
+        self.summary: list[SummaryValue] = []  # published numbers about the whole result
         self._session = context.ledger.session()
 
     def __enter__(self) -> ResultBuilder:
@@ -205,7 +206,10 @@ class ResultBuilder:
 
     def _mint(self, rows: Sequence[ResultRow]) -> ControlledResult:
         population = self._population()
-        used = sorted({reason for row in rows for reason in row.reasons})
+        used = sorted(
+            {reason for row in rows for reason in row.reasons}
+            | {reason for value in self.summary for reason in value.reasons}
+        )
         texts = []
         for code in used:
             owner = next(r for r in self._rules.values() if code in r.reasons)
@@ -226,6 +230,7 @@ class ResultBuilder:
             ),
             reason_texts=tuple(texts),
             notes=tuple(self._notes),
+            summary=tuple(self.summary),
         )
 
 

@@ -45,6 +45,17 @@ class AppliedRule:
 
 
 @dataclass(frozen=True)
+class SummaryValue:
+    """One published number about the result as a whole (how many units a table left out,
+    a model's N and fit statistics), with the codes of the rules that changed or withheld
+    it, as a row's values have."""
+
+    name: str
+    value: Value
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Note:
     code: str
     nb: str
@@ -65,6 +76,7 @@ class ControlledResult:
     reason_texts: tuple[tuple[str, str, str], ...]  # (code, bokmål, English)
     notes: tuple[Note, ...] = ()
     audit_id: str | None = None
+    summary: tuple[SummaryValue, ...] = ()
 
     def __post_init__(self, mint: object) -> None:
         if mint is not _MINT:
@@ -87,7 +99,11 @@ class ControlledResult:
             self.reason_texts,
             self.notes,
             audit_id,
+            self.summary,
         )
+
+    def summary_value(self, name: str) -> Value:
+        return next((s.value for s in self.summary if s.name == name), None)
 
     def column(self, name: str) -> list[Value]:
         at = self.columns.index(name)
@@ -106,6 +122,9 @@ class ControlledResult:
             "rules": [rule.to_json_dict() for rule in self.rules],
             "reasons": {code: {"nb": nb, "en": en} for code, nb, en in self.reason_texts},
             "notes": [{"code": n.code, "nb": n.nb, "en": n.en} for n in self.notes],
+            "summary": {
+                s.name: {"value": s.value, "reasons": list(s.reasons)} for s in self.summary
+            },
         }
 
     def to_json(self) -> str:

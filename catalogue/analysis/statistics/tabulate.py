@@ -7,13 +7,20 @@ the table does not tell which categories occur) plus any other value present; a 
 with more distinct values than the limit is refused (a continuous variable is not a
 category). A value that is not a code is a label only on a cell that is published (output
 control leaves out the rest: the label itself would disclose a value held by few units),
-and a per-cell median or sd is computed only for the cells a frequency table would show."""
+and a per-cell median or sd is computed only for the cells a frequency table would show.
+
+A row with a missing value on a dimension (or a missing measure) is not in any cell. With
+`missing: true` a missing dimension value is a category of its own, labelled `.` (as
+microdata.no's and Stata's tabulate show it), always shown like a code; otherwise the result
+says how many units were left out, as a perturbed count. Those units are found in the same
+pass over the rows as the cells: a second query for them would cost a second scan. Results
+carry each code's title from the code list in bokmål and English (`category_labels`)."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -25,7 +32,6 @@ from catalogue.domain.errors import invalid_input
 from .. import db
 from ..output_control import (
     ControlContext,
-    ControlledResult,
     CountTable,
     MagnitudeTable,
     UnitValues,
@@ -53,6 +59,8 @@ from .common import (
 
 CELL_STATISTICS = ("mean", "sum", "median", "sd")
 PERCENTAGES = ("cell", "row", "column")
+MISSING = "."  # the category of units with a missing value, with `missing: true`
+MISSING_TITLE = ("Mangler verdi", "Missing value")
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,8 @@ class Categorised:
     rowids: np.ndarray
     rows: RowKeys
     values: np.ndarray | None
+    # protected units (key positions) with no row in any cell: a missing value left them out
+    left_out: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -104,12 +114,20 @@ def dimension_variables(view: DataView, names: object, field_name: str = "vars")
 
 
 def categorise(
-    view: DataView, variables: Sequence[Variable], value: Variable | None = None
+    view: DataView,
+    variables: Sequence[Variable],
+    value: Variable | None = None,
+    *,
+    missing: bool = False,
 ) -> Categorised:
-    # The rows the table counts: a value on every dimension (and a finite measure).
-    counted = " AND ".join(
-        [f"{col(v)} IS NOT NULL" for v in variables]
-        + ([f"isfinite({number_sql(value)})"] if value is not None else [])
+    # The rows the table counts: a value on every dimension (unless a missing value is a
+    # category) and a finite measure.
+    counted = (
+        " AND ".join(
+            ([] if missing else [f"{col(v)} IS NOT NULL" for v in variables])
+            + ([f"isfinite({number_sql(value)})"] if value is not None else [])
+        )
+        or "TRUE"
     )
     # Each dimension's values get their category's index in a small table the rows join
     # (the engine then hands over integers, never millions of labels). Code variables
@@ -117,11 +135,22 @@ def categorise(
     # counted is a code, the categories are the code list and one pass over the rows does.
     listed = _code_list_categories(view, variables)
     if listed is not None:
-        found = _cells(view, variables, value, counted, *listed, every_value_listed=False)
+        found = _cells(
+            view, variables, value, counted, *listed, every_value_listed=False, missing=missing
+        )
         if found is not None:
             return found
     categories, lookups = _present_categories(view, variables, counted)
-    found = _cells(view, variables, value, counted, categories, lookups, every_value_listed=True)
+    found = _cells(
+        view,
+        variables,
+        value,
+        counted,
+        categories,
+        lookups,
+        every_value_listed=True,
+        missing=missing,
+    )
     assert found is not None
     return found
 
@@ -173,7 +202,9 @@ def _present_categories(
     for i, variable in enumerate(variables):
         # Cut at the limit, the result still holds more than `limit` values of some
         # dimension whenever one has more (len(variables) sets of ≤ limit fit in `most`).
-        mine = present.filter(pc.equal(present.column(f"g{i}"), 0))
+        mine = present.filter(
+            pc.and_(pc.equal(present.column(f"g{i}"), 0), pc.is_valid(present.column(f"raw{i}")))
+        )
         if mine.num_rows > limit:
             raise invalid_input(
                 "too-many-categories",
@@ -202,9 +233,13 @@ def _cells(
     lookups: list[pa.Table],
     *,
     every_value_listed: bool,
+    missing: bool = False,
 ) -> Categorised | None:
-    """Each counted row's cell (row-major), its protected unit and value. Without
-    `every_value_listed`, None when a row holds a value the lookups lack."""
+    """Each counted row's cell (row-major), its protected unit and value, and the units
+    left out (every row read once: a row not counted gets cell -2). Without
+    `every_value_listed`, None when a counted row holds a value the lookups lack."""
+    if missing:  # the missing category last in each dimension, always shown
+        categories = [(*known, MISSING) for known in categories]
     shape = tuple(len(known) for known in categories)
     cells = math.prod(shape)
     if cells > view.limits.max_cells:
@@ -216,39 +251,59 @@ def _cells(
             limit=view.limits.max_cells,
         )
     names = [f"regcat_categories_{i}" for i in range(len(variables))]
-    join = "JOIN" if every_value_listed else "LEFT JOIN"
+    # A left join: the rows the table leaves out are read in the same pass (cell -2).
     joins = [
-        f"{join} {name} AS c{i} ON c{i}.raw = {col(v)}"
+        f"LEFT JOIN {name} AS c{i} ON c{i}.raw = {col(v)}"
         for i, (name, v) in enumerate(zip(names, variables, strict=True))
     ]
-    cell_sql = "CAST(c0.code AS BIGINT)"
+    codes = [
+        f"CASE WHEN {col(v)} IS NULL THEN {shape[i] - 1} ELSE c{i}.code END"
+        if missing
+        else f"c{i}.code"
+        for i, v in enumerate(variables)
+    ]
+    cell_sql = f"CAST({codes[0]} AS BIGINT)"
     for i in range(1, len(variables)):
-        cell_sql = f"({cell_sql}) * {shape[i]} + c{i}.code"
+        cell_sql = f"({cell_sql}) * {shape[i]} + {codes[i]}"
     value_sql = f", {number_sql(value)} AS value" if value is not None else ""
     try:
         for name, lookup in zip(names, lookups, strict=True):
             view.con.register(name, lookup)
         fetched = db.arrays(
             view.con,
-            f"SELECT w.rowid AS r, COALESCE({cell_sql}, -1) AS cell{value_sql} "
-            f'FROM "{view.table}" AS w {" ".join(joins)} WHERE {counted}',
+            f"SELECT w.rowid AS r, CASE WHEN {counted} THEN COALESCE({cell_sql}, -1) "
+            f'ELSE -2 END AS cell{value_sql} FROM "{view.table}" AS w {" ".join(joins)}',
         )
     finally:
         for name in names:
             view.con.unregister(name)
     view.check_memory(len(fetched["r"]), 3)
     cell = np.asarray(fetched["cell"], dtype=np.int64)
+    rowids = np.asarray(fetched["r"], dtype=np.int64)
+    values = None if value is None else np.asarray(fetched["value"], dtype=np.float64)
+    left_out = np.zeros(0, dtype=np.int64)
     if len(cell) and int(cell.min()) < 0:
-        return None
+        if not every_value_listed and bool(np.any(cell == -1)):
+            return None
+        kept = cell >= 0
+        left_out = view.rows.protected_positions[rowids[~kept]]
+        left_out = left_out[left_out >= 0]  # a row without a protected unit is nobody's
+        cell, rowids = cell[kept], rowids[kept]
+        values = None if values is None else values[kept]
+    protected = view.rows.protected(rowids)
+    if len(left_out) and not view.state.unique_protected:
+        # A unit with a counted row is in the table, whatever its other rows hold.
+        left_out = np.setdiff1d(left_out, protected)
     return Categorised(
         tuple(v.name for v in variables),
         tuple(categories),
-        tuple(listed_codes(v) for v in variables),
+        tuple(listed_codes(v) | ({MISSING} if missing else set()) for v in variables),
         cell,
-        view.rows.protected(fetched["r"]),
-        np.asarray(fetched["r"], dtype=np.int64),
+        protected,
+        rowids,
         view.rows,
-        None if value is None else np.asarray(fetched["value"], dtype=np.float64),
+        values,
+        left_out,
     )
 
 
@@ -260,28 +315,36 @@ def listed_codes(variable: Variable) -> frozenset[str]:
     return frozenset(variable.codes)
 
 
-def derived_percentages(result: ControlledResult, kind: str) -> list[float | None]:
-    """Row or column percentages, computed from the result's published counts only (so
-    they reveal nothing the counts do not): a cell over its row's (or column's) margin."""
-    count_at = result.columns.index("count")
-    published = {row.labels: row.values[count_at] for row in result.rows}
-    out: list[float | None] = []
-    for row in result.rows:
-        labels = row.labels
-        if None in labels:
-            out.append(None)
-            continue
-        margin = (*labels[:-1], None) if kind == "row" else (None, *labels[1:])
-        cell, whole = row.values[count_at], published.get(margin)
-        if isinstance(cell, int) and isinstance(whole, int) and whole > 0:
-            out.append(round(100.0 * cell / whole, 1))
-        else:
-            out.append(None)
+def category_labels(
+    variables: Sequence[Variable], missing: bool
+) -> dict[str, dict[str, dict[str, str]]]:
+    """Per dimension, each code's title from the code list in bokmål and English (metadata,
+    not data: every code of the list is named whether or not a unit holds it), and the
+    missing category's."""
+    out: dict[str, dict[str, dict[str, str]]] = {}
+    for variable in variables:
+        titles = {code: {"nb": nb, "en": en} for code, nb, en in variable.code_labels}
+        if missing:
+            titles[MISSING] = {"nb": MISSING_TITLE[0], "en": MISSING_TITLE[1]}
+        out[variable.name] = titles
     return out
+
+
+def _missing_option(request: Mapping[str, Any]) -> bool:
+    missing = request.get("missing", False)
+    if not isinstance(missing, bool):
+        raise request_error(
+            "missing",
+            "«missing» må være true eller false.",
+            "'missing' must be true or false.",
+        )
+    return missing
 
 
 def prepare_tabulate(view: DataView, request: Mapping[str, Any]) -> TabulatePlan:
     variables = dimension_variables(view, request.get("vars"))
+    missing = _missing_option(request)
+    labels = category_labels(variables, missing)
     summarize = request.get("summarize")
     if summarize is None:
         percent = request.get("percent")
@@ -298,7 +361,13 @@ def prepare_tabulate(view: DataView, request: Mapping[str, Any]) -> TabulatePlan
                 "Row and column percentages need at least two variables.",
             )
         return TabulatePlan(
-            categorise(view, variables), None, (), percent, view.groups_of(variables)
+            categorise(view, variables, missing=missing),
+            None,
+            (),
+            percent or "cell",
+            view.groups_of(variables),
+            missing,
+            labels,
         )
     value = view.variable(summarize, what="summarize")
     needs_number(value, "summarize")
@@ -311,7 +380,7 @@ def prepare_tabulate(view: DataView, request: Mapping[str, Any]) -> TabulatePlan
         )
     if {"median", "sd"} & set(stats):
         needs_unit_rows(view, "median og sd per celle / median and sd per cell")
-    data = categorise(view, variables, value)
+    data = categorise(view, variables, value, missing=missing)
     if {"median", "sd"} & set(stats):
         limit = view.limits.max_statistic_cells
         occupied = len(np.unique(data.cell))
@@ -323,7 +392,9 @@ def prepare_tabulate(view: DataView, request: Mapping[str, Any]) -> TabulatePlan
                 limit=limit,
             )
     groups = view.groups_of([*variables, value])
-    return TabulatePlan(data, value.name, tuple(dict.fromkeys(stats)), None, groups)
+    return TabulatePlan(
+        data, value.name, tuple(dict.fromkeys(stats)), None, groups, missing, labels
+    )
 
 
 @dataclass(frozen=True)
@@ -333,24 +404,35 @@ class TabulatePlan:
     stats: tuple[str, ...]
     percent: str | None
     groups: tuple[SetFingerprint, ...] = ()  # of variables made by aggregation
+    missing: bool = False
+    labels: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
 
     def release(self, context: ControlContext) -> list[Labelled]:
         data = self.data
+        # Without `missing`, the units left out are counted (and with it, when the measure
+        # is what is missing). A frequency table with `missing` leaves out nobody.
+        left_out = None if self.missing and self.measure is None else data.left_out
+        extra: dict[str, Any] = {"category_labels": self.labels}
         if self.measure is None:
-            result = control_frequency_table(data.count_table(), context, groups=self.groups)
-            extra: dict[str, Any] = {}
-            if self.percent in ("row", "column"):
-                extra[f"{self.percent}_percent"] = derived_percentages(result, self.percent)
-            return [Labelled({"statistic": "count", "percent": self.percent}, result, extra)]
+            result = control_frequency_table(
+                data.count_table(),
+                context,
+                groups=self.groups,
+                percent_of=self.percent or "cell",
+                left_out=left_out,
+            )
+            about = {"statistic": "count", "percent": self.percent, "missing": self.missing}
+            return [Labelled(about, result, extra)]
         assert data.values is not None
         out = []
         magnitudes = [s for s in self.stats if s in ("sum", "mean")]
         if magnitudes:
             table = MagnitudeTable(self.measure, data.count_table(), data.values)
             result = control_magnitude_table(
-                table, context, statistics=magnitudes, groups=self.groups
+                table, context, statistics=magnitudes, groups=self.groups, left_out=left_out
             )
-            out.append(Labelled({"statistic": ",".join(magnitudes), "of": self.measure}, result))
+            about = {"statistic": ",".join(magnitudes), "of": self.measure}
+            out.append(Labelled(about, result, extra))
         per_cell = [s for s in self.stats if s in ("median", "sd")]
         if per_cell:
             out += self._per_cell(context, per_cell)
@@ -380,12 +462,10 @@ class TabulatePlan:
             }
             if "median" in stats:
                 result = control_percentiles(values, context, quantiles=(0.5,), groups=self.groups)
-                out.append(
-                    Labelled({"statistic": "median", "of": self.measure, "cell": labels}, result)
-                )
+                about = {"statistic": "median", "of": self.measure, "cell": labels}
+                out.append(Labelled(about, result, {"category_labels": self.labels}))
             if "sd" in stats:
                 result = control_summary(values, context, groups=self.groups)
-                out.append(
-                    Labelled({"statistic": "sd", "of": self.measure, "cell": labels}, result)
-                )
+                about = {"statistic": "sd", "of": self.measure, "cell": labels}
+                out.append(Labelled(about, result, {"category_labels": self.labels}))
         return out

@@ -1,0 +1,93 @@
+"""The shape of every statistic's answer: results that have passed output control.
+
+A result (`AnalysisControlledResult`) is what `ControlledResult.to_json_dict()` writes: rows
+of labels and published values, the rules applied and, in `summary`, numbers about the result
+as a whole (how many units a table left out; a model's N and fit statistics), each with the
+codes of the rules that changed or withheld it. Beside each result, the released item holds
+what the result is about and what is computed from its own published values or from
+metadata only (a code's titles, a chart)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from schemas.api.budget import BudgetSchema
+
+
+class AnalysisResultRowSchema(Schema):
+    labels = fields.List(
+        fields.String(allow_none=True),
+        metadata={"description": "A category code per dimension; null marks a total over it."},
+    )
+    values = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
+    reasons = fields.List(fields.String())
+
+
+class AnalysisSummaryValueSchema(Schema):
+    value = fields.Raw(allow_none=True, metadata={"description": "Null when withheld."})
+    reasons = fields.List(fields.String())
+
+
+class AnalysisControlledResultSchema(Schema):
+    """A result that has passed output control (docs/OUTPUT_CONTROL.md)."""
+
+    kind = fields.String(
+        metadata={
+            "description": "frequency-table, magnitude-table, summary, percentiles, "
+            "regression, correlation, histogram, …"
+        }
+    )
+    audit_id = fields.String()
+    datastore_version = fields.String()
+    parameters_version = fields.String()
+    population = fields.Integer(
+        metadata={
+            "description": "Perturbed, to the nearest 10: the workspace's units, or for a "
+            "model the units it used."
+        }
+    )
+    dimensions = fields.List(fields.String())
+    columns = fields.List(fields.String())
+    rows = fields.List(fields.Nested(AnalysisResultRowSchema))
+    rules = fields.List(fields.Dict())
+    reasons = fields.Dict()
+    notes = fields.List(fields.Dict())
+    summary = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(AnalysisSummaryValueSchema),
+        metadata={
+            "description": "Numbers about the whole result, each published under output "
+            "control: left_out (a table's units with a missing value, a perturbed count); "
+            "for models n (the units used, a perturbed count) and fit statistics computed "
+            "from released values."
+        },
+    )
+
+
+class AnalysisTitleSchema(Schema):
+    nb = fields.String()
+    en = fields.String()
+
+
+class AnalysisReleasedItemSchema(Schema):
+    about = fields.Dict(metadata={"description": "What the result is about."})
+    result = fields.Nested(AnalysisControlledResultSchema)
+    category_labels = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(keys=fields.String(), values=fields.Nested(AnalysisTitleSchema)),
+        metadata={
+            "description": "Per dimension, each code's title from its code list in bokmål and "
+            "English (and the missing category's, `.`, with missing: true)."
+        },
+    )
+    vega_lite = fields.Dict(metadata={"description": "A chart of the controlled table."})
+
+
+class AnalysisStatisticResponseSchema(Schema):
+    workspace = fields.String()
+    statistic = fields.String()
+    audit_id = fields.String(metadata={"description": "The request's audit entry."})
+    results = fields.List(fields.Nested(AnalysisReleasedItemSchema))
+    budget = fields.Nested(
+        BudgetSchema, metadata={"description": "The project's release budget after the request."}
+    )
