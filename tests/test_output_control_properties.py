@@ -145,7 +145,7 @@ def test_property_no_output_contains_a_secret_or_a_value_before_noise(generated)
     assert set(numbers_in(outside_rules)) <= published | {float(result.population)}
     assert set(data) == {
         "kind", "audit_id", "datastore_version", "parameters_version", "population",
-        "dimensions", "columns", "rows", "rules", "reasons", "notes",
+        "dimensions", "columns", "rows", "rules", "reasons", "notes", "summary",
     }  # fmt: skip
     assert all(set(row) == {"labels", "values", "reasons"} for row in data["rows"])
 
