@@ -16,9 +16,10 @@ $(STAMP): pyproject.toml setup.py catalogue/analysis/output_control/_loops.c \
 install: $(STAMP)
 
 ## demo: install, generate the sample registers, ingest + release them, serve on :8000
+## (another address: make demo PORT=8080 HOST=0.0.0.0)
 demo: $(STAMP)
 	$(BIN)/regcat generate-samples
-	$(BIN)/regcat demo
+	$(BIN)/regcat demo$(if $(HOST), --host $(HOST))$(if $(PORT), --port $(PORT))
 
 ## test: the whole suite (lint, types, import contracts, pytest)
 test: lint

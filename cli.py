@@ -435,15 +435,17 @@ def serve(state: State, host: str | None, port: int | None, workers: int, dev: b
     """Serve the web catalogue and API."""
     from catalogue.web.serving import run_server
 
-    run_server(
-        state.config, host or state.config["host"], port or int(state.config["port"]), workers, dev
-    )
+    host = host or state.config["host"]
+    port = port or int(state.config["port"])
+    _run(state, lambda: run_server(state.config, host, port, workers, dev))
 
 
 @main.command()
 @click.option("--no-serve", is_flag=True, help="Stop after releasing; do not start the server.")
+@click.option("--host", default=None, help="Address to bind (default REGCAT_HOST).")
+@click.option("--port", default=None, type=int, help="Port (default REGCAT_PORT).")
 @pass_state
-def demo(state: State, no_serve: bool) -> None:
+def demo(state: State, no_serve: bool, host: str | None, port: int | None) -> None:
     """Set up, ingest the five sample registers, release 1.0.0.0 and serve."""
     from catalogue.services import publishing, reading, releasing, samples, setup
 
@@ -473,7 +475,7 @@ def demo(state: State, no_serve: bool) -> None:
                 )
             )
     if not no_serve:
-        serve.callback(host=None, port=None, workers=2, dev=False)  # type: ignore[misc]
+        serve.callback(host=host, port=port, workers=2, dev=False)  # type: ignore[misc]
 
 
 @main.command()

@@ -71,8 +71,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("index_dir", "", "Folder of the search index; empty means HOME/index."),
     Setting(
         "base_url",
-        "http://127.0.0.1:8000",
-        "Public base URL: canonical links, sitemap and linked-data IRIs are built from it.",
+        "",
+        "Public base URL: canonical links, sitemap and linked-data IRIs are built from it. "
+        "Empty means the scheme, host and port each request was served on (CLI exports then "
+        "use http://HOST:PORT); set it in production.",
     ),
     Setting(
         "account_idle_days",
@@ -155,7 +157,17 @@ class Config:
 
     @property
     def base_url(self) -> str:
-        return self.values["base_url"].rstrip("/")
+        """The configured base URL, else where `regcat serve` listens. The web layer puts
+        the address a request was served on in its place (see catalogue.web.context)."""
+        configured = self.values["base_url"].rstrip("/")
+        if configured:
+            return configured
+        host = self.values["host"]
+        if host in ("", "0.0.0.0", "::"):  # every interface: this machine's own address
+            host = "127.0.0.1"
+        elif ":" in host:
+            host = f"[{host}]"  # an IPv6 literal in a URL
+        return f"http://{host}:{self.values['port']}"
 
     @property
     def default_datastore(self) -> str:

@@ -34,6 +34,9 @@ def make_config(home: Path, database_url: str = "", **extra: str) -> Config:
         "REGCAT_HOME": str(home),
         "REGCAT_DATABASE_URL": database_url,
         "REGCAT_USER": "test-steward",
+        # Explicit, as in production: tests compare links and IRIs with this address.
+        # Tests of the address-from-the-request behaviour pass base_url="".
+        "REGCAT_BASE_URL": "http://127.0.0.1:8000",
         **{f"REGCAT_{k.upper()}": v for k, v in extra.items()},
     }
     return load_config(env)

@@ -42,7 +42,7 @@ def site(ctx: Context) -> Site:
     values = ctx.config.values
     name = values.get("publisher_name") or ""
     return Site(
-        base_url=values.get("base_url") or DEFAULT_BASE_URL,
+        base_url=ctx.config.base_url or DEFAULT_BASE_URL,
         publisher_name=texts(nb=name, en=name) if name else DEFAULT_PUBLISHER,
         publisher_uri=values.get("publisher_uri") or None,
         contact_email=values.get("contact_email") or None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from typing import Any
 
 from flask import Flask, g, request
@@ -70,7 +72,30 @@ def create_app(config: Config | None = None, overrides: dict[str, Any] | None = 
 
 
 def context() -> Context:
-    from flask import current_app
+    """The use cases' context. Without REGCAT_BASE_URL, a request's context carries the
+    address that request was served on as its base URL, so canonical links, the sitemap
+    and linked-data IRIs name the host and port the user actually reached."""
+    from flask import current_app, has_request_context
 
     ctx: Context = current_app.extensions["regcat_context"]
-    return ctx
+    if ctx.config["base_url"] or not has_request_context():
+        return ctx
+    if "regcat_context" not in g:
+        served = ctx.config.with_values(base_url=served_base_url(ctx.config.base_url))
+        g.regcat_context = dataclasses.replace(ctx, config=served)  # same database, files
+    here: Context = g.regcat_context
+    return here
+
+
+# A Host header is the client's word: only a plain host name or address with a port is
+# taken into IRIs and links; anything else falls back to the configured address.
+_PLAIN_HOST = re.compile(
+    r"^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$"
+)
+
+
+def served_base_url(fallback: str) -> str:
+    host = request.host
+    if not _PLAIN_HOST.match(host):
+        return fallback
+    return f"{request.scheme}://{host.lower()}"
