@@ -447,7 +447,7 @@ def serve(state: State, host: str | None, port: int | None, workers: int, dev: b
 @pass_state
 def demo(state: State, no_serve: bool, host: str | None, port: int | None) -> None:
     """Set up, ingest the five sample registers, release 1.0.0.0 and serve."""
-    from catalogue.services import publishing, reading, releasing, samples, setup
+    from catalogue.services import demo_account, publishing, reading, releasing, samples, setup
 
     with _context(state) as ctx:
         _run(state, lambda: setup.initialise(ctx))
@@ -474,6 +474,21 @@ def demo(state: State, no_serve: bool, host: str | None, port: int | None) -> No
                     count=version.dataset_count,
                 )
             )
+        account = _run(state, lambda: demo_account.demo_researcher(ctx))
+    served = state.config.with_values(
+        host=host or state.config["host"], port=str(port or state.config["port"])
+    )
+    console.print(escape(state.t("serving-at", url=f"{served.base_url}/")))
+    console.print(
+        escape(
+            state.t(
+                "demo-sign-in",
+                url=f"{served.base_url}/login",
+                username=account.username,
+                password=account.password,
+            )
+        )
+    )
     if not no_serve:
         serve.callback(host=host, port=port, workers=2, dev=False)  # type: ignore[misc]
 

@@ -66,6 +66,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The demo datastore is already released (version {version}).",
     ),
     "version": ("regcat {version} (Python {python})", "regcat {version} (Python {python})"),
+    "demo-sign-in": (
+        "Logg inn på {url} som {username} med passordet {password} (bare i demoen; "
+        "passordet er nytt hver gang du kjører demoen).",
+        "Sign in at {url} as {username} with the password {password} (demo only; the "
+        "password is new every time you run the demo).",
+    ),
+    "serving-at": ("Nettsidene: {url}", "The web pages: {url}"),
     "demo-ingesting": ("Tar inn {path} ...", "Ingesting {path} ..."),
     "reindex-done": (
         "Søkeindeksen er bygd på nytt: {documents:document} fra {datastores} på {seconds} s "
