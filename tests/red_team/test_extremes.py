@@ -144,3 +144,24 @@ def test_group_value_with_and_without_the_target(alice: Attacker, truth: Truth) 
         estimate = None if results is None else value(results[0], [person.kommune], "mean")
         score.add(estimate, person.wage or 0)
     assert score.failed()
+
+
+def test_groups_aggregated_again_without_the_target(alice: Attacker, truth: Truth) -> None:
+    """§7: aggregate the sum of wages by municipality over everyone, then in a workspace
+    without the target; the mean of the group value over the target's municipality (every
+    unit carries it) is its group's sum both times, so the difference is the wage."""
+    everyone = alice.workspace([{"aggregate": {"gsum": ["sum", "lonn"]}, "by": "kommune"}])
+    before = alice.table(everyone, {"vars": ["kommune"], "summarize": "gsum", "stats": ["mean"]})
+    score = Score("groups aggregated again without the target")
+    for person in truth.targets(4):
+        without = alice.workspace(
+            [
+                {"drop_if": person.expr()},
+                {"aggregate": {"gsum": ["sum", "lonn"]}, "by": "kommune"},
+            ]
+        )
+        after = alice.table(without, {"vars": ["kommune"], "summarize": "gsum", "stats": ["mean"]})
+        first = None if before is None else value(before[0], [person.kommune], "mean")
+        second = None if after is None else value(after[0], [person.kommune], "mean")
+        score.add(None if first is None or second is None else first - second, person.wage or 0)
+    assert score.failed()
