@@ -18,7 +18,7 @@ def test_differencing_split_over_two_researchers(
     kreft = alice.count_of(everyone, ["kreft"], ["true"])
     assert total is not None and kreft is not None
     recovered = right = 0
-    targets = truth.targets(4, kreft=True) + truth.targets(4, kreft=False)
+    targets = truth.targets(3, kreft=True) + truth.targets(3, kreft=False)
     for person in targets:
         handle = bob.workspace([{"drop_if": person.expr()}])
         rest = bob.sum_of(handle, "lonn")
@@ -32,7 +32,7 @@ def test_differencing_split_over_two_researchers(
         diagnoses_right_from_values=right,
     )
     assert recovered == 0
-    assert right < 7  # the published values alone (withheld ones read as "no")
+    assert right < len(targets)  # the published values alone (withheld ones read as "no")
 
 
 def test_averaging_split_over_two_researchers(alice: Attacker, bob: Attacker, truth: Truth) -> None:

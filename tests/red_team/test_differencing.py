@@ -12,7 +12,7 @@ from typing import Any
 
 from tests.red_team.conftest import Attacker, Score, Truth
 
-TARGETS = 8
+TARGETS = 6
 
 
 def test_filter_differencing_sum_over_everyone_and_everyone_but_the_target(
@@ -52,7 +52,7 @@ def test_scaled_copy_with_the_target_zeroed(alice: Attacker, truth: Truth) -> No
     """Case 17 through the API: Σ 2y and Σ 2y·[unit ≠ u] over the same units."""
     handle = alice.workspace()
     score = Score("scaled copy, target zeroed (case 17)")
-    for i, person in enumerate(truth.targets(20)):
+    for i, person in enumerate(truth.targets(12)):
         alice.steps(
             handle,
             [
@@ -72,7 +72,7 @@ def test_copy_with_one_units_value_changed_by_one_percent(alice: Attacker, truth
     first = alice.sum_of(handle, "lonn")
     assert first is not None
     score = Score("copy with one value changed by 1 %")
-    for i, person in enumerate(truth.targets(20)):
+    for i, person in enumerate(truth.targets(12)):
         alice.steps(
             handle,
             [
@@ -89,7 +89,7 @@ def test_replace_on_everyone_but_the_target(alice: Attacker, truth: Truth) -> No
     """Case 18: Σ z, then `replace z = 3z if unit ≠ u`, Σ z again: (3·S1 − S2)/2 = y_u."""
     handle = alice.workspace()
     score = Score("replace on all but the target (case 18)")
-    for i, person in enumerate(truth.targets(20)):
+    for i, person in enumerate(truth.targets(12)):
         alice.steps(handle, [{"generate": f"z{i}", "expr": "lonn"}])
         first = alice.sum_of(handle, f"z{i}")
         alice.steps(

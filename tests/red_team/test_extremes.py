@@ -57,24 +57,26 @@ def test_aggregated_maximum_published_through_a_table(alice: Attacker, truth: Tr
     no published value may be a municipality's raw maximum."""
     handle = alice.workspace([{"aggregate": {"makslonn": ["max", "lonn"]}, "by": "kommune"}])
     results = alice.table(handle, {"vars": ["kommune"], "summarize": "makslonn", "stats": ["mean"]})
-    maxima: dict[str, float] = {}
+    wages: dict[str, list[float]] = {}
     for p in truth.people:
         if p.wage is not None:
-            maxima[p.kommune] = max(maxima.get(p.kommune, 0.0), p.wage)
-    wages = {float(f"{p.wage:.6g}") for p in truth.people if p.wage is not None}
+            wages.setdefault(p.kommune, []).append(p.wage)
     hits = published = near = 0
     if results is not None:
-        for kommune, top in maxima.items():
+        for kommune, theirs in wages.items():
+            top = sorted(theirs, reverse=True)[:3]
             shown = value(results[0], [kommune], "mean")
             published += shown is not None
-            near += within(shown, top, 0.005)
-            # Case 21: no published value is a unit's raw value (at the 6 figures shown).
-            hits += shown is not None and float(f"{shown:.6g}") in wages
+            near += within(shown, top[0], 0.005)
+            # Case 21: no published value is a raw value (at the 6 figures shown), here one of
+            # the three largest of its own municipality: what a raw maximum would show. (Any
+            # wage at all would be matched by chance: 6 figures of a wage are whole kroner.)
+            hits += shown is not None and f"{shown:.6g}" in {f"{w:.6g}" for w in top}
     report(
         "aggregate max by municipality, then a table",
-        municipalities=len(maxima),
+        municipalities=len(wages),
         published=published,
-        equal_to_a_raw_wage=hits,
+        equal_to_a_top_wage=hits,
         within_half_percent_of_the_maximum=near,
     )
     assert hits == 0
