@@ -470,8 +470,15 @@ def test_case_23_sums_over_padded_random_subsets_do_not_reconstruct_the_subset()
     ctx = context(INCOMES)
     padding = float(y[known].sum())  # the attacker knows the padding group's total exactly
     rows, sums = [], []
-    for _ in range(80):
-        chosen = secret[rng.random(len(secret)) < 0.5]
+    asked: list[np.ndarray] = []
+    while len(asked) < 80:
+        mask = rng.random(len(secret)) < 0.5
+        # The attacker knows the guard: subsets 1-9 units apart from one asked before (of any
+        # measure) are withheld, so they ask only subsets 10 or more apart.
+        if any(0 < np.count_nonzero(mask != other) < 10 for other in asked):
+            continue
+        asked.append(mask)
+        chosen = secret[mask]
         units = np.concatenate([known, chosen])
         try:
             published = _published_sum(y[units], ctx, INCOMES[units])

@@ -12,7 +12,6 @@ committed, so later statistics in the same request see them too."""
 
 from __future__ import annotations
 
-import bisect
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -22,6 +21,7 @@ from typing import Protocol
 
 from .output_control import Release, ReleasedSet
 from .output_control.fingerprint import SetFingerprint
+from .output_control.guard_index import SetIndex, near_in
 
 
 class StoredSet(Protocol):
@@ -72,23 +72,10 @@ class LedgerBackend(Protocol):
 
 @dataclass
 class _Known:
-    """Committed released sets of one datastore, by measure, sorted by size."""
+    """Committed released sets of one datastore, of every measure, indexed for the guard."""
 
     last_id: int = 0
-    sizes: dict[str, list[int]] = field(default_factory=dict)
-    sets: dict[str, list[ReleasedSet]] = field(default_factory=dict)
-
-    def add(self, released: ReleasedSet) -> None:
-        sizes = self.sizes.setdefault(released.measure, [])
-        at = bisect.bisect_right(sizes, released.size)
-        sizes.insert(at, released.size)
-        self.sets.setdefault(released.measure, []).insert(at, released)
-
-    def near(self, measure: str, size: int, within: int) -> list[ReleasedSet]:
-        sizes = self.sizes.get(measure, [])
-        lo = bisect.bisect_left(sizes, size - within + 1)
-        hi = bisect.bisect_right(sizes, size + within - 1)
-        return self.sets.get(measure, [])[lo:hi]
+    index: SetIndex = field(default_factory=SetIndex)
 
 
 _KNOWN: dict[tuple[str, str], _Known] = {}  # (database, datastore) → committed sets
@@ -139,7 +126,7 @@ class PersistentReleaseLedger:
         known = self._known()
         with _KNOWN_LOCK:
             for stored in backend.released_sets(self.datastore, known.last_id):
-                known.add(
+                known.index.add(
                     ReleasedSet(
                         stored.measure,
                         stored.statistic,
@@ -154,13 +141,12 @@ class PersistentReleaseLedger:
         self._backend()  # only inside a bound (and so locked) transaction
         return nullcontext()
 
-    def near(self, measure: str, size: int, within: int) -> Sequence[ReleasedSet]:
+    def near(self, fingerprint: SetFingerprint, within: int) -> Sequence[ReleasedSet]:
         self._backend()
         with _KNOWN_LOCK:
-            found = self._known().near(measure, size, within)
+            found = self._known().index.near(fingerprint, within)
         pending: list[ReleasedSet] = self._local.pending
-        found += [s for s in pending if s.measure == measure and abs(s.size - size) < within]
-        return tuple(found)
+        return tuple(found + near_in(pending, fingerprint, within))
 
     def cells_released(self, project: str, since: datetime) -> int:
         return self._backend().cells_released(project, since)

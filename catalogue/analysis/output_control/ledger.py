@@ -9,7 +9,6 @@ a persistent one (in storage) implements the same protocol.
 
 from __future__ import annotations
 
-import bisect
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -18,6 +17,7 @@ from datetime import datetime
 from typing import Protocol
 
 from .fingerprint import SetFingerprint
+from .guard_index import SetIndex
 
 # All counts measure the same thing (how many units), whatever table they come from.
 COUNT_MEASURE = "count"
@@ -52,9 +52,9 @@ class ReleaseLedger(Protocol):
         pass against a ledger that neither has yet written to."""
         ...
 
-    def near(self, measure: str, size: int, within: int) -> Sequence[ReleasedSet]:
-        """Released sets on `measure` whose size differs from `size` by less than `within`
-        (no set further away can differ from one of this size by fewer units)."""
+    def near(self, fingerprint: SetFingerprint, within: int) -> Sequence[ReleasedSet]:
+        """Released sets, of any measure, that may differ from `fingerprint`'s set by fewer
+        than `within` units: every set that does is among them (guard_index.py)."""
         ...
 
     def cells_released(self, project: str, since: datetime) -> int: ...
@@ -77,8 +77,7 @@ class ReleaseLedger(Protocol):
 class InMemoryReleaseLedger:
     def __init__(self) -> None:
         self._lock = threading.RLock()
-        self._sizes: dict[str, list[int]] = {}
-        self._sets: dict[str, list[ReleasedSet]] = {}
+        self._index = SetIndex()
         self._releases: list[Release] = []
 
     @contextmanager
@@ -89,12 +88,9 @@ class InMemoryReleaseLedger:
     def session(self) -> AbstractContextManager[None]:
         return self._locked()
 
-    def near(self, measure: str, size: int, within: int) -> Sequence[ReleasedSet]:
+    def near(self, fingerprint: SetFingerprint, within: int) -> Sequence[ReleasedSet]:
         with self._lock:
-            sizes = self._sizes.get(measure, [])
-            lo = bisect.bisect_left(sizes, size - within + 1)
-            hi = bisect.bisect_right(sizes, size + within - 1)
-            return tuple(self._sets.get(measure, [])[lo:hi])
+            return tuple(self._index.near(fingerprint, within))
 
     def _since(self, project: str, since: datetime) -> list[Release]:
         with self._lock:
@@ -116,7 +112,4 @@ class InMemoryReleaseLedger:
         with self._lock:
             self._releases.append(release)
             for released in release.sets:
-                sizes = self._sizes.setdefault(released.measure, [])
-                at = bisect.bisect_right(sizes, released.size)
-                sizes.insert(at, released.size)
-                self._sets.setdefault(released.measure, []).insert(at, released)
+                self._index.add(released)

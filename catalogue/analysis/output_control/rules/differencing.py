@@ -1,14 +1,19 @@
-"""differencing: a new statistic whose unit set differs from an already released statistic
-on the same measure by 1–9 units is blocked (OUTPUT_CONTROL.md §3).
+"""differencing: a new statistic whose unit set differs from any already released set, of
+any measure, by 1–9 units is blocked (OUTPUT_CONTROL.md §3).
 
-What counts as "released" and "the same measure":
+What counts as "released" and why the measure does not matter:
 - The ledger spans every project of a datastore: released outputs end up in papers, so a
   differencing attack across projects needs no collusion.
 - A statistic's unit set is the set its value depends on: a cell's units, a percentile's
   smoothing window, the 10 units behind a smoothed minimum, a model's units.
-- All counts share the measure `count`; other statistics use the variable they describe.
-- A set identical to one already released with the same statistic is a repeat: it gets the
-  same value (consistent noise), so it adds nothing and is neither blocked nor charged.
+- Sets are compared whatever was measured on them: a renamed variable, a scaled copy or a
+  copy with one unit's value replaced has another measure (value digest) but the same
+  units, so comparing within one measure let those walk around the guard. The ledger's
+  index (guard_index.py) finds near sets of every measure at a cost that does not grow
+  with the ledger.
+- A set identical to one already released with the same measure and statistic is a
+  repeat: it gets the same value (consistent noise), so it adds nothing and is neither
+  blocked nor charged.
 - Within one request, cells of a count table are not compared with each other (their
   margins are protected by their own noise); all other statistics are, in output order.
 - Only published, non-zero values are checked and recorded: a 0 is published alike for
@@ -52,9 +57,10 @@ class Differencing(Rule[DifferencingParameters, DifferencingSubject, Novelty]):
     title = Message("Vern mot differanseangrep", "Differencing guard")
     docs = Message(
         "Et tall holdes tilbake hvis enhetene bak det skiller seg fra enhetene bak et "
-        "allerede utlevert tall om samme størrelse med 1 til {min_difference} − 1 enheter.",
+        "allerede utlevert tall, om hvilken som helst størrelse, med 1 til {min_difference} − 1 "
+        "enheter.",
         "A statistic is withheld if its units differ from the units of an already released "
-        "statistic on the same measure by 1 to {min_difference} − 1 units.",
+        "statistic, on any measure, by 1 to {min_difference} − 1 units.",
     )
     reasons = frozen_reasons(
         {
@@ -75,9 +81,12 @@ class Differencing(Rule[DifferencingParameters, DifferencingSubject, Novelty]):
             if new is None:
                 decisions.append(Decision("unchecked"))
                 continue
-            released = subject.ledger.near(subject.measure, new.size, limit)
+            released = subject.ledger.near(new, limit)
             if any(
-                r.statistic == subject.statistic and r.fingerprint.same_set(new) for r in released
+                r.measure == subject.measure
+                and r.statistic == subject.statistic
+                and r.fingerprint.same_set(new)
+                for r in released
             ):
                 decisions.append(Decision("repeat"))
                 continue
