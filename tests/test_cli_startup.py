@@ -57,3 +57,21 @@ def test_the_probe_sees_a_heavy_import(tmp_path: Path) -> None:
     """The check above can fail: a command that opens the catalogue loads SQLAlchemy."""
     output, heavy = loaded_by("versions", home=tmp_path / "home")
     assert "sqlalchemy" in heavy, output
+
+
+def test_reading_commands_load_neither_the_analysis_engine_nor_the_index(
+    tmp_path: Path,
+) -> None:
+    """`regcat versions` and `draft` need the database, not DuckDB, tantivy or scipy
+    (the release itself builds the index and the units' keys, and imports them then)."""
+    home = tmp_path / "home"
+    init_output, _ = loaded_by("init", home=home)
+    assert "no.regcat.demo" in init_output
+    for command in ("versions", "draft"):
+        output, heavy = loaded_by(command, home=home)
+        assert output.strip(), command
+        assert "sqlalchemy" in heavy  # it did read the catalogue
+        assert not {"duckdb", "tantivy", "scipy", "rdflib", "flask"} & set(heavy), (
+            command,
+            heavy,
+        )

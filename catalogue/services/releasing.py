@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from catalogue.domain.enums import Operation
 from catalogue.domain.errors import conflict, invalid_input, not_found, unprocessable
 from catalogue.domain.version import VersionNumber, draft_version, next_release
-from catalogue.services import indexing, workspaces
 from catalogue.services.context import Context
 from catalogue.services.setup import require_initialised, resolve_datastore
 from catalogue.storage.catalogue_store import (
@@ -185,6 +184,10 @@ def release_draft(
     try:
         version = _release_locked(ctx, name, description.strip(), actor, expected)
         # The index and the units' keys are derived data, made after every release.
+        # Imported here: they bring tantivy and DuckDB, which reading commands
+        # (`regcat versions`, `draft`) should not pay for at start.
+        from catalogue.services import indexing, workspaces
+
         indexing.rebuild_index(ctx)
         workspaces.warm_record_keys(ctx, name)
         return version

@@ -11,7 +11,6 @@ from catalogue.services.web_secret import ensure_web_secret, web_secret_file
 from catalogue.storage.catalogue_store import CatalogueStore
 from catalogue.storage.database import head_revision, schema_revision
 from catalogue.storage.models import DatastoreRow, UnitTypeRow
-from ingest import create_key_file, load_unit_types
 from schemas.common import from_texts
 
 
@@ -28,6 +27,10 @@ class InitOutcome:
 
 def initialise(ctx: Context, datastores: list[str] | None = None, actor: str = "") -> InitOutcome:
     """Idempotent: a second run changes nothing that exists; it only adds what is missing."""
+    # Here, not at the top: ingest brings pyarrow, and every command imports this module
+    # (for require_initialised) while only init needs these two.
+    from ingest import create_key_file, load_unit_types
+
     names = datastores or [ctx.config.default_datastore]
     for name in names:
         _check_datastore_name(name)
