@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
@@ -157,3 +157,18 @@ def test_a_forged_callback_is_refused(world: World, provider: Provider) -> None:
 
 def test_without_a_provider_the_oidc_routes_are_404(world: World) -> None:
     assert world.app.test_client().get("/login/oidc").status_code == 404
+
+
+def test_without_a_base_url_the_provider_sends_users_back_to_the_host_served(
+    world: World, provider: Provider
+) -> None:
+    config = world.ctx.config.with_values(
+        base_url="",
+        oidc_issuer=provider.issuer,
+        oidc_client_id=CLIENT_ID,
+        oidc_client_secret=CLIENT_SECRET,
+    )
+    app = create_app(config, {"TESTING": True})
+    start = app.test_client().get("/login/oidc", base_url="http://regcat.lan:8123")
+    sent = parse_qs(urlsplit(start.headers["Location"]).query)
+    assert sent["redirect_uri"] == ["http://regcat.lan:8123/login/oidc/callback"]

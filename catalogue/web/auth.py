@@ -190,7 +190,8 @@ def logout() -> Any:
 def oidc_start() -> Any:
     client = _oidc_client()
     session["oidc_next"] = _safe_next(request.args.get("next"))
-    return client.authorize_redirect(_config().base_url + url_for("auth.oidc_callback"))
+    # context(): without REGCAT_BASE_URL, back to the address this request came in on.
+    return client.authorize_redirect(context().config.base_url + url_for("auth.oidc_callback"))
 
 
 @auth.get("/login/oidc/callback")
