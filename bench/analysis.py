@@ -188,7 +188,9 @@ def _time_output_control() -> None:
     control = "of which output control"
     tabulate.control_magnitude_table = timed(tabulate.control_magnitude_table, control)
     ols.control_regression = timed(ols.control_regression, control)
-    ols.evidence_of = timed(ols.evidence_of, control)  # a model's rows, read for its checks
+    ols.model_rows = timed(ols.model_rows, control)  # a model's rows, read for its checks
+    ols.evidence_of = timed(ols.evidence_of, control)
+    ols.fit_sums = timed(ols.fit_sums, control)  # the totals behind its fit statistics
     Workspace.control_units = timed(Workspace.control_units, "of which unit keys")  # type: ignore[method-assign]
 
 

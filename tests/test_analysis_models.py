@@ -149,8 +149,23 @@ def test_correlation_is_pearsons_r(issue_workspace: Workspace) -> None:
     data = _rows(issue_workspace, ["lonn", "alder"])
     r = np.corrcoef(data["alder"], data["lonn"])[0, 1]
     se = np.sqrt((1 - r * r) / (len(data["lonn"]) - 2))
-    assert result.rows[0].labels == ("lonn",)
-    assert_noise_within_bounds(result, [r, 0.0], [se, se])
+    assert result.kind == "correlation" and result.dimensions == ("variable", "with")
+    assert result.columns == ("correlation", "std_error", "n", "p_value")
+    cells = {row.labels: row.values for row in result.rows}
+    assert set(cells) == {(a, b) for a in ("lonn", "alder") for b in ("lonn", "alder")}
+    assert cells[("lonn", "lonn")][0] == cells[("alder", "alder")][0] == 1.0
+    assert cells[("lonn", "alder")] == cells[("alder", "lonn")]  # no _cons anywhere
+    shown_r, shown_se, n, p_value = cells[("lonn", "alder")]
+    assert isinstance(shown_r, float) and isinstance(shown_se, float)
+    noise = ModelNoiseParameters()
+    assert abs(shown_r - r) <= noise.coefficient_share * noise.max_noise * se + 1e-3 * abs(r)
+    assert abs(shown_se - se) <= noise.std_error_share * noise.max_noise * se + 1e-3 * se
+    assert shown_r != significant(r, 4)
+    assert isinstance(n, int) and abs(n - len(data["lonn"])) <= 5  # a perturbed count
+    from scipy import stats
+
+    t = shown_r / shown_se  # the p-value is of the released numbers
+    assert p_value == significant(float(2 * stats.t(n - 2).sf(abs(t))), 4)
 
 
 @pytest.mark.parametrize(
@@ -204,7 +219,7 @@ def test_models_that_cannot_be_estimated_are_withheld_like_any_other(
     plan = ws.prepare(statistic, request_)
     result = plan.release(control_context(ws))[0].result
     assert [(row.labels, row.values, row.reasons) for row in result.rows] == [
-        (("model",), (None, None), ("regression-withheld",))
+        (("model",), (None,) * 6, ("regression-withheld",))
     ]
 
 
@@ -228,7 +243,7 @@ def test_a_dummy_of_few_units_withholds_the_model(issue_workspace: Workspace) ->
     assert min(s.inside for s in plan.fit.evidence.supports if s.label.startswith("i.icd")) < 10
     result = plan.release(control_context(ws))[0].result
     assert [(row.labels, row.values, row.reasons) for row in result.rows] == [
-        (("model",), (None, None), ("regression-withheld",))
+        (("model",), (None,) * 6, ("regression-withheld",))
     ]
 
 

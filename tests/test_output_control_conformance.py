@@ -246,7 +246,7 @@ def test_case_10_a_dummy_for_one_unit_withholds_the_model():
 
     result = control_regression(fit, ctx)
     assert [(row.labels, row.values, row.reasons) for row in result.rows] == [
-        (("model",), (None, None), ("regression-withheld",))
+        (("model",), (None,) * 6, ("regression-withheld",))
     ]  # no term names either: a level could name a value
 
     without = fit_ols("y", population, design[:, :2], y, terms[:2], ctx.keys)
@@ -577,7 +577,7 @@ def test_case_19_through_a_workspace(workspace_factory):
     )
     plan = ws.prepare("regress", {"y": "lonn", "x": ["alder", "flagg"]})
     result = plan.release(support.control_context(ws))[0].result
-    assert [(row.labels, row.values) for row in result.rows] == [(("model",), (None, None))]
+    assert [(row.labels, row.values) for row in result.rows] == [(("model",), (None,) * 6)]
 
 
 # --- 20: no oracle in a step that changes one unit or none -------------------------------------

@@ -12,6 +12,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from catalogue.analysis.limits import WorkspaceLimits
+from catalogue.analysis.output_control.rounding import nearest_ten
 from catalogue.services import workspaces
 from tests import test_accounts_support as accounts_support
 from tests.test_accounts_support import World, bearer
@@ -151,6 +152,14 @@ def test_the_issues_script_end_to_end(released_world: World, alice: Researcher) 
     assert counts["result"]["summary"]["left_out"]["value"] is not None
     model = responses["regress"].get_json()["results"][0]["result"]
     assert [row["labels"][0] for row in model["rows"]][:2] == ["kjonn", "alder"]
+    assert model["population"] == nearest_ten(model["summary"]["n"]["value"])
+    assert {"r2", "r2_adjusted", "f", "f_p"} <= set(model["summary"])
+    assert {"log_likelihood", "pseudo_r2", "lr_chi2", "lr_p"} <= set(
+        responses["logit"].get_json()["results"][0]["result"]["summary"]
+    )
+    (correlation,) = responses["correlate"].get_json()["results"]
+    assert correlation["result"]["kind"] == "correlation"
+    assert all("_cons" not in row["labels"] for row in correlation["result"]["rows"])
     chart = responses["histogram"].get_json()["results"][0]
     assert chart["vega_lite"]["mark"] == "bar"
     assert (
@@ -283,13 +292,16 @@ def test_models_that_cannot_be_estimated_are_withheld_not_refused(
     (item,) = response.get_json()["results"]
     assert item["about"]["x"] == [*body["x"], "_cons"]  # the terms as asked, no levels
     rows = item["result"]["rows"]
+    test = "t" if path == "regress" else "z"
+    columns = ("coefficient", "std_error", test, "p_value", "ci_lower", "ci_upper")
     assert rows == [
         {
             "labels": ["model"],
-            "values": {"coefficient": None, "std_error": None},
+            "values": dict.fromkeys(columns),
             "reasons": ["regression-withheld"],
         }
     ]
+    assert item["result"]["summary"] == {}  # no N, no fit statistics
 
 
 def test_statistics_on_a_population_below_1000_are_refused(alice: Researcher) -> None:

@@ -28,6 +28,14 @@ def _coefficients(response: Any) -> dict[str, float] | None:
         return None
     result = response.get_json()["results"][0]["result"]
     found: dict[str, float] = {}
+    if result["kind"] == "correlation":  # a matrix: the pairs off its diagonal
+        for row in result["rows"]:
+            first, second = row["labels"]
+            if first != second:
+                if row["values"]["correlation"] is None:
+                    return None
+                found[f"{first}~{second}"] = float(row["values"]["correlation"])
+        return found or None
     for row in result["rows"]:
         coefficient = row["values"].get("coef", row["values"].get("coefficient"))
         if coefficient is None or not row["labels"] or row["labels"][0] is None:

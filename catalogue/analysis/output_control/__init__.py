@@ -14,6 +14,7 @@ from .controller import cells_to_show, control_frequency_table, control_magnitud
 from .fitting import fit_ols
 from .inputs import (
     CountTable,
+    FitSums,
     MagnitudeTable,
     RegressionFit,
     SurvivalData,
@@ -22,7 +23,7 @@ from .inputs import (
 )
 from .ledger import COUNT_MEASURE, InMemoryReleaseLedger, Release, ReleasedSet, ReleaseLedger
 from .model_support import ModelEvidence, Term, model_evidence, term_groupings
-from .models import control_regression
+from .models import control_correlation, control_regression
 from .one_variable import control_min_max, control_mode, control_percentiles, control_summary
 from .parameters import OutputControlParameters
 from .ptable import PerturbationTable, compute_ptable, load_ptable
@@ -37,6 +38,7 @@ __all__ = [
     "ControlContext",
     "ControlledResult",
     "CountTable",
+    "FitSums",
     "HmacKeySource",
     "InMemoryReleaseLedger",
     "KeySource",
@@ -59,6 +61,7 @@ __all__ = [
     "cells_to_show",
     "check_population",
     "compute_ptable",
+    "control_correlation",
     "control_frequency_table",
     "control_hexbin",
     "control_histogram",

@@ -256,6 +256,25 @@ class SurvivalData:
 
 
 @dataclass(frozen=True, eq=False)
+class FitSums:
+    """The two totals a model's fit statistics come from, each with its largest per-unit
+    contributions (absolute, descending): RSS and TSS for OLS (`kind` "squares"), the
+    log-likelihoods of the model and of the null model for logit and Poisson
+    ("likelihood"). Output control perturbs both as magnitudes before the statistics are
+    computed (analysis/model_fit.py)."""
+
+    kind: str
+    model: float
+    null: float
+    model_largest: np.ndarray
+    null_largest: np.ndarray
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("squares", "likelihood"):
+            raise ValueError("fit sums are of squares or of likelihoods")
+
+
+@dataclass(frozen=True, eq=False)
 class RegressionFit:
     """A fitted model as the engine hands it over: coefficients and standard errors at full
     precision, the evidence the checks need (model_support.py: only its helper makes one,
@@ -269,6 +288,7 @@ class RegressionFit:
     std_errors: np.ndarray
     evidence: ModelEvidence
     terms_asked: int
+    sums: FitSums | None = None  # the totals behind the fit statistics, if any
 
     def __post_init__(self) -> None:
         if not isinstance(self.evidence, ModelEvidence):

@@ -1,7 +1,18 @@
-"""The entry point for models: every family's fit passes the same checks on the evidence it
+"""The entry points for models: every family's fit passes the same checks on the evidence it
 must carry (model_support.py, rules/regression.py), gets noise on its coefficients and
 standard errors (rules/model_noise.py), and is shown to 4 significant figures, or is
-withheld whole."""
+withheld whole.
+
+What else a released model says is computed from what is released or perturbed, never from
+exact values: its N is the perturbed count of its units (and its `population`, to the
+nearest 10); t or z, p-values and confidence intervals come from the published coefficients
+and standard errors and the perturbed N; the fit statistics (R², F; log-likelihoods,
+pseudo-R², LR χ²) come from the perturbed N and from their two totals (RSS and TSS, or the
+log-likelihoods of the model and of the null model), each perturbed as a magnitude by its
+largest per-unit contributions, keyed by the model's value digest (analysis/model_fit.py).
+
+Correlations have a shape of their own: one matrix, each pair checked and perturbed as the
+slope of a standardised simple regression."""
 
 from __future__ import annotations
 
@@ -9,62 +20,152 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..model_fit import coefficient_tests, likelihood_statistics, ols_statistics
 from .counting import finish, noised_counts
 from .fingerprint import SetFingerprint
 from .inputs import RegressionFit
 from .release import ControlContext, ResultBuilder
-from .result import ControlledResult, ResultRow
+from .result import ControlledResult, ResultRow, SummaryValue, Value
 from .rounding import significant
+from .rules.cell_key_noise import CellKeyNoise
+from .rules.magnitude_noise import MagnitudeNoise
 from .rules.model_noise import Estimates, ModelNoise
 from .rules.regression import ModelShape, Regression
 from .value_keys import measure
+
+# The magnitude-noise streams of a model's fit totals: far past the model-noise streams
+# (two per term) drawn from the same digest, so the two never share a key.
+FIT_STREAM = 1 << 16
+
+
+def _checked(out: ResultBuilder, fit: RegressionFit) -> tuple[str, int]:
+    """The regression rule and the differencing guard on a model: ("regression", its
+    perturbed N) when it may be released, else the reason it is withheld."""
+    rule = out.rule(Regression)
+    evidence = fit.evidence
+    supports = evidence.supports
+    counts = [evidence.units] + [n for s in supports for n in (s.inside, s.outside)]
+    keys = [evidence.unit_keys] + [k for s in supports for k in (s.inside_keys, s.outside_keys)]
+    sizes = noised_counts(out, np.array(counts, np.int64), np.array(keys, np.int64))
+    out.charge("model", [sizes[0]] * fit.terms_asked)
+    shape = ModelShape(
+        units=sizes[0],
+        parameters=len(fit.terms),
+        supports=tuple(
+            (sizes[1 + 2 * i], sizes[2 + 2 * i], s.both_sides) for i, s in enumerate(supports)
+        ),
+        max_leverage=evidence.max_leverage,
+        set_key=evidence.set_key,
+        estimable=evidence.estimable,
+    )
+    decision = rule.apply(shape)[0]
+    reason = decision.reason
+    if not decision.withheld:
+        model = "regression:" + fit.family + ":" + ",".join(t.name for t in fit.terms)
+        guard = out.guard(
+            measure(evidence.digest), model, [evidence.fingerprint], compare_within=True
+        )[0]
+        if guard.withheld:
+            reason = guard.reason
+    return str(reason), sizes[0]
+
+
+def _shown(value: float | None, digits: int) -> float | None:
+    return None if value is None else significant(value, digits)
 
 
 def control_regression(
     fit: RegressionFit, context: ControlContext, *, groups: Sequence[SetFingerprint] = ()
 ) -> ControlledResult:
-    """Coefficients and standard errors of a fitted model, or one row saying it is
-    withheld (no term names: a categorical variable's levels are values from the data)."""
-    columns = ("coefficient", "std_error")
+    """Coefficients and standard errors of a fitted model with their tests, its N and fit
+    statistics in the summary; or one row saying it is withheld (no term names: a
+    categorical variable's levels are values from the data) and no summary."""
+    test = "t" if fit.family == "ols" else "z"
+    columns = ("coefficient", "std_error", test, "p_value", "ci_lower", "ci_upper")
     with ResultBuilder(context, "regression", ("term",), columns) as out:
-        rule = out.rule(Regression)
-        evidence = fit.evidence
-        supports = evidence.supports
-        counts = [evidence.units] + [n for s in supports for n in (s.inside, s.outside)]
-        keys = [evidence.unit_keys] + [k for s in supports for k in (s.inside_keys, s.outside_keys)]
-        sizes = noised_counts(out, np.array(counts, np.int64), np.array(keys, np.int64))
-        out.charge("model", [sizes[0]] * fit.terms_asked)
-        shape = ModelShape(
-            units=sizes[0],
-            parameters=len(fit.terms),
-            supports=tuple(
-                (sizes[1 + 2 * i], sizes[2 + 2 * i], s.both_sides) for i, s in enumerate(supports)
-            ),
-            max_leverage=evidence.max_leverage,
-            set_key=evidence.set_key,
-            estimable=evidence.estimable,
-        )
-        decision = rule.apply(shape)[0]
-        reason = decision.reason
-        if not decision.withheld:
-            model = "regression:" + fit.family + ":" + ",".join(t.name for t in fit.terms)
-            guard = out.guard(
-                measure(evidence.digest), model, [evidence.fingerprint], compare_within=True
-            )[0]
-            if guard.withheld:
-                reason = guard.reason
+        reason, n = _checked(out, fit)
         if reason != "regression":
-            return finish(out, [ResultRow(("model",), (None, None), (str(reason),))], groups)
-        digits = rule.parameters.significant_digits
+            withheld = ResultRow(("model",), tuple(None for _ in columns), (reason,))
+            return finish(out, [withheld], groups)
+        digits = out.rule(Regression).parameters.significant_digits
         noised = out.rule(ModelNoise).apply(
-            Estimates(fit.coefficients, fit.std_errors, evidence.digest)
+            Estimates(fit.coefficients, fit.std_errors, fit.evidence.digest)
         )
+        dof = n - len(fit.terms) if test == "t" else None
         rows = []
         for term, found in zip(fit.terms, noised, strict=True):
             assert found.value is not None
-            b, se = found.value
+            b, se = (significant(v, digits) for v in found.value)
+            tests = coefficient_tests(b, se, dof)
             why = ("regression", str(found.reason)) if found.reason else ("regression",)
-            rows.append(
-                ResultRow((term.name,), (significant(b, digits), significant(se, digits)), why)
-            )
+            values: tuple[Value, ...] = (b, se, *(_shown(v, digits) for v in tests))
+            rows.append(ResultRow((term.name,), values, why))
+        out.population = n
+        counted = ("cell-key-noise",) if out.rule(CellKeyNoise).parameters.enabled else ()
+        out.summary.append(SummaryValue("n", n, counted))
+        _fit_statistics(out, fit, n, digits)
+        return finish(out, rows, groups)
+
+
+def _fit_statistics(out: ResultBuilder, fit: RegressionFit, n: int, digits: int) -> None:
+    sums = fit.sums
+    if sums is None:
+        return
+    noise = out.rule(MagnitudeNoise)
+    digest = np.array([fit.evidence.digest % (1 << 64)], dtype=np.uint64)
+    model = sums.model + float(noise.noise(sums.model_largest[:, None], digest, FIT_STREAM)[0])
+    null = sums.null + float(noise.noise(sums.null_largest[:, None], digest, FIT_STREAM + 1)[0])
+    constant = any(t.kind == "constant" for t in fit.terms)
+    p = len(fit.terms)
+    if sums.kind == "squares":
+        found = ols_statistics(n, p, constant, rss=model, tss=null)
+    else:
+        found = likelihood_statistics(p, constant, model, null)
+    why = ("magnitude-noise",) if noise.parameters.enabled else ()
+    for name, value in found.items():
+        shown = significant(value, digits) if isinstance(value, float) else value
+        out.summary.append(SummaryValue(name, shown, why))
+
+
+def control_correlation(
+    pairs: Sequence[tuple[str, str, RegressionFit]],
+    context: ControlContext,
+    *,
+    groups: Sequence[SetFingerprint] = (),
+) -> ControlledResult:
+    """A correlation matrix: per pair (x, y) the correlation (the slope of standardised y
+    on standardised x) with its standard error, checked and perturbed as that regression,
+    the pair's N (a perturbed count) and the p-value of its t test; both orders of a pair
+    carry the same numbers, and a variable's correlation with itself is 1."""
+    columns = ("correlation", "std_error", "n", "p_value")
+    names = list(dict.fromkeys(name for x, y, _ in pairs for name in (x, y)))
+    with ResultBuilder(context, "correlation", ("variable", "with"), columns) as out:
+        digits = out.rule(Regression).parameters.significant_digits
+        found: dict[tuple[str, str], tuple[tuple[Value, ...], tuple[str, ...]]] = {}
+        for x, y, fit in pairs:
+            reason, n = _checked(out, fit)
+            if reason != "regression":
+                found[(x, y)] = ((None, None, None, None), (reason,))
+                continue
+            noised = out.rule(ModelNoise).apply(
+                Estimates(fit.coefficients, fit.std_errors, fit.evidence.digest)
+            )[0]
+            assert noised.value is not None
+            r, se = (significant(v, digits) for v in noised.value)
+            r = max(-1.0, min(1.0, r))
+            _, p_value, _, _ = coefficient_tests(r, se, n - 2)
+            why: tuple[str, ...] = ("regression",)
+            if noised.reason:
+                why = (*why, str(noised.reason))
+            if out.rule(CellKeyNoise).parameters.enabled:  # on n
+                why = (*why, "cell-key-noise")
+            found[(x, y)] = ((r, se, n, _shown(p_value, digits)), why)
+        rows = []
+        for a in names:
+            for b in names:
+                if a == b:
+                    rows.append(ResultRow((a, b), (1.0, None, None, None), ()))
+                    continue
+                values, why = found.get((a, b)) or found[(b, a)]
+                rows.append(ResultRow((a, b), values, why))
         return finish(out, rows, groups)

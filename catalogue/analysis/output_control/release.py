@@ -109,6 +109,9 @@ class ResultBuilder:
         self._asked: list[tuple[str, tuple[int | None, ...]]] = []
         self._notes: list[Note] = []
         self.summary: list[SummaryValue] = []  # published numbers about the whole result
+        # A perturbed count (not yet rounded) of the units the result is about when that is
+        # not the workspace (a model's units); None: the workspace's population.
+        self.population: int | None = None
         self._session = context.ledger.session()
 
     def __enter__(self) -> ResultBuilder:
@@ -205,7 +208,7 @@ class ResultBuilder:
         return result
 
     def _mint(self, rows: Sequence[ResultRow]) -> ControlledResult:
-        population = self._population()
+        population = self._population() if self.population is None else nearest_ten(self.population)
         used = sorted(
             {reason for row in rows for reason in row.reasons}
             | {reason for value in self.summary for reason in value.reasons}

@@ -1,7 +1,8 @@
 """correlate: Pearson correlations of numeric variables, pair by pair on the units with
 values on both.
 
-There is no separate output rule for a correlation: the correlation of x and y is the slope
+The pairs are released together as one matrix (`kind: "correlation"`), but there is no
+separate output rule for a correlation: the correlation of x and y is the slope
 of the simple regression of standardised y on standardised x, so each pair is released
 through the regression rules (at least 10 units and 10 residual degrees of freedom, 4
 significant figures, noise of a share of the standard error, and the support and leverage
@@ -25,7 +26,7 @@ from ..output_control import (
     PositionKeys,
     RegressionFit,
     Term,
-    control_regression,
+    control_correlation,
     model_evidence,
 )
 from ..output_control.fingerprint import SetFingerprint
@@ -110,10 +111,10 @@ class CorrelatePlan:
     pairs: tuple[Pair, ...]
 
     def release(self, context: ControlContext) -> list[Labelled]:
-        return [
-            Labelled(
-                {"statistic": "correlation", "variables": [p.x, p.y], "coefficient": p.x},
-                control_regression(p.fit, context, groups=p.groups),
-            )
-            for p in self.pairs
-        ]
+        # The same variable's groups come once per pair it is in: register them once.
+        groups = tuple({id(g): g for p in self.pairs for g in p.groups}.values())
+        result = control_correlation(
+            [(p.x, p.y, p.fit) for p in self.pairs], context, groups=groups
+        )
+        names = list(dict.fromkeys(name for p in self.pairs for name in (p.x, p.y)))
+        return [Labelled({"statistic": "correlation", "variables": names}, result)]

@@ -154,4 +154,6 @@ def prepare_glm(view: DataView, request: Mapping[str, Any], family: str) -> Regr
             estimate = Estimate(tuple(patterns.names), beta, std_errors, patterns.rows)
             weights = _mean_and_weight(family, patterns.predict(beta))[1]
     asked = asked_terms(x, constant)
-    return regression_plan(view, y, patterns, estimate, family, covariance, asked, weights)
+    return regression_plan(
+        view, y, patterns, estimate, family, covariance, asked, weights, partial(_mean, family)
+    )

@@ -11,6 +11,8 @@ scan must then keep its order and read the rows outside the model too.)"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pyarrow as pa
 
@@ -92,6 +94,27 @@ def outcome_mode(values: np.ndarray) -> float | None:
     return majority_value(np.ascontiguousarray(values, dtype=np.float64))
 
 
+@dataclass(frozen=True, eq=False)
+class ModelRows:
+    """A model's complete cases: per row its protected unit's key position, its pattern and
+    its outcome."""
+
+    units: np.ndarray
+    pattern: np.ndarray
+    y: np.ndarray
+
+
+def model_rows(view: DataView, y: Variable, patterns: Patterns) -> ModelRows:
+    """The model's rows, read once for its evidence and its fit statistics."""
+    view.check_memory(int(patterns.n.sum()), 4)
+    units, found = _rows(view, y, patterns)
+    return ModelRows(
+        units,
+        np.asarray(found["g"], dtype=np.int64),
+        np.asarray(found["y"], dtype=np.float64),
+    )
+
+
 def evidence_of(
     view: DataView,
     y: Variable,
@@ -100,12 +123,13 @@ def evidence_of(
     weights: np.ndarray | None = None,
     binary: bool = False,
     estimable: bool = True,
+    rows: ModelRows | None = None,
 ) -> ModelEvidence:
-    """The evidence of a model fitted on `patterns` (`weights`: the fit's per pattern)."""
+    """The evidence of a model fitted on `patterns` (`weights`: the fit's per pattern;
+    `rows`: the model's rows if already read)."""
     view.check_memory(len(patterns.n), len(patterns.columns) + 4)
-    view.check_memory(int(patterns.n.sum()), 4)
-    units, found = _rows(view, y, patterns)
-    outcome = np.asarray(found["y"], dtype=np.float64)
+    if rows is None:
+        rows = model_rows(view, y, patterns)
     design = (
         patterns.design(slice(0, len(patterns.n)))
         if len(patterns.n)
@@ -113,14 +137,14 @@ def evidence_of(
     )
     return model_evidence(
         PositionKeys(view.rows.snapshot.arrays),
-        units,
-        outcome,
-        np.asarray(found["g"], dtype=np.int64),
+        rows.units,
+        rows.y,
+        rows.pattern,
         design,
         patterns.terms(),
         _groupings(patterns),
         weights,
         binary_outcome=binary,
-        outcome_mode=None if binary else outcome_mode(outcome),
+        outcome_mode=None if binary else outcome_mode(rows.y),
         estimable=estimable,
     )

@@ -18,8 +18,10 @@ from typing import Any
 import numpy as np
 
 from .. import db
-from ..output_control import ControlContext, RegressionFit, control_regression
+from ..model_fit import likelihood_contributions, ols_contributions, per_unit
+from ..output_control import ControlContext, FitSums, RegressionFit, control_regression
 from ..output_control.fingerprint import SetFingerprint
+from ..output_control.rules.magnitude_noise import MagnitudeNoise, largest_of
 from ..variables import UNIT_COLUMN, Variable
 from .common import DataView, Labelled, col, needs_number, request_error
 from .design import (
@@ -32,7 +34,7 @@ from .design import (
     parse_terms,
     solve,
 )
-from .model_rows import evidence_of
+from .model_rows import ModelRows, evidence_of, model_rows
 
 UNIT_CLUSTER = "_unit"
 
@@ -185,11 +187,14 @@ def regression_plan(
     covariance: str,
     asked: list[str],
     weights: np.ndarray | None = None,
+    mean: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> RegressionPlan:
     """`asked`: the terms as the request named them (the charge counts them, and they are
     what the result says it is about: the columns a categorical term expands to are named
     by levels found in the data, shown only in a released model's rows); `weights`: the
-    fit's per pattern at the estimate (for the leverage; None for OLS)."""
+    fit's per pattern at the estimate (for the leverage; None for OLS); `mean`: the inverse
+    link of a GLM (None for OLS)."""
+    rows = model_rows(view, y, patterns)
     evidence = evidence_of(
         view,
         y,
@@ -197,7 +202,9 @@ def regression_plan(
         weights=weights,
         binary=patterns.binary,
         estimable=estimate.estimable,
+        rows=rows,
     )
+    sums = fit_sums(view, family, rows, patterns, estimate, mean) if estimate.estimable else None
     fit = RegressionFit(
         outcome=y.name,
         family=family,
@@ -206,10 +213,40 @@ def regression_plan(
         std_errors=estimate.std_errors,
         evidence=evidence,
         terms_asked=len(asked),
+        sums=sums,
     )
     about = {"statistic": family, "y": y.name, "x": asked, "std_errors": covariance}
     groups = view.groups_of([y, *(f.variable for f in patterns.factors)])
     return RegressionPlan(fit, about, estimate, groups)
+
+
+def fit_sums(
+    view: DataView,
+    family: str,
+    rows: ModelRows,
+    patterns: Patterns,
+    estimate: Estimate,
+    mean: Callable[[np.ndarray], np.ndarray] | None,
+) -> FitSums:
+    """The totals behind the fit statistics, with their largest per-unit contributions
+    (model_fit.py): RSS and TSS for OLS, the log-likelihoods of the model and of the
+    constant alone for a GLM."""
+    view.check_memory(len(rows.y), 4)
+    eta = patterns.predict(estimate.coefficients)[rows.pattern]
+    if mean is None:
+        kind = "squares"
+        model, null = ols_contributions(rows.y, eta, "_cons" in patterns.names)
+    else:
+        kind = "likelihood"
+        model, null = likelihood_contributions(family, rows.y, mean(eta))
+    top = view.parameters.of(MagnitudeNoise).top_k
+    if len(np.unique(rows.units)) != len(rows.units):
+        mine, theirs = per_unit(rows.units, model), per_unit(rows.units, null)
+    else:
+        mine, theirs = model, null
+    return FitSums(
+        kind, float(model.sum()), float(null.sum()), largest_of(mine, top), largest_of(theirs, top)
+    )
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,136 @@
+"""A model's fit statistics and its coefficients' tests, in one place.
+
+Two halves, kept apart on purpose:
+
+- per-unit contributions (`ols_contributions`, `likelihood_contributions`): the engine
+  computes, for each unit of a model, its share of the totals the fit statistics come from
+  (squared residual and squared deviation for OLS; log-likelihood under the model and under
+  the null model for logit and Poisson). Output control perturbs each total by its largest
+  contributions, as any other magnitude, before anything is computed from it;
+- statistics (`ols_statistics`, `likelihood_statistics`, `coefficient_tests`): pure
+  functions of numbers that have already been released or perturbed (the perturbed N, the
+  perturbed totals, the published coefficients and standard errors). They add no
+  information of their own, so they need no protection of their own.
+
+Conventions are statsmodels' (and Stata's): R² against the centred total sum of squares with
+a constant and the uncentred one without; F = (R²/k)/((1 − R²)/(N − p)) on k = p − 1 (p
+without a constant) and N − p degrees of freedom; McFadden's pseudo-R² 1 − ℓ/ℓ₀ with ℓ₀
+the log-likelihood of the model with a constant alone; LR χ² = 2(ℓ − ℓ₀) on k degrees of
+freedom; t tests on N − p degrees of freedom for OLS and z tests for logit and Poisson,
+95 % confidence intervals."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import scipy.special
+import scipy.stats
+
+LEVEL = 0.95  # of the confidence intervals
+
+
+def per_unit(units: np.ndarray, contributions: np.ndarray) -> np.ndarray:
+    """Contributions summed per unit (a unit with several rows contributes once, with all
+    its rows): the magnitude noise is scaled by what one unit can change."""
+    units = np.asarray(units, dtype=np.int64)
+    if len(units) == 0:
+        return np.zeros(0)
+    _, inverse = np.unique(units, return_inverse=True)
+    return np.bincount(inverse, weights=contributions)
+
+
+def ols_contributions(
+    y: np.ndarray, fitted: np.ndarray, constant: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row its squared residual and its squared deviation from the mean (from 0
+    without a constant): the parts of RSS and TSS."""
+    y = np.asarray(y, dtype=np.float64)
+    centre = float(y.mean()) if constant and len(y) else 0.0
+    return (y - fitted) ** 2, (y - centre) ** 2
+
+
+def likelihood_contributions(
+    family: str, y: np.ndarray, mean: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row its log-likelihood under the fitted mean and under the null model (the
+    constant alone, whose fitted mean is the outcome's mean)."""
+    y = np.asarray(y, dtype=np.float64)
+    null = np.full(len(y), float(y.mean()) if len(y) else 0.0)
+    if family == "logit":
+        return _bernoulli(y, mean), _bernoulli(y, null)
+    return _poisson(y, mean), _poisson(y, null)
+
+
+def _bernoulli(y: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    return np.asarray(scipy.special.xlogy(y, mu) + scipy.special.xlog1py(1.0 - y, -mu))
+
+
+def _poisson(y: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    return np.asarray(scipy.special.xlogy(y, mu) - mu - scipy.special.gammaln(y + 1.0))
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
+
+
+def ols_statistics(
+    n: int, parameters: int, constant: bool, rss: float, tss: float
+) -> dict[str, Any]:
+    """R², adjusted R², F and its p-value from N, the number of parameters and the two sums
+    of squares (all as released or perturbed)."""
+    k = parameters - 1 if constant else parameters
+    dof = n - parameters
+    if tss <= 0 or dof <= 0 or k <= 0:
+        return {
+            "r2": None,
+            "r2_adjusted": None,
+            "f": None,
+            "f_df1": None,
+            "f_df2": None,
+            "f_p": None,
+        }
+    r2 = min(1.0, max(0.0, 1.0 - rss / tss))
+    adjusted = 1.0 - (1.0 - r2) * ((n - 1) if constant else n) / dof
+    f = (r2 / k) / ((1.0 - r2) / dof) if r2 < 1.0 else math.inf
+    return {
+        "r2": r2,
+        "r2_adjusted": adjusted,
+        "f": _finite(f),
+        "f_df1": k,
+        "f_df2": dof,
+        "f_p": float(scipy.stats.f.sf(f, k, dof)) if math.isfinite(f) else 0.0,
+    }
+
+
+def likelihood_statistics(
+    parameters: int, constant: bool, log_likelihood: float, null_log_likelihood: float
+) -> dict[str, Any]:
+    """Log-likelihoods, McFadden's pseudo-R² and the likelihood-ratio χ² with its p-value,
+    from the (perturbed) log-likelihoods of the model and of the null model."""
+    k = parameters - 1 if constant else parameters
+    chi2 = max(0.0, 2.0 * (log_likelihood - null_log_likelihood))
+    pseudo = 1.0 - log_likelihood / null_log_likelihood if null_log_likelihood < 0 else None
+    return {
+        "log_likelihood": log_likelihood,
+        "log_likelihood_null": null_log_likelihood,
+        "pseudo_r2": None if pseudo is None else min(1.0, max(0.0, pseudo)),
+        "lr_chi2": chi2 if k > 0 else None,
+        "lr_df": k if k > 0 else None,
+        "lr_p": float(scipy.stats.chi2.sf(chi2, k)) if k > 0 else None,
+    }
+
+
+def coefficient_tests(
+    coefficient: float, std_error: float, dof: int | None
+) -> tuple[float | None, float | None, float | None, float | None]:
+    """(t or z, its two-sided p-value, the confidence interval's bounds) of one published
+    coefficient and standard error: t on `dof` degrees of freedom, z when `dof` is None."""
+    if not std_error > 0 or not math.isfinite(std_error) or (dof is not None and dof <= 0):
+        return None, None, None, None
+    statistic = coefficient / std_error
+    law = scipy.stats.norm if dof is None else scipy.stats.t(dof)
+    p = float(2.0 * law.sf(abs(statistic)))
+    critical = float(law.ppf(0.5 + LEVEL / 2.0))
+    return statistic, p, coefficient - critical * std_error, coefficient + critical * std_error
