@@ -850,6 +850,33 @@ def audit_verify(state: State, as_json: bool) -> None:
         sys.exit(1)
 
 
+@audit.command("flags")
+@click.option("--json", "as_json", is_flag=True, help="Print the flags as JSON.")
+@pass_state
+def audit_flags(state: State, as_json: bool) -> None:
+    """Request sequences typical of attacks on output control, for the steward to judge:
+    runs of refusals, an exhausted budget, many new or near-identical derived variables."""
+    from catalogue.services import behaviour
+
+    with _context(state) as ctx:
+        found = _run(state, lambda: behaviour.flags(ctx))
+    if as_json:
+        click.echo(_as_json([flag.to_json_dict(state.language) for flag in found]))
+        return
+    for flag in found:
+        console.print(
+            f"[bold]{escape(flag.title(state.language))}[/] · {escape(flag.actor)} · "
+            f"{flag.first_at} – {flag.last_at}"
+        )
+        console.print(f"  {escape(flag.message(state.language))}")
+        ids = ", ".join(e.audit_id for e in flag.entries[:10])
+        more = len(flag.entries) - 10
+        if more > 0:
+            ids += f" (+{more})"
+        console.print(f"  {escape(ids)}")
+    console.print(state.t("audit-flags", count=len(found)))
+
+
 def _write_json(path: Path, document: Any) -> None:
     body = json.dumps(document, ensure_ascii=False, indent=2, default=str).encode("utf-8")
     _write_atomically(path, body)

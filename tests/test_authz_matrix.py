@@ -133,6 +133,7 @@ ROUTES: dict[Access, set[str]] = {
         "export_pages.decide",
         "export_requests.to_review",
         "export_requests.decide",
+        "steward_pages.flags",
     },
     Access.USER_ADMIN: {
         "account_pages.users",

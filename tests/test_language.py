@@ -126,6 +126,7 @@ def _pages(world: World, language: str) -> dict[str, tuple[int, str]]:
 
     for steward in ("forvalter-krg", "forvalter-fr"):
         get(f"review-{steward}", _client(world, language, steward), "/exports/review")
+    get("flags", _client(world, language, "forvalter-krg"), "/steward/flags")
 
     admin = _client(world, language, "admin@uio")
     get("users", admin, "/admin/users")

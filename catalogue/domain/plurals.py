@@ -26,6 +26,7 @@ NOUNS: dict[str, tuple[str, str, str, str]] = {
     "error": ("feil", "feil", "error", "errors"),
     "field": ("felt", "felt", "field", "fields"),
     "file": ("fil", "filer", "file", "files"),
+    "flag": ("flagg", "flagg", "flag", "flags"),
     "problem": ("problem", "problemer", "problem", "problems"),
     "revision": ("revisjon", "revisjoner", "revision", "revisions"),
     "row": ("rad", "rader", "row", "rows"),

@@ -81,6 +81,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "export-written": ("Skrev {path} ({size:byte})", "Wrote {path} ({size:byte})"),
     "accounts-expired": ("Deaktiverte {count:account}.", "Deactivated {count:account}."),
+    "audit-flags": ("{count:flag} i revisjonsloggen.", "{count:flag} in the audit log."),
 }
 
 

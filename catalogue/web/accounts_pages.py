@@ -15,12 +15,13 @@ from catalogue.domain.account_names import name_of
 from catalogue.domain.accounts import Role, Scope, scopes_for_roles
 from catalogue.domain.errors import RegcatError
 from catalogue.domain.plurals import quantities
-from catalogue.services import export_requests, tokens, user_accounts
+from catalogue.services import behaviour, export_requests, tokens, user_accounts
 from catalogue.web import auth, context
 from catalogue.web.export_requests_api import file_response
 
 account_pages = Blueprint("account_pages", __name__)
 export_pages = Blueprint("export_pages", __name__)
+steward_pages = Blueprint("steward_pages", __name__)
 
 WORDS: dict[str, tuple[str, str]] = {
     "sign-in": ("Logg inn", "Sign in"),
@@ -89,6 +90,21 @@ WORDS: dict[str, tuple[str, str]] = {
         "Every unit with values of the variables.",
     ),
     "none": ("Ingen.", "None."),
+    "flags": ("Flaggede forespørsler", "Flagged requests"),
+    "flags-intro": (
+        "Forespørselsrekker i revisjonsloggen som ligner angrep på utleveringskontrollen. "
+        "Et flagg er ikke en dom: les forespørslene og vurder dem.",
+        "Request sequences in the audit log that look like attacks on output control. A "
+        "flag is not a verdict: read the requests and judge them.",
+    ),
+    "flag-researcher": ("Forsker", "Researcher"),
+    "flag-period": ("Periode", "Period"),
+    "flag-requests": ("Forespørsler", "Requests"),
+    "flag-audit-id": ("Revisjons-id", "Audit id"),
+    "flag-time": ("Tidspunkt", "Time"),
+    "flag-workspace": ("Arbeidsområde", "Workspace"),
+    "flag-endpoint": ("Forespørsel", "Request"),
+    "flag-outcome": ("Utfall", "Outcome"),
     "done": ("Lagret.", "Saved."),
 }
 
@@ -284,9 +300,22 @@ def decide(request_id: int) -> Any:
     return _back("export_pages.review")
 
 
+# --- steward: behaviour detection ------------------------------------------------------------
+
+
+@steward_pages.get("/steward/flags")
+def flags() -> str:
+    auth.require_identity()
+    language = "en" if g.get("lang") == "en" else "nb"
+    return render_template(
+        "accounts/flags.html", flags=behaviour.flags(context()), language=language
+    )
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(account_pages)
     app.register_blueprint(export_pages)
+    app.register_blueprint(steward_pages)
     app.jinja_env.globals["say"] = say
     app.jinja_env.globals["named"] = named
     app.jinja_env.globals["names"] = names
