@@ -150,7 +150,10 @@ def test_correlation_with_the_target(alice: Attacker, truth: Truth) -> None:
     for i, person in enumerate(targets):
         alice.steps(handle, indicator(f"t{i}", person.expr()))
         correlation = alice.ask(handle, "correlate", {"vars": [f"t{i}", "lonn"]})
-        released += _coefficients(correlation) is not None
+        if correlation.status_code == 200:
+            matrix = correlation.get_json()["results"][0]
+            released += value(matrix, [f"t{i}", "lonn"], "correlation") is not None
+            released += value(matrix, ["lonn", f"t{i}"], "correlation") is not None
     report("correlation with the target", asked=len(targets), released=released)
     assert released == 0
 
@@ -189,19 +192,24 @@ def test_two_models_that_differ_in_one_units_value(alice: Attacker, truth: Truth
     reason="a model built so that only the target has a residual: the slope of y on x "
     "(no constant) is 1 + x_t²/Σx², its noise scales with a standard error that the near-"
     "perfect fit makes tiny, and Σx² of the padding comes from a count table; 4/4 wages "
-    "within 0.3-3.4 %",
+    "within 0.2-4.6 % (a padding of its own per target keeps the guard quiet)",
 )
 def test_slope_of_a_fit_that_is_perfect_but_for_the_target(alice: Attacker, truth: Truth) -> None:
-    """Population: Oslo plus the target. x = 3000·v for everyone else (v = 1..5 from the
+    """Population: most of Oslo plus the target. x = 3000·v for everyone else (v = 1..5 from the
     day of birth, so x has support everywhere) and the target's wage for the target; y = x,
     but 2x for the target. With no constant the slope is b = 1 + h, h = x_t²/Σx², the
     target's leverage (kept under the bound by the padding). Σx² over the padding is
     9·10⁶·Σ_v n_v·v², with n_v from a count table of v over everyone but the target."""
     score = Score("slope of a fit perfect but for the target")
-    for person in truth.targets(4, min_wage=200_000):
+    for i, person in enumerate(truth.targets(4, min_wage=200_000)):
+        # A padding of its own for each target (Oslo less one quarter by day of birth), so
+        # that no two models' populations are a few units apart.
+        padding_of_i = (
+            f'kommune == "0301" and day(fodselsdato) - int(day(fodselsdato) / 4) * 4 != {i}'
+        )
         handle = alice.workspace(
             [
-                {"keep_if": f'({person.expr()}) or kommune == "0301"'},
+                {"keep_if": f"({person.expr()}) or ({padding_of_i})"},
                 {"generate": "t", "expr": person.expr()},
                 {"generate": "v", "expr": "1 + day(fodselsdato) - int(day(fodselsdato) / 5) * 5"},
                 {"generate": "x", "expr": "v * 3000"},
