@@ -1,0 +1,66 @@
+"""Behaviour detection as the attacker meets it: do the attacks that work today leave a
+flag for the steward (`catalogue.services.behaviour.flags`, what `regcat audit flags`
+lists)? Each attack runs in a catalogue of its own, in the compact form that works."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from catalogue.services import behaviour, tokens
+from tests.red_team import test_models, test_oracles
+from tests.red_team.conftest import Attacker, Truth, report, restarted
+from tests.test_accounts_support import OPERATOR
+
+
+def _guard(alice: Attacker, truth: Truth) -> None:
+    test_oracles._guard_probe(alice, alice, truth)
+
+
+def _histogram(alice: Attacker, truth: Truth) -> None:
+    person = truth.targets(1, min_wage=50_000)[0]
+    bracket = test_oracles._withheld_bin(alice, "alle == 1", person, 20)
+    if bracket is not None:
+        low, high = bracket
+        narrow = f"(lonn >= {low} and lonn < {high}) or sysmiss(lonn)"
+        test_oracles._withheld_bin(alice, narrow, person, 50)
+
+
+def _perfect_fit(alice: Attacker, truth: Truth) -> None:
+    with contextlib.suppress(AssertionError):  # it works; what matters is being noticed
+        test_models.test_slope_of_a_fit_that_is_perfect_but_for_the_target(alice, truth)
+
+
+ATTACKS: dict[str, Callable[[Attacker, Truth], None]] = {
+    "guard membership oracle": _guard,
+    "histogram differencing": _histogram,
+    "perfect fit but for the target": _perfect_fit,
+}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="behaviour detection flags the guard oracle (near-identical derivations) and the "
+    "perfect-fit model (many new variables) but not histogram differencing (four "
+    "histograms, four workspaces: nothing flagged)",
+)
+def test_working_attacks_are_flagged_for_the_steward(
+    released_people_home: Path, tmp_path: Path, truth: Truth
+) -> None:
+    flagged: dict[str, list[str]] = {}
+    for i, (name, attack) in enumerate(ATTACKS.items()):
+        home = tmp_path / f"home{i}"
+        shutil.copytree(released_people_home, home)
+        ctx, app = restarted(home)
+        try:
+            token = tokens.create_token(ctx, OPERATOR, "forsker@uio", ("analysis",), "t", None)
+            attack(Attacker(app, token.token, "alice"), truth)
+            flagged[name] = sorted({f.code for f in behaviour.flags(ctx)})
+        finally:
+            ctx.close()
+    report("behaviour detection", flags_per_attack=flagged)
+    assert all(flagged.values())
