@@ -204,7 +204,10 @@ def regression_plan(
         estimable=estimate.estimable,
         rows=rows,
     )
-    sums = fit_sums(view, family, rows, patterns, estimate, mean) if estimate.estimable else None
+    sums = None
+    if estimate.estimable:
+        distinct = evidence.units == len(rows.units)  # counted already: no second pass
+        sums = fit_sums(view, family, rows, patterns, estimate, mean, distinct)
     fit = RegressionFit(
         outcome=y.name,
         family=family,
@@ -227,10 +230,11 @@ def fit_sums(
     patterns: Patterns,
     estimate: Estimate,
     mean: Callable[[np.ndarray], np.ndarray] | None,
+    distinct: bool,
 ) -> FitSums:
     """The totals behind the fit statistics, with their largest per-unit contributions
     (model_fit.py): RSS and TSS for OLS, the log-likelihoods of the model and of the
-    constant alone for a GLM."""
+    constant alone for a GLM. `distinct`: each row is a unit of its own."""
     view.check_memory(len(rows.y), 4)
     eta = patterns.predict(estimate.coefficients)[rows.pattern]
     if mean is None:
@@ -240,7 +244,7 @@ def fit_sums(
         kind = "likelihood"
         model, null = likelihood_contributions(family, rows.y, mean(eta))
     top = view.parameters.of(MagnitudeNoise).top_k
-    if len(np.unique(rows.units)) != len(rows.units):
+    if not distinct:  # a unit on several rows: what one unit contributes is its sum
         mine, theirs = per_unit(rows.units, model), per_unit(rows.units, null)
     else:
         mine, theirs = model, null
