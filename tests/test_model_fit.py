@@ -171,3 +171,24 @@ def test_statistics_from_released_values() -> None:
     z, p, low, high = coefficient_tests(2.0, 1.0, None)
     assert z == 2.0 and p == pytest.approx(2 * stats.norm.sf(2.0))
     assert (low, high) == pytest.approx((2.0 - 1.959964, 2.0 + 1.959964), rel=1e-6)
+
+
+def test_panel_models_have_fit_statistics_of_their_rows(workspace_factory: Any) -> None:
+    """In panel form a unit has several rows: the totals are over rows, as statsmodels'
+    are, and a unit's share (which scales the noise) is the sum of its rows'."""
+    ws = workspace_factory(
+        [
+            {"import": "BEFOLKNING_KJOENN", "as": "kjonn"},
+            {"import": "INNTEKT_WLONN", "dates": ["2020-12-31", "2021-12-31"], "as": "lonn"},
+            {"reshape_to_panel": ["lonn"], "date_as": "aar"},
+        ]
+    )
+    result = _release(ws, "regress", {"y": "lonn", "x": ["kjonn"]}, True)
+    data = _rows(ws, ["lonn", "kjonn"])
+    x = np.column_stack([data["kjonn"].astype(float), np.ones(len(data["lonn"]))])
+    fit = sm.OLS(data["lonn"], x).fit()
+    summary = _summary(result)
+    assert summary["n"] < len(data["lonn"])  # units, fewer than rows
+    _same(summary["r2"], fit.rsquared)
+    noisy = _summary(_release(ws, "regress", {"y": "lonn", "x": ["kjonn"]}, False))
+    assert noisy["r2"] is not None and abs(noisy["r2"] - fit.rsquared) < 0.05
