@@ -42,6 +42,9 @@ class StoredSet(Protocol):
     @property
     def fingerprint(self) -> bytes: ...
 
+    @property
+    def published(self) -> float | None: ...
+
 
 class LedgerBackend(Protocol):
     """What storage provides, inside the service's transaction."""
@@ -62,7 +65,7 @@ class LedgerBackend(Protocol):
         project: str,
         at: datetime,
         cells: int,
-        sets: Sequence[tuple[str, str, int, bytes]],
+        sets: Sequence[tuple[str, str, int, bytes, float | None]],
         *,
         points: int = 0,
         digest: str | None = None,
@@ -131,6 +134,7 @@ class PersistentReleaseLedger:
                         stored.measure,
                         stored.statistic,
                         SetFingerprint.from_bytes(stored.fingerprint),
+                        stored.published,
                     )
                 )
                 known.last_id = max(known.last_id, stored.id)
@@ -167,7 +171,10 @@ class PersistentReleaseLedger:
             release.project,
             release.at,
             release.cells,
-            [(s.measure, s.statistic, s.size, s.fingerprint.to_bytes()) for s in release.sets],
+            [
+                (s.measure, s.statistic, s.size, s.fingerprint.to_bytes(), s.published)
+                for s in release.sets
+            ],
             points=release.points,
             digest=release.digest,
             inputs=release.inputs,

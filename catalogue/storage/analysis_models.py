@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -88,6 +89,9 @@ class ReleasedSetRow(Base):
     statistic: Mapped[str] = mapped_column(String(300))
     size: Mapped[int] = mapped_column(BigInteger)
     fingerprint: Mapped[bytes] = mapped_column(LargeBinary)
+    # The count published for the set, if it is a count: a set a few units away is answered
+    # with it (rules/differencing.py).
+    published: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class AuditEntryRow(Base):

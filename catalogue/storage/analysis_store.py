@@ -31,6 +31,7 @@ class LedgerSet:
     statistic: str
     size: int
     fingerprint: bytes
+    published: float | None
 
 
 @dataclass(frozen=True)
@@ -112,11 +113,15 @@ class AnalysisStore:
                 ReleasedSetRow.statistic,
                 ReleasedSetRow.size,
                 ReleasedSetRow.fingerprint,
+                ReleasedSetRow.published,
             )
             .where(ReleasedSetRow.datastore == datastore, ReleasedSetRow.id > after_id)
             .order_by(ReleasedSetRow.id)
         ).all()
-        return [LedgerSet(r.id, r.measure, r.statistic, r.size, bytes(r.fingerprint)) for r in rows]
+        return [
+            LedgerSet(r.id, r.measure, r.statistic, r.size, bytes(r.fingerprint), r.published)
+            for r in rows
+        ]
 
     def cells_released(self, project: str, since: datetime) -> int:
         total = self.session.scalar(
@@ -160,7 +165,7 @@ class AnalysisStore:
         project: str,
         at: datetime,
         cells: int,
-        sets: Sequence[tuple[str, str, int, bytes]],
+        sets: Sequence[tuple[str, str, int, bytes, float | None]],
         *,
         points: int = 0,
         digest: str | None = None,
@@ -188,8 +193,9 @@ class AnalysisStore:
                 statistic=statistic,
                 size=size,
                 fingerprint=fingerprint,
+                published=published,
             )
-            for measure, statistic, size, fingerprint in sets
+            for measure, statistic, size, fingerprint, published in sets
         )
         self.session.flush()
 

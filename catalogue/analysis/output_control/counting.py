@@ -19,6 +19,7 @@ from .ledger import COUNT_MEASURE
 from .release import ControlContext, ResultBuilder
 from .result import ControlledResult, ResultRow, SummaryValue
 from .rules.cell_key_noise import CellKeyNoise, CountsWithKeys
+from .rules.differencing import Snapped
 from .rules.magnitude_noise import MagnitudeNoise
 from .rules.threshold import Threshold
 from .unit_sets import CellTotals, CellUnits
@@ -51,10 +52,17 @@ def published_counts(
     # Only published non-zero counts are guarded (see rules/differencing.py).
     candidates = [i if v else None for i, v in enumerate(values)]
     guarded = out.guard(
-        COUNT_MEASURE, "count", cells.fingerprints(candidates), compare_within=False
+        COUNT_MEASURE,
+        "count",
+        cells.fingerprints(candidates),
+        compare_within=False,
+        published=[float(v) if v else None for v in values],
     )
     for i, decision in enumerate(guarded):
-        if decision.withheld:
+        if isinstance(decision.value, Snapped):
+            # A few units from a registered count: its count again (not an oracle).
+            values[i] = round(decision.value.published)
+        elif decision.withheld:
             values[i] = None
             reasons[i].append(str(decision.reason))
     return values, reasons

@@ -301,3 +301,26 @@ def differs_by_few(new: SetFingerprint, released: Sequence[SetFingerprint], limi
         if size is None or 1 <= size < limit:
             return True
     return False
+
+
+def difference_size(new: SetFingerprint, released: SetFingerprint, below: int) -> int | None:
+    """|A Δ B| when it is below `below` and can be peeled; None otherwise (a difference
+    that large, or one whose peeling got stuck, which for a small one is rare)."""
+    if abs(released.size - new.size) >= below:
+        return None
+    counts = released.counts - new.counts
+    id_xor = released.id_xor ^ new.id_xor
+    check_xor = released.check_xor ^ new.check_xor
+    touched = int(np.count_nonzero((counts != 0) | (id_xor != 0) | (check_xor != 0)))
+    if touched > PARTITIONS * (below - 1):
+        return None
+    size = _peel([int(x) for x in counts], [int(x) for x in id_xor], [int(x) for x in check_xor])
+    return size if size is not None and size < below else None
+
+
+def pair_coin(new: SetFingerprint, released: SetFingerprint) -> float:
+    """A number in [0, 1) fixed by the two sets and unpredictable without the secret (set
+    ids are keyed hashes): the same two sets always draw the same number."""
+    mixed = splitmix64(new.id_xor ^ splitmix64(released.id_xor ^ _CHECK_SALT))
+    folded = np.bitwise_xor.reduce(mixed ^ splitmix64(new.check_xor))
+    return float(int(splitmix64(np.array([folded], dtype=np.uint64))[0]) >> 11) / float(1 << 53)

@@ -19,7 +19,7 @@ full content, which for a non-empty cell is (up to hash collisions, which only a
 candidates the exact test then drops) the subset of units in that cell: unrelated sets do
 not share buckets.
 
-A set with fewer than K non-empty cells in the first partition (about a dozen units or
+A set with fewer than K non-empty cells in the first partition (about 30 units or
 fewer) has no such guarantee; those sets are kept apart, sorted by size, and scanned within
 the size window. Such sets are small by construction, so few of them lie in any size
 window of a real ledger.
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
 # K: cells indexed per set, and the largest `within` the index answers exactly; a larger
 # one (a datastore configured with min_difference above this) scans every set instead.
-MAX_WITHIN = 12
+MAX_WITHIN = 20
 
 _CELL_SALT = np.arange(CELLS_PER_PARTITION, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
 _COUNT_SALT = np.uint64(0xD1B54A32D192ED03)

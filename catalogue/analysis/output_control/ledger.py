@@ -28,6 +28,7 @@ class ReleasedSet:
     measure: str
     statistic: str  # what was published about the set: equal statistic + equal set = same value
     fingerprint: SetFingerprint
+    published: float | None = None  # the count published for it (counts only)
 
     @property
     def size(self) -> int:

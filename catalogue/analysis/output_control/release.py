@@ -27,7 +27,7 @@ from .rounding import nearest_ten
 from .rule import Decision, Message, Rule
 from .rules.budget import Budget, BudgetSubject
 from .rules.cell_key_noise import CellKeyNoise, CountsWithKeys
-from .rules.differencing import Differencing, DifferencingSubject, Novelty
+from .rules.differencing import Differencing, DifferencingSubject, Novelty, Snapped
 from .rules.min_population import MinPopulation
 from .unit_sets import CellUnits
 
@@ -161,16 +161,25 @@ class ResultBuilder:
         *,
         compare_within: bool,
         cells_per_set: int = 1,
-    ) -> list[Decision[Novelty]]:
-        """The differencing guard over these sets; new ones are recorded and charged."""
+        published: Sequence[float | None] | None = None,
+    ) -> list[Decision[Novelty | Snapped]]:
+        """The differencing guard over these sets; new ones are recorded and charged.
+        `published`: counts published for the sets, kept with them; a count set a few units
+        away from one of them is then answered with it (rules/differencing.py)."""
         decisions = self.rule(Differencing).apply(
             DifferencingSubject(
-                measure, statistic, fingerprints, self.context.ledger, compare_within
+                measure,
+                statistic,
+                fingerprints,
+                self.context.ledger,
+                compare_within,
+                snap=published is not None,
             )
         )
-        for found, decision in zip(fingerprints, decisions, strict=True):
+        values = published if published is not None else [None] * len(fingerprints)
+        for found, decision, value in zip(fingerprints, decisions, values, strict=True):
             if decision.value == "new" and found is not None:
-                self._sets.append(ReleasedSet(measure, statistic, found))
+                self._sets.append(ReleasedSet(measure, statistic, found, value))
                 self._charged += cells_per_set
         return list(decisions)
 

@@ -14,6 +14,18 @@ What counts as "released" and why the measure does not matter:
 - A set identical to one already released with the same measure and statistic is a
   repeat: it gets the same value (consistent noise), so it adds nothing and is neither
   blocked nor charged.
+- Not an oracle (counts): a count cell a few units away from a registered count set is not
+  withheld but answered with the count published for that set. A withheld cell beside a
+  repeated one told whether a target was in the set (drop the target if diagnosed, count
+  the diagnosed: withheld if they were, a repeat if not); answered alike, the two look the
+  same. At the edge the same question would come back (9 units away: the old count; 10:
+  a fresh one), so sets `min_difference` to `min_difference` + `ramp` − 1 units away are
+  answered with the old count too, with a probability falling linearly to 0 and drawn by
+  a keyed coin fixed by the two sets (asking again draws the same): one unit more or less
+  moves that probability by 1 / (`ramp` + 1). The old count is what was published before,
+  so giving it again reveals nothing; it costs accuracy (at most `min_difference` +
+  `ramp` − 1 units) only for sets that close to a registered one. Statistics of values
+  are still withheld (their published values are not kept).
 - Within one request, cells of a count table are not compared with each other (their
   margins are protected by their own noise); all other statistics are, in output order.
 - Only published, non-zero values are checked and recorded: a 0 is published alike for
@@ -26,20 +38,31 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ..fingerprint import SetFingerprint, differs_by_few
-from ..ledger import ReleaseLedger
+from ..fingerprint import SetFingerprint, difference_size, differs_by_few, pair_coin
+from ..guard_index import MAX_WITHIN
+from ..ledger import ReleasedSet, ReleaseLedger
 from ..rule import Decision, Message, Rule, frozen_reasons
 
 Novelty = Literal["new", "repeat", "unchecked"]
 
 
 @dataclass(frozen=True)
+class Snapped:
+    """Answered with the count published for a registered set a few units away."""
+
+    published: float
+
+
+@dataclass(frozen=True)
 class DifferencingParameters:
     min_difference: int = 10  # sets differing by 1..min_difference − 1 units are blocked
+    ramp: int = 5  # counts this many units further may still get the registered count
 
     def __post_init__(self) -> None:
         if self.min_difference < 1:
             raise ValueError("differencing needs min_difference ≥ 1")
+        if self.ramp < 0 or self.min_difference + self.ramp > MAX_WITHIN:
+            raise ValueError(f"differencing needs 0 ≤ ramp ≤ {MAX_WITHIN} − min_difference")
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,9 +72,10 @@ class DifferencingSubject:
     fingerprints: Sequence[SetFingerprint | None]  # None: not published, nothing to check
     ledger: ReleaseLedger
     compare_within: bool
+    snap: bool = False  # counts: answer a near set with its registered count (see above)
 
 
-class Differencing(Rule[DifferencingParameters, DifferencingSubject, Novelty]):
+class Differencing(Rule[DifferencingParameters, DifferencingSubject, Novelty | Snapped]):
     code = "differencing"
     parameters_type = DifferencingParameters
     title = Message("Vern mot differanseangrep", "Differencing guard")
@@ -73,15 +97,16 @@ class Differencing(Rule[DifferencingParameters, DifferencingSubject, Novelty]):
         }
     )
 
-    def apply(self, subject: DifferencingSubject) -> Sequence[Decision[Novelty]]:
+    def apply(self, subject: DifferencingSubject) -> Sequence[Decision[Novelty | Snapped]]:
         limit = self.parameters.min_difference
+        reach = limit + self.parameters.ramp if subject.snap else limit
         accepted: list[SetFingerprint] = []
-        decisions: list[Decision[Novelty]] = []
+        decisions: list[Decision[Novelty | Snapped]] = []
         for new in subject.fingerprints:
             if new is None:
                 decisions.append(Decision("unchecked"))
                 continue
-            released = subject.ledger.near(new, limit)
+            released = subject.ledger.near(new, reach)
             if any(
                 r.measure == subject.measure
                 and r.statistic == subject.statistic
@@ -89,6 +114,10 @@ class Differencing(Rule[DifferencingParameters, DifferencingSubject, Novelty]):
                 for r in released
             ):
                 decisions.append(Decision("repeat"))
+                continue
+            snapped = self._snapped(subject, new, released, reach) if subject.snap else None
+            if snapped is not None:
+                decisions.append(Decision(snapped))
                 continue
             earlier = [r.fingerprint for r in released] + accepted
             if differs_by_few(new, earlier, limit):
@@ -98,3 +127,32 @@ class Differencing(Rule[DifferencingParameters, DifferencingSubject, Novelty]):
                 accepted.append(new)
             decisions.append(Decision("new"))
         return decisions
+
+    def _snapped(
+        self,
+        subject: DifferencingSubject,
+        new: SetFingerprint,
+        released: Sequence[ReleasedSet],
+        reach: int,
+    ) -> Snapped | None:
+        """The registered count the new set is answered with, if any: the nearest registered
+        set of the same measure and statistic with a published count, taken for certain
+        below min_difference and by the keyed coin up to `reach`."""
+        limit = self.parameters.min_difference
+        best: tuple[int, float] | None = None
+        for r in released:
+            if r.published is None or (r.measure, r.statistic) != (
+                subject.measure,
+                subject.statistic,
+            ):
+                continue
+            apart = difference_size(new, r.fingerprint, reach)
+            if apart is None or apart == 0:
+                continue
+            if apart >= limit and pair_coin(new, r.fingerprint) >= (reach - apart) / (
+                reach - limit + 1
+            ):
+                continue
+            if best is None or apart < best[0]:
+                best = (apart, r.published)
+        return None if best is None else Snapped(best[1])
