@@ -53,21 +53,12 @@ def _guard_probe(registrar: Attacker, prober: Attacker, truth: Truth) -> tuple[i
     return right, len(targets)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="guard membership oracle: the cell that holds the target is withheld "
-    "(differencing) while the other is a repeat; 16/16 right",
-)
 def test_guard_refusal_tells_membership(alice: Attacker, truth: Truth) -> None:
     right, n = _guard_probe(alice, alice, truth)
     report("guard membership oracle (one project)", right=right, of=n, accuracy=right / n)
     assert right < 12
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="guard membership oracle across projects: alice registers, bob probes; 16/16 right",
-)
 def test_guard_refusal_tells_membership_across_projects(
     alice: Attacker, bob: Attacker, truth: Truth
 ) -> None:
@@ -200,12 +191,6 @@ def _withheld_bin(
     return None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="guard oracle on a histogram: over P and P - target, the bin the guard withholds "
-    "is the target's; narrowed once (the bracket's earners plus everyone without a wage), "
-    "it gives the wage to within about 1 %",
-)
 def test_histogram_differencing_brackets_the_wage(alice: Attacker, truth: Truth) -> None:
     targets = truth.targets(2, min_wage=50_000)
     found = []
