@@ -1,5 +1,4 @@
-"""Behaviour detection as the attacker meets it: do the attacks that work today leave a
-flag for the steward (`catalogue.services.behaviour.flags`, what `regcat audit flags`
+"""Behaviour detection as the attacker meets it: do attacks leave a flag for the steward (`catalogue.services.behaviour.flags`, what `regcat audit flags`
 lists)? Each attack runs in a catalogue of its own, in the compact form that works."""
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from catalogue.services import behaviour, tokens
-from tests.red_team import test_models, test_oracles
+from tests.red_team import test_models, test_oracles, test_probing
 from tests.red_team.conftest import Attacker, Truth, report, restarted
 from tests.test_accounts_support import OPERATOR
 
@@ -21,13 +20,9 @@ def _guard(alice: Attacker, truth: Truth) -> None:
     test_oracles._guard_probe(alice, alice, truth)
 
 
-def _histogram(alice: Attacker, truth: Truth) -> None:
-    person = truth.targets(1, min_wage=50_000)[0]
-    bracket = test_oracles._withheld_bin(alice, "alle == 1", person, 20)
-    if bracket is not None:
-        low, high = bracket
-        narrow = f"(lonn >= {low} and lonn < {high}) or sysmiss(lonn)"
-        test_oracles._withheld_bin(alice, narrow, person, 50)
+def _categories(alice: Attacker, truth: Truth) -> None:
+    with contextlib.suppress(AssertionError):  # it works; what matters is being noticed
+        test_probing.test_category_limit_tells_a_diagnosis(alice, truth)
 
 
 def _perfect_fit(alice: Attacker, truth: Truth) -> None:
@@ -37,16 +32,16 @@ def _perfect_fit(alice: Attacker, truth: Truth) -> None:
 
 ATTACKS: dict[str, Callable[[Attacker, Truth], None]] = {
     "guard membership oracle": _guard,
-    "histogram differencing": _histogram,
+    "category limit oracle": _categories,
     "perfect fit but for the target": _perfect_fit,
 }
 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="behaviour detection flags the guard oracle (near-identical derivations) and the "
-    "perfect-fit model (many new variables) but not histogram differencing (four "
-    "histograms, four workspaces: nothing flagged)",
+    reason="behaviour detection flags the guard probe (near-identical derivations) and the "
+    "perfect-fit model (many new variables) but not the category-limit oracle (eight bar "
+    "charts, four refused 422: nothing flagged)",
 )
 def test_working_attacks_are_flagged_for_the_steward(
     released_people_home: Path, tmp_path: Path, truth: Truth
