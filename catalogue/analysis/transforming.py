@@ -55,6 +55,11 @@ def _replace_column(ctx: StepContext, table: str, old: Variable) -> None:
     ctx.run(f'ALTER TABLE "{table}" DROP COLUMN "{old.column}"')
 
 
+# Larger than any register magnitude (NOK, days, counts) yet small enough that a sum over
+# millions of units and its square stay finite in doubles.
+LARGEST_NUMBER = 1e15
+
+
 def apply_generate(
     ctx: StepContext, state: State, step: Generate, pending: Sequence[PendingJoin] = ()
 ) -> State:
@@ -81,6 +86,12 @@ def apply_generate(
     kind = Kind.of(expr.type)
     column, schema = schema.fresh_column()
     value, params = f"CAST(({expr.sql}) AS {kind.sql})", list(expr.params)
+    if kind is Kind.NUMBER:
+        # A number beyond ±LARGEST_NUMBER, infinite or not-a-number is missing, unit by unit:
+        # sums and X'X of such values would overflow to inf (a server error, or inf published).
+        # Made missing rather than refused, since a refusal would say whether any unit had one.
+        value = f"(CASE WHEN abs({value}) <= {LARGEST_NUMBER!r} THEN {value} END)"
+        params = params * 2  # the expression's placeholders appear twice now
     if step.condition is not None:
         condition = compile_in(step.condition, schema, "w", expected=ValueType.BOOL)
         otherwise = _col(old) if old is not None else "NULL"

@@ -79,7 +79,9 @@ def irls(patterns: Patterns, family: str) -> tuple[np.ndarray, np.ndarray] | Non
         information, (score,) = patterns.cross(n * weight, total - n * mu)
         try:
             step, _ = solve(information, score)
-        except np.linalg.LinAlgError:
+        except (np.linalg.LinAlgError, ValueError):
+            # ValueError: the information went infinite or NaN on the way to a separated
+            # optimum; such a model is withheld like any other that cannot be estimated.
             return None
         beta = beta + step
         if np.max(np.abs(step) / (1.0 + np.abs(beta))) < TOLERANCE:
@@ -91,7 +93,7 @@ def irls(patterns: Patterns, family: str) -> tuple[np.ndarray, np.ndarray] | Non
     information, _ = patterns.cross(n * weight)
     try:
         _, inverse = solve(information, np.zeros(len(beta)))
-    except np.linalg.LinAlgError:
+    except (np.linalg.LinAlgError, ValueError):
         return None
     if family == "logit" and np.any(np.abs(beta) > 30):
         return None
