@@ -34,6 +34,10 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+# Version parts are INTEGER columns: 32 bits on PostgreSQL, the narrower of the two backends.
+MAX_VERSION_PART = 2**31 - 1
+
+
 class CatalogueStore:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -226,6 +230,8 @@ class CatalogueStore:
         return found[0] if found else None
 
     def version(self, datastore_id: int, major: int, minor: int, patch: int) -> VersionRow | None:
+        if max(major, minor, patch) > MAX_VERSION_PART:
+            return None  # no such version; the database could not even bind the number
         return self.session.scalar(
             select(VersionRow).where(
                 VersionRow.datastore_id == datastore_id,
