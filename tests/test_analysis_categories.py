@@ -21,25 +21,29 @@ def _view(ws: Any) -> DataView:
     return DataView(ws.con, ws.state, ws.limits, ws.parameters, ws.control_units().rows)
 
 
-def test_nan_of_either_sign_is_one_category_and_each_row_counts_once(
-    workspace_factory: Any,
-) -> None:
+def test_nan_of_either_sign_and_infinities_are_missing(workspace_factory: Any) -> None:
+    """A generated NaN (of either sign) or infinity is missing for its unit, so no table,
+    sum or model ever meets one (transforming.LARGEST_NUMBER)."""
     ws = workspace_factory(support.ISSUE_STEPS)
     ws.apply(
         parse_steps(
             [  # inf - inf is NaN; its negation is NaN with the other sign
                 {"generate": "z", "expr": "1e308 * 10 - 1e308 * 10"},
                 {"replace": "z", "expr": "-(1e308 * 10 - 1e308 * 10)", "if": "alder > 40"},
+                {"generate": "inf", "expr": "1e308 * 10"},
+                {"generate": "kept", "expr": "alder * 1e13"},
             ]
         )
     )
-    z = ws.state.schema.get("z")
-    (rows,) = db.one(
-        ws.con, f'SELECT COUNT(*) FROM "{ws.state.table}" WHERE "{z.column}" IS NOT NULL'
-    )
-    found = categorise(_view(ws), [z])
-    assert len(found.protected) == rows > 0
-    assert len(found.categories[0]) == 1
+    for name, expected_nonmissing in (("z", False), ("inf", False), ("kept", True)):
+        column = ws.state.schema.get(name).column
+        (rows,) = db.one(
+            ws.con, f'SELECT COUNT(*) FROM "{ws.state.table}" WHERE "{column}" IS NOT NULL'
+        )
+        assert (rows > 0) is expected_nonmissing, name
+    found = categorise(_view(ws), [ws.state.schema.get("z")])
+    assert len(found.protected) == 0
+    assert len(found.categories[0]) == 0
 
 
 def test_a_value_only_on_rows_the_table_leaves_out_is_no_category(workspace_factory: Any) -> None:
