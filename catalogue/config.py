@@ -102,6 +102,12 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Redis URL for rate-limit counters shared by all workers; empty keeps them in memory.",
     ),
+    Setting(
+        "redis_key_prefix",
+        "regcat",
+        "Prefix of every key regcat writes to Redis, so that several deployments (or test "
+        "runs) can share one server without counting each other's requests.",
+    ),
     Setting("login_rate_limit", "10 per minute", "Sign-in attempts allowed per address."),
     Setting("token_rate_limit", "30 per minute", "Token requests allowed per address."),
     Setting("host", "127.0.0.1", "Address `regcat serve` binds to."),

@@ -289,6 +289,7 @@ def _init_rate_limits(app: Flask) -> None:
     limiter = Limiter(
         key_func=get_remote_address,
         storage_uri=config["redis_url"] or "memory://",
+        key_prefix=config["redis_key_prefix"],
         headers_enabled=True,
     )
     limiter.init_app(app)
