@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from marshmallow import ValidationError
-
 from catalogue.domain.code_list import duplicate_codes_in_a_period
 from catalogue.domain.errors import not_found
 from catalogue.domain.names import dataset_name_problem
@@ -25,7 +23,7 @@ from catalogue.domain.variable import VariableMetadata
 from ingest.messages import NAME_REASONS, Both, json_reason
 from ingest.report import Report
 from schemas.metadata import load_variable_metadata, metadata_problems
-from schemas.problems import flatten_messages
+from schemas.problems import ValidationError, flatten_messages
 from schemas.register import load_register
 from schemas.translations import in_bokmal
 

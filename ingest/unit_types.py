@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from marshmallow import ValidationError
-
 from catalogue.domain.errors import invalid_input
 from catalogue.domain.register import UnitType
-from schemas.problems import flatten_messages
+from schemas.problems import ValidationError, flatten_messages
 from schemas.register import load_unit_type
 from schemas.translations import translate
 

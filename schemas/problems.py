@@ -1,6 +1,14 @@
+"""What a format reports when a document does not fit it: marshmallow's ValidationError
+(named here, so that the readers of the formats need not import marshmallow) and its nested
+messages as flat pairs."""
+
 from __future__ import annotations
 
 from typing import Any
+
+from marshmallow import ValidationError
+
+__all__ = ["ValidationError", "flatten_messages"]
 
 
 def flatten_messages(messages: Any, prefix: str = "") -> list[tuple[str, str]]:

@@ -198,7 +198,7 @@ def test_openapi_describes_the_search(client: FlaskClient) -> None:
 
 
 def test_the_hand_written_answer_matches_its_documented_schema(client: FlaskClient) -> None:
-    from catalogue.web.variables_api import FacetValueSchema, HitSchema, SearchResponseSchema
+    from schemas.api.variables import FacetValueSchema, HitSchema, SearchResponseSchema
 
     body = get(client, "q=kreft")
     assert set(body) == set(SearchResponseSchema._declared_fields)

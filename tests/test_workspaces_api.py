@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 
 from catalogue.analysis.limits import WorkspaceLimits
 from catalogue.analysis.output_control.rounding import nearest_ten
+from catalogue.analysis.steps import MAX_DATES
 from catalogue.services import workspaces
 from tests import test_accounts_support as accounts_support
 from tests.test_accounts_support import World, bearer
@@ -22,6 +23,7 @@ released_people_home = accounts_support.released_people_home
 released_world = accounts_support.released_world
 
 API = "/api/v1/workspaces"
+TOO_MANY_DATES = [f"{year}-12-31" for year in range(1980, 1980 + MAX_DATES + 1)]
 
 
 class Researcher:
@@ -226,6 +228,12 @@ def test_a_failing_step_list_changes_nothing(alice: Researcher) -> None:
         ([{"import": "BEFOLKNING_KJOENN", "as": "kjonn"}], 422, "variable-exists"),
         ([{"frobnicate": "x"}], 422, "invalid-step"),
         ([], 422, "invalid-steps"),
+        # More dates than the engine takes: the schema publishes its limit (maxItems).
+        (
+            [{"import": "INNTEKT_WLONN", "dates": TOO_MANY_DATES, "as": "lonn"}],
+            400,
+            "invalid-parameters",
+        ),
     ],
 )
 def test_bad_steps_are_clear_4xx_errors(

@@ -19,6 +19,11 @@ A step is an object whose first recognised key names what it does:
     {"aggregate": {"kommune_snitt": ["mean", "lonn"]}, "by": "kommune"}
     {"reshape_to_panel": ["lonn", "kommune"], "date_as": "dato"}
     {"reshape_from_panel": ["lonn", "kommune"]}
+
+The grammar is declared once, here: `VERB_KEYS` says which keys each verb takes and `KEYS`
+what JSON each key holds. The API's request schema (schemas.api.workspaces) is built from
+these two, so that the OpenAPI description names exactly the keys the parsers below read,
+with the limits they check.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from enum import Enum
 from typing import Any, TypeAlias
 
 from catalogue.domain.errors import RegcatError, invalid_input
@@ -190,7 +196,8 @@ Step: TypeAlias = (
     | FromPanel
 )
 
-_ALLOWED: dict[str, set[str]] = {
+# The keys each verb takes besides its own.
+VERB_KEYS: dict[str, set[str]] = {
     "import": {"date", "dates", "from", "to", "as", "per_unit", "per_person", "via"},
     "import_event": {"date", "from", "to", "as", "per_unit", "per_person", "via"},
     "generate": {"expr", "if"},
@@ -207,8 +214,60 @@ _ALLOWED: dict[str, set[str]] = {
     "reshape_to_panel": {"date_as"},
     "reshape_from_panel": set(),
 }
-VERBS = tuple(_ALLOWED)
+VERBS = tuple(VERB_KEYS)
 MAX_DATES = 40
+
+
+class Takes(Enum):
+    """The JSON a key of a step holds, as the schema checks it. The parsers check the rest
+    (a date's form, a name's letters, a recode rule) and say which step is wrong."""
+
+    TEXT = "text"
+    DATE = "date"  # a text of the form YYYY-MM-DD
+    DATES = "dates"  # a list of 1 to MAX_DATES such texts
+    NAMES = "names"  # a variable name or a list of them
+    RENAMES = "renames"  # an object {old name: new name}
+    OBJECT = "object"
+
+
+@dataclass(frozen=True)
+class StepKey:
+    takes: Takes
+    description: str = ""  # for the API's description, in English
+
+
+_PER_UNIT_CHOICES = f"{', '.join(PER_UNIT[:-1])} or {PER_UNIT[-1]}"
+KEYS: dict[str, StepKey] = {
+    "import": StepKey(Takes.TEXT, "Dataset name."),
+    "import_event": StepKey(Takes.TEXT, "EVENT dataset name."),
+    "date": StepKey(Takes.DATE, "YYYY-MM-DD"),
+    "dates": StepKey(Takes.DATES, "Several dates: a panel."),
+    "from": StepKey(Takes.DATE, "EVENT period start."),
+    "to": StepKey(Takes.DATE, "EVENT period end."),
+    "as": StepKey(Takes.TEXT, "Variable name."),
+    "per_person": StepKey(Takes.TEXT, _PER_UNIT_CHOICES),
+    "per_unit": StepKey(Takes.TEXT, _PER_UNIT_CHOICES),
+    "via": StepKey(Takes.TEXT, "A unit variable to link through."),
+    "generate": StepKey(Takes.TEXT),
+    "replace": StepKey(Takes.TEXT),
+    "expr": StepKey(Takes.TEXT, "An expression."),
+    "if": StepKey(Takes.TEXT, "A condition."),
+    "keep_if": StepKey(Takes.TEXT),
+    "drop_if": StepKey(Takes.TEXT),
+    "keep": StepKey(Takes.NAMES, "Variable name(s) to keep."),
+    "drop": StepKey(Takes.NAMES, "Variable name(s) to drop."),
+    "rename": StepKey(Takes.RENAMES),
+    "recode": StepKey(Takes.TEXT),
+    "rules": StepKey(Takes.OBJECT, '{"1-2": 1, "3": 2, "else": 9}'),
+    "dummies": StepKey(Takes.TEXT),
+    "prefix": StepKey(Takes.TEXT),
+    "collapse": StepKey(Takes.OBJECT, '{"new": ["mean", "var"]}'),
+    "aggregate": StepKey(Takes.OBJECT),
+    "by": StepKey(Takes.TEXT),
+    "reshape_to_panel": StepKey(Takes.NAMES),
+    "reshape_from_panel": StepKey(Takes.NAMES),
+    "date_as": StepKey(Takes.TEXT),
+}
 
 
 def step_error(code: str, nb: str, en: str, **details: Any) -> RegcatError:
@@ -245,14 +304,14 @@ def at_step(error: RegcatError, index: int, item: object) -> RegcatError:
 
 def _verb_of(item: object) -> str | None:
     if isinstance(item, Mapping):
-        return next((k for k in item if k in _ALLOWED), None)
+        return next((k for k in item if k in VERB_KEYS), None)
     return None
 
 
 def parse_step(item: object) -> Step:
     if not isinstance(item, Mapping):
         raise step_error("invalid-step", "Et steg må være et objekt.", "A step must be an object.")
-    verbs = [k for k in item if k in _ALLOWED]
+    verbs = [k for k in item if k in VERB_KEYS]
     if len(verbs) != 1:
         known = ", ".join(VERBS)
         raise step_error(
@@ -262,7 +321,7 @@ def parse_step(item: object) -> Step:
             keys=sorted(str(k) for k in item),
         )
     verb = verbs[0]
-    unknown = sorted(str(k) for k in item if k != verb and k not in _ALLOWED[verb])
+    unknown = sorted(str(k) for k in item if k != verb and k not in VERB_KEYS[verb])
     if unknown:
         raise step_error(
             "invalid-step",

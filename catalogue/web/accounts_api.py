@@ -8,14 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from marshmallow import Schema, fields, validate
 
-from catalogue.domain.accounts import INSTITUTION_KEY, USERNAME, Role, Scope
 from catalogue.services import institution_accounts, tokens, user_accounts
 from catalogue.web import auth, context
 from catalogue.web.api import ApiBlueprint, link, register_api_blueprint
 from schemas.api.errors import ErrorSchema
-from schemas.api.fields import Day, FullMatch, JsonInteger, Timestamp
+from schemas.api.institutions import AgreementArgs, InstitutionArgs, InstitutionSchema
+from schemas.api.tokens import NewTokenArgs, NewTokenSchema, TokenSchema
+from schemas.api.users import EnrolArgs, MeSchema, RolesArgs, UserSchema
 
 
 def _blueprint(name: str, prefix: str, description: str, **options: str) -> ApiBlueprint:
@@ -33,98 +33,6 @@ users = _blueprint("users", "/api/v1/users", "User administration (institution a
 institutions = _blueprint(
     "institutions", "/api/v1/institutions", "Institutions and their agreements (admins)"
 )
-
-# --- schemas --------------------------------------------------------------------------------
-
-# The formats the domain checks, published as the same patterns.
-_USERNAME = FullMatch(USERNAME.pattern, error="Lower-case letters, digits, . _ @ -; 2-200.")
-_INSTITUTION_KEY = FullMatch(INSTITUTION_KEY.pattern, error="Lower-case letters, digits, -.")
-_ROLE = fields.String(validate=validate.OneOf([r.value for r in Role]))
-
-
-class UserSchema(Schema):
-    username = fields.String()
-    display_name = fields.String()
-    email = fields.String()
-    institution = fields.String(allow_none=True)
-    roles = fields.List(fields.String())
-    steward_of = fields.List(fields.String())
-    active = fields.Boolean()
-    deactivated_reason = fields.String(allow_none=True)
-    last_active_at = Timestamp()
-    accepted_agreement = fields.Boolean()
-    has_password = fields.Boolean()
-
-
-class MeSchema(UserSchema):
-    via = fields.String(metadata={"description": "session or token"})
-    scopes = fields.List(fields.String(), metadata={"description": "What this request may do"})
-    agreement_version = fields.String()
-    institution_agreement_valid = fields.Boolean()
-
-
-class TokenSchema(Schema):
-    prefix = fields.String()
-    name = fields.String()
-    scopes = fields.List(fields.String())
-    created_at = Timestamp()
-    expires_at = Timestamp()
-    revoked_at = Timestamp(allow_none=True)
-    last_used_at = Timestamp(allow_none=True)
-    state = fields.String()
-
-
-class NewTokenArgs(Schema):
-    name = fields.String(load_default="", validate=validate.Length(max=200))
-    scopes = fields.List(
-        fields.String(validate=validate.OneOf([s.value for s in Scope])),
-        required=True,
-        validate=validate.Length(min=1, max=len(Scope)),
-    )
-    days = JsonInteger(
-        validate=validate.Range(1, 3650),
-        metadata={"description": "Lifetime; at most the server's token_days (else 422)."},
-    )
-
-
-class NewTokenSchema(TokenSchema):
-    token = fields.String(metadata={"description": "The token itself: shown this once only."})
-
-
-class EnrolArgs(Schema):
-    username = fields.String(required=True, validate=_USERNAME)
-    display_name = fields.String(load_default="", validate=validate.Length(max=300))
-    email = fields.String(load_default="", validate=validate.Length(max=300))
-    institution = fields.String(validate=_INSTITUTION_KEY)
-    roles = fields.List(_ROLE, load_default=lambda: [Role.RESEARCHER.value])
-    steward_of = fields.List(fields.String(validate=validate.Length(max=100)), load_default=list)
-    password = fields.String(load_only=True, validate=validate.Length(max=1000))
-
-
-class RolesArgs(Schema):
-    roles = fields.List(_ROLE, required=True, metadata={"description": "The new roles, all."})
-    steward_of = fields.List(fields.String(validate=validate.Length(max=100)), load_default=list)
-
-
-class InstitutionSchema(Schema):
-    key = fields.String()
-    name = fields.String()
-    agreement_from = Day()
-    agreement_until = Day(allow_none=True)
-    agreement_valid = fields.Boolean()
-
-
-class InstitutionArgs(Schema):
-    key = fields.String(required=True, validate=_INSTITUTION_KEY)
-    name = fields.String(load_default="", validate=validate.Length(max=300))
-    agreement_from = Day(required=True)
-    agreement_until = Day(load_default=None, allow_none=True)
-
-
-class AgreementArgs(Schema):
-    agreement_from = Day(required=True)
-    agreement_until = Day(load_default=None, allow_none=True)
-
 
 # --- links: from a created account or institution to what can be done with it ----------------
 # (Not from the lists: a client following the first user or token of a list could lock its

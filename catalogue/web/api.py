@@ -1,7 +1,7 @@
 """/api/v1: JSON API described by OpenAPI (flask-smorest).
 
 The description is the contract: what the server validates is generated from the same
-marshmallow schemas it publishes, every operation lists every status it can answer
+marshmallow schemas it publishes (schemas.api, one module per resource), every operation lists every status it can answer
 (catalogue.web.api_responses) with the one error body (schemas.api.errors), and every
 collection is served at its documented URL with and without a trailing slash."""
 
@@ -19,8 +19,8 @@ from catalogue.services import authorization, reading, releasing
 from catalogue.web import auth, context
 from catalogue.web.api_responses import DESCRIPTIONS, derived_statuses, response_name, security
 from catalogue.web.errors import MalformedRequest
+from schemas.api.datastores import DatastoreSchema, VersionSchema
 from schemas.api.errors import ErrorSchema
-from schemas.api.fields import Timestamp
 from schemas.translations import translate_messages
 
 
@@ -168,30 +168,6 @@ datastores = ApiBlueprint(
     url_prefix="/api/v1/datastores",
     description="Datastores and their released versions",
 )
-
-
-class DatastoreSchema(Schema):
-    name = fields.String(required=True)
-    latest_version = fields.String(allow_none=True)
-    versions = fields.List(fields.String())
-    dataset_count = fields.Integer()
-
-
-class ChangeSchema(Schema):
-    dataset = fields.String()
-    operation = fields.String()
-    note = fields.String()
-    staged_by = fields.String()
-
-
-class VersionSchema(Schema):
-    datastore = fields.String()
-    version = fields.String()
-    description = fields.String()
-    released_at = Timestamp()
-    released_by = fields.String()
-    dataset_count = fields.Integer()
-    changes = fields.List(fields.Nested(ChangeSchema))
 
 
 @datastores.get("")

@@ -15,6 +15,7 @@ from catalogue.web import caching, context, crawlers, variables_api
 from catalogue.web.api import PARSER
 from catalogue.web.variable_presenter import json_ld_script, page_path, page_url
 from catalogue.web.wording import word
+from schemas.api.variables import SEARCH_FORM_ARGS, search_request
 
 variables = Blueprint("variables", __name__)
 
@@ -24,8 +25,8 @@ _RDF_TYPES = ("text/turtle", "application/ld+json")
 
 @variables.get("/")
 def search_page() -> Response:
-    args = PARSER.parse(variables_api.SEARCH_FORM_ARGS, request, location="query")
-    result = searching.search_variables(context(), variables_api.search_request(args, g.lang))
+    args = PARSER.parse(SEARCH_FORM_ARGS, request, location="query")
+    result = searching.search_variables(context(), search_request(args, g.lang))
     html = render_template("index.html", result=result, req=result.request)
     return caching.conditional(make_response(html), max_age=60)
 

@@ -1,3 +1,5 @@
-"""Shapes shared by every operation of the JSON API (/api/v1): the one error body and the
-timestamp field. The operations' own request and response schemas live with their routes
-in catalogue.web; these are the parts they all have in common."""
+"""Every request and response schema of the JSON API (/api/v1), one module per resource
+(datastores, variables, workspaces, export_requests, users, tokens, institutions), with the
+parts they share: the one error body (errors.py), the strict field types (fields.py) and a
+statistic's released results (results.py, budget.py). The web blueprints import them from
+here; none declares a schema of its own or takes one from another blueprint."""

@@ -13,6 +13,8 @@ from typing import Any
 
 from marshmallow import fields, validate
 
+from catalogue.domain import accounts as domain_accounts
+
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -30,6 +32,14 @@ class FullMatch(validate.Regexp):
 
 # MAJOR.MINOR.PATCH.DRAFT, as catalogue.domain.version parses it.
 VERSION = FullMatch(r"^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$", error="Not a version number (1.0.0.0).")
+
+# The formats the domain checks, published as the same patterns.
+USERNAME = FullMatch(
+    domain_accounts.USERNAME.pattern, error="Lower-case letters, digits, . _ @ -; 2-200."
+)
+INSTITUTION_KEY = FullMatch(
+    domain_accounts.INSTITUTION_KEY.pattern, error="Lower-case letters, digits, -."
+)
 
 
 class Timestamp(fields.DateTime):

@@ -1,0 +1,172 @@
+"""/api/v1/workspaces: creating and describing a workspace, its steps, and the statistics
+asked of it (their answers are schemas.api.results).
+
+The schemas publish the engine's own limits and grammar, taken from the analysis modules
+that check them: a request the description allows is one the engine reads, and the engine
+says (422) what only the data can tell."""
+
+from __future__ import annotations
+
+from marshmallow import INCLUDE, Schema, fields, validate
+
+from catalogue.analysis.statistics.correlate import MAX_VARIABLES as MAX_CORRELATED
+from catalogue.analysis.statistics.histogram import MAX_BINS
+from catalogue.analysis.statistics.summarize import MAX_VARIABLES as MAX_SUMMARIZED
+from catalogue.analysis.statistics.tabulate import CELL_STATISTICS, PERCENTAGES
+from catalogue.analysis.steps import KEYS, MAX_DATES, StepKey, Takes
+from schemas.api.fields import VERSION, JsonBoolean, JsonInteger, JsonNumber, Timestamp
+
+
+class AnalysisCreateSchema(Schema):
+    datastore = fields.String(
+        load_default=None,
+        metadata={"description": "Reverse domain name; default the default datastore."},
+    )
+    version = fields.String(
+        load_default=None,
+        validate=VERSION,
+        metadata={"description": "Released version, e.g. 1.0.0.0; default the latest."},
+    )
+
+
+class AnalysisVariableSchema(Schema):
+    name = fields.String()
+    type = fields.String(metadata={"description": "number, string, date, bool or unit"})
+    unit_type = fields.String()
+    label = fields.String()
+    source = fields.Dict(metadata={"description": "The step that made it."})
+    codes = fields.List(fields.String())
+    missing_codes = fields.List(fields.String())
+    panel = fields.Dict()
+
+
+class WorkspaceSchema(Schema):
+    workspace = fields.String(metadata={"description": "The opaque handle."})
+    datastore = fields.String()
+    version = fields.String(metadata={"description": "The pinned version."})
+    unit_type = fields.String(allow_none=True)
+    form = fields.String(metadata={"description": "wide, or panel after reshape_to_panel"})
+    panel_date = fields.String(allow_none=True)
+    variables = fields.List(fields.Nested(AnalysisVariableSchema))
+    steps = fields.List(fields.Dict(), metadata={"description": "The script so far."})
+    created_at = Timestamp()
+    expires_at = Timestamp()
+
+
+class AnalysisWorkspaceListItemSchema(Schema):
+    workspace = fields.String()
+    datastore = fields.String()
+    version = fields.String()
+    steps = fields.Integer()
+    created_at = Timestamp()
+    expires_at = Timestamp()
+    expired = fields.Boolean()
+
+
+def _step_field(key: StepKey) -> fields.Field:
+    metadata = {"description": key.description} if key.description else {}
+    if key.takes is Takes.DATES:
+        return fields.List(
+            fields.String(), validate=validate.Length(1, MAX_DATES), metadata=metadata
+        )
+    if key.takes is Takes.NAMES:
+        return fields.Raw(allow_none=True, metadata=metadata)
+    if key.takes is Takes.RENAMES:
+        return fields.Dict(keys=fields.String(), values=fields.String(), metadata=metadata)
+    if key.takes is Takes.OBJECT:
+        return fields.Dict(metadata=metadata)
+    return fields.String(metadata=metadata)  # TEXT and DATE: the parser reads the date
+
+
+class _StepOptions(Schema.Meta):
+    # The engine reports an unknown key (or verb) itself, naming the step it is in.
+    unknown = INCLUDE
+
+
+# One step: exactly one verb with the keys it takes (catalogue.analysis.steps). Built from
+# the grammar's table, with the keys as they are written, so that what it loads is the step
+# as sent, checked for the JSON each key holds.
+AnalysisStepSchema: type[Schema] = type(
+    "AnalysisStepSchema",
+    (Schema,),
+    {"Meta": _StepOptions, **{name: _step_field(key) for name, key in KEYS.items()}},
+)
+
+
+class AnalysisTabulateSchema(Schema):
+    vars = fields.List(
+        fields.String(),
+        required=True,
+        validate=validate.Length(min=1),
+        metadata={
+            "description": "The table's dimensions: at most as many as the datastore's "
+            "output-control budget allows (max_variables, 4 by default; more is 422)."
+        },
+    )
+    summarize = fields.String(metadata={"description": "A numeric variable per cell."})
+    stats = fields.List(
+        fields.String(validate=validate.OneOf(CELL_STATISTICS)),
+        validate=validate.Length(min=1),
+        metadata={"description": "With summarize; default mean."},
+    )
+    percent = fields.String(
+        validate=validate.OneOf(PERCENTAGES),
+        metadata={
+            "description": "What each row's percent is of: the grand total (cell, the "
+            "default), the row's total over the last variable (row) or the column's total "
+            "over the first (column)."
+        },
+    )
+    missing = JsonBoolean(
+        metadata={
+            "description": "Units with a missing value on a variable are a category of their "
+            "own (labelled .); without it they are left out and result.summary.left_out says "
+            "how many (a perturbed count)."
+        }
+    )
+
+
+class AnalysisSummarizeSchema(Schema):
+    vars = fields.List(fields.String(), required=True, validate=validate.Length(1, MAX_SUMMARIZED))
+    percentiles = fields.List(
+        JsonNumber(validate=validate.Range(0, 100, min_inclusive=False, max_inclusive=False)),
+        validate=validate.Length(min=1),
+        metadata={"description": "Default 25, 50, 75 (min and max have rules of their own)."},
+    )
+    minmax = JsonBoolean(metadata={"description": "Controlled min and max (default true)."})
+
+
+class AnalysisCorrelateSchema(Schema):
+    vars = fields.List(fields.String(), required=True, validate=validate.Length(2, MAX_CORRELATED))
+
+
+class AnalysisModelSchema(Schema):
+    y = fields.String(required=True)
+    x = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "alder, c.alder, i.utdanning, i.kjonn#c.alder"},
+    )
+    constant = JsonBoolean(metadata={"description": "Add _cons (default true)."})
+    robust = JsonBoolean(
+        metadata={
+            "description": "Heteroskedasticity-robust standard errors: HC1 for regress, the "
+            "sandwich without small-sample factor for logit and poisson (statsmodels' HC1 "
+            "for discrete models)."
+        }
+    )
+    cluster = fields.String(
+        metadata={
+            "description": "Cluster-robust standard errors by a variable, or _unit for the "
+            "unit (not together with robust)."
+        }
+    )
+
+
+class AnalysisHistogramSchema(Schema):
+    var = fields.String(required=True)
+    bins = JsonInteger(validate=validate.Range(1, MAX_BINS))
+
+
+class AnalysisBarChartSchema(Schema):
+    var = fields.String(required=True)
