@@ -1,0 +1,73 @@
+"""Exact zeros of magnitudes: magnitude noise is scaled by a cell's largest contributions,
+so a total whose every contribution is 0 gets no noise and is published as 0, while one
+unit's contribution of 1 makes the cell a different thing (withheld by the dominance
+rules in a table; a small non-zero number in an aggregated variable). A variable that is
+1 for the target if diagnosed (or if a bit of its wage is set) and 0 for everyone else
+turns that into an oracle of one request per bit, over a population of 18,550."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.red_team.conftest import Attacker, Score, Truth, report
+
+PROBES = 8  # targets with a diagnosis, and as many without
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a sum over everyone of a variable that is 1 for the target if diagnosed, else 0, "
+    "is published as 0 when no one contributes and withheld (dominance-nk, p-percent) when "
+    "the target does: 16/16 diagnoses right, one table each",
+)
+def test_sum_published_as_zero_or_withheld_for_dominance(alice: Attacker, truth: Truth) -> None:
+    handle = alice.workspace()
+    right = zeros = 0
+    targets = truth.targets(PROBES, kreft=True) + truth.targets(PROBES, kreft=False)
+    for i, person in enumerate(targets):
+        alice.steps(
+            handle,
+            [
+                {"generate": f"y{i}", "expr": "0"},
+                {"replace": f"y{i}", "expr": "1", "if": f"({person.expr()}) and kreft"},
+            ],
+        )
+        total = alice.sum_of(handle, f"y{i}")
+        zeros += total == 0
+        right += (total != 0) == person.kreft
+    report("sum of 0s and the target's 1: 0 or withheld", right=right, zeros=zeros, of=len(targets))
+    assert right <= 11  # of 16: a coin does as well 4 % of the time
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an aggregated sum of 0s is exactly 0 and one of 0s and a 1 is not: 21 sums by "
+    "`alle` of the bits of the target's wage, read as the label of one table's cell, give "
+    "the wage to the krone (2/2 targets)",
+)
+def test_aggregated_sums_of_zeros_spell_a_wage(alice: Attacker, truth: Truth) -> None:
+    score = Score("aggregated sums of 0s: a wage in bits")
+    bits = 21  # wages up to 2 million kroner
+    for person in truth.targets(2, min_wage=1000):
+        handle = alice.workspace()
+        steps: list[dict[str, Any]] = []
+        sums: dict[str, list[str]] = {}
+        for j in range(bits):
+            bit = f"int(lonn / {2**j}) - 2 * int(lonn / {2 ** (j + 1)}) == 1"
+            steps += [
+                {"generate": f"b{j}", "expr": "0"},
+                {"replace": f"b{j}", "expr": "1", "if": f"({person.expr()}) and {bit}"},
+            ]
+            sums[f"s{j}"] = ["sum", f"b{j}"]
+        steps += [{"aggregate": sums, "by": "alle"}, {"generate": "w", "expr": "0"}]
+        steps += [{"replace": "w", "expr": f"w + {2**j}", "if": f"s{j} != 0"} for j in range(bits)]
+        alice.steps(handle, steps)
+        table = alice.table(handle, {"vars": ["w"]})
+        rows = table[0]["result"]["rows"] if table is not None else []
+        shown = [
+            r["labels"][0] for r in rows if r["labels"][0] is not None and r["values"]["count"]
+        ]
+        score.add(float(shown[0]) if len(shown) == 1 else None, person.wage or 0)
+    assert score.failed()
