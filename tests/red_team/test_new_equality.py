@@ -1,0 +1,102 @@
+"""Equality through consistent noise: the noise of a magnitude is keyed by its units and
+their exact values (OUTPUT_CONTROL.md §2), so the same values always give the same answer
+and a change in any one value gives another. That sameness is itself an answer: a copy of
+a variable with the target's value overwritten by a guess gives exactly the published sum
+of the original if and only if the guess was the target's value. Over everyone, the sums
+are of 18,550 units (no rule withholds them) and the two sets of units are one and the
+same (the differencing guard sees nothing near)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from tests.red_team.conftest import Attacker, Score, Truth, report
+
+PROBES = 8  # targets with a diagnosis, and as many without
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Σ over everyone of a 0/1 diagnosis and of a copy with the target's value set "
+    "to 1 are the same published number iff the target is diagnosed: 16/16 right",
+)
+def test_the_same_sum_again_tells_a_diagnosis(alice: Attacker, truth: Truth) -> None:
+    handle = alice.workspace(
+        [{"generate": "syk", "expr": "0"}, {"replace": "syk", "expr": "1", "if": "kreft"}]
+    )
+    baseline = alice.sum_of(handle, "syk")
+    right = 0
+    targets = truth.targets(PROBES, kreft=True) + truth.targets(PROBES, kreft=False)
+    for i, person in enumerate(targets):
+        alice.steps(
+            handle,
+            [
+                {"generate": f"s{i}", "expr": "syk"},
+                {"replace": f"s{i}", "expr": "1", "if": person.expr()},
+            ],
+        )
+        guess = baseline is not None and alice.sum_of(handle, f"s{i}") == baseline
+        right += guess == person.kreft
+    report("the same sum again: diagnosis", right=right, of=len(targets))
+    assert right <= 11  # of 16: a coin does as well 4 % of the time
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Σ wage over everyone equals Σ of a copy with the target's wage capped at t iff "
+    "the wage is at most t: ten caps bisect it (3/3 wages within 1 %)",
+)
+def test_the_same_sum_again_bisects_a_wage(alice: Attacker, truth: Truth) -> None:
+    """Geometric bisection between 1,000 and 4 million kroner: ten sums put the wage
+    within a factor 4000^(1/1024), under 1 %."""
+    handle = alice.workspace()
+    baseline = alice.sum_of(handle, "lonn")
+    score = Score("the same sum again: a wage bisected")
+    for i, person in enumerate(truth.targets(3, min_wage=1000)):
+        low, high = math.log(1_000), math.log(4_000_000)
+        for step in range(10):
+            cap = round(math.exp((low + high) / 2))
+            name = f"c{i}_{step}"
+            alice.steps(
+                handle,
+                [
+                    {"generate": name, "expr": "lonn"},
+                    {"replace": name, "expr": f"min(lonn, {cap})", "if": person.expr()},
+                ],
+            )
+            capped_nothing = baseline is not None and alice.sum_of(handle, name) == baseline
+            if capped_nothing:  # the wage is at most the cap
+                high = math.log(cap)
+            else:
+                low = math.log(cap)
+        score.add(math.exp((low + high) / 2), person.wage or 0)
+    assert score.failed()
+
+
+def test_the_same_count_table_again_tells_nothing(alice: Attacker, truth: Truth) -> None:
+    """The count version: a table of the diagnosis and of a copy with the target's value
+    set to 1. Its cells are sets of units, and a set one unit from a registered one is
+    answered with the registered count (the guard's snap), so the two tables must look
+    the same whether or not the target was diagnosed."""
+    handle = alice.workspace(
+        [{"generate": "syk", "expr": "0"}, {"replace": "syk", "expr": "1", "if": "kreft"}]
+    )
+    baseline = alice.table(handle, {"vars": ["syk"]})
+    assert baseline is not None
+    right = 0
+    targets = truth.targets(6, kreft=True) + truth.targets(6, kreft=False)
+    for i, person in enumerate(targets):
+        alice.steps(
+            handle,
+            [
+                {"generate": f"s{i}", "expr": "syk"},
+                {"replace": f"s{i}", "expr": "1", "if": person.expr()},
+            ],
+        )
+        table = alice.table(handle, {"vars": [f"s{i}"]})
+        guess = table is not None and table[0]["result"]["rows"] == baseline[0]["result"]["rows"]
+        right += guess == person.kreft
+    report("the same count table again: diagnosis", right=right, of=len(targets))
+    assert right <= 9  # of 12: a coin does as well 7 % of the time
