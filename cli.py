@@ -1,5 +1,11 @@
 """regcat's command line: a thin click group over catalogue.services.
 
+Every command is declared with `command(...)`, which does what each of them would otherwise
+repeat: it opens the catalogue (Context) when the command needs it, adds `--json` when the
+command has a JSON form, and turns any RegcatError - including one raised while opening
+the catalogue or reading the settings - into one line on standard error and exit code 1.
+A traceback is for our bugs, never for a setting or an argument the operator got wrong.
+
 Startup time is part of the interface: `regcat --help` and simple commands must answer in
 well under a second. So this module imports at the top only click, rich's console and the
 light catalogue modules (settings, errors, messages); every service, and with it DuckDB,
@@ -12,12 +18,13 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -32,19 +39,26 @@ if TYPE_CHECKING:
 
     from catalogue.services.context import Context
 
-T = TypeVar("T")
-
 console = Console(highlight=False, soft_wrap=True)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class State:
+    """What every command is given: the settings, the language and whether --json was asked."""
+
     def __init__(self, language: str) -> None:
         self.config = load_config()
         self.language = language or self.config.language
+        self.as_json = False
 
     def t(self, key: str, **kwargs: Any) -> str:
         return say(key, self.language, **kwargs)
+
+    def printed_as_json(self, value: Any) -> bool:
+        """With --json, print `value` as JSON and say so; the caller then prints nothing else."""
+        if self.as_json:
+            click.echo(_as_json(value))
+        return self.as_json
 
 
 def _as_json(value: Any) -> str:
@@ -63,21 +77,53 @@ def _as_json(value: Any) -> str:
 
 
 @contextmanager
-def _context(state: State) -> Iterator[Context]:
+def _reported(language: str) -> Iterator[None]:
+    """A RegcatError inside the block becomes one line on standard error and exit code 1."""
+    try:
+        yield
+    except RegcatError as e:
+        title = say("error", language)
+        errors.print(f"[bold red]{title}[/] ({e.code}): {escape(e.message(language))}")
+        sys.exit(1)
+
+
+@contextmanager
+def open_catalogue(state: State) -> Iterator[Context]:
     from catalogue.services.context import Context
 
     with Context.open(state.config) as ctx:
         yield ctx
 
 
-def _run(state: State, action: Callable[[], T]) -> T:
-    try:
-        return action()
-    except RegcatError as e:
-        errors.print(
-            f"[bold red]{state.t('error')}[/] ({e.code}): {escape(e.message(state.language))}"
-        )
-        sys.exit(1)
+def command(
+    group: click.Group,
+    name: str | None = None,
+    *,
+    json_help: str | None = None,
+    opens_catalogue: bool = True,
+) -> Callable[[Callable[..., None]], click.Command]:
+    """Declare a command of `group`. The function is called as `function(state, ctx, **options)`
+    (`function(state, **options)` when `opens_catalogue` is False); `json_help` adds a --json
+    flag, read through `state.printed_as_json`. Errors are reported as `_reported` says."""
+
+    def declare(function: Callable[..., None]) -> click.Command:
+        @functools.wraps(function)
+        def run(**options: Any) -> None:
+            state = click.get_current_context().find_object(State)
+            assert state is not None  # the group's callback always sets it
+            state.as_json = bool(options.pop("as_json", False))
+            with _reported(state.language):
+                if not opens_catalogue:
+                    return function(state, **options)
+                with open_catalogue(state) as ctx:
+                    return function(state, ctx, **options)
+
+        if json_help:  # first in the list, so that --help shows it last, after the options
+            flag = click.Option(["--json", "as_json"], is_flag=True, help=json_help)
+            run.__click_params__ = [flag, *getattr(function, "__click_params__", [])]  # type: ignore[attr-defined]
+        return group.command(name)(run)
+
+    return declare
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -93,29 +139,25 @@ def main(click_ctx: click.Context, lang: str | None) -> None:
 
     Settings come from REGCAT_* environment variables (see README).
     """
-    click_ctx.obj = State(lang or "")
+    # The settings are read here, so a bad one is reported in the language asked for, or
+    # the one REGCAT_LANGUAGE names, since the settings' own language is what failed.
+    with _reported(lang or os.environ.get("REGCAT_LANGUAGE", "nb")):
+        click_ctx.obj = State(lang or "")
 
 
-pass_state = click.make_pass_decorator(State)
-
-
-@main.command()
+@command(main, json_help="Print the outcome as JSON.")
 @click.option(
     "--datastore",
     "datastores",
     multiple=True,
     help="Datastore(s) to create (reverse domain name); default REGCAT_DEFAULT_DATASTORE.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
-@pass_state
-def init(state: State, datastores: tuple[str, ...], as_json: bool) -> None:
+def init(state: State, ctx: Context, datastores: tuple[str, ...]) -> None:
     """Create or upgrade the catalogue database, the key file and datastores."""
     from catalogue.services import setup
 
-    with _context(state) as ctx:
-        outcome = _run(state, lambda: setup.initialise(ctx, list(datastores) or None))
-    if as_json:
-        click.echo(_as_json(outcome))
+    outcome = setup.initialise(ctx, list(datastores) or None)
+    if state.printed_as_json(outcome):
         return
     console.print(state.t("init-done", url=outcome.database_url))
     console.print(
@@ -133,7 +175,7 @@ def init(state: State, datastores: tuple[str, ...], as_json: bool) -> None:
         console.print(state.t("datastore-created", name=name))
 
 
-@main.command("generate-samples")
+@command(main, "generate-samples", opens_catalogue=False)
 @click.option(
     "--persons",
     default=20000,
@@ -158,7 +200,6 @@ def init(state: State, datastores: tuple[str, ...], as_json: bool) -> None:
 @click.option(
     "--register", "registers", multiple=True, help="Only these registers (default: all five)."
 )
-@pass_state
 def generate_samples(
     state: State, persons: int, seed: int, out_dir: Path | None, registers: tuple[str, ...]
 ) -> None:
@@ -166,18 +207,14 @@ def generate_samples(
     from catalogue.services import samples
 
     with _progress() as bar:
-        progress = _tracker(bar)
-        written = _run(
-            state,
-            lambda: samples.write_samples(
-                out_dir or samples.SAMPLES_DIR, persons, seed, list(registers) or None, progress
-            ),
+        written = samples.write_samples(
+            out_dir or samples.SAMPLES_DIR, persons, seed, list(registers) or None, _tracker(bar)
         )
     for folder in written:
         console.print(state.t("samples-written", path=folder))
 
 
-@main.command()
+@command(main, json_help="Print the outcome as JSON.")
 @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option(
     "--datastore", default=None, help="Target datastore (default REGCAT_DEFAULT_DATASTORE)."
@@ -188,7 +225,6 @@ def generate_samples(
     is_flag=True,
     help="Stage CHANGE even when the data file is unchanged (to change codes or temporality).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @click.option(
     "--report",
     "report_path",
@@ -196,14 +232,13 @@ def generate_samples(
     default=None,
     help="Also write the full report (every problem, or what was staged) to this JSON file.",
 )
-@pass_state
 def ingest(
     state: State,
+    ctx: Context,
     path: Path,
     datastore: str | None,
     note: str,
     force_change: bool,
-    as_json: bool,
     report_path: Path | None,
 ) -> None:
     """Validate, pseudonymise and stage an extract in the draft.
@@ -215,24 +250,18 @@ def ingest(
 
     from catalogue.services import publishing
 
-    def staged() -> publishing.IngestOutcome:
+    with _progress(disable=state.as_json) as bar:
         try:
-            found = publishing.ingest_extract(
-                ctx, path, datastore, note=note, force_change=force_change, progress=progress
+            outcome = publishing.ingest_extract(
+                ctx, path, datastore, note=note, force_change=force_change, progress=_tracker(bar)
             )
         except RegcatError as e:
             if report_path:
                 _write_json(report_path, {"ok": False, **e.as_dict(state.language)})
             raise
-        if report_path:
-            _write_json(report_path, {"ok": True, "outcome": json.loads(_as_json(found))})
-        return found
-
-    with _context(state) as ctx, _progress(disable=as_json) as bar:
-        progress = _tracker(bar)
-        outcome = _run(state, staged)
-    if as_json:
-        click.echo(_as_json(outcome))
+    if report_path:
+        _write_json(report_path, {"ok": True, "outcome": json.loads(_as_json(outcome))})
+    if state.printed_as_json(outcome):
         return
     table = Table(title=state.t("ingest-title", datastore=outcome.datastore, draft=outcome.draft))
     for col in ("dataset", "operation", "rows", "units"):
@@ -249,31 +278,23 @@ def ingest(
             )
 
 
-@main.command()
+@command(main, json_help="Print the draft as JSON.")
 @click.option("--datastore", default=None, help="Datastore (default REGCAT_DEFAULT_DATASTORE).")
 @click.option("--discard", is_flag=True, help="Drop the staged operations (all, or --dataset's).")
 @click.option("--dataset", default=None, help="With --discard: only this dataset.")
-@click.option("--json", "as_json", is_flag=True, help="Print the draft as JSON.")
-@pass_state
 def draft(
-    state: State, datastore: str | None, discard: bool, dataset: str | None, as_json: bool
+    state: State, ctx: Context, datastore: str | None, discard: bool, dataset: str | None
 ) -> None:
     """Show the operations staged for the next release."""
     from rich.table import Table
 
     from catalogue.services import releasing
 
-    with _context(state) as ctx:
-        view = _run(
-            state,
-            lambda: (
-                releasing.discard_draft(ctx, datastore, dataset)
-                if discard
-                else releasing.show_draft(ctx, datastore)
-            ),
-        )
-    if as_json:
-        click.echo(_as_json(view))
+    if discard:
+        view = releasing.discard_draft(ctx, datastore, dataset)
+    else:
+        view = releasing.show_draft(ctx, datastore)
+    if state.printed_as_json(view):
         return
     console.print(
         state.t(
@@ -298,21 +319,19 @@ def draft(
     console.print(state.t("draft-next", version=view.next_version))
 
 
-@main.command()
+@command(main)
 @click.argument("dataset")
 @click.option("--datastore", default=None, help="Datastore (default REGCAT_DEFAULT_DATASTORE).")
 @click.option("--note", default="", help="Why it is removed: recorded in the changelog.")
-@pass_state
-def remove(state: State, dataset: str, datastore: str | None, note: str) -> None:
+def remove(state: State, ctx: Context, dataset: str, datastore: str | None, note: str) -> None:
     """Stage the removal of DATASET from the next release."""
     from catalogue.services import releasing
 
-    with _context(state) as ctx:
-        view = _run(state, lambda: releasing.stage_removal(ctx, dataset, datastore, note=note))
+    view = releasing.stage_removal(ctx, dataset, datastore, note=note)
     console.print(state.t("removal-staged", dataset=dataset, draft=view.draft))
 
 
-@main.command()
+@command(main, json_help="Print the new version as JSON.")
 @click.option(
     "--description", required=True, help="What this release contains and why (changelog)."
 )
@@ -323,23 +342,18 @@ def remove(state: State, dataset: str, datastore: str | None, note: str) -> None
     default=None,
     help="The draft you reviewed (e.g. 0.0.0.7); refused if the draft has changed since.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the new version as JSON.")
-@pass_state
 def release(
-    state: State, description: str, datastore: str | None, expected_draft: str | None, as_json: bool
+    state: State,
+    ctx: Context,
+    description: str,
+    datastore: str | None,
+    expected_draft: str | None,
 ) -> None:
     """Release the draft as the next immutable version."""
     from catalogue.services import releasing
 
-    with _context(state) as ctx:
-        version = _run(
-            state,
-            lambda: releasing.release_draft(
-                ctx, description, datastore, expected_draft=expected_draft
-            ),
-        )
-    if as_json:
-        click.echo(_as_json(version))
+    version = releasing.release_draft(ctx, description, datastore, expected_draft=expected_draft)
+    if state.printed_as_json(version):
         return
     console.print(
         state.t(
@@ -353,18 +367,14 @@ def release(
         console.print(f"  {c.operation:<15} {c.dataset}")
 
 
-@main.command()
+@command(main, json_help="Print the versions as JSON.")
 @click.argument("datastore", required=False)
-@click.option("--json", "as_json", is_flag=True, help="Print the versions as JSON.")
-@pass_state
-def versions(state: State, datastore: str | None, as_json: bool) -> None:
+def versions(state: State, ctx: Context, datastore: str | None) -> None:
     """List released versions and their changelog (all datastores, or one)."""
     from catalogue.services import releasing
 
-    with _context(state) as ctx:
-        found = _run(state, lambda: releasing.list_versions(ctx, datastore))
-    if as_json:
-        click.echo(_as_json(found))
+    found = releasing.list_versions(ctx, datastore)
+    if state.printed_as_json(found):
         return
     if not found:
         console.print(state.t("no-versions"))
@@ -380,19 +390,14 @@ def versions(state: State, datastore: str | None, as_json: bool) -> None:
             )
 
 
-@main.command()
+@command(main, json_help="Print the outcome as JSON.")
 @click.argument("datastore", required=False)
-@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
-@pass_state
-def verify(state: State, datastore: str | None, as_json: bool) -> None:
+def verify(state: State, ctx: Context, datastore: str | None) -> None:
     """Recompute the checksums of every released and staged file."""
     from catalogue.services import verifying
 
-    with _context(state) as ctx:
-        outcome = _run(state, lambda: verifying.verify(ctx, datastore))
-    if as_json:
-        click.echo(_as_json(outcome))
-    else:
+    outcome = verifying.verify(ctx, datastore)
+    if not state.printed_as_json(outcome):
         for p in outcome.problems:
             errors.print(
                 f"[red]{p.code}[/] {p.datastore} {p.dataset} {p.path}: {p.en if state.language == 'en' else p.nb}"
@@ -409,8 +414,7 @@ def verify(state: State, datastore: str | None, as_json: bool) -> None:
         sys.exit(1)
 
 
-@main.command()
-@pass_state
+@command(main, opens_catalogue=False)
 def version(state: State) -> None:
     """Print regcat's version (and Python's)."""
     from importlib.metadata import PackageNotFoundError
@@ -423,48 +427,43 @@ def version(state: State) -> None:
     console.print(state.t("version", version=ours, python=sys.version.split()[0]))
 
 
-@main.command()
+@command(main, opens_catalogue=False)
 @click.option("--host", default=None, help="Address to bind (default REGCAT_HOST).")
 @click.option("--port", default=None, type=int, help="Port (default REGCAT_PORT).")
 @click.option(
     "--workers", default=2, show_default=True, type=int, help="gunicorn worker processes."
 )
 @click.option("--dev", is_flag=True, help="Use Flask's development server instead of gunicorn.")
-@pass_state
 def serve(state: State, host: str | None, port: int | None, workers: int, dev: bool) -> None:
     """Serve the web catalogue and API."""
     from catalogue.web.serving import run_server
 
     host = host or state.config["host"]
     port = port or int(state.config["port"])
-    _run(state, lambda: run_server(state.config, host, port, workers, dev))
+    run_server(state.config, host, port, workers, dev)
 
 
-@main.command()
+# The catalogue is opened by hand here: it must be closed again before serving starts.
+@command(main, opens_catalogue=False)
 @click.option("--no-serve", is_flag=True, help="Stop after releasing; do not start the server.")
 @click.option("--host", default=None, help="Address to bind (default REGCAT_HOST).")
 @click.option("--port", default=None, type=int, help="Port (default REGCAT_PORT).")
-@pass_state
 def demo(state: State, no_serve: bool, host: str | None, port: int | None) -> None:
     """Set up, ingest the five sample registers, release 1.0.0.0 and serve."""
     from catalogue.services import demo_account, publishing, reading, releasing, samples, setup
 
-    with _context(state) as ctx:
-        _run(state, lambda: setup.initialise(ctx))
-        summaries = _run(state, lambda: reading.datastore_summaries(ctx))
+    with open_catalogue(state) as ctx:
+        setup.initialise(ctx)
+        summaries = reading.datastore_summaries(ctx)
         default = next((s for s in summaries if s.name == state.config.default_datastore), None)
         if default and default.latest_version:
             console.print(state.t("demo-already", version=default.latest_version))
         else:
             for folder in samples.sample_register_folders():
                 console.print(state.t("demo-ingesting", path=folder))
-                _run(state, functools.partial(publishing.ingest_extract, ctx, folder))
-            version = _run(
-                state,
-                lambda: releasing.release_draft(
-                    ctx,
-                    "Sample registers: Folkeregisteret, NUDB, income and tax, Kreftregisteret, NPR",
-                ),
+                publishing.ingest_extract(ctx, folder)
+            version = releasing.release_draft(
+                ctx, "Sample registers: Folkeregisteret, NUDB, income and tax, Kreftregisteret, NPR"
             )
             console.print(
                 state.t(
@@ -474,7 +473,7 @@ def demo(state: State, no_serve: bool, host: str | None, port: int | None) -> No
                     count=version.dataset_count,
                 )
             )
-        account = _run(state, lambda: demo_account.demo_researcher(ctx))
+        account = demo_account.demo_researcher(ctx)
     served = state.config.with_values(
         host=host or state.config["host"], port=str(port or state.config["port"])
     )
@@ -490,13 +489,13 @@ def demo(state: State, no_serve: bool, host: str | None, port: int | None) -> No
         )
     )
     if not no_serve:
-        serve.callback(host=host, port=port, workers=2, dev=False)  # type: ignore[misc]
+        from catalogue.web.serving import run_server
+
+        run_server(state.config, served["host"], int(served["port"]), 2, False)
 
 
-@main.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
-@pass_state
-def reindex(state: State, as_json: bool) -> None:
+@command(main, json_help="Print the outcome as JSON.")
+def reindex(state: State, ctx: Context) -> None:
     """Rebuild the search index of every datastore from the database.
 
     Releases rebuild it by themselves; use this after restoring a database or when a
@@ -505,10 +504,8 @@ def reindex(state: State, as_json: bool) -> None:
     """
     from catalogue.services import indexing
 
-    with _context(state) as ctx:
-        summary = _run(state, lambda: indexing.rebuild_index(ctx))
-    if as_json:
-        click.echo(_as_json(summary))
+    summary = indexing.rebuild_index(ctx)
+    if state.printed_as_json(summary):
         return
     line = state.t(
         "reindex-done",
@@ -534,7 +531,15 @@ def _write_export(state: State, out: Path, body: bytes) -> None:
     console.print(escape(state.t("export-written", path=out, size=len(body))))
 
 
-@export.command("dcat")
+_OUT_OPTION = click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="File to write ('-' for standard output).",
+)
+
+
+@command(export, "dcat")
 @click.option("--datastore", default=None, help="Only this datastore (default: every datastore).")
 @click.option(
     "--format",
@@ -544,42 +549,28 @@ def _write_export(state: State, out: Path, body: bytes) -> None:
     show_default=True,
     help="Turtle, JSON-LD, RDF/XML or N-Triples.",
 )
-@click.option(
-    "--out",
-    required=True,
-    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-    help="File to write ('-' for standard output).",
-)
-@pass_state
-def export_dcat(state: State, datastore: str | None, fmt: str, out: Path) -> None:
+@_OUT_OPTION
+def export_dcat(state: State, ctx: Context, datastore: str | None, fmt: str, out: Path) -> None:
     """The DCAT-AP-NO / DCAT-AP 3 catalogue of released variables, with code lists."""
     from catalogue.services import exporting
 
-    with _context(state) as ctx:
-        document = _run(state, lambda: exporting.catalogue_rdf(ctx, fmt, datastore))
-    _write_export(state, out, document.body)
+    _write_export(state, out, exporting.catalogue_rdf(ctx, fmt, datastore).body)
 
 
-@export.command("ddi")
+@command(export, "ddi")
 @click.option("--datastore", default=None, help="Datastore (default REGCAT_DEFAULT_DATASTORE).")
 @click.option(
     "--version", default=None, help="Released version, e.g. 1.0.0.0 (default: the latest)."
 )
-@click.option(
-    "--out",
-    required=True,
-    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-    help="File to write ('-' for standard output).",
-)
-@pass_state
-def export_ddi(state: State, datastore: str | None, version: str | None, out: Path) -> None:
+@_OUT_OPTION
+def export_ddi(
+    state: State, ctx: Context, datastore: str | None, version: str | None, out: Path
+) -> None:
     """The DDI-Codebook 2.5 document of one released datastore version."""
     from catalogue.services import exporting
 
-    with _context(state) as ctx:
-        name = datastore or ctx.config.default_datastore
-        document = _run(state, lambda: exporting.ddi_codebook_document(ctx, name, version))
-    _write_export(state, out, document.body)
+    name = datastore or ctx.config.default_datastore
+    _write_export(state, out, exporting.ddi_codebook_document(ctx, name, version).body)
 
 
 # --- accounts and API tokens (the operator is trusted: it holds the database and key) ---
@@ -594,7 +585,7 @@ def token() -> None:
     """API tokens: create (shown once), list and revoke."""
 
 
-@token.command("create")
+@command(token, "create", json_help="Print the token and its details as JSON.")
 @click.argument("username")
 @click.option(
     "--scope",
@@ -606,23 +597,19 @@ def token() -> None:
 )
 @click.option("--name", default="", help="A name to recognise the token by.")
 @click.option("--days", type=int, default=None, help="Lifetime (default REGCAT_TOKEN_DAYS).")
-@click.option("--json", "as_json", is_flag=True, help="Print the token and its details as JSON.")
-@pass_state
 def token_create(
-    state: State, username: str, scopes: tuple[str, ...], name: str, days: int | None, as_json: bool
+    state: State,
+    ctx: Context,
+    username: str,
+    scopes: tuple[str, ...],
+    name: str,
+    days: int | None,
 ) -> None:
     """Create a token for USERNAME. It is printed once and stored only as a digest."""
     from catalogue.services import identities, tokens
 
-    with _context(state) as ctx:
-        new = _run(
-            state,
-            lambda: tokens.create_token(
-                ctx, identities.operator(ctx), username, scopes, name, days
-            ),
-        )
-    if as_json:
-        console.print_json(_as_json({"token": new.token, **dataclasses.asdict(new.view)}))
+    new = tokens.create_token(ctx, identities.operator(ctx), username, scopes, name, days)
+    if state.printed_as_json({"token": new.token, **dataclasses.asdict(new.view)}):
         return
     console.print(
         _both(
@@ -636,15 +623,13 @@ def token_create(
     console.print(f"{new.view.prefix} · {shown} · {new.view.expires_at:%Y-%m-%d}")
 
 
-@token.command("revoke")
+@command(token, "revoke")
 @click.argument("prefix")
-@pass_state
-def token_revoke(state: State, prefix: str) -> None:
+def token_revoke(state: State, ctx: Context, prefix: str) -> None:
     """Revoke the token whose prefix (the part after rgc_) is PREFIX."""
     from catalogue.services import identities, tokens
 
-    with _context(state) as ctx:
-        view = _run(state, lambda: tokens.revoke_token(ctx, identities.operator(ctx), prefix))
+    view = tokens.revoke_token(ctx, identities.operator(ctx), prefix)
     console.print(
         _both(
             state,
@@ -654,18 +639,14 @@ def token_revoke(state: State, prefix: str) -> None:
     )
 
 
-@token.command("list")
+@command(token, "list", json_help="Print the tokens as JSON.")
 @click.argument("username")
-@click.option("--json", "as_json", is_flag=True, help="Print the tokens as JSON.")
-@pass_state
-def token_list(state: State, username: str, as_json: bool) -> None:
+def token_list(state: State, ctx: Context, username: str) -> None:
     """USERNAME's tokens (never their secrets)."""
     from catalogue.services import tokens
 
-    with _context(state) as ctx:
-        views = _run(state, lambda: tokens.list_tokens(ctx, username))
-    if as_json:
-        console.print_json(_as_json([{**dataclasses.asdict(v), "state": v.state} for v in views]))
+    views = tokens.list_tokens(ctx, username)
+    if state.printed_as_json([{**dataclasses.asdict(v), "state": v.state} for v in views]):
         return
     for v in views:
         shown = named("token-state", v.state, state.language)
@@ -680,7 +661,7 @@ def accounts() -> None:
     """Institutions and users: bootstrap an admin, enrol, expire idle accounts."""
 
 
-@accounts.command("create-institution")
+@command(accounts, "create-institution")
 @click.argument("key")
 @click.option("--name", default="", help="The institution's name.")
 @click.option(
@@ -689,21 +670,16 @@ def accounts() -> None:
 @click.option(
     "--agreement-until", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Agreement end."
 )
-@pass_state
 def accounts_create_institution(
-    state: State, key: str, name: str, agreement_from: Any, agreement_until: Any
+    state: State, ctx: Context, key: str, name: str, agreement_from: Any, agreement_until: Any
 ) -> None:
     """Register an institution that has signed an agreement."""
     from catalogue.services import identities, institution_accounts
 
     until = agreement_until.date() if agreement_until else None
-    with _context(state) as ctx:
-        view = _run(
-            state,
-            lambda: institution_accounts.create_institution(
-                ctx, identities.operator(ctx), key, name, agreement_from.date(), until
-            ),
-        )
+    view = institution_accounts.create_institution(
+        ctx, identities.operator(ctx), key, name, agreement_from.date(), until
+    )
     console.print(
         f"{view.key}: {escape(view.name)} ({view.agreement_from} – {view.agreement_until or ''})"
     )
@@ -719,7 +695,7 @@ def _password(state: State, from_stdin: bool, none: bool) -> str | None:
     )
 
 
-@accounts.command("create-user")
+@command(accounts, "create-user")
 @click.argument("username")
 @click.option(
     "--institution", default=None, help="Institution key (researchers, institution admins)."
@@ -736,9 +712,9 @@ def _password(state: State, from_stdin: bool, none: bool) -> str | None:
 @click.option("--email", default="", help="Email address.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.option("--no-password", is_flag=True, help="No password: signs in through OIDC only.")
-@pass_state
 def accounts_create_user(
     state: State,
+    ctx: Context,
     username: str,
     institution: str | None,
     roles: tuple[str, ...],
@@ -752,70 +728,55 @@ def accounts_create_user(
     from catalogue.services import identities, user_accounts
 
     password = _password(state, password_stdin, no_password)
-    with _context(state) as ctx:
-        view = _run(
-            state,
-            lambda: user_accounts.enrol_user(
-                ctx,
-                identities.operator(ctx),
-                username,
-                display_name=name,
-                email=email,
-                institution=institution,
-                roles=roles or ("researcher",),
-                steward_of=registers,
-                password=password,
-            ),
-        )
+    view = user_accounts.enrol_user(
+        ctx,
+        identities.operator(ctx),
+        username,
+        display_name=name,
+        email=email,
+        institution=institution,
+        roles=roles or ("researcher",),
+        steward_of=registers,
+        password=password,
+    )
     granted = ", ".join(named("role", r, state.language) for r in view.roles)
     console.print(f"{view.username}: {granted} {', '.join(view.steward_of)}")
 
 
-@accounts.command("create-admin")
+@command(accounts, "create-admin")
 @click.argument("username")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-@pass_state
-def accounts_create_admin(state: State, username: str, password_stdin: bool) -> None:
+def accounts_create_admin(state: State, ctx: Context, username: str, password_stdin: bool) -> None:
     """Bootstrap: the first platform admin, who then registers institutions on the web."""
     from catalogue.services import identities, user_accounts
 
     password = _password(state, password_stdin, False)
-    with _context(state) as ctx:
-        view = _run(
-            state,
-            lambda: user_accounts.enrol_user(
-                ctx, identities.operator(ctx), username, roles=("admin",), password=password
-            ),
-        )
+    view = user_accounts.enrol_user(
+        ctx, identities.operator(ctx), username, roles=("admin",), password=password
+    )
     console.print(f"{view.username}: {named('role', 'admin', state.language)}")
 
 
-@accounts.command("expire")
-@click.option("--json", "as_json", is_flag=True, help="Print the deactivated usernames as JSON.")
-@pass_state
-def accounts_expire(state: State, as_json: bool) -> None:
+@command(accounts, "expire", json_help="Print the deactivated usernames as JSON.")
+def accounts_expire(state: State, ctx: Context) -> None:
     """Deactivate accounts unused for REGCAT_ACCOUNT_IDLE_DAYS (18 months); run it daily."""
     from catalogue.services import account_activity
 
-    with _context(state) as ctx:
-        names = _run(state, lambda: account_activity.expire_idle_accounts(ctx))
-    if as_json:
-        console.print_json(_as_json(names))
+    names = account_activity.expire_idle_accounts(ctx)
+    if state.printed_as_json(names):
         return
     console.print(state.t("accounts-expired", count=len(names)))
     for name in names:
         console.print(f"  {escape(name)}")
 
 
-@accounts.command("reactivate")
+@command(accounts, "reactivate")
 @click.argument("username")
-@pass_state
-def accounts_reactivate(state: State, username: str) -> None:
+def accounts_reactivate(state: State, ctx: Context, username: str) -> None:
     """Reactivate USERNAME (normally done by the institution's admin on the web)."""
     from catalogue.services import identities, user_accounts
 
-    with _context(state) as ctx:
-        _run(state, lambda: user_accounts.reactivate_user(ctx, identities.operator(ctx), username))
+    user_accounts.reactivate_user(ctx, identities.operator(ctx), username)
     console.print(_both(state, f"{username} er aktiv igjen.", f"{username} is active again."))
 
 
@@ -824,18 +785,13 @@ def audit() -> None:
     """The analysis audit log: every request and every release, hash-chained."""
 
 
-@audit.command("verify")
-@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
-@pass_state
-def audit_verify(state: State, as_json: bool) -> None:
+@command(audit, "verify", json_help="Print the outcome as JSON.")
+def audit_verify(state: State, ctx: Context) -> None:
     """Check the whole chain: an edited, missing or deleted entry is reported (exit code 1)."""
     from catalogue.services import audit as service
 
-    with _context(state) as ctx:
-        outcome = _run(state, lambda: service.verify(ctx))
-    if as_json:
-        click.echo(_as_json({**dataclasses.asdict(outcome), "ok": outcome.ok}))
-    else:
+    outcome = service.verify(ctx)
+    if not state.printed_as_json({**dataclasses.asdict(outcome), "ok": outcome.ok}):
         for p in outcome.problems:
             errors.print(
                 f"[red]{p.code}[/] {p.seq}: {escape(p.en if state.language == 'en' else p.nb)}"
@@ -850,18 +806,14 @@ def audit_verify(state: State, as_json: bool) -> None:
         sys.exit(1)
 
 
-@audit.command("flags")
-@click.option("--json", "as_json", is_flag=True, help="Print the flags as JSON.")
-@pass_state
-def audit_flags(state: State, as_json: bool) -> None:
+@command(audit, "flags", json_help="Print the flags as JSON.")
+def audit_flags(state: State, ctx: Context) -> None:
     """Request sequences typical of attacks on output control, for the steward to judge:
     runs of refusals, an exhausted budget, many new or near-identical derived variables."""
     from catalogue.services import behaviour
 
-    with _context(state) as ctx:
-        found = _run(state, lambda: behaviour.flags(ctx))
-    if as_json:
-        click.echo(_as_json([flag.to_json_dict(state.language) for flag in found]))
+    found = behaviour.flags(ctx)
+    if state.printed_as_json([flag.to_json_dict(state.language) for flag in found]):
         return
     for flag in found:
         console.print(

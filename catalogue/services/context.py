@@ -23,9 +23,13 @@ class Context:
     @classmethod
     def open(cls, config: Config | None = None) -> Context:
         config = config or load_config()
-        return cls(
-            config, Database(config.database_url), DatastoreFiles.open(config.datastore_root)
-        )
+        db = Database(config.database_url)
+        try:
+            db.check_reachable()
+            return cls(config, db, DatastoreFiles.open(config.datastore_root))
+        except BaseException:
+            db.dispose()
+            raise
 
     def close(self) -> None:
         self.db.dispose()

@@ -15,7 +15,10 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import pyarrow as pa
 import pyarrow.fs as pafs
+
+from catalogue.domain.errors import RegcatError
 
 CHUNK = 8 * 1024 * 1024
 
@@ -27,11 +30,16 @@ class DatastoreFiles:
 
     @classmethod
     def open(cls, uri_or_path: str) -> DatastoreFiles:
-        if "://" in uri_or_path:
-            fs, path = pafs.FileSystem.from_uri(uri_or_path)
-        else:
-            fs, path = pafs.LocalFileSystem(), uri_or_path
-        fs.create_dir(path, recursive=True)
+        """The root, created when missing; a root that cannot be used is a RegcatError that
+        names the setting, so the operator gets one line instead of pyarrow's traceback."""
+        try:
+            if "://" in uri_or_path:
+                fs, path = pafs.FileSystem.from_uri(uri_or_path)
+            else:
+                fs, path = pafs.LocalFileSystem(), uri_or_path
+            fs.create_dir(path, recursive=True)
+        except (pa.ArrowException, OSError, ValueError) as e:
+            raise unusable_datastore_root(uri_or_path, e) from e
         return cls(fs, path.rstrip("/"))
 
     def path(self, *parts: str) -> str:
@@ -91,3 +99,18 @@ class DatastoreFiles:
 
     def exists(self, relative: str) -> bool:
         return self.filesystem.get_file_info(self.path(relative)).type != pafs.FileType.NotFound
+
+
+def unusable_datastore_root(root: str, cause: Exception) -> RegcatError:
+    reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+    return RegcatError(
+        "datastore-root-unusable",
+        f"REGCAT_DATASTORE_ROOT kan ikke brukes ({root}): {reason}. Oppgi en mappe regcat "
+        "kan skrive i eller en URI pyarrow kjenner (f.eks. s3://bøtte/prefiks), eller la "
+        "innstillingen stå tom (da brukes REGCAT_HOME/datastores).",
+        f"REGCAT_DATASTORE_ROOT cannot be used ({root}): {reason}. Give a folder regcat can "
+        "write to or a URI pyarrow knows (e.g. s3://bucket/prefix), or leave the setting "
+        "empty (REGCAT_HOME/datastores is then used).",
+        {"root": root, "reason": reason},
+        503,
+    )
