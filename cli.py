@@ -438,9 +438,7 @@ def serve(state: State, host: str | None, port: int | None, workers: int, dev: b
     """Serve the web catalogue and API."""
     from catalogue.web.serving import run_server
 
-    host = host or state.config["host"]
-    port = port or int(state.config["port"])
-    run_server(state.config, host, port, workers, dev)
+    run_server(state.config, host or state.config.host, port or state.config.port, workers, dev)
 
 
 # The catalogue is opened by hand here: it must be closed again before serving starts.
@@ -475,7 +473,7 @@ def demo(state: State, no_serve: bool, host: str | None, port: int | None) -> No
             )
         account = demo_account.demo_researcher(ctx)
     served = state.config.with_values(
-        host=host or state.config["host"], port=str(port or state.config["port"])
+        host=host or state.config.host, port=str(port or state.config.port)
     )
     console.print(escape(state.t("serving-at", url=f"{served.base_url}/")))
     console.print(
@@ -491,7 +489,7 @@ def demo(state: State, no_serve: bool, host: str | None, port: int | None) -> No
     if not no_serve:
         from catalogue.web.serving import run_server
 
-        run_server(state.config, served["host"], int(served["port"]), 2, False)
+        run_server(state.config, served.host, served.port, 2, False)
 
 
 @command(main, json_help="Print the outcome as JSON.")

@@ -94,3 +94,16 @@ def test_good_settings_still_work_in_a_subprocess(tmp_path: Path) -> None:
     done = regcat(tmp_path, "--lang", "en", "init")
     assert done.returncode == 0, done.stderr
     assert regcat(tmp_path, "--lang", "en", "versions").returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"), [("port", "eighty"), ("language", "de"), ("batch_rows", "-1")]
+)
+def test_a_setting_of_the_wrong_type_is_one_line_and_exit_1(
+    tmp_path: Path, setting: str, value: str
+) -> None:
+    variable = f"REGCAT_{setting.upper()}"
+    english = regcat(tmp_path, "--lang", "en", "version", **{setting: value})
+    assert_one_line(english, "setting-invalid", variable, value, "Error")
+    bokmål = regcat(tmp_path, "--lang", "nb", "version", **{setting: value})
+    assert_one_line(bokmål, "setting-invalid", variable, value, "Feil")
