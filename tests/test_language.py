@@ -18,9 +18,10 @@ from flask.testing import FlaskClient
 
 from catalogue.domain import account_names, plurals
 from catalogue.domain.accounts import ExportStatus, Role, Scope
+from catalogue.domain.error_codes import ERROR_CODES
 from catalogue.services import messages, tokens, user_accounts
 from catalogue.services.workspaces import add_steps, create_workspace
-from catalogue.web import accounts_pages, errors, wording
+from catalogue.web import accounts_pages, wording
 from ingest import messages as ingest_messages
 from ingest.report import Report
 from schemas import translations
@@ -247,7 +248,7 @@ def test_every_message_catalogue_has_both_texts_for_every_code() -> None:
     _check_pairs(
         "nouns", ((k, f"{a} {b}", f"{c} {d}") for k, (a, b, c, d) in plurals.NOUNS.items())
     )
-    _check_pairs("http", ((str(k), nb, "-") for k, nb in errors._NB.items()))
+    _check_pairs("errors", ((k, e.nb, e.en) for k, e in ERROR_CODES.items()))
     table = {**translations.BOKMAL, **translations.range_messages()}
     _check_pairs("marshmallow", ((en, nb, en) for en, nb in table.items()))
 

@@ -1,11 +1,14 @@
 """One error hierarchy. Every error has a stable code, an HTTP status and a message in
 bokmål and English; the web layer turns it into the JSON error shape or an error page, the
-CLI into a message and exit code 1."""
+CLI into a message and exit code 1. Every code is listed, with its status and meaning, in
+catalogue.domain.error_codes; an error that does not state its status takes it from there."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from catalogue.domain.error_codes import ERROR_CODES
 
 
 @dataclass
@@ -14,9 +17,12 @@ class RegcatError(Exception):
     nb: str
     en: str
     details: dict[str, Any] = field(default_factory=dict)
-    http_status: int = 400
+    http_status: int = 0  # 0: the status the catalogue gives the code (400 if it has none)
 
     def __post_init__(self) -> None:
+        if not self.http_status:
+            known = ERROR_CODES.get(self.code)
+            self.http_status = known.status if known else 400
         super().__init__(self.en)
 
     def message(self, language: str = "nb") -> str:

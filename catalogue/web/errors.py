@@ -19,6 +19,7 @@ from typing import Any
 from flask import Flask, Response, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from catalogue.domain.error_codes import HTTP_STATUS_CODES
 from catalogue.domain.errors import RegcatError
 from schemas.api.errors import ErrorSchema
 from schemas.problems import flatten_messages
@@ -104,7 +105,7 @@ def init_app(app: Flask) -> None:
         return _respond(
             kind(
                 f"http-{status}",
-                _NB.get(status, _NB_OTHER),
+                _bokmål(status),
                 error.description or error.name,
                 details,
                 status,
@@ -113,27 +114,10 @@ def init_app(app: Flask) -> None:
         )
 
 
-# werkzeug describes its errors in English only.
-_NB = {
-    400: "Ugyldig forespørsel.",
-    401: "Du må logge inn for å bruke dette.",
-    403: "Du har ikke tilgang til dette.",
-    404: "Siden eller ressursen finnes ikke.",
-    405: "Metoden er ikke tillatt her.",
-    406: "Formatet du ba om, tilbys ikke.",
-    408: "Forespørselen tok for lang tid.",
-    409: "Forespørselen er i konflikt med tilstanden på tjeneren.",
-    410: "Ressursen finnes ikke lenger.",
-    411: "Forespørselen mangler lengden på innholdet.",
-    413: "Innholdet i forespørselen er for stort.",
-    414: "Adressen er for lang.",
-    415: "Innholdet har en type som ikke støttes.",
-    422: "Forespørselen kunne ikke behandles.",
-    429: "For mange forespørsler; vent litt og prøv igjen.",
-    431: "Forespørselen har for store overskrifter (headers).",
-    500: "Intern feil.",
-    501: "Dette er ikke implementert.",
-    502: "Feil fra en tjeneste bak denne.",
-    503: "Tjenesten er ikke tilgjengelig akkurat nå; prøv igjen senere.",
-}
+# werkzeug describes its errors in English only; the bokmål is the catalogue's.
 _NB_OTHER = "Forespørselen kunne ikke utføres."
+
+
+def _bokmål(status: int) -> str:
+    known = HTTP_STATUS_CODES.get(f"http-{status}")
+    return known.nb if known else _NB_OTHER
