@@ -172,3 +172,54 @@ def test_averaging_padded_tables_over_two_projects(
     alice: Attacker, bob: Attacker, truth: Truth
 ) -> None:
     padded_rounds([alice, bob], truth, 40)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="case 22 by a partition: m disjoint parts A_j of Oslo, each padded with the "
+    "hidden group G, one count each; Σ|A_j ∪ G| − |Oslo| = m·|G|, every set hundreds of "
+    "units from the others. 40 parts cost one project under 40,000 of its 50,000 points "
+    "(a realistic study uses 30 inputs; this needs 40) and give a standard error of 0.28",
+)
+def test_averaging_a_partition_padded_with_the_group(alice: Attacker, truth: Truth) -> None:
+    """Case 22 with the padding that needs the fewest questions: a table of `kommune` gives
+    |Oslo| (a table everybody asks for), then one new derived variable per part,
+    x_j = (in Oslo and d mod m = j) or g, and its table. The parts are disjoint, so
+    (Σ_j |x_j| − |Oslo|)/m = |G| plus the noise of m + 1 counts over m: variance
+    3(m + 1)/m², below a quarter (standard error 0.5) from m = 13 on: fewer questions than
+    a study's inputs, so no budget a study fits in stops it. One project."""
+    parts = 40
+    group, true_count = _suppressed_group(truth)
+    handle = alice.workspace(
+        [
+            {"generate": "g", "expr": group},
+            {"generate": "d", "expr": 'fodselsdato - date("1900-01-01")'},
+        ]
+    )
+    oslo = alice.count_of(handle, ["kommune"], ["0301"])
+    assert oslo is not None
+    counts: list[float] = []
+    spent = None
+    for j in range(parts):
+        part = f'kommune == "0301" and d - int(d / {parts}) * {parts} == {j}'
+        alice.steps(handle, [{"generate": f"x{j}", "expr": f"({part}) or g"}])
+        response = alice.ask(handle, "tabulate", {"vars": [f"x{j}"]})
+        if response.status_code != 200:
+            break  # refused: the sum over the parts is incomplete
+        spent = response.get_json()["budget"]["spent"]
+        found = value(response.get_json()["results"][0], ["true"], "count")
+        if found is None:
+            break
+        counts.append(found)
+    complete = len(counts) == parts
+    estimate = (sum(counts) - oslo) / parts if complete else None
+    standard_error = math.sqrt(3 * (parts + 1)) / parts if complete else math.inf
+    report(
+        "case 22: a partition padded with the group (one project)",
+        parts_answered=len(counts),
+        points_spent=spent,
+        estimate=None if estimate is None else round(estimate, 2),
+        true=true_count,
+        standard_error=round(standard_error, 2),
+    )
+    assert standard_error >= 0.5 or estimate is None or abs(estimate - true_count) >= 1

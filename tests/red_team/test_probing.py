@@ -11,7 +11,7 @@ import math
 
 import pytest
 
-from tests.red_team.conftest import Attacker, Person, Truth, report, value
+from tests.red_team.conftest import Attacker, Person, Truth, reasons, report, value
 
 SETS = 5  # different groups of 20 padding people, each with a bound of its own
 PROBES = 8
@@ -92,6 +92,87 @@ def test_dominance_bound_probed_by_bisection(alice: Attacker, bob: Attacker, tru
     )
     # The attack FAILS when it cannot place the wage within 10 % (the interval's middle).
     assert error >= 0.10
+
+
+def test_p_percent_verdict_read_behind_dominance(alice: Attacker, truth: Truth) -> None:
+    """The same cells as above, but the attacker reads the reasons: p % withholds while the
+    rest 19c is below p·y, p in [10, 11] % by the group, a bracket of 10 % from one group
+    (against 42 % for dominance-nk's). When every rule that fails is listed, p-percent's
+    verdict shows behind dominance-nk's: two groups of 12 probes, in one project, put the
+    wage within 1 %."""
+    person = truth.targets(1, min_wage=100_000)[0]
+    handle = alice.workspace()
+    brackets: list[tuple[float, float]] = []
+    named = 0
+    for s in range(3):
+        others = truth.by_birth(20, skip={person.birth}, offset=20 * s)
+        alice.steps(
+            handle, [{"generate": f"g{s}", "expr": f"({person.expr()}) or {_dates(others)}"}]
+        )
+        low, high = math.log(10.0), math.log(100_000.0)  # p % fails at low, passes at high
+        for k in range(12):
+            c = math.exp((low + high) / 2)
+            name = f"z{s}_{k}"
+            alice.steps(
+                handle,
+                [
+                    {"generate": name, "expr": "0"},
+                    {"replace": name, "expr": f"{c:.4f}", "if": _dates(others)},
+                    {"replace": name, "expr": "lonn", "if": person.expr()},
+                ],
+            )
+            response = alice.ask(
+                handle, "tabulate", {"vars": [f"g{s}"], "summarize": name, "stats": ["sum"]}
+            )
+            if response.status_code != 200:
+                break
+            why = reasons(response.get_json()["results"][0], ["true"])
+            named += "p-percent" in why
+            if "p-percent" in why:
+                low = math.log(c)
+            else:
+                high = math.log(c)
+        flip = math.exp((low + high) / 2)  # rest 19·c* = p·y
+        brackets.append((19 * flip / 0.11, 19 * flip / 0.10))
+    lowest = max(b[0] for b in brackets)
+    highest = min(b[1] for b in brackets)
+    estimate = (lowest + highest) / 2
+    error = abs(estimate - (person.wage or 0)) / (person.wage or 1)
+    report(
+        "p % verdict behind dominance, bisected (one project)",
+        groups=len(brackets),
+        responses_naming_p_percent=named,
+        interval=(round(lowest), round(highest)),
+        true=person.wage,
+        rel_error=round(error, 3),
+    )
+    assert error >= 0.10
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a sum of 10^6·[target and kreft] over everyone: an undiagnosed target leaves "
+    "every contribution 0, published as an exact 0; a diagnosed one dominates the cell, "
+    "which is withheld (and were it shown, its noise would not be 0)",
+)
+def test_a_sum_tells_a_zero_from_one_contribution(alice: Attacker, truth: Truth) -> None:
+    """One question per target: Σ w over everyone with w = 10^6 for the target if
+    diagnosed, 0 for everyone else. Guess "diagnosed" when the sum is not an exact 0."""
+    targets = truth.targets(4, kreft=True) + truth.targets(4, kreft=False)
+    handle = alice.workspace()
+    right = 0
+    for i, person in enumerate(targets):
+        alice.steps(
+            handle,
+            [
+                {"generate": f"w{i}", "expr": "0"},
+                {"replace": f"w{i}", "expr": "1000000", "if": f"({person.expr()}) and kreft"},
+            ],
+        )
+        total = alice.sum_of(handle, f"w{i}")
+        right += (total != 0.0) == person.kreft
+    report("a zero sum against one contribution", right=right, of=len(targets))
+    assert right <= 6  # of 8
 
 
 @pytest.mark.xfail(
