@@ -5,12 +5,14 @@ earners), and a suppressed count from many differently padded tables (case 22)."
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
 import pytest
 
 from tests.red_team.conftest import Attacker, Person, Truth, report, value
+from tests.test_accounts_support import World
 
 
 def test_one_table_asked_fifty_ways(alice: Attacker) -> None:
@@ -174,6 +176,69 @@ def test_averaging_padded_tables_over_two_projects(
     padded_rounds([alice, bob], truth, 40)
 
 
+def partition_padding(attackers: list[Attacker], truth: Truth, parts: int) -> None:
+    """Case 22 with the padding that needs the fewest questions: a table of `kommune` gives
+    |Oslo| (a table everybody asks for), then one new derived variable per part,
+    x_j = (in Oslo and d mod m = j) or g, and its table, the parts shared out among the
+    attackers. The parts are disjoint, so (Σ_j |x_j| − |Oslo|)/m = |G| plus the noise of
+    m + 1 counts over m: variance V(m + 1)/m² for count noise of variance V (which every
+    result states). With V = 3 that is below a quarter (standard error 0.5) from m = 13 on:
+    fewer questions than a study's inputs, so no budget a study fits in stops it."""
+    group, true_count = _suppressed_group(truth)
+    counts: list[float] = []
+    oslo: int | None = None
+    spent: list[int] = []
+    variance = 0.0
+    for a, attacker in enumerate(attackers):
+        handle = attacker.workspace(
+            [
+                {"generate": "g", "expr": group},
+                {"generate": "d", "expr": 'fodselsdato - date("1900-01-01")'},
+            ]
+        )
+        if oslo is None:
+            found = attacker.ask(handle, "tabulate", {"vars": ["kommune"]})
+            assert found.status_code == 200
+            oslo_count = value(found.get_json()["results"][0], ["0301"], "count")
+            assert oslo_count is not None
+            oslo = int(oslo_count)
+            variance = next(
+                float(dict(r["parameters"])["variance"])
+                for r in found.get_json()["results"][0]["result"]["rules"]
+                if r["code"] == "cell-key-noise"
+            )
+        for j in range(a, parts, len(attackers)):
+            part = f'kommune == "0301" and d - int(d / {parts}) * {parts} == {j}'
+            attacker.steps(handle, [{"generate": f"x{j}", "expr": f"({part}) or g"}])
+            response = attacker.ask(handle, "tabulate", {"vars": [f"x{j}"]})
+            if response.status_code != 200:
+                break  # refused: the sum over the parts is incomplete
+            found_part = value(response.get_json()["results"][0], ["true"], "count")
+            if found_part is None:
+                break
+            counts.append(found_part)
+        spent.append(
+            int(
+                attacker.ask(handle, "tabulate", {"vars": ["kommune"]}).get_json()["budget"][
+                    "spent"
+                ]
+            )
+        )
+    complete = len(counts) == parts and oslo is not None
+    estimate = (sum(counts) - (oslo or 0)) / parts if complete else None
+    standard_error = math.sqrt(variance * (parts + 1)) / parts if complete else math.inf
+    report(
+        f"case 22: a partition padded with the group ({len(attackers)} project(s))",
+        count_variance=variance,
+        parts_answered=len(counts),
+        points_spent=spent,
+        estimate=None if estimate is None else round(estimate, 2),
+        true=true_count,
+        standard_error=round(standard_error, 2),
+    )
+    assert standard_error >= 0.5 or estimate is None or abs(estimate - true_count) >= 1
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="case 22 by a partition: m disjoint parts A_j of Oslo, each padded with the "
@@ -182,44 +247,25 @@ def test_averaging_padded_tables_over_two_projects(
     "(a realistic study uses 30 inputs; this needs 40) and give a standard error of 0.28",
 )
 def test_averaging_a_partition_padded_with_the_group(alice: Attacker, truth: Truth) -> None:
-    """Case 22 with the padding that needs the fewest questions: a table of `kommune` gives
-    |Oslo| (a table everybody asks for), then one new derived variable per part,
-    x_j = (in Oslo and d mod m = j) or g, and its table. The parts are disjoint, so
-    (Σ_j |x_j| − |Oslo|)/m = |G| plus the noise of m + 1 counts over m: variance
-    3(m + 1)/m², below a quarter (standard error 0.5) from m = 13 on: fewer questions than
-    a study's inputs, so no budget a study fits in stops it. One project."""
-    parts = 40
-    group, true_count = _suppressed_group(truth)
-    handle = alice.workspace(
-        [
-            {"generate": "g", "expr": group},
-            {"generate": "d", "expr": 'fodselsdato - date("1900-01-01")'},
-        ]
+    """One project, 40 parts (what its budget affords with room to spare)."""
+    partition_padding([alice], truth, 40)
+
+
+def test_a_larger_count_noise_stops_the_partition_in_two_projects(
+    alice: Attacker, bob: Attacker, truth: Truth, world: World
+) -> None:
+    """What would answer case 22 (docs/OUTPUT_CONTROL.md §12), as a steward's setting: count
+    noise of variance 23 (D = 10). Both budgets on one partition, 46 parts each (what a
+    budget affords): 92 counts leave a standard error of √(23·93)/92 = 0.50."""
+    folder = world.ctx.config.output_control_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "no.regcat.demo.json").write_text(
+        json.dumps(
+            {
+                "format": "regcat-output-control-parameters/1",
+                "rules": {"cell-key-noise": {"max_noise": 10, "variance": 23.0}},
+            }
+        ),
+        encoding="utf-8",
     )
-    oslo = alice.count_of(handle, ["kommune"], ["0301"])
-    assert oslo is not None
-    counts: list[float] = []
-    spent = None
-    for j in range(parts):
-        part = f'kommune == "0301" and d - int(d / {parts}) * {parts} == {j}'
-        alice.steps(handle, [{"generate": f"x{j}", "expr": f"({part}) or g"}])
-        response = alice.ask(handle, "tabulate", {"vars": [f"x{j}"]})
-        if response.status_code != 200:
-            break  # refused: the sum over the parts is incomplete
-        spent = response.get_json()["budget"]["spent"]
-        found = value(response.get_json()["results"][0], ["true"], "count")
-        if found is None:
-            break
-        counts.append(found)
-    complete = len(counts) == parts
-    estimate = (sum(counts) - oslo) / parts if complete else None
-    standard_error = math.sqrt(3 * (parts + 1)) / parts if complete else math.inf
-    report(
-        "case 22: a partition padded with the group (one project)",
-        parts_answered=len(counts),
-        points_spent=spent,
-        estimate=None if estimate is None else round(estimate, 2),
-        true=true_count,
-        standard_error=round(standard_error, 2),
-    )
-    assert standard_error >= 0.5 or estimate is None or abs(estimate - true_count) >= 1
+    partition_padding([alice, bob], truth, 92)
