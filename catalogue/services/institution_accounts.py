@@ -12,8 +12,7 @@ from catalogue.domain.errors import RegcatError, conflict, invalid_input, not_fo
 from catalogue.services.context import Context
 from catalogue.services.security_events import record_event
 from catalogue.services.setup import require_initialised
-from catalogue.storage.account_models import InstitutionRow
-from catalogue.storage.account_store import AccountStore
+from catalogue.storage.account_store import AccountStore, Institution
 from catalogue.storage.catalogue_store import now
 
 
@@ -53,15 +52,10 @@ def create_institution(
                 f"The institution {key} already exists.",
                 key=key,
             )
-        row = InstitutionRow(
-            key=key,
-            name=name.strip() or key,
-            agreement_from=agreement_from,
-            agreement_until=agreement_until,
-            created_at=now(),
+        added = store.add_institution(
+            key, name.strip() or key, agreement_from, agreement_until, now()
         )
-        store.add(row)
-        view = _institution_view(row)
+        view = _institution_view(added)
     record_event(ctx, actor.username, "institution.created", {"institution": key})
     return view
 
@@ -72,9 +66,10 @@ def set_agreement(
     _require_admin(actor)
     _check_period(agreement_from, agreement_until)
     with ctx.db.transaction() as session:
-        row = find_institution(AccountStore(session), key)
-        row.agreement_from, row.agreement_until = agreement_from, agreement_until
-        view = _institution_view(row)
+        changed = AccountStore(session).set_agreement(key, agreement_from, agreement_until)
+        if changed is None:
+            raise _unknown_institution(key)
+        view = _institution_view(changed)
     record_event(
         ctx,
         actor.username,
@@ -90,26 +85,30 @@ def list_institutions(ctx: Context) -> list[InstitutionView]:
         return [_institution_view(i) for i in AccountStore(session).institutions()]
 
 
-def find_institution(store: AccountStore, key: str) -> InstitutionRow:
+def find_institution(store: AccountStore, key: str) -> Institution:
     """The institution `key`, or the error "unknown-institution"."""
-    row = store.institution(key)
-    if row is None:
-        raise not_found(
-            "unknown-institution",
-            f"Institusjonen {key} finnes ikke.",
-            f"The institution {key} does not exist.",
-            institution=key,
-        )
-    return row
+    found = store.institution(key)
+    if found is None:
+        raise _unknown_institution(key)
+    return found
 
 
-def _institution_view(row: InstitutionRow) -> InstitutionView:
+def _unknown_institution(key: str) -> RegcatError:
+    return not_found(
+        "unknown-institution",
+        f"Institusjonen {key} finnes ikke.",
+        f"The institution {key} does not exist.",
+        institution=key,
+    )
+
+
+def _institution_view(institution: Institution) -> InstitutionView:
     return InstitutionView(
-        row.key,
-        row.name,
-        row.agreement_from,
-        row.agreement_until,
-        agreement_covers(date.today(), row.agreement_from, row.agreement_until),
+        institution.key,
+        institution.name,
+        institution.agreement_from,
+        institution.agreement_until,
+        agreement_covers(date.today(), institution.agreement_from, institution.agreement_until),
     )
 
 

@@ -20,8 +20,7 @@ from catalogue.services.credentials import digest
 from catalogue.services.identities import identity_of
 from catalogue.services.security_events import record_event
 from catalogue.services.setup import require_initialised
-from catalogue.storage.account_models import ApiTokenRow
-from catalogue.storage.account_store import AccountStore, aware
+from catalogue.storage.account_store import AccountStore, ApiToken
 from catalogue.storage.catalogue_store import now
 
 TOKEN_FORMAT = re.compile(r"^rgc_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
@@ -98,19 +97,16 @@ def create_token(
                 f"Your roles do not allow the scope {', '.join(sorted(beyond))}.",
                 scopes=", ".join(sorted(beyond)),
             )
-        row = ApiTokenRow(
-            prefix=prefix,
-            secret_sha256=digest(secret),
-            user_id=user.id,
-            name=name.strip()[:200] or "token",
-            scopes=sorted(s.value for s in wanted),
-            created_at=moment,
-            expires_at=moment + timedelta(days=lifetime),
-            revoked_at=None,
-            last_used_at=None,
+        added = store.add_token(
+            prefix,
+            digest(secret),
+            user.id,
+            name.strip()[:200] or "token",
+            sorted(s.value for s in wanted),
+            moment,
+            moment + timedelta(days=lifetime),
         )
-        store.add(row)
-        view = _view(row, username)
+        view = _view(added, username)
     record_event(
         ctx,
         actor.username,
@@ -144,9 +140,9 @@ def revoke_token(ctx: Context, actor: Identity, prefix: str) -> TokenView:
                 f"No token {prefix} was found.",
                 prefix=prefix,
             )
-        if row.revoked_at is None:
-            row.revoked_at = now()
-        view = _view(row, owner.username)
+        revoked = store.revoke_token(prefix, now())
+        assert revoked is not None  # found above, in this transaction
+        view = _view(revoked, owner.username)
     record_event(ctx, actor.username, "token.revoked", {"prefix": prefix})
     return view
 
@@ -165,15 +161,15 @@ def identity_for_token(ctx: Context, token: str) -> Identity:
             raise _invalid_token("unknown")
         if row.revoked_at is not None:
             raise _invalid_token("revoked")
-        if aware(row.expires_at) <= moment:
+        if row.expires_at <= moment:
             raise _invalid_token("expired")
         user = store.user_by_id(row.user_id)
         # Not raised inside the transaction: an idle account found here must stay deactivated.
         usable = user is not None and usable_account(ctx, store, user, moment)
         if user is not None and usable:
             note_activity(user, moment)
-            if row.last_used_at is None or moment - aware(row.last_used_at) >= timedelta(hours=1):
-                row.last_used_at = moment
+            if row.last_used_at is None or moment - row.last_used_at >= timedelta(hours=1):
+                store.note_token_used(prefix, moment)
             base = identity_of(ctx, store, user)
             scopes = frozenset(Scope(s) for s in row.scopes) & scopes_for_roles(base.roles)
             identity = replace(base, scopes=scopes, via="token", token_id=row.id)
@@ -213,14 +209,14 @@ def _parse_scopes(scopes: Iterable[str]) -> set[Scope]:
     return out
 
 
-def _view(row: ApiTokenRow, username: str) -> TokenView:
+def _view(token: ApiToken, username: str) -> TokenView:
     return TokenView(
-        row.prefix,
-        row.name,
+        token.prefix,
+        token.name,
         username,
-        tuple(row.scopes),
-        aware(row.created_at),
-        aware(row.expires_at),
-        aware(row.revoked_at) if row.revoked_at else None,
-        aware(row.last_used_at) if row.last_used_at else None,
+        token.scopes,
+        token.created_at,
+        token.expires_at,
+        token.revoked_at,
+        token.last_used_at,
     )

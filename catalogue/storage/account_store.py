@@ -1,10 +1,15 @@
 """Queries and writes on accounts, sessions, tokens and export requests, used inside one
-service transaction."""
+service transaction.
+
+An institution and an API token leave as small records (Institution, ApiToken), not as
+their rows: the services read them and change them only through the methods here, so no
+such row outlives its transaction."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -40,6 +45,48 @@ def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+@dataclass(frozen=True)
+class Institution:
+    id: int
+    key: str
+    name: str
+    agreement_from: date
+    agreement_until: date | None
+
+    @classmethod
+    def of(cls, row: InstitutionRow) -> Institution:
+        return cls(row.id, row.key, row.name, row.agreement_from, row.agreement_until)
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    id: int
+    prefix: str
+    secret_sha256: str
+    user_id: int
+    name: str
+    scopes: tuple[str, ...]
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+    @classmethod
+    def of(cls, row: ApiTokenRow) -> ApiToken:
+        return cls(
+            row.id,
+            row.prefix,
+            row.secret_sha256,
+            row.user_id,
+            row.name,
+            tuple(row.scopes),
+            aware(row.created_at),
+            aware(row.expires_at),
+            aware(row.revoked_at) if row.revoked_at else None,
+            aware(row.last_used_at) if row.last_used_at else None,
+        )
+
+
 class AccountStore:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -49,16 +96,46 @@ class AccountStore:
         self.session.flush()
 
     # institutions ---------------------------------------------------------------------------
-    def institution(self, key: str) -> InstitutionRow | None:
-        return self.session.scalar(select(InstitutionRow).where(InstitutionRow.key == key))
+    def institution(self, key: str) -> Institution | None:
+        row = self._institution_row(key)
+        return Institution.of(row) if row else None
 
-    def institution_by_id(self, institution_id: int | None) -> InstitutionRow | None:
+    def institution_by_id(self, institution_id: int | None) -> Institution | None:
         if institution_id is None:
             return None
-        return self.session.get(InstitutionRow, institution_id)
+        row = self.session.get(InstitutionRow, institution_id)
+        return Institution.of(row) if row else None
 
-    def institutions(self) -> Sequence[InstitutionRow]:
-        return self.session.scalars(select(InstitutionRow).order_by(InstitutionRow.key)).all()
+    def institutions(self) -> list[Institution]:
+        rows = self.session.scalars(select(InstitutionRow).order_by(InstitutionRow.key))
+        return [Institution.of(row) for row in rows]
+
+    def add_institution(
+        self, key: str, name: str, agreement_from: date, agreement_until: date | None, at: datetime
+    ) -> Institution:
+        row = InstitutionRow(
+            key=key,
+            name=name,
+            agreement_from=agreement_from,
+            agreement_until=agreement_until,
+            created_at=at,
+        )
+        self.add(row)
+        return Institution.of(row)
+
+    def set_agreement(
+        self, key: str, agreement_from: date, agreement_until: date | None
+    ) -> Institution | None:
+        """The institution with its agreement's new dates; None if there is no such one."""
+        row = self._institution_row(key)
+        if row is None:
+            return None
+        row.agreement_from, row.agreement_until = agreement_from, agreement_until
+        self.session.flush()
+        return Institution.of(row)
+
+    def _institution_row(self, key: str) -> InstitutionRow | None:
+        return self.session.scalar(select(InstitutionRow).where(InstitutionRow.key == key))
 
     # users ---------------------------------------------------------------------------------
     def user(self, username: str) -> UserRow | None:
@@ -122,15 +199,59 @@ class AccountStore:
         )
 
     # API tokens -----------------------------------------------------------------------------
-    def token(self, prefix: str) -> ApiTokenRow | None:
-        return self.session.scalar(select(ApiTokenRow).where(ApiTokenRow.prefix == prefix))
+    def token(self, prefix: str) -> ApiToken | None:
+        row = self._token_row(prefix)
+        return ApiToken.of(row) if row else None
 
-    def tokens(self, user_id: int) -> Sequence[ApiTokenRow]:
-        return self.session.scalars(
+    def tokens(self, user_id: int) -> list[ApiToken]:
+        rows = self.session.scalars(
             select(ApiTokenRow)
             .where(ApiTokenRow.user_id == user_id)
             .order_by(ApiTokenRow.created_at.desc(), ApiTokenRow.id.desc())
-        ).all()
+        )
+        return [ApiToken.of(row) for row in rows]
+
+    def add_token(
+        self,
+        prefix: str,
+        secret_sha256: str,
+        user_id: int,
+        name: str,
+        scopes: Iterable[str],
+        created_at: datetime,
+        expires_at: datetime,
+    ) -> ApiToken:
+        row = ApiTokenRow(
+            prefix=prefix,
+            secret_sha256=secret_sha256,
+            user_id=user_id,
+            name=name,
+            scopes=list(scopes),
+            created_at=created_at,
+            expires_at=expires_at,
+            revoked_at=None,
+            last_used_at=None,
+        )
+        self.add(row)
+        return ApiToken.of(row)
+
+    def revoke_token(self, prefix: str, at: datetime) -> ApiToken | None:
+        """The token, revoked at `at` unless it already was (then it keeps its moment)."""
+        row = self._token_row(prefix)
+        if row is None:
+            return None
+        if row.revoked_at is None:
+            row.revoked_at = at
+            self.session.flush()
+        return ApiToken.of(row)
+
+    def note_token_used(self, prefix: str, at: datetime) -> None:
+        self.session.execute(
+            update(ApiTokenRow).where(ApiTokenRow.prefix == prefix).values(last_used_at=at)
+        )
+
+    def _token_row(self, prefix: str) -> ApiTokenRow | None:
+        return self.session.scalar(select(ApiTokenRow).where(ApiTokenRow.prefix == prefix))
 
     def revoke_tokens(self, user_id: int, at: datetime) -> None:
         self.session.execute(
