@@ -8,11 +8,13 @@ from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import update
 
 from catalogue.domain.accounts import Scope
 from catalogue.domain.errors import RegcatError
 from catalogue.services import account_activity, sessions, tokens, user_accounts
 from catalogue.services.context import Context
+from catalogue.storage.account_models import UserRow
 from catalogue.storage.account_store import AccountStore
 from catalogue.storage.catalogue_store import now
 from cli import main
@@ -109,9 +111,11 @@ def test_idle_accounts_are_deactivated_and_reactivated_by_their_institution(
 
 def test_an_idle_account_is_deactivated_on_a_sign_in_attempt(world: World) -> None:
     with world.ctx.db.transaction() as session:
-        user = AccountStore(session).user("forsker@ntnu")
-        assert user is not None
-        user.last_active_at = now() - timedelta(days=600)
+        session.execute(
+            update(UserRow)
+            .where(UserRow.username == "forsker@ntnu")
+            .values(last_active_at=now() - timedelta(days=600))
+        )
     client = world.app.test_client()
     wrong = client.post(
         "/login",

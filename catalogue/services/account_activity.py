@@ -9,8 +9,7 @@ from catalogue.domain.accounts import is_idle
 from catalogue.services.context import Context
 from catalogue.services.security_events import record_event
 from catalogue.services.setup import require_initialised
-from catalogue.storage.account_models import UserRow
-from catalogue.storage.account_store import AccountStore, aware
+from catalogue.storage.account_store import AccountStore, User
 from catalogue.storage.catalogue_store import now
 
 # Writing last_active_at on every request would make every read a write; a day's
@@ -18,27 +17,27 @@ from catalogue.storage.catalogue_store import now
 ACTIVITY_RESOLUTION = timedelta(days=1)
 
 
-def note_activity(user: UserRow, at: datetime) -> None:
-    if at - aware(user.last_active_at) >= ACTIVITY_RESOLUTION:
-        user.last_active_at = at
+def note_activity(store: AccountStore, user: User, at: datetime) -> None:
+    if at - user.last_active_at >= ACTIVITY_RESOLUTION:
+        store.note_user_active(user.id, at)
 
 
-def usable_account(ctx: Context, store: AccountStore, user: UserRow, at: datetime) -> bool:
+def usable_account(ctx: Context, store: AccountStore, user: User, at: datetime) -> bool:
     """Active and not idle; an idle account found here is deactivated on the spot."""
     if not user.active:
         return False
-    if is_idle(aware(user.last_active_at), at, ctx.config.account_idle_days):
+    if is_idle(user.last_active_at, at, ctx.config.account_idle_days):
         deactivate_account(store, user, "idle", at)
         return False
     return True
 
 
-def deactivate_account(store: AccountStore, user: UserRow, reason: str, at: datetime) -> None:
-    user.active = False
-    user.deactivated_at = at
-    user.deactivated_reason = reason
+def deactivate_account(store: AccountStore, user: User, reason: str, at: datetime) -> User:
+    """The user, deactivated: its sessions end and its tokens are revoked."""
+    deactivated = store.deactivate_user(user.id, reason, at)
     store.end_sessions(user.id, at)
     store.revoke_tokens(user.id, at)
+    return deactivated
 
 
 def expire_idle_accounts(ctx: Context, at: datetime | None = None) -> list[str]:

@@ -6,8 +6,7 @@ from datetime import date
 
 from catalogue.domain.accounts import Identity, Role, agreement_covers
 from catalogue.services.context import Context
-from catalogue.storage.account_models import UserRow
-from catalogue.storage.account_store import AccountStore
+from catalogue.storage.account_store import AccountStore, User
 
 
 def operator(ctx: Context) -> Identity:
@@ -15,7 +14,7 @@ def operator(ctx: Context) -> Identity:
     return Identity.operator(ctx.config.user)
 
 
-def identity_of(ctx: Context, store: AccountStore, user: UserRow) -> Identity:
+def identity_of(ctx: Context, store: AccountStore, user: User) -> Identity:
     roles = store.roles(user.id)
     inst = store.institution_by_id(user.institution_id)
     return Identity(

@@ -17,8 +17,7 @@ from catalogue.services.credentials import digest, password_matches, upgrade_has
 from catalogue.services.identities import identity_of
 from catalogue.services.security_events import record_event
 from catalogue.services.setup import require_initialised
-from catalogue.storage.account_models import UserRow, WebSessionRow
-from catalogue.storage.account_store import AccountStore, aware
+from catalogue.storage.account_store import AccountStore, User
 from catalogue.storage.catalogue_store import now
 
 
@@ -64,11 +63,11 @@ def sign_in_with_password(ctx: Context, username: str, password: str, address: s
         if user is None or not matches:
             outcome, error = "login.failed", invalid_credentials()
         elif not usable:
-            outcome, error = "login.refused", account_deactivated(user.deactivated_reason)
+            outcome, error = "login.refused", _refusal(store, user)
         else:
             upgraded = upgrade_hash(user.password_hash, password)
             if upgraded is not None:
-                user.password_hash = upgraded
+                store.set_password_hash(user.id, upgraded)
             outcome, error = "login.password", None
             signed_in = _start_session(ctx, store, user, "password", moment)
     record_event(ctx, username, outcome, {"address": address})
@@ -93,8 +92,7 @@ def sign_in_with_oidc(
         if user is None and claimed:
             candidate = store.user(claimed)
             if candidate is not None and candidate.oidc_subject is None:
-                candidate.oidc_subject = subject
-                user = candidate
+                user = store.bind_oidc_subject(candidate.id, subject)
         error: RegcatError | None = None
         if user is None:
             error = forbidden(
@@ -103,7 +101,7 @@ def sign_in_with_oidc(
                 "You are not enrolled as a user. Contact your institution's administrator.",
             )
         elif not usable_account(ctx, store, user, moment):
-            error = account_deactivated(user.deactivated_reason)
+            error = _refusal(store, user)
         else:
             signed_in = _start_session(ctx, store, user, "oidc", moment)
     record_event(
@@ -117,21 +115,19 @@ def sign_in_with_oidc(
     return signed_in
 
 
+def _refusal(store: AccountStore, user: User) -> RegcatError:
+    # Read again: usable_account may have deactivated the account just now (idle).
+    current = store.user_by_id(user.id)
+    return account_deactivated(current.deactivated_reason if current else None)
+
+
 def _start_session(
-    ctx: Context, store: AccountStore, user: UserRow, method: str, at: datetime
+    ctx: Context, store: AccountStore, user: User, method: str, at: datetime
 ) -> SignedIn:
     secret = secrets.token_urlsafe(32)
-    store.add(
-        WebSessionRow(
-            secret_sha256=digest(secret),
-            user_id=user.id,
-            method=method,
-            created_at=at,
-            expires_at=at + timedelta(hours=ctx.config.session_hours),
-            ended_at=None,
-        )
-    )
-    user.last_active_at = at
+    expires = at + timedelta(hours=ctx.config.session_hours)
+    store.start_web_session(digest(secret), user.id, method, at, expires)
+    store.note_user_active(user.id, at)
     return SignedIn(identity_of(ctx, store, user), secret)
 
 
@@ -140,19 +136,17 @@ def identity_for_session(ctx: Context, secret: str) -> Identity | None:
     moment = now()
     with ctx.db.transaction() as session:
         store = AccountStore(session)
-        row = store.web_session(digest(secret))
-        if row is None or row.ended_at is not None or aware(row.expires_at) <= moment:
+        found = store.web_session(digest(secret))
+        if found is None or found.ended_at is not None or found.expires_at <= moment:
             return None
-        user = store.user_by_id(row.user_id)
+        user = store.user_by_id(found.user_id)
         if user is None or not usable_account(ctx, store, user, moment):
             return None
-        note_activity(user, moment)
+        note_activity(store, user, moment)
         return identity_of(ctx, store, user)
 
 
 def end_session(ctx: Context, secret: str, username: str) -> None:
     with ctx.db.transaction() as session:
-        row = AccountStore(session).web_session(digest(secret))
-        if row is not None and row.ended_at is None:
-            row.ended_at = now()
+        AccountStore(session).end_web_session(digest(secret), now())
     record_event(ctx, username, "logout", {})

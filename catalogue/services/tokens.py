@@ -167,7 +167,7 @@ def identity_for_token(ctx: Context, token: str) -> Identity:
         # Not raised inside the transaction: an idle account found here must stay deactivated.
         usable = user is not None and usable_account(ctx, store, user, moment)
         if user is not None and usable:
-            note_activity(user, moment)
+            note_activity(store, user, moment)
             if row.last_used_at is None or moment - row.last_used_at >= timedelta(hours=1):
                 store.note_token_used(prefix, moment)
             base = identity_of(ctx, store, user)

@@ -26,8 +26,7 @@ from catalogue.services.credentials import hash_password
 from catalogue.services.institution_accounts import find_institution
 from catalogue.services.security_events import record_event
 from catalogue.services.setup import require_initialised
-from catalogue.storage.account_models import AgreementAcceptanceRow, UserRow
-from catalogue.storage.account_store import AccountStore, aware
+from catalogue.storage.account_store import AccountStore, User
 from catalogue.storage.catalogue_store import now
 
 
@@ -92,20 +91,15 @@ def enrol_user(
                 f"The user {username} already exists.",
                 username=username,
             )
-        moment = now()
-        user = UserRow(
-            username=username,
-            display_name=display_name.strip() or username,
-            email=email.strip(),
-            institution_id=inst.id if inst else None,
-            password_hash=password_hash,
-            oidc_subject=None,
-            active=True,
-            last_active_at=moment,
-            created_at=moment,
-            created_by=actor.username,
+        user = store.add_user(
+            username,
+            display_name.strip() or username,
+            email.strip(),
+            inst.id if inst else None,
+            password_hash,
+            now(),
+            actor.username,
         )
-        store.add(user)
         store.replace_roles(user.id, registers)
         view = _user_view(ctx, store, user)
     record_event(
@@ -172,8 +166,7 @@ def deactivate_user(
     with ctx.db.transaction() as session:
         store = AccountStore(session)
         user = _managed_user(store, actor, username)
-        deactivate_account(store, user, reason, now())
-        view = _user_view(ctx, store, user)
+        view = _user_view(ctx, store, deactivate_account(store, user, reason, now()))
     record_event(ctx, actor.username, "user.deactivated", {"username": username, "reason": reason})
     return view
 
@@ -183,11 +176,7 @@ def reactivate_user(ctx: Context, actor: Identity, username: str) -> UserView:
     with ctx.db.transaction() as session:
         store = AccountStore(session)
         user = _managed_user(store, actor, username)
-        user.active = True
-        user.deactivated_at = None
-        user.deactivated_reason = None
-        user.last_active_at = now()  # or the idle rule would take it again at once
-        view = _user_view(ctx, store, user)
+        view = _user_view(ctx, store, store.reactivate_user(user.id, now()))
     record_event(ctx, actor.username, "user.reactivated", {"username": username})
     return view
 
@@ -201,7 +190,7 @@ def set_password(ctx: Context, actor: Identity, username: str, password: str) ->
             if username == actor.username
             else _managed_user(store, actor, username)
         )
-        user.password_hash = hashed
+        store.set_password_hash(user.id, hashed)
         store.end_sessions(user.id, now())
     record_event(ctx, actor.username, "user.password", {"username": username})
 
@@ -212,7 +201,7 @@ def accept_agreement(ctx: Context, identity: Identity) -> Identity:
         store = AccountStore(session)
         user = _user(store, identity.username)
         if version not in store.accepted_versions(user.id):
-            store.add(AgreementAcceptanceRow(user_id=user.id, version=version, accepted_at=now()))
+            store.accept_agreement(user.id, version, now())
     record_event(ctx, identity.username, "agreement.accepted", {"version": version})
     return _replace_terms(identity, True)
 
@@ -269,7 +258,7 @@ def _check_may_manage(actor: Identity, institution_id: int | None, username: str
         )
 
 
-def _user(store: AccountStore, username: str) -> UserRow:
+def _user(store: AccountStore, username: str) -> User:
     user = store.user(username)
     if user is None:
         raise not_found(
@@ -281,7 +270,7 @@ def _user(store: AccountStore, username: str) -> UserRow:
     return user
 
 
-def _managed_user(store: AccountStore, actor: Identity, username: str) -> UserRow:
+def _managed_user(store: AccountStore, actor: Identity, username: str) -> User:
     user = _user(store, username)
     _check_may_manage(actor, user.institution_id, username)
     if not (actor.is_operator or actor.has(Role.ADMIN)):
@@ -292,7 +281,7 @@ def _managed_user(store: AccountStore, actor: Identity, username: str) -> UserRo
     return user
 
 
-def _user_view(ctx: Context, store: AccountStore, user: UserRow) -> UserView:
+def _user_view(ctx: Context, store: AccountStore, user: User) -> UserView:
     roles = store.roles(user.id)
     inst = store.institution_by_id(user.institution_id)
     return UserView(
@@ -304,7 +293,7 @@ def _user_view(ctx: Context, store: AccountStore, user: UserRow) -> UserView:
         tuple(sorted(r.register_key for r in roles if r.role == Role.STEWARD)),
         user.active,
         user.deactivated_reason,
-        aware(user.last_active_at),
+        user.last_active_at,
         ctx.config["agreement_version"] in store.accepted_versions(user.id),
         user.password_hash is not None,
     )

@@ -1,9 +1,10 @@
 """Queries and writes on accounts, sessions, tokens and export requests, used inside one
 service transaction.
 
-An institution and an API token leave as small records (Institution, ApiToken), not as
-their rows: the services read them and change them only through the methods here, so no
-such row outlives its transaction."""
+Institutions, users, web sessions and API tokens leave as small records (Institution, User,
+WebSession, ApiToken), not as their rows: the services read them and change them only
+through the methods here, so no such row outlives its transaction. A record is what was
+read; a method that changes one returns it as changed."""
 
 from __future__ import annotations
 
@@ -56,6 +57,47 @@ class Institution:
     @classmethod
     def of(cls, row: InstitutionRow) -> Institution:
         return cls(row.id, row.key, row.name, row.agreement_from, row.agreement_until)
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    display_name: str
+    email: str
+    institution_id: int | None
+    password_hash: str | None
+    oidc_subject: str | None
+    active: bool
+    deactivated_reason: str | None
+    last_active_at: datetime
+
+    @classmethod
+    def of(cls, row: UserRow) -> User:
+        return cls(
+            row.id,
+            row.username,
+            row.display_name,
+            row.email,
+            row.institution_id,
+            row.password_hash,
+            row.oidc_subject,
+            row.active,
+            row.deactivated_reason,
+            aware(row.last_active_at),
+        )
+
+
+@dataclass(frozen=True)
+class WebSession:
+    user_id: int
+    expires_at: datetime
+    ended_at: datetime | None
+
+    @classmethod
+    def of(cls, row: WebSessionRow) -> WebSession:
+        ended = aware(row.ended_at) if row.ended_at else None
+        return cls(row.user_id, aware(row.expires_at), ended)
 
 
 @dataclass(frozen=True)
@@ -138,27 +180,87 @@ class AccountStore:
         return self.session.scalar(select(InstitutionRow).where(InstitutionRow.key == key))
 
     # users ---------------------------------------------------------------------------------
-    def user(self, username: str) -> UserRow | None:
-        return self.session.scalar(select(UserRow).where(UserRow.username == username))
+    def user(self, username: str) -> User | None:
+        row = self.session.scalar(select(UserRow).where(UserRow.username == username))
+        return User.of(row) if row else None
 
-    def user_by_id(self, user_id: int) -> UserRow | None:
-        return self.session.get(UserRow, user_id)
+    def user_by_id(self, user_id: int) -> User | None:
+        row = self.session.get(UserRow, user_id)
+        return User.of(row) if row else None
 
-    def user_by_subject(self, subject: str) -> UserRow | None:
-        return self.session.scalar(select(UserRow).where(UserRow.oidc_subject == subject))
+    def user_by_subject(self, subject: str) -> User | None:
+        row = self.session.scalar(select(UserRow).where(UserRow.oidc_subject == subject))
+        return User.of(row) if row else None
 
-    def users(self, institution_id: int | None = None) -> Sequence[UserRow]:
+    def users(self, institution_id: int | None = None) -> list[User]:
         query = select(UserRow).order_by(UserRow.username)
         if institution_id is not None:
             query = query.where(UserRow.institution_id == institution_id)
-        return self.session.scalars(query).all()
+        return [User.of(row) for row in self.session.scalars(query)]
 
-    def active_users_idle_since(self, cutoff: datetime) -> Sequence[UserRow]:
-        return self.session.scalars(
+    def active_users_idle_since(self, cutoff: datetime) -> list[User]:
+        rows = self.session.scalars(
             select(UserRow)
             .where(UserRow.active.is_(True), UserRow.last_active_at < cutoff)
             .order_by(UserRow.username)
-        ).all()
+        )
+        return [User.of(row) for row in rows]
+
+    def add_user(
+        self,
+        username: str,
+        display_name: str,
+        email: str,
+        institution_id: int | None,
+        password_hash: str | None,
+        at: datetime,
+        by: str,
+    ) -> User:
+        row = UserRow(
+            username=username,
+            display_name=display_name,
+            email=email,
+            institution_id=institution_id,
+            password_hash=password_hash,
+            oidc_subject=None,
+            active=True,
+            last_active_at=at,
+            created_at=at,
+            created_by=by,
+        )
+        self.add(row)
+        return User.of(row)
+
+    def note_user_active(self, user_id: int, at: datetime) -> None:
+        self._change_user(user_id, last_active_at=at)
+
+    def deactivate_user(self, user_id: int, reason: str, at: datetime) -> User:
+        return self._change_user(
+            user_id, active=False, deactivated_at=at, deactivated_reason=reason
+        )
+
+    def reactivate_user(self, user_id: int, at: datetime) -> User:
+        """Active again, and used at `at` (or the idle rule would take it again at once)."""
+        return self._change_user(
+            user_id, active=True, deactivated_at=None, deactivated_reason=None, last_active_at=at
+        )
+
+    def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        self._change_user(user_id, password_hash=password_hash)
+
+    def bind_oidc_subject(self, user_id: int, subject: str) -> User:
+        return self._change_user(user_id, oidc_subject=subject)
+
+    def _change_user(self, user_id: int, **columns: object) -> User:
+        row = self.session.get(UserRow, user_id)
+        if row is None:
+            raise LookupError(f"no user {user_id}")
+        for name, value in columns.items():
+            setattr(row, name, value)
+        return User.of(row)
+
+    def accept_agreement(self, user_id: int, version: str, at: datetime) -> None:
+        self.add(AgreementAcceptanceRow(user_id=user_id, version=version, accepted_at=at))
 
     def roles(self, user_id: int) -> Sequence[UserRoleRow]:
         return self.session.scalars(select(UserRoleRow).where(UserRoleRow.user_id == user_id)).all()
@@ -186,7 +288,31 @@ class AccountStore:
         )
 
     # web sessions ---------------------------------------------------------------------------
-    def web_session(self, secret_sha256: str) -> WebSessionRow | None:
+    def start_web_session(
+        self, secret_sha256: str, user_id: int, method: str, at: datetime, expires_at: datetime
+    ) -> None:
+        self.add(
+            WebSessionRow(
+                secret_sha256=secret_sha256,
+                user_id=user_id,
+                method=method,
+                created_at=at,
+                expires_at=expires_at,
+                ended_at=None,
+            )
+        )
+
+    def web_session(self, secret_sha256: str) -> WebSession | None:
+        row = self._web_session_row(secret_sha256)
+        return WebSession.of(row) if row else None
+
+    def end_web_session(self, secret_sha256: str, at: datetime) -> None:
+        """Ends the session unless it has ended already (then it keeps its moment)."""
+        row = self._web_session_row(secret_sha256)
+        if row is not None and row.ended_at is None:
+            row.ended_at = at
+
+    def _web_session_row(self, secret_sha256: str) -> WebSessionRow | None:
         return self.session.scalar(
             select(WebSessionRow).where(WebSessionRow.secret_sha256 == secret_sha256)
         )
