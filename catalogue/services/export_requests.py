@@ -46,13 +46,7 @@ from catalogue.services.export_populations import (
 from catalogue.services.reading import ReleasedDataset, released_datasets
 from catalogue.services.security_events import record_event
 from catalogue.services.workspaces import Population, describe_workspace, population_of
-from catalogue.storage.account_models import (
-    ExportDecisionRow,
-    ExportPopulationSourceRow,
-    ExportRequestRow,
-    ExportVariableRow,
-)
-from catalogue.storage.account_store import AccountStore, aware
+from catalogue.storage.account_store import AccountStore, ExportRequest, aware
 from catalogue.storage.catalogue_store import now
 
 MAX_VARIABLES = 100
@@ -107,7 +101,7 @@ def request_export(
     version: str | None = None,
     workspace: str | None = None,
 ) -> ExportRequestView:
-    _require_researcher(identity)
+    requester = _require_researcher(identity)
     names = list(dict.fromkeys(v.strip().upper() for v in variables if v.strip()))
     fmt = _format(file_format)
     if not names or len(names) > MAX_VARIABLES:
@@ -138,36 +132,26 @@ def request_export(
     label = chosen[0].version
     with ctx.db.transaction() as session:
         store = AccountStore(session)
-        row = ExportRequestRow(
-            user_id=identity.user_id,
-            workspace=workspace,
-            datastore=name,
-            version=label,
-            purpose=purpose.strip(),
-            file_format=fmt.value,
-            status=ExportStatus.PENDING.value,
-            created_at=now(),
-            population_steps=population.steps if population else None,
+        added = store.add_export_request(
+            requester,
+            workspace,
+            name,
+            label,
+            purpose.strip(),
+            fmt.value,
+            ExportStatus.PENDING.value,
+            now(),
+            population.steps if population else None,
         )
-        store.add(row)
-        session.flush()
         if population:
-            save_units(ctx, row.id, population)
+            save_units(ctx, added.id, population)
         for source in sources:
-            store.add(
-                ExportPopulationSourceRow(
-                    request_id=row.id, dataset_name=source.dataset, register_key=source.register
-                )
-            )
+            store.add_export_population_source(added.id, source.dataset, source.register)
         for d in chosen:
-            store.add(
-                ExportVariableRow(
-                    request_id=row.id,
-                    dataset_name=d.metadata.name,
-                    register_key=d.metadata.extensions.register or "",
-                )
+            store.add_export_variable(
+                added.id, d.metadata.name, d.metadata.extensions.register or ""
             )
-        view = _view(store, row)
+        view = _view(store, added)
     record_event(
         ctx,
         identity.username,
@@ -291,20 +275,13 @@ def decide(
             )
         moment = now()
         for register in sorted(mine):
-            store.add(
-                ExportDecisionRow(
-                    request_id=row.id,
-                    register_key=register,
-                    approved=approve,
-                    comment=comment.strip(),
-                    steward_id=identity.user_id,
-                    decided_at=moment,
-                )
+            store.add_export_decision(
+                row.id, register, approve, comment.strip(), identity.user_id, moment
             )
         answers = {d.register_key: d.approved for d in store.export_decisions(row.id)}
         status = export_outcome(involved, answers)
         if status != ExportStatus.PENDING:
-            row.status, row.decided_at = status.value, moment
+            row = store.decide_export_request(row.id, status.value, moment)
         view = _view(store, row)
     record_event(
         ctx,
@@ -324,10 +301,11 @@ def download(ctx: Context, identity: Identity, request_id: int) -> ExportFile:
     _require_downloadable(view)
     built = _build_file(ctx, view)
     with ctx.db.transaction() as session:
-        row = _request(AccountStore(session), request_id, lock=True)
+        store = AccountStore(session)
+        row = _request(store, request_id, lock=True)
         if row.status != ExportStatus.APPROVED:
             raise _already_downloaded(request_id)
-        row.status, row.downloaded_at = ExportStatus.DOWNLOADED.value, now()
+        store.mark_export_downloaded(row.id, ExportStatus.DOWNLOADED.value, now())
     record_event(
         ctx,
         identity.username,
@@ -373,16 +351,18 @@ def _unknown_request(request_id: int) -> RegcatError:
     )
 
 
-def _request(store: AccountStore, request_id: int, lock: bool = False) -> ExportRequestRow:
+def _request(store: AccountStore, request_id: int, lock: bool = False) -> ExportRequest:
     row = store.export_request(request_id, lock=lock)
     if row is None:
         raise _unknown_request(request_id)
     return row
 
 
-def _require_researcher(identity: Identity) -> None:
+def _require_researcher(identity: Identity) -> int:
+    """The researcher's user id."""
     if not identity.has(Role.RESEARCHER) or identity.user_id is None:
         raise role_required(Role.RESEARCHER)
+    return identity.user_id
 
 
 def _format(value: str) -> ExportFormat:
@@ -403,7 +383,7 @@ def _involved(store: AccountStore, request_id: int) -> set[str]:
     return exported | {s.register_key for s in store.export_population_sources(request_id)}
 
 
-def _view(store: AccountStore, row: ExportRequestRow) -> ExportRequestView:
+def _view(store: AccountStore, row: ExportRequest) -> ExportRequestView:
     variables = store.export_variables(row.id)
     decisions = store.export_decisions(row.id)
     requester = store.user_by_id(row.user_id)
@@ -411,7 +391,7 @@ def _view(store: AccountStore, row: ExportRequestRow) -> ExportRequestView:
     population = None
     if row.population_steps is not None:
         population = PopulationView(
-            tuple(row.population_steps),
+            row.population_steps,
             tuple(
                 PopulationSource(s.dataset_name, s.register_key)
                 for s in store.export_population_sources(row.id)
@@ -442,9 +422,9 @@ def _view(store: AccountStore, row: ExportRequestRow) -> ExportRequestView:
             )
             for d in decisions
         ),
-        aware(row.created_at),
-        aware(row.decided_at) if row.decided_at else None,
-        aware(row.downloaded_at) if row.downloaded_at else None,
+        row.created_at,
+        row.decided_at,
+        row.downloaded_at,
     )
 
 

@@ -1,8 +1,8 @@
 """Queries and writes on accounts, sessions, tokens and export requests, used inside one
 service transaction.
 
-Institutions, users, web sessions and API tokens leave as small records (Institution, User,
-WebSession, ApiToken), not as their rows: the services read them and change them only
+Institutions, users, web sessions, API tokens and export requests leave as small records
+(Institution, User, WebSession, ApiToken, ExportRequest), not as their rows: the services read them and change them only
 through the methods here, so no such row outlives its transaction. A record is what was
 read; a method that changes one returns it as changed."""
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -126,6 +127,40 @@ class ApiToken:
             aware(row.expires_at),
             aware(row.revoked_at) if row.revoked_at else None,
             aware(row.last_used_at) if row.last_used_at else None,
+        )
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    id: int
+    user_id: int
+    workspace: str | None
+    datastore: str
+    version: str
+    purpose: str
+    file_format: str
+    status: str
+    created_at: datetime
+    decided_at: datetime | None
+    downloaded_at: datetime | None
+    population_steps: tuple[Any, ...] | None  # a request from a workspace: its steps
+
+    @classmethod
+    def of(cls, row: ExportRequestRow) -> ExportRequest:
+        steps = row.population_steps
+        return cls(
+            row.id,
+            row.user_id,
+            row.workspace,
+            row.datastore,
+            row.version,
+            row.purpose,
+            row.file_format,
+            row.status,
+            aware(row.created_at),
+            aware(row.decided_at) if row.decided_at else None,
+            aware(row.downloaded_at) if row.downloaded_at else None,
+            tuple(steps) if steps is not None else None,
         )
 
 
@@ -387,22 +422,96 @@ class AccountStore:
         )
 
     # export requests ------------------------------------------------------------------------
-    def export_request(self, request_id: int, lock: bool = False) -> ExportRequestRow | None:
+    def export_request(self, request_id: int, lock: bool = False) -> ExportRequest | None:
         if not 0 < request_id <= MAX_ROW_ID:  # no such row; the database cannot even bind it
             return None
         query = select(ExportRequestRow).where(ExportRequestRow.id == request_id)
         if lock:  # two stewards deciding at once must not both see "pending"
             query = query.with_for_update()
-        return self.session.scalar(query)
+        row = self.session.scalar(query)
+        return ExportRequest.of(row) if row else None
 
-    def export_requests_of(self, user_id: int) -> Sequence[ExportRequestRow]:
-        return self.session.scalars(
+    def export_requests_of(self, user_id: int) -> list[ExportRequest]:
+        rows = self.session.scalars(
             select(ExportRequestRow)
             .where(ExportRequestRow.user_id == user_id)
             .order_by(ExportRequestRow.id.desc())
-        ).all()
+        )
+        return [ExportRequest.of(row) for row in rows]
 
-    def export_requests_for_registers(self, registers: Iterable[str]) -> Sequence[ExportRequestRow]:
+    def add_export_request(
+        self,
+        user_id: int,
+        workspace: str | None,
+        datastore: str,
+        version: str,
+        purpose: str,
+        file_format: str,
+        status: str,
+        at: datetime,
+        population_steps: list[Any] | None,
+    ) -> ExportRequest:
+        row = ExportRequestRow(
+            user_id=user_id,
+            workspace=workspace,
+            datastore=datastore,
+            version=version,
+            purpose=purpose,
+            file_format=file_format,
+            status=status,
+            created_at=at,
+            population_steps=population_steps,
+        )
+        self.add(row)
+        return ExportRequest.of(row)
+
+    def add_export_variable(self, request_id: int, dataset: str, register: str) -> None:
+        self.add(
+            ExportVariableRow(request_id=request_id, dataset_name=dataset, register_key=register)
+        )
+
+    def add_export_population_source(self, request_id: int, dataset: str, register: str) -> None:
+        self.add(
+            ExportPopulationSourceRow(
+                request_id=request_id, dataset_name=dataset, register_key=register
+            )
+        )
+
+    def add_export_decision(
+        self,
+        request_id: int,
+        register: str,
+        approved: bool,
+        comment: str,
+        steward_id: int | None,
+        at: datetime,
+    ) -> None:
+        self.add(
+            ExportDecisionRow(
+                request_id=request_id,
+                register_key=register,
+                approved=approved,
+                comment=comment,
+                steward_id=steward_id,
+                decided_at=at,
+            )
+        )
+
+    def decide_export_request(self, request_id: int, status: str, at: datetime) -> ExportRequest:
+        return self._change_export_request(request_id, status=status, decided_at=at)
+
+    def mark_export_downloaded(self, request_id: int, status: str, at: datetime) -> None:
+        self._change_export_request(request_id, status=status, downloaded_at=at)
+
+    def _change_export_request(self, request_id: int, **columns: object) -> ExportRequest:
+        row = self.session.get(ExportRequestRow, request_id)
+        if row is None:
+            raise LookupError(f"no export request {request_id}")
+        for name, value in columns.items():
+            setattr(row, name, value)
+        return ExportRequest.of(row)
+
+    def export_requests_for_registers(self, registers: Iterable[str]) -> list[ExportRequest]:
         keys = list(registers)
         if not keys:
             return []
@@ -412,11 +521,12 @@ class AccountStore:
         behind_population = select(ExportPopulationSourceRow.request_id).where(
             ExportPopulationSourceRow.register_key.in_(keys)
         )
-        return self.session.scalars(
+        rows = self.session.scalars(
             select(ExportRequestRow)
             .where(ExportRequestRow.id.in_(exported) | ExportRequestRow.id.in_(behind_population))
             .order_by(ExportRequestRow.id.desc())
-        ).all()
+        )
+        return [ExportRequest.of(row) for row in rows]
 
     def export_variables(self, request_id: int) -> Sequence[ExportVariableRow]:
         return self.session.scalars(
