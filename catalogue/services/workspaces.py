@@ -57,8 +57,7 @@ from catalogue.services.audit import AuditLog
 from catalogue.services.audit import record as audit_record
 from catalogue.services.context import Context
 from catalogue.services.reading import released_datasets
-from catalogue.storage.analysis_models import WorkspaceRow
-from catalogue.storage.analysis_store import AnalysisStore, aware
+from catalogue.storage.analysis_store import AnalysisStore, StoredWorkspace
 from ingest import load_keys
 
 MAX_LIVE = 8  # workspaces whose rows this process keeps in memory
@@ -108,8 +107,8 @@ def unknown_workspace(handle: str) -> RegcatError:
     )
 
 
-def expired_workspace(row: WorkspaceRow) -> RegcatError:
-    at = aware(row.expires_at)
+def expired_workspace(row: StoredWorkspace) -> RegcatError:
+    at = row.expires_at
     return RegcatError(
         "workspace-expired",
         f"Arbeidsområdet gikk ut {at:%Y-%m-%d %H:%M} UTC etter å ha stått ubrukt. Lag et nytt "
@@ -122,7 +121,7 @@ def expired_workspace(row: WorkspaceRow) -> RegcatError:
             "expired_at": at.isoformat(),
             "datastore": row.datastore,
             "version": row.version,
-            "steps": list(row.steps or []),
+            "steps": list(row.steps),
         },
         410,
     )
@@ -197,7 +196,7 @@ def _analysis_folder(ctx: Context, name: str) -> Path:
     return folder
 
 
-def _build(ctx: Context, row: WorkspaceRow) -> _Live:
+def _build(ctx: Context, row: StoredWorkspace) -> _Live:
     pinned = pinned_version(ctx, row.datastore, row.version)
     workspace = Workspace(
         pinned,
@@ -209,7 +208,7 @@ def _build(ctx: Context, row: WorkspaceRow) -> _Live:
     )
     try:
         if row.steps:
-            workspace.apply(parse_steps(row.steps))
+            workspace.apply(parse_steps(list(row.steps)))
     except BaseException:
         workspace.close()
         raise
@@ -217,7 +216,7 @@ def _build(ctx: Context, row: WorkspaceRow) -> _Live:
     return _Live(workspace, list(row.steps), ledger)
 
 
-def _live(ctx: Context, row: WorkspaceRow) -> _Live:
+def _live(ctx: Context, row: StoredWorkspace) -> _Live:
     key = (ctx.db.url, row.handle)
     with _LIVE_LOCK:
         found = _LIVE.get(key)
@@ -245,7 +244,7 @@ def _forget(ctx: Context, handle: str) -> None:
             gone.workspace.close()
 
 
-def _row(store: AnalysisStore, owner: str, handle: str, now: datetime) -> WorkspaceRow:
+def _row(store: AnalysisStore, owner: str, handle: str, now: datetime) -> StoredWorkspace:
     row = store.workspace(handle) if isinstance(handle, str) else None
     # Compared in constant time: a handle is a capability, its owner check a secret.
     if (
@@ -254,7 +253,7 @@ def _row(store: AnalysisStore, owner: str, handle: str, now: datetime) -> Worksp
         or not hmac.compare_digest(row.owner.encode(), owner.encode())
     ):
         raise unknown_workspace(handle)
-    if aware(row.expires_at) <= now:
+    if row.expires_at <= now:
         raise expired_workspace(row)
     return row
 
@@ -344,10 +343,8 @@ def _describe_empty(pinned: PinnedVersion) -> dict[str, Any]:
     }
 
 
-def _view(row: WorkspaceRow, description: dict[str, Any]) -> WorkspaceView:
-    return WorkspaceView(
-        row.handle, row.owner, aware(row.created_at), aware(row.expires_at), description
-    )
+def _view(row: StoredWorkspace, description: dict[str, Any]) -> WorkspaceView:
+    return WorkspaceView(row.handle, row.owner, row.created_at, row.expires_at, description)
 
 
 def describe_workspace(
@@ -404,9 +401,9 @@ def add_steps(
                     log = AuditLog(store)
                     log.lock()
                     current = _row(store, owner, handle, moment)
-                    store.save_steps(current, script)
+                    store.save_steps(handle, script)
                     limits = WorkspaceLimits.from_json(current.limits)
-                    store.touch(current, moment, _expires(limits, moment))
+                    saved = store.touch(handle, moment, _expires(limits, moment))
                     log.append(
                         "request",
                         owner,
@@ -418,7 +415,6 @@ def add_steps(
                         },
                         moment,
                     )
-                    saved = current
             except BaseException:
                 # The rows changed but the script did not: rebuild from the script next time.
                 _forget(ctx, handle)
@@ -434,8 +430,8 @@ def delete_workspace(ctx: Context, owner: str, handle: str, now: datetime | None
             store = AnalysisStore(session)
             log = AuditLog(store)
             log.lock()
-            row = _row(store, owner, handle, moment)
-            store.delete_workspace(row, moment)
+            _row(store, owner, handle, moment)  # the owner's, and not expired
+            store.delete_workspace(handle, moment)
             log.append("request", owner, handle, {"endpoint": "delete", "status": 204}, moment)
         _forget(ctx, handle)
 
@@ -513,7 +509,7 @@ def run_statistic(
                 )
                 current = _row(store, owner, handle, moment)
                 limits = WorkspaceLimits.from_json(current.limits)
-                store.touch(current, moment, _expires(limits, moment))
+                store.touch(handle, moment, _expires(limits, moment))
             return Released(handle, statistic, tuple(items), request_id, budget)
 
 
@@ -534,7 +530,7 @@ def _refusals_charged(ctx: Context, live: _Live, owner: str, moment: datetime) -
         raise
 
 
-def _inputs(row: WorkspaceRow, plan: Planned) -> list[str]:
+def _inputs(row: StoredWorkspace, plan: Planned) -> list[str]:
     """The budget's inputs of a statistic: its population and every variable it names.
     A register variable is the same input in every workspace on the same version; a derived
     variable is one per definition (a rename keeps it, a replace makes a new one); a
@@ -578,10 +574,10 @@ def list_workspaces(ctx: Context, owner: str, now: datetime | None = None) -> li
                 "workspace": r.handle,
                 "datastore": r.datastore,
                 "version": r.version,
-                "steps": len(r.steps or []),
-                "created_at": aware(r.created_at),
-                "expires_at": aware(r.expires_at),
-                "expired": aware(r.expires_at) <= moment,
+                "steps": len(r.steps),
+                "created_at": r.created_at,
+                "expires_at": r.expires_at,
+                "expired": r.expires_at <= moment,
             }
             for r in rows
         ]

@@ -25,6 +25,36 @@ from catalogue.storage.analysis_models import (
 
 
 @dataclass(frozen=True)
+class StoredWorkspace:
+    """A workspace as the services read it; they change it only through AnalysisStore, so
+    no row outlives its transaction."""
+
+    handle: str
+    owner: str
+    datastore: str
+    version: str
+    steps: tuple[Any, ...]  # the canonical steps applied so far
+    limits: Any
+    created_at: datetime
+    expires_at: datetime
+    deleted_at: datetime | None
+
+    @classmethod
+    def of(cls, row: WorkspaceRow) -> StoredWorkspace:
+        return cls(
+            row.handle,
+            row.owner,
+            row.datastore,
+            row.version,
+            tuple(row.steps or ()),
+            row.limits,
+            aware(row.created_at),
+            aware(row.expires_at),
+            aware(row.deleted_at) if row.deleted_at else None,
+        )
+
+
+@dataclass(frozen=True)
 class LedgerSet:
     id: int
     measure: str
@@ -67,7 +97,7 @@ class AnalysisStore:
         limits: Any,
         now: datetime,
         expires_at: datetime,
-    ) -> WorkspaceRow:
+    ) -> StoredWorkspace:
         row = WorkspaceRow(
             handle=handle,
             owner=owner,
@@ -81,27 +111,39 @@ class AnalysisStore:
         )
         self.session.add(row)
         self.session.flush()
-        return row
+        return StoredWorkspace.of(row)
 
-    def workspace(self, handle: str) -> WorkspaceRow | None:
-        return self.session.scalar(select(WorkspaceRow).where(WorkspaceRow.handle == handle))
+    def workspace(self, handle: str) -> StoredWorkspace | None:
+        row = self._workspace_row(handle)
+        return StoredWorkspace.of(row) if row else None
 
-    def save_steps(self, row: WorkspaceRow, steps: list[Any]) -> None:
-        row.steps = list(steps)
+    def save_steps(self, handle: str, steps: list[Any]) -> None:
+        self._change_workspace(handle, steps=list(steps))
 
-    def touch(self, row: WorkspaceRow, now: datetime, expires_at: datetime) -> None:
-        row.last_used_at = now
-        row.expires_at = expires_at
+    def touch(self, handle: str, now: datetime, expires_at: datetime) -> StoredWorkspace:
+        return self._change_workspace(handle, last_used_at=now, expires_at=expires_at)
 
-    def delete_workspace(self, row: WorkspaceRow, now: datetime) -> None:
-        row.deleted_at = now
+    def delete_workspace(self, handle: str, now: datetime) -> None:
+        self._change_workspace(handle, deleted_at=now)
 
-    def workspaces_of(self, owner: str) -> Sequence[WorkspaceRow]:
-        return self.session.scalars(
+    def workspaces_of(self, owner: str) -> list[StoredWorkspace]:
+        rows = self.session.scalars(
             select(WorkspaceRow)
             .where(WorkspaceRow.owner == owner, WorkspaceRow.deleted_at.is_(None))
             .order_by(WorkspaceRow.created_at)
-        ).all()
+        )
+        return [StoredWorkspace.of(row) for row in rows]
+
+    def _workspace_row(self, handle: str) -> WorkspaceRow | None:
+        return self.session.scalar(select(WorkspaceRow).where(WorkspaceRow.handle == handle))
+
+    def _change_workspace(self, handle: str, **columns: object) -> StoredWorkspace:
+        row = self._workspace_row(handle)
+        if row is None:
+            raise LookupError(f"no workspace {handle}")
+        for name, value in columns.items():
+            setattr(row, name, value)
+        return StoredWorkspace.of(row)
 
     # --- the release ledger (output control's LedgerBackend) ---------------------------
 
