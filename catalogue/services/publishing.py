@@ -27,7 +27,6 @@ from catalogue.storage.models import (
     CodeListEntryRow,
     DatasetFileRow,
     DatasetRevisionRow,
-    DraftOperationRow,
 )
 from ingest import (
     ConversionResult,
@@ -249,19 +248,7 @@ def _record(
                 continue
             reused = store.revision_files(plan.reuse.id) if plan.reuse else []
             revision = store.add_revision(*_revision_rows(ds.id, plan, reused, actor))
-            store.stage(
-                ds.id,
-                DraftOperationRow(
-                    datastore_id=ds.id,
-                    dataset_name=name,
-                    operation=plan.operation.value,
-                    revision_id=revision.id,
-                    note=note,
-                    staged_at=now(),
-                    staged_by=actor,
-                ),
-                actor,
-            )
+            store.stage(ds.id, name, plan.operation.value, revision.id, note, actor)
             warnings = [p.as_dict() for p in plan.result.report.warnings] if plan.result else []
             staged.append(
                 StagedDataset(

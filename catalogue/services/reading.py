@@ -11,8 +11,7 @@ from catalogue.domain.variable import VariableMetadata
 from catalogue.domain.version import VersionNumber
 from catalogue.services.context import Context
 from catalogue.services.setup import require_initialised, resolve_datastore
-from catalogue.storage.catalogue_store import CatalogueStore
-from catalogue.storage.models import VersionRow
+from catalogue.storage.catalogue_store import CatalogueStore, StoredVersion
 from schemas.metadata import load_variable_metadata
 from schemas.register import load_register
 
@@ -94,7 +93,7 @@ def released_datasets(
 
 def _find_version(
     store: CatalogueStore, datastore_id: int, name: str, version: str | None
-) -> VersionRow:
+) -> StoredVersion:
     if version is None:
         row = store.latest_version(datastore_id)
     else:
@@ -111,7 +110,7 @@ def _find_version(
     return row
 
 
-def _label(version: VersionRow) -> str:
+def _label(version: StoredVersion) -> str:
     return f"{version.major}.{version.minor}.{version.patch}.0"
 
 

@@ -12,12 +12,12 @@ from catalogue.services.context import Context
 from catalogue.services.setup import require_initialised, resolve_datastore
 from catalogue.storage.catalogue_store import (
     CatalogueStore,
+    Change,
     LockTaken,
+    StoredVersion,
     acquire_lock,
-    now,
     release_lock,
 )
-from catalogue.storage.models import ChangelogEntryRow, DraftOperationRow, VersionRow
 
 
 @dataclass
@@ -113,19 +113,7 @@ def stage_removal(
                 dataset=dataset,
                 datastore=name,
             )
-        store.stage(
-            ds.id,
-            DraftOperationRow(
-                datastore_id=ds.id,
-                dataset_name=dataset,
-                operation=Operation.REMOVE.value,
-                revision_id=None,
-                note=note,
-                staged_at=now(),
-                staged_by=actor,
-            ),
-            actor,
-        )
+        store.stage(ds.id, dataset, Operation.REMOVE.value, None, note, actor)
     return show_draft(ctx, name)
 
 
@@ -229,26 +217,13 @@ def _release_locked(
                 datasets[op.dataset_name] = op.revision_id
         number = next_release(_number(latest), (Operation(o.operation) for o in ops))
         version = store.create_version(
-            VersionRow(
-                datastore_id=ds.id,
-                major=number.major,
-                minor=number.minor,
-                patch=number.patch,
-                description=description,
-                released_at=now(),
-                released_by=actor,
-                draft_number=draft.number,
-            ),
+            ds.id,
+            (number.major, number.minor, number.patch),
+            description,
+            actor,
+            draft.number,
             datasets,
-            [
-                ChangelogEntryRow(
-                    dataset_name=o.dataset_name,
-                    operation=o.operation,
-                    note=o.note or description,
-                    staged_by=o.staged_by,
-                )
-                for o in ops
-            ],
+            [Change(o.dataset_name, o.operation, o.note or description, o.staged_by) for o in ops],
         )
         store.clear_draft(ds.id)
         if not store.claim_draft(ds.id, draft.number, actor):
@@ -296,7 +271,7 @@ def list_versions(ctx: Context, datastore: str | None = None) -> list[VersionVie
         return [_version_view(store, ds.name, v) for ds in rows for v in store.versions(ds.id)]
 
 
-def _version_view(store: CatalogueStore, datastore: str, version: VersionRow) -> VersionView:
+def _version_view(store: CatalogueStore, datastore: str, version: StoredVersion) -> VersionView:
     return VersionView(
         datastore,
         str(_number(version)),
@@ -311,7 +286,7 @@ def _version_view(store: CatalogueStore, datastore: str, version: VersionRow) ->
     )
 
 
-def _number(version: VersionRow | None) -> VersionNumber | None:
+def _number(version: StoredVersion | None) -> VersionNumber | None:
     if version is None:
         return None
     return VersionNumber(version.major, version.minor, version.patch, 0)

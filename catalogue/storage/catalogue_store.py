@@ -1,10 +1,15 @@
-"""Queries and writes on the catalogue database, used inside one service transaction."""
+"""Queries and writes on the catalogue database, used inside one service transaction.
+
+Versions and their changelogs leave as small records (StoredVersion, Change), and a staged
+operation or a release is written from plain values: no version, changelog or draft row
+reaches a service."""
 
 from __future__ import annotations
 
 import os
 import socket
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -36,6 +41,39 @@ def now() -> datetime:
 
 # Version parts are INTEGER columns: 32 bits on PostgreSQL, the narrower of the two backends.
 MAX_VERSION_PART = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    id: int
+    major: int
+    minor: int
+    patch: int
+    description: str
+    released_at: datetime
+    released_by: str
+
+    @classmethod
+    def of(cls, row: VersionRow) -> StoredVersion:
+        return cls(
+            row.id,
+            row.major,
+            row.minor,
+            row.patch,
+            row.description,
+            row.released_at,
+            row.released_by,
+        )
+
+
+@dataclass(frozen=True)
+class Change:
+    """One line of a version's changelog."""
+
+    dataset_name: str
+    operation: str
+    note: str
+    staged_by: str
 
 
 class CatalogueStore:
@@ -174,16 +212,34 @@ class CatalogueStore:
             .order_by(DraftOperationRow.dataset_name)
         ).all()
 
-    def stage(self, datastore_id: int, operation: DraftOperationRow, actor: str) -> None:
+    def stage(
+        self,
+        datastore_id: int,
+        dataset_name: str,
+        operation: str,
+        revision_id: int | None,
+        note: str,
+        actor: str,
+    ) -> None:
         """Replace whatever the draft held for this dataset and move the draft number on."""
         self.session.execute(
             delete(DraftOperationRow).where(
                 DraftOperationRow.datastore_id == datastore_id,
-                DraftOperationRow.dataset_name == operation.dataset_name,
+                DraftOperationRow.dataset_name == dataset_name,
             )
         )
         self.session.flush()
-        self.session.add(operation)
+        self.session.add(
+            DraftOperationRow(
+                datastore_id=datastore_id,
+                dataset_name=dataset_name,
+                operation=operation,
+                revision_id=revision_id,
+                note=note,
+                staged_at=now(),
+                staged_by=actor,
+            )
+        )
         self.touch_draft(datastore_id, actor)
 
     def unstage(self, datastore_id: int, dataset_name: str | None, actor: str) -> int:
@@ -218,21 +274,24 @@ class CatalogueStore:
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     # versions ----------------------------------------------------------------------------
-    def versions(self, datastore_id: int) -> Sequence[VersionRow]:
-        return self.session.scalars(
+    def versions(self, datastore_id: int) -> list[StoredVersion]:
+        rows = self.session.scalars(
             select(VersionRow)
             .where(VersionRow.datastore_id == datastore_id)
             .order_by(VersionRow.major.desc(), VersionRow.minor.desc(), VersionRow.patch.desc())
-        ).all()
+        )
+        return [StoredVersion.of(row) for row in rows]
 
-    def latest_version(self, datastore_id: int) -> VersionRow | None:
+    def latest_version(self, datastore_id: int) -> StoredVersion | None:
         found = self.versions(datastore_id)
         return found[0] if found else None
 
-    def version(self, datastore_id: int, major: int, minor: int, patch: int) -> VersionRow | None:
+    def version(
+        self, datastore_id: int, major: int, minor: int, patch: int
+    ) -> StoredVersion | None:
         if max(major, minor, patch) > MAX_VERSION_PART:
             return None  # no such version; the database could not even bind the number
-        return self.session.scalar(
+        row = self.session.scalar(
             select(VersionRow).where(
                 VersionRow.datastore_id == datastore_id,
                 VersionRow.major == major,
@@ -240,6 +299,7 @@ class CatalogueStore:
                 VersionRow.patch == patch,
             )
         )
+        return StoredVersion.of(row) if row else None
 
     def version_revisions(self, version_id: int) -> dict[str, DatasetRevisionRow]:
         rows = self.session.execute(
@@ -252,29 +312,55 @@ class CatalogueStore:
 
     def create_version(
         self,
-        version: VersionRow,
+        datastore_id: int,
+        number: tuple[int, int, int],
+        description: str,
+        actor: str,
+        draft_number: int,
         datasets: dict[str, int],
-        changelog: Iterable[ChangelogEntryRow],
-    ) -> VersionRow:
+        changelog: Iterable[Change],
+    ) -> StoredVersion:
+        """The release `number` (major, minor, patch) of the datasets named (their revision
+        ids), with its changelog, released now by `actor` from draft `draft_number`."""
+        major, minor, patch = number
+        version = VersionRow(
+            datastore_id=datastore_id,
+            major=major,
+            minor=minor,
+            patch=patch,
+            description=description,
+            released_at=now(),
+            released_by=actor,
+            draft_number=draft_number,
+        )
         self.session.add(version)
         self.session.flush()
         for name, revision_id in sorted(datasets.items()):
             self.session.add(
                 VersionDatasetRow(version_id=version.id, dataset_name=name, revision_id=revision_id)
             )
-        for entry in changelog:
-            entry.version_id = version.id
-            self.session.add(entry)
-        return version
+        for change in changelog:
+            self.session.add(
+                ChangelogEntryRow(
+                    version_id=version.id,
+                    dataset_name=change.dataset_name,
+                    operation=change.operation,
+                    note=change.note,
+                    staged_by=change.staged_by,
+                )
+            )
+        self.session.flush()
+        return StoredVersion.of(version)
 
-    def changelog(self, version_id: int) -> Sequence[ChangelogEntryRow]:
-        return self.session.scalars(
+    def changelog(self, version_id: int) -> list[Change]:
+        rows = self.session.scalars(
             select(ChangelogEntryRow)
             .where(ChangelogEntryRow.version_id == version_id)
             .order_by(ChangelogEntryRow.dataset_name)
-        ).all()
+        )
+        return [Change(r.dataset_name, r.operation, r.note, r.staged_by) for r in rows]
 
-    def dataset_history(self, datastore_id: int, name: str) -> list[tuple[VersionRow, int]]:
+    def dataset_history(self, datastore_id: int, name: str) -> list[tuple[StoredVersion, int]]:
         """(version, revision id) for every released version that contains the dataset."""
         rows = self.session.execute(
             select(VersionRow, VersionDatasetRow.revision_id)
@@ -282,7 +368,7 @@ class CatalogueStore:
             .where(VersionRow.datastore_id == datastore_id, VersionDatasetRow.dataset_name == name)
             .order_by(VersionRow.major, VersionRow.minor, VersionRow.patch)
         ).all()
-        return [(v, rid) for v, rid in rows]
+        return [(StoredVersion.of(v), rid) for v, rid in rows]
 
     def count_versions(self, datastore_id: int) -> int:
         return int(
