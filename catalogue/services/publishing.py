@@ -22,11 +22,12 @@ from catalogue.domain.variable import VariableMetadata
 from catalogue.domain.version import draft_version
 from catalogue.services.context import Context
 from catalogue.services.setup import require_initialised, resolve_datastore
-from catalogue.storage.catalogue_store import CatalogueStore, now
-from catalogue.storage.models import (
-    CodeListEntryRow,
-    DatasetFileRow,
-    DatasetRevisionRow,
+from catalogue.storage.catalogue_store import (
+    CatalogueStore,
+    CodeEntry,
+    Revision,
+    RevisionFile,
+    StoredRevision,
 )
 from ingest import (
     ConversionResult,
@@ -67,7 +68,7 @@ class _Plan:
     metadata: VariableMetadata
     source_sha256: str
     operation: Operation | None
-    reuse: DatasetRevisionRow | None = None  # a PATCH_METADATA keeps these data files
+    reuse: StoredRevision | None = None  # a PATCH_METADATA keeps these data files
     staging: str | None = None
     result: ConversionResult | None = None
     final_path: str | None = None
@@ -140,8 +141,8 @@ def ingest_extract(
 def _plan(
     source: DatasetSource,
     source_sha256: str,
-    released: DatasetRevisionRow | None,
-    staged: DatasetRevisionRow | None,
+    released: StoredRevision | None,
+    staged: StoredRevision | None,
     force_change: bool,
     report: Report,
 ) -> _Plan:
@@ -247,7 +248,7 @@ def _record(
                 staged.append(StagedDataset(name, "UNCHANGED", 0, 0))
                 continue
             reused = store.revision_files(plan.reuse.id) if plan.reuse else []
-            revision = store.add_revision(*_revision_rows(ds.id, plan, reused, actor))
+            revision = store.add_revision(ds.id, *_revision(plan, reused), actor)
             store.stage(ds.id, name, plan.operation.value, revision.id, note, actor)
             warnings = [p.as_dict() for p in plan.result.report.warnings] if plan.result else []
             staged.append(
@@ -264,9 +265,10 @@ def _record(
     )
 
 
-def _revision_rows(
-    datastore_id: int, plan: _Plan, reused_files: Sequence[DatasetFileRow], actor: str
-) -> tuple[DatasetRevisionRow, list[DatasetFileRow], list[CodeListEntryRow]]:
+def _revision(
+    plan: _Plan, reused_files: Sequence[RevisionFile]
+) -> tuple[Revision, list[RevisionFile], list[CodeEntry]]:
+    """What the plan stores: the revision's values, its data files and its code list."""
     meta = plan.metadata
     doc = dump_variable_metadata(meta)
     ext = meta.extensions
@@ -274,23 +276,14 @@ def _revision_rows(
         base = plan.reuse
         files_path, rows, units = base.files_path, base.row_count, base.unit_count
         start_min, stop_max, report = base.start_min, base.stop_max, base.report
-        files = [
-            DatasetFileRow(
-                path=f.path, sha256=f.sha256, size_bytes=f.size_bytes, row_count=f.row_count
-            )
-            for f in reused_files
-        ]
+        files = list(reused_files)
     else:
         result = plan.result
         assert result is not None and plan.final_path is not None
         files_path, rows, units = plan.final_path, result.row_count, result.unit_count
         start_min, stop_max, report = result.start_min, result.stop_max, result.report.as_dict()
-        files = [
-            DatasetFileRow(path=f.path, sha256=f.sha256, size_bytes=f.size, row_count=f.rows)
-            for f in result.files
-        ]
-    revision = DatasetRevisionRow(
-        datastore_id=datastore_id,
+        files = [RevisionFile(f.path, f.sha256, f.size, f.rows) for f in result.files]
+    revision = Revision(
         name=meta.name,
         files_path=files_path,
         source_sha256=plan.source_sha256,
@@ -309,27 +302,13 @@ def _revision_rows(
         start_min=start_min,
         stop_max=stop_max,
         report=report,
-        created_at=now(),
-        created_by=actor,
     )
     codes = [
-        CodeListEntryRow(
-            period_from=period.valid_from,
-            period_until=period.valid_until,
-            code=c.code,
-            title=from_texts(c.title),
-            is_sentinel=False,
-        )
+        CodeEntry(period.valid_from, period.valid_until, c.code, from_texts(c.title), False)
         for period in slice_periods(meta.measure.value_domain.codes)
         for c in period.codes
     ] + [
-        CodeListEntryRow(
-            period_from=None,
-            period_until=None,
-            code=s.code,
-            title=from_texts(s.title),
-            is_sentinel=True,
-        )
+        CodeEntry(None, None, s.code, from_texts(s.title), True)
         for s in meta.measure.value_domain.sentinels
     ]
     return revision, files, codes

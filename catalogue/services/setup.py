@@ -8,9 +8,8 @@ from catalogue.domain.errors import invalid_input, not_found
 from catalogue.domain.names import is_datastore_name
 from catalogue.services.context import Context, not_initialised
 from catalogue.services.web_secret import ensure_web_secret, web_secret_file
-from catalogue.storage.catalogue_store import CatalogueStore
+from catalogue.storage.catalogue_store import CatalogueStore, StoredDatastore, UnitTypeEntry
 from catalogue.storage.database import head_revision, schema_revision
-from catalogue.storage.models import DatastoreRow, UnitTypeRow
 from schemas.common import from_texts
 
 
@@ -53,12 +52,12 @@ def initialise(ctx: Context, datastores: list[str] | None = None, actor: str = "
     with ctx.db.transaction() as session:
         store = CatalogueStore(session)
         store.replace_unit_types(
-            UnitTypeRow(
-                name=u.name,
-                label=from_texts(u.label),
-                description=from_texts(u.description),
-                identifier_format=u.identifier_format,
-                requires_pseudonymization=u.requires_pseudonymization,
+            UnitTypeEntry(
+                u.name,
+                from_texts(u.label),
+                from_texts(u.description),
+                u.identifier_format,
+                u.requires_pseudonymization,
             )
             for u in unit_types.values()
         )
@@ -86,7 +85,7 @@ def require_initialised(ctx: Context) -> None:
         raise not_initialised()
 
 
-def resolve_datastore(store: CatalogueStore, name: str) -> DatastoreRow:
+def resolve_datastore(store: CatalogueStore, name: str) -> StoredDatastore:
     row = store.datastore(name)
     if row is None:
         raise not_found(

@@ -1,8 +1,9 @@
 """Queries and writes on the catalogue database, used inside one service transaction.
 
-Versions and their changelogs leave as small records (StoredVersion, Change), and a staged
-operation or a release is written from plain values: no version, changelog or draft row
-reaches a service."""
+Datastores, dataset revisions with their files, versions and their changelogs leave as small
+records (StoredDatastore, StoredRevision, RevisionFile, StoredVersion, Change), and a unit
+type, a revision, a staged operation or a release is written from plain values: none of
+these rows reaches a service."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import os
 import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -41,6 +42,80 @@ def now() -> datetime:
 
 # Version parts are INTEGER columns: 32 bits on PostgreSQL, the narrower of the two backends.
 MAX_VERSION_PART = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class StoredDatastore:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class UnitTypeEntry:
+    """A unit type as the catalogue database keeps it (texts as JSON lists)."""
+
+    name: str
+    label: Any
+    description: Any
+    identifier_format: str
+    requires_pseudonymization: bool
+
+
+@dataclass(frozen=True)
+class Revision:
+    """A dataset revision's own values: what ingest wrote (immutable once stored)."""
+
+    name: str
+    files_path: str
+    source_sha256: str
+    metadata_doc: Any
+    metadata_sha256: str
+    temporality: str
+    unit_type: str
+    register_key: str | None
+    data_product: str | None
+    exportable: bool
+    technical_name: str | None
+    valid_from: date | None
+    valid_until: date | None
+    row_count: int
+    unit_count: int
+    start_min: date | None
+    stop_max: date | None
+    report: Any
+
+
+_REVISION_VALUES = tuple(f for f in Revision.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
+class StoredRevision(Revision):
+    id: int
+    datastore_id: int
+
+    @classmethod
+    def of(cls, row: DatasetRevisionRow) -> StoredRevision:
+        values = {name: getattr(row, name) for name in _REVISION_VALUES}
+        return cls(**values, id=row.id, datastore_id=row.datastore_id)
+
+
+@dataclass(frozen=True)
+class RevisionFile:
+    path: str
+    sha256: str
+    size_bytes: int
+    row_count: int
+
+
+@dataclass(frozen=True)
+class CodeEntry:
+    """One code of a revision's code list in one validity period (a sentinel: in all)."""
+
+    period_from: date | None
+    period_until: date | None
+    code: str
+    title: Any
+    is_sentinel: bool
 
 
 @dataclass(frozen=True)
@@ -81,25 +156,35 @@ class CatalogueStore:
         self.session = session
 
     # datastores -----------------------------------------------------------------------
-    def datastore(self, name: str) -> DatastoreRow | None:
-        return self.session.scalar(select(DatastoreRow).where(DatastoreRow.name == name))
+    def datastore(self, name: str) -> StoredDatastore | None:
+        row = self.session.scalar(select(DatastoreRow).where(DatastoreRow.name == name))
+        return StoredDatastore(row.id, row.name) if row else None
 
-    def datastores(self) -> Sequence[DatastoreRow]:
-        return self.session.scalars(select(DatastoreRow).order_by(DatastoreRow.name)).all()
+    def datastores(self) -> list[StoredDatastore]:
+        rows = self.session.scalars(select(DatastoreRow).order_by(DatastoreRow.name))
+        return [StoredDatastore(row.id, row.name) for row in rows]
 
-    def create_datastore(self, name: str, label: Any, actor: str) -> DatastoreRow:
+    def create_datastore(self, name: str, label: Any, actor: str) -> StoredDatastore:
         row = DatastoreRow(name=name, label=label, created_at=now())
         self.session.add(row)
         self.session.flush()
         self.session.add(
             DraftRow(datastore_id=row.id, number=0, updated_at=now(), updated_by=actor)
         )
-        return row
+        return StoredDatastore(row.id, row.name)
 
     # unit types and registers ------------------------------------------------------------
-    def replace_unit_types(self, rows: Iterable[UnitTypeRow]) -> None:
-        for row in rows:
-            self.session.merge(row)
+    def replace_unit_types(self, unit_types: Iterable[UnitTypeEntry]) -> None:
+        for u in unit_types:
+            self.session.merge(
+                UnitTypeRow(
+                    name=u.name,
+                    label=u.label,
+                    description=u.description,
+                    identifier_format=u.identifier_format,
+                    requires_pseudonymization=u.requires_pseudonymization,
+                )
+            )
 
     def unit_types(self) -> Sequence[UnitTypeRow]:
         return self.session.scalars(select(UnitTypeRow).order_by(UnitTypeRow.name)).all()
@@ -149,29 +234,55 @@ class CatalogueStore:
     # revisions ---------------------------------------------------------------------------
     def add_revision(
         self,
-        revision: DatasetRevisionRow,
-        files: Iterable[DatasetFileRow],
-        code_entries: Iterable[CodeListEntryRow],
-    ) -> DatasetRevisionRow:
-        self.session.add(revision)
+        datastore_id: int,
+        revision: Revision,
+        files: Iterable[RevisionFile],
+        code_entries: Iterable[CodeEntry],
+        actor: str,
+    ) -> StoredRevision:
+        row = DatasetRevisionRow(
+            datastore_id=datastore_id,
+            **{name: getattr(revision, name) for name in _REVISION_VALUES},
+            created_at=now(),
+            created_by=actor,
+        )
+        self.session.add(row)
         self.session.flush()
         for f in files:
-            f.revision_id = revision.id
-            self.session.add(f)
+            self.session.add(
+                DatasetFileRow(
+                    revision_id=row.id,
+                    path=f.path,
+                    sha256=f.sha256,
+                    size_bytes=f.size_bytes,
+                    row_count=f.row_count,
+                )
+            )
         for c in code_entries:
-            c.revision_id = revision.id
-            self.session.add(c)
-        return revision
+            self.session.add(
+                CodeListEntryRow(
+                    revision_id=row.id,
+                    period_from=c.period_from,
+                    period_until=c.period_until,
+                    code=c.code,
+                    title=c.title,
+                    is_sentinel=c.is_sentinel,
+                )
+            )
+        self.session.flush()
+        return StoredRevision.of(row)
 
-    def revision(self, revision_id: int) -> DatasetRevisionRow | None:
-        return self.session.get(DatasetRevisionRow, revision_id)
+    def revision(self, revision_id: int) -> StoredRevision | None:
+        row = self.session.get(DatasetRevisionRow, revision_id)
+        return StoredRevision.of(row) if row else None
 
-    def revision_files(self, revision_id: int) -> Sequence[DatasetFileRow]:
-        return self.session.scalars(
+    def revision_files(self, revision_id: int) -> list[RevisionFile]:
+        rows = self.session.scalars(
             select(DatasetFileRow)
             .where(DatasetFileRow.revision_id == revision_id)
             .order_by(DatasetFileRow.path)
-        ).all()
+        )
+        return [RevisionFile(r.path, r.sha256, r.size_bytes, r.row_count) for r in rows]
 
     def code_entries(self, revision_id: int) -> Sequence[CodeListEntryRow]:
         return self.session.scalars(
@@ -182,7 +293,7 @@ class CatalogueStore:
             )
         ).all()
 
-    def revisions_in_use(self, datastore_id: int) -> Sequence[DatasetRevisionRow]:
+    def revisions_in_use(self, datastore_id: int) -> list[StoredRevision]:
         """Every revision a released version or the draft points at."""
         released = (
             select(VersionDatasetRow.revision_id)
@@ -193,11 +304,12 @@ class CatalogueStore:
             DraftOperationRow.datastore_id == datastore_id,
             DraftOperationRow.revision_id.is_not(None),
         )
-        return self.session.scalars(
+        rows = self.session.scalars(
             select(DatasetRevisionRow)
             .where(DatasetRevisionRow.id.in_(released.union(staged).scalar_subquery()))
             .order_by(DatasetRevisionRow.name, DatasetRevisionRow.id)
-        ).all()
+        )
+        return [StoredRevision.of(row) for row in rows]
 
     # draft -------------------------------------------------------------------------------
     def draft(self, datastore_id: int) -> DraftRow:
@@ -301,14 +413,14 @@ class CatalogueStore:
         )
         return StoredVersion.of(row) if row else None
 
-    def version_revisions(self, version_id: int) -> dict[str, DatasetRevisionRow]:
+    def version_revisions(self, version_id: int) -> dict[str, StoredRevision]:
         rows = self.session.execute(
             select(VersionDatasetRow.dataset_name, DatasetRevisionRow)
             .join(DatasetRevisionRow, DatasetRevisionRow.id == VersionDatasetRow.revision_id)
             .where(VersionDatasetRow.version_id == version_id)
             .order_by(VersionDatasetRow.dataset_name)
         ).all()
-        return {name: rev for name, rev in rows}
+        return {name: StoredRevision.of(rev) for name, rev in rows}
 
     def create_version(
         self,
