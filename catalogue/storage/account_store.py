@@ -35,6 +35,7 @@ from catalogue.storage.models import (
     DraftRow,
     VersionDatasetRow,
     VersionRow,
+    set_columns,
 )
 
 # Row ids are 64-bit signed integers in SQLite and PostgreSQL; a larger id names no row,
@@ -288,11 +289,7 @@ class AccountStore:
 
     def _change_user(self, user_id: int, **columns: object) -> User:
         row = self.session.get(UserRow, user_id)
-        if row is None:
-            raise LookupError(f"no user {user_id}")
-        for name, value in columns.items():
-            setattr(row, name, value)
-        return User.of(row)
+        return User.of(set_columns(row, f"user {user_id}", **columns))
 
     def accept_agreement(self, user_id: int, version: str, at: datetime) -> None:
         self.add(AgreementAcceptanceRow(user_id=user_id, version=version, accepted_at=at))
@@ -505,11 +502,7 @@ class AccountStore:
 
     def _change_export_request(self, request_id: int, **columns: object) -> ExportRequest:
         row = self.session.get(ExportRequestRow, request_id)
-        if row is None:
-            raise LookupError(f"no export request {request_id}")
-        for name, value in columns.items():
-            setattr(row, name, value)
-        return ExportRequest.of(row)
+        return ExportRequest.of(set_columns(row, f"export request {request_id}", **columns))
 
     def export_requests_for_registers(self, registers: Iterable[str]) -> list[ExportRequest]:
         keys = list(registers)

@@ -22,6 +22,7 @@ from catalogue.storage.analysis_models import (
     ReleaseRow,
     WorkspaceRow,
 )
+from catalogue.storage.models import set_columns
 
 
 @dataclass(frozen=True)
@@ -139,11 +140,7 @@ class AnalysisStore:
 
     def _change_workspace(self, handle: str, **columns: object) -> StoredWorkspace:
         row = self._workspace_row(handle)
-        if row is None:
-            raise LookupError(f"no workspace {handle}")
-        for name, value in columns.items():
-            setattr(row, name, value)
-        return StoredWorkspace.of(row)
+        return StoredWorkspace.of(set_columns(row, f"workspace {handle}", **columns))
 
     # --- the release ledger (output control's LedgerBackend) ---------------------------
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -175,16 +175,8 @@ class CatalogueStore:
 
     # unit types and registers ------------------------------------------------------------
     def replace_unit_types(self, unit_types: Iterable[UnitTypeEntry]) -> None:
-        for u in unit_types:
-            self.session.merge(
-                UnitTypeRow(
-                    name=u.name,
-                    label=u.label,
-                    description=u.description,
-                    identifier_format=u.identifier_format,
-                    requires_pseudonymization=u.requires_pseudonymization,
-                )
-            )
+        for unit_type in unit_types:
+            self.session.merge(UnitTypeRow(**asdict(unit_type)))
 
     def unit_types(self) -> Sequence[UnitTypeRow]:
         return self.session.scalars(select(UnitTypeRow).order_by(UnitTypeRow.name)).all()
@@ -248,27 +240,11 @@ class CatalogueStore:
         )
         self.session.add(row)
         self.session.flush()
-        for f in files:
-            self.session.add(
-                DatasetFileRow(
-                    revision_id=row.id,
-                    path=f.path,
-                    sha256=f.sha256,
-                    size_bytes=f.size_bytes,
-                    row_count=f.row_count,
-                )
-            )
-        for c in code_entries:
-            self.session.add(
-                CodeListEntryRow(
-                    revision_id=row.id,
-                    period_from=c.period_from,
-                    period_until=c.period_until,
-                    code=c.code,
-                    title=c.title,
-                    is_sentinel=c.is_sentinel,
-                )
-            )
+        # The records' fields are named as the tables' columns.
+        self.session.add_all(DatasetFileRow(revision_id=row.id, **asdict(f)) for f in files)
+        self.session.add_all(
+            CodeListEntryRow(revision_id=row.id, **asdict(c)) for c in code_entries
+        )
         self.session.flush()
         return StoredRevision.of(row)
 
@@ -451,16 +427,9 @@ class CatalogueStore:
             self.session.add(
                 VersionDatasetRow(version_id=version.id, dataset_name=name, revision_id=revision_id)
             )
-        for change in changelog:
-            self.session.add(
-                ChangelogEntryRow(
-                    version_id=version.id,
-                    dataset_name=change.dataset_name,
-                    operation=change.operation,
-                    note=change.note,
-                    staged_by=change.staged_by,
-                )
-            )
+        self.session.add_all(
+            ChangelogEntryRow(version_id=version.id, **asdict(change)) for change in changelog
+        )
         self.session.flush()
         return StoredVersion.of(version)
 

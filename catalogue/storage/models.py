@@ -4,7 +4,7 @@ checks that the migrations produce exactly these tables."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -34,6 +34,19 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+AnyRow = TypeVar("AnyRow", bound=Base)
+
+
+def set_columns(row: AnyRow | None, what: str, **columns: object) -> AnyRow:
+    """The row with `columns` written. The stores change a row through this after finding it
+    in the same transaction, so a missing one is a bug (LookupError), not a 404."""
+    if row is None:
+        raise LookupError(f"no {what}")
+    for name, value in columns.items():
+        setattr(row, name, value)
+    return row
 
 
 class UtcDateTime(TypeDecorator[datetime]):
