@@ -71,3 +71,39 @@ def test_aggregated_sums_of_zeros_spell_a_wage(alice: Attacker, truth: Truth) ->
         ]
         score.add(float(shown[0]) if len(shown) == 1 else None, person.wage or 0)
     assert score.failed()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="summarize of a variable 0 for everyone and 1 for the target if diagnosed: the "
+    "smoothed maximum is withheld for dominance (its top ten hold the 1) or published 0 / "
+    "withheld for differencing (ten 0s near earlier windows of 0s): the reason tells the "
+    "diagnosis, 12/12 right",
+)
+def test_the_reason_a_maximum_is_withheld(alice: Attacker, truth: Truth) -> None:
+    """The same oracle through a summary, read off the reason codes: which rule withheld
+    the maximum (or whether it was shown as 0)."""
+    handle = alice.workspace()
+    right = 0
+    targets = truth.targets(6, kreft=True) + truth.targets(6, kreft=False)
+    for i, person in enumerate(targets):
+        alice.steps(
+            handle,
+            [
+                {"generate": f"y{i}", "expr": "0"},
+                {"replace": f"y{i}", "expr": "1", "if": f"({person.expr()}) and kreft"},
+            ],
+        )
+        response = alice.ask(handle, "summarize", {"vars": [f"y{i}"], "percentiles": [50]})
+        reasons = [
+            reason
+            for item in (response.get_json()["results"] if response.status_code == 200 else [])
+            if item["about"]["statistic"] == "min-max"
+            for row in item["result"]["rows"]
+            if row["labels"] == ["max"]
+            for reason in row["reasons"]
+        ]
+        guess = "dominance-nk" in reasons or "p-percent" in reasons
+        right += guess == person.kreft
+    report("the reason a maximum is withheld", right=right, of=len(targets))
+    assert right <= 9  # of 12: a coin does as well 7 % of the time
