@@ -237,6 +237,7 @@ def test_model_evidence_covers_every_regressor_level_interaction_and_outcome():
         design,
         terms,
         term_groupings(terms, design),
+        fitted=design @ np.linalg.lstsq(design, outcome, rcond=None)[0],
         binary_outcome=True,
     )
     found = {s.label: (s.inside, s.outside, s.both_sides) for s in evidence.supports}
@@ -246,6 +247,97 @@ def test_model_evidence_covers_every_regressor_level_interaction_and_outcome():
     assert found["age"][1] == n - found["age"][0] and found["age"][2] is False
     assert found["outcome"] == (4, 96, True)
     assert evidence.units == n and 0 < evidence.max_leverage < 1 and evidence.estimable
+
+
+def _logit_fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """β by Newton's method: the reference the one-step influence is held against."""
+    beta = np.zeros(x.shape[1])
+    for _ in range(50):
+        mu = 1.0 / (1.0 + np.exp(-(x @ beta)))
+        step = np.linalg.solve((x * (mu * (1 - mu))[:, None]).T @ x, x.T @ (y - mu))
+        beta += step
+        if np.max(np.abs(step)) < 1e-12:
+            break
+    return beta
+
+
+@pytest.mark.parametrize("family", ["ols", "logit", "poisson"])
+def test_model_evidence_knows_what_one_unit_moves_each_coefficient_by(family: str) -> None:
+    """What one unit moves each coefficient by, held against refitting without each unit
+    in turn: exact for OLS, within 10 % for logit and Poisson (a one-step approximation);
+    a perfect fit but for one unit moves its standard error by all of it."""
+    rng = np.random.default_rng(7)
+    n = 200
+    age = rng.normal(size=n)
+    age[0] = 4.0  # one unit far out
+    x = np.column_stack([np.ones(n), age])
+    terms = [Term("const", "constant"), Term("age", "continuous")]
+    if family == "ols":
+        y = 1.0 + 2.0 * age + rng.normal(size=n)
+        y[0] += 5.0
+        fit = lambda rows: np.linalg.lstsq(x[rows], y[rows], rcond=None)[0]  # noqa: E731
+    elif family == "logit":
+        y = (rng.random(n) < 1 / (1 + np.exp(-(0.5 * age)))).astype(float)
+        y[0] = 0.0
+        fit = lambda rows: _logit_fit(x[rows], y[rows])  # noqa: E731
+    else:
+        y = rng.poisson(np.exp(0.3 + 0.4 * age)).astype(float)
+        y[0] = 0.0
+
+        def fit(rows: np.ndarray) -> np.ndarray:
+            beta = np.zeros(2)
+            for _ in range(100):
+                mu = np.exp(x[rows] @ beta)
+                beta += np.linalg.solve(
+                    (x[rows] * mu[:, None]).T @ x[rows], x[rows].T @ (y[rows] - mu)
+                )
+            return beta
+
+    everyone = np.ones(n, dtype=bool)
+    beta = fit(everyone)
+    eta = x @ beta
+    mean = {"ols": eta, "logit": 1 / (1 + np.exp(-eta)), "poisson": np.exp(eta)}[family]
+    weights = {"ols": None, "logit": mean * (1 - mean), "poisson": mean}[family]
+    evidence = model_evidence(
+        context(POPULATION).keys,
+        POPULATION[:n],
+        y,
+        np.arange(n),
+        x,
+        terms,
+        weights=weights,
+        fitted=mean,
+        dispersion=None if family == "ols" else 1.0,
+        binary_outcome=family == "logit",
+    )
+    moved = np.zeros(2)
+    for i in range(n):
+        without = everyone.copy()
+        without[i] = False
+        moved = np.maximum(moved, np.abs(beta - fit(without)))
+    tolerance = 1e-9 if family == "ols" else 0.1
+    np.testing.assert_allclose(evidence.influence.coefficient, moved, rtol=tolerance)
+    assert evidence.estimable and np.all(evidence.influence.scale > 0)
+
+
+def test_a_fit_perfect_but_for_one_unit_has_its_standard_error_moved_by_all_of_it() -> None:
+    n = 200
+    x = np.arange(1.0, n + 1.0)[:, None]
+    y = x[:, 0].copy()
+    y[-1] *= 1.5  # the only residual
+    beta = float(x[:, 0] @ y / (x[:, 0] @ x[:, 0]))
+    evidence = model_evidence(
+        context(POPULATION).keys,
+        POPULATION[:n],
+        y,
+        np.arange(n),
+        x,
+        [Term("x", "continuous")],
+        fitted=beta * x[:, 0],
+    )
+    assert evidence.influence.classical_std_error[0] == 1.0
+    assert evidence.influence.coefficient[0] == pytest.approx(beta - 1.0)  # all of b − 1
+    assert evidence.influence.scale[0] < evidence.influence.coefficient[0]  # tiny next to it
 
 
 # --- charts --------------------------------------------------------------------------------

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import dataclass
 from typing import Any
 
-import pytest
-
-from tests.red_team.conftest import Attacker, Score, Truth, report, value, within
+from tests.red_team.conftest import Attacker, Person, Score, Truth, report, value, within
 
 TARGETS = 6
 
@@ -181,53 +180,123 @@ def test_two_models_that_differ_in_one_units_value(alice: Attacker, truth: Truth
     assert score.failed()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a model built so that only the target has a residual: the slope of y on x "
-    "(no constant) is 1 + x_t²/Σx², its noise scales with a standard error that the near-"
-    "perfect fit makes tiny, and Σx² of the padding comes from a count table; 4/4 wages "
-    "within 0.2-4.6 % (a padding of its own per target keeps the guard quiet)",
-)
+PERFECT_FIT_TARGETS = 12  # each with a padding of its own: at most 12
+
+
+@dataclass(frozen=True)
+class Padding:
+    """What the attacker knows of the padding (from a count table of v): its units and
+    Σx², Σx⁴ over it."""
+
+    units: int
+    squares: float
+    fourth_powers: float
+
+
+def _perfect_fit(alice: Attacker, person: Person, i: int) -> str:
+    """Population: most of Oslo plus the target. x = 6000·v for everyone else (v = 1..5
+    from the day of birth, so x has support everywhere) and the target's wage for the
+    target; y = x, but 2x for the target. A padding of its own for each target (Oslo less
+    one part of twelve by day of birth), so that no two models' populations are a few
+    units apart (the guard would withhold the second)."""
+    padding_of_i = (
+        f'kommune == "0301" and day(fodselsdato) - int(day(fodselsdato) / 12) * 12 != {i}'
+    )
+    return alice.workspace(
+        [
+            {"keep_if": f"({person.expr()}) or ({padding_of_i})"},
+            {"generate": "t", "expr": person.expr()},
+            {"generate": "v", "expr": "1 + day(fodselsdato) - int(day(fodselsdato) / 5) * 5"},
+            {"generate": "x", "expr": "v * 6000"},
+            {"replace": "x", "expr": "lonn", "if": "t"},
+            {"generate": "y", "expr": "x"},
+            {"replace": "y", "expr": "2 * x", "if": "t"},
+            {"generate": "vp", "expr": "v"},
+            {"replace": "vp", "expr": "sysmiss", "if": "t"},
+        ]
+    )
+
+
+def _padding(alice: Attacker, handle: str) -> Padding | None:
+    """Asked after the models: the padding is the model's units less one, so the guard
+    withholds whichever of the two comes second, and the table's cells (by v) still come."""
+    counts = alice.table(handle, {"vars": ["vp"]})
+    if counts is None:
+        return None
+    found = [value(counts[0], [str(level)], "count") or 0.0 for level in range(1, 6)]
+    return Padding(
+        int(sum(found)) + 1,
+        sum(n * (6000 * v) ** 2 for v, n in enumerate(found, start=1)),
+        sum(n * (6000 * v) ** 4 for v, n in enumerate(found, start=1)),
+    )
+
+
+def _slope_and_error(alice: Attacker, handle: str, robust: bool) -> tuple[float, float] | None:
+    """The published slope of y on x (no constant) and its standard error."""
+    response = alice.ask(
+        handle, "regress", {"y": "y", "x": ["x"], "constant": False, "robust": robust}
+    )
+    if response.status_code != 200:
+        return None
+    for row in response.get_json()["results"][0]["result"]["rows"]:
+        if row["labels"] == ["x"]:
+            b, se = row["values"]["coefficient"], row["values"]["std_error"]
+            return None if b is None or se is None else (float(b), float(se))
+    return None
+
+
+def _wage_from_leverage(h: float, padding: float) -> float:
+    """h = W²/(Σx² + W²), so W = √(h·Σx²/(1 − h)); h is known to lie in [0, 0.5] (the
+    leverage bound), so a noisy estimate outside is taken to the nearer end."""
+    h = min(max(h, 0.0), 0.5)
+    return math.sqrt(h * padding / (1 - h))
+
+
 def test_slope_of_a_fit_that_is_perfect_but_for_the_target(alice: Attacker, truth: Truth) -> None:
-    """Population: most of Oslo plus the target. x = 3000·v for everyone else (v = 1..5 from the
-    day of birth, so x has support everywhere) and the target's wage for the target; y = x,
-    but 2x for the target. With no constant the slope is b = 1 + h, h = x_t²/Σx², the
-    target's leverage (kept under the bound by the padding). Σx² over the padding is
-    9·10⁶·Σ_v n_v·v², with n_v from a count table of v over everyone but the target."""
+    """With no constant the slope is b = 1 + h, h = x_t²/Σx², the target's leverage (kept
+    under the bound by the padding). The same model is asked with classical and with
+    robust standard errors: were the noise on b a share of the standard error asked for,
+    with the same key, b_c − b_r = share·v·(s_c − s_r) and the published standard errors
+    share a factor (1 + share'·w), so b = b_c − s_c'·(b_c − b_r)/(s_c' − s_r') exactly;
+    else b_c is the estimate."""
     score = Score("slope of a fit perfect but for the target")
-    for i, person in enumerate(truth.targets(4, min_wage=200_000)):
-        # A padding of its own for each target (Oslo less one quarter by day of birth), so
-        # that no two models' populations are a few units apart.
-        padding_of_i = (
-            f'kommune == "0301" and day(fodselsdato) - int(day(fodselsdato) / 4) * 4 != {i}'
-        )
-        handle = alice.workspace(
-            [
-                {"keep_if": f"({person.expr()}) or ({padding_of_i})"},
-                {"generate": "t", "expr": person.expr()},
-                {"generate": "v", "expr": "1 + day(fodselsdato) - int(day(fodselsdato) / 5) * 5"},
-                {"generate": "x", "expr": "v * 3000"},
-                {"replace": "x", "expr": "lonn", "if": "t"},
-                {"generate": "y", "expr": "x"},
-                {"replace": "y", "expr": "2 * x", "if": "t"},
-                {"generate": "vp", "expr": "v"},
-                {"replace": "vp", "expr": "sysmiss", "if": "t"},
-            ]
-        )
-        model = _coefficients(
-            alice.ask(handle, "regress", {"y": "y", "x": ["x"], "constant": False})
-        )
-        counts = alice.table(handle, {"vars": ["vp"]})
-        if model is None or counts is None:
+    for i, person in enumerate(truth.targets(PERFECT_FIT_TARGETS, min_wage=200_000)):
+        handle = _perfect_fit(alice, person, i)
+        classical = _slope_and_error(alice, handle, robust=False)
+        robust = _slope_and_error(alice, handle, robust=True)
+        fit = _padding(alice, handle)
+        if fit is None or classical is None:
             score.add(None, person.wage or 0)
             continue
-        padding = 0.0
-        for level in range(1, 6):
-            n = value(counts[0], [str(level)], "count")
-            padding += (n or 0) * (3000 * level) ** 2
-        h = model["x"] - 1
-        estimate = math.sqrt(h * padding / (1 - h)) if 0 < h < 1 else None
-        score.add(estimate, person.wage or 0)
+        (b_c, s_c), b = classical, classical[0]
+        if robust is not None and robust[1] != s_c:
+            b = b_c - s_c * (b_c - robust[0]) / (s_c - robust[1])
+        score.add(_wage_from_leverage(b - 1, fit.squares), person.wage or 0)
+    assert score.failed()
+
+
+def test_standard_errors_of_a_fit_that_is_perfect_but_for_the_target(
+    alice: Attacker, truth: Truth
+) -> None:
+    """The same models, read through their standard errors alone. With e = −h·x for the
+    padding and (1 − h)·x_t for the target, and S, Q the padding's Σx², Σx⁴, the classical
+    variance is h(1 − h)/(N − 1) and the robust one (HC1) N/(N − 1)·h²(1 − h)²(1 + Q/S²),
+    so (s_r/s_c)² = N·h(1 − h)(1 + Q/S²): h from the ratio, and the wage from h. Were both
+    standard errors perturbed by one factor, the ratio would be exact; each is also the
+    target's residual, which one unit's share of it (all of it) hides."""
+    score = Score("standard errors of a fit perfect but for the target")
+    for i, person in enumerate(truth.targets(PERFECT_FIT_TARGETS, min_wage=200_000)):
+        handle = _perfect_fit(alice, person, i)
+        classical = _slope_and_error(alice, handle, robust=False)
+        robust = _slope_and_error(alice, handle, robust=True)
+        fit = _padding(alice, handle)
+        if fit is None or classical is None or robust is None or classical[1] <= 0:
+            score.add(None, person.wage or 0)
+            continue
+        ratio = (robust[1] / classical[1]) ** 2
+        g = ratio / (fit.units * (1 + fit.fourth_powers / fit.squares**2))
+        h = (1 - math.sqrt(1 - 4 * min(max(g, 0.0), 0.25))) / 2
+        score.add(_wage_from_leverage(h, fit.squares), person.wage or 0)
     assert score.failed()
 
 

@@ -47,6 +47,7 @@ def fit_ols(
         x,
         terms,
         term_groupings(terms, x),
+        fitted=x @ coefficients if estimable else None,
         binary_outcome=binary,
         estimable=bool(estimable),
     )
@@ -58,4 +59,5 @@ def fit_ols(
         std_errors=std_errors,
         evidence=evidence,
         terms_asked=len(terms),
+        covariance="classical",
     )

@@ -289,6 +289,9 @@ class RegressionFit:
     evidence: ModelEvidence
     terms_asked: int
     sums: FitSums | None = None  # the totals behind the fit statistics, if any
+    # "classical", "robust" or "cluster": a sandwich's standard error may hang on one unit's
+    # residual more than the classical one does; unsaid, the stricter is assumed.
+    covariance: str = "robust"
 
     def __post_init__(self) -> None:
         if not isinstance(self.evidence, ModelEvidence):

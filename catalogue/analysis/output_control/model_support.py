@@ -15,6 +15,12 @@ and so without passing the checks of rules/regression.py:
   0/1 regressor that is 1 for one unit fails here however it was computed);
 - the largest leverage h = w·x'(X'WX)⁻¹x over the regressor patterns at the fit's weights
   (1 for OLS), computed from the same sufficient statistics the fit uses;
+- from the fitted means the fit hands over, with the same (X'WX)⁻¹: per coefficient the most one
+  unit moves it (its DFBETA, (X'WX)⁻¹x·(y − μ)/(1 − h), summed over the unit's rows; exact
+  for OLS, Pregibon's one-step for logit and Poisson), the most one unit moves its standard
+  error (as a share of it), and the classical standard error √(φ·[(X'WX)⁻¹]_jj) (φ the
+  dispersion: the residual variance, or the one the family knows). model-noise scales its
+  noise by these, never by the standard errors the request chose (rules/model_noise.py);
 - the value digest of the (unit, outcome, regressors) of every row, which keys the noise on
   coefficients and standard errors (value_keys.py), and a key of the unit set alone, which
   jitters the leverage bound (consistent for a set whatever its values);
@@ -74,6 +80,27 @@ class SupportSet:
 
 
 @dataclass(frozen=True, eq=False)
+class Influence:
+    """Per coefficient: the classical standard error (`scale`), the largest absolute change
+    one unit's removal makes to it (`coefficient`), and the largest relative change it makes
+    to its standard error, at most 1: the classical one (`classical_std_error`), and a
+    sandwich one, robust or clustered (`sandwich_std_error`, at least the classical)."""
+
+    scale: np.ndarray
+    coefficient: np.ndarray
+    classical_std_error: np.ndarray
+    sandwich_std_error: np.ndarray
+
+    @classmethod
+    def none(cls, terms: int) -> Influence:
+        return cls(np.zeros(terms), np.zeros(terms), np.zeros(terms), np.zeros(terms))
+
+    def std_error(self, covariance: str) -> np.ndarray:
+        """The share for standard errors of this kind ("classical", or a sandwich)."""
+        return self.classical_std_error if covariance == "classical" else self.sandwich_std_error
+
+
+@dataclass(frozen=True, eq=False)
 class ModelEvidence:
     mint: InitVar[object]
     units: int
@@ -84,6 +111,7 @@ class ModelEvidence:
     set_key: float  # in [0, 1), from the unit set alone
     digest: int  # of the (unit, outcome, regressors) pairs
     estimable: bool
+    influence: Influence  # what one unit does to each coefficient (zeros if not estimable)
 
     def __post_init__(self, mint: object) -> None:
         if mint is not _MINT:
@@ -220,29 +248,109 @@ def _most_common(values: np.ndarray, weights: np.ndarray) -> tuple[float, int]:
     return float(distinct[int(np.argmax(totals))]), len(distinct)
 
 
-def _leverage(design: np.ndarray, rows: np.ndarray, weights: np.ndarray) -> float:
-    """max_g w_g·x_g'(Σ n w x x')⁻¹x_g over patterns holding rows, or nan if singular."""
-    x = np.asarray(design, dtype=np.float64)
-    w = np.asarray(weights, dtype=np.float64)
-    information = np.zeros((x.shape[1], x.shape[1]))
+def _inverse_information(design: np.ndarray, rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """(Σ n w x x')⁻¹ over the patterns, solved on the equilibrated matrix; nan if singular."""
+    x, p = design, design.shape[1]
+    information = np.zeros((p, p))
     for start in range(0, len(x), _CHUNK):
         part = slice(start, start + _CHUNK)
-        information += (x[part] * (rows[part] * w[part])[:, None]).T @ x[part]
+        information += (x[part] * (rows[part] * weights[part])[:, None]).T @ x[part]
+    scale = np.sqrt(np.diag(information))
+    if np.any(scale <= 0) or not np.all(np.isfinite(information)):
+        return np.full((p, p), np.nan)
     try:
-        scale = np.sqrt(np.diag(information))
-        if np.any(scale <= 0) or not np.all(np.isfinite(information)):
-            return float("nan")
-        inverse = np.linalg.inv(information / np.outer(scale, scale)) / np.outer(scale, scale)
+        return np.linalg.inv(information / np.outer(scale, scale)) / np.outer(scale, scale)
     except np.linalg.LinAlgError:
+        return np.full((p, p), np.nan)
+
+
+def _leverage(
+    design: np.ndarray, rows: np.ndarray, weights: np.ndarray, inverse: np.ndarray
+) -> float:
+    """max_g w_g·x_g'(Σ n w x x')⁻¹x_g over patterns holding rows, or nan if singular."""
+    if not np.all(np.isfinite(inverse)):
         return float("nan")
     largest = 0.0
-    for start in range(0, len(x), _CHUNK):
+    for start in range(0, len(design), _CHUNK):
         part = slice(start, start + _CHUNK)
-        h = w[part] * np.einsum("ij,jk,ik->i", x[part], inverse, x[part])
+        x = design[part]
+        h = weights[part] * np.einsum("ij,jk,ik->i", x, inverse, x)
         present = rows[part] > 0
         if present.any():
             largest = max(largest, float(h[present].max()))
     return largest if np.isfinite(largest) else float("nan")
+
+
+def _per_unit(values: np.ndarray, unit_of_row: np.ndarray | None, units: int) -> np.ndarray:
+    """Row values summed per unit (each row its own unit when `unit_of_row` is None)."""
+    if unit_of_row is None:
+        return values
+    return np.bincount(unit_of_row, weights=values, minlength=units)
+
+
+def _influence(
+    design: np.ndarray,
+    weights: np.ndarray,
+    inverse: np.ndarray,
+    fitted: np.ndarray,
+    row_pattern: np.ndarray,
+    y: np.ndarray,
+    unit_of_row: np.ndarray | None,
+    dispersion: float | None,
+) -> Influence | None:
+    """What one unit does to each coefficient and its standard error (see Influence), with
+    A = (X'WX)⁻¹, e = y − μ per row, h = w·x'Ax per pattern. Removing unit i moves b by
+    DFBETA_i = A·x_i·e_i/(1 − h_i) (exact for OLS; one Newton step from b for a GLM with
+    its canonical link), summed over a unit's rows. Its standard error it moves by at most
+    the unit's share of what the variance is made of: of A_jj (w(Ax)_j²/(1 − h)/A_jj), of
+    the dispersion's χ² (e²/w/(1 − h)/Σe²/w, when it is estimated), or of the robust
+    sandwich's meat ((Ax)_j²e²/(1 − h)²/Σ(Ax)_j²e²); a clustered sandwich's meat is the
+    robust one's grouped. None: the numbers are not finite (the model is withheld)."""
+    x = design
+    p = x.shape[1]
+    units = int(unit_of_row.max()) + 1 if unit_of_row is not None and len(unit_of_row) else 0
+    lifted = x @ inverse  # A·x per pattern (A is symmetric)
+    h = weights * np.einsum("ij,ij->i", lifted, x)
+    kept = np.maximum(1.0 - h, 1e-12)  # the leverage check withholds h > 0.5 anyway
+    e = y - fitted[row_pattern]
+    w = np.maximum(weights, 1e-300)[row_pattern]
+    pearson = e * e / w
+    rows = len(e)
+    if dispersion is None:
+        dispersion = float(pearson.sum()) / max(rows - p, 1)
+        shares = _per_unit(pearson / kept[row_pattern], unit_of_row, units) / max(
+            float(pearson.sum()), 1e-300
+        )
+        dispersion_share = float(shares.max()) if len(shares) else 0.0
+    else:
+        dispersion_share = 0.0
+    diagonal = np.diag(inverse)
+    scale = np.sqrt(np.maximum(dispersion * diagonal, 0.0))
+    coefficient = np.zeros(p)
+    classical = np.zeros(p)
+    sandwich = np.zeros(p)
+    scaled = e / kept[row_pattern]
+    for j in range(p):
+        column = lifted[:, j]
+        moved = _per_unit(column[row_pattern] * scaled, unit_of_row, units)
+        coefficient[j] = float(np.abs(moved).max()) if len(moved) else 0.0
+        information = _per_unit(
+            (weights * column * column / kept)[row_pattern], unit_of_row, units
+        ) / max(float(diagonal[j]), 1e-300)
+        meat_parts = column[row_pattern] ** 2 * e * e
+        meat = _per_unit(meat_parts / kept[row_pattern] ** 2, unit_of_row, units) / max(
+            float(meat_parts.sum()), 1e-300
+        )
+        classical[j] = float(information.max()) + dispersion_share if len(information) else 0.0
+        sandwich[j] = max(classical[j], float(meat.max()) if len(meat) else 0.0)
+    if not (np.all(np.isfinite(scale)) and np.all(np.isfinite(coefficient))):
+        return None
+    return Influence(
+        scale,
+        coefficient,
+        np.minimum(1.0, np.nan_to_num(classical, nan=1.0)),
+        np.minimum(1.0, np.nan_to_num(sandwich, nan=1.0)),
+    )
 
 
 def model_evidence(
@@ -255,6 +363,8 @@ def model_evidence(
     groupings: Sequence[tuple[str, np.ndarray]] = (),
     weights: np.ndarray | None = None,
     *,
+    fitted: np.ndarray | None,
+    dispersion: float | None = None,
     binary_outcome: bool = False,
     outcome_mode: float | None = None,
     estimable: bool = True,
@@ -262,8 +372,12 @@ def model_evidence(
     """The evidence of a model over rows (each row: its unit, its outcome and its pattern,
     an index into `design`, the regressor values of each pattern, one column per term).
     `groupings` give, per pattern, the cell of each categorical factor and interaction of
-    categorical factors; `weights` the fit's weight per pattern (None: 1); `outcome_mode`
-    the outcome's most common value when the caller has it (else it is found here)."""
+    categorical factors; `weights` the fit's weight per pattern (None: 1); `fitted` the
+    fitted mean of one outcome per pattern (required of every family: the influence of one
+    unit is computed from it; None only for a model that could not be estimated);
+    `dispersion` the family's known dispersion (1 for logit and Poisson; None: estimated
+    from the residuals, as for OLS); `outcome_mode` the outcome's most common value when the
+    caller has it (else it is found here)."""
     design = np.asarray(design, dtype=np.float64).reshape(len(design), len(terms))
     row_pattern = np.asarray(row_pattern, dtype=np.int64)
     y = np.asarray(outcome, dtype=np.float64)
@@ -296,7 +410,26 @@ def model_evidence(
         )
         supports.append(found.split("outcome", inside, binary_outcome))
     fit_weights = np.ones(len(design)) if weights is None else np.asarray(weights, np.float64)
-    leverage = _leverage(design, rows, fit_weights) if estimable and len(design) else float("nan")
+    estimable = estimable and fitted is not None and len(design) > 0
+    leverage, influence = float("nan"), None
+    if estimable:
+        assert fitted is not None
+        inverse = _inverse_information(design, rows, fit_weights)
+        leverage = _leverage(design, rows, fit_weights, inverse)
+        if np.isfinite(leverage):
+            unit_of_row = (
+                None if found.distinct else np.unique(found.positions, return_inverse=True)[1]
+            )
+            influence = _influence(
+                design,
+                fit_weights,
+                inverse,
+                np.asarray(fitted, dtype=np.float64).reshape(-1),
+                row_pattern,
+                y,
+                unit_of_row,
+                dispersion,
+            )
     fingerprint = Located(found.unique, located.arrays).fingerprint()
     return ModelEvidence(
         _MINT,
@@ -307,7 +440,8 @@ def model_evidence(
         max_leverage=leverage,
         set_key=float(set_keys(fingerprint.id_xor[None, :], np.array([fingerprint.size]))[0]),
         digest=summary.digest,
-        estimable=estimable and bool(np.isfinite(leverage)),
+        estimable=estimable and bool(np.isfinite(leverage)) and influence is not None,
+        influence=influence or Influence.none(len(terms)),
     )
 
 

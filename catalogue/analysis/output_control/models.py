@@ -89,7 +89,13 @@ def control_regression(
             return finish(out, [withheld], groups)
         digits = out.rule(Regression).parameters.significant_digits
         noised = out.rule(ModelNoise).apply(
-            Estimates(fit.coefficients, fit.std_errors, fit.evidence.digest)
+            Estimates(
+                fit.coefficients,
+                fit.std_errors,
+                fit.evidence.digest,
+                fit.evidence.influence,
+                fit.covariance,
+            )
         )
         dof = n - len(fit.terms) if test == "t" else None
         rows = []
@@ -148,7 +154,13 @@ def control_correlation(
                 found[(x, y)] = ((None, None, None, None), (reason,))
                 continue
             noised = out.rule(ModelNoise).apply(
-                Estimates(fit.coefficients, fit.std_errors, fit.evidence.digest)
+                Estimates(
+                    fit.coefficients,
+                    fit.std_errors,
+                    fit.evidence.digest,
+                    fit.evidence.influence,
+                    fit.covariance,
+                )
             )[0]
             assert noised.value is not None
             r, se = (significant(v, digits) for v in noised.value)

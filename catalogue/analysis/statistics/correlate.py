@@ -5,9 +5,10 @@ The pairs are released together as one matrix (`kind: "correlation"`), but there
 separate output rule for a correlation: the correlation of x and y is the slope
 of the simple regression of standardised y on standardised x, so each pair is released
 through the regression rules (at least 10 units and 10 residual degrees of freedom, 4
-significant figures, noise of a share of the standard error, and the support and leverage
-checks on x as the regressor and y as the outcome). The slope's standard error is
-√((1 − r²)/(n − 2)); the intercept is 0 with standard error √((n − 1)(1 − r²)/((n − 2) n)).
+significant figures, noise of a share of the standard error or of one unit's influence,
+and the support and leverage checks on x as the regressor and y as the outcome; the
+evidence is of the standardised variables, so a unit's influence is on r itself). The
+slope's standard error is √((1 − r²)/(n − 2)); the intercept is 0 with standard error √((n − 1)(1 − r²)/((n − 2) n)).
 A pair with a constant variable is withheld like a model that cannot be estimated."""
 
 from __future__ import annotations
@@ -67,6 +68,9 @@ def _pair(view: DataView, x: Variable, y: Variable) -> Pair:
     else:
         slope_se = constant_se = float("nan")
     terms = (Term(x.name, "continuous"), Term("_cons", "constant"))
+    if estimable:  # the regression whose slope is r: standardised y on standardised x
+        xs, ys = _standardised(xs), _standardised(ys)
+        estimable = bool(np.all(np.isfinite(xs)) and np.all(np.isfinite(ys)))
     design = np.column_stack([xs, np.ones(n)])
     evidence = model_evidence(
         PositionKeys(view.rows.snapshot.arrays),
@@ -75,6 +79,7 @@ def _pair(view: DataView, x: Variable, y: Variable) -> Pair:
         np.arange(n),
         design,
         terms,
+        fitted=r * xs if estimable else None,
         outcome_mode=outcome_mode(ys),
         estimable=estimable,
     )
@@ -86,8 +91,13 @@ def _pair(view: DataView, x: Variable, y: Variable) -> Pair:
         std_errors=np.array([slope_se, constant_se]),
         evidence=evidence,
         terms_asked=1,
+        covariance="classical",
     )
     return Pair(x.name, y.name, fit, view.groups_of([x, y]))
+
+
+def _standardised(values: np.ndarray) -> np.ndarray:
+    return (values - values.mean()) / values.std(ddof=1)
 
 
 def prepare_correlate(view: DataView, request: Mapping[str, Any]) -> CorrelatePlan:

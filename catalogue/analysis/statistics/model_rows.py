@@ -120,13 +120,16 @@ def evidence_of(
     y: Variable,
     patterns: Patterns,
     *,
+    fitted: np.ndarray | None,
     weights: np.ndarray | None = None,
+    dispersion: float | None = None,
     binary: bool = False,
     estimable: bool = True,
     rows: ModelRows | None = None,
 ) -> ModelEvidence:
-    """The evidence of a model fitted on `patterns` (`weights`: the fit's per pattern;
-    `rows`: the model's rows if already read)."""
+    """The evidence of a model fitted on `patterns` (`fitted`: the fitted mean per pattern,
+    None if it could not be estimated; `weights`: the fit's per pattern; `dispersion`: the
+    family's known one, None to estimate it; `rows`: the model's rows if already read)."""
     view.check_memory(len(patterns.n), len(patterns.columns) + 4)
     if rows is None:
         rows = model_rows(view, y, patterns)
@@ -144,6 +147,8 @@ def evidence_of(
         patterns.terms(),
         _groupings(patterns),
         weights,
+        fitted=fitted,
+        dispersion=dispersion,
         binary_outcome=binary,
         outcome_mode=None if binary else outcome_mode(rows.y),
         estimable=estimable,

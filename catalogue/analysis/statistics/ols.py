@@ -195,11 +195,18 @@ def regression_plan(
     fit's per pattern at the estimate (for the leverage; None for OLS); `mean`: the inverse
     link of a GLM (None for OLS)."""
     rows = model_rows(view, y, patterns)
+    fitted = None
+    if estimate.estimable:
+        eta = patterns.predict(estimate.coefficients)
+        fitted = eta if mean is None else mean(eta)
     evidence = evidence_of(
         view,
         y,
         patterns,
+        fitted=fitted,
         weights=weights,
+        # A GLM's dispersion is known (1 for logit and Poisson); OLS estimates its own.
+        dispersion=None if mean is None else 1.0,
         binary=patterns.binary,
         estimable=estimate.estimable,
         rows=rows,
@@ -217,6 +224,7 @@ def regression_plan(
         evidence=evidence,
         terms_asked=len(asked),
         sums=sums,
+        covariance=covariance,
     )
     about = {"statistic": family, "y": y.name, "x": asked, "std_errors": covariance}
     groups = view.groups_of([y, *(f.variable for f in patterns.factors)])
