@@ -32,6 +32,7 @@ from rich.markup import escape
 
 from catalogue.config import load_config
 from catalogue.domain.errors import RegcatError
+from catalogue.domain.text import localise
 from catalogue.services.messages import named, say
 
 if TYPE_CHECKING:
@@ -53,6 +54,9 @@ class State:
 
     def t(self, key: str, **kwargs: Any) -> str:
         return say(key, self.language, **kwargs)
+
+    def localise(self, nb: str, en: str) -> str:
+        return localise((nb, en), self.language)
 
     def printed_as_json(self, value: Any) -> bool:
         """With --json, print `value` as JSON and say so; the caller then prints nothing else."""
@@ -400,7 +404,7 @@ def verify(state: State, ctx: Context, datastore: str | None) -> None:
     if not state.printed_as_json(outcome):
         for p in outcome.problems:
             errors.print(
-                f"[red]{p.code}[/] {p.datastore} {p.dataset} {p.path}: {p.en if state.language == 'en' else p.nb}"
+                f"[red]{p.code}[/] {p.datastore} {p.dataset} {p.path}: {state.localise(p.nb, p.en)}"
             )
         console.print(
             state.t(
@@ -574,10 +578,6 @@ def export_ddi(
 # --- accounts and API tokens (the operator is trusted: it holds the database and key) ---
 
 
-def _both(state: State, nb: str, en: str) -> str:
-    return en if state.language == "en" else nb
-
-
 @main.group()
 def token() -> None:
     """API tokens: create (shown once), list and revoke."""
@@ -610,8 +610,7 @@ def token_create(
     if state.printed_as_json({"token": new.token, **dataclasses.asdict(new.view)}):
         return
     console.print(
-        _both(
-            state,
+        state.localise(
             "Kopier tokenet nå; det vises aldri igjen:",
             "Copy the token now; it is never shown again:",
         )
@@ -629,8 +628,7 @@ def token_revoke(state: State, ctx: Context, prefix: str) -> None:
 
     view = tokens.revoke_token(ctx, identities.operator(ctx), prefix)
     console.print(
-        _both(
-            state,
+        state.localise(
             f"Trakk tilbake {view.prefix} ({view.username}).",
             f"Revoked {view.prefix} ({view.username}).",
         )
@@ -689,7 +687,9 @@ def _password(state: State, from_stdin: bool, none: bool) -> str | None:
     if from_stdin:
         return sys.stdin.readline().rstrip("\n")
     return str(
-        click.prompt(_both(state, "Passord", "Password"), hide_input=True, confirmation_prompt=True)
+        click.prompt(
+            state.localise("Passord", "Password"), hide_input=True, confirmation_prompt=True
+        )
     )
 
 
@@ -775,7 +775,7 @@ def accounts_reactivate(state: State, ctx: Context, username: str) -> None:
     from catalogue.services import identities, user_accounts
 
     user_accounts.reactivate_user(ctx, identities.operator(ctx), username)
-    console.print(_both(state, f"{username} er aktiv igjen.", f"{username} is active again."))
+    console.print(state.localise(f"{username} er aktiv igjen.", f"{username} is active again."))
 
 
 @main.group()
@@ -791,13 +791,10 @@ def audit_verify(state: State, ctx: Context) -> None:
     outcome = service.verify(ctx)
     if not state.printed_as_json({**dataclasses.asdict(outcome), "ok": outcome.ok}):
         for p in outcome.problems:
-            errors.print(
-                f"[red]{p.code}[/] {p.seq}: {escape(p.en if state.language == 'en' else p.nb)}"
-            )
-        summary = (
-            f"{outcome.entries} entries checked, {len(outcome.problems)} problems; head {outcome.head_seq} {outcome.head_hash[:16]}"
-            if state.language == "en"
-            else f"{outcome.entries} oppføringer kontrollert, {len(outcome.problems)} feil; siste {outcome.head_seq} {outcome.head_hash[:16]}"
+            errors.print(f"[red]{p.code}[/] {p.seq}: {escape(state.localise(p.nb, p.en))}")
+        summary = state.localise(
+            f"{outcome.entries} oppføringer kontrollert, {len(outcome.problems)} feil; siste {outcome.head_seq} {outcome.head_hash[:16]}",
+            f"{outcome.entries} entries checked, {len(outcome.problems)} problems; head {outcome.head_seq} {outcome.head_hash[:16]}",
         )
         console.print(escape(summary))
     if not outcome.ok:

@@ -16,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 
 from catalogue.domain.plurals import counted
+from catalogue.domain.text import localise
 from ingest.messages import describe
 
 Severity = Literal["error", "warning"]
@@ -34,10 +35,10 @@ class Problem:
     severity: Severity = "error"
 
     def message(self, language: str = "nb") -> str:
-        return self.en if language == "en" else self.nb
+        return localise((self.nb, self.en), language)
 
     def hint(self, language: str = "nb") -> str:
-        return self.hint_en if language == "en" else self.hint_nb
+        return localise((self.hint_nb, self.hint_en), language)
 
     def render(self, language: str = "nb") -> str:
         """`BEFOLKNING_KJOENN.csv, rad 12, kolonne start: message hint`."""

@@ -228,8 +228,10 @@ def _check_pairs(name: str, pairs: Iterable[tuple[str, str, str]]) -> None:
 
 def test_every_message_catalogue_has_both_texts_for_every_code() -> None:
     _check_pairs("cli", ((k, nb, en) for k, (nb, en) in messages.MESSAGES.items()))
-    _check_pairs("pages", ((k, nb, en) for k, (nb, en) in wording.WORDS.items()))
-    _check_pairs("accounts", ((k, nb, en) for k, (nb, en) in accounts_pages.WORDS.items()))
+    _check_pairs("pages", ((k, nb, en) for k, (nb, en) in wording.PAGE_WORDS.items()))
+    _check_pairs(
+        "accounts", ((k, nb, en) for k, (nb, en) in accounts_pages.ACCOUNT_PAGE_WORDS.items())
+    )
     _check_pairs(
         "ingest",
         (

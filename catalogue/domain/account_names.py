@@ -5,6 +5,8 @@ messages show these names, so no English code turns up inside bokmål text."""
 
 from __future__ import annotations
 
+from catalogue.domain.text import localise
+
 # Keyed by the codes of catalogue.domain.accounts (Role, Scope, ExportStatus); a test holds
 # every code to a name.
 ROLE_NAMES: dict[str, tuple[str, str]] = {
@@ -49,4 +51,4 @@ def name_of(kind: str, code: str, language: str = "nb") -> str:
     found = NAMES[kind].get(code)
     if found is None:
         return code
-    return found[1] if language == "en" else found[0]
+    return localise(found, language)

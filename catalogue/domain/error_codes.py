@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from catalogue.domain.text import localise
+
 
 @dataclass(frozen=True)
 class ErrorCode:
@@ -34,7 +36,7 @@ class ErrorCode:
         return (self.status, *self.also)
 
     def text(self, language: str = "nb") -> str:
-        return self.en if language == "en" else self.nb
+        return localise((self.nb, self.en), language)
 
 
 # `http-<status>`: what werkzeug and the rate limiter raise (catalogue.web.errors), one per

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from catalogue.domain.error_codes import ERROR_CODES
+from catalogue.domain.text import localise
 
 
 @dataclass
@@ -26,7 +27,7 @@ class RegcatError(Exception):
         super().__init__(self.en)
 
     def message(self, language: str = "nb") -> str:
-        return self.en if language == "en" else self.nb
+        return localise((self.nb, self.en), language)
 
     def as_dict(self, language: str = "nb") -> dict[str, Any]:
         return {

@@ -1,8 +1,28 @@
-"""Multilingual text: every label and description is a list of {languageCode, value}."""
+"""What people read, in two shapes, and the one way to choose a language in each.
+
+- `Text`: regcat's own words, bokmål (the default) and English. `localise` picks one:
+  English when asked for, bokmål for anything else. Message tables written as
+  ("bokmål", "English") pairs are Texts as they stand (Text is a NamedTuple).
+- `Texts`: a register's metadata, a list of {languageCode, value} in whichever of no, nb,
+  nn and en the register wrote; `pick` falls back from one to a related one.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
+
+
+class Text(NamedTuple):
+    nb: str
+    en: str
+
+
+def localise(text: tuple[str, str], language: str = "nb") -> str:
+    """`text` (bokmål, English) in `language`: English when asked for, else bokmål."""
+    nb, en = text
+    return en if language == "en" else nb
+
 
 LANGUAGES = ("no", "nb", "nn", "en")
 # Preference order when a text lacks the asked language: Norwegian variants stand in for

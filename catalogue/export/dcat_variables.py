@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from catalogue.domain.register import Register
+from catalogue.domain.text import localise
 from catalogue.domain.variable import VariableMetadata
 from catalogue.export.dcat_shared import SharedParts
 from catalogue.export.eu_vocabularies import ACCESS_RESTRICTED, IRREGULAR, NORWAY, themes_for
@@ -95,7 +96,7 @@ def _describe_release(
 
 
 def _versioned(lang: str, text: str, version: str) -> str:
-    return f"{text} (version {version})" if lang == "en" else f"{text} (versjon {version})"
+    return localise((f"{text} (versjon {version})", f"{text} (version {version})"), lang)
 
 
 def _describe_common(

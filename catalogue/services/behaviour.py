@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from catalogue.domain.text import localise
 from catalogue.services.context import Context
 from catalogue.services.setup import require_initialised
 from catalogue.storage.analysis_store import AnalysisStore, AuditRecord
@@ -102,12 +103,11 @@ class Flag:
         return self.entries[-1].recorded_at
 
     def title(self, language: str) -> str:
-        nb, en = TITLES[self.code]
-        return en if language == "en" else nb
+        return localise(TITLES[self.code], language)
 
     def message(self, language: str) -> str:
-        nb, en = EXPLAINED[self.code]
-        return (en if language == "en" else nb).format(count=self.count, pattern=self.pattern)
+        explained = localise(EXPLAINED[self.code], language)
+        return explained.format(count=self.count, pattern=self.pattern)
 
     def to_json_dict(self, language: str = "nb") -> dict[str, Any]:
         return {

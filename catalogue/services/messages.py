@@ -7,6 +7,7 @@ from typing import Any
 
 from catalogue.domain.account_names import name_of
 from catalogue.domain.plurals import quantities
+from catalogue.domain.text import localise
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # key: (bokmål, English)
@@ -86,8 +87,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 
 def say(key: str, language: str = "nb", **kwargs: Any) -> str:
-    nb, en = MESSAGES[key]
-    return (en if language == "en" else nb).format(**quantities(kwargs, language, group=True))
+    return localise(MESSAGES[key], language).format(**quantities(kwargs, language, group=True))
 
 
 def named(kind: str, code: str, language: str = "nb") -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 from catalogue.domain.code_list import CodeListPeriod, slice_periods
 from catalogue.domain.errors import RegcatError, invalid_input, not_found
 from catalogue.domain.register import DataProduct, Register
+from catalogue.domain.text import localise
 from catalogue.domain.version import VersionNumber
 from catalogue.search import FacetLabels, LiveIndex, SearchQuery, SortOrder, VariableIndex
 from catalogue.services import indexing, reading
@@ -281,10 +282,7 @@ def pick_lang(values: dict[str, str], lang: str) -> str:
 
 def _facet_label(labels: FacetLabels, facet: str, value: str, lang: str) -> str:
     if facet == "exportable":
-        yes = value == "true"
-        if lang == "en":
-            return "Yes" if yes else "No"
-        return "Ja" if yes else "Nei"
+        return localise(("Ja", "Yes") if value == "true" else ("Nei", "No"), lang)
     names: dict[str, dict[str, str]] = getattr(labels, facet, {})
     return pick_lang(names.get(value, {}), lang) or value
 

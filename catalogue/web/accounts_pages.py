@@ -15,6 +15,7 @@ from catalogue.domain.account_names import name_of
 from catalogue.domain.accounts import Role, Scope, scopes_for_roles
 from catalogue.domain.errors import RegcatError
 from catalogue.domain.plurals import quantities
+from catalogue.domain.text import localise
 from catalogue.services import behaviour, export_requests, tokens, user_accounts
 from catalogue.web import auth, context
 from catalogue.web.export_requests_api import file_response
@@ -23,7 +24,7 @@ account_pages = Blueprint("account_pages", __name__)
 export_pages = Blueprint("export_pages", __name__)
 steward_pages = Blueprint("steward_pages", __name__)
 
-WORDS: dict[str, tuple[str, str]] = {
+ACCOUNT_PAGE_WORDS: dict[str, tuple[str, str]] = {
     "sign-in": ("Logg inn", "Sign in"),
     "sign-out": ("Logg ut", "Sign out"),
     "username": ("Brukernavn", "Username"),
@@ -110,9 +111,8 @@ WORDS: dict[str, tuple[str, str]] = {
 
 
 def say(key: str, **kwargs: Any) -> str:
-    nb, en = WORDS[key]
     language = "en" if g.get("lang") == "en" else "nb"
-    return (en if language == "en" else nb).format(**quantities(kwargs, language))
+    return localise(ACCOUNT_PAGE_WORDS[key], language).format(**quantities(kwargs, language))
 
 
 def named(kind: str, code: str) -> str:

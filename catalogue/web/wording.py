@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from catalogue.domain.plurals import quantities
+from catalogue.domain.text import localise
 
-WORDS: dict[str, tuple[str, str]] = {
+PAGE_WORDS: dict[str, tuple[str, str]] = {
     # key: (bokmål, English)
     "site-title": ("Variabelkatalog", "Variable catalogue"),
     "search-heading": ("Finn variabler", "Find variables"),
@@ -127,6 +128,5 @@ WORDS: dict[str, tuple[str, str]] = {
 
 
 def word(key: str, lang: str = "nb", **kwargs: Any) -> str:
-    nb, en = WORDS[key]
-    text = en if lang == "en" else nb
+    text = localise(PAGE_WORDS[key], lang)
     return text.format(**quantities(kwargs, lang, group=True)) if kwargs else text
