@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from catalogue.analysis import db
+from catalogue.analysis.output_control import OTHER_VALUES
 from catalogue.analysis.statistics.common import DataView
 from catalogue.analysis.statistics.tabulate import categorise
 from catalogue.analysis.steps import parse_steps
@@ -43,7 +44,7 @@ def test_nan_of_either_sign_and_infinities_are_missing(workspace_factory: Any) -
         assert (rows > 0) is expected_nonmissing, name
     found = categorise(_view(ws), [ws.state.schema.get("z")])
     assert len(found.protected) == 0
-    assert len(found.categories[0]) == 0
+    assert found.categories[0] == (OTHER_VALUES,)  # no category but that of rare values
 
 
 def test_a_value_only_on_rows_the_table_leaves_out_is_no_category(workspace_factory: Any) -> None:
@@ -52,7 +53,7 @@ def test_a_value_only_on_rows_the_table_leaves_out_is_no_category(workspace_fact
         parse_steps(
             [
                 {"generate": "w", "expr": "alder"},
-                {"replace": "w", "expr": "1000 + alder", "if": "sysmiss(utdanning)"},
+                {"replace": "w", "expr": "1000", "if": "sysmiss(utdanning)"},
             ]
         )
     )
@@ -61,9 +62,9 @@ def test_a_value_only_on_rows_the_table_leaves_out_is_no_category(workspace_fact
     (missing,) = db.one(
         ws.con, f'SELECT COUNT(*) FROM "{ws.state.table}" WHERE "{utdanning.column}" IS NULL'
     )
-    assert missing > 0  # the rows that carry the values 1000 and up
+    assert missing >= 20  # the rows that carry the value 1000: enough to be a category
     found = categorise(view, [w, utdanning])
-    assert all(float(label) < 1000 for label in found.categories[0])
+    assert all(float(label) < 1000 for label in found.categories[0] if label != OTHER_VALUES)
     (counted,) = db.one(
         ws.con,
         f'SELECT COUNT(*) FROM "{ws.state.table}" '
@@ -71,7 +72,7 @@ def test_a_value_only_on_rows_the_table_leaves_out_is_no_category(workspace_fact
     )
     assert len(found.protected) == counted
     alone = categorise(view, [w])  # by itself, w's values on those rows are categories
-    assert any(float(label) >= 1000 for label in alone.categories[0])
+    assert any(float(label) >= 1000 for label in alone.categories[0] if label != OTHER_VALUES)
 
 
 def test_a_dimension_over_the_limit_is_refused_beside_one_under_it(
@@ -115,20 +116,24 @@ def test_code_list_categories_equal_categories_from_the_values_found(
     counted = f'w."{kommune.column}" IS NOT NULL AND w."{kjonn.column}" IS NOT NULL'
     listed = tabulate._code_list_categories(view, [kommune, kjonn])
     assert listed is not None
-    fast = tabulate._cells(view, [kommune, kjonn], None, counted, *listed, every_value_listed=False)
+    fast = tabulate._cells(view, [kommune, kjonn], None, counted, *listed, None)
     present = tabulate._present_categories(view, [kommune, kjonn], counted)
-    slow = tabulate._cells(view, [kommune, kjonn], None, counted, *present, every_value_listed=True)
+    slow = tabulate._cells(view, [kommune, kjonn], None, counted, *present)
     assert fast is not None and slow is not None
-    assert fast.categories == slow.categories
+    # The values found add the category of rare values (empty here) to each code list.
+    assert slow.categories == tuple((*known, OTHER_VALUES) for known in fast.categories)
     order, slow_order = np.argsort(fast.rowids), np.argsort(slow.rowids)
-    assert np.array_equal(fast.cell[order], slow.cell[slow_order])
+    fast_codes = np.unravel_index(fast.cell[order], fast.shape)
+    slow_codes = np.unravel_index(slow.cell[slow_order], slow.shape)
+    assert all(np.array_equal(f, s) for f, s in zip(fast_codes, slow_codes, strict=True))
     # A value that is no code: the code list alone cannot place the row.
     ws.con.execute(f'UPDATE "{ws.state.table}" SET "{kjonn.column}" = \'9\' WHERE rowid = 0')
-    assert (
-        tabulate._cells(view, [kommune, kjonn], None, counted, *listed, every_value_listed=False)
-        is None
-    )
-    assert "9" in categorise(view, [kjonn]).categories[0]
+    assert tabulate._cells(view, [kommune, kjonn], None, counted, *listed, None) is None
+    # Held by one unit, it is a rare value: no category of its own, its unit in theirs.
+    found = categorise(view, [kjonn])
+    assert "9" not in found.categories[0]
+    assert found.categories[0][-1] == OTHER_VALUES
+    assert np.count_nonzero(found.cell == len(found.categories[0]) - 1) == 1
 
 
 def test_a_value_not_in_a_code_list_labels_only_published_cells(workspace_factory: Any) -> None:

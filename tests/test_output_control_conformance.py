@@ -5,6 +5,9 @@ and 15 stay here too, as they were written for version 1)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -15,6 +18,7 @@ from catalogue.analysis.output_control import (
     CountTable,
     InMemoryReleaseLedger,
     MagnitudeTable,
+    ResultRow,
     SurvivalData,
     Term,
     UnitPairs,
@@ -57,6 +61,7 @@ from tests.test_analysis_support import ISSUE_STEPS
 from tests.test_workspaces_api import Researcher
 
 from .test_output_control_helpers import (
+    NOW,
     SECRET,
     cell,
     context,
@@ -101,9 +106,14 @@ def test_case_01_threshold_is_strict():
 # --- 2 -------------------------------------------------------------------------------------
 
 
-def test_case_02_structural_zero_is_reported_as_zero():
+def test_case_02_a_structural_zero_is_reported_as_zero():
+    """The cell (r2, c2) is known to be empty without the data (the caller's metadata makes
+    it impossible): it is reported as 0 and no other cell changes."""
     counts = {("r1", "c1"): 12, ("r1", "c2"): 15, ("r2", "c1"): 20, ("r2", "c2"): 0}
-    table = table_of_counts(["r", "c"], counts, POPULATION)
+    table = replace(
+        table_of_counts(["r", "c"], counts, POPULATION),
+        structural=np.array([False, False, False, True]),
+    )
     result = control_frequency_table(table, context(POPULATION, noise_off()))
     zero = cell(result.rows, ("r2", "c2"))
     assert zero.values[0] == 0 and zero.reasons == ()
@@ -114,6 +124,34 @@ def test_case_02_structural_zero_is_reported_as_zero():
     noisy = control_frequency_table(table, context(POPULATION))
     zero = cell(noisy.rows, ("r2", "c2"))
     assert zero.values[0] == 0 and "threshold" not in zero.reasons
+
+
+def test_case_02_a_zero_found_in_the_data_looks_like_a_suppressed_cell():
+    """Deviation from the specification's case 2 (docs/OUTPUT_CONTROL.md §3 `threshold`):
+    a 0 that only the data make 0 is withheld exactly as a cell of 1 to 9 units is (same
+    null, same reason, same charge); no other cell changes. Published as 0, it would tell a
+    target × diagnosis table's empty cell from the target's."""
+    counts = {("r1", "c1"): 12, ("r1", "c2"): 15, ("r2", "c1"): 20, ("r2", "c2"): 0}
+    result = control_frequency_table(
+        table_of_counts(["r", "c"], counts, POPULATION), context(POPULATION, noise_off())
+    )
+    assert cell(result.rows, ("r2", "c2")) == ResultRow(("r2", "c2"), (None, None), ("threshold",))
+    for labels, n in counts.items():
+        if n:
+            row = cell(result.rows, labels)
+            assert row.values[0] == n and row.reasons == ()
+
+    def one_way(b: int, parameters: Any) -> tuple[ResultRow, int]:
+        ledger = InMemoryReleaseLedger()
+        table = table_of_counts(["x"], {("a",): 1100, ("b",): b}, POPULATION)
+        found = control_frequency_table(table, context(POPULATION, parameters, ledger))
+        return cell(found.rows, ("b",)), ledger.points_spent("project-1", NOW - timedelta(1))
+
+    for parameters in (noise_off(), None):
+        empty, one = one_way(0, parameters), one_way(1, parameters)
+        assert empty[0].values == (None, None) and "threshold" in empty[0].reasons
+        if one[0].values == (None, None):  # (with noise, a cell of one may come out 0 too)
+            assert one == empty
 
 
 # --- 3 to 6: dominance ---------------------------------------------------------------------

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import itertools
 import struct
+from dataclasses import replace
 from decimal import Decimal
 
 import numpy as np
@@ -16,6 +17,7 @@ from catalogue.analysis.output_control import (
     HmacKeySource,
     KeyTable,
     MagnitudeTable,
+    ResultRow,
     SurvivalData,
     Term,
     UnitPairs,
@@ -125,19 +127,28 @@ def test_magnitudes_are_summed_per_unit_before_dominance():
     assert row.values == (None, None) and row.reasons == ("dominance-nk",)
 
 
-def test_an_empty_magnitude_cell_has_sum_zero_and_no_mean():
-    table = MagnitudeTable.from_cells(
-        "inntekt",
-        ["x"],
-        [(("a",), POPULATION[:20], np.full(20, 5.0)), (("b",), [], [])],
-    )
+def test_an_empty_magnitude_cell_is_withheld_as_a_small_one_unless_structural():
+    cells = [
+        (("a",), POPULATION[:20], np.full(20, 5.0)),
+        (("b",), [], []),
+        (("c",), POPULATION[20:21], [7.0]),
+    ]
+    table = MagnitudeTable.from_cells("inntekt", ["x"], cells)
     result = control_magnitude_table(table, context(POPULATION), statistics=["mean", "sum"])
     assert result.columns == ("sum", "mean")
     total, mean = cell(result.rows, ("a",)).values
     assert within(total, 100.0, noise_bound(np.full(20, 5.0))) and total != 100.0
     # The mean is the perturbed total over the perturbed count (20 ± 5).
     assert any(mean == NOISE.shown(total / n) for n in range(15, 26))
+    # Empty, or one unit: the same row (the threshold alone is named), no note.
+    assert cell(result.rows, ("b",)) == ResultRow(("b",), (None, None), ("threshold",))
+    assert cell(result.rows, ("c",)) == ResultRow(("c",), (None, None), ("threshold",))
+    assert result.notes == ()
+    # A cell the caller knows to be empty without the data is shown empty: sum 0, no mean.
+    known = replace(table, table=replace(table.table, structural=np.array([False, True, False])))
+    result = control_magnitude_table(known, context(POPULATION), statistics=["mean", "sum"])
     assert cell(result.rows, ("b",)).values == (0.0, None)
+    assert cell(result.rows, ("b",)).reasons == ()
     assert [n.code for n in result.notes] == ["empty-mean"]
 
 

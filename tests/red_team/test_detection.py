@@ -1,5 +1,6 @@
 """Behaviour detection as the attacker meets it: do attacks leave a flag for the steward (`catalogue.services.behaviour.flags`, what `regcat audit flags`
-lists)? Each attack runs in a catalogue of its own, in the compact form that works."""
+lists)? Each attack runs in a catalogue of its own, in its compact form, whether it still works or
+output control now stops it."""
 
 from __future__ import annotations
 
@@ -7,8 +8,6 @@ import contextlib
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-
-import pytest
 
 from catalogue.services import behaviour, tokens
 from tests.red_team import test_models, test_oracles, test_probing
@@ -21,8 +20,8 @@ def _guard(alice: Attacker, truth: Truth) -> None:
 
 
 def _categories(alice: Attacker, truth: Truth) -> None:
-    with contextlib.suppress(AssertionError):  # it works; what matters is being noticed
-        test_probing.test_category_limit_tells_a_diagnosis(alice, truth)
+    # Stopped since the category limit counts common values only; its pattern remains.
+    test_probing.test_category_limit_tells_a_diagnosis(alice, truth)
 
 
 def _perfect_fit(alice: Attacker, truth: Truth) -> None:
@@ -37,15 +36,13 @@ ATTACKS: dict[str, Callable[[Attacker, Truth], None]] = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="behaviour detection flags the guard probe (near-identical derivations) and the "
-    "perfect-fit model (many new variables) but not the category-limit oracle (eight bar "
-    "charts, four refused 422: nothing flagged)",
-)
-def test_working_attacks_are_flagged_for_the_steward(
+def test_attacks_are_flagged_for_the_steward_whether_they_work_or_not(
     released_people_home: Path, tmp_path: Path, truth: Truth
 ) -> None:
+    """Every attack here, the ones that still work (the perfect fit) and the ones output
+    control now stops (the guard and category-limit probes), leaves the pattern §3 of the
+    specification names: many near-identical derivations (one per target) or many new
+    variables. An attack that is stopped is still an attempt the steward should see."""
     flagged: dict[str, list[str]] = {}
     for i, (name, attack) in enumerate(ATTACKS.items()):
         home = tmp_path / f"home{i}"

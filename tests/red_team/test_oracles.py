@@ -67,34 +67,63 @@ def test_guard_refusal_tells_membership_across_projects(
     assert right < 12
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a cell of 1 is suppressed while a 0 is published: whenever exactly one target "
-    "cell is suppressed the diagnosis is known for sure (14 of 48 targets, all right)",
-)
-def test_zero_cell_versus_suppressed_cell(alice: Attacker, truth: Truth) -> None:
-    """Tabulate target × kreft: one of the two target cells holds the target. A 0 is
-    published as 0 and a 1 is suppressed, unless its noise makes it 0 too; the attacker
-    reads which target cell is suppressed (and guesses "no" when neither is)."""
-    handle = alice.workspace()
+def cell_signature(responses: list[Any], labels: list[str]) -> str:
+    """Everything the responses say about one cell, whatever its dimensions are called:
+    its row in every table (values and reasons, or that it has none) and, for per-cell
+    statistics, whether an item is about it and what that item holds."""
+    said = []
+    for response in responses:
+        if response.status_code != 200:
+            said.append(f"refused {response.get_json()['error']['code']}")
+            continue
+        for item in response.get_json()["results"]:
+            cell = item["about"].get("cell")
+            if cell is not None:
+                if list(cell.values()) == labels:
+                    rows = item["result"]["rows"]
+                    said.append(json.dumps([[r["values"], r["reasons"]] for r in rows]))
+                continue
+            rows = [r for r in item["result"]["rows"] if r["labels"] == labels]
+            said.append(json.dumps([[r["values"], r["reasons"]] for r in rows] or "no row"))
+    return " | ".join(said)
+
+
+def _two_cells(attacker: Attacker, handle: str, name: str, by: str = "kreft") -> list[Any]:
+    """The questions about name × by: counts with row percentages, and the sum, mean,
+    median and sd of wages per cell."""
+    stats = ["sum", "mean", "median", "sd"]
+    return [
+        attacker.ask(handle, "tabulate", {"vars": [name, by], "percent": "row"}),
+        attacker.ask(handle, "tabulate", {"vars": [name, by], "summarize": "lonn", "stats": stats}),
+    ]
+
+
+def test_zero_cell_versus_suppressed_cell(alice: Attacker, bob: Attacker, truth: Truth) -> None:
+    """Tabulate target × kreft (counts and wages per cell): one of the two target cells
+    holds the target, the other is empty. The attacker first learns what an empty cell
+    looks like from a table whose cell is empty for sure (target × kreft-but-not-target), then
+    reads which target cell looks like that; the other holds the target. Guesses "no" when
+    neither or both do. Two projects share the 48 targets."""
     right = decided = sure = 0
-    # More targets than the other probes: only some cells of 1 stay visible as suppressed.
     targets = truth.targets(24, kreft=True) + truth.targets(24, kreft=False)
-    for i, person in enumerate(targets):
-        alice.steps(handle, [{"generate": f"t{i}", "expr": person.expr()}])
-        response = alice.ask(handle, "tabulate", {"vars": [f"t{i}", "kreft"]})
-        guess = False
-        if response.status_code == 200:
-            rows = response.get_json()["results"][0]["result"]["rows"]
-            shown = {tuple(r["labels"]): r["values"]["count"] for r in rows}
-            suppressed_yes = shown.get(("true", "true"), 0) is None
-            suppressed_no = shown.get(("true", "false"), 0) is None
-            decided += suppressed_yes != suppressed_no
-            guess = suppressed_yes and not suppressed_no
-            sure += (suppressed_yes != suppressed_no) and guess == person.kreft
-        right += guess == person.kreft
+    for attacker, mine in ((alice, targets[0::2]), (bob, targets[1::2])):
+        handle = attacker.workspace()
+        for i, person in enumerate(mine):
+            attacker.steps(handle, [{"generate": f"t{i}", "expr": person.expr()}])
+            if i == 0:  # (true, true) of t0 × (kreft and not t0) is empty for sure
+                attacker.steps(handle, [{"generate": "ingen", "expr": "kreft and not t0"}])
+                empty = cell_signature(
+                    _two_cells(attacker, handle, "t0", "ingen"), ["true", "true"]
+                )
+            responses = _two_cells(attacker, handle, f"t{i}")
+            yes = cell_signature(responses, ["true", "true"]) == empty
+            no = cell_signature(responses, ["true", "false"]) == empty
+            guess = no and not yes  # the diagnosed cell is not the empty one
+            decided += yes != no
+            sure += (yes != no) and guess == person.kreft
+            right += guess == person.kreft
     report(
-        "0 published vs 1 suppressed",
+        "0 cell vs suppressed cell (counts, percentages, sums, means, medians, sds)",
         right=right,
         decided=decided,
         sure_right=sure,

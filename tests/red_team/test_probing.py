@@ -175,37 +175,47 @@ def test_a_sum_tells_a_zero_from_one_contribution(alice: Attacker, truth: Truth)
     assert right <= 6  # of 8
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="too-many-categories oracle: a variable with exactly 500 values gets a 501st "
-    "only if the target is diagnosed; the refusal tells the diagnosis",
-)
-def test_category_limit_tells_a_diagnosis(alice: Attacker, truth: Truth) -> None:
+def test_category_limit_tells_a_diagnosis(
+    alice: Attacker, truth: Truth, bob: Attacker | None = None
+) -> None:
     """v = days since 1900 mod 500 has all 500 values; `replace v = -1 if target and
-    kreft` adds a 501st only for a diagnosed target, and a table of v is refused then."""
-    targets = truth.targets(4, kreft=True) + truth.targets(4, kreft=False)
-    handle = alice.workspace(
-        [
-            {"generate": "d", "expr": 'fodselsdato - date("1900-01-01")'},
-            {"generate": "v", "expr": "d - int(d / 500) * 500"},
-        ]
-    )
+    kreft` adds a 501st only for a diagnosed target, and a bar chart (or a table) of v is
+    refused then. 12 targets, each asked by a bar chart or a table; with a second
+    researcher (another project, another budget) they share the targets."""
+    targets = truth.targets(6, kreft=True) + truth.targets(6, kreft=False)
+    attackers = [alice] if bob is None else [alice, bob]
     right = 0
     codes: dict[int, int] = {}
-    for i, person in enumerate(targets):
-        alice.steps(
-            handle,
+    for a, attacker in enumerate(attackers):
+        handle = attacker.workspace(
             [
-                {"generate": f"v{i}", "expr": "v"},
-                {"replace": f"v{i}", "expr": "-1", "if": f"({person.expr()}) and kreft"},
-            ],
+                {"generate": "d", "expr": 'fodselsdato - date("1900-01-01")'},
+                {"generate": "v", "expr": "d - int(d / 500) * 500"},
+            ]
         )
-        response = alice.ask(handle, "barchart", {"var": f"v{i}"})
-        codes[response.status_code] = codes.get(response.status_code, 0) + 1
-        guess = response.status_code != 200
-        right += guess == person.kreft
+        for i, person in enumerate(targets[a :: len(attackers)]):
+            attacker.steps(
+                handle,
+                [
+                    {"generate": f"v{i}", "expr": "v"},
+                    {"replace": f"v{i}", "expr": "-1", "if": f"({person.expr()}) and kreft"},
+                ],
+            )
+            response = (
+                attacker.ask(handle, "barchart", {"var": f"v{i}"})
+                if i % 2 == 0
+                else attacker.ask(handle, "tabulate", {"vars": [f"v{i}"]})
+            )
+            codes[response.status_code] = codes.get(response.status_code, 0) + 1
+            guess = response.status_code != 200
+            right += guess == person.kreft
     report("category limit as an oracle", right=right, of=len(targets), statuses=codes)
-    assert right <= 6  # of 8
+    assert right <= 9  # of 12: a coin does as well 7 % of the time
+
+
+def test_category_limit_across_two_projects(alice: Attacker, bob: Attacker, truth: Truth) -> None:
+    """The same attack with the targets shared by two researchers."""
+    test_category_limit_tells_a_diagnosis(alice, truth, bob)
 
 
 def test_labels_read_from_the_data_stay_hidden(alice: Attacker, truth: Truth) -> None:

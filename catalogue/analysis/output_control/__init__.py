@@ -11,8 +11,10 @@ with HTTP status 422 and messages in bokmål and English.
 from .cell_key import HmacKeySource, KeySource, KeyTable, PositionKeys, UnitKeys, derive_keys
 from .charts import control_hexbin, control_histogram, control_survival
 from .controller import cells_to_show, control_frequency_table, control_magnitude_table
+from .counting import reaching_threshold
 from .fitting import fit_ols
 from .inputs import (
+    OTHER_VALUES,
     CountTable,
     FitSums,
     MagnitudeTable,
@@ -34,6 +36,7 @@ from .vega import vega_lite
 
 __all__ = [
     "COUNT_MEASURE",
+    "OTHER_VALUES",
     "RULES",
     "ControlContext",
     "ControlledResult",
@@ -76,6 +79,7 @@ __all__ = [
     "fit_ols",
     "load_ptable",
     "model_evidence",
+    "reaching_threshold",
     "release_json",
     "rule_catalogue",
     "term_groupings",

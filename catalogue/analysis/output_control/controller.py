@@ -106,22 +106,40 @@ def _block_target(shape: tuple[int, ...], kept: tuple[int, ...]) -> tuple[np.nda
 
 def _count_cells(
     table: CountTable, context: ControlContext, margins: bool
-) -> tuple[CellTotals, list[tuple[str | None, ...]]]:
-    """The cells of a frequency table, its margins and grand total. When no unit is in two
-    interior cells, each margin is a disjoint union of interior cells and is summed from
-    them; otherwise every margin is built from its own units."""
+) -> tuple[CellTotals, list[tuple[str | None, ...]], list[bool]]:
+    """The cells of a frequency table, its margins and grand total, and which of them are
+    structural zeros (a margin is one when every interior cell it adds up is). When no
+    unit is in two interior cells, each margin is a disjoint union of interior cells and is
+    summed from them; otherwise every margin is built from its own units."""
     everything = tuple(range(len(table.dimensions)))
     labels = _block_labels(table, everything)
     index = table.cell_index()
+    structural = _structural_blocks(table, margins)
     interior = CellUnits.build(index, table.units, len(labels), context.keys)
     if not interior.disjoint:
         index, units, labels = _table_cells(table, margins, total=True)
-        return CellUnits.build(index, units, len(labels), context.keys).totals(), labels
+        totals = CellUnits.build(index, units, len(labels), context.keys).totals()
+        return totals, labels, structural
     blocks = [interior.totals()]
     for kept in _kept_sets(len(table.dimensions), margins, total=True)[1:]:
         blocks.append(blocks[0].merged(*_block_target(table.shape, kept)))
         labels.extend(_block_labels(table, kept))
-    return CellTotals.concatenated(blocks), labels
+    return CellTotals.concatenated(blocks), labels, structural
+
+
+def _structural_blocks(table: CountTable, margins: bool) -> list[bool]:
+    """Per cell of every block (as _table_cells orders them): whether it is a structural
+    zero, i.e. every interior cell it is made of is one."""
+    kept_sets = _kept_sets(len(table.dimensions), margins, total=True)
+    if table.structural is None:
+        return [False] * sum(math.prod(table.shape[k] for k in kept) for kept in kept_sets)
+    marks = np.asarray(table.structural, dtype=bool)
+    out: list[bool] = []
+    for kept in kept_sets:
+        target, size = _block_target(table.shape, kept)
+        possible = np.bincount(target, weights=(~marks).astype(np.float64), minlength=size)
+        out.extend(bool(p == 0) for p in possible)
+    return out
 
 
 PERCENT_OF = ("cell", "row", "column")
@@ -146,8 +164,8 @@ def control_frequency_table(
     columns = ("count", "percent")
     variables = len(table.dimensions)
     with ResultBuilder(context, "frequency-table", table.dimensions, columns, variables) as out:
-        cells, labels = _count_cells(table, context, include_margins)
-        values, reasons = published_counts(out, cells)
+        cells, labels, structural = _count_cells(table, context, include_margins)
+        values, reasons = published_counts(out, cells, structural=structural)
         shown = [not hidden for hidden in _hidden_labels(out, table, labels, values)]
         sizes = noised_counts(out, cells.counts, cells.key_sums)
         out.charge("count", [size for size, keep in zip(sizes, shown, strict=True) if keep])
@@ -196,11 +214,11 @@ def _hidden_labels(
     labels: Sequence[tuple[str | None, ...]],
     published: Sequence[object],
 ) -> list[bool]:
-    """Rows left out: those labelled with a value found in the data (not a code) whose
-    value is not published or is 0 (a 0 under such a label would tell that some unit, but
-    fewer than the threshold, holds it)."""
+    """Rows left out: those of the category of rare values, and those labelled with a value
+    found in the data (not a code) whose value is not published (the label would tell that
+    some unit, but fewer than the threshold, holds it)."""
     hidden = [
-        table.data_label(label) and (value is None or value == 0)
+        table.lumped(label) or (table.data_label(label) and (value is None or value == 0))
         for label, value in zip(labels, published, strict=True)
     ]
     if table.listed is not None and any(table.data_label(label) for label in labels):
@@ -244,16 +262,16 @@ def control_magnitude_table(
         interior = len(labels)
         cells = CellUnits.build(index, units, interior, context.keys, table.values)
         sizes = noised_counts(out, cells.counts(), cells.key_sums())
-        out.charge(
-            "magnitude",
-            [  # a cell a value found in the data names is shown only when its count would
-                # be: it costs only then, so the charge tells no more than the rows do
-                size
-                for c, size in enumerate(sizes)
-                if not counts_table.data_label(labels[c]) or size >= _threshold(out)
-                for _ in chosen
-            ],
+        structural = (
+            [False] * interior
+            if counts_table.structural is None
+            else [bool(m) for m in counts_table.structural]
         )
+        shows = [
+            _magnitude_row_shown(out, counts_table, labels[c], sizes[c]) for c in range(interior)
+        ]
+        # A row not shown costs nothing, so the charge tells no more than the rows do.
+        out.charge("magnitude", [size for c, size in enumerate(sizes) if shows[c] for _ in chosen])
         dominance, noise = out.rule(DominanceNK), out.rule(MagnitudeNoise)
         keep = max(dominance.parameters.n, noise.parameters.top_k)
         table_of_sets = cells.fingerprint_table()
@@ -275,6 +293,9 @@ def control_magnitude_table(
         # value within 5 % per padding group (red team: test_probing); and a suppressed
         # cell's dominance verdicts told about values its count hides.
         reasons = [[str(d.reason) for d in decisions if d.withheld][:1] for decisions in checks]
+        for c in range(interior):
+            if structural[c]:
+                reasons[c] = []
         candidates = [c if not reasons[c] and sizes[c] > 0 else None for c in range(interior)]
         assert magnitudes.digests is not None  # CellUnits gives the units
         guarded = out.guard(
@@ -288,19 +309,20 @@ def control_magnitude_table(
         for c in range(interior):
             if guarded[c].withheld:
                 reasons[c].append(str(guarded[c].reason))
+            if not shows[c]:
+                continue
             shown = not reasons[c]
-            # A cell whose perturbed count is 0 is shown as an empty one: total 0, no mean
-            # (showing its noisy total would tell it is not empty, which its count hides).
-            total = noised[c].value if sizes[c] > 0 else 0.0
-            assert total is not None
+            # Only a structural zero is shown empty (total 0, no mean); any other cell under
+            # the threshold, an empty one included, is withheld by it.
+            total = 0.0 if structural[c] else noised[c].value
             value: dict[str, Value] = {
                 "sum": total if shown else None,
-                "mean": noise.shown(total / sizes[c]) if shown and sizes[c] > 0 else None,
+                "mean": noise.shown(total / sizes[c])
+                if shown and total is not None and sizes[c] > 0
+                else None,
             }
-            why = reasons[c] or (["magnitude-noise"] if sizes[c] > 0 else [])
-            if counts_table.data_label(labels[c]) and sizes[c] < _threshold(out):
-                continue  # a value found in the data names only a cell a count shows
-            if shown and not sizes[c]:
+            why = reasons[c] or ([] if structural[c] else ["magnitude-noise"])
+            if shown and structural[c]:
                 out.note("empty-mean", EMPTY_MEAN)
             rows.append(ResultRow(labels[c], tuple(value[s] for s in chosen), tuple(why)))
         if any(counts_table.data_label(label) for label in labels):
@@ -311,23 +333,32 @@ def control_magnitude_table(
 
 
 def cells_to_show(table: CountTable, context: ControlContext) -> list[bool]:
-    """Per interior cell (row-major) whether a statistic about it may be shown at all: its
-    labels are codes, or its perturbed count reaches the threshold (as a frequency table
-    would show it). For callers that give each cell a statistic of its own (per-cell medians
-    and standard deviations): a cell named by a value found in the data gets none, and so
-    neither a row nor a charge, unless a frequency table would show it."""
+    """Per interior cell (row-major) whether a statistic of its own may be given about it
+    (a per-cell median or standard deviation): when its perturbed count reaches the
+    threshold, as a frequency table would publish it, and it is not the category of rare
+    values. A cell under the threshold gets no statistic, neither a row nor a charge,
+    whether it is empty or not: a withheld median beside no median at all would tell a
+    cell of one unit from an empty one, and a label found in the data would show."""
     index, units, labels = _table_cells(table, margins=False, total=False)
-    if not any(table.data_label(label) for label in labels):
-        return [True] * len(labels)
     cells = CellUnits.build(index, units, len(labels), context.keys)
     noised = context.parameters.rule(CellKeyNoise).apply(
         CountsWithKeys(cells.counts(), cells.key_sums())
     )
     least = context.parameters.of(Threshold).min_count
     return [
-        not table.data_label(label) or int(d.value or 0) >= least
+        not table.lumped(label) and int(d.value or 0) >= least
         for label, d in zip(labels, noised, strict=True)
     ]
+
+
+def _magnitude_row_shown(
+    out: ResultBuilder, table: CountTable, labels: tuple[str | None, ...], size: int
+) -> bool:
+    """A row of rare values is never shown; a value found in the data names only a cell
+    whose count a frequency table would show."""
+    if table.lumped(labels):
+        return False
+    return not table.data_label(labels) or size >= _threshold(out)
 
 
 def _threshold(out: ResultBuilder) -> int:

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .cell_key import Located
+from .cell_key import KeySource, Located
 from .fingerprint import SetFingerprint
 from .ledger import COUNT_MEASURE
+from .parameters import OutputControlParameters
 from .release import ControlContext, ResultBuilder
 from .result import ControlledResult, ResultRow, SummaryValue
 from .rules.cell_key_noise import CellKeyNoise, CountsWithKeys
@@ -30,6 +31,23 @@ from .value_keys import digest, measure, pair_keys
 GROUPS_MEASURE = measure(0, "groups")
 
 
+def reaching_threshold(
+    parameters: OutputControlParameters, group: np.ndarray, units: np.ndarray, keys: KeySource
+) -> np.ndarray:
+    """Per group (0 … max(group)) whether its perturbed count of distinct units reaches the
+    threshold: the count a frequency table would publish for the group, from its own cell
+    key. For decisions the engine takes before a table is made (which values found in the
+    data are categories of their own, how many there are), so that they rest on perturbed
+    counts only (OUTPUT_CONTROL.md §1.5). `units` are key positions, one per row."""
+    group = np.asarray(group, dtype=np.int64)
+    if not len(group):
+        return np.zeros(0, dtype=bool)
+    cells = CellUnits.build(group, units, int(group.max()) + 1, keys)
+    noised = parameters.rule(CellKeyNoise).apply(CountsWithKeys(cells.counts(), cells.key_sums()))
+    least = parameters.of(Threshold).min_count
+    return np.array([int(d.value or 0) >= least for d in noised], dtype=bool)
+
+
 def noised_counts(out: ResultBuilder, counts: np.ndarray, key_sums: np.ndarray) -> list[int]:
     """The perturbed count of each set, before the threshold."""
     noised = out.rule(CellKeyNoise).apply(CountsWithKeys(counts, key_sums))
@@ -37,14 +55,24 @@ def noised_counts(out: ResultBuilder, counts: np.ndarray, key_sums: np.ndarray) 
 
 
 def published_counts(
-    out: ResultBuilder, cells: CellTotals, withheld: Sequence[str | None] = ()
+    out: ResultBuilder,
+    cells: CellTotals,
+    withheld: Sequence[str | None] = (),
+    *,
+    structural: Sequence[bool] = (),
 ) -> tuple[list[int | None], list[list[str]]]:
     """Noise, threshold and the differencing guard over a set of count cells. `withheld`
-    gives, per cell, the reason an earlier rule already withheld it (or None)."""
+    gives, per cell, the reason an earlier rule already withheld it (or None);
+    `structural`, per cell, whether it is a structural zero (known to be empty without
+    the data): those alone are published as 0, every other empty cell is withheld as a
+    cell under the threshold is, with the same reason."""
     noised = out.rule(CellKeyNoise).apply(CountsWithKeys(cells.counts, cells.key_sums))
     checked = out.rule(Threshold).apply([d.value for d in noised])
     values = [d.value for d in checked]
     reasons = [[r for r in (n.reason, t.reason) if r] for n, t in zip(noised, checked, strict=True)]
+    for i, empty in enumerate(structural):
+        if empty:
+            values[i], reasons[i] = 0, []
     for i, reason in enumerate(withheld):
         if reason:
             values[i] = None

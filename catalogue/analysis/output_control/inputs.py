@@ -17,6 +17,10 @@ import numpy as np
 from .cell_key import all_distinct
 from .model_support import ModelEvidence, Term
 
+# The label of the category that holds the units of values too rare to be categories of
+# their own (never shown; statistics/tabulate.py). Not a value anyone would write.
+OTHER_VALUES = "\u2063other values\u2063"
+
 
 def _int64(values: object, name: str) -> np.ndarray:
     array = np.asarray(values)
@@ -51,7 +55,15 @@ class CountTable:
     `listed`, when given, holds per dimension the categories that may always be shown (a
     code list's codes: facts of the metadata). Any other category is a value found in the
     data, and a row labelled with one is shown only when its value is published: otherwise
-    the label alone would tell that a few units hold that value."""
+    the label alone would tell that a few units hold that value. A category labelled
+    `OTHER_VALUES` holds the units of values too rare to be categories of their own
+    (statistics/tabulate.py): its rows are never shown, its units count in the margins.
+
+    `structural`, when given, marks per interior cell (row-major) the cells known to be
+    empty without reading the data (a structural zero: a combination the caller's metadata
+    makes impossible). Those alone are published as 0; any other empty cell is withheld
+    exactly as a cell under the threshold is (rules/threshold.py). A structural cell that
+    holds a unit is the caller's error."""
 
     dimensions: tuple[str, ...]
     categories: tuple[tuple[str, ...], ...]
@@ -59,6 +71,11 @@ class CountTable:
     units: np.ndarray  # (rows,) int64 pseudonyms
     index: np.ndarray | None = None  # (rows,) the cell, when `codes` is None
     listed: tuple[frozenset[str], ...] | None = None
+    structural: np.ndarray | None = None  # (cells,) bool: empty by definition
+
+    def lumped(self, labels: Sequence[str | None]) -> bool:
+        """Whether a row with these labels is (partly) the category of rare values."""
+        return OTHER_VALUES in labels
 
     def data_label(self, labels: Sequence[str | None]) -> bool:
         """Whether a row with these labels names a value found in the data (not listed)."""
@@ -88,6 +105,7 @@ class CountTable:
             if len(index) and (int(index.min()) < 0 or int(index.max()) >= math.prod(self.shape)):
                 raise ValueError("a cell index is out of range")
             object.__setattr__(self, "index", index)
+            self._check_structural()
             return
         codes = np.asarray(self.codes, dtype=np.int64).reshape(-1, len(self.dimensions))
         if len(codes) != len(units):
@@ -98,6 +116,17 @@ class CountTable:
         object.__setattr__(self, "codes", codes)
         flat = np.ravel_multi_index(tuple(codes.T), self.shape) if len(codes) else codes[:, 0]
         object.__setattr__(self, "index", flat)
+        self._check_structural()
+
+    def _check_structural(self) -> None:
+        if self.structural is None:
+            return
+        marks = np.asarray(self.structural, dtype=bool).reshape(-1)
+        if len(marks) != math.prod(self.shape):
+            raise ValueError("structural zeros need one mark per interior cell")
+        if len(self.cell_index()) and bool(np.any(marks[self.cell_index()])):
+            raise ValueError("a cell marked as a structural zero holds units")
+        object.__setattr__(self, "structural", marks)
 
     def cell_index(self) -> np.ndarray:
         """Per row its cell, row-major over `shape`."""

@@ -2,12 +2,15 @@
 cell percentages), or a numeric variable summarised per cell (mean and sum through the
 magnitude-table rules, median and sd through the percentile and summary rules per cell).
 
-A dimension shows every code of its code list (so an empty category is a structural 0 and
-the table does not tell which categories occur) plus any other value present; a variable
-with more distinct values than the limit is refused (a continuous variable is not a
-category). A value that is not a code is a label only on a cell that is published (output
-control leaves out the rest: the label itself would disclose a value held by few units),
-and a per-cell median or sd is computed only for the cells a frequency table would show.
+A dimension shows every code of its code list (true and false for a true/false variable),
+so the table does not tell which codes occur, plus the values found in the data that are
+common: held by units whose perturbed count reaches the threshold. Rarer values' units go
+to one category of rare values (`OTHER_VALUES`) that output control never shows. The limits
+on categories and cells count codes and common values only: a limit on every distinct
+value would be a refusal that tells whether one unit holds a value no other does
+(docs/OUTPUT_CONTROL.md §8). A common value is a label only on a cell that is published, and
+a per-cell median or sd is computed only for cells whose perturbed count reaches the
+threshold.
 
 A row with a missing value on a dimension (or a missing measure) is not in any cell. With
 `missing: true` a missing dimension value is a category of its own, labelled `.` (as
@@ -25,26 +28,30 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from catalogue.domain.errors import invalid_input
+from catalogue.domain.errors import RegcatError, invalid_input
 
 from .. import db
 from ..output_control import (
+    OTHER_VALUES,
     ControlContext,
     CountTable,
     MagnitudeTable,
+    PositionKeys,
     UnitValues,
     cells_to_show,
     control_frequency_table,
     control_magnitude_table,
     control_percentiles,
     control_summary,
+    reaching_threshold,
 )
 from ..output_control.fingerprint import SetFingerprint
 from ..output_control.rules.budget import Budget
+from ..output_control.rules.cell_key_noise import CellKeyNoise
+from ..output_control.rules.threshold import Threshold
 from ..row_keys import RowKeys
-from ..variables import Kind, Variable
+from ..variables import PROTECT_COLUMN, Kind, Variable
 from .common import (
     DataView,
     Labelled,
@@ -135,22 +142,11 @@ def categorise(
     # counted is a code, the categories are the code list and one pass over the rows does.
     listed = _code_list_categories(view, variables)
     if listed is not None:
-        found = _cells(
-            view, variables, value, counted, *listed, every_value_listed=False, missing=missing
-        )
+        found = _cells(view, variables, value, counted, *listed, None, missing=missing)
         if found is not None:
             return found
-    categories, lookups = _present_categories(view, variables, counted)
-    found = _cells(
-        view,
-        variables,
-        value,
-        counted,
-        categories,
-        lookups,
-        every_value_listed=True,
-        missing=missing,
-    )
+    categories, lookups, buckets = _present_categories(view, variables, counted)
+    found = _cells(view, variables, value, counted, categories, lookups, buckets, missing=missing)
     assert found is not None
     return found
 
@@ -174,54 +170,123 @@ def _code_list_categories(
 
 def _present_categories(
     view: DataView, variables: Sequence[Variable], counted: str
-) -> tuple[list[tuple[str, ...]], list[pa.Table]]:
-    """Categories from the values the counted rows hold (and the code list): one row per
-    raw value (NaN and -NaN are one value to the engine), so no row is joined twice; all
-    dimensions' values in one pass (grouping sets), no more than the limit allows."""
+) -> tuple[list[tuple[str, ...]], list[pa.Table], list[int | None]]:
+    """Per dimension its categories, the lookup from raw values to them, and where the
+    category of rare values (`OTHER_VALUES`) sits, if the dimension has one.
+
+    A dimension's categories are its listed codes (always) and the values found in the
+    data that are common: held by units whose perturbed count reaches the threshold (as a
+    frequency table would publish it). Every other value's units go to the category of
+    rare values, which is never shown (its units count in the margins). So whether a value
+    is held by one unit or by none changes nothing a researcher sees, and the limit on
+    categories (`max_categories`) counts listed codes and common values only: a refusal
+    that counted every distinct value would tell whether one unit holds a value no other
+    does (OUTPUT_CONTROL.md §1.5)."""
     limit = view.limits.max_categories
-    most = len(variables) * limit
-    grouped = (
-        "SELECT "
-        + ", ".join(
-            f'GROUPING({col(v)}) AS g{i}, {col(v)} AS "{v.column}"' for i, v in enumerate(variables)
+    least = view.parameters.of(Threshold).min_count
+    noise = view.parameters.of(CellKeyNoise)
+    spread = noise.max_noise if noise.enabled else 0
+    categories: list[tuple[str, ...]] = []
+    lookups: list[pa.Table] = []
+    buckets: list[int | None] = []
+    for variable in variables:
+        listed = sorted(listed_codes(variable))
+        found = _candidate_values(view, variable, counted, listed, max(1, least - spread))
+        labels = [str(x) for x in found.column("label").to_pylist()]
+        sizes = found.column("n").to_numpy(zero_copy_only=False)
+        data_labels = sorted(set(labels) - set(listed) - {OTHER_VALUES})
+        largest: dict[str, int] = {}
+        for label, n in zip(labels, sizes.tolist(), strict=True):
+            largest[label] = max(largest.get(label, 0), int(n))
+        sure = {label for label in data_labels if largest[label] >= least + spread}
+        if len(listed) + len(sure) > limit:
+            raise _too_many_categories(variable, limit)
+        common = sure | _common_values(
+            view, variable, counted, found, sorted(set(data_labels) - sure)
         )
-        + f' FROM "{view.table}" AS w WHERE {counted} GROUP BY GROUPING SETS ('
-        + ", ".join(f"({col(v)})" for v in variables)
-        + f") LIMIT {most + 1}"
-    )
-    present = db.arrow(  # labels made from the few values found, not per row
-        view.con,
-        "SELECT "
-        + ", ".join(
-            f"g{i}, {col(v, 's')} AS raw{i}, {text_sql(v, 's')} AS label{i}"
-            for i, v in enumerate(variables)
-        )
-        + f" FROM ({grouped}) AS s",
-    )
-    categories, lookups = [], []
-    for i, variable in enumerate(variables):
-        # Cut at the limit, the result still holds more than `limit` values of some
-        # dimension whenever one has more (len(variables) sets of ≤ limit fit in `most`).
-        mine = present.filter(
-            pc.and_(pc.equal(present.column(f"g{i}"), 0), pc.is_valid(present.column(f"raw{i}")))
-        )
-        if mine.num_rows > limit:
-            raise invalid_input(
-                "too-many-categories",
-                f"«{variable.name}» har flere enn {limit} ulike verdier og kan ikke brukes som "
-                "kategori i en tabell. Bruk summarize, eller recode den til grupper først.",
-                f"'{variable.name}' has more than {limit} distinct values and cannot be a "
-                "category of a table. Use summarize, or recode it into groups first.",
-                name=variable.name,
-                limit=limit,
-            )
-        labels = [str(x) for x in mine.column(f"label{i}").to_pylist()]
-        known = natural_order([*variable.codes, *labels])
+        if len(listed) + len(common) > limit:
+            raise _too_many_categories(variable, limit)
+        known = natural_order([*listed, *common])
         position = {label: k for k, label in enumerate(known)}
-        codes = pa.array([position[label] for label in labels], pa.int32())
-        lookups.append(pa.table({"raw": mine.column(f"raw{i}"), "code": codes}))
-        categories.append(tuple(known))
-    return categories, lookups
+        kept = [i for i, label in enumerate(labels) if label in position]
+        codes = pa.array([position[labels[i]] for i in kept], pa.int32())
+        lookups.append(
+            pa.table({"raw": found.column("raw").take(pa.array(kept, pa.int64())), "code": codes})
+        )
+        categories.append((*known, OTHER_VALUES))
+        buckets.append(len(known))
+    return categories, lookups, buckets
+
+
+def _candidate_values(
+    view: DataView, variable: Variable, counted: str, listed: Sequence[str], floor: int
+) -> pa.Table:
+    """The raw values the counted rows hold, each with its label and its exact number of
+    distinct protected units: the listed codes, and any value held by at least `floor`
+    units (fewer can never reach the threshold, whatever their noise). Never shown: what
+    decides is each value's perturbed count (_common_values)."""
+    grouped = (
+        f'SELECT {col(variable)} AS "{variable.column}", '
+        f'COUNT(DISTINCT w."{PROTECT_COLUMN}") AS n FROM "{view.table}" AS w '
+        f"WHERE {counted} AND {col(variable)} IS NOT NULL GROUP BY 1"
+    )
+    return db.arrow(
+        view.con,
+        f"SELECT * FROM (SELECT {col(variable, 's')} AS raw, {text_sql(variable, 's')} AS label, "
+        f"n FROM ({grouped}) AS s) WHERE n >= ? OR list_contains(?::VARCHAR[], label)",
+        [floor, list(listed)],
+    )
+
+
+def _common_values(
+    view: DataView, variable: Variable, counted: str, found: pa.Table, labels: Sequence[str]
+) -> set[str]:
+    """Of these values found in the data, those whose units' perturbed count reaches the
+    threshold: their rows, grouped by label, with the units' own keys."""
+    if not labels:
+        return set()
+    index = {label: k for k, label in enumerate(labels)}
+    raw_labels = [str(x) for x in found.column("label").to_pylist()]
+    chosen = [i for i, label in enumerate(raw_labels) if label in index]
+    lookup = pa.table(
+        {
+            "raw": found.column("raw").take(pa.array(chosen, pa.int64())),
+            "k": pa.array([index[raw_labels[i]] for i in chosen], pa.int64()),
+        }
+    )
+    name = "regcat_candidate_values"
+    try:
+        view.con.register(name, lookup)
+        fetched = db.arrays(
+            view.con,
+            f'SELECT w.rowid AS r, c.k AS k FROM "{view.table}" AS w '
+            f"JOIN {name} AS c ON c.raw = {col(variable)} WHERE {counted}",
+        )
+    finally:
+        view.con.unregister(name)
+    view.check_memory(len(fetched["r"]), 2)
+    units = view.rows.protected(np.asarray(fetched["r"], dtype=np.int64))
+    reached = reaching_threshold(
+        view.parameters,
+        np.asarray(fetched["k"], dtype=np.int64),
+        units,
+        PositionKeys(view.rows.snapshot.arrays),
+    )
+    return {labels[k] for k in np.flatnonzero(reached).tolist()}
+
+
+def _too_many_categories(variable: Variable, limit: int) -> RegcatError:
+    return invalid_input(
+        "too-many-categories",
+        f"«{variable.name}» har flere enn {limit} verdier som hver har minst så mange "
+        "enheter som en tabell viser, og kan ikke brukes som kategori i en tabell. Bruk "
+        "summarize, eller recode den til grupper først.",
+        f"'{variable.name}' has more than {limit} values each held by as many units as a "
+        "table shows, and cannot be a category of a table. Use summarize, or recode it into "
+        "groups first.",
+        name=variable.name,
+        limit=limit,
+    )
 
 
 def _cells(
@@ -231,23 +296,28 @@ def _cells(
     counted: str,
     categories: list[tuple[str, ...]],
     lookups: list[pa.Table],
+    buckets: Sequence[int | None] | None,
     *,
-    every_value_listed: bool,
     missing: bool = False,
 ) -> Categorised | None:
     """Each counted row's cell (row-major), its protected unit and value, and the units
-    left out (every row read once: a row not counted gets cell -2). Without
-    `every_value_listed`, None when a counted row holds a value the lookups lack."""
+    left out (every row read once: a row not counted gets cell -2). `buckets` gives per
+    dimension the category of the values the lookup lacks (rare values); without it, None
+    when a counted row holds a value the lookups lack."""
     if missing:  # the missing category last in each dimension, always shown
         categories = [(*known, MISSING) for known in categories]
     shape = tuple(len(known) for known in categories)
-    cells = math.prod(shape)
-    if cells > view.limits.max_cells:
+    # The category of rare values is never shown: the limit counts the others only (it
+    # exists in every dimension that has values outside its code list, whatever they are).
+    shown = math.prod(
+        n - (buckets is not None and buckets[i] is not None) for i, n in enumerate(shape)
+    )
+    if shown > view.limits.max_cells:
         raise invalid_input(
             "too-many-cells",
-            f"Tabellen ville fått {cells} celler; grensen er {view.limits.max_cells}.",
-            f"The table would have {cells} cells; the limit is {view.limits.max_cells}.",
-            cells=cells,
+            f"Tabellen ville fått {shown} celler; grensen er {view.limits.max_cells}.",
+            f"The table would have {shown} cells; the limit is {view.limits.max_cells}.",
+            cells=shown,
             limit=view.limits.max_cells,
         )
     names = [f"regcat_categories_{i}" for i in range(len(variables))]
@@ -256,10 +326,16 @@ def _cells(
         f"LEFT JOIN {name} AS c{i} ON c{i}.raw = {col(v)}"
         for i, (name, v) in enumerate(zip(names, variables, strict=True))
     ]
+    found = [
+        f"c{i}.code"
+        if buckets is None or buckets[i] is None
+        else f"COALESCE(c{i}.code, {buckets[i]})"
+        for i in range(len(variables))
+    ]
     codes = [
-        f"CASE WHEN {col(v)} IS NULL THEN {shape[i] - 1} ELSE c{i}.code END"
+        f"CASE WHEN {col(v)} IS NULL THEN {shape[i] - 1} ELSE {found[i]} END"
         if missing
-        else f"c{i}.code"
+        else found[i]
         for i, v in enumerate(variables)
     ]
     cell_sql = f"CAST({codes[0]} AS BIGINT)"
@@ -283,7 +359,7 @@ def _cells(
     values = None if value is None else np.asarray(fetched["value"], dtype=np.float64)
     left_out = np.zeros(0, dtype=np.int64)
     if len(cell) and int(cell.min()) < 0:
-        if not every_value_listed and bool(np.any(cell == -1)):
+        if buckets is None and bool(np.any(cell == -1)):
             return None
         kept = cell >= 0
         left_out = view.rows.protected_positions[rowids[~kept]]
@@ -381,19 +457,16 @@ def prepare_tabulate(view: DataView, request: Mapping[str, Any]) -> TabulatePlan
     if {"median", "sd"} & set(stats):
         needs_unit_rows(view, "median og sd per celle / median and sd per cell")
     data = categorise(view, variables, value, missing=missing)
-    if {"median", "sd"} & set(stats):
-        limit = view.limits.max_statistic_cells
-        occupied = len(np.unique(data.cell))
-        if occupied > limit:
-            raise invalid_input(
-                "too-many-cells",
-                f"Median og standardavvik per celle gis for høyst {limit} celler.",
-                f"Median and standard deviation per cell are given for at most {limit} cells.",
-                limit=limit,
-            )
     groups = view.groups_of([*variables, value])
     return TabulatePlan(
-        data, value.name, tuple(dict.fromkeys(stats)), None, groups, missing, labels
+        data,
+        value.name,
+        tuple(dict.fromkeys(stats)),
+        None,
+        groups,
+        missing,
+        labels,
+        view.limits.max_statistic_cells,
     )
 
 
@@ -406,6 +479,8 @@ class TabulatePlan:
     groups: tuple[SetFingerprint, ...] = ()  # of variables made by aggregation
     missing: bool = False
     labels: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+
+    per_cell_limit: int = 0  # most cells given a median or sd of their own
 
     def release(self, context: ControlContext) -> list[Labelled]:
         data = self.data
@@ -425,6 +500,19 @@ class TabulatePlan:
             return [Labelled(about, result, extra)]
         assert data.values is not None
         out = []
+        # Which cells get a median or sd of their own is decided on perturbed counts (as
+        # a frequency table would publish them), and so is the limit on how many: the
+        # number of cells that hold a unit would tell an empty cell from one of one unit.
+        visible = cells_to_show(data.count_table(), context) if self._per_cell_stats() else []
+        if sum(visible) > self.per_cell_limit:
+            raise invalid_input(
+                "too-many-cells",
+                f"Median og standardavvik per celle gis for høyst {self.per_cell_limit} celler "
+                "som hver har minst så mange enheter som en tabell viser.",
+                f"Median and standard deviation per cell are given for at most "
+                f"{self.per_cell_limit} cells each holding as many units as a table shows.",
+                limit=self.per_cell_limit,
+            )
         magnitudes = [s for s in self.stats if s in ("sum", "mean")]
         if magnitudes:
             table = MagnitudeTable(self.measure, data.count_table(), data.values)
@@ -435,10 +523,15 @@ class TabulatePlan:
             out.append(Labelled(about, result, extra))
         per_cell = [s for s in self.stats if s in ("median", "sd")]
         if per_cell:
-            out += self._per_cell(context, per_cell)
+            out += self._per_cell(context, per_cell, visible)
         return out
 
-    def _per_cell(self, context: ControlContext, stats: list[str]) -> list[Labelled]:
+    def _per_cell_stats(self) -> bool:
+        return any(s in ("median", "sd") for s in self.stats)
+
+    def _per_cell(
+        self, context: ControlContext, stats: list[str], visible: list[bool]
+    ) -> list[Labelled]:
         data = self.data
         assert data.values is not None and self.measure is not None
         shape = data.shape
@@ -447,7 +540,6 @@ class TabulatePlan:
         order = np.argsort(cell, kind="stable")
         cell = cell[order]
         occupied = np.unique(cell)
-        visible = cells_to_show(data.count_table(), context)
         out = []
         for c in occupied.tolist():
             if not visible[c]:

@@ -1,8 +1,16 @@
-"""threshold: a count of 1 to 9 units is not published; 0 is (OUTPUT_CONTROL.md §2).
+"""threshold: a count under 10 units is not published, an empty cell's included; only a
+structural 0 is shown as 0 (OUTPUT_CONTROL.md §2; docs/OUTPUT_CONTROL.md §3 `threshold`
+says why this departs from the specification's conformance case 2).
 
 Applied to perturbed counts in frequency tables, histograms, hexbins and survival steps,
-and to true distinct-unit counts in magnitude tables ("≥ 10 units per cell"). The test is
-strict: a count below min_count fails, a count equal to it passes."""
+and to the perturbed counts of magnitude cells ("≥ 10 units per cell"). The test is
+strict: a count below min_count fails, a count equal to it passes.
+
+Why 0 is withheld too: a cell of one unit is withheld (its noise makes it 0 now and then),
+so a 0 published as 0 beside it would tell, for a table built to single out a person
+(target × diagnosis), which of two cells is the empty one. A 0 that is known without the
+data (a structural zero: the caller says so, from metadata alone) tells nothing and is
+shown; the controller leaves such cells out of this rule."""
 
 from __future__ import annotations
 
@@ -28,8 +36,10 @@ class Threshold(Rule[ThresholdParameters, Sequence[int | None], int]):
     parameters_type = ThresholdParameters
     title = Message("Terskel for små tall", "Small-count threshold")
     docs = Message(
-        "Celler med 1 til {min_count} − 1 enheter skjules; 0 vises som 0.",
-        "Cells with 1 to {min_count} − 1 units are withheld; 0 is shown as 0.",
+        "Celler med færre enn {min_count} enheter skjules, også tomme celler; bare en "
+        "strukturell 0 (kjent uten dataene) vises som 0.",
+        "Cells with fewer than {min_count} units are withheld, empty cells included; only a "
+        "structural 0 (known without the data) is shown as 0.",
     )
     reasons = frozen_reasons(
         {
@@ -46,6 +56,6 @@ class Threshold(Rule[ThresholdParameters, Sequence[int | None], int]):
     def _one(self, count: int | None) -> Decision[int]:
         if count is None:
             return Decision(None)
-        if 0 < count < self.parameters.min_count:
+        if count < self.parameters.min_count:
             return self.withhold("threshold")
         return Decision(count)

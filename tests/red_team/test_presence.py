@@ -1,0 +1,240 @@
+"""Presence oracles: whether a small set is empty, read off what a table shows rather than
+off a number in it. Is there a row for a category, a left-out count, a bin, a cell limit
+passed? Each attack makes a set that holds the target if diagnosed and nobody otherwise,
+and compares what it sees with what a set known to be empty looks like. The attacker is
+judged by the share of targets guessed right (half have a diagnosis: a coin gets half)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.red_team.conftest import Attacker, Person, Truth, report
+
+PROBES = 8  # with a diagnosis, and as many without
+# Right for 12 or more of 16 beats coin tossing at p < 0.04.
+BOUND = 11
+
+
+def _targets(truth: Truth) -> list[Person]:
+    return truth.targets(PROBES, kreft=True) + truth.targets(PROBES, kreft=False)
+
+
+def _rows(response: Any, label: str) -> str:
+    """What a one-way table or bar chart says about one category: its rows (values and
+    reasons, percentages included) or that it has none; a refusal by its code."""
+    if response.status_code != 200:
+        return f"refused {response.get_json()['error']['code']}"
+    found = [
+        [row["values"], row["reasons"]]
+        for item in response.get_json()["results"]
+        for row in item["result"]["rows"]
+        if row["labels"] == [label]
+    ]
+    return json.dumps(found or "no row")
+
+
+def test_a_category_row_for_a_diagnosed_target(alice: Attacker, truth: Truth) -> None:
+    """p = target and kreft is true for the target if diagnosed, for nobody otherwise. A
+    table and a bar chart of p: is there a row `true`, and how does it look, beside the
+    same of a variable that is false for everyone?"""
+    handle = alice.workspace([{"generate": "ingen", "expr": "kreft and not kreft"}])
+    empty = [
+        _rows(alice.ask(handle, "tabulate", {"vars": ["ingen"], "percent": "cell"}), "true"),
+        _rows(alice.ask(handle, "barchart", {"var": "ingen"}), "true"),
+    ]
+    right = 0
+    for i, person in enumerate(_targets(truth)):
+        alice.steps(handle, [{"generate": f"p{i}", "expr": f"({person.expr()}) and kreft"}])
+        seen = [
+            _rows(alice.ask(handle, "tabulate", {"vars": [f"p{i}"], "percent": "cell"}), "true"),
+            _rows(alice.ask(handle, "barchart", {"var": f"p{i}"}), "true"),
+        ]
+        guess = seen != empty
+        right += guess == person.kreft
+    report("a category row for a diagnosed target (table, bar chart)", right=right, of=16)
+    assert right <= BOUND
+
+
+def _left_out(response: Any) -> str:
+    if response.status_code != 200:
+        return f"refused {response.get_json()['error']['code']}"
+    return json.dumps(response.get_json()["results"][0]["result"]["summary"].get("left_out"))
+
+
+def test_a_left_out_count_for_a_diagnosed_target(alice: Attacker, truth: Truth) -> None:
+    """x = 1 for everyone, missing for the target if diagnosed (`replace x = 1/0`): a table
+    of x says how many units it left out; is that the same as for a variable missing for
+    nobody?"""
+    handle = alice.workspace()
+    empty = _left_out(alice.ask(handle, "tabulate", {"vars": ["alle"]}))
+    right = decided = sure = 0
+    # More targets than the others: a target's own noise makes its left-out count 0 now
+    # and then (five times in eight), and only the other ones tell, but for sure.
+    targets = truth.targets(12, kreft=True) + truth.targets(12, kreft=False)
+    for i, person in enumerate(targets):
+        alice.steps(
+            handle,
+            [
+                {"generate": f"x{i}", "expr": "1"},
+                {"replace": f"x{i}", "expr": "1/0", "if": f"({person.expr()}) and kreft"},
+            ],
+        )
+        guess = _left_out(alice.ask(handle, "tabulate", {"vars": [f"x{i}"]})) != empty
+        right += guess == person.kreft
+        decided += guess
+        sure += guess and person.kreft
+    report(
+        "a left-out count for a diagnosed target",
+        right=right,
+        decided=decided,
+        sure_right=sure,
+        of=len(targets),
+    )
+    # Fails unless the attacker learns 4 or more diagnoses for sure (none wrong).
+    assert sure < 4 or sure < decided
+
+
+def _bin(response: Any, at: float) -> str:
+    """The histogram's bar that holds `at`: its count and reasons."""
+    if response.status_code != 200:
+        return f"refused {response.get_json()['error']['code']}"
+    for row in response.get_json()["results"][0]["result"]["rows"]:
+        start, end = row["values"]["start"], row["values"]["end"]
+        if (start is None or start <= at) and (end is None or at < end):
+            return json.dumps([row["values"]["count"], row["reasons"]])
+    return "no bar"
+
+
+def test_a_histogram_bar_for_a_diagnosed_target(alice: Attacker, truth: Truth) -> None:
+    """z spreads everyone over 0–99 but for two gaps, 30–39 and 50–59, which nobody holds;
+    the target is put at 55 if diagnosed. A histogram of z: does the bar at 55 look like
+    the bar at 35 (empty for sure)?"""
+    handle = alice.workspace(
+        [
+            {"generate": "d", "expr": 'fodselsdato - date("1900-01-01")'},
+            {"generate": "z", "expr": "d - int(d / 100) * 100"},
+            {"replace": "z", "expr": "z - 20", "if": "z >= 30 and z < 40"},
+            {"replace": "z", "expr": "z + 20", "if": "z >= 50 and z < 60"},
+        ]
+    )
+    right = decided = sure = 0
+    # As many targets as for the left-out count: a bar of one unit is 0 now and then.
+    targets = truth.targets(12, kreft=True) + truth.targets(12, kreft=False)
+    for i, person in enumerate(targets):
+        alice.steps(
+            handle,
+            [
+                {"generate": f"z{i}", "expr": "z"},
+                {"replace": f"z{i}", "expr": "55", "if": f"({person.expr()}) and kreft"},
+            ],
+        )
+        response = alice.ask(handle, "histogram", {"var": f"z{i}", "bins": 20})
+        guess = _bin(response, 55) != _bin(response, 35)
+        right += guess == person.kreft
+        decided += guess
+        sure += guess and person.kreft
+    report(
+        "a histogram bar for a diagnosed target",
+        right=right,
+        decided=decided,
+        sure_right=sure,
+        of=len(targets),
+    )
+    # Fails unless the attacker learns 4 or more diagnoses for sure (none wrong).
+    assert sure < 4 or sure < decided
+
+
+def test_the_cell_limit_tells_a_diagnosis(alice: Attacker, truth: Truth) -> None:
+    """v and w each have 141 values (141 × 141 = 19,881 cells, under the limit of 20,000);
+    `replace v = -1 if target and kreft` gives v a 142nd value (20,022 cells) only for a
+    diagnosed target: is the table of v × w refused then?"""
+    handle = alice.workspace(
+        [
+            {"generate": "d", "expr": 'fodselsdato - date("1900-01-01")'},
+            {"generate": "v", "expr": "d - int(d / 141) * 141"},
+            {"generate": "w", "expr": "int(d / 141) - int(d / 19881) * 141"},
+        ]
+    )
+    right = 0
+    statuses: dict[int, int] = {}
+    for i, person in enumerate(_targets(truth)):
+        alice.steps(
+            handle,
+            [
+                {"generate": f"v{i}", "expr": "v"},
+                {"replace": f"v{i}", "expr": "-1", "if": f"({person.expr()}) and kreft"},
+            ],
+        )
+        response = alice.ask(handle, "tabulate", {"vars": [f"v{i}", "w"]})
+        statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+        guess = response.status_code != 200
+        right += guess == person.kreft
+    report("the cell limit as an oracle", right=right, of=16, statuses=statuses)
+    assert right <= BOUND
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a model's level limit counts levels found among its complete cases exactly: "
+    "i.v with 500 levels and a 501st held by the target if diagnosed is refused "
+    "(too-many-categories) only then",
+)
+def test_the_level_limit_of_a_model_tells_a_diagnosis(alice: Attacker, truth: Truth) -> None:
+    """The category-limit probe of test_probing.py, asked of a model: OLS of the wage on
+    i.v, where v has 500 values and a 501st for the target if diagnosed."""
+    handle = alice.workspace(
+        [
+            {"generate": "d", "expr": 'fodselsdato - date("1900-01-01")'},
+            {"generate": "v", "expr": "d - int(d / 500) * 500"},
+        ]
+    )
+    right = 0
+    statuses: dict[int, int] = {}
+    for i, person in enumerate(_targets(truth)):
+        alice.steps(
+            handle,
+            [
+                {"generate": f"v{i}", "expr": "v"},
+                {"replace": f"v{i}", "expr": "-1", "if": f"({person.expr()}) and kreft"},
+            ],
+        )
+        response = alice.ask(handle, "regress", {"y": "lonn", "x": [f"i.v{i}"]})
+        statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+        guess = response.status_code != 200
+        right += guess == person.kreft
+    report("the level limit of a model as an oracle", right=right, of=16, statuses=statuses)
+    assert right <= BOUND
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a level of an i. variable held by one unit withholds the model (regression "
+    "support), a level held by nobody is no level: OLS on i.g, g = sex or a third value "
+    "for the target if diagnosed, is released only if not diagnosed",
+)
+def test_a_model_level_for_a_diagnosed_target(alice: Attacker, truth: Truth) -> None:
+    """g is the sex, but "x" for the target if diagnosed: OLS of the wage on i.g has a
+    third level (of one unit) only then. Is the model released?"""
+    handle = alice.workspace()
+    right = 0
+    released = 0
+    for i, person in enumerate(_targets(truth)):
+        alice.steps(
+            handle,
+            [
+                {"generate": f"g{i}", "expr": "kjonn"},
+                {"replace": f"g{i}", "expr": '"x"', "if": f"({person.expr()}) and kreft"},
+            ],
+        )
+        response = alice.ask(handle, "regress", {"y": "lonn", "x": [f"i.g{i}"]})
+        rows = response.get_json()["results"][0]["result"]["rows"]
+        shown = response.status_code == 200 and any(
+            r["values"].get("coefficient") is not None for r in rows
+        )
+        released += shown
+        right += (not shown) == person.kreft
+    report("a model level for a diagnosed target", right=right, of=16, released=released)
+    assert right <= BOUND
