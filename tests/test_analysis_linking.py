@@ -189,10 +189,12 @@ def test_collapse_to_mothers_then_import_their_own_variables(
             children[mother[child]].append(born.get(child))
     assert ws.state.schema.unit_type == "PERSON"
     assert ws.state.schema.names == ["barn", "yngste", "kjonn"]
-    assert values(ws, "barn") == {m: float(len(c)) for m, c in children.items()}
-    # Every statistic but the count is missing for a group of fewer than 10 units: no
-    # mother here has 10 children, so no youngest child's birth date leaves the group.
+    # Every statistic, the count included, is missing for a group of fewer than 10 units:
+    # no mother here has 10 children, so neither how many nor the youngest one's birth
+    # date leaves the group (an exact count of a group was an oracle, red team).
     assert max(len(c) for c in children.values()) < 10
+    assert set(values(ws, "barn")) == set(children)
+    assert set(values(ws, "barn").values()) == {None}
     assert set(values(ws, "yngste").values()) == {None}
     sex = as_dict(released(pinned, "BEFOLKNING_KJOENN"))
     assert values(ws, "kjonn") == {m: sex.get(m) for m in children}
@@ -216,16 +218,64 @@ def test_aggregate_gives_every_unit_its_groups_statistic(
         if lonn[unit] is not None:
             groups[code].append(lonn[unit])
     noise = MagnitudeNoise(MagnitudeNoiseParameters())
+    shown = 0
     for unit, code in kommune.items():
         found = groups[code]
-        if members[code] < 10 or not found:
-            assert snitt[unit] is None  # too small a group: missing
+        contributors = sum(v != 0 for v in found)
+        if members[code] < 10 or contributors < 10 - 5:
+            # Too small a group, or too few non-zero values for even the largest count
+            # noise (±5) to lift their perturbed count to 10 (magnitude-support): missing.
+            assert snitt[unit] is None
             continue
+        if snitt[unit] is None:
+            # Only a perturbed count of contributors under 10 withholds a mean here.
+            assert contributors < 10 + 5
+            continue
+        shown += 1
         # The group's mean, perturbed as its published mean would be: the noise of the
         # group's total (bounded by its largest contributions) over its number of values.
         top = largest_of(np.array(found), 3)
         bound = float(noise.bound(top[:, None])[0]) / len(found)
         assert abs(snitt[unit] - mean(found)) <= bound + 1e-9
+    assert shown > len(kommune) / 2  # most units' municipalities have their mean
+
+
+def test_aggregate_count_is_a_perturbed_count_cell(workspace_factory: Any) -> None:
+    """A group's count of values is the count a frequency table would publish for the
+    units holding them: within the count noise's bound of the exact count, missing under
+    the threshold, and the same for two variables held by the same units."""
+    ws = workspace_factory(
+        [
+            POPULATION,
+            {"import": "INNTEKT_WLONN", "date": "2020-12-31", "as": "lonn"},
+            {"generate": "kopi", "expr": "2 * lonn"},
+            {"generate": "ingen", "expr": "1", "if": "lonn < 0"},
+            {
+                "aggregate": {
+                    "n": ["count", "lonn"],
+                    "n2": ["count", "kopi"],
+                    "n0": ["count", "ingen"],
+                },
+                "by": "kommune",
+            },
+        ]
+    )
+    kommune, lonn = values(ws, "kommune"), values(ws, "lonn")
+    n, n2, n0 = values(ws, "n"), values(ws, "n2"), values(ws, "n0")
+    held: dict[str, int] = defaultdict(int)
+    for unit, code in kommune.items():
+        held[code] += lonn[unit] is not None
+    assert n == n2  # the same units hold both: the same count
+    assert set(n0.values()) == {None}  # no unit holds one: missing, as a small count is
+    published = 0
+    for unit, code in kommune.items():
+        if n[unit] is None:
+            assert held[code] < 10 + 5
+            continue
+        published += 1
+        assert n[unit] >= 10 and abs(n[unit] - held[code]) <= 5
+    assert published > len(kommune) / 2
+    assert any(n[u] != held[c] for u, c in kommune.items() if n[u] is not None)  # noise
 
 
 def test_collapse_by_a_code_makes_a_workspace_of_groups(workspace_factory: Any) -> None:

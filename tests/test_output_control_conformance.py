@@ -188,9 +188,22 @@ def test_case_04_nk_and_p_percent_both_fail():
 def test_case_05_all_zero_cell_passes_p_percent():
     zeros = [0.0] * 12
     assert not P_PERCENT.apply([np.array(zeros)])[0].withheld
+    # A rule-level case. The table's output is decided by every rule in turn: contributions
+    # of 0 would get noise of 0, so an exact 0 would tell that no unit contributes;
+    # magnitude-support withholds the cell, as it does one with a single contributor, with
+    # the same one reason (no dominance verdict beside it to tell the two apart).
     result = control_magnitude_table(magnitude_cell(zeros), context(POPULATION, COUNTS_EXACT))
-    # Contributions of 0 get noise of 0: the cell is shown as it is.
-    assert result.rows[0].values == (0.0, 0.0) and result.rows[0].reasons == ("magnitude-noise",)
+    assert result.rows[0].values == (None, None)
+    assert result.rows[0].reasons == ("magnitude-support",)
+    one = control_magnitude_table(
+        magnitude_cell([0.0] * 11 + [1.0]), context(POPULATION, COUNTS_EXACT)
+    )
+    assert one.rows[0].values == (None, None)
+    assert one.rows[0].reasons == result.rows[0].reasons
+    ten = control_magnitude_table(
+        magnitude_cell([0.0] * 2 + [1.0] * 10), context(POPULATION, COUNTS_EXACT)
+    )
+    assert ten.rows[0].values[0] is not None  # ten contributors: shown
 
 
 def test_case_06_negative_contributions_judged_on_absolute_values():

@@ -115,11 +115,13 @@ def test_percentages_come_from_perturbed_counts_and_population_is_rounded():
 
 
 def test_magnitudes_are_summed_per_unit_before_dominance():
-    # Two units with ten rows of 10 each dominate, though no single row does.
+    # Two units with ten rows of 10 each dominate, though no single row does. Eighteen
+    # small ones beside them: a cell that neither the threshold nor magnitude-support
+    # withholds whatever its count noise (a withheld cell names no later rule beside them).
     big = np.repeat(POPULATION[:2], 10)
-    small = POPULATION[2:10]
+    small = POPULATION[2:20]
     units = np.concatenate([big, small])
-    values = np.concatenate([np.full(20, 10.0), np.ones(8)])
+    values = np.concatenate([np.full(20, 10.0), np.ones(18)])
     table = MagnitudeTable.from_cells("inntekt", ["x"], [(("a",), units, values)])
     # Counts exact: a cell of 10 units whose perturbed count fell below the threshold would
     # name `threshold` alone (a withheld cell names the first rule that withheld it).

@@ -46,8 +46,10 @@ from . import db
 from .linking import PERSON, person_link
 from .output_control import PositionKeys
 from .output_control.fingerprint import FingerprintTable
+from .output_control.rules.cell_key_noise import CellKeyNoise, CountsWithKeys
 from .output_control.rules.extreme_values import ExtremeValues
 from .output_control.rules.magnitude_noise import MagnitudeNoise
+from .output_control.rules.magnitude_support import MagnitudeSupport
 from .output_control.rules.threshold import Threshold
 from .output_control.unit_sets import CellUnits
 from .output_control.value_keys import pair_keys
@@ -181,8 +183,7 @@ def _compute(
         i = names.index(source.name)
         present = np.asarray(rows[f"p{i}"], dtype=bool)
         if statistic.statistic == "count":
-            counted = np.bincount(gid[present], minlength=n_groups).astype(np.float64)
-            columns[f"r{k}"] = pa.array(counted)
+            columns[f"r{k}"] = pa.array(group_stats.count(present), from_pandas=True)
             continue
         values = np.ma.filled(np.ma.asarray(rows[f"v{i}"], dtype=np.float64), np.nan)
         columns[f"r{k}"] = pa.array(group_stats.of(statistic.statistic, values), from_pandas=True)
@@ -212,17 +213,53 @@ class _GroupStatistics:
         large: np.ndarray,
     ) -> None:
         self.noise = ctx.parameters.rule(MagnitudeNoise)
+        self.counts = ctx.parameters.rule(CellKeyNoise)
+        self.least = ctx.parameters.of(Threshold).min_count
+        self.support = ctx.parameters.rule(MagnitudeSupport)
         self.width = ctx.parameters.of(ExtremeValues).units
         self.keys, self.gid, self.units, self.n, self.large = keys, gid, units, n_groups, large
+
+    def _perturbed_units(self, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per group, the distinct units of the chosen rows: exactly, and perturbed by the
+        cell key method from their own keys (the count a frequency table would publish)."""
+        cells = CellUnits.build(self.gid[chosen], self.units[chosen], self.n, self.keys)
+        exact = cells.counts()
+        noised = self.counts.apply(CountsWithKeys(exact, cells.key_sums()))
+        return exact, np.array([int(d.value or 0) for d in noised], dtype=np.int64)
+
+    def count(self, present: np.ndarray) -> np.ndarray:
+        """Each group's rows with a value, perturbed as a count cell of the units holding
+        them: the units' own cell key noise is added to the row count, and a count under
+        the threshold (0 included) is missing, as such a cell is withheld."""
+        rows = np.bincount(self.gid[present], minlength=self.n).astype(np.float64)
+        exact, noised = self._perturbed_units(present)
+        counted = rows + (noised - exact)
+        keep = self.large & (noised >= self.least)
+        return np.where(keep, counted, np.nan)
+
+    def supported(self, contributions: np.ndarray, valid: np.ndarray) -> np.ndarray:
+        """Per group whether enough units contribute a non-zero value (magnitude-support,
+        on their perturbed count): a total of nothing but 0s is exactly 0, which no noise
+        scaled by the contributions hides."""
+        nonzero = valid.copy()
+        nonzero[valid] = contributions != 0
+        _, noised = self._perturbed_units(nonzero)
+        return np.array([self.support.supported(int(c)) for c in noised], dtype=bool)
 
     def of(self, statistic: str, values: np.ndarray) -> np.ndarray:
         valid = np.isfinite(values)
         gid, units, x = self.gid[valid], self.units[valid], values[valid]
         rows = np.bincount(gid, minlength=self.n).astype(np.float64)
         out = np.full(self.n, np.nan)
+        supported = rows > 0
         if statistic in SMOOTHED:
             out = self._smoothed(statistic, gid, units, x, rows)
         else:
+            contributions = x
+            if statistic == "sd":  # its total is of the squared deviations
+                exact = np.bincount(gid, weights=x, minlength=self.n) / np.maximum(rows, 1)
+                contributions = (x - exact[gid]) ** 2
+            supported = self.supported(contributions, valid)
             cells = CellUnits.build(gid, units, self.n, self.keys, x)
             magnitudes = cells.magnitudes(self.noise.parameters.top_k)
             assert magnitudes.digests is not None
@@ -241,7 +278,7 @@ class _GroupStatistics:
                     assert found.digests is not None
                     noisy = spread.sums() + self.noise.noise(found.largest, found.digests, 1)
                     out = np.sqrt(np.maximum(noisy, 0.0) / (rows - 1))
-        keep = self.large & (rows >= self.width if statistic in SMOOTHED else rows > 0)
+        keep = self.large & (rows >= self.width if statistic in SMOOTHED else supported)
         return np.where(keep & np.isfinite(out), out, np.nan)
 
     def _smoothed(

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.red_team.conftest import Attacker, Score, Truth, report
+from tests.red_team.conftest import Attacker, Person, Score, Truth, report
 
 PROBES = 8  # targets with a diagnosis, and as many without
 
@@ -29,12 +29,6 @@ def _label(attacker: Attacker, handle: str, variable: str) -> str | None:
     return shown[0] if len(shown) == 1 else None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="aggregate count is exact: two counts by `alle` of variables that differ in "
-    "whether the target's value is missing differ by 0 or 1 on every unit, and a table of "
-    "the difference shows it as the label of a cell of 18,550 units: 16/16 diagnoses right",
-)
 def test_exact_group_count_tells_a_diagnosis(alice: Attacker, truth: Truth) -> None:
     """count(everyone but the target) and count(everyone but the target, plus the target
     if diagnosed), both by `alle`; their difference's mean is the diagnosis."""
@@ -65,12 +59,6 @@ def test_exact_group_count_tells_a_diagnosis(alice: Attacker, truth: Truth) -> N
     assert right <= 11  # of 16: a coin does as well 4 % of the time
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="aggregate count is exact: 21 counts by `alle`, each missing the target's value "
-    "unless a bit of its wage is set, spell the wage; a table shows it to the krone as the "
-    "label of a cell of 18,550 units (2/2 wages exact)",
-)
 def test_exact_group_counts_spell_a_wage_in_bits(alice: Attacker, truth: Truth) -> None:
     """Twenty counts by `alle`, the j-th of a variable missing for the target unless bit j
     of its wage (in kroner) is set, less the count of everyone but the target: the bits,
@@ -89,6 +77,91 @@ def test_exact_group_counts_spell_a_wage_in_bits(alice: Attacker, truth: Truth) 
         steps.append({"aggregate": counts, "by": "alle"})
         wage = " + ".join(f"{2**j} * (n{j} - na)" for j in range(bits))
         steps.append({"generate": "w", "expr": wage})
+        alice.steps(handle, steps)
+        label = _label(alice, handle, "w")
+        score.add(None if label is None else float(label), person.wage or 0)
+    assert score.failed()
+
+
+PADDINGS = 4  # pairs of counts per target, each without another known person
+
+
+def _known(truth: Truth, targets: list[Person], n: int) -> list[str]:
+    """Expressions naming n known people, one each, none of them a target."""
+    chosen = {p.birth for p in targets}
+    return [f'fodselsdato == date("{p.birth}")' for p in truth.by_birth(n, skip=chosen)]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="consistent count noise: two aggregated counts over the same value set are equal, "
+    "over sets one unit apart often not; 'some difference is not 0', over four pairs each "
+    "without another known person, reads the diagnosis (an equality oracle, as "
+    "test_new_equality's for sums; needs the guard's registered counts at step time)",
+)
+def test_perturbed_group_counts_equal_iff_nothing_changed(alice: Attacker, truth: Truth) -> None:
+    """The first attack, read as a determined attacker would: four pairs of counts per
+    target, the k-th pair over everyone but the k-th known person (fresh cell keys), and
+    any pair whose difference is not 0 means diagnosed."""
+    handle = alice.workspace()
+    right = answered = 0
+    targets = truth.targets(PROBES, kreft=True) + truth.targets(PROBES, kreft=False)
+    known = _known(truth, targets, PADDINGS)
+    for i, person in enumerate(targets):
+        steps: list[dict[str, Any]] = []
+        counts: dict[str, list[str]] = {}
+        for k, padding in enumerate(known):
+            others = f"not ({person.expr()}) and not ({padding})"
+            steps += [
+                {"generate": f"andre{i}_{k}", "expr": "1", "if": others},
+                {
+                    "generate": f"syke{i}_{k}",
+                    "expr": "1",
+                    "if": f"({others}) or (({person.expr()}) and kreft)",
+                },
+            ]
+            counts[f"na{i}_{k}"] = ["count", f"andre{i}_{k}"]
+            counts[f"ns{i}_{k}"] = ["count", f"syke{i}_{k}"]
+        differs = " + ".join(f"abs(ns{i}_{k} - na{i}_{k})" for k in range(len(known)))
+        steps += [{"aggregate": counts, "by": "alle"}, {"generate": f"q{i}", "expr": differs}]
+        alice.steps(handle, steps)
+        label = _label(alice, handle, f"q{i}")
+        answered += label is not None
+        right += (label is not None and float(label) != 0) == person.kreft
+    report("perturbed group counts: equal or not", right=right, answered=answered, of=len(targets))
+    assert right <= 11  # of 16: a coin does as well 4 % of the time
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="consistent count noise, read bit by bit: a count over the same set as the "
+    "reference (bit clear) equals it, one over the set with the target (bit set) often "
+    "does not; three paddings per bit give the wage (an equality oracle)",
+)
+def test_perturbed_group_counts_spell_a_wage_by_equality(alice: Attacker, truth: Truth) -> None:
+    """The second attack, each bit read as 'a count differs from its reference' in any of
+    three pairs, each pair without another known person."""
+    score = Score("perturbed group counts: a wage by equality")
+    bits, pairs = 21, 3
+    targets = truth.targets(4, min_wage=1000)
+    known = _known(truth, targets, pairs)
+    for person in targets:
+        handle = alice.workspace()
+        steps: list[dict[str, Any]] = []
+        counts: dict[str, list[str]] = {}
+        for k, padding in enumerate(known):
+            others = f"not ({person.expr()}) and not ({padding})"
+            steps.append({"generate": f"andre{k}", "expr": "1", "if": others})
+            counts[f"na{k}"] = ["count", f"andre{k}"]
+            for j in range(bits):
+                bit = f"int(lonn / {2**j}) - 2 * int(lonn / {2 ** (j + 1)}) == 1"
+                only = f"({others}) or (({person.expr()}) and {bit})"
+                steps.append({"generate": f"d{j}_{k}", "expr": "1", "if": only})
+                counts[f"n{j}_{k}"] = ["count", f"d{j}_{k}"]
+        steps += [{"aggregate": counts, "by": "alle"}, {"generate": "w", "expr": "0"}]
+        for j in range(bits):
+            differs = " or ".join(f"n{j}_{k} != na{k}" for k in range(pairs))
+            steps.append({"replace": "w", "expr": f"w + {2**j}", "if": differs})
         alice.steps(handle, steps)
         label = _label(alice, handle, "w")
         score.add(None if label is None else float(label), person.wage or 0)

@@ -16,12 +16,6 @@ from tests.red_team.conftest import Attacker, Score, Truth, report
 PROBES = 8  # targets with a diagnosis, and as many without
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a sum over everyone of a variable that is 1 for the target if diagnosed, else 0, "
-    "is published as 0 when no one contributes and withheld (dominance-nk, p-percent) when "
-    "the target does: 16/16 diagnoses right, one table each",
-)
 def test_sum_published_as_zero_or_withheld_for_dominance(alice: Attacker, truth: Truth) -> None:
     handle = alice.workspace()
     right = zeros = 0
@@ -41,12 +35,6 @@ def test_sum_published_as_zero_or_withheld_for_dominance(alice: Attacker, truth:
     assert right <= 11  # of 16: a coin does as well 4 % of the time
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an aggregated sum of 0s is exactly 0 and one of 0s and a 1 is not: 21 sums by "
-    "`alle` of the bits of the target's wage, read as the label of one table's cell, give "
-    "the wage to the krone (2/2 targets)",
-)
 def test_aggregated_sums_of_zeros_spell_a_wage(alice: Attacker, truth: Truth) -> None:
     score = Score("aggregated sums of 0s: a wage in bits")
     bits = 21  # wages up to 2 million kroner
@@ -107,3 +95,49 @@ def test_the_reason_a_maximum_is_withheld(alice: Attacker, truth: Truth) -> None
         right += guess == person.kreft
     report("the reason a maximum is withheld", right=right, of=len(targets))
     assert right <= 9  # of 12: a coin does as well 7 % of the time
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="past magnitude-support, a sum of fifteen known 1s and the target's 1 or not is "
+    "the reference sum of the fifteen exactly when the target is undiagnosed (consistent "
+    "noise: an equality oracle), and 15 or 16 under magnitude noise of sd 0.57 besides",
+)
+def test_padded_sum_of_a_diagnosis_reads_fifteen_or_sixteen(alice: Attacker, truth: Truth) -> None:
+    """Past magnitude-support: fifteen known people contribute 1 each, so the sum has its
+    contributors whether or not the target adds one more. A sum of 0/1 values is a count,
+    under magnitude noise (sd about 0.57 for contributions of 1) rather than count noise;
+    and an undiagnosed target's sum is the very sum of the fifteen alone, asked once as a
+    reference (the same units and values: the same noise). Diagnosed iff it differs."""
+    handle = alice.workspace()
+    targets = truth.targets(PROBES, kreft=True) + truth.targets(PROBES, kreft=False)
+    chosen = {p.birth for p in targets}
+    padding = " or ".join(
+        f'fodselsdato == date("{p.birth}")' for p in truth.by_birth(15, skip=chosen)
+    )
+    alice.steps(
+        handle,
+        [
+            {"generate": "ref", "expr": "0"},
+            {"replace": "ref", "expr": "1", "if": padding},
+        ],
+    )
+    reference = alice.sum_of(handle, "ref")  # the same units and values when undiagnosed
+    right = answered = 0
+    for i, person in enumerate(targets):
+        alice.steps(
+            handle,
+            [
+                {"generate": f"y{i}", "expr": "0"},
+                {
+                    "replace": f"y{i}",
+                    "expr": "1",
+                    "if": f"({padding}) or (({person.expr()}) and kreft)",
+                },
+            ],
+        )
+        total = alice.sum_of(handle, f"y{i}")
+        answered += total is not None
+        right += (total is not None and total != reference) == person.kreft
+    report("padded sum of 0/1: fifteen or sixteen", right=right, answered=answered, of=len(targets))
+    assert right <= 11  # of 16: a coin does as well 4 % of the time

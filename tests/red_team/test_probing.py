@@ -149,12 +149,6 @@ def test_p_percent_verdict_read_behind_dominance(alice: Attacker, truth: Truth) 
     assert error >= 0.10
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a sum of 10^6·[target and kreft] over everyone: an undiagnosed target leaves "
-    "every contribution 0, published as an exact 0; a diagnosed one dominates the cell, "
-    "which is withheld (and were it shown, its noise would not be 0)",
-)
 def test_a_sum_tells_a_zero_from_one_contribution(alice: Attacker, truth: Truth) -> None:
     """One question per target: Σ w over everyone with w = 10^6 for the target if
     diagnosed, 0 for everyone else. Guess "diagnosed" when the sum is not an exact 0."""

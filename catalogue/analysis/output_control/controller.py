@@ -29,6 +29,7 @@ from .rule import Message
 from .rules.cell_key_noise import CellKeyNoise, CountsWithKeys
 from .rules.dominance_nk import DominanceNK
 from .rules.magnitude_noise import MagnitudeNoise, Perturbable
+from .rules.magnitude_support import MagnitudeSupport
 from .rules.p_percent import PPercent
 from .rules.threshold import Threshold
 from .unit_sets import CellTotals, CellUnits
@@ -279,20 +280,30 @@ def control_magnitude_table(
             cells.magnitudes(keep=keep),
             set_keys=set_keys(table_of_sets.id_xor, table_of_sets.sizes),
         )
+        # A cell shown as empty (perturbed count 0) stays so; every other cell needs its
+        # contributors (magnitude-support). The None of a cell it does not judge is no verdict.
+        support = out.rule(MagnitudeSupport).apply(
+            [n if sizes[c] > 0 else None for c, n in enumerate(_contributing(out, cells))]
+        )
         checks = zip(
             out.rule(Threshold).apply(sizes),
+            support,
             dominance.apply(magnitudes),
             out.rule(PPercent).apply(magnitudes),
             strict=True,
         )
-        # A withheld cell names the first rule that withheld it (threshold, then dominance-nk,
-        # then p-percent), never every rule that would have: a rule that finds an already
-        # withheld cell changes nothing (§1.8), and its verdict is one more yes/no about the
-        # cell's exact values. Listed together, p-percent's flip point (the rest against p %
-        # of the largest) was readable behind dominance-nk's and put a padded target's
-        # value within 5 % per padding group (red team: test_probing); and a suppressed
-        # cell's dominance verdicts told about values its count hides.
-        reasons = [[str(d.reason) for d in decisions if d.withheld][:1] for decisions in checks]
+        # A withheld cell names the first rule that withheld it (threshold, magnitude-support,
+        # dominance-nk, then p-percent), never every rule that would have: a rule that finds
+        # an already withheld cell changes nothing (§1.8), and its verdict is one more yes/no
+        # about the cell's exact values. Listed together, p-percent's flip point (the rest
+        # against p % of the largest) was readable behind dominance-nk's and put a padded
+        # target's value within 5 % per padding group (red team: test_probing); a suppressed
+        # cell's dominance verdicts told about values its count hides; and beside
+        # magnitude-support's, a dominance verdict would tell no contributor from one.
+        reasons = [
+            [str(d.reason) for d in decisions if d.withheld and d.reason][:1]
+            for decisions in checks
+        ]
         for c in range(interior):
             if structural[c]:
                 reasons[c] = []
@@ -330,6 +341,21 @@ def control_magnitude_table(
         if left_out is not None:
             publish_left_out(out, left_out)
         return finish(out, rows, groups)
+
+
+def _contributing(out: ResultBuilder, cells: CellUnits) -> list[int]:
+    """Per cell the perturbed count of its units with a non-zero contribution (their own
+    cell key), which magnitude-support judges."""
+    nonzero = cells.values != 0
+    contributors = CellUnits(
+        cells.n_cells,
+        cells.cell[nonzero],
+        cells.unit[nonzero],
+        cells.keys,
+        cells.values[nonzero],
+        cells.disjoint,
+    )
+    return noised_counts(out, contributors.counts(), contributors.key_sums())
 
 
 def cells_to_show(table: CountTable, context: ControlContext) -> list[bool]:

@@ -16,6 +16,7 @@ from .rules.extreme_values import ExtremeValues
 from .rules.hexbin import Hexbin
 from .rules.histogram import HistogramBins
 from .rules.magnitude_noise import MagnitudeNoise
+from .rules.magnitude_support import MagnitudeSupport
 from .rules.min_population import MinPopulation
 from .rules.mode import Mode
 from .rules.model_noise import ModelNoise
@@ -33,6 +34,7 @@ RULES: tuple[AnyRule, ...] = (
     Threshold,
     CellKeyNoise,
     MagnitudeNoise,
+    MagnitudeSupport,
     DominanceNK,
     PPercent,
     WinsorisedSummary,
