@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -202,7 +203,9 @@ def run_regcat(home: Path, threads: int) -> list[dict[str, Any]]:
 
     _time_output_control()
     steps = Steps()
-    owner = "bench-researcher"
+    # A project of its own per run: every release is charged to its project's budget, and
+    # a reused home would otherwise run out of budget after some dozen runs.
+    owner = f"bench-researcher-{os.getpid()}-{time.time_ns()}"
     with Context.open(make_config(home)) as ctx:
         view = steps.run(
             "create workspace",

@@ -333,6 +333,37 @@ def test_model_evidence_knows_what_one_unit_moves_each_coefficient_by(family: st
     assert evidence.estimable and np.all(evidence.influence.scale > 0)
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_one_row_per_unit_influence_equals_the_per_unit_reference(seed: int) -> None:
+    """The fast path (maxima per pattern first) against every row's terms, on a design
+    with repeated patterns, a pattern no row uses, heavy-tailed residuals and leverage."""
+    from catalogue.analysis.output_control.model_support import (
+        _largest_one_row_per_unit,
+        _largest_per_unit,
+    )
+
+    rng = np.random.default_rng(seed)
+    patterns, p, rows = 37, 5, 4_000
+    lifted = rng.normal(size=(patterns, p)) * rng.lognormal(size=(patterns, 1))
+    weights = rng.uniform(0.2, 3.0, size=patterns)
+    kept = rng.uniform(0.5, 1.0, size=patterns)
+    row_pattern = rng.integers(0, patterns - 1, size=rows)  # the last pattern has no row
+    e = rng.standard_t(2, size=rows) * 1000.0
+    scaled = e / kept[row_pattern]
+    fast = _largest_one_row_per_unit(lifted, weights, kept, row_pattern, scaled, e)
+    reference = _largest_per_unit(lifted, weights, kept, row_pattern, scaled, e, None, 0)
+    for got, want in zip(fast, reference, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    empty = np.zeros(0, dtype=np.int64)
+    nothing = _largest_one_row_per_unit(lifted, weights, kept, empty, e[:0], e[:0])
+    for got, want in zip(
+        nothing,
+        _largest_per_unit(lifted, weights, kept, empty, e[:0], e[:0], None, 0),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(got, want)
+
+
 def test_a_fit_perfect_but_for_one_unit_has_its_standard_error_moved_by_all_of_it() -> None:
     n = 200
     x = np.arange(1.0, n + 1.0)[:, None]

@@ -326,23 +326,18 @@ def _influence(
         dispersion_share = 0.0
     diagonal = np.diag(inverse)
     scale = np.sqrt(np.maximum(dispersion * diagonal, 0.0))
-    coefficient = np.zeros(p)
-    classical = np.zeros(p)
-    sandwich = np.zeros(p)
     scaled = e / kept[row_pattern]
-    for j in range(p):
-        column = lifted[:, j]
-        moved = _per_unit(column[row_pattern] * scaled, unit_of_row, units)
-        coefficient[j] = float(np.abs(moved).max()) if len(moved) else 0.0
-        information = _per_unit(
-            (weights * column * column / kept)[row_pattern], unit_of_row, units
-        ) / max(float(diagonal[j]), 1e-300)
-        meat_parts = column[row_pattern] ** 2 * e * e
-        meat = _per_unit(meat_parts / kept[row_pattern] ** 2, unit_of_row, units) / max(
-            float(meat_parts.sum()), 1e-300
+    if unit_of_row is None:
+        coefficient, information, meat = _largest_one_row_per_unit(
+            lifted, weights, kept, row_pattern, scaled, e
         )
-        classical[j] = float(information.max()) + dispersion_share if len(information) else 0.0
-        sandwich[j] = max(classical[j], float(meat.max()) if len(meat) else 0.0)
+    else:
+        coefficient, information, meat = _largest_per_unit(
+            lifted, weights, kept, row_pattern, scaled, e, unit_of_row, units
+        )
+    information = information / np.maximum(diagonal, 1e-300)
+    classical = information + dispersion_share if rows else np.zeros(p)
+    sandwich = np.where(meat > classical, meat, classical)  # as max(): a NaN meat is ignored
     if not (np.all(np.isfinite(scale)) and np.all(np.isfinite(coefficient))):
         return None
     return Influence(
@@ -351,6 +346,67 @@ def _influence(
         np.minimum(1.0, np.nan_to_num(classical, nan=1.0)),
         np.minimum(1.0, np.nan_to_num(sandwich, nan=1.0)),
     )
+
+
+def _largest_per_unit(
+    lifted: np.ndarray,
+    weights: np.ndarray,
+    kept: np.ndarray,
+    row_pattern: np.ndarray,
+    scaled: np.ndarray,
+    e: np.ndarray,
+    unit_of_row: np.ndarray | None,
+    units: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per coefficient j, over units: the largest |DFBETA_j|, the largest w(Ax)_j²/(1 − h)
+    (before dividing by A_jj) and the largest share of the robust meat. The reference: every
+    row's terms summed per unit (`unit_of_row` None: each row its own unit)."""
+    p = lifted.shape[1]
+    coefficient, information, meat = np.zeros(p), np.zeros(p), np.zeros(p)
+    for j in range(p):
+        column = lifted[:, j]
+        moved = _per_unit(column[row_pattern] * scaled, unit_of_row, units)
+        coefficient[j] = float(np.abs(moved).max()) if len(moved) else 0.0
+        held = _per_unit((weights * column * column / kept)[row_pattern], unit_of_row, units)
+        information[j] = float(held.max()) if len(held) else 0.0
+        meat_parts = column[row_pattern] ** 2 * e * e
+        shares = _per_unit(meat_parts / kept[row_pattern] ** 2, unit_of_row, units) / max(
+            float(meat_parts.sum()), 1e-300
+        )
+        meat[j] = float(shares.max()) if len(shares) else 0.0
+    return coefficient, information, meat
+
+
+def _largest_one_row_per_unit(
+    lifted: np.ndarray,
+    weights: np.ndarray,
+    kept: np.ndarray,
+    row_pattern: np.ndarray,
+    scaled: np.ndarray,
+    e: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`_largest_per_unit` when every unit has one row, in one pass over the rows: a row's
+    terms are its pattern's column times its own residual term, so each maximum is taken
+    per pattern first (the largest |e/(1 − h)| and e² of its rows) and then over the few
+    patterns, not p times over millions of rows. Held equal to the reference by
+    tests/test_output_control_rules.py."""
+    patterns = len(lifted)
+    largest_scaled = np.zeros(patterns)
+    np.maximum.at(largest_scaled, row_pattern, np.abs(scaled))
+    squared = e * e
+    largest_squared = np.zeros(patterns)
+    np.maximum.at(largest_squared, row_pattern, squared)
+    summed_squared = np.bincount(row_pattern, weights=squared, minlength=patterns)
+    present = np.bincount(row_pattern, minlength=patterns) > 0
+    if not present.any():
+        p = lifted.shape[1]
+        return np.zeros(p), np.zeros(p), np.zeros(p)
+    column2 = lifted * lifted
+    coefficient = (np.abs(lifted) * largest_scaled[:, None])[present].max(axis=0)
+    information = (weights[:, None] * column2 / kept[:, None])[present].max(axis=0)
+    total = np.maximum((column2 * summed_squared[:, None]).sum(axis=0), 1e-300)
+    meat = (column2 * (largest_squared / (kept * kept))[:, None])[present].max(axis=0) / total
+    return coefficient, information, meat
 
 
 def model_evidence(
