@@ -58,6 +58,16 @@ def test_a_category_row_for_a_diagnosed_target(alice: Attacker, truth: Truth) ->
     assert right <= BOUND
 
 
+def _judge_sure_diagnoses(title: str, guesses: list[tuple[bool, bool]]) -> None:
+    """(guess "diagnosed", truth) per target: reports the figures and fails unless the
+    attacker learns 4 or more diagnoses for sure (none wrong)."""
+    right = sum(guess == truth for guess, truth in guesses)
+    decided = sum(guess for guess, _ in guesses)
+    sure = sum(guess and truth for guess, truth in guesses)
+    report(title, right=right, decided=decided, sure_right=sure, of=len(guesses))
+    assert sure < 4 or sure < decided
+
+
 def _left_out(response: Any) -> str:
     if response.status_code != 200:
         return f"refused {response.get_json()['error']['code']}"
@@ -70,7 +80,7 @@ def test_a_left_out_count_for_a_diagnosed_target(alice: Attacker, truth: Truth) 
     nobody?"""
     handle = alice.workspace()
     empty = _left_out(alice.ask(handle, "tabulate", {"vars": ["alle"]}))
-    right = decided = sure = 0
+    guesses: list[tuple[bool, bool]] = []
     # More targets than the others: a target's own noise makes its left-out count 0 now
     # and then (five times in eight), and only the other ones tell, but for sure.
     targets = truth.targets(12, kreft=True) + truth.targets(12, kreft=False)
@@ -83,18 +93,8 @@ def test_a_left_out_count_for_a_diagnosed_target(alice: Attacker, truth: Truth) 
             ],
         )
         guess = _left_out(alice.ask(handle, "tabulate", {"vars": [f"x{i}"]})) != empty
-        right += guess == person.kreft
-        decided += guess
-        sure += guess and person.kreft
-    report(
-        "a left-out count for a diagnosed target",
-        right=right,
-        decided=decided,
-        sure_right=sure,
-        of=len(targets),
-    )
-    # Fails unless the attacker learns 4 or more diagnoses for sure (none wrong).
-    assert sure < 4 or sure < decided
+        guesses.append((guess, person.kreft))
+    _judge_sure_diagnoses("a left-out count for a diagnosed target", guesses)
 
 
 def _bin(response: Any, at: float) -> str:
@@ -120,7 +120,7 @@ def test_a_histogram_bar_for_a_diagnosed_target(alice: Attacker, truth: Truth) -
             {"replace": "z", "expr": "z + 20", "if": "z >= 50 and z < 60"},
         ]
     )
-    right = decided = sure = 0
+    guesses: list[tuple[bool, bool]] = []
     # As many targets as for the left-out count: a bar of one unit is 0 now and then.
     targets = truth.targets(12, kreft=True) + truth.targets(12, kreft=False)
     for i, person in enumerate(targets):
@@ -133,18 +133,8 @@ def test_a_histogram_bar_for_a_diagnosed_target(alice: Attacker, truth: Truth) -
         )
         response = alice.ask(handle, "histogram", {"var": f"z{i}", "bins": 20})
         guess = _bin(response, 55) != _bin(response, 35)
-        right += guess == person.kreft
-        decided += guess
-        sure += guess and person.kreft
-    report(
-        "a histogram bar for a diagnosed target",
-        right=right,
-        decided=decided,
-        sure_right=sure,
-        of=len(targets),
-    )
-    # Fails unless the attacker learns 4 or more diagnoses for sure (none wrong).
-    assert sure < 4 or sure < decided
+        guesses.append((guess, person.kreft))
+    _judge_sure_diagnoses("a histogram bar for a diagnosed target", guesses)
 
 
 def test_the_cell_limit_tells_a_diagnosis(alice: Attacker, truth: Truth) -> None:
