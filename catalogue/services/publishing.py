@@ -103,7 +103,7 @@ def ingest_extract(
             for name, op in staged.items()
             if op.revision_id is not None
         }
-        seen_draft = store.draft(ds.id).number
+        seen_draft = store.draft_number(ds.id)
 
     plans = [
         _plan(
@@ -256,7 +256,7 @@ def _record(
                     name, plan.operation.value, revision.row_count, revision.unit_count, warnings
                 )
             )
-        number = store.draft(ds.id).number
+        number = store.draft_number(ds.id)
     return IngestOutcome(
         datastore,
         extract.register.key if extract.register else None,

@@ -192,7 +192,7 @@ def catalogue_snapshot(ctx: Context, datastore: str | None = None) -> CatalogueS
                 VersionSummary(_label(v), v.released_at, v.released_by, v.description)
                 for v in reversed(versions)
             ),
-            registers=tuple(load_register(r.manifest) for r in store.registers(ds.id)),
+            registers=tuple(load_register(m) for m in store.register_manifests(ds.id)),
             variables={k: tuple(v) for k, v in sorted(releases.items())},
             current=frozenset(previous),
         )

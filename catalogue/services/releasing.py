@@ -84,7 +84,7 @@ def show_draft(ctx: Context, datastore: str | None = None) -> DraftView:
         )
         return DraftView(
             name,
-            str(draft_version(store.draft(ds.id).number)),
+            str(draft_version(store.draft_number(ds.id))),
             str(_number(latest)) if latest else None,
             operations,
             str(upcoming) if upcoming else None,
@@ -189,9 +189,9 @@ def _release_locked(
     with ctx.db.transaction() as session:
         store = CatalogueStore(session)
         ds = resolve_datastore(store, name)
-        draft = store.draft(ds.id)
-        if expected is not None and expected != draft_version(draft.number):
-            raise _draft_changed(name, str(expected), str(draft_version(draft.number)))
+        draft_number = store.draft_number(ds.id)
+        if expected is not None and expected != draft_version(draft_number):
+            raise _draft_changed(name, str(expected), str(draft_version(draft_number)))
         ops = store.draft_operations(ds.id)
         if not ops:
             raise invalid_input(
@@ -221,13 +221,13 @@ def _release_locked(
             (number.major, number.minor, number.patch),
             description,
             actor,
-            draft.number,
+            draft_number,
             datasets,
             [Change(o.dataset_name, o.operation, o.note or description, o.staged_by) for o in ops],
         )
         store.clear_draft(ds.id)
-        if not store.claim_draft(ds.id, draft.number, actor):
-            raise _draft_changed(name, str(draft_version(draft.number)), "?")
+        if not store.claim_draft(ds.id, draft_number, actor):
+            raise _draft_changed(name, str(draft_version(draft_number)), "?")
         return _version_view(store, name, version)
 
 

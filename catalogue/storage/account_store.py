@@ -2,13 +2,14 @@
 service transaction.
 
 Institutions, users, web sessions, API tokens and export requests leave as small records
-(Institution, User, WebSession, ApiToken, ExportRequest), not as their rows: the services read them and change them only
+(Institution, User, WebSession, ApiToken, ExportRequest, RoleGrant, ExportDataset,
+ExportDecision), not as their rows: the services read them and change them only
 through the methods here, so no such row outlives its transaction. A record is what was
 read; a method that changes one returns it as changed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -128,6 +129,35 @@ class ApiToken:
             aware(row.expires_at),
             aware(row.revoked_at) if row.revoked_at else None,
             aware(row.last_used_at) if row.last_used_at else None,
+        )
+
+
+@dataclass(frozen=True)
+class RoleGrant:
+    role: str
+    register_key: str  # "" for a role that is not about one register
+
+
+@dataclass(frozen=True)
+class ExportDataset:
+    """A dataset an export request names (as a variable or behind its population)."""
+
+    dataset_name: str
+    register_key: str
+
+
+@dataclass(frozen=True)
+class ExportDecision:
+    register_key: str
+    approved: bool
+    comment: str
+    steward_id: int
+    decided_at: datetime
+
+    @classmethod
+    def of(cls, row: ExportDecisionRow) -> ExportDecision:
+        return cls(
+            row.register_key, row.approved, row.comment, row.steward_id, aware(row.decided_at)
         )
 
 
@@ -294,21 +324,15 @@ class AccountStore:
     def accept_agreement(self, user_id: int, version: str, at: datetime) -> None:
         self.add(AgreementAcceptanceRow(user_id=user_id, version=version, accepted_at=at))
 
-    def roles(self, user_id: int) -> Sequence[UserRoleRow]:
-        return self.session.scalars(select(UserRoleRow).where(UserRoleRow.user_id == user_id)).all()
+    def roles(self, user_id: int) -> list[RoleGrant]:
+        rows = self.session.scalars(select(UserRoleRow).where(UserRoleRow.user_id == user_id))
+        return [RoleGrant(row.role, row.register_key) for row in rows]
 
     def replace_roles(self, user_id: int, roles: Iterable[tuple[str, str]]) -> None:
         self.session.execute(delete(UserRoleRow).where(UserRoleRow.user_id == user_id))
         for role, register in sorted(set(roles)):
             self.session.add(UserRoleRow(user_id=user_id, role=role, register_key=register))
         self.session.flush()
-
-    def stewards_of(self, register_key: str) -> Sequence[UserRow]:
-        return self.session.scalars(
-            select(UserRow)
-            .join(UserRoleRow, UserRoleRow.user_id == UserRow.id)
-            .where(UserRoleRow.role == "steward", UserRoleRow.register_key == register_key)
-        ).all()
 
     def accepted_versions(self, user_id: int) -> set[str]:
         return set(
@@ -521,26 +545,29 @@ class AccountStore:
         )
         return [ExportRequest.of(row) for row in rows]
 
-    def export_variables(self, request_id: int) -> Sequence[ExportVariableRow]:
-        return self.session.scalars(
+    def export_variables(self, request_id: int) -> list[ExportDataset]:
+        rows = self.session.scalars(
             select(ExportVariableRow)
             .where(ExportVariableRow.request_id == request_id)
             .order_by(ExportVariableRow.dataset_name)
-        ).all()
+        )
+        return [ExportDataset(row.dataset_name, row.register_key) for row in rows]
 
-    def export_population_sources(self, request_id: int) -> Sequence[ExportPopulationSourceRow]:
-        return self.session.scalars(
+    def export_population_sources(self, request_id: int) -> list[ExportDataset]:
+        rows = self.session.scalars(
             select(ExportPopulationSourceRow)
             .where(ExportPopulationSourceRow.request_id == request_id)
             .order_by(ExportPopulationSourceRow.dataset_name)
-        ).all()
+        )
+        return [ExportDataset(row.dataset_name, row.register_key) for row in rows]
 
-    def export_decisions(self, request_id: int) -> Sequence[ExportDecisionRow]:
-        return self.session.scalars(
+    def export_decisions(self, request_id: int) -> list[ExportDecision]:
+        rows = self.session.scalars(
             select(ExportDecisionRow)
             .where(ExportDecisionRow.request_id == request_id)
             .order_by(ExportDecisionRow.register_key)
-        ).all()
+        )
+        return [ExportDecision.of(row) for row in rows]
 
     # registers touched by steward operations -------------------------------------------------
     def registers_in_draft(self, datastore: str) -> tuple[int, set[str | None]] | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -119,6 +119,29 @@ class CodeEntry:
 
 
 @dataclass(frozen=True)
+class StagedChange:
+    """One dataset's staged operation in a datastore's draft."""
+
+    dataset_name: str
+    operation: str
+    revision_id: int | None
+    note: str
+    staged_at: datetime
+    staged_by: str
+
+    @classmethod
+    def of(cls, row: DraftOperationRow) -> StagedChange:
+        return cls(
+            row.dataset_name,
+            row.operation,
+            row.revision_id,
+            row.note,
+            row.staged_at,
+            row.staged_by,
+        )
+
+
+@dataclass(frozen=True)
 class StoredVersion:
     id: int
     major: int
@@ -178,12 +201,9 @@ class CatalogueStore:
         for unit_type in unit_types:
             self.session.merge(UnitTypeRow(**asdict(unit_type)))
 
-    def unit_types(self) -> Sequence[UnitTypeRow]:
-        return self.session.scalars(select(UnitTypeRow).order_by(UnitTypeRow.name)).all()
-
     def upsert_register(
         self, datastore_id: int, key: str, manifest: Any, products: Iterable[tuple[str, Any, Any]]
-    ) -> RegisterRow:
+    ) -> None:
         row = self.session.scalar(
             select(RegisterRow).where(
                 RegisterRow.datastore_id == datastore_id, RegisterRow.key == key
@@ -214,14 +234,16 @@ class CatalogueStore:
                 )
             else:
                 product.title, product.description = title, description
-        return row
 
-    def registers(self, datastore_id: int) -> Sequence[RegisterRow]:
-        return self.session.scalars(
-            select(RegisterRow)
-            .where(RegisterRow.datastore_id == datastore_id)
-            .order_by(RegisterRow.key)
-        ).all()
+    def register_manifests(self, datastore_id: int) -> list[Any]:
+        """The stored manifest of every register of the datastore, by key."""
+        return list(
+            self.session.scalars(
+                select(RegisterRow.manifest)
+                .where(RegisterRow.datastore_id == datastore_id)
+                .order_by(RegisterRow.key)
+            )
+        )
 
     # revisions ---------------------------------------------------------------------------
     def add_revision(
@@ -260,15 +282,6 @@ class CatalogueStore:
         )
         return [RevisionFile(r.path, r.sha256, r.size_bytes, r.row_count) for r in rows]
 
-    def code_entries(self, revision_id: int) -> Sequence[CodeListEntryRow]:
-        return self.session.scalars(
-            select(CodeListEntryRow)
-            .where(CodeListEntryRow.revision_id == revision_id)
-            .order_by(
-                CodeListEntryRow.is_sentinel, CodeListEntryRow.period_from, CodeListEntryRow.code
-            )
-        ).all()
-
     def revisions_in_use(self, datastore_id: int) -> list[StoredRevision]:
         """Every revision a released version or the draft points at."""
         released = (
@@ -288,17 +301,18 @@ class CatalogueStore:
         return [StoredRevision.of(row) for row in rows]
 
     # draft -------------------------------------------------------------------------------
-    def draft(self, datastore_id: int) -> DraftRow:
+    def draft_number(self, datastore_id: int) -> int:
         row = self.session.get(DraftRow, datastore_id)
         assert row is not None, "every datastore is created with its draft"
-        return row
+        return row.number
 
-    def draft_operations(self, datastore_id: int) -> Sequence[DraftOperationRow]:
-        return self.session.scalars(
+    def draft_operations(self, datastore_id: int) -> list[StagedChange]:
+        rows = self.session.scalars(
             select(DraftOperationRow)
             .where(DraftOperationRow.datastore_id == datastore_id)
             .order_by(DraftOperationRow.dataset_name)
-        ).all()
+        )
+        return [StagedChange.of(row) for row in rows]
 
     def stage(
         self,
