@@ -626,6 +626,61 @@ ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
         "scope-required": ErrorCode(
             400, "Et token må ha minst ett omfang.", "A token needs at least one scope."
         ),
+        "script-arguments": ErrorCode(
+            400,
+            "Argumentene passer ikke til kommandoen (linje …, kolonne …). Meldingen viser skrivemåten.",
+            "The arguments do not fit the command (line …, column …). The message shows its form.",
+        ),
+        "script-binding": ErrorCode(
+            400,
+            "«let» skrives «let navn = verdi» (linje …).",
+            "'let' is written 'let name = value' (line …).",
+        ),
+        "script-block": ErrorCode(
+            400,
+            "En «for», «textblock» eller «end» står uten sin partner (linje …).",
+            "A 'for', 'textblock' or 'end' stands without its partner (line …).",
+        ),
+        "script-date": ErrorCode(
+            400,
+            "Datoen finnes ikke i kalenderen (linje …, kolonne …).",
+            "The date does not exist in the calendar (line …, column …).",
+        ),
+        "script-encoding": ErrorCode(
+            400,
+            "Skriptet er ikke UTF-8-tekst, eller har binærdata (linje …, kolonne …).",
+            "The script is not UTF-8 text, or holds binary data (line …, column …).",
+        ),
+        "script-loop": ErrorCode(
+            400,
+            "Løkken kan ikke leses, eller går over for mange verdier (linje …).",
+            "The loop cannot be read, or runs over too many values (line …).",
+        ),
+        "script-syntax": ErrorCode(
+            400,
+            "Linjen kan ikke leses (linje …, kolonne …).",
+            "The line cannot be read (line …, column …).",
+        ),
+        "script-too-long": ErrorCode(
+            400,
+            "Skriptet er for langt (tegn, linjer, eller kommandoer etter at løkkene er rullet ut).",
+            "The script is too long (characters, lines, or commands once its loops are unrolled).",
+        ),
+        "script-unknown-binding": ErrorCode(
+            400,
+            "«$…» er ikke bundet av «let» eller «for» (linje …, kolonne …).",
+            "'$…' is not bound by 'let' or 'for' (line …, column …).",
+        ),
+        "script-unknown-command": ErrorCode(
+            400,
+            "Ukjent kommando «…» (linje …).",
+            "Unknown command '…' (line …).",
+        ),
+        "script-unknown-option": ErrorCode(
+            400,
+            "Kommandoen har ikke opsjonen «…», eller den er skrevet feil (linje …, kolonne …).",
+            "The command has no option '…', or it is written wrongly (line …, column …).",
+        ),
         "search-unavailable": ErrorCode(
             503,
             "Søket er ikke tilgjengelig akkurat nå. Prøv igjen om litt.",

@@ -1,0 +1,159 @@
+"""Regressions: the model families of microdata.no, each with its `-predict` variant
+(which adds the prediction to the dataset instead of showing the model), and the
+commands whose shape differs: ivregress's instrumented part in parentheses, the groups
+after `by` of regress-mml and oaxaca, regress-panel-diff's group and treatment, rdd's
+running variable, and hausman's comparison of the last two panel models."""
+
+from __future__ import annotations
+
+from ..arguments import Arguments
+from ..line import Group, Word
+from ..nodes import Model
+from ..registry import Takes, flags, register, valued
+
+_MODEL_OPTIONS: dict[str, Takes] = {**flags("robust"), **valued("cluster", "mfx")}
+_PREDICT_OPTIONS: dict[str, Takes] = valued("predicted", "residuals")
+_PLAIN = ("regress", "logit", "probit", "mlogit", "poisson", "negative-binomial")
+_USAGE = (
+    "{name} <y> <x-er/xs> [if <betingelse/condition>] [, robust cluster(<variabel/variable>) mfx()]"
+)
+
+
+def terms(args: Arguments, *, stop: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Regressors as written: alder, i.utdanning, c.alder, i.kjonn#c.alder (## too)."""
+    out: list[str] = []
+    while isinstance(word := args.peek(), Word) and word.kind == "NAME" and word.text not in stop:
+        term = args.name()
+        while args.is_op("#"):
+            args.op("#")
+            joined = "##" if args.is_op("#") else "#"
+            if joined == "##":
+                args.op("#")
+            term += joined + args.name(("et ledd etter «#»", "a term after '#'"))
+        out.append(term)
+    return tuple(out)
+
+
+def _model(args: Arguments) -> Model:
+    y = args.name(("utfallsvariabelen", "the outcome variable"))
+    xs = terms(args, stop=("by",))
+    return Model(**args.common(), y=y, xs=xs)
+
+
+@register(
+    "regression", _PLAIN, _USAGE, options={**_MODEL_OPTIONS, **flags("standardize")}, condition=True
+)
+def plain(args: Arguments) -> Model:
+    model = _model(args)
+    args.end()
+    return model
+
+
+@register(
+    "regression",
+    tuple(f"{name}-predict" for name in (*_PLAIN, "regress-panel")),
+    "{name} <y> <x-er/xs> [if <betingelse/condition>] [, predicted(<navn/name>) residuals(<navn/name>)]",
+    options={**_MODEL_OPTIONS, **_PREDICT_OPTIONS, **flags("fe", "re", "be", "pooled")},
+    condition=True,
+)
+def predict(args: Arguments) -> Model:
+    return plain(args)
+
+
+@register(
+    "regression",
+    "regress-panel",
+    "regress-panel <y> <x-er/xs> [if <betingelse/condition>] [, fe re be pooled]",
+    options={**_MODEL_OPTIONS, **flags("fe", "re", "be", "pooled")},
+    condition=True,
+)
+def panel(args: Arguments) -> Model:
+    return plain(args)
+
+
+@register(
+    "regression",
+    "regress-panel-diff",
+    "regress-panel-diff <y> <gruppe/group> <behandlet/treated> <x-er/xs>",
+    options=_MODEL_OPTIONS,
+    condition=True,
+)
+def panel_diff(args: Arguments) -> Model:
+    y = args.name(("utfallsvariabelen", "the outcome variable"))
+    group = args.name(("gruppevariabelen", "the group variable"))
+    treated = args.name(("behandlingsvariabelen", "the treatment variable"))
+    xs = terms(args)
+    args.end()
+    return Model(**args.common(), y=y, xs=xs, groups=(group, treated))
+
+
+@register(
+    "regression",
+    "ivregress",
+    "ivregress <y> <x-er/xs> (<endogen/endogenous> = <instrumenter/instruments>) [, tsls liml gmm firststage]",
+    options={**_MODEL_OPTIONS, **flags("tsls", "liml", "gmm", "firststage")},
+    condition=True,
+)
+def ivregress(args: Arguments) -> Model:
+    y = args.name(("utfallsvariabelen", "the outcome variable"))
+    xs = list(terms(args))
+    part: Group | None = None
+    while isinstance(args.peek(), Group):
+        if part is not None:
+            args.fail(("Bare én del i parentes", "Only one part in parentheses"))
+        part = args.group()
+        xs.extend(terms(args))
+    if part is None:
+        args.fail(
+            (
+                "Den instrumenterte delen mangler: «(endogen = instrumenter)»",
+                "The instrumented part is missing: '(endogenous = instruments)'",
+            )
+        )
+    inner = args.inner(part)
+    endogenous = terms(inner)
+    inner.op("=")
+    instruments = terms(inner)
+    if not endogenous or not instruments:
+        inner.fail(("Begge sider av «=» trenger variabler", "Both sides of '=' need variables"))
+    inner.end()
+    args.end()
+    return Model(**args.common(), y=y, xs=tuple(xs), endogenous=endogenous, instruments=instruments)
+
+
+@register(
+    "regression",
+    "rdd",
+    "rdd <y> <kjørevariabel/running variable> <x-er/xs>",
+    options=_MODEL_OPTIONS,
+    condition=True,
+)
+def rdd(args: Arguments) -> Model:
+    y = args.name(("utfallsvariabelen", "the outcome variable"))
+    running = args.name(("kjørevariabelen", "the running variable"))
+    xs = terms(args)
+    args.end()
+    return Model(**args.common(), y=y, xs=xs, groups=(running,))
+
+
+@register(
+    "regression",
+    ("regress-mml", "oaxaca"),
+    "{name} <y> <x-er/xs> by <grupper/groups>",
+    options=_MODEL_OPTIONS,
+    condition=True,
+)
+def by_groups(args: Arguments) -> Model:
+    y = args.name(("utfallsvariabelen", "the outcome variable"))
+    xs = terms(args, stop=("by",))
+    if not args.keyword("by"):
+        args.fail(("Her skal det stå «by <grupper>»", "'by <groups>' should stand here"))
+    groups = args.names()
+    args.end()
+    return Model(**args.common(), y=y, xs=xs, groups=groups)
+
+
+@register("regression", "hausman", "hausman")
+def hausman(args: Arguments) -> Model:
+    args.end()
+    return Model(**args.common(), y="", xs=())
