@@ -45,3 +45,6 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .regcat .pytest_cache .mypy_cache .ruff_cache
+
+step-reference: $(STAMP)  ## docs/STEPS.md, written from the step verbs
+	$(BIN)/python -m catalogue.analysis.step_reference > docs/STEPS.md

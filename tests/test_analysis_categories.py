@@ -11,7 +11,7 @@ from catalogue.analysis import db
 from catalogue.analysis.output_control import OTHER_VALUES
 from catalogue.analysis.statistics.common import DataView
 from catalogue.analysis.statistics.tabulate import categorise
-from catalogue.analysis.steps import parse_steps
+from catalogue.analysis.step import parse_steps
 from tests import test_analysis_support as support
 
 pinned = support.pinned

@@ -19,7 +19,7 @@ from catalogue.analysis.keys import KeyCache, locate_by_sorting
 from catalogue.analysis.output_control import KeyTable, UnitKeys
 from catalogue.analysis.output_control.cell_key import derive_keys
 from catalogue.analysis.output_control.fingerprint import UnitHashes
-from catalogue.analysis.steps import parse_steps
+from catalogue.analysis.step import parse_steps
 from catalogue.analysis.workspace import Workspace
 from tests import test_analysis_support as support
 from tests.test_output_control_helpers import SECRET, pseudonyms

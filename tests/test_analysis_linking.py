@@ -19,7 +19,7 @@ from catalogue.analysis.output_control.rules.magnitude_noise import (
     largest_of,
 )
 from catalogue.analysis.sources import PinnedVersion
-from catalogue.analysis.steps import parse_steps
+from catalogue.analysis.step import parse_steps
 from catalogue.domain.errors import RegcatError
 from tests import test_analysis_support as support
 from tests.test_analysis_support import as_dict, released, values

@@ -17,7 +17,7 @@ from catalogue.analysis import db
 from catalogue.analysis.output_control.rounding import significant
 from catalogue.analysis.output_control.rules.model_noise import ModelNoiseParameters
 from catalogue.analysis.statistics.ols import RegressionPlan
-from catalogue.analysis.steps import parse_steps
+from catalogue.analysis.step import parse_steps
 from catalogue.analysis.workspace import Workspace
 from catalogue.domain.errors import RegcatError
 from tests import test_analysis_support as support

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from catalogue.analysis import db
-from catalogue.analysis.steps import parse_steps
+from catalogue.analysis.step import parse_steps
 from catalogue.analysis.workspace import Workspace
 from catalogue.domain.errors import RegcatError
 from tests import test_analysis_support as support

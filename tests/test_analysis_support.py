@@ -23,7 +23,7 @@ from catalogue.analysis.output_control import (
     OutputControlParameters,
 )
 from catalogue.analysis.sources import PinnedVersion
-from catalogue.analysis.steps import parse_steps
+from catalogue.analysis.step import parse_steps
 from catalogue.analysis.workspace import Workspace
 from catalogue.services.context import Context
 from catalogue.services.workspaces import pinned_version

@@ -1,6 +1,6 @@
-"""The step grammar has one source: catalogue.analysis.steps declares which keys each verb
-takes and what JSON each key holds, and the API's step schema (schemas.api.workspaces) is
-built from that declaration. These tests hold the two together: the schema publishes every
+"""The step grammar has one source: each verb module of catalogue.analysis.steps declares
+which keys its verb takes and what JSON each key holds, and the API's step schema
+(schemas.api.workspaces) is built from the registry of those modules. These tests hold the two together: the schema publishes every
 key the engine reads and no other, loads a step as it was sent (the route passes what it
 loaded on to the engine), and refuses a list of dates exactly where the engine does."""
 
@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from marshmallow import ValidationError
 
-from catalogue.analysis.steps import KEYS, MAX_DATES, VERB_KEYS, VERBS, parse_steps
+from catalogue.analysis.step import MAX_DATES, all_keys, parse_steps, registry
 from catalogue.domain.errors import RegcatError
 from schemas.api.workspaces import AnalysisStepSchema
 
@@ -48,13 +48,15 @@ def _published_keys() -> set[str]:
 
 
 def test_every_key_of_the_grammar_is_declared_once_and_published() -> None:
-    used = set(VERB_KEYS) | set().union(*VERB_KEYS.values())
-    assert set(KEYS) == used
+    verbs = registry()
+    used = set(verbs) | set().union(*(verb.keys for verb in verbs.values()))
+    assert set(all_keys()) == used
     assert _published_keys() == used
 
 
 def test_the_examples_use_every_verb_and_the_engine_reads_them() -> None:
-    assert {next(k for k in step if k in VERB_KEYS) for step in ONE_STEP_PER_VERB} == set(VERBS)
+    verbs = registry()
+    assert {next(k for k in step if k in verbs) for step in ONE_STEP_PER_VERB} == set(verbs)
     assert len(parse_steps(ONE_STEP_PER_VERB)) == len(ONE_STEP_PER_VERB)
 
 

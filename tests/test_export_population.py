@@ -11,7 +11,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from catalogue.analysis.steps import parse_steps
+from catalogue.analysis.step import parse_steps
 from catalogue.services.workspaces import add_steps, create_workspace
 from tests import test_accounts_support as support
 from tests.test_accounts_support import World, post

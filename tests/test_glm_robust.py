@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 
-from catalogue.analysis.steps import parse_steps
+from catalogue.analysis.step import parse_steps
 from catalogue.analysis.workspace import Workspace
 from catalogue.domain.errors import RegcatError
 from tests import test_analysis_models as models

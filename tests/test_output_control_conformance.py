@@ -52,7 +52,7 @@ from catalogue.analysis.output_control.rules.regression import (
     Regression,
     RegressionParameters,
 )
-from catalogue.analysis.steps import parse_steps
+from catalogue.analysis.step import parse_steps
 from catalogue.domain.errors import RegcatError
 from catalogue.services import workspaces
 from tests import test_accounts_support as accounts_support

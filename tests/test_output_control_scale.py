@@ -29,7 +29,7 @@ from catalogue.analysis.output_control.unit_sets import CellUnits
 from catalogue.analysis.statistics.common import DataView
 from catalogue.analysis.statistics.design import fetch_patterns, parse_terms
 from catalogue.analysis.statistics.model_rows import evidence_of
-from catalogue.analysis.steps import parse_steps
+from catalogue.analysis.step import parse_steps
 from catalogue.analysis.variables import PROTECT_COLUMN, UNIT_COLUMN
 from catalogue.analysis.warming import warm_key_cache
 from catalogue.analysis.workspace import Workspace

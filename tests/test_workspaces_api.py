@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from catalogue.analysis.limits import WorkspaceLimits
 from catalogue.analysis.output_control.rounding import nearest_ten
-from catalogue.analysis.steps import MAX_DATES
+from catalogue.analysis.step import MAX_DATES
 from catalogue.services import workspaces
 from tests import test_accounts_support as accounts_support
 from tests.test_accounts_support import World, bearer

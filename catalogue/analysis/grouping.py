@@ -35,7 +35,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -54,8 +54,10 @@ from .output_control.rules.threshold import Threshold
 from .output_control.unit_sets import CellUnits
 from .output_control.value_keys import pair_keys
 from .state import State, StepContext
-from .steps import Group, GroupStatistic
 from .variables import PROTECT_COLUMN, UNIT_COLUMN, Kind, Schema, Variable
+
+if TYPE_CHECKING:  # the verb module imports this one
+    from .steps.group import Group, GroupStatistic
 
 NUMERIC = (Kind.NUMBER, Kind.BOOL)
 SMOOTHED = ("min", "max", "median")

@@ -9,7 +9,7 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from catalogue.domain.enums import Temporality
 from catalogue.domain.errors import RegcatError, invalid_input
@@ -26,8 +26,10 @@ from .imports import (
 from .linking import PERSON, LinkPlan, person_link, plan_link
 from .sources import DatasetSource
 from .state import State, StepContext
-from .steps import Import
 from .variables import PROTECT_COLUMN, UNIT_COLUMN, Kind, Variable
+
+if TYPE_CHECKING:  # the verb module imports this one
+    from .steps.import_dataset import Import
 
 
 def find_dataset(ctx: StepContext, name: str) -> DatasetSource:

@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from catalogue.domain.enums import DataType, Temporality
 from catalogue.domain.errors import RegcatError, invalid_input
@@ -33,8 +34,10 @@ from catalogue.domain.text import Texts, pick
 
 from .linking import LinkPlan
 from .sources import DatasetSource, YearRange
-from .steps import Import
 from .variables import Kind
+
+if TYPE_CHECKING:  # the verb module imports this one, through importing.py
+    from .steps.import_dataset import Import
 
 Scan = Callable[[DatasetSource, "YearRange | None"], str]  # dataset → FROM-clause text
 

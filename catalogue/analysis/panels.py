@@ -13,14 +13,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from catalogue.domain.errors import RegcatError, invalid_input
 
 from . import db
 from .state import State, StepContext
-from .steps import MAX_DATES, FromPanel, ToPanel
+from .step import MAX_DATES
 from .variables import PROTECT_COLUMN, UNIT_COLUMN, Kind, Variable
+
+if TYPE_CHECKING:  # the verb modules import this one
+    from .steps.from_panel import FromPanel
+    from .steps.to_panel import ToPanel
 
 
 def _panel_error(code: str, nb: str, en: str, **details: Any) -> RegcatError:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from catalogue.domain.errors import invalid_input
 
@@ -25,8 +25,15 @@ from .expression_bridge import compile_in
 from .expressions import ValueType
 from .importing import PendingJoin, join_pending
 from .state import State, StepContext
-from .steps import Dummies, Filter, Generate, Recode, RecodeRule, Rename, SelectVariables
 from .variables import Kind, Schema, Variable, check_name
+
+if TYPE_CHECKING:  # the verb modules import this one
+    from .steps.dummies import Dummies
+    from .steps.filter import Filter
+    from .steps.generate import Generate
+    from .steps.recode import Recode, RecodeRule
+    from .steps.rename import Rename
+    from .steps.select import SelectVariables
 
 
 def _col(variable: Variable, alias: str = "w") -> str:

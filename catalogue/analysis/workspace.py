@@ -16,7 +16,7 @@ import shutil
 import tempfile
 import threading
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,11 +32,9 @@ from catalogue.domain.text import pick
 
 from . import db, row_keys
 from .facts_cache import cached_facts
-from .grouping import apply_group
 from .importing import (
     IMPORT_NOT_ONE_VALUE,
     PendingJoin,
-    apply_import,
     join_pending,
     plan_import,
 )
@@ -44,50 +42,18 @@ from .imports import DatasetFacts
 from .keys import KeyCache
 from .limits import WorkspaceLimits, memory_limit_error, time_limit_error, too_many
 from .output_control import KeySource, OutputControlParameters, PositionKeys
-from .panels import apply_from_panel, apply_to_panel
 from .row_keys import RowKeys
 from .sources import DatasetSource, PinnedVersion, YearRange
 from .state import State, StepContext
 from .statistics.common import DataView, Planned, Prepared
 from .statistics.dispatch import preparer
-from .steps import (
-    Dummies,
-    Filter,
-    FromPanel,
-    Generate,
-    Group,
-    Import,
-    Recode,
-    Rename,
-    SelectVariables,
-    Step,
-    ToPanel,
-    at_step,
-)
-from .transforming import (
-    apply_dummies,
-    apply_filter,
-    apply_generate,
-    apply_recode,
-    apply_rename,
-    apply_select,
-)
+from .step import Step, at_step
+from .steps.generate import Generate
+from .steps.import_dataset import Import
+from .transforming import apply_generate
 from .variables import UNIT_COLUMN
 
 MIB = 1024 * 1024
-
-_APPLY: dict[type, Callable[[StepContext, State, Any], State]] = {
-    Import: apply_import,
-    Generate: apply_generate,
-    Filter: apply_filter,
-    SelectVariables: apply_select,
-    Rename: apply_rename,
-    Recode: apply_recode,
-    Dummies: apply_dummies,
-    Group: apply_group,
-    ToPanel: apply_to_panel,
-    FromPanel: apply_from_panel,
-}
 
 
 @dataclass(frozen=True)
@@ -271,7 +237,7 @@ class Workspace:
                 else:
                     state = join_pending(ctx, state, pending)
                     pending = []
-                    state = _APPLY[type(step)](ctx, state, step)
+                    state = step.apply(ctx, state)
                 if len(state.schema) > self.limits.max_variables:
                     raise too_many(
                         "workspace-too-many-variables",

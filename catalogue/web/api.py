@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
+from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow.openapi import OpenAPIConverter
 from flask import Flask, Request, g
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
@@ -138,6 +140,31 @@ def exclusive_bounds(converter: Any, field: fields.Field, **_: Any) -> dict[str,
     return out
 
 
+class RegcatConverter(OpenAPIConverter):
+    """apispec's converter with two things marshmallow cannot say (schemas/ declares them
+    as Meta options):
+
+    - `one_of`: a schema published as exactly one of several forms (a step is one of the
+      verbs' forms), each its own component; the schema itself loads any of them.
+    - `openapi_description`: a schema's description that keeps its additionalProperties
+      (apispec's own `description` option drops it)."""
+
+    def schema2jsonschema(self, schema: Any) -> dict[str, Any]:
+        meta = getattr(schema, "Meta", None)
+        variants = getattr(meta, "one_of", None)
+        if variants:
+            return {"oneOf": [self.resolve_nested_schema(variant) for variant in variants]}
+        jsonschema: dict[str, Any] = super().schema2jsonschema(schema)
+        description = getattr(meta, "openapi_description", None)
+        if description is not None:
+            jsonschema["description"] = description
+        return jsonschema
+
+
+class RegcatMarshmallowPlugin(MarshmallowPlugin):
+    Converter = RegcatConverter
+
+
 class RegcatApi(Api):
     """flask-smorest's Api with regcat's error body: no catch-all `default` response (each
     operation lists its statuses), and no error handler of its own (catalogue.web.errors
@@ -197,7 +224,11 @@ def list_versions(name: str) -> Any:
 
 def init_app(app: Flask) -> None:
     api = RegcatApi(
-        app, spec_kwargs={"info": {"description": "regcat: register metadata catalogue"}}
+        app,
+        spec_kwargs={
+            "info": {"description": "regcat: register metadata catalogue"},
+            "marshmallow_plugin": RegcatMarshmallowPlugin(),
+        },
     )
     app.extensions["regcat_api"] = api
     register_api_blueprint(app, datastores)

@@ -13,7 +13,7 @@ from catalogue.analysis.statistics.correlate import MAX_VARIABLES as MAX_CORRELA
 from catalogue.analysis.statistics.histogram import MAX_BINS
 from catalogue.analysis.statistics.summarize import MAX_VARIABLES as MAX_SUMMARIZED
 from catalogue.analysis.statistics.tabulate import CELL_STATISTICS, PERCENTAGES
-from catalogue.analysis.steps import KEYS, MAX_DATES, StepKey, Takes
+from catalogue.analysis.step import MAX_DATES, StepField, Takes, Verb, all_keys, registry
 from schemas.api.fields import VERSION, JsonBoolean, JsonInteger, JsonNumber, Timestamp
 
 
@@ -63,33 +63,66 @@ class AnalysisWorkspaceListItemSchema(Schema):
     expired = fields.Boolean()
 
 
-def _step_field(key: StepKey) -> fields.Field:
+def _step_field(key: StepField, *, required: bool = False) -> fields.Field:
     metadata = {"description": key.description} if key.description else {}
     if key.takes is Takes.DATES:
         return fields.List(
-            fields.String(), validate=validate.Length(1, MAX_DATES), metadata=metadata
+            fields.String(),
+            required=required,
+            validate=validate.Length(1, MAX_DATES),
+            metadata=metadata,
         )
     if key.takes is Takes.NAMES:
-        return fields.Raw(allow_none=True, metadata=metadata)
+        return fields.Raw(required=required, allow_none=True, metadata=metadata)
     if key.takes is Takes.RENAMES:
-        return fields.Dict(keys=fields.String(), values=fields.String(), metadata=metadata)
+        return fields.Dict(
+            keys=fields.String(), values=fields.String(), required=required, metadata=metadata
+        )
     if key.takes is Takes.OBJECT:
-        return fields.Dict(metadata=metadata)
-    return fields.String(metadata=metadata)  # TEXT and DATE: the parser reads the date
+        return fields.Dict(required=required, metadata=metadata)
+    # TEXT and DATE: the parser reads the date
+    return fields.String(required=required, metadata=metadata)
+
+
+def _camel(verb: str) -> str:
+    return "".join(part.capitalize() for part in verb.split("_"))
+
+
+def _variant(verb: Verb) -> type[Schema]:
+    """The published form of one verb's step: its own key (required), the keys it takes and
+    no other (additionalProperties false), and what it does."""
+
+    class Meta:
+        openapi_description = verb.en
+
+    own = StepField(verb.name, verb.takes, verb.description)
+    declared = {
+        verb.name: _step_field(own, required=True),
+        **{f.name: _step_field(f, required=f.required) for f in verb.fields},
+    }
+    return type(f"AnalysisStep{_camel(verb.name)}Schema", (Schema,), {"Meta": Meta, **declared})
+
+
+STEP_VARIANTS: dict[str, type[Schema]] = {name: _variant(v) for name, v in registry().items()}
 
 
 class _StepOptions(Schema.Meta):
     # The engine reports an unknown key (or verb) itself, naming the step it is in.
     unknown = INCLUDE
+    # What the description publishes: exactly one of the verbs' forms (catalogue.web.api's
+    # converter reads this), each with the keys that verb takes.
+    one_of = tuple(STEP_VARIANTS.values())
 
 
-# One step: exactly one verb with the keys it takes (catalogue.analysis.steps). Built from
-# the grammar's table, with the keys as they are written, so that what it loads is the step
-# as sent, checked for the JSON each key holds.
+# One step as the route loads it: every key any verb takes, checked for the JSON it holds,
+# with the keys as they are written, so that what it loads is the step as sent. Which keys
+# go with which verb, and which a verb needs, is the engine's to check and report with the
+# step's number; the description publishes it as the verbs' forms (`one_of`), and a step
+# that fits one of them fits this.
 AnalysisStepSchema: type[Schema] = type(
     "AnalysisStepSchema",
     (Schema,),
-    {"Meta": _StepOptions, **{name: _step_field(key) for name, key in KEYS.items()}},
+    {"Meta": _StepOptions, **{name: _step_field(key) for name, key in all_keys().items()}},
 )
 
 

@@ -1,0 +1,52 @@
+"""keep_if and drop_if: the rows where a condition holds are kept, or dropped. A row where
+the condition is missing counts as not holding it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..state import State, StepContext
+from ..step import Takes, Verb, required_text
+from ..transforming import apply_filter
+
+
+@dataclass(frozen=True)
+class Filter:
+    condition: str
+    keep: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {("keep_if" if self.keep else "drop_if"): self.condition}
+
+    def apply(self, ctx: StepContext, state: State) -> State:
+        return apply_filter(ctx, state, self)
+
+
+def parse(verb: str, item: Mapping[str, Any]) -> Filter:
+    return Filter(required_text(item, verb), keep=verb == "keep_if")
+
+
+VERBS = (
+    Verb(
+        name="keep_if",
+        takes=Takes.TEXT,
+        description="A condition.",
+        fields=(),
+        parse=parse,
+        nb="Beholder radene der betingelsen holder.",
+        en="Keeps the rows where the condition holds.",
+        example={"keep_if": "alder >= 18"},
+    ),
+    Verb(
+        name="drop_if",
+        takes=Takes.TEXT,
+        description="A condition.",
+        fields=(),
+        parse=parse,
+        nb="Fjerner radene der betingelsen holder.",
+        en="Drops the rows where the condition holds.",
+        example={"drop_if": "sysmiss(lonn)"},
+    ),
+)
