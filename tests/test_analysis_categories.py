@@ -24,7 +24,7 @@ def _view(ws: Any) -> DataView:
 
 def test_nan_of_either_sign_and_infinities_are_missing(workspace_factory: Any) -> None:
     """A generated NaN (of either sign) or infinity is missing for its unit, so no table,
-    sum or model ever meets one (transforming.LARGEST_NUMBER)."""
+    sum or model ever meets one (steps/generate.py, LARGEST_NUMBER)."""
     ws = workspace_factory(support.ISSUE_STEPS)
     ws.apply(
         parse_steps(

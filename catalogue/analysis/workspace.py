@@ -48,9 +48,8 @@ from .state import State, StepContext
 from .statistics.common import DataView, Planned, Prepared
 from .statistics.dispatch import preparer
 from .step import Step, at_step
-from .steps.generate import Generate
+from .steps.generate import Generate, apply_generate
 from .steps.import_dataset import Import
-from .transforming import apply_generate
 from .variables import UNIT_COLUMN
 
 MIB = 1024 * 1024

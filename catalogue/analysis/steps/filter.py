@@ -4,12 +4,13 @@ the condition is missing counts as not holding it."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from ..expression_bridge import compile_in
+from ..expressions import ValueType
 from ..state import State, StepContext
 from ..step import Takes, Verb, required_text
-from ..transforming import apply_filter
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,17 @@ class Filter:
 
 def parse(verb: str, item: Mapping[str, Any]) -> Filter:
     return Filter(required_text(item, verb), keep=verb == "keep_if")
+
+
+def apply_filter(ctx: StepContext, state: State, step: Filter) -> State:
+    table = state.require_population()
+    condition = compile_in(step.condition, state.schema, "w", expected=ValueType.BOOL)
+    # A row whose condition is missing is kept by drop_if and dropped by keep_if.
+    removed = condition.condition if not step.keep else f"NOT {condition.condition}"
+    new_table = ctx.create(
+        f'SELECT w.* FROM "{table}" AS w WHERE NOT ({removed})', condition.params
+    )
+    return replace(state, table=new_table)
 
 
 VERBS = (

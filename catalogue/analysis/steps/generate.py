@@ -1,18 +1,23 @@
 """generate and replace: a variable computed from an expression, for every row or (with
 `if`) the rows where a condition holds. generate makes a new variable; replace changes one
-the workspace has (the application is transforming.apply_generate, which the workspace
-also runs in the pass that joins the imports before it)."""
+the workspace has. The workspace also runs apply_generate in the pass that joins the
+imports before it (importing.join_pending)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
+from catalogue.domain.errors import invalid_input
+
+from ..columns import add_columns, col, identifier_variable, replace_column
+from ..expression_bridge import compile_in
+from ..expressions import ValueType
+from ..importing import PendingJoin, join_pending
 from ..state import State, StepContext
 from ..step import StepField, Takes, Verb, required_text, text
-from ..transforming import apply_generate
-from ..variables import check_name
+from ..variables import Kind, Schema, Variable, check_name
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,79 @@ def parse(verb: str, item: Mapping[str, Any]) -> Generate:
     name = check_name(item.get(verb), verb)
     expr = required_text(item, "expr")
     return Generate(name, expr, text(item, "if", required=False), replace=verb == "replace")
+
+
+# Larger than any register magnitude (NOK, days, counts) yet small enough that a sum over
+# millions of units and its square stay finite in doubles.
+LARGEST_NUMBER = 1e15
+
+
+def apply_generate(
+    ctx: StepContext, state: State, step: Generate, pending: Sequence[PendingJoin] = ()
+) -> State:
+    """`pending`: imports not yet joined (their variables already in the schema); a new
+    variable is then computed in the same pass that joins them (a replaced one needs the
+    joined table: the workspace joins first)."""
+    assert not (pending and step.replace), "replace reads the joined table"
+    table = state.require_population()
+    schema = state.schema
+    old: Variable | None = None
+    if step.replace:
+        old = schema.get(step.name)
+        if old.kind == Kind.UNIT:
+            raise identifier_variable(old.name)
+    elif step.name in schema:
+        raise invalid_input(
+            "variable-exists",
+            f"Arbeidsområdet har allerede en variabel «{step.name}»; bruk replace for å endre den.",
+            f"The workspace already has a variable '{step.name}'; use replace to change it.",
+            name=step.name,
+        )
+    expected = old.kind.value_type if old is not None else None
+    expr = compile_in(step.expr, schema, "w", expected=expected)
+    kind = Kind.of(expr.type)
+    column, schema = schema.fresh_column()
+    value, params = f"CAST(({expr.sql}) AS {kind.sql})", list(expr.params)
+    if kind is Kind.NUMBER:
+        # A number beyond ±LARGEST_NUMBER, infinite or not-a-number is missing, unit by unit:
+        # sums and X'X of such values would overflow to inf (a server error, or inf published).
+        # Made missing rather than refused, since a refusal would say whether any unit had one.
+        value = f"(CASE WHEN abs({value}) <= {LARGEST_NUMBER!r} THEN {value} END)"
+        params = params * 2  # the expression's placeholders appear twice now
+    if step.condition is not None:
+        condition = compile_in(step.condition, schema, "w", expected=ValueType.BOOL)
+        otherwise = col(old) if old is not None else "NULL"
+        value = f"CASE WHEN {condition.condition} THEN {value} ELSE {otherwise} END"
+        params = list(condition.params) + params
+    if pending:
+        new_table = join_pending(ctx, state, pending, [(column, value)], params).table
+        assert new_table is not None
+    else:
+        new_table = add_columns(ctx, table, [(column, kind.sql, value)], params)
+    source: dict[str, Any] = {"expr": step.expr}
+    if step.condition is not None:
+        source["if"] = step.condition
+    used = set(expr.variables) | (set(condition.variables) if step.condition is not None else set())
+    if old is not None:
+        used.add(old.name)
+    variable = Variable(step.name, column, kind, source, groups=carried_groups(schema, used))
+    if old is not None:
+        replace_column(ctx, table, old)
+        schema = schema.replacing(variable)
+    else:
+        schema = schema.with_variable(variable)
+    return replace(state, schema=schema, table=new_table)
+
+
+def carried_groups(schema: Schema, names: set[str]) -> tuple[str, ...]:
+    """The groups of the variables a new one is computed from (grouping.py): a variable
+    derived from a group statistic carries its groups, so that a release of anything
+    computed from it registers them too."""
+    found: dict[str, None] = {}
+    for name in sorted(names):
+        if name in schema:
+            found.update(dict.fromkeys(schema.get(name).groups))
+    return tuple(found)
 
 
 _FIELDS = (

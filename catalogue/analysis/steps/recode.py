@@ -6,15 +6,15 @@ variable without "else")."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from catalogue.domain.errors import RegcatError
+from catalogue.domain.errors import RegcatError, invalid_input
 
+from ..columns import add_columns, col, level_text, replace_column
 from ..state import State, StepContext
 from ..step import StepField, Takes, Verb, optional_name, step_error
-from ..transforming import apply_recode
-from ..variables import check_name
+from ..variables import Kind, Variable, check_name
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,121 @@ def _bad_rule(text: object) -> RegcatError:
         "'5-max'), 'missing' or 'else'.",
         rule=str(text),
     )
+
+
+def apply_recode(ctx: StepContext, state: State, step: Recode) -> State:
+    table = state.require_population()
+    source = state.schema.get(step.name)
+    sql, params, kind = recode_sql(step, source)
+    schema = state.schema
+    column, schema = schema.fresh_column()
+    origin = {"recode": source.name, "rules": step.to_json()["rules"]}
+    codes = recoded_codes(step)
+    if step.target is None:
+        new_table = add_columns(ctx, table, [(column, kind.sql, sql)], params)
+        replace_column(ctx, table, source)
+        variable = Variable(source.name, column, kind, origin, codes=codes, groups=source.groups)
+        return replace(state, schema=schema.replacing(variable), table=new_table)
+    if step.target in schema:
+        raise invalid_input(
+            "variable-exists",
+            f"Arbeidsområdet har allerede en variabel «{step.target}».",
+            f"The workspace already has a variable '{step.target}'.",
+            name=step.target,
+        )
+    new_table = add_columns(ctx, table, [(column, kind.sql, sql)], params)
+    variable = Variable(step.target, column, kind, origin, codes=codes, groups=source.groups)
+    return replace(state, schema=schema.with_variable(variable), table=new_table)
+
+
+def recode_sql(rules: Recode, source: Variable) -> tuple[str, list[object], Kind]:
+    if source.kind not in (Kind.NUMBER, Kind.STRING):
+        raise invalid_input(
+            "recode-needs-codes",
+            f"recode virker på tall og koder; «{source.name}» er {source.kind.value}.",
+            f"recode works on numbers and codes; '{source.name}' is {source.kind.value}.",
+            name=source.name,
+        )
+    given = [v for _, v in rules.rules if v is not None]
+    kind = source.kind if not given else (Kind.STRING if isinstance(given[0], str) else Kind.NUMBER)
+    value = col(source)
+
+    def new_value(v: Any) -> tuple[str, list[object]]:
+        return ("NULL", []) if v is None else (f"CAST(? AS {kind.sql})", [v])
+
+    branches: list[str] = []
+    params: list[object] = []
+    missing_value: tuple[str, list[object]] = ("NULL", [])
+    otherwise: tuple[str, list[object]] | None = None
+    for rule, target in rules.rules:
+        if rule.missing:
+            missing_value = new_value(target)
+        elif rule.otherwise:
+            otherwise = new_value(target)
+        else:
+            test, test_params = _match(rule, value, source.kind)
+            result, result_params = new_value(target)
+            branches.append(f"WHEN {test} THEN {result}")
+            params += test_params + result_params
+    if otherwise is None:
+        if kind == source.kind:
+            otherwise = (value, [])
+        elif kind == Kind.NUMBER:
+            otherwise = (f"TRY_CAST({value} AS DOUBLE)", [])
+        else:
+            otherwise = (_as_text(value), [])
+    sql = (
+        f"CASE WHEN {value} IS NULL THEN {missing_value[0]} {' '.join(branches)} "
+        f"ELSE {otherwise[0]} END"
+    )
+    return sql, missing_value[1] + params + otherwise[1], kind
+
+
+def _number(text: str, rule: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise invalid_input(
+            "invalid-recode-rule",
+            f"«{rule}» er ikke et tall, men variabelen har tallverdier.",
+            f"'{rule}' is not a number, but the variable holds numbers.",
+            rule=rule,
+        ) from None
+
+
+def _match(rule: RecodeRule, value: str, kind: Kind) -> tuple[str, list[object]]:
+    if rule.equals is not None:
+        if kind == Kind.NUMBER:
+            return f"{value} = ?", [_number(rule.equals, rule.text)]
+        return f"{value} = ?", [rule.equals]
+    number = value if kind == Kind.NUMBER else f"TRY_CAST({value} AS DOUBLE)"
+    parts: list[str] = []
+    params: list[object] = []
+    if rule.low is not None:
+        parts.append(f"{number} >= ?")
+        params.append(rule.low)
+    if rule.high is not None:
+        parts.append(f"{number} <= ?")
+        params.append(rule.high)
+    return (" AND ".join(parts) or f"{number} IS NOT NULL"), params
+
+
+def _as_text(value: str) -> str:
+    """A number as a code: 3.0 becomes "3", 2.5 stays "2.5"."""
+    return (
+        f"CASE WHEN {value} = round({value}) AND abs({value}) < 1e15 "
+        f"THEN CAST(CAST({value} AS BIGINT) AS VARCHAR) ELSE CAST({value} AS VARCHAR) END"
+    )
+
+
+def recoded_codes(step: Recode) -> tuple[str, ...]:
+    """The code list of a recoded variable when its rules alone decide every value it can
+    take (an "else" rule maps whatever is left): their targets. Otherwise none (values not
+    matched keep what they were, and what that is lies in the data)."""
+    if not any(rule.otherwise for rule, _ in step.rules):
+        return ()
+    targets = [level_text(target) for _, target in step.rules if target is not None]
+    return tuple(dict.fromkeys(targets))
 
 
 VERBS = (

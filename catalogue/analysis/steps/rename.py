@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..state import State, StepContext
 from ..step import Takes, Verb, step_error
-from ..transforming import apply_rename
 from ..variables import check_name
 
 
@@ -35,6 +34,14 @@ def parse(verb: str, item: Mapping[str, Any]) -> Rename:
         (check_name(old, "rename"), check_name(new, "rename")) for old, new in raw.items()
     )
     return Rename(pairs)
+
+
+def apply_rename(ctx: StepContext, state: State, step: Rename) -> State:
+    state.require_population()
+    schema = state.schema
+    for old, new in step.pairs:
+        schema = schema.renamed(old, check_name(new, "rename"))
+    return replace(state, schema=schema)
 
 
 VERBS = (

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+
+from catalogue.domain.errors import invalid_input
 
 from ..state import State, StepContext
 from ..step import Takes, Verb, names
-from ..transforming import apply_select
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,23 @@ class SelectVariables:
 
 def parse(verb: str, item: Mapping[str, Any]) -> SelectVariables:
     return SelectVariables(names(item[verb], verb), keep=verb == "keep")
+
+
+def apply_select(ctx: StepContext, state: State, step: SelectVariables) -> State:
+    table = state.require_population()
+    named = {state.schema.get(n).name for n in step.names}
+    dropped = named if not step.keep else set(state.schema.names) - named
+    if state.schema.panel_date in dropped:
+        raise invalid_input(
+            "panel-date-needed",
+            f"Datovariabelen «{state.schema.panel_date}» trengs så lenge dataene er på "
+            "panelform; bruk reshape_from_panel først.",
+            f"The date variable '{state.schema.panel_date}' is needed while the data are in "
+            "panel form; use reshape_from_panel first.",
+        )
+    gone = [state.schema.get(n) for n in dropped]
+    new_table = ctx.create(f'SELECT {state.columns_except(*gone)} FROM "{table}" AS w')
+    return replace(state, schema=state.schema.without(dropped), table=new_table)
 
 
 VERBS = (
