@@ -173,7 +173,8 @@ def _time_output_control() -> None:
     """Wrap the output-control calls the benchmark's statistics make, to report how much of
     each step is output control (rules, keys of cells, fingerprints, the units' keys) and
     how much engine."""
-    from catalogue.analysis.statistics import ols, tabulate
+    from catalogue.analysis.statistics import tabulate
+    from catalogue.analysis.statistics.shared import ols
     from catalogue.analysis.workspace import Workspace
 
     def timed(function: Any, part: str) -> Any:

@@ -83,7 +83,7 @@ def _exact(workspace: Any, dimensions: list[str], value: str | None = None) -> d
     """(labels) → exact count, or (count, sum) of `value`, from the rows, as tabulate
     labels them (numbers without a trailing .0)."""
     from catalogue.analysis import db
-    from catalogue.analysis.statistics.common import text_sql
+    from catalogue.analysis.statistics.shared.common import text_sql
 
     schema = workspace.state.schema
     labels = [text_sql(schema.get(d)) for d in dimensions]

@@ -9,7 +9,7 @@ import numpy as np
 
 from catalogue.analysis import db
 from catalogue.analysis.output_control import OTHER_VALUES
-from catalogue.analysis.statistics.common import DataView
+from catalogue.analysis.statistics.shared.common import DataView
 from catalogue.analysis.statistics.tabulate import categorise
 from catalogue.analysis.step import parse_steps
 from tests import test_analysis_support as support

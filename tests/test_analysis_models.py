@@ -16,7 +16,7 @@ import statsmodels.api as sm
 from catalogue.analysis import db
 from catalogue.analysis.output_control.rounding import significant
 from catalogue.analysis.output_control.rules.model_noise import ModelNoiseParameters
-from catalogue.analysis.statistics.ols import RegressionPlan
+from catalogue.analysis.statistics.shared.ols import RegressionPlan
 from catalogue.analysis.step import parse_steps
 from catalogue.analysis.workspace import Workspace
 from catalogue.domain.errors import RegcatError

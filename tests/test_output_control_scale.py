@@ -26,9 +26,9 @@ from catalogue.analysis.output_control.controller import _count_cells, _table_ce
 from catalogue.analysis.output_control.fingerprint import UnitHashes, fingerprint
 from catalogue.analysis.output_control.magnitudes import Magnitudes
 from catalogue.analysis.output_control.unit_sets import CellUnits
-from catalogue.analysis.statistics.common import DataView
-from catalogue.analysis.statistics.design import fetch_patterns, parse_terms
-from catalogue.analysis.statistics.model_rows import evidence_of
+from catalogue.analysis.statistics.shared.common import DataView
+from catalogue.analysis.statistics.shared.design import fetch_patterns, parse_terms
+from catalogue.analysis.statistics.shared.model_rows import evidence_of
 from catalogue.analysis.step import parse_steps
 from catalogue.analysis.variables import PROTECT_COLUMN, UNIT_COLUMN
 from catalogue.analysis.warming import warm_key_cache

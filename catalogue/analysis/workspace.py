@@ -45,8 +45,8 @@ from .output_control import KeySource, OutputControlParameters, PositionKeys
 from .row_keys import RowKeys
 from .sources import DatasetSource, PinnedVersion, YearRange
 from .state import State, StepContext
-from .statistics.common import DataView, Planned, Prepared
-from .statistics.dispatch import preparer
+from .statistic import find
+from .statistics.shared.common import DataView, Planned, Prepared
 from .step import Step, at_step
 from .steps.generate import Generate, apply_generate
 from .steps.import_dataset import Import
@@ -355,12 +355,12 @@ class Workspace:
         return unit_type, np.asarray(units, dtype=np.int64)
 
     def prepare(self, statistic: str, request: Any, language: str = "nb") -> Prepared:
-        """Phase 1 of a statistic: read what it needs (see statistics/common.py)."""
+        """Phase 1 of a statistic: read what it needs (see statistics/shared/common.py)."""
         return self.plan(statistic, request, language).plan
 
     def plan(self, statistic: str, request: Any, language: str = "nb") -> Planned:
         """`prepare`, with the inputs the statistic read (for the budget's input fees)."""
-        run = preparer(statistic)
+        run = find(statistic).prepare
         if not isinstance(request, dict):
             raise invalid_input(
                 "invalid-request",

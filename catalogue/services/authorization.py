@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from catalogue.analysis.statistic import registry
 from catalogue.domain.accounts import Access, Identity, Role, forbidden, role_required
 from catalogue.domain.errors import RegcatError
 from catalogue.domain.version import draft_version
@@ -82,14 +83,9 @@ ROUTE_RULES: dict[str, Access] = {
     "workspaces.describe": A.RESEARCHER,
     "workspaces.delete": A.RESEARCHER,
     "workspaces.add_steps": A.RESEARCHER,
-    "workspaces.tabulate": A.RESEARCHER,
-    "workspaces.summarize": A.RESEARCHER,
-    "workspaces.correlate": A.RESEARCHER,
-    "workspaces.regress": A.RESEARCHER,
-    "workspaces.logit": A.RESEARCHER,
-    "workspaces.poisson": A.RESEARCHER,
-    "workspaces.histogram": A.RESEARCHER,
-    "workspaces.barchart": A.RESEARCHER,
+    # Every statistic of the registry: the web binds the one statistic route to each, as
+    # the endpoint workspaces.<name> (catalogue/web/workspaces_api.py).
+    **{f"workspaces.{name}": A.RESEARCHER for name in registry()},
     # Export requests: researchers ask and download, stewards of the registers involved
     # decide (the register is checked by the service).
     "export_pages.my_requests": A.SESSION,

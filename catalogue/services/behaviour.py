@@ -27,14 +27,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from catalogue.analysis.statistic import registry
 from catalogue.domain.text import localise
 from catalogue.services.context import Context
 from catalogue.services.setup import require_initialised
 from catalogue.storage.analysis_store import AnalysisStore, AuditRecord
 
-STATISTICS = frozenset(
-    {"tabulate", "summarize", "correlate", "regress", "logit", "poisson", "histogram", "barchart"}
-)
+STATISTICS = frozenset(registry())  # the audit log's endpoint of a statistic is its name
 DERIVING = ("generate", "replace", "recode")  # steps that make or remake a variable
 REFUSAL_RUN = 5
 MANY_VARIABLES = 40

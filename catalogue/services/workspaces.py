@@ -48,7 +48,7 @@ from catalogue.analysis.output_control.release import (
 )
 from catalogue.analysis.persistent_ledger import PersistentReleaseLedger
 from catalogue.analysis.sources import DatasetSource, PinnedVersion
-from catalogue.analysis.statistics.common import Labelled, Planned
+from catalogue.analysis.statistics.shared.common import Labelled, Planned
 from catalogue.analysis.step import parse_steps
 from catalogue.analysis.warming import warm_key_cache
 from catalogue.analysis.workspace import Workspace

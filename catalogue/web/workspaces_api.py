@@ -1,6 +1,6 @@
 """/api/v1/workspaces: the analysis API. HTTP only: the routes, the owner of the request,
-status codes; the request and response schemas are schemas.api.workspaces and
-schemas.api.results. Everything else is catalogue.services.workspaces; the only data that
+status codes; the request and response schemas are schemas.api.workspaces,
+schemas.api.statistics (built from the registry of statistics) and schemas.api.results. Everything else is catalogue.services.workspaces; the only data that
 leave are controlled results (and the workspace's own script and variable names)."""
 
 from __future__ import annotations
@@ -15,15 +15,10 @@ from catalogue.web.api import ApiBlueprint, link, register_api_blueprint
 from catalogue.web.auth import require_identity
 from schemas.api.errors import ErrorSchema
 from schemas.api.results import AnalysisStatisticResponseSchema
+from schemas.api.statistics import StatisticOperation, operations
 from schemas.api.workspaces import (
-    AnalysisBarChartSchema,
-    AnalysisCorrelateSchema,
     AnalysisCreateSchema,
-    AnalysisHistogramSchema,
-    AnalysisModelSchema,
     AnalysisStepSchema,
-    AnalysisSummarizeSchema,
-    AnalysisTabulateSchema,
     AnalysisWorkspaceListItemSchema,
     WorkspaceSchema,
 )
@@ -53,8 +48,7 @@ bp = ApiBlueprint(
 # --- routes -----------------------------------------------------------------------------
 
 WORKSPACE = "/api/v1/workspaces/{handle}"
-STATISTICS = ("tabulate", "summarize", "correlate", "regress", "logit", "poisson")
-CHARTS = ("histogram", "barchart")
+STATISTICS = operations()  # one per module of catalogue/analysis/statistics/
 
 
 def _links_to_workspace(handle: str) -> dict[str, Any]:
@@ -63,8 +57,7 @@ def _links_to_workspace(handle: str) -> dict[str, Any]:
         "describe": link("get", WORKSPACE, handle=handle),
         "delete": link("delete", WORKSPACE, handle=handle),
         "add_steps": link("post", f"{WORKSPACE}/steps", handle=handle),
-        **{name: link("post", f"{WORKSPACE}/{name}", handle=handle) for name in STATISTICS},
-        **{name: link("post", f"{WORKSPACE}/{name}", handle=handle) for name in CHARTS},
+        **{s.name: link("post", f"{WORKSPACE}/{s.name}", handle=handle) for s in STATISTICS},
     }
 
 
@@ -125,7 +118,7 @@ def add_steps(steps: list[dict[str, Any]], handle: str) -> Any:
     return workspaces.add_steps(context(), current_owner(), handle, steps).to_json_dict()
 
 
-def _statistic(statistic: str, body: dict[str, Any], handle: str) -> Any:
+def _released(statistic: str, body: dict[str, Any], handle: str) -> Any:
     released = workspaces.run_statistic(
         context(), current_owner(), handle, statistic, body, _language()
     )
@@ -138,78 +131,24 @@ def _statistic(statistic: str, body: dict[str, Any], handle: str) -> Any:
     }
 
 
-@bp.post("/<string:handle>/tabulate")
-@bp.arguments(AnalysisTabulateSchema)
-@bp.response(200, AnalysisStatisticResponseSchema)
-@_expired
-def tabulate(body: dict[str, Any], handle: str) -> Any:
-    """Counts by 1–4 variables, or a numeric variable summarised per cell."""
-    return _statistic("tabulate", body, handle)
+def _route_statistic(operation: StatisticOperation) -> None:
+    """The one statistic route, bound to each statistic of the registry at
+    /api/v1/workspaces/{handle}/<name> (endpoint workspaces.<name>): one operation per
+    statistic, so that the description keeps a request schema for each (a single
+    /{handle}/{name} operation could only offer their union)."""
+
+    def statistic(body: dict[str, Any], handle: str) -> Any:
+        return _released(operation.name, body, handle)
+
+    view = bp.arguments(operation.schema)(
+        bp.response(200, AnalysisStatisticResponseSchema)(_expired(statistic))
+    )
+    view = bp.doc(summary=operation.summary, description=operation.description)(view)
+    bp.route(f"/<string:handle>/{operation.name}", methods=["POST"], endpoint=operation.name)(view)
 
 
-@bp.post("/<string:handle>/summarize")
-@bp.arguments(AnalysisSummarizeSchema)
-@bp.response(200, AnalysisStatisticResponseSchema)
-@_expired
-def summarize(body: dict[str, Any], handle: str) -> Any:
-    """n, mean, sd, Gini, percentiles and controlled min/max of numeric variables."""
-    return _statistic("summarize", body, handle)
-
-
-@bp.post("/<string:handle>/correlate")
-@bp.arguments(AnalysisCorrelateSchema)
-@bp.response(200, AnalysisStatisticResponseSchema)
-@_expired
-def correlate(body: dict[str, Any], handle: str) -> Any:
-    """Pearson correlations, pair by pair."""
-    return _statistic("correlate", body, handle)
-
-
-@bp.post("/<string:handle>/regress")
-@bp.arguments(AnalysisModelSchema)
-@bp.response(200, AnalysisStatisticResponseSchema)
-@_expired
-def regress(body: dict[str, Any], handle: str) -> Any:
-    """OLS with classical, robust (HC1) or cluster-robust standard errors."""
-    return _statistic("regress", body, handle)
-
-
-@bp.post("/<string:handle>/logit")
-@bp.arguments(AnalysisModelSchema)
-@bp.response(200, AnalysisStatisticResponseSchema)
-@_expired
-def logit(body: dict[str, Any], handle: str) -> Any:
-    """Logistic regression of a 0/1 outcome, with classical, robust or cluster-robust
-    standard errors."""
-    return _statistic("logit", body, handle)
-
-
-@bp.post("/<string:handle>/poisson")
-@bp.arguments(AnalysisModelSchema)
-@bp.response(200, AnalysisStatisticResponseSchema)
-@_expired
-def poisson(body: dict[str, Any], handle: str) -> Any:
-    """Poisson regression of a count, with classical, robust or cluster-robust standard
-    errors."""
-    return _statistic("poisson", body, handle)
-
-
-@bp.post("/<string:handle>/histogram")
-@bp.arguments(AnalysisHistogramSchema)
-@bp.response(200, AnalysisStatisticResponseSchema)
-@_expired
-def histogram(body: dict[str, Any], handle: str) -> Any:
-    """A histogram as a Vega-Lite specification of a controlled count table."""
-    return _statistic("histogram", body, handle)
-
-
-@bp.post("/<string:handle>/barchart")
-@bp.arguments(AnalysisBarChartSchema)
-@bp.response(200, AnalysisStatisticResponseSchema)
-@_expired
-def barchart(body: dict[str, Any], handle: str) -> Any:
-    """A bar chart of a categorical variable (a controlled one-way table)."""
-    return _statistic("barchart", body, handle)
+for _operation in STATISTICS:
+    _route_statistic(_operation)
 
 
 def init_app(app: Flask) -> None:

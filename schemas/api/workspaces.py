@@ -1,5 +1,5 @@
-"""/api/v1/workspaces: creating and describing a workspace, its steps, and the statistics
-asked of it (their answers are schemas.api.results).
+"""/api/v1/workspaces: creating and describing a workspace and its steps (the statistics
+asked of it are schemas.api.statistics, their answers schemas.api.results).
 
 The schemas publish the engine's own limits and grammar, taken from the analysis modules
 that check them: a request the description allows is one the engine reads, and the engine
@@ -9,12 +9,8 @@ from __future__ import annotations
 
 from marshmallow import INCLUDE, Schema, fields, validate
 
-from catalogue.analysis.statistics.correlate import MAX_VARIABLES as MAX_CORRELATED
-from catalogue.analysis.statistics.histogram import MAX_BINS
-from catalogue.analysis.statistics.summarize import MAX_VARIABLES as MAX_SUMMARIZED
-from catalogue.analysis.statistics.tabulate import CELL_STATISTICS, PERCENTAGES
 from catalogue.analysis.step import MAX_DATES, StepField, Takes, Verb, all_keys, registry
-from schemas.api.fields import VERSION, JsonBoolean, JsonInteger, JsonNumber, Timestamp
+from schemas.api.fields import VERSION, Timestamp
 
 
 class AnalysisCreateSchema(Schema):
@@ -124,82 +120,3 @@ AnalysisStepSchema: type[Schema] = type(
     (Schema,),
     {"Meta": _StepOptions, **{name: _step_field(key) for name, key in all_keys().items()}},
 )
-
-
-class AnalysisTabulateSchema(Schema):
-    vars = fields.List(
-        fields.String(),
-        required=True,
-        validate=validate.Length(min=1),
-        metadata={
-            "description": "The table's dimensions: at most as many as the datastore's "
-            "output-control budget allows (max_variables, 4 by default; more is 422)."
-        },
-    )
-    summarize = fields.String(metadata={"description": "A numeric variable per cell."})
-    stats = fields.List(
-        fields.String(validate=validate.OneOf(CELL_STATISTICS)),
-        validate=validate.Length(min=1),
-        metadata={"description": "With summarize; default mean."},
-    )
-    percent = fields.String(
-        validate=validate.OneOf(PERCENTAGES),
-        metadata={
-            "description": "What each row's percent is of: the grand total (cell, the "
-            "default), the row's total over the last variable (row) or the column's total "
-            "over the first (column)."
-        },
-    )
-    missing = JsonBoolean(
-        metadata={
-            "description": "Units with a missing value on a variable are a category of their "
-            "own (labelled .); without it they are left out and result.summary.left_out says "
-            "how many (a perturbed count)."
-        }
-    )
-
-
-class AnalysisSummarizeSchema(Schema):
-    vars = fields.List(fields.String(), required=True, validate=validate.Length(1, MAX_SUMMARIZED))
-    percentiles = fields.List(
-        JsonNumber(validate=validate.Range(0, 100, min_inclusive=False, max_inclusive=False)),
-        validate=validate.Length(min=1),
-        metadata={"description": "Default 25, 50, 75 (min and max have rules of their own)."},
-    )
-    minmax = JsonBoolean(metadata={"description": "Controlled min and max (default true)."})
-
-
-class AnalysisCorrelateSchema(Schema):
-    vars = fields.List(fields.String(), required=True, validate=validate.Length(2, MAX_CORRELATED))
-
-
-class AnalysisModelSchema(Schema):
-    y = fields.String(required=True)
-    x = fields.List(
-        fields.String(),
-        required=True,
-        metadata={"description": "alder, c.alder, i.utdanning, i.kjonn#c.alder"},
-    )
-    constant = JsonBoolean(metadata={"description": "Add _cons (default true)."})
-    robust = JsonBoolean(
-        metadata={
-            "description": "Heteroskedasticity-robust standard errors: HC1 for regress, the "
-            "sandwich without small-sample factor for logit and poisson (statsmodels' HC1 "
-            "for discrete models)."
-        }
-    )
-    cluster = fields.String(
-        metadata={
-            "description": "Cluster-robust standard errors by a variable, or _unit for the "
-            "unit (not together with robust)."
-        }
-    )
-
-
-class AnalysisHistogramSchema(Schema):
-    var = fields.String(required=True)
-    bins = JsonInteger(validate=validate.Range(1, MAX_BINS))
-
-
-class AnalysisBarChartSchema(Schema):
-    var = fields.String(required=True)

@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from catalogue.domain.text import Text
+
 from .. import db
 from ..output_control import (
     ControlContext,
@@ -31,9 +33,17 @@ from ..output_control import (
     model_evidence,
 )
 from ..output_control.fingerprint import SetFingerprint
+from ..statistic import Field, Statistic, Takes
 from ..variables import Variable
-from .common import DataView, Labelled, needs_number, needs_unit_rows, number_sql, request_error
-from .model_rows import outcome_mode
+from .shared.common import (
+    DataView,
+    Labelled,
+    needs_number,
+    needs_unit_rows,
+    number_sql,
+    request_error,
+)
+from .shared.model_rows import outcome_mode
 
 MAX_VARIABLES = 10
 
@@ -128,3 +138,13 @@ class CorrelatePlan:
         )
         names = list(dict.fromkeys(name for p in self.pairs for name in (p.x, p.y)))
         return [Labelled({"statistic": "correlation", "variables": names}, result)]
+
+
+STATISTIC = Statistic(
+    name="correlate",
+    description=Text("Pearson-korrelasjoner, par for par.", "Pearson correlations, pair by pair."),
+    fields=(Field("vars", Takes.VARIABLE, many=True, required=True, count=(2, MAX_VARIABLES)),),
+    releases=("correlation",),
+    prepare=lambda view, request, _language: prepare_correlate(view, request),
+    request="Correlate",
+)

@@ -1,6 +1,5 @@
-"""Charts as Vega-Lite specifications drawn only from controlled tables: a histogram of a
-numeric variable (a perturbed count table on the fixed 1-2-5 bin grid) and a bar chart of a
-categorical one (a perturbed one-way frequency table)."""
+"""histogram: a Vega-Lite specification of a numeric variable's histogram, drawn only from a
+controlled table (a perturbed count table on the fixed 1-2-5 bin grid)."""
 
 from __future__ import annotations
 
@@ -8,17 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..output_control import (
-    ControlContext,
-    UnitValues,
-    control_frequency_table,
-    control_histogram,
-    vega_lite,
-)
-from ..output_control.fingerprint import SetFingerprint
-from .common import DataView, Labelled, needs_unit_rows, request_error
+from catalogue.domain.text import Text
+
+from ..output_control import ControlContext, UnitValues, control_histogram, vega_lite
+from ..statistic import Field, Statistic, Takes
+from .shared.common import DataView, Labelled, needs_unit_rows, request_error
 from .summarize import VariableValues, unit_values
-from .tabulate import Categorised, categorise, dimension_variables
 
 MAX_BINS = 100
 
@@ -52,23 +46,17 @@ class HistogramPlan:
         return [Labelled(about, result, {"vega_lite": vega_lite(result, self.language)})]
 
 
-def prepare_bar_chart(
-    view: DataView, request: Mapping[str, Any], language: str = "nb"
-) -> BarChartPlan:
-    variables = dimension_variables(view, [request.get("var")], "var")
-    return BarChartPlan(categorise(view, variables), language, view.groups_of(variables))
-
-
-@dataclass(frozen=True)
-class BarChartPlan:
-    data: Categorised
-    language: str
-    groups: tuple[SetFingerprint, ...] = ()
-
-    def release(self, context: ControlContext) -> list[Labelled]:
-        result = control_frequency_table(
-            self.data.count_table(), context, include_margins=False, groups=self.groups
-        )
-        chart = vega_lite(result, self.language)
-        about = {"statistic": "bar-chart", "variable": self.data.dimensions[0]}
-        return [Labelled(about, result, {"vega_lite": chart})]
+STATISTIC = Statistic(
+    name="histogram",
+    description=Text(
+        "Et histogram som Vega-Lite-spesifikasjon av en kontrollert telletabell.",
+        "A histogram as a Vega-Lite specification of a controlled count table.",
+    ),
+    fields=(
+        Field("var", Takes.VARIABLE, required=True),
+        Field("bins", Takes.WHOLE_NUMBER, bounds=(1, MAX_BINS)),
+    ),
+    releases=("histogram",),
+    prepare=prepare_histogram,
+    request="Histogram",
+)

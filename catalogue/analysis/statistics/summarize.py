@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from catalogue.domain.text import Text
+
 from ..output_control import (
     ControlContext,
     CountTable,
@@ -19,7 +21,8 @@ from ..output_control import (
     control_summary,
 )
 from ..output_control.fingerprint import SetFingerprint
-from .common import (
+from ..statistic import Field, Statistic, Takes
+from .shared.common import (
     DataView,
     Labelled,
     fetch_numpy,
@@ -139,3 +142,29 @@ class SummarizePlan:
                     )
                 )
         return out
+
+
+STATISTIC = Statistic(
+    name="summarize",
+    description=Text(
+        "n, gjennomsnitt, standardavvik, Gini, persentiler og kontrollert min/maks for "
+        "tallvariabler.",
+        "n, mean, sd, Gini, percentiles and controlled min/max of numeric variables.",
+    ),
+    fields=(
+        Field("vars", Takes.VARIABLE, many=True, required=True, count=(1, MAX_VARIABLES)),
+        Field(
+            "percentiles",
+            Takes.NUMBER,
+            many=True,
+            count=(1, None),
+            bounds=(0, 100),
+            exclusive=True,
+            description="Default 25, 50, 75 (min and max have rules of their own).",
+        ),
+        Field("minmax", Takes.TRUTH, description="Controlled min and max (default true)."),
+    ),
+    releases=("frequency-table", "summary", "percentiles", "min-max"),
+    prepare=lambda view, request, _language: prepare_summarize(view, request),
+    request="Summarize",
+)

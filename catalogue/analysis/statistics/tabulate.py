@@ -30,6 +30,7 @@ import numpy as np
 import pyarrow as pa
 
 from catalogue.domain.errors import RegcatError, invalid_input
+from catalogue.domain.text import Text
 
 from .. import db
 from ..output_control import (
@@ -51,8 +52,9 @@ from ..output_control.rules.budget import Budget
 from ..output_control.rules.cell_key_noise import CellKeyNoise
 from ..output_control.rules.threshold import Threshold
 from ..row_keys import RowKeys
+from ..statistic import Field, Statistic, Takes
 from ..variables import PROTECT_COLUMN, Kind, Variable
-from .common import (
+from .shared.common import (
     DataView,
     Labelled,
     col,
@@ -561,3 +563,50 @@ class TabulatePlan:
                 about = {"statistic": "sd", "of": self.measure, "cell": labels}
                 out.append(Labelled(about, result, {"category_labels": self.labels}))
         return out
+
+
+STATISTIC = Statistic(
+    name="tabulate",
+    description=Text(
+        "Opptellinger etter 1–4 variabler, eller en tallvariabel oppsummert per celle.",
+        "Counts by 1–4 variables, or a numeric variable summarised per cell.",
+    ),
+    fields=(
+        Field(
+            "vars",
+            Takes.VARIABLE,
+            many=True,
+            required=True,
+            count=(1, None),
+            description="The table's dimensions: at most as many as the datastore's "
+            "output-control budget allows (max_variables, 4 by default; more is 422).",
+        ),
+        Field("summarize", Takes.VARIABLE, description="A numeric variable per cell."),
+        Field(
+            "stats",
+            Takes.TEXT,
+            many=True,
+            choices=CELL_STATISTICS,
+            count=(1, None),
+            description="With summarize; default mean.",
+        ),
+        Field(
+            "percent",
+            Takes.TEXT,
+            choices=PERCENTAGES,
+            description="What each row's percent is of: the grand total (cell, the default), "
+            "the row's total over the last variable (row) or the column's total over the "
+            "first (column).",
+        ),
+        Field(
+            "missing",
+            Takes.TRUTH,
+            description="Units with a missing value on a variable are a category of their "
+            "own (labelled .); without it they are left out and result.summary.left_out says "
+            "how many (a perturbed count).",
+        ),
+    ),
+    releases=("frequency-table", "magnitude-table", "percentiles", "summary"),
+    prepare=lambda view, request, _language: prepare_tabulate(view, request),
+    request="Tabulate",
+)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -26,10 +25,10 @@ import scipy.linalg
 
 from catalogue.domain.errors import invalid_input
 
-from .. import db
-from ..output_control import Term
-from ..output_control.model_support import TermKind
-from ..variables import Kind, Variable
+from ... import db
+from ...output_control import Term
+from ...output_control.model_support import TermKind
+from ...variables import Kind, Variable
 from .common import DataView, natural_order, number_sql, request_error, text_sql
 
 CONSTANT = "_cons"
@@ -429,14 +428,3 @@ def solve(matrix: np.ndarray, vector: np.ndarray) -> tuple[np.ndarray, np.ndarra
     beta = scipy.linalg.cho_solve(factor, vector / scale) / scale
     inverse = scipy.linalg.cho_solve(factor, np.eye(len(vector))) / np.outer(scale, scale)
     return beta, inverse
-
-
-def model_request(request: Mapping[str, Any]) -> tuple[object, object, bool]:
-    if not isinstance(request.get("y"), str):
-        raise request_error("y", "«y» må være et variabelnavn.", "'y' must be a variable name.")
-    constant = request.get("constant", True)
-    if not isinstance(constant, bool):
-        raise request_error(
-            "constant", "«constant» må være true eller false.", "'constant' must be true or false."
-        )
-    return request["y"], request.get("x"), constant

@@ -28,21 +28,14 @@ from typing import Any
 import numpy as np
 import scipy.special
 
-from ..variables import Variable
+from ...variables import Variable
 from .common import DataView, needs_number
-from .design import Patterns, estimable, fetch_patterns, model_request, parse_terms, solve
-from .ols import (
-    Estimate,
-    RegressionPlan,
-    asked_terms,
-    cluster_meat,
-    covariance_request,
-    regression_plan,
-)
+from .design import Patterns, estimable, fetch_patterns, parse_terms, solve
+from .model_request import covariance_request, model_request
+from .ols import Estimate, RegressionPlan, asked_terms, cluster_meat, regression_plan
 
 MAX_ITERATIONS = 100
 TOLERANCE = 1e-10
-FAMILIES = ("logit", "poisson")
 
 
 def _mean(family: str, eta: np.ndarray) -> np.ndarray:

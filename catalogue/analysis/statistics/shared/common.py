@@ -18,13 +18,13 @@ import numpy as np
 
 from catalogue.domain.errors import RegcatError, invalid_input
 
-from .. import db
-from ..limits import WorkspaceLimits, memory_limit_error
-from ..output_control import ControlContext, ControlledResult, OutputControlParameters
-from ..output_control.fingerprint import SetFingerprint
-from ..row_keys import RowKeys
-from ..state import State
-from ..variables import Kind, Variable
+from ... import db
+from ...limits import WorkspaceLimits, memory_limit_error
+from ...output_control import ControlContext, ControlledResult, OutputControlParameters
+from ...output_control.fingerprint import SetFingerprint
+from ...row_keys import RowKeys
+from ...state import State
+from ...variables import Kind, Variable
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from .. import db
-from ..output_control import ModelEvidence, PositionKeys, model_evidence
-from ..output_control.model_support import majority_value
-from ..variables import Variable
+from ... import db
+from ...output_control import ModelEvidence, PositionKeys, model_evidence
+from ...output_control.model_support import majority_value
+from ...variables import Variable
 from .common import DataView, number_sql
 from .design import Patterns, factor_sql
 

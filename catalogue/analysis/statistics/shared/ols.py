@@ -11,32 +11,21 @@ These are the conventions of Stata and statsmodels (a test checks agreement to 1
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .. import db
-from ..model_fit import likelihood_contributions, ols_contributions, per_unit
-from ..output_control import ControlContext, FitSums, RegressionFit, control_regression
-from ..output_control.fingerprint import SetFingerprint
-from ..output_control.rules.magnitude_noise import MagnitudeNoise, largest_of
-from ..variables import UNIT_COLUMN, Variable
-from .common import DataView, Labelled, col, needs_number, request_error
-from .design import (
-    Patterns,
-    encode_factors,
-    estimable,
-    fetch_patterns,
-    grouped_sql,
-    model_request,
-    parse_terms,
-    solve,
-)
+from ... import db
+from ...model_fit import likelihood_contributions, ols_contributions, per_unit
+from ...output_control import ControlContext, FitSums, RegressionFit, control_regression
+from ...output_control.fingerprint import SetFingerprint
+from ...output_control.rules.magnitude_noise import MagnitudeNoise, largest_of
+from ...variables import UNIT_COLUMN, Variable
+from .common import DataView, Labelled, col
+from .design import Patterns, encode_factors, estimable, grouped_sql, solve
 from .model_rows import ModelRows, evidence_of, model_rows
-
-UNIT_CLUSTER = "_unit"
 
 
 @dataclass(frozen=True)
@@ -133,43 +122,6 @@ def cluster_meat(
         for j in range(len(beta)):
             scores[:, j] += np.bincount(groups[chunk], weights=contributions[:, j], minlength=count)
     return scores.T @ scores, count
-
-
-def covariance_request(view: DataView, request: Mapping[str, Any]) -> tuple[str, Variable | None]:
-    """The standard errors a model request asks for (regress, logit, poisson): "classical",
-    "robust" or "cluster" with the cluster variable (None for the workspace's unit)."""
-    robust = request.get("robust", False)
-    if not isinstance(robust, bool):
-        raise request_error(
-            "robust", "«robust» må være true eller false.", "'robust' must be true or false."
-        )
-    cluster_name = request.get("cluster")
-    if cluster_name is None:
-        return ("robust" if robust else "classical"), None
-    if robust:
-        raise request_error(
-            "cluster",
-            "Velg enten «robust» eller «cluster».",
-            "Choose either 'robust' or 'cluster'.",
-        )
-    if cluster_name == UNIT_CLUSTER:
-        return "cluster", None
-    # Any variable can define clusters, a UNIT one included: its values only group.
-    found = view.state.schema.get(str(cluster_name))
-    view.named[found.name] = found  # an input like any other the request names
-    return "cluster", found
-
-
-def prepare_regress(view: DataView, request: Mapping[str, Any]) -> RegressionPlan:
-    y_name, x, constant = model_request(request)
-    y = view.variable(y_name, what="y")
-    needs_number(y, "regress")
-    terms = parse_terms(view, x)
-    covariance, cluster = covariance_request(view, request)
-    extra = [cluster] if cluster is not None else []
-    patterns = fetch_patterns(view, y, terms, constant=constant, extra=extra)
-    estimate = ols_estimate(view, y, patterns, covariance, cluster)
-    return regression_plan(view, y, patterns, estimate, "ols", covariance, asked_terms(x, constant))
 
 
 def asked_terms(x: object, constant: bool) -> list[str]:

@@ -1,0 +1,22 @@
+"""poisson: Poisson regression of a count by IRLS on sufficient statistics, with classical,
+robust or cluster-robust standard errors (statistics/shared/glm.py)."""
+
+from __future__ import annotations
+
+from catalogue.domain.text import Text
+
+from ..statistic import Statistic
+from .shared.glm import prepare_glm
+from .shared.model_request import MODEL_FIELDS, MODEL_RELEASES
+
+STATISTIC = Statistic(
+    name="poisson",
+    description=Text(
+        "Poisson-regresjon av et antall, med klassiske, robuste eller klyngerobuste standardfeil.",
+        "Poisson regression of a count, with classical, robust or cluster-robust standard errors.",
+    ),
+    fields=MODEL_FIELDS,
+    releases=MODEL_RELEASES,
+    prepare=lambda view, request, _language: prepare_glm(view, request, "poisson"),
+    request="Model",
+)

@@ -1,0 +1,40 @@
+"""regress: OLS by the normal equations on sufficient statistics, with classical, robust
+(HC1) or cluster-robust standard errors (the estimation is statistics/shared/ols.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from catalogue.domain.text import Text
+
+from ..statistic import Statistic
+from .shared.common import DataView, needs_number
+from .shared.design import fetch_patterns, parse_terms
+from .shared.model_request import MODEL_FIELDS, MODEL_RELEASES, covariance_request, model_request
+from .shared.ols import RegressionPlan, asked_terms, ols_estimate, regression_plan
+
+
+def prepare_regress(view: DataView, request: Mapping[str, Any]) -> RegressionPlan:
+    y_name, x, constant = model_request(request)
+    y = view.variable(y_name, what="y")
+    needs_number(y, "regress")
+    terms = parse_terms(view, x)
+    covariance, cluster = covariance_request(view, request)
+    extra = [cluster] if cluster is not None else []
+    patterns = fetch_patterns(view, y, terms, constant=constant, extra=extra)
+    estimate = ols_estimate(view, y, patterns, covariance, cluster)
+    return regression_plan(view, y, patterns, estimate, "ols", covariance, asked_terms(x, constant))
+
+
+STATISTIC = Statistic(
+    name="regress",
+    description=Text(
+        "OLS med klassiske, robuste (HC1) eller klyngerobuste standardfeil.",
+        "OLS with classical, robust (HC1) or cluster-robust standard errors.",
+    ),
+    fields=MODEL_FIELDS,
+    releases=MODEL_RELEASES,
+    prepare=lambda view, request, _language: prepare_regress(view, request),
+    request="Model",
+)

@@ -1,0 +1,76 @@
+"""What a model request holds (regress, logit, poisson and the models to come): its fields,
+declared once for the registry (catalogue/analysis/statistic.py) and read here, so that the
+API's schema and the engine's checks are the same list."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ...statistic import Field, Takes
+from ...variables import Variable
+from .common import DataView, request_error
+
+UNIT_CLUSTER = "_unit"
+
+MODEL_FIELDS = (
+    Field("y", Takes.VARIABLE, required=True),
+    Field(
+        "x",
+        Takes.TERM,
+        many=True,
+        required=True,
+        description="alder, c.alder, i.utdanning, i.kjonn#c.alder",
+    ),
+    Field("constant", Takes.TRUTH, description="Add _cons (default true)."),
+    Field(
+        "robust",
+        Takes.TRUTH,
+        description="Heteroskedasticity-robust standard errors: HC1 for regress, the sandwich "
+        "without small-sample factor for logit and poisson (statsmodels' HC1 for discrete "
+        "models).",
+    ),
+    Field(
+        "cluster",
+        Takes.VARIABLE,
+        description=f"Cluster-robust standard errors by a variable, or {UNIT_CLUSTER} for the "
+        "unit (not together with robust).",
+    ),
+)
+MODEL_RELEASES = ("regression",)
+
+
+def model_request(request: Mapping[str, Any]) -> tuple[object, object, bool]:
+    if not isinstance(request.get("y"), str):
+        raise request_error("y", "«y» må være et variabelnavn.", "'y' must be a variable name.")
+    constant = request.get("constant", True)
+    if not isinstance(constant, bool):
+        raise request_error(
+            "constant", "«constant» må være true eller false.", "'constant' must be true or false."
+        )
+    return request["y"], request.get("x"), constant
+
+
+def covariance_request(view: DataView, request: Mapping[str, Any]) -> tuple[str, Variable | None]:
+    """The standard errors a model request asks for (regress, logit, poisson): "classical",
+    "robust" or "cluster" with the cluster variable (None for the workspace's unit)."""
+    robust = request.get("robust", False)
+    if not isinstance(robust, bool):
+        raise request_error(
+            "robust", "«robust» må være true eller false.", "'robust' must be true or false."
+        )
+    cluster_name = request.get("cluster")
+    if cluster_name is None:
+        return ("robust" if robust else "classical"), None
+    if robust:
+        raise request_error(
+            "cluster",
+            "Velg enten «robust» eller «cluster».",
+            "Choose either 'robust' or 'cluster'.",
+        )
+    if cluster_name == UNIT_CLUSTER:
+        return "cluster", None
+    # Any variable can define clusters, a UNIT one included: its values only group.
+    found = view.state.schema.get(str(cluster_name))
+    view.named[found.name] = found  # an input like any other the request names
+    return "cluster", found
