@@ -45,6 +45,9 @@ class StoredSet(Protocol):
     @property
     def published(self) -> float | None: ...
 
+    @property
+    def answer(self) -> str | None: ...
+
 
 class LedgerBackend(Protocol):
     """What storage provides, inside the service's transaction."""
@@ -65,7 +68,7 @@ class LedgerBackend(Protocol):
         project: str,
         at: datetime,
         cells: int,
-        sets: Sequence[tuple[str, str, int, bytes, float | None]],
+        sets: Sequence[tuple[str, str, int, bytes, float | None, str | None]],
         *,
         points: int = 0,
         digest: str | None = None,
@@ -135,6 +138,7 @@ class PersistentReleaseLedger:
                         stored.statistic,
                         SetFingerprint.from_bytes(stored.fingerprint),
                         stored.published,
+                        stored.answer,
                     )
                 )
                 known.last_id = max(known.last_id, stored.id)
@@ -172,7 +176,7 @@ class PersistentReleaseLedger:
             release.at,
             release.cells,
             [
-                (s.measure, s.statistic, s.size, s.fingerprint.to_bytes(), s.published)
+                (s.measure, s.statistic, s.size, s.fingerprint.to_bytes(), s.published, s.answer)
                 for s in release.sets
             ],
             points=release.points,

@@ -92,6 +92,9 @@ class ReleasedSetRow(Base):
     # The count published for the set, if it is a count: a set a few units away is answered
     # with it (rules/differencing.py).
     published: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # The answer published for a set of (unit, value) pairs, if it is one: every row's
+    # values and reasons as JSON; a pair set a few pairs away is answered with it.
+    answer: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class AuditEntryRow(Base):

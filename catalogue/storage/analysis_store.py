@@ -63,6 +63,7 @@ class LedgerSet:
     size: int
     fingerprint: bytes
     published: float | None
+    answer: str | None
 
 
 @dataclass(frozen=True)
@@ -153,12 +154,15 @@ class AnalysisStore:
                 ReleasedSetRow.size,
                 ReleasedSetRow.fingerprint,
                 ReleasedSetRow.published,
+                ReleasedSetRow.answer,
             )
             .where(ReleasedSetRow.datastore == datastore, ReleasedSetRow.id > after_id)
             .order_by(ReleasedSetRow.id)
         ).all()
         return [
-            LedgerSet(r.id, r.measure, r.statistic, r.size, bytes(r.fingerprint), r.published)
+            LedgerSet(
+                r.id, r.measure, r.statistic, r.size, bytes(r.fingerprint), r.published, r.answer
+            )
             for r in rows
         ]
 
@@ -204,7 +208,7 @@ class AnalysisStore:
         project: str,
         at: datetime,
         cells: int,
-        sets: Sequence[tuple[str, str, int, bytes, float | None]],
+        sets: Sequence[tuple[str, str, int, bytes, float | None, str | None]],
         *,
         points: int = 0,
         digest: str | None = None,
@@ -233,8 +237,9 @@ class AnalysisStore:
                 size=size,
                 fingerprint=fingerprint,
                 published=published,
+                answer=answer,
             )
-            for measure, statistic, size, fingerprint, published in sets
+            for measure, statistic, size, fingerprint, published, answer in sets
         )
         self.session.flush()
 

@@ -10,18 +10,11 @@ from __future__ import annotations
 
 import math
 
-import pytest
-
 from tests.red_team.conftest import Attacker, Score, Truth, report
 
 PROBES = 8  # targets with a diagnosis, and as many without
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Σ over everyone of a 0/1 diagnosis and of a copy with the target's value set "
-    "to 1 are the same published number iff the target is diagnosed: 16/16 right",
-)
 def test_the_same_sum_again_tells_a_diagnosis(alice: Attacker, truth: Truth) -> None:
     handle = alice.workspace(
         [{"generate": "syk", "expr": "0"}, {"replace": "syk", "expr": "1", "if": "kreft"}]
@@ -43,11 +36,6 @@ def test_the_same_sum_again_tells_a_diagnosis(alice: Attacker, truth: Truth) -> 
     assert right <= 11  # of 16: a coin does as well 4 % of the time
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Σ wage over everyone equals Σ of a copy with the target's wage capped at t iff "
-    "the wage is at most t: ten caps bisect it (3/3 wages within 1 %)",
-)
 def test_the_same_sum_again_bisects_a_wage(alice: Attacker, truth: Truth) -> None:
     """Geometric bisection between 1,000 and 4 million kroner: ten sums put the wage
     within a factor 4000^(1/1024), under 1 %."""

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from tests.red_team.conftest import Attacker, Score, Truth, report
 
 PROBES = 8  # targets with a diagnosis, and as many without
@@ -61,13 +59,6 @@ def test_aggregated_sums_of_zeros_spell_a_wage(alice: Attacker, truth: Truth) ->
     assert score.failed()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="summarize of a variable 0 for everyone and 1 for the target if diagnosed: the "
-    "smoothed maximum is withheld for dominance (its top ten hold the 1) or published 0 / "
-    "withheld for differencing (ten 0s near earlier windows of 0s): the reason tells the "
-    "diagnosis, 12/12 right",
-)
 def test_the_reason_a_maximum_is_withheld(alice: Attacker, truth: Truth) -> None:
     """The same oracle through a summary, read off the reason codes: which rule withheld
     the maximum (or whether it was shown as 0)."""
@@ -97,12 +88,6 @@ def test_the_reason_a_maximum_is_withheld(alice: Attacker, truth: Truth) -> None
     assert right <= 9  # of 12: a coin does as well 7 % of the time
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="past magnitude-support, a sum of fifteen known 1s and the target's 1 or not is "
-    "the reference sum of the fifteen exactly when the target is undiagnosed (consistent "
-    "noise: an equality oracle), and 15 or 16 under magnitude noise of sd 0.57 besides",
-)
 def test_padded_sum_of_a_diagnosis_reads_fifteen_or_sixteen(alice: Attacker, truth: Truth) -> None:
     """Past magnitude-support: fifteen known people contribute 1 each, so the sum has its
     contributors whether or not the target adds one more. A sum of 0/1 values is a count,

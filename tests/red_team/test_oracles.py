@@ -10,8 +10,6 @@ import math
 import re
 from typing import Any
 
-import pytest
-
 from tests.red_team.conftest import Attacker, Person, Truth, report
 
 # A decision rule that is right for 12 or more of 16 targets beats coin tossing at p < 0.04.
@@ -146,12 +144,6 @@ def _shape(response: Any) -> str:
     return f"{response.status_code} {text}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="guard oracle through a step: after `drop_if target and kreft` the summary's "
-    "mean, sd and Gini are withheld (differencing) only when a unit was dropped (the count "
-    "guard no longer refuses, the magnitude guard still does); 12/12 right",
-)
 def test_dropping_the_target_if_diagnosed_looks_like_dropping_nobody(
     alice: Attacker, truth: Truth
 ) -> None:

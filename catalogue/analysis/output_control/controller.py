@@ -22,6 +22,7 @@ from catalogue.domain.errors import invalid_input
 from .counting import finish, noised_counts, publish_left_out, published_counts
 from .fingerprint import SetFingerprint
 from .inputs import CountTable, MagnitudeTable
+from .pair_sets import PairAnswer
 from .release import ControlContext, ResultBuilder
 from .result import ControlledResult, ResultRow, Value
 from .rounding import percent
@@ -309,14 +310,24 @@ def control_magnitude_table(
                 reasons[c] = []
         candidates = [c if not reasons[c] and sizes[c] > 0 else None for c in range(interior)]
         assert magnitudes.digests is not None  # CellUnits gives the units
+        # Each shown cell is answered by its (unit, value) pairs (pair_sets.py).
+        statistic = "magnitude:" + ",".join(chosen)
+        pair_sets = cells.pair_fingerprint_table()
+        answers = [
+            PairAnswer.of(out, statistic, pair_sets[c], sizes[c])
+            if shows[c] and not structural[c]
+            else PairAnswer(statistic, None, None)
+            for c in range(interior)
+        ]
         guarded = out.guard(
             measure(digest(magnitudes.digests)),
-            "magnitude:" + ",".join(chosen),
+            statistic,
             [None if c is None else table_of_sets[c] for c in candidates],
             compare_within=True,
+            record=[a.fresh for a in answers],
         )
         noised = noise.apply(Perturbable(cells.sums(), magnitudes.largest, magnitudes.digests))
-        rows = []
+        rows: list[ResultRow] = []
         for c in range(interior):
             if guarded[c].withheld:
                 reasons[c].append(str(guarded[c].reason))
@@ -335,7 +346,8 @@ def control_magnitude_table(
             why = reasons[c] or ([] if structural[c] else ["magnitude-noise"])
             if shown and structural[c]:
                 out.note("empty-mean", EMPTY_MEAN)
-            rows.append(ResultRow(labels[c], tuple(value[s] for s in chosen), tuple(why)))
+            row = ResultRow(labels[c], tuple(value[s] for s in chosen), tuple(why))
+            rows += answers[c].given(out, [row], at=len(rows))
         if any(counts_table.data_label(label) for label in labels):
             out.note("data-labels", DATA_LABELS)
         if left_out is not None:

@@ -21,6 +21,10 @@ from .guard_index import SetIndex
 
 # All counts measure the same thing (how many units), whatever table they come from.
 COUNT_MEASURE = "count"
+# Sets of (unit, value) pairs of statistics of values, kept with the answer published for
+# them (rules/differencing.py: near pair sets get that answer). Their fingerprints are of
+# pair keys, not unit ids, so they are never near a set of units.
+PAIRS_MEASURE = "pairs"
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,6 +33,7 @@ class ReleasedSet:
     statistic: str  # what was published about the set: equal statistic + equal set = same value
     fingerprint: SetFingerprint
     published: float | None = None  # the count published for it (counts only)
+    answer: str | None = None  # the answer published for it (pair sets only; answers.py)
 
     @property
     def size(self) -> int:

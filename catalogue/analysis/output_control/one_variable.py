@@ -14,6 +14,7 @@ from catalogue.domain.errors import invalid_input
 from .counting import ValueSet, finish, noised_counts, window_noise
 from .fingerprint import SetFingerprint, fingerprint
 from .inputs import UnitValues
+from .pair_sets import PairAnswer, pair_set
 from .release import ControlContext, ResultBuilder
 from .result import ControlledResult, ResultRow, Value
 from .rules.dominance_nk import DominanceNK
@@ -49,11 +50,13 @@ def control_summary(
             )
         )
         published = sum(not d.withheld for d in decisions)
+        answer = PairAnswer.of(out, "summary", pair_set(found.set_ids, found.values), found.size)
         guard = out.guard(
             measure(found.digest),
             "summary",
             [found.located.fingerprint() if published else None],
             compare_within=True,
+            record=[answer.fresh],
         )[0]
         rows = []
         for name, decision in zip(STATISTICS, decisions, strict=True):
@@ -62,7 +65,7 @@ def control_summary(
             else:
                 reasons = (decision.reason,) if decision.reason else ()
                 rows.append(ResultRow((name,), (decision.value,), reasons))
-        return finish(out, rows, groups)
+        return finish(out, answer.given(out, rows), groups)
 
 
 def _guarded_windows(
@@ -71,14 +74,17 @@ def _guarded_windows(
     names: Sequence[str],
     decisions: Sequence[tuple[Value, str | None]],
     windows: Sequence[np.ndarray | None],
+    answer: PairAnswer,
 ) -> list[ResultRow]:
     """Rows for smoothed values (percentiles, min, max): each depends only on its window's
-    units, so the window is what the differencing guard compares."""
+    units, so the window is what the differencing guard compares; the whole is answered
+    by the variable's pairs (`answer`)."""
     guarded = out.guard(
         digest_measure,
         "smoothed-mean",
         [None if w is None else fingerprint(w) for w in windows],
         compare_within=True,
+        record=[answer.fresh] * len(windows),
     )
     rows = []
     for name, (value, reason), guard in zip(names, decisions, guarded, strict=True):
@@ -86,7 +92,7 @@ def _guarded_windows(
             rows.append(ResultRow((name,), (None,), (str(guard.reason),)))
         else:
             rows.append(ResultRow((name,), (value,), (reason,) if reason else ()))
-    return rows
+    return answer.given(out, rows)
 
 
 def control_percentiles(
@@ -120,6 +126,8 @@ def control_percentiles(
             )
         )
         width = rule.width(len(values))
+        statistic = "percentiles:" + ",".join(f"{q:g}" for q in asked)
+        answer = PairAnswer.of(out, statistic, pair_set(ids, values), found.size)
         windows = [
             None if d.withheld else ids[slice(*window(len(values), q, width))]
             for q, d in zip(asked, decisions, strict=True)
@@ -130,6 +138,7 @@ def control_percentiles(
             [f"{q:g}" for q in asked],
             [(d.value, d.reason) for d in decisions],
             windows,
+            answer,
         )
         return finish(out, rows, groups)
 
@@ -160,7 +169,10 @@ def control_min_max(
                     outcome[i] = (None, check.reason)
                 else:
                     windows[i] = ids[extremes[i]]
-        rows = _guarded_windows(out, measure(found.digest), ["min", "max"], outcome, windows)
+        answer = PairAnswer.of(out, "min-max", pair_set(ids, values), found.size)
+        rows = _guarded_windows(
+            out, measure(found.digest), ["min", "max"], outcome, windows, answer
+        )
         return finish(out, rows, groups)
 
 

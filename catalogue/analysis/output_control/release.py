@@ -18,9 +18,10 @@ import numpy as np
 
 from catalogue.domain.errors import RegcatError
 
+from .answers import encode
 from .cell_key import KeySource
 from .fingerprint import SetFingerprint
-from .ledger import Release, ReleasedSet, ReleaseLedger
+from .ledger import COUNT_MEASURE, PAIRS_MEASURE, Release, ReleasedSet, ReleaseLedger
 from .parameters import OutputControlParameters
 from .result import _MINT, AppliedRule, ControlledResult, Note, ResultRow, SummaryValue
 from .rounding import nearest_ten
@@ -70,6 +71,10 @@ class ControlContext:
         return now - timedelta(days=days)
 
     @cached_property
+    def population_fingerprint(self) -> SetFingerprint:
+        return self._population_units.fingerprint_table()[0]
+
+    @cached_property
     def perturbed_population(self) -> int:
         """The population's count with its own cell key noise: what min-population judges
         and what a result shows (rounded to ten); never the exact count."""
@@ -105,6 +110,9 @@ class ResultBuilder:
         self.variables = variables
         self._rules: dict[str, Rule[Any, Any, Any]] = {}
         self._sets: list[ReleasedSet] = []
+        # Pair sets answered afresh: their answer (the rows at these positions of the
+        # finished result) is registered with them when the release is recorded.
+        self._answered: list[tuple[str, SetFingerprint, tuple[int, ...]]] = []
         self._charged = 0
         self._asked: list[tuple[str, tuple[int | None, ...]]] = []
         self._notes: list[Note] = []
@@ -162,10 +170,13 @@ class ResultBuilder:
         compare_within: bool,
         cells_per_set: int = 1,
         published: Sequence[float | None] | None = None,
+        record: Sequence[bool] | None = None,
     ) -> list[Decision[Novelty | Snapped]]:
         """The differencing guard over these sets; new ones are recorded and charged.
         `published`: counts published for the sets, kept with them; a count set a few units
-        away from one of them is then answered with it (rules/differencing.py)."""
+        away from one of them is then answered with it (rules/differencing.py). `record`:
+        per set whether a new one is recorded (False: the statistic is answered with a
+        registered answer, `registered_answer`, and publishes nothing new)."""
         decisions = self.rule(Differencing).apply(
             DifferencingSubject(
                 measure,
@@ -177,11 +188,24 @@ class ResultBuilder:
             )
         )
         values = published if published is not None else [None] * len(fingerprints)
-        for found, decision, value in zip(fingerprints, decisions, values, strict=True):
-            if decision.value == "new" and found is not None:
+        recorded = record if record is not None else [True] * len(fingerprints)
+        for found, decision, value, kept in zip(
+            fingerprints, decisions, values, recorded, strict=True
+        ):
+            if decision.value == "new" and found is not None and kept:
                 self._sets.append(ReleasedSet(measure, statistic, found, value))
                 self._charged += cells_per_set
         return list(decisions)
+
+    def registered_answer(self, statistic: str, pairs: SetFingerprint) -> str | None:
+        """The answer registered for this set of (unit, value) pairs or one a few pairs
+        away (rules/differencing.py), or None: then answer it afresh and `remember` it."""
+        return self.rule(Differencing).registered_answer(statistic, pairs, self.context.ledger)
+
+    def remember(self, statistic: str, pairs: SetFingerprint, rows: Sequence[int]) -> None:
+        """Registers, when the release is recorded, the answer given for a pair set: the
+        finished result's rows at these positions, withheld ones included."""
+        self._answered.append((statistic, pairs, tuple(rows)))
 
     def charge(self, kind: str, perturbed_sizes: Sequence[int | None]) -> None:
         """Declares what this release asks for, for the budget (OUTPUT_CONTROL.md v2 §3):
@@ -194,8 +218,18 @@ class ResultBuilder:
         self._asked.append((kind, tuple(perturbed_sizes)))
 
     def _population(self) -> int:
+        """The population shown, a count like any other: a population a few units from a
+        registered count set shows that set's count (rules/differencing.py), and a new one
+        is registered with its own. Its own perturbed count, rounded to ten, still told
+        a workspace without the target from one with it in about half the cases."""
         self.rule(CellKeyNoise)  # listed among the rules applied
-        return nearest_ten(self.context.perturbed_population)
+        context = self.context
+        units = context.population_fingerprint
+        registered = self.rule(Differencing).registered_count(units, context.ledger)
+        if registered is None:
+            registered = float(context.perturbed_population)
+            self._sets.append(ReleasedSet(COUNT_MEASURE, "count", units, registered))
+        return nearest_ten(round(registered))
 
     def finish(self, rows: Sequence[ResultRow]) -> ControlledResult:
         """Mints the result, charges it to the budget (nothing if the project was given the
@@ -211,8 +245,14 @@ class ResultBuilder:
             cost = self.rule(Budget).cost(self._asked)
             spent = context.ledger.points_spent(context.project, since)
             self._refuse_if(Budget, BudgetSubject(self.variables, cost, spent))
+        answered = [
+            ReleasedSet(
+                PAIRS_MEASURE, statistic, pairs, answer=encode([result.rows[i] for i in at])
+            )
+            for statistic, pairs, at in self._answered
+        ]
         context.ledger.record(
-            Release(context.project, now, self._charged, tuple(self._sets), cost, digest)
+            Release(context.project, now, self._charged, (*self._sets, *answered), cost, digest)
         )
         return result
 

@@ -10,6 +10,7 @@ import numpy as np
 from .cell_key import KeyArrays, KeySource, all_distinct
 from .fingerprint import FingerprintTable, SetFingerprint, fingerprint_table
 from .magnitudes import Magnitudes
+from .value_keys import pair_keys
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,6 +126,12 @@ class CellUnits:
         return fingerprint_table(
             self.cell, self.keys.set_ids, self.n_cells, self.unit, self.keys.hashes()
         )
+
+    def pair_fingerprint_table(self) -> FingerprintTable:
+        """Each cell's set of (unit, value) pairs, fingerprinted as a unit set is (each
+        pair's key standing for a unit): pair_sets.py."""
+        ids = pair_keys(self.keys.set_ids[self.unit], self.values)
+        return fingerprint_table(self.cell, ids, self.n_cells)
 
     def totals(self) -> CellTotals:
         return CellTotals(self.counts(), self.key_sums(), self.fingerprint_table())

@@ -40,7 +40,7 @@ from typing import Literal
 
 from ..fingerprint import SetFingerprint, difference_size, differs_by_few, pair_coin
 from ..guard_index import MAX_WITHIN
-from ..ledger import ReleasedSet, ReleaseLedger
+from ..ledger import COUNT_MEASURE, PAIRS_MEASURE, ReleasedSet, ReleaseLedger
 from ..rule import Decision, Message, Rule, frozen_reasons
 
 Novelty = Literal["new", "repeat", "unchecked"]
@@ -135,24 +135,50 @@ class Differencing(Rule[DifferencingParameters, DifferencingSubject, Novelty | S
         released: Sequence[ReleasedSet],
         reach: int,
     ) -> Snapped | None:
-        """The registered count the new set is answered with, if any: the nearest registered
-        set of the same measure and statistic with a published count, taken for certain
-        below min_difference and by the keyed coin up to `reach`."""
-        limit = self.parameters.min_difference
-        best: tuple[int, float] | None = None
+        """The registered count the new set is answered with, if any: that of the earliest
+        registered count set that takes it (`takes`)."""
         for r in released:
             if r.published is None or (r.measure, r.statistic) != (
                 subject.measure,
                 subject.statistic,
             ):
                 continue
-            apart = difference_size(new, r.fingerprint, reach)
-            if apart is None or apart == 0:
+            if not r.fingerprint.same_set(new) and self.takes(new, r.fingerprint, reach):
+                return Snapped(r.published)
+        return None
+
+    def registered_count(self, new: SetFingerprint, ledger: ReleaseLedger) -> float | None:
+        """The count published for the earliest registered count set that is the new set or
+        takes it (`takes`), or None. For a count that is shown whatever the guard says (a
+        result's population): it is never withheld, only given the registered count."""
+        reach = self.parameters.min_difference + self.parameters.ramp
+        for r in ledger.near(new, reach):
+            if r.published is None or (r.measure, r.statistic) != (COUNT_MEASURE, "count"):
                 continue
-            if apart >= limit and pair_coin(new, r.fingerprint) >= (reach - apart) / (
-                reach - limit + 1
-            ):
+            if r.fingerprint.same_set(new) or self.takes(new, r.fingerprint, reach):
+                return r.published
+        return None
+
+    def registered_answer(
+        self, statistic: str, new: SetFingerprint, ledger: ReleaseLedger
+    ) -> str | None:
+        """The answer registered for the earliest pair set of this statistic that takes the
+        new pair set (the same set, or one near it: `takes`), or None: then the new set is
+        answered afresh, and its answer registered."""
+        reach = self.parameters.min_difference + self.parameters.ramp
+        for r in ledger.near(new, reach):
+            if r.answer is None or (r.measure, r.statistic) != (PAIRS_MEASURE, statistic):
                 continue
-            if best is None or apart < best[0]:
-                best = (apart, r.published)
-        return None if best is None else Snapped(best[1])
+            if r.fingerprint.same_set(new) or self.takes(new, r.fingerprint, reach):
+                return r.answer
+        return None
+
+    def takes(self, new: SetFingerprint, registered: SetFingerprint, reach: int) -> bool:
+        """Whether a set 1 to `reach` − 1 units (or pairs) from a registered one gets its
+        published value: for certain below min_difference, beyond it by the keyed coin of
+        the two sets with a probability falling linearly to 0 at `reach`."""
+        apart = difference_size(new, registered, reach)
+        if apart is None or apart == 0:
+            return False
+        limit = self.parameters.min_difference
+        return apart < limit or pair_coin(new, registered) < (reach - apart) / (reach - limit + 1)
