@@ -6,8 +6,8 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: install demo test lint format bench clean
 
-$(STAMP): pyproject.toml setup.py catalogue/analysis/output_control/_loops.c \
-          catalogue/analysis/_locate.c catalogue/analysis/_buffers.h
+$(STAMP): pyproject.toml setup.py catalogue/analysis/native/_loops.c \
+          catalogue/analysis/native/_locate.c catalogue/analysis/native/_buffers.h
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'

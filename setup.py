@@ -1,25 +1,21 @@
-"""The C extensions (catalogue/analysis/output_control/_loops.c: fingerprints;
-catalogue/analysis/_locate.c: key store positions); everything else about the package is in
+"""The C extensions, all in catalogue/analysis/native/ (native/_loops.c: output control's
+inner loops; native/_locate.c: key store positions); everything else about the package is in
 pyproject.toml. Optional: without a C compiler the install still succeeds and numpy versions
 of the same loops run instead."""
 
 from setuptools import Extension, setup
 
+NATIVE = "catalogue/analysis/native"
+
 setup(
     ext_modules=[
         Extension(
-            "catalogue.analysis.output_control._loops",
-            sources=["catalogue/analysis/output_control/_loops.c"],
-            depends=["catalogue/analysis/_buffers.h"],
+            f"catalogue.analysis.native.{name}",
+            sources=[f"{NATIVE}/{name}.c"],
+            depends=[f"{NATIVE}/_buffers.h"],
             extra_compile_args=["-O3"],
             optional=True,
-        ),
-        Extension(
-            "catalogue.analysis._locate",
-            sources=["catalogue/analysis/_locate.c"],
-            depends=["catalogue/analysis/_buffers.h"],
-            extra_compile_args=["-O3"],
-            optional=True,
-        ),
+        )
+        for name in ("_loops", "_locate")
     ]
 )

@@ -165,7 +165,7 @@ def run_baseline(home: Path, threads: int) -> list[dict[str, Any]]:
 
 # Seconds spent inside output control, for the breakdown: the controller's entry points,
 # and finding the rows' units in the key store and reading the population (once per
-# generation of rows, see catalogue/analysis/row_keys.py).
+# generation of rows, see catalogue/analysis/unit_keys/rows.py).
 PARTS = {"of which output control": 0.0, "of which unit keys": 0.0}
 
 

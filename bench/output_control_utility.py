@@ -41,9 +41,9 @@ MODEL = {"y": "lonn", "x": ["kjonn", "alder", "i.utdanning"], "robust": True}
 
 
 def _workspace(home: Path, threads: int) -> Any:
-    from catalogue.analysis.keys import KeyCache
     from catalogue.analysis.limits import WorkspaceLimits
     from catalogue.analysis.step import parse_steps
+    from catalogue.analysis.unit_keys.store import KeyCache
     from catalogue.analysis.workspace import Workspace
     from catalogue.services.context import Context
     from catalogue.services.workspaces import _secret, pinned_version

@@ -14,12 +14,14 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from catalogue.analysis import keys as keys_module
-from catalogue.analysis.keys import KeyCache, locate_by_sorting
 from catalogue.analysis.output_control import KeyTable, UnitKeys
 from catalogue.analysis.output_control.cell_key import derive_keys
 from catalogue.analysis.output_control.fingerprint import UnitHashes
 from catalogue.analysis.step import parse_steps
+from catalogue.analysis.unit_keys import lookup as lookup_module
+from catalogue.analysis.unit_keys import store as store_module
+from catalogue.analysis.unit_keys.lookup import locate_by_sorting
+from catalogue.analysis.unit_keys.store import KeyCache
 from catalogue.analysis.workspace import Workspace
 from tests import test_analysis_support as support
 from tests.test_output_control_helpers import SECRET, pseudonyms
@@ -179,7 +181,7 @@ def _queries(stored: np.ndarray, kind: str) -> np.ndarray:
     ["store order, some skipped", "shuffled", "each unit on several rows", "with units not stored"],
 )
 def test_the_compiled_lookup_finds_what_sorting_finds(tmp_path: Path, kind: str) -> None:
-    assert keys_module._locate is not None, "the C extension was not built"
+    assert lookup_module._locate is not None, "the C extension was not built"
     stored = pseudonyms(20_000, seed=31)
     cache = KeyCache(SECRET, tmp_path)
     for chunk in np.array_split(stored, 3):  # three parts, each with its own index
@@ -199,6 +201,6 @@ def test_a_damaged_part_is_refused_with_its_name(tmp_path: Path) -> None:
     cache.add_units(pseudonyms(1000, seed=32))
     (part,) = _parts(tmp_path)
     np.save(part / "bucket_members.npy", np.zeros(10, dtype=np.int32))
-    keys_module._LOADED.clear()  # as a new process would
+    store_module._LOADED.clear()  # as a new process would
     with pytest.raises(RuntimeError, match=part.name):
         KeyCache(SECRET, tmp_path).snapshot()

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from catalogue.analysis.keys import compute_keys, record_key_secret
 from catalogue.analysis.output_control import (
     ControlContext,
     CountTable,
@@ -18,6 +17,7 @@ from catalogue.analysis.output_control import (
 )
 from catalogue.analysis.output_control.cell_key import derive_keys
 from catalogue.analysis.persistent_ledger import PersistentReleaseLedger
+from catalogue.analysis.unit_keys.record_keys import compute_keys, record_key_secret
 from catalogue.domain.errors import RegcatError
 from catalogue.services.context import Context
 from catalogue.storage.analysis_store import AnalysisStore

@@ -15,7 +15,6 @@ import pyarrow.parquet as pq
 import pytest
 
 from catalogue.analysis import db
-from catalogue.analysis.keys import KeyCache
 from catalogue.analysis.limits import WorkspaceLimits
 from catalogue.analysis.output_control import (
     ControlContext,
@@ -24,6 +23,7 @@ from catalogue.analysis.output_control import (
 )
 from catalogue.analysis.sources import PinnedVersion
 from catalogue.analysis.step import parse_steps
+from catalogue.analysis.unit_keys.store import KeyCache
 from catalogue.analysis.workspace import Workspace
 from catalogue.services.context import Context
 from catalogue.services.workspaces import pinned_version

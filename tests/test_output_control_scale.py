@@ -15,8 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from catalogue.analysis import db, row_keys
-from catalogue.analysis.keys import KeyCache
+from catalogue.analysis import db
 from catalogue.analysis.output_control import CountTable, KeyTable
 from catalogue.analysis.output_control import cell_key as cell_key_module
 from catalogue.analysis.output_control import fingerprint as fingerprint_module
@@ -30,6 +29,8 @@ from catalogue.analysis.statistics.shared.common import DataView
 from catalogue.analysis.statistics.shared.design import fetch_patterns, parse_terms
 from catalogue.analysis.statistics.shared.model_rows import evidence_of
 from catalogue.analysis.step import parse_steps
+from catalogue.analysis.unit_keys import rows as row_keys
+from catalogue.analysis.unit_keys.store import KeyCache
 from catalogue.analysis.variables import PROTECT_COLUMN, UNIT_COLUMN
 from catalogue.analysis.warming import warm_key_cache
 from catalogue.analysis.workspace import Workspace
@@ -481,7 +482,7 @@ def test_rows_find_their_keys_whether_or_not_rowids_count_the_rows(workspace_fac
 
 
 def test_rows_read_in_table_order_keep_their_rowids_over_many_row_groups() -> None:
-    """The rows' keys are read in one scan without rowids (row_keys.py): over several row
+    """The rows' keys are read in one scan without rowids (unit_keys/rows.py): over several row
     groups, scanned in parallel on a connection that otherwise lets the engine reorder,
     each rowid still gets its own unit's position."""
     import duckdb

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .keys import KeyCache, units_in_file_order
 from .limits import WorkspaceLimits
 from .sources import PinnedVersion
+from .unit_keys.store import KeyCache, units_in_file_order
 from .workspace import Workspace
 
 

@@ -30,7 +30,7 @@ from catalogue.domain.enums import Temporality
 from catalogue.domain.errors import RegcatError, invalid_input
 from catalogue.domain.text import pick
 
-from . import db, row_keys
+from . import db
 from .facts_cache import cached_facts
 from .importing import (
     IMPORT_NOT_ONE_VALUE,
@@ -39,10 +39,8 @@ from .importing import (
     plan_import,
 )
 from .imports import DatasetFacts
-from .keys import KeyCache
 from .limits import WorkspaceLimits, memory_limit_error, time_limit_error, too_many
 from .output_control import KeySource, OutputControlParameters, PositionKeys
-from .row_keys import RowKeys
 from .sources import DatasetSource, PinnedVersion, YearRange
 from .state import State, StepContext
 from .statistic import find
@@ -50,6 +48,8 @@ from .statistics.shared.common import DataView, Planned, Prepared
 from .step import Step, at_step
 from .steps.generate import Generate, apply_generate
 from .steps.import_dataset import Import
+from .unit_keys.rows import RowKeys, find_row_keys
+from .unit_keys.store import KeyCache
 from .variables import UNIT_COLUMN
 
 MIB = 1024 * 1024
@@ -330,12 +330,12 @@ class Workspace:
 
     def control_units(self) -> ControlUnits:
         """The population and the keys of its units, found once per generation of rows
-        (see row_keys.py)."""
+        (see unit_keys/rows.py)."""
         if self._control is not None and self._control[0] == self.generation:
             return self._control[1]
         if self.key_cache is None:
             raise RuntimeError("a workspace needs a key cache to release statistics")
-        rows = row_keys.find_row_keys(self.con, self.state.require_population(), self.key_cache)
+        rows = find_row_keys(self.con, self.state.require_population(), self.key_cache)
         population = rows.protected_positions
         if len(population) and int(population.min()) < 0:  # rows without a protected unit
             population = population[population >= 0]

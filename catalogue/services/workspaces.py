@@ -33,7 +33,6 @@ from typing import Any
 
 import numpy as np
 
-from catalogue.analysis.keys import KeyCache, record_key_secret
 from catalogue.analysis.limits import WorkspaceLimits
 from catalogue.analysis.output_control import (
     ControlContext,
@@ -50,6 +49,8 @@ from catalogue.analysis.persistent_ledger import PersistentReleaseLedger
 from catalogue.analysis.sources import DatasetSource, PinnedVersion
 from catalogue.analysis.statistics.shared.common import Labelled, Planned
 from catalogue.analysis.step import parse_steps
+from catalogue.analysis.unit_keys.record_keys import record_key_secret
+from catalogue.analysis.unit_keys.store import KeyCache
 from catalogue.analysis.warming import warm_key_cache
 from catalogue.analysis.workspace import Workspace
 from catalogue.domain.errors import RegcatError, not_found

@@ -22,7 +22,7 @@ import numpy as np
 from .fingerprint import SetFingerprint, UnitHashes, fingerprint_table
 
 try:
-    from . import _loops
+    from ..native import _loops
 except ImportError:  # not compiled here: numpy counts or sorts instead
     _loops = None  # type: ignore[assignment]
 from .ptable import PerturbationTable
@@ -190,7 +190,7 @@ class KeyTable:
 
 class PositionKeys:
     """Keys asked for by position: the engine finds each row's units' positions in its key
-    store once per generation of rows (analysis/row_keys.py). Output control then gets
+    store once per generation of rows (analysis/unit_keys/rows.py). Output control then gets
     positions instead of pseudonyms, and finding their keys is a plain array read."""
 
     def __init__(self, arrays: KeyArrays) -> None:

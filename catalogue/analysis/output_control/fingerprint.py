@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 try:
-    from . import _loops
+    from ..native import _loops
 except ImportError:  # not compiled here: the numpy version does the same, slower
     _loops = None  # type: ignore[assignment]
 

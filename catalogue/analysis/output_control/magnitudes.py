@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 try:
-    from . import _loops
+    from ..native import _loops
 except ImportError:  # not compiled here: the numpy version gives the same, slower
     _loops = None  # type: ignore[assignment]
 from .value_keys import cell_digests, pair_keys

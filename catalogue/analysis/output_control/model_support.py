@@ -45,7 +45,7 @@ from .fingerprint import SetFingerprint, splitmix64
 from .value_keys import digest, keyed_bits, set_keys
 
 try:
-    from . import _loops
+    from ..native import _loops
 except ImportError:  # not compiled here: summarise_rows_numpy does the same, slower
     _loops = None  # type: ignore[assignment]
 

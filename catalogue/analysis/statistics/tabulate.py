@@ -51,8 +51,8 @@ from ..output_control.fingerprint import SetFingerprint
 from ..output_control.rules.budget import Budget
 from ..output_control.rules.cell_key_noise import CellKeyNoise
 from ..output_control.rules.threshold import Threshold
-from ..row_keys import RowKeys
 from ..statistic import Field, Statistic, Takes
+from ..unit_keys.rows import RowKeys
 from ..variables import PROTECT_COLUMN, Kind, Variable
 from .shared.common import (
     DataView,

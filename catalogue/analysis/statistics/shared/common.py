@@ -22,8 +22,8 @@ from ... import db
 from ...limits import WorkspaceLimits, memory_limit_error
 from ...output_control import ControlContext, ControlledResult, OutputControlParameters
 from ...output_control.fingerprint import SetFingerprint
-from ...row_keys import RowKeys
 from ...state import State
+from ...unit_keys.rows import RowKeys
 from ...variables import Kind, Variable
 
 

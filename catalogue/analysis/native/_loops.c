@@ -1,4 +1,4 @@
-/* Output control's inner loops, compiled.
+/* Output control's inner loops, compiled (the .py files named are output_control's).
  *
  * add_pairs, fingerprint.py's fingerprint_table: every (set, unit) pair
  * adds its unit to 4 cells of its set's IBLT (count + 1, id and check hash xor-ed in).
@@ -21,7 +21,7 @@
  * record key sum, the rows whose outcome equals a given value (their count and key sum),
  * and the model's value digest (each row keyed by its unit's set id and the bits of its
  * outcome mixed with its pattern's hash), in one pass (numpy needs a dozen). */
-#include "../_buffers.h"
+#include "_buffers.h"
 #include <math.h>
 #include <stdint.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* Taking numpy arrays in the C extensions (_locate.c, output_control/_loops.c): through the
+/* Taking numpy arrays in the C extensions (_locate.c, _loops.c): through the
  * buffer protocol, refusing an array of another item type or layout rather than misreading
  * it, and releasing what was taken. */
 #ifndef REGCAT_BUFFERS_H

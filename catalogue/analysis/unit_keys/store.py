@@ -1,32 +1,20 @@
-"""Record keys for output control, computed once per unit and kept in a positional store.
+"""The key store: the keys of every unit seen so far under one secret, append-only and
+positional.
 
-The output-control secret of a datastore is HMAC-SHA256(master key, "regcat-record-key:" +
-datastore): derived from the pseudonymisation master key but distinct from every unit-type
-key, so record keys tell nothing about pseudonyms and vice versa. A unit's record key and
-set id are the ones `output_control.cell_key.derive_keys` defines (a test checks that they
-are equal); this module only computes them faster and remembers them.
-
-The store is append-only: every unit ever keyed has a fixed *position*, and its pseudonym,
-keys and fingerprint hashes sit at that position in plain arrays. Once per generation of a
-workspace's rows, `KeySnapshot.locate` finds each row's units' positions, and output control
-then reads keys by position: no lookup per statistic. Rows follow the released files and the
-store is filled in the same order (`units_in_file_order`), so the position of a row's unit
-is nearly always the previous row's plus one; any other unit is found through its part's
-bucket index (the compiled `_locate`), never by a join of every row against the store.
-
-On disk (one folder per secret; its name is a hash of the secret, so a new master key starts
-a new folder) each part is a folder `part-<first position>-<count>` of .npy files, mapped
-into memory rather than read. A part appears whole (written aside, then renamed), merging
-parts keeps every position, and a store folder that is deleted and started again gets a new
-id, so positions taken from the old one are never read against the new. The files never
-leave the server and are rebuildable: deleting the folder only costs computing the keys again
-(HMAC, about 1.4 s per million units on one core)."""
+Every unit ever keyed has a fixed *position*, and its pseudonym, keys and fingerprint
+hashes sit at that position in plain arrays (lookup.py finds positions). On disk (one folder
+per secret; its name is a hash of the secret, so a new master key starts a new folder) each
+part is a folder `part-<first position>-<count>` of .npy files, mapped into memory rather
+than read. A part appears whole (written aside, then renamed), merging parts keeps every
+position, and a store folder that is deleted and started again gets a new id, so positions
+taken from the old one are never read against the new. The files never leave the server and
+are rebuildable: deleting the folder only costs computing the keys again (HMAC, about 1.4 s
+per million units on one core)."""
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
-import hmac
 import os
 import re
 import shutil
@@ -34,23 +22,18 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import numpy as np
 
-from . import db
-from .output_control import UnitKeys
-from .output_control.cell_key import RECORD_KEY_MODULUS, KeyArrays
-from .output_control.fingerprint import UnitHashes, splitmix64
+from .. import db
+from ..output_control import UnitKeys
+from ..output_control.cell_key import KeyArrays
+from ..output_control.fingerprint import UnitHashes
+from .lookup import KeySnapshot, PartIndex, bucket_index
+from .record_keys import compute_keys
 
-try:
-    from . import _locate
-except ImportError:  # not compiled here: numpy finds the same positions by sorting, slower
-    _locate = None  # type: ignore[assignment]
-
-SECRET_CONTEXT = b"regcat-record-key:"
 STORE_FORMAT = b"regcat-key-store-v4:"  # a new format starts a new folder
 MAX_PARTS = 16  # more parts than this are merged into one (positions are kept)
 _COLUMNS = {
@@ -63,106 +46,6 @@ _COLUMNS = {
 # Per part, its bucket index (see `bucket_index`): positions within the part, by bucket.
 _INDEX_FILES = ("bucket_starts", "bucket_members")
 _PART = re.compile(r"^part-(\d{12})-(\d{12})$")
-
-
-def record_key_secret(master_key: bytes, datastore: str) -> bytes:
-    return hmac.digest(master_key, SECRET_CONTEXT + datastore.encode(), "sha256")
-
-
-def compute_keys(secret: bytes, pseudonyms: np.ndarray) -> UnitKeys:
-    """HMAC-SHA256(secret, pseudonym as 8-byte little-endian) per pseudonym, written out as
-    RFC 2104 with the padded key blocks hashed once (hmac.digest pads them on every call)."""
-    padded = (hashlib.sha256(secret).digest() if len(secret) > 64 else secret).ljust(64, b"\0")
-    inner_start = hashlib.sha256(bytes(b ^ 0x36 for b in padded))
-    outer_start = hashlib.sha256(bytes(b ^ 0x5C for b in padded))
-    messages = memoryview(np.ascontiguousarray(pseudonyms, dtype="<i8").tobytes())
-    digests = bytearray(32 * len(pseudonyms))
-    inner_copy, outer_copy = inner_start.copy, outer_start.copy
-    for i in range(len(pseudonyms)):
-        inner = inner_copy()
-        inner.update(messages[8 * i : 8 * i + 8])
-        outer = outer_copy()
-        outer.update(inner.digest())
-        digests[32 * i : 32 * i + 32] = outer.digest()
-    raw = np.frombuffer(bytes(digests), dtype=np.uint8).reshape(len(pseudonyms), 32)
-    record_keys = ((raw[:, 30].astype(np.int64) << 8) | raw[:, 31]) % RECORD_KEY_MODULUS
-    set_ids = np.ascontiguousarray(raw[:, :8]).view("<u8").reshape(-1).astype(np.uint64)
-    return UnitKeys(record_keys, set_ids)
-
-
-@dataclass(frozen=True)
-class PartIndex:
-    """One part's bucket index: its positions (from `offset`) grouped by the top `bits`
-    bits of splitmix64(pseudonym), bucket b's in members[starts[b] : starts[b + 1]]."""
-
-    offset: int
-    bits: int
-    starts: np.ndarray  # int32, 2**bits + 1
-    members: np.ndarray  # int32, positions within the part
-
-
-def bucket_index(pseudonyms: np.ndarray) -> PartIndex:
-    """The index of a part holding `pseudonyms` from position 0: about one position per
-    bucket, so a lookup reads one or two entries."""
-    count = len(pseudonyms)
-    bits = (count - 1).bit_length() if count > 1 else 0
-    if bits:
-        buckets = splitmix64(np.asarray(pseudonyms, dtype=np.int64).view(np.uint64))
-        buckets >>= np.uint64(64 - bits)
-    else:
-        buckets = np.zeros(count, dtype=np.uint64)
-    members = np.argsort(buckets, kind="stable").astype(np.int32)
-    starts = np.zeros((1 << bits) + 1, dtype=np.int32)
-    np.cumsum(np.bincount(buckets.astype(np.int64), minlength=1 << bits), out=starts[1:])
-    return PartIndex(0, bits, starts, members)
-
-
-@dataclass(frozen=True, eq=False)
-class KeySnapshot:
-    """The store as it was at one moment: unit `i` has pseudonym `pseudonyms[i]` and keys
-    `arrays` at position `i`. A later snapshot of the same store (same `store_id`) extends
-    it and keeps every position."""
-
-    store_id: str
-    pseudonyms: np.ndarray  # int64
-    arrays: KeyArrays
-    indexes: tuple[PartIndex, ...]
-
-    def __len__(self) -> int:
-        return len(self.pseudonyms)
-
-    def locate(self, pseudonyms: np.ndarray) -> np.ndarray:
-        """Each pseudonym's position (int32), -1 for a unit the store lacks. Fast when
-        consecutive pseudonyms mostly sit at consecutive positions (see the module doc)."""
-        queries = np.ascontiguousarray(pseudonyms, dtype=np.int64)
-        found = np.full(len(queries), -1, dtype=np.int32)
-        if not len(queries) or not len(self):
-            return found
-        if _locate is None:
-            return locate_by_sorting(queries, self.pseudonyms)
-        for index in self.indexes:
-            missing = _locate.locate(
-                queries,
-                self.pseudonyms,
-                index.starts,
-                index.members,
-                index.offset,
-                index.bits,
-                found,
-            )
-            if not missing:
-                break
-        return found
-
-
-def locate_by_sorting(queries: np.ndarray, pseudonyms: np.ndarray) -> np.ndarray:
-    """What the compiled `_locate.locate` finds, by sorting (for a machine that could not
-    build it, and to test it against)."""
-    order = np.argsort(pseudonyms, kind="stable")
-    ordered = np.asarray(pseudonyms, dtype=np.int64)[order]
-    at = np.minimum(np.searchsorted(ordered, queries), max(len(ordered) - 1, 0))
-    hit = ordered[at] == queries if len(ordered) else np.zeros(len(queries), dtype=bool)
-    return np.where(hit, order[at], -1).astype(np.int32)
 
 
 def _snapshot(

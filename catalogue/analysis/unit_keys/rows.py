@@ -15,9 +15,10 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 
-from . import db
-from .keys import KeyCache, KeySnapshot
-from .variables import PROTECT_COLUMN, UNIT_COLUMN
+from .. import db
+from ..variables import PROTECT_COLUMN, UNIT_COLUMN
+from .lookup import KeySnapshot
+from .store import KeyCache
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,7 +58,7 @@ def _checked(found: np.ndarray) -> np.ndarray:
 
 def find_row_keys(con: duckdb.DuckDBPyConnection, table: str, cache: KeyCache) -> RowKeys:
     """Positions of every row's units, adding to the store the units it lacks (in row order,
-    which follows the released files: see keys.units_in_file_order)."""
+    which follows the released files: see store.units_in_file_order)."""
     count, top, same = db.one(
         con,
         f'SELECT COUNT(*), COALESCE(MAX(rowid), -1), COALESCE(BOOL_AND("{PROTECT_COLUMN}" = '
