@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 from catalogue.domain import account_names, plurals
 from catalogue.domain.accounts import ExportStatus, Role, Scope
 from catalogue.domain.error_codes import ERROR_CODES
+from catalogue.domain.text import by_language, pick
 from catalogue.services import messages, tokens, user_accounts
 from catalogue.services.workspaces import add_steps, create_workspace
 from catalogue.web import accounts_pages, wording
@@ -355,3 +356,13 @@ def test_messages_written_in_code_are_in_one_language() -> None:
                 wrong.append(f"{path.relative_to(REPO)}:{node.lineno} {bad}")
     assert checked > 200  # the scan does find the messages
     assert not wrong, wrong
+
+
+def test_a_text_kept_by_language_code_falls_back_past_an_empty_value() -> None:
+    """The search index keeps a variable's labels by language code, with "" for a language
+    the register did not write: the page shows the other language rather than nothing."""
+    labels = {"nb": "", "en": "Wage income"}
+    assert pick(by_language(labels), "nb") == "Wage income"
+    assert pick(by_language({"nb": "Lønn", "en": ""}), "en") == "Lønn"
+    assert pick(by_language({"nb": "Lønn", "en": "Wage"}), "en") == "Wage"
+    assert pick(by_language({"nb": "", "en": ""}), "en") == ""

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from catalogue.domain.text import localise
+
 # noun → (bokmål singular, bokmål plural, English singular, English plural)
 NOUNS: dict[str, tuple[str, str, str, str]] = {
     "account": ("konto", "kontoer", "account", "accounts"),
@@ -40,9 +42,7 @@ def noun(name: str, count: int, language: str = "nb") -> str:
     """The noun's form for `count` things."""
     nb_one, nb_many, en_one, en_many = NOUNS[name]
     one = abs(count) == 1
-    if language == "en":
-        return en_one if one else en_many
-    return nb_one if one else nb_many
+    return localise((nb_one, en_one) if one else (nb_many, en_many), language)
 
 
 def counted(count: int, name: str, language: str = "nb", shown: str | None = None) -> str:

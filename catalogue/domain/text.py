@@ -4,11 +4,13 @@
   English when asked for, bokmål for anything else. Message tables written as
   ("bokmål", "English") pairs are Texts as they stand (Text is a NamedTuple).
 - `Texts`: a register's metadata, a list of {languageCode, value} in whichever of no, nb,
-  nn and en the register wrote; `pick` falls back from one to a related one.
+  nn and en the register wrote; `pick` falls back from one to a related one (`by_language`
+  makes Texts of the same kept as a mapping).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -46,6 +48,12 @@ Texts = tuple[LocalizedString, ...]
 
 def texts(**by_language: str) -> Texts:
     return tuple(LocalizedString(lang, value) for lang, value in by_language.items())
+
+
+def by_language(values: Mapping[str, str]) -> Texts:
+    """Texts from a mapping of language code to value (the search index keeps a variable's
+    labels so); an empty value stands for a language the register did not write."""
+    return tuple(LocalizedString(language, value) for language, value in values.items() if value)
 
 
 def pick(values: Texts, language: str = "nb") -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 from catalogue.domain.code_list import CodeListPeriod, slice_periods
 from catalogue.domain.errors import RegcatError, invalid_input, not_found
 from catalogue.domain.register import DataProduct, Register
-from catalogue.domain.text import localise
+from catalogue.domain.text import by_language, localise, pick
 from catalogue.domain.version import VersionNumber
 from catalogue.search import FacetLabels, LiveIndex, SearchQuery, SortOrder, VariableIndex
 from catalogue.services import indexing, reading
@@ -120,8 +120,8 @@ def search_variables(ctx: Context, request: SearchRequest) -> SearchPage:
         HitView(
             datastore=h.datastore,
             name=h.name,
-            label=pick_lang(h.labels, lang),
-            description=pick_lang(h.descriptions, lang),
+            label=pick(by_language(h.labels), lang),
+            description=pick(by_language(h.descriptions), lang),
             exportable=h.exportable,
             valid_from=h.valid_from,
             valid_until=h.valid_until,
@@ -270,21 +270,11 @@ def _tree(
     return tuple(sorted(nodes, key=lambda n: n.name.lower()))
 
 
-_FALLBACK = {"nb": ("nb", "no", "nn", "en"), "en": ("en", "nb", "no", "nn")}
-
-
-def pick_lang(values: dict[str, str], lang: str) -> str:
-    for candidate in _FALLBACK.get(lang, (lang,)):
-        if values.get(candidate):
-            return values[candidate]
-    return next(iter(values.values()), "")
-
-
 def _facet_label(labels: FacetLabels, facet: str, value: str, lang: str) -> str:
     if facet == "exportable":
         return localise(("Ja", "Yes") if value == "true" else ("Nei", "No"), lang)
     names: dict[str, dict[str, str]] = getattr(labels, facet, {})
-    return pick_lang(names.get(value, {}), lang) or value
+    return pick(by_language(names.get(value, {})), lang) or value
 
 
 # The live index per index folder, shared by the threads of a web worker.

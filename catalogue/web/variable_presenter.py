@@ -6,8 +6,8 @@ import json
 from typing import Any
 from urllib.parse import quote as url_quote
 
-from catalogue.domain.text import Texts, pick
-from catalogue.services.searching import VariableView, pick_lang
+from catalogue.domain.text import Texts, by_language, localise, pick
+from catalogue.services.searching import VariableView
 from catalogue.web import context
 
 # What the catalogue's metadata may be reused under (Norwegian Licence for Open Government
@@ -54,10 +54,10 @@ def variable_document(view: VariableView, lang: str) -> dict[str, Any]:
         "product": {"key": view.product.id, "label": pick(view.product.title, lang)}
         if view.product
         else None,
-        "unit_type": {"key": meta.unit_type, "label": pick_lang(view.unit_type_name, lang)},
+        "unit_type": {"key": meta.unit_type, "label": pick(by_language(view.unit_type_name), lang)},
         "temporality": {
             "key": meta.temporality.value,
-            "label": pick_lang(view.temporality_name, lang),
+            "label": pick(by_language(view.temporality_name), lang),
         },
         "sensitivity": meta.sensitivity.value,
         "data_type": meta.measure.data_type.value,
@@ -116,7 +116,7 @@ def json_ld(view: VariableView, lang: str) -> dict[str, Any]:
         keywords.append(pick(view.register.name, lang))
     if view.product:
         keywords.append(pick(view.product.title, lang))
-    keywords += [meta.unit_type, pick_lang(view.temporality_name, lang), view.name]
+    keywords += [meta.unit_type, pick(by_language(view.temporality_name), lang), view.name]
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Dataset",
@@ -164,16 +164,20 @@ def _description(view: VariableView, lang: str) -> str:
     meta = view.shown.metadata
     parts = [pick(meta.description, lang).strip()]
     register = pick(view.register.name, lang) if view.register else None
-    if lang == "en":
-        parts.append(
-            f"Variable {view.name} ({pick(meta.label, lang)}) about the unit type "
-            f"{meta.unit_type}" + (f" in {register}" if register else "") + "."
+    label = pick(meta.label, lang)
+    parts.append(
+        localise(
+            (
+                f"Variabel {view.name} ({label}) om enhetstypen {meta.unit_type}"
+                + (f" i {register}" if register else "")
+                + ".",
+                f"Variable {view.name} ({label}) about the unit type {meta.unit_type}"
+                + (f" in {register}" if register else "")
+                + ".",
+            ),
+            lang,
         )
-    else:
-        parts.append(
-            f"Variabel {view.name} ({pick(meta.label, lang)}) om enhetstypen "
-            f"{meta.unit_type}" + (f" i {register}" if register else "") + "."
-        )
+    )
     text = " ".join(p for p in parts if p)
     return text if len(text) <= 5000 else text[:4999] + "…"
 

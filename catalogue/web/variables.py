@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Flask, Response, g, make_response, render_template, request
 from werkzeug.datastructures import MultiDict
 
-from catalogue.domain.text import pick
+from catalogue.domain.text import by_language, pick
 from catalogue.services import searching
 from catalogue.web import caching, context, crawlers, variables_api
 from catalogue.web.api import PARSER
@@ -114,7 +114,7 @@ def init_app(app: Flask) -> None:
             "sort_link": _sort_link,
             "pick": lambda texts: pick(texts, lang),
             "as_json": lambda value: json.dumps(value, ensure_ascii=False),
-            "pick_lang": lambda values: searching.pick_lang(values, lang),
+            "pick_lang": lambda values: pick(by_language(values), lang),
             "variable_url": lambda hit: (
                 page_path(hit.datastore, hit.name) + ("?lang=en" if lang == "en" else "")
             ),

@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar, Generic, TypeVar
 
 from catalogue.domain.errors import RegcatError, unprocessable
+from catalogue.domain.text import localise
 
 P = TypeVar("P")  # the rule's parameters
 S = TypeVar("S")  # what the rule looks at
@@ -27,7 +28,7 @@ class Message:
         return Message(self.nb.format(**values), self.en.format(**values))
 
     def text(self, language: str = "nb") -> str:
-        return self.en if language == "en" else self.nb
+        return localise((self.nb, self.en), language)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalogue.domain.errors import invalid_input
+from catalogue.domain.text import localise
 
 from .result import ControlledResult
 
@@ -25,8 +26,7 @@ _TITLES = {
 
 
 def _title(key: str, language: str) -> str:
-    nb, en = _TITLES.get(key, (key, key))
-    return en if language == "en" else nb
+    return localise(_TITLES.get(key, (key, key)), language)
 
 
 def _records(result: ControlledResult) -> list[dict[str, Any]]:
