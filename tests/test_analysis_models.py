@@ -16,6 +16,7 @@ import statsmodels.api as sm
 from catalogue.analysis import db
 from catalogue.analysis.output_control.rounding import significant
 from catalogue.analysis.output_control.rules.model_noise import ModelNoiseParameters
+from catalogue.analysis.statistics.shared.common import natural_order
 from catalogue.analysis.statistics.shared.ols import RegressionPlan
 from catalogue.analysis.step import parse_steps
 from catalogue.analysis.workspace import Workspace
@@ -202,7 +203,14 @@ def test_correlation_is_pearsons_r(issue_workspace: Workspace) -> None:
 @pytest.mark.parametrize(
     ("steps", "request_", "code"),
     [
-        ([], {"y": "lonn", "x": ["i.lonn"]}, "too-many-categories"),
+        (  # 600 levels of some 17 units each: more than 500 a table would show
+            [
+                {"generate": "d", "expr": 'fodselsdato - date("1900-01-01")'},
+                {"generate": "v", "expr": "d - int(d / 600) * 600"},
+            ],
+            {"y": "lonn", "x": ["i.v"]},
+            "too-many-categories",
+        ),
         ([], {"y": "lonn", "x": ["fodselsdato"]}, "regression-variable-type"),
         (
             [],
@@ -254,28 +262,47 @@ def test_models_that_cannot_be_estimated_are_withheld_like_any_other(
     ]
 
 
-def test_a_dummy_of_few_units_withholds_the_model(issue_workspace: Workspace) -> None:
-    """Conformance case 10 end to end: a diagnosis held by very few persons."""
+def test_a_level_of_few_units_is_left_out_like_a_missing_value(
+    issue_workspace: Workspace,
+) -> None:
+    """Conformance case 10 end to end (a diagnosis held by very few persons), as levels are
+    decided now: a value of `i.icd` is a level only when its units' perturbed count reaches
+    the threshold; the rows of rarer ones are left out, so the model is the very model of
+    the workspace without them (same numbers, same N), with a note that says so for any
+    model with an `i.` term. A level held by one unit then looks like a level held by
+    nobody (red team: test_presence.py)."""
     ws = issue_workspace
-    ws.apply(
-        parse_steps(
-            [
-                {
-                    "import_event": "KRG_ICD10",
-                    "from": "1953-01-01",
-                    "to": "2024-12-31",
-                    "as": "icd",
-                    "per_person": "first",
-                }
-            ]
-        )
-    )
+    icd_step = {
+        "import_event": "KRG_ICD10",
+        "from": "1953-01-01",
+        "to": "2024-12-31",
+        "as": "icd",
+        "per_person": "first",
+    }
+    ws.apply(parse_steps([icd_step]))
+    data = _rows(ws, ["alder", "icd"])
+    held = {
+        str(c): int(n) for c, n in zip(*np.unique(data["icd"], return_counts=True), strict=True)
+    }
     plan = _plan(ws, "regress", {"y": "alder", "x": ["i.icd"]})
-    assert min(s.inside for s in plan.fit.evidence.supports if s.label.startswith("i.icd")) < 10
-    result = plan.release(control_context(ws))[0].result
-    assert [(row.labels, row.values, row.reasons) for row in result.rows] == [
-        (("model",), (None,) * 6, ("regression-withheld",))
-    ]
+    kept = [name.removesuffix(".icd") for name in plan.estimate.names if name != "_cons"]
+    # The model's levels are the values a table of icd over the same units publishes (the
+    # same perturbed counts): the first of them is the reference.
+    table = ws.prepare("tabulate", {"vars": ["icd"]}).release(control_context(ws))[0].result
+    shown = [r.labels[0] for r in table.rows if r.labels[0] in held and r.values[0] is not None]
+    levels = natural_order([str(label) for label in shown])
+    assert kept == levels[1:]
+    assert any(n < 5 for n in held.values())  # rare values exist: the test is not empty
+    assert all(held[c] >= 5 for c in levels)  # min_count − max_noise: never common below
+    assert all(c in levels for c, n in held.items() if n >= 15)  # always common above
+    item = plan.release(control_context(ws))[0]
+    assert [note.code for note in item.result.notes] == ["rare-levels"]
+    assert all(row.values[0] is not None for row in item.result.rows)
+
+    kept_only = " or ".join(f'icd == "{c}"' for c in levels)
+    ws.apply(parse_steps([{"keep_if": f"sysmiss(icd) or {kept_only}"}]))
+    again = _plan(ws, "regress", {"y": "alder", "x": ["i.icd"]}).release(control_context(ws))[0]
+    assert again.result.to_json() == item.result.to_json()
 
 
 def test_interactions_agree_with_statsmodels(issue_workspace: Workspace) -> None:
@@ -308,6 +335,55 @@ def test_a_withheld_model_names_no_value_found_in_the_data(workspace_factory: An
     )
     item = ws.prepare("regress", {"y": "alder", "x": ["i.x"]}).release(control_context(ws))[0]
     assert item.about["x"] == ["i.x", "_cons"]
+    # The wage is a level of one unit: its row is left out, and i.x, of one level left,
+    # has no unit outside it: withheld.
     assert [row.reasons for row in item.result.rows] == [("regression-withheld",)]
     text = item.result.to_json() + json.dumps(item.about)
     assert str(int(wage)) not in text
+
+
+@pytest.mark.parametrize(
+    ("statistic", "request_", "shown"),
+    [
+        ("regress", {"y": "lonn", "x": ["i.g", "alder"]}, True),
+        ("regress", {"y": "lonn", "x": ["i.g", "alder"], "cluster": "kommune"}, True),
+        ("logit", {"y": "kreft", "x": ["i.g", "alder"]}, True),
+        ("poisson", {"y": "alder", "x": ["i.g"], "robust": True}, True),
+        # A full factorial with an empty cell is collinear: withheld, with or without it.
+        ("regress", {"y": "lonn", "x": ["i.kjonn", "i.b", "i.kjonn#i.b"]}, False),
+    ],
+)
+def test_a_level_or_cell_of_one_unit_is_a_missing_value(
+    workspace_factory: Any, statistic: str, request_: dict[str, Any], shown: bool
+) -> None:
+    """Every family through the one path (statistics/shared/model_levels.py): a target given a
+    level of its own (g = "x"), or a cell of its own among common levels (sex 1 and b = 2,
+    which only sex 2 holds otherwise), gets the very model of the workspace without the
+    target: same rows, same numbers, same N, same note. So a level or cell of one unit
+    looks like one of nobody (red team: test_presence.py)."""
+    ws = workspace_factory(ISSUE_STEPS)
+    wages = support.values(ws, "lonn")
+    sexes = support.values(ws, "kjonn")
+    target = next(u for u, w in wages.items() if w and w > 100_000 and sexes[u] == "1")
+    single = f'{support.singled_out(ws, target)} and kjonn == "1"'
+    ws.apply(
+        parse_steps(
+            [
+                {"generate": "g", "expr": "kjonn"},
+                {"replace": "g", "expr": '"x"', "if": single},
+                {"generate": "b", "expr": "0"},
+                {"replace": "b", "expr": "1", "if": "alder < 40"},
+                {"replace": "b", "expr": "2", "if": 'alder >= 55 and kjonn == "2"'},
+                {"replace": "b", "expr": "2", "if": single},
+            ]
+        )
+    )
+
+    def released() -> tuple[Any, ...]:
+        result = ws.prepare(statistic, request_).release(control_context(ws))[0].result
+        return result.rows, result.summary, result.notes
+
+    with_target = released()
+    assert all((row.values[0] is not None) == shown for row in with_target[0])
+    ws.apply(parse_steps([{"drop_if": single}]))
+    assert released() == with_target

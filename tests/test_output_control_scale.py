@@ -26,7 +26,8 @@ from catalogue.analysis.output_control.fingerprint import UnitHashes, fingerprin
 from catalogue.analysis.output_control.magnitudes import Magnitudes
 from catalogue.analysis.output_control.unit_sets import CellUnits
 from catalogue.analysis.statistics.shared.common import DataView
-from catalogue.analysis.statistics.shared.design import fetch_patterns, parse_terms
+from catalogue.analysis.statistics.shared.design import parse_terms
+from catalogue.analysis.statistics.shared.model_levels import common_levels
 from catalogue.analysis.statistics.shared.model_rows import evidence_of
 from catalogue.analysis.step import parse_steps
 from catalogue.analysis.unit_keys import rows as row_keys
@@ -149,10 +150,9 @@ def test_model_evidence_read_off_the_patterns_matches_counting_units(
     view = DataView(ws.con, ws.state, ws.limits, ws.parameters, ws.control_units().rows)
     y = view.variable("lonn", what="y")
     terms = parse_terms(view, ["kjonn", "alder", "i.utdanning", "i.kjonn#i.utdanning"])
-    patterns = fetch_patterns(view, y, terms, constant=True)
-    found = {
-        s.label: (s.inside, s.outside) for s in evidence_of(view, y, patterns, fitted=None).supports
-    }
+    patterns, rows = common_levels(view, y, terms, constant=True)
+    evidence = evidence_of(view, y, patterns, fitted=None, rows=rows)
+    found = {s.label: (s.inside, s.outside) for s in evidence.supports}
     # The same sets counted straight from the rows, in SQL.
     columns = {n: f'"{ws.state.schema.get(n).column}"' for n in ("lonn", "kjonn", "alder")}
     utdanning = f'"{ws.state.schema.get("utdanning").column}"'

@@ -328,3 +328,76 @@ def test_values_near_the_largest_double(alice: Attacker) -> None:
     not_finite = sum(not math.isfinite(v) for v in published)
     report("values near the largest double", published=len(published), not_finite=not_finite)
     assert not_finite == 0
+
+
+TRACKED = 4  # targets of the tracker below, each with its own twenty known persons
+
+
+def _left_out(name: str, members: dict[str, str]) -> list[dict[str, Any]]:
+    """g = the sex, but a label of its own (a level of one unit, so left out of the model
+    like a missing value) for each member: label → condition."""
+    steps: list[dict[str, Any]] = [{"generate": name, "expr": "kjonn"}]
+    for label, condition in members.items():
+        steps.append({"replace": name, "expr": f'"{label}"', "if": condition})
+    return steps
+
+
+def _sex_mean(found: dict[str, float] | None, variable: str, sex: str) -> float | None:
+    """The fitted mean of one sex in OLS of the wage on i.<variable> (levels "1", "2")."""
+    if found is None or "_cons" not in found:
+        return None
+    if sex == "1":
+        return found["_cons"]
+    slope = found.get(f"2.{variable}")
+    return None if slope is None else found["_cons"] + slope
+
+
+def _mean_of(alice: Attacker, handle: str, variable: str, sex: str) -> float | None:
+    found = _coefficients(alice.ask(handle, "regress", {"y": "lonn", "x": [f"i.{variable}"]}))
+    return _sex_mean(found, variable, sex)
+
+
+def test_models_over_a_population_with_and_without_the_target(
+    alice: Attacker, truth: Truth
+) -> None:
+    """A rare level's rows are left out of a model like missing values, so a level of one
+    unit for the target gives the model over P less the target. OLS of the wage on i.g,
+    where g is the sex, is a mean per sex; the target's wage is the difference of the sums
+    n·mean over P and over P − target. Asked as such, the pair meets the differencing
+    guard; so also as a tracker whose four sets are all ten or more apart: P, P − (A + t),
+    P − B and P − (A + B), A and B ten known persons of the target's sex each (a level of
+    one unit each), the wage being n·m₁ − (n − 11)·m₂ − (n − 10)·m₃ + (n − 20)·m₄ with n
+    the sex's count from a table. model-noise's floor (twice the most one unit moves a
+    coefficient) must drown it."""
+    handle = alice.workspace([{"generate": "harlonn", "expr": "not sysmiss(lonn)"}])
+    counts = alice.table(handle, {"vars": ["kjonn", "harlonn"]})
+    assert counts is not None
+    whole = _coefficients(alice.ask(handle, "regress", {"y": "lonn", "x": ["i.kjonn"]}))
+    targets = truth.targets(TRACKED)
+    known = [p for p in truth.by_birth(400) if p not in targets]
+    score = Score("models over P and P − target (pair, then tracker)")
+    pairs = 0
+    for i, person in enumerate(targets):
+        same_sex = [p for p in known if p.sex == person.sex][20 * i : 20 * i + 20]
+        assert len(same_sex) == 20
+        a = {f"a{k}": f'fodselsdato == date("{p.birth}")' for k, p in enumerate(same_sex[:10])}
+        b = {f"b{k}": f'fodselsdato == date("{p.birth}")' for k, p in enumerate(same_sex[10:])}
+        alice.steps(
+            handle,
+            _left_out(f"t{i}", {"t": person.expr()})
+            + _left_out(f"at{i}", {**a, "t": person.expr()})
+            + _left_out(f"b{i}", b)
+            + _left_out(f"ab{i}", {**a, **b}),
+        )
+
+        n = value(counts[0], [person.sex, "true"], "count")
+        m1 = _sex_mean(whole, "kjonn", person.sex)
+        pairs += _mean_of(alice, handle, f"t{i}", person.sex) is not None
+        tracked = [_mean_of(alice, handle, f"{v}{i}", person.sex) for v in ("at", "b", "ab")]
+        if n is None or m1 is None or any(m is None for m in tracked):
+            score.add(None, person.wage or 0)
+            continue
+        m2, m3, m4 = (float(m) for m in tracked if m is not None)
+        score.add(n * m1 - (n - 11) * m2 - (n - 10) * m3 + (n - 20) * m4, person.wage or 0)
+    report("models over P and P − target: pairs answered", pairs=pairs, of=TRACKED)
+    assert score.failed()

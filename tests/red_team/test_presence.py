@@ -166,12 +166,6 @@ def test_the_cell_limit_tells_a_diagnosis(alice: Attacker, truth: Truth) -> None
     assert right <= BOUND
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a model's level limit counts levels found among its complete cases exactly: "
-    "i.v with 500 levels and a 501st held by the target if diagnosed is refused "
-    "(too-many-categories) only then",
-)
 def test_the_level_limit_of_a_model_tells_a_diagnosis(alice: Attacker, truth: Truth) -> None:
     """The category-limit probe of test_probing.py, asked of a model: OLS of the wage on
     i.v, where v has 500 values and a 501st for the target if diagnosed."""
@@ -199,32 +193,80 @@ def test_the_level_limit_of_a_model_tells_a_diagnosis(alice: Attacker, truth: Tr
     assert right <= BOUND
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a level of an i. variable held by one unit withholds the model (regression "
-    "support), a level held by nobody is no level: OLS on i.g, g = sex or a third value "
-    "for the target if diagnosed, is released only if not diagnosed",
-)
-def test_a_model_level_for_a_diagnosed_target(alice: Attacker, truth: Truth) -> None:
-    """g is the sex, but "x" for the target if diagnosed: OLS of the wage on i.g has a
-    third level (of one unit) only then. Is the model released?"""
-    handle = alice.workspace()
-    right = 0
-    released = 0
-    for i, person in enumerate(_targets(truth)):
+def _one_per_year(truth: Truth) -> list[Person]:
+    """PROBES targets with a diagnosis and as many without, no two born in the same year:
+    each target's birth cohort is a population of its own, so no two models' unit sets are
+    a few units apart (the differencing guard between targets would blur the level). Each
+    undiagnosed target is born as near a diagnosed one's year as can be, so that the
+    cohorts' sizes (old ones are small) do not tell the two groups apart."""
+    pool = [p for p in truth.unique if p.wage]
+    sick = [p for p in pool if p.kreft]
+    chosen: list[Person] = []
+    years: set[int] = set()
+    for person in sick[:: max(1, len(sick) // (2 * PROBES))] + sick:
+        if len(chosen) < PROBES and int(person.birth[:4]) not in years:
+            chosen.append(person)
+            years.add(int(person.birth[:4]))
+    for person in list(chosen):
+        year = int(person.birth[:4])
+        healthy = min(
+            (p for p in pool if not p.kreft and int(p.birth[:4]) not in years),
+            key=lambda p: abs(int(p.birth[:4]) - year),
+        )
+        chosen.append(healthy)
+        years.add(int(healthy.birth[:4]))
+    assert len(chosen) == 2 * PROBES
+    return chosen
+
+
+def _cohort_levels(alice: Attacker, truth: Truth, *, without_first: bool) -> tuple[int, int]:
+    """Per target: y = the wage over the target's birth cohort (missing elsewhere), g the
+    sex but "x" for the target if diagnosed; OLS of y on i.g has a third level, of one
+    unit, only then. `without_first`: ask OLS of y on i.kjonn first (the same model
+    without a level for the target). (right, released)"""
+    handle = alice.workspace([{"generate": "aar", "expr": "year(fodselsdato)"}])
+    right = released = 0
+    for i, person in enumerate(_one_per_year(truth)):
         alice.steps(
             handle,
             [
+                {"generate": f"y{i}", "expr": "lonn"},
+                {"replace": f"y{i}", "expr": "1/0", "if": f"aar != {int(person.birth[:4])}"},
                 {"generate": f"g{i}", "expr": "kjonn"},
                 {"replace": f"g{i}", "expr": '"x"', "if": f"({person.expr()}) and kreft"},
             ],
         )
-        response = alice.ask(handle, "regress", {"y": "lonn", "x": [f"i.g{i}"]})
+        if without_first:
+            alice.ask(handle, "regress", {"y": f"y{i}", "x": ["i.kjonn"]})
+        response = alice.ask(handle, "regress", {"y": f"y{i}", "x": [f"i.g{i}"]})
         rows = response.get_json()["results"][0]["result"]["rows"]
         shown = response.status_code == 200 and any(
             r["values"].get("coefficient") is not None for r in rows
         )
         released += shown
         right += (not shown) == person.kreft
+    return right, released
+
+
+def test_a_model_level_for_a_diagnosed_target(alice: Attacker, truth: Truth) -> None:
+    """g is the sex, but "x" for the target if diagnosed: OLS of the wage on i.g over the
+    target's birth cohort has a third level (of one unit) only then. Is the model
+    released? (A level of one unit withheld it, a level of nobody was no level.)"""
+    right, released = _cohort_levels(alice, truth, without_first=False)
     report("a model level for a diagnosed target", right=right, of=16, released=released)
+    assert right <= BOUND
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the rows of a rare level are left out like missing values, so the model is over "
+    "the cohort less the target if diagnosed: the differencing guard withholds it beside "
+    "the model over the cohort asked first (docs/OUTPUT_CONTROL.md §12: the guard still "
+    "withholds statistics of values near a registered set; as `drop_if`, case 20)",
+)
+def test_a_model_level_beside_the_model_without_it(alice: Attacker, truth: Truth) -> None:
+    """The same, with OLS of the cohort's wage on i.kjonn asked first: the model on i.g is
+    then the same set (released) if not diagnosed, a set one unit smaller if diagnosed."""
+    right, released = _cohort_levels(alice, truth, without_first=True)
+    report("a model level beside the model without it", right=right, of=16, released=released)
     assert right <= BOUND

@@ -321,6 +321,10 @@ class RegressionFit:
     # "classical", "robust" or "cluster": a sandwich's standard error may hang on one unit's
     # residual more than the classical one does; unsaid, the stricter is assumed.
     covariance: str = "robust"
+    # The request has an `i.` term: the result says, in a note, that the rows of levels and
+    # interaction cells too rare for a table to show are left out (statistics/shared/
+    # model_levels.py). Given whether or not any were, so the note tells nothing.
+    categorical: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.evidence, ModelEvidence):

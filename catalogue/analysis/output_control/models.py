@@ -27,11 +27,19 @@ from .inputs import RegressionFit
 from .release import ControlContext, ResultBuilder
 from .result import ControlledResult, ResultRow, SummaryValue, Value
 from .rounding import significant
+from .rule import Message
 from .rules.cell_key_noise import CellKeyNoise
 from .rules.magnitude_noise import MagnitudeNoise
 from .rules.model_noise import Estimates, ModelNoise
 from .rules.regression import ModelShape, Regression
 from .value_keys import measure
+
+RARE_LEVELS = Message(
+    "Verdier av en i.-variabel (og samspillsceller) som har færre enheter enn en tabell "
+    "viser, er ikke nivåer i modellen: enhetene med dem er utelatt, som ved manglende verdier.",
+    "Values of an i. variable (and interaction cells) held by fewer units than a table shows "
+    "are not levels of the model: the units holding them are left out, as missing values are.",
+)
 
 # The magnitude-noise streams of a model's fit totals: far past the model-noise streams
 # (two per term) drawn from the same digest, so the two never share a key.
@@ -83,6 +91,8 @@ def control_regression(
     test = "t" if fit.family == "ols" else "z"
     columns = ("coefficient", "std_error", test, "p_value", "ci_lower", "ci_upper")
     with ResultBuilder(context, "regression", ("term",), columns) as out:
+        if fit.categorical:
+            out.note("rare-levels", RARE_LEVELS)
         reason, n = _checked(out, fit)
         if reason != "regression":
             withheld = ResultRow(("model",), tuple(None for _ in columns), (reason,))

@@ -10,7 +10,8 @@ from catalogue.domain.text import Text
 
 from ..statistic import Statistic
 from .shared.common import DataView, needs_number
-from .shared.design import fetch_patterns, parse_terms
+from .shared.design import parse_terms
+from .shared.model_levels import common_levels
 from .shared.model_request import MODEL_FIELDS, MODEL_RELEASES, covariance_request, model_request
 from .shared.ols import RegressionPlan, asked_terms, ols_estimate, regression_plan
 
@@ -22,9 +23,10 @@ def prepare_regress(view: DataView, request: Mapping[str, Any]) -> RegressionPla
     terms = parse_terms(view, x)
     covariance, cluster = covariance_request(view, request)
     extra = [cluster] if cluster is not None else []
-    patterns = fetch_patterns(view, y, terms, constant=constant, extra=extra)
+    patterns, rows = common_levels(view, y, terms, constant=constant, extra=extra)
     estimate = ols_estimate(view, y, patterns, covariance, cluster)
-    return regression_plan(view, y, patterns, estimate, "ols", covariance, asked_terms(x, constant))
+    asked = asked_terms(x, constant)
+    return regression_plan(view, y, patterns, rows, estimate, "ols", covariance, asked)
 
 
 STATISTIC = Statistic(

@@ -15,6 +15,7 @@ over chunks of patterns so memory stays bounded."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -280,7 +281,7 @@ def encode_factors(
         elif not factor.categorical:
             raw[factor.key] = np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.float64)
         elif levels is None:
-            raw[factor.key], found[factor.key] = _levels(view, factor, column)
+            raw[factor.key], found[factor.key] = _levels(column)
         else:
             position = {label: i for i, label in enumerate(levels[factor.key])}
             encoded = pc.dictionary_encode(column)
@@ -298,9 +299,11 @@ def fetch_patterns(
     y: Variable,
     terms: Sequence[Sequence[Factor]],
     *,
-    constant: bool,
     extra: Sequence[Variable] = (),
 ) -> Patterns:
+    """The complete cases grouped by the factors' values, with every level found in them
+    and no columns yet: the caller keeps the common levels (model_levels.py) and then makes
+    the columns (`with_columns`), so that no limit counts a level held by a few units."""
     factors = _factors(terms)
     where = complete_case_sql(view, y, factors, extra)
     table = db.arrow(view.con, grouped_sql(view, factors, y, where))
@@ -310,16 +313,6 @@ def fetch_patterns(
         table = table.slice(0, 0)
     view.check_memory(table.num_rows, len(factors) + 6)
     raw, levels = encode_factors(view, table, factors)
-    columns = _columns(terms, levels, constant)
-    if len(columns) > view.limits.max_parameters:
-        raise invalid_input(
-            "too-many-parameters",
-            f"Modellen ville fått {len(columns)} parametere; grensen er "
-            f"{view.limits.max_parameters}.",
-            f"The model would have {len(columns)} parameters; the limit is "
-            f"{view.limits.max_parameters}.",
-            limit=view.limits.max_parameters,
-        )
     return Patterns(
         raw,
         levels,
@@ -329,28 +322,52 @@ def fetch_patterns(
         _floats(table, "y_m2"),
         all(bool(b) for b in table.column("binary").to_pylist()),
         float(np.min(_floats(table, "y_min"), initial=0.0)),
-        columns,
+        [],
         factors,
         where,
         table.select([f"x{k}" for k in range(len(factors))]),
     )
 
 
+def with_columns(
+    view: DataView, patterns: Patterns, terms: Sequence[Sequence[Factor]], *, constant: bool
+) -> Patterns:
+    """The patterns with their design columns, once their levels are the common ones: an
+    `i.` variable with more than `max_categories` of them, or a model with more than
+    `max_parameters` columns, is refused (limits on what a table could show too, never on
+    levels held by a few units: OUTPUT_CONTROL.md §1.5)."""
+    for factor in patterns.factors:
+        if factor.categorical and len(patterns.levels[factor.key]) > view.limits.max_categories:
+            raise invalid_input(
+                "too-many-categories",
+                f"i.{factor.variable.name} har flere enn {view.limits.max_categories} nivåer "
+                "som hver har minst så mange enheter som en tabell viser.",
+                f"i.{factor.variable.name} has more than {view.limits.max_categories} levels "
+                "each held by as many units as a table shows.",
+                name=factor.variable.name,
+            )
+    columns = _columns(terms, patterns.levels, constant)
+    if len(columns) > view.limits.max_parameters:
+        raise invalid_input(
+            "too-many-parameters",
+            f"Modellen ville fått {len(columns)} parametere; grensen er "
+            f"{view.limits.max_parameters}.",
+            f"The model would have {len(columns)} parameters; the limit is "
+            f"{view.limits.max_parameters}.",
+            limit=view.limits.max_parameters,
+        )
+    return dataclasses.replace(patterns, columns=columns)
+
+
 def _floats(table: pa.Table, name: str) -> np.ndarray:
     return np.asarray(table.column(name).to_numpy(), dtype=np.float64)
 
 
-def _levels(view: DataView, factor: Factor, column: pa.Array) -> tuple[np.ndarray, list[str]]:
+def _levels(column: pa.Array) -> tuple[np.ndarray, list[str]]:
+    """Per pattern the index of its level, and the levels found, in natural order."""
     encoded = pc.dictionary_encode(column)
     assert isinstance(encoded, pa.DictionaryArray)
     present = [str(x) for x in encoded.dictionary.to_pylist()]
-    if len(present) > view.limits.max_categories:
-        raise invalid_input(
-            "too-many-categories",
-            f"i.{factor.variable.name} har flere enn {view.limits.max_categories} nivåer.",
-            f"i.{factor.variable.name} has more than {view.limits.max_categories} levels.",
-            name=factor.variable.name,
-        )
     ordered = natural_order(present)
     position = {label: k for k, label in enumerate(ordered)}
     lookup = np.array([position[label] for label in present], dtype=np.int64)

@@ -30,7 +30,8 @@ import scipy.special
 
 from ...variables import Variable
 from .common import DataView, needs_number
-from .design import Patterns, estimable, fetch_patterns, parse_terms, solve
+from .design import Patterns, estimable, parse_terms, solve
+from .model_levels import common_levels
 from .model_request import covariance_request, model_request
 from .ols import Estimate, RegressionPlan, asked_terms, cluster_meat, regression_plan
 
@@ -139,7 +140,7 @@ def prepare_glm(view: DataView, request: Mapping[str, Any], family: str) -> Regr
     terms = parse_terms(view, x)
     covariance, cluster = covariance_request(view, request)
     extra = [cluster] if cluster is not None else []
-    patterns = fetch_patterns(view, y, terms, constant=constant, extra=extra)
+    patterns, rows = common_levels(view, y, terms, constant=constant, extra=extra)
     fitted = irls(patterns, family) if _outcome_fits(patterns, family) else None
     estimate, weights = Estimate.failed(patterns), None
     if fitted is not None:
@@ -150,5 +151,14 @@ def prepare_glm(view: DataView, request: Mapping[str, Any], family: str) -> Regr
             weights = _mean_and_weight(family, patterns.predict(beta))[1]
     asked = asked_terms(x, constant)
     return regression_plan(
-        view, y, patterns, estimate, family, covariance, asked, weights, partial(_mean, family)
+        view,
+        y,
+        patterns,
+        rows,
+        estimate,
+        family,
+        covariance,
+        asked,
+        weights,
+        partial(_mean, family),
     )

@@ -25,7 +25,7 @@ from ...output_control.rules.magnitude_noise import MagnitudeNoise, largest_of
 from ...variables import UNIT_COLUMN, Variable
 from .common import DataView, Labelled, col
 from .design import Patterns, encode_factors, estimable, grouped_sql, solve
-from .model_rows import ModelRows, evidence_of, model_rows
+from .model_rows import ModelRows, evidence_of
 
 
 @dataclass(frozen=True)
@@ -134,6 +134,7 @@ def regression_plan(
     view: DataView,
     y: Variable,
     patterns: Patterns,
+    rows: ModelRows,
     estimate: Estimate,
     family: str,
     covariance: str,
@@ -141,12 +142,12 @@ def regression_plan(
     weights: np.ndarray | None = None,
     mean: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> RegressionPlan:
-    """`asked`: the terms as the request named them (the charge counts them, and they are
+    """`rows`: the model's rows (model_levels.common_levels); `asked`: the terms as the
+    request named them (the charge counts them, and they are
     what the result says it is about: the columns a categorical term expands to are named
     by levels found in the data, shown only in a released model's rows); `weights`: the
     fit's per pattern at the estimate (for the leverage; None for OLS); `mean`: the inverse
     link of a GLM (None for OLS)."""
-    rows = model_rows(view, y, patterns)
     fitted = None
     if estimate.estimable:
         eta = patterns.predict(estimate.coefficients)
@@ -177,6 +178,7 @@ def regression_plan(
         terms_asked=len(asked),
         sums=sums,
         covariance=covariance,
+        categorical=any(f.categorical for f in patterns.factors),
     )
     about = {"statistic": family, "y": y.name, "x": asked, "std_errors": covariance}
     groups = view.groups_of([y, *(f.variable for f in patterns.factors)])

@@ -1,0 +1,187 @@
+"""The levels of a model's categorical factors, decided on perturbed counts
+(OUTPUT_CONTROL.md §1.5; docs/OUTPUT_CONTROL.md §3 `regression` and §8), for every family
+that fits on patterns (OLS, logit, Poisson): one path, so none can take its levels from
+exact counts.
+
+A value of an `i.` variable found among a model's complete cases is a level of the model
+only when it is *common*: when the perturbed count of the units holding it reaches the
+threshold, as a table of the variable over the same rows would publish it. Likewise each
+cell of an interaction of categorical factors, among the rows of common levels. The rows
+of rarer levels and cells are left out of the model as rows with a missing value are, and
+the result says so in a note given to every model with an `i.` term (never how many rows,
+nor which levels: a note only when some were left out would tell that a rare level
+exists).
+
+Why: a level held by one unit withheld the model (its support is under 10 units) while a
+level held by nobody was no level at all, and the level limit (`max_categories`) counted
+every level found, so a 501st level held by one unit made a refusal (red team:
+test_presence.py, 16 of 16 diagnoses each). Now a level of one unit and a level of nobody
+look the same: no level, no refusal, the rows not in the model. What is left is a model
+over a set one unit smaller, which the differencing guard and model-noise's floor (at
+least twice what one unit moves each coefficient) answer as they answer a missing value.
+
+Why left out rather than pooled (with the reference level, or into a level of rare
+values): pooled rows would change what every coefficient means by an amount nobody can
+see (the reference's mean would mix in units of other values), and a pool of rare values
+would itself be a level that exists only when rare values do. Left-out rows change only
+N, which is perturbed, exactly as missing values do.
+
+Cost: the rows are read once here (and reused for the model's evidence); a level (or cell)
+on fewer rows than `min_count` − `max_noise` can never be common and one of at least
+`min_count` + `max_noise` distinct units always is, so only the levels between get their
+perturbed counts (as tables do, tabulate.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+
+from ...output_control import PositionKeys, reaching_threshold
+from ...output_control.cell_key import all_distinct
+from ...output_control.rules.cell_key_noise import CellKeyNoise
+from ...output_control.rules.threshold import Threshold
+from ...variables import Variable
+from .common import DataView
+from .design import Factor, Patterns, factor_sql, fetch_patterns, with_columns
+from .model_rows import ModelRows, model_rows
+
+
+def common_levels(
+    view: DataView,
+    y: Variable,
+    terms: Sequence[Sequence[Factor]],
+    *,
+    constant: bool,
+    extra: Sequence[Variable] = (),
+) -> tuple[Patterns, ModelRows]:
+    """The model's patterns (with their columns) and rows, the rows of rare levels and of
+    rare interaction cells left out."""
+    found = fetch_patterns(view, y, terms, extra=extra)
+    rows = model_rows(view, y, found)
+    categorical = [f.key for f in found.factors if f.categorical]
+    if categorical and len(rows.units):
+        counter = _Counter(view, rows)
+        keep = np.ones(len(found.n), dtype=bool)
+        for key in categorical:
+            keep &= counter.common(found.raw[key].astype(np.int64), keep)
+        for keys in _interacting(terms):
+            keep &= counter.common(_cells(found, keys), keep)
+        if not keep.all():
+            found, rows = _kept(found, rows, keep, _interacting(terms))
+    return with_columns(view, found, terms, constant=constant), rows
+
+
+def _interacting(terms: Sequence[Sequence[Factor]]) -> list[tuple[str, ...]]:
+    """The sets of two or more categorical factors that interact in a term."""
+    found = {tuple(sorted({f.key for f in term if f.categorical})) for term in terms}
+    return sorted(keys for keys in found if len(keys) >= 2)
+
+
+def _cells(patterns: Patterns, keys: Sequence[str]) -> np.ndarray:
+    """Per pattern its cell of the interaction of these factors (0, 1, ... dense)."""
+    combined = np.zeros(len(patterns.n), dtype=np.int64)
+    for key in keys:
+        combined = combined * len(patterns.levels[key]) + patterns.raw[key].astype(np.int64)
+    return np.unique(combined, return_inverse=True)[1].reshape(-1)
+
+
+class _Counter:
+    """Whether groups of the model's rows are common (perturbed count ≥ the threshold)."""
+
+    def __init__(self, view: DataView, rows: ModelRows) -> None:
+        self.parameters = view.parameters
+        self.rows = rows
+        self.keys = PositionKeys(view.rows.snapshot.arrays)
+        self.distinct = all_distinct(rows.units)  # each unit on one row
+        self.least = int(view.parameters.of(Threshold).min_count)
+        noise = view.parameters.of(CellKeyNoise)
+        self.spread = int(noise.max_noise) if noise.enabled else 0
+
+    def common(self, group_of_pattern: np.ndarray, considered: np.ndarray) -> np.ndarray:
+        """Per pattern: considered, and its group (among considered patterns' rows) is
+        common."""
+        in_rows = considered[self.rows.pattern]
+        group = group_of_pattern[self.rows.pattern[in_rows]]
+        size = int(group_of_pattern.max()) + 1 if len(group_of_pattern) else 0
+        rows = np.bincount(group, minlength=size)  # at least the group's distinct units
+        sure = rows >= self.least + self.spread if self.distinct else np.zeros(size, bool)
+        unsure = (rows >= max(1, self.least - self.spread)) & ~sure
+        if unsure.any():
+            chosen = unsure[group]
+            compact = np.cumsum(unsure) - 1
+            reached = reaching_threshold(
+                self.parameters,
+                compact[group[chosen]],
+                self.rows.units[in_rows][chosen],
+                self.keys,
+            )
+            sure[np.flatnonzero(unsure)] = reached
+        return considered & sure[group_of_pattern]
+
+
+def _kept(
+    found: Patterns, rows: ModelRows, keep: np.ndarray, interacting: Sequence[tuple[str, ...]]
+) -> tuple[Patterns, ModelRows]:
+    """The patterns and rows kept, a categorical factor's levels those of kept patterns,
+    and the complete-case condition narrowed to them (clustered standard errors read the
+    rows again by it)."""
+    index = np.flatnonzero(keep)
+    renumber = np.full(len(keep), -1, dtype=np.int64)
+    renumber[index] = np.arange(len(index))
+    raw: dict[str, np.ndarray] = {}
+    levels: dict[str, list[str]] = {}
+    for factor in found.factors:
+        values = found.raw[factor.key][index]
+        if factor.categorical:
+            used = np.unique(values.astype(np.int64))
+            levels[factor.key] = [found.levels[factor.key][k] for k in used.tolist()]
+            values = np.searchsorted(used, values.astype(np.int64)).astype(np.float64)
+        raw[factor.key] = values
+    on_kept = keep[rows.pattern]
+    kept_rows = ModelRows(rows.units[on_kept], renumber[rows.pattern[on_kept]], rows.y[on_kept])
+    y = kept_rows.y
+    narrowed = dataclasses.replace(
+        found,
+        raw=raw,
+        levels=levels,
+        n=found.n[index],
+        y_sum=found.y_sum[index],
+        y_mean=found.y_mean[index],
+        y_m2=found.y_m2[index],
+        binary=bool(np.all((y == 0) | (y == 1))),
+        y_min=float(np.min(y, initial=0.0)),
+        where=f"({found.where}) AND {_kept_sql(found.factors, levels, raw, interacting)}",
+        grouped=None if found.grouped is None else found.grouped.take(index),
+    )
+    return narrowed, kept_rows
+
+
+def _kept_sql(
+    factors: Sequence[Factor],
+    levels: dict[str, list[str]],
+    raw: dict[str, np.ndarray],
+    interacting: Sequence[tuple[str, ...]],
+) -> str:
+    """A condition true exactly on the rows of kept levels and kept interaction cells."""
+    by_key = {f.key: f for f in factors}
+    conditions = ["TRUE"]
+    for factor in factors:
+        if factor.categorical:
+            listed = ", ".join(_quoted(label) for label in levels[factor.key])
+            conditions.append(f"{factor_sql(factor)} IN ({listed or 'NULL'})")
+    for keys in interacting:
+        labels = np.column_stack([raw[key].astype(np.int64) for key in keys])
+        cells = {tuple(row) for row in labels.tolist()}
+        listed = ", ".join(
+            "[" + ", ".join(_quoted(levels[k][i]) for k, i in zip(keys, cell, strict=True)) + "]"
+            for cell in sorted(cells)
+        )
+        together = "[" + ", ".join(factor_sql(by_key[k]) for k in keys) + "]"
+        conditions.append(f"{together} IN ({listed or 'NULL'})")
+    return " AND ".join(conditions)
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
