@@ -127,6 +127,7 @@ ROUTES: dict[Access, set[str]] = {
         "export_pages.download",
         "export_requests.create",
         "export_requests.download",
+        "scripts.run",
     },
     Access.STEWARD: {
         "export_pages.review",

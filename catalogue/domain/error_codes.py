@@ -656,6 +656,11 @@ ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
             "Løkken kan ikke leses, eller går over for mange verdier (linje …).",
             "The loop cannot be read, or runs over too many values (line …).",
         ),
+        "script-not-supported": ErrorCode(
+            422,
+            "Kommandoen (eller opsjonen) «…» på linje … kan ikke kjøres ennå i regcat. Ingenting etter den er kjørt; resultatene før den er beholdt.",
+            "The command (or option) '…' on line … cannot run in regcat yet. Nothing after it ran; the results before it are kept.",
+        ),
         "script-syntax": ErrorCode(
             400,
             "Linjen kan ikke leses (linje …, kolonne …).",
@@ -666,6 +671,11 @@ ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
             "Skriptet er for langt (tegn, linjer, eller kommandoer etter at løkkene er rullet ut).",
             "The script is too long (characters, lines, or commands once its loops are unrolled).",
         ),
+        "script-unknown-alias": ErrorCode(
+            400,
+            "Aliaset «…» er ikke bundet av en «require» (linje …).",
+            "The alias '…' is not bound by a 'require' (line …).",
+        ),
         "script-unknown-binding": ErrorCode(
             400,
             "«$…» er ikke bundet av «let» eller «for» (linje …, kolonne …).",
@@ -675,6 +685,11 @@ ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
             400,
             "Ukjent kommando «…» (linje …).",
             "Unknown command '…' (line …).",
+        ),
+        "script-unknown-dataset": ErrorCode(
+            400,
+            "Skriptet har ikke noe datasett «…» (linje …).",
+            "The script has no dataset '…' (line …).",
         ),
         "script-unknown-option": ErrorCode(
             400,

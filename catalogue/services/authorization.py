@@ -99,6 +99,8 @@ ROUTE_RULES: dict[str, Access] = {
     "export_requests.download": A.RESEARCHER,
     "export_requests.to_review": A.STEWARD,
     "export_requests.decide": A.STEWARD,
+    # Analysis scripts run through the workspaces' use cases, with the same rule.
+    "scripts.run": A.RESEARCHER,
     # Behaviour detection: every steward reads the flags of the analysis audit log.
     "steward_pages.flags": A.STEWARD,
 }

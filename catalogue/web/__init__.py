@@ -38,7 +38,15 @@ def create_app(config: Config | None = None, overrides: dict[str, Any] | None = 
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["regcat_context"] = Context.open(config)
 
-    from catalogue.web import api, errors, linked_data, pages, variables, workspaces_api
+    from catalogue.web import (
+        api,
+        errors,
+        linked_data,
+        pages,
+        scripts_api,
+        variables,
+        workspaces_api,
+    )
 
     api.init_app(app)  # first: the others register their API blueprints on it
     errors.init_app(app)  # after the Api, whose own handler would otherwise win
@@ -46,6 +54,7 @@ def create_app(config: Config | None = None, overrides: dict[str, Any] | None = 
     variables.init_app(app)
     linked_data.init_app(app)
     workspaces_api.init_app(app)
+    scripts_api.init_app(app)
 
     @app.before_request
     def _language() -> None:

@@ -1,0 +1,679 @@
+"""Running an analysis script (docs/SCRIPT_LANGUAGE.md): each command of the parsed script
+becomes the JSON request a client of /api/v1/workspaces would send for it (a step list, a
+statistic request) and goes through catalogue.services.workspaces, the same use cases the
+HTTP API calls. A script therefore releases exactly what those requests release: the
+same output control, the same budget, the same audit entries; nothing here sees a row.
+
+Invariants:
+- The output is in script order: each controlled result (the statistic's response as
+  the API answers it), each text block and each variable listing, with its line.
+- The first error stops the run; it is reported with its line and the output before it is
+  kept. A command with no engine counterpart yet answers `script-not-supported`.
+- Each dataset of the script is a workspace of its own, created at its first import (on
+  the datastore that import's alias names) and deleted when the run ends, whatever
+  happened: a script leaves no workspace behind.
+- Consecutive steps go to the engine as one step list, as a JSON client would send them;
+  an error in one is reported at the line that wrote that step.
+- A statistic with `if` runs on a scratch workspace (the dataset's steps and `keep_if`),
+  deleted straight after: what a JSON client would have to do, so nothing more leaves."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from catalogue.domain.errors import RegcatError, not_found, unprocessable
+from catalogue.script import Command, Script, TextBlock, parse_script
+from catalogue.script import nodes as n
+from catalogue.script.errors import at_line, script_error
+from catalogue.services import workspaces
+from catalogue.services.context import Context
+from catalogue.services.reading import datastore_summaries
+
+# --- what a run answers --------------------------------------------------------------------
+
+
+@dataclass
+class ScriptRun:
+    output: list[dict[str, Any]] = field(default_factory=list)
+    error: RegcatError | None = None
+    commands_run: int = 0
+
+
+def statistic_response(released: workspaces.Released) -> dict[str, Any]:
+    """A statistic's answer in the shape POST /api/v1/workspaces/{handle}/<statistic> gives."""
+    return {
+        "workspace": released.workspace,
+        "statistic": released.statistic,
+        "audit_id": released.audit_id,
+        "results": list(released.items),
+        "budget": released.budget.to_json_dict(),
+    }
+
+
+Progress = Callable[[int, Command | TextBlock], None]
+
+
+def run_script(
+    ctx: Context,
+    owner: str,
+    text: str,
+    language: str = "nb",
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> ScriptRun:
+    """Parses `text` (a RegcatError if it does not parse: nothing runs) and runs it."""
+    script = parse_script(text)
+    return run_parsed(ctx, owner, script, language, progress, now)
+
+
+def run_parsed(
+    ctx: Context,
+    owner: str,
+    script: Script,
+    language: str = "nb",
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> ScriptRun:
+    runner = _Runner(ctx, owner, language, now)
+    try:
+        for index, item in enumerate(script.items):
+            if progress is not None:
+                progress(index, item)
+            try:
+                runner.run(item)
+            except RegcatError as error:
+                runner.flush_quietly()
+                runner.result.error = (
+                    at_line(error, item.at, item.source) if isinstance(item, Command) else error
+                )
+                break
+        else:
+            runner.flush_at_end()
+    finally:
+        runner.close()
+    return runner.result
+
+
+# --- the runner ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Dataset:
+    handle: str | None = None  # None until the first import creates its workspace
+    datastore: str | None = None
+    version: str | None = None
+
+
+@dataclass
+class _Pending:
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    commands: list[Command] = field(default_factory=list)  # the command of each step
+
+
+class _Runner:
+    def __init__(self, ctx: Context, owner: str, language: str, now: datetime | None) -> None:
+        self.ctx = ctx
+        self.owner = owner
+        self.language = language
+        self.now = now
+        self.result = ScriptRun()
+        self.aliases: dict[str, tuple[str, str]] = {}  # alias -> (datastore, version)
+        self.datasets: dict[str, _Dataset] = {}
+        self.current: str | None = None
+        self.created: list[str] = []
+        self.pending = _Pending()
+
+    # --- the loop ------------------------------------------------------------------------
+
+    def run(self, item: Command | TextBlock) -> None:
+        if isinstance(item, TextBlock):
+            self.result.output.append({"line": item.at.line, "kind": "text", "markdown": item.text})
+            return
+        handler = _HANDLERS.get(item.command)
+        if handler is None:
+            raise not_supported(item)
+        handler(self, item)
+        self.result.commands_run += 1
+
+    def close(self) -> None:
+        for handle in self.created:
+            # A workspace already gone (expired) needs no deleting.
+            with suppress(RegcatError):
+                workspaces.delete_workspace(self.ctx, self.owner, handle)
+
+    # --- datasets and workspaces ---------------------------------------------------------
+
+    def dataset(self, command: Command) -> _Dataset:
+        if self.current is None:
+            self.current = "data"  # the one dataset of a script that never names one
+            self.datasets[self.current] = _Dataset()
+        return self.datasets[self.current]
+
+    def named(self, command: Command, name: str) -> _Dataset:
+        found = self.datasets.get(name)
+        if found is None:
+            known = ", ".join(sorted(self.datasets)) or "—"
+            raise script_error(
+                "script-unknown-dataset",
+                command.at,
+                (
+                    f"Skriptet har ikke noe datasett «{name}» (har: {known})",
+                    f"The script has no dataset '{name}' (has: {known})",
+                ),
+                ("Lag det først med «create-dataset»", "Make it first with 'create-dataset'"),
+                dataset=name,
+            )
+        return found
+
+    def new_workspace(self, datastore: str | None, version: str | None) -> str:
+        view = workspaces.create_workspace(self.ctx, self.owner, datastore, version, now=self.now)
+        self.created.append(view.handle)
+        return view.handle
+
+    def workspace_for(self, command: Command, alias: str | None = None) -> str:
+        """The current dataset's workspace, created on the alias's datastore if it has none."""
+        dataset = self.dataset(command)
+        datastore, version = self.resolve_alias(command, alias)
+        if dataset.handle is None:
+            dataset.handle = self.new_workspace(datastore, version)
+            dataset.datastore, dataset.version = datastore, version
+        elif alias is not None and (datastore, version) != (dataset.datastore, dataset.version):
+            raise not_supported(
+                command,
+                (
+                    "variabler fra to datalagre eller versjoner i ett datasett",
+                    "variables of two datastores or versions in one dataset",
+                ),
+            )
+        return dataset.handle
+
+    def resolve_alias(self, command: Command, alias: str | None) -> tuple[str, str]:
+        if alias is None and len(self.aliases) == 1:
+            return next(iter(self.aliases.values()))
+        if alias is None and self.current is not None:
+            dataset = self.datasets[self.current]
+            if dataset.datastore and dataset.version:
+                return dataset.datastore, dataset.version
+        if alias not in self.aliases:
+            known = ", ".join(sorted(self.aliases)) or "—"
+            raise script_error(
+                "script-unknown-alias",
+                command.at,
+                (
+                    f"Aliaset «{alias or ''}» er ikke bundet (bundne: {known})",
+                    f"The alias '{alias or ''}' is not bound (bound: {known})",
+                ),
+                (
+                    "Skriv «require <datalager>:<versjon> as <alias>» først",
+                    "Write 'require <datastore>:<version> as <alias>' first",
+                ),
+                alias=alias,
+            )
+        return self.aliases[alias]
+
+    # --- steps and statistics ------------------------------------------------------------
+
+    def step(self, command: Command, *steps: dict[str, Any], alias: str | None = None) -> None:
+        """Queues steps for the current dataset; they are sent together before the next
+        command that is not a step."""
+        self.workspace_for(command, alias)
+        for step in steps:
+            self.pending.steps.append(step)
+            self.pending.commands.append(command)
+
+    def flush(self) -> None:
+        if not self.pending.steps:
+            return
+        pending, self.pending = self.pending, _Pending()
+        dataset = self.datasets[self.current or "data"]
+        assert dataset.handle is not None
+        try:
+            workspaces.add_steps(self.ctx, self.owner, dataset.handle, pending.steps, self.now)
+        except RegcatError as error:
+            index = int(error.details.get("step", 1)) - 1
+            command = pending.commands[min(max(index, 0), len(pending.commands) - 1)]
+            raise at_line(error, command.at, command.source) from None
+
+    def flush_quietly(self) -> None:
+        self.pending = _Pending()
+
+    def flush_at_end(self) -> None:
+        try:
+            self.flush()
+        except RegcatError as error:
+            self.result.error = error
+
+    def statistic(self, command: Command, statistic: str, body: dict[str, Any]) -> None:
+        self.flush()
+        handle = self.workspace_for(command)
+        target = handle
+        scratch = None
+        if command.condition is not None:
+            steps = workspaces.describe_workspace(
+                self.ctx, self.owner, handle, self.language
+            ).description["steps"]
+            dataset = self.dataset(command)
+            scratch = self.new_workspace(dataset.datastore, dataset.version)
+            workspaces.add_steps(
+                self.ctx,
+                self.owner,
+                scratch,
+                [*steps, {"keep_if": command.condition.text}],
+                self.now,
+            )
+            target = scratch
+        try:
+            released = workspaces.run_statistic(
+                self.ctx, self.owner, target, statistic, body, self.language, self.now
+            )
+        finally:
+            if scratch is not None:
+                workspaces.delete_workspace(self.ctx, self.owner, scratch)
+                self.created.remove(scratch)
+        self.result.output.append(
+            {
+                "line": command.at.line,
+                "kind": "result",
+                "command": command.command,
+                "request": body,
+                "response": statistic_response(released),
+            }
+        )
+
+
+# --- not yet supported ----------------------------------------------------------------------
+
+
+def not_supported(command: Command, what: tuple[str, str] | None = None) -> RegcatError:
+    nb, en = what or (f"kommandoen «{command.command}»", f"the command '{command.command}'")
+    return unprocessable(
+        "script-not-supported",
+        f"Linje {command.at.line}: {nb} kan ikke kjøres ennå i regcat. Ingenting etter linjen er kjørt; resultatene før den er beholdt.",
+        f"Line {command.at.line}: {en} cannot run in regcat yet. Nothing after the line ran; the results before it are kept.",
+        line=command.at.line,
+        column=command.at.column,
+        command=command.command,
+        source=command.source,
+    )
+
+
+def _unsupported_options(command: Command, allowed: set[str]) -> None:
+    for option in command.options:
+        if option.name not in allowed:
+            raise not_supported(
+                command,
+                (
+                    f"opsjonen «{option.name}» til «{command.command}»",
+                    f"the option '{option.name}' of '{command.command}'",
+                ),
+            )
+
+
+# --- handlers: one per command that has an engine counterpart -----------------------------
+
+Handler = Callable[[_Runner, Any], None]
+_HANDLERS: dict[str, Handler] = {}
+
+
+def _handles(*names: str) -> Callable[[Handler], Handler]:
+    def decorate(handler: Handler) -> Handler:
+        for name in names:
+            _HANDLERS[name] = handler
+        return handler
+
+    return decorate
+
+
+@_handles("require")
+def _require(runner: _Runner, command: n.Require) -> None:
+    summaries = {s.name: s for s in datastore_summaries(runner.ctx)}
+    summary = summaries.get(command.datastore)
+    if summary is None:
+        raise not_found(
+            "unknown-datastore",
+            f"Datalageret «{command.datastore}» finnes ikke her. Kjente: {', '.join(sorted(summaries)) or '—'}.",
+            f"The datastore '{command.datastore}' does not exist here. Known: {', '.join(sorted(summaries)) or '—'}.",
+            datastore=command.datastore,
+        )
+    # Versions are listed newest first: the first of the MAJOR is its latest release.
+    version = next((v for v in summary.versions if v.split(".")[0] == str(command.major)), None)
+    if version is None:
+        raise not_found(
+            "unknown-version",
+            f"{command.datastore} har ingen publisert versjon {command.major}.x. Publiserte: {', '.join(summary.versions) or '—'}.",
+            f"{command.datastore} has no released version {command.major}.x. Released: {', '.join(summary.versions) or '—'}.",
+            datastore=command.datastore,
+            version=str(command.major),
+        )
+    runner.aliases[command.alias] = (command.datastore, version)
+
+
+@_handles("create-dataset")
+def _create_dataset(runner: _Runner, command: n.DatasetCommand) -> None:
+    runner.flush()
+    if command.name in runner.datasets:
+        raise script_error(
+            "script-arguments",
+            command.at,
+            (
+                f"Datasettet «{command.name}» finnes allerede",
+                f"The dataset '{command.name}' already exists",
+            ),
+            (
+                "Bruk «use» for å arbeide med det, eller velg et annet navn",
+                "Use 'use' to work on it, or choose another name",
+            ),
+            command=command.command,
+        )
+    runner.datasets[command.name] = _Dataset()
+    runner.current = command.name
+
+
+@_handles("use")
+def _use(runner: _Runner, command: n.DatasetCommand) -> None:
+    runner.flush()
+    runner.named(command, command.name)
+    runner.current = command.name
+
+
+@_handles("delete-dataset")
+def _delete_dataset(runner: _Runner, command: n.DatasetCommand) -> None:
+    runner.flush()
+    dataset = runner.named(command, command.name)
+    if dataset.handle is not None:
+        workspaces.delete_workspace(runner.ctx, runner.owner, dataset.handle)
+        runner.created.remove(dataset.handle)
+    del runner.datasets[command.name]
+    if runner.current == command.name:
+        runner.current = None
+
+
+@_handles("clone-dataset")
+def _clone_dataset(runner: _Runner, command: n.DatasetCommand) -> None:
+    runner.flush()
+    source = runner.named(command, command.name)
+    assert command.target is not None
+    _create_dataset(runner, n.DatasetCommand(**_common(command), name=command.target))
+    runner.current = command.name  # create-dataset switched; clone does not
+    if source.handle is None:
+        return
+    steps = workspaces.describe_workspace(runner.ctx, runner.owner, source.handle).description[
+        "steps"
+    ]
+    clone = runner.datasets[command.target]
+    clone.handle = runner.new_workspace(source.datastore, source.version)
+    clone.datastore, clone.version = source.datastore, source.version
+    if steps:
+        workspaces.add_steps(runner.ctx, runner.owner, clone.handle, steps, runner.now)
+
+
+@_handles("rename-dataset")
+def _rename_dataset(runner: _Runner, command: n.DatasetCommand) -> None:
+    runner.flush()
+    dataset = runner.named(command, command.name)
+    assert command.target is not None
+    if command.target in runner.datasets:
+        raise script_error(
+            "script-arguments",
+            command.at,
+            (
+                f"Datasettet «{command.target}» finnes allerede",
+                f"The dataset '{command.target}' already exists",
+            ),
+            command=command.command,
+        )
+    runner.datasets[command.target] = runner.datasets.pop(command.name)
+    del dataset
+    if runner.current == command.name:
+        runner.current = command.target
+
+
+def _common(command: Command) -> dict[str, Any]:
+    return {
+        "command": command.command,
+        "at": command.at,
+        "source": command.source,
+        "options": command.options,
+        "condition": command.condition,
+    }
+
+
+@_handles("import")
+def _import(runner: _Runner, command: n.Import) -> None:
+    _unsupported_options(command, set())
+    step: dict[str, Any] = {"import": command.variable.name}
+    if command.at_date is not None:
+        step["date"] = command.at_date.isoformat()
+    step["as"] = command.name
+    runner.step(command, step, alias=command.variable.alias)
+
+
+@_handles("generate", "replace")
+def _generate(runner: _Runner, command: n.Generate) -> None:
+    step: dict[str, Any] = {command.command: command.name, "expr": command.expression.text}
+    if command.condition is not None:
+        step["if"] = command.condition.text
+    runner.step(command, step)
+
+
+@_handles("drop", "keep")
+def _select(runner: _Runner, command: n.SelectVariables | n.Filter) -> None:
+    if isinstance(command, n.Filter):
+        assert command.condition is not None
+        runner.step(command, {f"{command.command}_if": command.condition.text})
+    else:
+        runner.step(command, {command.command: list(command.names)})
+
+
+@_handles("rename")
+def _rename(runner: _Runner, command: n.Rename) -> None:
+    runner.step(command, {"rename": {command.old: command.new}})
+
+
+@_handles("clone-variables")
+def _clone_variables(runner: _Runner, command: n.CloneVariables) -> None:
+    prefix = command.option("prefix")
+    suffix = command.option("suffix")
+    steps = []
+    for source, target in command.pairs:
+        if target is None:
+            if prefix is None and suffix is None:
+                raise script_error(
+                    "script-arguments",
+                    command.at,
+                    (
+                        f"Kopien av «{source}» har ikke noe navn",
+                        f"The copy of '{source}' has no name",
+                    ),
+                    (
+                        "Skriv «-> nytt_navn», eller gi prefix() eller suffix()",
+                        "Write '-> new_name', or give prefix() or suffix()",
+                    ),
+                    command=command.command,
+                )
+            target = (
+                f"{prefix.values[0] if prefix else ''}{source}{suffix.values[0] if suffix else ''}"
+            )
+        steps.append({"generate": target, "expr": source})
+    runner.step(command, *steps)
+
+
+@_handles("recode")
+def _recode(runner: _Runner, command: n.Recode) -> None:
+    if command.condition is not None:
+        raise not_supported(command, ("«recode … if»", "'recode … if'"))
+    rules: dict[str, Any] = {}
+    for rule in command.rules:
+        value = _recode_value(rule.target)
+        for source in rule.sources:
+            rules[_recode_source(source)] = value
+    prefix = command.option("prefix")
+    generated = command.option("generate")
+    if generated is not None and len(generated.values) != len(command.variables):
+        raise script_error(
+            "script-arguments",
+            generated.at,
+            (
+                "generate() trenger ett nytt navn per variabel",
+                "generate() needs one new name per variable",
+            ),
+            command=command.command,
+        )
+    steps = []
+    for index, variable in enumerate(command.variables):
+        step: dict[str, Any] = {"recode": variable, "rules": dict(rules)}
+        if generated is not None:
+            step["as"] = generated.values[index]
+        elif prefix is not None:
+            step["as"] = f"{prefix.values[0]}{variable}"
+        steps.append(step)
+    runner.step(command, *steps)
+
+
+def _recode_source(source: str) -> str:
+    """microdata.no's rule (`1/5`, `min/17`, `"A"`) as the JSON API writes it (`1-5`)."""
+    if source.startswith(('"', "'")):
+        return source[1:-1]
+    low, slash, high = source.partition("/")
+    return f"{low}-{high}" if slash else source
+
+
+def _recode_value(target: str) -> Any:
+    if target == ".":
+        return None
+    if target.startswith(('"', "'")):
+        return target[1:-1]
+    number = float(target)
+    return int(number) if number.is_integer() and "." not in target else number
+
+
+_ENGINE_GROUP_STATISTICS = {"count", "sum", "mean", "min", "max", "sd", "median"}
+
+
+@_handles("collapse", "aggregate")
+def _group(runner: _Runner, command: n.GroupCommand) -> None:
+    statistics: dict[str, list[str]] = {}
+    for statistic in command.statistics:
+        if statistic.statistic not in _ENGINE_GROUP_STATISTICS:
+            raise not_supported(
+                command,
+                (f"statistikken «{statistic.statistic}»", f"the statistic '{statistic.statistic}'"),
+            )
+        statistics[statistic.name] = [statistic.statistic, statistic.variable]
+    runner.step(command, {command.command: statistics, "by": command.by})
+
+
+# --- statistics -----------------------------------------------------------------------------
+
+_CELL_STATISTIC = {"mean": "mean", "sum": "sum", "std": "sd", "p50": "median"}
+_PERCENT = {"rowpct": "row", "colpct": "column", "cellpct": "cell"}
+
+
+@_handles("tabulate")
+def _tabulate(runner: _Runner, command: n.Statistic) -> None:
+    _unsupported_options(command, {"missing", "freq", "summarize", *_CELL_STATISTIC, *_PERCENT})
+    body: dict[str, Any] = {"vars": list(command.variables)}
+    percents = [_PERCENT[o.name] for o in command.options if o.name in _PERCENT]
+    if len(percents) > 1:
+        raise not_supported(
+            command, ("flere prosentsatser i én tabell", "several percentages in one table")
+        )
+    if percents:
+        body["percent"] = percents[0]
+    summarized = command.option("summarize")
+    if summarized is not None:
+        body["summarize"] = summarized.values[0]
+    stats = [_CELL_STATISTIC[o.name] for o in command.options if o.name in _CELL_STATISTIC]
+    if stats:
+        body["stats"] = stats
+    if command.has("missing"):
+        body["missing"] = True
+    runner.statistic(command, "tabulate", body)
+
+
+@_handles("summarize")
+def _summarize(runner: _Runner, command: n.Statistic) -> None:
+    # Gini and the quartiles are always part of the answer.
+    _unsupported_options(command, {"gini", "iqr"})
+    runner.statistic(command, "summarize", {"vars": list(command.variables)})
+
+
+@_handles("correlate")
+def _correlate(runner: _Runner, command: n.Statistic) -> None:
+    _unsupported_options(command, {"pairwise"})  # the engine counts pair by pair
+    runner.statistic(command, "correlate", {"vars": list(command.variables)})
+
+
+@_handles("regress", "logit", "poisson")
+def _model(runner: _Runner, command: n.Model) -> None:
+    _unsupported_options(command, {"robust", "cluster"})
+    body: dict[str, Any] = {"y": command.y, "x": list(command.xs)}
+    if command.has("robust"):
+        body["robust"] = True
+    cluster = command.option("cluster")
+    if cluster is not None:
+        body["cluster"] = cluster.values[0]
+    runner.statistic(command, command.command, body)
+
+
+@_handles("histogram")
+def _histogram(runner: _Runner, command: n.Chart) -> None:
+    _unsupported_options(command, {"bin"})
+    body: dict[str, Any] = {"var": command.variables[0]}
+    bins = command.option("bin")
+    if bins is not None:
+        if not bins.values[0].isdigit():
+            raise script_error(
+                "script-arguments",
+                bins.at,
+                ("bin() tar et helt tall", "bin() takes a whole number"),
+                command=command.command,
+            )
+        body["bins"] = int(bins.values[0])
+    runner.statistic(command, "histogram", body)
+
+
+@_handles("barchart")
+def _barchart(runner: _Runner, command: n.Chart) -> None:
+    _unsupported_options(command, set())
+    if command.statistic not in (None, "count"):
+        raise not_supported(
+            command, (f"barchart ({command.statistic})", f"barchart ({command.statistic})")
+        )
+    if len(command.variables) != 1:
+        raise not_supported(
+            command, ("barchart av flere variabler", "barchart of several variables")
+        )
+    runner.statistic(command, "barchart", {"var": command.variables[0]})
+
+
+@_handles("variables")
+def _variables(runner: _Runner, command: n.Session) -> None:
+    if command.arguments:
+        raise not_supported(
+            command,
+            (
+                "«variables» med variabler fra datalageret",
+                "'variables' with variables of the datastore",
+            ),
+        )
+    runner.flush()
+    handle = runner.workspace_for(command)
+    view = workspaces.describe_workspace(runner.ctx, runner.owner, handle, runner.language)
+    runner.result.output.append(
+        {
+            "line": command.at.line,
+            "kind": "variables",
+            "command": command.command,
+            "variables": view.description["variables"],
+        }
+    )
+
+
+def supported_commands() -> tuple[str, ...]:
+    """The commands that run today (the rest answer script-not-supported)."""
+    return tuple(sorted(_HANDLERS))

@@ -1,0 +1,65 @@
+"""/api/v1/scripts: running an analysis script. HTTP only: the route, its owner (the
+researcher of the token or session, as for workspaces) and the status; parsing and running
+are catalogue.services.scripts, which goes through the workspace use cases, so a script
+releases what the same JSON requests would and nothing else.
+
+A script that does not parse is answered 422 and nothing runs. One that parses is answered
+200 with its output, and with the first error of its run (in the error shape's body, the
+status the API would give it) when one stopped it."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from flask import Flask, g
+
+from catalogue.domain.errors import RegcatError
+from catalogue.services import scripts
+from catalogue.web import context
+from catalogue.web.api import ApiBlueprint, register_api_blueprint
+from catalogue.web.auth import require_identity
+from schemas.api.errors import ErrorSchema
+from schemas.api.scripts import ScriptRunResultSchema, ScriptRunSchema
+
+bp = ApiBlueprint(
+    "scripts",
+    __name__,
+    url_prefix="/api/v1/scripts",
+    description="Analysis scripts in microdata.no's command language, run through the "
+    "workspace API under the same output control (docs/SCRIPT_LANGUAGE.md).",
+)
+
+
+def _as_api_error(error: RegcatError, language: str) -> dict[str, Any]:
+    # As the API answers a service's 400 (catalogue.web.errors): the request fitted its
+    # schema, its content could not be served.
+    if error.http_status == 400:
+        error = dataclasses.replace(error, http_status=422)
+    body: dict[str, Any] = error.as_dict(language)["error"]
+    return body
+
+
+@bp.post("/run")
+@bp.arguments(ScriptRunSchema)
+@bp.response(200, ScriptRunResultSchema)
+@bp.alt_response(
+    422,
+    schema=ErrorSchema,
+    description="The script does not parse (details.line, details.column); nothing ran.",
+)
+def run(body: dict[str, Any]) -> Any:
+    """Run a script: its results in order, its text blocks, and the first error."""
+    language = str(getattr(g, "lang", "nb"))
+    # The owner, as for workspaces: the signed-in researcher (the route's rule required one).
+    owner = require_identity().username
+    ran = scripts.run_script(context(), owner, body["script"], language)
+    return {
+        "output": ran.output,
+        "error": _as_api_error(ran.error, language) if ran.error else None,
+        "commands_run": ran.commands_run,
+    }
+
+
+def init_app(app: Flask) -> None:
+    register_api_blueprint(app, bp)

@@ -1,0 +1,53 @@
+"""/api/v1/scripts: running an analysis script (docs/SCRIPT_LANGUAGE.md). The request is the
+script's text; the answer is its output in script order, each statistic's entry holding
+exactly the body /api/v1/workspaces answers for the same request (schemas.api.results)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from catalogue.script.limits import MAX_CHARACTERS
+from schemas.api.errors import ErrorBodySchema
+from schemas.api.results import AnalysisStatisticResponseSchema
+
+
+class ScriptRunSchema(Schema):
+    script = fields.String(
+        required=True,
+        validate=validate.Length(1, MAX_CHARACTERS),
+        metadata={
+            "description": "The script, one command per line, as microdata.no writes it: "
+            "require no.ssb.fdb:23 as db / import db/INNTEKT_WLONN 2020-12-31 as lonn / "
+            "summarize lonn"
+        },
+    )
+
+
+class ScriptOutputSchema(Schema):
+    line = fields.Integer(metadata={"description": "The line of the script it came from."})
+    kind = fields.String(metadata={"description": "result, text or variables"})
+    command = fields.String(metadata={"description": "The command word (result, variables)."})
+    request = fields.Dict(
+        metadata={"description": "result: the statistic request the command became."}
+    )
+    response = fields.Nested(
+        AnalysisStatisticResponseSchema,
+        metadata={"description": "result: the API's answer to that request, as it gives it."},
+    )
+    markdown = fields.String(metadata={"description": "text: a textblock's Markdown."})
+    variables = fields.List(
+        fields.Dict(), metadata={"description": "variables: the dataset's variables (no data)."}
+    )
+
+
+class ScriptRunResultSchema(Schema):
+    output = fields.List(fields.Nested(ScriptOutputSchema))
+    error = fields.Nested(
+        ErrorBodySchema,
+        allow_none=True,
+        metadata={
+            "description": "The first error, with details.line (and details.column); null "
+            "when the whole script ran. Nothing after it ran; the output before it is kept."
+        },
+    )
+    commands_run = fields.Integer(metadata={"description": "Commands that ran to the end."})
