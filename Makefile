@@ -48,3 +48,6 @@ clean:
 
 step-reference: $(STAMP)  ## docs/STEPS.md, written from the step verbs
 	$(BIN)/python -m catalogue.analysis.step_reference > docs/STEPS.md
+
+statistic-reference: $(STAMP)  ## docs/STATISTICS.md, written from the statistics
+	$(BIN)/python -m catalogue.analysis.statistic_reference > docs/STATISTICS.md

@@ -21,15 +21,17 @@ from flask import Flask
 
 import catalogue.analysis.statistics as package
 from catalogue.analysis.statistic import registry
+from catalogue.analysis.statistic_reference import render
 from catalogue.domain.accounts import Access
 from catalogue.services import behaviour
 from catalogue.services.authorization import ROUTE_RULES
 from catalogue.services.context import Context
 from catalogue.web import create_app
 from tests.conftest import REPO
-from tests.test_accounts_support import World
+from tests.test_accounts_support import World, bearer
 from tests.test_accounts_support import released_people_home as released_people_home
 from tests.test_accounts_support import released_world as released_world
+from tests.test_analysis_support import ISSUE_STEPS
 
 WORKSPACE = "/api/v1/workspaces/{handle}"
 RESPONSE = "#/components/schemas/AnalysisStatisticResponse"
@@ -60,6 +62,36 @@ def test_the_registry_is_the_packages_modules() -> None:
         assert nb and en and nb != en and "\n" not in nb + en, name
         assert statistic.releases and statistic.fields and statistic.request, name
         assert len({f.name for f in statistic.fields}) == len(statistic.fields), name
+
+
+def test_the_statistic_reference_is_written_from_the_registry() -> None:
+    written = (REPO / "docs" / "STATISTICS.md").read_text(encoding="utf-8")
+    assert written == render(), "docs/STATISTICS.md is out of date: run `make statistic-reference`"
+    for name, statistic in registry().items():
+        assert f"## `{name}`\n\n{statistic.description.nb}\n\n{statistic.description.en}" in written
+
+
+def test_every_example_is_answered_with_the_kinds_its_statistic_releases(
+    released_world: World,
+) -> None:
+    """Each statistic's example, asked through the API of a workspace made by the issue's
+    script, is answered (its schema loads it and the engine reads it) with results of the
+    kinds the statistic declares, and no other."""
+    headers = bearer(released_world.token("forsker@uio", "analysis"))
+    client = released_world.app.test_client()
+    handle = client.post("/api/v1/workspaces", json={}, headers=headers).get_json()["workspace"]
+    applied = client.post(f"/api/v1/workspaces/{handle}/steps", json=ISSUE_STEPS, headers=headers)
+    assert applied.status_code == 200, applied.get_json()
+    seen: dict[str, set[str]] = {}
+    for name, statistic in registry().items():
+        answer = client.post(
+            f"/api/v1/workspaces/{handle}/{name}", json=dict(statistic.example), headers=headers
+        )
+        assert answer.status_code == 200, (name, answer.get_json())
+        kinds = {item["result"]["kind"] for item in answer.get_json()["results"]}
+        assert kinds and kinds <= set(statistic.releases), name
+        seen[name] = kinds
+    assert seen["regress"] == seen["logit"] == seen["poisson"] == {"regression"}
 
 
 def test_every_statistic_is_described_with_its_own_request(sqlite_ctx: Context) -> None:
@@ -114,6 +146,7 @@ STATISTIC = Statistic(
     releases=("frequency-table",),
     prepare=prepare_bar_chart,
     request="Tally",
+    example={"var": "kjonn"},
 )
 '''
 
@@ -123,6 +156,7 @@ CLIENT = """
 import json, sys
 import catalogue.analysis.statistics as package
 package.__path__.append(sys.argv[1])
+from catalogue.analysis.statistic_reference import render
 from catalogue.config import load_config
 from catalogue.web import create_app
 
@@ -140,6 +174,7 @@ print(json.dumps({
     "status": tally.status_code,
     "answer": tally.get_json(),
     "refused": [refused.status_code, refused.get_json()["error"]["code"]],
+    "reference": render(),
 }))
 """
 
@@ -176,3 +211,7 @@ def test_a_new_statistic_is_one_module(released_world: World, tmp_path: Path) ->
     assert found["answer"]["statistic"] == "tally"
     assert item["result"]["kind"] == "frequency-table" and item["result"]["audit_id"]
     assert found["refused"] == [400, "invalid-parameters"]  # its schema, from its fields
+    assert (
+        "## `tally`\n\nOpptelling etter én variabel.\n\nCounts by one variable."
+        in found["reference"]
+    )

@@ -11,9 +11,10 @@ Everything else follows from the registry, so adding a statistic is adding its m
 API's route, operation and request schema (catalogue/web/workspaces_api.py and
 schemas/api/statistics.py; marshmallow lives only in schemas/, so the fields are declared
 here as plain data and the schema is built there), the access rule
-(catalogue/services/authorization.py), the behaviour detector's list of statistic requests
-and the API description, which is the documentation of every statistic and its fields
-(tests/test_statistic_registry.py holds them together).
+(catalogue/services/authorization.py), the behaviour detector's list of statistic requests,
+the API description and the statistic reference docs/STATISTICS.md (statistic_reference.py),
+which document every statistic and its fields (tests/test_statistic_registry.py holds them
+together).
 
 Invariants: the registry is exactly the package's modules (a module without `STATISTIC`, or
 one whose statistic has another name, is an error at start-up, not a statistic silently
@@ -77,7 +78,10 @@ class Statistic:
 
     `request` names the shape of its request: statistics that read the same fields (the
     models) share one name and so one schema in the API description. `releases` lists the
-    kinds of controlled result (ControlledResult.kind) it can release."""
+    kinds of controlled result (ControlledResult.kind) it can release. `example`: a request
+    as a user writes it, on the variables of a typical script (kommune, kjonn, lonn,
+    utdanning, alder, kreft): the statistic reference shows it, and a test runs every
+    example through the API and holds the kinds it released to `releases`."""
 
     name: str
     description: Text
@@ -85,6 +89,7 @@ class Statistic:
     releases: tuple[str, ...]
     prepare: Preparer
     request: str
+    example: Mapping[str, Any]
 
 
 @cache

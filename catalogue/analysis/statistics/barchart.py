@@ -48,4 +48,5 @@ STATISTIC = Statistic(
     releases=("frequency-table",),
     prepare=prepare_bar_chart,
     request="BarChart",
+    example={"var": "kommune"},
 )

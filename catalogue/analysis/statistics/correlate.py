@@ -147,4 +147,5 @@ STATISTIC = Statistic(
     releases=("correlation",),
     prepare=lambda view, request, _language: prepare_correlate(view, request),
     request="Correlate",
+    example={"vars": ["lonn", "alder", "utdanning"]},
 )

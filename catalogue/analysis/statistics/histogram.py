@@ -59,4 +59,5 @@ STATISTIC = Statistic(
     releases=("histogram",),
     prepare=prepare_histogram,
     request="Histogram",
+    example={"var": "lonn", "bins": 20},
 )

@@ -21,4 +21,5 @@ STATISTIC = Statistic(
     releases=MODEL_RELEASES,
     prepare=lambda view, request, _language: prepare_glm(view, request, "logit"),
     request="Model",
+    example={"y": "kreft", "x": ["alder", "i.kjonn"]},
 )

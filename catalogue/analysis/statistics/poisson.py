@@ -19,4 +19,5 @@ STATISTIC = Statistic(
     releases=MODEL_RELEASES,
     prepare=lambda view, request, _language: prepare_glm(view, request, "poisson"),
     request="Model",
+    example={"y": "kreft", "x": ["alder", "i.kjonn"], "cluster": "kommune"},
 )

@@ -39,4 +39,5 @@ STATISTIC = Statistic(
     releases=MODEL_RELEASES,
     prepare=lambda view, request, _language: prepare_regress(view, request),
     request="Model",
+    example={"y": "lonn", "x": ["alder", "i.kjonn"], "robust": True},
 )

@@ -167,4 +167,5 @@ STATISTIC = Statistic(
     releases=("frequency-table", "summary", "percentiles", "min-max"),
     prepare=lambda view, request, _language: prepare_summarize(view, request),
     request="Summarize",
+    example={"vars": ["lonn", "alder"], "percentiles": [10, 50, 90]},
 )

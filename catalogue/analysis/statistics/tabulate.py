@@ -609,4 +609,5 @@ STATISTIC = Statistic(
     releases=("frequency-table", "magnitude-table", "percentiles", "summary"),
     prepare=lambda view, request, _language: prepare_tabulate(view, request),
     request="Tabulate",
+    example={"vars": ["kjonn", "utdanning"], "percent": "row"},
 )

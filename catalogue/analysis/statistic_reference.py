@@ -1,0 +1,89 @@
+"""The statistic reference (docs/STATISTICS.md), written from the registry of statistics in
+both languages, so that a statistic added as a module is documented with no other edit:
+`make statistic-reference` writes the file, and tests/test_statistic_registry.py fails while
+the file is not what the registry writes."""
+
+from __future__ import annotations
+
+import json
+
+from .statistic import Field, Statistic, Takes, registry
+
+# What a field's JSON is: (bokmål, English), and the same for a list of them.
+_JSON = {
+    Takes.VARIABLE: ("variabelnavn", "variable name", "variabelnavn", "variable names"),
+    Takes.TERM: ("modelledd", "model term", "modelledd", "model terms"),
+    Takes.TEXT: ("tekst", "text", "tekster", "texts"),
+    Takes.WHOLE_NUMBER: ("heltall", "whole number", "heltall", "whole numbers"),
+    Takes.NUMBER: ("tall", "number", "tall", "numbers"),
+    Takes.TRUTH: ("true/false", "true/false", "true/false", "true/false"),
+}
+
+HEADER = """# Statistikkene · The statistics
+
+<!-- Written by `make statistic-reference` from catalogue/analysis/statistics/; do not edit. -->
+
+En statistikk bestilles med `POST /api/v1/workspaces/{handle}/<navn>` og et JSON-objekt med
+feltene under; svaret er resultatene som har passert utdatakontrollen
+([OUTPUT_CONTROL.md](OUTPUT_CONTROL.md)). Hver statistikk er én modul i
+`catalogue/analysis/statistics/`. Eksemplene bruker variablene til et typisk skript
+(kommune, kjonn, lonn, utdanning, alder, kreft).
+
+A statistic is asked for with `POST /api/v1/workspaces/{handle}/<name>` and a JSON object of
+the fields below; the answer is the results that have passed output control
+([OUTPUT_CONTROL.md](OUTPUT_CONTROL.md)). Each statistic is one module of
+`catalogue/analysis/statistics/`. The examples use the variables of a typical script
+(kommune, kjonn, lonn, utdanning, alder, kreft).
+"""
+
+
+def _limits(field: Field) -> str:
+    found = []
+    if field.choices:
+        found.append(" \\| ".join(f"`{c}`" for c in field.choices))
+    if field.count is not None:
+        fewest, most = field.count
+        found.append(f"≥ {fewest}" if most is None else f"{fewest}–{most}")
+    if field.bounds is not None:
+        low, high = field.bounds
+        found.append(f"({low}, {high})" if field.exclusive else f"[{low}, {high}]")
+    return "; ".join(found)
+
+
+def _row(field: Field) -> str:
+    nb, en, nb_many, en_many = _JSON[field.takes]
+    if field.many:
+        nb, en = f"liste av {nb_many}", f"list of {en_many}"
+    needed = "ja · yes" if field.required else "nei · no"
+    return f"| `{field.name}` | {nb} · {en} | {needed} | {_limits(field)} | {field.description} |"
+
+
+def _section(statistic: Statistic) -> str:
+    kinds = ", ".join(f"`{kind}`" for kind in statistic.releases)
+    return "\n".join(
+        [
+            f"## `{statistic.name}`",
+            "",
+            statistic.description.nb,
+            "",
+            statistic.description.en,
+            "",
+            f"Gir resultater av slaget · Releases results of kind: {kinds}.",
+            "",
+            "| felt · field | JSON | påkrevd · required | grenser · limits | |",
+            "|---|---|---|---|---|",
+            *map(_row, statistic.fields),
+            "",
+            "```json",
+            json.dumps(dict(statistic.example), ensure_ascii=False),
+            "```",
+        ]
+    )
+
+
+def render() -> str:
+    return "\n\n".join([HEADER.rstrip("\n"), *map(_section, registry().values())]) + "\n"
+
+
+if __name__ == "__main__":
+    print(render(), end="")
