@@ -824,6 +824,69 @@ def audit_flags(state: State, ctx: Context) -> None:
     console.print(state.t("audit-flags", count=len(found)))
 
 
+@main.group()
+def script() -> None:
+    """Analysis scripts in microdata.no's command language (docs/SCRIPT_LANGUAGE.md)."""
+
+
+@command(script, "run", json_help="Print the output as JSON.", opens_catalogue=False)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--url", required=True, help="The regcat server, e.g. http://127.0.0.1:8000.")
+@click.option("--token", required=True, help="A researcher's API token (scope analysis).")
+def script_run(state: State, file: Path, url: str, token: str) -> None:
+    """Run FILE on a regcat server under output control, showing each line as it ends;
+    exit code 1 when a line fails (the results before it are shown)."""
+    from catalogue.services import script_client
+
+    text, parsed = script_client.read_script(file.read_bytes())
+    total = len(parsed.items)
+    output: list[dict[str, Any]] = []
+    final: dict[str, Any] = {}
+    for done, answer in enumerate(script_client.run_remote(url, token, text, state.language), 1):
+        if answer.get("done"):
+            final = answer
+            break
+        output.extend(answer["output"])
+        failed = answer["error"] is not None
+        mark = "[red]✗[/]" if failed else "[green]✓[/]"
+        where = state.localise(f"linje {answer['line']}", f"line {answer['line']}")
+        errors.print(f"[{done}/{total}] {where} {escape(answer['command'])} {mark}")
+        if not state.as_json:
+            for entry in answer["output"]:
+                _print_script_output(state, entry)
+    error = final.get("error")
+    if state.printed_as_json({"output": output, "error": error, **final}):
+        pass
+    elif error is None:
+        console.print(
+            state.localise(
+                f"Ferdig: {final.get('commands_run', 0)} kommandoer kjørt.",
+                f"Done: {final.get('commands_run', 0)} commands run.",
+            )
+        )
+    if error is not None:
+        title = say("error", state.language)
+        errors.print(f"[bold red]{title}[/] ({error['code']}): {escape(error['message'])}")
+        sys.exit(1)
+
+
+def _print_script_output(state: State, entry: dict[str, Any]) -> None:
+    """A text block as its Markdown, a result as its published rows, a variable listing
+    as the names: enough to read in a terminal; --json gives everything."""
+    if entry["kind"] == "text":
+        console.print(escape(entry["markdown"]))
+        return
+    if entry["kind"] == "variables":
+        console.print(escape(", ".join(v["name"] for v in entry["variables"])))
+        return
+    total = state.localise("Totalt", "Total")
+    for item in entry["response"]["results"]:
+        for row in item["result"].get("rows", []):
+            labels = " × ".join(total if label is None else str(label) for label in row["labels"])
+            values = ", ".join(f"{k}={v}" for k, v in row["values"].items())
+            console.print(f"  {escape(labels)}: {escape(values)}")
+
+
 def _write_json(path: Path, document: Any) -> None:
     body = json.dumps(document, ensure_ascii=False, indent=2, default=str).encode("utf-8")
     _write_atomically(path, body)

@@ -6,6 +6,7 @@ is a 4xx with a clear code, never a 5xx, leaving no workspace behind."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -273,3 +274,36 @@ def test_running_a_script_needs_a_researcher(released_world: World) -> None:
     assert client.post(RUN, json={"script": "help"}).status_code == 401
     steward = bearer(released_world.token("forvalter-krg", "search"))
     assert client.post(RUN, json={"script": "help"}, headers=steward).status_code == 403
+
+
+def test_the_streamed_answer_has_a_line_per_command_and_the_same_results(
+    alice: Researcher,
+) -> None:
+    script = (
+        "require no.regcat.demo:1 as db\n"
+        "import db/BEFOLKNING_KJOENN as kjonn\n"
+        "textblock\nKjønn\nendblock\n"
+        "tabulate kjonn\n"
+        "anova kjonn kjonn\n"
+    )
+    streamed = alice.client.post(
+        RUN, json={"script": script}, headers={**alice.headers, "Accept": "application/x-ndjson"}
+    )
+    assert streamed.status_code == 200 and streamed.mimetype == "application/x-ndjson"
+    lines = [json.loads(raw) for raw in streamed.get_data(as_text=True).splitlines()]
+    assert [(o.get("line"), o.get("command")) for o in lines[:-1]] == [
+        (1, "require"),
+        (2, "import"),
+        (3, "textblock"),
+        (6, "tabulate"),
+        (7, "anova"),
+    ]
+    assert [o["error"] for o in lines[:4]] == [None] * 4
+    assert lines[4]["error"]["code"] == "script-not-supported"
+    assert lines[-1] == {"done": True, "commands_run": 3, "error": lines[4]["error"]}
+    whole = alice.run(script).get_json()
+    streamed_output = [entry for line in lines[:-1] for entry in line["output"]]
+    # The same results; the budget after each differs, the second run having paid too.
+    for entry in [*streamed_output, *whole["output"]]:
+        entry.get("response", {}).pop("budget", None)
+    assert _without_ids(streamed_output) == _without_ids(whole["output"])

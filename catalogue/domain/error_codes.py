@@ -661,6 +661,11 @@ ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
             "Kommandoen (eller opsjonen) «…» på linje … kan ikke kjøres ennå i regcat. Ingenting etter den er kjørt; resultatene før den er beholdt.",
             "The command (or option) '…' on line … cannot run in regcat yet. Nothing after it ran; the results before it are kept.",
         ),
+        "script-server-unreachable": ErrorCode(
+            502,
+            "Får ikke kontakt med regcat-tjeneren på … (…). Sjekk --url, og at tjeneren kjører.",
+            "Cannot reach the regcat server at … (…). Check --url, and that the server is running.",
+        ),
         "script-syntax": ErrorCode(
             400,
             "Linjen kan ikke leses (linje …, kolonne …).",

@@ -19,7 +19,7 @@ Invariants:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -54,48 +54,73 @@ def statistic_response(released: workspaces.Released) -> dict[str, Any]:
     }
 
 
-Progress = Callable[[int, Command | TextBlock], None]
+@dataclass(frozen=True)
+class Ran:
+    """One item of the script, run: what it added to the output, and the error that
+    stopped the run there (the last item a run yields), if one did."""
+
+    index: int
+    item: Command | TextBlock
+    output: tuple[dict[str, Any], ...]
+    error: RegcatError | None = None
+
+    @property
+    def command(self) -> str:
+        return self.item.command if isinstance(self.item, Command) else "textblock"
+
+    @property
+    def counts(self) -> int:
+        """1 for a command that ran to its end."""
+        return int(self.error is None and isinstance(self.item, Command))
+
+
+def parse(text: str) -> Script:
+    """The script's typed tree; a RegcatError at the line and column of its first problem."""
+    return parse_script(text)
 
 
 def run_script(
-    ctx: Context,
-    owner: str,
-    text: str,
-    language: str = "nb",
-    progress: Progress | None = None,
-    now: datetime | None = None,
+    ctx: Context, owner: str, text: str, language: str = "nb", now: datetime | None = None
 ) -> ScriptRun:
     """Parses `text` (a RegcatError if it does not parse: nothing runs) and runs it."""
-    script = parse_script(text)
-    return run_parsed(ctx, owner, script, language, progress, now)
+    return collect(run_items(ctx, owner, parse(text), language, now))
 
 
-def run_parsed(
-    ctx: Context,
-    owner: str,
-    script: Script,
-    language: str = "nb",
-    progress: Progress | None = None,
-    now: datetime | None = None,
-) -> ScriptRun:
+def collect(items: Iterator[Ran]) -> ScriptRun:
+    result = ScriptRun()
+    for ran in items:
+        result.output.extend(ran.output)
+        result.error = ran.error
+        result.commands_run += ran.counts
+    return result
+
+
+def run_items(
+    ctx: Context, owner: str, script: Script, language: str = "nb", now: datetime | None = None
+) -> Iterator[Ran]:
+    """Runs the script item by item, yielding each as it ends (a client can show progress
+    per line). Closing the iterator early still deletes the script's workspaces."""
     runner = _Runner(ctx, owner, language, now)
     try:
         for index, item in enumerate(script.items):
-            if progress is not None:
-                progress(index, item)
+            before = len(runner.output)
             try:
                 runner.run(item)
             except RegcatError as error:
-                runner.flush_quietly()
-                runner.result.error = (
-                    at_line(error, item.at, item.source) if isinstance(item, Command) else error
-                )
-                break
-        else:
-            runner.flush_at_end()
+                runner.pending = _Pending()  # nothing of a failed batch was applied
+                if isinstance(item, Command):
+                    error = at_line(error, item.at, item.source)
+                yield Ran(index, item, tuple(runner.output[before:]), error)
+                return
+            yield Ran(index, item, tuple(runner.output[before:]))
+        if runner.pending.steps:  # steps at the very end: sent, so that their errors show
+            last = runner.pending.commands[-1]
+            try:
+                runner.flush()
+            except RegcatError as error:
+                yield Ran(len(script.items) - 1, last, (), error)
     finally:
         runner.close()
-    return runner.result
 
 
 # --- the runner ---------------------------------------------------------------------------
@@ -120,7 +145,7 @@ class _Runner:
         self.owner = owner
         self.language = language
         self.now = now
-        self.result = ScriptRun()
+        self.output: list[dict[str, Any]] = []
         self.aliases: dict[str, tuple[str, str]] = {}  # alias -> (datastore, version)
         self.datasets: dict[str, _Dataset] = {}
         self.current: str | None = None
@@ -131,13 +156,12 @@ class _Runner:
 
     def run(self, item: Command | TextBlock) -> None:
         if isinstance(item, TextBlock):
-            self.result.output.append({"line": item.at.line, "kind": "text", "markdown": item.text})
+            self.output.append({"line": item.at.line, "kind": "text", "markdown": item.text})
             return
         handler = _HANDLERS.get(item.command)
         if handler is None:
             raise not_supported(item)
         handler(self, item)
-        self.result.commands_run += 1
 
     def close(self) -> None:
         for handle in self.created:
@@ -238,15 +262,6 @@ class _Runner:
             command = pending.commands[min(max(index, 0), len(pending.commands) - 1)]
             raise at_line(error, command.at, command.source) from None
 
-    def flush_quietly(self) -> None:
-        self.pending = _Pending()
-
-    def flush_at_end(self) -> None:
-        try:
-            self.flush()
-        except RegcatError as error:
-            self.result.error = error
-
     def statistic(self, command: Command, statistic: str, body: dict[str, Any]) -> None:
         self.flush()
         handle = self.workspace_for(command)
@@ -274,7 +289,7 @@ class _Runner:
             if scratch is not None:
                 workspaces.delete_workspace(self.ctx, self.owner, scratch)
                 self.created.remove(scratch)
-        self.result.output.append(
+        self.output.append(
             {
                 "line": command.at.line,
                 "kind": "result",
@@ -664,7 +679,7 @@ def _variables(runner: _Runner, command: n.Session) -> None:
     runner.flush()
     handle = runner.workspace_for(command)
     view = workspaces.describe_workspace(runner.ctx, runner.owner, handle, runner.language)
-    runner.result.output.append(
+    runner.output.append(
         {
             "line": command.at.line,
             "kind": "variables",

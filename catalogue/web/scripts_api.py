@@ -5,14 +5,20 @@ releases what the same JSON requests would and nothing else.
 
 A script that does not parse is answered 422 and nothing runs. One that parses is answered
 200 with its output, and with the first error of its run (in the error shape's body, the
-status the API would give it) when one stopped it."""
+status the API would give it) when one stopped it.
+
+With `Accept: application/x-ndjson` the answer is streamed instead, one JSON object per
+line of output as each command ends (`{"line", "command", "output", "error"}`), then
+`{"done": true, "commands_run", "error"}`: what `regcat script run` shows as progress."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
+from collections.abc import Iterator
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask, Response, g, request, stream_with_context
 
 from catalogue.domain.errors import RegcatError
 from catalogue.services import scripts
@@ -21,6 +27,8 @@ from catalogue.web.api import ApiBlueprint, register_api_blueprint
 from catalogue.web.auth import require_identity
 from schemas.api.errors import ErrorSchema
 from schemas.api.scripts import ScriptRunResultSchema, ScriptRunSchema
+
+STREAM = "application/x-ndjson"
 
 bp = ApiBlueprint(
     "scripts",
@@ -31,7 +39,9 @@ bp = ApiBlueprint(
 )
 
 
-def _as_api_error(error: RegcatError, language: str) -> dict[str, Any]:
+def _as_api_error(error: RegcatError | None, language: str) -> dict[str, Any] | None:
+    if error is None:
+        return None
     # As the API answers a service's 400 (catalogue.web.errors): the request fitted its
     # schema, its content could not be served.
     if error.http_status == 400:
@@ -53,12 +63,33 @@ def run(body: dict[str, Any]) -> Any:
     language = str(getattr(g, "lang", "nb"))
     # The owner, as for workspaces: the signed-in researcher (the route's rule required one).
     owner = require_identity().username
-    ran = scripts.run_script(context(), owner, body["script"], language)
+    script = scripts.parse(body["script"])  # a script that does not parse: 422, nothing runs
+    if request.accept_mimetypes.best == STREAM:
+        lines = _streamed(scripts.run_items(context(), owner, script, language), language)
+        return Response(stream_with_context(lines), mimetype=STREAM)
+    ran = scripts.collect(scripts.run_items(context(), owner, script, language))
     return {
         "output": ran.output,
-        "error": _as_api_error(ran.error, language) if ran.error else None,
+        "error": _as_api_error(ran.error, language),
         "commands_run": ran.commands_run,
     }
+
+
+def _streamed(items: Iterator[scripts.Ran], language: str) -> Iterator[str]:
+    commands_run = 0
+    error = None
+    for ran in items:
+        error = _as_api_error(ran.error, language)
+        commands_run += ran.counts
+        line = {
+            "line": ran.item.at.line,
+            "command": ran.command,
+            "output": list(ran.output),
+            "error": error,
+        }
+        yield json.dumps(line, ensure_ascii=False, default=str) + "\n"
+    done = {"done": True, "commands_run": commands_run, "error": error}
+    yield json.dumps(done, ensure_ascii=False) + "\n"
 
 
 def init_app(app: Flask) -> None:

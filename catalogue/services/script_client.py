@@ -1,0 +1,74 @@
+"""The client side of `regcat script run FILE --url … --token …`: sends a script to a
+regcat server's POST /api/v1/scripts/run and reads the answer as it streams (one JSON
+object per command, application/x-ndjson), so the command line can show progress per
+line. The script is parsed here first, so a script that does not parse is reported at its
+line and column without a round trip; the server parses it again and is the judge."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import requests
+
+from catalogue.domain.errors import RegcatError
+from catalogue.script import Script, decode_script, parse_script
+
+STREAM = "application/x-ndjson"
+TIMEOUT_SECONDS = 3600  # a long script on a large population takes minutes
+
+
+def read_script(data: bytes) -> tuple[str, Script]:
+    text = decode_script(data)
+    return text, parse_script(text)
+
+
+def run_remote(url: str, token: str, text: str, language: str = "nb") -> Iterator[dict[str, Any]]:
+    """Each streamed object as it arrives: per command `{"line", "command", "output",
+    "error"}`, then `{"done": true, "commands_run", "error"}`. An answer that is not 200
+    (a script the server will not run, a token it refuses) is raised as its RegcatError."""
+    address = f"{url.rstrip('/')}/api/v1/scripts/run"
+    try:
+        response = requests.post(
+            address,
+            params={"lang": language},
+            json={"script": text},
+            headers={"Authorization": f"Bearer {token}", "Accept": STREAM},
+            stream=True,
+            timeout=TIMEOUT_SECONDS,
+        )
+    except requests.RequestException as error:
+        raise RegcatError(
+            "script-server-unreachable",
+            f"Får ikke kontakt med regcat på {url} ({type(error).__name__}). Sjekk --url, og at tjeneren kjører.",
+            f"Cannot reach regcat at {url} ({type(error).__name__}). Check --url, and that the server is running.",
+            {"url": url},
+            502,
+        ) from None
+    with response:
+        if response.status_code != 200:
+            raise _answered_error(response, url)
+        for raw in response.iter_lines():
+            if raw:
+                yield json.loads(raw)
+
+
+def _answered_error(response: requests.Response, url: str) -> RegcatError:
+    try:
+        error = response.json()["error"]
+        return RegcatError(
+            error["code"],
+            error["message"],
+            error["message"],
+            error.get("details") or {},
+            error["status"],
+        )
+    except (ValueError, KeyError, TypeError):
+        return RegcatError(
+            "script-server-unreachable",
+            f"{url} svarte {response.status_code} uten regcats feilform; er det en regcat-tjener?",
+            f"{url} answered {response.status_code} without regcat's error shape; is it a regcat server?",
+            {"url": url, "status": response.status_code},
+            502,
+        )

@@ -1,0 +1,93 @@
+"""`regcat script run FILE --url … --token …` against the real server (gunicorn in a child
+process): progress per line on standard error, the results on standard output, exit code
+1 at the first failing line with the results before it shown; a file that is not UTF-8 or
+does not parse is reported at its line and column without reaching the server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+from tests import test_accounts_support as accounts_support
+from tests.servers import free_port, regcat_env, running_server
+from tests.test_accounts_support import World
+
+released_people_home = accounts_support.released_people_home
+released_world = accounts_support.released_world
+
+SCRIPT = """require no.regcat.demo:1 as db
+import db/BEFOLKNING_KJOENN as kjonn
+import db/BEFOLKNING_FOEDSELSDATO as fodselsdato
+generate alder = 2020 - year(fodselsdato)
+textblock
+Kjønn i utvalget
+endblock
+tabulate kjonn
+summarize alder
+"""
+
+
+@pytest.fixture
+def server(released_world: World) -> Iterator[tuple[str, str]]:
+    """The released world served by `regcat serve`, and a researcher's token."""
+    token = released_world.token("forsker@uio", "analysis")
+    home = Path(released_world.ctx.config.home)
+    with running_server(home, free_port(), env=regcat_env(home), workers=1) as base:
+        yield base, token
+
+
+def _run(tmp_path: Path, body: bytes, base: str, token: str, *extra: str) -> object:
+    file = tmp_path / "analyse.txt"
+    file.write_bytes(body)
+    return CliRunner().invoke(
+        main, ["--lang", "en", "script", "run", str(file), "--url", base, "--token", token, *extra]
+    )
+
+
+def test_a_script_runs_with_progress_per_line(tmp_path: Path, server: tuple[str, str]) -> None:
+    base, token = server
+    result = _run(tmp_path, SCRIPT.encode(), base, token)
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    err = result.stderr  # type: ignore[attr-defined]
+    assert [line.split(" ")[0] for line in err.splitlines()] == [f"[{i}/7]" for i in range(1, 8)]
+    assert "line 8 tabulate ✓" in err
+    out = result.stdout  # type: ignore[attr-defined]
+    assert "Kjønn i utvalget" in out and "Done: 6 commands run." in out
+
+
+def test_json_output_and_a_failing_line(tmp_path: Path, server: tuple[str, str]) -> None:
+    base, token = server
+    result = _run(tmp_path, (SCRIPT + "probit kjonn alder\n").encode(), base, token, "--json")
+    assert result.exit_code == 1  # type: ignore[attr-defined]
+    answer = json.loads(result.stdout)  # type: ignore[attr-defined]
+    assert [o["kind"] for o in answer["output"]] == ["text", "result", "result"]
+    assert answer["error"]["code"] == "script-not-supported"
+    assert answer["error"]["details"]["line"] == 10
+    assert "line 10 probit ✗" in result.stderr  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "where"),
+    [
+        (b"tabulate kjonn\ntabulate k\xf8nn\n", "script-encoding", "Line 2, column 11"),
+        (b"tabulate kjonn\ntabluate kjonn\n", "script-unknown-command", "Line 2, column 1"),
+    ],
+)
+def test_a_file_that_does_not_parse_is_reported_before_any_request(
+    tmp_path: Path, body: bytes, code: str, where: str
+) -> None:
+    # No server: the file is judged where it is.
+    result = _run(tmp_path, body, "http://127.0.0.1:9", "rgc_none")
+    assert result.exit_code == 1  # type: ignore[attr-defined]
+    assert f"({code}): {where}" in result.stderr  # type: ignore[attr-defined]
+
+
+def test_an_unreachable_server_is_one_line(tmp_path: Path) -> None:
+    result = _run(tmp_path, b"help\n", f"http://127.0.0.1:{free_port()}", "rgc_none")
+    assert result.exit_code == 1  # type: ignore[attr-defined]
+    assert "(script-server-unreachable)" in result.stderr  # type: ignore[attr-defined]
