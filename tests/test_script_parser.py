@@ -348,7 +348,10 @@ def test_bytes_that_are_not_utf8_are_refused_at_their_position() -> None:
     assert decode_script("\ufefftabulate kjønn".encode()) == "tabulate kjønn"
 
 
-def test_ten_thousand_lines_parse_in_half_a_second() -> None:
+def test_ten_thousand_lines_parse_in_a_second_of_processor_time() -> None:
+    """The issue's target is 0.5 s on an idle machine; measured in processor time (the
+    machine the tests share runs several suites at once), 10,000 lines took 0.6 s when this
+    was written. The bound catches a parser that became several times slower."""
     lines = [
         "generate alder = 2020 - year(fodselsdato) if kjonn == '2'",
         "tabulate kjonn bosted, missing rowpct",
@@ -358,8 +361,8 @@ def test_ten_thousand_lines_parse_in_half_a_second() -> None:
     ] * 2_000
     text = "\n".join(lines)
     parse_script(text)  # builds the parsers once
-    started = time.perf_counter()
+    started = time.process_time()
     script = parse_script(text)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert len(script.items) == 8_000
-    assert elapsed < 0.5 * 4, elapsed  # 0.5 s is the target on an idle core; 2 cores, 4-5 agents
+    assert elapsed < 1.0, elapsed

@@ -307,3 +307,24 @@ def test_the_streamed_answer_has_a_line_per_command_and_the_same_results(
     for entry in [*streamed_output, *whole["output"]]:
         entry.get("response", {}).pop("budget", None)
     assert _without_ids(streamed_output) == _without_ids(whole["output"])
+
+
+def test_import_panel_gives_the_long_form_and_reshape_from_panel_undoes_it(
+    alice: Researcher,
+) -> None:
+    body = alice.run(
+        "require no.regcat.demo:1 as db\n"
+        "import-panel db/INNTEKT_WLONN 2020-12-31 2021-12-31\n"
+        "variables\n"
+        "reshape-from-panel\n"
+        "variables\n"
+        "summarize INNTEKT_WLONN_2020\n"
+        "reshape-from-panel\n"
+    ).get_json()
+    long, wide = (o["variables"] for o in body["output"] if o["kind"] == "variables")
+    assert [v["name"] for v in long] == ["INNTEKT_WLONN", "date"]
+    assert [v["name"] for v in wide] == ["INNTEKT_WLONN_2020", "INNTEKT_WLONN_2021"]
+    summary = next(o for o in body["output"] if o["kind"] == "result")
+    assert summary["line"] == 6 and summary["request"] == {"vars": ["INNTEKT_WLONN_2020"]}
+    # A second reshape-from-panel finds no panel: a clear error at its line.
+    assert body["error"]["code"] == "script-arguments" and body["error"]["details"]["line"] == 7

@@ -467,6 +467,59 @@ def _import(runner: _Runner, command: n.Import) -> None:
     runner.step(command, step, alias=command.variable.alias)
 
 
+# The panel's date variable: the JSON API's default name for it.
+PANEL_DATE = "date"
+
+
+@_handles("import-panel")
+def _import_panel(runner: _Runner, command: n.ImportPanel) -> None:
+    """Long format, as microdata.no gives it: one variable per date (the engine's panel
+    import), then reshaped to one row per unit and date."""
+    aliases = {v.alias for v in command.variables}
+    if len(aliases) > 1:
+        raise not_supported(
+            command,
+            (
+                "variabler fra flere alias i én import-panel",
+                "variables of several aliases in one import-panel",
+            ),
+        )
+    dates = [d.isoformat() for d in command.dates]
+    steps = [{"import": v.name, "dates": dates, "as": v.name} for v in command.variables]
+    reshape = {"reshape_to_panel": [v.name for v in command.variables], "date_as": PANEL_DATE}
+    runner.step(command, *steps, reshape, alias=next(iter(aliases)))
+
+
+@_handles("reshape-to-panel")
+def _to_panel(runner: _Runner, command: n.ReshapeToPanel) -> None:
+    runner.step(command, {"reshape_to_panel": list(command.prefixes), "date_as": PANEL_DATE})
+
+
+@_handles("reshape-from-panel")
+def _from_panel(runner: _Runner, command: n.ReshapeFromPanel) -> None:
+    """Every variable the panel holds goes back to one variable per date."""
+    runner.flush()
+    handle = runner.workspace_for(command)
+    described = workspaces.describe_workspace(runner.ctx, runner.owner, handle).description
+    stems = [
+        v["name"]
+        for v in described["variables"]
+        if "panel_of" in (v.get("source") or {}) and "panel" not in v
+    ]
+    if described["form"] != "panel" or not stems:
+        raise script_error(
+            "script-arguments",
+            command.at,
+            ("Datasettet er ikke på panelform", "The dataset is not in panel form"),
+            (
+                "Bruk «import-panel» eller «reshape-to-panel» først",
+                "Use 'import-panel' or 'reshape-to-panel' first",
+            ),
+            command=command.command,
+        )
+    runner.step(command, {"reshape_from_panel": stems})
+
+
 @_handles("generate", "replace")
 def _generate(runner: _Runner, command: n.Generate) -> None:
     step: dict[str, Any] = {command.command: command.name, "expr": command.expression.text}
