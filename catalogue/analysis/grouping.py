@@ -46,7 +46,10 @@ from . import db
 from .linking import PERSON, person_link
 from .output_control import PositionKeys
 from .output_control.fingerprint import FingerprintTable
+from .output_control.group_values import GroupValues
+from .output_control.ledger import ReleasedSet
 from .output_control.rules.cell_key_noise import CellKeyNoise, CountsWithKeys
+from .output_control.rules.differencing import Differencing
 from .output_control.rules.extreme_values import ExtremeValues
 from .output_control.rules.magnitude_noise import MagnitudeNoise
 from .output_control.rules.magnitude_support import MagnitudeSupport
@@ -152,6 +155,7 @@ class Computed:
     results: pa.Table  # gid and one column per statistic (r0, r1, ...), numbers
     groups_id: str
     fingerprints: FingerprintTable  # of the groups of at least the minimum size
+    values: tuple[ReleasedSet, ...]  # the group statistics given afresh (GroupValues)
 
 
 def _compute(
@@ -180,7 +184,8 @@ def _compute(
     members = CellUnits.build(gid, units, n_groups, keys)
     large = members.counts() >= ctx.parameters.of(Threshold).min_count
     columns: dict[str, Any] = {"gid": pa.array(np.arange(n_groups), pa.int64())}
-    group_stats = _GroupStatistics(ctx, keys, gid, units, n_groups, large)
+    given = GroupValues(ctx.parameters.rule(Differencing), state.group_values)
+    group_stats = _GroupStatistics(ctx, keys, gid, units, n_groups, large, given)
     for k, (statistic, source, _) in enumerate(planned):
         i = names.index(source.name)
         present = np.asarray(rows[f"p{i}"], dtype=bool)
@@ -198,7 +203,7 @@ def _compute(
         table_fp.check_xor[chosen],
     )
     groups_id = f"groups-{len(state.groups) + 1}-{by.column}"
-    return Computed(pa.table(columns), groups_id, fingerprints)
+    return Computed(pa.table(columns), groups_id, fingerprints, tuple(given.added))
 
 
 class _GroupStatistics:
@@ -213,6 +218,7 @@ class _GroupStatistics:
         units: np.ndarray,
         n_groups: int,
         large: np.ndarray,
+        given: GroupValues,
     ) -> None:
         self.noise = ctx.parameters.rule(MagnitudeNoise)
         self.counts = ctx.parameters.rule(CellKeyNoise)
@@ -220,6 +226,7 @@ class _GroupStatistics:
         self.support = ctx.parameters.rule(MagnitudeSupport)
         self.width = ctx.parameters.of(ExtremeValues).units
         self.keys, self.gid, self.units, self.n, self.large = keys, gid, units, n_groups, large
+        self.given = given
 
     def _perturbed_units(self, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per group, the distinct units of the chosen rows: exactly, and perturbed by the
@@ -234,10 +241,16 @@ class _GroupStatistics:
         them: the units' own cell key noise is added to the row count, and a count under
         the threshold (0 included) is missing, as such a cell is withheld."""
         rows = np.bincount(self.gid[present], minlength=self.n).astype(np.float64)
-        exact, noised = self._perturbed_units(present)
+        cells = CellUnits.build(self.gid[present], self.units[present], self.n, self.keys)
+        exact = cells.counts()
+        noised = np.array(
+            [int(d.value or 0) for d in self.counts.apply(CountsWithKeys(exact, cells.key_sums()))],
+            dtype=np.int64,
+        )
         counted = rows + (noised - exact)
         keep = self.large & (noised >= self.least)
-        return np.where(keep, counted, np.nan)
+        values = np.where(keep, counted, np.nan)
+        return self.given.given("count", values, cells.fingerprint_table())
 
     def supported(self, contributions: np.ndarray, valid: np.ndarray) -> np.ndarray:
         """Per group whether enough units contribute a non-zero value (magnitude-support,
@@ -281,7 +294,9 @@ class _GroupStatistics:
                     noisy = spread.sums() + self.noise.noise(found.largest, found.digests, 1)
                     out = np.sqrt(np.maximum(noisy, 0.0) / (rows - 1))
         keep = self.large & (rows >= self.width if statistic in SMOOTHED else supported)
-        return np.where(keep & np.isfinite(out), out, np.nan)
+        values = np.where(keep & np.isfinite(out), out, np.nan)
+        pairs = CellUnits.build(gid, units, self.n, self.keys, x).pair_fingerprint_table()
+        return self.given.given(statistic, values, pairs)
 
     def _smoothed(
         self, statistic: str, gid: np.ndarray, units: np.ndarray, x: np.ndarray, rows: np.ndarray
@@ -339,7 +354,13 @@ def _aggregate(
         f'LEFT JOIN {GROUP_VALUES} AS g ON g.value = w."{by.column}" '
         f"LEFT JOIN {GROUP_RESULTS} AS r ON r.gid = g.gid"
     )
-    return replace(state, schema=schema, table=new_table, groups=_with_groups(state, computed))
+    return replace(
+        state,
+        schema=schema,
+        table=new_table,
+        groups=_with_groups(state, computed),
+        group_values=state.group_values + computed.values,
+    )
 
 
 def _statistic_variables(
@@ -413,6 +434,7 @@ def _collapse(
         unique_units=True,
         unique_protected=unique,
         groups=_with_groups(state, computed),
+        group_values=state.group_values + computed.values,
     )
 
 

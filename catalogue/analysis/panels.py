@@ -118,7 +118,12 @@ def apply_to_panel(ctx: StepContext, state: State, step: ToPanel) -> State:
     new_table = ctx.create(" UNION ALL ".join(selects))
     new_schema = replace(new_schema, panel_date=step.date_name)
     return State(
-        new_schema, new_table, unique_units=False, unique_protected=False, groups=state.groups
+        new_schema,
+        new_table,
+        unique_units=False,
+        unique_protected=False,
+        groups=state.groups,
+        group_values=state.group_values,
     )
 
 
@@ -188,4 +193,5 @@ def apply_from_panel(ctx: StepContext, state: State, step: FromPanel) -> State:
         unique_units=True,
         unique_protected=total == distinct,
         groups=state.groups,
+        group_values=state.group_values,
     )

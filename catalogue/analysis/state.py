@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from .output_control import PositionKeys
     from .output_control.fingerprint import FingerprintTable
+    from .output_control.ledger import ReleasedSet
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,10 @@ class State:
     # never their units), by id; a variable made by one names its groups' id
     # (Variable.groups), and a release of anything computed from it registers them.
     groups: Mapping[str, FingerprintTable] = field(default_factory=lambda: MappingProxyType({}))
+    # The group statistics aggregate and collapse gave, each with the fingerprint of its
+    # group's units (a count) or (unit, value) pairs: a later group statistic over a set a
+    # few units or pairs away gets the value given before (output_control/group_values.py).
+    group_values: tuple[ReleasedSet, ...] = ()
 
     @property
     def is_panel(self) -> bool:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from tests.red_team.conftest import Attacker, Person, Score, Truth, report
 
 PROBES = 8  # targets with a diagnosis, and as many without
@@ -92,13 +90,6 @@ def _known(truth: Truth, targets: list[Person], n: int) -> list[str]:
     return [f'fodselsdato == date("{p.birth}")' for p in truth.by_birth(n, skip=chosen)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="consistent count noise: two aggregated counts over the same value set are equal, "
-    "over sets one unit apart often not; 'some difference is not 0', over four pairs each "
-    "without another known person, reads the diagnosis (an equality oracle, as "
-    "test_new_equality's for sums; needs the guard's registered counts at step time)",
-)
 def test_perturbed_group_counts_equal_iff_nothing_changed(alice: Attacker, truth: Truth) -> None:
     """The first attack, read as a determined attacker would: four pairs of counts per
     target, the k-th pair over everyone but the k-th known person (fresh cell keys), and
@@ -132,12 +123,6 @@ def test_perturbed_group_counts_equal_iff_nothing_changed(alice: Attacker, truth
     assert right <= 11  # of 16: a coin does as well 4 % of the time
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="consistent count noise, read bit by bit: a count over the same set as the "
-    "reference (bit clear) equals it, one over the set with the target (bit set) often "
-    "does not; three paddings per bit give the wage (an equality oracle)",
-)
 def test_perturbed_group_counts_spell_a_wage_by_equality(alice: Attacker, truth: Truth) -> None:
     """The second attack, each bit read as 'a count differs from its reference' in any of
     three pairs, each pair without another known person."""

@@ -225,7 +225,9 @@ class ResultBuilder:
         self.rule(CellKeyNoise)  # listed among the rules applied
         context = self.context
         units = context.population_fingerprint
-        registered = self.rule(Differencing).registered_count(units, context.ledger)
+        registered = self.rule(Differencing).registered_value(
+            COUNT_MEASURE, "count", units, context.ledger
+        )
         if registered is None:
             registered = float(context.perturbed_population)
             self._sets.append(ReleasedSet(COUNT_MEASURE, "count", units, registered))

@@ -24,8 +24,24 @@ What counts as "released" and why the measure does not matter:
   a keyed coin fixed by the two sets (asking again draws the same): one unit more or less
   moves that probability by 1 / (`ramp` + 1). The old count is what was published before,
   so giving it again reveals nothing; it costs accuracy (at most `min_difference` +
-  `ramp` − 1 units) only for sets that close to a registered one. Statistics of values
-  are still withheld (their published values are not kept).
+  `ramp` − 1 units) only for sets that close to a registered one.
+- Not an oracle (values): consistent noise gives the same units and values the same
+  answer and a change in any one value another, so "the same number or not" told whether
+  a change changed anything (Σ of a diagnosis and of a copy with the target's value set
+  to 1; a wage bisected by capped copies). So a statistic of values is also taken as a
+  set of (unit, value) pairs (pair_sets.py): a pair set the same as, or 1 to
+  `min_difference` + `ramp` − 1 pairs from, a registered one of the same statistic (by
+  the same rule and coin as counts) is answered with the answer registered for it, every
+  row's values and reasons, withheld ones included (`registered_answer`); the unit guard
+  then records nothing for it. One changed value is 2 pairs, one unit more or less 1.
+- Which registered set answers: the earliest that takes the new one, never the nearest: a
+  new set between two registered ones would otherwise tell which is nearer, and so
+  whether the target's pair moved it one way or the other.
+- Left open (docs/OUTPUT_CONTROL.md §12): the ramp is a rate, not a wall. A new padding
+  draws a new coin, so an edge probe (14 pairs, or 16 if the target's value changed)
+  certifies membership once in `ramp` + 1 probes; the budget bounds the probes. A set near
+  a registered set of another measure (Σ 2y over P − t beside Σ y over P) is withheld
+  as before: no answer of that measure was ever published to give.
 - Within one request, cells of a count table are not compared with each other (their
   margins are protected by their own noise); all other statistics are, in output order.
 - Only published, non-zero values are checked and recorded: a 0 is published alike for
@@ -36,14 +52,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from ..fingerprint import SetFingerprint, difference_size, differs_by_few, pair_coin
 from ..guard_index import MAX_WITHIN
-from ..ledger import COUNT_MEASURE, PAIRS_MEASURE, ReleasedSet, ReleaseLedger
+from ..ledger import PAIRS_MEASURE, ReleasedSet, ReleaseLedger
 from ..rule import Decision, Message, Rule, frozen_reasons
 
 Novelty = Literal["new", "repeat", "unchecked"]
+
+
+class NearSets(Protocol):
+    """Registered sets found by nearness: the ledger, or a workspace's own (grouping.py)."""
+
+    def near(self, fingerprint: SetFingerprint, within: int) -> Sequence[ReleasedSet]: ...
 
 
 @dataclass(frozen=True)
@@ -147,13 +169,16 @@ class Differencing(Rule[DifferencingParameters, DifferencingSubject, Novelty | S
                 return Snapped(r.published)
         return None
 
-    def registered_count(self, new: SetFingerprint, ledger: ReleaseLedger) -> float | None:
-        """The count published for the earliest registered count set that is the new set or
-        takes it (`takes`), or None. For a count that is shown whatever the guard says (a
-        result's population): it is never withheld, only given the registered count."""
+    def registered_value(
+        self, measure: str, statistic: str, new: SetFingerprint, sets: NearSets
+    ) -> float | None:
+        """The value published for the earliest registered set of this measure and
+        statistic that is the new set or takes it (`takes`), or None. For a value that is
+        shown whatever the guard says (a result's population, a group statistic computed
+        by a step): it is never withheld, only given the registered value."""
         reach = self.parameters.min_difference + self.parameters.ramp
-        for r in ledger.near(new, reach):
-            if r.published is None or (r.measure, r.statistic) != (COUNT_MEASURE, "count"):
+        for r in sets.near(new, reach):
+            if r.published is None or (r.measure, r.statistic) != (measure, statistic):
                 continue
             if r.fingerprint.same_set(new) or self.takes(new, r.fingerprint, reach):
                 return r.published

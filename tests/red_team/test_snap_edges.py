@@ -1,0 +1,152 @@
+"""Attacks on the snap itself (rules/differencing.py, pair_sets.py, group_values.py): a set
+a few units or pairs from a registered one is answered with the registered answer, so
+"the same answer or not" no longer tells whether one unit changed. What is left:
+
+- the edge: sets `min_difference` to `min_difference` + `ramp` − 1 (10 to 14) pairs away get
+  the registered answer by a keyed coin of the two sets, with a probability falling from
+  5/6 to 1/6. Seven known people's values changed (14 pairs) plus the target's set to 1
+  (no change if diagnosed, 2 pairs more if not): the registered sum comes back with
+  probability 1/6 if diagnosed and never if not. Each new padding draws a new coin, so
+  repeating the probe with other known people certifies a diagnosis once in six probes;
+  the budget (and its input fees, one per copy) limits how many a project gets.
+- the workspace: group statistics are compared with those the same workspace computed
+  (a step sees no ledger), so two counts by `alle` in two workspaces, read as labels,
+  are compared by the attacker instead."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.red_team.conftest import Attacker, Person, Truth, report
+
+PADDING = 7  # known people whose value is changed: 14 pairs, the ramp's last step but one
+
+
+def _probe_edge(attacker: Attacker, person: Person, known: list[str], at: int) -> bool | None:
+    """One probe: does a copy 14 pairs (+2 if undiagnosed) from the registered diagnosis
+    give the registered sum? None: the budget refused it."""
+    handle = attacker.workspace(
+        [{"generate": "syk", "expr": "0"}, {"replace": "syk", "expr": "1", "if": "kreft"}]
+    )
+    baseline = attacker.sum_of(handle, "syk")
+    if baseline is None:
+        return None
+    padding = " or ".join(known[at : at + PADDING])
+    steps: list[dict[str, Any]] = [
+        {"generate": "c", "expr": "syk"},
+        {"replace": "c", "expr": "7", "if": padding},
+        {"replace": "c", "expr": "1", "if": person.expr()},
+    ]
+    attacker.steps(handle, steps)
+    total = attacker.sum_of(handle, "c")
+    return None if total is None else total == baseline
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the snap's ramp: at 14 pairs from a registered sum the registered answer comes "
+    "back with probability 1/6 and at 16 never, so a copy with seven known people's values "
+    "changed and the target's set to 1 returns the registered sum only if diagnosed; new "
+    "padding draws a new coin, and the budget allows enough probes for a few targets",
+)
+def test_the_edge_of_the_snap_certifies_a_diagnosis(
+    alice: Attacker, bob: Attacker, truth: Truth
+) -> None:
+    """Two diagnosed and two undiagnosed targets per project, as many probes each as the
+    budget gives (a quarter of it per target); a diagnosis is certified by one probe that
+    comes back with the registered sum."""
+    targets = truth.targets(4, kreft=True) + truth.targets(4, kreft=False)
+    known = [
+        f'fodselsdato == date("{p.birth}")'
+        for p in truth.by_birth(400, skip={p.birth for p in targets})
+    ]
+    sure = wrong = probes = 0
+    per_target = 10
+    for k, person in enumerate(targets):
+        attacker = alice if k % 2 == 0 else bob
+        certified = False
+        for j in range(per_target):
+            seen = _probe_edge(attacker, person, known, (k * per_target + j) * PADDING)
+            if seen is None:
+                break
+            probes += 1
+            certified = certified or seen
+        sure += certified and person.kreft
+        wrong += certified and not person.kreft
+    report("the edge of the snap", sure=sure, wrong=wrong, of_diagnosed=4, probes=probes)
+    # Fails unless the attacker certifies 2 or more of the 4 diagnoses (none wrong).
+    assert sure < 2 or wrong > 0
+
+
+def _count_label(attacker: Attacker, expr: str) -> str | None:
+    """In a workspace of its own: the count by `alle` of a variable set where `expr`
+    holds, read as the label of a table's one published cell."""
+    handle = attacker.workspace(
+        [
+            {"generate": "v", "expr": "1", "if": expr},
+            {"aggregate": {"n": ["count", "v"]}, "by": "alle"},
+        ]
+    )
+    table = attacker.table(handle, {"vars": ["n"]})
+    if table is None:
+        return None
+    shown = [
+        row["labels"][0]
+        for row in table[0]["result"]["rows"]
+        if row["labels"][0] is not None and row["values"]["count"]
+    ]
+    return shown[0] if len(shown) == 1 else None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="group statistics are snapped within one workspace only (a step sees no ledger): "
+    "a count by alle of everyone but the target, and one of everyone but the target plus "
+    "the target if diagnosed, each in a workspace of its own, are the same label iff not "
+    "diagnosed",
+)
+def test_group_counts_in_two_workspaces_tell_a_diagnosis(alice: Attacker, truth: Truth) -> None:
+    right = answered = 0
+    targets = truth.targets(6, kreft=True) + truth.targets(6, kreft=False)
+    for person in targets:
+        others = f"not ({person.expr()})"
+        without = _count_label(alice, others)
+        maybe = _count_label(alice, f"{others} or (({person.expr()}) and kreft)")
+        answered += without is not None and maybe is not None
+        right += (without is not None and maybe != without) == person.kreft
+    report("group counts in two workspaces", right=right, answered=answered, of=len(targets))
+    assert right <= 9  # of 12: a coin does as well 7 % of the time
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a statistic of another measure over a set near a registered one is withheld "
+    "(no answer of that measure was published to give): Σ c·syk, c new per target, after "
+    "`drop_if target and kreft`, beside Σ syk over everyone, is withheld iff the target "
+    "was dropped",
+)
+def test_another_measure_over_a_near_set_is_withheld(alice: Attacker, truth: Truth) -> None:
+    """Case 20 with a scaled copy: the pair snap answers only the same statistic of nearly
+    the same pairs, so a copy scaled by another factor per target (one factor for all
+    would be answered with the first target's answer every time) over the population
+    without the target if diagnosed meets the unit guard alone."""
+    reference = alice.workspace(
+        [{"generate": "syk", "expr": "0"}, {"replace": "syk", "expr": "1", "if": "kreft"}]
+    )
+    assert alice.sum_of(reference, "syk") is not None
+    right = 0
+    targets = truth.targets(6, kreft=True) + truth.targets(6, kreft=False)
+    for i, person in enumerate(targets):
+        handle = alice.workspace(
+            [
+                {"generate": "syk", "expr": "0"},
+                {"replace": "syk", "expr": "1", "if": "kreft"},
+                {"drop_if": f"({person.expr()}) and kreft"},
+                {"generate": f"d{i}", "expr": f"{i + 2} * syk"},
+            ]
+        )
+        right += (alice.sum_of(handle, f"d{i}") is None) == person.kreft
+    report("another measure over a near set", right=right, of=len(targets))
+    assert right <= 9  # of 12: a coin does as well 7 % of the time
