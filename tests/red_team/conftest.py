@@ -194,6 +194,19 @@ class Attacker:
         results: list[dict[str, Any]] = response.get_json()["results"]
         return results
 
+    def label(self, handle: str, variable: str) -> str | None:
+        """The one value every unit holds, read as the label of the table's published cell
+        (a group statistic by `alle`)."""
+        table = self.table(handle, {"vars": [variable]})
+        if table is None:
+            return None
+        shown = [
+            row["labels"][0]
+            for row in table[0]["result"]["rows"]
+            if row["labels"][0] is not None and row["values"]["count"]
+        ]
+        return shown[0] if len(shown) == 1 else None
+
     def sum_of(self, handle: str, variable: str, by: str = "alle", cell: str = "1") -> float | None:
         """The published sum of `variable` over one cell (by default: everyone)."""
         results = self.table(handle, {"vars": [by], "summarize": variable, "stats": ["sum"]})

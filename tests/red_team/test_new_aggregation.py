@@ -14,19 +14,6 @@ from tests.red_team.conftest import Attacker, Person, Score, Truth, report
 PROBES = 8  # targets with a diagnosis, and as many without
 
 
-def _label(attacker: Attacker, handle: str, variable: str) -> str | None:
-    """The one value every unit holds, read as the label of the table's published cell."""
-    table = attacker.table(handle, {"vars": [variable]})
-    if table is None:
-        return None
-    shown = [
-        row["labels"][0]
-        for row in table[0]["result"]["rows"]
-        if row["labels"][0] is not None and row["values"]["count"]
-    ]
-    return shown[0] if len(shown) == 1 else None
-
-
 def test_exact_group_count_tells_a_diagnosis(alice: Attacker, truth: Truth) -> None:
     """count(everyone but the target) and count(everyone but the target, plus the target
     if diagnosed), both by `alle`; their difference's mean is the diagnosis."""
@@ -50,7 +37,7 @@ def test_exact_group_count_tells_a_diagnosis(alice: Attacker, truth: Truth) -> N
                 {"generate": f"q{i}", "expr": f"ns{i} - na{i}"},
             ],
         )
-        label = _label(alice, handle, f"q{i}")
+        label = alice.label(handle, f"q{i}")
         answered += label is not None
         right += (label == "1") == person.kreft
     report("exact group counts: diagnosis", right=right, answered=answered, of=len(targets))
@@ -76,7 +63,7 @@ def test_exact_group_counts_spell_a_wage_in_bits(alice: Attacker, truth: Truth) 
         wage = " + ".join(f"{2**j} * (n{j} - na)" for j in range(bits))
         steps.append({"generate": "w", "expr": wage})
         alice.steps(handle, steps)
-        label = _label(alice, handle, "w")
+        label = alice.label(handle, "w")
         score.add(None if label is None else float(label), person.wage or 0)
     assert score.failed()
 
@@ -116,7 +103,7 @@ def test_perturbed_group_counts_equal_iff_nothing_changed(alice: Attacker, truth
         differs = " + ".join(f"abs(ns{i}_{k} - na{i}_{k})" for k in range(len(known)))
         steps += [{"aggregate": counts, "by": "alle"}, {"generate": f"q{i}", "expr": differs}]
         alice.steps(handle, steps)
-        label = _label(alice, handle, f"q{i}")
+        label = alice.label(handle, f"q{i}")
         answered += label is not None
         right += (label is not None and float(label) != 0) == person.kreft
     report("perturbed group counts: equal or not", right=right, answered=answered, of=len(targets))
@@ -148,6 +135,6 @@ def test_perturbed_group_counts_spell_a_wage_by_equality(alice: Attacker, truth:
             differs = " or ".join(f"n{j}_{k} != na{k}" for k in range(pairs))
             steps.append({"replace": "w", "expr": f"w + {2**j}", "if": differs})
         alice.steps(handle, steps)
-        label = _label(alice, handle, "w")
+        label = alice.label(handle, "w")
         score.add(None if label is None else float(label), person.wage or 0)
     assert score.failed()

@@ -89,15 +89,7 @@ def _count_label(attacker: Attacker, expr: str) -> str | None:
             {"aggregate": {"n": ["count", "v"]}, "by": "alle"},
         ]
     )
-    table = attacker.table(handle, {"vars": ["n"]})
-    if table is None:
-        return None
-    shown = [
-        row["labels"][0]
-        for row in table[0]["result"]["rows"]
-        if row["labels"][0] is not None and row["values"]["count"]
-    ]
-    return shown[0] if len(shown) == 1 else None
+    return attacker.label(handle, "n")
 
 
 @pytest.mark.xfail(
