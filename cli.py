@@ -879,6 +879,13 @@ def _print_script_output(state: State, entry: dict[str, Any]) -> None:
     if entry["kind"] == "variables":
         console.print(escape(", ".join(v["name"] for v in entry["variables"])))
         return
+    if entry["kind"] == "help":
+        console.print(escape(entry["text"]))
+        return
+    if entry["kind"] == "history":
+        for line in entry["lines"]:
+            console.print(f"  {line['line']}: {escape(line['source'])}")
+        return
     total = state.localise("Totalt", "Total")
     for item in entry["response"]["results"]:
         for row in item["result"].get("rows", []):

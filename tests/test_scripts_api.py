@@ -328,3 +328,33 @@ def test_import_panel_gives_the_long_form_and_reshape_from_panel_undoes_it(
     assert summary["line"] == 6 and summary["request"] == {"vars": ["INNTEKT_WLONN_2020"]}
     # A second reshape-from-panel finds no panel: a clear error at its line.
     assert body["error"]["code"] == "script-arguments" and body["error"]["details"]["line"] == 7
+
+
+def test_the_session_commands(alice: Researcher) -> None:
+    body = alice.run(
+        "require no.regcat.demo:1 as db\n"
+        "import db/BEFOLKNING_KJOENN as kjonn\n"
+        "help\n"
+        "help tabulate\n"
+        "help-function\n"
+        "help-function substr\n"
+        "history\n"
+        "clear\n"
+        "import db/BEFOLKNING_KJOENN as k2\n"
+        "variables\n"
+        "help tabluate\n",
+        "en",
+    ).get_json()
+    texts = [o["text"] for o in body["output"] if o["kind"] == "help"]
+    assert "tabulate*" in texts[0] and "anova" in texts[0] and "anova*" not in texts[0]
+    assert texts[1].startswith("tabulate <") and "in regcat: runs" in texts[1]
+    assert "substr" in texts[2] and "year" in texts[2]
+    assert "substr" in texts[3]
+    history = next(o for o in body["output"] if o["kind"] == "history")
+    assert [h["line"] for h in history["lines"]] == [1, 2, 3, 4, 5, 6]
+    listed = next(o for o in body["output"] if o["kind"] == "variables")
+    assert [v["name"] for v in listed["variables"]] == ["k2"]  # clear dropped kjonn's dataset
+    assert (
+        body["error"]["code"] == "script-unknown-command" and body["error"]["details"]["line"] == 11
+    )
+    assert "tabulate" in body["error"]["message"]

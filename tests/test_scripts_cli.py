@@ -24,6 +24,7 @@ SCRIPT = """require no.regcat.demo:1 as db
 import db/BEFOLKNING_KJOENN as kjonn
 import db/BEFOLKNING_FOEDSELSDATO as fodselsdato
 generate alder = 2020 - year(fodselsdato)
+help tabulate
 textblock
 Kjønn i utvalget
 endblock
@@ -54,10 +55,10 @@ def test_a_script_runs_with_progress_per_line(tmp_path: Path, server: tuple[str,
     result = _run(tmp_path, SCRIPT.encode(), base, token)
     assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
     err = result.stderr  # type: ignore[attr-defined]
-    assert [line.split(" ")[0] for line in err.splitlines()] == [f"[{i}/7]" for i in range(1, 8)]
-    assert "line 8 tabulate ✓" in err
+    assert [line.split(" ")[0] for line in err.splitlines()] == [f"[{i}/8]" for i in range(1, 9)]
+    assert "line 9 tabulate ✓" in err
     out = result.stdout  # type: ignore[attr-defined]
-    assert "Kjønn i utvalget" in out and "Done: 6 commands run." in out
+    assert "Kjønn i utvalget" in out and "Done: 7 commands run." in out
 
 
 def test_json_output_and_a_failing_line(tmp_path: Path, server: tuple[str, str]) -> None:
@@ -65,10 +66,10 @@ def test_json_output_and_a_failing_line(tmp_path: Path, server: tuple[str, str])
     result = _run(tmp_path, (SCRIPT + "probit kjonn alder\n").encode(), base, token, "--json")
     assert result.exit_code == 1  # type: ignore[attr-defined]
     answer = json.loads(result.stdout)  # type: ignore[attr-defined]
-    assert [o["kind"] for o in answer["output"]] == ["text", "result", "result"]
+    assert [o["kind"] for o in answer["output"]] == ["help", "text", "result", "result"]
     assert answer["error"]["code"] == "script-not-supported"
-    assert answer["error"]["details"]["line"] == 10
-    assert "line 10 probit ✗" in result.stderr  # type: ignore[attr-defined]
+    assert answer["error"]["details"]["line"] == 11
+    assert "line 11 probit ✗" in result.stderr  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(

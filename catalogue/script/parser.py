@@ -184,28 +184,26 @@ def _option(
         )
         close = difflib.get_close_matches(written.name, list(spec.options), n=1)
         hint = (f"Mente du «{close[0]}»? ", f"Did you mean '{close[0]}'? ") if close else ("", "")
-        raise script_error(
-            "script-unknown-option",
+        raise _option_error(
+            spec,
+            written,
             at,
             (
                 f"«{spec.name}» har ingen opsjon «{written.name}»",
                 f"'{spec.name}' has no option '{written.name}'",
             ),
             (f"{hint[0]}Opsjonene er: {known}", f"{hint[1]}Its options are: {known}"),
-            command=spec.name,
-            option=written.name,
         )
     if takes is Takes.NOTHING and written.group is not None:
-        raise script_error(
-            "script-unknown-option",
+        raise _option_error(
+            spec,
+            written,
             at,
             (
                 f"Opsjonen «{written.name}» tar ingen verdi",
                 f"The option '{written.name}' takes no value",
             ),
             (f"Skriv bare «{written.name}»", f"Write just '{written.name}'"),
-            command=spec.name,
-            option=written.name,
         )
     if takes is Takes.VALUES:
         values = tuple(
@@ -214,19 +212,30 @@ def _option(
             if isinstance(w, Word) and w.text != ","
         )
         if written.group is None or not values:
-            raise script_error(
-                "script-unknown-option",
+            raise _option_error(
+                spec,
+                written,
                 at,
                 (
                     f"Opsjonen «{written.name}» trenger en verdi i parentes",
                     f"The option '{written.name}' needs a value in parentheses",
                 ),
                 (f"Skriv «{written.name}(…)»", f"Write '{written.name}(…)'"),
-                command=spec.name,
-                option=written.name,
             )
         return Option(written.name, values, at)
     return Option(written.name, (), at)
+
+
+def _option_error(
+    spec: CommandSpec,
+    written: OptionText,
+    at: Position,
+    problem: tuple[str, str],
+    fix: tuple[str, str],
+) -> RegcatError:
+    return script_error(
+        "script-unknown-option", at, problem, fix, command=spec.name, option=written.name
+    )
 
 
 __all__ = ["RegcatError", "decode_script", "parse_script", "read_command"]

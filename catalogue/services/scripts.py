@@ -29,7 +29,7 @@ from catalogue.domain.errors import RegcatError, not_found, unprocessable
 from catalogue.script import Command, Script, TextBlock, parse_script
 from catalogue.script import nodes as n
 from catalogue.script.errors import at_line, script_error
-from catalogue.services import workspaces
+from catalogue.services import script_session, workspaces
 from catalogue.services.context import Context
 from catalogue.services.reading import datastore_summaries
 
@@ -151,6 +151,7 @@ class _Runner:
         self.current: str | None = None
         self.created: list[str] = []
         self.pending = _Pending()
+        self.history: list[Command] = []  # the commands run so far, for `history`
 
     # --- the loop ------------------------------------------------------------------------
 
@@ -162,6 +163,7 @@ class _Runner:
         if handler is None:
             raise not_supported(item)
         handler(self, item)
+        self.history.append(item)
 
     def close(self) -> None:
         for handle in self.created:
@@ -740,6 +742,33 @@ def _variables(runner: _Runner, command: n.Session) -> None:
             "variables": view.description["variables"],
         }
     )
+
+
+@_handles("help", "help-function")
+def _help(runner: _Runner, command: n.Session) -> None:
+    if command.command == "help":
+        text = script_session.help_text(command, set(_HANDLERS), runner.language)
+    else:
+        text = script_session.function_help_text(command, runner.language)
+    runner.output.append(
+        {"line": command.at.line, "kind": "help", "command": command.command, "text": text}
+    )
+
+
+@_handles("history")
+def _history(runner: _Runner, command: n.Session) -> None:
+    lines = [{"line": c.at.line, "source": c.source} for c in runner.history]
+    runner.output.append(
+        {"line": command.at.line, "kind": "history", "command": command.command, "lines": lines}
+    )
+
+
+@_handles("clear")
+def _clear(runner: _Runner, command: n.Session) -> None:
+    """Every dataset goes (its workspace deleted); the `require`d aliases stay."""
+    runner.flush()
+    for name in list(runner.datasets):
+        _delete_dataset(runner, n.DatasetCommand(**_common(command), name=name))
 
 
 def supported_commands() -> tuple[str, ...]:

@@ -25,7 +25,7 @@ class ScriptRunSchema(Schema):
 
 class ScriptOutputSchema(Schema):
     line = fields.Integer(metadata={"description": "The line of the script it came from."})
-    kind = fields.String(metadata={"description": "result, text or variables"})
+    kind = fields.String(metadata={"description": "result, text, variables, help or history"})
     command = fields.String(metadata={"description": "The command word (result, variables)."})
     request = fields.Dict(
         metadata={"description": "result: the statistic request the command became."}
@@ -37,6 +37,10 @@ class ScriptOutputSchema(Schema):
     markdown = fields.String(metadata={"description": "text: a textblock's Markdown."})
     variables = fields.List(
         fields.Dict(), metadata={"description": "variables: the dataset's variables (no data)."}
+    )
+    text = fields.String(metadata={"description": "help: the text (commands, a form)."})
+    lines = fields.List(
+        fields.Dict(), metadata={"description": "history: the commands run so far (line, source)."}
     )
 
 

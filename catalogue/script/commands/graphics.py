@@ -8,7 +8,7 @@ from ..errors import script_error
 from ..line import Group
 from ..nodes import Chart, Coefplot, Model
 from ..registry import COMMANDS, flags, register, valued
-from .restructure import GROUP_STATISTICS
+from .restructure import statistic_in_parentheses
 
 
 @register(
@@ -21,16 +21,7 @@ from .restructure import GROUP_STATISTICS
 def barchart(args: Arguments) -> Chart:
     statistic = None
     if isinstance(args.peek(), Group):
-        inner = args.inner(args.group())
-        statistic = inner.name(("en statistikk", "a statistic"))
-        inner.end()
-        if statistic not in GROUP_STATISTICS:
-            args.fail(
-                (
-                    f"Ukjent statistikk «{statistic}»; kjente: {', '.join(GROUP_STATISTICS)}",
-                    f"Unknown statistic '{statistic}'; known: {', '.join(GROUP_STATISTICS)}",
-                ),
-            )
+        statistic = statistic_in_parentheses(args)
     variables = args.names()
     args.end()
     return Chart(**args.common(), variables=variables, statistic=statistic)

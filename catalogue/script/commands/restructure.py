@@ -15,6 +15,22 @@ GROUP_STATISTICS = (
 )  # fmt: skip
 
 
+def statistic_in_parentheses(args: Arguments) -> str:
+    """`(mean)`: one of GROUP_STATISTICS (collapse, aggregate and barchart)."""
+    inner = args.inner(args.group())
+    statistic = inner.name(("en statistikk", "a statistic"))
+    inner.end()
+    if statistic not in GROUP_STATISTICS:
+        known = ", ".join(GROUP_STATISTICS)
+        args.fail(
+            (
+                f"Ukjent statistikk «{statistic}»; kjente: {known}",
+                f"Unknown statistic '{statistic}'; known: {known}",
+            ),
+        )
+    return statistic
+
+
 @register("restructure", "reshape-to-panel", "reshape-to-panel <prefikser/prefixes>")
 def to_panel(args: Arguments) -> ReshapeToPanel:
     prefixes = args.names(what=("prefikser", "prefixes"))
@@ -39,16 +55,7 @@ def group(args: Arguments) -> GroupCommand:
     statistic = ""
     while not args.done():
         if isinstance(args.peek(), Group):
-            inner = args.inner(args.group())
-            statistic = inner.name(("en statistikk", "a statistic"))
-            inner.end()
-            if statistic not in GROUP_STATISTICS:
-                args.fail(
-                    (
-                        f"Ukjent statistikk «{statistic}»; kjente: {', '.join(GROUP_STATISTICS)}",
-                        f"Unknown statistic '{statistic}'; known: {', '.join(GROUP_STATISTICS)}",
-                    ),
-                )
+            statistic = statistic_in_parentheses(args)
             continue
         if not statistic:
             args.fail(
