@@ -69,7 +69,11 @@ def common_levels(
         for keys in _interacting(terms):
             keep &= counter.common(_cells(found, keys), keep)
         if not keep.all():
-            found, rows = _kept(found, rows, keep, _interacting(terms))
+            found, rows = _kept(found, rows, keep)
+            # After the limits: the condition lists every kept level and cell.
+            patterns = with_columns(view, found, terms, constant=constant)
+            narrowed = _kept_sql(found.factors, found.levels, found.raw, _interacting(terms))
+            return dataclasses.replace(patterns, where=f"({found.where}) AND {narrowed}"), rows
     return with_columns(view, found, terms, constant=constant), rows
 
 
@@ -121,12 +125,10 @@ class _Counter:
         return considered & sure[group_of_pattern]
 
 
-def _kept(
-    found: Patterns, rows: ModelRows, keep: np.ndarray, interacting: Sequence[tuple[str, ...]]
-) -> tuple[Patterns, ModelRows]:
-    """The patterns and rows kept, a categorical factor's levels those of kept patterns,
-    and the complete-case condition narrowed to them (clustered standard errors read the
-    rows again by it)."""
+def _kept(found: Patterns, rows: ModelRows, keep: np.ndarray) -> tuple[Patterns, ModelRows]:
+    """The patterns and rows kept, a categorical factor's levels those of kept patterns
+    (the complete-case condition is narrowed to them by the caller, `_kept_sql`: clustered
+    standard errors read the rows again by it)."""
     index = np.flatnonzero(keep)
     renumber = np.full(len(keep), -1, dtype=np.int64)
     renumber[index] = np.arange(len(index))
@@ -152,7 +154,6 @@ def _kept(
         y_m2=found.y_m2[index],
         binary=bool(np.all((y == 0) | (y == 1))),
         y_min=float(np.min(y, initial=0.0)),
-        where=f"({found.where}) AND {_kept_sql(found.factors, levels, raw, interacting)}",
         grouped=None if found.grouped is None else found.grouped.take(index),
     )
     return narrowed, kept_rows
