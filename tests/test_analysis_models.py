@@ -246,6 +246,10 @@ def test_requests_wrong_in_themselves_are_refused(
         ("logit", [], {"y": "alder", "x": ["kjonn"]}),  # not a 0/1 outcome
         ("poisson", [{"generate": "minus", "expr": "0 - alder"}], {"y": "minus", "x": ["kjonn"]}),
         ("regress", [{"generate": "tom", "expr": "lonn / 0"}], {"y": "tom", "x": ["alder"]}),
+        # Every wage is a level of one unit or so: every row is left out (no longer refused
+        # for its number of levels, which counted levels of one unit: model_levels.py).
+        ("regress", [], {"y": "alder", "x": ["i.lonn"]}),
+        ("logit", [], {"y": "kreft", "x": ["i.lonn", "alder"]}),
     ],
 )
 def test_models_that_cannot_be_estimated_are_withheld_like_any_other(
