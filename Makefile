@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install demo test lint format bench clean step-reference
 
 $(STAMP): pyproject.toml setup.py catalogue/analysis/native/_loops.c \
           catalogue/analysis/native/_locate.c catalogue/analysis/native/_buffers.h
@@ -46,7 +46,8 @@ bench: $(STAMP)
 clean:
 	rm -rf $(VENV) .regcat .pytest_cache .mypy_cache .ruff_cache
 
-step-reference: $(STAMP)  ## docs/STEPS.md, written from the step verbs
+## step-reference: docs/STEPS.md, written from the step verbs (catalogue/analysis/steps/)
+step-reference: $(STAMP)
 	$(BIN)/python -m catalogue.analysis.step_reference > docs/STEPS.md
 
 statistic-reference: $(STAMP)  ## docs/STATISTICS.md, written from the statistics

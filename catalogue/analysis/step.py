@@ -105,8 +105,8 @@ class Verb:
 
 
 def registry() -> Mapping[str, Verb]:
-    """Every verb of the `steps` package, by name, in the order the modules declare them
-    (modules in alphabetical order)."""
+    """Every verb of the `steps` package, by name, in alphabetical order (the order the
+    description and the reference list them in)."""
     return _scan()[0]
 
 
@@ -129,7 +129,11 @@ def _scan() -> tuple[Mapping[str, Verb], Mapping[str, str]]:
             found[verb.name] = verb
             modules[verb.name] = module.__name__
     _check_keys_agree(found)
-    return MappingProxyType(found), MappingProxyType(modules)
+    names = sorted(found)
+    return (
+        MappingProxyType({name: found[name] for name in names}),
+        MappingProxyType({name: modules[name] for name in names}),
+    )
 
 
 def all_keys() -> Mapping[str, StepField]:
