@@ -5,8 +5,7 @@ the file is not what the registry writes."""
 
 from __future__ import annotations
 
-import json
-
+from .reference import document, section
 from .statistic import Field, Statistic, Takes, registry
 
 # What a field's JSON is: (bokmål, English), and the same for a list of them.
@@ -60,29 +59,19 @@ def _row(field: Field) -> str:
 
 def _section(statistic: Statistic) -> str:
     kinds = ", ".join(f"`{kind}`" for kind in statistic.releases)
-    return "\n".join(
-        [
-            f"## `{statistic.name}`",
-            "",
-            statistic.description.nb,
-            "",
-            statistic.description.en,
-            "",
-            f"Gir resultater av slaget · Releases results of kind: {kinds}.",
-            "",
-            "| felt · field | JSON | påkrevd · required | grenser · limits | |",
-            "|---|---|---|---|---|",
-            *map(_row, statistic.fields),
-            "",
-            "```json",
-            json.dumps(dict(statistic.example), ensure_ascii=False),
-            "```",
-        ]
-    )
+    table = [
+        f"Gir resultater av slaget · Releases results of kind: {kinds}.",
+        "",
+        "| felt · field | JSON | påkrevd · required | grenser · limits | |",
+        "|---|---|---|---|---|",
+        *map(_row, statistic.fields),
+    ]
+    nb, en = statistic.description
+    return section(statistic.name, nb, en, table, statistic.example)
 
 
 def render() -> str:
-    return "\n\n".join([HEADER.rstrip("\n"), *map(_section, registry().values())]) + "\n"
+    return document(HEADER, map(_section, registry().values()))
 
 
 if __name__ == "__main__":

@@ -5,8 +5,7 @@ is not what the registry writes."""
 
 from __future__ import annotations
 
-import json
-
+from .reference import document, section
 from .step import StepField, Takes, Verb, registry
 
 _JSON = {
@@ -41,27 +40,12 @@ def _row(field: StepField, verb: bool = False) -> str:
 def _section(verb: Verb) -> str:
     own = StepField(verb.name, verb.takes, verb.description)
     rows = [_row(own, verb=True), *(_row(f) for f in verb.fields)]
-    return "\n".join(
-        [
-            f"## `{verb.name}`",
-            "",
-            verb.nb,
-            "",
-            verb.en,
-            "",
-            "| nøkkel · key | JSON | påkrevd · required | |",
-            "|---|---|---|---|",
-            *rows,
-            "",
-            "```json",
-            json.dumps(dict(verb.example), ensure_ascii=False),
-            "```",
-        ]
-    )
+    table = ["| nøkkel · key | JSON | påkrevd · required | |", "|---|---|---|---|", *rows]
+    return section(verb.name, verb.nb, verb.en, table, verb.example)
 
 
 def render() -> str:
-    return "\n\n".join([HEADER.rstrip("\n"), *map(_section, registry().values())]) + "\n"
+    return document(HEADER, map(_section, registry().values()))
 
 
 if __name__ == "__main__":
