@@ -54,8 +54,9 @@ class Takes(Enum):
 @dataclass(frozen=True)
 class Field:
     """One key of a statistic's request. `count` bounds a list's length (many=True), `bounds`
-    a number's value (both ends excluded when `exclusive`). The description is the API's,
-    in English as the rest of the API description is."""
+    a number's value (both ends excluded when `exclusive`). The description is in bokmål
+    and English: the API description takes the English (as the rest of it is), the
+    statistic reference both."""
 
     name: str
     takes: Takes
@@ -65,7 +66,7 @@ class Field:
     count: tuple[int, int | None] | None = None
     bounds: tuple[float, float] | None = None
     exclusive: bool = False
-    description: str = ""
+    description: Text | None = None
 
 
 # Phase 1: (the workspace's rows, the request as sent, the language of texts in charts).

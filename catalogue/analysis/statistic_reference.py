@@ -54,7 +54,9 @@ def _row(field: Field) -> str:
     if field.many:
         nb, en = f"liste av {nb_many}", f"list of {en_many}"
     needed = "ja · yes" if field.required else "nei · no"
-    return f"| `{field.name}` | {nb} · {en} | {needed} | {_limits(field)} | {field.description} |"
+    said_nb, said_en = field.description or ("", "")
+    limits = _limits(field)
+    return f"| `{field.name}` | {nb} · {en} | {needed} | {limits} | {said_nb} | {said_en} |"
 
 
 def _section(statistic: Statistic) -> str:
@@ -62,8 +64,8 @@ def _section(statistic: Statistic) -> str:
     table = [
         f"Gir resultater av slaget · Releases results of kind: {kinds}.",
         "",
-        "| felt · field | JSON | påkrevd · required | grenser · limits | |",
-        "|---|---|---|---|---|",
+        "| felt · field | JSON | påkrevd · required | grenser · limits | bokmål | English |",
+        "|---|---|---|---|---|---|",
         *map(_row, statistic.fields),
     ]
     nb, en = statistic.description

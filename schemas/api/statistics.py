@@ -40,7 +40,7 @@ def _checks(field: Field) -> list[validate.Validator]:
 
 def request_field(field: Field) -> fields.Field:
     """The marshmallow field of a declared request field."""
-    metadata = {"description": field.description} if field.description else {}
+    metadata = {"description": field.description.en} if field.description else {}
     value = _VALUE[field.takes]
     if not field.many:
         return value(required=field.required, validate=_checks(field), metadata=metadata)

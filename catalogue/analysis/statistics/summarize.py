@@ -160,9 +160,18 @@ STATISTIC = Statistic(
             count=(1, None),
             bounds=(0, 100),
             exclusive=True,
-            description="Default 25, 50, 75 (min and max have rules of their own).",
+            description=Text(
+                "Standard 25, 50, 75 (min og maks har egne regler).",
+                "Default 25, 50, 75 (min and max have rules of their own).",
+            ),
         ),
-        Field("minmax", Takes.TRUTH, description="Controlled min and max (default true)."),
+        Field(
+            "minmax",
+            Takes.TRUTH,
+            description=Text(
+                "Kontrollert min og maks (standard true).", "Controlled min and max (default true)."
+            ),
+        ),
     ),
     releases=("frequency-table", "summary", "percentiles", "min-max"),
     prepare=lambda view, request, _language: prepare_summarize(view, request),

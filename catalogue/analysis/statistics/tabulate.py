@@ -578,32 +578,49 @@ STATISTIC = Statistic(
             many=True,
             required=True,
             count=(1, None),
-            description="The table's dimensions: at most as many as the datastore's "
-            "output-control budget allows (max_variables, 4 by default; more is 422).",
+            description=Text(
+                "Tabellens dimensjoner: høyst så mange som datalagerets budsjett for "
+                "utdatakontroll tillater (max_variables, 4 som standard; flere gir 422).",
+                "The table's dimensions: at most as many as the datastore's output-control "
+                "budget allows (max_variables, 4 by default; more is 422).",
+            ),
         ),
-        Field("summarize", Takes.VARIABLE, description="A numeric variable per cell."),
+        Field(
+            "summarize",
+            Takes.VARIABLE,
+            description=Text("En tallvariabel per celle.", "A numeric variable per cell."),
+        ),
         Field(
             "stats",
             Takes.TEXT,
             many=True,
             choices=CELL_STATISTICS,
             count=(1, None),
-            description="With summarize; default mean.",
+            description=Text("Med summarize; standard mean.", "With summarize; default mean."),
         ),
         Field(
             "percent",
             Takes.TEXT,
             choices=PERCENTAGES,
-            description="What each row's percent is of: the grand total (cell, the default), "
-            "the row's total over the last variable (row) or the column's total over the "
-            "first (column).",
+            description=Text(
+                "Hva hver rads prosent er av: totalen (cell, standard), radens total over den "
+                "siste variabelen (row) eller kolonnens total over den første (column).",
+                "What each row's percent is of: the grand total (cell, the default), the "
+                "row's total over the last variable (row) or the column's total over the "
+                "first (column).",
+            ),
         ),
         Field(
             "missing",
             Takes.TRUTH,
-            description="Units with a missing value on a variable are a category of their "
-            "own (labelled .); without it they are left out and result.summary.left_out says "
-            "how many (a perturbed count).",
+            description=Text(
+                "Enheter med manglende verdi på en variabel er en egen kategori (merket .); "
+                "uten det utelates de, og result.summary.left_out sier hvor mange (et "
+                "perturbert antall).",
+                "Units with a missing value on a variable are a category of their own "
+                "(labelled .); without it they are left out and result.summary.left_out says "
+                "how many (a perturbed count).",
+            ),
         ),
     ),
     releases=("frequency-table", "magnitude-table", "percentiles", "summary"),

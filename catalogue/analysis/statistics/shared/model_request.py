@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from catalogue.domain.text import Text
+
 from ...statistic import Field, Takes
 from ...variables import Variable
 from .common import DataView, request_error
@@ -20,21 +22,36 @@ MODEL_FIELDS = (
         Takes.TERM,
         many=True,
         required=True,
-        description="alder, c.alder, i.utdanning, i.kjonn#c.alder",
+        description=Text(
+            "alder, c.alder, i.utdanning, i.kjonn#c.alder",
+            "alder, c.alder, i.utdanning, i.kjonn#c.alder",
+        ),
     ),
-    Field("constant", Takes.TRUTH, description="Add _cons (default true)."),
+    Field(
+        "constant",
+        Takes.TRUTH,
+        description=Text("Legg til _cons (standard true).", "Add _cons (default true)."),
+    ),
     Field(
         "robust",
         Takes.TRUTH,
-        description="Heteroskedasticity-robust standard errors: HC1 for regress, the sandwich "
-        "without small-sample factor for logit and poisson (statsmodels' HC1 for discrete "
-        "models).",
+        description=Text(
+            "Heteroskedastisitetsrobuste standardfeil: HC1 for regress, sandwich-estimatet "
+            "uten småutvalgsfaktor for logit og poisson (statsmodels' HC1 for diskrete "
+            "modeller).",
+            "Heteroskedasticity-robust standard errors: HC1 for regress, the sandwich without "
+            "small-sample factor for logit and poisson (statsmodels' HC1 for discrete models).",
+        ),
     ),
     Field(
         "cluster",
         Takes.VARIABLE,
-        description=f"Cluster-robust standard errors by a variable, or {UNIT_CLUSTER} for the "
-        "unit (not together with robust).",
+        description=Text(
+            f"Klyngerobuste standardfeil etter en variabel, eller {UNIT_CLUSTER} for enheten "
+            "(ikke sammen med robust).",
+            f"Cluster-robust standard errors by a variable, or {UNIT_CLUSTER} for the unit "
+            "(not together with robust).",
+        ),
     ),
 )
 MODEL_RELEASES = ("regression",)
