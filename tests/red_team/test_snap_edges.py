@@ -142,3 +142,36 @@ def test_another_measure_over_a_near_set_is_withheld(alice: Attacker, truth: Tru
         right += (alice.sum_of(handle, f"d{i}") is None) == person.kreft
     report("another measure over a near set", right=right, of=len(targets))
     assert right <= 9  # of 12: a coin does as well 7 % of the time
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="models are not answered by their (unit, value) pairs: a 0/1 diagnosis on sex and "
+    "a copy with the target's value set to 1 give the same coefficients iff diagnosed",
+)
+def test_the_same_model_again_tells_a_diagnosis(alice: Attacker, truth: Truth) -> None:
+    """The equality oracle through a model: a 0/1 diagnosis on sex over everyone, and a copy
+    with the target's value set to 1: the same coefficients iff it was 1. Models are not
+    answered by their pairs; what they publish must differ either way or never."""
+    handle = alice.workspace(
+        [{"generate": "syk", "expr": "0"}, {"replace": "syk", "expr": "1", "if": "kreft"}]
+    )
+    baseline = alice.ask(handle, "regress", {"y": "syk", "x": ["kjonn"]})
+    right = 0
+    targets = truth.targets(6, kreft=True) + truth.targets(6, kreft=False)
+    for i, person in enumerate(targets):
+        alice.steps(
+            handle,
+            [
+                {"generate": f"s{i}", "expr": "syk"},
+                {"replace": f"s{i}", "expr": "1", "if": person.expr()},
+            ],
+        )
+        found = alice.ask(handle, "regress", {"y": f"s{i}", "x": ["kjonn"]})
+        same = found.status_code == 200 and (
+            found.get_json()["results"][0]["result"]["rows"]
+            == baseline.get_json()["results"][0]["result"]["rows"]
+        )
+        right += same == person.kreft
+    report("the same model again: diagnosis", right=right, of=len(targets))
+    assert right <= 9  # of 12: a coin does as well 7 % of the time
