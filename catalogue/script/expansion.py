@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from .errors import script_error
-from .limits import MAX_BINDING_LENGTH, MAX_COMMANDS, MAX_LOOP_DEPTH, MAX_LOOP_VALUES
+from .limits import MAX_BINDING_LENGTH, MAX_COMMANDS, MAX_LOOP_VALUES
 from .line import CommandLine, Group, Item, Word, read_line
 from .nodes import Position
 from .structure import Block, Line, Loop
@@ -194,16 +194,6 @@ def _unquoted(item: Item) -> str:
 def _loop(
     loop: Loop, bindings: dict[str, str], depth: int, counter: list[int]
 ) -> Iterator[Unrolled]:
-    if depth >= MAX_LOOP_DEPTH:
-        raise script_error(
-            "script-loop",
-            loop.header.at,
-            (
-                f"Mer enn {MAX_LOOP_DEPTH} løkker inne i hverandre",
-                f"More than {MAX_LOOP_DEPTH} loops inside each other",
-            ),
-            limit=MAX_LOOP_DEPTH,
-        )
     header = substitute(loop.header, bindings)
     names, rows = loop_values(header)
     saved = {name: bindings.get(name) for name in names}

@@ -10,3 +10,4 @@ MAX_COMMANDS = 20_000  # commands after loops are unrolled
 MAX_LOOP_VALUES = 1_000  # values one `for` takes (a range `1 : n` included)
 MAX_LOOP_DEPTH = 10  # `for` inside `for`
 MAX_BINDING_LENGTH = 10_000  # characters of one `let` value after substitution
+MAX_NESTING = 50  # parentheses inside each other on one line (as the expression language)

@@ -21,6 +21,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from catalogue.domain.errors import RegcatError
 
 from .errors import script_error
+from .limits import MAX_NESTING
 from .nodes import Position
 
 _GRAMMAR = r"""
@@ -107,6 +108,7 @@ class CommandLine:
 def read_line(text: str, column: Callable[[int], Position]) -> CommandLine:
     """`column(offset)` gives the script position of an offset in `text` (after a
     substitution the two differ)."""
+    _check_nesting(text, column)
     try:
         tree = _parser().parse(text)
     except UnexpectedInput as error:
@@ -137,6 +139,38 @@ def read_line(text: str, column: Callable[[int], Position]) -> CommandLine:
         options,
         options_start,
     )
+
+
+def _check_nesting(text: str, column: Callable[[int], Position]) -> None:
+    """Parentheses nested deeper than MAX_NESTING (outside quoted texts) are refused before
+    reading: the groups are read recursively."""
+    if text.count("(") <= MAX_NESTING:
+        return
+    depth = 0
+    quote = ""
+    for offset, char in enumerate(text):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char == "(":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise script_error(
+                    "script-syntax",
+                    column(offset),
+                    (
+                        f"Parentesene er nestet dypere enn {MAX_NESTING} nivåer",
+                        f"The parentheses are nested deeper than {MAX_NESTING} levels",
+                    ),
+                    (
+                        "Del uttrykket opp med flere «generate»",
+                        "Split the expression with more 'generate's",
+                    ),
+                    limit=MAX_NESTING,
+                )
+        elif char == ")":
+            depth -= 1
 
 
 def _start(node: Tree | Token) -> int:

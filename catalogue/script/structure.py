@@ -19,6 +19,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from catalogue.domain.errors import RegcatError
 
 from .errors import script_error
+from .limits import MAX_LOOP_DEPTH
 from .nodes import Position
 
 _GRAMMAR = r"""
@@ -70,10 +71,10 @@ def parse_blocks(text: str) -> Block:
         tree = _parser().parse(text)
     except UnexpectedInput as error:
         raise _block_error(error, text) from None
-    return _block(tree.children)
+    return _block(tree.children, 0)
 
 
-def _block(children: list[Tree | Token]) -> Block:
+def _block(children: list[Tree | Token], depth: int) -> Block:
     out: list[Line | Loop] = []
     for child in children:
         if not isinstance(child, Tree):
@@ -81,7 +82,21 @@ def _block(children: list[Tree | Token]) -> Block:
         if child.data == "loop":
             header, *body, _end = child.children
             assert isinstance(header, Token)
-            out.append(Loop(_line("for", header), _block(body)))
+            if depth >= MAX_LOOP_DEPTH:
+                raise script_error(
+                    "script-loop",
+                    Position(header.line or 0, header.column or 0),
+                    (
+                        f"Mer enn {MAX_LOOP_DEPTH} løkker inne i hverandre",
+                        f"More than {MAX_LOOP_DEPTH} loops inside each other",
+                    ),
+                    (
+                        "Gå gjennom verdiene side om side med «;» i én løkke",
+                        "Walk the values side by side with ';' in one loop",
+                    ),
+                    limit=MAX_LOOP_DEPTH,
+                )
+            out.append(Loop(_line("for", header), _block(body, depth + 1)))
         else:
             token = child.children[0]
             assert isinstance(token, Token)

@@ -103,7 +103,8 @@ def _source_value(args: Arguments, items: list[Item], index: int) -> tuple[str, 
 def _target(items: list[Item]) -> bool:
     """A number, a quoted text, `.` (missing), or a negative number."""
     if len(items) == 1:
-        return isinstance(items[0], Word) and items[0].kind in ("NUMBER", "STRING", "OP", "NAME")
+        word = items[0]
+        return isinstance(word, Word) and (word.kind in ("NUMBER", "STRING") or word.text == ".")
     return (
         len(items) == 2
         and isinstance(items[0], Word)
