@@ -49,26 +49,21 @@ def plain(args: Arguments) -> Model:
     return model
 
 
-@register(
+# The -predict variants and regress-panel read as the plain models do.
+register(
     "regression",
     tuple(f"{name}-predict" for name in (*_PLAIN, "regress-panel")),
     "{name} <y> <x-er/xs> [if <betingelse/condition>] [, predicted(<navn/name>) residuals(<navn/name>)]",
     options={**_MODEL_OPTIONS, **_PREDICT_OPTIONS, **flags("fe", "re", "be", "pooled")},
     condition=True,
-)
-def predict(args: Arguments) -> Model:
-    return plain(args)
-
-
-@register(
+)(plain)
+register(
     "regression",
     "regress-panel",
     "regress-panel <y> <x-er/xs> [if <betingelse/condition>] [, fe re be pooled]",
     options={**_MODEL_OPTIONS, **flags("fe", "re", "be", "pooled")},
     condition=True,
-)
-def panel(args: Arguments) -> Model:
-    return plain(args)
+)(plain)
 
 
 @register(

@@ -1,11 +1,11 @@
 """Tables and summaries: tabulate, summarize, the panel statistics, correlate, ci,
-normaltest and anova."""
+normaltest (each a list of variables, with options of its own) and anova."""
 
 from __future__ import annotations
 
 from ..arguments import Arguments
 from ..nodes import Anova, Statistic
-from ..registry import flags, register, valued
+from ..registry import Takes, flags, register, valued
 
 TABULATE_OPTIONS = {
     **flags(
@@ -14,77 +14,38 @@ TABULATE_OPTIONS = {
     ),
     **valued("summarize", "top", "bottom"),
 }  # fmt: skip
+_VARIABLES = "<variabler/variables> [if <betingelse/condition>]"
+
+# command -> (what follows its variables in the usage line, its options)
+VARIABLE_LISTS: dict[str, tuple[str, dict[str, Takes]]] = {
+    "tabulate": (
+        " [, missing rowpct colpct cellpct summarize(<variabel/variable>) …]",
+        TABULATE_OPTIONS,
+    ),
+    "summarize": (" [, gini iqr]", flags("gini", "iqr")),
+    "correlate": (
+        " [, covariance pairwise obs sig]",
+        flags("covariance", "pairwise", "obs", "sig"),
+    ),
+    "ci": (" [, level(<prosent/percent>)]", valued("level")),
+    "normaltest": ("", {}),
+    **dict.fromkeys(
+        ("tabulate-panel", "summarize-panel", "transitions-panel"),
+        ("", flags("missing", "rowpct", "colpct", "cellpct", "gini", "iqr")),
+    ),
+}
 
 
-def _variables(args: Arguments) -> tuple[str, ...]:
+def variable_list(args: Arguments) -> Statistic:
     names = args.names()
     args.end()
-    return names
+    return Statistic(**args.common(), variables=names)
 
 
-@register(
-    "statistics",
-    "tabulate",
-    "tabulate <variabler/variables> [if <betingelse/condition>] [, missing rowpct colpct cellpct summarize(<variabel/variable>) …]",
-    options=TABULATE_OPTIONS,
-    condition=True,
-)
-def tabulate(args: Arguments) -> Statistic:
-    return Statistic(**args.common(), variables=_variables(args))
-
-
-@register(
-    "statistics",
-    "summarize",
-    "summarize <variabler/variables> [if <betingelse/condition>] [, gini iqr]",
-    options=flags("gini", "iqr"),
-    condition=True,
-)
-def summarize(args: Arguments) -> Statistic:
-    return Statistic(**args.common(), variables=_variables(args))
-
-
-@register(
-    "statistics",
-    ("tabulate-panel", "summarize-panel", "transitions-panel"),
-    "{name} <variabler/variables> [if <betingelse/condition>]",
-    options=flags("missing", "rowpct", "colpct", "cellpct", "gini", "iqr"),
-    condition=True,
-)
-def panel_statistic(args: Arguments) -> Statistic:
-    return Statistic(**args.common(), variables=_variables(args))
-
-
-@register(
-    "statistics",
-    "correlate",
-    "correlate <variabler/variables> [if <betingelse/condition>] [, covariance pairwise obs sig]",
-    options=flags("covariance", "pairwise", "obs", "sig"),
-    condition=True,
-)
-def correlate(args: Arguments) -> Statistic:
-    return Statistic(**args.common(), variables=_variables(args))
-
-
-@register(
-    "statistics",
-    "ci",
-    "ci <variabler/variables> [if <betingelse/condition>] [, level(<prosent/percent>)]",
-    options=valued("level"),
-    condition=True,
-)
-def ci(args: Arguments) -> Statistic:
-    return Statistic(**args.common(), variables=_variables(args))
-
-
-@register(
-    "statistics",
-    "normaltest",
-    "normaltest <variabler/variables> [if <betingelse/condition>]",
-    condition=True,
-)
-def normaltest(args: Arguments) -> Statistic:
-    return Statistic(**args.common(), variables=_variables(args))
+for _name, (_after, _options) in VARIABLE_LISTS.items():
+    register(
+        "statistics", _name, f"{_name} {_VARIABLES}{_after}", options=_options, condition=True
+    )(variable_list)
 
 
 @register("statistics", "anova", "anova <y> <x-er/xs> [if <betingelse/condition>]", condition=True)
