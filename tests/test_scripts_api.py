@@ -194,6 +194,11 @@ def test_an_engine_error_names_the_line_that_wrote_the_step(alice: Researcher) -
     assert body["output"] == []
     assert body["error"]["code"] == "expression-unknown-variable"
     assert body["error"]["status"] == 422 and body["error"]["details"]["line"] == 4
+    # The step's number in the batch sent means nothing to the script's author.
+    assert (
+        body["error"]["message"].startswith("Linje 4: ") and "Steg" not in body["error"]["message"]
+    )
+    assert "step" not in body["error"]["details"]
 
 
 def test_an_unknown_alias_and_an_unknown_major_version(alice: Researcher) -> None:

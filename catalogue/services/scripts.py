@@ -19,6 +19,7 @@ Invariants:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -262,7 +263,7 @@ class _Runner:
         except RegcatError as error:
             index = int(error.details.get("step", 1)) - 1
             command = pending.commands[min(max(index, 0), len(pending.commands) - 1)]
-            raise at_line(error, command.at, command.source) from None
+            raise at_line(_without_step(error), command.at, command.source) from None
 
     def statistic(self, command: Command, statistic: str, body: dict[str, Any]) -> None:
         self.flush()
@@ -300,6 +301,22 @@ class _Runner:
                 "response": statistic_response(released),
             }
         )
+
+
+_STEP_PREFIX = re.compile(r"^(Steg|Step) \d+ \([^)]*\): ")
+
+
+def _without_step(error: RegcatError) -> RegcatError:
+    """An engine error without its "Step n (verb): " (n counts the steps of one batch,
+    which the script's author never wrote); the line says where instead."""
+    details = {k: v for k, v in error.details.items() if k != "step"}
+    return RegcatError(
+        error.code,
+        _STEP_PREFIX.sub("", error.nb),
+        _STEP_PREFIX.sub("", error.en),
+        details,
+        error.http_status,
+    )
 
 
 # --- not yet supported ----------------------------------------------------------------------
