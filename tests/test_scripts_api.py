@@ -199,6 +199,14 @@ def test_an_engine_error_names_the_line_that_wrote_the_step(alice: Researcher) -
         body["error"]["message"].startswith("Linje 4: ") and "Steg" not in body["error"]["message"]
     )
     assert "step" not in body["error"]["details"]
+    # An expression error points at its column in the line as written.
+    body = alice.run(
+        "require no.regcat.demo:1 as db\n"
+        "import db/BEFOLKNING_KJOENN as kjonn\n"
+        "generate y = 1 if kjonn == '1' & nosuch > 2\n"
+    ).get_json()
+    assert body["error"]["code"] == "expression-unknown-variable"
+    assert (body["error"]["details"]["line"], body["error"]["details"]["column"]) == (3, 34)
 
 
 def test_an_unknown_alias_and_an_unknown_major_version(alice: Researcher) -> None:

@@ -30,6 +30,7 @@ from catalogue.domain.errors import RegcatError, not_found, unprocessable
 from catalogue.script import Command, Script, TextBlock, parse_script
 from catalogue.script import nodes as n
 from catalogue.script.errors import at_line, script_error
+from catalogue.script.nodes import Position
 from catalogue.services import script_session, workspaces
 from catalogue.services.context import Context
 from catalogue.services.reading import datastore_summaries
@@ -110,7 +111,7 @@ def run_items(
             except RegcatError as error:
                 runner.pending = _Pending()  # nothing of a failed batch was applied
                 if isinstance(item, Command):
-                    error = at_line(error, item.at, item.source)
+                    error = at_line(error, _where(item, error), item.source)
                 yield Ran(index, item, tuple(runner.output[before:]), error)
                 return
             yield Ran(index, item, tuple(runner.output[before:]))
@@ -263,7 +264,7 @@ class _Runner:
         except RegcatError as error:
             index = int(error.details.get("step", 1)) - 1
             command = pending.commands[min(max(index, 0), len(pending.commands) - 1)]
-            raise at_line(_without_step(error), command.at, command.source) from None
+            raise at_line(_without_step(error), _where(command, error), command.source) from None
 
     def statistic(self, command: Command, statistic: str, body: dict[str, Any]) -> None:
         self.flush()
@@ -301,6 +302,20 @@ class _Runner:
                 "response": statistic_response(released),
             }
         )
+
+
+def _where(command: Command, error: RegcatError) -> Position:
+    """Where in the script an engine error points: an expression error (which says its
+    offset and shows the expression as the first line of its snippet) at its column in the
+    line, anything else at the command."""
+    position = error.details.get("position")
+    snippet = str(error.details.get("snippet", "")).split("\n", 1)[0]
+    if isinstance(position, int) and snippet:
+        written = [getattr(command, "expression", None), command.condition]
+        for expression in written:
+            if isinstance(expression, n.Expression) and expression.text == snippet:
+                return expression.column_of(position)
+    return command.at
 
 
 _STEP_PREFIX = re.compile(r"^(Steg|Step) \d+ \([^)]*\): ")
