@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
-
 from tests.red_team.conftest import Attacker, Person, Truth, report
 
 PROBES = 8  # with a diagnosis, and as many without
@@ -257,13 +255,6 @@ def test_a_model_level_for_a_diagnosed_target(alice: Attacker, truth: Truth) -> 
     assert right <= BOUND
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the rows of a rare level are left out like missing values, so the model is over "
-    "the cohort less the target if diagnosed: the differencing guard withholds it beside "
-    "the model over the cohort asked first (docs/OUTPUT_CONTROL.md §12: the guard still "
-    "withholds statistics of values near a registered set; as `drop_if`, case 20)",
-)
 def test_a_model_level_beside_the_model_without_it(alice: Attacker, truth: Truth) -> None:
     """The same, with OLS of the cohort's wage on i.kjonn asked first: the model on i.g is
     then the same set (released) if not diagnosed, a set one unit smaller if diagnosed."""

@@ -22,8 +22,10 @@ and so without passing the checks of rules/regression.py:
   dispersion: the residual variance, or the one the family knows). model-noise scales its
   noise by these, never by the standard errors the request chose (rules/model_noise.py);
 - the value digest of the (unit, outcome, regressors) of every row, which keys the noise on
-  coefficients and standard errors (value_keys.py), and a key of the unit set alone, which
-  jitters the leverage bound (consistent for a set whatever its values);
+  coefficients and standard errors (value_keys.py), the fingerprint of the set of those
+  pairs, by which a model near a registered one gets its answer (pair_sets.py), and a key
+  of the unit set alone, which jitters the leverage bound (consistent for a set whatever
+  its values);
 - whether the model could be estimated at all (a singular design, a constant or collinear
   regressor, no convergence, an outcome of the wrong kind): such a model is withheld like
   any other that fails, with the same reason, so the outcome of a check that depends on
@@ -42,6 +44,7 @@ import numpy as np
 
 from .cell_key import KeySource, Located
 from .fingerprint import SetFingerprint, splitmix64
+from .fingerprint import fingerprint as fingerprint_of
 from .value_keys import digest, keyed_bits, set_keys
 
 try:
@@ -110,6 +113,7 @@ class ModelEvidence:
     max_leverage: float  # nan when the model could not be estimated
     set_key: float  # in [0, 1), from the unit set alone
     digest: int  # of the (unit, outcome, regressors) pairs
+    pairs: SetFingerprint  # the set of those pairs: a near model gets its answer (pair_sets.py)
     estimable: bool
     influence: Influence  # what one unit does to each coefficient (zeros if not estimable)
 
@@ -179,10 +183,8 @@ def summarise_rows_numpy(
     """What the compiled `_loops.model_rows` gives, in numpy passes."""
     patterns = len(pattern_hash)
     record_keys = located.arrays.record_keys[located.positions].astype(np.int64)
-    y = np.asarray(outcome, dtype=np.float64) + 0.0  # −0.0 → 0.0
-    inside = y == inside_value
-    row_bits = splitmix64(np.ascontiguousarray(y).view(np.uint64) ^ pattern_hash[row_pattern])
-    pairs = keyed_bits(located.arrays.set_ids[located.positions], row_bits)
+    inside = np.asarray(outcome, dtype=np.float64) == inside_value
+    pairs = row_pair_keys(located, row_pattern, outcome, pattern_hash)
     return RowSummary(
         np.bincount(row_pattern, minlength=patterns).astype(np.int64),
         np.rint(np.bincount(row_pattern, weights=record_keys, minlength=patterns)).astype(np.int64),
@@ -190,6 +192,17 @@ def summarise_rows_numpy(
         int(record_keys[inside].sum()),
         digest(pairs),
     )
+
+
+def row_pair_keys(
+    located: Located, row_pattern: np.ndarray, outcome: np.ndarray, pattern_hash: np.ndarray
+) -> np.ndarray:
+    """One key per row of its (unit, outcome and regressor pattern): what the value digest
+    sums and what the model's pair set (pair_sets.py) is made of. The same unit, outcome
+    and regressor values give the same key whatever the variables are called."""
+    y = np.asarray(outcome, dtype=np.float64) + 0.0  # −0.0 → 0.0
+    row_bits = splitmix64(np.ascontiguousarray(y).view(np.uint64) ^ pattern_hash[row_pattern])
+    return keyed_bits(located.arrays.set_ids[located.positions], row_bits)
 
 
 class _Units:
@@ -424,6 +437,7 @@ def model_evidence(
     binary_outcome: bool = False,
     outcome_mode: float | None = None,
     estimable: bool = True,
+    asked: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> ModelEvidence:
     """The evidence of a model over rows (each row: its unit, its outcome and its pattern,
     an index into `design`, the regressor values of each pattern, one column per term).
@@ -433,7 +447,9 @@ def model_evidence(
     unit is computed from it; None only for a model that could not be estimated);
     `dispersion` the family's known dispersion (1 for logit and Poisson; None: estimated
     from the residuals, as for OLS); `outcome_mode` the outcome's most common value when the
-    caller has it (else it is found here)."""
+    caller has it (else it is found here); `asked`: the outcome and the patterns as the
+    request gave them when the fit's are transformed (a correlation standardises both,
+    so one changed value would move every row's): the model's pairs are of those."""
     design = np.asarray(design, dtype=np.float64).reshape(len(design), len(terms))
     row_pattern = np.asarray(row_pattern, dtype=np.int64)
     y = np.asarray(outcome, dtype=np.float64)
@@ -444,7 +460,8 @@ def model_evidence(
         inside_value = _most_common(y, np.ones(len(y)))[0] if outcome_mode is None else outcome_mode
     else:
         inside_value = float("nan")
-    summary = summarise_rows(located, row_pattern, y, pattern_hashes(design), inside_value)
+    hashed = pattern_hashes(design)
+    summary = summarise_rows(located, row_pattern, y, hashed, inside_value)
     found = _Units(located, row_pattern, summary)
     supports: list[SupportSet] = []
     rows = found.rows_per_pattern.astype(np.float64)
@@ -496,6 +513,11 @@ def model_evidence(
         max_leverage=leverage,
         set_key=float(set_keys(fingerprint.id_xor[None, :], np.array([fingerprint.size]))[0]),
         digest=summary.digest,
+        pairs=fingerprint_of(
+            row_pair_keys(located, row_pattern, y, hashed)
+            if asked is None
+            else row_pair_keys(located, row_pattern, asked[0], pattern_hashes(asked[1]))
+        ),
         estimable=estimable and bool(np.isfinite(leverage)) and influence is not None,
         influence=influence or Influence.none(len(terms)),
     )

@@ -11,12 +11,18 @@ pseudo-R², LR χ²) come from the perturbed N and from their two totals (RSS an
 log-likelihoods of the model and of the null model), each perturbed as a magnitude by its
 largest per-unit contributions, keyed by the model's value digest (analysis/model_fit.py).
 
+A model is answered by its (unit, outcome and regressors) pairs as statistics of values are
+(pair_sets.py): one whose pairs are those of a registered model of the same family, kind of
+standard errors and terms, or a few pairs from them, gets that model's whole answer under
+its own term names, withheld or not; each correlation pair likewise gets its one row.
+
 Correlations have a shape of their own: one matrix, each pair checked and perturbed as the
 slope of a standardised simple regression."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -24,6 +30,7 @@ from ..model_fit import coefficient_tests, likelihood_statistics, ols_statistics
 from .counting import finish, noised_counts
 from .fingerprint import SetFingerprint
 from .inputs import RegressionFit
+from .pair_sets import PairAnswer
 from .release import ControlContext, ResultBuilder
 from .result import ControlledResult, ResultRow, SummaryValue, Value
 from .rounding import significant
@@ -46,9 +53,20 @@ RARE_LEVELS = Message(
 FIT_STREAM = 1 << 16
 
 
-def _checked(out: ResultBuilder, fit: RegressionFit) -> tuple[str, int]:
+def model_statistic(fit: RegressionFit) -> str:
+    """What a model's pair set is registered under: its family, kind of standard errors
+    and the kind of each term in order, never a variable's name (a renamed copy is the
+    same question), so that a near pair set of another shape is another question."""
+    kinds = ",".join(term.kind for term in fit.terms)
+    return f"model:{fit.family}:{fit.covariance}:{kinds}"
+
+
+def _checked(out: ResultBuilder, fit: RegressionFit, *, by_pairs: bool = False) -> _Verdict:
     """The regression rule and the differencing guard on a model: ("regression", its
-    perturbed N) when it may be released, else the reason it is withheld."""
+    perturbed N) when it may be released, else the reason it is withheld. `by_pairs`: a
+    model whose pair set is (or is near) a registered one is answered with that model's
+    answer (pair_sets.py), and neither rule looks at it: whatever they would find about
+    it is not told."""
     rule = out.rule(Regression)
     evidence = fit.evidence
     supports = evidence.supports
@@ -56,6 +74,11 @@ def _checked(out: ResultBuilder, fit: RegressionFit) -> tuple[str, int]:
     keys = [evidence.unit_keys] + [k for s in supports for k in (s.inside_keys, s.outside_keys)]
     sizes = noised_counts(out, np.array(counts, np.int64), np.array(keys, np.int64))
     out.charge("model", [sizes[0]] * fit.terms_asked)
+    answer = PairAnswer(model_statistic(fit), None, None)
+    if by_pairs and _answered_by_pairs(fit):
+        answer = PairAnswer.of(out, answer.statistic, evidence.pairs, sizes[0])
+        if not answer.fresh:
+            return _Verdict("answered", sizes[0], answer)
     shape = ModelShape(
         units=sizes[0],
         parameters=len(fit.terms),
@@ -75,7 +98,21 @@ def _checked(out: ResultBuilder, fit: RegressionFit) -> tuple[str, int]:
         )[0]
         if guard.withheld:
             reason = guard.reason
-    return str(reason), sizes[0]
+    return _Verdict(str(reason), sizes[0], answer)
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    reason: str  # "regression": released; "answered": a registered answer; else withheld
+    units: int  # perturbed
+    answer: PairAnswer
+
+
+def _answered_by_pairs(fit: RegressionFit) -> bool:
+    """Clustered standard errors hang on the clusters, which the pairs do not hold (a
+    cluster variable is not among a model's rows yet): such a model is not answered by
+    its pairs, and meets the unit guard as before (docs/OUTPUT_CONTROL.md §12)."""
+    return fit.covariance != "cluster"
 
 
 def _shown(value: float | None, digits: int) -> float | None:
@@ -93,10 +130,13 @@ def control_regression(
     with ResultBuilder(context, "regression", ("term",), columns) as out:
         if fit.categorical:
             out.note("rare-levels", RARE_LEVELS)
-        reason, n = _checked(out, fit)
+        verdict = _checked(out, fit, by_pairs=True)
+        reason, n, answer = verdict.reason, verdict.units, verdict.answer
+        if reason == "answered":
+            return finish(out, _registered(out, fit, answer, columns), groups)
         if reason != "regression":
             withheld = ResultRow(("model",), tuple(None for _ in columns), (reason,))
-            return finish(out, [withheld], groups)
+            return finish(out, answer.given(out, [withheld], whole=True), groups)
         digits = out.rule(Regression).parameters.significant_digits
         noised = out.rule(ModelNoise).apply(
             Estimates(
@@ -120,7 +160,20 @@ def control_regression(
         counted = ("cell-key-noise",) if out.rule(CellKeyNoise).parameters.enabled else ()
         out.summary.append(SummaryValue("n", n, counted))
         _fit_statistics(out, fit, n, digits)
-        return finish(out, rows, groups)
+        return finish(out, answer.given(out, rows, whole=True), groups)
+
+
+def _registered(
+    out: ResultBuilder, fit: RegressionFit, answer: PairAnswer, columns: Sequence[str]
+) -> list[ResultRow]:
+    """The registered model's answer under this model's term names (the same terms, by
+    the statistic it is registered under), or its one withheld row."""
+    found = answer.registered_answer
+    assert found is not None and found.whole is not None
+    released = found.whole.population is not None
+    labels = [(term.name,) for term in fit.terms] if released else [("model",)]
+    blank = tuple(None for _ in columns)
+    return answer.given(out, [ResultRow(label, blank, ()) for label in labels], whole=True)
 
 
 def _fit_statistics(out: ResultBuilder, fit: RegressionFit, n: int, digits: int) -> None:
@@ -157,9 +210,17 @@ def control_correlation(
     names = list(dict.fromkeys(name for x, y, _ in pairs for name in (x, y)))
     with ResultBuilder(context, "correlation", ("variable", "with"), columns) as out:
         digits = out.rule(Regression).parameters.significant_digits
+        out.rule(ModelNoise)  # listed whether or not a pair is released or answered
         found: dict[tuple[str, str], tuple[tuple[Value, ...], tuple[str, ...]]] = {}
+        fresh: list[tuple[str, str, PairAnswer]] = []
         for x, y, fit in pairs:
-            reason, n = _checked(out, fit)
+            verdict = _checked(out, fit, by_pairs=True)
+            reason, n = verdict.reason, verdict.units
+            registered = verdict.answer.registered_answer
+            if registered is not None:  # a pair's answer is its one row
+                found[(x, y)] = registered.rows[0]
+                continue
+            fresh.append((x, y, verdict.answer))
             if reason != "regression":
                 found[(x, y)] = ((None, None, None, None), (reason,))
                 continue
@@ -190,4 +251,8 @@ def control_correlation(
                     continue
                 values, why = found.get((a, b)) or found[(b, a)]
                 rows.append(ResultRow((a, b), values, why))
+        for x, y, answer in fresh:  # each pair's answer is registered from its (x, y) row
+            if answer.pairs is not None:
+                at = names.index(x) * len(names) + names.index(y)
+                out.remember(answer.statistic, answer.pairs, [at])
         return finish(out, rows, groups)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .answers import answered
+from .answers import Answer, answered, decode
 from .fingerprint import SetFingerprint, fingerprint
 from .release import ResultBuilder
 from .result import ResultRow
@@ -53,13 +53,24 @@ class PairAnswer:
         """Whether the statistic's own answer is given (and its sets recorded)."""
         return self.registered is None
 
-    def given(self, out: ResultBuilder, rows: Sequence[ResultRow], at: int = 0) -> list[ResultRow]:
+    @property
+    def registered_answer(self) -> Answer | None:
+        return None if self.registered is None else decode(self.registered)
+
+    def given(
+        self, out: ResultBuilder, rows: Sequence[ResultRow], at: int = 0, *, whole: bool = False
+    ) -> list[ResultRow]:
         """The rows to publish: the registered answer's under these rows' labels, or these
-        rows, whose answer is registered (at positions `at`… of the finished result)."""
-        if self.registered is not None:
-            return answered([row.labels for row in rows], self.registered)
+        rows, whose answer is registered (at positions `at`… of the finished result).
+        `whole`: the answer is the whole result but its labels (a model's): a registered
+        one gives this result its summary, population, notes and rules too."""
+        found = self.registered_answer
+        if found is not None:
+            if whole and found.whole is not None:
+                out.replay(found.whole)
+            return answered([row.labels for row in rows], found)
         if self.pairs is not None:
-            out.remember(self.statistic, self.pairs, range(at, at + len(rows)))
+            out.remember(self.statistic, self.pairs, range(at, at + len(rows)), whole)
         return list(rows)
 
 

@@ -18,11 +18,12 @@ import numpy as np
 
 from catalogue.domain.errors import RegcatError
 
-from .answers import encode
+from .answers import Whole, encode
 from .cell_key import KeySource
 from .fingerprint import SetFingerprint
 from .ledger import COUNT_MEASURE, PAIRS_MEASURE, Release, ReleasedSet, ReleaseLedger
 from .parameters import OutputControlParameters
+from .registry import RULES
 from .result import _MINT, AppliedRule, ControlledResult, Note, ResultRow, SummaryValue
 from .rounding import nearest_ten
 from .rule import Decision, Message, Rule
@@ -112,7 +113,7 @@ class ResultBuilder:
         self._sets: list[ReleasedSet] = []
         # Pair sets answered afresh: their answer (the rows at these positions of the
         # finished result) is registered with them when the release is recorded.
-        self._answered: list[tuple[str, SetFingerprint, tuple[int, ...]]] = []
+        self._answered: list[tuple[str, SetFingerprint, tuple[int, ...], bool]] = []
         self._charged = 0
         self._asked: list[tuple[str, tuple[int | None, ...]]] = []
         self._notes: list[Note] = []
@@ -202,10 +203,32 @@ class ResultBuilder:
         away (rules/differencing.py), or None: then answer it afresh and `remember` it."""
         return self.rule(Differencing).registered_answer(statistic, pairs, self.context.ledger)
 
-    def remember(self, statistic: str, pairs: SetFingerprint, rows: Sequence[int]) -> None:
+    def remember(
+        self, statistic: str, pairs: SetFingerprint, rows: Sequence[int], whole: bool = False
+    ) -> None:
         """Registers, when the release is recorded, the answer given for a pair set: the
-        finished result's rows at these positions, withheld ones included."""
-        self._answered.append((statistic, pairs, tuple(rows)))
+        finished result's rows at these positions, withheld ones included; `whole`: with
+        its summary, population, notes and rules (a model's answer: answers.py)."""
+        self._answered.append((statistic, pairs, tuple(rows), whole))
+
+    def replay(self, whole: Whole) -> None:
+        """Gives this result the summary, population, notes and rules of a registered whole
+        answer (its rows are given by the caller): the result is then the registered one,
+        whatever this request's own computation touched or found."""
+        self.summary[:] = whole.summary
+        self.population = whole.population
+        self._notes = list(whole.notes)
+        listed = {rule.code: rule for rule in RULES}
+        rules = {code: self.context.parameters.rule(listed[code]) for code in whole.rules}
+        self._rules = {**rules, **{c: r for c, r in self._rules.items() if c not in rules}}
+
+    def _whole(self, result: ControlledResult) -> Whole:
+        return Whole(
+            result.summary,
+            self.population,
+            result.notes,
+            tuple(rule.code for rule in result.rules),
+        )
 
     def charge(self, kind: str, perturbed_sizes: Sequence[int | None]) -> None:
         """Declares what this release asks for, for the budget (OUTPUT_CONTROL.md v2 §3):
@@ -249,9 +272,12 @@ class ResultBuilder:
             self._refuse_if(Budget, BudgetSubject(self.variables, cost, spent))
         answered = [
             ReleasedSet(
-                PAIRS_MEASURE, statistic, pairs, answer=encode([result.rows[i] for i in at])
+                PAIRS_MEASURE,
+                statistic,
+                pairs,
+                answer=encode([result.rows[i] for i in at], self._whole(result) if whole else None),
             )
-            for statistic, pairs, at in self._answered
+            for statistic, pairs, at, whole in self._answered
         ]
         context.ledger.record(
             Release(context.project, now, self._charged, (*self._sets, *answered), cost, digest)

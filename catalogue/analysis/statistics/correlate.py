@@ -78,6 +78,7 @@ def _pair(view: DataView, x: Variable, y: Variable) -> Pair:
     else:
         slope_se = constant_se = float("nan")
     terms = (Term(x.name, "continuous"), Term("_cons", "constant"))
+    asked = (ys, np.column_stack([xs, np.ones(n)]))  # the pairs are of the values as given
     if estimable:  # the regression whose slope is r: standardised y on standardised x
         xs, ys = _standardised(xs), _standardised(ys)
         estimable = bool(np.all(np.isfinite(xs)) and np.all(np.isfinite(ys)))
@@ -92,6 +93,7 @@ def _pair(view: DataView, x: Variable, y: Variable) -> Pair:
         fitted=r * xs if estimable else None,
         outcome_mode=outcome_mode(ys),
         estimable=estimable,
+        asked=asked,
     )
     fit = RegressionFit(
         outcome=y.name,

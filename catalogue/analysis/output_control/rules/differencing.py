@@ -34,6 +34,13 @@ What counts as "released" and why the measure does not matter:
   the same rule and coin as counts) is answered with the answer registered for it, every
   row's values and reasons, withheld ones included (`registered_answer`); the unit guard
   then records nothing for it. One changed value is 2 pairs, one unit more or less 1.
+- Models too (models.py): a model's pairs are its rows (unit, outcome and regressor
+  pattern), registered under its family, kind of standard errors and kinds of terms (no
+  variable name), with its whole answer (N, fit statistics, notes, rules). A model over
+  P − t, asked beside the same model over P (a rare level of the target's left out, or a
+  copy with the target's outcome changed), gets that answer, withheld or not, instead of
+  being withheld by the unit guard, which told the two apart. Clustered models are not
+  answered by their pairs yet (the pairs do not hold the cluster): the unit guard only.
 - Which registered set answers: the earliest that takes the new one, never the nearest: a
   new set between two registered ones would otherwise tell which is nearer, and so
   whether the target's pair moved it one way or the other.
