@@ -14,8 +14,8 @@ from flask import Flask
 from werkzeug.routing import BuildError
 
 from catalogue.domain.accounts import Access
-from catalogue.services.authorization import ROUTE_RULES
 from catalogue.web import create_app
+from catalogue.web.access import ROUTE_RULES
 from tests import test_accounts_support as support
 from tests.test_accounts_support import World, csrf, sign_in
 

@@ -24,9 +24,9 @@ from catalogue.analysis.statistic import registry
 from catalogue.analysis.statistic_reference import render
 from catalogue.domain.accounts import Access
 from catalogue.services import behaviour
-from catalogue.services.authorization import ROUTE_RULES
 from catalogue.services.context import Context
 from catalogue.web import create_app
+from catalogue.web.access import ROUTE_RULES
 from tests.conftest import REPO
 from tests.test_accounts_support import World, bearer
 from tests.test_accounts_support import released_people_home as released_people_home

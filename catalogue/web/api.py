@@ -17,8 +17,9 @@ from flask_smorest.utils import prepare_response
 from marshmallow import Schema, ValidationError, fields, validate
 from webargs.flaskparser import FlaskParser
 
-from catalogue.services import authorization, reading, releasing
+from catalogue.services import reading, releasing
 from catalogue.web import auth, context
+from catalogue.web.access import access_for
 from catalogue.web.api_responses import DESCRIPTIONS, derived_statuses, response_name, security
 from catalogue.web.errors import MalformedRequest
 from schemas.api.datastores import DatastoreSchema, VersionSchema
@@ -97,7 +98,7 @@ class ApiBlueprint(Blueprint):
         self, doc: dict[str, Any], doc_info: dict[str, Any], *, method: str, **_: Any
     ) -> dict[str, Any]:
         facts = doc_info["regcat"]
-        access = authorization.access_for(facts["endpoint"])
+        access = access_for(facts["endpoint"])
         # By now flask-smorest has moved a body argument out of the parameters into
         # requestBody.
         takes_body = "requestBody" in doc

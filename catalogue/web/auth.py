@@ -1,5 +1,5 @@
 """Sign-in (password and OIDC), web sessions, CSRF, bearer tokens, and the hook that
-applies services.authorization's rule to every request.
+applies the access table of web/access.py to every request.
 
 Other web modules ask `current_identity()` (None when anonymous) or `require_identity()`."""
 
@@ -28,8 +28,9 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from catalogue.domain.accounts import SIGN_IN_REQUIRED, Access, Identity, decide
 from catalogue.domain.errors import RegcatError
-from catalogue.services import authorization, sessions, tokens
+from catalogue.services import sessions, tokens
 from catalogue.web import context
+from catalogue.web.access import access_for
 from catalogue.web.errors import MalformedRequest
 
 auth = Blueprint("auth", __name__)
@@ -111,7 +112,7 @@ def _authorize() -> WerkzeugResponse | None:
     if request.routing_exception is not None:
         return None  # 404 and 405 are answered as usual
     g.setdefault("lang", _language())
-    access = authorization.access_for(request.endpoint)
+    access = access_for(request.endpoint)
     if access is Access.PUBLIC:
         return None  # public pages never look at credentials, so they stay cacheable
     g.private = True
