@@ -228,6 +228,18 @@ class Config:
     stale_lock_seconds = Setting(
         "3600", whole_number(0), "Age after which a release lock of a dead process is broken."
     )
+    live_workspaces = Setting(
+        "8",
+        whole_number(1),
+        "Workspaces whose linked rows a web worker keeps in memory; older ones are rebuilt "
+        "from their steps when used again.",
+    )
+    kept_documents_mb = Setting(
+        "512",
+        whole_number(1),
+        "Megabytes of built export documents (DCAT, DDI) a web worker keeps; the newest is "
+        "always kept.",
+    )
     publisher_name = Setting(
         "regcat", TEXT, "Name of the catalogue's publisher in DCAT and DDI exports."
     )

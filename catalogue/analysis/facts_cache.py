@@ -8,16 +8,22 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import threading
 import uuid
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from catalogue.domain.bounded_cache import BoundedCache
+
 from .imports import DatasetFacts
 
-_MEMORY: dict[tuple[str, ...], DatasetFacts] = {}
-_LOCK = threading.Lock()
+# Facts kept in memory by file set. The runtime (services/runtime.py) owns one and gives it
+# to every workspace of its catalogue; a workspace made without one keeps its own.
+FactsMemory = BoundedCache[tuple[str, ...], DatasetFacts]
+
+
+def facts_memory(max_file_sets: int) -> FactsMemory:
+    return BoundedCache("dataset facts", max_file_sets)
 
 
 def _day(text: str | None) -> date | None:
@@ -50,11 +56,14 @@ def _from_json(text: str) -> DatasetFacts:
 
 
 def cached_facts(
-    paths: tuple[str, ...], folder: Path | None, compute: Callable[[], DatasetFacts]
+    paths: tuple[str, ...],
+    folder: Path | None,
+    compute: Callable[[], DatasetFacts],
+    memory: FactsMemory,
 ) -> DatasetFacts:
-    with _LOCK:
-        if paths in _MEMORY:
-            return _MEMORY[paths]
+    kept = memory.get(paths)
+    if kept is not None:
+        return kept
     file = None
     if folder is not None:
         file = folder / (hashlib.sha256("\n".join(paths).encode()).hexdigest()[:32] + ".json")
@@ -71,6 +80,4 @@ def cached_facts(
             partial = file.with_name(f".{file.name}.{uuid.uuid4().hex}")
             partial.write_text(_to_json(found), encoding="utf-8")
             os.replace(partial, file)  # readers see the whole entry or none
-    with _LOCK:
-        _MEMORY[paths] = found
-    return found
+    return memory.put(paths, found)

@@ -6,9 +6,10 @@ storage object working inside the service's transaction) for the duration of one
 after taking the ledger's lock in that transaction. So `session()` here has nothing to do:
 by the time output control asks for it, releases are already serialised.
 
-Released sets are read into memory once per process and caught up at every bind (only the
-rows added since); sets recorded during the request are kept aside until they are
-committed, so later statistics in the same request see them too."""
+Released sets are read into memory once per runtime (the catalogue's caches, given by the
+service) and caught up at every bind (only the rows added since); sets recorded during the
+request are kept aside until they are committed, so later statistics in the same request see
+them too."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
+
+from catalogue.domain.bounded_cache import BoundedCache
 
 from .output_control import Release, ReleasedSet
 from .output_control.fingerprint import SetFingerprint
@@ -78,22 +81,31 @@ class LedgerBackend(Protocol):
 
 @dataclass
 class _Known:
-    """Committed released sets of one datastore, of every measure, indexed for the guard."""
+    """Committed released sets of one datastore, of every measure, indexed for the guard.
+    Its lock guards the index and last_id (held while catching up from the database)."""
 
     last_id: int = 0
     index: SetIndex = field(default_factory=SetIndex)
+    lock: threading.RLock = field(default_factory=threading.RLock)
 
 
-_KNOWN: dict[tuple[str, str], _Known] = {}  # (database, datastore) → committed sets
-_KNOWN_LOCK = threading.RLock()
+# What this process remembers of the committed sets, by (database, datastore). The runtime
+# (services/runtime.py) owns one and gives it to every ledger of its catalogue; a ledger
+# made without one remembers alone, as another process would.
+LedgerMemory = BoundedCache[tuple[str, str], _Known]
+
+
+def ledger_memory(max_datastores: int) -> LedgerMemory:
+    return BoundedCache("release ledger", max_datastores)
 
 
 class PersistentReleaseLedger:
     """One per datastore and database. Thread-safe: each thread binds its own backend."""
 
-    def __init__(self, database: str, datastore: str) -> None:
+    def __init__(self, database: str, datastore: str, memory: LedgerMemory | None = None) -> None:
         self.database = database
         self.datastore = datastore
+        self._memory = memory if memory is not None else ledger_memory(1)
         self._local = threading.local()
 
     def __repr__(self) -> str:
@@ -115,8 +127,7 @@ class PersistentReleaseLedger:
     def forget(self) -> None:
         """Drop what this process remembers (after a rolled-back transaction whose rows
         were never committed but whose ids might be reused)."""
-        with _KNOWN_LOCK:
-            _KNOWN.pop((self.database, self.datastore), None)
+        self._memory.pop((self.database, self.datastore))
 
     def _backend(self) -> LedgerBackend:
         backend = getattr(self._local, "backend", None)
@@ -125,12 +136,12 @@ class PersistentReleaseLedger:
         return backend
 
     def _known(self) -> _Known:
-        with _KNOWN_LOCK:
-            return _KNOWN.setdefault((self.database, self.datastore), _Known())
+        key = (self.database, self.datastore)
+        return self._memory.setdefault(key, _Known)
 
     def _catch_up(self, backend: LedgerBackend) -> None:
-        known = self._known()
-        with _KNOWN_LOCK:
+        known = self._local.known = self._known()
+        with known.lock:
             for stored in backend.released_sets(self.datastore, known.last_id):
                 known.index.add(
                     ReleasedSet(
@@ -151,8 +162,9 @@ class PersistentReleaseLedger:
 
     def near(self, fingerprint: SetFingerprint, within: int) -> Sequence[ReleasedSet]:
         self._backend()
-        with _KNOWN_LOCK:
-            found = self._known().index.near(fingerprint, within)
+        known: _Known = self._local.known  # the sets caught up with at bind time
+        with known.lock:
+            found = known.index.near(fingerprint, within)
         pending: list[ReleasedSet] = self._local.pending
         return tuple(found + near_in(pending, fingerprint, within))
 

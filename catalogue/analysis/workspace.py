@@ -31,7 +31,8 @@ from catalogue.domain.errors import RegcatError, invalid_input
 from catalogue.domain.text import pick
 
 from . import db
-from .facts_cache import cached_facts
+from .facts_cache import FactsMemory, cached_facts
+from .facts_cache import facts_memory as facts_memory_of
 from .importing import (
     IMPORT_NOT_ONE_VALUE,
     PendingJoin,
@@ -87,12 +88,15 @@ class Workspace:
         key_cache: KeyCache | None = None,
         scratch: Path | None = None,
         facts_folder: Path | None = None,
+        facts_memory: FactsMemory | None = None,
     ) -> None:
         self.version = version
         self.limits = limits or WorkspaceLimits()
         self.parameters = parameters or OutputControlParameters.defaults()
         self.key_cache = key_cache
         self.facts_folder = facts_folder  # where facts about released files are kept
+        # ... and in memory: the runtime's, shared by its catalogue's workspaces
+        self.facts_memory = facts_memory if facts_memory is not None else facts_memory_of(64)
         self.state = State()
         self.steps: list[Step] = []
         self.generation = 0  # bumped by every successful request that changed the rows
@@ -157,7 +161,7 @@ class Workspace:
                 status_dates = tuple(r[0] for r in rows if r[0] is not None)
             return DatasetFacts(first, last, last_stop, status_dates)
 
-        return cached_facts(dataset.paths, self.facts_folder, compute)
+        return cached_facts(dataset.paths, self.facts_folder, compute, self.facts_memory)
 
     # --- applying steps ---------------------------------------------------------------
 

@@ -10,8 +10,6 @@ only after a new release.
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -117,21 +115,10 @@ def oai_response(
 
 
 # ------------------------------------------------------------------------------ cache
-_LOCK = threading.Lock()
-_SNAPSHOTS: dict[tuple[str, str], tuple[str | None, reading.CatalogueSnapshot]] = {}
-_DOCUMENTS: OrderedDict[tuple[object, ...], Document] = OrderedDict()
-_REPOSITORIES: dict[tuple[object, ...], oai_pmh.OaiRepository] = {}
-# Kept documents are bounded by size: a 10,000-variable catalogue is some 200 MB of
-# Turtle, and one of those is worth keeping, four formats of it are not.
-_MAX_KEPT_BYTES = 512 * 1024 * 1024
-
-
-def forget_cached_documents() -> None:
-    """Drop every kept snapshot and document (tests; a steward's manual refresh)."""
-    with _LOCK:
-        _SNAPSHOTS.clear()
-        _DOCUMENTS.clear()
-        _REPOSITORIES.clear()
+# Kept in the context's runtime: snapshots by datastore, documents by what and which
+# versions (bounded by size too: a 10,000-variable catalogue is some 200 MB of Turtle, and
+# one of those is worth keeping, four formats of it are not; kept_documents_mb), and the
+# OAI-PMH repository of the current catalogue state. Runtime.clear drops them all.
 
 
 def _latest_versions(ctx: Context, datastore: str | None) -> list[tuple[str, str | None]]:
@@ -147,13 +134,11 @@ def _latest_versions(ctx: Context, datastore: str | None) -> list[tuple[str, str
 
 def _snapshot(ctx: Context, name: str, latest: str | None) -> reading.CatalogueSnapshot:
     key = (ctx.config.database_url, name)
-    with _LOCK:
-        kept = _SNAPSHOTS.get(key)
+    kept = ctx.runtime.export_snapshots.get(key)
     if kept is not None and kept[0] == latest:
         return kept[1]
     snapshot = reading.catalogue_snapshot(ctx, name)
-    with _LOCK:
-        _SNAPSHOTS[key] = (latest, snapshot)
+    ctx.runtime.export_snapshots.put(key, (latest, snapshot))
     return snapshot
 
 
@@ -164,17 +149,9 @@ def _cached(
     build: Callable[[Sequence[reading.CatalogueSnapshot]], Document],
 ) -> Document:
     key = (ctx.config.database_url, site(ctx), *what, *versions)
-    with _LOCK:
-        if key in _DOCUMENTS:
-            _DOCUMENTS.move_to_end(key)
-            return _DOCUMENTS[key]
-    document = build([_snapshot(ctx, n, v) for n, v in versions])
-    with _LOCK:
-        _DOCUMENTS[key] = document
-        kept = sum(len(d.body) for d in _DOCUMENTS.values())
-        while kept > _MAX_KEPT_BYTES and len(_DOCUMENTS) > 1:
-            kept -= len(_DOCUMENTS.popitem(last=False)[1].body)
-    return document
+    return ctx.runtime.export_documents.get_or_build(
+        key, lambda: build([_snapshot(ctx, n, v) for n, v in versions])
+    )
 
 
 def _repository(
@@ -185,14 +162,10 @@ def _repository(
         site(ctx),
         *((s.datastore, s.versions[0].version if s.versions else None) for s in snapshots),
     )
-    with _LOCK:
-        found = _REPOSITORIES.get(key)
-    if found is None:
-        found = oai_records.variable_repository(snapshots, site(ctx))
-        with _LOCK:
-            _REPOSITORIES.clear()  # one catalogue state at a time is enough
-            _REPOSITORIES[key] = found
-    return found
+    # The cache holds one: one catalogue state at a time is enough.
+    return ctx.runtime.oai_repositories.get_or_build(
+        key, lambda: oai_records.variable_repository(snapshots, site(ctx))
+    )
 
 
 def _document(text: str, media: str, snapshots: Sequence[reading.CatalogueSnapshot]) -> Document:

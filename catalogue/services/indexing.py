@@ -11,7 +11,6 @@ import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from catalogue.domain.errors import RegcatError
@@ -166,12 +165,12 @@ def facet_labels(ctx: Context, snapshots: list[CatalogueSnapshot]) -> FacetLabel
 
 
 def unit_type_names(ctx: Context) -> dict[str, dict[str, str]]:
-    return dict(_unit_type_names(str(ctx.unit_types_dir)))
+    folder = str(ctx.unit_types_dir)
+    return dict(ctx.runtime.unit_type_names.get_or_build(folder, lambda: _unit_type_names(folder)))
 
 
-@lru_cache(maxsize=8)
 def _unit_type_names(folder: str) -> dict[str, dict[str, str]]:
-    # Unit types are files shipped with the code: read once per process.
+    # Unit types are files shipped with the code: read once per runtime.
     out = {}
     for path in sorted(Path(folder).glob("*.json")):
         unit = load_unit_type(json.loads(path.read_text(encoding="utf-8")))

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 
 from catalogue.domain.code_list import CodeListPeriod, slice_periods
 from catalogue.domain.errors import RegcatError, invalid_input, not_found
@@ -277,17 +275,12 @@ def _facet_label(labels: FacetLabels, facet: str, value: str, lang: str) -> str:
     return pick(by_language(names.get(value, {})), lang) or value
 
 
-# The live index per index folder, shared by the threads of a web worker.
-_LIVE: dict[Path, LiveIndex] = {}
-_LIVE_LOCK = threading.Lock()
-
-
 def live_index(ctx: Context) -> VariableIndex:
     """The current index generation; built first if there is none yet (the index is
     derived data, so a missing one is rebuilt rather than reported)."""
     root = ctx.config.index_dir
-    with _LIVE_LOCK:
-        live = _LIVE.setdefault(root, LiveIndex(root))
+    # One per index folder, shared by the threads of a web worker (its runtime's).
+    live = ctx.runtime.live_indexes.setdefault(root, lambda: LiveIndex(root))
     index = live.get()
     if index is None:
         indexing.rebuild_index(ctx)
@@ -441,23 +434,18 @@ def sitemap_entries(ctx: Context) -> list[SitemapEntry]:
     return out
 
 
-# Snapshots change only with a release: each web worker keeps the latest per datastore.
-_SNAPSHOTS: dict[tuple[str, str], tuple[object, CatalogueSnapshot]] = {}
-_SNAPSHOTS_LOCK = threading.Lock()
-
-
 def cached_snapshot(ctx: Context, datastore: str) -> CatalogueSnapshot:
     latest = reading.latest_versions(ctx)
     if datastore not in latest:
         reading.catalogue_snapshot(ctx, datastore)  # raises the standard unknown-datastore
     summary = latest.get(datastore)
     stamp = (summary.version, summary.released_at) if summary else None
+    # Snapshots change only with a release: the runtime keeps the latest per datastore.
+    kept = ctx.runtime.search_snapshots
     key = (ctx.config.database_url, datastore)
-    with _SNAPSHOTS_LOCK:
-        cached = _SNAPSHOTS.get(key)
+    cached = kept.get(key)
     if cached and cached[0] == stamp:
         return cached[1]
     snapshot = reading.catalogue_snapshot(ctx, datastore)
-    with _SNAPSHOTS_LOCK:
-        _SNAPSHOTS[key] = (stamp, snapshot)
+    kept.put(key, (stamp, snapshot))
     return snapshot

@@ -23,7 +23,6 @@ import hmac
 import json
 import secrets
 import threading
-from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -61,21 +60,21 @@ from catalogue.services.reading import released_datasets
 from catalogue.storage.analysis_store import AnalysisStore, StoredWorkspace
 from ingest import load_keys
 
-MAX_LIVE = 8  # workspaces whose rows this process keeps in memory
-
 
 @dataclass
 class _Live:
+    """A workspace's rows kept in the runtime's live_workspaces (at most the live_workspaces
+    setting of them; the oldest is closed when another is built)."""
+
     workspace: Workspace
     script: list[Any]  # the canonical steps the rows were built from
     ledger: PersistentReleaseLedger
     context: tuple[int, ControlContext] | None = None
     lock: threading.RLock = field(default_factory=threading.RLock)
 
-
-_LIVE: OrderedDict[tuple[str, str], _Live] = OrderedDict()
-_LIVE_LOCK = threading.Lock()
-_PINNED: dict[tuple[str, str, str], PinnedVersion] = {}
+    def close(self) -> None:
+        with self.lock:  # after the request using it is done
+            self.workspace.close()
 
 
 @dataclass(frozen=True)
@@ -133,10 +132,12 @@ def expired_workspace(row: StoredWorkspace) -> RegcatError:
 
 def pinned_version(ctx: Context, datastore: str | None, version: str | None) -> PinnedVersion:
     """The datasets of a released version (the latest when `version` is None). A version
-    named is read from the catalogue once per process: released versions never change."""
+    named is read from the catalogue once per runtime: released versions never change."""
+    kept = ctx.runtime.pinned_versions
     asked = (ctx.db.url, datastore or ctx.config.default_datastore, version or "")
-    if version is not None and asked in _PINNED:
-        return _PINNED[asked]
+    found = kept.get(asked) if version is not None else None
+    if found is not None:
+        return found
     datasets = released_datasets(ctx, datastore, version)
     if not datasets:
         name = datastore or ctx.config.default_datastore
@@ -148,9 +149,9 @@ def pinned_version(ctx: Context, datastore: str | None, version: str | None) -> 
             version=version,
         )
     first = datasets[0]
-    key = (ctx.db.url, first.datastore, first.version)
-    if key not in _PINNED:
-        _PINNED[key] = PinnedVersion(
+    pinned = kept.get_or_build(
+        (ctx.db.url, first.datastore, first.version),
+        lambda: PinnedVersion(
             first.datastore,
             first.version,
             {
@@ -160,10 +161,11 @@ def pinned_version(ctx: Context, datastore: str | None, version: str | None) -> 
                 for d in datasets
             },
             ctx.files.filesystem,
-        )
+        ),
+    )
     if version is not None:
-        _PINNED[asked] = _PINNED[key]
-    return _PINNED[key]
+        kept.put(asked, pinned)
+    return pinned
 
 
 def _output_control_parameters(ctx: Context, datastore: str) -> OutputControlParameters:
@@ -187,8 +189,16 @@ def warm_record_keys(ctx: Context, datastore: str | None = None) -> int:
     if not ctx.config.key_file.exists():
         return 0
     pinned = pinned_version(ctx, datastore, None)
-    cache = KeyCache(_secret(ctx, pinned.datastore), _analysis_folder(ctx, "keys"))
+    cache = _key_cache(ctx, pinned.datastore)
     return warm_key_cache(pinned, cache, facts_folder=_analysis_folder(ctx, "facts"))
+
+
+def _key_cache(ctx: Context, datastore: str) -> KeyCache:
+    return KeyCache(
+        _secret(ctx, datastore),
+        _analysis_folder(ctx, "keys"),
+        loaded=ctx.runtime.key_snapshots,
+    )
 
 
 def _analysis_folder(ctx: Context, name: str) -> Path:
@@ -203,9 +213,10 @@ def _build(ctx: Context, row: StoredWorkspace) -> _Live:
         pinned,
         limits=WorkspaceLimits.from_json(row.limits),
         parameters=_output_control_parameters(ctx, row.datastore),
-        key_cache=KeyCache(_secret(ctx, row.datastore), _analysis_folder(ctx, "keys")),
+        key_cache=_key_cache(ctx, row.datastore),
         scratch=_analysis_folder(ctx, "spill"),
         facts_folder=_analysis_folder(ctx, "facts"),
+        facts_memory=ctx.runtime.dataset_facts,
     )
     try:
         if row.steps:
@@ -213,36 +224,24 @@ def _build(ctx: Context, row: StoredWorkspace) -> _Live:
     except BaseException:
         workspace.close()
         raise
-    ledger = PersistentReleaseLedger(ctx.db.url, row.datastore)
+    ledger = PersistentReleaseLedger(ctx.db.url, row.datastore, ctx.runtime.ledger_sets)
     return _Live(workspace, list(row.steps), ledger)
 
 
 def _live(ctx: Context, row: StoredWorkspace) -> _Live:
+    """The workspace's rows, kept or rebuilt; a kept one built from other steps (another
+    worker changed the script) is replaced, and the one replaced is closed."""
+    kept = ctx.runtime.live_workspaces
     key = (ctx.db.url, row.handle)
-    with _LIVE_LOCK:
-        found = _LIVE.get(key)
-        if found is not None and found.script == list(row.steps):
-            _LIVE.move_to_end(key)
-            return found
-    built = _build(ctx, row)
-    with _LIVE_LOCK:
-        old = _LIVE.pop(key, None)
-        _LIVE[key] = built
-        evicted = []
-        while len(_LIVE) > MAX_LIVE:
-            evicted.append(_LIVE.popitem(last=False)[1])
-    for gone in [*([old] if old else []), *evicted]:
-        with gone.lock:
-            gone.workspace.close()
+    found: _Live | None = kept.get(key)
+    if found is not None and found.script == list(row.steps):
+        return found
+    built: _Live = kept.put(key, _build(ctx, row))
     return built
 
 
 def _forget(ctx: Context, handle: str) -> None:
-    with _LIVE_LOCK:
-        gone = _LIVE.pop((ctx.db.url, handle), None)
-    if gone is not None:
-        with gone.lock:
-            gone.workspace.close()
+    ctx.runtime.live_workspaces.pop((ctx.db.url, handle))  # and closed
 
 
 def _row(store: AnalysisStore, owner: str, handle: str, now: datetime) -> StoredWorkspace:

@@ -18,7 +18,6 @@ import hashlib
 import os
 import re
 import shutil
-import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +25,8 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+
+from catalogue.domain.bounded_cache import BoundedCache
 
 from .. import db
 from ..output_control import UnitKeys
@@ -71,18 +72,29 @@ def _joined(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     return {name: np.concatenate([p[name] for p in parts]) for name in _COLUMNS}
 
 
-# Snapshots loaded in this process, by store folder and the parts they were loaded from:
-# mapped files are shared by every workspace of the process.
-_LOADED: dict[Path, tuple[tuple[str, ...], KeySnapshot]] = {}
-_LOADED_LOCK = threading.Lock()
+# Snapshots loaded, by store folder, with the parts they were loaded from: mapped files are
+# shared by every workspace of a catalogue. The runtime (services/runtime.py) owns one and
+# gives it to every key cache of its catalogue; a key cache made without one loads alone.
+LoadedSnapshots = BoundedCache[Path, tuple[tuple[str, ...], KeySnapshot]]
+
+
+def loaded_snapshots(max_stores: int) -> LoadedSnapshots:
+    return BoundedCache("loaded key stores", max_stores)
 
 
 class KeyCache:
     """Keys of every unit seen so far under one secret, in a store in `folder` (None keeps
     them in this object only: for tests and throw-away workspaces)."""
 
-    def __init__(self, secret: bytes, folder: Path | None, max_parts: int = MAX_PARTS) -> None:
+    def __init__(
+        self,
+        secret: bytes,
+        folder: Path | None,
+        max_parts: int = MAX_PARTS,
+        loaded: LoadedSnapshots | None = None,
+    ) -> None:
         self._secret = secret
+        self._loaded = loaded if loaded is not None else loaded_snapshots(1)
         self._max_parts = max_parts
         name = hashlib.sha256(STORE_FORMAT + secret).hexdigest()[:16]
         self._folder = folder / name if folder is not None else None
@@ -137,15 +149,13 @@ class KeyCache:
         store_id = self._store_id()
         chain = self._chain()
         names = (store_id, *[path.name for path in chain])
-        with _LOADED_LOCK:
-            known = _LOADED.get(self._folder)
-            if known is not None and known[0] == names:
-                return known[1]
+        known = self._loaded.get(self._folder)
+        if known is not None and known[0] == names:
+            return known[1]
         parts = [_read_part(path) for path in chain]
         indexes = tuple(index for _, index in parts)
         snapshot = _snapshot(store_id, _joined([columns for columns, _ in parts]), indexes)
-        with _LOADED_LOCK:
-            _LOADED[self._folder] = (names, snapshot)
+        self._loaded.put(self._folder, (names, snapshot))
         return snapshot
 
     def _append(self, current: KeySnapshot, fresh: dict[str, np.ndarray]) -> KeySnapshot:
