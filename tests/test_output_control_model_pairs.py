@@ -6,41 +6,32 @@ is kept in the ledger (SQLite and PostgreSQL) and read back by another process."
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 
 from catalogue.analysis.output_control import (
     ControlContext,
-    HmacKeySource,
     InMemoryReleaseLedger,
-    OutputControlParameters,
-    ReleaseLedger,
     Term,
     control_regression,
     fit_ols,
 )
 from catalogue.analysis.output_control.result import ControlledResult
-from catalogue.analysis.persistent_ledger import PersistentReleaseLedger
+from catalogue.analysis.step import parse_steps
+from catalogue.analysis.workspace import Workspace
 from catalogue.services.context import Context
-from catalogue.storage.analysis_store import AnalysisStore
+from tests import test_analysis_models as models
+from tests.test_analysis_support import control_context
+from tests.test_output_control_pair_snap import _context, in_two_processes
+
+pinned = models.pinned
+workspace_factory = models.workspace_factory
+issue_workspace = models.issue_workspace
 
 SECRET = b"a-datastore-secret-of-32-bytes!!"
 UNITS = np.arange(1, 3001, dtype=np.int64)
 TERMS = (Term("x", "continuous"), Term("_cons", "constant"))
-
-
-def _context(ledger: ReleaseLedger) -> ControlContext:
-    return ControlContext(
-        OutputControlParameters.defaults(),
-        HmacKeySource(SECRET),
-        ledger,
-        "project-a",
-        "no.regcat.demo:1.0.0.0",
-        UNITS,
-        now=datetime(2026, 6, 1, tzinfo=UTC),
-    )
 
 
 def _x() -> np.ndarray:
@@ -135,17 +126,38 @@ def test_a_withheld_model_is_answered_withheld() -> None:
 
 
 def test_the_model_answer_is_kept_in_the_database(any_ctx: Context) -> None:
-    ledger = PersistentReleaseLedger(any_ctx.db.url, "no.regcat.demo")
-    context = _context(ledger)
-    with any_ctx.db.transaction() as session:
-        store = AnalysisStore(session)
-        store.lock_audit()
-        with ledger.bound(store):
-            first = _model(context, _y())
-    ledger.forget()  # as if in another process: everything comes from the database
-    with any_ctx.db.transaction() as session:
-        store = AnalysisStore(session)
-        store.lock_audit()
-        with ledger.bound(store):
-            again = _model(context, _y(2))
+    first, again = in_two_processes(
+        any_ctx, lambda context: _model(context, _y()), lambda context: _model(context, _y(2))
+    )
     assert _answer(again) == _answer(first)
+
+
+def _regress(workspace: Workspace, context: ControlContext, cluster: str) -> ControlledResult:
+    request = {"y": "lonn", "x": ["alder"], "cluster": cluster}
+    return workspace.prepare("regress", request).release(context)[0].result
+
+
+def test_clusters_are_in_a_models_pairs(issue_workspace: Workspace) -> None:
+    """Clustered standard errors hang on the clusters, so each row's pair holds its cluster:
+    a copy of the cluster variable with one unit moved is 2 pairs away (the registered
+    answer), another partition every pair (an answer of its own, whose standard errors
+    are of its clusters)."""
+    context = control_context(issue_workspace)
+    first = _regress(issue_workspace, context, "kommune")
+    assert first.rows[0].values[1] is not None
+    wages = models._rows(issue_workspace, ["lonn", "alder", "kommune"])["lonn"]
+    distinct, counts = np.unique(wages[np.isfinite(wages)], return_counts=True)
+    one = float(distinct[counts == 1][0])  # one person's wage
+    issue_workspace.apply(
+        parse_steps(
+            [
+                {"generate": "k2", "expr": "kommune"},
+                {"replace": "k2", "expr": '"9999"', "if": f"lonn == {one!r}"},
+                {"generate": "grupper", "expr": "alder - 7 * int(alder / 7)"},
+            ]
+        )
+    )
+    assert _answer(_regress(issue_workspace, context, "k2")) == _answer(first)
+    other = _regress(issue_workspace, context, "grupper")
+    assert other.rows[0].values[1] is not None
+    assert other.rows[0].values[1] != first.rows[0].values[1]

@@ -6,6 +6,7 @@ snapped the same way (group_values.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import numpy as np
@@ -75,20 +76,30 @@ def test_a_unit_dropped_gets_the_registered_answer() -> None:
     assert _shown(dropped) == _shown(first)
 
 
-def test_the_answer_is_kept_in_the_database(any_ctx: Context) -> None:
+def in_two_processes(
+    any_ctx: Context, *asked: Callable[[ControlContext], ControlledResult]
+) -> list[ControlledResult]:
+    """Each release in a transaction of its own on a persistent ledger, which forgets all
+    between them, as if each ran in another process: what it knows comes from the database."""
     ledger = PersistentReleaseLedger(any_ctx.db.url, "no.regcat.demo")
     context = _context(ledger)
-    with any_ctx.db.transaction() as session:
-        store = AnalysisStore(session)
-        store.lock_audit()
-        with ledger.bound(store):
-            first = _summary(context, _wages())
-    ledger.forget()  # as if in another process: everything comes from the database
-    with any_ctx.db.transaction() as session:
-        store = AnalysisStore(session)
-        store.lock_audit()
-        with ledger.bound(store):
-            again = _summary(context, _wages(3))
+    results = []
+    for ask in asked:
+        ledger.forget()
+        with any_ctx.db.transaction() as session:
+            store = AnalysisStore(session)
+            store.lock_audit()
+            with ledger.bound(store):
+                results.append(ask(context))
+    return results
+
+
+def test_the_answer_is_kept_in_the_database(any_ctx: Context) -> None:
+    first, again = in_two_processes(
+        any_ctx,
+        lambda context: _summary(context, _wages()),
+        lambda context: _summary(context, _wages(3)),
+    )
     assert _shown(again) == _shown(first)
 
 

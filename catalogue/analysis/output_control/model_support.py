@@ -54,6 +54,7 @@ except ImportError:  # not compiled here: summarise_rows_numpy does the same, sl
 
 _MINT = object()
 _COLUMN_SALT = np.uint64(0xC6BC279692B5C323)
+_CLUSTER_SALT = np.uint64(0x9FB21C651E98DF25)
 _CHUNK = 1 << 20  # patterns per chunk of the leverage computation
 
 
@@ -195,13 +196,22 @@ def summarise_rows_numpy(
 
 
 def row_pair_keys(
-    located: Located, row_pattern: np.ndarray, outcome: np.ndarray, pattern_hash: np.ndarray
+    located: Located,
+    row_pattern: np.ndarray,
+    outcome: np.ndarray,
+    pattern_hash: np.ndarray,
+    clusters: np.ndarray | None = None,
 ) -> np.ndarray:
     """One key per row of its (unit, outcome and regressor pattern): what the value digest
-    sums and what the model's pair set (pair_sets.py) is made of. The same unit, outcome
-    and regressor values give the same key whatever the variables are called."""
+    sums and what the model's pair set (pair_sets.py) is made of, with the row's cluster
+    when given (a hash per row). The same unit, outcome and regressor values give the same
+    key whatever the variables are called."""
     y = np.asarray(outcome, dtype=np.float64) + 0.0  # −0.0 → 0.0
     row_bits = splitmix64(np.ascontiguousarray(y).view(np.uint64) ^ pattern_hash[row_pattern])
+    if clusters is not None:
+        row_bits = splitmix64(
+            row_bits ^ splitmix64(np.asarray(clusters, np.uint64) ^ _CLUSTER_SALT)
+        )
     return keyed_bits(located.arrays.set_ids[located.positions], row_bits)
 
 
@@ -438,6 +448,7 @@ def model_evidence(
     outcome_mode: float | None = None,
     estimable: bool = True,
     asked: tuple[np.ndarray, np.ndarray] | None = None,
+    clusters: np.ndarray | None = None,
 ) -> ModelEvidence:
     """The evidence of a model over rows (each row: its unit, its outcome and its pattern,
     an index into `design`, the regressor values of each pattern, one column per term).
@@ -449,7 +460,10 @@ def model_evidence(
     from the residuals, as for OLS); `outcome_mode` the outcome's most common value when the
     caller has it (else it is found here); `asked`: the outcome and the patterns as the
     request gave them when the fit's are transformed (a correlation standardises both,
-    so one changed value would move every row's): the model's pairs are of those."""
+    so one changed value would move every row's): the model's pairs are of those;
+    `clusters`: per row a 64-bit hash of its cluster when the standard errors are
+    clustered by a variable, held in the row's pair (not in the value digest: §3
+    `model-noise`, the coefficient's noise is the same whatever the partition)."""
     design = np.asarray(design, dtype=np.float64).reshape(len(design), len(terms))
     row_pattern = np.asarray(row_pattern, dtype=np.int64)
     y = np.asarray(outcome, dtype=np.float64)
@@ -514,7 +528,7 @@ def model_evidence(
         set_key=float(set_keys(fingerprint.id_xor[None, :], np.array([fingerprint.size]))[0]),
         digest=summary.digest,
         pairs=fingerprint_of(
-            row_pair_keys(located, row_pattern, y, hashed)
+            row_pair_keys(located, row_pattern, y, hashed, clusters)
             if asked is None
             else row_pair_keys(located, row_pattern, asked[0], pattern_hashes(asked[1]))
         ),

@@ -75,7 +75,7 @@ def _checked(out: ResultBuilder, fit: RegressionFit, *, by_pairs: bool = False) 
     sizes = noised_counts(out, np.array(counts, np.int64), np.array(keys, np.int64))
     out.charge("model", [sizes[0]] * fit.terms_asked)
     answer = PairAnswer(model_statistic(fit), None, None)
-    if by_pairs and _answered_by_pairs(fit):
+    if by_pairs:
         answer = PairAnswer.of(out, answer.statistic, evidence.pairs, sizes[0])
         if not answer.fresh:
             return _Verdict("answered", sizes[0], answer)
@@ -106,13 +106,6 @@ class _Verdict:
     reason: str  # "regression": released; "answered": a registered answer; else withheld
     units: int  # perturbed
     answer: PairAnswer
-
-
-def _answered_by_pairs(fit: RegressionFit) -> bool:
-    """Clustered standard errors hang on the clusters, which the pairs do not hold (a
-    cluster variable is not among a model's rows yet): such a model is not answered by
-    its pairs, and meets the unit guard as before (docs/OUTPUT_CONTROL.md §12)."""
-    return fit.covariance != "cluster"
 
 
 def _shown(value: float | None, digits: int) -> float | None:

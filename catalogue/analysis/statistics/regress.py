@@ -22,8 +22,7 @@ def prepare_regress(view: DataView, request: Mapping[str, Any]) -> RegressionPla
     needs_number(y, "regress")
     terms = parse_terms(view, x)
     covariance, cluster = covariance_request(view, request)
-    extra = [cluster] if cluster is not None else []
-    patterns, rows = common_levels(view, y, terms, constant=constant, extra=extra)
+    patterns, rows = common_levels(view, y, terms, constant=constant, cluster=cluster)
     estimate = ols_estimate(view, y, patterns, covariance, cluster)
     asked = asked_terms(x, constant)
     return regression_plan(view, y, patterns, rows, estimate, "ols", covariance, asked)

@@ -39,8 +39,8 @@ What counts as "released" and why the measure does not matter:
   variable name), with its whole answer (N, fit statistics, notes, rules). A model over
   P − t, asked beside the same model over P (a rare level of the target's left out, or a
   copy with the target's outcome changed), gets that answer, withheld or not, instead of
-  being withheld by the unit guard, which told the two apart. Clustered models are not
-  answered by their pairs yet (the pairs do not hold the cluster): the unit guard only.
+  being withheld by the unit guard, which told the two apart. With clustered standard
+  errors each row's pair holds its cluster too.
 - Which registered set answers: the earliest that takes the new one, never the nearest: a
   new set between two registered ones would otherwise tell which is nearer, and so
   whether the target's pair moved it one way or the other.

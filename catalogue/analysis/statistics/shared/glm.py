@@ -139,8 +139,7 @@ def prepare_glm(view: DataView, request: Mapping[str, Any], family: str) -> Regr
     needs_number(y, family)
     terms = parse_terms(view, x)
     covariance, cluster = covariance_request(view, request)
-    extra = [cluster] if cluster is not None else []
-    patterns, rows = common_levels(view, y, terms, constant=constant, extra=extra)
+    patterns, rows = common_levels(view, y, terms, constant=constant, cluster=cluster)
     fitted = irls(patterns, family) if _outcome_fits(patterns, family) else None
     estimate, weights = Estimate.failed(patterns), None
     if fitted is not None:

@@ -54,12 +54,13 @@ def common_levels(
     terms: Sequence[Sequence[Factor]],
     *,
     constant: bool,
-    extra: Sequence[Variable] = (),
+    cluster: Variable | None = None,
 ) -> tuple[Patterns, ModelRows]:
     """The model's patterns (with their columns) and rows, the rows of rare levels and of
-    rare interaction cells left out."""
-    found = fetch_patterns(view, y, terms, extra=extra)
-    rows = model_rows(view, y, found)
+    rare interaction cells left out; `cluster`: the variable the standard errors are
+    clustered by (its rows must have a value, and each row's is read with it)."""
+    found = fetch_patterns(view, y, terms, extra=[] if cluster is None else [cluster])
+    rows = model_rows(view, y, found, cluster)
     categorical = [f.key for f in found.factors if f.categorical]
     if categorical and len(rows.units):
         counter = _Counter(view, rows)
@@ -142,7 +143,12 @@ def _kept(found: Patterns, rows: ModelRows, keep: np.ndarray) -> tuple[Patterns,
             values = np.searchsorted(used, values.astype(np.int64)).astype(np.float64)
         raw[factor.key] = values
     on_kept = keep[rows.pattern]
-    kept_rows = ModelRows(rows.units[on_kept], renumber[rows.pattern[on_kept]], rows.y[on_kept])
+    kept_rows = ModelRows(
+        rows.units[on_kept],
+        renumber[rows.pattern[on_kept]],
+        rows.y[on_kept],
+        None if rows.cluster is None else rows.cluster[on_kept],
+    )
     y = kept_rows.y
     narrowed = dataclasses.replace(
         found,

@@ -20,7 +20,7 @@ from ... import db
 from ...output_control import ModelEvidence, PositionKeys, model_evidence
 from ...output_control.model_support import majority_value
 from ...variables import Variable
-from .common import DataView, number_sql
+from .common import DataView, col, number_sql
 from .design import Patterns, factor_sql
 
 PATTERNS_TABLE = "regcat_model_patterns"
@@ -29,20 +29,26 @@ EXACT_MODE_ROWS = 100_000
 
 
 def _rows(
-    view: DataView, y: Variable, patterns: Patterns
+    view: DataView, y: Variable, patterns: Patterns, cluster: Variable | None
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Per complete case: its protected unit's key position, and its pattern (g) and
-    outcome (y)."""
-    rows = _rows_joined(view, y, patterns)
+    """Per complete case: its protected unit's key position, and its pattern (g), outcome
+    (y) and, with a cluster variable, a hash of its cluster (c)."""
+    rows = _rows_joined(view, y, patterns, cluster)
     return view.rows.protected(rows.pop("r")), rows
 
 
-def _rows_joined(view: DataView, y: Variable, patterns: Patterns) -> dict[str, np.ndarray]:
-    outcome = number_sql(y)
+def _rows_joined(
+    view: DataView, y: Variable, patterns: Patterns, cluster: Variable | None
+) -> dict[str, np.ndarray]:
+    # The cluster's MD5 (its text's): the same value hashes alike in every process and
+    # DuckDB version, as a registered model's pairs must (output_control/pair_sets.py).
+    outcome = f"{number_sql(y)} AS y" + (
+        "" if cluster is None else f", md5_number_lower(CAST({col(cluster)} AS VARCHAR)) AS c"
+    )
     if not patterns.factors:
         return db.arrays(
             view.con,
-            f'SELECT w.rowid AS r, 0 AS g, {outcome} AS y FROM "{view.table}" AS w '
+            f'SELECT w.rowid AS r, 0 AS g, {outcome} FROM "{view.table}" AS w '
             f"WHERE {patterns.where}",
         )
     assert patterns.grouped is not None
@@ -52,7 +58,7 @@ def _rows_joined(view: DataView, y: Variable, patterns: Patterns) -> dict[str, n
     try:
         return db.arrays(
             view.con,
-            f'SELECT w.rowid AS r, p.g AS g, {outcome} AS y FROM "{view.table}" AS w '
+            f'SELECT w.rowid AS r, p.g AS g, {outcome} FROM "{view.table}" AS w '
             f"JOIN {PATTERNS_TABLE} AS p ON {on} WHERE {patterns.where}",
         )
     finally:
@@ -97,21 +103,26 @@ def outcome_mode(values: np.ndarray) -> float | None:
 @dataclass(frozen=True, eq=False)
 class ModelRows:
     """A model's complete cases: per row its protected unit's key position, its pattern and
-    its outcome."""
+    its outcome, and a hash of its cluster when the standard errors are clustered by a
+    variable (the model's pairs hold it: the clusters are part of what it answers)."""
 
     units: np.ndarray
     pattern: np.ndarray
     y: np.ndarray
+    cluster: np.ndarray | None = None
 
 
-def model_rows(view: DataView, y: Variable, patterns: Patterns) -> ModelRows:
+def model_rows(
+    view: DataView, y: Variable, patterns: Patterns, cluster: Variable | None = None
+) -> ModelRows:
     """The model's rows, read once for its evidence and its fit statistics."""
-    view.check_memory(int(patterns.n.sum()), 4)
-    units, found = _rows(view, y, patterns)
+    view.check_memory(int(patterns.n.sum()), 4 if cluster is None else 5)
+    units, found = _rows(view, y, patterns, cluster)
     return ModelRows(
         units,
         np.asarray(found["g"], dtype=np.int64),
         np.asarray(found["y"], dtype=np.float64),
+        None if cluster is None else np.asarray(found["c"], dtype=np.uint64),
     )
 
 
@@ -152,4 +163,5 @@ def evidence_of(
         binary_outcome=binary,
         outcome_mode=None if binary else outcome_mode(rows.y),
         estimable=estimable,
+        clusters=rows.cluster,
     )
