@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/export.py
 	$(BIN)/python bench/analysis.py
 	$(BIN)/python bench/cli_startup.py
+	$(BIN)/python bench/script_parser.py
 
 clean:
 	rm -rf $(VENV) .regcat .pytest_cache .mypy_cache .ruff_cache
