@@ -78,6 +78,20 @@ class AuditRecord:
     prev_hash: str
     hash: str
 
+    @classmethod
+    def of(cls, r: AuditEntryRow) -> AuditRecord:
+        return cls(
+            r.seq,
+            r.entry_id,
+            r.recorded_at,
+            r.kind,
+            r.actor,
+            r.workspace,
+            r.payload,
+            r.prev_hash,
+            r.hash,
+        )
+
 
 def aware(moment: datetime) -> datetime:
     """SQLite gives timestamps back without their zone; they were written in UTC."""
@@ -293,31 +307,11 @@ class AnalysisStore:
             if not rows:
                 return
             for r in rows:
-                yield AuditRecord(
-                    r.seq,
-                    r.entry_id,
-                    r.recorded_at,
-                    r.kind,
-                    r.actor,
-                    r.workspace,
-                    r.payload,
-                    r.prev_hash,
-                    r.hash,
-                )
+                yield AuditRecord.of(r)
             after = rows[-1].seq
 
     def audit_entry(self, entry_id: str) -> AuditRecord | None:
         r = self.session.scalar(select(AuditEntryRow).where(AuditEntryRow.entry_id == entry_id))
         if r is None:
             return None
-        return AuditRecord(
-            r.seq,
-            r.entry_id,
-            r.recorded_at,
-            r.kind,
-            r.actor,
-            r.workspace,
-            r.payload,
-            r.prev_hash,
-            r.hash,
-        )
+        return AuditRecord.of(r)
