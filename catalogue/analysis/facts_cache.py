@@ -15,7 +15,7 @@ from pathlib import Path
 
 from catalogue.domain.bounded_cache import BoundedCache
 
-from .imports import DatasetFacts
+from .sources import DatasetFacts
 
 # Facts kept in memory by file set. The runtime (services/runtime.py) owns one and gives it
 # to every workspace of its catalogue; a workspace made without one keeps its own.

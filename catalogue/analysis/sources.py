@@ -4,8 +4,9 @@ catalogue database anything; a workspace sees exactly the version it was created
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from types import MappingProxyType
 
 import pyarrow.fs as pafs
@@ -73,3 +74,22 @@ class PinnedVersion:
     @property
     def is_local(self) -> bool:
         return isinstance(self.filesystem, pafs.LocalFileSystem)
+
+
+# What a dataset's rows are read through: dataset → FROM-clause text.
+Scan = Callable[[DatasetSource, "YearRange | None"], str]
+
+
+@dataclass(frozen=True)
+class DatasetFacts:
+    """What the data of one dataset cover, read once per dataset from its files."""
+
+    first_start: date | None
+    last_start: date | None
+    last_stop: date | None
+    status_dates: tuple[date, ...]  # STATUS only
+
+    @property
+    def last_day(self) -> date | None:
+        days = [d for d in (self.last_start, self.last_stop) if d is not None]
+        return max(days) if days else None

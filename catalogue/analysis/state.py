@@ -14,10 +14,9 @@ import duckdb
 from catalogue.domain.errors import invalid_input
 
 from . import db
-from .imports import DatasetFacts, Scan
 from .limits import WorkspaceLimits
 from .output_control import OutputControlParameters
-from .sources import DatasetSource, PinnedVersion
+from .sources import DatasetFacts, DatasetSource, PinnedVersion, Scan
 from .variables import Schema, Variable
 
 if TYPE_CHECKING:

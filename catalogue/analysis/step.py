@@ -122,6 +122,8 @@ def _scan() -> tuple[Mapping[str, Verb], Mapping[str, str]]:
     found: dict[str, Verb] = {}
     modules: dict[str, str] = {}
     for module_info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if module_info.ispkg:  # steps/shared/: the verbs' machinery
+            continue
         module = importlib.import_module(f"{package.__name__}.{module_info.name}")
         for verb in getattr(module, "VERBS", ()):
             if verb.name in found:

@@ -33,22 +33,21 @@ from catalogue.domain.text import pick
 from . import db
 from .facts_cache import FactsMemory, cached_facts
 from .facts_cache import facts_memory as facts_memory_of
-from .importing import (
-    IMPORT_NOT_ONE_VALUE,
-    PendingJoin,
-    join_pending,
-    plan_import,
-)
-from .imports import DatasetFacts
 from .limits import WorkspaceLimits, memory_limit_error, time_limit_error, too_many
 from .output_control import KeySource, OutputControlParameters, PositionKeys
-from .sources import DatasetSource, PinnedVersion, YearRange
+from .sources import DatasetFacts, DatasetSource, PinnedVersion, YearRange
 from .state import State, StepContext
 from .statistic import find
 from .statistics.shared.common import DataView, Planned, Prepared
 from .step import Step, at_step
 from .steps.generate import Generate, apply_generate
 from .steps.import_dataset import Import
+from .steps.shared.importing import (
+    IMPORT_NOT_ONE_VALUE,
+    PendingJoin,
+    join_pending,
+    plan_import,
+)
 from .unit_keys.rows import RowKeys, find_row_keys
 from .unit_keys.store import KeyCache
 from .variables import UNIT_COLUMN

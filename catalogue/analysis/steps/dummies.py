@@ -9,10 +9,10 @@ from typing import Any
 
 from catalogue.domain.errors import invalid_input
 
-from ..columns import add_columns, col, identifier_variable, level_text
 from ..state import State, StepContext
 from ..step import StepField, Takes, Verb
 from ..variables import Kind, Variable, check_name
+from .shared.columns import add_columns, col, identifier_variable, level_text
 
 
 @dataclass(frozen=True)

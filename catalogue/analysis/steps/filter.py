@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..expression_bridge import compile_in
 from ..expressions import ValueType
 from ..state import State, StepContext
 from ..step import Takes, Verb, required_text
+from .shared.expression_bridge import compile_in
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..panels import apply_from_panel
 from ..state import State, StepContext
 from ..step import Takes, Verb, names
+from .shared.panels import apply_from_panel
 
 
 @dataclass(frozen=True)

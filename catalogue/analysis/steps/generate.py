@@ -11,13 +11,13 @@ from typing import Any
 
 from catalogue.domain.errors import invalid_input
 
-from ..columns import add_columns, col, identifier_variable, replace_column
-from ..expression_bridge import compile_in
 from ..expressions import ValueType
-from ..importing import PendingJoin, join_pending
 from ..state import State, StepContext
 from ..step import StepField, Takes, Verb, required_text, text
 from ..variables import Kind, Schema, Variable, check_name
+from .shared.columns import add_columns, col, identifier_variable, replace_column
+from .shared.expression_bridge import compile_in
+from .shared.importing import PendingJoin, join_pending
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..grouping import apply_group
 from ..state import State, StepContext
 from ..step import StepField, Takes, Verb, step_error
 from ..variables import check_name
+from .shared.grouping import apply_group
 
 GROUP_STATISTICS = ("count", "sum", "mean", "min", "max", "sd", "median")
 

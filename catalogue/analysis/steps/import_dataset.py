@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ..importing import apply_import
 from ..state import State, StepContext
 from ..step import (
     MAX_DATES,
@@ -27,6 +26,7 @@ from ..step import (
     step_error,
 )
 from ..variables import check_name
+from .shared.importing import apply_import
 
 PER_UNIT = ("count", "min", "max", "first", "last", "sum", "mean")
 

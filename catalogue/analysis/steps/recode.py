@@ -11,10 +11,10 @@ from typing import Any
 
 from catalogue.domain.errors import RegcatError, invalid_input
 
-from ..columns import add_columns, col, level_text, replace_column
 from ..state import State, StepContext
 from ..step import StepField, Takes, Verb, optional_name, step_error
 from ..variables import Kind, Variable, check_name
+from .shared.columns import add_columns, col, level_text, replace_column
 
 
 @dataclass(frozen=True)

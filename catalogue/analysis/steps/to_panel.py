@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..panels import apply_to_panel
 from ..state import State, StepContext
 from ..step import StepField, Takes, Verb, names
 from ..variables import check_name
+from .shared.panels import apply_to_panel
 
 
 @dataclass(frozen=True)

@@ -42,25 +42,25 @@ import pyarrow as pa
 
 from catalogue.domain.errors import invalid_input
 
-from . import db
+from ... import db
+from ...output_control import PositionKeys
+from ...output_control.fingerprint import FingerprintTable
+from ...output_control.group_values import GroupValues
+from ...output_control.ledger import ReleasedSet
+from ...output_control.rules.cell_key_noise import CellKeyNoise, CountsWithKeys
+from ...output_control.rules.differencing import Differencing
+from ...output_control.rules.extreme_values import ExtremeValues
+from ...output_control.rules.magnitude_noise import MagnitudeNoise
+from ...output_control.rules.magnitude_support import MagnitudeSupport
+from ...output_control.rules.threshold import Threshold
+from ...output_control.unit_sets import CellUnits
+from ...output_control.value_keys import pair_keys
+from ...state import State, StepContext
+from ...variables import PROTECT_COLUMN, UNIT_COLUMN, Kind, Schema, Variable
 from .linking import PERSON, person_link
-from .output_control import PositionKeys
-from .output_control.fingerprint import FingerprintTable
-from .output_control.group_values import GroupValues
-from .output_control.ledger import ReleasedSet
-from .output_control.rules.cell_key_noise import CellKeyNoise, CountsWithKeys
-from .output_control.rules.differencing import Differencing
-from .output_control.rules.extreme_values import ExtremeValues
-from .output_control.rules.magnitude_noise import MagnitudeNoise
-from .output_control.rules.magnitude_support import MagnitudeSupport
-from .output_control.rules.threshold import Threshold
-from .output_control.unit_sets import CellUnits
-from .output_control.value_keys import pair_keys
-from .state import State, StepContext
-from .variables import PROTECT_COLUMN, UNIT_COLUMN, Kind, Schema, Variable
 
 if TYPE_CHECKING:  # the verb module imports this one
-    from .steps.group import Group, GroupStatistic
+    from ..group import Group, GroupStatistic
 
 NUMERIC = (Kind.NUMBER, Kind.BOOL)
 SMOOTHED = ("min", "max", "median")

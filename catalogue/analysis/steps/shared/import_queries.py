@@ -23,7 +23,6 @@ formatted by Python, and values never appear in the SQL."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -32,29 +31,12 @@ from catalogue.domain.enums import DataType, Temporality
 from catalogue.domain.errors import RegcatError, invalid_input
 from catalogue.domain.text import Texts, pick
 
+from ...sources import DatasetFacts, DatasetSource, Scan, YearRange
+from ...variables import Kind
 from .linking import LinkPlan
-from .sources import DatasetSource, YearRange
-from .variables import Kind
 
 if TYPE_CHECKING:  # the verb module imports this one, through importing.py
-    from .steps.import_dataset import Import
-
-Scan = Callable[[DatasetSource, "YearRange | None"], str]  # dataset → FROM-clause text
-
-
-@dataclass(frozen=True)
-class DatasetFacts:
-    """What the data of one dataset cover, read once per dataset from its files."""
-
-    first_start: date | None
-    last_start: date | None
-    last_stop: date | None
-    status_dates: tuple[date, ...]  # STATUS only
-
-    @property
-    def last_day(self) -> date | None:
-        days = [d for d in (self.last_start, self.last_stop) if d is not None]
-        return max(days) if days else None
+    from ..import_dataset import Import
 
 
 @dataclass(frozen=True)

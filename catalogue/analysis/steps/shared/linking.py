@@ -19,7 +19,7 @@ from typing import Literal
 from catalogue.domain.enums import Temporality
 from catalogue.domain.errors import RegcatError, invalid_input
 
-from .sources import DatasetSource, PinnedVersion
+from ...sources import DatasetSource, PinnedVersion
 
 PERSON = "PERSON"
 

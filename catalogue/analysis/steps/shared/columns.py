@@ -8,8 +8,8 @@ from typing import Any
 
 from catalogue.domain.errors import RegcatError, invalid_input
 
-from .state import StepContext
-from .variables import Variable
+from ...state import StepContext
+from ...variables import Variable
 
 
 def col(variable: Variable, alias: str = "w") -> str:

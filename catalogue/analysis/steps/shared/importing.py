@@ -14,7 +14,10 @@ from typing import TYPE_CHECKING, Any
 from catalogue.domain.enums import Temporality
 from catalogue.domain.errors import RegcatError, invalid_input
 
-from .imports import (
+from ...sources import DatasetSource
+from ...state import State, StepContext
+from ...variables import PROTECT_COLUMN, UNIT_COLUMN, Kind, Variable
+from .import_queries import (
     DatasetFacts,
     ImportQuery,
     Window,
@@ -24,12 +27,9 @@ from .imports import (
     windows_of,
 )
 from .linking import PERSON, LinkPlan, person_link, plan_link
-from .sources import DatasetSource
-from .state import State, StepContext
-from .variables import PROTECT_COLUMN, UNIT_COLUMN, Kind, Variable
 
 if TYPE_CHECKING:  # the verb module imports this one
-    from .steps.import_dataset import Import
+    from ..import_dataset import Import
 
 
 def find_dataset(ctx: StepContext, name: str) -> DatasetSource:

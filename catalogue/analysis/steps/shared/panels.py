@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from catalogue.domain.errors import RegcatError, invalid_input
 
-from . import db
-from .state import State, StepContext
-from .step import MAX_DATES
-from .variables import PROTECT_COLUMN, UNIT_COLUMN, Kind, Variable
+from ... import db
+from ...state import State, StepContext
+from ...step import MAX_DATES
+from ...variables import PROTECT_COLUMN, UNIT_COLUMN, Kind, Variable
 
 if TYPE_CHECKING:  # the verb modules import this one
-    from .steps.from_panel import FromPanel
-    from .steps.to_panel import ToPanel
+    from ..from_panel import FromPanel
+    from ..to_panel import ToPanel
 
 
 def _panel_error(code: str, nb: str, en: str, **details: Any) -> RegcatError:

@@ -4,8 +4,8 @@ expression uses onto the internal column that holds it."""
 
 from __future__ import annotations
 
-from .expressions import CompiledExpression, ValueType, compile_expression, quote_identifier
-from .variables import Schema
+from ...expressions import CompiledExpression, ValueType, compile_expression, quote_identifier
+from ...variables import Schema
 
 
 def compile_in(
