@@ -45,17 +45,6 @@ class ScriptRun:
     commands_run: int = 0
 
 
-def statistic_response(released: workspaces.Released) -> dict[str, Any]:
-    """A statistic's answer in the shape POST /api/v1/workspaces/{handle}/<statistic> gives."""
-    return {
-        "workspace": released.workspace,
-        "statistic": released.statistic,
-        "audit_id": released.audit_id,
-        "results": list(released.items),
-        "budget": released.budget.to_json_dict(),
-    }
-
-
 @dataclass(frozen=True)
 class Ran:
     """One item of the script, run: what it added to the output, and the error that
@@ -299,7 +288,7 @@ class _Runner:
                 "kind": "result",
                 "command": command.command,
                 "request": body,
-                "response": statistic_response(released),
+                "response": released.to_json_dict(),
             }
         )
 

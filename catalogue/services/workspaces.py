@@ -447,6 +447,17 @@ class Released:
     audit_id: str  # the request's own audit entry
     budget: BudgetState  # the project's budget after the request, and what it cost
 
+    def to_json_dict(self) -> dict[str, Any]:
+        """The answer as POST /api/v1/workspaces/{handle}/<statistic> gives it (and a
+        script's output item, which must be the very same)."""
+        return {
+            "workspace": self.workspace,
+            "statistic": self.statistic,
+            "audit_id": self.audit_id,
+            "results": list(self.items),
+            "budget": self.budget.to_json_dict(),
+        }
+
 
 def _context(live: _Live, owner: str) -> ControlContext:
     workspace = live.workspace

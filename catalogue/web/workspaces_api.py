@@ -122,13 +122,7 @@ def _released(statistic: str, body: dict[str, Any], handle: str) -> Any:
     released = workspaces.run_statistic(
         context(), current_owner(), handle, statistic, body, _language()
     )
-    return {
-        "workspace": released.workspace,
-        "statistic": released.statistic,
-        "audit_id": released.audit_id,
-        "results": list(released.items),
-        "budget": released.budget.to_json_dict(),
-    }
+    return released.to_json_dict()
 
 
 def _route_statistic(operation: StatisticOperation) -> None:
