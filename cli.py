@@ -204,16 +204,33 @@ def init(state: State, ctx: Context, datastores: tuple[str, ...]) -> None:
 @click.option(
     "--register", "registers", multiple=True, help="Only these registers (default: all five)."
 )
+@click.option(
+    "--microdata-persons",
+    default=2000,
+    show_default=True,
+    type=click.IntRange(0, 10_000_000),
+    help="Persons of the microdata.no-shaped datastores (a sample of the population; "
+    "0: do not write them).",
+)
 def generate_samples(
-    state: State, persons: int, seed: int, out_dir: Path | None, registers: tuple[str, ...]
+    state: State,
+    persons: int,
+    seed: int,
+    out_dir: Path | None,
+    registers: tuple[str, ...],
+    microdata_persons: int,
 ) -> None:
-    """Write deterministic synthetic sample registers (extract format)."""
+    """Write deterministic synthetic sample registers (extract format), and the
+    microdata.no-shaped datastores no.ssb.fdb and no.fhi.npr for the same persons."""
     from catalogue.services import samples
 
+    base = out_dir or samples.SAMPLES_DIR
     with _progress() as bar:
-        written = samples.write_samples(
-            out_dir or samples.SAMPLES_DIR, persons, seed, list(registers) or None, _tracker(bar)
-        )
+        written = samples.write_samples(base, persons, seed, list(registers) or None, _tracker(bar))
+        if microdata_persons and not registers:
+            written += samples.write_microdata(
+                base / "microdata", microdata_persons, persons, seed, _tracker(bar)
+            )
     for folder in written:
         console.print(state.t("samples-written", path=folder))
 
@@ -445,6 +462,10 @@ def serve(state: State, host: str | None, port: int | None, workers: int, dev: b
     run_server(state.config, host or state.config.host, port or state.config.port, workers, dev)
 
 
+_SAMPLE_RELEASE = "Sample registers: Folkeregisteret, NUDB, income and tax, Kreftregisteret, NPR"
+_MICRODATA_RELEASE = "Synthetic microdata.no-shaped datastore for the sample registers' persons"
+
+
 # The catalogue is opened by hand here: it must be closed again before serving starts.
 @command(main, opens_catalogue=False)
 @click.option("--no-serve", is_flag=True, help="Stop after releasing; do not start the server.")
@@ -454,19 +475,25 @@ def demo(state: State, no_serve: bool, host: str | None, port: int | None) -> No
     """Set up, ingest the five sample registers, release 1.0.0.0 and serve."""
     from catalogue.services import demo_account, publishing, reading, releasing, samples, setup
 
+    microdata = samples.microdata_folders()
     with open_catalogue(state) as ctx:
-        setup.initialise(ctx)
-        summaries = reading.datastore_summaries(ctx)
-        default = next((s for s in summaries if s.name == state.config.default_datastore), None)
-        if default and default.latest_version:
-            console.print(state.t("demo-already", version=default.latest_version))
-        else:
-            for folder in samples.sample_register_folders():
+        setup.initialise(ctx, [state.config.default_datastore, *(name for name, _ in microdata)])
+        summaries = {s.name: s for s in reading.datastore_summaries(ctx)}
+        wanted = [(state.config.default_datastore, samples.sample_register_folders())]
+        wanted += [(name, [folder]) for name, folder in microdata]
+        for datastore, folders in wanted:
+            summary = summaries.get(datastore)
+            if summary and summary.latest_version:
+                console.print(
+                    state.t("demo-already", version=f"{datastore} {summary.latest_version}")
+                )
+                continue
+            for folder in folders:
                 console.print(state.t("demo-ingesting", path=folder))
-                publishing.ingest_extract(ctx, folder)
-            version = releasing.release_draft(
-                ctx, "Sample registers: Folkeregisteret, NUDB, income and tax, Kreftregisteret, NPR"
-            )
+                publishing.ingest_extract(ctx, folder, datastore=datastore)
+            default = datastore == state.config.default_datastore
+            description = _SAMPLE_RELEASE if default else _MICRODATA_RELEASE
+            version = releasing.release_draft(ctx, description, datastore)
             console.print(
                 state.t(
                     "released",
@@ -477,7 +504,11 @@ def demo(state: State, no_serve: bool, host: str | None, port: int | None) -> No
             )
         account = demo_account.demo_researcher(ctx)
     served = state.config.with_values(
-        host=host or state.config.host, port=str(port or state.config.port)
+        host=host or state.config.host,
+        port=str(port or state.config.port),
+        # Scripts written for microdata.no name its versions (no.ssb.fdb:23): the demo
+        # answers them from its one release, with a notice, unless the operator chose.
+        script_latest_version=os.environ.get("REGCAT_SCRIPT_LATEST_VERSION", "true"),
     )
     console.print(escape(state.t("serving-at", url=f"{served.base_url}/")))
     console.print(

@@ -133,6 +133,27 @@ def _secure_cookies(raw: str, config: Config) -> bool:
     return value in _YES
 
 
+def _switch(raw: str, _: Config) -> bool:
+    value = raw.strip().lower()
+    if value not in _YES + _NO:
+        raise _Unreadable("true eller false", "true or false")
+    return value in _YES
+
+
+def _datastore_aliases(raw: str, _: Config) -> dict[str, str]:
+    """`name=target` pairs separated by commas: a script's `require name:N` uses target."""
+    aliases: dict[str, str] = {}
+    for pair in filter(None, (p.strip() for p in raw.split(","))):
+        name, sep, target = (part.strip() for part in pair.partition("="))
+        if not (sep and name and target):
+            raise _Unreadable(
+                "par på formen navn=datalager, skilt med komma (f.eks. no.ssb.fdb=no.regcat.fdb)",
+                "pairs name=datastore separated by commas (e.g. no.ssb.fdb=no.regcat.fdb)",
+            )
+        aliases[name] = target
+    return aliases
+
+
 @dataclass(frozen=True)
 class Setting(Generic[T]):
     """One REGCAT_* variable. As an attribute of Config it reads as its typed value."""
@@ -210,6 +231,19 @@ class Config:
     default_datastore = Setting("no.regcat.demo", TEXT, "Datastore used when a command names none.")
     language = Setting(
         "nb", one_of("nb", "en"), "Default language of messages and pages (nb or en)."
+    )
+    datastore_aliases = Setting(
+        "",
+        Reader("name=datastore list", _datastore_aliases),
+        "Datastore names scripts may `require` that mean another datastore here, as "
+        "name=datastore pairs separated by commas (e.g. no.ssb.fdb=no.regcat.fdb).",
+    )
+    script_latest_version = Setting(
+        "false",
+        Reader("switch", _switch),
+        "When a script requires a version its datastore lacks, use the datastore's latest "
+        "release and say so in the output (true), or refuse (false). `regcat demo` turns it "
+        "on unless it is set; keep it off in production.",
     )
     user = Setting(
         "",

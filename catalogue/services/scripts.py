@@ -26,14 +26,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from catalogue.domain.errors import RegcatError, not_found, unprocessable
+from catalogue.domain.errors import RegcatError, unprocessable
 from catalogue.script import Command, Script, TextBlock, parse_script
 from catalogue.script import nodes as n
 from catalogue.script.errors import at_line, script_error
 from catalogue.script.nodes import Position
 from catalogue.services import script_session, workspaces
 from catalogue.services.context import Context
-from catalogue.services.reading import datastore_summaries
+from catalogue.services.script_datastores import resolve_required
 
 # --- what a run answers --------------------------------------------------------------------
 
@@ -368,26 +368,12 @@ def _handles(*names: str) -> Callable[[Handler], Handler]:
 
 @_handles("require")
 def _require(runner: _Runner, command: n.Require) -> None:
-    summaries = {s.name: s for s in datastore_summaries(runner.ctx)}
-    summary = summaries.get(command.datastore)
-    if summary is None:
-        raise not_found(
-            "unknown-datastore",
-            f"Datalageret «{command.datastore}» finnes ikke her. Kjente: {', '.join(sorted(summaries)) or '—'}.",
-            f"The datastore '{command.datastore}' does not exist here. Known: {', '.join(sorted(summaries)) or '—'}.",
-            datastore=command.datastore,
-        )
-    # Versions are listed newest first: the first of the MAJOR is its latest release.
-    version = next((v for v in summary.versions if v.split(".")[0] == str(command.major)), None)
-    if version is None:
-        raise not_found(
-            "unknown-version",
-            f"{command.datastore} har ingen publisert versjon {command.major}.x. Publiserte: {', '.join(summary.versions) or '—'}.",
-            f"{command.datastore} has no released version {command.major}.x. Released: {', '.join(summary.versions) or '—'}.",
-            datastore=command.datastore,
-            version=str(command.major),
-        )
-    runner.aliases[command.alias] = (command.datastore, version)
+    datastore, version, notice = resolve_required(
+        runner.ctx, command.datastore, command.major, runner.language
+    )
+    if notice is not None:
+        runner.output.append({"line": command.at.line, "kind": "notice", "notice": notice})
+    runner.aliases[command.alias] = (datastore, version)
 
 
 @_handles("create-dataset")

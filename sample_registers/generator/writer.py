@@ -109,6 +109,11 @@ class DatasetFiles:
             self._csv.write(csv_bytes(unit, value, start, stop))
             self.rows += len(unit)
 
+    def write_lines(self, lines: bytes, rows: int) -> None:
+        """CSV lines already formatted (the microdata generator joins them in pyarrow)."""
+        self._csv.write(lines)
+        self.rows += rows
+
     def close(self) -> None:
         self._csv.close()
 

@@ -25,7 +25,9 @@ class ScriptRunSchema(Schema):
 
 class ScriptOutputSchema(Schema):
     line = fields.Integer(metadata={"description": "The line of the script it came from."})
-    kind = fields.String(metadata={"description": "result, text, variables, help or history"})
+    kind = fields.String(
+        metadata={"description": "result, text, notice, variables, help or history"}
+    )
     command = fields.String(metadata={"description": "The command word (result, variables)."})
     request = fields.Dict(
         metadata={"description": "result: the statistic request the command became."}
@@ -35,6 +37,12 @@ class ScriptOutputSchema(Schema):
         metadata={"description": "result: the API's answer to that request, as it gives it."},
     )
     markdown = fields.String(metadata={"description": "text: a textblock's Markdown."})
+    notice = fields.Dict(
+        metadata={
+            "description": "notice: what the run did differently from what the script said "
+            "(code, message, and e.g. the version used instead of a missing one)."
+        }
+    )
     variables = fields.List(
         fields.Dict(), metadata={"description": "variables: the dataset's variables (no data)."}
     )
