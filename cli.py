@@ -228,8 +228,9 @@ def generate_samples(
     with _progress() as bar:
         written = samples.write_samples(base, persons, seed, list(registers) or None, _tracker(bar))
         if microdata_persons and not registers:
+            target = out_dir / "microdata" if out_dir else samples.microdata_dir(state.config)
             written += samples.write_microdata(
-                base / "microdata", microdata_persons, persons, seed, _tracker(bar)
+                target, microdata_persons, persons, seed, _tracker(bar)
             )
     for folder in written:
         console.print(state.t("samples-written", path=folder))
@@ -475,7 +476,7 @@ def demo(state: State, no_serve: bool, host: str | None, port: int | None) -> No
     """Set up, ingest the five sample registers, release 1.0.0.0 and serve."""
     from catalogue.services import demo_account, publishing, reading, releasing, samples, setup
 
-    microdata = samples.microdata_folders()
+    microdata = samples.microdata_folders(samples.microdata_dir(state.config))
     with open_catalogue(state) as ctx:
         setup.initialise(ctx, [state.config.default_datastore, *(name for name, _ in microdata)])
         summaries = {s.name: s for s in reading.datastore_summaries(ctx)}
@@ -485,7 +486,7 @@ def demo(state: State, no_serve: bool, host: str | None, port: int | None) -> No
             summary = summaries.get(datastore)
             if summary and summary.latest_version:
                 console.print(
-                    state.t("demo-already", version=f"{datastore} {summary.latest_version}")
+                    state.t("demo-already", datastore=datastore, version=summary.latest_version)
                 )
                 continue
             for folder in folders:

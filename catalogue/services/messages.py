@@ -63,8 +63,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Checked {files:file} in {revisions:revision}: {problems:problem}.",
     ),
     "demo-already": (
-        "Demodatalageret er allerede publisert (versjon {version}).",
-        "The demo datastore is already released (version {version}).",
+        "Datalageret {datastore} er allerede publisert (versjon {version}).",
+        "The datastore {datastore} is already released (version {version}).",
     ),
     "version": ("regcat {version} (Python {python})", "regcat {version} (Python {python})"),
     "demo-sign-in": (

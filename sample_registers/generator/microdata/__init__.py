@@ -14,7 +14,7 @@ their period. The same arguments always give byte-identical files.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from sample_registers.generator.microdata import datastore
@@ -34,11 +34,17 @@ def generate_microdata(
     seed: int = 20261122,
     years: int = DEFAULT_YEARS,
     progress: Callable[[str, int, int], None] | None = None,
+    names: Collection[str] | None = None,
 ) -> dict[str, Path]:
+    """`names`: only these variables (the benchmark's sample); None for all of them."""
     world = World(Population(population, seed), min(persons, population))
     written = {}
     for name in datastore.REGISTER_OF:
-        chosen = [v for v in variables() if v.datastore == name]
+        chosen = [
+            v for v in variables() if v.datastore == name and (names is None or v.name in names)
+        ]
+        if not chosen:
+            continue
 
         def build(folder: Path, name: str = name, chosen: list[Variable] = chosen) -> None:
             datastore.write(folder, name, chosen, world, years, progress)
