@@ -195,3 +195,16 @@ def test_a_steward_alias_names_the_datastore(microdata_home: Path, tmp_path: Pat
         output = body["output"]
         assert isinstance(output, list)
         assert _statistics(output) == ["tabulate", "summarize"], output
+
+
+def test_generate_samples_writes_the_datastores_beside_the_registers(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from cli import main
+
+    args = ["generate-samples", "--persons", "1000", "--microdata-persons", "100"]
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    for key in ("ssb-fdb", "fhi-npr"):
+        assert (tmp_path / "microdata" / key / "register.json").exists()
+    assert (tmp_path / "folkeregisteret" / "register.json").exists()

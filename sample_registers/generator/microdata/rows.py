@@ -23,10 +23,10 @@ import numpy as np
 from sample_registers.generator.dates import NEVER, Array, day
 from sample_registers.generator.microdata import values as v
 from sample_registers.generator.microdata.facts import Variable
-from sample_registers.generator.microdata.special import RULES, Rows, fnr
+from sample_registers.generator.microdata.special import INCOME_BLOCK, RULES, Rows, fnr
 from sample_registers.generator.microdata.world import World
 
-CHUNK = 200_000
+CHUNK = INCOME_BLOCK  # a chunk of persons is one block of simulated incomes
 
 # Persons below this age have no income, job or benefit rows; these families of variables
 # describe children too.

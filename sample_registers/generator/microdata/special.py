@@ -164,45 +164,65 @@ _INCOME = (
 def _income(world: World, var: Variable, rows: Rows) -> Answer:
     keep = np.zeros(len(rows.unit), dtype=bool)
     out = np.zeros(len(rows.unit))
+    block = rows.unit // INCOME_BLOCK
     for year in np.unique(rows.year):
-        at = np.flatnonzero(rows.year == year)
-        parts, present = _income_parts(world, int(year))
-        keep[at] = present[rows.unit[at]]
-        out[at] = parts[var.name][rows.unit[at]]
+        for b in np.unique(block[rows.year == year]):
+            at = np.flatnonzero((rows.year == year) & (block == b))
+            parts, present = _income_parts(world, int(year), int(b))
+            local = rows.unit[at] - int(b) * INCOME_BLOCK
+            keep[at] = present[local]
+            out[at] = parts[var.name][local]
     if var.data_type == "DOUBLE":
         return np.round(out, 2).astype(str), keep
     return np.rint(out).astype(np.int64).astype(str), keep
 
 
-def _income_parts(world: World, year: int) -> tuple[dict[str, Array], Array]:
-    key = f"income-{year}"
-    if key not in world.cache:
-        people = world.people
-        rng = world.pop.stream("microdata", "incomes", str(year))
-        wage, has_wage, total, has_total = _incomes(
-            rng, world.pop, world.careers, people.index, np.array([year])
-        )
-        wage, total = wage[:, 0].astype(float), total[:, 0].astype(float)
-        other = total - wage
-        business = np.where(rng.random(people.n) < 0.07, np.exp(rng.normal(11.5, 1.0, people.n)), 0)
-        capital = other * rng.uniform(0.05, 0.4, people.n)
-        transfers = other - capital
-        taxable = transfers * 0.85
-        parts = {
-            "INNTEKT_WLONN": wage,
-            "INNTEKT_WNARINNT": business,
-            "INNTEKT_WYRKINNT": wage + business,
-            "INNTEKT_WKAPINNT": capital,
-            "INNTEKT_WOVERFOR": transfers,
-            "INNTEKT_WSKPLOVF": taxable,
-            "INNTEKT_WSKFROVF": transfers - taxable,
-            "INNTEKT_WSAMINNT": total + business,
-            "INNTEKT_WSKATOVF": (total + business) * 0.26,
-            "INNTEKT_WIES": (total + business) * 0.74,
-        }
-        world.cache[key] = (parts, (has_wage | has_total)[:, 0])
-    found: tuple[dict[str, Array], Array] = world.cache[key]
-    return found
+# Incomes are simulated for blocks of persons, each from its own stream, and only the
+# blocks of the chunk being written are kept: memory stays flat for millions of persons.
+INCOME_BLOCK = 200_000
+
+
+def _income_parts(world: World, year: int, block: int) -> tuple[dict[str, Array], Array]:
+    key = (year, block)
+    kept: dict[tuple[int, int], tuple[dict[str, Array], Array]] = world.cache.setdefault(
+        "income", {}
+    )
+    if key not in kept:
+        if any(b != block for _, b in kept):
+            kept.clear()  # a new chunk of persons: the last one's incomes are not needed again
+        kept[key] = _simulate_incomes(world, year, block)
+    return kept[key]
+
+
+def _simulate_incomes(world: World, year: int, block: int) -> tuple[dict[str, Array], Array]:
+    """The sample registers' wage and total income for the block's persons in `year`, and
+    the parts they are made of (business, capital, transfers, taxes), adding up."""
+    people = world.people
+    index = people.index[block * INCOME_BLOCK : (block + 1) * INCOME_BLOCK]
+    n = len(index)
+    rng = world.pop.stream("microdata", "incomes", str(year), str(block))
+    wage, has_wage, total, has_total = _incomes(
+        rng, world.pop, world.careers, index, np.array([year])
+    )
+    wage, total = wage[:, 0].astype(float), total[:, 0].astype(float)
+    other = total - wage
+    business = np.where(rng.random(n) < 0.07, np.exp(rng.normal(11.5, 1.0, n)), 0)
+    capital = other * rng.uniform(0.05, 0.4, n)
+    transfers = other - capital
+    taxable = transfers * 0.85
+    parts = {
+        "INNTEKT_WLONN": wage,
+        "INNTEKT_WNARINNT": business,
+        "INNTEKT_WYRKINNT": wage + business,
+        "INNTEKT_WKAPINNT": capital,
+        "INNTEKT_WOVERFOR": transfers,
+        "INNTEKT_WSKPLOVF": taxable,
+        "INNTEKT_WSKFROVF": transfers - taxable,
+        "INNTEKT_WSAMINNT": total + business,
+        "INNTEKT_WSKATOVF": (total + business) * 0.26,
+        "INNTEKT_WIES": (total + business) * 0.74,
+    }
+    return parts, (has_wage | has_total)[:, 0]
 
 
 @rule("NUDB_BU")
