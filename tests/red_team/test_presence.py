@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from tests.red_team.conftest import Attacker, Person, Truth, report
 
 PROBES = 8  # with a diagnosis, and as many without
@@ -217,7 +219,9 @@ def _one_per_year(truth: Truth) -> list[Person]:
     return chosen
 
 
-def _cohort_levels(alice: Attacker, truth: Truth, *, without_first: bool) -> tuple[int, int]:
+def _cohort_levels(
+    alice: Attacker, truth: Truth, *, without_first: bool, first: dict[str, Any] | None = None
+) -> tuple[int, int]:
     """Per target: y = the wage over the target's birth cohort (missing elsewhere), g the
     sex but "x" for the target if diagnosed; OLS of y on i.g has a third level, of one
     unit, only then. `without_first`: ask OLS of y on i.kjonn first (the same model
@@ -235,7 +239,7 @@ def _cohort_levels(alice: Attacker, truth: Truth, *, without_first: bool) -> tup
             ],
         )
         if without_first:
-            alice.ask(handle, "regress", {"y": f"y{i}", "x": ["i.kjonn"]})
+            alice.ask(handle, "regress", {"y": f"y{i}", "x": ["i.kjonn"], **(first or {})})
         response = alice.ask(handle, "regress", {"y": f"y{i}", "x": [f"i.g{i}"]})
         rows = response.get_json()["results"][0]["result"]["rows"]
         shown = response.status_code == 200 and any(
@@ -260,4 +264,22 @@ def test_a_model_level_beside_the_model_without_it(alice: Attacker, truth: Truth
     then the same set (released) if not diagnosed, a set one unit smaller if diagnosed."""
     right, released = _cohort_levels(alice, truth, without_first=True)
     report("a model level beside the model without it", right=right, of=16, released=released)
+    assert right <= BOUND
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a model is answered by a registered model's answer only under the same family, "
+    "standard errors and terms: with robust errors asked first, the classical model over the "
+    "cohort less the target is near no registered model of its kind, and the unit guard "
+    "withholds it beside the robust one's unit set (docs/OUTPUT_CONTROL.md §12: another "
+    "measure over a near set)",
+)
+def test_a_model_level_beside_the_model_without_it_of_another_kind(
+    alice: Attacker, truth: Truth
+) -> None:
+    """The same, with the model on i.kjonn asked first with robust standard errors: the
+    model on i.g (classical) is another question, so it is not answered with the first."""
+    right, released = _cohort_levels(alice, truth, without_first=True, first={"robust": True})
+    report("a model level beside a model of another kind", right=right, of=16, released=released)
     assert right <= BOUND
