@@ -604,6 +604,11 @@ ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
             "«…» har koder som ikke er tall; bruk i.… for å ta den med som kategorier.",
             "'…' has codes that are not numbers; use i.… to include it as categories.",
         ),
+        "release-has-no-chart": ErrorCode(
+            404,
+            "Dette frigitte resultatet har ingen figur; last det ned som CSV eller Excel.",
+            "This released result has no chart; download it as CSV or Excel.",
+        ),
         "release-in-progress": ErrorCode(
             409,
             "En annen publisering av … pågår (…, prosess … på …, siden … UTC). Vent til den er ferdig og prøv igjen.",
@@ -772,6 +777,16 @@ ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
         ),
         "unknown-institution": ErrorCode(
             404, "Institusjonen … finnes ikke.", "The institution … does not exist."
+        ),
+        "unknown-release": ErrorCode(
+            404,
+            "Det finnes ikke noe frigitt resultat med denne revisjons-id-en, eller det tilhører en annen bruker.",
+            "No released result has this audit id, or it belongs to another user.",
+        ),
+        "unknown-result-table": ErrorCode(
+            404,
+            "Resultatet har ingen tabell «…»; velg blant ….",
+            "The result has no table '…'; choose from ….",
         ),
         "unknown-role": ErrorCode(
             400, "Ukjent rolle «…». Gyldige: ….", "Unknown role «…». Valid: …."

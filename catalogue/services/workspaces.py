@@ -568,7 +568,9 @@ def _release_entry(
         "release",
         owner,
         handle,
-        {"statistic": statistic, "about": item.about, "result": result},
+        # `extra` (a chart, code titles: from the published values and metadata only) is
+        # kept too, so that services/results.py serves the chart as it was released.
+        {"statistic": statistic, "about": item.about, "result": result, "extra": item.extra},
         at,
     )
     released = release_json(item.result.with_audit_id(entry))

@@ -315,3 +315,18 @@ class AnalysisStore:
         if r is None:
             return None
         return AuditRecord.of(r)
+
+    def next_audit_entry(self, after_seq: int, kind: str, workspace: str) -> AuditRecord | None:
+        """The first entry of `kind` about `workspace` after entry `after_seq` (the request
+        entry that follows its release entries in the same transaction)."""
+        r = self.session.scalar(
+            select(AuditEntryRow)
+            .where(
+                AuditEntryRow.seq > after_seq,
+                AuditEntryRow.kind == kind,
+                AuditEntryRow.workspace == workspace,
+            )
+            .order_by(AuditEntryRow.seq)
+            .limit(1)
+        )
+        return AuditRecord.of(r) if r is not None else None

@@ -43,6 +43,7 @@ def create_app(config: Config | None = None, overrides: dict[str, Any] | None = 
         errors,
         linked_data,
         pages,
+        results_api,
         scripts_api,
         variables,
         workspaces_api,
@@ -54,6 +55,7 @@ def create_app(config: Config | None = None, overrides: dict[str, Any] | None = 
     variables.init_app(app)
     linked_data.init_app(app)
     workspaces_api.init_app(app)
+    results_api.init_app(app)
     scripts_api.init_app(app)
 
     @app.before_request

@@ -76,6 +76,12 @@ ROUTE_RULES: dict[str, Access] = {
     # Every statistic of the registry: the web binds the one statistic route to each, as
     # the endpoint workspaces.<name> (catalogue/web/workspaces_api.py).
     **{f"workspaces.{name}": A.RESEARCHER for name in registry()},
+    # Released results by audit id (JSON, CSV, Excel, Vega-Lite): the same rule; that the
+    # release is the researcher's own is for the results service to check.
+    "results.get_one": A.RESEARCHER,
+    "results.csv": A.RESEARCHER,
+    "results.xlsx": A.RESEARCHER,
+    "results.vega_lite": A.RESEARCHER,
     # Export requests: researchers ask and download, stewards of the registers involved
     # decide (the register is checked by the service).
     "export_pages.my_requests": A.SESSION,

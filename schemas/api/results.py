@@ -9,7 +9,7 @@ metadata only (a code's titles, a chart)."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from schemas.api.budget import BudgetSchema
 
@@ -90,4 +90,43 @@ class AnalysisStatisticResponseSchema(Schema):
     results = fields.List(fields.Nested(AnalysisReleasedItemSchema))
     budget = fields.Nested(
         BudgetSchema, metadata={"description": "The project's release budget after the request."}
+    )
+
+
+RESULT_TABLES = ("result", "summary", "labels", "about")
+
+
+class ResultTableArgs(Schema):
+    table = fields.String(
+        load_default="result",
+        validate=validate.OneOf(RESULT_TABLES),
+        metadata={
+            "description": "Which table of the release: result (its rows), summary (numbers "
+            "about the whole result), labels (each code's titles), about (datastore, version, "
+            "request, audit id, rules and their reasons). `tables` in the release's JSON "
+            "lists the ones it has."
+        },
+    )
+
+
+class ReleasedResultSchema(AnalysisReleasedItemSchema):
+    """One release, as it was released, found by its audit id."""
+
+    audit_id = fields.String()
+    statistic = fields.String()
+    datastore = fields.String()
+    version = fields.String()
+    released_at = fields.String(metadata={"description": "RFC 3339, UTC."})
+    request = fields.Raw(
+        allow_none=True, metadata={"description": "The request body that asked for it."}
+    )
+    tables = fields.List(
+        fields.String(), metadata={"description": "The tables its CSV download offers."}
+    )
+    vega_editor = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "A link that opens the release's chart in the Vega editor (the "
+            "spec travels in the link's fragment, which no server sees); null without a chart."
+        },
     )
