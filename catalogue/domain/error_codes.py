@@ -631,6 +631,11 @@ ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
         "scope-required": ErrorCode(
             400, "Et token må ha minst ett omfang.", "A token needs at least one scope."
         ),
+        "script-already-published": ErrorCode(
+            409,
+            "Skriptet er allerede publisert i biblioteket som …. Lagre en ny versjon og publiser den.",
+            "The script is already published in the library as …. Save a new version and publish that.",
+        ),
         "script-arguments": ErrorCode(
             400,
             "Argumentene passer ikke til kommandoen (linje …, kolonne …). Meldingen viser skrivemåten.",
@@ -778,6 +783,11 @@ ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
         "unknown-institution": ErrorCode(
             404, "Institusjonen … finnes ikke.", "The institution … does not exist."
         ),
+        "unknown-library-script": ErrorCode(
+            404,
+            "Biblioteket har ikke noe skript «…».",
+            "The library has no script '…'.",
+        ),
         "unknown-release": ErrorCode(
             404,
             "Det finnes ikke noe frigitt resultat med denne revisjons-id-en, eller det tilhører en annen bruker.",
@@ -793,6 +803,11 @@ ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
         ),
         "unknown-scope": ErrorCode(
             400, "Ukjent omfang «…». Gyldige: ….", "Unknown scope «…». Valid: …."
+        ),
+        "unknown-script": ErrorCode(
+            404,
+            "Skriptet «…» finnes ikke, eller det tilhører en annen bruker.",
+            "The script '…' does not exist, or it belongs to another user.",
         ),
         "unknown-sort": ErrorCode(
             400, "Ukjent sortering «…»; velg blant ….", "Unknown sort order «…»; choose from …."

@@ -20,7 +20,7 @@ Invariants:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,6 +34,14 @@ from catalogue.script.nodes import Position
 from catalogue.services import script_session, workspaces
 from catalogue.services.context import Context
 from catalogue.services.script_datastores import resolve_required
+
+# A saved script's pinned versions: `require NAME:MAJOR` (require_key) -> (datastore, version).
+Pins = Mapping[str, tuple[str, str]]
+
+
+def require_key(command: n.Require) -> str:
+    return f"{command.datastore}:{command.major}"
+
 
 # --- what a run answers --------------------------------------------------------------------
 
@@ -71,10 +79,15 @@ def parse(text: str) -> Script:
 
 
 def run_script(
-    ctx: Context, owner: str, text: str, language: str = "nb", now: datetime | None = None
+    ctx: Context,
+    owner: str,
+    text: str,
+    language: str = "nb",
+    now: datetime | None = None,
+    pins: Pins | None = None,
 ) -> ScriptRun:
     """Parses `text` (a RegcatError if it does not parse: nothing runs) and runs it."""
-    return collect(run_items(ctx, owner, parse(text), language, now))
+    return collect(run_items(ctx, owner, parse(text), language, now, pins))
 
 
 def collect(items: Iterator[Ran]) -> ScriptRun:
@@ -87,11 +100,17 @@ def collect(items: Iterator[Ran]) -> ScriptRun:
 
 
 def run_items(
-    ctx: Context, owner: str, script: Script, language: str = "nb", now: datetime | None = None
+    ctx: Context,
+    owner: str,
+    script: Script,
+    language: str = "nb",
+    now: datetime | None = None,
+    pins: Pins | None = None,
 ) -> Iterator[Ran]:
     """Runs the script item by item, yielding each as it ends (a client can show progress
-    per line). Closing the iterator early still deletes the script's workspaces."""
-    runner = _Runner(ctx, owner, language, now)
+    per line). Closing the iterator early still deletes the script's workspaces. `pins`
+    (a saved script's) fixes what each `require` means instead of resolving it anew."""
+    runner = _Runner(ctx, owner, language, now, pins or {})
     try:
         for index, item in enumerate(script.items):
             before = len(runner.output)
@@ -131,8 +150,11 @@ class _Pending:
 
 
 class _Runner:
-    def __init__(self, ctx: Context, owner: str, language: str, now: datetime | None) -> None:
+    def __init__(
+        self, ctx: Context, owner: str, language: str, now: datetime | None, pins: Pins
+    ) -> None:
         self.ctx = ctx
+        self.pins = pins
         self.owner = owner
         self.language = language
         self.now = now
@@ -368,6 +390,10 @@ def _handles(*names: str) -> Callable[[Handler], Handler]:
 
 @_handles("require")
 def _require(runner: _Runner, command: n.Require) -> None:
+    pinned = runner.pins.get(require_key(command))
+    if pinned is not None:  # a saved script reruns on the versions it was saved with
+        runner.aliases[command.alias] = pinned
+        return
     datastore, version, notice = resolve_required(
         runner.ctx, command.datastore, command.major, runner.language
     )

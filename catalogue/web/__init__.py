@@ -44,6 +44,7 @@ def create_app(config: Config | None = None, overrides: dict[str, Any] | None = 
         linked_data,
         pages,
         results_api,
+        saved_scripts_api,
         scripts_api,
         variables,
         workspaces_api,
@@ -57,6 +58,7 @@ def create_app(config: Config | None = None, overrides: dict[str, Any] | None = 
     workspaces_api.init_app(app)
     results_api.init_app(app)
     scripts_api.init_app(app)
+    saved_scripts_api.init_app(app)
 
     @app.before_request
     def _language() -> None:

@@ -97,6 +97,18 @@ ROUTE_RULES: dict[str, Access] = {
     "export_requests.decide": A.STEWARD,
     # Analysis scripts run through the workspaces' use cases, with the same rule.
     "scripts.run": A.RESEARCHER,
+    # Saved scripts and the library: researchers; whose saved script it is, is for the
+    # service to check (another's is 404). Library entries are for every researcher.
+    "saved_scripts.save": A.RESEARCHER,
+    "saved_scripts.list_mine": A.RESEARCHER,
+    "saved_scripts.get_one": A.RESEARCHER,
+    "saved_scripts.delete": A.RESEARCHER,
+    "saved_scripts.rerun": A.RESEARCHER,
+    "saved_scripts.publish": A.RESEARCHER,
+    "script_library.search": A.RESEARCHER,
+    "script_library.get_entry": A.RESEARCHER,
+    "script_library.fork": A.RESEARCHER,
+    "script_library.run_entry": A.RESEARCHER,
     # Behaviour detection: every steward reads the flags of the analysis audit log.
     "steward_pages.flags": A.STEWARD,
 }

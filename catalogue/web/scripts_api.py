@@ -39,7 +39,7 @@ bp = ApiBlueprint(
 )
 
 
-def _as_api_error(error: RegcatError | None, language: str) -> dict[str, Any] | None:
+def as_api_error(error: RegcatError | None, language: str) -> dict[str, Any] | None:
     if error is None:
         return None
     # As the API answers a service's 400 (catalogue.web.errors): the request fitted its
@@ -70,7 +70,7 @@ def run(body: dict[str, Any]) -> Any:
     ran = scripts.collect(scripts.run_items(context(), owner, script, language))
     return {
         "output": ran.output,
-        "error": _as_api_error(ran.error, language),
+        "error": as_api_error(ran.error, language),
         "commands_run": ran.commands_run,
     }
 
@@ -79,7 +79,7 @@ def _streamed(items: Iterator[scripts.Ran], language: str) -> Iterator[str]:
     commands_run = 0
     error = None
     for ran in items:
-        error = _as_api_error(ran.error, language)
+        error = as_api_error(ran.error, language)
         commands_run += ran.counts
         line = {
             "line": ran.item.at.line,
