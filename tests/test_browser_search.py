@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from werkzeug.serving import make_server
@@ -42,8 +44,9 @@ def base_url(released_home: Path) -> Iterator[str]:
     app.extensions["regcat_context"].close()
 
 
-@pytest.fixture(scope="module")
-def browser_page() -> Iterator[object]:
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's chromium under playwright, headless; skips (or fails in CI) without them."""
     if not CHROMIUM.exists():
         skip_or_fail("browser tests need Debian's chromium at /usr/bin/chromium")
     try:
@@ -54,10 +57,18 @@ def browser_page() -> Iterator[object]:
         browser = p.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
         )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def browser_page() -> Iterator[object]:
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="nb-NO")
         page.set_default_timeout(10_000)
         yield page
-        browser.close()
 
 
 def found(page: object) -> int:

@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 
 from tests import test_accounts_support as support
-from tests.conftest import skip_or_fail
 from tests.servers import free_port, regcat_env, running_server
 from tests.test_accounts_support import PASSWORD
-from tests.test_browser_search import CHROMIUM, CHROMIUM_ARGS
+from tests.test_browser_search import chromium
 
 pytestmark = pytest.mark.browser
 
@@ -31,29 +30,19 @@ def server(people_home: Path, tmp_path: Path) -> Iterator[str]:
 
 
 def test_sign_in_and_five_pages_stay_signed_in_with_two_workers(server: str) -> None:
-    if not CHROMIUM.exists():
-        skip_or_fail("browser tests need Debian's chromium at /usr/bin/chromium")
-    try:
-        from playwright.sync_api import expect, sync_playwright
-    except ImportError:
-        skip_or_fail("browser tests need the playwright package")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            page = browser.new_page(locale="nb-NO")
-            page.set_default_timeout(15_000)
-            page.goto(f"{server}/")
-            page.get_by_role("link", name="Logg inn").click()
-            page.get_by_label("Brukernavn").fill("forsker@uio")
-            page.get_by_label("Passord").fill(PASSWORD)
-            page.get_by_role("button", name="Logg inn").click()
-            expect(page).to_have_url(f"{server}/account")
-            for path in ("/account", "/exports", "/account?lang=en", "/exports", "/account"):
-                response = page.goto(f"{server}{path}")
-                assert response is not None and response.status == 200, path
-                assert page.url == f"{server}{path}", f"{path} sent us to {page.url}"
-                expect(page.locator("form[action='/logout'] button")).to_contain_text("forsker@uio")
-        finally:
-            browser.close()
+    with chromium() as browser:
+        from playwright.sync_api import expect  # there: chromium() skips without playwright
+
+        page = browser.new_page(locale="nb-NO")
+        page.set_default_timeout(15_000)
+        page.goto(f"{server}/")
+        page.get_by_role("link", name="Logg inn").click()
+        page.get_by_label("Brukernavn").fill("forsker@uio")
+        page.get_by_label("Passord").fill(PASSWORD)
+        page.get_by_role("button", name="Logg inn").click()
+        expect(page).to_have_url(f"{server}/account")
+        for path in ("/account", "/exports", "/account?lang=en", "/exports", "/account"):
+            response = page.goto(f"{server}{path}")
+            assert response is not None and response.status == 200, path
+            assert page.url == f"{server}{path}", f"{path} sent us to {page.url}"
+            expect(page.locator("form[action='/logout'] button")).to_contain_text("forsker@uio")

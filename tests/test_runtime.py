@@ -84,9 +84,9 @@ def test_documents_are_bounded_by_size_but_the_newest_is_kept() -> None:
 
 
 def test_threads_share_one_value_per_key_and_the_bound_holds() -> None:
-    shared: BoundedCache[str, object] = BoundedCache("shared", 4)
+    one: BoundedCache[str, object] = BoundedCache("one value", 4)
     seen: list[object] = []
-    _run_threads(16, lambda _: seen.append(shared.setdefault("key", object)))
+    _run_threads(16, lambda _: seen.append(one.setdefault("key", object)))
     assert len(seen) == 16 and all(value is seen[0] for value in seen)
 
     # Many threads building, reading and evicting 40 keys through a bound of 10: every value

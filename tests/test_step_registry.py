@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 import catalogue.analysis.steps as package
+import catalogue.analysis.steps.shared as machinery
 from catalogue.analysis.step import Verb, parse_step, registry, verb_modules
 from catalogue.analysis.step_reference import render
 from catalogue.services.context import Context
@@ -52,7 +53,7 @@ def test_the_registry_is_the_modules_of_the_steps_package() -> None:
     found = list(pkgutil.iter_modules(package.__path__))
     modules = {f"{package.__name__}.{m.name}" for m in found if not m.ispkg}
     assert set(verb_modules().values()) == modules
-    assert [m.name for m in found if m.ispkg] == ["shared"]
+    assert [f"{package.__name__}.{m.name}" for m in found if m.ispkg] == [machinery.__name__]
     assert list(verb_modules()) == list(registry()) == sorted(registry())
 
 

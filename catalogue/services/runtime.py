@@ -21,16 +21,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from catalogue.analysis.facts_cache import FactsMemory, facts_memory
-from catalogue.analysis.persistent_ledger import LedgerMemory, ledger_memory
-from catalogue.analysis.sources import PinnedVersion
-from catalogue.analysis.unit_keys.store import LoadedSnapshots, loaded_snapshots
 from catalogue.config import Config
 from catalogue.domain.bounded_cache import BoundedCache
-from catalogue.search.reader import LiveIndex
 
+# Types only: every Context has a runtime, and a command that only reads the catalogue must
+# not load the analysis engine or the index (tests/test_cli_startup.py).
 if TYPE_CHECKING:
+    from catalogue.analysis.facts_cache import FactsMemory
+    from catalogue.analysis.persistent_ledger import LedgerMemory
+    from catalogue.analysis.sources import PinnedVersion
+    from catalogue.analysis.unit_keys.store import LoadedSnapshots
     from catalogue.export.oai_pmh import OaiRepository
+    from catalogue.search.reader import LiveIndex
     from catalogue.services.exporting import Document
     from catalogue.services.reading import CatalogueSnapshot
 
@@ -86,9 +88,9 @@ class Runtime:
             "unit type names", MAX_INDEXES
         )
         # Given to the analysis engine's objects this catalogue makes.
-        self.ledger_sets: LedgerMemory = ledger_memory(MAX_DATASTORES)
-        self.key_snapshots: LoadedSnapshots = loaded_snapshots(MAX_DATASTORES)
-        self.dataset_facts: FactsMemory = facts_memory(MAX_FILE_SETS)
+        self.ledger_sets: LedgerMemory = BoundedCache("release ledger", MAX_DATASTORES)
+        self.key_snapshots: LoadedSnapshots = BoundedCache("loaded key stores", MAX_DATASTORES)
+        self.dataset_facts: FactsMemory = BoundedCache("dataset facts", MAX_FILE_SETS)
 
     def caches(self) -> tuple[BoundedCache[Any, Any], ...]:
         return tuple(v for v in vars(self).values() if isinstance(v, BoundedCache))
