@@ -758,6 +758,11 @@ ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
             "Modellen ville fått … parametere; grensen er ….",
             "The model would have … parameters; the limit is ….",
         ),
+        "too-many-saved-scripts": ErrorCode(
+            409,
+            "Du har allerede … lagrede skript. Slett noen og lagre igjen.",
+            "You already have … saved scripts. Delete some and save again.",
+        ),
         "unit-types-missing": ErrorCode(
             400, "Mappen for enhetstyper … finnes ikke.", "The unit-type folder … does not exist."
         ),

@@ -19,6 +19,7 @@ Invariants:
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +33,9 @@ from catalogue.services.script_datastores import resolve_required
 from catalogue.storage.script_store import LibraryEntry, SavedScript, ScriptStore
 
 SEARCH_LIMIT = 100  # entries a search answers at most (newest published first)
+# Saved scripts one researcher may keep: the table cannot be filled by one account (a
+# script may be 500,000 characters), and a thousand is far more than a person curates.
+MAX_SAVED_SCRIPTS = 1_000
 
 
 def _now(now: datetime | None) -> datetime:
@@ -75,6 +79,32 @@ def pins_of(ctx: Context, script: Script) -> dict[str, tuple[str, str]]:
 # --- saved scripts ------------------------------------------------------------------------
 
 
+def too_many_saved(owner: str) -> RegcatError:
+    return conflict(
+        "too-many-saved-scripts",
+        f"Du har allerede {MAX_SAVED_SCRIPTS} lagrede skript. Slett noen du ikke trenger "
+        "(DELETE /api/v1/scripts/{id}) og lagre igjen.",
+        f"You already have {MAX_SAVED_SCRIPTS} saved scripts. Delete some you do not need "
+        "(DELETE /api/v1/scripts/{id}) and save again.",
+        limit=MAX_SAVED_SCRIPTS,
+    )
+
+
+def _store_new(
+    store: ScriptStore,
+    owner: str,
+    title: str,
+    text: str,
+    pins: Mapping[str, tuple[str, str]],
+    now: datetime | None,
+    forked_from: str | None,
+) -> SavedScript:
+    if store.count_saved(owner) >= MAX_SAVED_SCRIPTS:
+        raise too_many_saved(owner)
+    new_id = "scr-" + secrets.token_hex(8)
+    return store.save(new_id, owner, title, text, pins, _now(now), forked_from)
+
+
 def save_script(
     ctx: Context,
     owner: str,
@@ -87,9 +117,7 @@ def save_script(
     pins its `require`s and saves it under a new id."""
     pins = pins_of(ctx, scripts.parse(text))
     with ctx.db.transaction() as session:
-        return ScriptStore(session).save(
-            "scr-" + secrets.token_hex(8), owner, title, text, pins, _now(now), forked_from
-        )
+        return _store_new(ScriptStore(session), owner, title, text, pins, now, forked_from)
 
 
 def get_script(ctx: Context, owner: str, script_id: str) -> SavedScript:
@@ -263,15 +291,8 @@ def fork_entry(
     if entry.shipped:
         return save_script(ctx, owner, title or entry.title, entry.text, now, entry_id)
     with ctx.db.transaction() as session:
-        return ScriptStore(session).save(
-            "scr-" + secrets.token_hex(8),
-            owner,
-            title or entry.title,
-            entry.text,
-            entry.pins,
-            _now(now),
-            entry_id,
-        )
+        store = ScriptStore(session)
+        return _store_new(store, owner, title or entry.title, entry.text, entry.pins, now, entry_id)
 
 
 def run_entry(

@@ -120,6 +120,10 @@ class ScriptStore:
         )
         return [SavedScript.of(row) for row in rows]
 
+    def count_saved(self, owner: str) -> int:
+        query = select(func.count()).select_from(SavedScriptRow)
+        return int(self.session.scalar(query.where(SavedScriptRow.owner == owner)) or 0)
+
     def delete_saved(self, script_id: str) -> None:
         self.session.execute(delete(SavedScriptRow).where(SavedScriptRow.script_id == script_id))
 
