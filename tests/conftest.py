@@ -101,6 +101,18 @@ def released_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return home
 
 
+@pytest.fixture(scope="module")
+def module_released_ctx(
+    released_home: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Context]:
+    """A copy of the released catalogue shared by the tests of one module (each test
+    writes only what the others do not read, e.g. as a researcher of its own)."""
+    home = tmp_path_factory.mktemp("module-released") / "home"
+    shutil.copytree(released_home, home)
+    with Context.open(make_config(home)) as ctx:
+        yield ctx
+
+
 @pytest.fixture
 def released_ctx(released_home: Path, tmp_path: Path) -> Iterator[Context]:
     """A private copy of the released catalogue that a test may change."""

@@ -7,8 +7,6 @@ project's, and one project running all of them would spend it)."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,17 +14,13 @@ import pytest
 from catalogue.script import Command
 from catalogue.services import saved_scripts, script_snippets, scripts
 from catalogue.services.context import Context
-from tests.conftest import make_config
 
 SNIPPETS = script_snippets.snippets()
 
 
 @pytest.fixture(scope="module")
-def ctx(released_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Context]:
-    home = tmp_path_factory.mktemp("snippets") / "home"
-    shutil.copytree(released_home, home)
-    with Context.open(make_config(home)) as opened:
-        yield opened
+def ctx(module_released_ctx: Context) -> Context:
+    return module_released_ctx
 
 
 def test_at_least_fifteen_snippets_ship_each_described_in_both_languages() -> None:

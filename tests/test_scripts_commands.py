@@ -5,16 +5,11 @@ script-not-supported at its line, and none raises anything but a RegcatError."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from catalogue.script import COMMANDS
 from catalogue.services import scripts
 from catalogue.services.context import Context
-from tests.conftest import make_config
 from tests.test_script_parser import EVERY_COMMAND
 
 SETUP = (
@@ -26,11 +21,8 @@ SETUP = (
 
 
 @pytest.fixture(scope="module")
-def ctx(released_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Context]:
-    home = tmp_path_factory.mktemp("commands") / "home"
-    shutil.copytree(released_home, home)
-    with Context.open(make_config(home)) as opened:
-        yield opened
+def ctx(module_released_ctx: Context) -> Context:
+    return module_released_ctx
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
