@@ -46,7 +46,11 @@ def _probe_edge(attacker: Attacker, person: Person, known: list[str], at: int) -
 
 
 @pytest.mark.xfail(
-    strict=True,
+    # Not strict: the attack is a game of chance. Each diagnosed target is certified with
+    # probability 1 − (5/6)^probes, and the budget's probes leave it certifying 1 to 3 of
+    # 4 (2-3 most runs), so a run where it certifies fewer than 2 is luck, not a fix: a
+    # strict marker would fail such runs. A fix shows as XPASS in every run.
+    strict=False,
     reason="the snap's ramp: at 14 pairs from a registered sum the registered answer comes "
     "back with probability 1/6 and at 16 never, so a copy with seven known people's values "
     "changed and the target's set to 1 returns the registered sum only if diagnosed; new "
