@@ -21,6 +21,8 @@ import pytest
 from lxml import etree
 
 from catalogue.export.results.vega_editor import EDITOR, compress_to_encoded_uri_component
+from catalogue.storage.analysis_store import AnalysisStore
+from tests.test_accounts_support import World
 from tests.test_analysis_support import ISSUE_STEPS
 from tests.test_workspaces_api import Researcher, _error, alice, bob, released_people_home
 from tests.test_workspaces_api import released_world as released_world
@@ -220,7 +222,13 @@ def releases(alice: Researcher) -> dict[str, dict[str, Any]]:
         response = alice.post(f"/{handle}/{path}", body)
         assert response.status_code == 200, response.get_json()
         (item,) = response.get_json()["results"]
-        found[name] = {**item, "request": body, "statistic": path, "workspace": handle}
+        found[name] = {
+            **item,
+            "request": body,
+            "statistic": path,
+            "workspace": handle,
+            "request_audit_id": response.get_json()["audit_id"],
+        }
     return found
 
 
@@ -326,15 +334,30 @@ def test_the_workbook_speaks_the_language_asked_for(
 
 
 def test_another_researcher_gets_404_for_every_download(
-    alice: Researcher, bob: Researcher, releases: dict[str, dict[str, Any]]
+    released_world: World,
+    alice: Researcher,
+    bob: Researcher,
+    releases: dict[str, dict[str, Any]],
 ) -> None:
     audit_id = releases["chart"]["result"]["audit_id"]
-    for suffix in ("", ".csv", ".csv?table=about", ".xlsx", ".vl.json"):
+    suffixes = ("", ".csv", ".csv?table=about", ".xlsx", ".vl.json")
+    for suffix in suffixes:
         _error(_get(bob, f"/{audit_id}{suffix}"), 404, "unknown-release")
     # Not a release (a malformed id, an unknown one, a request's own audit entry): the same.
-    for wrong in ("x", "0" * 24, "../" + audit_id):
+    for wrong in ("x", "0" * 24, "../" + audit_id, releases["chart"]["request_audit_id"]):
         response = _get(alice, f"/{wrong}.csv")
         assert response.status_code == 404, wrong
+    # Every refusal is audited, under the one who asked.
+    with released_world.ctx.db.transaction() as session:
+        refused = [
+            json.loads(e.payload)
+            for e in AnalysisStore(session).audit_entries()
+            if e.actor == bob.username and e.kind == "request"
+        ]
+    refused = [p for p in refused if p.get("endpoint") == "result" and p["release"] == audit_id]
+    assert [(p["endpoint"], p["release"], p["status"], p["error"]) for p in refused] == [
+        ("result", audit_id, 404, "unknown-release")
+    ] * len(suffixes)
     assert _get(alice, f"/{'0' * 24}").get_json()["error"]["code"] == "unknown-release"
     _error(_get(alice, f"/{audit_id}.csv?table=everything"), 400, "invalid-parameters")
 

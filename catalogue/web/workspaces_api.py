@@ -61,6 +61,16 @@ def _links_to_workspace(handle: str) -> dict[str, Any]:
     }
 
 
+def _links_to_release(audit_id: str) -> dict[str, Any]:
+    """From a released result to its downloads (catalogue/web/results_api.py)."""
+    result = "/api/v1/results/{audit_id}"
+    return {
+        "release": link("get", result, audit_id=audit_id),
+        "release_csv": link("get", f"{result}.csv", audit_id=audit_id),
+        "release_xlsx": link("get", f"{result}.xlsx", audit_id=audit_id),
+    }
+
+
 # Every operation on a workspace may find it expired.
 _expired = bp.alt_response(
     410,
@@ -137,7 +147,11 @@ def _route_statistic(operation: StatisticOperation) -> None:
     view = bp.arguments(operation.schema)(
         bp.response(200, AnalysisStatisticResponseSchema)(_expired(statistic))
     )
-    view = bp.doc(summary=operation.summary, description=operation.description)(view)
+    view = bp.doc(
+        summary=operation.summary,
+        description=operation.description,
+        responses={200: {"links": _links_to_release("$response.body#/results/0/result/audit_id")}},
+    )(view)
     bp.route(f"/<string:handle>/{operation.name}", methods=["POST"], endpoint=operation.name)(view)
 
 
