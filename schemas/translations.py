@@ -93,6 +93,7 @@ BOKMAL: dict[str, str] = {
     "the least number of digits is larger than the largest": (
         "minste antall siffer er større enn største"
     ),
+    "control characters are not allowed": "kontrolltegn er ikke tillatt",
 }
 
 # Words marshmallow puts into its templates ({obj_type}, {awareness}).
