@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, Flask, flash, g, redirect, render_template, request, url_for
 
 from catalogue.domain.account_names import name_of
-from catalogue.domain.accounts import Role, Scope, scopes_for_roles
+from catalogue.domain.accounts import Identity, Role, Scope, scopes_for_roles
 from catalogue.domain.errors import RegcatError
 from catalogue.domain.plurals import quantities
 from catalogue.domain.text import localise
@@ -134,14 +134,17 @@ def _back(endpoint: str, error: RegcatError | None = None) -> Any:
 
 @account_pages.get("/account")
 def account() -> str:
-    identity = auth.require_identity()
+    return _account_page(auth.require_identity(), new_token=None)
+
+
+def _account_page(identity: Identity, new_token: str | None) -> str:
     return render_template(
         "accounts/account.html",
         user=user_accounts.get_user(context(), identity, identity.username),
         tokens=tokens.list_tokens(context(), identity.username),
         scopes=sorted(scopes_for_roles(identity.roles)),
         agreement_version=context().config["agreement_version"],
-        new_token=None,
+        new_token=new_token,
     )
 
 
@@ -165,14 +168,7 @@ def create_token() -> Any:
     except RegcatError as e:
         return _back("account_pages.account", e)
     # Rendered, not redirected: the token must not travel through the session or a URL.
-    return render_template(
-        "accounts/account.html",
-        user=user_accounts.get_user(context(), identity, identity.username),
-        tokens=tokens.list_tokens(context(), identity.username),
-        scopes=sorted(scopes_for_roles(identity.roles)),
-        agreement_version=context().config["agreement_version"],
-        new_token=new.token,
-    )
+    return _account_page(identity, new.token)
 
 
 @account_pages.post("/account/tokens/<string:prefix>/revoke")
@@ -208,8 +204,9 @@ def users() -> str:
 @account_pages.post("/admin/users")
 def enrol() -> Any:
     form = request.form
-    try:
-        user_accounts.enrol_user(
+    return _then_back(
+        "account_pages.users",
+        lambda: user_accounts.enrol_user(
             context(),
             auth.require_identity(),
             form.get("username", ""),
@@ -218,10 +215,8 @@ def enrol() -> Any:
             institution=form.get("institution") or None,
             roles=form.getlist("role") or [Role.RESEARCHER.value],
             password=form.get("password") or None,
-        )
-    except RegcatError as e:
-        return _back("account_pages.users", e)
-    return _back("account_pages.users")
+        ),
+    )
 
 
 @account_pages.post("/admin/users/<string:username>/deactivate")
@@ -256,17 +251,16 @@ def my_requests() -> str:
 @export_pages.post("/exports")
 def request_export() -> Any:
     form = request.form
-    try:
-        export_requests.request_export(
+    return _then_back(
+        "export_pages.my_requests",
+        lambda: export_requests.request_export(
             context(),
             auth.require_identity(),
             form.get("variables", "").replace(";", ",").split(","),
             form.get("purpose", ""),
             form.get("file_format", "parquet"),
-        )
-    except RegcatError as e:
-        return _back("export_pages.my_requests", e)
-    return _back("export_pages.my_requests")
+        ),
+    )
 
 
 @export_pages.get("/exports/<int:request_id>/file")
@@ -287,17 +281,16 @@ def review() -> str:
 
 @export_pages.post("/exports/<int:request_id>/decision")
 def decide(request_id: int) -> Any:
-    try:
-        export_requests.decide(
+    return _then_back(
+        "export_pages.review",
+        lambda: export_requests.decide(
             context(),
             auth.require_identity(),
             request_id,
             request.form.get("decision") == "approve",
             request.form.get("comment", ""),
-        )
-    except RegcatError as e:
-        return _back("export_pages.review", e)
-    return _back("export_pages.review")
+        ),
+    )
 
 
 # --- steward: behaviour detection ------------------------------------------------------------
