@@ -93,7 +93,6 @@ BOKMAL: dict[str, str] = {
     "the least number of digits is larger than the largest": (
         "minste antall siffer er større enn største"
     ),
-    "control characters are not allowed": "kontrolltegn er ikke tillatt",
 }
 
 # Words marshmallow puts into its templates ({obj_type}, {awareness}).

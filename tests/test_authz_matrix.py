@@ -187,10 +187,10 @@ def _routes(app: Flask) -> list[tuple[str, str, str]]:
     out = []
     for rule in app.url_map.iter_rules():
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            # "x" for each argument, or the example of a converter that takes one form only.
+            values = {a: getattr(rule._converters[a], "example", "x") for a in rule.arguments}
             try:
-                url = adapter.build(
-                    rule.endpoint, dict.fromkeys(rule.arguments, "x"), method=method
-                )
+                url = adapter.build(rule.endpoint, values, method=method)
             except (BuildError, ValueError):  # an int converter
                 url = adapter.build(rule.endpoint, dict.fromkeys(rule.arguments, 1), method=method)
             out.append((rule.endpoint, method, url))

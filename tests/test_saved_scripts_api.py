@@ -200,17 +200,22 @@ def test_a_shipped_snippet_is_listed_forked_and_run(alice: Researcher) -> None:
             "unknown-datastore",
         ),
         ("POST", SCRIPTS, ["not", "an", "object"], 400, "invalid-parameters"),
-        ("GET", f"{SCRIPTS}/{'x' * 500}", None, 404, "unknown-script"),
-        ("POST", f"{SCRIPTS}/scr-0/run", None, 404, "unknown-script"),
+        ("GET", f"{SCRIPTS}/scr-{'0' * 16}", None, 404, "unknown-script"),
+        ("POST", f"{SCRIPTS}/scr-{'0' * 16}/run", None, 404, "unknown-script"),
+        ("GET", f"{SCRIPTS}/{'x' * 500}", None, 404, "http-404"),  # not an id's form
+        ("GET", f"{SCRIPTS}/run", None, 405, "http-405"),
         ("GET", f"{LIBRARY}/std-nothing", None, 404, "unknown-library-script"),
         ("POST", f"{LIBRARY}/lib-0/fork", {"title": "t"}, 404, "unknown-library-script"),
         ("POST", f"{LIBRARY}/lib-0/run", None, 404, "unknown-library-script"),
         ("GET", f"{LIBRARY}?q={'x' * 300}", None, 400, "invalid-parameters"),
-        # NUL cannot be stored by PostgreSQL: refused by the schema, on every backend.
-        ("POST", SCRIPTS, {"title": "a\u0000b", "script": "help"}, 400, "invalid-parameters"),
-        ("POST", SCRIPTS, {"title": "two\nlines", "script": "help"}, 400, "invalid-parameters"),
-        ("GET", f"{LIBRARY}?q=a%00b", None, 400, "invalid-parameters"),
-        ("POST", f"{LIBRARY}/std-age-groups/fork", {"title": "\u0000"}, 400, "invalid-parameters"),
+        # NUL cannot be stored by PostgreSQL: refused before storing, on every backend.
+        ("POST", SCRIPTS, {"title": "a\u0000b", "script": "help"}, 422, "unstorable-text"),
+        ("POST", SCRIPTS, {"title": "two\nlines", "script": "help"}, 422, "unstorable-text"),
+        ("GET", f"{LIBRARY}?q=a%00b", None, 422, "unstorable-text"),
+        # Nor can a lone surrogate be stored as UTF-8 (JSON can carry one).
+        ("POST", SCRIPTS, {"title": "a\ud800", "script": "help"}, 422, "unstorable-text"),
+        ("POST", SCRIPTS, {"title": "t", "script": "help\ud800"}, 422, "script-syntax"),
+        ("POST", f"{LIBRARY}/std-age-groups/fork", {"title": "\u0000"}, 422, "unstorable-text"),
     ],
 )
 def test_bad_input_is_a_4xx_with_a_code(
@@ -229,11 +234,13 @@ def test_publishing_checks_its_description_and_tags(alice: Researcher) -> None:
         {},
         {"description": ""},
         {"description": "d", "tags": ["x" * 41]},
-        {"description": "d\u0000"},
-        {"description": "d", "tags": ["a\tb"]},
     ):
         refused = alice.call("POST", f"{SCRIPTS}/{script_id}/publish", body)
         assert refused.status_code == 400, body
         assert refused.get_json()["error"]["code"] == "invalid-parameters"
+    for body in ({"description": "d\u0000"}, {"description": "d", "tags": ["a\tb"]}):
+        refused = alice.call("POST", f"{SCRIPTS}/{script_id}/publish", body)
+        assert refused.status_code == 422, body
+        assert refused.get_json()["error"]["code"] == "unstorable-text"
     listed = alice.call("GET", LIBRARY).get_json()
     assert [e for e in listed if not e["shipped"]] == []  # nothing was published

@@ -834,6 +834,11 @@ ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
             "Arbeidsområdet finnes ikke, eller det tilhører en annen bruker.",
             "The workspace does not exist, or it belongs to another user.",
         ),
+        "unstorable-text": ErrorCode(
+            422,
+            "«…» har et tegn som ikke kan lagres (kontrolltegn eller enslig surrogat).",
+            "'…' holds a character that cannot be stored (a control character or lone surrogate).",
+        ),
         "uri-too-long": ErrorCode(
             414,
             "Adressen er for lang; bruk høyst … tegn.",

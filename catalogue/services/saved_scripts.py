@@ -18,13 +18,14 @@ Invariants:
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from catalogue.domain.errors import RegcatError, conflict, not_found
+from catalogue.domain.errors import RegcatError, conflict, not_found, unprocessable
 from catalogue.script import Script
 from catalogue.script import nodes as n
 from catalogue.services import script_snippets, scripts
@@ -32,10 +33,39 @@ from catalogue.services.context import Context
 from catalogue.services.script_datastores import resolve_required
 from catalogue.storage.script_store import LibraryEntry, SavedScript, ScriptStore
 
+# A saved script's id: "scr-" and 16 hex digits. The web binds its routes to this form, so
+# /api/v1/scripts/run and /api/v1/scripts/library are never taken for an id.
+SCRIPT_ID_PATTERN = r"scr-[0-9a-f]{16}"
 SEARCH_LIMIT = 100  # entries a search answers at most (newest published first)
 # Saved scripts one researcher may keep: the table cannot be filled by one account (a
 # script may be 500,000 characters), and a thousand is far more than a person curates.
 MAX_SAVED_SCRIPTS = 1_000
+
+
+# What a title, tag, description or search may not hold: control characters (a title or
+# tag is one line) and lone surrogates (JSON can carry "\ud800"). PostgreSQL cannot store
+# NUL and no database can store a surrogate as UTF-8: refused here, not a 5xx there.
+_NOT_IN_LINE = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+_NOT_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def checked_text(field: str, value: str, multiline: bool = False) -> str:
+    found = (_NOT_IN_TEXT if multiline else _NOT_IN_LINE).search(value)
+    if found is None:
+        return value
+    return _unstorable(field, found.start(), found.group())
+
+
+def _unstorable(field: str, position: int, char: str) -> str:
+    raise unprocessable(
+        "unstorable-text",
+        f"«{field}» har et tegn som ikke kan lagres (U+{ord(char):04X}, tegn {position + 1}): "
+        "kontrolltegn og enslige surrogater. Fjern det og send igjen.",
+        f"'{field}' holds a character that cannot be stored (U+{ord(char):04X}, character "
+        f"{position + 1}): control characters and lone surrogates. Remove it and send again.",
+        field=field,
+        position=position + 1,
+    )
 
 
 def _now(now: datetime | None) -> datetime:
@@ -115,6 +145,7 @@ def save_script(
 ) -> SavedScript:
     """Parses the script (a RegcatError at its line if it does not parse: nothing saved),
     pins its `require`s and saves it under a new id."""
+    checked_text("title", title)
     pins = pins_of(ctx, scripts.parse(text))
     with ctx.db.transaction() as session:
         return _store_new(ScriptStore(session), owner, title, text, pins, now, forked_from)
@@ -225,6 +256,9 @@ def publish_script(
     now: datetime | None = None,
 ) -> LibraryView:
     """Copies the owner's saved script (text, pins, title) into the library, once."""
+    checked_text("description", description, multiline=True)
+    for tag in tags:
+        checked_text("tags", tag)
     with ctx.db.transaction() as session:
         store = ScriptStore(session)
         saved = store.saved(script_id)
@@ -255,7 +289,7 @@ def search_library(ctx: Context, query: str = "", language: str = "nb") -> list[
     """Entries holding every word of `query` in their title, description or tags
     (case-insensitive substring match): the shipped snippets first, then published scripts,
     newest first, at most SEARCH_LIMIT of those."""
-    words = tuple(query.split())
+    words = tuple(checked_text("q", query).split())
     shipped = [
         _shipped(s, language)
         for s in script_snippets.snippets()
@@ -287,6 +321,8 @@ def fork_entry(
 ) -> SavedScript:
     """A saved script of the owner's, copied from a library entry (which it records). A
     published script keeps its pins; a snippet is pinned now, as a new script would be."""
+    if title is not None:
+        checked_text("title", title)
     entry = library_entry(ctx, entry_id, language)
     if entry.shipped:
         return save_script(ctx, owner, title or entry.title, entry.text, now, entry_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, g
+from werkzeug.routing import BaseConverter
 
 from catalogue.services import saved_scripts
 from catalogue.services.scripts import ScriptRun
@@ -41,6 +42,21 @@ library = ApiBlueprint(
     description="The script library: scripts researchers published and the standard "
     "snippets regcat ships; search, read, fork into your saved scripts, run.",
 )
+
+
+class ScriptIdConverter(BaseConverter):
+    """A saved script's id in a path (<script_id:…>): only that form matches, so the
+    fixed paths beside it (/run, /library) are not also read as an id (their Allow
+    headers would list the id's methods)."""
+
+    regex = saved_scripts.SCRIPT_ID_PATTERN
+    example = "scr-0123456789abcdef"  # for tests that visit every route
+
+
+def _id_parameter(_: ScriptIdConverter) -> dict[str, Any]:
+    """The id's form in the OpenAPI description (clients and fuzzers make only ids)."""
+    return {"type": "string", "pattern": f"^{saved_scripts.SCRIPT_ID_PATTERN}$"}
+
 
 _unknown = bp.alt_response(404, schema=ErrorSchema, description="No such script of yours.")
 _unknown_entry = library.alt_response(404, schema=ErrorSchema, description="No such library entry.")
@@ -82,7 +98,7 @@ def list_mine() -> Any:
     return [saved_scripts.saved_json(s) for s in saved_scripts.list_scripts(context(), _owner())]
 
 
-@bp.get("/<string:script_id>")
+@bp.get("/<script_id:script_id>")
 @bp.response(200, SavedScriptSchema)
 @_unknown
 def get_one(script_id: str) -> Any:
@@ -90,7 +106,7 @@ def get_one(script_id: str) -> Any:
     return saved_scripts.saved_json(saved_scripts.get_script(context(), _owner(), script_id))
 
 
-@bp.delete("/<string:script_id>")
+@bp.delete("/<script_id:script_id>")
 @bp.response(204)
 @_unknown
 def delete(script_id: str) -> Any:
@@ -99,7 +115,7 @@ def delete(script_id: str) -> Any:
     return ""
 
 
-@bp.post("/<string:script_id>/run")
+@bp.post("/<script_id:script_id>/run")
 @bp.response(200, SavedScriptRunSchema)
 @_unknown
 def rerun(script_id: str) -> Any:
@@ -108,7 +124,7 @@ def rerun(script_id: str) -> Any:
     return _ran(saved.script_id, saved.pins, ran)
 
 
-@bp.post("/<string:script_id>/publish")
+@bp.post("/<script_id:script_id>/publish")
 @bp.arguments(ScriptPublishSchema)
 @bp.response(201, LibraryEntrySchema)
 @_unknown
@@ -160,5 +176,7 @@ def run_entry(entry: str) -> Any:
 
 
 def init_app(app: Flask) -> None:
+    app.url_map.converters["script_id"] = ScriptIdConverter
+    app.extensions["regcat_api"].register_converter(ScriptIdConverter, _id_parameter)
     register_api_blueprint(app, library)
     register_api_blueprint(app, bp)

@@ -17,12 +17,6 @@ MAX_TAGS = 20
 MAX_TAG = 40
 MAX_QUERY = 200
 
-# Texts that go into the database and into SQL patterns hold no control characters:
-# PostgreSQL cannot store NUL at all (a 5xx otherwise), and a title is one line.
-NO_CONTROL = "control characters are not allowed"  # bokmål in schemas.translations
-ONE_LINE = validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error=NO_CONTROL)
-LINES = validate.Regexp(r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$", error=NO_CONTROL)
-
 
 class PinSchema(Schema):
     datastore = fields.String()
@@ -40,7 +34,7 @@ _PINS = fields.Dict(
 
 
 class ScriptSaveSchema(Schema):
-    title = fields.String(required=True, validate=[validate.Length(1, MAX_TITLE), ONE_LINE])
+    title = fields.String(required=True, validate=validate.Length(1, MAX_TITLE))
     script = fields.String(
         required=True,
         validate=validate.Length(1, MAX_CHARACTERS),
@@ -67,11 +61,9 @@ class SavedScriptRunSchema(ScriptRunResultSchema):
 
 
 class ScriptPublishSchema(Schema):
-    description = fields.String(
-        required=True, validate=[validate.Length(1, MAX_DESCRIPTION), LINES]
-    )
+    description = fields.String(required=True, validate=validate.Length(1, MAX_DESCRIPTION))
     tags = fields.List(
-        fields.String(validate=[validate.Length(1, MAX_TAG), ONE_LINE]),
+        fields.String(validate=validate.Length(1, MAX_TAG)),
         load_default=list,
         validate=validate.Length(max=MAX_TAGS),
     )
@@ -80,7 +72,7 @@ class ScriptPublishSchema(Schema):
 class ScriptForkSchema(Schema):
     title = fields.String(
         load_default=None,
-        validate=[validate.Length(1, MAX_TITLE), ONE_LINE],
+        validate=validate.Length(1, MAX_TITLE),
         metadata={"description": "The fork's title; default the entry's."},
     )
 
@@ -88,7 +80,7 @@ class ScriptForkSchema(Schema):
 class LibrarySearchArgsSchema(Schema):
     q = fields.String(
         load_default="",
-        validate=[validate.Length(max=MAX_QUERY), ONE_LINE],
+        validate=validate.Length(max=MAX_QUERY),
         metadata={
             "description": "Words that must all occur (case-insensitive, as parts of words) "
             "in the title, description or tags; empty lists everything."
