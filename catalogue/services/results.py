@@ -18,6 +18,7 @@ import hmac
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from catalogue.domain.errors import RegcatError, not_found
@@ -130,7 +131,7 @@ class ReleaseView:
             "statistic": r.statistic,
             "datastore": r.datastore,
             "version": r.version,
-            "released_at": r.released_at,
+            "released_at": datetime.fromisoformat(r.released_at.replace("Z", "+00:00")),
             "about": r.about,
             "request": r.request,
             "result": r.result,

@@ -116,7 +116,7 @@ class ReleasedResultSchema(AnalysisReleasedItemSchema):
     statistic = fields.String()
     datastore = fields.String()
     version = fields.String()
-    released_at = fields.String(metadata={"description": "RFC 3339, UTC."})
+    released_at = fields.DateTime(metadata={"description": "When it was released (UTC)."})
     request = fields.Raw(
         allow_none=True, metadata={"description": "The request body that asked for it."}
     )
