@@ -38,3 +38,28 @@ def test_api_docs_work_offline(released_ctx: Context) -> None:
     with client.get("/api/v1/docs/assets/swagger-ui-bundle.js") as script:
         assert script.status_code == 200 and len(script.get_data()) > 100_000
     assert client.get("/api/v1/docs/assets/../../pyproject.toml").status_code == 404
+
+
+def test_a_character_that_cannot_be_stored_is_refused_on_every_route(
+    released_ctx: Context,
+) -> None:
+    """A NUL or a lone surrogate (which no database text column can hold) anywhere in a
+    request body is a 422 with its field named, before any route or service sees it: no
+    route can turn it into a 500 (seen once: a saved script's title with a lone
+    surrogate). A query string is read, not stored: a search for a NUL is plain text."""
+    client = create_app(released_ctx.config).test_client()
+    # A route that takes no body at all: the check comes before routing's own 405 (and
+    # after the access check, so a protected route answers an anonymous caller 401 first).
+    body = client.post(
+        "/api/v1/variables",
+        data='{"datastore": "no.regcat.demo", "note": ["ok", {"x\\ud800": 1}]}',
+        content_type="application/json",
+    )
+    assert body.status_code == 422
+    error = body.get_json()["error"]
+    assert error["code"] == "unstorable-text" and error["details"]["field"] == "body.note[1]"
+    nul = client.post("/api/v1/variables", json={"title": "a\x00b"})
+    assert nul.get_json()["error"]["details"]["field"] == "body.title"
+    form = client.post("/api/v1/variables", data={"title": "a\x00b"})
+    assert form.status_code == 422 and form.get_json()["error"]["details"]["field"] == "title"
+    assert client.get("/api/v1/variables?q=l%00nn").status_code == 200

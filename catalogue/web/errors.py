@@ -14,6 +14,7 @@ ever answered 400. Pages and the CLI keep the service's status."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, render_template, request
@@ -79,6 +80,52 @@ def _refuse_long_urls() -> None:
         )
 
 
+# A NUL or a lone surrogate cannot be stored (PostgreSQL refuses NUL in text; a lone
+# surrogate cannot be encoded as UTF-8, so SQLite's driver and every writer raise): any
+# such character anywhere in a request is refused here, once for every route, before a
+# service could half-handle it.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _first_unstorable(value: Any, where: str) -> tuple[str, int] | None:
+    """The first field (as a path into the body) holding such a character, and where."""
+    if isinstance(value, str):
+        found = _UNSTORABLE.search(value)
+        return (where, found.start()) if found else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            hit = _first_unstorable(key, where) or _first_unstorable(item, f"{where}.{key}")
+            if hit:
+                return hit
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            hit = _first_unstorable(item, f"{where}[{index}]")
+            if hit:
+                return hit
+    return None
+
+
+def _refuse_unstorable_text() -> None:
+    found = None
+    # Bodies only: they are what routes store; a query string is read, not kept (a
+    # search for a NUL is a search like any other).
+    for name, value in request.form.items(multi=True):
+        found = found or _first_unstorable(name, name) or _first_unstorable(value, name)
+    if found is None and request.is_json:
+        found = _first_unstorable(request.get_json(silent=True), "body")
+    if found is not None:
+        field, position = found
+        raise RegcatError(
+            "unstorable-text",
+            f"«{field}» har et tegn som ikke kan lagres (NUL eller et enslig surrogat) ved "
+            f"tegn {position + 1}; fjern det og send igjen.",
+            f"'{field}' holds a character that cannot be stored (NUL or a lone surrogate) "
+            f"at character {position + 1}; remove it and send again.",
+            {"field": field, "position": position + 1},
+            422,
+        )
+
+
 def field_problems(details: dict[str, Any]) -> list[tuple[str, str]]:
     """(field, message) for each field an error page should name (already translated)."""
     fields = details.get("fields")
@@ -87,6 +134,7 @@ def field_problems(details: dict[str, Any]) -> list[tuple[str, str]]:
 
 def init_app(app: Flask) -> None:
     app.before_request(_refuse_long_urls)
+    app.before_request(_refuse_unstorable_text)
     app.jinja_env.globals["field_problems"] = field_problems
 
     @app.errorhandler(RegcatError)
