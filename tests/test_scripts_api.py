@@ -242,7 +242,8 @@ def test_datasets_are_workspaces_of_their_own(alice: Researcher) -> None:
         ("tabluate kjonn", "script-unknown-command", 1),
         ("require no.regcat.demo:1 as db\ntabulate kjonn, missin", "script-unknown-option", 2),
         ("for i in 1 : 5\n  tabulate x\n", "script-block", 1),
-        ("tabulate\x00kjonn", "script-encoding", 1),
+        # Refused for every route by the web, at its line, before the parser sees it.
+        ("tabulate kjonn\nsummarize\x00lonn", "unstorable-text", 2),
         ("generate x = $y", "script-unknown-binding", 1),
     ],
 )

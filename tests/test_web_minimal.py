@@ -58,8 +58,9 @@ def test_a_character_that_cannot_be_stored_is_refused_on_every_route(
     assert body.status_code == 422
     error = body.get_json()["error"]
     assert error["code"] == "unstorable-text" and error["details"]["field"] == "body.note[1]"
-    nul = client.post("/api/v1/variables", json={"title": "a\x00b"})
-    assert nul.get_json()["error"]["details"]["field"] == "body.title"
+    nul = client.post("/api/v1/variables", json={"script": "tabulate x\nsum\x00"})
+    details = nul.get_json()["error"]["details"]
+    assert details == {"field": "body.script", "line": 2, "column": 4}
     form = client.post("/api/v1/variables", data={"title": "a\x00b"})
     assert form.status_code == 422 and form.get_json()["error"]["details"]["field"] == "title"
     assert client.get("/api/v1/variables?q=l%00nn").status_code == 200

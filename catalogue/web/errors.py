@@ -87,11 +87,12 @@ def _refuse_long_urls() -> None:
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
-def _first_unstorable(value: Any, where: str) -> tuple[str, int] | None:
-    """The first field (as a path into the body) holding such a character, and where."""
+def _first_unstorable(value: Any, where: str) -> tuple[str, str, int] | None:
+    """The first field (as a path into the body) holding such a character: its path, its
+    text and where in it."""
     if isinstance(value, str):
         found = _UNSTORABLE.search(value)
-        return (where, found.start()) if found else None
+        return (where, value, found.start()) if found else None
     if isinstance(value, dict):
         for key, item in value.items():
             hit = _first_unstorable(key, where) or _first_unstorable(item, f"{where}.{key}")
@@ -114,14 +115,17 @@ def _refuse_unstorable_text() -> None:
     if found is None and request.is_json:
         found = _first_unstorable(request.get_json(silent=True), "body")
     if found is not None:
-        field, position = found
+        field, text, position = found
+        # Line and column too: the text may be a script or a description of many lines.
+        line = text.count("\n", 0, position) + 1
+        column = position - (text.rfind("\n", 0, position) + 1) + 1
         raise RegcatError(
             "unstorable-text",
-            f"«{field}» har et tegn som ikke kan lagres (NUL eller et enslig surrogat) ved "
-            f"tegn {position + 1}; fjern det og send igjen.",
+            f"«{field}» har et tegn som ikke kan lagres (NUL eller et enslig surrogat) på "
+            f"linje {line}, tegn {column}; fjern det og send igjen.",
             f"'{field}' holds a character that cannot be stored (NUL or a lone surrogate) "
-            f"at character {position + 1}; remove it and send again.",
-            {"field": field, "position": position + 1},
+            f"at line {line}, column {column}; remove it and send again.",
+            {"field": field, "line": line, "column": column},
             422,
         )
 
