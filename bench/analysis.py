@@ -174,7 +174,7 @@ def _time_output_control() -> None:
     each step is output control (rules, keys of cells, fingerprints, the units' keys) and
     how much engine."""
     from catalogue.analysis.statistics import tabulate
-    from catalogue.analysis.statistics.shared import ols
+    from catalogue.analysis.statistics.shared import model_levels, ols
     from catalogue.analysis.workspace import Workspace
 
     def timed(function: Any, part: str) -> Any:
@@ -190,7 +190,8 @@ def _time_output_control() -> None:
     control = "of which output control"
     tabulate.control_magnitude_table = timed(tabulate.control_magnitude_table, control)
     ols.control_regression = timed(ols.control_regression, control)
-    ols.model_rows = timed(ols.model_rows, control)  # a model's rows, read for its checks
+    # A model's rows, read for its checks (its levels, then its evidence).
+    model_levels.model_rows = timed(model_levels.model_rows, control)
     ols.evidence_of = timed(ols.evidence_of, control)
     ols.fit_sums = timed(ols.fit_sums, control)  # the totals behind its fit statistics
     Workspace.control_units = timed(Workspace.control_units, "of which unit keys")  # type: ignore[method-assign]
