@@ -319,6 +319,18 @@ def test_imports_and_a_generate_made_in_one_pass_equal_steps_made_apart(pinned: 
         apart.close()
 
 
+def test_the_compiled_unit_hashes_equal_the_numpy_ones() -> None:
+    """A (unit, value) pair's hashes are computed per release (they cannot be cached per
+    unit): the compiled pass must give exactly numpy's cells and checks, edge ids too."""
+    assert fingerprint_module._loops is not None, "the C extension was not built"
+    ids = np.random.default_rng(7).integers(0, 2**63, 100_000, dtype=np.int64).astype(np.uint64)
+    ids[:4] = [0, 1, 2**63, 2**64 - 1]
+    compiled, reference = UnitHashes.of(ids), UnitHashes.of_numpy(ids)
+    assert np.array_equal(compiled.packed_slots, reference.packed_slots)
+    assert np.array_equal(compiled.checks, reference.checks)
+    assert len(UnitHashes.of(np.zeros(0, dtype=np.uint64)).checks) == 0
+
+
 def test_the_compiled_fingerprint_loop_equals_the_numpy_one() -> None:
     """`make install` compiles _loops; it must add exactly what the numpy version adds, and
     refuse pairs outside the arrays the same way."""

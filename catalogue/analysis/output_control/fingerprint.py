@@ -114,6 +114,18 @@ class UnitHashes:
 
     @classmethod
     def of(cls, set_ids: np.ndarray) -> UnitHashes:
+        ids = np.ascontiguousarray(set_ids, dtype=np.uint64)
+        if _loops is None:
+            return cls.of_numpy(ids)
+        packed = np.empty(len(ids), dtype=np.int32)
+        checks = np.empty(len(ids), dtype=np.uint64)
+        _loops.unit_hashes(ids, packed, checks, CELLS_PER_PARTITION)
+        return cls(packed, checks)
+
+    @classmethod
+    def of_numpy(cls, set_ids: np.ndarray) -> UnitHashes:
+        """What the compiled `_loops.unit_hashes` does, in numpy (the reference twin; held
+        equal by tests/test_output_control_helpers.py)."""
         ids = np.asarray(set_ids, dtype=np.uint64)
         shifts = np.arange(PARTITIONS, dtype=np.int64) * 7
         packed = np.bitwise_or.reduce(_cells_of(ids) << shifts, axis=1).astype(np.int32)
