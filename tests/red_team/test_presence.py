@@ -7,6 +7,7 @@ judged by the share of targets guessed right (half have a diagnosis: a coin gets
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -137,6 +138,31 @@ def test_a_histogram_bar_for_a_diagnosed_target(alice: Attacker, truth: Truth) -
     _judge_sure_diagnoses("a histogram bar for a diagnosed target", guesses)
 
 
+def _refusals_as_answers(
+    alice: Attacker,
+    truth: Truth,
+    handle: str,
+    ask: Callable[[str], tuple[str, dict[str, Any]]],
+) -> tuple[int, dict[int, int]]:
+    """Per target, a copy of v with one more value (-1) iff the target is diagnosed, asked
+    as `ask(copy)` says; a refusal is read as "diagnosed". How many guesses were right, and
+    the statuses seen."""
+    right = 0
+    statuses: dict[int, int] = {}
+    for i, person in enumerate(_targets(truth)):
+        alice.steps(
+            handle,
+            [
+                {"generate": f"v{i}", "expr": "v"},
+                {"replace": f"v{i}", "expr": "-1", "if": f"({person.expr()}) and kreft"},
+            ],
+        )
+        response = alice.ask(handle, *ask(f"v{i}"))
+        statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+        right += (response.status_code != 200) == person.kreft
+    return right, statuses
+
+
 def test_the_cell_limit_tells_a_diagnosis(alice: Attacker, truth: Truth) -> None:
     """v and w each have 141 values (141 × 141 = 19,881 cells, under the limit of 20,000);
     `replace v = -1 if target and kreft` gives v a 142nd value (20,022 cells) only for a
@@ -148,20 +174,9 @@ def test_the_cell_limit_tells_a_diagnosis(alice: Attacker, truth: Truth) -> None
             {"generate": "w", "expr": "int(d / 141) - int(d / 19881) * 141"},
         ]
     )
-    right = 0
-    statuses: dict[int, int] = {}
-    for i, person in enumerate(_targets(truth)):
-        alice.steps(
-            handle,
-            [
-                {"generate": f"v{i}", "expr": "v"},
-                {"replace": f"v{i}", "expr": "-1", "if": f"({person.expr()}) and kreft"},
-            ],
-        )
-        response = alice.ask(handle, "tabulate", {"vars": [f"v{i}", "w"]})
-        statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
-        guess = response.status_code != 200
-        right += guess == person.kreft
+    right, statuses = _refusals_as_answers(
+        alice, truth, handle, lambda name: ("tabulate", {"vars": [name, "w"]})
+    )
     report("the cell limit as an oracle", right=right, of=16, statuses=statuses)
     assert right <= BOUND
 
@@ -175,20 +190,9 @@ def test_the_level_limit_of_a_model_tells_a_diagnosis(alice: Attacker, truth: Tr
             {"generate": "v", "expr": "d - int(d / 500) * 500"},
         ]
     )
-    right = 0
-    statuses: dict[int, int] = {}
-    for i, person in enumerate(_targets(truth)):
-        alice.steps(
-            handle,
-            [
-                {"generate": f"v{i}", "expr": "v"},
-                {"replace": f"v{i}", "expr": "-1", "if": f"({person.expr()}) and kreft"},
-            ],
-        )
-        response = alice.ask(handle, "regress", {"y": "lonn", "x": [f"i.v{i}"]})
-        statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
-        guess = response.status_code != 200
-        right += guess == person.kreft
+    right, statuses = _refusals_as_answers(
+        alice, truth, handle, lambda name: ("regress", {"y": "lonn", "x": [f"i.{name}"]})
+    )
     report("the level limit of a model as an oracle", right=right, of=16, statuses=statuses)
     assert right <= BOUND
 
