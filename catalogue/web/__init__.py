@@ -45,6 +45,7 @@ def create_app(config: Config | None = None, overrides: dict[str, Any] | None = 
         pages,
         results_api,
         saved_scripts_api,
+        script_pages,
         scripts_api,
         variables,
         workspaces_api,
@@ -59,6 +60,7 @@ def create_app(config: Config | None = None, overrides: dict[str, Any] | None = 
     results_api.init_app(app)
     scripts_api.init_app(app)
     saved_scripts_api.init_app(app)
+    script_pages.init_app(app)
 
     @app.before_request
     def _language() -> None:

@@ -109,6 +109,17 @@ ROUTE_RULES: dict[str, Access] = {
     "script_library.get_entry": A.RESEARCHER,
     "script_library.fork": A.RESEARCHER,
     "script_library.run_entry": A.RESEARCHER,
+    # The script page and the saved scripts' and library's pages: the same rules as their
+    # API routes (catalogue/web/script_pages.py).
+    "script_pages.editor": A.RESEARCHER,
+    "script_pages.run": A.RESEARCHER,
+    "script_pages.saved_list": A.RESEARCHER,
+    "script_pages.saved_one": A.RESEARCHER,
+    "script_pages.saved_rerun": A.RESEARCHER,
+    "script_pages.saved_publish": A.RESEARCHER,
+    "script_pages.saved_delete": A.RESEARCHER,
+    "script_pages.library_page": A.RESEARCHER,
+    "script_pages.library_fork": A.RESEARCHER,
     # Behaviour detection: every steward reads the flags of the analysis audit log.
     "steward_pages.flags": A.STEWARD,
 }

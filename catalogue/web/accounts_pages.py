@@ -107,6 +107,7 @@ ACCOUNT_PAGE_WORDS: dict[str, tuple[str, str]] = {
     "flag-endpoint": ("Forespørsel", "Request"),
     "flag-outcome": ("Utfall", "Outcome"),
     "done": ("Lagret.", "Saved."),
+    "scripts": ("Skript", "Scripts"),
 }
 
 

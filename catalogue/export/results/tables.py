@@ -52,13 +52,18 @@ REASONS_COLUMN = "reasons"  # as the JSON names a row's rule codes
 
 def tables(release: Release, language: str = "nb") -> list[Table]:
     """The release's tables, `result` first and `about` last."""
-    found = [_result(release.result)]
-    if release.result.get("summary"):
-        found.append(_summary(release.result["summary"]))
-    labels = release.extra.get("category_labels")
+    return [*released_tables(release.result, release.extra), _about(release, language)]
+
+
+def released_tables(result: dict[str, Any], extra: dict[str, Any]) -> list[Table]:
+    """The tables of a result as a statistic answered it (the script page shows these;
+    `about` is left out, the page says where the result came from itself)."""
+    found = [_result(result)]
+    if result.get("summary"):
+        found.append(_summary(result["summary"]))
+    labels = extra.get("category_labels")
     if labels:
         found.append(_labels(labels))
-    found.append(_about(release, language))
     return found
 
 
