@@ -902,6 +902,68 @@ def script_run(state: State, file: Path, url: str, token: str) -> None:
         sys.exit(1)
 
 
+_SERVER = click.option(
+    "--url", required=True, help="The regcat server, e.g. http://127.0.0.1:8000."
+)
+_TOKEN = click.option("--token", required=True, help="A researcher's API token (scope analysis).")
+
+
+@command(script, "save", json_help="Print the saved script as JSON.", opens_catalogue=False)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--title", required=True, help="The saved script's title.")
+@_SERVER
+@_TOKEN
+def script_save(state: State, file: Path, title: str, url: str, token: str) -> None:
+    """Save FILE on the server: a stable id, its requires pinned to today's versions."""
+    from catalogue.services import script_client
+
+    text, _ = script_client.read_script(file.read_bytes())
+    body = {"title": title, "script": text}
+    saved = script_client.saved_call(url, token, "POST", "", body, state.language)
+    if state.printed_as_json(saved):
+        return
+    console.print(f"{escape(saved['id'])}  {escape(saved['title'])}")
+    for key, pin in saved["pins"].items():
+        console.print(f"  {escape(key)} -> {escape(pin['datastore'])} {escape(pin['version'])}")
+
+
+@command(script, "list", json_help="Print the list as JSON.", opens_catalogue=False)
+@_SERVER
+@_TOKEN
+def script_list(state: State, url: str, token: str) -> None:
+    """Your saved scripts on the server, newest first."""
+    from catalogue.services import script_client
+
+    saved = script_client.saved_call(url, token, "GET", "", None, state.language)
+    if state.printed_as_json(saved):
+        return
+    for entry in saved:
+        console.print(
+            f"{escape(entry['id'])}  {escape(str(entry['created_at']))}  {escape(entry['title'])}"
+        )
+    if not saved:
+        console.print(state.localise("Ingen lagrede skript.", "No saved scripts."))
+
+
+@command(script, "rerun", json_help="Print the output as JSON.", opens_catalogue=False)
+@click.argument("script_id")
+@_SERVER
+@_TOKEN
+def script_rerun(state: State, script_id: str, url: str, token: str) -> None:
+    """Rerun a saved script on its pinned versions; exit code 1 when a line fails."""
+    from catalogue.services import script_client
+
+    ran = script_client.saved_call(url, token, "POST", f"/{script_id}/run", {}, state.language)
+    if not state.printed_as_json(ran):
+        for entry in ran["output"]:
+            _print_script_output(state, entry)
+    error = ran.get("error")
+    if error is not None:
+        title = say("error", state.language)
+        errors.print(f"[bold red]{title}[/] ({error['code']}): {escape(error['message'])}")
+        sys.exit(1)
+
+
 def _print_script_output(state: State, entry: dict[str, Any]) -> None:
     """A text block as its Markdown, a result as its published rows, a variable listing
     as the names: enough to read in a terminal; --json gives everything."""

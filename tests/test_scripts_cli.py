@@ -92,3 +92,27 @@ def test_an_unreachable_server_is_one_line(tmp_path: Path) -> None:
     result = _run(tmp_path, b"help\n", f"http://127.0.0.1:{free_port()}", "rgc_none")
     assert result.exit_code == 1  # type: ignore[attr-defined]
     assert "(script-server-unreachable)" in result.stderr  # type: ignore[attr-defined]
+
+
+def test_save_list_and_rerun_a_saved_script(tmp_path: Path, server: tuple[str, str]) -> None:
+    base, token = server
+    file = tmp_path / "analyse.txt"
+    file.write_text(SCRIPT, encoding="utf-8")
+    server_args = ["--url", base, "--token", token]
+    saved = CliRunner().invoke(
+        main, ["script", "save", str(file), "--title", "Kjønn", "--json", *server_args]
+    )
+    assert saved.exit_code == 0, saved.output
+    script_id = json.loads(saved.stdout)["id"]
+    assert json.loads(saved.stdout)["pins"]["no.regcat.demo:1"]["version"] == "1.0.0.0"
+    listed = CliRunner().invoke(main, ["--lang", "en", "script", "list", *server_args])
+    assert listed.exit_code == 0 and script_id in listed.stdout and "Kjønn" in listed.stdout
+    rerun = CliRunner().invoke(main, ["script", "rerun", script_id, "--json", *server_args])
+    assert rerun.exit_code == 0, rerun.output
+    answer = json.loads(rerun.stdout)
+    assert answer["error"] is None and answer["id"] == script_id
+    assert [o["kind"] for o in answer["output"]] == ["help", "text", "result", "result"]
+    unknown = CliRunner().invoke(
+        main, ["--lang", "en", "script", "rerun", "scr-0000000000000000", *server_args]
+    )
+    assert unknown.exit_code == 1 and "(unknown-script)" in unknown.stderr

@@ -39,19 +39,51 @@ def run_remote(url: str, token: str, text: str, language: str = "nb") -> Iterato
             timeout=TIMEOUT_SECONDS,
         )
     except requests.RequestException as error:
-        raise RegcatError(
-            "script-server-unreachable",
-            f"Får ikke kontakt med regcat på {url} ({type(error).__name__}). Sjekk --url, og at tjeneren kjører.",
-            f"Cannot reach regcat at {url} ({type(error).__name__}). Check --url, and that the server is running.",
-            {"url": url},
-            502,
-        ) from None
+        raise _unreachable(url, error) from None
     with response:
         if response.status_code != 200:
             raise _answered_error(response, url)
         for raw in response.iter_lines():
             if raw:
                 yield json.loads(raw)
+
+
+def saved_call(
+    url: str,
+    token: str,
+    method: str,
+    path: str = "",
+    body: dict[str, Any] | None = None,
+    language: str = "nb",
+) -> Any:
+    """One request to the saved scripts' API (/api/v1/scripts…): save, list, rerun. Its
+    JSON answer, or the server's error raised as its RegcatError."""
+    address = f"{url.rstrip('/')}/api/v1/scripts{path}"
+    try:
+        response = requests.request(
+            method,
+            address,
+            params={"lang": language},
+            json=body,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=TIMEOUT_SECONDS,
+        )
+    except requests.RequestException as error:
+        raise _unreachable(url, error) from None
+    with response:
+        if response.status_code not in (200, 201):
+            raise _answered_error(response, url)
+        return response.json()
+
+
+def _unreachable(url: str, error: Exception) -> RegcatError:
+    return RegcatError(
+        "script-server-unreachable",
+        f"Får ikke kontakt med regcat på {url} ({type(error).__name__}). Sjekk --url, og at tjeneren kjører.",
+        f"Cannot reach regcat at {url} ({type(error).__name__}). Check --url, and that the server is running.",
+        {"url": url},
+        502,
+    )
 
 
 def _answered_error(response: requests.Response, url: str) -> RegcatError:
