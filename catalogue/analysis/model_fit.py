@@ -58,7 +58,7 @@ def likelihood_contributions(
     constant alone, whose fitted mean is the outcome's mean)."""
     y = np.asarray(y, dtype=np.float64)
     null = np.full(len(y), float(y.mean()) if len(y) else 0.0)
-    if family == "logit":
+    if family in ("logit", "probit"):
         return _bernoulli(y, mean), _bernoulli(y, null)
     return _poisson(y, mean), _poisson(y, null)
 

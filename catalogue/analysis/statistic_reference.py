@@ -72,8 +72,28 @@ def _section(statistic: Statistic) -> str:
     return section(statistic.name, nb, en, table, statistic.example)
 
 
+FOOTER = """## Hvordan modellene tilpasses · How the models are fitted
+
+Fra tilstrekkelige observatorer (summer DuckDB regner ut per mønster av
+forklaringsvariablenes verdier, aldri én rad per enhet i Python): `regress` (X'X og X'y),
+`logit`, `probit` og `poisson` (per mønster antall rader og utfallets sum; robuste
+standardfeil fra utfallets spredning i mønsteret, klyngerobuste fra summer per klynge og
+mønster) og `margins` (tettheten i hvert mønster). Regnes fra enhetenes rader: bare
+utdatakontrollens bevis (støtte, innflytelse, nøkler), som må se hver enhet.
+
+From sufficient statistics (sums DuckDB computes per pattern of the regressors' values,
+never one row per unit in Python): `regress` (X'X and X'y), `logit`, `probit` and
+`poisson` (per pattern the number of rows and the outcome's sum; robust standard errors
+from the outcome's spread within the pattern, clustered ones from sums per cluster and
+pattern; probit's likelihood, score and observed information are functions of those two
+numbers for a 0/1 outcome as well) and `margins` (the link's density per pattern). From
+the units' rows: only output control's evidence (support, influence, keys), which must
+see every unit.
+"""
+
+
 def render() -> str:
-    return document(HEADER, map(_section, registry().values()))
+    return document(HEADER, [*map(_section, registry().values()), FOOTER])
 
 
 if __name__ == "__main__":

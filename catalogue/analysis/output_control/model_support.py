@@ -320,6 +320,7 @@ def _influence(
     y: np.ndarray,
     unit_of_row: np.ndarray | None,
     dispersion: float | None,
+    score_scale: np.ndarray | None = None,
 ) -> Influence | None:
     """What one unit does to each coefficient and its standard error (see Influence), with
     A = (X'WX)⁻¹, e = y − μ per row, h = w·x'Ax per pattern. Removing unit i moves b by
@@ -336,6 +337,8 @@ def _influence(
     h = weights * np.einsum("ij,ij->i", lifted, x)
     kept = np.maximum(1.0 - h, 1e-12)  # the leverage check withholds h > 0.5 anyway
     e = y - fitted[row_pattern]
+    if score_scale is not None:  # a non-canonical link: the score's residual, not y − μ
+        e = e * score_scale[row_pattern]
     w = np.maximum(weights, 1e-300)[row_pattern]
     pearson = e * e / w
     rows = len(e)
@@ -449,6 +452,7 @@ def model_evidence(
     estimable: bool = True,
     asked: tuple[np.ndarray, np.ndarray] | None = None,
     clusters: np.ndarray | None = None,
+    score_scale: np.ndarray | None = None,
 ) -> ModelEvidence:
     """The evidence of a model over rows (each row: its unit, its outcome and its pattern,
     an index into `design`, the regressor values of each pattern, one column per term).
@@ -463,7 +467,10 @@ def model_evidence(
     so one changed value would move every row's): the model's pairs are of those;
     `clusters`: per row a 64-bit hash of its cluster when the standard errors are
     clustered by a variable, held in the row's pair (not in the value digest: §3
-    `model-noise`, the coefficient's noise is the same whatever the partition)."""
+    `model-noise`, the coefficient's noise is the same whatever the partition);
+    `score_scale`: per pattern dℓ/dη over (y − μ), for a family whose link is not its
+    canonical one (probit: φ/(Φ(1 − Φ))): one unit's score is x·(y − μ)·scale, and what it
+    moves is measured by that score (None: 1, as for OLS, logit and Poisson)."""
     design = np.asarray(design, dtype=np.float64).reshape(len(design), len(terms))
     row_pattern = np.asarray(row_pattern, dtype=np.int64)
     y = np.asarray(outcome, dtype=np.float64)
@@ -516,6 +523,7 @@ def model_evidence(
                 y,
                 unit_of_row,
                 dispersion,
+                None if score_scale is None else np.asarray(score_scale, dtype=np.float64),
             )
     fingerprint = Located(found.unique, located.arrays).fingerprint()
     return ModelEvidence(
@@ -562,3 +570,29 @@ def term_groupings(terms: Sequence[Term], design: np.ndarray) -> list[tuple[str,
                 combined = combined * 2 + (column[name] == 1)
             found.append((term.name, combined))
     return found
+
+
+def derived_evidence(
+    evidence: ModelEvidence, influence: Influence, stream: int, *, estimable: bool = True
+) -> ModelEvidence:
+    """The evidence of numbers derived from a model's coefficients and its data (a logit's
+    or probit's average marginal effects): the model's units, supports, leverage and pair
+    set, so the derived numbers pass exactly the checks the model passes; `influence`, what
+    one unit moves each derived number by (bounded by the caller through the derivation);
+    and a digest of its own, the model's mixed with `stream`, so that the derived numbers'
+    noise is drawn apart from the coefficients' (the same draw on both would tie them).
+    `estimable` False: the derived numbers are withheld (their model was)."""
+    mixed = splitmix64(np.array([evidence.digest % (1 << 64)], dtype=np.uint64) ^ np.uint64(stream))
+    return ModelEvidence(
+        _MINT,
+        units=evidence.units,
+        unit_keys=evidence.unit_keys,
+        fingerprint=evidence.fingerprint,
+        supports=evidence.supports,
+        max_leverage=evidence.max_leverage,
+        set_key=evidence.set_key,
+        digest=int(mixed[0]),
+        pairs=evidence.pairs,
+        estimable=evidence.estimable and estimable,
+        influence=influence,
+    )

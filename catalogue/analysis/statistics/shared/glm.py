@@ -22,6 +22,7 @@ estimable, which withholds it like any model that fails its checks, with the sam
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -33,31 +34,88 @@ from .common import DataView, needs_number
 from .design import Patterns, estimable, parse_terms, solve
 from .model_levels import common_levels
 from .model_request import covariance_request, model_request
+from .model_rows import ModelRows
 from .ols import Estimate, RegressionPlan, asked_terms, cluster_meat, regression_plan
 
 MAX_ITERATIONS = 100
 TOLERANCE = 1e-10
+FAMILIES = ("logit", "probit", "poisson")
 
 
 def _mean(family: str, eta: np.ndarray) -> np.ndarray:
     """The inverse link: the mean of one outcome given the linear predictor."""
     if family == "logit":
         return np.asarray(scipy.special.expit(eta))
+    if family == "probit":
+        return np.asarray(scipy.special.ndtr(eta))
     # exp overflows past 709; a mean of e^700 already means the model has failed.
     return np.exp(np.minimum(eta, 700.0))
 
 
-def _mean_and_weight(family: str, eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per pattern the mean of one outcome and its variance (the IRLS weight per row)."""
+def _mills(eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Probit's dℓ/dη of one outcome of 1 (φ/Φ) and of one of 0 (−φ/(1 − Φ)), from logs so
+    that neither tail divides 0 by 0."""
+    log_density = -0.5 * eta * eta - 0.5 * np.log(2.0 * np.pi)
+    one = np.exp(log_density - scipy.special.log_ndtr(eta))
+    zero = -np.exp(log_density - scipy.special.log_ndtr(-eta))
+    return one, zero
+
+
+def glm_weights(family: str, eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per pattern the mean of one outcome and its Fisher weight per row (for logit and
+    Poisson, with their canonical links, the variance; for probit φ²/(Φ(1 − Φ)))."""
     mu = _mean(family, eta)
     if family == "logit":
         return mu, mu * (1.0 - mu)
+    if family == "probit":
+        one, zero = _mills(eta)
+        return mu, -one * zero  # φ/Φ · φ/(1 − Φ)
     return mu, mu
 
 
+def score_scale(family: str, eta: np.ndarray) -> np.ndarray | None:
+    """dℓ/dη over (y − μ) per pattern: 1 with a canonical link (None), φ/(Φ(1 − Φ)) for
+    probit. Output control's influence of one unit is Pregibon's step with this score."""
+    if family != "probit":
+        return None
+    one, zero = _mills(eta)
+    return one - zero  # φ/Φ + φ/(1 − Φ) = φ/(Φ(1 − Φ))
+
+
+def _score_sums(family: str, n: np.ndarray, total: np.ndarray, eta: np.ndarray) -> np.ndarray:
+    """Per pattern (or cluster and pattern) Σ dℓ/dη over its rows, from its rows and the
+    outcome's sum alone (a 0/1 outcome for probit)."""
+    if family == "probit":
+        one, zero = _mills(eta)
+        return total * one + (n - total) * zero
+    return total - n * _mean(family, eta)
+
+
+def _observed_weights(family: str, patterns: Patterns, eta: np.ndarray) -> np.ndarray:
+    """Per pattern −Σ d²ℓ/dη² over its rows: the observed information's weight (equal to
+    the Fisher weight times n for the canonical links)."""
+    n = patterns.n
+    if family == "probit":
+        one, zero = _mills(eta)
+        ones = patterns.y_sum
+        return ones * one * (eta + one) + (n - ones) * zero * (eta + zero)
+    return n * glm_weights(family, eta)[1]
+
+
+def _score_squares(family: str, patterns: Patterns, eta: np.ndarray) -> np.ndarray:
+    """Per pattern Σ (dℓ/dη)² over its rows: the robust sandwich's meat."""
+    if family == "probit":
+        one, zero = _mills(eta)
+        ones = patterns.y_sum
+        return ones * one * one + (patterns.n - ones) * zero * zero
+    mu = _mean(family, eta)
+    return patterns.y_m2 + patterns.n * (patterns.y_mean - mu) ** 2
+
+
 def irls(patterns: Patterns, family: str) -> tuple[np.ndarray, np.ndarray] | None:
-    """β at the maximum of the likelihood and the inverse information matrix there, or None
-    when the model cannot be estimated (a singular design, no convergence: separation)."""
+    """β at the maximum of the likelihood and the inverse of the observed information there
+    (Newton–Raphson; for the canonical links it is Fisher scoring, IRLS), or None when the
+    model cannot be estimated (a singular design, no convergence: separation)."""
     n, total = patterns.n, patterns.y_sum
     xwx, (x_sums,) = patterns.cross(n, n)
     if not estimable(patterns, xwx, x_sums):
@@ -69,8 +127,10 @@ def irls(patterns: Patterns, family: str) -> tuple[np.ndarray, np.ndarray] | Non
         beta[names.index("_cons")] = np.log(mean) if mean > 0 else 0.0
     converged = False
     for _ in range(MAX_ITERATIONS):
-        mu, weight = _mean_and_weight(family, patterns.predict(beta))
-        information, (score,) = patterns.cross(n * weight, total - n * mu)
+        eta = patterns.predict(beta)
+        information, (score,) = patterns.cross(
+            _observed_weights(family, patterns, eta), _score_sums(family, n, total, eta)
+        )
         try:
             step, _ = solve(information, score)
         except (np.linalg.LinAlgError, ValueError):
@@ -83,18 +143,17 @@ def irls(patterns: Patterns, family: str) -> tuple[np.ndarray, np.ndarray] | Non
             break
     if not converged or not np.all(np.isfinite(beta)):
         return None
-    mu, weight = _mean_and_weight(family, patterns.predict(beta))
-    information, _ = patterns.cross(n * weight)
+    information, _ = patterns.cross(_observed_weights(family, patterns, patterns.predict(beta)))
     try:
         _, inverse = solve(information, np.zeros(len(beta)))
     except (np.linalg.LinAlgError, ValueError):
         return None
-    if family == "logit" and np.any(np.abs(beta) > 30):
+    if family in ("logit", "probit") and np.any(np.abs(beta) > 30):
         return None
     return beta, inverse
 
 
-def _std_errors(
+def glm_variance(
     view: DataView,
     y: Variable,
     patterns: Patterns,
@@ -104,36 +163,49 @@ def _std_errors(
     covariance: str,
     cluster: Variable | None,
 ) -> np.ndarray | None:
-    """`inverse` is the inverse information at β (the bread); `cluster` as in cluster_meat.
-    None: fewer than two clusters (the model is withheld)."""
+    """The covariance matrix of β: `inverse` is the inverse information at β (the bread);
+    `cluster` as in cluster_meat. None: fewer than two clusters (the model is withheld)."""
     rows, p = patterns.rows, len(beta)
     if covariance == "classical":
-        variance = inverse
-    elif covariance == "robust":
-        mu = _mean(family, patterns.predict(beta))
-        meat, _ = patterns.cross(patterns.y_m2 + patterns.n * (patterns.y_mean - mu) ** 2)
-        variance = inverse @ meat @ inverse
-    elif rows <= p:
+        return inverse
+    if covariance == "robust":
+        meat, _ = patterns.cross(_score_squares(family, patterns, patterns.predict(beta)))
+        return inverse @ meat @ inverse
+    if rows <= p:
         # No residual degrees of freedom for (N − 1)/(N − p): output control withholds the
         # model anyway, so the standard errors are never shown.
-        return np.zeros(p)
-    else:
-        meat, clusters = cluster_meat(view, y, patterns, beta, cluster, partial(_mean, family))
-        if clusters < 2:
-            return None
-        variance = inverse @ meat @ inverse * (clusters / (clusters - 1) * (rows - 1) / (rows - p))
-    return np.sqrt(np.maximum(np.diag(variance), 0.0))
+        return np.zeros((p, p))
+    meat, clusters = cluster_meat(view, y, patterns, beta, cluster, partial(_score_sums, family))
+    if clusters < 2:
+        return None
+    return inverse @ meat @ inverse * (clusters / (clusters - 1) * (rows - 1) / (rows - p))
 
 
 def _outcome_fits(patterns: Patterns, family: str) -> bool:
-    """Logit needs a 0/1 outcome, Poisson one that is never negative. Not a refusal: a
-    model whose outcome fails is withheld, since one unit's value can make it fail."""
-    if family == "logit":
+    """Logit and probit need a 0/1 outcome, Poisson one that is never negative. Not a
+    refusal: a model whose outcome fails is withheld, since one unit's value can make it
+    fail."""
+    if family in ("logit", "probit"):
         return patterns.binary
     return patterns.y_min >= 0
 
 
-def prepare_glm(view: DataView, request: Mapping[str, Any], family: str) -> RegressionPlan:
+@dataclass(frozen=True)
+class GlmFit:
+    """A GLM as fitted, before output control: what its plan and its margins are made of
+    (`variance`: β's covariance of the kind asked for, None if not estimated)."""
+
+    y: Variable
+    patterns: Patterns
+    rows: ModelRows
+    estimate: Estimate
+    variance: np.ndarray | None
+    covariance: str
+    asked: list[str]
+    inverse: np.ndarray | None = None  # the inverse observed information at β
+
+
+def fit_glm(view: DataView, request: Mapping[str, Any], family: str) -> GlmFit:
     y_name, x, constant = model_request(request)
     y = view.variable(y_name, what="y")
     needs_number(y, family)
@@ -141,23 +213,37 @@ def prepare_glm(view: DataView, request: Mapping[str, Any], family: str) -> Regr
     covariance, cluster = covariance_request(view, request)
     patterns, rows = common_levels(view, y, terms, constant=constant, cluster=cluster)
     fitted = irls(patterns, family) if _outcome_fits(patterns, family) else None
-    estimate, weights = Estimate.failed(patterns), None
+    estimate, variance, inverse = Estimate.failed(patterns), None, None
     if fitted is not None:
         beta, inverse = fitted
-        std_errors = _std_errors(view, y, patterns, family, beta, inverse, covariance, cluster)
-        if std_errors is not None:
+        variance = glm_variance(view, y, patterns, family, beta, inverse, covariance, cluster)
+        if variance is not None:
+            std_errors = np.sqrt(np.maximum(np.diag(variance), 0.0))
             estimate = Estimate(tuple(patterns.names), beta, std_errors, patterns.rows)
-            weights = _mean_and_weight(family, patterns.predict(beta))[1]
     asked = asked_terms(x, constant)
+    return GlmFit(y, patterns, rows, estimate, variance, covariance, asked, inverse)
+
+
+def glm_plan(fit: GlmFit, view: DataView, family: str) -> RegressionPlan:
+    weights = scale = None
+    if fit.estimate.estimable:
+        eta = fit.patterns.predict(fit.estimate.coefficients)
+        weights = glm_weights(family, eta)[1]
+        scale = score_scale(family, eta)
     return regression_plan(
         view,
-        y,
-        patterns,
-        rows,
-        estimate,
+        fit.y,
+        fit.patterns,
+        fit.rows,
+        fit.estimate,
         family,
-        covariance,
-        asked,
+        fit.covariance,
+        fit.asked,
         weights,
         partial(_mean, family),
+        scale,
     )
+
+
+def prepare_glm(view: DataView, request: Mapping[str, Any], family: str) -> RegressionPlan:
+    return glm_plan(fit_glm(view, request, family), view, family)

@@ -137,10 +137,12 @@ def evidence_of(
     binary: bool = False,
     estimable: bool = True,
     rows: ModelRows | None = None,
+    score_scale: np.ndarray | None = None,
 ) -> ModelEvidence:
     """The evidence of a model fitted on `patterns` (`fitted`: the fitted mean per pattern,
     None if it could not be estimated; `weights`: the fit's per pattern; `dispersion`: the
-    family's known one, None to estimate it; `rows`: the model's rows if already read)."""
+    family's known one, None to estimate it; `rows`: the model's rows if already read;
+    `score_scale`: per pattern dℓ/dη over y − μ when the link is not canonical)."""
     view.check_memory(len(patterns.n), len(patterns.columns) + 4)
     if rows is None:
         rows = model_rows(view, y, patterns)
@@ -164,4 +166,5 @@ def evidence_of(
         outcome_mode=None if binary else outcome_mode(rows.y),
         estimable=estimable,
         clusters=rows.cluster,
+        score_scale=score_scale,
     )

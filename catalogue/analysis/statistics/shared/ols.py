@@ -86,10 +86,11 @@ def cluster_meat(
     patterns: Patterns,
     beta: np.ndarray,
     cluster: Variable | None,
-    mean: Callable[[np.ndarray], np.ndarray] | None = None,
+    score: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None = None,
 ) -> tuple[np.ndarray, int]:
-    """Σ_c u_c u_c' and the number of clusters G, u_c the cluster's score Σ x (y − μ) with
-    μ = mean(x'β) (the identity for OLS; the inverse link for a GLM). `cluster` None
+    """Σ_c u_c u_c' and the number of clusters G, u_c the cluster's score Σ x·dℓ/dη, with
+    score(n, Σy, x'β) that sum over a group of rows of one pattern (Σ(y − x'β) for OLS, the
+    default; Σ(y − μ) for a GLM with its canonical link). `cluster` None
     clusters on the workspace's unit. With fewer than two clusters the meat is zero (the
     scores sum to zero at the estimate): the caller withholds the model."""
     key = f'w."{UNIT_COLUMN}"' if cluster is None else col(cluster)
@@ -117,7 +118,8 @@ def cluster_meat(
     for chunk in rows.chunks():
         x = rows.design(chunk)
         eta = x @ beta
-        residual_sums = rows.y_sum[chunk] - rows.n[chunk] * (eta if mean is None else mean(eta))
+        n, total = rows.n[chunk], rows.y_sum[chunk]
+        residual_sums = total - n * eta if score is None else score(n, total, eta)
         contributions = x * residual_sums[:, None]
         for j in range(len(beta)):
             scores[:, j] += np.bincount(groups[chunk], weights=contributions[:, j], minlength=count)
@@ -141,13 +143,15 @@ def regression_plan(
     asked: list[str],
     weights: np.ndarray | None = None,
     mean: Callable[[np.ndarray], np.ndarray] | None = None,
+    score_scale: np.ndarray | None = None,
 ) -> RegressionPlan:
     """`rows`: the model's rows (model_levels.common_levels); `asked`: the terms as the
     request named them (the charge counts them, and they are
     what the result says it is about: the columns a categorical term expands to are named
     by levels found in the data, shown only in a released model's rows); `weights`: the
     fit's per pattern at the estimate (for the leverage; None for OLS); `mean`: the inverse
-    link of a GLM (None for OLS)."""
+    link of a GLM (None for OLS); `score_scale`: per pattern dℓ/dη over (y − μ) for a
+    GLM with a link that is not its canonical one (probit; None: 1)."""
     fitted = None
     if estimate.estimable:
         eta = patterns.predict(estimate.coefficients)
@@ -163,6 +167,7 @@ def regression_plan(
         binary=patterns.binary,
         estimable=estimate.estimable,
         rows=rows,
+        score_scale=score_scale,
     )
     sums = None
     if estimate.estimable:

@@ -1,0 +1,234 @@
+"""margins: average marginal effects of a logit or probit model (Stata's `margins,
+dydx(*)` after the model; statsmodels' get_margeff(at="overall", method="dydx")), with
+delta-method standard errors of the kind the model asks for.
+
+Per regressor k (the constant has none) the effect is the mean over the model's rows of
+∂P(y = 1)/∂x_k = β_k f(x'β), f the link's density (logit μ(1 − μ), probit φ), so on
+patterns AME_k = β_k Σ_g n_g f_g / N: sufficient statistics again. Its covariance is
+J V J' with V β's covariance and J the derivative of the effects in β:
+J_kl = [k = l]·mean(f) + β_k Σ_g n_g f'_g x_gl / N. Every regressor is treated as
+continuous, as statsmodels does by default (a dummy's effect is its derivative, not the
+difference of two predictions).
+
+Output control: the answer is the model itself (released, or withheld, as `logit` or
+`probit` would give it) and then its effects, which pass the same checks on the same
+evidence and are withheld whenever the model is. Their noise is model-noise's on the
+effects' own scale: the classical standard error is √(J A J') (A the inverse
+information), and what one unit moves an effect by is bounded through J,
+Σ_l |J_kl|·d_l, plus what the unit's own term does to the mean, max_g |β_k f_g − AME_k|/(N − 1);
+the effects' noise keys are the model's digest mixed with a stream of their own."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.special
+
+from catalogue.domain.text import Text
+
+from ..output_control import ControlContext, RegressionFit, control_regression
+from ..output_control.cell_key import all_distinct
+from ..output_control.model_support import Influence, derived_evidence
+from ..statistic import Field, Statistic, Takes
+from .shared.common import DataView, Labelled, request_error
+from .shared.glm import GlmFit, fit_glm, glm_plan, glm_weights, score_scale
+from .shared.model_request import MODEL_FIELDS, MODEL_RELEASES
+from .shared.ols import RegressionPlan
+
+MODELS = ("logit", "probit")
+STREAM = 0x6D617267696E73  # the effects' noise keys: the model's digest mixed with this
+
+
+def _density(family: str, eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The link's density f(η) and its derivative f'(η)."""
+    if family == "logit":
+        mu = scipy.special.expit(eta)
+        f = mu * (1.0 - mu)
+        return f, f * (1.0 - 2.0 * mu)
+    f = np.exp(-0.5 * eta * eta) / np.sqrt(2.0 * np.pi)
+    return f, -eta * f
+
+
+@dataclass(frozen=True)
+class Effects:
+    """The average marginal effects of the non-constant columns, at full precision."""
+
+    columns: list[int]  # the model's columns they are of
+    values: np.ndarray
+    std_errors: np.ndarray
+    jacobian: np.ndarray  # (effects, parameters)
+    spread: np.ndarray  # per effect the largest |β_k f_g − AME_k| over patterns holding rows
+
+
+def average_marginal_effects(fit: GlmFit, family: str) -> Effects | None:
+    """The effects of an estimated model (None if it was not estimated)."""
+    patterns, estimate = fit.patterns, fit.estimate
+    if not estimate.estimable or fit.variance is None:
+        return None
+    beta = estimate.coefficients
+    columns = [j for j, c in enumerate(patterns.columns) if c.kind != "constant"]
+    total = float(patterns.n.sum())
+    mean_f = 0.0
+    slope = np.zeros(len(beta))  # Σ_g n_g f'_g x_g
+    largest_f, smallest_f = -np.inf, np.inf
+    for rows in patterns.chunks():
+        x = patterns.design(rows)
+        f, derivative = _density(family, x @ beta)
+        n = patterns.n[rows]
+        mean_f += float(n @ f)
+        slope += x.T @ (n * derivative)
+        held = f[n > 0]
+        if len(held):
+            largest_f, smallest_f = max(largest_f, held.max()), min(smallest_f, held.min())
+    mean_f, slope = mean_f / total, slope / total
+    b = beta[columns]
+    jacobian = np.outer(b, slope)
+    jacobian[np.arange(len(columns)), columns] += mean_f
+    values = b * mean_f
+    std_errors = np.sqrt(np.maximum(np.einsum("kl,lm,km->k", jacobian, fit.variance, jacobian), 0))
+    spread = np.maximum(np.abs(b * largest_f - values), np.abs(b * smallest_f - values))
+    return Effects(columns, values, std_errors, jacobian, spread)
+
+
+def _largest_moves(fit: GlmFit, family: str, effects: Effects) -> np.ndarray | None:
+    """Per effect the most one unit's removal moves it: J·DFBETA_i, with DFBETA_i one
+    Newton step from β (A·x·s·e/(1 − h), as output control's evidence takes it), plus the
+    unit's own term leaving the mean, (β_k f_i − AME_k)/(N − 1). With one row per unit this
+    is exact per pattern: a 0/1 outcome leaves two residuals a row can have, 1 − μ and −μ.
+    None when a unit has several rows (the caller bounds it instead)."""
+    if not all_distinct(fit.rows.units):
+        return None
+    assert fit.inverse is not None
+    patterns, beta = fit.patterns, fit.estimate.coefficients
+    b = beta[effects.columns]
+    units = max(float(patterns.n.sum()) - 1.0, 1.0)
+    largest = np.zeros(len(effects.columns))
+    through = effects.jacobian @ fit.inverse  # J·A
+    for rows in patterns.chunks():
+        x = patterns.design(rows)
+        eta = x @ beta
+        mu, weight = glm_weights(family, eta)
+        scale = score_scale(family, eta)
+        lever = weight * np.einsum("ij,jk,ik->i", x, fit.inverse, x)
+        step = (x @ through.T) * (
+            (1.0 if scale is None else scale) / np.maximum(1.0 - lever, 1e-12)
+        )[:, None]
+        own = (np.outer(_density(family, eta)[0], b) - effects.values) / units
+        n, ones = patterns.n[rows], patterns.y_sum[rows]
+        for residual, present in ((1.0 - mu, ones > 0), (-mu, ones < n)):
+            moved = np.abs(step * residual[:, None] + own)[present]
+            if len(moved):
+                largest = np.maximum(largest, moved.max(axis=0))
+    return largest
+
+
+def _influence(fit: GlmFit, family: str, effects: Effects, model: Influence) -> Influence:
+    """What one unit moves each effect by (`_largest_moves`, or with several rows per unit
+    the bound Σ_l |J_kl|·d_l + max_g |β_k f_g − AME_k|/(N − 1)); the standard errors'
+    shares the largest of the coefficients' (a conservative bound)."""
+    assert fit.inverse is not None
+    j = effects.jacobian
+    scale = np.sqrt(np.maximum(np.einsum("kl,lm,km->k", j, fit.inverse, j), 0.0))
+    coefficient = _largest_moves(fit, family, effects)
+    if coefficient is None:
+        units = max(float(fit.patterns.n.sum()) - 1.0, 1.0)
+        coefficient = np.abs(j) @ model.coefficient + effects.spread / units
+    count = len(effects.columns)
+    classical = np.full(count, float(np.max(model.classical_std_error, initial=0.0)))
+    sandwich = np.full(count, float(np.max(model.sandwich_std_error, initial=0.0)))
+    return Influence(scale, coefficient, classical, sandwich)
+
+
+@dataclass(frozen=True)
+class MarginsPlan:
+    model: RegressionPlan
+    effects: RegressionFit
+    about: dict[str, Any]
+
+    def release(self, context: ControlContext) -> list[Labelled]:
+        (released,) = self.model.release(context)
+        effects = self.effects
+        if released.result.population is None:  # the model is withheld: so are its effects
+            effects = _withheld(effects)
+        result = control_regression(effects, context, groups=self.model.groups)
+        return [released, Labelled(self.about, result)]
+
+
+def _withheld(fit: RegressionFit) -> RegressionFit:
+    evidence = derived_evidence(fit.evidence, Influence.none(len(fit.terms)), 0, estimable=False)
+    nothing = np.full(len(fit.terms), np.nan)
+    return RegressionFit(
+        outcome=fit.outcome,
+        family=fit.family,
+        terms=fit.terms,
+        coefficients=nothing,
+        std_errors=nothing,
+        evidence=evidence,
+        terms_asked=fit.terms_asked,
+        covariance=fit.covariance,
+        categorical=fit.categorical,
+    )
+
+
+def prepare_margins(view: DataView, request: Mapping[str, Any]) -> MarginsPlan:
+    family = request.get("model", "logit")
+    if family not in MODELS:
+        raise request_error(
+            "model",
+            "«model» må være logit eller probit.",
+            "'model' must be logit or probit.",
+            allowed=list(MODELS),
+        )
+    fit = fit_glm(view, {k: v for k, v in request.items() if k != "model"}, family)
+    plan = glm_plan(fit, view, family)
+    model = plan.fit
+    terms = tuple(t for t in model.terms if t.kind != "constant")
+    effects = average_marginal_effects(fit, family)
+    if effects is None:
+        influence = Influence.none(len(terms))
+        values = np.full(len(terms), np.nan)
+        std_errors = values
+    else:
+        influence = _influence(fit, family, effects, model.evidence.influence)
+        values, std_errors = effects.values, effects.std_errors
+    evidence = derived_evidence(model.evidence, influence, STREAM)
+    derived = RegressionFit(
+        outcome=model.outcome,
+        family=f"{family}-margins",
+        terms=terms,
+        coefficients=values,
+        std_errors=std_errors,
+        evidence=evidence,
+        terms_asked=model.terms_asked,
+        covariance=model.covariance,
+        categorical=model.categorical,
+    )
+    about = {**plan.about, "statistic": "margins", "model": family, "margins": "dydx"}
+    return MarginsPlan(plan, derived, about)
+
+
+STATISTIC = Statistic(
+    name="margins",
+    description=Text(
+        "Gjennomsnittlige marginale effekter (dy/dx) av en logit- eller probit-modell, med "
+        "delta-metodens standardfeil; modellen vises først.",
+        "Average marginal effects (dy/dx) of a logit or probit model, with delta-method "
+        "standard errors; the model is shown first.",
+    ),
+    fields=(
+        *MODEL_FIELDS,
+        Field(
+            "model",
+            Takes.TEXT,
+            choices=MODELS,
+            description=Text("Modellen (standard logit).", "The model (default logit)."),
+        ),
+    ),
+    releases=MODEL_RELEASES,
+    prepare=lambda view, request, _language: prepare_margins(view, request),
+    request="Margins",
+    example={"y": "kreft", "x": ["alder", "i.kjonn"], "model": "probit"},
+)
