@@ -973,7 +973,7 @@ def _print_script_output(state: State, entry: dict[str, Any]) -> None:
     if entry["kind"] == "variables":
         console.print(escape(", ".join(v["name"] for v in entry["variables"])))
         return
-    if entry["kind"] == "help":
+    if entry["kind"] in ("help", "labels"):
         console.print(escape(entry["text"]))
         return
     if entry["kind"] == "history":

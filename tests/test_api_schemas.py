@@ -40,6 +40,9 @@ ONE_STEP_PER_VERB: list[dict[str, Any]] = [
     {"aggregate": {"kommune_snitt": ["mean", "lonn"]}, "by": "kommune"},
     {"reshape_to_panel": ["lonn", "kommune"], "date_as": "dato"},
     {"reshape_from_panel": ["lonn", "kommune"]},
+    {"sample": 0.1, "seed": 2024},
+    {"destring": ["belop"], "ignore": " kr", "dpcomma": True},
+    {"assign_labels": "kjonn", "labels": {"1": "Mann", "2": "Kvinne"}},
 ]
 
 

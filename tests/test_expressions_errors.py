@@ -83,7 +83,7 @@ def test_unknown_variable_exactly() -> None:
         ),
         ("missing(icd)", "expression-unknown-function", 0, 7, "sysmiss", "Did you mean sysmiss?"),
         ("inlst(alder, 1)", "expression-unknown-function", 0, 5, "inlist", "Did you mean inlist?"),
-        ("zzz(1)", "expression-unknown-function", 0, 3, None, "The functions are abs, age, date"),
+        ("zzz(1)", "expression-unknown-function", 0, 3, None, "The functions are abs, acos, age"),
         ("1 + read_csv('x')", "expression-unknown-function", 4, 8, None, "The functions are"),
     ],
 )

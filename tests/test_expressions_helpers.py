@@ -132,8 +132,19 @@ OUR_WORDS = {
     "CASE", "WHEN", "THEN", "END", "COALESCE", "trunc", "round", "abs", "ln", "exp", "sqrt",
     "power", "isfinite", "least", "greatest", "starts_with", "year", "month", "day",
     "strftime", "printf", "TRY_STRPTIME", "substr",
+    # expressions/library.py (log10, log2 and atan2 read as a word and a number)
+    "ELSE", "acos", "asin", "atan", "cbrt", "ceil", "concat", "contains", "cos", "cosh",
+    "dayofweek", "dayofyear", "ends_with", "floor", "isoyear", "left", "length", "lgamma",
+    "list_avg", "list_median", "list_stddev_samp", "list_sum", "list_value", "log", "lower",
+    "lpad", "ltrim", "pi", "quarter", "repeat", "replace", "reverse", "right", "rpad", "rtrim",
+    "sign", "sin", "sinh", "strpos", "tan", "tanh", "trim", "upper", "week",
 }  # fmt: skip
-OUR_NUMBERS = {"0", "4", "6", "709.78", "10000"}
+OUR_NUMBERS = {
+    "0", "4", "6", "709.78", "10000",
+    # expressions/library.py: the normal distribution's coefficients, bounds, halves
+    "0.2316419", "0.31938153", "0.356563782", "0.5", "1", "1.330274429", "1.781477937",
+    "1.821255978", "10", "1000", "2",
+}  # fmt: skip
 _TOKEN = re.compile(r"\s+|[A-Za-z_]+|[0-9]+(?:\.[0-9]+)?|\?|\|\||//|<>|<=|>=|[-+*/=<>(),]")
 
 

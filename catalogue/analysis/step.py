@@ -54,6 +54,8 @@ class Takes(Enum):
     NAMES = "names"  # a variable name or a list of them
     RENAMES = "renames"  # an object {old name: new name}
     OBJECT = "object"
+    NUMBER = "number"  # a JSON number
+    TRUTH = "truth"  # a JSON true or false
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ _JSON = {
     Takes.NAMES: ("navn eller liste av navn", "name or list of names"),
     Takes.RENAMES: ("objekt {gammelt: nytt}", "object {old: new}"),
     Takes.OBJECT: ("objekt", "object"),
+    Takes.NUMBER: ("tall", "number"),
+    Takes.TRUTH: ("true/false", "true/false"),
 }
 
 HEADER = """# Stegene i et arbeidsområde · The steps of a workspace

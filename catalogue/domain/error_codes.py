@@ -299,6 +299,11 @@ ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
             "… er FIXED (én verdi per enhet) og tar ingen dato.",
             "… is FIXED (one value per unit) and takes no date.",
         ),
+        "destring-needs-text": ErrorCode(
+            400,
+            "«…» er ikke en tekstvariabel (den er …); destring gjør tekst om til tall.",
+            "'…' is not a text variable (it is …); destring turns text into numbers.",
+        ),
         "group-statistic-needs-number": ErrorCode(
             400,
             "… krever tall (eller datoer for min, max og median), men «…» er ….",

@@ -165,6 +165,7 @@ class _Runner:
         self.created: list[str] = []
         self.pending = _Pending()
         self.history: list[Command] = []  # the commands run so far, for `history`
+        self.label_lists: dict[str, dict[str, str]] = {}  # define-labels: list -> {value: label}
 
     # --- the loop ------------------------------------------------------------------------
 
@@ -678,6 +679,12 @@ _PERCENT = {"rowpct": "row", "colpct": "column", "cellpct": "cell"}
 
 @_handles("tabulate")
 def _tabulate(runner: _Runner, command: n.Statistic) -> None:
+    runner.statistic(command, "tabulate", _tabulate_body(command))
+
+
+def _tabulate_body(command: n.Statistic) -> dict[str, Any]:
+    """tabulate's request (tabulate-panel's too): the variables, percentages, a summarized
+    variable and its statistics."""
     _unsupported_options(command, {"missing", "freq", "summarize", *_CELL_STATISTIC, *_PERCENT})
     body: dict[str, Any] = {"vars": list(command.variables)}
     percents = [_PERCENT[o.name] for o in command.options if o.name in _PERCENT]
@@ -695,7 +702,7 @@ def _tabulate(runner: _Runner, command: n.Statistic) -> None:
         body["stats"] = stats
     if command.has("missing"):
         body["missing"] = True
-    runner.statistic(command, "tabulate", body)
+    return body
 
 
 @_handles("summarize")
@@ -802,6 +809,10 @@ def _clear(runner: _Runner, command: n.Session) -> None:
     runner.flush()
     for name in list(runner.datasets):
         _delete_dataset(runner, n.DatasetCommand(**_common(command), name=name))
+
+
+# The commands of the later rounds register on the same table (one module per round).
+from catalogue.services import script_verbs  # noqa: E402, F401
 
 
 def supported_commands() -> tuple[str, ...]:

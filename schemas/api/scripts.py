@@ -26,7 +26,7 @@ class ScriptRunSchema(Schema):
 class ScriptOutputSchema(Schema):
     line = fields.Integer(metadata={"description": "The line of the script it came from."})
     kind = fields.String(
-        metadata={"description": "result, text, notice, variables, help or history"}
+        metadata={"description": "result, text, notice, variables, help, history or labels"}
     )
     command = fields.String(metadata={"description": "The command word (result, variables)."})
     request = fields.Dict(
@@ -46,7 +46,9 @@ class ScriptOutputSchema(Schema):
     variables = fields.List(
         fields.Dict(), metadata={"description": "variables: the dataset's variables (no data)."}
     )
-    text = fields.String(metadata={"description": "help: the text (commands, a form)."})
+    text = fields.String(
+        metadata={"description": "help: the text (commands, a form); labels: value: label lines."}
+    )
     lines = fields.List(
         fields.Dict(), metadata={"description": "history: the commands run so far (line, source)."}
     )

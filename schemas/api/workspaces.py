@@ -10,7 +10,7 @@ from __future__ import annotations
 from marshmallow import INCLUDE, Schema, fields, validate
 
 from catalogue.analysis.step import MAX_DATES, StepField, Takes, Verb, all_keys, registry
-from schemas.api.fields import VERSION, Timestamp
+from schemas.api.fields import VERSION, JsonBoolean, JsonNumber, Timestamp
 
 
 class AnalysisCreateSchema(Schema):
@@ -76,6 +76,10 @@ def _step_field(key: StepField, *, required: bool = False) -> fields.Field:
         )
     if key.takes is Takes.OBJECT:
         return fields.Dict(required=required, metadata=metadata)
+    if key.takes is Takes.NUMBER:
+        return JsonNumber(required=required, metadata=metadata)
+    if key.takes is Takes.TRUTH:
+        return JsonBoolean(required=required, metadata=metadata)
     # TEXT and DATE: the parser reads the date
     return fields.String(required=required, metadata=metadata)
 

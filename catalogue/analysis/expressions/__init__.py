@@ -14,9 +14,15 @@ schema exactly, or else case-insensitively):
 - operators, loosest first (grammar in parser.py): `or |`; `and &`; `not ! ~`;
   comparisons `== = != ~= <> < <= > >=` (not chainable); `+ -`; `* /`; unary `- +`;
   `^` (right-associative, so -2^2 = -4 and 2^3^2 = 512);
-- functions (functions.FUNCTIONS): year, month, day, date(y, m, d), date("YYYY-MM-DD"),
+- functions (functions.FUNCTIONS, 84): year, month, day, date(y, m, d), date("YYYY-MM-DD"),
   age, inlist, inrange, sysmiss, substr, int, round, abs, ln, exp, sqrt, min, max, string,
-  number.
+  number; and (library.py) ceil, floor, sign, cbrt, log10, log2, lngamma, lnfactorial,
+  factorial, sin, cos, tan, asin, acos, atan, atan2, sinh, cosh, tanh, logit, invlogit,
+  pi(), mod, pow, comb; row-wise rowmean, rowmedian, rowsd, rowtotal, rowmin, rowmax,
+  rowmissing, rowvalid, rowconcat; texts length, lower, upper, trim, ltrim, rtrim, reverse,
+  real, startswith, endswith, contains, strpos, subinstr, left, right, repeat, lpad, rpad,
+  concat; dates quarter, week, isoyear, dow, doy, halfyear, isoformatdate, date_fmt;
+  cond(c, a, b), coalesce; normal (the distribution function), normalden.
 
 Types are NUMBER, STRING, DATE and BOOL, checked against the workspace schema. `+` also joins
 texts and moves a date by whole days (at most 999,999 per step); date - date is a number of

@@ -283,6 +283,7 @@ class _Compiler:
         lowered = node.name.lower()
         suggestion = ALIASES.get(lowered) or errors.closest(node.name, FUNCTIONS)
         if lowered in self.by_lower or node.name in self.schema:
+            suggestion = None  # a variable written as a call: no function was meant
             problem = (
                 f"«{node.name}» er en variabel, ikke en funksjon",
                 f"'{node.name}' is a variable, not a function",

@@ -6,71 +6,34 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable, Container, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 
-from .fragments import Fragment, bound, build, finite
+from .fragments import Fragment, bound, build
+from .function_kit import (
+    _ONE,
+    _VARIADIC,
+    ANY,
+    ORDERED_TYPES,
+    ArgumentProblem,
+    B,
+    D,
+    Function,
+    N,
+    S,
+    _common,
+    _date_args,
+    _finite,
+    _fixed,
+    _simple,
+    _slots,
+    _whole,
+)
+from .library import MORE
 from .limits import MAX_ARGUMENTS
 from .operators import is_prefix, prefix_parameter
-from .types import ORDERED, ValueType
 
-N, S, D, B = ValueType.NUMBER, ValueType.STRING, ValueType.DATE, ValueType.BOOL
-ANY = (N, S, D, B)
-ORDERED_TYPES = (N, S, D)
-
-Types = Sequence[ValueType | None]
-Expects = Callable[[Types], list[tuple[ValueType, ...]]]
-
-
-class ArgumentProblem(Exception):
-    """A builder's objection to one argument's value; the compiler adds where it is."""
-
-    def __init__(self, index: int, problem: tuple[str, str], fix: tuple[str, str]) -> None:
-        super().__init__(problem[1])
-        self.index = index
-        self.problem = problem
-        self.fix = fix
-
-
-@dataclass(frozen=True)
-class Function:
-    name: str
-    usage: tuple[str, str]  # (bokmål, English), shown when a call is wrong
-    arity: Container[int]  # allowed numbers of arguments
-    arity_text: tuple[str, str]
-    expects: Expects  # allowed types for each argument, given the arguments' types
-    build: Callable[[Sequence[Fragment]], Fragment]
-    # The arguments are compared with each other, so a literal missing value among them is
-    # a mistake (it can never match), not a value.
-    compares: bool = False
-
-
-def _fixed(*types: ValueType | tuple[ValueType, ...]) -> Expects:
-    wanted = [t if isinstance(t, tuple) else (t,) for t in types]
-    return lambda given: wanted[: len(given)]
-
-
-def _common(given: Types) -> list[tuple[ValueType, ...]]:
-    """inlist, inrange, min, max: all arguments of one orderable type, the first typed
-    argument's (untyped missing values take it)."""
-    first = next((t for t in given if t is not None), N)
-    if first not in ORDERED:
-        return [ORDERED_TYPES] * len(given)
-    return [(first,)] * len(given)
-
-
-def _date_args(given: Types) -> list[tuple[ValueType, ...]]:
-    return [(S,)] if len(given) == 1 else [(N,)] * len(given)
-
-
-def _slots(count: int) -> str:
-    return ", ".join(f"{{{i}}}" for i in range(count))
-
-
-def _whole(i: int, sql_type: str = "BIGINT") -> str:
-    """Argument i as a whole number; fractions truncate, out-of-range values are missing."""
-    return f"TRY_CAST(trunc({{{i}}}) AS {sql_type})"
-
+# Re-exported: the compiler catches a builder's objection by this name.
+__all__ = ["ALIASES", "FUNCTIONS", "ArgumentProblem", "Function"]
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -148,19 +111,6 @@ def _extreme(sql_name: str) -> Callable[[Sequence[Fragment]], Fragment]:
     # least/greatest skip missing arguments, like Stata's min()/max().
     return lambda args: build(f"{sql_name}({_slots(len(args))})", args[0].type, *args)
 
-
-def _simple(
-    template: str, result: ValueType, nullable: bool = True
-) -> Callable[[Sequence[Fragment]], Fragment]:
-    return lambda args: build(template, result, *args, nullable=nullable)
-
-
-def _finite(template: str) -> Callable[[Sequence[Fragment]], Fragment]:
-    return lambda args: finite(template, *args)
-
-
-_VARIADIC = range(1, MAX_ARGUMENTS + 1)
-_ONE = ("1 argument", "1 argument")
 
 FUNCTIONS: dict[str, Function] = {
     f.name: f
@@ -290,21 +240,32 @@ FUNCTIONS: dict[str, Function] = {
     )
 }
 
+# The other families (mathematics, row-wise, texts, dates, choices, the normal distribution).
+FUNCTIONS.update({f.name: f for f in MORE})
+
 # Names researchers reach for from other languages, mapped to ours for "did you mean".
 ALIASES = {
     "log": "ln",
     "substring": "substr",
     "substring_index": "substr",
     "trunc": "int",
-    "floor": "int",
     "missing": "sysmiss",
     "isnull": "sysmiss",
     "mdy": "date",
     "today": "date",
     "str": "string",
-    "real": "number",
     "todate": "date",
     "least": "min",
     "greatest": "max",
     "between": "inrange",
+    "ifelse": "cond",
+    "strlen": "length",
+    "indexof": "strpos",
+    "replace": "subinstr",
+    "sd": "rowsd",
+    "rowstd": "rowsd",
+    "dayofweek": "dow",
+    "dayofyear": "doy",
+    "isoweek": "week",
+    "power": "pow",
 }

@@ -1,0 +1,177 @@
+"""The script commands of the second round of issue 15, on the runner's one command table
+(`scripts._handles`): several datasets (clone-units), sample, destring, value labels and
+the panel statistics. Each becomes the JSON a client of /api/v1/workspaces would send (a
+step of catalogue/analysis/steps/, a statistic request), as every command of scripts.py
+does; label lists are the script's own (like microdata.no's), and `assign-labels` writes
+one onto a variable as the step `assign_labels`.
+
+Imported by scripts.py at its end, so its handlers join the table before any run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from catalogue.script import nodes as n
+from catalogue.script.errors import script_error
+from catalogue.services import workspaces
+from catalogue.services.scripts import (
+    PANEL_DATE,
+    _common,
+    _create_dataset,
+    _handles,
+    _Runner,
+    _tabulate_body,
+    not_supported,
+)
+
+
+@_handles("clone-units")
+def _clone_units(runner: _Runner, command: n.DatasetCommand) -> None:
+    """A new dataset of the same units and no variables: the source's steps replayed,
+    then every variable dropped (what a JSON client would send)."""
+    runner.flush()
+    source = runner.named(command, command.name)
+    assert command.target is not None
+    _create_dataset(runner, n.DatasetCommand(**_common(command), name=command.target))
+    runner.current = command.name  # create-dataset switched; clone-units does not
+    if source.handle is None:
+        return
+    described = workspaces.describe_workspace(runner.ctx, runner.owner, source.handle).description
+    clone = runner.datasets[command.target]
+    clone.handle = runner.new_workspace(source.datastore, source.version)
+    clone.datastore, clone.version = source.datastore, source.version
+    steps = list(described["steps"])
+    names = [v["name"] for v in described["variables"]]
+    if described.get("panel_date"):
+        raise not_supported(
+            command, ("clone-units av et panel", "clone-units of a dataset in panel form")
+        )
+    if names:
+        steps.append({"drop": names})
+    if steps:
+        workspaces.add_steps(runner.ctx, runner.owner, clone.handle, steps, runner.now)
+
+
+@_handles("sample")
+def _sample(runner: _Runner, command: n.Sample) -> None:
+    size: float | int = int(command.amount) if command.amount >= 1 else command.amount
+    runner.step(command, {"sample": size, "seed": int(command.seed)})
+
+
+@_handles("destring")
+def _destring(runner: _Runner, command: n.Destring) -> None:
+    step: dict[str, Any] = {"destring": list(command.variables)}
+    ignore = command.option("ignore")
+    if ignore is not None:
+        step["ignore"] = "".join(ignore.values)
+    if command.has("dpcomma"):
+        step["dpcomma"] = True
+    if command.has("force"):
+        step["force"] = True
+    runner.step(command, step)
+
+
+# --- value labels ---------------------------------------------------------------------------
+
+
+def _list(runner: _Runner, command: n.Command, name: str) -> dict[str, str]:
+    found = runner.label_lists.get(name)
+    if found is None:
+        known = ", ".join(sorted(runner.label_lists)) or "—"
+        raise script_error(
+            "script-arguments",
+            command.at,
+            (
+                f"Skriptet har ingen etikettliste «{name}» (har: {known})",
+                f"The script has no label list '{name}' (has: {known})",
+            ),
+            ("Lag den først med «define-labels»", "Make it first with 'define-labels'"),
+            command=command.command,
+        )
+    return found
+
+
+@_handles("define-labels")
+def _define_labels(runner: _Runner, command: n.DefineLabels) -> None:
+    """A list is the script's; defining it again adds to it (as microdata.no does)."""
+    runner.label_lists.setdefault(command.name, {}).update(dict(command.pairs))
+
+
+@_handles("assign-labels")
+def _assign_labels(runner: _Runner, command: n.AssignLabels) -> None:
+    labels = _list(runner, command, command.name)
+    runner.step(command, {"assign_labels": command.variable, "labels": dict(labels)})
+
+
+@_handles("drop-labels")
+def _drop_labels(runner: _Runner, command: n.DropLabels) -> None:
+    for name in command.names:
+        _list(runner, command, name)
+    for name in command.names:
+        del runner.label_lists[name]
+
+
+@_handles("list-labels")
+def _list_labels(runner: _Runner, command: n.ListLabels) -> None:
+    if command.target.alias is not None:
+        raise not_supported(
+            command,
+            (
+                "«list-labels» for en variabel i datalageret",
+                "'list-labels' of a variable of the datastore",
+            ),
+        )
+    labels = _list(runner, command, command.target.name)
+    text = "\n".join(f"{value}: {label}" for value, label in labels.items())
+    runner.output.append(
+        {"line": command.at.line, "kind": "labels", "command": command.command, "text": text}
+    )
+
+
+# --- the panel statistics -------------------------------------------------------------------
+
+
+def _panel_date(runner: _Runner, command: n.Command) -> str:
+    runner.flush()
+    handle = runner.workspace_for(command)
+    described = workspaces.describe_workspace(runner.ctx, runner.owner, handle).description
+    date = described.get("panel_date")
+    if described.get("form") != "panel" or not date:
+        raise script_error(
+            "script-arguments",
+            command.at,
+            ("Datasettet er ikke på panelform", "The dataset is not in panel form"),
+            (
+                "Bruk «import-panel» eller «reshape-to-panel» først",
+                "Use 'import-panel' or 'reshape-to-panel' first",
+            ),
+            command=command.command,
+        )
+    return str(date or PANEL_DATE)
+
+
+@_handles("tabulate-panel")
+def _tabulate_panel(runner: _Runner, command: n.Statistic) -> None:
+    """The table of each variable against the panel's dates: statistic `tabulate`."""
+    date = _panel_date(runner, command)
+    body = _tabulate_body(command)
+    body["vars"] = [*command.variables, date]
+    runner.statistic(command, "tabulate", body)
+
+
+@_handles("summarize-panel")
+def _summarize_panel(runner: _Runner, command: n.Statistic) -> None:
+    """Each variable's count, mean and sum per date of the panel: statistic `tabulate` of
+    the date with summarize(variable), one request per variable."""
+    if command.options:
+        raise not_supported(
+            command,
+            (
+                f"opsjonen «{command.options[0].name}» til «summarize-panel»",
+                f"the option '{command.options[0].name}' of 'summarize-panel'",
+            ),
+        )
+    date = _panel_date(runner, command)
+    for variable in command.variables:
+        body = {"vars": [date], "summarize": variable, "stats": ["mean", "sum"]}
+        runner.statistic(command, "tabulate", body)

@@ -1,0 +1,140 @@
+"""The verbs of issue 15's second round, run as scripts on the released sample registers
+(catalogue.services.scripts, no HTTP) and as steps: sample is deterministic by its seed and
+never refuses for the population's size; destring makes missing what is not a number (no
+refusal that would say a unit has such a text); value labels reach the table's labels;
+clone-units keeps the units and no variables; the panel statistics tabulate against the
+panel's dates."""
+
+from __future__ import annotations
+
+import pytest
+
+from catalogue.analysis.step import parse_step
+from catalogue.domain.errors import RegcatError
+from catalogue.services import scripts
+from catalogue.services.context import Context
+
+SETUP = "require no.regcat.demo:1 as db\nimport db/BEFOLKNING_KJOENN as kjonn\n"
+
+
+@pytest.fixture(scope="module")
+def ctx(module_released_ctx: Context) -> Context:
+    return module_released_ctx
+
+
+def _run(ctx: Context, body: str) -> scripts.ScriptRun:
+    ran = scripts.run_script(ctx, "forsker@uio", SETUP + body)
+    assert ran.error is None, ran.error and ran.error.as_dict("en")
+    return ran
+
+
+def _rows(ran: scripts.ScriptRun, index: int = -1) -> list[dict[str, object]]:
+    results = [o for o in ran.output if o["kind"] == "result"]
+    rows: list[dict[str, object]] = results[index]["response"]["results"][0]["result"]["rows"]
+    return rows
+
+
+def _total(ran: scripts.ScriptRun, index: int = -1) -> object:
+    return next(r["values"]["count"] for r in _rows(ran, index) if r["labels"][0] is None)
+
+
+def test_sample_is_the_same_for_the_same_seed_and_other_for_another(ctx: Context) -> None:
+    same = [_run(ctx, "sample 0.25 7\ntabulate kjonn\n") for _ in range(2)]
+    assert _rows(same[0]) == _rows(same[1])
+    other = _run(ctx, "sample 0.25 8\ntabulate kjonn\n")
+    assert _rows(other) != _rows(same[0])
+    everyone = _total(_run(ctx, "tabulate kjonn\n"))
+    assert isinstance(everyone, int) and 0.2 * everyone < _total(same[0]) < 0.3 * everyone  # type: ignore[operator]
+
+
+def test_a_sample_count_above_the_population_keeps_everyone_without_a_word(ctx: Context) -> None:
+    counted = _run(ctx, "sample 2000 3\ntabulate kjonn\n")
+    assert 1990 <= _total(counted) <= 2010  # type: ignore[operator]  # rounded and noised
+    everyone = _run(ctx, "tabulate kjonn\n")
+    beyond = _run(ctx, "sample 100000000 3\ntabulate kjonn\n")
+    assert _rows(beyond) == _rows(everyone)
+    assert [o["kind"] for o in beyond.output] == ["result"]  # no notice, no warning
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        {"sample": 0, "seed": 1},
+        {"sample": 1.5, "seed": 1},
+        {"sample": "0.1", "seed": 1},
+        {"sample": 0.1},
+        {"sample": 0.1, "seed": 1.5},
+        {"sample": True, "seed": 1},
+    ],
+)
+def test_a_sample_step_that_makes_no_sense_is_refused(step: dict[str, object]) -> None:
+    with pytest.raises(RegcatError) as refused:
+        parse_step(step)
+    assert refused.value.http_status == 400
+
+
+def test_destring_reads_numbers_and_makes_the_rest_missing(ctx: Context) -> None:
+    ran = _run(
+        ctx,
+        'generate tekst = string(kjonn) + ",5 kr"\n'
+        'destring tekst, ignore(" kr") dpcomma\n'
+        "summarize tekst\n",
+    )
+    summary = _rows(ran)
+    assert summary, ran.output
+    bad = scripts.run_script(ctx, "forsker@uio", SETUP + "generate n = 1\ndestring n\n")
+    # Not a text variable: a type error at its line, not a count of anything.
+    assert bad.error is not None and bad.error.code == "destring-needs-text"
+    assert bad.error.details["line"] == 4
+    refused_none = _run(ctx, 'generate t = "abc"\ndestring t, force\nsummarize t\n')
+    assert refused_none.error is None  # every text unreadable: all missing, never refused
+
+
+def test_labels_defined_assigned_listed_and_dropped(ctx: Context) -> None:
+    ran = _run(
+        ctx,
+        'define-labels kj 1 "Gutt" 2 "Jente"\n'
+        "assign-labels kjonn kj\n"
+        "list-labels kj\n"
+        "tabulate kjonn\n"
+        "drop-labels kj\n",
+    )
+    listed = next(o for o in ran.output if o["kind"] == "labels")
+    assert listed["text"] == "1: Gutt\n2: Jente" and listed["line"] == 5
+    result = next(o for o in ran.output if o["kind"] == "result")["response"]["results"][0]
+    assert result["category_labels"]["kjonn"]["1"] == {"nb": "Gutt", "en": "Gutt"}
+    unknown = scripts.run_script(ctx, "forsker@uio", SETUP + "assign-labels kjonn nope\n")
+    assert unknown.error is not None and unknown.error.code == "script-arguments"
+    assert unknown.error.details["line"] == 3
+
+
+def test_clone_units_keeps_the_units_and_no_variables(ctx: Context) -> None:
+    ran = _run(
+        ctx,
+        'keep if kjonn == "2"\n'
+        "clone-units data kvinner\n"
+        "use kvinner\n"
+        "variables\n"
+        "import db/INNTEKT_WLONN 2020-12-31 as lonn\n"
+        "summarize lonn\n",
+    )
+    listing = next(o for o in ran.output if o["kind"] == "variables")
+    assert listing["variables"] == []
+
+
+def test_the_panel_statistics_tabulate_against_the_dates(ctx: Context) -> None:
+    ran = _run(
+        ctx,
+        "import-panel db/INNTEKT_WLONN 2020-12-31 2021-12-31\n"
+        "tabulate-panel kjonn\n"
+        "summarize-panel INNTEKT_WLONN\n",
+    )
+    results = [o for o in ran.output if o["kind"] == "result"]
+    assert results[0]["request"]["vars"] == ["kjonn", "date"]
+    assert results[1]["request"] == {
+        "vars": ["date"],
+        "summarize": "INNTEKT_WLONN",
+        "stats": ["mean", "sum"],
+    }
+    wide = scripts.run_script(ctx, "forsker@uio", SETUP + "tabulate-panel kjonn\n")
+    assert wide.error is not None and wide.error.code == "script-arguments"
