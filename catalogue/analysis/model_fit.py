@@ -52,15 +52,33 @@ def ols_contributions(
 
 
 def likelihood_contributions(
-    family: str, y: np.ndarray, mean: np.ndarray
+    family: str, y: np.ndarray, mean: np.ndarray, alphas: tuple[float, float] | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per row its log-likelihood under the fitted mean and under the null model (the
-    constant alone, whose fitted mean is the outcome's mean)."""
+    constant alone, whose fitted mean is the outcome's mean). `alphas`: a negative
+    binomial's overdispersion under the model and under the null model (each its own
+    maximum, as statsmodels' llnull fits the constant alone)."""
     y = np.asarray(y, dtype=np.float64)
     null = np.full(len(y), float(y.mean()) if len(y) else 0.0)
     if family in ("logit", "probit"):
         return _bernoulli(y, mean), _bernoulli(y, null)
+    if family == "negbin":
+        assert alphas is not None
+        return negative_binomial(y, mean, alphas[0]), negative_binomial(y, null, alphas[1])
     return _poisson(y, mean), _poisson(y, null)
+
+
+def negative_binomial(y: np.ndarray, mu: np.ndarray, alpha: float) -> np.ndarray:
+    """NB2's log-likelihood of each outcome: variance μ + αμ²."""
+    a = 1.0 / alpha
+    return np.asarray(
+        scipy.special.gammaln(y + a)
+        - scipy.special.gammaln(a)
+        - scipy.special.gammaln(y + 1.0)
+        - a * np.log1p(alpha * mu)
+        + scipy.special.xlogy(y, alpha * mu)
+        - scipy.special.xlogy(y, 1.0 + alpha * mu)
+    )
 
 
 def _bernoulli(y: np.ndarray, mu: np.ndarray) -> np.ndarray:

@@ -78,7 +78,8 @@ Fra tilstrekkelige observatorer (summer DuckDB regner ut per mønster av
 forklaringsvariablenes verdier, aldri én rad per enhet i Python): `regress` (X'X og X'y),
 `logit`, `probit` og `poisson` (per mønster antall rader og utfallets sum; robuste
 standardfeil fra utfallets spredning i mønsteret, klyngerobuste fra summer per klynge og
-mønster) og `margins` (tettheten i hvert mønster). Regnes fra enhetenes rader: bare
+mønster), `margins` (tettheten i hvert mønster) og `negbin` (per utfallsverdi og mønster
+antall rader: α-leddene trenger hver utfallsverdi, ikke bare summen). Regnes fra enhetenes rader: bare
 utdatakontrollens bevis (støtte, innflytelse, nøkler), som må se hver enhet.
 
 From sufficient statistics (sums DuckDB computes per pattern of the regressors' values,
@@ -86,7 +87,10 @@ never one row per unit in Python): `regress` (X'X and X'y), `logit`, `probit` an
 `poisson` (per pattern the number of rows and the outcome's sum; robust standard errors
 from the outcome's spread within the pattern, clustered ones from sums per cluster and
 pattern; probit's likelihood, score and observed information are functions of those two
-numbers for a 0/1 outcome as well) and `margins` (the link's density per pattern). From
+numbers for a 0/1 outcome as well), `margins` (the link's density per pattern) and
+`negbin` (the number of rows per outcome value and pattern: lgamma(y + 1/α) and its
+derivatives in α need each outcome value, not only their sum; for a count that is a few
+cells per pattern). From
 the units' rows: only output control's evidence (support, influence, keys), which must
 see every unit.
 """

@@ -144,6 +144,7 @@ def regression_plan(
     weights: np.ndarray | None = None,
     mean: Callable[[np.ndarray], np.ndarray] | None = None,
     score_scale: np.ndarray | None = None,
+    alphas: tuple[float, float] | None = None,
 ) -> RegressionPlan:
     """`rows`: the model's rows (model_levels.common_levels); `asked`: the terms as the
     request named them (the charge counts them, and they are
@@ -151,7 +152,8 @@ def regression_plan(
     by levels found in the data, shown only in a released model's rows); `weights`: the
     fit's per pattern at the estimate (for the leverage; None for OLS); `mean`: the inverse
     link of a GLM (None for OLS); `score_scale`: per pattern dℓ/dη over (y − μ) for a
-    GLM with a link that is not its canonical one (probit; None: 1)."""
+    GLM with a link that is not its canonical one (probit; None: 1); `alphas`: a negative
+    binomial's overdispersion under the model and the null model (its likelihoods')."""
     fitted = None
     if estimate.estimable:
         eta = patterns.predict(estimate.coefficients)
@@ -172,7 +174,7 @@ def regression_plan(
     sums = None
     if estimate.estimable:
         distinct = evidence.units == len(rows.units)  # counted already: no second pass
-        sums = fit_sums(view, family, rows, patterns, estimate, mean, distinct)
+        sums = fit_sums(view, family, rows, patterns, estimate, mean, distinct, alphas)
     fit = RegressionFit(
         outcome=y.name,
         family=family,
@@ -198,6 +200,7 @@ def fit_sums(
     estimate: Estimate,
     mean: Callable[[np.ndarray], np.ndarray] | None,
     distinct: bool,
+    alphas: tuple[float, float] | None = None,
 ) -> FitSums:
     """The totals behind the fit statistics, with their largest per-unit contributions
     (model_fit.py): RSS and TSS for OLS, the log-likelihoods of the model and of the
@@ -209,7 +212,7 @@ def fit_sums(
         model, null = ols_contributions(rows.y, eta, "_cons" in patterns.names)
     else:
         kind = "likelihood"
-        model, null = likelihood_contributions(family, rows.y, mean(eta))
+        model, null = likelihood_contributions(family, rows.y, mean(eta), alphas)
     top = view.parameters.of(MagnitudeNoise).top_k
     if not distinct:  # a unit on several rows: what one unit contributes is its sum
         mine, theirs = per_unit(rows.units, model), per_unit(rows.units, null)

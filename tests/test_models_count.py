@@ -1,0 +1,105 @@
+"""The negative binomial (NB2) agrees with statsmodels' NegativeBinomial(loglike_method=
+"nb2") on the same rows (to 1e-6 relative, before output control), with classical, HC1 and
+cluster-robust standard errors; what leaves is within model-noise's documented bound;
+models that cannot be estimated are withheld like any other."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+
+from catalogue.analysis.statistics.shared.negbin import NegbinFit
+from catalogue.analysis.step import parse_steps
+from catalogue.analysis.workspace import Workspace
+from catalogue.domain.errors import RegcatError
+from tests import test_analysis_models as models
+from tests.test_analysis_models import _close, _rows, assert_noise_within_bounds
+from tests.test_analysis_support import control_context
+
+pinned = models.pinned
+workspace_factory = models.workspace_factory
+issue_workspace = models.issue_workspace
+
+REQUEST: dict[str, Any] = {"y": "episoder", "x": ["alder", "i.kjonn"]}
+
+
+def _reference(data: dict[str, np.ndarray], **cov: Any) -> Any:
+    x = np.column_stack(
+        [data["alder"], (data["kjonn"] == "2").astype(float), np.ones(len(data["alder"]))]
+    )
+    model = sm.NegativeBinomial(data["episoder"].astype(float), x, loglike_method="nb2")
+    return model.fit(disp=0, method="newton", tol=1e-12, maxiter=200, **cov)
+
+
+@pytest.mark.parametrize("covariance", ["classical", "robust", "cluster"])
+def test_negbin_agrees_with_statsmodels(issue_workspace: Workspace, covariance: str) -> None:
+    data = _rows(issue_workspace, ["episoder", "alder", "kjonn", "kommune"])
+    ours: dict[str, Any] = {}
+    theirs: dict[str, Any] = {}
+    if covariance == "robust":
+        ours, theirs = {"robust": True}, {"cov_type": "HC1"}
+    if covariance == "cluster":
+        groups = np.unique(data["kommune"], return_inverse=True)[1]
+        ours = {"cluster": "kommune"}
+        theirs = {"cov_type": "cluster", "cov_kwds": {"groups": groups}}
+    fit = issue_workspace.prepare("negbin", {**REQUEST, **ours})
+    assert isinstance(fit, NegbinFit)
+    reference = _reference(data, **theirs)
+    _close(np.append(fit.plan.estimate.coefficients, fit.alpha), reference.params)
+    _close(np.append(fit.plan.estimate.std_errors, fit.alpha_std_error), reference.bse)
+    released = fit.plan.release(control_context(issue_workspace))[0].result
+    influence = fit.plan.fit.evidence.influence
+    assert_noise_within_bounds(
+        released,
+        reference.params[:-1],
+        reference.bse[:-1],
+        influence,
+        influence.std_error(covariance),
+    )
+    summary = {item.name: item.value for item in released.summary}
+    assert summary["log_likelihood"] == pytest.approx(reference.llf, rel=0.05)
+    assert summary["log_likelihood_null"] == pytest.approx(reference.llnull, rel=0.05)
+
+
+@pytest.mark.parametrize(
+    ("steps", "request_"),
+    [
+        ([{"generate": "minus", "expr": "0 - episoder"}], {"y": "minus", "x": ["alder"]}),
+        ([{"generate": "en", "expr": "1"}], {"y": "episoder", "x": ["en", "alder"]}),
+        # A 0/1 outcome is underdispersed: α at its bound 0, Poisson's model.
+        ([], {"y": "kreft", "x": ["alder"]}),
+    ],
+)
+def test_models_that_cannot_be_estimated_are_withheld_like_any_other(
+    issue_workspace: Workspace, steps: list[dict[str, Any]], request_: dict[str, Any]
+) -> None:
+    """A negative count, a constant regressor, or no overdispersion may each hang on one
+    unit's value: withheld with the same reason and shape as any model failing its
+    checks, never refused."""
+    if steps:
+        issue_workspace.apply(parse_steps(steps))
+    plan = issue_workspace.prepare("negbin", request_)
+    result = plan.release(control_context(issue_workspace))[0].result
+    assert [(row.labels, row.values, row.reasons) for row in result.rows] == [
+        (("model",), (None,) * 6, ("regression-withheld",))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("request_", "field"),
+    [
+        ({**REQUEST, "robust": 1}, "robust"),
+        ({**REQUEST, "robust": True, "cluster": "kommune"}, "cluster"),
+        ({"y": 3, "x": ["alder"]}, "y"),
+    ],
+)
+def test_negbin_requests_wrong_in_themselves_are_refused(
+    issue_workspace: Workspace, request_: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(RegcatError) as caught:
+        issue_workspace.prepare("negbin", request_)
+    assert 400 <= caught.value.http_status < 500
+    assert caught.value.details.get("field") == field
