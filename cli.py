@@ -248,6 +248,12 @@ def generate_samples(
     help="Stage CHANGE even when the data file is unchanged (to change codes or temporality).",
 )
 @click.option(
+    "--append",
+    is_flag=True,
+    help="The extract holds only new periods (a month) of released datasets: stage them as "
+    "APPEND, a MINOR release that keeps every released file.",
+)
+@click.option(
     "--report",
     "report_path",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -261,6 +267,7 @@ def ingest(
     datastore: str | None,
     note: str,
     force_change: bool,
+    append: bool,
     report_path: Path | None,
 ) -> None:
     """Validate, pseudonymise and stage an extract in the draft.
@@ -275,7 +282,13 @@ def ingest(
     with _progress(disable=state.as_json) as bar:
         try:
             outcome = publishing.ingest_extract(
-                ctx, path, datastore, note=note, force_change=force_change, progress=_tracker(bar)
+                ctx,
+                path,
+                datastore,
+                note=note,
+                force_change=force_change,
+                progress=_tracker(bar),
+                append=append,
             )
         except RegcatError as e:
             if report_path:
@@ -473,7 +486,7 @@ _MICRODATA_RELEASE = "Synthetic microdata.no-shaped datastore for the sample reg
 @click.option("--host", default=None, help="Address to bind (default REGCAT_HOST).")
 @click.option("--port", default=None, type=int, help="Port (default REGCAT_PORT).")
 def demo(state: State, no_serve: bool, host: str | None, port: int | None) -> None:
-    """Set up, ingest the five sample registers, release 1.0.0.0 and serve."""
+    """Set up, ingest the six sample registers, release 1.0.0.0 and serve."""
     from catalogue.services import demo_account, publishing, reading, releasing, samples, setup
 
     microdata = samples.microdata_folders(samples.microdata_dir(state.config))

@@ -87,7 +87,7 @@ def any_ctx(tmp_path: Path, database_url: str) -> Iterator[Context]:
 
 @pytest.fixture(scope="session")
 def released_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A catalogue (SQLite) with all five sample registers released as 1.0.0.0, built once."""
+    """A catalogue (SQLite) with all six sample registers released as 1.0.0.0, built once."""
     from catalogue.services.publishing import ingest_extract
     from catalogue.services.releasing import release_draft
     from catalogue.services.samples import sample_register_folders

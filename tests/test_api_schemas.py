@@ -43,6 +43,9 @@ ONE_STEP_PER_VERB: list[dict[str, Any]] = [
     {"sample": 0.1, "seed": 2024},
     {"destring": ["belop"], "ignore": " kr", "dpcomma": True},
     {"assign_labels": "kjonn", "labels": {"1": "Mann", "2": "Kvinne"}},
+    {"age_month": "fodselsdato", "age": 62, "as": "mnd62"},
+    {"months_since": "mnd62", "at": "dato", "as": "hendelsesmnd"},
+    {"birth_cohort": "fodselsdato", "months": 12, "as": "kohort"},
 ]
 
 
@@ -79,6 +82,7 @@ def test_a_step_is_loaded_as_it_was_sent() -> None:
         {"rename": {"old": 1}},
         {"rules": ["1-2"]},
         {"dates": "2020-01-01"},
+        {"age": "62"},
     ],
 )
 def test_a_key_holding_the_wrong_json_does_not_fit_the_schema(step: dict[str, Any]) -> None:

@@ -30,4 +30,5 @@ class Operation(StrEnum):
     ADD = "ADD"
     CHANGE = "CHANGE"
     PATCH_METADATA = "PATCH_METADATA"
+    APPEND = "APPEND"  # new periods after the released ones; the released files are kept
     REMOVE = "REMOVE"

@@ -181,6 +181,11 @@ ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
             "… er STATUS og trenger en dato. Gyldige datoer: ….",
             "… is STATUS and needs a date. Valid dates: ….",
         ),
+        "date-variable-needed": ErrorCode(
+            400,
+            "Steget trenger en datovariabel, og den navngitte er ikke det.",
+            "The step needs a date variable, and the one named is not.",
+        ),
         "draft-changed": ErrorCode(
             409,
             "Utkastet til … er endret siden du så det (… → …). Se på det igjen med `regcat draft` og publiser på nytt.",

@@ -53,14 +53,15 @@ FIRST_RELEASE = VersionNumber(1, 0, 0, 0)
 
 
 def next_release(latest: VersionNumber | None, operations: Iterable[Operation]) -> VersionNumber:
-    """MAJOR if anything was changed or removed, else MINOR if anything was added, else PATCH.
+    """MAJOR if anything was changed or removed, else MINOR if anything was added (a dataset,
+    or periods appended to one: what was released before reads the same), else PATCH.
     The first release is always 1.0.0.0."""
     ops = set(operations)
     if latest is None:
         return FIRST_RELEASE
     if ops & {Operation.CHANGE, Operation.REMOVE}:
         return VersionNumber(latest.major + 1, 0, 0, 0)
-    if Operation.ADD in ops:
+    if ops & {Operation.ADD, Operation.APPEND}:
         return VersionNumber(latest.major, latest.minor + 1, 0, 0)
     return VersionNumber(latest.major, latest.minor, latest.patch + 1, 0)
 

@@ -2,8 +2,8 @@
 harvesters list series among datasets) whose releases are dcat:Datasets.
 
 A release is the revision of the variable that a datastore version first contained; it
-stays valid, unchanged, in later versions until a CHANGE, PATCH_METADATA or REMOVE
-replaces it. So dcat:version is the datastore version that released it.
+stays valid, unchanged, in later versions until a CHANGE, APPEND, PATCH_METADATA or
+REMOVE replaces it. So dcat:version is the datastore version that released it.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ OPERATIONS = {
     "ADD": ("Lagt til", "Added"),
     "CHANGE": ("Nye data", "New data"),
     "PATCH_METADATA": ("Metadata rettet", "Metadata corrected"),
+    "APPEND": ("Nye perioder lagt til", "Periods appended"),
 }
 _NORWAY_WORDS = ("norge", "noreg", "norway")
 ANALYSIS_TITLE = pair("Analyse under utdatakontroll", "Analysis under output control")

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from catalogue.domain.code_list import slice_periods
-from catalogue.domain.enums import Operation
+from catalogue.domain.enums import Operation, Temporality
 from catalogue.domain.errors import RegcatError, unprocessable
 from catalogue.domain.patch import structural_changes
 from catalogue.domain.variable import VariableMetadata
@@ -69,9 +71,11 @@ class _Plan:
     source_sha256: str
     operation: Operation | None
     reuse: StoredRevision | None = None  # a PATCH_METADATA keeps these data files
+    appends_to: StoredRevision | None = None  # an APPEND keeps these and adds the new ones
     staging: str | None = None
     result: ConversionResult | None = None
     final_path: str | None = None
+    units: Any = None  # an APPEND's distinct units, released and new (a sorted array)
 
 
 def ingest_extract(
@@ -82,7 +86,11 @@ def ingest_extract(
     note: str = "",
     force_change: bool = False,
     progress: Progress | None = None,
+    append: bool = False,
 ) -> IngestOutcome:
+    """Stage the extract's datasets in the draft. With `append`, each dataset already
+    released holds only new periods (a new month): it is staged as an APPEND, whose revision
+    keeps the released files and adds only the new ones (docs/MONTHLY.md §4)."""
     require_initialised(ctx)
     datastore = datastore or ctx.config.default_datastore
     actor = actor or ctx.config.user
@@ -103,6 +111,12 @@ def ingest_extract(
             for name, op in staged.items()
             if op.revision_id is not None
         }
+        # A second month appended before a release builds on the first one's revision.
+        append_base = {
+            name: revision
+            for name, revision in staged_revisions.items()
+            if staged[name].operation == Operation.APPEND.value
+        }
         seen_draft = store.draft_number(ds.id)
 
     plans = [
@@ -113,6 +127,7 @@ def ingest_extract(
             staged_revisions.get(s.name),
             force_change,
             extract.report,
+            append_base.get(s.name) or released.get(s.name) if append else None,
         )
         for s in extract.datasets
         if s.metadata is not None
@@ -127,6 +142,8 @@ def ingest_extract(
             if plan.staging is not None:
                 plan.final_path = ctx.files.promote(plan.staging, datastore, plan.source.name)
                 plan.staging = None
+                if plan.units is not None:
+                    ctx.files.write_unit_set(plan.final_path, plan.units)
         outcome = _record(ctx, datastore, extract, plans, actor, note)
     except BaseException:
         # Nothing references these folders yet; removing them restores the previous state.
@@ -145,10 +162,17 @@ def _plan(
     staged: StoredRevision | None,
     force_change: bool,
     report: Report,
+    append_to: StoredRevision | None = None,
 ) -> _Plan:
+    """`append_to`: with --append, the revision the new periods follow (the released one, or
+    an APPEND staged already); None otherwise, and for a dataset not released yet."""
     metadata = source.metadata
     assert metadata is not None
     plan = _Plan(source, metadata, source_sha256, None)
+    if append_to is not None:
+        _check_appendable(source, metadata, append_to, report)
+        plan.operation, plan.appends_to = Operation.APPEND, append_to
+        return plan
     if (
         staged is not None
         and staged.source_sha256 == source_sha256
@@ -200,7 +224,7 @@ def _convert_all(
 ) -> None:
     reports: list[Report] = []
     for plan in plans:
-        if plan.operation not in (Operation.ADD, Operation.CHANGE):
+        if plan.operation not in (Operation.ADD, Operation.CHANGE, Operation.APPEND):
             continue
         plan.staging = ctx.files.new_staging_dir(datastore)
 
@@ -220,6 +244,10 @@ def _convert_all(
             max_problems=ctx.config.max_problems,
             progress=report_progress,
         )
+        if plan.appends_to is not None and plan.result.ok:
+            _check_after_released(plan.source, plan.result, plan.appends_to)
+            if plan.result.ok:
+                plan.units = _appended_units(ctx, plan)
         if not plan.result.ok:
             reports.append(plan.result.report)
     if reports:
@@ -247,7 +275,8 @@ def _record(
                 store.unstage(ds.id, name, actor)
                 staged.append(StagedDataset(name, "UNCHANGED", 0, 0))
                 continue
-            reused = store.revision_files(plan.reuse.id) if plan.reuse else []
+            base = plan.reuse or plan.appends_to
+            reused = store.revision_files(base.id) if base else []
             revision = store.add_revision(ds.id, *_revision(plan, reused), actor)
             store.stage(ds.id, name, plan.operation.value, revision.id, note, actor)
             warnings = [p.as_dict() for p in plan.result.report.warnings] if plan.result else []
@@ -277,6 +306,21 @@ def _revision(
         files_path, rows, units = base.files_path, base.row_count, base.unit_count
         start_min, stop_max, report = base.start_min, base.stop_max, base.report
         files = list(reused_files)
+    elif plan.appends_to is not None:
+        result, earlier = plan.result, plan.appends_to
+        assert result is not None and plan.final_path is not None
+        files_path, report = plan.final_path, result.report.as_dict()
+        rows = earlier.row_count + result.row_count
+        units = len(plan.units)
+        start_min, stop_max = earlier.start_min, result.stop_max
+        # The released files stay where they are: the new revision names them from its own
+        # folder, a sibling of theirs, so nothing released is copied or rewritten.
+        files = [
+            RevisionFile(
+                sibling_path(earlier.files_path, f.path), f.sha256, f.size_bytes, f.row_count
+            )
+            for f in reused_files
+        ] + [RevisionFile(f.path, f.sha256, f.size, f.rows) for f in result.files]
     else:
         result = plan.result
         assert result is not None and plan.final_path is not None
@@ -359,3 +403,97 @@ def _invalid_extract(path: Path, reports: list[Report]) -> RegcatError:
         reports=[r.as_dict() for r in reports],
         total_errors=total,
     )
+
+
+# --- appending periods (docs/MONTHLY.md §4) ------------------------------------------------
+
+_APPENDABLE = (Temporality.ACCUMULATED, Temporality.STATUS)
+
+
+def sibling_path(files_path: str, path: str) -> str:
+    """A file of the revision at `files_path` as seen from a sibling revision folder of the
+    same dataset (`../<key>/<path>`); a path already of that form stays as it is."""
+    if path.startswith("../"):
+        return path
+    return f"../{files_path.rsplit('/', 1)[-1]}/{path}"
+
+
+def _check_appendable(
+    source: DatasetSource, metadata: VariableMetadata, released: StoredRevision, report: Report
+) -> None:
+    old = load_variable_metadata(released.metadata_doc, released.name)
+    changes = structural_changes(old, metadata)
+    if metadata.temporality not in _APPENDABLE:
+        report.add(
+            Problem(
+                code="append-needs-periods",
+                file=source.json_path.name,
+                row=None,
+                column="temporalityType",
+                nb=f"{source.name} er {metadata.temporality.value}; bare ACCUMULATED- og "
+                "STATUS-data kan føyes til periode for periode.",
+                en=f"{source.name} is {metadata.temporality.value}; only ACCUMULATED and STATUS "
+                "data can be appended period by period.",
+                hint_nb="Lever hele datasettet uten --append (det blir en CHANGE).",
+                hint_en="Deliver the whole dataset without --append (it becomes a CHANGE).",
+            )
+        )
+    elif changes:
+        report.add(
+            Problem(
+                code="append-changes-structure",
+                file=source.json_path.name,
+                row=None,
+                column=", ".join(changes),
+                nb=f"Metadataene til {source.name} endrer mer enn tekster og nye koder: "
+                f"{', '.join(changes)}. Et tillegg av perioder må ha samme struktur som det "
+                "publiserte datasettet.",
+                en=f"The metadata of {source.name} change more than texts and new codes: "
+                f"{', '.join(changes)}. Appended periods must have the structure of the "
+                "released dataset.",
+                hint_nb="Lever hele datasettet uten --append for å endre strukturen (CHANGE).",
+                hint_en="Deliver the whole dataset without --append to change its structure "
+                "(CHANGE).",
+            )
+        )
+
+
+def _appended_units(ctx: Context, plan: _Plan) -> Any:
+    """The distinct units of the released data and the new month together (the page and
+    the codebook say "rows for units"): the released revision's unit set and the new files'
+    unit column, so the cost follows the units, not the months released. Without a unit set
+    (a revision from before them) the released files' unit column is read once."""
+    earlier, result = plan.appends_to, plan.result
+    assert earlier is not None and result is not None and plan.staging is not None
+    released = ctx.files.read_unit_set(earlier.files_path)
+    if released is None:
+        with ctx.db.transaction() as session:
+            kept = CatalogueStore(session).revision_files(earlier.id)
+        released = ctx.files.unit_ids(f"{earlier.files_path}/{f.path}" for f in kept)
+    new = ctx.files.unit_ids(f"{plan.staging}/{f.path}" for f in result.files)
+    return np.union1d(released, new)
+
+
+def _check_after_released(
+    source: DatasetSource, result: ConversionResult, released: StoredRevision
+) -> None:
+    """Appended rows must all begin after the last released period ends: then no released
+    row is changed, and no period of a unit can overlap one released before."""
+    last = released.stop_max
+    if last is None or result.start_min is None or result.start_min > last:
+        return
+    result.report.add(
+        Problem(
+            code="append-overlaps-released",
+            file=source.csv_path.name,
+            row=None,
+            column="start",
+            nb=f"Tillegget til {source.name} begynner {result.start_min}, men de publiserte "
+            f"dataene går til {last}. Et tillegg kan bare ha perioder som begynner etter det.",
+            en=f"The addition to {source.name} begins on {result.start_min}, but the released "
+            f"data run to {last}. An addition may only hold periods that begin after that.",
+            hint_nb="Lever bare de nye periodene, eller hele datasettet uten --append.",
+            hint_en="Deliver only the new periods, or the whole dataset without --append.",
+        )
+    )
+    result.ok = False

@@ -11,7 +11,7 @@ from catalogue.domain.variable import VariableMetadata
 from catalogue.domain.version import VersionNumber
 from catalogue.services.context import Context
 from catalogue.services.setup import require_initialised, resolve_datastore
-from catalogue.storage.catalogue_store import CatalogueStore, StoredVersion
+from catalogue.storage.catalogue_store import CatalogueStore, StoredRevision, StoredVersion
 from schemas.metadata import load_variable_metadata
 from schemas.register import load_register
 
@@ -91,6 +91,28 @@ def released_datasets(
         return out
 
 
+def new_files(ctx: Context, datastore: str, version: str) -> frozenset[str] | None:
+    """The data files of `version` that the version before it did not have (None for the
+    first release)."""
+    with ctx.db.transaction() as session:
+        store = CatalogueStore(session)
+        ds = resolve_datastore(store, datastore)
+        ordered = sorted(store.versions(ds.id), key=lambda v: (v.major, v.minor, v.patch))
+        labels = [_label(v) for v in ordered]
+        if version not in labels or labels.index(version) == 0:
+            return None
+        previous, current = ordered[labels.index(version) - 1], ordered[labels.index(version)]
+
+        def files_of(v: StoredVersion) -> set[str]:
+            return {
+                ctx.files.path(revision.files_path, f.path)
+                for revision in store.version_revisions(v.id).values()
+                for f in store.revision_files(revision.id)
+            }
+
+        return frozenset(files_of(current) - files_of(previous))
+
+
 def _find_version(
     store: CatalogueStore, datastore_id: int, name: str, version: str | None
 ) -> StoredVersion:
@@ -148,6 +170,15 @@ class VersionSummary:
     description: str
 
 
+def _parsed(
+    parsed: dict[tuple[str, str], VariableMetadata], dataset: str, revision: StoredRevision
+) -> VariableMetadata:
+    key = (dataset, revision.metadata_sha256)
+    if key not in parsed:
+        parsed[key] = load_variable_metadata(revision.metadata_doc, dataset)
+    return parsed[key]
+
+
 def catalogue_snapshot(ctx: Context, datastore: str | None = None) -> CatalogueSnapshot:
     """Everything released in a datastore, variable by variable: what search, pages and
     linked-data exports are derived from."""
@@ -159,6 +190,10 @@ def catalogue_snapshot(ctx: Context, datastore: str | None = None) -> CatalogueS
         versions = list(reversed(store.versions(ds.id)))  # oldest first
         releases: dict[str, list[VariableRelease]] = {}
         previous: dict[str, int] = {}
+        # Revisions that share their metadata (every month appended to a monthly dataset)
+        # share one parsed copy: parsing is most of a snapshot's cost, and a snapshot is
+        # built after every release.
+        parsed: dict[tuple[str, str], VariableMetadata] = {}
         for v in versions:
             label = _label(v)
             current = store.version_revisions(v.id)
@@ -177,7 +212,7 @@ def catalogue_snapshot(ctx: Context, datastore: str | None = None) -> CatalogueS
                         released_at=v.released_at,
                         operation=change.operation if change else "ADD",
                         note=change.note if change else v.description,
-                        metadata=load_variable_metadata(revision.metadata_doc, dataset),
+                        metadata=_parsed(parsed, dataset, revision),
                         row_count=revision.row_count,
                         unit_count=revision.unit_count,
                         start_min=revision.start_min,

@@ -56,7 +56,7 @@ from catalogue.domain.errors import RegcatError, not_found
 from catalogue.services.audit import AuditLog
 from catalogue.services.audit import record as audit_record
 from catalogue.services.context import Context
-from catalogue.services.reading import released_datasets
+from catalogue.services.reading import new_files, released_datasets
 from catalogue.storage.analysis_store import AnalysisStore, StoredWorkspace
 from ingest import load_keys
 
@@ -182,15 +182,20 @@ def _secret(ctx: Context, datastore: str) -> bytes:
     return record_key_secret(master, datastore)
 
 
-def warm_record_keys(ctx: Context, datastore: str | None = None) -> int:
+def warm_record_keys(ctx: Context, datastore: str | None = None, only_new: bool = False) -> int:
     """Computes the output-control keys of every unit in the datastore's latest release now
     (at release time) rather than at the first statistic on it. Returns the units (0 when
-    this machine has no key file: the first statistic then computes the keys it needs)."""
+    this machine has no key file: the first statistic then computes the keys it needs).
+    With `only_new`, only the files the latest release brought are read (the others' keys
+    were stored at their own release, or are computed when a statistic needs them)."""
     if not ctx.config.key_file.exists():
         return 0
     pinned = pinned_version(ctx, datastore, None)
     cache = _key_cache(ctx, pinned.datastore)
-    return warm_key_cache(pinned, cache, facts_folder=_analysis_folder(ctx, "facts"))
+    fresh = new_files(ctx, pinned.datastore, pinned.version) if only_new else None
+    return warm_key_cache(
+        pinned, cache, facts_folder=_analysis_folder(ctx, "facts"), only_paths=fresh
+    )
 
 
 def _key_cache(ctx: Context, datastore: str) -> KeyCache:

@@ -10,13 +10,17 @@ crash leaves at worst an unreferenced staging folder, which `sweep_staging` remo
 from __future__ import annotations
 
 import hashlib
+import io
+import posixpath
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.fs as pafs
+import pyarrow.parquet as pq
 
 from catalogue.domain.errors import RegcatError
 
@@ -43,7 +47,49 @@ class DatastoreFiles:
         return cls(fs, path.rstrip("/"))
 
     def path(self, *parts: str) -> str:
-        return "/".join([self.root, *parts])
+        """The full path; `..` steps are resolved here (an appended revision names the files
+        it keeps from a sibling folder as `../<key>/...`), since object stores have no `..`."""
+        joined = "/".join([self.root, *parts])
+        if "/../" not in joined:
+            return joined
+        resolved = posixpath.normpath(joined)
+        return "/" + resolved.lstrip("/") if joined.startswith("/") else resolved
+
+    def unit_ids(self, relatives: Iterable[str]) -> np.ndarray:
+        """The distinct unit_id values these Parquet files hold together, sorted."""
+        seen: list[np.ndarray] = [np.empty(0, dtype=np.int64)]
+        for relative in relatives:
+            with self.filesystem.open_input_file(self.path(relative)) as f:
+                column = pq.read_table(f, columns=["unit_id"]).column("unit_id")
+            seen.append(np.unique(column.to_numpy()))
+        return np.unique(np.concatenate(seen))
+
+    # The distinct units of a revision, kept beside the revisions (derived data: not part
+    # of any revision's files, and read again from the files when missing). An appended
+    # month then counts the units of the whole series from this and the month's own files.
+
+    def _unit_set(self, files_path: str) -> str:
+        datastore, _, rest = files_path.partition("/revisions/")
+        return f"{datastore}/unit-sets/{rest}.npy"
+
+    def read_unit_set(self, files_path: str) -> np.ndarray | None:
+        target = self.path(self._unit_set(files_path))
+        if self.filesystem.get_file_info(target).type == pafs.FileType.NotFound:
+            return None
+        with self.filesystem.open_input_file(target) as f:
+            found: np.ndarray = np.load(io.BytesIO(f.read()), allow_pickle=False)
+        return found
+
+    def write_unit_set(self, files_path: str, units: np.ndarray) -> None:
+        """Written under a temporary name and moved into place, so it is whole or absent."""
+        target = self.path(self._unit_set(files_path))
+        self.filesystem.create_dir(target.rsplit("/", 1)[0], recursive=True)
+        buffer = io.BytesIO()
+        np.save(buffer, np.asarray(units, dtype=np.int64), allow_pickle=False)
+        temporary = f"{target}.{uuid.uuid4().hex}.tmp"
+        with self.filesystem.open_output_stream(temporary) as out:
+            out.write(buffer.getvalue())
+        self.filesystem.move(temporary, target)
 
     def new_staging_dir(self, datastore: str) -> str:
         relative = f"{datastore}/staging/{uuid.uuid4().hex}"

@@ -122,6 +122,7 @@ PAGE_WORDS: dict[str, tuple[str, str]] = {
     "op-ADD": ("Lagt til", "Added"),
     "op-CHANGE": ("Nye data", "New data"),
     "op-PATCH_METADATA": ("Metadata rettet", "Metadata corrected"),
+    "op-APPEND": ("Nye perioder lagt til", "Periods appended"),
     "op-REMOVE": ("Fjernet", "Removed"),
     "rows-units": ("{rows:row}, {units:unit}", "{rows:row}, {units:unit}"),
 }

@@ -2,8 +2,8 @@
 
     generate_samples(out_dir, persons=20000, seed=20261122, registers=None, progress=None)
 
-writes one folder per register (folkeregisteret, nudb, inntekt, kreftregisteret, npr) under
-`out_dir` and returns them. The same arguments always give byte-identical files, and a
+writes one folder per register (folkeregisteret, nudb, inntekt, kreftregisteret, npr,
+aordningen) under `out_dir` and returns them. The same arguments always give byte-identical files, and a
 register comes out the same whether it is generated alone or with the others.
 """
 
@@ -13,13 +13,20 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
 
-from sample_registers.generator import folkeregisteret, inntekt, kreftregisteret, npr, nudb
+from sample_registers.generator import (
+    aordningen,
+    folkeregisteret,
+    inntekt,
+    kreftregisteret,
+    npr,
+    nudb,
+)
 from sample_registers.generator.output import RegisterOutput
 from sample_registers.generator.population import Population
 from sample_registers.generator.writer import write_register_atomically
 
 _MODULES: dict[str, ModuleType] = {
-    m.NAME: m for m in (folkeregisteret, nudb, inntekt, kreftregisteret, npr)
+    m.NAME: m for m in (folkeregisteret, nudb, inntekt, kreftregisteret, npr, aordningen)
 }
 REGISTERS: tuple[str, ...] = tuple(_MODULES)
 

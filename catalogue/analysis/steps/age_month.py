@@ -1,0 +1,69 @@
+"""age_month: the calendar month in which each person reaches an age, as the date of its
+first day (the month a person turns 62, from the date of birth). With months_since it
+lines persons up on event time."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..state import State, StepContext
+from ..step import StepField, Takes, Verb
+from ..variables import Kind, Variable, check_name
+from .shared.columns import add_columns, col
+from .shared.event_time import date_variable, whole_number
+
+MAX_AGE = 130
+
+
+@dataclass(frozen=True)
+class AgeMonth:
+    birth: str
+    age: int
+    name: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"age_month": self.birth, "age": self.age, "as": self.name}
+
+    def apply(self, ctx: StepContext, state: State) -> State:
+        table = state.require_population()
+        birth = date_variable(state.schema, self.birth, "age_month")
+        column, schema = state.schema.fresh_column()
+        # A birthday on 29 February falls on 28 February in other years (DuckDB's date
+        # arithmetic); either way the month is February.
+        value = f"CAST(date_trunc('month', {col(birth)} + to_years(CAST(? AS INTEGER))) AS DATE)"
+        new_table = add_columns(ctx, table, [(column, Kind.DATE.sql, value)], [self.age])
+        variable = Variable(
+            self.name,
+            column,
+            Kind.DATE,
+            {"age_month": birth.name, "age": self.age},
+            groups=birth.groups,
+        )
+        return replace(state, schema=schema.with_variable(variable), table=new_table)
+
+
+def parse(verb: str, item: Mapping[str, Any]) -> AgeMonth:
+    birth = check_name(item.get(verb), verb)
+    age = whole_number(item, "age", 0, MAX_AGE, None)
+    return AgeMonth(birth, age, check_name(item.get("as"), "as"))
+
+
+VERBS = (
+    Verb(
+        name="age_month",
+        takes=Takes.TEXT,
+        description="A date variable: the date of birth.",
+        fields=(
+            StepField("age", Takes.NUMBER, "The age in whole years (0-130).", required=True),
+            StepField("as", Takes.TEXT, "Variable name.", required=True),
+        ),
+        parse=parse,
+        nb="Måneden personen fyller en alder (age), som datoen for månedens første dag, fra "
+        "fødselsdatoen; med months_since gir den hendelsestid.",
+        en="The month the person reaches an age (age), as the date of the month's first day, "
+        "from the date of birth; with months_since it gives event time.",
+        example={"age_month": "fodselsdato", "age": 62, "as": "mnd62"},
+    ),
+)

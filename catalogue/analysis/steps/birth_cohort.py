@@ -1,0 +1,82 @@
+"""birth_cohort: cohorts by birth month, as the number YYYYMM of a cohort's first month
+(196301 for January 1963). `months` groups months from January: 1 (the default) is the
+birth month, 3 the quarter, 12 the year of birth."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..state import State, StepContext
+from ..step import StepField, Takes, Verb, step_error
+from ..variables import Kind, Variable, check_name
+from .shared.columns import add_columns, col
+from .shared.event_time import date_variable, whole_number
+
+
+@dataclass(frozen=True)
+class BirthCohort:
+    birth: str
+    name: str
+    months: int = 1
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"birth_cohort": self.birth}
+        if self.months != 1:
+            out["months"] = self.months
+        out["as"] = self.name
+        return out
+
+    def apply(self, ctx: StepContext, state: State) -> State:
+        table = state.require_population()
+        birth = date_variable(state.schema, self.birth, "birth_cohort")
+        column, schema = state.schema.fresh_column()
+        # The cohort's first month: the birth month rounded down to a multiple of `months`
+        # counted from January.
+        first = f"((month({col(birth)}) - 1) // CAST(? AS INTEGER) * CAST(? AS INTEGER) + 1)"
+        value = f"CAST(year({col(birth)}) * 100 + {first} AS DOUBLE)"
+        new_table = add_columns(
+            ctx, table, [(column, Kind.NUMBER.sql, value)], [self.months, self.months]
+        )
+        variable = Variable(
+            self.name,
+            column,
+            Kind.NUMBER,
+            {"birth_cohort": birth.name, "months": self.months},
+            groups=birth.groups,
+        )
+        return replace(state, schema=schema.with_variable(variable), table=new_table)
+
+
+def parse(verb: str, item: Mapping[str, Any]) -> BirthCohort:
+    birth = check_name(item.get(verb), verb)
+    months = whole_number(item, "months", 1, 12, 1)
+    if 12 % months:  # a cohort must not straddle two years
+        raise step_error(
+            "invalid-step",
+            f"«months» må gå opp i 12 (1, 2, 3, 4, 6 eller 12), fikk «{months}».",
+            f"'months' must divide 12 (1, 2, 3, 4, 6 or 12), got '{months}'.",
+            field="months",
+            value=str(months),
+        )
+    return BirthCohort(birth, check_name(item.get("as"), "as"), months)
+
+
+VERBS = (
+    Verb(
+        name="birth_cohort",
+        takes=Takes.TEXT,
+        description="A date variable: the date of birth.",
+        fields=(
+            StepField("months", Takes.NUMBER, "Months per cohort: 1, 2, 3, 4, 6 or 12."),
+            StepField("as", Takes.TEXT, "Variable name.", required=True),
+        ),
+        parse=parse,
+        nb="Kohorter etter fødselsmåned, som tallet ÅÅÅÅMM for kohortens første måned; months "
+        "slår sammen måneder fra januar (1, 3 for kvartal, 12 for år).",
+        en="Cohorts by birth month, as the number YYYYMM of the cohort's first month; months "
+        "joins months from January (1, 3 for quarters, 12 for years).",
+        example={"birth_cohort": "fodselsdato", "as": "kohort"},
+    ),
+)
