@@ -369,3 +369,40 @@ def test_a_release_outlives_its_workspace(
     assert alice.delete(f"/{item['workspace']}").status_code == 204
     response = _get(alice, f"/{item['result']['audit_id']}")
     assert response.status_code == 200 and response.get_json()["result"] == item["result"]
+
+
+# --- formula injection ------------------------------------------------------------------------
+
+# What a spreadsheet reads as the start of a formula (or, for a tab and a carriage return, of
+# a cell that a spreadsheet strips and then reads as one).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# (A carriage return cannot be written in an expression's text; the CSV treats it alike.)
+INJECTED = ["=1+2", "+1+2", "-1+2", "@SUM(A1)", "\t=1+2"]
+
+
+def test_a_cell_a_spreadsheet_would_read_as_a_formula_is_neutralised(alice: Researcher) -> None:
+    """Labels are user-controlled text (a derived variable's values, here): a CSV cell that
+    starts like a formula is opened by a spreadsheet as one (`=HYPERLINK(...)`,
+    `=cmd|...`). In the CSV such a text starts with an apostrophe, which a spreadsheet
+    shows as text and does not show; the workbook writes every text as a text cell (never
+    a formula), and numbers, negative ones included, stay numbers."""
+    steps: list[dict[str, Any]] = [{"generate": "f", "expr": f'"{INJECTED[0]}"'}]
+    for k, text in enumerate(INJECTED[1:], start=1):
+        six = f"alder - int(alder / 6) * 6 == {k}"
+        steps.append({"replace": "f", "expr": f'"{text}"', "if": six})
+    handle = alice.workspace([*ISSUE_STEPS, *steps])
+    response = alice.post(f"/{handle}/tabulate", {"vars": ["f"]})
+    assert response.status_code == 200, response.get_json()
+    result = response.get_json()["results"][0]["result"]
+    shown = {row["labels"][0] for row in result["rows"]}
+    assert set(INJECTED) <= shown  # every text is a common value: a label
+    rows = read_csv(_get(alice, f"/{result['audit_id']}.csv").data)
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(FORMULA_STARTS), (row, cell)
+    labels = {row[0] for row in rows[1:]}
+    assert {f"'{text}" for text in INJECTED} <= labels
+    sheet = read_workbook(_get(alice, f"/{result['audit_id']}.xlsx").data)["resultat"]
+    assert set(INJECTED) <= {row[0] for row in sheet[1:]}  # text cells, as given
+    book = zipfile.ZipFile(io.BytesIO(_get(alice, f"/{result['audit_id']}.xlsx").data))
+    assert all(b"<f>" not in book.read(name) for name in book.namelist())  # no formula
