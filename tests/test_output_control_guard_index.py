@@ -62,18 +62,27 @@ def test_a_look_up_meets_only_sets_that_share_cells():
     assert any(differs_by_few(fingerprint(target[:-3]), [f.fingerprint], 10) for f in found)
 
 
-def test_a_scaled_copy_of_a_variable_does_not_walk_around_the_guard():
+def test_a_scaled_copy_of_a_variable_over_a_near_set_looks_like_one_over_the_same_set():
     """Σ y over 40 units, then Σ 2y over the same 40 minus two: another measure (the values
-    differ), the same units but two. Case 16/17's rename and derived-variable attacks."""
+    differ), the same units but two. Withheld, it told the near set from the same set (an
+    oracle: red team test_snap_edges, 12/12); it is answered afresh as Σ 2y over all 40
+    would be, with noise of its own (the difference is not the two units' values:
+    conformance cases 17 and 18), and with the count registered for the 40 units, so that
+    sum / mean does not tell the two sets apart either."""
     ledger = InMemoryReleaseLedger()
     ctx = context(POPULATION, ledger=ledger)
     units = POPULATION[:40]
     values = np.linspace(100, 900, 40)
     first = MagnitudeTable.from_cells("inntekt", ["x"], [(("a",), units, values)])
-    assert control_magnitude_table(first, ctx).rows[0].values[0] is not None
+    total, mean = control_magnitude_table(first, ctx).rows[0].values
+    assert isinstance(total, float) and isinstance(mean, float)
     scaled = MagnitudeTable.from_cells("lonn2", ["x"], [(("a",), units[:-2], 2 * values[:-2])])
     row = control_magnitude_table(scaled, ctx).rows[0]
-    assert row.values == (None, None) and "differencing" in row.reasons
+    assert row.values[0] is not None and "differencing" not in row.reasons
+    near_total, near_mean = row.values
+    assert isinstance(near_total, float) and isinstance(near_mean, float)
+    assert round(near_total / near_mean) == round(total / mean)  # the registered count
+    assert abs((2 * total - near_total) / 2 - values[-2:].sum()) > 0  # its own noise
     # The same units with other values is another statistic on the same set: not blocked.
     other = MagnitudeTable.from_cells("formue", ["x"], [(("a",), units, values + 7)])
     assert control_magnitude_table(other, ctx).rows[0].values[0] is not None

@@ -10,8 +10,6 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
 from tests.red_team.conftest import Attacker, Person, Truth, report
 
 PROBES = 8  # with a diagnosis, and as many without
@@ -223,13 +221,32 @@ def _one_per_year(truth: Truth) -> list[Person]:
     return chosen
 
 
+def _values(response: Any) -> Any:
+    """What a model says that does not hang on its standard errors: its coefficients in
+    order, N and fit statistics (None: withheld or refused)."""
+    if response.status_code != 200:
+        return None
+    result = response.get_json()["results"][0]["result"]
+    coefficients = [r["values"].get("coefficient") for r in result["rows"]]
+    if all(c is None for c in coefficients):
+        return None
+    return coefficients, result.get("summary")
+
+
 def _cohort_levels(
-    alice: Attacker, truth: Truth, *, without_first: bool, first: dict[str, Any] | None = None
+    alice: Attacker,
+    truth: Truth,
+    *,
+    without_first: bool,
+    first: dict[str, Any] | None = None,
+    by_values: bool = False,
 ) -> tuple[int, int]:
     """Per target: y = the wage over the target's birth cohort (missing elsewhere), g the
     sex but "x" for the target if diagnosed; OLS of y on i.g has a third level, of one
     unit, only then. `without_first`: ask OLS of y on i.kjonn first (the same model
-    without a level for the target). (right, released)"""
+    without a level for the target). `by_values`: guess "diagnosed" when the second
+    model's coefficients, N or fit statistics are not the first one's (or it is
+    withheld), rather than by whether it is released. (right, released)"""
     handle = alice.workspace([{"generate": "aar", "expr": "year(fodselsdato)"}])
     right = released = 0
     for i, person in enumerate(_one_per_year(truth)):
@@ -242,15 +259,22 @@ def _cohort_levels(
                 {"replace": f"g{i}", "expr": '"x"', "if": f"({person.expr()}) and kreft"},
             ],
         )
+        before = None
         if without_first:
-            alice.ask(handle, "regress", {"y": f"y{i}", "x": ["i.kjonn"], **(first or {})})
+            before = _values(
+                alice.ask(handle, "regress", {"y": f"y{i}", "x": ["i.kjonn"], **(first or {})})
+            )
         response = alice.ask(handle, "regress", {"y": f"y{i}", "x": [f"i.g{i}"]})
         rows = response.get_json()["results"][0]["result"]["rows"]
         shown = response.status_code == 200 and any(
             r["values"].get("coefficient") is not None for r in rows
         )
         released += shown
-        right += (not shown) == person.kreft
+        if by_values:
+            after = _values(response)
+            right += (after is None or after != before) == person.kreft
+        else:
+            right += (not shown) == person.kreft
     return right, released
 
 
@@ -271,14 +295,6 @@ def test_a_model_level_beside_the_model_without_it(alice: Attacker, truth: Truth
     assert right <= BOUND
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a model is answered by a registered model's answer only under the same family, "
-    "standard errors and terms: with robust errors asked first, the classical model over the "
-    "cohort less the target is near no registered model of its kind, and the unit guard "
-    "withholds it beside the robust one's unit set (docs/OUTPUT_CONTROL.md §12: another "
-    "measure over a near set)",
-)
 def test_a_model_level_beside_the_model_without_it_of_another_kind(
     alice: Attacker, truth: Truth
 ) -> None:
@@ -286,4 +302,24 @@ def test_a_model_level_beside_the_model_without_it_of_another_kind(
     model on i.g (classical) is another question, so it is not answered with the first."""
     right, released = _cohort_levels(alice, truth, without_first=True, first={"robust": True})
     report("a model level beside a model of another kind", right=right, of=16, released=released)
+    assert right <= BOUND
+
+
+def test_a_model_of_another_kind_beside_the_model_without_it_by_its_values(
+    alice: Attacker, truth: Truth
+) -> None:
+    """The same two models, read as a determined attacker would once the classical model
+    is answered afresh: its coefficients, N and fit statistics against the robust one's.
+    The coefficients' noise is keyed by the values alone (the same whatever the standard
+    errors), and N is the model's perturbed count: both equal the robust model's iff the
+    target was not left out."""
+    right, released = _cohort_levels(
+        alice, truth, without_first=True, first={"robust": True}, by_values=True
+    )
+    report(
+        "a model of another kind beside the model without it, by its values",
+        right=right,
+        of=16,
+        released=released,
+    )
     assert right <= BOUND

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.red_team.conftest import Attacker, Person, Truth, report
+from tests.red_team.conftest import Attacker, Person, Truth, report, value
 
 PADDING = 7  # known people whose value is changed: 14 pairs, the ramp's last step but one
 
@@ -117,13 +117,6 @@ def test_group_counts_in_two_workspaces_tell_a_diagnosis(alice: Attacker, truth:
     assert right <= 9  # of 12: a coin does as well 7 % of the time
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a statistic of another measure over a set near a registered one is withheld "
-    "(no answer of that measure was published to give): Σ c·syk, c new per target, after "
-    "`drop_if target and kreft`, beside Σ syk over everyone, is withheld iff the target "
-    "was dropped",
-)
 def test_another_measure_over_a_near_set_is_withheld(alice: Attacker, truth: Truth) -> None:
     """Case 20 with a scaled copy: the pair snap answers only the same statistic of nearly
     the same pairs, so a copy scaled by another factor per target (one factor for all
@@ -208,4 +201,76 @@ def test_the_same_correlation_again_tells_a_diagnosis(alice: Attacker, truth: Tr
     away."""
     right = _same_again(alice, truth, "correlate", lambda y: {"vars": [y, "lonn"]})
     report("the same correlation again: diagnosis", right=right, of=12)
+    assert right <= 9  # of 12: a coin does as well 7 % of the time
+
+
+def _sum_and_mean(attacker: Attacker, handle: str, variable: str) -> tuple[float, float] | None:
+    results = attacker.table(
+        handle, {"vars": ["alle"], "summarize": variable, "stats": ["sum", "mean"]}
+    )
+    if results is None:
+        return None
+    total, mean = value(results[0], ["1"], "sum"), value(results[0], ["1"], "mean")
+    return None if total is None or mean is None or mean == 0 else (total, mean)
+
+
+def test_another_measure_over_a_near_set_tells_its_count(alice: Attacker, truth: Truth) -> None:
+    """Case 20 with a scaled copy, read as a determined attacker would once such a sum is
+    answered afresh: sum / mean is the count the mean was divided by. The reference's
+    (Σ syk over everyone) is the population's perturbed count; the copy's, over everyone
+    less the target if diagnosed, is its own perturbed count: equal iff nobody was
+    dropped, unless counts are taken from the count snap."""
+    reference = alice.workspace(
+        [{"generate": "syk", "expr": "0"}, {"replace": "syk", "expr": "1", "if": "kreft"}]
+    )
+    first = _sum_and_mean(alice, reference, "syk")
+    assert first is not None
+    count = round(first[0] / first[1])
+    right = answered = 0
+    targets = truth.targets(6, kreft=True) + truth.targets(6, kreft=False)
+    for i, person in enumerate(targets):
+        handle = alice.workspace(
+            [
+                {"generate": "syk", "expr": "0"},
+                {"replace": "syk", "expr": "1", "if": "kreft"},
+                {"drop_if": f"({person.expr()}) and kreft"},
+                {"generate": f"d{i}", "expr": f"{i + 2} * syk"},
+            ]
+        )
+        found = _sum_and_mean(alice, handle, f"d{i}")
+        answered += found is not None
+        right += (found is None or round(found[0] / found[1]) != count) == person.kreft
+    report("another measure over a near set: its count", right=right, answered=answered, of=12)
+    assert right <= 9  # of 12: a coin does as well 7 % of the time
+
+
+def test_the_same_histogram_again_tells_a_diagnosis(alice: Attacker, truth: Truth) -> None:
+    """The equality oracle through a histogram: of the wage, and of a copy with the target's
+    wage set to 5 million if diagnosed. The target's bar is a count one unit from the
+    registered one (the count snap answers it), but the grid is laid over the smoothed 1st
+    and 99th percentiles, whose windows' noise is keyed by their (unit, value) pairs: the
+    target moved to the top shifts the 99th percentile's window by one unit, and a fresh
+    draw of its noise moves the grid's last edge."""
+    handle = alice.workspace([{"generate": "w", "expr": "lonn"}])
+
+    def shown(name: str) -> Any:
+        response = alice.ask(handle, "histogram", {"var": name, "bins": 20})
+        if response.status_code != 200:
+            return None
+        rows = response.get_json()["results"][0]["result"]["rows"]
+        return [(row["labels"], row["values"], row["reasons"]) for row in rows]
+
+    baseline = shown("w")
+    right = 0
+    targets = truth.targets(6, kreft=True) + truth.targets(6, kreft=False)
+    for i, person in enumerate(targets):
+        alice.steps(
+            handle,
+            [
+                {"generate": f"h{i}", "expr": "lonn"},
+                {"replace": f"h{i}", "expr": "5000000", "if": f"({person.expr()}) and kreft"},
+            ],
+        )
+        right += (shown(f"h{i}") != baseline) == person.kreft
+    report("the same histogram again: diagnosis", right=right, of=12)
     assert right <= 9  # of 12: a coin does as well 7 % of the time

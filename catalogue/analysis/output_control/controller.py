@@ -272,11 +272,17 @@ def control_magnitude_table(
         shows = [
             _magnitude_row_shown(out, counts_table, labels[c], sizes[c]) for c in range(interior)
         ]
+        # A shown cell's count is a count cell's (its mean shows it): a near registered
+        # count set's, else its own, registered (ResultBuilder.counted).
+        table_of_sets = cells.fingerprint_table()
+        sizes = out.counted(
+            [table_of_sets[c] if shows[c] and not structural[c] else None for c in range(interior)],
+            sizes,
+        )
         # A row not shown costs nothing, so the charge tells no more than the rows do.
         out.charge("magnitude", [size for c, size in enumerate(sizes) if shows[c] for _ in chosen])
         dominance, noise = out.rule(DominanceNK), out.rule(MagnitudeNoise)
         keep = max(dominance.parameters.n, noise.parameters.top_k)
-        table_of_sets = cells.fingerprint_table()
         magnitudes = replace(
             cells.magnitudes(keep=keep),
             set_keys=set_keys(table_of_sets.id_xor, table_of_sets.sizes),
@@ -325,6 +331,7 @@ def control_magnitude_table(
             [None if c is None else table_of_sets[c] for c in candidates],
             compare_within=True,
             record=[a.fresh for a in answers],
+            across_measures=False,
         )
         noised = noise.apply(Perturbable(cells.sums(), magnitudes.largest, magnitudes.digests))
         rows: list[ResultRow] = []

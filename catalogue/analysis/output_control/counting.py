@@ -115,8 +115,9 @@ class ValueSet:
     located: Located
     values: np.ndarray
     set_ids: np.ndarray
-    size: int  # perturbed
+    size: int  # perturbed: a count cell's (ResultBuilder.counted)
     digest: int
+    fingerprint: SetFingerprint  # of the units
 
     @classmethod
     def of(
@@ -126,8 +127,17 @@ class ValueSet:
         keys = located.keys()
         total = np.array([int(keys.record_keys.sum())], dtype=np.int64)
         size = noised_counts(out, np.array([len(units)], dtype=np.int64), total)[0]
+        units_fingerprint = located.fingerprint()
+        size = out.counted([units_fingerprint], [size])[0]
         found = np.asarray(values, dtype=np.float64)
-        return cls(located, found, keys.set_ids, size, digest(pair_keys(keys.set_ids, found)))
+        return cls(
+            located,
+            found,
+            keys.set_ids,
+            size,
+            digest(pair_keys(keys.set_ids, found)),
+            units_fingerprint,
+        )
 
 
 def window_noise(

@@ -115,6 +115,10 @@ class ModelEvidence:
     set_key: float  # in [0, 1), from the unit set alone
     digest: int  # of the (unit, outcome, regressors) pairs
     pairs: SetFingerprint  # the set of those pairs: a near model gets its answer (pair_sets.py)
+    # The same pairs without the rows' clusters: what the coefficients, N and fit statistics
+    # depend on, whatever the standard errors (models.py: a model of another kind near a
+    # registered one gets those of its answer).
+    value_pairs: SetFingerprint
     estimable: bool
     influence: Influence  # what one unit does to each coefficient (zeros if not estimable)
 
@@ -526,6 +530,11 @@ def model_evidence(
                 None if score_scale is None else np.asarray(score_scale, dtype=np.float64),
             )
     fingerprint = Located(found.unique, located.arrays).fingerprint()
+    pairs = fingerprint_of(
+        row_pair_keys(located, row_pattern, y, hashed, clusters)
+        if asked is None
+        else row_pair_keys(located, row_pattern, asked[0], pattern_hashes(asked[1]))
+    )
     return ModelEvidence(
         _MINT,
         units=found.count,
@@ -535,11 +544,10 @@ def model_evidence(
         max_leverage=leverage,
         set_key=float(set_keys(fingerprint.id_xor[None, :], np.array([fingerprint.size]))[0]),
         digest=summary.digest,
-        pairs=fingerprint_of(
-            row_pair_keys(located, row_pattern, y, hashed, clusters)
-            if asked is None
-            else row_pair_keys(located, row_pattern, asked[0], pattern_hashes(asked[1]))
-        ),
+        pairs=pairs,
+        value_pairs=pairs
+        if clusters is None or asked is not None
+        else fingerprint_of(row_pair_keys(located, row_pattern, y, hashed)),
         estimable=estimable and bool(np.isfinite(leverage)) and influence is not None,
         influence=influence or Influence.none(len(terms)),
     )
@@ -593,6 +601,7 @@ def derived_evidence(
         set_key=evidence.set_key,
         digest=int(mixed[0]),
         pairs=evidence.pairs,
+        value_pairs=evidence.value_pairs,
         estimable=evidence.estimable and estimable,
         influence=influence,
     )

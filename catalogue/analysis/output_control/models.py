@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model_fit import coefficient_tests, likelihood_statistics, ols_statistics
+from .answers import Answer
 from .counting import finish, noised_counts
 from .fingerprint import SetFingerprint
 from .inputs import RegressionFit
@@ -61,6 +62,14 @@ def model_statistic(fit: RegressionFit) -> str:
     return f"model:{fit.family}:{fit.covariance}:{kinds}"
 
 
+def values_statistic(fit: RegressionFit) -> str:
+    """What the part of a model's answer that does not hang on its standard errors (its
+    coefficients, N and fit statistics) is registered under, with the model's pairs less
+    their clusters: the family and the kind of each term in order."""
+    kinds = ",".join(term.kind for term in fit.terms)
+    return f"model-values:{fit.family}:{kinds}"
+
+
 def _checked(out: ResultBuilder, fit: RegressionFit, *, by_pairs: bool = False) -> _Verdict:
     """The regression rule and the differencing guard on a model: ("regression", its
     perturbed N) when it may be released, else the reason it is withheld. `by_pairs`: a
@@ -73,6 +82,9 @@ def _checked(out: ResultBuilder, fit: RegressionFit, *, by_pairs: bool = False) 
     counts = [evidence.units] + [n for s in supports for n in (s.inside, s.outside)]
     keys = [evidence.unit_keys] + [k for s in supports for k in (s.inside_keys, s.outside_keys)]
     sizes = noised_counts(out, np.array(counts, np.int64), np.array(keys, np.int64))
+    # N is a count cell's (ResultBuilder.counted): a model over a set near a registered one
+    # is answered afresh, and its own N told the two sets apart.
+    sizes[0] = out.counted([evidence.fingerprint], sizes[:1])[0]
     out.charge("model", [sizes[0]] * fit.terms_asked)
     answer = PairAnswer(model_statistic(fit), None, None)
     if by_pairs:
@@ -94,7 +106,11 @@ def _checked(out: ResultBuilder, fit: RegressionFit, *, by_pairs: bool = False) 
     if not decision.withheld:
         model = "regression:" + fit.family + ":" + ",".join(t.name for t in fit.terms)
         guard = out.guard(
-            measure(evidence.digest), model, [evidence.fingerprint], compare_within=True
+            measure(evidence.digest),
+            model,
+            [evidence.fingerprint],
+            compare_within=True,
+            across_measures=False,
         )[0]
         if guard.withheld:
             reason = guard.reason
@@ -127,9 +143,18 @@ def control_regression(
         reason, n, answer = verdict.reason, verdict.units, verdict.answer
         if reason == "answered":
             return finish(out, _registered(out, fit, answer, columns), groups)
+        shared = PairAnswer.of(out, values_statistic(fit), fit.evidence.value_pairs, n)
+        registered = shared.registered_answer
+        if registered is not None and registered.whole is not None:
+            if registered.whole.population is None:  # withheld: so is this one, alike
+                reason = registered.rows[0][1][0] if registered.rows[0][1] else reason
+            elif reason == "regression" and len(registered.rows) == len(fit.terms):
+                rows = _with_registered_values(out, fit, n, registered, test)
+                return finish(out, answer.given(out, rows, whole=True), groups)
         if reason != "regression":
             withheld = ResultRow(("model",), tuple(None for _ in columns), (reason,))
-            return finish(out, answer.given(out, [withheld], whole=True), groups)
+            rows = answer.given(out, [withheld], whole=True)
+            return finish(out, shared.given(out, rows, whole=True), groups)
         digits = out.rule(Regression).parameters.significant_digits
         noised = out.rule(ModelNoise).apply(
             Estimates(
@@ -153,7 +178,45 @@ def control_regression(
         counted = ("cell-key-noise",) if out.rule(CellKeyNoise).parameters.enabled else ()
         out.summary.append(SummaryValue("n", n, counted))
         _fit_statistics(out, fit, n, digits)
-        return finish(out, answer.given(out, rows, whole=True), groups)
+        rows = answer.given(out, rows, whole=True)
+        return finish(out, shared.given(out, rows, whole=True), groups)
+
+
+def _with_registered_values(
+    out: ResultBuilder, fit: RegressionFit, n: int, registered: Answer, test: str
+) -> list[ResultRow]:
+    """A model whose pairs less their clusters are (or are near) those of a registered
+    model of another kind of standard errors: that model's coefficients, N and fit
+    statistics (the same values give the same ones, so giving them again tells nothing,
+    while this model's own would differ iff a unit changed), with this model's own
+    standard errors, perturbed, and the tests of the two."""
+    assert registered.whole is not None
+    digits = out.rule(Regression).parameters.significant_digits
+    noised = out.rule(ModelNoise).apply(
+        Estimates(
+            fit.coefficients,
+            fit.std_errors,
+            fit.evidence.digest,
+            fit.evidence.influence,
+            fit.covariance,
+        )
+    )
+    out.rule(CellKeyNoise), out.rule(MagnitudeNoise)  # listed: the summary names them
+    out.summary[:] = registered.whole.summary
+    out.population = registered.whole.population
+    shown = next((s.value for s in out.summary if s.name == "n"), n)
+    size = int(shown) if isinstance(shown, int | float) else n
+    dof = size - len(fit.terms) if test == "t" else None
+    rows = []
+    for term, found, (values, _) in zip(fit.terms, noised, registered.rows, strict=True):
+        assert found.value is not None
+        b = values[0]
+        se = significant(found.value[1], digits)
+        tests = coefficient_tests(float(b), se, dof) if isinstance(b, int | float) else ()
+        why = ("regression", str(found.reason)) if found.reason else ("regression",)
+        shown_tests = tuple(_shown(v, digits) for v in tests) or (None, None, None, None)
+        rows.append(ResultRow((term.name,), (b, se, *shown_tests), why))
+    return rows
 
 
 def _registered(

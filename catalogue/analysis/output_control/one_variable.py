@@ -54,9 +54,10 @@ def control_summary(
         guard = out.guard(
             measure(found.digest),
             "summary",
-            [found.located.fingerprint() if published else None],
+            [found.fingerprint if published else None],
             compare_within=True,
             record=[answer.fresh],
+            across_measures=False,
         )[0]
         rows = []
         for name, decision in zip(STATISTICS, decisions, strict=True):
@@ -85,6 +86,7 @@ def _guarded_windows(
         [None if w is None else fingerprint(w) for w in windows],
         compare_within=True,
         record=[answer.fresh] * len(windows),
+        across_measures=False,
     )
     rows = []
     for name, (value, reason), guard in zip(names, decisions, guarded, strict=True):

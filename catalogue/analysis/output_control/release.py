@@ -31,6 +31,7 @@ from .rules.budget import Budget, BudgetSubject
 from .rules.cell_key_noise import CellKeyNoise, CountsWithKeys
 from .rules.differencing import Differencing, DifferencingSubject, Novelty, Snapped
 from .rules.min_population import MinPopulation
+from .rules.threshold import Threshold
 from .unit_sets import CellUnits
 
 R = TypeVar("R", bound=Rule[Any, Any, Any])
@@ -114,6 +115,9 @@ class ResultBuilder:
         # Pair sets answered afresh: their answer (the rows at these positions of the
         # finished result) is registered with them when the release is recorded.
         self._answered: list[tuple[str, SetFingerprint, tuple[int, ...], bool]] = []
+        # Pair sets answered afresh with values that are not rows of the result (a chart's
+        # smoothed range): registered as they are.
+        self._kept: list[tuple[str, SetFingerprint, tuple[ResultRow, ...]]] = []
         self._charged = 0
         self._asked: list[tuple[str, tuple[int | None, ...]]] = []
         self._notes: list[Note] = []
@@ -172,12 +176,15 @@ class ResultBuilder:
         cells_per_set: int = 1,
         published: Sequence[float | None] | None = None,
         record: Sequence[bool] | None = None,
+        across_measures: bool = True,
     ) -> list[Decision[Novelty | Snapped]]:
         """The differencing guard over these sets; new ones are recorded and charged.
         `published`: counts published for the sets, kept with them; a count set a few units
         away from one of them is then answered with it (rules/differencing.py). `record`:
         per set whether a new one is recorded (False: the statistic is answered with a
-        registered answer, `registered_answer`, and publishes nothing new)."""
+        registered answer, `registered_answer`, and publishes nothing new).
+        `across_measures`: False for a statistic of values, whose near sets of another
+        measure do not withhold it (rules/differencing.py)."""
         decisions = self.rule(Differencing).apply(
             DifferencingSubject(
                 measure,
@@ -186,6 +193,7 @@ class ResultBuilder:
                 self.context.ledger,
                 compare_within,
                 snap=published is not None,
+                across_measures=across_measures,
             )
         )
         values = published if published is not None else [None] * len(fingerprints)
@@ -197,6 +205,34 @@ class ResultBuilder:
                 self._sets.append(ReleasedSet(measure, statistic, found, value))
                 self._charged += cells_per_set
         return list(decisions)
+
+    def counted(self, sets: Sequence[SetFingerprint | None], sizes: Sequence[int]) -> list[int]:
+        """The count of units each set is taken to hold where a result shows it, lets it be
+        derived (a mean's denominator, a model's N) or decides on it: as for a count cell,
+        the count registered for the same set or one a few units away
+        (rules/differencing.py), else its own perturbed count (`sizes`), registered with
+        it. Sets under the threshold (and None) keep their own. Why: a statistic of values
+        over a set near a registered one of another measure is answered afresh, and its
+        own perturbed count, read as sum / mean, equalled the registered set's iff the two
+        sets were the same (red team: test_snap_edges)."""
+        least = self.context.parameters.of(Threshold).min_count
+        differencing = self.context.parameters.rule(Differencing)
+        out: list[int] = []
+        for found, size in zip(sets, sizes, strict=True):
+            if found is None or size < least:
+                out.append(size)
+                continue
+            registered = differencing.registered_value(
+                COUNT_MEASURE, "count", found, self.context.ledger
+            )
+            if registered is None:
+                registered = float(size)
+                if not any(
+                    s.measure == COUNT_MEASURE and s.fingerprint.same_set(found) for s in self._sets
+                ):
+                    self._sets.append(ReleasedSet(COUNT_MEASURE, "count", found, registered))
+            out.append(round(registered))
+        return out
 
     def registered_answer(self, statistic: str, pairs: SetFingerprint) -> str | None:
         """The answer registered for this set of (unit, value) pairs or one a few pairs
@@ -210,6 +246,11 @@ class ResultBuilder:
         finished result's rows at these positions, withheld ones included; `whole`: with
         its summary, population, notes and rules (a model's answer: answers.py)."""
         self._answered.append((statistic, pairs, tuple(rows), whole))
+
+    def keep(self, statistic: str, pairs: SetFingerprint, rows: Sequence[ResultRow]) -> None:
+        """Registers, when the release is recorded, these rows as the answer given for a
+        pair set: values the result uses but does not show as rows (a chart's range)."""
+        self._kept.append((statistic, pairs, tuple(rows)))
 
     def replay(self, whole: Whole) -> None:
         """Gives this result the summary, population, notes and rules of a registered whole
@@ -278,6 +319,9 @@ class ResultBuilder:
                 answer=encode([result.rows[i] for i in at], self._whole(result) if whole else None),
             )
             for statistic, pairs, at, whole in self._answered
+        ] + [
+            ReleasedSet(PAIRS_MEASURE, statistic, pairs, answer=encode(rows))
+            for statistic, pairs, rows in self._kept
         ]
         context.ledger.record(
             Release(context.project, now, self._charged, (*self._sets, *answered), cost, digest)

@@ -41,14 +41,22 @@ What counts as "released" and why the measure does not matter:
   copy with the target's outcome changed), gets that answer, withheld or not, instead of
   being withheld by the unit guard, which told the two apart. With clustered standard
   errors each row's pair holds its cluster too.
+- Another measure: a statistic of values (magnitude cells, summaries, smoothed windows,
+  models) near a registered set of another measure has no registered answer of its own
+  to give; withheld, it told the near set from the same one (Σ c·y over P − t beside
+  Σ y over P: 12/12 in the red team). So it is answered afresh (`across_measures`
+  False): dropping a unit is what zeroing its value over the same units is, which was
+  always answered afresh, and the noise (magnitude-noise, model-noise's DFBETA floor)
+  defends both. What a fresh answer would carry exactly is taken from the ledger: its
+  count (ResultBuilder.counted) and a model's coefficients (models.py). Near sets of its
+  own measure (cells of the same request) are still withheld, and so are the groups of
+  an aggregated variable near any registered set (counting.finish).
 - Which registered set answers: the earliest that takes the new one, never the nearest: a
   new set between two registered ones would otherwise tell which is nearer, and so
   whether the target's pair moved it one way or the other.
 - Left open (docs/OUTPUT_CONTROL.md §12): the ramp is a rate, not a wall. A new padding
   draws a new coin, so an edge probe (14 pairs, or 16 if the target's value changed)
-  certifies membership once in `ramp` + 1 probes; the budget bounds the probes. A set near
-  a registered set of another measure (Σ 2y over P − t beside Σ y over P) is withheld
-  as before: no answer of that measure was ever published to give.
+  certifies membership once in `ramp` + 1 probes; the budget bounds the probes.
 - Within one request, cells of a count table are not compared with each other (their
   margins are protected by their own noise); all other statistics are, in output order.
 - Only published, non-zero values are checked and recorded: a 0 is published alike for
@@ -102,6 +110,10 @@ class DifferencingSubject:
     ledger: ReleaseLedger
     compare_within: bool
     snap: bool = False  # counts: answer a near set with its registered count (see above)
+    # False (statistics of values): registered sets of another measure do not withhold
+    # it; it is answered afresh (see "Another measure" above). Sets of its own measure
+    # (earlier cells of the same request) still do.
+    across_measures: bool = True
 
 
 class Differencing(Rule[DifferencingParameters, DifferencingSubject, Novelty | Snapped]):
@@ -148,7 +160,11 @@ class Differencing(Rule[DifferencingParameters, DifferencingSubject, Novelty | S
             if snapped is not None:
                 decisions.append(Decision(snapped))
                 continue
-            earlier = [r.fingerprint for r in released] + accepted
+            earlier = [
+                r.fingerprint
+                for r in released
+                if subject.across_measures or r.measure == subject.measure
+            ] + accepted
             if differs_by_few(new, earlier, limit):
                 decisions.append(self.withhold("differencing"))
                 continue
