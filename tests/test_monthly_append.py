@@ -142,3 +142,22 @@ def test_the_cli_appends_with_a_flag(tmp_path: Path, monkeypatch: pytest.MonkeyP
     staged = runner.invoke(main, ["ingest", str(dec), "--append", "--json"])
     assert staged.exit_code == 0, staged.output
     assert json.loads(staged.output)["datasets"][0]["operation"] == "APPEND"
+
+
+def test_a_staged_month_changed_before_the_release_is_caught(
+    sqlite_ctx: Context, tmp_path: Path
+) -> None:
+    """Files kept from the released revision are not hashed again at release; files kept
+    from a month appended earlier in the same draft are."""
+    ctx = sqlite_ctx
+    ingest_extract(ctx, extract(tmp_path, "first", months(1, 9)))
+    release_draft(ctx, "Januar-september 2025")
+    root = ctx.config.home / "datastores"
+    before = set(files_under(root))
+    ingest_extract(ctx, extract(tmp_path, "oct", months(10, 10)), append=True)
+    (october,) = (root / p for p in set(files_under(root)) - before)
+    ingest_extract(ctx, extract(tmp_path, "nov", months(11, 11)), append=True)
+    october.write_bytes(october.read_bytes() + b"\0")
+    with pytest.raises(RegcatError) as caught:
+        release_draft(ctx, "Oktober og november 2025")
+    assert caught.value.code == "checksum-mismatch"

@@ -14,6 +14,7 @@ from catalogue.storage.catalogue_store import (
     CatalogueStore,
     Change,
     LockTaken,
+    StoredRevision,
     StoredVersion,
     acquire_lock,
     release_lock,
@@ -202,10 +203,13 @@ def _release_locked(
                 "`regcat ingest` first.",
                 datastore=name,
             )
+        latest = store.latest_version(ds.id)
+        released = store.version_revisions(latest.id) if latest else {}
         for op in ops:
             if op.revision_id is not None:
-                _verify_staged_files(ctx, store, op.revision_id, op.dataset_name)
-        latest = store.latest_version(ds.id)
+                _verify_staged_files(
+                    ctx, store, op.revision_id, op.dataset_name, released.get(op.dataset_name)
+                )
         datasets = (
             {n: r.id for n, r in store.version_revisions(latest.id).items()} if latest else {}
         )
@@ -232,17 +236,26 @@ def _release_locked(
 
 
 def _verify_staged_files(
-    ctx: Context, store: CatalogueStore, revision_id: int, dataset: str
+    ctx: Context,
+    store: CatalogueStore,
+    revision_id: int,
+    dataset: str,
+    released: StoredRevision | None,
 ) -> None:
     revision = store.revision(revision_id)
     assert revision is not None
+    # Files an APPEND keeps from the released revision were checked when that was released
+    # and are never rewritten: hashing them again would make appending a month cost more
+    # with every month released. (Files kept from an APPEND staged before it are checked.)
+    checked = set()
+    if released is not None:
+        checked = {
+            ctx.files.path(released.files_path, f.path) for f in store.revision_files(released.id)
+        }
     for f in store.revision_files(revision_id):
-        if f.path.startswith("../"):
-            # A file an APPEND keeps from a released revision: checked when that was
-            # released, and never rewritten since. Hashing it again would make appending a
-            # month cost more with every month already released.
-            continue
         relative = f"{revision.files_path}/{f.path}"
+        if f.path.startswith("../") and ctx.files.path(relative) in checked:
+            continue
         if not ctx.files.exists(relative) or ctx.files.sha256(relative) != f.sha256:
             raise unprocessable(
                 "checksum-mismatch",
