@@ -5,9 +5,11 @@ exactly the controlled output kept in tests/scripts/golden/ (published rows, rul
 text blocks, variable listings and the first error with its line and column; not audit
 ids, handles or budgets, which name the run rather than the answer).
 
-Each run is made by a researcher of its own, so no run's answer depends on what another
-asked before it (output control's ledger and budget are per researcher): the same script
-gives the same answer through the API and the command line, run after run.
+Each run is made by a researcher of its own (a budget of its own), and the API's runs and
+the command line's go to two servers made from the same catalogue, in the same order:
+output control remembers what every researcher was answered, so each script meets the
+same history on both sides, and the same answer, run after run. A golden file therefore
+depends on the scripts before it: regenerate them all, never one.
 
 Together the scripts use every command and option of the language's table (a test checks
 it from the parsed scripts); the commands that have no engine counterpart yet answer
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -58,8 +61,8 @@ CORPUS_KEY = "5c" * KEY_BYTES
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """The five sample registers released in a catalogue of the fixed key, served."""
+def corpus_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The five sample registers released in a catalogue of the fixed key."""
     home = tmp_path_factory.mktemp("corpus") / "home"
     key = home / "keys" / "pseudonym.key"
     key.parent.mkdir(parents=True)
@@ -71,8 +74,32 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
             ingest_extract(ctx, folder)
         release_draft(ctx, "Sample registers, first release")
         institution_accounts.create_institution(ctx, OPERATOR, "uio", "UiO", date(2024, 1, 1))
+    return home
+
+
+def _served(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    home = tmp_path_factory.mktemp("corpus-served") / "home"
+    shutil.copytree(template, home)
     with running_server(home, free_port(), env=regcat_env(home), workers=1) as base:
         yield base, home
+
+
+# One server for the API's runs and one for the command line's, each from the same
+# catalogue: output control remembers what every researcher was answered (its guards are
+# not per account), so the scripts must meet the same history on both sides to be answered
+# alike, and do: each side runs them in the same order, from the same start.
+@pytest.fixture(scope="module")
+def api_server(
+    corpus_home: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Path]]:
+    yield from _served(corpus_home, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def cli_server(
+    corpus_home: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Path]]:
+    yield from _served(corpus_home, tmp_path_factory)
 
 
 def researcher(home: Path, username: str) -> str:
@@ -154,9 +181,9 @@ def _golden(path: Path, found: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
-def test_the_corpus_through_the_api(server: tuple[str, Path], path: Path) -> None:
-    base, home = server
-    token = researcher(home, f"corpus-api-{path.stem[:3]}@uio")
+def test_the_corpus_through_the_api(api_server: tuple[str, Path], path: Path) -> None:
+    base, home = api_server
+    token = researcher(home, f"corpus-{path.stem[:3]}@uio")
     answer = requests.post(
         f"{base}/api/v1/scripts/run",
         json={"script": path.read_text(encoding="utf-8")},
@@ -172,11 +199,11 @@ def test_the_corpus_through_the_api(server: tuple[str, Path], path: Path) -> Non
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
-def test_the_corpus_through_the_command_line(server: tuple[str, Path], path: Path) -> None:
+def test_the_corpus_through_the_command_line(cli_server: tuple[str, Path], path: Path) -> None:
     if REGENERATE:
         pytest.skip("the golden files are being written from the API's answers")
-    base, home = server
-    token = researcher(home, f"corpus-cli-{path.stem[:3]}@uio")
+    base, home = cli_server
+    token = researcher(home, f"corpus-{path.stem[:3]}@uio")
     ran = CliRunner().invoke(
         main, ["script", "run", str(path), "--url", base, "--token", token, "--json"]
     )
