@@ -274,3 +274,29 @@ def test_the_same_histogram_again_tells_a_diagnosis(alice: Attacker, truth: Trut
         right += (shown(f"h{i}") != baseline) == person.kreft
     report("the same histogram again: diagnosis", right=right, of=12)
     assert right <= 9  # of 12: a coin does as well 7 % of the time
+
+
+def test_a_count_beside_registered_groups_tells_a_diagnosis(alice: Attacker, truth: Truth) -> None:
+    """The groups of an aggregated variable are registered when anything computed from it
+    is released (here a summary over everyone of a mean by municipality): every
+    municipality's units, registered as a set of no count. A count table by municipality
+    over everyone less the target if diagnosed then has one cell a unit from a registered
+    group: withheld by the unit guard iff the target was dropped, unless that group's
+    count is registered with it (and the near cell gets it, as near count sets do). The
+    targets live in different municipalities."""
+    reference = alice.workspace([{"aggregate": {"snitt": ["mean", "alle"]}, "by": "kommune"}])
+    assert alice.ask(reference, "summarize", {"vars": ["snitt"]}).status_code == 200
+    right = answered = 0
+    targets = truth.targets(6, kreft=True) + truth.targets(6, kreft=False)
+    for person in targets:
+        # One cell for the target's municipality alone (a table by kommune would register
+        # every municipality's count, and later targets' cells would get those).
+        here = f'kommune == "{person.kommune}"'
+        handle = alice.workspace(
+            [{"drop_if": f"({person.expr()}) and kreft"}, {"generate": "her", "expr": here}]
+        )
+        found = alice.count_of(handle, ["her"], ["true"])
+        answered += found is not None
+        right += (found is None) == person.kreft
+    report("a count beside registered groups", right=right, answered=answered, of=12)
+    assert right <= 9  # of 12: a coin does as well 7 % of the time

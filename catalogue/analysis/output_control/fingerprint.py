@@ -70,6 +70,9 @@ class SetFingerprint:
     counts: np.ndarray  # int64, CELLS
     id_xor: np.ndarray  # uint64, CELLS
     check_xor: np.ndarray  # uint64, CELLS
+    # The units' record keys summed (a count's cell key), when the set's count may be
+    # published by its holder (an aggregation's groups: counting.finish); never stored.
+    key_sum: int | None = None
 
     def same_set(self, other: SetFingerprint) -> bool:
         return (
@@ -142,9 +145,13 @@ class FingerprintTable:
     counts: np.ndarray  # int64, (sets, CELLS)
     id_xor: np.ndarray  # uint64, (sets, CELLS)
     check_xor: np.ndarray  # uint64, (sets, CELLS)
+    key_sums: np.ndarray | None = None  # int64, (sets,): SetFingerprint.key_sum
 
     def __getitem__(self, c: int) -> SetFingerprint:
-        return SetFingerprint(int(self.sizes[c]), self.counts[c], self.id_xor[c], self.check_xor[c])
+        key_sum = None if self.key_sums is None else int(self.key_sums[c])
+        return SetFingerprint(
+            int(self.sizes[c]), self.counts[c], self.id_xor[c], self.check_xor[c], key_sum
+        )
 
     @classmethod
     def concatenated(cls, parts: Sequence[FingerprintTable]) -> FingerprintTable:

@@ -201,6 +201,7 @@ def _compute(
         table_fp.counts[chosen],
         table_fp.id_xor[chosen],
         table_fp.check_xor[chosen],
+        members.key_sums()[chosen],
     )
     groups_id = f"groups-{len(state.groups) + 1}-{by.column}"
     return Computed(pa.table(columns), groups_id, fingerprints, tuple(given.added))
