@@ -109,6 +109,16 @@ def read_line(text: str, column: Callable[[int], Position]) -> CommandLine:
     """`column(offset)` gives the script position of an offset in `text` (after a
     substitution the two differ)."""
     _check_nesting(text, column)
+    from .fast_paths import read_plain_line  # it builds on this module's types
+
+    plain = read_plain_line(text)
+    if plain is not None:
+        return plain
+    return read_line_with_lark(text, column)
+
+
+def read_line_with_lark(text: str, column: Callable[[int], Position]) -> CommandLine:
+    """The grammar's reading of the line, the judge of every line the fast path declines."""
     try:
         tree = _parser().parse(text)
     except UnexpectedInput as error:

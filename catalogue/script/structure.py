@@ -67,6 +67,16 @@ Block = tuple[Line | Loop, ...]
 
 
 def parse_blocks(text: str) -> Block:
+    from .fast_paths import plain_blocks  # it builds on this module's types
+
+    plain = plain_blocks(text, MAX_LOOP_DEPTH)
+    if plain is not None:
+        return plain
+    return parse_blocks_with_lark(text)
+
+
+def parse_blocks_with_lark(text: str) -> Block:
+    """The grammar's reading of the blocks, the judge of every script the fast path declines."""
     try:
         tree = _parser().parse(text)
     except UnexpectedInput as error:
