@@ -79,7 +79,9 @@ forklaringsvariablenes verdier, aldri én rad per enhet i Python): `regress` (X'
 `logit`, `probit` og `poisson` (per mønster antall rader og utfallets sum; robuste
 standardfeil fra utfallets spredning i mønsteret, klyngerobuste fra summer per klynge og
 mønster), `margins` (tettheten i hvert mønster) og `negbin` (per utfallsverdi og mønster
-antall rader: α-leddene trenger hver utfallsverdi, ikke bare summen). Regnes fra enhetenes rader: bare
+antall rader: α-leddene trenger hver utfallsverdi, ikke bare summen) og `regress_panel`
+(DuckDB transformerer radene med gjennomsnitt per entitet i vindusfunksjoner og grupperer
+dem i mønstre, så OLS-summene gjelder; tilfeldige effekter trenger tre slike runder). Regnes fra enhetenes rader: bare
 utdatakontrollens bevis (støtte, innflytelse, nøkler), som må se hver enhet.
 
 From sufficient statistics (sums DuckDB computes per pattern of the regressors' values,
@@ -90,7 +92,10 @@ pattern; probit's likelihood, score and observed information are functions of th
 numbers for a 0/1 outcome as well), `margins` (the link's density per pattern) and
 `negbin` (the number of rows per outcome value and pattern: lgamma(y + 1/α) and its
 derivatives in α need each outcome value, not only their sum; for a count that is a few
-cells per pattern). From
+cells per pattern) and `regress_panel` (DuckDB transforms the rows by per-entity means in
+window functions and groups the transformed rows into patterns, so OLS's sums apply; with
+a continuous regressor under fixed effects there are about as many patterns as rows;
+random effects take three such passes: within, between, then the quasi-demeaned rows). From
 the units' rows: only output control's evidence (support, influence, keys), which must
 see every unit.
 """

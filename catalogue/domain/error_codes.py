@@ -469,6 +469,11 @@ ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
             "… trenger én rad per enhet, men dataene er på panelform. Bruk reshape_from_panel eller collapse først.",
             "… needs one row per unit, but the data are in panel form. Use reshape_from_panel or collapse first.",
         ),
+        "needs-panel-form": ErrorCode(
+            400,
+            "Panelregresjon med enheten som entitet trenger data på panelform (én rad per enhet og periode). Bruk reshape_to_panel først, eller oppgi entiteten (entity).",
+            "Panel regression with the unit as entity needs data in panel form (one row per unit and period). Use reshape_to_panel first, or name the entity (entity).",
+        ),
         "no-access-rule": ErrorCode(
             403,
             "Denne adressen har ingen tilgangsregel og er derfor stengt.",

@@ -1,0 +1,378 @@
+"""Linear panel regression (pooled, fixed effects by the within transformation, between,
+random effects) on sufficient statistics, with classical, robust or cluster-robust
+standard errors: linearmodels' PooledOLS, PanelOLS(entity_effects=True), BetweenOLS and
+RandomEffects (a test holds us to them to 1e-6).
+
+The panel is the workspace in panel form: its unit is the entity, its rows the periods.
+Every estimator is OLS on transformed rows, and DuckDB does the transforming (window
+means per unit) and then groups the transformed rows by their regressor values into
+patterns, with per pattern the number of rows and the transformed outcome's sum, mean
+and within-pattern squares: the sufficient statistics of OLS (shared/ols.py), so that X'X,
+X'y, the residual sum of squares and the robust meat are sums over patterns, and the
+clustered meat sums over (cluster, pattern) groups. Per row (y and each design column x):
+
+- pooled: y, x;
+- fixed effects: y − ȳ_i + ȳ, x − x̄_i + x̄ (the grand means added back, as linearmodels
+  and Stata do, so the constant is the mean fitted at the grand means);
+- between: one row per unit, ȳ_i and x̄_i (unweighted);
+- random effects: y − θ_i ȳ_i, x − θ_i x̄_i, θ_i = 1 − √(σ²_e/(T_i σ²_u + σ²_e)), with σ²_e
+  the within fit's RSS/(N − n − k_w) (k_w the regressors that vary within units) and
+  σ²_u = max(0, RSS_between/(n − p) − σ²_e/T̄), T̄ the harmonic mean of the T_i
+  (linearmodels' default, Swamy–Arora for unbalanced panels as it computes them).
+
+Standard errors, with M = X̃'X̃, N rows, p parameters and e the absorbed effects (n − 1 for
+fixed effects, else 0): classical s²M⁻¹ with s² = RSS/(N − p − e); robust
+M⁻¹(Σ x̃x̃'ê²)M⁻¹ · N/(N − p − e); clustered M⁻¹(Σ_c u_c u_c')M⁻¹ · G/(G − 1)·(N − 1)/(N − p)
+(the effects, nested in clusters of units, are not counted, as Stata's xtreg does).
+linearmodels: debiased=True, count_effects as stated, group_debias=True for clusters.
+
+Output control sees the transformed model: its evidence (support of every design column,
+leverage, what one unit moves each coefficient by) is of the transformed rows, so under
+fixed effects a regressor that varies within only a few units fails the support check
+(its coefficient is those units' own), however much it varies between units. A model whose
+transformed regressor is constant (no variation within units, under fixed effects) is
+withheld like any model that cannot be estimated."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from catalogue.domain.errors import invalid_input
+
+from ... import db
+from ...output_control import PositionKeys, RegressionFit, model_evidence
+from ...variables import UNIT_COLUMN, Kind, Variable
+from .common import DataView, col, needs_number, number_sql, request_error, text_sql
+from .design import CONSTANT, Column, Patterns, parse_terms
+from .model_levels import common_levels
+from .model_request import covariance_request, model_request
+from .model_rows import outcome_mode
+from .ols import Estimate, RegressionPlan, asked_terms
+
+METHODS = ("fe", "re", "be", "pooled")
+UNIT_ENTITY = "_unit"
+ROWS_TABLE = "regcat_panel_rows"
+
+
+def _column_sql(column: Column) -> str:
+    """A design column's value per row (alias w)."""
+    if column.kind == "constant":
+        return "1.0"
+    parts = []
+    for factor, level in column.parts:
+        v = factor.variable
+        if level is not None:
+            label = level.replace("'", "''")
+            parts.append(f"(CASE WHEN {text_sql(v)} = '{label}' THEN 1.0 ELSE 0.0 END)")
+        elif v.kind == Kind.STRING:
+            parts.append(f"TRY_CAST({col(v)} AS DOUBLE)")
+        else:
+            parts.append(number_sql(v))
+    return " * ".join(parts)
+
+
+@dataclass(frozen=True)
+class Transformed:
+    """The transformed rows grouped into patterns: per pattern its design row and the
+    transformed outcome's statistics; `units` the number of units (entities)."""
+
+    x: np.ndarray
+    n: np.ndarray
+    y_sum: np.ndarray
+    y_mean: np.ndarray
+    y_m2: np.ndarray
+    units: int
+    inverse_t: float  # Σ 1/T_i over units
+
+
+def _transformed_sql(
+    view: DataView,
+    y: Variable,
+    patterns: Patterns,
+    method: str,
+    theta: tuple[float, float] | None,
+    cluster: str | None,
+    entity: str,
+) -> str:
+    """The rows (one per unit for between) with the transformed outcome ty, design t0..,
+    the entity u, a row id r and the cluster c. `theta` (σ²_e, σ²_u) for random effects;
+    `entity` the SQL of each row's entity."""
+    p = len(patterns.columns)
+    columns = [_column_sql(c) for c in patterns.columns]
+    base = (
+        f"SELECT w.rowid AS r, {entity} AS u, {number_sql(y)} AS y, "
+        + "".join(f"{c} AS c{j}, " for j, c in enumerate(columns))
+        + f"{'NULL' if cluster is None else cluster} AS c "
+        f'FROM "{view.table}" AS w WHERE {patterns.where} AND {entity} IS NOT NULL'
+    )
+    if method == "pooled":
+        shown = ", ".join(f"c{j} AS t{j}" for j in range(p))
+        return f"SELECT r, u, c, y AS ty, {shown} FROM ({base})"
+    if method == "be":
+        shown = ", ".join(f"AVG(c{j}) AS t{j}" for j in range(p))
+        return f"SELECT MIN(r) AS r, u, ANY_VALUE(c) AS c, AVG(y) AS ty, {shown} FROM ({base}) GROUP BY u"
+    unit = "OVER (PARTITION BY u)"
+    if method == "fe":
+        shown = ", ".join(f"c{j} - AVG(c{j}) {unit} + AVG(c{j}) OVER () AS t{j}" for j in range(p))
+        return f"SELECT r, u, c, y - AVG(y) {unit} + AVG(y) OVER () AS ty, {shown} FROM ({base})"
+    assert theta is not None
+    sigma_e, sigma_u = theta
+    weight = f"(1 - sqrt({sigma_e!r} / (COUNT(*) {unit} * {sigma_u!r} + {sigma_e!r})))"
+    shown = ", ".join(f"c{j} - {weight} * AVG(c{j}) {unit} AS t{j}" for j in range(p))
+    return f"SELECT r, u, c, y - {weight} * AVG(y) {unit} AS ty, {shown} FROM ({base})"
+
+
+def _read(view: DataView, sql: str, p: int) -> tuple[Transformed, dict[str, np.ndarray]]:
+    """The patterns of the transformed rows, and per row (r, g, ty, c)."""
+    keys = ", ".join(f"t{j}" for j in range(p))
+    view.con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {ROWS_TABLE} AS SELECT *, "
+        f"DENSE_RANK() OVER (ORDER BY {keys}) - 1 AS g FROM ({sql})"
+    )
+    try:
+        grouped = db.arrow(
+            view.con,
+            f"SELECT g, {', '.join(f'ANY_VALUE(t{j}) AS t{j}' for j in range(p))}, "
+            "COUNT(*) AS n, SUM(ty) AS y_sum, AVG(ty) AS y_mean, "
+            f"COALESCE(VAR_POP(ty), 0) * COUNT(*) AS y_m2 FROM {ROWS_TABLE} GROUP BY g ORDER BY g",
+        )
+        (units, inverse_t) = db.one(
+            view.con,
+            f"SELECT COUNT(*), COALESCE(SUM(1.0 / t), 0) FROM "
+            f"(SELECT COUNT(*) AS t FROM {ROWS_TABLE} GROUP BY u)",
+        )
+        view.check_memory(grouped.num_rows, p + 5)
+        rows = db.arrays(view.con, f"SELECT r, g, ty, c FROM {ROWS_TABLE}")
+    finally:
+        view.con.execute(f"DROP TABLE IF EXISTS {ROWS_TABLE}")
+    x = np.column_stack([_floats(grouped, f"t{j}") for j in range(p)]) if p else np.zeros((0, 0))
+    found = Transformed(
+        x.reshape(grouped.num_rows, p),
+        _floats(grouped, "n"),
+        _floats(grouped, "y_sum"),
+        _floats(grouped, "y_mean"),
+        _floats(grouped, "y_m2"),
+        int(units),
+        float(inverse_t),
+    )
+    return found, rows
+
+
+def _floats(table: pa.Table, name: str) -> np.ndarray:
+    return np.asarray(table.column(name).to_numpy(zero_copy_only=False), dtype=np.float64)
+
+
+def _varies(data: Transformed, j: int) -> bool:
+    total = float(data.n.sum())
+    mean = float(data.n @ data.x[:, j]) / total
+    spread = float(data.n @ (data.x[:, j] - mean) ** 2) / total
+    return spread > 1e-12 * max(1.0, mean * mean)
+
+
+def _estimable(data: Transformed, constant: int | None) -> bool:
+    """Full rank, and no regressor but the constant constant over the rows."""
+    total = float(data.n.sum())
+    if total <= 0 or not np.all(np.isfinite(data.x)):
+        return False
+    if any(not _varies(data, j) for j in range(data.x.shape[1]) if j != constant):
+        return False
+    xtx = (data.x * data.n[:, None]).T @ data.x
+    scale = np.sqrt(np.diag(xtx))
+    if np.any(scale <= 0):
+        return False
+    singular = np.linalg.svd(xtx / np.outer(scale, scale), compute_uv=False)
+    return bool(singular[-1] > 1e-10 * singular[0])
+
+
+@dataclass(frozen=True)
+class Ols:
+    beta: np.ndarray
+    inverse: np.ndarray  # (X̃'X̃)⁻¹
+    squares: np.ndarray  # per pattern Σ ê²
+    rows: int
+
+
+def _ols(data: Transformed) -> Ols:
+    xtx = (data.x * data.n[:, None]).T @ data.x
+    inverse = np.linalg.inv(xtx)
+    beta = inverse @ (data.x.T @ data.y_sum)
+    fitted = data.x @ beta
+    squares = data.y_m2 + data.n * (data.y_mean - fitted) ** 2
+    return Ols(beta, inverse, squares, int(data.n.sum()))
+
+
+def _variance(
+    fit: Ols,
+    data: Transformed,
+    rows: dict[str, np.ndarray],
+    covariance: str,
+    absorbed: int,
+) -> np.ndarray | None:
+    """β's covariance (module docstring); None with fewer than two clusters."""
+    n, p = fit.rows, len(fit.beta)
+    dof = n - p - absorbed
+    if dof <= 0:
+        return np.zeros((p, p))  # withheld by output control (residual degrees of freedom)
+    if covariance == "classical":
+        return float(fit.squares.sum()) / dof * fit.inverse
+    if covariance == "robust":
+        meat = (data.x * fit.squares[:, None]).T @ data.x
+        return fit.inverse @ meat @ fit.inverse * n / dof
+    clusters = np.unique(rows["c"], return_inverse=True)[1].reshape(-1)
+    count = int(clusters.max()) + 1 if len(clusters) else 0
+    if count < 2 or n <= p:
+        return None
+    residual = rows["ty"] - (data.x @ fit.beta)[rows["g"]]
+    scores = np.zeros((count, p))
+    for j in range(p):
+        scores[:, j] = np.bincount(
+            clusters, weights=data.x[rows["g"], j] * residual, minlength=count
+        )
+    factor = count / (count - 1) * (n - 1) / (n - p)
+    return fit.inverse @ (scores.T @ scores) @ fit.inverse * factor
+
+
+@dataclass(frozen=True)
+class PanelPlan:
+    plan: RegressionPlan
+    variance: np.ndarray | None  # β's, at full precision (tests)
+    sigmas: tuple[float, float] | None = None  # random effects' (σ²_e, σ²_u)
+
+    def release(self, context: Any) -> Any:
+        return self.plan.release(context)
+
+
+def _method(request: Mapping[str, Any]) -> str:
+    method = request.get("method", "fe")
+    if method not in METHODS:
+        raise request_error(
+            "method",
+            "«method» må være fe, re, be eller pooled.",
+            "'method' must be fe, re, be or pooled.",
+            allowed=list(METHODS),
+        )
+    return str(method)
+
+
+def _entity(view: DataView, request: Mapping[str, Any]) -> str:
+    """The SQL of each row's entity: the unit (in panel form), or a variable's value."""
+    name = request.get("entity", UNIT_ENTITY)
+    if name != UNIT_ENTITY:
+        found = view.variable(name, what="entity")
+        return f"CAST({col(found)} AS VARCHAR)"
+    if not view.state.is_panel:
+        raise invalid_input(
+            "needs-panel-form",
+            "Panelregresjon med enheten som entitet trenger data på panelform (én rad per "
+            "enhet og periode). Bruk reshape_to_panel først, eller oppgi entiteten (entity).",
+            "Panel regression with the unit as entity needs data in panel form (one row per "
+            "unit and period). Use "
+            "reshape_to_panel first, or name the entity (entity).",
+            field="entity",
+        )
+    return f'w."{UNIT_COLUMN}"'
+
+
+def prepare_panel(view: DataView, request: Mapping[str, Any]) -> PanelPlan:
+    method = _method(request)
+    entity = _entity(view, request)
+    y_name, x, constant = model_request(request)
+    y = view.variable(y_name, what="y")
+    needs_number(y, "regress_panel")
+    terms = parse_terms(view, x)
+    covariance, cluster = covariance_request(view, request)
+    patterns, _ = common_levels(view, y, terms, constant=constant, cluster=cluster)
+    cluster_sql = None
+    if covariance == "cluster":
+        cluster_sql = (
+            f'w."{UNIT_COLUMN}"' if cluster is None else f"CAST({col(cluster)} AS VARCHAR)"
+        )
+    p = len(patterns.columns)
+    names = patterns.names
+    at_constant = names.index(CONSTANT) if CONSTANT in names else None
+    sigmas = None
+    theta = None
+    if method == "re":
+        theta = _random_effects_sigmas(view, y, patterns, at_constant, entity)
+        sigmas = theta
+    # Random effects without their variances (a within or between fit that cannot be
+    # estimated) are withheld; their rows are read as pooled for the evidence.
+    shape = "pooled" if method == "re" and theta is None else method
+    data, rows = _read(
+        view, _transformed_sql(view, y, patterns, shape, theta, cluster_sql, entity), p
+    )
+    estimable = (method != "re" or theta is not None) and _estimable(data, at_constant)
+    estimate, variance, fitted = Estimate.failed(patterns), None, None
+    if estimable:
+        fit = _ols(data)
+        absorbed = data.units - 1 if method == "fe" and covariance != "cluster" else 0
+        variance = _variance(fit, data, rows, covariance, absorbed)
+        if variance is not None:
+            errors = np.sqrt(np.maximum(np.diag(variance), 0.0))
+            estimate = Estimate(tuple(names), fit.beta, errors, fit.rows)
+            fitted = data.x @ fit.beta
+    rows_y = np.asarray(rows["ty"], dtype=np.float64)
+    evidence = model_evidence(
+        PositionKeys(view.rows.snapshot.arrays),
+        view.rows.protected(np.asarray(rows["r"], dtype=np.int64)),
+        rows_y,
+        np.asarray(rows["g"], dtype=np.int64),
+        data.x,
+        patterns.terms(),
+        fitted=fitted if estimate.estimable else None,
+        outcome_mode=outcome_mode(rows_y),
+        estimable=estimate.estimable,
+    )
+    fit_ = RegressionFit(
+        outcome=y.name,
+        family=f"panel-{method}",
+        terms=patterns.terms(),
+        coefficients=estimate.coefficients,
+        std_errors=estimate.std_errors,
+        evidence=evidence,
+        terms_asked=len(asked_terms(x, constant)),
+        covariance=covariance,
+        categorical=any(f.categorical for f in patterns.factors),
+    )
+    about = {
+        "statistic": "regress_panel",
+        "method": method,
+        "entity": request.get("entity", UNIT_ENTITY),
+        "y": y.name,
+        "x": asked_terms(x, constant),
+        "std_errors": covariance,
+    }
+    groups = view.groups_of([y, *(f.variable for f in patterns.factors)])
+    return PanelPlan(RegressionPlan(fit_, about, estimate, groups), variance, sigmas)
+
+
+def _random_effects_sigmas(
+    view: DataView, y: Variable, patterns: Patterns, at_constant: int | None, entity: str
+) -> tuple[float, float] | None:
+    """(σ²_e, σ²_u) from the within and the between fits (module docstring); None when
+    either cannot be estimated."""
+    p = len(patterns.columns)
+    within, _ = _read(view, _transformed_sql(view, y, patterns, "fe", None, None, entity), p)
+    between, _ = _read(view, _transformed_sql(view, y, patterns, "be", None, None, entity), p)
+    # The within fit keeps the regressors that vary within entities (and the constant):
+    # the others have no coefficient there and use no degree of freedom.
+    kept = [j for j in range(p) if j == at_constant or _varies(within, j)]
+    within = dataclasses.replace(within, x=within.x[:, kept])
+    at = None if at_constant is None else kept.index(at_constant)
+    if not (_estimable(within, at) and _estimable(between, at_constant)):
+        return None
+    varying = len(kept) - (0 if at_constant is None else 1)
+    rows, units = int(within.n.sum()), within.units
+    df_within, df_between = rows - units - varying, units - p
+    if df_within <= 0 or df_between <= 0:
+        return None
+    sigma_e = float(_ols(within).squares.sum()) / df_within
+    t_bar = units / within.inverse_t
+    sigma_u = max(0.0, float(_ols(between).squares.sum()) / df_between - sigma_e / t_bar)
+    return sigma_e, sigma_u

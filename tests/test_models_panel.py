@@ -1,0 +1,182 @@
+"""Panel regression agrees with linearmodels on the same rows (to 1e-6 relative, before
+output control): PooledOLS, PanelOLS(entity_effects=True), BetweenOLS and RandomEffects,
+with classical ("unadjusted", debiased), robust (debiased, the effects counted) and
+clustered standard errors (by entity; debiased and group_debias, the effects not counted);
+the entity is the unit of a workspace in panel form, or a variable. What leaves is within
+model-noise's documented bound. A workspace not in panel form is refused (4xx naming the
+field); a regressor with no variation within entities is withheld under fixed effects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from linearmodels.panel import BetweenOLS, PanelOLS, PooledOLS, RandomEffects
+
+from catalogue.analysis import db
+from catalogue.analysis.statistics.shared.panel import PanelPlan
+from catalogue.analysis.workspace import Workspace
+from catalogue.domain.errors import RegcatError
+from tests import test_analysis_models as models
+from tests.test_analysis_models import _close, assert_noise_within_bounds
+from tests.test_analysis_support import control_context
+
+pinned = models.pinned
+workspace_factory = models.workspace_factory
+
+PANEL_STEPS: list[dict[str, Any]] = [
+    {"import": "BEFOLKNING_KJOENN", "as": "kjonn"},
+    {"import": "BEFOLKNING_FOEDSELSDATO", "as": "fodselsdato"},
+    {"import": "BEFOLKNING_BOSTED_KOMMUNE", "date": "2020-01-01", "as": "kommune"},
+    {
+        "import": "INNTEKT_WLONN",
+        "dates": ["2020-12-31", "2021-12-31", "2022-12-31"],
+        "as": "lonn",
+    },
+    {"reshape_to_panel": ["lonn"], "date_as": "aar"},
+    {"generate": "alder", "expr": "year(aar) - year(fodselsdato)"},
+    {"generate": "jobb", "expr": "lonn > 300000"},
+]
+X = ["alder", "jobb", "i.kjonn"]
+
+
+@pytest.fixture
+def panel(workspace_factory: Any) -> Workspace:
+    workspace: Workspace = workspace_factory(PANEL_STEPS)
+    return workspace
+
+
+def _frame(ws: Workspace, entity: str | None) -> pd.DataFrame:
+    names = ["lonn", "alder", "jobb", "kjonn", "aar", "kommune"]
+    columns = ", ".join(f'"{ws.state.schema.get(n).column}" AS {n}' for n in names)
+    where = " AND ".join(
+        f'"{ws.state.schema.get(n).column}" IS NOT NULL' for n in ["lonn", "alder", "kjonn"]
+    )
+    if entity is not None:
+        where += f' AND "{ws.state.schema.get(entity).column}" IS NOT NULL'
+    data = db.arrays(ws.con, f'SELECT unit_id, {columns} FROM "{ws.state.table}" WHERE {where}')
+    frame = pd.DataFrame({k: v for k, v in data.items()})
+    frame["entity"] = frame["unit_id"] if entity is None else frame[entity].astype(str)
+    frame["row"] = np.arange(len(frame))  # a time index unique within an entity
+    frame["woman"] = (frame["kjonn"] == "2").astype(float)
+    frame["jobb"] = frame["jobb"].astype(float)
+    frame["const"] = 1.0
+    return frame.set_index(["entity", "row"])
+
+
+def _reference(frame: pd.DataFrame, method: str, covariance: str, within: bool) -> Any:
+    columns = ["alder", "jobb"] + ([] if within else ["woman"]) + ["const"]
+    y, x = frame["lonn"].astype(float), frame[columns]
+    model = {
+        "fe": lambda: PanelOLS(y, x, entity_effects=True),
+        "re": lambda: RandomEffects(y, x),
+        "be": lambda: BetweenOLS(y, x),
+        "pooled": lambda: PooledOLS(y, x),
+    }[method]()
+    options: dict[str, Any] = {"debiased": True}
+    if covariance == "classical":
+        options["cov_type"] = "unadjusted"
+    elif covariance == "robust":
+        options["cov_type"] = "robust"
+    elif method == "be":  # one row per entity: clusters given per entity row
+        codes = pd.factorize(frame.index.get_level_values(0))[0]
+        clusters = pd.DataFrame({"entity": codes}, index=frame.index)
+        options.update(cov_type="clustered", clusters=clusters, group_debias=True)
+    else:
+        options.update(cov_type="clustered", cluster_entity=True, group_debias=True)
+    if method == "fe":
+        options["count_effects"] = covariance != "cluster"
+    return model.fit(**options)
+
+
+def _request(method: str, covariance: str, entity: str | None) -> dict[str, Any]:
+    within = method == "fe"
+    request: dict[str, Any] = {
+        "y": "lonn",
+        "x": ["alder", "jobb"] + ([] if within else ["i.kjonn"]),
+    }
+    request["method"] = method
+    if entity is not None:
+        request["entity"] = entity
+    if covariance == "robust":
+        request["robust"] = True
+    if covariance == "cluster":
+        request["cluster"] = entity or "_unit"
+    return request
+
+
+@pytest.mark.parametrize("method", ["fe", "re", "be", "pooled"])
+@pytest.mark.parametrize("covariance", ["classical", "robust", "cluster"])
+def test_panel_models_agree_with_linearmodels(
+    panel: Workspace, method: str, covariance: str
+) -> None:
+    plan = panel.prepare("regress_panel", _request(method, covariance, None))
+    assert isinstance(plan, PanelPlan)
+    reference = _reference(_frame(panel, None), method, covariance, method == "fe")
+    estimate = plan.plan.estimate
+    assert estimate.estimable
+    _close(estimate.coefficients, reference.params.to_numpy())
+    _close(estimate.std_errors, reference.std_errors.to_numpy())
+    released = plan.release(control_context(panel))[0].result
+    influence = plan.plan.fit.evidence.influence
+    assert_noise_within_bounds(
+        released,
+        reference.params.to_numpy(),
+        reference.std_errors.to_numpy(),
+        influence,
+        influence.std_error(covariance),
+    )
+
+
+@pytest.mark.parametrize("method", ["fe", "re"])
+def test_the_entity_can_be_a_variable(panel: Workspace, method: str) -> None:
+    """Effects of municipalities rather than persons."""
+    plan = panel.prepare("regress_panel", _request(method, "cluster", "kommune"))
+    assert isinstance(plan, PanelPlan)
+    reference = _reference(_frame(panel, "kommune"), method, "cluster", method == "fe")
+    _close(plan.plan.estimate.coefficients, reference.params.to_numpy())
+    _close(plan.plan.estimate.std_errors, reference.std_errors.to_numpy())
+
+
+def test_a_workspace_not_in_panel_form_is_refused(workspace_factory: Any) -> None:
+    ws = workspace_factory(models.ISSUE_STEPS)
+    with pytest.raises(RegcatError) as caught:
+        ws.prepare("regress_panel", {"y": "lonn", "x": ["alder"]})
+    assert caught.value.code == "needs-panel-form"
+    assert 400 <= caught.value.http_status < 500
+    assert caught.value.details["field"] == "entity"
+
+
+@pytest.mark.parametrize(
+    ("request_", "field"),
+    [
+        ({"y": "lonn", "x": ["alder"], "method": "iv"}, "method"),
+        ({"y": "lonn", "x": ["alder"], "robust": True, "cluster": "_unit"}, "cluster"),
+    ],
+)
+def test_requests_wrong_in_themselves_are_refused(
+    panel: Workspace, request_: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(RegcatError) as caught:
+        panel.prepare("regress_panel", request_)
+    assert 400 <= caught.value.http_status < 500
+    assert caught.value.details.get("field") == field
+
+
+def test_a_regressor_without_variation_within_units_is_withheld_under_fixed_effects(
+    panel: Workspace,
+) -> None:
+    """Sex never changes within a person: under fixed effects it has no coefficient. The
+    model is withheld like any that cannot be estimated (whether a regressor varies within
+    some unit may hang on one unit's value); pooled, the same regressor is fine."""
+    plan = panel.prepare("regress_panel", {"y": "lonn", "x": ["alder", "i.kjonn"]})
+    result = plan.release(control_context(panel))[0].result
+    assert [(row.labels, row.reasons) for row in result.rows] == [
+        (("model",), ("regression-withheld",))
+    ]
+    pooled = panel.prepare(
+        "regress_panel", {"y": "lonn", "x": ["alder", "i.kjonn"], "method": "pooled"}
+    )
+    assert pooled.release(control_context(panel))[0].result.population is not None
