@@ -189,16 +189,28 @@ def control_mode(
         decision = out.rule(Mode).apply(ValueCounts(distinct, np.array(held, dtype=np.int64)))[0]
         out.charge("count", [max(held, default=0)])
         located = context.keys.locate(data.units)
-        pairs = label_keys(located.keys().set_ids, data.values)
+        keys = located.keys()
+        pairs = label_keys(keys.set_ids, data.values)
+        # Answered by its (unit, value) pairs, as other statistics of values are: which
+        # value has the larger perturbed count flipped for a fresh draw when one unit's
+        # value moved, and a flip told that it had (pair_sets.py).
+        size = noised_counts(
+            out,
+            np.array([len(data.units)], dtype=np.int64),
+            np.array([int(keys.record_keys.sum())], dtype=np.int64),
+        )[0]
+        answer = PairAnswer.of(out, "mode", fingerprint(pairs), size)
         guard = out.guard(
             measure(digest(pairs)),
             "mode",
             [None if decision.withheld else located.fingerprint()],
             compare_within=True,
+            record=[answer.fresh],
+            across_measures=False,
         )[0]
         if guard.withheld:
             row = ResultRow(("mode",), (None,), (str(guard.reason),))
         else:
             reasons = (decision.reason,) if decision.reason else ()
             row = ResultRow(("mode",), (decision.value,), reasons)
-        return finish(out, [row], groups)
+        return finish(out, answer.given(out, [row]), groups)
