@@ -25,21 +25,28 @@ from tests.red_team.conftest import Attacker, Person, Truth, report, value
 PADDING = 7  # known people whose value is changed: 14 pairs, the ramp's last step but one
 
 
-def _probe_edge(attacker: Attacker, person: Person, known: list[str], at: int) -> bool | None:
+def _probe_edge(
+    attacker: Attacker, person: Person, known: list[str], at: int, *, adaptive: bool = False
+) -> bool | None:
     """One probe: does a copy 14 pairs (+2 if undiagnosed) from the registered diagnosis
-    give the registered sum? None: the budget refused it."""
+    give the registered sum? `adaptive`: 13 pairs (six known values changed, a seventh
+    known person's made missing), where the ramp still gives the registered answer with
+    probability 2/6, against 15 (never). None: the budget refused it."""
     handle = attacker.workspace(
         [{"generate": "syk", "expr": "0"}, {"replace": "syk", "expr": "1", "if": "kreft"}]
     )
     baseline = attacker.sum_of(handle, "syk")
     if baseline is None:
         return None
-    padding = " or ".join(known[at : at + PADDING])
+    changed = PADDING - 1 if adaptive else PADDING
+    padding = " or ".join(known[at : at + changed])
     steps: list[dict[str, Any]] = [
         {"generate": "c", "expr": "syk"},
         {"replace": "c", "expr": "7", "if": padding},
         {"replace": "c", "expr": "1", "if": person.expr()},
     ]
+    if adaptive:
+        steps.append({"replace": "c", "expr": "1/0", "if": known[at + changed]})
     attacker.steps(handle, steps)
     total = attacker.sum_of(handle, "c")
     return None if total is None else total == baseline
@@ -62,6 +69,24 @@ def test_the_edge_of_the_snap_certifies_a_diagnosis(
     """Two diagnosed and two undiagnosed targets per project, as many probes each as the
     budget gives (a quarter of it per target); a diagnosis is certified by one probe that
     comes back with the registered sum."""
+    _edge_of_the_snap(alice, bob, truth, adaptive=False)
+
+
+@pytest.mark.xfail(
+    # Not strict, as above: certifying is a game of chance, at 1/3 per probe here.
+    strict=False,
+    reason="the snap's ramp probed where it leaks most: 13 pairs from a registered sum get "
+    "the registered answer with probability 2/6, 15 never; six known people's values "
+    "changed, a seventh's made missing, and the target's set to 1 (docs/OUTPUT_CONTROL.md "
+    "§12: any ramp that reaches 0 has such a step)",
+)
+def test_the_edge_of_the_snap_probed_where_it_leaks_most(
+    alice: Attacker, bob: Attacker, truth: Truth
+) -> None:
+    _edge_of_the_snap(alice, bob, truth, adaptive=True)
+
+
+def _edge_of_the_snap(alice: Attacker, bob: Attacker, truth: Truth, *, adaptive: bool) -> None:
     targets = truth.targets(4, kreft=True) + truth.targets(4, kreft=False)
     known = [
         f'fodselsdato == date("{p.birth}")'
@@ -73,14 +98,16 @@ def test_the_edge_of_the_snap_certifies_a_diagnosis(
         attacker = alice if k % 2 == 0 else bob
         certified = False
         for j in range(per_target):
-            seen = _probe_edge(attacker, person, known, (k * per_target + j) * PADDING)
+            at = (k * per_target + j) * PADDING
+            seen = _probe_edge(attacker, person, known, at, adaptive=adaptive)
             if seen is None:
                 break
             probes += 1
             certified = certified or seen
         sure += certified and person.kreft
         wrong += certified and not person.kreft
-    report("the edge of the snap", sure=sure, wrong=wrong, of_diagnosed=4, probes=probes)
+    title = "the edge of the snap" + (", probed where it leaks most" if adaptive else "")
+    report(title, sure=sure, wrong=wrong, of_diagnosed=4, probes=probes)
     # Fails unless the attacker certifies 2 or more of the 4 diagnoses (none wrong).
     assert sure < 2 or wrong > 0
 
