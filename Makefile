@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/analysis.py
 	$(BIN)/python bench/cli_startup.py
 	$(BIN)/python bench/script_parser.py
+	$(BIN)/python bench/scripts.py
 
 clean:
 	rm -rf $(VENV) .regcat .pytest_cache .mypy_cache .ruff_cache
