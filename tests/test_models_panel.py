@@ -154,6 +154,7 @@ def test_a_workspace_not_in_panel_form_is_refused(workspace_factory: Any) -> Non
     [
         ({"y": "lonn", "x": ["alder"], "method": "iv"}, "method"),
         ({"y": "lonn", "x": ["alder"], "robust": True, "cluster": "_unit"}, "cluster"),
+        ({"y": "lonn", "x": ["alder"], "method": "be", "entity": "kommune"}, "entity"),
     ],
 )
 def test_requests_wrong_in_themselves_are_refused(

@@ -38,9 +38,9 @@ STATISTIC = Statistic(
             Takes.VARIABLE,
             description=Text(
                 "Entiteten effektene er per: _unit (standard; enheten, på panelform) eller "
-                "en variabel (f.eks. kommune).",
+                "en variabel (f.eks. kommune; ikke for be).",
                 "The entity the effects are of: _unit (the default; the unit, in panel "
-                "form) or a variable (e.g. kommune).",
+                "form) or a variable (e.g. kommune; not for be).",
             ),
         ),
     ),

@@ -282,6 +282,14 @@ def _entity(view: DataView, request: Mapping[str, Any]) -> str:
 def prepare_panel(view: DataView, request: Mapping[str, Any]) -> PanelPlan:
     method = _method(request)
     entity = _entity(view, request)
+    if method == "be" and request.get("entity", UNIT_ENTITY) != UNIT_ENTITY:
+        # One row per entity: output control's evidence is per unit, and an entity of
+        # many units would stand for one of them.
+        raise request_error(
+            "entity",
+            "between (be) tar enheten som entitet, ikke en variabel.",
+            "between (be) takes the unit as its entity, not a variable.",
+        )
     y_name, x, constant = model_request(request)
     y = view.variable(y_name, what="y")
     needs_number(y, "regress_panel")
