@@ -78,18 +78,22 @@ Fra tilstrekkelige observatorer (summer DuckDB regner ut per mønster av
 forklaringsvariablenes verdier, aldri én rad per enhet i Python): `regress` (X'X og X'y),
 `logit`, `probit` og `poisson` (per mønster antall rader og utfallets sum; robuste
 standardfeil fra utfallets spredning i mønsteret, klyngerobuste fra summer per klynge og
-mønster), `margins` (tettheten i hvert mønster) og `negbin` (per utfallsverdi og mønster
+mønster), `margins` (tettheten i hvert mønster), `negbin` (per utfallsverdi og mønster
 antall rader: α-leddene trenger hver utfallsverdi, ikke bare summen) og `regress_panel`
 (DuckDB transformerer radene med gjennomsnitt per entitet i vindusfunksjoner og grupperer
-dem i mønstre, så OLS-summene gjelder; tilfeldige effekter trenger tre slike runder). Regnes fra enhetenes rader: bare
-utdatakontrollens bevis (støtte, innflytelse, nøkler), som må se hver enhet.
+dem i mønstre, så OLS-summene gjelder; tilfeldige effekter trenger tre slike runder).
+Regnes fra enhetenes rader: bare utdatakontrollens bevis (støtte, innflytelse, nøkler),
+som må se hver enhet. Hva som ikke kan: «tilstrekkelig» er aldri mindre enn antallet
+ulike verdier, så en kontinuerlig forklaringsvariabel (eller et kontinuerlig utfall i
+`negbin`, eller faste effekter med en kontinuerlig variabel) gir omtrent ett mønster per
+rad; overlevelsesanalyse og diskontinuitetsdesign er ikke skrevet ennå.
 
 From sufficient statistics (sums DuckDB computes per pattern of the regressors' values,
 never one row per unit in Python): `regress` (X'X and X'y), `logit`, `probit` and
 `poisson` (per pattern the number of rows and the outcome's sum; robust standard errors
 from the outcome's spread within the pattern, clustered ones from sums per cluster and
 pattern; probit's likelihood, score and observed information are functions of those two
-numbers for a 0/1 outcome as well), `margins` (the link's density per pattern) and
+numbers for a 0/1 outcome as well), `margins` (the link's density per pattern),
 `negbin` (the number of rows per outcome value and pattern: lgamma(y + 1/α) and its
 derivatives in α need each outcome value, not only their sum; for a count that is a few
 cells per pattern) and `regress_panel` (DuckDB transforms the rows by per-entity means in
@@ -98,6 +102,16 @@ a continuous regressor under fixed effects there are about as many patterns as r
 random effects take three such passes: within, between, then the quasi-demeaned rows). From
 the units' rows: only output control's evidence (support, influence, keys), which must
 see every unit.
+
+What cannot: nothing above needs a row in Python, but "sufficient" is only as small as
+the number of distinct values. A continuous regressor makes about one pattern per row;
+the negative binomial with a continuous outcome (which it allows) one cell per row, since
+its α-terms need each outcome value; fixed effects with a continuous regressor one
+transformed pattern per row. The sums then run over chunks of patterns, with no saving
+over the rows. Estimators whose objective needs the rows in order (a Kaplan–Meier curve
+or Cox's partial likelihood need each event time's risk set; a local-linear discontinuity
+its kernel weights by distance to the cut-off) group by time or by running value the same
+way; they are not written yet.
 """
 
 
