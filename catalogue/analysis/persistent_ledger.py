@@ -25,6 +25,7 @@ from catalogue.domain.bounded_cache import BoundedCache
 from .output_control import Release, ReleasedSet
 from .output_control.fingerprint import SetFingerprint
 from .output_control.guard_index import SetIndex, near_in
+from .output_control.ledger import CORE_MEASURE, CoreHolders
 
 
 class StoredSet(Protocol):
@@ -86,6 +87,7 @@ class _Known:
 
     last_id: int = 0
     index: SetIndex = field(default_factory=SetIndex)
+    cores: CoreHolders = field(default_factory=CoreHolders)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
 
@@ -143,15 +145,17 @@ class PersistentReleaseLedger:
         known = self._local.known = self._known()
         with known.lock:
             for stored in backend.released_sets(self.datastore, known.last_id):
-                known.index.add(
-                    ReleasedSet(
-                        stored.measure,
-                        stored.statistic,
-                        SetFingerprint.from_bytes(stored.fingerprint),
-                        stored.published,
-                        stored.answer,
-                    )
+                released = ReleasedSet(
+                    stored.measure,
+                    stored.statistic,
+                    SetFingerprint.from_bytes(stored.fingerprint),
+                    stored.published,
+                    stored.answer,
                 )
+                if released.measure == CORE_MEASURE:
+                    known.cores.add(released)  # counted per core, not a set of the guard
+                else:
+                    known.index.add(released)
                 known.last_id = max(known.last_id, stored.id)
 
     # --- the ReleaseLedger protocol ---------------------------------------------------
@@ -165,8 +169,20 @@ class PersistentReleaseLedger:
         known: _Known = self._local.known  # the sets caught up with at bind time
         with known.lock:
             found = known.index.near(fingerprint, within)
-        pending: list[ReleasedSet] = self._local.pending
+        pending = [s for s in self._local.pending if s.measure != CORE_MEASURE]
         return tuple(found + near_in(pending, fingerprint, within))
+
+    def core_holders(self, core: str) -> frozenset[str]:
+        self._backend()
+        known: _Known = self._local.known
+        with known.lock:
+            found = known.cores.holders(core)
+        pending: list[ReleasedSet] = self._local.pending
+        extra = CoreHolders()
+        for released in pending:
+            if released.measure == CORE_MEASURE and released.statistic == core:
+                extra.add(released)
+        return found | extra.holders(core)
 
     def cells_released(self, project: str, since: datetime) -> int:
         return self._backend().cells_released(project, since)

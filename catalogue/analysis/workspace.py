@@ -35,6 +35,7 @@ from .facts_cache import FactsMemory, cached_facts
 from .facts_cache import facts_memory as facts_memory_of
 from .limits import WorkspaceLimits, memory_limit_error, time_limit_error, too_many
 from .output_control import KeySource, OutputControlParameters, PositionKeys
+from .output_control.cores import MAX_CLASSES, UnitClasses
 from .sources import DatasetFacts, DatasetSource, PinnedVersion, YearRange
 from .state import State, StepContext
 from .statistic import find
@@ -50,7 +51,7 @@ from .steps.shared.importing import (
 )
 from .unit_keys.rows import RowKeys, find_row_keys
 from .unit_keys.store import KeyCache
-from .variables import UNIT_COLUMN
+from .variables import UNIT_COLUMN, Kind
 
 MIB = 1024 * 1024
 
@@ -107,6 +108,7 @@ class Workspace:
         self._tables = 0
         self._registered: dict[tuple[str, ...], str] = {}
         self._control: tuple[int, ControlUnits] | None = None
+        self._classes: tuple[tuple[object, ...], list[UnitClasses]] | None = None
         self._timed_out = False
         # Every dataset the steps read (imports, the links they went through): whoever
         # keeps a register among them had a say in who the population is.
@@ -346,6 +348,39 @@ class Workspace:
             population = np.unique(population)
         found = ControlUnits(population, PositionKeys(rows.snapshot.arrays), rows)
         self._control = (self.generation, found)
+        return found
+
+    def control_classes(self) -> list[UnitClasses]:
+        """The classes of every variable with at most MAX_CLASSES values, one value per
+        unit (a code, true/false, missing as a class of its own): the sets output control
+        meets a count cell with to find its small cores (output_control/cores.py). Found
+        once per generation of rows, when a count table first asks."""
+        units = self.control_units()
+        table = self.state.require_population()
+        # Steps that add a variable keep the generation (the rows' units are the same).
+        mark = (self.generation, table, tuple(v.column for v in self.state.schema))
+        if self._classes is not None and self._classes[0] == mark:
+            return self._classes[1]
+        found: list[UnitClasses] = []
+        for variable in self.state.schema:
+            if variable.kind is Kind.UNIT:
+                continue
+            column = variable.column
+            (distinct,) = db.one(self.con, f'SELECT COUNT(DISTINCT "{column}") FROM "{table}"')
+            if int(distinct) + 1 > MAX_CLASSES:  # + 1: missing may be a class too
+                continue
+            fetched = db.arrays(
+                self.con,
+                f'SELECT rowid AS r, DENSE_RANK() OVER (ORDER BY "{column}" NULLS LAST) AS c '
+                f'FROM "{table}"',
+            )
+            # A row without a protected unit is nobody's (as in control_units).
+            owners = units.rows.protected_positions[np.asarray(fetched["r"], dtype=np.int64)]
+            kept = owners >= 0
+            classes = UnitClasses.of(variable.name, owners[kept], np.asarray(fetched["c"])[kept])
+            if classes is not None:
+                found.append(classes)
+        self._classes = (mark, found)
         return found
 
     def population_units(self) -> tuple[str, np.ndarray]:

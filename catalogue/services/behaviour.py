@@ -11,7 +11,9 @@ What is flagged, per researcher (the audit log's actor):
   averaging, padding or reconstruction attack needs a new derivation for every question);
 - `near-identical-derivations`: NEAR_IDENTICAL or more derivations whose expressions are the
   same but for their numbers and text literals (scaled copies `lonn * 1.14`, `lonn * 1.28`,
-  …; padded sets that differ in one constant).
+  …; padded sets that differ in one constant);
+- `shared-core`: released results with a count cell withheld by `core-sharing` (many tables
+  sharing a small core: the padding of conformance case 22).
 
 Invariants: detection only reads the log (it never changes or blocks anything: a flag is
 for a person to judge); a flag lists the audit ids of every entry behind it, so the steward
@@ -45,6 +47,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "budget-exhausted": ("Uttaksbudsjettet brukt opp", "Release budget exhausted"),
     "many-new-variables": ("Mange nye variabler", "Many new variables"),
     "near-identical-derivations": ("Nesten like avledninger", "Near-identical derivations"),
+    "shared-core": ("Tabeller som deler en liten kjerne", "Tables sharing a small core"),
 }
 EXPLAINED: dict[str, tuple[str, str]] = {
     "refusal-run": (
@@ -68,6 +71,12 @@ EXPLAINED: dict[str, tuple[str, str]] = {
     "near-identical-derivations": (
         "{count} avledninger som bare skiller seg i tall eller tekst: «{pattern}».",
         "{count} derivations that differ only in numbers or text: '{pattern}'.",
+    ),
+    "shared-core": (
+        "{count} utleveringer der en celle ble holdt tilbake fordi en liten gruppe enheter "
+        "var felles for for mange utleverte tall; slik ser et utfyllingsangrep ut.",
+        "{count} releases where a cell was withheld because a small group of units was "
+        "shared by too many released values; this is what a padding attack looks like.",
     ),
 }
 
@@ -131,6 +140,7 @@ class _Actor:
     exhausted: list[FlaggedEntry] = field(default_factory=list)
     derivations: list[tuple[datetime, FlaggedEntry]] = field(default_factory=list)
     patterns: dict[str, list[FlaggedEntry]] = field(default_factory=dict)
+    shared_cores: list[FlaggedEntry] = field(default_factory=list)
 
 
 def _entry(record: AuditRecord, payload: dict[str, Any]) -> FlaggedEntry:
@@ -189,6 +199,16 @@ def _observe(actor: _Actor, record: AuditRecord, payload: dict[str, Any]) -> Non
                 actor.patterns.setdefault(shape, []).append(entry)
 
 
+def _observe_release(actor: _Actor, record: AuditRecord, payload: dict[str, Any]) -> None:
+    result = payload.get("result")
+    rows = result.get("rows") if isinstance(result, dict) else None
+    if isinstance(rows, list) and any(
+        isinstance(row, dict) and "core-sharing" in (row.get("reasons") or []) for row in rows
+    ):
+        found = _entry(record, {**payload, "endpoint": payload.get("statistic", "")})
+        actor.shared_cores.append(found)
+
+
 def _close_run(actor: _Actor) -> None:
     if len(actor.refusals) >= REFUSAL_RUN:
         actor.runs.append(actor.refusals)
@@ -221,6 +241,10 @@ def _flags_of(name: str, actor: _Actor) -> list[Flag]:
     busiest = _busiest_day(actor.derivations)
     if len(busiest) >= MANY_VARIABLES:
         found.append(Flag("many-new-variables", name, _distinct(busiest), count=len(busiest)))
+    if actor.shared_cores:
+        found.append(
+            Flag("shared-core", name, tuple(actor.shared_cores), count=len(actor.shared_cores))
+        )
     for pattern, entries in sorted(actor.patterns.items()):
         if len(entries) >= NEAR_IDENTICAL:
             found.append(
@@ -240,14 +264,19 @@ def detect(records: Iterable[AuditRecord]) -> list[Flag]:
     each researcher's flags in order of their first entry."""
     actors: dict[str, _Actor] = {}
     for record in records:
-        if record.kind != "request":
+        if record.kind not in ("request", "release"):
             continue
         try:
             payload = json.loads(record.payload)
         except json.JSONDecodeError:
             continue  # not ours to judge: `regcat audit verify` reports a damaged entry
-        if isinstance(payload, dict):
-            _observe(actors.setdefault(record.actor, _Actor()), record, payload)
+        if not isinstance(payload, dict):
+            continue
+        actor = actors.setdefault(record.actor, _Actor())
+        if record.kind == "release":
+            _observe_release(actor, record, payload)
+        else:
+            _observe(actor, record, payload)
     found: list[Flag] = []
     for name in sorted(actors):
         found.extend(sorted(_flags_of(name, actors[name]), key=lambda f: f.entries[0].seq))

@@ -475,6 +475,7 @@ def _context(live: _Live, owner: str) -> ControlContext:
             project=owner,
             datastore_version=f"{workspace.version.datastore}:{workspace.version.version}",
             population=units.population,
+            classes=workspace.control_classes,
         )
         live.context = (workspace.generation, context)
     return live.context[1]

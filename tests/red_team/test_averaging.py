@@ -165,11 +165,6 @@ def test_averaging_padded_tables_recovers_a_suppressed_count(alice: Attacker, tr
     padded_rounds([alice], truth, 40)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="case 22 split over two projects: each budget pays for 12 rounds, together 24 "
-    "pin the suppressed count (standard error 0.35, estimate within 1)",
-)
 def test_averaging_padded_tables_over_two_projects(
     alice: Attacker, bob: Attacker, truth: Truth
 ) -> None:
@@ -239,13 +234,6 @@ def partition_padding(attackers: list[Attacker], truth: Truth, parts: int) -> No
     assert standard_error >= 0.5 or estimate is None or abs(estimate - true_count) >= 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="case 22 by a partition: m disjoint parts A_j of Oslo, each padded with the "
-    "hidden group G, one count each; Σ|A_j ∪ G| − |Oslo| = m·|G|, every set hundreds of "
-    "units from the others. 40 parts cost one project under 40,000 of its 50,000 points "
-    "(a realistic study uses 30 inputs; this needs 40) and give a standard error of 0.28",
-)
 def test_averaging_a_partition_padded_with_the_group(alice: Attacker, truth: Truth) -> None:
     """One project, 40 parts (what its budget affords with room to spare)."""
     partition_padding([alice], truth, 40)
@@ -269,3 +257,129 @@ def test_a_larger_count_noise_stops_the_partition_in_two_projects(
         encoding="utf-8",
     )
     partition_padding([alice, bob], truth, 92)
+
+
+def _fresh_part(attacker: Attacker, part: str) -> dict[str, object] | None:
+    """One padded part asked from a workspace of its own, holding only what it needs (the
+    imports are shared inputs; the population and the part are this workspace's): the
+    table of the part, or None when refused."""
+    created = attacker.post("", {})
+    assert created.status_code == 201, created.get_json()
+    handle = created.get_json()["workspace"]
+    attacker.steps(
+        handle,
+        [
+            {"import": "BEFOLKNING_BOSTED_KOMMUNE", "date": "2020-01-01", "as": "kommune"},
+            {"import": "BEFOLKNING_KJOENN", "as": "kjonn"},
+            {"import": "BEFOLKNING_FOEDSELSDATO", "as": "fodselsdato"},
+            {
+                "import_event": "KRG_DIAGNOSEDATO",
+                "from": "2015-01-01",
+                "to": "2020-12-31",
+                "as": "diagnose",
+                "per_person": "min",
+            },
+            {"generate": "x", "expr": part},
+        ],
+    )
+    response = attacker.ask(handle, "tabulate", {"vars": ["x"]})
+    if response.status_code != 200:
+        return None
+    found: dict[str, object] = response.get_json()["results"][0]
+    return found
+
+
+def fresh_workspace_partition(attackers: list[Attacker], truth: Truth, parts: int) -> None:
+    """Case 22 against the core-sharing guard's limit (a workspace meets only the sets its
+    own variables name): the parts A_j partition everyone but G (the j-th residue of the
+    birth date, G inlined), each asked from a fresh workspace, so no variable of it names
+    another part or a base. Σ_j |A_j ∪ G| = (N − |G|) + m·|G|, N read as the total of the
+    first table: the estimate (Σ − N)/(m − 1) has variance V(m + 1)/(m − 1)². Parts are
+    shared out among the attackers; each stops at its first refusal (the budget: a fresh
+    workspace costs two inputs, its population and the part)."""
+    group, true_count = _suppressed_group(truth)
+    group = group.replace("kreft", "not sysmiss(diagnose)")
+    d = '(fodselsdato - date("1900-01-01"))'
+    counts: list[float] = []
+    total: float | None = None
+    for a, attacker in enumerate(attackers):
+        for j in range(a, parts, len(attackers)):
+            residue = f"{d} - int({d} / {parts}) * {parts} == {j}"
+            found = _fresh_part(attacker, f"(({residue}) and not ({group})) or ({group})")
+            if found is None or value(found, ["true"], "count") is None:
+                break
+            counts.append(value(found, ["true"], "count") or 0.0)
+            if total is None:
+                total = value(found, [None], "count")
+    m = len(counts)
+    estimate = (sum(counts) - total) / (m - 1) if total is not None and m > 1 else None
+    standard_error = math.sqrt(3 * (m + 1)) / (m - 1) if m > 1 else math.inf
+    report(
+        f"case 22: a partition of everyone, each part from a fresh workspace "
+        f"({len(attackers)} project(s))",
+        parts_answered=m,
+        estimate=None if estimate is None else round(estimate, 2),
+        true=true_count,
+        standard_error=round(standard_error, 2),
+    )
+    assert standard_error >= 0.5 or estimate is None or abs(estimate - true_count) >= 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="core-sharing meets only the sets a workspace's own variables name: parts of "
+    "everyone, each padded with G and asked from a fresh workspace, meet no registered "
+    "class in G; the budget (two inputs per part) is what bounds them",
+)
+def test_averaging_a_partition_of_everyone_from_fresh_workspaces(
+    alice: Attacker, bob: Attacker, truth: Truth
+) -> None:
+    fresh_workspace_partition([alice, bob], truth, 44)
+
+
+def _core_probe(attacker: Attacker, truth_targets: list[Person], parts: int) -> list[bool]:
+    """Per target: whether a padded part was withheld by `core-sharing` (the core being
+    the target if diagnosed, nobody if not)."""
+    handle = attacker.workspace([{"generate": "d", "expr": 'fodselsdato - date("1900-01-01")'}])
+    attacker.table(handle, {"vars": ["kommune"]})
+    withheld: list[bool] = []
+    for i, person in enumerate(truth_targets):
+        stopped = False
+        for j in range(parts):
+            part = f'kommune == "0301" and d - int(d / 40) * 40 == {j + parts * i}'
+            group = f"({person.expr()}) and kreft"
+            attacker.steps(handle, [{"generate": f"t{i}_{j}", "expr": f"({part}) or {group}"}])
+            table = attacker.table(handle, {"vars": [f"t{i}_{j}"]})
+            if table is None or value(table[0], ["true"], "count") is None:
+                stopped = True
+                break
+        withheld.append(stopped)
+    return withheld
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="core-sharing's own oracle: a core of one unit counts only when its perturbed "
+    "count is not 0 (three times in eight), so padding the target if diagnosed is withheld "
+    "after five holders only if diagnosed: about three in eight diagnosed targets are "
+    "told for sure (not strict: in about 2 % of runs no target's key gives it away)",
+)
+def test_core_sharing_withholds_a_core_of_one_only_if_it_is_there(
+    alice: Attacker, bob: Attacker, truth: Truth
+) -> None:
+    """The partition of case 22 with G = the target if diagnosed (else nobody): four parts
+    per target, 16 targets over two projects; withheld means diagnosed, for sure."""
+    targets = truth.targets(8, kreft=True) + truth.targets(8, kreft=False)
+    shared = [targets[k] for k in range(0, 16, 2)], [targets[k] for k in range(1, 16, 2)]
+    found = _core_probe(alice, shared[0], 4) + _core_probe(bob, shared[1], 4)
+    people = shared[0] + shared[1]
+    decided = sum(stopped for stopped in found)
+    wrong = sum(stopped and not p.kreft for stopped, p in zip(found, people, strict=True))
+    report(
+        "core-sharing as an oracle on a core of one unit (two projects)",
+        targets=len(people),
+        diagnosed=sum(p.kreft for p in people),
+        decided_for_sure=decided,
+        wrong=wrong,
+    )
+    assert decided == 0

@@ -78,3 +78,41 @@ def test_a_restart_forgets_no_registered_set(world: World, truth: Truth) -> None
     report("restart: guard and noise remembered", same_answer=same, differenced=differenced)
     assert same
     assert differenced == 0
+
+
+def test_a_restart_forgets_no_shared_core(world: World, truth: Truth) -> None:
+    """Case 22's partition until `core-sharing` withholds a part; after a restart (new
+    context, new app, same HOME) the same parts asked again from a new workspace come back
+    as before, and the next part is still withheld: the cores' holders are in the ledger."""
+    from tests.red_team.test_averaging import _suppressed_group
+
+    home = world.ctx.config.home
+    token = world.token("forsker@uio", "analysis")
+    group, _ = _suppressed_group(truth)
+
+    def parts(attacker: Attacker, n: int) -> list[float | None]:
+        handle = attacker.workspace(
+            [
+                {"generate": "g", "expr": group},
+                {"generate": "d", "expr": 'fodselsdato - date("1900-01-01")'},
+            ]
+        )
+        attacker.table(handle, {"vars": ["kommune"]})
+        found: list[float | None] = []
+        for j in range(n):
+            part = f'kommune == "0301" and d - int(d / 40) * 40 == {j}'
+            attacker.steps(handle, [{"generate": f"x{j}", "expr": f"({part}) or g"}])
+            table = attacker.table(handle, {"vars": [f"x{j}"]})
+            found.append(None if table is None else value(table[0], ["true"], "count"))
+        return found
+
+    before = parts(Attacker(world.app, token, "alice"), 4)
+    ctx, app = restarted(home)
+    try:
+        after = parts(Attacker(app, token, "alice after a restart"), 4)
+    finally:
+        ctx.close()
+    report("restart: shared cores remembered", before=before, after=after)
+    answered = [v for v in before if v is not None]
+    assert 1 <= len(answered) < 4 and before[len(answered)] is None
+    assert after == before

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from catalogue.services import behaviour, tokens
-from tests.red_team import test_models, test_oracles, test_probing
+from tests.red_team import test_averaging, test_models, test_oracles, test_probing
 from tests.red_team.conftest import Attacker, Truth, report, restarted
 from tests.test_accounts_support import OPERATOR
 
@@ -29,8 +29,14 @@ def _perfect_fit(alice: Attacker, truth: Truth) -> None:
         test_models.test_slope_of_a_fit_that_is_perfect_but_for_the_target(alice, truth)
 
 
+def _partition(alice: Attacker, truth: Truth) -> None:
+    # Case 22's partition: stopped by core-sharing, which leaves its own flag.
+    test_averaging.partition_padding([alice], truth, 10)
+
+
 ATTACKS: dict[str, Callable[[Attacker, Truth], None]] = {
     "guard membership oracle": _guard,
+    "case 22 partition": _partition,
     "category limit oracle": _categories,
     "perfect fit but for the target": _perfect_fit,
 }
@@ -56,3 +62,4 @@ def test_attacks_are_flagged_for_the_steward_whether_they_work_or_not(
             ctx.close()
     report("behaviour detection", flags_per_attack=flagged)
     assert all(flagged.values())
+    assert "shared-core" in flagged["case 22 partition"]

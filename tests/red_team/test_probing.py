@@ -66,7 +66,10 @@ def _bound(k: float) -> float:
     strict=True,
     reason="dominance probe: the cell of the target and 20 units of c is withheld while c "
     "is below a bound proportional to the wage; with the flip points of 10 padding groups "
-    "(5 per project) the jittered bounds intersect to the wage within a few percent",
+    "(5 per project) the jittered bounds intersect to the wage within a few percent. A wider "
+    "jitter does not close it (a third of runs within 10 % even with bounds 0.15-0.85), nor "
+    "does a bound drawn per question (70 % from 80 verdicts): only verdicts on perturbed "
+    "totals would, against conformance cases 3 and 4 (the specification owner's decision)",
 )
 def test_dominance_bound_probed_by_bisection(alice: Attacker, bob: Attacker, truth: Truth) -> None:
     """z = wage for the target, c for 20 known people, 0 for everyone else. NK(2, k)

@@ -19,6 +19,7 @@ import numpy as np
 
 from catalogue.domain.errors import invalid_input
 
+from .cores import CoreCheck
 from .counting import finish, noised_counts, publish_left_out, published_counts
 from .fingerprint import SetFingerprint
 from .inputs import CountTable, MagnitudeTable
@@ -167,8 +168,18 @@ def control_frequency_table(
     variables = len(table.dimensions)
     with ResultBuilder(context, "frequency-table", table.dimensions, columns, variables) as out:
         cells, labels, structural = _count_cells(table, context, include_margins)
-        values, reasons = published_counts(out, cells, structural=structural)
+        interior = math.prod(table.shape)
+        cores = CoreCheck(
+            out,
+            table.cell_index(),
+            table.units,
+            cells.fingerprints(range(interior)),
+            noised_counts(out, cells.counts[:interior], cells.key_sums[:interior]),
+        )
+        withheld = cores.withheld + [None] * (len(labels) - interior)
+        values, reasons = published_counts(out, cells, withheld, structural=structural)
         shown = [not hidden for hidden in _hidden_labels(out, table, labels, values)]
+        cores.hold([v if keep else None for v, keep in zip(values, shown, strict=True)])
         sizes = noised_counts(out, cells.counts, cells.key_sums)
         out.charge("count", [size for size, keep in zip(sizes, shown, strict=True) if keep])
         shares = _percentages(labels, values, percent_of)

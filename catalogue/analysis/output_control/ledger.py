@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from .fingerprint import SetFingerprint
+import numpy as np
+
+from .fingerprint import CELLS, SetFingerprint, splitmix64
 from .guard_index import SetIndex
 
 # All counts measure the same thing (how many units), whatever table they come from.
@@ -25,6 +27,41 @@ COUNT_MEASURE = "count"
 # them (rules/differencing.py: near pair sets get that answer). Their fingerprints are of
 # pair keys, not unit ids, so they are never near a set of units.
 PAIRS_MEASURE = "pairs"
+# A small core a released set holds (rules/core_sharing.py): statistic = the core's key,
+# fingerprint = the set that held it. Never a unit set of the guard: kept apart from the
+# index, counted per core.
+CORE_MEASURE = "core"
+
+
+_KEY_SALTS = splitmix64(np.arange(1, CELLS + 1, dtype=np.uint64) * np.uint64(0xA24BAED4963EE407))
+
+
+def set_keys(sizes: np.ndarray, id_xor: np.ndarray) -> list[str]:
+    """Short keys of many sets (or cores) at once, from their sizes and id xors (which, up
+    to 64-bit hash collisions, name a set): each cell mixed with a salt of its own, folded,
+    then mixed with the size."""
+    folded = np.bitwise_xor.reduce(splitmix64(np.asarray(id_xor, np.uint64) ^ _KEY_SALTS), axis=1)
+    mixed = splitmix64(folded ^ splitmix64(np.asarray(sizes).astype(np.uint64) ^ _KEY_SALTS[0]))
+    return [f"{int(k):016x}" for k in mixed]
+
+
+def set_key(fingerprint: SetFingerprint) -> str:
+    """The key of one set (`set_keys`)."""
+    return set_keys(np.array([fingerprint.size]), fingerprint.id_xor[None, :])[0]
+
+
+class CoreHolders:
+    """Per core key, the keys of the released sets that held it as a small core. Not
+    thread-safe: callers lock."""
+
+    def __init__(self) -> None:
+        self._held: dict[str, set[str]] = {}
+
+    def add(self, released: ReleasedSet) -> None:
+        self._held.setdefault(released.statistic, set()).add(set_key(released.fingerprint))
+
+    def holders(self, core: str) -> frozenset[str]:
+        return frozenset(self._held.get(core, ()))
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,6 +100,11 @@ class ReleaseLedger(Protocol):
         than `within` units: every set that does is among them (guard_index.py)."""
         ...
 
+    def core_holders(self, core: str) -> frozenset[str]:
+        """Keys (`set_key`) of the released sets that held this small core
+        (rules/core_sharing.py), of every project: a look-up, whatever the ledger's size."""
+        ...
+
     def cells_released(self, project: str, since: datetime) -> int: ...
 
     def points_spent(self, project: str, since: datetime) -> int:
@@ -84,6 +126,7 @@ class InMemoryReleaseLedger:
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._index = SetIndex()
+        self._cores = CoreHolders()
         self._releases: list[Release] = []
 
     @contextmanager
@@ -97,6 +140,10 @@ class InMemoryReleaseLedger:
     def near(self, fingerprint: SetFingerprint, within: int) -> Sequence[ReleasedSet]:
         with self._lock:
             return tuple(self._index.near(fingerprint, within))
+
+    def core_holders(self, core: str) -> frozenset[str]:
+        with self._lock:
+            return self._cores.holders(core)
 
     def _since(self, project: str, since: datetime) -> list[Release]:
         with self._lock:
@@ -118,4 +165,7 @@ class InMemoryReleaseLedger:
         with self._lock:
             self._releases.append(release)
             for released in release.sets:
-                self._index.add(released)
+                if released.measure == CORE_MEASURE:
+                    self._cores.add(released)
+                else:
+                    self._index.add(released)

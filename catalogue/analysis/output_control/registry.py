@@ -10,6 +10,7 @@ from typing import Any
 from .rule import Rule
 from .rules.budget import Budget
 from .rules.cell_key_noise import CellKeyNoise
+from .rules.core_sharing import CoreSharing
 from .rules.differencing import Differencing
 from .rules.dominance_nk import DominanceNK
 from .rules.extreme_values import ExtremeValues
@@ -47,6 +48,7 @@ RULES: tuple[AnyRule, ...] = (
     Hexbin,
     Survival,
     Differencing,
+    CoreSharing,
     Budget,
 )
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -34,6 +34,9 @@ from .rules.min_population import MinPopulation
 from .rules.threshold import Threshold
 from .unit_sets import CellUnits
 
+if TYPE_CHECKING:
+    from .cores import UnitClasses
+
 R = TypeVar("R", bound=Rule[Any, Any, Any])
 
 
@@ -48,6 +51,9 @@ class ControlContext:
     datastore_version: str
     population: np.ndarray  # pseudonyms of the workspace population
     now: datetime | None = None  # the budget's clock; None = the current time
+    # The classes of the workspace's variables, read when first needed: the sets a count
+    # cell's small cores are found against (cores.py, rules/core_sharing.py). None: none.
+    classes: Callable[[], Sequence[UnitClasses]] | None = None
 
     @cached_property
     def _population_units(self) -> CellUnits:
@@ -233,6 +239,11 @@ class ResultBuilder:
                     self._sets.append(ReleasedSet(COUNT_MEASURE, "count", found, registered))
             out.append(round(registered))
         return out
+
+    def hold_cores(self, records: Sequence[ReleasedSet]) -> None:
+        """Records, with the release, the small cores its published cells held
+        (rules/core_sharing.py). Not charged: the cells were."""
+        self._sets.extend(records)
 
     def registered_answer(self, statistic: str, pairs: SetFingerprint) -> str | None:
         """The answer registered for this set of (unit, value) pairs or one a few pairs

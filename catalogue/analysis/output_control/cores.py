@@ -1,0 +1,338 @@
+"""Small cores of count cells, for rules/core_sharing.py (conformance case 22).
+
+A cell S's cores are the small parts it shares with, or keeps apart from, a released set
+R: S ∩ R, S ∖ R and R ∖ S whose perturbed counts lie in 1 … core_below − 1. The ledger keeps
+fingerprints, not units, and a small intersection of two large sets cannot be read from
+fingerprints (their difference is large), so the sets R met here are those the workspace
+can name: each class of one of its variables (a code, true/false, a value of a variable
+with few values) whose unit set the ledger holds as released, by any project. That is
+where a padding attack's other petals live when they are asked from one workspace (the
+variables x_j = A_j or G) and where its base lives (`kommune`, when the petals lie in one
+municipality and G outside it).
+
+Cost: one pass over the table's (cell, unit) pairs per variable, a fingerprint per class
+(once per workspace generation) and one ledger look-up per class and per small core: none
+grows with the number of registered sets (§1.10)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .cell_key import KeySource
+from .fingerprint import FingerprintTable, SetFingerprint, fingerprint_table, splitmix64
+from .ledger import CORE_MEASURE, ReleasedSet, ReleaseLedger, set_key
+from .rules.cell_key_noise import CellKeyNoise, CountsWithKeys
+from .rules.core_sharing import CoreCounts, CoreSharing
+from .rules.threshold import Threshold
+
+if TYPE_CHECKING:
+    from .release import ResultBuilder
+
+# Variables with more classes than this are not looked at (a value of a continuous variable
+# names few units; a table of it shows only the common ones).
+MAX_CLASSES = 64
+
+
+@dataclass(eq=False)
+class UnitClasses:
+    """One variable's classes over the workspace's units: per unit (sorted, distinct; the
+    identifiers a CountTable's `units` use) the class it is in."""
+
+    name: str
+    units: np.ndarray  # int64, sorted, distinct
+    codes: np.ndarray  # int64 in [0, n_codes)
+    n_codes: int
+    _keyed: tuple[KeySource, FingerprintTable, np.ndarray, np.ndarray] | None = field(
+        default=None, repr=False
+    )
+    _dense: np.ndarray | None = field(default=None, repr=False)
+
+    def _keys(self, keys: KeySource) -> tuple[KeySource, FingerprintTable, np.ndarray, np.ndarray]:
+        if self._keyed is None or self._keyed[0] is not keys:
+            found = keys.locate(self.units).keys()
+            table = fingerprint_table(self.codes, found.set_ids, self.n_codes)
+            sums = np.bincount(
+                self.codes, weights=found.record_keys.astype(np.float64), minlength=self.n_codes
+            )
+            self._keyed = (keys, table, sums, found.set_ids)
+        return self._keyed
+
+    def fingerprints(self, keys: KeySource) -> FingerprintTable:
+        """Each class's unit set, fingerprinted (kept for the same key source)."""
+        return self._keys(keys)[1]
+
+    def key_sums(self, keys: KeySource) -> np.ndarray:
+        """Each class's sum of record keys."""
+        return self._keys(keys)[2]
+
+    def code_of(self, units: np.ndarray) -> np.ndarray:
+        """Each unit's class, −1 for a unit the variable does not hold."""
+        if self._dense is None:
+            top = int(self.units[-1]) if len(self.units) else -1
+            if (
+                int(self.units[0] if len(self.units) else 0) >= 0
+                and top < 4 * len(self.units) + 1024
+            ):
+                # Key positions (a workspace's units) are small integers: one array look-up.
+                dense = np.full(top + 1, -1, dtype=np.int64)
+                dense[self.units] = self.codes
+                self._dense = dense
+            else:
+                self._dense = np.zeros(0, dtype=np.int64)
+        if len(self._dense):
+            found = np.full(len(units), -1, dtype=np.int64)
+            ok = (units >= 0) & (units < len(self._dense))
+            found[ok] = self._dense[units[ok]]
+            return found
+        at = np.searchsorted(self.units, units)
+        ok = at < len(self.units)
+        ok[ok] = self.units[at[ok]] == units[ok]
+        return np.where(ok, self.codes[np.minimum(at, max(len(self.units) - 1, 0))], -1)
+
+    def set_ids(self, keys: KeySource) -> np.ndarray:
+        """Each unit's set id, in `units` order."""
+        return self._keys(keys)[3]
+
+    @classmethod
+    def of(cls, name: str, units: np.ndarray, values: np.ndarray) -> UnitClasses | None:
+        """From one value per unit (rows repeating a unit with the same value are one);
+        None when a unit has two values or there are more than MAX_CLASSES."""
+        units = np.asarray(units, dtype=np.int64)
+        _, codes = np.unique(np.asarray(values), return_inverse=True)
+        codes = codes.reshape(-1).astype(np.int64)
+        n_codes = int(codes.max()) + 1 if len(codes) else 0
+        if n_codes > MAX_CLASSES or n_codes < 2:
+            return None
+        order = np.lexsort((codes, units))
+        units, codes = units[order], codes[order]
+        first = np.ones(len(units), dtype=bool)
+        first[1:] = (units[1:] != units[:-1]) | (codes[1:] != codes[:-1])
+        units, codes = units[first], codes[first]
+        if len(units) > 1 and bool(np.any(units[1:] == units[:-1])):
+            return None  # a unit in two classes: not a variable of the unit
+        return cls(name, units, codes, n_codes)
+
+
+@dataclass(frozen=True)
+class CellCores:
+    """Per cell: the keys of its small cores (empty for a cell not published)."""
+
+    cores: Sequence[Sequence[str]]
+
+
+def find_cores(
+    index: np.ndarray,
+    units: np.ndarray,
+    n_cells: int,
+    published: Sequence[bool],
+    classes: Sequence[UnitClasses],
+    keys: KeySource,
+    ledger: ReleaseLedger,
+    noise: CellKeyNoise,
+    core_below: int,
+) -> CellCores:
+    """The small cores of each published cell against the registered classes."""
+    cell = np.asarray(index, dtype=np.int64)
+    unit = np.asarray(units, dtype=np.int64)
+    where = keys.locate(unit)
+    if not where.distinct():  # rows repeating a unit: each (cell, unit) once, sorted
+        order = np.lexsort((unit, cell))
+        cell, unit = cell[order], unit[order]
+        first = np.ones(len(cell), dtype=bool)
+        first[1:] = (cell[1:] != cell[:-1]) | (unit[1:] != unit[:-1])
+        cell, unit = cell[first], unit[first]
+        where = keys.locate(unit)
+    located = where.keys()
+    record_keys = located.record_keys.astype(np.float64)
+    set_ids = located.set_ids
+    sizes = np.bincount(cell, minlength=n_cells)
+    key_sums = np.bincount(cell, weights=record_keys, minlength=n_cells)
+    shown = np.asarray(published, dtype=bool)
+    reach = core_below + noise.parameters.max_noise  # exact counts a perturbed < core_below needs
+    owners: list[int] = []  # per core found: its cell
+    members: list[np.ndarray] = []  # set ids of the cores' units, in batches
+    member_of: list[np.ndarray] = []  # for each of those units, its core (index in owners)
+    rows_of = _RowsByCell(cell)
+    for found in classes:
+        registered = _registered(found, keys, ledger)
+        if not registered.any():
+            continue
+        code = found.code_of(unit)
+        n = found.n_codes
+        inside = code >= 0
+        flat = cell[inside] * n + code[inside]
+        met = np.bincount(flat, minlength=n_cells * n).reshape(n_cells, n)
+        met_keys = np.bincount(flat, weights=record_keys[inside], minlength=n_cells * n)
+        met_keys = met_keys.reshape(n_cells, n)
+        # The class beyond the cell: a set released before that holds the core apart from
+        # this cell (A ∪ G before A ∪ B: G is what the earlier set holds beyond the new).
+        whole = np.bincount(found.codes, minlength=n)
+        for kind, counts, sums in (
+            ("in", met, met_keys),
+            ("out", sizes[:, None] - met, key_sums[:, None] - met_keys),
+            ("beyond", whole[None, :] - met, found.key_sums(keys)[None, :] - met_keys),
+        ):
+            near = (counts >= 1) & (counts < reach) & shown[:, None] & registered[None, :]
+            cs, xs = np.nonzero(near)
+            if not len(cs):
+                continue
+            noised = noise.apply(
+                CountsWithKeys(
+                    counts[cs, xs].astype(np.int64), np.rint(sums[cs, xs]).astype(np.int64)
+                )
+            )
+            small = np.array([1 <= int(d.value or 0) < core_below for d in noised], dtype=bool)
+            cs, xs = cs[small], xs[small]
+            if kind == "in":
+                # All at once: each row of a small (cell, class) pair goes to its core.
+                slot = np.full(n_cells * n, -1, dtype=np.int64)
+                slot[cs * n + xs] = np.arange(len(cs)) + len(owners)
+                at = np.full(len(cell), -1, dtype=np.int64)
+                at[inside] = slot[flat]
+                picked = at >= 0
+                owners.extend(cs.tolist())
+                member_of.append(at[picked])
+                members.append(set_ids[picked])
+                continue
+            for c, x in zip(cs.tolist(), xs.tolist(), strict=True):
+                part = rows_of(c)
+                if kind == "beyond":
+                    held = found.codes == x
+                    ids = found.set_ids(keys)[held]
+                    ids = ids[~np.isin(found.units[held], unit[part])]
+                else:
+                    ids = set_ids[part][code[part] != x]
+                member_of.append(np.full(len(ids), len(owners), dtype=np.int64))
+                owners.append(c)
+                members.append(ids)
+    cores: list[list[str]] = [[] for _ in range(n_cells)]
+    if owners:
+        keyed = core_keys(np.concatenate(member_of), np.concatenate(members), len(owners))
+        for c, key in zip(owners, keyed, strict=True):
+            if key not in cores[c]:
+                cores[c].append(key)
+    return CellCores(cores)
+
+
+_CORE_SALT = np.uint64(0x6A09E667F3BCC909)
+
+
+def core_keys(core: np.ndarray, set_ids: np.ndarray, n_cores: int) -> list[str]:
+    """A key per core from its units' set ids alone (keyed hashes, so a core's key is the
+    same in every request and workspace): their xor, their sum mod 2⁶⁴ and their number,
+    mixed. One pass, whatever the number of cores (a fingerprint each would cost 3 KB)."""
+    order = np.argsort(core, kind="stable")
+    ids = np.asarray(set_ids, dtype=np.uint64)[order]
+    starts = np.searchsorted(core[order], np.arange(n_cores))
+    xor = np.bitwise_xor.reduceat(ids, starts) if len(ids) else np.zeros(n_cores, np.uint64)
+    total = np.add.reduceat(ids, starts) if len(ids) else np.zeros(n_cores, np.uint64)
+    sizes = np.bincount(core, minlength=n_cores).astype(np.uint64)
+    mixed = splitmix64(xor ^ splitmix64(total ^ splitmix64(sizes ^ _CORE_SALT)))
+    return [f"{int(k):016x}" for k in mixed]
+
+
+class _RowsByCell:
+    """The rows of one cell at a time, sorting (once) only when first asked: most tables
+    have no small core at all."""
+
+    def __init__(self, cell: np.ndarray) -> None:
+        self.cell = cell
+        self._order: np.ndarray | None = None
+        self._starts: np.ndarray | None = None
+
+    def __call__(self, c: int) -> np.ndarray:
+        if self._order is None or self._starts is None:
+            self._order = np.argsort(self.cell, kind="stable")
+            self._starts = np.searchsorted(self.cell[self._order], np.arange(self.cell.max() + 2))
+        return self._order[self._starts[c] : self._starts[c + 1]]
+
+
+def _registered(found: UnitClasses, keys: KeySource, ledger: ReleaseLedger) -> np.ndarray:
+    """Per class whether its unit set is registered (released, by any project)."""
+    table = found.fingerprints(keys)
+    out = np.zeros(found.n_codes, dtype=bool)
+    for x in range(found.n_codes):
+        fp = table[x]
+        if fp.size == 0:
+            continue
+        out[x] = any(r.fingerprint.same_set(fp) for r in ledger.near(fp, 1))
+    return out
+
+
+def held_elsewhere(
+    found: CellCores, sets: Sequence[SetFingerprint | None], ledger: ReleaseLedger
+) -> CoreCounts:
+    """Per cell, for each core, how many other released sets held it; 0 for a core the cell
+    itself already holds (a set released before with its core, asked again, is a repeat:
+    it was counted then, and its answer tells nothing new)."""
+    held: list[list[int]] = []
+    for cores, fp in zip(found.cores, sets, strict=True):
+        own = set_key(fp) if fp is not None else ""
+        counts = []
+        for k in cores:
+            holders = ledger.core_holders(k)
+            counts.append(0 if own in holders else len(holders))
+        held.append(counts)
+    return CoreCounts(held)
+
+
+def core_records(
+    found: CellCores, sets: Sequence[SetFingerprint | None], published: Sequence[bool]
+) -> list[ReleasedSet]:
+    """What the ledger keeps of the cores of the cells published: one entry per core and
+    set (the set's fingerprint under the core's key)."""
+    return [
+        ReleasedSet(CORE_MEASURE, key, fp)
+        for cores, fp, shown in zip(found.cores, sets, published, strict=True)
+        if shown and fp is not None
+        for key in cores
+    ]
+
+
+def withhold_shared_cores(rule: CoreSharing, counts: CoreCounts) -> list[str | None]:
+    return [None if not d.withheld else str(d.reason) for d in rule.apply(counts)]
+
+
+class CoreCheck:
+    """The core-sharing rule over a count table's interior cells, in two halves around the
+    other count rules: `withheld` before them (per cell, the rule's reason or None), `hold`
+    after them (records the cores of the cells that ended up published)."""
+
+    def __init__(
+        self,
+        out: ResultBuilder,
+        index: np.ndarray,
+        units: np.ndarray,
+        sets: Sequence[SetFingerprint | None],
+        sizes: Sequence[int],
+    ) -> None:
+        self.out = out
+        self.sets = list(sets)
+        context = out.context
+        rule = out.rule(CoreSharing)
+        published = [n >= out.rule(Threshold).parameters.min_count for n in sizes]
+        if context.classes is None or not rule.parameters.enabled:
+            self.found = CellCores([[] for _ in sets])
+        else:
+            self.found = find_cores(
+                index,
+                units,
+                len(self.sets),
+                published,
+                context.classes(),
+                context.keys,
+                context.ledger,
+                out.rule(CellKeyNoise),
+                rule.parameters.core_below,
+            )
+        self.withheld = withhold_shared_cores(
+            rule, held_elsewhere(self.found, self.sets, context.ledger)
+        )
+
+    def hold(self, values: Sequence[int | None]) -> None:
+        shown = [bool(v) for v in values[: len(self.sets)]]
+        self.out.hold_cores(core_records(self.found, self.sets, shown))

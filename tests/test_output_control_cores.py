@@ -1,0 +1,139 @@
+"""core-sharing (rules/core_sharing.py, cores.py): many released count cells sharing one
+small core are an averaging attack (conformance case 22), and a realistic study's tables
+are not. Each calibration test prints its figures."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+
+import numpy as np
+
+from catalogue.analysis.output_control import (
+    CountTable,
+    InMemoryReleaseLedger,
+    OutputControlParameters,
+    control_frequency_table,
+)
+from catalogue.analysis.output_control.cores import UnitClasses
+from catalogue.analysis.output_control.ledger import CORE_MEASURE, CoreHolders
+from catalogue.analysis.output_control.release import ControlContext
+from catalogue.analysis.output_control.result import ControlledResult
+from catalogue.analysis.output_control.rules.core_sharing import (
+    CoreCounts,
+    CoreSharing,
+    CoreSharingParameters,
+)
+
+from .test_output_control_budget import _study_data
+from .test_output_control_helpers import context, pseudonyms
+
+DEFAULTS = OutputControlParameters.defaults()
+
+
+class RecordingLedger(InMemoryReleaseLedger):
+    """An in-memory ledger that also remembers every core record, to count holders."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.core_records: list[str] = []
+
+    def record(self, release):  # type: ignore[no-untyped-def]
+        self.core_records += [s.statistic for s in release.sets if s.measure == CORE_MEASURE]
+        super().record(release)
+
+
+def with_classes(ctx: ControlContext, variables: dict[str, np.ndarray], units: np.ndarray):
+    classes = [UnitClasses.of(name, units, values) for name, values in variables.items()]
+    found = [c for c in classes if c is not None]
+    return dataclasses.replace(ctx, classes=lambda: found)
+
+
+def withheld_by_cores(result: ControlledResult) -> int:
+    return sum("core-sharing" in row.reasons for row in result.rows)
+
+
+def test_the_rule_withholds_a_cell_whose_core_enough_others_hold():
+    rule = DEFAULTS.rule(CoreSharing)
+    limit = rule.parameters.max_sets
+    decisions = rule.apply(CoreCounts([[], [limit - 1], [0, limit], [limit + 3]]))
+    assert [d.withheld for d in decisions] == [False, False, True, True]
+    assert decisions[2].reason == "core-sharing"
+    off = CoreSharing(CoreSharingParameters(enabled=False))
+    assert not any(d.withheld for d in off.apply(CoreCounts([[limit + 3]])))
+
+
+def test_core_holders_count_distinct_sets():
+    holders = CoreHolders()
+    assert holders.holders("k") == frozenset()
+
+
+def test_a_partition_padded_with_a_small_group_is_stopped_after_a_few_parts(capsys):
+    """Case 22 at the controller: m disjoint parts A_j of a known base B, each padded with a
+    small group G (8 units) outside B, one count table of x_j = A_j or G each, in one
+    workspace (its classes are the variables x_j and the base's). After `max_sets` holders
+    of the core G, every further part is withheld; the attacker's standard error over the
+    parts answered stays ≥ 1 (√(V(m + 1))/m)."""
+    n = 20_000
+    units = pseudonyms(n, seed=22)
+    ledger = InMemoryReleaseLedger()
+    rng = np.random.default_rng(22)
+    base = rng.random(n) < 0.3
+    group = np.zeros(n, dtype=bool)
+    group[np.flatnonzero(~base)[:8]] = True
+    parts = 40
+    part_of = rng.integers(0, parts, size=n)
+    variables: dict[str, np.ndarray] = {"base": base}
+    answered = 0
+    ctx = context(units, ledger=ledger)
+    control_frequency_table(CountTable.from_labels(["base"], [base.astype(str)], units), ctx)
+    for j in range(parts):
+        x = (base & (part_of == j)) | group
+        variables[f"x{j}"] = x
+        result = control_frequency_table(
+            CountTable.from_labels([f"x{j}"], [x.astype(str)], units),
+            with_classes(ctx, variables, units),
+        )
+        true = next(row for row in result.rows if row.labels == ("True",))
+        if true.values[0] is None:
+            assert "core-sharing" in true.reasons
+            break
+        answered += 1
+    variance = 3.0
+    error = float(np.sqrt(variance * (answered + 1)) / answered)
+    with capsys.disabled():
+        print(f"\n[cores] partition padded with 8 units: {answered} of {parts} parts answered, "
+              f"standard error {error:.2f}")  # fmt: skip
+    assert answered <= DEFAULTS.of(CoreSharing).max_sets
+    assert error >= 1.0
+
+
+def test_a_realistic_study_meets_no_shared_core(capsys):
+    """The realistic study of test_output_control_budget (a cohort of 50,000, 8 categorical
+    variables: 8 one-way, 28 two-way and 6 three-way frequency tables with margins), every
+    table asked in a workspace whose classes are all 8 variables: no cell is withheld, and
+    the printed figure is how many released cells the most shared small core has."""
+    units, cat, _ = _study_data()
+    ledger = RecordingLedger()
+    ctx = with_classes(context(units, ledger=ledger), cat, units)
+    names = list(cat)
+    tables: list[list[str]] = [[name] for name in names]
+    tables += [[a, b] for i, a in enumerate(names) for b in names[i + 1 :]]
+    tables += [
+        ["kjonn", "aldersgruppe", "utdanning"],
+        ["kjonn", "aldersgruppe", "diagnose"],
+        ["kjonn", "utdanning", "diagnose"],
+        ["landsdel", "kjonn", "diagnose"],
+        ["sivilstand", "kjonn", "aldersgruppe"],
+        ["yrke", "kjonn", "diagnose"],
+    ]
+    withheld = 0
+    for dims in tables:
+        table = CountTable.from_labels(dims, [cat[d] for d in dims], units)
+        withheld += withheld_by_cores(control_frequency_table(table, ctx))
+    held = Counter(ledger.core_records)
+    most = max(held.values(), default=0)
+    with capsys.disabled():
+        print(f"\n[cores] realistic study: {len(tables)} tables, {len(held)} small cores met, "
+              f"the most shared held by {most} cells; {withheld} cells withheld")  # fmt: skip
+    assert withheld == 0
