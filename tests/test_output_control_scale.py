@@ -20,7 +20,8 @@ from catalogue.analysis.output_control import CountTable, KeyTable
 from catalogue.analysis.output_control import cell_key as cell_key_module
 from catalogue.analysis.output_control import fingerprint as fingerprint_module
 from catalogue.analysis.output_control import magnitudes as magnitudes_module
-from catalogue.analysis.output_control.cell_key import derive_keys
+from catalogue.analysis.output_control import unit_sets as unit_sets_module
+from catalogue.analysis.output_control.cell_key import HmacKeySource, derive_keys
 from catalogue.analysis.output_control.controller import _count_cells, _table_cells
 from catalogue.analysis.output_control.fingerprint import UnitHashes, fingerprint
 from catalogue.analysis.output_control.magnitudes import Magnitudes
@@ -449,6 +450,52 @@ def test_value_digests_of_the_compiled_pass_equal_numpys_and_keys_written_out() 
     assert np.array_equal(shuffled.digests, compiled.digests)
 
 
+@pytest.mark.parametrize("unique", [True, False], ids=["one row per unit", "repeated units"])
+@pytest.mark.parametrize("keep", [2, 3])
+def test_cell_aggregates_of_the_compiled_pass_equal_numpys(unique: bool, keep: int) -> None:
+    """The one compiled pass a magnitude table makes over its pairs (CellUnits.aggregates)
+    gives every figure its numpy twin gives, to the last bit: counts, record key sums (of
+    all pairs and of those with a non-zero value), signed sums, totals, largest, rests,
+    value digests and both fingerprint tables; with ties, zeros, −0.0, negatives, an empty
+    cell, a cell of one unit and keys from the HMAC (int64) and from a key table."""
+    assert unit_sets_module._loops is not None, "the C extension was not built"
+    rng = np.random.default_rng(47 + keep)
+    n = 20_000
+    units = pseudonyms(n if unique else n // 3, seed=5)
+    rows = units if unique else rng.choice(units, n)
+    cell = rng.integers(0, 30, len(rows))
+    cell[cell == 11] = 12  # an empty cell
+    cell[0] = 30  # a cell of one unit
+    cell[cell == 30] = 29
+    cell[0] = 30
+    values = rng.choice([0.0, -0.0, 1.0, -2.5, 1e6, 3.0, np.pi], size=len(rows))
+    values *= rng.integers(0, 3, len(rows))
+    for source in (HmacKeySource(SECRET), KeyTable.build(SECRET, units)):
+        built = CellUnits.build(cell, rows, 31, source, values)
+        assert built.disjoint is unique
+        compiled, reference = built.aggregates(keep), built.aggregates_numpy(keep)
+        for name in ("counts", "key_sums", "nonzero_counts", "nonzero_key_sums", "sums"):
+            found, expected = getattr(compiled, name), getattr(reference, name)
+            assert found.dtype == expected.dtype and np.array_equal(found, expected), name
+        for name in ("totals", "largest", "rest_after_two", "digests"):
+            found, expected = (
+                getattr(compiled.magnitudes, name),
+                getattr(reference.magnitudes, name),
+            )
+            assert np.array_equal(found, expected), name
+        for name in ("sizes", "counts", "id_xor", "check_xor"):
+            for table in ("units", "pairs"):
+                found = getattr(getattr(compiled, table), name)
+                expected = getattr(getattr(reference, table), name)
+                assert found.dtype == expected.dtype and np.array_equal(found, expected), (
+                    table,
+                    name,
+                )
+        assert compiled.counts[11] == 0 and compiled.counts[30] == 1
+    with pytest.raises(IndexError):
+        CellUnits(2, np.array([2]), np.array([0]), built.keys, np.array([1.0]), True).aggregates(2)
+
+
 @pytest.mark.parametrize(
     "ids",
     [
@@ -546,6 +593,38 @@ def test_the_compiled_pass_over_a_models_rows_equals_numpys() -> None:
     for pattern, values in ((moved, outcome), (row_pattern, changed)):
         other = model_support.summarise_rows(located, pattern, values, hashes, 1.0)
         assert other.digest != compiled.digest
+
+
+@pytest.mark.parametrize("clustered", [False, True], ids=["no clusters", "clusters"])
+def test_the_compiled_pair_fingerprint_of_a_models_rows_equals_numpys(clustered: bool) -> None:
+    """A model's pair set (each row's key of its unit, outcome, pattern and cluster,
+    fingerprinted): the compiled pass and its numpy twin give the same fingerprint, with
+    a unit on several rows, −0.0 and no rows at all; a changed outcome changes it."""
+    from catalogue.analysis.output_control import model_support
+
+    assert model_support._loops is not None, "the C extension was not built"
+    rng = np.random.default_rng(59)
+    units = pseudonyms(2000, seed=59)
+    rows = rng.choice(units, 5000)
+    located = KeyTable.build(SECRET, units).locate(rows)
+    row_pattern = rng.integers(0, 30, 5000)
+    outcome = rng.choice([0.0, -0.0, 1.0, np.pi, -7.25], size=5000)
+    hashes = model_support.pattern_hashes(rng.normal(size=(30, 2)))
+    clusters = rng.integers(0, 2**63, 5000).astype(np.uint64) if clustered else None
+    compiled = model_support.row_pair_fingerprint(located, row_pattern, outcome, hashes, clusters)
+    twin = model_support.row_pair_fingerprint_numpy(located, row_pattern, outcome, hashes, clusters)
+    assert compiled.same_set(twin) and compiled.size == 5000
+    for name in ("counts", "id_xor", "check_xor"):
+        assert getattr(compiled, name).dtype == getattr(twin, name).dtype
+    changed = outcome.copy()
+    changed[7] += 1.0
+    other = model_support.row_pair_fingerprint(located, row_pattern, changed, hashes, clusters)
+    assert not other.same_set(compiled)
+    empty = KeyTable.build(SECRET, units).locate(np.zeros(0, np.int64))
+    none = np.zeros(0, np.int64)
+    assert model_support.row_pair_fingerprint(empty, none, np.zeros(0), hashes).same_set(
+        model_support.row_pair_fingerprint_numpy(empty, none, np.zeros(0), hashes)
+    )
 
 
 def test_the_compiled_majority_vote_finds_a_value_held_by_more_than_half() -> None:

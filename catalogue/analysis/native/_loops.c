@@ -400,6 +400,235 @@ done:
     return result;
 }
 
+/* cell_aggregates, unit_sets.py's CellUnits.aggregates: everything a magnitude table asks of
+ * its (cell, unit, value) pairs, in two passes over them instead of a dozen (counts, record
+ * key sums, both again over the pairs with a non-zero value, the signed sums, the fingerprint
+ * of each cell's units and of its (unit, value) pairs, and cell_magnitudes's totals, largest
+ * contributions, rest and value digests). Every float sum adds the pairs in their order, as
+ * numpy's bincount and cell_magnitudes do, so each is equal to the last bit; a pair's key is
+ * value_keys.pair_keys's and its fingerprint cells fingerprint.py's UnitHashes.of's. The
+ * numpy twin is CellUnits.aggregates_numpy; a test holds the two equal. */
+static PyObject *cell_aggregates(PyObject *self, PyObject *args) {
+    static const uint64_t salts[PARTITIONS] = {0x9E3779B97F4A7C15ULL, 0xC2B2AE3D27D4EB4FULL,
+                                               0x165667B19E3779F9ULL, 0xD6E8FEB86659FD93ULL};
+    static const uint64_t check_salt = 0x27D4EB2F165667C5ULL;
+    enum { N = 19 };
+    PyObject *objects[N];
+    Buffer buffers[N] = {{0}};
+    static const Py_ssize_t items[N] = {8, 8, 8, 2, 8, 4, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8};
+    static const char *codes[N] = {"lq", "lq", "d", "h", "LQ", "i", "LQ", "lq", "lq", "lq", "lq",
+                                   "d",  "d",  "d", "lq", "d", "LQ", "LQ", "LQ"};
+    static const char *names[N] = {"cell",        "unit",       "values",  "record_keys",
+                                   "set_ids",     "packed_slots", "checks", "counts",
+                                   "key_sums",    "nonzero_counts", "nonzero_key_sums",
+                                   "sums",        "totals",     "largest", "largest_at",
+                                   "rest",        "digests",    "unit_table", "pair_table"};
+    PyObject *result = NULL;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOOOOOOOOOOO", &objects[0], &objects[1], &objects[2],
+                          &objects[3], &objects[4], &objects[5], &objects[6], &objects[7],
+                          &objects[8], &objects[9], &objects[10], &objects[11], &objects[12],
+                          &objects[13], &objects[14], &objects[15], &objects[16], &objects[17],
+                          &objects[18])) {
+        return NULL;
+    }
+    if (take_all(objects, buffers, N, 0x7FF80u, items, codes, names) != 0) {
+        goto done;
+    }
+    Py_ssize_t pairs = buffers[0].view.len / 8;
+    Py_ssize_t units = buffers[4].view.len / 8;
+    Py_ssize_t cells = buffers[7].view.len / 8;
+    Py_ssize_t keep = cells ? buffers[13].view.len / 8 / cells : 0;
+    Py_ssize_t per_set = (Py_ssize_t)PARTITIONS * 32;
+    int mismatched = buffers[1].view.len / 8 != pairs || buffers[2].view.len / 8 != pairs ||
+                     buffers[3].view.len / 2 != units || buffers[5].view.len / 4 != units ||
+                     buffers[6].view.len / 8 != units || (cells && keep < 2) ||
+                     (cells && buffers[13].view.len / 8 != keep * cells) ||
+                     buffers[14].view.len != buffers[13].view.len || (!cells && pairs) ||
+                     buffers[17].view.len / 24 != cells * per_set ||
+                     buffers[18].view.len / 24 != cells * per_set;
+    for (int i = 8; i < 17 && !mismatched; i++) {
+        if (i != 13 && i != 14 && buffers[i].view.len / 8 != cells) {
+            mismatched = 1;
+        }
+    }
+    if (mismatched) {
+        PyErr_SetString(PyExc_ValueError, "arrays of mismatched lengths");
+        goto done;
+    }
+    const int64_t *cell = buffers[0].view.buf, *unit = buffers[1].view.buf;
+    const double *values = buffers[2].view.buf;
+    const int16_t *record_keys = buffers[3].view.buf;
+    const uint64_t *set_ids = buffers[4].view.buf, *checks = buffers[6].view.buf;
+    const int32_t *packed = buffers[5].view.buf;
+    int64_t *counts = buffers[7].view.buf, *key_sums = buffers[8].view.buf;
+    int64_t *nonzero_counts = buffers[9].view.buf, *nonzero_key_sums = buffers[10].view.buf;
+    double *sums = buffers[11].view.buf, *totals = buffers[12].view.buf;
+    double *largest = buffers[13].view.buf, *rest = buffers[15].view.buf;
+    int64_t *largest_at = buffers[14].view.buf;
+    uint64_t *digests = buffers[16].view.buf;
+    uint64_t *unit_table = buffers[17].view.buf, *pair_table = buffers[18].view.buf;
+    Py_ssize_t bad = -1;
+    Py_BEGIN_ALLOW_THREADS
+    memset(counts, 0, (size_t)cells * 8);
+    memset(key_sums, 0, (size_t)cells * 8);
+    memset(nonzero_counts, 0, (size_t)cells * 8);
+    memset(nonzero_key_sums, 0, (size_t)cells * 8);
+    memset(digests, 0, (size_t)cells * 8);
+    memset(unit_table, 0, (size_t)(cells * per_set) * 24);
+    memset(pair_table, 0, (size_t)(cells * per_set) * 24);
+    for (Py_ssize_t c = 0; c < cells; c++) {
+        sums[c] = 0.0;
+        totals[c] = 0.0;
+        rest[c] = 0.0;
+        for (Py_ssize_t j = 0; j < keep; j++) {
+            largest[j * cells + c] = 0.0;
+            largest_at[j * cells + c] = -1;
+        }
+    }
+    for (Py_ssize_t k = 0; k < pairs; k++) {
+        int64_t c = cell[k], u = unit[k];
+        if (c < 0 || c >= cells || u < 0 || u >= units) {
+            bad = k;
+            break;
+        }
+        double value = values[k];
+        int64_t key = record_keys[u];
+        counts[c] += 1;
+        key_sums[c] += key;
+        if (value != 0.0) {
+            nonzero_counts[c] += 1;
+            nonzero_key_sums[c] += key;
+        }
+        sums[c] += value;
+        /* The cell's unit fingerprint: add_pairs's update. */
+        uint64_t *base = unit_table + 3 * (c * per_set);
+        uint32_t bits = (uint32_t)packed[u];
+        uint64_t id = set_ids[u], check = checks[u];
+        for (int p = 0; p < PARTITIONS; p++) {
+            uint64_t *at = base + 3 * ((bits >> (CELL_BITS * p)) & CELL_MASK);
+            at[0] += 1;
+            at[1] ^= id;
+            at[2] ^= check;
+        }
+        /* The pair's key (value_keys.pair_keys), the cell's value digest, and the pair
+         * fingerprint with the key standing for a unit (unit_hashes's cells and check). */
+        double canonical = value + 0.0; /* -0.0 is 0.0 */
+        uint64_t value_bits;
+        memcpy(&value_bits, &canonical, sizeof value_bits);
+        uint64_t pair = splitmix64(id ^ splitmix64(value_bits ^ VALUE_SALT));
+        digests[c] += pair;
+        base = pair_table + 3 * (c * per_set);
+        uint64_t pair_check = scramble(pair ^ check_salt);
+        for (int p = 0; p < PARTITIONS; p++) {
+            uint64_t *at = base + 3 * ((scramble(pair ^ salts[p]) % 32) + (uint64_t)p * 32);
+            at[0] += 1;
+            at[1] ^= pair;
+            at[2] ^= pair_check;
+        }
+        /* cell_magnitudes's list of the cell's `keep` largest, descending. */
+        double magnitude = fabs(value);
+        totals[c] += magnitude;
+        Py_ssize_t j = keep;
+        while (j > 0 && (largest_at[(j - 1) * cells + c] < 0 ||
+                         largest[(j - 1) * cells + c] < magnitude)) {
+            j--;
+        }
+        if (j == keep) {
+            continue;
+        }
+        for (Py_ssize_t m = keep - 1; m > j; m--) {
+            largest[m * cells + c] = largest[(m - 1) * cells + c];
+            largest_at[m * cells + c] = largest_at[(m - 1) * cells + c];
+        }
+        largest[j * cells + c] = magnitude;
+        largest_at[j * cells + c] = k;
+    }
+    for (Py_ssize_t k = 0; k < pairs && bad < 0; k++) {
+        int64_t c = cell[k];
+        if (k != largest_at[c] && k != largest_at[cells + c]) {
+            rest[c] += fabs(values[k]);
+        }
+    }
+    Py_END_ALLOW_THREADS
+    result = none_unless_outside(bad, "pair %zd names a cell or unit outside the arrays");
+done:
+    release_all(buffers, N);
+    return result;
+}
+
+/* row_pair_fingerprint, model_support.py's pair fingerprint of a model: per row its key
+ * (row_pair_keys: its unit's set id and its outcome's bits mixed with its pattern's hash,
+ * and with its cluster's hash when `clusters` has a hash per row) added to one fingerprint
+ * as a unit's id is (unit_hashes's cells and check), in one pass (numpy needs seven
+ * scrambles over every row and as many temporaries). The numpy twin is
+ * fingerprint(row_pair_keys(...)); a test holds the two equal. */
+#define CLUSTER_SALT 0x9FB21C651E98DF25ULL /* model_support._CLUSTER_SALT */
+
+static PyObject *row_pair_fingerprint(PyObject *self, PyObject *args) {
+    static const uint64_t salts[PARTITIONS] = {0x9E3779B97F4A7C15ULL, 0xC2B2AE3D27D4EB4FULL,
+                                               0x165667B19E3779F9ULL, 0xD6E8FEB86659FD93ULL};
+    static const uint64_t check_salt = 0x27D4EB2F165667C5ULL;
+    PyObject *objects[7];
+    Buffer buffers[7] = {{0}};
+    static const Py_ssize_t items[7] = {8, 8, 8, 8, 8, 8, 8};
+    static const char *codes[7] = {"lq", "lq", "d", "LQ", "LQ", "LQ", "LQ"};
+    static const char *names[7] = {"row_pattern", "unit",     "outcome", "set_ids",
+                                   "pattern_hash", "clusters", "table"};
+    PyObject *result = NULL;
+    if (!PyArg_ParseTuple(args, "OOOOOOO", &objects[0], &objects[1], &objects[2], &objects[3],
+                          &objects[4], &objects[5], &objects[6])) {
+        return NULL;
+    }
+    if (take_all(objects, buffers, 7, 1u << 6, items, codes, names) != 0) {
+        goto done;
+    }
+    Py_ssize_t count = buffers[0].view.len / 8;
+    Py_ssize_t units = buffers[3].view.len / 8;
+    Py_ssize_t patterns = buffers[4].view.len / 8;
+    Py_ssize_t clustered = buffers[5].view.len / 8;
+    if (buffers[1].view.len / 8 != count || buffers[2].view.len / 8 != count ||
+        (clustered != 0 && clustered != count) ||
+        buffers[6].view.len / 24 != (Py_ssize_t)PARTITIONS * 32) {
+        PyErr_SetString(PyExc_ValueError, "arrays of mismatched lengths");
+        goto done;
+    }
+    const int64_t *row_pattern = buffers[0].view.buf, *unit = buffers[1].view.buf;
+    const double *outcome = buffers[2].view.buf;
+    const uint64_t *set_ids = buffers[3].view.buf, *pattern_hash = buffers[4].view.buf;
+    const uint64_t *clusters = buffers[5].view.buf;
+    uint64_t *table = buffers[6].view.buf;
+    Py_ssize_t bad = -1;
+    Py_BEGIN_ALLOW_THREADS
+    memset(table, 0, (size_t)PARTITIONS * 32 * 24);
+    for (Py_ssize_t k = 0; k < count; k++) {
+        int64_t g = row_pattern[k], u = unit[k];
+        if (g < 0 || g >= patterns || u < 0 || u >= units) {
+            bad = k;
+            break;
+        }
+        double y = outcome[k] + 0.0; /* -0.0 is 0.0 */
+        uint64_t bits;
+        memcpy(&bits, &y, sizeof bits);
+        uint64_t row_bits = splitmix64(bits ^ pattern_hash[g]);
+        if (clustered) {
+            row_bits = splitmix64(row_bits ^ splitmix64(clusters[k] ^ CLUSTER_SALT));
+        }
+        uint64_t pair = splitmix64(set_ids[u] ^ splitmix64(row_bits ^ VALUE_SALT));
+        uint64_t check = scramble(pair ^ check_salt);
+        for (int p = 0; p < PARTITIONS; p++) {
+            uint64_t *at = table + 3 * ((scramble(pair ^ salts[p]) % 32) + (uint64_t)p * 32);
+            at[0] += 1;
+            at[1] ^= pair;
+            at[2] ^= check;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    result = none_unless_outside(bad, "row %zd names a pattern or unit outside the arrays");
+done:
+    release_all(buffers, 7);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"add_pairs", add_pairs, METH_VARARGS,
      "add_pairs(cell, unit, set_ids, packed_slots, checks, table, cells_per_set): adds each "
@@ -418,6 +647,15 @@ static PyMethodDef methods[] = {
      "one (else some value of them); one pass."},
     {"unit_hashes", unit_hashes, METH_VARARGS,
      "unit_hashes(set_ids, packed_slots, checks, cells_per_partition): fills the two outputs."},
+    {"cell_aggregates", cell_aggregates, METH_VARARGS,
+     "cell_aggregates(cell, unit, values, record_keys, set_ids, packed_slots, checks, counts, "
+     "key_sums, nonzero_counts, nonzero_key_sums, sums, totals, largest, largest_at, rest, "
+     "digests, unit_table, pair_table): per cell of the (cell, unit, value) pairs everything "
+     "a magnitude table needs (int16 record keys; outputs filled in place)."},
+    {"row_pair_fingerprint", row_pair_fingerprint, METH_VARARGS,
+     "row_pair_fingerprint(row_pattern, unit, outcome, set_ids, pattern_hash, clusters, "
+     "table): the fingerprint (uint64 (128, 3): count, id xor, check xor; filled in place) of "
+     "the rows' (unit, outcome, pattern[, cluster]) keys; clusters empty or one per row."},
     {"model_rows", model_rows, METH_VARARGS,
      "model_rows(row_pattern, unit, outcome, set_ids, record_keys, pattern_hash, rows, keys, "
      "inside_value) -> (digest, inside, inside_keys): per pattern its rows and record key "

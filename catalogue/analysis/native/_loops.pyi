@@ -10,6 +10,27 @@ def add_pairs(
     cells_per_set: int,
 ) -> None: ...
 def all_distinct(ids: np.ndarray, most_bits: int) -> bool | None: ...
+def cell_aggregates(
+    cell: np.ndarray,
+    unit: np.ndarray,
+    values: np.ndarray,
+    record_keys: np.ndarray,
+    set_ids: np.ndarray,
+    packed_slots: np.ndarray,
+    checks: np.ndarray,
+    counts: np.ndarray,
+    key_sums: np.ndarray,
+    nonzero_counts: np.ndarray,
+    nonzero_key_sums: np.ndarray,
+    sums: np.ndarray,
+    totals: np.ndarray,
+    largest: np.ndarray,
+    largest_at: np.ndarray,
+    rest: np.ndarray,
+    digests: np.ndarray,
+    unit_table: np.ndarray,
+    pair_table: np.ndarray,
+) -> None: ...
 def cell_magnitudes(
     cell: np.ndarray,
     values: np.ndarray,
@@ -32,6 +53,15 @@ def model_rows(
     keys: np.ndarray,
     inside_value: float,
 ) -> tuple[int, int, int]: ...
+def row_pair_fingerprint(
+    row_pattern: np.ndarray,
+    unit: np.ndarray,
+    outcome: np.ndarray,
+    set_ids: np.ndarray,
+    pattern_hash: np.ndarray,
+    clusters: np.ndarray,
+    table: np.ndarray,
+) -> None: ...
 def majority(values: np.ndarray) -> float: ...
 def unit_hashes(
     set_ids: np.ndarray, packed_slots: np.ndarray, checks: np.ndarray, cells_per_partition: int

@@ -274,7 +274,14 @@ def control_magnitude_table(
         index, units, labels = _table_cells(counts_table, margins=False, total=False)
         interior = len(labels)
         cells = CellUnits.build(index, units, interior, context.keys, table.values)
-        sizes = noised_counts(out, cells.counts(), cells.key_sums())
+        # Every per-cell figure below, from one pass over the pairs (the rules are read here
+        # without being recorded as applied: the result lists them in the order they apply).
+        keep = max(
+            context.parameters.rule(DominanceNK).parameters.n,
+            context.parameters.rule(MagnitudeNoise).parameters.top_k,
+        )
+        found = cells.aggregates(keep)
+        sizes = noised_counts(out, found.counts, found.key_sums)
         structural = (
             [False] * interior
             if counts_table.structural is None
@@ -285,7 +292,7 @@ def control_magnitude_table(
         ]
         # A shown cell's count is a count cell's (its mean shows it): a near registered
         # count set's, else its own, registered (ResultBuilder.counted).
-        table_of_sets = cells.fingerprint_table()
+        table_of_sets = found.units
         sizes = out.counted(
             [table_of_sets[c] if shows[c] and not structural[c] else None for c in range(interior)],
             sizes,
@@ -293,15 +300,18 @@ def control_magnitude_table(
         # A row not shown costs nothing, so the charge tells no more than the rows do.
         out.charge("magnitude", [size for c, size in enumerate(sizes) if shows[c] for _ in chosen])
         dominance, noise = out.rule(DominanceNK), out.rule(MagnitudeNoise)
-        keep = max(dominance.parameters.n, noise.parameters.top_k)
         magnitudes = replace(
-            cells.magnitudes(keep=keep),
-            set_keys=set_keys(table_of_sets.id_xor, table_of_sets.sizes),
+            found.magnitudes, set_keys=set_keys(table_of_sets.id_xor, table_of_sets.sizes)
         )
         # A cell shown as empty (perturbed count 0) stays so; every other cell needs its
         # contributors (magnitude-support). The None of a cell it does not judge is no verdict.
         support = out.rule(MagnitudeSupport).apply(
-            [n if sizes[c] > 0 else None for c, n in enumerate(_contributing(out, cells))]
+            [
+                n if sizes[c] > 0 else None
+                for c, n in enumerate(
+                    noised_counts(out, found.nonzero_counts, found.nonzero_key_sums)
+                )
+            ]
         )
         checks = zip(
             out.rule(Threshold).apply(sizes),
@@ -329,7 +339,7 @@ def control_magnitude_table(
         assert magnitudes.digests is not None  # CellUnits gives the units
         # Each shown cell is answered by its (unit, value) pairs (pair_sets.py).
         statistic = "magnitude:" + ",".join(chosen)
-        pair_sets = cells.pair_fingerprint_table()
+        pair_sets = found.pairs
         answers = [
             PairAnswer.of(out, statistic, pair_sets[c], sizes[c])
             if shows[c] and not structural[c]
@@ -344,7 +354,7 @@ def control_magnitude_table(
             record=[a.fresh for a in answers],
             across_measures=False,
         )
-        noised = noise.apply(Perturbable(cells.sums(), magnitudes.largest, magnitudes.digests))
+        noised = noise.apply(Perturbable(found.sums, magnitudes.largest, magnitudes.digests))
         rows: list[ResultRow] = []
         for c in range(interior):
             if guarded[c].withheld:
@@ -371,21 +381,6 @@ def control_magnitude_table(
         if left_out is not None:
             publish_left_out(out, left_out)
         return finish(out, rows, groups)
-
-
-def _contributing(out: ResultBuilder, cells: CellUnits) -> list[int]:
-    """Per cell the perturbed count of its units with a non-zero contribution (their own
-    cell key), which magnitude-support judges."""
-    nonzero = cells.values != 0
-    contributors = CellUnits(
-        cells.n_cells,
-        cells.cell[nonzero],
-        cells.unit[nonzero],
-        cells.keys,
-        cells.values[nonzero],
-        cells.disjoint,
-    )
-    return noised_counts(out, contributors.counts(), contributors.key_sums())
 
 
 def cells_to_show(table: CountTable, context: ControlContext) -> list[bool]:
