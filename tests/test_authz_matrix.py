@@ -127,6 +127,7 @@ ROUTES: dict[Access, set[str]] = {
         "workspaces.regress_panel",
         "workspaces.histogram",
         "workspaces.barchart",
+        "workspaces.meanplot",
         "results.get_one",
         "results.csv",
         "results.xlsx",
