@@ -132,6 +132,8 @@ ROUTES: dict[Access, set[str]] = {
         "results.csv",
         "results.xlsx",
         "results.vega_lite",
+        "results.svg",
+        "results.png",
         "export_pages.request_export",
         "export_pages.download",
         "export_requests.create",

@@ -312,9 +312,17 @@ def test_a_chart_downloads_as_its_spec_and_opens_in_the_vega_editor(
     assert link.startswith(EDITOR) and EDITOR == "https://vega.github.io/editor/#/url/vega-lite/"
     decoded = decompress_from_encoded_uri_component(link.removeprefix(EDITOR))
     assert json.loads(decoded) == item["vega_lite"]
-    # A table has no chart: no spec, no link.
+    # Drawn on the server from the spec as released: SVG and PNG.
+    drawn = _get(alice, f"/{audit_id}.svg")
+    assert drawn.status_code == 200 and drawn.mimetype == "image/svg+xml"
+    assert drawn.data.startswith(b"<svg")
+    image = _get(alice, f"/{audit_id}.png")
+    assert image.status_code == 200 and image.mimetype == "image/png"
+    assert image.data.startswith(b"\x89PNG\r\n\x1a\n")
+    # A table has no chart: no spec, no picture, no link.
     table = releases["table"]["result"]["audit_id"]
-    _error(_get(alice, f"/{table}.vl.json"), 404, "release-has-no-chart")
+    for suffix in (".vl.json", ".svg", ".png"):
+        _error(_get(alice, f"/{table}{suffix}"), 404, "release-has-no-chart")
     assert _get(alice, f"/{table}").get_json()["vega_editor"] is None
 
 
@@ -340,7 +348,7 @@ def test_another_researcher_gets_404_for_every_download(
     releases: dict[str, dict[str, Any]],
 ) -> None:
     audit_id = releases["chart"]["result"]["audit_id"]
-    suffixes = ("", ".csv", ".csv?table=about", ".xlsx", ".vl.json")
+    suffixes = ("", ".csv", ".csv?table=about", ".xlsx", ".vl.json", ".svg", ".png")
     for suffix in suffixes:
         _error(_get(bob, f"/{audit_id}{suffix}"), 404, "unknown-release")
     # Not a release (a malformed id, an unknown one, a request's own audit entry): the same.

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from catalogue.domain.errors import RegcatError, not_found
-from catalogue.export.results import csv_file, vega_editor, workbook
+from catalogue.export.results import charts, csv_file, vega_editor, workbook
 from catalogue.export.results.tables import Release, table_keys, tables
 from catalogue.services.audit import record as audit_record
 from catalogue.services.context import Context
@@ -200,4 +200,31 @@ def release_chart(ctx: Context, owner: str, audit_id: str) -> ResultFile:
         return ResultFile(f"{_stem(release)}.vl.json", vega_editor.MEDIA_TYPE, content)
 
     made: ResultFile = _serve(ctx, owner, audit_id, "vega-lite", build)
+    return made
+
+
+IMAGE_MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
+
+
+def release_image(ctx: Context, owner: str, audit_id: str, fmt: str) -> ResultFile:
+    """The release's chart drawn on the server (SVG or PNG) from the spec as released, by
+    the one renderer the script page uses too (export/results/charts.py): the picture holds
+    only what the spec, and so the released table, holds."""
+
+    def build(release: Release) -> ResultFile:
+        chart = release.chart
+        drawn = None
+        if chart is not None:
+            drawn = charts.png(chart) if fmt == "png" else charts.svg(chart)
+        if drawn is None:  # no chart, or one the renderer refuses: nothing to draw
+            raise not_found(
+                "release-has-no-chart",
+                "Dette frigitte resultatet har ingen figur; last det ned som CSV eller Excel.",
+                "This released result has no chart; download it as CSV or Excel.",
+                audit_id=audit_id,
+            )
+        content = drawn.encode("utf-8") if isinstance(drawn, str) else drawn
+        return ResultFile(f"{_stem(release)}.{fmt}", IMAGE_MEDIA_TYPES[fmt], content)
+
+    made: ResultFile = _serve(ctx, owner, audit_id, fmt, build)
     return made

@@ -82,6 +82,8 @@ ROUTE_RULES: dict[str, Access] = {
     "results.csv": A.RESEARCHER,
     "results.xlsx": A.RESEARCHER,
     "results.vega_lite": A.RESEARCHER,
+    "results.svg": A.RESEARCHER,
+    "results.png": A.RESEARCHER,
     # Export requests: researchers ask and download, stewards of the registers involved
     # decide (the register is checked by the service).
     "export_pages.my_requests": A.SESSION,

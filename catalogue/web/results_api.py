@@ -41,6 +41,8 @@ def _links(pointer: str) -> dict[str, Any]:
         "csv": link("get", f"{RESULT}.csv", audit_id=pointer),
         "xlsx": link("get", f"{RESULT}.xlsx", audit_id=pointer),
         "vega_lite": link("get", f"{RESULT}.vl.json", audit_id=pointer),
+        "svg": link("get", f"{RESULT}.svg", audit_id=pointer),
+        "png": link("get", f"{RESULT}.png", audit_id=pointer),
     }
 
 
@@ -89,6 +91,24 @@ def xlsx(audit_id: str) -> Any:
 def vega_lite(audit_id: str) -> Any:
     """The release's chart as its Vega-Lite spec (404 for a release without a chart)."""
     return _file(results.release_chart(context(), current_owner(), audit_id))
+
+
+@bp.get("/<string:audit_id>.svg")
+@bp.response(200, description="The chart drawn on the server as SVG")
+@bp.doc(responses={200: {"content": {"image/svg+xml": {"schema": BINARY}}}})
+@_unknown
+def svg(audit_id: str) -> Any:
+    """The release's chart drawn as SVG from its spec as released (404 without a chart)."""
+    return _file(results.release_image(context(), current_owner(), audit_id, "svg"))
+
+
+@bp.get("/<string:audit_id>.png")
+@bp.response(200, description="The chart drawn on the server as PNG")
+@bp.doc(responses={200: {"content": {"image/png": {"schema": BINARY}}}})
+@_unknown
+def png(audit_id: str) -> Any:
+    """The release's chart drawn as PNG from its spec as released (404 without a chart)."""
+    return _file(results.release_image(context(), current_owner(), audit_id, "png"))
 
 
 def init_app(app: Flask) -> None:

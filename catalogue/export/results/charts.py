@@ -26,12 +26,27 @@ def _inline_only(spec: Any) -> bool:
 
 def svg(spec: dict[str, Any]) -> str | None:
     """The chart as an SVG document, or None if it cannot be drawn here."""
+    drawn = _draw(spec, "svg")
+    return drawn if isinstance(drawn, str) else None
+
+
+def png(spec: dict[str, Any]) -> bytes | None:
+    """The chart as a PNG image (twice the spec's size, sharp enough to print), or None."""
+    drawn = _draw(spec, "png")
+    return drawn if isinstance(drawn, bytes) else None
+
+
+def _draw(spec: dict[str, Any], fmt: str) -> str | bytes | None:
     if not _inline_only(spec):
         return None
     import vl_convert  # loaded on first use: a reading command never pays for it
 
+    plain = json.loads(json.dumps(spec))
     try:
-        drawn: str = vl_convert.vegalite_to_svg(json.loads(json.dumps(spec)))
+        if fmt == "png":
+            image: bytes = vl_convert.vegalite_to_png(plain, scale=2)
+            return image
+        drawn: str = vl_convert.vegalite_to_svg(plain)
     except (ValueError, RuntimeError):  # vl-convert raises ValueError on a bad spec
         return None
     return drawn
