@@ -128,6 +128,7 @@ ROUTES: dict[Access, set[str]] = {
         "workspaces.histogram",
         "workspaces.barchart",
         "workspaces.meanplot",
+        "workspaces.coefplot",
         "results.get_one",
         "results.csv",
         "results.xlsx",
