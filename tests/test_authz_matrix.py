@@ -129,6 +129,7 @@ ROUTES: dict[Access, set[str]] = {
         "workspaces.barchart",
         "workspaces.meanplot",
         "workspaces.coefplot",
+        "workspaces.boxplot",
         "results.get_one",
         "results.csv",
         "results.xlsx",
