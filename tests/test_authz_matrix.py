@@ -130,6 +130,7 @@ ROUTES: dict[Access, set[str]] = {
         "workspaces.meanplot",
         "workspaces.coefplot",
         "workspaces.boxplot",
+        "workspaces.piechart",
         "results.get_one",
         "results.csv",
         "results.xlsx",
