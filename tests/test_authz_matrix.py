@@ -131,6 +131,7 @@ ROUTES: dict[Access, set[str]] = {
         "workspaces.coefplot",
         "workspaces.boxplot",
         "workspaces.piechart",
+        "workspaces.hexbin",
         "results.get_one",
         "results.csv",
         "results.xlsx",

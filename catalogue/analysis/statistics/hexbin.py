@@ -1,0 +1,103 @@
+"""hexbin: a scatter of two numeric variables as hexagonal bins (the only scatter there is:
+a point per unit would show each unit's values), a Vega-Lite chart drawn only from the
+controlled hex table.
+
+The lattice spans the smoothed 1st to 99th percentiles of each variable, perturbed; a hex
+is drawn when its perturbed count reaches the hexbin minimum (10 units by default); hexes
+that fail are left out, not drawn empty (OUTPUT_CONTROL.md, `hexbin`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from catalogue.domain.text import Text
+
+from ..output_control import ControlContext, UnitPairs, control_hexbin, vega_lite
+from ..output_control.fingerprint import SetFingerprint
+from ..output_control.rules.hexbin import Hexbin
+from ..statistic import Field, Statistic, Takes
+from .shared.common import (
+    DataView,
+    Labelled,
+    fetch_numpy,
+    needs_number,
+    needs_unit_rows,
+    number_sql,
+    request_error,
+)
+
+
+def prepare_hexbin(view: DataView, request: Mapping[str, Any], language: str = "nb") -> HexbinPlan:
+    needs_unit_rows(view, "hexbin")
+    x = view.variable(request.get("x"), what="x")
+    needs_number(x, "hexbin")
+    y = view.variable(request.get("y"), what="y")
+    needs_number(y, "hexbin")
+    if x.name == y.name:
+        raise request_error(
+            "y", "«y» må være en annen variabel enn «x».", "'y' must be another variable than 'x'."
+        )
+    most = view.parameters.of(Hexbin).max_gridsize
+    gridsize = request.get("gridsize")
+    if gridsize is not None and (
+        isinstance(gridsize, bool) or not isinstance(gridsize, int) or not 1 <= gridsize <= most
+    ):
+        raise request_error(
+            "gridsize",
+            f"«gridsize» må være et heltall fra 1 til {most}.",
+            f"'gridsize' must be a whole number from 1 to {most}.",
+        )
+    vx, vy = number_sql(x), number_sql(y)
+    found = fetch_numpy(
+        view,
+        f'SELECT w.rowid AS r, {vx} AS x, {vy} AS y FROM "{view.table}" AS w '
+        f"WHERE isfinite({vx}) AND isfinite({vy})",
+    )
+    pairs = UnitPairs(
+        x.name,
+        y.name,
+        view.rows.units(found["r"]).astype(np.int64),
+        np.asarray(found["x"], dtype=np.float64),
+        np.asarray(found["y"], dtype=np.float64),
+    )
+    return HexbinPlan(pairs, gridsize, language, view.groups_of([x, y]))
+
+
+@dataclass(frozen=True)
+class HexbinPlan:
+    pairs: UnitPairs
+    gridsize: int | None
+    language: str
+    groups: tuple[SetFingerprint, ...]
+
+    def release(self, context: ControlContext) -> list[Labelled]:
+        result = control_hexbin(self.pairs, context, gridsize=self.gridsize, groups=self.groups)
+        chart = vega_lite(result, self.language)
+        encoding = chart["encoding"]
+        encoding["x"]["title"], encoding["y"]["title"] = self.pairs.measure_x, self.pairs.measure_y
+        about = {"statistic": "hexbin", "x": self.pairs.measure_x, "y": self.pairs.measure_y}
+        return [Labelled(about, result, {"vega_lite": chart})]
+
+
+STATISTIC = Statistic(
+    name="hexbin",
+    description=Text(
+        "Et spredningsplott som sekskantceller (hver med minst 10 enheter), som Vega-Lite "
+        "fra en kontrollert telletabell.",
+        "A scatter as hexagonal bins (each of at least 10 units), as Vega-Lite from a "
+        "controlled count table.",
+    ),
+    fields=(
+        Field("x", Takes.VARIABLE, required=True),
+        Field("y", Takes.VARIABLE, required=True),
+        Field("gridsize", Takes.WHOLE_NUMBER, bounds=(1, 100)),
+    ),
+    releases=("hexbin",),
+    prepare=prepare_hexbin,
+    request="Hexbin",
+    example={"x": "alder", "y": "lonn", "gridsize": 10},
+)
