@@ -132,6 +132,7 @@ ROUTES: dict[Access, set[str]] = {
         "workspaces.boxplot",
         "workspaces.piechart",
         "workspaces.hexbin",
+        "workspaces.sankey",
         "results.get_one",
         "results.csv",
         "results.xlsx",
