@@ -39,6 +39,7 @@ def smoothed_span(out: ResultBuilder, found: ValueSet) -> tuple[float, float]:
     keyed by their pairs, so a copy with one unit's value moved to the top shifted the 99th
     percentile's window and drew another range, and the grid laid over it told the copy
     from the original (red team: test_snap_edges, the same histogram again)."""
+    out.rule(MagnitudeNoise)  # listed whether the range is registered or drawn here
     answer = PairAnswer.of(out, "span", pair_set(found.set_ids, found.values), found.size)
     registered = answer.registered_answer
     if registered is not None and len(registered.rows) == 2:
