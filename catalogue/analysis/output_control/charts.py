@@ -46,10 +46,6 @@ def smoothed_span(out: ResultBuilder, found: ValueSet) -> tuple[float, float]:
         (low,), _ = registered.rows[0]
         (high,), _ = registered.rows[1]
         if isinstance(low, int | float) and isinstance(high, int | float):
-            # The registered range was drawn with magnitude noise: the result lists that
-            # rule as the fresh answer did, so a repeat is the same result, byte for byte
-            # (a rules list without it told a repeat from a first answer).
-            out.rule(MagnitudeNoise)
             return float(low), float(high)
     span = _smoothed_span(out, found)
     if answer.pairs is not None:
