@@ -145,6 +145,40 @@ done:
 
 #define VALUE_SALT 0x5851F42D4C957F2DULL /* value_keys.VALUE_SALT */
 
+/* Inserts pair k's magnitude into cell c's list of its `keep` largest, descending (an
+ * earlier pair stays ahead of an equal one). The list is column-major: slot j of cell c is
+ * at j * cells + c; an empty slot has largest_at -1. Shared by cell_magnitudes and
+ * cell_aggregates, which must pick the same pairs (the numpy twins are held equal). */
+static inline void keep_largest(double *largest, int64_t *largest_at, Py_ssize_t cells,
+                                Py_ssize_t keep, int64_t c, double magnitude, Py_ssize_t k) {
+    Py_ssize_t j = keep;
+    while (j > 0 && (largest_at[(j - 1) * cells + c] < 0 ||
+                     largest[(j - 1) * cells + c] < magnitude)) {
+        j--;
+    }
+    if (j == keep) {
+        return;
+    }
+    for (Py_ssize_t m = keep - 1; m > j; m--) {
+        largest[m * cells + c] = largest[(m - 1) * cells + c];
+        largest_at[m * cells + c] = largest_at[(m - 1) * cells + c];
+    }
+    largest[j * cells + c] = magnitude;
+    largest_at[j * cells + c] = k;
+}
+
+/* What each cell holds beyond its two largest contributions (the p % rule's rest), added
+ * in pair order so the sum is the same to the last bit as the numpy twin's. */
+static inline void add_rest(double *rest, const double *values, const int64_t *cell,
+                            Py_ssize_t pairs, const int64_t *largest_at, Py_ssize_t cells) {
+    for (Py_ssize_t k = 0; k < pairs; k++) {
+        int64_t c = cell[k];
+        if (k != largest_at[c] && k != largest_at[cells + c]) {
+            rest[c] += fabs(values[k]);
+        }
+    }
+}
+
 static PyObject *cell_magnitudes(PyObject *self, PyObject *args) {
     PyObject *objects[9];
     Buffer buffers[9] = {{0}};
@@ -205,26 +239,10 @@ static PyObject *cell_magnitudes(PyObject *self, PyObject *args) {
         totals[c] += magnitude;
         /* Insert into the cell's list of its `keep` largest, descending (an earlier pair
          * stays ahead of an equal one). */
-        Py_ssize_t j = keep;
-        while (j > 0 && (largest_at[(j - 1) * cells + c] < 0 ||
-                         largest[(j - 1) * cells + c] < magnitude)) {
-            j--;
-        }
-        if (j == keep) {
-            continue;
-        }
-        for (Py_ssize_t m = keep - 1; m > j; m--) {
-            largest[m * cells + c] = largest[(m - 1) * cells + c];
-            largest_at[m * cells + c] = largest_at[(m - 1) * cells + c];
-        }
-        largest[j * cells + c] = magnitude;
-        largest_at[j * cells + c] = k;
+        keep_largest(largest, largest_at, cells, keep, c, magnitude, k);
     }
-    for (Py_ssize_t k = 0; k < pairs && bad < 0; k++) {
-        int64_t c = cell[k];
-        if (k != largest_at[c] && k != largest_at[cells + c]) {
-            rest[c] += fabs(values[k]);
-        }
+    if (bad < 0) {
+        add_rest(rest, values, cell, pairs, largest_at, cells);
     }
     Py_END_ALLOW_THREADS
     result = none_unless_outside(bad, "pair %zd names a cell or unit outside the arrays");
@@ -528,26 +546,10 @@ static PyObject *cell_aggregates(PyObject *self, PyObject *args) {
         /* cell_magnitudes's list of the cell's `keep` largest, descending. */
         double magnitude = fabs(value);
         totals[c] += magnitude;
-        Py_ssize_t j = keep;
-        while (j > 0 && (largest_at[(j - 1) * cells + c] < 0 ||
-                         largest[(j - 1) * cells + c] < magnitude)) {
-            j--;
-        }
-        if (j == keep) {
-            continue;
-        }
-        for (Py_ssize_t m = keep - 1; m > j; m--) {
-            largest[m * cells + c] = largest[(m - 1) * cells + c];
-            largest_at[m * cells + c] = largest_at[(m - 1) * cells + c];
-        }
-        largest[j * cells + c] = magnitude;
-        largest_at[j * cells + c] = k;
+        keep_largest(largest, largest_at, cells, keep, c, magnitude, k);
     }
-    for (Py_ssize_t k = 0; k < pairs && bad < 0; k++) {
-        int64_t c = cell[k];
-        if (k != largest_at[c] && k != largest_at[cells + c]) {
-            rest[c] += fabs(values[k]);
-        }
+    if (bad < 0) {
+        add_rest(rest, values, cell, pairs, largest_at, cells);
     }
     Py_END_ALLOW_THREADS
     result = none_unless_outside(bad, "pair %zd names a cell or unit outside the arrays");
