@@ -35,7 +35,7 @@ from .pair_sets import PairAnswer
 from .release import ControlContext, ResultBuilder
 from .result import ControlledResult, ResultRow, SummaryValue, Value
 from .rounding import significant
-from .rule import Message
+from .rule import Decision, Message
 from .rules.cell_key_noise import CellKeyNoise
 from .rules.magnitude_noise import MagnitudeNoise
 from .rules.model_noise import Estimates, ModelNoise
@@ -156,15 +156,7 @@ def control_regression(
             rows = answer.given(out, [withheld], whole=True)
             return finish(out, shared.given(out, rows, whole=True), groups)
         digits = out.rule(Regression).parameters.significant_digits
-        noised = out.rule(ModelNoise).apply(
-            Estimates(
-                fit.coefficients,
-                fit.std_errors,
-                fit.evidence.digest,
-                fit.evidence.influence,
-                fit.covariance,
-            )
-        )
+        noised = _noised(out, fit)
         dof = n - len(fit.terms) if test == "t" else None
         rows = []
         for term, found in zip(fit.terms, noised, strict=True):
@@ -182,6 +174,20 @@ def control_regression(
         return finish(out, shared.given(out, rows, whole=True), groups)
 
 
+def _noised(out: ResultBuilder, fit: RegressionFit) -> Sequence[Decision[tuple[float, float]]]:
+    """The fit's coefficients and standard errors through model-noise (keyed by the fit's
+    value digest, scaled by its influence)."""
+    return out.rule(ModelNoise).apply(
+        Estimates(
+            fit.coefficients,
+            fit.std_errors,
+            fit.evidence.digest,
+            fit.evidence.influence,
+            fit.covariance,
+        )
+    )
+
+
 def _with_registered_values(
     out: ResultBuilder, fit: RegressionFit, n: int, registered: Answer, test: str
 ) -> list[ResultRow]:
@@ -192,15 +198,7 @@ def _with_registered_values(
     standard errors, perturbed, and the tests of the two."""
     assert registered.whole is not None
     digits = out.rule(Regression).parameters.significant_digits
-    noised = out.rule(ModelNoise).apply(
-        Estimates(
-            fit.coefficients,
-            fit.std_errors,
-            fit.evidence.digest,
-            fit.evidence.influence,
-            fit.covariance,
-        )
-    )
+    noised = _noised(out, fit)
     out.rule(CellKeyNoise), out.rule(MagnitudeNoise)  # listed: the summary names them
     out.summary[:] = registered.whole.summary
     out.population = registered.whole.population
