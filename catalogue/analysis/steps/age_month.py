@@ -5,14 +5,14 @@ lines persons up on event time."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from ..state import State, StepContext
 from ..step import StepField, Takes, Verb
-from ..variables import Kind, Variable, check_name
-from .shared.columns import add_columns, col
-from .shared.event_time import date_variable, whole_number
+from ..variables import Kind, check_name
+from .shared.columns import col
+from .shared.event_time import date_variable, whole_number, with_derived_variable
 
 MAX_AGE = 130
 
@@ -27,21 +27,14 @@ class AgeMonth:
         return {"age_month": self.birth, "age": self.age, "as": self.name}
 
     def apply(self, ctx: StepContext, state: State) -> State:
-        table = state.require_population()
         birth = date_variable(state.schema, self.birth, "age_month")
-        column, schema = state.schema.fresh_column()
         # A birthday on 29 February falls on 28 February in other years (DuckDB's date
         # arithmetic); either way the month is February.
         value = f"CAST(date_trunc('month', {col(birth)} + to_years(CAST(? AS INTEGER))) AS DATE)"
-        new_table = add_columns(ctx, table, [(column, Kind.DATE.sql, value)], [self.age])
-        variable = Variable(
-            self.name,
-            column,
-            Kind.DATE,
-            {"age_month": birth.name, "age": self.age},
-            groups=birth.groups,
+        lineage = {"age_month": birth.name, "age": self.age}
+        return with_derived_variable(
+            ctx, state, self.name, Kind.DATE, value, [self.age], lineage, [birth]
         )
-        return replace(state, schema=schema.with_variable(variable), table=new_table)
 
 
 def parse(verb: str, item: Mapping[str, Any]) -> AgeMonth:

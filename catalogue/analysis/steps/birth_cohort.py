@@ -5,14 +5,14 @@ birth month, 3 the quarter, 12 the year of birth."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from ..state import State, StepContext
 from ..step import StepField, Takes, Verb, step_error
-from ..variables import Kind, Variable, check_name
-from .shared.columns import add_columns, col
-from .shared.event_time import date_variable, whole_number
+from ..variables import Kind, check_name
+from .shared.columns import col
+from .shared.event_time import date_variable, whole_number, with_derived_variable
 
 
 @dataclass(frozen=True)
@@ -29,24 +29,16 @@ class BirthCohort:
         return out
 
     def apply(self, ctx: StepContext, state: State) -> State:
-        table = state.require_population()
         birth = date_variable(state.schema, self.birth, "birth_cohort")
-        column, schema = state.schema.fresh_column()
         # The cohort's first month: the birth month rounded down to a multiple of `months`
         # counted from January.
         first = f"((month({col(birth)}) - 1) // CAST(? AS INTEGER) * CAST(? AS INTEGER) + 1)"
         value = f"CAST(year({col(birth)}) * 100 + {first} AS DOUBLE)"
-        new_table = add_columns(
-            ctx, table, [(column, Kind.NUMBER.sql, value)], [self.months, self.months]
+        lineage = {"birth_cohort": birth.name, "months": self.months}
+        params: list[object] = [self.months, self.months]
+        return with_derived_variable(
+            ctx, state, self.name, Kind.NUMBER, value, params, lineage, [birth]
         )
-        variable = Variable(
-            self.name,
-            column,
-            Kind.NUMBER,
-            {"birth_cohort": birth.name, "months": self.months},
-            groups=birth.groups,
-        )
-        return replace(state, schema=schema.with_variable(variable), table=new_table)
 
 
 def parse(verb: str, item: Mapping[str, Any]) -> BirthCohort:

@@ -5,16 +5,15 @@ persons up on the month something happened to them."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from catalogue.domain.errors import invalid_input
 
 from ..state import State, StepContext
 from ..step import StepField, Takes, Verb, text
-from ..variables import Kind, Variable, check_name
-from .shared.columns import add_columns
-from .shared.event_time import date_variable, month_number
+from ..variables import Kind, check_name
+from .shared.event_time import date_variable, month_number, with_derived_variable
 
 
 @dataclass(frozen=True)
@@ -31,7 +30,7 @@ class MonthsSince:
         return out
 
     def apply(self, ctx: StepContext, state: State) -> State:
-        table = state.require_population()
+        state.require_population()
         at_name = self.at or state.schema.panel_date
         if at_name is None:
             raise invalid_input(
@@ -44,17 +43,11 @@ class MonthsSince:
             )
         event = date_variable(state.schema, self.event, "months_since")
         at = date_variable(state.schema, at_name, "at")
-        column, schema = state.schema.fresh_column()
         value = f"CAST({month_number(at)} - {month_number(event)} AS DOUBLE)"
-        new_table = add_columns(ctx, table, [(column, Kind.NUMBER.sql, value)], [])
-        variable = Variable(
-            self.name,
-            column,
-            Kind.NUMBER,
-            {"months_since": event.name, "at": at.name},
-            groups=tuple(dict.fromkeys((*event.groups, *at.groups))),
+        lineage = {"months_since": event.name, "at": at.name}
+        return with_derived_variable(
+            ctx, state, self.name, Kind.NUMBER, value, [], lineage, [event, at]
         )
-        return replace(state, schema=schema.with_variable(variable), table=new_table)
 
 
 def parse(verb: str, item: Mapping[str, Any]) -> MonthsSince:

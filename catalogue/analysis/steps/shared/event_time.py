@@ -10,14 +10,16 @@ or units there are (docs/OUTPUT_CONTROL.md: no step decides on counts).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from catalogue.domain.errors import invalid_input
 
+from ...state import State, StepContext
 from ...step import step_error
 from ...variables import Kind, Schema, Variable
-from .columns import col
+from .columns import add_columns, col
 
 
 def date_variable(schema: Schema, name: str, field: str) -> Variable:
@@ -54,3 +56,23 @@ def whole_number(
             value=str(value),
         )
     return value
+
+
+def with_derived_variable(
+    ctx: StepContext,
+    state: State,
+    name: str,
+    kind: Kind,
+    value_sql: str,
+    params: list[object],
+    lineage: dict[str, Any],
+    sources: Sequence[Variable],
+) -> State:
+    """The state with one new variable `name`, computed row by row by `value_sql` (a
+    function of the row's own values) and grouped as the variables it is made from."""
+    table = state.require_population()
+    column, schema = state.schema.fresh_column()
+    new_table = add_columns(ctx, table, [(column, kind.sql, value_sql)], params)
+    groups = tuple(dict.fromkeys(group for source in sources for group in source.groups))
+    variable = Variable(name, column, kind, lineage, groups=groups)
+    return replace(state, schema=schema.with_variable(variable), table=new_table)
