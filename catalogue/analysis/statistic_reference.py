@@ -81,12 +81,17 @@ standardfeil fra utfallets spredning i mønsteret, klyngerobuste fra summer per 
 mønster), `margins` (tettheten i hvert mønster), `negbin` (per utfallsverdi og mønster
 antall rader: α-leddene trenger hver utfallsverdi, ikke bare summen) og `regress_panel`
 (DuckDB transformerer radene med gjennomsnitt per entitet i vindusfunksjoner og grupperer
-dem i mønstre, så OLS-summene gjelder; tilfeldige effekter trenger tre slike runder).
+dem i mønstre, så OLS-summene gjelder; tilfeldige effekter trenger tre slike runder) og
+`cox` (per tid, hendelse og mønster antall rader: Efrons delvise likelihood trenger bare
+summene over risikomengden og over hendelsene ved hver tid). `kaplan_meier` tilpasses ikke
+av data i det hele tatt: kurven er produktgrenseestimatet av de publiserte (støyede)
+antallene i risiko og hendelser per trinn.
 Regnes fra enhetenes rader: bare utdatakontrollens bevis (støtte, innflytelse, nøkler),
 som må se hver enhet. Hva som ikke kan: «tilstrekkelig» er aldri mindre enn antallet
 ulike verdier, så en kontinuerlig forklaringsvariabel (eller et kontinuerlig utfall i
 `negbin`, eller faste effekter med en kontinuerlig variabel) gir omtrent ett mønster per
-rad; overlevelsesanalyse og diskontinuitetsdesign er ikke skrevet ennå.
+rad, og en kontinuerlig tid ca. én celle per hendelse i `cox`; diskontinuitetsdesign er
+ikke skrevet ennå.
 
 From sufficient statistics (sums DuckDB computes per pattern of the regressors' values,
 never one row per unit in Python): `regress` (X'X and X'y), `logit`, `probit` and
@@ -99,7 +104,12 @@ derivatives in α need each outcome value, not only their sum; for a count that 
 cells per pattern) and `regress_panel` (DuckDB transforms the rows by per-entity means in
 window functions and groups the transformed rows into patterns, so OLS's sums apply; with
 a continuous regressor under fixed effects there are about as many patterns as rows;
-random effects take three such passes: within, between, then the quasi-demeaned rows). From
+random effects take three such passes: within, between, then the quasi-demeaned rows) and
+`cox` (the number of rows per time, event and pattern: Efron's partial likelihood needs
+only the sums over each event time's risk set and over its events, cumulated over the
+times in descending order). `kaplan_meier` is not fitted on the data at all: its curve is
+the product-limit estimate of each step's published (perturbed) counts at risk and of
+events. From
 the units' rows: only output control's evidence (support, influence, keys), which must
 see every unit.
 
@@ -107,11 +117,10 @@ What cannot: nothing above needs a row in Python, but "sufficient" is only as sm
 the number of distinct values. A continuous regressor makes about one pattern per row;
 the negative binomial with a continuous outcome (which it allows) one cell per row, since
 its α-terms need each outcome value; fixed effects with a continuous regressor one
-transformed pattern per row. The sums then run over chunks of patterns, with no saving
-over the rows. Estimators whose objective needs the rows in order (a Kaplan–Meier curve
-or Cox's partial likelihood need each event time's risk set; a local-linear discontinuity
-its kernel weights by distance to the cut-off) group by time or by running value the same
-way; they are not written yet.
+transformed pattern per row; Cox with a continuous time about one cell per row. The sums
+then run over chunks of patterns, with no saving over the rows. A local-linear
+discontinuity (its kernel weights by distance to the cut-off) would group by running value
+the same way; it is not written yet.
 """
 
 

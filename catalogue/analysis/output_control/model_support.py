@@ -363,6 +363,7 @@ def _influence(
     unit_of_row: np.ndarray | None,
     dispersion: float | None,
     score_scale: np.ndarray | None = None,
+    residuals: np.ndarray | None = None,
 ) -> Influence | None:
     """What one unit does to each coefficient and its standard error (see Influence), with
     A = (X'WX)⁻¹, e = y − μ per row, h = w·x'Ax per pattern. Removing unit i moves b by
@@ -378,7 +379,9 @@ def _influence(
     lifted = x @ inverse  # A·x per pattern (A is symmetric)
     h = weights * np.einsum("ij,ij->i", lifted, x)
     kept = np.maximum(1.0 - h, 1e-12)  # the leverage check withholds h > 0.5 anyway
-    e = y - fitted[row_pattern]
+    # A family whose residual is not y − μ of the row's pattern gives its own (Cox: the
+    # martingale residual, which hangs on the row's time as well as its pattern).
+    e = y - fitted[row_pattern] if residuals is None else residuals
     if score_scale is not None:  # a non-canonical link: the score's residual, not y − μ
         e = e * score_scale[row_pattern]
     w = np.maximum(weights, 1e-300)[row_pattern]
@@ -495,6 +498,7 @@ def model_evidence(
     asked: tuple[np.ndarray, np.ndarray] | None = None,
     clusters: np.ndarray | None = None,
     score_scale: np.ndarray | None = None,
+    residuals: np.ndarray | None = None,
 ) -> ModelEvidence:
     """The evidence of a model over rows (each row: its unit, its outcome and its pattern,
     an index into `design`, the regressor values of each pattern, one column per term).
@@ -512,7 +516,9 @@ def model_evidence(
     `model-noise`, the coefficient's noise is the same whatever the partition);
     `score_scale`: per pattern dℓ/dη over (y − μ), for a family whose link is not its
     canonical one (probit: φ/(Φ(1 − Φ))): one unit's score is x·(y − μ)·scale, and what it
-    moves is measured by that score (None: 1, as for OLS, logit and Poisson)."""
+    moves is measured by that score (None: 1, as for OLS, logit and Poisson); `residuals`:
+    per row the score's residual when it is not y − `fitted` of the row's pattern (Cox's
+    martingale residual, with its weights the rows' cumulative hazards)."""
     design = np.asarray(design, dtype=np.float64).reshape(len(design), len(terms))
     row_pattern = np.asarray(row_pattern, dtype=np.int64)
     y = np.asarray(outcome, dtype=np.float64)
@@ -566,6 +572,7 @@ def model_evidence(
                 unit_of_row,
                 dispersion,
                 None if score_scale is None else np.asarray(score_scale, dtype=np.float64),
+                None if residuals is None else np.asarray(residuals, dtype=np.float64),
             )
     fingerprint = Located(found.unique, located.arrays).fingerprint()
     pairs = (

@@ -55,12 +55,15 @@ def common_levels(
     *,
     constant: bool,
     cluster: Variable | None = None,
+    also: Variable | None = None,
 ) -> tuple[Patterns, ModelRows]:
     """The model's patterns (with their columns) and rows, the rows of rare levels and of
     rare interaction cells left out; `cluster`: the variable the standard errors are
-    clustered by (its rows must have a value, and each row's is read with it)."""
-    found = fetch_patterns(view, y, terms, extra=[] if cluster is None else [cluster])
-    rows = model_rows(view, y, found, cluster)
+    clustered by (its rows must have a value, and each row's is read with it); `also`: a
+    second per-row value the family needs (ModelRows.also; its rows must have one too)."""
+    extra = [v for v in (cluster, also) if v is not None]
+    found = fetch_patterns(view, y, terms, extra=extra)
+    rows = model_rows(view, y, found, cluster, also)
     categorical = [f.key for f in found.factors if f.categorical]
     if categorical and len(rows.units):
         counter = _Counter(view, rows)
@@ -148,6 +151,7 @@ def _kept(found: Patterns, rows: ModelRows, keep: np.ndarray) -> tuple[Patterns,
         renumber[rows.pattern[on_kept]],
         rows.y[on_kept],
         None if rows.cluster is None else rows.cluster[on_kept],
+        None if rows.also is None else rows.also[on_kept],
     )
     y = kept_rows.y
     narrowed = dataclasses.replace(

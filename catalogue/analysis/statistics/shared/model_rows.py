@@ -29,22 +29,32 @@ EXACT_MODE_ROWS = 100_000
 
 
 def _rows(
-    view: DataView, y: Variable, patterns: Patterns, cluster: Variable | None
+    view: DataView,
+    y: Variable,
+    patterns: Patterns,
+    cluster: Variable | None,
+    also: Variable | None = None,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Per complete case: its protected unit's key position, and its pattern (g), outcome
-    (y) and, with a cluster variable, a hash of its cluster (c)."""
-    rows = _rows_joined(view, y, patterns, cluster)
+    (y) and, with a cluster variable, a hash of its cluster (c), with `also` its value (a)."""
+    rows = _rows_joined(view, y, patterns, cluster, also)
     return view.rows.protected(rows.pop("r")), rows
 
 
 def _rows_joined(
-    view: DataView, y: Variable, patterns: Patterns, cluster: Variable | None
+    view: DataView,
+    y: Variable,
+    patterns: Patterns,
+    cluster: Variable | None,
+    also: Variable | None = None,
 ) -> dict[str, np.ndarray]:
     # The cluster's MD5 (its text's): the same value hashes alike in every process and
     # DuckDB version, as a registered model's pairs must (output_control/pair_sets.py).
     outcome = f"{number_sql(y)} AS y" + (
         "" if cluster is None else f", md5_number_lower(CAST({col(cluster)} AS VARCHAR)) AS c"
     )
+    if also is not None:
+        outcome += f", {number_sql(also)} AS a"
     if not patterns.factors:
         return db.arrays(
             view.con,
@@ -104,25 +114,33 @@ def outcome_mode(values: np.ndarray) -> float | None:
 class ModelRows:
     """A model's complete cases: per row its protected unit's key position, its pattern and
     its outcome, and a hash of its cluster when the standard errors are clustered by a
-    variable (the model's pairs hold it: the clusters are part of what it answers)."""
+    variable (the model's pairs hold it: the clusters are part of what it answers); `also`:
+    a second per-row value a family needs besides its outcome (Cox: the event indicator
+    beside the time), read with the row so the two stay aligned."""
 
     units: np.ndarray
     pattern: np.ndarray
     y: np.ndarray
     cluster: np.ndarray | None = None
+    also: np.ndarray | None = None
 
 
 def model_rows(
-    view: DataView, y: Variable, patterns: Patterns, cluster: Variable | None = None
+    view: DataView,
+    y: Variable,
+    patterns: Patterns,
+    cluster: Variable | None = None,
+    also: Variable | None = None,
 ) -> ModelRows:
     """The model's rows, read once for its evidence and its fit statistics."""
-    view.check_memory(int(patterns.n.sum()), 4 if cluster is None else 5)
-    units, found = _rows(view, y, patterns, cluster)
+    view.check_memory(int(patterns.n.sum()), 4 + (cluster is not None) + (also is not None))
+    units, found = _rows(view, y, patterns, cluster, also)
     return ModelRows(
         units,
         np.asarray(found["g"], dtype=np.int64),
         np.asarray(found["y"], dtype=np.float64),
         None if cluster is None else np.asarray(found["c"], dtype=np.uint64),
+        None if also is None else np.asarray(found["a"], dtype=np.float64),
     )
 
 

@@ -1,0 +1,172 @@
+"""cox: Cox proportional hazards regression of a time to event (Efron's method for tied
+times), fitted on sufficient statistics (statistics/shared/cox.py), with classical standard
+errors, released through the model rules like every model (output_control/models.py):
+regressor support, leverage, level cells, differencing guard and model-noise.
+
+The time's scale does not matter (only the order of the times does), so no row is left out
+for its time's value; rows with a missing time, event indicator or regressor are left out
+as missing values are. Any event value other than 0 (false) is an event. Hazard ratios are
+exp of the published coefficients; the baseline hazard is not released (a step per event
+time would show single units' times)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from catalogue.domain.text import Text
+
+from .. import db
+from ..output_control import PositionKeys, RegressionFit, model_evidence
+from ..statistic import Field, Statistic, Takes
+from ..variables import Variable
+from .shared.common import DataView, needs_number, number_sql, request_error
+from .shared.cox import Cells, newton, residuals_and_weights
+from .shared.design import Patterns, encode_factors, grouped_sql, parse_terms
+from .shared.model_levels import common_levels
+from .shared.model_request import MODEL_FIELDS, MODEL_RELEASES
+from .shared.model_rows import _groupings
+from .shared.ols import Estimate, RegressionPlan, asked_terms
+
+
+def _cells(view: DataView, time: Variable, event: Variable, patterns: Patterns) -> Cells:
+    """The complete cases grouped by (time, event, pattern) in DuckDB."""
+    leading = [number_sql(time), f"CAST({number_sql(event)} <> 0 AS DOUBLE)"]
+    table = db.arrow(
+        view.con, grouped_sql(view, patterns.factors, time, patterns.where, leading=leading)
+    )
+    view.check_memory(table.num_rows, len(patterns.columns) + len(patterns.factors) + 4)
+    raw, levels = encode_factors(view, table, patterns.factors, patterns.levels)
+    n = _floats(table, "n")
+    rows = dataclasses.replace(patterns, raw=raw, levels=levels, n=n)
+    x = rows.design(slice(0, len(n))) if len(n) else np.zeros((0, len(patterns.columns)))
+    return Cells(_floats(table, "g0"), _floats(table, "g1"), n, x)
+
+
+def _floats(table: pa.Table, name: str) -> np.ndarray:
+    return np.asarray(table.column(name).to_numpy(zero_copy_only=False), dtype=np.float64)
+
+
+def fit_cox(view: DataView, request: Mapping[str, Any]) -> RegressionPlan:
+    time = view.variable(request.get("time"), what="time")
+    needs_number(time, "cox")
+    event = view.variable(request.get("event"), what="event")
+    needs_number(event, "cox")
+    if time.name == event.name:
+        raise request_error(
+            "event",
+            "«event» må være en annen variabel enn «time».",
+            "'event' must be another variable than 'time'.",
+        )
+    x = request.get("x")
+    terms = parse_terms(view, x)
+    if not terms:  # no constant to fit alone: the baseline hazard is not released
+        raise request_error(
+            "x",
+            "«x» må inneholde minst én forklaringsvariabel.",
+            "'x' must hold at least one regressor.",
+        )
+    patterns, rows = common_levels(view, time, terms, constant=False, also=event)
+    assert rows.also is not None
+    estimate = Estimate.failed(patterns)
+    design = (
+        patterns.design(slice(0, len(patterns.n)))
+        if len(patterns.n)
+        else np.zeros((0, len(patterns.columns)))
+    )
+    residuals = weights = None
+    if len(patterns.n) and patterns.columns:
+        cells = _cells(view, time, event, patterns)
+        found = newton(cells)
+        if found is not None:
+            estimate = Estimate(
+                tuple(patterns.names), found.coefficients, found.std_errors, patterns.rows
+            )
+            eta = design[rows.pattern] @ found.coefficients
+            residuals, per_row = residuals_and_weights(
+                cells, found.coefficients, rows.y, rows.also, eta
+            )
+            counts = np.bincount(rows.pattern, minlength=len(patterns.n)).astype(np.float64)
+            summed = np.bincount(rows.pattern, weights=per_row, minlength=len(patterns.n))
+            weights = summed / np.maximum(counts, 1.0)
+    # The regressors centred at their weighted mean (the baseline hazard is the model's
+    # constant); the model's pairs and digest are of the values as given, time and event
+    # in one number per row (2t + δ).
+    centre = np.zeros(design.shape[1])
+    if weights is not None and float(weights @ patterns.n) > 0:
+        centre = (weights * patterns.n) @ design / float(weights @ patterns.n)
+    outcome = 2.0 * rows.y + (rows.also != 0)
+    evidence = model_evidence(
+        PositionKeys(view.rows.snapshot.arrays),
+        rows.units,
+        outcome,
+        rows.pattern,
+        design - centre,
+        patterns.terms(),
+        _groupings(patterns),
+        weights,
+        fitted=None if residuals is None else np.zeros(len(patterns.n)),
+        dispersion=1.0,
+        estimable=estimate.estimable,
+        asked=(outcome, design),
+        residuals=residuals,
+    )
+    asked = asked_terms(x, False)
+    fit = RegressionFit(
+        outcome=time.name,
+        family="cox",
+        terms=patterns.terms(),
+        coefficients=estimate.coefficients,
+        std_errors=estimate.std_errors,
+        evidence=evidence,
+        terms_asked=len(asked),
+        covariance="classical",
+        categorical=any(f.categorical for f in patterns.factors),
+    )
+    about = {
+        "statistic": "cox",
+        "time": time.name,
+        "event": event.name,
+        "x": asked,
+        "std_errors": "classical",
+        "ties": "efron",
+    }
+    groups = view.groups_of([time, event, *(f.variable for f in patterns.factors)])
+    return RegressionPlan(fit, about, estimate, groups)
+
+
+STATISTIC = Statistic(
+    name="cox",
+    description=Text(
+        "Cox-regresjon (proporsjonale hasarder, Efrons metode for like tider) av tid til "
+        "hendelse, med klassiske standardfeil.",
+        "Cox proportional hazards regression (Efron's method for tied times) of a time to "
+        "event, with classical standard errors.",
+    ),
+    fields=(
+        Field(
+            "time",
+            Takes.VARIABLE,
+            required=True,
+            description=Text("Tid til hendelse eller sensur.", "Time to event or censoring."),
+        ),
+        Field(
+            "event",
+            Takes.VARIABLE,
+            required=True,
+            description=Text(
+                "1 (eller sann) om hendelsen inntraff, 0 om tiden er sensurert.",
+                "1 (or true) if the event happened, 0 if the time is censored.",
+            ),
+        ),
+        next(f for f in MODEL_FIELDS if f.name == "x"),
+    ),
+    releases=MODEL_RELEASES,
+    prepare=lambda view, request, _language: fit_cox(view, request),
+    request="Cox",
+    example={"time": "alder", "event": "kreft", "x": ["lonn", "i.kjonn"]},
+)
