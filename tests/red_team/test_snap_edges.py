@@ -9,6 +9,12 @@ a few units or pairs from a registered one is answered with the registered answe
   probability 1/6 if diagnosed and never if not. Each new padding draws a new coin, so
   repeating the probe with other known people certifies a diagnosis once in six probes;
   the budget (and its input fees, one per copy) limits how many a project gets.
+- the coin of two sets: one padding asked alone, and again with the target's value set to
+  1, is the same set if diagnosed; if not, the copy draws a coin of its own against the
+  registered set, and the two answers differ about half the time. One padding serves
+  every target, one copy (one input fee) each.
+  No rule for the snap closes the edge (docs/OUTPUT_CONTROL.md §12, bench/snap_edges.py):
+  a draw shared by probes is read with known people first, a wall is certain.
 - the workspace: group statistics are compared with those the same workspace computed
   (a step sees no ledger), so two counts by `alle` in two workspaces, read as labels,
   are compared by the attacker instead."""
@@ -109,6 +115,90 @@ def _edge_of_the_snap(alice: Attacker, bob: Attacker, truth: Truth, *, adaptive:
     title = "the edge of the snap" + (", probed where it leaks most" if adaptive else "")
     report(title, sure=sure, wrong=wrong, of_diagnosed=4, probes=probes)
     # Fails unless the attacker certifies 2 or more of the 4 diagnoses (none wrong).
+    assert sure < 2 or wrong > 0
+
+
+def _padding_twice(
+    attacker: Attacker, known: list[str], at: int, targets: list[Person]
+) -> list[bool] | None:
+    """One round in a workspace of its own: a copy of the diagnosis with five known people's
+    values changed and a sixth's made missing (11 pairs from the registered diagnosis sum),
+    its sum asked once; then per target the same copy with the target's value set to 1.
+    A diagnosed target's copy is the padding's own set again, so its sum is the padding's;
+    an undiagnosed one's is 2 pairs further, and draws its own coin against the registered
+    set. Per target answered: whether its sum differed (None: the budget refused)."""
+    handle = attacker.workspace(
+        [{"generate": "syk", "expr": "0"}, {"replace": "syk", "expr": "1", "if": "kreft"}]
+    )
+    if attacker.sum_of(handle, "syk") is None:
+        return None
+    attacker.steps(
+        handle,
+        [
+            {"generate": "c", "expr": "syk"},
+            {"replace": "c", "expr": "7", "if": " or ".join(known[at : at + 5])},
+            {"replace": "c", "expr": "1/0", "if": known[at + 5]},
+        ],
+    )
+    padding = attacker.sum_of(handle, "c")
+    if padding is None:
+        return None
+    differed: list[bool] = []
+    for i, person in enumerate(targets):
+        attacker.steps(
+            handle,
+            [
+                {"generate": f"t{i}", "expr": "c"},
+                {"replace": f"t{i}", "expr": "1", "if": person.expr()},
+            ],
+        )
+        total = attacker.sum_of(handle, f"t{i}")
+        if total is None:
+            break
+        differed.append(total != padding)
+    return differed
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the snap's coin is drawn per pair of sets: a padding 11 pairs from a registered "
+    "sum, asked alone and then with the target's value set to 1, is the same set again if "
+    "diagnosed, and a set 13 pairs away with a coin of its own if not; the two answers "
+    "differ about half the time then, and one padding serves every target",
+)
+def test_the_same_padding_twice_certifies_no_diagnosis(
+    alice: Attacker, bob: Attacker, truth: Truth
+) -> None:
+    """Rounds of one padding each, alternately in both projects, until both budgets refuse;
+    a target whose sum ever differs from its round's padding sum is certified undiagnosed."""
+    targets = truth.targets(4, kreft=True) + truth.targets(4, kreft=False)
+    known = [
+        f'fodselsdato == date("{p.birth}")'
+        for p in truth.by_birth(400, skip={p.birth for p in targets})
+    ]
+    certified = [False] * len(targets)
+    rounds = probes = 0
+    attackers = [alice, bob]
+    while attackers and rounds < 40:
+        attacker = attackers[rounds % len(attackers)]
+        seen = _padding_twice(attacker, known, rounds * 6, targets)
+        rounds += 1
+        if seen is None or len(seen) < len(targets):
+            attackers.remove(attacker)  # its budget refused: the other goes on
+        for i, differed in enumerate(seen or []):
+            probes += 1
+            certified[i] = certified[i] or differed
+    sure = sum(c and not p.kreft for c, p in zip(certified, targets, strict=True))
+    wrong = sum(c and p.kreft for c, p in zip(certified, targets, strict=True))
+    report(
+        "the same padding twice",
+        sure_undiagnosed=sure,
+        wrong=wrong,
+        of_undiagnosed=4,
+        rounds=rounds,
+        probes=probes,
+    )
+    # Fails unless the attacker certifies 2 or more of the 4 undiagnosed (none wrong).
     assert sure < 2 or wrong > 0
 
 

@@ -56,7 +56,12 @@ What counts as "released" and why the measure does not matter:
   whether the target's pair moved it one way or the other.
 - Left open (docs/OUTPUT_CONTROL.md §12): the ramp is a rate, not a wall. A new padding
   draws a new coin, so an edge probe (14 pairs, or 16 if the target's value changed)
-  certifies membership once in `ramp` + 1 probes; the budget bounds the probes.
+  certifies membership once in `ramp` + 1 probes, and one padding asked without and with
+  the target's change differs about half the time if the change is real. No rule for the
+  snap avoids a step: certain below `min_difference`, never beyond the index's reach, so
+  some 2 pairs move the chance by 2/(`ramp` + 1); a draw shared by probes (a radius per
+  registered set) is read by probes with known people instead (bench/snap_edges.py). The
+  budget bounds the probes.
 - Within one request, cells of a count table are not compared with each other (their
   margins are protected by their own noise); all other statistics are, in output order.
 - Only published, non-zero values are checked and recorded: a 0 is published alike for
