@@ -83,7 +83,8 @@ antall rader: α-leddene trenger hver utfallsverdi, ikke bare summen) og `regres
 (DuckDB transformerer radene med gjennomsnitt per entitet i vindusfunksjoner og grupperer
 dem i mønstre, så OLS-summene gjelder; tilfeldige effekter trenger tre slike runder) og
 `cox` (per tid, hendelse og mønster antall rader: Efrons delvise likelihood trenger bare
-summene over risikomengden og over hendelsene ved hver tid). `kaplan_meier` tilpasses ikke
+summene over risikomengden og over hendelsene ved hver tid) og `mlogit` (per mønster og
+utfallsnivå antall rader). `kaplan_meier` tilpasses ikke
 av data i det hele tatt: kurven er produktgrenseestimatet av de publiserte (støyede)
 antallene i risiko og hendelser per trinn.
 Regnes fra enhetenes rader: bare utdatakontrollens bevis (støtte, innflytelse, nøkler),
@@ -107,7 +108,9 @@ a continuous regressor under fixed effects there are about as many patterns as r
 random effects take three such passes: within, between, then the quasi-demeaned rows) and
 `cox` (the number of rows per time, event and pattern: Efron's partial likelihood needs
 only the sums over each event time's risk set and over its events, cumulated over the
-times in descending order). `kaplan_meier` is not fitted on the data at all: its curve is
+times in descending order) and `mlogit` (the number of rows per pattern and outcome level;
+the outcome is grouped as an i. factor, so its rare levels are left out as an i.
+regressor's are). `kaplan_meier` is not fitted on the data at all: its curve is
 the product-limit estimate of each step's published (perturbed) counts at risk and of
 events. From
 the units' rows: only output control's evidence (support, influence, keys), which must
