@@ -215,7 +215,12 @@ def _count_label(attacker: Attacker, expr: str) -> str | None:
 
 
 @pytest.mark.xfail(
-    strict=True,
+    # Not strict: a game of chance. Undiagnosed targets always read right (the same set,
+    # the same label); a diagnosed one's two counts, a unit apart, come out equal with
+    # chance 0.149 (two draws of the count table's noise), so 3 or more of 6 misread, and
+    # the figure falls to 9, in 4.7 % of runs (seen: 12, 10 and 11 of 12): a strict
+    # marker failed those runs. A fix shows as XPASS in every run.
+    strict=False,
     reason="group statistics are snapped within one workspace only (a step sees no ledger): "
     "a count by alle of everyone but the target, and one of everyone but the target plus "
     "the target if diagnosed, each in a workspace of its own, are the same label iff not "
