@@ -84,7 +84,9 @@ antall rader: α-leddene trenger hver utfallsverdi, ikke bare summen) og `regres
 dem i mønstre, så OLS-summene gjelder; tilfeldige effekter trenger tre slike runder) og
 `cox` (per tid, hendelse og mønster antall rader: Efrons delvise likelihood trenger bare
 summene over risikomengden og over hendelsene ved hver tid) og `mlogit` (per mønster og
-utfallsnivå antall rader). `kaplan_meier` tilpasses ikke
+utfallsnivå antall rader) og `ivregress` (D'D og D'y over mønstrene av alle
+forklaringsvariabler og instrumenter gir alle kryssprodukter totrinns minste kvadrater
+trenger). `kaplan_meier` tilpasses ikke
 av data i det hele tatt: kurven er produktgrenseestimatet av de publiserte (støyede)
 antallene i risiko og hendelser per trinn.
 Regnes fra enhetenes rader: bare utdatakontrollens bevis (støtte, innflytelse, nøkler),
@@ -110,7 +112,9 @@ random effects take three such passes: within, between, then the quasi-demeaned 
 only the sums over each event time's risk set and over its events, cumulated over the
 times in descending order) and `mlogit` (the number of rows per pattern and outcome level;
 the outcome is grouped as an i. factor, so its rare levels are left out as an i.
-regressor's are). `kaplan_meier` is not fitted on the data at all: its curve is
+regressor's are) and `ivregress` (D'diag(n)D and D'Σy over the patterns of every
+regressor and instrument hold every cross product two-stage least squares needs; robust
+errors from the outcome's spread within each pattern, as OLS's). `kaplan_meier` is not fitted on the data at all: its curve is
 the product-limit estimate of each step's published (perturbed) counts at risk and of
 events. From
 the units' rows: only output control's evidence (support, influence, keys), which must
