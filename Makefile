@@ -21,9 +21,11 @@ demo: $(STAMP)
 	$(BIN)/regcat generate-samples
 	$(BIN)/regcat demo$(if $(HOST), --host $(HOST))$(if $(PORT), --port $(PORT))
 
-## test: the whole suite (lint, types, import contracts, pytest)
+## test: the whole suite (lint, types, import contracts, pytest on every core: pytest-xdist;
+## TEST_WORKERS=0 runs it in one process, TEST_WORKERS=2 on two; see docs/TESTING.md)
+TEST_WORKERS ?= auto
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -8,6 +8,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -20,6 +21,53 @@ REQUIRE_ALL = os.environ.get("REGCAT_REQUIRE_ALL") == "1"
 POSTGRES_URL = os.environ.get("REGCAT_TEST_DATABASE_URL", "")
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "sample_registers"
+
+
+# `make test` runs pytest on every core (pytest-xdist: `-n auto --dist loadfile
+# --no-loadscope-reorder`). A test file is one unit of work, kept on one worker in file
+# order: its module fixtures are built once, and some files (the script corpus) depend on
+# the order of their tests. The files below hold long tests that share nothing but session
+# fixtures (each copies or builds its own world), so their tests are handed out one by one;
+# and the units are handed out heaviest first (by --durations), so that no worker is left
+# alone with a long one at the end. (xdist's own `loadgroup` would say the same with marks,
+# but under pytest 9.2 its group names never reach the scheduler.)
+SPLIT_PER_TEST = ("tests/test_api_contract.py", "tests/red_team/")
+HEAVIEST_FIRST = (
+    "tests/test_api_contract.py",
+    "tests/red_team/",
+    "tests/test_script_corpus.py",
+    "tests/test_workspaces_api.py",
+    "tests/test_export_requests_flow.py",
+    "tests/test_authz_matrix.py",
+    "tests/test_language.py",
+    "tests/test_conformance_setting.py",
+    "tests/test_output_control_budget.py",
+)
+
+
+def _weight(item: pytest.Item) -> int:
+    for rank, prefix in enumerate(HEAVIEST_FIRST):
+        if item.nodeid.startswith(prefix):
+            return rank
+    return len(HEAVIEST_FIRST)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if hasattr(config, "workerinput"):  # an xdist worker; one process keeps the usual order
+        items.sort(key=_weight)  # stable: each file's tests stay in their order
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist's
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByFile(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return nodeid if nodeid.startswith(SPLIT_PER_TEST) else nodeid.split("::", 1)[0]
+
+    return ByFile(config, log)
 
 
 def skip_or_fail(reason: str) -> None:
