@@ -63,13 +63,50 @@ def test_a_script_runs_with_progress_per_line(tmp_path: Path, server: tuple[str,
 
 def test_json_output_and_a_failing_line(tmp_path: Path, server: tuple[str, str]) -> None:
     base, token = server
-    result = _run(tmp_path, (SCRIPT + "probit kjonn alder\n").encode(), base, token, "--json")
+    result = _run(tmp_path, (SCRIPT + "mlogit kjonn alder\n").encode(), base, token, "--json")
     assert result.exit_code == 1  # type: ignore[attr-defined]
     answer = json.loads(result.stdout)  # type: ignore[attr-defined]
     assert [o["kind"] for o in answer["output"]] == ["help", "text", "result", "result"]
     assert answer["error"]["code"] == "script-not-supported"
     assert answer["error"]["details"]["line"] == 11
-    assert "line 11 probit ✗" in result.stderr  # type: ignore[attr-defined]
+    assert "line 11 mlogit ✗" in result.stderr  # type: ignore[attr-defined]
+
+
+def test_the_models_and_charts_of_the_registry_run(tmp_path: Path, server: tuple[str, str]) -> None:
+    """probit, negative-binomial, boxplot, hexbin, piechart, sankey and coefplot from the
+    command line (regress-panel, which needs a panel, in a script of its own)."""
+    base, token = server
+    lines = (
+        "import db/BEFOLKNING_SIVSTAND 2020-01-01 as sivilstand\n"
+        "import db/BEFOLKNING_SIVSTAND 2024-01-01 as sivilstand2024\n"
+        "import db/INNTEKT_WLONN 2020-12-31 as lonn\n"
+        "generate hoy = lonn > 400000\n"
+        "probit hoy alder, robust\n"
+        "generate n = round(lonn / 100000)\n"
+        "negative-binomial n alder i.kjonn\n"
+        "boxplot lonn, over(kjonn)\n"
+        "hexbin lonn alder, gridsize(8)\n"
+        "piechart sivilstand\n"
+        "sankey sivilstand sivilstand2024\n"
+        "coefplot probit hoy alder\n"
+    )
+    result = _run(tmp_path, (SCRIPT + lines).encode(), base, token, "--json")
+    assert result.exit_code == 0, result.stdout  # type: ignore[attr-defined]
+    answer = json.loads(result.stdout)  # type: ignore[attr-defined]
+    charted = [
+        (o["line"], o["response"]["statistic"]) for o in answer["output"] if o["kind"] == "result"
+    ]
+    assert charted[2:] == [
+        (15, "probit"), (17, "negbin"), (18, "boxplot"), (19, "hexbin"), (20, "piechart"),
+        (21, "sankey"), (22, "coefplot"),
+    ]  # fmt: skip
+    assert "line 22 coefplot ✓" in result.stderr  # type: ignore[attr-defined]
+    panel = "require no.regcat.demo:1 as db\nimport-panel db/INNTEKT_WLONN 2020-12-31 2021-12-31\n"
+    result = _run(
+        tmp_path, (panel + "regress-panel INNTEKT_WLONN i.date, pooled\n").encode(), base, token
+    )
+    assert result.exit_code == 0, result.stderr  # type: ignore[attr-defined]
+    assert "line 3 regress-panel ✓" in result.stderr  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(

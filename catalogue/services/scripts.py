@@ -718,16 +718,22 @@ def _correlate(runner: _Runner, command: n.Statistic) -> None:
     runner.statistic(command, "correlate", {"vars": list(command.variables)})
 
 
-@_handles("regress", "logit", "poisson")
-def _model(runner: _Runner, command: n.Model) -> None:
-    _unsupported_options(command, {"robust", "cluster"})
+def model_body(command: n.Model, also: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """A model's request (regress, logit, … and coefplot's model): y, the terms and the
+    standard errors; `also` names the further options the caller reads itself."""
+    _unsupported_options(command, {"robust", "cluster", *also})
     body: dict[str, Any] = {"y": command.y, "x": list(command.xs)}
     if command.has("robust"):
         body["robust"] = True
     cluster = command.option("cluster")
     if cluster is not None:
         body["cluster"] = cluster.values[0]
-    runner.statistic(command, command.command, body)
+    return body
+
+
+@_handles("regress", "logit", "poisson")
+def _model(runner: _Runner, command: n.Model) -> None:
+    runner.statistic(command, command.command, model_body(command))
 
 
 @_handles("histogram")
@@ -811,8 +817,10 @@ def _clear(runner: _Runner, command: n.Session) -> None:
         _delete_dataset(runner, n.DatasetCommand(**_common(command), name=name))
 
 
-# The commands of the later rounds register on the same table (one module per round).
-from catalogue.services import script_verbs  # noqa: E402, F401
+# The commands of the later rounds register on the same table: script_verbs.py (one
+# module for the second round) and catalogue/services/script_commands/ (one module per
+# command, every module of the package imported by it).
+from catalogue.services import script_commands, script_verbs  # noqa: E402, F401
 
 
 def supported_commands() -> tuple[str, ...]:

@@ -1,0 +1,197 @@
+"""The script commands wired to statistics of the registry (probit, negative-binomial,
+regress-panel, boxplot, hexbin, piechart, sankey, coefplot): through POST
+/api/v1/scripts/run each gives exactly the result of the JSON request a client would
+send to /api/v1/workspaces for it, and an option the engine cannot honour answers
+script-not-supported at its line, naming the option."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests import test_accounts_support as accounts_support
+from tests.test_accounts_support import World
+from tests.test_scripts_api import WORKSPACES, Researcher, _without_ids
+
+released_people_home = accounts_support.released_people_home
+released_world = accounts_support.released_world
+
+HEAD = """require no.regcat.demo:1 as db
+import db/BEFOLKNING_KJOENN as kjonn
+import db/BEFOLKNING_FOEDSELSDATO as fodselsdato
+import db/BEFOLKNING_SIVSTAND 2020-01-01 as sivilstand
+import db/BEFOLKNING_SIVSTAND 2024-01-01 as sivilstand2024
+import db/INNTEKT_WLONN 2020-12-31 as lonn
+generate alder = 2020 - year(fodselsdato)
+generate hoy = lonn > 400000
+generate n = round(lonn / 100000)
+"""
+STEPS: list[dict[str, Any]] = [
+    {"import": "BEFOLKNING_KJOENN", "as": "kjonn"},
+    {"import": "BEFOLKNING_FOEDSELSDATO", "as": "fodselsdato"},
+    {"import": "BEFOLKNING_SIVSTAND", "date": "2020-01-01", "as": "sivilstand"},
+    {"import": "BEFOLKNING_SIVSTAND", "date": "2024-01-01", "as": "sivilstand2024"},
+    {"import": "INNTEKT_WLONN", "date": "2020-12-31", "as": "lonn"},
+    {"generate": "alder", "expr": "2020 - year(fodselsdato)"},
+    {"generate": "hoy", "expr": "lonn > 400000"},
+    {"generate": "n", "expr": "round(lonn / 100000)"},
+]
+PANEL_HEAD = "require no.regcat.demo:1 as db\nimport-panel db/INNTEKT_WLONN 2020-12-31 2021-12-31\n"
+PANEL_STEPS: list[dict[str, Any]] = [
+    {"import": "INNTEKT_WLONN", "dates": ["2020-12-31", "2021-12-31"], "as": "INNTEKT_WLONN"},
+    {"reshape_to_panel": ["INNTEKT_WLONN"], "date_as": "date"},
+]
+
+# The script's first lines and the same steps as JSON, by the dataset a case needs.
+DATASETS = {
+    "persons": (HEAD, STEPS),
+    "panel": (PANEL_HEAD, PANEL_STEPS),
+}
+
+# (script line, the statistic and body a JSON client sends, the dataset it runs on)
+CASES: list[tuple[str, str, dict[str, Any], str]] = [
+    ("probit hoy alder, robust", "probit", {"y": "hoy", "x": ["alder"], "robust": True}, "persons"),
+    (
+        "negative-binomial n alder i.kjonn, robust",
+        "negbin",
+        {"y": "n", "x": ["alder", "i.kjonn"], "robust": True},
+        "persons",
+    ),
+    ("boxplot lonn, over(kjonn)", "boxplot", {"var": "lonn", "by": "kjonn"}, "persons"),
+    (
+        "hexbin lonn alder, gridsize(8)",
+        "hexbin",
+        {"x": "alder", "y": "lonn", "gridsize": 8},
+        "persons",
+    ),
+    ("piechart sivilstand", "piechart", {"var": "sivilstand"}, "persons"),
+    (
+        "sankey sivilstand sivilstand2024",
+        "sankey",
+        {"from": "sivilstand", "to": "sivilstand2024"},
+        "persons",
+    ),
+    (
+        "coefplot probit hoy alder i.kjonn, robust",
+        "coefplot",
+        {"y": "hoy", "x": ["alder", "i.kjonn"], "robust": True, "model": "probit"},
+        "persons",
+    ),
+    (
+        "coefplot negative-binomial n alder",
+        "coefplot",
+        {"y": "n", "x": ["alder"], "model": "negbin"},
+        "persons",
+    ),
+    (
+        "regress-panel INNTEKT_WLONN i.date, pooled",
+        "regress_panel",
+        {"y": "INNTEKT_WLONN", "x": ["i.date"], "method": "pooled"},
+        "panel",
+    ),
+    (
+        "regress-panel INNTEKT_WLONN i.date",
+        "regress_panel",
+        {"y": "INNTEKT_WLONN", "x": ["i.date"]},
+        "panel",
+    ),
+]
+
+
+@pytest.fixture
+def alice(released_world: World) -> Researcher:
+    return Researcher(released_world, "forsker@uio")
+
+
+def _json_answer(alice: Researcher, steps: list[dict[str, Any]], statistic: str, body: Any) -> Any:
+    created = alice.post(WORKSPACES, {"datastore": "no.regcat.demo", "version": "1.0.0.0"})
+    handle = created.get_json()["workspace"]
+    applied = alice.post(f"{WORKSPACES}/{handle}/steps", steps)
+    assert applied.status_code == 200, applied.get_json()
+    return alice.post(f"{WORKSPACES}/{handle}/{statistic}", body)
+
+
+@pytest.mark.parametrize(("line", "statistic", "body", "data"), CASES, ids=[c[0] for c in CASES])
+def test_the_command_gives_the_result_of_the_same_json_request(
+    alice: Researcher, line: str, statistic: str, body: dict[str, Any], data: str
+) -> None:
+    head, steps = DATASETS[data]
+    ran = alice.run(head + line + "\n")
+    assert ran.status_code == 200, ran.get_json()
+    answer = ran.get_json()
+    assert answer["error"] is None, answer["error"]
+    [result] = [o for o in answer["output"] if o["kind"] == "result"]
+    assert result["line"] == head.count("\n") + 1 and result["request"] == body
+    expected = _json_answer(alice, steps, statistic, body)
+    assert expected.status_code == 200, expected.get_json()
+    assert result["response"]["statistic"] == statistic
+    released = result["response"]["results"]
+    assert any(
+        v is not None
+        for r in released
+        for row in r["result"]["rows"]
+        for v in row["values"].values()
+    )
+    assert _without_ids(result["response"]["results"]) == _without_ids(
+        expected.get_json()["results"]
+    )
+
+
+def test_a_condition_runs_the_chart_on_the_units_it_keeps(alice: Researcher) -> None:
+    answer = alice.run(HEAD + 'piechart sivilstand if kjonn == "2"\n').get_json()
+    assert answer["error"] is None, answer["error"]
+    expected = _json_answer(
+        alice, [*STEPS, {"keep_if": 'kjonn == "2"'}], "piechart", {"var": "sivilstand"}
+    )
+    [result] = [o for o in answer["output"] if o["kind"] == "result"]
+    assert _without_ids(result["response"]["results"]) == _without_ids(
+        expected.get_json()["results"]
+    )
+
+
+def test_boxplot_of_two_variables_is_two_results(alice: Researcher) -> None:
+    answer = alice.run(HEAD + "boxplot lonn alder\n").get_json()
+    assert answer["error"] is None, answer["error"]
+    requests = [o["request"] for o in answer["output"] if o["kind"] == "result"]
+    assert requests == [{"var": "lonn"}, {"var": "alder"}]
+
+
+@pytest.mark.parametrize(
+    ("line", "named"),
+    [
+        ("probit hoy alder, mfx(dydx)", "mfx"),
+        ("negative-binomial alder lonn, standardize", "standardize"),
+        ("boxplot lonn, horizontal", "horizontal"),
+        ("hexbin lonn alder, groups(3)", "groups"),
+        ("sankey kjonn sivilstand sivilstand2024", "sankey"),
+        ("coefplot mlogit kjonn alder", "coefplot mlogit"),
+        ("coefplot regress lonn alder, standardize", "standardize"),
+    ],
+)
+def test_what_the_engine_cannot_honour_is_named_at_its_line(
+    alice: Researcher, line: str, named: str
+) -> None:
+    for lang, word in (("nb", "Linje 10"), ("en", "Line 10")):
+        answer = alice.run(HEAD + line + "\ntabulate kjonn\n", lang).get_json()
+        error = answer["error"]
+        assert error["code"] == "script-not-supported" and error["status"] == 422
+        assert error["details"]["line"] == 10 and named in error["message"]
+        assert error["message"].startswith(word)
+        assert [o for o in answer["output"] if o["kind"] == "result"] == []
+
+
+def test_regress_panel_takes_one_method_and_needs_a_panel(alice: Researcher) -> None:
+    answer = alice.run(PANEL_HEAD + "regress-panel INNTEKT_WLONN i.date, fe re\n").get_json()
+    assert answer["error"]["code"] == "script-arguments"
+    assert answer["error"]["details"]["line"] == 3
+    assert answer["error"]["details"]["column"] == 40  # at `re`
+    wide = alice.run(HEAD + "regress-panel lonn alder\n").get_json()
+    assert wide["error"]["details"]["line"] == 10
+    assert 400 <= wide["error"]["status"] < 500
+
+
+def test_a_gridsize_that_is_no_whole_number(alice: Researcher) -> None:
+    answer = alice.run(HEAD + "hexbin lonn alder, gridsize(many)\n", "en").get_json()
+    assert answer["error"]["code"] == "script-arguments"
+    assert "whole number" in answer["error"]["message"]
