@@ -79,7 +79,7 @@ def test_the_defaults_are_those_of_the_specification():
     assert rules_["min-population"] == {"min_units": 1000}
     assert rules_["threshold"] == {"min_count": 10}
     assert rules_["cell-key-noise"] == {"enabled": True, "max_noise": 5, "variance": 3.0, "js": 0}
-    assert rules_["dominance-nk"] == {"n": 2, "k": 0.85, "jitter": 0.05}
+    assert rules_["dominance-nk"] == {"n": 2, "k": 0.85, "low": 0.2, "high": 0.9}
     assert rules_["p-percent"] == {"p": 10.0, "jitter": 1.0}
     assert rules_["winsorised-summary"]["min_dof"] == 10
     assert rules_["smoothed-percentile"] == {"min_units": 10, "significant_digits": 3}

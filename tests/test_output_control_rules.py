@@ -441,30 +441,33 @@ def test_survival_steps_hold_ten_perturbed_events_and_follow_the_perturbed_count
         assert shown == float(f"{product:.3g}")
 
 
-def test_the_dominance_bound_a_probe_finds_is_jittered_by_the_unit_set_alone():
-    """x = t·[target] + c·[ten others]: halving and doubling c until the cell flips finds
-    the bound the cell was judged on. Exact, it would give t to the digit; jittered by the
-    unit set, it lies somewhere in [k − jitter, k], the same for any values of these units
-    and another for other units."""
-    t = 500_000.0
+def test_the_dominance_bound_is_drawn_per_question_from_the_units_and_their_values():
+    """x = t·[target] + c·[eleven others]: the bound the cell meets is drawn per question
+    from its value digest, between low and high, with the sine density on the log-odds.
+    The same question gets the same verdict; a cell above high is always withheld and one
+    below low always shown; in between, the share of withheld cells over many questions is
+    the density's distribution function (half at the middle of the log-odds band)."""
+    parameters = DominanceParameters()
+    exact = context(POPULATION, noise_off())
 
-    def withheld(units: np.ndarray, c: float) -> bool:
+    def withheld(units: np.ndarray, t: float, share: float) -> bool:
+        c = t * (1 - share) / ((len(units) - 1) * share - 1)  # (t + c)/(t + 11c) = share
         values = np.concatenate([[t], np.full(len(units) - 1, c)])
         table = MagnitudeTable.from_cells("x", ["a"], [(("a",), units, values)])
-        row = control_magnitude_table(table, context(POPULATION, noise_off())).rows[0]
+        row = control_magnitude_table(table, exact).rows[0]
         return "dominance-nk" in row.reasons
 
-    def flip(units: np.ndarray) -> float:
-        low, high = 1.0, t  # withheld at c = 1, shown at c = t
-        for _ in range(60):
-            middle = (low + high) / 2
-            low, high = (middle, high) if withheld(units, middle) else (low, middle)
-        c = (low + high) / 2
-        return (t + c) / (t + (len(units) - 1) * c)  # the share of the two largest there
-
-    bounds = [flip(POPULATION[start : start + 12]) for start in (0, 100, 200)]
-    parameters = DominanceParameters()
-    for bound in bounds:
-        assert parameters.k - parameters.jitter - 1e-9 <= bound <= parameters.k + 1e-9
-    assert len({round(b, 6) for b in bounds}) == 3  # each set its own bound
-    assert all(abs(b - parameters.k) > 1e-6 for b in bounds)
+    units = POPULATION[:12]
+    middle = 1 / (
+        1
+        + np.sqrt((1 - parameters.low) * (1 - parameters.high) / (parameters.low * parameters.high))
+    )  # logit midpoint: 0.6
+    verdicts = [withheld(units, 500_000.0 + i, middle) for i in range(300)]
+    assert 0.4 < np.mean(verdicts) < 0.6
+    assert [withheld(units, 500_000.0 + i, middle) for i in range(20)] == verdicts[:20]
+    assert all(withheld(units, 500_000.0 + i, parameters.high + 0.005) for i in range(100))
+    assert not any(withheld(units, 500_000.0 + i, parameters.low - 0.005) for i in range(100))
+    # Near the edges the density vanishes: rarely withheld just above low, rarely shown
+    # just below high (F is 0.004 at a share of 0.225 and 0.995 at 0.885).
+    assert np.mean([withheld(units, 400_000.0 + i, 0.225) for i in range(300)]) < 0.05
+    assert np.mean([withheld(units, 400_000.0 + i, 0.885) for i in range(300)]) > 0.95

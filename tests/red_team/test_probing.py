@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import math
+from typing import Any
 
-import pytest
+import numpy as np
 
 from tests.red_team.conftest import Attacker, Person, Truth, reasons, report, value
 
@@ -62,39 +63,130 @@ def _bound(k: float) -> float:
     return (1 - k) / (20 * k - 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="dominance probe: the cell of the target and 20 units of c is withheld while c "
-    "is below a bound proportional to the wage; with the flip points of 10 padding groups "
-    "(5 per project) the jittered bounds intersect to the wage within a few percent. A wider "
-    "jitter does not close it (a third of runs within 10 % even with bounds 0.15-0.85), nor "
-    "does a bound drawn per question (70 % from 80 verdicts): only verdicts on perturbed "
-    "totals would, against conformance cases 3 and 4 (the specification owner's decision)",
-)
-def test_dominance_bound_probed_by_bisection(alice: Attacker, bob: Attacker, truth: Truth) -> None:
-    """z = wage for the target, c for 20 known people, 0 for everyone else. NK(2, k)
-    withholds the cell of the 21 while (y + c)/(y + 20c) ≥ k, so it flips at
-    c* = y·f(k), f(k) = (1 − k)/(20k − 1), with k jittered in [0.80, 0.85] by the group.
-    Every group's flip point bounds y to [c*/f(0.80), c*/f(0.85)]; the attacker
-    intersects the bounds and takes the middle."""
-    person = truth.targets(1, min_wage=100_000)[0]  # a project's budget pays for one
-    groups = [truth.by_birth(20, skip={person.birth}, offset=20 * g) for g in range(2 * SETS)]
-    flips = _flip_points(alice, person, groups[:SETS]) + _flip_points(bob, person, groups[SETS:])
-    low = max(c / _bound(0.80) for c in flips) if flips else 0.0
-    high = min(c / _bound(0.85) for c in flips) if flips else math.inf
-    estimate = (low + high) / 2 if flips else None
+# What the service publishes of dominance-nk (its documented parameters): the bound a cell
+# meets is drawn per question between LOW and HIGH, with the sine density on the log-odds.
+LOW, HIGH = 0.2, 0.9
+WIDTH = math.log(HIGH / (1 - HIGH)) - math.log(LOW / (1 - LOW))  # on the log-odds: 3.58
+
+
+def judge_verdicts(title: str, person: Person, estimate: float | None, n: int, **seen: Any) -> bool:
+    """However an attacker uses n verdicts, each tells at most π²/w² of Fisher information
+    about the log of the wage (rules/dominance_nk.py), so no estimate from them has a
+    standard error under w/(π√n) (Cramér–Rao): deterministic given n, as the averaging
+    attacks' standard error is. The attack FAILS when the service stops it while that is
+    still 10 % or more (n ≤ 130 with the defaults), or its estimate is 10 % or more off.
+    (One estimate alone lands within 10 % by luck in a share of runs, about half for an
+    efficient attacker at the bound: judged on it alone, the test would be a game of
+    chance.)"""
+    standard_error = WIDTH / (math.pi * math.sqrt(n)) if n else math.inf
     error = (
         math.inf if estimate is None else abs(estimate - (person.wage or 0)) / (person.wage or 1)
     )
     report(
+        title,
+        verdicts=n,
+        standard_error_at_best=round(standard_error, 3),
+        true=person.wage,
+        estimate=None if estimate is None else round(estimate),
+        rel_error=round(error, 3),
+        **seen,
+    )
+    return standard_error >= 0.10 or error >= 0.10
+
+
+def test_dominance_bound_probed_by_bisection(alice: Attacker, bob: Attacker, truth: Truth) -> None:
+    """z = wage for the target, c for 20 known people, 0 for everyone else. NK(2, k)
+    withholds the cell of the 21 while (y + c)/(y + 20c) ≥ k, so it flips at
+    c* = y·f(k), f(k) = (1 − k)/(20k − 1). Every group's flip point bounds y to
+    [c*/f(LOW), c*/f(HIGH)]; the attacker intersects the bounds and takes the geometric
+    middle. (Before the bound was drawn per question, k jittered in [0.80, 0.85] by the unit
+    set: the ten brackets put the wage within 0.3-3.2 %.)"""
+    person = truth.targets(1, min_wage=100_000)[0]  # a project's budget pays for one
+    groups = [truth.by_birth(20, skip={person.birth}, offset=20 * g) for g in range(2 * SETS)]
+    flips = _flip_points(alice, person, groups[:SETS]) + _flip_points(bob, person, groups[SETS:])
+    low = max(c / _bound(LOW) for c in flips) if flips else 0.0
+    high = min(c / _bound(HIGH) for c in flips) if flips else math.inf
+    estimate = math.sqrt(low * high) if flips else None
+    assert judge_verdicts(
         "dominance bound probed by bisection (two projects)",
+        person,
+        estimate,
+        len(flips) * PROBES,
         groups_finished=len(flips),
         interval=(round(low), round(high) if high != math.inf else None),
-        true=person.wage,
-        rel_error=round(error, 3),
     )
-    # The attack FAILS when it cannot place the wage within 10 % (the interval's middle).
-    assert error >= 0.10
+
+
+def _withheld_probability(wages: np.ndarray, c: float) -> np.ndarray:
+    """P(withheld) for the cell of y and 20 units of c, per candidate wage y: the share's
+    log-odds against the sine distribution of the drawn bound's."""
+    odds = np.log((wages + c) / (19 * c))
+    placed = np.clip((odds - math.log(LOW / (1 - LOW))) / WIDTH, 0.0, 1.0)
+    return np.asarray((1 - np.cos(np.pi * placed)) / 2)
+
+
+def _adaptive_verdicts(
+    attacker: Attacker, person: Person, others: list[Person], loglik: np.ndarray, tag: str
+) -> int:
+    """Probes until the budget refuses: each probe puts the share, at the current maximum
+    of the likelihood, somewhere in the middle of the bound's band (where a verdict is
+    nearly as likely either way); each verdict updates the likelihood over WAGES."""
+    handle = attacker.workspace()
+    attacker.steps(handle, [{"generate": "g", "expr": f"({person.expr()}) or {_dates(others)}"}])
+    middle = math.log(LOW / (1 - LOW)) + WIDTH / 2
+    n = 0
+    while True:
+        guess = float(WAGES[int(np.argmax(loglik))])
+        odds = middle + 0.8 * math.sin(1.7 * n)  # spread over the band's middle
+        c = guess / (19 * math.exp(odds) - 1)  # (y + c)/(19c) = e^odds at y = guess
+        name = f"z{tag}{n}"
+        attacker.steps(
+            handle,
+            [
+                {"generate": name, "expr": "0"},
+                {"replace": name, "expr": f"{c:.4f}", "if": _dates(others)},
+                {"replace": name, "expr": "lonn", "if": person.expr()},
+            ],
+        )
+        response = attacker.ask(
+            handle, "tabulate", {"vars": ["g"], "summarize": name, "stats": ["sum"]}
+        )
+        if response.status_code != 200:
+            return n  # refused: the budget
+        withheld = "dominance-nk" in reasons(response.get_json()["results"][0], ["true"])
+        p = np.clip(_withheld_probability(WAGES, c), 1e-12, 1 - 1e-12)
+        loglik += np.log(p if withheld else 1 - p)
+        n += 1
+
+
+WAGES = np.exp(np.linspace(math.log(10_000.0), math.log(10_000_000.0), 4001))
+
+
+def test_dominance_bound_fitted_by_likelihood(alice: Attacker, bob: Attacker, truth: Truth) -> None:
+    """The adaptive attacker: the same cells of the target and 20 known people at c, but
+    each c chosen where the current likelihood fit puts the verdict near even odds, and
+    every verdict read into the likelihood of the wage (the drawn bound's distribution is
+    published with the rule). Both projects' budgets, one probe per fresh input until the
+    budget refuses. In simulation (numpy, the same rule): 80 verdicts put the wage within
+    10 % in 53 % of draws, 94 in 62 %, 600 in 95 %."""
+    person = truth.targets(1, min_wage=100_000)[0]
+    loglik = np.zeros_like(WAGES)
+    n = 0
+    for a, attacker in enumerate([alice, bob]):
+        others = truth.by_birth(20, skip={person.birth}, offset=20 * a)
+        n += _adaptive_verdicts(attacker, person, others, loglik, f"p{a}_")
+    estimate = float(WAGES[int(np.argmax(loglik))]) if n else None
+    posterior = np.exp(loglik - loglik.max())
+    posterior /= posterior.sum()
+    mean = float(np.sum(posterior * np.log(WAGES)))
+    spread = math.sqrt(float(np.sum(posterior * (np.log(WAGES) - mean) ** 2)))
+    assert judge_verdicts(
+        "dominance bound fitted by likelihood (two projects)",
+        person,
+        estimate,
+        n,
+        posterior_sd=round(spread, 3),
+    )
 
 
 def test_p_percent_verdict_read_behind_dominance(alice: Attacker, truth: Truth) -> None:

@@ -28,8 +28,8 @@ class Magnitudes:
     largest: np.ndarray  # (keep, cells), descending; 0 where a cell has fewer units
     rest_after_two: np.ndarray  # (cells,)
     digests: np.ndarray | None = None  # (cells,) uint64, when the pairs' units were given
-    # (cells,) in [0, 1): a key of each cell's unit set alone, which jitters the dominance
-    # rules' bounds (None: no jitter)
+    # (cells,) in [0, 1): a key of each cell's unit set alone, which jitters p-percent's
+    # bound (None: no jitter; dominance-nk draws its bound from the digests)
     set_keys: np.ndarray | None = None
 
     def __len__(self) -> int:

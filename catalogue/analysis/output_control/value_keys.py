@@ -101,7 +101,7 @@ SET_KEY_STREAM = 1 << 20  # apart from the streams the noise of magnitudes draws
 def set_keys(id_xor: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     """Per set a key in [0, 1) of its units alone, from its fingerprint (the xors of its
     units' keyed ids, fingerprint.py): the same for the same units whatever their values.
-    It jitters the bounds of rules that decide on exact values (dominance, leverage)."""
+    It jitters the bounds of rules that decide on exact values (p %, leverage)."""
     folded = np.sum(np.asarray(id_xor, dtype=np.uint64), axis=1, dtype=np.uint64)
     folded ^= np.asarray(sizes).astype(np.uint64)
     return uniforms(folded, stream=SET_KEY_STREAM)

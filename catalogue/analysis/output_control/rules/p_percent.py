@@ -2,8 +2,11 @@
 largest contribution to within p % by subtracting its own (OUTPUT_CONTROL.md §2: p = 10),
 i.e. when total − largest − second < p/100 · largest. Absolute per-unit values; an all-zero
 cell passes. p is raised by up to `jitter` percentage points (made stricter) by a key of the
-cell's unit set alone, for the reason dominance-nk's bound is jittered: a sequence of
-derived variables probing the decision only brackets the value behind it."""
+cell's unit set alone, so that a sequence of derived variables probing the decision only
+brackets the value behind it. With the defaults the verdict is never the one a cell names:
+p % fails only where the two largest hold more than 1/(1 + p/100) ≥ 0.901 of the total,
+above every bound dominance-nk draws (≤ 0.9), and a withheld cell names its first rule
+(controller.py); a steward who sets p above 11 makes it bind and its bracket readable."""
 
 from __future__ import annotations
 
