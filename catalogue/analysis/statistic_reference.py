@@ -86,7 +86,8 @@ dem i mønstre, så OLS-summene gjelder; tilfeldige effekter trenger tre slike r
 summene over risikomengden og over hendelsene ved hver tid) og `mlogit` (per mønster og
 utfallsnivå antall rader) og `ivregress` (D'D og D'y over mønstrene av alle
 forklaringsvariabler og instrumenter gir alle kryssprodukter totrinns minste kvadrater
-trenger). `kaplan_meier` tilpasses ikke
+trenger) og `did` (OLS med gruppe, periode og behandlet × periode som kategorier:
+summene per celle). `kaplan_meier` tilpasses ikke
 av data i det hele tatt: kurven er produktgrenseestimatet av de publiserte (støyede)
 antallene i risiko og hendelser per trinn.
 Regnes fra enhetenes rader: bare utdatakontrollens bevis (støtte, innflytelse, nøkler),
@@ -114,7 +115,8 @@ times in descending order) and `mlogit` (the number of rows per pattern and outc
 the outcome is grouped as an i. factor, so its rare levels are left out as an i.
 regressor's are) and `ivregress` (D'diag(n)D and D'Σy over the patterns of every
 regressor and instrument hold every cross product two-stage least squares needs; robust
-errors from the outcome's spread within each pattern, as OLS's). `kaplan_meier` is not fitted on the data at all: its curve is
+errors from the outcome's spread within each pattern, as OLS's) and `did` (OLS with group, period and treated × period as categories: the
+sums per cell). `kaplan_meier` is not fitted on the data at all: its curve is
 the product-limit estimate of each step's published (perturbed) counts at risk and of
 events. From
 the units' rows: only output control's evidence (support, influence, keys), which must

@@ -290,10 +290,17 @@ class _Units:
             )
         return self.of_rows(chosen[self.row_pattern])
 
-    def split(self, label: str, inside: tuple[int, int], both_sides: bool) -> SupportSet:
-        return SupportSet(
-            label, inside[0], inside[1], self.count - inside[0], self.keys - inside[1], both_sides
+    def split(
+        self, label: str, inside: tuple[int, int], both_sides: bool, away: np.ndarray | None = None
+    ) -> SupportSet:
+        # In panel form a unit has rows on both sides of a period dummy: the units outside
+        # are those with a row among the `away` patterns, not those with no row inside.
+        outside = (
+            (self.count - inside[0], self.keys - inside[1])
+            if away is None or self.distinct
+            else self.of_patterns(away)
         )
+        return SupportSet(label, inside[0], inside[1], outside[0], outside[1], both_sides)
 
 
 def majority_value(values: np.ndarray) -> float:
@@ -539,11 +546,12 @@ def model_evidence(
             continue
         mode, distinct = _most_common(design[:, j], rows)
         at_mode = design[:, j] == mode
-        supports.append(found.split(term.name, found.of_patterns(at_mode), distinct <= 2))
+        supports.append(found.split(term.name, found.of_patterns(at_mode), distinct <= 2, ~at_mode))
     for label, cells in groupings:
         codes = np.asarray(cells)
         for code in np.unique(codes[found.rows_per_pattern > 0]).tolist():
-            supports.append(found.split(f"{label}={code}", found.of_patterns(codes == code), True))
+            cell = codes == code
+            supports.append(found.split(f"{label}={code}", found.of_patterns(cell), True, ~cell))
     if len(y):
         inside = (
             (summary.inside, summary.inside_keys)

@@ -34,7 +34,7 @@ perturbed counts (as tables do, tabulate.py)."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -56,18 +56,23 @@ def common_levels(
     constant: bool,
     cluster: Variable | None = None,
     also: Variable | None = None,
+    within: Callable[[Patterns], np.ndarray] | None = None,
 ) -> tuple[Patterns, ModelRows]:
     """The model's patterns (with their columns) and rows, the rows of rare levels and of
     rare interaction cells left out; `cluster`: the variable the standard errors are
     clustered by (its rows must have a value, and each row's is read with it); `also`: a
-    second per-row value the family needs (ModelRows.also; its rows must have one too)."""
+    second per-row value the family needs (ModelRows.also; its rows must have one too);
+    `within`: per pattern whether it is in the model's scope at all (a difference in
+    differences' window of event times), applied before levels are counted, so that a
+    level is common among the model's own rows."""
     extra = [v for v in (cluster, also) if v is not None]
     found = fetch_patterns(view, y, terms, extra=extra)
     rows = model_rows(view, y, found, cluster, also)
     categorical = [f.key for f in found.factors if f.categorical]
-    if categorical and len(rows.units):
+    scope = np.ones(len(found.n), dtype=bool) if within is None else within(found)
+    if (categorical and len(rows.units)) or not scope.all():
         counter = _Counter(view, rows)
-        keep = np.ones(len(found.n), dtype=bool)
+        keep = scope.copy()
         for key in categorical:
             keep &= counter.common(found.raw[key].astype(np.int64), keep)
         for keys in _interacting(terms):
