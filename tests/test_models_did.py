@@ -206,3 +206,24 @@ def test_event_time_must_be_a_number(study: Workspace) -> None:
         study.prepare("did", {**EVENT, "time": "sektor"})
     assert caught.value.code == "statistic-needs-number"
     assert caught.value.details["field"] == "time"
+
+
+def test_regress_panel_diff_runs_the_classic_form(module_released_ctx: Any) -> None:
+    """The script command: group and treated as `treated` and `post`, the panel's dates
+    as the periods; its result is the statistic's, through the same output control."""
+    from catalogue.services import scripts
+
+    script = (
+        "require no.regcat.demo:1 as db\n"
+        "import db/BEFOLKNING_FOEDSELSDATO as fodselsdato\n"
+        "import-panel db/INNTEKT_WLONN 2020-12-31 2021-12-31 2022-12-31\n"
+        "generate ung = year(fodselsdato) >= 1980\n"
+        "generate etter = year(date) >= 2021\n"
+        "regress-panel-diff INNTEKT_WLONN ung etter\n"
+    )
+    ran = scripts.run_script(module_released_ctx, "forsker@uio", script, "en")
+    assert ran.error is None, (ran.error.code, ran.error.en) if ran.error else None
+    (result,) = [o for o in ran.output if o["kind"] == "result"]
+    assert result["command"] == "regress-panel-diff"
+    rows = result["response"]["results"][0]["result"]["rows"]
+    assert [r["labels"][0] for r in rows][-2:] == ["true.ung#true.etter", "_cons"]

@@ -1,0 +1,22 @@
+"""regress-panel-diff <y> <group> <treated> <xs> [, robust cluster()]: statistic `did` in
+its classic form on a dataset in panel form (import-panel, reshape-to-panel): the group
+(1 the treated group, 0 the comparison group), treated (1 in the periods after the
+treatment) as `post`, the panel's dates as the periods, the xs as covariates. Standard
+errors clustered by the unit unless robust or cluster() says otherwise. The event-time
+form (leads and lags) has no script syntax in microdata.no's language: it is the JSON
+request's."""
+
+from __future__ import annotations
+
+from catalogue.script import nodes as n
+from catalogue.services.scripts import PANEL_DATE, _handles, _Runner, model_body
+
+
+@_handles("regress-panel-diff")
+def _regress_panel_diff(runner: _Runner, command: n.Model) -> None:
+    body = model_body(command)
+    group, treated = command.groups
+    body.update(treated=group, post=treated, time=PANEL_DATE)
+    if not body["x"]:
+        del body["x"]
+    runner.statistic(command, "did", body)
