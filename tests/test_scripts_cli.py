@@ -63,17 +63,17 @@ def test_a_script_runs_with_progress_per_line(tmp_path: Path, server: tuple[str,
 
 def test_json_output_and_a_failing_line(tmp_path: Path, server: tuple[str, str]) -> None:
     base, token = server
-    result = _run(tmp_path, (SCRIPT + "mlogit kjonn alder\n").encode(), base, token, "--json")
+    result = _run(tmp_path, (SCRIPT + "hausman\n").encode(), base, token, "--json")
     assert result.exit_code == 1  # type: ignore[attr-defined]
     answer = json.loads(result.stdout)  # type: ignore[attr-defined]
     assert [o["kind"] for o in answer["output"]] == ["help", "text", "result", "result"]
     assert answer["error"]["code"] == "script-not-supported"
     assert answer["error"]["details"]["line"] == 11
-    assert "line 11 mlogit ✗" in result.stderr  # type: ignore[attr-defined]
+    assert "line 11 hausman ✗" in result.stderr  # type: ignore[attr-defined]
 
 
 def test_the_models_and_charts_of_the_registry_run(tmp_path: Path, server: tuple[str, str]) -> None:
-    """probit, negative-binomial, boxplot, hexbin, piechart, sankey and coefplot from the
+    """probit, negative-binomial, boxplot, hexbin, piechart, sankey, coefplot, ci and mlogit from the
     command line (regress-panel, which needs a panel, in a script of its own)."""
     base, token = server
     lines = (
@@ -89,6 +89,9 @@ def test_the_models_and_charts_of_the_registry_run(tmp_path: Path, server: tuple
         "piechart sivilstand\n"
         "sankey sivilstand sivilstand2024\n"
         "coefplot probit hoy alder\n"
+        "ci lonn\n"
+        "generate gruppe = cond(lonn < 300000, 1, 2)\n"
+        "mlogit gruppe alder\n"
     )
     result = _run(tmp_path, (SCRIPT + lines).encode(), base, token, "--json")
     assert result.exit_code == 0, result.stdout  # type: ignore[attr-defined]
@@ -98,9 +101,9 @@ def test_the_models_and_charts_of_the_registry_run(tmp_path: Path, server: tuple
     ]
     assert charted[2:] == [
         (15, "probit"), (17, "negbin"), (18, "boxplot"), (19, "hexbin"), (20, "piechart"),
-        (21, "sankey"), (22, "coefplot"),
+        (21, "sankey"), (22, "coefplot"), (23, "ci"), (25, "mlogit"),
     ]  # fmt: skip
-    assert "line 22 coefplot ✓" in result.stderr  # type: ignore[attr-defined]
+    assert "line 25 mlogit ✓" in result.stderr  # type: ignore[attr-defined]
     panel = "require no.regcat.demo:1 as db\nimport-panel db/INNTEKT_WLONN 2020-12-31 2021-12-31\n"
     result = _run(
         tmp_path, (panel + "regress-panel INNTEKT_WLONN i.date, pooled\n").encode(), base, token

@@ -1,5 +1,5 @@
 """The script commands wired to statistics of the registry (probit, negative-binomial,
-regress-panel, boxplot, hexbin, piechart, sankey, coefplot): through POST
+mlogit, regress-panel, ci, boxplot, hexbin, piechart, sankey, coefplot): through POST
 /api/v1/scripts/run each gives exactly the result of the JSON request a client would
 send to /api/v1/workspaces for it, and an option the engine cannot honour answers
 script-not-supported at its line, naming the option."""
@@ -26,6 +26,7 @@ import db/INNTEKT_WLONN 2020-12-31 as lonn
 generate alder = 2020 - year(fodselsdato)
 generate hoy = lonn > 400000
 generate n = round(lonn / 100000)
+generate gruppe = cond(lonn < 300000, 1, cond(lonn < 600000, 2, 3))
 """
 STEPS: list[dict[str, Any]] = [
     {"import": "BEFOLKNING_KJOENN", "as": "kjonn"},
@@ -36,6 +37,7 @@ STEPS: list[dict[str, Any]] = [
     {"generate": "alder", "expr": "2020 - year(fodselsdato)"},
     {"generate": "hoy", "expr": "lonn > 400000"},
     {"generate": "n", "expr": "round(lonn / 100000)"},
+    {"generate": "gruppe", "expr": "cond(lonn < 300000, 1, cond(lonn < 600000, 2, 3))"},
 ]
 PANEL_HEAD = "require no.regcat.demo:1 as db\nimport-panel db/INNTEKT_WLONN 2020-12-31 2021-12-31\n"
 PANEL_STEPS: list[dict[str, Any]] = [
@@ -51,6 +53,14 @@ DATASETS = {
 
 # (script line, the statistic and body a JSON client sends, the dataset it runs on)
 CASES: list[tuple[str, str, dict[str, Any], str]] = [
+    ("ci lonn", "ci", {"var": "lonn"}, "persons"),
+    ("ci alder, level(95)", "ci", {"var": "alder"}, "persons"),
+    (
+        "mlogit gruppe alder i.kjonn",
+        "mlogit",
+        {"y": "gruppe", "x": ["alder", "i.kjonn"]},
+        "persons",
+    ),
     ("probit hoy alder, robust", "probit", {"y": "hoy", "x": ["alder"], "robust": True}, "persons"),
     (
         "negative-binomial n alder i.kjonn, robust",
@@ -161,6 +171,8 @@ def test_boxplot_of_two_variables_is_two_results(alice: Researcher) -> None:
     ("line", "named"),
     [
         ("probit hoy alder, mfx(dydx)", "mfx"),
+        ("ci lonn, level(90)", "level(90)"),
+        ("mlogit gruppe alder, robust", "robust"),
         ("negative-binomial alder lonn, standardize", "standardize"),
         ("boxplot lonn, horizontal", "horizontal"),
         ("hexbin lonn alder, groups(3)", "groups"),
@@ -172,11 +184,11 @@ def test_boxplot_of_two_variables_is_two_results(alice: Researcher) -> None:
 def test_what_the_engine_cannot_honour_is_named_at_its_line(
     alice: Researcher, line: str, named: str
 ) -> None:
-    for lang, word in (("nb", "Linje 10"), ("en", "Line 10")):
+    for lang, word in (("nb", "Linje 11"), ("en", "Line 11")):
         answer = alice.run(HEAD + line + "\ntabulate kjonn\n", lang).get_json()
         error = answer["error"]
         assert error["code"] == "script-not-supported" and error["status"] == 422
-        assert error["details"]["line"] == 10 and named in error["message"]
+        assert error["details"]["line"] == 11 and named in error["message"]
         assert error["message"].startswith(word)
         assert [o for o in answer["output"] if o["kind"] == "result"] == []
 
@@ -187,7 +199,7 @@ def test_regress_panel_takes_one_method_and_needs_a_panel(alice: Researcher) -> 
     assert answer["error"]["details"]["line"] == 3
     assert answer["error"]["details"]["column"] == 40  # at `re`
     wide = alice.run(HEAD + "regress-panel lonn alder\n").get_json()
-    assert wide["error"]["details"]["line"] == 10
+    assert wide["error"]["details"]["line"] == 11
     assert 400 <= wide["error"]["status"] < 500
 
 
