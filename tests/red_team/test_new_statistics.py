@@ -136,7 +136,8 @@ def test_kaplan_meier_event_counts_tell_a_diagnosis(alice: Attacker, truth: Trut
     reason="LEAKS: a Kaplan–Meier curve's step edges follow cell-key counts of event sets "
     "that are not snapped to registered ones, so two curves whose event variables differ "
     "in the target's value alone differ iff the target is diagnosed: 3 of 6 diagnosed "
-    "targets certified with 5 shifts, none wrong (rules/survival.py merge_steps)",
+    "targets certified with 8 shifts, none wrong (rules/survival.py merge_steps); merging "
+    "on snapped cumulative counts instead was tried: 5 of 6 (docs §12)",
 )
 def test_kaplan_meier_step_edges_tell_a_diagnosis(alice: Attacker, truth: Truth) -> None:
     """The steps' edges, not their counts: consecutive grid intervals are merged until the
