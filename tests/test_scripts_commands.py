@@ -42,8 +42,8 @@ def test_the_commands_that_run() -> None:
     """The list the docs' table and the report give; a change here is a change of what a
     researcher can run, and belongs in docs/SCRIPT_LANGUAGE.md too."""
     assert set(scripts.supported_commands()) == {
-        "aggregate", "assign-labels", "barchart", "boxplot", "ci", "clear", "clone-dataset",
-        "clone-units", "clone-variables", "coefplot", "collapse", "correlate",
+        "aggregate", "anova", "assign-labels", "barchart", "boxplot", "ci", "clear",
+        "clone-dataset", "clone-units", "clone-variables", "coefplot", "collapse", "correlate",
         "create-dataset", "define-labels", "delete-dataset", "destring", "drop",
         "drop-labels", "generate", "help", "help-function", "hexbin", "histogram", "history",
         "import", "import-panel", "keep", "list-labels", "logit", "mlogit",

@@ -1,5 +1,5 @@
 """The script commands wired to statistics of the registry (probit, negative-binomial,
-mlogit, regress-panel, ci, boxplot, hexbin, piechart, sankey, coefplot): through POST
+mlogit, regress-panel, ci, anova, boxplot, hexbin, piechart, sankey, coefplot): through POST
 /api/v1/scripts/run each gives exactly the result of the JSON request a client would
 send to /api/v1/workspaces for it, and an option the engine cannot honour answers
 script-not-supported at its line, naming the option."""
@@ -54,6 +54,7 @@ DATASETS = {
 # (script line, the statistic and body a JSON client sends, the dataset it runs on)
 CASES: list[tuple[str, str, dict[str, Any], str]] = [
     ("ci lonn", "ci", {"var": "lonn"}, "persons"),
+    ("anova lonn kjonn", "anova", {"var": "lonn", "by": "kjonn"}, "persons"),
     ("ci alder, level(95)", "ci", {"var": "alder"}, "persons"),
     (
         "mlogit gruppe alder i.kjonn",
@@ -172,6 +173,7 @@ def test_boxplot_of_two_variables_is_two_results(alice: Researcher) -> None:
     [
         ("probit hoy alder, mfx(dydx)", "mfx"),
         ("ci lonn, level(90)", "level(90)"),
+        ("anova lonn kjonn alder", "anova"),
         ("mlogit gruppe alder, robust", "robust"),
         ("negative-binomial alder lonn, standardize", "standardize"),
         ("boxplot lonn, horizontal", "horizontal"),
