@@ -317,3 +317,36 @@ def test_sankey_flow_beside_a_piechart_slice(alice: Attacker, truth: Truth) -> N
         right=right,
     )
     assert answered > 0 and right <= len(targets) * 3 // 4
+
+
+def test_boxplot_whisker_of_the_target_among_known_values(alice: Attacker, truth: Truth) -> None:
+    """A box plot of a variable that is 100,000 for everyone born in the target's year and
+    the wage for the target (a wage above it): the upper whisker is the mean of the top 10
+    units, (w + 9·100,000)/10, so w = 10·whisker − 900,000 (extremes, magnitudes). The
+    target holds a third of the top set, under dominance's bound. Judged by `Score`."""
+    handle = alice.workspace()
+    score = Score("box plot whisker over the target and nine known values")
+    for i, person in enumerate(truth.targets(TARGETS, min_wage=200_000)):
+        year = int(person.birth[:4])
+        alice.steps(
+            handle,
+            [
+                {"generate": f"w{i}", "expr": "100000", "if": f"year(fodselsdato) == {year}"},
+                {"replace": f"w{i}", "expr": "lonn", "if": person.expr()},
+            ],
+        )
+        response = alice.ask(handle, "boxplot", {"var": f"w{i}"})
+        top = None
+        if response.status_code == 200:
+            for item in response.get_json()["results"]:
+                if item.get("table") == "whiskers" or item.get("about", {}).get("table") == (
+                    "whiskers"
+                ):
+                    shown = [
+                        float(row["values"]["value"])
+                        for row in item["result"]["rows"]
+                        if row["values"].get("value") is not None
+                    ]
+                    top = max(shown) if shown else None
+        score.add(None if top is None else 10 * top - 900_000, person.wage or 0)
+    assert score.failed()
