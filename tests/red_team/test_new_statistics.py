@@ -350,3 +350,52 @@ def test_boxplot_whisker_of_the_target_among_known_values(alice: Attacker, truth
                     top = max(shown) if shown else None
         score.add(None if top is None else 10 * top - 900_000, person.wage or 0)
     assert score.failed()
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="LEAKS (a game of chance, so not strict: no diagnosis certified in about one run "
+    "in ten): two hexbins whose y differs in the target's value alone differ only if the "
+    "target is diagnosed: 2 of 6 diagnosed certified, none wrong, 8/12 right",
+)
+def test_hexbin_hex_of_known_people_and_the_target(alice: Attacker, truth: Truth) -> None:
+    """A hexbin of (x, y) where y is 1 for twelve known people (a birth date each) and
+    for the target if diagnosed, 0 for all others, and a second where the target's y is 0:
+    the hex at y = 1 holds the same twelve in both if the target has no diagnosis (the
+    same count) and thirteen in the first if they have (another count, unless the guard
+    answers the near set with the registered count). Guess: diagnosed when they differ."""
+    handle = alice.workspace()
+    known = truth.by_birth(12)
+    pad = " or ".join(f'fodselsdato == date("{p.birth}")' for p in known)
+    alice.steps(handle, [{"generate": "hx", "expr": "0", "if": "not sysmiss(lonn)"}])
+    targets = truth.targets(TARGETS, kreft=True) + truth.targets(TARGETS, kreft=False)
+    right = answered = certain = 0
+    for i, person in enumerate(targets):
+        alice.steps(
+            handle,
+            [
+                {"generate": f"ya{i}", "expr": "0"},
+                {"replace": f"ya{i}", "expr": "1", "if": pad},
+                {"replace": f"ya{i}", "expr": "1", "if": f"({person.expr()}) and kreft"},
+                {"generate": f"yb{i}", "expr": f"ya{i}"},
+                {"replace": f"yb{i}", "expr": "0", "if": person.expr()},
+            ],
+        )
+        drawn = []
+        for y in (f"ya{i}", f"yb{i}"):
+            response = alice.ask(handle, "hexbin", {"x": "hx", "y": y})
+            if response.status_code == 200:
+                rows = response.get_json()["results"][0]["result"]["rows"]
+                drawn.append(sorted((r["values"]["y"], r["values"]["count"]) for r in rows))
+        if len(drawn) < 2:
+            continue
+        answered += 1
+        right += (drawn[0] != drawn[1]) == person.kreft
+        certain += drawn[0] != drawn[1]  # identical y's give identical hexbins
+    report(
+        "hexbin: a hex of twelve known people and the target",
+        answered=answered,
+        certified=certain,
+        right=right,
+    )
+    assert certain == 0 and right <= len(targets) * 3 // 4
