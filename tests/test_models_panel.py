@@ -181,3 +181,28 @@ def test_a_regressor_without_variation_within_units_is_withheld_under_fixed_effe
         "regress_panel", {"y": "lonn", "x": ["alder", "i.kjonn"], "method": "pooled"}
     )
     assert pooled.release(control_context(panel))[0].result.population is not None
+
+
+@pytest.mark.parametrize("method", ["fe", "re", "be", "pooled"])
+def test_the_same_question_in_two_workspaces_is_the_same_model(
+    workspace_factory: Any, method: str
+) -> None:
+    """A re-run is byte-identical (OUTPUT_CONTROL.md §4): the same steps built into two
+    workspaces give the same fit and the same evidence digest (the noise's key). Were a
+    transform's floating sums taken in a row order that differs between workspaces, the
+    last bits of the transformed rows would differ, and with them the key: every fresh
+    workspace would draw fresh noise, and averaging them would remove it."""
+    plans = []
+    for _ in range(3):
+        plan = workspace_factory(PANEL_STEPS).prepare(
+            "regress_panel", _request(method, "cluster", None)
+        )
+        assert isinstance(plan, PanelPlan)
+        plans.append(plan)
+    first = plans[0]
+    for other in plans[1:]:
+        assert other.plan.fit.evidence.digest == first.plan.fit.evidence.digest
+        assert other.sigmas == first.sigmas
+        np.testing.assert_allclose(
+            other.plan.estimate.coefficients, first.plan.estimate.coefficients, rtol=1e-9
+        )

@@ -47,6 +47,7 @@ from catalogue.domain.errors import invalid_input
 
 from ... import db
 from ...output_control import PositionKeys, RegressionFit, model_evidence
+from ...output_control.rounding import significant
 from ...variables import UNIT_COLUMN, Kind, Variable
 from .common import DataView, col, needs_number, number_sql, request_error, text_sql
 from .design import CONSTANT, Column, Patterns, parse_terms
@@ -58,6 +59,7 @@ from .ols import Estimate, RegressionPlan, asked_terms
 METHODS = ("fe", "re", "be", "pooled")
 UNIT_ENTITY = "_unit"
 ROWS_TABLE = "regcat_panel_rows"
+SIGMA_DIGITS = 10
 
 
 def _column_sql(column: Column) -> str:
@@ -114,18 +116,42 @@ def _transformed_sql(
     if method == "pooled":
         shown = ", ".join(f"c{j} AS t{j}" for j in range(p))
         return f"SELECT r, u, c, y AS ty, {shown} FROM ({base})"
+    # Per-unit means as ordered aggregates: each sum taken in the order of its values, so
+    # the same rows give the same bits whatever order the workspace's table holds them in
+    # (a window AVG sums in the order the rows arrive, which differs between two builds of
+    # the same workspace; the transformed rows' last bits would differ, and with them the
+    # evidence's digest, which keys the model's noise: every fresh workspace would draw
+    # fresh noise, and averaging them would take it away).
+    means = ", ".join(f"AVG(c{j} ORDER BY c{j}) AS m{j}" for j in range(p))
+    unit_means = (
+        f"SELECT u, MIN(r) AS r, ANY_VALUE(c) AS c, COUNT(*) AS t, "
+        f"AVG(y ORDER BY y) AS my{', ' if p else ''}{means} FROM ({base}) GROUP BY u"
+    )
     if method == "be":
-        shown = ", ".join(f"AVG(c{j}) AS t{j}" for j in range(p))
-        return f"SELECT MIN(r) AS r, u, ANY_VALUE(c) AS c, AVG(y) AS ty, {shown} FROM ({base}) GROUP BY u"
-    unit = "OVER (PARTITION BY u)"
+        shown = ", ".join(f"m{j} AS t{j}" for j in range(p))
+        return f"SELECT r, u, c, my AS ty{', ' if p else ''}{shown} FROM ({unit_means})"
+    joined = f"({base}) AS b JOIN ({unit_means}) AS m USING (u)"
     if method == "fe":
-        shown = ", ".join(f"c{j} - AVG(c{j}) {unit} + AVG(c{j}) OVER () AS t{j}" for j in range(p))
-        return f"SELECT r, u, c, y - AVG(y) {unit} + AVG(y) OVER () AS ty, {shown} FROM ({base})"
+        # The grand means over rows, as the units' means weighted by their rows, summed
+        # in the units' order.
+        grand = ", ".join(f"SUM(m{j} * t ORDER BY u) / SUM(t ORDER BY u) AS g{j}" for j in range(p))
+        grand_sql = (
+            f"SELECT SUM(my * t ORDER BY u) / SUM(t ORDER BY u) AS gy"
+            f"{', ' if p else ''}{grand} FROM ({unit_means})"
+        )
+        shown = ", ".join(f"b.c{j} - m.m{j} + g.g{j} AS t{j}" for j in range(p))
+        return (
+            f"SELECT b.r AS r, b.u AS u, b.c AS c, b.y - m.my + g.gy AS ty"
+            f"{', ' if p else ''}{shown} FROM {joined} CROSS JOIN ({grand_sql}) AS g"
+        )
     assert theta is not None
     sigma_e, sigma_u = theta
-    weight = f"(1 - sqrt({sigma_e!r} / (COUNT(*) {unit} * {sigma_u!r} + {sigma_e!r})))"
-    shown = ", ".join(f"c{j} - {weight} * AVG(c{j}) {unit} AS t{j}" for j in range(p))
-    return f"SELECT r, u, c, y - {weight} * AVG(y) {unit} AS ty, {shown} FROM ({base})"
+    weight = f"(1 - sqrt({sigma_e!r} / (m.t * {sigma_u!r} + {sigma_e!r})))"
+    shown = ", ".join(f"b.c{j} - {weight} * m.m{j} AS t{j}" for j in range(p))
+    return (
+        f"SELECT b.r AS r, b.u AS u, b.c AS c, b.y - {weight} * m.my AS ty"
+        f"{', ' if p else ''}{shown} FROM {joined}"
+    )
 
 
 def _read(view: DataView, sql: str, p: int) -> tuple[Transformed, dict[str, np.ndarray]]:
@@ -383,4 +409,7 @@ def _random_effects_sigmas(
     sigma_e = float(_ols(within).squares.sum()) / df_within
     t_bar = units / within.inverse_t
     sigma_u = max(0.0, float(_ols(between).squares.sum()) / df_between - sigma_e / t_bar)
-    return sigma_e, sigma_u
+    # To 10 significant digits: the fits' sums over patterns are taken in an order that may
+    # differ between runs (their last bits with it), and θ must not: it makes every
+    # transformed row, and so the digest that keys the noise.
+    return significant(sigma_e, SIGMA_DIGITS), significant(sigma_u, SIGMA_DIGITS)
