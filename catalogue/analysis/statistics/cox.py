@@ -24,7 +24,7 @@ from .. import db
 from ..output_control import PositionKeys, RegressionFit, model_evidence
 from ..statistic import Field, Statistic, Takes
 from ..variables import Variable
-from .shared.common import DataView, needs_number, number_sql, request_error
+from .shared.common import DataView, number_sql, request_error, two_numbers
 from .shared.cox import Cells, newton, residuals_and_weights
 from .shared.design import Patterns, encode_factors, grouped_sql, parse_terms
 from .shared.model_levels import common_levels
@@ -52,16 +52,7 @@ def _floats(table: pa.Table, name: str) -> np.ndarray:
 
 
 def fit_cox(view: DataView, request: Mapping[str, Any]) -> RegressionPlan:
-    time = view.variable(request.get("time"), what="time")
-    needs_number(time, "cox")
-    event = view.variable(request.get("event"), what="event")
-    needs_number(event, "cox")
-    if time.name == event.name:
-        raise request_error(
-            "event",
-            "«event» må være en annen variabel enn «time».",
-            "'event' must be another variable than 'time'.",
-        )
+    time, event = two_numbers(view, request, "time", "event", "cox")
     x = request.get("x")
     terms = parse_terms(view, x)
     if not terms:  # no constant to fit alone: the baseline hazard is not released

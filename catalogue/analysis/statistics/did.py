@@ -42,7 +42,7 @@ from ..output_control import ControlContext, ControlledResult
 from ..output_control.vega import SCHEMA
 from ..statistic import Field, Statistic, Takes
 from ..variables import Kind, Variable
-from .shared.common import DataView, Labelled, needs_number, request_error
+from .shared.common import DataView, Labelled, needs_number, request_error, whole_option
 from .shared.design import Factor, Patterns, parse_terms, with_columns
 from .shared.model_levels import common_levels
 from .shared.model_request import MODEL_FIELDS, UNIT_CLUSTER, covariance_request
@@ -53,16 +53,7 @@ _ROBUST = next(f for f in MODEL_FIELDS if f.name == "robust")
 
 
 def _whole(request: Mapping[str, Any], name: str, default: int | None) -> int | None:
-    value = request.get(name, default)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > WINDOW_LIMIT:
-        raise request_error(
-            name,
-            f"«{name}» må være et helt tall fra {-WINDOW_LIMIT} til {WINDOW_LIMIT}.",
-            f"'{name}' must be a whole number from {-WINDOW_LIMIT} to {WINDOW_LIMIT}.",
-        )
-    return value
+    return whole_option(request, name, -WINDOW_LIMIT, WINDOW_LIMIT, default)
 
 
 @dataclass(frozen=True)

@@ -24,33 +24,17 @@ from .shared.common import (
     DataView,
     Labelled,
     fetch_numpy,
-    needs_number,
     needs_unit_rows,
     number_sql,
-    request_error,
+    two_numbers,
+    whole_option,
 )
 
 
 def prepare_hexbin(view: DataView, request: Mapping[str, Any], language: str = "nb") -> HexbinPlan:
     needs_unit_rows(view, "hexbin")
-    x = view.variable(request.get("x"), what="x")
-    needs_number(x, "hexbin")
-    y = view.variable(request.get("y"), what="y")
-    needs_number(y, "hexbin")
-    if x.name == y.name:
-        raise request_error(
-            "y", "«y» må være en annen variabel enn «x».", "'y' must be another variable than 'x'."
-        )
-    most = view.parameters.of(Hexbin).max_gridsize
-    gridsize = request.get("gridsize")
-    if gridsize is not None and (
-        isinstance(gridsize, bool) or not isinstance(gridsize, int) or not 1 <= gridsize <= most
-    ):
-        raise request_error(
-            "gridsize",
-            f"«gridsize» må være et heltall fra 1 til {most}.",
-            f"'gridsize' must be a whole number from 1 to {most}.",
-        )
+    x, y = two_numbers(view, request, "x", "y", "hexbin")
+    gridsize = whole_option(request, "gridsize", 1, view.parameters.of(Hexbin).max_gridsize)
     vx, vy = number_sql(x), number_sql(y)
     found = fetch_numpy(
         view,

@@ -11,7 +11,7 @@ from catalogue.domain.text import Text
 
 from ..output_control import ControlContext, UnitValues, control_histogram, vega_lite
 from ..statistic import Field, Statistic, Takes
-from .shared.common import DataView, Labelled, needs_unit_rows, request_error
+from .shared.common import DataView, Labelled, needs_unit_rows, whole_option
 from .summarize import VariableValues, unit_values
 
 MAX_BINS = 100
@@ -21,15 +21,7 @@ def prepare_histogram(
     view: DataView, request: Mapping[str, Any], language: str = "nb"
 ) -> HistogramPlan:
     needs_unit_rows(view, "histogram")
-    bins = request.get("bins")
-    if bins is not None and (
-        isinstance(bins, bool) or not isinstance(bins, int) or not 1 <= bins <= MAX_BINS
-    ):
-        raise request_error(
-            "bins",
-            f"«bins» må være et heltall fra 1 til {MAX_BINS}.",
-            f"'bins' must be a whole number from 1 to {MAX_BINS}.",
-        )
+    bins = whole_option(request, "bins", 1, MAX_BINS)
     return HistogramPlan(unit_values(view, str(request.get("var")), "histogram"), bins, language)
 
 

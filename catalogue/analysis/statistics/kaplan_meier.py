@@ -32,10 +32,10 @@ from .shared.common import (
     DataView,
     Labelled,
     fetch_numpy,
-    needs_number,
     needs_unit_rows,
     number_sql,
-    request_error,
+    two_numbers,
+    whole_option,
 )
 
 MOST_STEPS = SurvivalParameters().max_steps
@@ -52,25 +52,8 @@ def prepare_kaplan_meier(
     view: DataView, request: Mapping[str, Any], language: str = "nb"
 ) -> KaplanMeierPlan:
     needs_unit_rows(view, "kaplan_meier")
-    time = view.variable(request.get("time"), what="time")
-    needs_number(time, "kaplan_meier")
-    event = view.variable(request.get("event"), what="event")
-    needs_number(event, "kaplan_meier")
-    if time.name == event.name:
-        raise request_error(
-            "event",
-            "«event» må være en annen variabel enn «time».",
-            "'event' must be another variable than 'time'.",
-        )
-    steps = request.get("steps")
-    if steps is not None and (
-        isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MOST_STEPS
-    ):
-        raise request_error(
-            "steps",
-            f"«steps» må være et heltall fra 1 til {MOST_STEPS}.",
-            f"'steps' must be a whole number from 1 to {MOST_STEPS}.",
-        )
+    time, event = two_numbers(view, request, "time", "event", "kaplan_meier")
+    steps = whole_option(request, "steps", 1, MOST_STEPS)
     t, e = number_sql(time), number_sql(event)
     found = fetch_numpy(
         view,

@@ -9,7 +9,7 @@ lock short."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -185,3 +185,37 @@ class Deferred:
 
 def request_error(field_name: str, nb: str, en: str, **details: Any) -> RegcatError:
     return invalid_input("invalid-request", nb, en, field=field_name, **details)
+
+
+def whole_option(
+    request: Mapping[str, Any], name: str, low: int, high: int, default: int | None = None
+) -> int | None:
+    """An optional whole-number option within [low, high] (JSON true/false are not numbers);
+    `default` when absent."""
+    value = request.get(name, default)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise request_error(
+            name,
+            f"«{name}» må være et helt tall fra {low} til {high}.",
+            f"'{name}' must be a whole number from {low} to {high}.",
+        )
+    return value
+
+
+def two_numbers(
+    view: DataView, request: Mapping[str, Any], first: str, second: str, statistic: str
+) -> tuple[Variable, Variable]:
+    """The numeric variables named by `first` and `second`, which must differ."""
+    one = view.variable(request.get(first), what=first)
+    needs_number(one, statistic)
+    other = view.variable(request.get(second), what=second)
+    needs_number(other, statistic)
+    if one.name == other.name:
+        raise request_error(
+            second,
+            f"«{second}» må være en annen variabel enn «{first}».",
+            f"'{second}' must be another variable than '{first}'.",
+        )
+    return one, other
