@@ -278,15 +278,7 @@ def control_correlation(
             if reason != "regression":
                 found[(x, y)] = ((None, None, None, None), (reason,))
                 continue
-            noised = out.rule(ModelNoise).apply(
-                Estimates(
-                    fit.coefficients,
-                    fit.std_errors,
-                    fit.evidence.digest,
-                    fit.evidence.influence,
-                    fit.covariance,
-                )
-            )[0]
+            noised = _noised(out, fit)[0]
             assert noised.value is not None
             r, se = (significant(v, digits) for v in noised.value)
             r = max(-1.0, min(1.0, r))
