@@ -24,7 +24,7 @@ import numpy as np
 
 from .cell_key import KeySource
 from .fingerprint import FingerprintTable, SetFingerprint, fingerprint_table, splitmix64
-from .ledger import CORE_MEASURE, ReleasedSet, ReleaseLedger, set_key
+from .ledger import CORE_MEASURE, COUNT_MEASURE, ReleasedSet, ReleaseLedger, set_key
 from .rules.cell_key_noise import CellKeyNoise, CountsWithKeys
 from .rules.core_sharing import CoreCounts, CoreSharing
 from .rules.threshold import Threshold
@@ -264,11 +264,18 @@ def _registered(found: UnitClasses, keys: KeySource, ledger: ReleaseLedger) -> n
 
 
 def held_elsewhere(
-    found: CellCores, sets: Sequence[SetFingerprint | None], ledger: ReleaseLedger
+    found: CellCores,
+    sets: Sequence[SetFingerprint | None],
+    ledger: ReleaseLedger,
+    limit: int | None = None,
 ) -> CoreCounts:
     """Per cell, for each core, how many other released sets held it; 0 for a core the cell
     itself already holds (a set released before with its core, asked again, is a repeat:
-    it was counted then, and its answer tells nothing new)."""
+    it was counted then, and its answer tells nothing new). A cell whose set is a registered
+    count set (published before, by anyone) is a repeat whatever cores cells released since
+    have given it: it gets its registered answer (principle 4), so none of its cores counts.
+    `limit`: the holders at which a core withholds (only then is the ledger asked whether
+    the set is a repeat)."""
     held: list[list[int]] = []
     for cores, fp in zip(found.cores, sets, strict=True):
         own = set_key(fp) if fp is not None else ""
@@ -276,8 +283,19 @@ def held_elsewhere(
         for k in cores:
             holders = ledger.core_holders(k)
             counts.append(0 if own in holders else len(holders))
+        over = counts and (limit is None or max(counts) >= limit)
+        if fp is not None and over and is_registered_count(fp, ledger):
+            counts = [0] * len(counts)
         held.append(counts)
     return CoreCounts(held)
+
+
+def is_registered_count(fp: SetFingerprint, ledger: ReleaseLedger) -> bool:
+    """Whether this very set was published as a count before (a repeat)."""
+    return any(
+        r.measure == COUNT_MEASURE and r.published is not None and r.fingerprint.same_set(fp)
+        for r in ledger.near(fp, 1)
+    )
 
 
 def core_records(
@@ -330,7 +348,8 @@ class CoreCheck:
                 rule.parameters.core_below,
             )
         self.withheld = withhold_shared_cores(
-            rule, held_elsewhere(self.found, self.sets, context.ledger)
+            rule,
+            held_elsewhere(self.found, self.sets, context.ledger, rule.parameters.max_sets),
         )
 
     def hold(self, values: Sequence[int | None]) -> None:
