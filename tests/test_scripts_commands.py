@@ -44,9 +44,9 @@ def test_the_commands_that_run() -> None:
     assert set(scripts.supported_commands()) == {
         "aggregate", "anova", "assign-labels", "barchart", "boxplot", "ci", "clear",
         "clone-dataset", "clone-units", "clone-variables", "coefplot", "collapse", "correlate",
-        "create-dataset", "define-labels", "delete-dataset", "destring", "drop",
+        "cox", "create-dataset", "define-labels", "delete-dataset", "destring", "drop",
         "drop-labels", "generate", "help", "help-function", "hexbin", "histogram", "history",
-        "import", "import-panel", "keep", "list-labels", "logit", "mlogit",
+        "import", "import-panel", "ivregress", "kaplan-meier", "keep", "list-labels", "logit", "mlogit",
         "negative-binomial", "piechart", "poisson", "probit", "recode", "regress",
         "regress-panel", "regress-panel-diff", "rename",
         "rename-dataset", "replace", "reshape-from-panel", "reshape-to-panel", "require",

@@ -1,5 +1,6 @@
 """The script commands wired to statistics of the registry (probit, negative-binomial,
-mlogit, regress-panel, ci, anova, boxplot, hexbin, piechart, sankey, coefplot): through POST
+mlogit, regress-panel, ivregress, cox, kaplan-meier, ci, anova, boxplot, hexbin, piechart,
+sankey, coefplot): through POST
 /api/v1/scripts/run each gives exactly the result of the JSON request a client would
 send to /api/v1/workspaces for it, and an option the engine cannot honour answers
 script-not-supported at its line, naming the option."""
@@ -23,10 +24,13 @@ import db/BEFOLKNING_FOEDSELSDATO as fodselsdato
 import db/BEFOLKNING_SIVSTAND 2020-01-01 as sivilstand
 import db/BEFOLKNING_SIVSTAND 2024-01-01 as sivilstand2024
 import db/INNTEKT_WLONN 2020-12-31 as lonn
+import db/BEFOLKNING_DOEDS_DATO as dodsdato
 generate alder = 2020 - year(fodselsdato)
 generate hoy = lonn > 400000
 generate n = round(lonn / 100000)
 generate gruppe = cond(lonn < 300000, 1, cond(lonn < 600000, 2, 3))
+generate dod = !sysmiss(dodsdato)
+generate tid = cond(dod, year(dodsdato), 2024) - year(fodselsdato)
 """
 STEPS: list[dict[str, Any]] = [
     {"import": "BEFOLKNING_KJOENN", "as": "kjonn"},
@@ -34,11 +38,15 @@ STEPS: list[dict[str, Any]] = [
     {"import": "BEFOLKNING_SIVSTAND", "date": "2020-01-01", "as": "sivilstand"},
     {"import": "BEFOLKNING_SIVSTAND", "date": "2024-01-01", "as": "sivilstand2024"},
     {"import": "INNTEKT_WLONN", "date": "2020-12-31", "as": "lonn"},
+    {"import": "BEFOLKNING_DOEDS_DATO", "as": "dodsdato"},
     {"generate": "alder", "expr": "2020 - year(fodselsdato)"},
     {"generate": "hoy", "expr": "lonn > 400000"},
     {"generate": "n", "expr": "round(lonn / 100000)"},
     {"generate": "gruppe", "expr": "cond(lonn < 300000, 1, cond(lonn < 600000, 2, 3))"},
+    {"generate": "dod", "expr": "!sysmiss(dodsdato)"},
+    {"generate": "tid", "expr": "cond(dod, year(dodsdato), 2024) - year(fodselsdato)"},
 ]
+LINE_AFTER_HEAD = HEAD.count("\n") + 1  # the line a case's command stands on
 PANEL_HEAD = "require no.regcat.demo:1 as db\nimport-panel db/INNTEKT_WLONN 2020-12-31 2021-12-31\n"
 PANEL_STEPS: list[dict[str, Any]] = [
     {"import": "INNTEKT_WLONN", "dates": ["2020-12-31", "2021-12-31"], "as": "INNTEKT_WLONN"},
@@ -93,6 +101,31 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
         "coefplot negative-binomial n alder",
         "coefplot",
         {"y": "n", "x": ["alder"], "model": "negbin"},
+        "persons",
+    ),
+    (
+        "cox dod tid lonn i.kjonn",
+        "cox",
+        {"time": "tid", "event": "dod", "x": ["lonn", "i.kjonn"]},
+        "persons",
+    ),
+    ("kaplan-meier dod tid", "kaplan_meier", {"time": "tid", "event": "dod"}, "persons"),
+    (
+        "ivregress lonn i.kjonn (alder = i.sivilstand), tsls firststage robust",
+        "ivregress",
+        {
+            "y": "lonn",
+            "x": ["i.kjonn"],
+            "endogenous": ["alder"],
+            "instruments": ["i.sivilstand"],
+            "robust": True,
+        },
+        "persons",
+    ),
+    (
+        "ivregress lonn (alder = i.sivilstand)",
+        "ivregress",
+        {"y": "lonn", "endogenous": ["alder"], "instruments": ["i.sivilstand"]},
         "persons",
     ),
     (
@@ -181,16 +214,22 @@ def test_boxplot_of_two_variables_is_two_results(alice: Researcher) -> None:
         ("sankey kjonn sivilstand sivilstand2024", "sankey"),
         ("coefplot mlogit kjonn alder", "coefplot mlogit"),
         ("coefplot regress lonn alder, standardize", "standardize"),
+        ("cox dod tid lonn, hazard", "hazard"),
+        ("kaplan-meier dod tid, by(kjonn)", "by"),
+        ("ivregress lonn (alder = i.sivilstand), liml", "liml"),
+        ("ivregress lonn (alder = i.sivilstand), gmm", "gmm"),
+        ("ivregress lonn (alder = i.sivilstand), cluster(kjonn)", "cluster"),
     ],
 )
 def test_what_the_engine_cannot_honour_is_named_at_its_line(
     alice: Researcher, line: str, named: str
 ) -> None:
-    for lang, word in (("nb", "Linje 11"), ("en", "Line 11")):
+    line_of = LINE_AFTER_HEAD
+    for lang, word in (("nb", f"Linje {line_of}"), ("en", f"Line {line_of}")):
         answer = alice.run(HEAD + line + "\ntabulate kjonn\n", lang).get_json()
         error = answer["error"]
         assert error["code"] == "script-not-supported" and error["status"] == 422
-        assert error["details"]["line"] == 11 and named in error["message"]
+        assert error["details"]["line"] == line_of and named in error["message"]
         assert error["message"].startswith(word)
         assert [o for o in answer["output"] if o["kind"] == "result"] == []
 
@@ -201,7 +240,7 @@ def test_regress_panel_takes_one_method_and_needs_a_panel(alice: Researcher) -> 
     assert answer["error"]["details"]["line"] == 3
     assert answer["error"]["details"]["column"] == 40  # at `re`
     wide = alice.run(HEAD + "regress-panel lonn alder\n").get_json()
-    assert wide["error"]["details"]["line"] == 11
+    assert wide["error"]["details"]["line"] == LINE_AFTER_HEAD
     assert 400 <= wide["error"]["status"] < 500
 
 
