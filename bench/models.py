@@ -13,7 +13,7 @@ in one child process per side:
   reference: the same complete cases read once into numpy (the same joins, by DuckDB over
              the released Parquet files; not timed), and each model fitted by the library
              the test suite holds our numbers to (statsmodels; linearmodels for the panel
-             model), with the same kind of standard errors.
+             model; lifelines for Weibull), with the same kind of standard errors.
 
 Each model runs REPEAT times per side (the sides alternate, each in a fresh process), and
 the best and the median count. Prints per model both times, the ratios regcat/reference
@@ -44,6 +44,7 @@ from bench.analysis import GIB, STEPS, _peak_bytes, _reset_peak, prepare  # noqa
 EXTRA_STEPS = [
     {"generate": "hoy", "expr": "lonn > 400000"},
     {"generate": "antall", "expr": "int(lonn / 100000)"},
+    {"generate": "tid", "expr": "alder + 0.5"},
 ]
 X = ["kjonn", "alder", "i.utdanning"]
 # name: (statistic, request); the reference fits the same model in `_reference`.
@@ -58,6 +59,8 @@ MODELS: dict[str, tuple[str, dict[str, Any]]] = {
         "regress_panel",
         {"y": "lonn", "x": ["alder", "kjonn"], "entity": "kommune", "method": "fe"},
     ),
+    # Time: age + 0.5 (positive), the event: a wage above 400,000.
+    "weibull (aft)": ("weibull", {"time": "tid", "event": "hoy", "x": ["kjonn", "i.utdanning"]}),
 }
 
 
@@ -147,7 +150,21 @@ def _reference(rows: dict[str, Any]) -> dict[str, Callable[[], Any]]:
             maxiter=200, **newton
         ),
         "regress_panel (fe by kommune)": lambda: _panel(rows, lonn),
+        "weibull (aft)": lambda: _weibull(rows, hoy, levels),
     }
+
+
+def _weibull(rows: dict[str, Any], hoy: Any, levels: list[Any]) -> Any:
+    """lifelines' WeibullAFTFitter (the test suite's reference) on the same rows."""
+    import numpy as np
+    import pandas as pd
+    from lifelines import WeibullAFTFitter
+
+    columns = {"tid": rows["alder"].astype(float) + 0.5, "hoy": hoy, "kjonn": rows["kjonn"]}
+    for level in levels[1:]:
+        columns[f"u{level}"] = (rows["utdanning"] == level).astype(float)
+    frame = pd.DataFrame({k: np.asarray(v, dtype=float) for k, v in columns.items()})
+    return WeibullAFTFitter().fit(frame, "tid", "hoy")
 
 
 def _panel(rows: dict[str, Any], lonn: Any) -> Any:

@@ -87,14 +87,15 @@ summene over risikomengden og over hendelsene ved hver tid) og `mlogit` (per mø
 utfallsnivå antall rader) og `ivregress` (D'D og D'y over mønstrene av alle
 forklaringsvariabler og instrumenter gir alle kryssprodukter totrinns minste kvadrater
 trenger) og `did` (OLS med gruppe, periode og behandlet × periode som kategorier:
-summene per celle). `kaplan_meier` tilpasses ikke
+summene per celle) og `weibull` (per tid, hendelse og mønster antall rader, som `cox`:
+log t og t^ρ trenger hver tid, siden t^ρ flytter seg med ρ). `kaplan_meier` tilpasses ikke
 av data i det hele tatt: kurven er produktgrenseestimatet av de publiserte (støyede)
 antallene i risiko og hendelser per trinn.
 Regnes fra enhetenes rader: bare utdatakontrollens bevis (støtte, innflytelse, nøkler),
 som må se hver enhet. Hva som ikke kan: «tilstrekkelig» er aldri mindre enn antallet
 ulike verdier, så en kontinuerlig forklaringsvariabel (eller et kontinuerlig utfall i
 `negbin`, eller faste effekter med en kontinuerlig variabel) gir omtrent ett mønster per
-rad, og en kontinuerlig tid ca. én celle per hendelse i `cox`; diskontinuitetsdesign er
+rad, og en kontinuerlig tid ca. én celle per hendelse i `cox` og `weibull`; diskontinuitetsdesign er
 ikke skrevet ennå.
 
 From sufficient statistics (sums DuckDB computes per pattern of the regressors' values,
@@ -116,7 +117,8 @@ the outcome is grouped as an i. factor, so its rare levels are left out as an i.
 regressor's are) and `ivregress` (D'diag(n)D and D'Σy over the patterns of every
 regressor and instrument hold every cross product two-stage least squares needs; robust
 errors from the outcome's spread within each pattern, as OLS's) and `did` (OLS with group, period and treated × period as categories: the
-sums per cell). `kaplan_meier` is not fitted on the data at all: its curve is
+sums per cell) and `weibull` (the number of rows per time, event and pattern, as
+`cox`: log t and t^ρ need each time, since t^ρ moves with ρ). `kaplan_meier` is not fitted on the data at all: its curve is
 the product-limit estimate of each step's published (perturbed) counts at risk and of
 events. From
 the units' rows: only output control's evidence (support, influence, keys), which must
@@ -126,7 +128,7 @@ What cannot: nothing above needs a row in Python, but "sufficient" is only as sm
 the number of distinct values. A continuous regressor makes about one pattern per row;
 the negative binomial with a continuous outcome (which it allows) one cell per row, since
 its α-terms need each outcome value; fixed effects with a continuous regressor one
-transformed pattern per row; Cox with a continuous time about one cell per row. The sums
+transformed pattern per row; Cox and Weibull with a continuous time about one cell per row. The sums
 then run over chunks of patterns, with no saving over the rows. A local-linear
 discontinuity (its kernel weights by distance to the cut-off) would group by running value
 the same way; it is not written yet.
