@@ -506,6 +506,7 @@ def model_evidence(
     clusters: np.ndarray | None = None,
     score_scale: np.ndarray | None = None,
     residuals: np.ndarray | None = None,
+    events: np.ndarray | None = None,
 ) -> ModelEvidence:
     """The evidence of a model over rows (each row: its unit, its outcome and its pattern,
     an index into `design`, the regressor values of each pattern, one column per term).
@@ -525,7 +526,11 @@ def model_evidence(
     canonical one (probit: φ/(Φ(1 − Φ))): one unit's score is x·(y − μ)·scale, and what it
     moves is measured by that score (None: 1, as for OLS, logit and Poisson); `residuals`:
     per row the score's residual when it is not y − `fitted` of the row's pattern (Cox's
-    martingale residual, with its weights the rows' cumulative hazards)."""
+    martingale residual, with its weights the rows' cumulative hazards); `events`: per row
+    whether it is an event, for a family whose outcome holds a class beside its value
+    (Cox: the time and the event indicator): the events are an outcome class, so they
+    must cover min_indicator_units units and leave as many outside (one event, the
+    target's if diagnosed, fits a model that no event cannot)."""
     design = np.asarray(design, dtype=np.float64).reshape(len(design), len(terms))
     row_pattern = np.asarray(row_pattern, dtype=np.int64)
     y = np.asarray(outcome, dtype=np.float64)
@@ -559,6 +564,15 @@ def model_evidence(
             else found.of_rows(y + 0.0 == inside_value)
         )
         supports.append(found.split("outcome", inside, binary_outcome))
+    if events is not None and len(y):
+        happened = np.asarray(events, dtype=bool)
+        inside = found.of_rows(happened)
+        outside = (
+            (found.count - inside[0], found.keys - inside[1])
+            if found.distinct
+            else found.of_rows(~happened)
+        )
+        supports.append(SupportSet("events", *inside, *outside, True))
     fit_weights = np.ones(len(design)) if weights is None else np.asarray(weights, np.float64)
     estimable = estimable and fitted is not None and len(design) > 0
     leverage, influence = float("nan"), None

@@ -1,7 +1,9 @@
 """cox: Cox proportional hazards regression of a time to event (Efron's method for tied
 times), fitted on sufficient statistics (statistics/shared/cox.py), with classical standard
 errors, released through the model rules like every model (output_control/models.py):
-regressor support, leverage, level cells, differencing guard and model-noise.
+regressor support, leverage, level cells, differencing guard and model-noise; the events
+are an outcome class (≥ 10 units with an event and ≥ 10 without, perturbed counts): one
+event fits a model where none cannot, so the status told whether one unit had one.
 
 The time's scale does not matter (only the order of the times does), so no row is left out
 for its time's value; rows with a missing time, event indicator or regressor are left out
@@ -105,6 +107,7 @@ def fit_cox(view: DataView, request: Mapping[str, Any]) -> RegressionPlan:
         estimable=estimate.estimable,
         asked=(outcome, design),
         residuals=residuals,
+        events=rows.also != 0,
     )
     asked = asked_terms(x, False)
     fit = RegressionFit(

@@ -84,18 +84,24 @@ def efron(cells: Cells, beta: np.ndarray) -> _Sums:
     first = np.repeat(np.cumsum(deaths) - deaths, deaths)
     share = (np.arange(len(at)) - first) / np.maximum(deaths[at], 1)
     denominator = s0[at] - share * e0[at]
-    q0 = _per_time(at, 1.0 / denominator, k)
-    qa = _per_time(at, share / denominator, k)
-    r0 = _per_time(at, 1.0 / denominator**2, k)
-    ra = _per_time(at, share / denominator**2, k)
-    raa = _per_time(at, share**2 / denominator**2, k)
-    events_x = (n * happened) @ x
-    log_likelihood = float((n * happened) @ (eta - shift) - np.log(denominator).sum())
-    gradient = events_x - (s1 * q0[:, None] - e1 * qa[:, None]).sum(axis=0)
-    information = np.einsum("t,tij->ij", q0, s2) - np.einsum("t,tij->ij", qa, e2)
-    information -= np.einsum("t,ti,tj->ij", r0, s1, s1)
-    information += np.einsum("t,ti,tj->ij", ra, s1, e1) + np.einsum("t,ti,tj->ij", ra, e1, s1)
-    information -= np.einsum("t,ti,tj->ij", raa, e1, e1)
+    # A trial β far out (one event: the likelihood's maximum may lie far) can take a risk
+    # set's sum below the smallest double: its terms are then not finite, and so is ℓ,
+    # which the line search rejects (newton), never a warning or an error.
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        q0 = _per_time(at, 1.0 / denominator, k)
+        qa = _per_time(at, share / denominator, k)
+        r0 = _per_time(at, 1.0 / denominator**2, k)
+        ra = _per_time(at, share / denominator**2, k)
+        raa = _per_time(at, share**2 / denominator**2, k)
+        events_x = (n * happened) @ x
+        log_likelihood = float((n * happened) @ (eta - shift) - np.log(denominator).sum())
+        gradient = events_x - (s1 * q0[:, None] - e1 * qa[:, None]).sum(axis=0)
+        information = np.einsum("t,tij->ij", q0, s2) - np.einsum("t,tij->ij", qa, e2)
+        information -= np.einsum("t,ti,tj->ij", r0, s1, s1)
+        information += np.einsum("t,ti,tj->ij", ra, s1, e1) + np.einsum("t,ti,tj->ij", ra, e1, s1)
+        information -= np.einsum("t,ti,tj->ij", raa, e1, e1)
+    if not (np.all(np.isfinite(gradient)) and np.all(np.isfinite(information))):
+        log_likelihood = float("nan")
     return _Sums(log_likelihood, gradient, information, q0, times, shift)
 
 
