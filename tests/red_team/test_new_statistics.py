@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from tests.red_team.conftest import Attacker, Score, Truth, report
 
 TARGETS = 6
@@ -131,14 +129,6 @@ def test_kaplan_meier_event_counts_tell_a_diagnosis(alice: Attacker, truth: Trut
     assert right <= len(targets) * 3 // 4
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="LEAKS: a Kaplan–Meier curve's step edges follow cell-key counts of event sets "
-    "that are not snapped to registered ones, so two curves whose event variables differ "
-    "in the target's value alone differ iff the target is diagnosed: 3 of 6 diagnosed "
-    "targets certified with 8 shifts (5 in another run), none wrong (rules/survival.py merge_steps); merging "
-    "on snapped cumulative counts was tried: 5 of 6, no better (docs §12)",
-)
 def test_kaplan_meier_step_edges_tell_a_diagnosis(alice: Attacker, truth: Truth) -> None:
     """The steps' edges, not their counts: consecutive grid intervals are merged until the
     step's events reach 10 by their perturbed count, and that count's noise is drawn from
@@ -352,12 +342,6 @@ def test_boxplot_whisker_of_the_target_among_known_values(alice: Attacker, truth
     assert score.failed()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="LEAKS (a game of chance, so not strict: no diagnosis certified in about one run "
-    "in ten): two hexbins whose y differs in the target's value alone differ only if the "
-    "target is diagnosed: 2 of 6 diagnosed certified, none wrong, 8/12 right",
-)
 def test_hexbin_hex_of_known_people_and_the_target(alice: Attacker, truth: Truth) -> None:
     """A hexbin of (x, y) where y is 1 for twelve known people (a birth date each) and
     for the target if diagnosed, 0 for all others, and a second where the target's y is 0:

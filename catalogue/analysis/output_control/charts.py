@@ -5,17 +5,19 @@ What a chart shows is taken from perturbed numbers only: the range its grid span
 smoothed 1st and 99th percentiles perturbed as magnitudes, every count is a cell key count,
 a hex is drawn when its perturbed count reaches the minimum, a survival curve's steps are
 merged on perturbed event counts and its survival is computed from the perturbed counts
-at risk and of events."""
+at risk and of events. A hexbin and a survival curve are answered by their pairs (each
+unit's hex; each unit's grid interval and event): the same pairs, or a few pairs from a
+registered chart's, get that chart again (pair_sets.py, rules/differencing.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 import numpy as np
 
 from .counting import ValueSet, finish, noised_counts, published_counts, window_noise
-from .fingerprint import SetFingerprint
+from .fingerprint import SetFingerprint, fingerprint
 from .inputs import SurvivalData, UnitPairs, UnitValues
 from .one_variable import sorted_values
 from .pair_sets import PairAnswer, pair_set
@@ -28,7 +30,7 @@ from .rules.magnitude_noise import MagnitudeNoise
 from .rules.smoothed_percentile import SmoothedPercentile, window
 from .rules.survival import IntervalEvents, Survival
 from .unit_sets import CellUnits
-from .value_keys import digest, measure, pair_keys
+from .value_keys import digest, keyed_bits, measure, pair_keys
 
 
 def smoothed_span(out: ResultBuilder, found: ValueSet) -> tuple[float, float]:
@@ -148,6 +150,29 @@ def control_hexbin(
         spans = [smoothed_span(out, found) for found in (found_x, found_y)]
         steps = [grid_step(high - low, across) for low, high in spans]
         doubled = hex_cells(data.x / float(steps[0]), data.y / float(steps[1]))
+        # Answered by its pairs: each unit's hex is all the drawing depends on once the
+        # lattice is fixed (see control_survival).
+        hex_bits = (doubled[:, 0].astype(np.uint64) << np.uint64(32)) ^ (
+            doubled[:, 1].astype(np.uint64) & np.uint64(0xFFFFFFFF)
+        )
+        answer = PairAnswer.of(
+            out,
+            f"hexbin:{steps[0]}:{steps[1]}:{rule.parameters.min_units}",
+            fingerprint(keyed_bits(found_x.set_ids, hex_bits)),
+            found_x.size,
+        )
+
+        def label(values: tuple[Value, ...]) -> str:
+            x, y = (float(v) if isinstance(v, int | float) else 0.0 for v in values[:2])
+            cx2 = round(2 * x / float(steps[0]))
+            return f"{cx2},{round(2 * y / (ROW_HEIGHT * float(steps[1])))}"
+
+        registered = _registered_rows(out, answer, label)
+        if registered is not None:
+            shown = [row.values[2] for row in registered]
+            asked[: len(shown)] = [int(c) if isinstance(c, int | float) else None for c in shown]
+            out.charge("count", asked)
+            return finish(out, registered, groups)
         hexes, index = np.unique(doubled, axis=0, return_inverse=True)
         cells = CellUnits.build(index.reshape(-1), data.units, len(hexes), context.keys)
         totals = cells.totals()
@@ -165,7 +190,7 @@ def control_hexbin(
         asked[: len(drawn)] = [int(c) if isinstance(c, int) else None for c in drawn]
         out.charge("count", asked)
         out.note("hexbin", rule.reason("hexbin"))
-        return finish(out, rows, groups)
+        return finish(out, answer.given(out, rows, whole=True), groups)
 
 
 def _survival_curve(at_risk: list[int | None], events: list[int | None]) -> list[float | None]:
@@ -182,6 +207,31 @@ def _survival_curve(at_risk: list[int | None], events: list[int | None]) -> list
     return curve
 
 
+def _registered_rows(
+    out: ResultBuilder, answer: PairAnswer, label: Callable[[tuple[Value, ...]], str]
+) -> list[ResultRow] | None:
+    """A registered answer's rows under labels made from their own values (a registered
+    curve or hexbin may have another number of rows than this request's own computation
+    would), with its summary, notes and rules; None when the answer is to be given
+    afresh."""
+    found = answer.registered_answer
+    if found is None:
+        return None
+    if found.whole is not None:
+        out.replay(found.whole)
+    return [ResultRow((label(values),), values, reasons) for values, reasons in found.rows]
+
+
+def _edge(grid: BinGrid, value: Value) -> Decimal | None:
+    """The grid edge a published start or end stands for (None: open)."""
+    if not isinstance(value, int | float):
+        return None
+    for edge in grid.edges:
+        if float(edge) == float(value):
+            return edge
+    return Decimal(repr(float(value)))
+
+
 def control_survival(
     data: SurvivalData,
     context: ControlContext,
@@ -190,7 +240,16 @@ def control_survival(
     groups: Sequence[SetFingerprint] = (),
 ) -> ControlledResult:
     """A Kaplan–Meier curve in steps of at least 10 (perturbed) events each, on a fixed time
-    grid, computed from perturbed counts at risk and of events."""
+    grid, computed from perturbed counts at risk and of events.
+
+    The curve is answered by its pairs (pair_sets.py): each unit's pair is its grid
+    interval, signed by whether it had the event, which is all the curve depends on once
+    the grid is fixed (the grid follows the times' smoothed range, itself answered by the
+    times' pairs). A curve whose pairs are those of a registered curve, or a few pairs
+    from them, is that curve again. Why: the steps' edges follow the perturbed counts of
+    event sets, which no count snap answers, so two curves whose event variables differed
+    in the target's value alone were the same curve iff the target had no event (red
+    team: test_new_statistics, step edges)."""
     columns = ("start", "end", "at_risk", "events", "survival")
     with ResultBuilder(context, "survival", ("step",), columns, variables=1) as out:
         rule = out.rule(Survival)
@@ -199,13 +258,29 @@ def control_survival(
         located = context.keys.locate(event_units)
         total = np.array([int(located.keys().record_keys.sum())], dtype=np.int64)
         events_size = noised_counts(out, np.array([len(event_units)]), total)[0]
-        if events_size < p.min_events:
-            out.charge("curve", [events_size])
-            raise out.refuse(Survival, "survival-events")
         durations = ValueSet.of(out, context, data.units, data.durations)
         _, high = smoothed_span(out, durations)
         grid = make_grid(0.0, max(high, 0.0), min(max_steps or p.max_steps, p.max_steps))
         interval = grid.assign(data.durations)
+        signed = np.where(data.events, interval + 1, -(interval + 1)).astype(np.float64)
+        answer = PairAnswer.of(
+            out,
+            f"survival:{grid.edges[1] - grid.edges[0]}:{grid.bins}:{p.min_events}",
+            pair_set(durations.set_ids, signed),
+            durations.size,
+        )
+
+        def step_label(values: tuple[Value, ...]) -> str:
+            return _interval_label(_edge(grid, values[0]), _edge(grid, values[1]))
+
+        registered = _registered_rows(out, answer, step_label)
+        if registered is not None:
+            given = [row.values[3] for row in registered]
+            out.charge("curve", [int(v) if isinstance(v, int | float) else None for v in given])
+            return finish(out, registered, groups)
+        if events_size < p.min_events:
+            out.charge("curve", [events_size])
+            raise out.refuse(Survival, "survival-events")
         per_interval = CellUnits.build(interval[data.events], event_units, grid.bins, context.keys)
 
         def perturbed(count: int, key_sum: int) -> int:
@@ -261,4 +336,4 @@ def control_survival(
                     tuple(dict.fromkeys(why)),
                 )
             )
-        return finish(out, rows, groups)
+        return finish(out, answer.given(out, rows, whole=True), groups)

@@ -8,7 +8,13 @@ events of disjoint intervals add up, and so do their record keys, so the step's 
 key are known before it is published). A remainder is merged into the last step, which is
 open-ended. Where a step's edges fall thus depends on perturbed counts only. The curve is
 the product-limit estimate of the published counts at risk and of events, and stops
-(missing) from the first step whose counts are not published."""
+(missing) from the first step whose counts are not published.
+
+The step edges still follow perturbed counts of event sets, which the count snap does not
+answer; so the whole curve is answered by its pairs (charts.control_survival): a curve
+whose (unit, grid interval, event) pairs are a few from a registered curve's is that
+curve again, edges and all, and two curves whose event variables differ in one unit's
+value can no longer be told apart by where their steps end."""
 
 from __future__ import annotations
 
