@@ -26,6 +26,7 @@ from .inputs import (
 from .ledger import COUNT_MEASURE, InMemoryReleaseLedger, Release, ReleasedSet, ReleaseLedger
 from .model_support import ModelEvidence, Term, model_evidence, term_groupings
 from .models import control_correlation, control_regression
+from .moments import control_moments
 from .one_variable import control_min_max, control_mode, control_percentiles, control_summary
 from .parameters import OutputControlParameters
 from .ptable import PerturbationTable, compute_ptable, load_ptable
@@ -71,6 +72,7 @@ __all__ = [
     "control_magnitude_table",
     "control_min_max",
     "control_mode",
+    "control_moments",
     "control_percentiles",
     "control_regression",
     "control_summary",
