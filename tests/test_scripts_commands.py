@@ -51,5 +51,5 @@ def test_the_commands_that_run() -> None:
         "regress-panel", "regress-panel-diff", "rename",
         "rename-dataset", "replace", "reshape-from-panel", "reshape-to-panel", "require",
         "sample", "sankey", "summarize", "summarize-panel", "tabulate", "tabulate-panel",
-        "use", "variables",
+        "transitions-panel", "use", "variables",
     }  # fmt: skip

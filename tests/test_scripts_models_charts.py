@@ -248,3 +248,69 @@ def test_a_gridsize_that_is_no_whole_number(alice: Researcher) -> None:
     answer = alice.run(HEAD + "hexbin lonn alder, gridsize(many)\n", "en").get_json()
     assert answer["error"]["code"] == "script-arguments"
     assert "whole number" in answer["error"]["message"]
+
+
+TRANSITIONS_HEAD = (
+    "require no.regcat.demo:1 as db\n"
+    "import-panel db/BEFOLKNING_BOSTED_KOMMUNE 2016-01-01 2020-01-01 2024-01-01\n"
+    "generate landsdel = substr(BEFOLKNING_BOSTED_KOMMUNE, 1, 1)\n"
+)
+TRANSITIONS_STEPS: list[dict[str, Any]] = [
+    {
+        "import": "BEFOLKNING_BOSTED_KOMMUNE",
+        "dates": ["2016-01-01", "2020-01-01", "2024-01-01"],
+        "as": "BEFOLKNING_BOSTED_KOMMUNE",
+    },
+    {"reshape_to_panel": ["BEFOLKNING_BOSTED_KOMMUNE"], "date_as": "date"},
+    {"generate": "landsdel", "expr": "substr(BEFOLKNING_BOSTED_KOMMUNE, 1, 1)"},
+    {"reshape_from_panel": ["landsdel"]},
+]
+
+
+def test_transitions_panel_is_a_table_per_pair_of_consecutive_dates(alice: Researcher) -> None:
+    """Each table is the JSON client's: the panel spread out by date, then tabulate of the
+    variable at one date against the next; the script's dataset stays in panel form."""
+    answer = alice.run(TRANSITIONS_HEAD + "transitions-panel landsdel, rowpct\nvariables\n")
+    assert answer.status_code == 200 and answer.get_json()["error"] is None
+    output = answer.get_json()["output"]
+    results = [o for o in output if o["kind"] == "result"]
+    assert [r["request"] for r in results] == [
+        {"vars": ["landsdel_2016", "landsdel_2020"], "percent": "row"},
+        {"vars": ["landsdel_2020", "landsdel_2024"], "percent": "row"},
+    ]
+    assert all(r["line"] == 4 and r["command"] == "transitions-panel" for r in results)
+    [listed] = [o for o in output if o["kind"] == "variables"]
+    assert {v["name"] for v in listed["variables"]} == {
+        "BEFOLKNING_BOSTED_KOMMUNE",
+        "date",
+        "landsdel",
+    }
+    for result in results:
+        expected = _json_answer(alice, TRANSITIONS_STEPS, "tabulate", result["request"])
+        assert expected.status_code == 200, expected.get_json()
+        assert _without_ids(result["response"]["results"]) == _without_ids(
+            expected.get_json()["results"]
+        )
+
+
+@pytest.mark.parametrize(
+    ("line", "code", "column"),
+    [
+        ("transitions-panel landsdel, gini", "script-not-supported", 1),
+        ("transitions-panel date", "script-arguments", 1),
+        ("transitions-panel nosuch", "unknown-variable", 1),
+    ],
+)
+def test_transitions_panel_errors_at_their_line(
+    alice: Researcher, line: str, code: str, column: int
+) -> None:
+    for lang in ("nb", "en"):
+        answer = alice.run(TRANSITIONS_HEAD + line + "\n", lang).get_json()
+        error = answer["error"]
+        assert error["code"] == code, error
+        assert (error["details"]["line"], error["details"]["column"]) == (4, column)
+        assert 400 <= error["status"] < 500
+        assert "Step" not in error["message"] and "Steg" not in error["message"]
+    wide = alice.run(HEAD + "transitions-panel kjonn\n").get_json()
+    assert wide["error"]["code"] == "script-arguments"
+    assert wide["error"]["details"]["line"] == LINE_AFTER_HEAD
