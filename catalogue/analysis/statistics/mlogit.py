@@ -1,5 +1,5 @@
 """mlogit: multinomial logit of a categorical outcome (numeric codes), fitted by Newton on
-sufficient statistics, with classical standard errors; one equation per outcome level
+sufficient statistics, with classical, robust or cluster-robust standard errors; one equation per outcome level
 against the lowest level (the base), each released through the model rules like every
 model (output_control/models.py).
 
@@ -12,8 +12,12 @@ regressors x_c and level k_c, and p_ck = exp(x_c'β_k)/Σ_l exp(x_c'β_l) (β_ba
     ∂ℓ/∂β_k = Σ_c n_c x_c (1{k_c = k} − p_ck),
     −∂²ℓ/∂β_k∂β_l' = Σ_c n_c x_c x_c' p_ck (1{k = l} − p_cl).
 
-Standard errors: the inverse observed information (statsmodels' MNLogit; they agree to
-1e-6).
+Standard errors (statsmodels' MNLogit; they agree to 1e-6): classical, the inverse observed
+information B; robust, B (Σ_c n_c s_c s_c') B with s_c a row's score in all of β (each cell's
+rows share it, so the meat is exact on cells; statsmodels' "HC0", no small-sample factor);
+clustered, B (Σ_g u_g u_g') B · G/(G − 1) · (N − 1)/(N − K), u_g the cluster's summed score
+from the complete cases grouped by cluster, pattern and level, K counting every equation's
+coefficients (statsmodels' "cluster").
 
 Output control: equation k is a model of its own (family mlogit:k, k the level's position,
 so that the same question asked again meets its registered answer and never another
@@ -27,6 +31,7 @@ to be a level at all)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,12 +40,14 @@ import numpy as np
 
 from catalogue.domain.text import Text
 
+from .. import db
 from ..output_control import ControlContext, PositionKeys, RegressionFit, model_evidence
 from ..statistic import Statistic
-from .shared.common import DataView, Labelled, needs_number, request_error
-from .shared.design import parse_terms
+from ..variables import UNIT_COLUMN, Variable
+from .shared.common import DataView, Labelled, col, needs_number, request_error
+from .shared.design import Patterns, encode_factors, grouped_sql, parse_terms
 from .shared.model_levels import common_levels
-from .shared.model_request import MODEL_FIELDS, MODEL_RELEASES, model_request
+from .shared.model_request import MODEL_FIELDS, MODEL_RELEASES, covariance_request, model_request
 from .shared.model_rows import _groupings
 from .shared.ols import Estimate, RegressionPlan, asked_terms
 
@@ -76,8 +83,9 @@ def _information(x: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
 def newton(
     x: np.ndarray, n: np.ndarray, level: np.ndarray, levels: int
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """(β, standard errors), each (levels − 1, columns), at the maximum; None when it
-    cannot be estimated (a level with no rows, no convergence, a singular information)."""
+    """β, (levels − 1, columns), at the maximum and the inverse observed information there
+    (equation by equation, column within); None when it cannot be estimated (a level with
+    no rows, no convergence, a singular information)."""
     columns = x.shape[1]
     if levels < 2 or columns == 0 or len(np.unique(level)) < levels:
         return None
@@ -110,8 +118,75 @@ def newton(
             diagonal = np.diag(variance)
             if not np.all(np.isfinite(diagonal)) or np.any(diagonal <= 0):
                 return None
-            return beta, np.sqrt(diagonal).reshape(beta.shape)
+            return beta, variance
     return None
+
+
+def _scores(x: np.ndarray, level: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Per cell one row's score in all of β, equation by equation: (1{k_c = k} − p_ck)·x_c."""
+    residual = (np.eye(p.shape[1])[level] - p)[:, 1:]
+    return (residual[:, :, None] * x[:, None, :]).reshape(len(x), -1)
+
+
+def _cluster_meat(
+    view: DataView,
+    y: Variable,
+    patterns: Patterns,
+    kept: list[int],
+    outcome_key: str,
+    beta: np.ndarray,
+    cluster: Variable | None,
+) -> tuple[np.ndarray, int]:
+    """Σ_g u_g u_g' over the clusters and their number, u_g the sum of the scores of the
+    cluster's rows, from the complete cases grouped by cluster, pattern and level."""
+    key = f'w."{UNIT_COLUMN}"' if cluster is None else col(cluster)
+    grouped = grouped_sql(view, patterns.factors, y, patterns.where, leading=[key])
+    ranked = f"SELECT DENSE_RANK() OVER (ORDER BY g0) - 1 AS cluster, * FROM ({grouped})"
+    table = db.arrow(view.con, ranked)
+    view.check_memory(table.num_rows, len(patterns.columns) + len(patterns.factors) + 4)
+    raw, levels = encode_factors(view, table, patterns.factors, patterns.levels)
+    n = np.asarray(table.column("n").to_numpy(), dtype=np.float64)
+    cells = dataclasses.replace(patterns, raw=raw, levels=levels, n=n)
+    x = cells.design(slice(0, len(n)))[:, kept] if len(n) else np.zeros((0, len(kept)))
+    level = raw[outcome_key].astype(np.int64)
+    groups = np.asarray(table.column("cluster").to_numpy(), dtype=np.int64)
+    count = int(groups.max()) + 1 if len(groups) else 0
+    contributions = _scores(x, level, _probabilities(x, beta)) * n[:, None]
+    totals = np.zeros((count, contributions.shape[1]))
+    for j in range(contributions.shape[1]):
+        totals[:, j] = np.bincount(groups, weights=contributions[:, j], minlength=count)
+    return totals.T @ totals, count
+
+
+def _variance(
+    view: DataView,
+    y: Variable,
+    patterns: Patterns,
+    kept: list[int],
+    outcome_key: str,
+    found: tuple[np.ndarray, np.ndarray],
+    covariance: str,
+    cluster: Variable | None,
+) -> np.ndarray | None:
+    """β's covariance, all equations: classical (the inverse information), robust (the
+    sandwich with the cells' scores, no small-sample factor: statsmodels' "HC0") or
+    clustered (· G/(G − 1)·(N − 1)/(N − K), K all of β: statsmodels' "cluster"). None:
+    fewer than two clusters (the model is withheld)."""
+    beta, inverse = found
+    if covariance == "classical":
+        return inverse
+    if covariance == "robust":
+        x = patterns.design(slice(0, len(patterns.n)))[:, kept]
+        level = patterns.raw[outcome_key].astype(np.int64)
+        scores = _scores(x, level, _probabilities(x, beta))
+        return inverse @ ((scores * patterns.n[:, None]).T @ scores) @ inverse
+    rows, k = patterns.rows, beta.size
+    if rows <= k:
+        return np.zeros((k, k))  # no residual degrees of freedom: withheld anyway
+    meat, clusters = _cluster_meat(view, y, patterns, kept, outcome_key, beta, cluster)
+    if clusters < 2:
+        return None
+    return inverse @ meat @ inverse * (clusters / (clusters - 1) * (rows - 1) / (rows - k))
 
 
 @dataclass(frozen=True)
@@ -128,6 +203,7 @@ def fit_mlogit(view: DataView, request: Mapping[str, Any]) -> MlogitPlan:
     y_name, x, constant = model_request(request)
     y = view.variable(y_name, what="y")
     needs_number(y, "mlogit")
+    covariance, cluster = covariance_request(view, request)
     named = [x] if isinstance(x, str) else x
     if isinstance(named, list) and any(
         isinstance(t, str) and t.split(".")[-1].split("#")[0] == y.name for t in named
@@ -141,7 +217,9 @@ def fit_mlogit(view: DataView, request: Mapping[str, Any]) -> MlogitPlan:
     # The outcome as an i. factor of the patterns: its levels are common ones, as an i.
     # regressor's are (rows of rare levels left out), and each cell has one level.
     outcome_terms = parse_terms(view, [f"i.{y.name}"])
-    patterns, rows = common_levels(view, y, [*terms, *outcome_terms], constant=constant)
+    patterns, rows = common_levels(
+        view, y, [*terms, *outcome_terms], constant=constant, cluster=cluster
+    )
     outcome_key = outcome_terms[0][0].key
     labels = patterns.levels.get(outcome_key, [])
     kept = [
@@ -157,7 +235,13 @@ def fit_mlogit(view: DataView, request: Mapping[str, Any]) -> MlogitPlan:
         else np.zeros((0, len(kept)))
     )
     level = patterns.raw[outcome_key].astype(np.int64) if len(patterns.n) else np.zeros(0, int)
-    fitted = newton(design, patterns.n, level, len(labels)) if len(patterns.n) else None
+    found = newton(design, patterns.n, level, len(labels)) if len(patterns.n) else None
+    fitted = None
+    if found is not None:
+        variance = _variance(view, y, patterns, kept, outcome_key, found, covariance, cluster)
+        if variance is not None:
+            errors = np.sqrt(np.maximum(np.diag(variance), 0.0)).reshape(found[0].shape)
+            fitted = (found[0], errors)
     probabilities = None if fitted is None else _probabilities(design, fitted[0])
     asked = asked_terms(x, constant)
     keys = PositionKeys(view.rows.snapshot.arrays)
@@ -190,6 +274,7 @@ def fit_mlogit(view: DataView, request: Mapping[str, Any]) -> MlogitPlan:
             binary_outcome=True,
             estimable=estimate.estimable,
             asked=(rows.y, design),
+            clusters=rows.cluster,
             residuals=residuals,
         )
         fit = RegressionFit(
@@ -200,14 +285,14 @@ def fit_mlogit(view: DataView, request: Mapping[str, Any]) -> MlogitPlan:
             std_errors=estimate.std_errors,
             evidence=evidence,
             terms_asked=len(asked),
-            covariance="classical",
+            covariance=covariance,
             categorical=True,
         )
         about = {
             "statistic": "mlogit",
             "y": y.name,
             "x": asked,
-            "std_errors": "classical",
+            "std_errors": covariance,
             "base": labels[0] if fitted is not None else None,
             "level": labels[k] if fitted is not None else None,
         }
@@ -220,11 +305,13 @@ STATISTIC = Statistic(
     name="mlogit",
     description=Text(
         "Multinomisk logit av et kategorisk utfall (tallkoder), én ligning per nivå mot det "
-        "laveste, med klassiske standardfeil.",
+        "laveste, med klassiske, robuste (sandwich uten småutvalgsfaktor) eller "
+        "klyngerobuste standardfeil.",
         "Multinomial logit of a categorical outcome (numeric codes), one equation per level "
-        "against the lowest, with classical standard errors.",
+        "against the lowest, with classical, robust (the sandwich without small-sample "
+        "factor) or cluster-robust standard errors.",
     ),
-    fields=tuple(f for f in MODEL_FIELDS if f.name in ("y", "x", "constant")),
+    fields=MODEL_FIELDS,
     releases=MODEL_RELEASES,
     prepare=lambda view, request, _language: fit_mlogit(view, request),
     request="Mlogit",
