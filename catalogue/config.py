@@ -305,6 +305,14 @@ class Config:
         "90", whole_number(1), "Lifetime in days of a new API token (and the longest allowed)."
     )
     session_hours = Setting("12", whole_number(1), "How long a web session lasts after signing in.")
+    password_hashing = Setting(
+        "standard",
+        one_of("standard", "test"),
+        "Cost of the argon2id password hashes: standard (the argon2 library's recommended "
+        "parameters, RFC 9106 low-memory: 3 passes over 64 MiB) or test (1 pass over 8 KiB, "
+        "for test suites only: never in production). A password hashed at another cost is "
+        "hashed again at its next sign-in.",
+    )
     secure_cookies = Setting(
         "auto",
         Reader("switch", _secure_cookies),

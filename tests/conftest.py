@@ -85,6 +85,9 @@ def make_config(home: Path, database_url: str = "", **extra: str) -> Config:
         # Explicit, as in production: tests compare links and IRIs with this address.
         # Tests of the address-from-the-request behaviour pass base_url="".
         "REGCAT_BASE_URL": "http://127.0.0.1:8000",
+        # argon2 at its smallest: the suite hashes and verifies passwords hundreds of times
+        # (test_password_hashing.py holds the production default and the upgrade between them).
+        "REGCAT_PASSWORD_HASHING": "test",
         **{f"REGCAT_{k.upper()}": v for k, v in extra.items()},
     }
     return load_config(env)

@@ -27,6 +27,7 @@ def free_port() -> int:
 def regcat_env(home: Path, **settings: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGCAT_")}
     env.update({"REGCAT_HOME": str(home), "REGCAT_USER": "test-steward"})
+    env["REGCAT_PASSWORD_HASHING"] = "test"  # as make_config (tests/conftest.py)
     env.update({f"REGCAT_{k.upper()}": v for k, v in settings.items()})
     return env
 

@@ -15,18 +15,23 @@ from catalogue.domain.errors import invalid_input
 
 
 @cache
-def _hasher() -> PasswordHasher:
-    return PasswordHasher()  # argon2id with the library's current recommended parameters
+def _hasher(cost: str) -> PasswordHasher:
+    """argon2id at the setting REGCAT_PASSWORD_HASHING: "standard" is the library's current
+    recommended parameters; "test" the smallest argon2 allows, so that a test suite that
+    signs in hundreds of times does not spend minutes hashing."""
+    if cost == "test":
+        return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    return PasswordHasher()
 
 
 @cache
-def _dummy_hash() -> str:
+def _dummy_hash(cost: str) -> str:
     # Verified against when the user does not exist, so that an unknown username takes as
     # long to refuse as a wrong password.
-    return _hasher().hash(secrets.token_urlsafe(16))
+    return _hasher(cost).hash(secrets.token_urlsafe(16))
 
 
-def hash_password(password: str, username: str) -> str:
+def hash_password(cost: str, password: str, username: str) -> str:
     problem = password_problem(password, username)
     if problem:
         raise invalid_input(
@@ -35,21 +40,21 @@ def hash_password(password: str, username: str) -> str:
             f"The password is too weak: at least 12 characters, not the username ({problem}).",
             problem=problem,
         )
-    return _hasher().hash(password)
+    return _hasher(cost).hash(password)
 
 
-def password_matches(stored: str | None, password: str) -> bool:
+def password_matches(cost: str, stored: str | None, password: str) -> bool:
     try:
-        return _hasher().verify(stored or _dummy_hash(), password) and stored is not None
+        return _hasher(cost).verify(stored or _dummy_hash(cost), password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
 
 
-def upgrade_hash(stored: str | None, password: str) -> str | None:
+def upgrade_hash(cost: str, stored: str | None, password: str) -> str | None:
     """A fresh hash of the (verified) password when `stored` was made with outdated
     parameters, else None. No strength check: the password is already in use."""
-    if _hasher().check_needs_rehash(stored or ""):
-        return _hasher().hash(password)
+    if _hasher(cost).check_needs_rehash(stored or ""):
+        return _hasher(cost).hash(password)
     return None
 
 

@@ -57,7 +57,9 @@ def sign_in_with_password(ctx: Context, username: str, password: str, address: s
     with ctx.db.transaction() as session:
         store = AccountStore(session)
         user = store.user(username)
-        matches = password_matches(user.password_hash if user else None, password)
+        matches = password_matches(
+            ctx.config.password_hashing, user.password_hash if user else None, password
+        )
         # Checked even for a wrong password, so an idle account is deactivated by any attempt.
         usable = user is not None and usable_account(ctx, store, user, moment)
         if user is None or not matches:
@@ -65,7 +67,7 @@ def sign_in_with_password(ctx: Context, username: str, password: str, address: s
         elif not usable:
             outcome, error = "login.refused", _refusal(store, user)
         else:
-            upgraded = upgrade_hash(user.password_hash, password)
+            upgraded = upgrade_hash(ctx.config.password_hashing, user.password_hash, password)
             if upgraded is not None:
                 store.set_password_hash(user.id, upgraded)
             outcome, error = "login.password", None

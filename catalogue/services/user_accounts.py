@@ -70,7 +70,9 @@ def enrol_user(
         )
     wanted = _parse_roles(roles)
     registers = _role_registers(wanted, steward_of)
-    password_hash = hash_password(password, username) if password else None
+    password_hash = (
+        hash_password(ctx.config.password_hashing, password, username) if password else None
+    )
     with ctx.db.transaction() as session:
         store = AccountStore(session)
         inst = find_institution(store, institution) if institution else None
@@ -182,7 +184,7 @@ def reactivate_user(ctx: Context, actor: Identity, username: str) -> UserView:
 
 
 def set_password(ctx: Context, actor: Identity, username: str, password: str) -> None:
-    hashed = hash_password(password, username)
+    hashed = hash_password(ctx.config.password_hashing, password, username)
     with ctx.db.transaction() as session:
         store = AccountStore(session)
         user = (
