@@ -1,9 +1,9 @@
 """cox: Cox proportional hazards regression of a time to event (Efron's method for tied
-times), fitted on sufficient statistics (statistics/shared/cox.py), with classical standard
-errors, released through the model rules like every model (output_control/models.py):
-regressor support, leverage, level cells, differencing guard and model-noise; the events
-are an outcome class (≥ 10 units with an event and ≥ 10 without, perturbed counts): one
-event fits a model where none cannot, so the status told whether one unit had one.
+times), fitted on sufficient statistics (statistics/shared/cox.py), with classical or robust
+(sandwich of score residuals) standard errors, released through the model rules like every
+model (output_control/models.py): regressor support, leverage, level cells, differencing
+guard and model-noise; the events are an outcome class (≥ 10 units with an event and ≥ 10
+without, perturbed counts): one event fits a model where none cannot, so the status told whether one unit had one.
 
 The time's scale does not matter (only the order of the times does), so no row is left out
 for its time's value; rows with a missing time, event indicator or regressor are left out
@@ -27,7 +27,7 @@ from ..output_control import PositionKeys, RegressionFit, model_evidence
 from ..statistic import Field, Statistic, Takes
 from ..variables import Variable
 from .shared.common import DataView, number_sql, request_error, two_numbers
-from .shared.cox import Cells, newton, residuals_and_weights
+from .shared.cox import Cells, efron, newton, residuals_and_weights, score_residuals
 from .shared.design import Patterns, encode_factors, grouped_sql, parse_terms
 from .shared.model_levels import common_levels
 from .shared.model_request import MODEL_FIELDS, MODEL_RELEASES
@@ -53,6 +53,20 @@ def _floats(table: pa.Table, name: str) -> np.ndarray:
     return np.asarray(table.column(name).to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
+def _robust_errors(cells: Cells, beta: np.ndarray) -> np.ndarray | None:
+    """The sandwich's standard errors: B (Σ_c n_c L_c L_c') B, B the inverse information
+    and L a row's score residual (shared/cox.py score_residuals; lifelines' robust=True,
+    Lin and Wei's, with no small-sample factor). None: not finite (withheld)."""
+    try:
+        bread = np.linalg.inv(efron(cells, beta).information)
+    except np.linalg.LinAlgError:
+        return None
+    scores = score_residuals(cells, beta)
+    variance = bread @ ((scores * cells.n[:, None]).T @ scores) @ bread
+    errors = np.sqrt(np.maximum(np.diag(variance), 0.0))
+    return errors if np.all(np.isfinite(errors)) and np.all(errors > 0) else None
+
+
 def fit_cox(view: DataView, request: Mapping[str, Any]) -> RegressionPlan:
     time, event = two_numbers(view, request, "time", "event", "cox")
     x = request.get("x")
@@ -63,6 +77,12 @@ def fit_cox(view: DataView, request: Mapping[str, Any]) -> RegressionPlan:
             "«x» må inneholde minst én forklaringsvariabel.",
             "'x' must hold at least one regressor.",
         )
+    robust = request.get("robust", False)
+    if not isinstance(robust, bool):
+        raise request_error(
+            "robust", "«robust» må være true eller false.", "'robust' must be true or false."
+        )
+    covariance = "robust" if robust else "classical"
     patterns, rows = common_levels(view, time, terms, constant=False, also=event)
     assert rows.also is not None
     estimate = Estimate.failed(patterns)
@@ -75,10 +95,11 @@ def fit_cox(view: DataView, request: Mapping[str, Any]) -> RegressionPlan:
     if len(patterns.n) and patterns.columns:
         cells = _cells(view, time, event, patterns)
         found = newton(cells)
-        if found is not None:
-            estimate = Estimate(
-                tuple(patterns.names), found.coefficients, found.std_errors, patterns.rows
-            )
+        errors = None if found is None else found.std_errors
+        if found is not None and robust:
+            errors = _robust_errors(cells, found.coefficients)
+        if found is not None and errors is not None:
+            estimate = Estimate(tuple(patterns.names), found.coefficients, errors, patterns.rows)
             eta = design[rows.pattern] @ found.coefficients
             residuals, per_row = residuals_and_weights(
                 cells, found.coefficients, rows.y, rows.also, eta
@@ -118,7 +139,7 @@ def fit_cox(view: DataView, request: Mapping[str, Any]) -> RegressionPlan:
         std_errors=estimate.std_errors,
         evidence=evidence,
         terms_asked=len(asked),
-        covariance="classical",
+        covariance=covariance,
         categorical=any(f.categorical for f in patterns.factors),
     )
     about = {
@@ -126,7 +147,7 @@ def fit_cox(view: DataView, request: Mapping[str, Any]) -> RegressionPlan:
         "time": time.name,
         "event": event.name,
         "x": asked,
-        "std_errors": "classical",
+        "std_errors": covariance,
         "ties": "efron",
     }
     groups = view.groups_of([time, event, *(f.variable for f in patterns.factors)])
@@ -137,9 +158,9 @@ STATISTIC = Statistic(
     name="cox",
     description=Text(
         "Cox-regresjon (proporsjonale hasarder, Efrons metode for like tider) av tid til "
-        "hendelse, med klassiske standardfeil.",
+        "hendelse, med klassiske eller robuste standardfeil.",
         "Cox proportional hazards regression (Efron's method for tied times) of a time to "
-        "event, with classical standard errors.",
+        "event, with classical or robust standard errors.",
     ),
     fields=(
         Field(
@@ -158,6 +179,16 @@ STATISTIC = Statistic(
             ),
         ),
         next(f for f in MODEL_FIELDS if f.name == "x"),
+        Field(
+            "robust",
+            Takes.TRUTH,
+            description=Text(
+                "Robuste standardfeil (Lin og Weis sandwich med scoreresidualer, Efrons form "
+                "ved like tider; lifelines' robust=True).",
+                "Robust standard errors (Lin and Wei's sandwich of score residuals, Efron's "
+                "form for tied times; lifelines' robust=True).",
+            ),
+        ),
     ),
     releases=MODEL_RELEASES,
     prepare=lambda view, request, _language: fit_cox(view, request),

@@ -160,3 +160,56 @@ def residuals_and_weights(
     hazard = np.where(at >= 0, cumulative[np.maximum(at, 0)], 0.0)
     weight = np.exp(eta - sums.shift) * hazard
     return (event > 0).astype(np.float64) - weight, weight
+
+
+def score_residuals(cells: Cells, beta: np.ndarray) -> np.ndarray:
+    """Per cell one row's score residual (Efron's form, as R's survival gives it; with no
+    tied times it is Lin and Wei's, lifelines' too): summed over every row they make the
+    partial likelihood's score. With r = exp(η), D_l and x̄_l = (S1 − a_l·E1)/D_l Efron's
+    denominators and means at each event time t (a_l = l/d), a row at time t_i gets
+    −r·Σ_{t ≤ t_i} Σ_l w_l·(x − x̄_l)/D_l, w_l = 1 − a_l at its own time if it is one of its
+    events and 1 otherwise, plus, for an event, x − (1/d)·Σ_l x̄_l. The robust covariance is
+    B (Σ n_c L_c L_c') B, B the inverse information (rows of a cell share L)."""
+    x, n, event = cells.x, cells.n, cells.event
+    p = x.shape[1]
+    eta = x @ beta
+    shift = float(eta.max()) if len(eta) else 0.0
+    risk = np.exp(eta - shift)
+    r = n * risk
+    times, index = np.unique(cells.time, return_inverse=True)
+    k = len(times)
+    happened = event > 0
+    deaths = np.rint(_per_time(index, n * happened, k)).astype(np.int64)
+
+    def risk_sum(weights: np.ndarray) -> np.ndarray:
+        return np.cumsum(_per_time(index, weights, k)[::-1])[::-1]
+
+    s0 = risk_sum(r)
+    e0 = _per_time(index, r * happened, k)
+    s1 = np.column_stack([risk_sum(r * x[:, j]) for j in range(p)])
+    e1 = np.column_stack([_per_time(index, r * happened * x[:, j], k) for j in range(p)])
+    at = np.repeat(np.arange(k), deaths)
+    first = np.repeat(np.cumsum(deaths) - deaths, deaths)
+    share = (np.arange(len(at)) - first) / np.maximum(deaths[at], 1)
+    denominator = s0[at] - share * e0[at]
+    q0 = _per_time(at, 1.0 / denominator, k)
+    qa = _per_time(at, share / denominator, k)
+    r0 = _per_time(at, 1.0 / denominator**2, k)
+    ra = _per_time(at, share / denominator**2, k)
+    raa = _per_time(at, share**2 / denominator**2, k)
+    # Per time: Σ_l 1/D_l and Σ_l x̄_l/D_l (every row at risk), their (1 − a_l)-weighted
+    # forms (the time's own events), and the mean (1/d)·Σ_l x̄_l of its events.
+    full = q0
+    full_x = s1 * r0[:, None] - e1 * ra[:, None]
+    own = q0 - qa
+    own_x = full_x - (s1 * ra[:, None] - e1 * raa[:, None])
+    mean_x = (s1 * q0[:, None] - e1 * qa[:, None]) / np.maximum(deaths, 1)[:, None]
+    before = np.cumsum(full) - full  # over the times before each time
+    before_x = np.cumsum(full_x, axis=0) - full_x
+    here = np.where(happened, own[index], full[index])
+    here_x = np.where(happened[:, None], own_x[index], full_x[index])
+    hazard = before[index] + here
+    hazard_x = before_x[index] + here_x
+    residual = -risk[:, None] * (x * hazard[:, None] - hazard_x)
+    residual += happened[:, None] * (x - mean_x[index])
+    return residual
