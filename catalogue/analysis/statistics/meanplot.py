@@ -9,7 +9,12 @@ cell whose perturbed count reaches the threshold, the cell's winsorised standard
 (the summary rules). A point of the chart is a cell whose perturbed mean, perturbed count
 and perturbed sd are all published; its band is mean ± 1.96·sd/√count computed from those
 published numbers, so the chart shows nothing the three tables do not. A cell withheld by
-any of them is not drawn (a gap in the line), never drawn as zero."""
+any of them is not drawn (a gap in the line), never drawn as zero.
+
+In panel form (one row per unit and date, as an event-time study has) a cell's sd is over
+its units: a unit's rows in the cell are averaged first, so each unit counts once, as the
+cell count counts it. With one row per unit and cell (the time variable the panel's date,
+or an event time made from it) that is the rows' sd itself."""
 
 from __future__ import annotations
 
@@ -35,14 +40,13 @@ from ..output_control import (
 from ..output_control.fingerprint import SetFingerprint
 from ..output_control.vega import SCHEMA
 from ..statistic import Field, Statistic, Takes
-from .shared.common import DataView, Labelled, needs_number, needs_unit_rows, request_error
+from .shared.common import DataView, Labelled, needs_number, request_error
 from .tabulate import Categorised, categorise, category_labels
 
 Z95 = 1.959963984540054  # the normal 97.5 % quantile: a two-sided 95 % band
 
 
 def prepare_meanplot(view: DataView, request: Mapping[str, Any], language: str = "nb") -> MeanPlot:
-    needs_unit_rows(view, "meanplot")
     value = view.variable(request.get("y"), what="y")
     needs_number(value, "meanplot")
     time = view.variable(request.get("time"), what="time")
@@ -136,9 +140,20 @@ class MeanPlot:
             rows = order[lo:hi]
             position = _unravel(index, data.shape)
             labels = tuple(data.categories[d][i] for d, i in enumerate(position))
-            values = UnitValues(self.measure, units[rows], data.values[rows])
+            values = _per_unit(self.measure, units[rows], data.values[rows])
             found[labels] = control_summary(values, context, groups=self.groups)
         return found
+
+
+def _per_unit(measure: str, units: np.ndarray, values: np.ndarray) -> UnitValues:
+    """A cell's values, one per unit: the mean of a unit's rows when it has several (panel
+    form); the values as they are when every unit has one row."""
+    found, at = np.unique(units, return_inverse=True)
+    if len(found) == len(units):
+        return UnitValues(measure, units, values)
+    sums = np.bincount(at, weights=values.astype(np.float64), minlength=len(found))
+    rows = np.bincount(at, minlength=len(found))
+    return UnitValues(measure, found, sums / rows)
 
 
 def _unravel(index: int, shape: tuple[int, ...]) -> tuple[int, ...]:
