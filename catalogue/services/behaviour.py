@@ -12,8 +12,10 @@ What is flagged, per researcher (the audit log's actor):
 - `near-identical-derivations`: NEAR_IDENTICAL or more derivations whose expressions are the
   same but for their numbers and text literals (scaled copies `lonn * 1.14`, `lonn * 1.28`,
   …; padded sets that differ in one constant);
-- `shared-core`: released results with a count cell withheld by `core-sharing` (many tables
-  sharing a small core: the padding of conformance case 22).
+- `shared-core`: released results with a count cell answered without its core (or, in results
+  of its first version, withheld) by `core-sharing`, read from the audit entry's `steward`
+  part, which the researcher never sees (many tables sharing a small core: the padding of
+  conformance case 22).
 
 Invariants: detection only reads the log (it never changes or blocks anything: a flag is
 for a person to judge); a flag lists the audit ids of every entry behind it, so the steward
@@ -73,10 +75,12 @@ EXPLAINED: dict[str, tuple[str, str]] = {
         "{count} derivations that differ only in numbers or text: '{pattern}'.",
     ),
     "shared-core": (
-        "{count} utleveringer der en celle ble holdt tilbake fordi en liten gruppe enheter "
-        "var felles for for mange utleverte tall; slik ser et utfyllingsangrep ut.",
-        "{count} releases where a cell was withheld because a small group of units was "
-        "shared by too many released values; this is what a padding attack looks like.",
+        "{count} utleveringer der en celle ble besvart uten, eller holdt tilbake for, en "
+        "liten gruppe enheter som var felles for for mange utleverte tall; slik ser et "
+        "utfyllingsangrep ut.",
+        "{count} releases where a cell was answered without, or withheld for, a small group "
+        "of units shared by too many released values; this is what a padding attack looks "
+        "like.",
     ),
 }
 
@@ -202,8 +206,13 @@ def _observe(actor: _Actor, record: AuditRecord, payload: dict[str, Any]) -> Non
 def _observe_release(actor: _Actor, record: AuditRecord, payload: dict[str, Any]) -> None:
     result = payload.get("result")
     rows = result.get("rows") if isinstance(result, dict) else None
-    if isinstance(rows, list) and any(
-        isinstance(row, dict) and "core-sharing" in (row.get("reasons") or []) for row in rows
+    told = payload.get("steward")
+    answered_without_core = isinstance(told, dict) and bool(told.get("core-sharing"))
+    if answered_without_core or (
+        isinstance(rows, list)
+        and any(
+            isinstance(row, dict) and "core-sharing" in (row.get("reasons") or []) for row in rows
+        )
     ):
         found = _entry(record, {**payload, "endpoint": payload.get("statistic", "")})
         actor.shared_cores.append(found)

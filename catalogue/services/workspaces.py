@@ -576,7 +576,14 @@ def _release_entry(
         handle,
         # `extra` (a chart, code titles: from the published values and metadata only) is
         # kept too, so that services/results.py serves the chart as it was released.
-        {"statistic": statistic, "about": item.about, "result": result, "extra": item.extra},
+        {
+            "statistic": statistic,
+            "about": item.about,
+            "result": result,
+            "extra": item.extra,
+            # What output control did that the result does not show (the steward's only).
+            "steward": dict(item.result.steward),
+        },
         at,
     )
     released = release_json(item.result.with_audit_id(entry))

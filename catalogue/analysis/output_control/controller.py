@@ -177,7 +177,9 @@ def control_frequency_table(
             noised_counts(out, cells.counts[:interior], cells.key_sums[:interior]),
         )
         withheld = cores.withheld + [None] * (len(labels) - interior)
+        cells = cores.adjusted(cells)
         values, reasons = published_counts(out, cells, withheld, structural=structural)
+        values, reasons = cores.repeated(values, reasons)
         shown = [not hidden for hidden in _hidden_labels(out, table, labels, values)]
         cores.hold([v if keep else None for v, keep in zip(values, shown, strict=True)])
         sizes = noised_counts(out, cells.counts, cells.key_sums)

@@ -28,6 +28,7 @@ from .ledger import CORE_MEASURE, COUNT_MEASURE, ReleasedSet, ReleaseLedger, set
 from .rules.cell_key_noise import CellKeyNoise, CountsWithKeys
 from .rules.core_sharing import CoreCounts, CoreSharing
 from .rules.threshold import Threshold
+from .unit_sets import CellTotals
 
 if TYPE_CHECKING:
     from .release import ResultBuilder
@@ -119,9 +120,12 @@ class UnitClasses:
 
 @dataclass(frozen=True)
 class CellCores:
-    """Per cell: the keys of its small cores (empty for a cell not published)."""
+    """Per cell: the keys of its small cores (empty for a cell not published) and, per
+    core, what answering the cell without it changes: (count, key sum) to add, negative for
+    a core inside the cell (S ∩ R, S ∖ R), positive for one beyond it (R ∖ S)."""
 
     cores: Sequence[Sequence[str]]
+    deltas: Sequence[Sequence[tuple[int, int]]] = ()
 
 
 def find_cores(
@@ -154,6 +158,7 @@ def find_cores(
     shown = np.asarray(published, dtype=bool)
     reach = core_below + noise.parameters.max_noise  # exact counts a perturbed < core_below needs
     owners: list[int] = []  # per core found: its cell
+    deltas: list[tuple[int, int]] = []  # per core found: (count, key sum) answering without it
     members: list[np.ndarray] = []  # set ids of the cores' units, in batches
     member_of: list[np.ndarray] = []  # for each of those units, its core (index in owners)
     rows_of = _RowsByCell(cell)
@@ -187,6 +192,14 @@ def find_cores(
             )
             small = np.array([1 <= int(d.value or 0) < core_below for d in noised], dtype=bool)
             cs, xs = cs[small], xs[small]
+            sign = 1 if kind == "beyond" else -1
+            deltas.extend(
+                zip(
+                    (sign * counts[cs, xs]).astype(np.int64).tolist(),
+                    (sign * np.rint(sums[cs, xs])).astype(np.int64).tolist(),
+                    strict=True,
+                )
+            )
             if kind == "in":
                 # All at once: each row of a small (cell, class) pair goes to its core.
                 slot = np.full(n_cells * n, -1, dtype=np.int64)
@@ -210,12 +223,14 @@ def find_cores(
                 owners.append(c)
                 members.append(ids)
     cores: list[list[str]] = [[] for _ in range(n_cells)]
+    changes: list[list[tuple[int, int]]] = [[] for _ in range(n_cells)]
     if owners:
         keyed = core_keys(np.concatenate(member_of), np.concatenate(members), len(owners))
-        for c, key in zip(owners, keyed, strict=True):
+        for c, key, delta in zip(owners, keyed, deltas, strict=True):
             if key not in cores[c]:
                 cores[c].append(key)
-    return CellCores(cores)
+                changes[c].append(delta)
+    return CellCores(cores, changes)
 
 
 _CORE_SALT = np.uint64(0x6A09E667F3BCC909)
@@ -264,38 +279,22 @@ def _registered(found: UnitClasses, keys: KeySource, ledger: ReleaseLedger) -> n
 
 
 def held_elsewhere(
-    found: CellCores,
-    sets: Sequence[SetFingerprint | None],
-    ledger: ReleaseLedger,
-    limit: int | None = None,
+    found: CellCores, sets: Sequence[SetFingerprint | None], ledger: ReleaseLedger
 ) -> CoreCounts:
-    """Per cell, for each core, how many other released sets held it; 0 for a core the cell
-    itself already holds (a set released before with its core, asked again, is a repeat:
-    it was counted then, and its answer tells nothing new). A cell whose set is a registered
-    count set (published before, by anyone) is a repeat whatever cores cells released since
-    have given it: it gets its registered answer (principle 4), so none of its cores counts.
-    `limit`: the holders at which a core withholds (only then is the ledger asked whether
-    the set is a repeat)."""
+    """Per cell, for each core, how many released sets other than the cell's own held it."""
     held: list[list[int]] = []
     for cores, fp in zip(found.cores, sets, strict=True):
         own = set_key(fp) if fp is not None else ""
-        counts = []
-        for k in cores:
-            holders = ledger.core_holders(k)
-            counts.append(0 if own in holders else len(holders))
-        over = counts and (limit is None or max(counts) >= limit)
-        if fp is not None and over and is_registered_count(fp, ledger):
-            counts = [0] * len(counts)
-        held.append(counts)
+        held.append([len(h) - (own in h) for h in (ledger.core_holders(k) for k in cores)])
     return CoreCounts(held)
 
 
-def is_registered_count(fp: SetFingerprint, ledger: ReleaseLedger) -> bool:
-    """Whether this very set was published as a count before (a repeat)."""
-    return any(
-        r.measure == COUNT_MEASURE and r.published is not None and r.fingerprint.same_set(fp)
-        for r in ledger.near(fp, 1)
-    )
+def registered_count(fp: SetFingerprint, ledger: ReleaseLedger) -> float | None:
+    """The count published for this very set before (a repeat), or None."""
+    for r in ledger.near(fp, 1):
+        if r.measure == COUNT_MEASURE and r.published is not None and r.fingerprint.same_set(fp):
+            return r.published
+    return None
 
 
 def core_records(
@@ -311,14 +310,17 @@ def core_records(
     ]
 
 
-def withhold_shared_cores(rule: CoreSharing, counts: CoreCounts) -> list[str | None]:
-    return [None if not d.withheld else str(d.reason) for d in rule.apply(counts)]
-
-
 class CoreCheck:
-    """The core-sharing rule over a count table's interior cells, in two halves around the
-    other count rules: `withheld` before them (per cell, the rule's reason or None), `hold`
-    after them (records the cores of the cells that ended up published)."""
+    """The core-sharing rule over a count table's interior cells, around the other count
+    rules. Before them: `withheld` (per cell, the rule's reason or None: the `withhold`
+    answer), `adjusted` (the cells' totals, each cell over an over-held core counted
+    without it: the `without-core` answer) and `registered` (per cell, the count published
+    for the very same set before, or None). After them: `hold` records the cores of the
+    cells that ended up published.
+
+    A cell over an over-held core whose set was published before, before or after the core
+    became one, is a repeat: it gets the count published then (principle 4), never a new
+    decision."""
 
     def __init__(
         self,
@@ -334,7 +336,7 @@ class CoreCheck:
         rule = out.rule(CoreSharing)
         published = [n >= out.rule(Threshold).parameters.min_count for n in sizes]
         if context.classes is None or not rule.parameters.enabled:
-            self.found = CellCores([[] for _ in sets])
+            self.found = CellCores([[] for _ in sets], [[] for _ in sets])
         else:
             self.found = find_cores(
                 index,
@@ -347,10 +349,51 @@ class CoreCheck:
                 out.rule(CellKeyNoise),
                 rule.parameters.core_below,
             )
-        self.withheld = withhold_shared_cores(
-            rule,
-            held_elsewhere(self.found, self.sets, context.ledger, rule.parameters.max_sets),
-        )
+        n = len(self.sets)
+        self.withheld: list[str | None] = [None] * n
+        self.registered: list[int | None] = [None] * n
+        self.changes: list[tuple[int, int] | None] = [None] * n
+        decisions = rule.apply(held_elsewhere(self.found, self.sets, context.ledger))
+        for i, decision in enumerate(decisions):
+            if not decision.withheld and (decision.value or 0) < 0:
+                continue
+            fp = self.sets[i]
+            before = registered_count(fp, context.ledger) if fp is not None else None
+            if before is not None:
+                self.registered[i] = round(before)
+            elif decision.withheld:  # not today's rule (it never withholds); kept honest
+                self.withheld[i] = str(decision.reason)
+            else:
+                self.changes[i] = self.found.deltas[i][int(decision.value or 0)]
+        answered = sum(c is not None for c in self.changes)
+        if answered:
+            out.steward[CoreSharing.code] = out.steward.get(CoreSharing.code, 0) + answered
+
+    def adjusted(self, cells: CellTotals) -> CellTotals:
+        """The table's totals with each cell over an over-held core counted without it (its
+        count and key sum less the core's, or plus a core beyond it): the answer the same
+        request would get if the core's units were not there, so nothing about them, and
+        no decision, shows (§3 core-sharing)."""
+        if not any(c is not None for c in self.changes):
+            return cells
+        counts = cells.counts.copy()
+        key_sums = cells.key_sums.copy()
+        for i, change in enumerate(self.changes):
+            if change is not None:
+                counts[i] += change[0]
+                key_sums[i] += change[1]
+        return CellTotals(counts, key_sums, cells.fingerprint_table)
+
+    def repeated(
+        self, values: list[int | None], reasons: list[list[str]]
+    ) -> tuple[list[int | None], list[list[str]]]:
+        """`values` with every repeat given the count published for its set before (and
+        only the noise's reason: it was published then)."""
+        for i, before in enumerate(self.registered):
+            if before is not None:
+                values[i] = before
+                reasons[i] = [r for r in reasons[i] if r == CellKeyNoise.code]
+        return values, reasons
 
     def hold(self, values: Sequence[int | None]) -> None:
         shown = [bool(v) for v in values[: len(self.sets)]]

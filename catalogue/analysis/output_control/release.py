@@ -128,6 +128,7 @@ class ResultBuilder:
         self._asked: list[tuple[str, tuple[int | None, ...]]] = []
         self._notes: list[Note] = []
         self.summary: list[SummaryValue] = []  # published numbers about the whole result
+        self.steward: dict[str, int] = {}  # for the audit log only (ControlledResult.steward)
         # A perturbed count (not yet rounded) of the units the result is about when that is
         # not the workspace (a model's units); None: the workspace's population.
         self.population: int | None = None
@@ -366,6 +367,7 @@ class ResultBuilder:
             reason_texts=tuple(texts),
             notes=tuple(self._notes),
             summary=tuple(self.summary),
+            steward=tuple(sorted(self.steward.items())),
         )
 
 

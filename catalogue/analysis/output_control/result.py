@@ -77,6 +77,10 @@ class ControlledResult:
     notes: tuple[Note, ...] = ()
     audit_id: str | None = None
     summary: tuple[SummaryValue, ...] = ()
+    # For the steward's audit log only, never in the response (to_json_dict): what a rule
+    # did that the result must not show (core-sharing's cells answered without their core,
+    # whose visibility would be an oracle), as (code, cells).
+    steward: tuple[tuple[str, int], ...] = ()
 
     def __post_init__(self, mint: object) -> None:
         if mint is not _MINT:
@@ -100,6 +104,7 @@ class ControlledResult:
             self.notes,
             audit_id,
             self.summary,
+            self.steward,
         )
 
     def summary_value(self, name: str) -> Value:

@@ -1,5 +1,5 @@
-"""core-sharing: a count cell is withheld when a small set of units it holds (its *core*)
-is already the small part that `max_sets` released sets share with others
+"""core-sharing: a count cell is answered without a small set of units it holds (its *core*),
+or beyond it, when that is already the small part that `max_sets` released sets share with others
 (OUTPUT_CONTROL.md v2 §3, behaviour "many tables sharing a small core"; conformance case 22).
 
 The attack it answers: a suppressed group G (3–9 units) padded with m disjoint known sets
@@ -18,17 +18,21 @@ with S; S ∩ R, S ∖ R and R ∖ S are its cores when their *perturbed* counts
 1 … `core_below` − 1 (their own cell keys: no decision rests on an exact small count). Each
 core is keyed by its own fingerprint, and the ledger counts, per core, the released sets
 that held it so (shared by every project and workspace of the datastore, persistent). A cell
-with a core already held by `max_sets` other released sets is withheld (unless it holds
-that core itself already: a repeat); otherwise it is published and counted. So at most
-`max_sets` + 1 sets share one small core: a partition whose true cells alone hold it gets
-6 parts, a standard error of √(V·7)/6 = 0.76 (V = 3);
-the honest ceiling and the choice of 5 are in docs/OUTPUT_CONTROL.md §3.
+with a core K already held by `max_sets` other released sets is answered as S ∖ K (K inside
+S) or S ∪ K (K beyond S), with that set's own count and cell key: the answer the same
+request gets in a world without K's units, so no decision shows (a withholding did: for a
+one-unit core, "withheld" meant "there"). A set published before, asked again, gets the
+count published then (a repeat). So at most `max_sets` + 1 sets carry one small core: a
+partition whose true cells alone hold it gets 6 parts with G, a standard error of
+√(V·7)/6 = 0.76 (V = 3); the honest ceiling, the choice of 5 and what answering without the
+core costs (the four-table rounds) are in docs/OUTPUT_CONTROL.md §3. (The rule's first
+version withheld such a cell; its reason code stays for results of that time.)
 
 Limits (docs/OUTPUT_CONTROL.md §12): the cores a workspace finds are those its own variables
 can name; padded sets whose petals are named only in other workspaces, and a base that is
 everyone, are not met. A core whose perturbed count is 0 is not counted (the empty set is
 not a core; whether a small set is empty is decided on its perturbed count, which for one
-unit is 0 five times in eight)."""
+unit is 0 five times in eight: answered without the core, that decision does not show)."""
 
 from __future__ import annotations
 
@@ -62,13 +66,14 @@ class CoreSharing(Rule[CoreSharingParameters, CoreCounts, int]):
     parameters_type = CoreSharingParameters
     title = Message("Vern mot delte små kjerner", "Shared small cores")
     docs = Message(
-        "Et antall holdes tilbake hvis en liten del av enhetene bak det (færre enn "
-        "{core_below}, etter støy) allerede er den lille delen {max_sets} andre utleverte "
-        "tall har felles med andre: mange tabeller som deler en liten kjerne, er et "
+        "Et antall telles uten en liten del av enhetene bak det (færre enn {core_below}, "
+        "etter støy) hvis den allerede er den lille delen {max_sets} andre utleverte tall "
+        "har felles med andre: mange tabeller som deler en liten kjerne, er et "
         "gjennomsnittsangrep.",
-        "A count is withheld if a small part of its units (fewer than {core_below}, after "
-        "noise) is already the small part that {max_sets} other released values share with "
-        "others: many tables sharing a small core are an averaging attack.",
+        "A count is counted without a small part of its units (fewer than {core_below}, "
+        "after noise) if that is already the small part that {max_sets} other released "
+        "values share with others: many tables sharing a small core are an averaging "
+        "attack.",
     )
     reasons = frozen_reasons(
         {
@@ -84,11 +89,11 @@ class CoreSharing(Rule[CoreSharingParameters, CoreCounts, int]):
     )
 
     def apply(self, subject: CoreCounts) -> Sequence[Decision[int]]:
+        """Per cell: the index of its first core held by `max_sets` other released sets,
+        or −1. Never a withholding: the cell is answered without that core (cores.py)."""
         limit = self.parameters.max_sets
         decisions: list[Decision[int]] = []
         for held in subject.held:
-            if self.parameters.enabled and any(n >= limit for n in held):
-                decisions.append(self.withhold("core-sharing"))
-            else:
-                decisions.append(Decision(len(held)))
+            over = next((j for j, n in enumerate(held) if n >= limit), -1)
+            decisions.append(Decision(over if self.parameters.enabled else -1))
         return decisions
