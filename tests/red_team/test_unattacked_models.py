@@ -143,7 +143,7 @@ def test_margins_over_a_small_group_with_the_target(alice: Attacker, truth: Trut
     known = truth.by_birth(11)
     group = " or ".join(f'fodselsdato == date("{p.birth}")' for p in known)
     handle = alice.workspace()
-    targets = truth.targets(TARGETS, kreft=True) + truth.targets(TARGETS, kreft=False)
+    targets = truth.targets(4, kreft=True) + truth.targets(4, kreft=False)
     right = differ = answered = 0
     for i, person in enumerate(targets):
         alice.steps(
@@ -386,3 +386,104 @@ def test_sankey_and_pie_flows_of_one_to_nine_units(alice: Attacker, truth: Truth
                     small.append((statistic, "chart", value))
     report("Sankey / pie of classes of 1-9 units", small_counts=len(small), seen=small[:4])
     assert not small
+
+
+def test_mlogit_small_base_class_with_the_target(alice: Attacker, truth: Truth) -> None:
+    """Multinomial logit of three classes: the base, thirteen known people (a birth date
+    each) and the target if diagnosed; the rest split by sex. Equation 2 (one sex against
+    the base) has an intercept of about log(n₂/n₁), which moves by log(14/13) = 0.074 when
+    the target joins the base. Asked twice per target, each with the regressor (birth
+    month) shifted by a small constant of its own, so the pairs are far from every other
+    model's and each is answered afresh (the intercept at month 0 is c + shift·b): once
+    with the target in the base if diagnosed, once with the target kept out. If the target
+    is not diagnosed the two are the same fit up to their noise; if diagnosed, their
+    intercepts differ by about 0.074. Guess: diagnosed iff they differ by more than 0.037.
+    A coin gets half right."""
+    known = truth.by_birth(13, offset=200)
+    base = " or ".join(f'fodselsdato == date("{p.birth}")' for p in known)
+    handle = alice.workspace(
+        [
+            {"generate": "mnd", "expr": "month(fodselsdato)"},
+            {"generate": "yo", "expr": "3"},
+            {"replace": "yo", "expr": "2", "if": 'kjonn == "1"'},
+            {"replace": "yo", "expr": "1", "if": base},
+        ]
+    )
+    targets = truth.targets(TARGETS, kreft=True) + truth.targets(TARGETS, kreft=False)
+    right = answered = 0
+    gaps = []
+    for i, person in enumerate(targets):
+        first_shift, second_shift = 0.001 * (2 * i + 1), 0.001 * (2 * i + 2)
+        alice.steps(
+            handle,
+            [
+                {"generate": f"ya{i}", "expr": "yo"},
+                {"replace": f"ya{i}", "expr": "1", "if": f"({person.expr()}) and kreft"},
+                {"generate": f"ma{i}", "expr": f"mnd + {first_shift}"},
+                {"generate": f"mb{i}", "expr": f"mnd + {second_shift}"},
+            ],
+        )
+        first = _terms(alice.ask(handle, "mlogit", {"y": f"ya{i}", "x": [f"ma{i}"]}))
+        second = _terms(alice.ask(handle, "mlogit", {"y": "yo", "x": [f"mb{i}"]}))
+        if first is None or second is None:
+            continue
+        answered += 1
+        at_zero = first["_cons"] + first_shift * first[f"ma{i}"]
+        reference = second["_cons"] + second_shift * second[f"mb{i}"]
+        gap = abs(at_zero - reference)
+        gaps.append(round(gap, 4))
+        right += (gap > 0.037) == person.kreft
+    report(
+        "mlogit: the target in a small base class",
+        targets=len(targets),
+        answered=answered,
+        right=right,
+        gaps=gaps,
+    )
+    assert right <= len(targets) * 3 // 4
+
+
+def test_separation_broken_by_the_target_alone(alice: Attacker, truth: Truth) -> None:
+    """A regressor that is the diagnosis itself but 0 for the target (scaled by 1 + i so
+    each target's model has pairs of its own and is answered afresh): if the target is not
+    diagnosed it separates the outcome perfectly and the fit has no maximum (withheld as
+    not estimable); if diagnosed the target alone breaks the separation and the fit has
+    one. In mlogit (the diagnosis and sex as three classes) and Cox (event = diagnosed).
+    Guess: diagnosed iff released. A coin gets half right."""
+    handle = alice.workspace(
+        [
+            {"generate": "alder", "expr": "2020 - year(fodselsdato)", "if": "lonn > 0"},
+            {"generate": "klasse", "expr": "1"},
+            {"replace": "klasse", "expr": "2", "if": 'kjonn == "2"'},
+            {"replace": "klasse", "expr": "3", "if": "kreft"},
+        ]
+    )
+    targets = truth.targets(4, kreft=True) + truth.targets(4, kreft=False)
+    right = {"mlogit": 0, "cox": 0}
+    released = {"mlogit": 0, "cox": 0}
+    seen = []
+    for i, person in enumerate(targets):
+        alice.steps(
+            handle,
+            [
+                {"generate": f"s{i}", "expr": f"cond(kreft, {1 + i}, 0)"},
+                {"replace": f"s{i}", "expr": "0", "if": person.expr()},
+            ],
+        )
+        asked = {
+            "mlogit": {"y": "klasse", "x": [f"s{i}", "alder"]},
+            "cox": {"time": "alder", "event": "kreft", "x": [f"s{i}", "lonn"]},
+        }
+        for name, body in asked.items():
+            shown = _terms(alice.ask(handle, name, body)) is not None
+            seen.append((name, person.kreft, shown))
+            released[name] += shown
+            right[name] += shown == person.kreft
+    report(
+        "separation broken by the target alone (mlogit, Cox)",
+        targets=len(targets),
+        released=released,
+        right=right,
+        seen=seen,
+    )
+    assert all(r <= len(targets) * 3 // 4 for r in right.values())

@@ -672,3 +672,24 @@ def derived_evidence(
         estimable=evidence.estimable and estimable,
         influence=influence,
     )
+
+
+def with_influence(evidence: ModelEvidence, influence: Influence) -> ModelEvidence:
+    """The same evidence (units, supports, leverage, digest, pairs) with what one unit moves
+    each coefficient measured by the family itself, where the evidence's own (the one-step
+    DFBETA of one outcome against the others) understates it: a multinomial logit's
+    equation against a small base class (statistics/mlogit.py)."""
+    return ModelEvidence(
+        _MINT,
+        units=evidence.units,
+        unit_keys=evidence.unit_keys,
+        fingerprint=evidence.fingerprint,
+        supports=evidence.supports,
+        max_leverage=evidence.max_leverage,
+        set_key=evidence.set_key,
+        digest=evidence.digest,
+        pairs=evidence.pairs,
+        value_pairs=evidence.value_pairs,
+        estimable=evidence.estimable,
+        influence=influence,
+    )
