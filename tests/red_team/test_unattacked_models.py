@@ -124,7 +124,7 @@ def test_ivregress_instrument_of_one_unit(alice: Attacker, truth: Truth) -> None
         ]
     )
     score = Score("ivregress: an instrument that is 1 for the target only")
-    for i, person in enumerate(truth.targets(TARGETS)):
+    for i, person in enumerate(truth.targets(4)):
         alice.steps(handle, [{"generate": f"z{i}", "expr": person.expr()}])
         age = 2020 - int(person.birth[:4])
         for instruments in ([f"z{i}"], ["mnd", f"z{i}"]):
@@ -187,7 +187,7 @@ def test_between_random_and_fixed_effects_with_a_dummy_on_one_row(
         ]
     )
     score = Score("between / random / fixed effects: a dummy on one row of the target")
-    for i, person in enumerate(truth.targets(4)):
+    for i, person in enumerate(truth.targets(3)):
         alice.steps(
             handle, [{"generate": f"d{i}", "expr": f"{person.expr()} and year(aar) == 2020"}]
         )
@@ -208,7 +208,7 @@ def test_fixed_effects_by_an_entity_of_one_unit(alice: Attacker, truth: Truth) -
         [{"generate": "alder", "expr": "2020 - year(fodselsdato)", "if": "lonn > 0"}]
     )
     score = Score("fixed effects by an entity of one unit: any number near the wage")
-    for i, person in enumerate(truth.targets(TARGETS)):
+    for i, person in enumerate(truth.targets(3)):
         alice.steps(
             handle,
             [
@@ -260,7 +260,7 @@ def test_did_event_time_lag_carried_by_the_target(alice: Attacker, truth: Truth)
     )
     score = Score("did event time: a lag the target alone carries")
     released = 0
-    for i, person in enumerate(truth.targets(TARGETS, kreft=True)):
+    for i, person in enumerate(truth.targets(4, kreft=True)):
         alice.steps(
             handle,
             [
@@ -294,7 +294,7 @@ def test_coefplot_of_a_one_unit_dummy_draws_nothing(alice: Attacker, truth: Trut
     coefficient + the constant as the target's wage (OLS), its sign as the diagnosis."""
     handle = alice.workspace()
     score = Score("coefplot: a point for a one-unit dummy")
-    for i, person in enumerate(truth.targets(TARGETS)):
+    for i, person in enumerate(truth.targets(4)):
         alice.steps(handle, [{"generate": f"x{i}", "expr": person.expr()}])
         response = alice.ask(
             handle, "coefplot", {"y": "lonn", "x": [f"x{i}", "kjonn"], "model": "regress"}
@@ -339,7 +339,7 @@ def test_ci_over_a_small_group_and_the_target(alice: Attacker, truth: Truth) -> 
     `Score`."""
     handle = alice.workspace()
     score = Score("ci over ten known people and the target")
-    for i, person in enumerate(truth.targets(TARGETS)):
+    for i, person in enumerate(truth.targets(4)):
         known = truth.by_birth(10, offset=10 * i)
         group = " or ".join(f'fodselsdato == date("{p.birth}")' for p in known)
         alice.steps(
