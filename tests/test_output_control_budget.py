@@ -25,6 +25,7 @@ from catalogue.analysis.output_control import (
     control_summary,
     fit_ols,
 )
+from catalogue.analysis.output_control.exposure import unit_names
 from catalogue.analysis.output_control.release import (
     ControlContext,
     budget_state,
@@ -32,7 +33,9 @@ from catalogue.analysis.output_control.release import (
     charge_refusal,
 )
 from catalogue.analysis.output_control.rules.budget import Budget, BudgetParameters
+from catalogue.analysis.persistent_ledger import PersistentReleaseLedger
 from catalogue.domain.errors import RegcatError
+from catalogue.storage.analysis_store import AnalysisStore
 
 from .test_output_control_helpers import NOW, context, pseudonyms
 
@@ -204,13 +207,19 @@ def test_a_realistic_study_fits_the_default_budget_comfortably(capsys):
         releases += 1
     total = spent(ctx)
     points = DEFAULTS.of(Budget).points
+    exposure = ledger.exposure(unit_names(ctx.keys.keys(units).set_ids))
+    allowance = DEFAULTS.of(Budget).exposure_allowance
     with capsys.disabled():
         print(
             f"\n[budget] realistic study: {releases} releases + 30 inputs cost {total} of "
-            f"{points} points ({total / points:.0%}; inputs {inputs_points})"
+            f"{points} points ({total / points:.0%}; inputs {inputs_points}); the most exposed "
+            f"unit {max(exposure):.1f} of an allowance of {allowance:.0f}, "
+            f"{sum(e > 0 for e in exposure)} units exposed at all"
         )
     assert releases == 96
     assert total <= 0.7 * points
+    # No unit comes near the exposure allowance: no cell of the study got more noise.
+    assert max(exposure) < allowance / 2
 
 
 # --- calibration: the attacks of conformance cases 22 and 23 --------------------------------
@@ -308,3 +317,83 @@ def test_case_23_sums_over_padded_random_subsets_are_stopped_by_the_budget(capsy
         )
     assert done < 60
     assert close.mean() < 0.10
+
+
+# --- exposure: what published sums tell about one unit --------------------------------------
+
+
+def _one_cell(units: np.ndarray, values: np.ndarray) -> MagnitudeTable:
+    return MagnitudeTable.from_cells("v", ["g"], [(["a"], units, values)])
+
+
+def _exposure_of(ctx: ControlContext, unit: np.ndarray) -> float:
+    names = unit_names(ctx.keys.keys(np.asarray(unit, dtype=np.int64)).set_ids)
+    return ctx.ledger.exposure(names)[0]
+
+
+def test_each_fresh_cell_adds_what_it_tells_about_its_top_contributors_in_every_project():
+    """A cell of one unit of 10⁶ and 60 of 10⁵ (no dominance: 0.157 of it in the top two)
+    tells the big unit (10⁶/σ)², σ² = Σ (m_j·x_(j))², about 3.99; asked again it tells
+    nothing new; another project's cells add to the same unit's exposure. Past the
+    allowance the noise grows, and what each cell tells shrinks with it: 200 cells tell
+    less than allowance + scale·ln(max_noise_factor) + 4/factor² per cell beyond."""
+    population = pseudonyms(20_000, seed=13)
+    ledger = InMemoryReleaseLedger()
+    alice = context(population, ledger=ledger)
+    bob = context(population, ledger=ledger, project="project-2")
+    big = population[:1]
+    values = np.array([1e6] + [1e5] * 60)
+    sd2 = 0.5**2 * 1e12 + (0.25**2 + 0.125**2) * 1e10  # m_j = 0.5, 0.25, 0.125
+    told = 1e12 / sd2
+    first = _one_cell(np.concatenate([big, population[1:61]]), values)
+    shown = control_magnitude_table(first, alice, statistics=["sum"])
+    assert shown.rows[0].values[0] is not None
+    assert _exposure_of(alice, big) == pytest.approx(told, rel=1e-3)
+    assert _exposure_of(alice, population[1:2]) == pytest.approx(1e10 / sd2, rel=1e-3)
+    assert _exposure_of(alice, population[100:101]) == 0.0
+    control_magnitude_table(first, alice, statistics=["sum"])  # the same cell again
+    assert _exposure_of(alice, big) == pytest.approx(told, rel=1e-3)
+    second = _one_cell(np.concatenate([big, population[61:121]]), values)
+    control_magnitude_table(second, bob, statistics=["sum"])
+    assert _exposure_of(alice, big) == pytest.approx(2 * told, rel=1e-3)
+    p = DEFAULTS.of(Budget)
+    errors = []
+    for k in range(2, 200):
+        padding = population[61 + 60 * k : 121 + 60 * k]
+        released = control_magnitude_table(
+            _one_cell(np.concatenate([big, padding]), values), alice, statistics=["sum"]
+        )
+        errors.append((released.rows[0].values[0] or 0.0) - 7e6)
+    exposure = _exposure_of(alice, big)
+    top = p.exposure_allowance + p.exposure_scale * np.log(p.max_noise_factor)
+    assert p.exposure_allowance < exposure < top + 200 * told / p.max_noise_factor**2
+    early, late = np.std(errors[:20]), np.std(errors[-40:])
+    print(
+        f"\n[budget] one unit in 200 fresh cells: exposure {exposure:.0f} (without the "
+        f"ledger {200 * told:.0f}); noise sd {early / 1e6:.2f} of its value in the first 20 "
+        f"cells, {late / 1e6:.2f} in the last 40"
+    )
+    assert late > 4 * early
+
+
+def test_exposure_is_remembered_across_transactions(sqlite_ctx):
+    ledger = PersistentReleaseLedger(sqlite_ctx.db.url, "no.regcat.demo")
+    population = pseudonyms(3000, seed=5)
+    ctx = context(population, ledger=ledger)
+    values = np.array([1e6] + [1e5] * 60)
+    for start in (1, 61):
+        with sqlite_ctx.db.transaction() as session:
+            store = AnalysisStore(session)
+            store.lock_audit()
+            with ledger.bound(store):
+                cell = np.concatenate([population[:1], population[start : start + 60]])
+                control_magnitude_table(_one_cell(cell, values), ctx, statistics=["sum"])
+                if start == 61:  # pending in this transaction, and the committed one
+                    assert _exposure_of(ctx, population[:1]) == pytest.approx(7.98, abs=0.01)
+    ledger.forget()  # as if in another process: everything comes from the database
+    with sqlite_ctx.db.transaction() as session:
+        store = AnalysisStore(session)
+        store.lock_audit()
+        with ledger.bound(store):
+            assert _exposure_of(ctx, population[:1]) == pytest.approx(7.98, abs=0.01)
+            assert _exposure_of(ctx, population[2000:2001]) == 0.0

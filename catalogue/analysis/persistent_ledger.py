@@ -25,7 +25,7 @@ from catalogue.domain.bounded_cache import BoundedCache
 from .output_control import Release, ReleasedSet
 from .output_control.fingerprint import SetFingerprint
 from .output_control.guard_index import SetIndex, near_in
-from .output_control.ledger import CORE_MEASURE, CoreHolders
+from .output_control.ledger import CORE_MEASURE, EXPOSURE_MEASURE, CoreHolders, Exposures
 
 
 class StoredSet(Protocol):
@@ -88,6 +88,7 @@ class _Known:
     last_id: int = 0
     index: SetIndex = field(default_factory=SetIndex)
     cores: CoreHolders = field(default_factory=CoreHolders)
+    exposures: Exposures = field(default_factory=Exposures)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
 
@@ -154,6 +155,8 @@ class PersistentReleaseLedger:
                 )
                 if released.measure == CORE_MEASURE:
                     known.cores.add(released)  # counted per core, not a set of the guard
+                elif released.measure == EXPOSURE_MEASURE:
+                    known.exposures.add(released)  # summed per unit, not a set either
                 else:
                     known.index.add(released)
                 known.last_id = max(known.last_id, stored.id)
@@ -169,7 +172,9 @@ class PersistentReleaseLedger:
         known: _Known = self._local.known  # the sets caught up with at bind time
         with known.lock:
             found = known.index.near(fingerprint, within)
-        pending = [s for s in self._local.pending if s.measure != CORE_MEASURE]
+        pending = [
+            s for s in self._local.pending if s.measure not in (CORE_MEASURE, EXPOSURE_MEASURE)
+        ]
         return tuple(found + near_in(pending, fingerprint, within))
 
     def core_holders(self, core: str) -> frozenset[str]:
@@ -183,6 +188,16 @@ class PersistentReleaseLedger:
             if released.measure == CORE_MEASURE and released.statistic == core:
                 extra.add(released)
         return found | extra.holders(core)
+
+    def exposure(self, names: Sequence[str]) -> list[float]:
+        self._backend()
+        known: _Known = self._local.known
+        extra = Exposures()
+        for released in self._local.pending:
+            if released.measure == EXPOSURE_MEASURE:
+                extra.add(released)
+        with known.lock:
+            return [known.exposures.of(name) + extra.of(name) for name in names]
 
     def cells_released(self, project: str, since: datetime) -> int:
         return self._backend().cells_released(project, since)

@@ -21,6 +21,7 @@ from catalogue.domain.errors import invalid_input
 
 from .cores import CoreCheck
 from .counting import finish, noised_counts, publish_left_out, published_counts
+from .exposure import exposure_noise
 from .fingerprint import SetFingerprint
 from .inputs import CountTable, MagnitudeTable
 from .pair_sets import PairAnswer
@@ -28,6 +29,7 @@ from .release import ControlContext, ResultBuilder
 from .result import ControlledResult, ResultRow, Value
 from .rounding import percent
 from .rule import Message
+from .rules.budget import Budget
 from .rules.cell_key_noise import CellKeyNoise, CountsWithKeys
 from .rules.dominance_nk import DominanceNK
 from .rules.magnitude_noise import MagnitudeNoise, Perturbable
@@ -356,7 +358,33 @@ def control_magnitude_table(
             record=[a.fresh for a in answers],
             across_measures=False,
         )
-        noised = noise.apply(Perturbable(found.sums, magnitudes.largest, magnitudes.digests))
+        # A cell about a unit many cells have told about gets more noise (rules/budget.py,
+        # exposure.py); what the fresh cells tell each top contributor is recorded.
+        factors = np.ones(interior)
+        if noise.parameters.enabled:
+            fresh = np.array(
+                [
+                    shows[c]
+                    and not structural[c]
+                    and not reasons[c]
+                    and not guarded[c].withheld
+                    and answers[c].fresh
+                    for c in range(interior)
+                ],
+                dtype=bool,
+            )
+            factors, told = exposure_noise(
+                out.rule(Budget),
+                context.ledger,
+                cells,
+                magnitudes.largest,
+                noise.multipliers(),
+                fresh,
+            )
+            out.expose(told)
+        noised = noise.apply(
+            Perturbable(found.sums, magnitudes.largest * factors[None, :], magnitudes.digests)
+        )
         rows: list[ResultRow] = []
         for c in range(interior):
             if guarded[c].withheld:

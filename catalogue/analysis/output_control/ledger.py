@@ -31,6 +31,46 @@ PAIRS_MEASURE = "pairs"
 # fingerprint = the set that held it. Never a unit set of the guard: kept apart from the
 # index, counted per core.
 CORE_MEASURE = "core"
+# What a release told about units (exposure.py): one per release, answer = the units'
+# names and amounts (`encode_exposure`), no set (an empty fingerprint). Never a unit set of
+# the guard: summed per unit.
+EXPOSURE_MEASURE = "exposure"
+
+
+def encode_exposure(amounts: dict[str, float]) -> str:
+    """`name:amount` pairs, comma-separated (amounts to 4 decimals)."""
+    return ",".join(f"{name}:{amount:.4f}" for name, amount in sorted(amounts.items()))
+
+
+def decode_exposure(text: str | None) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for part in (text or "").split(","):
+        if part:
+            name, amount = part.split(":")
+            out[name] = out.get(name, 0.0) + float(amount)
+    return out
+
+
+def exposure_set(amounts: dict[str, float]) -> ReleasedSet:
+    """The record of what a release told about these units."""
+    none = SetFingerprint(
+        0, np.zeros(CELLS, np.int64), np.zeros(CELLS, np.uint64), np.zeros(CELLS, np.uint64)
+    )
+    return ReleasedSet(EXPOSURE_MEASURE, EXPOSURE_MEASURE, none, answer=encode_exposure(amounts))
+
+
+class Exposures:
+    """Per unit name, the exposure all recorded releases gave it. Not thread-safe."""
+
+    def __init__(self) -> None:
+        self._of: dict[str, float] = {}
+
+    def add(self, released: ReleasedSet) -> None:
+        for name, amount in decode_exposure(released.answer).items():
+            self._of[name] = self._of.get(name, 0.0) + amount
+
+    def of(self, name: str) -> float:
+        return self._of.get(name, 0.0)
 
 
 _KEY_SALTS = splitmix64(np.arange(1, CELLS + 1, dtype=np.uint64) * np.uint64(0xA24BAED4963EE407))
@@ -105,6 +145,11 @@ class ReleaseLedger(Protocol):
         (rules/core_sharing.py), of every project: a look-up, whatever the ledger's size."""
         ...
 
+    def exposure(self, names: Sequence[str]) -> list[float]:
+        """Each unit's exposure (exposure.py), summed over every release of every project:
+        a look-up per unit, whatever the ledger's size."""
+        ...
+
     def cells_released(self, project: str, since: datetime) -> int: ...
 
     def points_spent(self, project: str, since: datetime) -> int:
@@ -127,6 +172,7 @@ class InMemoryReleaseLedger:
         self._lock = threading.RLock()
         self._index = SetIndex()
         self._cores = CoreHolders()
+        self._exposures = Exposures()
         self._releases: list[Release] = []
 
     @contextmanager
@@ -144,6 +190,10 @@ class InMemoryReleaseLedger:
     def core_holders(self, core: str) -> frozenset[str]:
         with self._lock:
             return self._cores.holders(core)
+
+    def exposure(self, names: Sequence[str]) -> list[float]:
+        with self._lock:
+            return [self._exposures.of(name) for name in names]
 
     def _since(self, project: str, since: datetime) -> list[Release]:
         with self._lock:
@@ -167,5 +217,7 @@ class InMemoryReleaseLedger:
             for released in release.sets:
                 if released.measure == CORE_MEASURE:
                     self._cores.add(released)
+                elif released.measure == EXPOSURE_MEASURE:
+                    self._exposures.add(released)
                 else:
                     self._index.add(released)

@@ -21,7 +21,14 @@ from catalogue.domain.errors import RegcatError
 from .answers import Whole, encode
 from .cell_key import KeySource
 from .fingerprint import SetFingerprint
-from .ledger import COUNT_MEASURE, PAIRS_MEASURE, Release, ReleasedSet, ReleaseLedger
+from .ledger import (
+    COUNT_MEASURE,
+    PAIRS_MEASURE,
+    Release,
+    ReleasedSet,
+    ReleaseLedger,
+    exposure_set,
+)
 from .parameters import OutputControlParameters
 from .registry import RULES
 from .result import _MINT, AppliedRule, ControlledResult, Note, ResultRow, SummaryValue
@@ -245,6 +252,12 @@ class ResultBuilder:
         """Records, with the release, the small cores its published cells held
         (rules/core_sharing.py). Not charged: the cells were."""
         self._sets.extend(records)
+
+    def expose(self, amounts: dict[str, float]) -> None:
+        """Records, with the release, what it told about its cells' top contributors
+        (exposure.py, rules/budget.py). Not charged in points: that would tell who they are."""
+        if amounts:
+            self._sets.append(exposure_set(amounts))
 
     def registered_answer(self, statistic: str, pairs: SetFingerprint) -> str | None:
         """The answer registered for this set of (unit, value) pairs or one a few pairs

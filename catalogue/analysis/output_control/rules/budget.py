@@ -15,7 +15,15 @@ What a release costs is what it can reveal, in points:
 - a refused request costs refusal_fee, charged in its own transaction (a refusal is an
   answer too);
 - a result identical to one the project was already given in the window costs nothing:
-  it tells nothing new.
+  it tells nothing new;
+- what a published magnitude cell tells about each of its top-k contributors (exposure.py:
+  (x/σ)², at most 4) is added to that unit's exposure, in every project and for good
+  (the ledger). Past `exposure_allowance`, a cell whose top contributors include an
+  exposed unit gets its magnitude noise multiplied by exp((E − allowance)/exposure_scale),
+  at most `max_noise_factor`, E the largest exposure among them: the information a unit
+  can still give shrinks geometrically, so no number of cells (and no number of projects)
+  adds up to its value. Not a withholding and not a charge in points: both would tell
+  who the cell's largest contributors are.
 A request whose cost would take the project over `points` is refused, and a table may cross
 at most `max_variables` variables.
 
@@ -49,6 +57,9 @@ class BudgetParameters:
     max_size_factor: float = 10.0
     input_fee: int = 40
     refusal_fee: int = 50
+    exposure_allowance: float = 100.0
+    exposure_scale: float = 25.0
+    max_noise_factor: float = 16.0
 
     def __post_init__(self) -> None:
         if min(self.points, self.window_days, self.max_variables) < 1:
@@ -64,6 +75,10 @@ class BudgetParameters:
             raise ValueError("budget prices and fees must not be negative")
         if self.reference_units < 1 or self.small_units < 1 or self.max_size_factor < 1:
             raise ValueError("budget needs reference_units, small_units ≥ 1, max_size_factor ≥ 1")
+        if self.exposure_allowance < 0 or self.exposure_scale <= 0 or self.max_noise_factor < 1:
+            raise ValueError(
+                "budget needs exposure_allowance ≥ 0, exposure_scale > 0, max_noise_factor ≥ 1"
+            )
 
     def price(self, kind: str) -> float:
         if kind not in KINDS:
@@ -87,11 +102,17 @@ class Budget(Rule[BudgetParameters, BudgetSubject, int]):
         "Et prosjekt har {points} poeng per {window_days} dager. Hvert tall som bes om, "
         "koster etter hva det kan avsløre (små grupper koster mer), nye variabler og "
         "populasjoner koster et gebyr, avviste forespørsler koster {refusal_fee}, og en "
-        "tabell kan krysse høyst {max_variables} variabler.",
+        "tabell kan krysse høyst {max_variables} variabler. Det publiserte summer forteller "
+        "om hvert av de største bidragene, summeres per person på tvers av alle prosjekter; "
+        "over {exposure_allowance} øker støyen på summer der personen er blant de største, "
+        "opptil {max_noise_factor} ganger.",
         "A project has {points} points per {window_days} days. Every value asked for costs "
         "by what it can reveal (small groups cost more), new variables and populations cost "
         "a fee, refused requests cost {refusal_fee}, and a table may cross at most "
-        "{max_variables} variables.",
+        "{max_variables} variables. What published sums tell about each of their largest "
+        "contributors is added up per person across all projects; past {exposure_allowance} "
+        "the noise on sums where that person is among the largest grows, up to "
+        "{max_noise_factor} times.",
     )
     reasons = frozen_reasons(
         {
@@ -126,6 +147,13 @@ class Budget(Rule[BudgetParameters, BudgetSubject, int]):
         """Points for `new` inputs when the project has used `used` in the window."""
         fee = self.parameters.input_fee
         return sum(fee * (used + k) for k in range(1, new + 1))
+
+    def noise_factor(self, exposure: float) -> float:
+        """What a cell's magnitude noise is multiplied by when the most exposed of its top
+        contributors has this exposure (1 up to the allowance)."""
+        p = self.parameters
+        over = max(0.0, float(exposure) - p.exposure_allowance) / p.exposure_scale
+        return float(min(p.max_noise_factor, math.exp(min(over, 50.0))))
 
     def apply(self, subject: BudgetSubject) -> Sequence[Decision[int]]:
         p = self.parameters
