@@ -89,6 +89,25 @@ def ramp_fixed(rule: Differencing, trials: int, rng: np.random.Generator) -> tup
     return rates[0], rates[1]
 
 
+def ramp_edge(ramp: int, trials: int, rng: np.random.Generator) -> tuple[float, float]:
+    """A ramp of `ramp` + 1 steps from LIMIT: the probe at its steepest point (reach − 2
+    pairs if diagnosed, reach if not, where nothing snaps): snap rates."""
+    rule = Differencing(DifferencingParameters(min_difference=LIMIT, ramp=ramp))
+    reach = LIMIT + ramp
+    rates = []
+    for diagnosed in (True, False):
+        hits = 0
+        pairs = reach - 2
+        changed = (pairs - 1) // 2
+        for _ in range(trials):
+            population = Population(rng)
+            registered = fingerprint(population.keys)
+            new = fingerprint(population.probe(changed, pairs - 2 * changed, not diagnosed))
+            hits += rule.takes(new, registered, reach)
+        rates.append(hits / trials)
+    return rates[0], rates[1]
+
+
 def ramp_twice(
     rule: Differencing, trials: int, rng: np.random.Generator, pairs: int, *, alias: bool = False
 ) -> float:
@@ -151,6 +170,14 @@ def main() -> None:
         f"  per probe {diagnosed:.3f}: expected certified of 4 diagnosed, as spent "
         f"{expected(diagnosed, SPENT):.2f}, even {expected(diagnosed, EVEN):.2f}"
     )
+    for ramp in (5, 10):
+        hit, never = ramp_edge(ramp, args.trials, rng)
+        print(
+            f"ramp {LIMIT}..{LIMIT + ramp}, probe at {LIMIT + ramp - 2} pairs: snapped "
+            f"{hit:.3f} if diagnosed (analytic {2 / (ramp + 1):.3f}), {never:.3f} if not; "
+            f"expected certified of 4 diagnosed, as spent {expected(hit, SPENT):.2f}, "
+            f"even {expected(hit, EVEN):.2f}"
+        )
     for pairs in (10, 11, 12):
         rate = ramp_twice(rule, args.trials, rng, pairs)
         print(

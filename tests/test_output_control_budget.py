@@ -25,7 +25,8 @@ from catalogue.analysis.output_control import (
     control_summary,
     fit_ols,
 )
-from catalogue.analysis.output_control.exposure import unit_names
+from catalogue.analysis.output_control.exposure import top_units, unit_names
+from catalogue.analysis.output_control.magnitudes import Magnitudes
 from catalogue.analysis.output_control.release import (
     ControlContext,
     budget_state,
@@ -33,6 +34,7 @@ from catalogue.analysis.output_control.release import (
     charge_refusal,
 )
 from catalogue.analysis.output_control.rules.budget import Budget, BudgetParameters
+from catalogue.analysis.output_control.unit_sets import CellUnits
 from catalogue.analysis.persistent_ledger import PersistentReleaseLedger
 from catalogue.domain.errors import RegcatError
 from catalogue.storage.analysis_store import AnalysisStore
@@ -397,3 +399,18 @@ def test_exposure_is_remembered_across_transactions(sqlite_ctx):
         with ledger.bound(store):
             assert _exposure_of(ctx, population[:1]) == pytest.approx(7.98, abs=0.01)
             assert _exposure_of(ctx, population[2000:2001]) == 0.0
+
+
+def test_top_units_are_each_cells_k_largest_whatever_the_ties():
+    """Cells: distinct values, fewer non-zero values than k, a million-fold tie (a sum of
+    0/1: the first k in pair order), and one not wanted."""
+    population = pseudonyms(40, seed=3)
+    ctx = context(population)
+    cell = np.array([0, 0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 2, 2, 3, 3])
+    values = np.array([5.0, 1.0, 9.0, 7.0, 0.0, 0.0, 4.0, 0.0, 1, 1, 1, 1, 1, 8.0, 9.0])
+    units = CellUnits.build(cell, population[: len(cell)], 4, ctx.keys, values)
+    largest = Magnitudes.of_cells([values[cell == c] for c in range(4)], keep=3).largest
+    found = top_units(units, largest, np.array([True, True, True, False]))
+    by_value = [sorted(x for _, x in cell_found) for cell_found in found]
+    assert by_value == [[5.0, 7.0, 9.0], [4.0], [1.0, 1.0, 1.0], []]
+    assert len({u for u, _ in found[2]}) == 3

@@ -55,9 +55,12 @@ def top_units(
     magnitude = np.abs(np.asarray(cells.values, dtype=np.float64))
     cell = np.asarray(cells.cell, dtype=np.int64)
     top = np.asarray(largest, dtype=np.float64)
-    # Pairs whose value is one of their cell's top k (0s never are).
-    hit = np.asarray(wanted, dtype=bool)[cell] & (magnitude > 0)
-    hit &= np.logical_or.reduce([magnitude == top[j][cell] for j in range(k)])
+    # Pairs whose value is one of their cell's top k: at least its k-th largest (0 where
+    # it has fewer non-zero values: then all of them); 0s never are.
+    least = top[k - 1].copy()
+    least[~np.asarray(wanted, dtype=bool)] = np.inf
+    hit = magnitude >= least[cell]
+    hit &= magnitude > 0
     at = np.flatnonzero(hit)
     # The first k such pairs of each cell, in pair order, in k linear passes (a cell of
     # a million equal values, a sum of 0/1, must not cost a sort or a loop over them).
