@@ -114,6 +114,9 @@ def test_the_defaults_are_those_of_the_specification():
         "max_size_factor": 10.0,
         "input_fee": 40,
         "refusal_fee": 50,
+        "exposure_allowance": 100.0,
+        "exposure_scale": 25.0,
+        "max_noise_factor": 16.0,
     }
 
 
