@@ -10,13 +10,18 @@ tests of each (z and two-sided p: scipy.stats' skewtest and kurtosistest), their
 K² = z_s² + z_k² (D'Agostino and Pearson; scipy.stats.normaltest) and Jarque–Bera's
 N/6·(b1 + (b2 − 3)²/4), each with its χ²(2) p-value. The values are not winsorised (a test
 of the tails on clipped tails would test something else): one extreme value dominates S4,
-and the noise, scaled by the largest contributions, hides it. Withheld below the
+and the noise, scaled by the largest contributions, hides it. Each of S2, S3, S4 is a
+magnitude that passes dominance-nk as a sum would (its two largest |contributions| against
+its bound, drawn from the values' digest): an extreme unit holds S3 and S4 almost alone, and
+their noise, a share of its own contribution, would give its value to about a quarter of
+that share (red team: test_moments_and_forms), so such moments are withheld. Withheld below the
 winsorised summary's minimum of units; the differencing guard and the pair snap act as on
 a summary. Shown to 4 significant figures."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import scipy.stats
@@ -24,11 +29,13 @@ import scipy.stats
 from .counting import ValueSet, finish
 from .fingerprint import SetFingerprint
 from .inputs import UnitValues
+from .magnitudes import Magnitudes
 from .pair_sets import PairAnswer, pair_set
 from .release import ControlContext, ResultBuilder
 from .result import ControlledResult, ResultRow
 from .rounding import significant
 from .rules.cell_key_noise import CellKeyNoise
+from .rules.dominance_nk import DominanceNK
 from .rules.magnitude_noise import MagnitudeNoise
 from .rules.winsorised_summary import WinsorisedSummary
 from .value_keys import measure
@@ -113,11 +120,20 @@ def control_moments(
         reason = "winsorised-summary-units"
         if n >= max(summary.parameters.min_units, 4) and len(found.values):
             deviations = found.values - found.values.mean()
+            contributions = [deviations**k for k in (2, 3, 4)]
             totals = [
-                float((deviations**k).sum()) + noise.of_values(deviations**k, found.digest, stream)
-                for k, stream in zip((2, 3, 4), MOMENT_STREAMS, strict=True)
+                float(c.sum()) + noise.of_values(c, found.digest, stream)
+                for c, stream in zip(contributions, MOMENT_STREAMS, strict=True)
             ]
-            if totals[0] > 0 and totals[2] > 0:
+            # Each total is a magnitude of its own: withheld when a few units dominate it
+            # (an extreme unit holds S4 and S3 almost alone), by the bound a sum of these
+            # values would meet.
+            magnitudes = Magnitudes.of_cells(contributions, out.rule(DominanceNK).parameters.n)
+            keyed = replace(magnitudes, digests=np.full(3, found.digest % (1 << 64), np.uint64))
+            dominated = any(d.withheld for d in out.rule(DominanceNK).apply(keyed))
+            if dominated:
+                reason = "dominance-nk"
+            elif totals[0] > 0 and totals[2] > 0:
                 m2, m3, m4 = (t / n for t in totals)
                 values = [float(n), *normal_tests(float(n), m2, m3, m4)]
                 reason = "magnitude-noise"

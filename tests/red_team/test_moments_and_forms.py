@@ -1,0 +1,226 @@
+"""The tests of normality (normaltest) and the forms of one model (Weibull AFT and PH,
+logit with classical and robust standard errors), attacked as a determined researcher would.
+
+normaltest publishes N, skewness and kurtosis (and tests computed from them) from perturbed
+central-moment totals S2, S3, S4. Skewness and kurtosis are free of scale, so a variable that
+is the target's wage against a constant for everyone else tells nothing of the wage (a
+two-point distribution's moments depend on its counts alone); against a known population
+whose moments the attacker has from sums, one extreme wage is the only unknown, and it
+holds S3 and S4 almost alone: their noise, a share of its own contribution, is all that
+hides it.
+
+The forms of one model carry one number twice: the AFT coefficient β and the PH log hazard
+ratio −ρβ of the same Weibull fit, the coefficient of a logit under classical and robust
+standard errors. Were their noise independent, the average of the forms would halve the
+noise's variance on what is one number."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tests.red_team.conftest import Attacker, Score, Truth, report
+
+TARGETS = 6
+
+
+def _moments(response: Any) -> dict[str, float] | None:
+    if response.status_code != 200:
+        return None
+    found = {}
+    for row in response.get_json()["results"][0]["result"]["rows"]:
+        value = row["values"].get("value")
+        if value is not None:
+            found[row["labels"][0]] = float(value)
+    return found if "skewness" in found and "kurtosis" in found else None
+
+
+def _summary(response: Any) -> dict[str, float] | None:
+    """A summarize's published values by statistic (row label or column)."""
+    if response.status_code != 200:
+        return None
+    found: dict[str, float] = {}
+    rows = [r for item in response.get_json()["results"] for r in item["result"]["rows"]]
+    for row in rows:
+        for name, value in row["values"].items():
+            if value is not None:
+                key = name if name != "value" else str(row["labels"][0])
+                found[key] = float(value)
+    return found
+
+
+def _totals_after(rest: list[float], shift: np.ndarray) -> list[np.ndarray]:
+    """Central-moment totals S_0..S_4 of the rest about a point `shift` from their mean."""
+    from math import comb
+
+    return [sum(comb(k, j) * rest[j] * shift ** (k - j) for j in range(k + 1)) for k in range(5)]
+
+
+def test_normaltest_kurtosis_reads_a_dominant_wage(alice: Attacker, truth: Truth) -> None:
+    """The magnitude oracle: the wage over the small earners (≤ 50,000) and the target, whose
+    wage (≥ 300,000) dominates S3 and S4. The rest's moments come from the sums of their first
+    to fourth powers (asked first: a set one unit from an answered one is guarded), the
+    target's wage is the w whose one point added to them gives the published skewness and
+    kurtosis. The noise on S4 is a share of the target's own (w − mean)⁴, so w comes out to a
+    quarter of that share (a third of S3's, when the sum of fourth powers is withheld).
+    Judged by `Score`."""
+    handle = alice.workspace()
+    targets = truth.targets(TARGETS, min_wage=300_000)
+    score = Score("normaltest: a dominant wage read back from kurtosis and skewness")
+    for i, person in enumerate(targets):
+        # Another band of small earners per target: sets far apart, no snap between them.
+        small = f"lonn <= {50_000 - 3_000 * i}"
+        alice.steps(
+            handle,
+            [
+                {"generate": f"m{i}", "expr": "lonn", "if": f"{small} or ({person.expr()})"},
+                {"generate": f"u{i}", "expr": "lonn", "if": f"{small} and not ({person.expr()})"},
+            ],
+        )
+        alice.steps(
+            handle, [{"generate": f"q{i}_{k}", "expr": f"u{i} ^ {k}"} for k in (1, 2, 3, 4)]
+        )
+        powers = [alice.sum_of(handle, f"q{i}_{k}") for k in (1, 2, 3, 4)]
+        found = _moments(alice.ask(handle, "normaltest", {"vars": [f"m{i}"]}))
+        if found is None or None in powers[:3]:
+            score.add(None, person.wage or 0)
+            continue
+        n = found["n"] - 1
+        p1, p2, p3, p4 = (float(x or 0) / n for x in powers)
+        fourth = powers[3] is not None  # the sum of fourth powers may be withheld
+        mu = p1
+        c2 = p2 - mu**2
+        c3 = p3 - 3 * mu * p2 + 2 * mu**3
+        c4 = p4 - 4 * mu * p3 + 6 * mu**2 * p2 - 3 * mu**4
+        moments = [n, 0.0, c2 * n, c3 * n, c4 * n]
+        grid = np.geomspace(50_000, 1e8, 20_000)
+        shift = (mu - grid) / (n + 1)  # the rest's mean less the new mean
+        s = _totals_after(moments, shift)
+        d = grid - (mu * n + grid) / (n + 1)
+        t2, t3, t4 = s[2] + d**2, s[3] + d**3, s[4] + d**4
+        m = n + 1
+        fit = ((t3 * m**0.5 / t2**1.5) / found["skewness"] - 1) ** 2
+        if fourth:
+            fit = fit + ((t4 * m / t2**2) / found["kurtosis"] - 1) ** 2
+        score.add(float(grid[int(np.argmin(fit))]), person.wage or 0)
+    assert score.failed()
+
+
+def test_normaltest_with_and_without_the_target(alice: Attacker, truth: Truth) -> None:
+    """Differencing: normaltest of the wage over the small earners plus the target, and over
+    the same without the target (the target dominates S3 and S4 of the first). The moment
+    totals' unit sets are registered: the second of two sets that differ in one unit is
+    given the first's answer (the pair snap) or withheld: never two answers that differ."""
+    handle = alice.workspace()
+    targets = truth.targets(TARGETS, min_wage=300_000)
+    both = 0
+    for i, person in enumerate(targets):
+        alice.steps(
+            handle,
+            [
+                {"generate": f"m{i}", "expr": "lonn", "if": f"lonn <= 50000 or ({person.expr()})"},
+                {
+                    "generate": f"u{i}",
+                    "expr": "lonn",
+                    "if": f"lonn <= 50000 and not ({person.expr()})",
+                },
+            ],
+        )
+        a = _moments(alice.ask(handle, "normaltest", {"vars": [f"m{i}"]}))
+        b = _moments(alice.ask(handle, "normaltest", {"vars": [f"u{i}"]}))
+        both += a is not None and b is not None and a != b
+    report("normaltest with and without the target", targets=len(targets), both_differ=both)
+    assert both == 0
+
+
+def test_normaltest_asked_fifty_ways(alice: Attacker) -> None:
+    """Consistency: the same variable under 50 names is one answer (else averaging them takes
+    the noise away)."""
+    handle = alice.workspace()
+    alice.steps(handle, [{"generate": f"c{i}", "expr": "lonn"} for i in range(50)])
+    answers = set()
+    refused = 0
+    for i in range(50):
+        found = _moments(alice.ask(handle, "normaltest", {"vars": [f"c{i}"]}))
+        refused += found is None  # the budget stops the attacker: no answer, no noise
+        if found is not None:
+            answers.add((found["skewness"], found["kurtosis"]))
+    report("normaltest asked 50 ways", distinct_answers=len(answers), refused=refused)
+    assert len(answers) == 1
+
+
+# --- the forms of one model ------------------------------------------------------------------
+
+
+def _rows(response: Any) -> dict[str, dict[str, Any]] | None:
+    if response.status_code != 200:
+        return None
+    rows = {}
+    for row in response.get_json()["results"][0]["result"]["rows"]:
+        if row["labels"] and row["labels"][0] is not None:
+            rows[row["labels"][0]] = row["values"]
+    return rows
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="AFT and PH forms of one Weibull fit draw their model noise apart (design scaled "
+    "by the shape in AFT's evidence, so another value digest): −b/β of two regressors differ "
+    "by 5-10 %, and the average of β and −b/ρ has √2 less noise than β",
+)
+def test_weibull_aft_and_ph_carry_one_noise(alice: Attacker) -> None:
+    """One Weibull fit in both forms: PH's b = −ρβ of AFT's β, with ρ the shape. The attacker
+    reads ρ as −b/β of one regressor and checks the other: were the two forms' noise
+    independent, the ratios −b_j/β_j would differ by the noise (several per cent) and the
+    average of β and −b/ρ would have √2 less noise than β. One noise (a key shared by the
+    forms) gives ratios equal to the figures shown."""
+    handle = alice.workspace(
+        [
+            {"generate": "tid", "expr": "2020 - year(fodselsdato) + 0.5", "if": "lonn > 0"},
+            {"generate": "kvinne", "expr": 'kjonn == "2"'},
+            {"generate": "lonnk", "expr": "lonn / 100000"},
+        ]
+    )
+    spreads = []
+    asked = 0
+    for extra in ["kvinne", "kreft"]:
+        body = {"time": "tid", "event": "alle", "x": ["lonnk", extra]}
+        aft = _rows(alice.ask(handle, "weibull", {**body, "form": "aft"}))
+        ph = _rows(alice.ask(handle, "weibull", {**body, "form": "ph"}))
+        asked += 1
+        if aft is None or ph is None:
+            continue
+        ratios = [
+            -float(ph[t]["coefficient"]) / float(aft[t]["coefficient"])
+            for t in ("lonnk", extra)
+            if aft.get(t, {}).get("coefficient") and ph.get(t, {}).get("coefficient")
+        ]
+        if len(ratios) == 2:
+            spreads.append(abs(ratios[0] / ratios[1] - 1))
+    report(
+        "weibull AFT against PH: −b/β of two regressors",
+        models=asked,
+        relative_spread=[round(s, 5) for s in spreads],
+    )
+    # 4 significant figures: equal to within 1e-3 when the noise is shared.
+    assert spreads and max(spreads) < 2e-3
+
+
+def test_logit_classical_and_robust_carry_one_noise(alice: Attacker) -> None:
+    """One logit with classical and with robust standard errors: its coefficients are one
+    number each; were they drawn apart, their average would halve the noise's variance."""
+    handle = alice.workspace([{"generate": "lonnk", "expr": "lonn / 100000"}])
+    body = {"y": "kreft", "x": ["lonnk", "kjonn"]}
+    classical = _rows(alice.ask(handle, "logit", body))
+    robust = _rows(alice.ask(handle, "logit", {**body, "robust": True}))
+    assert classical is not None and robust is not None
+    differ = [
+        t
+        for t in classical
+        if classical[t].get("coefficient") is not None
+        and classical[t].get("coefficient") != robust.get(t, {}).get("coefficient")
+    ]
+    report("logit classical against robust", terms=len(classical), differ=len(differ))
+    assert not differ
