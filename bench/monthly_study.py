@@ -13,7 +13,8 @@ blocks of docs/MONTHLY.md §5 run as written, as a researcher's workspace reques
 did: the released coefficient at event month 0, its standard error, 95 % interval and N,
 next to the estimate before output control (read from the same plan on the analysis
 engine, never released). The charts (the means by event month per cohort with their 95 %
-band, and the event-study plot) are written to OUT as Vega-Lite JSON. Not part of the test
+band, and the event-study plot) are written to OUT as Vega-Lite JSON, and drawn as SVG
+and PNG by the export's renderer (catalogue/export/results/charts.py). Not part of the test
 suite.
 """
 
@@ -66,11 +67,10 @@ def prepare(ctx: Any, samples: Path | None, persons: int) -> None:
 
 
 def _row(response: dict[str, Any], term: str) -> dict[str, Any] | None:
-    result = response["result"]
-    columns = result["columns"]
-    for row in result["rows"]:
+    for row in response["result"]["rows"]:
         if row["labels"][0] == term:
-            return dict(zip(columns, row["values"], strict=True))
+            values: dict[str, Any] = row["values"]
+            return values
     return None
 
 
@@ -80,10 +80,16 @@ def unperturbed(ctx: Any, block: dict[str, Any]) -> dict[tuple[str, str], tuple[
     reads it; for this printout only)."""
     from catalogue.analysis.step import parse_steps
     from catalogue.analysis.workspace import Workspace
-    from catalogue.services.workspaces import pinned_version
+    from catalogue.services import workspaces
 
     found = {}
-    workspace = Workspace(pinned_version(ctx, None, None))
+    pinned = workspaces.pinned_version(ctx, None, None)
+    workspace = Workspace(
+        pinned,
+        key_cache=workspaces._key_cache(ctx, pinned.datastore),
+        scratch=workspaces._analysis_folder(ctx, "spill"),
+        facts_folder=workspaces._analysis_folder(ctx, "facts"),
+    )
     try:
         workspace.apply(parse_steps(block["steps"]))
         for asked in block["statistics"]:
@@ -109,6 +115,17 @@ def unperturbed(ctx: Any, block: dict[str, Any]) -> dict[tuple[str, str], tuple[
     return found
 
 
+def draw(chart: dict[str, Any], path: Path) -> None:
+    """The chart as SVG and PNG beside its spec, drawn as the export pages draw it."""
+    from catalogue.export.results import charts
+
+    stem = str(path).removesuffix(".vl.json")
+    if (svg := charts.svg(chart)) is not None:
+        Path(stem + ".svg").write_text(svg, encoding="utf-8")
+    if (png := charts.png(chart)) is not None:
+        Path(stem + ".png").write_bytes(png)
+
+
 def run_block(ctx: Any, label: str, block: dict[str, Any], out: Path) -> list[dict[str, Any]]:
     from catalogue.services import workspaces
 
@@ -124,19 +141,20 @@ def run_block(ctx: Any, label: str, block: dict[str, Any], out: Path) -> list[di
         started = time.perf_counter()
         answer = workspaces.run_statistic(ctx, owner, view.handle, name, request)
         seconds = time.perf_counter() - started
-        responses = answer if isinstance(answer, list) else [answer]
-        for k, response in enumerate(responses):
-            response = response if isinstance(response, dict) else response.model_dump()
-            chart = (response.get("extra") or {}).get("vega_lite") or response.get("vega_lite")
+        for k, response in enumerate(answer.items):
+            chart = response.get("vega_lite")
             if chart:
                 path = out / f"{label}-{number}-{name}-{k}.vl.json"
                 path.write_text(json.dumps(chart, ensure_ascii=False, indent=1))
+                draw(chart, path)
                 print(f"[{label}] {name}: chart {path}")
             if name != "did":
                 continue
             y = request["y"]
             term = next((t for (yy, t) in before if yy == y), None)
             row = _row(response, term) if term else None
+            if row is None:
+                continue  # another item of the answer than the model's coefficients
             b, se, units = before.get((y, term), (float("nan"), float("nan"), -1))
             figure = {
                 "study": label,
