@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from .output_control import PositionKeys
     from .output_control.fingerprint import FingerprintTable
+    from .output_control.group_values import SharedValues
     from .output_control.ledger import ReleasedSet
 
 
@@ -79,6 +80,9 @@ class StepContext:
     facts: Callable[[DatasetSource], DatasetFacts]
     # Pseudonyms → (the key store, their positions in it), keying units the store lacks.
     locate_units: Callable[[np.ndarray], tuple[PositionKeys, np.ndarray]] | None = None
+    # The datastore's shared ledger for group statistics (output_control/group_values.py);
+    # None: a workspace's group statistics are compared within it only.
+    shared_values: SharedValues | None = None
 
     def run(self, sql: str, params: list[object] | tuple[object, ...] = ()) -> None:
         self.con.execute(sql, list(params))

@@ -36,6 +36,7 @@ from .facts_cache import facts_memory as facts_memory_of
 from .limits import WorkspaceLimits, memory_limit_error, time_limit_error, too_many
 from .output_control import KeySource, OutputControlParameters, PositionKeys
 from .output_control.cores import MAX_CLASSES, UnitClasses
+from .output_control.group_values import SharedValues
 from .sources import DatasetFacts, DatasetSource, PinnedVersion, YearRange
 from .state import State, StepContext
 from .statistic import find
@@ -89,8 +90,11 @@ class Workspace:
         scratch: Path | None = None,
         facts_folder: Path | None = None,
         facts_memory: FactsMemory | None = None,
+        shared_values: SharedValues | None = None,
     ) -> None:
         self.version = version
+        # The datastore's shared ledger for group statistics (output_control/group_values.py)
+        self.shared_values = shared_values
         self.limits = limits or WorkspaceLimits()
         self.parameters = parameters or OutputControlParameters.defaults()
         self.key_cache = key_cache
@@ -180,6 +184,7 @@ class Workspace:
             new_table=self._new_table,
             facts=self.facts,
             locate_units=self._locate_units if self.key_cache is not None else None,
+            shared_values=self.shared_values,
         )
 
     def _locate_units(self, pseudonyms: np.ndarray) -> tuple[PositionKeys, np.ndarray]:

@@ -23,7 +23,7 @@ import hmac
 import json
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -36,14 +36,18 @@ from catalogue.analysis.limits import WorkspaceLimits
 from catalogue.analysis.output_control import (
     ControlContext,
     OutputControlParameters,
+    Release,
+    ReleasedSet,
     release_json,
 )
+from catalogue.analysis.output_control.group_values import SharedValues
 from catalogue.analysis.output_control.release import (
     BudgetState,
     budget_state,
     charge_inputs,
     charge_refusal,
 )
+from catalogue.analysis.output_control.rules.differencing import NearSets
 from catalogue.analysis.persistent_ledger import PersistentReleaseLedger
 from catalogue.analysis.sources import DatasetSource, PinnedVersion
 from catalogue.analysis.statistics.shared.common import Labelled, Planned
@@ -212,8 +216,27 @@ def _analysis_folder(ctx: Context, name: str) -> Path:
     return folder
 
 
+def _shared_values(ctx: Context, ledger: PersistentReleaseLedger, owner: str) -> SharedValues:
+    """Group statistics of a step looked up in, and registered with, the datastore's
+    ledger (output_control/group_values.py): in a transaction of their own that holds the
+    ledger's lock, as a release's guard does, and recorded as a release of no cells and
+    no charge."""
+
+    def run(work: Callable[[NearSets], list[ReleasedSet]]) -> None:
+        with ctx.db.transaction() as session:
+            store = AnalysisStore(session)
+            AuditLog(store).lock()
+            with ledger.bound(store):
+                fresh = work(ledger)
+                if fresh:
+                    ledger.record(Release(owner, _now(None), 0, tuple(fresh)))
+
+    return run
+
+
 def _build(ctx: Context, row: StoredWorkspace) -> _Live:
     pinned = pinned_version(ctx, row.datastore, row.version)
+    ledger = PersistentReleaseLedger(ctx.db.url, row.datastore, ctx.runtime.ledger_sets)
     workspace = Workspace(
         pinned,
         limits=WorkspaceLimits.from_json(row.limits),
@@ -222,6 +245,7 @@ def _build(ctx: Context, row: StoredWorkspace) -> _Live:
         scratch=_analysis_folder(ctx, "spill"),
         facts_folder=_analysis_folder(ctx, "facts"),
         facts_memory=ctx.runtime.dataset_facts,
+        shared_values=_shared_values(ctx, ledger, row.owner),
     )
     try:
         if row.steps:
@@ -229,7 +253,6 @@ def _build(ctx: Context, row: StoredWorkspace) -> _Live:
     except BaseException:
         workspace.close()
         raise
-    ledger = PersistentReleaseLedger(ctx.db.url, row.datastore, ctx.runtime.ledger_sets)
     return _Live(workspace, list(row.steps), ledger)
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.red_team.conftest import Attacker, Person, Score, Truth, report
+from tests.red_team.conftest import Attacker, Person, Score, Truth, report, restarted
+from tests.test_accounts_support import World
 
 PROBES = 8  # targets with a diagnosis, and as many without
 
@@ -138,3 +139,36 @@ def test_perturbed_group_counts_spell_a_wage_by_equality(alice: Attacker, truth:
         label = alice.label(handle, "w")
         score.add(None if label is None else float(label), person.wage or 0)
     assert score.failed()
+
+
+def test_group_counts_after_a_restart_are_those_given_first(world: World, truth: Truth) -> None:
+    """Group values are looked up in the shared ledger when a step computes them (§7), so a
+    workspace rebuilt on another worker or after a restart asks again: it must get the
+    values it got the first time, or asking a rebuilt workspace would draw values anew to
+    compare or average. Two workspaces: counts by `alle` of everyone but a diagnosed
+    target, and of the same plus the target (a unit from the first: its value); both read
+    before and after a restart. Fails unless some label changed."""
+    home = world.ctx.config.home
+    token = world.token("forsker@uio", "analysis")
+    alice = Attacker(world.app, token, "alice")
+    person = truth.targets(1, kreft=True)[0]
+    others = f"not ({person.expr()})"
+    handles = [
+        alice.workspace(
+            [
+                {"generate": "v", "expr": "1", "if": expr},
+                {"aggregate": {"n": ["count", "v"]}, "by": "alle"},
+            ]
+        )
+        for expr in (others, f"{others} or kreft")
+    ]
+    before = [alice.label(h, "n") for h in handles]
+    ctx, app = restarted(home)
+    try:
+        again = Attacker(app, token, "alice after a restart")
+        after = [again.label(h, "n") for h in reversed(handles)][::-1]
+    finally:
+        ctx.close()
+    report("group counts rebuilt after a restart", before=before, after=after)
+    assert before[0] is not None and before == after
+    assert before[0] == before[1]  # the second count is a unit from the first: its value

@@ -214,19 +214,13 @@ def _count_label(attacker: Attacker, expr: str) -> str | None:
     return attacker.label(handle, "n")
 
 
-@pytest.mark.xfail(
-    # Not strict: a game of chance. Undiagnosed targets always read right (the same set,
-    # the same label); a diagnosed one's two counts, a unit apart, come out equal with
-    # chance 0.149 (two draws of the count table's noise), so 3 or more of 6 misread, and
-    # the figure falls to 9, in 4.7 % of runs (seen: 12, 10 and 11 of 12): a strict
-    # marker failed those runs. A fix shows as XPASS in every run.
-    strict=False,
-    reason="group statistics are snapped within one workspace only (a step sees no ledger): "
-    "a count by alle of everyone but the target, and one of everyone but the target plus "
-    "the target if diagnosed, each in a workspace of its own, are the same label iff not "
-    "diagnosed",
-)
 def test_group_counts_in_two_workspaces_tell_a_diagnosis(alice: Attacker, truth: Truth) -> None:
+    """A count by `alle` of everyone but the target, and one of the same plus the target if
+    diagnosed, each in a workspace of its own, read as labels: the same set gives the same
+    count, a set one unit away (as a rule) another, so they are equal iff not diagnosed
+    while a step compared its group values within its own workspace only (10-12/12). A
+    step now looks them up in the shared ledger (output_control/group_values.py): the
+    second count gets the first's value either way. A coin gets half right."""
     right = answered = 0
     targets = truth.targets(6, kreft=True) + truth.targets(6, kreft=False)
     for person in targets:

@@ -45,7 +45,7 @@ from catalogue.domain.errors import invalid_input
 from ... import db
 from ...output_control import PositionKeys
 from ...output_control.fingerprint import FingerprintTable
-from ...output_control.group_values import GroupValues
+from ...output_control.group_values import GroupValues, count_sets
 from ...output_control.ledger import ReleasedSet
 from ...output_control.rules.cell_key_noise import CellKeyNoise, CountsWithKeys
 from ...output_control.rules.differencing import Differencing
@@ -184,7 +184,7 @@ def _compute(
     members = CellUnits.build(gid, units, n_groups, keys)
     large = members.counts() >= ctx.parameters.of(Threshold).min_count
     columns: dict[str, Any] = {"gid": pa.array(np.arange(n_groups), pa.int64())}
-    given = GroupValues(ctx.parameters.rule(Differencing), state.group_values)
+    given = GroupValues(ctx.parameters.rule(Differencing), state.group_values, ctx.shared_values)
     group_stats = _GroupStatistics(ctx, keys, gid, units, n_groups, large, given)
     for k, (statistic, source, _) in enumerate(planned):
         i = names.index(source.name)
@@ -248,10 +248,11 @@ class _GroupStatistics:
             [int(d.value or 0) for d in self.counts.apply(CountsWithKeys(exact, cells.key_sums()))],
             dtype=np.int64,
         )
-        counted = rows + (noised - exact)
         keep = self.large & (noised >= self.least)
-        values = np.where(keep, counted, np.nan)
-        return self.given.given("count", values, cells.fingerprint_table())
+        # The units' perturbed count is what is registered or given (group_values.py);
+        # the rows beyond one per unit are added to it.
+        given = self.given.given("count", np.where(keep, noised, np.nan), count_sets(cells))
+        return given + (rows - exact)
 
     def supported(self, contributions: np.ndarray, valid: np.ndarray) -> np.ndarray:
         """Per group whether enough units contribute a non-zero value (magnitude-support,
