@@ -61,7 +61,7 @@ def test_margins_summed_from_disjoint_cells_equal_margins_from_their_own_units()
     units = pseudonyms(600, seed=3)
     table = _table(units, seed=4)
     ctx = context(units)
-    fast, labels, _ = _count_cells(table, ctx, margins=True)
+    fast, labels, _, _ = _count_cells(table, ctx, margins=True)
     index, rows, direct_labels = _table_cells(table, margins=True, total=True)
     direct = CellUnits.build(index, rows, len(direct_labels), ctx.keys)
     assert CellUnits.build(table.codes[:, 0], units, 3, ctx.keys).disjoint
@@ -75,7 +75,7 @@ def test_a_unit_in_two_interior_cells_takes_the_direct_way() -> None:
     repeated = np.concatenate([units, units[:40]])  # 40 units with a second row elsewhere
     table = _table(repeated, seed=6)
     ctx = context(units)
-    found, labels, _ = _count_cells(table, ctx, margins=True)
+    found, labels, _, _ = _count_cells(table, ctx, margins=True)
     index, rows, _ = _table_cells(table, margins=True, total=True)
     _assert_same_totals(found, CellUnits.build(index, rows, len(labels), ctx.keys).totals())
     assert found.counts[-1] == 300  # the grand total counts each unit once

@@ -183,7 +183,12 @@ def test_averaging_padded_tables_over_two_projects(
 
 
 def partition_padding(
-    attackers: list[Attacker], truth: Truth, parts: int, known: Sequence[Person] = ()
+    attackers: list[Attacker],
+    truth: Truth,
+    parts: int,
+    known: Sequence[Person] = (),
+    *,
+    by: str | None = None,
 ) -> None:
     """Case 22 with the padding that needs the fewest questions: a table of `kommune` gives
     |Oslo| (a table everybody asks for), then one new derived variable per part,
@@ -196,7 +201,9 @@ def partition_padding(
     G and them; their number is subtracted from the estimate). With them, once |Oslo| is
     read, the attacker keeps Oslo as a 0/1 variable and makes `kommune` one value for all:
     no class of a municipality is left to cut the kernel into small cores (G's municipality
-    less the kernel is 22 units in the sample registers, a core when its noise is low)."""
+    less the kernel is 22 units in the sample registers, a core when its noise is low).
+    `by`: ask each part crossed with this variable and read the part's margin (the row of
+    `true` over every value of `by`) instead of a one-way table."""
     group, true_count = _suppressed_group(truth)
     if known:
         group = " or ".join([f"({group})", *(f"({p.expr()})" for p in known)])
@@ -234,10 +241,12 @@ def partition_padding(
             oslo_of = "osl" if known else 'kommune == "0301"'
             part = f"{oslo_of} and d - int(d / {parts}) * {parts} == {j}"
             attacker.steps(handle, [{"generate": f"x{j}", "expr": f"({part}) or g"}])
-            response = attacker.ask(handle, "tabulate", {"vars": [f"x{j}"]})
+            dims = [f"x{j}", by] if by else [f"x{j}"]
+            response = attacker.ask(handle, "tabulate", {"vars": dims})
             if response.status_code != 200:
                 break  # refused: the sum over the parts is incomplete
-            found_part = value(response.get_json()["results"][0], ["true"], "count")
+            labels = ["true", None] if by else ["true"]
+            found_part = value(response.get_json()["results"][0], labels, "count")
             if found_part is None:
                 break
             counts.append(found_part)
@@ -253,7 +262,7 @@ def partition_padding(
     standard_error = math.sqrt(variance * (parts + 1)) / parts if complete else math.inf
     report(
         f"case 22: a partition padded with the group ({len(attackers)} project(s), "
-        f"{len(known)} known people in the kernel)",
+        f"{len(known)} known people in the kernel{f', read from margins by {by}' if by else ''})",
         count_variance=variance,
         parts_answered=len(counts),
         points_spent=spent,
@@ -267,6 +276,13 @@ def partition_padding(
 def test_averaging_a_partition_padded_with_the_group(alice: Attacker, truth: Truth) -> None:
     """One project, 40 parts (what its budget affords with room to spare)."""
     partition_padding([alice], truth, 40)
+
+
+def test_averaging_a_partition_read_from_its_margins(alice: Attacker, truth: Truth) -> None:
+    """The same 40 parts, each asked crossed with sex, the part read from its margin: a
+    margin aggregates A_j ∪ G as the one-way cell does (principle 6: every margin is a
+    registered set), so core-sharing must see it."""
+    partition_padding([alice], truth, 40, by="kjonn")
 
 
 def _known_outside(truth: Truth, n: int) -> list[Person]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -109,13 +109,25 @@ def _block_target(shape: tuple[int, ...], kept: tuple[int, ...]) -> tuple[np.nda
     return np.ravel_multi_index(tuple(codes[k] for k in kept), block), math.prod(block)
 
 
+@dataclass(frozen=True)
+class _CoreRows:
+    """The rows core-sharing meets, in the order of the table's cells: `index` gives each
+    row its cell among the first ones (the interior, or every cell), `blocks` each margin
+    block as a map from interior cells when the margins are summed from them (find_cores)."""
+
+    index: np.ndarray
+    units: np.ndarray
+    blocks: list[tuple[np.ndarray, int]]
+
+
 def _count_cells(
     table: CountTable, context: ControlContext, margins: bool
-) -> tuple[CellTotals, list[tuple[str | None, ...]], list[bool]]:
-    """The cells of a frequency table, its margins and grand total, and which of them are
-    structural zeros (a margin is one when every interior cell it adds up is). When no
-    unit is in two interior cells, each margin is a disjoint union of interior cells and is
-    summed from them; otherwise every margin is built from its own units."""
+) -> tuple[CellTotals, list[tuple[str | None, ...]], list[bool], _CoreRows]:
+    """The cells of a frequency table, its margins and grand total, which of them are
+    structural zeros (a margin is one when every interior cell it adds up is), and the rows
+    core-sharing meets. When no unit is in two interior cells, each margin is a disjoint
+    union of interior cells and is summed from them; otherwise every margin is built from
+    its own units."""
     everything = tuple(range(len(table.dimensions)))
     labels = _block_labels(table, everything)
     index = table.cell_index()
@@ -124,12 +136,15 @@ def _count_cells(
     if not interior.disjoint:
         index, units, labels = _table_cells(table, margins, total=True)
         totals = CellUnits.build(index, units, len(labels), context.keys).totals()
-        return totals, labels, structural
+        return totals, labels, structural, _CoreRows(index, units, [])
     blocks = [interior.totals()]
+    targets = []
     for kept in _kept_sets(len(table.dimensions), margins, total=True)[1:]:
-        blocks.append(blocks[0].merged(*_block_target(table.shape, kept)))
+        targets.append(_block_target(table.shape, kept))
+        blocks.append(blocks[0].merged(*targets[-1]))
         labels.extend(_block_labels(table, kept))
-    return CellTotals.concatenated(blocks), labels, structural
+    core_rows = _CoreRows(index, table.units, targets)
+    return CellTotals.concatenated(blocks), labels, structural, core_rows
 
 
 def _structural_blocks(table: CountTable, margins: bool) -> list[bool]:
@@ -169,16 +184,16 @@ def control_frequency_table(
     columns = ("count", "percent")
     variables = len(table.dimensions)
     with ResultBuilder(context, "frequency-table", table.dimensions, columns, variables) as out:
-        cells, labels, structural = _count_cells(table, context, include_margins)
-        interior = math.prod(table.shape)
+        cells, labels, structural, core_rows = _count_cells(table, context, include_margins)
         cores = CoreCheck(
             out,
-            table.cell_index(),
-            table.units,
-            cells.fingerprints(range(interior)),
-            noised_counts(out, cells.counts[:interior], cells.key_sums[:interior]),
+            core_rows.index,
+            core_rows.units,
+            cells.fingerprints(range(len(labels))),
+            noised_counts(out, cells.counts, cells.key_sums),
+            core_rows.blocks,
         )
-        withheld = cores.withheld + [None] * (len(labels) - interior)
+        withheld = cores.withheld
         cells = cores.adjusted(cells)
         values, reasons = published_counts(out, cells, withheld, structural=structural)
         values, reasons = cores.repeated(values, reasons)

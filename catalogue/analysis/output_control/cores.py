@@ -138,8 +138,16 @@ def find_cores(
     ledger: ReleaseLedger,
     noise: CellKeyNoise,
     core_below: int,
+    blocks: Sequence[tuple[np.ndarray, int]] = (),
 ) -> CellCores:
-    """The small cores of each published cell against the registered classes."""
+    """The small cores of each published cell against the registered classes. `index` gives
+    each row its cell among the first `n_cells`; `blocks`, when the table has margins and no
+    unit is in two of those cells, gives per margin block each of those cells' cell in the
+    block (and the block's size): a block's cells follow the first `n_cells` in order, and
+    each is the union of the cells it is made of. A margin aggregates its units as a cell
+    does (principle 6), so it is met with the registered classes like one: its counts are
+    summed from the cells' (no pass over the rows), and the rows are read again only for
+    the few small cores found."""
     cell = np.asarray(index, dtype=np.int64)
     unit = np.asarray(units, dtype=np.int64)
     where = keys.locate(unit)
@@ -155,13 +163,16 @@ def find_cores(
     set_ids = located.set_ids
     sizes = np.bincount(cell, minlength=n_cells)
     key_sums = np.bincount(cell, weights=record_keys, minlength=n_cells)
+    views = [_View(0, n_cells, None, cell)]
+    for target, size in blocks:
+        views.append(_View(views[-1].offset + views[-1].size, size, target, cell))
+    n_total = views[-1].offset + views[-1].size
     shown = np.asarray(published, dtype=bool)
     reach = core_below + noise.parameters.max_noise  # exact counts a perturbed < core_below needs
     owners: list[int] = []  # per core found: its cell
     deltas: list[tuple[int, int]] = []  # per core found: (count, key sum) answering without it
     members: list[np.ndarray] = []  # set ids of the cores' units, in batches
     member_of: list[np.ndarray] = []  # for each of those units, its core (index in owners)
-    rows_of = _RowsByCell(cell)
     for found in classes:
         registered = _registered(found, keys, ledger)
         if not registered.any():
@@ -176,54 +187,60 @@ def find_cores(
         # The class beyond the cell: a set released before that holds the core apart from
         # this cell (A ∪ G before A ∪ B: G is what the earlier set holds beyond the new).
         whole = np.bincount(found.codes, minlength=n)
-        for kind, counts, sums in (
-            ("in", met, met_keys),
-            ("out", sizes[:, None] - met, key_sums[:, None] - met_keys),
-            ("beyond", whole[None, :] - met, found.key_sums(keys)[None, :] - met_keys),
-        ):
-            near = (counts >= 1) & (counts < reach) & shown[:, None] & registered[None, :]
-            cs, xs = np.nonzero(near)
-            if not len(cs):
-                continue
-            noised = noise.apply(
-                CountsWithKeys(
-                    counts[cs, xs].astype(np.int64), np.rint(sums[cs, xs]).astype(np.int64)
+        whole_keys = found.key_sums(keys)
+        for view in views:
+            v_met, v_keys = view.summed(met), view.summed(met_keys)
+            v_sizes, v_sums = view.summed(sizes), view.summed(key_sums)
+            v_shown = shown[view.offset : view.offset + view.size]
+            for kind, counts, sums in (
+                ("in", v_met, v_keys),
+                ("out", v_sizes[:, None] - v_met, v_sums[:, None] - v_keys),
+                ("beyond", whole[None, :] - v_met, whole_keys[None, :] - v_keys),
+            ):
+                near = (counts >= 1) & (counts < reach) & v_shown[:, None] & registered[None, :]
+                cs, xs = np.nonzero(near)
+                if not len(cs):
+                    continue
+                noised = noise.apply(
+                    CountsWithKeys(
+                        counts[cs, xs].astype(np.int64), np.rint(sums[cs, xs]).astype(np.int64)
+                    )
                 )
-            )
-            small = np.array([1 <= int(d.value or 0) < core_below for d in noised], dtype=bool)
-            cs, xs = cs[small], xs[small]
-            sign = 1 if kind == "beyond" else -1
-            deltas.extend(
-                zip(
-                    (sign * counts[cs, xs]).astype(np.int64).tolist(),
-                    (sign * np.rint(sums[cs, xs])).astype(np.int64).tolist(),
-                    strict=True,
+                small = np.array([1 <= int(d.value or 0) < core_below for d in noised], dtype=bool)
+                cs, xs = cs[small], xs[small]
+                sign = 1 if kind == "beyond" else -1
+                deltas.extend(
+                    zip(
+                        (sign * counts[cs, xs]).astype(np.int64).tolist(),
+                        (sign * np.rint(sums[cs, xs])).astype(np.int64).tolist(),
+                        strict=True,
+                    )
                 )
-            )
-            if kind == "in":
-                # All at once: each row of a small (cell, class) pair goes to its core.
-                slot = np.full(n_cells * n, -1, dtype=np.int64)
-                slot[cs * n + xs] = np.arange(len(cs)) + len(owners)
-                at = np.full(len(cell), -1, dtype=np.int64)
-                at[inside] = slot[flat]
-                picked = at >= 0
-                owners.extend(cs.tolist())
-                member_of.append(at[picked])
-                members.append(set_ids[picked])
-                continue
-            for c, x in zip(cs.tolist(), xs.tolist(), strict=True):
-                part = rows_of(c)
-                if kind == "beyond":
-                    held = found.codes == x
-                    ids = found.set_ids(keys)[held]
-                    ids = ids[~np.isin(found.units[held], unit[part])]
-                else:
-                    ids = set_ids[part][code[part] != x]
-                member_of.append(np.full(len(ids), len(owners), dtype=np.int64))
-                owners.append(c)
-                members.append(ids)
-    cores: list[list[str]] = [[] for _ in range(n_cells)]
-    changes: list[list[tuple[int, int]]] = [[] for _ in range(n_cells)]
+                if kind == "in":
+                    # All at once: each row of a small (cell, class) pair goes to its core.
+                    flat_v = view.row_cells()[inside] * n + code[inside]
+                    slot = np.full(view.size * n, -1, dtype=np.int64)
+                    slot[cs * n + xs] = np.arange(len(cs)) + len(owners)
+                    at = np.full(len(cell), -1, dtype=np.int64)
+                    at[inside] = slot[flat_v]
+                    picked = at >= 0
+                    owners.extend((cs + view.offset).tolist())
+                    member_of.append(at[picked])
+                    members.append(set_ids[picked])
+                    continue
+                for c, x in zip(cs.tolist(), xs.tolist(), strict=True):
+                    part = view.rows_of(c)
+                    if kind == "beyond":
+                        held = found.codes == x
+                        ids = found.set_ids(keys)[held]
+                        ids = ids[~np.isin(found.units[held], unit[part])]
+                    else:
+                        ids = set_ids[part][code[part] != x]
+                    member_of.append(np.full(len(ids), len(owners), dtype=np.int64))
+                    owners.append(c + view.offset)
+                    members.append(ids)
+    cores: list[list[str]] = [[] for _ in range(n_total)]
+    changes: list[list[tuple[int, int]]] = [[] for _ in range(n_total)]
     if owners:
         keyed = core_keys(np.concatenate(member_of), np.concatenate(members), len(owners))
         for c, key, delta in zip(owners, keyed, deltas, strict=True):
@@ -248,6 +265,32 @@ def core_keys(core: np.ndarray, set_ids: np.ndarray, n_cores: int) -> list[str]:
     sizes = np.bincount(core, minlength=n_cores).astype(np.uint64)
     mixed = splitmix64(xor ^ splitmix64(total ^ splitmix64(sizes ^ _CORE_SALT)))
     return [f"{int(k):016x}" for k in mixed]
+
+
+class _View:
+    """One block of a table's cells (the interior, or a margin block) as find_cores meets
+    them: `target` maps each interior cell to its cell in the block (None: the interior)."""
+
+    def __init__(self, offset: int, size: int, target: np.ndarray | None, cell: np.ndarray):
+        self.offset, self.size, self.target, self._cell = offset, size, target, cell
+        self._rows: _RowsByCell | None = None
+
+    def summed(self, per_cell: np.ndarray) -> np.ndarray:
+        """Per block cell, the sum over the interior cells it is made of (rows: cells)."""
+        if self.target is None:
+            return per_cell
+        out = np.zeros((self.size, *per_cell.shape[1:]), dtype=np.float64)
+        np.add.at(out, self.target, per_cell)
+        return out.astype(per_cell.dtype)
+
+    def row_cells(self) -> np.ndarray:
+        """Each row's cell in this block."""
+        return self._cell if self.target is None else self.target[self._cell]
+
+    def rows_of(self, c: int) -> np.ndarray:
+        if self._rows is None:
+            self._rows = _RowsByCell(self.row_cells())
+        return self._rows(c)
 
 
 class _RowsByCell:
@@ -311,8 +354,8 @@ def core_records(
 
 
 class CoreCheck:
-    """The core-sharing rule over a count table's interior cells, around the other count
-    rules. Before them: `withheld` (per cell, the rule's reason or None: the `withhold`
+    """The core-sharing rule over a count table's cells, margins included (`blocks`, see
+    find_cores), around the other count rules. Before them: `withheld` (per cell, the rule's reason or None: the `withhold`
     answer), `adjusted` (the cells' totals, each cell over an over-held core counted
     without it: the `without-core` answer) and `registered` (per cell, the count published
     for the very same set before, or None). After them: `hold` records the cores of the
@@ -329,6 +372,7 @@ class CoreCheck:
         units: np.ndarray,
         sets: Sequence[SetFingerprint | None],
         sizes: Sequence[int],
+        blocks: Sequence[tuple[np.ndarray, int]] = (),
     ) -> None:
         self.out = out
         self.sets = list(sets)
@@ -341,13 +385,14 @@ class CoreCheck:
             self.found = find_cores(
                 index,
                 units,
-                len(self.sets),
+                len(self.sets) - sum(size for _, size in blocks),
                 published,
                 context.classes(),
                 context.keys,
                 context.ledger,
                 out.rule(CellKeyNoise),
                 rule.parameters.core_below,
+                blocks,
             )
         n = len(self.sets)
         self.withheld: list[str | None] = [None] * n
