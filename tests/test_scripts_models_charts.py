@@ -1,8 +1,8 @@
 """The script commands wired to statistics of the registry (probit, negative-binomial,
-mlogit, regress-panel, ivregress, cox, kaplan-meier, ci, anova, boxplot, hexbin, piechart,
-sankey, coefplot): through POST
-/api/v1/scripts/run each gives exactly the result of the JSON request a client would
-send to /api/v1/workspaces for it, and an option the engine cannot honour answers
+mlogit, regress-panel, ivregress, cox, kaplan-meier, ci, normaltest, anova, boxplot,
+hexbin, piechart, sankey, coefplot, transitions-panel): through POST /api/v1/scripts/run
+each gives exactly the result of the JSON request a client would send to
+/api/v1/workspaces for it, and an option the engine cannot honour answers
 script-not-supported at its line, naming the option."""
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ DATASETS = {
 # (script line, the statistic and body a JSON client sends, the dataset it runs on)
 CASES: list[tuple[str, str, dict[str, Any], str]] = [
     ("ci lonn", "ci", {"var": "lonn"}, "persons"),
+    ("normaltest lonn alder", "normaltest", {"vars": ["lonn", "alder"]}, "persons"),
     ("anova lonn kjonn", "anova", {"var": "lonn", "by": "kjonn"}, "persons"),
     ("ci alder, level(95)", "ci", {"var": "alder"}, "persons"),
     (
