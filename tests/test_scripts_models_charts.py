@@ -71,6 +71,18 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
         {"y": "gruppe", "x": ["alder", "i.kjonn"]},
         "persons",
     ),
+    (
+        "mlogit gruppe alder, cluster(kjonn)",
+        "mlogit",
+        {"y": "gruppe", "x": ["alder"], "cluster": "kjonn"},
+        "persons",
+    ),
+    (
+        "mlogit gruppe alder, robust",
+        "mlogit",
+        {"y": "gruppe", "x": ["alder"], "robust": True},
+        "persons",
+    ),
     ("probit hoy alder, robust", "probit", {"y": "hoy", "x": ["alder"], "robust": True}, "persons"),
     (
         "negative-binomial n alder i.kjonn, robust",
@@ -208,7 +220,7 @@ def test_boxplot_of_two_variables_is_two_results(alice: Researcher) -> None:
         ("probit hoy alder, mfx(dydx)", "mfx"),
         ("ci lonn, level(90)", "level(90)"),
         ("anova lonn kjonn alder", "anova"),
-        ("mlogit gruppe alder, robust", "robust"),
+        ("mlogit gruppe alder, robust mfx(dydx)", "mfx"),
         ("negative-binomial alder lonn, standardize", "standardize"),
         ("boxplot lonn, horizontal", "horizontal"),
         ("hexbin lonn alder, groups(3)", "groups"),

@@ -1,14 +1,13 @@
-"""mlogit <y> <xs> [if]: statistic `mlogit` (one equation per level of the outcome
-against the lowest). The engine gives classical standard errors only, so robust and
-cluster() answer script-not-supported, as mfx() and standardize do."""
+"""mlogit <y> <xs> [if] [, robust cluster()]: statistic `mlogit` (one equation per level of
+the outcome against the lowest), with classical, robust or cluster-robust standard errors
+as the other models (model_body); mfx() and standardize answer script-not-supported."""
 
 from __future__ import annotations
 
 from catalogue.script import nodes as n
-from catalogue.services.scripts import _handles, _Runner, _unsupported_options
+from catalogue.services.scripts import _handles, _Runner, model_body
 
 
 @_handles("mlogit")
 def _mlogit(runner: _Runner, command: n.Model) -> None:
-    _unsupported_options(command, set())
-    runner.statistic(command, "mlogit", {"y": command.y, "x": list(command.xs)})
+    runner.statistic(command, "mlogit", model_body(command))
