@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 from lifelines import CoxPHFitter
 
-from catalogue.analysis.statistics.cox import _cells
 from catalogue.analysis.statistics.shared.common import DataView
 from catalogue.analysis.statistics.shared.cox import efron, newton, score_residuals
 from catalogue.analysis.statistics.shared.design import parse_terms
+from catalogue.analysis.statistics.shared.event_cells import event_cells
 from catalogue.analysis.statistics.shared.model_levels import common_levels
 from catalogue.analysis.statistics.shared.ols import RegressionPlan
 from catalogue.analysis.workspace import Workspace
@@ -88,7 +88,7 @@ def test_score_residuals_sum_to_the_score_on_tied_times(issue_workspace: Workspa
     view = DataView(ws.con, ws.state, ws.limits, ws.parameters, ws.control_units().rows)
     time, event = (view.variable(n) for n in ("alder", "kreft"))
     patterns, _ = common_levels(view, time, parse_terms(view, ["lonn"]), constant=False, also=event)
-    cells = _cells(view, time, event, patterns)
+    cells = event_cells(view, time, event, patterns)
     assert len(np.unique(cells.time)) < len(cells.time) / 2  # heavily tied
     found = newton(cells)
     assert found is not None

@@ -13,44 +13,23 @@ time would show single units' times)."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 
 from catalogue.domain.text import Text
 
-from .. import db
 from ..output_control import PositionKeys, RegressionFit, model_evidence
 from ..statistic import Field, Statistic, Takes
-from ..variables import Variable
-from .shared.common import DataView, number_sql, request_error, two_numbers
+from .shared.common import DataView, request_error, two_numbers
 from .shared.cox import Cells, efron, newton, residuals_and_weights, score_residuals
-from .shared.design import Patterns, encode_factors, grouped_sql, parse_terms
+from .shared.design import parse_terms
+from .shared.event_cells import event_cells
 from .shared.model_levels import common_levels
 from .shared.model_request import MODEL_FIELDS, MODEL_RELEASES
 from .shared.model_rows import _groupings
 from .shared.ols import Estimate, RegressionPlan, asked_terms
-
-
-def _cells(view: DataView, time: Variable, event: Variable, patterns: Patterns) -> Cells:
-    """The complete cases grouped by (time, event, pattern) in DuckDB."""
-    leading = [number_sql(time), f"CAST({number_sql(event)} <> 0 AS DOUBLE)"]
-    table = db.arrow(
-        view.con, grouped_sql(view, patterns.factors, time, patterns.where, leading=leading)
-    )
-    view.check_memory(table.num_rows, len(patterns.columns) + len(patterns.factors) + 4)
-    raw, levels = encode_factors(view, table, patterns.factors, patterns.levels)
-    n = _floats(table, "n")
-    rows = dataclasses.replace(patterns, raw=raw, levels=levels, n=n)
-    x = rows.design(slice(0, len(n))) if len(n) else np.zeros((0, len(patterns.columns)))
-    return Cells(_floats(table, "g0"), _floats(table, "g1"), n, x)
-
-
-def _floats(table: pa.Table, name: str) -> np.ndarray:
-    return np.asarray(table.column(name).to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
 def _robust_errors(cells: Cells, beta: np.ndarray) -> np.ndarray | None:
@@ -93,7 +72,7 @@ def fit_cox(view: DataView, request: Mapping[str, Any]) -> RegressionPlan:
     )
     residuals = weights = None
     if len(patterns.n) and patterns.columns:
-        cells = _cells(view, time, event, patterns)
+        cells = event_cells(view, time, event, patterns)
         found = newton(cells)
         errors = None if found is None else found.std_errors
         if found is not None and robust:

@@ -26,17 +26,14 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 
 from catalogue.domain.text import Text
 
-from .. import db
 from ..output_control import PositionKeys, RegressionFit, model_evidence
 from ..statistic import Field, Statistic, Takes
-from ..variables import Variable
-from .shared.common import DataView, number_sql, request_error, two_numbers
-from .shared.cox import Cells
-from .shared.design import Patterns, encode_factors, grouped_sql, parse_terms
+from .shared.common import DataView, request_error, two_numbers
+from .shared.design import parse_terms
+from .shared.event_cells import event_cells
 from .shared.model_levels import common_levels
 from .shared.model_request import MODEL_FIELDS, MODEL_RELEASES
 from .shared.model_rows import _groupings
@@ -44,24 +41,6 @@ from .shared.ols import Estimate, RegressionPlan, asked_terms
 from .shared.weibull import newton, residuals_and_weights
 
 FORMS = ("aft", "ph")
-
-
-def _cells(view: DataView, time: Variable, event: Variable, patterns: Patterns) -> Cells:
-    """The complete cases grouped by (time, event, pattern) in DuckDB."""
-    leading = [number_sql(time), f"CAST({number_sql(event)} <> 0 AS DOUBLE)"]
-    table = db.arrow(
-        view.con, grouped_sql(view, patterns.factors, time, patterns.where, leading=leading)
-    )
-    view.check_memory(table.num_rows, len(patterns.columns) + len(patterns.factors) + 4)
-    raw, levels = encode_factors(view, table, patterns.factors, patterns.levels)
-    n = _floats(table, "n")
-    rows = dataclasses.replace(patterns, raw=raw, levels=levels, n=n)
-    x = rows.design(slice(0, len(n))) if len(n) else np.zeros((0, len(patterns.columns)))
-    return Cells(_floats(table, "g0"), _floats(table, "g1"), n, x)
-
-
-def _floats(table: pa.Table, name: str) -> np.ndarray:
-    return np.asarray(table.column(name).to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
 def _form(request: Mapping[str, Any]) -> str:
@@ -90,7 +69,7 @@ def fit_weibull(view: DataView, request: Mapping[str, Any]) -> RegressionPlan:
     scale = 1.0
     # A time ≤ 0 has no log: the model cannot be estimated (withheld, not refused).
     if len(patterns.n) and len(rows.y) and float(np.min(rows.y)) > 0:
-        found = newton(_cells(view, time, event, patterns), patterns.names.index("_cons"))
+        found = newton(event_cells(view, time, event, patterns), patterns.names.index("_cons"))
         if found is not None:
             p = len(found.beta)
             if form == "aft":
