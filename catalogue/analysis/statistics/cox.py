@@ -31,6 +31,8 @@ from .shared.model_request import MODEL_FIELDS, MODEL_RELEASES
 from .shared.model_rows import _groupings
 from .shared.ols import Estimate, RegressionPlan, asked_terms
 
+CENTRE_DIGITS = 6  # figures of the regressors' centre (see fit_cox)
+
 
 def _robust_errors(cells: Cells, beta: np.ndarray) -> np.ndarray | None:
     """The sandwich's standard errors: B (Σ_c n_c L_c L_c') B, B the inverse information
@@ -87,11 +89,16 @@ def fit_cox(view: DataView, request: Mapping[str, Any]) -> RegressionPlan:
             summed = np.bincount(rows.pattern, weights=per_row, minlength=len(patterns.n))
             weights = summed / np.maximum(counts, 1.0)
     # The regressors centred at their weighted mean (the baseline hazard is the model's
-    # constant); the model's pairs and digest are of the values as given, time and event
-    # in one number per row (2t + δ).
+    # constant); the model's pairs are of the values as given, time and event in one
+    # number per row (2t + δ). The value digest that keys the noise hashes the centred
+    # values' bits, so the centre is rounded to CENTRE_DIGITS figures: the fit's last bits
+    # move with the order DuckDB returns the cells in (which varied with the process's
+    # string hash seed: the same script gave two answers), and the same question must get
+    # the same noise.
     centre = np.zeros(design.shape[1])
     if weights is not None and float(weights @ patterns.n) > 0:
-        centre = (weights * patterns.n) @ design / float(weights @ patterns.n)
+        exact = (weights * patterns.n) @ design / float(weights @ patterns.n)
+        centre = np.array([float(f"{c:.{CENTRE_DIGITS}g}") for c in exact])
     outcome = 2.0 * rows.y + (rows.also != 0)
     evidence = model_evidence(
         PositionKeys(view.rows.snapshot.arrays),
