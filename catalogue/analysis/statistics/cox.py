@@ -30,6 +30,7 @@ from .shared.model_levels import common_levels
 from .shared.model_request import MODEL_FIELDS, MODEL_RELEASES
 from .shared.model_rows import _groupings
 from .shared.ols import Estimate, RegressionPlan, asked_terms
+from .shared.survival_fields import EVENT_FIELD
 
 CENTRE_DIGITS = 6  # figures of the regressors' centre (see fit_cox)
 
@@ -155,15 +156,7 @@ STATISTIC = Statistic(
             required=True,
             description=Text("Tid til hendelse eller sensur.", "Time to event or censoring."),
         ),
-        Field(
-            "event",
-            Takes.VARIABLE,
-            required=True,
-            description=Text(
-                "1 (eller sann) om hendelsen inntraff, 0 om tiden er sensurert.",
-                "1 (or true) if the event happened, 0 if the time is censored.",
-            ),
-        ),
+        EVENT_FIELD,
         next(f for f in MODEL_FIELDS if f.name == "x"),
         Field(
             "robust",

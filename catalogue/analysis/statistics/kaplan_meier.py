@@ -37,6 +37,7 @@ from .shared.common import (
     two_numbers,
     whole_option,
 )
+from .shared.survival_fields import EVENT_FIELD, POSITIVE_TIME_FIELD
 
 MOST_STEPS = SurvivalParameters().max_steps
 
@@ -99,24 +100,8 @@ STATISTIC = Statistic(
         "counts at risk and of events get noise, and the curve is shown as Vega-Lite.",
     ),
     fields=(
-        Field(
-            "time",
-            Takes.VARIABLE,
-            required=True,
-            description=Text(
-                "Tid til hendelse eller sensur (positiv).",
-                "Time to event or censoring (positive).",
-            ),
-        ),
-        Field(
-            "event",
-            Takes.VARIABLE,
-            required=True,
-            description=Text(
-                "1 (eller sann) om hendelsen inntraff, 0 om tiden er sensurert.",
-                "1 (or true) if the event happened, 0 if the time is censored.",
-            ),
-        ),
+        POSITIVE_TIME_FIELD,
+        EVENT_FIELD,
         Field(
             "steps",
             Takes.WHOLE_NUMBER,

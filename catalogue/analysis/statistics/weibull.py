@@ -38,6 +38,7 @@ from .shared.model_levels import common_levels
 from .shared.model_request import MODEL_FIELDS, MODEL_RELEASES
 from .shared.model_rows import _groupings
 from .shared.ols import Estimate, RegressionPlan, asked_terms
+from .shared.survival_fields import EVENT_FIELD, POSITIVE_TIME_FIELD
 from .shared.weibull import newton, residuals_and_weights
 
 FORMS = ("aft", "ph")
@@ -140,24 +141,8 @@ STATISTIC = Statistic(
         "with a time ≤ 0 is withheld.",
     ),
     fields=(
-        Field(
-            "time",
-            Takes.VARIABLE,
-            required=True,
-            description=Text(
-                "Tid til hendelse eller sensur (positiv).",
-                "Time to event or censoring (positive).",
-            ),
-        ),
-        Field(
-            "event",
-            Takes.VARIABLE,
-            required=True,
-            description=Text(
-                "1 (eller sann) om hendelsen inntraff, 0 om tiden er sensurert.",
-                "1 (or true) if the event happened, 0 if the time is censored.",
-            ),
-        ),
+        POSITIVE_TIME_FIELD,
+        EVENT_FIELD,
         dataclasses.replace(
             _X,
             required=False,
