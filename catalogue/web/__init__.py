@@ -83,6 +83,7 @@ def create_app(config: Config | None = None, overrides: dict[str, Any] | None = 
     accounts_pages.init_app(app)
     security_headers.init_app(app)
 
+    app.extensions["regcat_api"].finish()  # its OpenAPI description is whole
     return app
 
 

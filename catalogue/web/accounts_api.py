@@ -214,9 +214,9 @@ def set_agreement(args: dict[str, Any], key: str) -> Any:
 def init_app(app: Flask) -> None:
     for blueprint in (me, tokens_api, users, institutions):
         register_api_blueprint(app, blueprint)
-    spec = app.extensions["regcat_api"].spec
-    spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    spec.components.security_scheme(
+    api = app.extensions["regcat_api"]
+    api.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.security_scheme(
         "sessionCookie",
         {"type": "apiKey", "in": "cookie", "name": app.config["SESSION_COOKIE_NAME"]},
     )

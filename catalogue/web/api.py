@@ -7,6 +7,7 @@ collection is served at its documented URL with and without a trailing slash."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 from apispec.ext.marshmallow import MarshmallowPlugin
@@ -166,13 +167,42 @@ class RegcatMarshmallowPlugin(MarshmallowPlugin):
     Converter = RegcatConverter
 
 
+# The OpenAPI description each app of this process was built with, by the app settings it
+# was built under. Building one is most of an app's construction (0.12 of 0.18 s of CPU:
+# every operation's schemas resolved), and it is a pure function of those settings and of
+# the modules' declarations, which do not change once imported, so an app built under the
+# same settings as an earlier one shares its description (tests/test_api_spec_cache.py
+# holds a shared description equal to a freshly built one).
+_DESCRIPTIONS: dict[tuple[tuple[str, str], ...], tuple[Any, Any, Any]] = {}
+
+
+def description_key(app: Flask) -> tuple[tuple[str, str], ...]:
+    """The settings an app's description is built under: its Flask settings once the app is
+    built (the session cookie's name is published, and regcat's `secure_cookies` picks it),
+    but the secret key and regcat's own settings, which reach the description only through
+    the Flask settings."""
+    return tuple(
+        sorted((k, repr(v)) for k, v in app.config.items() if k not in ("SECRET_KEY", "REGCAT"))
+    )
+
+
 class RegcatApi(Api):
     """flask-smorest's Api with regcat's error body: no catch-all `default` response (each
     operation lists its statuses), and no error handler of its own (catalogue.web.errors
-    answers every error)."""
+    answers every error).
+
+    The description is written when the app is whole (`finish`, at the end of create_app):
+    blueprints are registered with Flask at once, and what they add to the description
+    waits, in order, until the app's settings are final. An app whose final settings an
+    earlier app of the process was built under takes that app's description instead (it
+    is never changed once finished)."""
 
     ERROR_SCHEMA = ErrorSchema
     DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def __init__(self, app: Flask, **kwargs: Any) -> None:
+        self._pending: list[Callable[[], None]] = []
+        super().__init__(app, **kwargs)
 
     def _register_error_handlers(self) -> None:
         pass
@@ -180,6 +210,37 @@ class RegcatApi(Api):
     def _init_spec(self, *args: Any, **kwargs: Any) -> None:
         super()._init_spec(*args, **kwargs)
         self.ma_plugin.converter.add_attribute_function(exclusive_bounds)
+
+    def _register_converter(self, converter: Any, func: Any) -> None:
+        self._pending.append(lambda: super(RegcatApi, self)._register_converter(converter, func))
+
+    def register_blueprint(self, blp: Any, *, parameters: Any = None, **options: Any) -> None:
+        # Api.register_blueprint, its description left for `finish`.
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+
+        def describe() -> None:
+            blp.register_views_in_doc(self, self._app, self.spec, name=name, parameters=parameters)
+            self.spec.tag({"name": name, "description": blp.description})
+
+        self._pending.append(describe)
+
+    def security_scheme(self, name: str, component: dict[str, Any]) -> None:
+        self._pending.append(lambda: self.spec.components.security_scheme(name, component))
+
+    def finish(self) -> None:
+        """The app is whole: write its description, or take the one built under the same
+        settings."""
+        key = description_key(self._app)
+        built = _DESCRIPTIONS.get(key)
+        if built is not None:
+            self.spec, self.flask_plugin, self.ma_plugin = built
+        else:
+            for step in self._pending:
+                step()
+            _DESCRIPTIONS[key] = (self.spec, self.flask_plugin, self.ma_plugin)
+        self._pending = []
 
     def _register_responses(self) -> None:
         for status, description in DESCRIPTIONS.items():
