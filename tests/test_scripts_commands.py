@@ -47,7 +47,7 @@ def test_the_commands_that_run() -> None:
         "cox", "create-dataset", "define-labels", "delete-dataset", "destring", "drop",
         "drop-labels", "generate", "help", "help-function", "hexbin", "histogram", "history",
         "import", "import-panel", "ivregress", "kaplan-meier", "keep", "list-labels", "logit", "mlogit",
-        "negative-binomial", "normaltest", "piechart", "poisson", "probit", "recode", "regress",
+        "negative-binomial", "normaltest", "piechart", "poisson", "probit", "rdd", "recode", "regress",
         "regress-panel", "regress-panel-diff", "rename",
         "rename-dataset", "replace", "reshape-from-panel", "reshape-to-panel", "require",
         "sample", "sankey", "summarize", "summarize-panel", "tabulate", "tabulate-panel",

@@ -95,8 +95,10 @@ Regnes fra enhetenes rader: bare utdatakontrollens bevis (støtte, innflytelse, 
 som må se hver enhet. Hva som ikke kan: «tilstrekkelig» er aldri mindre enn antallet
 ulike verdier, så en kontinuerlig forklaringsvariabel (eller et kontinuerlig utfall i
 `negbin`, eller faste effekter med en kontinuerlig variabel) gir omtrent ett mønster per
-rad, og en kontinuerlig tid ca. én celle per hendelse i `cox` og `weibull`; diskontinuitetsdesign er
-ikke skrevet ennå.
+rad, og en kontinuerlig tid ca. én celle per hendelse i `cox` og `weibull`. `rdd` (lokal
+lineær med kjernevekter) grupperer etter kjørevariabelens verdier: kjernevekten er en
+funksjon av mønsteret, så X'KX, X'Ky og HC1-kjøttet er summer over mønstrene, og
+Imbens–Kalyanaraman-båndbredden regnes av de samme summene.
 
 From sufficient statistics (sums DuckDB computes per pattern of the regressors' values,
 never one row per unit in Python): `regress` (X'X and X'y), `logit`, `probit` and
@@ -129,9 +131,10 @@ the number of distinct values. A continuous regressor makes about one pattern pe
 the negative binomial with a continuous outcome (which it allows) one cell per row, since
 its α-terms need each outcome value; fixed effects with a continuous regressor one
 transformed pattern per row; Cox and Weibull with a continuous time about one cell per row. The sums
-then run over chunks of patterns, with no saving over the rows. A local-linear
-discontinuity (its kernel weights by distance to the cut-off) would group by running value
-the same way; it is not written yet.
+then run over chunks of patterns, with no saving over the rows. `rdd`, the local-linear
+discontinuity, groups by the running variable's values: its kernel weight is a function of
+the pattern, so X'KX, X'Ky and the HC1 meat are sums over the patterns, and the
+Imbens–Kalyanaraman bandwidth is computed from the same sums.
 """
 
 

@@ -609,6 +609,13 @@ ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
             "For mange forsøk. Vent litt og prøv igjen.",
             "Too many attempts. Wait a little and try again.",
         ),
+        "rdd-no-support": ErrorCode(
+            400,
+            "For få enheter på én side av grensen for kjørevariabelen «…» innenfor båndbredden "
+            "(færre enn en tabell viser). Velg en annen grense eller en større båndbredde.",
+            "Too few units on one side of the cutoff of the running variable '…' within the "
+            "bandwidth (fewer than a table shows). Choose another cutoff or a wider bandwidth.",
+        ),
         "recode-needs-codes": ErrorCode(
             400,
             "recode virker på tall og koder; «…» er ….",

@@ -119,8 +119,9 @@ def ivregress(args: Arguments) -> Model:
 @register(
     "regression",
     "rdd",
-    "rdd <y> <kjørevariabel/running variable> <x-er/xs>",
-    options=_MODEL_OPTIONS,
+    "rdd <y> <kjørevariabel/running variable> <x-er/xs> [if <betingelse/condition>] "
+    "[, cutoff(<tall/number>) bandwidth(<tall/number>) kernel(triangular|uniform) robust]",
+    options={**_MODEL_OPTIONS, **valued("cutoff", "bandwidth", "kernel")},
     condition=True,
 )
 def rdd(args: Arguments) -> Model:

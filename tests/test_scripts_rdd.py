@@ -1,0 +1,82 @@
+"""The script command rdd (statistic `rdd`): through POST /api/v1/scripts/run it gives
+exactly the result of the JSON request a client would send for it, with cutoff(),
+bandwidth() (a negative cutoff too), kernel() and covariates; a bandwidth <= 0 or too few
+units on one side of the cutoff is a 4xx at the command's line naming the variable, and
+cluster() and mfx() answer script-not-supported naming the option."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests import test_accounts_support as accounts_support
+from tests.test_scripts_api import Researcher, _without_ids
+from tests.test_scripts_models_charts import HEAD, LINE_AFTER_HEAD, STEPS, _json_answer, alice
+
+released_people_home = accounts_support.released_people_home
+released_world = accounts_support.released_world
+__all__ = ["alice"]
+
+CASES: list[tuple[str, dict[str, Any]]] = [
+    (
+        "rdd lonn alder, cutoff(45) bandwidth(10)",
+        {"y": "lonn", "running": "alder", "cutoff": 45.0, "bandwidth": 10.0},
+    ),
+    (
+        "rdd lonn alder i.kjonn, cutoff(45) kernel(uniform) bandwidth(12) robust",
+        {
+            "y": "lonn",
+            "running": "alder",
+            "x": ["i.kjonn"],
+            "cutoff": 45.0,
+            "bandwidth": 12.0,
+            "kernel": "uniform",
+        },
+    ),
+    ("rdd lonn alder, cutoff(45)", {"y": "lonn", "running": "alder", "cutoff": 45.0}),
+]
+
+
+@pytest.mark.parametrize(("line", "body"), CASES, ids=[c[0] for c in CASES])
+def test_rdd_gives_the_result_of_the_same_json_request(
+    alice: Researcher, line: str, body: dict[str, Any]
+) -> None:
+    answer = alice.run(HEAD + line + "\n").get_json()
+    assert answer["error"] is None, answer["error"]
+    [result] = [o for o in answer["output"] if o["kind"] == "result"]
+    assert result["request"] == body
+    expected = _json_answer(alice, STEPS, "rdd", body)
+    assert expected.status_code == 200, expected.get_json()
+    released = result["response"]["results"]
+    assert released[0]["result"]["rows"][0]["labels"] == ["_discontinuity"]
+    assert _without_ids(released) == _without_ids(expected.get_json()["results"])
+
+
+def test_a_negative_cutoff_is_a_number(alice: Researcher) -> None:
+    head = HEAD + "generate avstand = alder - 45\n"
+    answer = alice.run(head + "rdd lonn avstand, cutoff(-2) bandwidth(10)\n").get_json()
+    assert answer["error"] is None, answer["error"]
+    [result] = [o for o in answer["output"] if o["kind"] == "result"]
+    assert result["request"]["cutoff"] == -2.0
+
+
+@pytest.mark.parametrize(
+    ("line", "code", "named"),
+    [
+        ("rdd lonn alder, cutoff(45) bandwidth(0)", "invalid-request", "bandwidth"),
+        ("rdd lonn alder, cutoff(200)", "rdd-no-support", "alder"),
+        ("rdd lonn alder, cutoff(forty)", "script-arguments", "cutoff"),
+        ("rdd lonn alder, cutoff(45) cluster(kjonn)", "script-not-supported", "cluster"),
+        ("rdd lonn alder, cutoff(45) mfx(dydx)", "script-not-supported", "mfx"),
+    ],
+)
+def test_bad_rdd_lines_are_4xx_at_their_line(
+    alice: Researcher, line: str, code: str, named: str
+) -> None:
+    for lang in ("nb", "en"):
+        answer = alice.run(HEAD + line + "\n", lang).get_json()
+        error = answer["error"]
+        assert error["code"] == code and 400 <= error["status"] < 500
+        assert error["details"]["line"] == LINE_AFTER_HEAD
+        assert named in error["message"]
