@@ -80,3 +80,23 @@ def test_bad_rdd_lines_are_4xx_at_their_line(
         assert error["code"] == code and 400 <= error["status"] < 500
         assert error["details"]["line"] == LINE_AFTER_HEAD
         assert named in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        ({"bandwidth": 0}, "bandwidth"),
+        ({"bandwidth": -1.5}, "bandwidth"),
+        ({"cutoff": 200}, "alder"),
+        ({"running": "kjonn"}, "kjonn"),
+        ({"kernel": "epanechnikov"}, "kernel"),
+    ],
+)
+def test_bad_json_requests_are_4xx_naming_the_field(
+    alice: Researcher, body: dict[str, Any], named: str
+) -> None:
+    request = {"y": "lonn", "running": "alder", "cutoff": 45, **body}
+    answer = _json_answer(alice, STEPS, "rdd", request)
+    assert 400 <= answer.status_code < 500
+    error = answer.get_json()["error"]
+    assert named in str(error["message"]) + str(error.get("details"))
