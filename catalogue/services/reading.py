@@ -91,6 +91,16 @@ def released_datasets(
         return out
 
 
+def latest_version(ctx: Context, datastore: str | None = None) -> str:
+    """The number of a datastore's latest released version: the version released_datasets
+    reads when none is named (and the same error when there is none)."""
+    require_initialised(ctx)
+    name = datastore or ctx.config.default_datastore
+    with ctx.db.transaction() as session:
+        store = CatalogueStore(session)
+        return _label(_find_version(store, resolve_datastore(store, name).id, name, None))
+
+
 def new_files(ctx: Context, datastore: str, version: str) -> frozenset[str] | None:
     """The data files of `version` that the version before it did not have (None for the
     first release)."""

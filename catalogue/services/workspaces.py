@@ -60,7 +60,7 @@ from catalogue.domain.errors import RegcatError, not_found
 from catalogue.services.audit import AuditLog
 from catalogue.services.audit import record as audit_record
 from catalogue.services.context import Context
-from catalogue.services.reading import new_files, released_datasets
+from catalogue.services.reading import latest_version, new_files, released_datasets
 from catalogue.storage.analysis_store import AnalysisStore, StoredWorkspace
 from ingest import load_keys
 
@@ -136,15 +136,20 @@ def expired_workspace(row: StoredWorkspace) -> RegcatError:
 
 def pinned_version(ctx: Context, datastore: str | None, version: str | None) -> PinnedVersion:
     """The datasets of a released version (the latest when `version` is None). A version
-    named is read from the catalogue once per runtime: released versions never change."""
+    is read from the catalogue once per runtime: released versions never change (the
+    latest is looked up by its number, so a new release is read when it comes)."""
     kept = ctx.runtime.pinned_versions
-    asked = (ctx.db.url, datastore or ctx.config.default_datastore, version or "")
-    found = kept.get(asked) if version is not None else None
+    name = datastore or ctx.config.default_datastore
+    asked = (ctx.db.url, name, version or "")
+    if version is None:
+        # The latest version's number is one query; its datasets are read the first time.
+        found = kept.get((ctx.db.url, name, latest_version(ctx, name)))
+    else:
+        found = kept.get(asked)
     if found is not None:
         return found
     datasets = released_datasets(ctx, datastore, version)
     if not datasets:
-        name = datastore or ctx.config.default_datastore
         raise not_found(
             "unknown-version",
             f"{name} har ingen publiserte variabler i versjon {version or 'siste'}.",
