@@ -6,6 +6,7 @@ included) is withheld like any other; bad requests are 4xx naming the field."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -14,7 +15,12 @@ import pandas as pd
 import pytest
 from lifelines import WeibullAFTFitter
 
+from catalogue.analysis.output_control.rounding import significant
+from catalogue.analysis.output_control.rules.model_noise import ModelNoiseParameters
+from catalogue.analysis.statistics.shared.cox import Cells
 from catalogue.analysis.statistics.shared.ols import RegressionPlan
+from catalogue.analysis.statistics.shared.weibull import newton
+from catalogue.analysis.statistics.weibull import WeibullPlan, shape_evidence
 from catalogue.analysis.workspace import Workspace
 from catalogue.domain.errors import RegcatError
 from tests import test_analysis_models as models
@@ -90,25 +96,137 @@ def test_weibull_agrees_with_lifelines(issue_workspace: Workspace, form: str) ->
     data = _rows(issue_workspace, ["tid", "kreft", "lonn", "kjonn", "episoder"])
     request = {"time": "tid", "event": "kreft", "x": ["lonn", "i.kjonn", "episoder"]}
     plan = issue_workspace.prepare("weibull", {**request, "form": form})
-    assert isinstance(plan, RegressionPlan)
+    assert isinstance(plan, WeibullPlan) and plan.shape is not None
     assert plan.fit.evidence.estimable
     beta, covariance, rho = _ordered(_reference(data, REGRESSORS), REGRESSORS)
     p = len(beta)
+    aft_errors = np.sqrt(np.diag(covariance[:p, :p]))
     if form == "aft":
-        coefficients, errors = beta, np.sqrt(np.diag(covariance[:p, :p]))
+        coefficients, errors = beta, aft_errors
     else:
         jacobian = np.hstack([-rho * np.eye(p), -rho * beta[:, None]])
         coefficients = -rho * beta
         errors = np.sqrt(np.diag(jacobian @ covariance @ jacobian.T))
     _close(plan.estimate.coefficients, coefficients)
     _close(plan.estimate.std_errors, errors)
+    # What output control perturbs is the AFT form, with the shape, whichever form is asked.
+    _close(plan.fit.coefficients, beta)
+    _close(plan.fit.std_errors, aft_errors)
+    _close(np.array([plan.shape.log_shape]), np.array([np.log(rho)]))
+    _close(np.array([plan.shape.std_error]), np.sqrt(covariance[p:, p]))
+    _close(plan.shape.correlations, covariance[:p, p] / (aft_errors * np.sqrt(covariance[p, p])))
     released = plan.release(control_context(issue_workspace))[0].result
     labels = [row.labels[0] for row in released.rows]
-    assert labels == ["lonn", "2.kjonn", "episoder", "_cons"]
+    assert labels == ["lonn", "2.kjonn", "episoder", "_cons", "/ln_p"]
+    shown_b, shown_se = released.column("coefficient"), released.column("std_error")
+    if form == "ph":
+        aft = issue_workspace.prepare("weibull", {**request, "form": "aft"})
+        shown = aft.release(control_context(issue_workspace))[0].result
+        _assert_the_transform(shown, released)
+        # The correlations r̃ the PH errors imply: r's own noise, within its bound.
+        b, e = (np.array(shown.column(c)[:p], dtype=float) for c in ("coefficient", "std_error"))
+        gamma_error = float(shown.column("std_error")[p])
+        ph_errors = np.array(shown_se[:p], dtype=float) / np.exp(float(shown_b[p]))
+        implied = (ph_errors**2 - e**2 - (b * gamma_error) ** 2) / (2 * b * e * gamma_error)
+        noise = ModelNoiseParameters()
+        tau = np.maximum(
+            noise.std_error_share, noise.influence_share * plan.shape.correlations_moved
+        )
+        z = np.arctanh(np.clip(implied, -0.999999, 0.999999))
+        assert np.all(
+            np.abs(z - np.arctanh(plan.shape.correlations)) <= noise.max_noise * tau + 0.05
+        )
+        return
     influence = plan.fit.evidence.influence
     assert_noise_within_bounds(
-        released, coefficients, errors, influence, influence.std_error("classical")
+        _Terms(released, p), coefficients, errors, influence, influence.std_error("classical")
     )
+    # The log shape within model-noise's bound by what one unit does to it.
+    noise = ModelNoiseParameters()
+    shape = plan.shape
+    sd = max(noise.coefficient_share * shape.std_error, noise.influence_share * shape.moved)
+    tau = max(noise.std_error_share, noise.influence_share * shape.std_error_moved)
+    assert abs(shown_b[p] - shape.log_shape) <= noise.max_noise * sd + 1e-3
+    assert abs(np.log(shown_se[p] / shape.std_error)) <= noise.max_noise * tau + 1e-3
+
+
+@dataclasses.dataclass(frozen=True)
+class _Terms:
+    """A released model's rows of its terms (not /ln_p)."""
+
+    released: Any
+    p: int
+
+    def column(self, name: str) -> list[Any]:
+        return list(self.released.column(name))[: self.p]
+
+
+def _assert_the_transform(aft: Any, ph: Any) -> None:
+    """The PH form is the AFT form as shown, transformed: b = −ρ̃β̃ to 4 figures, the same
+    /ln_p, and standard errors the delta method's for some correlation in [−1, 1]."""
+    a_b, a_se = aft.column("coefficient"), aft.column("std_error")
+    h_b, h_se = ph.column("coefficient"), ph.column("std_error")
+    p = len(a_b) - 1
+    assert (h_b[p], h_se[p]) == (a_b[p], a_se[p])
+    rho, gamma_error = float(np.exp(a_b[p])), float(a_se[p])
+    for j in range(p):
+        assert h_b[j] == significant(-rho * a_b[j], 4)
+        low = rho * abs(a_se[j] - abs(a_b[j]) * gamma_error)
+        high = rho * (a_se[j] + abs(a_b[j]) * gamma_error)
+        assert low * (1 - 1e-3) <= h_se[j] <= high * (1 + 1e-3)
+
+
+def test_the_forms_ask_the_same_shape_from_the_same_units(issue_workspace: Workspace) -> None:
+    """Asked in either form, the numbers perturbed are the same: the AFT fit, the evidence's
+    value digest and influence, and the shape's; so the draws are the same."""
+    request = {"time": "tid", "event": "kreft", "x": ["lonn", "episoder"]}
+    aft = issue_workspace.prepare("weibull", {**request, "form": "aft"})
+    ph = issue_workspace.prepare("weibull", {**request, "form": "ph"})
+    assert isinstance(aft, WeibullPlan) and isinstance(ph, WeibullPlan)
+    assert aft.fit.evidence.digest == ph.fit.evidence.digest
+    assert np.array_equal(aft.fit.coefficients, ph.fit.coefficients)
+    assert np.array_equal(
+        aft.fit.evidence.influence.coefficient, ph.fit.evidence.influence.coefficient
+    )
+    assert aft.shape is not None and ph.shape is not None
+    assert aft.shape.log_shape == ph.shape.log_shape
+    assert np.array_equal(aft.shape.correlations_moved, ph.shape.correlations_moved)
+
+
+def test_what_one_unit_does_to_the_shape_matches_refitting_without_it() -> None:
+    """The one-step measure of what one unit moves γ by (and the correlation of β with γ on
+    Fisher's z scale) against the fits without each unit in turn, on 80 rows."""
+    generator = np.random.default_rng(7)
+    n = 80
+    x = np.column_stack([generator.normal(size=n), np.ones(n)])
+    time = generator.weibull(1.5, size=n) * np.exp(0.4 * x[:, 0])
+    event = (generator.uniform(size=n) < 0.8).astype(np.float64)
+    units = np.arange(n)
+
+    def fitted(keep: np.ndarray) -> Any:
+        cells = Cells(time[keep], event[keep], np.ones(int(keep.sum())), x[keep])
+        return newton(cells, 1)
+
+    found = fitted(np.ones(n, dtype=bool))
+    assert found is not None
+    shape = shape_evidence(found, x, time, event, units, "aft")
+    gamma_moves, z_moves = [], []
+    for i in range(n):
+        keep = units != i
+        left = fitted(keep)
+        assert left is not None
+        gamma_moves.append(abs(left.log_shape - found.log_shape))
+        r = left.covariance[0, 2] / np.sqrt(left.covariance[0, 0] * left.covariance[2, 2])
+        z_moves.append(abs(np.arctanh(r) - np.arctanh(shape.correlations[0])))
+    print(
+        f"\n[utility] one unit's largest move of log shape: one step {shape.moved:.5f}, "
+        f"refitted {max(gamma_moves):.5f}; of corr(β, γ) on z: {shape.correlations_moved[0]:.5f}, "
+        f"{max(z_moves):.5f}"
+    )
+    assert 0.7 * max(gamma_moves) <= shape.moved <= 1.3 * max(gamma_moves)
+    # The step leaves the information where the fit was: for the correlation it errs on
+    # the side of more noise (here about 2.7 times), never much less.
+    assert 0.8 * max(z_moves) <= shape.correlations_moved[0] <= 5.0 * max(z_moves)
 
 
 def test_the_constant_alone_agrees_with_lifelines(issue_workspace: Workspace) -> None:

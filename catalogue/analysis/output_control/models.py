@@ -17,7 +17,13 @@ standard errors and terms, or a few pairs from them, gets that model's whole ans
 its own term names, withheld or not; each correlation pair likewise gets its one row.
 
 Correlations have a shape of their own: one matrix, each pair checked and perturbed as the
-slope of a standardised simple regression."""
+slope of a standardised simple regression.
+
+Weibull's two forms are one model (control_regression's `shape`): the AFT coefficients β
+and the log shape γ = log ρ get model-noise (the same draws whichever form is asked), and
+the PH form is computed from them as shown, b = −ρ̃β̃, with standard errors by the delta
+method through the noised values and a noised correlation of β_j with γ; so the two forms
+together tell what one does, and the shape (row /ln_p) is released once, noised alike."""
 
 from __future__ import annotations
 
@@ -31,6 +37,7 @@ from .answers import Answer
 from .counting import finish, noised_counts
 from .fingerprint import SetFingerprint
 from .inputs import RegressionFit
+from .model_support import Influence
 from .pair_sets import PairAnswer
 from .release import ControlContext, ResultBuilder
 from .result import ControlledResult, ResultRow, SummaryValue, Value
@@ -40,7 +47,7 @@ from .rules.cell_key_noise import CellKeyNoise
 from .rules.magnitude_noise import MagnitudeNoise
 from .rules.model_noise import Estimates, ModelNoise
 from .rules.regression import ModelShape, Regression
-from .value_keys import measure
+from .value_keys import measure, uniforms
 
 RARE_LEVELS = Message(
     "Verdier av en i.-variabel (og samspillsceller) som har færre enheter enn en tabell "
@@ -52,6 +59,28 @@ RARE_LEVELS = Message(
 # The magnitude-noise streams of a model's fit totals: far past the model-noise streams
 # (two per term) drawn from the same digest, so the two never share a key.
 FIT_STREAM = 1 << 16
+# The model-noise streams of the correlations of Weibull's β_j with its log shape, past
+# those of the fit totals.
+CORRELATION_STREAM = 1 << 17
+# Weibull's log shape: the row's label cannot be a variable's name.
+SHAPE_ROW = "/ln_p"
+
+
+@dataclass(frozen=True, eq=False)
+class WeibullShape:
+    """Weibull's log shape γ = log ρ beside its AFT fit (statistics/weibull.py: the fit's
+    coefficients and standard errors are the AFT form's whichever form is asked), with what
+    one unit does to it (the most it moves γ, the largest share it moves γ's standard
+    error by), and per term the correlation of β_j with γ and the most one unit moves that
+    correlation on Fisher's z scale (atanh)."""
+
+    form: str  # "aft" or "ph": which form is published
+    log_shape: float
+    std_error: float
+    moved: float
+    std_error_moved: float
+    correlations: np.ndarray
+    correlations_moved: np.ndarray
 
 
 def model_statistic(fit: RegressionFit) -> str:
@@ -129,11 +158,17 @@ def _shown(value: float | None, digits: int) -> float | None:
 
 
 def control_regression(
-    fit: RegressionFit, context: ControlContext, *, groups: Sequence[SetFingerprint] = ()
+    fit: RegressionFit,
+    context: ControlContext,
+    *,
+    groups: Sequence[SetFingerprint] = (),
+    shape: WeibullShape | None = None,
 ) -> ControlledResult:
     """Coefficients and standard errors of a fitted model with their tests, its N and fit
     statistics in the summary; or one row saying it is withheld (no term names: a
-    categorical variable's levels are values from the data) and no summary."""
+    categorical variable's levels are values from the data) and no summary. `shape`: a
+    Weibull fit's (the fit holds its AFT form), published in its form with a row for the
+    log shape."""
     test = "t" if fit.family == "ols" else "z"
     columns = ("coefficient", "std_error", test, "p_value", "ci_lower", "ci_upper")
     with ResultBuilder(context, "regression", ("term",), columns) as out:
@@ -142,13 +177,15 @@ def control_regression(
         verdict = _checked(out, fit, by_pairs=True)
         reason, n, answer = verdict.reason, verdict.units, verdict.answer
         if reason == "answered":
-            return finish(out, _registered(out, fit, answer, columns), groups)
+            return finish(out, _registered(out, fit, answer, columns, shape), groups)
         shared = PairAnswer.of(out, values_statistic(fit), fit.evidence.value_pairs, n)
         registered = shared.registered_answer
         if registered is not None and registered.whole is not None:
             if registered.whole.population is None:  # withheld: so is this one, alike
                 reason = registered.rows[0][1][0] if registered.rows[0][1] else reason
-            elif reason == "regression" and len(registered.rows) == len(fit.terms):
+            elif (
+                reason == "regression" and shape is None and len(registered.rows) == len(fit.terms)
+            ):
                 rows = _with_registered_values(out, fit, n, registered, test)
                 return finish(out, answer.given(out, rows, whole=True), groups)
         if reason != "regression":
@@ -156,16 +193,13 @@ def control_regression(
             rows = answer.given(out, [withheld], whole=True)
             return finish(out, shared.given(out, rows, whole=True), groups)
         digits = out.rule(Regression).parameters.significant_digits
-        noised = _noised(out, fit)
         dof = n - len(fit.terms) if test == "t" else None
         rows = []
-        for term, found in zip(fit.terms, noised, strict=True):
-            assert found.value is not None
-            b, se = (significant(v, digits) for v in found.value)
+        for name, (b, se), reason in _released(out, fit, shape, digits):
             tests = coefficient_tests(b, se, dof)
-            why = ("regression", str(found.reason)) if found.reason else ("regression",)
+            why = ("regression", reason) if reason else ("regression",)
             values: tuple[Value, ...] = (b, se, *(_shown(v, digits) for v in tests))
-            rows.append(ResultRow((term.name,), values, why))
+            rows.append(ResultRow((name,), values, why))
         out.population = n
         counted = ("cell-key-noise",) if out.rule(CellKeyNoise).parameters.enabled else ()
         out.summary.append(SummaryValue("n", n, counted))
@@ -186,6 +220,87 @@ def _noised(out: ResultBuilder, fit: RegressionFit) -> Sequence[Decision[tuple[f
             fit.covariance,
         )
     )
+
+
+def _released(
+    out: ResultBuilder, fit: RegressionFit, shape: WeibullShape | None, digits: int
+) -> list[tuple[str, tuple[float, float], str]]:
+    """Per published row its label, its (coefficient, standard error) after noise as shown
+    (to `digits` significant figures) and the noise's reason code ("" without noise)."""
+    if shape is not None:
+        return _weibull_released(out, fit, shape, digits)
+    found = []
+    for term, noised in zip(fit.terms, _noised(out, fit), strict=True):
+        assert noised.value is not None
+        b, se = (significant(v, digits) for v in noised.value)
+        found.append((term.name, (b, se), str(noised.reason or "")))
+    return found
+
+
+def _weibull_released(
+    out: ResultBuilder, fit: RegressionFit, shape: WeibullShape, digits: int
+) -> list[tuple[str, tuple[float, float], str]]:
+    """A Weibull fit's rows: model-noise on the AFT coefficients and on the log shape as
+    one more term (its own draws, past the terms': the AFT form's numbers are those it
+    would get alone), shown; the PH form computed from what the AFT form shows, b = −ρ̃β̃
+    with standard errors by the delta method,
+
+        s_b = ρ̃·√(s̃_β² + β̃²·s̃_γ² + 2·β̃·r̃·s̃_β·s̃_γ),
+
+    r̃ the correlation of β_j with γ under noise of its own (on Fisher's z scale, sd
+    std_error_share, at least influence_share times what one unit moves it). So either
+    form, or both, tell the same noised fit: averaging them gains nothing."""
+    p = len(fit.terms)
+    influence = fit.evidence.influence
+    extended = Influence(
+        np.append(influence.scale, shape.std_error),
+        np.append(influence.coefficient, shape.moved),
+        np.append(influence.classical_std_error, shape.std_error_moved),
+        np.append(influence.sandwich_std_error, shape.std_error_moved),
+    )
+    noise = out.rule(ModelNoise)
+    decisions = noise.apply(
+        Estimates(
+            np.append(fit.coefficients, shape.log_shape),
+            np.append(fit.std_errors, shape.std_error),
+            fit.evidence.digest,
+            extended,
+            fit.covariance,
+        )
+    )
+    shown = []
+    for decision in decisions:
+        assert decision.value is not None
+        shown.append(tuple(significant(v, digits) for v in decision.value))
+    values = np.array(shown, dtype=np.float64).reshape(p + 1, 2)
+    reason = str(decisions[0].reason or "")
+    beta, errors = values[:p, 0], values[:p, 1]
+    gamma, gamma_error = float(values[p, 0]), float(values[p, 1])
+    if shape.form == "ph":
+        rho = float(np.exp(gamma))
+        r = _noised_correlations(noise, shape, fit.evidence.digest)
+        spread = errors**2 + (beta * gamma_error) ** 2 + 2.0 * beta * r * errors * gamma_error
+        beta, errors = -rho * beta, rho * np.sqrt(np.maximum(spread, 0.0))
+    found = [
+        (term.name, (significant(float(b), digits), significant(float(e), digits)), reason)
+        for term, b, e in zip(fit.terms, beta, errors, strict=True)
+    ]
+    return [*found, (SHAPE_ROW, (gamma, gamma_error), reason)]
+
+
+def _noised_correlations(noise: ModelNoise, shape: WeibullShape, digest: int) -> np.ndarray:
+    """The correlations of β_j with γ, noised on Fisher's z scale."""
+    r = np.clip(np.asarray(shape.correlations, dtype=np.float64), -1.0 + 1e-12, 1.0 - 1e-12)
+    p = noise.parameters
+    if not p.enabled:
+        return r
+    tau = np.maximum(p.std_error_share, p.influence_share * shape.correlations_moved)
+    key = np.array([digest % (1 << 64)], dtype=np.uint64)
+    table = noise.table()
+    draws = np.array(
+        [float(table.values(uniforms(key, CORRELATION_STREAM + j))[0]) for j in range(len(r))]
+    )
+    return np.asarray(np.tanh(np.arctanh(r) + tau * draws))
 
 
 def _with_registered_values(
@@ -218,7 +333,11 @@ def _with_registered_values(
 
 
 def _registered(
-    out: ResultBuilder, fit: RegressionFit, answer: PairAnswer, columns: Sequence[str]
+    out: ResultBuilder,
+    fit: RegressionFit,
+    answer: PairAnswer,
+    columns: Sequence[str],
+    shape: WeibullShape | None,
 ) -> list[ResultRow]:
     """The registered model's answer under this model's term names (the same terms, by
     the statistic it is registered under), or its one withheld row."""
@@ -226,6 +345,8 @@ def _registered(
     assert found is not None and found.whole is not None
     released = found.whole.population is not None
     labels = [(term.name,) for term in fit.terms] if released else [("model",)]
+    if released and shape is not None:
+        labels.append((SHAPE_ROW,))
     blank = tuple(None for _ in columns)
     return answer.given(out, [ResultRow(label, blank, ()) for label in labels], whole=True)
 
