@@ -12,6 +12,10 @@ regressors x_c and level k_c, and p_ck = exp(x_c'β_k)/Σ_l exp(x_c'β_l) (β_ba
     ∂ℓ/∂β_k = Σ_c n_c x_c (1{k_c = k} − p_ck),
     −∂²ℓ/∂β_k∂β_l' = Σ_c n_c x_c x_c' p_ck (1{k = l} − p_cl).
 
+The cells are summed in an order fixed by their values (`canonical_order`), never in the
+order DuckDB returned them, so the fit, and whether it converges, is the same in every
+process (tests/test_model_determinism.py).
+
 Standard errors (statsmodels' MNLogit; they agree to 1e-6): classical, the inverse observed
 information B; robust, B (Σ_c n_c s_c s_c') B with s_c a row's score in all of β (each cell's
 rows share it, so the meat is exact on cells; statsmodels' "HC0", no small-sample factor);
@@ -126,6 +130,18 @@ def newton(
     return None
 
 
+def canonical_order(x: np.ndarray, level: np.ndarray, *leading: np.ndarray) -> np.ndarray:
+    """The cells in an order fixed by their values (any `leading` keys first, then the
+    regressors column by column, then the level), not by the order DuckDB returned them:
+    every sum over cells is then taken in one order, so the fit, and whether it converges
+    at all, is a function of the data alone. A fit near the edge (a class that only the
+    extreme value of a regressor holds: no finite maximum, β drifting off) converged in one
+    order of the cells and not in another, so the same question was released in one
+    process and withheld in the next."""
+    columns = [np.asarray(level)] + [x[:, j] for j in range(x.shape[1] - 1, -1, -1)]
+    return np.lexsort([*columns, *reversed(leading)])
+
+
 def _scores(x: np.ndarray, level: np.ndarray, p: np.ndarray) -> np.ndarray:
     """Per cell one row's score in all of β, equation by equation: (1{k_c = k} − p_ck)·x_c."""
     residual = (np.eye(p.shape[1])[level] - p)[:, 1:]
@@ -154,6 +170,8 @@ def _cluster_meat(
     x = cells.design(slice(0, len(n)))[:, kept] if len(n) else np.zeros((0, len(kept)))
     level = raw[outcome_key].astype(np.int64)
     groups = np.asarray(table.column("cluster").to_numpy(), dtype=np.int64)
+    order = canonical_order(x, level, groups)
+    x, level, n, groups = x[order], level[order], n[order], groups[order]
     count = int(groups.max()) + 1 if len(groups) else 0
     contributions = _scores(x, level, _probabilities(x, beta)) * n[:, None]
     totals = np.zeros((count, contributions.shape[1]))
@@ -207,8 +225,10 @@ def _variance(
     if covariance == "robust":
         x = patterns.design(slice(0, len(patterns.n)))[:, kept]
         level = patterns.raw[outcome_key].astype(np.int64)
+        order = canonical_order(x, level)
+        x, level, n = x[order], level[order], patterns.n[order]
         scores = _scores(x, level, _probabilities(x, beta))
-        return inverse @ ((scores * patterns.n[:, None]).T @ scores) @ inverse
+        return inverse @ ((scores * n[:, None]).T @ scores) @ inverse
     rows, k = patterns.rows, beta.size
     if rows <= k:
         return np.zeros((k, k))  # no residual degrees of freedom: withheld anyway
@@ -264,7 +284,10 @@ def fit_mlogit(view: DataView, request: Mapping[str, Any]) -> MlogitPlan:
         else np.zeros((0, len(kept)))
     )
     level = patterns.raw[outcome_key].astype(np.int64) if len(patterns.n) else np.zeros(0, int)
-    found = newton(design, patterns.n, level, len(labels)) if len(patterns.n) else None
+    order = canonical_order(design, level)
+    found = (
+        newton(design[order], patterns.n[order], level[order], len(labels)) if len(order) else None
+    )
     fitted = None
     if found is not None:
         variance = _variance(view, y, patterns, kept, outcome_key, found, covariance, cluster)
