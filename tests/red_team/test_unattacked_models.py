@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from tests.red_team.conftest import Attacker, Score, Truth, report
 
 TARGETS = 6
@@ -390,13 +388,6 @@ def test_sankey_and_pie_flows_of_one_to_nine_units(alice: Attacker, truth: Truth
     assert not small
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="LEAKS when the whole file runs in one process (12/12 right, twice: the two fresh "
-    "models of an undiagnosed target come out within 0.02 of each other, as if they shared "
-    "their noise draw), not when it runs alone (7/12 and 5/12 since mlogit's noise is scaled "
-    "by the multinomial fit); not traced: the answer depends on what ran before it",
-)
 def test_mlogit_small_base_class_with_the_target(alice: Attacker, truth: Truth) -> None:
     """Multinomial logit of three classes: the base, thirteen known people (a birth date
     each) and the target if diagnosed; the rest split by sex. Equation 2 (one sex against
