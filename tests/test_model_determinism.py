@@ -89,6 +89,10 @@ REQUESTS: dict[str, list[dict[str, Any]]] = {
         {"y": "lonn", "treated": "kreft", "time": "periode", "post": "etter"},
         {"y": "lonn", "treated": "kreft", "time": "et", "leads": 2, "lags": 2},
     ],
+    "rdd": [
+        {"y": "lonn", "running": "alder", "cutoff": 40, "bandwidth": 10},
+        {"y": "lonn", "running": "alder", "cutoff": 40},
+    ],
     "cox": [
         {"time": "alder", "event": "kreft", "x": ["lonn", "i.kjonn"]},
         {"time": "tid", "event": "kreft", "x": ["lonn", "i.kjonn"], "robust": True},
