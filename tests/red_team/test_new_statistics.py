@@ -10,9 +10,13 @@ whether two requests' sets are equal, and so where one person's value lies."""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, field
 from typing import Any
 
-from tests.red_team.conftest import Attacker, Score, Truth, report
+from scipy.stats import chi2
+
+from tests.red_team.conftest import Attacker, Score, Truth, report, value
 
 TARGETS = 6
 
@@ -309,13 +313,86 @@ def test_sankey_flow_beside_a_piechart_slice(alice: Attacker, truth: Truth) -> N
     assert answered > 0 and right <= len(targets) * 3 // 4
 
 
+def noise_multipliers(item: dict[str, Any]) -> list[float]:
+    """magnitude-noise's m_j = strength · decay^(j−1), j ≤ top_k, as a result lists them."""
+    for rule in item["result"]["rules"]:
+        if rule["code"] == "magnitude-noise":
+            p = dict(rule["parameters"])
+            return [float(p["strength"]) * float(p["decay"]) ** j for j in range(int(p["top_k"]))]
+    return []
+
+
+def noise_sd(multipliers: list[float], contributions: list[float]) -> float:
+    """The sd of the noise on a total whose largest contributions are these (the table's v
+    has variance 1): √Σ_j (m_j·x_(j))²."""
+    top = sorted((abs(x) for x in contributions), reverse=True)
+    return math.sqrt(sum((m * x) ** 2 for m, x in zip(multipliers, top, strict=False)))
+
+
+@dataclass
+class NoisyEstimates:
+    """One release per target whose only protection is magnitude noise (no guard, no
+    withholding), judged as the one-target attacks are (test_averaging.judge_averaging), by
+    what the attacker can know: each estimate's standard error, the noise's sd over the
+    true value (from the rules the result lists and the known padding), must be at least
+    Score's bound of 25 % for every target, so no target is known to within 5 % (nor to
+    within 25 %); and the errors seen must be as large as that noise makes them: Σ z² over
+    the targets (z = error over the noise's sd) at least χ²'s 0.01 % quantile, so noise
+    smaller than the result says (or none) fails the attack's test.
+
+    Why not Score's realized figures: with noise of sd half the target's value
+    (magnitude-noise's strength: Fisher information 4 per release on the value's own
+    scale, what any sum over the target and known people gives too), the median error of
+    six targets is 0.34 on average but below 25 % in 15 % of runs (6 of 16 measured,
+    0.06-0.82), and a target lands within 5 % in one draw of 13, three of six in 0.7 % of
+    runs: a game of chance the attacker cannot tell they won, with error bars of ±50 % on
+    every target. What they can average is bounded by the budget and the exposure ledger
+    (test_extremes.test_box_plot_whiskers_averaged_over_paddings)."""
+
+    score: Score
+    standard_errors: list[float] = field(default_factory=list)
+    z: list[float] = field(default_factory=list)
+
+    def add(self, estimate: float | None, true: float, sd: float) -> None:
+        self.score.add(estimate, true)
+        scale = max(abs(true), 1.0)
+        self.standard_errors.append(sd / scale)
+        self.z.append(math.inf if estimate is None or sd <= 0 else (estimate - true) / sd)
+
+    def failed(self) -> bool:
+        n = len(self.z)
+        chi_square = sum(z * z for z in self.z)
+        floor = float(chi2.ppf(1e-4, n)) if n else math.inf
+        median_bound = self.score.failed()  # Score's figures, and its verdict for the record
+        report(
+            self.score.title + ", judged by the noise",
+            score_verdict="fails" if median_bound else "median below 25 %",
+            least_standard_error=round(min(self.standard_errors, default=math.inf), 3),
+            chi_square=round(chi_square, 2),
+            chi_square_floor=round(floor, 2),
+        )
+        return min(self.standard_errors, default=0.0) >= 0.25 and chi_square >= floor
+
+
+def _whiskers(response: Any) -> dict[str, Any] | None:
+    if response.status_code != 200:
+        return None
+    for item in response.get_json()["results"]:
+        if item.get("table") == "whiskers" or item.get("about", {}).get("table") == "whiskers":
+            found: dict[str, Any] = item
+            return found
+    return None
+
+
 def test_boxplot_whisker_of_the_target_among_known_values(alice: Attacker, truth: Truth) -> None:
     """A box plot of a variable that is 100,000 for everyone born in the target's year and
     the wage for the target (a wage above it): the upper whisker is the mean of the top 10
     units, (w + 9·100,000)/10, so w = 10·whisker − 900,000 (extremes, magnitudes). The
-    target holds a third of the top set, under dominance's bound. Judged by `Score`."""
+    target holds a third of the top set, under dominance's bound. Judged by
+    `NoisyEstimates`: each estimate's noise (of the top set's total: sd √Σ(m_j·x_(j))² over
+    w, 100,000, 100,000) against Score's bound."""
     handle = alice.workspace()
-    score = Score("box plot whisker over the target and nine known values")
+    judged = NoisyEstimates(Score("box plot whisker over the target and nine known values"))
     for i, person in enumerate(truth.targets(TARGETS, min_wage=200_000)):
         year = int(person.birth[:4])
         alice.steps(
@@ -325,21 +402,52 @@ def test_boxplot_whisker_of_the_target_among_known_values(alice: Attacker, truth
                 {"replace": f"w{i}", "expr": "lonn", "if": person.expr()},
             ],
         )
-        response = alice.ask(handle, "boxplot", {"var": f"w{i}"})
+        item = _whiskers(alice.ask(handle, "boxplot", {"var": f"w{i}"}))
         top = None
+        sd = 0.0
+        if item is not None:
+            shown = [
+                float(row["values"]["value"])
+                for row in item["result"]["rows"]
+                if row["values"].get("value") is not None
+            ]
+            top = max(shown) if shown else None
+            sd = noise_sd(noise_multipliers(item), [person.wage or 0] + [100_000] * 9)
+        judged.add(None if top is None else 10 * top - 900_000, person.wage or 0, sd)
+    assert judged.failed()
+
+
+def test_sum_over_the_target_and_known_people(alice: Attacker, truth: Truth) -> None:
+    """The whisker attack's twin through a sum, to show what its figure measures: a variable
+    that is a known p_i for 30 known people (a birth date each; p_i new per target, so no
+    two targets' pair sets are near), the wage for the target, 0 for everyone else; its sum
+    over everyone is w + 30·p_i plus the noise of the top three contributions (w, p_i,
+    p_i), as the whisker's (magnitudes). Judged by `NoisyEstimates` as the whisker is."""
+    handle = alice.workspace()
+    judged = NoisyEstimates(Score("sum over the target and thirty known people"))
+    targets = truth.targets(TARGETS, min_wage=200_000)
+    known = truth.by_birth(30, skip={p.birth for p in targets})
+    pad = " or ".join(f'fodselsdato == date("{p.birth}")' for p in known)
+    for i, person in enumerate(targets):
+        p = 100_000 + 1_000 * i
+        alice.steps(
+            handle,
+            [
+                {"generate": f"s{i}", "expr": "0", "if": "not sysmiss(lonn)"},
+                {"replace": f"s{i}", "expr": str(p), "if": pad},
+                {"replace": f"s{i}", "expr": "lonn", "if": person.expr()},
+            ],
+        )
+        response = alice.ask(
+            handle, "tabulate", {"vars": ["alle"], "summarize": f"s{i}", "stats": ["sum"]}
+        )
+        total, sd = None, 0.0
         if response.status_code == 200:
-            for item in response.get_json()["results"]:
-                if item.get("table") == "whiskers" or item.get("about", {}).get("table") == (
-                    "whiskers"
-                ):
-                    shown = [
-                        float(row["values"]["value"])
-                        for row in item["result"]["rows"]
-                        if row["values"].get("value") is not None
-                    ]
-                    top = max(shown) if shown else None
-        score.add(None if top is None else 10 * top - 900_000, person.wage or 0)
-    assert score.failed()
+            item = response.get_json()["results"][0]
+            total = value(item, ["1"], "sum")
+            sd = noise_sd(noise_multipliers(item), [person.wage or 0, p, p])
+        judged.add(None if total is None else total - 30 * p, person.wage or 0, sd)
+    assert judged.failed()
 
 
 def test_hexbin_hex_of_known_people_and_the_target(alice: Attacker, truth: Truth) -> None:

@@ -109,3 +109,45 @@ def exposure_noise(
             told = x * x / (variance[c] * factor * factor)
             amounts[names[u]] = amounts.get(names[u], 0.0) + told
     return factors, amounts
+
+
+# The noise stream of a smoothed window whose noise the exposure ledger has grown: one per
+# factor, so that a window published again under another factor gets a fresh draw, never
+# the same draw scaled (two scalings of one draw would give its total exactly).
+_EXPOSED_STREAM = 1 << 40
+
+
+def exposed_stream(factor: float) -> int:
+    """The magnitude-noise stream of a window whose noise is multiplied by `factor`."""
+    return 0 if factor == 1.0 else _EXPOSED_STREAM + round(factor * 1e6)
+
+
+def window_exposure(
+    budget: Budget,
+    ledger: ReleaseLedger,
+    values: np.ndarray,
+    set_ids: np.ndarray,
+    multipliers: np.ndarray,
+) -> tuple[float, dict[str, float]]:
+    """For one smoothed window (a smoothed percentile's or extreme's units, whose mean is
+    published with the noise of their total), what exposure_noise gives a table's cell: the
+    factor its noise is multiplied by (by the exposure of the most exposed of its top-k
+    contributors) and what publishing it tells each of them under that noise, (x/σ)²
+    over the factor², to be recorded if it is published afresh. Among equal values, the
+    units with the lower set ids are the top ones."""
+    magnitude = np.abs(np.asarray(values, dtype=np.float64))
+    ids = np.asarray(set_ids, dtype=np.uint64)
+    order = np.lexsort((ids, -magnitude))[: len(multipliers)]
+    order = order[magnitude[order] > 0]
+    if not len(order):
+        return 1.0, {}
+    top = magnitude[order]
+    variance = float(noise_variance(top[:, None], multipliers)[0])
+    if variance <= 0:  # values too small to square: no noise, and nothing told
+        return 1.0, {}
+    names = unit_names(ids[order])
+    factor = budget.noise_factor(max(ledger.exposure(names)))
+    told: dict[str, float] = {}
+    for name, x in zip(names, top.tolist(), strict=True):
+        told[name] = told.get(name, 0.0) + x * x / (variance * factor * factor)
+    return factor, told

@@ -12,11 +12,13 @@ import numpy as np
 from catalogue.domain.errors import invalid_input
 
 from .counting import ValueSet, finish, noised_counts, window_noise
+from .exposure import exposed_stream, window_exposure
 from .fingerprint import SetFingerprint, fingerprint
 from .inputs import UnitValues
 from .pair_sets import PairAnswer, pair_set
 from .release import ControlContext, ResultBuilder
 from .result import ControlledResult, ResultRow, Value
+from .rules.budget import Budget
 from .rules.dominance_nk import DominanceNK
 from .rules.extreme_values import ExtremesSubject, ExtremeValues
 from .rules.magnitude_noise import MagnitudeNoise
@@ -69,6 +71,49 @@ def control_summary(
         return finish(out, answer.given(out, rows), groups)
 
 
+class WindowNoise:
+    """The noise of smoothed windows' means (counting.window_noise) under the exposure
+    ledger, as a table's magnitude cells have it (exposure.py, rules/budget.py): a window
+    whose top contributors are exposed gets its noise multiplied by the budget's factor
+    (drawn afresh for each factor), and what a window published afresh tells them is
+    recorded. Without it, a padded target's smoothed maximum could be asked under as many
+    paddings as budgets allow, each a fresh draw, and averaged (red team:
+    test_box_plot_whiskers_averaged_over_paddings)."""
+
+    def __init__(
+        self, out: ResultBuilder, context: ControlContext, values: np.ndarray, ids: np.ndarray
+    ) -> None:
+        self.noise = out.rule(MagnitudeNoise)
+        self.budget = out.rule(Budget)
+        self.ledger = context.ledger
+        self.values, self.ids = values, ids
+        self.told: dict[tuple[int, int], dict[str, float]] = {}
+
+    def __call__(self, start: int, stop: int) -> float:
+        values, ids = self.values[start:stop], self.ids[start:stop]
+        if not self.noise.parameters.enabled or not len(values):
+            return window_noise(self.noise, values, ids)
+        factor, told = window_exposure(
+            self.budget, self.ledger, values, ids, self.noise.multipliers()
+        )
+        self.told[(start, stop)] = told
+        return factor * window_noise(self.noise, values, ids, exposed_stream(factor))
+
+    def expose(self, out: ResultBuilder, published: Sequence[tuple[int, int]]) -> None:
+        """Records what the windows published afresh told their top contributors (each
+        window once, however many of its values were asked)."""
+        amounts: dict[str, float] = {}
+        for found in dict.fromkeys(published):
+            for name, told in self.told.get(found, {}).items():
+                amounts[name] = amounts.get(name, 0.0) + told
+        out.expose(amounts)
+
+
+def _published(rows: Sequence[ResultRow], answer: PairAnswer) -> list[bool]:
+    """Per row whether it publishes a value of its own (afresh, not a registered answer)."""
+    return [answer.fresh and row.values[0] is not None for row in rows]
+
+
 def _guarded_windows(
     out: ResultBuilder,
     digest_measure: str,
@@ -115,18 +160,12 @@ def control_percentiles(
             given=[float(q) for q in quantiles],
         )
     with ResultBuilder(context, "percentiles", ("quantile",), ("value",)) as out:
-        rule, noise = out.rule(SmoothedPercentile), out.rule(MagnitudeNoise)
+        rule = out.rule(SmoothedPercentile)
         found = ValueSet.of(out, context, data.units, data.numbers())
         out.charge("smoothed", [found.size] * len(asked))
         values, ids = sorted_values(found)
-        decisions = rule.apply(
-            PercentileSubject(
-                values,
-                asked,
-                found.size,
-                lambda a, b: window_noise(noise, values[a:b], ids[a:b]),
-            )
-        )
+        noise = WindowNoise(out, context, values, ids)
+        decisions = rule.apply(PercentileSubject(values, asked, found.size, noise))
         width = rule.width(len(values))
         statistic = "percentiles:" + ",".join(f"{q:g}" for q in asked)
         answer = PairAnswer.of(out, statistic, pair_set(ids, values), found.size)
@@ -142,6 +181,10 @@ def control_percentiles(
             windows,
             answer,
         )
+        spans = [window(len(values), q, width) for q in asked]
+        noise.expose(
+            out, [w for w, shown in zip(spans, _published(rows, answer), strict=True) if shown]
+        )
         return finish(out, rows, groups)
 
 
@@ -150,17 +193,12 @@ def control_min_max(
 ) -> ControlledResult:
     """Minimum and maximum as means of the most extreme units, perturbed."""
     with ResultBuilder(context, "min-max", ("statistic",), ("value",)) as out:
-        rule, noise = out.rule(ExtremeValues), out.rule(MagnitudeNoise)
+        rule = out.rule(ExtremeValues)
         found = ValueSet.of(out, context, data.units, data.numbers())
         out.charge("smoothed", [found.size] * 2)
         values, ids = sorted_values(found)
-        decisions = list(
-            rule.apply(
-                ExtremesSubject(
-                    values, found.size, lambda a, b: window_noise(noise, values[a:b], ids[a:b])
-                )
-            )
-        )
+        noise = WindowNoise(out, context, values, ids)
+        decisions = list(rule.apply(ExtremesSubject(values, found.size, noise)))
         extremes = rule.windows(len(values))
         outcome: list[tuple[Value, str | None]] = [(d.value, d.reason) for d in decisions]
         windows: list[np.ndarray | None] = [None, None]
@@ -174,6 +212,10 @@ def control_min_max(
         answer = PairAnswer.of(out, "min-max", pair_set(ids, values), found.size)
         rows = _guarded_windows(
             out, measure(found.digest), ["min", "max"], outcome, windows, answer
+        )
+        spans = [(part.start, part.stop) for part in extremes]
+        noise.expose(
+            out, [w for w, shown in zip(spans, _published(rows, answer), strict=True) if shown]
         )
         return finish(out, rows, groups)
 

@@ -4,7 +4,9 @@ noise of the window's total, keyed by the window's units and values, over its si
 shown to 3 significant figures (OUTPUT_CONTROL.md §2).
 
 The check of min_units is on the *perturbed* number of units; when that passes while fewer
-units are there, the window is all of them (never a refusal that tells the exact count)."""
+units are there, the window is all of them (never a refusal that tells the exact count).
+A published window's top contributors are charged what it tells them in the exposure
+ledger, as a table cell's are (one_variable.WindowNoise, exposure.window_exposure)."""
 
 from __future__ import annotations
 
