@@ -117,6 +117,8 @@ def test_the_defaults_are_those_of_the_specification():
         "exposure_allowance": 100.0,
         "exposure_scale": 25.0,
         "max_noise_factor": 16.0,
+        "exposure_floor": 0.01,
+        "exposure_units": 100,
     }
 
 

@@ -15,6 +15,7 @@ import pytest
 from catalogue.analysis.output_control import (
     CountTable,
     HmacKeySource,
+    InMemoryReleaseLedger,
     KeyTable,
     MagnitudeTable,
     ResultRow,
@@ -446,7 +447,9 @@ def test_the_dominance_bound_is_drawn_per_question_from_the_units_and_their_valu
     from its value digest, between low and high, with the sine density on the log-odds.
     The same question gets the same verdict; a cell above high is always withheld and one
     below low always shown; in between, the share of withheld cells over many questions is
-    the density's distribution function (half at the middle of the log-odds band)."""
+    the density's distribution function (half at the middle of the log-odds band). Each
+    question in a ledger of its own: the rule as configured, not the wider band that
+    hundreds of verdicts about one unit earn it (its exposure, rules/budget.py)."""
     parameters = DominanceParameters()
     exact = context(POPULATION, noise_off())
 
@@ -454,7 +457,8 @@ def test_the_dominance_bound_is_drawn_per_question_from_the_units_and_their_valu
         c = t * (1 - share) / ((len(units) - 1) * share - 1)  # (t + c)/(t + 11c) = share
         values = np.concatenate([[t], np.full(len(units) - 1, c)])
         table = MagnitudeTable.from_cells("x", ["a"], [(("a",), units, values)])
-        row = control_magnitude_table(table, exact).rows[0]
+        alone = replace(exact, ledger=InMemoryReleaseLedger())
+        row = control_magnitude_table(table, alone).rows[0]
         return "dominance-nk" in row.reasons
 
     units = POPULATION[:12]

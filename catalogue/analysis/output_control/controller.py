@@ -21,7 +21,7 @@ from catalogue.domain.errors import invalid_input
 
 from .cores import CoreCheck
 from .counting import finish, noised_counts, publish_left_out, published_counts
-from .exposure import exposure_noise
+from .exposure import Exposure
 from .fingerprint import SetFingerprint
 from .inputs import CountTable, MagnitudeTable
 from .pair_sets import PairAnswer
@@ -31,7 +31,7 @@ from .rounding import percent
 from .rule import Message
 from .rules.budget import Budget
 from .rules.cell_key_noise import CellKeyNoise, CountsWithKeys
-from .rules.dominance_nk import DominanceNK
+from .rules.dominance_nk import DominanceNK, verdict_information
 from .rules.magnitude_noise import MagnitudeNoise, Perturbable
 from .rules.magnitude_support import MagnitudeSupport
 from .rules.p_percent import PPercent
@@ -332,8 +332,40 @@ def control_magnitude_table(
                 )
             ]
         )
+        threshold = out.rule(Threshold).apply(sizes)
+        # The cells a dominance verdict is decided for: what their noise and verdict can tell
+        # each unit, and how much wider both are drawn for a unit past its exposure
+        # allowance (rules/budget.py, exposure.py).
+        reached = np.array(
+            [
+                shows[c]
+                and not structural[c]
+                and sizes[c] > 0
+                and not threshold[c].withheld
+                and not support[c].withheld
+                for c in range(interior)
+            ],
+            dtype=bool,
+        )
+        exposure = (
+            Exposure(
+                context.parameters.rule(Budget),
+                context.ledger,
+                cells,
+                magnitudes.largest,
+                noise.multipliers(),
+                reached,
+                magnitudes.rest_after_two if dominance.parameters.n == 2 else None,
+                dominance.parameters.n,
+                verdict_information(dominance.parameters),
+            )
+            if noise.parameters.enabled
+            else None
+        )
+        if exposure is not None and np.any(exposure.factors > 1):
+            magnitudes = replace(magnitudes, widths=exposure.factors)
         checks = zip(
-            out.rule(Threshold).apply(sizes),
+            threshold,
             support,
             dominance.apply(magnitudes),
             out.rule(PPercent).apply(magnitudes),
@@ -376,7 +408,8 @@ def control_magnitude_table(
         # A cell about a unit many cells have told about gets more noise (rules/budget.py,
         # exposure.py); what the fresh cells tell each top contributor is recorded.
         factors = np.ones(interior)
-        if noise.parameters.enabled:
+        if exposure is not None:
+            out.rule(Budget)
             fresh = np.array(
                 [
                     shows[c]
@@ -388,15 +421,10 @@ def control_magnitude_table(
                 ],
                 dtype=bool,
             )
-            factors, told = exposure_noise(
-                out.rule(Budget),
-                context.ledger,
-                cells,
-                magnitudes.largest,
-                noise.multipliers(),
-                fresh,
-            )
-            out.expose(told)
+            # A verdict decided afresh tells about the values it rests on, published or not.
+            decided = reached & np.array([answers[c].fresh for c in range(interior)], dtype=bool)
+            factors = exposure.factors
+            out.expose(exposure.told(fresh, decided))
         noised = noise.apply(
             Perturbable(found.sums, magnitudes.largest * factors[None, :], magnitudes.digests)
         )

@@ -1,18 +1,26 @@
-"""What a released magnitude cell tells about each of its largest contributors, and the
-ledger of it per unit (rules/budget.py, `exposure`; OUTPUT_CONTROL.md §3 `budget`).
+"""What a released magnitude cell tells about each unit in it, and the ledger of it per
+unit (rules/budget.py, `exposure`; OUTPUT_CONTROL.md §3 `budget`).
 
 A cell's total is published with noise of standard deviation σ = √Σ_j (m_j·x_(j))² over its
 top_k largest contributions (magnitude-noise). To an attacker who knows every other unit
-of the cell, it is one measurement of a contributor's value x with that noise: Fisher
+of the cell, it is one measurement of any contributor's value x with that noise: Fisher
 information (x/σ)² about x on the scale of x itself (so n such cells leave a relative
-standard error of 1/√Σ(x/σ)²). For the largest contribution that is at most 1/m₁² = 4 with
-the defaults, and at most 4 for every unit (σ ≥ m₁·x_(1)). A unit's exposure is the sum over
-every cell published about it, in every project: what all releases together could tell
-about its value.
+standard error of 1/√Σ(x/σ)²). It is at most 1/m₁² = 4 with the defaults, for every unit
+(σ ≥ m₁·x_(1)), and as large for a unit below the top k as for one among them: three known
+people of larger values placed on top of every cell of a target leave the target's
+information as it was (red team: test_exposure_evasions). So every unit told at least
+`exposure_floor` is charged, whatever its rank, at most `exposure_units` per cell (the
+largest first): one linear pass, a sort only over the cells that have more.
 
-Only the top_k largest contributions of a cell are charged (O(k) per cell); a unit below
-them but as large is not (docs §12). Units are named by a digest of their secret set id
-(cell_key.py), never by a pseudonym."""
+A cell's dominance verdict (withheld or not, rules/dominance_nk.py) is decided on exact
+values: it tells at most π²/w² about the log-odds ℓ = log(T/R) of the share of the n
+largest (T) against the rest (R), so π²/w²·(x/T)² about the log of one of the n largest
+and π²/w²·(x/R)² about one of the rest (at most √(π²/w²/floor) of those reach the floor).
+It is charged too, for every cell decided afresh, withheld or shown.
+
+A unit's exposure is the sum over every cell published or decided about it, in every
+project: what all releases together could tell about its value. Units are named by a
+digest of their secret set id (cell_key.py), never by a pseudonym."""
 
 from __future__ import annotations
 
@@ -24,6 +32,7 @@ from .rules.budget import Budget
 from .unit_sets import CellUnits
 
 _SALT = np.uint64(0x6A09E667F3BCC909)
+_BINS = 64  # quarter octaves below a cell's largest value (informed_units)
 
 
 def unit_names(set_ids: np.ndarray) -> list[str]:
@@ -78,6 +87,181 @@ def top_units(
     return found
 
 
+def informed_units(
+    cells: CellUnits,
+    variance: np.ndarray,
+    wanted: np.ndarray,
+    floor: float,
+    cap: int,
+    top: np.ndarray,
+) -> list[list[tuple[int, float]]]:
+    """Per cell `wanted`, (unit, |contribution|) of every unit the cell's noise leaves
+    something to learn about: (x/σ)² ≥ floor, σ² = `variance` (before any factor), at
+    most `cap` of them, the largest first (`top`: each cell's largest |contribution|).
+    Whatever the unit's rank: a target placed below three known larger values is told as
+    much by the sum as it would be on top. Linear: in a cell with more than `cap` such
+    units, values are binned by quarter octaves below the cell's largest, the bins above
+    the one that reaches `cap` are taken whole and that bin's first units in pair order
+    make up the rest (a sum of a million 0/1 values must not cost a sort)."""
+    found: list[list[tuple[int, float]]] = [[] for _ in range(cells.n_cells)]
+    want = np.asarray(wanted, dtype=bool)
+    if not np.any(want):
+        return found
+    magnitude = np.abs(np.asarray(cells.values, dtype=np.float64))
+    cell = np.asarray(cells.cell, dtype=np.int64)
+    least = np.where(want, floor * np.asarray(variance, dtype=np.float64), np.inf)
+    at = np.flatnonzero((magnitude > 0) & (magnitude * magnitude >= least[cell]))
+    if len(at) == 0:
+        return found
+    many = np.bincount(cell[at], minlength=cells.n_cells) > cap
+    if np.any(many):
+        crowded = many[cell[at]]
+        kept, over = at[~crowded], at[crowded]
+        ids = np.flatnonzero(many)
+        compact = np.full(cells.n_cells, -1, dtype=np.int64)
+        compact[ids] = np.arange(len(ids))
+        ci = compact[cell[over]]
+        ratio = magnitude[over] / np.maximum(np.asarray(top, dtype=np.float64)[cell[over]], 1e-300)
+        bins = np.clip(np.floor(-np.log2(np.minimum(ratio, 1.0)) * 4), 0, _BINS - 1).astype(
+            np.int64
+        )
+        counts = np.bincount(ci * _BINS + bins, minlength=len(ids) * _BINS).reshape(-1, _BINS)
+        reached = np.cumsum(counts, axis=1)
+        edge_bin = np.argmax(reached >= cap, axis=1)
+        before = reached[np.arange(len(ids)), edge_bin] - counts[np.arange(len(ids)), edge_bin]
+        inside = bins < edge_bin[ci]
+        edge = np.flatnonzero(bins == edge_bin[ci])
+        # Rank within its cell, in pair order: a stable sort of small integers (radix).
+        keys = ci[edge].astype(np.int16 if len(ids) < 2**15 else np.int32)
+        order = edge[np.argsort(keys, kind="stable")]
+        grouped = ci[order]
+        starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
+        rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+        chosen = order[rank < cap - before[grouped]]
+        at = np.sort(np.concatenate([kept, over[inside], over[chosen]]))
+    for p in at.tolist():
+        found[int(cell[p])].append((int(cells.unit[p]), float(magnitude[p])))
+    return found
+
+
+def verdict_units(
+    cells: CellUnits,
+    largest: np.ndarray,
+    rest: np.ndarray,
+    n: int,
+    wanted: np.ndarray,
+    floor: float,
+    information: float,
+) -> list[list[tuple[int, float]]]:
+    """Per cell `wanted`, (unit, what its dominance verdict tells about the unit) for each
+    unit told at least `floor`. A verdict compares the share of the n largest, on its
+    log-odds ℓ = log(T/R) (T the n largest, R the rest), with a drawn bound; it tells at
+    most `information` (π²/w², rules/dominance_nk.py) about ℓ, so information·(∂ℓ/∂log x)²
+    about the log of a unit's value x: (x/T)² for one of the n largest, (x/R)² for one of
+    the rest. Of the rest, at most √(information/floor) units reach the floor (their values
+    sum to at most R), whatever the cell's size: a target placed third, after two known
+    values, moves R as much as it would move T on top."""
+    found: list[list[tuple[int, float]]] = [[] for _ in range(cells.n_cells)]
+    want = np.asarray(wanted, dtype=bool)
+    if not np.any(want) or information <= 0:
+        return found
+    top = np.asarray(largest, dtype=np.float64)[:n]
+    total_top = top.sum(axis=0)
+    tops = top_units(cells, top, want)
+    for c, units in enumerate(tops):
+        for u, x in units:
+            told = information * (x / total_top[c]) ** 2 if total_top[c] > 0 else 0.0
+            if told >= floor:
+                found[c].append((u, told))
+    magnitude = np.abs(np.asarray(cells.values, dtype=np.float64))
+    cell = np.asarray(cells.cell, dtype=np.int64)
+    remainder = np.asarray(rest, dtype=np.float64)
+    least = np.where(want & (remainder > 0), np.sqrt(floor / information) * remainder, np.inf)
+    taken = {(c, u) for c, units in enumerate(tops) for u, _ in units}
+    for p in np.flatnonzero((magnitude > 0) & (magnitude >= least[cell])).tolist():
+        c, u = int(cell[p]), int(cells.unit[p])
+        if (c, u) not in taken:
+            told = information * (float(magnitude[p]) / remainder[c]) ** 2
+            found[c].append((u, min(told, information)))
+    return found
+
+
+class Exposure:
+    """One magnitude table's cells against the exposure ledger (rules/budget.py): which
+    units each cell's noise and dominance verdict can tell about, the factor the cell's
+    noise and verdict are widened by (from the most exposed of them), and what the cells
+    tell afresh, to be recorded."""
+
+    def __init__(
+        self,
+        budget: Budget,
+        ledger: ReleaseLedger,
+        cells: CellUnits,
+        largest: np.ndarray,
+        multipliers: np.ndarray,
+        reached: np.ndarray,
+        rest: np.ndarray | None = None,
+        n: int = 2,
+        verdict_information: float = 0.0,
+    ) -> None:
+        p = budget.parameters
+        self.cells = cells
+        self.variance = noise_variance(largest, multipliers)
+        self.factors = np.ones(cells.n_cells)
+        k = min(len(multipliers), np.asarray(largest).shape[0])
+        want = np.asarray(reached, dtype=bool) & (self.variance > 0) if k else np.zeros(0, bool)
+        self.noise = (
+            informed_units(
+                cells,
+                self.variance,
+                want,
+                p.exposure_floor,
+                p.exposure_units,
+                np.asarray(largest)[0],
+            )
+            if k
+            else [[] for _ in range(cells.n_cells)]
+        )
+        self.verdicts = (
+            verdict_units(
+                cells,
+                largest,
+                rest,
+                n,
+                np.asarray(reached, dtype=bool),
+                p.exposure_floor,
+                verdict_information,
+            )
+            if rest is not None
+            else [[] for _ in range(cells.n_cells)]
+        )
+        listed = sorted({u for found in self.noise + self.verdicts for u, _ in found})
+        self.names = dict(zip(listed, unit_names(cells.keys.set_ids[listed]), strict=True))
+        exposed = dict(zip(listed, ledger.exposure([self.names[u] for u in listed]), strict=True))
+        for c in range(cells.n_cells):
+            units = [u for u, _ in self.noise[c]] + [u for u, _ in self.verdicts[c]]
+            if units:
+                self.factors[c] = budget.noise_factor(max(exposed[u] for u in units))
+
+    def told(self, published: np.ndarray, decided: np.ndarray) -> dict[str, float]:
+        """What the cells `published` afresh (their sums, under the widened noise) and the
+        cells whose verdict was `decided` afresh (under the widened bound: information
+        falls with the factor's square) tell each unit."""
+        amounts: dict[str, float] = {}
+        for c in np.flatnonzero(np.asarray(published, dtype=bool)).tolist():
+            if self.variance[c] <= 0:
+                continue
+            scale = self.variance[c] * self.factors[c] ** 2
+            for u, x in self.noise[c]:
+                name = self.names[u]
+                amounts[name] = amounts.get(name, 0.0) + x * x / scale
+        for c in np.flatnonzero(np.asarray(decided, dtype=bool)).tolist():
+            for u, told in self.verdicts[c]:
+                name = self.names[u]
+                amounts[name] = amounts.get(name, 0.0) + told / self.factors[c] ** 2
+        return amounts
+
+
 def exposure_noise(
     budget: Budget,
     ledger: ReleaseLedger,
@@ -86,29 +270,12 @@ def exposure_noise(
     multipliers: np.ndarray,
     published: np.ndarray,
 ) -> tuple[np.ndarray, dict[str, float]]:
-    """Per cell, the factor its magnitude noise is multiplied by (rules/budget.py: by the
-    exposure of the most exposed of its top-k contributors), and what the cells
-    `published` afresh tell each of those units under that noise, to be recorded. A cell not
-    published gets factor 1 and records nothing."""
-    factors = np.ones(cells.n_cells)
-    amounts: dict[str, float] = {}
-    k = min(len(multipliers), np.asarray(largest).shape[0])
-    if k == 0 or not np.any(published):
-        return factors, amounts
-    units = top_units(cells, np.asarray(largest)[:k], published)
-    listed = sorted({u for found in units for u, _ in found})
-    names = dict(zip(listed, unit_names(cells.keys.set_ids[listed]), strict=True))
-    exposed = dict(zip(listed, ledger.exposure([names[u] for u in listed]), strict=True))
-    variance = noise_variance(largest, multipliers)
-    for c, found in enumerate(units):
-        if not found or variance[c] <= 0:
-            continue
-        factor = budget.noise_factor(max(exposed[u] for u, _ in found))
-        factors[c] = factor
-        for u, x in found:
-            told = x * x / (variance[c] * factor * factor)
-            amounts[names[u]] = amounts.get(names[u], 0.0) + told
-    return factors, amounts
+    """Per cell, the factor its magnitude noise is multiplied by (by the exposure of the
+    most exposed unit it tells about), and what the cells `published` afresh tell each of
+    those units under that noise, to be recorded. A cell not published gets factor 1 and
+    records nothing. (No dominance verdicts: `Exposure` for those.)"""
+    found = Exposure(budget, ledger, cells, largest, multipliers, published)
+    return found.factors, found.told(published, np.zeros(cells.n_cells, dtype=bool))
 
 
 # The noise stream of a smoothed window whose noise the exposure ledger has grown: one per

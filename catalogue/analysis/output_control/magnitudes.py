@@ -31,6 +31,9 @@ class Magnitudes:
     # (cells,) in [0, 1): a key of each cell's unit set alone, which jitters p-percent's
     # bound (None: no jitter; dominance-nk draws its bound from the digests)
     set_keys: np.ndarray | None = None
+    # (cells,) ≥ 1: how many times wider dominance-nk's band is drawn for each cell (the
+    # exposure of the units it tells about, rules/budget.py); None: the band as configured
+    widths: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.totals)

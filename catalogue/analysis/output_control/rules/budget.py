@@ -16,14 +16,18 @@ What a release costs is what it can reveal, in points:
   answer too);
 - a result identical to one the project was already given in the window costs nothing:
   it tells nothing new;
-- what a published magnitude cell tells about each of its top-k contributors (exposure.py:
-  (x/σ)², at most 4) is added to that unit's exposure, in every project and for good
-  (the ledger). Past `exposure_allowance`, a cell whose top contributors include an
-  exposed unit gets its magnitude noise multiplied by exp((E − allowance)/exposure_scale),
-  at most `max_noise_factor`, E the largest exposure among them: the information a unit
-  can still give shrinks geometrically, so no number of cells (and no number of projects)
-  adds up to its value. Not a withholding and not a charge in points: both would tell
-  who the cell's largest contributors are.
+- what a published magnitude cell tells about each unit in it (exposure.py: (x/σ)², at
+  most 4, for every unit told at least `exposure_floor`, whatever its rank, at most
+  `exposure_units` per cell, the largest first) and what its dominance verdict tells
+  (π²/w² times the unit's pull on the verdict's log-odds, squared) is added to that unit's
+  exposure, in every project and for good (the ledger). Past `exposure_allowance`, a cell
+  that tells about an exposed unit gets its magnitude noise multiplied by
+  exp((E − allowance)/exposure_scale), at most `max_noise_factor`, E the largest exposure
+  among them, and its dominance bound drawn from a band that many times wider (downwards:
+  a cell above the band's top is still always withheld): the information a unit can still
+  give shrinks geometrically, so no number of cells or verdicts (and no number of projects)
+  adds up to its value. Not a withholding and not a charge in points: both would tell who
+  the cell's largest contributors are.
 A request whose cost would take the project over `points` is refused, and a table may cross
 at most `max_variables` variables.
 
@@ -60,6 +64,8 @@ class BudgetParameters:
     exposure_allowance: float = 100.0
     exposure_scale: float = 25.0
     max_noise_factor: float = 16.0
+    exposure_floor: float = 0.01
+    exposure_units: int = 100
 
     def __post_init__(self) -> None:
         if min(self.points, self.window_days, self.max_variables) < 1:
@@ -79,6 +85,8 @@ class BudgetParameters:
             raise ValueError(
                 "budget needs exposure_allowance ≥ 0, exposure_scale > 0, max_noise_factor ≥ 1"
             )
+        if self.exposure_floor <= 0 or self.exposure_units < 1:
+            raise ValueError("budget needs exposure_floor > 0 and exposure_units ≥ 1")
 
     def price(self, kind: str) -> float:
         if kind not in KINDS:

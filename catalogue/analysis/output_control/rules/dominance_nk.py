@@ -65,17 +65,31 @@ def logit(share: float) -> float:
 
 
 def drawn_bounds(
-    parameters: DominanceParameters, digests: np.ndarray | None, cells: int
+    parameters: DominanceParameters,
+    digests: np.ndarray | None,
+    cells: int,
+    widths: np.ndarray | None = None,
 ) -> list[float]:
     """Per cell the bound on the share of the n largest: k without digests, else drawn from
     the sine density on the log-odds between low and high (inverse of its distribution
-    function F(ℓ) = (1 − cos(π(ℓ − L)/w))/2)."""
+    function F(ℓ) = (1 − cos(π(ℓ − L)/w))/2). A cell with a width factor f > 1 (a cell
+    about a unit past its exposure allowance, rules/budget.py) draws from [H − f·w, H]:
+    its verdict tells π²/(f·w)², and a share above H is still always withheld."""
     if digests is None or parameters.low == parameters.high:
         return [parameters.k] * cells
     low, high = logit(parameters.low), logit(parameters.high)
+    factor = np.ones(cells) if widths is None else np.asarray(widths, dtype=np.float64)
+    width = (high - low) * factor
+    start = np.where(factor == 1, low, high - width)  # the configured band to the last bit
     keys = uniforms(digests, stream=BOUND_STREAM)
-    drawn = low + (high - low) / math.pi * np.arccos(1 - 2 * keys)
+    drawn = start + width / math.pi * np.arccos(1 - 2 * keys)
     return (1 / (1 + np.exp(-drawn))).tolist()
+
+
+def verdict_information(parameters: DominanceParameters) -> float:
+    """What one verdict tells about the log-odds of a cell's share, at most (π²/w²)."""
+    width = logit(parameters.high) - logit(parameters.low)
+    return math.pi**2 / width**2 if width > 0 else 0.0
 
 
 def dominance_share(contributions: np.ndarray, n: int) -> float:
@@ -117,7 +131,7 @@ class DominanceNK(Rule[DominanceParameters, Magnitudes | Sequence[np.ndarray], f
         found = as_magnitudes(subject, n)
         decisions: list[Decision[float]] = []
         tops = found.largest[:n].sum(axis=0).tolist()
-        bounds = drawn_bounds(self.parameters, found.digests, len(found))
+        bounds = drawn_bounds(self.parameters, found.digests, len(found), found.widths)
         for total, top, bound in zip(found.totals.tolist(), tops, bounds, strict=True):
             if total > 0 and top / total >= bound:
                 decisions.append(self.withhold("dominance-nk"))
