@@ -15,7 +15,11 @@ import statsmodels.api as sm
 
 from catalogue.analysis import db
 from catalogue.analysis.output_control.rounding import significant
-from catalogue.analysis.output_control.rules.model_noise import ModelNoiseParameters
+from catalogue.analysis.output_control.rules.model_noise import (
+    ModelNoiseParameters,
+    coefficient_spread,
+    std_error_noise,
+)
 from catalogue.analysis.statistics.shared.common import natural_order
 from catalogue.analysis.statistics.shared.ols import RegressionPlan
 from catalogue.analysis.step import parse_steps
@@ -123,16 +127,16 @@ def assert_noise_within_bounds(
 ) -> None:
     """Each coefficient within model-noise's bound (max_noise times the larger of
     coefficient_share classical standard errors and influence_share times the most one
-    unit moves it), each standard error within a factor exp(max_noise times its share) of
-    itself (the share: std_error_share, or influence_share times the share one unit moves
-    it by), both shown to 4 significant figures; and not every one left as it was."""
+    unit moves it), each standard error within a factor exp(max_noise·τ) of what it is
+    published around, itself widened by the coefficient noise (√(s² + σ²), times the
+    log-noise's bias; τ from its share: std_error_share, or influence_share times the share
+    one unit moves the widened error by: rules/model_noise.py), both shown to 4
+    significant figures; and not every one left as it was."""
     noise = ModelNoiseParameters()
     shown_b, shown_se = released.column("coefficient"), released.column("std_error")
-    spread = np.maximum(
-        noise.coefficient_share * influence.scale, noise.influence_share * influence.coefficient
-    )
-    share = np.maximum(noise.std_error_share, noise.influence_share * shares)
-    rows = zip(coefficients, std_errors, shown_b, shown_se, spread, share, strict=True)
+    spread = coefficient_spread(noise, influence)
+    centre, share = std_error_noise(noise, np.asarray(std_errors), influence, shares)
+    rows = zip(coefficients, centre, shown_b, shown_se, spread, share, strict=True)
     for b, se, b_shown, se_shown, sd, tau in rows:
         assert abs(b_shown - b) <= noise.max_noise * sd + 1e-3 * abs(b)
         assert abs(np.log(se_shown / se)) <= noise.max_noise * tau + 1e-3

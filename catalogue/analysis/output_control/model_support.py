@@ -37,7 +37,7 @@ here is ever published."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import InitVar, dataclass
+from dataclasses import InitVar, dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -94,10 +94,20 @@ class Influence:
     coefficient: np.ndarray
     classical_std_error: np.ndarray
     sandwich_std_error: np.ndarray
+    # The second largest absolute change one unit's removal makes to each coefficient (what
+    # `coefficient` falls to without the most influential unit; rules/model_noise.py: how
+    # much one unit moves the noise's own size). None: not known, taken as 0 (the most).
+    runner_up: np.ndarray | None = None
 
     @classmethod
     def none(cls, terms: int) -> Influence:
         return cls(np.zeros(terms), np.zeros(terms), np.zeros(terms), np.zeros(terms))
+
+    def second(self) -> np.ndarray:
+        """`runner_up`, or 0 per coefficient when it is not known."""
+        if self.runner_up is None:
+            return np.zeros_like(np.asarray(self.coefficient, dtype=np.float64))
+        return np.asarray(self.runner_up, dtype=np.float64)
 
     def std_error(self, covariance: str) -> np.ndarray:
         """The share for standard errors of this kind ("classical", or a sandwich)."""
@@ -406,11 +416,11 @@ def _influence(
     scale = np.sqrt(np.maximum(dispersion * diagonal, 0.0))
     scaled = e / kept[row_pattern]
     if unit_of_row is None:
-        coefficient, information, meat = _largest_one_row_per_unit(
+        coefficient, second, information, meat = _largest_one_row_per_unit(
             lifted, weights, kept, row_pattern, scaled, e
         )
     else:
-        coefficient, information, meat = _largest_per_unit(
+        coefficient, second, information, meat = _largest_per_unit(
             lifted, weights, kept, row_pattern, scaled, e, unit_of_row, units
         )
     information = information / np.maximum(diagonal, 1e-300)
@@ -423,6 +433,7 @@ def _influence(
         coefficient,
         np.minimum(1.0, np.nan_to_num(classical, nan=1.0)),
         np.minimum(1.0, np.nan_to_num(sandwich, nan=1.0)),
+        np.nan_to_num(second, nan=0.0),
     )
 
 
@@ -435,16 +446,19 @@ def _largest_per_unit(
     e: np.ndarray,
     unit_of_row: np.ndarray | None,
     units: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per coefficient j, over units: the largest |DFBETA_j|, the largest w(Ax)_j²/(1 − h)
-    (before dividing by A_jj) and the largest share of the robust meat. The reference: every
-    row's terms summed per unit (`unit_of_row` None: each row its own unit)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per coefficient j, over units: the largest |DFBETA_j| and the second largest, the
+    largest w(Ax)_j²/(1 − h) (before dividing by A_jj) and the largest share of the robust
+    meat. The reference: every row's terms summed per unit (`unit_of_row` None: each row
+    its own unit)."""
     p = lifted.shape[1]
-    coefficient, information, meat = np.zeros(p), np.zeros(p), np.zeros(p)
+    coefficient, second = np.zeros(p), np.zeros(p)
+    information, meat = np.zeros(p), np.zeros(p)
     for j in range(p):
         column = lifted[:, j]
-        moved = _per_unit(column[row_pattern] * scaled, unit_of_row, units)
-        coefficient[j] = float(np.abs(moved).max()) if len(moved) else 0.0
+        moved = np.abs(_per_unit(column[row_pattern] * scaled, unit_of_row, units))
+        coefficient[j] = float(moved.max()) if len(moved) else 0.0
+        second[j] = float(np.partition(moved, -2)[-2]) if len(moved) > 1 else 0.0
         held = _per_unit((weights * column * column / kept)[row_pattern], unit_of_row, units)
         information[j] = float(held.max()) if len(held) else 0.0
         meat_parts = column[row_pattern] ** 2 * e * e
@@ -452,7 +466,7 @@ def _largest_per_unit(
             float(meat_parts.sum()), 1e-300
         )
         meat[j] = float(shares.max()) if len(shares) else 0.0
-    return coefficient, information, meat
+    return coefficient, second, information, meat
 
 
 def _largest_one_row_per_unit(
@@ -462,15 +476,23 @@ def _largest_one_row_per_unit(
     row_pattern: np.ndarray,
     scaled: np.ndarray,
     e: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """`_largest_per_unit` when every unit has one row, in one pass over the rows: a row's
     terms are its pattern's column times its own residual term, so each maximum is taken
-    per pattern first (the largest |e/(1 − h)| and e² of its rows) and then over the few
-    patterns, not p times over millions of rows. Held equal to the reference by
-    tests/test_output_control_rules.py."""
+    per pattern first (the largest |e/(1 − h)| and e² of its rows, and the second largest
+    |e/(1 − h)|) and then over the few patterns, not p times over millions of rows. Held
+    equal to the reference by tests/test_output_control_rules.py."""
     patterns = len(lifted)
+    size = np.abs(scaled)
     largest_scaled = np.zeros(patterns)
-    np.maximum.at(largest_scaled, row_pattern, np.abs(scaled))
+    np.maximum.at(largest_scaled, row_pattern, size)
+    # The second largest of a pattern: its largest again when two rows hold it, else the
+    # largest of the other rows.
+    at_top = size == largest_scaled[row_pattern]
+    tied = np.bincount(row_pattern[at_top], minlength=patterns) > 1
+    second_scaled = np.zeros(patterns)
+    np.maximum.at(second_scaled, row_pattern[~at_top], size[~at_top])
+    second_scaled = np.where(tied, largest_scaled, second_scaled)
     squared = e * e
     largest_squared = np.zeros(patterns)
     np.maximum.at(largest_squared, row_pattern, squared)
@@ -478,13 +500,20 @@ def _largest_one_row_per_unit(
     present = np.bincount(row_pattern, minlength=patterns) > 0
     if not present.any():
         p = lifted.shape[1]
-        return np.zeros(p), np.zeros(p), np.zeros(p)
+        return np.zeros(p), np.zeros(p), np.zeros(p), np.zeros(p)
     column2 = lifted * lifted
     coefficient = (np.abs(lifted) * largest_scaled[:, None])[present].max(axis=0)
+    # Over all rows, the second largest |DFBETA_j| is among each pattern's two largest.
+    candidates = (
+        np.abs(lifted[present])[None, :, :]
+        * np.stack((largest_scaled[present], second_scaled[present]))[:, :, None]
+    )
+    flat = candidates.reshape(-1, lifted.shape[1])
+    second = np.partition(flat, -2, axis=0)[-2] if len(flat) > 1 else np.zeros(lifted.shape[1])
     information = (weights[:, None] * column2 / kept[:, None])[present].max(axis=0)
     total = np.maximum((column2 * summed_squared[:, None]).sum(axis=0), 1e-300)
     meat = (column2 * (largest_squared / (kept * kept))[:, None])[present].max(axis=0) / total
-    return coefficient, information, meat
+    return coefficient, second, information, meat
 
 
 def model_evidence(
@@ -658,17 +687,10 @@ def derived_evidence(
     noise is drawn apart from the coefficients' (the same draw on both would tie them).
     `estimable` False: the derived numbers are withheld (their model was)."""
     mixed = splitmix64(np.array([evidence.digest % (1 << 64)], dtype=np.uint64) ^ np.uint64(stream))
-    return ModelEvidence(
-        _MINT,
-        units=evidence.units,
-        unit_keys=evidence.unit_keys,
-        fingerprint=evidence.fingerprint,
-        supports=evidence.supports,
-        max_leverage=evidence.max_leverage,
-        set_key=evidence.set_key,
+    return replace(
+        evidence,
+        mint=_MINT,
         digest=int(mixed[0]),
-        pairs=evidence.pairs,
-        value_pairs=evidence.value_pairs,
         estimable=evidence.estimable and estimable,
         influence=influence,
     )
@@ -679,17 +701,4 @@ def with_influence(evidence: ModelEvidence, influence: Influence) -> ModelEviden
     each coefficient measured by the family itself, where the evidence's own (the one-step
     DFBETA of one outcome against the others) understates it: a multinomial logit's
     equation against a small base class (statistics/mlogit.py)."""
-    return ModelEvidence(
-        _MINT,
-        units=evidence.units,
-        unit_keys=evidence.unit_keys,
-        fingerprint=evidence.fingerprint,
-        supports=evidence.supports,
-        max_leverage=evidence.max_leverage,
-        set_key=evidence.set_key,
-        digest=evidence.digest,
-        pairs=evidence.pairs,
-        value_pairs=evidence.value_pairs,
-        estimable=evidence.estimable,
-        influence=influence,
-    )
+    return replace(evidence, mint=_MINT, influence=influence)

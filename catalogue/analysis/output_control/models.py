@@ -6,7 +6,8 @@ withheld whole.
 What else a released model says is computed from what is released or perturbed, never from
 exact values: its N is the perturbed count of its units (and its `population`, to the
 nearest 10); t or z, p-values and confidence intervals come from the published coefficients
-and standard errors and the perturbed N; the fit statistics (R², F; log-likelihoods,
+and standard errors and the perturbed N (the standard error is published widened for the
+coefficient's noise, rules/model_noise.py, so the interval and the test count it too); the fit statistics (R², F; log-likelihoods,
 pseudo-R², LR χ²) come from the perturbed N and from their two totals (RSS and TSS, or the
 log-likelihoods of the model and of the null model), each perturbed as a magnitude by its
 largest per-unit contributions, keyed by the model's value digest (analysis/model_fit.py).
