@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
-from linearmodels.iv import IV2SLS
+from linearmodels.iv import IV2SLS, IVGMM, IVLIML
 
+from catalogue.analysis.output_control.fit_tests import FitTest
 from catalogue.analysis.statistics.ivregress import IvPlan
 from catalogue.analysis.workspace import Workspace
 from catalogue.domain.errors import RegcatError
@@ -96,3 +98,106 @@ def test_bad_requests_name_the_field(
         issue_workspace.prepare("ivregress", request_)
     assert 400 <= refused.value.http_status < 500
     assert named in json.dumps([refused.value.code, refused.value.details], default=str)
+
+
+# --- LIML, GMM, clustered errors and the tests in the summary --------------------------------
+
+ORDER = ["kjonn2", "utdanning", "const"]  # ours: exogenous, endogenous, _cons
+
+
+def _frame(ws: Workspace) -> pd.DataFrame:
+    data = _rows(ws, ["lonn", "kjonn", "utdanning", "alder", "episoder", "kommune"])
+    return pd.DataFrame(
+        {
+            "lonn": data["lonn"].astype(float),
+            "kjonn2": (data["kjonn"] == "2").astype(float),
+            "utdanning": data["utdanning"].astype(float),
+            "alder": data["alder"].astype(float),
+            "episoder": data["episoder"].astype(float),
+            "const": 1.0,
+            "kommune": np.unique(data["kommune"], return_inverse=True)[1].reshape(-1),
+        }
+    )
+
+
+def _reference(frame: pd.DataFrame, estimator: str, covariance: str) -> Any:
+    """linearmodels' fit: unadjusted and robust with debiased=False, clustered (by
+    municipality) with debiased=True (the factor G/(G − 1)·(N − 1)/(N − k)); GMM with the
+    robust or clustered weight, two steps."""
+    args = (frame["lonn"], frame[["kjonn2", "const"]], frame[["utdanning"]])
+    instruments = frame[["alder", "episoder"]]
+    kind = {"classical": "unadjusted", "robust": "robust", "cluster": "clustered"}[covariance]
+    options: dict[str, Any] = {"cov_type": kind, "debiased": covariance == "cluster"}
+    if covariance == "cluster":
+        options["clusters"] = frame["kommune"]
+    if estimator == "gmm":
+        weight: dict[str, Any] = {"weight_type": "robust"}
+        if covariance == "cluster":
+            weight = {"weight_type": "clustered", "clusters": frame["kommune"]}
+        return IVGMM(*args, instruments, **weight).fit(**options)
+    model = IV2SLS if estimator == "2sls" else IVLIML
+    return model(*args, instruments).fit(**options)
+
+
+def _exact(test: FitTest, n: int) -> float:
+    """A test's value from its exact totals (what output control computes from perturbed
+    ones): s'A⁻¹s·f/(d·r)."""
+    quadratic = float(test.vector @ np.linalg.solve(test.matrix, test.vector))
+    scale = 1.0 if test.offset is None else float(n - test.offset)
+    return quadratic * scale / (test.divisor * (test.ratio if test.ratio is not None else 1.0))
+
+
+@pytest.mark.parametrize("estimator", ["2sls", "liml", "gmm"])
+@pytest.mark.parametrize("covariance", ["classical", "robust", "cluster"])
+def test_estimators_agree_with_linearmodels(
+    issue_workspace: Workspace, estimator: str, covariance: str
+) -> None:
+    frame = _frame(issue_workspace)
+    # GMM's efficient weight is robust, so are its standard errors
+    kind = "robust" if estimator == "gmm" and covariance == "classical" else covariance
+    reference = _reference(frame, estimator, kind)
+    request: dict[str, Any] = {**REQUEST, "estimator": estimator}
+    if covariance == "robust":
+        request["robust"] = True
+    if covariance == "cluster":
+        request["cluster"] = "kommune"
+    plan = issue_workspace.prepare("ivregress", request)
+    assert isinstance(plan, IvPlan)
+    assert plan.model.fit.covariance == kind
+    assert plan.model.about["estimator"] == estimator
+    _close(plan.model.estimate.coefficients, reference.params[ORDER].to_numpy())
+    _close(plan.model.estimate.std_errors, reference.std_errors[ORDER].to_numpy())
+    tests = {(t.name, t.about): t for t in plan.model.fit.tests}
+    n = len(frame)
+    # The first stage's classical F: the textbook F of the instruments (statsmodels).
+    full = sm.OLS(frame["utdanning"], frame[["kjonn2", "alder", "episoder", "const"]]).fit()
+    restricted = sm.OLS(frame["utdanning"], frame[["kjonn2", "const"]]).fit()
+    f_test = full.compare_f_test(restricted)[0]
+    assert _exact(tests[("first_stage_f", "utdanning")], n) == pytest.approx(f_test, rel=1e-6)
+    if kind != "classical":  # linearmodels' Wald statistic of the model's kind, over q
+        wald = reference.first_stage.diagnostics.loc["utdanning", "f.stat"] / 2
+        found = tests[(f"first_stage_f_{kind}", "utdanning")]
+        assert _exact(found, n) == pytest.approx(wald, rel=1e-6)
+    if estimator == "gmm":
+        assert _exact(tests[("hansen_j", "")], n) == pytest.approx(reference.j_stat.stat, rel=1e-6)
+    else:
+        assert _exact(tests[("sargan", "")], n) == pytest.approx(reference.sargan.stat, rel=1e-6)
+    released = plan.release(control_context(issue_workspace))
+    assert [item.about.get("stage") for item in released] == [None, "first"]
+    model = released[0].result
+    influence = plan.model.fit.evidence.influence
+    assert_noise_within_bounds(
+        model,
+        reference.params[ORDER].to_numpy(),
+        reference.std_errors[ORDER].to_numpy(),
+        influence,
+        influence.std_error(kind),
+    )
+    overid = "hansen_j" if estimator == "gmm" else "sargan"
+    shown = model.summary_value(overid)
+    exact = _exact(tests[(overid, "")], n)
+    assert isinstance(shown, float) and shown != pytest.approx(exact, rel=1e-4)  # perturbed
+    assert model.summary_value(f"{overid}_df") == 1
+    shown_f = model.summary_value("first_stage_f:utdanning")
+    assert isinstance(shown_f, float) and shown_f != pytest.approx(f_test, rel=1e-4)
+    assert model.summary_value("first_stage_f_df1:utdanning") == 2

@@ -142,6 +142,30 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
         "persons",
     ),
     (
+        "ivregress lonn (alder = i.sivilstand), liml",
+        "ivregress",
+        {
+            "y": "lonn",
+            "endogenous": ["alder"],
+            "instruments": ["i.sivilstand"],
+            "estimator": "liml",
+        },
+        "persons",
+    ),
+    (
+        "ivregress lonn i.kjonn (alder = i.sivilstand), gmm cluster(kjonn)",
+        "ivregress",
+        {
+            "y": "lonn",
+            "x": ["i.kjonn"],
+            "endogenous": ["alder"],
+            "instruments": ["i.sivilstand"],
+            "estimator": "gmm",
+            "cluster": "kjonn",
+        },
+        "persons",
+    ),
+    (
         "regress-panel INNTEKT_WLONN i.date, pooled",
         "regress_panel",
         {"y": "INNTEKT_WLONN", "x": ["i.date"], "method": "pooled"},
@@ -229,9 +253,7 @@ def test_boxplot_of_two_variables_is_two_results(alice: Researcher) -> None:
         ("coefplot regress lonn alder, standardize", "standardize"),
         ("cox dod tid lonn, hazard", "hazard"),
         ("kaplan-meier dod tid, by(kjonn)", "by"),
-        ("ivregress lonn (alder = i.sivilstand), liml", "liml"),
-        ("ivregress lonn (alder = i.sivilstand), gmm", "gmm"),
-        ("ivregress lonn (alder = i.sivilstand), cluster(kjonn)", "cluster"),
+        ("ivregress lonn (alder = i.sivilstand), liml mfx(dydx)", "mfx"),
     ],
 )
 def test_what_the_engine_cannot_honour_is_named_at_its_line(
@@ -255,6 +277,14 @@ def test_regress_panel_takes_one_method_and_needs_a_panel(alice: Researcher) -> 
     wide = alice.run(HEAD + "regress-panel lonn alder\n").get_json()
     assert wide["error"]["details"]["line"] == LINE_AFTER_HEAD
     assert 400 <= wide["error"]["status"] < 500
+
+
+def test_ivregress_takes_one_estimator(alice: Researcher) -> None:
+    line = "ivregress lonn (alder = i.sivilstand), tsls liml\n"
+    answer = alice.run(HEAD + line).get_json()
+    assert answer["error"]["code"] == "script-arguments"
+    assert answer["error"]["details"]["line"] == LINE_AFTER_HEAD
+    assert answer["error"]["details"]["column"] == line.index("liml") + 1
 
 
 def test_a_gridsize_that_is_no_whole_number(alice: Researcher) -> None:

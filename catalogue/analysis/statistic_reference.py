@@ -84,9 +84,10 @@ antall rader: α-leddene trenger hver utfallsverdi, ikke bare summen) og `regres
 dem i mønstre, så OLS-summene gjelder; tilfeldige effekter trenger tre slike runder) og
 `cox` (per tid, hendelse og mønster antall rader: Efrons delvise likelihood trenger bare
 summene over risikomengden og over hendelsene ved hver tid) og `mlogit` (per mønster og
-utfallsnivå antall rader) og `ivregress` (D'D og D'y over mønstrene av alle
-forklaringsvariabler og instrumenter gir alle kryssprodukter totrinns minste kvadrater
-trenger) og `did` (OLS med gruppe, periode og behandlet × periode som kategorier:
+utfallsnivå antall rader) og `ivregress` (D'D, D'y og y'y over mønstrene av alle
+forklaringsvariabler og instrumenter gir alle kryssprodukter totrinns minste kvadrater,
+LIML og tostegs GMM trenger; klyngerobuste feil og GMMs klyngede vekt fra summene per
+klynge og mønster; F i første trinn og Sargan/J fra de samme summene) og `did` (OLS med gruppe, periode og behandlet × periode som kategorier:
 summene per celle) og `weibull` (per tid, hendelse og mønster antall rader, som `cox`:
 log t og t^ρ trenger hver tid, siden t^ρ flytter seg med ρ). `kaplan_meier` tilpasses ikke
 av data i det hele tatt: kurven er produktgrenseestimatet av de publiserte (støyede)
@@ -117,8 +118,10 @@ only the sums over each event time's risk set and over its events, cumulated ove
 times in descending order) and `mlogit` (the number of rows per pattern and outcome level;
 the outcome is grouped as an i. factor, so its rare levels are left out as an i.
 regressor's are) and `ivregress` (D'diag(n)D and D'Σy over the patterns of every
-regressor and instrument hold every cross product two-stage least squares needs; robust
-errors from the outcome's spread within each pattern, as OLS's) and `did` (OLS with group, period and treated × period as categories: the
+regressor and instrument, with y'y, hold every cross product two-stage least squares,
+LIML and two-step GMM need; robust errors and GMM's robust weight from the outcome's
+spread within each pattern, as OLS's; clustered errors and weight from the sums per
+cluster and pattern; the first-stage F and Sargan/J from the same sums) and `did` (OLS with group, period and treated × period as categories: the
 sums per cell) and `weibull` (the number of rows per time, event and pattern, as
 `cox`: log t and t^ρ need each time, since t^ρ moves with ρ). `kaplan_meier` is not fitted on the data at all: its curve is
 the product-limit estimate of each step's published (perturbed) counts at risk and of

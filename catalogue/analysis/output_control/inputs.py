@@ -11,11 +11,15 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .cell_key import all_distinct
 from .model_support import ModelEvidence, Term
+
+if TYPE_CHECKING:
+    from .fit_tests import FitTest
 
 # The label of the category that holds the units of values too rare to be categories of
 # their own (never shown; statistics/tabulate.py). Not a value anyone would write.
@@ -325,6 +329,10 @@ class RegressionFit:
     # interaction cells too rare for a table to show are left out (statistics/shared/
     # model_levels.py). Given whether or not any were, so the note tells nothing.
     categorical: bool = False
+    # Tests released in the summary beside the fit statistics, from totals output control
+    # perturbs (fit_tests.py: an instrumental-variables model's first-stage F and its test
+    # of overidentification).
+    tests: tuple[FitTest, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.evidence, ModelEvidence):

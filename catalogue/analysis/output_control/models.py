@@ -37,6 +37,7 @@ from ..model_fit import coefficient_tests, likelihood_statistics, ols_statistics
 from .answers import Answer
 from .counting import finish, noised_counts
 from .fingerprint import SetFingerprint
+from .fit_tests import control_fit_tests
 from .inputs import RegressionFit
 from .model_support import Influence
 from .pair_sets import PairAnswer
@@ -205,6 +206,7 @@ def control_regression(
         counted = ("cell-key-noise",) if out.rule(CellKeyNoise).parameters.enabled else ()
         out.summary.append(SummaryValue("n", n, counted))
         _fit_statistics(out, fit, n, digits)
+        control_fit_tests(out, fit.tests, fit.evidence.digest, n, digits)
         rows = answer.given(out, rows, whole=True)
         return finish(out, shared.given(out, rows, whole=True), groups)
 

@@ -1,27 +1,29 @@
-"""ivregress: instrumental-variables regression by two-stage least squares, fitted on
-sufficient statistics, with classical or robust standard errors; the first stage of each
-endogenous regressor released beside it as an OLS regression of its own (with its F).
+"""ivregress: instrumental-variables regression by two-stage least squares, LIML or
+two-step efficient GMM, fitted on sufficient statistics (statistics/shared/iv.py), with
+classical, robust or cluster-robust standard errors; its first-stage F per endogenous
+regressor and its test of overidentification in the summary (statistics/shared/
+iv_tests.py); the first stage of each endogenous regressor released beside it as an OLS
+regression of its own, with the model's kind of standard errors.
 
-Sufficient statistics: the complete cases of the outcome, the exogenous and endogenous
-regressors and the instruments grouped into patterns of all their values; M = D'diag(n)D
-over the patterns' columns D = [exogenous, endogenous, instruments, _cons] and D'Σy hold
-every cross product 2SLS needs. With X = [exogenous, endogenous, _cons] and
-Z = [exogenous, instruments, _cons], Π = (Z'Z)⁻¹Z'X and X̂ = ZΠ:
-
-    β = (X̂'X)⁻¹X̂'y,   e'e = Σ per pattern (y_m2 + n(ȳ − x'β)²),
-    classical: e'e/N·(X̂'X̂)⁻¹,   robust: (X̂'X̂)⁻¹ Σ x̂x̂'(y_m2 + n(ȳ − x'β)²) (X̂'X̂)⁻¹,
-
-linearmodels' IV2SLS with cov_type "unadjusted" and "robust" (debiased=False: no small-
-sample factor); they agree to 1e-6.
+Weak instruments: a first-stage F (of the model's kind of standard errors) under 10 is
+reported, not refused: the model is released with the F, `first_stage_f_weak:<x>` = 1 and
+a note saying the estimates may be biased. Why not a 4xx: the F a refusal would be decided
+on is itself a released, perturbed number (a refusal on the exact F would tell on which
+side of 10 it lies, exactly), and the researcher is better served by the model and the
+F beside it than by an error that hides both; the flag is decided on the released F.
 
 Output control: the model's evidence is that of the second stage: its design X̂ per pattern
 (so the leverage and what one unit moves are the 2SLS bread's, (X̂'X̂)⁻¹x̂·e), its residual
 y − x'β with the actual regressors (the residual hook), its pairs of the values as given
 (instruments included); the exogenous columns are in X̂ as they are, so their support is
-theirs, an endogenous one's support is that of its first-stage fitted value. The first
-stage of each endogenous regressor is an ordinary OLS regression on the same complete cases,
-released through the same rules with its perturbed F (of all its regressors; the partial F
-of the excluded instruments alone is not released yet)."""
+theirs, an endogenous one's support is that of its first-stage fitted value. A LIML or GMM
+model takes what one unit moves from its own estimator (G⁻¹x̃e) and a noise draw of its
+own. The tests are quadratic forms in totals that output control perturbs as magnitudes
+before computing them (output_control/fit_tests.py), keyed by the model's value digest:
+they are part of the model's answer, so a model near a registered one gets its tests too.
+The first stage of each endogenous regressor is an ordinary OLS regression on the same
+complete cases, released through the same rules with its perturbed F (of all its
+regressors)."""
 
 from __future__ import annotations
 
@@ -34,14 +36,36 @@ import numpy as np
 from catalogue.domain.errors import RegcatError
 from catalogue.domain.text import Text
 
-from ..output_control import ControlContext, PositionKeys, RegressionFit, model_evidence
+from ..output_control import (
+    ControlContext,
+    ModelEvidence,
+    PositionKeys,
+    RegressionFit,
+    Term,
+    model_evidence,
+)
+from ..output_control.fit_tests import FitTest
+from ..output_control.model_support import derived_evidence
+from ..output_control.rules.magnitude_noise import MagnitudeNoise
 from ..statistic import Field, Statistic, Takes
+from ..variables import Variable
+from .shared import iv
 from .shared.common import DataView, Labelled, needs_number, request_error
-from .shared.design import Factor, _columns, parse_terms
+from .shared.design import Factor, Patterns, _columns, parse_terms
+from .shared.iv import ESTIMATORS, IvFit, Layout, cross_of
+from .shared.iv_tests import WEAK_F, iv_tests
+from .shared.iv_tests import Rows as TestRows
 from .shared.model_levels import common_levels
-from .shared.model_request import MODEL_FIELDS, MODEL_RELEASES, model_request
-from .shared.model_rows import _groupings
-from .shared.ols import Estimate, RegressionPlan, asked_terms, ols_estimate, regression_plan
+from .shared.model_request import MODEL_FIELDS, MODEL_RELEASES, covariance_request, model_request
+from .shared.model_rows import ModelRows, _groupings
+from .shared.ols import (
+    Estimate,
+    RegressionPlan,
+    asked_terms,
+    cluster_meat,
+    ols_estimate,
+    regression_plan,
+)
 
 
 @dataclass(frozen=True)
@@ -74,19 +98,15 @@ def _terms(view: DataView, request: Mapping[str, Any], name: str) -> list[list[F
         raise
 
 
-def two_stage(
-    m: np.ndarray, xy: np.ndarray, x_at: list[int], z_at: list[int]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """(β, Π, (X̂'X̂)⁻¹) from the cross products, or None if Z'Z or X̂'X̂ is singular."""
-    zz, zx, zy = m[np.ix_(z_at, z_at)], m[np.ix_(z_at, x_at)], xy[z_at]
-    try:
-        pi = np.linalg.solve(zz, zx)
-        bread = np.linalg.inv(zx.T @ pi)  # X'Z(Z'Z)⁻¹Z'X = X̂'X̂ = X̂'X
-    except np.linalg.LinAlgError:
-        return None
-    if not np.all(np.isfinite(bread)) or np.linalg.cond(zz) > 1e12:
-        return None
-    return bread @ (pi.T @ zy), pi, bread
+def _estimator(request: Mapping[str, Any]) -> str:
+    estimator = request.get("estimator", "2sls")
+    if estimator not in ESTIMATORS:
+        raise request_error(
+            "estimator",
+            "«estimator» må være 2sls, liml eller gmm.",
+            "'estimator' must be 2sls, liml or gmm.",
+        )
+    return str(estimator)
 
 
 def fit_ivregress(view: DataView, request: Mapping[str, Any]) -> IvPlan:
@@ -96,11 +116,10 @@ def fit_ivregress(view: DataView, request: Mapping[str, Any]) -> IvPlan:
     exogenous = parse_terms(view, x) if x else []
     endogenous = _terms(view, request, "endogenous")
     instruments = _terms(view, request, "instruments")
-    robust = request.get("robust", False)
-    if not isinstance(robust, bool):
-        raise request_error(
-            "robust", "«robust» må være true eller false.", "'robust' must be true or false."
-        )
+    estimator = _estimator(request)
+    covariance, cluster = covariance_request(view, request)
+    if estimator == "gmm" and covariance == "classical":
+        covariance = "robust"  # the efficient weight is robust; so are its standard errors
     for term in endogenous:
         if len(term) != 1 or term[0].categorical:
             raise request_error(
@@ -114,9 +133,8 @@ def fit_ivregress(view: DataView, request: Mapping[str, Any]) -> IvPlan:
             "Modellen trenger minst like mange instrumenter som endogene variabler.",
             "The model needs at least as many instruments as endogenous regressors.",
         )
-    covariance = "robust" if robust else "classical"
     patterns, rows = common_levels(
-        view, y, [*exogenous, *endogenous, *instruments], constant=constant
+        view, y, [*exogenous, *endogenous, *instruments], constant=constant, cluster=cluster
     )
     sizes = [len(_columns(group, patterns.levels, False)) for group in (exogenous, endogenous)]
     count = len(patterns.columns)
@@ -124,31 +142,127 @@ def fit_ivregress(view: DataView, request: Mapping[str, Any]) -> IvPlan:
     endo_at = list(range(sizes[0], sizes[0] + sizes[1]))
     instrument_at = list(range(sizes[0] + sizes[1], count - int(constant)))
     tail = [count - 1] if constant else []
-    x_at, z_at = [*exo_at, *endo_at, *tail], [*exo_at, *instrument_at, *tail]
-    terms = tuple(patterns.terms()[j] for j in x_at)
-    names = tuple(patterns.names[j] for j in x_at)
-    nothing = np.full(len(x_at), np.nan)
+    at = Layout(
+        x=[*exo_at, *endo_at, *tail],
+        z=[*exo_at, *instrument_at, *tail],
+        exogenous=[*exo_at, *tail],
+        endogenous=endo_at,
+        instruments=instrument_at,
+        columns=count,
+    )
+    terms = tuple(patterns.terms()[j] for j in at.x)
+    names = tuple(patterns.names[j] for j in at.x)
+    nothing = np.full(len(at.x), np.nan)
     estimate = Estimate(names, nothing, nothing, patterns.rows, estimable=False)
     design = patterns.design(slice(0, len(patterns.n))) if len(patterns.n) else np.zeros((0, count))
-    fitted_design = design[:, x_at]
+    fitted_design = design[:, at.x]
     residuals = None
+    found = None
+    tests: tuple[FitTest, ...] = ()
+    effective: np.ndarray | None = None
     if len(patterns.n) and len(instrument_at) >= len(endo_at):
         m, (xy,) = patterns.cross(patterns.n, patterns.y_sum)
-        found = two_stage(m, xy, x_at, z_at)
-        if found is not None:
-            beta, pi, bread = found
-            fitted_design = design[:, z_at] @ pi
-            mean = design[:, x_at] @ beta
-            squared = patterns.y_m2 + patterns.n * (patterns.y_mean - mean) ** 2
-            if robust:
-                meat = (fitted_design * squared[:, None]).T @ fitted_design
-                variance = bread @ meat @ bread
-            else:
-                variance = float(squared.sum()) / patterns.rows * bread
-            errors = np.sqrt(np.maximum(np.diag(variance), 0.0))
-            estimate = Estimate(names, beta, errors, patterns.rows)
+        cross = cross_of(m, xy, patterns.y_m2, patterns.n, patterns.y_sum)
+
+        def meat(coefficients: np.ndarray, first: bool) -> tuple[np.ndarray, int]:
+            score = (lambda n, _total, eta: n * eta) if first else None
+            return cluster_meat(view, y, patterns, coefficients, cluster, score)
+
+        found = iv.fit(
+            estimator,
+            cross,
+            at,
+            design,
+            patterns.n,
+            patterns.y_mean,
+            patterns.y_m2,
+            covariance,
+            meat if covariance == "cluster" else None,
+        )
+        if found is not None and found.covariance is not None:
+            fitted_design = design[:, at.z] @ found.pi
+            mean = design[:, at.x] @ found.beta
+            errors = np.sqrt(np.maximum(np.diag(found.covariance), 0.0))
+            estimate = Estimate(names, found.beta, errors, patterns.rows)
             residuals = rows.y - mean[rows.pattern]
-    evidence = model_evidence(
+            effective = _effective_design(estimator, found, design, at, patterns.n, m)
+            top = view.parameters.of(MagnitudeNoise).top_k
+            clusters = None
+            if covariance == "cluster":
+                key = rows.units if rows.cluster is None else rows.cluster
+                clusters = np.unique(key, return_inverse=True)[1].reshape(-1)
+            tests = iv_tests(
+                design=design,
+                n=patterns.n,
+                m=m,
+                at=at,
+                found=found,
+                residuals=residuals,
+                rows=TestRows(rows.pattern, rows.units, clusters),
+                estimator=estimator,
+                covariance=covariance,
+                meat=meat if covariance == "cluster" else None,
+                names=[term[0].variable.name for term in endogenous],
+                top=top,
+            )
+    evidence = _evidence(view, rows, fitted_design, terms, patterns, design, residuals, estimate)
+    if effective is not None and estimate.estimable:
+        # What one unit moves a LIML or GMM coefficient by: G⁻¹x̃e, not the 2SLS bread's;
+        # and a noise of its own (the same draw as 2SLS's would tie the two estimates).
+        moved = _evidence(view, rows, effective, terms, patterns, design, residuals, estimate)
+        evidence = derived_evidence(
+            evidence, moved.influence, ESTIMATORS.index(estimator), estimable=moved.estimable
+        )
+    asked = asked_terms(x if x else [], constant)
+    fit = RegressionFit(
+        outcome=y.name,
+        family=FAMILIES[estimator],
+        terms=terms,
+        coefficients=estimate.coefficients,
+        std_errors=estimate.std_errors,
+        evidence=evidence,
+        terms_asked=len(asked) + len(endogenous) + len(instruments),
+        covariance=covariance,
+        categorical=any(f.categorical for f in patterns.factors),
+        tests=tests,
+    )
+    about = {
+        "statistic": "ivregress",
+        "y": y.name,
+        "x": asked,
+        "endogenous": [term[0].variable.name for term in endogenous],
+        "instruments": request.get("instruments"),
+        "std_errors": covariance,
+        "estimator": estimator,
+    }
+    groups = view.groups_of([y, *(f.variable for f in patterns.factors)])
+    model = RegressionPlan(fit, about, estimate, groups)
+    return IvPlan(
+        model,
+        tuple(
+            _first_stage(view, y, term[0], exogenous, instruments, constant, covariance, cluster)
+            for term in endogenous
+        ),
+    )
+
+
+FAMILIES = {"2sls": "iv2sls", "liml": "ivliml", "gmm": "ivgmm"}
+
+
+def _evidence(
+    view: DataView,
+    rows: ModelRows,
+    fitted_design: np.ndarray,
+    terms: tuple[Term, ...],
+    patterns: Patterns,
+    design: np.ndarray,
+    residuals: np.ndarray | None,
+    estimate: Estimate,
+) -> ModelEvidence:
+    """The second stage's evidence: its design (the fitted X̂ per pattern, so the leverage
+    and what one unit moves are the 2SLS bread's), its residual y − x'β with the actual
+    regressors, its pairs of the values as given (instruments included)."""
+    return model_evidence(
         PositionKeys(view.rows.snapshot.arrays),
         rows.units,
         rows.y,
@@ -161,35 +275,31 @@ def fit_ivregress(view: DataView, request: Mapping[str, Any]) -> IvPlan:
         asked=(rows.y, design),
         residuals=residuals,
     )
-    asked = asked_terms(x if x else [], constant)
-    fit = RegressionFit(
-        outcome=y.name,
-        family="iv2sls",
-        terms=terms,
-        coefficients=estimate.coefficients,
-        std_errors=estimate.std_errors,
-        evidence=evidence,
-        terms_asked=len(asked) + len(endogenous) + len(instruments),
-        covariance=covariance,
-        categorical=any(f.categorical for f in patterns.factors),
-    )
-    about = {
-        "statistic": "ivregress",
-        "y": y.name,
-        "x": asked,
-        "endogenous": [term[0].variable.name for term in endogenous],
-        "instruments": request.get("instruments"),
-        "std_errors": covariance,
-        "estimator": "2sls",
-    }
-    groups = view.groups_of([y, *(f.variable for f in patterns.factors)])
-    model = RegressionPlan(fit, about, estimate, groups)
-    return IvPlan(
-        model,
-        tuple(
-            _first_stage(view, y, term[0], exogenous, instruments, constant) for term in endogenous
-        ),
-    )
+
+
+def _effective_design(
+    estimator: str, found: IvFit, design: np.ndarray, at: Layout, n: np.ndarray, m: np.ndarray
+) -> np.ndarray | None:
+    """For LIML and GMM, per pattern D = x̃'H⁻¹G with β = G⁻¹Σx̃y, H = Σx̃x̃': then
+    (D'D)⁻¹d = G⁻¹x̃, what one unit's residual moves β by (model_support's DFBETA). LIML:
+    x̃ = (1 − κ)x + κx̂, G = (1 − κ)X'X + κX̂'X; GMM: x̃ = X'ZWz, G = X'ZWZ'X. None for
+    2SLS (x̃ = x̂ and G = H: the design is X̂ itself)."""
+    zx = m[np.ix_(at.z, at.x)]
+    if estimator == "liml" and found.kappa != 1.0:
+        mixed = (1.0 - found.kappa) * design[:, at.x] + found.kappa * (design[:, at.z] @ found.pi)
+        g = (1.0 - found.kappa) * m[np.ix_(at.x, at.x)] + found.kappa * (zx.T @ found.pi)
+    elif estimator == "gmm":
+        assert found.weight is not None
+        lifted = found.weight @ zx
+        mixed = design[:, at.z] @ lifted
+        g = zx.T @ lifted
+    else:
+        return None
+    h = (mixed * n[:, None]).T @ mixed
+    try:
+        return np.asarray(mixed @ np.linalg.solve(h, g))
+    except np.linalg.LinAlgError:
+        return None
 
 
 def _first_stage(
@@ -199,20 +309,23 @@ def _first_stage(
     exogenous: list[list[Factor]],
     instruments: list[list[Factor]],
     constant: bool,
+    covariance: str,
+    cluster: Variable | None,
 ) -> RegressionPlan:
     """The endogenous regressor on the exogenous ones and the instruments, on the second
-    stage's complete cases (the outcome must be there too), as OLS with classical errors."""
+    stage's complete cases (the outcome must be there too), as OLS with the model's kind
+    of standard errors (robust: HC1, as regress)."""
     variable = endogenous.variable
     patterns, rows = common_levels(
-        view, variable, [*exogenous, *instruments], constant=constant, also=y
+        view, variable, [*exogenous, *instruments], constant=constant, cluster=cluster, also=y
     )
-    estimate = ols_estimate(view, variable, patterns, "classical")
+    estimate = ols_estimate(view, variable, patterns, covariance, cluster)
     asked = [
         *(f.variable.name for t in exogenous for f in t),
         *(f.variable.name for t in instruments for f in t),
     ]
     plan = regression_plan(
-        view, variable, patterns, rows, estimate, "ols", "classical", asked_terms(asked, constant)
+        view, variable, patterns, rows, estimate, "ols", covariance, asked_terms(asked, constant)
     )
     about = {**plan.about, "statistic": "ivregress", "stage": "first", "endogenous": variable.name}
     return RegressionPlan(plan.fit, about, plan.estimate, plan.groups)
@@ -221,10 +334,14 @@ def _first_stage(
 STATISTIC = Statistic(
     name="ivregress",
     description=Text(
-        "Instrumentvariabel-regresjon (totrinns minste kvadrater) med klassiske eller robuste "
-        "standardfeil, og første trinn for hver endogen variabel med sin F.",
-        "Instrumental-variables regression (two-stage least squares) with classical or robust "
-        "standard errors, and the first stage of each endogenous regressor with its F.",
+        "Instrumentvariabel-regresjon (totrinns minste kvadrater, LIML eller tostegs GMM) "
+        "med klassiske, robuste eller klyngerobuste standardfeil, første trinn for hver "
+        "endogen variabel med sin F, og test av overidentifikasjon (Sargan, Hansens J); "
+        f"F under {WEAK_F:g} merkes som svake instrumenter.",
+        "Instrumental-variables regression (two-stage least squares, LIML or two-step GMM) "
+        "with classical, robust or cluster-robust standard errors, the first stage of each "
+        "endogenous regressor with its F, and the test of overidentification (Sargan, "
+        f"Hansen's J); an F under {WEAK_F:g} is flagged as weak instruments.",
     ),
     fields=(
         next(f for f in MODEL_FIELDS if f.name == "y"),
@@ -254,6 +371,17 @@ STATISTIC = Statistic(
                 "Instruments (at least as many as endogenous regressors).",
             ),
         ),
+        Field(
+            "estimator",
+            Takes.TEXT,
+            choices=ESTIMATORS,
+            description=Text(
+                "2sls (standard), liml, eller gmm (tostegs effektiv GMM med robust, eller "
+                "med cluster klynget, vektmatrise; standardfeilene er da robuste).",
+                "2sls (default), liml, or gmm (two-step efficient GMM with a robust weight "
+                "matrix, clustered with cluster; its standard errors are then robust).",
+            ),
+        ),
         next(f for f in MODEL_FIELDS if f.name == "constant"),
         Field(
             "robust",
@@ -263,6 +391,7 @@ STATISTIC = Statistic(
                 "Heteroskedasticity-robust standard errors (no small-sample factor).",
             ),
         ),
+        next(f for f in MODEL_FIELDS if f.name == "cluster"),
     ),
     releases=MODEL_RELEASES,
     prepare=lambda view, request, _language: fit_ivregress(view, request),

@@ -85,7 +85,10 @@ def panel_diff(args: Arguments) -> Model:
 @register(
     "regression",
     "ivregress",
-    "ivregress <y> <x-er/xs> (<endogen/endogenous> = <instrumenter/instruments>) [, tsls liml gmm firststage]",
+    (
+        "ivregress <y> <x-er/xs> (<endogen/endogenous> = <instrumenter/instruments>) [if] "
+        "[, tsls liml gmm firststage robust cluster(<variabel/variable>)]"
+    ),
     options={**_MODEL_OPTIONS, **flags("tsls", "liml", "gmm", "firststage")},
     condition=True,
 )
