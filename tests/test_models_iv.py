@@ -89,6 +89,8 @@ def test_2sls_agrees_with_linearmodels(issue_workspace: Workspace, covariance: s
         ),
         ({**REQUEST, "instruments": ["nosuch"]}, "nosuch"),
         ({**REQUEST, "y": "kommune"}, "kommune"),
+        ({**REQUEST, "estimator": "ols"}, "estimator"),
+        ({**REQUEST, "robust": True, "cluster": "kommune"}, "cluster"),
     ],
 )
 def test_bad_requests_name_the_field(
@@ -201,3 +203,13 @@ def test_estimators_agree_with_linearmodels(
     shown_f = model.summary_value("first_stage_f:utdanning")
     assert isinstance(shown_f, float) and shown_f != pytest.approx(f_test, rel=1e-4)
     assert model.summary_value("first_stage_f_df1:utdanning") == 2
+    # The weak-instrument flag is the released F's against 10, with a note when weak.
+    flagged = (
+        "first_stage_f_weak:utdanning"
+        if kind == "classical"
+        else f"first_stage_f_{kind}_weak:utdanning"
+    )
+    shown_weak = model.summary_value(flagged.replace("_weak", "", 1))
+    assert isinstance(shown_weak, float)
+    assert model.summary_value(flagged) == int(shown_weak < 10)
+    assert ("weak-instruments" in [note.code for note in model.notes]) == (shown_weak < 10)

@@ -44,8 +44,9 @@ from ..output_control import (
     Term,
     model_evidence,
 )
+from ..output_control.fingerprint import splitmix64
 from ..output_control.fit_tests import FitTest
-from ..output_control.model_support import derived_evidence
+from ..output_control.model_support import derived_evidence, pattern_hashes
 from ..output_control.rules.magnitude_noise import MagnitudeNoise
 from ..statistic import Field, Statistic, Takes
 from ..variables import Variable
@@ -205,14 +206,21 @@ def fit_ivregress(view: DataView, request: Mapping[str, Any]) -> IvPlan:
                 names=[term[0].variable.name for term in endogenous],
                 top=top,
             )
+    fitted_design = _rounded(fitted_design)
     evidence = _evidence(view, rows, fitted_design, terms, patterns, design, residuals, estimate)
+    influence, estimable = evidence.influence, evidence.estimable
     if effective is not None and estimate.estimable:
-        # What one unit moves a LIML or GMM coefficient by: G⁻¹x̃e, not the 2SLS bread's;
-        # and a noise of its own (the same draw as 2SLS's would tie the two estimates).
+        # What one unit moves a LIML or GMM coefficient by: G⁻¹x̃e, not the 2SLS bread's.
         moved = _evidence(view, rows, effective, terms, patterns, design, residuals, estimate)
-        evidence = derived_evidence(
-            evidence, moved.influence, ESTIMATORS.index(estimator), estimable=moved.estimable
-        )
+        influence, estimable = moved.influence, moved.estimable
+    # The noise's key: the value digest (of X̂) mixed with the values as asked and the
+    # estimator, so another estimator's draw is not this one's, and a question whose X̂ is
+    # the same but whose values are not (an instrument moved by a constant) is asked afresh
+    # whatever the last bits of X̂ do (equal X̂ with one unit's values changed or not would
+    # otherwise get the same or another draw: an equality oracle).
+    evidence = derived_evidence(
+        evidence, influence, _asked_key(rows, design, estimator), estimable=estimable
+    )
     asked = asked_terms(x if x else [], constant)
     fit = RegressionFit(
         outcome=y.name,
@@ -275,6 +283,26 @@ def _evidence(
         asked=(rows.y, design),
         residuals=residuals,
     )
+
+
+def _rounded(values: np.ndarray, digits: int = 10) -> np.ndarray:
+    """To `digits` significant figures: X̂'s last bits move with the order the patterns are
+    summed in, and its hash keys the model's noise (the same question, the same draw)."""
+    magnitude = np.abs(values)
+    exponent = np.floor(np.log10(np.where(magnitude > 0, magnitude, 1.0)))
+    scale = 10.0 ** (digits - 1 - exponent)
+    return np.asarray(np.round(values * scale) / scale)
+
+
+def _asked_key(rows: ModelRows, design: np.ndarray, estimator: str) -> int:
+    """A 64-bit key of the rows' outcome and regressor and instrument values as asked, and
+    of the estimator (order-free: a sum over rows)."""
+    hashed = pattern_hashes(design)[rows.pattern]
+    outcome = np.ascontiguousarray(np.asarray(rows.y, dtype=np.float64) + 0.0).view(np.uint64)
+    mixed = splitmix64(hashed ^ splitmix64(outcome))
+    total = np.add.reduce(mixed, dtype=np.uint64) if len(mixed) else np.uint64(0)
+    index = np.array([ESTIMATORS.index(estimator) + 1], dtype=np.uint64)
+    return int(splitmix64(np.array([total], dtype=np.uint64) ^ splitmix64(index))[0])
 
 
 def _effective_design(
