@@ -213,3 +213,15 @@ def test_estimators_agree_with_linearmodels(
     assert isinstance(shown_weak, float)
     assert model.summary_value(flagged) == int(shown_weak < 10)
     assert ("weak-instruments" in [note.code for note in model.notes]) == (shown_weak < 10)
+
+
+def test_gmm_with_fewer_clusters_than_moments_is_withheld(issue_workspace: Workspace) -> None:
+    """Two clusters (sex) for four moment conditions: the clustered weight's matrix is
+    singular, so there is no GMM estimate; the model is withheld, not an error."""
+    request = {**REQUEST, "estimator": "gmm", "cluster": "kjonn"}
+    plan = issue_workspace.prepare("ivregress", request)
+    assert isinstance(plan, IvPlan)
+    assert not plan.model.estimate.estimable
+    released = plan.release(control_context(issue_workspace))[0].result
+    assert [row.labels for row in released.rows] == [("model",)]
+    assert released.summary == ()

@@ -119,8 +119,8 @@ def fit(
         if estimator == "gmm":
             first = _solve(projected, pi.T @ zy)
             s1 = _moment_cov(at, design, n, y_mean, y_m2, first, covariance, meat)
-            if s1 is None:
-                return None
+            if s1 is None or _singular(s1):
+                return None  # e.g. fewer clusters than moment conditions: no weight
             weight = np.linalg.inv(s1)
             bread_inverse = zx.T @ weight @ zx
             beta = _solve(bread_inverse, zx.T @ weight @ zy)
@@ -204,6 +204,15 @@ def _moment_cov(
         return None
     factor = _factor(clusters, int(n.sum()), len(at.x)) if small else 1.0
     return np.asarray(found[np.ix_(at.z, at.z)]) * factor
+
+
+def _singular(s: np.ndarray) -> bool:
+    """Whether a moment covariance is singular, judged on its correlation form (the
+    instruments' units do not matter)."""
+    scale = np.sqrt(np.diag(s))
+    if not np.all(scale > 0):
+        return True
+    return bool(np.linalg.cond(s / np.outer(scale, scale)) > 1e12)
 
 
 def _kappa(cross: Cross, at: Layout) -> float:
