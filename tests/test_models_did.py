@@ -152,12 +152,21 @@ def test_the_classic_form_agrees_with_statsmodels(study: Workspace) -> None:
 
 
 def test_the_planted_effect_is_found_at_event_month_zero(study: Workspace) -> None:
-    """+1.75 hours planted (docs/MONTHLY.md): the released effect's 95 % interval holds it
-    and not 0, on the committed samples."""
-    released = study.prepare("did", EVENT).release(control_context(study))[0].result
+    """+1.75 hours planted (docs/MONTHLY.md): the fit's 95 % interval holds it and not 0,
+    on the committed samples; the released interval is at least as wide (model-noise
+    widens it for its own noise) and its effect positive. Whether one draw's released
+    interval holds 1.75 is a matter of chance (95 %): tests/test_monthly_study.py holds
+    the share of draws that do."""
+    plan = study.prepare("did", EVENT)
+    assert isinstance(plan, Did)
+    j = plan.estimate.names.index("true.reform#0.hendelse")
+    b, se = float(plan.estimate.coefficients[j]), float(plan.estimate.std_errors[j])
+    assert 0 < b - 1.96 * se <= 1.75 <= b + 1.96 * se
+    released = plan.release(control_context(study))[0].result
     row = next(r for r in released.rows if r.labels[0] == "true.reform#0.hendelse")
-    at = {c: row.values[released.columns.index(c)] for c in ("ci_lower", "ci_upper")}
-    assert at["ci_lower"] > 0 and at["ci_lower"] <= 1.75 <= at["ci_upper"]
+    at = {c: row.values[released.columns.index(c)] for c in ("coefficient", "ci_lower", "ci_upper")}
+    assert at["coefficient"] > 0
+    assert at["ci_upper"] - at["ci_lower"] >= 0.999 * 2 * 1.96 * se
 
 
 def test_a_regressor_of_one_units_row_is_withheld_in_panel_form(study: Workspace) -> None:

@@ -190,14 +190,17 @@ def test_the_forms_ask_the_same_shape_from_the_same_units(issue_workspace: Works
     aft = issue_workspace.prepare("weibull", {**request, "form": "aft"})
     ph = issue_workspace.prepare("weibull", {**request, "form": "ph"})
     assert isinstance(aft, WeibullPlan) and isinstance(ph, WeibullPlan)
+    # The digest (what keys the draws) is equal to the bit; the fitted numbers are two
+    # fits of one model, equal but for the last bits the order of the cells moves.
     assert aft.fit.evidence.digest == ph.fit.evidence.digest
-    assert np.array_equal(aft.fit.coefficients, ph.fit.coefficients)
-    assert np.array_equal(
-        aft.fit.evidence.influence.coefficient, ph.fit.evidence.influence.coefficient
+    same = {"rtol": 1e-10, "atol": 0}
+    np.testing.assert_allclose(aft.fit.coefficients, ph.fit.coefficients, **same)
+    np.testing.assert_allclose(
+        aft.fit.evidence.influence.coefficient, ph.fit.evidence.influence.coefficient, **same
     )
     assert aft.shape is not None and ph.shape is not None
-    assert aft.shape.log_shape == ph.shape.log_shape
-    assert np.array_equal(aft.shape.correlations_moved, ph.shape.correlations_moved)
+    np.testing.assert_allclose(aft.shape.log_shape, ph.shape.log_shape, **same)
+    np.testing.assert_allclose(aft.shape.correlations_moved, ph.shape.correlations_moved, **same)
 
 
 def test_what_one_unit_does_to_the_shape_matches_refitting_without_it() -> None:

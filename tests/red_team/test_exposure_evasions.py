@@ -22,6 +22,20 @@ def _dates(people: list[Person]) -> str:
     return "inlist(fodselsdato, " + ", ".join(f'date("{p.birth}")' for p in people) + ")"
 
 
+def _group_steps(i: int, person: Person, members: list[Person]) -> list[dict[str, object]]:
+    """The steps making grouping variable g_i: 1 for the target, for the known `members`
+    and for half of the unknown (by birth date, a period of 2i + 5 days)."""
+    p = 2 * i + 5
+    steps: list[dict[str, object]] = [
+        {"generate": f"g{i}", "expr": "0"},
+        {"replace": f"g{i}", "expr": "1", "if": f"known == 0 and d - int(d / {p}) * {p} < {p} / 2"},
+        {"replace": f"g{i}", "expr": "1", "if": person.expr()},
+    ]
+    for chunk in range(0, len(members), 40):
+        steps.append({"replace": f"g{i}", "expr": "1", "if": _dates(members[chunk : chunk + 40])})
+    return steps
+
+
 def _padded_workspace(
     attacker: Attacker,
     person: Person,
@@ -47,19 +61,7 @@ def _padded_workspace(
     for name, expr in values.items():
         steps.append({"generate": name, "expr": expr})
     for i, inside in enumerate(members):
-        p = 2 * i + 5
-        ins = [k for k, m in zip(known, inside, strict=True) if m]
-        steps += [
-            {"generate": f"g{i}", "expr": "0"},
-            {
-                "replace": f"g{i}",
-                "expr": "1",
-                "if": f"known == 0 and d - int(d / {p}) * {p} < {p} / 2",
-            },
-            {"replace": f"g{i}", "expr": "1", "if": person.expr()},
-        ]
-        for chunk in range(0, len(ins), 40):
-            steps.append({"replace": f"g{i}", "expr": "1", "if": _dates(ins[chunk : chunk + 40])})
+        steps += _group_steps(i, person, [k for k, m in zip(known, inside, strict=True) if m])
     return attacker.workspace(steps), members
 
 
@@ -178,19 +180,7 @@ def test_target_below_padders_that_are_never_charged_elsewhere(
             )
     steps.append({"replace": "v", "expr": "lonn", "if": person.expr()})
     for i in groups:
-        p = 2 * i + 5
-        ins = [k for k, m, _ in people if i in m]
-        steps += [
-            {"generate": f"g{i}", "expr": "0"},
-            {
-                "replace": f"g{i}",
-                "expr": "1",
-                "if": f"known == 0 and d - int(d / {p}) * {p} < {p} / 2",
-            },
-            {"replace": f"g{i}", "expr": "1", "if": person.expr()},
-        ]
-        for chunk in range(0, len(ins), 40):
-            steps.append({"replace": f"g{i}", "expr": "1", "if": _dates(ins[chunk : chunk + 40])})
+        steps += _group_steps(i, person, [k for k, m, _ in people if i in m])
     handle = alice.workspace(steps)
     seen: set[float] = set()
     estimates: list[float] = []

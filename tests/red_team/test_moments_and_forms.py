@@ -16,6 +16,7 @@ noise's variance on what is one number."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -285,14 +286,6 @@ def test_weibull_ph_asked_in_other_words_gives_one_answer(alice: Attacker) -> No
     assert distinct == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="model-noise is drawn per term by its position (stream 2j) from a value digest "
-    "that hashes the design's rows in column order: the same model with its regressors "
-    "reordered is a fresh draw (regress and logit alike, seen 2026-12-06), so k regressors "
-    "give k! draws to average. Needs keys per term by its values, not its position "
-    "(rules/model_noise.py, model_support.py)",
-)
 def test_weibull_ph_with_its_regressors_reordered_gives_one_answer(alice: Attacker) -> None:
     """The same PH model with its two regressors in either order: two draws would average
     to √2 less noise (and k regressors to k! draws)."""
@@ -308,6 +301,42 @@ def test_weibull_ph_with_its_regressors_reordered_gives_one_answer(alice: Attack
     }
     report("weibull PH, regressors reordered", terms=len(answers[0]), apart=apart)
     assert not apart
+
+
+@pytest.mark.parametrize("family", ["regress", "logit"])
+def test_a_model_with_its_regressors_in_every_order_gives_one_answer(
+    alice: Attacker, family: str
+) -> None:
+    """The same model with its three regressors in each of their 6 orders, each order
+    answered afresh: were each term's noise drawn by its place in the request, the six
+    answers would be six draws per coefficient to average (√6 less noise; k regressors,
+    k! draws). Keyed by the term's values, every order gives each term one number."""
+    handle = alice.workspace(
+        [
+            {"generate": "lonnk", "expr": "lonn / 100000"},
+            {"generate": "kvinne", "expr": 'kjonn == "2"'},
+            {"generate": "mnd", "expr": "month(fodselsdato)"},
+            {"generate": "aar", "expr": "year(fodselsdato)"},
+        ]
+    )
+    y = "lonnk" if family == "regress" else "kreft"
+    terms = ["aar", "kvinne", "mnd"] if family == "regress" else ["lonnk", "kvinne", "mnd"]
+    answers: dict[str, set[float]] = {t: set() for t in terms}
+    answered = 0
+    for order in itertools.permutations(terms):
+        found = _rows(alice.ask(handle, family, {"y": y, "x": list(order)}))
+        if found is None:
+            continue
+        shown = {t: found.get(t, {}).get("coefficient") for t in terms}
+        if any(v is None for v in shown.values()):
+            continue
+        answered += 1
+        for t, v in shown.items():
+            answers[t].add(float(v))
+    draws = {t: len(v) for t, v in answers.items()}
+    report(f"{family}, regressors in 6 orders", answered=answered, distinct_per_term=draws)
+    assert answered >= 2, "the model must be answered to be attacked"
+    assert all(n == 1 for n in draws.values())
 
 
 def test_logit_classical_and_robust_carry_one_noise(alice: Attacker) -> None:

@@ -37,7 +37,7 @@ here is ever published."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import InitVar, dataclass, replace
+from dataclasses import InitVar, dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -131,20 +131,47 @@ class ModelEvidence:
     value_pairs: SetFingerprint
     estimable: bool
     influence: Influence  # what one unit does to each coefficient (zeros if not estimable)
+    # Per term a key from its values, not its position (`column_keys`): its noise's stream.
+    term_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
 
     def __post_init__(self, mint: object) -> None:
         if mint is not _MINT:
             raise TypeError("model evidence is made only by model_support.model_evidence")
 
 
-def pattern_hashes(design: np.ndarray) -> np.ndarray:
-    """A 64-bit hash of each pattern's regressor values (their exact bits, in order)."""
+def column_keys(
+    design: np.ndarray, rows_per_pattern: np.ndarray, keys_per_pattern: np.ndarray
+) -> np.ndarray:
+    """A 64-bit key per term (column of `design`) from its values alone, not its position
+    or name: per pattern its value's bits mixed with a tag of the pattern's rows (how many,
+    and the sum of their record keys), summed over the patterns (mod 2^64, so in any order).
+    The same regressor gets the same key wherever the request lists it, so the model's
+    value digest (`pattern_hashes`) and each term's noise (rules/model_noise.py) do not
+    change when the regressors are reordered: k regressors in k! orders would otherwise be
+    k! draws to average. Two regressors with the same values on every row are collinear
+    (no model); two with the same counts but other units differ in their tags' keys."""
     x = np.ascontiguousarray(np.asarray(design, dtype=np.float64) + 0.0)  # −0.0 → 0.0
-    hashed = np.zeros(len(x), dtype=np.uint64)
-    for j in range(x.shape[1] if x.ndim == 2 else 0):
-        column = np.ascontiguousarray(x[:, j]).view(np.uint64)
-        hashed = splitmix64(hashed ^ splitmix64(column ^ (_COLUMN_SALT + np.uint64(j))))
-    return hashed
+    if x.ndim != 2 or x.shape[1] == 0:
+        return np.zeros(0, dtype=np.uint64)
+    rows = np.asarray(rows_per_pattern, dtype=np.int64).astype(np.uint64)
+    keys = np.asarray(keys_per_pattern, dtype=np.int64).astype(np.uint64)
+    tag = splitmix64(splitmix64(rows ^ _COLUMN_SALT) ^ keys)
+    mixed = splitmix64(x.view(np.uint64) ^ tag[:, None])
+    return np.asarray(mixed.sum(axis=0, dtype=np.uint64), dtype=np.uint64)
+
+
+def pattern_hashes(design: np.ndarray, keys: np.ndarray | None = None) -> np.ndarray:
+    """A 64-bit hash of each pattern's regressor values (their exact bits), each mixed with
+    its term's key (`column_keys`) and summed, so the hash does not depend on the order
+    the terms come in; without keys, each term keyed by its position."""
+    x = np.ascontiguousarray(np.asarray(design, dtype=np.float64) + 0.0)  # −0.0 → 0.0
+    terms = x.shape[1] if x.ndim == 2 else 0
+    if keys is None:
+        keys = _COLUMN_SALT + np.arange(terms, dtype=np.uint64)
+    if terms == 0:
+        return np.zeros(len(x), dtype=np.uint64)
+    mixed = splitmix64(x.view(np.uint64) ^ splitmix64(np.asarray(keys, dtype=np.uint64))[None, :])
+    return splitmix64(mixed.sum(axis=1, dtype=np.uint64))
 
 
 @dataclass(frozen=True, eq=False)
@@ -570,8 +597,19 @@ def model_evidence(
         inside_value = _most_common(y, np.ones(len(y)))[0] if outcome_mode is None else outcome_mode
     else:
         inside_value = float("nan")
+    record_keys = located.arrays.record_keys[located.positions].astype(np.float64)
+    tags = (
+        np.bincount(row_pattern, minlength=len(design)),
+        np.rint(np.bincount(row_pattern, weights=record_keys, minlength=len(design))),
+    )
+    term_keys = column_keys(design, *tags)
+    # The value digest (what keys the noise) hashes the patterns whatever the terms' order;
+    # the pairs (what the guard and a near model's registered answer go by) keep it, since
+    # a registered answer is given again row by row in its terms' order.
     hashed = pattern_hashes(design)
-    summary = summarise_rows(located, row_pattern, y, hashed, inside_value)
+    summary = summarise_rows(
+        located, row_pattern, y, pattern_hashes(design, term_keys), inside_value
+    )
     found = _Units(located, row_pattern, summary)
     supports: list[SupportSet] = []
     rows = found.rows_per_pattern.astype(np.float64)
@@ -646,6 +684,7 @@ def model_evidence(
         else row_pair_fingerprint(located, row_pattern, y, hashed),
         estimable=estimable and bool(np.isfinite(leverage)) and influence is not None,
         influence=influence or Influence.none(len(terms)),
+        term_keys=term_keys,
     )
 
 

@@ -36,7 +36,7 @@ import numpy as np
 from ..model_fit import coefficient_tests, likelihood_statistics, ols_statistics
 from .answers import Answer
 from .counting import finish, noised_counts
-from .fingerprint import SetFingerprint
+from .fingerprint import SetFingerprint, splitmix64
 from .fit_tests import control_fit_tests
 from .inputs import RegressionFit
 from .model_support import Influence
@@ -66,6 +66,8 @@ FIT_STREAM = 1 << 16
 CORRELATION_STREAM = 1 << 17
 # Weibull's log shape: the row's label cannot be a variable's name.
 SHAPE_ROW = "/ln_p"
+# The log shape's key among the terms' (model_support.column_keys): its own stream.
+SHAPE_KEY = np.uint64(0x5BD1E9955BD1E995)
 
 
 @dataclass(frozen=True, eq=False)
@@ -221,6 +223,7 @@ def _noised(out: ResultBuilder, fit: RegressionFit) -> Sequence[Decision[tuple[f
             fit.evidence.digest,
             fit.evidence.influence,
             fit.covariance,
+            fit.evidence.term_keys,
         )
     )
 
@@ -260,6 +263,9 @@ def _weibull_released(
         np.append(influence.coefficient, shape.moved),
         np.append(influence.classical_std_error, shape.std_error_moved),
         np.append(influence.sandwich_std_error, shape.std_error_moved),
+        # The terms' runner-ups as their own noise has them; the shape's is not known (0:
+        # its error's noise at the most).
+        np.append(influence.second(), 0.0),
     )
     noise = out.rule(ModelNoise)
     decisions = noise.apply(
@@ -269,6 +275,9 @@ def _weibull_released(
             fit.evidence.digest,
             extended,
             fit.covariance,
+            np.append(fit.evidence.term_keys, SHAPE_KEY)
+            if len(fit.evidence.term_keys)
+            else np.zeros(0, dtype=np.uint64),
         )
     )
     shown = []
@@ -281,7 +290,7 @@ def _weibull_released(
     gamma, gamma_error = float(values[p, 0]), float(values[p, 1])
     if shape.form == "ph":
         rho = float(np.exp(gamma))
-        r = _noised_correlations(noise, shape, fit.evidence.digest)
+        r = _noised_correlations(noise, shape, fit.evidence.digest, fit.evidence.term_keys)
         spread = errors**2 + (beta * gamma_error) ** 2 + 2.0 * beta * r * errors * gamma_error
         beta, errors = -rho * beta, rho * np.sqrt(np.maximum(spread, 0.0))
     found = [
@@ -291,7 +300,9 @@ def _weibull_released(
     return [*found, (SHAPE_ROW, (gamma, gamma_error), reason)]
 
 
-def _noised_correlations(noise: ModelNoise, shape: WeibullShape, digest: int) -> np.ndarray:
+def _noised_correlations(
+    noise: ModelNoise, shape: WeibullShape, digest: int, term_keys: np.ndarray
+) -> np.ndarray:
     """The correlations of β_j with γ, noised on Fisher's z scale."""
     r = np.clip(np.asarray(shape.correlations, dtype=np.float64), -1.0 + 1e-12, 1.0 - 1e-12)
     p = noise.parameters
@@ -300,9 +311,13 @@ def _noised_correlations(noise: ModelNoise, shape: WeibullShape, digest: int) ->
     tau = np.maximum(p.std_error_share, p.influence_share * shape.correlations_moved)
     key = np.array([digest % (1 << 64)], dtype=np.uint64)
     table = noise.table()
-    draws = np.array(
-        [float(table.values(uniforms(key, CORRELATION_STREAM + j))[0]) for j in range(len(r))]
-    )
+    streams = [
+        uniforms(splitmix64(key ^ splitmix64(np.array([k], dtype=np.uint64))), CORRELATION_STREAM)
+        if j < len(term_keys)
+        else uniforms(key, CORRELATION_STREAM + j)
+        for j, k in enumerate(np.resize(np.asarray(term_keys, dtype=np.uint64), len(r)))
+    ]
+    draws = np.array([float(table.values(u)[0]) for u in streams])
     return np.asarray(np.tanh(np.arctanh(r) + tau * draws))
 
 

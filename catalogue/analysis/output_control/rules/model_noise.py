@@ -66,13 +66,15 @@ exposed): widen by the σ_j before it, and keep the extra small by design.
   while the same value asked twice, whatever the wording, gets the same answer.
 
 Keys come from the model's value digest (its units, the outcome and every regressor), a
-stream per term: the same model on the same units and values gets the same numbers."""
+stream per term keyed by the term's own values (model_support.column_keys), not its place
+in the request: the same model on the same units and values gets the same numbers, with
+its regressors in any order."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -122,6 +124,10 @@ class Estimates:
     digest: int
     influence: Influence  # from the model's evidence
     covariance: str = "robust"  # of the standard errors: "classical", else a sandwich
+    # Per term a key from its values (model_support.column_keys): its draws' stream, so
+    # the same model with its terms in another order gets the same noise per term. Empty:
+    # streams by position (a family with no such keys).
+    term_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
 
 
 class ModelNoise(Rule[ModelNoiseParameters, Estimates, tuple[float, float]]):
@@ -179,8 +185,9 @@ class ModelNoise(Rule[ModelNoiseParameters, Estimates, tuple[float, float]]):
         table = self.table()
         found = []
         for j, (x, e) in enumerate(zip(b.tolist(), s.tolist(), strict=True)):
-            v = float(table.values(uniforms(digest, 2 * j))[0])
-            w = float(table.values(uniforms(_valued(digest, e), 2 * j + 1))[0])
+            term, stream = _term_digest(digest, subject.term_keys, j)
+            v = float(table.values(uniforms(term, stream))[0])
+            w = float(table.values(uniforms(_valued(term, e), stream + 1))[0])
             noised = (x + float(spread[j]) * v, float(centre[j]) * math.exp(float(share[j]) * w))
             found.append(Decision(noised, "model-noise"))
         return found
@@ -231,6 +238,15 @@ def _spread_share(p: ModelNoiseParameters, influence: Influence) -> np.ndarray:
     beyond = p.influence_move * np.maximum(b - a, 0.0) / at
     found = np.maximum(np.maximum(down, up), beyond)
     return np.where(positive, np.clip(np.nan_to_num(found, nan=1.0), 0.0, 1.0), 0.0)
+
+
+def _term_digest(digest: np.ndarray, term_keys: np.ndarray, j: int) -> tuple[np.ndarray, int]:
+    """Term j's digest and first stream: the model's digest mixed with the term's key where
+    there is one (streams 0 and 1 of it), else the model's with streams 2j and 2j + 1."""
+    if j < len(term_keys):
+        key = np.uint64(int(term_keys[j]) % (1 << 64))
+        return splitmix64(digest ^ splitmix64(np.array([key], dtype=np.uint64))), 0
+    return digest, 2 * j
 
 
 def _valued(digest: np.ndarray, std_error: float) -> np.ndarray:
