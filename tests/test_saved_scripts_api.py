@@ -91,7 +91,7 @@ def test_a_saved_script_is_pinned_and_reruns_with_the_same_answer(
 
     # A newer release of the same major version appears: a new run of the text would use
     # it, the saved script stays on the version it was saved with.
-    _release_again(released_world.ctx, tmp_path)
+    release_corrected_nudb(released_world.ctx, tmp_path)
     first = alice.call("POST", f"{SCRIPTS}/{script_id}/run").get_json()
     second = alice.call("POST", f"{SCRIPTS}/{script_id}/run").get_json()
     assert first["error"] is None, first["error"]
@@ -106,7 +106,7 @@ def test_a_saved_script_is_pinned_and_reruns_with_the_same_answer(
     assert fresh["pins"]["no.regcat.demo:1"]["version"] == "1.0.1.0"
 
 
-def _release_again(ctx: Context, tmp_path: Path) -> None:
+def release_corrected_nudb(ctx: Context, tmp_path: Path) -> None:
     """A second release of version 1 (1.0.1.0): NUDB with a corrected population text."""
     folder = tmp_path / "nudb"
     shutil.copytree(SAMPLES / "nudb", folder)
