@@ -20,7 +20,7 @@ from catalogue.domain.text import Text, localise
 from ..output_control import ControlContext, ControlledResult
 from ..output_control.vega import SCHEMA
 from ..statistic import Field, Statistic, Takes, find
-from .shared.common import DataView, Labelled, Prepared, request_error
+from .shared.common import DataView, Labelled, Prepared, choice
 from .shared.model_request import MODEL_FIELDS, MODEL_RELEASES
 
 MODELS = ("regress", "logit", "probit", "poisson", "negbin")
@@ -30,13 +30,7 @@ CONSTANT = "_cons"
 def prepare_coefplot(
     view: DataView, request: Mapping[str, Any], language: str = "nb"
 ) -> CoefficientPlot:
-    model = request.get("model", "regress")
-    if model not in MODELS:
-        raise request_error(
-            "model",
-            f"«model» må være en av {', '.join(MODELS)}.",
-            f"'model' must be one of {', '.join(MODELS)}.",
-        )
+    model = choice(request, "model", MODELS, "regress")
     fitted = {k: v for k, v in request.items() if k != "model"}
     return CoefficientPlot(find(str(model)).prepare(view, fitted, language), str(model), language)
 

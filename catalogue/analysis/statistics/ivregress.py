@@ -51,7 +51,7 @@ from ..output_control.rules.magnitude_noise import MagnitudeNoise
 from ..statistic import Field, Statistic, Takes
 from ..variables import Variable
 from .shared import iv
-from .shared.common import DataView, Labelled, needs_number, request_error
+from .shared.common import DataView, Labelled, choice, needs_number, request_error
 from .shared.design import Factor, Patterns, _columns, parse_terms
 from .shared.iv import ESTIMATORS, IvFit, Layout, cross_of
 from .shared.iv_tests import WEAK_F, iv_tests
@@ -100,14 +100,7 @@ def _terms(view: DataView, request: Mapping[str, Any], name: str) -> list[list[F
 
 
 def _estimator(request: Mapping[str, Any]) -> str:
-    estimator = request.get("estimator", "2sls")
-    if estimator not in ESTIMATORS:
-        raise request_error(
-            "estimator",
-            "«estimator» må være 2sls, liml eller gmm.",
-            "'estimator' must be 2sls, liml or gmm.",
-        )
-    return str(estimator)
+    return choice(request, "estimator", ESTIMATORS, "2sls")
 
 
 def fit_ivregress(view: DataView, request: Mapping[str, Any]) -> IvPlan:

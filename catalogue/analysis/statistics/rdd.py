@@ -69,7 +69,7 @@ from catalogue.domain.text import Text
 from ..output_control import PositionKeys, reaching_threshold
 from ..statistic import Field, Statistic, Takes
 from ..variables import Variable
-from .shared.common import DataView, needs_number, number_sql, request_error
+from .shared.common import DataView, choice, needs_number, number_sql, request_error
 from .shared.design import CONSTANT, Column, Factor, Patterns, estimable, parse_terms, solve
 from .shared.model_levels import common_levels
 from .shared.ols import Estimate, RegressionPlan, regression_plan
@@ -115,13 +115,7 @@ def _request(
             f"'bandwidth', the bandwidth of '{running.name}', must be greater than 0.",
             name=running.name,
         )
-    kernel = request.get("kernel", "triangular")
-    if kernel not in KERNELS:
-        raise request_error(
-            "kernel",
-            f"«kernel» må være en av {', '.join(KERNELS)}.",
-            f"'kernel' must be one of {', '.join(KERNELS)}.",
-        )
+    kernel = choice(request, "kernel", KERNELS, "triangular")
     x = request.get("x", [])
     covariates = parse_terms(view, x) if x else []
     if any(f.variable.name == running.name for term in covariates for f in term):

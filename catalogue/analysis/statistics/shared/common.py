@@ -187,6 +187,21 @@ def request_error(field_name: str, nb: str, en: str, **details: Any) -> RegcatEr
     return invalid_input("invalid-request", nb, en, field=field_name, **details)
 
 
+def choice(request: Mapping[str, Any], name: str, allowed: Sequence[str], default: str) -> str:
+    """An option that must be one of `allowed` (`default` when absent): a 400 naming the
+    field and listing the values when it is not."""
+    value = request.get(name, default)
+    if value not in allowed:
+        listed = ", ".join(allowed)
+        raise request_error(
+            name,
+            f"«{name}» må være en av {listed}.",
+            f"'{name}' must be one of {listed}.",
+            allowed=list(allowed),
+        )
+    return str(value)
+
+
 def whole_option(
     request: Mapping[str, Any], name: str, low: int, high: int, default: int | None = None
 ) -> int | None:

@@ -49,7 +49,7 @@ from ... import db
 from ...output_control import PositionKeys, RegressionFit, model_evidence
 from ...output_control.rounding import significant
 from ...variables import UNIT_COLUMN, Kind, Variable
-from .common import DataView, col, needs_number, number_sql, request_error, text_sql
+from .common import DataView, choice, col, needs_number, number_sql, request_error, text_sql
 from .design import CONSTANT, Column, Patterns, parse_terms
 from .model_levels import common_levels
 from .model_request import covariance_request, model_request
@@ -275,15 +275,7 @@ class PanelPlan:
 
 
 def _method(request: Mapping[str, Any]) -> str:
-    method = request.get("method", "fe")
-    if method not in METHODS:
-        raise request_error(
-            "method",
-            "«method» må være fe, re, be eller pooled.",
-            "'method' must be fe, re, be or pooled.",
-            allowed=list(METHODS),
-        )
-    return str(method)
+    return choice(request, "method", METHODS, "fe")
 
 
 def _entity(view: DataView, request: Mapping[str, Any]) -> str:
