@@ -157,7 +157,11 @@ def test_the_reform_effect_is_found_at_event_month_zero(workspace_factory: Any) 
     for chart in charts:
         points = chart["data"]["values"]
         assert {p["kull"] for p in points} == {"196201", "196301"}, points[:3]
-        assert all(p["lower"] < p["mean"] < p["upper"] for p in points)
+        # Each band around its mean; a band may be of width 0, where the published sd is 0
+        # (rules/winsorised_summary.py: a cell's values equal after winsorising, or noise
+        # taking its squares below 0, clamped): a fresh clone failed on a strict "<" once.
+        assert all(p["lower"] <= p["mean"] <= p["upper"] for p in points), points
+        assert any(p["lower"] < p["upper"] for p in points), points
         print(f"\n[study] meanplot: {len(points)} points")
 
 
