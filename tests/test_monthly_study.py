@@ -1,10 +1,12 @@
 """The pension-reform study of docs/MONTHLY.md §5, run as the doc writes it: each JSON
 block's steps on a workspace of the committed samples, then each statistic request,
-through output control. On the samples (about 60 public-sector persons per cohort) the
+through output control. On the samples (about 170 public-sector persons per cohort: the
+samples over-represent the public sector, sample_registers/generator/aordningen.py) the
 estimates at event month 0 hold the planted effects in their 95 % intervals before
 output control, with the planted sign, and the placebo's (hours and wages) hold 0;
-released, the hours effect keeps its sign; the means by event month and cohort are drawn
-with their 95 % band (meanplot in panel form)."""
+released, over many noise draws, the intervals hold them too and the hours interval
+excludes 0; the hours effect keeps its sign whatever the noise; the means by event month
+and cohort are drawn with their 95 % band (meanplot in panel form)."""
 
 from __future__ import annotations
 
@@ -63,8 +65,9 @@ def _unperturbed(plan: Any, term: str) -> tuple[float, float, float]:
     return b, 1.96 * se, noise.max_noise * float(spread)
 
 
-def _held_over_keys(plan: Any, term: str, value: float) -> float:
-    """The share of KEYS noise draws whose released 95 % interval holds `value`: the same
+def _held_over_keys(plan: Any, term: str, value: float) -> tuple[float, float]:
+    """The shares of KEYS noise draws whose released 95 % interval holds `value`, and
+    whose interval excludes 0: the same
     fit through model-noise with other value digests (as the catalogue's secret, or a model
     one unit away, would draw), shown and tested as control_regression shows and tests it.
     A released interval that holds the truth is then not the luck of one draw."""
@@ -81,7 +84,7 @@ def _held_over_keys(plan: Any, term: str, value: float) -> float:
         whole.sandwich_std_error[term_only],
         whole.second()[term_only],
     )
-    held = 0
+    held = excludes = 0
     for key in range(KEYS):
         drawn = Estimates(
             fit.coefficients[term_only],
@@ -93,8 +96,10 @@ def _held_over_keys(plan: Any, term: str, value: float) -> float:
         found = rule.apply(drawn)[0].value
         assert found is not None
         _, _, low, high = coefficient_tests(*(significant(v, 4) for v in found), dof)
-        held += low is not None and high is not None and low <= value <= high
-    return held / KEYS
+        assert low is not None and high is not None
+        held += low <= value <= high
+        excludes += low > 0 or high < 0
+    return held / KEYS, excludes / KEYS
 
 
 def _interval(result: ControlledResult, term: str) -> tuple[float, float, float, float]:
@@ -112,22 +117,18 @@ def test_the_doc_has_the_study_and_its_placebo() -> None:
     assert placebo["statistics"][0]["did"]["treated"] == "placebo"
 
 
-def test_the_reform_effect_is_found_at_event_month_zero(workspace_factory: Any) -> None:
-    """Before output control both estimates at event month 0 are positive and their 95 %
-    intervals hold the planted effects. Released, both intervals hold them too (the
-    released standard error is widened for model-noise, √(s² + σ²)), over nearly every
-    noise draw; the hours effect keeps its sign whatever the noise draws (model-noise's
-    bound is below the estimate), though its interval, which now counts the noise (one
-    unit moves the estimate by 0.29 hours on these 122 persons), need not exclude 0 on
-    the samples (it does on the whole population). The released wage estimate's
-    sign is not asserted: on about 55 treated persons one person's change moves the
-    coefficient by some 800 NOK, and model-noise's sd is at least twice that (bound 3 sd,
-    about 4,700 NOK against an estimate of about 2,700), so its released sign changes with
-    the catalogue's secret (docs/MONTHLY.md §5)."""
-    study, _ = _blocks()
-    released = _run(workspace_factory(), study)
-    models = [(plan, item) for name, plan, item in released if name == "did"]
-    term = "true.reform#0.hendelse"
+def check_reform(models: list[tuple[Any, Any]], term: str) -> None:
+    """The hours and the wage model of the reform (plan, released item), in that order.
+    Before output control both estimates at event month 0 are positive and their 95 %
+    intervals hold the planted effects. Released (the standard error widened for
+    model-noise, √(s² + σ²)), over KEYS noise draws, the intervals hold the planted effects
+    in ≥ 90 % of them and the hours interval excludes 0 in ≥ 90 %; the hours effect keeps
+    its sign whatever the noise draws (model-noise's bound is below the estimate), so the
+    one released here is positive. The wage interval need not exclude 0 on the samples
+    (about 170 treated persons: one person's change moves the coefficient by some 300 NOK,
+    model-noise's bound is about 3,000 NOK against an estimate of about 3,200), nor is its
+    released sign fixed (docs/MONTHLY.md §5). Nothing is asserted on one draw but what the
+    noise bound guarantees."""
     for (plan, item), planted in zip(models, (HOURS, WAGES), strict=True):
         b, half, bound = _unperturbed(plan, term)
         shown = _interval(item.result, term)
@@ -135,28 +136,43 @@ def test_the_reform_effect_is_found_at_event_month_zero(workspace_factory: Any) 
             f"\n[study] planted {planted}: unperturbed {b:.4g} ± {half:.4g} (noise bound "
             f"{bound:.3g}); released b, se, ci = {shown}"
         )
-        held = _held_over_keys(plan, term, planted)
-        print(f"[study] released intervals holding {planted} over {KEYS} keys: {held:.3f}")
+        held, excludes = _held_over_keys(plan, term, planted)
+        print(
+            f"[study] released intervals over {KEYS} keys: holding {planted} {held:.3f}, "
+            f"excluding 0 {excludes:.3f}"
+        )
         assert b > 0 and b - half <= planted <= b + half
-        # Released, the interval (widened for the noise) holds the planted effect, and does
-        # over nearly every noise draw, not by this secret's luck.
-        assert shown[2] <= planted <= shown[3] and held >= 0.9
+        assert held >= 0.9
         if planted == HOURS:
+            assert excludes >= 0.9
             assert b - bound > 0 and shown[0] > 0
-    assert models[0][1].extra["vega_lite"]["data"]["values"]
-    # The means by event month per cohort with their 95 % band (meanplot in panel form):
-    # the two cohorts' points, each band around its mean, drawn from published numbers.
-    # On the samples many months are gaps: a cell's unit set is a person or two away from
-    # the next month's, and the differencing guard withholds the second sd.
-    charts = [
-        item.extra["vega_lite"]
-        for name, _, item in released
-        if name == "meanplot" and "vega_lite" in item.extra
-    ]
+
+
+def check_placebo(models: list[tuple[Any, Any]], term: str) -> None:
+    """1962 against 1961, where nothing was planted: before output control both 95 %
+    intervals at event month 0 hold 0, and released too, in ≥ 90 % of KEYS noise draws."""
+    for plan, item in models:
+        b, half, bound = _unperturbed(plan, term)
+        shown = _interval(item.result, term)
+        print(
+            f"\n[study] placebo {plan.about['y']}: unperturbed {b:.4g} ± {half:.4g} (noise "
+            f"bound {bound:.3g}); released b, se, ci = {shown}"
+        )
+        held, _ = _held_over_keys(plan, term, 0.0)
+        print(f"[study] released intervals over {KEYS} keys: holding 0 {held:.3f}")
+        assert b - half <= 0 <= b + half
+        assert held >= 0.9
+
+
+def check_meanplots(charts: list[dict[str, Any]], cohorts: set[str]) -> None:
+    """The means by event month per cohort with their 95 % band (meanplot in panel form):
+    the two cohorts' points, each band around its mean, drawn from published numbers. On
+    the samples some months are gaps: a cell's unit set is a person or two away from the
+    next month's, and the differencing guard withholds the second sd."""
     assert len(charts) == 2
     for chart in charts:
         points = chart["data"]["values"]
-        assert {p["kull"] for p in points} == {"196201", "196301"}, points[:3]
+        assert {str(p["kull"]) for p in points} == cohorts, points[:3]
         # Each band around its mean; a band may be of width 0, where the published sd is 0
         # (rules/winsorised_summary.py: a cell's values equal after winsorising, or noise
         # taking its squares below 0, clamped): a fresh clone failed on a strict "<" once.
@@ -165,23 +181,22 @@ def test_the_reform_effect_is_found_at_event_month_zero(workspace_factory: Any) 
         print(f"\n[study] meanplot: {len(points)} points")
 
 
+def test_the_reform_effect_is_found_at_event_month_zero(workspace_factory: Any) -> None:
+    study, _ = _blocks()
+    released = _run(workspace_factory(), study)
+    models = [(plan, item) for name, plan, item in released if name == "did"]
+    check_reform(models, "true.reform#0.hendelse")
+    assert models[0][1].extra["vega_lite"]["data"]["values"]
+    charts = [
+        item.extra["vega_lite"]
+        for name, _, item in released
+        if name == "meanplot" and "vega_lite" in item.extra
+    ]
+    check_meanplots(charts, {"196201", "196301"})
+
+
 def test_the_placebo_finds_nothing(workspace_factory: Any) -> None:
-    """1962 against 1961, where nothing was planted: before output control both 95 %
-    intervals at event month 0 hold 0, and released too, over nearly every noise draw
-    (the released standard error is widened for model-noise: before, the hours placebo's
-    released interval excluded 0 on the samples and on the whole population)."""
     _, placebo = _blocks()
     released = _run(workspace_factory(), placebo)
-    term = "true.placebo#0.hendelse"
     assert [plan.about["y"] for _, plan, _ in released] == ["timer_off", "lonn_off"]
-    for _, plan, item in released:
-        b, half, bound = _unperturbed(plan, term)
-        shown = _interval(item.result, term)
-        print(
-            f"\n[study] placebo {plan.about['y']}: unperturbed {b:.4g} ± {half:.4g} (noise "
-            f"bound {bound:.3g}); released b, se, ci = {shown}"
-        )
-        held = _held_over_keys(plan, term, 0.0)
-        print(f"[study] released intervals holding 0 over {KEYS} keys: {held:.3f}")
-        assert b - half <= 0 <= b + half
-        assert shown[2] <= 0 <= shown[3] and held >= 0.9
+    check_placebo([(plan, item) for _, plan, item in released], "true.placebo#0.hendelse")

@@ -476,7 +476,8 @@ def test_the_reform_effect_is_planted_for_1963_and_not_for_earlier_cohorts(
 ) -> None:
     """A difference in differences of raw means (no output control): public-sector
     employees' change at 62 for the 1963 cohort minus 1962's is the planted effect, give or
-    take the noise of about 60 persons a cohort; 1962 minus 1961 (a placebo) is not."""
+    take the noise of about 170 persons a cohort (the samples over-represent the public
+    sector); 1962 minus 1961 (a placebo) is not."""
     birth = values("folkeregisteret", "BEFOLKNING_FOEDSELSDATO")
     change = {c: _within_person_change(c, name, birth) for c in (1961, 1962, 1963)}
     estimate, placebo = change[1963] - change[1962], change[1962] - change[1961]

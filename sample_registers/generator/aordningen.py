@@ -9,6 +9,10 @@ month only while employed, as in the a-ordning itself.
 The extract covers the birth cohorts COHORTS only: the research extract for the pension
 reform study (issue 17), which compares cohorts around the first reform cohort, 1963.
 That keeps the committed samples small; the whole population would be 40 times as many rows.
+A small sample (the committed samples' 20,000 persons) over-represents the public sector,
+four times Norway's shares (public_share), so that the study's cohorts have some 170
+public-sector employees each rather than 60; a generated population of 100,000 persons or
+more has Norway's shares.
 
 The generator plants the reform's effect (Hernæs et al., Frisch Centre 2025): for
 public-sector employees born in 1963, from the calendar month they turn 62, agreed weekly
@@ -44,6 +48,9 @@ COHORTS = (
 FIRST_MONTH = (2019, 1)
 REFORM_COHORT = 1963
 REFORM_AGE = 62
+# Samples smaller than this over-represent the public sector (public_share).
+SAMPLE_PERSONS = 100_000
+OVERSAMPLE_PUBLIC = 4.0
 HOURS_EFFECT = 1.75  # agreed weekly hours
 WAGE_EFFECT = 3183  # NOK per month
 
@@ -169,6 +176,20 @@ STATUS = _dataset(
 DATASETS = (HOURS, WAGE, SECTOR, STATUS)
 
 
+def public_share(male: Array, persons: int) -> Array:
+    """The chance that a person of the extract works in the public sector: Norway's shares
+    (women more often than men), or, in a sample of fewer than SAMPLE_PERSONS persons
+    (the committed samples), OVERSAMPLE_PUBLIC times them, capped at 0.95. A small sample
+    has some 220 persons per cohort; at Norway's shares about 60 of each study cohort work
+    in the public sector, too few for the study's estimates to be told from 0 once output
+    control's noise is counted (docs/MONTHLY.md §5). The draws are the same either way (one
+    uniform per person against the share), so only who is public changes."""
+    share = np.where(male, 0.22, 0.48)
+    if persons < SAMPLE_PERSONS:
+        share = np.minimum(share * OVERSAMPLE_PUBLIC, 0.95)
+    return share
+
+
 def months() -> tuple[Array, Array]:
     """First and last day of every month from FIRST_MONTH to the extract's end."""
     last_year, last_month, _ = (int(x[0]) for x in ymd(np.array([EXTRACT_END])))
@@ -234,7 +255,7 @@ def _simulate(
 
     # Who the person is at work: sector, full or part time, wage level. Women work more
     # often in the public sector and part time, as in Norway.
-    public = rng.random(n) < np.where(male, 0.22, 0.48)
+    public = rng.random(n) < public_share(male, len(pop.pid))
     full_time = rng.random(n) < np.where(male, 0.86, 0.66)
     hours = np.where(full_time, 37.5, np.round(rng.uniform(15.0, 32.0, n) * 2) / 2)
     level = np.exp(rng.normal(0.0, 0.28, n)) * np.where(public, 0.95, 1.05) * np.where(male, 1.1, 1)
