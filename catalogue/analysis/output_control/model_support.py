@@ -664,11 +664,11 @@ def model_evidence(
                 None if residuals is None else np.asarray(residuals, dtype=np.float64),
             )
     fingerprint = Located(found.unique, located.arrays).fingerprint()
-    pairs = (
-        row_pair_fingerprint(located, row_pattern, y, hashed, clusters)
-        if asked is None
-        else row_pair_fingerprint(located, row_pattern, asked[0], pattern_hashes(asked[1]))
-    )
+    # A model asked with transformed values (`asked`) holds the values as asked in its
+    # pairs, and its clusters too: the same IV clustered by another variable is another
+    # question (its standard errors are that clustering's), its coefficients the same.
+    pair_y, pair_hashes = (y, hashed) if asked is None else (asked[0], pattern_hashes(asked[1]))
+    pairs = row_pair_fingerprint(located, row_pattern, pair_y, pair_hashes, clusters)
     return ModelEvidence(
         _MINT,
         units=found.count,
@@ -680,8 +680,8 @@ def model_evidence(
         digest=summary.digest,
         pairs=pairs,
         value_pairs=pairs
-        if clusters is None or asked is not None
-        else row_pair_fingerprint(located, row_pattern, y, hashed),
+        if clusters is None
+        else row_pair_fingerprint(located, row_pattern, pair_y, pair_hashes),
         estimable=estimable and bool(np.isfinite(leverage)) and influence is not None,
         influence=influence or Influence.none(len(terms)),
         term_keys=term_keys,

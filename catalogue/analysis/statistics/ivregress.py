@@ -275,6 +275,7 @@ def _evidence(
         estimable=estimate.estimable,
         asked=(rows.y, design),
         residuals=residuals,
+        clusters=rows.cluster,
     )
 
 

@@ -1,0 +1,204 @@
+"""Models asked again in another parametrisation: the same fit with a regressor shifted or
+scaled by a constant, its regressors or instruments in another order, or its standard
+errors clustered by another variable. Each such question is the same model, so its answer
+tells nothing new if it is the same (transformed) answer; answered with a fresh noise draw
+each time, the draws average away (averaging), and answered with the same draw when nothing
+changed but a fresh one when one unit's value changed, the difference is an oracle."""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tests.red_team.conftest import Attacker, Truth, report
+
+BASE = [
+    {"generate": "lonnk", "expr": "lonn / 100000"},
+    {"generate": "kvinne", "expr": 'kjonn == "2"'},
+    {"generate": "mnd", "expr": "month(fodselsdato)"},
+    {"generate": "aar", "expr": "year(fodselsdato)"},
+    {"generate": "dag", "expr": "day(fodselsdato)"},
+    {"generate": "md", "expr": "mnd * dag"},
+]
+
+
+def _rows(response: Any, result_at: int = 0) -> dict[str, dict[str, Any]] | None:
+    """A released model's rows by term (None when refused or withheld); `result_at`: which
+    result of the response (margins: the model, then its effects; IV: the model, then its
+    first stages)."""
+    if response.status_code != 200:
+        return None
+    result = response.get_json()["results"][result_at]["result"]
+    rows = {}
+    for row in result["rows"]:
+        if not row["labels"] or row["labels"][0] is None:
+            return None
+        if row["values"].get("coefficient") is None:
+            return None
+        rows[str(row["labels"][0])] = row["values"]
+    return rows or None
+
+
+def _unperturbed_month_slope(truth: Truth) -> float:
+    """OLS of wage/100,000 on woman and birth month over the registers' people with a wage,
+    from the source files (what the attacker is after)."""
+    rows = [p for p in truth.people if p.wage is not None]
+    y = np.array([p.wage for p in rows]) / 100000
+    x = np.column_stack(
+        [
+            [float(p.sex == "2") for p in rows],
+            [float(int(p.birth[5:7])) for p in rows],
+            np.ones(len(rows)),
+        ]
+    )
+    return float(np.linalg.lstsq(x, y, rcond=None)[0][1])
+
+
+SHIFTS = 16
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="LEAKS: a regressor shifted or scaled by a constant is a fresh noise draw (the value "
+    "digest hashes its exact values); keying it by a shift/scale-free digest alone would make "
+    "the oracle of the test below (the pair snap takes exact values)",
+)
+def test_a_regressor_shifted_and_scaled_averages_away(alice: Attacker, truth: Truth) -> None:
+    """regress lonnk on kvinne and k·mnd + c for 16 (k, c): the slope of k·mnd + c is the
+    slope of mnd over k, exactly, so each answer times k is a draw of the same number. With
+    a fresh draw each, their mean comes √16 closer to the unperturbed slope (the attacker's
+    own spread says how close); with one draw (transformed), all 16 are one number."""
+    handle = alice.workspace(BASE)
+    pairs = [(k, c) for k in (1, 2, -3, 0.5) for c in (0, 7, -40, 1000)][:SHIFTS]
+    steps = [{"generate": f"m{i}", "expr": f"mnd * {k} + {c}"} for i, (k, c) in enumerate(pairs)]
+    alice.steps(handle, steps)
+    draws, errors = [], []
+    for i, (k, _) in enumerate(pairs):
+        found = _rows(alice.ask(handle, "regress", {"y": "lonnk", "x": ["kvinne", f"m{i}"]}))
+        if found is None:
+            continue
+        draws.append(float(found[f"m{i}"]["coefficient"]) * k)
+        errors.append(float(found[f"m{i}"]["std_error"]) * abs(k))
+    assert len(draws) >= 2, "the model must be answered to be attacked"
+    true = _unperturbed_month_slope(truth)
+    error = statistics.median(errors)
+    spread = (max(draws) - min(draws)) / error
+    mean_error = abs(statistics.fmean(draws) - true) / error
+    own = statistics.stdev(draws) / len(draws) ** 0.5 / error
+    report(
+        "regress, a regressor shifted and scaled 16 ways",
+        answered=len(draws),
+        distinct=len({round(d / error, 2) for d in draws}),
+        spread_in_std_errors=round(spread, 3),
+        mean_off_in_std_errors=round(mean_error, 3),
+        attackers_own_std_error=round(own, 3),
+        first_draw_off=round(abs(draws[0] - true) / error, 3),
+    )
+    # Shown to 4 significant figures: one draw transformed is one number to that precision.
+    assert spread < 0.01
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="LEAKS: model-noise is keyed by values in any order (5a1902e) but the pair set "
+    "that snaps a near model to a registered answer is taken in the terms' order",
+)
+def test_reordered_model_with_one_value_changed_is_an_oracle(alice: Attacker, truth: Truth) -> None:
+    """Per target: regress lonnk on (aar, mnd, z) and then on (z, mnd, a), a = aar with the
+    target's year moved by one iff diagnosed. The second is the first reordered when the
+    target is not diagnosed: its noise is keyed by the values in any order, while the pair
+    set that finds a near registered model is taken in the terms' order, so it is answered
+    afresh, with the same draws when nothing changed and fresh ones when one value did.
+    Guess: diagnosed iff any coefficient differs. A coin gets half right."""
+    handle = alice.workspace(BASE)
+    targets = truth.targets(6, kreft=True) + truth.targets(6, kreft=False)
+    right = answered = differ = 0
+    for i, person in enumerate(targets):
+        alice.steps(
+            handle,
+            [
+                {"generate": f"z{i}", "expr": f"dag > {i + 4}"},
+                {"generate": f"a{i}", "expr": "aar"},
+                {"replace": f"a{i}", "expr": "aar + 1", "if": f"({person.expr()}) and kreft"},
+            ],
+        )
+        first = _rows(alice.ask(handle, "regress", {"y": "lonnk", "x": ["aar", "mnd", f"z{i}"]}))
+        second = _rows(alice.ask(handle, "regress", {"y": "lonnk", "x": [f"z{i}", "mnd", f"a{i}"]}))
+        if first is None or second is None:
+            continue
+        answered += 1
+        moved = any(
+            first[a]["coefficient"] != second[b]["coefficient"]
+            for a, b in (("aar", f"a{i}"), ("mnd", "mnd"), (f"z{i}", f"z{i}"), ("_cons", "_cons"))
+        )
+        differ += moved
+        right += moved == person.kreft
+    report("regress reordered, one value changed", answered=answered, differ=differ, right=right)
+    assert answered >= 6
+    assert right <= answered * 3 // 4
+
+
+def _distinct_per_term(
+    alice: Attacker, handle: str, statistic: str, bodies: list[dict[str, Any]], terms: list[str]
+) -> tuple[int, dict[str, int]]:
+    answers: dict[str, set[float]] = {t: set() for t in terms}
+    answered = 0
+    for body in bodies:
+        found = _rows(alice.ask(handle, statistic, body), -1 if statistic == "margins" else 0)
+        if found is None or any(t not in found for t in terms):
+            continue
+        answered += 1
+        for t in terms:
+            answers[t].add(float(found[t]["coefficient"]))
+    return answered, {t: len(v) for t, v in answers.items()}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="LEAKS: IV's noise key hashes the asked values in column order; made order-free "
+    "alone it would carry regress's reordering oracle (the test above) to IV",
+)
+def test_iv_with_its_instruments_in_every_order_gives_one_answer(alice: Attacker) -> None:
+    """2SLS of lonnk on aar (endogenous) with three instruments in each of their 6 orders:
+    the same model 6 times; 6 draws per coefficient would average to √6 less noise."""
+    handle = alice.workspace(BASE)
+    bodies = [
+        {"y": "lonnk", "x": ["kvinne"], "endogenous": ["aar"], "instruments": list(order)}
+        for order in itertools.permutations(["mnd", "dag", "md"])
+    ]
+    answered, draws = _distinct_per_term(alice, handle, "ivregress", bodies, ["aar", "kvinne"])
+    report("ivregress, instruments in 6 orders", answered=answered, distinct_per_term=draws)
+    assert answered >= 2, "the model must be answered to be attacked"
+    assert all(n == 1 for n in draws.values())
+
+
+def test_margins_of_a_reordered_model_give_one_answer(alice: Attacker) -> None:
+    """The average marginal effects of one logit with its three regressors in each of their
+    6 orders: one number per term, or 6 draws to average."""
+    handle = alice.workspace(BASE)
+    terms = ["lonnk", "kvinne", "mnd"]
+    bodies = [{"y": "kreft", "x": list(order)} for order in itertools.permutations(terms)]
+    answered, draws = _distinct_per_term(alice, handle, "margins", bodies, terms)
+    report("margins, regressors in 6 orders", answered=answered, distinct_per_term=draws)
+    assert answered >= 2, "the model must be answered to be attacked"
+    assert all(n == 1 for n in draws.values())
+
+
+def test_clustered_iv_gets_its_own_clustering(alice: Attacker) -> None:
+    """The same 2SLS clustered by municipality, then by birth month: the second's standard
+    errors must be its own clustering's (a wrong answer otherwise), while its coefficients
+    are the first's (the same values)."""
+    handle = alice.workspace(BASE)
+    body = {"y": "lonnk", "x": ["kvinne"], "endogenous": ["aar"], "instruments": ["mnd", "dag"]}
+    first = _rows(alice.ask(handle, "ivregress", {**body, "cluster": "kommune"}))
+    second = _rows(alice.ask(handle, "ivregress", {**body, "cluster": "mnd"}))
+    assert first is not None and second is not None
+    ratio = {t: second[t]["std_error"] / first[t]["std_error"] for t in first}
+    same = {t: first[t]["coefficient"] == second[t]["coefficient"] for t in first}
+    report("ivregress clustered two ways", error_ratio=ratio, same_coefficients=same)
+    assert all(same.values())
+    assert any(abs(r - 1) > 0.05 for r in ratio.values())
