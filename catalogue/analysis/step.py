@@ -54,6 +54,7 @@ class Takes(Enum):
     NAMES = "names"  # a variable name or a list of them
     RENAMES = "renames"  # an object {old name: new name}
     OBJECT = "object"
+    STEPS = "steps"  # a list of steps (merge: the steps that make the dataset merged from)
     NUMBER = "number"  # a JSON number
     TRUTH = "truth"  # a JSON true or false
 

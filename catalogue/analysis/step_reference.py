@@ -15,6 +15,7 @@ _JSON = {
     Takes.NAMES: ("navn eller liste av navn", "name or list of names"),
     Takes.RENAMES: ("objekt {gammelt: nytt}", "object {old: new}"),
     Takes.OBJECT: ("objekt", "object"),
+    Takes.STEPS: ("liste av steg", "list of steps"),
     Takes.NUMBER: ("tall", "number"),
     Takes.TRUTH: ("true/false", "true/false"),
 }

@@ -459,6 +459,16 @@ ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
         "magnitude-statistics": ErrorCode(
             400, "Velg sum og/eller mean.", "Choose sum and/or mean."
         ),
+        "merge-source-panel": ErrorCode(
+            400,
+            "Datasettet det flettes fra er på panelform (flere rader per enhet); bruk reshape_from_panel der først.",
+            "The dataset merged from is in panel form (several rows per unit); use reshape_from_panel there first.",
+        ),
+        "merge-unit-type-mismatch": ErrorCode(
+            400,
+            "Kan ikke flette: datasettet det flettes fra har enheter av typen …, men … har …. Flett mellom datasett med samme enhetstype, eller gi «on» en variabel som holder enheter av typen ….",
+            "Cannot merge: the dataset merged from has units of type …, but … has …. Merge between datasets of one unit type, or give 'on' a variable holding units of type ….",
+        ),
         "missing-description": ErrorCode(
             400,
             'En publisering trenger en beskrivelse: `regcat release --description "..."`.',
@@ -677,6 +687,11 @@ ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
             400,
             "Datoen finnes ikke i kalenderen (linje …, kolonne …).",
             "The date does not exist in the calendar (line …, column …).",
+        ),
+        "script-empty-dataset": ErrorCode(
+            400,
+            "Datasettet «…» har ingen enheter ennå (linje …, kolonne …). Importer en variabel i det først.",
+            "The dataset '…' has no units yet (line …, column …). Import a variable into it first.",
         ),
         "script-encoding": ErrorCode(
             400,

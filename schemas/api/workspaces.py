@@ -76,6 +76,8 @@ def _step_field(key: StepField, *, required: bool = False) -> fields.Field:
         )
     if key.takes is Takes.OBJECT:
         return fields.Dict(required=required, metadata=metadata)
+    if key.takes is Takes.STEPS:  # the engine parses each step, naming the one that is wrong
+        return fields.List(fields.Dict(), required=required, metadata=metadata)
     if key.takes is Takes.NUMBER:
         return JsonNumber(required=required, metadata=metadata)
     if key.takes is Takes.TRUTH:
