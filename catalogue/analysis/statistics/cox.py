@@ -14,15 +14,16 @@ time would show single units' times)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from catalogue.domain.text import Text
 
-from ..output_control import PositionKeys, RegressionFit, model_evidence
+from ..output_control import ControlContext, PositionKeys, RegressionFit, model_evidence
 from ..statistic import Field, Statistic, Takes
-from .shared.common import DataView, request_error, two_numbers
+from .shared.common import DataView, Labelled, request_error, two_numbers
 from .shared.cox import Cells, efron, newton, residuals_and_weights, score_residuals
 from .shared.design import parse_terms
 from .shared.event_cells import event_cells
@@ -47,6 +48,55 @@ def _robust_errors(cells: Cells, beta: np.ndarray) -> np.ndarray | None:
     variance = bread @ ((scores * cells.n[:, None]).T @ scores) @ bread
     errors = np.sqrt(np.maximum(np.diag(variance), 0.0))
     return errors if np.all(np.isfinite(errors)) and np.all(errors > 0) else None
+
+
+@dataclass(frozen=True)
+class HazardPlan:
+    """The model as released, and beside it its hazard ratios: exp of each published
+    coefficient and interval bound (a withheld one stays withheld). Computed from the
+    published values only, so they show nothing the coefficients do not."""
+
+    plan: RegressionPlan
+
+    def release(self, context: ControlContext) -> list[Labelled]:
+        released = self.plan.release(context)
+        for item in released:
+            result = item.result
+            at = {name: i for i, name in enumerate(result.columns)}
+            ratios = []
+            for row in result.rows:
+                values = {
+                    name: _exp(row.values[at[column]]) if column in at else None
+                    for name, column in _HAZARD_COLUMNS
+                }
+                ratios.append({"term": list(row.labels), **values})
+            item.extra["hazard_ratios"] = ratios
+            item.about["hazard"] = True
+        return released
+
+
+_HAZARD_COLUMNS = (
+    ("hazard_ratio", "coefficient"),
+    ("ci_lower", "ci_lower"),
+    ("ci_upper", "ci_upper"),
+)
+
+
+def _exp(value: object) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and np.isfinite(value):
+        ratio = float(np.exp(value))
+        return float(f"{ratio:.4g}") if np.isfinite(ratio) else None
+    return None
+
+
+def prepare_cox(view: DataView, request: Mapping[str, Any]) -> RegressionPlan | HazardPlan:
+    hazard = request.get("hazard")
+    if hazard is not None and not isinstance(hazard, bool):
+        raise request_error(
+            "hazard", "«hazard» må være true eller false.", "'hazard' must be true or false."
+        )
+    plan = fit_cox(view, {k: v for k, v in request.items() if k != "hazard"})
+    return HazardPlan(plan) if hazard else plan
 
 
 def fit_cox(view: DataView, request: Mapping[str, Any]) -> RegressionPlan:
@@ -159,6 +209,16 @@ STATISTIC = Statistic(
         EVENT_FIELD,
         next(f for f in MODEL_FIELDS if f.name == "x"),
         Field(
+            "hazard",
+            Takes.TRUTH,
+            description=Text(
+                "Vis også hasardratene: exp av de publiserte koeffisientene og "
+                "intervallgrensene (`hazard_ratios`), regnet fra de publiserte tallene alene.",
+                "Also show the hazard ratios: exp of the published coefficients and interval "
+                "bounds (`hazard_ratios`), computed from the published numbers alone.",
+            ),
+        ),
+        Field(
             "robust",
             Takes.TRUTH,
             description=Text(
@@ -170,7 +230,7 @@ STATISTIC = Statistic(
         ),
     ),
     releases=MODEL_RELEASES,
-    prepare=lambda view, request, _language: fit_cox(view, request),
+    prepare=lambda view, request, _language: prepare_cox(view, request),
     request="Cox",
     example={"time": "alder", "event": "kreft", "x": ["lonn", "i.kjonn"]},
 )
