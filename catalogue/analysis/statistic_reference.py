@@ -100,6 +100,9 @@ rad, og en kontinuerlig tid ca. én celle per hendelse i `cox` og `weibull`. `rd
 lineær med kjernevekter) grupperer etter kjørevariabelens verdier: kjernevekten er en
 funksjon av mønsteret, så X'KX, X'Ky og HC1-kjøttet er summer over mønstrene, og
 Imbens–Kalyanaraman-båndbredden regnes av de samme summene.
+`regress_mml` (flernivå, tilfeldige konstantledd) grupperer etter forklaringsvariablene og
+gruppen: REML- og ML-kriteriet, GLS-estimatet og Hessianen er summer over gruppene av
+antall rader, gruppesnitt og spredningen innen gruppene.
 
 From sufficient statistics (sums DuckDB computes per pattern of the regressors' values,
 never one row per unit in Python): `regress` (X'X and X'y), `logit`, `probit` and
@@ -138,6 +141,9 @@ then run over chunks of patterns, with no saving over the rows. `rdd`, the local
 discontinuity, groups by the running variable's values: its kernel weight is a function of
 the pattern, so X'KX, X'Ky and the HC1 meat are sums over the patterns, and the
 Imbens–Kalyanaraman bandwidth is computed from the same sums.
+`regress_mml` (multilevel, random intercepts) groups by the regressors and the group: the
+REML and ML criteria, the GLS estimate and the Hessian are sums over the groups of their
+rows, means and within-group scatter.
 """
 
 
