@@ -103,6 +103,7 @@ Imbens–Kalyanaraman-båndbredden regnes av de samme summene.
 `regress_mml` (flernivå, tilfeldige konstantledd) grupperer etter forklaringsvariablene og
 gruppen: REML- og ML-kriteriet, GLS-estimatet og Hessianen er summer over gruppene av
 antall rader, gruppesnitt og spredningen innen gruppene.
+`oaxaca` tilpasser hver gruppes OLS på mønstrene (X'X, X'y og snittene per gruppe).
 
 From sufficient statistics (sums DuckDB computes per pattern of the regressors' values,
 never one row per unit in Python): `regress` (X'X and X'y), `logit`, `probit` and
@@ -144,6 +145,7 @@ Imbens–Kalyanaraman bandwidth is computed from the same sums.
 `regress_mml` (multilevel, random intercepts) groups by the regressors and the group: the
 REML and ML criteria, the GLS estimate and the Hessian are sums over the groups of their
 rows, means and within-group scatter.
+`oaxaca` fits each group's OLS on the patterns (X'X, X'y and the means per group).
 """
 
 

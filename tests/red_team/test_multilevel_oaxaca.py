@@ -11,6 +11,12 @@ attacked where they put a unit by itself.
    (shared/mixed.py on the truth, no output control) is printed beside it: what the
    attack gets where the rule is not.
 
+2. oaxaca, a tiny group: (a) the target alone as group 1 against everyone else:
+   prediction_1 is group 1's mean, the target's wage; (b) group 1 is the target and 12
+   people the attacker names by their birth dates, and then the same 12 without the
+   target (who joins group 2): the target's wage is 13·p₁ − 12·p₁'. On exact numbers both
+   give the wage exactly (printed from the truth: what the rule must stop).
+
 Judged by wages recovered (`Score`): each answer that is withheld or refused is an
 infinite error."""
 
@@ -85,3 +91,52 @@ def test_mml_a_group_of_one(alice: Attacker, truth: Truth) -> None:
     # targets on the sample registers); at γ = 0 the stationarity does not hold.
     assert exact.recovered >= TARGETS // 2, "the attack must work where the rule is not"
     assert score.failed()
+
+
+def _prediction(response: Any) -> float | None:
+    """prediction_1 of a released oaxaca, else None."""
+    if response.status_code != 200:
+        return None
+    for row in response.get_json()["results"][0]["result"]["rows"]:
+        if row["labels"][0] == "prediction_1":
+            found = row["values"].get("coefficient")
+            return None if found is None else float(found)
+    return None
+
+
+def test_oaxaca_a_tiny_group(alice: Attacker, truth: Truth) -> None:
+    alone = Score("oaxaca: the target alone as group 1, prediction_1")
+    differenced = Score("oaxaca: group 1 the target and 12 named people, and without the target")
+    exact = Score("oaxaca without output control (exact group means, differenced)")
+    handle = alice.workspace(
+        [{"generate": "alder", "expr": "2020 - year(fodselsdato)", "if": "lonn > 0"}]
+    )
+    targets = truth.targets(TARGETS)
+    taken = {p.birth for p in targets}
+    for i, person in enumerate(targets):
+        known = truth.by_birth(12, skip=taken, offset=12 * i)
+        named = " or ".join(f'fodselsdato == date("{p.birth}")' for p in known)
+        true = person.wage or 0.0
+        wages = [p.wage or 0.0 for p in known]
+        # On exact means the difference is the wage itself (a figure, not a check).
+        exact.add(13 * ((sum(wages) + true) / 13) - 12 * (sum(wages) / 12), true)
+        alice.steps(
+            handle,
+            [
+                {"generate": f"t{i}", "expr": person.expr()},
+                {"generate": f"a{i}", "expr": f"cond(t{i}, 1, 2)"},
+                {"generate": f"b{i}", "expr": f"cond(t{i} or {named}, 1, 2)"},
+                {"generate": f"c{i}", "expr": f"cond({named}, 1, 2)"},
+            ],
+        )
+        body = {"y": "lonn", "x": ["alder"]}
+        alone.add(_prediction(alice.ask(handle, "oaxaca", {**body, "group": f"a{i}"})), true)
+        with_target = _prediction(alice.ask(handle, "oaxaca", {**body, "group": f"b{i}"}))
+        without = _prediction(alice.ask(handle, "oaxaca", {**body, "group": f"c{i}"}))
+        guess = None
+        if with_target is not None and without is not None:
+            guess = 13 * with_target - 12 * without
+        differenced.add(guess, true)
+    report(exact.title, within_5_percent=exact.recovered, median_error=f"{exact.median:.1%}")
+    assert alone.failed()
+    assert differenced.failed()
