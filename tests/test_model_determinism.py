@@ -27,6 +27,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -191,3 +192,53 @@ def test_every_model_family_answers_the_same_in_any_process(released_home: Path)
 
 if __name__ == "__main__":
     print(json.dumps(released(Path(sys.argv[1]), int(sys.argv[2])), sort_keys=True))
+
+
+def test_a_reordered_model_has_the_same_pairs_and_each_term_its_own() -> None:
+    """The pairs of a model (what finds a near registered model) are the same in any order
+    of its terms, and so is each term's own pair set (what finds its registered row); with
+    one unit's value changed, every one of them is one pair away (near: the snap), not a
+    new set (a reordered model changed in one unit would otherwise be answered afresh,
+    while the same reordered one shares its noise: an oracle, red team
+    test_reparametrised_models)."""
+    from catalogue.analysis.output_control.model_support import Term, model_evidence
+    from tests.test_output_control_rules import POPULATION, context
+
+    n = 120
+    x = np.arange(n) % 11 + 3.0
+    z = (np.arange(n) * 7 % 13).astype(float)
+    y = 2.0 + 0.5 * x - 0.2 * z + np.sin(np.arange(n))
+    terms = [Term("x", "continuous"), Term("z", "continuous"), Term("_cons", "constant")]
+    keys = context(POPULATION).keys
+
+    def evidence(columns: list[np.ndarray], order: list[int]) -> Any:
+        design = np.column_stack([columns[i] for i in order])
+        return model_evidence(
+            keys,
+            POPULATION[:n],
+            y,
+            np.arange(n),
+            design,
+            [terms[i] for i in order],
+            fitted=design @ np.linalg.lstsq(design, y, rcond=None)[0],
+        )
+
+    columns = [x, z, np.ones(n)]
+    first = evidence(columns, [0, 1, 2])
+    second = evidence(columns, [1, 2, 0])
+    assert first.pairs.same_set(second.pairs) and first.digest == second.digest
+    for a, b in ((0, 2), (1, 0), (2, 1)):
+        assert first.term_pairs[a].same_set(second.term_pairs[b])
+    assert not first.term_pairs[0].same_set(first.term_pairs[1])
+    changed = x.copy()
+    changed[5] += 1.0
+    third = evidence([changed, z, np.ones(n)], [1, 2, 0])
+    for a, b in (
+        (first.pairs, third.pairs),
+        *zip(first.term_pairs, third.term_pairs[2:] + third.term_pairs[:2], strict=True),
+    ):
+        assert not a.same_set(b)
+        # One pair out and one in: each key counts in a few cells of the fingerprint.
+        assert int(np.abs(a.counts - b.counts).sum()) <= 8
+    far = np.abs(first.term_pairs[0].counts - first.term_pairs[1].counts).sum()
+    assert int(far) > 50

@@ -65,7 +65,7 @@ SHIFTS = 16
     strict=True,
     reason="LEAKS: a regressor shifted or scaled by a constant is a fresh noise draw (the value "
     "digest hashes its exact values); keying it by a shift/scale-free digest alone would make "
-    "the oracle of the test below (the pair snap takes exact values)",
+    "the oracle of the test below back (the pair snap takes exact values)",
 )
 def test_a_regressor_shifted_and_scaled_averages_away(alice: Attacker, truth: Truth) -> None:
     """regress lonnk on kvinne and k·mnd + c for 16 (k, c): the slope of k·mnd + c is the
@@ -102,18 +102,13 @@ def test_a_regressor_shifted_and_scaled_averages_away(alice: Attacker, truth: Tr
     assert spread < 0.01
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="LEAKS: model-noise is keyed by values in any order (5a1902e) but the pair set "
-    "that snaps a near model to a registered answer is taken in the terms' order",
-)
 def test_reordered_model_with_one_value_changed_is_an_oracle(alice: Attacker, truth: Truth) -> None:
     """Per target: regress lonnk on (aar, mnd, z) and then on (z, mnd, a), a = aar with the
     target's year moved by one iff diagnosed. The second is the first reordered when the
-    target is not diagnosed: its noise is keyed by the values in any order, while the pair
-    set that finds a near registered model is taken in the terms' order, so it is answered
-    afresh, with the same draws when nothing changed and fresh ones when one value did.
-    Guess: diagnosed iff any coefficient differs. A coin gets half right."""
+    target is not diagnosed. With the noise keyed by the values in any order and the pair
+    set that finds a near registered model in the terms' order (main before the fix), it
+    was answered afresh, with the same draws when nothing changed and fresh ones when one
+    value did. Guess: diagnosed iff any coefficient differs. A coin gets half right."""
     handle = alice.workspace(BASE)
     targets = truth.targets(6, kreft=True) + truth.targets(6, kreft=False)
     right = answered = differ = 0
@@ -157,11 +152,6 @@ def _distinct_per_term(
     return answered, {t: len(v) for t, v in answers.items()}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="LEAKS: IV's noise key hashes the asked values in column order; made order-free "
-    "alone it would carry regress's reordering oracle (the test above) to IV",
-)
 def test_iv_with_its_instruments_in_every_order_gives_one_answer(alice: Attacker) -> None:
     """2SLS of lonnk on aar (endogenous) with three instruments in each of their 6 orders:
     the same model 6 times; 6 draws per coefficient would average to √6 less noise."""

@@ -36,7 +36,7 @@ here is ever published."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import InitVar, dataclass, field, replace
 from typing import Literal
 
@@ -55,6 +55,8 @@ except ImportError:  # not compiled here: summarise_rows_numpy does the same, sl
 _MINT = object()
 _COLUMN_SALT = np.uint64(0xC6BC279692B5C323)
 _CLUSTER_SALT = np.uint64(0x9FB21C651E98DF25)
+_VALUE_SALT = np.uint64(0x2545F4914F6CDD1D)
+_TERM_SALT = np.uint64(0x94D049BB133111EB)
 _CHUNK = 1 << 20  # patterns per chunk of the leverage computation
 
 
@@ -133,10 +135,26 @@ class ModelEvidence:
     influence: Influence  # what one unit does to each coefficient (zeros if not estimable)
     # Per term a key from its values, not its position (`column_keys`): its noise's stream.
     term_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+    # Per term the pairs of (unit, outcome, the row's values, the term's value), with the
+    # clusters as `pairs` has them, and without (`term_value_pairs`): a model near a
+    # registered one in any order of its terms gets each term's registered row (models.py).
+    # Empty: its pairs are in its terms' order, its rows given again in that order.
+    # Computed when first asked for (a correlation never is: its rows are its pairs').
+    term_pair_sets: Callable[[bool], tuple[SetFingerprint, ...]] = field(
+        default=lambda _clustered: ()
+    )
 
     def __post_init__(self, mint: object) -> None:
         if mint is not _MINT:
             raise TypeError("model evidence is made only by model_support.model_evidence")
+
+    @property
+    def term_pairs(self) -> tuple[SetFingerprint, ...]:
+        return self.term_pair_sets(True)
+
+    @property
+    def term_value_pairs(self) -> tuple[SetFingerprint, ...]:
+        return self.term_pair_sets(False)
 
 
 def column_keys(
@@ -172,6 +190,44 @@ def pattern_hashes(design: np.ndarray, keys: np.ndarray | None = None) -> np.nda
         return np.zeros(len(x), dtype=np.uint64)
     mixed = splitmix64(x.view(np.uint64) ^ splitmix64(np.asarray(keys, dtype=np.uint64))[None, :])
     return splitmix64(mixed.sum(axis=1, dtype=np.uint64))
+
+
+def value_hashes(design: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each pattern's regressor values as a multiset: each value's bits
+    hashed alone and summed, so it is the same in any order of the columns and moves with
+    the pattern's own values only (a column's key, `column_keys`, moves with every
+    pattern's: a pair set hashed with it would be far from its model's with one unit
+    changed, and escape the snap). What a model's pairs are made of."""
+    x = np.ascontiguousarray(np.asarray(design, dtype=np.float64) + 0.0)  # −0.0 → 0.0
+    if x.ndim != 2 or x.shape[1] == 0:
+        return np.zeros(len(x), dtype=np.uint64)
+    mixed = splitmix64(x.view(np.uint64) ^ _VALUE_SALT)
+    return splitmix64(mixed.sum(axis=1, dtype=np.uint64))
+
+
+def term_hashes(hashed: np.ndarray, column: np.ndarray) -> np.ndarray:
+    """Per pattern, its value hash (`value_hashes`) mixed with one term's value: the pairs
+    of that term (models.py: a near model's rows are found term by term, whatever the
+    order its terms are asked in)."""
+    x = np.ascontiguousarray(np.asarray(column, dtype=np.float64) + 0.0)
+    return splitmix64(
+        np.asarray(hashed, dtype=np.uint64) ^ splitmix64(x.view(np.uint64) ^ _TERM_SALT)
+    )
+
+
+def asked_pattern_hashes(
+    keys: KeySource, units: np.ndarray, row_pattern: np.ndarray, design: np.ndarray
+) -> np.ndarray:
+    """`pattern_hashes` of a design as asked (a model's values before a family transforms
+    them: IV's regressors and instruments), each column keyed by its values
+    (`column_keys`, tagged by the rows of each pattern), so in any order of the columns."""
+    design = np.asarray(design, dtype=np.float64)
+    located = keys.locate(np.asarray(units, dtype=np.int64))
+    row_pattern = np.asarray(row_pattern, dtype=np.int64)
+    record_keys = located.arrays.record_keys[located.positions].astype(np.float64)
+    rows = np.bincount(row_pattern, minlength=len(design))
+    summed = np.rint(np.bincount(row_pattern, weights=record_keys, minlength=len(design)))
+    return pattern_hashes(design, column_keys(design, rows, summed))
 
 
 @dataclass(frozen=True, eq=False)
@@ -559,6 +615,7 @@ def model_evidence(
     outcome_mode: float | None = None,
     estimable: bool = True,
     asked: tuple[np.ndarray, np.ndarray] | None = None,
+    asked_columns: Sequence[int] | None = None,
     clusters: np.ndarray | None = None,
     score_scale: np.ndarray | None = None,
     residuals: np.ndarray | None = None,
@@ -575,6 +632,8 @@ def model_evidence(
     caller has it (else it is found here); `asked`: the outcome and the patterns as the
     request gave them when the fit's are transformed (a correlation standardises both,
     so one changed value would move every row's): the model's pairs are of those;
+    `asked_columns`: per term its column of the design as asked (IV: the regressors among
+    the instruments), without which such a model's rows are not found term by term;
     `clusters`: per row a 64-bit hash of its cluster when the standard errors are
     clustered by a variable, held in the row's pair (not in the value digest: §3
     `model-noise`, the coefficient's noise is the same whatever the partition);
@@ -603,10 +662,13 @@ def model_evidence(
         np.rint(np.bincount(row_pattern, weights=record_keys, minlength=len(design))),
     )
     term_keys = column_keys(design, *tags)
-    # The value digest (what keys the noise) hashes the patterns whatever the terms' order;
-    # the pairs (what the guard and a near model's registered answer go by) keep it, since
-    # a registered answer is given again row by row in its terms' order.
-    hashed = pattern_hashes(design)
+    # The value digest (what keys the noise) hashes the patterns whatever the terms' order,
+    # and so do the pairs (what the guard and a near model's registered answer go by):
+    # were they in the terms' order, the same model reordered would be answered afresh
+    # with the same draws, and reordered with one unit's value changed, with fresh ones
+    # (whether anything changed, told). The pairs hash each pattern's values as a multiset
+    # (`value_hashes`), a registered answer is given again term by term (`term_pairs`).
+    hashed = value_hashes(design)
     summary = summarise_rows(
         located, row_pattern, y, pattern_hashes(design, term_keys), inside_value
     )
@@ -667,7 +729,21 @@ def model_evidence(
     # A model asked with transformed values (`asked`) holds the values as asked in its
     # pairs, and its clusters too: the same IV clustered by another variable is another
     # question (its standard errors are that clustering's), its coefficients the same.
-    pair_y, pair_hashes = (y, hashed) if asked is None else (asked[0], pattern_hashes(asked[1]))
+    pair_y, pair_design = (y, design) if asked is None else (asked[0], np.asarray(asked[1]))
+    if asked_columns is None and pair_design.ndim == 2 and pair_design.shape[1] == len(terms):
+        asked_columns = range(len(terms))
+    term_pair_sets: Callable[[bool], tuple[SetFingerprint, ...]]
+    if asked is not None and asked_columns is None:
+        # No term's column is known among the values as asked: the pairs stay in the
+        # terms' order (a reordered model is another question), the rows unmapped.
+        pair_hashes = pattern_hashes(pair_design)
+        term_pair_sets = _no_term_pairs
+    else:
+        pair_hashes = hashed if asked is None else value_hashes(pair_design)
+        chosen = range(len(terms)) if asked_columns is None else asked_columns
+        term_pair_sets = _term_pair_sets(
+            located, row_pattern, pair_y, pair_hashes, [pair_design[:, j] for j in chosen], clusters
+        )
     pairs = row_pair_fingerprint(located, row_pattern, pair_y, pair_hashes, clusters)
     return ModelEvidence(
         _MINT,
@@ -685,7 +761,42 @@ def model_evidence(
         estimable=estimable and bool(np.isfinite(leverage)) and influence is not None,
         influence=influence or Influence.none(len(terms)),
         term_keys=term_keys,
+        term_pair_sets=term_pair_sets,
     )
+
+
+def _no_term_pairs(_clustered: bool) -> tuple[SetFingerprint, ...]:
+    return ()
+
+
+def _term_pair_sets(
+    located: Located,
+    row_pattern: np.ndarray,
+    outcome: np.ndarray,
+    hashed: np.ndarray,
+    columns: list[np.ndarray],
+    clusters: np.ndarray | None,
+) -> Callable[[bool], tuple[SetFingerprint, ...]]:
+    """Per term the fingerprint of its pairs (`term_hashes`), with the rows' clusters
+    (True) or without, each computed once when first asked for."""
+    found: dict[bool, tuple[SetFingerprint, ...]] = {}
+
+    def pair_sets(clustered: bool) -> tuple[SetFingerprint, ...]:
+        with_clusters = clustered and clusters is not None
+        if with_clusters not in found:
+            found[with_clusters] = tuple(
+                row_pair_fingerprint(
+                    located,
+                    row_pattern,
+                    outcome,
+                    term_hashes(hashed, column),
+                    clusters if with_clusters else None,
+                )
+                for column in columns
+            )
+        return found[with_clusters]
+
+    return pair_sets
 
 
 def term_groupings(terms: Sequence[Term], design: np.ndarray) -> list[tuple[str, np.ndarray]]:
@@ -716,7 +827,12 @@ def term_groupings(terms: Sequence[Term], design: np.ndarray) -> list[tuple[str,
 
 
 def derived_evidence(
-    evidence: ModelEvidence, influence: Influence, stream: int, *, estimable: bool = True
+    evidence: ModelEvidence,
+    influence: Influence,
+    stream: int,
+    *,
+    estimable: bool = True,
+    terms: Sequence[int] | None = None,
 ) -> ModelEvidence:
     """The evidence of numbers derived from a model's coefficients and its data (a logit's
     or probit's average marginal effects): the model's units, supports, leverage and pair
@@ -724,14 +840,28 @@ def derived_evidence(
     one unit moves each derived number by (bounded by the caller through the derivation);
     and a digest of its own, the model's mixed with `stream`, so that the derived numbers'
     noise is drawn apart from the coefficients' (the same draw on both would tie them).
-    `estimable` False: the derived numbers are withheld (their model was)."""
+    `estimable` False: the derived numbers are withheld (their model was). `terms`: the
+    model's terms (positions) the derived numbers are of, one each, whose keys and pairs
+    they take (margins: every term but the constant); None: the model's own terms."""
     mixed = splitmix64(np.array([evidence.digest % (1 << 64)], dtype=np.uint64) ^ np.uint64(stream))
+    keys, pair_sets = evidence.term_keys, evidence.term_pair_sets
+    if terms is not None:
+        chosen = list(terms)
+        keys = np.asarray(keys, dtype=np.uint64)[chosen] if len(keys) else keys
+        whole = pair_sets
+
+        def pair_sets(clustered: bool) -> tuple[SetFingerprint, ...]:
+            found = whole(clustered)
+            return tuple(found[i] for i in chosen) if found else found
+
     return replace(
         evidence,
         mint=_MINT,
         digest=int(mixed[0]),
         estimable=evidence.estimable and estimable,
         influence=influence,
+        term_keys=keys,
+        term_pair_sets=pair_sets,
     )
 
 

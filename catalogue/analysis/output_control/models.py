@@ -34,12 +34,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model_fit import coefficient_tests, likelihood_statistics, ols_statistics
-from .answers import Answer
+from .answers import Answer, RowAnswer, decode
 from .counting import finish, noised_counts
 from .fingerprint import SetFingerprint, splitmix64
 from .fit_tests import control_fit_tests
 from .inputs import RegressionFit
-from .model_support import Influence
+from .model_support import Influence, Term
 from .pair_sets import PairAnswer
 from .release import ControlContext, ResultBuilder
 from .result import ControlledResult, ResultRow, SummaryValue, Value
@@ -89,9 +89,10 @@ class WeibullShape:
 
 def model_statistic(fit: RegressionFit) -> str:
     """What a model's pair set is registered under: its family, kind of standard errors
-    and the kind of each term in order, never a variable's name (a renamed copy is the
+    and the kinds of its terms (in any order: its pairs are order-free, and its rows are
+    found term by term, `_term_rows`), never a variable's name (a renamed copy is the
     same question), so that a near pair set of another shape is another question."""
-    kinds = ",".join(term.kind for term in fit.terms)
+    kinds = ",".join(sorted(term.kind for term in fit.terms))
     return f"model:{fit.family}:{fit.covariance}:{kinds}"
 
 
@@ -99,8 +100,46 @@ def values_statistic(fit: RegressionFit) -> str:
     """What the part of a model's answer that does not hang on its standard errors (its
     coefficients, N and fit statistics) is registered under, with the model's pairs less
     their clusters: the family and the kind of each term in order."""
-    kinds = ",".join(term.kind for term in fit.terms)
+    kinds = ",".join(sorted(term.kind for term in fit.terms))
     return f"model-values:{fit.family}:{kinds}"
+
+
+def _term_statistic(statistic: str, term: Term) -> str:
+    return f"{statistic}:term:{term.kind}"
+
+
+def _term_rows(
+    out: ResultBuilder, fit: RegressionFit, statistic: str, pairs: Sequence[SetFingerprint]
+) -> list[RowAnswer] | None:
+    """Per term of a model whose pairs are (or are near) a registered model's, the row
+    registered for that term: found by the term's own pairs (its values beside the row's),
+    so the same model asked with its terms in another order, one unit's value changed or
+    not, gets the registered numbers under the right names. None: a term is not found (a
+    family without term pairs): the registered rows are given in their order."""
+    if len(pairs) != len(fit.terms):
+        return None
+    found = []
+    for term, term_pairs in zip(fit.terms, pairs, strict=True):
+        text = out.registered_answer(_term_statistic(statistic, term), term_pairs)
+        if text is None:
+            return None
+        found.append(decode(text).rows[0])
+    return found
+
+
+def _remember_terms(
+    out: ResultBuilder,
+    fit: RegressionFit,
+    answer: PairAnswer,
+    statistic: str,
+    pairs: Sequence[SetFingerprint],
+) -> None:
+    """Registers each term's row (at its position) under the term's pairs, when the model's
+    own answer is given and registered (`_term_rows` finds them)."""
+    if not answer.fresh or answer.pairs is None or len(pairs) != len(fit.terms):
+        return
+    for j, (term, term_pairs) in enumerate(zip(fit.terms, pairs, strict=True)):
+        out.remember(_term_statistic(statistic, term), term_pairs, [j])
 
 
 def _checked(out: ResultBuilder, fit: RegressionFit, *, by_pairs: bool = False) -> _Verdict:
@@ -191,6 +230,7 @@ def control_regression(
                 reason == "regression" and shape is None and len(registered.rows) == len(fit.terms)
             ):
                 rows = _with_registered_values(out, fit, n, registered, test)
+                _remember_terms(out, fit, answer, model_statistic(fit), fit.evidence.term_pairs)
                 return finish(out, answer.given(out, rows, whole=True), groups)
         if reason != "regression":
             withheld = ResultRow(("model",), tuple(None for _ in columns), (reason,))
@@ -209,6 +249,9 @@ def control_regression(
         out.summary.append(SummaryValue("n", n, counted))
         _fit_statistics(out, fit, n, digits)
         control_fit_tests(out, fit.tests, fit.evidence.digest, n, digits)
+        _remember_terms(out, fit, answer, model_statistic(fit), fit.evidence.term_pairs)
+        value_pairs = fit.evidence.term_value_pairs
+        _remember_terms(out, fit, shared, values_statistic(fit), value_pairs)
         rows = answer.given(out, rows, whole=True)
         return finish(out, shared.given(out, rows, whole=True), groups)
 
@@ -339,7 +382,9 @@ def _with_registered_values(
     size = int(shown) if isinstance(shown, int | float) else n
     dof = size - len(fit.terms) if test == "t" else None
     rows = []
-    for term, found, (values, _) in zip(fit.terms, noised, registered.rows, strict=True):
+    values_of = fit.evidence.term_value_pairs
+    kept = _term_rows(out, fit, values_statistic(fit), values_of) or registered.rows
+    for term, found, (values, _) in zip(fit.terms, noised, kept, strict=True):
         assert found.value is not None
         b = values[0]
         se = significant(found.value[1], digits)
@@ -362,6 +407,18 @@ def _registered(
     found = answer.registered_answer
     assert found is not None and found.whole is not None
     released = found.whole.population is not None
+    if released:
+        by_term = _term_rows(out, fit, model_statistic(fit), fit.evidence.term_pairs)
+        if by_term is not None:
+            out.replay(found.whole)
+            rows = [
+                ResultRow((term.name,), values, reasons)
+                for term, (values, reasons) in zip(fit.terms, by_term, strict=True)
+            ]
+            if shape is not None:  # the log shape: the registered answer's last row
+                values, reasons = found.rows[-1]
+                rows.append(ResultRow((SHAPE_ROW,), values, reasons))
+            return rows
     labels = [(term.name,) for term in fit.terms] if released else [("model",)]
     if released and shape is not None:
         labels.append((SHAPE_ROW,))

@@ -27,7 +27,7 @@ regressors)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,7 +46,7 @@ from ..output_control import (
 )
 from ..output_control.fingerprint import splitmix64
 from ..output_control.fit_tests import FitTest
-from ..output_control.model_support import derived_evidence, pattern_hashes
+from ..output_control.model_support import asked_pattern_hashes, derived_evidence
 from ..output_control.rules.magnitude_noise import MagnitudeNoise
 from ..statistic import Field, Statistic, Takes
 from ..variables import Variable
@@ -200,11 +200,13 @@ def fit_ivregress(view: DataView, request: Mapping[str, Any]) -> IvPlan:
                 top=top,
             )
     fitted_design = _rounded(fitted_design)
-    evidence = _evidence(view, rows, fitted_design, terms, patterns, design, residuals, estimate)
+    evidence = _evidence(
+        view, rows, fitted_design, terms, patterns, design, residuals, estimate, at.x
+    )
     influence, estimable = evidence.influence, evidence.estimable
     if effective is not None and estimate.estimable:
         # What one unit moves a LIML or GMM coefficient by: G⁻¹x̃e, not the 2SLS bread's.
-        moved = _evidence(view, rows, effective, terms, patterns, design, residuals, estimate)
+        moved = _evidence(view, rows, effective, terms, patterns, design, residuals, estimate, at.x)
         influence, estimable = moved.influence, moved.estimable
     # The noise's key: the value digest (of X̂) mixed with the values as asked and the
     # estimator, so another estimator's draw is not this one's, and a question whose X̂ is
@@ -212,7 +214,7 @@ def fit_ivregress(view: DataView, request: Mapping[str, Any]) -> IvPlan:
     # whatever the last bits of X̂ do (equal X̂ with one unit's values changed or not would
     # otherwise get the same or another draw: an equality oracle).
     evidence = derived_evidence(
-        evidence, influence, _asked_key(rows, design, estimator), estimable=estimable
+        evidence, influence, _asked_key(view, rows, design, estimator), estimable=estimable
     )
     asked = asked_terms(x if x else [], constant)
     fit = RegressionFit(
@@ -259,6 +261,7 @@ def _evidence(
     design: np.ndarray,
     residuals: np.ndarray | None,
     estimate: Estimate,
+    columns: Sequence[int],
 ) -> ModelEvidence:
     """The second stage's evidence: its design (the fitted X̂ per pattern, so the leverage
     and what one unit moves are the 2SLS bread's), its residual y − x'β with the actual
@@ -274,6 +277,7 @@ def _evidence(
         fitted=None if residuals is None else np.zeros(len(patterns.n)),
         estimable=estimate.estimable,
         asked=(rows.y, design),
+        asked_columns=columns,
         residuals=residuals,
         clusters=rows.cluster,
     )
@@ -288,10 +292,13 @@ def _rounded(values: np.ndarray, digits: int = 10) -> np.ndarray:
     return np.asarray(np.round(values * scale) / scale)
 
 
-def _asked_key(rows: ModelRows, design: np.ndarray, estimator: str) -> int:
+def _asked_key(view: DataView, rows: ModelRows, design: np.ndarray, estimator: str) -> int:
     """A 64-bit key of the rows' outcome and regressor and instrument values as asked, and
-    of the estimator (order-free: a sum over rows)."""
-    hashed = pattern_hashes(design)[rows.pattern]
+    of the estimator, order-free: a sum over rows, each column keyed by its values
+    (model_support.asked_pattern_hashes), so the same model with its regressors or
+    instruments in another order draws the same noise (its pairs are order-free too)."""
+    keys = PositionKeys(view.rows.snapshot.arrays)
+    hashed = asked_pattern_hashes(keys, rows.units, rows.pattern, design)[rows.pattern]
     outcome = np.ascontiguousarray(np.asarray(rows.y, dtype=np.float64) + 0.0).view(np.uint64)
     mixed = splitmix64(hashed ^ splitmix64(outcome))
     total = np.add.reduce(mixed, dtype=np.uint64) if len(mixed) else np.uint64(0)

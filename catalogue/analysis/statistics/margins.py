@@ -194,7 +194,9 @@ def prepare_margins(view: DataView, request: Mapping[str, Any]) -> MarginsPlan:
     else:
         influence = _influence(fit, family, effects, model.evidence.influence)
         values, std_errors = effects.values, effects.std_errors
-    evidence = derived_evidence(model.evidence, influence, STREAM)
+    # Each effect takes its term's key and pairs (every term's but the constant's).
+    kept = [i for i, t in enumerate(model.terms) if t.kind != "constant"]
+    evidence = derived_evidence(model.evidence, influence, STREAM, terms=kept)
     derived = RegressionFit(
         outcome=model.outcome,
         family=f"{family}-margins",
