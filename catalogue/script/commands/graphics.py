@@ -1,5 +1,6 @@
 """Charts: barchart (with a statistic in parentheses), boxplot, histogram, hexbin,
-piechart, sankey, and coefplot of a regression written after it."""
+piechart, sankey, meanplot (a regcat extension: means over time with a 95 % band), and
+coefplot of a regression written after it."""
 
 from __future__ import annotations
 
@@ -84,6 +85,19 @@ def piechart(args: Arguments) -> Chart:
 @register("graphics", "sankey", "sankey <variabler/variables>", condition=True)
 def sankey(args: Arguments) -> Chart:
     return _chart(args, 2)
+
+
+@register(
+    "graphics",
+    "meanplot",
+    "meanplot <y> <tid/time> [if <betingelse/condition>] [, by(<gruppe/group>)]",
+    options=valued("by"),
+    condition=True,
+)
+def meanplot(args: Arguments) -> Chart:
+    """A regcat extension (microdata.no's language has no such chart): the mean of y by
+    the time variable, one line per group of by(), each with its 95 % band."""
+    return _chart(args, 2, 2)
 
 
 @register(

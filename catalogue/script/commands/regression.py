@@ -84,6 +84,25 @@ def panel_diff(args: Arguments) -> Model:
 
 @register(
     "regression",
+    "regress-event-diff",
+    "regress-event-diff <y> <gruppe/group> <hendelsestid/event time> <x-er/xs> [if] "
+    "[, leads(<n>) lags(<n>) reference(<n>) robust cluster()]",
+    options={**_MODEL_OPTIONS, **valued("leads", "lags", "reference")},
+    condition=True,
+)
+def event_diff(args: Arguments) -> Model:
+    """A regcat extension: regress-panel-diff in event time (one effect per period around
+    the event, leads and lags against a reference period)."""
+    y = args.name(("utfallsvariabelen", "the outcome variable"))
+    group = args.name(("gruppevariabelen", "the group variable"))
+    time = args.name(("hendelsestiden", "the event time"))
+    xs = terms(args)
+    args.end()
+    return Model(**args.common(), y=y, xs=xs, groups=(group, time))
+
+
+@register(
+    "regression",
     "ivregress",
     (
         "ivregress <y> <x-er/xs> (<endogen/endogenous> = <instrumenter/instruments>) [if] "

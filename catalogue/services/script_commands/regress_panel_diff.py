@@ -3,8 +3,8 @@ its classic form on a dataset in panel form (import-panel, reshape-to-panel): th
 (1 the treated group, 0 the comparison group), treated (1 in the periods after the
 treatment) as `post`, the panel's dates as the periods, the xs as covariates. Standard
 errors clustered by the unit unless robust or cluster() says otherwise. The event-time
-form (leads and lags) has no script syntax in microdata.no's language: it is the JSON
-request's."""
+form (leads and lags) has no syntax in microdata.no's language: regcat's extension
+`regress-event-diff` (regress_event_diff.py) writes it."""
 
 from __future__ import annotations
 

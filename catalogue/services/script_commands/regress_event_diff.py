@@ -1,0 +1,45 @@
+"""regress-event-diff <y> <group> <event time> <xs> [if] [, leads() lags() reference()
+robust cluster()]: statistic `did` in its event-time form, a regcat extension (microdata.no's
+`regress-panel-diff` has the classic form only). `group` is the treated group (0/1), the
+event time a whole number of periods from the event (months_since, or `generate` from the
+dates), one effect per period of [−leads, lags] against the reference period (−1 unless
+reference() says otherwise), the xs covariates. Standard errors clustered by the unit unless
+robust or cluster() says otherwise; the event-study chart comes with the model."""
+
+from __future__ import annotations
+
+from catalogue.script import nodes as n
+from catalogue.script.errors import script_error
+from catalogue.services.scripts import _handles, _Runner, model_body
+
+_WINDOW = ("leads", "lags", "reference")
+
+
+def _whole(command: n.Model, name: str) -> int | None:
+    option = command.option(name)
+    if option is None:
+        return None
+    text = "".join(option.values)
+    if not text.lstrip("-").isdigit():
+        raise script_error(
+            "script-arguments",
+            option.at,
+            (f"{name}() tar ett helt tall", f"{name}() takes one whole number"),
+            (f"Skriv for eksempel «{name}(12)»", f"Write for example '{name}(12)'"),
+            command=command.command,
+        )
+    return int(text)  # its bounds are the engine's to check
+
+
+@_handles("regress-event-diff")
+def _regress_event_diff(runner: _Runner, command: n.Model) -> None:
+    body = model_body(command, frozenset(_WINDOW))
+    group, time = command.groups
+    body.update(treated=group, time=time)
+    for name in _WINDOW:
+        value = _whole(command, name)
+        if value is not None:
+            body[name] = value
+    if not body["x"]:
+        del body["x"]
+    runner.statistic(command, "did", body)
