@@ -46,7 +46,7 @@ def test_the_commands_that_run() -> None:
         "clone-dataset", "clone-units", "clone-variables", "coefplot", "collapse", "correlate",
         "cox", "create-dataset", "define-labels", "delete-dataset", "destring", "drop",
         "drop-labels", "generate", "help", "help-function", "hexbin", "histogram", "history",
-        "import", "import-panel", "ivregress", "kaplan-meier", "keep", "list-labels", "logit", "meanplot", "mlogit",
+        "import", "import-panel", "ivregress", "kaplan-meier", "keep", "list-labels", "logit", "meanplot", "merge", "mlogit",
         "negative-binomial", "normaltest", "piechart", "poisson", "probit", "rdd", "recode", "regress",
         "regress-event-diff", "regress-panel", "regress-panel-diff", "rename",
         "rename-dataset", "replace", "reshape-from-panel", "reshape-to-panel", "require",
