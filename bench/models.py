@@ -61,6 +61,11 @@ MODELS: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     # Time: age + 0.5 (positive), the event: a wage above 400,000.
     "weibull (aft)": ("weibull", {"time": "tid", "event": "hoy", "x": ["kjonn", "i.utdanning"]}),
+    "regress_mml (reml by kommune)": (
+        "regress_mml",
+        {"y": "lonn", "x": ["alder", "kjonn"], "group": "kommune"},
+    ),
+    "oaxaca (by kjonn)": ("oaxaca", {"y": "lonn", "x": ["alder", "i.utdanning"], "group": "kjonn"}),
 }
 
 
@@ -151,6 +156,8 @@ def _reference(rows: dict[str, Any]) -> dict[str, Callable[[], Any]]:
         ),
         "regress_panel (fe by kommune)": lambda: _panel(rows, lonn),
         "weibull (aft)": lambda: _weibull(rows, hoy, levels),
+        "regress_mml (reml by kommune)": lambda: _mixed(rows, lonn),
+        "oaxaca (by kjonn)": lambda: _oaxaca(rows, lonn, levels),
     }
 
 
@@ -185,6 +192,39 @@ def _panel(rows: dict[str, Any], lonn: Any) -> Any:
     ).set_index(["entity", "row"])
     model = PanelOLS(frame["lonn"], frame[["alder", "kjonn", "const"]], entity_effects=True)
     return model.fit(debiased=True)
+
+
+def _mixed(rows: dict[str, Any], lonn: Any) -> Any:
+    """statsmodels' MixedLM (REML, random intercepts by municipality), its own optimiser."""
+    import warnings
+
+    import numpy as np
+    import statsmodels.api as sm
+
+    x = np.column_stack(
+        [rows["alder"].astype(float), rows["kjonn"].astype(float), np.ones(len(lonn))]
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return sm.MixedLM(lonn, x, groups=rows["kommune"]).fit(reml=True)
+
+
+def _oaxaca(rows: dict[str, Any], lonn: Any, levels: list[Any]) -> Any:
+    """Each sex's OLS (statsmodels) and its regressors' means and covariance: what the
+    decomposition is computed from (tests/test_models_oaxaca.py's reference)."""
+    import numpy as np
+    import statsmodels.api as sm
+
+    x = np.column_stack(
+        [rows["alder"].astype(float)]
+        + [(rows["utdanning"] == level).astype(float) for level in levels[1:]]
+        + [np.ones(len(lonn))]
+    )
+    found = []
+    for chosen in (rows["kjonn"] == 1, rows["kjonn"] == 2):
+        fit = sm.OLS(lonn[chosen], x[chosen]).fit()
+        found.append((fit.params, fit.cov_params(), x[chosen].mean(axis=0), np.cov(x[chosen].T)))
+    return found
 
 
 def run_reference(home: Path, only: list[str]) -> dict[str, dict[str, float]]:

@@ -22,7 +22,7 @@ import statsmodels.api as sm
 from statsmodels.regression.mixed_linear_model import MixedLMParams
 
 from catalogue.analysis.statistics.regress_mml import MixedPlan
-from catalogue.analysis.statistics.shared.mixed import fit_mixed, group_sums
+from catalogue.analysis.statistics.shared.mixed import fit_mixed, group_sums, variance_influence
 from catalogue.analysis.step import parse_steps
 from catalogue.analysis.workspace import Workspace
 from catalogue.domain.errors import RegcatError
@@ -144,6 +144,36 @@ def test_variance_errors_are_the_inverse_expected_information() -> None:
     _close(fit.std_errors, found.bse_fe)
 
 
+@pytest.mark.parametrize("outlier", [0.0, 8.0])
+def test_what_one_unit_moves_the_variances_is_bounded_by_leave_one_out(outlier: float) -> None:
+    """variance_influence (a Newton step, STEP_MARGIN times) is at least what removing
+    each unit and refitting moves σ²_u and σ²_e, and not far above it."""
+    rng = np.random.default_rng(2)
+    sizes = rng.integers(10, 16, 12)
+    group = np.repeat(np.arange(12), sizes)
+    n = len(group)
+    x = np.column_stack([rng.normal(size=n), np.ones(n)])
+    y = x[:, 0] + 0.8 * rng.normal(size=12)[group] + rng.normal(size=n)
+    y[0] += outlier
+    fit = fit_mixed(group_sums(x, np.ones(n), y, np.zeros(n), group), "reml")
+    assert fit is not None
+    counts = np.bincount(group).astype(float)
+    largest, _, _ = variance_influence(
+        y - x @ fit.beta, group, np.arange(n), counts, fit.sigma_u, fit.sigma_e
+    )
+    exact = np.zeros(2)
+    for i in range(n):
+        kept = np.arange(n) != i
+        left = fit_mixed(
+            group_sums(x[kept], np.ones(n - 1), y[kept], np.zeros(n - 1), group[kept]), "reml"
+        )
+        assert left is not None
+        moved = np.array([left.sigma_u - fit.sigma_u, left.sigma_e - fit.sigma_e])
+        exact = np.maximum(exact, np.abs(moved))
+    assert np.all(largest >= exact)
+    assert np.all(largest <= 2 * exact)
+
+
 def test_patterns_give_the_fit_of_rows() -> None:
     """Per-group sums from patterns (rows of equal regressors and group pooled, with their
     outcome sums and within squares) give the fit of the rows themselves."""
@@ -193,6 +223,7 @@ def test_rare_groups_are_left_out(issue_workspace: Workspace) -> None:
         ({"group": None}, "invalid-request", "group"),
         ({"group": "finnes_ikke"}, "unknown-variable", "finnes_ikke"),
         ({"method": "bayes"}, "invalid-request", "method"),
+        ({"x": [], "constant": False}, "invalid-request", "x"),
         ({"y": "kommune"}, "statistic-needs-number", "kommune"),
     ],
 )

@@ -151,6 +151,12 @@ def prepare_mml(view: DataView, request: Mapping[str, Any]) -> MixedPlan:
     y = view.variable(y_name, what="y")
     needs_number(y, "regress_mml")
     group_variable = _group(view, request, y)
+    if not x and not constant:
+        raise request_error(
+            "x",
+            "Modellen trenger forklaringsvariabler eller konstantleddet.",
+            "The model needs regressors or the constant.",
+        )
     terms = parse_terms(view, x) if x else []
     for term in terms:
         for factor in term:
