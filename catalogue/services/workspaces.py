@@ -40,14 +40,13 @@ from catalogue.analysis.output_control import (
     ReleasedSet,
     release_json,
 )
-from catalogue.analysis.output_control.group_values import SharedValues
+from catalogue.analysis.output_control.group_values import GroupLedger, SharedValues
 from catalogue.analysis.output_control.release import (
     BudgetState,
     budget_state,
     charge_inputs,
     charge_refusal,
 )
-from catalogue.analysis.output_control.rules.differencing import NearSets
 from catalogue.analysis.persistent_ledger import PersistentReleaseLedger
 from catalogue.analysis.sources import DatasetSource, PinnedVersion
 from catalogue.analysis.statistics.shared.common import Labelled, Planned
@@ -227,7 +226,7 @@ def _shared_values(ctx: Context, ledger: PersistentReleaseLedger, owner: str) ->
     ledger's lock, as a release's guard does, and recorded as a release of no cells and
     no charge."""
 
-    def run(work: Callable[[NearSets], list[ReleasedSet]]) -> None:
+    def run(work: Callable[[GroupLedger], list[ReleasedSet]]) -> None:
         with ctx.db.transaction() as session:
             store = AnalysisStore(session)
             AuditLog(store).lock()

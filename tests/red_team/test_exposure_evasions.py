@@ -317,67 +317,124 @@ def test_dominance_verdicts_of_many_cells_of_one_target(alice: Attacker, truth: 
 
 # --- (c) group values made at step time -----------------------------------------------------
 
-SUMS = 140  # padded sums of the target's wage in one aggregation (a workspace holds 300
-WORKSPACES = 6  # variables), in each of six workspaces
-PADDING = 20
+SUMS = 140  # padded statistics of the target's wage in one aggregation (a workspace holds
+WORKSPACES = 6  # 300 variables), in each of six workspaces
+PADDING = 20  # known people beside the target in each sum or mean
+PLURAL = {"mean": "means", "max": "maxima"}
+WINDOW = 10  # a smoothed maximum's window (extreme-values' units): the target and 9 known
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="group statistics are perturbed at step time with per-set noise that no exposure "
-    "or budget charge throttles: 840 padded sums of one target averaged in six labels put "
-    "the wage within 2.5 % (420 in three: 1.1 %; 2026-12-06)",
-)
+def _step_time_workspace(
+    person: Person, known: list[Person], statistic: str, ws: int
+) -> list[dict[str, object]]:
+    """The steps of one workspace: v_k = wage for the target, c_k for the known people;
+    one `aggregate … by(alle)` of `statistic` of each v_k; one derived w averaging the
+    SUMS measurements of the wage each statistic gives (in one label): w is the estimate
+    itself.
+    - sum: 0 for everyone else; s_k − 20·c_k;
+    - mean: missing for everyone else, so the mean is over 21 units: 21·s_k − 20·c_k;
+    - max: 0 for everyone else, 9 known people: the window of the 10 largest is the target
+      and them (a smoothed maximum), 10·s_k − 9·c_k."""
+    steps: list[dict[str, object]] = [
+        {"generate": "known", "expr": "0"},
+        {"replace": "known", "expr": "1", "if": _dates(known)},
+    ]
+    padding = [1000 * (ws + 1) + k for k in range(SUMS)]
+    n = len(known)
+    stats: dict[str, list[str]] = {}
+    for k, c in enumerate(padding):
+        if statistic == "mean":
+            steps.append({"generate": f"v{k}", "expr": str(c), "if": "known == 1"})
+        else:
+            steps.append({"generate": f"v{k}", "expr": f"{c} * known"})
+        steps.append({"replace": f"v{k}", "expr": "lonn", "if": person.expr()})
+        stats[f"s{k}"] = [statistic, f"v{k}"]
+    steps.append({"aggregate": stats, "by": "alle"})
+    scale = {"sum": 1, "mean": n + 1, "max": WINDOW}[statistic]
+    parts = []  # an expression holds ~2,000 characters: partial sums of 35
+    for j, start in enumerate(range(0, SUMS, 35)):
+        chunk = enumerate(padding[start : start + 35], start=start)
+        terms = " + ".join(f"({scale} * s{k} - {n * c})" for k, c in chunk)
+        steps.append({"generate": f"t{j}", "expr": terms})
+        parts.append(f"t{j}")
+    steps.append({"generate": "w", "expr": f"({' + '.join(parts)}) / {SUMS}"})
+    return steps
+
+
+def _step_time_attack(
+    title: str, attackers: list[Attacker], person: Person, known: list[Person], statistic: str
+) -> bool:
+    """WORKSPACES workspaces, taken in turn by the attackers, each one label; the labels
+    averaged. FAILS when the attacker's own standard error (the labels' spread over √n)
+    is 5 % or more, or the estimate is 5 % or more off (judge_cells' bound). Without the
+    exposure ledger each label averages 140 measurements of sd ~half the wage (the
+    standard error over six labels ~1.7 %: off by 5 % in under 1 % of runs, so the attack
+    succeeded for sure)."""
+    labels: list[float] = []
+    for ws in range(WORKSPACES):
+        attacker = attackers[ws % len(attackers)]
+        steps = _step_time_workspace(person, known, statistic, ws)
+        handle = attacker.workspace(steps)
+        label = attacker.label(handle, "w")
+        if label is not None:
+            labels.append(float(label))
+    wage = person.wage or 1.0
+    n = len(labels)
+    estimate = float(np.mean(labels)) if n else None
+    spread = float(np.std(labels, ddof=1)) if n > 1 else math.inf
+    standard_error = spread / math.sqrt(n) / wage if n > 1 else math.inf
+    error = math.inf if estimate is None else abs(estimate - wage) / wage
+    report(
+        title,
+        statistics=SUMS * n,
+        labels=[f"{x:.4g}" for x in labels],
+        true=wage,
+        estimate=None if estimate is None else f"{estimate:.4g}",
+        rel_error=f"{error:.3g}",
+        standard_error=f"{standard_error:.3g}",
+        requests=sum(a.requests for a in attackers),
+    )
+    for attacker in attackers:
+        assert attacker.statuses.get(200, 0) > 0
+    return standard_error >= 0.05 or error >= 0.05
+
+
 def test_group_sums_made_at_step_time_averaged_in_one_variable(
     alice: Attacker, truth: Truth
 ) -> None:
     """(c) v_k = wage for the target, c_k for 20 known people, 0 for everyone else, for
     k < 140; one `aggregate … by(alle)` makes each one's sum over everyone, each perturbed
     when the step computes it by the keys of its (unit, value) pairs (v_k and v_j differ in
-    the 20 known people's values: 40 pairs apart, a fresh draw each), and never charged to
-    the target's exposure. One derived variable averages s_k − 20·c_k, and one frequency
-    table reads it as its label; six workspaces (other c_k), six labels averaged: 840
-    measurements of the wage for six tables. FAILS when the estimate is 5 % or more off
-    (its standard error, with the magnitude noise's sd of half the wage per sum, would be
-    1.7 %: off by 5 % in under 1 % of runs, so the strict xfail does not flake)."""
+    the 20 known people's values: 40 pairs apart, a fresh draw each). One derived variable
+    averages s_k − 20·c_k, and one frequency table reads it as its label; six workspaces
+    (other c_k), six labels averaged: 840 measurements of the wage for six tables. Until
+    the group statistics were charged to the exposure ledger (grouping.py, group_values.py)
+    the wage came out within 2.5 % (0.04 % in another run)."""
     person = truth.targets(1, min_wage=300_000)[0]
     known = truth.by_birth(PADDING, skip={person.birth}, offset=400)
-    labels: list[float] = []
-    for ws in range(WORKSPACES):
-        steps: list[dict[str, object]] = [
-            {"generate": "known", "expr": "0"},
-            {"replace": "known", "expr": "1", "if": _dates(known)},
-        ]
-        sums: dict[str, list[str]] = {}
-        padding = [1000 * (ws + 1) + k for k in range(SUMS)]
-        for k, c in enumerate(padding):
-            steps += [
-                {"generate": f"v{k}", "expr": f"{c} * known"},
-                {"replace": f"v{k}", "expr": "lonn", "if": person.expr()},
-            ]
-            sums[f"s{k}"] = ["sum", f"v{k}"]
-        steps.append({"aggregate": sums, "by": "alle"})
-        parts = []  # an expression holds ~2,000 characters: four partial sums
-        for j, start in enumerate(range(0, SUMS, 35)):
-            chunk = enumerate(padding[start : start + 35], start=start)
-            terms = " + ".join(f"(s{k} - {PADDING * c})" for k, c in chunk)
-            steps.append({"generate": f"t{j}", "expr": terms})
-            parts.append(f"t{j}")
-        steps.append({"generate": "w", "expr": f"({' + '.join(parts)}) / {SUMS}"})
-        handle = alice.workspace(steps)
-        label = alice.label(handle, "w")
-        if label is not None:
-            labels.append(float(label))
-    wage = person.wage or 1.0
-    estimate = float(np.mean(labels)) if labels else None
-    error = math.inf if estimate is None else abs(estimate - wage) / wage
-    report(
-        "group sums made at step time, averaged in one variable",
-        sums=SUMS * len(labels),
-        labels=[round(x) for x in labels],
-        true=wage,
-        estimate=None if estimate is None else round(estimate),
-        rel_error=round(error, 3),
-        requests=alice.requests,
+    assert _step_time_attack(
+        "group sums made at step time, averaged in one variable", [alice], person, known, "sum"
     )
-    assert error >= 0.05
+
+
+@pytest.mark.parametrize("statistic", ["mean", "max"])
+def test_group_means_or_maxima_made_at_step_time_by_two_projects(
+    alice: Attacker, bob: Attacker, truth: Truth, statistic: str
+) -> None:
+    """(c) by other statistics and two projects: the same six workspaces, taken in turn by
+    alice and bob (two projects, two budgets), with a group mean (v_k missing for everyone
+    but the target and the 20 known people: a mean over 21 units, 21·s_k − 20·c_k) or a
+    smoothed group maximum (the target and 9 known people on top of zeros: the window of
+    the 10 largest, 10·s_k − 9·c_k). A mean is its total's noise over the group's size, a
+    maximum its window's; both must be charged to the target as a sum is, in every
+    project."""
+    person = truth.targets(1, min_wage=300_000)[0]
+    n = PADDING if statistic == "mean" else WINDOW - 1
+    known = truth.by_birth(n, skip={person.birth}, offset=400)
+    assert _step_time_attack(
+        f"group {PLURAL[statistic]} made at step time by two projects, averaged in one variable",
+        [alice, bob],
+        person,
+        known,
+        statistic,
+    )

@@ -18,6 +18,9 @@ largest (T) against the rest (R), so π²/w²·(x/T)² about the log of one of t
 and π²/w²·(x/R)² about one of the rest (at most √(π²/w²/floor) of those reach the floor).
 It is charged too, for every cell decided afresh, withheld or shown.
 
+A group statistic a step computes (aggregate, collapse: grouping.py, group_values.py) is
+charged as a cell is (`informed_pairs`; a smoothed extreme as its window's total).
+
 A unit's exposure is the sum over every cell published or decided about it, in every
 project: what all releases together could tell about its value. Units are named by a
 digest of their secret set id (cell_key.py), never by a pseudonym."""
@@ -38,7 +41,10 @@ _BINS = 64  # quarter octaves below a cell's largest value (informed_units)
 def unit_names(set_ids: np.ndarray) -> list[str]:
     """The ledger's name of each unit: a digest of its set id (which itself is keyed)."""
     mixed = splitmix64(np.asarray(set_ids, dtype=np.uint64) ^ _SALT)
-    return [f"{int(k):016x}" for k in mixed]
+    # 16 hex digits each, as f"{k:016x}": the big-endian bytes' hex, cut (one C-level
+    # conversion; a group step names thousands of units).
+    digits = np.ascontiguousarray(mixed, dtype=">u8").tobytes().hex()
+    return [digits[i : i + 16] for i in range(0, len(digits), 16)]
 
 
 def noise_variance(largest: np.ndarray, multipliers: np.ndarray) -> np.ndarray:
@@ -99,20 +105,39 @@ def informed_units(
     something to learn about: (x/σ)² ≥ floor, σ² = `variance` (before any factor), at
     most `cap` of them, the largest first (`top`: each cell's largest |contribution|).
     Whatever the unit's rank: a target placed below three known larger values is told as
-    much by the sum as it would be on top. Linear: in a cell with more than `cap` such
-    units, values are binned by quarter octaves below the cell's largest, the bins above
-    the one that reaches `cap` are taken whole and that bin's first units in pair order
-    make up the rest (a sum of a million 0/1 values must not cost a sort)."""
+    much by the sum as it would be on top (`informed_pairs` finds them)."""
     found: list[list[tuple[int, float]]] = [[] for _ in range(cells.n_cells)]
+    at = informed_pairs(cells, variance, wanted, floor, cap, top)
+    magnitude = np.abs(np.asarray(cells.values, dtype=np.float64))
+    cell = np.asarray(cells.cell, dtype=np.int64)
+    for p in at.tolist():
+        found[int(cell[p])].append((int(cells.unit[p]), float(magnitude[p])))
+    return found
+
+
+def informed_pairs(
+    cells: CellUnits,
+    variance: np.ndarray,
+    wanted: np.ndarray,
+    floor: float,
+    cap: int,
+    top: np.ndarray,
+) -> np.ndarray:
+    """The pairs (indices into `cells`, sorted) of `informed_units`, as one array: what a
+    caller over many cells (group statistics, grouping.py) charges without a list per
+    cell. Linear: in a cell with more than `cap` such units, values are binned by quarter
+    octaves below the cell's largest, the bins above the one that reaches `cap` are taken
+    whole and that bin's first units in pair order make up the rest (a sum of a million
+    0/1 values must not cost a sort)."""
     want = np.asarray(wanted, dtype=bool)
     if not np.any(want):
-        return found
+        return np.zeros(0, dtype=np.int64)
     magnitude = np.abs(np.asarray(cells.values, dtype=np.float64))
     cell = np.asarray(cells.cell, dtype=np.int64)
     least = np.where(want, floor * np.asarray(variance, dtype=np.float64), np.inf)
     at = np.flatnonzero((magnitude > 0) & (magnitude * magnitude >= least[cell]))
     if len(at) == 0:
-        return found
+        return at
     many = np.bincount(cell[at], minlength=cells.n_cells) > cap
     if np.any(many):
         crowded = many[cell[at]]
@@ -139,9 +164,7 @@ def informed_units(
         rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
         chosen = order[rank < cap - before[grouped]]
         at = np.sort(np.concatenate([kept, over[inside], over[chosen]]))
-    for p in at.tolist():
-        found[int(cell[p])].append((int(cells.unit[p]), float(magnitude[p])))
-    return found
+    return at
 
 
 def verdict_units(

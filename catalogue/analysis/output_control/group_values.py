@@ -27,17 +27,45 @@ group itself.
 Without a shared ledger (a workspace made directly, as in tests) the group statistics of
 one workspace are compared, in the order they were computed (kept with its state, which
 a failed request leaves as it was); the groups themselves are registered with the guard
-when anything computed from them is released (counting.finish)."""
+when anything computed from them is released (counting.finish).
+
+Exposure (exposure.py, rules/budget.py): a group sum, mean, sd or smoothed extreme is, to
+an attacker who knows the rest of the group, one measurement of each contributor's value
+with the noise of its total, as a table cell is. Each group statistic given afresh adds
+(x/σ)² to the exposure of every unit it tells at least `exposure_floor` (whatever its
+rank, at most `exposure_units` a group, the largest first), in the same transaction that
+registers its value; a group given a registered value tells nothing new and adds nothing.
+A fresh group whose most exposed unit is past `exposure_allowance` gets its noise
+multiplied by exp((E − allowance)/`exposure_scale`), with a fresh draw per factor, and
+records what it told under that noise. Why: group statistics were perturbed at step time
+with a draw of their own and never charged, so 140 padded sums of one target's wage in
+one `aggregate … by(alle)`, averaged into one derived variable and read as one label, six
+workspaces, put the wage within 0.04–2.5 % (red team `test_exposure_evasions`; a group
+mean 0.8 %, a smoothed maximum 2.9 %, over two projects). Charged when computed, not when
+something derived from it is released: a step shows its values as labels (they are
+published then, as registration assumes), and a derived variable that averages many group
+statistics is one value repeated over everyone, whose table cell tells about nobody in
+particular. Unlike a table cell's, the factor has no cap (`Budget.noise_factor(capped=
+False)`): a group statistic costs no points, so nothing else bounds how many an attacker
+computes (a workspace holds 300 variables; workspaces are free), and capped at 16 each
+would still tell 4/256: 6,400 more of them (46 workspaces) would add the 100 the
+allowance stood for. Uncapped, what n statistics tell grows like allowance + (scale/2)·ln(1 +
+8n/scale): about 170 after 840, 258 after a million (a relative standard error of 6 %). The
+cost is the utility of groups holding a unit an attacker exhausted: their sums get noisier
+for everyone, which tells nothing about a value."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Protocol
 
 import numpy as np
 
 from .fingerprint import FingerprintTable, fingerprint_table
 from .guard_index import SetIndex
-from .ledger import ReleasedSet
+from .ledger import EXPOSURE_MEASURE, ReleasedSet, decode_exposure, exposure_set
+from .rules.budget import Budget
 from .rules.differencing import Differencing, NearSets
 from .unit_sets import CellUnits
 from .value_keys import keyed_bits
@@ -47,9 +75,75 @@ GROUP_MEASURE = "group-values"
 # The bits a group count's units are paired with: a NaN's, which no value of a pair set is.
 COUNT_BITS = np.uint64(0x7FF8_0000_C0C0_C0C0)
 
+
+class GroupLedger(NearSets, Protocol):
+    """The shared ledger as group statistics use it: registered sets by nearness, and each
+    unit's exposure (exposure.py)."""
+
+    def exposure(self, names: Sequence[str]) -> list[float]: ...
+
+
 # Runs `work` with the datastore's shared ledger (bound, in one locked transaction) and
 # records the sets it returns, as a release of no cells and no charge.
-SharedValues = Callable[[Callable[[NearSets], list[ReleasedSet]]], None]
+SharedValues = Callable[[Callable[[GroupLedger], list[ReleasedSet]]], None]
+
+
+@dataclass(frozen=True)
+class Told:
+    """What a group statistic's noise tells its units, before the exposure ledger widens
+    it: per pair told (a unit of a group, each unit in one group of a statistic) its
+    group, its unit's ledger name and (x/σ)² under the unwidened noise (exposure.py); and
+    `widened(groups, factors)`, those groups' values with their noise multiplied by the
+    factors, a fresh draw for each factor (two scalings of one draw would give the exact
+    value)."""
+
+    group: np.ndarray
+    names: Sequence[str]
+    amount: np.ndarray
+    widened: Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+    @staticmethod
+    def nothing() -> Told:
+        return Told(
+            np.zeros(0, np.int64), (), np.zeros(0), lambda groups, _: np.full(len(groups), np.nan)
+        )
+
+
+def _widen(
+    budget: Budget,
+    told: Told,
+    fresh: np.ndarray,
+    exposures: Callable[[Sequence[str]], list[float]],
+    out: np.ndarray,
+) -> tuple[Sequence[str], np.ndarray]:
+    """Widens the noise of the `fresh` groups (indices) that tell a unit past its
+    allowance, in `out`, and returns what the fresh groups tell their units under that
+    noise: names and amounts (a name may repeat: a unit of several rows in two groups)."""
+    if not len(told.group) or not len(fresh):
+        return (), np.zeros(0)
+    chosen = np.zeros(len(out), dtype=bool)
+    chosen[fresh] = True
+    at = np.flatnonzero(chosen[told.group])
+    if not len(at):
+        return (), np.zeros(0)
+    names = told.names if len(at) == len(told.group) else [told.names[i] for i in at.tolist()]
+    exposed = np.asarray(exposures(names), dtype=np.float64)
+    most = np.zeros(len(out))
+    np.maximum.at(most, told.group[at], exposed)
+    factors = np.ones(len(out))
+    over = np.flatnonzero(chosen & (most > budget.parameters.exposure_allowance))
+    for g in over.tolist():
+        factors[g] = budget.noise_factor(float(most[g]), capped=False)
+    if len(over):
+        out[over] = told.widened(over, factors[over])
+    return names, told.amount[at] / factors[told.group[at]] ** 2
+
+
+def _record(names: Sequence[str], amounts: np.ndarray) -> ReleasedSet:
+    """The exposure record of what a step's fresh group statistics told (ledger.py's
+    `exposure_set` format, unsorted: a repeated name is summed when read)."""
+    text = ",".join(f"{n}:{a:.4f}" for n, a in zip(names, amounts.tolist(), strict=True))
+    return replace(exposure_set({}), answer=text)
 
 
 def count_sets(cells: CellUnits) -> FingerprintTable:
@@ -67,22 +161,38 @@ def count_sets(cells: CellUnits) -> FingerprintTable:
 class GroupValues:
     """The group statistics of one workspace, by statistic, indexed by their sets when a
     look-up needs it (a step over 36,000 groups of birth dates looks up only the groups
-    whose size is within reach of an earlier set's of the same statistic)."""
+    whose size is within reach of an earlier set's of the same statistic); and, without a
+    shared ledger, what they told each unit (the workspace's own exposure ledger)."""
 
     def __init__(
         self,
         differencing: Differencing,
         earlier: Sequence[ReleasedSet],
         shared: SharedValues | None = None,
+        budget: Budget | None = None,
     ) -> None:
         self.differencing = differencing
         self.shared = shared
+        self.budget = budget
         self.reach = differencing.parameters.min_difference + differencing.parameters.ramp
         self._sets: dict[str, list[ReleasedSet]] = {}
         self._indexed: dict[str, tuple[SetIndex, int]] = {}  # index, sets added to it
+        self._earlier_exposure = [g for g in earlier if g.measure == EXPOSURE_MEASURE]
+        self._exposure: dict[str, float] | None = None  # read from them when first needed
         for given in earlier:
-            self._sets.setdefault(given.statistic, []).append(given)
+            if given.measure != EXPOSURE_MEASURE:
+                self._sets.setdefault(given.statistic, []).append(given)
         self.added: list[ReleasedSet] = []
+
+    def _own_exposure(self) -> dict[str, float]:
+        """Without a shared ledger: each unit's exposure from this workspace's own group
+        statistics (their records kept with its state)."""
+        if self._exposure is None:
+            self._exposure = {}
+            for record in self._earlier_exposure:
+                for name, amount in decode_exposure(record.answer).items():
+                    self._exposure[name] = self._exposure.get(name, 0.0) + amount
+        return self._exposure
 
     def _index(self, statistic: str) -> SetIndex:
         index, done = self._indexed.get(statistic, (SetIndex(), 0))
@@ -92,17 +202,26 @@ class GroupValues:
         self._indexed[statistic] = (index, len(kept))
         return index
 
-    def given(self, statistic: str, values: np.ndarray, sets: FingerprintTable) -> np.ndarray:
+    def given(
+        self,
+        statistic: str,
+        values: np.ndarray,
+        sets: FingerprintTable,
+        told: Told | None = None,
+    ) -> np.ndarray:
         """Per group (NaN: no value) its value, or the value given before to a set that
         takes its set; the new ones are kept for later statistics. A count's values are
-        the perturbed counts of the groups' units."""
+        the perturbed counts of the groups' units. A group given afresh that `told`
+        says tells a unit past its exposure allowance gets its noise widened (`_widen`),
+        and what the fresh groups tell is added to their units' exposure."""
         out = np.array(values, dtype=np.float64)
         if self.shared is not None:
-            self._given_shared(statistic, out, sets, self.shared)
+            self._given_shared(statistic, out, sets, self.shared, told)
             return out
         kept = self._sets.setdefault(statistic, [])
         # Groups of one statistic are disjoint sets of 10 or more: never near each other.
         sizes = np.sort(np.array([k.size for k in kept], dtype=np.int64))
+        fresh: list[int] = []
         for g in np.flatnonzero(np.isfinite(out)):
             found = sets[int(g)]
             at = np.searchsorted(sizes, found.size - self.reach + 1)
@@ -113,26 +232,55 @@ class GroupValues:
                 if before is not None:
                     out[g] = before
                     continue
-            given = ReleasedSet(GROUP_MEASURE, statistic, found, float(out[g]))
+            fresh.append(int(g))
+        if told is not None and self.budget is not None:
+            exposure = self._own_exposure()
+            names, amounts = _widen(
+                self.budget,
+                told,
+                np.array(fresh, dtype=np.int64),
+                lambda asked: [exposure.get(n, 0.0) for n in asked],
+                out,
+            )
+            if len(names):
+                for name, amount in zip(names, amounts.tolist(), strict=True):
+                    exposure[name] = exposure.get(name, 0.0) + amount
+                self.added.append(_record(names, amounts))
+        for f in fresh:
+            given = ReleasedSet(GROUP_MEASURE, statistic, sets[f], float(out[f]))
             kept.append(given)
             self.added.append(given)
         return out
 
     def _given_shared(
-        self, statistic: str, out: np.ndarray, sets: FingerprintTable, shared: SharedValues
+        self,
+        statistic: str,
+        out: np.ndarray,
+        sets: FingerprintTable,
+        shared: SharedValues,
+        told: Told | None,
     ) -> None:
+        budget = self.budget
 
-        def work(ledger: NearSets) -> list[ReleasedSet]:
+        def work(ledger: GroupLedger) -> list[ReleasedSet]:
             # The groups of one statistic are disjoint sets of 10 or more: a group is never
             # near another of the same step, only near registered ones.
-            new: list[ReleasedSet] = []
+            fresh: list[int] = []
             for g in np.flatnonzero(np.isfinite(out)):
                 found = sets[int(g)]
                 before = self.differencing.registered_value(GROUP_MEASURE, statistic, found, ledger)
                 if before is not None:
                     out[g] = before
                 else:
-                    new.append(ReleasedSet(GROUP_MEASURE, statistic, found, float(out[g])))
+                    fresh.append(int(g))
+            new: list[ReleasedSet] = []
+            if told is not None and budget is not None:
+                names, amounts = _widen(
+                    budget, told, np.array(fresh, np.int64), ledger.exposure, out
+                )
+                if len(names):
+                    new.append(_record(names, amounts))
+            new += [ReleasedSet(GROUP_MEASURE, statistic, sets[g], float(out[g])) for g in fresh]
             return new
 
         shared(work)

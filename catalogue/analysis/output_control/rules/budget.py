@@ -27,7 +27,9 @@ What a release costs is what it can reveal, in points:
   a cell above the band's top is still always withheld): the information a unit can still
   give shrinks geometrically, so no number of cells or verdicts (and no number of projects)
   adds up to its value. Not a withholding and not a charge in points: both would tell who
-  the cell's largest contributors are.
+  the cell's largest contributors are. Group statistics (`aggregate`, `collapse`) are
+  charged the same way when a step computes them (group_values.py), and their factor has
+  no cap: they cost no points, so nothing else bounds how many an attacker makes.
 A request whose cost would take the project over `points` is refused, and a table may cross
 at most `max_variables` variables.
 
@@ -156,12 +158,15 @@ class Budget(Rule[BudgetParameters, BudgetSubject, int]):
         fee = self.parameters.input_fee
         return sum(fee * (used + k) for k in range(1, new + 1))
 
-    def noise_factor(self, exposure: float) -> float:
+    def noise_factor(self, exposure: float, capped: bool = True) -> float:
         """What a cell's magnitude noise is multiplied by when the most exposed of its top
-        contributors has this exposure (1 up to the allowance)."""
+        contributors has this exposure (1 up to the allowance). `capped`: at most
+        max_noise_factor (a table cell, which costs points); a group statistic, which costs
+        none, is not capped (up to e^50: grouping.py)."""
         p = self.parameters
         over = max(0.0, float(exposure) - p.exposure_allowance) / p.exposure_scale
-        return float(min(p.max_noise_factor, math.exp(min(over, 50.0))))
+        factor = math.exp(min(over, 50.0))
+        return float(min(p.max_noise_factor, factor) if capped else factor)
 
     def apply(self, subject: BudgetSubject) -> Sequence[Decision[int]]:
         p = self.parameters

@@ -21,6 +21,10 @@ collapse/aggregate):
   amplifies it, then shows no more of the group's units than a published statistic of the
   group would: changing one unit's value gives the group new noise, not a difference of
   exactly that value;
+- what each sum, mean, sd or smoothed extreme computed afresh tells its units (x/σ)² is
+  charged to their exposure, and one that tells a unit past its allowance gets its noise
+  widened, without cap (output_control/group_values.py says why): many group statistics
+  of one target, averaged into one variable, stop telling;
 - the groups of at least 10 units are kept with the new variables, as fingerprints of
   their unit sets as they were when aggregated (State.groups): every release of anything
   computed from such a variable registers them with the differencing guard, so the same
@@ -33,6 +37,8 @@ because of what the data hold."""
 from __future__ import annotations
 
 import hashlib
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -44,9 +50,11 @@ from catalogue.domain.errors import invalid_input
 
 from ... import db
 from ...output_control import PositionKeys
+from ...output_control.exposure import informed_pairs, noise_variance, unit_names
 from ...output_control.fingerprint import FingerprintTable
-from ...output_control.group_values import GroupValues, count_sets
+from ...output_control.group_values import GroupValues, Told, count_sets
 from ...output_control.ledger import ReleasedSet
+from ...output_control.rules.budget import Budget
 from ...output_control.rules.cell_key_noise import CellKeyNoise, CountsWithKeys
 from ...output_control.rules.differencing import Differencing
 from ...output_control.rules.extreme_values import ExtremeValues
@@ -184,7 +192,14 @@ def _compute(
     members = CellUnits.build(gid, units, n_groups, keys)
     large = members.counts() >= ctx.parameters.of(Threshold).min_count
     columns: dict[str, Any] = {"gid": pa.array(np.arange(n_groups), pa.int64())}
-    given = GroupValues(ctx.parameters.rule(Differencing), state.group_values, ctx.shared_values)
+    # What a group statistic's noise tells its units is charged to their exposure, and past
+    # the allowance its noise is widened, as a table cell's (group_values.py); with no
+    # magnitude noise there is nothing to widen.
+    noise = ctx.parameters.rule(MagnitudeNoise)
+    budget = ctx.parameters.rule(Budget) if noise.parameters.enabled else None
+    given = GroupValues(
+        ctx.parameters.rule(Differencing), state.group_values, ctx.shared_values, budget
+    )
     group_stats = _GroupStatistics(ctx, keys, gid, units, n_groups, large, given)
     for k, (statistic, source, _) in enumerate(planned):
         i = names.index(source.name)
@@ -228,6 +243,7 @@ class _GroupStatistics:
         self.width = ctx.parameters.of(ExtremeValues).units
         self.keys, self.gid, self.units, self.n, self.large = keys, gid, units, n_groups, large
         self.given = given
+        self.budget = given.budget
 
     def _perturbed_units(self, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per group, the distinct units of the chosen rows: exactly, and perturbed by the
@@ -269,46 +285,81 @@ class _GroupStatistics:
         rows = np.bincount(gid, minlength=self.n).astype(np.float64)
         out = np.full(self.n, np.nan)
         supported = rows > 0
+        told = Told.nothing()
         if statistic in SMOOTHED:
-            out = self._smoothed(statistic, gid, units, x, rows)
+            out, told = self._smoothed(statistic, gid, units, x, rows)
         else:
             contributions = x
             if statistic == "sd":  # its total is of the squared deviations
                 exact = np.bincount(gid, weights=x, minlength=self.n) / np.maximum(rows, 1)
                 contributions = (x - exact[gid]) ** 2
             supported = self.supported(contributions, valid)
-            cells = CellUnits.build(gid, units, self.n, self.keys, x)
+            # The noise of sum and mean is their total's; sd's, its sum of squares about
+            # the exact mean's (stream 1).
+            cells = CellUnits.build(gid, units, self.n, self.keys, contributions)
             magnitudes = cells.magnitudes(self.noise.parameters.top_k)
             assert magnitudes.digests is not None
-            total = cells.sums() + self.noise.noise(magnitudes.largest, magnitudes.digests)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                mean = total / rows
-                if statistic == "sum":
-                    out = total
-                elif statistic == "mean":
-                    out = mean
-                else:  # sd: the sum of squares about the exact mean, perturbed
-                    exact = np.bincount(gid, weights=x, minlength=self.n) / rows
-                    squares = (x - exact[gid]) ** 2
-                    spread = CellUnits.build(gid, units, self.n, self.keys, squares)
-                    found = spread.magnitudes(self.noise.parameters.top_k)
-                    assert found.digests is not None
-                    noisy = spread.sums() + self.noise.noise(found.largest, found.digests, 1)
-                    out = np.sqrt(np.maximum(noisy, 0.0) / (rows - 1))
+            base, largest, digests = cells.sums(), magnitudes.largest, magnitudes.digests
+            stream = 1 if statistic == "sd" else 0
+
+            def finish(total: np.ndarray, groups: np.ndarray | slice) -> np.ndarray:
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    if statistic == "sum":
+                        return total
+                    if statistic == "mean":
+                        return total / rows[groups]
+                    return np.sqrt(np.maximum(total, 0.0) / (rows[groups] - 1))
+
+            def widened(groups: np.ndarray, factors: np.ndarray) -> np.ndarray:
+                found = np.empty(len(groups))
+                for factor in np.unique(factors).tolist():
+                    at = np.flatnonzero(factors == factor)
+                    g = groups[at]
+                    noise = self.noise.noise(
+                        largest[:, g] * factor, digests[g], _exposed(factor, stream)
+                    )
+                    found[at] = finish(base[g] + noise, g)
+                return found
+
+            out = finish(base + self.noise.noise(largest, digests, stream), slice(None))
+            told = self._told(cells, largest, widened)
         keep = self.large & (rows >= self.width if statistic in SMOOTHED else supported)
         values = np.where(keep & np.isfinite(out), out, np.nan)
         pairs = CellUnits.build(gid, units, self.n, self.keys, x).pair_fingerprint_table()
-        return self.given.given(statistic, values, pairs)
+        return self.given.given(statistic, values, pairs, told)
+
+    def _told(
+        self,
+        cells: CellUnits,
+        largest: np.ndarray,
+        widened: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    ) -> Told:
+        """What each group's total tells its units (exposure.py: (x/σ)² for every unit
+        told at least the floor, whatever its rank, at most `exposure_units` per group),
+        as a table cell's total would."""
+        if self.budget is None:
+            return Told.nothing()
+        p = self.budget.parameters
+        variance = noise_variance(largest, self.noise.multipliers())
+        at = informed_pairs(
+            cells, variance, variance > 0, p.exposure_floor, p.exposure_units, largest[0]
+        )
+        group = np.asarray(cells.cell, dtype=np.int64)[at]
+        x = np.asarray(cells.values, dtype=np.float64)[at]
+        names = unit_names(cells.keys.set_ids[cells.unit[at]])
+        return Told(group, names, x * x / variance[group], widened)
 
     def _smoothed(
         self, statistic: str, gid: np.ndarray, units: np.ndarray, x: np.ndarray, rows: np.ndarray
-    ) -> np.ndarray:
+    ) -> tuple[np.ndarray, Told]:
         """The mean of the `width` lowest, highest or middle values of each group, plus the
-        noise of that mean (keyed by the window's units and values), vectorised over groups."""
+        noise of that mean (keyed by the window's units and values), vectorised over
+        groups; and what each window tells its units (its total's noise: (x/σ)² for each
+        of the window's units told at least the floor)."""
         out = np.full(self.n, np.nan)
         chosen = np.flatnonzero(self.large & (rows >= self.width))
         if not len(chosen):
-            return out
+            return out, Told.nothing()
         set_ids = self.keys.keys(units).set_ids
         order = np.lexsort((set_ids, x, gid))  # by group, value, then unit: no row order
         starts = np.concatenate([[0], np.cumsum(rows)[:-1]]).astype(np.int64)
@@ -327,8 +378,37 @@ class _GroupStatistics:
         k = self.noise.parameters.top_k
         largest = -np.sort(-np.abs(window), axis=1)[:, :k].T
         noise = self.noise.noise(largest, digests) / self.width
-        out[chosen] = window.mean(axis=1) + noise
-        return out
+        means = window.mean(axis=1)
+        out[chosen] = means + noise
+        if self.budget is None:
+            return out, Told.nothing()
+        compact = np.full(self.n, -1, dtype=np.int64)
+        compact[chosen] = np.arange(len(chosen))
+
+        def widened(groups: np.ndarray, factors: np.ndarray) -> np.ndarray:
+            found = np.empty(len(groups))
+            for factor in np.unique(factors).tolist():
+                hit = np.flatnonzero(factors == factor)
+                w = compact[groups[hit]]
+                noise = self.noise.noise(largest[:, w] * factor, digests[w], _exposed(factor, 0))
+                found[hit] = means[w] + noise / self.width
+            return found
+
+        variance = noise_variance(largest, self.noise.multipliers())
+        amount = window**2 / np.where(variance > 0, variance, np.inf)[:, None]
+        told = amount >= self.budget.parameters.exposure_floor
+        w, j = np.nonzero(told)
+        names = unit_names(set_ids[at[w, j]])
+        return out, Told(chosen[w], names, amount[w, j], widened)
+
+
+def _exposed(factor: float, stream: int) -> int:
+    """The noise stream of a group statistic whose noise the exposure ledger widened by
+    `factor` (`stream`: 0 for a total, 1 for sd's sum of squares): one per factor, so that
+    a statistic given again under another factor gets a fresh draw, never the same draw
+    scaled (two scalings of one draw give the exact value). Uncapped factors reach e^50:
+    the stream is keyed by the factor's logarithm (below 2^30 in millionths)."""
+    return (1 << 40) + (stream << 30) + round(math.log(factor) * 1e6)
 
 
 def _value_sql(kind: Kind, column: str) -> str:

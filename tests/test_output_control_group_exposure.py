@@ -1,0 +1,104 @@
+"""Group statistics (aggregate, collapse: grouping.py) under the exposure ledger, as a
+table's magnitude cells are (group_values.py, exposure.py, rules/budget.py): each group
+statistic computed afresh adds (x/σ)² to the units its noise tells about, and one that
+tells an exposed unit gets its noise widened, without cap. A workspace made directly (no
+shared ledger) keeps the records with its state; the service's workspaces keep them in the
+datastore's ledger (red team: test_exposure_evasions)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from catalogue.analysis.output_control.ledger import EXPOSURE_MEASURE, decode_exposure
+from catalogue.analysis.output_control.rules.budget import BudgetParameters
+from catalogue.analysis.step import parse_steps
+from catalogue.analysis.workspace import Workspace
+from tests import test_analysis_support as support
+
+pinned = support.pinned
+workspace_factory = support.workspace_factory
+
+ALLOWANCE = BudgetParameters().exposure_allowance
+STATISTICS = 140
+
+
+def _exposures(workspace: Workspace) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for given in workspace.state.group_values:
+        if given.measure == EXPOSURE_MEASURE:
+            for name, amount in decode_exposure(given.answer).items():
+                out[name] = out.get(name, 0.0) + amount
+    return out
+
+
+def test_a_few_group_statistics_expose_nobody_near_the_allowance(workspace_factory: Any) -> None:
+    """Ordinary use: a mean, a sum and a smoothed maximum of wages by municipality charge
+    each unit at most 4 a statistic (1/m₁²), so nobody nears the allowance and nothing is
+    widened; the top earners are charged, not only the top three of each group."""
+    ws = workspace_factory(
+        [
+            *support.ISSUE_STEPS,
+            {
+                "aggregate": {
+                    "snitt": ["mean", "lonn"],
+                    "total": ["sum", "lonn"],
+                    "topp": ["max", "lonn"],
+                },
+                "by": "kommune",
+            },
+        ]
+    )
+    exposed = _exposures(ws)
+    groups = len({v for v in support.values(ws, "kommune").values() if v is not None})
+    assert len(exposed) > 3 * groups  # beyond each group's top three
+    assert 1.0 < max(exposed.values()) <= 3 * 4.0 + 1e-9
+
+
+def test_many_padded_sums_of_one_target_stop_telling(workspace_factory: Any) -> None:
+    """The red team's averaging in one variable, without the service: 140 sums of v_k (the
+    target's wage for the target, k + 1 for everyone else) by sex in one step. Unwidened,
+    each would tell the target ~4 (560 in all: a relative standard error of 4 %); the
+    ledger stops near the allowance plus its logarithmic tail, and the later sums' noise
+    is several times the first ones'."""
+    ws = workspace_factory(support.ISSUE_STEPS)
+    wages = support.values(ws, "lonn")
+    sexes = support.values(ws, "kjonn")
+    births = support.values(ws, "fodselsdato")
+    places = support.values(ws, "kommune")
+    seen: dict[tuple[Any, Any], int] = {}
+    for unit in wages:
+        key = (births[unit], places[unit])
+        seen[key] = seen.get(key, 0) + 1
+    target = max(
+        (
+            u
+            for u, w in wages.items()
+            if w and sexes[u] is not None and seen[(births[u], places[u])] == 1
+        ),
+        key=lambda u: float(wages[u]),
+    )
+    condition = support.singled_out(ws, target)
+    steps: list[dict[str, Any]] = []
+    for k in range(STATISTICS):
+        steps += [
+            {"generate": f"v{k}", "expr": str(k + 1)},
+            {"replace": f"v{k}", "expr": "lonn", "if": condition},
+        ]
+    steps.append(
+        {"aggregate": {f"s{k}": ["sum", f"v{k}"] for k in range(STATISTICS)}, "by": "kjonn"}
+    )
+    ws.apply(parse_steps(steps))
+    exposure = max(_exposures(ws).values())
+    assert ALLOWANCE < exposure < ALLOWANCE + 60  # not 560
+    group = [u for u, s in sexes.items() if s == sexes[target]]
+    errors = []
+    for k in range(STATISTICS):
+        exact = float(wages[target]) + (k + 1) * (len(group) - 1)
+        found = support.values(ws, f"s{k}")[target]
+        errors.append((float(found) - exact) / float(wages[target]))
+    first = float(np.sqrt(np.mean(np.square(errors[:20]))))
+    last = float(np.sqrt(np.mean(np.square(errors[-40:]))))
+    assert 0.1 < first < 1.5  # the noise of half a wage
+    assert last > 2 * first
