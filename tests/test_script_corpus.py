@@ -134,6 +134,10 @@ def _result(item: dict[str, Any]) -> dict[str, Any]:
     }
     if result.get("summary"):
         out["summary"] = {k: _number(v.get("value")) for k, v in sorted(result["summary"].items())}
+    if "hazard_ratios" in item:  # cox … hazard: computed from the published coefficients
+        out["hazard_ratios"] = [
+            {k: _number(v) for k, v in ratio.items()} for ratio in item["hazard_ratios"]
+        ]
     return out
 
 

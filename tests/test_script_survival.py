@@ -110,3 +110,14 @@ def test_cox_hazard_shows_exp_of_the_published_coefficients_beside_the_same_mode
             assert ratio[name] == pytest.approx(math.exp(published), rel=1e-3)
         assert ratio["ci_lower"] <= ratio["hazard_ratio"] <= ratio["ci_upper"]
     assert "hazard_ratios" not in plain["response"]["results"][0]
+
+
+def test_weibull_by_fits_the_model_of_each_group_as_if_would(ctx: Context) -> None:
+    grouped = _results(_run(ctx, "weibull dod tid if tid > 0, by(kjonn)\n"))
+    assert [item["group"] for item in grouped] == [{"kjonn": "1"}, {"kjonn": "2"}]
+    alone = _results(_run(ctx, 'weibull dod tid if (tid > 0) and (kjonn == "2")\n'))
+    assert _rows(grouped[1]) == _rows(alone[0])
+    (released,) = grouped[1]["response"]["results"]
+    assert released["about"]["statistic"] == "weibull"
+    coefficients = [r["values"]["coefficient"] for r in released["result"]["rows"]]
+    assert any(isinstance(c, float) for c in coefficients)  # fitted and shown, not withheld

@@ -319,6 +319,16 @@ ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
             "«…» holder enhetsidentifikatorer; av dem kan bare count beregnes.",
             "'…' holds unit identifiers; only count can be computed from them.",
         ),
+        "import-events-first": ErrorCode(
+            400,
+            "import_events lager et datasett av hendelser og må være det første steget i et tomt arbeidsområde.",
+            "import_events makes a dataset of events and must be the first step of an empty workspace.",
+        ),
+        "import-events-needs-event": ErrorCode(
+            400,
+            "… er …, ikke EVENT: bruk import.",
+            "… is …, not EVENT: use import.",
+        ),
         "import-not-one-value-per-unit": ErrorCode(
             400,
             "Importen ga noen enheter mer enn én verdi på datoen eller i perioden. Velg en annen dato, eller bruk import_event med per_person for hendelser.",

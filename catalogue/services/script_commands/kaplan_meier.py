@@ -26,10 +26,14 @@ MAX_GROUPS = 20
 @_handles("kaplan-meier")
 def _kaplan_meier(runner: _Runner, command: n.Survival) -> None:
     _unsupported_options(command, {"by"})
-    body = {"time": command.time, "event": command.event}
+    by_groups(runner, command, "kaplan_meier", {"time": command.time, "event": command.event})
+
+
+def by_groups(runner: _Runner, command: n.Command, statistic: str, body: dict[str, Any]) -> None:
+    """The statistic once, or with by(<var>) once per group (kaplan-meier, weibull)."""
     by = command.option("by")
     if by is None:
-        runner.statistic(command, "kaplan_meier", body)
+        runner.statistic(command, statistic, body)
         return
     if len(by.values) != 1:
         raise script_error(
@@ -44,12 +48,12 @@ def _kaplan_meier(runner: _Runner, command: n.Survival) -> None:
         if command.condition is not None:
             written = f"({command.condition.text}) and ({condition})"
         grouped = replace(command, condition=n.Expression(written, by.at))
-        runner.statistic(grouped, "kaplan_meier", body)
+        runner.statistic(grouped, statistic, body)
         runner.output[-1]["group"] = {name: group}
 
 
 def _groups(
-    runner: _Runner, command: n.Survival, name: str, at: n.Position
+    runner: _Runner, command: n.Command, name: str, at: n.Position
 ) -> list[tuple[str, Any]]:
     """(the group's condition, its value) per group of the variable's metadata."""
     runner.flush()
