@@ -46,6 +46,7 @@ ONE_STEP_PER_VERB: list[dict[str, Any]] = [
     {"age_month": "fodselsdato", "age": 62, "as": "mnd62"},
     {"months_since": "mnd62", "at": "dato", "as": "hendelsesmnd"},
     {"birth_cohort": "fodselsdato", "months": 12, "as": "kohort"},
+    {"import_outer": "NUDB_BU", "date": "2020-10-01", "as": "utdanning"},
     {"import_events": "KRG_DIAGNOSEDATO", "from": "2015-01-01", "to": "2020-12-31", "as": "d"},
     {
         "merge": ["snitt"],

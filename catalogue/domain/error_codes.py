@@ -571,6 +571,11 @@ ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
             "Du kan bare administrere brukere ved din egen institusjon (…).",
             "You can only manage users of your own institution (…).",
         ),
+        "outer-join-refused": ErrorCode(
+            400,
+            "outer_join trenger et datasett av arbeidsområdets enhetstype, på én dato, utenfor panelform.",
+            "outer_join needs a dataset of the workspace's unit type, at one date, outside panel form.",
+        ),
         "output-control-parameters": ErrorCode(
             400, "Ugyldige parametere for utlevering: …", "Invalid output-control parameters: …"
         ),

@@ -495,8 +495,9 @@ def _common(command: Command) -> dict[str, Any]:
 
 @_handles("import")
 def _import(runner: _Runner, command: n.Import) -> None:
-    _unsupported_options(command, set())
-    step: dict[str, Any] = {"import": command.variable.name}
+    _unsupported_options(command, {"outer_join"})
+    verb = "import_outer" if command.has("outer_join") else "import"  # outer_join adds units
+    step: dict[str, Any] = {verb: command.variable.name}
     if command.at_date is not None:
         step["date"] = command.at_date.isoformat()
     step["as"] = command.name

@@ -81,6 +81,13 @@ class AnalysisReleasedItemSchema(Schema):
         },
     )
     vega_lite = fields.Dict(metadata={"description": "A chart of the controlled table."})
+    hazard_ratios = fields.List(
+        fields.Dict(),
+        metadata={
+            "description": "cox with hazard: per term, exp of the published coefficient and "
+            "interval bounds (hazard_ratio, ci_lower, ci_upper)."
+        },
+    )
 
 
 class AnalysisStatisticResponseSchema(Schema):
