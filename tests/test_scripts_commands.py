@@ -46,10 +46,10 @@ def test_the_commands_that_run() -> None:
         "clone-dataset", "clone-units", "clone-variables", "coefplot", "collapse", "correlate",
         "cox", "create-dataset", "define-labels", "delete-dataset", "destring", "drop",
         "drop-labels", "generate", "help", "help-function", "hexbin", "histogram", "history",
-        "import", "import-panel", "ivregress", "kaplan-meier", "keep", "list-labels", "logit", "meanplot", "merge", "mlogit",
-        "negative-binomial", "normaltest", "oaxaca", "piechart", "poisson", "probit", "rdd", "recode", "regress",
+        "import", "import-event", "import-panel", "ivregress", "kaplan-meier", "keep", "list-labels",
+        "logit", "meanplot", "merge", "mlogit", "negative-binomial", "normaltest", "oaxaca", "piechart", "poisson", "probit", "rdd", "recode", "regress",
         "regress-event-diff", "regress-mml", "regress-panel", "regress-panel-diff", "rename",
         "rename-dataset", "replace", "reshape-from-panel", "reshape-to-panel", "require",
         "sample", "sankey", "summarize", "summarize-panel", "tabulate", "tabulate-panel",
-        "transitions-panel", "use", "variables",
+        "transitions-panel", "use", "variables", "weibull",
     }  # fmt: skip
