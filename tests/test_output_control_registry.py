@@ -99,7 +99,7 @@ def test_the_defaults_are_those_of_the_specification():
     assert rules_["model-noise"]["coefficient_share"] * rules_["model-noise"]["max_noise"] <= 1
     assert rules_["hexbin"]["min_units"] == 10
     assert rules_["survival"]["min_events"] == 10
-    assert rules_["differencing"] == {"min_difference": 10, "ramp": 5}
+    assert rules_["differencing"] == {"min_difference": 10, "ramp": 10, "weight": 7.0}
     assert rules_["budget"] == {
         "points": 50_000,
         "window_days": 30,

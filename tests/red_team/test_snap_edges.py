@@ -2,19 +2,21 @@
 a few units or pairs from a registered one is answered with the registered answer, so
 "the same answer or not" no longer tells whether one unit changed. What is left:
 
-- the edge: sets `min_difference` to `min_difference` + `ramp` − 1 (10 to 14) pairs away get
-  the registered answer by a keyed coin of the two sets, with a probability falling from
-  5/6 to 1/6. Seven known people's values changed (14 pairs) plus the target's set to 1
-  (no change if diagnosed, 2 pairs more if not): the registered sum comes back with
-  probability 1/6 if diagnosed and never if not. Each new padding draws a new coin, so
-  repeating the probe with other known people certifies a diagnosis once in six probes;
-  the budget (and its input fees, one per copy) limits how many a project gets.
-- the coin of two sets: one padding asked alone, and again with the target's value set to
-  1, is the same set if diagnosed; if not, the copy draws a coin of its own against the
-  registered set, and the two answers differ about half the time. One padding serves
-  every target, one copy (one input fee) each.
-  No rule for the snap closes the edge (docs/OUTPUT_CONTROL.md §12, bench/snap_edges.py):
-  a draw shared by probes is read with known people first, a wall is certain.
+- the edge: sets `min_difference` to `min_difference` + `ramp` − 1 (10 to 19) pairs away
+  get the registered answer iff the keyed weights of the pairs they differ by sum below
+  `weight` (7): a chance of 0.98 at 10 pairs falling to 0.03 at 19. Known people's values
+  changed plus the target's set to 1 (no change if diagnosed, 2 pairs more if not): at 18
+  pairs the registered sum comes back about 0.06 of the time if diagnosed and never if
+  not (20 pairs is beyond the index's reach), which certifies; in the middle (13 against
+  15 pairs: 0.69 against 0.31) nothing certifies, but a majority over a few probes guesses
+  right about three times in four. The budget (and its input fees, one per copy) limits
+  how many probes a project gets. No rule for the snap closes the edge
+  (docs/OUTPUT_CONTROL.md §12).
+- the same padding twice, closed: one padding asked alone, and again with the target's
+  value set to 1, is the same set if diagnosed; if not, the weights (one per pair, so a
+  difference that holds another weighs at least as much), the registration of a set
+  answered with a near set's answer, and rivals (a registered set with another answer
+  within `min_difference`) give the copy the padding's answer, in either order.
 - the workspace: group statistics are compared with those the same workspace computed
   (a step sees no ledger), so two counts by `alle` in two workspaces, read as labels,
   are compared by the attacker instead."""
@@ -28,105 +30,148 @@ import pytest
 
 from tests.red_team.conftest import Attacker, Person, Truth, report, value
 
-PADDING = 7  # known people whose value is changed: 14 pairs, the ramp's last step but one
-
 
 def _probe_edge(
-    attacker: Attacker, person: Person, known: list[str], at: int, *, adaptive: bool = False
+    attacker: Attacker, person: Person, known: list[str], changed: int, missing: int
 ) -> bool | None:
-    """One probe: does a copy 14 pairs (+2 if undiagnosed) from the registered diagnosis
-    give the registered sum? `adaptive`: 13 pairs (six known values changed, a seventh
-    known person's made missing), where the ramp still gives the registered answer with
-    probability 2/6, against 15 (never). None: the budget refused it."""
+    """One probe in a workspace of its own: a copy of the registered diagnosis with the
+    `changed` known people's values set to 7 and the `missing` next ones' made missing
+    (2·changed + missing pairs away), and the target's value set to 1 (no change if
+    diagnosed, 2 pairs more if not). Answered with the registered sum? None: the budget
+    refused."""
     handle = attacker.workspace(
         [{"generate": "syk", "expr": "0"}, {"replace": "syk", "expr": "1", "if": "kreft"}]
     )
     baseline = attacker.sum_of(handle, "syk")
     if baseline is None:
         return None
-    changed = PADDING - 1 if adaptive else PADDING
-    padding = " or ".join(known[at : at + changed])
     steps: list[dict[str, Any]] = [
         {"generate": "c", "expr": "syk"},
-        {"replace": "c", "expr": "7", "if": padding},
+        {"replace": "c", "expr": "7", "if": " or ".join(known[:changed])},
         {"replace": "c", "expr": "1", "if": person.expr()},
     ]
-    if adaptive:
-        steps.append({"replace": "c", "expr": "1/0", "if": known[at + changed]})
+    if missing:
+        steps.append({"replace": "c", "expr": "1/0", "if": " or ".join(known[changed:][:missing])})
     attacker.steps(handle, steps)
     total = attacker.sum_of(handle, "c")
     return None if total is None else total == baseline
 
 
+def _known(truth: Truth, targets: list[Person]) -> list[str]:
+    return [
+        f'fodselsdato == date("{p.birth}")'
+        for p in truth.by_birth(600, skip={p.birth for p in targets})
+    ]
+
+
 @pytest.mark.xfail(
-    # Not strict: the attack is a game of chance. Each diagnosed target is certified with
-    # probability 1 − (5/6)^probes, and the budget's probes leave it certifying 1 to 3 of
-    # 4 (2-3 most runs), so a run where it certifies fewer than 2 is luck, not a fix: a
-    # strict marker would fail such runs. A fix shows as XPASS in every run.
+    # Not strict: a game of chance. At 18 pairs a probe certifies about 0.06 of the time, so
+    # the 24 probes two budgets give (10, 10, 2 and 2 to the diagnosed) certify 2 or more of
+    # 4 in about a third of runs and 0-1 in the rest: a strict marker would fail those.
     strict=False,
-    reason="the snap's ramp: at 14 pairs from a registered sum the registered answer comes "
-    "back with probability 1/6 and at 16 never, so a copy with seven known people's values "
-    "changed and the target's set to 1 returns the registered sum only if diagnosed; new "
-    "padding draws a new coin, and the budget allows enough probes for a few targets",
+    reason="the snap's far edge: 18 pairs from a registered sum get it with chance about "
+    "0.06, 20 never (beyond the index's reach), so a copy with nine known people's values "
+    "changed and the target's set to 1 returns the registered sum only if diagnosed",
 )
 def test_the_edge_of_the_snap_certifies_a_diagnosis(
     alice: Attacker, bob: Attacker, truth: Truth
 ) -> None:
-    """Two diagnosed and two undiagnosed targets per project, as many probes each as the
-    budget gives (a quarter of it per target); a diagnosis is certified by one probe that
-    comes back with the registered sum."""
-    _edge_of_the_snap(alice, bob, truth, adaptive=False)
+    """The far edge of the ramp: nine known people's values changed (18 pairs), and the
+    target's set to 1 (20 if undiagnosed, beyond the index's reach: never the registered
+    sum). The registered sum certifies a diagnosis. Two diagnosed and two undiagnosed
+    targets per project, the diagnosed first, as many probes each as the budget gives (up
+    to 10).
 
-
-@pytest.mark.xfail(
-    # Not strict, as above: certifying is a game of chance, at 1/3 per probe here.
-    strict=False,
-    reason="the snap's ramp probed where it leaks most: 13 pairs from a registered sum get "
-    "the registered answer with probability 2/6, 15 never; six known people's values "
-    "changed, a seventh's made missing, and the target's set to 1 (docs/OUTPUT_CONTROL.md "
-    "§12: any ramp that reaches 0 has such a step)",
-)
-def test_the_edge_of_the_snap_probed_where_it_leaks_most(
-    alice: Attacker, bob: Attacker, truth: Truth
-) -> None:
-    _edge_of_the_snap(alice, bob, truth, adaptive=True)
-
-
-def _edge_of_the_snap(alice: Attacker, bob: Attacker, truth: Truth, *, adaptive: bool) -> None:
+    Before (a coin per pair of sets, the ramp 10 to 14 pairs with chance (15 − d)/6, the
+    probe at 14 pairs against 16): 2-3 of 4 certified in 24 probes, none wrong. Now the
+    ramp runs to 19 pairs, and a set in it gets the registered answer iff the keyed weights
+    of the pairs it differs by sum below 7 (rules/differencing.py): at 18 pairs that is
+    about 0.05, so 24 probes certify about one diagnosis (at 14 pairs against 16 it is 0.5
+    against 0.2: a snap no longer certifies anything)."""
     targets = truth.targets(4, kreft=True) + truth.targets(4, kreft=False)
-    known = [
-        f'fodselsdato == date("{p.birth}")'
-        for p in truth.by_birth(400, skip={p.birth for p in targets})
-    ]
+    known = _known(truth, targets)
     sure = wrong = probes = 0
-    per_target = 10
     for k, person in enumerate(targets):
         attacker = alice if k % 2 == 0 else bob
         certified = False
-        for j in range(per_target):
-            at = (k * per_target + j) * PADDING
-            seen = _probe_edge(attacker, person, known, at, adaptive=adaptive)
+        for _ in range(10):
+            at = probes * 9
+            seen = _probe_edge(attacker, person, known[at : at + 9], 9, 0)
             if seen is None:
                 break
             probes += 1
             certified = certified or seen
         sure += certified and person.kreft
         wrong += certified and not person.kreft
-    title = "the edge of the snap" + (", probed where it leaks most" if adaptive else "")
-    report(title, sure=sure, wrong=wrong, of_diagnosed=4, probes=probes)
+    report("the edge of the snap", sure=sure, wrong=wrong, of_diagnosed=4, probes=probes)
     # Fails unless the attacker certifies 2 or more of the 4 diagnoses (none wrong).
     assert sure < 2 or wrong > 0
 
 
+@pytest.mark.xfail(
+    # Not strict: a game of chance. The rule's marginal chance falls from 0.68 at 13 pairs
+    # to 0.33 at 15, and a majority of three probes tells them apart three times in four:
+    # 7 or 8 of 8 right in about a third of runs, 5-6 in the rest.
+    strict=False,
+    reason="the ramp read by likelihood: a probe 13 pairs from a registered sum gets it with "
+    "chance about 0.68, one at 15 with 0.33; three probes per target and a majority vote "
+    "guess diagnoses about three times in four (docs/OUTPUT_CONTROL.md §12)",
+)
+def test_the_edge_of_the_snap_probed_where_it_leaks_most(
+    alice: Attacker, bob: Attacker, truth: Truth
+) -> None:
+    """The ramp where its chance falls fastest, read as an attacker who knows the rule
+    would: six known people's values changed and a seventh's made missing (13 pairs, 15 if
+    undiagnosed), three probes per target (what two budgets give for eight), the targets
+    alternating, and a diagnosis guessed by a majority of registered sums.
+
+    Before (the coin ramp 10 to 14: 2/6 at 13 pairs, never at 15): a registered sum
+    certified a diagnosis, 3-4 of 4 in 24 probes (the diagnosed probed first), none
+    wrong."""
+    targets = [
+        p
+        for pair in zip(truth.targets(4, kreft=True), truth.targets(4, kreft=False), strict=True)
+        for p in pair
+    ]
+    known = _known(truth, targets)
+    right = answered = sure = wrong = used = 0
+    for k, person in enumerate(targets):
+        attacker = alice if k % 2 == 0 else bob
+        seen: list[bool] = []
+        for _ in range(3):
+            at = used * 7
+            used += 1
+            found = _probe_edge(attacker, person, known[at : at + 7], 6, 1)
+            if found is None:
+                break
+            seen.append(found)
+        if not seen:
+            continue
+        answered += 1
+        right += (2 * sum(seen) > len(seen)) == person.kreft
+        sure += all(seen) and person.kreft
+        wrong += all(seen) and not person.kreft
+    report(
+        "the edge of the snap, probed where it leaks most",
+        right=right,
+        answered=answered,
+        of=8,
+        all_snapped_diagnosed=sure,
+        all_snapped_undiagnosed=wrong,
+    )
+    assert right <= 6  # of 8: a coin does as well 14 % of the time
+
+
 def _padding_twice(
-    attacker: Attacker, known: list[str], at: int, targets: list[Person]
-) -> list[bool] | None:
+    attacker: Attacker, known: list[str], at: int, targets: list[Person], *, reverse: bool
+) -> dict[int, bool] | None:
     """One round in a workspace of its own: a copy of the diagnosis with five known people's
     values changed and a sixth's made missing (11 pairs from the registered diagnosis sum),
-    its sum asked once; then per target the same copy with the target's value set to 1.
-    A diagnosed target's copy is the padding's own set again, so its sum is the padding's;
-    an undiagnosed one's is 2 pairs further, and draws its own coin against the registered
-    set. Per target answered: whether its sum differed (None: the budget refused)."""
+    its sum asked once; per target the same copy with the target's value set to 1. A
+    diagnosed target's copy is the padding's own set, so its sum is the padding's; an
+    undiagnosed one's is 2 pairs further. `reverse`: the targets' copies first, the padding
+    last. Per target answered (by its index): whether its sum differed from the padding's
+    (None: the budget refused the padding)."""
     handle = attacker.workspace(
         [{"generate": "syk", "expr": "0"}, {"replace": "syk", "expr": "1", "if": "kreft"}]
     )
@@ -140,11 +185,17 @@ def _padding_twice(
             {"replace": "c", "expr": "1/0", "if": known[at + 5]},
         ],
     )
-    padding = attacker.sum_of(handle, "c")
-    if padding is None:
+    padding = None if reverse else attacker.sum_of(handle, "c")
+    if padding is None and not reverse:
         return None
-    differed: list[bool] = []
-    for i, person in enumerate(targets):
+    # In the other order the first copy is the one that can be answered before the padding
+    # is: the round's first target turns with the rounds (the attacker does not know whom
+    # to put first).
+    start = at // 6 % len(targets) if reverse else 0
+    order = list(range(start, len(targets))) + list(range(start))
+    totals: dict[int, float] = {}
+    for i in order:
+        person = targets[i]
         attacker.steps(
             handle,
             [
@@ -155,43 +206,75 @@ def _padding_twice(
         total = attacker.sum_of(handle, f"t{i}")
         if total is None:
             break
-        differed.append(total != padding)
-    return differed
+        totals[i] = total
+    if reverse:
+        padding = attacker.sum_of(handle, "c")
+        if padding is None:
+            return None
+    return {i: total != padding for i, total in totals.items()}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the snap's coin is drawn per pair of sets: a padding 11 pairs from a registered "
-    "sum, asked alone and then with the target's value set to 1, is the same set again if "
-    "diagnosed, and a set 13 pairs away with a coin of its own if not; the two answers "
-    "differ about half the time then, and one padding serves every target",
-)
-def test_the_same_padding_twice_certifies_no_diagnosis(
-    alice: Attacker, bob: Attacker, truth: Truth
-) -> None:
+def _same_padding_twice(
+    alice: Attacker, bob: Attacker, truth: Truth, *, reverse: bool
+) -> tuple[int, int, int, int]:
     """Rounds of one padding each, alternately in both projects, until both budgets refuse;
-    a target whose sum ever differs from its round's padding sum is certified undiagnosed."""
+    a target whose sum ever differs from its round's padding sum is certified undiagnosed.
+    Returns (undiagnosed certified, diagnosed certified, rounds, probes)."""
     targets = truth.targets(4, kreft=True) + truth.targets(4, kreft=False)
-    known = [
-        f'fodselsdato == date("{p.birth}")'
-        for p in truth.by_birth(400, skip={p.birth for p in targets})
-    ]
+    known = _known(truth, targets)
     certified = [False] * len(targets)
     rounds = probes = 0
     attackers = [alice, bob]
     while attackers and rounds < 40:
         attacker = attackers[rounds % len(attackers)]
-        seen = _padding_twice(attacker, known, rounds * 6, targets)
+        seen = _padding_twice(attacker, known, rounds * 6, targets, reverse=reverse)
         rounds += 1
         if seen is None or len(seen) < len(targets):
             attackers.remove(attacker)  # its budget refused: the other goes on
-        for i, differed in enumerate(seen or []):
+        for i, differed in (seen or {}).items():
             probes += 1
             certified[i] = certified[i] or differed
     sure = sum(c and not p.kreft for c, p in zip(certified, targets, strict=True))
     wrong = sum(c and p.kreft for c, p in zip(certified, targets, strict=True))
+    return sure, wrong, rounds, probes
+
+
+def test_the_same_padding_twice_certifies_no_diagnosis(
+    alice: Attacker, bob: Attacker, truth: Truth
+) -> None:
+    """One padding 11 pairs from the registered sum asked alone, then with each target's
+    value set to 1: the padding's own set if diagnosed, 13 pairs from the registered sum if
+    not. Before, with a coin per pair of sets, the two answers differed about half the time
+    if undiagnosed: 4 of 4 undiagnosed certified in 10 rounds, 64 probes. Now the snap is
+    decided by keyed weights of the differing pairs, so a difference that holds another
+    weighs at least as much: the registered sum does not take the copy if it did not take
+    the padding, and the padding (registered, 2 pairs away) answers it; a padding that was
+    taken is registered with the registered sum, which it gives the copy."""
+    sure, wrong, rounds, probes = _same_padding_twice(alice, bob, truth, reverse=False)
     report(
         "the same padding twice",
+        sure_undiagnosed=sure,
+        wrong=wrong,
+        of_undiagnosed=4,
+        rounds=rounds,
+        probes=probes,
+    )
+    # Fails unless the attacker certifies 2 or more of the 4 undiagnosed (none wrong).
+    assert sure < 2 or wrong > 0
+
+
+def test_the_same_padding_twice_in_the_other_order(
+    alice: Attacker, bob: Attacker, truth: Truth
+) -> None:
+    """The same with each target's copy asked first and the padding last: an undiagnosed
+    target's copy (13 pairs) declined by the registered sum is answered afresh and
+    registered; the padding (11 pairs, a smaller difference) might be taken by the
+    registered sum although a set 2 pairs from it got another answer. A registered set
+    with another answer within `min_difference` of a set (a rival) keeps a registered set
+    further away from taking it (rules/differencing.py)."""
+    sure, wrong, rounds, probes = _same_padding_twice(alice, bob, truth, reverse=True)
+    report(
+        "the same padding twice, the other order",
         sure_undiagnosed=sure,
         wrong=wrong,
         of_undiagnosed=4,

@@ -274,8 +274,14 @@ def fingerprint(set_ids: np.ndarray) -> SetFingerprint:
     return fingerprint_table(np.zeros(len(ids), dtype=np.int64), ids, 1)[0]
 
 
-def _peel(counts: list[int], id_xor: list[int], check_xor: list[int]) -> int | None:
-    """Number of ids left in a difference table, or None when peeling gets stuck."""
+def _peel(
+    counts: list[int],
+    id_xor: list[int],
+    check_xor: list[int],
+    elements: list[int] | None = None,
+) -> int | None:
+    """Number of ids left in a difference table, or None when peeling gets stuck.
+    `elements`: the peeled ids are appended to it."""
     found = 0
     progress = True
     while progress:
@@ -293,6 +299,8 @@ def _peel(counts: list[int], id_xor: list[int], check_xor: list[int]) -> int | N
                 counts[slot] -= sign
                 id_xor[slot] ^= element
                 check_xor[slot] ^= check
+            if elements is not None:
+                elements.append(element)
             found += 1
             progress = True
     if any(counts) or any(id_xor) or any(check_xor):
@@ -322,9 +330,9 @@ def differs_by_few(new: SetFingerprint, released: Sequence[SetFingerprint], limi
     return False
 
 
-def difference_size(new: SetFingerprint, released: SetFingerprint, below: int) -> int | None:
-    """|A Δ B| when it is below `below` and can be peeled; None otherwise (a difference
-    that large, or one whose peeling got stuck, which for a small one is rare)."""
+def difference(new: SetFingerprint, released: SetFingerprint, below: int) -> list[int] | None:
+    """The ids of A Δ B (keyed hashes: units, or (unit, value) pairs) when there are fewer
+    than `below` and they can be peeled; None otherwise."""
     if abs(released.size - new.size) >= below:
         return None
     counts = released.counts - new.counts
@@ -333,13 +341,22 @@ def difference_size(new: SetFingerprint, released: SetFingerprint, below: int) -
     touched = int(np.count_nonzero((counts != 0) | (id_xor != 0) | (check_xor != 0)))
     if touched > PARTITIONS * (below - 1):
         return None
-    size = _peel([int(x) for x in counts], [int(x) for x in id_xor], [int(x) for x in check_xor])
-    return size if size is not None and size < below else None
+    elements: list[int] = []
+    size = _peel(
+        [int(x) for x in counts], [int(x) for x in id_xor], [int(x) for x in check_xor], elements
+    )
+    return elements if size is not None and size < below else None
 
 
-def pair_coin(new: SetFingerprint, released: SetFingerprint) -> float:
-    """A number in [0, 1) fixed by the two sets and unpredictable without the secret (set
-    ids are keyed hashes): the same two sets always draw the same number."""
-    mixed = splitmix64(new.id_xor ^ splitmix64(released.id_xor ^ _CHECK_SALT))
-    folded = np.bitwise_xor.reduce(mixed ^ splitmix64(new.check_xor))
-    return float(int(splitmix64(np.array([folded], dtype=np.uint64))[0]) >> 11) / float(1 << 53)
+_WEIGHT_SALT = np.uint64(0x5851F42D4C957F2D)
+
+
+def difference_weight(elements: Sequence[int]) -> float:
+    """The sum of the differing ids' weights, each a number in [0, 1) fixed by the id and
+    unpredictable without the secret (ids are keyed hashes): one id has one weight in every
+    difference it is part of, so a difference that holds another has at least its weight
+    (rules/differencing.py: why the snap needs that)."""
+    if not elements:
+        return 0.0
+    mixed = splitmix64(np.array(elements, dtype=np.uint64) ^ _WEIGHT_SALT)
+    return float(np.sum((mixed >> np.uint64(11)).astype(np.float64)) / float(1 << 53))

@@ -24,6 +24,7 @@ from .answers import Answer, answered, decode
 from .fingerprint import SetFingerprint, fingerprint
 from .release import ResultBuilder
 from .result import ResultRow
+from .rules.differencing import Differencing
 from .rules.threshold import Threshold
 from .value_keys import pair_keys
 
@@ -35,6 +36,7 @@ class PairAnswer:
     statistic: str  # what is asked, with whatever fixes its rows (the quantiles asked)
     pairs: SetFingerprint | None  # None: too few units to be answered by its pairs
     registered: str | None  # None: answered afresh
+    near: bool = False  # the registered answer is a near set's: this set is registered with it
 
     @classmethod
     def of(
@@ -46,7 +48,10 @@ class PairAnswer:
     ) -> PairAnswer:
         if pairs is None or perturbed_size < out.rule(Threshold).parameters.min_count:
             return cls(statistic, None, None)
-        return cls(statistic, pairs, out.registered_answer(statistic, pairs))
+        found = out.rule(Differencing).registered_for(statistic, pairs, out.context.ledger)
+        if found is None:
+            return cls(statistic, pairs, None)
+        return cls(statistic, pairs, found[0], near=found[1])
 
     @property
     def fresh(self) -> bool:
@@ -68,7 +73,12 @@ class PairAnswer:
         if found is not None:
             if whole and found.whole is not None:
                 out.replay(found.whole)
-            return answered([row.labels for row in rows], found)
+            given = answered([row.labels for row in rows], found)
+            if self.near and self.pairs is not None:
+                # Registered too, with the answer it got: a set near it then gets that
+                # answer again rather than a coin of its own (rules/differencing.py).
+                out.remember(self.statistic, self.pairs, range(at, at + len(given)), whole)
+            return given
         if self.pairs is not None:
             out.remember(self.statistic, self.pairs, range(at, at + len(rows)), whole)
         return list(rows)

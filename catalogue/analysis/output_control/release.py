@@ -215,9 +215,14 @@ class ResultBuilder:
         for found, decision, value, kept in zip(
             fingerprints, decisions, values, recorded, strict=True
         ):
-            if decision.value == "new" and found is not None and kept:
+            if found is None or not kept:
+                continue
+            if decision.value == "new":
                 self._sets.append(ReleasedSet(measure, statistic, found, value))
                 self._charged += cells_per_set
+            elif isinstance(decision.value, Snapped):
+                # Registered with the count it got (rules/differencing.py), not charged.
+                self._sets.append(ReleasedSet(measure, statistic, found, decision.value.published))
         return list(decisions)
 
     def counted(self, sets: Sequence[SetFingerprint | None], sizes: Sequence[int]) -> list[int]:

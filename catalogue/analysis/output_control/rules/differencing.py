@@ -19,12 +19,25 @@ What counts as "released" and why the measure does not matter:
   repeated one told whether a target was in the set (drop the target if diagnosed, count
   the diagnosed: withheld if they were, a repeat if not); answered alike, the two look the
   same. At the edge the same question would come back (9 units away: the old count; 10:
-  a fresh one), so sets `min_difference` to `min_difference` + `ramp` − 1 units away are
-  answered with the old count too, with a probability falling linearly to 0 and drawn by
-  a keyed coin fixed by the two sets (asking again draws the same): one unit more or less
-  moves that probability by 1 / (`ramp` + 1). The old count is what was published before,
-  so giving it again reveals nothing; it costs accuracy (at most `min_difference` +
-  `ramp` − 1 units) only for sets that close to a registered one.
+  a fresh one), so sets `min_difference` to `min_difference` + `ramp` − 1 units away may
+  get the old count too (the ramp, below). The old count is what was published before, so
+  giving it again reveals nothing; it costs accuracy (at most `min_difference` + `ramp` − 1
+  units) only for sets that close to a registered one.
+- The ramp: a set `min_difference` to `min_difference` + `ramp` − 1 units (pairs) from a
+  registered one gets its answer iff the keyed weights of the units it differs by, each
+  in [0, 1) and fixed by the unit's (pair's) keyed id, sum below `weight` (7): about 0.98
+  at 10 apart, 0.5 at 14, 0.06 at 18 and 0.03 at 19 (a sum of uniform draws, so the
+  chance falls smoothly and has thin tails: a probe certifies anything only where the
+  chance is 1 on one side or 0 on the other, at most 0.06 per probe here against 1/3 with
+  the linear coin this replaces). A weight per unit rather than a coin per pair of sets
+  makes the decision monotone: a set that differs from R by everything another differs by
+  and more weighs at least as much, so if R did not take a padding it does not take the
+  padding with the target's value changed either. With two more rules the same padding
+  asked alone and with the change gets one answer, in either order: a set answered with a
+  near set's answer is registered with it (pair_sets.py, ResultBuilder.guard), and a
+  registered set with another answer within `min_difference` of the new set (a rival)
+  keeps R from taking it by the weights, so that the rival (certain at that distance)
+  answers it.
 - Not an oracle (values): consistent noise gives the same units and values the same
   answer and a change in any one value another, so "the same number or not" told whether
   a change changed anything (Σ of a diagnosis and of a copy with the target's value set
@@ -54,14 +67,12 @@ What counts as "released" and why the measure does not matter:
 - Which registered set answers: the earliest that takes the new one, never the nearest: a
   new set between two registered ones would otherwise tell which is nearer, and so
   whether the target's pair moved it one way or the other.
-- Left open (docs/OUTPUT_CONTROL.md §12): the ramp is a rate, not a wall. A new padding
-  draws a new coin, so an edge probe (14 pairs, or 16 if the target's value changed)
-  certifies membership once in `ramp` + 1 probes, and one padding asked without and with
-  the target's change differs about half the time if the change is real. No rule for the
-  snap avoids a step: certain below `min_difference`, never beyond the index's reach, so
-  some 2 pairs move the chance by 2/(`ramp` + 1); a draw shared by probes (a radius per
-  registered set) is read by probes with known people instead (bench/snap_edges.py). The
-  budget bounds the probes.
+- Left open (docs/OUTPUT_CONTROL.md §12): the ramp is a rate, not a wall. No rule for the
+  snap avoids a step: certain at 0 (a repeat) and below `min_difference`, never beyond the
+  index's reach, so some 2 pairs move the chance by 2/(`ramp` + 1) or more (0.37 at 13
+  against 15 pairs here), which an attacker reads by likelihood over new paddings (three
+  probes per target: right about 0.77 of the time), and the tails still certify (at most
+  0.06 a probe). The budget bounds the probes.
 - Within one request, cells of a count table are not compared with each other (their
   margins are protected by their own noise); all other statistics are, in output order.
 - Only published, non-zero values are checked and recorded: a 0 is published alike for
@@ -74,12 +85,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from ..fingerprint import SetFingerprint, difference_size, differs_by_few, pair_coin
+from ..fingerprint import SetFingerprint, difference, difference_weight, differs_by_few
 from ..guard_index import MAX_WITHIN
 from ..ledger import PAIRS_MEASURE, ReleasedSet, ReleaseLedger
 from ..rule import Decision, Message, Rule, frozen_reasons
 
 Novelty = Literal["new", "repeat", "unchecked"]
+Answered = str | float  # a registered pair answer (encoded) or a registered count
 
 
 class NearSets(Protocol):
@@ -98,11 +110,14 @@ class Snapped:
 @dataclass(frozen=True)
 class DifferencingParameters:
     min_difference: int = 10  # sets differing by 1..min_difference − 1 units are blocked
-    ramp: int = 5  # counts this many units further may still get the registered count
+    ramp: int = 10  # sets this many units (pairs) further may still get the registered answer
+    weight: float = 7.0  # …if their differing units' keyed weights (each in [0, 1)) sum below
 
     def __post_init__(self) -> None:
         if self.min_difference < 1:
             raise ValueError("differencing needs min_difference ≥ 1")
+        if self.weight <= 0:
+            raise ValueError("differencing needs weight > 0")
         if self.ramp < 0 or self.min_difference + self.ramp > MAX_WITHIN:
             raise ValueError(f"differencing needs 0 ≤ ramp ≤ {MAX_WITHIN} − min_difference")
 
@@ -187,15 +202,17 @@ class Differencing(Rule[DifferencingParameters, DifferencingSubject, Novelty | S
     ) -> Snapped | None:
         """The registered count the new set is answered with, if any: that of the earliest
         registered count set that takes it (`takes`)."""
-        for r in released:
-            if r.published is None or (r.measure, r.statistic) != (
-                subject.measure,
-                subject.statistic,
-            ):
-                continue
-            if not r.fingerprint.same_set(new) and self.takes(new, r.fingerprint, reach):
-                return Snapped(r.published)
-        return None
+        found = self._answering(
+            new,
+            [
+                (r.fingerprint, r.published)
+                for r in released
+                if r.published is not None
+                and (r.measure, r.statistic) == (subject.measure, subject.statistic)
+            ],
+            reach,
+        )
+        return None if found is None or not found[1] else Snapped(float(found[0]))
 
     def registered_value(
         self, measure: str, statistic: str, new: SetFingerprint, sets: NearSets
@@ -205,12 +222,16 @@ class Differencing(Rule[DifferencingParameters, DifferencingSubject, Novelty | S
         shown whatever the guard says (a result's population, a group statistic computed
         by a step): it is never withheld, only given the registered value."""
         reach = self.parameters.min_difference + self.parameters.ramp
-        for r in sets.near(new, reach):
-            if r.published is None or (r.measure, r.statistic) != (measure, statistic):
-                continue
-            if r.fingerprint.same_set(new) or self.takes(new, r.fingerprint, reach):
-                return r.published
-        return None
+        found = self._answering(
+            new,
+            [
+                (r.fingerprint, r.published)
+                for r in sets.near(new, reach)
+                if r.published is not None and (r.measure, r.statistic) == (measure, statistic)
+            ],
+            reach,
+        )
+        return None if found is None else float(found[0])
 
     def registered_answer(
         self, statistic: str, new: SetFingerprint, ledger: ReleaseLedger
@@ -218,20 +239,59 @@ class Differencing(Rule[DifferencingParameters, DifferencingSubject, Novelty | S
         """The answer registered for the earliest pair set of this statistic that takes the
         new pair set (the same set, or one near it: `takes`), or None: then the new set is
         answered afresh, and its answer registered."""
+        found = self.registered_for(statistic, new, ledger)
+        return None if found is None else found[0]
+
+    def registered_for(
+        self, statistic: str, new: SetFingerprint, ledger: ReleaseLedger
+    ) -> tuple[str, bool] | None:
+        """`registered_answer`, and whether it was registered for another (near) set: the
+        new set is then registered too, with that answer (see "The ramp" above)."""
         reach = self.parameters.min_difference + self.parameters.ramp
-        for r in ledger.near(new, reach):
-            if r.answer is None or (r.measure, r.statistic) != (PAIRS_MEASURE, statistic):
-                continue
-            if r.fingerprint.same_set(new) or self.takes(new, r.fingerprint, reach):
-                return r.answer
+        found = self._answering(
+            new,
+            [
+                (r.fingerprint, r.answer)
+                for r in ledger.near(new, reach)
+                if r.answer is not None and (r.measure, r.statistic) == (PAIRS_MEASURE, statistic)
+            ],
+            reach,
+        )
+        return None if found is None else (str(found[0]), found[1])
+
+    def _answering(
+        self, new: SetFingerprint, registered: Sequence[tuple[SetFingerprint, Answered]], reach: int
+    ) -> tuple[Answered, bool] | None:
+        """The answer of the earliest registered set (in ledger order) that is the new set
+        or takes it, and whether it took it (a near set) rather than being the same set. A
+        repeat gets its own set's answer, whatever registered set took it or another before."""
+        for fingerprint, answer in registered:
+            if fingerprint.same_set(new):
+                return answer, False
+        for fingerprint, answer in registered:
+            rivals = [f for f, other in registered if other != answer]
+            if self.takes(new, fingerprint, reach, rivals):
+                return answer, True
         return None
 
-    def takes(self, new: SetFingerprint, registered: SetFingerprint, reach: int) -> bool:
+    def takes(
+        self,
+        new: SetFingerprint,
+        registered: SetFingerprint,
+        reach: int,
+        rivals: Sequence[SetFingerprint] = (),
+    ) -> bool:
         """Whether a set 1 to `reach` − 1 units (or pairs) from a registered one gets its
-        published value: for certain below min_difference, beyond it by the keyed coin of
-        the two sets with a probability falling linearly to 0 at `reach`."""
-        apart = difference_size(new, registered, reach)
-        if apart is None or apart == 0:
+        published value: for certain below min_difference; beyond it iff the keyed weights
+        of the units (pairs) the two differ by sum below `weight`, and the new set is not
+        within min_difference of a `rival` (a registered set with another answer, which
+        then answers it instead). See "The ramp" above."""
+        apart = difference(new, registered, reach)
+        if not apart:
             return False
         limit = self.parameters.min_difference
-        return apart < limit or pair_coin(new, registered) < (reach - apart) / (reach - limit + 1)
+        if len(apart) < limit:
+            return True
+        if difference_weight(apart) >= self.parameters.weight:
+            return False
+        return not any(difference(new, rival, limit) for rival in rivals)
