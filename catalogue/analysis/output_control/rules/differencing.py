@@ -34,10 +34,9 @@ What counts as "released" and why the measure does not matter:
   and more weighs at least as much, so if R did not take a padding it does not take the
   padding with the target's value changed either. With two more rules the same padding
   asked alone and with the change gets one answer, in either order: a set answered with a
-  near set's answer is registered with it (pair_sets.py, ResultBuilder.guard), and a
-  registered set with another answer within `min_difference` of the new set (a rival)
-  keeps R from taking it by the weights, so that the rival (certain at that distance)
-  answers it.
+  near set's answer is registered with it (pair_sets.py, ResultBuilder.guard), and of the
+  registered sets that take a set, the one whose difference weighs least answers it (the
+  padding, 2 pairs from the copy, rather than R, 11 or 13 away).
 - Not an oracle (values): consistent noise gives the same units and values the same
   answer and a change in any one value another, so "the same number or not" told whether
   a change changed anything (Σ of a diagnosis and of a copy with the target's value set
@@ -64,9 +63,17 @@ What counts as "released" and why the measure does not matter:
   count (ResultBuilder.counted) and a model's coefficients (models.py). Near sets of its
   own measure (cells of the same request) are still withheld, and so are the groups of
   an aggregated variable near any registered set (counting.finish).
-- Which registered set answers: the earliest that takes the new one, never the nearest: a
-  new set between two registered ones would otherwise tell which is nearer, and so
-  whether the target's pair moved it one way or the other.
+- Which registered set answers: the same set if registered; else, of those that take the
+  new one, the one whose differing units or pairs weigh least (keyed weights, the earliest
+  of equal weights). Not the nearest by count: a new set between two registered ones would
+  then tell which is nearer, and so whether the target's pair moved it one way or the
+  other; the target's pairs add the same weight to both differences, so they do not move
+  the comparison of weights (the red team's set between two registered answers: at chance).
+  Not the earliest either: the earliest let R take a padding after declining a copy of it
+  2 pairs away (the same padding twice in the other order). A first version kept R from
+  taking a set by the weights when a registered set with another answer lay within
+  `min_difference` (a rival); that made the set between two registered answers certain (R1
+  certain at 8 pairs if diagnosed, the rival R2 at 8 if not) and was replaced.
 - Left open (docs/OUTPUT_CONTROL.md §12): the ramp is a rate, not a wall. No rule for the
   snap avoids a step: certain at 0 (a repeat) and below `min_difference`, never beyond the
   index's reach, so some 2 pairs move the chance by 2/(`ramp` + 1) or more (0.37 at 13
@@ -262,36 +269,34 @@ class Differencing(Rule[DifferencingParameters, DifferencingSubject, Novelty | S
     def _answering(
         self, new: SetFingerprint, registered: Sequence[tuple[SetFingerprint, Answered]], reach: int
     ) -> tuple[Answered, bool] | None:
-        """The answer of the earliest registered set (in ledger order) that is the new set
-        or takes it, and whether it took it (a near set) rather than being the same set. A
-        repeat gets its own set's answer, whatever registered set took it or another before."""
+        """The answer of the registered set that is the new set, else of the registered set
+        that takes it (`takes`) whose differing units or pairs weigh least (the earliest of
+        equal weights), and whether it took it (a near set) rather than being the same set.
+        See "Which registered set answers" above."""
         for fingerprint, answer in registered:
             if fingerprint.same_set(new):
                 return answer, False
+        best: tuple[float, Answered] | None = None
         for fingerprint, answer in registered:
-            rivals = [f for f, other in registered if other != answer]
-            if self.takes(new, fingerprint, reach, rivals):
-                return answer, True
-        return None
+            weight = self._weight_if_taken(new, fingerprint, reach)
+            if weight is not None and (best is None or weight < best[0]):
+                best = (weight, answer)
+        return None if best is None else (best[1], True)
 
-    def takes(
-        self,
-        new: SetFingerprint,
-        registered: SetFingerprint,
-        reach: int,
-        rivals: Sequence[SetFingerprint] = (),
-    ) -> bool:
-        """Whether a set 1 to `reach` − 1 units (or pairs) from a registered one gets its
-        published value: for certain below min_difference; beyond it iff the keyed weights
-        of the units (pairs) the two differ by sum below `weight`, and the new set is not
-        within min_difference of a `rival` (a registered set with another answer, which
-        then answers it instead). See "The ramp" above."""
+    def _weight_if_taken(
+        self, new: SetFingerprint, registered: SetFingerprint, reach: int
+    ) -> float | None:
+        """The weight of the difference if the registered set takes the new one, else None."""
         apart = difference(new, registered, reach)
         if not apart:
-            return False
-        limit = self.parameters.min_difference
-        if len(apart) < limit:
-            return True
-        if difference_weight(apart) >= self.parameters.weight:
-            return False
-        return not any(difference(new, rival, limit) for rival in rivals)
+            return None
+        weight = difference_weight(apart)
+        if len(apart) < self.parameters.min_difference or weight < self.parameters.weight:
+            return weight
+        return None
+
+    def takes(self, new: SetFingerprint, registered: SetFingerprint, reach: int) -> bool:
+        """Whether a set 1 to `reach` − 1 units (or pairs) from a registered one may get its
+        published value: for certain below min_difference; beyond it iff the keyed weights
+        of the units (pairs) the two differ by sum below `weight` (see "The ramp" above)."""
+        return self._weight_if_taken(new, registered, reach) is not None
