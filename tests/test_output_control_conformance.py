@@ -384,7 +384,11 @@ def test_case_13_the_guard_blocks_a_set_differing_by_few_units():
     # would tell that a few units differ: rules/differencing.py).
     assert cell(rows.rows, ("r1",)).values[0] == 12
     assert "differencing" not in cell(rows.rows, ("r1",)).reasons
-    assert cell(rows.rows, ("r2",)).values[0] == 35
+    # r2 (35 units) is 15 from the released r2×c1 (20): beyond the guard (1–9), inside the
+    # snap's ramp (10–19), where the keyed weights of the 15 units decide whether it gets the
+    # released 20 (rules/differencing.py): its own 35 or that, never withheld.
+    assert cell(rows.rows, ("r2",)).values[0] in (20, 35)
+    assert "differencing" not in cell(rows.rows, ("r2",)).reasons
     assert cell(rows.rows, (None,)).values[0] == 50  # the same set as the released total
 
 
