@@ -73,7 +73,10 @@ What counts as "released" and why the measure does not matter:
   2 pairs away (the same padding twice in the other order). A first version kept R from
   taking a set by the weights when a registered set with another answer lay within
   `min_difference` (a rival); that made the set between two registered answers certain (R1
-  certain at 8 pairs if diagnosed, the rival R2 at 8 if not) and was replaced.
+  certain at 8 pairs if diagnosed, the rival R2 at 8 if not) and was replaced. Values
+  shown whatever the guard says and not registered when given a registered value (a
+  population, a group statistic at step time: `registered_value`) still get the earliest
+  set's, so that asking again finds the same one.
 - Left open (docs/OUTPUT_CONTROL.md §12): the ramp is a rate, not a wall. No rule for the
   snap avoids a step: certain at 0 (a repeat) and below `min_difference`, never beyond the
   index's reach, so some 2 pairs move the chance by 2/(`ramp` + 1) or more (0.37 at 13
@@ -227,7 +230,10 @@ class Differencing(Rule[DifferencingParameters, DifferencingSubject, Novelty | S
         """The value published for the earliest registered set of this measure and
         statistic that is the new set or takes it (`takes`), or None. For a value that is
         shown whatever the guard says (a result's population, a group statistic computed
-        by a step): it is never withheld, only given the registered value."""
+        by a step): it is never withheld, only given the registered value. The earliest,
+        not the least weight: a set given a registered value here is not registered itself,
+        so asking again (a workspace rebuilt) must find the same set, whatever was
+        registered since."""
         reach = self.parameters.min_difference + self.parameters.ramp
         found = self._answering(
             new,
@@ -237,6 +243,7 @@ class Differencing(Rule[DifferencingParameters, DifferencingSubject, Novelty | S
                 if r.published is not None and (r.measure, r.statistic) == (measure, statistic)
             ],
             reach,
+            least=False,
         )
         return None if found is None else float(found[0])
 
@@ -267,7 +274,12 @@ class Differencing(Rule[DifferencingParameters, DifferencingSubject, Novelty | S
         return None if found is None else (str(found[0]), found[1])
 
     def _answering(
-        self, new: SetFingerprint, registered: Sequence[tuple[SetFingerprint, Answered]], reach: int
+        self,
+        new: SetFingerprint,
+        registered: Sequence[tuple[SetFingerprint, Answered]],
+        reach: int,
+        *,
+        least: bool = True,
     ) -> tuple[Answered, bool] | None:
         """The answer of the registered set that is the new set, else of the registered set
         that takes it (`takes`) whose differing units or pairs weigh least (the earliest of
@@ -281,6 +293,8 @@ class Differencing(Rule[DifferencingParameters, DifferencingSubject, Novelty | S
             weight = self._weight_if_taken(new, fingerprint, reach)
             if weight is not None and (best is None or weight < best[0]):
                 best = (weight, answer)
+                if not least:
+                    break  # the earliest that takes it (`registered_value`)
         return None if best is None else (best[1], True)
 
     def _weight_if_taken(
