@@ -44,6 +44,9 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=10)
     parser.add_argument("--cells", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument(
+        "--witnesses", type=int, default=5, help="shared kernels (kernels.py); 0: cores only"
+    )
     args = parser.parse_args()
     rng = np.random.default_rng(25)
     started = time.perf_counter()
@@ -80,8 +83,9 @@ def main() -> None:
     def once(ledger: InMemoryReleaseLedger) -> float:
         begun = time.perf_counter()
         found = find_cores(
-            cell, units, args.cells, [True] * args.cells, classes, keys, ledger, noise, 20
-        )
+            cell, units, args.cells, [True] * args.cells, classes, keys, ledger, noise, 20,
+            witnesses=args.witnesses,
+        )  # fmt: skip
         held_elsewhere(found, table_sets, ledger)
         return time.perf_counter() - begun
 

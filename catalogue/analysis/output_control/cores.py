@@ -24,6 +24,7 @@ import numpy as np
 
 from .cell_key import KeySource
 from .fingerprint import FingerprintTable, SetFingerprint, fingerprint_table, splitmix64
+from .kernels import KernelCandidates
 from .ledger import CORE_MEASURE, COUNT_MEASURE, ReleasedSet, ReleaseLedger, set_key
 from .rules.cell_key_noise import CellKeyNoise, CountsWithKeys
 from .rules.core_sharing import CoreCounts, CoreSharing
@@ -126,6 +127,10 @@ class CellCores:
 
     cores: Sequence[Sequence[str]]
     deltas: Sequence[Sequence[tuple[int, int]]] = ()
+    # Per cell: what answering it without its shared kernel changes (kernels.py's sense:
+    # a set of any size that `witnesses` or more registered classes forming a sunflower
+    # meet the cell in), or None.
+    kernels: Sequence[tuple[int, int] | None] = ()
 
 
 def find_cores(
@@ -139,6 +144,7 @@ def find_cores(
     noise: CellKeyNoise,
     core_below: int,
     blocks: Sequence[tuple[np.ndarray, int]] = (),
+    witnesses: int = 0,
 ) -> CellCores:
     """The small cores of each published cell against the registered classes. `index` gives
     each row its cell among the first `n_cells`; `blocks`, when the table has margins and no
@@ -147,7 +153,11 @@ def find_cores(
     each is the union of the cells it is made of. A margin aggregates its units as a cell
     does (principle 6), so it is met with the registered classes like one: its counts are
     summed from the cells' (no pass over the rows), and the rows are read again only for
-    the few small cores found."""
+    the few small cores found.
+
+    `witnesses` > 0: also each published cell's *shared kernel* of any size (kernels.py):
+    a set K, not small, that `witnesses` or more registered classes meet the cell in
+    (K = S ∩ R, or K = R ∖ S beyond it) while they form a sunflower among themselves."""
     cell = np.asarray(index, dtype=np.int64)
     unit = np.asarray(units, dtype=np.int64)
     where = keys.locate(unit)
@@ -173,7 +183,8 @@ def find_cores(
     deltas: list[tuple[int, int]] = []  # per core found: (count, key sum) answering without it
     members: list[np.ndarray] = []  # set ids of the cores' units, in batches
     member_of: list[np.ndarray] = []  # for each of those units, its core (index in owners)
-    for found in classes:
+    large = KernelCandidates(n_total) if witnesses > 0 else None
+    for v, found in enumerate(classes):
         registered = _registered(found, keys, ledger)
         if not registered.any():
             continue
@@ -197,16 +208,25 @@ def find_cores(
                 ("out", v_sizes[:, None] - v_met, v_sums[:, None] - v_keys),
                 ("beyond", whole[None, :] - v_met, whole_keys[None, :] - v_keys),
             ):
-                near = (counts >= 1) & (counts < reach) & v_shown[:, None] & registered[None, :]
+                usable = v_shown[:, None] & registered[None, :]
+                near = (counts >= 1) & (counts < reach) & usable
                 cs, xs = np.nonzero(near)
-                if not len(cs):
-                    continue
                 noised = noise.apply(
                     CountsWithKeys(
                         counts[cs, xs].astype(np.int64), np.rint(sums[cs, xs]).astype(np.int64)
                     )
                 )
-                small = np.array([1 <= int(d.value or 0) < core_below for d in noised], dtype=bool)
+                values = np.array([int(d.value or 0) for d in noised], dtype=np.int64)
+                if large is not None and kind != "out":
+                    # Kernels: every other proper intersection (not small, not empty).
+                    below = values < core_below
+                    large.meet(
+                        v, view.offset, kind == "in", counts, sums, v_met, v_sizes, whole,
+                        usable, (cs[below], xs[below]),
+                    )  # fmt: skip
+                if not len(cs):
+                    continue
+                small = (values >= 1) & (values < core_below)
                 cs, xs = cs[small], xs[small]
                 sign = 1 if kind == "beyond" else -1
                 deltas.extend(
@@ -241,13 +261,14 @@ def find_cores(
                     members.append(ids)
     cores: list[list[str]] = [[] for _ in range(n_total)]
     changes: list[list[tuple[int, int]]] = [[] for _ in range(n_total)]
+    kernels = large.kernels(classes, witnesses) if large is not None else []
     if owners:
         keyed = core_keys(np.concatenate(member_of), np.concatenate(members), len(owners))
         for c, key, delta in zip(owners, keyed, deltas, strict=True):
             if key not in cores[c]:
                 cores[c].append(key)
                 changes[c].append(delta)
-    return CellCores(cores, changes)
+    return CellCores(cores, changes, kernels)
 
 
 _CORE_SALT = np.uint64(0x6A09E667F3BCC909)
@@ -393,14 +414,17 @@ class CoreCheck:
                 out.rule(CellKeyNoise),
                 rule.parameters.core_below,
                 blocks,
+                witnesses=rule.parameters.max_sets,
             )
         n = len(self.sets)
         self.withheld: list[str | None] = [None] * n
         self.registered: list[int | None] = [None] * n
         self.changes: list[tuple[int, int] | None] = [None] * n
         decisions = rule.apply(held_elsewhere(self.found, self.sets, context.ledger))
+        kernels = list(self.found.kernels) or [None] * n
         for i, decision in enumerate(decisions):
-            if not decision.withheld and (decision.value or 0) < 0:
+            kernel = kernels[i] if rule.parameters.enabled else None
+            if not decision.withheld and (decision.value or 0) < 0 and kernel is None:
                 continue
             fp = self.sets[i]
             before = registered_count(fp, context.ledger) if fp is not None else None
@@ -408,8 +432,10 @@ class CoreCheck:
                 self.registered[i] = round(before)
             elif decision.withheld:  # not today's rule (it never withholds); kept honest
                 self.withheld[i] = str(decision.reason)
-            else:
+            elif (decision.value or 0) >= 0:
                 self.changes[i] = self.found.deltas[i][int(decision.value or 0)]
+            else:  # a shared kernel of any size (kernels.py)
+                self.changes[i] = kernel
         answered = sum(c is not None for c in self.changes)
         if answered:
             out.steward[CoreSharing.code] = out.steward.get(CoreSharing.code, 0) + answered

@@ -1,0 +1,213 @@
+"""Shared kernels of any size, for rules/core_sharing.py (conformance case 22, padded).
+
+The small cores of cores.py are bounded in size (a perturbed count below `core_below`), so
+an attacker pads the hidden group G with known people H past that bound: the parts
+A_j ∪ G ∪ H of a partition meet each other in the kernel K = G ∪ H of 25 units, no core,
+and (Σ_j |A_j ∪ K| − |A|)/m − |H| is |G| with the noise of m + 1 counts over m. What
+does not change with the padding is the *shape*: the released sets A_j ∪ K form a
+sunflower, pairwise meeting in one set K and otherwise disjoint, whatever K's size.
+
+So, beside the small cores, a published count cell S is met with the registered classes R
+of the workspace's variables (as cores.py does) and each intersection K = S ∩ R (or
+K = R ∖ S, beyond S) that is proper (neither S nor R), non-empty and not small is keyed by
+an additive hash of its units (count and Σ h(unit) mod 2⁶⁴, so the in, and beyond, keys
+follow from the cell's and the class's by subtraction). A K that `witnesses` (max_sets) or
+more distinct classes meet S in, and whose classes form a sunflower among themselves
+(every two of them meet in one and the same set K' ⊇ K, checked on their units), is S's
+*shared kernel*: S is answered without it (S ∖ K, or S ∪ K beyond), as a cell over an
+over-held small core is. The sunflower check is what tells the padding from a study: two
+copies of one variable are one class (they meet in themselves), and classes that only
+agree on S (F_i = everyone but A_i ∪ K, which meets A_j ∪ K in A_j for every i) do not
+meet each other in one set.
+
+Cost: four bincounts of 16-bit chunks per variable over the table's rows (exact in
+float64), one pass over the (cell, class) matrix, a sort of the candidates, and the
+sunflower check only for keys with `witnesses` distinct classes (rare but for an attack),
+O(witnesses · |R|) each. Nothing reads or writes the ledger beyond the classes' look-up
+cores.py already does, so nothing grows with it (§1.10). Limit: only the classes of the
+workspace's own variables are met (docs/OUTPUT_CONTROL.md §12)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .fingerprint import splitmix64
+
+if TYPE_CHECKING:
+    from .cores import UnitClasses
+
+_SALT = np.uint64(0x3C6EF372FE94F82B)
+_MASK = np.uint64(0xFFFF)
+
+
+def unit_hashes(ids: np.ndarray) -> np.ndarray:
+    """A 64-bit hash per unit id (keyed set ids or key positions)."""
+    return splitmix64(np.asarray(ids, dtype=np.uint64) ^ _SALT)
+
+
+def hash_sums(index: np.ndarray, hashes: np.ndarray, size: int) -> np.ndarray:
+    """Per slot of `index` (0 … size − 1), Σ hashes mod 2⁶⁴: four bincounts of 16-bit
+    chunks, each exact in float64 (below 2⁵³ for fewer than 2³⁷ rows)."""
+    out = np.zeros(size, dtype=np.uint64)
+    h = np.asarray(hashes, dtype=np.uint64)
+    for shift in (0, 16, 32, 48):
+        chunk = ((h >> np.uint64(shift)) & _MASK).astype(np.float64)
+        part = np.bincount(index, weights=chunk, minlength=size)
+        out += part.astype(np.uint64) << np.uint64(shift)
+    return out
+
+
+class KernelCandidates:
+    """The proper intersections of a table's published cells with the registered classes
+    that are neither empty nor small, gathered variable by variable (cores.find_cores
+    drives it), then grouped by (cell, key) and checked for sunflowers."""
+
+    def __init__(self, n_total: int):
+        self.n_total = n_total
+        self._parts: list[tuple[np.ndarray, ...]] = []
+
+    def meet(
+        self,
+        v: int,
+        offset: int,
+        inside: bool,
+        counts: np.ndarray,
+        sums: np.ndarray,
+        v_met: np.ndarray,
+        v_sizes: np.ndarray,
+        whole: np.ndarray,
+        usable: np.ndarray,
+        small: tuple[np.ndarray, np.ndarray],
+    ) -> None:
+        """One view's (cell, class) matrix of one kind: `inside` K = S ∩ R (else R ∖ S),
+        `counts` and `sums` (record keys) K's, `usable` the published cells against the
+        registered classes, `small` the (cell, class) pairs whose K is small or perturbed
+        to 0 (cores.py's)."""
+        proper = (v_met < v_sizes[:, None]) & (v_met < whole[None, :]) if inside else v_met > 0
+        wanted = (counts >= 1) & proper & usable
+        wanted[small] = False
+        cs, xs = np.nonzero(wanted)
+        if not len(cs):
+            return
+        n_k = counts[cs, xs].astype(np.int64)
+        s_k = np.rint(sums[cs, xs]).astype(np.int64)
+        # K's key: its count and the sum of its units' secret record keys (a sum over
+        # disjoint sets of equal count coincides about once in 10⁵ pairs, and a kernel
+        # must also be a sunflower's, checked on units below).
+        key = splitmix64(s_k.astype(np.uint64) ^ splitmix64(n_k.astype(np.uint64) ^ _SALT))
+        sign = -1 if inside else 1
+        self._parts.append(
+            (
+                cs.astype(np.int64) + offset,
+                key,
+                sign * n_k,
+                sign * s_k,
+                np.full(len(cs), v, dtype=np.int64),
+                xs.astype(np.int64),
+            )
+        )
+
+    def kernels(
+        self, classes: Sequence[UnitClasses], witnesses: int
+    ) -> list[tuple[int, int] | None]:
+        """Per cell, the change (count, key sum) answering it without its smallest shared
+        kernel, or None."""
+        found: list[tuple[int, int] | None] = [None] * self.n_total
+        if not self._parts:
+            return found
+        cell, key, count, sums, var, code = (
+            np.concatenate([p[i] for p in self._parts]) for i in range(6)
+        )
+        # Groups of one (cell, key) with `witnesses` candidates or more (rare but for an
+        # attack); then distinct classes among them (copies of a variable are one class).
+        order = np.lexsort((key, cell))
+        cell, key = cell[order], key[order]
+        first = np.r_[True, (cell[1:] != cell[:-1]) | (key[1:] != key[:-1])]
+        group = np.cumsum(first) - 1
+        enough = (np.bincount(group) >= witnesses)[group]
+        if not enough.any():
+            return found
+        picked = order[enough]
+        cell, key, group = cell[enough], key[enough], group[enough]
+        count, sums, var, code = count[picked], sums[picked], var[picked], code[picked]
+        klass = _class_keys(classes, var, code)
+        order = np.lexsort((klass, group))
+        cell, count, sums = cell[order], count[order], sums[order]
+        var, code, klass, group = var[order], code[order], klass[order], group[order]
+        group_start = np.r_[True, group[1:] != group[:-1]]
+        new_class = group_start | np.r_[True, klass[1:] != klass[:-1]]
+        group = np.cumsum(group_start) - 1
+        distinct = np.bincount(group, weights=new_class.astype(np.float64))
+        starts = np.flatnonzero(group_start)
+        check = _Sunflowers(classes)
+        for g in np.flatnonzero(distinct >= witnesses).tolist():
+            at = starts[g]
+            c = int(cell[at])
+            members = np.flatnonzero((group == g) & new_class)
+            pairs = [(int(var[i]), int(code[i])) for i in members.tolist()]
+            size = abs(int(count[at]))
+            best = found[c]
+            if best is not None and abs(best[0]) <= size:
+                continue
+            if check(pairs, witnesses):
+                found[c] = (int(count[at]), int(sums[at]))
+        return found
+
+
+def _class_keys(classes: Sequence[UnitClasses], var: np.ndarray, code: np.ndarray) -> np.ndarray:
+    """Per (variable, class), a key of the class's unit set: equal for copies."""
+    out = np.zeros(len(var), dtype=np.uint64)
+    for v in np.unique(var).tolist():
+        found = classes[v]
+        at = var == v
+        sums = hash_sums(found.codes, unit_hashes(found.units), found.n_codes)
+        sizes = np.bincount(found.codes, minlength=found.n_codes).astype(np.uint64)
+        out[at] = splitmix64(sums[code[at]] ^ splitmix64(sizes[code[at]]))
+    return out
+
+
+class _Sunflowers:
+    """Whether classes form a sunflower: `need` of them pairwise meeting in one set."""
+
+    def __init__(self, classes: Sequence[UnitClasses]) -> None:
+        self.classes = classes
+        self._members: dict[tuple[int, int], np.ndarray] = {}
+
+    def members(self, v: int, x: int) -> np.ndarray:
+        if (v, x) not in self._members:
+            found = self.classes[v]
+            self._members[(v, x)] = found.units[found.codes == x]
+        return self._members[(v, x)]
+
+    def meet(self, a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int] | None:
+        """The key (count, hash sum) of a ∩ b, None when one holds the other."""
+        units = self.members(*a)
+        inter = units[self.classes[b[0]].code_of(units) == b[1]]
+        if len(inter) >= len(units) or len(inter) >= len(self.members(*b)):
+            return None
+        return len(inter), int(np.bitwise_xor.reduce(unit_hashes(inter))) if len(inter) else 0
+
+    def __call__(self, pairs: list[tuple[int, int]], need: int) -> bool:
+        for anchor in pairs[:3]:
+            met: dict[tuple[int, int], list[tuple[int, int]]] = {}
+            for other in pairs:
+                if other is anchor:
+                    continue
+                k = self.meet(anchor, other)
+                if k is not None:
+                    met.setdefault(k, []).append(other)
+            if not met:
+                continue
+            kernel, petals = max(met.items(), key=lambda kv: len(kv[1]))
+            if len(petals) + 1 < need:
+                continue
+            kept = [anchor]
+            for b in petals:
+                if all(self.meet(b, c) == kernel for c in kept[1:]):
+                    kept.append(b)
+                    if len(kept) >= need:
+                        return True
+        return False
