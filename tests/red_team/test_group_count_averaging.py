@@ -33,11 +33,14 @@ def test_padded_group_counts_averaged_in_one_variable(alice: Attacker, truth: Tr
     noise of sd ~1.7 (the count table's), 140 of them ~0.15. FAILS when at most 6 of the 8
     targets are guessed right (a coin gets 7 or 8 in 3.5 % of runs)."""
     targets = truth.targets(TARGETS, kreft=True) + truth.targets(TARGETS, kreft=False)
-    known = truth.by_birth(POOL, skip={p.birth for p in targets}, offset=400)
+    # A pool of its own per target: the group counts are registered in the shared ledger,
+    # and counts over another target's pool a few units away would get that target's.
+    everyone = truth.by_birth(POOL * len(targets), skip={p.birth for p in targets}, offset=400)
     rng = np.random.default_rng(2029)
     right = answered = 0
     estimates: list[float] = []
-    for person in targets:
+    for i, person in enumerate(targets):
+        known = everyone[i * POOL : (i + 1) * POOL]
         steps: list[dict[str, object]] = []
         counts: dict[str, list[str]] = {}
         for k in range(COUNTS):
