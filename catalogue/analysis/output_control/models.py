@@ -108,6 +108,16 @@ def _term_statistic(statistic: str, term: Term) -> str:
     return f"{statistic}:term:{term.kind}"
 
 
+def _named_term_statistic(statistic: str, term: Term) -> str:
+    # Terms whose own pairs lie within the snap's reach of each other (event-time dummies
+    # of a panel whose outcome barely moves month to month: each person's rows hash alike
+    # whichever month holds the 1) cannot be told apart by their pairs alone; the same
+    # model asked again got its neighbour's row (-10 answered with -11's). Looked up under
+    # the term's name first, a term gets its own row; by its pairs alone only when renamed.
+    # A name adds no oracle: either lookup answers only a set near a registered one.
+    return f"{statistic}:term:{term.kind}:name:{term.name}"
+
+
 def _term_rows(
     out: ResultBuilder, fit: RegressionFit, statistic: str, pairs: Sequence[SetFingerprint]
 ) -> list[RowAnswer] | None:
@@ -120,7 +130,9 @@ def _term_rows(
         return None
     found = []
     for term, term_pairs in zip(fit.terms, pairs, strict=True):
-        text = out.registered_answer(_term_statistic(statistic, term), term_pairs)
+        text = out.registered_answer(_named_term_statistic(statistic, term), term_pairs)
+        if text is None:
+            text = out.registered_answer(_term_statistic(statistic, term), term_pairs)
         if text is None:
             return None
         found.append(decode(text).rows[0])
@@ -140,6 +152,7 @@ def _remember_terms(
         return
     for j, (term, term_pairs) in enumerate(zip(fit.terms, pairs, strict=True)):
         out.remember(_term_statistic(statistic, term), term_pairs, [j])
+        out.remember(_named_term_statistic(statistic, term), term_pairs, [j])
 
 
 def _checked(out: ResultBuilder, fit: RegressionFit, *, by_pairs: bool = False) -> _Verdict:
