@@ -52,7 +52,7 @@ from ..statistic import Field, Statistic, Takes
 from .shared.common import DataView, Labelled, needs_number, request_error
 from .shared.design import Factor, _columns, parse_terms
 from .shared.model_levels import common_levels
-from .shared.model_request import MODEL_RELEASES
+from .shared.model_request import MODEL_RELEASES, group_variable
 from .shared.model_rows import _groupings, outcome_mode
 
 STREAM = 0x6F6178616361  # the components' digest: the interacted model's mixed with this
@@ -194,26 +194,18 @@ def _per_pattern(values: np.ndarray, pattern: np.ndarray, count: int, pick: np.u
     return np.nan_to_num(found, nan=0.0)
 
 
+_GROUP_HINT = Text(
+    "«group» må være navnet på en variabel med to verdier (f.eks. kjonn).",
+    "'group' must be the name of a variable of two values (e.g. kjonn).",
+)
+
+
 def prepare_oaxaca(view: DataView, request: Mapping[str, Any]) -> OaxacaPlan:
     if not isinstance(request.get("y"), str):
         raise request_error("y", "«y» må være et variabelnavn.", "'y' must be a variable name.")
     y = view.variable(request["y"], what="y")
     needs_number(y, "oaxaca")
-    name = request.get("group")
-    if not isinstance(name, str) or not name:
-        raise request_error(
-            "group",
-            "«group» må være navnet på en variabel med to verdier (f.eks. kjonn).",
-            "'group' must be the name of a variable of two values (e.g. kjonn).",
-        )
-    group = view.variable(name, what="group")
-    if group.name == y.name:
-        raise request_error(
-            "group",
-            f"Gruppevariabelen «{group.name}» kan ikke være utfallet.",
-            f"The group variable '{group.name}' cannot be the outcome.",
-            name=group.name,
-        )
+    group = group_variable(view, request, y, _GROUP_HINT)
     x = request.get("x")
     terms = parse_terms(view, x)
     for term in terms:

@@ -60,7 +60,7 @@ from .shared.mixed import (
     variance_influence,
 )
 from .shared.model_levels import _cells, _Counter, _interacting, _kept, _kept_sql
-from .shared.model_request import MODEL_RELEASES, model_request
+from .shared.model_request import MODEL_RELEASES, group_variable, model_request
 from .shared.model_rows import ModelRows, _groupings, model_rows, outcome_mode
 from .shared.ols import Estimate, RegressionPlan, asked_terms
 
@@ -92,23 +92,10 @@ def _withheld(fit: RegressionFit) -> RegressionFit:
     return dataclasses.replace(fit, coefficients=nothing, std_errors=nothing, evidence=evidence)
 
 
-def _group(view: DataView, request: Mapping[str, Any], y: Variable) -> Variable:
-    name = request.get("group")
-    if not isinstance(name, str) or not name:
-        raise request_error(
-            "group",
-            "«group» må være navnet på gruppevariabelen (f.eks. kommune).",
-            "'group' must be the name of the group variable (e.g. kommune).",
-        )
-    group = view.variable(name, what="group")
-    if group.name == y.name:
-        raise request_error(
-            "group",
-            f"Gruppevariabelen «{group.name}» kan ikke være utfallet.",
-            f"The group variable '{group.name}' cannot be the outcome.",
-            name=group.name,
-        )
-    return group
+_GROUP_HINT = Text(
+    "«group» må være navnet på gruppevariabelen (f.eks. kommune).",
+    "'group' must be the name of the group variable (e.g. kommune).",
+)
 
 
 def _patterns(
@@ -150,7 +137,7 @@ def prepare_mml(view: DataView, request: Mapping[str, Any]) -> MixedPlan:
     y_name, x, constant = model_request(request)
     y = view.variable(y_name, what="y")
     needs_number(y, "regress_mml")
-    group_variable = _group(view, request, y)
+    levels_of = group_variable(view, request, y, _GROUP_HINT)
     if not x and not constant:
         raise request_error(
             "x",
@@ -160,17 +147,17 @@ def prepare_mml(view: DataView, request: Mapping[str, Any]) -> MixedPlan:
     terms = parse_terms(view, x) if x else []
     for term in terms:
         for factor in term:
-            if factor.variable.name == group_variable.name:
+            if factor.variable.name == levels_of.name:
                 raise request_error(
                     "group",
-                    f"Gruppevariabelen «{group_variable.name}» kan ikke også være en "
+                    f"Gruppevariabelen «{levels_of.name}» kan ikke også være en "
                     "forklaringsvariabel (de tilfeldige konstantleddene er gruppens).",
-                    f"The group variable '{group_variable.name}' cannot also be a regressor "
+                    f"The group variable '{levels_of.name}' cannot also be a regressor "
                     "(the random intercepts are the group's).",
-                    name=group_variable.name,
+                    name=levels_of.name,
                 )
     method = choice(request, "method", METHODS, "reml")
-    group = Factor(group_variable, categorical=True)
+    group = Factor(levels_of, categorical=True)
     patterns, rows = _patterns(view, y, terms, group, constant)
     p = len(patterns.columns)
     count = len(patterns.n)
@@ -229,7 +216,7 @@ def prepare_mml(view: DataView, request: Mapping[str, Any]) -> MixedPlan:
         "statistic": "regress_mml",
         "y": y.name,
         "x": asked,
-        "group": group_variable.name,
+        "group": levels_of.name,
         "method": method,
         "std_errors": "classical",
     }

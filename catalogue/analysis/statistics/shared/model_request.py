@@ -91,3 +91,20 @@ def covariance_request(view: DataView, request: Mapping[str, Any]) -> tuple[str,
     found = view.state.schema.get(str(cluster_name))
     view.named[found.name] = found  # an input like any other the request names
     return "cluster", found
+
+
+def group_variable(view: DataView, request: Mapping[str, Any], y: Variable, hint: Text) -> Variable:
+    """The request's `group` (a multilevel model's level, Oaxaca's two groups): a variable of
+    the view other than the outcome; `hint` says what it must be, in both languages."""
+    name = request.get("group")
+    if not isinstance(name, str) or not name:
+        raise request_error("group", hint.nb, hint.en)
+    group = view.variable(name, what="group")
+    if group.name == y.name:
+        raise request_error(
+            "group",
+            f"Gruppevariabelen «{group.name}» kan ikke være utfallet.",
+            f"The group variable '{group.name}' cannot be the outcome.",
+            name=group.name,
+        )
+    return group
