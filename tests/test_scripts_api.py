@@ -124,15 +124,6 @@ def _json_results(alice: Researcher) -> list[tuple[str, Any]]:
     return out
 
 
-@pytest.mark.xfail(
-    strict=False,  # the snap's weights are keyed by the session's secret: whether a cell is
-    # taken varies by session, so a strict marker could flake
-    reason="since 20df51d (the snap's keyed-weight ramp, snapped sets registered with their "
-    "answer) the same questions asked again in a second workspace are not always answered "
-    "alike: a crosstab's row margins (a set 10-19 units from the one-way table's cell) came "
-    "back 6,138 in the script and 6,129 through JSON; a consistency regression of output "
-    "control, open in issue 13",
-)
 def test_a_script_gives_exactly_the_results_of_the_same_json_requests(alice: Researcher) -> None:
     ran = alice.run(SCRIPT)
     assert ran.status_code == 200, ran.get_json()

@@ -308,14 +308,6 @@ TRANSITIONS_STEPS: list[dict[str, Any]] = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=False,  # the snap's weights are keyed by the session's secret: whether a cell is
-    # taken varies by session, so a strict marker could flake
-    reason="since 20df51d (the snap's keyed-weight ramp, snapped sets registered with their "
-    "answer) the same questions asked again in a second workspace are not always answered "
-    "alike: the script's transition tables differ from the JSON asking's (see test_scripts_api); a consistency regression of output "
-    "control, open in issue 13",
-)
 def test_transitions_panel_is_a_table_per_pair_of_consecutive_dates(alice: Researcher) -> None:
     """Each table is the JSON client's: the panel spread out by date, then tabulate of the
     variable at one date against the next; the script's dataset stays in panel form."""

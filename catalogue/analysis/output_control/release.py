@@ -220,7 +220,7 @@ class ResultBuilder:
             if decision.value == "new":
                 self._sets.append(ReleasedSet(measure, statistic, found, value))
                 self._charged += cells_per_set
-            elif isinstance(decision.value, Snapped):
+            elif isinstance(decision.value, Snapped) and not decision.value.repeat:
                 # Registered with the count it got (rules/differencing.py), not charged.
                 self._sets.append(ReleasedSet(measure, statistic, found, decision.value.published))
         return list(decisions)

@@ -112,9 +112,13 @@ class NearSets(Protocol):
 
 @dataclass(frozen=True)
 class Snapped:
-    """Answered with the count published for a registered set a few units away."""
+    """Answered with the count published for a registered set a few units away, or
+    (`repeat`) for this very set: a set snapped once is registered with the count it got,
+    not its own, so asked again it must get that count, not its own noise (a crosstab's
+    margin came back with its own count in a second workspace: test_scripts_api)."""
 
     published: float
+    repeat: bool = False
 
 
 @dataclass(frozen=True)
@@ -178,13 +182,21 @@ class Differencing(Rule[DifferencingParameters, DifferencingSubject, Novelty | S
                 decisions.append(Decision("unchecked"))
                 continue
             released = subject.ledger.near(new, reach)
-            if any(
-                r.measure == subject.measure
-                and r.statistic == subject.statistic
-                and r.fingerprint.same_set(new)
-                for r in released
-            ):
-                decisions.append(Decision("repeat"))
+            same = next(
+                (
+                    r
+                    for r in released
+                    if r.measure == subject.measure
+                    and r.statistic == subject.statistic
+                    and r.fingerprint.same_set(new)
+                ),
+                None,
+            )
+            if same is not None:
+                if subject.snap and same.published is not None:
+                    decisions.append(Decision(Snapped(same.published, repeat=True)))
+                else:
+                    decisions.append(Decision("repeat"))
                 continue
             snapped = self._snapped(subject, new, released, reach) if subject.snap else None
             if snapped is not None:
