@@ -7,6 +7,7 @@ like any model failing its checks; requests that are wrong in themselves are ref
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import numpy as np
@@ -131,7 +132,10 @@ def assert_noise_within_bounds(
     published around, itself widened by the coefficient noise (√(s² + σ²), times the
     log-noise's bias; τ from its share: std_error_share, or influence_share times the share
     one unit moves the widened error by: rules/model_noise.py), both shown to 4
-    significant figures; and not every one left as it was."""
+    significant figures; and, where at least two coefficients' noise spreads a hundred
+    times their last shown digit, not every one of those left as it was (one draw rounds
+    back to the exact figure with probability under 0.4 % for each, both under 2e-5; one
+    coefficient alone, e.g. ci's mean, would fail now and then: 417400.0 came back once)."""
     noise = ModelNoiseParameters()
     shown_b, shown_se = released.column("coefficient"), released.column("std_error")
     spread = coefficient_spread(noise, influence)
@@ -140,7 +144,16 @@ def assert_noise_within_bounds(
     for b, se, b_shown, se_shown, sd, tau in rows:
         assert abs(b_shown - b) <= noise.max_noise * sd + 1e-3 * abs(b)
         assert abs(np.log(se_shown / se)) <= noise.max_noise * tau + 1e-3
-    assert shown_b != [significant(b, 4) for b in coefficients]
+    rounding_steps = [
+        10 ** (math.floor(math.log10(abs(b))) - 3) if b else 0.0 for b in coefficients
+    ]
+    eligible = [
+        i
+        for i, (step, sd) in enumerate(zip(rounding_steps, spread, strict=True))
+        if step and sd >= 100 * step
+    ]
+    if len(eligible) >= 2:
+        assert any(shown_b[i] != significant(coefficients[i], 4) for i in eligible)
 
 
 def test_the_floors_are_small_on_a_realistic_model(issue_workspace: Workspace) -> None:
