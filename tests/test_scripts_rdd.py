@@ -2,7 +2,8 @@
 exactly the result of the JSON request a client would send for it, with cutoff(),
 bandwidth() (a negative cutoff too), kernel() and covariates; a bandwidth <= 0 or too few
 units on one side of the cutoff is a 4xx at the command's line naming the variable, and
-cluster() and mfx() answer script-not-supported naming the option."""
+cluster() and mfx() answer script-not-supported naming the option; fuzzy(<treatment>) is
+the fuzzy design's request."""
 
 from __future__ import annotations
 
@@ -50,6 +51,34 @@ def test_rdd_gives_the_result_of_the_same_json_request(
     assert expected.status_code == 200, expected.get_json()
     released = result["response"]["results"]
     assert released[0]["result"]["rows"][0]["labels"] == ["_discontinuity"]
+    assert _without_ids(released) == _without_ids(expected.get_json()["results"])
+
+
+FUZZY = 'cond((alder >= 45 and kjonn == "1") or month(fodselsdato) <= 2, 1, 0)'
+
+
+def test_fuzzy_gives_the_result_of_the_same_json_request(alice: Researcher) -> None:
+    """fuzzy(<treatment>) is the request's `treatment`: the Wald model and its first stage."""
+    head = HEAD + f"generate behandlet = {FUZZY}\n"
+    line = "rdd lonn alder, cutoff(45) bandwidth(10) fuzzy(behandlet)"
+    answer = alice.run(head + line + "\n").get_json()
+    assert answer["error"] is None, answer["error"]
+    [result] = [o for o in answer["output"] if o["kind"] == "result"]
+    body = {
+        "y": "lonn",
+        "running": "alder",
+        "cutoff": 45.0,
+        "bandwidth": 10.0,
+        "treatment": "behandlet",
+    }
+    assert result["request"] == body
+    steps = [*STEPS, {"generate": "behandlet", "expr": FUZZY}]
+    expected = _json_answer(alice, steps, "rdd", body)
+    assert expected.status_code == 200, expected.get_json()
+    released = result["response"]["results"]
+    assert [r["about"].get("stage") for r in released] == [None, "first"]
+    assert released[0]["result"]["rows"][0]["labels"] == ["behandlet"]
+    assert released[1]["result"]["rows"][0]["labels"] == ["_discontinuity"]
     assert _without_ids(released) == _without_ids(expected.get_json()["results"])
 
 

@@ -99,7 +99,8 @@ ulike verdier, så en kontinuerlig forklaringsvariabel (eller et kontinuerlig ut
 rad, og en kontinuerlig tid ca. én celle per hendelse i `cox` og `weibull`. `rdd` (lokal
 lineær med kjernevekter) grupperer etter kjørevariabelens verdier: kjernevekten er en
 funksjon av mønsteret, så X'KX, X'Ky og HC1-kjøttet er summer over mønstrene, og
-Imbens–Kalyanaraman-båndbredden regnes av de samme summene.
+Imbens–Kalyanaraman-båndbredden regnes av de samme summene; den uskarpe formen grupperer
+også etter behandlingens verdi (Z'KNX, Z'KΣy og HC1-kjøttet er summer over mønstrene).
 `regress_mml` (flernivå, tilfeldige konstantledd) grupperer etter forklaringsvariablene og
 gruppen: REML- og ML-kriteriet, GLS-estimatet og Hessianen er summer over gruppene av
 antall rader, gruppesnitt og spredningen innen gruppene.
@@ -141,7 +142,8 @@ transformed pattern per row; Cox and Weibull with a continuous time about one ce
 then run over chunks of patterns, with no saving over the rows. `rdd`, the local-linear
 discontinuity, groups by the running variable's values: its kernel weight is a function of
 the pattern, so X'KX, X'Ky and the HC1 meat are sums over the patterns, and the
-Imbens–Kalyanaraman bandwidth is computed from the same sums.
+Imbens–Kalyanaraman bandwidth is computed from the same sums; the fuzzy design groups by
+the treatment's value too (Z'KNX, Z'KΣy and the HC1 meat are sums over the patterns).
 `regress_mml` (multilevel, random intercepts) groups by the regressors and the group: the
 REML and ML criteria, the GLS estimate and the Hessian are sums over the groups of their
 rows, means and within-group scatter.

@@ -1,5 +1,6 @@
-"""rdd: sharp regression discontinuity, local linear on each side of a cutoff, by weighted
-least squares on sufficient statistics, with heteroskedasticity-robust (HC1) standard errors.
+"""rdd: regression discontinuity, sharp or fuzzy, local linear on each side of a cutoff, by
+weighted least squares (the fuzzy design: weighted IV) on sufficient statistics, with
+heteroskedasticity-robust (HC1) standard errors.
 
 With the running variable r, the cutoff c, the bandwidth h and x = r − c, the model is the
 local linear regression on the rows with |x| < h, each weighted by the kernel K(x/h)
@@ -50,15 +51,48 @@ the request is refused with `rdd-no-support` naming the running variable; a runn
 variable that is constant has no units on one side and is refused the same way (a code of
 its own would tell no units from a few). Rows outside the bandwidth are not in the model.
 
-Not here: fuzzy designs (a treatment that jumps by less than one at the cutoff; the script
-command has no syntax for them), clustered standard errors, and rdrobust's bias-corrected
-("robust") confidence intervals."""
+The fuzzy design (`treatment` d, script `fuzzy(d)`: a treatment whose share jumps by less
+than one at the cutoff): the local-linear Wald estimate τ = (the outcome's jump) / (the
+treatment's jump), both jumps on the same rows, bandwidth and kernel, with the same
+covariates. It is weighted just-identified IV, d instrumented by the side 1[x ≥ 0] with
+x, 1[x ≥ 0]·x, the covariates and the constant as exogenous regressors, so the row
+`<treatment>` is τ and the others are the structural equation's (y − τd on the sharp
+columns). Its standard error is the HC1 IV sandwich (Z'KNX)⁻¹ Σ k²zz'Σe² (X'KNZ)⁻¹ ·
+N/(N − p), e = y − τd − w'β: the delta-method variance of the ratio of the two jumps with
+their joint robust covariance (the IV residual is the reduced form's less τ times the
+first stage's), linearmodels' IV2SLS with the kernel weights, cov_type robust, debiased
+(a test holds it to 1e-6). Sufficient statistics still: the treatment is one more value of
+the pattern (DuckDB groups by the running variable's, the treatment's and the covariates'
+values), so per pattern d is one number and Z'KNX, Z'KΣy and the meat (Σe² = m2 + n(ȳ −
+x'β)²) are sums over patterns; a treatment that is a share (many values) makes more
+patterns, no other cost. The bandwidth, when not given, is the outcome's
+Imbens–Kalyanaraman choice above (the reduced form's; IK's own fuzzy variant, with the
+treatment's curvature in the denominator, is not here), used for both jumps.
+
+Released: the Wald model, then its first stage, the sharp design of the treatment on the
+same rows and bandwidth (its `_discontinuity` the treatment's jump) as a model of its own
+through the same rules. The first-stage F is (jump / its standard error)² of the first
+stage's released (perturbed) row, shown with the model as `first_stage_f` and
+`weak_instrument` (F under ivregress's WEAK_F, 10) with a note: a weak jump is reported,
+not refused (a refusal on the exact F would tell on which side of 10 it lies). A treatment
+that does not jump at all is not estimable and is withheld like any such model.
+
+Output control of the Wald model: its evidence's support, leverage and pairs are of the
+design as given, [d, x, 1[x ≥ 0]·x, covariates, 1] with the treatment's own values, so a
+treatment that a few units take is their column (support) and their rows (leverage), and
+the model is withheld; what one unit moves each coefficient by is the IV bread's,
+(X̂'KNX̂)⁻¹x̂·k·e with X̂ = ZΠ the first stage's fitted design. The side support check
+before the fit is the sharp design's. The evidence of X̂ alone (as ivregress builds its
+own) let a treatment of one unit through: red team test_new_methods_2.py.
+
+Not here: clustered standard errors, and rdrobust's bias-corrected ("robust") confidence
+intervals."""
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -66,18 +100,34 @@ import numpy as np
 from catalogue.domain.errors import RegcatError, invalid_input
 from catalogue.domain.text import Text
 
-from ..output_control import PositionKeys, reaching_threshold
+from ..output_control import (
+    ControlContext,
+    ModelEvidence,
+    PositionKeys,
+    RegressionFit,
+    model_evidence,
+    reaching_threshold,
+)
+from ..output_control.model_support import with_influence
 from ..statistic import Field, Statistic, Takes
 from ..variables import Variable
-from .shared.common import DataView, choice, needs_number, number_sql, request_error
+from .shared.common import DataView, Labelled, choice, needs_number, number_sql, request_error
 from .shared.design import CONSTANT, Column, Factor, Patterns, estimable, parse_terms, solve
+from .shared.iv_tests import WEAK_F
 from .shared.model_levels import common_levels
+from .shared.model_rows import ModelRows, _groupings
 from .shared.ols import Estimate, RegressionPlan, regression_plan
 
 KERNELS = ("triangular", "uniform")
 KERNEL_CONSTANT = {"triangular": 3.4375, "uniform": 5.40}
 JUMP = "_discontinuity"
 ABOVE = "_above"
+WEAK_NOTE = (
+    f"Første trinns F under {WEAK_F:g}: behandlingen hopper lite ved grensen (svakt "
+    "instrument), og estimatet kan være skjevt. / "
+    f"First-stage F under {WEAK_F:g}: the treatment jumps little at the cutoff (a weak "
+    "instrument), and the estimate may be biased."
+)
 
 
 def _number(request: Mapping[str, Any], name: str, default: float | None) -> float | None:
@@ -237,16 +287,19 @@ def _no_support(running: Variable, side: str, cutoff: float, bandwidth: float) -
 
 
 def _design(
-    patterns: Patterns, running: Factor, cutoff: float
+    patterns: Patterns, running: Factor, cutoff: float, leave_out: str | None = None
 ) -> tuple[Patterns, np.ndarray, list[str]]:
     """The patterns with the discontinuity's columns (side, slope, slope change, the
-    covariates' columns, _cons) in place of the running variable's, and the centred x."""
+    covariates' columns, _cons) in place of the running variable's, and the centred x
+    (`leave_out`: a column that is not a covariate, the fuzzy design's treatment)."""
     name = running.variable.name
     x = patterns.raw[running.key] - cutoff
     above = Factor(dataclasses.replace(running.variable, name=ABOVE), False)
     centred = Factor(dataclasses.replace(running.variable, name=f"{name}-{cutoff:g}"), False)
     raw = {**patterns.raw, above.key: (x >= 0).astype(np.float64), centred.key: x}
-    covariates = [c for c in patterns.columns if c.kind != "constant" and c.name != name]
+    covariates = [
+        c for c in patterns.columns if c.kind != "constant" and c.name not in (name, leave_out)
+    ]
     columns = [
         Column(JUMP, "dummy", ((above, None),), group=name),
         Column(name, "continuous", ((centred, None),)),
@@ -275,10 +328,17 @@ def wls_estimate(patterns: Patterns, weights: np.ndarray) -> Estimate:
     return Estimate(tuple(patterns.names), beta, np.sqrt(np.maximum(np.diag(variance), 0)), rows)
 
 
-def prepare_rdd(view: DataView, request: Mapping[str, Any]) -> RegressionPlan:
-    y, running, cutoff, bandwidth, kernel, covariates = _request(view, request)
-    factor = Factor(running, False)
-    chosen = _Chosen()
+def prepare_rdd(view: DataView, request: Mapping[str, Any]) -> RegressionPlan | FuzzyPlan:
+    if request.get("treatment") is not None:
+        return prepare_fuzzy(view, request)
+    return _sharp(view, request)
+
+
+def _chooser(
+    factor: Factor, cutoff: float, bandwidth: float | None, kernel: str, chosen: _Chosen
+) -> Callable[[Patterns], np.ndarray]:
+    """The `within` of common_levels: the patterns inside the bandwidth, given or chosen
+    (Imbens–Kalyanaraman on the outcome's patterns, rounded to 2 significant figures)."""
 
     def inside(found: Patterns) -> np.ndarray:
         x = found.raw[factor.key] - cutoff
@@ -289,12 +349,14 @@ def prepare_rdd(view: DataView, request: Mapping[str, Any]) -> RegressionPlan:
             chosen.bandwidth, chosen.rule = _rounded(found_h or 1.0), "imbens-kalyanaraman"
         return np.asarray(np.abs(x) < chosen.bandwidth, dtype=bool)
 
-    terms = [[factor], *covariates]
-    patterns, rows = common_levels(view, y, terms, constant=True, within=inside)
-    h = chosen.bandwidth
-    if math.isnan(h):  # no complete case: `inside` was never asked
-        h = bandwidth if bandwidth is not None else 1.0
-    patterns, x, asked = _design(patterns, factor, cutoff)
+    return inside
+
+
+def _sides_supported(
+    view: DataView, rows: ModelRows, x: np.ndarray, running: Variable, cutoff: float, h: float
+) -> None:
+    """Each side's units within the bandwidth reach the table threshold by their perturbed
+    count, else `rdd-no-support` naming the running variable."""
     side = (x >= 0).astype(np.int64)[rows.pattern]
     reached = reaching_threshold(
         view.parameters, side, rows.units, PositionKeys(view.rows.snapshot.arrays)
@@ -302,6 +364,25 @@ def prepare_rdd(view: DataView, request: Mapping[str, Any]) -> RegressionPlan:
     for code, name in ((0, "below"), (1, "above")):
         if code >= len(reached) or not reached[code]:
             raise _no_support(running, name, cutoff, h)
+
+
+def _sharp(
+    view: DataView, request: Mapping[str, Any], also: Variable | None = None
+) -> RegressionPlan:
+    """The sharp design (`also`: a variable the rows must hold too, the fuzzy design's
+    outcome when this is its first stage)."""
+    y, running, cutoff, bandwidth, kernel, covariates = _request(view, request)
+    factor = Factor(running, False)
+    chosen = _Chosen()
+
+    inside = _chooser(factor, cutoff, bandwidth, kernel, chosen)
+    terms = [[factor], *covariates]
+    patterns, rows = common_levels(view, y, terms, constant=True, within=inside, also=also)
+    h = chosen.bandwidth
+    if math.isnan(h):  # no complete case: `inside` was never asked
+        h = bandwidth if bandwidth is not None else 1.0
+    patterns, x, asked = _design(patterns, factor, cutoff)
+    _sides_supported(view, rows, x, running, cutoff, h)
     narrowed = f"({patterns.where}) AND abs({number_sql(running)} - {cutoff!r}) < {h!r}"
     patterns = dataclasses.replace(patterns, where=narrowed)
     weights = kernel_weights(x, h, kernel)
@@ -332,15 +413,249 @@ def prepare_rdd(view: DataView, request: Mapping[str, Any]) -> RegressionPlan:
     return dataclasses.replace(plan, fit=fit, about=about)
 
 
+@dataclasses.dataclass(frozen=True)
+class FuzzyPlan:
+    """A fuzzy design's plan: the Wald estimate (a model of its own) and its first stage,
+    the sharp design of the treatment on the same bandwidth, released beside it; the
+    first-stage F is the released jump's (z²), flagged weak under WEAK_F."""
+
+    model: RegressionPlan
+    first: RegressionPlan
+
+    @property
+    def estimate(self) -> Estimate:
+        return self.model.estimate
+
+    @property
+    def about(self) -> dict[str, Any]:
+        return self.model.about
+
+    @property
+    def fit(self) -> Any:
+        return self.model.fit
+
+    def release(self, context: ControlContext) -> list[Labelled]:
+        first = self.first.release(context)
+        f = _released_f(first)
+        flags: dict[str, Any] = {"first_stage_f": f, "weak_instrument": None}
+        if f is not None:
+            flags["weak_instrument"] = f < WEAK_F
+            if f < WEAK_F:
+                flags["note"] = WEAK_NOTE
+        out = []
+        for item in self.model.release(context):
+            out.append(Labelled(item.about, item.result, {**item.extra, **flags}))
+        return out + first
+
+
+def _released_f(items: list[Labelled]) -> float | None:
+    """The first stage's F from its released jump: (coefficient / standard error)², from
+    the published (perturbed) numbers only; None when either is withheld."""
+    for item in items:
+        if item.result.kind != "regression":
+            continue
+        columns = item.result.columns
+        for row in item.result.rows:
+            if str(row.labels[0]) != JUMP:
+                continue
+            values = dict(zip(columns, row.values, strict=False))
+            b, se = values.get("coefficient"), values.get("std_error")
+            if (
+                isinstance(b, int | float)
+                and isinstance(se, int | float)
+                and not isinstance(b, bool)
+                and se
+            ):
+                return float(f"{(b / se) ** 2:.4g}")
+    return None
+
+
+def fuzzy_estimate(
+    z: np.ndarray,
+    treatment: np.ndarray,
+    n: np.ndarray,
+    y_sum: np.ndarray,
+    y_m2: np.ndarray,
+    weights: np.ndarray,
+    names: tuple[str, ...],
+) -> Estimate:
+    """The local-linear Wald estimate as weighted just-identified IV on patterns: Z the
+    sharp design per pattern ([side, x, side·x, covariates, 1]), X the same with the
+    treatment in the side's place (constant within a pattern: the treatment is one of the
+    pattern's values), K the kernel weights. β = (Z'KNX)⁻¹Z'KΣy, its first element the
+    outcome's jump over the treatment's; the HC1 sandwich
+    (Z'KNX)⁻¹ Σ k²zz'Σe² (X'KNZ)⁻¹ · N/(N − p), Σe² = m2 + n(ȳ − x'β)² per pattern, the
+    delta-method variance of the ratio of the two jumps (linearmodels' IV2SLS with these
+    weights, cov_type robust, debiased)."""
+    rows, p = float(n.sum()), z.shape[1]
+    failed = Estimate(names, np.full(p, np.nan), np.full(p, np.nan), int(rows), estimable=False)
+    if rows <= p or not np.all(np.isfinite(treatment)):
+        return failed
+    x = z.copy()
+    x[:, 0] = treatment
+    zwx = (z * (n * weights)[:, None]).T @ x
+    scale = np.abs(zwx).max()
+    if not scale > 0 or np.linalg.cond(zwx / scale) > 1e12:
+        return failed  # the treatment does not jump at the cutoff (or a column is constant)
+    inverse = np.linalg.inv(zwx)
+    beta = inverse @ (z.T @ (weights * y_sum))
+    mean = y_sum / np.maximum(n, 1.0)
+    squared = y_m2 + n * (mean - x @ beta) ** 2
+    meat = (z * (weights * weights * squared)[:, None]).T @ z
+    variance = inverse @ meat @ inverse.T * rows / (rows - p)
+    errors = np.sqrt(np.maximum(np.diag(variance), 0.0))
+    return Estimate(names, beta, errors, int(rows))
+
+
+def prepare_fuzzy(view: DataView, request: Mapping[str, Any]) -> FuzzyPlan:
+    """The fuzzy design (see the module's text)."""
+    y, running, cutoff, bandwidth, kernel, covariates = _request(view, request)
+    if not isinstance(request.get("treatment"), str):
+        raise request_error(
+            "treatment",
+            "«treatment» må være et variabelnavn.",
+            "'treatment' must be a variable name.",
+        )
+    treated = view.variable(request["treatment"], what="treatment")
+    needs_number(treated, "rdd")
+    taken = {y.name, running.name, *(f.variable.name for term in covariates for f in term)}
+    if treated.name in taken:
+        raise request_error(
+            "treatment",
+            f"Behandlingen «{treated.name}» må være en annen variabel enn utfallet, "
+            "kjørevariabelen og kovariatene.",
+            f"The treatment '{treated.name}' must be another variable than the outcome, the "
+            "running variable and the covariates.",
+            name=treated.name,
+        )
+    factor, treatment = Factor(running, False), Factor(treated, False)
+    chosen = _Chosen()
+    inside = _chooser(factor, cutoff, bandwidth, kernel, chosen)
+    terms = [[factor], [treatment], *covariates]
+    patterns, rows = common_levels(view, y, terms, constant=True, within=inside)
+    h = chosen.bandwidth
+    if math.isnan(h):
+        h = bandwidth if bandwidth is not None else 1.0
+    sharp, x, asked = _design(patterns, factor, cutoff, leave_out=treated.name)
+    _sides_supported(view, rows, x, running, cutoff, h)
+    narrowed = f"({sharp.where}) AND abs({number_sql(running)} - {cutoff!r}) < {h!r}"
+    sharp = dataclasses.replace(sharp, where=narrowed)
+    weights = kernel_weights(x, h, kernel)
+    count = len(sharp.n)
+    z = sharp.design(slice(0, count)) if count else np.zeros((0, len(sharp.columns)))
+    d = np.asarray(sharp.raw[treatment.key], dtype=np.float64)
+    structural = dataclasses.replace(
+        sharp,
+        columns=[Column(treated.name, "continuous", ((treatment, None),)), *sharp.columns[1:]],
+    )
+    names = tuple(structural.names)
+    estimate = fuzzy_estimate(z, d, sharp.n, sharp.y_sum, sharp.y_m2, weights, names)
+    x_design = z.copy()
+    if count:
+        x_design[:, 0] = d
+    evidence = _fuzzy_evidence(view, rows, structural, z, x_design, weights, estimate)
+    fit = RegressionFit(
+        outcome=y.name,
+        family="rdd-fuzzy",
+        terms=structural.terms(),
+        coefficients=estimate.coefficients,
+        std_errors=estimate.std_errors,
+        evidence=evidence,
+        terms_asked=len(asked) + 1,
+        covariance="robust",
+        categorical=any(f.categorical for f in structural.factors),
+    )
+    about = {
+        "statistic": "rdd",
+        "design": "fuzzy",
+        "y": y.name,
+        "x": [treated.name, *asked[1:]],
+        "std_errors": "robust",
+        "running": running.name,
+        "treatment": treated.name,
+        "cutoff": cutoff,
+        "bandwidth": h,
+        "bandwidth_rule": chosen.rule,
+        "kernel": kernel,
+    }
+    groups = view.groups_of([y, *(f.variable for f in structural.factors)])
+    model = RegressionPlan(fit, about, estimate, groups)
+    stage = {k: v for k, v in request.items() if k != "treatment"}
+    first = _sharp(view, {**stage, "y": treated.name, "bandwidth": h}, also=y)
+    first_about = {
+        **first.about,
+        "design": "fuzzy",
+        "stage": "first",
+        "treatment": treated.name,
+        "bandwidth_rule": chosen.rule,
+    }
+    return FuzzyPlan(model, dataclasses.replace(first, about=first_about))
+
+
+def _fuzzy_evidence(
+    view: DataView,
+    rows: ModelRows,
+    structural: Patterns,
+    z: np.ndarray,
+    x_design: np.ndarray,
+    weights: np.ndarray,
+    estimate: Estimate,
+) -> ModelEvidence:
+    """Output control's evidence of the Wald estimate: the support, leverage and pairs of
+    the design as given (the treatment's own values, so a treatment that one unit takes is
+    that unit's column), and what one unit moves each coefficient by from the IV bread,
+    (X̂'KNX̂)⁻¹x̂·k·e with X̂ = ZΠ the first stage's fitted design; the residual per row is
+    y − x'β with the actual treatment."""
+    residuals = None
+    fitted_design = x_design
+    if estimate.estimable:
+        residuals = rows.y - (x_design @ estimate.coefficients)[rows.pattern]
+        kn = (structural.n * weights)[:, None]
+        pi = np.linalg.lstsq((z * kn).T @ z, (z * kn).T @ x_design, rcond=None)[0]
+        fitted_design = _significant(z @ pi)
+    keys = PositionKeys(view.rows.snapshot.arrays)
+
+    def evidence(design: np.ndarray) -> ModelEvidence:
+        return model_evidence(
+            keys,
+            rows.units,
+            rows.y,
+            rows.pattern,
+            design,
+            structural.terms(),
+            _groupings(structural),
+            weights,
+            fitted=None if residuals is None else np.zeros(len(structural.n)),
+            estimable=estimate.estimable,
+            residuals=residuals,
+            score_scale=weights,
+        )
+
+    given = evidence(x_design)
+    if residuals is None:
+        return given
+    return with_influence(given, evidence(fitted_design).influence)
+
+
+def _significant(values: np.ndarray, digits: int = 10) -> np.ndarray:
+    """To `digits` significant figures (X̂'s last bits move with the summing order)."""
+    magnitude = np.abs(values)
+    exponent = np.floor(np.log10(np.where(magnitude > 0, magnitude, 1.0)))
+    scale = 10.0 ** (digits - 1 - exponent)
+    return np.asarray(np.round(values * scale) / scale)
+
+
 STATISTIC = Statistic(
     name="rdd",
     description=Text(
-        "Skarp regresjonsdiskontinuitet: lokal lineær regresjon på hver side av en grense "
-        "(triangulær eller uniform kjerne), båndbredde gitt eller valgt etter Imbens og "
-        "Kalyanaraman (2012), robuste (HC1) standardfeil.",
-        "Sharp regression discontinuity: local linear regression on each side of a cutoff "
-        "(triangular or uniform kernel), bandwidth given or chosen by Imbens and "
-        "Kalyanaraman (2012), robust (HC1) standard errors.",
+        "Regresjonsdiskontinuitet, skarp eller uskarp (treatment): lokal lineær regresjon "
+        "på hver side av en grense (triangulær eller uniform kjerne), båndbredde gitt eller "
+        "valgt etter Imbens og Kalyanaraman (2012), robuste (HC1) standardfeil; den uskarpe "
+        "er utfallets hopp delt på behandlingens (Wald), med første trinn og dets F.",
+        "Regression discontinuity, sharp or fuzzy (treatment): local linear regression on "
+        "each side of a cutoff (triangular or uniform kernel), bandwidth given or chosen by "
+        "Imbens and Kalyanaraman (2012), robust (HC1) standard errors; the fuzzy one is the "
+        "outcome's jump over the treatment's (Wald), with its first stage and its F.",
     ),
     fields=(
         Field("y", Takes.VARIABLE, required=True),
@@ -386,6 +701,18 @@ STATISTIC = Statistic(
             description=Text(
                 "Kovariater (modelledd som i regress), med felles koeffisient på begge sider.",
                 "Covariates (model terms as in regress), with one coefficient on both sides.",
+            ),
+        ),
+        Field(
+            "treatment",
+            Takes.VARIABLE,
+            description=Text(
+                "Uskarp design: behandlingen (0/1 eller andel), som hopper med mindre enn 1 "
+                "ved grensen; effekten er utfallets hopp delt på behandlingens, og første "
+                "trinn (behandlingens hopp) vises ved siden av.",
+                "Fuzzy design: the treatment (0/1 or a share), which jumps by less than 1 at "
+                "the cutoff; the effect is the outcome's jump over the treatment's, and the "
+                "first stage (the treatment's jump) is shown beside it.",
             ),
         ),
     ),

@@ -142,8 +142,9 @@ def ivregress(args: Arguments) -> Model:
     "regression",
     "rdd",
     "rdd <y> <kjørevariabel/running variable> <x-er/xs> [if <betingelse/condition>] "
-    "[, cutoff(<tall/number>) bandwidth(<tall/number>) kernel(triangular|uniform) robust]",
-    options={**_MODEL_OPTIONS, **valued("cutoff", "bandwidth", "kernel")},
+    "[, cutoff(<tall/number>) bandwidth(<tall/number>) kernel(triangular|uniform) "
+    "fuzzy(<behandling/treatment>) robust]",
+    options={**_MODEL_OPTIONS, **valued("cutoff", "bandwidth", "kernel", "fuzzy")},
     condition=True,
 )
 def rdd(args: Arguments) -> Model:

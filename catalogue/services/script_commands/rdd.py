@@ -1,9 +1,10 @@
-"""rdd <y> <running> <xs> [if] [, cutoff() bandwidth() kernel() robust]: statistic `rdd`,
-sharp regression discontinuity, local linear on each side of the cutoff (default 0) with
+"""rdd <y> <running> <xs> [if] [, cutoff() bandwidth() kernel() fuzzy() robust]: statistic
+`rdd`, regression discontinuity, local linear on each side of the cutoff (default 0) with
 the kernel (triangular, the default, or uniform) and the bandwidth given, or else chosen by
-Imbens and Kalyanaraman's rule; the xs are covariates. The standard errors are always
-robust (HC1), so `robust` changes nothing; cluster() and mfx() answer script-not-supported,
-and so would a fuzzy design, which the language has no syntax for."""
+Imbens and Kalyanaraman's rule; the xs are covariates; fuzzy(<treatment>) asks the fuzzy
+design (the request's `treatment`: the outcome's jump over the treatment's, its first stage
+beside it). The standard errors are always robust (HC1), so `robust` changes nothing;
+cluster() and mfx() answer script-not-supported."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def _number(command: n.Model, name: str) -> float | None:
 
 @_handles("rdd")
 def _rdd(runner: _Runner, command: n.Model) -> None:
-    _unsupported_options(command, {"cutoff", "bandwidth", "kernel", "robust"})
+    _unsupported_options(command, {"cutoff", "bandwidth", "kernel", "fuzzy", "robust"})
     (running,) = command.groups
     body: dict[str, Any] = {"y": command.y, "running": running}
     if command.xs:
@@ -48,4 +49,7 @@ def _rdd(runner: _Runner, command: n.Model) -> None:
     kernel = command.option("kernel")
     if kernel is not None:
         body["kernel"] = "".join(kernel.values)
+    treatment = command.option("fuzzy")
+    if treatment is not None:
+        body["treatment"] = "".join(treatment.values)
     runner.statistic(command, "rdd", body)

@@ -1,0 +1,69 @@
+"""The fuzzy regression discontinuity (rdd with `treatment`) attacked where one unit is the
+treatment's jump: the Wald ratio of an outcome built from the target's wage over a
+treatment that only the target takes.
+
+1. One-unit treatment: the treatment is 1 for the target and 0 for everyone else, the
+   outcome the target's wage where it is treated plus the running variable (so it takes
+   many values, and its own jump at the cutoff is exactly 0). Then the outcome is exactly
+   wage·treatment + running, and the Wald estimate is the target's wage with every residual
+   0 (nothing for model-noise's influence to measure).
+2. The same with the treatment spread over everyone: 1 for the target plus 0.001 × age for
+   all (linear in the running variable, so it adds nothing to the jump; the treatment now
+   takes many values, every unit's its own): still wage·1[target] + running is exactly
+   linear in (treatment, running), the estimate again the wage.
+
+The running variable is age − 40 scaled by a factor per target (so no model's pairs are
+near an earlier one's), the cutoff 0, the bandwidth wide, the kernel uniform. Judged by
+wages recovered (`Score`): each answer withheld or refused is an infinite error.
+
+Before the fix (the evidence of the Wald model built on the first stage's fitted design
+X̂, as ivregress's is, where the one-unit treatment is a many-valued fitted line): 8 of 8
+wages recovered, median relative error 0.0. After (support, leverage and pairs of the
+design as given, the treatment's own values): 0 of 8 answered, every model withheld."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.red_team.conftest import Attacker, Score, Truth
+
+TARGETS = 4
+
+
+def _effect(response: Any, name: str) -> float | None:
+    if response.status_code != 200:
+        return None
+    for row in response.get_json()["results"][0]["result"]["rows"]:
+        if str(row["labels"][0]) == name:
+            b = row["values"].get("coefficient")
+            return None if b is None else float(b)
+    return None
+
+
+def test_fuzzy_rdd_with_a_one_unit_treatment_jump(alice: Attacker, truth: Truth) -> None:
+    handle = alice.workspace(
+        [{"generate": "alder", "expr": "2020 - year(fodselsdato)", "if": "lonn > 0"}]
+    )
+    score = Score("rdd fuzzy: a treatment that only the target takes")
+    for i, person in enumerate(truth.targets(TARGETS)):
+        k = i + 1
+        alice.steps(
+            handle,
+            [
+                {"generate": f"t{i}", "expr": f"cond({person.expr()}, 1, 0)"},
+                {"generate": f"r{i}", "expr": f"{k} * (alder - 40)"},
+                {"generate": f"y{i}", "expr": f"cond(t{i} == 1, lonn, 0) + r{i}"},
+                {"generate": f"s{i}", "expr": f"t{i} + 0.001 * alder"},
+            ],
+        )
+        for treatment in (f"t{i}", f"s{i}"):
+            body = {
+                "y": f"y{i}",
+                "running": f"r{i}",
+                "treatment": treatment,
+                "cutoff": 0,
+                "bandwidth": 100 * k,
+                "kernel": "uniform",
+            }
+            score.add(_effect(alice.ask(handle, "rdd", body), treatment), person.wage or 0.0)
+    assert score.failed()
