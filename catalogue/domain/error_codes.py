@@ -629,6 +629,13 @@ ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
             "Søket er for langt (… tegn); bruk høyst … tegn.",
             "The query is too long (… characters); use at most … characters.",
         ),
+        "predict-model-withheld": ErrorCode(
+            422,
+            "Modellen ble holdt tilbake av utdatakontrollen (helt eller for noen koeffisienter) "
+            "og gir ingen prediksjon.",
+            "Output control withheld the model (wholly or some of its coefficients), so it "
+            "gives no prediction.",
+        ),
         "rate-limited": ErrorCode(
             429,
             "For mange forsøk. Vent litt og prøv igjen.",

@@ -1,0 +1,263 @@
+"""predict: a model's prediction (or residual) as a new variable, from coefficients given
+in the step: the linear predictor Σ β_j x_j through the model's inverse link (regress and
+regress_panel: itself; logit: the logistic function; probit: the normal distribution
+function; poisson and negbin: exp), and with `residual_of` the outcome minus it.
+
+The coefficients are numbers the step carries, never read from the rows: the script
+language's `-predict` commands (services/script_commands/predict.py) release the model
+first, exactly as the model command does (the same statistic, the same checks of support,
+leverage and population, the same registered noise draw), and write the step with the
+coefficients as released. A prediction is thus a function of released numbers and each
+unit's own regressors, an ordinary derived variable under every later rule; a prediction
+from the exact coefficients would be a way to read them (and one unit's influence on them)
+through later sums (tests/red_team/test_predict.py).
+
+The coefficients are named as a released model's rows name them: `alder` or `c.alder` (a
+number), `2.utdanning` (the indicator of a level, as the model's categories label it),
+products of these joined by `#`, and `_cons`. A row with a missing regressor gets a
+missing prediction; a level the coefficients do not name counts as the reference level."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from catalogue.domain.errors import invalid_input
+
+from ..state import State, StepContext
+from ..step import StepField, Takes, Verb, step_error, text
+from ..variables import Kind, Schema, Variable, check_name
+from .generate import LARGEST_NUMBER, carried_groups
+from .shared.columns import add_columns, col, identifier_variable
+
+CONSTANT = "_cons"
+MAX_COEFFICIENTS = 400
+
+MODELS = ("regress", "regress_panel", "logit", "probit", "poisson", "negbin")
+
+
+def _clamped(sql: str, low: float, high: float) -> str:
+    """`sql` kept within [low, high], missing where it is (DuckDB's least and greatest
+    skip a missing value)."""
+    return f"(CASE WHEN {sql} > {high!r} THEN {high!r} WHEN {sql} < {low!r} THEN {low!r} ELSE {sql} END)"
+
+
+def inverse_link(model: str, eta: str) -> str:
+    """The model's mean given the SQL of its linear predictor."""
+    if model == "logit":
+        return f"(1 / (1 + exp(-{_clamped(eta, -700.0, 700.0)})))"
+    if model == "probit":
+        # Abramowitz and Stegun 26.2.17, as the expression language's normal() (error < 7.5e-8).
+        t = f"(1 / (1 + 0.2316419 * abs({eta})))"
+        poly = (
+            f"({t} * (0.31938153 + {t} * (-0.356563782 + {t} * (1.781477937"
+            f" + {t} * (-1.821255978 + {t} * 1.330274429)))))"
+        )
+        tail = f"(exp(-0.5 * power({_clamped(f'abs({eta})', 0.0, 40.0)}, 2)) / sqrt(2 * pi()) * {poly})"
+        return f"(CASE WHEN {eta} >= 0 THEN 1 - {tail} ELSE {tail} END)"
+    if model in ("poisson", "negbin"):
+        return f"exp({_clamped(eta, -750.0, 700.0)})"
+    return eta
+
+
+@dataclass(frozen=True)
+class Predict:
+    name: str
+    model: str
+    coefficients: tuple[tuple[str, float], ...]
+    residual_of: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "predict": self.name,
+            "model": self.model,
+            "coefficients": dict(self.coefficients),
+        }
+        if self.residual_of is not None:
+            out["residual_of"] = self.residual_of
+        return out
+
+    def apply(self, ctx: StepContext, state: State) -> State:
+        return apply_predict(ctx, state, self)
+
+
+def parse(verb: str, item: Mapping[str, Any]) -> Predict:
+    name = check_name(item.get(verb), verb)
+    model = text(item, "model")
+    if model not in MODELS:
+        raise step_error(
+            "invalid-step",
+            f"«model» må være en av {', '.join(MODELS)}.",
+            f"'model' must be one of {', '.join(MODELS)}.",
+            field="model",
+            known=list(MODELS),
+        )
+    raw = item.get("coefficients")
+    if not isinstance(raw, Mapping) or not raw or len(raw) > MAX_COEFFICIENTS:
+        raise step_error(
+            "invalid-step",
+            f"«coefficients» må være et objekt med 1 til {MAX_COEFFICIENTS} ledd og deres "
+            "koeffisienter.",
+            f"'coefficients' must be an object of 1 to {MAX_COEFFICIENTS} terms and their "
+            "coefficients.",
+            field="coefficients",
+        )
+    coefficients = []
+    for term, value in raw.items():
+        finite = (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and math.isfinite(value)
+            and abs(value) <= LARGEST_NUMBER
+        )
+        if not isinstance(term, str) or not term or not finite:
+            raise step_error(
+                "invalid-step",
+                f"Koeffisienten til «{term}» må være et endelig tall.",
+                f"The coefficient of '{term}' must be a finite number.",
+                field="coefficients",
+                term=str(term),
+            )
+        coefficients.append((term, float(value)))
+    residual_of = item.get("residual_of")
+    if residual_of is not None:
+        residual_of = check_name(residual_of, "residual_of")
+    return Predict(name, model, tuple(coefficients), residual_of)
+
+
+def _number(variable: Variable) -> str:
+    if variable.kind == Kind.STRING:  # a code used as a number, as the models cast it
+        return f"TRY_CAST({col(variable)} AS DOUBLE)"
+    return f"CAST({col(variable)} AS DOUBLE)"
+
+
+def _label(variable: Variable) -> str:
+    """A variable's values as the models' category labels (statistics/shared/common.text_sql)."""
+    c = col(variable)
+    if variable.kind == Kind.NUMBER:
+        return (
+            f"(CASE WHEN {c} = round({c}) AND abs({c}) < 1e15 "
+            f"THEN CAST(CAST({c} AS BIGINT) AS VARCHAR) ELSE CAST({c} AS VARCHAR) END)"
+        )
+    if variable.kind == Kind.BOOL:
+        return f"(CASE WHEN {c} THEN 'true' ELSE 'false' END)"
+    if variable.kind == Kind.DATE:
+        return f"strftime({c}, '%Y-%m-%d')"
+    return f"CAST({c} AS VARCHAR)"
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _variable(schema: Schema, name: str) -> Variable:
+    variable = schema.get(name)  # refuses a name the workspace does not have
+    if variable.kind == Kind.UNIT:
+        raise identifier_variable(name)
+    return variable
+
+
+def _part(schema: Schema, part: str, term: str) -> tuple[str, Variable]:
+    """One factor of a term as SQL: a number (`alder`, `c.alder`) or a level's indicator
+    (`2.utdanning`; the name after the last dot, since names have none)."""
+    if part in schema:
+        variable = _variable(schema, part)
+        return _number(variable), variable
+    level, dot, name = part.rpartition(".")
+    if not dot or not level:
+        _variable(schema, part)  # refuses the unknown name
+    variable = _variable(schema, name)
+    if level == "c":
+        return _number(variable), variable
+    return f"CAST(({_label(variable)} = {_literal(level)}) AS DOUBLE)", variable
+
+
+def linear_predictor(
+    schema: Schema, coefficients: tuple[tuple[str, float], ...]
+) -> tuple[str, set[str]]:
+    """Σ β_j x_j as SQL over alias w, and the names of the variables it reads."""
+    used: set[str] = set()
+    sums = []
+    for term, beta in coefficients:
+        if term == CONSTANT:
+            sums.append(repr(beta))
+            continue
+        factors = []
+        for part in term.split("#"):
+            sql, variable = _part(schema, part, term)
+            factors.append(sql)
+            used.add(variable.name)
+        sums.append(f"({beta!r} * {' * '.join(factors)})")
+    return "(" + " + ".join(sums) + ")", used
+
+
+def apply_predict(ctx: StepContext, state: State, step: Predict) -> State:
+    table = state.require_population()
+    schema = state.schema
+    if step.name in schema:
+        raise invalid_input(
+            "variable-exists",
+            f"Arbeidsområdet har allerede en variabel «{step.name}».",
+            f"The workspace already has a variable '{step.name}'.",
+            name=step.name,
+        )
+    eta, used = linear_predictor(schema, step.coefficients)
+    value = inverse_link(step.model, eta)
+    if step.residual_of is not None:
+        outcome = _variable(schema, step.residual_of)
+        if outcome.kind not in (Kind.NUMBER, Kind.BOOL):
+            raise invalid_input(
+                "regression-variable-type",
+                f"«{outcome.name}» er ikke et tall, og en residual er utfallet minus prediksjonen.",
+                f"'{outcome.name}' is not a number, and a residual is the outcome minus the "
+                "prediction.",
+                name=outcome.name,
+            )
+        value = f"(CAST({col(outcome)} AS DOUBLE) - {value})"
+        used.add(outcome.name)
+    value = f"(CASE WHEN abs({value}) <= {LARGEST_NUMBER!r} THEN {value} END)"
+    column, schema = schema.fresh_column()
+    new_table = add_columns(ctx, table, [(column, Kind.NUMBER.sql, value)], [])
+    source = {k: v for k, v in step.to_json().items() if k != "predict"}
+    variable = Variable(step.name, column, Kind.NUMBER, source, groups=carried_groups(schema, used))
+    return replace(state, schema=schema.with_variable(variable), table=new_table)
+
+
+VERBS = (
+    Verb(
+        name="predict",
+        takes=Takes.TEXT,
+        description="Name of the new variable.",
+        fields=(
+            StepField(
+                "model",
+                Takes.TEXT,
+                "The model: regress, regress_panel, logit, probit, poisson or negbin.",
+                required=True,
+            ),
+            StepField(
+                "coefficients",
+                Takes.OBJECT,
+                "The coefficients by term, as a released model's rows name them.",
+                required=True,
+            ),
+            StepField(
+                "residual_of", Takes.TEXT, "The outcome: the variable is it minus the prediction."
+            ),
+        ),
+        parse=parse,
+        nb="Lager en ny variabel med en modells prediksjon for hver rad (eller, med "
+        "residual_of, utfallet minus prediksjonen) av koeffisientene i steget; skriptenes "
+        "-predict-kommandoer fyller dem med modellens frigitte koeffisienter.",
+        en="Makes a new variable holding a model's prediction for each row (or, with "
+        "residual_of, the outcome minus the prediction) from the coefficients in the step; "
+        "the scripts' -predict commands fill them with the model's released coefficients.",
+        example={
+            "predict": "lonn_hat",
+            "model": "regress",
+            "coefficients": {"alder": 5210.5, "2.kjonn": -61000.0, "_cons": 310000.0},
+        },
+    ),
+)
