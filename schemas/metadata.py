@@ -122,10 +122,16 @@ class DatasetMetadataSchema(Schema):
     catalogue = fields.Nested(CatalogueBlockSchema)
 
 
+# One instance, reused: the schema holds no state between loads, and building it (its nested
+# schemas and fields copied) cost more than loading a document. A release reads every
+# variable's document, and a workspace on an older release reads them again.
+_DATASET_METADATA = DatasetMetadataSchema()
+
+
 def metadata_problems(raw: Any) -> list[tuple[str, str]]:
     """(field path, message) for every schema problem in a NAME.json document."""
     try:
-        DatasetMetadataSchema().load(raw)
+        _DATASET_METADATA.load(raw)
     except ValidationError as e:
         return flatten_messages(e.messages)
     return []
@@ -136,7 +142,7 @@ def load_variable_metadata(
 ) -> VariableMetadata:
     """Build the domain object from a NAME.json document (validated first, raises
     ValidationError), filling what it leaves out from the register manifest's defaults."""
-    data = DatasetMetadataSchema().load(raw)
+    data = _DATASET_METADATA.load(raw)
     defaults = register.defaults if register else None
     block = data.get("catalogue", {})
     measure_raw = data["measureVariables"][0]

@@ -36,6 +36,8 @@ HEAVIEST_FIRST = (
     "tests/test_api_contract.py",
     "tests/red_team/",
     "tests/test_script_corpus.py",
+    "tests/test_microdata_datastore.py",  # one unit: its module fixture ingests a datastore
+    "tests/test_models_panel.py",
     "tests/test_workspaces_api.py",
     "tests/test_export_requests_flow.py",
     "tests/test_authz_matrix.py",

@@ -74,6 +74,7 @@ class SetIndex:
     """Released sets of one datastore, of every measure. Not thread-safe: callers lock."""
 
     sets: list[ReleasedSet] = field(default_factory=list)
+    _sizes: list[int] = field(default_factory=list)  # sets[i].size, read per look-up
     # key → position of the one set in the bucket, or −1 − i for `_shared[i]` (several).
     _buckets: dict[int, int] = field(default_factory=dict)
     _shared: list[list[int]] = field(default_factory=list)
@@ -89,6 +90,7 @@ class SetIndex:
     def add(self, released: ReleasedSet) -> None:
         position = len(self.sets)
         self.sets.append(released)
+        self._sizes.append(released.size)
         keys = _first_cells(released.fingerprint, MAX_WITHIN)
         if len(keys) < MAX_WITHIN:
             at = bisect.bisect_right(self._small_sizes, released.size)
@@ -123,11 +125,8 @@ class SetIndex:
         lo = bisect.bisect_left(self._small_sizes, fingerprint.size - within + 1)
         hi = bisect.bisect_right(self._small_sizes, fingerprint.size + within - 1)
         found.update(self._small[lo:hi])
-        return [
-            self.sets[p]
-            for p in sorted(found)
-            if abs(self.sets[p].size - fingerprint.size) < within
-        ]
+        sets, sizes, size = self.sets, self._sizes, fingerprint.size
+        return [sets[p] for p in sorted(found) if abs(sizes[p] - size) < within]
 
 
 def near_in(
