@@ -61,17 +61,14 @@ def _unperturbed_month_slope(truth: Truth) -> float:
 SHIFTS = 16
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="LEAKS: a regressor shifted or scaled by a constant is a fresh noise draw (the value "
-    "digest hashes its exact values); keying it by a shift/scale-free digest alone would make "
-    "the oracle of the test below back (the pair snap takes exact values)",
-)
 def test_a_regressor_shifted_and_scaled_averages_away(alice: Attacker, truth: Truth) -> None:
     """regress lonnk on kvinne and k·mnd + c for 16 (k, c): the slope of k·mnd + c is the
     slope of mnd over k, exactly, so each answer times k is a draw of the same number. With
     a fresh draw each, their mean comes √16 closer to the unperturbed slope (the attacker's
-    own spread says how close); with one draw (transformed), all 16 are one number."""
+    own spread says how close); with one draw (transformed), all 16 are one number.
+    Before the fix (a fresh draw per (k, c)): distinct=16, spread 1.195 standard errors,
+    the mean 0.065 errors from the truth against the first draw's 0.31. After (the model
+    registered under its affine form, models.py): distinct=1, spread 0."""
     handle = alice.workspace(BASE)
     pairs = [(k, c) for k in (1, 2, -3, 0.5) for c in (0, 7, -40, 1000)][:SHIFTS]
     steps = [{"generate": f"m{i}", "expr": f"mnd * {k} + {c}"} for i, (k, c) in enumerate(pairs)]
@@ -100,6 +97,57 @@ def test_a_regressor_shifted_and_scaled_averages_away(alice: Attacker, truth: Tr
     )
     # Shown to 4 significant figures: one draw transformed is one number to that precision.
     assert spread < 0.01
+
+
+def _slope(response: Any, term: str) -> float | None:
+    found = _rows(response)
+    return None if found is None or term not in found else float(found[term]["coefficient"])
+
+
+@pytest.mark.parametrize("covariance", ["classical", "robust"])
+def test_an_affine_image_with_one_value_changed_is_no_oracle(
+    alice: Attacker, truth: Truth, covariance: str
+) -> None:
+    """Per target: regress lonnk on z and mnd (classical errors; z = dag > i + 4, a model
+    of the target's own), then on z and a = 2·mnd + 7 with the target's month moved by one
+    iff diagnosed, with classical or robust errors (the second found by the model's affine
+    form, or by its values'). Not diagnosed, the second is the first in another
+    parametrisation, and answered as the first transformed (a's slope is mnd's over 2);
+    keyed by a shift- and scale-free digest alone, a diagnosed target's model would be a
+    fresh draw, and "a's slope · 2 differs from mnd's" would tell the diagnosis (with the
+    form's near sets answered afresh: 12 of 12). Guess: diagnosed iff it differs beyond
+    the 4 figures shown. A coin gets half right."""
+    handle = alice.workspace(BASE)
+    targets = truth.targets(6, kreft=True) + truth.targets(6, kreft=False)
+    right = answered = differ = 0
+    for i, person in enumerate(targets):
+        alice.steps(
+            handle,
+            [
+                {"generate": f"z{i}", "expr": f"dag > {i + 4}"},
+                {"generate": f"a{i}", "expr": "mnd * 2 + 7"},
+                {"replace": f"a{i}", "expr": "mnd * 2 + 9", "if": f"({person.expr()}) and kreft"},
+            ],
+        )
+        first = _slope(alice.ask(handle, "regress", {"y": "lonnk", "x": [f"z{i}", "mnd"]}), "mnd")
+        body: dict[str, Any] = {"y": "lonnk", "x": [f"z{i}", f"a{i}"]}
+        if covariance == "robust":
+            body["robust"] = True
+        second = _slope(alice.ask(handle, "regress", body), f"a{i}")
+        if first is None or second is None:
+            continue
+        answered += 1
+        moved = abs(second * 2 - first) > 2e-3 * abs(first)
+        differ += moved
+        right += moved == person.kreft
+    report(
+        f"regress, an affine image with one value changed ({covariance})",
+        answered=answered,
+        differ=differ,
+        right=right,
+    )
+    assert answered >= 6
+    assert right <= answered * 3 // 4
 
 
 def test_reordered_model_with_one_value_changed_is_an_oracle(alice: Attacker, truth: Truth) -> None:

@@ -45,7 +45,7 @@ import numpy as np
 from .cell_key import KeySource, Located
 from .fingerprint import CELLS, SetFingerprint, splitmix64
 from .fingerprint import fingerprint as fingerprint_of
-from .value_keys import digest, keyed_bits, set_keys
+from .value_keys import AFFINE_SALTS, affine_canonical, digest, keyed_bits, set_keys
 
 try:
     from ..native import _loops
@@ -117,6 +117,24 @@ class Influence:
 
 
 @dataclass(frozen=True, eq=False)
+class AffineForm:
+    """A model's pairs in the form every affine image of its regressors shares
+    (value_keys.affine_canonical), per choice of anchors: the same model asked with a
+    regressor as k·x + c is found by them and given the registered answer, transformed
+    (models.py), rather than a fresh noise draw to average. `maps[choice]`: per term (a, s),
+    the term's values are a + s·z of the form's z (the constant's (0, 1)); `shifts`: the
+    model has a constant of ones, so a shift is the same model (its intercept moves);
+    `pairs(choice, clustered)` and `term_pairs(choice, clustered)`: the form's pairs and
+    per term its pairs, made as the model's own (`pairs`, `term_pairs`), with the rows'
+    clusters or without, each computed once when first asked for."""
+
+    maps: tuple[np.ndarray, ...]
+    shifts: bool
+    pairs: Callable[[int, bool], SetFingerprint]
+    term_pairs: Callable[[int, bool], tuple[SetFingerprint, ...]]
+
+
+@dataclass(frozen=True, eq=False)
 class ModelEvidence:
     mint: InitVar[object]
     units: int
@@ -143,6 +161,9 @@ class ModelEvidence:
     term_pair_sets: Callable[[bool], tuple[SetFingerprint, ...]] = field(
         default=lambda _clustered: ()
     )
+    # The model in the form its affine images share (AffineForm); None: not made (a model
+    # asked with transformed values, or numbers derived from a model's coefficients).
+    affine: AffineForm | None = None
 
     def __post_init__(self, mint: object) -> None:
         if mint is not _MINT:
@@ -745,6 +766,9 @@ def model_evidence(
             located, row_pattern, pair_y, pair_hashes, [pair_design[:, j] for j in chosen], clusters
         )
     pairs = row_pair_fingerprint(located, row_pattern, pair_y, pair_hashes, clusters)
+    affine = (
+        _affine_form(located, row_pattern, y, design, terms, clusters) if asked is None else None
+    )
     return ModelEvidence(
         _MINT,
         units=found.count,
@@ -762,7 +786,60 @@ def model_evidence(
         influence=influence or Influence.none(len(terms)),
         term_keys=term_keys,
         term_pair_sets=term_pair_sets,
+        affine=affine,
     )
+
+
+def _affine_form(
+    located: Located,
+    row_pattern: np.ndarray,
+    outcome: np.ndarray,
+    design: np.ndarray,
+    terms: Sequence[Term],
+    clusters: np.ndarray | None,
+) -> AffineForm | None:
+    """The model's AffineForm: per anchor choice its canonical design and maps
+    (value_keys.affine_canonical, anchors keyed by each row's unit and outcome, so a unit's
+    rows in a panel are told apart), and its pairs from that design as `pairs` are made
+    from the design (`value_hashes`, `term_hashes`)."""
+    if len(design) == 0 or len(row_pattern) == 0:
+        return None
+    constant = [j for j, t in enumerate(terms) if t.kind == "constant"]
+    shifts = bool(constant) and all(bool(np.all(design[:, j] == 1.0)) for j in constant)
+    movable = np.array([t.kind != "constant" for t in terms], dtype=bool)
+    set_ids = np.asarray(located.arrays.set_ids[located.positions], dtype=np.uint64)
+    y = np.ascontiguousarray(np.asarray(outcome, dtype=np.float64) + 0.0)
+    maps, forms = [], []
+    for salt in AFFINE_SALTS:
+        row_keys = splitmix64(set_ids ^ splitmix64(y.view(np.uint64) ^ salt))
+        found, form = affine_canonical(row_keys, row_pattern, design, movable, shifts)
+        maps.append(found)
+        forms.append(form)
+    wholes: dict[tuple[int, bool], SetFingerprint] = {}
+    per_term: dict[tuple[int, bool], tuple[SetFingerprint, ...]] = {}
+
+    def pairs(choice: int, clustered: bool) -> SetFingerprint:
+        at = (choice, clustered and clusters is not None)
+        if at not in wholes:
+            chosen = clusters if at[1] else None
+            hashed = value_hashes(forms[choice])
+            wholes[at] = row_pair_fingerprint(located, row_pattern, y, hashed, chosen)
+        return wholes[at]
+
+    def term_pairs(choice: int, clustered: bool) -> tuple[SetFingerprint, ...]:
+        at = (choice, clustered and clusters is not None)
+        if at not in per_term:
+            form, chosen = forms[choice], clusters if at[1] else None
+            hashed = value_hashes(form)
+            per_term[at] = tuple(
+                row_pair_fingerprint(
+                    located, row_pattern, y, term_hashes(hashed, form[:, j]), chosen
+                )
+                for j in range(form.shape[1])
+            )
+        return per_term[at]
+
+    return AffineForm(tuple(maps), shifts, pairs, term_pairs)
 
 
 def _no_term_pairs(_clustered: bool) -> tuple[SetFingerprint, ...]:
@@ -862,6 +939,9 @@ def derived_evidence(
         influence=influence,
         term_keys=keys,
         term_pair_sets=pair_sets,
+        # Derived numbers (marginal effects, decompositions, variance components) do not
+        # transform as coefficients do: their affine images are not looked up.
+        affine=None,
     )
 
 

@@ -15,7 +15,10 @@ largest per-unit contributions, keyed by the model's value digest (analysis/mode
 A model is answered by its (unit, outcome and regressors) pairs as statistics of values are
 (pair_sets.py): one whose pairs are those of a registered model of the same family, kind of
 standard errors and terms, or a few pairs from them, gets that model's whole answer under
-its own term names, withheld or not; each correlation pair likewise gets its one row.
+its own term names, withheld or not; each correlation pair likewise gets its one row. A
+model that is an affine image of a registered one (a regressor asked as k·x + c), or near
+one, gets that model's answer transformed into its own parametrisation (below, "A model's
+affine images"), so its parametrisations are one noisy fit, not draws to average.
 
 Correlations have a shape of their own: one matrix, each pair checked and perturbed as the
 slope of a standardised simple regression.
@@ -39,7 +42,7 @@ from .counting import finish, noised_counts
 from .fingerprint import SetFingerprint, splitmix64
 from .fit_tests import control_fit_tests
 from .inputs import RegressionFit
-from .model_support import Influence, Term
+from .model_support import AffineForm, Influence, Term
 from .pair_sets import PairAnswer
 from .release import ControlContext, ResultBuilder
 from .result import ControlledResult, ResultRow, SummaryValue, Value
@@ -49,6 +52,7 @@ from .rules.cell_key_noise import CellKeyNoise
 from .rules.magnitude_noise import MagnitudeNoise
 from .rules.model_noise import Estimates, ModelNoise
 from .rules.regression import ModelShape, Regression
+from .rules.threshold import Threshold
 from .value_keys import measure, uniforms
 
 RARE_LEVELS = Message(
@@ -155,12 +159,15 @@ def _remember_terms(
         out.remember(_named_term_statistic(statistic, term), term_pairs, [j])
 
 
-def _checked(out: ResultBuilder, fit: RegressionFit, *, by_pairs: bool = False) -> _Verdict:
+def _checked(
+    out: ResultBuilder, fit: RegressionFit, *, by_pairs: bool = False, affine: bool = False
+) -> _Verdict:
     """The regression rule and the differencing guard on a model: ("regression", its
     perturbed N) when it may be released, else the reason it is withheld. `by_pairs`: a
     model whose pair set is (or is near) a registered one is answered with that model's
     answer (pair_sets.py), and neither rule looks at it: whatever they would find about
-    it is not told."""
+    it is not told; `affine`: likewise ("affine") a model whose affine form's pairs are (or
+    are near) a registered model's (`_affine_found`): an affine image of its regressors."""
     rule = out.rule(Regression)
     evidence = fit.evidence
     supports = evidence.supports
@@ -176,6 +183,9 @@ def _checked(out: ResultBuilder, fit: RegressionFit, *, by_pairs: bool = False) 
         answer = PairAnswer.of(out, answer.statistic, evidence.pairs, sizes[0])
         if not answer.fresh:
             return _Verdict("answered", sizes[0], answer)
+        hit = _affine_found(out, fit, model_statistic(fit), True, sizes[0]) if affine else None
+        if hit is not None:
+            return _Verdict("affine", sizes[0], answer, hit)
     shape = ModelShape(
         units=sizes[0],
         parameters=len(fit.terms),
@@ -203,10 +213,21 @@ def _checked(out: ResultBuilder, fit: RegressionFit, *, by_pairs: bool = False) 
 
 
 @dataclass(frozen=True)
+class _AffineHit:
+    """A registered answer found by a model's affine form: under which choice of anchors,
+    for which of the form's statistics (with its clusters or without), and the answer."""
+
+    choice: int
+    clustered: bool
+    answer: PairAnswer
+
+
+@dataclass(frozen=True)
 class _Verdict:
-    reason: str  # "regression": released; "answered": a registered answer; else withheld
+    reason: str  # "regression": released; "answered", "affine": registered; else withheld
     units: int  # perturbed
     answer: PairAnswer
+    affine: _AffineHit | None = None
 
 
 def _shown(value: float | None, digits: int) -> float | None:
@@ -230,25 +251,45 @@ def control_regression(
     with ResultBuilder(context, "regression", ("term",), columns) as out:
         if fit.categorical:
             out.note("rare-levels", RARE_LEVELS)
-        verdict = _checked(out, fit, by_pairs=True)
+        affine = fit.evidence.affine is not None and shape is None
+        verdict = _checked(out, fit, by_pairs=True, affine=affine)
         reason, n, answer = verdict.reason, verdict.units, verdict.answer
         if reason == "answered":
             return finish(out, _registered(out, fit, answer, columns, shape), groups)
+        if verdict.affine is not None:
+            rows = _affine_registered(out, fit, verdict.affine, columns, test)
+            _remember_terms(out, fit, answer, model_statistic(fit), fit.evidence.term_pairs)
+            rows = answer.given(out, rows, whole=True)
+            _remember_affine(out, fit, rows, n, verdict.affine)
+            return finish(out, rows, groups)
         shared = PairAnswer.of(out, values_statistic(fit), fit.evidence.value_pairs, n)
-        registered = shared.registered_answer
+        registered, hit = shared.registered_answer, None
+        if registered is None and affine:
+            hit = _affine_found(out, fit, values_statistic(fit), False, n)
+            registered = None if hit is None else hit.answer.registered_answer
         if registered is not None and registered.whole is not None:
             if registered.whole.population is None:  # withheld: so is this one, alike
                 reason = registered.rows[0][1][0] if registered.rows[0][1] else reason
             elif (
                 reason == "regression" and shape is None and len(registered.rows) == len(fit.terms)
             ):
-                rows = _with_registered_values(out, fit, n, registered, test)
+                if hit is None:
+                    rows = _with_registered_values(out, fit, n, registered, test)
+                else:
+                    rows = _with_affine_values(out, fit, n, hit, test)
+                    rows = shared.given(out, rows, whole=True)
                 _remember_terms(out, fit, answer, model_statistic(fit), fit.evidence.term_pairs)
-                return finish(out, answer.given(out, rows, whole=True), groups)
+                rows = answer.given(out, rows, whole=True)
+                if affine:
+                    _remember_affine(out, fit, rows, n, hit)
+                return finish(out, rows, groups)
         if reason != "regression":
             withheld = ResultRow(("model",), tuple(None for _ in columns), (reason,))
             rows = answer.given(out, [withheld], whole=True)
-            return finish(out, shared.given(out, rows, whole=True), groups)
+            rows = shared.given(out, rows, whole=True)
+            if affine:
+                _remember_affine(out, fit, rows, n, hit)
+            return finish(out, rows, groups)
         digits = out.rule(Regression).parameters.significant_digits
         dof = n - len(fit.terms) if test == "t" else None
         rows = []
@@ -266,7 +307,10 @@ def control_regression(
         value_pairs = fit.evidence.term_value_pairs
         _remember_terms(out, fit, shared, values_statistic(fit), value_pairs)
         rows = answer.given(out, rows, whole=True)
-        return finish(out, shared.given(out, rows, whole=True), groups)
+        rows = shared.given(out, rows, whole=True)
+        if affine:
+            _remember_affine(out, fit, rows, n, None)
+        return finish(out, rows, groups)
 
 
 def _noised(out: ResultBuilder, fit: RegressionFit) -> Sequence[Decision[tuple[float, float]]]:
@@ -511,3 +555,230 @@ def control_correlation(
                 at = names.index(x) * len(names) + names.index(y)
                 out.remember(answer.statistic, answer.pairs, [at])
         return finish(out, rows, groups)
+
+
+# A model's affine images (its regressors as k·x + c): one noisy fit, transformed.
+#
+# `regress y on x, k·z + c` is the model `regress y on x, z` in another parametrisation:
+# z's coefficient over k, its standard error over |k|, the intercept less c times z's
+# coefficient, every other number the same. Answered afresh, each (k, c) was a fresh
+# noise draw of one coefficient, and 16 of them, times k, averaged the noise away (red
+# team: test_reparametrised_models). Keyed by a shift- and scale-free digest alone, the
+# draws would be the same when nothing changed and fresh when one unit's value changed:
+# whether a target's value was moved, told. So a model is registered, beside its own pairs,
+# under the pairs of its affine form (model_support.AffineForm: each regressor as z =
+# (x − x_A)/(x_B − x_A), A and B units chosen by secret keys), and a model whose form's
+# pairs are those or a few pairs from them is given the registered model's answer,
+# transformed into its own parametrisation: the form's coefficients g_j = s_j·b_j and
+# standard errors |s_j|·se_j, the form's intercept g_0 = b_0 + Σ a_j·b_j. All its affine
+# images are then one noisy fit, and one with a unit's value changed is given it too.
+#
+# What is not transformed: the intercept's standard error hangs on the shift through the
+# covariance of the intercept with the slopes, which a fit does not hand over; an image
+# with another shift gets its own (perturbed, keyed by its own value), so it tells what a
+# fresh draw of a standard error tells, never the coefficient's noise (the intercept
+# itself is transformed: a fresh intercept beside a shared slope, b_0 + c·b, would tell
+# the slope's noise back over many c).
+
+
+def _affine_statistic(statistic: str, choice: int) -> str:
+    return f"{statistic}:affine:{choice}"
+
+
+def _affine_found(
+    out: ResultBuilder, fit: RegressionFit, statistic: str, clustered: bool, n: int
+) -> _AffineHit | None:
+    """The answer registered for the model's affine form (with its clusters or without)
+    under the first choice of anchors that finds one, or None."""
+    form = fit.evidence.affine
+    if form is None or any(len(m) != len(fit.terms) for m in form.maps):
+        return None
+    for choice in range(len(form.maps)):
+        pairs = form.pairs(choice, clustered)
+        found = PairAnswer.of(out, _affine_statistic(statistic, choice), pairs, n)
+        if not found.fresh:
+            return _AffineHit(choice, clustered, found)
+    return None
+
+
+def _affine_values(
+    out: ResultBuilder, fit: RegressionFit, hit: _AffineHit, own_errors: Sequence[float]
+) -> tuple[Answer, list[tuple[Value, Value]]] | None:
+    """The registered answer of `hit` and per term its (coefficient, standard error) in this
+    model's parametrisation, the intercept's error its own (`own_errors`); None when the
+    answer is withheld or its rows cannot be matched to the terms."""
+    form = fit.evidence.affine
+    found = hit.answer.registered_answer
+    assert form is not None and found is not None and found.whole is not None
+    if found.whole.population is None or len(found.rows) != len(fit.terms):
+        return None
+    statistic = _affine_statistic(
+        model_statistic(fit) if hit.clustered else values_statistic(fit), hit.choice
+    )
+    term_pairs = form.term_pairs(hit.choice, hit.clustered)
+    rows = _term_rows(out, fit, statistic, term_pairs) or found.rows
+    maps = form.maps[hit.choice]
+    slopes: dict[int, float] = {}
+    for j, (term, (values, _)) in enumerate(zip(fit.terms, rows, strict=True)):
+        if term.kind != "constant":
+            g = values[0]
+            if not isinstance(g, int | float):
+                return None
+            slopes[j] = float(g) / float(maps[j][1])
+    found_values: list[tuple[Value, Value]] = []
+    for j, (term, (values, _)) in enumerate(zip(fit.terms, rows, strict=True)):
+        g, error = values[0], values[1]
+        if term.kind == "constant":
+            if not isinstance(g, int | float):
+                return None
+            shifted = sum(float(maps[k][0]) * b for k, b in slopes.items())
+            found_values.append((float(g) - shifted, own_errors[j]))
+        else:
+            scaled = (
+                float(error) / abs(float(maps[j][1])) if isinstance(error, int | float) else None
+            )
+            found_values.append((slopes[j], scaled))
+    return found, found_values
+
+
+def _affine_rows(
+    out: ResultBuilder,
+    fit: RegressionFit,
+    found: Answer,
+    values: Sequence[tuple[Value, Value]],
+    reasons: Sequence[tuple[str, ...]],
+    test: str,
+) -> list[ResultRow]:
+    """Rows of coefficients and standard errors found from an affine form's answer, shown
+    to the rule's figures with their tests on the registered model's N."""
+    assert found.whole is not None
+    digits = out.rule(Regression).parameters.significant_digits
+    shown = next((s.value for s in found.whole.summary if s.name == "n"), None)
+    size = int(shown) if isinstance(shown, int | float) else out.population or 0
+    dof = size - len(fit.terms) if test == "t" else None
+    rows = []
+    for term, (b, se), why in zip(fit.terms, values, reasons, strict=True):
+        b = _shown(float(b), digits) if isinstance(b, int | float) else None
+        se = _shown(float(se), digits) if isinstance(se, int | float) else None
+        tests: tuple[float | None, ...] = (None, None, None, None)
+        if b is not None and se is not None:
+            tests = tuple(_shown(v, digits) for v in coefficient_tests(b, se, dof))
+        rows.append(ResultRow((term.name,), (b, se, *tests), why))
+    return rows
+
+
+def _affine_registered(
+    out: ResultBuilder,
+    fit: RegressionFit,
+    hit: _AffineHit,
+    columns: Sequence[str],
+    test: str,
+) -> list[ResultRow]:
+    """The answer of a registered model of which this one is an affine image (the same
+    family, standard errors and kinds of terms): its summary, and its coefficients and
+    standard errors transformed into this model's parametrisation (the intercept's error
+    its own, perturbed); or its one withheld row."""
+    found = hit.answer.registered_answer
+    assert found is not None and found.whole is not None
+    out.replay(found.whole)
+    errors = [float(d.value[1]) if d.value else float("nan") for d in _noised(out, fit)]
+    transformed = _affine_values(out, fit, hit, errors)
+    if transformed is None:
+        kept, why = found.rows[0] if found.rows else ((), ("regression-withheld",))
+        blank = tuple(None for _ in columns)
+        return [ResultRow(("model",), kept if len(kept) == len(columns) else blank, why)]
+    answer, values = transformed
+    return _affine_rows(out, fit, answer, values, [r for _, r in answer.rows], test)
+
+
+def _with_affine_values(
+    out: ResultBuilder, fit: RegressionFit, n: int, hit: _AffineHit, test: str
+) -> list[ResultRow]:
+    """As `_with_registered_values`, for a model whose pairs less their clusters are an
+    affine image of a registered model's: that model's coefficients (transformed), N and
+    fit statistics, with this model's own standard errors, perturbed."""
+    noised = _noised(out, fit)
+    out.rule(CellKeyNoise), out.rule(MagnitudeNoise)  # listed: the summary names them
+    errors = [float(d.value[1]) if d.value else float("nan") for d in noised]
+    transformed = _affine_values(out, fit, hit, errors)
+    assert transformed is not None  # a released answer with a row per term (the caller's)
+    found, values = transformed
+    assert found.whole is not None
+    out.summary[:] = found.whole.summary
+    out.population = found.whole.population
+    own = [(b, errors[j]) for j, (b, _) in enumerate(values)]
+    reasons = [("regression", str(d.reason)) if d.reason else ("regression",) for d in noised]
+    return _affine_rows(out, fit, found, own, reasons, test)
+
+
+def _number(value: Value) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _form_rows(
+    form: AffineForm, fit: RegressionFit, rows: Sequence[ResultRow], choice: int
+) -> list[ResultRow] | None:
+    """The published rows in the affine form of `choice` (per term (g, its standard
+    error)), or None when they are not one released row per term."""
+    if len(rows) != len(fit.terms):
+        return None
+    maps = form.maps[choice]
+    values = [_number(row.values[0]) for row in rows]
+    numbers = [v for v in values if v is not None]
+    if len(numbers) != len(values):
+        return None
+    shifted = sum(
+        float(maps[j][0]) * numbers[j]
+        for j, term in enumerate(fit.terms)
+        if term.kind != "constant"
+    )
+    found = []
+    for j, (term, row) in enumerate(zip(fit.terms, rows, strict=True)):
+        b, error = numbers[j], row.values[1]
+        g_error: Value
+        if term.kind == "constant":
+            g, g_error = b + shifted, error
+        else:
+            scale = float(maps[j][1])
+            g = b * scale
+            g_error = float(error) * abs(scale) if isinstance(error, int | float) else None
+        found.append(ResultRow(row.labels, (g, g_error), row.reasons))
+    return found
+
+
+def _remember_affine(
+    out: ResultBuilder,
+    fit: RegressionFit,
+    rows: Sequence[ResultRow],
+    n: int,
+    hit: _AffineHit | None,
+) -> None:
+    """Registers the published answer under the model's affine form, per choice of anchors,
+    with its clusters (the model's statistic) and without (its values'), whole and term by
+    term; not again under the set `hit` found (the same set, not a near one). Not for a
+    model whose perturbed N is under the threshold: as its own pairs (pair_sets.py), it is
+    answered by its own count."""
+    form = fit.evidence.affine
+    if form is None or any(len(m) != len(fit.terms) for m in form.maps):
+        return
+    if n < out.rule(Threshold).parameters.min_count:
+        return
+    for clustered, statistic in ((True, model_statistic(fit)), (False, values_statistic(fit))):
+        for choice in range(len(form.maps)):
+            if (
+                hit is not None
+                and (hit.choice, hit.clustered) == (choice, clustered)
+                and not hit.answer.near
+            ):
+                continue
+            pairs = form.pairs(choice, clustered)
+            named = _affine_statistic(statistic, choice)
+            canonical = _form_rows(form, fit, rows, choice)
+            if canonical is None:  # withheld: its one row
+                out.keep(named, pairs, rows, whole=True)
+                continue
+            out.keep(named, pairs, canonical, whole=True)
+            term_pairs = form.term_pairs(choice, clustered)
+            for term, term_set, row in zip(fit.terms, term_pairs, canonical, strict=True):
+                out.keep(_term_statistic(named, term), term_set, [row])
+                out.keep(_named_term_statistic(named, term), term_set, [row])

@@ -130,7 +130,7 @@ class ResultBuilder:
         self._answered: list[tuple[str, SetFingerprint, tuple[int, ...], bool]] = []
         # Pair sets answered afresh with values that are not rows of the result (a chart's
         # smoothed range): registered as they are.
-        self._kept: list[tuple[str, SetFingerprint, tuple[ResultRow, ...]]] = []
+        self._kept: list[tuple[str, SetFingerprint, tuple[ResultRow, ...], bool]] = []
         self._charged = 0
         self._asked: list[tuple[str, tuple[int | None, ...]]] = []
         self._notes: list[Note] = []
@@ -277,10 +277,18 @@ class ResultBuilder:
         its summary, population, notes and rules (a model's answer: answers.py)."""
         self._answered.append((statistic, pairs, tuple(rows), whole))
 
-    def keep(self, statistic: str, pairs: SetFingerprint, rows: Sequence[ResultRow]) -> None:
+    def keep(
+        self,
+        statistic: str,
+        pairs: SetFingerprint,
+        rows: Sequence[ResultRow],
+        whole: bool = False,
+    ) -> None:
         """Registers, when the release is recorded, these rows as the answer given for a
-        pair set: values the result uses but does not show as rows (a chart's range)."""
-        self._kept.append((statistic, pairs, tuple(rows)))
+        pair set: values the result uses but does not show as rows (a chart's range, a
+        model's coefficients in its affine form); `whole`: with the result's summary,
+        population, notes and rules (as `remember`)."""
+        self._kept.append((statistic, pairs, tuple(rows), whole))
 
     def replay(self, whole: Whole) -> None:
         """Gives this result the summary, population, notes and rules of a registered whole
@@ -350,8 +358,13 @@ class ResultBuilder:
             )
             for statistic, pairs, at, whole in self._answered
         ] + [
-            ReleasedSet(PAIRS_MEASURE, statistic, pairs, answer=encode(rows))
-            for statistic, pairs, rows in self._kept
+            ReleasedSet(
+                PAIRS_MEASURE,
+                statistic,
+                pairs,
+                answer=encode(rows, self._whole(result) if whole else None),
+            )
+            for statistic, pairs, rows, whole in self._kept
         ]
         context.ledger.record(
             Release(context.project, now, self._charged, (*self._sets, *answered), cost, digest)

@@ -105,3 +105,62 @@ def set_keys(id_xor: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     folded = np.sum(np.asarray(id_xor, dtype=np.uint64), axis=1, dtype=np.uint64)
     folded ^= np.asarray(sizes).astype(np.uint64)
     return uniforms(folded, stream=SET_KEY_STREAM)
+
+
+# Two independent choices of anchor units for a model's affine form (`affine_canonical`):
+# a model answered by one is registered under both, so a model with one unit's value
+# changed is found under the choice whose anchors that unit is not.
+AFFINE_SALTS = (np.uint64(0xD6E8FEB86659FD93), np.uint64(0xA0761D6478BD642F))
+AFFINE_DECIMALS = 9  # the canonical values' grid: affine images computed in floats agree on it
+_NO_KEY = np.uint64((1 << 64) - 1)
+
+
+def affine_canonical(
+    row_keys: np.ndarray,
+    row_pattern: np.ndarray,
+    design: np.ndarray,
+    movable: np.ndarray,
+    shifts: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A model's design in a form that is the same for every affine image of its columns
+    (x ↦ k·x + c, k ≠ 0, each column its own k and c), and per column the map (a, s) back:
+    x = a + s·z. Each `movable` column is taken to z = (x − x_A)/(x_B − x_A), with A the
+    pattern of the row of the smallest key (`row_keys`: secret, from each row's unit) and B
+    that of the smallest-keyed row whose value differs from A's; with `shifts` False (a
+    model without a constant of ones, where x + c is another model) a = 0 and B is the
+    smallest-keyed row away from 0. z is rounded to AFFINE_DECIMALS so k·x + c computed in
+    floats gives the same z; a change of one value below that grid changes no published
+    figure (4 significant figures).
+
+    Why anchors at units chosen by secret keys, not the column's mean, spread or extremes:
+    the form must not move when one unit's value changes, or a model with the target's
+    value changed iff it is diagnosed would be found (the same model, its answer given
+    again) iff it is not (models.py). A mean moves every z with any one value; an extreme
+    or a mode is the attacker's to build on the target. A keyed unit is one the attacker
+    cannot name, and it anchors one choice of two (AFFINE_SALTS): a target that is an
+    anchor of one choice is found by the other. Constant columns and columns held at one
+    value keep (0, 1) and their values."""
+    x = np.asarray(design, dtype=np.float64)
+    patterns = x.shape[0]
+    p = x.shape[1] if x.ndim == 2 else 0
+    maps = np.tile(np.array([0.0, 1.0]), (p, 1))
+    z = x.copy()
+    if patterns == 0 or p == 0 or len(row_pattern) == 0:
+        return maps, z
+    first = np.full(patterns, _NO_KEY, dtype=np.uint64)
+    np.minimum.at(first, np.asarray(row_pattern, dtype=np.int64), np.asarray(row_keys, np.uint64))
+    held = first != _NO_KEY
+    anchor = int(np.argmin(first))
+    for j in range(p):
+        if not movable[j]:
+            continue
+        column = x[:, j]
+        base = float(column[anchor]) if shifts else 0.0
+        away = held & (column != base)
+        if not away.any():
+            continue
+        other = int(np.argmin(np.where(away, first, _NO_KEY)))
+        scale = float(column[other]) - base
+        maps[j] = (base, scale)
+        z[:, j] = np.round((column - base) / scale, AFFINE_DECIMALS) + 0.0
+    return maps, z
