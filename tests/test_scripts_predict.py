@@ -263,3 +263,27 @@ def test_regress_panel_predict(
     predicted = [s for s in sent if "predict" in s]
     assert shown is not None and predicted[0]["coefficients"] == shown
     assert predicted[0]["model"] == "regress_panel"
+
+
+@pytest.mark.parametrize("lang", ["nb", "en"])
+def test_a_model_withheld_by_output_control_gives_predict_model_withheld(
+    released_world: World, lang: str
+) -> None:
+    """Collinear regressors: the model cannot be estimated and output control withholds it
+    (as the model command does); the -predict command then fails at its line with
+    predict-model-withheld, in the language asked, and adds no variable."""
+    alice = Researcher(released_world, "forsker@uio")
+    line = HEAD.count("\n") + 2
+    body = alice.run(
+        HEAD + "generate alder2 = alder * 2\nregress-predict lonn alder alder2, predicted(p)\n",
+        lang=lang,
+    ).get_json()
+    error = body["error"]
+    assert error is not None and error["code"] == "predict-model-withheld", error
+    assert error["status"] == 422 and error["details"]["line"] == line
+    assert error["message"].startswith("Line" if lang == "en" else "Linje")
+    after = alice.run(
+        HEAD + "generate alder2 = alder * 2\nregress-predict lonn alder alder2, predicted(p)\n"
+        "summarize p\n"
+    ).get_json()
+    assert after["output"] == [] and after["error"]["code"] == "predict-model-withheld"
