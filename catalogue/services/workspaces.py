@@ -40,7 +40,11 @@ from catalogue.analysis.output_control import (
     ReleasedSet,
     release_json,
 )
-from catalogue.analysis.output_control.group_values import GroupLedger, SharedValues
+from catalogue.analysis.output_control.group_values import (
+    GroupLedger,
+    SharedValues,
+    statistic_inputs,
+)
 from catalogue.analysis.output_control.release import (
     BudgetState,
     budget_state,
@@ -578,7 +582,8 @@ def _inputs(row: StoredWorkspace, plan: Planned) -> list[str]:
     """The budget's inputs of a statistic: its population and every variable it names.
     A register variable is the same input in every workspace on the same version; a derived
     variable is one per definition (a rename keeps it, a replace makes a new one); a
-    population is one per table the workspace's steps made."""
+    population is one per table the workspace's steps made; and each group statistic the
+    named variables were computed from is one, as if named (group_values.statistic_inputs)."""
 
     def named(kind: str, *parts: object) -> str:
         text = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
@@ -590,7 +595,11 @@ def _inputs(row: StoredWorkspace, plan: Planned) -> list[str]:
             found.append(named("register", row.datastore, row.version, dict(variable.source)))
         else:
             found.append(named("derived", row.handle, variable.column))
-    return found
+    # Every group statistic a named variable was computed from is an input too
+    # (output_control/group_values.py: statistic_inputs).
+    for kind, part in statistic_inputs(g for v in plan.variables for g in v.groups):
+        found.append(named(kind, row.handle, part))
+    return list(dict.fromkeys(found))
 
 
 def _release_entry(

@@ -1,16 +1,23 @@
 """Group counts averaged inside one variable (aggregation, averaging; issue 13 item 6 (c),
 the counts' form): the exposure ledger charges what group sums, means, sds and smoothed
 extremes tell about values (test_exposure_evasions), but a group count's noise is the
-count's own (cell key noise of its units), charged nowhere. Many counts over sets that
-differ by a target's presence and by padders of known people, each a fresh draw, averaged
-in one derived variable and read as one label, tell the target's presence."""
+count's own (cell key noise of its units), and was charged nowhere. Many counts over sets
+that differ by a target's presence and by padders of known people, each a fresh draw,
+averaged in one derived variable and read as one label, tell the target's presence. Since
+a release pays the input fee of every group statistic the variables it names were
+computed from (output_control/group_values.py), such a label costs what the same padded
+tables would: the budget bounds it, as it bounds conformance case 22."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
 
-from tests.red_team.conftest import Attacker, Truth, report
+from catalogue.analysis.output_control.rules.budget import BudgetParameters
+from catalogue.analysis.output_control.rules.cell_key_noise import CellKeyNoiseParameters
+from tests.red_team.conftest import Attacker, Person, Truth, report
 from tests.red_team.test_exposure_evasions import _dates
 
 TARGETS = 4  # with a diagnosis, and as many without
@@ -19,19 +26,16 @@ POOL = 60  # known people the padders are drawn from
 PADDERS = 20  # in each count
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="group counts are perturbed at step time by the cell keys of their units and "
-    "charged nowhere: 140 padded counts averaged in one label tell a diagnosis (8 of 8; "
-    "2026-12-06)",
-)
 def test_padded_group_counts_averaged_in_one_variable(alice: Attacker, truth: Truth) -> None:
     """Per target one workspace: c_k = count by `alle` of a variable that is 1 for 20 known
     people drawn afresh for each k from 60 (sets ~27 units apart: fresh cell keys, beyond
     the differencing guard's reach) and for the target if diagnosed, missing for everyone
     else; w = mean of c_k − 20, read as its label; diagnosed if w > 0.5. Each count has
     noise of sd ~1.7 (the count table's), 140 of them ~0.15. FAILS when at most 6 of the 8
-    targets are guessed right (a coin gets 7 or 8 in 3.5 % of runs)."""
+    targets are guessed right (a coin gets 7 or 8 in 3.5 % of runs). Until a release paid
+    the input fee of each group statistic it was computed from (group_values.py), 8 of 8
+    (estimates 0.79-1.21 diagnosed, -0.10-0.26 not); now w's label names 142 inputs, past
+    the budget, and is refused (test_padded_group_counts_within_the_budget: the bound)."""
     targets = truth.targets(TARGETS, kreft=True) + truth.targets(TARGETS, kreft=False)
     # A pool of its own per target: the group counts are registered in the shared ledger,
     # and counts over another target's pool a few units away would get that target's.
@@ -70,6 +74,107 @@ def test_padded_group_counts_averaged_in_one_variable(alice: Attacker, truth: Tr
         answered=answered,
         of=len(targets),
         estimates=[round(x, 2) for x in estimates],
+        requests=alice.requests,
+    )
+    assert alice.statuses.get(200, 0) > 0
+    assert right <= 6
+
+
+def _padded_counts(
+    person: Person, known: list[Person], counts: int, seed: int
+) -> list[dict[str, object]]:
+    """The steps of one target's workspace: `counts` padded counts by `alle` (PADDERS known
+    people drawn afresh from `known` for each, and the target if diagnosed) and w, their
+    mean less PADDERS."""
+    rng = np.random.default_rng(seed)
+    steps: list[dict[str, object]] = []
+    stats: dict[str, list[str]] = {}
+    for k in range(counts):
+        chosen = [known[i] for i in sorted(rng.choice(len(known), PADDERS, replace=False))]
+        steps += [
+            {"generate": f"v{k}", "expr": "1", "if": _dates(chosen)},
+            {"replace": f"v{k}", "expr": "1", "if": f"({person.expr()}) and kreft"},
+        ]
+        stats[f"c{k}"] = ["count", f"v{k}"]
+    steps.append({"aggregate": stats, "by": "alle"})
+    parts = []
+    for j, start in enumerate(range(0, counts, 50)):
+        terms = " + ".join(f"c{k}" for k in range(start, min(start + 50, counts)))
+        steps.append({"generate": f"t{j}", "expr": terms})
+        parts.append(f"t{j}")
+    steps.append({"generate": "w", "expr": f"({' + '.join(parts)}) / {counts} - {PADDERS}"})
+    return steps
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="at the budget's bound: a release pays each group statistic it was computed "
+    "from as an input, so one project can average 47 padded counts of one target (not "
+    "140), a standard error of 0.25 on the diagnosis; group counts have no core-sharing "
+    "(2026-12-06)",
+)
+def test_padded_group_counts_within_the_budget(
+    alice: Attacker, bob: Attacker, truth: Truth
+) -> None:
+    """The same attack sized to the budget: each project one target and as many padded
+    counts as the input fees allow in one label (n with 40·(1 + … + (n + 2)) ≤ 50,000: the
+    population, w and the n counts are inputs). FAILS when the attacker's standard error
+    √(V/n) (V = 3, the count noise's variance) is 0.5 or more for every target answered (a
+    diagnosis right at most 84 % of the time: case 22's bound on a count), or nothing is
+    answered."""
+    budget = BudgetParameters()
+    n = 0
+    while budget.input_fee * (n + 3) * (n + 4) // 2 <= budget.points - 100:
+        n += 1
+    variance = CellKeyNoiseParameters().variance
+    people = truth.targets(1, kreft=True) + truth.targets(1, kreft=False)
+    everyone = truth.by_birth(POOL * len(people), skip={p.birth for p in people}, offset=400)
+    estimates: dict[str, float | None] = {}
+    for i, (attacker, person) in enumerate(zip([alice, bob], people, strict=True)):
+        known = everyone[i * POOL : (i + 1) * POOL]
+        handle = attacker.workspace(_padded_counts(person, known, n, 2030 + i))
+        label = attacker.label(handle, "w")
+        estimates["kreft" if person.kreft else "none"] = None if label is None else float(label)
+    answered = [x for x in estimates.values() if x is not None]
+    standard_error = math.sqrt(variance / n) if answered else math.inf
+    report(
+        "padded group counts within the budget (one target per project)",
+        counts=n,
+        estimates={k: None if v is None else round(v, 2) for k, v in estimates.items()},
+        standard_error=round(standard_error, 3),
+        requests=alice.requests + bob.requests,
+    )
+    assert alice.statuses.get(200, 0) > 0 and bob.statuses.get(200, 0) > 0
+    assert standard_error >= 0.5
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a filter on a variable computed from group statistics makes a population that "
+    "carries none of their input fees: 140 padded counts averaged, then drop_if w > 0.5, "
+    "tell a diagnosis by whether a table of the population is answered (2026-12-06)",
+)
+def test_padded_group_counts_read_through_a_filter(alice: Attacker, truth: Truth) -> None:
+    """The averaged counts read not as a label but through the population: drop_if w > 0.5
+    drops everyone if the 140 counts say diagnosed and nobody if not, and a table of `alle`
+    is refused (min-population) or answered. A population is one input, however it was
+    made. FAILS when at most 6 of the 8 targets are guessed right."""
+    targets = truth.targets(TARGETS, kreft=True) + truth.targets(TARGETS, kreft=False)
+    everyone = truth.by_birth(POOL * len(targets), skip={p.birth for p in targets}, offset=400)
+    right = answered = 0
+    for i, person in enumerate(targets):
+        known = everyone[i * POOL : (i + 1) * POOL]
+        steps = _padded_counts(person, known, COUNTS, 2031 + i)
+        steps.append({"drop_if": "w > 0.5"})
+        handle = alice.workspace(steps)
+        table = alice.table(handle, {"vars": ["alle"]})
+        answered += table is not None
+        right += (table is None) == person.kreft
+    report(
+        "padded group counts read through a filter",
+        right=right,
+        answered=answered,
+        of=len(targets),
         requests=alice.requests,
     )
     assert alice.statuses.get(200, 0) > 0

@@ -52,11 +52,47 @@ would still tell 4/256: 6,400 more of them (46 workspaces) would add the 100 the
 allowance stood for. Uncapped, what n statistics tell grows like allowance + (scale/2)·ln(1 +
 8n/scale): about 170 after 840, 258 after a million (a relative standard error of 6 %). The
 cost is the utility of groups holding a unit an attacker exhausted: their sums get noisier
-for everyone, which tells nothing about a value."""
+for everyone, which tells nothing about a value.
+
+Group statistics are inputs of what is computed from them (`statistic_id`,
+`statistic_inputs`; rules/budget.py's input fee). Each group statistic a step makes carries,
+besides its groups, an id of its own (the step's groups id, `STATISTIC_MARK`, the new
+variable's column), and every variable computed from it carries that id on (generate,
+replace, recode, a later aggregate of it: grouping.py, merge.py prefixes it); a release
+pays the input fee for each carried id as for a derived variable it names, and the id of a
+statistic of the workspace itself is the very input its own variable is (naming the
+statistic and a variable made from it costs one fee, not two). Why: group counts are
+perturbed at step time by the cell keys of their units and nothing charged them; 140
+counts of a 0/1 variable that is 1 for 20 known people drawn afresh for each count and for
+the target if diagnosed, averaged in one derived variable and read back as one label, told
+8 of 8 diagnoses (red team `test_group_count_averaging`). A table cell over the same
+padded set costs its derived variable's input fee (n · input_fee for the n-th), which is
+what bounds the padded tables of conformance case 22; a derived variable that averages
+many group statistics put any number of derivations behind one input. Now it pays for each
+of them, as the same padded tables would: the bound is the tables' (about 46 padded counts
+per project and window with the defaults, a standard error of √(3/46) ≈ 0.26 on one
+target's 0/1: at the bound, as case 22 is, docs/OUTPUT_CONTROL.md §12).
+
+Why not the exposure ledger for counts: a count's noise (variance V = 3) tells each unit's
+presence at 1/V a count, but to every unit of the group, present or absent: the count of
+S ∪ {t} and of S tell the target's diagnosis equally. Charging the counted units only would
+make the widening itself the oracle (a diagnosed target's counts widen from its fourth
+count on, an undiagnosed one's do not, and a widened count leaves the ±D a count's noise
+never exceeds: certain, whatever the allowance); charging every unit of the group (20,000
+for a count by `alle`) costs a write per unit and, at an allowance that protects a 0/1 (a
+standard error of 1 needs an allowance of 1, three counts), would widen every count of
+every group after three counts datastore-wide. The input fee depends only on the request
+and the workspace's definitions, never on the data, so it is no oracle.
+
+Invariants: a group statistic's carried id is a function of the step and the new column
+alone (a rebuilt workspace carries the same ids and pays the same fees); ids with
+`STATISTIC_MARK` are never keys of State.groups (the guard's registration, groups_of,
+skips them); a release's fee for them is charged whether or not the values were given
+registered ones."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -71,6 +107,31 @@ from .unit_sets import CellUnits
 from .value_keys import keyed_bits
 
 GROUP_MEASURE = "group-values"
+
+# Separates a group statistic's own id (carried by what is computed from it) from its
+# step's groups id; never in a groups id (grouping.py: "groups-<n>-<column>").
+STATISTIC_MARK = "#"
+_OWN = "groups-"
+
+
+def statistic_id(groups_id: str, column: str) -> str:
+    """The id a group statistic made in `column` by the step of `groups_id` carries."""
+    return f"{groups_id}{STATISTIC_MARK}{column}"
+
+
+def statistic_inputs(groups: Iterable[str]) -> list[tuple[str, str]]:
+    """The budget inputs of the group statistics among carried `groups` ids, as (kind,
+    part) for the service's input names: ("derived", column) for a statistic of the
+    workspace itself (the input its own variable is), ("group-statistic", id) for one
+    merged in from another workspace (its column is the other workspace's)."""
+    found: dict[tuple[str, str], None] = {}
+    for g in groups:
+        if STATISTIC_MARK not in g:
+            continue
+        base, column = g.split(STATISTIC_MARK, 1)
+        found[("derived", column) if base.startswith(_OWN) else ("group-statistic", g)] = None
+    return list(found)
+
 
 # The bits a group count's units are paired with: a NaN's, which no value of a pair set is.
 COUNT_BITS = np.uint64(0x7FF8_0000_C0C0_C0C0)

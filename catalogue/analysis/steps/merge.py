@@ -199,7 +199,11 @@ def apply_merge(ctx: StepContext, state: State, step: Merge) -> State:
         if registered:
             ctx.con.unregister("regcat_groups")
     used = {g for v in merged for g in v.groups}
-    groups = {**state.groups, **{prefix + g: source.groups[g] for g in sorted(used)}}
+    # (A group statistic's own id is no key of `groups`: group_values.statistic_id.)
+    groups = {
+        **state.groups,
+        **{prefix + g: source.groups[g] for g in sorted(used) if g in source.groups},
+    }
     given = state.group_values + tuple(
         v for v in source.group_values if v not in state.group_values
     )

@@ -25,6 +25,10 @@ collapse/aggregate):
   charged to their exposure, and one that tells a unit past its allowance gets its noise
   widened, without cap (output_control/group_values.py says why): many group statistics
   of one target, averaged into one variable, stop telling;
+- each new variable carries an id of its own statistic (and its source's): a release of
+  anything computed from it pays the input fee for each group statistic it carries, as
+  for a derived variable it names (group_values.py says why: 140 group counts averaged in
+  one variable were 140 derivations behind one input);
 - the groups of at least 10 units are kept with the new variables, as fingerprints of
   their unit sets as they were when aggregated (State.groups): every release of anything
   computed from such a variable registers them with the differencing guard, so the same
@@ -52,7 +56,13 @@ from ... import db
 from ...output_control import PositionKeys
 from ...output_control.exposure import informed_pairs, noise_variance, unit_names
 from ...output_control.fingerprint import FingerprintTable
-from ...output_control.group_values import GroupValues, Told, count_sets
+from ...output_control.group_values import (
+    STATISTIC_MARK,
+    GroupValues,
+    Told,
+    count_sets,
+    statistic_id,
+)
 from ...output_control.ledger import ReleasedSet
 from ...output_control.rules.budget import Budget
 from ...output_control.rules.cell_key_noise import CellKeyNoise, CountsWithKeys
@@ -451,12 +461,20 @@ def _statistic_variables(
     """The new variables of the group statistics, each carrying its groups, and the SQL
     selecting their values from the results (alias r)."""
     selected = []
-    for k, (statistic, _, kind) in enumerate(planned):
+    for k, (statistic, source, kind) in enumerate(planned):
         column, schema = schema.fresh_column()
         selected.append(f'{_value_sql(kind, f"r.r{k}")} AS "{column}"')
         origin = {verb: statistic.statistic, "of": statistic.variable, "by": by.name}
+        # Its groups (registered by any release of it), its own id and the ids of the
+        # group statistics its source was computed from: each an input of such a release
+        # (group_values.statistic_inputs).
+        carried = (
+            computed.groups_id,
+            statistic_id(computed.groups_id, column),
+            *(g for g in source.groups if STATISTIC_MARK in g),
+        )
         schema = schema.with_variable(
-            Variable(statistic.name, column, kind, origin, groups=(computed.groups_id,))
+            Variable(statistic.name, column, kind, origin, groups=tuple(dict.fromkeys(carried)))
         )
     return schema, selected
 

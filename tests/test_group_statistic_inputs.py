@@ -1,0 +1,61 @@
+"""Group statistics are inputs of what is computed from them (output_control/group_values.py,
+`statistic_id`, `statistic_inputs`; docs/OUTPUT_CONTROL.md §3 `budget`, input fees): each
+group statistic carries an id of its own, whatever is computed from it carries the id on,
+and a release pays the input fee for each carried id as for a variable it names (red team:
+test_group_count_averaging)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from catalogue.analysis.output_control.group_values import STATISTIC_MARK, statistic_inputs
+from catalogue.analysis.step import parse_steps
+from tests import test_analysis_support as support
+
+pinned = support.pinned
+workspace_factory = support.workspace_factory
+
+
+def test_group_statistics_are_carried_into_what_is_computed_from_them(
+    workspace_factory: Any,
+) -> None:
+    ws = workspace_factory(
+        [
+            *support.ISSUE_STEPS,
+            {
+                "aggregate": {"antall": ["count", "lonn"], "snitt": ["mean", "lonn"]},
+                "by": "kommune",
+            },
+            {"generate": "z", "expr": "antall + snitt"},
+            {"generate": "y", "expr": "1"},
+            {"replace": "y", "expr": "2", "if": "antall > 10"},
+        ]
+    )
+    schema = ws.state.schema
+    antall, snitt, z, y = (schema.get(n) for n in ("antall", "snitt", "z", "y"))
+    # A statistic's own id is the input its variable is: naming both costs one fee.
+    assert statistic_inputs(antall.groups) == [("derived", antall.column)]
+    assert statistic_inputs(z.groups) == [("derived", antall.column), ("derived", snitt.column)]
+    assert statistic_inputs(y.groups) == [("derived", antall.column)]  # from its condition
+    # The ids are no groups of the guard's registration: it registers the step's groups once.
+    assert all(STATISTIC_MARK not in key for key in ws.state.groups)
+    assert len({g for g in z.groups if STATISTIC_MARK not in g}) == 1
+    # A later aggregation of z carries z's statistics besides its own.
+    ws.apply(parse_steps([{"aggregate": {"igjen": ["sum", "z"]}, "by": "kjonn"}]))
+    again = ws.state.schema.get("igjen")
+    assert statistic_inputs(again.groups) == [
+        ("derived", again.column),
+        ("derived", antall.column),
+        ("derived", snitt.column),
+    ]
+
+
+def test_statistics_merged_in_from_another_workspace_are_inputs_of_their_own() -> None:
+    """A merged statistic's column is the other workspace's: its input is named by its
+    whole (prefixed) id, not as a derived variable of this workspace."""
+    own = "groups-2-c7" + STATISTIC_MARK + "c9"
+    merged = "merge12:" + own
+    assert statistic_inputs(["groups-2-c7", own, merged, own]) == [
+        ("derived", "c9"),
+        ("group-statistic", merged),
+    ]
