@@ -226,7 +226,7 @@ def test_many_predictions_of_renamed_models_average_nothing_away(alice: Attacker
     """regress-predict lonn a_i for copies a_i = alder (renamed) and a_i = alder + 7i
     (shifted: the same slope): each prediction's slope, read back, is the slope the model
     command releases for the same model (the same registered draw, so a prediction adds
-    nothing to the model releases themselves), and the renamed copies give one number."""
+    nothing to the model releases themselves), and all twelve give one number."""
     people = _source()
     exact = _exact(people)
     lines = []
@@ -261,3 +261,6 @@ def test_many_predictions_of_renamed_models_average_nothing_away(alice: Attacker
         shifted_mean_error=round(abs(statistics.mean(shifted) - float(exact[1])), 3),
     )
     assert len(set(renamed)) == 1  # one draw: nothing to average
+    # Shifted: an affine image of a registered model gets its answer transformed (d2fd69a),
+    # through predict as through the model command.
+    assert set(shifted) == set(renamed)
