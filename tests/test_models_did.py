@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from linearmodels.panel import PanelOLS
 
 from catalogue.analysis import db
 from catalogue.analysis.statistics.did import Did
@@ -236,3 +237,91 @@ def test_regress_panel_diff_runs_the_classic_form(module_released_ctx: Any) -> N
     assert result["command"] == "regress-panel-diff"
     rows = result["response"]["results"][0]["result"]["rows"]
     assert [r["labels"][0] for r in rows][-2:] == ["true.ung#true.etter", "_cons"]
+    # fe: two-way fixed effects, the same request as JSON's effects unit
+    ran = scripts.run_script(module_released_ctx, "forsker@uio", script[:-1] + ", fe\n", "en")
+    assert ran.error is None, (ran.error.code, ran.error.en) if ran.error else None
+    (result,) = [o for o in ran.output if o["kind"] == "result"]
+    assert result["request"]["effects"] == "unit"
+    rows = result["response"]["results"][0]["result"]["rows"]
+    assert [r["labels"][0] for r in rows][-2:] == ["c.ung#c.etter", "_cons"]
+
+
+@pytest.mark.parametrize("cluster", ["reform", "etter"])
+def test_too_few_clusters_are_4xx_naming_the_variable(study: Workspace, cluster: str) -> None:
+    """Two values (fewer than MIN_CLUSTERS of them reach a table's threshold): clustered
+    standard errors would be far too small; refused naming the cluster variable."""
+    with pytest.raises(RegcatError) as caught:
+        study.prepare("did", {**EVENT, "cluster": cluster})
+    error = caught.value
+    assert error.code == "too-few-clusters" and 400 <= error.http_status < 500
+    assert error.details.get("field") == "cluster" and error.details.get("name") == cluster
+    assert cluster in error.nb and cluster in error.en
+
+
+def _two_way_reference(ws: Workspace) -> Any:
+    """linearmodels' PanelOLS with the units' effects absorbed and the months as dummies
+    (the first the base), treated × post and a constant; clustered by the unit, debiased
+    and group-debiased, the effects not counted (shared/panel.py's clustered variance)."""
+    names = ["offentlig", "reform", "etter", "dato"]
+    columns = ", ".join(f'"{ws.state.schema.get(n).column}" AS {n}' for n in names)
+    where = " AND ".join(f'"{ws.state.schema.get(n).column}" IS NOT NULL' for n in names)
+    data = db.arrays(ws.con, f'SELECT unit_id, {columns} FROM "{ws.state.table}" WHERE {where}')
+    frame = pd.DataFrame({k: v for k, v in data.items()})
+    months = sorted(set(frame["dato"].tolist()))
+    for month in months[1:]:
+        frame[f"m{month}"] = (frame["dato"] == month).astype(float)
+    frame["d"] = frame["reform"].astype(float) * frame["etter"].astype(float)
+    frame["const"] = 1.0
+    frame["row"] = np.arange(len(frame))
+    frame = frame.set_index(["unit_id", "row"])
+    x = frame[[f"m{month}" for month in months[1:]] + ["d", "const"]]
+    model = PanelOLS(frame["offentlig"].astype(float), x, entity_effects=True)
+    return model.fit(
+        cov_type="clustered",
+        cluster_entity=True,
+        group_debias=True,
+        count_effects=False,
+        debiased=True,
+    )
+
+
+def test_two_way_fixed_effects_agree_with_linearmodels(study: Workspace) -> None:
+    """effects unit: the units' own effects and the months', δ on reform × etter (etter
+    switches on at each person's own month: staggered), clustered by the unit."""
+    request = {"y": "offentlig", "treated": "reform", "time": "dato", "post": "etter"}
+    plan = study.prepare("did", {**request, "effects": "unit"})
+    assert isinstance(plan, Did)
+    reference = _two_way_reference(study)
+    estimate = plan.plan.estimate
+    assert estimate.estimable and estimate.observations == reference.nobs
+    assert estimate.names[-2:] == ("c.reform#c.etter", "_cons")
+    _close(estimate.coefficients, reference.params.to_numpy())
+    _close(estimate.std_errors, reference.std_errors.to_numpy())
+    (item,) = plan.release(control_context(study))
+    assert item.about["effects"] == "unit" and item.about["std_errors"] == "cluster"
+    influence = plan.plan.fit.evidence.influence
+    assert_noise_within_bounds(
+        item.result,
+        reference.params.to_numpy(),
+        reference.std_errors.to_numpy(),
+        influence,
+        influence.std_error("cluster"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [({}, "effects"), ({"effects": "both"}, "effects"), ({"post": "etter", "time": "kohort"}, "x")],
+)
+def test_two_way_requests_wrong_are_4xx(
+    study: Workspace, change: dict[str, Any], field: str
+) -> None:
+    """Without post (the event-time form) unit effects are refused naming `effects`; a
+    period that never changes within a person (the birth cohort) names it as a regressor."""
+    request = {**EVENT, "effects": "unit", **change}
+    if "post" in change:
+        request = {"y": "offentlig", "treated": "reform", "effects": "unit", **change}
+    with pytest.raises(RegcatError) as caught:
+        study.prepare("did", request)
+    assert 400 <= caught.value.http_status < 500
+    assert caught.value.details.get("field") == field

@@ -4,7 +4,8 @@ with classical ("unadjusted", debiased), robust (debiased, the effects counted) 
 clustered standard errors (by entity; debiased and group_debias, the effects not counted);
 the entity is the unit of a workspace in panel form, or a variable. What leaves is within
 model-noise's documented bound. A workspace not in panel form is refused (4xx naming the
-field); a regressor with no variation within entities is withheld under fixed effects."""
+field); a regressor whose variation within entities fewer units hold than a table shows is
+a 4xx naming it under fixed effects."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from linearmodels.panel import BetweenOLS, PanelOLS, PooledOLS, RandomEffects
 
 from catalogue.analysis import db
 from catalogue.analysis.statistics.shared.panel import PanelPlan
+from catalogue.analysis.step import parse_steps
 from catalogue.analysis.workspace import Workspace
 from catalogue.domain.errors import RegcatError
 from tests import test_analysis_models as models
@@ -166,21 +168,36 @@ def test_requests_wrong_in_themselves_are_refused(
     assert caught.value.details.get("field") == field
 
 
-def test_a_regressor_without_variation_within_units_is_withheld_under_fixed_effects(
-    panel: Workspace,
+@pytest.mark.parametrize("x", [["alder", "i.kjonn"], ["alder", "fodt"], ["alder", "en_endring"]])
+def test_a_regressor_without_variation_within_units_is_4xx_under_fixed_effects(
+    panel: Workspace, x: list[str]
 ) -> None:
-    """Sex never changes within a person: under fixed effects it has no coefficient. The
-    model is withheld like any that cannot be estimated (whether a regressor varies within
-    some unit may hang on one unit's value); pooled, the same regressor is fine."""
-    plan = panel.prepare("regress_panel", {"y": "lonn", "x": ["alder", "i.kjonn"]})
-    result = plan.release(control_context(panel))[0].result
-    assert [(row.labels, row.reasons) for row in result.rows] == [
-        (("model",), ("regression-withheld",))
-    ]
-    pooled = panel.prepare(
-        "regress_panel", {"y": "lonn", "x": ["alder", "i.kjonn"], "method": "pooled"}
+    """Sex and birth year never change within a person, and `en_endring` changes within
+    one person only: under fixed effects none has a coefficient a table could back. The
+    request is a 4xx naming the regressor, decided on the perturbed count of the units in
+    which it varies (not on one unit's values); pooled, the same regressors are fine, and
+    an interaction that varies within units is not refused for its factors."""
+    column = panel.state.schema.get("lonn").column
+    found = db.arrays(panel.con, f'SELECT max("{column}") AS m FROM "{panel.state.table}"')
+    top = float(found["m"][0])
+    panel.apply(
+        parse_steps(
+            [
+                {"generate": "fodt", "expr": "year(fodselsdato)"},
+                {"generate": "en_endring", "expr": f"cond(lonn == {top!r}, 1, 0)"},
+            ]
+        )
     )
+    named = x[1].removeprefix("i.")
+    with pytest.raises(RegcatError) as refused:
+        panel.prepare("regress_panel", {"y": "lonn", "x": x})
+    error = refused.value
+    assert error.code == "panel-no-time-variation" and 400 <= error.http_status < 500
+    assert error.details.get("field") == "x" and error.details.get("name") == named
+    assert named in error.nb and named in error.en
+    pooled = panel.prepare("regress_panel", {"y": "lonn", "x": x, "method": "pooled"})
     assert pooled.release(control_context(panel))[0].result.population is not None
+    panel.prepare("regress_panel", {"y": "lonn", "x": ["alder", "i.kjonn#c.alder"]})
 
 
 @pytest.mark.parametrize("method", ["fe", "re", "be", "pooled"])
@@ -206,3 +223,16 @@ def test_the_same_question_in_two_workspaces_is_the_same_model(
         np.testing.assert_allclose(
             other.plan.estimate.coefficients, first.plan.estimate.coefficients, rtol=1e-9
         )
+
+
+@pytest.mark.parametrize("method", ["fe", "pooled"])
+def test_too_few_clusters_are_4xx_naming_the_variable(panel: Workspace, method: str) -> None:
+    """Clustered by sex: two clusters, fewer than MIN_CLUSTERS; by municipality: enough."""
+    request = {"y": "lonn", "x": ["alder", "jobb"], "method": method}
+    with pytest.raises(RegcatError) as caught:
+        panel.prepare("regress_panel", {**request, "cluster": "kjonn"})
+    error = caught.value
+    assert error.code == "too-few-clusters" and 400 <= error.http_status < 500
+    assert error.details.get("field") == "cluster" and error.details.get("name") == "kjonn"
+    assert "kjonn" in error.nb and "kjonn" in error.en
+    panel.prepare("regress_panel", {**request, "cluster": "kommune"})

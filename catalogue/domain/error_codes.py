@@ -641,6 +641,27 @@ ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
             "For mange forsøk. Vent litt og prøv igjen.",
             "Too many attempts. Wait a little and try again.",
         ),
+        "panel-no-time-variation": ErrorCode(
+            400,
+            "«…» varierer ikke over tid innen enhetene (eller bare for færre enn en tabell "
+            "viser): faste effekter kan ikke estimere den.",
+            "'…' does not vary over time within the units (or only for fewer than a table "
+            "shows): fixed effects cannot estimate it.",
+        ),
+        "too-few-clusters": ErrorCode(
+            400,
+            "For få klynger i «…»: klyngerobuste standardfeil blir for små. Bruk robust, "
+            "eller en variabel med flere klynger.",
+            "Too few clusters in '…': cluster-robust standard errors come out too small. Use "
+            "robust, or a variable with more clusters.",
+        ),
+        "survival-time-not-positive": ErrorCode(
+            400,
+            "Tiden «…» er 0 eller negativ for mange enheter (færre enn en tabell viser gir "
+            "en modell som holdes tilbake); Weibull trenger positive tider.",
+            "The time '…' is 0 or negative for many units (fewer than a table shows give a "
+            "withheld model); Weibull needs positive times.",
+        ),
         "rdd-no-support": ErrorCode(
             400,
             "For få enheter på én side av grensen for kjørevariabelen «…» innenfor båndbredden "

@@ -67,3 +67,51 @@ def test_fuzzy_rdd_with_a_one_unit_treatment_jump(alice: Attacker, truth: Truth)
             }
             score.add(_effect(alice.ask(handle, "rdd", body), treatment), person.wage or 0.0)
     assert score.failed()
+
+
+YEARS = ["2020-12-31", "2021-12-31", "2022-12-31"]
+
+
+def _coefficients(response: Any) -> dict[str, float] | None:
+    if response.status_code != 200:
+        return None
+    found = {}
+    for row in response.get_json()["results"][0]["result"]["rows"]:
+        b = row["values"].get("coefficient")
+        if b is None or not row["labels"] or row["labels"][0] is None:
+            return None
+        found[str(row["labels"][0])] = float(b)
+    return found
+
+
+def test_two_way_did_with_a_treatment_of_one_unit(alice: Attacker, truth: Truth) -> None:
+    """did with the units' own effects (effects unit): treated is the target alone, post
+    is 2020, the outcome the wage in 2020 and 0 after. Every other unit's rows are fitted
+    exactly by its effect and the years' (so the 2021 dummy is minus the mean 2020 wage),
+    and the target's effect sits on its two zero rows: δ − (the 2021 dummy) is the
+    target's 2020 wage. Judged by wages recovered (`Score`)."""
+    handle = alice.workspace(
+        [
+            {"import": "INNTEKT_WLONN", "dates": YEARS, "as": "l"},
+            {"reshape_to_panel": ["l"], "date_as": "aar"},
+            {"generate": "i2020", "expr": "year(aar) == 2020"},
+            {"generate": "y2020", "expr": "cond(year(aar) == 2020, l, 0)"},
+        ]
+    )
+    score = Score("did, two-way fixed effects: a treatment of the target alone")
+    for i, person in enumerate(truth.targets(TARGETS)):
+        alice.steps(handle, [{"generate": f"t{i}", "expr": person.expr()}])
+        body = {
+            "y": "y2020",
+            "treated": f"t{i}",
+            "time": "aar",
+            "post": "i2020",
+            "effects": "unit",
+        }
+        found = _coefficients(alice.ask(handle, "did", body))
+        estimate = None
+        if found is not None:
+            after = next(v for k, v in found.items() if k.startswith("2021"))
+            estimate = found[f"c.t{i}#c.i2020"] - after
+        score.add(estimate, person.wage or 0.0)
+    assert score.failed()

@@ -16,8 +16,19 @@ of them). The classic form has one δ, on treated × post. Every regressor is ca
 summed over the cells of treated × time (statistics/shared/ols.py), and clustered errors
 from sums per (cluster, cell).
 
-Not here yet: the units' own fixed effects in place of the group effect (two-way fixed
-effects); with a group that is fixed per unit and a balanced panel the δ_k are the same.
+Two-way fixed effects (`effects` unit, classic form): the units' own effects in place of
+the group effect, y = α_i + λ_t + δ·treated·post + x'β + e, fitted as regress_panel's
+fixed effects on sufficient statistics of the within-transformed rows (DuckDB's window
+means per unit, shared/panel.py), with i.<time> and c.<treated>#c.<post> as regressors;
+the row of δ is `c.<treated>#c.<post>`. `post` may switch on at each unit's own date
+(staggered adoption: the TWFE estimate is then a weighted average of the units' effects,
+with the known caveats of Goodman-Bacon 2021 when effects change over time). Output control
+is the panel model's (the transformed design's support, leverage and influence), and the
+fixed-effects checks hold (a period without within-unit variation: panel-no-time-variation;
+too few clusters: too-few-clusters). Not here: the event-time form with unit effects
+(leads and lags around per-unit dates with calendar-period effects): give the event time
+as `time` with the group effect (the default), which with a group fixed per unit and a
+balanced panel gives the same δ_k.
 
 Output control is the models' own (control_regression): each group, period and
 treated × period cell is a level or interaction cell of the model and must be common
@@ -42,13 +53,27 @@ from ..output_control import ControlContext, ControlledResult
 from ..output_control.vega import SCHEMA
 from ..statistic import Field, Statistic, Takes
 from ..variables import Kind, Variable
-from .shared.common import DataView, Labelled, needs_number, request_error, whole_option
+from .shared.common import (
+    DataView,
+    Labelled,
+    choice,
+    needs_number,
+    request_error,
+    whole_option,
+)
 from .shared.design import Factor, Patterns, parse_terms, with_columns
 from .shared.model_levels import common_levels
-from .shared.model_request import MODEL_FIELDS, UNIT_CLUSTER, covariance_request
+from .shared.model_request import (
+    MODEL_FIELDS,
+    UNIT_CLUSTER,
+    covariance_request,
+    refuse_too_few_clusters,
+)
 from .shared.ols import Estimate, RegressionPlan, ols_estimate, regression_plan
+from .shared.panel import prepare_panel
 
 WINDOW_LIMIT = 120  # leads and lags: ten years of months
+EFFECTS = ("group", "unit")
 _ROBUST = next(f for f in MODEL_FIELDS if f.name == "robust")
 
 
@@ -156,7 +181,10 @@ def _with_reference(view: DataView, patterns: Patterns, design: Design) -> Patte
 
 
 def prepare_did(view: DataView, request: Mapping[str, Any], language: str = "nb") -> Did:
+    effects = choice(request, "effects", EFFECTS, "group")
     design = _design(view, request)
+    if effects == "unit":
+        return _two_way(view, request, design, language)
     asked = dict(request)
     if "robust" not in asked and "cluster" not in asked:
         asked["cluster"] = UNIT_CLUSTER  # a DiD's errors are the units' (serial correlation)
@@ -170,6 +198,7 @@ def prepare_did(view: DataView, request: Mapping[str, Any], language: str = "nb"
         cluster=cluster,
         within=design.in_window if event else None,
     )
+    refuse_too_few_clusters(view, rows, cluster)
     moved = _with_reference(view, patterns, design) if event else patterns
     about: dict[str, Any] = {
         "statistic": "did",
@@ -195,6 +224,47 @@ def prepare_did(view: DataView, request: Mapping[str, Any], language: str = "nb"
         view, design.y, moved, rows, estimate, "ols", covariance, [*asked_terms, "_cons"]
     )
     return Did(plan, about, _event_terms(moved, design), language)
+
+
+def _two_way(view: DataView, request: Mapping[str, Any], design: Design, language: str) -> Did:
+    """Two-way fixed effects: the classic form with the units' own effects in place of the
+    group effect, y = α_i + λ_t + δ·treated·post + x'β + e, fitted as regress_panel's fixed
+    effects (the within transformation in DuckDB, shared/panel.py) with i.<time> and
+    c.<treated>#c.<post> as regressors; `post` may switch on at each unit's own date
+    (staggered adoption)."""
+    if design.post is None:
+        raise request_error(
+            "effects",
+            "Toveis faste effekter (effects unit) tar den klassiske formen: oppgi post "
+            "(1 fra enhetens egen behandlingsdato).",
+            "Two-way fixed effects (effects unit) take the classic form: give post (1 from "
+            "the unit's own treatment date).",
+        )
+    for factor in (design.treated, design.post):
+        needs_number(factor.variable, "did")
+    treated, post = design.treated.variable.name, design.post.variable.name
+    effect = f"c.{treated}#c.{post}"
+    asked = {
+        "y": design.y.name,
+        "x": [f"i.{design.time.variable.name}", effect, *request.get("x", [])],
+        "method": "fe",
+        **{k: request[k] for k in ("robust", "cluster") if k in request},
+    }
+    if "robust" not in asked and "cluster" not in asked:
+        asked["cluster"] = UNIT_CLUSTER
+    panel = prepare_panel(view, asked).plan
+    about: dict[str, Any] = {
+        "statistic": "did",
+        "y": design.y.name,
+        "treated": treated,
+        "time": design.time.variable.name,
+        "post": post,
+        "form": "classic",
+        "effects": "unit",
+        "effect": effect,
+        "std_errors": panel.about["std_errors"],
+    }
+    return Did(panel, about, {}, language)
 
 
 def _event_terms(patterns: Patterns | None, design: Design) -> dict[str, float]:
@@ -361,6 +431,19 @@ STATISTIC = Statistic(
             many=True,
             description=_text(
                 "Kovariater (modelledd som i regress).", "Covariates (model terms as in regress)."
+            ),
+        ),
+        Field(
+            "effects",
+            Takes.TEXT,
+            choices=EFFECTS,
+            description=_text(
+                "group (standard): behandlingsgruppens effekt; unit: enhetenes egne faste "
+                "effekter og periodens (toveis faste effekter, klassisk form, på panelform; "
+                "post kan starte på hver enhets egen dato).",
+                "group (default): the treated group's effect; unit: the units' own fixed "
+                "effects and the period's (two-way fixed effects, classic form, in panel "
+                "form; post may start at each unit's own date).",
             ),
         ),
         _ROBUST,

@@ -15,9 +15,12 @@ b = −ρ̃β̃, its standard errors by the delta method through the noised valu
 correlation of β_j with γ (models.py). What one unit does to γ, to its standard error and to
 those correlations is measured here, by one Newton step from the fit without the unit's rows.
 
-Times must be positive. A model whose rows hold a time ≤ 0 is withheld as one that cannot
-be estimated, like a Poisson model of a negative count, not refused: whether a time ≤ 0 is
-among the rows may hang on one unit's value, and a refusal would tell that it is. Rows with
+Times must be positive. When the units with a time ≤ 0 reach the table threshold by their
+perturbed count (what a table of them would publish), the request is refused with
+`survival-time-not-positive` naming the time variable (survival_fields.py). Fewer: the
+model is withheld as one that cannot be estimated, like a Poisson model of a negative
+count, not refused: whether one time ≤ 0 is among the rows may hang on one unit's value,
+and a refusal would tell that it is. Rows with
 a missing time, event indicator or regressor are left out as missing values are; any event
 value other than 0 (false) is an event.
 
@@ -47,7 +50,11 @@ from .shared.model_levels import common_levels
 from .shared.model_request import MODEL_FIELDS, MODEL_RELEASES
 from .shared.model_rows import _groupings
 from .shared.ols import Estimate, RegressionPlan, asked_terms
-from .shared.survival_fields import EVENT_FIELD, POSITIVE_TIME_FIELD
+from .shared.survival_fields import (
+    EVENT_FIELD,
+    POSITIVE_TIME_FIELD,
+    refuse_many_times_not_positive,
+)
 from .shared.weibull import LARGEST_EXPONENT, WeibullEstimate, newton, residuals_and_weights
 
 FORMS = ("aft", "ph")
@@ -79,6 +86,7 @@ class WeibullPlan(RegressionPlan):
 
 def fit_weibull(view: DataView, request: Mapping[str, Any]) -> WeibullPlan:
     time, event = two_numbers(view, request, "time", "event", "weibull")
+    refuse_many_times_not_positive(view, time, event, "weibull")
     form = _form(request)
     x = request.get("x", [])
     terms = parse_terms(view, x) if x else []

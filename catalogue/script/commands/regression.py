@@ -69,8 +69,8 @@ register(
 @register(
     "regression",
     "regress-panel-diff",
-    "regress-panel-diff <y> <gruppe/group> <behandlet/treated> <x-er/xs>",
-    options=_MODEL_OPTIONS,
+    "regress-panel-diff <y> <gruppe/group> <behandlet/treated> <x-er/xs> [, fe robust cluster()]",
+    options={**_MODEL_OPTIONS, **flags("fe")},
     condition=True,
 )
 def panel_diff(args: Arguments) -> Model:

@@ -1,7 +1,9 @@
-"""regress-panel-diff <y> <group> <treated> <xs> [, robust cluster()]: statistic `did` in
+"""regress-panel-diff <y> <group> <treated> <xs> [, fe robust cluster()]: statistic `did` in
 its classic form on a dataset in panel form (import-panel, reshape-to-panel): the group
 (1 the treated group, 0 the comparison group), treated (1 in the periods after the
-treatment) as `post`, the panel's dates as the periods, the xs as covariates. Standard
+treatment) as `post`, the panel's dates as the periods, the xs as covariates; `fe` asks
+two-way fixed effects (the units' own effects in place of the group's: `effects` unit;
+treated may then switch on at each unit's own date). Standard
 errors clustered by the unit unless robust or cluster() says otherwise. The event-time
 form (leads and lags) has no syntax in microdata.no's language: regcat's extension
 `regress-event-diff` (regress_event_diff.py) writes it."""
@@ -14,9 +16,11 @@ from catalogue.services.scripts import PANEL_DATE, _handles, _Runner, model_body
 
 @_handles("regress-panel-diff")
 def _regress_panel_diff(runner: _Runner, command: n.Model) -> None:
-    body = model_body(command)
+    body = model_body(command, frozenset({"fe"}))
     group, treated = command.groups
     body.update(treated=group, post=treated, time=PANEL_DATE)
+    if command.has("fe"):
+        body["effects"] = "unit"
     if not body["x"]:
         del body["x"]
     runner.statistic(command, "did", body)

@@ -5,13 +5,25 @@ API's schema and the engine's checks are the same list."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from catalogue.domain.errors import invalid_input
 from catalogue.domain.text import Text
 
+from ...output_control import PositionKeys, reaching_threshold
 from ...statistic import Field, Takes
 from ...variables import Variable
 from .common import DataView, request_error
+
+if TYPE_CHECKING:
+    from .model_rows import ModelRows
+
+# Clusters a cluster-robust variance needs at the least: with fewer, clustered standard
+# errors are far too small (Cameron and Miller 2015, "A practitioner's guide to
+# cluster-robust inference", J. Human Resources 50(2): a few tens are advised).
+MIN_CLUSTERS = 10
 
 UNIT_CLUSTER = "_unit"
 
@@ -108,3 +120,29 @@ def group_variable(view: DataView, request: Mapping[str, Any], y: Variable, hint
             name=group.name,
         )
     return group
+
+
+def refuse_too_few_clusters(view: DataView, rows: ModelRows, cluster: Variable | None) -> None:
+    """Clustered by a variable: when fewer than MIN_CLUSTERS of its values among the model's
+    rows hold as many units as a table shows (by their perturbed counts, OUTPUT_CONTROL.md
+    §1.5: never on whether one unit is in a cluster of its own), the request is refused
+    with `too-few-clusters` naming the variable. Clustered by the unit: nothing to check
+    (as many clusters as units)."""
+    if cluster is None or rows.cluster is None or not len(rows.cluster):
+        return
+    codes = np.unique(rows.cluster, return_inverse=True)[1].reshape(-1)
+    keys = PositionKeys(view.rows.snapshot.arrays)
+    found = int(reaching_threshold(view.parameters, codes, rows.units, keys).sum())
+    if found < MIN_CLUSTERS:
+        raise invalid_input(
+            "too-few-clusters",
+            f"For få klynger i «{cluster.name}»: færre enn {MIN_CLUSTERS} av verdiene har "
+            "så mange enheter som en tabell viser, og klyngerobuste standardfeil blir for "
+            "små. Bruk robust, eller en variabel med flere klynger.",
+            f"Too few clusters in '{cluster.name}': fewer than {MIN_CLUSTERS} of its values "
+            "hold as many units as a table shows, and cluster-robust standard errors come "
+            "out too small. Use robust, or a variable with more clusters.",
+            name=cluster.name,
+            field="cluster",
+            least=MIN_CLUSTERS,
+        )

@@ -31,7 +31,10 @@ leverage, what one unit moves each coefficient by) is of the transformed rows, s
 fixed effects a regressor that varies within only a few units fails the support check
 (its coefficient is those units' own), however much it varies between units. A model whose
 transformed regressor is constant (no variation within units, under fixed effects) is
-withheld like any model that cannot be estimated."""
+withheld like any model that cannot be estimated. Before that, a regressor standing alone
+as a term whose within-entity variation is held by fewer units than a table shows (a
+panel of one period, a birth year) is refused with `panel-no-time-variation` naming it
+(refuse_without_time_variation: on the perturbed count)."""
 
 from __future__ import annotations
 
@@ -46,13 +49,13 @@ import pyarrow as pa
 from catalogue.domain.errors import invalid_input
 
 from ... import db
-from ...output_control import PositionKeys, RegressionFit, model_evidence
+from ...output_control import PositionKeys, RegressionFit, model_evidence, reaching_threshold
 from ...output_control.rounding import significant
 from ...variables import UNIT_COLUMN, Kind, Variable
 from .common import DataView, choice, col, needs_number, number_sql, request_error, text_sql
 from .design import CONSTANT, Column, Patterns, parse_terms
 from .model_levels import common_levels
-from .model_request import covariance_request, model_request
+from .model_request import covariance_request, model_request, refuse_too_few_clusters
 from .model_rows import outcome_mode
 from .ols import Estimate, RegressionPlan, asked_terms
 
@@ -313,7 +316,10 @@ def prepare_panel(view: DataView, request: Mapping[str, Any]) -> PanelPlan:
     needs_number(y, "regress_panel")
     terms = parse_terms(view, x)
     covariance, cluster = covariance_request(view, request)
-    patterns, _ = common_levels(view, y, terms, constant=constant, cluster=cluster)
+    patterns, complete = common_levels(view, y, terms, constant=constant, cluster=cluster)
+    refuse_too_few_clusters(view, complete, cluster)
+    if method == "fe":
+        refuse_without_time_variation(view, patterns, entity)
     cluster_sql = None
     if covariance == "cluster":
         cluster_sql = (
@@ -376,6 +382,42 @@ def prepare_panel(view: DataView, request: Mapping[str, Any]) -> PanelPlan:
     }
     groups = view.groups_of([y, *(f.variable for f in patterns.factors)])
     return PanelPlan(RegressionPlan(fit_, about, estimate, groups), variance, sigmas)
+
+
+def refuse_without_time_variation(view: DataView, patterns: Patterns, entity: str) -> None:
+    """Fixed effects estimate a regressor from its variation within entities: when the
+    units of the entities in which it varies (among the model's complete cases) do not
+    reach the table threshold by their perturbed count, the request is refused with
+    `panel-no-time-variation` naming the regressor (a panel of one period, or a regressor
+    fixed per unit such as a birth year). On the perturbed count, as rdd's support on each
+    side (OUTPUT_CONTROL.md §1.5): whether one unit's value varies is never what decides;
+    a regressor that varies for a few units more than none is withheld by output control's
+    support check as before."""
+    alone = {c.parts[0][0].key: c.parts[0][0] for c in patterns.columns if len(c.parts) == 1}
+    for factor in alone.values():  # an interaction may vary where its factors do not
+        value = col(factor.variable)
+        found = db.arrays(
+            view.con,
+            f'SELECT w.rowid AS r FROM "{view.table}" AS w WHERE ({patterns.where}) AND '
+            f'{entity} IN (SELECT {entity} FROM "{view.table}" AS w WHERE '
+            f"({patterns.where}) GROUP BY 1 HAVING count(DISTINCT {value}) > 1)",
+        )
+        units = view.rows.protected(np.asarray(found["r"], dtype=np.int64))
+        keys = PositionKeys(view.rows.snapshot.arrays)
+        reached = reaching_threshold(view.parameters, np.zeros(len(units), np.int64), units, keys)
+        if not (len(reached) and reached[0]):
+            name = factor.variable.name
+            raise invalid_input(
+                "panel-no-time-variation",
+                f"«{name}» varierer ikke over tid innen enhetene (eller bare for færre enn en "
+                "tabell viser): faste effekter kan ikke estimere den. Bruk method re, be "
+                "eller pooled, eller ta den ut.",
+                f"'{name}' does not vary over time within the units (or only for fewer than a "
+                "table shows): fixed effects cannot estimate it. Use method re, be or pooled, "
+                "or leave it out.",
+                name=name,
+                field="x",
+            )
 
 
 def _random_effects_sigmas(
