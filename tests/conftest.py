@@ -22,6 +22,29 @@ POSTGRES_URL = os.environ.get("REGCAT_TEST_DATABASE_URL", "")
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "sample_registers"
 
+# Temporary folders in memory (tmpfs, /dev/shm) where the machine has one with room: every
+# SQLite commit of a catalogue under tmp_path waits for an fsync, 6 ms by the clock on the
+# build machine's disk (0.07 ms on tmpfs), while the CPU stands idle, and an API test makes
+# several per request (tests/test_workspaces_api.py: 455 fsyncs). Only where the folders
+# are: what the tests write and read is the same. A passed test's folder is removed after it
+# (tmp_path_retention_policy = "failed" in pyproject.toml), so memory holds the session
+# fixtures and the running tests' folders, not the whole run's. PYTEST_DEBUG_TEMPROOT
+# (pytest's own setting) or --basetemp, given, win.
+TMPFS = Path("/dev/shm")
+TMPFS_ROOM = 8 * 2**30  # bytes free on it, at least
+
+
+def _tmpfs_with_room() -> bool:
+    try:
+        stat = os.statvfs(TMPFS)
+    except OSError:
+        return False
+    return os.access(TMPFS, os.W_OK | os.X_OK) and stat.f_bavail * stat.f_frsize >= TMPFS_ROOM
+
+
+if "PYTEST_DEBUG_TEMPROOT" not in os.environ and _tmpfs_with_room():
+    os.environ["PYTEST_DEBUG_TEMPROOT"] = str(TMPFS)
+
 
 # `make test` runs pytest on every core (pytest-xdist: `-n auto --dist loadfile
 # --no-loadscope-reorder`). A test file is one unit of work, kept on one worker in file
