@@ -264,7 +264,7 @@ def _child(side: str, home: Path, threads: int) -> list[dict[str, Any]]:
     out = subprocess.run(
         [sys.executable, __file__, "--child", side, "--home", str(home), "--threads", str(threads)],
         check=True,
-        capture_output=True,
+        stdout=subprocess.PIPE,  # the child's errors go to ours, not lost with its output
         text=True,
     )
     rows: list[dict[str, Any]] = json.loads(out.stdout.strip().splitlines()[-1])

@@ -138,6 +138,9 @@ def magnitudes(workspace: Any) -> list[str]:
                 continue
             exact = found[1] if name == "sum" else found[1] / found[0]
             errors.append(abs(float(row.values[k]) - exact) / abs(exact))
+        if not errors:  # a small population (--persons) has no cell of 1000 units
+            lines.append(f"{name} over cells ≥ 1000 units: no such cell")
+            continue
         lines.append(
             f"{name} over cells ≥ 1000 units: {len(errors)} cells, median relative error "
             f"{100 * float(np.median(errors)):.4f} % (max {100 * max(errors):.3f} %)   "
