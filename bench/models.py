@@ -140,7 +140,17 @@ def run_regcat(home: Path, only: list[str]) -> dict[str, dict[str, float]]:
             started = time.perf_counter()
             workspaces.run_statistic(ctx, owner, view.handle, statistic, request)
             found[name] = {"seconds": time.perf_counter() - started, "peak": _peak_bytes()}
+            _progress("regcat", name, found[name])
     return found
+
+
+def _progress(side: str, name: str, found: dict[str, float]) -> None:
+    """Each model's figures as it ends (to stderr), so a long run shows where it is."""
+    print(
+        f"  [{side}] {name}: {found['seconds']:.2f} s, peak {found['peak'] / GIB:.2f} GiB",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 # --- reference ---------------------------------------------------------------------------
@@ -342,6 +352,7 @@ def run_reference(home: Path, only: list[str]) -> dict[str, dict[str, float]]:
         started = time.perf_counter()
         fits[name]()
         found[name] = {"seconds": time.perf_counter() - started, "peak": _peak_bytes()}
+        _progress("reference", name, found[name])
     return found
 
 
