@@ -115,3 +115,51 @@ def test_two_way_did_with_a_treatment_of_one_unit(alice: Attacker, truth: Truth)
             estimate = found[f"c.t{i}#c.i2020"] - after
         score.add(estimate, person.wage or 0.0)
     assert score.failed()
+
+
+def _group_one_mean(response: Any) -> float | None:
+    """Group 1's mean from a released pooled twofold: explained + unexplained (= the
+    difference) + prediction_2; None if any is withheld."""
+    if response.status_code != 200:
+        return None
+    shown = {}
+    for row in response.get_json()["results"][0]["result"]["rows"]:
+        shown[row["labels"][0]] = row["values"].get("coefficient")
+    parts = [shown.get(k) for k in ("explained", "unexplained", "prediction_2")]
+    if any(not isinstance(v, int | float) for v in parts):
+        return None
+    return float(sum(parts))  # type: ignore[arg-type]
+
+
+def test_pooled_oaxaca_a_tiny_group_differenced(alice: Attacker, truth: Truth) -> None:
+    """oaxaca with the pooled reference (reference pooled): group 1 the target and 12
+    people named by their birth dates, then the 12 without the target. The pooled twofold
+    adds up to the difference, so explained + unexplained + prediction_2 is group 1's mean
+    and 13·m − 12·m' the target's wage (exact numbers give it exactly). Also the target
+    alone as group 1. Judged by wages recovered (`Score`)."""
+    score = Score("oaxaca pooled: group 1 the target (and 12 named people), differenced")
+    handle = alice.workspace(
+        [{"generate": "alder", "expr": "2020 - year(fodselsdato)", "if": "lonn > 0"}]
+    )
+    targets = truth.targets(TARGETS)
+    taken = {p.birth for p in targets}
+    for i, person in enumerate(targets):
+        known = truth.by_birth(12, skip=taken, offset=12 * i)
+        named = " or ".join(f'fodselsdato == date("{p.birth}")' for p in known)
+        alice.steps(
+            handle,
+            [
+                {"generate": f"pt{i}", "expr": person.expr()},
+                {"generate": f"pa{i}", "expr": f"cond(pt{i}, 1, 2)"},
+                {"generate": f"pb{i}", "expr": f"cond(pt{i} or {named}, 1, 2)"},
+                {"generate": f"pc{i}", "expr": f"cond({named}, 1, 2)"},
+            ],
+        )
+        body = {"y": "lonn", "x": ["alder"], "reference": "pooled"}
+        alone = _group_one_mean(alice.ask(handle, "oaxaca", {**body, "group": f"pa{i}"}))
+        score.add(alone, person.wage or 0.0)
+        found = _group_one_mean(alice.ask(handle, "oaxaca", {**body, "group": f"pb{i}"}))
+        left = _group_one_mean(alice.ask(handle, "oaxaca", {**body, "group": f"pc{i}"}))
+        guess = None if found is None or left is None else 13 * found - 12 * left
+        score.add(guess, person.wage or 0.0)
+    assert score.failed()

@@ -11,6 +11,13 @@ each group's regressor means (the constant included) and OLS coefficients:
                    unexplained x̄_A'(β_A − β_B)
 
 (Jann 2008, `oaxaca`'s threefold from B's point of view and twofold with weight 0 on A.)
+With `reference` pooled the twofold's reference is β*, the pooled regression over both
+groups with the group's indicator (Jann's `pooled`, statsmodels' two_fold "pooled"):
+explained (x̄_A − x̄_B)'β*, unexplained x̄_A'(β_A − β*) + x̄_B'(β* − β_B); their standard
+errors by the delta method with the joint covariance of (β_A, β_B, β*): each is linear in
+y, so Cov(β_g, β*) = A_g X_g'X*_g A* s²_g and Var(β*) = A*(Σ_g s²_g X*_g'X*_g)A*, sums
+over the patterns as everything here (a test holds them to the same formula computed row
+by row, and the point values to statsmodels' OaxacaBlinder to 1e-6).
 Standard errors by the delta method, each component c a bilinear form in (x̄_A, x̄_B,
 β_A, β_B): Var(c) = Σ_g ∇_β c' V_g ∇_β c + ∇_x̄ c' S_g/n_g ∇_x̄ c, with V_g = s_g²(X_g'X_g)⁻¹
 the group's classical OLS covariance and S_g its regressors' sample covariance (n_g − 1);
@@ -49,12 +56,13 @@ from ..output_control import (
 )
 from ..output_control.model_support import Influence, derived_evidence
 from ..statistic import Field, Statistic, Takes
-from .shared.common import DataView, Labelled, needs_number, request_error
+from .shared.common import DataView, Labelled, choice, needs_number, request_error
 from .shared.design import Factor, _columns, parse_terms
 from .shared.model_levels import common_levels
 from .shared.model_request import MODEL_RELEASES, group_variable
 from .shared.model_rows import _groupings, outcome_mode
 
+REFERENCES = ("2", "pooled")
 STREAM = 0x6F6178616361  # the components' digest: the interacted model's mixed with this
 COMPONENTS = (
     "prediction_1",
@@ -118,6 +126,88 @@ def decompose(a: Group, b: Group) -> tuple[np.ndarray, np.ndarray]:
     return values, np.array(errors)
 
 
+@dataclass(frozen=True)
+class Pooled:
+    """The pooled reference β* (Jann 2008's `pooled`, statsmodels' two_fold "pooled"): OLS
+    over both groups with the group's indicator as a regressor, β* its other coefficients.
+    `full` the coefficients with the indicator (last), `inverse` (X*'X*)⁻¹; the covariances
+    of β* with β_A and β_B and its own, under each group's error variance (every one linear
+    in y: Cov = A_g X_g'X*_g A* σ²_g)."""
+
+    full: np.ndarray
+    inverse: np.ndarray
+    covariance: np.ndarray  # Var(β*)
+    with_a: np.ndarray  # Cov(β_A, β*)
+    with_b: np.ndarray  # Cov(β_B, β*)
+
+    @property
+    def beta(self) -> np.ndarray:
+        return self.full[:-1]
+
+
+def pooled_fit(
+    x: np.ndarray, in_b: np.ndarray, n: np.ndarray, y_sum: np.ndarray, a: Group, b: Group
+) -> Pooled | None:
+    """β* from the patterns of both groups (see Pooled), or None when singular."""
+    design = np.column_stack([x, in_b.astype(np.float64)])
+    xtx = (design * n[:, None]).T @ design
+    scale = np.sqrt(np.diag(xtx))
+    if np.any(scale <= 0):
+        return None
+    scaled = xtx / np.outer(scale, scale)
+    singular = np.linalg.svd(scaled, compute_uv=False)
+    if singular[-1] <= 1e-10 * singular[0]:
+        return None
+    inverse = np.linalg.inv(scaled) / np.outer(scale, scale)
+    full = inverse @ (design.T @ y_sum)
+    p = x.shape[1]
+    parts = []
+    meat = np.zeros_like(xtx)
+    for side, own in ((False, a), (True, b)):
+        chosen = in_b == side
+        sigma2 = float(own.covariance[0, 0] / own.inverse[0, 0])
+        cross = (x[chosen] * n[chosen, None]).T @ design[chosen]  # X_g'X*_g
+        parts.append((own.inverse @ cross @ inverse)[:, :p] * sigma2)
+        meat += (design[chosen] * n[chosen, None]).T @ design[chosen] * sigma2
+    covariance = (inverse @ meat @ inverse)[:p, :p]
+    return Pooled(full, inverse, covariance, parts[0], parts[1])
+
+
+def pooled_twofold(
+    xa: np.ndarray, xb: np.ndarray, ba: np.ndarray, bb: np.ndarray, bstar: np.ndarray
+) -> np.ndarray:
+    """(explained, unexplained) against β*, vectorised over leading axes."""
+    xa, xb, ba, bb, bstar = np.broadcast_arrays(xa, xb, ba, bb, bstar)
+    explained = ((xa - xb) * bstar).sum(-1)
+    unexplained = (xa * (ba - bstar)).sum(-1) + (xb * (bstar - bb)).sum(-1)
+    return np.stack([explained, unexplained], axis=-1)
+
+
+def decompose_pooled(a: Group, b: Group, pooled: Pooled) -> tuple[np.ndarray, np.ndarray]:
+    """The pooled twofold's (explained, unexplained) and their delta-method standard errors
+    with the joint covariance of (β_A, β_B, β*) (β_A, β_B independent) and the means'."""
+    xa, xb, ba, bb, bs = a.mean, b.mean, a.beta, b.beta, pooled.beta
+    dx, zero = xa - xb, np.zeros_like(xa)
+    values = pooled_twofold(xa, xb, ba, bb, bs)
+    gradients = [
+        (bs, -bs, zero, zero, dx),  # explained: (x̄_A, x̄_B, β_A, β_B, β*)
+        (ba - bs, bs - bb, xa, -xb, -dx),  # unexplained
+    ]
+    errors = []
+    for gxa, gxb, gba, gbb, gbs in gradients:
+        variance = (
+            gba @ a.covariance @ gba
+            + gbb @ b.covariance @ gbb
+            + gbs @ pooled.covariance @ gbs
+            + 2.0 * gba @ pooled.with_a @ gbs
+            + 2.0 * gbb @ pooled.with_b @ gbs
+            + gxa @ a.spread @ gxa
+            + gxb @ b.spread @ gxb
+        )
+        errors.append(np.sqrt(max(float(variance), 0.0)))
+    return values, np.array(errors)
+
+
 def group_fit(x: np.ndarray, n: np.ndarray, y_sum: np.ndarray, y_m2: np.ndarray) -> Group | None:
     """One group's OLS from its patterns (rows n, outcome sum and within squares), or None
     when it cannot be estimated (singular, no residual degrees of freedom)."""
@@ -150,11 +240,16 @@ def moved_by_one(
     in_b: np.ndarray,
     low: np.ndarray,
     high: np.ndarray,
+    pooled: Pooled | None = None,
 ) -> np.ndarray:
     """Per component the most one row moves it (module docstring): per pattern (x, its
-    group, its rows' smallest and largest residual) the change a + b·e at both."""
+    group, its rows' smallest and largest residual) the change a + b·e at both. With the
+    pooled reference, β* moves too: the row's pooled residual is its group residual plus
+    x'β_g − x*'β*_full (linear in e as well), and β*_full by −A*x*·e*/(1 − h*)."""
     largest = np.zeros(len(COMPONENTS))
     base = _component_values(a.mean, b.mean, a.beta, b.beta)
+    if pooled is not None:
+        base[6:8] = pooled_twofold(a.mean, b.mean, a.beta, b.beta, pooled.beta)
     for side, own in ((False, a), (True, b)):
         chosen = in_b == side
         if not chosen.any() or own.n <= 1:
@@ -164,12 +259,27 @@ def moved_by_one(
         h = np.einsum("ij,ij->i", lifted, xp)
         kept = np.maximum(1.0 - h, 1e-12)
         mean = own.mean + (own.mean - xp) / (own.n - 1)
+        if pooled is not None:
+            xs = np.column_stack([xp, np.full(len(xp), float(side))])
+            lifted_s = xs @ pooled.inverse
+            kept_s = np.maximum(1.0 - np.einsum("ij,ij->i", lifted_s, xs), 1e-12)
+            shift = xp @ own.beta - xs @ pooled.full
         for e in (low[chosen], high[chosen]):
             beta = own.beta - lifted * (e / kept)[:, None]
             if side:
                 found = _component_values(a.mean[None, :], mean, a.beta[None, :], beta)
             else:
                 found = _component_values(mean, b.mean[None, :], beta, b.beta[None, :])
+            if pooled is not None:
+                moved = pooled.full - lifted_s * ((e + shift) / kept_s)[:, None]
+                if side:
+                    found[:, 6:8] = pooled_twofold(
+                        a.mean[None, :], mean, a.beta[None, :], beta, moved[:, :-1]
+                    )
+                else:
+                    found[:, 6:8] = pooled_twofold(
+                        mean, b.mean[None, :], beta, b.beta[None, :], moved[:, :-1]
+                    )
             largest = np.maximum(largest, np.abs(found - base).max(axis=0))
     return largest
 
@@ -206,6 +316,7 @@ def prepare_oaxaca(view: DataView, request: Mapping[str, Any]) -> OaxacaPlan:
     y = view.variable(request["y"], what="y")
     needs_number(y, "oaxaca")
     group = group_variable(view, request, y, _GROUP_HINT)
+    reference = choice(request, "reference", REFERENCES, "2")
     x = request.get("x")
     terms = parse_terms(view, x)
     for term in terms:
@@ -254,14 +365,21 @@ def prepare_oaxaca(view: DataView, request: Mapping[str, Any]) -> OaxacaPlan:
     values = np.full(len(COMPONENTS), np.nan)
     errors = values
     influence = Influence.none(len(COMPONENTS))
+    pooled = None
+    if fits is not None and reference == "pooled":
+        pooled = pooled_fit(x_design, in_b, own.n, own.y_sum, *fits)
+        if pooled is None:
+            fits = None
     if fits is not None:
         fa, fb = fits
         fitted = np.where(in_b, x_design @ fb.beta, x_design @ fa.beta)
         values, errors = decompose(fa, fb)
+        if pooled is not None:
+            values[6:8], errors[6:8] = decompose_pooled(fa, fb, pooled)
         residual = rows.y - fitted[rows.pattern]
         low = _per_pattern(residual, rows.pattern, count, np.fmin)
         high = _per_pattern(residual, rows.pattern, count, np.fmax)
-        moved = moved_by_one(fa, fb, x_design, in_b, low, high)
+        moved = moved_by_one(fa, fb, x_design, in_b, low, high, pooled)
     evidence = model_evidence(
         PositionKeys(view.rows.snapshot.arrays),
         rows.units,
@@ -297,7 +415,7 @@ def prepare_oaxaca(view: DataView, request: Mapping[str, Any]) -> OaxacaPlan:
         "x": list(x) if isinstance(x, list) else [x],
         "group": group.name,
         "groups": list(levels),
-        "reference": "2",
+        "reference": reference,
     }
     found_groups = view.groups_of([y, *(f.variable for f in patterns.factors)])
     return OaxacaPlan(fit, about, found_groups, values, errors, levels)
@@ -334,6 +452,19 @@ STATISTIC = Statistic(
             description=Text(
                 "Variabelen med de to gruppene (f.eks. kjonn); gruppe 1 er den første verdien.",
                 "The variable of the two groups (e.g. kjonn); group 1 is its first value.",
+            ),
+        ),
+        Field(
+            "reference",
+            Takes.TEXT,
+            choices=REFERENCES,
+            description=Text(
+                "Den todelte dekomponeringens referansekoeffisienter: 2 (gruppe 2s, "
+                "standard) eller pooled (den samlede regresjonen over begge grupper med "
+                "gruppeindikatoren, Jann 2008).",
+                "The twofold decomposition's reference coefficients: 2 (group 2's, the "
+                "default) or pooled (the regression over both groups with the group's "
+                "indicator, Jann 2008).",
             ),
         ),
     ),

@@ -159,7 +159,7 @@ def rdd(args: Arguments) -> Model:
     "regression",
     ("regress-mml", "oaxaca"),
     "{name} <y> <x-er/xs> by <grupper/groups>",
-    options=_MODEL_OPTIONS,
+    options={**_MODEL_OPTIONS, **flags("pooled")},
     condition=True,
 )
 def by_groups(args: Arguments) -> Model:

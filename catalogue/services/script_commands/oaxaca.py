@@ -1,6 +1,7 @@
-"""oaxaca <y> <xs> by <group> [if]: statistic `oaxaca`, the Oaxaca–Blinder decomposition
-of the outcome's mean between the two groups of the variable after `by` (threefold and
-twofold, group 2's coefficients the reference). More than one variable after `by` and the
+"""oaxaca <y> <xs> by <group> [if] [, pooled]: statistic `oaxaca`, the Oaxaca–Blinder
+decomposition of the outcome's mean between the two groups of the variable after `by`
+(threefold and twofold, group 2's coefficients the reference, or with `pooled` the pooled
+regression's: the request's `reference` pooled). More than one variable after `by` and the
 options robust, cluster() and mfx() answer script-not-supported."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from catalogue.services.scripts import _handles, _Runner, _unsupported_options, 
 
 @_handles("oaxaca")
 def _oaxaca(runner: _Runner, command: n.Model) -> None:
-    _unsupported_options(command, set())
+    _unsupported_options(command, {"pooled"})
     if len(command.groups) != 1:
         raise not_supported(
             command,
@@ -21,4 +22,6 @@ def _oaxaca(runner: _Runner, command: n.Model) -> None:
             ),
         )
     body = {"y": command.y, "x": list(command.xs), "group": command.groups[0]}
+    if command.has("pooled"):
+        body["reference"] = "pooled"
     runner.statistic(command, "oaxaca", body)
