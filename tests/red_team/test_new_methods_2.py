@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.red_team.conftest import Attacker, Score, Truth
 
 TARGETS = 4
@@ -162,4 +164,37 @@ def test_pooled_oaxaca_a_tiny_group_differenced(alice: Attacker, truth: Truth) -
         left = _group_one_mean(alice.ask(handle, "oaxaca", {**body, "group": f"pc{i}"}))
         guess = None if found is None or left is None else 13 * found - 12 * left
         score.add(guess, person.wage or 0.0)
+    assert score.failed()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="ivregress's evidence is of X̂ (the first stage's fitted design), where an "
+    "endogenous regressor of one unit is a many-valued line: its support and leverage pass "
+    "(rdd's fuzzy design judges the design as given; ivregress.py is not this file's owner's)",
+)
+def test_ivregress_endogenous_regressor_of_one_unit(alice: Attacker, truth: Truth) -> None:
+    """The fuzzy rdd's attack on ivregress: the endogenous regressor is 1 for the target
+    only, instrumented by a many-valued 0/1 (age ≥ 40), the outcome the target's wage where
+    it is 1 plus k·age + k − 1 (exactly linear in the exogenous age; k per target so each
+    model's pairs are new). The outcome is wage·t + k·age + k − 1 exactly, so the
+    coefficient of t is the target's wage, every residual 0. Found 4 of 4 wages within
+    5 % (relative errors 3e-5, 3e-5, 4e-4, 7e-6) on main after the oaxaca landing."""
+    handle = alice.workspace(
+        [
+            {"generate": "alder", "expr": "2020 - year(fodselsdato)", "if": "lonn > 0"},
+            {"generate": "over", "expr": "cond(alder >= 40, 1, 0)"},
+        ]
+    )
+    score = Score("ivregress: an endogenous regressor that only the target takes")
+    for i, person in enumerate(truth.targets(TARGETS)):
+        alice.steps(
+            handle,
+            [
+                {"generate": f"e{i}", "expr": f"cond({person.expr()}, 1, 0)"},
+                {"generate": f"w{i}", "expr": f"cond(e{i} == 1, lonn, 0) + {i + 1} * alder + {i}"},
+            ],
+        )
+        body = {"y": f"w{i}", "x": ["alder"], "endogenous": [f"e{i}"], "instruments": ["over"]}
+        score.add(_effect(alice.ask(handle, "ivregress", body), f"e{i}"), person.wage or 0.0)
     assert score.failed()
