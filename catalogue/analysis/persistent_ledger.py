@@ -20,12 +20,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+import numpy as np
+
 from catalogue.domain.bounded_cache import BoundedCache
 
 from .output_control import Release, ReleasedSet
 from .output_control.fingerprint import SetFingerprint
-from .output_control.guard_index import SetIndex, near_in
-from .output_control.ledger import CORE_MEASURE, EXPOSURE_MEASURE, CoreHolders, Exposures
+from .output_control.guard_index import HolderSamples, SetIndex, near_in
+from .output_control.ledger import (
+    CORE_MEASURE,
+    EXPOSURE_MEASURE,
+    HOLDER_MEASURE,
+    CoreHolders,
+    Exposures,
+    add_holder,
+    sampled_holders,
+    sampled_sizes,
+)
 
 
 class StoredSet(Protocol):
@@ -89,6 +100,7 @@ class _Known:
     index: SetIndex = field(default_factory=SetIndex)
     cores: CoreHolders = field(default_factory=CoreHolders)
     exposures: Exposures = field(default_factory=Exposures)
+    holders: HolderSamples = field(default_factory=HolderSamples)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
 
@@ -157,6 +169,8 @@ class PersistentReleaseLedger:
                     known.cores.add(released)  # counted per core, not a set of the guard
                 elif released.measure == EXPOSURE_MEASURE:
                     known.exposures.add(released)  # summed per unit, not a set either
+                elif released.measure == HOLDER_MEASURE:
+                    add_holder(known.holders, released)  # sampled per unit (kernels.py)
                 else:
                     known.index.add(released)
                 known.last_id = max(known.last_id, stored.id)
@@ -173,7 +187,9 @@ class PersistentReleaseLedger:
         with known.lock:
             found = known.index.near(fingerprint, within)
         pending = [
-            s for s in self._local.pending if s.measure not in (CORE_MEASURE, EXPOSURE_MEASURE)
+            s
+            for s in self._local.pending
+            if s.measure not in (CORE_MEASURE, EXPOSURE_MEASURE, HOLDER_MEASURE)
         ]
         return tuple(found + near_in(pending, fingerprint, within))
 
@@ -198,6 +214,18 @@ class PersistentReleaseLedger:
                 extra.add(released)
         with known.lock:
             return [known.exposures.of(name) + extra.of(name) for name in names]
+
+    def holders(self, set_ids: np.ndarray) -> np.ndarray:
+        self._backend()
+        known: _Known = self._local.known
+        with known.lock:
+            return sampled_holders(known.holders, set_ids, self._local.pending)
+
+    def holder_sizes(self, hashes: np.ndarray) -> np.ndarray:
+        self._backend()
+        known: _Known = self._local.known
+        with known.lock:
+            return sampled_sizes(known.holders, hashes, self._local.pending)
 
     def cells_released(self, project: str, since: datetime) -> int:
         return self._backend().cells_released(project, since)

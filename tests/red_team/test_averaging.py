@@ -10,7 +10,6 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-import pytest
 
 from tests.red_team.conftest import Attacker, Person, Truth, report, value
 from tests.test_accounts_support import World
@@ -374,17 +373,25 @@ def _fresh_part(attacker: Attacker, part: str) -> dict[str, object] | None:
 
 
 def fresh_workspace_partition(attackers: list[Attacker], truth: Truth, parts: int) -> None:
-    """Case 22 against the core-sharing guard's limit (a workspace meets only the sets its
-    own variables name): the parts A_j partition everyone but G (the j-th residue of the
-    birth date, G inlined), each asked from a fresh workspace, so no variable of it names
-    another part or a base. Σ_j |A_j ∪ G| = (N − |G|) + m·|G|, N read as the total of the
-    first table: the estimate (Σ − N)/(m − 1) has variance V(m + 1)/(m − 1)². Parts are
-    shared out among the attackers; each stops at its first refusal (the budget: a fresh
-    workspace costs two inputs, its population and the part)."""
+    """Case 22 against a guard that meets only the sets a workspace's own variables name:
+    the parts A_j partition everyone but G (the j-th residue of the birth date, G inlined),
+    each asked from a fresh workspace, so no variable of it names another part or a base.
+    Σ_j |A_j ∪ G| = (N − |G|) + m·|G|, N read as the total of the first table: the estimate
+    (Σ − N)/(m − 1) has variance V(m + 1)/(m − 1)². Parts are shared out among the
+    attackers; each stops at its first refusal (the budget: a fresh workspace costs two
+    inputs, its population and the part).
+
+    Why it fails now: the ledger keeps, per unit, a sample of the published count sets that
+    hold it (guard_index.HolderSamples), so the parts asked before meet a new part in G
+    whatever workspace asked them, and from the (max_sets + 1)-th part on (`core-sharing`,
+    kernels.ledger_kernels) a part is answered without G, its false cell with it. An
+    attacker who knows the rule counts G in the first max_sets (5) parts only:
+    Σ − N = (5 − 1)·|G|, with the noise of all m + 1 counts over 4."""
     group, true_count = _suppressed_group(truth)
     group = group.replace("kreft", "not sysmiss(diagnose)")
     d = '(fodselsdato - date("1900-01-01"))'
     counts: list[float] = []
+    falses: list[float] = []
     total: float | None = None
     for a, attacker in enumerate(attackers):
         for j in range(a, parts, len(attackers)):
@@ -393,28 +400,35 @@ def fresh_workspace_partition(attackers: list[Attacker], truth: Truth, parts: in
             if found is None or value(found, ["true"], "count") is None:
                 break
             counts.append(value(found, ["true"], "count") or 0.0)
+            falses.append(value(found, ["false"], "count") or 0.0)
             if total is None:
                 total = value(found, [None], "count")
     m = len(counts)
     estimate = (sum(counts) - total) / (m - 1) if total is not None and m > 1 else None
     standard_error = math.sqrt(3 * (m + 1)) / (m - 1) if m > 1 else math.inf
+    # The same sum read from the false cells (N − |F_j| = |A_j ∪ G|): they must agree.
+    from_falses = (
+        (m * total - sum(falses) - total) / (m - 1) if total is not None and m > 1 else None
+    )
+    carrying = 5  # core-sharing's max_sets: the parts answered with G
+    informed = (sum(counts) - total) / (carrying - 1) if total is not None and m > 1 else None
+    informed_error = math.sqrt(3 * (m + 1)) / (carrying - 1) if m > 1 else math.inf
     report(
         f"case 22: a partition of everyone, each part from a fresh workspace "
         f"({len(attackers)} project(s))",
         parts_answered=m,
         estimate=None if estimate is None else round(estimate, 2),
+        from_false_cells=None if from_falses is None else round(from_falses, 2),
         true=true_count,
         standard_error=round(standard_error, 2),
+        knowing_the_rule=None if informed is None else round(informed, 2),
+        its_standard_error=round(informed_error, 2),
     )
     assert standard_error >= 0.5 or estimate is None or abs(estimate - true_count) >= 1
+    assert standard_error >= 0.5 or from_falses is None or abs(from_falses - true_count) >= 1
+    assert informed_error >= 0.5 or informed is None or abs(informed - true_count) >= 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core-sharing meets only the sets a workspace's own variables name: parts of "
-    "everyone, each padded with G and asked from a fresh workspace, meet no registered "
-    "class in G; the budget (two inputs per part) is what bounds them",
-)
 def test_averaging_a_partition_of_everyone_from_fresh_workspaces(
     alice: Attacker, bob: Attacker, truth: Truth
 ) -> None:

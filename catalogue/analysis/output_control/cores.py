@@ -12,7 +12,12 @@ municipality and G outside it).
 
 Cost: one pass over the table's (cell, unit) pairs per variable, a fingerprint per class
 (once per workspace generation) and one ledger look-up per class and per small core: none
-grows with the number of registered sets (§1.10)."""
+grows with the number of registered sets (§1.10).
+
+Sets no class of the workspace names (parts asked from fresh workspaces) are met through the
+ledger's per-unit holder samples instead (CoreCheck, kernels.ledger_kernels): one sample
+row looked up per unit of the table, and a holder record per published cell for the units
+whose sample it enters."""
 
 from __future__ import annotations
 
@@ -24,8 +29,16 @@ import numpy as np
 
 from .cell_key import KeySource
 from .fingerprint import FingerprintTable, SetFingerprint, fingerprint_table, splitmix64
-from .kernels import KernelCandidates
-from .ledger import CORE_MEASURE, COUNT_MEASURE, ReleasedSet, ReleaseLedger, set_key
+from .guard_index import holder_hash
+from .kernels import KernelCandidates, ledger_kernels
+from .ledger import (
+    CORE_MEASURE,
+    COUNT_MEASURE,
+    ReleasedSet,
+    ReleaseLedger,
+    holder_set,
+    set_key,
+)
 from .rules.cell_key_noise import CellKeyNoise, CountsWithKeys
 from .rules.core_sharing import CoreCounts, CoreSharing
 from .rules.threshold import Threshold
@@ -419,11 +432,18 @@ class CoreCheck:
                 witnesses=rule.parameters.max_sets,
             )
         n = len(self.sets)
+        self._views: list[_LedgerView] = []
+        across: list[tuple[int, int] | None] = [None] * n
+        if rule.parameters.enabled:
+            self._views = _ledger_views(index, units, context.keys, n, blocks)
+            across = self._across(context.ledger, published, rule.parameters.max_sets)
         self.withheld: list[str | None] = [None] * n
         self.registered: list[int | None] = [None] * n
         self.changes: list[tuple[int, int] | None] = [None] * n
         decisions = rule.apply(held_elsewhere(self.found, self.sets, context.ledger))
         kernels = list(self.found.kernels) or [None] * n
+        # The ledger's kernels first: a view's moves keep it additive only all together.
+        kernels = [a if a is not None else k for k, a in zip(kernels, across, strict=True)]
         for i, decision in enumerate(decisions):
             kernel = kernels[i] if rule.parameters.enabled else None
             if not decision.withheld and (decision.value or 0) < 0 and kernel is None:
@@ -468,6 +488,101 @@ class CoreCheck:
                 reasons[i] = [r for r in reasons[i] if r == CellKeyNoise.code]
         return values, reasons
 
+    def _across(
+        self, ledger: ReleaseLedger, published: Sequence[bool], witnesses: int
+    ) -> list[tuple[int, int] | None]:
+        """Per cell, its change by a kernel across the ledger (kernels.ledger_kernels)."""
+        out: list[tuple[int, int] | None] = [None] * len(self.sets)
+        for view in self._views:
+            view.samples = ledger.holders(view.set_ids)
+            shown = np.asarray(published[view.offset : view.offset + view.size], dtype=bool)
+            found = ledger_kernels(
+                view.cell, view.set_ids, view.record_keys, view.samples, ledger.holder_sizes,
+                shown, witnesses, view.groupings,
+            )  # fmt: skip
+            for c, change in enumerate(found):
+                if change is not None and out[view.offset + c] is None:
+                    out[view.offset + c] = change
+        return out
+
     def hold(self, values: Sequence[int | None]) -> None:
         shown = [bool(v) for v in values[: len(self.sets)]]
         self.out.hold_cores(core_records(self.found, self.sets, shown))
+        for view in self._views:
+            if view.samples is not None:
+                at = slice(view.offset, view.offset + view.size)
+                self.out.hold_cores(
+                    holder_records(view.cell, view.set_ids, view.samples, self.sets[at], shown[at])
+                )
+
+
+def holder_records(
+    cell: np.ndarray,
+    set_ids: np.ndarray,
+    samples: np.ndarray,
+    sets: Sequence[SetFingerprint | None],
+    shown: Sequence[bool],
+) -> list[ReleasedSet]:
+    """Each published cell of a view (`cell` per unit, `samples` the units' holder samples
+    as looked up for the release) as a holder of its units (HolderSamples): a record for
+    the units whose sample it enters, none for a set registered before."""
+    records: list[ReleasedSet] = []
+    order = np.argsort(cell, kind="stable")
+    starts = np.searchsorted(cell[order], np.arange(len(sets) + 1))
+    for c, fp in enumerate(sets):
+        if not shown[c] or fp is None:
+            continue
+        key = set_key(fp)
+        h = np.uint64(holder_hash(key))
+        members = order[starts[c] : starts[c + 1]]
+        rows = samples[members]
+        enter = (h < rows[:, -1]) & ~(rows == h).any(axis=1)
+        if enter.any():
+            records.append(holder_set(key, fp.size, set_ids[members[enter]]))
+    return records
+
+
+@dataclass(eq=False)
+class _LedgerView:
+    """One partition of a table's population as kernels.ledger_kernels meets it: the
+    interior cells, or one margin block (`offset`, `size`: its cells among the table's),
+    each unit once with its cell, set id and record key; the units' holder samples once
+    looked up."""
+
+    offset: int
+    size: int
+    cell: np.ndarray
+    set_ids: np.ndarray
+    record_keys: np.ndarray
+    groupings: Sequence[np.ndarray] = ()  # the interior's cells' cells in each margin block
+    samples: np.ndarray | None = None
+
+
+def _ledger_views(
+    index: np.ndarray,
+    units: np.ndarray,
+    keys: KeySource,
+    n_cells: int,
+    blocks: Sequence[tuple[np.ndarray, int]],
+) -> list[_LedgerView]:
+    """The table's partitions of its population: the interior and each margin block, when
+    each unit is in one interior cell (else none: the kernels' exactness rests on a
+    partition, and a unit in two cells of a view would make the traces overlap)."""
+    cell = np.asarray(index, dtype=np.int64)
+    unit = np.asarray(units, dtype=np.int64)
+    if not len(unit):
+        return []
+    order = np.lexsort((cell, unit))
+    cell, unit = cell[order], unit[order]
+    first = np.r_[True, (unit[1:] != unit[:-1]) | (cell[1:] != cell[:-1])]
+    cell, unit = cell[first], unit[first]
+    if len(unit) > 1 and bool(np.any(unit[1:] == unit[:-1])):
+        return []
+    located = keys.locate(unit).keys()
+    interior = n_cells - sum(size for _, size in blocks)
+    targets = [target for target, _ in blocks]
+    views = [_LedgerView(0, interior, cell, located.set_ids, located.record_keys, targets)]
+    for target, size in blocks:
+        offset = views[-1].offset + views[-1].size
+        views.append(_LedgerView(offset, size, target[cell], located.set_ids, located.record_keys))
+    return views

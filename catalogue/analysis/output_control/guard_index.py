@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .cell_key import distinct_sorted
 from .fingerprint import CELLS_PER_PARTITION, SetFingerprint, splitmix64
 
 if TYPE_CHECKING:
@@ -134,3 +135,130 @@ def near_in(
 ) -> list[ReleasedSet]:
     """The same question over a short list (a request's own sets, not yet committed)."""
     return [s for s in sets if abs(s.size - fingerprint.size) < within]
+
+
+# --- Holder samples: which registered count sets hold a unit (conformance case 22) -------
+
+# Holders kept per unit (the `SAMPLE` smallest holder hashes): enough that a sunflower of
+# `max_sets` petals shows in its kernel's units after any number of petals (kernels.py).
+SAMPLE = 16
+EMPTY = np.uint64(0xFFFFFFFFFFFFFFFF)  # an unused place in a unit's sample (above every hash)
+_HOLDER_MASK = np.uint64(0x7FFFFFFFFFFFFFFF)
+
+
+def holder_hash(key: str) -> int:
+    """A registered set's hash as a holder (its `set_key`, a keyed hash of its units, with
+    the top bit cleared so that it is below EMPTY)."""
+    return int(np.uint64(int(key, 16)) & _HOLDER_MASK)
+
+
+class _IdSlots:
+    """Unit set ids → dense row numbers: open addressing over numpy arrays, every look-up
+    of a batch at once (a dictionary of millions of Python integers would cost seconds per
+    table). Not thread-safe: callers lock."""
+
+    def __init__(self, capacity: int = 1 << 12) -> None:
+        self._keys = np.zeros(capacity, dtype=np.uint64)  # 0: empty
+        self._rows = np.full(capacity, -1, dtype=np.int64)
+        self.used = 0
+
+    def rows(self, ids: np.ndarray, insert: bool, given: np.ndarray | None = None) -> np.ndarray:
+        """Each id's row (distinct ids), −1 for an id never inserted; `insert` gives new
+        ids the next rows (or, rehashing, the rows `given`)."""
+        ids = np.asarray(ids, dtype=np.uint64)
+        ids = np.where(ids == 0, np.uint64(1), ids)  # 0 marks an empty slot
+        if insert and 2 * (self.used + len(ids)) > len(self._keys):
+            self._grow(2 * (self.used + len(ids)))
+        mask = np.uint64(len(self._keys) - 1)
+        found = np.full(len(ids), -1, dtype=np.int64)
+        slot = (splitmix64(ids) & mask).astype(np.int64)
+        waiting = np.arange(len(ids))
+        while len(waiting):
+            at = slot[waiting]
+            held = self._keys[at]
+            hit = held == ids[waiting]
+            found[waiting[hit]] = self._rows[at[hit]]
+            resolved = hit | (held == 0)
+            if insert and (held == 0).any():
+                claim = waiting[held == 0]
+                # One id per empty slot this round; the others probe on.
+                _, first = np.unique(slot[claim], return_index=True)
+                won = claim[first]
+                self._keys[slot[won]] = ids[won]
+                new = np.arange(self.used, self.used + len(won)) if given is None else given[won]
+                self._rows[slot[won]] = new
+                found[won] = self._rows[slot[won]]
+                self.used += len(won)
+                resolved = hit | np.isin(waiting, won)
+            waiting = waiting[~resolved]
+            slot[waiting] = (slot[waiting] + 1) & np.int64(mask)
+        return found
+
+    def _grow(self, at_least: int) -> None:
+        keys, rows = self._keys, self._rows
+        capacity = len(keys)
+        while capacity < at_least:
+            capacity *= 2
+        self._keys = np.zeros(capacity, dtype=np.uint64)
+        self._rows = np.full(capacity, -1, dtype=np.int64)
+        self.used = 0
+        kept = keys != 0
+        self.rows(keys[kept], insert=True, given=rows[kept])
+
+
+class HolderSamples:
+    """Per unit (its set id), the SAMPLE smallest hashes of the registered count sets that
+    hold it (a bottom-k sample of its holders). Why a sample: a unit's holders grow with
+    the ledger, the sample does not (case 24), and it is exact where it has to be. A set R
+    whose hash is below a unit's largest kept hash (its *bound*) is in the unit's sample if
+    and only if it holds the unit, so "R does not hold v" is certain for h(R) < bound(v)
+    and R not kept; a unit with fewer than SAMPLE holders keeps them all (bound EMPTY). The
+    sample of a set of holders does not depend on the order they came in, so records
+    replayed in any order (another process's, after a restart) rebuild the same samples.
+    Not thread-safe: callers lock."""
+
+    def __init__(self) -> None:
+        self._slots = _IdSlots()
+        self._samples = np.full((1 << 12, SAMPLE), EMPTY, dtype=np.uint64)
+        self._sizes: dict[int, int] = {}
+
+    def of(self, ids: np.ndarray) -> np.ndarray:
+        """Each unit's sample, ascending (EMPTY-padded), a copy: shape (len(ids), SAMPLE)."""
+        unique, inverse = distinct_sorted(np.asarray(ids, dtype=np.uint64))
+        rows = self._slots.rows(unique, insert=False)
+        out = np.full((len(unique), SAMPLE), EMPTY, dtype=np.uint64)
+        known = rows >= 0
+        out[known] = self._samples[rows[known]]
+        return out[inverse.reshape(-1)]
+
+    def sizes(self, hashes: np.ndarray) -> np.ndarray:
+        """Each holder's size (−1 for a hash never registered)."""
+        return np.array([self._sizes.get(int(h), -1) for h in hashes.tolist()], dtype=np.int64)
+
+    def entering(self, holder: int, ids: np.ndarray) -> np.ndarray:
+        """The units among `ids` whose sample a set of this hash would enter (what a record
+        of it keeps): those with a bound above it, not holding it already."""
+        rows = self.of(ids)
+        h = np.uint64(holder)
+        return np.asarray(ids, dtype=np.uint64)[(h < rows[:, -1]) & ~(rows == h).any(axis=1)]
+
+    def add(self, holder: int, size: int, ids: np.ndarray) -> None:
+        """Registers a set (its hash and size) as a holder of these units."""
+        self._sizes[holder] = size
+        ids = np.sort(np.asarray(ids, dtype=np.uint64))
+        ids = ids[np.r_[True, ids[1:] != ids[:-1]]] if len(ids) else ids
+        if not len(ids):
+            return
+        rows = self._slots.rows(ids, insert=True)
+        if self._slots.used > len(self._samples):
+            grown = np.full((2 * self._slots.used, SAMPLE), EMPTY, dtype=np.uint64)
+            grown[: len(self._samples)] = self._samples
+            self._samples = grown
+        h = np.uint64(holder)
+        kept = self._samples[rows]
+        enter = (h < kept[:, -1]) & ~(kept == h).any(axis=1)
+        if enter.any():
+            changed = kept[enter]
+            changed[:, -1] = h
+            changed.sort(axis=1)
+            self._samples[rows[enter]] = changed

@@ -24,16 +24,18 @@ Cost: four bincounts of 16-bit chunks per variable over the table's rows (exact 
 float64), one pass over the (cell, class) matrix, a sort of the candidates, and the
 sunflower check only for keys with `witnesses` distinct classes (rare but for an attack),
 O(witnesses · |R|) each. Nothing reads or writes the ledger beyond the classes' look-up
-cores.py already does, so nothing grows with it (§1.10). Limit: only the classes of the
-workspace's own variables are met (docs/OUTPUT_CONTROL.md §12)."""
+cores.py already does, so nothing grows with it (§1.10). Only the classes of the
+workspace's own variables are met here; sets of other workspaces are met through the
+ledger's holder samples (ledger_kernels, below)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .cell_key import distinct_sorted
 from .fingerprint import splitmix64
 
 if TYPE_CHECKING:
@@ -211,3 +213,156 @@ class _Sunflowers:
                     if len(kept) >= need:
                         return True
         return False
+
+
+# --- Sunflowers across the ledger (case 22 from fresh workspaces) -----------------------
+
+_LEDGER_SALT = np.uint64(0xA54FF53A5F1D36F1)
+MAX_GROUPS = 64  # sunflower checks per view of a table (only an attack has more than a few)
+
+
+def _kernel_keys(xor: np.ndarray, total: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """A key per kernel from its units' set ids: xor, sum mod 2⁶⁴ and number, mixed (the
+    same parts as cores.core_keys, so that a kernel's key follows by subtraction)."""
+    size = np.asarray(size).astype(np.uint64)
+    return splitmix64(xor ^ splitmix64(total ^ splitmix64(size ^ _LEDGER_SALT)))
+
+
+def _reduce(
+    order: np.ndarray, starts: np.ndarray, ids: np.ndarray, keys: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per group of `order` (starting at `starts`): xor and sum of set ids, sum of keys."""
+    ids = ids[order]
+    return (
+        np.bitwise_xor.reduceat(ids, starts),
+        np.add.reduceat(ids, starts),
+        np.add.reduceat(keys[order], starts),
+    )
+
+
+def ledger_kernels(
+    cell: np.ndarray,
+    set_ids: np.ndarray,
+    record_keys: np.ndarray,
+    samples: np.ndarray,
+    holder_sizes: Callable[[np.ndarray], np.ndarray],
+    published: np.ndarray,
+    witnesses: int,
+    groupings: Sequence[np.ndarray] = (),
+) -> list[tuple[int, int] | None]:
+    """Per cell of one view of a table (`cell` per unit, each unit in one cell, the cells
+    partitioning the table's population P), the change (count, key sum) that answers it
+    without a kernel K that `witnesses` or more registered count sets of any workspace
+    form a sunflower around, or with the K of another cell; None for no change.
+    `samples` are the units' holder samples (ledger.holders); `holder_sizes` gives the
+    sizes of holders (ledger.holder_sizes), asked for the few known on a cell only.
+
+    A registered set R of hash h is known on a cell S (which of S's units it holds) when
+    h is at most every bound of S's units (HolderSamples: a unit of S not holding R would
+    have kept h). Then K = R ∩ S is exact; it is a candidate when 1 ≤ |K| < |S| and
+    |K| < |R| (R meets S in K and holds more). `witnesses` distinct sets meeting S in one K
+    (equal keys) are a sunflower when no unit of P outside S is seen in two of them (their
+    petals beyond K are disjoint): the padding's parts A_i ∪ K. A study's sets that meet a
+    cell in one set are nested (one variable over several populations) and share their
+    other units; and a cell held so by more sets than it has attributes cannot come from
+    tables (docs/OUTPUT_CONTROL.md §3). S is then answered as S ∖ K (its smallest such K).
+
+    K is not dropped from the view but moved: one other published cell is answered with K
+    (the one sharing the most `groupings` with S, then the largest), so the view's cells
+    still add up to P. Dropped, each part's other cells would tell P ∖ (A_j ∪ K) with
+    fresh noise, and N less them would average to |K| again (the false cells of a
+    partition's parts)."""
+    n_cells = len(published)
+    found: list[tuple[int, int] | None] = [None] * n_cells
+    width = samples.shape[1] if samples.ndim == 2 else 0
+    if witnesses < 1 or not width or not len(cell):
+        return found
+    cell = np.asarray(cell, dtype=np.int64)
+    lowest = np.full(n_cells, np.uint64(0xFFFFFFFFFFFFFFFF), dtype=np.uint64)
+    np.minimum.at(lowest, cell, samples[:, -1])
+    # Known on the unit's cell (a unit whose bound is h holds h: the bound is kept); an
+    # empty place (EMPTY) is above every bound but EMPTY's, and dropped.
+    unit_known = samples <= lowest[cell][:, None]
+    unit_known &= samples != np.uint64(0xFFFFFFFFFFFFFFFF)
+    if int(unit_known.sum()) < witnesses:
+        return found
+    k_unit, slot = np.nonzero(unit_known)
+    holders, k_idx = distinct_sorted(samples[k_unit, slot])
+    k_cell = cell[k_unit]
+    ids = np.asarray(set_ids, dtype=np.uint64)
+    keys = np.asarray(record_keys, dtype=np.int64)
+    # Per (holder, cell): K = R ∩ S's count, key and key sum.
+    code = k_idx * n_cells + k_cell
+    order = np.argsort(code, kind="stable")
+    starts = np.flatnonzero(np.r_[True, code[order][1:] != code[order][:-1]])
+    g_code = code[order][starts]
+    g_idx, g_cell = g_code // n_cells, g_code % n_cells
+    g_n = np.diff(np.r_[starts, len(code)])
+    g_xor, g_sum, g_keys = _reduce(order, starts, ids[k_unit], keys[k_unit])
+    cell_sizes = np.bincount(cell, minlength=n_cells)
+    chosen = published[g_cell] & (g_n < cell_sizes[g_cell])
+    sizes = np.full(len(holders), -1, dtype=np.int64)
+    asked = np.unique(g_idx[chosen])
+    sizes[asked] = holder_sizes(holders[asked])
+    chosen &= g_n < sizes[g_idx]
+    at = np.flatnonzero(chosen)
+    if len(at) < witnesses:
+        return found
+    key = _kernel_keys(g_xor[at], g_sum[at], g_n[at])
+    c = g_cell[at]
+    order = np.lexsort((key, c))
+    c, key = c[order], key[order]
+    first = np.r_[True, (c[1:] != c[:-1]) | (key[1:] != key[:-1])]
+    group = np.cumsum(first) - 1
+    count = np.bincount(group)
+    starts = np.flatnonzero(first)
+    kernel: dict[int, tuple[int, int]] = {}
+    wanted = np.flatnonzero(count >= witnesses)[:MAX_GROUPS]
+    if len(wanted):
+        # Every entry of the holders met (known or not), to read a group's petals.
+        e_unit, e_slot = np.nonzero(np.isin(samples, holders))
+        e_idx = np.searchsorted(holders, samples[e_unit, e_slot])
+        e_cell = cell[e_unit]
+        by_holder = np.argsort(e_idx, kind="stable")
+        first_of = np.searchsorted(e_idx[by_holder], np.arange(len(holders) + 1))
+    for g in wanted.tolist():
+        members = at[order[starts[g] : starts[g] + count[g]]]
+        s = int(c[starts[g]])
+        size = int(g_n[members[0]])
+        if s in kernel and kernel[s][0] <= size:
+            continue
+        # The petals' units seen outside S: a sunflower's are in one petal each.
+        petals = np.concatenate(
+            [by_holder[first_of[h] : first_of[h + 1]] for h in g_idx[members].tolist()]
+        )
+        away = e_unit[petals[e_cell[petals] != s]]
+        if len(np.unique(away)) == len(away):
+            kernel[s] = (size, int(g_keys[members[0]]))
+    for s, (size, key_sum) in sorted(kernel.items()):
+        _add(found, s, (-size, -key_sum))
+        partner = _partner(s, published, cell_sizes, groupings)
+        if partner is not None:
+            _add(found, partner, (size, key_sum))
+    return found
+
+
+def _add(found: list[tuple[int, int] | None], c: int, change: tuple[int, int]) -> None:
+    before = found[c] or (0, 0)
+    found[c] = (before[0] + change[0], before[1] + change[1])
+
+
+def _partner(
+    s: int, published: np.ndarray, sizes: np.ndarray, groupings: Sequence[np.ndarray]
+) -> int | None:
+    """The published cell other than s that takes s's kernel: the one in the same group as
+    s in the most `groupings` (a table's margins: the cell that differs from s in the
+    fewest dimensions), then the largest, then the first."""
+    others = np.flatnonzero(published)
+    others = others[others != s]
+    if not len(others):
+        return None
+    shared = np.zeros(len(others), dtype=np.int64)
+    for grouping in groupings:
+        shared += grouping[others] == grouping[s]
+    best = np.lexsort((others, -sizes[others], -shared))[0]
+    return int(others[best])

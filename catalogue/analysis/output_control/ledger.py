@@ -9,6 +9,7 @@ a persistent one (in storage) implements the same protocol.
 
 from __future__ import annotations
 
+import base64
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -19,7 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from .fingerprint import CELLS, SetFingerprint, splitmix64
-from .guard_index import SetIndex
+from .guard_index import HolderSamples, SetIndex, holder_hash
 
 # All counts measure the same thing (how many units), whatever table they come from.
 COUNT_MEASURE = "count"
@@ -35,6 +36,28 @@ CORE_MEASURE = "core"
 # names and amounts (`encode_exposure`), no set (an empty fingerprint). Never a unit set of
 # the guard: summed per unit.
 EXPOSURE_MEASURE = "exposure"
+
+# A published count set as a holder of its units (kernels.py, case 22 across workspaces):
+# statistic = the set's holder hash (hex), fingerprint = an empty one of the set's size,
+# answer = the set ids of the units whose holder sample it entered then (base64, 8 bytes
+# each, little-endian). Never a unit set of the guard: replayed into HolderSamples.
+HOLDER_MEASURE = "holder"
+
+
+def holder_set(key: str, size: int, entered: np.ndarray) -> ReleasedSet:
+    """The record of a published count set (its `set_key`, size) as a holder of the units
+    whose sample it entered."""
+    none = SetFingerprint(
+        size, np.zeros(CELLS, np.int64), np.zeros(CELLS, np.uint64), np.zeros(CELLS, np.uint64)
+    )
+    ids = base64.b64encode(np.asarray(entered, dtype="<u8").tobytes()).decode("ascii")
+    return ReleasedSet(HOLDER_MEASURE, f"{holder_hash(key):016x}", none, answer=ids)
+
+
+def add_holder(samples: HolderSamples, released: ReleasedSet) -> None:
+    """Replays a holder record into the samples."""
+    ids = np.frombuffer(base64.b64decode(released.answer or ""), dtype="<u8")
+    samples.add(int(released.statistic, 16), released.size, ids)
 
 
 def encode_exposure(amounts: dict[str, float]) -> str:
@@ -88,6 +111,40 @@ def set_keys(sizes: np.ndarray, id_xor: np.ndarray) -> list[str]:
 def set_key(fingerprint: SetFingerprint) -> str:
     """The key of one set (`set_keys`)."""
     return set_keys(np.array([fingerprint.size]), fingerprint.id_xor[None, :])[0]
+
+
+def sampled_holders(
+    samples: HolderSamples, set_ids: np.ndarray, pending: Sequence[ReleasedSet] = ()
+) -> np.ndarray:
+    """`ReleaseLedger.holders` over these samples and the holder records of a release
+    not yet committed (`pending`, applied to a copy of the rows asked for)."""
+    rows = samples.of(set_ids)
+    ids = np.asarray(set_ids, dtype=np.uint64)
+    for released in pending:
+        if released.measure != HOLDER_MEASURE:
+            continue
+        h = np.uint64(int(released.statistic, 16))
+        entered = np.frombuffer(base64.b64decode(released.answer or ""), dtype="<u8")
+        hit = np.isin(ids, entered) & ~(rows == h).any(axis=1) & (h < rows[:, -1])
+        if hit.any():
+            changed = rows[hit]
+            changed[:, -1] = h
+            changed.sort(axis=1)
+            rows[hit] = changed
+    return rows
+
+
+def sampled_sizes(
+    samples: HolderSamples, hashes: np.ndarray, pending: Sequence[ReleasedSet] = ()
+) -> np.ndarray:
+    """`ReleaseLedger.holder_sizes` over these samples and a release not yet committed."""
+    sizes = samples.sizes(np.asarray(hashes, dtype=np.uint64))
+    extra = {int(r.statistic, 16): r.size for r in pending if r.measure == HOLDER_MEASURE}
+    if extra:
+        for i, h in enumerate(np.asarray(hashes).tolist()):
+            if h in extra:
+                sizes[i] = extra[h]
+    return sizes
 
 
 class CoreHolders:
@@ -145,6 +202,16 @@ class ReleaseLedger(Protocol):
         (rules/core_sharing.py), of every project: a look-up, whatever the ledger's size."""
         ...
 
+    def holders(self, set_ids: np.ndarray) -> np.ndarray:
+        """Each unit's holder sample (guard_index.HolderSamples: the smallest hashes of the
+        published count sets that hold it, of every project), one row per id. A look-up
+        per unit, whatever the ledger's size."""
+        ...
+
+    def holder_sizes(self, hashes: np.ndarray) -> np.ndarray:
+        """The sizes of these holders (−1 for a hash never registered)."""
+        ...
+
     def exposure(self, names: Sequence[str]) -> list[float]:
         """Each unit's exposure (exposure.py), summed over every release of every project:
         a look-up per unit, whatever the ledger's size."""
@@ -173,6 +240,7 @@ class InMemoryReleaseLedger:
         self._index = SetIndex()
         self._cores = CoreHolders()
         self._exposures = Exposures()
+        self._holders = HolderSamples()
         self._releases: list[Release] = []
 
     @contextmanager
@@ -194,6 +262,14 @@ class InMemoryReleaseLedger:
     def exposure(self, names: Sequence[str]) -> list[float]:
         with self._lock:
             return [self._exposures.of(name) for name in names]
+
+    def holders(self, set_ids: np.ndarray) -> np.ndarray:
+        with self._lock:
+            return sampled_holders(self._holders, set_ids)
+
+    def holder_sizes(self, hashes: np.ndarray) -> np.ndarray:
+        with self._lock:
+            return sampled_sizes(self._holders, hashes)
 
     def _since(self, project: str, since: datetime) -> list[Release]:
         with self._lock:
@@ -219,5 +295,7 @@ class InMemoryReleaseLedger:
                     self._cores.add(released)
                 elif released.measure == EXPOSURE_MEASURE:
                     self._exposures.add(released)
+                elif released.measure == HOLDER_MEASURE:
+                    add_holder(self._holders, released)
                 else:
                     self._index.add(released)

@@ -28,11 +28,21 @@ partition whose true cells alone hold it gets 6 parts with G, a standard error o
 core costs (the four-table rounds) are in docs/OUTPUT_CONTROL.md §3. (The rule's first
 version withheld such a cell; its reason code stays for results of that time.)
 
-Limits (docs/OUTPUT_CONTROL.md §12): the cores a workspace finds are those its own variables
-can name; padded sets whose petals are named only in other workspaces, and a base that is
-everyone, are not met. A core whose perturbed count is 0 is not counted (the empty set is
-not a core; whether a small set is empty is decided on its perturbed count, which for one
-unit is 0 five times in eight: answered without the core, that decision does not show)."""
+Across workspaces (kernels.ledger_kernels): the petals a workspace names are the attacker's
+choice, so the ledger also keeps, per unit, a bounded sample of the published count cells
+that hold it (guard_index.HolderSamples), and a cell that `max_sets` earlier cells of any
+workspace meet in one set K, while their units beyond it are each in one of them (a
+sunflower), is answered without K; K goes to another cell of the same view, so the
+view's cells still add up (a part's false cell, answered with fresh noise, would otherwise
+give |A_j ∪ G| again). Parts of everyone asked from fresh workspaces, which name no other
+part and no base, are met so.
+
+Limits (docs/OUTPUT_CONTROL.md §3, §12): a holder is known on a cell only below its units'
+sample bounds, which an attacker could lower by making the petal side far more held than
+G; a table whose units lie in two cells is not met by the samples. A core whose perturbed
+count is 0 is not counted (the empty set is not a core; whether a small set is empty is
+decided on its perturbed count, which for one unit is 0 five times in eight: answered
+without the core, that decision does not show)."""
 
 from __future__ import annotations
 
