@@ -99,12 +99,46 @@ def test_a_regressor_shifted_and_scaled_averages_away(alice: Attacker, truth: Tr
     assert spread < 0.01
 
 
+def test_an_outcome_shifted_and_scaled_averages_away(alice: Attacker, truth: Truth) -> None:
+    """regress k·lonnk + c on kvinne and mnd for 16 (k, c): mnd's slope is k times the
+    slope of lonnk, so each answer over k is a draw of the same number; with a fresh draw
+    each, their mean comes √16 closer to the unperturbed slope; with one draw (transformed),
+    all 16 are one number. Before (the affine form of the regressors alone): distinct=14,
+    spread 1.005 standard errors, the mean 0.042 errors off against the first draw's 0.211.
+    After (an OLS model's form takes its outcome too): distinct=1, spread 0."""
+    handle = alice.workspace(BASE)
+    pairs = [(k, c) for k in (1, 2, -3, 0.5) for c in (0, 7, -40, 1000)][:SHIFTS]
+    steps = [{"generate": f"y{i}", "expr": f"lonnk * {k} + {c}"} for i, (k, c) in enumerate(pairs)]
+    alice.steps(handle, steps)
+    draws, errors = [], []
+    for i, (k, _) in enumerate(pairs):
+        found = _rows(alice.ask(handle, "regress", {"y": f"y{i}", "x": ["kvinne", "mnd"]}))
+        if found is None:
+            continue
+        draws.append(float(found["mnd"]["coefficient"]) / k)
+        errors.append(float(found["mnd"]["std_error"]) / abs(k))
+    assert len(draws) >= 2, "the model must be answered to be attacked"
+    true = _unperturbed_month_slope(truth)
+    error = statistics.median(errors)
+    spread = (max(draws) - min(draws)) / error
+    report(
+        "regress, the outcome shifted and scaled 16 ways",
+        answered=len(draws),
+        distinct=len({round(d / error, 2) for d in draws}),
+        spread_in_std_errors=round(spread, 3),
+        mean_off_in_std_errors=round(abs(statistics.fmean(draws) - true) / error, 3),
+        attackers_own_std_error=round(statistics.stdev(draws) / len(draws) ** 0.5 / error, 3),
+        first_draw_off=round(abs(draws[0] - true) / error, 3),
+    )
+    assert spread < 0.01
+
+
 def _slope(response: Any, term: str) -> float | None:
     found = _rows(response)
     return None if found is None or term not in found else float(found[term]["coefficient"])
 
 
-@pytest.mark.parametrize("covariance", ["classical", "robust"])
+@pytest.mark.parametrize("covariance", ["classical", "robust", "outcome"])
 def test_an_affine_image_with_one_value_changed_is_no_oracle(
     alice: Attacker, truth: Truth, covariance: str
 ) -> None:
@@ -116,7 +150,9 @@ def test_an_affine_image_with_one_value_changed_is_no_oracle(
     keyed by a shift- and scale-free digest alone, a diagnosed target's model would be a
     fresh draw, and "a's slope · 2 differs from mnd's" would tell the diagnosis (with the
     form's near sets answered afresh: 12 of 12). Guess: diagnosed iff it differs beyond
-    the 4 figures shown. A coin gets half right."""
+    the 4 figures shown. A coin gets half right. "outcome": the second is lonnk on z and
+    mnd with the outcome as 2·lonnk + 7, the target's wage 25,000 higher iff diagnosed,
+    and mnd's slope over 2 is compared."""
     handle = alice.workspace(BASE)
     targets = truth.targets(6, kreft=True) + truth.targets(6, kreft=False)
     right = answered = differ = 0
@@ -127,17 +163,26 @@ def test_an_affine_image_with_one_value_changed_is_no_oracle(
                 {"generate": f"z{i}", "expr": f"dag > {i + 4}"},
                 {"generate": f"a{i}", "expr": "mnd * 2 + 7"},
                 {"replace": f"a{i}", "expr": "mnd * 2 + 9", "if": f"({person.expr()}) and kreft"},
+                {"generate": f"w{i}", "expr": "lonnk * 2 + 7"},
+                {
+                    "replace": f"w{i}",
+                    "expr": "lonnk * 2 + 7.5",
+                    "if": f"({person.expr()}) and kreft",
+                },
             ],
         )
         first = _slope(alice.ask(handle, "regress", {"y": "lonnk", "x": [f"z{i}", "mnd"]}), "mnd")
         body: dict[str, Any] = {"y": "lonnk", "x": [f"z{i}", f"a{i}"]}
         if covariance == "robust":
             body["robust"] = True
-        second = _slope(alice.ask(handle, "regress", body), f"a{i}")
+        if covariance == "outcome":
+            body = {"y": f"w{i}", "x": [f"z{i}", "mnd"]}
+        second = _slope(alice.ask(handle, "regress", body), body["x"][1])
         if first is None or second is None:
             continue
         answered += 1
-        moved = abs(second * 2 - first) > 2e-3 * abs(first)
+        ratio = 0.5 if covariance == "outcome" else 2.0
+        moved = abs(second * ratio - first) > 2e-3 * abs(first)
         differ += moved
         right += moved == person.kreft
     report(

@@ -132,6 +132,14 @@ class AffineForm:
     shifts: bool
     pairs: Callable[[int, bool], SetFingerprint]
     term_pairs: Callable[[int, bool], tuple[SetFingerprint, ...]]
+    # Per choice the outcome's (a, s), y = a + s·y_form: (0, 1) unless the model is linear
+    # in its outcome (OLS), whose every coefficient then moves with s and intercept with a.
+    outcomes: tuple[np.ndarray, ...] = ()
+
+    def outcome(self, choice: int) -> tuple[float, float]:
+        if choice >= len(self.outcomes):
+            return 0.0, 1.0
+        return float(self.outcomes[choice][0]), float(self.outcomes[choice][1])
 
 
 @dataclass(frozen=True, eq=False)
@@ -641,6 +649,7 @@ def model_evidence(
     score_scale: np.ndarray | None = None,
     residuals: np.ndarray | None = None,
     events: np.ndarray | None = None,
+    linear_outcome: bool = False,
 ) -> ModelEvidence:
     """The evidence of a model over rows (each row: its unit, its outcome and its pattern,
     an index into `design`, the regressor values of each pattern, one column per term).
@@ -666,7 +675,8 @@ def model_evidence(
     whether it is an event, for a family whose outcome holds a class beside its value
     (Cox: the time and the event indicator): the events are an outcome class, so they
     must cover min_indicator_units units and leave as many outside (one event, the
-    target's if diagnosed, fits a model that no event cannot)."""
+    target's if diagnosed, fits a model that no event cannot); `linear_outcome`: the
+    model is linear in its outcome (OLS), so its affine form takes the outcome too."""
     design = np.asarray(design, dtype=np.float64).reshape(len(design), len(terms))
     row_pattern = np.asarray(row_pattern, dtype=np.int64)
     y = np.asarray(outcome, dtype=np.float64)
@@ -767,7 +777,9 @@ def model_evidence(
         )
     pairs = row_pair_fingerprint(located, row_pattern, pair_y, pair_hashes, clusters)
     affine = (
-        _affine_form(located, row_pattern, y, design, terms, clusters) if asked is None else None
+        _affine_form(located, row_pattern, y, design, terms, clusters, linear_outcome)
+        if asked is None
+        else None
     )
     return ModelEvidence(
         _MINT,
@@ -797,24 +809,37 @@ def _affine_form(
     design: np.ndarray,
     terms: Sequence[Term],
     clusters: np.ndarray | None,
+    linear: bool = False,
 ) -> AffineForm | None:
     """The model's AffineForm: per anchor choice its canonical design and maps
     (value_keys.affine_canonical, anchors keyed by each row's unit and outcome, so a unit's
     rows in a panel are told apart), and its pairs from that design as `pairs` are made
-    from the design (`value_hashes`, `term_hashes`)."""
+    from the design (`value_hashes`, `term_hashes`). `linear`: the outcome is taken to its
+    form too, first (its anchors keyed by the units alone), and the regressors' anchors
+    are keyed by the outcome's form."""
     if len(design) == 0 or len(row_pattern) == 0:
         return None
     constant = [j for j, t in enumerate(terms) if t.kind == "constant"]
     shifts = bool(constant) and all(bool(np.all(design[:, j] == 1.0)) for j in constant)
     movable = np.array([t.kind != "constant" for t in terms], dtype=bool)
     set_ids = np.asarray(located.arrays.set_ids[located.positions], dtype=np.uint64)
+    rows = np.arange(len(row_pattern), dtype=np.int64)
     y = np.ascontiguousarray(np.asarray(outcome, dtype=np.float64) + 0.0)
-    maps, forms = [], []
+    maps, forms, outcomes, ys = [], [], [], []
     for salt in AFFINE_SALTS:
-        row_keys = splitmix64(set_ids ^ splitmix64(y.view(np.uint64) ^ salt))
+        form_y, outcome_map = y, np.array([0.0, 1.0])
+        if linear:
+            unit_keys = splitmix64(set_ids ^ salt)
+            found_y, column = affine_canonical(
+                unit_keys, rows, y[:, None], np.ones(1, dtype=bool), shifts
+            )
+            form_y, outcome_map = np.ascontiguousarray(column[:, 0] + 0.0), found_y[0]
+        row_keys = splitmix64(set_ids ^ splitmix64(form_y.view(np.uint64) ^ salt))
         found, form = affine_canonical(row_keys, row_pattern, design, movable, shifts)
         maps.append(found)
         forms.append(form)
+        outcomes.append(outcome_map)
+        ys.append(form_y)
     wholes: dict[tuple[int, bool], SetFingerprint] = {}
     per_term: dict[tuple[int, bool], tuple[SetFingerprint, ...]] = {}
 
@@ -823,7 +848,7 @@ def _affine_form(
         if at not in wholes:
             chosen = clusters if at[1] else None
             hashed = value_hashes(forms[choice])
-            wholes[at] = row_pair_fingerprint(located, row_pattern, y, hashed, chosen)
+            wholes[at] = row_pair_fingerprint(located, row_pattern, ys[choice], hashed, chosen)
         return wholes[at]
 
     def term_pairs(choice: int, clustered: bool) -> tuple[SetFingerprint, ...]:
@@ -833,13 +858,13 @@ def _affine_form(
             hashed = value_hashes(form)
             per_term[at] = tuple(
                 row_pair_fingerprint(
-                    located, row_pattern, y, term_hashes(hashed, form[:, j]), chosen
+                    located, row_pattern, ys[choice], term_hashes(hashed, form[:, j]), chosen
                 )
                 for j in range(form.shape[1])
             )
         return per_term[at]
 
-    return AffineForm(tuple(maps), shifts, pairs, term_pairs)
+    return AffineForm(tuple(maps), shifts, pairs, term_pairs, tuple(outcomes))
 
 
 def _no_term_pairs(_clustered: bool) -> tuple[SetFingerprint, ...]:

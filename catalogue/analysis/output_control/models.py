@@ -618,13 +618,14 @@ def _affine_values(
     term_pairs = form.term_pairs(hit.choice, hit.clustered)
     rows = _term_rows(out, fit, statistic, term_pairs) or found.rows
     maps = form.maps[hit.choice]
+    level, unit = form.outcome(hit.choice)  # the outcome's map: (0, 1) unless linear in it
     slopes: dict[int, float] = {}
     for j, (term, (values, _)) in enumerate(zip(fit.terms, rows, strict=True)):
         if term.kind != "constant":
             g = values[0]
             if not isinstance(g, int | float):
                 return None
-            slopes[j] = float(g) / float(maps[j][1])
+            slopes[j] = float(g) * unit / float(maps[j][1])
     found_values: list[tuple[Value, Value]] = []
     for j, (term, (values, _)) in enumerate(zip(fit.terms, rows, strict=True)):
         g, error = values[0], values[1]
@@ -632,11 +633,10 @@ def _affine_values(
             if not isinstance(g, int | float):
                 return None
             shifted = sum(float(maps[k][0]) * b for k, b in slopes.items())
-            found_values.append((float(g) - shifted, own_errors[j]))
+            found_values.append((unit * float(g) + level - shifted, own_errors[j]))
         else:
-            scaled = (
-                float(error) / abs(float(maps[j][1])) if isinstance(error, int | float) else None
-            )
+            scale = abs(unit / float(maps[j][1]))
+            scaled = float(error) * scale if isinstance(error, int | float) else None
             found_values.append((slopes[j], scaled))
     return found, found_values
 
@@ -719,10 +719,12 @@ def _form_rows(
     form: AffineForm, fit: RegressionFit, rows: Sequence[ResultRow], choice: int
 ) -> list[ResultRow] | None:
     """The published rows in the affine form of `choice` (per term (g, its standard
-    error)), or None when they are not one released row per term."""
+    error): with y = a_y + s_y·y', x_j = a_j + s_j·z_j, g_j = s_j·b_j/s_y and g_0 = (b_0 +
+    Σ a_j·b_j − a_y)/s_y), or None when they are not one released row per term."""
     if len(rows) != len(fit.terms):
         return None
     maps = form.maps[choice]
+    level, unit = form.outcome(choice)
     values = [_number(row.values[0]) for row in rows]
     numbers = [v for v in values if v is not None]
     if len(numbers) != len(values):
@@ -737,9 +739,10 @@ def _form_rows(
         b, error = numbers[j], row.values[1]
         g_error: Value
         if term.kind == "constant":
-            g, g_error = b + shifted, error
+            g = (b + shifted - level) / unit
+            g_error = float(error) / abs(unit) if isinstance(error, int | float) else None
         else:
-            scale = float(maps[j][1])
+            scale = float(maps[j][1]) / unit
             g = b * scale
             g_error = float(error) * abs(scale) if isinstance(error, int | float) else None
         found.append(ResultRow(row.labels, (g, g_error), row.reasons))

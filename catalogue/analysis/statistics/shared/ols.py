@@ -170,6 +170,8 @@ def regression_plan(
         estimable=estimate.estimable,
         rows=rows,
         score_scale=score_scale,
+        # A linear model's outcome as k·y + c is the same model (its coefficients times k).
+        linear=mean is None,
     )
     sums = None
     if estimate.estimable:
