@@ -561,17 +561,20 @@ def control_correlation(
 #
 # `regress y on x, k·z + c` is the model `regress y on x, z` in another parametrisation:
 # z's coefficient over k, its standard error over |k|, the intercept less c times z's
-# coefficient, every other number the same. Answered afresh, each (k, c) was a fresh
-# noise draw of one coefficient, and 16 of them, times k, averaged the noise away (red
-# team: test_reparametrised_models). Keyed by a shift- and scale-free digest alone, the
+# coefficient, every other number the same (and for OLS, `regress k·y + c on x`: every
+# coefficient and standard error times k, the intercept times k plus c). Answered
+# afresh, each (k, c) was a fresh noise draw of one coefficient, and 16 of them, times k,
+# averaged the noise away (red team: test_reparametrised_models). Keyed by a shift- and
+# scale-free digest alone, the
 # draws would be the same when nothing changed and fresh when one unit's value changed:
 # whether a target's value was moved, told. So a model is registered, beside its own pairs,
 # under the pairs of its affine form (model_support.AffineForm: each regressor as z =
 # (x − x_A)/(x_B − x_A), A and B units chosen by secret keys), and a model whose form's
 # pairs are those or a few pairs from them is given the registered model's answer,
-# transformed into its own parametrisation: the form's coefficients g_j = s_j·b_j and
-# standard errors |s_j|·se_j, the form's intercept g_0 = b_0 + Σ a_j·b_j. All its affine
-# images are then one noisy fit, and one with a unit's value changed is given it too.
+# transformed into its own parametrisation: the form's coefficients g_j = s_j·b_j/s_y and
+# standard errors |s_j/s_y|·se_j, the form's intercept g_0 = (b_0 + Σ a_j·b_j − a_y)/s_y
+# (a_y = 0, s_y = 1 unless the model is linear in its outcome). All its affine images
+# are then one noisy fit, and one with a unit's value changed is given it too.
 #
 # What is not transformed: the intercept's standard error hangs on the shift through the
 # covariance of the intercept with the slopes, which a fit does not hand over; an image
