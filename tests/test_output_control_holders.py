@@ -119,3 +119,34 @@ def test_one_variable_over_nested_populations_makes_no_sunflower():
     target = (tenth == 9) | flag
     table = CountTable.from_labels(["t"], [target.astype(str)], units)
     assert _parts(control_frequency_table(table, ctx))[2] == 0
+
+
+def test_parts_overlapping_in_pairs_outside_the_kernel_still_make_a_sunflower():
+    """The partition's parts made to overlap in pairs beyond G (parts 2k and 2k + 1 both
+    hold a small set B_k of their own), so that no family of earlier parts is pairwise
+    disjoint beyond G: one part of each pair still is, and the greedy choice of petals
+    finds max_sets of them. Without it (every petal disjoint, or none) the pairs hid G."""
+    n = 12_000
+    units = pseudonyms(n, seed=17)
+    ledger = InMemoryReleaseLedger()
+    rng = np.random.default_rng(17)
+    order = rng.permutation(n)
+    group = np.zeros(n, dtype=bool)
+    group[order[:9]] = True
+    parts = 24
+    pair = np.full(n, -1)
+    pair[order[9 : 9 + 12 * (parts // 2)]] = np.repeat(np.arange(parts // 2), 12)
+    part_of = rng.integers(0, parts, size=n)
+    part_of[group | (pair >= 0)] = -1
+    limit = DEFAULTS.of(CoreSharing).max_sets
+    told_from = None
+    for j in range(parts):
+        x = (part_of == j) | group | (pair == j // 2)
+        table = CountTable.from_labels([f"x{j}"], [x.astype(str)], units)
+        told = _parts(control_frequency_table(table, context(units, ledger=ledger)))[2]
+        if told and told_from is None:
+            told_from = j
+        if told_from is not None:
+            assert told == 2
+    # One petal per earlier pair: max_sets pairs, and the part that completes the last.
+    assert told_from is not None and told_from <= 2 * limit + 1

@@ -261,11 +261,11 @@ def ledger_kernels(
     h is at most every bound of S's units (HolderSamples: a unit of S not holding R would
     have kept h). Then K = R ∩ S is exact; it is a candidate when 1 ≤ |K| < |S| and
     |K| < |R| (R meets S in K and holds more). `witnesses` distinct sets meeting S in one K
-    (equal keys) are a sunflower when no unit of P outside S is seen in two of them (their
-    petals beyond K are disjoint): the padding's parts A_i ∪ K. A study's sets that meet a
-    cell in one set are nested (one variable over several populations) and share their
-    other units; and a cell held so by more sets than it has attributes cannot come from
-    tables (docs/OUTPUT_CONTROL.md §3). S is then answered as S ∖ K (its smallest such K).
+    (equal keys) are a sunflower when `witnesses` of them have no unit of P outside S seen
+    in two (their petals beyond K are disjoint; chosen greedily): the padding's parts
+    A_i ∪ K. A study's sets that meet a cell in one set are nested (one variable over
+    several populations) and share their other units; and a cell held so by more sets
+    than it has attributes cannot come from tables (docs/OUTPUT_CONTROL.md §3). S is then answered as S ∖ K (its smallest such K).
 
     K is not dropped from the view but moved: one other published cell is answered with K
     (the one sharing the most `groupings` with S, then the largest), so the view's cells
@@ -331,13 +331,20 @@ def ledger_kernels(
         size = int(g_n[members[0]])
         if s in kernel and kernel[s][0] <= size:
             continue
-        # The petals' units seen outside S: a sunflower's are in one petal each.
-        petals = np.concatenate(
-            [by_holder[first_of[h] : first_of[h + 1]] for h in g_idx[members].tolist()]
-        )
-        away = e_unit[petals[e_cell[petals] != s]]
-        if len(np.unique(away)) == len(away):
-            kernel[s] = (size, int(g_keys[members[0]]))
+        # A sunflower: `witnesses` of them whose units seen outside S are in one of them
+        # each. Chosen greedily, so that petals an attacker makes overlap in pairs (a set
+        # B_k shared by two parts) do not hide the others; nested sets give one petal.
+        used: set[int] = set()
+        petals = 0
+        for h in g_idx[members].tolist():
+            entries = by_holder[first_of[h] : first_of[h + 1]]
+            away = set(e_unit[entries[e_cell[entries] != s]].tolist())
+            if not away & used:
+                used |= away
+                petals += 1
+                if petals >= witnesses:
+                    kernel[s] = (size, int(g_keys[members[0]]))
+                    break
     for s, (size, key_sum) in sorted(kernel.items()):
         _add(found, s, (-size, -key_sum))
         partner = _partner(s, published, cell_sizes, groupings)
