@@ -236,3 +236,15 @@ def test_too_few_clusters_are_4xx_naming_the_variable(panel: Workspace, method: 
     assert error.details.get("field") == "cluster" and error.details.get("name") == "kjonn"
     assert "kjonn" in error.nb and "kjonn" in error.en
     panel.prepare("regress_panel", {**request, "cluster": "kommune"})
+
+
+def test_cluster_codes_are_numpy_uniques_codes() -> None:
+    """The clusters' codes (found by a dict, only the distinct values sorted) are exactly
+    np.unique's inverse, for text as DuckDB gives it and for numbers."""
+    from catalogue.analysis.statistics.shared.panel import _sorted_codes
+
+    rng = np.random.default_rng(7)
+    labels = np.array([f"k{v}" for v in rng.permutation(300)], dtype=object)
+    for values in (labels[rng.integers(0, 300, 20_000)], rng.integers(-5, 50, 20_000)):
+        expected = np.unique(values, return_inverse=True)[1].reshape(-1)
+        assert np.array_equal(_sorted_codes(values), expected)

@@ -236,6 +236,25 @@ def _ols(data: Transformed) -> Ols:
     return Ols(beta, inverse, squares, int(data.n.sum()))
 
 
+def _sorted_codes(values: np.ndarray) -> np.ndarray:
+    """Each row's position among the distinct values in sorted order: what
+    `np.unique(values, return_inverse=True)[1]` gives, the same codes, so the same sums in
+    the same order. For text (an object array: the clusters' values as DuckDB gives them)
+    the distinct values are found by a dict and only they are sorted; np.unique sorted
+    every row's object (5.5 million rows: 29.5 s against 1.8 s, bench/models.py)."""
+    if values.dtype != object:
+        return np.unique(values, return_inverse=True)[1].reshape(-1)
+    first: dict[Any, int] = {}
+    found = np.fromiter(
+        (first.setdefault(v, len(first)) for v in values), dtype=np.int64, count=len(values)
+    )
+    distinct = np.empty(len(first), dtype=object)
+    distinct[:] = list(first)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(distinct, kind="stable")] = np.arange(len(first))
+    return rank[found]
+
+
 def _variance(
     fit: Ols,
     data: Transformed,
@@ -253,7 +272,7 @@ def _variance(
     if covariance == "robust":
         meat = (data.x * fit.squares[:, None]).T @ data.x
         return fit.inverse @ meat @ fit.inverse * n / dof
-    clusters = np.unique(rows["c"], return_inverse=True)[1].reshape(-1)
+    clusters = _sorted_codes(rows["c"])
     count = int(clusters.max()) + 1 if len(clusters) else 0
     if count < 2 or n <= p:
         return None
