@@ -27,7 +27,7 @@ from catalogue.script import nodes as n
 from catalogue.script.errors import script_error
 from catalogue.services.scripts import _handles, _Runner, model_body
 
-from .regress_panel import METHODS
+from .regress_panel import panel_body
 
 # command → the statistic of its model
 STATISTICS: Mapping[str, str] = {
@@ -78,22 +78,7 @@ def _body(command: n.Model) -> dict[str, Any]:
     also = frozenset({"predicted", "residuals"})
     if command.command != "regress-panel-predict":
         return model_body(command, also)
-    body = model_body(command, also | frozenset(METHODS))
-    chosen = [o for o in command.options if o.name in METHODS]
-    if len(chosen) > 1:
-        raise script_error(
-            "script-arguments",
-            chosen[1].at,
-            (
-                f"Velg én av fe, re, be og pooled (her står {' og '.join(o.name for o in chosen)})",
-                f"Choose one of fe, re, be and pooled (here: {' and '.join(o.name for o in chosen)})",
-            ),
-            ("Skriv for eksempel «, re»", "Write for example ', re'"),
-            command=command.command,
-        )
-    if chosen:
-        body["method"] = chosen[0].name
-    return body
+    return panel_body(command, also)
 
 
 @_handles(*STATISTICS)

@@ -5,6 +5,8 @@ re, be or pooled."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from catalogue.script import nodes as n
 from catalogue.script.errors import script_error
 from catalogue.services.scripts import _handles, _Runner, model_body
@@ -12,9 +14,11 @@ from catalogue.services.scripts import _handles, _Runner, model_body
 METHODS = ("fe", "re", "be", "pooled")
 
 
-@_handles("regress-panel")
-def _regress_panel(runner: _Runner, command: n.Model) -> None:
-    body = model_body(command, frozenset(METHODS))
+def panel_body(command: n.Model, also: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The statistic body of a panel model command (regress-panel, regress-panel-predict):
+    the model's, with at most one of METHODS as its method; `also`: the command's own
+    options beside them."""
+    body = model_body(command, also | frozenset(METHODS))
     chosen = [o for o in command.options if o.name in METHODS]
     if len(chosen) > 1:
         raise script_error(
@@ -29,4 +33,9 @@ def _regress_panel(runner: _Runner, command: n.Model) -> None:
         )
     if chosen:
         body["method"] = chosen[0].name
-    runner.statistic(command, "regress_panel", body)
+    return body
+
+
+@_handles("regress-panel")
+def _regress_panel(runner: _Runner, command: n.Model) -> None:
+    runner.statistic(command, "regress_panel", panel_body(command))
