@@ -4,7 +4,7 @@ Wald ratio is the same estimator: tests/red_team/test_new_methods_2.py).
 
 The attacker asks 2SLS of y = wage·t + r on t (endogenous: 1 for the target, 0 for
 everyone else), with r (age, many-valued) exogenous and a broad instrument z (birth month
-plus age, so the first stage's fitted t̂ takes many values, every unit its own). y is
+times age, so the first stage's fitted t̂ takes many values, every unit its own). y is
 exactly linear in (t, r): the fit is perfect, β_t is the target's wage and every residual is
 0, so noise scaled by residuals or by what one unit moves a coefficient (with the fitted
 design X̂ in place of t) has nothing to measure. Judged by wages recovered (`Score`);
@@ -13,21 +13,10 @@ everyone (t + 0.001·age: many-valued, still only the target's jump)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from tests.red_team.conftest import Attacker, Score, Truth
+from tests.red_team.test_unattacked_models import _terms
 
 TARGETS = 4
-
-
-def _coefficient(response: Any, name: str) -> float | None:
-    if response.status_code != 200:
-        return None
-    for row in response.get_json()["results"][0]["result"]["rows"]:
-        if row["labels"] and str(row["labels"][0]) == name:
-            b = row["values"].get("coefficient")
-            return None if b is None else float(b)
-    return None
 
 
 def test_ivregress_endogenous_regressor_of_one_unit(alice: Attacker, truth: Truth) -> None:
@@ -47,7 +36,7 @@ def test_ivregress_endogenous_regressor_of_one_unit(alice: Attacker, truth: Trut
                 {"generate": f"r{i}", "expr": f"{k} * alder"},
                 {"generate": f"y{i}", "expr": f"cond(t{i} == 1, lonn, 0) + r{i}"},
                 {"generate": f"s{i}", "expr": f"t{i} + 0.001 * alder"},
-                {"generate": f"z{i}", "expr": f"mnd + {k} * 0.37 * alder"},
+                {"generate": f"z{i}", "expr": f"mnd * (alder + {k})"},
             ],
         )
         for endogenous in (f"t{i}", f"s{i}"):
@@ -57,6 +46,6 @@ def test_ivregress_endogenous_regressor_of_one_unit(alice: Attacker, truth: Trut
                 "endogenous": [endogenous],
                 "instruments": [f"z{i}", "mnd"],
             }
-            response = alice.ask(handle, "ivregress", body)
-            score.add(_coefficient(response, endogenous), person.wage or 0.0)
+            found = _terms(alice.ask(handle, "ivregress", body))
+            score.add(None if found is None else found.get(endogenous), person.wage or 0.0)
     assert score.failed()

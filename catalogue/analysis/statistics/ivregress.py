@@ -12,11 +12,14 @@ on is itself a released, perturbed number (a refusal on the exact F would tell o
 side of 10 it lies, exactly), and the researcher is better served by the model and the
 F beside it than by an error that hides both; the flag is decided on the released F.
 
-Output control: the model's evidence is that of the second stage: its design X̂ per pattern
-(so the leverage and what one unit moves are the 2SLS bread's, (X̂'X̂)⁻¹x̂·e), its residual
-y − x'β with the actual regressors (the residual hook), its pairs of the values as given
-(instruments included); the exogenous columns are in X̂ as they are, so their support is
-theirs, an endogenous one's support is that of its first-stage fitted value. A LIML or GMM
+Output control: the model's support, leverage and pairs are those of the design as given
+(each endogenous regressor's own values, instruments included in the pairs), what one unit
+moves is the 2SLS bread's, (X̂'X̂)⁻¹x̂·e with X̂ the second stage's fitted design, and its
+residual is y − x'β with the actual regressors (the residual hook). Not X̂'s support: an
+endogenous regressor that one unit takes, instrumented by anything many-valued, has a
+many-valued first-stage line, and an outcome built as that unit's value times it plus an
+exogenous regressor is fitted exactly with every residual 0 (tests/red_team/
+test_iv_endogenous_of_one_unit.py: 8 of 8 wages read off, error 0.0, before). A LIML or GMM
 model takes what one unit moves from its own estimator (G⁻¹x̃e) and a noise draw of its
 own. The tests are quadratic forms in totals that output control perturbs as magnitudes
 before computing them (output_control/fit_tests.py), keyed by the model's value digest:
@@ -200,19 +203,27 @@ def fit_ivregress(view: DataView, request: Mapping[str, Any]) -> IvPlan:
                 top=top,
             )
     fitted_design = _rounded(fitted_design)
+    # Support, leverage and pairs of the design as given (an endogenous regressor's own
+    # values): with X̂ in its place, an endogenous regressor that one unit takes, instrumented
+    # by anything many-valued, is a many-valued fitted line, and y = v·t + r is fitted
+    # exactly with β_t = v (tests/red_team/test_iv_endogenous_of_one_unit.py: 8 of 8 wages).
+    # What one unit moves is the estimator's own: the 2SLS bread's, from X̂.
     evidence = _evidence(
+        view, rows, design[:, at.x], terms, patterns, design, residuals, estimate, at.x
+    )
+    fitted = _evidence(
         view, rows, fitted_design, terms, patterns, design, residuals, estimate, at.x
     )
-    influence, estimable = evidence.influence, evidence.estimable
+    influence, estimable = fitted.influence, evidence.estimable and fitted.estimable
     if effective is not None and estimate.estimable:
         # What one unit moves a LIML or GMM coefficient by: G⁻¹x̃e, not the 2SLS bread's.
         moved = _evidence(view, rows, effective, terms, patterns, design, residuals, estimate, at.x)
         influence, estimable = moved.influence, moved.estimable
-    # The noise's key: the value digest (of X̂) mixed with the values as asked and the
-    # estimator, so another estimator's draw is not this one's, and a question whose X̂ is
-    # the same but whose values are not (an instrument moved by a constant) is asked afresh
-    # whatever the last bits of X̂ do (equal X̂ with one unit's values changed or not would
-    # otherwise get the same or another draw: an equality oracle).
+    # The noise's key: the value digest (of the design as given) mixed with the values as
+    # asked (instruments too) and the estimator, so another estimator's draw is not this
+    # one's, and a question whose design is the same but whose instruments are not (an
+    # instrument moved by a constant) is asked afresh (equal designs with one unit's
+    # instrument changed or not would otherwise get the same or another draw: an oracle).
     evidence = derived_evidence(
         evidence, influence, _asked_key(view, rows, design, estimator), estimable=estimable
     )
@@ -285,7 +296,8 @@ def _evidence(
 
 def _rounded(values: np.ndarray, digits: int = 10) -> np.ndarray:
     """To `digits` significant figures: X̂'s last bits move with the order the patterns are
-    summed in, and its hash keys the model's noise (the same question, the same draw)."""
+    summed in, and what one unit moves (from X̂) scales the model's noise (the same
+    question, the same noise)."""
     magnitude = np.abs(values)
     exponent = np.floor(np.log10(np.where(magnitude > 0, magnitude, 1.0)))
     scale = 10.0 ** (digits - 1 - exponent)
