@@ -181,19 +181,14 @@ def test_pooled_oaxaca_a_tiny_group_differenced(alice: Attacker, truth: Truth) -
     assert score.failed()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ivregress's evidence is of X̂ (the first stage's fitted design), where an "
-    "endogenous regressor of one unit is a many-valued line: its support and leverage pass "
-    "(rdd's fuzzy design judges the design as given; ivregress.py is not this file's owner's)",
-)
 def test_ivregress_endogenous_regressor_of_one_unit(alice: Attacker, truth: Truth) -> None:
     """The fuzzy rdd's attack on ivregress: the endogenous regressor is 1 for the target
     only, instrumented by a many-valued 0/1 (age ≥ 40), the outcome the target's wage where
     it is 1 plus k·age + k − 1 (exactly linear in the exogenous age; k per target so each
     model's pairs are new). The outcome is wage·t + k·age + k − 1 exactly, so the
     coefficient of t is the target's wage, every residual 0. Found 4 of 4 wages within
-    5 % (relative errors 3e-5, 3e-5, 4e-4, 7e-6) on main after the oaxaca landing."""
+    5 % (relative errors 3e-5, 3e-5, 4e-4, 7e-6) while ivregress's evidence was of X̂ alone
+    (strict xfail, e3cdca2); since a2a6811 (the design as given): 0 of 4 answered."""
     handle = alice.workspace(
         [
             {"generate": "alder", "expr": "2020 - year(fodselsdato)", "if": "lonn > 0"},
