@@ -22,8 +22,10 @@ from catalogue.analysis.output_control import (
 )
 from catalogue.analysis.output_control.fingerprint import (
     SetFingerprint,
+    difference,
     differs_by_few,
     fingerprint,
+    screened,
 )
 from catalogue.analysis.output_control.parameters import OutputControlParameters
 from catalogue.domain.errors import RegcatError
@@ -54,6 +56,35 @@ def test_a_fingerprint_survives_storage_and_does_not_depend_on_order():
     assert SetFingerprint.from_bytes(found.to_bytes()).same_set(found)
     assert fingerprint(ids[::-1]).same_set(found)
     assert len(found.to_bytes()) < 4096  # compact, whatever the set's size
+
+
+def test_the_screen_of_many_candidates_equals_the_tests_one_at_a_time():
+    """`screened` (the differencing guard's batch of cheap tests) against `same_set` and
+    `difference` one candidate at a time: the same first identical set, and every candidate
+    `difference` can find near is among those it keeps, over sets 0 to 40 ids apart,
+    repeats and sizes beyond reach."""
+    rng = np.random.default_rng(5)
+    base = rng.integers(0, 2**63, size=3_000).astype(np.uint64)
+    new = fingerprint(base)
+    kept = taken = 0
+    for round_ in range(20):
+        candidates = []
+        for _ in range(30):
+            apart = int(rng.integers(0, 41))
+            removed = rng.choice(len(base), size=apart // 2, replace=False)
+            added = rng.integers(0, 2**63, size=apart - apart // 2).astype(np.uint64)
+            candidates.append(fingerprint(np.concatenate([np.delete(base, removed), added])))
+        if round_ % 2:
+            candidates = [c for c in candidates if not c.same_set(new)]
+        for below in (10, 20):
+            same, near = screened(new, candidates, below)
+            first = next((i for i, c in enumerate(candidates) if c.same_set(new)), None)
+            assert same == first
+            found = [i for i, c in enumerate(candidates) if difference(new, c, below)]
+            assert set(found) <= set(near) and near == sorted(near)
+            kept, taken = kept + len(near), taken + len(found)
+    assert taken > 100 and kept < 20 * 30 * 2  # near sets found; far ones turned away
+    assert screened(new, [], 10) == (None, [])
 
 
 # --- differencing --------------------------------------------------------------------------

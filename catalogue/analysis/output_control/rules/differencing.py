@@ -95,7 +95,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from ..fingerprint import SetFingerprint, difference, difference_weight, differs_by_few
+from ..fingerprint import (
+    SetFingerprint,
+    difference,
+    difference_weight,
+    differs_by_few,
+    screened,
+)
 from ..guard_index import MAX_WITHIN
 from ..ledger import PAIRS_MEASURE, ReleasedSet, ReleaseLedger
 from ..rule import Decision, Message, Rule, frozen_reasons
@@ -297,11 +303,11 @@ class Differencing(Rule[DifferencingParameters, DifferencingSubject, Novelty | S
         that takes it (`takes`) whose differing units or pairs weigh least (the earliest of
         equal weights), and whether it took it (a near set) rather than being the same set.
         See "Which registered set answers" above."""
-        for fingerprint, answer in registered:
-            if fingerprint.same_set(new):
-                return answer, False
+        same, near = screened(new, [fingerprint for fingerprint, _ in registered], reach)
+        if same is not None:
+            return registered[same][1], False
         best: tuple[float, Answered] | None = None
-        for fingerprint, answer in registered:
+        for fingerprint, answer in (registered[i] for i in near):
             weight = self._weight_if_taken(new, fingerprint, reach)
             if weight is not None and (best is None or weight < best[0]):
                 best = (weight, answer)
