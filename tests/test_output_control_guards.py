@@ -42,12 +42,12 @@ def test_fingerprints_tell_small_differences_exactly():
     rng = np.random.default_rng(1)
     base = rng.integers(0, 2**63, size=5_000).astype(np.uint64)
     released = fingerprint(base)
-    for difference in range(16):
+    for apart in range(16):
         for _ in range(10):
-            removed = rng.choice(len(base), size=difference // 2, replace=False)
-            added = rng.integers(0, 2**63, size=difference - difference // 2).astype(np.uint64)
+            removed = rng.choice(len(base), size=apart // 2, replace=False)
+            added = rng.integers(0, 2**63, size=apart - apart // 2).astype(np.uint64)
             other = fingerprint(np.concatenate([np.delete(base, removed), added]))
-            assert differs_by_few(other, [released], 10) is (1 <= difference <= 9)
+            assert differs_by_few(other, [released], 10) is (1 <= apart <= 9)
 
 
 def test_a_fingerprint_survives_storage_and_does_not_depend_on_order():
