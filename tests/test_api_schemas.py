@@ -49,6 +49,11 @@ ONE_STEP_PER_VERB: list[dict[str, Any]] = [
     {"import_outer": "NUDB_BU", "date": "2020-10-01", "as": "utdanning"},
     {"import_events": "KRG_DIAGNOSEDATO", "from": "2015-01-01", "to": "2020-12-31", "as": "d"},
     {
+        "predict": "lonn_hat",
+        "model": "regress",
+        "coefficients": {"alder": 5210.5, "_cons": 310000.0},
+    },
+    {
         "merge": ["snitt"],
         "source": [{"import": "INNTEKT_WLONN", "date": "2020-12-31", "as": "snitt"}],
         "on": "mor",

@@ -25,8 +25,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from tests.red_team.conftest import Attacker, Score, Truth
 
 TARGETS = 4
@@ -42,13 +40,6 @@ def _effect(response: Any, name: str) -> float | None:
     return None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IndexError,
-    reason="a 5xx since the affine-form commits (d2fd69a, 745b49e): output_control/release.py:357 "
-    "indexes a registered answer's rows past a withheld result's one row; the attack "
-    "passed (0 answered) on the commit before. Reported, not this file's owner's to fix",
-)
 def test_fuzzy_rdd_with_a_one_unit_treatment_jump(alice: Attacker, truth: Truth) -> None:
     handle = alice.workspace(
         [{"generate": "alder", "expr": "2020 - year(fodselsdato)", "if": "lonn > 0"}]
@@ -93,13 +84,6 @@ def _coefficients(response: Any) -> dict[str, float] | None:
     return found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IndexError,
-    reason="a 5xx since the affine-form commits (d2fd69a, 745b49e): output_control/release.py:357 "
-    "indexes a registered answer's rows past a withheld result's one row; the attack "
-    "passed (0 answered) on the commit before. Reported, not this file's owner's to fix",
-)
 def test_two_way_did_with_a_treatment_of_one_unit(alice: Attacker, truth: Truth) -> None:
     """did with the units' own effects (effects unit): treated is the target alone, post
     is 2020, the outcome the wage in 2020 and 0 after. Every other unit's rows are fitted

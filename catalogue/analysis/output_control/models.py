@@ -258,7 +258,8 @@ def control_regression(
             return finish(out, _registered(out, fit, answer, columns, shape), groups)
         if verdict.affine is not None:
             rows = _affine_registered(out, fit, verdict.affine, columns, test)
-            _remember_terms(out, fit, answer, model_statistic(fit), fit.evidence.term_pairs)
+            if len(rows) == len(fit.terms):  # a withheld answer is one row: no term rows
+                _remember_terms(out, fit, answer, model_statistic(fit), fit.evidence.term_pairs)
             rows = answer.given(out, rows, whole=True)
             _remember_affine(out, fit, rows, n, verdict.affine)
             return finish(out, rows, groups)
