@@ -62,6 +62,8 @@ def smoothed_span(out: ResultBuilder, found: ValueSet) -> tuple[float, float]:
 def _smoothed_span(out: ResultBuilder, found: ValueSet) -> tuple[float, float]:
     values, ids = sorted_values(found)
     n = len(values)
+    if n == 0:  # nothing to span (every row left out, e.g. survival times all ≤ 0)
+        return 0.0, 0.0
     width = min(out.context.parameters.of(SmoothedPercentile).min_units, n)
     noise = out.rule(MagnitudeNoise)
     ends = []
