@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.red_team.conftest import Attacker, Score, Truth
+from tests.red_team.test_panel_models import _coefficients
 
 TARGETS = 4
 
@@ -70,18 +71,6 @@ def test_fuzzy_rdd_with_a_one_unit_treatment_jump(alice: Attacker, truth: Truth)
 
 
 YEARS = ["2020-12-31", "2021-12-31", "2022-12-31"]
-
-
-def _coefficients(response: Any) -> dict[str, float] | None:
-    if response.status_code != 200:
-        return None
-    found = {}
-    for row in response.get_json()["results"][0]["result"]["rows"]:
-        b = row["values"].get("coefficient")
-        if b is None or not row["labels"] or row["labels"][0] is None:
-            return None
-        found[str(row["labels"][0])] = float(b)
-    return found
 
 
 def test_two_way_did_with_a_treatment_of_one_unit(alice: Attacker, truth: Truth) -> None:

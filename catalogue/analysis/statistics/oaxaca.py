@@ -151,14 +151,9 @@ def pooled_fit(
     """β* from the patterns of both groups (see Pooled), or None when singular."""
     design = np.column_stack([x, in_b.astype(np.float64)])
     xtx = (design * n[:, None]).T @ design
-    scale = np.sqrt(np.diag(xtx))
-    if np.any(scale <= 0):
+    inverse = _inverse(xtx)
+    if inverse is None:
         return None
-    scaled = xtx / np.outer(scale, scale)
-    singular = np.linalg.svd(scaled, compute_uv=False)
-    if singular[-1] <= 1e-10 * singular[0]:
-        return None
-    inverse = np.linalg.inv(scaled) / np.outer(scale, scale)
     full = inverse @ (design.T @ y_sum)
     p = x.shape[1]
     parts = []
@@ -216,14 +211,9 @@ def group_fit(x: np.ndarray, n: np.ndarray, y_sum: np.ndarray, y_m2: np.ndarray)
     if rows - p <= 0:
         return None
     xtx = (x * n[:, None]).T @ x
-    scale = np.sqrt(np.diag(xtx))
-    if np.any(scale <= 0):
+    inverse = _inverse(xtx)
+    if inverse is None:
         return None
-    scaled = xtx / np.outer(scale, scale)
-    singular = np.linalg.svd(scaled, compute_uv=False)
-    if singular[-1] <= 1e-10 * singular[0]:
-        return None
-    inverse = np.linalg.inv(scaled) / np.outer(scale, scale)
     beta = inverse @ (x.T @ y_sum)
     fitted = x @ beta
     rss = float((y_m2 + n * (y_sum / n - fitted) ** 2).sum())
@@ -473,3 +463,16 @@ STATISTIC = Statistic(
     request="Oaxaca",
     example={"y": "lonn", "x": ["alder", "i.utdanning"], "group": "kjonn"},
 )
+
+
+def _inverse(xtx: np.ndarray) -> np.ndarray | None:
+    """(X'X)⁻¹ by its equilibrated form (each column scaled to unit length first), or None
+    when a column is empty or the scaled matrix is singular (condition over 10¹⁰)."""
+    scale = np.sqrt(np.diag(xtx))
+    if np.any(scale <= 0):
+        return None
+    scaled = xtx / np.outer(scale, scale)
+    singular = np.linalg.svd(scaled, compute_uv=False)
+    if singular[-1] <= 1e-10 * singular[0]:
+        return None
+    return np.asarray(np.linalg.inv(scaled) / np.outer(scale, scale))
