@@ -13,9 +13,6 @@ their ratio (target ≤ 2). Not part of the test suite.
 
 from __future__ import annotations
 
-import argparse
-import gc
-import statistics
 import sys
 import time
 from datetime import UTC, datetime
@@ -25,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.guard_cost import ledger_of, random_sets
+from bench.guard_cost import growth_arguments, ledger_of, random_sets, report_growth
 from catalogue.analysis.output_control import InMemoryReleaseLedger
 from catalogue.analysis.output_control.cell_key import KeyArrays, PositionKeys, derive_keys
 from catalogue.analysis.output_control.cores import UnitClasses, find_cores, held_elsewhere
@@ -39,15 +36,13 @@ AT = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sets", type=int, default=100_000)
-    parser.add_argument("--small", type=int, default=10)
-    parser.add_argument("--cells", type=int, default=1000)
-    parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument(
-        "--witnesses", type=int, default=5, help="shared kernels (kernels.py); 0: cores only"
+    args = growth_arguments(
+        __doc__.split("\n")[0],
+        (
+            "--witnesses",
+            {"type": int, "default": 5, "help": "shared kernels (kernels.py); 0: cores only"},
+        ),
     )
-    args = parser.parse_args()
     rng = np.random.default_rng(25)
     started = time.perf_counter()
     # Key positions, as a workspace hands them over (PositionKeys: a plain array read).
@@ -89,23 +84,7 @@ def main() -> None:
         held_elsewhere(found, table_sets, ledger)
         return time.perf_counter() - begun
 
-    gc.collect()
-    once(ledgers[0])  # warm-up (class fingerprints, imports)
-    times: list[list[float]] = [[], []]
-    for _ in range(args.repeats):
-        for i, ledger in enumerate(ledgers):
-            times[i].append(once(ledger))
-    for name, found in ((f"after {args.small}", times[0]), (f"after {args.sets}", times[1])):
-        print(
-            f"{args.cells}-cell table, cores {name:>14} sets: best {min(found) * 1000:8.1f} ms,"
-            f" median {statistics.median(found) * 1000:8.1f} ms"
-        )
-    best = min(times[1]) / min(times[0])
-    median = statistics.median(times[1]) / statistics.median(times[0])
-    print(
-        f"ratio (after {args.sets} / after {args.small}): best {best:.2f}, median {median:.2f}"
-        " (target ≤ 2)"
-    )
+    report_growth("cores", args, ledgers, once)
 
 
 if __name__ == "__main__":

@@ -20,8 +20,10 @@ import gc
 import statistics
 import sys
 import time
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -85,13 +87,51 @@ def guard_seconds(rule: Differencing, ledger: InMemoryReleaseLedger, cells: list
     return elapsed
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+L = TypeVar("L")  # a ledger, of whatever kind the bench builds
+
+
+def growth_arguments(description: str, *extra: tuple[str, dict[str, object]]) -> argparse.Namespace:
+    """The options every "cost after few and after many registered sets" bench takes
+    (this one, core_cost.py, holder_cost.py), and `extra` ones of its own."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--sets", type=int, default=100_000)
     parser.add_argument("--small", type=int, default=10)
     parser.add_argument("--cells", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=7)
-    args = parser.parse_args()
+    for flag, options in extra:
+        parser.add_argument(flag, **options)  # type: ignore[arg-type]
+    return parser.parse_args()
+
+
+def report_growth(
+    what: str, args: argparse.Namespace, ledgers: Sequence[L], once: Callable[[L], float]
+) -> None:
+    """Times `once` on the ledger after args.small and after args.sets sets, alternately,
+    args.repeats times after one warm-up, and prints best and median of each and their
+    ratios (the target: the cost after many within 2x the cost after few). The ledgers are
+    collected first: the steady state of a long-running worker, not the first collections
+    that move a freshly built ledger into the old generation."""
+    gc.collect()
+    once(ledgers[0])  # warm-up (imports, caches, class fingerprints)
+    times: list[list[float]] = [[], []]
+    for _ in range(args.repeats):
+        for i, ledger in enumerate(ledgers):
+            times[i].append(once(ledger))
+    for name, found in ((f"after {args.small}", times[0]), (f"after {args.sets}", times[1])):
+        print(
+            f"{args.cells}-cell table, {what} {name:>14} sets: best {min(found) * 1000:8.1f} ms,"
+            f" median {statistics.median(found) * 1000:8.1f} ms"
+        )
+    best = min(times[1]) / min(times[0])
+    median = statistics.median(times[1]) / statistics.median(times[0])
+    print(
+        f"ratio (after {args.sets} / after {args.small}): best {best:.2f}, median {median:.2f}"
+        " (target ≤ 2)"
+    )
+
+
+def main() -> None:
+    args = growth_arguments(__doc__.split("\n")[0])
     rng = np.random.default_rng(24)
     started = time.perf_counter()
     small = ledger_of(random_sets(rng, args.small, 100, 1100))
@@ -101,26 +141,8 @@ def main() -> None:
         f"{time.perf_counter() - started:.1f} s"
     )
     cells = table_cells(rng, args.cells)
-    # Time the steady state of a long-running worker, not the first collections that move
-    # the freshly built ledger into the old generation.
-    gc.collect()
     rule = OutputControlParameters.defaults().rule(Differencing)
-    guard_seconds(rule, small, cells)  # warm-up (imports, caches)
-    times_small, times_large = [], []
-    for _ in range(args.repeats):
-        times_small.append(guard_seconds(rule, small, cells))
-        times_large.append(guard_seconds(rule, large, cells))
-    for name, times in ((f"after {args.small}", times_small), (f"after {args.sets}", times_large)):
-        print(
-            f"{args.cells}-cell table, guard {name:>14} sets: best {min(times) * 1000:8.1f} ms,"
-            f" median {statistics.median(times) * 1000:8.1f} ms"
-        )
-    best = min(times_large) / min(times_small)
-    median = statistics.median(times_large) / statistics.median(times_small)
-    print(
-        f"ratio (after {args.sets} / after {args.small}): best {best:.2f}, median {median:.2f}"
-        " (target ≤ 2)"
-    )
+    report_growth("guard", args, (small, large), lambda ledger: guard_seconds(rule, ledger, cells))
 
 
 if __name__ == "__main__":

@@ -15,9 +15,6 @@ both (CPU time of the process) and their ratio (target: ≤ 2). Not part of the 
 
 from __future__ import annotations
 
-import argparse
-import gc
-import statistics
 import sys
 import time
 from datetime import UTC, datetime
@@ -27,6 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.guard_cost import growth_arguments, report_growth
 from catalogue.analysis.output_control import InMemoryReleaseLedger
 from catalogue.analysis.output_control.cell_key import KeyArrays, PositionKeys, derive_keys
 from catalogue.analysis.output_control.cores import holder_records
@@ -59,12 +57,7 @@ def ledger_of(rng: np.random.Generator, ids: np.ndarray, n: int) -> InMemoryRele
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sets", type=int, default=100_000)
-    parser.add_argument("--small", type=int, default=10)
-    parser.add_argument("--cells", type=int, default=1000)
-    parser.add_argument("--repeats", type=int, default=7)
-    args = parser.parse_args()
+    args = growth_arguments(__doc__.split("\n")[0])
     rng = np.random.default_rng(26)
     started = time.perf_counter()
     n_units = args.cells * 500
@@ -91,23 +84,7 @@ def main() -> None:
         holder_records(cell, ids, samples, sets, list(shown))
         return time.process_time() - begun
 
-    gc.collect()
-    once(ledgers[0])  # warm-up
-    times: list[list[float]] = [[], []]
-    for _ in range(args.repeats):
-        for i, ledger in enumerate(ledgers):
-            times[i].append(once(ledger))
-    for name, found in ((f"after {args.small}", times[0]), (f"after {args.sets}", times[1])):
-        print(
-            f"{args.cells}-cell table, holders {name:>14} sets: best {min(found) * 1000:8.1f} ms,"
-            f" median {statistics.median(found) * 1000:8.1f} ms"
-        )
-    best = min(times[1]) / min(times[0])
-    median = statistics.median(times[1]) / statistics.median(times[0])
-    print(
-        f"ratio (after {args.sets} / after {args.small}): best {best:.2f}, median {median:.2f}"
-        " (target ≤ 2)"
-    )
+    report_growth("holders", args, ledgers, once)
 
 
 if __name__ == "__main__":
