@@ -16,7 +16,6 @@ from catalogue.analysis.workspace import Workspace
 from catalogue.domain.errors import RegcatError
 from tests import test_analysis_models as models
 from tests.test_analysis_models import _close, _plan, _rows
-from tests.test_analysis_support import control_context
 
 pinned = models.pinned
 workspace_factory = models.workspace_factory
@@ -104,10 +103,11 @@ def test_standard_error_options_are_refused(
 
 
 @pytest.mark.parametrize("family", ["logit", "poisson"])
-def test_a_single_cluster_withholds_the_model(issue_workspace: Workspace, family: str) -> None:
-    """Fewer than two clusters: no standard errors, so the model is withheld (how many
-    clusters the units fall in is a fact of the data, not of the request)."""
+def test_a_single_cluster_is_refused(issue_workspace: Workspace, family: str) -> None:
+    """One cluster: fewer than MIN_CLUSTERS reach a table's threshold, so the request is
+    refused naming the variable (too-few-clusters, decided on perturbed counts: whatever
+    one unit's cluster, the answer is the same), as every clustered model is."""
     issue_workspace.apply(parse_steps([{"generate": "en", "expr": "1"}]))
-    plan = issue_workspace.prepare(family, {**MODELS[family], "cluster": "en"})
-    result = plan.release(control_context(issue_workspace))[0].result
-    assert [row.reasons for row in result.rows] == [("regression-withheld",)]
+    with pytest.raises(RegcatError) as caught:
+        issue_workspace.prepare(family, {**MODELS[family], "cluster": "en"})
+    assert caught.value.code == "too-few-clusters" and caught.value.details.get("name") == "en"

@@ -70,7 +70,7 @@ REQUESTS: dict[str, list[dict[str, Any]]] = {
     "poisson": [{"y": "kreft", "x": ["alder", "i.kjonn"], "cluster": "kommune"}],
     "negbin": [
         {"y": "n", "x": ["alder", "i.kjonn"], "robust": True},
-        {"y": "n", "x": ["alder"], "cluster": "kjonn"},
+        {"y": "n", "x": ["alder"], "cluster": "kommune"},
     ],
     "mlogit": [
         {"y": "utdanning", "x": ["alder", "i.kjonn"]},

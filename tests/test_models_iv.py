@@ -216,9 +216,11 @@ def test_estimators_agree_with_linearmodels(
 
 
 def test_gmm_with_fewer_clusters_than_moments_is_withheld(issue_workspace: Workspace) -> None:
-    """Two clusters (sex) for four moment conditions: the clustered weight's matrix is
-    singular, so there is no GMM estimate; the model is withheld, not an error."""
-    request = {**REQUEST, "estimator": "gmm", "cluster": "kjonn"}
+    """50 clusters (age; enough for too-few-clusters) for 56 moment conditions (a
+    municipality's dummies as instruments): the clustered weight's matrix is singular, so
+    there is no GMM estimate; the model is withheld, not an error. (Two clusters, sex, are
+    refused before: test_models_too_few_clusters.py.)"""
+    request = {**REQUEST, "estimator": "gmm", "instruments": ["i.kommune"], "cluster": "alder"}
     plan = issue_workspace.prepare("ivregress", request)
     assert isinstance(plan, IvPlan)
     assert not plan.model.estimate.estimable

@@ -72,9 +72,9 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
         "persons",
     ),
     (
-        "mlogit gruppe alder, cluster(kjonn)",
+        "mlogit gruppe alder, cluster(alder)",
         "mlogit",
-        {"y": "gruppe", "x": ["alder"], "cluster": "kjonn"},
+        {"y": "gruppe", "x": ["alder"], "cluster": "alder"},
         "persons",
     ),
     (
@@ -153,7 +153,7 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
         "persons",
     ),
     (
-        "ivregress lonn i.kjonn (alder = i.sivilstand), gmm cluster(kjonn)",
+        "ivregress lonn i.kjonn (alder = i.sivilstand), gmm cluster(alder)",
         "ivregress",
         {
             "y": "lonn",
@@ -161,7 +161,7 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
             "endogenous": ["alder"],
             "instruments": ["i.sivilstand"],
             "estimator": "gmm",
-            "cluster": "kjonn",
+            "cluster": "alder",
         },
         "persons",
     ),

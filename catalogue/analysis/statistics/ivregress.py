@@ -60,7 +60,13 @@ from .shared.iv import ESTIMATORS, IvFit, Layout, cross_of
 from .shared.iv_tests import WEAK_F, iv_tests
 from .shared.iv_tests import Rows as TestRows
 from .shared.model_levels import common_levels
-from .shared.model_request import MODEL_FIELDS, MODEL_RELEASES, covariance_request, model_request
+from .shared.model_request import (
+    MODEL_FIELDS,
+    MODEL_RELEASES,
+    covariance_request,
+    model_request,
+    refuse_too_few_clusters,
+)
 from .shared.model_rows import ModelRows, _groupings
 from .shared.ols import (
     Estimate,
@@ -133,6 +139,7 @@ def fit_ivregress(view: DataView, request: Mapping[str, Any]) -> IvPlan:
     patterns, rows = common_levels(
         view, y, [*exogenous, *endogenous, *instruments], constant=constant, cluster=cluster
     )
+    refuse_too_few_clusters(view, rows, cluster)
     sizes = [len(_columns(group, patterns.levels, False)) for group in (exogenous, endogenous)]
     count = len(patterns.columns)
     exo_at = list(range(sizes[0]))

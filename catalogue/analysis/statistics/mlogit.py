@@ -55,7 +55,13 @@ from ..variables import UNIT_COLUMN, Variable
 from .shared.common import DataView, Labelled, col, needs_number, request_error
 from .shared.design import Patterns, encode_factors, grouped_sql, parse_terms
 from .shared.model_levels import common_levels
-from .shared.model_request import MODEL_FIELDS, MODEL_RELEASES, covariance_request, model_request
+from .shared.model_request import (
+    MODEL_FIELDS,
+    MODEL_RELEASES,
+    covariance_request,
+    model_request,
+    refuse_too_few_clusters,
+)
 from .shared.model_rows import _groupings
 from .shared.ols import Estimate, RegressionPlan, asked_terms
 
@@ -269,6 +275,7 @@ def fit_mlogit(view: DataView, request: Mapping[str, Any]) -> MlogitPlan:
     patterns, rows = common_levels(
         view, y, [*terms, *outcome_terms], constant=constant, cluster=cluster
     )
+    refuse_too_few_clusters(view, rows, cluster)
     outcome_key = outcome_terms[0][0].key
     labels = patterns.levels.get(outcome_key, [])
     kept = [

@@ -33,7 +33,7 @@ from ...variables import Variable
 from .common import DataView, needs_number
 from .design import Patterns, estimable, parse_terms, solve
 from .model_levels import common_levels
-from .model_request import covariance_request, model_request
+from .model_request import covariance_request, model_request, refuse_too_few_clusters
 from .model_rows import ModelRows
 from .ols import Estimate, RegressionPlan, asked_terms, cluster_meat, regression_plan
 
@@ -212,6 +212,7 @@ def fit_glm(view: DataView, request: Mapping[str, Any], family: str) -> GlmFit:
     terms = parse_terms(view, x)
     covariance, cluster = covariance_request(view, request)
     patterns, rows = common_levels(view, y, terms, constant=constant, cluster=cluster)
+    refuse_too_few_clusters(view, rows, cluster)
     fitted = irls(patterns, family) if _outcome_fits(patterns, family) else None
     estimate, variance, inverse = Estimate.failed(patterns), None, None
     if fitted is not None:

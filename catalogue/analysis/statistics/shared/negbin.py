@@ -39,7 +39,7 @@ from .common import DataView, Labelled, col, needs_number, number_sql
 from .design import Patterns, encode_factors, grouped_sql, parse_terms
 from .glm import irls
 from .model_levels import common_levels
-from .model_request import covariance_request, model_request
+from .model_request import covariance_request, model_request, refuse_too_few_clusters
 from .ols import Estimate, RegressionPlan, asked_terms, regression_plan
 
 MAX_ITERATIONS = 200
@@ -229,6 +229,7 @@ def fit_negbin(view: DataView, request: Mapping[str, Any]) -> NegbinFit:
     terms = parse_terms(view, x)
     covariance, cluster = covariance_request(view, request)
     patterns, rows = common_levels(view, y, terms, constant=constant, cluster=cluster)
+    refuse_too_few_clusters(view, rows, cluster)
     estimate, alphas = Estimate.failed(patterns), None
     weights = scale = None
     alpha = alpha_se = float("nan")

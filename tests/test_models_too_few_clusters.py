@@ -1,0 +1,78 @@
+"""Every model that takes `cluster` refuses too few clusters (issue 16): clustered by a
+variable of which fewer than MIN_CLUSTERS values hold as many units as a table shows (by
+their perturbed counts, shared/model_request.refuse_too_few_clusters), the request is a
+4xx `too-few-clusters` naming the variable, in both languages; clustered by one with
+enough values it is prepared as before. did and regress_panel (panel data) have their own
+tests in test_models_did.py and test_models_panel.py; the models here are every other
+statistic of the registry with a `cluster` field, so a new one is checked by being added."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from catalogue.analysis.statistic import registry
+from catalogue.analysis.statistics.shared.model_request import MIN_CLUSTERS
+from catalogue.analysis.workspace import Workspace
+from catalogue.domain.errors import RegcatError
+from tests import test_analysis_models as models
+
+pinned = models.pinned
+workspace_factory = models.workspace_factory
+issue_workspace = models.issue_workspace
+
+PANEL_ONLY = {"did", "regress_panel"}  # tested on panel data in their own files
+
+# One request per model on the issue workspace (the registry's examples, robust left out:
+# robust and cluster do not go together).
+REQUESTS: dict[str, dict[str, Any]] = {
+    "regress": {"y": "lonn", "x": ["alder", "i.utdanning"]},
+    "logit": {"y": "kreft", "x": ["alder", "i.utdanning"]},
+    "probit": {"y": "kreft", "x": ["alder", "i.utdanning"]},
+    "poisson": {"y": "episoder", "x": ["alder", "i.utdanning"]},
+    "negbin": {"y": "episoder", "x": ["alder", "i.utdanning"]},
+    "ivregress": {
+        "y": "lonn",
+        "x": ["i.kjonn"],
+        "endogenous": ["utdanning"],
+        "instruments": ["alder", "episoder"],
+    },
+    "mlogit": {"y": "utdanning", "x": ["alder"]},
+    "margins": {"y": "kreft", "x": ["alder", "i.utdanning"], "model": "probit"},
+    "coefplot": {"y": "lonn", "x": ["alder", "i.utdanning"], "model": "regress"},
+}
+
+
+def test_every_model_with_a_cluster_field_is_asked_here() -> None:
+    clustered = {
+        name
+        for name, statistic in registry().items()
+        if any(field.name == "cluster" for field in statistic.fields)
+    }
+    assert clustered - PANEL_ONLY == set(REQUESTS)
+
+
+@pytest.mark.parametrize("statistic", sorted(REQUESTS))
+def test_too_few_clusters_are_4xx_naming_the_variable(
+    issue_workspace: Workspace, statistic: str
+) -> None:
+    """kjonn has two values: far fewer than MIN_CLUSTERS, whatever the noise."""
+    with pytest.raises(RegcatError) as caught:
+        issue_workspace.prepare(statistic, {**REQUESTS[statistic], "cluster": "kjonn"})
+    error = caught.value
+    assert error.code == "too-few-clusters" and 400 <= error.http_status < 500
+    assert error.details.get("field") == "cluster" and error.details.get("name") == "kjonn"
+    assert error.details.get("least") == MIN_CLUSTERS
+    assert "kjonn" in error.nb and "kjonn" in error.en and error.nb != error.en
+
+
+@pytest.mark.parametrize("statistic", sorted(REQUESTS))
+def test_enough_clusters_are_prepared(issue_workspace: Workspace, statistic: str) -> None:
+    """kommune has many values each of many units: the clustered model is prepared."""
+    assert issue_workspace.prepare(statistic, {**REQUESTS[statistic], "cluster": "kommune"})
+
+
+@pytest.mark.parametrize("statistic", ["regress", "logit"])
+def test_clustering_by_the_unit_is_not_checked(issue_workspace: Workspace, statistic: str) -> None:
+    assert issue_workspace.prepare(statistic, {**REQUESTS[statistic], "cluster": "_unit"})
