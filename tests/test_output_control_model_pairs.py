@@ -153,7 +153,7 @@ def test_clusters_are_in_a_models_pairs(issue_workspace: Workspace) -> None:
             [
                 {"generate": "k2", "expr": "kommune"},
                 {"replace": "k2", "expr": '"9999"', "if": f"lonn == {one!r}"},
-                {"generate": "grupper", "expr": "alder - 7 * int(alder / 7)"},
+                {"generate": "grupper", "expr": "alder - 13 * int(alder / 13)"},
             ]
         )
     )
