@@ -59,3 +59,30 @@ def test_statistics_merged_in_from_another_workspace_are_inputs_of_their_own() -
         ("derived", "c9"),
         ("group-statistic", merged),
     ]
+
+
+def test_a_filter_on_a_group_statistic_makes_its_population_carry_it(
+    workspace_factory: Any,
+) -> None:
+    """keep_if/drop_if whose condition names a variable computed from group statistics
+    selects rows by them: the population carries their ids (State.population_inputs), so
+    every release over it pays their fees, whether or not it names the variable; the ids
+    stay when the variable is dropped and when the rows are collapsed. A filter on other
+    variables adds none (red team: test_padded_group_counts_read_through_a_filter)."""
+    ws = workspace_factory(
+        [
+            *support.ISSUE_STEPS,
+            {"aggregate": {"antall": ["count", "lonn"]}, "by": "kommune"},
+            {"generate": "z", "expr": "antall / 2"},
+        ]
+    )
+    antall = ws.state.schema.get("antall")
+    assert ws.state.population_inputs == ()  # ISSUE_STEPS filter on alder only
+    ws.apply(parse_steps([{"drop_if": "z < 0 and kjonn == '1'"}]))
+    carried = ws.state.population_inputs
+    assert statistic_inputs(carried) == [("derived", antall.column)]
+    assert all(STATISTIC_MARK in g for g in carried)
+    ws.apply(parse_steps([{"drop": ["z", "antall"]}, {"keep_if": "lonn > 0"}]))
+    assert ws.state.population_inputs == carried
+    ws.apply(parse_steps([{"collapse": {"s": ["sum", "lonn"]}, "by": "kommune"}]))
+    assert ws.state.population_inputs == carried

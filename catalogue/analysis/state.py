@@ -42,6 +42,10 @@ class State:
     # group's units (a count) or (unit, value) pairs: a later group statistic over a set a
     # few units or pairs away gets the value given before (output_control/group_values.py).
     group_values: tuple[ReleasedSet, ...] = ()
+    # The group statistics (group_values.statistic_id) the rows were selected by: a filter
+    # whose condition names a variable carrying them (steps/filter.py). Every release over
+    # these rows pays their input fees, as if it named them (group_values.statistic_inputs).
+    population_inputs: tuple[str, ...] = ()
 
     @property
     def is_panel(self) -> bool:

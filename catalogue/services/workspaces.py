@@ -23,7 +23,7 @@ import hmac
 import json
 import secrets
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -535,7 +535,9 @@ def run_statistic(
                 log.lock()  # first: serialises releases and audit appends
                 with live.ledger.bound(store):
                     before = budget_state(context).spent
-                    fees = charge_inputs(context, _inputs(row, plan))
+                    fees = charge_inputs(
+                        context, _inputs(row, plan, live.workspace.state.population_inputs)
+                    )
                     released = plan.release(context)
                     after = budget_state(context, 0)
                     budget = replace(after, cost=after.spent - before)
@@ -578,12 +580,14 @@ def _refusals_charged(ctx: Context, live: _Live, owner: str, moment: datetime) -
         raise
 
 
-def _inputs(row: StoredWorkspace, plan: Planned) -> list[str]:
+def _inputs(row: StoredWorkspace, plan: Planned, selected_by: Sequence[str] = ()) -> list[str]:
     """The budget's inputs of a statistic: its population and every variable it names.
     A register variable is the same input in every workspace on the same version; a derived
     variable is one per definition (a rename keeps it, a replace makes a new one); a
     population is one per table the workspace's steps made; and each group statistic the
-    named variables were computed from is one, as if named (group_values.statistic_inputs)."""
+    named variables were computed from is one, as if named (group_values.statistic_inputs),
+    and so is each the population was selected by (`selected_by`: State.population_inputs,
+    a filter on a variable computed from them)."""
 
     def named(kind: str, *parts: object) -> str:
         text = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
@@ -597,7 +601,8 @@ def _inputs(row: StoredWorkspace, plan: Planned) -> list[str]:
             found.append(named("derived", row.handle, variable.column))
     # Every group statistic a named variable was computed from is an input too
     # (output_control/group_values.py: statistic_inputs).
-    for kind, part in statistic_inputs(g for v in plan.variables for g in v.groups):
+    carried = [g for v in plan.variables for g in v.groups] + list(selected_by)
+    for kind, part in statistic_inputs(carried):
         found.append(named(kind, row.handle, part))
     return list(dict.fromkeys(found))
 

@@ -148,34 +148,38 @@ def test_padded_group_counts_within_the_budget(
     assert standard_error >= 0.5
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a filter on a variable computed from group statistics makes a population that "
-    "carries none of their input fees: 140 padded counts averaged, then drop_if w > 0.5, "
-    "tell a diagnosis by whether a table of the population is answered (2026-12-06)",
-)
 def test_padded_group_counts_read_through_a_filter(alice: Attacker, truth: Truth) -> None:
     """The averaged counts read not as a label but through the population: drop_if w > 0.5
     drops everyone if the 140 counts say diagnosed and nobody if not, and a table of `alle`
-    is refused (min-population) or answered. A population is one input, however it was
-    made. FAILS when at most 6 of the 8 targets are guessed right."""
+    is refused (min-population) or answered. Guessed two ways: diagnosed if refused at all,
+    and diagnosed if refused by min-population (the refusal's code). FAILS when either
+    guesses more than 6 of the 8 targets right. Until a filter on a variable carrying
+    group statistics made its population carry their input fees (steps/filter.py), 8 of 8
+    (a population was one input however it was made); now every table of the population
+    names the 140 counts as inputs and is refused by the budget, before min-population."""
     targets = truth.targets(TARGETS, kreft=True) + truth.targets(TARGETS, kreft=False)
     everyone = truth.by_birth(POOL * len(targets), skip={p.birth for p in targets}, offset=400)
-    right = answered = 0
+    right = right_by_code = answered = 0
+    codes: list[str | None] = []
     for i, person in enumerate(targets):
         known = everyone[i * POOL : (i + 1) * POOL]
         steps = _padded_counts(person, known, COUNTS, 2031 + i)
         steps.append({"drop_if": "w > 0.5"})
         handle = alice.workspace(steps)
-        table = alice.table(handle, {"vars": ["alle"]})
-        answered += table is not None
-        right += (table is None) == person.kreft
+        response = alice.ask(handle, "tabulate", {"vars": ["alle"]})
+        code = None if response.status_code == 200 else response.get_json()["error"]["code"]
+        codes.append(code)
+        answered += code is None
+        right += (code is not None) == person.kreft
+        right_by_code += (code == "min-population") == person.kreft
     report(
         "padded group counts read through a filter",
         right=right,
+        right_by_code=right_by_code,
+        codes=codes,
         answered=answered,
         of=len(targets),
         requests=alice.requests,
     )
     assert alice.statuses.get(200, 0) > 0
-    assert right <= 6
+    assert right <= 6 and right_by_code <= 6

@@ -61,7 +61,9 @@ variable's column), and every variable computed from it carries that id on (gene
 replace, recode, a later aggregate of it: grouping.py, merge.py prefixes it); a release
 pays the input fee for each carried id as for a derived variable it names, and the id of a
 statistic of the workspace itself is the very input its own variable is (naming the
-statistic and a variable made from it costs one fee, not two). Why: group counts are
+statistic and a variable made from it costs one fee, not two); a filter whose condition
+names such a variable makes its population carry the ids (steps/filter.py,
+State.population_inputs), so a release over it pays them too. Why: group counts are
 perturbed at step time by the cell keys of their units and nothing charged them; 140
 counts of a 0/1 variable that is 1 for 20 known people drawn afresh for each count and for
 the target if diagnosed, averaged in one derived variable and read back as one label, told

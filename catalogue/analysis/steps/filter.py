@@ -1,5 +1,13 @@
 """keep_if and drop_if: the rows where a condition holds are kept, or dropped. A row where
-the condition is missing counts as not holding it."""
+the condition is missing counts as not holding it.
+
+A condition naming a variable computed from group statistics (it carries their ids:
+output_control/group_values.py) makes a population that carries them on
+(State.population_inputs): every later release over it pays their input fees, as one
+naming the variable would. Why: 140 padded group counts averaged in w, then
+`drop_if w > 0.5` and a table of the population, told 8 of 8 diagnoses by whether the
+table was answered: a population is one input however it was made (red team
+test_group_count_averaging)."""
 
 from __future__ import annotations
 
@@ -8,6 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..expressions import ValueType
+from ..output_control.group_values import STATISTIC_MARK
 from ..state import State, StepContext
 from ..step import Takes, Verb, required_text
 from .shared.expression_bridge import compile_in
@@ -37,7 +46,13 @@ def apply_filter(ctx: StepContext, state: State, step: Filter) -> State:
     new_table = ctx.create(
         f'SELECT w.* FROM "{table}" AS w WHERE NOT ({removed})', condition.params
     )
-    return replace(state, table=new_table)
+    carried = dict.fromkeys(state.population_inputs)
+    for name in sorted(condition.variables):
+        if name in state.schema:
+            carried.update(
+                dict.fromkeys(g for g in state.schema.get(name).groups if STATISTIC_MARK in g)
+            )
+    return replace(state, table=new_table, population_inputs=tuple(carried))
 
 
 VERBS = (

@@ -535,6 +535,7 @@ def _collapse(
         unique_protected=unique,
         groups=_with_groups(state, computed),
         group_values=state.group_values + computed.values,
+        population_inputs=state.population_inputs,
     )
 
 

@@ -124,6 +124,7 @@ def apply_to_panel(ctx: StepContext, state: State, step: ToPanel) -> State:
         unique_protected=False,
         groups=state.groups,
         group_values=state.group_values,
+        population_inputs=state.population_inputs,
     )
 
 
@@ -194,4 +195,5 @@ def apply_from_panel(ctx: StepContext, state: State, step: FromPanel) -> State:
         unique_protected=total == distinct,
         groups=state.groups,
         group_values=state.group_values,
+        population_inputs=state.population_inputs,
     )
