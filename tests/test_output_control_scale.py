@@ -627,6 +627,100 @@ def test_the_compiled_pair_fingerprint_of_a_models_rows_equals_numpys(clustered:
     )
 
 
+@pytest.mark.parametrize("seed", [61, 62, 63])
+def test_the_one_pass_pair_fingerprints_equal_one_pass_per_set(seed: int) -> None:
+    """A model's per-term pair sets made in one pass over the rows (row_pair_fingerprints)
+    are bit for bit those of one row_pair_fingerprint per term, and of its numpy twin: with
+    a unit on several rows, missing and −0.0 outcomes, terms with and without the rows'
+    clusters, and no rows at all; a changed outcome or cluster moves only what holds it."""
+    from catalogue.analysis.output_control import model_support
+
+    assert getattr(model_support._loops, "row_pair_fingerprints", None) is not None
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(3000, 8000))
+    units = pseudonyms(2500, seed=seed)
+    located = KeyTable.build(SECRET, units).locate(rng.choice(units, n))
+    patterns = int(rng.integers(1, 60))
+    row_pattern = rng.integers(0, patterns, n)
+    outcome = rng.choice([0.0, -0.0, 1.0, np.nan, np.pi, -7.25], size=n)
+    drawn = rng.random(n) < 0.3
+    outcome[drawn] = rng.normal(size=int(drawn.sum()))
+    design = rng.choice([0.0, 1.0, np.nan, -0.0, 2.5], size=(patterns, int(rng.integers(1, 14))))
+    hashed = model_support.value_hashes(design)
+    per_term = [model_support.term_hashes(hashed, design[:, j]) for j in range(design.shape[1])]
+    sets = [*per_term, hashed, hashed]
+    clusters = rng.integers(0, 40, n).astype(np.uint64)
+    flags = [bool(f) for f in rng.integers(0, 2, len(sets))]
+    flags[-2:] = [True, False]
+    for chosen, flagged in ((clusters, flags), (clusters, None), (None, None), (None, flags)):
+        found = model_support.row_pair_fingerprints(
+            located, row_pattern, outcome, sets, chosen, flagged
+        )
+        with_clusters = [True] * len(sets) if flagged is None else flagged
+        assert len(found) == len(sets)
+        for got, hashes, flag in zip(found, sets, with_clusters, strict=True):
+            own = chosen if flag else None
+            one = model_support.row_pair_fingerprint(located, row_pattern, outcome, hashes, own)
+            twin = model_support.row_pair_fingerprint_numpy(
+                located, row_pattern, outcome, hashes, own
+            )
+            assert got.size == one.size == n
+            for name in ("counts", "id_xor", "check_xor"):
+                assert getattr(got, name).dtype == getattr(one, name).dtype
+                assert np.array_equal(getattr(got, name), getattr(one, name))
+            assert got.same_set(twin)
+    found = model_support.row_pair_fingerprints(
+        located, row_pattern, outcome, sets, clusters, flags
+    )
+    changed = outcome.copy()
+    changed[3] = 17.5
+    moved = model_support.row_pair_fingerprints(
+        located, row_pattern, changed, sets, clusters, flags
+    )
+    assert not any(a.same_set(b) for a, b in zip(found, moved, strict=True))
+    other = clusters.copy()
+    other[5] += np.uint64(1)
+    recluster = model_support.row_pair_fingerprints(
+        located, row_pattern, outcome, sets, other, flags
+    )
+    for a, b, flag in zip(found, recluster, flags, strict=True):
+        assert a.same_set(b) != flag
+    empty = KeyTable.build(SECRET, units).locate(np.zeros(0, np.int64))
+    none = np.zeros(0, np.int64)
+    for got in model_support.row_pair_fingerprints(empty, none, np.zeros(0), sets):
+        assert got.same_set(
+            model_support.row_pair_fingerprint_numpy(empty, none, np.zeros(0), hashed)
+        )
+    with pytest.raises(IndexError):
+        model_support.row_pair_fingerprints(located, row_pattern + patterns, outcome, sets)
+
+
+def test_the_one_pass_pair_fingerprints_without_the_compiled_loop(monkeypatch: Any) -> None:
+    """A C extension built before row_pair_fingerprints existed: one pass per set instead,
+    with the same fingerprints."""
+    from catalogue.analysis.output_control import model_support
+
+    rng = np.random.default_rng(67)
+    units = pseudonyms(500, seed=67)
+    located = KeyTable.build(SECRET, units).locate(rng.choice(units, 900))
+    row_pattern = rng.integers(0, 9, 900)
+    outcome = rng.normal(size=900)
+    sets = [model_support.pattern_hashes(rng.normal(size=(9, 2))) for _ in range(3)]
+    clusters = rng.integers(0, 7, 900).astype(np.uint64)
+    compiled = model_support.row_pair_fingerprints(
+        located, row_pattern, outcome, sets, clusters, [True, False, True]
+    )
+
+    class Stale:
+        row_pair_fingerprint = model_support._loops.row_pair_fingerprint
+
+    monkeypatch.setattr(model_support, "_loops", Stale)
+    fallback = model_support.row_pair_fingerprints(
+        located, row_pattern, outcome, sets, clusters, [True, False, True]
+    )
+    assert all(a.same_set(b) for a, b in zip(compiled, fallback, strict=True))
+
+
 def test_the_compiled_majority_vote_finds_a_value_held_by_more_than_half() -> None:
     from catalogue.analysis.output_control import model_support
 

@@ -631,6 +631,85 @@ done:
     return result;
 }
 
+/* row_pair_fingerprints: row_pair_fingerprint for several pattern hashes at once (a model's
+ * terms: model_support.row_pair_fingerprints), in one pass over the rows: each row's unit,
+ * outcome and cluster are read and hashed once, then each set's key made and added to its
+ * own fingerprint as row_pair_fingerprint adds it. `pattern_hash` is (patterns, sets),
+ * row-major; `clustered[j]` non-zero: set j's keys take the row's cluster. The twin is
+ * row_pair_fingerprint per set; a test holds the two equal. */
+static PyObject *row_pair_fingerprints(PyObject *self, PyObject *args) {
+    static const uint64_t salts[PARTITIONS] = {0x9E3779B97F4A7C15ULL, 0xC2B2AE3D27D4EB4FULL,
+                                               0x165667B19E3779F9ULL, 0xD6E8FEB86659FD93ULL};
+    static const uint64_t check_salt = 0x27D4EB2F165667C5ULL;
+    PyObject *objects[8];
+    Buffer buffers[8] = {{0}};
+    static const Py_ssize_t items[8] = {8, 8, 8, 8, 8, 8, 8, 8};
+    static const char *codes[8] = {"lq", "lq", "d", "LQ", "LQ", "LQ", "LQ", "LQ"};
+    static const char *names[8] = {"row_pattern",  "unit",     "outcome",   "set_ids",
+                                   "pattern_hash", "clusters", "clustered", "tables"};
+    PyObject *result = NULL;
+    if (!PyArg_ParseTuple(args, "OOOOOOOO", &objects[0], &objects[1], &objects[2], &objects[3],
+                          &objects[4], &objects[5], &objects[6], &objects[7])) {
+        return NULL;
+    }
+    if (take_all(objects, buffers, 8, 1u << 7, items, codes, names) != 0) {
+        goto done;
+    }
+    Py_ssize_t count = buffers[0].view.len / 8;
+    Py_ssize_t units = buffers[3].view.len / 8;
+    Py_ssize_t sets = buffers[6].view.len / 8;
+    Py_ssize_t clustered_rows = buffers[5].view.len / 8;
+    Py_ssize_t patterns = sets > 0 ? buffers[4].view.len / 8 / sets : 0;
+    if (buffers[1].view.len / 8 != count || buffers[2].view.len / 8 != count ||
+        (clustered_rows != 0 && clustered_rows != count) ||
+        buffers[4].view.len / 8 != patterns * sets ||
+        buffers[7].view.len / 24 != (Py_ssize_t)PARTITIONS * 32 * sets) {
+        PyErr_SetString(PyExc_ValueError, "arrays of mismatched lengths");
+        goto done;
+    }
+    const int64_t *row_pattern = buffers[0].view.buf, *unit = buffers[1].view.buf;
+    const double *outcome = buffers[2].view.buf;
+    const uint64_t *set_ids = buffers[3].view.buf, *pattern_hash = buffers[4].view.buf;
+    const uint64_t *clusters = buffers[5].view.buf, *clustered = buffers[6].view.buf;
+    uint64_t *tables = buffers[7].view.buf;
+    Py_ssize_t bad = -1;
+    Py_BEGIN_ALLOW_THREADS
+    memset(tables, 0, (size_t)sets * PARTITIONS * 32 * 24);
+    for (Py_ssize_t k = 0; k < count; k++) {
+        int64_t g = row_pattern[k], u = unit[k];
+        if (g < 0 || g >= patterns || u < 0 || u >= units) {
+            bad = k;
+            break;
+        }
+        double y = outcome[k] + 0.0; /* -0.0 is 0.0 */
+        uint64_t bits;
+        memcpy(&bits, &y, sizeof bits);
+        uint64_t id = set_ids[u];
+        uint64_t cluster = clustered_rows ? splitmix64(clusters[k] ^ CLUSTER_SALT) : 0;
+        const uint64_t *hashes = pattern_hash + g * sets;
+        for (Py_ssize_t j = 0; j < sets; j++) {
+            uint64_t row_bits = splitmix64(bits ^ hashes[j]);
+            if (clustered_rows && clustered[j]) {
+                row_bits = splitmix64(row_bits ^ cluster);
+            }
+            uint64_t pair = splitmix64(id ^ splitmix64(row_bits ^ VALUE_SALT));
+            uint64_t check = scramble(pair ^ check_salt);
+            uint64_t *table = tables + (size_t)j * PARTITIONS * 32 * 3;
+            for (int p = 0; p < PARTITIONS; p++) {
+                uint64_t *at = table + 3 * ((scramble(pair ^ salts[p]) % 32) + (uint64_t)p * 32);
+                at[0] += 1;
+                at[1] ^= pair;
+                at[2] ^= check;
+            }
+        }
+    }
+    Py_END_ALLOW_THREADS
+    result = none_unless_outside(bad, "row %zd names a pattern or unit outside the arrays");
+done:
+    release_all(buffers, 8);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"add_pairs", add_pairs, METH_VARARGS,
      "add_pairs(cell, unit, set_ids, packed_slots, checks, table, cells_per_set): adds each "
@@ -658,6 +737,11 @@ static PyMethodDef methods[] = {
      "row_pair_fingerprint(row_pattern, unit, outcome, set_ids, pattern_hash, clusters, "
      "table): the fingerprint (uint64 (128, 3): count, id xor, check xor; filled in place) of "
      "the rows' (unit, outcome, pattern[, cluster]) keys; clusters empty or one per row."},
+    {"row_pair_fingerprints", row_pair_fingerprints, METH_VARARGS,
+     "row_pair_fingerprints(row_pattern, unit, outcome, set_ids, pattern_hash, clusters, "
+     "clustered, tables): row_pair_fingerprint for each column of pattern_hash (uint64 "
+     "(patterns, sets)) in one pass; tables uint64 (sets, 128, 3), filled in place; set j "
+     "takes the rows' clusters where clustered[j] is non-zero."},
     {"model_rows", model_rows, METH_VARARGS,
      "model_rows(row_pattern, unit, outcome, set_ids, record_keys, pattern_hash, rows, keys, "
      "inside_value) -> (digest, inside, inside_keys): per pattern its rows and record key "

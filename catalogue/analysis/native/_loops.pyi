@@ -62,6 +62,16 @@ def row_pair_fingerprint(
     clusters: np.ndarray,
     table: np.ndarray,
 ) -> None: ...
+def row_pair_fingerprints(
+    row_pattern: np.ndarray,
+    unit: np.ndarray,
+    outcome: np.ndarray,
+    set_ids: np.ndarray,
+    pattern_hash: np.ndarray,
+    clusters: np.ndarray,
+    clustered: np.ndarray,
+    tables: np.ndarray,
+) -> None: ...
 def majority(values: np.ndarray) -> float: ...
 def unit_hashes(
     set_ids: np.ndarray, packed_slots: np.ndarray, checks: np.ndarray, cells_per_partition: int

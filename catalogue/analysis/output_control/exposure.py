@@ -108,10 +108,14 @@ def informed_units(
     much by the sum as it would be on top (`informed_pairs` finds them)."""
     found: list[list[tuple[int, float]]] = [[] for _ in range(cells.n_cells)]
     at = informed_pairs(cells, variance, wanted, floor, cap, top)
-    magnitude = np.abs(np.asarray(cells.values, dtype=np.float64))
-    cell = np.asarray(cells.cell, dtype=np.int64)
-    for p in at.tolist():
-        found[int(cell[p])].append((int(cells.unit[p]), float(magnitude[p])))
+    # The informed pairs' cells, units and magnitudes taken out in three gathers, not one
+    # numpy scalar at a time (a table over 5.5 M persons informs 100 units in each of
+    # thousands of cells).
+    magnitude = np.abs(np.asarray(cells.values, dtype=np.float64)[at])
+    cell = np.asarray(cells.cell, dtype=np.int64)[at]
+    unit = np.asarray(cells.unit, dtype=np.int64)[at]
+    for c, u, x in zip(cell.tolist(), unit.tolist(), magnitude.tolist(), strict=True):
+        found[c].append((u, x))
     return found
 
 
