@@ -24,7 +24,7 @@ import json
 import secrets
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -526,7 +526,8 @@ def run_statistic(
         with ctx.db.transaction() as session:
             row = _row(AnalysisStore(session), owner, handle, moment)
         live = _live(ctx, row)
-        with live.lock, _refusals_charged(ctx, live, owner, moment):
+        charged: list[str] = []  # inputs whose fees fitted: paid however the release ends
+        with live.lock, _refusals_charged(ctx, live, owner, moment, charged):
             plan = live.workspace.plan(statistic, request, language)
             context = _context(live, owner)
             with ctx.db.transaction() as session:
@@ -535,9 +536,9 @@ def run_statistic(
                 log.lock()  # first: serialises releases and audit appends
                 with live.ledger.bound(store):
                     before = budget_state(context).spent
-                    fees = charge_inputs(
-                        context, _inputs(row, plan, live.workspace.state.population_inputs)
-                    )
+                    inputs = _inputs(row, plan, live.workspace.state.population_inputs)
+                    fees = charge_inputs(context, inputs)
+                    charged[:] = inputs
                     released = plan.release(context)
                     after = budget_state(context, 0)
                     budget = replace(after, cost=after.spent - before)
@@ -564,10 +565,16 @@ def run_statistic(
 
 
 @contextmanager
-def _refusals_charged(ctx: Context, live: _Live, owner: str, moment: datetime) -> Iterator[None]:
+def _refusals_charged(
+    ctx: Context, live: _Live, owner: str, moment: datetime, charged: Sequence[str] = ()
+) -> Iterator[None]:
     """A refused statistic (422: anything output control or the engine refuses about its
     content) still pays the budget's refusal fee, in a transaction of its own: the
-    refused one is rolled back, and a refusal is an answer too."""
+    refused one is rolled back, and a refusal is an answer too. A release refused after
+    its input fees fitted (`charged`: min-population, say) pays them too: whether they
+    are paid depends on the request and definitions only, never on what the release met
+    in the data (a refusal that cost less than an answer let an attacker repeat, at the
+    refusal fee, the questions whose answer is a refusal)."""
     try:
         yield
     except RegcatError as error:
@@ -576,6 +583,9 @@ def _refusals_charged(ctx: Context, live: _Live, owner: str, moment: datetime) -
                 store = AnalysisStore(session)
                 AuditLog(store).lock()
                 with live.ledger.bound(store):
+                    if charged:
+                        with suppress(RegcatError):  # spent meanwhile by another request
+                            charge_inputs(_context(live, owner), charged)
                     charge_refusal(live.ledger, live.workspace.parameters, owner, moment)
         raise
 
