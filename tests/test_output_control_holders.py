@@ -4,6 +4,8 @@ from a workspace of its own, so that no class of any workspace names another par
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import numpy as np
 
 from catalogue.analysis.output_control import (
@@ -11,8 +13,11 @@ from catalogue.analysis.output_control import (
     InMemoryReleaseLedger,
     OutputControlParameters,
     control_frequency_table,
+    kernels,
 )
+from catalogue.analysis.output_control.cell_key import distinct_sorted
 from catalogue.analysis.output_control.guard_index import EMPTY, SAMPLE, HolderSamples
+from catalogue.analysis.output_control.kernels import ledger_kernels
 from catalogue.analysis.output_control.ledger import HOLDER_MEASURE
 from catalogue.analysis.output_control.result import ControlledResult
 from catalogue.analysis.output_control.rules.core_sharing import CoreSharing
@@ -150,3 +155,165 @@ def test_parts_overlapping_in_pairs_outside_the_kernel_still_make_a_sunflower():
             assert told == 2
     # One petal per earlier pair: max_sets pairs, and the part that completes the last.
     assert told_from is not None and told_from <= 2 * limit + 1
+
+
+# --- The fast ledger_kernels against the first one (issue 13: cost near-constant) -------
+
+
+def _reference_ledger_kernels(
+    cell: np.ndarray,
+    set_ids: np.ndarray,
+    record_keys: np.ndarray,
+    samples: np.ndarray,
+    holder_sizes: Callable[[np.ndarray], np.ndarray],
+    published: np.ndarray,
+    witnesses: int,
+    groupings: Sequence[np.ndarray] = (),
+) -> list[tuple[int, int] | None]:
+    """kernels.ledger_kernels as it was written first (91ec3a1, 760fdeb): two sorts of
+    every known entry and an isin over the whole sample matrix. Kept to check the fast one."""
+    n_cells = len(published)
+    found: list[tuple[int, int] | None] = [None] * n_cells
+    width = samples.shape[1] if samples.ndim == 2 else 0
+    if witnesses < 1 or not width or not len(cell):
+        return found
+    cell = np.asarray(cell, dtype=np.int64)
+    lowest = np.full(n_cells, np.uint64(0xFFFFFFFFFFFFFFFF), dtype=np.uint64)
+    np.minimum.at(lowest, cell, samples[:, -1])
+    # Known on the unit's cell (a unit whose bound is h holds h: the bound is kept); an
+    # empty place (EMPTY) is above every bound but EMPTY's, and dropped.
+    unit_known = samples <= lowest[cell][:, None]
+    unit_known &= samples != np.uint64(0xFFFFFFFFFFFFFFFF)
+    if int(unit_known.sum()) < witnesses:
+        return found
+    k_unit, slot = np.nonzero(unit_known)
+    holders, k_idx = distinct_sorted(samples[k_unit, slot])
+    k_cell = cell[k_unit]
+    ids = np.asarray(set_ids, dtype=np.uint64)
+    keys = np.asarray(record_keys, dtype=np.int64)
+    # Per (holder, cell): K = R ∩ S's count, key and key sum.
+    code = k_idx * n_cells + k_cell
+    order = np.argsort(code, kind="stable")
+    starts = np.flatnonzero(np.r_[True, code[order][1:] != code[order][:-1]])
+    g_code = code[order][starts]
+    g_idx, g_cell = g_code // n_cells, g_code % n_cells
+    g_n = np.diff(np.r_[starts, len(code)])
+    g_xor, g_sum, g_keys = kernels._reduce(order, starts, ids[k_unit], keys[k_unit])
+    cell_sizes = np.bincount(cell, minlength=n_cells)
+    chosen = published[g_cell] & (g_n < cell_sizes[g_cell])
+    sizes = np.full(len(holders), -1, dtype=np.int64)
+    asked = np.unique(g_idx[chosen])
+    sizes[asked] = holder_sizes(holders[asked])
+    chosen &= g_n < sizes[g_idx]
+    at = np.flatnonzero(chosen)
+    if len(at) < witnesses:
+        return found
+    key = kernels._kernel_keys(g_xor[at], g_sum[at], g_n[at])
+    c = g_cell[at]
+    order = np.lexsort((key, c))
+    c, key = c[order], key[order]
+    first = np.r_[True, (c[1:] != c[:-1]) | (key[1:] != key[:-1])]
+    group = np.cumsum(first) - 1
+    count = np.bincount(group)
+    starts = np.flatnonzero(first)
+    kernel: dict[int, tuple[int, int]] = {}
+    wanted = np.flatnonzero(count >= witnesses)[: kernels.MAX_GROUPS]
+    if len(wanted):
+        # Every entry of the holders met (known or not), to read a group's petals.
+        e_unit, e_slot = np.nonzero(np.isin(samples, holders))
+        e_idx = np.searchsorted(holders, samples[e_unit, e_slot])
+        e_cell = cell[e_unit]
+        by_holder = np.argsort(e_idx, kind="stable")
+        first_of = np.searchsorted(e_idx[by_holder], np.arange(len(holders) + 1))
+    for g in wanted.tolist():
+        members = at[order[starts[g] : starts[g] + count[g]]]
+        s = int(c[starts[g]])
+        size = int(g_n[members[0]])
+        if s in kernel and kernel[s][0] <= size:
+            continue
+        # A sunflower: `witnesses` of them whose units seen outside S are in one of them
+        # each. Chosen greedily, so that petals an attacker makes overlap in pairs (a set
+        # B_k shared by two parts) do not hide the others; nested sets give one petal.
+        used: set[int] = set()
+        petals = 0
+        for h in g_idx[members].tolist():
+            entries = by_holder[first_of[h] : first_of[h + 1]]
+            away = set(e_unit[entries[e_cell[entries] != s]].tolist())
+            if not away & used:
+                used |= away
+                petals += 1
+                if petals >= witnesses:
+                    kernel[s] = (size, int(g_keys[members[0]]))
+                    break
+    for s, (size, key_sum) in sorted(kernel.items()):
+        kernels._add(found, s, (-size, -key_sum))
+        partner = kernels._partner(s, published, cell_sizes, groupings)
+        if partner is not None:
+            kernels._add(found, partner, (size, key_sum))
+    return found
+
+
+def _samples_of(seed: int, n_units: int, n_holders: int, kernel: int) -> tuple:
+    """A ledger's holder samples over `n_units` units: random holders (some samples full),
+    and `kernel` units held by many parts that are disjoint beyond them (a sunflower)."""
+    rng = np.random.default_rng(seed)
+    ids = rng.integers(1, 2**63, size=n_units, dtype=np.int64).astype(np.uint64)
+    samples = HolderSamples()
+    sizes: dict[int, int] = {}
+    for _ in range(n_holders):
+        h = int(rng.integers(1, 2**62))
+        members = ids[rng.random(n_units) < rng.uniform(0.002, 0.05)]
+        samples.add(h, len(members), members)
+        sizes[h] = len(members)
+    core = ids[:kernel]
+    rest = rng.permutation(ids[kernel:])
+    for j in range(12):
+        h = int(rng.integers(1, 2**60))
+        members = np.concatenate([core, rest[j * 20 : (j + 1) * 20]])
+        samples.add(h, len(members), members)
+    return ids, samples
+
+
+def test_the_fast_ledger_kernels_give_what_the_first_did():
+    """Twin: over random ledgers (empty, sparse, full samples, with and without a
+    sunflower, one cell unpublished, a margin grouping), kernels.ledger_kernels gives
+    exactly what the first implementation gave."""
+    checked = found = 0
+    for seed in range(8):
+        rng = np.random.default_rng(100 + seed)
+        n_units = int(rng.integers(300, 1500))
+        ids, samples = _samples_of(seed, n_units, int(rng.choice([0, 5, 80, 400])), seed % 4)
+        n_cells = int(rng.integers(2, 40))
+        cell = rng.integers(0, n_cells, size=n_units)
+        cell[: seed % 4] = 0  # the kernel in one cell
+        keys = rng.integers(-(2**40), 2**40, size=n_units)
+        shown = rng.random(n_cells) < 0.9
+        shown[0] = True
+        groupings = [rng.integers(0, 3, size=n_cells)] if seed % 2 else []
+        rows = samples.of(ids)
+        for witnesses in (1, 3, 5):
+            args = (cell, ids, keys, rows, samples.sizes, shown, witnesses, groupings)
+            fast = ledger_kernels(*args)
+            assert fast == _reference_ledger_kernels(*args)
+            checked += 1
+            found += sum(c is not None for c in fast)
+    assert checked == 24 and found > 0  # the twins met kernels, not only empty answers
+
+
+def test_the_packed_sort_falls_back_when_two_holders_agree_in_its_bits():
+    """Holders of one cell whose hashes differ only in the low bits the packed sort drops
+    are grouped exactly (the lexicographic sort), as the first implementation did."""
+    rng = np.random.default_rng(5)
+    ids = rng.integers(1, 2**63, size=60, dtype=np.int64).astype(np.uint64)
+    samples = HolderSamples()
+    core, rest = ids[:2], ids[2:]
+    for j in range(6):
+        members = np.concatenate([core, rest[j * 8 : (j + 1) * 8]])
+        samples.add((1 << 40) + j, len(members), members)  # equal above bit 3
+    cell = np.r_[np.zeros(2, dtype=np.int64), rng.integers(1, 4, size=58)]
+    cell[50:53] = 0  # S: the kernel and three units no holder holds
+    keys = rng.integers(0, 1000, size=60)
+    args = (cell, ids, keys, samples.of(ids), samples.sizes, np.ones(4, dtype=bool), 5)
+    fast = ledger_kernels(*args)
+    assert fast == _reference_ledger_kernels(*args)
+    assert fast[0] is not None and fast[0][0] == -2

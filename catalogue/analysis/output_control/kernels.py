@@ -219,6 +219,8 @@ class _Sunflowers:
 
 _LEDGER_SALT = np.uint64(0xA54FF53A5F1D36F1)
 MAX_GROUPS = 64  # sunflower checks per view of a table (only an attack has more than a few)
+_EMPTY = np.uint64(0xFFFFFFFFFFFFFFFF)  # guard_index.EMPTY
+_CELL_MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
 def _kernel_keys(xor: np.ndarray, total: np.ndarray, size: np.ndarray) -> np.ndarray:
@@ -278,39 +280,115 @@ def ledger_kernels(
     if witnesses < 1 or not width or not len(cell):
         return found
     cell = np.asarray(cell, dtype=np.int64)
-    lowest = np.full(n_cells, np.uint64(0xFFFFFFFFFFFFFFFF), dtype=np.uint64)
+    lowest = np.full(n_cells, _EMPTY, dtype=np.uint64)
     np.minimum.at(lowest, cell, samples[:, -1])
     # Known on the unit's cell (a unit whose bound is h holds h: the bound is kept); an
     # empty place (EMPTY) is above every bound but EMPTY's, and dropped.
     unit_known = samples <= lowest[cell][:, None]
-    unit_known &= samples != np.uint64(0xFFFFFFFFFFFFFFFF)
-    if int(unit_known.sum()) < witnesses:
-        return found
+    unit_known &= samples != _EMPTY
     k_unit, slot = np.nonzero(unit_known)
-    holders, k_idx = distinct_sorted(samples[k_unit, slot])
+    if len(k_unit) < witnesses:
+        return found
+    k_hash = samples[k_unit, slot]
     k_cell = cell[k_unit]
+    # Per (cell, holder): K = R ∩ S's count, key and key sum. One sort of a key that packs
+    # the cell above the holder's hash (its low bits dropped; two holders of one cell that
+    # agree above them are checked for, and then the exact grouping is asked instead).
+    shift = np.uint64(max(1, (n_cells - 1).bit_length()))
+    packed = (k_cell.astype(np.uint64) << (np.uint64(64) - shift)) | (k_hash >> shift)
+    order = np.argsort(packed)
+    packed, k_hash = packed[order], k_hash[order]
+    same = packed[1:] == packed[:-1]
+    if bool(np.any(same & (k_hash[1:] != k_hash[:-1]))):
+        return _ledger_kernels_sorted(
+            cell, set_ids, record_keys, samples, holder_sizes, published, witnesses,
+            groupings, k_unit, slot,
+        )  # fmt: skip
+    starts = np.flatnonzero(np.r_[True, ~same])
+    g_hash = k_hash[starts]
+    g_cell = k_cell[order[starts]]
+    g_n = np.diff(np.r_[starts, len(order)])
     ids = np.asarray(set_ids, dtype=np.uint64)
     keys = np.asarray(record_keys, dtype=np.int64)
-    # Per (holder, cell): K = R ∩ S's count, key and key sum.
-    code = k_idx * n_cells + k_cell
-    order = np.argsort(code, kind="stable")
-    starts = np.flatnonzero(np.r_[True, code[order][1:] != code[order][:-1]])
-    g_code = code[order][starts]
-    g_idx, g_cell = g_code // n_cells, g_code % n_cells
-    g_n = np.diff(np.r_[starts, len(code)])
     g_xor, g_sum, g_keys = _reduce(order, starts, ids[k_unit], keys[k_unit])
+    return _sunflowers_across(
+        cell, samples, holder_sizes, published, witnesses, groupings,
+        g_hash, g_cell, g_n, g_xor, g_sum, g_keys,
+    )  # fmt: skip
+
+
+def _ledger_kernels_sorted(
+    cell: np.ndarray,
+    set_ids: np.ndarray,
+    record_keys: np.ndarray,
+    samples: np.ndarray,
+    holder_sizes: Callable[[np.ndarray], np.ndarray],
+    published: np.ndarray,
+    witnesses: int,
+    groupings: Sequence[np.ndarray],
+    k_unit: np.ndarray,
+    slot: np.ndarray,
+) -> list[tuple[int, int] | None]:
+    """ledger_kernels' groups by an exact lexicographic sort (cell, holder hash): taken
+    when two holders known on one cell agree in the bits the packed key keeps."""
+    k_hash = samples[k_unit, slot]
+    k_cell = cell[k_unit]
+    order = np.lexsort((k_hash, k_cell))
+    k_hash, s_cell = k_hash[order], k_cell[order]
+    same = (k_hash[1:] == k_hash[:-1]) & (s_cell[1:] == s_cell[:-1])
+    starts = np.flatnonzero(np.r_[True, ~same])
+    g_n = np.diff(np.r_[starts, len(order)])
+    ids = np.asarray(set_ids, dtype=np.uint64)
+    keys = np.asarray(record_keys, dtype=np.int64)
+    g_xor, g_sum, g_keys = _reduce(order, starts, ids[k_unit], keys[k_unit])
+    return _sunflowers_across(
+        cell, samples, holder_sizes, published, witnesses, groupings,
+        k_hash[starts], s_cell[starts], g_n, g_xor, g_sum, g_keys,
+    )  # fmt: skip
+
+
+def _sunflowers_across(
+    cell: np.ndarray,
+    samples: np.ndarray,
+    holder_sizes: Callable[[np.ndarray], np.ndarray],
+    published: np.ndarray,
+    witnesses: int,
+    groupings: Sequence[np.ndarray],
+    g_hash: np.ndarray,
+    g_cell: np.ndarray,
+    g_n: np.ndarray,
+    g_xor: np.ndarray,
+    g_sum: np.ndarray,
+    g_keys: np.ndarray,
+) -> list[tuple[int, int] | None]:
+    """ledger_kernels from its (cell, holder) groups, in the order (cell, holder hash)."""
+    n_cells = len(published)
+    found: list[tuple[int, int] | None] = [None] * n_cells
     cell_sizes = np.bincount(cell, minlength=n_cells)
     chosen = published[g_cell] & (g_n < cell_sizes[g_cell])
-    sizes = np.full(len(holders), -1, dtype=np.int64)
-    asked = np.unique(g_idx[chosen])
-    sizes[asked] = holder_sizes(holders[asked])
-    chosen &= g_n < sizes[g_idx]
     at = np.flatnonzero(chosen)
     if len(at) < witnesses:
         return found
     key = _kernel_keys(g_xor[at], g_sum[at], g_n[at])
     c = g_cell[at]
-    order = np.lexsort((key, c))
+    # Only (cell, key) pairs with `witnesses` holders can matter: count them in buckets of a
+    # hash of the pair first (a pair's holders share its bucket), sort only what is left.
+    buckets = max(1, 4 * len(at))
+    bucket = (splitmix64(key ^ (c.astype(np.uint64) * _CELL_MIX)) % np.uint64(buckets)).astype(
+        np.int64
+    )
+    full = np.bincount(bucket, minlength=buckets) >= witnesses
+    keep = np.flatnonzero(full[bucket])
+    if len(keep) < witnesses:
+        return found
+    at, key, c = at[keep], key[keep], c[keep]
+    # The holders' sizes, asked for those left only; a holder not larger than K is dropped.
+    asked, where = distinct_sorted(g_hash[at])
+    larger = g_n[at] < holder_sizes(asked)[where]
+    at, key, c = at[larger], key[larger], c[larger]
+    if len(at) < witnesses:
+        return found
+    order = np.lexsort((key, c))  # stable: a pair's holders stay in hash order
     c, key = c[order], key[order]
     first = np.r_[True, (c[1:] != c[:-1]) | (key[1:] != key[:-1])]
     group = np.cumsum(first) - 1
@@ -320,31 +398,37 @@ def ledger_kernels(
     wanted = np.flatnonzero(count >= witnesses)[:MAX_GROUPS]
     if len(wanted):
         # Every entry of the holders met (known or not), to read a group's petals.
-        e_unit, e_slot = np.nonzero(np.isin(samples, holders))
-        e_idx = np.searchsorted(holders, samples[e_unit, e_slot])
+        met = [at[order[starts[g] : starts[g] + count[g]]] for g in wanted.tolist()]
+        holders = np.unique(np.concatenate([g_hash[m] for m in met]))
+        # Rows are ascending: only entries up to the largest holder met can be one.
+        below = samples <= holders[-1]
+        e_unit, e_slot = np.nonzero(below)
+        values = samples[e_unit, e_slot]
+        place = np.minimum(np.searchsorted(holders, values), len(holders) - 1)
+        hit = holders[place] == values
+        e_unit, e_idx = e_unit[hit], place[hit]
         e_cell = cell[e_unit]
         by_holder = np.argsort(e_idx, kind="stable")
         first_of = np.searchsorted(e_idx[by_holder], np.arange(len(holders) + 1))
-    for g in wanted.tolist():
-        members = at[order[starts[g] : starts[g] + count[g]]]
-        s = int(c[starts[g]])
-        size = int(g_n[members[0]])
-        if s in kernel and kernel[s][0] <= size:
-            continue
-        # A sunflower: `witnesses` of them whose units seen outside S are in one of them
-        # each. Chosen greedily, so that petals an attacker makes overlap in pairs (a set
-        # B_k shared by two parts) do not hide the others; nested sets give one petal.
-        used: set[int] = set()
-        petals = 0
-        for h in g_idx[members].tolist():
-            entries = by_holder[first_of[h] : first_of[h + 1]]
-            away = set(e_unit[entries[e_cell[entries] != s]].tolist())
-            if not away & used:
-                used |= away
-                petals += 1
-                if petals >= witnesses:
-                    kernel[s] = (size, int(g_keys[members[0]]))
-                    break
+        for members in met:
+            s = int(g_cell[members[0]])
+            size = int(g_n[members[0]])
+            if s in kernel and kernel[s][0] <= size:
+                continue
+            # A sunflower: `witnesses` of them whose units seen outside S are in one of
+            # them each. Chosen greedily, so that petals an attacker makes overlap in pairs
+            # (a set B_k shared by two parts) do not hide the others; nested sets give one.
+            used: set[int] = set()
+            petals = 0
+            for h in np.searchsorted(holders, g_hash[members]).tolist():
+                entries = by_holder[first_of[h] : first_of[h + 1]]
+                away = set(e_unit[entries[e_cell[entries] != s]].tolist())
+                if not away & used:
+                    used |= away
+                    petals += 1
+                    if petals >= witnesses:
+                        kernel[s] = (size, int(g_keys[members[0]]))
+                        break
     for s, (size, key_sum) in sorted(kernel.items()):
         _add(found, s, (-size, -key_sum))
         partner = _partner(s, published, cell_sizes, groupings)
