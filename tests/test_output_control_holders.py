@@ -16,9 +16,16 @@ from catalogue.analysis.output_control import (
     kernels,
 )
 from catalogue.analysis.output_control.cell_key import distinct_sorted
-from catalogue.analysis.output_control.guard_index import EMPTY, SAMPLE, HolderSamples
+from catalogue.analysis.output_control.cores import holder_records
+from catalogue.analysis.output_control.fingerprint import SetFingerprint, fingerprint_table
+from catalogue.analysis.output_control.guard_index import EMPTY, SAMPLE, HolderSamples, holder_hash
 from catalogue.analysis.output_control.kernels import ledger_kernels
-from catalogue.analysis.output_control.ledger import HOLDER_MEASURE
+from catalogue.analysis.output_control.ledger import (
+    HOLDER_MEASURE,
+    ReleasedSet,
+    holder_set,
+    set_key,
+)
 from catalogue.analysis.output_control.result import ControlledResult
 from catalogue.analysis.output_control.rules.core_sharing import CoreSharing
 
@@ -317,3 +324,69 @@ def test_the_packed_sort_falls_back_when_two_holders_agree_in_its_bits():
     fast = ledger_kernels(*args)
     assert fast == _reference_ledger_kernels(*args)
     assert fast[0] is not None and fast[0][0] == -2
+
+
+def _reference_holder_records(
+    cell: np.ndarray,
+    set_ids: np.ndarray,
+    samples: np.ndarray,
+    sets: Sequence[SetFingerprint | None],
+    shown: Sequence[bool],
+) -> list[ReleasedSet]:
+    """cores.holder_records as it was written first (91ec3a1): a loop over the cells."""
+    records: list[ReleasedSet] = []
+    order = np.argsort(cell, kind="stable")
+    starts = np.searchsorted(cell[order], np.arange(len(sets) + 1))
+    for c, fp in enumerate(sets):
+        if not shown[c] or fp is None:
+            continue
+        key = set_key(fp)
+        h = np.uint64(holder_hash(key))
+        members = order[starts[c] : starts[c + 1]]
+        rows = samples[members]
+        enter = (h < rows[:, -1]) & ~(rows == h).any(axis=1)
+        if enter.any():
+            records.append(holder_set(key, fp.size, set_ids[members[enter]]))
+    return records
+
+
+def _reference_of(samples: HolderSamples, ids: np.ndarray) -> np.ndarray:
+    """HolderSamples.of as it was written first: the distinct ids looked up, then spread."""
+    unique, inverse = distinct_sorted(np.asarray(ids, dtype=np.uint64))
+    rows = samples._slots.rows(unique, insert=False)
+    out = np.full((len(unique), SAMPLE), EMPTY, dtype=np.uint64)
+    known = rows >= 0
+    out[known] = samples._samples[rows[known]]
+    return out[inverse.reshape(-1)]
+
+
+def test_the_fast_sample_look_up_and_holder_records_give_what_the_first_did():
+    """Twin: HolderSamples.of (repeated and unknown ids) and cores.holder_records (cells
+    unpublished, without a fingerprint, empty, units held already) as first written."""
+    compared = 0
+    for seed in range(6):
+        rng = np.random.default_rng(200 + seed)
+        n_units = int(rng.integers(200, 900))
+        ids, samples = _samples_of(seed, n_units, int(rng.choice([0, 5, 60, 300])), 2)
+        asked = np.r_[ids, ids[: n_units // 3], rng.integers(1, 2**63, size=50).astype(np.uint64)]
+        rng.shuffle(asked)
+        assert np.array_equal(samples.of(asked), _reference_of(samples, asked))
+        n_cells = int(rng.integers(1, 30))
+        cell = rng.integers(0, n_cells, size=n_units)
+        table = fingerprint_table(cell, ids, n_cells + 1)  # the last cell: empty
+        sets: list[SetFingerprint | None] = [table[c] for c in range(n_cells + 1)]
+        sets[0] = None
+        shown = list(rng.random(n_cells + 1) < 0.8)
+        rows = samples.of(ids)
+        for c in range(1, n_cells, 3):  # cells whose units hold them already
+            if sets[c] is not None:
+                h = holder_hash(set_key(sets[c]))  # type: ignore[arg-type]
+                rows[cell == c, 0] = np.uint64(h)
+                rows.sort(axis=1)
+        fast = holder_records(cell, ids, rows, sets, shown)
+        first = _reference_holder_records(cell, ids, rows, sets, shown)
+        assert [(r.statistic, r.size, r.answer) for r in fast] == [
+            (r.statistic, r.size, r.answer) for r in first
+        ]
+        compared += len(fast)
+    assert compared > 0

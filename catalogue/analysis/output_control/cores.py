@@ -38,6 +38,7 @@ from .ledger import (
     ReleaseLedger,
     holder_set,
     set_key,
+    set_keys,
 )
 from .rules.cell_key_noise import CellKeyNoise, CountsWithKeys
 from .rules.core_sharing import CoreCounts, CoreSharing
@@ -526,19 +527,32 @@ def holder_records(
     """Each published cell of a view (`cell` per unit, `samples` the units' holder samples
     as looked up for the release) as a holder of its units (HolderSamples): a record for
     the units whose sample it enters, none for a set registered before."""
+    n = len(sets)
+    asked = [c for c, fp in enumerate(sets) if shown[c] and fp is not None]
+    if not asked:
+        return []
+    fingerprints = [sets[c] for c in asked]
+    keys = set_keys(
+        np.array([fp.size for fp in fingerprints if fp is not None]),
+        np.stack([fp.id_xor for fp in fingerprints if fp is not None]),
+    )
+    # Per unit, the hash of its cell as a holder, and whether that cell is recorded.
+    hashes = np.zeros(n, dtype=np.uint64)
+    hashes[asked] = [holder_hash(key) for key in keys]
+    recorded = np.zeros(n, dtype=bool)
+    recorded[asked] = True
+    cell = np.asarray(cell, dtype=np.int64)
+    inside = (cell >= 0) & (cell < n)
+    at = np.where(inside, cell, 0)
+    h = hashes[at]
+    enter = inside & recorded[at] & (h < samples[:, -1]) & ~(samples == h[:, None]).any(axis=1)
+    entering = np.flatnonzero(enter)  # ascending: each cell's units in the table's order
+    by_cell = entering[np.argsort(cell[entering], kind="stable")]
+    starts = np.searchsorted(cell[by_cell], np.arange(n + 1))
     records: list[ReleasedSet] = []
-    order = np.argsort(cell, kind="stable")
-    starts = np.searchsorted(cell[order], np.arange(len(sets) + 1))
-    for c, fp in enumerate(sets):
-        if not shown[c] or fp is None:
-            continue
-        key = set_key(fp)
-        h = np.uint64(holder_hash(key))
-        members = order[starts[c] : starts[c + 1]]
-        rows = samples[members]
-        enter = (h < rows[:, -1]) & ~(rows == h).any(axis=1)
-        if enter.any():
-            records.append(holder_set(key, fp.size, set_ids[members[enter]]))
+    for c, key, fp in zip(asked, keys, fingerprints, strict=True):
+        if starts[c + 1] > starts[c] and fp is not None:
+            records.append(holder_set(key, fp.size, set_ids[by_cell[starts[c] : starts[c + 1]]]))
     return records
 
 

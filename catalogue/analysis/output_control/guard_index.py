@@ -43,7 +43,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .cell_key import distinct_sorted
 from .fingerprint import CELLS_PER_PARTITION, SetFingerprint, splitmix64
 
 if TYPE_CHECKING:
@@ -224,12 +223,12 @@ class HolderSamples:
 
     def of(self, ids: np.ndarray) -> np.ndarray:
         """Each unit's sample, ascending (EMPTY-padded), a copy: shape (len(ids), SAMPLE)."""
-        unique, inverse = distinct_sorted(np.asarray(ids, dtype=np.uint64))
-        rows = self._slots.rows(unique, insert=False)
-        out = np.full((len(unique), SAMPLE), EMPTY, dtype=np.uint64)
-        known = rows >= 0
-        out[known] = self._samples[rows[known]]
-        return out[inverse.reshape(-1)]
+        # One probe per id (repeats probe alike) and one gather: no sort of the ids.
+        rows = self._slots.rows(np.asarray(ids, dtype=np.uint64).reshape(-1), insert=False)
+        unknown = rows < 0
+        out = self._samples[np.where(unknown, 0, rows)]
+        out[unknown] = EMPTY
+        return out
 
     def sizes(self, hashes: np.ndarray) -> np.ndarray:
         """Each holder's size (−1 for a hash never registered)."""
