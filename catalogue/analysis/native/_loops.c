@@ -366,15 +366,31 @@ static inline uint64_t scramble(uint64_t z) {
     return z;
 }
 
+/* fingerprint.py's _SALTS and _CHECK_SALT: a keyed id's cell in each partition, its check. */
+static const uint64_t PARTITION_SALTS[PARTITIONS] = {0x9E3779B97F4A7C15ULL,
+                                                     0xC2B2AE3D27D4EB4FULL,
+                                                     0x165667B19E3779F9ULL,
+                                                     0xD6E8FEB86659FD93ULL};
+static const uint64_t CHECK_SALT = 0x27D4EB2F165667C5ULL;
+
+/* A keyed (unit, value) pair added to a set's fingerprint (PARTITIONS × 32 cells of count,
+ * id xor and check xor), its cells and check as UnitHashes.of makes them for an id. */
+static inline void add_keyed_pair(uint64_t *table, uint64_t pair) {
+    uint64_t check = scramble(pair ^ CHECK_SALT);
+    for (int p = 0; p < PARTITIONS; p++) {
+        uint64_t *at = table + 3 * ((scramble(pair ^ PARTITION_SALTS[p]) % 32) + (uint64_t)p * 32);
+        at[0] += 1;
+        at[1] ^= pair;
+        at[2] ^= check;
+    }
+}
+
 /* unit_hashes, fingerprint.py's UnitHashes.of: per id its cell in each partition packed in
  * 7 bits each, and its check hash, in one pass (numpy needs five scrambles over a
  * (ids, 4) array and as many temporaries: 0.7 s for the 5.5 million (unit, value) pairs of
  * a table, which cannot be cached per unit as the units' own hashes are). The salts and
  * the cells per partition must equal fingerprint.py's; a test holds the two equal. */
 static PyObject *unit_hashes(PyObject *self, PyObject *args) {
-    static const uint64_t salts[PARTITIONS] = {0x9E3779B97F4A7C15ULL, 0xC2B2AE3D27D4EB4FULL,
-                                               0x165667B19E3779F9ULL, 0xD6E8FEB86659FD93ULL};
-    static const uint64_t check_salt = 0x27D4EB2F165667C5ULL;
     PyObject *objects[3];
     Buffer buffers[3] = {{0}};
     static const Py_ssize_t items[3] = {8, 4, 8};
@@ -404,11 +420,11 @@ static PyObject *unit_hashes(PyObject *self, PyObject *args) {
         uint64_t id = ids[i];
         uint32_t bits = 0;
         for (int p = 0; p < PARTITIONS; p++) {
-            uint64_t cell = scramble(id ^ salts[p]) % per + (uint64_t)p * per;
+            uint64_t cell = scramble(id ^ PARTITION_SALTS[p]) % per + (uint64_t)p * per;
             bits |= (uint32_t)cell << (CELL_BITS * p);
         }
         packed[i] = (int32_t)bits;
-        checks[i] = scramble(id ^ check_salt);
+        checks[i] = scramble(id ^ CHECK_SALT);
     }
     Py_END_ALLOW_THREADS
     result = Py_None;
@@ -427,9 +443,6 @@ done:
  * value_keys.pair_keys's and its fingerprint cells fingerprint.py's UnitHashes.of's. The
  * numpy twin is CellUnits.aggregates_numpy; a test holds the two equal. */
 static PyObject *cell_aggregates(PyObject *self, PyObject *args) {
-    static const uint64_t salts[PARTITIONS] = {0x9E3779B97F4A7C15ULL, 0xC2B2AE3D27D4EB4FULL,
-                                               0x165667B19E3779F9ULL, 0xD6E8FEB86659FD93ULL};
-    static const uint64_t check_salt = 0x27D4EB2F165667C5ULL;
     enum { N = 19 };
     PyObject *objects[N];
     Buffer buffers[N] = {{0}};
@@ -535,14 +548,7 @@ static PyObject *cell_aggregates(PyObject *self, PyObject *args) {
         memcpy(&value_bits, &canonical, sizeof value_bits);
         uint64_t pair = splitmix64(id ^ splitmix64(value_bits ^ VALUE_SALT));
         digests[c] += pair;
-        base = pair_table + 3 * (c * per_set);
-        uint64_t pair_check = scramble(pair ^ check_salt);
-        for (int p = 0; p < PARTITIONS; p++) {
-            uint64_t *at = base + 3 * ((scramble(pair ^ salts[p]) % 32) + (uint64_t)p * 32);
-            at[0] += 1;
-            at[1] ^= pair;
-            at[2] ^= pair_check;
-        }
+        add_keyed_pair(pair_table + 3 * (c * per_set), pair);
         /* cell_magnitudes's list of the cell's `keep` largest, descending. */
         double magnitude = fabs(value);
         totals[c] += magnitude;
@@ -567,9 +573,6 @@ done:
 #define CLUSTER_SALT 0x9FB21C651E98DF25ULL /* model_support._CLUSTER_SALT */
 
 static PyObject *row_pair_fingerprint(PyObject *self, PyObject *args) {
-    static const uint64_t salts[PARTITIONS] = {0x9E3779B97F4A7C15ULL, 0xC2B2AE3D27D4EB4FULL,
-                                               0x165667B19E3779F9ULL, 0xD6E8FEB86659FD93ULL};
-    static const uint64_t check_salt = 0x27D4EB2F165667C5ULL;
     PyObject *objects[7];
     Buffer buffers[7] = {{0}};
     static const Py_ssize_t items[7] = {8, 8, 8, 8, 8, 8, 8};
@@ -615,14 +618,7 @@ static PyObject *row_pair_fingerprint(PyObject *self, PyObject *args) {
         if (clustered) {
             row_bits = splitmix64(row_bits ^ splitmix64(clusters[k] ^ CLUSTER_SALT));
         }
-        uint64_t pair = splitmix64(set_ids[u] ^ splitmix64(row_bits ^ VALUE_SALT));
-        uint64_t check = scramble(pair ^ check_salt);
-        for (int p = 0; p < PARTITIONS; p++) {
-            uint64_t *at = table + 3 * ((scramble(pair ^ salts[p]) % 32) + (uint64_t)p * 32);
-            at[0] += 1;
-            at[1] ^= pair;
-            at[2] ^= check;
-        }
+        add_keyed_pair(table, splitmix64(set_ids[u] ^ splitmix64(row_bits ^ VALUE_SALT)));
     }
     Py_END_ALLOW_THREADS
     result = none_unless_outside(bad, "row %zd names a pattern or unit outside the arrays");
@@ -638,9 +634,6 @@ done:
  * row-major; `clustered[j]` non-zero: set j's keys take the row's cluster. The twin is
  * row_pair_fingerprint per set; a test holds the two equal. */
 static PyObject *row_pair_fingerprints(PyObject *self, PyObject *args) {
-    static const uint64_t salts[PARTITIONS] = {0x9E3779B97F4A7C15ULL, 0xC2B2AE3D27D4EB4FULL,
-                                               0x165667B19E3779F9ULL, 0xD6E8FEB86659FD93ULL};
-    static const uint64_t check_salt = 0x27D4EB2F165667C5ULL;
     PyObject *objects[8];
     Buffer buffers[8] = {{0}};
     static const Py_ssize_t items[8] = {8, 8, 8, 8, 8, 8, 8, 8};
@@ -692,15 +685,8 @@ static PyObject *row_pair_fingerprints(PyObject *self, PyObject *args) {
             if (clustered_rows && clustered[j]) {
                 row_bits = splitmix64(row_bits ^ cluster);
             }
-            uint64_t pair = splitmix64(id ^ splitmix64(row_bits ^ VALUE_SALT));
-            uint64_t check = scramble(pair ^ check_salt);
-            uint64_t *table = tables + (size_t)j * PARTITIONS * 32 * 3;
-            for (int p = 0; p < PARTITIONS; p++) {
-                uint64_t *at = table + 3 * ((scramble(pair ^ salts[p]) % 32) + (uint64_t)p * 32);
-                at[0] += 1;
-                at[1] ^= pair;
-                at[2] ^= check;
-            }
+            add_keyed_pair(tables + (size_t)j * PARTITIONS * 32 * 3,
+                           splitmix64(id ^ splitmix64(row_bits ^ VALUE_SALT)));
         }
     }
     Py_END_ALLOW_THREADS
