@@ -156,8 +156,12 @@ def test_the_exact_coefficients_are_not_read_back_from_the_prediction(alice: Att
     )
     # The attack works: against the naive prototype it reads the exact slope.
     assert abs(naive_slope[1] - exact[1]) < 0.05
-    # Against regcat it reads the released coefficients and nothing finer.
-    np.testing.assert_allclose(ours_slope, released_beta, rtol=1e-9, atol=1e-6)
+    # Against regcat it reads the released coefficients and nothing finer: to the readout
+    # model's own resolution (its published coefficient has 4 significant figures and noise
+    # of its own: 5523.01 read for 5523.0 released in one fresh clone), as far from the exact
+    # slope as the released one is.
+    np.testing.assert_allclose(ours_slope, released_beta, rtol=1e-4)
+    assert abs(ours_slope[1] - exact[1]) >= 0.5 * abs(released_beta[1] - exact[1])
 
 
 # --- (2) two predictions whose data differ in one unit ---------------------------------------
