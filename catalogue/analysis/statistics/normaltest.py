@@ -13,22 +13,14 @@ from catalogue.domain.text import Text
 
 from ..output_control import ControlContext, UnitValues, control_moments
 from ..statistic import Field, Statistic, Takes
-from .shared.common import DataView, Labelled, needs_unit_rows, request_error
-from .summarize import MAX_VARIABLES, VariableValues, unit_values
+from .shared.common import DataView, Labelled, needs_unit_rows
+from .summarize import MAX_VARIABLES, VariableValues, requested_names, unit_values
 
 
 def prepare_normaltest(view: DataView, request: Mapping[str, Any]) -> NormaltestPlan:
-    names = request.get("vars")
-    if isinstance(names, str):
-        names = [names]
-    if not isinstance(names, list) or not 1 <= len(names) <= MAX_VARIABLES:
-        raise request_error(
-            "vars",
-            f"«vars» må være en liste med 1 til {MAX_VARIABLES} variabler.",
-            f"'vars' must be a list of 1 to {MAX_VARIABLES} variables.",
-        )
+    names = requested_names(request)
     needs_unit_rows(view, "normaltest")
-    return NormaltestPlan(tuple(unit_values(view, n, "normaltest") for n in dict.fromkeys(names)))
+    return NormaltestPlan(tuple(unit_values(view, n, "normaltest") for n in names))
 
 
 @dataclass(frozen=True)

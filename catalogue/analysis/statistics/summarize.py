@@ -85,7 +85,9 @@ def _quantiles(raw: object) -> tuple[float, ...]:
     return tuple(sorted({float(q) / 100 for q in raw}))
 
 
-def prepare_summarize(view: DataView, request: Mapping[str, Any]) -> SummarizePlan:
+def requested_names(request: Mapping[str, Any]) -> list[str]:
+    """The request's «vars»: one name or a list of 1 to MAX_VARIABLES, repeats dropped, in
+    order; for every statistic that takes one variable or more (summarize, normaltest)."""
     names = request.get("vars")
     if isinstance(names, str):
         names = [names]
@@ -95,10 +97,15 @@ def prepare_summarize(view: DataView, request: Mapping[str, Any]) -> SummarizePl
             f"«vars» må være en liste med 1 til {MAX_VARIABLES} variabler.",
             f"'vars' must be a list of 1 to {MAX_VARIABLES} variables.",
         )
+    return list(dict.fromkeys(names))
+
+
+def prepare_summarize(view: DataView, request: Mapping[str, Any]) -> SummarizePlan:
+    names = requested_names(request)
     needs_unit_rows(view, "summarize")
     quantiles = _quantiles(request.get("percentiles"))
     min_max = bool(request.get("minmax", True))
-    variables = [unit_values(view, n, "summarize") for n in dict.fromkeys(names)]
+    variables = [unit_values(view, n, "summarize") for n in names]
     return SummarizePlan(tuple(variables), quantiles, min_max)
 
 
