@@ -59,7 +59,7 @@ from .shared.mixed import (
     transformed,
     variance_influence,
 )
-from .shared.model_levels import _cells, _Counter, _interacting, _kept, _kept_sql
+from .shared.model_levels import keep_common
 from .shared.model_request import MODEL_RELEASES, group_variable, model_request
 from .shared.model_rows import ModelRows, _groupings, model_rows, outcome_mode
 from .shared.ols import Estimate, RegressionPlan, asked_terms
@@ -102,22 +102,15 @@ def _patterns(
     view: DataView, y: Variable, terms: list[list[Factor]], group: Factor, constant: bool
 ) -> tuple[Patterns, ModelRows]:
     """The complete cases grouped by the regressors' values and the group, rare levels,
-    cells and groups left out (on perturbed counts, as model_levels.common_levels does);
+    cells and groups left out (on perturbed counts, model_levels.keep_common);
     the design's columns are the regressors' only."""
     found = fetch_patterns(view, y, [*terms, [group]])
     rows = model_rows(view, y, found)
-    categorical = [f.key for f in found.factors if f.categorical]
     if len(rows.units):
-        counter = _Counter(view, rows)
         keep = np.ones(len(found.n), dtype=bool)
-        for key in categorical:
-            keep &= counter.common(found.raw[key].astype(np.int64), keep)
-        for keys in _interacting(terms):
-            keep &= counter.common(_cells(found, keys), keep)
-        if not keep.all():
-            found, rows = _kept(found, rows, keep)
-            narrowed = _kept_sql(found.factors, found.levels, found.raw, _interacting(terms))
-            found = dataclasses.replace(found, where=f"({found.where}) AND {narrowed}")
+        found, rows, where = keep_common(view, found, rows, terms, keep)
+        if where is not None:
+            found = dataclasses.replace(found, where=where)
     others = [f for f in found.factors if f.key != group.key]
     shaped = with_columns(
         view, dataclasses.replace(found, factors=others), terms, constant=constant

@@ -71,19 +71,36 @@ def common_levels(
     categorical = [f.key for f in found.factors if f.categorical]
     scope = np.ones(len(found.n), dtype=bool) if within is None else within(found)
     if (categorical and len(rows.units)) or not scope.all():
-        counter = _Counter(view, rows)
-        keep = scope.copy()
-        for key in categorical:
-            keep &= counter.common(found.raw[key].astype(np.int64), keep)
-        for keys in _interacting(terms):
-            keep &= counter.common(_cells(found, keys), keep)
-        if not keep.all():
-            found, rows = _kept(found, rows, keep)
+        found, rows, where = keep_common(view, found, rows, terms, scope.copy())
+        if where is not None:
             # After the limits: the condition lists every kept level and cell.
             patterns = with_columns(view, found, terms, constant=constant)
-            narrowed = _kept_sql(found.factors, found.levels, found.raw, _interacting(terms))
-            return dataclasses.replace(patterns, where=f"({found.where}) AND {narrowed}"), rows
+            return dataclasses.replace(patterns, where=where), rows
     return with_columns(view, found, terms, constant=constant), rows
+
+
+def keep_common(
+    view: DataView,
+    found: Patterns,
+    rows: ModelRows,
+    terms: Sequence[Sequence[Factor]],
+    keep: np.ndarray,
+) -> tuple[Patterns, ModelRows, str | None]:
+    """Of the patterns in `keep` (changed in place), those whose every categorical level
+    and interaction cell is common; with the rows of the others left out, and the
+    complete-case condition narrowed to what is kept (None when nothing was left out, the
+    patterns and rows then as given). One home for common_levels and the families that
+    shape their own patterns (regress_mml's group factor)."""
+    counter = _Counter(view, rows)
+    for key in [f.key for f in found.factors if f.categorical]:
+        keep &= counter.common(found.raw[key].astype(np.int64), keep)
+    for keys in _interacting(terms):
+        keep &= counter.common(_cells(found, keys), keep)
+    if keep.all():
+        return found, rows, None
+    found, rows = _kept(found, rows, keep)
+    narrowed = _kept_sql(found.factors, found.levels, found.raw, _interacting(terms))
+    return found, rows, f"({found.where}) AND {narrowed}"
 
 
 def _interacting(terms: Sequence[Sequence[Factor]]) -> list[tuple[str, ...]]:
