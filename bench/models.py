@@ -231,17 +231,23 @@ def _reference(rows: dict[str, Any]) -> dict[str, Callable[[], Any]]:
     }
 
 
-def _weibull(rows: dict[str, Any], hoy: Any, levels: list[Any]) -> Any:
-    """lifelines' WeibullAFTFitter (the test suite's reference) on the same rows."""
+def _survival_frame(rows: dict[str, Any], hoy: Any, levels: list[Any]) -> Any:
+    """The survival models' rows as lifelines takes them: time tid (age + 0.5), event hoy,
+    kjonn and a dummy per education level but the first (the reference of i.utdanning)."""
     import numpy as np
     import pandas as pd
-    from lifelines import WeibullAFTFitter
 
     columns = {"tid": rows["alder"].astype(float) + 0.5, "hoy": hoy, "kjonn": rows["kjonn"]}
     for level in levels[1:]:
         columns[f"u{level}"] = (rows["utdanning"] == level).astype(float)
-    frame = pd.DataFrame({k: np.asarray(v, dtype=float) for k, v in columns.items()})
-    return WeibullAFTFitter().fit(frame, "tid", "hoy")
+    return pd.DataFrame({k: np.asarray(v, dtype=float) for k, v in columns.items()})
+
+
+def _weibull(rows: dict[str, Any], hoy: Any, levels: list[Any]) -> Any:
+    """lifelines' WeibullAFTFitter (the test suite's reference) on the same rows."""
+    from lifelines import WeibullAFTFitter
+
+    return WeibullAFTFitter().fit(_survival_frame(rows, hoy, levels), "tid", "hoy")
 
 
 def _panel(rows: dict[str, Any], lonn: Any, method: str = "fe") -> Any:
@@ -300,15 +306,9 @@ def _rdd(rows: dict[str, Any], lonn: Any) -> Any:
 
 def _cox(rows: dict[str, Any], hoy: Any, levels: list[Any]) -> Any:
     """lifelines' CoxPHFitter (Efron's ties; tests/test_models_survival.py's reference)."""
-    import numpy as np
-    import pandas as pd
     from lifelines import CoxPHFitter
 
-    columns = {"tid": rows["alder"].astype(float) + 0.5, "hoy": hoy, "kjonn": rows["kjonn"]}
-    for level in levels[1:]:
-        columns[f"u{level}"] = (rows["utdanning"] == level).astype(float)
-    frame = pd.DataFrame({k: np.asarray(v, dtype=float) for k, v in columns.items()})
-    return CoxPHFitter().fit(frame, "tid", "hoy")
+    return CoxPHFitter().fit(_survival_frame(rows, hoy, levels), "tid", "hoy")
 
 
 def _mixed(rows: dict[str, Any], lonn: Any) -> Any:
