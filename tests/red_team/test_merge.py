@@ -9,7 +9,8 @@ target's wage."""
 
 from __future__ import annotations
 
-from tests.red_team.conftest import BASE_STEPS, Attacker, Score, Truth, value
+from tests.red_team.conftest import BASE_STEPS, Attacker, Score, Truth, report, value
+from tests.red_team.test_group_count_averaging import COUNTS, POOL, TARGETS, _padded_counts
 
 
 def _merged_sum(alice: Attacker, drop: str | None) -> str:
@@ -31,3 +32,47 @@ def test_group_sums_merged_in_with_and_without_the_target(alice: Attacker, truth
         second = None if after is None else value(after[0], [person.kommune], "mean")
         score.add(None if first is None or second is None else first - second, person.wage or 0)
     assert score.failed()
+
+
+def test_group_counts_read_through_a_filtered_source(alice: Attacker, truth: Truth) -> None:
+    """A filter on averaged group counts, made in a merge's source dataset, read in the
+    workspace that merges from it: the source averages 140 padded counts of the target in
+    w (test_group_count_averaging), drops everyone if w > 0.5 and makes `flag` = 1; the
+    workspace merges `flag`, drops the rows where it is missing and tabulates `alle`,
+    refused (min-population) iff diagnosed. Guessed by refused-or-not and by the refusal's
+    code. FAILS when either guesses more than 6 of the 8 targets right (a coin gets 7 or 8
+    in 3.5 % of runs). In the source, the filter made a population carrying the 140
+    counts' ids (steps/filter.py), but a merged variable carried only its own groups:
+    `flag` and the population of the merging workspace paid two inputs, not 142."""
+    targets = truth.targets(TARGETS, kreft=True) + truth.targets(TARGETS, kreft=False)
+    everyone = truth.by_birth(POOL * len(targets), skip={p.birth for p in targets}, offset=400)
+    right = right_by_code = answered = 0
+    codes: list[str | None] = []
+    for i, person in enumerate(targets):
+        known = everyone[i * POOL : (i + 1) * POOL]
+        source = [
+            *BASE_STEPS,
+            *_padded_counts(person, known, COUNTS, 2031 + i),
+            {"drop_if": "w > 0.5"},
+            {"generate": "flag", "expr": "1"},
+        ]
+        handle = alice.workspace(
+            [{"merge": ["flag"], "source": source}, {"drop_if": "sysmiss(flag)"}]
+        )
+        response = alice.ask(handle, "tabulate", {"vars": ["alle"]})
+        code = None if response.status_code == 200 else response.get_json()["error"]["code"]
+        codes.append(code)
+        answered += code is None
+        right += (code is not None) == person.kreft
+        right_by_code += (code == "min-population") == person.kreft
+    report(
+        "group counts read through a filtered merge source",
+        right=right,
+        right_by_code=right_by_code,
+        codes=codes,
+        answered=answered,
+        of=len(targets),
+        requests=alice.requests,
+    )
+    assert alice.statuses.get(200, 0) > 0
+    assert right <= 6 and right_by_code <= 6

@@ -17,7 +17,15 @@ releases nothing and computes nothing from the data but the join (OUTPUT_CONTROL
 what the merged variables show goes through output control at release, as anything does.
 A variable made by aggregate or collapse keeps the groups it was computed over (and their
 given values), so a release of anything computed from it registers them here as it would
-in the dataset that made it."""
+in the dataset that made it.
+
+Every merged variable also carries the ids of the group statistics the source's population
+was selected by (State.population_inputs: a filter on averaged group counts, steps/
+filter.py), so a release of anything computed from it, or over rows a filter on it kept,
+pays their input fees here as it would in the source. Why: the source averaged 140 padded
+group counts of a target in w and dropped everyone if w > 0.5; merged in, a constant of the
+source was missing for everyone iff the target was diagnosed, and `drop_if sysmiss(flag)`
+then a table told 8 of 8 by refused-or-not (red team test_merge, two inputs paid, not 142)."""
 
 from __future__ import annotations
 
@@ -177,6 +185,11 @@ def apply_merge(ctx: StepContext, state: State, step: Merge) -> State:
             key = "i.unit_id"
     schema = state.schema
     prefix = f"merge{schema.next_column}:"
+    # The group statistics the source's rows were selected by (its filters': State.
+    # population_inputs) are carried by every merged variable: whether a row has a value
+    # tells which rows the filter kept, so a release over the merged values pays their
+    # input fees as it would in the source (group_values.statistic_inputs).
+    selected = source.population_inputs
     selects = []
     for variable in merged:
         column, schema = schema.fresh_column()
@@ -187,7 +200,7 @@ def apply_merge(ctx: StepContext, state: State, step: Merge) -> State:
                 column=column,
                 panel=None,
                 source={"merge": dict(variable.source), "of": variable.name},
-                groups=tuple(prefix + g for g in variable.groups),
+                groups=tuple(prefix + g for g in dict.fromkeys((*variable.groups, *selected))),
             )
         )
     try:
