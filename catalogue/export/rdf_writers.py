@@ -63,12 +63,7 @@ def write_turtle(resources: Iterable[Resource], prefixes: dict[str, str] = PREFI
         return names.compact(value) or f"<{safe_iri(value)}>"
 
     def term(obj: Object) -> str:
-        if isinstance(obj, Lit):
-            text = '"' + obj.value.translate(_STRING_ESCAPES) + '"'
-            if obj.lang:
-                return f"{text}@{obj.lang}"
-            return f"{text}^^{iri(obj.datatype)}" if obj.datatype else text
-        return iri(obj)
+        return _literal(obj, iri) if isinstance(obj, Lit) else iri(obj)
 
     out = [f"@prefix {p}: <{ns}> .\n" for p, ns in prefixes.items()]
     for r in resources:
@@ -90,14 +85,23 @@ def _objects(rendered: list[str]) -> str:
     return ", ".join(rendered)
 
 
+def _literal(lit: Lit, datatype: Callable[[str], str]) -> str:
+    """A literal as Turtle and N-Triples both write it: quoted and escaped, then its
+    language tag or its datatype (written by `datatype`: compact in Turtle, whole in
+    N-Triples)."""
+    text = '"' + lit.value.translate(_STRING_ESCAPES) + '"'
+    if lit.lang:
+        return f"{text}@{lit.lang}"
+    return f"{text}^^{datatype(lit.datatype)}" if lit.datatype else text
+
+
+def _whole(iri: str) -> str:
+    return f"<{iri}>"
+
+
 def write_ntriples(resources: Iterable[Resource]) -> str:
     def term(obj: Object) -> str:
-        if isinstance(obj, Lit):
-            text = '"' + obj.value.translate(_STRING_ESCAPES) + '"'
-            if obj.lang:
-                return f"{text}@{obj.lang}"
-            return f"{text}^^<{obj.datatype}>" if obj.datatype else text
-        return f"<{safe_iri(obj)}>"
+        return _literal(obj, _whole) if isinstance(obj, Lit) else f"<{safe_iri(obj)}>"
 
     out: list[str] = []
     rdf_type = f"<{RDF.type}>"
