@@ -9,27 +9,17 @@ from typing import Any
 from catalogue.domain.text import Text
 
 from ..statistic import Statistic
-from .shared.common import DataView, needs_number
-from .shared.design import parse_terms
-from .shared.model_levels import common_levels
+from .shared.common import DataView
+from .shared.model_levels import model_inputs
 from .shared.model_request import (
     MODEL_FIELDS,
     MODEL_RELEASES,
-    covariance_request,
-    model_request,
-    refuse_too_few_clusters,
 )
 from .shared.ols import RegressionPlan, asked_terms, ols_estimate, regression_plan
 
 
 def prepare_regress(view: DataView, request: Mapping[str, Any]) -> RegressionPlan:
-    y_name, x, constant = model_request(request)
-    y = view.variable(y_name, what="y")
-    needs_number(y, "regress")
-    terms = parse_terms(view, x)
-    covariance, cluster = covariance_request(view, request)
-    patterns, rows = common_levels(view, y, terms, constant=constant, cluster=cluster)
-    refuse_too_few_clusters(view, rows, cluster)
+    y, x, constant, covariance, cluster, patterns, rows = model_inputs(view, request, "regress")
     estimate = ols_estimate(view, y, patterns, covariance, cluster)
     asked = asked_terms(x, constant)
     return regression_plan(view, y, patterns, rows, estimate, "ols", covariance, asked)

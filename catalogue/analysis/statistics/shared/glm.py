@@ -30,10 +30,9 @@ import numpy as np
 import scipy.special
 
 from ...variables import Variable
-from .common import DataView, needs_number
-from .design import Patterns, estimable, parse_terms, solve
-from .model_levels import common_levels
-from .model_request import covariance_request, model_request, refuse_too_few_clusters
+from .common import DataView
+from .design import Patterns, estimable, solve
+from .model_levels import model_inputs
 from .model_rows import ModelRows
 from .ols import Estimate, RegressionPlan, asked_terms, cluster_meat, regression_plan
 
@@ -206,13 +205,7 @@ class GlmFit:
 
 
 def fit_glm(view: DataView, request: Mapping[str, Any], family: str) -> GlmFit:
-    y_name, x, constant = model_request(request)
-    y = view.variable(y_name, what="y")
-    needs_number(y, family)
-    terms = parse_terms(view, x)
-    covariance, cluster = covariance_request(view, request)
-    patterns, rows = common_levels(view, y, terms, constant=constant, cluster=cluster)
-    refuse_too_few_clusters(view, rows, cluster)
+    y, x, constant, covariance, cluster, patterns, rows = model_inputs(view, request, family)
     fitted = irls(patterns, family) if _outcome_fits(patterns, family) else None
     estimate, variance, inverse = Estimate.failed(patterns), None, None
     if fitted is not None:

@@ -34,7 +34,8 @@ perturbed counts (as tables do, tabulate.py)."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -43,9 +44,38 @@ from ...output_control.cell_key import all_distinct
 from ...output_control.rules.cell_key_noise import CellKeyNoise
 from ...output_control.rules.threshold import Threshold
 from ...variables import Variable
-from .common import DataView
-from .design import Factor, Patterns, factor_sql, fetch_patterns, with_columns
+from .common import DataView, needs_number
+from .design import Factor, Patterns, factor_sql, fetch_patterns, parse_terms, with_columns
+from .model_request import covariance_request, model_request, refuse_too_few_clusters
 from .model_rows import ModelRows, model_rows
+
+
+class ModelInputs(NamedTuple):
+    """What a model of y on x asks for and the rows it is fitted on (model_inputs)."""
+
+    y: Variable
+    x: object  # the regressors as asked (asked_terms reads them)
+    constant: bool
+    covariance: str  # "classical", "robust" or "cluster"
+    cluster: Variable | None
+    patterns: Patterns
+    rows: ModelRows
+
+
+def model_inputs(view: DataView, request: Mapping[str, Any], what: str) -> ModelInputs:
+    """The request of a model of a numeric y on x terms with the standard errors it asks
+    for, read in one order (y, the terms, the standard errors, the common levels, the
+    clusters) so every family refuses the same request with the same error: regress,
+    logit, probit, poisson, negbin, regress_panel. `what`: the statistic named in an error
+    about y."""
+    y_name, x, constant = model_request(request)
+    y = view.variable(y_name, what="y")
+    needs_number(y, what)
+    terms = parse_terms(view, x)
+    covariance, cluster = covariance_request(view, request)
+    patterns, rows = common_levels(view, y, terms, constant=constant, cluster=cluster)
+    refuse_too_few_clusters(view, rows, cluster)
+    return ModelInputs(y, x, constant, covariance, cluster, patterns, rows)
 
 
 def common_levels(

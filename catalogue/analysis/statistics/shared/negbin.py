@@ -35,11 +35,10 @@ import scipy.special
 from ... import db
 from ...output_control import ControlContext
 from ...variables import UNIT_COLUMN, Variable
-from .common import DataView, Labelled, col, needs_number, number_sql
-from .design import Patterns, encode_factors, grouped_sql, parse_terms
+from .common import DataView, Labelled, col, number_sql
+from .design import Patterns, encode_factors, grouped_sql
 from .glm import irls
-from .model_levels import common_levels
-from .model_request import covariance_request, model_request, refuse_too_few_clusters
+from .model_levels import model_inputs
 from .ols import Estimate, RegressionPlan, asked_terms, regression_plan
 
 MAX_ITERATIONS = 200
@@ -223,13 +222,7 @@ class NegbinFit:
 
 
 def fit_negbin(view: DataView, request: Mapping[str, Any]) -> NegbinFit:
-    y_name, x, constant = model_request(request)
-    y = view.variable(y_name, what="y")
-    needs_number(y, "negbin")
-    terms = parse_terms(view, x)
-    covariance, cluster = covariance_request(view, request)
-    patterns, rows = common_levels(view, y, terms, constant=constant, cluster=cluster)
-    refuse_too_few_clusters(view, rows, cluster)
+    y, x, constant, covariance, cluster, patterns, rows = model_inputs(view, request, "negbin")
     estimate, alphas = Estimate.failed(patterns), None
     weights = scale = None
     alpha = alpha_se = float("nan")

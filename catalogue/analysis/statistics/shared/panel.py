@@ -52,10 +52,9 @@ from ... import db
 from ...output_control import PositionKeys, RegressionFit, model_evidence, reaching_threshold
 from ...output_control.rounding import significant
 from ...variables import UNIT_COLUMN, Kind, Variable
-from .common import DataView, choice, col, needs_number, number_sql, request_error, text_sql
-from .design import CONSTANT, Column, Patterns, parse_terms
-from .model_levels import common_levels
-from .model_request import covariance_request, model_request, refuse_too_few_clusters
+from .common import DataView, choice, col, number_sql, request_error, text_sql
+from .design import CONSTANT, Column, Patterns
+from .model_levels import model_inputs
 from .model_rows import outcome_mode
 from .ols import Estimate, RegressionPlan, asked_terms
 
@@ -330,13 +329,9 @@ def prepare_panel(view: DataView, request: Mapping[str, Any]) -> PanelPlan:
             "between (be) tar enheten som entitet, ikke en variabel.",
             "between (be) takes the unit as its entity, not a variable.",
         )
-    y_name, x, constant = model_request(request)
-    y = view.variable(y_name, what="y")
-    needs_number(y, "regress_panel")
-    terms = parse_terms(view, x)
-    covariance, cluster = covariance_request(view, request)
-    patterns, complete = common_levels(view, y, terms, constant=constant, cluster=cluster)
-    refuse_too_few_clusters(view, complete, cluster)
+    y, x, constant, covariance, cluster, patterns, _complete = model_inputs(
+        view, request, "regress_panel"
+    )
     if method == "fe":
         refuse_without_time_variation(view, patterns, entity)
     cluster_sql = None
