@@ -29,7 +29,7 @@ import scipy.special
 
 from catalogue.domain.text import Text
 
-from ..output_control import ControlContext, RegressionFit, control_regression
+from ..output_control import ControlContext, RegressionFit
 from ..output_control.cell_key import all_distinct
 from ..output_control.model_support import Influence, derived_evidence
 from ..statistic import Field, Statistic, Takes
@@ -149,28 +149,7 @@ class MarginsPlan:
     about: dict[str, Any]
 
     def release(self, context: ControlContext) -> list[Labelled]:
-        (released,) = self.model.release(context)
-        effects = self.effects
-        if released.result.population is None:  # the model is withheld: so are its effects
-            effects = _withheld(effects)
-        result = control_regression(effects, context, groups=self.model.groups)
-        return [released, Labelled(self.about, result)]
-
-
-def _withheld(fit: RegressionFit) -> RegressionFit:
-    evidence = derived_evidence(fit.evidence, Influence.none(len(fit.terms)), 0, estimable=False)
-    nothing = np.full(len(fit.terms), np.nan)
-    return RegressionFit(
-        outcome=fit.outcome,
-        family=fit.family,
-        terms=fit.terms,
-        coefficients=nothing,
-        std_errors=nothing,
-        evidence=evidence,
-        terms_asked=fit.terms_asked,
-        covariance=fit.covariance,
-        categorical=fit.categorical,
-    )
+        return self.model.release_with(self.effects, self.about, context)
 
 
 def prepare_margins(view: DataView, request: Mapping[str, Any]) -> MarginsPlan:

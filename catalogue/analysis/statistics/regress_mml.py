@@ -43,7 +43,6 @@ from ..output_control import (
     PositionKeys,
     RegressionFit,
     Term,
-    control_regression,
     model_evidence,
 )
 from ..output_control.model_support import Influence, derived_evidence
@@ -78,18 +77,7 @@ class MixedPlan:
     levels: tuple[str, ...] = ()  # the groups in the model (tests)
 
     def release(self, context: ControlContext) -> list[Labelled]:
-        (released,) = self.model.release(context)
-        variance = self.variance
-        if released.result.population is None:  # the model is withheld: so are these
-            variance = _withheld(variance)
-        result = control_regression(variance, context, groups=self.model.groups)
-        return [released, Labelled(self.about, result)]
-
-
-def _withheld(fit: RegressionFit) -> RegressionFit:
-    evidence = derived_evidence(fit.evidence, Influence.none(len(fit.terms)), 0, estimable=False)
-    nothing = np.full(len(fit.terms), np.nan)
-    return dataclasses.replace(fit, coefficients=nothing, std_errors=nothing, evidence=evidence)
+        return self.model.release_with(self.variance, self.about, context)
 
 
 _GROUP_HINT = Text(

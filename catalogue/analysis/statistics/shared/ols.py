@@ -11,6 +11,7 @@ These are the conventions of Stata and statsmodels (a test checks agreement to 1
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from ... import db
 from ...model_fit import likelihood_contributions, ols_contributions, per_unit
 from ...output_control import ControlContext, FitSums, RegressionFit, control_regression
 from ...output_control.fingerprint import SetFingerprint
+from ...output_control.model_support import Influence, derived_evidence
 from ...output_control.rules.magnitude_noise import MagnitudeNoise, largest_of
 from ...variables import UNIT_COLUMN, Variable
 from .common import DataView, Labelled, col
@@ -235,3 +237,21 @@ class RegressionPlan:
     def release(self, context: ControlContext) -> list[Labelled]:
         result = control_regression(self.fit, context, groups=self.groups)
         return [Labelled(self.about, result)]
+
+    def release_with(
+        self, derived: RegressionFit, about: dict[str, Any], context: ControlContext
+    ) -> list[Labelled]:
+        """The model, then a fit derived from it (margins' effects, a mixed model's variance
+        components) under the model's groups; withheld when the model is, so a derived fit
+        never shows what its model hides."""
+        (released,) = self.release(context)
+        if released.result.population is None:
+            derived = _withheld(derived)
+        result = control_regression(derived, context, groups=self.groups)
+        return [released, Labelled(about, result)]
+
+
+def _withheld(fit: RegressionFit) -> RegressionFit:
+    evidence = derived_evidence(fit.evidence, Influence.none(len(fit.terms)), 0, estimable=False)
+    nothing = np.full(len(fit.terms), np.nan)
+    return dataclasses.replace(fit, coefficients=nothing, std_errors=nothing, evidence=evidence)
