@@ -34,22 +34,23 @@ workspace_factory = support.workspace_factory
 
 RELATIVE = 1e-6
 
+# The models' workspace: the issue's steps and a count of hospital episodes (0 for none).
+MODEL_STEPS: list[dict[str, Any]] = [
+    *ISSUE_STEPS,
+    {
+        "import_event": "NPR_HOVEDTILSTAND",
+        "from": "2016-01-01",
+        "to": "2025-12-31",
+        "as": "episoder",
+        "per_person": "count",
+    },
+    {"replace": "episoder", "expr": "0", "if": "sysmiss(episoder)"},
+]
+
 
 @pytest.fixture
 def issue_workspace(workspace_factory: Any) -> Workspace:
-    workspace: Workspace = workspace_factory(
-        [
-            *ISSUE_STEPS,
-            {
-                "import_event": "NPR_HOVEDTILSTAND",
-                "from": "2016-01-01",
-                "to": "2025-12-31",
-                "as": "episoder",
-                "per_person": "count",
-            },
-            {"replace": "episoder", "expr": "0", "if": "sysmiss(episoder)"},
-        ]
-    )
+    workspace: Workspace = workspace_factory(MODEL_STEPS)
     return workspace
 
 

@@ -40,18 +40,7 @@ workspace_factory = models.workspace_factory
 def issue_workspace(workspace_factory: Any) -> Workspace:
     """The models' workspace with a time that is not a whole number: age plus a half."""
     workspace: Workspace = workspace_factory(
-        [
-            *models.ISSUE_STEPS,
-            {
-                "import_event": "NPR_HOVEDTILSTAND",
-                "from": "2016-01-01",
-                "to": "2025-12-31",
-                "as": "episoder",
-                "per_person": "count",
-            },
-            {"replace": "episoder", "expr": "0", "if": "sysmiss(episoder)"},
-            {"generate": "tid", "expr": "alder + 0.5"},
-        ]
+        [*models.MODEL_STEPS, {"generate": "tid", "expr": "alder + 0.5"}]
     )
     return workspace
 
