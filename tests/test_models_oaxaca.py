@@ -93,25 +93,39 @@ def test_oaxaca_agrees_with_statsmodels_ols(issue_workspace: Workspace) -> None:
 
 
 def test_what_one_unit_moves_is_leave_one_out() -> None:
-    rng = np.random.default_rng(5)
+    x, y, in_b, _, fa, fb = _two_groups(5)
+    # Each row its own pattern: its residual is the pattern's smallest and largest.
+    residual = y - np.where(in_b, x @ fb.beta, x @ fa.beta)
+    moved = moved_by_one(fa, fb, x, in_b, residual, residual)
+    _close(moved, _largest_leave_one_out(reference, x, y, in_b))
+
+
+def _two_groups(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, Any, Any]:
+    """80 rows of two groups (about 40 % in b) whose slope of the first regressor differs,
+    one row per pattern (weight 1): x, y, in_b, the weights, and each group's fit."""
+    rng = np.random.default_rng(seed)
     n = 80
     x = np.column_stack([rng.normal(size=n), rng.integers(0, 2, n), np.ones(n)])
     in_b = rng.random(n) < 0.4
     y = x @ np.array([1.0, -2.0, 3.0]) + 2.0 * in_b * x[:, 0] + rng.normal(size=n)
     ones = np.ones(n)
-    # Each row its own pattern: its residual is the pattern's smallest and largest.
     fa = group_fit(x[~in_b], ones[~in_b], y[~in_b], np.zeros((~in_b).sum()))
     fb = group_fit(x[in_b], ones[in_b], y[in_b], np.zeros(in_b.sum()))
     assert fa is not None and fb is not None
-    residual = y - np.where(in_b, x @ fb.beta, x @ fa.beta)
-    moved = moved_by_one(fa, fb, x, in_b, residual, residual)
-    base, _ = reference(x, y, in_b)
-    largest = np.zeros(len(COMPONENTS))
-    for i in range(n):
-        kept = np.arange(n) != i
-        values, _ = reference(x[kept], y[kept], in_b[kept])
+    return x, y, in_b, ones, fa, fb
+
+
+def _largest_leave_one_out(
+    reference_of: Any, x: np.ndarray, y: np.ndarray, in_b: np.ndarray
+) -> np.ndarray:
+    """Per value of `reference_of`, the most that leaving out one row moves it."""
+    base, _ = reference_of(x, y, in_b)
+    largest = np.zeros(len(base))
+    for i in range(len(y)):
+        kept = np.arange(len(y)) != i
+        values, _ = reference_of(x[kept], y[kept], in_b[kept])
         largest = np.maximum(largest, np.abs(values - base))
-    _close(moved, largest)
+    return largest
 
 
 @pytest.mark.parametrize(
@@ -198,23 +212,9 @@ def test_pooled_twofold_agrees_with_statsmodels(issue_workspace: Workspace) -> N
 
 
 def test_what_one_unit_moves_the_pooled_twofold_is_leave_one_out() -> None:
-    rng = np.random.default_rng(7)
-    n = 80
-    x = np.column_stack([rng.normal(size=n), rng.integers(0, 2, n), np.ones(n)])
-    in_b = rng.random(n) < 0.4
-    y = x @ np.array([1.0, -2.0, 3.0]) + 2.0 * in_b * x[:, 0] + rng.normal(size=n)
-    ones = np.ones(n)
-    fa = group_fit(x[~in_b], ones[~in_b], y[~in_b], np.zeros((~in_b).sum()))
-    fb = group_fit(x[in_b], ones[in_b], y[in_b], np.zeros(in_b.sum()))
-    assert fa is not None and fb is not None
+    x, y, in_b, ones, fa, fb = _two_groups(7)
     pooled = pooled_fit(x, in_b, ones, y, fa, fb)
     assert pooled is not None
     residual = y - np.where(in_b, x @ fb.beta, x @ fa.beta)
     moved = moved_by_one(fa, fb, x, in_b, residual, residual, pooled)
-    base, _ = _pooled_reference(x, y, in_b)
-    largest = np.zeros(2)
-    for i in range(n):
-        kept = np.arange(n) != i
-        values, _ = _pooled_reference(x[kept], y[kept], in_b[kept])
-        largest = np.maximum(largest, np.abs(values - base))
-    _close(moved[6:8], largest)
+    _close(moved[6:8], _largest_leave_one_out(_pooled_reference, x, y, in_b))
