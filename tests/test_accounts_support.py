@@ -155,3 +155,16 @@ def post(client: FlaskClient, url: str, method: str = "POST", **kwargs: Any) -> 
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def researcher_workspace(
+    world: World, steps: list[dict[str, Any]]
+) -> tuple[FlaskClient, dict[str, str], str]:
+    """A workspace of forsker@uio made through the API, `steps` applied: the client, the
+    researcher's headers and the workspace's handle."""
+    headers = bearer(world.token("forsker@uio", "analysis"))
+    client = world.app.test_client()
+    handle = client.post("/api/v1/workspaces", json={}, headers=headers).get_json()["workspace"]
+    applied = client.post(f"/api/v1/workspaces/{handle}/steps", json=steps, headers=headers)
+    assert applied.status_code == 200, applied.get_json()
+    return client, headers, handle

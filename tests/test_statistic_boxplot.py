@@ -12,20 +12,11 @@ import numpy as np
 from catalogue.analysis.output_control import UnitValues, control_min_max, control_percentiles
 from catalogue.analysis.statistics.boxplot import box_chart
 from catalogue.export.results.charts import svg
-from tests.test_accounts_support import World, bearer
+from tests.test_accounts_support import World, researcher_workspace
 from tests.test_accounts_support import released_people_home as released_people_home
 from tests.test_accounts_support import released_world as released_world
 from tests.test_analysis_support import ISSUE_STEPS
 from tests.test_output_control_helpers import context, pseudonyms
-
-
-def _workspace(world: World) -> tuple[Any, dict[str, str], str]:
-    headers = bearer(world.token("forsker@uio", "analysis"))
-    client = world.app.test_client()
-    handle = client.post("/api/v1/workspaces", json={}, headers=headers).get_json()["workspace"]
-    applied = client.post(f"/api/v1/workspaces/{handle}/steps", json=ISSUE_STEPS, headers=headers)
-    assert applied.status_code == 200, applied.get_json()
-    return client, headers, handle
 
 
 def _value(item: dict[str, Any], label: str) -> Any:
@@ -34,7 +25,7 @@ def _value(item: dict[str, Any], label: str) -> Any:
 
 
 def test_each_box_is_its_released_quartiles_and_extremes(released_world: World) -> None:
-    client, headers, handle = _workspace(released_world)
+    client, headers, handle = researcher_workspace(released_world, ISSUE_STEPS)
     for body in ({"var": "lonn", "by": "kjonn"}, {"var": "lonn"}):
         answer = client.post(f"/api/v1/workspaces/{handle}/boxplot", json=body, headers=headers)
         assert answer.status_code == 200, answer.get_json()
@@ -61,7 +52,7 @@ def test_each_box_is_its_released_quartiles_and_extremes(released_world: World) 
 
 
 def test_bad_requests_name_the_field(released_world: World) -> None:
-    client, headers, handle = _workspace(released_world)
+    client, headers, handle = researcher_workspace(released_world, ISSUE_STEPS)
     cases = [
         ({"var": "lonn", "by": "lonn"}, "by"),
         ({"var": "nosuch"}, "nosuch"),

@@ -6,26 +6,16 @@ requests are 4xx naming the field."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from catalogue.export.results.charts import svg
-from tests.test_accounts_support import World, bearer
+from tests.test_accounts_support import World, researcher_workspace
 from tests.test_accounts_support import released_people_home as released_people_home
 from tests.test_accounts_support import released_world as released_world
 from tests.test_analysis_support import ISSUE_STEPS
 
 
-def _workspace(world: World) -> tuple[Any, dict[str, str], str]:
-    headers = bearer(world.token("forsker@uio", "analysis"))
-    client = world.app.test_client()
-    handle = client.post("/api/v1/workspaces", json={}, headers=headers).get_json()["workspace"]
-    applied = client.post(f"/api/v1/workspaces/{handle}/steps", json=ISSUE_STEPS, headers=headers)
-    assert applied.status_code == 200, applied.get_json()
-    return client, headers, handle
-
-
 def test_the_chart_is_the_published_coefficients(released_world: World) -> None:
-    client, headers, handle = _workspace(released_world)
+    client, headers, handle = researcher_workspace(released_world, ISSUE_STEPS)
     for model, y in (("regress", "lonn"), ("logit", "kreft")):
         body = {"y": y, "x": ["alder", "i.kjonn", "i.utdanning"], "model": model}
         answer = client.post(f"/api/v1/workspaces/{handle}/coefplot", json=body, headers=headers)
@@ -51,7 +41,7 @@ def test_the_chart_is_the_published_coefficients(released_world: World) -> None:
 
 
 def test_bad_requests_name_the_field(released_world: World) -> None:
-    client, headers, handle = _workspace(released_world)
+    client, headers, handle = researcher_workspace(released_world, ISSUE_STEPS)
     cases = [
         ({"y": "lonn", "x": ["alder"], "model": "cox"}, "model"),
         ({"y": "lonn", "x": ["nosuch"]}, "nosuch"),
