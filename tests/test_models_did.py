@@ -311,13 +311,14 @@ def test_two_way_fixed_effects_agree_with_linearmodels(study: Workspace) -> None
 
 @pytest.mark.parametrize(
     ("change", "field"),
-    [({}, "effects"), ({"effects": "both"}, "effects"), ({"post": "etter", "time": "kohort"}, "x")],
+    [({}, "period"), ({"effects": "both"}, "effects"), ({"post": "etter", "time": "kohort"}, "x")],
 )
 def test_two_way_requests_wrong_are_4xx(
     study: Workspace, change: dict[str, Any], field: str
 ) -> None:
-    """Without post (the event-time form) unit effects are refused naming `effects`; a
-    period that never changes within a person (the birth cohort) names it as a regressor."""
+    """Without post (the event-time form) unit effects need the calendar period, refused
+    naming `period` without it; a period that never changes within a person (the birth
+    cohort) names it as a regressor."""
     request = {**EVENT, "effects": "unit", **change}
     if "post" in change:
         request = {"y": "offentlig", "treated": "reform", "effects": "unit", **change}
@@ -325,3 +326,172 @@ def test_two_way_requests_wrong_are_4xx(
         study.prepare("did", request)
     assert 400 <= caught.value.http_status < 500
     assert caught.value.details.get("field") == field
+
+
+UNIT_EVENT = {**EVENT, "effects": "unit", "period": "dato"}
+
+
+def _unit_event_frame(ws: Workspace, low: int, high: int) -> pd.DataFrame:
+    """The model's rows: the outcome present and the event time in the window."""
+    names = ["offentlig", "reform", "hendelse", "dato"]
+    columns = ", ".join(f'"{ws.state.schema.get(n).column}" AS {n}' for n in names)
+    time = ws.state.schema.get("hendelse").column
+    where = (
+        f'"{ws.state.schema.get("offentlig").column}" IS NOT NULL '
+        f'AND "{time}" BETWEEN {low} AND {high}'
+    )
+    data = db.arrays(ws.con, f'SELECT unit_id, {columns} FROM "{ws.state.table}" WHERE {where}')
+    return pd.DataFrame({k: v for k, v in data.items()})
+
+
+def _unit_event_reference(frame: pd.DataFrame, names: tuple[str, ...]) -> Any:
+    """linearmodels' PanelOLS with the units' effects absorbed, the months as dummies (the
+    first the base), reform × 1[hendelse = k] for every k but the reference −1 and a
+    constant, named as the statistic names its columns; clustered by the unit, debiased
+    and group-debiased, the effects not counted (as the classic two-way test)."""
+    data = frame.copy()
+    months = sorted(set(data["dato"].tolist()))
+    treated = data["reform"].astype(float)
+    x: dict[str, Any] = {}
+    for month in months[1:]:
+        x[f"m{month}"] = (data["dato"] == month).astype(float)
+    for k in sorted(set(data["hendelse"].tolist()) - {-1}):
+        x[f"true.reform#{int(k)}.hendelse"] = treated * (data["hendelse"] == k)
+    x["_cons"] = np.ones(len(data))
+    design = pd.DataFrame(x)
+    design.columns = [*names[: len(months) - 1], *design.columns[len(months) - 1 :]]
+    design = design[list(names)]
+    index = pd.MultiIndex.from_arrays([data["unit_id"], np.arange(len(data))])
+    design.index = index
+    y = pd.Series(data["offentlig"].astype(float).to_numpy(), index=index)
+    return PanelOLS(y, design, entity_effects=True).fit(
+        cov_type="clustered",
+        cluster_entity=True,
+        group_debias=True,
+        count_effects=False,
+        debiased=True,
+    )
+
+
+def test_event_time_with_unit_effects_agrees_with_linearmodels(study: Workspace) -> None:
+    """effects unit in event time: the units' own effects, the calendar months' and one
+    effect per event month of [−6, 2] but −1 (reform × event month), clustered by the
+    unit; against PanelOLS with the months as dummies (every coefficient and standard
+    error to 1e-6) and with time_effects=True (the event effects to 1e-6; its standard
+    errors differ only by the small-sample factor's count of parameters, the months'
+    effects not counted there: (N − k_lm)/(N − p) under the root)."""
+    plan = study.prepare("did", UNIT_EVENT)
+    assert isinstance(plan, Did)
+    estimate = plan.estimate
+    frame = _unit_event_frame(study, -6, 2)
+    assert estimate.estimable and estimate.observations == len(frame)
+    events = [n for n in estimate.names if n.startswith("true.reform#")]
+    ks = (-6, -5, -4, -3, -2, 0, 1, 2)
+    assert events == [f"true.reform#{k}.hendelse" for k in ks]
+    reference = _unit_event_reference(frame, estimate.names)
+    _close(estimate.coefficients, reference.params.to_numpy())
+    _close(estimate.std_errors, reference.std_errors.to_numpy())
+
+    data = frame.copy()
+    treated = data["reform"].astype(float)
+    x = pd.DataFrame(
+        {e: treated * (data["hendelse"] == k) for e, k in zip(events, ks, strict=True)}
+    )
+    index = pd.MultiIndex.from_arrays([data["unit_id"], pd.to_datetime(data["dato"])])
+    x.index = index
+    y = pd.Series(data["offentlig"].astype(float).to_numpy(), index=index)
+    both = PanelOLS(y, x, entity_effects=True, time_effects=True).fit(
+        cov_type="clustered",
+        cluster_entity=True,
+        group_debias=True,
+        count_effects=False,
+        debiased=True,
+    )
+    at = [estimate.names.index(e) for e in events]
+    _close(estimate.coefficients[at], both.params.to_numpy())
+    n, p = len(frame), len(estimate.names)
+    # linearmodels counts both sets of effects in its (N − 1)/(N − k) with both absorbed
+    # (k = the events, the units − 1, the months − 1 and the constant; count_effects does
+    # not change it there); we count the months, regressors of ours, and not the units
+    # (nested in the clusters, as Stata's xtreg and reghdfe): one known factor apart.
+    k_lm = len(events) + int(both.entity_info["total"]) + int(both.time_info["total"]) - 1
+    factor = np.sqrt((n - k_lm) / (n - p))
+    _close(estimate.std_errors[at], both.std_errors.to_numpy() * factor)
+    coefficient = np.abs(estimate.coefficients / reference.params.to_numpy() - 1)
+    error = np.abs(estimate.std_errors / reference.std_errors.to_numpy() - 1)
+    print(
+        f"did unit event: max relative difference {coefficient.max():.2e} (coefficients), "
+        f"{error.max():.2e} (standard errors), δ_0 {estimate.coefficients[at[5]]:.4f}"
+    )
+
+    (item,) = plan.release(control_context(study))
+    assert item.about["effects"] == "unit" and item.about["form"] == "event"
+    assert item.about["std_errors"] == "cluster" and item.about["period"] == "dato"
+    influence = plan.plan.fit.evidence.influence
+    assert_noise_within_bounds(
+        item.result,
+        reference.params.to_numpy(),
+        reference.std_errors.to_numpy(),
+        influence,
+        influence.std_error("cluster"),
+    )
+    points = item.extra["vega_lite"]["data"]["values"]
+    assert [p["event"] for p in points] == [-6, -5, -4, -3, -2, -1, 0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "field", "name"),
+    [
+        ({"treated": "alle"}, "did-no-comparison", "treated", "alle"),
+        ({"lags": 20}, "did-no-support", "time", "hendelse"),
+        ({"period": "hendelse"}, "invalid-request", "period", "hendelse"),
+        ({"period": "kohort"}, "panel-no-time-variation", "x", "kohort"),
+    ],
+)
+def test_event_time_with_unit_effects_bad_input_is_4xx(
+    study: Workspace, change: dict[str, Any], code: str, field: str, name: str
+) -> None:
+    """No never-treated units (everyone treated: unit, period and event-time effects are
+    collinear), an event time of the window without treated units (the 1963 cohort is
+    seen at most 11 months after turning 62), the event time as its own calendar period,
+    a period fixed per unit: 4xx naming the variable, in both languages."""
+    study.apply(parse_steps([{"generate": "alle", "expr": "1"}]))
+    with pytest.raises(RegcatError) as caught:
+        study.prepare("did", {**UNIT_EVENT, **change})
+    error = caught.value
+    assert (error.code, error.details.get("field"), error.details.get("name")) == (
+        code,
+        field,
+        name,
+    )
+    assert 400 <= error.http_status < 500 and name in error.nb and name in error.en
+
+
+def test_regress_event_diff_fe_runs_the_event_form_with_unit_effects(
+    module_released_ctx: Any,
+) -> None:
+    """The script command: `fe` asks the units' and the panel dates' effects (effects
+    unit, the dates as `period`); its result is the statistic's, through the same output
+    control, with the event-study chart."""
+    from catalogue.services import scripts
+
+    script = (
+        "require no.regcat.demo:1 as db\n"
+        "import db/BEFOLKNING_FOEDSELSDATO as fodselsdato\n"
+        "import-panel db/INNTEKT_WLONN 2020-12-31 2021-12-31 2022-12-31\n"
+        "generate ung = year(fodselsdato) >= 1980\n"
+        "generate hendelse = year(date) - 2021\n"
+        "regress-event-diff INNTEKT_WLONN ung hendelse, leads(1) lags(1) fe\n"
+    )
+    ran = scripts.run_script(module_released_ctx, "forsker@uio", script, "en")
+    assert ran.error is None, (ran.error.code, ran.error.en) if ran.error else None
+    (result,) = [o for o in ran.output if o["kind"] == "result"]
+    assert result["command"] == "regress-event-diff"
+    assert result["request"]["effects"] == "unit" and result["request"]["period"] == "date"
+    (released,) = result["response"]["results"]
+    rows = released["result"]["rows"]
+    assert [r["labels"][0] for r in rows][-3:] == [
+        "true.ung#0.hendelse",
+        "true.ung#1.hendelse",
+        "_cons",
+    ]

@@ -662,6 +662,20 @@ ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
             "The time '…' is 0 or negative for many units (fewer than a table shows give a "
             "withheld model); Weibull needs positive times.",
         ),
+        "did-no-comparison": ErrorCode(
+            400,
+            "Ingen sammenligningsgruppe: for få enheter med «…» = 0 (aldri behandlet) i "
+            "vinduet (færre enn en tabell viser).",
+            "No comparison group: too few units with '…' = 0 (never treated) in the window "
+            "(fewer than a table shows).",
+        ),
+        "did-no-support": ErrorCode(
+            400,
+            "For få behandlede enheter ved hendelsestid … av «…» (færre enn en tabell viser): "
+            "effekten der kan ikke estimeres.",
+            "Too few treated units at event time … of '…' (fewer than a table shows): the "
+            "effect there cannot be estimated.",
+        ),
         "rdd-no-support": ErrorCode(
             400,
             "For få enheter på én side av grensen for kjørevariabelen «…» innenfor båndbredden "

@@ -25,10 +25,25 @@ the row of δ is `c.<treated>#c.<post>`. `post` may switch on at each unit's own
 with the known caveats of Goodman-Bacon 2021 when effects change over time). Output control
 is the panel model's (the transformed design's support, leverage and influence), and the
 fixed-effects checks hold (a period without within-unit variation: panel-no-time-variation;
-too few clusters: too-few-clusters). Not here: the event-time form with unit effects
-(leads and lags around per-unit dates with calendar-period effects): give the event time
-as `time` with the group effect (the default), which with a group fixed per unit and a
-balanced panel gives the same δ_k.
+too few clusters: too-few-clusters).
+
+The event-time form with unit effects (`effects` unit without `post`; `period` the calendar
+period): y = α_i + λ_period + Σ_k δ_k·treated·1[time = k] + x'β + e over the rows whose
+event time (periods from each unit's own treatment date) is in the window, the reference
+period's dummy left out: fitted as the same fixed effects on sufficient statistics of the
+within-transformed rows (shared/panel.fit_panel) with i.<period> and the treated × event
+time columns (`true.<treated>#k.<time>`) as regressors, clustered by the unit unless asked
+otherwise (the period effects counted in the small-sample factor, the unit effects, nested
+in the clusters, not: linearmodels' PanelOLS with the periods as dummies, a test holds it
+to 1e-6). The never-treated units (treated 0; give them an event time in the window, e.g.
+the reference, so that their rows are in it) identify the period effects: without them the
+unit, period and event-time effects are collinear, and the request is refused with
+`did-no-comparison` naming `treated`; an event time of the window (or the reference)
+without treated units is refused with `did-no-support` naming the event time. Both are
+decided on the levels and cells common_levels kept by their perturbed counts, as tables
+publish them. Rows of treated units outside the window are not in the model (no binning
+of the end points). Output control is the panel model's, as for the classic form; the
+event-study chart is drawn as for the group form.
 
 Output control is the models' own (control_regression): each group, period and
 treated × period cell is a level or interaction cell of the model and must be common
@@ -70,7 +85,12 @@ from .shared.model_request import (
     refuse_too_few_clusters,
 )
 from .shared.ols import Estimate, RegressionPlan, ols_estimate, regression_plan
-from .shared.panel import prepare_panel
+from .shared.panel import (
+    entity_sql,
+    fit_panel,
+    prepare_panel,
+    refuse_without_time_variation,
+)
 
 WINDOW_LIMIT = 120  # leads and lags: ten years of months
 EFFECTS = ("group", "unit")
@@ -166,18 +186,9 @@ def _design(view: DataView, request: Mapping[str, Any]) -> Design:
 def _with_reference(view: DataView, patterns: Patterns, design: Design) -> Patterns | None:
     """The patterns with the reference period as the time factor's base level (the one
     without a dummy); None when it is not a level of the model (no common cell there)."""
-    key = design.time.key
-    labels = patterns.levels[key]
-    at = next((i for i, label in enumerate(labels) if float(label) == design.reference), None)
-    if at is None:
+    if not any(float(label) == design.reference for label in patterns.levels[design.time.key]):
         return None
-    order = [at] + [i for i in range(len(labels)) if i != at]
-    position = np.empty(len(order), dtype=np.float64)
-    position[order] = np.arange(len(order))
-    raw = {**patterns.raw, key: position[patterns.raw[key].astype(np.int64)]}
-    levels = {**patterns.levels, key: [labels[i] for i in order]}
-    moved = replace(patterns, raw=raw, levels=levels)
-    return with_columns(view, moved, design.terms, constant=True)
+    return with_columns(view, _reference_first(patterns, design), design.terms, constant=True)
 
 
 def prepare_did(view: DataView, request: Mapping[str, Any], language: str = "nb") -> Did:
@@ -233,13 +244,7 @@ def _two_way(view: DataView, request: Mapping[str, Any], design: Design, languag
     c.<treated>#c.<post> as regressors; `post` may switch on at each unit's own date
     (staggered adoption)."""
     if design.post is None:
-        raise request_error(
-            "effects",
-            "Toveis faste effekter (effects unit) tar den klassiske formen: oppgi post "
-            "(1 fra enhetens egen behandlingsdato).",
-            "Two-way fixed effects (effects unit) take the classic form: give post (1 from "
-            "the unit's own treatment date).",
-        )
+        return _event_two_way(view, request, design, language)
     for factor in (design.treated, design.post):
         needs_number(factor.variable, "did")
     treated, post = design.treated.variable.name, design.post.variable.name
@@ -265,6 +270,142 @@ def _two_way(view: DataView, request: Mapping[str, Any], design: Design, languag
         "std_errors": panel.about["std_errors"],
     }
     return Did(panel, about, {}, language)
+
+
+def _event_two_way(
+    view: DataView, request: Mapping[str, Any], design: Design, language: str
+) -> Did:
+    """The event-time form with unit effects (module docstring): y = α_i + λ_period +
+    Σ_k δ_k·treated·1[event = k] + x'β + e over the rows in the window, the reference
+    period's dummy left out, fitted as regress_panel's fixed effects (the within
+    transformation in DuckDB) with i.<period> and the treated × event-time columns as
+    regressors."""
+    name = request.get("period")
+    if not isinstance(name, str):
+        raise request_error(
+            "period",
+            "Hendelsestid med enhetenes faste effekter (effects unit) trenger kalenderperioden "
+            "(period, f.eks. panelets dato) for periodeeffektene.",
+            "Event time with the units' fixed effects (effects unit) needs the calendar "
+            "period (period, e.g. the panel's date) for the period effects.",
+        )
+    period = Factor(view.variable(name, what="period"), True)
+    if period.variable.name in (design.time.variable.name, design.treated.variable.name):
+        raise request_error(
+            "period",
+            f"Kalenderperioden «{period.variable.name}» må være en annen variabel enn "
+            "hendelsestiden og behandlingsgruppen.",
+            f"The calendar period '{period.variable.name}' must be another variable than the "
+            "event time and the treated group.",
+            name=period.variable.name,
+        )
+    entity = entity_sql(view, {})
+    asked = {k: request[k] for k in ("robust", "cluster") if k in request}
+    if "robust" not in asked and "cluster" not in asked:
+        asked["cluster"] = UNIT_CLUSTER
+    covariance, cluster = covariance_request(view, asked)
+    terms = [[period], [design.treated, design.time], *design.covariates]
+    patterns, rows = common_levels(
+        view, design.y, terms, constant=True, cluster=cluster, within=design.in_window
+    )
+    refuse_too_few_clusters(view, rows, cluster)
+    _refuse_without_support(patterns, design)
+    moved = _reference_first(patterns, design)
+    moved = with_columns(view, moved, terms, constant=True)
+    refuse_without_time_variation(view, moved, entity)
+    event = f"i.{design.treated.variable.name}#i.{design.time.variable.name}"
+    x = [f"i.{period.variable.name}", event, *request.get("x", [])]
+    panel = fit_panel(view, design.y, moved, "fe", covariance, cluster, entity, x, True).plan
+    about: dict[str, Any] = {
+        "statistic": "did",
+        "y": design.y.name,
+        "treated": design.treated.variable.name,
+        "time": design.time.variable.name,
+        "period": period.variable.name,
+        "form": "event",
+        "effects": "unit",
+        "reference": design.reference,
+        "leads": design.leads,
+        "lags": design.lags,
+        "std_errors": panel.about["std_errors"],
+    }
+    return Did(panel, about, _event_terms(moved, design), language)
+
+
+def _is(label: str, values: tuple[str, ...]) -> bool:
+    return label.strip().lower() in values
+
+
+def _refuse_without_support(patterns: Patterns, design: Design) -> None:
+    """The event-time form with unit effects is identified by the comparison group (the
+    never-treated units: with only treated units, unit and period effects and a full set
+    of event-time dummies are collinear) and needs treated units at every event time it
+    estimates and at the reference. Decided on the levels and cells common_levels kept,
+    which are common by their perturbed counts (as tables publish them), never on one
+    unit: no comparison group is `did-no-comparison` naming `treated`, an event time of
+    the window without treated units `did-no-support` naming the event time and the
+    period."""
+    treated = design.treated.variable.name
+    labels = patterns.levels.get(design.treated.key, [])
+    if any(not _is(label, _ZERO + _ONE) for label in labels):
+        raise request_error(
+            "treated",
+            f"«{treated}» må være 1 for behandlede enheter og 0 for sammenligningsgruppen.",
+            f"'{treated}' must be 1 for treated units and 0 for the comparison group.",
+            name=treated,
+        )
+    if not any(_is(label, _ZERO) for label in labels):
+        raise invalid_input(
+            "did-no-comparison",
+            f"Ingen sammenligningsgruppe: for få enheter med «{treated}» = 0 (aldri "
+            "behandlet) i vinduet (færre enn en tabell viser). Med enhetenes og periodenes "
+            "faste effekter kan hendelsestidseffektene da ikke skilles fra dem.",
+            f"No comparison group: too few units with '{treated}' = 0 (never treated) in "
+            "the window (fewer than a table shows). With the units' and the periods' fixed "
+            "effects the event-time effects cannot then be told from them.",
+            name=treated,
+            field="treated",
+        )
+    time = design.time.variable.name
+    at_treated = np.zeros(len(patterns.n), dtype=bool)
+    one = [i for i, label in enumerate(labels) if _is(label, _ONE)]
+    if one:
+        at_treated = patterns.raw[design.treated.key].astype(np.int64) == one[0]
+    times = patterns.levels.get(design.time.key, [])
+    held = {float(times[int(k)]) for k in patterns.raw[design.time.key][at_treated]}
+    wanted = {float(label) for label in times} | {float(design.reference)}
+    if design.leads is not None and design.lags is not None:
+        wanted |= {float(k) for k in range(-design.leads, design.lags + 1)}
+    for k in sorted(wanted - held):
+        raise invalid_input(
+            "did-no-support",
+            f"For få behandlede enheter ved hendelsestid {k:g} av «{time}» (færre enn en "
+            "tabell viser): effekten der kan ikke estimeres. Velg et smalere vindu (leads, "
+            "lags) eller en annen referanseperiode.",
+            f"Too few treated units at event time {k:g} of '{time}' (fewer than a table "
+            "shows): the effect there cannot be estimated. Choose a narrower window (leads, "
+            "lags) or another reference period.",
+            name=time,
+            field="reference" if k == design.reference else "time",
+            period=k,
+        )
+
+
+def _reference_first(patterns: Patterns, design: Design) -> Patterns:
+    """The patterns with the reference period as the event time's base level (the one
+    without a dummy); the caller has made sure it is a level."""
+    key = design.time.key
+    labels = patterns.levels[key]
+    at = next(i for i, label in enumerate(labels) if float(label) == design.reference)
+    order = [at] + [i for i in range(len(labels)) if i != at]
+    position = np.empty(len(order), dtype=np.float64)
+    position[order] = np.arange(len(order))
+    raw = {**patterns.raw, key: position[patterns.raw[key].astype(np.int64)]}
+    return replace(patterns, raw=raw, levels={**patterns.levels, key: [labels[i] for i in order]})
+
+
+_ZERO = ("0", "0.0", "false")
+_ONE = ("1", "1.0", "true")
 
 
 def _event_terms(patterns: Patterns | None, design: Design) -> dict[str, float]:
@@ -426,6 +567,16 @@ STATISTIC = Statistic(
             ),
         ),
         Field(
+            "period",
+            Takes.VARIABLE,
+            description=_text(
+                "Hendelsestid med effects unit: kalenderperioden (f.eks. panelets dato), med "
+                "én fast effekt per periode.",
+                "Event time with effects unit: the calendar period (e.g. the panel's date), "
+                "with one fixed effect per period.",
+            ),
+        ),
+        Field(
             "x",
             Takes.TERM,
             many=True,
@@ -439,11 +590,13 @@ STATISTIC = Statistic(
             choices=EFFECTS,
             description=_text(
                 "group (standard): behandlingsgruppens effekt; unit: enhetenes egne faste "
-                "effekter og periodens (toveis faste effekter, klassisk form, på panelform; "
-                "post kan starte på hver enhets egen dato).",
+                "effekter og periodens (toveis faste effekter på panelform: klassisk, der "
+                "post kan starte på hver enhets egen dato, eller i hendelsestid med period "
+                "som kalenderperioden).",
                 "group (default): the treated group's effect; unit: the units' own fixed "
-                "effects and the period's (two-way fixed effects, classic form, in panel "
-                "form; post may start at each unit's own date).",
+                "effects and the period's (two-way fixed effects in panel form: classic, "
+                "where post may start at each unit's own date, or in event time with period "
+                "as the calendar period).",
             ),
         ),
         _ROBUST,

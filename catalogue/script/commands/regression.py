@@ -86,8 +86,8 @@ def panel_diff(args: Arguments) -> Model:
     "regression",
     "regress-event-diff",
     "regress-event-diff <y> <gruppe/group> <hendelsestid/event time> <x-er/xs> [if] "
-    "[, leads(<n>) lags(<n>) reference(<n>) robust cluster()]",
-    options={**_MODEL_OPTIONS, **valued("leads", "lags", "reference")},
+    "[, leads(<n>) lags(<n>) reference(<n>) fe robust cluster()]",
+    options={**_MODEL_OPTIONS, **valued("leads", "lags", "reference"), **flags("fe")},
     condition=True,
 )
 def event_diff(args: Arguments) -> Model:

@@ -1,16 +1,18 @@
-"""regress-event-diff <y> <group> <event time> <xs> [if] [, leads() lags() reference()
+"""regress-event-diff <y> <group> <event time> <xs> [if] [, leads() lags() reference() fe
 robust cluster()]: statistic `did` in its event-time form, a regcat extension (microdata.no's
 `regress-panel-diff` has the classic form only). `group` is the treated group (0/1), the
 event time a whole number of periods from the event (months_since, or `generate` from the
 dates), one effect per period of [−leads, lags] against the reference period (−1 unless
 reference() says otherwise), the xs covariates. Standard errors clustered by the unit unless
-robust or cluster() says otherwise; the event-study chart comes with the model."""
+robust or cluster() says otherwise; the event-study chart comes with the model. `fe` asks
+the units' own fixed effects and the calendar periods' (`effects` unit, the panel's dates as
+`period`: a dataset in panel form), the event time then counted from each unit's own date."""
 
 from __future__ import annotations
 
 from catalogue.script import nodes as n
 from catalogue.script.errors import script_error
-from catalogue.services.scripts import _handles, _Runner, model_body
+from catalogue.services.scripts import PANEL_DATE, _handles, _Runner, model_body
 
 _WINDOW = ("leads", "lags", "reference")
 
@@ -33,13 +35,15 @@ def _whole(command: n.Model, name: str) -> int | None:
 
 @_handles("regress-event-diff")
 def _regress_event_diff(runner: _Runner, command: n.Model) -> None:
-    body = model_body(command, frozenset(_WINDOW))
+    body = model_body(command, frozenset({*_WINDOW, "fe"}))
     group, time = command.groups
     body.update(treated=group, time=time)
     for name in _WINDOW:
         value = _whole(command, name)
         if value is not None:
             body[name] = value
+    if command.has("fe"):
+        body.update(effects="unit", period=PANEL_DATE)
     if not body["x"]:
         del body["x"]
     runner.statistic(command, "did", body)

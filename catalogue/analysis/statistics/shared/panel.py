@@ -299,7 +299,7 @@ def _method(request: Mapping[str, Any]) -> str:
     return choice(request, "method", METHODS, "fe")
 
 
-def _entity(view: DataView, request: Mapping[str, Any]) -> str:
+def entity_sql(view: DataView, request: Mapping[str, Any]) -> str:
     """The SQL of each row's entity: the unit (in panel form), or a variable's value."""
     name = request.get("entity", UNIT_ENTITY)
     if name != UNIT_ENTITY:
@@ -320,7 +320,7 @@ def _entity(view: DataView, request: Mapping[str, Any]) -> str:
 
 def prepare_panel(view: DataView, request: Mapping[str, Any]) -> PanelPlan:
     method = _method(request)
-    entity = _entity(view, request)
+    entity = entity_sql(view, request)
     if method == "be" and request.get("entity", UNIT_ENTITY) != UNIT_ENTITY:
         # One row per entity: output control's evidence is per unit, and an entity of
         # many units would stand for one of them.
@@ -334,6 +334,26 @@ def prepare_panel(view: DataView, request: Mapping[str, Any]) -> PanelPlan:
     )
     if method == "fe":
         refuse_without_time_variation(view, patterns, entity)
+    named = str(request.get("entity", UNIT_ENTITY))
+    return fit_panel(view, y, patterns, method, covariance, cluster, entity, x, constant, named)
+
+
+def fit_panel(
+    view: DataView,
+    y: Variable,
+    patterns: Patterns,
+    method: str,
+    covariance: str,
+    cluster: Variable | None,
+    entity: str,
+    x: object,
+    constant: bool,
+    entity_name: str = UNIT_ENTITY,
+) -> PanelPlan:
+    """The panel model on patterns whose levels and columns are made (common_levels,
+    with_columns): the transformation, the fit and its output-control evidence. did's
+    event-time form with unit effects builds its own columns (treated × event time against
+    the reference period) and fits them here."""
     cluster_sql = None
     if covariance == "cluster":
         cluster_sql = (
@@ -389,7 +409,7 @@ def prepare_panel(view: DataView, request: Mapping[str, Any]) -> PanelPlan:
     about = {
         "statistic": "regress_panel",
         "method": method,
-        "entity": request.get("entity", UNIT_ENTITY),
+        "entity": entity_name,
         "y": y.name,
         "x": asked_terms(x, constant),
         "std_errors": covariance,
