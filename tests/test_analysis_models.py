@@ -70,6 +70,14 @@ def _dummies(codes: np.ndarray) -> tuple[np.ndarray, list[Any]]:
     return np.column_stack([codes == level for level in levels[1:]]).astype(float), levels
 
 
+def refusal(workspace: Workspace, statistic: str, request: dict[str, Any]) -> RegcatError:
+    """The error `workspace` refuses the request with, a client's (4xx)."""
+    with pytest.raises(RegcatError) as refused:
+        workspace.prepare(statistic, request)
+    assert 400 <= refused.value.http_status < 500
+    return refused.value
+
+
 def _close(ours: np.ndarray, theirs: np.ndarray) -> None:
     np.testing.assert_allclose(ours, theirs, rtol=RELATIVE, atol=0)
 

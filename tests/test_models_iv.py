@@ -18,9 +18,8 @@ from linearmodels.iv import IV2SLS, IVGMM, IVLIML
 from catalogue.analysis.output_control.fit_tests import FitTest
 from catalogue.analysis.statistics.ivregress import IvPlan
 from catalogue.analysis.workspace import Workspace
-from catalogue.domain.errors import RegcatError
 from tests import test_analysis_models as models
-from tests.test_analysis_models import _close, _rows, assert_noise_within_bounds
+from tests.test_analysis_models import _close, _rows, assert_noise_within_bounds, refusal
 from tests.test_analysis_support import control_context
 
 pinned = models.pinned
@@ -96,10 +95,8 @@ def test_2sls_agrees_with_linearmodels(issue_workspace: Workspace, covariance: s
 def test_bad_requests_name_the_field(
     issue_workspace: Workspace, request_: dict[str, Any], named: str
 ) -> None:
-    with pytest.raises(RegcatError) as refused:
-        issue_workspace.prepare("ivregress", request_)
-    assert 400 <= refused.value.http_status < 500
-    assert named in json.dumps([refused.value.code, refused.value.details], default=str)
+    error = refusal(issue_workspace, "ivregress", request_)
+    assert named in json.dumps([error.code, error.details], default=str)
 
 
 # --- LIML, GMM, clustered errors and the tests in the summary --------------------------------

@@ -25,9 +25,8 @@ from catalogue.analysis.statistics.regress_mml import MixedPlan
 from catalogue.analysis.statistics.shared.mixed import fit_mixed, group_sums, variance_influence
 from catalogue.analysis.step import parse_steps
 from catalogue.analysis.workspace import Workspace
-from catalogue.domain.errors import RegcatError
 from tests import test_analysis_models as models
-from tests.test_analysis_models import _close, _rows, assert_noise_within_bounds
+from tests.test_analysis_models import _close, _rows, assert_noise_within_bounds, refusal
 from tests.test_analysis_support import control_context
 
 pinned = models.pinned
@@ -231,8 +230,6 @@ def test_bad_requests_are_4xx_naming_the_variable(
     issue_workspace: Workspace, request_: dict[str, Any], code: str, named: str
 ) -> None:
     request = {"y": "lonn", "x": ["alder"], "group": "kommune", **request_}
-    with pytest.raises(RegcatError) as refused:
-        issue_workspace.prepare("regress_mml", request)
-    assert refused.value.code == code
-    assert 400 <= refused.value.http_status < 500
-    assert named in json.dumps([refused.value.nb, refused.value.en, refused.value.details])
+    error = refusal(issue_workspace, "regress_mml", request)
+    assert error.code == code
+    assert named in json.dumps([error.nb, error.en, error.details])

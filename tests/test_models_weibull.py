@@ -27,9 +27,8 @@ from catalogue.analysis.statistics.shared.weibull import newton
 from catalogue.analysis.statistics.weibull import WeibullPlan, shape_evidence
 from catalogue.analysis.step import parse_steps
 from catalogue.analysis.workspace import Workspace
-from catalogue.domain.errors import RegcatError
 from tests import test_analysis_models as models
-from tests.test_analysis_models import _close, _rows, assert_noise_within_bounds
+from tests.test_analysis_models import _close, _rows, assert_noise_within_bounds, refusal
 from tests.test_analysis_support import control_context
 
 pinned = models.pinned
@@ -288,7 +287,5 @@ def test_models_that_cannot_be_estimated_are_withheld_like_any_other(
 def test_bad_requests_name_the_field(
     issue_workspace: Workspace, request_: dict[str, Any], named: str
 ) -> None:
-    with pytest.raises(RegcatError) as refused:
-        issue_workspace.prepare("weibull", request_)
-    assert 400 <= refused.value.http_status < 500
-    assert named in json.dumps([refused.value.code, refused.value.details], default=str)
+    error = refusal(issue_workspace, "weibull", request_)
+    assert named in json.dumps([error.code, error.details], default=str)
