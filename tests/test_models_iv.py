@@ -36,17 +36,7 @@ REQUEST: dict[str, Any] = {
 
 @pytest.mark.parametrize("covariance", ["classical", "robust"])
 def test_2sls_agrees_with_linearmodels(issue_workspace: Workspace, covariance: str) -> None:
-    data = _rows(issue_workspace, ["lonn", "kjonn", "utdanning", "alder", "episoder"])
-    frame = pd.DataFrame(
-        {
-            "lonn": data["lonn"].astype(float),
-            "kjonn2": (data["kjonn"] == "2").astype(float),
-            "utdanning": data["utdanning"].astype(float),
-            "alder": data["alder"].astype(float),
-            "episoder": data["episoder"].astype(float),
-            "const": 1.0,
-        }
-    )
+    frame = _frame(issue_workspace, clusters=False)
     reference = IV2SLS(
         frame["lonn"],
         frame[["kjonn2", "const"]],
@@ -104,19 +94,22 @@ def test_bad_requests_name_the_field(
 ORDER = ["kjonn2", "utdanning", "const"]  # ours: exogenous, endogenous, _cons
 
 
-def _frame(ws: Workspace) -> pd.DataFrame:
-    data = _rows(ws, ["lonn", "kjonn", "utdanning", "alder", "episoder", "kommune"])
-    return pd.DataFrame(
-        {
-            "lonn": data["lonn"].astype(float),
-            "kjonn2": (data["kjonn"] == "2").astype(float),
-            "utdanning": data["utdanning"].astype(float),
-            "alder": data["alder"].astype(float),
-            "episoder": data["episoder"].astype(float),
-            "const": 1.0,
-            "kommune": np.unique(data["kommune"], return_inverse=True)[1].reshape(-1),
-        }
-    )
+def _frame(ws: Workspace, clusters: bool = True) -> pd.DataFrame:
+    """The complete cases as linearmodels takes them; with `clusters`, of kommune too, as
+    a dense cluster code."""
+    names = ["lonn", "kjonn", "utdanning", "alder", "episoder"]
+    data = _rows(ws, [*names, "kommune"] if clusters else names)
+    columns: dict[str, Any] = {
+        "lonn": data["lonn"].astype(float),
+        "kjonn2": (data["kjonn"] == "2").astype(float),
+        "utdanning": data["utdanning"].astype(float),
+        "alder": data["alder"].astype(float),
+        "episoder": data["episoder"].astype(float),
+        "const": 1.0,
+    }
+    if clusters:
+        columns["kommune"] = np.unique(data["kommune"], return_inverse=True)[1].reshape(-1)
+    return pd.DataFrame(columns)
 
 
 def _reference(frame: pd.DataFrame, estimator: str, covariance: str) -> Any:
