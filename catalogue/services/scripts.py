@@ -20,7 +20,7 @@ Invariants:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -730,6 +730,27 @@ def model_body(command: n.Model, also: frozenset[str] = frozenset()) -> dict[str
     if cluster is not None:
         body["cluster"] = cluster.values[0]
     return body
+
+
+def one_option_of(command: n.Command, names: Sequence[str]) -> n.Option | None:
+    """The one option of `names` the command gives (None: none of them), refused with
+    script-arguments at the second when it gives two (ivregress' estimators, the panel
+    methods)."""
+    chosen = [o for o in command.options if o.name in names]
+    if len(chosen) > 1:
+        given = [o.name for o in chosen]
+        listed = ", ".join(names[:-1])
+        raise script_error(
+            "script-arguments",
+            chosen[1].at,
+            (
+                f"Velg én av {listed} og {names[-1]} (her står {' og '.join(given)})",
+                f"Choose one of {listed} and {names[-1]} (here: {' and '.join(given)})",
+            ),
+            (f"Skriv for eksempel «, {names[1]}»", f"Write for example ', {names[1]}'"),
+            command=command.command,
+        )
+    return chosen[0] if chosen else None
 
 
 @_handles("regress", "logit", "poisson")

@@ -8,8 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalogue.script import nodes as n
-from catalogue.script.errors import script_error
-from catalogue.services.scripts import _handles, _Runner, model_body
+from catalogue.services.scripts import _handles, _Runner, model_body, one_option_of
 
 METHODS = ("fe", "re", "be", "pooled")
 
@@ -19,20 +18,9 @@ def panel_body(command: n.Model, also: frozenset[str] = frozenset()) -> dict[str
     the model's, with at most one of METHODS as its method; `also`: the command's own
     options beside them."""
     body = model_body(command, also | frozenset(METHODS))
-    chosen = [o for o in command.options if o.name in METHODS]
-    if len(chosen) > 1:
-        raise script_error(
-            "script-arguments",
-            chosen[1].at,
-            (
-                f"Velg én av fe, re, be og pooled (her står {' og '.join(o.name for o in chosen)})",
-                f"Choose one of fe, re, be and pooled (here: {' and '.join(o.name for o in chosen)})",
-            ),
-            ("Skriv for eksempel «, re»", "Write for example ', re'"),
-            command=command.command,
-        )
-    if chosen:
-        body["method"] = chosen[0].name
+    chosen = one_option_of(command, METHODS)
+    if chosen is not None:
+        body["method"] = chosen.name
     return body
 
 
