@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 
-from catalogue.web import create_app
-from tests.conftest import make_config
-
-
-@pytest.fixture(scope="module")
-def client(released_home: Path) -> Iterator[FlaskClient]:
-    app = create_app(make_config(released_home))
-    yield app.test_client()
-    app.extensions["regcat_context"].close()
+from tests.test_search_api import client as client  # the released sample catalogue's app
 
 
 def html(client: FlaskClient, query: str = "", status: int = 200) -> str:

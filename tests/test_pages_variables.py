@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import re
 import warnings
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,17 +17,10 @@ from catalogue.services.context import Context
 from catalogue.services.releasing import release_draft, stage_removal
 from catalogue.web import create_app
 from tests.conformance import SCHEMA_ORG_SHAPES, shapes_graph
-from tests.conftest import make_config
+from tests.test_search_api import client as client  # the released sample catalogue's app
 
 DS = "no.regcat.demo"
 BASE = "http://127.0.0.1:8000"
-
-
-@pytest.fixture(scope="module")
-def client(released_home: Path) -> Iterator[FlaskClient]:
-    app = create_app(make_config(released_home))
-    yield app.test_client()
-    app.extensions["regcat_context"].close()
 
 
 @pytest.fixture(scope="module")

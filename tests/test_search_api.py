@@ -17,6 +17,7 @@ DS = "no.regcat.demo"
 
 @pytest.fixture(scope="module")
 def client(released_home: Path) -> Iterator[FlaskClient]:
+    """A test client of the app over the released sample registers (also the page tests')."""
     app = create_app(make_config(released_home))
     yield app.test_client()
     app.extensions["regcat_context"].close()
