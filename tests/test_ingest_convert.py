@@ -13,29 +13,10 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 import pytest
 
-from catalogue.domain.variable import VariableMetadata
-from ingest import (
-    ConversionResult,
-    DatasetSource,
-    PseudonymKeys,
-    convert_dataset,
-    load_unit_types,
-    read_extract,
-)
+from ingest import ConversionResult, PseudonymKeys, convert_dataset
 from ingest.testing import code, person_id, variable, write_dataset
 from schemas.metadata import dump_variable_metadata
-
-REPO = Path(__file__).resolve().parents[1]
-UNIT_TYPES = load_unit_types(REPO / "catalogue" / "unit_types")
-KEYS = PseudonymKeys(bytes(range(32)))
-
-
-def source_of(folder: Path) -> tuple[DatasetSource, VariableMetadata]:
-    extract = read_extract(folder, UNIT_TYPES)
-    assert extract.report.ok, extract.report.render("en")
-    source = extract.datasets[0]
-    assert source.metadata is not None
-    return source, source.metadata
+from tests.test_ingest_support import KEYS, UNIT_TYPES, convert_folder, source_of
 
 
 def convert(
@@ -47,17 +28,8 @@ def convert(
     keys: PseudonymKeys = KEYS,
     **options: Any,
 ) -> ConversionResult:
-    source, metadata = source_of(write_dataset(tmp_path / "extract", name, document, lines))
-    result = convert_dataset(
-        source,
-        metadata,
-        UNIT_TYPES,
-        keys,
-        pafs.LocalFileSystem(),
-        str(tmp_path / out),
-        version_label="0.0.0.1",
-        **options,
-    )
+    folder = write_dataset(tmp_path / "extract", name, document, lines)
+    result = convert_folder(folder, tmp_path / out, "0.0.0.1", keys, **options)
     assert result.ok, result.report.render("en")
     return result
 
@@ -277,17 +249,7 @@ def test_an_overlap_across_batches_is_found(tmp_path: Path) -> None:
     folder = write_dataset(
         tmp_path / "extract", "INNTEKT", variable("INNTEKT", "ACCUMULATED"), lines
     )
-    source, metadata = source_of(folder)
-    result = convert_dataset(
-        source,
-        metadata,
-        UNIT_TYPES,
-        KEYS,
-        pafs.LocalFileSystem(),
-        str(tmp_path / "out"),
-        version_label="1",
-        batch_rows=1_000,
-    )
+    result = convert_folder(folder, tmp_path / "out", batch_rows=1_000)
     [problem] = result.report.errors
     assert (problem.code, problem.row, problem.column) == ("overlapping-periods", 4_991, "start")
     assert "rad 11" in problem.nb

@@ -10,9 +10,8 @@ import pytest
 from catalogue.domain.errors import RegcatError
 from ingest import Extract, Problem, load_unit_types, read_extract
 from ingest.testing import register_manifest, variable, write_dataset
+from tests.test_ingest_support import REPO, UNIT_TYPES
 
-REPO = Path(__file__).resolve().parents[1]
-UNIT_TYPES = load_unit_types(REPO / "catalogue" / "unit_types")
 LINE = "12345678901;1;2020-01-01;2020-12-31;"
 
 

@@ -7,22 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pyarrow.fs as pafs
 import pytest
 
-from ingest import (
-    ConversionResult,
-    Problem,
-    PseudonymKeys,
-    convert_dataset,
-    load_unit_types,
-    read_extract,
-)
+from ingest import ConversionResult, Problem
 from ingest.testing import code, person_id, variable, write_dataset
-
-REPO = Path(__file__).resolve().parents[1]
-UNIT_TYPES = load_unit_types(REPO / "catalogue" / "unit_types")
-KEYS = PseudonymKeys(bytes(range(32)))
+from tests.test_ingest_support import convert_folder
 
 CODES = [
     code("1", "Gift", "2000-01-01"),
@@ -47,20 +36,7 @@ def convert(
     """INNTEKT with the document of `kind` (a key of DOCUMENTS, or a document)."""
     document = DOCUMENTS[kind] if isinstance(kind, str) else kind
     folder = write_dataset(tmp_path / "extract", "INNTEKT", document, lines)
-    extract = read_extract(folder, UNIT_TYPES)
-    assert extract.report.ok, extract.report.render("en")
-    source = extract.datasets[0]
-    assert source.metadata is not None
-    return convert_dataset(
-        source,
-        source.metadata,
-        UNIT_TYPES,
-        KEYS,
-        pafs.LocalFileSystem(),
-        str(tmp_path / "out"),
-        version_label="0.0.0.1",
-        **options,
-    )
+    return convert_folder(folder, tmp_path / "out", "0.0.0.1", **options)
 
 
 def the_problem(
@@ -253,17 +229,7 @@ def test_code_valid_only_before_the_rows_date(tmp_path: Path) -> None:
 def test_a_fixed_value_may_use_a_code_of_any_period(tmp_path: Path) -> None:
     document = variable("INNTEKT", "FIXED", data_type="STRING", codes=CODES)
     folder = write_dataset(tmp_path / "extract", "INNTEKT", document, [f"{person(1)};3;;;"])
-    source = read_extract(folder, UNIT_TYPES).datasets[0]
-    assert source.metadata is not None
-    result = convert_dataset(
-        source,
-        source.metadata,
-        UNIT_TYPES,
-        KEYS,
-        pafs.LocalFileSystem(),
-        str(tmp_path / "out"),
-        version_label="1",
-    )
+    result = convert_folder(folder, tmp_path / "out")
     assert result.ok, result.report.render("en")
 
 

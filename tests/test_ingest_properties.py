@@ -9,17 +9,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest import PseudonymKeys, convert_dataset, load_unit_types, read_extract
 from ingest.testing import person_id, variable, write_dataset
+from tests.test_ingest_support import KEYS, convert_folder
 
-REPO = Path(__file__).resolve().parents[1]
-UNIT_TYPES = load_unit_types(REPO / "catalogue" / "unit_types")
-KEYS = PseudonymKeys(bytes(range(32)))
 EPOCH = date(1990, 1, 1)
 
 Row = tuple[str, int, date, date]
@@ -49,18 +45,7 @@ def convert_rows(
     lines = [f"{u};{v};{s.isoformat()};{e.isoformat()};" for u, v, s, e in rows]
     document = variable("INNTEKT", "ACCUMULATED", unit_type=unit_type)
     dataset = write_dataset(folder / "extract", "INNTEKT", document, lines)
-    source = read_extract(dataset, UNIT_TYPES).datasets[0]
-    assert source.metadata is not None
-    result = convert_dataset(
-        source,
-        source.metadata,
-        UNIT_TYPES,
-        KEYS,
-        pafs.LocalFileSystem(),
-        str(folder / "out"),
-        version_label="1",
-        batch_rows=batch_rows,
-    )
+    result = convert_folder(dataset, folder / "out", batch_rows=batch_rows)
     assert result.ok, result.report.render("en")
     assert result.row_count == len(rows)
     assert result.unit_count == len({r[0] for r in rows})
