@@ -1,9 +1,9 @@
 """The script command rdd (statistic `rdd`): through POST /api/v1/scripts/run it gives
 exactly the result of the JSON request a client would send for it, with cutoff(),
 bandwidth() (a negative cutoff too), kernel() and covariates; a bandwidth <= 0 or too few
-units on one side of the cutoff is a 4xx at the command's line naming the variable, and
-cluster() and mfx() answer script-not-supported naming the option; fuzzy(<treatment>) is
-the fuzzy design's request."""
+units on one side of the cutoff is a 4xx at the command's line naming the variable, as are
+too few clusters in cluster() (the request's `cluster`), and mfx() answers
+script-not-supported naming the option; fuzzy(<treatment>) is the fuzzy design's request."""
 
 from __future__ import annotations
 
@@ -96,7 +96,7 @@ def test_a_negative_cutoff_is_a_number(alice: Researcher) -> None:
         ("rdd lonn alder, cutoff(45) bandwidth(0)", "invalid-request", "bandwidth"),
         ("rdd lonn alder, cutoff(200)", "rdd-no-support", "alder"),
         ("rdd lonn alder, cutoff(forty)", "script-arguments", "cutoff"),
-        ("rdd lonn alder, cutoff(45) cluster(kjonn)", "script-not-supported", "cluster"),
+        ("rdd lonn alder, cutoff(45) cluster(kjonn)", "too-few-clusters", "kjonn"),
         ("rdd lonn alder, cutoff(45) mfx(dydx)", "script-not-supported", "mfx"),
     ],
 )

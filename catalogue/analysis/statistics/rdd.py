@@ -1,6 +1,6 @@
 """rdd: regression discontinuity, sharp or fuzzy, local linear on each side of a cutoff, by
 weighted least squares (the fuzzy design: weighted IV) on sufficient statistics, with
-heteroskedasticity-robust (HC1) standard errors.
+heteroskedasticity-robust (HC1) standard errors, or cluster-robust ones (`cluster`).
 
 With the running variable r, the cutoff c, the bandwidth h and x = r − c, the model is the
 local linear regression on the rows with |x| < h, each weighted by the kernel K(x/h)
@@ -85,8 +85,16 @@ the model is withheld; what one unit moves each coefficient by is the IV bread's
 before the fit is the sharp design's. The evidence of X̂ alone (as ivregress builds its
 own) let a treatment of one unit through: red team test_new_methods_2.py.
 
-Not here: clustered standard errors, and rdrobust's bias-corrected ("robust") confidence
-intervals."""
+Clustered standard errors (`cluster`: a variable, or _unit for the unit): the sandwich
+with the clusters' scores u_g = Σ_{i∈g} k_i x_i e_i (the sharp design's WLS residual, the
+fuzzy design's IV residual, z in place of x), (X'KX)⁻¹ Σ_g u_g u_g' (X'KX)⁻¹ ·
+G/(G − 1)·(N − 1)/(N − p): statsmodels' WLS with cov_type cluster, linearmodels' IV2SLS
+with cov_type clustered, debiased (tests/test_models_rdd_robust.py holds both to 1e-6).
+The scores are summed from the model's rows (each row's pattern, outcome and cluster, as
+common_levels reads them), not from the patterns alone: a cluster cuts across patterns.
+Too few clusters (fewer than MIN_CLUSTERS values reaching a table's threshold) are refused
+with too-few-clusters naming the variable. Output control is the same model's, with the
+clustered standard errors' share of model-noise (a sandwich's)."""
 
 from __future__ import annotations
 
@@ -115,6 +123,7 @@ from .shared.common import DataView, Labelled, choice, needs_number, number_sql,
 from .shared.design import CONSTANT, Column, Factor, Patterns, estimable, parse_terms, solve
 from .shared.iv_tests import WEAK_F
 from .shared.model_levels import common_levels
+from .shared.model_request import covariance_request, refuse_too_few_clusters
 from .shared.model_rows import ModelRows, _groupings
 from .shared.ols import Estimate, RegressionPlan, regression_plan
 
@@ -311,8 +320,31 @@ def _design(
     return dataclasses.replace(patterns, raw=raw, columns=columns), x, asked
 
 
-def wls_estimate(patterns: Patterns, weights: np.ndarray) -> Estimate:
-    """WLS with per-pattern kernel weights and HC1 standard errors (see the module's text)."""
+def cluster_codes(rows: ModelRows) -> np.ndarray:
+    """Each row's cluster, 0 … G − 1: the cluster variable's (its hash per row), else the
+    unit's (its key position)."""
+    found = rows.units if rows.cluster is None else rows.cluster
+    return np.unique(found, return_inverse=True)[1].reshape(-1)
+
+
+def clustered_meat(
+    design: np.ndarray, scores: np.ndarray, rows: ModelRows
+) -> tuple[np.ndarray, int]:
+    """Σ_g u_g u_g' with u_g = Σ_{i∈g} score_i · x_i (x_i its pattern's row of `design`,
+    `scores` per row), and the number of clusters G."""
+    codes = cluster_codes(rows)
+    count = int(codes.max()) + 1 if len(codes) else 0
+    sums = np.zeros((count, design.shape[1]))
+    for j in range(design.shape[1]):
+        sums[:, j] = np.bincount(codes, weights=design[rows.pattern, j] * scores, minlength=count)
+    return sums.T @ sums, count
+
+
+def wls_estimate(
+    patterns: Patterns, weights: np.ndarray, clustered: ModelRows | None = None
+) -> Estimate:
+    """WLS with per-pattern kernel weights and HC1 standard errors, or cluster-robust ones
+    by `clustered`'s rows (see the module's text)."""
     xwx, (x_sums,) = patterns.cross(patterns.n, patterns.n)
     if not estimable(patterns, xwx, x_sums):
         return Estimate.failed(patterns)
@@ -323,8 +355,16 @@ def wls_estimate(patterns: Patterns, weights: np.ndarray) -> Estimate:
     rows, p = patterns.rows, len(beta)
     if rows - p <= 0:
         return Estimate(tuple(patterns.names), beta, np.zeros(p), rows)
-    meat, _ = patterns.cross(weights * weights * squared)
-    variance = inverse @ meat @ inverse * rows / (rows - p)
+    if clustered is None:
+        meat, _ = patterns.cross(weights * weights * squared)
+        variance = inverse @ meat @ inverse * rows / (rows - p)
+    else:
+        design = patterns.design(slice(0, len(patterns.n)))
+        residuals = clustered.y - fitted[clustered.pattern]
+        meat, count = clustered_meat(design, weights[clustered.pattern] * residuals, clustered)
+        if count < 2:
+            return Estimate.failed(patterns)
+        variance = inverse @ meat @ inverse * count / (count - 1) * (rows - 1) / (rows - p)
     return Estimate(tuple(patterns.names), beta, np.sqrt(np.maximum(np.diag(variance), 0)), rows)
 
 
@@ -377,7 +417,11 @@ def _sharp(
 
     inside = _chooser(factor, cutoff, bandwidth, kernel, chosen)
     terms = [[factor], *covariates]
-    patterns, rows = common_levels(view, y, terms, constant=True, within=inside, also=also)
+    covariance, cluster = _covariance(view, request)
+    patterns, rows = common_levels(
+        view, y, terms, constant=True, within=inside, also=also, cluster=cluster
+    )
+    refuse_too_few_clusters(view, rows, cluster)
     h = chosen.bandwidth
     if math.isnan(h):  # no complete case: `inside` was never asked
         h = bandwidth if bandwidth is not None else 1.0
@@ -386,7 +430,7 @@ def _sharp(
     narrowed = f"({patterns.where}) AND abs({number_sql(running)} - {cutoff!r}) < {h!r}"
     patterns = dataclasses.replace(patterns, where=narrowed)
     weights = kernel_weights(x, h, kernel)
-    estimate = wls_estimate(patterns, weights)
+    estimate = wls_estimate(patterns, weights, rows if covariance == "cluster" else None)
     plan = regression_plan(
         view,
         y,
@@ -394,7 +438,7 @@ def _sharp(
         rows,
         estimate,
         "rdd",
-        "robust",
+        covariance,
         asked,
         weights=weights,
         score_scale=weights,
@@ -411,6 +455,13 @@ def _sharp(
         "kernel": kernel,
     }
     return dataclasses.replace(plan, fit=fit, about=about)
+
+
+def _covariance(view: DataView, request: Mapping[str, Any]) -> tuple[str, Variable | None]:
+    """HC1 ("robust"), or clustered by `cluster` (a variable, or _unit: the unit)."""
+    if request.get("cluster") is None:
+        return "robust", None
+    return covariance_request(view, {"cluster": request["cluster"]})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -478,6 +529,7 @@ def fuzzy_estimate(
     y_m2: np.ndarray,
     weights: np.ndarray,
     names: tuple[str, ...],
+    clustered: ModelRows | None = None,
 ) -> Estimate:
     """The local-linear Wald estimate as weighted just-identified IV on patterns: Z the
     sharp design per pattern ([side, x, side·x, covariates, 1]), X the same with the
@@ -499,10 +551,18 @@ def fuzzy_estimate(
         return failed  # the treatment does not jump at the cutoff (or a column is constant)
     inverse = np.linalg.inv(zwx)
     beta = inverse @ (z.T @ (weights * y_sum))
-    mean = y_sum / np.maximum(n, 1.0)
-    squared = y_m2 + n * (mean - x @ beta) ** 2
-    meat = (z * (weights * weights * squared)[:, None]).T @ z
-    variance = inverse @ meat @ inverse.T * rows / (rows - p)
+    if clustered is None:
+        mean = y_sum / np.maximum(n, 1.0)
+        squared = y_m2 + n * (mean - x @ beta) ** 2
+        meat = (z * (weights * weights * squared)[:, None]).T @ z
+        variance = inverse @ meat @ inverse.T * rows / (rows - p)
+    else:
+        residuals = clustered.y - (x @ beta)[clustered.pattern]
+        meat, count = clustered_meat(z, weights[clustered.pattern] * residuals, clustered)
+        if count < 2:
+            return failed
+        factor = count / (count - 1) * (rows - 1) / (rows - p)
+        variance = inverse @ meat @ inverse.T * factor
     errors = np.sqrt(np.maximum(np.diag(variance), 0.0))
     return Estimate(names, beta, errors, int(rows))
 
@@ -532,7 +592,9 @@ def prepare_fuzzy(view: DataView, request: Mapping[str, Any]) -> FuzzyPlan:
     chosen = _Chosen()
     inside = _chooser(factor, cutoff, bandwidth, kernel, chosen)
     terms = [[factor], [treatment], *covariates]
-    patterns, rows = common_levels(view, y, terms, constant=True, within=inside)
+    covariance, cluster = _covariance(view, request)
+    patterns, rows = common_levels(view, y, terms, constant=True, within=inside, cluster=cluster)
+    refuse_too_few_clusters(view, rows, cluster)
     h = chosen.bandwidth
     if math.isnan(h):
         h = bandwidth if bandwidth is not None else 1.0
@@ -549,7 +611,8 @@ def prepare_fuzzy(view: DataView, request: Mapping[str, Any]) -> FuzzyPlan:
         columns=[Column(treated.name, "continuous", ((treatment, None),)), *sharp.columns[1:]],
     )
     names = tuple(structural.names)
-    estimate = fuzzy_estimate(z, d, sharp.n, sharp.y_sum, sharp.y_m2, weights, names)
+    clustered = rows if covariance == "cluster" else None
+    estimate = fuzzy_estimate(z, d, sharp.n, sharp.y_sum, sharp.y_m2, weights, names, clustered)
     x_design = z.copy()
     if count:
         x_design[:, 0] = d
@@ -562,7 +625,7 @@ def prepare_fuzzy(view: DataView, request: Mapping[str, Any]) -> FuzzyPlan:
         std_errors=estimate.std_errors,
         evidence=evidence,
         terms_asked=len(asked) + 1,
-        covariance="robust",
+        covariance=covariance,
         categorical=any(f.categorical for f in structural.factors),
     )
     about = {
@@ -570,7 +633,7 @@ def prepare_fuzzy(view: DataView, request: Mapping[str, Any]) -> FuzzyPlan:
         "design": "fuzzy",
         "y": y.name,
         "x": [treated.name, *asked[1:]],
-        "std_errors": "robust",
+        "std_errors": covariance,
         "running": running.name,
         "treatment": treated.name,
         "cutoff": cutoff,
@@ -701,6 +764,16 @@ STATISTIC = Statistic(
             description=Text(
                 "Kovariater (modelledd som i regress), med felles koeffisient på begge sider.",
                 "Covariates (model terms as in regress), with one coefficient on both sides.",
+            ),
+        ),
+        Field(
+            "cluster",
+            Takes.VARIABLE,
+            description=Text(
+                "Klyngerobuste standardfeil etter en variabel (eller _unit, enheten); "
+                "standard robuste (HC1).",
+                "Cluster-robust standard errors by a variable (or _unit, the unit); default "
+                "robust (HC1).",
             ),
         ),
         Field(

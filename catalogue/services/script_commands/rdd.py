@@ -1,10 +1,11 @@
-"""rdd <y> <running> <xs> [if] [, cutoff() bandwidth() kernel() fuzzy() robust]: statistic
+"""rdd <y> <running> <xs> [if] [, cutoff() bandwidth() kernel() fuzzy() robust cluster()]:
+statistic
 `rdd`, regression discontinuity, local linear on each side of the cutoff (default 0) with
 the kernel (triangular, the default, or uniform) and the bandwidth given, or else chosen by
 Imbens and Kalyanaraman's rule; the xs are covariates; fuzzy(<treatment>) asks the fuzzy
 design (the request's `treatment`: the outcome's jump over the treatment's, its first stage
-beside it). The standard errors are always robust (HC1), so `robust` changes nothing;
-cluster() and mfx() answer script-not-supported."""
+beside it). The standard errors are robust (HC1) unless cluster() names a variable to
+cluster them by, so `robust` changes nothing; mfx() answers script-not-supported."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def _number(command: n.Model, name: str) -> float | None:
 
 @_handles("rdd")
 def _rdd(runner: _Runner, command: n.Model) -> None:
-    _unsupported_options(command, {"cutoff", "bandwidth", "kernel", "fuzzy", "robust"})
+    _unsupported_options(command, {"cutoff", "bandwidth", "kernel", "fuzzy", "robust", "cluster"})
     (running,) = command.groups
     body: dict[str, Any] = {"y": command.y, "running": running}
     if command.xs:
@@ -49,6 +50,9 @@ def _rdd(runner: _Runner, command: n.Model) -> None:
     kernel = command.option("kernel")
     if kernel is not None:
         body["kernel"] = "".join(kernel.values)
+    cluster = command.option("cluster")
+    if cluster is not None:
+        body["cluster"] = cluster.values[0]
     treatment = command.option("fuzzy")
     if treatment is not None:
         body["treatment"] = "".join(treatment.values)
