@@ -88,6 +88,13 @@ class AnalysisReleasedItemSchema(Schema):
             "interval bounds (hazard_ratio, ci_lower, ci_upper)."
         },
     )
+    hausman = fields.Dict(
+        metadata={
+            "description": "hausman, beside the random-effects model: the test of fixed "
+            "against random effects computed from the two released models (statistic, df, "
+            "p_value, reason when not computed, and per term fe, re, difference, std_error)."
+        },
+    )
 
 
 class AnalysisStatisticResponseSchema(Schema):
