@@ -97,7 +97,7 @@ EVERY_COMMAND = {
     "rdd": "rdd lonn alder kjonn",
     "regress-mml": "regress-mml lonn alder by kommune",
     "oaxaca": "oaxaca lonn alder utdanning by kjonn",
-    "hausman": "hausman",
+    "hausman": "hausman lonn alder, robust",
     "kaplan-meier": "kaplan-meier dod tid, by(kjonn)",
     "cox": "cox dod tid alder kjonn, hazard",
     "weibull": "weibull dod tid",

@@ -15,7 +15,15 @@ through later sums (tests/red_team/test_predict.py).
 The coefficients are named as a released model's rows name them: `alder` or `c.alder` (a
 number), `2.utdanning` (the indicator of a level, as the model's categories label it),
 products of these joined by `#`, and `_cons`. A row with a missing regressor gets a
-missing prediction; a level the coefficients do not name counts as the reference level."""
+missing prediction; a level the coefficients do not name counts as the reference level.
+
+mlogit (one equation per outcome level against the base level, as its released equations
+are): `coefficients` holds each non-base level's coefficients by level, `base` names the
+base level, and the new variable is the probability of `level` (any level, the base
+included): exp(η_level) / (1 + Σ_k exp(η_k)), η_base = 0, statsmodels' MNLogit.predict;
+without `level` it is the most likely level (a tie goes to the level named first, the
+base first), a number when every level is one. The script's `mlogit-predict` writes one
+of each."""
 
 from __future__ import annotations
 
@@ -34,8 +42,10 @@ from .shared.columns import add_columns, col, identifier_variable
 
 CONSTANT = "_cons"
 MAX_COEFFICIENTS = 400
+MAX_LEVELS = 50
 
-MODELS = ("regress", "regress_panel", "logit", "probit", "poisson", "negbin")
+MODELS = ("regress", "regress_panel", "logit", "probit", "poisson", "negbin", "mlogit")
+Coefficients = tuple[tuple[str, float], ...]
 
 
 def _clamped(sql: str, low: float, high: float) -> str:
@@ -66,15 +76,22 @@ def inverse_link(model: str, eta: str) -> str:
 class Predict:
     name: str
     model: str
-    coefficients: tuple[tuple[str, float], ...]
+    coefficients: Coefficients
     residual_of: str | None = None
+    # mlogit: each non-base level's coefficients, the base level, the level predicted
+    equations: tuple[tuple[str, Coefficients], ...] = ()
+    base: str | None = None
+    level: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "predict": self.name,
-            "model": self.model,
-            "coefficients": dict(self.coefficients),
-        }
+        out: dict[str, Any] = {"predict": self.name, "model": self.model}
+        if self.model == "mlogit":
+            out["coefficients"] = {level: dict(c) for level, c in self.equations}
+            out["base"] = self.base
+            if self.level is not None:
+                out["level"] = self.level
+            return out
+        out["coefficients"] = dict(self.coefficients)
         if self.residual_of is not None:
             out["residual_of"] = self.residual_of
         return out
@@ -95,6 +112,16 @@ def parse(verb: str, item: Mapping[str, Any]) -> Predict:
             known=list(MODELS),
         )
     raw = item.get("coefficients")
+    if model == "mlogit":
+        return _parse_mlogit(name, item, raw)
+    coefficients = _coefficients(raw)
+    residual_of = item.get("residual_of")
+    if residual_of is not None:
+        residual_of = check_name(residual_of, "residual_of")
+    return Predict(name, model, coefficients, residual_of)
+
+
+def _coefficients(raw: object) -> Coefficients:
     if not isinstance(raw, Mapping) or not raw or len(raw) > MAX_COEFFICIENTS:
         raise step_error(
             "invalid-step",
@@ -121,10 +148,52 @@ def parse(verb: str, item: Mapping[str, Any]) -> Predict:
                 term=str(term),
             )
         coefficients.append((term, float(value)))
-    residual_of = item.get("residual_of")
-    if residual_of is not None:
-        residual_of = check_name(residual_of, "residual_of")
-    return Predict(name, model, tuple(coefficients), residual_of)
+    return tuple(coefficients)
+
+
+def _parse_mlogit(name: str, item: Mapping[str, Any], raw: object) -> Predict:
+    """mlogit's step: coefficients by level, the base level, and the level predicted."""
+    if (
+        not isinstance(raw, Mapping)
+        or not raw
+        or len(raw) > MAX_LEVELS
+        or not all(isinstance(v, Mapping) for v in raw.values())
+    ):
+        raise step_error(
+            "invalid-step",
+            f"For mlogit må «coefficients» være et objekt med 1 til {MAX_LEVELS} nivåer, hvert "
+            "med sine ledd og koeffisienter.",
+            f"For mlogit 'coefficients' must be an object of 1 to {MAX_LEVELS} levels, each "
+            "with its terms and coefficients.",
+            field="coefficients",
+        )
+    equations = tuple((str(level), _coefficients(c)) for level, c in raw.items())
+    base = item.get("base")
+    levels = [level for level, _ in equations]
+    if not isinstance(base, str) or not base or base in levels:
+        raise step_error(
+            "invalid-step",
+            "For mlogit må «base» være basisnivået (et nivå uten egne koeffisienter).",
+            "For mlogit 'base' must be the base level (a level without coefficients of its own).",
+            field="base",
+        )
+    level = item.get("level")
+    if level is not None and level not in (base, *levels):
+        raise step_error(
+            "invalid-step",
+            "«level» må være basisnivået eller et av nivåene i «coefficients».",
+            "'level' must be the base level or one of the levels of 'coefficients'.",
+            field="level",
+            known=[base, *levels],
+        )
+    if item.get("residual_of") is not None:
+        raise step_error(
+            "invalid-step",
+            "mlogit har ingen residual: utfallet er en kategori.",
+            "mlogit has no residual: the outcome is a category.",
+            field="residual_of",
+        )
+    return Predict(name, "mlogit", (), None, equations, base, level)
 
 
 def _number(variable: Variable) -> str:
@@ -193,6 +262,46 @@ def linear_predictor(
     return "(" + " + ".join(sums) + ")", used
 
 
+def _is_number(label: str) -> bool:
+    try:
+        return math.isfinite(float(label))
+    except ValueError:
+        return False
+
+
+def _mlogit(schema: Schema, step: Predict) -> tuple[str, set[str], Kind]:
+    """The SQL of an mlogit prediction (module docstring), the variables it reads and its
+    kind. Each probability as exp(η_k − m) / Σ_l exp(η_l − m), m the largest η (η_base = 0),
+    so that no exp overflows."""
+    assert step.base is not None
+    used: set[str] = set()
+    etas: list[tuple[str, str]] = [(step.base, "0.0")]
+    for level, coefficients in step.equations:
+        eta, reads = linear_predictor(schema, coefficients)
+        used |= reads
+        etas.append((level, eta))
+    largest = f"greatest({', '.join(eta for _, eta in etas)})"
+    missing = " OR ".join(f"{eta} IS NULL" for _, eta in etas[1:])
+    if step.level is not None:
+        total = " + ".join(f"exp({eta} - {largest})" for _, eta in etas)
+        own = dict(etas)[step.level]
+        return (
+            f"(CASE WHEN {missing} THEN NULL ELSE exp({own} - {largest}) / ({total}) END)",
+            used,
+            Kind.NUMBER,
+        )
+    numbers = all(_is_number(level) for level, _ in etas)
+    cases = " ".join(
+        f"WHEN {eta} >= {largest} THEN {repr(float(level)) if numbers else _literal(level)}"
+        for level, eta in etas
+    )
+    return (
+        f"(CASE WHEN {missing} THEN NULL {cases} END)",
+        used,
+        Kind.NUMBER if numbers else Kind.STRING,
+    )
+
+
 def apply_predict(ctx: StepContext, state: State, step: Predict) -> State:
     table = state.require_population()
     schema = state.schema
@@ -203,8 +312,12 @@ def apply_predict(ctx: StepContext, state: State, step: Predict) -> State:
             f"The workspace already has a variable '{step.name}'.",
             name=step.name,
         )
-    eta, used = linear_predictor(schema, step.coefficients)
-    value = inverse_link(step.model, eta)
+    kind = Kind.NUMBER
+    if step.model == "mlogit":
+        value, used, kind = _mlogit(schema, step)
+    else:
+        eta, used = linear_predictor(schema, step.coefficients)
+        value = inverse_link(step.model, eta)
     if step.residual_of is not None:
         outcome = _variable(schema, step.residual_of)
         if outcome.kind not in (Kind.NUMBER, Kind.BOOL):
@@ -217,11 +330,12 @@ def apply_predict(ctx: StepContext, state: State, step: Predict) -> State:
             )
         value = f"(CAST({col(outcome)} AS DOUBLE) - {value})"
         used.add(outcome.name)
-    value = f"(CASE WHEN abs({value}) <= {LARGEST_NUMBER!r} THEN {value} END)"
+    if kind == Kind.NUMBER:
+        value = f"(CASE WHEN abs({value}) <= {LARGEST_NUMBER!r} THEN {value} END)"
     column, schema = schema.fresh_column()
-    new_table = add_columns(ctx, table, [(column, Kind.NUMBER.sql, value)], [])
+    new_table = add_columns(ctx, table, [(column, kind.sql, value)], [])
     source = {k: v for k, v in step.to_json().items() if k != "predict"}
-    variable = Variable(step.name, column, Kind.NUMBER, source, groups=carried_groups(schema, used))
+    variable = Variable(step.name, column, kind, source, groups=carried_groups(schema, used))
     return replace(state, schema=schema.with_variable(variable), table=new_table)
 
 
@@ -234,14 +348,22 @@ VERBS = (
             StepField(
                 "model",
                 Takes.TEXT,
-                "The model: regress, regress_panel, logit, probit, poisson or negbin.",
+                "The model: regress, regress_panel, logit, probit, poisson, negbin or mlogit.",
                 required=True,
             ),
             StepField(
                 "coefficients",
                 Takes.OBJECT,
-                "The coefficients by term, as a released model's rows name them.",
+                "The coefficients by term, as a released model's rows name them (mlogit: "
+                "by level, each level's coefficients by term).",
                 required=True,
+            ),
+            StepField("base", Takes.TEXT, "mlogit: the base level."),
+            StepField(
+                "level",
+                Takes.TEXT,
+                "mlogit: the level whose probability the variable holds (absent: the most "
+                "likely level).",
             ),
             StepField(
                 "residual_of", Takes.TEXT, "The outcome: the variable is it minus the prediction."

@@ -2,7 +2,7 @@
 (which adds the prediction to the dataset instead of showing the model), and the
 commands whose shape differs: ivregress's instrumented part in parentheses, the groups
 after `by` of regress-mml and oaxaca, regress-panel-diff's group and treatment, rdd's
-running variable, and hausman's comparison of the last two panel models."""
+running variable, and hausman's comparison of the panel model's fe and re fits."""
 
 from __future__ import annotations
 
@@ -172,7 +172,12 @@ def by_groups(args: Arguments) -> Model:
     return Model(**args.common(), y=y, xs=xs, groups=groups)
 
 
-@register("regression", "hausman", "hausman")
-def hausman(args: Arguments) -> Model:
-    args.end()
-    return Model(**args.common(), y="", xs=())
+# microdata.no's hausman names the model itself (the runner keeps no fitted models): it
+# fits regress-panel's fe and re of the same outcome and regressors and compares them.
+register(
+    "regression",
+    "hausman",
+    "hausman <y> <x-er/xs> [if <betingelse/condition>] [, robust cluster(<variabel/variable>)]",
+    options=_MODEL_OPTIONS,
+    condition=True,
+)(plain)

@@ -1,5 +1,5 @@
 """The `-predict` variants (regress-predict, logit-predict, probit-predict,
-poisson-predict, negative-binomial-predict, regress-panel-predict):
+poisson-predict, negative-binomial-predict, regress-panel-predict, mlogit-predict):
 `<model>-predict <y> <xs> [if] [, predicted(<name>) residuals(<name>) robust cluster()]`
 adds the model's prediction (and, asked, its residual y − prediction) to the dataset
 without showing the model.
@@ -14,18 +14,26 @@ ordinary derived variable under every later rule (tests/red_team/test_predict.py
 what a prediction from the exact coefficients gives away). A model withheld, or with a
 coefficient withheld, gives no prediction: the command fails with the model's reasons.
 
-mlogit-predict stays unsupported (one prediction per outcome level: which one the variable
-holds is a choice microdata.no's manual does not make clear)."""
+`mlogit-predict <y> <xs> [if] [, predicted(<name>) robust cluster()]` releases mlogit's
+equations as `mlogit` does (hidden) and adds, from their released coefficients, `<name>`
+(default `predicted`): the most likely level of the outcome for each row, and
+`<name>_<level>` per level of the outcome (the base included): that level's predicted
+probability (a level's characters other than letters, digits and _ written as _). Both,
+since microdata.no's manual does not settle which one its `predicted()` holds: the most
+likely level is the one value per row the other -predict commands give (a prediction of
+the outcome itself), and the probabilities are what Stata's `predict` after mlogit gives.
+`residuals()` has no meaning for a category and answers script-not-supported."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from catalogue.domain.errors import unprocessable
+from catalogue.domain.errors import RegcatError, unprocessable
 from catalogue.script import nodes as n
 from catalogue.script.errors import script_error
-from catalogue.services.scripts import _handles, _Runner, model_body
+from catalogue.services.scripts import _handles, _Runner, model_body, not_supported
 
 from .regress_panel import panel_body
 
@@ -37,6 +45,7 @@ STATISTICS: Mapping[str, str] = {
     "poisson-predict": "poisson",
     "negative-binomial-predict": "negbin",
     "regress-panel-predict": "regress_panel",
+    "mlogit-predict": "mlogit",
 }
 DEFAULT_PREDICTED = "predicted"
 DEFAULT_RESIDUALS = "residuals"
@@ -81,31 +90,72 @@ def _body(command: n.Model) -> dict[str, Any]:
     return panel_body(command, also)
 
 
+def _withheld(command: n.Model) -> RegcatError:
+    return unprocessable(
+        "predict-model-withheld",
+        f"Linje {command.at.line}: modellen ble holdt tilbake av utdatakontrollen, helt "
+        "eller for noen koeffisienter, og gir derfor ingen prediksjon; kjør modellen selv "
+        "for å se hvorfor.",
+        f"Line {command.at.line}: output control withheld the model, wholly or some of its "
+        "coefficients, so it gives no prediction; run the model itself to see why.",
+        line=command.at.line,
+        command=command.command,
+    )
+
+
+def _released_model(runner: _Runner, command: n.Model, statistic: str) -> dict[str, Any]:
+    """The model's response, released as its own command releases it, kept out of the
+    output."""
+    shown = len(runner.output)
+    runner.statistic(command, statistic, _body(command))
+    item = runner.output.pop()
+    assert len(runner.output) == shown
+    response: dict[str, Any] = item["response"]
+    return response
+
+
+def _variable_name(name: str, level: str) -> str:
+    return f"{name}_{re.sub(r'[^0-9A-Za-z_æøåÆØÅ]', '_', level)}"
+
+
+def _mlogit_predict(runner: _Runner, command: n.Model) -> None:
+    if command.option("residuals") is not None:
+        raise not_supported(
+            command, ("«residuals()» til «mlogit-predict»", "'residuals()' of 'mlogit-predict'")
+        )
+    name = _name(command, "predicted") or DEFAULT_PREDICTED
+    response = _released_model(runner, command, "mlogit")
+    equations: dict[str, dict[str, float]] = {}
+    base = None
+    for result in response.get("results") or []:
+        coefficients = released_coefficients({"results": [result]})
+        level, base = result["about"].get("level"), result["about"].get("base")
+        if coefficients is None or level is None or base is None:
+            raise _withheld(command)
+        equations[str(level)] = coefficients
+    if not equations or base is None:
+        raise _withheld(command)
+    common = {"predict": name, "model": "mlogit", "coefficients": equations, "base": base}
+    steps: list[dict[str, Any]] = [common]
+    for level in (base, *equations):
+        steps.append({**common, "predict": _variable_name(name, level), "level": level})
+    runner.step(command, *steps)
+    runner.flush()
+
+
 @_handles(*STATISTICS)
 def _predict(runner: _Runner, command: n.Model) -> None:
+    if command.command == "mlogit-predict":
+        _mlogit_predict(runner, command)
+        return
     statistic = STATISTICS[command.command]
-    body = _body(command)
     predicted = _name(command, "predicted")
     residuals = _name(command, "residuals")
     if predicted is None and residuals is None:
         predicted = DEFAULT_PREDICTED
-    # The model's release, as its own command makes it, kept out of the output.
-    shown = len(runner.output)
-    runner.statistic(command, statistic, body)
-    item = runner.output.pop()
-    assert len(runner.output) == shown
-    coefficients = released_coefficients(item["response"])
+    coefficients = released_coefficients(_released_model(runner, command, statistic))
     if coefficients is None:
-        raise unprocessable(
-            "predict-model-withheld",
-            f"Linje {command.at.line}: modellen ble holdt tilbake av utdatakontrollen, helt "
-            "eller for noen koeffisienter, og gir derfor ingen prediksjon; kjør modellen selv "
-            "for å se hvorfor.",
-            f"Line {command.at.line}: output control withheld the model, wholly or some of its "
-            "coefficients, so it gives no prediction; run the model itself to see why.",
-            line=command.at.line,
-            command=command.command,
-        )
+        raise _withheld(command)
     steps: list[dict[str, Any]] = []
     if predicted is not None:
         steps.append({"predict": predicted, "model": statistic, "coefficients": coefficients})
