@@ -138,6 +138,13 @@ def _result(item: dict[str, Any]) -> dict[str, Any]:
         out["hazard_ratios"] = [
             {k: _number(v) for k, v in ratio.items()} for ratio in item["hazard_ratios"]
         ]
+    if "hausman" in item:  # hausman: the test computed from the two released models
+        test = item["hausman"]
+        out["hausman"] = {
+            **{k: _number(test[k]) for k in ("statistic", "df", "p_value")},
+            "reason": test["reason"],
+            "terms": [{k: _number(v) for k, v in t.items()} for t in test["terms"]],
+        }
     return out
 
 
