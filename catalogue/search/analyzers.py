@@ -15,38 +15,32 @@ KEYWORD = "regcat_keyword"  # the whole value as one lower-cased term: exact nam
 RAW = "raw"  # tantivy's own: facet values exactly as given
 
 
+def _words(*then: tantivy.Filter) -> tantivy.TextAnalyzer:
+    """Simple-tokenised words, over-long ones dropped and the rest lower-cased, then the
+    filters `then` in order: the base of every analyzer of words."""
+    builder = (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(60))
+        .filter(tantivy.Filter.lowercase())
+    )
+    for step in then:
+        builder = builder.filter(step)
+    return builder.build()
+
+
 def _norwegian() -> tantivy.TextAnalyzer:
     # Fold before stemming: people type "omsorgsniva" for "omsorgsnivå" and "tilhorighet"
     # for "tilhørighet". Stemming the folded spelling on both sides makes them meet; had
     # the stemmer seen "å" it would keep it while cutting the typed "a", and they would not.
-    return (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-        .filter(tantivy.Filter.remove_long(60))
-        .filter(tantivy.Filter.lowercase())
-        .filter(tantivy.Filter.ascii_fold())
-        .filter(tantivy.Filter.stemmer("norwegian"))
-        .build()
-    )
+    return _words(tantivy.Filter.ascii_fold(), tantivy.Filter.stemmer("norwegian"))
 
 
 def _english() -> tantivy.TextAnalyzer:
-    return (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-        .filter(tantivy.Filter.remove_long(60))
-        .filter(tantivy.Filter.lowercase())
-        .filter(tantivy.Filter.stemmer("english"))
-        .build()
-    )
+    return _words(tantivy.Filter.stemmer("english"))
 
 
 def _folded() -> tantivy.TextAnalyzer:
-    return (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-        .filter(tantivy.Filter.remove_long(60))
-        .filter(tantivy.Filter.lowercase())
-        .filter(tantivy.Filter.ascii_fold())
-        .build()
-    )
+    return _words(tantivy.Filter.ascii_fold())
 
 
 def _keyword() -> tantivy.TextAnalyzer:
