@@ -4,7 +4,8 @@ through `con.execute`. Mixing the two ways of reading makes DuckDB refuse the ne
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import duckdb
@@ -37,3 +38,19 @@ def arrays(
 
 def arrow(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()) -> pa.Table:
     return con.sql(sql, params=_params(params)).to_arrow_table()
+
+
+@contextmanager
+def registered(con: duckdb.DuckDBPyConnection, tables: Mapping[str, Any]) -> Iterator[None]:
+    """The tables (Arrow tables or datasets) visible to `con` under their names for the
+    block, and unregistered after it however it ends: a registered table keeps its memory
+    and its name, and the next registration under that name would meet it."""
+    done: list[str] = []
+    try:
+        for name, table in tables.items():
+            con.register(name, table)
+            done.append(name)
+        yield
+    finally:
+        for name in done:
+            con.unregister(name)

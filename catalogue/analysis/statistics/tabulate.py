@@ -257,15 +257,12 @@ def _common_values(
         }
     )
     name = "regcat_candidate_values"
-    try:
-        view.con.register(name, lookup)
+    with db.registered(view.con, {name: lookup}):
         fetched = db.arrays(
             view.con,
             f'SELECT w.rowid AS r, c.k AS k FROM "{view.table}" AS w '
             f"JOIN {name} AS c ON c.raw = {col(variable)} WHERE {counted}",
         )
-    finally:
-        view.con.unregister(name)
     view.check_memory(len(fetched["r"]), 2)
     units = view.rows.protected(np.asarray(fetched["r"], dtype=np.int64))
     reached = reaching_threshold(
@@ -344,17 +341,12 @@ def _cells(
     for i in range(1, len(variables)):
         cell_sql = f"({cell_sql}) * {shape[i]} + {codes[i]}"
     value_sql = f", {number_sql(value)} AS value" if value is not None else ""
-    try:
-        for name, lookup in zip(names, lookups, strict=True):
-            view.con.register(name, lookup)
+    with db.registered(view.con, dict(zip(names, lookups, strict=True))):
         fetched = db.arrays(
             view.con,
             f"SELECT w.rowid AS r, CASE WHEN {counted} THEN COALESCE({cell_sql}, -1) "
             f'ELSE -2 END AS cell{value_sql} FROM "{view.table}" AS w {" ".join(joins)}',
         )
-    finally:
-        for name in names:
-            view.con.unregister(name)
     view.check_memory(len(fetched["r"]), 3)
     cell = np.asarray(fetched["cell"], dtype=np.int64)
     rowids = np.asarray(fetched["r"], dtype=np.int64)

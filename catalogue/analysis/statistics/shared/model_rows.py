@@ -64,15 +64,12 @@ def _rows_joined(
     assert patterns.grouped is not None
     keyed = patterns.grouped.append_column("g", pa.array(np.arange(patterns.grouped.num_rows)))
     on = " AND ".join(f"{factor_sql(factor)} = p.x{k}" for k, factor in enumerate(patterns.factors))
-    view.con.register(PATTERNS_TABLE, keyed)
-    try:
+    with db.registered(view.con, {PATTERNS_TABLE: keyed}):
         return db.arrays(
             view.con,
             f'SELECT w.rowid AS r, p.g AS g, {outcome} FROM "{view.table}" AS w '
             f"JOIN {PATTERNS_TABLE} AS p ON {on} WHERE {patterns.where}",
         )
-    finally:
-        view.con.unregister(PATTERNS_TABLE)
 
 
 def _groupings(patterns: Patterns) -> list[tuple[str, np.ndarray]]:

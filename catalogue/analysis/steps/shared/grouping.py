@@ -137,18 +137,12 @@ def apply_group(ctx: StepContext, state: State, step: Group) -> State:
     if ctx.locate_units is None:
         raise RuntimeError("group statistics need the workspace's key store")
     groups = _group_values(ctx, table, by)
-    ctx.con.register(GROUP_VALUES, groups)
-    try:
+    with db.registered(ctx.con, {GROUP_VALUES: groups}):
         computed = _compute(ctx, state, table, by, planned, groups.num_rows)
-        ctx.con.register(GROUP_RESULTS, computed.results)
-        try:
+        with db.registered(ctx.con, {GROUP_RESULTS: computed.results}):
             if step.collapse:
                 return _collapse(ctx, state, table, by, planned, computed)
             return _aggregate(ctx, state, table, by, planned, computed)
-        finally:
-            ctx.con.unregister(GROUP_RESULTS)
-    finally:
-        ctx.con.unregister(GROUP_VALUES)
 
 
 def _group_values(ctx: StepContext, table: str, by: Variable) -> pa.Table:
