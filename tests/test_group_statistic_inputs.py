@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalogue.analysis.output_control.group_values import STATISTIC_MARK, statistic_inputs
+from catalogue.analysis.output_control.group_values import (
+    COUNT_INPUTS,
+    STATISTIC_MARK,
+    statistic_id,
+    statistic_inputs,
+)
 from catalogue.analysis.step import parse_steps
 from tests import test_analysis_support as support
 
 pinned = support.pinned
 workspace_factory = support.workspace_factory
+
+
+def _count(column: str) -> list[tuple[str, str]]:
+    """A group count's inputs: its own and COUNT_INPUTS − 1 more (group_values.py)."""
+    return [("derived", column)] + [(f"group-count-{i}", column) for i in range(1, COUNT_INPUTS)]
 
 
 def test_group_statistics_are_carried_into_what_is_computed_from_them(
@@ -33,10 +43,12 @@ def test_group_statistics_are_carried_into_what_is_computed_from_them(
     )
     schema = ws.state.schema
     antall, snitt, z, y = (schema.get(n) for n in ("antall", "snitt", "z", "y"))
-    # A statistic's own id is the input its variable is: naming both costs one fee.
-    assert statistic_inputs(antall.groups) == [("derived", antall.column)]
-    assert statistic_inputs(z.groups) == [("derived", antall.column), ("derived", snitt.column)]
-    assert statistic_inputs(y.groups) == [("derived", antall.column)]  # from its condition
+    # A statistic's own id is the input its variable is: naming both costs one fee (a
+    # count's own input is among its COUNT_INPUTS).
+    assert statistic_inputs(antall.groups) == _count(antall.column)
+    assert statistic_inputs(snitt.groups) == [("derived", snitt.column)]
+    assert statistic_inputs(z.groups) == [*_count(antall.column), ("derived", snitt.column)]
+    assert statistic_inputs(y.groups) == _count(antall.column)  # from its condition
     # The ids are no groups of the guard's registration: it registers the step's groups once.
     assert all(STATISTIC_MARK not in key for key in ws.state.groups)
     assert len({g for g in z.groups if STATISTIC_MARK not in g}) == 1
@@ -45,7 +57,7 @@ def test_group_statistics_are_carried_into_what_is_computed_from_them(
     again = ws.state.schema.get("igjen")
     assert statistic_inputs(again.groups) == [
         ("derived", again.column),
-        ("derived", antall.column),
+        *_count(antall.column),
         ("derived", snitt.column),
     ]
 
@@ -58,6 +70,13 @@ def test_statistics_merged_in_from_another_workspace_are_inputs_of_their_own() -
     assert statistic_inputs(["groups-2-c7", own, merged, own]) == [
         ("derived", "c9"),
         ("group-statistic", merged),
+    ]
+    # A count's id says so, merged or not.
+    count = statistic_id("groups-2-c7", "c9", count=True)
+    assert statistic_inputs([count, "merge12:" + count]) == [
+        *_count("c9"),
+        ("group-statistic", "merge12:" + count),
+        *[(f"group-count-{i}", "merge12:" + count) for i in range(1, COUNT_INPUTS)],
     ]
 
 
@@ -80,7 +99,7 @@ def test_a_filter_on_a_group_statistic_makes_its_population_carry_it(
     assert ws.state.population_inputs == ()  # ISSUE_STEPS filter on alder only
     ws.apply(parse_steps([{"drop_if": "z < 0 and kjonn == '1'"}]))
     carried = ws.state.population_inputs
-    assert statistic_inputs(carried) == [("derived", antall.column)]
+    assert statistic_inputs(carried) == _count(antall.column)
     assert all(STATISTIC_MARK in g for g in carried)
     ws.apply(parse_steps([{"drop": ["z", "antall"]}, {"keep_if": "lonn > 0"}]))
     assert ws.state.population_inputs == carried

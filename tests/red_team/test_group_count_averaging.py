@@ -13,9 +13,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pytest
 
-from catalogue.analysis.output_control.rules.budget import BudgetParameters
 from catalogue.analysis.output_control.rules.cell_key_noise import CellKeyNoiseParameters
 from tests.red_team.conftest import Attacker, Person, Truth, report
 from tests.red_team.test_exposure_evasions import _dates
@@ -106,40 +104,43 @@ def _padded_counts(
     return steps
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="at the budget's bound: a release pays each group statistic it was computed "
-    "from as an input, so one project can average 47 padded counts of one target (not "
-    "140), a standard error of 0.25 on the diagnosis; group counts have no core-sharing "
-    "(2026-12-06)",
-)
+# The counts the attacker tries in one label, most first: the 47 that fit the budget when a
+# group count was one input, then fewer until one is answered.
+TRIES = (47, 23, 11, 5)
+
+
 def test_padded_group_counts_within_the_budget(
     alice: Attacker, bob: Attacker, truth: Truth
 ) -> None:
     """The same attack sized to the budget: each project one target and as many padded
-    counts as the input fees allow in one label (n with 40·(1 + … + (n + 2)) ≤ 50,000: the
-    population, w and the n counts are inputs). FAILS when the attacker's standard error
-    √(V/n) (V = 3, the count noise's variance) is 0.5 or more for every target answered (a
-    diagnosis right at most 84 % of the time: case 22's bound on a count), or nothing is
-    answered."""
-    budget = BudgetParameters()
-    n = 0
-    while budget.input_fee * (n + 3) * (n + 4) // 2 <= budget.points - 100:
-        n += 1
+    counts in one label as the input fees allow, found by trying (TRIES: 47, then fewer;
+    a refusal costs the refusal fee). FAILS when the attacker's standard error √(V/n)
+    (V = 3, the count noise's variance; n the counts of the label answered) is 0.5 or more
+    for every target answered (a diagnosis right at most 84 % of the time: case 22's bound
+    on a count), or nothing is answered. While a group count was one input (the
+    population, w and 47 counts: 49 inputs, 49,000 points), 47 counts were answered per
+    project, labels 0.91 (diagnosed) and −0.13 (not), standard error 0.25; a group count is
+    now COUNT_INPUTS = 4 inputs (group_values.statistic_inputs): 11 counts, 46 inputs."""
     variance = CellKeyNoiseParameters().variance
     people = truth.targets(1, kreft=True) + truth.targets(1, kreft=False)
     everyone = truth.by_birth(POOL * len(people), skip={p.birth for p in people}, offset=400)
     estimates: dict[str, float | None] = {}
+    counts: dict[str, int] = {}
     for i, (attacker, person) in enumerate(zip([alice, bob], people, strict=True)):
         known = everyone[i * POOL : (i + 1) * POOL]
-        handle = attacker.workspace(_padded_counts(person, known, n, 2030 + i))
-        label = attacker.label(handle, "w")
-        estimates["kreft" if person.kreft else "none"] = None if label is None else float(label)
-    answered = [x for x in estimates.values() if x is not None]
-    standard_error = math.sqrt(variance / n) if answered else math.inf
+        key = "kreft" if person.kreft else "none"
+        estimates[key] = None
+        for n in TRIES:
+            handle = attacker.workspace(_padded_counts(person, known, n, 2030 + i))
+            label = attacker.label(handle, "w")
+            if label is not None:
+                estimates[key], counts[key] = float(label), n
+                break
+    errors = [math.sqrt(variance / n) for n in counts.values()]
+    standard_error = min(errors, default=math.inf)
     report(
         "padded group counts within the budget (one target per project)",
-        counts=n,
+        counts=counts,
         estimates={k: None if v is None else round(v, 2) for k, v in estimates.items()},
         standard_error=round(standard_error, 3),
         requests=alice.requests + bob.requests,

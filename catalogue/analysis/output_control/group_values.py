@@ -71,9 +71,25 @@ the target if diagnosed, averaged in one derived variable and read back as one l
 padded set costs its derived variable's input fee (n · input_fee for the n-th), which is
 what bounds the padded tables of conformance case 22; a derived variable that averages
 many group statistics put any number of derivations behind one input. Now it pays for each
-of them, as the same padded tables would: the bound is the tables' (about 46 padded counts
-per project and window with the defaults, a standard error of √(3/46) ≈ 0.26 on one
-target's 0/1: at the bound, as case 22 is, docs/OUTPUT_CONTROL.md §12).
+of them, as the same padded tables would.
+
+A group count is `COUNT_INPUTS` (4) inputs (its id ends in `COUNT_MARK`). Why: one input a
+count left the tables' bound, 47 padded counts of one target in one label per project and
+window (the population, w and 47 counts, 49,000 points), a standard error of √(3/47) =
+0.25 on its presence, a diagnosis right ~97 % of the time (red team
+`test_padded_group_counts_within_the_budget`: labels 0.91 and −0.13, 0.66 and 0.11). Padded
+tables of one target meet `core-sharing` (their cells share the target as a core), group
+counts do not; at 4 inputs a count, 11 fit (46 inputs, 43,240 points): √(3/11) = 0.52, case
+22's bound on a count. The price depends on the definitions only (a count is a count
+whatever it holds), so it is no oracle, and a study that tabulates one group count pays 3
+more inputs. Not built, and why: *core-sharing for group counts* (a count set answered
+without the small set K that its unit's earlier count sets all share, ∩ of their sets):
+the attacker's sets are not a sunflower (20 padders drawn afresh from 60 meet in about 7
+besides the target), so the core must be each unit's closed intersection, and any bound on
+its size is an oracle at its edge: 19 known people in every set make a core of 19 without
+the target and of 20 with it, so answering without cores below 20 removes 19 units from
+every later count iff not diagnosed; no bound (honest counts of several variables by
+municipality share cores of thousands) removes what a study counts.
 
 Why not the exposure ledger for counts: a count's noise (variance V = 3) tells each unit's
 presence at 1/V a count, but to every unit of the group, present or absent: the count of
@@ -116,22 +132,39 @@ STATISTIC_MARK = "#"
 _OWN = "groups-"
 
 
-def statistic_id(groups_id: str, column: str) -> str:
-    """The id a group statistic made in `column` by the step of `groups_id` carries."""
-    return f"{groups_id}{STATISTIC_MARK}{column}"
+# Ends the id of a group count (statistic_id): a count is priced as COUNT_INPUTS inputs.
+COUNT_MARK = f"{STATISTIC_MARK}count"
+# How many inputs one group count is (statistic_inputs): its own and COUNT_INPUTS − 1 more.
+# Why 4: the n-th input of a window costs n · input_fee, so a label over the population, its
+# variable and n counts is 2 + 4n inputs, 40 · (2 + 4n)(3 + 4n)/2 points: n = 11 fit in
+# 50,000 (47 when a count was one input), a standard error of √(3/11) = 0.52 on one target's
+# presence (the module docstring, group counts).
+COUNT_INPUTS = 4
+
+
+def statistic_id(groups_id: str, column: str, count: bool = False) -> str:
+    """The id a group statistic made in `column` by the step of `groups_id` carries
+    (`count`: a group count, whose id says so)."""
+    return f"{groups_id}{STATISTIC_MARK}{column}{COUNT_MARK if count else ''}"
 
 
 def statistic_inputs(groups: Iterable[str]) -> list[tuple[str, str]]:
     """The budget inputs of the group statistics among carried `groups` ids, as (kind,
     part) for the service's input names: ("derived", column) for a statistic of the
     workspace itself (the input its own variable is), ("group-statistic", id) for one
-    merged in from another workspace (its column is the other workspace's)."""
+    merged in from another workspace (its column is the other workspace's); and for a group
+    count, COUNT_INPUTS − 1 more, ("group-count-<i>", part) with the same part."""
     found: dict[tuple[str, str], None] = {}
     for g in groups:
         if STATISTIC_MARK not in g:
             continue
-        base, column = g.split(STATISTIC_MARK, 1)
-        found[("derived", column) if base.startswith(_OWN) else ("group-statistic", g)] = None
+        count = g.endswith(COUNT_MARK)
+        base, column = g.removesuffix(COUNT_MARK).split(STATISTIC_MARK, 1)
+        own = base.startswith(_OWN)
+        part = column if own else g
+        found[("derived", part) if own else ("group-statistic", part)] = None
+        if count:
+            found.update(dict.fromkeys((f"group-count-{i}", part) for i in range(1, COUNT_INPUTS)))
     return list(found)
 
 

@@ -464,7 +464,7 @@ def _statistic_variables(
         # (group_values.statistic_inputs).
         carried = (
             computed.groups_id,
-            statistic_id(computed.groups_id, column),
+            statistic_id(computed.groups_id, column, count=statistic.statistic == "count"),
             *(g for g in source.groups if STATISTIC_MARK in g),
         )
         schema = schema.with_variable(
