@@ -17,9 +17,8 @@ import statsmodels.api as sm
 from catalogue.analysis.statistics.margins import MarginsPlan
 from catalogue.analysis.step import parse_steps
 from catalogue.analysis.workspace import Workspace
-from catalogue.domain.errors import RegcatError
 from tests import test_analysis_models as models
-from tests.test_analysis_models import _close, _plan, _rows, assert_noise_within_bounds
+from tests.test_analysis_models import _close, _plan, _rows, assert_noise_within_bounds, refusal
 from tests.test_analysis_support import control_context
 
 pinned = models.pinned
@@ -162,10 +161,8 @@ def test_effects_are_withheld_with_a_model_withheld_by_its_checks(
 def test_margins_requests_wrong_in_themselves_are_refused(
     issue_workspace: Workspace, request_: dict[str, Any], field: str
 ) -> None:
-    with pytest.raises(RegcatError) as caught:
-        issue_workspace.prepare("margins", request_)
-    assert 400 <= caught.value.http_status < 500
-    assert caught.value.details.get("field") == field
+    error = refusal(issue_workspace, "margins", request_)
+    assert error.details.get("field") == field
 
 
 def test_probits_one_unit_influence_is_measured_by_its_score(issue_workspace: Workspace) -> None:

@@ -14,9 +14,8 @@ import statsmodels.api as sm
 from catalogue.analysis.statistics.shared.negbin import NegbinFit
 from catalogue.analysis.step import parse_steps
 from catalogue.analysis.workspace import Workspace
-from catalogue.domain.errors import RegcatError
 from tests import test_analysis_models as models
-from tests.test_analysis_models import _close, _rows, assert_noise_within_bounds
+from tests.test_analysis_models import _close, _rows, assert_noise_within_bounds, refusal
 from tests.test_analysis_support import control_context
 
 pinned = models.pinned
@@ -99,7 +98,5 @@ def test_models_that_cannot_be_estimated_are_withheld_like_any_other(
 def test_negbin_requests_wrong_in_themselves_are_refused(
     issue_workspace: Workspace, request_: dict[str, Any], field: str
 ) -> None:
-    with pytest.raises(RegcatError) as caught:
-        issue_workspace.prepare("negbin", request_)
-    assert 400 <= caught.value.http_status < 500
-    assert caught.value.details.get("field") == field
+    error = refusal(issue_workspace, "negbin", request_)
+    assert error.details.get("field") == field

@@ -14,9 +14,8 @@ import scipy.stats
 from catalogue.analysis.model_fit import ols_statistics
 from catalogue.analysis.statistics.shared.ols import RegressionPlan
 from catalogue.analysis.workspace import Workspace
-from catalogue.domain.errors import RegcatError
 from tests import test_analysis_models as models
-from tests.test_analysis_models import _rows
+from tests.test_analysis_models import _rows, refusal
 from tests.test_analysis_support import control_context
 
 pinned = models.pinned
@@ -50,7 +49,5 @@ def test_anova_f_is_scipys(issue_workspace: Workspace) -> None:
 def test_bad_requests_name_the_field(
     issue_workspace: Workspace, request_: dict[str, Any], named: str
 ) -> None:
-    with pytest.raises(RegcatError) as refused:
-        issue_workspace.prepare("anova", request_)
-    assert 400 <= refused.value.http_status < 500
-    assert named in json.dumps([refused.value.code, refused.value.details], default=str)
+    error = refusal(issue_workspace, "anova", request_)
+    assert named in json.dumps([error.code, error.details], default=str)

@@ -15,9 +15,8 @@ from statsmodels.stats.weightstats import DescrStatsW
 from catalogue.analysis.model_fit import coefficient_tests
 from catalogue.analysis.statistics.shared.ols import RegressionPlan
 from catalogue.analysis.workspace import Workspace
-from catalogue.domain.errors import RegcatError
 from tests import test_analysis_models as models
-from tests.test_analysis_models import _close, _rows, assert_noise_within_bounds
+from tests.test_analysis_models import _close, _rows, assert_noise_within_bounds, refusal
 from tests.test_analysis_support import control_context
 
 pinned = models.pinned
@@ -57,7 +56,5 @@ def test_ci_agrees_with_statsmodels(issue_workspace: Workspace) -> None:
 def test_bad_requests_name_the_field(
     issue_workspace: Workspace, request_: dict[str, Any], named: str
 ) -> None:
-    with pytest.raises(RegcatError) as refused:
-        issue_workspace.prepare("ci", request_)
-    assert 400 <= refused.value.http_status < 500
-    assert named in json.dumps([refused.value.code, refused.value.details], default=str)
+    error = refusal(issue_workspace, "ci", request_)
+    assert named in json.dumps([error.code, error.details], default=str)

@@ -17,9 +17,8 @@ import scipy.stats
 from catalogue.analysis.output_control import ControlContext
 from catalogue.analysis.output_control.moments import MOMENT_STATISTICS, normal_tests
 from catalogue.analysis.workspace import Workspace
-from catalogue.domain.errors import RegcatError
 from tests import test_analysis_models as models
-from tests.test_analysis_models import _rows
+from tests.test_analysis_models import _rows, refusal
 from tests.test_analysis_support import control_context
 
 pinned = models.pinned
@@ -112,7 +111,5 @@ def test_too_few_units_withhold_every_number(workspace_factory: Any) -> None:
 def test_bad_requests_name_the_field(
     issue_workspace: Workspace, request_: dict[str, Any], named: str
 ) -> None:
-    with pytest.raises(RegcatError) as refused:
-        issue_workspace.prepare("normaltest", request_)
-    assert 400 <= refused.value.http_status < 500
-    assert named in json.dumps([refused.value.code, refused.value.details], default=str)
+    error = refusal(issue_workspace, "normaltest", request_)
+    assert named in json.dumps([error.code, error.details], default=str)
