@@ -8,9 +8,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import TypeVar
 
 from catalogue.domain.account_names import name_of
-from catalogue.domain.errors import RegcatError
+from catalogue.domain.errors import RegcatError, invalid_input
+
+_Named = TypeVar("_Named", bound=StrEnum)
 
 
 class Role(StrEnum):
@@ -207,6 +210,26 @@ def forbidden(code: str, nb: str, en: str, **details: str) -> RegcatError:
 
 
 # --- user administration ------------------------------------------------------------------
+
+
+def named_members(
+    kind: type[_Named], names: Iterable[str], code: str, noun: tuple[str, str]
+) -> set[_Named]:
+    """The members of `kind` (roles, token scopes) named in `names`; a name that is none
+    is refused with `code` (400), naming it and listing the valid ones. `noun`: what a
+    member is called, in bokmål and English (also the key of the error's detail)."""
+    found: set[_Named] = set()
+    for name in names:
+        try:
+            found.add(kind(name))
+        except ValueError:
+            raise invalid_input(
+                code,
+                f"Ukjent {noun[0]} «{name}». Gyldige: {', '.join(kind)}.",
+                f"Unknown {noun[1]} «{name}». Valid: {', '.join(kind)}.",
+                **{noun[1]: name},
+            ) from None
+    return found
 
 
 def may_manage_institution(actor: Identity, institution_id: int | None) -> bool:

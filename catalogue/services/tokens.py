@@ -12,7 +12,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from catalogue.domain.accounts import Identity, Role, Scope, forbidden, scopes_for_roles
+from catalogue.domain.accounts import (
+    Identity,
+    Role,
+    Scope,
+    forbidden,
+    named_members,
+    scopes_for_roles,
+)
 from catalogue.domain.errors import RegcatError, invalid_input, not_found
 from catalogue.services.account_activity import note_activity, usable_account
 from catalogue.services.context import Context
@@ -189,17 +196,7 @@ def _invalid_token(reason: str) -> RegcatError:
 
 
 def _parse_scopes(scopes: Iterable[str]) -> set[Scope]:
-    out = set()
-    for scope in scopes:
-        try:
-            out.add(Scope(scope))
-        except ValueError:
-            raise invalid_input(
-                "unknown-scope",
-                f"Ukjent omfang «{scope}». Gyldige: {', '.join(Scope)}.",
-                f"Unknown scope «{scope}». Valid: {', '.join(Scope)}.",
-                scope=scope,
-            ) from None
+    out = named_members(Scope, scopes, "unknown-scope", ("omfang", "scope"))
     if not out:
         raise invalid_input(
             "scope-required",

@@ -18,6 +18,7 @@ from catalogue.domain.accounts import (
     forbidden,
     grantable_roles,
     may_manage_institution,
+    named_members,
 )
 from catalogue.domain.errors import conflict, invalid_input, not_found
 from catalogue.services.account_activity import deactivate_account
@@ -213,18 +214,7 @@ def _replace_terms(identity: Identity, accepted: bool) -> Identity:
 
 
 def _parse_roles(roles: Iterable[str]) -> set[Role]:
-    out = set()
-    for role in roles:
-        try:
-            out.add(Role(role))
-        except ValueError:
-            raise invalid_input(
-                "unknown-role",
-                f"Ukjent rolle «{role}». Gyldige: {', '.join(Role)}.",
-                f"Unknown role «{role}». Valid: {', '.join(Role)}.",
-                role=role,
-            ) from None
-    return out
+    return named_members(Role, roles, "unknown-role", ("rolle", "role"))
 
 
 def _role_registers(roles: set[Role], steward_of: Iterable[str]) -> list[tuple[str, str]]:
