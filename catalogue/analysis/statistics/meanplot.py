@@ -204,9 +204,14 @@ def band_chart(
         for p in points:
             p[time] = float(p[time])
     x = {"field": time, "type": "quantitative" if numeric else "ordinal"}
+    of_nb, of_en = (f" av {measure}", f" of {measure}") if measure else ("", "")
     title = localise(
-        ("Gjennomsnitt med 95 % konfidensbånd", "Mean with 95 % confidence band"), language
+        (f"Gjennomsnitt{of_nb} med 95 % konfidensbånd", f"Mean{of_en} with 95 % confidence band"),
+        language,
     )
+    # Means over time sit far from zero; an axis from zero flattens the band and the jump
+    # the chart is drawn to show.
+    y_axis = {"title": measure or title, "scale": {"zero": False}}
     encoding: dict[str, Any] = {"x": x}
     if len(dimensions) > 1:
         encoding["color"] = {"field": dimensions[1], "type": "nominal"}
@@ -220,7 +225,7 @@ def band_chart(
             {
                 "mark": {"type": "area", "opacity": 0.25},
                 "encoding": {
-                    "y": {"field": "lower", "type": "quantitative", "title": title},
+                    "y": {"field": "lower", "type": "quantitative", **y_axis},
                     "y2": {"field": "upper"},
                 },
             },
