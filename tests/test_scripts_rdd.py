@@ -36,6 +36,27 @@ CASES: list[tuple[str, dict[str, Any]]] = [
         },
     ),
     ("rdd lonn alder, cutoff(45)", {"y": "lonn", "running": "alder", "cutoff": 45.0}),
+    (
+        "rdd lonn alder, cutoff(45) bandwidth(10) cluster(alder)",
+        {
+            "y": "lonn",
+            "running": "alder",
+            "cutoff": 45.0,
+            "bandwidth": 10.0,
+            "cluster": "alder",
+        },
+    ),
+    (
+        "rdd lonn alder, cutoff(45) bandwidth(10) inference(robust) biasbandwidth(8)",
+        {
+            "y": "lonn",
+            "running": "alder",
+            "cutoff": 45.0,
+            "bandwidth": 10.0,
+            "bias_bandwidth": 8.0,
+            "inference": "robust",
+        },
+    ),
 ]
 
 

@@ -85,6 +85,36 @@ the model is withheld; what one unit moves each coefficient by is the IV bread's
 before the fit is the sharp design's. The evidence of X̂ alone (as ivregress builds its
 own) let a treatment of one unit through: red team test_new_methods_2.py.
 
+Robust bias-corrected inference (`inference` robust; Calonico, Cattaneo and Titiunik 2014,
+Econometrica 82(6), "Robust nonparametric confidence intervals for regression-discontinuity
+designs", as their rdrobust computes it with p = 1, q = 2, vce hc1): the conventional
+jump's bias is estimated by a local quadratic on each side with its own bandwidth b and
+taken off, and the standard error accounts for that estimate's own variance. Per side,
+with r_p = (1, x), r_q = (1, x, x²), u = x/h, w_h = K(x/h), w_b = K(x/b),
+G_p = Σ w_h r_p r_p', G_q = Σ w_b r_q r_q', L = Σ w_h r_p u²:
+
+    Q(x) = w_h r_p − h²·w_b·(r_q'G_q⁻¹e₂)·L,   β_bc = G_p⁻¹ Σ Q(x) y,
+    V_bc = G_p⁻¹ (Σ Q Q' ê_q²) G_p⁻¹ · N/(N − 3),   ê_q = y − r_q'β_q(b),
+
+τ_bc = e₀'β_bc,₊ − e₀'β_bc,₋ (= τ − h²(ℬ₊β₂,₊ − ℬ₋β₂,₋), ℬ = e₀'G_p⁻¹L, β₂ the local
+quadratic's x² coefficient), its robust standard error √(V_bc,₊ + V_bc,₋), the interval
+τ_bc ± 1.96·that. Every sum is over the patterns of the running variable's values (n, Σy
+and the within-pattern squares per value), as the conventional fit. The bandwidth b:
+`bias_bandwidth`, at most h, default h (ρ = h/b = 1, rdrobust's choice when h is given;
+with b = h, τ_bc is the two sides' local quadratic intercepts' difference and its error
+their HC1 ones combined). b ≤ h because the bias-corrected jump is released as a number
+derived from the conventional model, whose rows (|x| < h) and checks it takes: rows
+beyond h would be outside what output control judged. CCT's own MSE-optimal b (usually
+above h) is not offered for that reason. The sharp design only, without covariates and
+with HC standard errors (rdrobust's covariate adjustment, fuzzy and clustered variants
+are not here). Released after the model, under its groups and withheld when it is
+(RegressionPlan.release_with): one row, `_discontinuity`, the model's jump term's key and
+pairs, model-noise scaled by what one unit moves τ_bc, computed exactly per row (both
+sides' fits and ℬ without the row: a one-row deletion of each weighted fit) and summed
+over a unit's rows; the standard error's share the model's largest.
+tests/test_models_rdd_robust.py holds τ_bc and its error to statsmodels' fits of the pieces
+and to the formula row by row (1e-6), and the one-unit move to refits without the row.
+
 Clustered standard errors (`cluster`: a variable, or _unit for the unit): the sandwich
 with the clusters' scores u_g = Σ_{i∈g} k_i x_i e_i (the sharp design's WLS residual, the
 fuzzy design's IV residual, z in place of x), (X'KX)⁻¹ Σ_g u_g u_g' (X'KX)⁻¹ ·
@@ -108,6 +138,7 @@ import numpy as np
 from catalogue.domain.errors import RegcatError, invalid_input
 from catalogue.domain.text import Text
 
+from ..model_fit import per_unit
 from ..output_control import (
     ControlContext,
     ModelEvidence,
@@ -116,7 +147,7 @@ from ..output_control import (
     model_evidence,
     reaching_threshold,
 )
-from ..output_control.model_support import with_influence
+from ..output_control.model_support import Influence, derived_evidence, with_influence
 from ..statistic import Field, Statistic, Takes
 from ..variables import Variable
 from .shared.common import DataView, Labelled, choice, needs_number, number_sql, request_error
@@ -128,6 +159,8 @@ from .shared.model_rows import ModelRows, _groupings
 from .shared.ols import Estimate, RegressionPlan, regression_plan
 
 KERNELS = ("triangular", "uniform")
+INFERENCE = ("conventional", "robust")
+BIAS_STREAM = 0x7264_6462  # the bias-corrected jump's noise, drawn apart from the model's
 KERNEL_CONSTANT = {"triangular": 3.4375, "uniform": 5.40}
 JUMP = "_discontinuity"
 ABOVE = "_above"
@@ -368,8 +401,11 @@ def wls_estimate(
     return Estimate(tuple(patterns.names), beta, np.sqrt(np.maximum(np.diag(variance), 0)), rows)
 
 
-def prepare_rdd(view: DataView, request: Mapping[str, Any]) -> RegressionPlan | FuzzyPlan:
+def prepare_rdd(
+    view: DataView, request: Mapping[str, Any]
+) -> RegressionPlan | FuzzyPlan | RobustPlan:
     if request.get("treatment") is not None:
+        _inference(request, [])
         return prepare_fuzzy(view, request)
     return _sharp(view, request)
 
@@ -408,10 +444,11 @@ def _sides_supported(
 
 def _sharp(
     view: DataView, request: Mapping[str, Any], also: Variable | None = None
-) -> RegressionPlan:
+) -> RegressionPlan | RobustPlan:
     """The sharp design (`also`: a variable the rows must hold too, the fuzzy design's
     outcome when this is its first stage)."""
     y, running, cutoff, bandwidth, kernel, covariates = _request(view, request)
+    inference = _inference(request, covariates)
     factor = Factor(running, False)
     chosen = _Chosen()
 
@@ -454,7 +491,59 @@ def _sharp(
         "bandwidth_rule": chosen.rule,
         "kernel": kernel,
     }
-    return dataclasses.replace(plan, fit=fit, about=about)
+    if inference == "robust":
+        about["inference"] = "conventional"
+    plan = dataclasses.replace(plan, fit=fit, about=about)
+    if inference != "robust":
+        return plan
+    b = _bias_bandwidth(request, running, h)
+    return _robust_plan(plan, patterns, x, rows, h, b, kernel)
+
+
+def _inference(request: Mapping[str, Any], covariates: list[list[Factor]]) -> str:
+    """`inference`: conventional, or robust (the bias-corrected jump beside the model),
+    which takes the sharp design without covariates and with HC standard errors."""
+    inference = choice(request, "inference", INFERENCE, "conventional")
+    if inference == "robust":
+        for name, present in (
+            ("x", bool(covariates)),
+            ("treatment", request.get("treatment") is not None),
+            ("cluster", request.get("cluster") is not None),
+        ):
+            if present:
+                raise request_error(
+                    name,
+                    f"Robust skjevhetskorrigert inferens (inference robust) tar den skarpe "
+                    f"designen uten kovariater og med robuste standardfeil: ta bort «{name}».",
+                    f"Robust bias-corrected inference (inference robust) takes the sharp "
+                    f"design without covariates and with robust standard errors: leave out "
+                    f"'{name}'.",
+                )
+    elif request.get("bias_bandwidth") is not None:
+        raise request_error(
+            "bias_bandwidth",
+            "«bias_bandwidth» hører til inference robust.",
+            "'bias_bandwidth' belongs to inference robust.",
+        )
+    return inference
+
+
+def _bias_bandwidth(request: Mapping[str, Any], running: Variable, h: float) -> float:
+    """b, the local quadratic's bandwidth: given, at most h (its rows must be the model's),
+    else h (ρ = h/b = 1, rdrobust's choice when h is given)."""
+    b = _number(request, "bias_bandwidth", None)
+    if b is None:
+        return h
+    if not 0 < b <= h:
+        raise request_error(
+            "bias_bandwidth",
+            f"«bias_bandwidth» for «{running.name}» må være større enn 0 og høyst "
+            f"båndbredden {h:g}.",
+            f"'bias_bandwidth' of '{running.name}' must be greater than 0 and at most the "
+            f"bandwidth {h:g}.",
+            name=running.name,
+        )
+    return b
 
 
 def _covariance(view: DataView, request: Mapping[str, Any]) -> tuple[str, Variable | None]:
@@ -462,6 +551,186 @@ def _covariance(view: DataView, request: Mapping[str, Any]) -> tuple[str, Variab
     if request.get("cluster") is None:
         return "robust", None
     return covariance_request(view, {"cluster": request["cluster"]})
+
+
+@dataclasses.dataclass(frozen=True)
+class BiasCorrected:
+    """The robust bias-corrected jump (module docstring): τ_bc, its robust standard error,
+    the most one unit's removal moves τ_bc, and the bias bandwidth b."""
+
+    tau: float
+    std_error: float
+    largest_move: float
+    bias_bandwidth: float
+
+
+def _side_bias_corrected(
+    x: np.ndarray,
+    n: np.ndarray,
+    y_sum: np.ndarray,
+    y_m2: np.ndarray,
+    h: float,
+    b: float,
+    kernel: str,
+    rows_pattern: np.ndarray,
+    rows_y: np.ndarray,
+) -> tuple[float, float, np.ndarray] | None:
+    """One side's bias-corrected intercept e₀'β_bc, its robust variance (rdrobust's
+    vce hc1: the q-fit's residuals, N/(N − 3)), and per row the exact change of the
+    intercept when that row leaves (both fits and ℬ recomputed without it); None when a
+    fit cannot be made (fewer than three distinct values within b)."""
+    ones = np.ones_like(x)
+    wh, wb = kernel_weights(x, h, kernel), kernel_weights(x, b, kernel)
+    rp, rq = np.column_stack([ones, x]), np.column_stack([ones, x, x * x])
+    gp = (rp * (n * wh)[:, None]).T @ rp
+    gq = (rq * (n * wb)[:, None]).T @ rq
+    rows = float(n.sum())
+    for matrix in (gp, gq):
+        scale = np.sqrt(np.abs(np.diag(matrix)))
+        if np.any(scale <= 0) or np.linalg.cond(matrix / np.outer(scale, scale)) > 1e12:
+            return None
+    if rows <= 3:
+        return None
+    igp, igq = np.linalg.inv(gp), np.linalg.inv(gq)
+    u2 = (x / h) ** 2
+    lam = (rp * (n * wh * u2)[:, None]).sum(axis=0)
+    bp = igp @ (rp.T @ (wh * y_sum))
+    bq = igq @ (rq.T @ (wb * y_sum))
+    m = wb * (rq @ igq[2, :])
+    q = rp * wh[:, None] - h * h * m[:, None] * lam[None, :]
+    bbc = igp @ (q.T @ y_sum)
+    mean = y_sum / np.maximum(n, 1.0)
+    squares = y_m2 + n * (mean - rq @ bq) ** 2
+    meat = (q * squares[:, None]).T @ q * rows / (rows - 3)
+    variance = float((igp @ meat @ igp)[0, 0])
+    # One row's removal, exactly: DFBETA of each weighted fit, and ℬ = e₀'G_p⁻¹L from the
+    # design without the row (a 2×2 inverse per pattern).
+    bias = float((igp @ lam)[0])
+    lev_p = wh * np.einsum("ij,jk,ik->i", rp, igp, rp)
+    lev_q = wb * np.einsum("ij,jk,ik->i", rq, igq, rq)
+    a11, a12, a22 = gp[0, 0] - wh, gp[0, 1] - wh * x, gp[1, 1] - wh * x * x
+    l0, l1 = lam[0] - wh * u2, lam[1] - wh * x * u2
+    det = a11 * a22 - a12 * a12
+    safe = np.where(np.abs(det) > 0, det, np.inf)
+    bias_without = (a22 * l0 - a12 * l1) / safe
+    e_p = rows_y - (rp @ bp)[rows_pattern]
+    e_q = rows_y - (rq @ bq)[rows_pattern]
+    step_p = (igp @ rp.T)[0] * wh / np.maximum(1.0 - lev_p, 1e-12)
+    step_q = (igq @ rq.T)[2] * wb / np.maximum(1.0 - lev_q, 1e-12)
+    intercept = bp[0] - e_p * step_p[rows_pattern]
+    curvature = bq[2] - e_q * step_q[rows_pattern]
+    without = intercept - h * h * bias_without[rows_pattern] * curvature
+    full = float(bbc[0])
+    assert math.isclose(full, bp[0] - h * h * bias * bq[2], rel_tol=1e-6, abs_tol=1e-9)
+    return full, variance, np.abs(full - without)
+
+
+def bias_corrected(
+    x: np.ndarray,
+    n: np.ndarray,
+    y_sum: np.ndarray,
+    y_m2: np.ndarray,
+    h: float,
+    b: float,
+    kernel: str,
+    rows: ModelRows,
+) -> BiasCorrected | None:
+    """τ_bc = the two sides' bias-corrected intercepts' difference, its robust standard
+    error (the sides' variances summed), and the most one unit moves it (its rows' moves
+    summed); None when a side cannot be fitted."""
+    found = []
+    moves = np.zeros(len(rows.y))
+    for side in (x < 0, x >= 0):
+        index = np.flatnonzero(side)
+        renumber = np.full(len(x), -1, dtype=np.int64)
+        renumber[index] = np.arange(len(index))
+        on_side = side[rows.pattern]
+        fitted = _side_bias_corrected(
+            x[side],
+            n[side],
+            y_sum[side],
+            y_m2[side],
+            h,
+            b,
+            kernel,
+            renumber[rows.pattern[on_side]],
+            rows.y[on_side],
+        )
+        if fitted is None:
+            return None
+        found.append(fitted)
+        moves[on_side] = fitted[2]
+    (below, var_below, _), (above, var_above, _) = found
+    largest = float(np.max(per_unit(rows.units, moves), initial=0.0))
+    return BiasCorrected(above - below, math.sqrt(var_below + var_above), largest, b)
+
+
+@dataclasses.dataclass(frozen=True)
+class RobustPlan:
+    """The conventional model, then its robust bias-corrected jump as a fit derived from it
+    (released under the model's rules and withheld when the model is)."""
+
+    model: RegressionPlan
+    corrected: RegressionFit
+    about: dict[str, Any]
+
+    @property
+    def estimate(self) -> Estimate:
+        return self.model.estimate
+
+    @property
+    def fit(self) -> RegressionFit:
+        return self.model.fit
+
+    def release(self, context: ControlContext) -> list[Labelled]:
+        return self.model.release_with(self.corrected, self.about, context)
+
+
+def _robust_plan(
+    plan: RegressionPlan,
+    patterns: Patterns,
+    x: np.ndarray,
+    rows: ModelRows,
+    h: float,
+    b: float,
+    kernel: str,
+) -> RobustPlan:
+    """The bias-corrected jump as a fit derived from the conventional model: the jump's
+    term (its key and pairs), the model's units and checks, a digest of its own; what one
+    unit moves it is `bias_corrected`'s exact one-row deletion (summed over a unit's rows);
+    the standard error's share of model-noise the model's largest."""
+    model = plan.fit
+    found = bias_corrected(x, patterns.n, patterns.y_sum, patterns.y_m2, h, b, kernel, rows)
+    usable = found is not None and plan.estimate.estimable
+    tau = np.array([found.tau if found else np.nan])
+    error = np.array([found.std_error if found else np.nan])
+    share = model.evidence.influence
+    influence = Influence(
+        error if usable else np.zeros(1),
+        np.array([found.largest_move if found else 0.0]),
+        np.full(1, float(np.max(share.classical_std_error, initial=0.0))),
+        np.full(1, float(np.max(share.sandwich_std_error, initial=0.0))),
+    )
+    evidence = derived_evidence(model.evidence, influence, BIAS_STREAM, estimable=usable, terms=[0])
+    corrected = RegressionFit(
+        outcome=model.outcome,
+        family="rdd-robust",
+        terms=(model.terms[0],),
+        coefficients=tau,
+        std_errors=error,
+        evidence=evidence,
+        terms_asked=model.terms_asked,
+        covariance="robust",
+        categorical=model.categorical,
+    )
+    about = {
+        **plan.about,
+        "inference": "robust",
+        "estimate": "bias-corrected",
+        "bias_bandwidth": b,
+        "bias_order": 2,
+    }
+    return RobustPlan(plan, corrected, about)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -645,6 +914,7 @@ def prepare_fuzzy(view: DataView, request: Mapping[str, Any]) -> FuzzyPlan:
     model = RegressionPlan(fit, about, estimate, groups)
     stage = {k: v for k, v in request.items() if k != "treatment"}
     first = _sharp(view, {**stage, "y": treated.name, "bandwidth": h}, also=y)
+    assert isinstance(first, RegressionPlan)  # inference robust is the sharp design's only
     first_about = {
         **first.about,
         "design": "fuzzy",
@@ -713,12 +983,16 @@ STATISTIC = Statistic(
     description=Text(
         "Regresjonsdiskontinuitet, skarp eller uskarp (treatment): lokal lineær regresjon "
         "på hver side av en grense (triangulær eller uniform kjerne), båndbredde gitt eller "
-        "valgt etter Imbens og Kalyanaraman (2012), robuste (HC1) standardfeil; den uskarpe "
-        "er utfallets hopp delt på behandlingens (Wald), med første trinn og dets F.",
+        "valgt etter Imbens og Kalyanaraman (2012), robuste (HC1) eller klyngerobuste "
+        "standardfeil; den uskarpe er utfallets hopp delt på behandlingens (Wald), med "
+        "første trinn og dets F; inference robust gir også det skjevhetskorrigerte hoppet "
+        "med robust intervall (Calonico, Cattaneo og Titiunik 2014).",
         "Regression discontinuity, sharp or fuzzy (treatment): local linear regression on "
         "each side of a cutoff (triangular or uniform kernel), bandwidth given or chosen by "
-        "Imbens and Kalyanaraman (2012), robust (HC1) standard errors; the fuzzy one is the "
-        "outcome's jump over the treatment's (Wald), with its first stage and its F.",
+        "Imbens and Kalyanaraman (2012), robust (HC1) or cluster-robust standard errors; "
+        "the fuzzy one is the outcome's jump over the treatment's (Wald), with its first "
+        "stage and its F; inference robust also gives the bias-corrected jump with its "
+        "robust interval (Calonico, Cattaneo and Titiunik 2014).",
     ),
     fields=(
         Field("y", Takes.VARIABLE, required=True),
@@ -764,6 +1038,33 @@ STATISTIC = Statistic(
             description=Text(
                 "Kovariater (modelledd som i regress), med felles koeffisient på begge sider.",
                 "Covariates (model terms as in regress), with one coefficient on both sides.",
+            ),
+        ),
+        Field(
+            "inference",
+            Takes.TEXT,
+            choices=INFERENCE,
+            description=Text(
+                "conventional (standard), eller robust: i tillegg det skjevhetskorrigerte "
+                "hoppet med robust standardfeil og intervall (Calonico, Cattaneo og Titiunik "
+                "2014; lokal kvadratisk skjevhet med båndbredde bias_bandwidth); skarp design "
+                "uten kovariater.",
+                "conventional (default), or robust: also the bias-corrected jump with its "
+                "robust standard error and interval (Calonico, Cattaneo and Titiunik 2014; a "
+                "local quadratic bias estimate with bandwidth bias_bandwidth); sharp design "
+                "without covariates.",
+            ),
+        ),
+        Field(
+            "bias_bandwidth",
+            Takes.NUMBER,
+            bounds=(0.0, 1e300),
+            exclusive=True,
+            description=Text(
+                "inference robust: båndbredden b til den lokale kvadratiske "
+                "skjevhetsestimeringen, høyst bandwidth (standard lik bandwidth, ρ = 1).",
+                "inference robust: the bandwidth b of the local quadratic bias estimate, at "
+                "most bandwidth (default equal to bandwidth, ρ = 1).",
             ),
         ),
         Field(

@@ -143,8 +143,12 @@ def ivregress(args: Arguments) -> Model:
     "rdd",
     "rdd <y> <kjørevariabel/running variable> <x-er/xs> [if <betingelse/condition>] "
     "[, cutoff(<tall/number>) bandwidth(<tall/number>) kernel(triangular|uniform) "
-    "fuzzy(<behandling/treatment>) robust]",
-    options={**_MODEL_OPTIONS, **valued("cutoff", "bandwidth", "kernel", "fuzzy")},
+    "fuzzy(<behandling/treatment>) robust cluster(<variabel/variable>) "
+    "inference(conventional|robust) biasbandwidth(<tall/number>)]",
+    options={
+        **_MODEL_OPTIONS,
+        **valued("cutoff", "bandwidth", "kernel", "fuzzy", "inference", "biasbandwidth"),
+    },
     condition=True,
 )
 def rdd(args: Arguments) -> Model:

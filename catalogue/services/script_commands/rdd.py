@@ -1,11 +1,13 @@
-"""rdd <y> <running> <xs> [if] [, cutoff() bandwidth() kernel() fuzzy() robust cluster()]:
-statistic
+"""rdd <y> <running> <xs> [if] [, cutoff() bandwidth() kernel() fuzzy() robust cluster()
+inference() biasbandwidth()]: statistic
 `rdd`, regression discontinuity, local linear on each side of the cutoff (default 0) with
 the kernel (triangular, the default, or uniform) and the bandwidth given, or else chosen by
 Imbens and Kalyanaraman's rule; the xs are covariates; fuzzy(<treatment>) asks the fuzzy
 design (the request's `treatment`: the outcome's jump over the treatment's, its first stage
 beside it). The standard errors are robust (HC1) unless cluster() names a variable to
-cluster them by, so `robust` changes nothing; mfx() answers script-not-supported."""
+cluster them by, so `robust` changes nothing; inference(robust) adds the robust
+bias-corrected jump (the request's `inference`), with the local quadratic's bandwidth
+biasbandwidth() (`bias_bandwidth`); mfx() answers script-not-supported."""
 
 from __future__ import annotations
 
@@ -38,15 +40,34 @@ def _number(command: n.Model, name: str) -> float | None:
 
 @_handles("rdd")
 def _rdd(runner: _Runner, command: n.Model) -> None:
-    _unsupported_options(command, {"cutoff", "bandwidth", "kernel", "fuzzy", "robust", "cluster"})
+    _unsupported_options(
+        command,
+        {
+            "cutoff",
+            "bandwidth",
+            "kernel",
+            "fuzzy",
+            "robust",
+            "cluster",
+            "inference",
+            "biasbandwidth",
+        },
+    )
     (running,) = command.groups
     body: dict[str, Any] = {"y": command.y, "running": running}
     if command.xs:
         body["x"] = list(command.xs)
-    for name in ("cutoff", "bandwidth"):
+    for name, field in (
+        ("cutoff", "cutoff"),
+        ("bandwidth", "bandwidth"),
+        ("biasbandwidth", "bias_bandwidth"),
+    ):
         value = _number(command, name)
         if value is not None:
-            body[name] = value
+            body[field] = value
+    inference = command.option("inference")
+    if inference is not None:
+        body["inference"] = "".join(inference.values)
     kernel = command.option("kernel")
     if kernel is not None:
         body["kernel"] = "".join(kernel.values)
