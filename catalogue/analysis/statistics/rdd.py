@@ -111,7 +111,11 @@ are not here). Released after the model, under its groups and withheld when it i
 (RegressionPlan.release_with): one row, `_discontinuity`, the model's jump term's key and
 pairs, model-noise scaled by what one unit moves τ_bc, computed exactly per row (both
 sides' fits and ℬ without the row: a one-row deletion of each weighted fit) and summed
-over a unit's rows; the standard error's share the model's largest.
+over a unit's rows; the standard error's share the model's largest. Its pairs are the
+model's, so output control registers it under them: a second b on the same rows is the
+same question and gets the first registered answer (tests/scripts/109: b = 7 after b = 10
+showed b = 10's numbers), as a repeat of a model's pairs does; a fresh draw per b would
+let near-equal b's be averaged.
 tests/test_models_rdd_robust.py holds τ_bc and its error to statsmodels' fits of the pieces
 and to the formula row by row (1e-6), and the one-unit move to refits without the row.
 
