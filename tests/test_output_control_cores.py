@@ -80,6 +80,25 @@ def _alone(units: np.ndarray, x: np.ndarray) -> int | None:
     )[0]
 
 
+PARTS = 40
+
+
+def _padded_partition(
+    seed: int, size: int
+) -> tuple[np.ndarray, InMemoryReleaseLedger, np.ndarray, np.ndarray, np.ndarray]:
+    """Case 22's world, drawn from `seed`: 20,000 units and an empty ledger, a known base
+    B (about 30 % of them), a group G of the first `size` units outside B, and each unit's
+    part of PARTS."""
+    n = 20_000
+    units = pseudonyms(n, seed=seed)
+    rng = np.random.default_rng(seed)
+    base = rng.random(n) < 0.3
+    group = np.zeros(n, dtype=bool)
+    group[np.flatnonzero(~base)[:size]] = True
+    part_of = rng.integers(0, PARTS, size=n)
+    return units, InMemoryReleaseLedger(), base, group, part_of
+
+
 @pytest.mark.parametrize("size", [8, 60])
 def test_a_partition_padded_with_a_small_group_carries_it_in_a_few_parts_only(capsys, size):
     """Case 22 at the controller: m disjoint parts A_j of a known base B, each padded with a
@@ -91,15 +110,8 @@ def test_a_partition_padded_with_a_small_group_carries_it_in_a_few_parts_only(ca
     average over all parts is off by more than 1. Nothing is withheld (no visible
     decision). With `size` 60 the kernel is G padded with 52 known people, no small core:
     the parts are a sunflower of kernel G ∪ H, met as a shared kernel (kernels.py)."""
-    n = 20_000
-    units = pseudonyms(n, seed=22)
-    ledger = InMemoryReleaseLedger()
-    rng = np.random.default_rng(22)
-    base = rng.random(n) < 0.3
-    group = np.zeros(n, dtype=bool)
-    group[np.flatnonzero(~base)[:size]] = True
-    parts = 40
-    part_of = rng.integers(0, parts, size=n)
+    parts = PARTS
+    units, ledger, base, group, part_of = _padded_partition(22, size)
     variables: dict[str, np.ndarray] = {"base": base}
     ctx = context(units, ledger=ledger)
     first = control_frequency_table(
@@ -202,14 +214,7 @@ def test_a_repeat_gets_its_registered_answer_whatever_cores_came_since():
     workspace that names every part, is still a repeat: the same answer (the script replay
     of test_scripts_api met this with `tabulate utdanning, missing`). So is a part that was
     answered without G."""
-    n = 20_000
-    units = pseudonyms(n, seed=23)
-    ledger = InMemoryReleaseLedger()
-    rng = np.random.default_rng(23)
-    base = rng.random(n) < 0.3
-    group = np.zeros(n, dtype=bool)
-    group[np.flatnonzero(~base)[:8]] = True
-    part_of = rng.integers(0, 40, size=n)
+    units, ledger, base, group, part_of = _padded_partition(23, 8)
     ctx = context(units, ledger=ledger)
     x0 = (base & (part_of == 0)) | group
     first = control_frequency_table(CountTable.from_labels(["x0"], [x0.astype(str)], units), ctx)
