@@ -78,6 +78,18 @@ def refusal(workspace: Workspace, statistic: str, request: dict[str, Any]) -> Re
     return refused.value
 
 
+def assert_withheld_unestimable(
+    workspace: Workspace, statistic: str, request: dict[str, Any]
+) -> None:
+    """The model cannot be estimated, and what leaves is the one withheld row of a model
+    failing its checks (survival models: a constant regressor, no event, a time ≤ 0)."""
+    plan = workspace.prepare(statistic, request)
+    assert isinstance(plan, RegressionPlan) and not plan.estimate.estimable
+    released = plan.release(control_context(workspace))[0].result
+    assert [row.labels for row in released.rows] == [("model",)]
+    assert all(v is None for v in released.rows[0].values)
+
+
 def _close(ours: np.ndarray, theirs: np.ndarray) -> None:
     np.testing.assert_allclose(ours, theirs, rtol=RELATIVE, atol=0)
 

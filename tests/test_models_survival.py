@@ -16,7 +16,13 @@ from lifelines import CoxPHFitter
 from catalogue.analysis.statistics.shared.ols import RegressionPlan
 from catalogue.analysis.workspace import Workspace
 from tests import test_analysis_models as models
-from tests.test_analysis_models import _close, _rows, assert_noise_within_bounds, refusal
+from tests.test_analysis_models import (
+    _close,
+    _rows,
+    assert_noise_within_bounds,
+    assert_withheld_unestimable,
+    refusal,
+)
 from tests.test_analysis_support import control_context
 
 pinned = models.pinned
@@ -80,11 +86,7 @@ def test_models_that_cannot_be_estimated_are_withheld_like_any_other(
             {"generate": "ingen", "expr": "0"},
         ]
     )
-    plan = workspace.prepare("cox", request_)
-    assert isinstance(plan, RegressionPlan) and not plan.estimate.estimable
-    released = plan.release(control_context(workspace))[0].result
-    assert [row.labels for row in released.rows] == [("model",)]
-    assert all(v is None for v in released.rows[0].values)
+    assert_withheld_unestimable(workspace, "cox", request_)
 
 
 @pytest.mark.parametrize(

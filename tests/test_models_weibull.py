@@ -28,7 +28,13 @@ from catalogue.analysis.statistics.weibull import WeibullPlan, shape_evidence
 from catalogue.analysis.step import parse_steps
 from catalogue.analysis.workspace import Workspace
 from tests import test_analysis_models as models
-from tests.test_analysis_models import _close, _rows, assert_noise_within_bounds, refusal
+from tests.test_analysis_models import (
+    _close,
+    _rows,
+    assert_noise_within_bounds,
+    assert_withheld_unestimable,
+    refusal,
+)
 from tests.test_analysis_support import control_context
 
 pinned = models.pinned
@@ -268,11 +274,7 @@ def test_models_that_cannot_be_estimated_are_withheld_like_any_other(
     )
     if request_["time"] == "en_null":
         assert 1 <= int((_rows(workspace, ["en_null"])["en_null"] <= 0).sum()) < 3
-    plan = workspace.prepare("weibull", request_)
-    assert isinstance(plan, RegressionPlan) and not plan.estimate.estimable
-    released = plan.release(control_context(workspace))[0].result
-    assert [row.labels for row in released.rows] == [("model",)]
-    assert all(v is None for v in released.rows[0].values)
+    assert_withheld_unestimable(workspace, "weibull", request_)
 
 
 @pytest.mark.parametrize(
