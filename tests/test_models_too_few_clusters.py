@@ -2,9 +2,10 @@
 variable of which fewer than MIN_CLUSTERS values hold as many units as a table shows (by
 their perturbed counts, shared/model_request.refuse_too_few_clusters), the request is a
 4xx `too-few-clusters` naming the variable, in both languages; clustered by one with
-enough values it is prepared as before. did and regress_panel (panel data) have their own
-tests in test_models_did.py and test_models_panel.py; the models here are every other
-statistic of the registry with a `cluster` field, so a new one is checked by being added."""
+enough values it is prepared as before. did, regress_panel and hausman (panel data) have
+their own tests in test_models_did.py, test_models_panel.py and test_models_hausman.py; the
+models here are every other statistic of the registry with a `cluster` field, so a new one
+is checked by being added."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ pinned = models.pinned
 workspace_factory = models.workspace_factory
 issue_workspace = models.issue_workspace
 
-PANEL_ONLY = {"did", "regress_panel"}  # tested on panel data in their own files
+# tested on panel data in their own files (hausman: test_models_hausman.py)
+PANEL_ONLY = {"did", "regress_panel", "hausman"}
 
 # One request per model on the issue workspace (the registry's examples, robust left out:
 # robust and cluster do not go together).
