@@ -204,10 +204,14 @@ def catalogue_snapshot(ctx: Context, datastore: str | None = None) -> CatalogueS
         # share one parsed copy: parsing is most of a snapshot's cost, and a snapshot is
         # built after every release.
         parsed: dict[tuple[str, str], VariableMetadata] = {}
+        # Every version's revisions and changelog in a fixed number of queries, not two per
+        # version: the cost of a release must not grow with the versions before it.
+        all_revisions = store.datastore_version_revisions(ds.id)
+        all_changes = store.datastore_changelogs(ds.id)
         for v in versions:
             label = _label(v)
-            current = store.version_revisions(v.id)
-            changes = {c.dataset_name: c for c in store.changelog(v.id)}
+            current = all_revisions.get(v.id, {})
+            changes = {c.dataset_name: c for c in all_changes.get(v.id, [])}
             for dataset in sorted(set(previous) - set(current)):
                 _supersede(releases[dataset], label)
             for dataset, revision in current.items():

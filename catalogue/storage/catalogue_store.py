@@ -412,6 +412,51 @@ class CatalogueStore:
         ).all()
         return {name: StoredRevision.of(rev) for name, rev in rows}
 
+    def datastore_version_revisions(
+        self, datastore_id: int
+    ) -> dict[int, dict[str, StoredRevision]]:
+        """version_revisions of every version of a datastore, in two queries: the (version,
+        dataset, revision) triples, then each distinct revision once. A catalogue snapshot
+        is built after every release and walks every version; one query per version made
+        each monthly append cost more than the one before it (docs/MONTHLY.md §4)."""
+        triples = self.session.execute(
+            select(
+                VersionDatasetRow.version_id,
+                VersionDatasetRow.dataset_name,
+                VersionDatasetRow.revision_id,
+            )
+            .join(VersionRow, VersionRow.id == VersionDatasetRow.version_id)
+            .where(VersionRow.datastore_id == datastore_id)
+            .order_by(VersionDatasetRow.version_id, VersionDatasetRow.dataset_name)
+        ).all()
+        wanted = sorted({revision_id for _, _, revision_id in triples})
+        revisions: dict[int, StoredRevision] = {}
+        for start in range(0, len(wanted), 500):  # bounded IN lists, for every backend
+            chunk = wanted[start : start + 500]
+            for row in self.session.scalars(
+                select(DatasetRevisionRow).where(DatasetRevisionRow.id.in_(chunk))
+            ):
+                revisions[row.id] = StoredRevision.of(row)
+        out: dict[int, dict[str, StoredRevision]] = {}
+        for version_id, name, revision_id in triples:
+            out.setdefault(version_id, {})[name] = revisions[revision_id]
+        return out
+
+    def datastore_changelogs(self, datastore_id: int) -> dict[int, list[Change]]:
+        """changelog of every version of a datastore, in one query."""
+        rows = self.session.scalars(
+            select(ChangelogEntryRow)
+            .join(VersionRow, VersionRow.id == ChangelogEntryRow.version_id)
+            .where(VersionRow.datastore_id == datastore_id)
+            .order_by(ChangelogEntryRow.version_id, ChangelogEntryRow.dataset_name)
+        )
+        out: dict[int, list[Change]] = {}
+        for r in rows:
+            out.setdefault(r.version_id, []).append(
+                Change(r.dataset_name, r.operation, r.note, r.staged_by)
+            )
+        return out
+
     def create_version(
         self,
         datastore_id: int,
