@@ -7,6 +7,7 @@ nothing of a script that does not parse runs."""
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable
 
 from catalogue.domain.errors import RegcatError
@@ -23,7 +24,9 @@ from .structure import parse_blocks
 
 # Control characters other than tab, line feed and carriage return mean the text is not a
 # script (a binary file, a wrong encoding read as Latin-1).
-_CONTROL = frozenset(chr(c) for c in range(32) if chr(c) not in "\t\n\r") | {"\x7f", "\ufffd"}
+# One character class, searched by the regular-expression engine: a Python loop over the
+# characters cost 0.13 s of a 10,000-line script's 0.9 s parse (bench/script_parser.py).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 
 
 def parse_script(text: str) -> Script:
@@ -81,8 +84,9 @@ def _check_text(text: str) -> None:
             ("Del det opp", "Split it"),
             limit=MAX_LINES,
         )
-    bad = next((i for i, char in enumerate(text) if char in _CONTROL), None)
-    if bad is not None:
+    found = _CONTROL.search(text)
+    if found is not None:
+        bad = found.start()
         line = text.count("\n", 0, bad) + 1
         column = bad - (text.rfind("\n", 0, bad) + 1) + 1
         raise script_error(
