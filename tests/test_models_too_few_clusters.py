@@ -43,6 +43,7 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "mlogit": {"y": "utdanning", "x": ["alder"]},
     "margins": {"y": "kreft", "x": ["alder", "i.utdanning"], "model": "probit"},
     "coefplot": {"y": "lonn", "x": ["alder", "i.utdanning"], "model": "regress"},
+    "rdd": {"y": "lonn", "running": "alder", "cutoff": 40, "bandwidth": 10},
 }
 
 
