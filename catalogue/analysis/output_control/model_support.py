@@ -45,7 +45,14 @@ import numpy as np
 from .cell_key import KeySource, Located
 from .fingerprint import CELLS, SetFingerprint, splitmix64
 from .fingerprint import fingerprint as fingerprint_of
-from .value_keys import AFFINE_SALTS, affine_canonical, digest, keyed_bits, set_keys
+from .value_keys import (
+    AFFINE_SALTS,
+    affine_canonical,
+    digest,
+    keyed_bits,
+    set_keys,
+    span_canonical,
+)
 
 try:
     from ..native import _loops
@@ -118,23 +125,27 @@ class Influence:
 
 @dataclass(frozen=True, eq=False)
 class AffineForm:
-    """A model's pairs in the form every affine image of its regressors shares
-    (value_keys.affine_canonical), per choice of anchors: the same model asked with a
-    regressor as k·x + c is found by them and given the registered answer, transformed
-    (models.py), rather than a fresh noise draw to average. `maps[choice]`: per term (a, s),
-    the term's values are a + s·z of the form's z (the constant's (0, 1)); `shifts`: the
-    model has a constant of ones, so a shift is the same model (its intercept moves);
-    `pairs(choice, clustered)` and `term_pairs(choice, clustered)`: the form's pairs and
-    per term its pairs, made as the model's own (`pairs`, `term_pairs`), with the rows'
-    clusters or without, each computed once when first asked for."""
+    """A model's pairs in the form every basis of its column space shares
+    (value_keys.span_canonical: Z = X·X_A⁻¹, X_A the design at anchor patterns chosen by
+    secret keys), per choice of anchors: the same model asked with a regressor as k·x + c,
+    as x₂ + m·x₁, or with x₁ + x₂ and x₁ − x₂ in place of x₁ and x₂, is found by them and
+    given the registered answer, transformed (models.py), rather than a fresh noise draw to
+    average. `anchors[choice]`: X_A, the model's own design at the anchors (p × p, anchors
+    by terms); `shifts`: the model has a constant of ones, so its outcome's shift is the
+    same model (its intercept moves); `pairs(choice, clustered)`: the form's pairs, made as
+    the model's own (`pairs`), with the rows' clusters or without, each computed once when
+    first asked for."""
 
-    maps: tuple[np.ndarray, ...]
+    anchors: tuple[np.ndarray, ...]
     shifts: bool
     pairs: Callable[[int, bool], SetFingerprint]
-    term_pairs: Callable[[int, bool], tuple[SetFingerprint, ...]]
     # Per choice the outcome's (a, s), y = a + s·y_form: (0, 1) unless the model is linear
     # in its outcome (OLS), whose every coefficient then moves with s and intercept with a.
     outcomes: tuple[np.ndarray, ...] = ()
+    # The answer is the same in every basis (numbers derived from the fit's linear
+    # predictor, an Oaxaca decomposition's components): given again as it is, not
+    # transformed; `anchors` are then the form's own columns', not one per term.
+    invariant: bool = False
 
     def outcome(self, choice: int) -> tuple[float, float]:
         if choice >= len(self.outcomes):
@@ -696,6 +707,7 @@ def model_evidence(
     residuals: np.ndarray | None = None,
     events: np.ndarray | None = None,
     linear_outcome: bool = False,
+    invariant_form: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> ModelEvidence:
     """The evidence of a model over rows (each row: its unit, its outcome and its pattern,
     an index into `design`, the regressor values of each pattern, one column per term).
@@ -722,7 +734,11 @@ def model_evidence(
     (Cox: the time and the event indicator): the events are an outcome class, so they
     must cover min_indicator_units units and leave as many outside (one event, the
     target's if diagnosed, fits a model that no event cannot); `linear_outcome`: the
-    model is linear in its outcome (OLS), so its affine form takes the outcome too."""
+    model is linear in its outcome (OLS), so its affine form takes the outcome too;
+    `invariant_form`: per pattern the columns of which every basis gives the same answer
+    and the columns kept as they are (oaxaca: its regressors, and the group), for numbers
+    that do not change with the basis: their form is made of these (AffineForm.invariant),
+    not of `design`."""
     design = np.asarray(design, dtype=np.float64).reshape(len(design), len(terms))
     row_pattern = np.asarray(row_pattern, dtype=np.int64)
     y = np.asarray(outcome, dtype=np.float64)
@@ -829,11 +845,13 @@ def model_evidence(
         pairs, value_pairs = row_pair_fingerprints(
             located, row_pattern, pair_y, [pair_hashes, pair_hashes], clusters, [True, False]
         )
-    affine = (
-        _affine_form(located, row_pattern, y, design, terms, clusters, linear_outcome)
-        if asked is None
-        else None
-    )
+    if invariant_form is not None:
+        free, kept = (np.asarray(a, dtype=np.float64) for a in invariant_form)
+        affine = _affine_form(located, row_pattern, y, free, terms, clusters, kept=kept)
+    elif asked is None:
+        affine = _affine_form(located, row_pattern, y, design, terms, clusters, linear_outcome)
+    else:
+        affine = None
     return ModelEvidence(
         _MINT,
         units=found.count,
@@ -861,22 +879,24 @@ def _affine_form(
     terms: Sequence[Term],
     clusters: np.ndarray | None,
     linear: bool = False,
+    kept: np.ndarray | None = None,
 ) -> AffineForm | None:
-    """The model's AffineForm: per anchor choice its canonical design and maps
-    (value_keys.affine_canonical, anchors keyed by each row's unit and outcome, so a unit's
+    """The model's AffineForm: per anchor choice its canonical design and anchors
+    (value_keys.span_canonical, anchors keyed by each row's unit and outcome, so a unit's
     rows in a panel are told apart), and its pairs from that design as `pairs` are made
-    from the design (`value_hashes`, `term_hashes`). `linear`: the outcome is taken to its
-    form too, first (its anchors keyed by the units alone), and the regressors' anchors
-    are keyed by the outcome's form."""
+    from the design (`value_hashes`). `linear`: the outcome is taken to its affine form
+    too, first (value_keys.affine_canonical, its anchors keyed by the units alone), and the
+    regressors' anchors are keyed by the outcome's form. `kept`: per pattern values the
+    form holds as they are beside Z (an invariant form: AffineForm.invariant). None: the
+    design has no full rank (no fit to find)."""
     if len(design) == 0 or len(row_pattern) == 0:
         return None
     constant = [j for j, t in enumerate(terms) if t.kind == "constant"]
     shifts = bool(constant) and all(bool(np.all(design[:, j] == 1.0)) for j in constant)
-    movable = np.array([t.kind != "constant" for t in terms], dtype=bool)
     set_ids = np.asarray(located.arrays.set_ids[located.positions], dtype=np.uint64)
     rows = np.arange(len(row_pattern), dtype=np.int64)
     y = np.ascontiguousarray(np.asarray(outcome, dtype=np.float64) + 0.0)
-    maps, forms, outcomes, ys = [], [], [], []
+    anchors, forms, outcomes, ys = [], [], [], []
     for salt in AFFINE_SALTS:
         form_y, outcome_map = y, np.array([0.0, 1.0])
         if linear:
@@ -886,13 +906,14 @@ def _affine_form(
             )
             form_y, outcome_map = np.ascontiguousarray(column[:, 0] + 0.0), found_y[0]
         row_keys = splitmix64(set_ids ^ splitmix64(form_y.view(np.uint64) ^ salt))
-        found, form = affine_canonical(row_keys, row_pattern, design, movable, shifts)
-        maps.append(found)
-        forms.append(form)
+        found = span_canonical(row_keys, row_pattern, design)
+        if found is None:
+            return None
+        anchors.append(found[0])
+        forms.append(found[1] if kept is None else np.column_stack([found[1], kept]))
         outcomes.append(outcome_map)
         ys.append(form_y)
     wholes: dict[tuple[int, bool], SetFingerprint] = {}
-    per_term: dict[tuple[int, bool], tuple[SetFingerprint, ...]] = {}
 
     def pairs(choice: int, clustered: bool) -> SetFingerprint:
         at = (choice, clustered and clusters is not None)
@@ -902,21 +923,7 @@ def _affine_form(
             wholes[at] = row_pair_fingerprint(located, row_pattern, ys[choice], hashed, chosen)
         return wholes[at]
 
-    def term_pairs(choice: int, clustered: bool) -> tuple[SetFingerprint, ...]:
-        at = (choice, clustered and clusters is not None)
-        if at not in per_term:
-            form, chosen = forms[choice], clusters if at[1] else None
-            hashed = value_hashes(form)
-            per_term[at] = row_pair_fingerprints(
-                located,
-                row_pattern,
-                ys[choice],
-                [term_hashes(hashed, form[:, j]) for j in range(form.shape[1])],
-                chosen,
-            )
-        return per_term[at]
-
-    return AffineForm(tuple(maps), shifts, pairs, term_pairs, tuple(outcomes))
+    return AffineForm(tuple(anchors), shifts, pairs, tuple(outcomes), kept is not None)
 
 
 def _no_term_pairs(_clustered: bool) -> tuple[SetFingerprint, ...]:
@@ -1013,9 +1020,12 @@ def derived_evidence(
         influence=influence,
         term_keys=keys,
         term_pair_sets=pair_sets,
-        # Derived numbers (marginal effects, decompositions, variance components) do not
-        # transform as coefficients do: their affine images are not looked up.
-        affine=None,
+        # Derived numbers (marginal effects, variance components) do not transform as
+        # coefficients do: their affine images are not looked up, unless the numbers are
+        # the same in every basis (an invariant form, made for them: oaxaca).
+        affine=evidence.affine
+        if evidence.affine is not None and evidence.affine.invariant
+        else None,
     )
 
 

@@ -183,7 +183,7 @@ def _checked(
         answer = PairAnswer.of(out, answer.statistic, evidence.pairs, sizes[0])
         if not answer.fresh:
             return _Verdict("answered", sizes[0], answer)
-        hit = _affine_found(out, fit, model_statistic(fit), True, sizes[0]) if affine else None
+        hit = _affine_found(out, fit, True, sizes[0]) if affine else None
         if hit is not None:
             return _Verdict("affine", sizes[0], answer, hit)
     shape = ModelShape(
@@ -251,7 +251,7 @@ def control_regression(
     with ResultBuilder(context, "regression", ("term",), columns) as out:
         if fit.categorical:
             out.note("rare-levels", RARE_LEVELS)
-        affine = fit.evidence.affine is not None and shape is None
+        affine = _usable_form(fit) is not None and shape is None
         verdict = _checked(out, fit, by_pairs=True, affine=affine)
         reason, n, answer = verdict.reason, verdict.units, verdict.answer
         if reason == "answered":
@@ -266,7 +266,7 @@ def control_regression(
         shared = PairAnswer.of(out, values_statistic(fit), fit.evidence.value_pairs, n)
         registered, hit = shared.registered_answer, None
         if registered is None and affine:
-            hit = _affine_found(out, fit, values_statistic(fit), False, n)
+            hit = _affine_found(out, fit, False, n)
             registered = None if hit is None else hit.answer.registered_answer
         if registered is not None and registered.whole is not None:
             if registered.whole.population is None:  # withheld: so is this one, alike
@@ -558,48 +558,74 @@ def control_correlation(
         return finish(out, rows, groups)
 
 
-# A model's affine images (its regressors as k·x + c): one noisy fit, transformed.
+# A model's affine images and other bases: one noisy fit, transformed.
 #
 # `regress y on x, k·z + c` is the model `regress y on x, z` in another parametrisation:
 # z's coefficient over k, its standard error over |k|, the intercept less c times z's
 # coefficient, every other number the same (and for OLS, `regress k·y + c on x`: every
-# coefficient and standard error times k, the intercept times k plus c). Answered
-# afresh, each (k, c) was a fresh noise draw of one coefficient, and 16 of them, times k,
-# averaged the noise away (red team: test_reparametrised_models). Keyed by a shift- and
-# scale-free digest alone, the
-# draws would be the same when nothing changed and fresh when one unit's value changed:
-# whether a target's value was moved, told. So a model is registered, beside its own pairs,
-# under the pairs of its affine form (model_support.AffineForm: each regressor as z =
-# (x − x_A)/(x_B − x_A), A and B units chosen by secret keys), and a model whose form's
-# pairs are those or a few pairs from them is given the registered model's answer,
-# transformed into its own parametrisation: the form's coefficients g_j = s_j·b_j/s_y and
-# standard errors |s_j/s_y|·se_j, the form's intercept g_0 = (b_0 + Σ a_j·b_j − a_y)/s_y
-# (a_y = 0, s_y = 1 unless the model is linear in its outcome). All its affine images
-# are then one noisy fit, and one with a unit's value changed is given it too.
+# coefficient and standard error times k, the intercept times k plus c). So is any other
+# basis of the same column space: `regress y on x₁, x₂ + m·x₁` (x₂'s coefficient the same,
+# x₁'s b₁ − m·b₂), or x₁ + x₂ and x₁ − x₂ in place of x₁ and x₂; in general X' = X·T and
+# b' = T⁻¹·b. Answered afresh, each basis was a fresh noise draw of the same coefficients,
+# and averaging them took the noise away (red team: test_reparametrised_models, k·x + c;
+# test_reparam_column_space, 24 bases of one column space: the attacker's own standard
+# error 0.08-0.10 of the published error against one draw's 0.3). Keyed by a digest blind
+# to the basis alone, the draws would be the same when nothing changed and fresh when one
+# unit's value changed: whether a target's value was moved, told. So a model is
+# registered, beside its own pairs, under the pairs of its form (model_support.AffineForm:
+# Z = X·X_A⁻¹, X_A the design at p anchor patterns chosen by secret keys), with its
+# published coefficients in the form, g = (X_A·b − a_y)/s_y (its linear predictor at the
+# anchors; a_y = 0, s_y = 1 unless the model is linear in its outcome), and a model whose
+# form's pairs are those or a few pairs from them is given b' = X'_A⁻¹·(s'_y·g + a'_y):
+# the registered draw in its own basis. One unit's value changed, the model is found too.
 #
-# What is not transformed: the intercept's standard error hangs on the shift through the
-# covariance of the intercept with the slopes, which a fit does not hand over; an image
-# with another shift gets its own (perturbed, keyed by its own value), so it tells what a
-# fresh draw of a standard error tells, never the coefficient's noise (the intercept
-# itself is transformed: a fresh intercept beside a shared slope, b_0 + c·b, would tell
-# the slope's noise back over many c).
+# Standard errors: a term of the new basis that is a multiple of one registered term
+# (T⁻¹'s row has one entry: a regressor scaled, shifted or left alone) gets that term's
+# published error times the multiple. A term that mixes several (x₁'s coefficient
+# b₁ − m·b₂; the intercept of a shifted model) hangs on the covariances of the registered
+# coefficients, which are not published and would tell sums of the design if they were
+# exact: it gets its own error, perturbed (keyed by its own value). That error is then a
+# fresh draw per basis, and over many bases the attacker can average its noise (log scale,
+# sd ≥ 0.1): what it tells is the exact standard error of a linear combination of the
+# coefficients, never a coefficient's noise (docs/OUTPUT_CONTROL.md §12).
 
 
-def _affine_statistic(statistic: str, choice: int) -> str:
+# How far from a single registered term a row of T⁻¹ may reach and still be that term's
+# multiple (its error scaled): T⁻¹ is computed in floats from 4-figure anchors' values.
+_SINGLE_TERM = 1e-9
+
+
+def _affine_statistic(fit: RegressionFit, clustered: bool, choice: int) -> str:
+    """What a model's form is registered under: the model's statistic (its family, kind of
+    standard errors and kinds of terms) when clustered, its values' without, and the choice
+    of anchors. A model of other kinds of terms (a dummy read as a number) is another
+    question here as by its own pairs: the rules look at its terms by their kinds."""
+    statistic = model_statistic(fit) if clustered else values_statistic(fit)
     return f"{statistic}:affine:{choice}"
 
 
-def _affine_found(
-    out: ResultBuilder, fit: RegressionFit, statistic: str, clustered: bool, n: int
-) -> _AffineHit | None:
-    """The answer registered for the model's affine form (with its clusters or without)
-    under the first choice of anchors that finds one, or None."""
+def _usable_form(fit: RegressionFit) -> AffineForm | None:
+    """The model's form when its answer can be found by it: an invariant one, or one with an
+    anchor per term (a family whose terms are not its design's columns has none)."""
     form = fit.evidence.affine
-    if form is None or any(len(m) != len(fit.terms) for m in form.maps):
+    if form is None:
         return None
-    for choice in range(len(form.maps)):
+    if form.invariant or all(a.shape == (len(fit.terms),) * 2 for a in form.anchors):
+        return form
+    return None
+
+
+def _affine_found(
+    out: ResultBuilder, fit: RegressionFit, clustered: bool, n: int
+) -> _AffineHit | None:
+    """The answer registered for the model's form (with its clusters or without) under the
+    first choice of anchors that finds one, or None."""
+    form = _usable_form(fit)
+    if form is None:
+        return None
+    for choice in range(len(form.anchors)):
         pairs = form.pairs(choice, clustered)
-        found = PairAnswer.of(out, _affine_statistic(statistic, choice), pairs, n)
+        found = PairAnswer.of(out, _affine_statistic(fit, clustered, choice), pairs, n)
         if not found.fresh:
             return _AffineHit(choice, clustered, found)
     return None
@@ -609,39 +635,40 @@ def _affine_values(
     out: ResultBuilder, fit: RegressionFit, hit: _AffineHit, own_errors: Sequence[float]
 ) -> tuple[Answer, list[tuple[Value, Value]]] | None:
     """The registered answer of `hit` and per term its (coefficient, standard error) in this
-    model's parametrisation, the intercept's error its own (`own_errors`); None when the
-    answer is withheld or its rows cannot be matched to the terms."""
+    model's basis (a term that mixes registered ones its own error, `own_errors`); None
+    when the answer is withheld or its rows are not the form's (one per term)."""
     form = fit.evidence.affine
     found = hit.answer.registered_answer
     assert form is not None and found is not None and found.whole is not None
-    if found.whole.population is None or len(found.rows) != len(fit.terms):
+    p = len(fit.terms)
+    if found.whole.population is None or len(found.rows) != p:
         return None
-    statistic = _affine_statistic(
-        model_statistic(fit) if hit.clustered else values_statistic(fit), hit.choice
-    )
-    term_pairs = form.term_pairs(hit.choice, hit.clustered)
-    rows = _term_rows(out, fit, statistic, term_pairs) or found.rows
-    maps = form.maps[hit.choice]
-    level, unit = form.outcome(hit.choice)  # the outcome's map: (0, 1) unless linear in it
-    slopes: dict[int, float] = {}
-    for j, (term, (values, _)) in enumerate(zip(fit.terms, rows, strict=True)):
-        if term.kind != "constant":
-            g = values[0]
-            if not isinstance(g, int | float):
-                return None
-            slopes[j] = float(g) * unit / float(maps[j][1])
+    if form.invariant:  # the same numbers in every basis: given as they are
+        return found, [(values[0], values[1]) for values, _ in found.rows]
+    numbers = []
+    for values, _ in found.rows:
+        if len(values) != p + 2 or not all(isinstance(v, int | float) for v in values):
+            return None
+        numbers.append([float(v) for v in values])  # type: ignore[arg-type]
+    table = np.array(numbers, dtype=np.float64)
+    g, errors, registered = table[:, 0], table[:, 1], table[:, 2:].T
+    own = form.anchors[hit.choice]
+    level, unit = form.outcome(hit.choice)
+    try:
+        b = np.linalg.solve(own, unit * g + level)
+        mapping = np.linalg.solve(own, registered)  # T⁻¹: registered terms → this model's
+    except np.linalg.LinAlgError:
+        return None
+    if not (np.all(np.isfinite(b)) and np.all(np.isfinite(mapping))):
+        return None
     found_values: list[tuple[Value, Value]] = []
-    for j, (term, (values, _)) in enumerate(zip(fit.terms, rows, strict=True)):
-        g, error = values[0], values[1]
-        if term.kind == "constant":
-            if not isinstance(g, int | float):
-                return None
-            shifted = sum(float(maps[k][0]) * b for k, b in slopes.items())
-            found_values.append((unit * float(g) + level - shifted, own_errors[j]))
-        else:
-            scale = abs(unit / float(maps[j][1]))
-            scaled = float(error) * scale if isinstance(error, int | float) else None
-            found_values.append((slopes[j], scaled))
+    for j in range(p):
+        row = np.abs(mapping[j])
+        single = np.flatnonzero(row > _SINGLE_TERM * max(float(row.max()), 1e-300))
+        error: float = own_errors[j]
+        if len(single) == 1:
+            error = abs(unit) * float(row[single[0]]) * float(errors[single[0]])
+        found_values.append((float(b[j]), error))
     return found, found_values
 
 
@@ -653,8 +680,8 @@ def _affine_rows(
     reasons: Sequence[tuple[str, ...]],
     test: str,
 ) -> list[ResultRow]:
-    """Rows of coefficients and standard errors found from an affine form's answer, shown
-    to the rule's figures with their tests on the registered model's N."""
+    """Rows of coefficients and standard errors found from a form's answer, shown to the
+    rule's figures with their tests on the registered model's N."""
     assert found.whole is not None
     digits = out.rule(Regression).parameters.significant_digits
     shown = next((s.value for s in found.whole.summary if s.name == "n"), None)
@@ -678,10 +705,10 @@ def _affine_registered(
     columns: Sequence[str],
     test: str,
 ) -> list[ResultRow]:
-    """The answer of a registered model of which this one is an affine image (the same
-    family, standard errors and kinds of terms): its summary, and its coefficients and
-    standard errors transformed into this model's parametrisation (the intercept's error
-    its own, perturbed); or its one withheld row."""
+    """The answer of a registered model of which this one is another basis (the same
+    family and standard errors): its summary, and its coefficients and standard errors in
+    this model's basis (a mixed term's error its own, perturbed); or its one withheld
+    row."""
     found = hit.answer.registered_answer
     assert found is not None and found.whole is not None
     out.replay(found.whole)
@@ -698,8 +725,8 @@ def _affine_registered(
 def _with_affine_values(
     out: ResultBuilder, fit: RegressionFit, n: int, hit: _AffineHit, test: str
 ) -> list[ResultRow]:
-    """As `_with_registered_values`, for a model whose pairs less their clusters are an
-    affine image of a registered model's: that model's coefficients (transformed), N and
+    """As `_with_registered_values`, for a model whose pairs less their clusters are
+    another basis of a registered model's: that model's coefficients (transformed), N and
     fit statistics, with this model's own standard errors, perturbed."""
     noised = _noised(out, fit)
     out.rule(CellKeyNoise), out.rule(MagnitudeNoise)  # listed: the summary names them
@@ -722,35 +749,33 @@ def _number(value: Value) -> float | None:
 def _form_rows(
     form: AffineForm, fit: RegressionFit, rows: Sequence[ResultRow], choice: int
 ) -> list[ResultRow] | None:
-    """The published rows in the affine form of `choice` (per term (g, its standard
-    error): with y = a_y + s_y·y', x_j = a_j + s_j·z_j, g_j = s_j·b_j/s_y and g_0 = (b_0 +
-    Σ a_j·b_j − a_y)/s_y), or None when they are not one released row per term."""
+    """The published rows in the form of `choice`, one per anchor k and term k: (g_k, the
+    term's standard error over |s_y|, the term's values at the anchors), with g = (X_A·b −
+    a_y)/s_y the published fit's linear predictor at the anchors in the outcome's form; or
+    None when they are not one released row per term. The anchors' values stay in the
+    ledger (never published): they are what maps another basis's terms to these. An
+    invariant form's rows are the published rows as they are."""
     if len(rows) != len(fit.terms):
         return None
-    maps = form.maps[choice]
-    level, unit = form.outcome(choice)
-    values = [_number(row.values[0]) for row in rows]
-    numbers = [v for v in values if v is not None]
-    if len(numbers) != len(values):
+    if form.invariant:
+        return list(rows)
+    numbers = [_number(row.values[0]) for row in rows]
+    errors = [_number(row.values[1]) for row in rows]
+    b = [v for v in numbers if v is not None]
+    e = [v for v in errors if v is not None]
+    if len(b) != len(rows) or len(e) != len(rows):
         return None
-    shifted = sum(
-        float(maps[j][0]) * numbers[j]
-        for j, term in enumerate(fit.terms)
-        if term.kind != "constant"
-    )
-    found = []
-    for j, (term, row) in enumerate(zip(fit.terms, rows, strict=True)):
-        b, error = numbers[j], row.values[1]
-        g_error: Value
-        if term.kind == "constant":
-            g = (b + shifted - level) / unit
-            g_error = float(error) / abs(unit) if isinstance(error, int | float) else None
-        else:
-            scale = float(maps[j][1]) / unit
-            g = b * scale
-            g_error = float(error) * abs(scale) if isinstance(error, int | float) else None
-        found.append(ResultRow(row.labels, (g, g_error), row.reasons))
-    return found
+    anchors = form.anchors[choice]
+    level, unit = form.outcome(choice)
+    g = (anchors @ np.array(b, dtype=np.float64) - level) / unit
+    return [
+        ResultRow(
+            row.labels,
+            (float(g[k]), e[k] / abs(unit), *(float(v) for v in anchors[:, k])),
+            row.reasons,
+        )
+        for k, row in enumerate(rows)
+    ]
 
 
 def _remember_affine(
@@ -760,18 +785,18 @@ def _remember_affine(
     n: int,
     hit: _AffineHit | None,
 ) -> None:
-    """Registers the published answer under the model's affine form, per choice of anchors,
-    with its clusters (the model's statistic) and without (its values'), whole and term by
-    term; not again under the set `hit` found (the same set, not a near one). Not for a
-    model whose perturbed N is under the threshold: as its own pairs (pair_sets.py), it is
-    answered by its own count."""
-    form = fit.evidence.affine
-    if form is None or any(len(m) != len(fit.terms) for m in form.maps):
+    """Registers the published answer under the model's form, per choice of anchors, with
+    its clusters (the model's statistic) and without (its values'), whole; not again under
+    the set `hit` found (the same set, not a near one). Not for a model whose perturbed N
+    is under the threshold: as its own pairs (pair_sets.py), it is answered by its own
+    count."""
+    form = _usable_form(fit)
+    if form is None:
         return
     if n < out.rule(Threshold).parameters.min_count:
         return
-    for clustered, statistic in ((True, model_statistic(fit)), (False, values_statistic(fit))):
-        for choice in range(len(form.maps)):
+    for clustered in (True, False):
+        for choice in range(len(form.anchors)):
             if (
                 hit is not None
                 and (hit.choice, hit.clustered) == (choice, clustered)
@@ -779,13 +804,6 @@ def _remember_affine(
             ):
                 continue
             pairs = form.pairs(choice, clustered)
-            named = _affine_statistic(statistic, choice)
+            named = _affine_statistic(fit, clustered, choice)
             canonical = _form_rows(form, fit, rows, choice)
-            if canonical is None:  # withheld: its one row
-                out.keep(named, pairs, rows, whole=True)
-                continue
-            out.keep(named, pairs, canonical, whole=True)
-            term_pairs = form.term_pairs(choice, clustered)
-            for term, term_set, row in zip(fit.terms, term_pairs, canonical, strict=True):
-                out.keep(_term_statistic(named, term), term_set, [row])
-                out.keep(_named_term_statistic(named, term), term_set, [row])
+            out.keep(named, pairs, rows if canonical is None else canonical, whole=True)

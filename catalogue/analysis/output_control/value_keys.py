@@ -107,7 +107,8 @@ def set_keys(id_xor: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     return uniforms(folded, stream=SET_KEY_STREAM)
 
 
-# Two independent choices of anchor units for a model's affine form (`affine_canonical`):
+# Two independent choices of anchor units for a model's affine form (`affine_canonical`,
+# `span_canonical`):
 # a model answered by one is registered under both, so a model with one unit's value
 # changed is found under the choice whose anchors that unit is not.
 AFFINE_SALTS = (np.uint64(0xD6E8FEB86659FD93), np.uint64(0xA0761D6478BD642F))
@@ -164,3 +165,66 @@ def affine_canonical(
         maps[j] = (base, scale)
         z[:, j] = np.round((column - base) / scale, AFFINE_DECIMALS) + 0.0
     return maps, z
+
+
+SPAN_TOLERANCE = 1e-9  # a pattern within this (relative) of the anchors' span adds no rank
+_SPAN_CHUNK = 4096  # candidate patterns tested against the anchors at once
+
+
+def span_canonical(
+    row_keys: np.ndarray, row_pattern: np.ndarray, design: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """A model's design in a form that is the same for every basis of its column space
+    (X ↦ X·T, T any invertible p × p matrix: a regressor replaced by x₂ + m·x₁, two by
+    x₁ + x₂ and x₁ − x₂, each column scaled or shifted by the constant), and the anchors'
+    rows X_A that map it back: Z = X·X_A⁻¹, so X = Z·X_A. The anchors are p patterns
+    taken in the order of their rows' smallest key (`row_keys`: secret, from each row's
+    unit), each the first whose row is not in the span of those before it: whether a set of
+    rows is independent does not change under X ↦ X·T, so every basis picks the same
+    anchors, and X·T·(X_A·T)⁻¹ = X·X_A⁻¹. Z's column k is 1 at anchor k and 0 at the other
+    anchors, and a fit's coefficients in this form are its linear predictor at the anchors
+    (g = X_A·b): every basis's b = X_A⁻¹·g is one fit. Z is rounded to AFFINE_DECIMALS (on
+    columns equilibrated by the anchors' scale), so bases computed in floats agree on it.
+    None: the design has fewer than p independent patterns (no fit to find).
+
+    Why keyed anchors, as `affine_canonical`'s: the form must not move when one unit's
+    value changes (the same model with the target's value changed iff diagnosed must be
+    found either way); a unit the attacker cannot name anchors one choice of two."""
+    x = np.asarray(design, dtype=np.float64)
+    if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] == 0 or len(row_pattern) == 0:
+        return None
+    patterns, p = x.shape
+    first = np.full(patterns, _NO_KEY, dtype=np.uint64)
+    np.minimum.at(first, np.asarray(row_pattern, dtype=np.int64), np.asarray(row_keys, np.uint64))
+    held = np.flatnonzero(first != _NO_KEY)
+    order = held[np.argsort(first[held], kind="stable")]
+    scale = np.max(np.abs(x[held]), axis=0)
+    if np.any(scale <= 0) or not np.all(np.isfinite(scale)):
+        return None
+    unit = x / scale
+    norms = np.linalg.norm(unit, axis=1)
+    basis = np.zeros((0, p))
+    anchors: list[int] = []
+    at = 0
+    while len(anchors) < p and at < len(order):
+        chunk = order[at : at + _SPAN_CHUNK]
+        rows = unit[chunk] / np.maximum(norms[chunk], 1e-300)[:, None]
+        residual = rows - (rows @ basis.T) @ basis
+        free = np.flatnonzero(np.linalg.norm(residual, axis=1) > SPAN_TOLERANCE)
+        if len(free) == 0:
+            at += len(chunk)
+            continue
+        found = residual[free[0]]
+        basis = np.vstack([basis, found / np.linalg.norm(found)])
+        anchors.append(int(chunk[free[0]]))
+        at += int(free[0]) + 1
+    if len(anchors) < p:
+        return None
+    chosen = x[anchors]
+    try:
+        z = np.linalg.solve((chosen / scale).T, unit.T).T
+    except np.linalg.LinAlgError:
+        return None
+    if not np.all(np.isfinite(z)):
+        return None
+    return chosen, np.round(z, AFFINE_DECIMALS) + 0.0
