@@ -381,6 +381,9 @@ def prepare_oaxaca(view: DataView, request: Mapping[str, Any]) -> OaxacaPlan:
         fitted=fitted,
         outcome_mode=outcome_mode(rows.y),
         estimable=fits is not None,
+        # Every component is a linear predictor's: the same for any basis of the regressors
+        # (k·x + c, x₂ + m·x₁), the group kept as it is (model_support.AffineForm).
+        invariant_form=(x_design, in_b[:, None].astype(np.float64)),
     )
     if fits is not None:
         shares = np.full(

@@ -1,0 +1,163 @@
+"""Families whose models had no affine form (regress, logit, probit, Poisson, negbin, panel,
+Cox, did and rdd have one: test_reparametrised_models, test_reparam_column_space): the same
+model asked with one variable as k·x + c for 8 (k, c). Each answer is read back as the
+numbers it should be whatever (k, c) is: a coefficient of another term, the slope times k,
+a marginal effect times k, a decomposition's components (all of them: each is a linear
+predictor's), a correlation times sign(k). Distinct readings are fresh noise draws, and N
+of them average to √N less noise (averaging).
+
+Figures before (main 0a6d0f8, one run): oaxaca 8 distinct readings of every component
+(prediction_1, a group's mean, among them), ivregress 8, weibull 8, mlogit 8, margins 8 (the
+logit's own coefficients 1: it has a form), correlate 4 (k < 0 and some shifts give other
+standardised bits). Closed here: oaxaca (its components are the same in every basis of its
+regressors: model_support.AffineForm.invariant). The others are strict xfails: they leak,
+and turn XPASS when a form reaches them (docs/OUTPUT_CONTROL.md §12)."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+import pytest
+
+from tests.red_team.conftest import Attacker, report
+from tests.red_team.test_reparametrised_models import BASE
+
+SHIFTS = [(1, 0), (1, 7), (2, 0), (2, -40), (-3, 0), (-3, 1000), (0.5, 7), (0.5, -40)]
+COMPONENTS = (
+    "prediction_1",
+    "prediction_2",
+    "difference",
+    "endowments",
+    "coefficients",
+    "interaction",
+    "explained",
+    "unexplained",
+)
+
+
+def _rows(response: Any, at: int = 0) -> dict[str, dict[str, Any]] | None:
+    if response.status_code != 200:
+        return None
+    result = response.get_json()["results"][at]["result"]
+    found = {str(r["labels"][0]): r["values"] for r in result["rows"] if r["labels"]}
+    return found if all(v.get("coefficient") is not None for v in found.values()) else None
+
+
+def _oaxaca(rows: dict[str, Any], i: int, k: float) -> dict[str, float]:
+    return {c: float(rows[c]["coefficient"]) for c in COMPONENTS}
+
+
+def _slope_and_other(term: str, other: str) -> Any:
+    def read(rows: dict[str, Any], i: int, k: float) -> dict[str, float]:
+        return {
+            "slope": float(rows[f"v{i}"]["coefficient"]) * k,
+            other: float(rows[other]["coefficient"]),
+        }
+
+    return read
+
+
+def _correlation(response: Any, i: int, k: float) -> dict[str, float] | None:
+    if response.status_code != 200:
+        return None
+    for row in response.get_json()["results"][0]["result"]["rows"]:
+        if row["labels"] == ["lonnk", f"v{i}"] and row["values"]["correlation"] is not None:
+            return {"r": float(row["values"]["correlation"]) * (1 if k > 0 else -1)}
+    return None
+
+
+LEAKS = pytest.mark.xfail(
+    strict=True, reason="no form: each (k, c) a fresh draw (docs/OUTPUT_CONTROL.md §12)"
+)
+# family: (statistic, body of the shifted variable, reader, result index, variable shifted)
+FAMILIES: dict[str, tuple[str, Any, Any, int, str]] = {
+    "oaxaca": (
+        "oaxaca",
+        lambda v: {"y": "lonnk", "x": [v], "group": "kvinne"},
+        _oaxaca,
+        0,
+        "mnd",
+    ),
+    "ivregress": (
+        "ivregress",
+        lambda v: {"y": "lonnk", "x": ["kvinne"], "endogenous": [v], "instruments": ["mnd", "dag"]},
+        _slope_and_other("v", "kvinne"),
+        0,
+        "aar",
+    ),
+    "weibull": (
+        "weibull",
+        lambda v: {"time": "tid", "event": "alle", "x": ["lonnk", v], "form": "aft"},
+        _slope_and_other("v", "lonnk"),
+        0,
+        "mnd",
+    ),
+    "mlogit": (
+        "mlogit",
+        lambda v: {"y": "klasse", "x": ["lonnk", v]},
+        _slope_and_other("v", "lonnk"),
+        0,
+        "mnd",
+    ),
+    "margins": (
+        "margins",
+        lambda v: {"y": "kreft", "x": ["lonnk", v]},
+        _slope_and_other("v", "lonnk"),
+        -1,
+        "mnd",
+    ),
+    "correlate": ("correlate", lambda v: {"vars": ["lonnk", v]}, None, 0, "mnd"),
+}
+MARKS = {"oaxaca": ()}
+
+
+@pytest.mark.parametrize(
+    "family",
+    [pytest.param(f, marks=MARKS.get(f, (LEAKS,))) for f in FAMILIES],
+)
+def test_a_variable_shifted_and_scaled_gives_one_answer(alice: Attacker, family: str) -> None:
+    statistic, body, read, at, base = FAMILIES[family]
+    handle = alice.workspace(
+        [
+            *BASE,
+            {"generate": "tid", "expr": "2020 - year(fodselsdato) + 0.5", "if": "lonn > 0"},
+            {"generate": "klasse", "expr": "mod(dag, 3)"},
+        ]
+    )
+    alice.steps(
+        handle,
+        [{"generate": f"v{i}", "expr": f"{base} * {k} + {c}"} for i, (k, c) in enumerate(SHIFTS)],
+    )
+    readings: dict[str, list[float]] = {}
+    errors: dict[str, float] = {}
+    for i, (k, _) in enumerate(SHIFTS):
+        response = alice.ask(handle, statistic, body(f"v{i}"))
+        if read is None:
+            found = _correlation(response, i, k)
+        else:
+            rows = _rows(response, at)
+            found = None if rows is None else read(rows, i, k)
+            if rows is not None and not errors:
+                errors = {
+                    name: float(rows[name]["std_error"]) for name in found or {} if name in rows
+                }
+        for name, value in (found or {}).items():
+            readings.setdefault(name, []).append(value)
+    assert readings and min(len(v) for v in readings.values()) >= 4, "must be answered"
+    distinct = {name: len(set(values)) for name, values in readings.items()}
+    own = {
+        name: round(statistics.stdev(values) / len(values) ** 0.5 / errors[name], 3)
+        for name, values in readings.items()
+        if errors.get(name)
+    }
+    report(
+        f"{family}, one variable shifted and scaled 8 ways",
+        answered=min(len(v) for v in readings.values()),
+        distinct=distinct,
+        attackers_own_std_error_in_errors=own,
+    )
+    # One draw in every (k, c): equal to the figures shown (a slope times k is the shown
+    # slope's 4 figures times k, so compared to 1e-3 of itself).
+    for values in readings.values():
+        assert max(values) - min(values) <= 1e-3 * max(abs(v) for v in values)
