@@ -10,8 +10,9 @@ Figures before (main 0a6d0f8, one run): oaxaca 8 distinct readings of every comp
 (prediction_1, a group's mean, among them), ivregress 8, weibull 8, mlogit 8, margins 8 (the
 logit's own coefficients 1: it has a form), correlate 4 (k < 0 and some shifts give other
 standardised bits). Closed here: oaxaca (its components are the same in every basis of its
-regressors: model_support.AffineForm.invariant). The others are strict xfails: they leak,
-and turn XPASS when a form reaches them (docs/OUTPUT_CONTROL.md §12)."""
+regressors: model_support.AffineForm.invariant) and correlate (its pairs of its variables'
+affine forms, the sign kept apart: ModelEvidence.orientation). The others are strict
+xfails: they leak, and turn XPASS when a form reaches them (docs/OUTPUT_CONTROL.md §12)."""
 
 from __future__ import annotations
 
@@ -109,7 +110,7 @@ FAMILIES: dict[str, tuple[str, Any, Any, int, str]] = {
     ),
     "correlate": ("correlate", lambda v: {"vars": ["lonnk", v]}, None, 0, "mnd"),
 }
-MARKS = {"oaxaca": ()}
+MARKS = {"oaxaca": (), "correlate": ()}
 
 
 @pytest.mark.parametrize(
@@ -161,3 +162,23 @@ def test_a_variable_shifted_and_scaled_gives_one_answer(alice: Attacker, family:
     # slope's 4 figures times k, so compared to 1e-3 of itself).
     for values in readings.values():
         assert max(values) - min(values) <= 1e-3 * max(abs(v) for v in values)
+
+
+def test_oaxaca_pooled_is_its_own_decomposition(alice: Attacker) -> None:
+    """oaxaca with group 2's coefficients as the reference, then with the pooled reference
+    over the same pairs (and with the regressor shifted: its form's): the twofold parts
+    are other numbers (β* for β_B). Before (main 0a6d0f8): the pooled request got the first
+    decomposition's registered answer, explained and unexplained included (a wrong answer,
+    not a leak: both are one fit's), 0.0005535 three times."""
+    handle = alice.workspace([*BASE, {"generate": "m2", "expr": "mnd + 3"}])
+    body = {"y": "lonnk", "group": "kvinne"}
+    first = _rows(alice.ask(handle, "oaxaca", {**body, "x": ["mnd"]}))
+    pooled = _rows(alice.ask(handle, "oaxaca", {**body, "x": ["mnd"], "reference": "pooled"}))
+    shifted = _rows(alice.ask(handle, "oaxaca", {**body, "x": ["m2"], "reference": "pooled"}))
+    assert first is not None and pooled is not None and shifted is not None
+    report(
+        "oaxaca, group 2's reference then pooled",
+        explained=[r["explained"]["coefficient"] for r in (first, pooled, shifted)],
+    )
+    assert pooled["explained"]["coefficient"] != first["explained"]["coefficient"]
+    assert shifted["explained"]["coefficient"] == pooled["explained"]["coefficient"]

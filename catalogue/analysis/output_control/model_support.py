@@ -183,6 +183,9 @@ class ModelEvidence:
     # The model in the form its affine images share (AffineForm); None: not made (a model
     # asked with transformed values, or numbers derived from a model's coefficients).
     affine: AffineForm | None = None
+    # ±1: the sign the answer registered for `pairs` takes in this model (`asked_affine`: a
+    # correlation's pairs are of its variables' affine forms, the same for −x as for x).
+    orientation: float = 1.0
 
     def __post_init__(self, mint: object) -> None:
         if mint is not _MINT:
@@ -708,6 +711,7 @@ def model_evidence(
     events: np.ndarray | None = None,
     linear_outcome: bool = False,
     invariant_form: tuple[np.ndarray, np.ndarray] | None = None,
+    asked_affine: bool = False,
 ) -> ModelEvidence:
     """The evidence of a model over rows (each row: its unit, its outcome and its pattern,
     an index into `design`, the regressor values of each pattern, one column per term).
@@ -738,7 +742,9 @@ def model_evidence(
     `invariant_form`: per pattern the columns of which every basis gives the same answer
     and the columns kept as they are (oaxaca: its regressors, and the group), for numbers
     that do not change with the basis: their form is made of these (AffineForm.invariant),
-    not of `design`."""
+    not of `design`; `asked_affine`: the answer is the same for every k·x + c of the
+    outcome and of each column as asked, but for the sign of the product of the k's (a
+    correlation): the pairs are of their affine forms, and `orientation` is that sign."""
     design = np.asarray(design, dtype=np.float64).reshape(len(design), len(terms))
     row_pattern = np.asarray(row_pattern, dtype=np.int64)
     y = np.asarray(outcome, dtype=np.float64)
@@ -823,6 +829,11 @@ def model_evidence(
     # pairs, and its clusters too: the same IV clustered by another variable is another
     # question (its standard errors are that clustering's), its coefficients the same.
     pair_y, pair_design = (y, design) if asked is None else (asked[0], np.asarray(asked[1]))
+    orientation = 1.0
+    if asked is not None and asked_affine:
+        pair_y, pair_design, orientation = _asked_affine(
+            located, row_pattern, np.asarray(pair_y, dtype=np.float64), pair_design, terms
+        )
     if asked_columns is None and pair_design.ndim == 2 and pair_design.shape[1] == len(terms):
         asked_columns = range(len(terms))
     term_pair_sets: Callable[[bool], tuple[SetFingerprint, ...]]
@@ -868,7 +879,31 @@ def model_evidence(
         term_keys=term_keys,
         term_pair_sets=term_pair_sets,
         affine=affine,
+        orientation=orientation,
     )
+
+
+def _asked_affine(
+    located: Located,
+    row_pattern: np.ndarray,
+    outcome: np.ndarray,
+    design: np.ndarray,
+    terms: Sequence[Term],
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """The values as asked in their affine form (value_keys.affine_canonical, each column
+    but the constant and the outcome taken to (x − x_A)/(x_B − x_A), anchors keyed by the
+    units), and the sign of the product of their scales: for numbers that are the same for
+    every k·x + c of each variable up to that sign (a correlation), so that the pairs of
+    every such image are one set (ModelEvidence.orientation)."""
+    set_ids = np.asarray(located.arrays.set_ids[located.positions], dtype=np.uint64)
+    keys = splitmix64(set_ids ^ AFFINE_SALTS[0])
+    rows = np.arange(len(outcome), dtype=np.int64)
+    y_map, y_form = affine_canonical(keys, rows, outcome[:, None], np.ones(1, dtype=bool), True)
+    movable = np.array([t.kind != "constant" for t in terms], dtype=bool)
+    maps, form = affine_canonical(keys, row_pattern, design, movable, True)
+    scales = [float(y_map[0][1]), *(float(maps[j][1]) for j in np.flatnonzero(movable))]
+    sign = -1.0 if sum(s < 0 for s in scales) % 2 else 1.0
+    return np.ascontiguousarray(y_form[:, 0] + 0.0), form, sign
 
 
 def _affine_form(

@@ -520,15 +520,17 @@ def control_correlation(
         digits = out.rule(Regression).parameters.significant_digits
         out.rule(ModelNoise)  # listed whether or not a pair is released or answered
         found: dict[tuple[str, str], tuple[tuple[Value, ...], tuple[str, ...]]] = {}
-        fresh: list[tuple[str, str, PairAnswer]] = []
+        fresh: list[tuple[str, str, PairAnswer, float]] = []
         for x, y, fit in pairs:
             verdict = _checked(out, fit, by_pairs=True)
             reason, n = verdict.reason, verdict.units
             registered = verdict.answer.registered_answer
-            if registered is not None:  # a pair's answer is its one row
-                found[(x, y)] = registered.rows[0]
+            orientation = fit.evidence.orientation
+            if registered is not None:  # a pair's answer is its one row, in its orientation
+                values, reasons = registered.rows[0]
+                found[(x, y)] = (_oriented(values, orientation), reasons)
                 continue
-            fresh.append((x, y, verdict.answer))
+            fresh.append((x, y, verdict.answer, orientation))
             if reason != "regression":
                 found[(x, y)] = ((None, None, None, None), (reason,))
                 continue
@@ -551,11 +553,23 @@ def control_correlation(
                     continue
                 values, why = found.get((a, b)) or found[(b, a)]
                 rows.append(ResultRow((a, b), values, why))
-        for x, y, answer in fresh:  # each pair's answer is registered from its (x, y) row
+        # Each pair's answer is registered from its (x, y) row, with the correlation in the
+        # orientation of its pairs (the variables' affine forms, model_support): the same
+        # pair asked as (k·x + c, y) finds it and takes it with the sign of k.
+        for x, y, answer, orientation in fresh:
             if answer.pairs is not None:
-                at = names.index(x) * len(names) + names.index(y)
-                out.remember(answer.statistic, answer.pairs, [at])
+                row = rows[names.index(x) * len(names) + names.index(y)]
+                kept = ResultRow(row.labels, _oriented(row.values, orientation), row.reasons)
+                out.keep(answer.statistic, answer.pairs, [kept])
         return finish(out, rows, groups)
+
+
+def _oriented(values: Sequence[Value], orientation: float) -> tuple[Value, ...]:
+    """A correlation row's values with the correlation times `orientation` (±1)."""
+    first = values[0]
+    if isinstance(first, int | float) and orientation < 0:
+        return (-first, *values[1:])
+    return tuple(values)
 
 
 # A model's affine images and other bases: one noisy fit, transformed.

@@ -94,6 +94,9 @@ def _pair(view: DataView, x: Variable, y: Variable) -> Pair:
         outcome_mode=outcome_mode(ys),
         estimable=estimable,
         asked=asked,
+        # A correlation is the same for k·x + c and k'·y + c' but for the sign of k·k': its
+        # pairs are of the affine forms, so every such image is answered as one.
+        asked_affine=True,
     )
     fit = RegressionFit(
         outcome=y.name,

@@ -393,7 +393,9 @@ def prepare_oaxaca(view: DataView, request: Mapping[str, Any]) -> OaxacaPlan:
     usable = fits is not None and bool(np.all(np.isfinite(errors)))
     fit = RegressionFit(
         outcome=y.name,
-        family="oaxaca",
+        # The pooled reference is another decomposition of the same pairs: another question
+        # (registered as "oaxaca", a pooled one near it got the twofold of group 2's).
+        family="oaxaca" if reference == "2" else f"oaxaca:{reference}",
         terms=tuple(Term(c, "continuous") for c in COMPONENTS),
         coefficients=values,
         std_errors=errors,
