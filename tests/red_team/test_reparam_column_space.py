@@ -68,7 +68,9 @@ def _bases() -> tuple[list[dict[str, Any]], list[tuple[list[str], Any]]]:
 
 
 def test_a_column_space_in_many_bases_averages_away(alice: Attacker, truth: Truth) -> None:
-    """Before (main 0a6d0f8): every basis a fresh draw. After: one draw, transformed."""
+    """Before (main 0a6d0f8): 20-22 distinct draws of 24, the attacker's own standard error
+    0.06-0.10 errors. After: one draw, transformed (2-3 distinct by the 4 figures' rounding
+    of the swapped pairs, each within those figures of the published slope)."""
     handle = alice.workspace(BASE)
     steps, bases = _bases()
     alice.steps(handle, steps)
@@ -102,5 +104,52 @@ def test_a_column_space_in_many_bases_averages_away(alice: Attacker, truth: Trut
     # Averaging gains nothing: every basis is the registered draw to the figures shown (4
     # significant figures of each coefficient read; before, 22-24 draws 2.1-2.4 standard
     # errors apart, three orders of magnitude beyond).
+    off = [abs(s - published) for s in slopes]
+    assert all(o <= f for o, f in zip(off, figures, strict=True)), (off, figures)
+
+
+OUTCOMES = 16
+
+
+def test_an_outcome_moved_by_the_regressors_averages_away(alice: Attacker, truth: Truth) -> None:
+    """regress lonnk + d·mnd + d·kv on kv and mnd for d = m/2,000, m = 1..16 (small, so
+    that the 4 figures shown of b + d keep b's): the same fit (its residuals the same),
+    mnd's coefficient b + d, kv's b_kv + d, so each answer less d is a draw of mnd's
+    slope. Before (main 0a6d0f8, the outcome's form k·y + c alone): 15 distinct of 16,
+    spread 1.04 standard errors, the attacker's own standard error 0.073. After (the
+    outcome's form its residual from the anchors' interpolant): 1 distinct."""
+    handle = alice.workspace(BASE)
+    steps, _ = _bases()
+    alice.steps(handle, steps[:2])  # kv
+    alice.steps(
+        handle,
+        [
+            {"generate": f"y{m}", "expr": f"lonnk + {m / 2000} * (mnd + kv)"}
+            for m in range(1, OUTCOMES + 1)
+        ],
+    )
+    reference = _rows(alice.ask(handle, "regress", {"y": "lonnk", "x": ["kv", "mnd"]}))
+    assert reference is not None, "the model must be answered to be attacked"
+    published = float(reference["mnd"]["coefficient"])
+    error = float(reference["mnd"]["std_error"])
+    slopes, figures = [], []
+    for m in range(1, OUTCOMES + 1):
+        found = _rows(alice.ask(handle, "regress", {"y": f"y{m}", "x": ["kv", "mnd"]}))
+        if found is None:
+            continue
+        shown = float(found["mnd"]["coefficient"])
+        slopes.append(shown - m / 2000)
+        figures.append(_figure(shown) + _figure(published))
+    assert len(slopes) >= 8, "the models must be answered to be attacked"
+    true = _unperturbed_month_slope(truth)
+    report(
+        "regress, the outcome moved by the regressors 16 ways",
+        answered=len(slopes),
+        distinct=len({round(s / error, 2) for s in slopes}),
+        spread_in_std_errors=round((max(slopes) - min(slopes)) / error, 3),
+        attackers_own_std_error=round(statistics.stdev(slopes) / len(slopes) ** 0.5 / error, 3),
+        mean_off_in_std_errors=round(abs(statistics.fmean(slopes) - true) / error, 3),
+        published_off_in_std_errors=round(abs(published - true) / error, 3),
+    )
     off = [abs(s - published) for s in slopes]
     assert all(o <= f for o, f in zip(off, figures, strict=True)), (off, figures)

@@ -46,7 +46,9 @@ from .cell_key import KeySource, Located
 from .fingerprint import CELLS, SetFingerprint, splitmix64
 from .fingerprint import fingerprint as fingerprint_of
 from .value_keys import (
+    AFFINE_DECIMALS,
     AFFINE_SALTS,
+    Span,
     affine_canonical,
     digest,
     keyed_bits,
@@ -65,6 +67,10 @@ _CLUSTER_SALT = np.uint64(0x9FB21C651E98DF25)
 _VALUE_SALT = np.uint64(0x2545F4914F6CDD1D)
 _TERM_SALT = np.uint64(0x94D049BB133111EB)
 _CHUNK = 1 << 20  # patterns per chunk of the leverage computation
+_NO_ROW_KEY = np.uint64((1 << 64) - 1)
+# An outcome's residual from its anchors' interpolant smaller than this share of the largest
+# is taken as 0 (the anchors' own rows: 0 up to rounding).
+AFFINE_TOLERANCE = 1e-9
 
 
 TermKind = Literal["constant", "continuous", "dummy", "interaction"]
@@ -139,18 +145,21 @@ class AffineForm:
     anchors: tuple[np.ndarray, ...]
     shifts: bool
     pairs: Callable[[int, bool], SetFingerprint]
-    # Per choice the outcome's (a, s), y = a + s·y_form: (0, 1) unless the model is linear
-    # in its outcome (OLS), whose every coefficient then moves with s and intercept with a.
+    # Per choice the outcome's map (s, y_A): y = s·y_form + Z·y_A, so the fit at the anchors
+    # is g = s·g_form + y_A; (1, 0, ..., 0) unless the model is linear in its outcome (OLS),
+    # where k·y + c, and for one row per unit k·y + X·d, are the same model.
     outcomes: tuple[np.ndarray, ...] = ()
     # The answer is the same in every basis (numbers derived from the fit's linear
     # predictor, an Oaxaca decomposition's components): given again as it is, not
     # transformed; `anchors` are then the form's own columns', not one per term.
     invariant: bool = False
 
-    def outcome(self, choice: int) -> tuple[float, float]:
+    def outcome(self, choice: int) -> tuple[np.ndarray, float]:
+        """The fit at the anchors less the form's, and the form's scale: (y_A, s)."""
         if choice >= len(self.outcomes):
-            return 0.0, 1.0
-        return float(self.outcomes[choice][0]), float(self.outcomes[choice][1])
+            return np.zeros(len(self.anchors[choice])), 1.0
+        found = np.asarray(self.outcomes[choice], dtype=np.float64)
+        return found[1:], float(found[0])
 
 
 @dataclass(frozen=True, eq=False)
@@ -932,20 +941,31 @@ def _affine_form(
     rows = np.arange(len(row_pattern), dtype=np.int64)
     y = np.ascontiguousarray(np.asarray(outcome, dtype=np.float64) + 0.0)
     anchors, forms, outcomes, ys = [], [], [], []
+    distinct = located.distinct()
     for salt in AFFINE_SALTS:
-        form_y, outcome_map = y, np.array([0.0, 1.0])
-        if linear:
-            unit_keys = splitmix64(set_ids ^ salt)
-            found_y, column = affine_canonical(
-                unit_keys, rows, y[:, None], np.ones(1, dtype=bool), shifts
+        if linear and distinct and kept is None:
+            found_form = _linear_form(set_ids, row_pattern, y, design, salt)
+            if found_form is None:
+                return None
+            span, form_y, outcome_map = found_form
+        else:
+            form_y, outcome_map = y, np.array([0.0, 1.0])
+            if linear:
+                unit_keys = splitmix64(set_ids ^ salt)
+                found_y, column = affine_canonical(
+                    unit_keys, rows, y[:, None], np.ones(1, dtype=bool), shifts
+                )
+                form_y, outcome_map = np.ascontiguousarray(column[:, 0] + 0.0), found_y[0]
+            row_keys = splitmix64(set_ids ^ splitmix64(form_y.view(np.uint64) ^ salt))
+            found = span_canonical(row_keys, row_pattern, design)
+            if found is None:
+                return None
+            span = found
+            outcome_map = np.concatenate(
+                [[outcome_map[1]], np.full(design.shape[1], outcome_map[0])]
             )
-            form_y, outcome_map = np.ascontiguousarray(column[:, 0] + 0.0), found_y[0]
-        row_keys = splitmix64(set_ids ^ splitmix64(form_y.view(np.uint64) ^ salt))
-        found = span_canonical(row_keys, row_pattern, design)
-        if found is None:
-            return None
-        anchors.append(found[0])
-        forms.append(found[1] if kept is None else np.column_stack([found[1], kept]))
+        anchors.append(span.anchors)
+        forms.append(span.form if kept is None else np.column_stack([span.form, kept]))
         outcomes.append(outcome_map)
         ys.append(form_y)
     wholes: dict[tuple[int, bool], SetFingerprint] = {}
@@ -959,6 +979,42 @@ def _affine_form(
         return wholes[at]
 
     return AffineForm(tuple(anchors), shifts, pairs, tuple(outcomes), kept is not None)
+
+
+def _linear_form(
+    set_ids: np.ndarray,
+    row_pattern: np.ndarray,
+    y: np.ndarray,
+    design: np.ndarray,
+    salt: np.uint64,
+) -> tuple[Span, np.ndarray, np.ndarray] | None:
+    """The form of a model linear in its outcome with one row per unit: anchors keyed by
+    the units alone (span_canonical), and the outcome less its interpolant through the
+    anchors' rows (ỹ = y − Z·y_A, the same up to a factor for k·y + X·d: the outcome moved
+    by any combination of the regressors is the same fit), scaled by ỹ at the
+    smallest-keyed row where it is not 0 and rounded as Z is. Its map: (s, y_A), y = s·y' +
+    Z·y_A, so the fit at the anchors is g = s·g' + y_A. None: no full rank, or y in the
+    columns' span (a perfect fit: no residual to scale by)."""
+    keys = splitmix64(set_ids ^ salt)
+    span = span_canonical(keys, row_pattern, design)
+    if span is None:
+        return None
+    first = np.full(len(design), _NO_ROW_KEY, dtype=np.uint64)
+    np.minimum.at(first, row_pattern, keys)
+    order = np.argsort(keys, kind="stable")
+    # The anchors' rows: in each anchor pattern its smallest-keyed row.
+    row_of = np.full(len(design), -1, dtype=np.int64)
+    at_first = keys == first[row_pattern]
+    row_of[row_pattern[at_first]] = np.flatnonzero(at_first)
+    levels = y[row_of[span.patterns]]
+    residual = y - span.exact[row_pattern] @ levels
+    size = float(np.max(np.abs(residual), initial=0.0))
+    away = np.abs(residual[order]) > AFFINE_TOLERANCE * size
+    if size <= 0 or not np.isfinite(size) or not away.any():
+        return None
+    unit = float(residual[order[int(np.argmax(away))]])
+    form_y = np.ascontiguousarray(np.round(residual / unit, AFFINE_DECIMALS) + 0.0)
+    return span, form_y, np.concatenate([[unit], levels])
 
 
 def _no_term_pairs(_clustered: bool) -> tuple[SetFingerprint, ...]:

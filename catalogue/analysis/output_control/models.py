@@ -588,10 +588,14 @@ def _oriented(values: Sequence[Value], orientation: float) -> tuple[Value, ...]:
 # unit's value changed: whether a target's value was moved, told. So a model is
 # registered, beside its own pairs, under the pairs of its form (model_support.AffineForm:
 # Z = X·X_A⁻¹, X_A the design at p anchor patterns chosen by secret keys), with its
-# published coefficients in the form, g = (X_A·b − a_y)/s_y (its linear predictor at the
-# anchors; a_y = 0, s_y = 1 unless the model is linear in its outcome), and a model whose
-# form's pairs are those or a few pairs from them is given b' = X'_A⁻¹·(s'_y·g + a'_y):
-# the registered draw in its own basis. One unit's value changed, the model is found too.
+# published coefficients in the form, g = (X_A·b − y_A)/s_y (its linear predictor at the
+# anchors; y_A = 0, s_y = 1 unless the model is linear in its outcome: then the outcome's
+# form is y' = (y − Z·y_A)/s_y, y_A the outcome at the anchors' rows, so that k·y + X·d,
+# the outcome moved by any combination of the regressors, is the same fit; in panel form
+# k·y + c only), and a model whose form's pairs are those or a few pairs from them is given
+# b' = X'_A⁻¹·(s'_y·g + y'_A): the registered draw in its own basis (red team: the outcome
+# as lonnk + d·(mnd + kv) for 16 d, 15 distinct draws before, 1 after). One unit's value
+# changed, the model is found too.
 #
 # Standard errors: a term of the new basis that is a multiple of one registered term
 # (T⁻¹'s row has one entry: a regressor scaled, shifted or left alone) gets that term's
@@ -765,7 +769,7 @@ def _form_rows(
 ) -> list[ResultRow] | None:
     """The published rows in the form of `choice`, one per anchor k and term k: (g_k, the
     term's standard error over |s_y|, the term's values at the anchors), with g = (X_A·b −
-    a_y)/s_y the published fit's linear predictor at the anchors in the outcome's form; or
+    y_A)/s_y the published fit's linear predictor at the anchors in the outcome's form; or
     None when they are not one released row per term. The anchors' values stay in the
     ledger (never published): they are what maps another basis's terms to these. An
     invariant form's rows are the published rows as they are."""

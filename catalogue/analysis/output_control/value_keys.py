@@ -27,6 +27,7 @@ The compiled `_loops.cell_magnitudes` computes the same digests in its pass over
 from __future__ import annotations
 
 from hashlib import blake2b
+from typing import NamedTuple
 
 import numpy as np
 
@@ -171,9 +172,19 @@ SPAN_TOLERANCE = 1e-9  # a pattern within this (relative) of the anchors' span a
 _SPAN_CHUNK = 4096  # candidate patterns tested against the anchors at once
 
 
+class Span(NamedTuple):
+    """`span_canonical`'s form: the design at the anchors (X_A, anchors by columns), the
+    form Z rounded, the anchors' patterns, and Z before rounding."""
+
+    anchors: np.ndarray
+    form: np.ndarray
+    patterns: np.ndarray
+    exact: np.ndarray
+
+
 def span_canonical(
     row_keys: np.ndarray, row_pattern: np.ndarray, design: np.ndarray
-) -> tuple[np.ndarray, np.ndarray] | None:
+) -> Span | None:
     """A model's design in a form that is the same for every basis of its column space
     (X ↦ X·T, T any invertible p × p matrix: a regressor replaced by x₂ + m·x₁, two by
     x₁ + x₂ and x₁ − x₂, each column scaled or shifted by the constant), and the anchors'
@@ -227,4 +238,4 @@ def span_canonical(
         return None
     if not np.all(np.isfinite(z)):
         return None
-    return chosen, np.round(z, AFFINE_DECIMALS) + 0.0
+    return Span(chosen, np.round(z, AFFINE_DECIMALS) + 0.0, np.array(anchors, np.int64), z)
