@@ -721,6 +721,7 @@ def model_evidence(
     linear_outcome: bool = False,
     invariant_form: tuple[np.ndarray, np.ndarray] | None = None,
     asked_affine: bool = False,
+    asked_form: bool = False,
 ) -> ModelEvidence:
     """The evidence of a model over rows (each row: its unit, its outcome and its pattern,
     an index into `design`, the regressor values of each pattern, one column per term).
@@ -753,7 +754,10 @@ def model_evidence(
     that do not change with the basis: their form is made of these (AffineForm.invariant),
     not of `design`; `asked_affine`: the answer is the same for every k·x + c of the
     outcome and of each column as asked, but for the sign of the product of the k's (a
-    correlation): the pairs are of their affine forms, and `orientation` is that sign."""
+    correlation): the pairs are of their affine forms, and `orientation` is that sign;
+    `asked_form`: the design is the regressors as asked, the outcome as asked the model's
+    (mlogit: its classes, each equation's fit on the same design), so the model has a form
+    made of them (its coefficients transform as any model's, b' = T⁻¹·b)."""
     design = np.asarray(design, dtype=np.float64).reshape(len(design), len(terms))
     row_pattern = np.asarray(row_pattern, dtype=np.int64)
     y = np.asarray(outcome, dtype=np.float64)
@@ -870,6 +874,8 @@ def model_evidence(
         affine = _affine_form(located, row_pattern, y, free, terms, clusters, kept=kept)
     elif asked is None:
         affine = _affine_form(located, row_pattern, y, design, terms, clusters, linear_outcome)
+    elif asked_form:
+        affine = _affine_form(located, row_pattern, pair_y, design, terms, clusters)
     else:
         affine = None
     return ModelEvidence(

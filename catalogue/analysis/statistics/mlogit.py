@@ -338,6 +338,9 @@ def fit_mlogit(view: DataView, request: Mapping[str, Any]) -> MlogitPlan:
             binary_outcome=True,
             estimable=estimate.estimable,
             asked=(rows.y, design),
+            # Each equation's coefficients transform with the design (x as k·x + c, x₂ +
+            # m·x₁: b' = T⁻¹·b): the model has a form, so such images are one fit.
+            asked_form=True,
             clusters=rows.cluster,
             residuals=residuals,
         )
