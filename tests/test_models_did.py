@@ -211,6 +211,39 @@ def test_requests_wrong_in_themselves_are_refused(
     assert caught.value.details.get("field") == field
 
 
+@pytest.mark.parametrize("open_end", [("leads",), ("lags",), ("leads", "lags")])
+def test_a_window_end_not_asked_is_open_and_the_default_reference_works(
+    study: Workspace, open_end: tuple[str, ...]
+) -> None:
+    """Without `leads` (or `lags`) the window runs over every period on that side (the
+    fields' "default all"), so the default reference −1 is in it. On an outcome held only
+    in event months [−6, 2], the open window is the same model as EVENT's window, every
+    coefficient equal. A missing `leads` taken as 0 refused −1 ("must lie in the
+    window")."""
+    window = {"generate": "naer", "expr": "offentlig", "if": "hendelse >= -6 and hendelse <= 2"}
+    study.apply(parse_steps([window]))
+    bounded = {**EVENT, "y": "naer"}
+    request = {k: v for k, v in bounded.items() if k not in open_end}
+    plan, same = study.prepare("did", request), study.prepare("did", bounded)
+    assert isinstance(plan, Did) and isinstance(same, Did)
+    assert plan.estimate.estimable and plan.estimate.names == same.estimate.names
+    events = [n for n in plan.estimate.names if n.startswith("true.reform#")]
+    assert events == [f"true.reform#{k}.hendelse" for k in (-6, -5, -4, -3, -2, 0, 1, 2)]
+    np.testing.assert_allclose(
+        plan.estimate.coefficients, same.estimate.coefficients, rtol=1e-12, atol=0
+    )
+    assert plan.about["reference"] == -1
+
+
+def test_a_reference_outside_an_asked_end_is_refused_with_the_other_end_open(
+    study: Workspace,
+) -> None:
+    request = {k: v for k, v in EVENT.items() if k != "leads"}
+    with pytest.raises(RegcatError) as caught:
+        study.prepare("did", {**request, "reference": 5})
+    assert caught.value.details.get("field") == "reference"
+
+
 def test_event_time_must_be_a_number(study: Workspace) -> None:
     with pytest.raises(RegcatError) as caught:
         study.prepare("did", {**EVENT, "time": "sektor"})

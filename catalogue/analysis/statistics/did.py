@@ -170,8 +170,10 @@ def _design(view: DataView, request: Mapping[str, Any]) -> Design:
             name=time.variable.name,
             field="time",
         )
+    # A window end not asked is open (every period on that side, as the fields say), so
+    # the default reference −1 lies in the window without leads.
     if post is None and not (
-        -(leads or 0) <= reference <= (lags if lags is not None else reference)
+        (leads is None or -leads <= reference) and (lags is None or reference <= lags)
     ):
         raise request_error(
             "reference",
