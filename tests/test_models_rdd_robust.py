@@ -284,3 +284,45 @@ def test_robust_inference_requests_wrong_are_4xx(
         issue_workspace.prepare("rdd", request)
     assert 400 <= caught.value.http_status < 500
     assert caught.value.details.get("field") == field
+
+
+def _jump(item: Any) -> tuple[Any, ...]:
+    (row,) = item.result.rows
+    return tuple(row.values)
+
+
+def test_a_second_bias_bandwidth_on_the_same_rows_is_refused_not_answered_with_the_first(
+    issue_workspace: Workspace,
+) -> None:
+    """Output control answers the bias-corrected jump by its pairs, the model's rows,
+    whatever b is: b = h after b = 5 on the same rows showed b = 5's numbers under h's
+    name. Now the first b released for the rows carries its b in its summary; the same b
+    again gets the same answer, another b is refused (409, rdd-bias-bandwidth-released,
+    naming both) before anything is released, and on a ledger where h came first, h gets
+    its own numbers (not b = 5's) and b = 5 is the one refused."""
+    context = control_context(issue_workspace)
+    first = _robust(issue_workspace, 5.0).release(context)
+    assert [i.about.get("bias_bandwidth") for i in first] == [None, 5.0]
+    summary = {s.name: s.value for s in first[1].result.summary}
+    assert summary["bias_bandwidth"] == 5.0
+    again = _robust(issue_workspace, 5.0).release(context)
+    assert _jump(again[1]) == _jump(first[1])
+    for b in (None, 4.0, 5.0 + 1e-6):
+        with pytest.raises(RegcatError) as caught:
+            _robust(issue_workspace, b).release(context)
+        error = caught.value
+        asked = BANDWIDTH if b is None else b
+        assert (error.code, error.http_status) == ("rdd-bias-bandwidth-released", 409)
+        assert error.details == {"field": "bias_bandwidth", "released": 5.0, "asked": asked}
+        assert "5" in error.nb and "5" in error.en and f"{asked:g}" in error.en
+    # Nothing of the refused requests was registered: b = 5 still answers as before.
+    assert _jump(_robust(issue_workspace, 5.0).release(context)[1]) == _jump(first[1])
+
+    other = control_context(issue_workspace)  # another ledger: h asked first
+    at_h = _robust(issue_workspace, None).release(other)
+    assert {s.name: s.value for s in at_h[1].result.summary}["bias_bandwidth"] == BANDWIDTH
+    assert _jump(at_h[1]) != _jump(first[1])
+    assert at_h[0].result.rows == first[0].result.rows  # the model: the same answer
+    with pytest.raises(RegcatError) as caught:
+        _robust(issue_workspace, 5.0).release(other)
+    assert caught.value.details["released"] == BANDWIDTH

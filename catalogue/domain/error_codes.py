@@ -683,6 +683,13 @@ ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
             "Too few units on one side of the cutoff of the running variable '…' within the "
             "bandwidth (fewer than a table shows). Choose another cutoff or a wider bandwidth.",
         ),
+        "rdd-bias-bandwidth-released": ErrorCode(
+            409,
+            "Den robuste inferensen for disse radene er allerede frigitt med "
+            "skjevhetsbåndbredde …; bare den kan frigis for dem.",
+            "The robust inference of these rows was already released with bias bandwidth …; "
+            "only that one can be released for them.",
+        ),
         "recode-needs-codes": ErrorCode(
             400,
             "recode virker på tall og koder; «…» er ….",

@@ -333,6 +333,10 @@ class RegressionFit:
     # perturbs (fit_tests.py: an instrumental-variables model's first-stage F and its test
     # of overidentification).
     tests: tuple[FitTest, ...] = ()
+    # Numbers of the request, not of the data, that the answer is of and that its pairs do
+    # not tell (an rdd's bias bandwidth on the same rows): published in the summary, so a
+    # registered answer says what it answered (statistics/rdd.py refuses another).
+    given: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.evidence, ModelEvidence):

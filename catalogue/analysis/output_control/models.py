@@ -302,6 +302,7 @@ def control_regression(
         out.population = n
         counted = ("cell-key-noise",) if out.rule(CellKeyNoise).parameters.enabled else ()
         out.summary.append(SummaryValue("n", n, counted))
+        out.summary.extend(SummaryValue(name, value) for name, value in fit.given)
         _fit_statistics(out, fit, n, digits)
         control_fit_tests(out, fit.tests, fit.evidence.digest, n, digits)
         _remember_terms(out, fit, answer, model_statistic(fit), fit.evidence.term_pairs)

@@ -112,10 +112,13 @@ are not here). Released after the model, under its groups and withheld when it i
 pairs, model-noise scaled by what one unit moves τ_bc, computed exactly per row (both
 sides' fits and ℬ without the row: a one-row deletion of each weighted fit) and summed
 over a unit's rows; the standard error's share the model's largest. Its pairs are the
-model's, so output control registers it under them: a second b on the same rows is the
-same question and gets the first registered answer (tests/scripts/109: b = 7 after b = 10
-showed b = 10's numbers), as a repeat of a model's pairs does; a fresh draw per b would
-let near-equal b's be averaged.
+model's, so output control registers it under them, whatever b is: a second b on the same
+rows (or rows near them) found b = 10's registered answer and showed it under b = 7's name
+(tests/scripts/109 before the fix). A fresh draw per b would let near-equal b's be averaged,
+so the first b released for the rows is the only one they get: the answer carries its b in
+its summary (`bias_bandwidth`), and another b is refused with rdd-bias-bandwidth-released
+(409) naming the released one, before anything is released; the same b again gets its
+registered answer.
 tests/test_models_rdd_robust.py holds τ_bc and its error to statsmodels' fits of the pieces
 and to the formula row by row (1e-6), and the one-unit move to refits without the row.
 
@@ -139,7 +142,7 @@ from typing import Any
 
 import numpy as np
 
-from catalogue.domain.errors import RegcatError, invalid_input
+from catalogue.domain.errors import RegcatError, conflict, invalid_input
 from catalogue.domain.text import Text
 
 from ..model_fit import per_unit
@@ -151,7 +154,10 @@ from ..output_control import (
     model_evidence,
     reaching_threshold,
 )
+from ..output_control.answers import decode
 from ..output_control.model_support import Influence, derived_evidence, with_influence
+from ..output_control.models import model_statistic
+from ..output_control.rules.differencing import Differencing
 from ..statistic import Field, Statistic, Takes
 from ..variables import Variable
 from .shared.common import DataView, Labelled, choice, needs_number, number_sql, request_error
@@ -164,6 +170,7 @@ from .shared.ols import Estimate, RegressionPlan, regression_plan
 
 KERNELS = ("triangular", "uniform")
 INFERENCE = ("conventional", "robust")
+BIAS_BANDWIDTH = "bias_bandwidth"
 BIAS_STREAM = 0x7264_6462  # the bias-corrected jump's noise, drawn apart from the model's
 KERNEL_CONSTANT = {"triangular": 3.4375, "uniform": 5.40}
 JUMP = "_discontinuity"
@@ -687,7 +694,49 @@ class RobustPlan:
         return self.model.fit
 
     def release(self, context: ControlContext) -> list[Labelled]:
+        _refuse_another_bias_bandwidth(self.corrected, context)
         return self.model.release_with(self.corrected, self.about, context)
+
+
+def _refuse_another_bias_bandwidth(corrected: RegressionFit, context: ControlContext) -> None:
+    """Output control answers a model's pairs (or pairs near them) with the answer first
+    registered for them, and the bias-corrected jump's pairs are the model's rows whatever
+    b is: b = 7 after b = 10 on the same rows was answered with b = 10's numbers under
+    b = 7's name. A fresh answer per b would let near-equal b's be averaged, so only the
+    b released first can be released for those rows; another is refused before anything
+    is released (nothing charged, nothing registered), naming the b that was. The b is
+    the registered answer's own (its summary's `bias_bandwidth`, RegressionFit.given): a
+    request parameter, not a number from the data. The same b asked again gets its
+    registered answer, as any repeat does."""
+    pairs = corrected.evidence.pairs
+    if pairs is None:
+        return
+    statistic = model_statistic(corrected)
+    text = context.parameters.rule(Differencing).registered_answer(
+        statistic, pairs, context.ledger
+    )
+    whole = None if text is None else decode(text).whole
+    if whole is None:
+        return
+    asked = dict(corrected.given)[BIAS_BANDWIDTH]
+    for value in whole.summary:
+        if value.name != BIAS_BANDWIDTH or not isinstance(value.value, int | float):
+            continue
+        released = float(value.value)
+        if math.isclose(released, asked, rel_tol=1e-12, abs_tol=0.0):
+            return
+        raise conflict(
+            "rdd-bias-bandwidth-released",
+            f"Den robuste inferensen for disse radene er allerede frigitt med "
+            f"skjevhetsbåndbredde (bias_bandwidth) {released:g}; bare {released:g} kan "
+            f"frigis for dem, ikke {asked:g}.",
+            f"The robust inference of these rows was already released with bias bandwidth "
+            f"(bias_bandwidth) {released:g}; only {released:g} can be released for them, "
+            f"not {asked:g}.",
+            field=BIAS_BANDWIDTH,
+            released=released,
+            asked=asked,
+        )
 
 
 def _robust_plan(
@@ -726,6 +775,7 @@ def _robust_plan(
         terms_asked=model.terms_asked,
         covariance="robust",
         categorical=model.categorical,
+        given=((BIAS_BANDWIDTH, b),),
     )
     about = {
         **plan.about,
