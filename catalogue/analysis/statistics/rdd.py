@@ -712,9 +712,7 @@ def _refuse_another_bias_bandwidth(corrected: RegressionFit, context: ControlCon
     if pairs is None:
         return
     statistic = model_statistic(corrected)
-    text = context.parameters.rule(Differencing).registered_answer(
-        statistic, pairs, context.ledger
-    )
+    text = context.parameters.rule(Differencing).registered_answer(statistic, pairs, context.ledger)
     whole = None if text is None else decode(text).whole
     if whole is None:
         return
