@@ -36,6 +36,7 @@ from typing import Any
 
 from catalogue.domain.errors import RegcatError, invalid_input
 
+from .. import db
 from ..state import State, StepContext
 from ..step import Step, StepField, Takes, Verb, names, parse_steps, step_error
 from ..variables import UNIT_COLUMN, Kind
@@ -163,7 +164,8 @@ def apply_merge(ctx: StepContext, state: State, step: Merge) -> State:
             "reshape_from_panel there first.",
         )
     merged = [source.schema.get(name) for name in step.names]
-    registered = False
+    # The unit ids of a group variable's values, visible to the join only while it runs.
+    lookup: dict[str, Any] = {}
     via = ""
     if step.on is None:
         if there != state.schema.unit_type:
@@ -179,8 +181,7 @@ def apply_merge(ctx: StepContext, state: State, step: Merge) -> State:
             origin = f"GROUP:{on.source.get('dataset', on.name)}"
             if origin != there:
                 raise unit_type_mismatch(origin, there, on.name)
-            ctx.con.register("regcat_groups", _group_ids(ctx, table, on, origin))
-            registered = True
+            lookup["regcat_groups"] = _group_ids(ctx, table, on, origin)
             via = f'LEFT JOIN regcat_groups AS i ON i.value = w."{on.column}" '
             key = "i.unit_id"
     schema = state.schema
@@ -203,14 +204,11 @@ def apply_merge(ctx: StepContext, state: State, step: Merge) -> State:
                 groups=tuple(prefix + g for g in dict.fromkeys((*variable.groups, *selected))),
             )
         )
-    try:
+    with db.registered(ctx.con, lookup):
         new_table = ctx.create(
             f'SELECT w.*, {", ".join(selects)} FROM "{table}" AS w {via}'
             f'LEFT JOIN "{source_table}" AS s ON s."{UNIT_COLUMN}" = {key}'
         )
-    finally:
-        if registered:
-            ctx.con.unregister("regcat_groups")
     used = {g for v in merged for g in v.groups}
     # (A group statistic's own id is no key of `groups`: group_values.statistic_id.)
     groups = {
