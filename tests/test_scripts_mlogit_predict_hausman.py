@@ -24,9 +24,10 @@ from catalogue.services.script_commands.predict import released_coefficients
 from tests import test_accounts_support as accounts_support
 from tests import test_analysis_models as models
 from tests.test_accounts_support import World
+from tests.test_analysis_models import _rows
 from tests.test_scripts_api import Researcher
 from tests.test_scripts_models_charts import HEAD
-from tests.test_scripts_predict import _complete, _steps_sent
+from tests.test_scripts_predict import _steps_sent
 
 pinned = models.pinned
 workspace_factory = models.workspace_factory
@@ -43,7 +44,7 @@ def test_the_mlogit_prediction_is_statsmodels_predict_on_the_same_coefficients(
             [{"generate": "gruppe", "expr": "cond(lonn < 300000, 1, cond(lonn < 600000, 2, 3))"}]
         )
     )
-    data = _complete(issue_workspace, ["gruppe", "alder", "kjonn"])
+    data = _rows(issue_workspace, ["gruppe", "alder", "kjonn"])
     x = np.column_stack([data["alder"], data["kjonn"].astype(float), np.ones(len(data["alder"]))])
     fit = sm.MNLogit(data["gruppe"].astype(float), x).fit(
         disp=0, method="newton", tol=1e-12, maxiter=200
@@ -69,7 +70,7 @@ def test_the_mlogit_prediction_is_statsmodels_predict_on_the_same_coefficients(
             ]
         )
     )
-    rows = _complete(issue_workspace, ["alder", "kjonn", "p", "p_1", "p_2", "p_3"])
+    rows = _rows(issue_workspace, ["alder", "kjonn", "p", "p_1", "p_2", "p_3"])
     design = np.column_stack(
         [rows["alder"], rows["kjonn"].astype(float), np.ones(len(rows["alder"]))]
     )
@@ -96,7 +97,7 @@ def test_the_mlogit_prediction_is_statsmodels_predict_on_the_same_coefficients(
             ]
         )
     )
-    q = _complete(issue_workspace, ["alder", "q"])
+    q = _rows(issue_workspace, ["alder", "q"])
     assert len(q["q"]) and float(q["alder"].min()) > 30
 
 

@@ -25,6 +25,7 @@ from catalogue.services.script_commands.predict import STATISTICS, released_coef
 from tests import test_accounts_support as accounts_support
 from tests import test_analysis_models as models
 from tests.test_accounts_support import World
+from tests.test_analysis_models import _column, _rows
 from tests.test_scripts_api import Researcher
 from tests.test_scripts_models_charts import HEAD, PANEL_HEAD
 
@@ -35,16 +36,6 @@ released_people_home = accounts_support.released_people_home
 released_world = accounts_support.released_world
 
 X = ["alder", "i.utdanning", "kjonn"]
-
-
-def _column(ws: Workspace, name: str) -> str:
-    return f'"{ws.state.schema.get(name).column}"'
-
-
-def _complete(ws: Workspace, names: list[str]) -> dict[str, np.ndarray]:
-    columns = ", ".join(f"{_column(ws, n)} AS {n}" for n in names)
-    where = " AND ".join(f"{_column(ws, n)} IS NOT NULL" for n in names)
-    return db.arrays(ws.con, f'SELECT {columns} FROM "{ws.state.table}" WHERE {where}')
 
 
 def _design(data: dict[str, np.ndarray], levels: list[Any]) -> np.ndarray:
@@ -68,7 +59,7 @@ def test_the_prediction_is_statsmodels_predict_on_the_same_coefficients(
     issue_workspace: Workspace, model: str
 ) -> None:
     y, reference = REFERENCES[model]
-    data = _complete(issue_workspace, [y, "alder", "utdanning", "kjonn"])
+    data = _rows(issue_workspace, [y, "alder", "utdanning", "kjonn"])
     levels = sorted(set(data["utdanning"].tolist()), key=float)
     x = _design(data, levels)
     outcome = data[y].astype(float)
@@ -91,7 +82,7 @@ def test_the_prediction_is_statsmodels_predict_on_the_same_coefficients(
             ]
         )
     )
-    rows = _complete(issue_workspace, [y, "alder", "utdanning", "kjonn", "p", "r"])
+    rows = _rows(issue_workspace, [y, "alder", "utdanning", "kjonn", "p", "r"])
     theirs = fit.predict(_design(rows, levels))
     if model == "negbin":  # statsmodels' NB2 predicts the mean exp(xβ) too
         theirs = np.exp(_design(rows, levels) @ beta)
