@@ -21,9 +21,8 @@ from catalogue.analysis.statistics.shared.event_cells import event_cells
 from catalogue.analysis.statistics.shared.model_levels import common_levels
 from catalogue.analysis.statistics.shared.ols import RegressionPlan
 from catalogue.analysis.workspace import Workspace
-from catalogue.domain.errors import RegcatError
 from tests import test_analysis_models as models
-from tests.test_analysis_models import _close, _rows, assert_noise_within_bounds
+from tests.test_analysis_models import _close, _rows, assert_noise_within_bounds, refusal
 from tests.test_analysis_support import control_context
 
 pinned = models.pinned
@@ -103,7 +102,5 @@ def test_score_residuals_sum_to_the_score_on_tied_times(issue_workspace: Workspa
 
 def test_robust_must_be_true_or_false(issue_workspace: Workspace) -> None:
     request = {"time": "alder", "event": "kreft", "x": ["lonn"], "robust": "ja"}
-    with pytest.raises(RegcatError) as refused:
-        issue_workspace.prepare("cox", request)
-    assert 400 <= refused.value.http_status < 500
-    assert "robust" in json.dumps([refused.value.code, refused.value.details], default=str)
+    error = refusal(issue_workspace, "cox", request)
+    assert "robust" in json.dumps([error.code, error.details], default=str)

@@ -14,9 +14,8 @@ import statsmodels.api as sm
 
 from catalogue.analysis.statistics.mlogit import MlogitPlan
 from catalogue.analysis.workspace import Workspace
-from catalogue.domain.errors import RegcatError
 from tests import test_analysis_models as models
-from tests.test_analysis_models import _close, _rows, assert_noise_within_bounds
+from tests.test_analysis_models import _close, _rows, assert_noise_within_bounds, refusal
 from tests.test_analysis_support import control_context
 
 pinned = models.pinned
@@ -76,7 +75,5 @@ def test_a_model_that_cannot_be_estimated_is_withheld(workspace_factory: Any) ->
 def test_bad_requests_name_the_field(
     issue_workspace: Workspace, request_: dict[str, Any], named: str
 ) -> None:
-    with pytest.raises(RegcatError) as refused:
-        issue_workspace.prepare("mlogit", request_)
-    assert 400 <= refused.value.http_status < 500
-    assert named in json.dumps([refused.value.code, refused.value.details], default=str)
+    error = refusal(issue_workspace, "mlogit", request_)
+    assert named in json.dumps([error.code, error.details], default=str)

@@ -15,9 +15,8 @@ import statsmodels.api as sm
 
 from catalogue.analysis.statistics.mlogit import MlogitPlan
 from catalogue.analysis.workspace import Workspace
-from catalogue.domain.errors import RegcatError
 from tests import test_analysis_models as models
-from tests.test_analysis_models import _close, _rows, assert_noise_within_bounds
+from tests.test_analysis_models import _close, _rows, assert_noise_within_bounds, refusal
 from tests.test_analysis_support import control_context
 
 pinned = models.pinned
@@ -77,7 +76,5 @@ def test_mlogit_sandwich_agrees_with_statsmodels(
 
 def test_robust_and_cluster_together_are_refused(issue_workspace: Workspace) -> None:
     request = {"y": "utdanning", "x": ["alder"], "robust": True, "cluster": "kommune"}
-    with pytest.raises(RegcatError) as refused:
-        issue_workspace.prepare("mlogit", request)
-    assert 400 <= refused.value.http_status < 500
-    assert "cluster" in json.dumps([refused.value.code, refused.value.details], default=str)
+    error = refusal(issue_workspace, "mlogit", request)
+    assert "cluster" in json.dumps([error.code, error.details], default=str)
