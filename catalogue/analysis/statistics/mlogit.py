@@ -52,15 +52,12 @@ from ..output_control import ControlContext, PositionKeys, RegressionFit, model_
 from ..output_control.model_support import Influence, with_influence
 from ..statistic import Statistic
 from ..variables import UNIT_COLUMN, Variable
-from .shared.common import DataView, Labelled, col, needs_number, request_error
-from .shared.design import Patterns, encode_factors, grouped_sql, parse_terms
-from .shared.model_levels import common_levels
+from .shared.common import DataView, Labelled, col
+from .shared.design import Patterns, encode_factors, grouped_sql
+from .shared.model_levels import model_inputs, outcome_factor_key
 from .shared.model_request import (
     MODEL_FIELDS,
     MODEL_RELEASES,
-    covariance_request,
-    model_request,
-    refuse_too_few_clusters,
 )
 from .shared.model_rows import _groupings
 from .shared.ols import Estimate, RegressionPlan, asked_terms
@@ -255,28 +252,10 @@ class MlogitPlan:
 
 
 def fit_mlogit(view: DataView, request: Mapping[str, Any]) -> MlogitPlan:
-    y_name, x, constant = model_request(request)
-    y = view.variable(y_name, what="y")
-    needs_number(y, "mlogit")
-    covariance, cluster = covariance_request(view, request)
-    named = [x] if isinstance(x, str) else x
-    if isinstance(named, list) and any(
-        isinstance(t, str) and t.split(".")[-1].split("#")[0] == y.name for t in named
-    ):
-        raise request_error(
-            "x",
-            f"«{y.name}» er utfallet og kan ikke også være forklaringsvariabel.",
-            f"'{y.name}' is the outcome and cannot be a regressor too.",
-        )
-    terms = parse_terms(view, x)
-    # The outcome as an i. factor of the patterns: its levels are common ones, as an i.
-    # regressor's are (rows of rare levels left out), and each cell has one level.
-    outcome_terms = parse_terms(view, [f"i.{y.name}"])
-    patterns, rows = common_levels(
-        view, y, [*terms, *outcome_terms], constant=constant, cluster=cluster
+    y, x, constant, covariance, cluster, patterns, rows = model_inputs(
+        view, request, "mlogit", outcome_levels=True
     )
-    refuse_too_few_clusters(view, rows, cluster)
-    outcome_key = outcome_terms[0][0].key
+    outcome_key = outcome_factor_key(y)
     labels = patterns.levels.get(outcome_key, [])
     kept = [
         j

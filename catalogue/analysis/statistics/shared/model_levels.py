@@ -44,7 +44,7 @@ from ...output_control.cell_key import all_distinct
 from ...output_control.rules.cell_key_noise import CellKeyNoise
 from ...output_control.rules.threshold import Threshold
 from ...variables import Variable
-from .common import DataView, needs_number
+from .common import DataView, needs_number, request_error
 from .design import Factor, Patterns, factor_sql, fetch_patterns, parse_terms, with_columns
 from .model_request import covariance_request, model_request, refuse_too_few_clusters
 from .model_rows import ModelRows, model_rows
@@ -62,20 +62,46 @@ class ModelInputs(NamedTuple):
     rows: ModelRows
 
 
-def model_inputs(view: DataView, request: Mapping[str, Any], what: str) -> ModelInputs:
+def model_inputs(
+    view: DataView, request: Mapping[str, Any], what: str, *, outcome_levels: bool = False
+) -> ModelInputs:
     """The request of a model of a numeric y on x terms with the standard errors it asks
     for, read in one order (y, the terms, the standard errors, the common levels, the
     clusters) so every family refuses the same request with the same error: regress,
-    logit, probit, poisson, negbin, regress_panel. `what`: the statistic named in an error
-    about y."""
+    logit, probit, poisson, negbin, regress_panel, mlogit. `what`: the statistic named in
+    an error about y. `outcome_levels` (mlogit): y is an `i.` factor of the patterns too,
+    its key `outcome_factor_key(y)`, so its levels are common ones as an `i.` regressor's are (the
+    rows of rare levels left out) and each cell has one level; y may then not stand among
+    the regressors."""
     y_name, x, constant = model_request(request)
     y = view.variable(y_name, what="y")
     needs_number(y, what)
+    if outcome_levels:
+        _refuse_outcome_among_regressors(y, x)
     terms = parse_terms(view, x)
+    if outcome_levels:
+        terms = [*terms, *parse_terms(view, [f"i.{y.name}"])]
     covariance, cluster = covariance_request(view, request)
     patterns, rows = common_levels(view, y, terms, constant=constant, cluster=cluster)
     refuse_too_few_clusters(view, rows, cluster)
     return ModelInputs(y, x, constant, covariance, cluster, patterns, rows)
+
+
+def outcome_factor_key(y: Variable) -> str:
+    """The key of the outcome's factor among the patterns of model_inputs(outcome_levels)."""
+    return Factor(y, categorical=True).key
+
+
+def _refuse_outcome_among_regressors(y: Variable, x: object) -> None:
+    named = [x] if isinstance(x, str) else x
+    if isinstance(named, list) and any(
+        isinstance(t, str) and t.split(".")[-1].split("#")[0] == y.name for t in named
+    ):
+        raise request_error(
+            "x",
+            f"«{y.name}» er utfallet og kan ikke også være forklaringsvariabel.",
+            f"'{y.name}' is the outcome and cannot be a regressor too.",
+        )
 
 
 def common_levels(
