@@ -1007,7 +1007,6 @@ def _linear_form(
         return None
     first = np.full(len(design), _NO_ROW_KEY, dtype=np.uint64)
     np.minimum.at(first, row_pattern, keys)
-    order = np.argsort(keys, kind="stable")
     # The anchors' rows: in each anchor pattern its smallest-keyed row.
     row_of = np.full(len(design), -1, dtype=np.int64)
     at_first = keys == first[row_pattern]
@@ -1015,10 +1014,11 @@ def _linear_form(
     levels = y[row_of[span.patterns]]
     residual = y - span.exact[row_pattern] @ levels
     size = float(np.max(np.abs(residual), initial=0.0))
-    away = np.abs(residual[order]) > AFFINE_TOLERANCE * size
-    if size <= 0 or not np.isfinite(size) or not away.any():
+    away = np.flatnonzero(np.abs(residual) > AFFINE_TOLERANCE * size)
+    if size <= 0 or not np.isfinite(size) or len(away) == 0:
         return None
-    unit = float(residual[order[int(np.argmax(away))]])
+    # The smallest-keyed such row, found in one pass (no sort of the rows).
+    unit = float(residual[away[int(np.argmin(keys[away]))]])
     form_y = np.ascontiguousarray(np.round(residual / unit, AFFINE_DECIMALS) + 0.0)
     return span, form_y, np.concatenate([[unit], levels])
 
