@@ -40,6 +40,17 @@ def _model(args: Arguments) -> Model:
     return Model(**args.common(), y=y, xs=xs)
 
 
+def _y_named_terms(args: Arguments, *named: tuple[str, str]) -> Model:
+    """`<y> <one variable for each of named> <x terms>`: the named variables are the
+    model's groups, in their order (rdd's running variable; the group and the treatment
+    or event time of the difference in differences)."""
+    y = args.name(("utfallsvariabelen", "the outcome variable"))
+    groups = tuple(args.name(what) for what in named)
+    xs = terms(args)
+    args.end()
+    return Model(**args.common(), y=y, xs=xs, groups=groups)
+
+
 @register(
     "regression", _PLAIN, _USAGE, options={**_MODEL_OPTIONS, **flags("standardize")}, condition=True
 )
@@ -74,12 +85,11 @@ register(
     condition=True,
 )
 def panel_diff(args: Arguments) -> Model:
-    y = args.name(("utfallsvariabelen", "the outcome variable"))
-    group = args.name(("gruppevariabelen", "the group variable"))
-    treated = args.name(("behandlingsvariabelen", "the treatment variable"))
-    xs = terms(args)
-    args.end()
-    return Model(**args.common(), y=y, xs=xs, groups=(group, treated))
+    return _y_named_terms(
+        args,
+        ("gruppevariabelen", "the group variable"),
+        ("behandlingsvariabelen", "the treatment variable"),
+    )
 
 
 @register(
@@ -93,12 +103,9 @@ def panel_diff(args: Arguments) -> Model:
 def event_diff(args: Arguments) -> Model:
     """A regcat extension: regress-panel-diff in event time (one effect per period around
     the event, leads and lags against a reference period)."""
-    y = args.name(("utfallsvariabelen", "the outcome variable"))
-    group = args.name(("gruppevariabelen", "the group variable"))
-    time = args.name(("hendelsestiden", "the event time"))
-    xs = terms(args)
-    args.end()
-    return Model(**args.common(), y=y, xs=xs, groups=(group, time))
+    return _y_named_terms(
+        args, ("gruppevariabelen", "the group variable"), ("hendelsestiden", "the event time")
+    )
 
 
 @register(
@@ -152,11 +159,7 @@ def ivregress(args: Arguments) -> Model:
     condition=True,
 )
 def rdd(args: Arguments) -> Model:
-    y = args.name(("utfallsvariabelen", "the outcome variable"))
-    running = args.name(("kjørevariabelen", "the running variable"))
-    xs = terms(args)
-    args.end()
-    return Model(**args.common(), y=y, xs=xs, groups=(running,))
+    return _y_named_terms(args, ("kjørevariabelen", "the running variable"))
 
 
 @register(
