@@ -17,6 +17,7 @@ from typing import Any
 from scipy.stats import chi2
 
 from tests.red_team.conftest import Attacker, Score, Truth, report, value
+from tests.red_team.support import coefficient
 
 TARGETS = 6
 
@@ -210,16 +211,6 @@ def test_kaplan_meier_same_question_renamed_gives_the_same_curve(alice: Attacker
     assert first is not None and first == again == renamed
 
 
-def _coefficient(response: Any, term: str) -> float | None:
-    if response.status_code != 200:
-        return None
-    for row in response.get_json()["results"][0]["result"]["rows"]:
-        if row["labels"] and row["labels"][0] == term:
-            found = row["values"].get("coefficient")
-            return None if found is None else float(found)
-    return None
-
-
 def test_one_unit_dummy_in_every_new_model_family(alice: Attacker, truth: Truth) -> None:
     """A 0/1 regressor that is 1 for the target only, beside the wage, in probit, negbin,
     Cox (time = age in 2020, event = diagnosed), margins of a probit, and pooled/fixed-
@@ -251,7 +242,7 @@ def test_one_unit_dummy_in_every_new_model_family(alice: Attacker, truth: Truth)
         )
         for name, body in families:
             asked += 1
-            b = _coefficient(alice.ask(handle, name, {**body, "x": [f"x{i}", "lonn"]}), f"x{i}")
+            b = coefficient(alice.ask(handle, name, {**body, "x": [f"x{i}", "lonn"]}), f"x{i}")
             if b is None:
                 continue
             published += 1

@@ -4,22 +4,11 @@ regressor that picks out one person, and an event class of one person. Time is t
 
 from __future__ import annotations
 
-from typing import Any
-
 from tests.red_team.conftest import Attacker, Truth, report
+from tests.red_team.support import coefficient
 
 TARGETS = 6
 TIME = {"generate": "tid", "expr": "2020 - year(fodselsdato) + 0.5", "if": "lonn > 0"}
-
-
-def _coefficient(response: Any, term: str) -> float | None:
-    if response.status_code != 200:
-        return None
-    for row in response.get_json()["results"][0]["result"]["rows"]:
-        if row["labels"] and row["labels"][0] == term:
-            found = row["values"].get("coefficient")
-            return None if found is None else float(found)
-    return None
 
 
 def test_one_unit_dummy_in_weibull(alice: Attacker, truth: Truth) -> None:
@@ -42,7 +31,7 @@ def test_one_unit_dummy_in_weibull(alice: Attacker, truth: Truth) -> None:
         for form, sign in (("aft", -1.0), ("ph", 1.0)):
             asked += 1
             body = {"time": "tid", "event": "kreft", "x": [f"x{i}", "lonn"], "form": form}
-            b = _coefficient(alice.ask(handle, "weibull", body), f"x{i}")
+            b = coefficient(alice.ask(handle, "weibull", body), f"x{i}")
             if b is None:
                 continue
             published += 1
@@ -82,7 +71,7 @@ def test_an_event_class_of_one_unit(alice: Attacker, truth: Truth) -> None:
             ],
         )
         body = {"time": "tid", "event": f"e{i}", "x": ["kreftlonn"], "form": "ph"}
-        shown = _coefficient(alice.ask(handle, "weibull", body), "kreftlonn") is not None
+        shown = coefficient(alice.ask(handle, "weibull", body), "kreftlonn") is not None
         published += shown
         right += shown == person.kreft
     report(
