@@ -22,31 +22,50 @@ def _dates(people: list[Person]) -> str:
     return "inlist(fodselsdato, " + ", ".join(f'date("{p.birth}")' for p in people) + ")"
 
 
+def _group(attacker: Attacker, handle: str, person: Person, others: list[Person], s: int) -> None:
+    """The 0/1 variable g{s}: the target and the padding group `others`."""
+    attacker.steps(
+        handle, [{"generate": f"g{s}", "expr": f"({person.expr()}) or {_dates(others)}"}]
+    )
+
+
+def _cell_sum(
+    attacker: Attacker,
+    handle: str,
+    person: Person,
+    others: list[Person],
+    s: int,
+    k: int,
+    c: float,
+) -> Any:
+    """Probe k of group s: the sum by g{s} of a new variable that is c for each of `others`,
+    the wage for the target and 0 for everyone else (the cell `true` holds the target and
+    its padding, its verdict the dominance rules' on the target's wage against c)."""
+    name = f"z{s}_{k}"
+    attacker.steps(
+        handle,
+        [
+            {"generate": name, "expr": "0"},
+            {"replace": name, "expr": f"{c:.4f}", "if": _dates(others)},
+            {"replace": name, "expr": "lonn", "if": person.expr()},
+        ],
+    )
+    return attacker.ask(
+        handle, "tabulate", {"vars": [f"g{s}"], "summarize": name, "stats": ["sum"]}
+    )
+
+
 def _flip_points(attacker: Attacker, person: Person, groups: list[list[Person]]) -> list[float]:
     """For each padding group, bisect the c at which the cell of the target and the group
     stops being withheld. Stops at the first refusal (the budget): what it has is kept."""
     handle = attacker.workspace()
     flips: list[float] = []
     for s, others in enumerate(groups):
-        group = f"g{s}"
-        attacker.steps(
-            handle, [{"generate": group, "expr": f"({person.expr()}) or {_dates(others)}"}]
-        )
+        _group(attacker, handle, person, others, s)
         low, high = math.log(300.0), math.log(100_000.0)  # withheld at low, shown at high
         for k in range(PROBES):
             c = math.exp((low + high) / 2)
-            name = f"z{s}_{k}"
-            attacker.steps(
-                handle,
-                [
-                    {"generate": name, "expr": "0"},
-                    {"replace": name, "expr": f"{c:.4f}", "if": _dates(others)},
-                    {"replace": name, "expr": "lonn", "if": person.expr()},
-                ],
-            )
-            response = attacker.ask(
-                handle, "tabulate", {"vars": [group], "summarize": name, "stats": ["sum"]}
-            )
+            response = _cell_sum(attacker, handle, person, others, s, k, c)
             if response.status_code != 200:
                 return flips  # refused: this group's bisection is unfinished
             shown = value(response.get_json()["results"][0], ["true"], "sum") is not None
@@ -201,24 +220,11 @@ def test_p_percent_verdict_read_behind_dominance(alice: Attacker, truth: Truth) 
     named = 0
     for s in range(3):
         others = truth.by_birth(20, skip={person.birth}, offset=20 * s)
-        alice.steps(
-            handle, [{"generate": f"g{s}", "expr": f"({person.expr()}) or {_dates(others)}"}]
-        )
+        _group(alice, handle, person, others, s)
         low, high = math.log(10.0), math.log(100_000.0)  # p % fails at low, passes at high
         for k in range(12):
             c = math.exp((low + high) / 2)
-            name = f"z{s}_{k}"
-            alice.steps(
-                handle,
-                [
-                    {"generate": name, "expr": "0"},
-                    {"replace": name, "expr": f"{c:.4f}", "if": _dates(others)},
-                    {"replace": name, "expr": "lonn", "if": person.expr()},
-                ],
-            )
-            response = alice.ask(
-                handle, "tabulate", {"vars": [f"g{s}"], "summarize": name, "stats": ["sum"]}
-            )
+            response = _cell_sum(alice, handle, person, others, s, k, c)
             if response.status_code != 200:
                 break
             why = reasons(response.get_json()["results"][0], ["true"])
