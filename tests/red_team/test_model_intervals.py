@@ -17,7 +17,12 @@ from __future__ import annotations
 import math
 
 from tests.red_team.conftest import Attacker, Person, Score, Truth
-from tests.red_team.test_models import _padding, _slope_and_error, _wage_from_leverage
+from tests.red_team.test_models import (
+    _padding,
+    _slope_and_error,
+    _wage_from_leverage,
+    target_in_padding,
+)
 
 TARGETS = 12
 K = 20_000.0  # the padding's residual, in NOK
@@ -26,19 +31,7 @@ K = 20_000.0  # the padding's residual, in NOK
 def _most_influential(alice: Attacker, person: Person, i: int) -> str:
     padding_of_i = f"day(fodselsdato) - int(day(fodselsdato) / 12) * 12 != {i}"
     sign = "2 * (day(fodselsdato) - int(day(fodselsdato) / 2) * 2) - 1"
-    return alice.workspace(
-        [
-            {"keep_if": f"({person.expr()}) or ({padding_of_i})"},
-            {"generate": "t", "expr": person.expr()},
-            {"generate": "v", "expr": "1 + day(fodselsdato) - int(day(fodselsdato) / 5) * 5"},
-            {"generate": "x", "expr": "v * 6000"},
-            {"replace": "x", "expr": "lonn", "if": "t"},
-            {"generate": "y", "expr": f"x + {K:.0f} * ({sign})"},
-            {"replace": "y", "expr": "2 * x", "if": "t"},
-            {"generate": "vp", "expr": "v"},
-            {"replace": "vp", "expr": "sysmiss", "if": "t"},
-        ]
-    )
+    return target_in_padding(alice, person, padding_of_i, y=f"x + {K:.0f} * ({sign})")
 
 
 def test_the_widened_standard_error_of_the_most_influential_unit(

@@ -202,14 +202,22 @@ def _perfect_fit(alice: Attacker, person: Person, i: int) -> str:
     padding_of_i = (
         f'kommune == "0301" and day(fodselsdato) - int(day(fodselsdato) / 12) * 12 != {i}'
     )
+    return target_in_padding(alice, person, padding_of_i, y="x")
+
+
+def target_in_padding(alice: Attacker, person: Person, padding: str, *, y: str) -> str:
+    """A workspace of the target and the units where `padding` holds: x = 6000·v for the
+    padding (v = 1..5 from the day of birth) and the target's wage for the target (t);
+    y as `y` says for the padding and 2x for the target; vp = v, missing for the target
+    (its table by vp counts the padding: _padding)."""
     return alice.workspace(
         [
-            {"keep_if": f"({person.expr()}) or ({padding_of_i})"},
+            {"keep_if": f"({person.expr()}) or ({padding})"},
             {"generate": "t", "expr": person.expr()},
             {"generate": "v", "expr": "1 + day(fodselsdato) - int(day(fodselsdato) / 5) * 5"},
             {"generate": "x", "expr": "v * 6000"},
             {"replace": "x", "expr": "lonn", "if": "t"},
-            {"generate": "y", "expr": "x"},
+            {"generate": "y", "expr": y},
             {"replace": "y", "expr": "2 * x", "if": "t"},
             {"generate": "vp", "expr": "v"},
             {"replace": "vp", "expr": "sysmiss", "if": "t"},
