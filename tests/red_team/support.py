@@ -1,11 +1,15 @@
-"""Readers of API responses shared by the attacks (the attacks' fixtures and the attacker
-itself live in conftest.py). A reader says None for what an attacker cannot read: a
-refused request, a withheld row, a missing value; an attack counts None as nothing
-learnt, so a reader that guessed instead would make an attack look stronger than it is."""
+"""What several attacks share beyond the fixtures and the attacker (conftest.py): readers
+of API responses and the steps of a recurring set-up. A reader says None for what an
+attacker cannot read: a refused request, a withheld row, a missing value; an attack counts
+None as nothing learnt, so a reader that guessed instead would make an attack look
+stronger than it is."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+
+from tests.red_team.conftest import Attacker, Person
 
 
 def coefficient(response: Any, term: str) -> float | None:
@@ -18,3 +22,36 @@ def coefficient(response: Any, term: str) -> float | None:
             found = row["values"].get("coefficient")
             return None if found is None else float(found)
     return None
+
+
+def born_on(people: Sequence[Person]) -> str:
+    """A condition that holds for these people and (the register being what it is) for no
+    one else: their birth dates."""
+    return " or ".join(f'fodselsdato == date("{p.birth}")' for p in people)
+
+
+def target_groups(
+    attacker: Attacker,
+    handle: str,
+    person: Person,
+    known: Sequence[Person],
+    i: int,
+    prefix: str = "",
+) -> tuple[str, str, str]:
+    """Three two-group variables (1 and 2) for a model of two groups (oaxaca), named
+    {prefix}a{i}, {prefix}b{i}, {prefix}c{i}: group 1 the target alone, the target and the
+    `known` people, the known people alone ({prefix}t{i} marks the target). With k known
+    people, (k+1)·(b's group 1 mean) − k·(c's) is the target's value: a small group
+    differenced."""
+    named = born_on(known)
+    t, a, b, c = (f"{prefix}{letter}{i}" for letter in "tabc")
+    attacker.steps(
+        handle,
+        [
+            {"generate": t, "expr": person.expr()},
+            {"generate": a, "expr": f"cond({t}, 1, 2)"},
+            {"generate": b, "expr": f"cond({t} or {named}, 1, 2)"},
+            {"generate": c, "expr": f"cond({named}, 1, 2)"},
+        ],
+    )
+    return a, b, c

@@ -38,6 +38,7 @@ import numpy as np
 
 from catalogue.analysis.statistics.shared.mixed import fit_mixed, group_sums
 from tests.red_team.conftest import Attacker, Score, Truth, report
+from tests.red_team.support import born_on, target_groups
 
 TARGETS = 6
 # Added to group k's outcome (1b) so that its mean stands apart and σ²_u > 0.
@@ -148,7 +149,7 @@ def test_mml_a_small_group_differenced(alice: Attacker, truth: Truth) -> None:
         order = np.argsort(~inside_kept, kind="stable")
         second = _exact(lifted[kept][order], (~inside_kept[order]).astype(int))
         exact.add(_differenced(first, second, len(wages), true), true)
-        named = " or ".join(f'fodselsdato == date("{p.birth}")' for p in known)
+        named = born_on(known)
         steps = [
             {"generate": f"t{i}", "expr": person.expr()},
             {"generate": f"k{i}", "expr": f'cond(t{i} or {named}, "k", "rest")'},
@@ -187,24 +188,15 @@ def test_oaxaca_a_tiny_group(alice: Attacker, truth: Truth) -> None:
     taken = {p.birth for p in targets}
     for i, person in enumerate(targets):
         known = truth.by_birth(12, skip=taken, offset=12 * i)
-        named = " or ".join(f'fodselsdato == date("{p.birth}")' for p in known)
         true = person.wage or 0.0
         wages = [p.wage or 0.0 for p in known]
         # On exact means the difference is the wage itself (a figure, not a check).
         exact.add(13 * ((sum(wages) + true) / 13) - 12 * (sum(wages) / 12), true)
-        alice.steps(
-            handle,
-            [
-                {"generate": f"t{i}", "expr": person.expr()},
-                {"generate": f"a{i}", "expr": f"cond(t{i}, 1, 2)"},
-                {"generate": f"b{i}", "expr": f"cond(t{i} or {named}, 1, 2)"},
-                {"generate": f"c{i}", "expr": f"cond({named}, 1, 2)"},
-            ],
-        )
+        a, b, c = target_groups(alice, handle, person, known, i)
         body = {"y": "lonn", "x": ["alder"]}
-        alone.add(_prediction(alice.ask(handle, "oaxaca", {**body, "group": f"a{i}"})), true)
-        with_target = _prediction(alice.ask(handle, "oaxaca", {**body, "group": f"b{i}"}))
-        without = _prediction(alice.ask(handle, "oaxaca", {**body, "group": f"c{i}"}))
+        alone.add(_prediction(alice.ask(handle, "oaxaca", {**body, "group": a})), true)
+        with_target = _prediction(alice.ask(handle, "oaxaca", {**body, "group": b}))
+        without = _prediction(alice.ask(handle, "oaxaca", {**body, "group": c}))
         guess = None
         if with_target is not None and without is not None:
             guess = 13 * with_target - 12 * without

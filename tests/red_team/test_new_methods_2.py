@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.red_team.conftest import Attacker, Score, Truth
+from tests.red_team.support import target_groups
 from tests.red_team.test_panel_models import _coefficients
 
 TARGETS = 4
@@ -134,21 +135,12 @@ def test_pooled_oaxaca_a_tiny_group_differenced(alice: Attacker, truth: Truth) -
     taken = {p.birth for p in targets}
     for i, person in enumerate(targets):
         known = truth.by_birth(12, skip=taken, offset=12 * i)
-        named = " or ".join(f'fodselsdato == date("{p.birth}")' for p in known)
-        alice.steps(
-            handle,
-            [
-                {"generate": f"pt{i}", "expr": person.expr()},
-                {"generate": f"pa{i}", "expr": f"cond(pt{i}, 1, 2)"},
-                {"generate": f"pb{i}", "expr": f"cond(pt{i} or {named}, 1, 2)"},
-                {"generate": f"pc{i}", "expr": f"cond({named}, 1, 2)"},
-            ],
-        )
+        a, b, c = target_groups(alice, handle, person, known, i, prefix="p")
         body = {"y": "lonn", "x": ["alder"], "reference": "pooled"}
-        alone = _group_one_mean(alice.ask(handle, "oaxaca", {**body, "group": f"pa{i}"}))
+        alone = _group_one_mean(alice.ask(handle, "oaxaca", {**body, "group": a}))
         score.add(alone, person.wage or 0.0)
-        found = _group_one_mean(alice.ask(handle, "oaxaca", {**body, "group": f"pb{i}"}))
-        left = _group_one_mean(alice.ask(handle, "oaxaca", {**body, "group": f"pc{i}"}))
+        found = _group_one_mean(alice.ask(handle, "oaxaca", {**body, "group": b}))
+        left = _group_one_mean(alice.ask(handle, "oaxaca", {**body, "group": c}))
         guess = None if found is None or left is None else 13 * found - 12 * left
         score.add(guess, person.wage or 0.0)
     assert score.failed()
