@@ -19,7 +19,8 @@ from catalogue.domain.text import pick
 from ingest import load_unit_types
 from ingest.testing import person_id, variable
 from sample_registers.generator.identifiers import synthetic_person_ids
-from tests.test_ingest_problems import REPO, UNIT_TYPES, convert
+from tests.test_ingest_problems import convert
+from tests.test_ingest_support import REPO, UNIT_TYPES
 
 SAMPLES = REPO / "sample_registers"
 
