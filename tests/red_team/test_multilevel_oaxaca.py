@@ -38,7 +38,7 @@ import numpy as np
 
 from catalogue.analysis.statistics.shared.mixed import fit_mixed, group_sums
 from tests.red_team.conftest import Attacker, Score, Truth, report
-from tests.red_team.support import born_on, target_groups
+from tests.red_team.support import born_on, coefficient, target_groups
 
 TARGETS = 6
 # Added to group k's outcome (1b) so that its mean stands apart and σ²_u > 0.
@@ -166,15 +166,7 @@ def test_mml_a_small_group_differenced(alice: Attacker, truth: Truth) -> None:
     assert score.failed()
 
 
-def _prediction(response: Any) -> float | None:
-    """prediction_1 of a released oaxaca, else None."""
-    if response.status_code != 200:
-        return None
-    for row in response.get_json()["results"][0]["result"]["rows"]:
-        if row["labels"][0] == "prediction_1":
-            found = row["values"].get("coefficient")
-            return None if found is None else float(found)
-    return None
+PREDICTION = "prediction_1"  # group 1's mean, read from a released oaxaca
 
 
 def test_oaxaca_a_tiny_group(alice: Attacker, truth: Truth) -> None:
@@ -194,9 +186,9 @@ def test_oaxaca_a_tiny_group(alice: Attacker, truth: Truth) -> None:
         exact.add(13 * ((sum(wages) + true) / 13) - 12 * (sum(wages) / 12), true)
         a, b, c = target_groups(alice, handle, person, known, i)
         body = {"y": "lonn", "x": ["alder"]}
-        alone.add(_prediction(alice.ask(handle, "oaxaca", {**body, "group": a})), true)
-        with_target = _prediction(alice.ask(handle, "oaxaca", {**body, "group": b}))
-        without = _prediction(alice.ask(handle, "oaxaca", {**body, "group": c}))
+        alone.add(coefficient(alice.ask(handle, "oaxaca", {**body, "group": a}), PREDICTION), true)
+        with_target = coefficient(alice.ask(handle, "oaxaca", {**body, "group": b}), PREDICTION)
+        without = coefficient(alice.ask(handle, "oaxaca", {**body, "group": c}), PREDICTION)
         guess = None
         if with_target is not None and without is not None:
             guess = 13 * with_target - 12 * without

@@ -26,20 +26,10 @@ from __future__ import annotations
 from typing import Any
 
 from tests.red_team.conftest import Attacker, Score, Truth
-from tests.red_team.support import target_groups
+from tests.red_team.support import coefficient, target_groups
 from tests.red_team.test_panel_models import _coefficients
 
 TARGETS = 4
-
-
-def _effect(response: Any, name: str) -> float | None:
-    if response.status_code != 200:
-        return None
-    for row in response.get_json()["results"][0]["result"]["rows"]:
-        if str(row["labels"][0]) == name:
-            b = row["values"].get("coefficient")
-            return None if b is None else float(b)
-    return None
 
 
 def test_fuzzy_rdd_with_a_one_unit_treatment_jump(alice: Attacker, truth: Truth) -> None:
@@ -67,7 +57,7 @@ def test_fuzzy_rdd_with_a_one_unit_treatment_jump(alice: Attacker, truth: Truth)
                 "bandwidth": 100 * k,
                 "kernel": "uniform",
             }
-            score.add(_effect(alice.ask(handle, "rdd", body), treatment), person.wage or 0.0)
+            score.add(coefficient(alice.ask(handle, "rdd", body), treatment), person.wage or 0.0)
     assert score.failed()
 
 
@@ -170,5 +160,5 @@ def test_ivregress_endogenous_regressor_of_one_unit(alice: Attacker, truth: Trut
             ],
         )
         body = {"y": f"w{i}", "x": ["alder"], "endogenous": [f"e{i}"], "instruments": ["over"]}
-        score.add(_effect(alice.ask(handle, "ivregress", body), f"e{i}"), person.wage or 0.0)
+        score.add(coefficient(alice.ask(handle, "ivregress", body), f"e{i}"), person.wage or 0.0)
     assert score.failed()
