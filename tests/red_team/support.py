@@ -24,6 +24,12 @@ def coefficient(response: Any, term: str) -> float | None:
     return None
 
 
+def indicator(name: str, condition: str) -> list[dict[str, Any]]:
+    """The steps of a numeric 0/1 variable: 1 where `condition` holds (the language does not
+    multiply truth values)."""
+    return [{"generate": name, "expr": "0"}, {"replace": name, "expr": "1", "if": condition}]
+
+
 def born_on(people: Sequence[Person]) -> str:
     """A condition that holds for these people and (the register being what it is) for no
     one else: their birth dates."""

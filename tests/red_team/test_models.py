@@ -12,13 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.red_team.conftest import Attacker, Person, Score, Truth, report, value, within
+from tests.red_team.support import indicator
 
 TARGETS = 6
-
-
-def indicator(name: str, condition: str) -> list[dict[str, Any]]:
-    """A numeric 0/1 variable (the language does not multiply truth values)."""
-    return [{"generate": name, "expr": "0"}, {"replace": name, "expr": "1", "if": condition}]
 
 
 def _coefficients(response: Any) -> dict[str, float] | None:

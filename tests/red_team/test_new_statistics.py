@@ -17,7 +17,7 @@ from typing import Any
 from scipy.stats import chi2
 
 from tests.red_team.conftest import Attacker, Score, Truth, report, value
-from tests.red_team.support import coefficient
+from tests.red_team.support import coefficient, indicator
 
 TARGETS = 6
 
@@ -233,13 +233,7 @@ def test_one_unit_dummy_in_every_new_model_family(alice: Attacker, truth: Truth)
     right = 0
     asked = 0
     for i, person in enumerate(targets):
-        alice.steps(
-            handle,
-            [
-                {"generate": f"x{i}", "expr": "0"},
-                {"replace": f"x{i}", "expr": "1", "if": person.expr()},
-            ],
-        )
+        alice.steps(handle, indicator(f"x{i}", person.expr()))
         for name, body in families:
             asked += 1
             b = coefficient(alice.ask(handle, name, {**body, "x": [f"x{i}", "lonn"]}), f"x{i}")
@@ -279,13 +273,7 @@ def test_sankey_flow_beside_a_piechart_slice(alice: Attacker, truth: Truth) -> N
     right = answered = 0
     smaller = min(pie, key=lambda k: pie[k]) if pie else None
     for i, person in enumerate(targets):
-        alice.steps(
-            handle,
-            [
-                {"generate": f"s{i}", "expr": "0"},
-                {"replace": f"s{i}", "expr": "1", "if": person.expr()},
-            ],
-        )
+        alice.steps(handle, indicator(f"s{i}", person.expr()))
         flows = _counts(
             alice.ask(handle, "sankey", {"from": f"s{i}", "to": "kreft"}),
             lambda labels: str(labels[0]) in ("0", "0.0"),

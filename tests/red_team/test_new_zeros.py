@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.red_team.conftest import Attacker, Score, Truth, report
+from tests.red_team.support import indicator
 
 PROBES = 8  # targets with a diagnosis, and as many without
 
@@ -19,13 +20,7 @@ def test_sum_published_as_zero_or_withheld_for_dominance(alice: Attacker, truth:
     right = zeros = 0
     targets = truth.targets(PROBES, kreft=True) + truth.targets(PROBES, kreft=False)
     for i, person in enumerate(targets):
-        alice.steps(
-            handle,
-            [
-                {"generate": f"y{i}", "expr": "0"},
-                {"replace": f"y{i}", "expr": "1", "if": f"({person.expr()}) and kreft"},
-            ],
-        )
+        alice.steps(handle, indicator(f"y{i}", f"({person.expr()}) and kreft"))
         total = alice.sum_of(handle, f"y{i}")
         zeros += total == 0
         right += (total != 0) == person.kreft
@@ -66,13 +61,7 @@ def test_the_reason_a_maximum_is_withheld(alice: Attacker, truth: Truth) -> None
     right = 0
     targets = truth.targets(6, kreft=True) + truth.targets(6, kreft=False)
     for i, person in enumerate(targets):
-        alice.steps(
-            handle,
-            [
-                {"generate": f"y{i}", "expr": "0"},
-                {"replace": f"y{i}", "expr": "1", "if": f"({person.expr()}) and kreft"},
-            ],
-        )
+        alice.steps(handle, indicator(f"y{i}", f"({person.expr()}) and kreft"))
         response = alice.ask(handle, "summarize", {"vars": [f"y{i}"], "percentiles": [50]})
         reasons = [
             reason

@@ -5,7 +5,7 @@ regressor that picks out one person, and an event class of one person. Time is t
 from __future__ import annotations
 
 from tests.red_team.conftest import Attacker, Truth, report
-from tests.red_team.support import coefficient
+from tests.red_team.support import coefficient, indicator
 
 TARGETS = 6
 TIME = {"generate": "tid", "expr": "2020 - year(fodselsdato) + 0.5", "if": "lonn > 0"}
@@ -21,13 +21,7 @@ def test_one_unit_dummy_in_weibull(alice: Attacker, truth: Truth) -> None:
     targets = truth.targets(TARGETS // 2, kreft=True) + truth.targets(TARGETS // 2, kreft=False)
     published = right = asked = 0
     for i, person in enumerate(targets):
-        alice.steps(
-            handle,
-            [
-                {"generate": f"x{i}", "expr": "0"},
-                {"replace": f"x{i}", "expr": "1", "if": person.expr()},
-            ],
-        )
+        alice.steps(handle, indicator(f"x{i}", person.expr()))
         for form, sign in (("aft", -1.0), ("ph", 1.0)):
             asked += 1
             body = {"time": "tid", "event": "kreft", "x": [f"x{i}", "lonn"], "form": form}
@@ -63,13 +57,7 @@ def test_an_event_class_of_one_unit(alice: Attacker, truth: Truth) -> None:
     targets = truth.targets(TARGETS, kreft=True) + truth.targets(TARGETS, kreft=False)
     published = right = 0
     for i, person in enumerate(targets):
-        alice.steps(
-            handle,
-            [
-                {"generate": f"e{i}", "expr": "0"},
-                {"replace": f"e{i}", "expr": "1", "if": person.expr()},
-            ],
-        )
+        alice.steps(handle, indicator(f"e{i}", person.expr()))
         body = {"time": "tid", "event": f"e{i}", "x": ["kreftlonn"], "form": "ph"}
         shown = coefficient(alice.ask(handle, "weibull", body), "kreftlonn") is not None
         published += shown
