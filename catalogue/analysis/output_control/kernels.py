@@ -218,7 +218,6 @@ class _Sunflowers:
 # --- Sunflowers across the ledger (case 22 from fresh workspaces) -----------------------
 
 _LEDGER_SALT = np.uint64(0xA54FF53A5F1D36F1)
-MAX_GROUPS = 64  # sunflower checks per view of a table (only an attack has more than a few)
 _EMPTY = np.uint64(0xFFFFFFFFFFFFFFFF)  # guard_index.EMPTY
 _CELL_MIX = np.uint64(0x9E3779B97F4A7C15)
 
@@ -312,9 +311,21 @@ def ledger_kernels(
     keys = np.asarray(record_keys, dtype=np.int64)
     g_xor, g_sum, g_keys = _reduce(order, starts, ids[k_unit], keys[k_unit])
     return _sunflowers_across(
-        cell, samples, holder_sizes, published, witnesses, groupings,
+        cell, samples, _once(samples, ids), holder_sizes, published, witnesses, groupings,
         g_hash, g_cell, g_n, g_xor, g_sum, g_keys,
     )  # fmt: skip
+
+
+def _once(samples: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """The samples of the view's distinct units: each row once when no unit is in two
+    cells, else the first row of each unit."""
+    if len(ids) < 2:
+        return samples
+    order = np.argsort(ids, kind="stable")
+    repeated = ids[order][1:] == ids[order][:-1]
+    if not repeated.any():
+        return samples
+    return samples[np.sort(order[np.r_[True, ~repeated]])]
 
 
 def _ledger_kernels_sorted(
@@ -342,7 +353,7 @@ def _ledger_kernels_sorted(
     keys = np.asarray(record_keys, dtype=np.int64)
     g_xor, g_sum, g_keys = _reduce(order, starts, ids[k_unit], keys[k_unit])
     return _sunflowers_across(
-        cell, samples, holder_sizes, published, witnesses, groupings,
+        cell, samples, _once(samples, ids), holder_sizes, published, witnesses, groupings,
         k_hash[starts], s_cell[starts], g_n, g_xor, g_sum, g_keys,
     )  # fmt: skip
 
@@ -350,6 +361,7 @@ def _ledger_kernels_sorted(
 def _sunflowers_across(
     cell: np.ndarray,
     samples: np.ndarray,
+    once: np.ndarray,
     holder_sizes: Callable[[np.ndarray], np.ndarray],
     published: np.ndarray,
     witnesses: int,
@@ -394,47 +406,95 @@ def _sunflowers_across(
     group = np.cumsum(first) - 1
     count = np.bincount(group)
     starts = np.flatnonzero(first)
+    # Every group with `witnesses` holders is checked (no cap an attacker could fill with
+    # decoy groups): at most SAMPLE members each, all at once (_petals).
+    wanted = np.flatnonzero(count >= witnesses)
     kernel: dict[int, tuple[int, int]] = {}
-    wanted = np.flatnonzero(count >= witnesses)[:MAX_GROUPS]
     if len(wanted):
-        # Every entry of the holders met (known or not), to read a group's petals.
-        met = [at[order[starts[g] : starts[g] + count[g]]] for g in wanted.tolist()]
-        holders = np.unique(np.concatenate([g_hash[m] for m in met]))
-        # Rows are ascending: only entries up to the largest holder met can be one.
-        below = samples <= holders[-1]
-        e_unit, e_slot = np.nonzero(below)
-        values = samples[e_unit, e_slot]
-        place = np.minimum(np.searchsorted(holders, values), len(holders) - 1)
-        hit = holders[place] == values
-        e_unit, e_idx = e_unit[hit], place[hit]
-        e_cell = cell[e_unit]
-        by_holder = np.argsort(e_idx, kind="stable")
-        first_of = np.searchsorted(e_idx[by_holder], np.arange(len(holders) + 1))
-        for members in met:
-            s = int(g_cell[members[0]])
-            size = int(g_n[members[0]])
-            if s in kernel and kernel[s][0] <= size:
-                continue
-            # A sunflower: `witnesses` of them whose units seen outside S are in one of
-            # them each. Chosen greedily, so that petals an attacker makes overlap in pairs
-            # (a set B_k shared by two parts) do not hide the others; nested sets give one.
-            used: set[int] = set()
-            petals = 0
-            for h in np.searchsorted(holders, g_hash[members]).tolist():
-                entries = by_holder[first_of[h] : first_of[h + 1]]
-                away = set(e_unit[entries[e_cell[entries] != s]].tolist())
-                if not away & used:
-                    used |= away
-                    petals += 1
-                    if petals >= witnesses:
-                        kernel[s] = (size, int(g_keys[members[0]]))
-                        break
+        width = samples.shape[1]
+        in_wanted = np.zeros(len(count), dtype=bool)
+        in_wanted[wanted] = True
+        position = np.flatnonzero(in_wanted[group])
+        rank = position - starts[group[position]]
+        # A group's holders are in the samples of its kernel's units: at most `width` (more
+        # only by a collision of kernel keys, and then fewer petals is the safe side).
+        position, rank = position[rank < width], rank[rank < width]
+        members = at[order[position]]  # group by group, each in hash order
+        holders, m_idx = distinct_sorted(g_hash[members])
+        matrix = np.full((len(wanted), width), -1, dtype=np.int64)
+        matrix[np.searchsorted(wanted, group[position]), rank] = m_idx
+        head = at[order[starts[wanted]]]
+        sizes = g_n[head]
+        shown = _petals(matrix, sizes, _cooccurrence(once, holders), len(holders))
+        shown = shown >= witnesses
+        # Per cell its smallest kernel (the first in (cell, key) order among equals).
+        cells = g_cell[head][shown]
+        best = np.lexsort((np.flatnonzero(shown), sizes[shown], cells))
+        cells, heads = cells[best], head[shown][best]
+        lead = np.r_[True, cells[1:] != cells[:-1]][: len(cells)]
+        for s, g in zip(cells[lead].tolist(), heads[lead].tolist(), strict=True):
+            kernel[s] = (int(g_n[g]), int(g_keys[g]))
     for s, (size, key_sum) in sorted(kernel.items()):
         _add(found, s, (-size, -key_sum))
         partner = _partner(s, published, cell_sizes, groupings)
         if partner is not None:
             _add(found, partner, (size, key_sum))
     return found
+
+
+def _cooccurrence(rows: np.ndarray, holders: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each pair of `holders` (sorted) seen together in some unit's sample (`rows`, one
+    per distinct unit of the view): the pair's code (i·len(holders) + j, i < j) and the
+    number of units whose samples hold both, as sorted codes and counts. Cost: at most
+    SAMPLE − 1 shifted comparisons over the entries of these holders, at most C(SAMPLE, 2)
+    pairs a unit, whatever the ledger's size."""
+    below = rows <= holders[-1]
+    e_unit, e_slot = np.nonzero(below)
+    values = rows[e_unit, e_slot]
+    place = np.minimum(np.searchsorted(holders, values), len(holders) - 1)
+    hit = holders[place] == values
+    e_unit, e_idx = e_unit[hit], place[hit].astype(np.int64)  # by unit, ascending within
+    n = np.int64(len(holders))
+    codes = []
+    for d in range(1, rows.shape[1] if rows.ndim == 2 else 1):
+        if len(e_unit) <= d:
+            break
+        same = e_unit[d:] == e_unit[:-d]
+        if not same.any():
+            break
+        codes.append(e_idx[:-d][same] * n + e_idx[d:][same])
+    if not codes:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    pairs, counts = np.unique(np.concatenate(codes), return_counts=True)
+    return pairs, counts
+
+
+def _petals(
+    matrix: np.ndarray,
+    sizes: np.ndarray,
+    together: tuple[np.ndarray, np.ndarray],
+    n_holders: int,
+) -> np.ndarray:
+    """Per group (a row of `matrix`: its holders' indices in hash order, −1 padded; the
+    group's kernel size in `sizes`), the number of petals chosen greedily: a holder is one
+    when it shares no unit outside the cell with a petal chosen before. Two holders of a
+    group meet the cell in the same K, so the units they share outside it number
+    (units sharing both) − |K|: `together` (_cooccurrence) answers for every group at once."""
+    codes, counts = together
+    chosen = np.zeros(matrix.shape, dtype=bool)
+    for r in range(matrix.shape[1]):
+        now = matrix[:, r]
+        ok = now >= 0
+        for k in range(r):
+            before = ok & chosen[:, k]
+            if not before.any():
+                continue
+            code = matrix[before, k] * np.int64(max(n_holders, 1)) + now[before]
+            at = np.minimum(np.searchsorted(codes, code), max(len(codes) - 1, 0))
+            shared = np.where(codes[at] == code, counts[at], 0) if len(codes) else 0
+            ok[before] = shared <= sizes[before]
+        chosen[:, r] = ok
+    return chosen.sum(axis=1)
 
 
 def _add(found: list[tuple[int, int] | None], c: int, change: tuple[int, int]) -> None:
