@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -118,6 +118,9 @@ class _CoreRows:
     index: np.ndarray
     units: np.ndarray
     blocks: list[tuple[np.ndarray, int]]
+    # When a unit is in two interior cells: `index` covers every cell, and these are the
+    # margin blocks that follow the interior there (the holder samples meet each block).
+    overlapping: list[tuple[np.ndarray, int]] = field(default_factory=list)
 
 
 def _count_cells(
@@ -136,7 +139,9 @@ def _count_cells(
     if not interior.disjoint:
         index, units, labels = _table_cells(table, margins, total=True)
         totals = CellUnits.build(index, units, len(labels), context.keys).totals()
-        return totals, labels, structural, _CoreRows(index, units, [])
+        kept_sets = _kept_sets(len(table.dimensions), margins, total=True)[1:]
+        spans = [_block_target(table.shape, kept) for kept in kept_sets]
+        return totals, labels, structural, _CoreRows(index, units, [], spans)
     blocks = [interior.totals()]
     targets = []
     for kept in _kept_sets(len(table.dimensions), margins, total=True)[1:]:
@@ -192,6 +197,7 @@ def control_frequency_table(
             cells.fingerprints(range(len(labels))),
             noised_counts(out, cells.counts, cells.key_sums),
             core_rows.blocks,
+            core_rows.overlapping,
         )
         withheld = cores.withheld
         cells = cores.adjusted(cells)

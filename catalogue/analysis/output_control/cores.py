@@ -392,7 +392,8 @@ def core_records(
 
 class CoreCheck:
     """The core-sharing rule over a count table's cells, margins included (`blocks`, see
-    find_cores), around the other count rules. Before them: `withheld` (per cell, the rule's reason or None: the `withhold`
+    find_cores; or, when a unit is in two interior cells, `index` over every cell and
+    `overlapping` the margin blocks after the interior), around the other count rules. Before them: `withheld` (per cell, the rule's reason or None: the `withhold`
     answer), `adjusted` (the cells' totals, each cell over an over-held core counted
     without it: the `without-core` answer) and `registered` (per cell, the count published
     for the very same set before, or None). After them: `hold` records the cores of the
@@ -410,6 +411,7 @@ class CoreCheck:
         sets: Sequence[SetFingerprint | None],
         sizes: Sequence[int],
         blocks: Sequence[tuple[np.ndarray, int]] = (),
+        overlapping: Sequence[tuple[np.ndarray, int]] = (),
     ) -> None:
         self.out = out
         self.sets = list(sets)
@@ -436,7 +438,7 @@ class CoreCheck:
         self._views: list[_LedgerView] = []
         across: list[tuple[int, int] | None] = [None] * n
         if rule.parameters.enabled:
-            self._views = _ledger_views(index, units, context.keys, n, blocks)
+            self._views = _ledger_views(index, units, context.keys, n, blocks, overlapping)
             across = self._across(context.ledger, published, rule.parameters.max_sets)
         self.withheld: list[str | None] = [None] * n
         self.registered: list[int | None] = [None] * n
@@ -558,10 +560,10 @@ def holder_records(
 
 @dataclass(eq=False)
 class _LedgerView:
-    """One partition of a table's population as kernels.ledger_kernels meets it: the
-    interior cells, or one margin block (`offset`, `size`: its cells among the table's),
-    each unit once with its cell, set id and record key; the units' holder samples once
-    looked up."""
+    """One block of a table's cells as kernels.ledger_kernels meets it: the interior cells,
+    or one margin block (`offset`, `size`: its cells among the table's), as (cell, unit)
+    pairs, each once, with the unit's set id and record key (a unit is in one cell of a
+    block unless the table's cells overlap); the units' holder samples once looked up."""
 
     offset: int
     size: int
@@ -578,10 +580,14 @@ def _ledger_views(
     keys: KeySource,
     n_cells: int,
     blocks: Sequence[tuple[np.ndarray, int]],
+    overlapping: Sequence[tuple[np.ndarray, int]] = (),
 ) -> list[_LedgerView]:
-    """The table's partitions of its population: the interior and each margin block, when
-    each unit is in one interior cell (else none: the kernels' exactness rests on a
-    partition, and a unit in two cells of a view would make the traces overlap)."""
+    """The table's blocks: the interior and each margin block. When each unit is in one
+    interior cell, a margin block's cells follow from the interior's (`blocks`); when a
+    unit is in two (a multi-valued dimension, a panel's rows), `index` gives every row its
+    cell among all the table's cells and `overlapping` the margin blocks after the interior,
+    each met on its own (cell, unit) pairs. Either way every block is met: a table whose
+    cells overlap is no way around the samples (red team `test_holder_limits`)."""
     cell = np.asarray(index, dtype=np.int64)
     unit = np.asarray(units, dtype=np.int64)
     if not len(unit):
@@ -590,11 +596,23 @@ def _ledger_views(
     cell, unit = cell[order], unit[order]
     first = np.r_[True, (unit[1:] != unit[:-1]) | (cell[1:] != cell[:-1])]
     cell, unit = cell[first], unit[first]
-    if len(unit) > 1 and bool(np.any(unit[1:] == unit[:-1])):
-        return []
     located = keys.locate(unit).keys()
+    targets = [target for target, _ in (blocks or overlapping)]
+    if len(unit) > 1 and bool(np.any(unit[1:] == unit[:-1])):
+        interior = n_cells - sum(size for _, size in overlapping)
+        views = []
+        offset = 0
+        for size, groupings in [(interior, targets)] + [(s, []) for _, s in overlapping]:
+            at = (cell >= offset) & (cell < offset + size)
+            views.append(
+                _LedgerView(
+                    offset, size, cell[at] - offset, located.set_ids[at],
+                    located.record_keys[at], groupings,
+                )
+            )  # fmt: skip
+            offset += size
+        return views
     interior = n_cells - sum(size for _, size in blocks)
-    targets = [target for target, _ in blocks]
     views = [_LedgerView(0, interior, cell, located.set_ids, located.record_keys, targets)]
     for target, size in blocks:
         offset = views[-1].offset + views[-1].size
