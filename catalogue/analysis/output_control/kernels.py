@@ -251,8 +251,9 @@ def ledger_kernels(
     witnesses: int,
     groupings: Sequence[np.ndarray] = (),
 ) -> list[tuple[int, int] | None]:
-    """Per cell of one view of a table (`cell` per unit, each unit in one cell, the cells
-    partitioning the table's population P), the change (count, key sum) that answers it
+    """Per cell of one view of a table (`cell` per row, a row per (cell, unit) pair: each
+    unit in one cell when the cells partition the table's population P, in several when
+    they overlap), the change (count, key sum) that answers it
     without a kernel K that `witnesses` or more registered count sets of any workspace
     form a sunflower around, or with the K of another cell; None for no change.
     `samples` are the units' holder samples (ledger.holders); `holder_sizes` gives the
@@ -263,7 +264,9 @@ def ledger_kernels(
     have kept h). Then K = R ∩ S is exact; it is a candidate when 1 ≤ |K| < |S| and
     |K| < |R| (R meets S in K and holds more). `witnesses` distinct sets meeting S in one K
     (equal keys) are a sunflower when `witnesses` of them have no unit of P outside S seen
-    in two (their petals beyond K are disjoint; chosen greedily): the padding's parts
+    in two (their petals beyond K are disjoint; chosen greedily; every group of `witnesses`
+    holders is checked, whatever their number: a cap was filled with decoy groups, red team
+    `test_holder_limits`): the padding's parts
     A_i ∪ K. A study's sets that meet a cell in one set are nested (one variable over
     several populations) and share their other units; and a cell held so by more sets
     than it has attributes cannot come from tables (docs/OUTPUT_CONTROL.md §3). S is then answered as S ∖ K (its smallest such K).

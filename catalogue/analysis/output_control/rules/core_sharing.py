@@ -39,7 +39,13 @@ part and no base, are met so.
 
 Limits (docs/OUTPUT_CONTROL.md §3, §12): a holder is known on a cell only below its units'
 sample bounds, which an attacker could lower by making the petal side far more held than
-G; a table whose units lie in two cells is not met by the samples. A core whose perturbed
+G. Every candidate group of a table is checked (a cap of 64 was filled by decoy groups
+placed before the part's cell), and a table whose units lie in two cells (a panel's rows, a
+multi-valued dimension) is met on its (cell, unit) pairs (it was skipped): red team
+`test_holder_limits`. Not tried yet: a cell is answered without its *smallest* sunflower
+kernel only, so a smaller decoy sunflower of known people inside the part would be taken in
+G's place; in a table of three or more dimensions the cell a kernel moves to may disagree
+with a margin block whose own view found none. A core whose perturbed
 count is 0 is not counted (the empty set is not a core; whether a small set is empty is
 decided on its perturbed count, which for one unit is 0 five times in eight: answered
 without the core, that decision does not show)."""
