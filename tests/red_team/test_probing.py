@@ -22,11 +22,11 @@ def _dates(people: list[Person]) -> str:
     return "inlist(fodselsdato, " + ", ".join(f'date("{p.birth}")' for p in people) + ")"
 
 
-def _group(attacker: Attacker, handle: str, person: Person, others: list[Person], s: int) -> None:
-    """The 0/1 variable g{s}: the target and the padding group `others`."""
-    attacker.steps(
-        handle, [{"generate": f"g{s}", "expr": f"({person.expr()}) or {_dates(others)}"}]
-    )
+def _group(
+    attacker: Attacker, handle: str, person: Person, others: list[Person], group: str
+) -> None:
+    """The 0/1 variable `group`: the target and the padding `others`."""
+    attacker.steps(handle, [{"generate": group, "expr": f"({person.expr()}) or {_dates(others)}"}])
 
 
 def _cell_sum(
@@ -34,14 +34,14 @@ def _cell_sum(
     handle: str,
     person: Person,
     others: list[Person],
-    s: int,
-    k: int,
+    group: str,
+    name: str,
     c: float,
 ) -> Any:
-    """Probe k of group s: the sum by g{s} of a new variable that is c for each of `others`,
-    the wage for the target and 0 for everyone else (the cell `true` holds the target and
-    its padding, its verdict the dominance rules' on the target's wage against c)."""
-    name = f"z{s}_{k}"
+    """One probe: the sum by `group` (_group) of a new variable `name` that is c for each of
+    `others`, the wage for the target and 0 for everyone else (the cell `true` holds the
+    target and its padding, its verdict the dominance rules' on the target's wage against
+    c)."""
     attacker.steps(
         handle,
         [
@@ -50,9 +50,7 @@ def _cell_sum(
             {"replace": name, "expr": "lonn", "if": person.expr()},
         ],
     )
-    return attacker.ask(
-        handle, "tabulate", {"vars": [f"g{s}"], "summarize": name, "stats": ["sum"]}
-    )
+    return attacker.ask(handle, "tabulate", {"vars": [group], "summarize": name, "stats": ["sum"]})
 
 
 def _flip_points(attacker: Attacker, person: Person, groups: list[list[Person]]) -> list[float]:
@@ -61,11 +59,11 @@ def _flip_points(attacker: Attacker, person: Person, groups: list[list[Person]])
     handle = attacker.workspace()
     flips: list[float] = []
     for s, others in enumerate(groups):
-        _group(attacker, handle, person, others, s)
+        _group(attacker, handle, person, others, f"g{s}")
         low, high = math.log(300.0), math.log(100_000.0)  # withheld at low, shown at high
         for k in range(PROBES):
             c = math.exp((low + high) / 2)
-            response = _cell_sum(attacker, handle, person, others, s, k, c)
+            response = _cell_sum(attacker, handle, person, others, f"g{s}", f"z{s}_{k}", c)
             if response.status_code != 200:
                 return flips  # refused: this group's bisection is unfinished
             shown = value(response.get_json()["results"][0], ["true"], "sum") is not None
@@ -151,25 +149,14 @@ def _adaptive_verdicts(
     of the likelihood, somewhere in the middle of the bound's band (where a verdict is
     nearly as likely either way); each verdict updates the likelihood over WAGES."""
     handle = attacker.workspace()
-    attacker.steps(handle, [{"generate": "g", "expr": f"({person.expr()}) or {_dates(others)}"}])
+    _group(attacker, handle, person, others, "g")
     middle = math.log(LOW / (1 - LOW)) + WIDTH / 2
     n = 0
     while True:
         guess = float(WAGES[int(np.argmax(loglik))])
         odds = middle + 0.8 * math.sin(1.7 * n)  # spread over the band's middle
         c = guess / (19 * math.exp(odds) - 1)  # (y + c)/(19c) = e^odds at y = guess
-        name = f"z{tag}{n}"
-        attacker.steps(
-            handle,
-            [
-                {"generate": name, "expr": "0"},
-                {"replace": name, "expr": f"{c:.4f}", "if": _dates(others)},
-                {"replace": name, "expr": "lonn", "if": person.expr()},
-            ],
-        )
-        response = attacker.ask(
-            handle, "tabulate", {"vars": ["g"], "summarize": name, "stats": ["sum"]}
-        )
+        response = _cell_sum(attacker, handle, person, others, "g", f"z{tag}{n}", c)
         if response.status_code != 200:
             return n  # refused: the budget
         withheld = "dominance-nk" in reasons(response.get_json()["results"][0], ["true"])
@@ -220,11 +207,11 @@ def test_p_percent_verdict_read_behind_dominance(alice: Attacker, truth: Truth) 
     named = 0
     for s in range(3):
         others = truth.by_birth(20, skip={person.birth}, offset=20 * s)
-        _group(alice, handle, person, others, s)
+        _group(alice, handle, person, others, f"g{s}")
         low, high = math.log(10.0), math.log(100_000.0)  # p % fails at low, passes at high
         for k in range(12):
             c = math.exp((low + high) / 2)
-            response = _cell_sum(alice, handle, person, others, s, k, c)
+            response = _cell_sum(alice, handle, person, others, f"g{s}", f"z{s}_{k}", c)
             if response.status_code != 200:
                 break
             why = reasons(response.get_json()["results"][0], ["true"])
