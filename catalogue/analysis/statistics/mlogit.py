@@ -47,20 +47,19 @@ import numpy as np
 
 from catalogue.domain.text import Text
 
-from .. import db
 from ..output_control import ControlContext, PositionKeys, RegressionFit, model_evidence
 from ..output_control.model_support import Influence, with_influence
 from ..statistic import Statistic
-from ..variables import UNIT_COLUMN, Variable
-from .shared.common import DataView, Labelled, col
-from .shared.design import Patterns, encode_factors, grouped_sql
+from ..variables import Variable
+from .shared.common import DataView, Labelled
+from .shared.design import Patterns
 from .shared.model_levels import model_inputs, outcome_factor_key
 from .shared.model_request import (
     MODEL_FIELDS,
     MODEL_RELEASES,
 )
 from .shared.model_rows import _groupings
-from .shared.ols import Estimate, RegressionPlan, asked_terms
+from .shared.ols import Estimate, RegressionPlan, asked_terms, cluster_cells
 
 MAX_ITERATIONS = 100
 TOLERANCE = 1e-10
@@ -162,17 +161,11 @@ def _cluster_meat(
 ) -> tuple[np.ndarray, int]:
     """Σ_g u_g u_g' over the clusters and their number, u_g the sum of the scores of the
     cluster's rows, from the complete cases grouped by cluster, pattern and level."""
-    key = f'w."{UNIT_COLUMN}"' if cluster is None else col(cluster)
-    grouped = grouped_sql(view, patterns.factors, y, patterns.where, leading=[key])
-    ranked = f"SELECT DENSE_RANK() OVER (ORDER BY g0) - 1 AS cluster, * FROM ({grouped})"
-    table = db.arrow(view.con, ranked)
-    view.check_memory(table.num_rows, len(patterns.columns) + len(patterns.factors) + 4)
-    raw, levels = encode_factors(view, table, patterns.factors, patterns.levels)
+    table, raw, levels, groups = cluster_cells(view, y, patterns, cluster)
     n = np.asarray(table.column("n").to_numpy(), dtype=np.float64)
     cells = dataclasses.replace(patterns, raw=raw, levels=levels, n=n)
     x = cells.design(slice(0, len(n)))[:, kept] if len(n) else np.zeros((0, len(kept)))
     level = raw[outcome_key].astype(np.int64)
-    groups = np.asarray(table.column("cluster").to_numpy(), dtype=np.int64)
     order = canonical_order(x, level, groups)
     x, level, n, groups = x[order], level[order], n[order], groups[order]
     count = int(groups.max()) + 1 if len(groups) else 0

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from ... import db
 from ...model_fit import likelihood_contributions, ols_contributions, per_unit
@@ -82,6 +83,23 @@ def ols_estimate(
     return Estimate(tuple(patterns.names), beta, std_errors, rows)
 
 
+def cluster_cells(
+    view: DataView, y: Variable, patterns: Patterns, cluster: Variable | None
+) -> tuple[pa.Table, dict[str, np.ndarray], dict[str, list[str]], np.ndarray]:
+    """The model's complete cases grouped by cluster and pattern (columns as grouped_sql
+    gives them), the factors encoded to the patterns' levels (raw, levels), and each
+    cell's cluster numbered 0 … G − 1. `cluster` None clusters on the workspace's unit.
+    One home for every cluster-robust meat (cluster_meat, mlogit's)."""
+    key = f'w."{UNIT_COLUMN}"' if cluster is None else col(cluster)
+    grouped = grouped_sql(view, patterns.factors, y, patterns.where, leading=[key])
+    ranked = f"SELECT DENSE_RANK() OVER (ORDER BY g0) - 1 AS cluster, * FROM ({grouped})"
+    table = db.arrow(view.con, ranked)
+    view.check_memory(table.num_rows, len(patterns.columns) + len(patterns.factors) + 4)
+    raw, levels = encode_factors(view, table, patterns.factors, patterns.levels)
+    groups = np.asarray(table.column("cluster").to_numpy(), dtype=np.int64)
+    return table, raw, levels, groups
+
+
 def cluster_meat(
     view: DataView,
     y: Variable,
@@ -95,12 +113,7 @@ def cluster_meat(
     default; Σ(y − μ) for a GLM with its canonical link). `cluster` None
     clusters on the workspace's unit. With fewer than two clusters the meat is zero (the
     scores sum to zero at the estimate): the caller withholds the model."""
-    key = f'w."{UNIT_COLUMN}"' if cluster is None else col(cluster)
-    grouped = grouped_sql(view, patterns.factors, y, patterns.where, leading=[key])
-    ranked = f"SELECT DENSE_RANK() OVER (ORDER BY g0) - 1 AS cluster, * FROM ({grouped})"
-    table = db.arrow(view.con, ranked)
-    view.check_memory(table.num_rows, len(patterns.columns) + len(patterns.factors) + 4)
-    raw, levels = encode_factors(view, table, patterns.factors, patterns.levels)
+    table, raw, levels, groups = cluster_cells(view, y, patterns, cluster)
     rows = Patterns(
         raw,
         levels,
@@ -114,7 +127,6 @@ def cluster_meat(
         patterns.factors,
         patterns.where,
     )
-    groups = np.asarray(table.column("cluster").to_numpy(), dtype=np.int64)
     count = int(groups.max()) + 1 if len(groups) else 0
     scores = np.zeros((count, len(beta)))
     for chunk in rows.chunks():
