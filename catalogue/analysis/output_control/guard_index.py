@@ -158,7 +158,7 @@ class _IdSlots:
 
     def __init__(self, capacity: int = 1 << 12) -> None:
         self._keys = np.zeros(capacity, dtype=np.uint64)  # 0: empty
-        self._rows = np.full(capacity, -1, dtype=np.int64)
+        self._rows = np.full(capacity, -1, dtype=np.int32)  # 4 bytes a slot: < 2³¹ units
         self.used = 0
 
     def rows(self, ids: np.ndarray, insert: bool, given: np.ndarray | None = None) -> np.ndarray:
@@ -199,7 +199,7 @@ class _IdSlots:
         while capacity < at_least:
             capacity *= 2
         self._keys = np.zeros(capacity, dtype=np.uint64)
-        self._rows = np.full(capacity, -1, dtype=np.int64)
+        self._rows = np.full(capacity, -1, dtype=np.int32)
         self.used = 0
         kept = keys != 0
         self.rows(keys[kept], insert=True, given=rows[kept])
@@ -250,7 +250,9 @@ class HolderSamples:
             return
         rows = self._slots.rows(ids, insert=True)
         if self._slots.used > len(self._samples):
-            grown = np.full((2 * self._slots.used, SAMPLE), EMPTY, dtype=np.uint64)
+            # A quarter more than needed, not twice: the samples are most of the memory
+            # (128 bytes a unit), and growing copies them only O(log) times either way.
+            grown = np.full((self._slots.used * 5 // 4 + 1024, SAMPLE), EMPTY, dtype=np.uint64)
             grown[: len(self._samples)] = self._samples
             self._samples = grown
         h = np.uint64(holder)
