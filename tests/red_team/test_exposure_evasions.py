@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -78,6 +79,49 @@ PADDED_SHARE = 0.2  # a pair's cell holds ~40 known people, a triple's ~8
 ABOVE = 500_000.0  # the attacker's bound on the target's wage (a public tax list's bracket)
 
 
+def _cell_estimates(
+    alice: Attacker,
+    handle: str,
+    person: Person,
+    known_part: Callable[[tuple[int, ...]], float | None],
+    title: str,
+    **figures: object,
+) -> tuple[list[float], int]:
+    """Asks the sum of v in the cell of each combination of groups (_combos) that holds
+    the target, until the budget refuses: each new released sum less the known part of
+    the cell (`known_part`; None: a cell the attack passes over) is an estimate of the
+    wage. The estimates and the points spent; reports the noise over the run."""
+    seen: set[float] = set()
+    estimates: list[float] = []
+    spent = 0
+    for combo in _combos():
+        known = known_part(combo)
+        if known is None:
+            continue
+        response = alice.ask(
+            handle,
+            "tabulate",
+            {"vars": [f"g{i}" for i in combo], "summarize": "v", "stats": ["sum"]},
+        )
+        if response.status_code != 200:
+            break  # the budget: a careful attacker stops paying
+        body = response.get_json()
+        spent = int(body["budget"]["spent"])
+        total = value(body["results"][0], ["1"] * len(combo), "sum")
+        if total is None or total in seen:
+            continue
+        seen.add(total)
+        estimates.append(total - known)
+    wage = person.wage or 1.0
+    report(
+        f"{title}: the noise over the run",
+        first_sd=round(float(np.std(estimates[:60])) / wage, 3) if estimates else None,
+        last_sd=round(float(np.std(estimates[-60:])) / wage, 3) if estimates else None,
+        **figures,
+    )
+    return estimates, spent
+
+
 def test_target_padded_below_the_top_three(alice: Attacker, truth: Truth) -> None:
     """(a) v = wage for the target, ABOVE (more than the target earns) for 1,000 known
     people, 0 for everyone else. Every cell of the target holds at least three known people
@@ -99,31 +143,14 @@ def test_target_padded_below_the_top_three(alice: Attacker, truth: Truth) -> Non
         seed=2027,
     )
     alice.steps(handle, [{"replace": "v", "expr": "lonn", "if": person.expr()}])
-    seen: set[float] = set()
-    estimates: list[float] = []
-    spent = 0
-    for combo in _combos():
+
+    def known_part(combo: tuple[int, ...]) -> float | None:
         in_cell = int(np.logical_and.reduce([members[i] for i in combo]).sum())
-        if in_cell < 3:
-            continue  # the target would be among the top three: not this attack's cell
-        names = [f"g{i}" for i in combo]
-        response = alice.ask(
-            handle, "tabulate", {"vars": names, "summarize": "v", "stats": ["sum"]}
-        )
-        if response.status_code != 200:
-            break  # the budget: a careful attacker stops paying
-        body = response.get_json()
-        spent = int(body["budget"]["spent"])
-        total = value(body["results"][0], ["1"] * len(combo), "sum")
-        if total is None or total in seen:
-            continue
-        seen.add(total)
-        estimates.append(total - ABOVE * in_cell)
-    wage = person.wage or 1.0
-    report(
-        "target padded below the top three: the noise over the run",
-        first_sd=round(float(np.std(estimates[:60])) / wage, 3) if estimates else None,
-        last_sd=round(float(np.std(estimates[-60:])) / wage, 3) if estimates else None,
+        # Fewer than three: the target would be among the top three, not this attack's cell.
+        return None if in_cell < 3 else ABOVE * in_cell
+
+    estimates, spent = _cell_estimates(
+        alice, handle, person, known_part, "target padded below the top three"
     )
     assert judge_cells(
         "target padded below the top three (one project)", person, estimates, points=spent
@@ -182,30 +209,12 @@ def test_target_below_padders_that_are_never_charged_elsewhere(
     for i in groups:
         steps += _group_steps(i, person, [k for k, m, _ in people if i in m])
     handle = alice.workspace(steps)
-    seen: set[float] = set()
-    estimates: list[float] = []
-    spent = 0
-    for combo in _combos():
-        known_part = sum(a for _, m, a in people if m >= set(combo))
-        response = alice.ask(
-            handle,
-            "tabulate",
-            {"vars": [f"g{i}" for i in combo], "summarize": "v", "stats": ["sum"]},
-        )
-        if response.status_code != 200:
-            break  # the budget
-        body = response.get_json()
-        spent = int(body["budget"]["spent"])
-        total = value(body["results"][0], ["1"] * len(combo), "sum")
-        if total is None or total in seen:
-            continue
-        seen.add(total)
-        estimates.append(total - known_part)
-    wage = person.wage or 1.0
-    report(
-        "target below padders never charged elsewhere: the noise over the run",
-        first_sd=round(float(np.std(estimates[:60])) / wage, 3) if estimates else None,
-        last_sd=round(float(np.std(estimates[-60:])) / wage, 3) if estimates else None,
+    estimates, spent = _cell_estimates(
+        alice,
+        handle,
+        person,
+        lambda combo: sum(a for _, m, a in people if m >= set(combo)),
+        "target below padders never charged elsewhere",
         known=len(people),
     )
     assert judge_cells(
