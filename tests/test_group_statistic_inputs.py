@@ -21,9 +21,10 @@ pinned = support.pinned
 workspace_factory = support.workspace_factory
 
 
-def _count(column: str) -> list[tuple[str, str]]:
-    """A group count's inputs: its own and COUNT_INPUTS − 1 more (group_values.py)."""
-    return [("derived", column)] + [(f"group-count-{i}", column) for i in range(1, COUNT_INPUTS)]
+def _count(column: str, kind: str = "derived") -> list[tuple[str, str]]:
+    """A group statistic's inputs, a count's or any other's (a sum of a 0/1 is a count):
+    its own and COUNT_INPUTS − 1 more (group_values.py)."""
+    return [(kind, column)] + [(f"group-count-{i}", column) for i in range(1, COUNT_INPUTS)]
 
 
 def test_group_statistics_are_carried_into_what_is_computed_from_them(
@@ -43,11 +44,11 @@ def test_group_statistics_are_carried_into_what_is_computed_from_them(
     )
     schema = ws.state.schema
     antall, snitt, z, y = (schema.get(n) for n in ("antall", "snitt", "z", "y"))
-    # A statistic's own id is the input its variable is: naming both costs one fee (a
-    # count's own input is among its COUNT_INPUTS).
+    # A statistic's own id is the input its variable is: naming both costs one fee (its
+    # own input is among its COUNT_INPUTS, a mean's as a count's).
     assert statistic_inputs(antall.groups) == _count(antall.column)
-    assert statistic_inputs(snitt.groups) == [("derived", snitt.column)]
-    assert statistic_inputs(z.groups) == [*_count(antall.column), ("derived", snitt.column)]
+    assert statistic_inputs(snitt.groups) == _count(snitt.column)
+    assert statistic_inputs(z.groups) == [*_count(antall.column), *_count(snitt.column)]
     assert statistic_inputs(y.groups) == _count(antall.column)  # from its condition
     # The ids are no groups of the guard's registration: it registers the step's groups once.
     assert all(STATISTIC_MARK not in key for key in ws.state.groups)
@@ -56,9 +57,9 @@ def test_group_statistics_are_carried_into_what_is_computed_from_them(
     ws.apply(parse_steps([{"aggregate": {"igjen": ["sum", "z"]}, "by": "kjonn"}]))
     again = ws.state.schema.get("igjen")
     assert statistic_inputs(again.groups) == [
-        ("derived", again.column),
+        *_count(again.column),
         *_count(antall.column),
-        ("derived", snitt.column),
+        *_count(snitt.column),
     ]
 
 
@@ -68,15 +69,14 @@ def test_statistics_merged_in_from_another_workspace_are_inputs_of_their_own() -
     own = "groups-2-c7" + STATISTIC_MARK + "c9"
     merged = "merge12:" + own
     assert statistic_inputs(["groups-2-c7", own, merged, own]) == [
-        ("derived", "c9"),
-        ("group-statistic", merged),
+        *_count("c9"),
+        *_count(merged, "group-statistic"),
     ]
-    # A count's id says so, merged or not.
+    # A count's id says so, merged or not; it is priced as any other statistic.
     count = statistic_id("groups-2-c7", "c9", count=True)
     assert statistic_inputs([count, "merge12:" + count]) == [
         *_count("c9"),
-        ("group-statistic", "merge12:" + count),
-        *[(f"group-count-{i}", "merge12:" + count) for i in range(1, COUNT_INPUTS)],
+        *_count("merge12:" + count, "group-statistic"),
     ]
 
 

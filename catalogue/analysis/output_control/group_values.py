@@ -110,6 +110,7 @@ registered ones."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -152,20 +153,28 @@ def statistic_inputs(groups: Iterable[str]) -> list[tuple[str, str]]:
     """The budget inputs of the group statistics among carried `groups` ids, as (kind,
     part) for the service's input names: ("derived", column) for a statistic of the
     workspace itself (the input its own variable is), ("group-statistic", id) for one
-    merged in from another workspace (its column is the other workspace's); and for a group
-    count, COUNT_INPUTS − 1 more, ("group-count-<i>", part) with the same part."""
+    merged in from another workspace (its column is the other workspace's); and for every
+    group statistic, a count or any other (a sum of a 0/1 is a count: module docstring,
+    presence), COUNT_INPUTS − 1 more, ("group-count-<i>", part) with the same part."""
     found: dict[tuple[str, str], None] = {}
     for g in groups:
         if STATISTIC_MARK not in g:
             continue
-        count = g.endswith(COUNT_MARK)
         base, column = g.removesuffix(COUNT_MARK).split(STATISTIC_MARK, 1)
         own = base.startswith(_OWN)
         part = column if own else g
         found[("derived", part) if own else ("group-statistic", part)] = None
-        if count:
-            found.update(dict.fromkeys((f"group-count-{i}", part) for i in range(1, COUNT_INPUTS)))
+        # Every group statistic is priced as a count (module docstring, presence).
+        found.update(dict.fromkeys((f"group-count-{i}", part) for i in range(1, COUNT_INPUTS)))
     return list(found)
+
+
+def presence_factor(count_variance: float, strength: float) -> float:
+    """What the magnitude noise of every group statistic but a count is multiplied by: so
+    that its total tells no unit's presence more than a count does, (x/σ)² ≤ 1/V for the
+    largest contribution x (σ ≥ strength · x before the factor; V the count noise's
+    variance). The same for every group, variable and value (module docstring, presence)."""
+    return max(1.0, math.sqrt(count_variance) / strength) if strength > 0 else 1.0
 
 
 # The bits a group count's units are paired with: a NaN's, which no value of a pair set is.

@@ -61,6 +61,7 @@ from ...output_control.group_values import (
     GroupValues,
     Told,
     count_sets,
+    presence_factor,
     statistic_id,
 )
 from ...output_control.ledger import ReleasedSet
@@ -248,6 +249,10 @@ class _GroupStatistics:
         self.keys, self.gid, self.units, self.n, self.large = keys, gid, units, n_groups, large
         self.given = given
         self.budget = given.budget
+        # Every statistic but a count: noise a count's strength on presence (group_values.py).
+        self.presence = presence_factor(
+            self.counts.parameters.variance, self.noise.parameters.strength
+        )
 
     def _perturbed_units(self, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per group, the distinct units of the chosen rows: exactly, and perturbed by the
@@ -303,7 +308,8 @@ class _GroupStatistics:
             cells = CellUnits.build(gid, units, self.n, self.keys, contributions)
             magnitudes = cells.magnitudes(self.noise.parameters.top_k)
             assert magnitudes.digests is not None
-            base, largest, digests = cells.sums(), magnitudes.largest, magnitudes.digests
+            base, digests = cells.sums(), magnitudes.digests
+            largest = magnitudes.largest * self.presence
             stream = 1 if statistic == "sd" else 0
 
             def finish(total: np.ndarray, groups: np.ndarray | slice) -> np.ndarray:
@@ -380,7 +386,7 @@ class _GroupStatistics:
         window = x[at]
         digests = np.asarray(np.sum(pair_keys(set_ids[at], window), axis=1, dtype=np.uint64))
         k = self.noise.parameters.top_k
-        largest = -np.sort(-np.abs(window), axis=1)[:, :k].T
+        largest = -np.sort(-np.abs(window), axis=1)[:, :k].T * self.presence
         noise = self.noise.noise(largest, digests) / self.width
         means = window.mean(axis=1)
         out[chosen] = means + noise
