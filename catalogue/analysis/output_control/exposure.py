@@ -19,7 +19,9 @@ and π²/w²·(x/R)² about one of the rest (at most √(π²/w²/floor) of thos
 It is charged too, for every cell decided afresh, withheld or shown.
 
 A group statistic a step computes (aggregate, collapse: grouping.py, group_values.py) is
-charged as a cell is (`informed_pairs`; a smoothed extreme as its window's total).
+charged as a cell is (`informed_pairs`; a smoothed extreme as its window's total), under
+its noise, which the presence factor makes a count's strength: at most 1/V (1/3) a unit
+(group_values.presence_factor).
 
 A unit's exposure is the sum over every cell published or decided about it, in every
 project: what all releases together could tell about its value. Units are named by a
