@@ -690,6 +690,13 @@ ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
             "The robust inference of these rows was already released with bias bandwidth …; "
             "only that one can be released for them.",
         ),
+        "rdd-design-released": ErrorCode(
+            409,
+            "Modellen for disse radene er allerede frigitt med båndbredde … og kjerne …; bare "
+            "den kan frigis for dem.",
+            "The model of these rows was already released with bandwidth … and kernel …; only "
+            "that one can be released for them.",
+        ),
         "recode-needs-codes": ErrorCode(
             400,
             "recode virker på tall og koder; «…» er ….",

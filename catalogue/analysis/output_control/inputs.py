@@ -335,8 +335,9 @@ class RegressionFit:
     tests: tuple[FitTest, ...] = ()
     # Numbers of the request, not of the data, that the answer is of and that its pairs do
     # not tell (an rdd's bias bandwidth on the same rows): published in the summary, so a
-    # registered answer says what it answered (statistics/rdd.py refuses another).
-    given: tuple[tuple[str, float], ...] = ()
+    # registered answer says what it answered (statistics/rdd.py refuses another; its
+    # conventional model's bandwidth and kernel too).
+    given: tuple[tuple[str, float | str], ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.evidence, ModelEvidence):

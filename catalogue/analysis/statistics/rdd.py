@@ -51,6 +51,16 @@ the request is refused with `rdd-no-support` naming the running variable; a runn
 variable that is constant has no units on one side and is refused the same way (a code of
 its own would tell no units from a few). Rows outside the bandwidth are not in the model.
 
+Output control registers a model's answer under its pairs, its rows, which do not tell
+the bandwidth or kernel that weighted them (h = 8.5 and 8.9 select the same whole ages): a
+second design on the same rows was answered with the first's numbers under its own name
+(regcat issue 16). A fresh draw per (h, kernel) would let the same rows be averaged, so the
+first design released for the rows is the only one they get: the fit carries h and the
+kernel (RegressionFit.given, shown in the summary as `bandwidth` and `kernel`), and
+another is refused with rdd-design-released (409) naming the released design and the
+asked one, before anything is released (DesignPlan; the fuzzy design's model before its
+first stage); the same design again gets its registered answer.
+
 The fuzzy design (`treatment` d, script `fuzzy(d)`: a treatment whose share jumps by less
 than one at the cutoff): the local-linear Wald estimate τ = (the outcome's jump) / (the
 treatment's jump), both jumps on the same rows, bandwidth and kernel, with the same
@@ -171,6 +181,7 @@ from .shared.ols import Estimate, RegressionPlan, regression_plan
 KERNELS = ("triangular", "uniform")
 INFERENCE = ("conventional", "robust")
 BIAS_BANDWIDTH = "bias_bandwidth"
+DESIGN = ("bandwidth", "kernel")  # the request's numbers a model's rows do not tell
 BIAS_STREAM = 0x7264_6462  # the bias-corrected jump's noise, drawn apart from the model's
 KERNEL_CONSTANT = {"triangular": 3.4375, "uniform": 5.40}
 JUMP = "_discontinuity"
@@ -412,9 +423,7 @@ def wls_estimate(
     return Estimate(tuple(patterns.names), beta, np.sqrt(np.maximum(np.diag(variance), 0)), rows)
 
 
-def prepare_rdd(
-    view: DataView, request: Mapping[str, Any]
-) -> RegressionPlan | FuzzyPlan | RobustPlan:
+def prepare_rdd(view: DataView, request: Mapping[str, Any]) -> DesignPlan | FuzzyPlan | RobustPlan:
     if request.get("treatment") is not None:
         _inference(request, [])
         return prepare_fuzzy(view, request)
@@ -455,7 +464,7 @@ def _sides_supported(
 
 def _sharp(
     view: DataView, request: Mapping[str, Any], also: Variable | None = None
-) -> RegressionPlan | RobustPlan:
+) -> DesignPlan | RobustPlan:
     """The sharp design (`also`: a variable the rows must hold too, the fuzzy design's
     outcome when this is its first stage)."""
     y, running, cutoff, bandwidth, kernel, covariates = _request(view, request)
@@ -492,7 +501,7 @@ def _sharp(
         score_scale=weights,
     )
     # R² and F of an unweighted fit would not describe the local one: none are shown.
-    fit = dataclasses.replace(plan.fit, sums=None)
+    fit = dataclasses.replace(plan.fit, sums=None, given=(("bandwidth", h), ("kernel", kernel)))
     about = {
         **plan.about,
         "statistic": "rdd",
@@ -504,7 +513,7 @@ def _sharp(
     }
     if inference == "robust":
         about["inference"] = "conventional"
-    plan = dataclasses.replace(plan, fit=fit, about=about)
+    plan = DesignPlan(fit, about, plan.estimate, plan.groups)
     if inference != "robust":
         return plan
     b = _bias_bandwidth(request, running, h)
@@ -677,6 +686,63 @@ def bias_corrected(
 
 
 @dataclasses.dataclass(frozen=True)
+class DesignPlan(RegressionPlan):
+    """A local model (the sharp design, the fuzzy one and its first stage) whose fit carries its bandwidth and kernel (`given`): before
+    anything is released, another bandwidth or kernel on rows already answered is refused
+    (`_refuse_another_design`)."""
+
+    def refuse_another(self, context: ControlContext) -> None:
+        _refuse_another_design(self.fit, context)
+
+    def release(self, context: ControlContext) -> list[Labelled]:
+        self.refuse_another(context)
+        return super().release(context)
+
+
+def _refuse_another_design(fit: RegressionFit, context: ControlContext) -> None:
+    """Output control answers a model's pairs (or pairs near them) with the answer first
+    registered for them, and the pairs are the rows, not the bandwidth or kernel that
+    weighted them: h = 10.5 after h = 10 on whole ages (the same rows), or the uniform
+    kernel after the triangular one, was answered with the first request's numbers under
+    the second's name. A fresh answer per (h, kernel) would let the same rows be averaged,
+    so only the design released first can be released for them; another is refused before
+    anything is released (nothing charged, nothing registered), naming the released design
+    and the asked one. The released design is the registered answer's own (its summary's
+    `bandwidth` and `kernel`, RegressionFit.given). The same design again gets its
+    registered answer, as any repeat does; an answer registered without them (none is
+    any more) is not judged."""
+    pairs = fit.evidence.pairs
+    if pairs is None:
+        return
+    statistic = model_statistic(fit)
+    text = context.parameters.rule(Differencing).registered_answer(statistic, pairs, context.ledger)
+    whole = None if text is None else decode(text).whole
+    if whole is None:
+        return
+    shown = {value.name: value.value for value in whole.summary}
+    released_h, released_kernel = shown.get("bandwidth"), shown.get("kernel")
+    if not isinstance(released_h, int | float) or not isinstance(released_kernel, str):
+        return
+    given = dict(fit.given)
+    asked_h, asked_kernel = float(given["bandwidth"]), str(given["kernel"])
+    same_h = math.isclose(float(released_h), asked_h, rel_tol=1e-12, abs_tol=0.0)
+    if same_h and released_kernel == asked_kernel:
+        return
+    raise conflict(
+        "rdd-design-released",
+        f"Modellen for disse radene er allerede frigitt med båndbredde {released_h:g} og "
+        f"kjerne {released_kernel}; bare den kan frigis for dem, ikke båndbredde "
+        f"{asked_h:g} og kjerne {asked_kernel}.",
+        f"The model of these rows was already released with bandwidth {released_h:g} and "
+        f"kernel {released_kernel}; only that one can be released for them, not bandwidth "
+        f"{asked_h:g} and kernel {asked_kernel}.",
+        field="bandwidth" if not same_h else "kernel",
+        released={"bandwidth": float(released_h), "kernel": released_kernel},
+        asked={"bandwidth": asked_h, "kernel": asked_kernel},
+    )
+
+
+@dataclasses.dataclass(frozen=True)
 class RobustPlan:
     """The conventional model, then its robust bias-corrected jump as a fit derived from it
     (released under the model's rules and withheld when the model is)."""
@@ -716,7 +782,7 @@ def _refuse_another_bias_bandwidth(corrected: RegressionFit, context: ControlCon
     whole = None if text is None else decode(text).whole
     if whole is None:
         return
-    asked = dict(corrected.given)[BIAS_BANDWIDTH]
+    asked = float(dict(corrected.given)[BIAS_BANDWIDTH])
     for value in whole.summary:
         if value.name != BIAS_BANDWIDTH or not isinstance(value.value, int | float):
             continue
@@ -791,8 +857,8 @@ class FuzzyPlan:
     the sharp design of the treatment on the same bandwidth, released beside it; the
     first-stage F is the released jump's (z²), flagged weak under WEAK_F."""
 
-    model: RegressionPlan
-    first: RegressionPlan
+    model: DesignPlan
+    first: DesignPlan
 
     @property
     def estimate(self) -> Estimate:
@@ -807,6 +873,7 @@ class FuzzyPlan:
         return self.model.fit
 
     def release(self, context: ControlContext) -> list[Labelled]:
+        self.model.refuse_another(context)  # before the first stage is released
         first = self.first.release(context)
         f = _released_f(first)
         flags: dict[str, Any] = {"first_stage_f": f, "weak_instrument": None}
@@ -948,6 +1015,7 @@ def prepare_fuzzy(view: DataView, request: Mapping[str, Any]) -> FuzzyPlan:
         terms_asked=len(asked) + 1,
         covariance=covariance,
         categorical=any(f.categorical for f in structural.factors),
+        given=(("bandwidth", h), ("kernel", kernel)),
     )
     about = {
         "statistic": "rdd",
@@ -963,10 +1031,10 @@ def prepare_fuzzy(view: DataView, request: Mapping[str, Any]) -> FuzzyPlan:
         "kernel": kernel,
     }
     groups = view.groups_of([y, *(f.variable for f in structural.factors)])
-    model = RegressionPlan(fit, about, estimate, groups)
+    model = DesignPlan(fit, about, estimate, groups)
     stage = {k: v for k, v in request.items() if k != "treatment"}
     first = _sharp(view, {**stage, "y": treated.name, "bandwidth": h}, also=y)
-    assert isinstance(first, RegressionPlan)  # inference robust is the sharp design's only
+    assert isinstance(first, DesignPlan)  # inference robust is the sharp design's only
     first_about = {
         **first.about,
         "design": "fuzzy",
