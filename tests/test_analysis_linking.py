@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 
 from catalogue.analysis import db
+from catalogue.analysis.output_control.group_values import presence_factor
+from catalogue.analysis.output_control.rules.cell_key_noise import CellKeyNoiseParameters
 from catalogue.analysis.output_control.rules.magnitude_noise import (
     MagnitudeNoise,
     MagnitudeNoiseParameters,
@@ -218,6 +220,7 @@ def test_aggregate_gives_every_unit_its_groups_statistic(
         if lonn[unit] is not None:
             groups[code].append(lonn[unit])
     noise = MagnitudeNoise(MagnitudeNoiseParameters())
+    factor = presence_factor(CellKeyNoiseParameters().variance, noise.parameters.strength)
     shown = 0
     for unit, code in kommune.items():
         found = groups[code]
@@ -233,8 +236,10 @@ def test_aggregate_gives_every_unit_its_groups_statistic(
             continue
         shown += 1
         # The group's mean, perturbed as its published mean would be: the noise of the
-        # group's total (bounded by its largest contributions) over its number of values.
-        top = largest_of(np.array(found), 3)
+        # group's total (bounded by its largest contributions, times the presence factor
+        # every group statistic but a count has: group_values.presence_factor) over its
+        # number of values.
+        top = largest_of(np.array(found), 3) * factor
         bound = float(noise.bound(top[:, None])[0]) / len(found)
         assert abs(snitt[unit] - mean(found)) <= bound + 1e-9
     assert shown > len(kommune) / 2  # most units' municipalities have their mean
