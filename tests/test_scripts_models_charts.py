@@ -238,6 +238,26 @@ def test_boxplot_of_two_variables_is_two_results(alice: Researcher) -> None:
     assert requests == [{"var": "lonn"}, {"var": "alder"}]
 
 
+def test_horizontal_boxplot_is_the_same_release_on_its_side(alice: Researcher) -> None:
+    upright = alice.run(HEAD + "boxplot lonn\n").get_json()
+    lying = alice.run(HEAD + "boxplot lonn, horizontal\n").get_json()
+    assert upright["error"] is None and lying["error"] is None, lying["error"]
+    [up] = [o for o in upright["output"] if o["kind"] == "result"]
+    [side] = [o for o in lying["output"] if o["kind"] == "result"]
+    assert side["request"] == up["request"] == {"var": "lonn"}  # the same question
+    charts = [r["vega_lite"] for r in side["response"]["results"] if "vega_lite" in r]
+    [upright_chart] = [r["vega_lite"] for r in up["response"]["results"] if "vega_lite" in r]
+    [chart] = charts
+    assert chart["data"] == upright_chart["data"]  # the same released numbers
+    assert chart["encoding"]["y"] == upright_chart["encoding"]["x"]
+    assert "x" not in chart["encoding"]
+    assert [sorted(layer["encoding"]) for layer in chart["layer"]] == [
+        ["x", "x2"],
+        ["x", "x2"],
+        ["x"],
+    ]
+
+
 @pytest.mark.parametrize(
     ("line", "named"),
     [
@@ -246,7 +266,6 @@ def test_boxplot_of_two_variables_is_two_results(alice: Researcher) -> None:
         ("anova lonn kjonn alder", "anova"),
         ("mlogit gruppe alder, robust mfx(dydx)", "mfx"),
         ("negative-binomial alder lonn, standardize", "standardize"),
-        ("boxplot lonn, horizontal", "horizontal"),
         ("hexbin lonn alder, groups(3)", "groups"),
         ("sankey kjonn sivilstand sivilstand2024", "sankey"),
         ("coefplot mlogit kjonn alder", "coefplot mlogit"),
