@@ -138,3 +138,33 @@ def test_the_panel_statistics_tabulate_against_the_dates(ctx: Context) -> None:
     }
     wide = scripts.run_script(ctx, "forsker@uio", SETUP + "tabulate-panel kjonn\n")
     assert wide.error is not None and wide.error.code == "script-arguments"
+
+
+def test_a_datastore_variable_is_described_and_its_code_list_listed(ctx: Context) -> None:
+    ran = scripts.run_script(
+        ctx,
+        "forsker@uio",
+        "require no.regcat.demo:1 as db\n"
+        "variables db/BEFOLKNING_KJOENN db/INNTEKT_WLONN\n"
+        "list-labels db/BEFOLKNING_KJOENN\n",
+    )
+    assert ran.error is None, ran.error
+    listing = next(o for o in ran.output if o["kind"] == "variables")
+    assert [(v["name"], v["type"]) for v in listing["variables"]] == [
+        ("BEFOLKNING_KJOENN", "string"),
+        ("INNTEKT_WLONN", "number"),
+    ]
+    assert all(v["label"] for v in listing["variables"])
+    labels = next(o for o in ran.output if o["kind"] == "labels")
+    assert labels["line"] == 3
+    codes = [line.split(": ")[0] for line in labels["text"].splitlines()]
+    assert codes[:2] == ["1", "2"]
+    # Metadata only: nothing was imported, so no workspace and no result.
+    assert [o for o in ran.output if o["kind"] == "result"] == []
+    unknown = scripts.run_script(
+        ctx, "forsker@uio", "require no.regcat.demo:1 as db\nvariables db/NOPE\n"
+    )
+    assert unknown.error is not None and unknown.error.code == "script-arguments"
+    assert unknown.error.details["line"] == 2
+    unbound = scripts.run_script(ctx, "forsker@uio", "list-labels zz/BEFOLKNING_KJOENN\n")
+    assert unbound.error is not None and unbound.error.code == "script-unknown-alias"

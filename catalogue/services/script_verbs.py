@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from catalogue.analysis.sources import DatasetSource
+from catalogue.analysis.steps.shared.import_queries import value_kind
+from catalogue.domain.text import pick
 from catalogue.script import nodes as n
 from catalogue.script.errors import script_error
 from catalogue.services import workspaces
@@ -21,6 +24,7 @@ from catalogue.services.scripts import (
     _handles,
     _Runner,
     _tabulate_body,
+    _variables,
     not_supported,
 )
 
@@ -114,14 +118,15 @@ def _drop_labels(runner: _Runner, command: n.DropLabels) -> None:
 @_handles("list-labels")
 def _list_labels(runner: _Runner, command: n.ListLabels) -> None:
     if command.target.alias is not None:
-        raise not_supported(
-            command,
-            (
-                "«list-labels» for en variabel i datalageret",
-                "'list-labels' of a variable of the datastore",
-            ),
-        )
-    labels = _list(runner, command, command.target.name)
+        # The code list of a datastore variable is catalogue metadata (public on its page),
+        # not data: no request is run and no output control is involved.
+        dataset = _datastore_variable(runner, command, command.target.alias, command.target.name)
+        codes = dataset.metadata.measure.value_domain.codes
+        if command.at_date is not None:
+            codes = tuple(c for c in codes if c.valid_on(command.at_date))
+        labels = {c.code: pick(c.title, runner.language) for c in codes}
+    else:
+        labels = _list(runner, command, command.target.name)
     text = "\n".join(f"{value}: {label}" for value, label in labels.items())
     runner.output.append(
         {"line": command.at.line, "kind": "labels", "command": command.command, "text": text}
@@ -175,3 +180,63 @@ def _summarize_panel(runner: _Runner, command: n.Statistic) -> None:
     for variable in command.variables:
         body = {"vars": [date], "summarize": variable, "stats": ["mean", "sum"]}
         runner.statistic(command, "tabulate", body)
+
+
+def _datastore_variable(
+    runner: _Runner, command: n.Command, alias: str, name: str
+) -> DatasetSource:
+    """The released dataset `alias/name` names in the version `require` pinned."""
+    datastore, version = runner.resolve_alias(command, alias)
+    pinned = workspaces.pinned_version(runner.ctx, datastore, version)
+    dataset = pinned.datasets.get(name)
+    if dataset is None:
+        raise script_error(
+            "script-arguments",
+            command.at,
+            (
+                f"{alias}/{name} finnes ikke i {datastore} {version}",
+                f"{alias}/{name} is not in {datastore} {version}",
+            ),
+            command=command.command,
+        )
+    return dataset
+
+
+@_handles("variables")
+def _variables_of(runner: _Runner, command: n.Session) -> None:
+    """`variables` alone lists the current dataset's variables (scripts._variables);
+    `variables db/VAR …` describes datastore variables from the catalogue's metadata (name,
+    type as an import would give it, label): nothing is imported and no data is read."""
+    if not command.arguments:
+        _variables(runner, command)
+        return
+    described = []
+    for argument in command.arguments:
+        alias, slash, name = argument.partition("/")
+        if not slash:
+            raise script_error(
+                "script-arguments",
+                command.at,
+                (
+                    f"«{argument}» er ikke på formen alias/VARIABEL",
+                    f"'{argument}' is not of the form alias/VARIABLE",
+                ),
+                command=command.command,
+            )
+        dataset = _datastore_variable(runner, command, alias, name)
+        described.append(
+            {
+                "name": name,
+                "type": value_kind(dataset).value,
+                "label": pick(dataset.metadata.label, runner.language),
+                "temporality": dataset.metadata.temporality.value,
+            }
+        )
+    runner.output.append(
+        {
+            "line": command.at.line,
+            "kind": "variables",
+            "command": command.command,
+            "variables": described,
+        }
+    )

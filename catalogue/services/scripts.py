@@ -789,16 +789,8 @@ def _barchart(runner: _Runner, command: n.Chart) -> None:
     runner.statistic(command, "barchart", {"var": command.variables[0]})
 
 
-@_handles("variables")
 def _variables(runner: _Runner, command: n.Session) -> None:
-    if command.arguments:
-        raise not_supported(
-            command,
-            (
-                "«variables» med variabler fra datalageret",
-                "'variables' with variables of the datastore",
-            ),
-        )
+    """`variables` alone (its handler, with `variables db/VAR`, is in script_verbs.py)."""
     runner.flush()
     handle = runner.workspace_for(command)
     view = workspaces.describe_workspace(runner.ctx, runner.owner, handle, runner.language)
