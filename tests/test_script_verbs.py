@@ -168,3 +168,32 @@ def test_a_datastore_variable_is_described_and_its_code_list_listed(ctx: Context
     assert unknown.error.details["line"] == 2
     unbound = scripts.run_script(ctx, "forsker@uio", "list-labels zz/BEFOLKNING_KJOENN\n")
     assert unbound.error is not None and unbound.error.code == "script-unknown-alias"
+
+
+def test_recode_if_changes_only_the_rows_the_condition_holds_on(ctx: Context) -> None:
+    head = "generate alder = 2020 - year(fodselsdato)\n"
+    setup = SETUP + "import db/BEFOLKNING_FOEDSELSDATO as fodselsdato\n" + head
+    asked = 'summarize alder if kjonn == "2"\nsummarize alder if kjonn == "1"\n'
+    plain = scripts.run_script(ctx, "forsker@uio", setup + asked)
+    recoded = scripts.run_script(
+        ctx, "forsker@uio", setup + 'recode alder (min/17 = 1) if kjonn == "1"\n' + asked
+    )
+    assert plain.error is None and recoded.error is None, recoded.error
+
+    def tables(ran: scripts.ScriptRun, index: int) -> list[object]:
+        results = [o for o in ran.output if o["kind"] == "result"]
+        return [r["result"]["rows"] for r in results[index]["response"]["results"]]
+
+    women = [tables(r, 0) for r in (plain, recoded)]
+    men = [tables(r, 1) for r in (plain, recoded)]
+    assert women[0] == women[1]  # the same rows and values: the same registered answer
+    assert men[0] != men[1]  # every boy's age is 1 now
+    new = scripts.run_script(
+        ctx,
+        "forsker@uio",
+        setup + 'recode alder (min/17 = 1) if kjonn == "1", generate(ung)\nvariables\n',
+    )
+    assert new.error is None, new.error
+    listing = next(o for o in new.output if o["kind"] == "variables")
+    names = [v["name"] for v in listing["variables"]]
+    assert names[-1] == "ung" and not any(n.startswith("recode_if_") for n in names)

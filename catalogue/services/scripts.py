@@ -609,8 +609,9 @@ def _clone_variables(runner: _Runner, command: n.CloneVariables) -> None:
 
 @_handles("recode")
 def _recode(runner: _Runner, command: n.Recode) -> None:
-    if command.condition is not None:
-        raise not_supported(command, ("«recode … if»", "'recode … if'"))
+    """recode, as the step `recode`. With `if` it is the steps a JSON client would send for
+    it: the recoded values in a scratch variable, copied where the condition holds
+    (`replace … if`; `generate … if` for a new variable, missing elsewhere), then dropped."""
     rules: dict[str, Any] = {}
     for rule in command.rules:
         value = _recode_value(rule.target)
@@ -628,14 +629,26 @@ def _recode(runner: _Runner, command: n.Recode) -> None:
             ),
             command=command.command,
         )
-    steps = []
+    steps: list[dict[str, Any]] = []
     for index, variable in enumerate(command.variables):
         step: dict[str, Any] = {"recode": variable, "rules": dict(rules)}
+        target = None
         if generated is not None:
-            step["as"] = generated.values[index]
+            target = generated.values[index]
         elif prefix is not None:
-            step["as"] = f"{prefix.values[0]}{variable}"
-        steps.append(step)
+            target = f"{prefix.values[0]}{variable}"
+        if command.condition is None:
+            steps.append({**step, "as": target} if target else step)
+            continue
+        scratch = f"recode_if_{index}_{variable}"[:63]
+        if target:  # the new variable as without `if`, kept where the condition holds
+            steps.append({**step, "as": scratch})
+            steps.append({"generate": target, "expr": scratch, "if": command.condition.text})
+        else:  # in place: values no rule matches keep their own, as without `if`
+            steps.append({"generate": scratch, "expr": variable})
+            steps.append({**step, "recode": scratch})
+            steps.append({"replace": variable, "expr": scratch, "if": command.condition.text})
+        steps.append({"drop": [scratch]})
     runner.step(command, *steps)
 
 
