@@ -197,3 +197,14 @@ def test_recode_if_changes_only_the_rows_the_condition_holds_on(ctx: Context) ->
     listing = next(o for o in new.output if o["kind"] == "variables")
     names = [v["name"] for v in listing["variables"]]
     assert names[-1] == "ung" and not any(n.startswith("recode_if_") for n in names)
+
+
+def test_tabulate_nolabels_shows_the_same_table_without_the_codes_titles(ctx: Context) -> None:
+    labelled = _run(ctx, "tabulate kjonn\n")
+    codes = _run(ctx, "tabulate kjonn, nolabels\n")
+    [with_titles] = [o for o in labelled.output if o["kind"] == "result"]
+    [without] = [o for o in codes.output if o["kind"] == "result"]
+    assert with_titles["request"] == without["request"] == {"vars": ["kjonn"]}
+    assert "category_labels" in with_titles["response"]["results"][0]
+    assert "category_labels" not in without["response"]["results"][0]
+    assert _rows(codes, 0) == _rows(labelled, 0)  # the same released cells

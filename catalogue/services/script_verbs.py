@@ -26,6 +26,7 @@ from catalogue.services.scripts import (
     _tabulate_body,
     _variables,
     not_supported,
+    without_labels,
 )
 
 
@@ -162,6 +163,7 @@ def _tabulate_panel(runner: _Runner, command: n.Statistic) -> None:
     body = _tabulate_body(command)
     body["vars"] = [*command.variables, date]
     runner.statistic(command, "tabulate", body)
+    without_labels(runner, command)
 
 
 @_handles("summarize-panel")

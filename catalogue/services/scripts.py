@@ -694,12 +694,23 @@ _PERCENT = {"rowpct": "row", "colpct": "column", "cellpct": "cell"}
 @_handles("tabulate")
 def _tabulate(runner: _Runner, command: n.Statistic) -> None:
     runner.statistic(command, "tabulate", _tabulate_body(command))
+    without_labels(runner, command)
+
+
+def without_labels(runner: _Runner, command: n.Statistic) -> None:
+    """`nolabels`: the table shows its codes only (the released rows are keyed by code; the
+    codes' titles, `category_labels`, are left out). Same request, less shown."""
+    if command.has("nolabels"):
+        for result in runner.output[-1]["response"].get("results", []):
+            result.pop("category_labels", None)
 
 
 def _tabulate_body(command: n.Statistic) -> dict[str, Any]:
     """tabulate's request (tabulate-panel's too): the variables, percentages, a summarized
     variable and its statistics."""
-    _unsupported_options(command, {"missing", "freq", "summarize", *_CELL_STATISTIC, *_PERCENT})
+    _unsupported_options(
+        command, {"missing", "nolabels", "freq", "summarize", *_CELL_STATISTIC, *_PERCENT}
+    )
     body: dict[str, Any] = {"vars": list(command.variables)}
     percents = [_PERCENT[o.name] for o in command.options if o.name in _PERCENT]
     if len(percents) > 1:
