@@ -238,6 +238,28 @@ def test_boxplot_of_two_variables_is_two_results(alice: Researcher) -> None:
     assert requests == [{"var": "lonn"}, {"var": "alder"}]
 
 
+def test_ci_at_another_level_is_drawn_from_the_released_numbers(alice: Researcher) -> None:
+    def row(line: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        answer = alice.run(HEAD + line + "\n").get_json()
+        assert answer["error"] is None, answer["error"]
+        [result] = [o for o in answer["output"] if o["kind"] == "result"]
+        assert result["request"] == {"var": "lonn"}  # the same question at every level
+        [released] = result["response"]["results"]
+        return released["result"]["rows"][0]["values"], released["about"]
+
+    (ninety, about90), (ninety_five, about95) = row("ci lonn, level(90)"), row("ci lonn")
+    (ninety_nine, _) = row("ci lonn, level(99)")
+    assert (about90["level"], about95["level"]) == (0.9, 0.95)
+    b, se = ninety_five["coefficient"], ninety_five["std_error"]
+    assert (ninety["coefficient"], ninety["std_error"]) == (b, se)  # the registered answer
+    assert ninety_five["ci_lower"] < ninety["ci_lower"] < b < ninety["ci_upper"]
+    assert ninety["ci_upper"] < ninety_five["ci_upper"] < ninety_nine["ci_upper"]
+    # t at 0.95 is 1.645 for so large an N; the bound has 4 significant digits (±50 here).
+    assert abs(ninety["ci_upper"] - (b + 1.645 * se)) <= 50 + 0.001 * se
+    bad = alice.run(HEAD + "ci lonn, level(150)\n").get_json()
+    assert bad["error"]["code"] == "script-arguments"
+
+
 def test_horizontal_boxplot_is_the_same_release_on_its_side(alice: Researcher) -> None:
     upright = alice.run(HEAD + "boxplot lonn\n").get_json()
     lying = alice.run(HEAD + "boxplot lonn, horizontal\n").get_json()
@@ -262,7 +284,6 @@ def test_horizontal_boxplot_is_the_same_release_on_its_side(alice: Researcher) -
     ("line", "named"),
     [
         ("probit hoy alder, mfx(dydx)", "mfx"),
-        ("ci lonn, level(90)", "level(90)"),
         ("anova lonn kjonn alder", "anova"),
         ("mlogit gruppe alder, robust mfx(dydx)", "mfx"),
         ("negative-binomial alder lonn, standardize", "standardize"),
