@@ -64,14 +64,14 @@ def test_a_script_runs_with_progress_per_line(tmp_path: Path, server: tuple[str,
 def test_json_output_and_a_failing_line(tmp_path: Path, server: tuple[str, str]) -> None:
     base, token = server
     result = _run(
-        tmp_path, (SCRIPT + "variables db/BEFOLKNING_KJOENN\n").encode(), base, token, "--json"
+        tmp_path, (SCRIPT + "sankey kjonn kjonn kjonn\n").encode(), base, token, "--json"
     )
     assert result.exit_code == 1  # type: ignore[attr-defined]
     answer = json.loads(result.stdout)  # type: ignore[attr-defined]
     assert [o["kind"] for o in answer["output"]] == ["help", "text", "result", "result"]
     assert answer["error"]["code"] == "script-not-supported"
     assert answer["error"]["details"]["line"] == 11
-    assert "line 11 variables ✗" in result.stderr  # type: ignore[attr-defined]
+    assert "line 11 sankey ✗" in result.stderr  # type: ignore[attr-defined]
 
 
 def test_the_models_and_charts_of_the_registry_run(tmp_path: Path, server: tuple[str, str]) -> None:
