@@ -222,14 +222,16 @@ def test_the_corpus_through_the_command_line(cli_server: tuple[str, Path], path:
     token = researcher(home, f"corpus-{path.stem[:3]}@uio")
     ran = CliRunner().invoke(
         main,
-        ["--lang", "en", "script", "run", str(path), "--url", base, "--token", token, "--json"],
+        # In the API's language (bokmål, the default): a code list read from the catalogue
+        # (list-labels db/VAR) is shown in the language asked, so both paths must ask the same.
+        ["--lang", "nb", "script", "run", str(path), "--url", base, "--token", token, "--json"],
     )
     if not ran.stdout.strip():  # it did not parse: told at its line, without a request
         golden = json.loads((GOLDEN / f"{path.stem}.json").read_text(encoding="utf-8"))
         error = golden["error"]
         assert ran.exit_code == 1 and golden["output"] == [], ran.output
         assert f"({error['code']})" in ran.stderr, ran.stderr
-        assert f"Line {error['line']}, column {error['column']}" in ran.stderr, ran.stderr
+        assert f"Linje {error['line']}, kolonne {error['column']}" in ran.stderr, ran.stderr
         return
     body = json.loads(ran.stdout)
     assert ran.exit_code == (1 if body["error"] else 0), ran.output
