@@ -699,6 +699,21 @@ class DesignPlan(RegressionPlan):
         return super().release(context)
 
 
+def _registered_summary(fit: RegressionFit, context: ControlContext) -> dict[str, Any] | None:
+    """The summary values (name → value) of the answer output control registered for the
+    fit's pairs, or None when there is none (or none shown): what the two checks below read
+    the released design from."""
+    pairs = fit.evidence.pairs
+    if pairs is None:
+        return None
+    statistic = model_statistic(fit)
+    text = context.parameters.rule(Differencing).registered_answer(statistic, pairs, context.ledger)
+    whole = None if text is None else decode(text).whole
+    if whole is None:
+        return None
+    return {value.name: value.value for value in whole.summary}
+
+
 def _refuse_another_design(fit: RegressionFit, context: ControlContext) -> None:
     """Output control answers a model's pairs (or pairs near them) with the answer first
     registered for them, and the pairs are the rows, not the bandwidth or kernel that
@@ -711,15 +726,9 @@ def _refuse_another_design(fit: RegressionFit, context: ControlContext) -> None:
     `bandwidth` and `kernel`, RegressionFit.given). The same design again gets its
     registered answer, as any repeat does; an answer registered without them (none is
     any more) is not judged."""
-    pairs = fit.evidence.pairs
-    if pairs is None:
+    shown = _registered_summary(fit, context)
+    if shown is None:
         return
-    statistic = model_statistic(fit)
-    text = context.parameters.rule(Differencing).registered_answer(statistic, pairs, context.ledger)
-    whole = None if text is None else decode(text).whole
-    if whole is None:
-        return
-    shown = {value.name: value.value for value in whole.summary}
     released_h, released_kernel = shown.get("bandwidth"), shown.get("kernel")
     if not isinstance(released_h, int | float) or not isinstance(released_kernel, str):
         return
@@ -774,19 +783,13 @@ def _refuse_another_bias_bandwidth(corrected: RegressionFit, context: ControlCon
     the registered answer's own (its summary's `bias_bandwidth`, RegressionFit.given): a
     request parameter, not a number from the data. The same b asked again gets its
     registered answer, as any repeat does."""
-    pairs = corrected.evidence.pairs
-    if pairs is None:
-        return
-    statistic = model_statistic(corrected)
-    text = context.parameters.rule(Differencing).registered_answer(statistic, pairs, context.ledger)
-    whole = None if text is None else decode(text).whole
-    if whole is None:
+    shown = _registered_summary(corrected, context)
+    if shown is None:
         return
     asked = float(dict(corrected.given)[BIAS_BANDWIDTH])
-    for value in whole.summary:
-        if value.name != BIAS_BANDWIDTH or not isinstance(value.value, int | float):
-            continue
-        released = float(value.value)
+    released_b = shown.get(BIAS_BANDWIDTH)
+    if isinstance(released_b, int | float):
+        released = float(released_b)
         if math.isclose(released, asked, rel_tol=1e-12, abs_tol=0.0):
             return
         raise conflict(
