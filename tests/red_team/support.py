@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tests.red_team.conftest import Attacker, Person
+from tests.red_team.conftest import Attacker, Person, report
 
 
 def coefficient(response: Any, term: str) -> float | None:
@@ -61,3 +61,33 @@ def target_groups(
         ],
     )
     return a, b, c
+
+
+class PopulationRefusals:
+    """A refusal oracle's tally: each target's workspace tabulates its whole population
+    (`alle`), and the attacker guesses "diagnosed" when the table is refused at all, and
+    again when it is refused by min-population (the refusal's code). `report` prints the
+    tally; the attack asserts on `right` and `right_by_code`."""
+
+    def __init__(self) -> None:
+        self.codes: list[str | None] = []
+        self.answered = self.right = self.right_by_code = 0
+
+    def ask(self, attacker: Attacker, handle: str, person: Person) -> None:
+        response = attacker.ask(handle, "tabulate", {"vars": ["alle"]})
+        code = None if response.status_code == 200 else response.get_json()["error"]["code"]
+        self.codes.append(code)
+        self.answered += code is None
+        self.right += (code is not None) == person.kreft
+        self.right_by_code += (code == "min-population") == person.kreft
+
+    def report(self, title: str, attacker: Attacker) -> None:
+        report(
+            title,
+            right=self.right,
+            right_by_code=self.right_by_code,
+            codes=self.codes,
+            answered=self.answered,
+            of=len(self.codes),
+            requests=attacker.requests,
+        )

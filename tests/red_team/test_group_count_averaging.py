@@ -16,6 +16,7 @@ import numpy as np
 
 from catalogue.analysis.output_control.rules.cell_key_noise import CellKeyNoiseParameters
 from tests.red_team.conftest import Attacker, Person, Truth, report
+from tests.red_team.support import PopulationRefusals
 from tests.red_team.test_exposure_evasions import _dates
 
 TARGETS = 4  # with a diagnosis, and as many without
@@ -160,27 +161,13 @@ def test_padded_group_counts_read_through_a_filter(alice: Attacker, truth: Truth
     names the 140 counts as inputs and is refused by the budget, before min-population."""
     targets = truth.targets(TARGETS, kreft=True) + truth.targets(TARGETS, kreft=False)
     everyone = truth.by_birth(POOL * len(targets), skip={p.birth for p in targets}, offset=400)
-    right = right_by_code = answered = 0
-    codes: list[str | None] = []
+    tally = PopulationRefusals()
     for i, person in enumerate(targets):
         known = everyone[i * POOL : (i + 1) * POOL]
         steps = _padded_counts(person, known, COUNTS, 2031 + i)
         steps.append({"drop_if": "w > 0.5"})
         handle = alice.workspace(steps)
-        response = alice.ask(handle, "tabulate", {"vars": ["alle"]})
-        code = None if response.status_code == 200 else response.get_json()["error"]["code"]
-        codes.append(code)
-        answered += code is None
-        right += (code is not None) == person.kreft
-        right_by_code += (code == "min-population") == person.kreft
-    report(
-        "padded group counts read through a filter",
-        right=right,
-        right_by_code=right_by_code,
-        codes=codes,
-        answered=answered,
-        of=len(targets),
-        requests=alice.requests,
-    )
+        tally.ask(alice, handle, person)
+    tally.report("padded group counts read through a filter", alice)
     assert alice.statuses.get(200, 0) > 0
-    assert right <= 6 and right_by_code <= 6
+    assert tally.right <= 6 and tally.right_by_code <= 6

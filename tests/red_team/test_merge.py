@@ -9,7 +9,8 @@ target's wage."""
 
 from __future__ import annotations
 
-from tests.red_team.conftest import BASE_STEPS, Attacker, Score, Truth, report, value
+from tests.red_team.conftest import BASE_STEPS, Attacker, Score, Truth, value
+from tests.red_team.support import PopulationRefusals
 from tests.red_team.test_group_count_averaging import COUNTS, POOL, TARGETS, _padded_counts
 
 
@@ -46,8 +47,7 @@ def test_group_counts_read_through_a_filtered_source(alice: Attacker, truth: Tru
     `flag` and the population of the merging workspace paid two inputs, not 142."""
     targets = truth.targets(TARGETS, kreft=True) + truth.targets(TARGETS, kreft=False)
     everyone = truth.by_birth(POOL * len(targets), skip={p.birth for p in targets}, offset=400)
-    right = right_by_code = answered = 0
-    codes: list[str | None] = []
+    tally = PopulationRefusals()
     for i, person in enumerate(targets):
         known = everyone[i * POOL : (i + 1) * POOL]
         source = [
@@ -59,20 +59,7 @@ def test_group_counts_read_through_a_filtered_source(alice: Attacker, truth: Tru
         handle = alice.workspace(
             [{"merge": ["flag"], "source": source}, {"drop_if": "sysmiss(flag)"}]
         )
-        response = alice.ask(handle, "tabulate", {"vars": ["alle"]})
-        code = None if response.status_code == 200 else response.get_json()["error"]["code"]
-        codes.append(code)
-        answered += code is None
-        right += (code is not None) == person.kreft
-        right_by_code += (code == "min-population") == person.kreft
-    report(
-        "group counts read through a filtered merge source",
-        right=right,
-        right_by_code=right_by_code,
-        codes=codes,
-        answered=answered,
-        of=len(targets),
-        requests=alice.requests,
-    )
+        tally.ask(alice, handle, person)
+    tally.report("group counts read through a filtered merge source", alice)
     assert alice.statuses.get(200, 0) > 0
-    assert right <= 6 and right_by_code <= 6
+    assert tally.right <= 6 and tally.right_by_code <= 6
