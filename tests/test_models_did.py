@@ -292,6 +292,17 @@ def test_too_few_clusters_are_4xx_naming_the_variable(study: Workspace, cluster:
     assert cluster in error.nb and cluster in error.en
 
 
+# PanelOLS's fit as the statistic's unit-effects forms are held to it: clustered by the
+# unit, debiased and group-debiased, the absorbed effects not counted.
+CLUSTERED_BY_UNIT: dict[str, Any] = {
+    "cov_type": "clustered",
+    "cluster_entity": True,
+    "group_debias": True,
+    "count_effects": False,
+    "debiased": True,
+}
+
+
 def _two_way_reference(ws: Workspace) -> Any:
     """linearmodels' PanelOLS with the units' effects absorbed and the months as dummies
     (the first the base), treated × post and a constant; clustered by the unit, debiased
@@ -310,13 +321,7 @@ def _two_way_reference(ws: Workspace) -> Any:
     frame = frame.set_index(["unit_id", "row"])
     x = frame[[f"m{month}" for month in months[1:]] + ["d", "const"]]
     model = PanelOLS(frame["offentlig"].astype(float), x, entity_effects=True)
-    return model.fit(
-        cov_type="clustered",
-        cluster_entity=True,
-        group_debias=True,
-        count_effects=False,
-        debiased=True,
-    )
+    return model.fit(**CLUSTERED_BY_UNIT)
 
 
 def test_two_way_fixed_effects_agree_with_linearmodels(study: Workspace) -> None:
@@ -417,13 +422,7 @@ def _unit_event_reference(frame: pd.DataFrame, names: tuple[str, ...]) -> Any:
     index = pd.MultiIndex.from_arrays([data["unit_id"], np.arange(len(data))])
     design.index = index
     y = pd.Series(data["offentlig"].astype(float).to_numpy(), index=index)
-    return PanelOLS(y, design, entity_effects=True).fit(
-        cov_type="clustered",
-        cluster_entity=True,
-        group_debias=True,
-        count_effects=False,
-        debiased=True,
-    )
+    return PanelOLS(y, design, entity_effects=True).fit(**CLUSTERED_BY_UNIT)
 
 
 def test_event_time_with_unit_effects_agrees_with_linearmodels(study: Workspace) -> None:
@@ -453,13 +452,7 @@ def test_event_time_with_unit_effects_agrees_with_linearmodels(study: Workspace)
     index = pd.MultiIndex.from_arrays([data["unit_id"], pd.to_datetime(data["dato"])])
     x.index = index
     y = pd.Series(data["offentlig"].astype(float).to_numpy(), index=index)
-    both = PanelOLS(y, x, entity_effects=True, time_effects=True).fit(
-        cov_type="clustered",
-        cluster_entity=True,
-        group_debias=True,
-        count_effects=False,
-        debiased=True,
-    )
+    both = PanelOLS(y, x, entity_effects=True, time_effects=True).fit(**CLUSTERED_BY_UNIT)
     at = [estimate.names.index(e) for e in events]
     _close(estimate.coefficients[at], both.params.to_numpy())
     n, p = len(frame), len(estimate.names)

@@ -22,20 +22,11 @@ from typing import Any
 
 import pytest
 
+from catalogue.analysis.statistics.oaxaca import COMPONENTS
 from tests.red_team.conftest import Attacker, report
 from tests.red_team.test_reparametrised_models import BASE
 
 SHIFTS = [(1, 0), (1, 7), (2, 0), (2, -40), (-3, 0), (-3, 1000), (0.5, 7), (0.5, -40)]
-COMPONENTS = (
-    "prediction_1",
-    "prediction_2",
-    "difference",
-    "endowments",
-    "coefficients",
-    "interaction",
-    "explained",
-    "unexplained",
-)
 
 
 def _rows(response: Any, at: int = 0) -> dict[str, dict[str, Any]] | None:
