@@ -146,6 +146,13 @@ def fit_ivregress(view: DataView, request: Mapping[str, Any]) -> IvPlan:
     endo_at = list(range(sizes[0], sizes[0] + sizes[1]))
     instrument_at = list(range(sizes[0] + sizes[1], count - int(constant)))
     tail = [count - 1] if constant else []
+    asked_estimator = estimator
+    if len(instrument_at) == len(endo_at):
+        # Exactly identified: 2SLS, LIML (κ = 1) and GMM (the weight drops out) are one
+        # estimate, so one question with one answer and one noise draw; keyed by the
+        # estimator, each was a fresh draw of the same coefficients, and the three averaged
+        # (red team: test_given_parameters). GMM's standard errors are the robust ones.
+        estimator = "2sls"
     at = Layout(
         x=[*exo_at, *endo_at, *tail],
         z=[*exo_at, *instrument_at, *tail],
@@ -254,7 +261,7 @@ def fit_ivregress(view: DataView, request: Mapping[str, Any]) -> IvPlan:
         "endogenous": [term[0].variable.name for term in endogenous],
         "instruments": request.get("instruments"),
         "std_errors": covariance,
-        "estimator": estimator,
+        "estimator": asked_estimator,
     }
     groups = view.groups_of([y, *(f.variable for f in patterns.factors)])
     model = RegressionPlan(fit, about, estimate, groups)
