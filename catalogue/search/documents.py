@@ -14,17 +14,20 @@ LangMap = dict[str, str]  # language code -> text, as stored in the index
 
 @dataclass(frozen=True)
 class VariableDocument:
-    """One released revision of a variable, with everything search looks at.
+    """One released revision of a variable, or a run of consecutive revisions with the
+    same metadata (the months appended to a monthly dataset), with everything search
+    looks at.
 
-    A variable changed in a later release gives one document per revision, each listing
-    the datastore versions it belongs to, so a search pinned to an old version sees the
-    metadata of that version, and a search of the current catalogue sees each variable once.
+    A variable whose metadata changed in a later release gives one document per revision,
+    each listing the datastore versions it belongs to, so a search pinned to an old version
+    sees the metadata of that version, and a search of the current catalogue sees each
+    variable once.
     """
 
     datastore: str
     name: str
-    release: str  # the version this revision first appeared in
-    versions: tuple[str, ...]  # every datastore version in which this revision is current
+    release: str  # the version this revision (the run's first) first appeared in
+    versions: tuple[str, ...]  # every datastore version in which the run is current
     current: bool  # part of the datastore's latest version
     labels: Texts
     descriptions: Texts

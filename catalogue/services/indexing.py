@@ -73,24 +73,46 @@ def rebuild_index(ctx: Context) -> IndexSummary:
 
 
 def snapshot_documents(ctx: Context, snapshot: CatalogueSnapshot) -> Iterator[VariableDocument]:
-    """One document per released revision of every variable in the datastore."""
+    """One document per run of released revisions of a variable with the same metadata,
+    listing every version of the run: the months appended to a monthly dataset are one
+    document, not one each, so the index does not grow with every month released
+    (docs/MONTHLY.md §4). Revisions with different metadata stay documents of their own, so
+    a search pinned to a version sees that version's metadata."""
     order = [v.version for v in reversed(snapshot.versions)]  # oldest first
     position = {version: i for i, version in enumerate(order)}
     registers = {r.key: r for r in snapshot.registers}
     unit_names = unit_type_names(ctx)
     for name, releases in snapshot.variables.items():
-        for release in releases:
-            start = position[release.version]
-            end = position[release.superseded_in] if release.superseded_in else len(order)
+        for run in _runs(releases):
+            first, last = run[0], run[-1]
+            start = position[first.version]
+            end = position[last.superseded_in] if last.superseded_in else len(order)
             yield _document(
                 snapshot.datastore,
                 name,
-                release,
+                first,
                 versions=tuple(order[start:end]),
-                current=release.superseded_in is None and name in snapshot.current,
-                register=registers.get(release.metadata.extensions.register or ""),
+                current=last.superseded_in is None and name in snapshot.current,
+                register=registers.get(first.metadata.extensions.register or ""),
                 unit_names=unit_names,
             )
+
+
+def _runs(releases: tuple[VariableRelease, ...]) -> Iterator[list[VariableRelease]]:
+    """Consecutive releases (each superseded by the next) with equal metadata, together."""
+    run: list[VariableRelease] = []
+    for release in releases:
+        if run and (
+            run[-1].superseded_in == release.version
+            and (run[-1].metadata is release.metadata or run[-1].metadata == release.metadata)
+        ):
+            run.append(release)
+            continue
+        if run:
+            yield run
+        run = [release]
+    if run:
+        yield run
 
 
 def _document(

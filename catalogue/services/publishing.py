@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -275,9 +275,12 @@ def _record(
                 store.unstage(ds.id, name, actor)
                 staged.append(StagedDataset(name, "UNCHANGED", 0, 0))
                 continue
+            # A PATCH_METADATA or an APPEND has its base's files through the parent link;
+            # only the files it adds are written (docs/MONTHLY.md §4).
             base = plan.reuse or plan.appends_to
-            reused = store.revision_files(base.id) if base else []
-            revision = store.add_revision(ds.id, *_revision(plan, reused), actor)
+            revision = store.add_revision(
+                ds.id, *_revision(plan), actor, parent_id=base.id if base else None
+            )
             store.stage(ds.id, name, plan.operation.value, revision.id, note, actor)
             warnings = [p.as_dict() for p in plan.result.report.warnings] if plan.result else []
             staged.append(
@@ -294,18 +297,17 @@ def _record(
     )
 
 
-def _revision(
-    plan: _Plan, reused_files: Sequence[RevisionFile]
-) -> tuple[Revision, list[RevisionFile], list[CodeEntry]]:
-    """What the plan stores: the revision's values, its data files and its code list."""
+def _revision(plan: _Plan) -> tuple[Revision, list[RevisionFile], list[CodeEntry]]:
+    """What the plan stores: the revision's values, the data files it adds (its base's, for
+    a PATCH_METADATA or an APPEND, come with the parent link) and its code list."""
     meta = plan.metadata
     doc = dump_variable_metadata(meta)
     ext = meta.extensions
+    files: list[RevisionFile] = []
     if plan.reuse is not None:
         base = plan.reuse
         files_path, rows, units = base.files_path, base.row_count, base.unit_count
         start_min, stop_max, report = base.start_min, base.stop_max, base.report
-        files = list(reused_files)
     elif plan.appends_to is not None:
         result, earlier = plan.result, plan.appends_to
         assert result is not None and plan.final_path is not None
@@ -313,14 +315,9 @@ def _revision(
         rows = earlier.row_count + result.row_count
         units = len(plan.units)
         start_min, stop_max = earlier.start_min, result.stop_max
-        # The released files stay where they are: the new revision names them from its own
-        # folder, a sibling of theirs, so nothing released is copied or rewritten.
-        files = [
-            RevisionFile(
-                sibling_path(earlier.files_path, f.path), f.sha256, f.size_bytes, f.row_count
-            )
-            for f in reused_files
-        ] + [RevisionFile(f.path, f.sha256, f.size, f.rows) for f in result.files]
+        # The released files stay where they are and are not listed again: the new
+        # revision's parent has them, so nothing released is copied or rewritten.
+        files = [RevisionFile(f.path, f.sha256, f.size, f.rows) for f in result.files]
     else:
         result = plan.result
         assert result is not None and plan.final_path is not None
@@ -408,14 +405,6 @@ def _invalid_extract(path: Path, reports: list[Report]) -> RegcatError:
 # --- appending periods (docs/MONTHLY.md §4) ------------------------------------------------
 
 _APPENDABLE = (Temporality.ACCUMULATED, Temporality.STATUS)
-
-
-def sibling_path(files_path: str, path: str) -> str:
-    """A file of the revision at `files_path` as seen from a sibling revision folder of the
-    same dataset (`../<key>/<path>`); a path already of that form stays as it is."""
-    if path.startswith("../"):
-        return path
-    return f"../{files_path.rsplit('/', 1)[-1]}/{path}"
 
 
 def _check_appendable(

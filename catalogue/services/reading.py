@@ -112,15 +112,29 @@ def new_files(ctx: Context, datastore: str, version: str) -> frozenset[str] | No
         if version not in labels or labels.index(version) == 0:
             return None
         previous, current = ordered[labels.index(version) - 1], ordered[labels.index(version)]
-
-        def files_of(v: StoredVersion) -> set[str]:
-            return {
+        before = store.version_revisions(previous.id)
+        fresh: set[str] = set()
+        for dataset, revision in store.version_revisions(current.id).items():
+            earlier = before.get(dataset)
+            if earlier is not None and earlier.id == revision.id:
+                continue
+            # An appended month: only the files its revision added since the earlier one,
+            # without reading the list of every month before it (docs/MONTHLY.md §4).
+            added = store.files_since(revision.id, earlier.id) if earlier else None
+            if added is not None:
+                fresh |= {ctx.files.path(revision.files_path, f.path) for f in added}
+                continue
+            paths = {
                 ctx.files.path(revision.files_path, f.path)
-                for revision in store.version_revisions(v.id).values()
                 for f in store.revision_files(revision.id)
             }
-
-        return frozenset(files_of(current) - files_of(previous))
+            if earlier is not None:
+                paths -= {
+                    ctx.files.path(earlier.files_path, f.path)
+                    for f in store.revision_files(earlier.id)
+                }
+            fresh |= paths
+        return frozenset(fresh)
 
 
 def _find_version(

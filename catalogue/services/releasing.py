@@ -245,14 +245,23 @@ def _verify_staged_files(
     revision = store.revision(revision_id)
     assert revision is not None
     # Files an APPEND keeps from the released revision were checked when that was released
-    # and are never rewritten: hashing them again would make appending a month cost more
-    # with every month released. (Files kept from an APPEND staged before it are checked.)
-    checked = set()
-    if released is not None:
-        checked = {
-            ctx.files.path(released.files_path, f.path) for f in store.revision_files(released.id)
-        }
-    for f in store.revision_files(revision_id):
+    # and are never rewritten: hashing them again, or even reading their list, would make
+    # appending a month cost more with every month released. Only the files its chain of
+    # parents added since the released revision are checked (a month appended before it in
+    # the same draft included). A revision in the released one's own folder (a
+    # PATCH_METADATA) has all its files checked, as before.
+    files = None
+    if released is not None and released.files_path != revision.files_path:
+        files = store.files_since(revision_id, released.id)
+    checked: set[str] = set()
+    if files is None:
+        files = store.revision_files(revision_id)
+        if released is not None:  # a revision stored before parents (migration 0009)
+            checked = {
+                ctx.files.path(released.files_path, f.path)
+                for f in store.revision_files(released.id)
+            }
+    for f in files:
         relative = f"{revision.files_path}/{f.path}"
         if f.path.startswith("../") and ctx.files.path(relative) in checked:
             continue

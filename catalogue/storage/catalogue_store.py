@@ -8,15 +8,16 @@ these rows reaches a service."""
 from __future__ import annotations
 
 import os
+import posixpath
 import socket
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Integer, delete, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from catalogue.storage.database import Database
 from catalogue.storage.models import (
@@ -92,11 +93,12 @@ _REVISION_VALUES = tuple(f for f in Revision.__dataclass_fields__)
 class StoredRevision(Revision):
     id: int
     datastore_id: int
+    parent_id: int | None = None  # whose files this one has besides its own
 
     @classmethod
     def of(cls, row: DatasetRevisionRow) -> StoredRevision:
         values = {name: getattr(row, name) for name in _REVISION_VALUES}
-        return cls(**values, id=row.id, datastore_id=row.datastore_id)
+        return cls(**values, id=row.id, datastore_id=row.datastore_id, parent_id=row.parent_id)
 
 
 @dataclass(frozen=True)
@@ -253,21 +255,27 @@ class CatalogueStore:
         files: Iterable[RevisionFile],
         code_entries: Iterable[CodeEntry],
         actor: str,
+        parent_id: int | None = None,
     ) -> StoredRevision:
+        """Store a revision with the files it adds (paths from its own folder). With
+        `parent_id` it also has every file of that revision, which is not copied: an
+        appended month writes its own rows only, however many months came before."""
         row = DatasetRevisionRow(
             datastore_id=datastore_id,
             **{name: getattr(revision, name) for name in _REVISION_VALUES},
             created_at=now(),
             created_by=actor,
+            parent_id=parent_id,
         )
         self.session.add(row)
         self.session.flush()
-        # The records' fields are named as the tables' columns.
-        self.session.add_all(DatasetFileRow(revision_id=row.id, **asdict(f)) for f in files)
-        self.session.add_all(
-            CodeListEntryRow(revision_id=row.id, **asdict(c)) for c in code_entries
-        )
-        self.session.flush()
+        # The records' fields are named as the tables' columns; one multi-row INSERT each.
+        file_rows = [{"revision_id": row.id, **asdict(f)} for f in files]
+        if file_rows:
+            self.session.execute(insert(DatasetFileRow), file_rows)
+        code_rows = [{"revision_id": row.id, **asdict(c)} for c in code_entries]
+        if code_rows:
+            self.session.execute(insert(CodeListEntryRow), code_rows)
         return StoredRevision.of(row)
 
     def revision(self, revision_id: int) -> StoredRevision | None:
@@ -275,12 +283,70 @@ class CatalogueStore:
         return StoredRevision.of(row) if row else None
 
     def revision_files(self, revision_id: int) -> list[RevisionFile]:
-        rows = self.session.scalars(
-            select(DatasetFileRow)
-            .where(DatasetFileRow.revision_id == revision_id)
-            .order_by(DatasetFileRow.path)
+        """Every data file of the revision, its parents' included, as paths from its own
+        folder (`../<key>/…` for a file in a sibling folder), in path order."""
+        found = self._chain_files(revision_id, stop_at=None)
+        assert found is not None
+        return found
+
+    def files_since(self, revision_id: int, ancestor_id: int) -> list[RevisionFile] | None:
+        """The files the revision has and its ancestor `ancestor_id` has not (those its
+        chain added after it), as revision_files gives them; None when `ancestor_id` is not
+        one of its parents. Reads only the rows of the revisions in between, so what a
+        release checks and warms follows the new month, not the months before it."""
+        return self._chain_files(revision_id, stop_at=ancestor_id)
+
+    def _chain_files(self, revision_id: int, stop_at: int | None) -> list[RevisionFile] | None:
+        chain = self._chain(revision_id)
+        if not chain:
+            return []
+        if stop_at is not None:
+            ids = [rid for rid, _ in chain]
+            if stop_at not in ids:
+                return None
+            chain = chain[: ids.index(stop_at)]
+            if not chain:
+                return []
+        folders = dict(chain)
+        own = folders[revision_id]
+        rows = self.session.execute(
+            select(DatasetFileRow).where(DatasetFileRow.revision_id.in_(list(folders)))
+        ).scalars()
+        files = [
+            RevisionFile(
+                r.path
+                if folders[r.revision_id] == own
+                else _from_folder(own, f"{folders[r.revision_id]}/{r.path}"),
+                r.sha256,
+                r.size_bytes,
+                r.row_count,
+            )
+            for r in rows
+        ]
+        # Code-point order: what ORDER BY path gave on SQLite when each revision copied
+        # its parent's list.
+        return sorted(files, key=lambda f: f.path)
+
+    def _chain(self, revision_id: int) -> list[tuple[int, str]]:
+        """(id, files_path) of the revision and its parents, newest first: one recursive
+        query on every backend."""
+        up = select(
+            DatasetRevisionRow.id,
+            DatasetRevisionRow.parent_id,
+            DatasetRevisionRow.files_path,
+            literal(0, Integer).label("depth"),
         )
-        return [RevisionFile(r.path, r.sha256, r.size_bytes, r.row_count) for r in rows]
+        chain = up.where(DatasetRevisionRow.id == revision_id).cte("chain", recursive=True)
+        parent = aliased(DatasetRevisionRow)
+        chain = chain.union_all(
+            select(parent.id, parent.parent_id, parent.files_path, (chain.c.depth + 1)).join(
+                chain, parent.id == chain.c.parent_id
+            )
+        )
+        rows = self.session.execute(
+            select(chain.c.id, chain.c.files_path).order_by(chain.c.depth)
+        ).all()
+        return [(rid, path) for rid, path in rows]
 
     def revisions_in_use(self, datastore_id: int) -> list[StoredRevision]:
         """Every revision a released version or the draft points at."""
@@ -519,6 +585,17 @@ class CatalogueStore:
             )
             or 0
         )
+
+
+def _from_folder(folder: str, target: str) -> str:
+    """`target` (a path under the datastore root) as seen from `folder`: `../<key>/…` for a
+    file in a sibling revision folder. `..` steps in `target` are resolved first."""
+    here = posixpath.normpath(folder).split("/")
+    there = posixpath.normpath(target).split("/")
+    common = 0
+    while common < min(len(here), len(there) - 1) and here[common] == there[common]:
+        common += 1
+    return "/".join([".."] * (len(here) - common) + there[common:])
 
 
 class LockTaken(Exception):

@@ -111,7 +111,12 @@ class DataProductRow(Base):
 
 
 class DatasetRevisionRow(Base):
-    """One immutable (metadata, data files) pair of a dataset; versions point at these."""
+    """One immutable (metadata, data files) pair of a dataset; versions point at these.
+
+    A revision with a parent (an APPEND, a PATCH_METADATA) has its parent's data files, seen
+    from its own folder, and its own dataset_files rows besides: appending a month writes the
+    month's files, not the list of every month before it (docs/MONTHLY.md §4). Revisions
+    stored before parents existed (migration 0009) list all their files themselves."""
 
     __tablename__ = "dataset_revisions"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -136,9 +141,17 @@ class DatasetRevisionRow(Base):
     report: Mapped[Any] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_by: Mapped[str] = mapped_column(String(200))
+    # No foreign key: SQLite can add such a column in place but neither drop it nor copy a
+    # table others refer to while foreign keys are on, so migration 0009 could not be
+    # undone there. Revisions are never deleted, and the store links only to a revision
+    # it read in the same transaction.
+    parent_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class DatasetFileRow(Base):
+    """A data file a revision added: its path from the revision's folder (`../<key>/…` for
+    a file in a sibling folder, in rows written before migration 0009)."""
+
     __tablename__ = "dataset_files"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     revision_id: Mapped[int] = mapped_column(ForeignKey("dataset_revisions.id"), index=True)
