@@ -24,6 +24,7 @@ from .counting import finish, noised_counts, publish_left_out, published_counts
 from .exposure import Exposure
 from .fingerprint import SetFingerprint
 from .inputs import CountTable, MagnitudeTable
+from .magnitudes import count_noise_factor, counts_in_disguise
 from .pair_sets import PairAnswer
 from .release import ControlContext, ResultBuilder
 from .result import ControlledResult, ResultRow, Value
@@ -431,6 +432,14 @@ def control_magnitude_table(
             decided = reached & np.array([answers[c].fresh for c in range(interior)], dtype=bool)
             factors = exposure.factors
             out.expose(exposure.told(fresh, decided))
+        # A sum of one value's units (a 0/1 variable) is a count: a count's noise
+        # (magnitudes.counts_in_disguise).
+        disguised = counts_in_disguise(magnitudes, found.nonzero_counts)
+        if np.any(disguised):
+            widen = count_noise_factor(
+                out.rule(CellKeyNoise).parameters.variance, noise.multipliers()
+            )
+            factors = np.where(disguised, factors * widen, factors)
         noised = noise.apply(
             Perturbable(found.sums, magnitudes.largest * factors[None, :], magnitudes.digests)
         )
