@@ -11,7 +11,7 @@ from catalogue.domain.variable import VariableMetadata
 from catalogue.domain.version import VersionNumber
 from catalogue.services.context import Context
 from catalogue.services.setup import require_initialised, resolve_datastore
-from catalogue.storage.catalogue_store import CatalogueStore, StoredRevision, StoredVersion
+from catalogue.storage.catalogue_store import CatalogueStore, RevisionOutline, StoredVersion
 from schemas.metadata import load_variable_metadata
 from schemas.register import load_register
 
@@ -195,7 +195,7 @@ class VersionSummary:
 
 
 def _parsed(
-    parsed: dict[tuple[str, str], VariableMetadata], dataset: str, revision: StoredRevision
+    parsed: dict[tuple[str, str], VariableMetadata], dataset: str, revision: RevisionOutline
 ) -> VariableMetadata:
     key = (dataset, revision.metadata_sha256)
     if key not in parsed:
@@ -220,7 +220,7 @@ def catalogue_snapshot(ctx: Context, datastore: str | None = None) -> CatalogueS
         parsed: dict[tuple[str, str], VariableMetadata] = {}
         # Every version's revisions and changelog in a fixed number of queries, not two per
         # version: the cost of a release must not grow with the versions before it.
-        all_revisions = store.datastore_version_revisions(ds.id)
+        all_revisions = store.datastore_version_outlines(ds.id)
         all_changes = store.datastore_changelogs(ds.id)
         for v in versions:
             label = _label(v)

@@ -1,9 +1,9 @@
 """Queries and writes on the catalogue database, used inside one service transaction.
 
 Datastores, dataset revisions with their files, versions and their changelogs leave as small
-records (StoredDatastore, StoredRevision, RevisionFile, StoredVersion, Change), and a unit
-type, a revision, a staged operation or a release is written from plain values: none of
-these rows reaches a service."""
+records (StoredDatastore, StoredRevision, RevisionOutline, RevisionFile, StoredVersion,
+Change), and a unit type, a revision, a staged operation or a release is written from
+plain values: none of these rows reaches a service."""
 
 from __future__ import annotations
 
@@ -99,6 +99,21 @@ class StoredRevision(Revision):
     def of(cls, row: DatasetRevisionRow) -> StoredRevision:
         values = {name: getattr(row, name) for name in _REVISION_VALUES}
         return cls(**values, id=row.id, datastore_id=row.datastore_id, parent_id=row.parent_id)
+
+
+@dataclass(frozen=True)
+class RevisionOutline:
+    """What a catalogue snapshot reads of a revision: revisions with the same metadata
+    checksum share one metadata document."""
+
+    id: int
+    name: str
+    metadata_doc: Any
+    metadata_sha256: str
+    row_count: int
+    unit_count: int
+    start_min: date | None
+    stop_max: date | None
 
 
 @dataclass(frozen=True)
@@ -478,13 +493,16 @@ class CatalogueStore:
         ).all()
         return {name: StoredRevision.of(rev) for name, rev in rows}
 
-    def datastore_version_revisions(
+    def datastore_version_outlines(
         self, datastore_id: int
-    ) -> dict[int, dict[str, StoredRevision]]:
-        """version_revisions of every version of a datastore, in two queries: the (version,
-        dataset, revision) triples, then each distinct revision once. A catalogue snapshot
-        is built after every release and walks every version; one query per version made
-        each monthly append cost more than the one before it (docs/MONTHLY.md §4)."""
+    ) -> dict[int, dict[str, RevisionOutline]]:
+        """What a catalogue snapshot needs of every version's revisions, in a fixed number of
+        queries: the (version, dataset, revision) triples, each distinct revision's counts
+        and dates, and the metadata document once per distinct metadata (the months of a
+        series share theirs). A snapshot is built after every release and walks every
+        version; one query per version, or a metadata document (and an ingest report) per
+        revision, made each monthly append cost more than the one before it
+        (docs/MONTHLY.md §4)."""
         triples = self.session.execute(
             select(
                 VersionDatasetRow.version_id,
@@ -496,16 +514,51 @@ class CatalogueStore:
             .order_by(VersionDatasetRow.version_id, VersionDatasetRow.dataset_name)
         ).all()
         wanted = sorted({revision_id for _, _, revision_id in triples})
-        revisions: dict[int, StoredRevision] = {}
+        r = DatasetRevisionRow
+        found: dict[int, Any] = {}
         for start in range(0, len(wanted), 500):  # bounded IN lists, for every backend
             chunk = wanted[start : start + 500]
-            for row in self.session.scalars(
-                select(DatasetRevisionRow).where(DatasetRevisionRow.id.in_(chunk))
+            for row in self.session.execute(
+                select(
+                    r.id,
+                    r.name,
+                    r.metadata_sha256,
+                    r.row_count,
+                    r.unit_count,
+                    r.start_min,
+                    r.stop_max,
+                ).where(r.id.in_(chunk))
             ):
-                revisions[row.id] = StoredRevision.of(row)
-        out: dict[int, dict[str, StoredRevision]] = {}
+                found[row.id] = row
+        first: dict[tuple[str, str], int] = {}
+        for rid in wanted:
+            first.setdefault((found[rid].name, found[rid].metadata_sha256), rid)
+        docs: dict[int, Any] = {}
+        ids = sorted(first.values())
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            docs.update(
+                (rid, doc)
+                for rid, doc in self.session.execute(
+                    select(r.id, r.metadata_doc).where(r.id.in_(chunk))
+                )
+            )
+        outlines = {
+            rid: RevisionOutline(
+                rid,
+                row.name,
+                docs[first[(row.name, row.metadata_sha256)]],
+                row.metadata_sha256,
+                row.row_count,
+                row.unit_count,
+                row.start_min,
+                row.stop_max,
+            )
+            for rid, row in found.items()
+        }
+        out: dict[int, dict[str, RevisionOutline]] = {}
         for version_id, name, revision_id in triples:
-            out.setdefault(version_id, {})[name] = revisions[revision_id]
+            out.setdefault(version_id, {})[name] = outlines[revision_id]
         return out
 
     def datastore_changelogs(self, datastore_id: int) -> dict[int, list[Change]]:
