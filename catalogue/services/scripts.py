@@ -782,37 +782,6 @@ def _model(runner: _Runner, command: n.Model) -> None:
     runner.statistic(command, command.command, model_body(command))
 
 
-@_handles("histogram")
-def _histogram(runner: _Runner, command: n.Chart) -> None:
-    _unsupported_options(command, {"bin"})
-    body: dict[str, Any] = {"var": command.variables[0]}
-    bins = command.option("bin")
-    if bins is not None:
-        if not bins.values[0].isdigit():
-            raise script_error(
-                "script-arguments",
-                bins.at,
-                ("bin() tar et helt tall", "bin() takes a whole number"),
-                command=command.command,
-            )
-        body["bins"] = int(bins.values[0])
-    runner.statistic(command, "histogram", body)
-
-
-@_handles("barchart")
-def _barchart(runner: _Runner, command: n.Chart) -> None:
-    _unsupported_options(command, set())
-    if command.statistic not in (None, "count"):
-        raise not_supported(
-            command, (f"barchart ({command.statistic})", f"barchart ({command.statistic})")
-        )
-    if len(command.variables) != 1:
-        raise not_supported(
-            command, ("barchart av flere variabler", "barchart of several variables")
-        )
-    runner.statistic(command, "barchart", {"var": command.variables[0]})
-
-
 def _variables(runner: _Runner, command: n.Session) -> None:
     """`variables` alone (its handler, with `variables db/VAR`, is in script_verbs.py)."""
     runner.flush()

@@ -36,6 +36,11 @@ class ScriptOutputSchema(Schema):
         AnalysisStatisticResponseSchema,
         metadata={"description": "result: the API's answer to that request, as it gives it."},
     )
+    group = fields.Dict(
+        metadata={
+            "description": "result of a command with by(): the group it is of ({variable: value})."
+        }
+    )
     markdown = fields.String(metadata={"description": "text: a textblock's Markdown."})
     notice = fields.Dict(
         metadata={

@@ -100,8 +100,10 @@ def control_histogram(
     *,
     bins: int | None = None,
     groups: Sequence[SetFingerprint] = (),
+    width: float | None = None,
 ) -> ControlledResult:
-    """A histogram as a checked, perturbed count table on a fixed bin grid."""
+    """A histogram as a checked, perturbed count table on a fixed bin grid (`width`: a bin
+    width asked for, taken onto the grid: rules/histogram.py)."""
     columns = ("start", "end", "count")
     with ResultBuilder(context, "histogram", ("bin",), columns, variables=1) as out:
         rule = out.rule(HistogramBins)
@@ -110,7 +112,8 @@ def control_histogram(
             out.charge("count", [found.size])
             raise out.refuse(HistogramBins, "histogram-units")
         low, high = smoothed_span(out, found)
-        grid = rule.apply(BinRequest(low, high, bins or rule.parameters.default_bins))[0].value
+        asked = BinRequest(low, high, bins or rule.parameters.default_bins, width)
+        grid = rule.apply(asked)[0].value
         assert grid is not None  # the grid rule never withholds
         cells = CellUnits.build(grid.assign(found.values), data.units, grid.bins, context.keys)
         totals = cells.totals()

@@ -3,7 +3,10 @@ categorical one, released as the OLS regression of the variable on i.group with 
 the level effects against the first level with their tests, and in the summary the F test
 of equal means (F, its degrees of freedom and p-value) and R², each from the perturbed N
 and from the residual and total sums of squares perturbed as magnitudes
-(output_control/models.py). Levels held by fewer units than a table shows are not levels
+(output_control/models.py). `also` names further factors (microdata.no's `anova y a b`,
+Stata's n-way anova of main effects): the regression is then on i.by and i. of each, and
+the summary's F tests all of them together (the model's F; a term's own levels keep their
+tests in the rows). Levels held by fewer units than a table shows are not levels
 (their rows are left out, as for any i. term), and the model passes every rule a model does."""
 
 from __future__ import annotations
@@ -26,15 +29,28 @@ def prepare_anova(view: DataView, request: Mapping[str, Any]) -> RegressionPlan:
     y = view.variable(request.get("var"), what="var")
     needs_number(y, "anova")
     group = view.variable(request.get("by"), what="by")
-    if group.name == y.name:
+    also = request.get("also", [])
+    if not isinstance(also, list) or not all(isinstance(name, str) for name in also):
         raise request_error(
-            "by", "«by» må være en annen variabel enn «var».", "'by' must be another variable."
+            "also", "«also» må være en liste av variabelnavn.", "'also' must be a list of names."
         )
-    patterns, rows = common_levels(view, y, parse_terms(view, [f"i.{group.name}"]), constant=True)
+    factors = [group, *(view.variable(name, what="also") for name in also)]
+    names = [f.name for f in factors]
+    if y.name in names or len(set(names)) != len(names):
+        field = "by" if group.name == y.name else "also"
+        raise request_error(
+            field,
+            "Faktorene må være forskjellige variabler, og ikke «var».",
+            "The factors must be different variables, none of them 'var'.",
+        )
+    terms = [f"i.{name}" for name in names]
+    patterns, rows = common_levels(view, y, parse_terms(view, terms), constant=True)
     estimate = ols_estimate(view, y, patterns, "classical")
-    asked = [f"i.{group.name}", "_cons"]
+    asked = [*terms, "_cons"]
     plan = regression_plan(view, y, patterns, rows, estimate, "ols", "classical", asked)
-    about = {"statistic": "anova", "variable": y.name, "by": group.name}
+    about: dict[str, Any] = {"statistic": "anova", "variable": y.name, "by": group.name}
+    if also:
+        about["also"] = names[1:]
     return RegressionPlan(plan.fit, about, plan.estimate, plan.groups)
 
 
@@ -53,6 +69,15 @@ STATISTIC = Statistic(
             Takes.VARIABLE,
             required=True,
             description=Text("Den kategoriske variabelen.", "The categorical variable."),
+        ),
+        Field(
+            "also",
+            Takes.VARIABLE,
+            many=True,
+            description=Text(
+                "Flere kategoriske variabler (flerveis variansanalyse, hovedeffekter).",
+                "Further categorical variables (n-way analysis of variance, main effects).",
+            ),
         ),
     ),
     releases=MODEL_RELEASES,

@@ -1,5 +1,17 @@
-"""barchart: a Vega-Lite bar chart of a categorical variable, drawn only from a controlled
-table (a perturbed one-way frequency table, without margins)."""
+"""barchart: a Vega-Lite bar chart drawn only from a controlled table.
+
+- `stat` count (the default) or percent: the bars of a categorical variable, from a
+  perturbed frequency table without margins of the variable (and of `over`, `by` when
+  given: one table of all of them); percent is each published count over the sum of the
+  published counts (of its `by` group), computed in the chart.
+- `stat` mean or sum: a numeric variable's mean or sum per category of `over` (and `by`),
+  the released table being exactly tabulate's (`vars` [over, by], `summarize` the
+  variable, `stats` [mean or sum]): the same request through the same module, so the same
+  checks and noise.
+- `over`: the categories along the axis (with a count, the variable's categories are
+  then the bars within each, grouped side by side or with `stack` stacked); `by`: a panel
+  per category; `horizontal` lays the chart on its side. None of these changes what is
+  released, only how it is drawn."""
 
 from __future__ import annotations
 
@@ -7,20 +19,84 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from catalogue.domain.text import Text
+from catalogue.domain.text import Text, localise
 
-from ..output_control import ControlContext, control_frequency_table, vega_lite
+from ..output_control import ControlContext, ControlledResult, control_frequency_table, vega_lite
 from ..output_control.fingerprint import SetFingerprint
-from ..statistic import Field, Statistic, Takes
-from .shared.common import DataView, Labelled
+from ..output_control.vega import SCHEMA
+from ..statistic import Field, Statistic, Takes, find
+from .shared.common import DataView, Labelled, Prepared, choice, request_error
 from .tabulate import Categorised, categorise, dimension_variables
+
+STATS = ("count", "percent", "mean", "sum")
+_TITLES = {
+    "count": ("Antall", "Count"),
+    "percent": ("Prosent", "Percent"),
+    "mean": ("Gjennomsnitt", "Mean"),
+    "sum": ("Sum", "Sum"),
+}
+
+
+def _truth(request: Mapping[str, Any], name: str) -> bool:
+    value = request.get(name, False)
+    if not isinstance(value, bool):
+        raise request_error(
+            name, f"«{name}» må være true eller false.", f"'{name}' must be true or false."
+        )
+    return value
 
 
 def prepare_bar_chart(
     view: DataView, request: Mapping[str, Any], language: str = "nb"
-) -> BarChartPlan:
-    variables = dimension_variables(view, [request.get("var")], "var")
-    return BarChartPlan(categorise(view, variables), language, view.groups_of(variables))
+) -> BarChartPlan | MeasuredBars:
+    stat = choice(request, "stat", STATS, "count")
+    names = [request.get("var"), request.get("over"), request.get("by")]
+    given = [n for n in names if n is not None]
+    if len(set(map(str, given))) != len(given):
+        raise request_error(
+            "over",
+            "«var», «over» og «by» må være forskjellige variabler.",
+            "'var', 'over' and 'by' must be different variables.",
+        )
+    layout = Layout(
+        stat,
+        None if request.get("over") is None else str(request["over"]),
+        None if request.get("by") is None else str(request["by"]),
+        _truth(request, "stack"),
+        _truth(request, "horizontal"),
+        language,
+    )
+    if stat in ("count", "percent"):
+        variables = dimension_variables(view, [request.get("var")], "var")
+        for name in ("over", "by"):
+            if request.get(name) is not None:
+                variables += dimension_variables(view, [request.get(name)], name)
+        return BarChartPlan(
+            categorise(view, variables), language, view.groups_of(variables), layout
+        )
+    categories = [n for n in (layout.over, layout.by) if n is not None]
+    if not categories:
+        raise request_error(
+            "over",
+            f"«stat» {stat} trenger «over» (kategoriene søylene er for).",
+            f"'stat' {stat} needs 'over' (the categories the bars are of).",
+        )
+    table = {"vars": categories, "summarize": request.get("var"), "stats": [stat]}
+    return MeasuredBars(find("tabulate").prepare(view, table, language), layout)
+
+
+@dataclass(frozen=True)
+class Layout:
+    stat: str = "count"
+    over: str | None = None
+    by: str | None = None
+    stack: bool = False
+    horizontal: bool = False
+    language: str = "nb"
+
+    @property
+    def plain(self) -> bool:
+        return self == Layout(language=self.language)
 
 
 @dataclass(frozen=True)
@@ -28,24 +104,134 @@ class BarChartPlan:
     data: Categorised
     language: str
     groups: tuple[SetFingerprint, ...] = ()
+    layout: Layout = Layout()
 
     def release(self, context: ControlContext) -> list[Labelled]:
         result = control_frequency_table(
             self.data.count_table(), context, include_margins=False, groups=self.groups
         )
-        chart = vega_lite(result, self.language)
+        if self.layout.plain:
+            chart = vega_lite(result, self.language)
+        else:
+            chart = bar_chart(result, self.data.dimensions[0], self.layout)
         about = {"statistic": "bar-chart", "variable": self.data.dimensions[0]}
+        if not self.layout.plain:
+            about = {**about, "stat": self.layout.stat}
         return [Labelled(about, result, {"vega_lite": chart})]
+
+
+@dataclass(frozen=True)
+class MeasuredBars:
+    table: Prepared
+    layout: Layout
+
+    def release(self, context: ControlContext) -> list[Labelled]:
+        out = []
+        for item in self.table.release(context):
+            chart = bar_chart(item.result, None, self.layout)
+            about = {**item.about, "statistic": "bar-chart", "stat": self.layout.stat}
+            out.append(Labelled(about, item.result, {**item.extra, "vega_lite": chart}))
+        return out
+
+
+def _records(result: ControlledResult, measure: str) -> list[dict[str, Any]]:
+    at = result.columns.index(measure)
+    out = []
+    for row in result.rows:
+        if None in row.labels:
+            continue  # a margin
+        record: dict[str, Any] = dict(zip(result.dimensions, map(str, row.labels), strict=True))
+        value = row.values[at]
+        published = isinstance(value, int | float) and not isinstance(value, bool)
+        record[measure] = value if published else None
+        out.append(record)
+    return out
+
+
+def bar_chart(result: ControlledResult, variable: str | None, layout: Layout) -> dict[str, Any]:
+    """The bars from the result's published interior cells only (`variable`: the counted
+    variable of a frequency table; None for a table of means or sums by category)."""
+    if not isinstance(result, ControlledResult):
+        raise TypeError("a bar chart is drawn from a ControlledResult")
+    measure = "count" if variable is not None else layout.stat
+    records = _records(result, measure)
+    shown = measure
+    if layout.stat == "percent":
+        shown = "percent"
+        totals: dict[str | None, float] = {}
+        for r in records:
+            key = r.get(layout.by) if layout.by else None
+            totals[key] = totals.get(key, 0) + (r["count"] or 0)
+        for r in records:
+            total = totals[r.get(layout.by) if layout.by else None]
+            r["percent"] = None if r["count"] is None or not total else 100 * r["count"] / total
+    along = layout.over or variable or layout.by
+    value = {
+        "field": shown,
+        "type": "quantitative",
+        "title": localise(_TITLES[layout.stat], layout.language),
+    }
+    encoding: dict[str, Any] = {"x": {"field": along, "type": "nominal"}, "y": value}
+    if variable is not None and along != variable:
+        encoding["color"] = {"field": variable, "type": "nominal"}
+        if not layout.stack:
+            encoding["xOffset"] = {"field": variable, "type": "nominal"}
+    if layout.by is not None and along != layout.by:
+        encoding["column"] = {"field": layout.by, "type": "nominal"}
+    if layout.horizontal:
+        swap = {"x": "y", "y": "x", "xOffset": "yOffset", "column": "row"}
+        encoding = {swap.get(k, k): v for k, v in encoding.items()}
+    return {
+        "$schema": SCHEMA,
+        "description": f"bar chart {layout.stat}, {result.datastore_version}",
+        "data": {"values": records},
+        "mark": "bar",
+        "encoding": encoding,
+    }
 
 
 STATISTIC = Statistic(
     name="barchart",
     description=Text(
-        "Et stolpediagram av en kategorisk variabel (en kontrollert enveistabell).",
-        "A bar chart of a categorical variable (a controlled one-way table).",
+        "Et stolpediagram: antall eller prosent av en kategorisk variabel, eller "
+        "gjennomsnitt eller sum av en numerisk variabel per kategori av «over», fra en "
+        "kontrollert tabell.",
+        "A bar chart: counts or percentages of a categorical variable, or the mean or sum "
+        "of a numeric variable per category of 'over', from a controlled table.",
     ),
-    fields=(Field("var", Takes.VARIABLE, required=True),),
-    releases=("frequency-table",),
+    fields=(
+        Field("var", Takes.VARIABLE, required=True),
+        Field(
+            "stat",
+            Takes.TEXT,
+            choices=STATS,
+            description=Text(
+                "count (standard), percent, mean eller sum (de to siste krever «over»).",
+                "count (the default), percent, mean or sum (the last two need 'over').",
+            ),
+        ),
+        Field(
+            "over",
+            Takes.VARIABLE,
+            description=Text("Kategoriene langs aksen.", "The categories along the axis."),
+        ),
+        Field(
+            "by",
+            Takes.VARIABLE,
+            description=Text("Et panel per kategori.", "A panel per category."),
+        ),
+        Field(
+            "stack",
+            Takes.TRUTH,
+            description=Text("Stablede søyler (med «over»).", "Stacked bars (with 'over')."),
+        ),
+        Field(
+            "horizontal",
+            Takes.TRUTH,
+            description=Text("Liggende søyler.", "Horizontal bars."),
+        ),
+    ),
+    releases=("frequency-table", "magnitude-table"),
     prepare=prepare_bar_chart,
     request="BarChart",
     example={"var": "kommune"},

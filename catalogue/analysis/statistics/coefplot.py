@@ -1,5 +1,5 @@
-"""coefplot: a coefficient plot of a model (regress, logit, probit, poisson or negbin), a
-Vega-Lite chart of each coefficient with its 95 % interval, drawn only from the controlled
+"""coefplot: a coefficient plot of a model (regress, logit, probit, poisson, negbin or
+mlogit), a Vega-Lite chart of each coefficient with its 95 % interval, drawn only from the controlled
 regression result.
 
 The model is fitted and released by its own statistic's module, unchanged: the same checks
@@ -7,7 +7,8 @@ The model is fitted and released by its own statistic's module, unchanged: the s
 and the same registration in the differencing guard. The chart then copies, per term, the
 published (perturbed) coefficient and interval ends; a term whose coefficient or interval
 is withheld is not drawn, and a withheld model draws nothing. The constant is left out of
-the chart (it is in the table): its scale would flatten every other interval."""
+the chart (it is in the table): its scale would flatten every other interval. mlogit
+releases one model per equation (level against the base): each gets its own chart."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from ..statistic import Field, Statistic, Takes, find
 from .shared.common import DataView, Labelled, Prepared, choice
 from .shared.model_request import MODEL_FIELDS, MODEL_RELEASES
 
-MODELS = ("regress", "logit", "probit", "poisson", "negbin")
+MODELS = ("regress", "logit", "probit", "poisson", "negbin", "mlogit")
 CONSTANT = "_cons"
 
 
@@ -99,10 +100,10 @@ def coefficient_chart(
 STATISTIC = Statistic(
     name="coefplot",
     description=Text(
-        "Koeffisientplott av en modell (regress, logit, probit, poisson, negbin) som "
-        "Vega-Lite fra det kontrollerte modellresultatet.",
-        "A coefficient plot of a model (regress, logit, probit, poisson, negbin) as "
-        "Vega-Lite from the controlled model result.",
+        "Koeffisientplott av en modell (regress, logit, probit, poisson, negbin, mlogit: "
+        "ett per ligning) som Vega-Lite fra det kontrollerte modellresultatet.",
+        "A coefficient plot of a model (regress, logit, probit, poisson, negbin, mlogit: "
+        "one per equation) as Vega-Lite from the controlled model result.",
     ),
     fields=(
         *MODEL_FIELDS,

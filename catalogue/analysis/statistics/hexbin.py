@@ -4,7 +4,11 @@ controlled hex table.
 
 The lattice spans the smoothed 1st to 99th percentiles of each variable, perturbed; a hex
 is drawn when its perturbed count reaches the hexbin minimum (10 units by default); hexes
-that fail are left out, not drawn empty (OUTPUT_CONTROL.md, `hexbin`)."""
+that fail are left out, not drawn empty (OUTPUT_CONTROL.md, `hexbin`).
+
+`groups` (microdata.no's `groups()`) colours the hexes in that many classes of equal
+width over the published counts (a quantized colour scale) instead of a continuous one:
+the same released table, drawn otherwise."""
 
 from __future__ import annotations
 
@@ -30,6 +34,8 @@ from .shared.common import (
     whole_option,
 )
 
+MIN_CLASSES, MAX_CLASSES = 2, 9  # the classes a colour scheme of Vega has
+
 
 def prepare_hexbin(view: DataView, request: Mapping[str, Any], language: str = "nb") -> HexbinPlan:
     needs_unit_rows(view, "hexbin")
@@ -48,7 +54,8 @@ def prepare_hexbin(view: DataView, request: Mapping[str, Any], language: str = "
         np.asarray(found["x"], dtype=np.float64),
         np.asarray(found["y"], dtype=np.float64),
     )
-    return HexbinPlan(pairs, gridsize, language, view.groups_of([x, y]))
+    classes = whole_option(request, "groups", MIN_CLASSES, MAX_CLASSES)
+    return HexbinPlan(pairs, gridsize, language, view.groups_of([x, y]), classes)
 
 
 @dataclass(frozen=True)
@@ -57,12 +64,16 @@ class HexbinPlan:
     gridsize: int | None
     language: str
     groups: tuple[SetFingerprint, ...]
+    classes: int | None = None
 
     def release(self, context: ControlContext) -> list[Labelled]:
         result = control_hexbin(self.pairs, context, gridsize=self.gridsize, groups=self.groups)
         chart = vega_lite(result, self.language)
         encoding = chart["encoding"]
         encoding["x"]["title"], encoding["y"]["title"] = self.pairs.measure_x, self.pairs.measure_y
+        if self.classes is not None:
+            scheme = {"name": "blues", "count": self.classes}
+            encoding["color"]["scale"] = {"type": "quantize", "nice": False, "scheme": scheme}
         about = {"statistic": "hexbin", "x": self.pairs.measure_x, "y": self.pairs.measure_y}
         return [Labelled(about, result, {"vega_lite": chart})]
 
@@ -79,6 +90,15 @@ STATISTIC = Statistic(
         Field("x", Takes.VARIABLE, required=True),
         Field("y", Takes.VARIABLE, required=True),
         Field("gridsize", Takes.WHOLE_NUMBER, bounds=(1, 100)),
+        Field(
+            "groups",
+            Takes.WHOLE_NUMBER,
+            bounds=(MIN_CLASSES, MAX_CLASSES),
+            description=Text(
+                "Fargeklasser: antallene farget i så mange like brede klasser.",
+                "Colour classes: the counts coloured in that many classes of equal width.",
+            ),
+        ),
     ),
     releases=("hexbin",),
     prepare=prepare_hexbin,

@@ -5,12 +5,19 @@ without margins).
 A flow is a published cell count of (from, to); a withheld cell is no flow. Every position
 in the drawing is computed from the published counts alone: a node's height is the sum of
 its published flows (not the table's margin, which is not released here), and each flow is
-a band from its place in the `from` node's stack to its place in the `to` node's."""
+a band from its place in the `from` node's stack to its place in the `to` node's.
+
+With `then` (a third state, microdata.no's `sankey a b c`) the diagram has two steps: two
+controlled two-way tables, from → to and to → then, each released as a result of its own
+(each perturbed, checked and registered as a two-state request for it would be); the last
+carries the diagram of both. The middle nodes' heights are the larger of their published
+flows in and out."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from catalogue.domain.text import Text
@@ -28,41 +35,69 @@ GAP = 0.02  # between nodes, as a share of all flows
 def prepare_sankey(view: DataView, request: Mapping[str, Any], language: str = "nb") -> Sankey:
     before = dimension_variables(view, [request.get("from")], "from")
     after = dimension_variables(view, [request.get("to")], "to")
-    if before[0].name == after[0].name:
+    states = [*before, *after]
+    if request.get("then") is not None:
+        states += dimension_variables(view, [request.get("then")], "then")
+    names = [v.name for v in states]
+    if len(set(names)) != len(names):
+        field = "to" if names[0] == names[1] else "then"
         raise request_error(
-            "to", "«to» må være en annen variabel enn «from».", "'to' must be another variable."
+            field,
+            "«from», «to» og «then» må være forskjellige variabler.",
+            "'from', 'to' and 'then' must be different variables.",
         )
-    variables = [*before, *after]
-    return Sankey(
-        categorise(view, variables), view.groups_of(variables), category_labels(variables, False)
-    )
+    steps = []
+    for pair in pairwise(states):
+        variables = list(pair)
+        steps.append(
+            Step(
+                categorise(view, variables),
+                view.groups_of(variables),
+                category_labels(variables, False),
+            )
+        )
+    return Sankey(tuple(steps))
 
 
 @dataclass(frozen=True)
-class Sankey:
+class Step:
+    """One step of the diagram: the transitions from one state variable to the next."""
+
     data: Categorised
     groups: tuple[SetFingerprint, ...]
     labels: dict[str, dict[str, dict[str, str]]]
 
+
+@dataclass(frozen=True)
+class Sankey:
+    steps: tuple[Step, ...]
+
     def release(self, context: ControlContext) -> list[Labelled]:
-        result = control_frequency_table(
-            self.data.count_table(), context, include_margins=False, groups=self.groups
-        )
-        about = {
-            "statistic": "sankey",
-            "from": self.data.dimensions[0],
-            "to": self.data.dimensions[1],
-        }
-        extra = {"vega_lite": sankey_chart(result), "category_labels": self.labels}
-        return [Labelled(about, result, extra)]
+        results = [
+            control_frequency_table(
+                step.data.count_table(), context, include_margins=False, groups=step.groups
+            )
+            for step in self.steps
+        ]
+        out = []
+        for index, (step, result) in enumerate(zip(self.steps, results, strict=True)):
+            about = {
+                "statistic": "sankey",
+                "from": step.data.dimensions[0],
+                "to": step.data.dimensions[1],
+            }
+            extra: dict[str, Any] = {"category_labels": step.labels}
+            if index == len(results) - 1:  # the whole diagram, drawn from every step's table
+                extra = {"vega_lite": sankey_chart(*results), **extra}
+            out.append(Labelled(about, result, extra))
+        return out
 
 
-def sankey_chart(result: ControlledResult) -> dict[str, Any]:
-    """Nodes and flow bands laid out from the result's published interior counts only."""
+def _flows(result: ControlledResult) -> list[tuple[str, str, int]]:
     if not isinstance(result, ControlledResult) or len(result.dimensions) != 2:
-        raise TypeError("a Sankey diagram is drawn from a controlled two-way table")
+        raise TypeError("a Sankey diagram is drawn from controlled two-way tables")
     at = result.columns.index("count")
-    flows = [
+    return [
         (str(row.labels[0]), str(row.labels[1]), count)
         for row in result.rows
         if None not in row.labels
@@ -70,34 +105,59 @@ def sankey_chart(result: ControlledResult) -> dict[str, Any]:
         and not isinstance(count, bool)
         and count > 0
     ]
-    total = sum(n for _, _, n in flows) or 1
+
+
+def sankey_chart(*results: ControlledResult) -> dict[str, Any]:
+    """Nodes and flow bands laid out from the results' published interior counts only:
+    result t holds the flows from stage t to stage t + 1. A node's height is the larger of
+    its published flows in and out (perturbed, the two need not agree)."""
+    steps = [_flows(result) for result in results]
+    stages = len(steps) + 1
+    total = max((sum(n for _, _, n in flows) for flows in steps), default=0) or 1
     gap = GAP * total
-    sides: list[dict[str, float]] = [{}, {}]  # per side, each node's start
+    heights: list[dict[str, int]] = [{} for _ in range(stages)]
+    for t, flows in enumerate(steps):
+        for side, stage in ((0, t), (1, t + 1)):
+            moved: dict[str, int] = {}
+            for flow in flows:
+                name = flow[0] if side == 0 else flow[1]
+                moved[name] = moved.get(name, 0) + flow[2]
+            for name, n in moved.items():
+                heights[stage][name] = max(heights[stage].get(name, 0), n)
+    starts: list[dict[str, float]] = []
     nodes = []
-    for side in (0, 1):
-        heights: dict[str, int] = {}
-        for flow in flows:
-            heights[str(flow[side])] = heights.get(str(flow[side]), 0) + flow[2]
+    for stage in range(stages):
         y = 0.0
-        for name in sorted(heights):
-            sides[side][name] = y
-            nodes.append({"side": side, "node": name, "y": y, "y2": y + heights[name]})
-            y += heights[name] + gap
-    used = [dict.fromkeys(s, 0.0) for s in sides]
+        starts.append({})
+        for name in sorted(heights[stage]):
+            starts[stage][name] = y
+            nodes.append({"side": stage, "node": name, "y": y, "y2": y + heights[stage][name]})
+            y += heights[stage][name] + gap
+    step_x = 0.9 / (stages - 1)
     bands = []
-    for k, (a, b, n) in enumerate(sorted(flows, key=lambda f: (str(f[0]), str(f[1])))):
-        ends = []
-        for side, name in ((0, str(a)), (1, str(b))):
-            start = sides[side][name] + used[side][name]
-            used[side][name] += n
-            ends.append((start, start + n))
-        for x, (low, high) in zip((0.05, 0.95), ends, strict=True):
-            bands.append({"flow": k, "from": a, "to": b, "count": n, "x": x, "y": low, "y2": high})
+    k = 0
+    for t, flows in enumerate(steps):
+        used = [dict.fromkeys(starts[t], 0.0), dict.fromkeys(starts[t + 1], 0.0)]
+        for a, b, n in sorted(flows):
+            ends = []
+            for side, stage, name in ((0, t, a), (1, t + 1, b)):
+                start = starts[stage][name] + used[side][name]
+                used[side][name] += n
+                ends.append((start, start + n))
+            for x, (low, high) in zip(
+                (round(t * step_x + 0.05, 10), round((t + 1) * step_x + 0.05, 10)),
+                ends,
+                strict=True,
+            ):
+                bands.append(
+                    {"flow": k, "from": a, "to": b, "count": n, "x": x, "y": low, "y2": high}
+                )
+            k += 1
     quiet = {"axis": None}
+    chain = " -> ".join([*(r.dimensions[0] for r in results), results[-1].dimensions[1]])
     return {
         "$schema": SCHEMA,
-        "description": f"sankey {result.dimensions[0]} -> {result.dimensions[1]}, "
-        f"{result.datastore_version}",
+        "description": f"sankey {chain}, {results[0].datastore_version}",
         "layer": [
             {
                 "data": {"values": bands},
@@ -113,7 +173,7 @@ def sankey_chart(result: ControlledResult) -> dict[str, Any]:
             {
                 "data": {"values": nodes},
                 "transform": [
-                    {"calculate": "datum.side * 0.9", "as": "x"},
+                    {"calculate": f"datum.side * {step_x:.10g}", "as": "x"},
                     {"calculate": "datum.x + 0.05", "as": "x2"},
                 ],
                 "mark": {"type": "rect", "color": "#555"},
@@ -149,6 +209,14 @@ STATISTIC = Statistic(
             Takes.VARIABLE,
             required=True,
             description=Text("Tilstanden etter.", "The state after."),
+        ),
+        Field(
+            "then",
+            Takes.VARIABLE,
+            description=Text(
+                "En tredje tilstand (et steg til, fra «to»).",
+                "A third state (one more step, from 'to').",
+            ),
         ),
     ),
     releases=("frequency-table",),

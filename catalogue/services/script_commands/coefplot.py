@@ -1,5 +1,5 @@
 """coefplot <regression command>: statistic `coefplot` of that model (regress, logit,
-probit, poisson, negative-binomial), its request the model's own plus which model; the
+probit, poisson, negative-binomial, mlogit: a chart per equation), its request the model's own plus which model; the
 model's `if` and options are the ones written after its command word."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ MODELS = {
     "probit": "probit",
     "poisson": "poisson",
     "negative-binomial": "negbin",
+    "mlogit": "mlogit",
 }
 
 

@@ -5,7 +5,8 @@ fixed 1-2-5×10^k grid; bins under 10 are suppressed by the threshold rule
 The grid is chosen from the smoothed 1st and 99th percentiles, perturbed as magnitudes
 (never from the raw minimum or maximum), and the outer two bins are open-ended, so the
 drawn range shows no single unit's extreme value. Edges are exact decimals (0.3, not
-0.30000000000000004)."""
+0.30000000000000004). A width asked for (histogram's `width`) is the grid's next step at
+or above it, unless that gives more than max_bins bins: then the step max_bins give."""
 
 from __future__ import annotations
 
@@ -69,10 +70,15 @@ class BinRequest:
     low: float  # smoothed low end of the data
     high: float  # smoothed high end
     bins: int
+    width: float | None = None  # a bin width asked for: the grid's next step at or above it
 
 
 def make_grid(low: float, high: float, bins: int) -> BinGrid:
-    step = grid_step(high - low, bins)
+    return make_grid_step(low, high, grid_step(high - low, bins))
+
+
+def make_grid_step(low: float, high: float, step: Decimal) -> BinGrid:
+    """Edges at the multiples of `step` (a grid step) from below `low` to above `high`."""
     first = (Decimal(repr(float(low))) / step).to_integral_value(rounding=ROUND_FLOOR) * step
     span = (Decimal(repr(float(high))) - first) / step
     count = int(span.to_integral_value(rounding=ROUND_FLOOR))
@@ -106,5 +112,12 @@ class HistogramBins(Rule[HistogramParameters, BinRequest, BinGrid]):
     )
 
     def apply(self, subject: BinRequest) -> Sequence[Decision[BinGrid]]:
-        bins = min(max(subject.bins, 1), self.parameters.max_bins)
+        most = self.parameters.max_bins
+        bins = min(max(subject.bins, 1), most)
+        if subject.width is not None and subject.width > 0:
+            step = grid_step(float(subject.width), 1)
+            grid = make_grid(subject.low, subject.high, most)
+            if step >= grid.edges[1] - grid.edges[0]:  # the width's step fits in max_bins
+                return [Decision(make_grid_step(subject.low, subject.high, step), "histogram")]
+            return [Decision(grid, "histogram")]
         return [Decision(make_grid(subject.low, subject.high, bins), "histogram")]

@@ -1,0 +1,227 @@
+"""Options and forms of the chart and model commands that used to answer
+script-not-supported and run now (issue 15): through POST /api/v1/scripts/run each gives
+exactly the result of the JSON request a client would send for it (the registered
+statistic, its output control and its chart), and its chart is drawn from the released
+numbers only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests import test_accounts_support as accounts_support
+from tests.test_scripts_api import Researcher, _without_ids
+from tests.test_scripts_models_charts import HEAD, STEPS, _json_answer, alice
+
+released_people_home = accounts_support.released_people_home
+released_world = accounts_support.released_world
+__all__ = ["alice"]
+
+# (script line, the statistic and body a JSON client sends)
+CASES: list[tuple[str, str, dict[str, Any]]] = [
+    (
+        "hexbin lonn alder, gridsize(8) groups(4)",
+        "hexbin",
+        {"x": "alder", "y": "lonn", "gridsize": 8, "groups": 4},
+    ),
+    (
+        "coefplot mlogit gruppe alder i.kjonn",
+        "coefplot",
+        {"y": "gruppe", "x": ["alder", "i.kjonn"], "model": "mlogit"},
+    ),
+    (
+        "anova lonn kjonn sivilstand",
+        "anova",
+        {"var": "lonn", "by": "kjonn", "also": ["sivilstand"]},
+    ),
+    (
+        "sankey kjonn sivilstand sivilstand2024",
+        "sankey",
+        {"from": "kjonn", "to": "sivilstand", "then": "sivilstand2024"},
+    ),
+    (
+        "histogram lonn, width(100000) percent normal",
+        "histogram",
+        {"var": "lonn", "width": 100000, "scale": "percent", "normal": True},
+    ),
+    (
+        "histogram alder, discrete density",
+        "histogram",
+        {"var": "alder", "discrete": True, "scale": "density"},
+    ),
+    ("histogram lonn, bin(10) freq", "histogram", {"var": "lonn", "bins": 10}),
+    (
+        "barchart (mean) lonn, over(sivilstand) by(kjonn) horizontal",
+        "barchart",
+        {"var": "lonn", "stat": "mean", "over": "sivilstand", "by": "kjonn", "horizontal": True},
+    ),
+    (
+        "barchart (percent) sivilstand, over(kjonn) stack",
+        "barchart",
+        {"var": "sivilstand", "stat": "percent", "over": "kjonn", "stack": True},
+    ),
+    (
+        "barchart (sum) lonn, over(kjonn)",
+        "barchart",
+        {"var": "lonn", "stat": "sum", "over": "kjonn"},
+    ),
+]
+
+
+def _results(alice: Researcher, line: str) -> list[dict[str, Any]]:
+    answer = alice.run(HEAD + line + "\n").get_json()
+    assert answer["error"] is None, answer["error"]
+    return [o for o in answer["output"] if o["kind"] == "result"]
+
+
+@pytest.mark.parametrize(("line", "statistic", "body"), CASES, ids=[c[0] for c in CASES])
+def test_the_command_gives_the_result_of_the_same_json_request(
+    alice: Researcher, line: str, statistic: str, body: dict[str, Any]
+) -> None:
+    results = _results(alice, line)
+    assert [r["request"] for r in results] == [body]
+    expected = _json_answer(alice, STEPS, statistic, body)
+    assert expected.status_code == 200, expected.get_json()
+    released = results[0]["response"]["results"]
+    assert _without_ids(released) == _without_ids(expected.get_json()["results"])
+    assert any(
+        v is not None
+        for r in released
+        for row in r["result"]["rows"]
+        for v in row["values"].values()
+    )
+
+
+def test_hexbin_groups_colours_the_same_release_in_classes(alice: Researcher) -> None:
+    [plain] = _results(alice, "hexbin lonn alder, gridsize(8)")
+    [classes] = _results(alice, "hexbin lonn alder, gridsize(8) groups(4)")
+    [a], [b] = plain["response"]["results"], classes["response"]["results"]
+    assert a["result"]["rows"] == b["result"]["rows"]  # the same released table
+    assert b["vega_lite"]["data"] == a["vega_lite"]["data"]
+    scale = b["vega_lite"]["encoding"]["color"]["scale"]
+    assert scale["type"] == "quantize" and scale["scheme"]["count"] == 4
+
+
+def test_coefplot_of_mlogit_is_a_chart_per_equation(alice: Researcher) -> None:
+    [result] = _results(alice, "coefplot mlogit gruppe alder")
+    equations = result["response"]["results"]
+    assert len(equations) == 2  # levels 2 and 3 against 1
+    for equation in equations:
+        assert equation["about"]["statistic"] == "mlogit"
+        drawn = {p["term"]: p["coefficient"] for p in equation["vega_lite"]["data"]["values"]}
+        rows = {r["labels"][0]: r["values"] for r in equation["result"]["rows"]}
+        for term, coefficient in drawn.items():
+            assert rows[term]["coefficient"] == coefficient  # as released
+
+
+def test_sankey_of_three_states_is_two_perturbed_tables_and_one_diagram(
+    alice: Researcher,
+) -> None:
+    [result] = _results(alice, "sankey kjonn sivilstand sivilstand2024")
+    first, second = result["response"]["results"]
+    assert (first["about"]["from"], first["about"]["to"]) == ("kjonn", "sivilstand")
+    assert (second["about"]["from"], second["about"]["to"]) == ("sivilstand", "sivilstand2024")
+    assert "vega_lite" not in first
+    # Each step is the table a two-state request for it releases (the same cells, noise).
+    for step, body in (
+        (first, {"from": "kjonn", "to": "sivilstand"}),
+        (second, {"from": "sivilstand", "to": "sivilstand2024"}),
+    ):
+        [alone] = _json_answer(alice, STEPS, "sankey", body).get_json()["results"]
+        assert step["result"]["rows"] == alone["result"]["rows"]
+    bands = second["vega_lite"]["layer"][0]["data"]["values"]
+    published = sorted(
+        (str(r["labels"][0]), str(r["labels"][1]), r["values"]["count"])
+        for step in (first, second)
+        for r in step["result"]["rows"]
+        if None not in r["labels"] and r["values"]["count"]
+    )
+    starts = bands[::2]  # a flow is two band ends, its start first
+    assert {b["x"] for b in starts} == {0.05, 0.5}  # the two steps' starts
+    drawn = sorted((b["from"], b["to"], b["count"]) for b in starts)
+    assert drawn == published  # every flow a published cell, nothing else
+    stages = {n["side"] for n in second["vega_lite"]["layer"][1]["data"]["values"]}
+    assert stages == {0, 1, 2}
+
+
+def test_histogram_options_draw_the_released_counts(alice: Researcher) -> None:
+    [result] = _results(alice, "histogram lonn, width(100000) percent normal")
+    [released] = result["response"]["results"]
+    rows = released["result"]["rows"]
+    inner = [r["values"] for r in rows if None not in (r["values"]["start"], r["values"]["end"])]
+    assert {v["end"] - v["start"] for v in inner} == {100000}  # the width, on the grid
+    bars, curve = released["vega_lite"]["layer"]
+    counts = [r["values"]["count"] for r in rows]
+    total = sum(c for c in counts if c is not None)
+    drawn = [b["percent"] for b in bars["data"]["values"]]
+    assert drawn == pytest.approx([None if c is None else 100 * c / total for c in counts])
+    assert max(p["percent"] for p in curve["data"]["values"]) > 0
+
+
+def test_histogram_by_is_one_histogram_per_group_as_with_if(alice: Researcher) -> None:
+    results = _results(alice, "histogram lonn, by(kjonn)")
+    assert [r["group"] for r in results] == [{"kjonn": "1"}, {"kjonn": "2"}]
+    for result in results:
+        code = result["group"]["kjonn"]
+        steps = [*STEPS, {"keep_if": f'kjonn == "{code}"'}]
+        expected = _json_answer(alice, steps, "histogram", {"var": "lonn"}).get_json()
+        assert _without_ids(result["response"]["results"]) == _without_ids(expected["results"])
+
+
+@pytest.mark.parametrize(
+    ("line", "code"),
+    [
+        ("histogram lonn, percent density", "script-arguments"),
+        ("histogram lonn, width(many)", "script-arguments"),
+        ("histogram lonn, width(0)", "invalid-request"),
+        ("histogram lonn, bin(5) width(1000)", "invalid-request"),
+    ],
+)
+def test_bad_histogram_options_are_4xx_at_their_line(
+    alice: Researcher, line: str, code: str
+) -> None:
+    answer = alice.run(HEAD + line + "\n").get_json()
+    error = answer["error"]
+    assert error["code"] == code and 400 <= error["status"] < 500, error
+    assert error["details"]["line"] == HEAD.count("\n") + 1
+
+
+def test_barchart_of_a_mean_is_tabulates_table_drawn(alice: Researcher) -> None:
+    [result] = _results(alice, "barchart (mean) lonn, over(sivilstand) horizontal")
+    [released] = result["response"]["results"]
+    table = {"vars": ["sivilstand"], "summarize": "lonn", "stats": ["mean"]}
+    [expected] = _json_answer(alice, STEPS, "tabulate", table).get_json()["results"]
+    assert released["result"]["rows"] == expected["result"]["rows"]  # the same release
+    chart = released["vega_lite"]
+    assert chart["encoding"]["y"]["field"] == "sivilstand"  # lying: categories up
+    drawn = {r["sivilstand"]: r["mean"] for r in chart["data"]["values"]}
+    published = {
+        str(r["labels"][0]): r["values"]["mean"]
+        for r in expected["result"]["rows"]
+        if None not in r["labels"]
+    }
+    assert drawn == published
+
+
+def test_barchart_of_two_variables_is_two_charts(alice: Researcher) -> None:
+    requests = [r["request"] for r in _results(alice, "barchart kjonn sivilstand, horizontal")]
+    assert requests == [
+        {"var": "kjonn", "horizontal": True},
+        {"var": "sivilstand", "horizontal": True},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "code"),
+    [
+        ("barchart (median) lonn, over(kjonn)", "script-not-supported"),
+        ("barchart (mean) lonn", "invalid-request"),
+        ("barchart kjonn, over(kjonn)", "invalid-request"),
+    ],
+)
+def test_bad_barchart_lines_are_4xx_at_their_line(alice: Researcher, line: str, code: str) -> None:
+    answer = alice.run(HEAD + line + "\n").get_json()
+    error = answer["error"]
+    assert error["code"] == code and 400 <= error["status"] < 500, error
+    assert error["details"]["line"] == HEAD.count("\n") + 1
