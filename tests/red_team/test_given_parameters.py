@@ -74,3 +74,93 @@ def test_just_identified_iv_estimators_are_one_answer(alice: Attacker) -> None:
         attackers_own_std_error_in_errors=own,
     )
     assert all(n == 1 for n in distinct.values()), distinct
+
+
+def _event_effects(response: Any) -> dict[int, tuple[float, float]] | None:
+    """A released event-time did's δ_k (and its error) by event time k."""
+    found = _coefficients(response)
+    if found is None:
+        return None
+    effects = {}
+    for term, pair in found.items():
+        if "#" in term:
+            period = term.split("#")[1].split(".")[0]
+            effects[int(float(period))] = pair
+    return effects
+
+
+def test_did_reference_periods_are_one_fit(alice: Attacker) -> None:
+    """An event-time did with another reference period is the same fit in another basis:
+    δ_k(r) = δ_k(−1) − δ_r(−1), so the contrast δ₂ − δ₁ is one number whichever reference
+    is asked. Read from references −1, 0, 1 and 2 (with 1 or 2 as reference it is one
+    published coefficient); distinct readings beyond the 4 figures shown are fresh draws."""
+    handle = alice.workspace(
+        [
+            {
+                "import": "INNTEKT_WLONN",
+                "dates": ["2020-12-31", "2021-12-31", "2022-12-31"],
+                "as": "l",
+            },
+            {"reshape_to_panel": ["l"], "date_as": "aar"},
+            {"generate": "shift", "expr": "2021"},
+            {"replace": "shift", "expr": "2020", "if": "month(fodselsdato) <= 6"},
+            {"generate": "et", "expr": "year(aar) - shift"},
+        ]
+    )
+    readings: list[float] = []
+    error = None
+    for reference in (-1, 0, 1, 2):
+        body = {
+            "y": "l",
+            "treated": "kreft",
+            "time": "et",
+            "leads": 1,
+            "lags": 2,
+            "reference": reference,
+        }
+        effects = _event_effects(alice.ask(handle, "did", body))
+        if effects is None:
+            continue
+        d = {k: b for k, (b, _) in effects.items()}
+        d[reference] = 0.0
+        if 1 in d and 2 in d:
+            readings.append(d[2] - d[1])
+            error = error or next(s for _, s in effects.values())
+    report(
+        "did asked with reference periods -1, 0, 1, 2: the contrast δ2 − δ1",
+        answered=len(readings),
+        readings=[round(r, 2) for r in readings],
+        spread_in_errors=None
+        if not readings or not error
+        else round((max(readings) - min(readings)) / error, 4),
+    )
+    assert len(readings) >= 2, "the models must be answered"
+    assert error is not None
+    assert max(readings) - min(readings) <= 0.01 * error
+
+
+def _median(response: Any) -> float | None:
+    if response.status_code != 200:
+        return None
+    for item in response.get_json()["results"]:
+        if item["about"]["statistic"] == "percentiles":
+            for row in item["result"]["rows"]:
+                if row["labels"] == ["0.5"] and row["values"]["value"] is not None:
+                    return float(row["values"]["value"])
+    return None
+
+
+def test_a_median_asked_beside_other_percentiles_is_one_answer(alice: Attacker) -> None:
+    """The smoothed median of one variable asked alone and beside other percentiles: the
+    set of quantiles asked is part of the question's key, the median's window is not
+    (its noise is keyed by the window's units and values), so it must be one number."""
+    handle = alice.workspace(BASE)
+    readings = []
+    for asked in ([50], [50, 90], [25, 50], [10, 50, 75, 90], [50, 99]):
+        body = {"vars": ["lonnk"], "percentiles": asked}
+        found = _median(alice.ask(handle, "summarize", body))
+        if found is not None:
+            readings.append(found)
+    report("a median asked beside other percentiles", readings=readings)
+    assert len(readings) >= 3, "the medians must be answered"
+    assert len(set(readings)) == 1
