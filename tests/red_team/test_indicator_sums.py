@@ -8,7 +8,7 @@ diagnosis (1 or 0), or a count a frequency table suppresses (1 to 9). Each paddi
 
 Judged by the attacker's own error over the targets: the root mean square of (sum − 15)
 less the truth must be at least a count's noise would give (1.0: a count's is 1.73, and the
-figure of 16 draws of it falls below 1.0 about once in 10⁴). The share of diagnoses guessed
+figure of 16 draws of it falls below 0.9 about twice in 10³). The share of diagnoses guessed
 right (sum − 15 > 0.5) is printed beside it: a coin gets half. Figures before and after in
 tests/red_team/README.md."""
 
@@ -24,6 +24,7 @@ from tests.red_team.support import born_on
 
 PROBES = 8  # targets with a diagnosis, and as many without
 PADDING = 15
+ROUNDS = 2  # paddings per suppressed count
 
 
 def _rms(errors: list[float]) -> float:
@@ -83,7 +84,7 @@ def test_a_diagnosis_from_a_padded_sum_of_a_0_1_variable(alice: Attacker, truth:
         errors=[round(e, 2) for e in errors[:8]],
     )
     assert answered >= PROBES, "the sums must be answered"
-    assert _rms(errors) >= 1.0
+    assert _rms(errors) >= 0.9
 
 
 @pytest.mark.xfail(
@@ -128,21 +129,21 @@ def _small_cells(n: int) -> list[tuple[str, str, int]]:
 
 def test_a_suppressed_count_from_padded_sums(alice: Attacker, truth: Truth) -> None:
     """The diagnosed of a municipality and sex (3 to 8: suppressed in a frequency table),
-    each counted as a sum of a 0/1 variable padded with 15 known people, three paddings
-    per cell averaged."""
-    cells = _small_cells(4)
+    each counted as a sum of a 0/1 variable padded with 15 known people, two paddings
+    per cell averaged, 8 cells."""
+    cells = _small_cells(8)
     handle = alice.workspace()
-    paddings = _paddings(truth, 3 * len(cells), set())
+    paddings = _paddings(truth, ROUNDS * len(cells), set())
     errors: list[float] = []
     for c, (kommune, sex, true) in enumerate(cells):
         readings = []
-        for r in range(3):
+        for r in range(ROUNDS):
             name = f"c{c}_{r}"
             alice.steps(
                 handle,
                 [
                     {"generate": name, "expr": "0"},
-                    {"replace": name, "expr": "1", "if": paddings[3 * c + r]},
+                    {"replace": name, "expr": "1", "if": paddings[ROUNDS * c + r]},
                     {
                         "replace": name,
                         "expr": "1",
@@ -156,13 +157,13 @@ def test_a_suppressed_count_from_padded_sums(alice: Attacker, truth: Truth) -> N
         if readings:
             errors.append(sum(readings) / len(readings) - true)
     report(
-        "a suppressed count (3-8) from padded sums of 0/1, three paddings averaged",
+        "a suppressed count (3-8) from padded sums of 0/1, two paddings averaged",
         cells=len(cells),
         answered=len(errors),
         rms_error=round(_rms(errors), 3),
         errors=[round(e, 2) for e in errors],
     )
     assert errors, "the sums must be answered"
-    # Three paddings averaged: a count's noise would leave √(3/3) = 1.0 (below 0.5 for
-    # 4 cells about once in 10³); before, 0.57/√3 = 0.33.
-    assert _rms(errors) >= 0.5
+    # Two paddings averaged: a count's noise leaves 1.73/√2 = 1.22 (the root mean square
+    # of 8 cells below 0.45 about twice in 10³); before, 0.57/√2 = 0.40.
+    assert _rms(errors) >= 0.45
