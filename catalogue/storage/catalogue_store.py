@@ -324,9 +324,12 @@ class CatalogueStore:
                 return []
         folders = dict(chain)
         own = folders[revision_id]
-        rows = self.session.execute(
-            select(DatasetFileRow).where(DatasetFileRow.revision_id.in_(list(folders)))
-        ).scalars()
+        f = DatasetFileRow
+        rows = self.session.execute(  # columns, not entities: a series has a row a month
+            select(f.revision_id, f.path, f.sha256, f.size_bytes, f.row_count).where(
+                f.revision_id.in_(list(folders))
+            )
+        )
         files = [
             RevisionFile(
                 r.path
@@ -458,16 +461,23 @@ class CatalogueStore:
 
     # versions ----------------------------------------------------------------------------
     def versions(self, datastore_id: int) -> list[StoredVersion]:
-        rows = self.session.scalars(
+        v = VersionRow  # columns, not entities: a monthly register has a version a month
+        rows = self.session.execute(
+            select(v.id, v.major, v.minor, v.patch, v.description, v.released_at, v.released_by)
+            .where(v.datastore_id == datastore_id)
+            .order_by(v.major.desc(), v.minor.desc(), v.patch.desc())
+        )
+        return [StoredVersion(*row) for row in rows]
+
+    def latest_version(self, datastore_id: int) -> StoredVersion | None:
+        """The newest version: one row, not every version (an append asks several times)."""
+        row = self.session.scalar(
             select(VersionRow)
             .where(VersionRow.datastore_id == datastore_id)
             .order_by(VersionRow.major.desc(), VersionRow.minor.desc(), VersionRow.patch.desc())
+            .limit(1)
         )
-        return [StoredVersion.of(row) for row in rows]
-
-    def latest_version(self, datastore_id: int) -> StoredVersion | None:
-        found = self.versions(datastore_id)
-        return found[0] if found else None
+        return StoredVersion.of(row) if row else None
 
     def version(
         self, datastore_id: int, major: int, minor: int, patch: int
@@ -563,17 +573,16 @@ class CatalogueStore:
 
     def datastore_changelogs(self, datastore_id: int) -> dict[int, list[Change]]:
         """changelog of every version of a datastore, in one query."""
-        rows = self.session.scalars(
-            select(ChangelogEntryRow)
-            .join(VersionRow, VersionRow.id == ChangelogEntryRow.version_id)
+        c = ChangelogEntryRow
+        rows = self.session.execute(
+            select(c.version_id, c.dataset_name, c.operation, c.note, c.staged_by)
+            .join(VersionRow, VersionRow.id == c.version_id)
             .where(VersionRow.datastore_id == datastore_id)
-            .order_by(ChangelogEntryRow.version_id, ChangelogEntryRow.dataset_name)
+            .order_by(c.version_id, c.dataset_name)
         )
         out: dict[int, list[Change]] = {}
-        for r in rows:
-            out.setdefault(r.version_id, []).append(
-                Change(r.dataset_name, r.operation, r.note, r.staged_by)
-            )
+        for version_id, *change in rows:
+            out.setdefault(version_id, []).append(Change(*change))
         return out
 
     def create_version(
