@@ -59,7 +59,6 @@ def test_the_command_gives_the_result_of_the_same_json_request(
         ("regress-mml lonn alder by finnes", "unknown-variable", "finnes"),
         ("regress-mml lonn alder by sivilstand kjonn", "script-not-supported", "regress-mml"),
         ("regress-mml lonn alder by sivilstand, robust", "script-not-supported", "robust"),
-        ("regress-mml lonn alder by sivilstand, pooled", "script-not-supported", "pooled"),
         ("oaxaca lonn alder by sivilstand", "invalid-request", "sivilstand"),
         ("oaxaca lonn alder by kjonn sivilstand", "script-not-supported", "oaxaca"),
         ("oaxaca lonn alder by kjonn, cluster(kjonn)", "script-not-supported", "cluster"),

@@ -283,9 +283,7 @@ def test_horizontal_boxplot_is_the_same_release_on_its_side(alice: Researcher) -
 @pytest.mark.parametrize(
     ("line", "named"),
     [
-        ("probit hoy alder, mfx(dydx)", "mfx"),
         ("mlogit gruppe alder, robust mfx(dydx)", "mfx"),
-        ("negative-binomial alder lonn, standardize", "standardize"),
         ("coefplot regress lonn alder, standardize", "standardize"),
         ("ivregress lonn (alder = i.sivilstand), liml mfx(dydx)", "mfx"),
     ],

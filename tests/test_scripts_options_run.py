@@ -225,3 +225,78 @@ def test_bad_barchart_lines_are_4xx_at_their_line(alice: Researcher, line: str, 
     error = answer["error"]
     assert error["code"] == code and 400 <= error["status"] < 500, error
     assert error["details"]["line"] == HEAD.count("\n") + 1
+
+
+@pytest.mark.parametrize(
+    ("line", "model"),
+    [
+        ("logit hoy alder i.kjonn, robust mfx(dydx)", "logit"),
+        ("probit hoy alder, mfx(dydx)", "probit"),
+        ("poisson n alder i.kjonn, mfx(dydx)", "poisson"),
+        ("negative-binomial n alder, mfx(dydx)", "negbin"),
+    ],
+)
+def test_mfx_is_margins_of_the_model(alice: Researcher, line: str, model: str) -> None:
+    [result] = _results(alice, line)
+    body = result["request"]
+    assert body["model"] == model
+    expected = _json_answer(alice, STEPS, "margins", body).get_json()
+    released = result["response"]["results"]
+    assert _without_ids(released) == _without_ids(expected["results"])
+    fitted, effects = released
+    assert fitted["about"]["statistic"] == model and effects["about"]["statistic"] == "margins"
+    alone = _json_answer(alice, STEPS, model, {k: v for k, v in body.items() if k != "model"})
+    # The model is released as its own command releases it (the same registered answer).
+    assert fitted["result"]["rows"] == alone.get_json()["results"][0]["result"]["rows"]
+
+
+def test_mfx_of_regress_is_the_model_itself(alice: Researcher) -> None:
+    [result] = _results(alice, "regress lonn alder, mfx(dydx)")
+    [released] = result["response"]["results"]
+    assert released["about"]["effects"] == "coefficients"
+    alone = _json_answer(alice, STEPS, "regress", {"y": "lonn", "x": ["alder"]}).get_json()
+    assert released["result"]["rows"] == alone["results"][0]["result"]["rows"]
+
+
+def test_standardize_is_drawn_from_the_released_model_and_summary(alice: Researcher) -> None:
+    model, summary = _results(alice, "regress lonn alder i.kjonn, standardize")
+    assert summary["request"] == {"vars": ["lonn", "alder"]}
+    sds = {}
+    for released in summary["response"]["results"]:
+        for row in released["result"]["rows"]:
+            if row["labels"][0] == "sd":
+                sds[released["about"]["variable"]] = row["values"]["value"]
+    [fitted] = model["response"]["results"]
+    coefficients = {r["labels"][0]: r["values"]["coefficient"] for r in fitted["result"]["rows"]}
+    standardized = {s["term"]: s["standardized"] for s in model["standardized"]}
+    assert standardized["alder"] == pytest.approx(
+        coefficients["alder"] * sds["alder"] / sds["lonn"]
+    )
+    assert standardized["_cons"] is None
+    assert all(v is None for t, v in standardized.items() if "kjonn" in t)
+
+
+@pytest.mark.parametrize(
+    ("line", "named"),
+    [
+        ("logit hoy alder, mfx(eyex)", "mfx"),
+        ("mlogit gruppe alder, mfx(dydx)", "mfx"),
+    ],
+)
+def test_what_mfx_does_not_do_is_named_at_its_line(
+    alice: Researcher, line: str, named: str
+) -> None:
+    error = alice.run(HEAD + line + "\n").get_json()["error"]
+    assert error["code"] == "script-not-supported" and named in error["message"]
+    assert error["details"]["line"] == HEAD.count("\n") + 1
+
+
+def test_regress_mml_pooled_is_the_model_and_the_pooled_regression(alice: Researcher) -> None:
+    mml, pooled = _results(alice, "regress-mml lonn alder by sivilstand, pooled")
+    assert mml["request"] == {"y": "lonn", "group": "sivilstand", "x": ["alder"]}
+    assert pooled["request"] == {"y": "lonn", "x": ["alder"]}
+    steps = [*STEPS, {"keep_if": "!sysmiss(sivilstand)"}]
+    expected = _json_answer(alice, steps, "regress", pooled["request"]).get_json()
+    assert _without_ids(pooled["response"]["results"]) == _without_ids(expected["results"])
+    alone = _json_answer(alice, STEPS, "regress_mml", mml["request"]).get_json()
+    assert _without_ids(mml["response"]["results"]) == _without_ids(alone["results"])

@@ -777,11 +777,6 @@ def one_option_of(command: n.Command, names: Sequence[str]) -> n.Option | None:
     return chosen[0] if chosen else None
 
 
-@_handles("regress", "logit", "poisson")
-def _model(runner: _Runner, command: n.Model) -> None:
-    runner.statistic(command, command.command, model_body(command))
-
-
 def _variables(runner: _Runner, command: n.Session) -> None:
     """`variables` alone (its handler, with `variables db/VAR`, is in script_verbs.py)."""
     runner.flush()

@@ -41,6 +41,13 @@ class ScriptOutputSchema(Schema):
             "description": "result of a command with by(): the group it is of ({variable: value})."
         }
     )
+    standardized = fields.List(
+        fields.Dict(),
+        metadata={
+            "description": "result of a model with standardize: per term its standardized "
+            "coefficient (term, standardized), from the released numbers."
+        },
+    )
     markdown = fields.String(metadata={"description": "text: a textblock's Markdown."})
     notice = fields.Dict(
         metadata={

@@ -1,9 +1,12 @@
-"""margins: average marginal effects of a logit or probit model (Stata's `margins,
-dydx(*)` after the model; statsmodels' get_margeff(at="overall", method="dydx")), with
-delta-method standard errors of the kind the model asks for.
+"""margins: average marginal effects of a logit, probit, Poisson or negative binomial model (Stata's
+`margins, dydx(*)` after the model; statsmodels' get_margeff(at="overall",
+method="dydx")), with delta-method standard errors of the kind the model asks for; of a
+linear model (regress) the effects are its coefficients, so `regress` is answered by the
+model alone (nothing is released twice, nothing new is drawn).
 
 Per regressor k (the constant has none) the effect is the mean over the model's rows of
-∂P(y = 1)/∂x_k = β_k f(x'β), f the link's density (logit μ(1 − μ), probit φ), so on
+∂E(y)/∂x_k = β_k f(x'β), f the inverse link's derivative (logit μ(1 − μ), probit φ,
+Poisson and the negative binomial μ = exp(x'β)), so on
 patterns AME_k = β_k Σ_g n_g f_g / N: sufficient statistics again. Its covariance is
 J V J' with V β's covariance and J the derivative of the effects in β:
 J_kl = [k = l]·mean(f) + β_k Σ_g n_g f'_g x_gl / N. Every regressor is treated as
@@ -32,18 +35,23 @@ from catalogue.domain.text import Text
 from ..output_control import ControlContext, RegressionFit
 from ..output_control.cell_key import all_distinct
 from ..output_control.model_support import Influence, derived_evidence
-from ..statistic import Field, Statistic, Takes
+from ..statistic import Field, Statistic, Takes, find
 from .shared.common import DataView, Labelled, request_error
 from .shared.glm import GlmFit, fit_glm, glm_plan, glm_weights, score_scale
 from .shared.model_request import MODEL_FIELDS, MODEL_RELEASES
+from .shared.negbin import fit_negbin
 from .shared.ols import RegressionPlan
 
-MODELS = ("logit", "probit")
+MODELS = ("logit", "probit", "poisson", "negbin", "regress")
+LINEAR = "regress"  # its effects are its coefficients
 STREAM = 0x6D617267696E73  # the effects' noise keys: the model's digest mixed with this
 
 
 def _density(family: str, eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The link's density f(η) and its derivative f'(η)."""
+    """The inverse link's derivative f(η) and f'(η)."""
+    if family in ("poisson", "negbin"):
+        mu = np.exp(np.minimum(eta, 700.0))
+        return mu, mu
     if family == "logit":
         mu = scipy.special.expit(eta)
         f = mu * (1.0 - mu)
@@ -98,8 +106,9 @@ def _largest_moves(fit: GlmFit, family: str, effects: Effects) -> np.ndarray | N
     Newton step from β (A·x·s·e/(1 − h), as output control's evidence takes it), plus the
     unit's own term leaving the mean, (β_k f_i − AME_k)/(N − 1). With one row per unit this
     is exact per pattern: a 0/1 outcome leaves two residuals a row can have, 1 − μ and −μ.
-    None when a unit has several rows (the caller bounds it instead)."""
-    if not all_distinct(fit.rows.units):
+    None when a unit has several rows, or the outcome is not 0/1 (the caller bounds it
+    instead)."""
+    if family not in ("logit", "probit") or not all_distinct(fit.rows.units):
         return None
     assert fit.inverse is not None
     patterns, beta = fit.patterns, fit.estimate.coefficients
@@ -142,6 +151,27 @@ def _influence(fit: GlmFit, family: str, effects: Effects, model: Influence) -> 
     return Influence(scale, coefficient, classical, sandwich)
 
 
+def _negbin(view: DataView, request: Mapping[str, Any]) -> tuple[GlmFit, RegressionPlan]:
+    found = fit_negbin(view, request)
+    assert found.glm is not None
+    return found.glm, found.plan
+
+
+@dataclass(frozen=True)
+class LinearMargins:
+    """A linear model's average marginal effects are its coefficients (∂E(y)/∂x_k = β_k
+    in every row): the model is released as `regress` releases it, and says so."""
+
+    model: RegressionPlan
+
+    def release(self, context: ControlContext) -> list[Labelled]:
+        out = []
+        for item in self.model.release(context):
+            about = {**item.about, "margins": "dydx", "effects": "coefficients"}
+            out.append(Labelled(about, item.result, item.extra))
+        return out
+
+
 @dataclass(frozen=True)
 class MarginsPlan:
     model: RegressionPlan
@@ -152,17 +182,27 @@ class MarginsPlan:
         return self.model.release_with(self.effects, self.about, context)
 
 
-def prepare_margins(view: DataView, request: Mapping[str, Any]) -> MarginsPlan:
+def prepare_margins(view: DataView, request: Mapping[str, Any]) -> MarginsPlan | LinearMargins:
     family = request.get("model", "logit")
     if family not in MODELS:
         raise request_error(
             "model",
-            "«model» må være logit eller probit.",
-            "'model' must be logit or probit.",
+            "«model» må være logit, probit, poisson, negbin eller regress.",
+            "'model' must be logit, probit, poisson, negbin or regress.",
             allowed=list(MODELS),
         )
-    fit = fit_glm(view, {k: v for k, v in request.items() if k != "model"}, family)
-    plan = glm_plan(fit, view, family)
+    if family == LINEAR:
+        linear = find(LINEAR).prepare(
+            view, {k: v for k, v in request.items() if k != "model"}, "nb"
+        )
+        assert isinstance(linear, RegressionPlan)
+        return LinearMargins(linear)
+    asked = {k: v for k, v in request.items() if k != "model"}
+    if family == "negbin":
+        fit, plan = _negbin(view, asked)
+    else:
+        fit = fit_glm(view, asked, family)
+        plan = glm_plan(fit, view, family)
     model = plan.fit
     terms = tuple(t for t in model.terms if t.kind != "constant")
     effects = average_marginal_effects(fit, family)
@@ -194,10 +234,12 @@ def prepare_margins(view: DataView, request: Mapping[str, Any]) -> MarginsPlan:
 STATISTIC = Statistic(
     name="margins",
     description=Text(
-        "Gjennomsnittlige marginale effekter (dy/dx) av en logit- eller probit-modell, med "
-        "delta-metodens standardfeil; modellen vises først.",
-        "Average marginal effects (dy/dx) of a logit or probit model, with delta-method "
-        "standard errors; the model is shown first.",
+        "Gjennomsnittlige marginale effekter (dy/dx) av en logit-, probit- eller "
+        "poisson- eller negbin-modell, med delta-metodens standardfeil; modellen vises først. Av regress "
+        "er effektene koeffisientene: bare modellen vises.",
+        "Average marginal effects (dy/dx) of a logit, probit, Poisson or negbin model, with "
+        "delta-method standard errors; the model is shown first. Of regress the effects are "
+        "the coefficients: only the model is shown.",
     ),
     fields=(
         *MODEL_FIELDS,
@@ -205,7 +247,10 @@ STATISTIC = Statistic(
             "model",
             Takes.TEXT,
             choices=MODELS,
-            description=Text("Modellen (standard logit).", "The model (default logit)."),
+            description=Text(
+                "Modellen (standard logit): logit, probit, poisson, negbin eller regress.",
+                "The model (default logit): logit, probit, poisson, negbin or regress.",
+            ),
         ),
     ),
     releases=MODEL_RELEASES,

@@ -4,9 +4,10 @@ same request as poisson's."""
 from __future__ import annotations
 
 from catalogue.script import nodes as n
-from catalogue.services.scripts import _handles, _Runner, model_body
+from catalogue.services.script_commands.model_options import run_model
+from catalogue.services.scripts import _handles, _Runner
 
 
 @_handles("negative-binomial")
 def _negative_binomial(runner: _Runner, command: n.Model) -> None:
-    runner.statistic(command, "negbin", model_body(command))
+    run_model(runner, command, "negbin")

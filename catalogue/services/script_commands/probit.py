@@ -1,12 +1,13 @@
 """probit <y> <xs> [if] [, robust cluster()]: statistic `probit`, the same request as
-regress's (mfx() and standardize are not honoured yet, and say so)."""
+regress's (mfx(dydx) and standardize: model_options.py)."""
 
 from __future__ import annotations
 
 from catalogue.script import nodes as n
-from catalogue.services.scripts import _handles, _Runner, model_body
+from catalogue.services.script_commands.model_options import run_model
+from catalogue.services.scripts import _handles, _Runner
 
 
 @_handles("probit")
 def _probit(runner: _Runner, command: n.Model) -> None:
-    runner.statistic(command, "probit", model_body(command))
+    run_model(runner, command, "probit")

@@ -1,11 +1,16 @@
-"""regress-mml <y> <xs> by <group> [if]: statistic `regress_mml`, a linear multilevel
-model with random intercepts by the group, fitted by REML (its coefficients, then its
-variance components as a result of their own). One group (two levels); several groups
-after `by` (nested levels) and the options robust, cluster() and mfx() answer
-script-not-supported."""
+"""regress-mml <y> <xs> by <group> [if] [, pooled]: statistic `regress_mml`, a linear
+multilevel model with random intercepts by the group, fitted by REML (its coefficients,
+then its variance components as a result of their own). `pooled`: then the pooled model
+beside it, the same outcome and regressors without the random intercepts, statistic
+`regress` on the rows with a value of the group (`keep_if !sysmiss(<group>)` and the
+line's `if` on a scratch copy): the request a JSON client would send to compare the two
+(groups too small to be in the multilevel model are in the pooled one). One group (two
+levels); several groups after `by` (nested levels) and the options robust, cluster() and
+mfx() answer script-not-supported."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from catalogue.script import nodes as n
@@ -14,7 +19,7 @@ from catalogue.services.scripts import _handles, _Runner, _unsupported_options, 
 
 @_handles("regress-mml")
 def _regress_mml(runner: _Runner, command: n.Model) -> None:
-    _unsupported_options(command, set())
+    _unsupported_options(command, {"pooled"})
     if len(command.groups) != 1:
         raise not_supported(
             command,
@@ -23,7 +28,14 @@ def _regress_mml(runner: _Runner, command: n.Model) -> None:
                 "regress-mml with more than one group variable (more levels)",
             ),
         )
-    body: dict[str, Any] = {"y": command.y, "group": command.groups[0]}
+    group = command.groups[0]
+    body: dict[str, Any] = {"y": command.y, "group": group}
     if command.xs:
         body["x"] = list(command.xs)
     runner.statistic(command, "regress_mml", body)
+    if command.has("pooled"):
+        condition = f"!sysmiss({group})"
+        if command.condition is not None:
+            condition = f"({command.condition.text}) and {condition}"
+        pooled = replace(command, condition=n.Expression(condition, command.at))
+        runner.statistic(pooled, "regress", {"y": command.y, "x": list(command.xs)})

@@ -37,7 +37,7 @@ from ...output_control import ControlContext
 from ...variables import UNIT_COLUMN, Variable
 from .common import DataView, Labelled, col, number_sql
 from .design import Patterns, encode_factors, grouped_sql
-from .glm import irls
+from .glm import GlmFit, irls
 from .model_levels import model_inputs
 from .ols import Estimate, RegressionPlan, asked_terms, regression_plan
 
@@ -216,6 +216,9 @@ class NegbinFit:
     plan: RegressionPlan
     alpha: float
     alpha_std_error: float
+    # The fit as margins reads a GLM's: β, β's block of (β, α)'s covariance and of the
+    # inverse information (α's column of the effects' derivative is 0: μ alone carries x).
+    glm: GlmFit | None = None
 
     def release(self, context: ControlContext) -> list[Labelled]:
         return self.plan.release(context)
@@ -226,6 +229,7 @@ def fit_negbin(view: DataView, request: Mapping[str, Any]) -> NegbinFit:
     estimate, alphas = Estimate.failed(patterns), None
     weights = scale = None
     alpha = alpha_se = float("nan")
+    beta_variance = beta_inverse = None
     start = irls(patterns, "poisson") if patterns.y_min >= 0 and patterns.rows else None
     if start is not None:
         cells = _cells(view, y, patterns)
@@ -237,6 +241,8 @@ def fit_negbin(view: DataView, request: Mapping[str, Any]) -> NegbinFit:
                 errors = np.sqrt(np.maximum(np.diag(variance), 0.0))
                 estimate = Estimate(tuple(patterns.names), beta, errors[:-1], patterns.rows)
                 alpha_se = float(errors[-1])
+                beta_variance = variance[:-1, :-1]
+                beta_inverse = np.linalg.inv(_information(cells, beta, alpha))[:-1, :-1]
                 mu = np.exp(np.minimum(patterns.predict(beta), 700.0))
                 weights, scale = mu / (1.0 + alpha * mu), 1.0 / (1.0 + alpha * mu)
                 alphas = (alpha, null_alpha(cells))
@@ -254,4 +260,6 @@ def fit_negbin(view: DataView, request: Mapping[str, Any]) -> NegbinFit:
         scale,
         alphas,
     )
-    return NegbinFit(plan, alpha, alpha_se)
+    asked = asked_terms(x, constant)
+    glm = GlmFit(y, patterns, rows, estimate, beta_variance, covariance, asked, beta_inverse)
+    return NegbinFit(plan, alpha, alpha_se, glm)
