@@ -312,7 +312,7 @@ class CatalogueStore:
         return self._chain_files(revision_id, stop_at=ancestor_id)
 
     def _chain_files(self, revision_id: int, stop_at: int | None) -> list[RevisionFile] | None:
-        chain = self._chain(revision_id)
+        chain = self._chain(revision_id, stop_at)
         if not chain:
             return []
         if stop_at is not None:
@@ -345,9 +345,9 @@ class CatalogueStore:
         # its parent's list.
         return sorted(files, key=lambda f: f.path)
 
-    def _chain(self, revision_id: int) -> list[tuple[int, str]]:
-        """(id, files_path) of the revision and its parents, newest first: one recursive
-        query on every backend."""
+    def _chain(self, revision_id: int, stop_at: int | None = None) -> list[tuple[int, str]]:
+        """(id, files_path) of the revision and its parents, newest first, up to `stop_at`
+        (included; not its parents): one recursive query on every backend."""
         up = select(
             DatasetRevisionRow.id,
             DatasetRevisionRow.parent_id,
@@ -356,11 +356,12 @@ class CatalogueStore:
         )
         chain = up.where(DatasetRevisionRow.id == revision_id).cte("chain", recursive=True)
         parent = aliased(DatasetRevisionRow)
-        chain = chain.union_all(
-            select(parent.id, parent.parent_id, parent.files_path, (chain.c.depth + 1)).join(
-                chain, parent.id == chain.c.parent_id
-            )
+        step = select(parent.id, parent.parent_id, parent.files_path, (chain.c.depth + 1)).join(
+            chain, parent.id == chain.c.parent_id
         )
+        if stop_at is not None:  # the files since a release: not the months before it
+            step = step.where(chain.c.id != stop_at)
+        chain = chain.union_all(step)
         rows = self.session.execute(
             select(chain.c.id, chain.c.files_path).order_by(chain.c.depth)
         ).all()
