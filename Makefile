@@ -23,9 +23,12 @@ demo: $(STAMP)
 
 ## test: the whole suite (lint, types, import contracts, pytest on every core: pytest-xdist;
 ## TEST_WORKERS=0 runs it in one process, TEST_WORKERS=2 on two; see docs/TESTING.md)
+## Bytecode is written even where the shell says not to (PYTHONDONTWRITEBYTECODE): the
+## servers, command lines and pytest runs the tests start then load the modules a worker
+## already compiled instead of compiling them again (docs/TESTING.md).
 TEST_WORKERS ?= auto
 test: lint
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
