@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 
-from catalogue.analysis.statistics.margins import LinearMargins, MarginsPlan
+from catalogue.analysis.statistics.margins import LinearMargins, MarginsPlan, MlogitMargins
 from catalogue.analysis.workspace import Workspace
 from tests import test_analysis_models as models
 from tests.test_analysis_models import _close, _rows, assert_noise_within_bounds
@@ -74,3 +74,47 @@ def test_the_effects_of_a_linear_model_are_its_coefficients(issue_workspace: Wor
     [alone] = issue_workspace.prepare("regress", request).release(control_context(issue_workspace))
     assert released.about["effects"] == "coefficients"
     assert released.result.rows == alone.result.rows  # the same release, no second draw
+
+
+@pytest.mark.parametrize(
+    ("asked", "cov_type"),
+    [({}, "nonrobust"), ({"robust": True}, "HC0"), ({"cluster": "kommune"}, "cluster")],
+)
+def test_mlogit_average_marginal_effects_agree_with_statsmodels(
+    issue_workspace: Workspace, asked: dict[str, Any], cov_type: str
+) -> None:
+    """MNLogit.get_margeff gives every level's effects, the base's included; margins
+    releases each equation's level (the base's are minus their sum)."""
+    data = _rows(issue_workspace, ["utdanning", "alder", "kjonn", "kommune"])
+    x = np.column_stack(
+        [data["alder"], (data["kjonn"] == "2").astype(float), np.ones(len(data["alder"]))]
+    )
+    options: dict[str, Any] = {}
+    if cov_type == "cluster":
+        groups = np.unique(data["kommune"], return_inverse=True)[1]
+        options = {"cov_kwds": {"groups": groups}}
+    reference = sm.MNLogit(data["utdanning"].astype(float), x).fit(
+        disp=0, method="newton", tol=1e-12, maxiter=200, cov_type=cov_type, **options
+    )
+    effects = reference.get_margeff(at="overall", method="dydx")
+    request = {"y": "utdanning", "x": ["alder", "i.kjonn"], **asked, "model": "mlogit"}
+    plan = issue_workspace.prepare("margins", request)
+    assert isinstance(plan, MlogitMargins)
+    margeff, se = np.asarray(effects.margeff), np.asarray(effects.margeff_se)
+    for k, fit in enumerate(plan.effects):
+        _close(fit.coefficients, margeff[:, k + 1])
+        _close(fit.std_errors, se[:, k + 1])
+    released = plan.release(control_context(issue_workspace))
+    assert [item.about["statistic"] for item in released] == ["mlogit", "margins"] * len(
+        plan.effects
+    )
+    for k, fit in enumerate(plan.effects):
+        influence = fit.evidence.influence
+        kind = {"nonrobust": "classical", "HC0": "robust"}.get(cov_type, "cluster")
+        assert_noise_within_bounds(
+            released[2 * k + 1].result,
+            margeff[:, k + 1],
+            se[:, k + 1],
+            influence,
+            influence.std_error(kind),
+        )

@@ -283,7 +283,6 @@ def test_horizontal_boxplot_is_the_same_release_on_its_side(alice: Researcher) -
 @pytest.mark.parametrize(
     ("line", "named"),
     [
-        ("mlogit gruppe alder, robust mfx(dydx)", "mfx"),
         ("coefplot regress lonn alder, standardize", "standardize"),
         ("ivregress lonn (alder = i.sivilstand), liml mfx(dydx)", "mfx"),
     ],

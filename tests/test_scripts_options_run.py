@@ -234,6 +234,7 @@ def test_bad_barchart_lines_are_4xx_at_their_line(alice: Researcher, line: str, 
         ("probit hoy alder, mfx(dydx)", "probit"),
         ("poisson n alder i.kjonn, mfx(dydx)", "poisson"),
         ("negative-binomial n alder, mfx(dydx)", "negbin"),
+        ("mlogit gruppe alder, robust mfx(dydx)", "mlogit"),
     ],
 )
 def test_mfx_is_margins_of_the_model(alice: Researcher, line: str, model: str) -> None:
@@ -243,11 +244,14 @@ def test_mfx_is_margins_of_the_model(alice: Researcher, line: str, model: str) -
     expected = _json_answer(alice, STEPS, "margins", body).get_json()
     released = result["response"]["results"]
     assert _without_ids(released) == _without_ids(expected["results"])
-    fitted, effects = released
-    assert fitted["about"]["statistic"] == model and effects["about"]["statistic"] == "margins"
+    models, effects = released[::2], released[1::2]  # each model, then its effects
+    assert {m["about"]["statistic"] for m in models} == {model}
+    assert {e["about"]["statistic"] for e in effects} == {"margins"}
     alone = _json_answer(alice, STEPS, model, {k: v for k, v in body.items() if k != "model"})
     # The model is released as its own command releases it (the same registered answer).
-    assert fitted["result"]["rows"] == alone.get_json()["results"][0]["result"]["rows"]
+    assert [m["result"]["rows"] for m in models] == [
+        r["result"]["rows"] for r in alone.get_json()["results"]
+    ]
 
 
 def test_mfx_of_regress_is_the_model_itself(alice: Researcher) -> None:
@@ -280,7 +284,8 @@ def test_standardize_is_drawn_from_the_released_model_and_summary(alice: Researc
     ("line", "named"),
     [
         ("logit hoy alder, mfx(eyex)", "mfx"),
-        ("mlogit gruppe alder, mfx(dydx)", "mfx"),
+        ("poisson n alder, mfx(eydx)", "mfx"),
+        ("oaxaca lonn alder by kjonn, mfx(dydx)", "mfx"),
     ],
 )
 def test_what_mfx_does_not_do_is_named_at_its_line(
@@ -300,3 +305,10 @@ def test_regress_mml_pooled_is_the_model_and_the_pooled_regression(alice: Resear
     assert _without_ids(pooled["response"]["results"]) == _without_ids(expected["results"])
     alone = _json_answer(alice, STEPS, "regress_mml", mml["request"]).get_json()
     assert _without_ids(mml["response"]["results"]) == _without_ids(alone["results"])
+
+
+def test_standardize_of_mlogit_is_per_equation(alice: Researcher) -> None:
+    model, summary = _results(alice, "mlogit gruppe alder, standardize")
+    assert summary["request"] == {"vars": ["alder"]}
+    levels = {s["level"] for s in model["standardized"]}
+    assert len(levels) == 2 and all("term" in s for s in model["standardized"])

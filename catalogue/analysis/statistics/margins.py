@@ -1,8 +1,14 @@
-"""margins: average marginal effects of a logit, probit, Poisson or negative binomial model (Stata's
+"""margins: average marginal effects of a logit, probit, Poisson, negative binomial or
+multinomial logit model (Stata's
 `margins, dydx(*)` after the model; statsmodels' get_margeff(at="overall",
 method="dydx")), with delta-method standard errors of the kind the model asks for; of a
 linear model (regress) the effects are its coefficients, so `regress` is answered by the
-model alone (nothing is released twice, nothing new is drawn).
+model alone (nothing is released twice, nothing new is drawn). Of mlogit, per equation
+(level j against the base) the effects on P(level j), AME_jk = mean P_j (β_jk − Σ_m P_m β_mk)
+(statsmodels' MNLogit.get_margeff; the base level's effects are minus their sum and are
+not released), each released after its equation as a fit derived from it: its checks,
+withheld with it, noise keys of its own, and what one unit moves an effect bounded by
+Σ_l |J_jk,l|·d_l over every equation's coefficients plus its own term's share.
 
 Per regressor k (the constant has none) the effect is the mean over the model's rows of
 ∂E(y)/∂x_k = β_k f(x'β), f the inverse link's derivative (logit μ(1 − μ), probit φ,
@@ -36,13 +42,14 @@ from ..output_control import ControlContext, RegressionFit
 from ..output_control.cell_key import all_distinct
 from ..output_control.model_support import Influence, derived_evidence
 from ..statistic import Field, Statistic, Takes, find
+from .mlogit import MlogitFit, MlogitPlan, fit_mlogit, level_probabilities
 from .shared.common import DataView, Labelled, request_error
 from .shared.glm import GlmFit, fit_glm, glm_plan, glm_weights, score_scale
 from .shared.model_request import MODEL_FIELDS, MODEL_RELEASES
 from .shared.negbin import fit_negbin
 from .shared.ols import RegressionPlan
 
-MODELS = ("logit", "probit", "poisson", "negbin", "regress")
+MODELS = ("logit", "probit", "poisson", "negbin", "regress", "mlogit")
 LINEAR = "regress"  # its effects are its coefficients
 STREAM = 0x6D617267696E73  # the effects' noise keys: the model's digest mixed with this
 
@@ -182,15 +189,116 @@ class MarginsPlan:
         return self.model.release_with(self.effects, self.about, context)
 
 
-def prepare_margins(view: DataView, request: Mapping[str, Any]) -> MarginsPlan | LinearMargins:
+def mlogit_jacobian(fit: MlogitFit) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per equation j (level j against the base) the average marginal effects of every
+    column, AME_jk = Σ_i w_i P_ij (β_jk − Σ_m P_im β_mk) (w the cells' shares of the rows),
+    their derivative in all of β (equation-major), and per effect the largest
+    |P_ij (β_jk − β̄_ik) − AME_jk| over cells holding rows.
+
+    ∂AME_jk/∂β_lq = Σ_i w_i [P_ij (δ_jl − P_il) x_iq D_jik − P_ij P_il x_iq D_lik
+                              + δ_kq P_ij (δ_jl − P_il)],  D_lik = β_lk − β̄_ik."""
+    x, beta = fit.design, fit.beta
+    equations, columns = beta.shape
+    full = np.vstack([np.zeros(columns), beta])
+    p = level_probabilities(x, beta)
+    w = fit.n / float(fit.n.sum())
+    bar = p @ full
+    held = fit.n > 0
+    values = np.zeros((equations, columns))
+    spread = np.zeros((equations, columns))
+    jacobian = np.zeros((equations, columns, equations * columns))
+    eye = np.eye(columns)
+    for j in range(1, equations + 1):
+        d_j = full[j] - bar
+        own = p[:, j : j + 1] * d_j
+        values[j - 1] = w @ own
+        if held.any():
+            spread[j - 1] = np.abs(own[held] - values[j - 1]).max(axis=0)
+        for m in range(1, equations + 1):
+            same = float(j == m)
+            first = ((w * p[:, j] * (same - p[:, m]))[:, None] * d_j).T @ x
+            second = ((w * p[:, j] * p[:, m])[:, None] * (full[m] - bar)).T @ x
+            diagonal = float(w @ (p[:, j] * (same - p[:, m])))
+            block = first - second + diagonal * eye
+            jacobian[j - 1, :, (m - 1) * columns : m * columns] = block
+    return values, jacobian, spread
+
+
+def mlogit_effects(plan: MlogitPlan) -> list[RegressionFit]:
+    """Per equation its effects as a fit derived from it (withheld with it)."""
+    fit = plan.fit
+    parts = None if fit is None else mlogit_jacobian(fit)
+    out = []
+    for j, equation in enumerate(plan.equations):
+        model = equation.fit
+        kept = [i for i, t in enumerate(model.terms) if t.kind != "constant"]
+        terms = tuple(model.terms[i] for i in kept)
+        if fit is None or parts is None:
+            influence = Influence.none(len(terms))
+            values = std_errors = np.full(len(terms), np.nan)
+        else:
+            all_values, jacobian, spread = parts
+            rows = jacobian[j][kept]
+            values = all_values[j][kept]
+            std_errors = np.sqrt(np.maximum(np.einsum("kl,lm,km->k", rows, fit.variance, rows), 0))
+            scale = np.sqrt(np.maximum(np.einsum("kl,lm,km->k", rows, fit.inverse, rows), 0))
+            moves = np.concatenate([e.fit.evidence.influence.coefficient for e in plan.equations])
+            units = max(float(fit.n.sum()) - 1.0, 1.0)
+            coefficient = np.abs(rows) @ moves + spread[j][kept] / units
+            shares = [e.fit.evidence.influence for e in plan.equations]
+            classical = np.full(
+                len(kept), max(float(np.max(s.classical_std_error, initial=0.0)) for s in shares)
+            )
+            sandwich = np.full(
+                len(kept), max(float(np.max(s.sandwich_std_error, initial=0.0)) for s in shares)
+            )
+            influence = Influence(scale, coefficient, classical, sandwich)
+        evidence = derived_evidence(model.evidence, influence, STREAM, terms=kept)
+        out.append(
+            RegressionFit(
+                outcome=model.outcome,
+                family=f"{model.family}-margins",
+                terms=terms,
+                coefficients=values,
+                std_errors=std_errors,
+                evidence=evidence,
+                terms_asked=model.terms_asked,
+                covariance=model.covariance,
+                categorical=model.categorical,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class MlogitMargins:
+    """Per equation the model as mlogit releases it, then its effects on P(level)."""
+
+    model: MlogitPlan
+    effects: list[RegressionFit]
+
+    def release(self, context: ControlContext) -> list[Labelled]:
+        out = []
+        for equation, effects in zip(self.model.equations, self.effects, strict=True):
+            about = {**equation.about, "statistic": "margins", "model": "mlogit", "margins": "dydx"}
+            out += equation.release_with(effects, about, context)
+        return out
+
+
+def prepare_margins(
+    view: DataView, request: Mapping[str, Any]
+) -> MarginsPlan | LinearMargins | MlogitMargins:
     family = request.get("model", "logit")
     if family not in MODELS:
         raise request_error(
             "model",
-            "«model» må være logit, probit, poisson, negbin eller regress.",
-            "'model' must be logit, probit, poisson, negbin or regress.",
+            "«model» må være logit, probit, poisson, negbin, mlogit eller regress.",
+            "'model' must be logit, probit, poisson, negbin, mlogit or regress.",
             allowed=list(MODELS),
         )
+    if family == "mlogit":
+        found = fit_mlogit(view, {k: v for k, v in request.items() if k != "model"})
+        return MlogitMargins(found, mlogit_effects(found))
     if family == LINEAR:
         linear = find(LINEAR).prepare(
             view, {k: v for k, v in request.items() if k != "model"}, "nb"
@@ -235,9 +343,9 @@ STATISTIC = Statistic(
     name="margins",
     description=Text(
         "Gjennomsnittlige marginale effekter (dy/dx) av en logit-, probit- eller "
-        "poisson- eller negbin-modell, med delta-metodens standardfeil; modellen vises først. Av regress "
+        "poisson-, negbin- eller mlogit-modell, med delta-metodens standardfeil; modellen vises først. Av regress "
         "er effektene koeffisientene: bare modellen vises.",
-        "Average marginal effects (dy/dx) of a logit, probit, Poisson or negbin model, with "
+        "Average marginal effects (dy/dx) of a logit, probit, Poisson, negbin or mlogit model, with "
         "delta-method standard errors; the model is shown first. Of regress the effects are "
         "the coefficients: only the model is shown.",
     ),
@@ -248,8 +356,8 @@ STATISTIC = Statistic(
             Takes.TEXT,
             choices=MODELS,
             description=Text(
-                "Modellen (standard logit): logit, probit, poisson, negbin eller regress.",
-                "The model (default logit): logit, probit, poisson, negbin or regress.",
+                "Modellen (standard logit): logit, probit, poisson, negbin, mlogit eller regress.",
+                "The model (default logit): logit, probit, poisson, negbin, mlogit or regress.",
             ),
         ),
     ),

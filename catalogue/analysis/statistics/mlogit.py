@@ -65,7 +65,7 @@ MAX_ITERATIONS = 100
 TOLERANCE = 1e-10
 
 
-def _probabilities(x: np.ndarray, beta: np.ndarray) -> np.ndarray:
+def level_probabilities(x: np.ndarray, beta: np.ndarray) -> np.ndarray:
     """Per cell the probability of each level; beta is (levels − 1, columns)."""
     eta = np.column_stack([np.zeros(len(x)), x @ beta.T])
     eta -= eta.max(axis=1, keepdims=True)
@@ -74,7 +74,7 @@ def _probabilities(x: np.ndarray, beta: np.ndarray) -> np.ndarray:
 
 
 def _log_likelihood(x: np.ndarray, n: np.ndarray, level: np.ndarray, beta: np.ndarray) -> float:
-    p = _probabilities(x, beta)
+    p = level_probabilities(x, beta)
     return float(n @ np.log(np.maximum(p[np.arange(len(level)), level], 1e-300)))
 
 
@@ -103,7 +103,7 @@ def newton(
     current = _log_likelihood(x, n, level, beta)
     indicator = np.eye(levels)[level]
     for _ in range(MAX_ITERATIONS):
-        p = _probabilities(x, beta)
+        p = level_probabilities(x, beta)
         gradient = ((indicator - p)[:, 1:] * n[:, None]).T @ x  # (levels − 1, columns)
         try:
             step = np.linalg.solve(_information(x, n, p), gradient.reshape(-1))
@@ -122,7 +122,7 @@ def newton(
         beta, current = trial, found
         if np.max(np.abs(size * step) / (1.0 + np.abs(beta))) < TOLERANCE:
             try:
-                variance = np.linalg.inv(_information(x, n, _probabilities(x, beta)))
+                variance = np.linalg.inv(_information(x, n, level_probabilities(x, beta)))
             except np.linalg.LinAlgError:
                 return None
             diagonal = np.diag(variance)
@@ -169,7 +169,7 @@ def _cluster_meat(
     order = canonical_order(x, level, groups)
     x, level, n, groups = x[order], level[order], n[order], groups[order]
     count = int(groups.max()) + 1 if len(groups) else 0
-    contributions = _scores(x, level, _probabilities(x, beta)) * n[:, None]
+    contributions = _scores(x, level, level_probabilities(x, beta)) * n[:, None]
     totals = np.zeros((count, contributions.shape[1]))
     for j in range(contributions.shape[1]):
         totals[:, j] = np.bincount(groups, weights=contributions[:, j], minlength=count)
@@ -223,7 +223,7 @@ def _variance(
         level = patterns.raw[outcome_key].astype(np.int64)
         order = canonical_order(x, level)
         x, level, n = x[order], level[order], patterns.n[order]
-        scores = _scores(x, level, _probabilities(x, beta))
+        scores = _scores(x, level, level_probabilities(x, beta))
         return inverse @ ((scores * n[:, None]).T @ scores) @ inverse
     rows, k = patterns.rows, beta.size
     if rows <= k:
@@ -235,10 +235,25 @@ def _variance(
 
 
 @dataclass(frozen=True)
+class MlogitFit:
+    """The fit on cells, before output control (margins reads it): the design of the kept
+    columns, the cells' row counts, β (levels − 1, columns), its covariance of the kind
+    asked for (equation-major) and the inverse observed information."""
+
+    design: np.ndarray
+    n: np.ndarray
+    beta: np.ndarray
+    variance: np.ndarray
+    inverse: np.ndarray
+    constant: list[int]  # the constant's column among the kept ones (none or one)
+
+
+@dataclass(frozen=True)
 class MlogitPlan:
     """One regression plan per equation (level against the base)."""
 
     equations: tuple[RegressionPlan, ...]
+    fit: MlogitFit | None = None
 
     def release(self, context: ControlContext) -> list[Labelled]:
         return [item for plan in self.equations for item in plan.release(context)]
@@ -268,12 +283,15 @@ def fit_mlogit(view: DataView, request: Mapping[str, Any]) -> MlogitPlan:
         newton(design[order], patterns.n[order], level[order], len(labels)) if len(order) else None
     )
     fitted = None
+    whole = None
     if found is not None:
         variance = _variance(view, y, patterns, kept, outcome_key, found, covariance, cluster)
         if variance is not None:
+            at = [i for i, j in enumerate(kept) if patterns.columns[j].kind == "constant"]
+            whole = MlogitFit(design, patterns.n, found[0], variance, found[1], at)
             errors = np.sqrt(np.maximum(np.diag(variance), 0.0)).reshape(found[0].shape)
             fitted = (found[0], errors)
-    probabilities = None if fitted is None else _probabilities(design, fitted[0])
+    probabilities = None if fitted is None else level_probabilities(design, fitted[0])
     moves = (
         None
         if found is None or probabilities is None
@@ -346,7 +364,7 @@ def fit_mlogit(view: DataView, request: Mapping[str, Any]) -> MlogitPlan:
         }
         groups = view.groups_of([y, *(f.variable for f in patterns.factors)])
         equations.append(RegressionPlan(fit, about, estimate, groups))
-    return MlogitPlan(tuple(equations))
+    return MlogitPlan(tuple(equations), whole)
 
 
 STATISTIC = Statistic(

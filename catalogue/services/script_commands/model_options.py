@@ -1,6 +1,6 @@
 """The options every plain model command shares beyond its standard errors: `mfx(dydx)` and
-`standardize` (regress, logit, probit, poisson, negative-binomial; their handlers call
-run_model). Both are requests a JSON client would send, each through its registered
+`standardize` (regress, logit, probit, mlogit, poisson, negative-binomial; their handlers
+call run_model). Both are requests a JSON client would send, each through its registered
 statistic and output control:
 
 - `mfx(dydx)`: statistic `margins` with the model (`model` regress, logit, probit,
@@ -29,6 +29,7 @@ MARGINS = {
     "probit": "probit",
     "poisson": "poisson",
     "negative-binomial": "negbin",
+    "mlogit": "mlogit",
 }
 OPTIONS = frozenset({"mfx", "standardize"})
 
@@ -76,15 +77,19 @@ def _standardize(runner: _Runner, command: n.Model, body: dict[str, Any]) -> Non
                 if row["labels"] and row["labels"][0] == "sd":
                     sds[str(variable)] = row["values"].get("value")
     scale_y = sds.get(body["y"]) if linear else 1.0
-    model = _released_values(model_item["response"])[0]
     standardized = []
-    for row in model["result"]["rows"]:
-        term = str(row["labels"][0])
-        b = row["values"].get("coefficient")
-        name = term[2:] if term.startswith("c.") else term
-        sd = sds.get(name)
-        value = None
-        if isinstance(b, int | float) and isinstance(sd, int | float) and scale_y:
-            value = b * sd / scale_y
-        standardized.append({"term": term, "standardized": value})
+    for model in _released_values(model_item["response"]):
+        if model.get("about", {}).get("statistic") == "margins":
+            continue  # effects, not coefficients
+        level = model.get("about", {}).get("level")  # mlogit: one equation per level
+        for row in model["result"]["rows"]:
+            term = str(row["labels"][0])
+            b = row["values"].get("coefficient")
+            name = term[2:] if term.startswith("c.") else term
+            sd = sds.get(name)
+            value = None
+            if isinstance(b, int | float) and isinstance(sd, int | float) and scale_y:
+                value = b * sd / scale_y
+            item = {"term": term, "standardized": value}
+            standardized.append(item if level is None else {"level": level, **item})
     model_item["standardized"] = standardized
