@@ -55,7 +55,13 @@ from .shared.survival_fields import (
     POSITIVE_TIME_FIELD,
     refuse_many_times_not_positive,
 )
-from .shared.weibull import LARGEST_EXPONENT, WeibullEstimate, newton, residuals_and_weights
+from .shared.weibull import (
+    LARGEST_EXPONENT,
+    WeibullEstimate,
+    newton,
+    residuals_and_weights,
+    rows_times,
+)
 
 FORMS = ("aft", "ph")
 CLIP = 1.0 - 1e-12  # a correlation's bound before atanh
@@ -119,12 +125,13 @@ def fit_weibull(view: DataView, request: Mapping[str, Any]) -> WeibullPlan:
             else:
                 coefficients, variance = found.proportional_hazards()
                 estimate = Estimate(names, coefficients, np.sqrt(np.diag(variance)), patterns.rows)
-            x_rows = design[rows.pattern]
-            residuals, per_row = residuals_and_weights(found, x_rows, rows.y, rows.also)
+            residuals, per_row = residuals_and_weights(
+                found, design, rows.y, rows.also, rows.pattern
+            )
             counts = np.bincount(rows.pattern, minlength=len(patterns.n)).astype(np.float64)
             summed = np.bincount(rows.pattern, weights=per_row, minlength=len(patterns.n))
             weights = summed / np.maximum(counts, 1.0)
-            shape = shape_evidence(found, x_rows, rows.y, rows.also, rows.units, form)
+            shape = shape_evidence(found, design, rows.y, rows.also, rows.units, form, rows.pattern)
     outcome = 2.0 * rows.y + (rows.also != 0)  # time and event in one number per row
     evidence = model_evidence(
         PositionKeys(view.rows.snapshot.arrays),
@@ -172,18 +179,20 @@ def shape_evidence(
     event: np.ndarray,
     units: np.ndarray,
     form: str,
+    pattern: np.ndarray | None = None,
 ) -> WeibullShape:
     """The log shape γ with what one unit does to it, per row's regressors, time, event and
     unit: removing a unit's rows takes its score s_i and information I_i from the fit's, so
     one Newton step moves (β, γ) by −V·s_i and their covariance V to about V + V·I_i·V.
     From those: the most γ moves, the largest share its standard error moves by (at most
     1), and per term the most the correlation of β_j with γ moves on Fisher's z scale (at
-    most MOST_Z: a step that leaves a variance ≤ 0 is taken to move it that much)."""
+    most MOST_Z: a step that leaves a variance ≤ 0 is taken to move it that much).
+    With `pattern`, x holds each pattern's regressors and row i has pattern[i]'s."""
     p = len(found.beta)
     covariance = found.covariance
     rho = found.shape
     delta = (np.asarray(event) != 0).astype(np.float64)
-    w = rho * (np.log(time) - x @ found.beta)
+    w = rho * (np.log(time) - rows_times(x, pattern, found.beta))
     hazard = np.exp(np.minimum(w, LARGEST_EXPONENT))
     _, unit = np.unique(np.asarray(units), return_inverse=True)
     count = int(unit.max()) + 1 if len(unit) else 0
@@ -192,7 +201,7 @@ def shape_evidence(
         return np.bincount(unit, weights=values, minlength=count)
 
     # Per row, for a = V's column k: its regressors' part x'a (u[:, k]) and γ's part g[k].
-    u = x @ covariance[:p, :]
+    u = rows_times(x, pattern, covariance[:p, :])
     g = covariance[p, :]
     gamma_score = delta * (1.0 + w) - hazard * w
     moved = per_unit(u[:, p] * rho * (hazard - delta) + g[p] * gamma_score)
