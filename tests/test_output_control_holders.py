@@ -210,6 +210,7 @@ def _reference_ledger_kernels(
     g_xor, g_sum, g_keys = kernels._reduce(order, starts, ids[k_unit], keys[k_unit])
     cell_sizes = np.bincount(cell, minlength=n_cells)
     chosen = published[g_cell] & (g_n < cell_sizes[g_cell])
+    chosen_all = chosen.copy()
     sizes = np.full(len(holders), -1, dtype=np.int64)
     asked = np.unique(g_idx[chosen])
     sizes[asked] = holder_sizes(holders[asked])
@@ -234,26 +235,47 @@ def _reference_ledger_kernels(
         e_cell = cell[e_unit]
         by_holder = np.argsort(e_idx, kind="stable")
         first_of = np.searchsorted(e_idx[by_holder], np.arange(len(holders) + 1))
+    # One-unit kernels count beyond chance only (kernels._beyond_chance): the known
+    # holders meeting each cell in one unit, and the view's distinct units.
+    ones = np.bincount(g_cell[chosen_all & (g_n == 1)], minlength=n_cells)
+    population = len(np.unique(ids))
+
+    def greedy(s: int, hs: list[int], need: int) -> bool:
+        # A sunflower: `need` of them whose units seen outside S are in one of them
+        # each. Chosen greedily, so that petals an attacker makes overlap in pairs (a set
+        # B_k shared by two parts) do not hide the others; nested sets give one petal.
+        used: set[int] = set()
+        petals = 0
+        for h in hs:
+            entries = by_holder[first_of[h] : first_of[h + 1]]
+            away = set(e_unit[entries[e_cell[entries] != s]].tolist())
+            if not away & used:
+                used |= away
+                petals += 1
+                if petals >= need:
+                    return True
+        return False
+
     for g in wanted.tolist():
         members = at[order[starts[g] : starts[g] + count[g]]]
         s = int(c[starts[g]])
         size = int(g_n[members[0]])
         if s in kernel and kernel[s][0] <= size:
             continue
-        # A sunflower: `witnesses` of them whose units seen outside S are in one of them
-        # each. Chosen greedily, so that petals an attacker makes overlap in pairs (a set
-        # B_k shared by two parts) do not hide the others; nested sets give one petal.
-        used: set[int] = set()
-        petals = 0
-        for h in g_idx[members].tolist():
-            entries = by_holder[first_of[h] : first_of[h + 1]]
-            away = set(e_unit[entries[e_cell[entries] != s]].tolist())
-            if not away & used:
-                used |= away
-                petals += 1
-                if petals >= witnesses:
-                    kernel[s] = (size, int(g_keys[members[0]]))
-                    break
+        hs = g_idx[members].tolist()
+        if size == 1:
+            level = max(int(ones[s]) - len(hs), 0) / max(int(cell_sizes[s]) - 1, 1)
+            bound = int(kernels.chance_bound(np.array([level]), np.array([cell_sizes[s]]))[0])
+            strong = [
+                h
+                for h in hs
+                if (sizes[h] - 1) * (cell_sizes[s] - 1) >= kernels.SIGNIFICANT * population
+            ]
+            ok = greedy(s, strong, witnesses) or greedy(s, hs, max(witnesses, bound))
+        else:
+            ok = greedy(s, hs, witnesses)
+        if ok:
+            kernel[s] = (size, int(g_keys[members[0]]))
     for s, (size, key_sum) in sorted(kernel.items()):
         kernels._add(found, s, (-size, -key_sum))
         partner = kernels._partner(s, published, cell_sizes, groupings)
@@ -392,3 +414,41 @@ def test_the_fast_sample_look_up_and_holder_records_give_what_the_first_did():
         ]
         compared += len(fast)
     assert compared > 0
+
+
+def _chance_ledger(seed: int) -> tuple[np.ndarray, HolderSamples, np.random.Generator]:
+    """A busy ledger of small random sets (bench/holder_false_positives.py, scaled down):
+    20,000 units, 8,000 holders of 20-100 units, so that a unit has about 24 holders (its
+    sample full) and a random holder meets a cell of 200 units in 0.6 units."""
+    rng = np.random.default_rng(seed)
+    ids = rng.integers(1, 2**63, size=20_000, dtype=np.int64).astype(np.uint64)
+    samples = HolderSamples()
+    for _ in range(8_000):
+        members = ids[rng.integers(0, len(ids), size=int(rng.integers(20, 100)))]
+        samples.add(int(rng.integers(1, 2**62)), len(np.unique(members)), members)
+    return ids, samples, rng
+
+
+def test_a_busy_ledger_of_random_sets_gives_no_one_unit_kernel_by_chance():
+    """Issue 13: random small sets meet a cell in one unit each and are mostly disjoint, so
+    five of them make a one-unit sunflower in most cells (711 of 1,000 in the bench); only
+    a sunflower beyond chance counts. The same ledger with a planted one-unit kernel whose
+    petals are too large to miss the cell by chance is still met."""
+    ids, samples, rng = _chance_ledger(3)
+    n_cells = 100
+    cell = rng.integers(0, n_cells, size=len(ids))
+    keys = rng.integers(0, 4096, size=len(ids))
+    shown = np.ones(n_cells, dtype=bool)
+    found = ledger_kernels(cell, ids, keys, samples.of(ids), samples.sizes, shown, 5)
+    flagged = sum(f is not None and f[0] < 0 for f in found)
+    print(f"one-unit kernels by chance: {flagged} of {n_cells} cells")
+    assert flagged <= 1
+    # Planted: u in cell 0, and 8 petals of 700 units outside it, pairwise disjoint
+    # (700 · 199 ≥ 5 · 20,000: significant), each with a hash below every bound.
+    u = int(np.flatnonzero(cell == 0)[0])
+    outside = rng.permutation(np.flatnonzero(cell != 0))
+    for j in range(8):
+        members = np.r_[ids[u], ids[outside[j * 700 : (j + 1) * 700]]]
+        samples.add(j + 1, len(members), members)
+    found = ledger_kernels(cell, ids, keys, samples.of(ids), samples.sizes, shown, 5)
+    assert found[0] is not None and found[0][0] == -1

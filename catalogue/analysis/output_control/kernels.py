@@ -269,7 +269,10 @@ def ledger_kernels(
     `test_holder_limits`): the padding's parts
     A_i ∪ K. A study's sets that meet a cell in one set are nested (one variable over
     several populations) and share their other units; and a cell held so by more sets
-    than it has attributes cannot come from tables (docs/OUTPUT_CONTROL.md §3). S is then answered as S ∖ K (its smallest such K).
+    than it has attributes cannot come from tables (docs/OUTPUT_CONTROL.md §3). A one-unit K
+    counts only beyond chance (_beyond_chance): small random sets make one-unit sunflowers
+    in most cells of a busy ledger (bench/holder_false_positives.py). S is then answered as
+    S ∖ K (its smallest such K).
 
     K is not dropped from the view but moved: one other published cell is answered with K
     (the one sharing the most `groupings` with S, then the largest), so the view's cells
@@ -314,7 +317,7 @@ def ledger_kernels(
     keys = np.asarray(record_keys, dtype=np.int64)
     g_xor, g_sum, g_keys = _reduce(order, starts, ids[k_unit], keys[k_unit])
     return _sunflowers_across(
-        cell, samples, _once(samples, ids), holder_sizes, published, witnesses, groupings,
+        cell, samples, ids, holder_sizes, published, witnesses, groupings,
         g_hash, g_cell, g_n, g_xor, g_sum, g_keys,
     )  # fmt: skip
 
@@ -356,7 +359,7 @@ def _ledger_kernels_sorted(
     keys = np.asarray(record_keys, dtype=np.int64)
     g_xor, g_sum, g_keys = _reduce(order, starts, ids[k_unit], keys[k_unit])
     return _sunflowers_across(
-        cell, samples, _once(samples, ids), holder_sizes, published, witnesses, groupings,
+        cell, samples, ids, holder_sizes, published, witnesses, groupings,
         k_hash[starts], s_cell[starts], g_n, g_xor, g_sum, g_keys,
     )  # fmt: skip
 
@@ -364,7 +367,7 @@ def _ledger_kernels_sorted(
 def _sunflowers_across(
     cell: np.ndarray,
     samples: np.ndarray,
-    once: np.ndarray,
+    ids: np.ndarray,
     holder_sizes: Callable[[np.ndarray], np.ndarray],
     published: np.ndarray,
     witnesses: int,
@@ -384,6 +387,9 @@ def _sunflowers_across(
     at = np.flatnonzero(chosen)
     if len(at) < witnesses:
         return found
+    # The chance level of one-unit kernels per cell (_beyond_chance): how many known holders
+    # meet the cell in exactly one unit, over its units.
+    ones = np.bincount(g_cell[at][g_n[at] == 1], minlength=n_cells)
     key = _kernel_keys(g_xor[at], g_sum[at], g_n[at])
     c = g_cell[at]
     # Only (cell, key) pairs with `witnesses` holders can matter: count them in buckets of a
@@ -399,21 +405,42 @@ def _sunflowers_across(
     at, key, c = at[keep], key[keep], c[keep]
     # The holders' sizes, asked for those left only; a holder not larger than K is dropped.
     asked, where = distinct_sorted(g_hash[at])
-    larger = g_n[at] < holder_sizes(asked)[where]
-    at, key, c = at[larger], key[larger], c[larger]
+    h_size = holder_sizes(asked)[where]
+    larger = g_n[at] < h_size
+    at, key, c, h_size = at[larger], key[larger], c[larger], h_size[larger]
     if len(at) < witnesses:
         return found
     order = np.lexsort((key, c))  # stable: a pair's holders stay in hash order
-    c, key = c[order], key[order]
-    first = np.r_[True, (c[1:] != c[:-1]) | (key[1:] != key[:-1])]
+    first = np.r_[True, (c[order][1:] != c[order][:-1]) | (key[order][1:] != key[order][:-1])]
     group = np.cumsum(first) - 1
     count = np.bincount(group)
     starts = np.flatnonzero(first)
     # Every group with `witnesses` holders is checked (no cap an attacker could fill with
-    # decoy groups): at most SAMPLE members each, all at once (_petals).
+    # decoy groups): at most SAMPLE members each, all at once (_petals). A one-unit group
+    # is checked only when its holders could be a sunflower beyond chance (_beyond_chance:
+    # enough of them significant, or more of them than the chance level): the petals are
+    # at most the holders, so the others could never be one.
     wanted = np.flatnonzero(count >= witnesses)
+    once: np.ndarray | None = None
+    one_unit = g_n[at[order[starts[wanted]]]] == 1
+    if one_unit.any():
+        once = _once(samples, ids)
+        cs = c[order[starts[wanted[one_unit]]]]
+        level = np.maximum(ones[cs] - count[wanted[one_unit]], 0) / np.maximum(
+            cell_sizes[cs] - 1, 1
+        )
+        strong = _significant(h_size, cell_sizes[c], g_n[at], len(once))[order]
+        n_strong = np.bincount(group, weights=strong.astype(np.float64), minlength=len(count))
+        possible = np.ones(len(wanted), dtype=bool)
+        possible[one_unit] = (count[wanted[one_unit]] >= chance_bound(level, cell_sizes[cs])) | (
+            n_strong[wanted[one_unit]] >= witnesses
+        )
+        wanted = wanted[possible]
+    c, key = c[order], key[order]
     kernel: dict[int, tuple[int, int]] = {}
     if len(wanted):
+        if once is None:
+            once = _once(samples, ids)
         width = samples.shape[1]
         in_wanted = np.zeros(len(count), dtype=bool)
         in_wanted[wanted] = True
@@ -428,8 +455,22 @@ def _sunflowers_across(
         matrix[np.searchsorted(wanted, group[position]), rank] = m_idx
         head = at[order[starts[wanted]]]
         sizes = g_n[head]
-        shown = _petals(matrix, sizes, _cooccurrence(once, holders), len(holders))
-        shown = shown >= witnesses
+        together = _cooccurrence(once, holders)
+        petals = _petals(matrix, sizes, together, len(holders))
+        shown = petals >= witnesses
+        one = np.flatnonzero(sizes == 1)
+        if len(one):
+            # A one-unit kernel is a sunflower by chance wherever holders are small next to
+            # the population (random sets of 600 of 500,000 units meet a cell of 500 in
+            # 0.6 units): it counts only beyond chance (_beyond_chance).
+            g_cells = g_cell[head[one]]
+            member_size = np.full(matrix.shape, -1, dtype=np.int64)
+            member_size[np.searchsorted(wanted, group[position]), rank] = h_size[order[position]]
+            shown[one] = _beyond_chance(
+                petals[one], matrix[one], member_size[one], cell_sizes[g_cells],
+                (ones[g_cells] - count[wanted[one]]), len(once), together, len(holders),
+                witnesses,
+            )  # fmt: skip
         # Per cell its smallest kernel (the first in (cell, key) order among equals).
         cells = g_cell[head][shown]
         best = np.lexsort((np.flatnonzero(shown), sizes[shown], cells))
@@ -470,6 +511,67 @@ def _cooccurrence(rows: np.ndarray, holders: np.ndarray) -> tuple[np.ndarray, np
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     pairs, counts = np.unique(np.concatenate(codes), return_counts=True)
     return pairs, counts
+
+
+# One-unit kernels beyond chance. A petal R of a kernel {u} of the cell S is *significant*
+# when a random set of its size would meet S ∖ {u} with probability at least 1 − e^−SIGNIFICANT
+# (expected meeting |R ∖ u|·|S ∖ u|/|P| ≥ SIGNIFICANT, P the view's units): five of them
+# meeting S in u alone by chance is below e^−25 a subset. Otherwise the kernel needs more
+# petals than chance gives the cell's other units (a Poisson tail at their mean count of
+# one-unit holders, below CHANCE_ALPHA over the cell's units): a one-unit sunflower of small
+# sets is what every unit of a cell shows in a busy ledger of small random sets.
+SIGNIFICANT = 5.0
+CHANCE_ALPHA = 1e-4
+
+
+def _beyond_chance(
+    petals: np.ndarray,
+    matrix: np.ndarray,
+    member_size: np.ndarray,
+    cell_size: np.ndarray,
+    others: np.ndarray,
+    population: int,
+    together: tuple[np.ndarray, np.ndarray],
+    n_holders: int,
+    witnesses: int,
+) -> np.ndarray:
+    """Per one-unit group (rows of `matrix`, its holders' sizes in `member_size`, its
+    cell's size and the one-unit holders of the cell's other units, `others`), whether its
+    sunflower is beyond chance: `witnesses` significant petals, or petals above the cell's
+    chance level."""
+    significant = np.where(_significant(member_size, cell_size[:, None], 1, population), matrix, -1)
+    strong = _petals(significant, np.ones(len(matrix), dtype=np.int64), together, n_holders)
+    level = np.maximum(others, 0) / np.maximum(cell_size - 1, 1)
+    return (strong >= witnesses) | (petals >= np.maximum(witnesses, chance_bound(level, cell_size)))
+
+
+def _significant(
+    holder_size: np.ndarray, cell_size: np.ndarray, kernel: np.ndarray | int, population: int
+) -> np.ndarray:
+    """Whether a holder of this size meeting a cell of this size in `kernel` units alone
+    could hardly do so by chance (its expected meeting with the rest ≥ SIGNIFICANT)."""
+    rest = (holder_size - kernel).astype(np.float64) * (cell_size - kernel)
+    return rest >= SIGNIFICANT * max(population, 1)
+
+
+def chance_bound(level: np.ndarray, units: np.ndarray) -> np.ndarray:
+    """Per cell, the least t with units · P(Poisson(level) ≥ t) ≤ CHANCE_ALPHA: a count of
+    one-unit petals that chance gives none of the cell's units (1 when level is 0)."""
+    level = np.asarray(level, dtype=np.float64)
+    units = np.maximum(np.asarray(units, dtype=np.float64), 1.0)
+    out = np.ones(len(level), dtype=np.int64)
+    term = np.exp(-level)  # P(X = t − 1), from t = 1
+    tail = 1.0 - term  # P(X ≥ t)
+    t = 1
+    while True:
+        over = units * tail > CHANCE_ALPHA
+        if not over.any() or t > 64:
+            break
+        out[over] = t + 1
+        term = term * level / t
+        tail = tail - term
+        t += 1
+    return out
 
 
 def _petals(

@@ -35,7 +35,10 @@ workspace meet in one set K, while their units beyond it are each in one of them
 sunflower), is answered without K; K goes to another cell of the same view, so the
 view's cells still add up (a part's false cell, answered with fresh noise, would otherwise
 give |A_j ∪ G| again). Parts of everyone asked from fresh workspaces, which name no other
-part and no base, are met so.
+part and no base, are met so. A one-unit kernel counts there only beyond chance (random
+small sets make one-unit sunflowers in most cells of a busy ledger): `max_sets` petals too
+large to miss the rest of the cell by chance, or more petals than the cell's other units
+are given by chance (kernels._beyond_chance).
 
 Limits (docs/OUTPUT_CONTROL.md §3, §12): a holder is known on a cell only below its units'
 sample bounds, which an attacker could lower by making the petal side far more held than
