@@ -32,14 +32,18 @@ regcat's includes reading its rows and output control. Not part of the test suit
 
 Each side's peak is printed with what it held when the model started ('of it before'): on
 regcat's side that is most of the peak. Measured on 6 December (VmRSS, tracemalloc) at 1 M
-and 2 M persons: 0.97-1.05 and 1.81-1.86 GiB held before a model, a model's own addition
-0.00-0.10 GiB (regress HC1, panel pooled clustered, rdd). What is held grows ~0.83 GiB per
-million persons: the workspace's DuckDB table (0.26 / 0.47 GiB), and what the first
-statistic of a process reads: the ledger's holder samples (output_control/guard_index.py:
-16 hashes per unit in an array grown to twice the units, 226 / 452 MiB, and its id slots
-64 / 128 MiB), the core check's unit classes (85 / 170 MiB) and cell keys (42 / 85 MiB).
-Straight on, ~4.8 GiB before any model at 5.5 M: the 4 GiB target is a matter of those,
-not of the models' fits.
+and 2 M persons: 0.97-1.05 and 1.81-1.86 GiB held before a model, ~0.83 GiB more per million
+persons. On 7 December, after the workspace's checkpoint (its DuckDB rows compressed, the
+columns added by UPDATE folded in: 145 -> 21 MiB at 1 M), DuckDB's freed memory handed back
+(allocator_background_threads), one units array for the classes that name the same units,
+and weibull's products per pattern: 0.68-0.73 GiB before a model at 1 M, 1.03-1.19 GiB at
+2 M (load 9-16), ~0.45 GiB per million; the highest peaks 0.85-0.87 at 1 M and 1.40-1.44 at
+2 M (regress_panel fe/re and weibull, +0.15 GiB per million of their own). Straight on,
+~2.8 GiB before and ~3.6 GiB at the highest peak at 5.5 M. Most of what is held is the
+ledger's holder samples (output_control/guard_index.py: 141 MiB at 1 M, 283 MiB at 2 M) and
+the core check's unit classes (output_control/cores.py: int64 codes, 7 MiB per variable per
+million); the first statistic's own peak (the ledger's kernels, output_control/kernels.py)
+was 1.10 GiB at 1 M and 1.33 GiB at 2 M.
 """
 
 from __future__ import annotations
