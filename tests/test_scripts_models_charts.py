@@ -370,7 +370,8 @@ def test_transitions_panel_is_a_table_per_pair_of_consecutive_dates(alice: Resea
 @pytest.mark.parametrize(
     ("line", "code", "column"),
     [
-        ("transitions-panel landsdel, gini", "script-not-supported", 1),
+        # a transition table counts states: gini is not among its options
+        ("transitions-panel landsdel, gini", "script-unknown-option", 29),
         ("transitions-panel date", "script-arguments", 1),
         ("transitions-panel nosuch", "unknown-variable", 1),
     ],

@@ -26,6 +26,7 @@ from catalogue.services.scripts import (
     _tabulate_body,
     _variables,
     not_supported,
+    top_and_bottom,
     without_labels,
 )
 
@@ -164,23 +165,19 @@ def _tabulate_panel(runner: _Runner, command: n.Statistic) -> None:
     body["vars"] = [*command.variables, date]
     runner.statistic(command, "tabulate", body)
     without_labels(runner, command)
+    top_and_bottom(runner, command)
 
 
 @_handles("summarize-panel")
 def _summarize_panel(runner: _Runner, command: n.Statistic) -> None:
     """Each variable's count, mean and sum per date of the panel: statistic `tabulate` of
-    the date with summarize(variable), one request per variable."""
-    if command.options:
-        raise not_supported(
-            command,
-            (
-                f"opsjonen «{command.options[0].name}» til «summarize-panel»",
-                f"the option '{command.options[0].name}' of 'summarize-panel'",
-            ),
-        )
+    the date with summarize(variable), one request per variable; `gini` and `iqr` add
+    tabulate's per-cell Gini (winsorised summary) and p75 − p25 (smoothed percentiles) per
+    date, each released through its rule there."""
     date = _panel_date(runner, command)
+    stats = ["mean", "sum", *(o.name for o in command.options if o.name in ("gini", "iqr"))]
     for variable in command.variables:
-        body = {"vars": [date], "summarize": variable, "stats": ["mean", "sum"]}
+        body = {"vars": [date], "summarize": variable, "stats": list(dict.fromkeys(stats))}
         runner.statistic(command, "tabulate", body)
 
 

@@ -669,25 +669,64 @@ def _recode_value(target: str) -> Any:
     return int(number) if number.is_integer() and "." not in target else number
 
 
-_ENGINE_GROUP_STATISTICS = {"count", "sum", "mean", "min", "max", "sd", "median"}
+# The step's own group statistics (catalogue/analysis/steps/group.py GROUP_STATISTICS).
+_ENGINE_GROUP_STATISTICS = {"count", "sum", "mean", "min", "max", "sd", "median", "gini"}
+# The others of the language, each a function of the step's perturbed group statistics
+# (OUTPUT_CONTROL.md §7: a value made from group statistics is itself one of them, or a
+# function of several, and shows no more): (the statistics it needs, the expression of
+# their scratch variables, `{0}`, `{1}` standing for them).
+_COMPOSED_GROUP_STATISTICS = {
+    "iqr": (("p75", "p25"), "{0} - {1}"),
+    "semean": (("sd", "count"), "{0} / sqrt({1})"),
+    "sebinomial": (("mean", "count"), "sqrt({0} * (1 - {0}) / {1})"),
+}
 
 
 @_handles("collapse", "aggregate")
 def _group(runner: _Runner, command: n.GroupCommand) -> None:
+    """collapse/aggregate as the step of the same name; iqr, semean and sebinomial as the
+    step's p75 − p25, sd/√count and √(mean·(1 − mean)/count) in scratch variables
+    (`<new>__<statistic>`), a `generate` of the result and a `drop` of the scratch: the steps
+    a JSON client would send. percent answers script-not-supported: its denominator, every
+    group's units together, is no group statistic of the step."""
     statistics: dict[str, list[str]] = {}
+    composed: list[tuple[str, str, list[str]]] = []
     for statistic in command.statistics:
+        if statistic.statistic in _COMPOSED_GROUP_STATISTICS:
+            needs, expression = _COMPOSED_GROUP_STATISTICS[statistic.statistic]
+            scratch = [f"{statistic.name}__{need}"[:63] for need in needs]
+            for name, need in zip(scratch, needs, strict=True):
+                statistics[name] = [need, statistic.variable]
+            composed.append((statistic.name, expression.format(*scratch), scratch))
+            continue
         if statistic.statistic not in _ENGINE_GROUP_STATISTICS:
             raise not_supported(
                 command,
                 (f"statistikken «{statistic.statistic}»", f"the statistic '{statistic.statistic}'"),
             )
         statistics[statistic.name] = [statistic.statistic, statistic.variable]
-    runner.step(command, {command.command: statistics, "by": command.by})
+    steps: list[dict[str, Any]] = [{command.command: statistics, "by": command.by}]
+    for name, expression, _ in composed:
+        steps.append({"generate": name, "expr": expression})
+    if composed:
+        steps.append({"drop": [name for _, _, scratch in composed for name in scratch]})
+    runner.step(command, *steps)
 
 
 # --- statistics -----------------------------------------------------------------------------
 
-_CELL_STATISTIC = {"mean": "mean", "sum": "sum", "std": "sd", "p50": "median"}
+# microdata.no's cell statistics -> the statistic's `stats` (catalogue/analysis/statistics/
+# tabulate.py CELL_STATISTICS: each is released through its rule there).
+_CELL_STATISTIC = {
+    "mean": "mean",
+    "sum": "sum",
+    "std": "sd",
+    "p50": "median",
+    "p25": "p25",
+    "p75": "p75",
+    "gini": "gini",
+    "iqr": "iqr",
+}
 _PERCENT = {"rowpct": "row", "colpct": "column", "cellpct": "cell"}
 
 
@@ -695,6 +734,53 @@ _PERCENT = {"rowpct": "row", "colpct": "column", "cellpct": "cell"}
 def _tabulate(runner: _Runner, command: n.Statistic) -> None:
     runner.statistic(command, "tabulate", _tabulate_body(command))
     without_labels(runner, command)
+    top_and_bottom(runner, command)
+
+
+def _count_option(command: n.Statistic, name: str) -> int | None:
+    option = command.option(name)
+    if option is None:
+        return None
+    if len(option.values) != 1 or not option.values[0].isdigit() or int(option.values[0]) < 1:
+        raise script_error(
+            "script-arguments",
+            option.at,
+            (f"{name}() tar et helt tall over 0", f"{name}() takes a whole number above 0"),
+            (f"Skriv for eksempel «{name}(5)»", f"Write for example '{name}(5)'"),
+            command=command.command,
+        )
+    return int(option.values[0])
+
+
+def top_and_bottom(runner: _Runner, command: n.Statistic) -> None:
+    """`top(n)`, `bottom(n)`: the frequency table shows only the n cells of largest
+    (smallest) PUBLISHED count, ranked by the perturbed counts as released (both: the union),
+    with the margins; withheld cells are not ranked. Same request, less shown: nothing is
+    read that the table does not publish. `details.shown` in the item says which."""
+    top, bottom = _count_option(command, "top"), _count_option(command, "bottom")
+    if top is None and bottom is None:
+        return
+    for released in runner.output[-1]["response"].get("results", []):
+        result = released.get("result") or {}
+        if result.get("kind") != "frequency-table":
+            continue
+        rows = result.get("rows", [])
+        interior = [
+            (row["values"]["count"], index)
+            for index, row in enumerate(rows)
+            if all(label is not None for label in row["labels"])
+            and isinstance(row["values"].get("count"), int)
+        ]
+        ranked = sorted(interior, key=lambda pair: (-pair[0], pair[1]))
+        chosen = {i for _, i in ranked[:top]} if top is not None else set()
+        if bottom is not None:
+            chosen |= {i for _, i in ranked[::-1][:bottom]}
+        result["rows"] = [
+            row
+            for index, row in enumerate(rows)
+            if index in chosen or any(label is None for label in row["labels"])
+        ]
+        released["shown"] = {"top": top, "bottom": bottom}
 
 
 def without_labels(runner: _Runner, command: n.Statistic) -> None:
@@ -709,8 +795,12 @@ def _tabulate_body(command: n.Statistic) -> dict[str, Any]:
     """tabulate's request (tabulate-panel's too): the variables, percentages, a summarized
     variable and its statistics."""
     _unsupported_options(
-        command, {"missing", "nolabels", "freq", "summarize", *_CELL_STATISTIC, *_PERCENT}
-    )
+        command,
+        {
+            "missing", "nolabels", "freq", "summarize", "chi2", "top", "bottom",
+            *_CELL_STATISTIC, *_PERCENT,
+        },
+    )  # fmt: skip
     body: dict[str, Any] = {"vars": list(command.variables)}
     percents = [_PERCENT[o.name] for o in command.options if o.name in _PERCENT]
     if len(percents) > 1:
@@ -723,8 +813,25 @@ def _tabulate_body(command: n.Statistic) -> dict[str, Any]:
     if summarized is not None:
         body["summarize"] = summarized.values[0]
     stats = [_CELL_STATISTIC[o.name] for o in command.options if o.name in _CELL_STATISTIC]
+    if stats and summarized is None:
+        first = next(o for o in command.options if o.name in _CELL_STATISTIC)
+        raise script_error(
+            "script-arguments",
+            first.at,
+            (
+                f"«{first.name}» er en statistikk av en tallvariabel per celle",
+                f"'{first.name}' is a statistic of a numeric variable per cell",
+            ),
+            (
+                f"Skriv «summarize(<variabel>) {first.name}»",
+                f"Write 'summarize(<variable>) {first.name}'",
+            ),
+            command=command.command,
+        )
     if stats:
-        body["stats"] = stats
+        body["stats"] = list(dict.fromkeys(stats))
+    if command.has("chi2"):
+        body["chi2"] = True
     if command.has("missing"):
         body["missing"] = True
     return body
@@ -739,8 +846,14 @@ def _summarize(runner: _Runner, command: n.Statistic) -> None:
 
 @_handles("correlate")
 def _correlate(runner: _Runner, command: n.Statistic) -> None:
-    _unsupported_options(command, {"pairwise"})  # the engine counts pair by pair
-    runner.statistic(command, "correlate", {"vars": list(command.variables)})
+    """The engine counts pair by pair (`pairwise`), and every pair's row always carries its
+    N (a perturbed count: `obs`) and the p-value of its t test (`sig`); `covariance` is the
+    statistic's own request field (the covariances from released numbers only)."""
+    _unsupported_options(command, {"pairwise", "obs", "sig", "covariance"})
+    body: dict[str, Any] = {"vars": list(command.variables)}
+    if command.has("covariance"):
+        body["covariance"] = True
+    runner.statistic(command, "correlate", body)
 
 
 def model_body(command: n.Model, also: frozenset[str] = frozenset()) -> dict[str, Any]:

@@ -96,6 +96,34 @@ class AnalysisReleasedItemSchema(Schema):
         },
     )
 
+    chi2 = fields.Dict(
+        metadata={
+            "description": "tabulate with chi2: Pearson's chi-square test of independence "
+            "computed from the published (perturbed) two-way table (statistic, df, p_value, "
+            "table, rows, columns; reason when not computed)."
+        },
+    )
+    iqr = fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "tabulate with iqr: p75 − p25 of the cell's released smoothed "
+            "percentiles (null when either is withheld)."
+        },
+    )
+    covariance = fields.List(
+        fields.Dict(),
+        metadata={
+            "description": "correlate with covariance: per pair (and each variable with "
+            "itself) r · sd_x · sd_y from the released correlation and winsorised sds."
+        },
+    )
+    shown = fields.Dict(
+        metadata={
+            "description": "A script's tabulate with top()/bottom(): how many of the cells "
+            "of largest and smallest published count the table shows."
+        },
+    )
+
 
 class AnalysisStatisticResponseSchema(Schema):
     workspace = fields.String()

@@ -31,7 +31,6 @@ from ..output_control import (
     ControlContext,
     ControlledResult,
     MagnitudeTable,
-    UnitValues,
     cells_to_show,
     control_frequency_table,
     control_magnitude_table,
@@ -41,7 +40,7 @@ from ..output_control.fingerprint import SetFingerprint
 from ..output_control.vega import SCHEMA
 from ..statistic import Field, Statistic, Takes
 from .shared.common import DataView, Labelled, needs_number, request_error
-from .tabulate import Categorised, categorise, category_labels
+from .tabulate import Categorised, categorise, category_labels, per_unit_values
 
 Z95 = 1.959963984540054  # the normal 97.5 % quantile: a two-sided 95 % band
 
@@ -140,20 +139,9 @@ class MeanPlot:
             rows = order[lo:hi]
             position = _unravel(index, data.shape)
             labels = tuple(data.categories[d][i] for d, i in enumerate(position))
-            values = _per_unit(self.measure, units[rows], data.values[rows])
+            values = per_unit_values(self.measure, units[rows], data.values[rows])
             found[labels] = control_summary(values, context, groups=self.groups)
         return found
-
-
-def _per_unit(measure: str, units: np.ndarray, values: np.ndarray) -> UnitValues:
-    """A cell's values, one per unit: the mean of a unit's rows when it has several (panel
-    form); the values as they are when every unit has one row."""
-    found, at = np.unique(units, return_inverse=True)
-    if len(found) == len(units):
-        return UnitValues(measure, units, values)
-    sums = np.bincount(at, weights=values.astype(np.float64), minlength=len(found))
-    rows = np.bincount(at, minlength=len(found))
-    return UnitValues(measure, found, sums / rows)
 
 
 def _unravel(index: int, shape: tuple[int, ...]) -> tuple[int, ...]:

@@ -1,6 +1,28 @@
 """tabulate: counts of distinct units by 1–4 variables (with margins, and row, column or
 cell percentages), or a numeric variable summarised per cell (mean and sum through the
-magnitude-table rules, median and sd through the percentile and summary rules per cell).
+magnitude-table rules; median, p25, p75 and iqr through the smoothed-percentile rule and
+sd and gini through the winsorised-summary rule, per cell: docs/OUTPUT_CONTROL.md §3
+`smoothed-percentile` and `winsorised-summary`).
+
+In panel form a cell's percentiles, sd and Gini are over its units: a unit's rows in the cell
+are averaged first (with the panel's date a dimension, as tabulate-panel has it, each unit has
+one row per cell and nothing is averaged), as meanplot does.
+
+Per-cell statistics of small groups: a cell gets a percentile, sd or Gini of its own only
+when its perturbed count reaches the threshold (as a frequency table would publish it);
+within it the rules decide on the perturbed count again (a percentile needs `min_units`
+units, the window otherwise withheld; the Gini and sd `min_units` and `min_dof`), so a
+small group's value is missing with the rule's reason, never a refusal that tells its
+exact size (OUTPUT_CONTROL.md §3 `smoothed-percentile`, `winsorised-summary`). `iqr` is
+p75 − p25 of the same cell's released smoothed percentiles (computed from published values
+only, `extra`), missing when either is withheld.
+
+`chi2` (a two-way frequency table) adds Pearson's chi-square test of independence computed
+from the PUBLISHED, perturbed table: the interior cells as released (cell key noise on each),
+rows and columns whose published margin is missing or 0 left out; a withheld interior cell
+left in the remaining table gives no test (`null` and a reason), because any number put in
+its place would be a guess or the unperturbed count. Nothing unpublished is read, so the
+test releases nothing the table does not.
 
 A dimension shows every code of its code list (true and false for a true/false variable),
 so the table does not tell which codes occur, plus the values found in the data that are
@@ -28,6 +50,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import scipy.stats
 
 from catalogue.domain.errors import RegcatError, invalid_input
 from catalogue.domain.text import Text
@@ -36,6 +59,7 @@ from .. import db
 from ..output_control import (
     OTHER_VALUES,
     ControlContext,
+    ControlledResult,
     CountTable,
     MagnitudeTable,
     PositionKeys,
@@ -48,6 +72,7 @@ from ..output_control import (
     reaching_threshold,
 )
 from ..output_control.fingerprint import SetFingerprint
+from ..output_control.rounding import significant
 from ..output_control.rules.budget import Budget
 from ..output_control.rules.cell_key_noise import CellKeyNoise
 from ..output_control.rules.threshold import Threshold
@@ -60,14 +85,19 @@ from .shared.common import (
     col,
     natural_order,
     needs_number,
-    needs_unit_rows,
     number_sql,
     request_error,
     text_sql,
 )
 
-CELL_STATISTICS = ("mean", "sum", "median", "sd")
+CELL_STATISTICS = ("mean", "sum", "median", "sd", "p25", "p75", "gini", "iqr")
+# Per-cell statistics: those drawn from smoothed percentiles (their quantiles) and those
+# drawn from the winsorised summary.
+QUANTILES_OF = {"p25": (0.25,), "median": (0.5,), "p75": (0.75,), "iqr": (0.25, 0.75)}
+SUMMARY_STATISTICS = ("sd", "gini")
+PER_CELL = (*QUANTILES_OF, *SUMMARY_STATISTICS)
 PERCENTAGES = ("cell", "row", "column")
+CHI2_DIGITS = 4  # figures of the chi-square statistic and its p-value
 MISSING = "."  # the category of units with a missing value, with `missing: true`
 MISSING_TITLE = ("Mangler verdi", "Missing value")
 
@@ -411,6 +441,68 @@ def _missing_option(request: Mapping[str, Any]) -> bool:
     return missing
 
 
+def _chi2_option(request: Mapping[str, Any], dimensions: int) -> bool:
+    chi2 = request.get("chi2", False)
+    if not isinstance(chi2, bool):
+        raise request_error(
+            "chi2", "«chi2» må være true eller false.", "'chi2' must be true or false."
+        )
+    if chi2 and dimensions != 2:
+        raise request_error(
+            "chi2",
+            "«chi2» (Pearsons kjikvadrattest av uavhengighet) krever nøyaktig to variabler.",
+            "'chi2' (Pearson's chi-square test of independence) needs exactly two variables.",
+        )
+    return chi2
+
+
+def pearson_chi2(result: ControlledResult) -> dict[str, Any]:
+    """Pearson's chi-square test of independence on a two-way table AS PUBLISHED: its
+    interior cells' perturbed counts; a row or column whose published margin is missing or
+    0 is left out; a withheld cell in what remains gives no test (None and a reason)."""
+    cells: dict[tuple[str, str], int | None] = {}
+    margins: dict[tuple[int, str], Any] = {}
+    for row in result.rows:
+        a, b = row.labels
+        count = row.values[0]
+        if a is not None and b is not None:
+            cells[(a, b)] = count if isinstance(count, int) else None
+        elif a is not None and b is None:
+            margins[(0, a)] = count
+        elif a is None and b is not None:
+            margins[(1, b)] = count
+    rows = sorted(
+        {a for a, _ in cells if isinstance(margins.get((0, a)), int) and margins[(0, a)] > 0}
+    )
+    columns = sorted(
+        {b for _, b in cells if isinstance(margins.get((1, b)), int) and margins[(1, b)] > 0}
+    )
+    table = "published"  # which table: the released perturbed counts, never the exact ones
+    if len(rows) < 2 or len(columns) < 2:
+        return {"statistic": None, "df": None, "p_value": None, "table": table,
+                "reason": "too-few-categories"}  # fmt: skip
+    observed = np.zeros((len(rows), len(columns)))
+    for i, a in enumerate(rows):
+        for j, b in enumerate(columns):
+            count = cells.get((a, b))
+            if count is None:
+                return {"statistic": None, "df": None, "p_value": None, "table": table,
+                        "reason": "cell-withheld"}  # fmt: skip
+            observed[i, j] = count
+    expected = observed.sum(axis=1, keepdims=True) * observed.sum(axis=0) / observed.sum()
+    statistic = float(((observed - expected) ** 2 / expected).sum())
+    df = (len(rows) - 1) * (len(columns) - 1)
+    p_value = float(scipy.stats.chi2.sf(statistic, df))
+    return {
+        "statistic": significant(statistic, CHI2_DIGITS),
+        "df": df,
+        "p_value": significant(p_value, CHI2_DIGITS),
+        "table": table,
+        "rows": rows,
+        "columns": columns,
+    }
+
+
 def prepare_tabulate(view: DataView, request: Mapping[str, Any]) -> TabulatePlan:
     variables = dimension_variables(view, request.get("vars"))
     missing = _missing_option(request)
@@ -438,6 +530,13 @@ def prepare_tabulate(view: DataView, request: Mapping[str, Any]) -> TabulatePlan
             view.groups_of(variables),
             missing,
             labels,
+            chi2=_chi2_option(request, len(variables)),
+        )
+    if request.get("chi2"):
+        raise request_error(
+            "chi2",
+            "«chi2» er en test av en frekvenstabell og gis ikke med «summarize».",
+            "'chi2' is a test of a frequency table and is not given with 'summarize'.",
         )
     value = view.variable(summarize, what="summarize")
     needs_number(value, "summarize")
@@ -448,8 +547,6 @@ def prepare_tabulate(view: DataView, request: Mapping[str, Any]) -> TabulatePlan
             f"«stats» må være en liste av {', '.join(CELL_STATISTICS)}.",
             f"'stats' must be a list of {', '.join(CELL_STATISTICS)}.",
         )
-    if {"median", "sd"} & set(stats):
-        needs_unit_rows(view, "median og sd per celle / median and sd per cell")
     data = categorise(view, variables, value, missing=missing)
     groups = view.groups_of([*variables, value])
     return TabulatePlan(
@@ -475,6 +572,7 @@ class TabulatePlan:
     labels: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
 
     per_cell_limit: int = 0  # most cells given a median or sd of their own
+    chi2: bool = False  # Pearson's test of the published two-way table beside it
 
     def release(self, context: ControlContext) -> list[Labelled]:
         data = self.data
@@ -491,6 +589,8 @@ class TabulatePlan:
                 left_out=left_out,
             )
             about = {"statistic": "count", "percent": self.percent, "missing": self.missing}
+            if self.chi2:
+                extra["chi2"] = pearson_chi2(result)
             return [Labelled(about, result, extra)]
         assert data.values is not None
         out = []
@@ -515,13 +615,13 @@ class TabulatePlan:
             )
             about = {"statistic": ",".join(magnitudes), "of": self.measure}
             out.append(Labelled(about, result, extra))
-        per_cell = [s for s in self.stats if s in ("median", "sd")]
+        per_cell = [s for s in self.stats if s in PER_CELL]
         if per_cell:
             out += self._per_cell(context, per_cell, visible)
         return out
 
     def _per_cell_stats(self) -> bool:
-        return any(s in ("median", "sd") for s in self.stats)
+        return any(s in PER_CELL for s in self.stats)
 
     def _per_cell(
         self, context: ControlContext, stats: list[str], visible: list[bool]
@@ -540,21 +640,52 @@ class TabulatePlan:
                 continue
             lo, hi = np.searchsorted(cell, [c, c + 1])
             rows = order[lo:hi]
-            values = UnitValues(self.measure, units[rows], data.values[rows])
+            values = per_unit_values(self.measure, units[rows], data.values[rows])
             index = np.unravel_index(c, shape)
             labels = {
                 d: data.categories[k][int(i)]
                 for k, (d, i) in enumerate(zip(data.dimensions, index, strict=True))
             }
-            if "median" in stats:
-                result = control_percentiles(values, context, quantiles=(0.5,), groups=self.groups)
-                about = {"statistic": "median", "of": self.measure, "cell": labels}
-                out.append(Labelled(about, result, {"category_labels": self.labels}))
-            if "sd" in stats:
+            asked = [s for s in stats if s in QUANTILES_OF]
+            if asked:
+                quantiles = tuple(sorted({q for s in asked for q in QUANTILES_OF[s]}))
+                result = control_percentiles(
+                    values, context, quantiles=quantiles, groups=self.groups
+                )
+                name = "median" if asked == ["median"] else ",".join(asked)
+                about = {"statistic": name, "of": self.measure, "cell": labels}
+                extra: dict[str, Any] = {"category_labels": self.labels}
+                if "iqr" in asked:
+                    extra["iqr"] = interquartile_range(result)
+                out.append(Labelled(about, result, extra))
+            summarised = [s for s in stats if s in SUMMARY_STATISTICS]
+            if summarised:
                 result = control_summary(values, context, groups=self.groups)
-                about = {"statistic": "sd", "of": self.measure, "cell": labels}
+                about = {"statistic": ",".join(summarised), "of": self.measure, "cell": labels}
                 out.append(Labelled(about, result, {"category_labels": self.labels}))
         return out
+
+
+def per_unit_values(measure: str, units: np.ndarray, values: np.ndarray) -> UnitValues:
+    """A cell's values, one per unit: the mean of a unit's rows when it has several (panel
+    form, the date not a dimension), so that each unit counts once, as the cell's count
+    counts it; the values as they are when every unit has one row (meanplot's rule too)."""
+    found, at = np.unique(units, return_inverse=True)
+    if len(found) == len(units):
+        return UnitValues(measure, units, values)
+    sums = np.bincount(at, weights=values.astype(np.float64), minlength=len(found))
+    rows = np.bincount(at, minlength=len(found))
+    return UnitValues(measure, found, sums / rows)
+
+
+def interquartile_range(result: ControlledResult) -> float | None:
+    """p75 − p25 of released smoothed percentiles (published values only), None when
+    either is withheld."""
+    found = {row.labels[0]: row.values[0] for row in result.rows}
+    low, high = found.get("0.25"), found.get("0.75")
+    if not isinstance(low, int | float) or not isinstance(high, int | float):
+        return None
+    return float(f"{high - low:.12g}")  # no float artefacts: both are rounded already
 
 
 STATISTIC = Statistic(
@@ -588,7 +719,14 @@ STATISTIC = Statistic(
             many=True,
             choices=CELL_STATISTICS,
             count=(1, None),
-            description=Text("Med summarize; standard mean.", "With summarize; default mean."),
+            description=Text(
+                "Med summarize; standard mean. mean og sum som magnitudetabell; median, p25, "
+                "p75 og iqr (p75 − p25 av de publiserte) som glattede persentiler per celle; "
+                "sd og gini som winsorisert oppsummering per celle.",
+                "With summarize; default mean. mean and sum as a magnitude table; median, "
+                "p25, p75 and iqr (p75 − p25 of the published ones) as smoothed percentiles "
+                "per cell; sd and gini as a winsorised summary per cell.",
+            ),
         ),
         Field(
             "percent",
@@ -600,6 +738,18 @@ STATISTIC = Statistic(
                 "What each row's percent is of: the grand total (cell, the default), the "
                 "row's total over the last variable (row) or the column's total over the "
                 "first (column).",
+            ),
+        ),
+        Field(
+            "chi2",
+            Takes.TRUTH,
+            description=Text(
+                "Pearsons kjikvadrattest av uavhengighet i en toveistabell, regnet fra den "
+                "publiserte (perturberte) tabellen; rader og kolonner uten publisert margin "
+                "utelates, og en tilbakeholdt celle gir ingen test (results[0].chi2).",
+                "Pearson's chi-square test of independence of a two-way table, computed from "
+                "the published (perturbed) table; rows and columns without a published "
+                "margin are left out, and a withheld cell gives no test (results[0].chi2).",
             ),
         ),
         Field(

@@ -29,9 +29,17 @@ VARIABLE_LISTS: dict[str, tuple[str, dict[str, Takes]]] = {
     ),
     "ci": (" [, level(<prosent/percent>)]", valued("level")),
     "normaltest": ("", {}),
-    **dict.fromkeys(
-        ("tabulate-panel", "summarize-panel", "transitions-panel"),
-        ("", flags("missing", "rowpct", "colpct", "cellpct", "gini", "iqr")),
+    # tabulate-panel takes tabulate's options (the date is one more dimension), so its
+    # gini and iqr are cell statistics of summarize() as in tabulate; summarize-panel's
+    # are summarize's, per date; a transition table counts states, and has neither.
+    "tabulate-panel": (
+        " [, missing rowpct colpct cellpct summarize(<variabel/variable>) gini iqr …]",
+        TABULATE_OPTIONS,
+    ),
+    "summarize-panel": (" [, gini iqr]", flags("gini", "iqr")),
+    "transitions-panel": (
+        " [, missing rowpct colpct cellpct]",
+        flags("missing", "rowpct", "colpct", "cellpct"),
     ),
 }
 

@@ -3,7 +3,8 @@ variable between consecutive dates of the panel, as the tables a JSON client wou
 on a scratch workspace (the dataset's steps, then `reshape_from_panel` of the variables),
 statistic `tabulate` of the variable at one date against the next, one table per variable
 and pair of consecutive dates (the tables are not pooled: each pair is its own controlled
-result). The options are tabulate's (`gini`, `iqr` answer script-not-supported)."""
+result). The options are the percentages and `missing` of tabulate (a transition table
+counts states: it has no gini or iqr)."""
 
 from __future__ import annotations
 

@@ -17,7 +17,12 @@ collapse/aggregate):
   the group's units and values (rules/magnitude_noise.py): sum and mean (the noise of the
   group's total), sd (of its sum of squares), and min, max and median as their smoothed
   versions, the mean of the 10 lowest, highest or nearest the middle, perturbed as such a
-  mean is. A table that repeats a group's value over its thousands of units, and so
+  mean is (p25 and p75 likewise, the window nearest the quartile's rank); gini, of a
+  group whose values are all ≥ 0, is (Σ(2i − n − 1)·x_(i) + noise)/(n·(Σx + noise)), its
+  numerator and total each perturbed as a magnitude by its own contributions (the
+  winsorised summary's Gini, OUTPUT_CONTROL.md §3 `winsorised-summary`, without the
+  winsorising: a group's other statistics are not winsorised either), missing for a group
+  with a negative value. A table that repeats a group's value over its thousands of units, and so
   amplifies it, then shows no more of the group's units than a published statistic of the
   group would: changing one unit's value gives the group new noise, not a difference of
   exactly that value;
@@ -82,7 +87,8 @@ if TYPE_CHECKING:  # the verb module imports this one
     from ..group import Group, GroupStatistic
 
 NUMERIC = (Kind.NUMBER, Kind.BOOL)
-SMOOTHED = ("min", "max", "median")
+SMOOTHED = ("min", "max", "median", "p25", "p75")
+QUANTILE = {"median": 0.5, "p25": 0.25, "p75": 0.75}
 EPOCH = "DATE '1970-01-01'"
 GROUP_VALUES = "regcat_group_values"
 GROUP_RESULTS = "regcat_group_results"
@@ -297,6 +303,9 @@ class _GroupStatistics:
         told = Told.nothing()
         if statistic in SMOOTHED:
             out, told = self._smoothed(statistic, gid, units, x, rows)
+        elif statistic == "gini":
+            supported = self.supported(x, valid)
+            out, told = self._gini(gid, units, x, rows)
         else:
             contributions = x
             if statistic == "sd":  # its total is of the squared deviations
@@ -378,8 +387,8 @@ class _GroupStatistics:
             first = np.zeros(len(chosen), dtype=np.int64)
         elif statistic == "max":
             first = size - self.width
-        else:  # the window of ranks nearest the middle, as rules/smoothed_percentile's
-            centre = 0.5 * (size - 1)
+        else:  # the window of ranks nearest the quantile, as rules/smoothed_percentile's
+            centre = QUANTILE[statistic] * (size - 1)
             first = np.floor(centre - (self.width - 1) / 2 + 0.5).astype(np.int64)
             first = np.clip(first, 0, size - self.width)
         at = order[(starts[chosen] + first)[:, None] + np.arange(self.width)[None, :]]
@@ -411,12 +420,55 @@ class _GroupStatistics:
         names = unit_names(set_ids[at[w, j]])
         return out, Told(chosen[w], names, amount[w, j], widened)
 
+    def _gini(
+        self, gid: np.ndarray, units: np.ndarray, x: np.ndarray, rows: np.ndarray
+    ) -> tuple[np.ndarray, Told]:
+        """Each group's Gini from its numerator Σ(2i − n − 1)·x_(i) (ranks within the group,
+        ties by set id) and its total, each plus the noise of its own contributions (streams
+        2 and 0: the total's draw is the group sum's); NaN for a group with a negative value
+        or a total not above 0. What the numerator's noise tells its units is charged as a
+        total's is."""
+        set_ids = self.keys.keys(units).set_ids
+        order = np.lexsort((set_ids, x, gid))
+        starts = np.concatenate([[0], np.cumsum(rows)[:-1]]).astype(np.int64)
+        rank = np.empty(len(x), dtype=np.float64)
+        rank[order] = np.arange(len(x)) - starts[gid[order]] + 1
+        weights = 2 * rank - rows[gid] - 1
+        numerators = CellUnits.build(gid, units, self.n, self.keys, weights * x)
+        totals = CellUnits.build(gid, units, self.n, self.keys, x)
+        k = self.noise.parameters.top_k
+        top, whole = numerators.magnitudes(k), totals.magnitudes(k)
+        assert top.digests is not None and whole.digests is not None
+        digests = top.digests
+        largest = top.largest * self.presence
+        total = totals.sums() + self.noise.noise(whole.largest * self.presence, whole.digests, 0)
+        negative = np.bincount(gid, weights=(x < 0).astype(np.float64), minlength=self.n) > 0
+        base = numerators.sums()
+
+        def finish(numerator: np.ndarray, groups: np.ndarray | slice) -> np.ndarray:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                found = numerator / (rows[groups] * total[groups])
+            bad = negative[groups] | ~(total[groups] > 0)
+            return np.where(bad, np.nan, found)
+
+        def widened(groups: np.ndarray, factors: np.ndarray) -> np.ndarray:
+            found = np.empty(len(groups))
+            for factor in np.unique(factors).tolist():
+                at = np.flatnonzero(factors == factor)
+                g = groups[at]
+                noise = self.noise.noise(largest[:, g] * factor, digests[g], _exposed(factor, 2))
+                found[at] = finish(base[g] + noise, g)
+            return found
+
+        out = finish(base + self.noise.noise(largest, digests, 2), slice(None))
+        return out, self._told(numerators, largest, widened)
+
 
 def _exposed(factor: float, stream: int) -> int:
     """The noise stream of a group statistic whose noise the exposure ledger widened by
-    `factor` (`stream`: 0 for a total, 1 for sd's sum of squares): one per factor, so that
-    a statistic given again under another factor gets a fresh draw, never the same draw
-    scaled (two scalings of one draw give the exact value). Uncapped factors reach e^50:
+    `factor` (`stream`: 0 for a total, 1 for sd's sum of squares, 2 for gini's numerator):
+    one per factor, so that a statistic given again under another factor gets a fresh draw,
+    never the same draw scaled (two scalings of one draw give the exact value). Uncapped factors reach e^50:
     the stream is keyed by the factor's logarithm (below 2^30 in millionths)."""
     return (1 << 40) + (stream << 30) + round(math.log(factor) * 1e6)
 

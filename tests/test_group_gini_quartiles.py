@@ -1,0 +1,174 @@
+"""The group statistics gini, p25 and p75 of collapse/aggregate (what the script's
+`collapse (gini)` and `(iqr)` send), against a reference computed here with pandas and
+numpy from the released Parquet files: each group of at least 10 units gets its value
+within the noise docs/OUTPUT_CONTROL.md §7 documents for a group statistic (magnitude noise
+on its totals, or on its smoothed window's mean: at most D · Σ m_j · x_(j) over the k largest
+contributions, times the presence factor), and a smaller group gets none."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from catalogue.analysis.output_control.group_values import presence_factor
+from catalogue.analysis.output_control.parameters import OutputControlParameters
+from catalogue.analysis.output_control.rules.cell_key_noise import CellKeyNoise
+from catalogue.analysis.output_control.rules.magnitude_noise import MagnitudeNoise
+from catalogue.analysis.sources import PinnedVersion
+from catalogue.analysis.step import parse_steps
+from catalogue.domain.errors import RegcatError
+from tests import test_analysis_support as support
+from tests.test_analysis_support import as_dict, released, values
+
+pinned = support.pinned
+workspace_factory = support.workspace_factory
+
+D, STRENGTH, DECAY, TOP_K, WIDTH = 3.0, 0.5, 0.5, 3, 10
+STEPS: list[dict[str, Any]] = [
+    {"import": "BEFOLKNING_KJOENN", "as": "kjonn"},
+    {"import": "BEFOLKNING_FOEDSELSDATO", "as": "fodselsdato"},
+    {"import": "INNTEKT_WLONN", "date": "2020-12-31", "as": "lonn"},
+    {"generate": "kull", "expr": "year(fodselsdato)"},
+    {
+        "aggregate": {"g": ["gini", "lonn"], "q1": ["p25", "lonn"], "q3": ["p75", "lonn"]},
+        "by": "kull",
+    },
+]
+
+
+def _bound(contributions: np.ndarray) -> float:
+    parameters = OutputControlParameters.defaults()
+    presence = float(
+        presence_factor(
+            parameters.of(CellKeyNoise).variance, parameters.of(MagnitudeNoise).strength
+        )
+    )
+    largest = np.sort(np.abs(contributions))[::-1][:TOP_K]
+    return D * presence * sum(STRENGTH * DECAY**j * x for j, x in enumerate(largest))
+
+
+def _reference(pinned: PinnedVersion) -> pd.DataFrame:
+    born = as_dict(released(pinned, "BEFOLKNING_FOEDSELSDATO"))
+    sex = as_dict(released(pinned, "BEFOLKNING_KJOENN"))
+    table = released(pinned, "INNTEKT_WLONN")
+    columns = (table.column(c).to_pylist() for c in ("unit_id", "value", "start"))
+    wages = {u: float(v) for u, v, s in zip(*columns, strict=True) if s.year == 2020}
+    frame = pd.DataFrame({"unit": list(sex)})
+    frame["kull"] = frame["unit"].map(lambda u: born[u].year if born.get(u) else None)
+    frame["lonn"] = frame["unit"].map(wages)
+    return frame.dropna(subset=["kull"])  # everyone of a cohort; lonn missing for some
+
+
+def _window_mean(ordered: np.ndarray, q: float) -> tuple[float, float]:
+    n = len(ordered)
+    start = min(max(int(np.floor(q * (n - 1) - (WIDTH - 1) / 2 + 0.5)), 0), n - WIDTH)
+    window = ordered[start : start + WIDTH]
+    return float(window.mean()), _bound(window) / WIDTH
+
+
+def test_group_gini_and_quartiles_against_pandas(
+    pinned: PinnedVersion, workspace_factory: Any
+) -> None:
+    ws = workspace_factory(STEPS)
+    kull, gini, q1, q3 = (values(ws, name) for name in ("kull", "g", "q1", "q3"))
+    given: dict[int, tuple[Any, Any, Any]] = {}
+    for unit, group in kull.items():
+        if group is not None:
+            given.setdefault(int(group), (gini[unit], q1[unit], q3[unit]))
+    checked = 0
+    for group, members in _reference(pinned).groupby("kull"):
+        x = np.sort(members["lonn"].dropna().to_numpy())
+        published = given[int(group)]
+        if len(members) < WIDTH:  # a group of fewer than 10 units has no statistic at all
+            assert published == (None, None, None), (group, len(members), published)
+            continue
+        if len(x) < WIDTH:  # a smoothed window needs 10 values
+            assert published[1:] == (None, None), (group, len(x), published)
+            continue
+        n = len(x)
+        weights = 2 * np.arange(1, n + 1) - n - 1
+        numerator, total = float((weights * x).sum()), float(x.sum())
+        top, whole = _bound(weights * x), _bound(x)
+        # missing only when too few units contribute; in a small group the total's noise
+        # can reach the total itself, and then the bound says nothing
+        if published[0] is not None and total > whole:
+            low = (numerator - top) / (n * (total + whole))
+            high = (numerator + top) / (n * (total - whole))
+            assert low <= published[0] <= high, (group, published[0], numerator / (n * total))
+            checked += 1
+        for value, q in zip(published[1:], (0.25, 0.75), strict=True):
+            mean, slack = _window_mean(x, q)
+            assert value is not None and abs(value - mean) <= slack, (group, q, value, mean)
+    assert checked >= 20
+
+
+def test_gini_of_text_is_refused(workspace_factory: Any) -> None:
+    ws = workspace_factory(STEPS[:4])
+    with pytest.raises(RegcatError) as caught:
+        ws.apply(parse_steps([{"collapse": {"g": ["gini", "kjonn"]}, "by": "kull"}]))
+    assert caught.value.code == "group-statistic-needs-number"
+
+
+# What the script's `aggregate (semean) lonn -> se (sebinomial) hoy -> sb (iqr) lonn -> q,
+# by(kull)` sends (catalogue/services/scripts.py _COMPOSED_GROUP_STATISTICS).
+COMPOSED: list[dict[str, Any]] = [
+    *STEPS[:4],
+    {"generate": "hoy", "expr": "lonn > 400000"},
+    {
+        "aggregate": {
+            "se__sd": ["sd", "lonn"],
+            "se__count": ["count", "lonn"],
+            "sb__mean": ["mean", "hoy"],
+            "sb__count": ["count", "hoy"],
+            "q__p75": ["p75", "lonn"],
+            "q__p25": ["p25", "lonn"],
+        },
+        "by": "kull",
+    },
+    {"generate": "se", "expr": "se__sd / sqrt(se__count)"},
+    {"generate": "sb", "expr": "sqrt(sb__mean * (1 - sb__mean) / sb__count)"},
+    {"generate": "q", "expr": "q__p75 - q__p25"},
+]
+COUNT_NOISE = 5
+
+
+def test_semean_sebinomial_iqr_against_pandas(
+    pinned: PinnedVersion, workspace_factory: Any
+) -> None:
+    ws = workspace_factory(COMPOSED)
+    kull, se, sb, q = (values(ws, name) for name in ("kull", "se", "sb", "q"))
+    given = {int(kull[u]): (se[u], sb[u], q[u]) for u in kull if kull[u] is not None}
+    reference = _reference(pinned)
+    checked = 0
+    for group, members in reference.groupby("kull"):
+        x = members["lonn"].dropna().to_numpy()
+        n = len(x)
+        if n < 100:
+            continue  # small groups: the bounds below say little
+        semean, sebinomial, iqr = given[int(group)]
+        squares = float(((x - x.mean()) ** 2).sum())
+        spread = _bound((x - x.mean()) ** 2)
+        low = np.sqrt(max(squares - spread, 0.0) / (n - 1)) / np.sqrt(n + COUNT_NOISE)
+        high = np.sqrt((squares + spread) / (n - 1)) / np.sqrt(n - COUNT_NOISE)
+        assert semean is not None and low <= semean <= high, (group, semean, low, high)
+        # hoy is false where lonn is missing (`lonn > 400000` of a missing lonn): every member
+        p = (members["lonn"].fillna(0).to_numpy() > 400000).astype(float)
+        m = len(p)
+        share = np.clip((p.sum() + np.array([-1, 1]) * _bound(p)) / m, 0, 1)
+        bounds = [
+            np.sqrt(s * (1 - s) / (m + d)) for s in share for d in (-COUNT_NOISE, COUNT_NOISE)
+        ]
+        if share[0] < 0.5 < share[1]:
+            bounds.append(np.sqrt(0.25 / (m - COUNT_NOISE)))
+        if sebinomial is None:  # magnitude-support: too few units with hoy true
+            assert p.sum() < 2 * WIDTH, (group, p.sum())
+        else:
+            assert min(bounds) <= sebinomial <= max(bounds), (group, sebinomial, bounds)
+        ordered = np.sort(x)
+        (m3, s3), (m1, s1) = _window_mean(ordered, 0.75), _window_mean(ordered, 0.25)
+        assert abs(iqr - (m3 - m1)) <= s3 + s1 + 1e-6, (group, iqr, m3 - m1)
+        checked += 1
+    assert checked >= 5

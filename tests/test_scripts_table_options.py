@@ -1,0 +1,383 @@
+"""The table options of the script language that run through the registered statistics
+(issue 15): tabulate's chi2, summarize(var) with p25, p75, gini and iqr, top() and
+bottom(); correlate's covariance, obs and sig; tabulate-panel's and summarize-panel's gini
+and iqr. Each through POST /api/v1/scripts/run, against a reference computed here from the
+released Parquet files with pandas, numpy and scipy, within the noise docs/OUTPUT_CONTROL.md
+documents for the rule that released it:
+- counts: cell key noise, |d| ≤ max_noise (§3 `cell-key-noise`);
+- a smoothed percentile: the mean of the min_units values nearest the quantile's rank plus
+  the noise of that window's mean, at most D · Σ m_j · x_(j) / width over its k largest
+  values (§3 `smoothed-percentile`, `magnitude-noise`), shown to 3 figures;
+- a Gini: of the values winsorised at the 1st and 99th percentile, its numerator and total
+  perturbed as magnitudes (same bound) over the perturbed count (§3 `winsorised-summary`);
+- a correlation: the regression rule's noise, of the scale of its released standard error
+  (§3 `model-noise`).
+Numbers derived from released numbers (chi2, iqr, covariance, a p-value) are checked to be
+exactly that derivation."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.stats
+
+from catalogue.analysis.output_control.rounding import significant
+from catalogue.services.workspaces import pinned_version
+from tests import test_accounts_support as accounts_support
+from tests.test_accounts_support import World
+from tests.test_analysis_support import as_dict, released
+from tests.test_scripts_api import WORKSPACES, Researcher, _without_ids
+
+released_people_home = accounts_support.released_people_home
+released_world = accounts_support.released_world
+
+HEAD = """require no.regcat.demo:1 as db
+import db/BEFOLKNING_KJOENN as kjonn
+import db/INNTEKT_WLONN 2020-12-31 as lonn
+import db/BEFOLKNING_FOEDSELSDATO as fodselsdato
+generate alder = 2020 - year(fodselsdato)
+generate hoy = lonn > 400000
+"""
+LINE = HEAD.count("\n") + 1  # the first command after the head
+PANEL_HEAD = """require no.regcat.demo:1 as db
+import-panel db/INNTEKT_WLONN 2020-12-31 2021-12-31
+generate hoy = INNTEKT_WLONN > 400000
+"""
+COUNT_NOISE = 5  # cell-key-noise max_noise (the rules list of each result says so)
+D, STRENGTH, DECAY, TOP_K = 3.0, 0.5, 0.5, 3  # magnitude-noise
+WIDTH = 10  # smoothed-percentile min_units
+
+
+@pytest.fixture
+def world(released_world: World) -> World:
+    return released_world
+
+
+@pytest.fixture
+def alice(world: World) -> Researcher:
+    return Researcher(world, "forsker@uio")
+
+
+def _wages(pinned: Any, year: int) -> dict[int, float]:
+    table = released(pinned, "INNTEKT_WLONN")
+    columns = (table.column(c).to_pylist() for c in ("unit_id", "value", "start"))
+    return {u: float(v) for u, v, s in zip(*columns, strict=True) if s.year == year}
+
+
+@pytest.fixture
+def frame(world: World) -> pd.DataFrame:
+    """One row per person of the script's population (everyone with a sex), from the
+    released files alone."""
+    pinned = pinned_version(world.ctx, None, "1.0.0.0")
+    sex = as_dict(released(pinned, "BEFOLKNING_KJOENN"))
+    born = as_dict(released(pinned, "BEFOLKNING_FOEDSELSDATO"))
+    wages = _wages(pinned, 2020)
+    frame = pd.DataFrame({"unit": list(sex), "kjonn": [str(v) for v in sex.values()]})
+    frame["lonn"] = frame["unit"].map(wages)
+    frame["fodselsdato"] = frame["unit"].map(born)
+    frame["alder"] = 2020 - frame["fodselsdato"].map(lambda d: d.year)
+    frame["hoy"] = np.where(frame["lonn"] > 400000, "true", "false")  # missing > x is false
+    return frame
+
+
+def _run(alice: Researcher, script: str) -> dict[str, Any]:
+    response = alice.run(script)
+    assert response.status_code == 200, response.get_json()
+    body: dict[str, Any] = response.get_json()
+    assert body["error"] is None, body["error"]
+    return body
+
+
+def _items(body: dict[str, Any], line: int) -> list[dict[str, Any]]:
+    return [
+        r for item in body["output"] if item["line"] == line for r in item["response"]["results"]
+    ]
+
+
+def _rows(item: dict[str, Any]) -> dict[tuple[Any, ...], dict[str, Any]]:
+    return {tuple(row["labels"]): row["values"] for row in item["result"]["rows"]}
+
+
+def _magnitude_bound(values: np.ndarray) -> float:
+    """The most the magnitude noise adds to a total of these contributions."""
+    largest = np.sort(np.abs(values))[::-1][:TOP_K]
+    return D * sum(STRENGTH * DECAY**j * x for j, x in enumerate(largest))
+
+
+def _shown(value: float, digits: int) -> float:
+    """Half a unit of the last figure shown."""
+    return 0.5 * 10 ** (math.floor(math.log10(abs(value))) - digits + 1) if value else 0.0
+
+
+def _check_percentile(published: float, values: np.ndarray, q: float) -> None:
+    ordered = np.sort(values)
+    n = len(ordered)
+    # the window nearest q·(n − 1), allowing the rank a unit of ties either way
+    means, bounds = [], []
+    for shift in (-1, 0, 1):
+        start = min(max(math.floor(q * (n - 1) - (WIDTH - 1) / 2 + 0.5) + shift, 0), n - WIDTH)
+        window = ordered[start : start + WIDTH]
+        means.append(window.mean())
+        bounds.append(_magnitude_bound(window) / WIDTH)
+    slack = max(bounds) + _shown(published, 3)
+    assert min(means) - slack <= published <= max(means) + slack, (published, means, slack)
+
+
+def _check_gini(published: float, values: np.ndarray) -> None:
+    low, high = np.percentile(values, [1.0, 99.0])
+    clipped = np.sort(np.clip(values, low, high))
+    n = len(clipped)
+    weights = 2 * np.arange(1, n + 1) - n - 1
+    numerator, total = float((weights * clipped).sum()), float(clipped.sum())
+    reference = numerator / (n * total)
+    top = _magnitude_bound(weights * clipped)
+    tot = _magnitude_bound(clipped)
+    high_g = (numerator + top) / ((n - COUNT_NOISE) * (total - tot))
+    low_g = (numerator - top) / ((n + COUNT_NOISE) * (total + tot))
+    slack = _shown(published, 4)
+    assert low_g - slack <= published <= high_g + slack, (published, reference, low_g, high_g)
+
+
+# --- tabulate, chi2 -------------------------------------------------------------------------
+
+
+def test_chi2_is_pearsons_test_of_the_published_table(
+    alice: Researcher, frame: pd.DataFrame
+) -> None:
+    body = _run(alice, HEAD + "tabulate kjonn hoy, chi2\n")
+    (item,) = _items(body, LINE)
+    assert item["chi2"]["table"] == "published"
+    rows, columns = item["chi2"]["rows"], item["chi2"]["columns"]
+    assert (rows, columns) == (["1", "2"], ["false", "true"])
+    cells = _rows(item)
+    published = np.array([[cells[(a, b)]["count"] for b in columns] for a in rows], dtype=float)
+    # The table it uses: exactly Pearson's test of the published counts.
+    statistic, p_value, df, _ = scipy.stats.chi2_contingency(published, correction=False)
+    assert item["chi2"]["statistic"] == significant(statistic, 4)
+    assert item["chi2"]["p_value"] == pytest.approx(significant(p_value, 4), rel=1e-12)
+    assert item["chi2"]["df"] == df == 1
+    # Against the exact table: each cell within the count noise, and the statistic within
+    # what that noise can move it (its gradient times D, to first order, doubled).
+    exact = pd.crosstab(frame["kjonn"], frame["hoy"]).loc[rows, columns].to_numpy(float)
+    assert np.abs(published - exact).max() <= COUNT_NOISE
+    reference = scipy.stats.chi2_contingency(exact, correction=False)[0]
+    gradient = np.zeros_like(exact)
+    for i, j in np.ndindex(exact.shape):
+        bumped = exact.copy()
+        bumped[i, j] += 1
+        gradient[i, j] = scipy.stats.chi2_contingency(bumped, correction=False)[0] - reference
+    assert abs(statistic - reference) <= 2 * COUNT_NOISE * np.abs(gradient).sum()
+    assert p_value < 1e-6 and scipy.stats.chi2.sf(reference, 1) < 1e-6
+
+
+def test_chi2_needs_two_variables_and_no_summarize(alice: Researcher) -> None:
+    for line in ("tabulate kjonn, chi2", "tabulate kjonn hoy, summarize(lonn) chi2"):
+        body = alice.run(HEAD + line + "\n").get_json()
+        assert body["error"]["status"] == 422 and body["error"]["details"]["line"] == LINE
+        assert body["error"]["details"]["field"] == "chi2"
+
+
+# --- tabulate, summarize(var) p25 p75 gini iqr ------------------------------------------------
+
+
+def test_cell_quartiles_gini_and_iqr(alice: Researcher, frame: pd.DataFrame) -> None:
+    body = _run(alice, HEAD + "tabulate kjonn, summarize(lonn) p25 p75 gini iqr\n")
+    items = _items(body, LINE)
+    assert [i["about"]["statistic"] for i in items] == ["p25,p75,iqr", "gini"] * 2
+    for quartiles, summary in zip(items[::2], items[1::2], strict=True):
+        code = quartiles["about"]["cell"]["kjonn"]
+        assert summary["about"]["cell"] == {"kjonn": code}
+        values = frame.loc[(frame["kjonn"] == code) & frame["lonn"].notna(), "lonn"].to_numpy()
+        rows = _rows(quartiles)
+        p25, p75 = rows[("0.25",)]["value"], rows[("0.75",)]["value"]
+        _check_percentile(p25, values, 0.25)
+        _check_percentile(p75, values, 0.75)
+        assert quartiles["iqr"] == p75 - p25  # from the released percentiles only
+        assert "smoothed-percentile" in {r["code"] for r in quartiles["result"]["rules"]}
+        _check_gini(_rows(summary)[("gini",)]["value"], values)
+
+
+def test_a_small_cell_gets_no_percentile_or_gini(alice: Researcher, frame: pd.DataFrame) -> None:
+    """OUTPUT_CONTROL.md §3 smoothed-percentile / winsorised-summary: a cell whose
+    perturbed count is under the threshold gets no per-cell statistic at all (the table
+    withholds its count), so neither a percentile nor a Gini of a handful of units shows."""
+    with_wage = frame[frame["lonn"].notna()]
+    sizes = with_wage.groupby("fodselsdato").size()
+    day = sizes[(sizes >= 2) & (sizes <= 4)].index[0]
+    script = HEAD + (
+        f"generate liten = fodselsdato == date({day.year}, {day.month}, {day.day})\n"
+        "tabulate liten, summarize(lonn) p25 gini iqr\n"
+    )
+    body = _run(alice, script)
+    cells = {i["about"]["cell"]["liten"] for i in _items(body, LINE + 1)}
+    assert cells == {"false"}
+
+
+def test_cell_statistics_need_summarize(alice: Researcher) -> None:
+    body = alice.run(HEAD + "tabulate kjonn, gini\n").get_json()
+    assert body["error"]["code"] == "script-arguments"
+    assert body["error"]["details"]["line"] == LINE
+
+
+# --- tabulate, top() bottom() --------------------------------------------------------------
+
+
+def test_top_and_bottom_show_the_cells_of_largest_and_smallest_published_count(
+    alice: Researcher, frame: pd.DataFrame
+) -> None:
+    body = _run(alice, HEAD + "tabulate kjonn hoy\ntabulate kjonn hoy, top(1) bottom(1)\n")
+    (whole,) = _items(body, LINE)
+    (shown,) = _items(body, LINE + 1)
+    interior = {k: v["count"] for k, v in _rows(whole).items() if None not in k}
+    kept = {k for k in _rows(shown) if None not in k}
+    assert kept == {max(interior, key=interior.get), min(interior, key=interior.get)}  # type: ignore[arg-type]
+    # margins kept, same numbers as the whole table (same request, less shown)
+    assert {k: v for k, v in _rows(shown).items() if None in k} == {
+        k: v for k, v in _rows(whole).items() if None in k
+    }
+    assert shown["shown"] == {"top": 1, "bottom": 1}
+    exact = frame.groupby(["kjonn", "hoy"]).size()
+    assert exact.idxmax() == max(interior, key=interior.get)  # type: ignore[arg-type]
+    assert exact.idxmin() == min(interior, key=interior.get)  # type: ignore[arg-type]
+
+
+# --- correlate, covariance obs sig ---------------------------------------------------------
+
+
+def test_correlate_obs_sig_and_covariance(alice: Researcher, frame: pd.DataFrame) -> None:
+    body = _run(alice, HEAD + "correlate lonn alder, covariance obs sig\n")
+    correlation, lonn, alder = _items(body, LINE)
+    row = _rows(correlation)[("lonn", "alder")]
+    pair = frame[frame["lonn"].notna()]
+    r_ref = float(np.corrcoef(pair["lonn"], pair["alder"])[0, 1])
+    assert abs(row["correlation"] - r_ref) <= 3 * row["std_error"] + 0.00005
+    assert abs(row["n"] - len(pair)) <= COUNT_NOISE  # obs: a perturbed count
+    # sig: the t test's p-value from the released r and N
+    t = row["correlation"] * math.sqrt((row["n"] - 2) / (1 - row["correlation"] ** 2))
+    assert row["p_value"] == pytest.approx(2 * scipy.stats.t.sf(abs(t), row["n"] - 2), rel=1e-3)
+    _, p_ref = scipy.stats.pearsonr(pair["lonn"], pair["alder"])
+    assert row["p_value"] < 1e-20 and p_ref < 1e-20
+    # covariance: r · sd_x · sd_y of the released numbers (the sds winsorised summaries of
+    # the pair's units, released beside it)
+    sd = {i["about"]["variable"]: _rows(i)[("sd",)]["value"] for i in (lonn, alder)}
+    covariances = {(c["variable"], c["with"]): c["covariance"] for c in correlation["covariance"]}
+    assert covariances[("lonn", "alder")] == significant(
+        row["correlation"] * sd["lonn"] * sd["alder"], 4
+    )
+    assert covariances[("alder", "alder")] == significant(sd["alder"] ** 2, 4)
+    reference = float(np.cov(pair["lonn"], pair["alder"])[0, 1])
+    assert covariances[("lonn", "alder")] == pytest.approx(reference, rel=0.1)
+
+
+# --- panels --------------------------------------------------------------------------------
+
+
+def test_summarize_panel_gini_iqr_per_date(world: World, alice: Researcher) -> None:
+    body = _run(alice, PANEL_HEAD + "summarize-panel INNTEKT_WLONN, gini iqr\n")
+    items = _items(body, 4)
+    pinned = pinned_version(world.ctx, None, "1.0.0.0")
+    ginis = [i for i in items if i["about"]["statistic"] == "gini"]
+    quartiles = [i for i in items if i["about"]["statistic"] == "iqr"]
+    assert len(ginis) == len(quartiles) == 2
+    for gini, quartile in zip(ginis, quartiles, strict=True):
+        date = gini["about"]["cell"]["date"]
+        values = np.array(list(_wages(pinned, int(date[:4])).values()))
+        _check_gini(_rows(gini)[("gini",)]["value"], values)
+        rows = _rows(quartile)
+        _check_percentile(rows[("0.25",)]["value"], values, 0.25)
+        assert quartile["iqr"] == rows[("0.75",)]["value"] - rows[("0.25",)]["value"]
+
+
+def test_tabulate_panel_takes_tabulates_cell_statistics(alice: Researcher) -> None:
+    body = _run(alice, PANEL_HEAD + "tabulate-panel hoy, summarize(INNTEKT_WLONN) gini iqr\n")
+    statistics = {i["about"]["statistic"] for i in _items(body, 4)}
+    assert statistics == {"gini", "iqr"}
+    assert all("iqr" in i for i in _items(body, 4) if i["about"]["statistic"] == "iqr")
+
+
+def test_transitions_panel_has_no_gini(alice: Researcher) -> None:
+    response = alice.run(PANEL_HEAD + "transitions-panel hoy, gini\n")
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "script-unknown-option"
+
+
+# --- collapse (gini) (iqr) (semean) (sebinomial) ----------------------------------------------
+
+
+def test_aggregate_statistics_are_the_steps_a_json_client_sends(alice: Researcher) -> None:
+    """The group values themselves are checked against pandas in
+    tests/test_group_gini_quartiles.py; here the script's aggregate is exactly the steps
+    (the step's gini, p25, p75, sd, count and mean, then the generated functions of them),
+    so a statistic of the aggregated values is the same answer. (collapse sends the same
+    steps with the verb collapse; its cohorts are too few for a release of their own.)"""
+    script = HEAD + (
+        "generate tiar = int(year(fodselsdato) / 10)\n"
+        "aggregate (gini) lonn -> g (iqr) lonn -> q (semean) lonn -> se (sebinomial) hoy -> sb"
+        ", by(tiar)\n"
+        "summarize se sb\n"
+    )
+    body = _run(alice, script)
+    (result,) = [o for o in body["output"] if o["kind"] == "result"]
+    steps: list[dict[str, Any]] = [
+        {"import": "BEFOLKNING_KJOENN", "as": "kjonn"},
+        {"import": "INNTEKT_WLONN", "date": "2020-12-31", "as": "lonn"},
+        {"import": "BEFOLKNING_FOEDSELSDATO", "as": "fodselsdato"},
+        {"generate": "alder", "expr": "2020 - year(fodselsdato)"},
+        {"generate": "hoy", "expr": "lonn > 400000"},
+        {"generate": "tiar", "expr": "int(year(fodselsdato) / 10)"},
+        {
+            "aggregate": {
+                "g": ["gini", "lonn"],
+                "q__p75": ["p75", "lonn"],
+                "q__p25": ["p25", "lonn"],
+                "se__sd": ["sd", "lonn"],
+                "se__count": ["count", "lonn"],
+                "sb__mean": ["mean", "hoy"],
+                "sb__count": ["count", "hoy"],
+            },
+            "by": "tiar",
+        },
+        {"generate": "q", "expr": "q__p75 - q__p25"},
+        {"generate": "se", "expr": "se__sd / sqrt(se__count)"},
+        {"generate": "sb", "expr": "sqrt(sb__mean * (1 - sb__mean) / sb__count)"},
+        {"drop": ["q__p75", "q__p25", "se__sd", "se__count", "sb__mean", "sb__count"]},
+    ]
+    created = alice.post(WORKSPACES, {"datastore": "no.regcat.demo", "version": "1.0.0.0"})
+    handle = created.get_json()["workspace"]
+    applied = alice.post(f"{WORKSPACES}/{handle}/steps", steps)
+    assert applied.status_code == 200, applied.get_json()
+    # (two variables: the release budget of one project holds both requests)
+    expected = alice.post(f"{WORKSPACES}/{handle}/summarize", {"vars": ["se", "sb"]})
+    assert expected.status_code == 200, expected.get_json()
+    assert _without_ids(result["response"]["results"]) == _without_ids(
+        expected.get_json()["results"]
+    )
+    (sb,) = [
+        i
+        for i in result["response"]["results"]
+        if i["about"] == {"variable": "sb", "statistic": "summary"}
+    ]
+    assert 0 < _rows(sb)[("mean",)]["value"] < 0.05  # √(p(1 − p)/n) of decades of people
+
+
+def test_collapse_makes_the_variables(alice: Researcher) -> None:
+    script = HEAD + (
+        "generate kull = year(fodselsdato)\n"
+        "collapse (gini) lonn -> g (iqr) lonn -> q (semean) lonn -> se (sebinomial) hoy -> sb"
+        ", by(kull)\n"
+        "variables\n"
+    )
+    body = _run(alice, script)
+    (listing,) = [o for o in body["output"] if o["kind"] == "variables"]
+    names = {v["name"] for v in listing["variables"]}
+    assert {"g", "q", "se", "sb"} <= names and not any("__" in name for name in names)
+
+
+def test_collapse_percent_is_not_supported_yet(alice: Researcher) -> None:
+    body = alice.run(HEAD + "collapse (percent) lonn, by(kjonn)\n").get_json()
+    assert body["error"]["code"] == "script-not-supported"
+    assert body["error"]["details"]["line"] == LINE
