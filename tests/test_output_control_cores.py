@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
+from typing import Any
 
 import numpy as np
 import pytest
@@ -25,9 +26,14 @@ from catalogue.analysis.output_control.rules.core_sharing import (
     CoreSharing,
     CoreSharingParameters,
 )
+from catalogue.analysis.step import parse_steps
 
+from . import test_analysis_support as support
 from .test_output_control_budget import _study_data
 from .test_output_control_helpers import context, pseudonyms
+
+pinned = support.pinned
+workspace_factory = support.workspace_factory
 
 DEFAULTS = OutputControlParameters.defaults()
 
@@ -240,3 +246,55 @@ def test_a_repeat_gets_its_registered_answer_whatever_cores_came_since():
             with_classes(ctx, variables, units),
         )
         assert _true_count(again) == was
+
+
+# --- the workspace's classes, kept per column ------------------------------------------------
+
+
+def _classes_afresh(ws: Any) -> list[tuple[str, list[int], list[int], int]]:
+    """The workspace's classes read from all its columns again (its per-column memory
+    dropped): what control_classes gave before it kept them per column."""
+    ws._classes, ws._class_columns = None, ((-1, None), {})
+    return _plain(ws.control_classes())
+
+
+def _plain(found: Any) -> list[tuple[str, list[int], list[int], int]]:
+    return [(c.name, c.units.tolist(), c.codes.tolist(), c.n_codes) for c in found]
+
+
+def test_a_workspaces_classes_kept_per_column_equal_those_read_afresh(
+    workspace_factory: Any,
+) -> None:
+    """Workspace.control_classes reads only the columns a request added to the same rows:
+    after adding, replacing (a new column in place of the old), renaming and recoding
+    variables, and after a step that makes new rows, its classes are those read from every
+    column again, in the schema's order, and a column too varied to classify stays out."""
+    ws = workspace_factory(
+        [
+            {"import": "BEFOLKNING_KJOENN", "as": "kjonn"},
+            {"import": "BEFOLKNING_FOEDSELSDATO", "as": "fodselsdato"},
+            {"generate": "tiaar", "expr": "floor(year(fodselsdato) / 10)"},
+        ]
+    )
+    first = ws.control_classes()
+    assert _plain(first) == _classes_afresh(ws)
+    assert {c.name for c in first} == {"kjonn", "tiaar"}  # not a birth date: too many values
+    steps = [
+        [{"generate": "par", "expr": "mod(tiaar, 2)"}],
+        [{"replace": "tiaar", "expr": "tiaar + 1"}],
+        [{"rename": {"kjonn": "sex"}}],
+        [{"recode": "par", "rules": {"0": 5, "1": 7}}],
+        [{"generate": "alle", "expr": "1"}, {"generate": "fem", "expr": "mod(tiaar, 5)"}],
+        [{"keep_if": "tiaar > 195"}],  # new rows: every column read again
+        [{"generate": "tre", "expr": "mod(tiaar, 3)"}],
+    ]
+    for added in steps:
+        ws.apply(parse_steps(added))
+        in_place = ws._class_columns[0] == (ws.generation, ws.state.table)
+        assert in_place == ("keep_if" not in added[0]), added  # the columns kept are used
+        kept = _plain(ws.control_classes())
+        assert kept == _classes_afresh(ws), added
+        assert [name for name, *_ in kept] == [
+            v.name for v in ws.state.schema if v.name in {name for name, *_ in kept}
+        ]
+    assert {name for name, *_ in kept} >= {"sex", "tiaar", "par", "fem", "tre"}

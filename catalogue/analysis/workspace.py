@@ -18,7 +18,7 @@ import threading
 import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +124,11 @@ class Workspace:
         self._registered: dict[tuple[str, ...], str] = {}
         self._control: tuple[int, ControlUnits] | None = None
         self._classes: tuple[tuple[object, ...], list[UnitClasses]] | None = None
+        # Per column its classes (None: too many values), for the rows of (generation, table).
+        self._class_columns: tuple[tuple[int, str | None], dict[str, UnitClasses | None]] = (
+            (-1, None),
+            {},
+        )
         self._timed_out = False
         # Every dataset the steps read (imports, the links they went through): whoever
         # keeps a register among them had a say in who the population is.
@@ -386,35 +391,61 @@ class Workspace:
         """The classes of every variable with at most MAX_CLASSES values, one value per
         unit (a code, true/false, missing as a class of its own): the sets output control
         meets a count cell with to find its small cores (output_control/cores.py). Found
-        once per generation of rows, when a count table first asks."""
+        once per generation of rows, when a count table first asks.
+
+        Each column's classes are kept while the rows are the same table of the same
+        generation: a step that adds a variable adds its column to the table in place and
+        no step writes to a column it did not add (steps/shared/columns.py; every other
+        step makes a new table), and a column's name is never used twice in a workspace
+        (Schema.fresh_column). So a request that adds one variable reads that column
+        alone, not all of them again (two queries per variable, a third of a red-team
+        table request's time)."""
         units = self.control_units()
         table = self.state.require_population()
         # Steps that add a variable keep the generation (the rows' units are the same).
-        mark = (self.generation, table, tuple(v.column for v in self.state.schema))
+        mark = (self.generation, table, tuple((v.column, v.name) for v in self.state.schema))
         if self._classes is not None and self._classes[0] == mark:
             return self._classes[1]
-        found: list[UnitClasses] = []
-        for variable in self.state.schema:
-            if variable.kind is Kind.UNIT:
-                continue
-            column = variable.column
-            (distinct,) = db.one(self.con, f'SELECT COUNT(DISTINCT "{column}") FROM "{table}"')
-            if int(distinct) + 1 > MAX_CLASSES:  # + 1: missing may be a class too
-                continue
-            fetched = db.arrays(
-                self.con,
-                f'SELECT rowid AS r, DENSE_RANK() OVER (ORDER BY "{column}" NULLS LAST) AS c '
-                f'FROM "{table}"',
+        rows = (self.generation, table)
+        known = self._class_columns[1] if self._class_columns[0] == rows else {}
+        variables = [v for v in self.state.schema if v.kind is not Kind.UNIT]
+        fresh = [v for v in variables if v.column not in known]
+        for variable in fresh:
+            # One column at a time: a distinct count holds every value of its column.
+            (distinct,) = db.one(
+                self.con, f'SELECT COUNT(DISTINCT "{variable.column}") FROM "{table}"'
             )
-            # A row without a protected unit is nobody's (as in control_units).
-            owners = units.rows.protected_positions[np.asarray(fetched["r"], dtype=np.int64)]
-            kept = owners >= 0
-            classes = UnitClasses.of(variable.name, owners[kept], np.asarray(fetched["c"])[kept])
+            known[variable.column] = (
+                self._column_classes(units, table, variable.column, variable.name)
+                if int(distinct) + 1 <= MAX_CLASSES  # + 1: missing may be a class too
+                else None
+            )
+        found: list[UnitClasses] = []
+        for variable in variables:
+            classes = known[variable.column]
             if classes is not None:
                 _share_units(classes, [units.population] + [c.units for c in found])
-                found.append(classes)
+                # Renamed since (the column is the same): the same classes, named anew.
+                same_name = classes.name == variable.name
+                found.append(classes if same_name else replace(classes, name=variable.name))
+        # Only the columns the rows still hold are kept (a replaced one is dropped).
+        held = {v.column for v in variables}
+        self._class_columns = (rows, {c: k for c, k in known.items() if c in held})
         self._classes = (mark, found)
         return found
+
+    def _column_classes(
+        self, units: ControlUnits, table: str, column: str, name: str
+    ) -> UnitClasses | None:
+        fetched = db.arrays(
+            self.con,
+            f'SELECT rowid AS r, DENSE_RANK() OVER (ORDER BY "{column}" NULLS LAST) AS c '
+            f'FROM "{table}"',
+        )
+        # A row without a protected unit is nobody's (as in control_units).
+        owners = units.rows.protected_positions[np.asarray(fetched["r"], dtype=np.int64)]
+        kept = owners >= 0
+        return UnitClasses.of(name, owners[kept], np.asarray(fetched["c"])[kept])
 
     def population_units(self) -> tuple[str, np.ndarray]:
         """(unit type, distinct unit pseudonyms) of the population. Server-side only: it cuts
