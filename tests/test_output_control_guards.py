@@ -5,6 +5,7 @@ and derived variables is withdrawn: see tests/test_analysis_steps.py.)"""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import numpy as np
 import pytest
@@ -85,6 +86,30 @@ def test_the_screen_of_many_candidates_equals_the_tests_one_at_a_time():
             kept, taken = kept + len(near), taken + len(found)
     assert taken > 100 and kept < 20 * 30 * 2  # near sets found; far ones turned away
     assert screened(new, [], 10) == (None, [])
+
+
+def test_the_screen_one_candidate_at_a_time_equals_the_stacked_screen(monkeypatch: Any) -> None:
+    """Up to `_SCREEN_ONE_BY_ONE` candidates are screened one at a time (sizes first):
+    the same identical set and the same near ones, in order, as the stacked tests, with
+    repeats, sizes beyond reach, one candidate, and reaches of 0 and 1."""
+    from catalogue.analysis.output_control import fingerprint as module
+
+    rng = np.random.default_rng(7)
+    base = rng.integers(0, 2**63, size=2_000).astype(np.uint64)
+    new = fingerprint(base)
+    for round_ in range(12):
+        candidates = []
+        for _ in range(int(rng.integers(1, 40))):
+            apart = int(rng.integers(0, 60))
+            removed = rng.choice(len(base), size=apart // 2, replace=False)
+            added = rng.integers(0, 2**63, size=apart - apart // 2 + round_ % 3).astype(np.uint64)
+            candidates.append(fingerprint(np.concatenate([np.delete(base, removed), added])))
+        for below in (0, 1, 2, 10, 20):
+            monkeypatch.setattr(module, "_SCREEN_ONE_BY_ONE", 64)
+            one_by_one = module.screened(new, candidates, below)
+            monkeypatch.setattr(module, "_SCREEN_ONE_BY_ONE", 0)
+            stacked = module.screened(new, candidates, below)
+            assert one_by_one == stacked
 
 
 # --- differencing --------------------------------------------------------------------------
