@@ -6,6 +6,7 @@ over padded random subsets) run out of it. Each calibration test prints its figu
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import numpy as np
 import pytest
@@ -25,7 +26,15 @@ from catalogue.analysis.output_control import (
     control_summary,
     fit_ols,
 )
-from catalogue.analysis.output_control.exposure import informed_units, top_units, unit_names
+from catalogue.analysis.output_control.exposure import (
+    Exposure,
+    informed_units,
+    noise_variance,
+    top_units,
+    unit_names,
+    verdict_units,
+)
+from catalogue.analysis.output_control.ledger import Release, exposure_set
 from catalogue.analysis.output_control.magnitudes import Magnitudes
 from catalogue.analysis.output_control.release import (
     ControlContext,
@@ -477,3 +486,84 @@ def test_informed_units_are_every_unit_over_the_floor_at_most_the_cap_per_cell()
     assert [x for _, x in found[1]] == [100.0]
     assert found[2] == []
     assert sorted(x for _, x in found[3]) == [1.0] * 70 + [2.0] * 30
+
+
+def _exposure_by_loop(
+    budget: Budget, ledger: InMemoryReleaseLedger, cells: CellUnits, args: tuple
+) -> tuple[np.ndarray, Any]:
+    """The reference of exposure.Exposure: the per-cell lists of informed_units and
+    verdict_units, walked one unit at a time into a dict (what Exposure did before it kept
+    arrays)."""
+    largest, multipliers, reached, rest, n, information = args
+    p = budget.parameters
+    variance = noise_variance(largest, multipliers)
+    want = reached & (variance > 0)
+    noise = informed_units(
+        cells, variance, want, p.exposure_floor, p.exposure_units, np.asarray(largest)[0]
+    )
+    verdicts = verdict_units(cells, largest, rest, n, reached, p.exposure_floor, information)
+    listed = sorted({u for found in noise + verdicts for u, _ in found})
+    names = dict(zip(listed, unit_names(cells.keys.set_ids[listed]), strict=True))
+    exposed = dict(zip(listed, ledger.exposure([names[u] for u in listed]), strict=True))
+    factors = np.ones(cells.n_cells)
+    for c in range(cells.n_cells):
+        units = [u for u, _ in noise[c]] + [u for u, _ in verdicts[c]]
+        if units:
+            factors[c] = budget.noise_factor(max(exposed[u] for u in units))
+
+    def told(published: np.ndarray, decided: np.ndarray) -> dict[str, float]:
+        amounts: dict[str, float] = {}
+        for c in np.flatnonzero(published).tolist():
+            if variance[c] <= 0:
+                continue
+            scale = variance[c] * factors[c] ** 2
+            for u, x in noise[c]:
+                amounts[names[u]] = amounts.get(names[u], 0.0) + x * x / scale
+        for c in np.flatnonzero(decided).tolist():
+            for u, amount in verdicts[c]:
+                amounts[names[u]] = amounts.get(names[u], 0.0) + amount / factors[c] ** 2
+        return amounts
+
+    return factors, told
+
+
+@pytest.mark.parametrize("seed", [29, 31, 37])
+def test_exposure_in_arrays_equals_the_loop_over_units(seed: int) -> None:
+    """exposure.Exposure keeps its (cell, unit, amount) triples in arrays and sums them per
+    unit in one pass: the factors and the amounts told are those of the loop over each
+    cell's units (`_exposure_by_loop`), to the last bit, with units in several cells, cells
+    over the cap, ties, zeros, cells not reached, and exposures already in the ledger."""
+    rng = np.random.default_rng(seed)
+    population = pseudonyms(3000, seed=seed)
+    ctx = context(population)
+    n_cells = 9
+    pairs = 2500
+    cell = rng.integers(0, n_cells, pairs)
+    cell[:400] = 3  # one crowded cell (over the cap of 100)
+    unit = rng.choice(population[:1500], pairs)  # some units in several cells
+    values = rng.choice([0.0, 1.0, 2.0, 1e3, -5e2], pairs) * rng.random(pairs) ** 3
+    values[:400] = 1.0  # a crowded cell of ties
+    cells = CellUnits.build(cell, unit, n_cells, ctx.keys, values)
+    magnitudes = Magnitudes.of_cells([values[cell == c] for c in range(n_cells)], keep=3)
+    budget = Budget(BudgetParameters(exposure_allowance=0.5))
+    ledger = InMemoryReleaseLedger()
+    # Some units already told much: their cells' factors grow.
+    names = unit_names(cells.keys.set_ids[np.arange(0, len(cells.keys.set_ids), 7)])
+    ledger.record(Release("p", NOW, 0, (exposure_set({name: 3.0 for name in names}),)))
+    reached = rng.random(n_cells) < 0.8
+    multipliers = np.array([0.5, 0.25, 0.125])
+    information = verdict_information(DEFAULTS.of(DominanceNK))
+    args = (magnitudes.largest, multipliers, reached, magnitudes.rest_after_two, 2, information)
+    found = Exposure(budget, ledger, cells, *args)
+    factors, told = _exposure_by_loop(budget, ledger, cells, args)
+    assert np.array_equal(found.factors, factors) and np.any(factors > 1)
+    for published, decided in (
+        (reached, reached),
+        (rng.random(n_cells) < 0.5, rng.random(n_cells) < 0.5),
+        (np.zeros(n_cells, bool), np.zeros(n_cells, bool)),
+    ):
+        expected = told(published & reached, decided & reached)
+        got = found.told(published & reached, decided & reached)
+        assert got == expected
+        assert all(got[name] == expected[name] for name in expected)  # bit for bit
+    assert found.told(reached, reached)

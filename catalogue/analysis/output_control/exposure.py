@@ -219,7 +219,12 @@ class Exposure:
     """One magnitude table's cells against the exposure ledger (rules/budget.py): which
     units each cell's noise and dominance verdict can tell about, the factor the cell's
     noise and verdict are widened by (from the most exposed of them), and what the cells
-    tell afresh, to be recorded."""
+    tell afresh, to be recorded.
+
+    The (cell, unit, amount) triples are kept as arrays, cell by cell and within a cell in
+    `informed_units`'s and `verdict_units`'s order, and summed per unit in that order: the
+    same amounts, to the last bit, as adding them one by one into a dict (a table over the
+    whole population informs tens of thousands of units, a Python loop each)."""
 
     def __init__(
         self,
@@ -239,8 +244,8 @@ class Exposure:
         self.factors = np.ones(cells.n_cells)
         k = min(len(multipliers), np.asarray(largest).shape[0])
         want = np.asarray(reached, dtype=bool) & (self.variance > 0) if k else np.zeros(0, bool)
-        self.noise = (
-            informed_units(
+        at = (
+            informed_pairs(
                 cells,
                 self.variance,
                 want,
@@ -249,9 +254,14 @@ class Exposure:
                 np.asarray(largest)[0],
             )
             if k
-            else [[] for _ in range(cells.n_cells)]
+            else np.zeros(0, dtype=np.int64)
         )
-        self.verdicts = (
+        # informed_units's order: cell by cell, each cell's pairs in pair order.
+        at = at[np.argsort(np.asarray(cells.cell, dtype=np.int64)[at], kind="stable")]
+        self._noise_cell = np.asarray(cells.cell, dtype=np.int64)[at]
+        self._noise_unit = np.asarray(cells.unit, dtype=np.int64)[at]
+        self._noise_x = np.abs(np.asarray(cells.values, dtype=np.float64)[at])
+        verdicts = (
             verdict_units(
                 cells,
                 largest,
@@ -262,33 +272,56 @@ class Exposure:
                 verdict_information,
             )
             if rest is not None
-            else [[] for _ in range(cells.n_cells)]
+            else []
         )
-        listed = sorted({u for found in self.noise + self.verdicts for u, _ in found})
-        self.names = dict(zip(listed, unit_names(cells.keys.set_ids[listed]), strict=True))
-        exposed = dict(zip(listed, ledger.exposure([self.names[u] for u in listed]), strict=True))
-        for c in range(cells.n_cells):
-            units = [u for u, _ in self.noise[c]] + [u for u, _ in self.verdicts[c]]
-            if units:
-                self.factors[c] = budget.noise_factor(max(exposed[u] for u in units))
+        self._verdict_cell = np.array(
+            [c for c, found in enumerate(verdicts) for _ in found], dtype=np.int64
+        )
+        self._verdict_unit = np.array([u for found in verdicts for u, _ in found], dtype=np.int64)
+        self._verdict_told = np.array(
+            [told for found in verdicts for _, told in found], dtype=np.float64
+        )
+        unit = np.concatenate([self._noise_unit, self._verdict_unit])
+        cell = np.concatenate([self._noise_cell, self._verdict_cell])
+        listed, self._index = np.unique(unit, return_inverse=True)
+        self._index = self._index.reshape(-1)
+        self._names = unit_names(cells.keys.set_ids[listed])
+        exposed = np.asarray(ledger.exposure(self._names), dtype=np.float64).reshape(-1)
+        if len(cell):
+            most = np.full(cells.n_cells, -np.inf)
+            np.maximum.at(most, cell, exposed[self._index])
+            for c in np.unique(cell).tolist():
+                self.factors[c] = budget.noise_factor(float(most[c]))
 
     def told(self, published: np.ndarray, decided: np.ndarray) -> dict[str, float]:
         """What the cells `published` afresh (their sums, under the widened noise) and the
         cells whose verdict was `decided` afresh (under the widened bound: information
         falls with the factor's square) tell each unit."""
-        amounts: dict[str, float] = {}
-        for c in np.flatnonzero(np.asarray(published, dtype=bool)).tolist():
-            if self.variance[c] <= 0:
-                continue
-            scale = self.variance[c] * self.factors[c] ** 2
-            for u, x in self.noise[c]:
-                name = self.names[u]
-                amounts[name] = amounts.get(name, 0.0) + x * x / scale
+        shown = np.asarray(published, dtype=bool)
+        # Per cell the divisor, as the scalar expressions it always was (numpy scalars).
+        scale = np.ones(self.cells.n_cells)
+        for c in np.flatnonzero(shown).tolist():
+            scale[c] = self.variance[c] * self.factors[c] ** 2
+        squared = np.ones(self.cells.n_cells)
         for c in np.flatnonzero(np.asarray(decided, dtype=bool)).tolist():
-            for u, told in self.verdicts[c]:
-                name = self.names[u]
-                amounts[name] = amounts.get(name, 0.0) + told / self.factors[c] ** 2
-        return amounts
+            squared[c] = self.factors[c] ** 2
+        noise = shown[self._noise_cell] & (self.variance[self._noise_cell] > 0)
+        verdict = np.asarray(decided, dtype=bool)[self._verdict_cell]
+        x = self._noise_x[noise]
+        amounts = np.concatenate(
+            [
+                x * x / scale[self._noise_cell[noise]],
+                self._verdict_told[verdict] / squared[self._verdict_cell[verdict]],
+            ]
+        )
+        split = len(self._noise_unit)
+        index = np.concatenate([self._index[:split][noise], self._index[split:][verdict]])
+        if not len(index):
+            return {}
+        # bincount adds in the order given: each unit's amounts as the loop added them.
+        total = np.bincount(index, weights=amounts, minlength=len(self._names))
+        found = np.unique(index).tolist()
+        return {self._names[i]: float(total[i]) for i in found}
 
 
 def exposure_noise(
