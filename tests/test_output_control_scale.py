@@ -695,6 +695,52 @@ def test_the_one_pass_pair_fingerprints_equal_one_pass_per_set(seed: int) -> Non
         model_support.row_pair_fingerprints(located, row_pattern + patterns, outcome, sets)
 
 
+@pytest.mark.parametrize("rows", [1, 2, 3, 4001])
+def test_pair_fingerprints_made_in_two_halves_equal_one_pass(monkeypatch: Any, rows: int) -> None:
+    """Large enough, a model's pair sets are made over each half of its rows in a thread of
+    its own (model_support._in_two_halves): the same fingerprints, bit for bit, as one pass
+    and as the numpy twin, with and without clusters, with an odd number of rows and a
+    unit on several rows; a row naming a pattern outside the arrays still fails."""
+    from catalogue.analysis.output_control import model_support
+
+    rng = np.random.default_rng(rows)
+    units = pseudonyms(700, seed=71)
+    located = KeyTable.build(SECRET, units).locate(rng.choice(units, rows))
+    row_pattern = rng.integers(0, 11, rows)
+    outcome = rng.choice([0.0, -0.0, 1.0, np.nan, -7.25], size=rows)
+    design = rng.normal(size=(11, 3))
+    hashed = model_support.value_hashes(design)
+    sets = [*(model_support.term_hashes(hashed, design[:, j]) for j in range(3)), hashed]
+    clusters = rng.integers(0, 5, rows).astype(np.uint64)
+    flags = [True, False, True, False]
+    one = model_support.row_pair_fingerprints(located, row_pattern, outcome, sets, clusters, flags)
+    single = [
+        model_support.row_pair_fingerprint(located, row_pattern, outcome, hashed, chosen)
+        for chosen in (clusters, None)
+    ]
+    monkeypatch.setattr(model_support, "SPLIT_WORK", 1)
+    halves = model_support.row_pair_fingerprints(
+        located, row_pattern, outcome, sets, clusters, flags
+    )
+    for a, b, hashes, flag in zip(one, halves, sets, flags, strict=True):
+        for name in ("counts", "id_xor", "check_xor"):
+            assert np.array_equal(getattr(a, name), getattr(b, name))
+        twin = model_support.row_pair_fingerprint_numpy(
+            located, row_pattern, outcome, hashes, clusters if flag else None
+        )
+        assert b.same_set(twin) and b.size == rows
+    for chosen, before in zip((clusters, None), single, strict=True):
+        after = model_support.row_pair_fingerprint(located, row_pattern, outcome, hashed, chosen)
+        twin = model_support.row_pair_fingerprint_numpy(
+            located, row_pattern, outcome, hashed, chosen
+        )
+        assert after.same_set(before) and after.same_set(twin) and after.size == rows
+    with pytest.raises(IndexError):
+        model_support.row_pair_fingerprints(located, row_pattern + 11, outcome, sets)
+    with pytest.raises(IndexError):
+        model_support.row_pair_fingerprint(located, row_pattern + 11, outcome, hashed)
+
+
 def test_the_one_pass_pair_fingerprints_without_the_compiled_loop(monkeypatch: Any) -> None:
     """A C extension built before row_pair_fingerprints existed: one pass per set instead,
     with the same fingerprints."""
