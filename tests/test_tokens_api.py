@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 from click.testing import CliRunner
 from sqlalchemy import update
 
+from catalogue.domain.accounts import Scope
+from catalogue.services import tokens
 from catalogue.storage.account_models import ApiTokenRow
 from catalogue.storage.account_store import AccountStore
 from catalogue.storage.catalogue_store import now
@@ -133,3 +136,15 @@ def test_token_create_and_revoke_on_the_command_line(world: World) -> None:
     assert again.status_code == 401
     refused = run(main, ["token", "create", "forsker@uio", "--scope", "admin"], env=env)
     assert refused.exit_code == 1 and "scope-not-allowed" in refused.output
+
+
+def test_a_token_stands_for_the_same_identity_as_its_owners_session(world: World) -> None:
+    """identity_for_token reads the owner in one query; it must agree with identity_of on
+    roles, steward registers (several rows), institution, agreement and accepted terms."""
+    for username in support.PEOPLE:
+        token = world.token(username, "search")
+        via_token = tokens.identity_for_token(world.ctx, token)
+        assert via_token.via == "token" and via_token.scopes == frozenset({Scope.SEARCH})
+        assert via_token.token_id is not None
+        expected = replace(world.identity(username), scopes=via_token.scopes, via="token")
+        assert replace(via_token, token_id=None) == expected, username

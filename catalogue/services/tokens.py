@@ -24,7 +24,7 @@ from catalogue.domain.errors import RegcatError, invalid_input, not_found
 from catalogue.services.account_activity import note_activity, usable_account
 from catalogue.services.context import Context
 from catalogue.services.credentials import digest
-from catalogue.services.identities import identity_of
+from catalogue.services.identities import identity_from
 from catalogue.services.security_events import record_event
 from catalogue.services.setup import require_initialised
 from catalogue.storage.account_store import AccountStore, ApiToken
@@ -163,21 +163,24 @@ def identity_for_token(ctx: Context, token: str) -> Identity:
     moment = now()
     with ctx.db.transaction() as session:
         store = AccountStore(session)
-        row = store.token(prefix)
+        # One query for the token, its owner, the owner's institution, roles and terms.
+        holder = store.token_holder(prefix, ctx.config["agreement_version"])
+        row = holder.token if holder else None
         if row is None or not hmac.compare_digest(row.secret_sha256, digest(secret)):
             raise _invalid_token("unknown")
+        assert holder is not None  # row came from it
         if row.revoked_at is not None:
             raise _invalid_token("revoked")
         if row.expires_at <= moment:
             raise _invalid_token("expired")
-        user = store.user_by_id(row.user_id)
+        user = holder.user
         # Not raised inside the transaction: an idle account found here must stay deactivated.
         usable = user is not None and usable_account(ctx, store, user, moment)
         if user is not None and usable:
             note_activity(store, user, moment)
             if row.last_used_at is None or moment - row.last_used_at >= timedelta(hours=1):
                 store.note_token_used(prefix, moment)
-            base = identity_of(ctx, store, user)
+            base = identity_from(ctx, user, holder.roles, holder.institution, holder.accepted_terms)
             scopes = frozenset(Scope(s) for s in row.scopes) & scopes_for_roles(base.roles)
             identity = replace(base, scopes=scopes, via="token", token_id=row.id)
     if not usable:
