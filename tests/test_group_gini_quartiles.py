@@ -172,3 +172,27 @@ def test_semean_sebinomial_iqr_against_pandas(
         assert abs(iqr - (m3 - m1)) <= s3 + s1 + 1e-6, (group, iqr, m3 - m1)
         checked += 1
     assert checked >= 5
+
+
+def test_group_percent_against_pandas(pinned: PinnedVersion, workspace_factory: Any) -> None:
+    """percent: 100 · the group's perturbed count of units with a value over the perturbed
+    count of everyone's (cell key noise, |d| ≤ 5 on each)."""
+    ws = workspace_factory(
+        [*STEPS[:4], {"aggregate": {"andel": ["percent", "lonn"]}, "by": "kull"}]
+    )
+    kull, andel = values(ws, "kull"), values(ws, "andel")
+    given = {int(kull[u]): andel[u] for u in kull if kull[u] is not None}
+    reference = _reference(pinned)
+    with_wage = reference.dropna(subset=["lonn"])
+    total = len(with_wage)
+    checked = 0
+    for group, members in reference.groupby("kull"):
+        n = int(members["lonn"].notna().sum())
+        published = given[int(group)]
+        if len(members) < WIDTH or n < WIDTH + COUNT_NOISE:
+            continue  # missing or near the threshold: no bound to check
+        low = 100 * (n - COUNT_NOISE) / (total + COUNT_NOISE)
+        high = 100 * (n + COUNT_NOISE) / (total - COUNT_NOISE)
+        assert published is not None and low <= published <= high, (group, published, low, high)
+        checked += 1
+    assert checked >= 20

@@ -377,7 +377,9 @@ def test_collapse_makes_the_variables(alice: Researcher) -> None:
     assert {"g", "q", "se", "sb"} <= names and not any("__" in name for name in names)
 
 
-def test_collapse_percent_is_not_supported_yet(alice: Researcher) -> None:
-    body = alice.run(HEAD + "collapse (percent) lonn, by(kjonn)\n").get_json()
-    assert body["error"]["code"] == "script-not-supported"
-    assert body["error"]["details"]["line"] == LINE
+def test_collapse_percent_runs(alice: Researcher) -> None:
+    """collapse (percent) is the step's own statistic (its values against pandas:
+    tests/test_group_gini_quartiles.py)."""
+    body = _run(alice, HEAD + "collapse (percent) lonn -> andel, by(kjonn)\nvariables\n")
+    (listing,) = [o for o in body["output"] if o["kind"] == "variables"]
+    assert "andel" in {v["name"] for v in listing["variables"]}

@@ -670,7 +670,9 @@ def _recode_value(target: str) -> Any:
 
 
 # The step's own group statistics (catalogue/analysis/steps/group.py GROUP_STATISTICS).
-_ENGINE_GROUP_STATISTICS = {"count", "sum", "mean", "min", "max", "sd", "median", "gini"}
+_ENGINE_GROUP_STATISTICS = {
+    "count", "sum", "mean", "min", "max", "sd", "median", "gini", "percent",
+}  # fmt: skip
 # The others of the language, each a function of the step's perturbed group statistics
 # (OUTPUT_CONTROL.md §7: a value made from group statistics is itself one of them, or a
 # function of several, and shows no more): (the statistics it needs, the expression of
@@ -687,8 +689,7 @@ def _group(runner: _Runner, command: n.GroupCommand) -> None:
     """collapse/aggregate as the step of the same name; iqr, semean and sebinomial as the
     step's p75 − p25, sd/√count and √(mean·(1 − mean)/count) in scratch variables
     (`<new>__<statistic>`), a `generate` of the result and a `drop` of the scratch: the steps
-    a JSON client would send. percent answers script-not-supported: its denominator, every
-    group's units together, is no group statistic of the step."""
+    a JSON client would send."""
     statistics: dict[str, list[str]] = {}
     composed: list[tuple[str, str, list[str]]] = []
     for statistic in command.statistics:

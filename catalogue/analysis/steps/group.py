@@ -13,7 +13,19 @@ from ..step import StepField, Takes, Verb, step_error
 from ..variables import check_name
 from .shared.grouping import apply_group
 
-GROUP_STATISTICS = ("count", "sum", "mean", "min", "max", "sd", "median", "p25", "p75", "gini")
+GROUP_STATISTICS = (
+    "count",
+    "sum",
+    "mean",
+    "min",
+    "max",
+    "sd",
+    "median",
+    "p25",
+    "p75",
+    "gini",
+    "percent",
+)
 
 
 @dataclass(frozen=True)

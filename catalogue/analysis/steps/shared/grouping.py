@@ -22,7 +22,8 @@ collapse/aggregate):
   numerator and total each perturbed as a magnitude by its own contributions (the
   winsorised summary's Gini, OUTPUT_CONTROL.md §3 `winsorised-summary`, without the
   winsorising: a group's other statistics are not winsorised either), missing for a group
-  with a negative value. A table that repeats a group's value over its thousands of units, and so
+  with a negative value; percent is 100 · the group's count (as count gives it) over the
+  perturbed count of every group's rows with a value. A table that repeats a group's value over its thousands of units, and so
   amplifies it, then shows no more of the group's units than a published statistic of the
   group would: changing one unit's value gives the group new noise, not a difference of
   exactly that value;
@@ -95,7 +96,7 @@ GROUP_RESULTS = "regcat_group_results"
 
 
 def _result_kind(statistic: GroupStatistic, source: Variable) -> Kind:
-    if statistic.statistic == "count":
+    if statistic.statistic in ("count", "percent"):
         return Kind.NUMBER
     if source.kind == Kind.UNIT:
         raise invalid_input(
@@ -218,6 +219,9 @@ def _compute(
         if statistic.statistic == "count":
             columns[f"r{k}"] = pa.array(group_stats.count(present), from_pandas=True)
             continue
+        if statistic.statistic == "percent":
+            columns[f"r{k}"] = pa.array(group_stats.percent(present), from_pandas=True)
+            continue
         values = np.ma.filled(np.ma.asarray(rows[f"v{i}"], dtype=np.float64), np.nan)
         columns[f"r{k}"] = pa.array(group_stats.of(statistic.statistic, values), from_pandas=True)
     table_fp = members.fingerprint_table()
@@ -284,6 +288,21 @@ class _GroupStatistics:
         # the rows beyond one per unit are added to it.
         given = self.given.given("count", np.where(keep, noised, np.nan), count_sets(cells))
         return given + (rows - exact)
+
+    def percent(self, present: np.ndarray) -> np.ndarray:
+        """Each group's share of the rows with a value, in percent: its count as `count`
+        gives it (perturbed, missing under the threshold) over the count of every group's
+        rows with a value, perturbed as a table's grand total is (cell key noise from all
+        their units' keys, plus the rows beyond one per unit): a function of two perturbed
+        counts, never of an exact one."""
+        counts = self.count(present)
+        everyone = np.zeros(int(present.sum()), dtype=np.int64)
+        cells = CellUnits.build(everyone, self.units[present], 1, self.keys)
+        exact = cells.counts()
+        noised = self.counts.apply(CountsWithKeys(exact, cells.key_sums()))
+        total = float(noised[0].value or 0) + float(present.sum() - exact[0])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return 100.0 * counts / total if total > 0 else np.full(self.n, np.nan)
 
     def supported(self, contributions: np.ndarray, valid: np.ndarray) -> np.ndarray:
         """Per group whether enough units contribute a non-zero value (magnitude-support,
