@@ -17,7 +17,7 @@ from sqlalchemy import event, text
 from catalogue.services import indexing
 from catalogue.services.context import Context
 from catalogue.services.publishing import ingest_extract
-from catalogue.services.reading import new_files, released_datasets
+from catalogue.services.reading import catalogue_snapshot, new_files, released_datasets
 from catalogue.services.releasing import release_draft
 from catalogue.services.verifying import verify
 from catalogue.storage.database import alembic_config
@@ -153,3 +153,39 @@ def _row_counts(ctx: Context, tables: tuple[str, ...]) -> dict[str, int]:
         return {
             t: int(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()) for t in tables
         }
+
+
+def test_a_run_of_months_is_found_under_its_newest_version(
+    sqlite_ctx: Context, tmp_path: Path
+) -> None:
+    """One document stands for the whole run, and a hit names the latest month's version,
+    as one document per revision did."""
+    ctx = sqlite_ctx
+    versions = build_series(ctx, tmp_path)
+    documents = list(indexing.snapshot_documents(ctx, catalogue_snapshot(ctx)))
+    runs = {d.name: d for d in documents}
+    assert documents and all(d.versions == tuple(versions) for d in runs.values())
+    assert {d.release for d in runs.values()} == {versions[-1]}
+
+
+def test_verify_reports_a_broken_parent_link_and_readers_do_not_loop(
+    sqlite_ctx: Context, tmp_path: Path
+) -> None:
+    """parent_id has no foreign key (models.py says why): a link to a missing revision, or
+    one pointing forward (a loop), is reported by verify, and readers stop at it."""
+    ctx = sqlite_ctx
+    build_series(ctx, tmp_path)
+    assert verify(ctx).ok
+    with ctx.db.engine.begin() as conn:
+        newest = conn.execute(text("SELECT max(id) FROM dataset_revisions")).scalar_one()
+        conn.execute(
+            text("UPDATE dataset_revisions SET parent_id = id WHERE id = :i"), {"i": newest}
+        )
+    released_datasets(ctx)  # returns: the walk ends at the looping link
+    problems = [p.code for p in verify(ctx).problems]
+    assert "revision-parent-missing" in problems
+    with ctx.db.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE dataset_revisions SET parent_id = 99999 WHERE id = :i"), {"i": newest}
+        )
+    assert "revision-parent-missing" in [p.code for p in verify(ctx).problems]

@@ -26,7 +26,7 @@ class VariableDocument:
 
     datastore: str
     name: str
-    release: str  # the version this revision (the run's first) first appeared in
+    release: str  # the newest version of the run of revisions this document stands for
     versions: tuple[str, ...]  # every datastore version in which the run is current
     current: bool  # part of the datastore's latest version
     labels: Texts

@@ -87,11 +87,15 @@ def snapshot_documents(ctx: Context, snapshot: CatalogueSnapshot) -> Iterator[Va
             first, last = run[0], run[-1]
             start = position[first.version]
             end = position[last.superseded_in] if last.superseded_in else len(order)
+            versions = tuple(order[start:end])
             yield _document(
                 snapshot.datastore,
                 name,
                 first,
-                versions=tuple(order[start:end]),
+                # A hit names the newest version of its run: for a monthly series the latest
+                # month, as one document per revision did before the runs.
+                release_version=versions[-1],
+                versions=versions,
                 current=last.superseded_in is None and name in snapshot.current,
                 register=registers.get(first.metadata.extensions.register or ""),
                 unit_names=unit_names,
@@ -119,6 +123,7 @@ def _document(
     datastore: str,
     name: str,
     release: VariableRelease,
+    release_version: str,
     versions: tuple[str, ...],
     current: bool,
     register: Register | None,
@@ -144,7 +149,7 @@ def _document(
     return VariableDocument(
         datastore=datastore,
         name=name,
-        release=release.version,
+        release=release_version,
         versions=versions,
         current=current,
         labels=meta.label,

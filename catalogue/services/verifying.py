@@ -35,7 +35,8 @@ class VerifyOutcome:
 
 def verify(ctx: Context, datastore: str | None = None) -> VerifyOutcome:
     """Every file of every released or staged revision: present, same size and sha256, and
-    no stray file in a revision folder; every metadata document: same sha256."""
+    no stray file in a revision folder; every metadata document: same sha256; every parent
+    link of an appended revision names an earlier revision of the same dataset."""
     require_initialised(ctx)
     outcome = VerifyOutcome()
     with ctx.db.transaction() as session:
@@ -43,6 +44,21 @@ def verify(ctx: Context, datastore: str | None = None) -> VerifyOutcome:
         stores = [resolve_datastore(store, datastore)] if datastore else list(store.datastores())
         for ds in stores:
             outcome.datastores.append(ds.name)
+            for name in store.broken_parent_links(ds.id):
+                outcome.problems.append(
+                    VerifyProblem(
+                        ds.name,
+                        name,
+                        "(parent)",
+                        "revision-parent-missing",
+                        "Revisjonen peker på en forelder som mangler eller ikke er en tidligere "
+                        "revisjon av samme datasett; filene den arver er ikke med. Gjenopprett "
+                        "tabellen dataset_revisions fra sikkerhetskopi.",
+                        "The revision points at a parent that is missing or is not an earlier "
+                        "revision of the same dataset; the files it inherits are left out. "
+                        "Restore the dataset_revisions table from a backup.",
+                    )
+                )
             for revision in store.revisions_in_use(ds.id):
                 outcome.revisions += 1
                 if metadata_checksum(revision.metadata_doc) != revision.metadata_sha256:

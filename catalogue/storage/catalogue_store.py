@@ -356,8 +356,11 @@ class CatalogueStore:
         )
         chain = up.where(DatasetRevisionRow.id == revision_id).cte("chain", recursive=True)
         parent = aliased(DatasetRevisionRow)
+        # A parent is stored before its child, so its id is smaller: the condition ends the
+        # walk at a link that points forward (a hand-edited or half-restored row) instead of
+        # looping for ever; verifying.py reports such links.
         step = select(parent.id, parent.parent_id, parent.files_path, (chain.c.depth + 1)).join(
-            chain, parent.id == chain.c.parent_id
+            chain, (parent.id == chain.c.parent_id) & (parent.id < chain.c.id)
         )
         if stop_at is not None:  # the files since a release: not the months before it
             step = step.where(chain.c.id != stop_at)
@@ -366,6 +369,28 @@ class CatalogueStore:
             select(chain.c.id, chain.c.files_path).order_by(chain.c.depth)
         ).all()
         return [(rid, path) for rid, path in rows]
+
+    def broken_parent_links(self, datastore_id: int) -> list[str]:
+        """Names of the datastore's revisions whose parent link is broken: the parent is
+        missing, is not an earlier revision, or belongs to another dataset or datastore.
+        Readers would silently see fewer files through such a link (no foreign key guards
+        it: see DatasetRevisionRow.parent_id)."""
+        parent = aliased(DatasetRevisionRow)
+        child = DatasetRevisionRow
+        rows = self.session.execute(
+            select(child.name)
+            .outerjoin(parent, parent.id == child.parent_id)
+            .where(
+                child.datastore_id == datastore_id,
+                child.parent_id.is_not(None),
+                (parent.id.is_(None))
+                | (parent.id >= child.id)
+                | (parent.name != child.name)
+                | (parent.datastore_id != child.datastore_id),
+            )
+            .order_by(child.name, child.id)
+        ).all()
+        return [name for (name,) in rows]
 
     def revisions_in_use(self, datastore_id: int) -> list[StoredRevision]:
         """Every revision a released version or the draft points at."""
