@@ -25,7 +25,7 @@ from ..output_control import ControlContext, ControlledResult, control_frequency
 from ..output_control.fingerprint import SetFingerprint
 from ..output_control.vega import SCHEMA
 from ..statistic import Field, Statistic, Takes, find
-from .shared.common import DataView, Labelled, Prepared, choice, request_error
+from .shared.common import DataView, Labelled, Prepared, choice, request_error, truth_option
 from .tabulate import Categorised, categorise, dimension_variables
 
 STATS = ("count", "percent", "mean", "sum")
@@ -35,15 +35,6 @@ _TITLES = {
     "mean": ("Gjennomsnitt", "Mean"),
     "sum": ("Sum", "Sum"),
 }
-
-
-def _truth(request: Mapping[str, Any], name: str) -> bool:
-    value = request.get(name, False)
-    if not isinstance(value, bool):
-        raise request_error(
-            name, f"«{name}» må være true eller false.", f"'{name}' must be true or false."
-        )
-    return value
 
 
 def prepare_bar_chart(
@@ -62,8 +53,8 @@ def prepare_bar_chart(
         stat,
         None if request.get("over") is None else str(request["over"]),
         None if request.get("by") is None else str(request["by"]),
-        _truth(request, "stack"),
-        _truth(request, "horizontal"),
+        truth_option(request, "stack"),
+        truth_option(request, "horizontal"),
         language,
     )
     if stat in ("count", "percent"):

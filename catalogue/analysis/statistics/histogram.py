@@ -27,7 +27,15 @@ from ..output_control import ControlContext, ControlledResult, UnitValues, contr
 from ..output_control import vega_lite as chart_of
 from ..output_control.vega import SCHEMA
 from ..statistic import Field, Statistic, Takes
-from .shared.common import DataView, Labelled, choice, needs_unit_rows, request_error, whole_option
+from .shared.common import (
+    DataView,
+    Labelled,
+    choice,
+    needs_unit_rows,
+    request_error,
+    truth_option,
+    whole_option,
+)
 from .summarize import VariableValues, unit_values
 
 MAX_BINS = 100
@@ -38,15 +46,6 @@ _TITLES = {
     "percent": ("Prosent", "Percent"),
     "density": ("Tetthet", "Density"),
 }
-
-
-def _truth(request: Mapping[str, Any], name: str) -> bool:
-    value = request.get(name, False)
-    if not isinstance(value, bool):
-        raise request_error(
-            name, f"«{name}» må være true eller false.", f"'{name}' must be true or false."
-        )
-    return value
 
 
 def prepare_histogram(
@@ -61,7 +60,7 @@ def prepare_histogram(
         raise request_error(
             "width", "«width» må være et tall over 0.", "'width' must be a number above 0."
         )
-    if _truth(request, "discrete"):
+    if truth_option(request, "discrete"):
         if width not in (None, 1):
             raise request_error(
                 "discrete",
@@ -77,7 +76,7 @@ def prepare_histogram(
         )
     scale = choice(request, "scale", SCALES, "frequency")
     data = unit_values(view, str(request.get("var")), "histogram")
-    drawing = Drawing(scale, _truth(request, "normal"), language)
+    drawing = Drawing(scale, truth_option(request, "normal"), language)
     return HistogramPlan(data, bins, language, None if width is None else float(width), drawing)
 
 

@@ -202,6 +202,17 @@ def choice(request: Mapping[str, Any], name: str, allowed: Sequence[str], defaul
     return str(value)
 
 
+def truth_option(request: Mapping[str, Any], name: str) -> bool:
+    """An optional true/false option (false when absent); anything else is the request's
+    error, naming the field."""
+    value = request.get(name, False)
+    if not isinstance(value, bool):
+        raise request_error(
+            name, f"«{name}» må være true eller false.", f"'{name}' must be true or false."
+        )
+    return value
+
+
 def whole_option(
     request: Mapping[str, Any], name: str, low: int, high: int, default: int | None = None
 ) -> int | None:
