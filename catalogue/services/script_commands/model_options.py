@@ -21,16 +21,12 @@ from __future__ import annotations
 from typing import Any
 
 from catalogue.script import nodes as n
+from catalogue.services.script_commands.coefplot import MODELS
 from catalogue.services.scripts import _handles, _Runner, model_body, not_supported
 
-MARGINS = {
-    "regress": "regress",
-    "logit": "logit",
-    "probit": "probit",
-    "poisson": "poisson",
-    "negative-binomial": "negbin",
-    "mlogit": "mlogit",
-}
+# The engine's name of each model whose effects margins computes: the same table as
+# coefplot's `model`.
+MARGINS = MODELS
 OPTIONS = frozenset({"mfx", "standardize"})
 
 
