@@ -178,10 +178,10 @@ def test_a_command_without_an_engine_counterpart_stops_the_run_at_its_line(
 def test_an_unsupported_option_is_named(alice: Researcher) -> None:
     body = alice.run(
         "require no.regcat.demo:1 as db\nimport db/BEFOLKNING_KJOENN as kjonn\n"
-        "tabulate kjonn kjonn, rowpct colpct\n"
+        "oaxaca kjonn kjonn by kjonn, robust\n"
     ).get_json()
     assert body["error"]["code"] == "script-not-supported"
-    assert "prosent" in body["error"]["message"] and body["error"]["details"]["line"] == 3
+    assert "«robust»" in body["error"]["message"] and body["error"]["details"]["line"] == 3
 
 
 def test_an_engine_error_names_the_line_that_wrote_the_step(alice: Researcher) -> None:

@@ -142,6 +142,59 @@ def _check_gini(published: float, values: np.ndarray) -> None:
     assert low_g - slack <= published <= high_g + slack, (published, reference, low_g, high_g)
 
 
+# --- tabulate, rowpct colpct together -----------------------------------------------------
+
+
+def test_rowpct_and_colpct_together_are_one_table_of_the_published_counts(
+    alice: Researcher,
+) -> None:
+    """Both percentages in one table (request `percents`): a column each, every one the
+    published count over its published base, and the same figures the one-percentage
+    tables give (the same counts: no new draw)."""
+    script = HEAD + "tabulate kjonn hoy, rowpct colpct\ntabulate kjonn hoy, rowpct\n"
+    body = _run(alice, script)
+    assert body["output"][0]["request"] == {"vars": ["kjonn", "hoy"], "percents": ["row", "column"]}
+    (item,) = _items(body, LINE)
+    assert item["result"]["columns"] == ["count", "percent_row", "percent_column"]
+    assert item["about"]["percent"] == ["row", "column"]
+    rows = _rows(item)
+    checked = 0
+    for (sex, high), values in rows.items():
+        for column, base in (("percent_row", (sex, None)), ("percent_column", (None, high))):
+            whole = rows[base]["count"]
+            if values["count"] is None or not whole:
+                assert values[column] is None
+                continue
+            assert values[column] == round(100 * values["count"] / whole, 1)
+            checked += 1
+    assert checked >= 8
+    (alone,) = _items(body, LINE + 1)
+    assert {k: v["percent"] for k, v in _rows(alone).items()} == {
+        k: v["percent_row"] for k, v in rows.items()
+    }
+
+
+def test_several_percentages_through_the_api(alice: Researcher) -> None:
+    handle = alice.post(WORKSPACES, {}).get_json()["workspace"]
+    steps = [{"import": "BEFOLKNING_KJOENN", "as": "kjonn"},
+             {"import": "INNTEKT_WLONN", "date": "2020-12-31", "as": "lonn"},
+             {"generate": "hoy", "expr": "lonn > 400000"}]  # fmt: skip
+    assert alice.post(f"{WORKSPACES}/{handle}/steps", steps).status_code == 200
+    url = f"{WORKSPACES}/{handle}/tabulate"
+    answer = alice.post(url, {"vars": ["kjonn", "hoy"], "percents": ["column", "cell", "row"]})
+    assert answer.status_code == 200, answer.get_json()
+    columns = answer.get_json()["results"][0]["result"]["columns"]
+    assert columns == ["count", "percent_column", "percent_cell", "percent_row"]
+    for wrong in (
+        {"vars": ["kjonn", "hoy"], "percents": ["row", "row"]},
+        {"vars": ["kjonn", "hoy"], "percents": ["row"]},
+        {"vars": ["kjonn", "hoy"], "percents": ["row", "column"], "percent": "row"},
+        {"vars": ["kjonn"], "percents": ["row", "cell"]},
+    ):
+        refused = alice.post(url, wrong)
+        assert refused.status_code in (400, 422), (wrong, refused.get_json())
+
+
 # --- tabulate, chi2 -------------------------------------------------------------------------
 
 

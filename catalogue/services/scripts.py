@@ -803,12 +803,10 @@ def _tabulate_body(command: n.Statistic) -> dict[str, Any]:
         },
     )  # fmt: skip
     body: dict[str, Any] = {"vars": list(command.variables)}
-    percents = [_PERCENT[o.name] for o in command.options if o.name in _PERCENT]
-    if len(percents) > 1:
-        raise not_supported(
-            command, ("flere prosentsatser i én tabell", "several percentages in one table")
-        )
-    if percents:
+    percents = list(dict.fromkeys(_PERCENT[o.name] for o in command.options if o.name in _PERCENT))
+    if len(percents) > 1:  # several in one table: a column percent_<base> each
+        body["percents"] = percents
+    elif percents:
         body["percent"] = percents[0]
     summarized = command.option("summarize")
     if summarized is not None:

@@ -177,17 +177,21 @@ def control_frequency_table(
     *,
     include_margins: bool = True,
     groups: Sequence[SetFingerprint] = (),
-    percent_of: str = "cell",
+    percent_of: str | tuple[str, ...] = "cell",
     left_out: np.ndarray | None = None,
 ) -> ControlledResult:
     """Counts of distinct units per cell, with margins and a grand total (always: the
     percentages are of it). Percentages come from perturbed counts: of the grand total
     (`cell`), of the row's margin over the last dimension (`row`) or of the column's margin
-    over the first (`column`). `left_out`, when given, holds the units the table left out
-    (a missing value on a dimension): their perturbed count is published in the summary."""
-    if percent_of not in PERCENT_OF:
+    over the first (`column`); several bases (a tuple) give a column `percent_<base>` each
+    instead of `percent`, all from the same published counts. `left_out`, when given, holds
+    the units the table left out (a missing value on a dimension): their perturbed count is
+    published in the summary."""
+    bases = (percent_of,) if isinstance(percent_of, str) else percent_of
+    if not bases or any(base not in PERCENT_OF for base in bases):
         raise ValueError(f"percent_of must be one of {PERCENT_OF}")
-    columns = ("count", "percent")
+    named = ("percent",) if isinstance(percent_of, str) else tuple(f"percent_{b}" for b in bases)
+    columns = ("count", *named)
     variables = len(table.dimensions)
     with ResultBuilder(context, "frequency-table", table.dimensions, columns, variables) as out:
         cells, labels, structural, core_rows = _count_cells(table, context, include_margins)
@@ -208,9 +212,9 @@ def control_frequency_table(
         cores.hold([v if keep else None for v, keep in zip(values, shown, strict=True)])
         sizes = noised_counts(out, cells.counts, cells.key_sums)
         out.charge("count", [size for size, keep in zip(sizes, shown, strict=True) if keep])
-        shares = _percentages(labels, values, percent_of)
+        shares = [_percentages(labels, values, base) for base in bases]
         rows = [
-            ResultRow(labels[i], (value, shares[i]), tuple(reasons[i]))
+            ResultRow(labels[i], (value, *(s[i] for s in shares)), tuple(reasons[i]))
             for i, value in enumerate(values)
             if shown[i]
         ]

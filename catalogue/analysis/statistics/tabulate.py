@@ -1,5 +1,5 @@
 """tabulate: counts of distinct units by 1–4 variables (with margins, and row, column or
-cell percentages), or a numeric variable summarised per cell (mean and sum through the
+cell percentages, one or several of them: `percents`), or a numeric variable summarised per cell (mean and sum through the
 magnitude-table rules; median, p25, p75 and iqr through the smoothed-percentile rule and
 sd and gini through the winsorised-summary rule, per cell: docs/OUTPUT_CONTROL.md §3
 `smoothed-percentile` and `winsorised-summary`).
@@ -516,9 +516,10 @@ def prepare_tabulate(view: DataView, request: Mapping[str, Any]) -> TabulatePlan
                 f"«percent» må være en av {', '.join(PERCENTAGES)}.",
                 f"'percent' must be one of {', '.join(PERCENTAGES)}.",
             )
-        if percent in ("row", "column") and len(variables) < 2:
+        bases = _percents_option(request, percent)
+        if {percent, *bases} & {"row", "column"} and len(variables) < 2:
             raise request_error(
-                "percent",
+                "percents" if bases else "percent",
                 "Rad- og kolonneprosent krever minst to variabler.",
                 "Row and column percentages need at least two variables.",
             )
@@ -526,7 +527,7 @@ def prepare_tabulate(view: DataView, request: Mapping[str, Any]) -> TabulatePlan
             categorise(view, variables, missing=missing),
             None,
             (),
-            percent or "cell",
+            bases or percent or "cell",
             view.groups_of(variables),
             missing,
             labels,
@@ -561,12 +562,38 @@ def prepare_tabulate(view: DataView, request: Mapping[str, Any]) -> TabulatePlan
     )
 
 
+def _percents_option(request: Mapping[str, Any], percent: str | None) -> tuple[str, ...]:
+    """`percents`: several bases in one table (a column `percent_<base>` each, in the order
+    asked), all from the same published counts; not with `percent`."""
+    percents = request.get("percents")
+    if percents is None:
+        return ()
+    if (
+        not isinstance(percents, list)
+        or not 2 <= len(percents) <= len(PERCENTAGES)
+        or any(p not in PERCENTAGES for p in percents)
+        or len(set(percents)) != len(percents)
+    ):
+        raise request_error(
+            "percents",
+            f"«percents» må være en liste av to eller tre ulike av {', '.join(PERCENTAGES)}.",
+            f"'percents' must be a list of two or three distinct of {', '.join(PERCENTAGES)}.",
+        )
+    if percent is not None:
+        raise request_error(
+            "percents",
+            "Gi enten «percent» (én prosentsats) eller «percents» (flere), ikke begge.",
+            "Give either 'percent' (one percentage) or 'percents' (several), not both.",
+        )
+    return tuple(percents)
+
+
 @dataclass(frozen=True)
 class TabulatePlan:
     data: Categorised
     measure: str | None
     stats: tuple[str, ...]
-    percent: str | None
+    percent: str | tuple[str, ...] | None
     groups: tuple[SetFingerprint, ...] = ()  # of variables made by aggregation
     missing: bool = False
     labels: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
@@ -588,7 +615,8 @@ class TabulatePlan:
                 percent_of=self.percent or "cell",
                 left_out=left_out,
             )
-            about = {"statistic": "count", "percent": self.percent, "missing": self.missing}
+            percent = list(self.percent) if isinstance(self.percent, tuple) else self.percent
+            about = {"statistic": "count", "percent": percent, "missing": self.missing}
             if self.chi2:
                 extra["chi2"] = pearson_chi2(result)
             return [Labelled(about, result, extra)]
@@ -738,6 +766,21 @@ STATISTIC = Statistic(
                 "What each row's percent is of: the grand total (cell, the default), the "
                 "row's total over the last variable (row) or the column's total over the "
                 "first (column).",
+            ),
+        ),
+        Field(
+            "percents",
+            Takes.TEXT,
+            many=True,
+            choices=PERCENTAGES,
+            count=(2, 3),
+            description=Text(
+                "Flere prosentsatser i én tabell (ikke sammen med percent): en kolonne "
+                "percent_<grunnlag> for hver, i rekkefølgen de er gitt, alle regnet fra de "
+                "samme publiserte (perturberte) antallene.",
+                "Several percentages in one table (not with percent): a column "
+                "percent_<base> for each, in the order given, all computed from the same "
+                "published (perturbed) counts.",
             ),
         ),
         Field(
