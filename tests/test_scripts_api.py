@@ -163,7 +163,7 @@ def test_a_command_without_an_engine_counterpart_stops_the_run_at_its_line(
         "require no.regcat.demo:1 as db\n"
         "import db/BEFOLKNING_KJOENN as kjonn\n"
         "tabulate kjonn\n"
-        "sankey kjonn kjonn kjonn kjonn\n"
+        "sankey kjonn kjonn kjonn kjonn kjonn kjonn kjonn kjonn kjonn kjonn kjonn\n"
         "tabulate kjonn, missing\n"
     )
     for lang, word in (("nb", "Linje 4"), ("en", "Line 4")):
@@ -299,7 +299,7 @@ def test_the_streamed_answer_has_a_line_per_command_and_the_same_results(
         "import db/BEFOLKNING_KJOENN as kjonn\n"
         "textblock\nKjønn\nendblock\n"
         "tabulate kjonn\n"
-        "sankey kjonn kjonn kjonn kjonn\n"
+        "sankey kjonn kjonn kjonn kjonn kjonn kjonn kjonn kjonn kjonn kjonn kjonn\n"
     )
     streamed = alice.client.post(
         RUN, json={"script": script}, headers={**alice.headers, "Accept": "application/x-ndjson"}

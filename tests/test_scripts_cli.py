@@ -64,7 +64,13 @@ def test_a_script_runs_with_progress_per_line(tmp_path: Path, server: tuple[str,
 def test_json_output_and_a_failing_line(tmp_path: Path, server: tuple[str, str]) -> None:
     base, token = server
     result = _run(
-        tmp_path, (SCRIPT + "sankey kjonn kjonn kjonn kjonn\n").encode(), base, token, "--json"
+        tmp_path,
+        (
+            SCRIPT + "sankey kjonn kjonn kjonn kjonn kjonn kjonn kjonn kjonn kjonn kjonn kjonn\n"
+        ).encode(),
+        base,
+        token,
+        "--json",
     )
     assert result.exit_code == 1  # type: ignore[attr-defined]
     answer = json.loads(result.stdout)  # type: ignore[attr-defined]

@@ -6,13 +6,14 @@ numbers only."""
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 import pytest
 
 from tests import test_accounts_support as accounts_support
 from tests.test_scripts_api import Researcher, _without_ids
-from tests.test_scripts_models_charts import HEAD, STEPS, _json_answer, alice
+from tests.test_scripts_models_charts import HEAD, LINE_AFTER_HEAD, STEPS, _json_answer, alice
 
 released_people_home = accounts_support.released_people_home
 released_world = accounts_support.released_world
@@ -39,6 +40,11 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
         "sankey kjonn sivilstand sivilstand2024",
         "sankey",
         {"from": "kjonn", "to": "sivilstand", "then": "sivilstand2024"},
+    ),
+    (
+        "sankey kjonn sivilstand sivilstand2024 hoy",
+        "sankey",
+        {"from": "kjonn", "to": "sivilstand", "then": "sivilstand2024", "later": ["hoy"]},
     ),
     (
         "histogram lonn, width(100000) percent normal",
@@ -143,6 +149,42 @@ def test_sankey_of_three_states_is_two_perturbed_tables_and_one_diagram(
     assert drawn == published  # every flow a published cell, nothing else
     stages = {n["side"] for n in second["vega_lite"]["layer"][1]["data"]["values"]}
     assert stages == {0, 1, 2}
+
+
+def test_sankey_of_four_states_is_three_perturbed_tables_and_one_diagram(
+    alice: Researcher,
+) -> None:
+    """A fourth state (`later`) adds a step like the others: the table of two consecutive
+    states exactly as the two-state request releases it; the diagram, with the last, draws
+    every step's published flows and nothing else (no path through three states)."""
+    states = ["kjonn", "sivilstand", "sivilstand2024", "hoy"]
+    [result] = _results(alice, "sankey " + " ".join(states))
+    steps = result["response"]["results"]
+    assert [(s["about"]["from"], s["about"]["to"]) for s in steps] == list(pairwise(states))
+    assert ["vega_lite" in s for s in steps] == [False, False, True]
+    for step in steps:
+        body = {"from": step["about"]["from"], "to": step["about"]["to"]}
+        [alone] = _json_answer(alice, STEPS, "sankey", body).get_json()["results"]
+        assert step["result"]["rows"] == alone["result"]["rows"]
+    chart = steps[-1]["vega_lite"]
+    starts = chart["layer"][0]["data"]["values"][::2]
+    published = sorted(
+        (str(r["labels"][0]), str(r["labels"][1]), r["values"]["count"])
+        for step in steps
+        for r in step["result"]["rows"]
+        if None not in r["labels"] and r["values"]["count"]
+    )
+    assert sorted((b["from"], b["to"], b["count"]) for b in starts) == published
+    assert {n["side"] for n in chart["layer"][1]["data"]["values"]} == {0, 1, 2, 3}
+    assert len({b["x"] for b in starts}) == 3
+
+
+def test_sankey_refuses_a_state_twice_and_later_without_then(alice: Researcher) -> None:
+    answer = alice.run(HEAD + "sankey kjonn sivilstand hoy kjonn\n").get_json()
+    assert answer["error"]["code"] == "invalid-request", answer["error"]
+    assert answer["error"]["details"]["line"] == LINE_AFTER_HEAD
+    wrong = {"from": "kjonn", "to": "sivilstand", "later": ["hoy"]}
+    assert _json_answer(alice, STEPS, "sankey", wrong).status_code in (400, 422)
 
 
 def test_histogram_options_draw_the_released_counts(alice: Researcher) -> None:

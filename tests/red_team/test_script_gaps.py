@@ -89,3 +89,61 @@ def test_several_percentages_of_one_person_asked_every_way(alice: Attacker, trut
     # same in every wording; the counts and percentages themselves take one value each.
     assert distinct == 1
     assert spread is None or spread == 0
+
+
+def _flows(item: dict[str, Any]) -> dict[tuple[str, str], int]:
+    """A sankey step's published flows (interior cells with a count above 0)."""
+    return {
+        (str(r["labels"][0]), str(r["labels"][1])): r["values"]["count"]
+        for r in item["result"]["rows"]
+        if None not in r["labels"] and r["values"]["count"]
+    }
+
+
+def test_a_four_state_sankey_path_of_one_person(alice: Attacker, truth: Truth) -> None:
+    """The target alone marked (t), then the diagnosis, sex and a second copy of the
+    diagnosis: a four-state diagram (`later`) whose path t → kreft → kjonn → kreft2 is one
+    person's. The attacker reads the target's flows from each step's table, the diagram's
+    bands and nodes (a node's height is the larger of its published flows in and out), and
+    guesses "diagnosed" when any flow out of t = true goes to kreft = true, and from the
+    steps asked as two-state requests. Half the targets have a diagnosis: a coin gets half.
+    Every step is a two-state table released as its own request releases it (one draw), and
+    a flow of one person is withheld, so no path of three or more states is ever a count."""
+    targets = [*truth.targets(4, kreft=True), *truth.targets(4, kreft=False)]
+    right = learnt = steps_alike = 0
+    for i, person in enumerate(targets):
+        handle = alice.workspace(
+            [
+                {"generate": f"t{i}", "expr": person.expr()},
+                {"generate": f"kreft2_{i}", "expr": "kreft"},
+            ]
+        )
+        body = {"from": f"t{i}", "to": "kreft", "then": "kjonn", "later": [f"kreft2_{i}"]}
+        response = alice.ask(handle, "sankey", body)
+        assert response.status_code == 200, response.get_json()
+        steps = response.get_json()["results"]
+        assert len(steps) == 3
+        for step in steps:
+            pair = {"from": step["about"]["from"], "to": step["about"]["to"]}
+            alone = alice.ask(handle, "sankey", pair).get_json()["results"][0]
+            steps_alike += step["result"]["rows"] == alone["result"]["rows"]
+        first = _flows(steps[0])
+        chart = steps[-1]["vega_lite"]
+        bands = chart["layer"][0]["data"]["values"][::2]
+        nodes = chart["layer"][1]["data"]["values"]
+        seen_true = [f for f in first if f[0] == "true"]
+        drawn_true = [b for b in bands if b["x"] == 0.05 and b["from"] == "true"]
+        node_true = [n for n in nodes if n["side"] == 0 and n["node"] == "true"]
+        learnt += bool(seen_true or drawn_true or node_true)
+        guess = ("true", "true") in first or any(b["to"] == "true" for b in drawn_true)
+        right += guess == person.kreft
+    report(
+        "a four-state sankey path of one person",
+        targets=len(targets),
+        flows_of_the_target_seen=learnt,
+        right=f"{right}/{len(targets)}",
+        steps_as_their_two_state_request=f"{steps_alike}/{3 * len(targets)}",
+    )
+    assert learnt == 0  # no flow, band or node of the target's one-person state
+    assert right == 4  # the attacker's guess is a constant: a coin's share
+    assert steps_alike == 3 * len(targets)

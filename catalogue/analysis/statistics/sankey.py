@@ -11,7 +11,11 @@ With `then` (a third state, microdata.no's `sankey a b c`) the diagram has two s
 controlled two-way tables, from → to and to → then, each released as a result of its own
 (each perturbed, checked and registered as a two-state request for it would be); the last
 carries the diagram of both. The middle nodes' heights are the larger of their published
-flows in and out."""
+flows in and out. `later` (a fourth state and more, `sankey a b c d …`) adds a step per
+state in the same way: every step is the two-way table of two consecutive states, released
+exactly as the two-state request for that pair would be (the same draw, registered), never
+a path through three or more states, so no flow of the diagram is a count the two-state
+tables do not publish; at most ten states."""
 
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ from .shared.common import DataView, Labelled, request_error
 from .tabulate import Categorised, categorise, category_labels, dimension_variables
 
 GAP = 0.02  # between nodes, as a share of all flows
+MOST_STATES = 10  # from, to, then and up to seven `later`: nine steps, nine tables
 
 
 def prepare_sankey(view: DataView, request: Mapping[str, Any], language: str = "nb") -> Sankey:
@@ -38,13 +43,29 @@ def prepare_sankey(view: DataView, request: Mapping[str, Any], language: str = "
     states = [*before, *after]
     if request.get("then") is not None:
         states += dimension_variables(view, [request.get("then")], "then")
+    later = request.get("later")
+    if later is not None:
+        if request.get("then") is None:
+            raise request_error(
+                "later",
+                "«later» er tilstandene etter «then»: gi «then» først.",
+                "'later' holds the states after 'then': give 'then' first.",
+            )
+        if not isinstance(later, list) or not 1 <= len(later) <= MOST_STATES - 3:
+            raise request_error(
+                "later",
+                f"«later» er en liste av 1 til {MOST_STATES - 3} variabler.",
+                f"'later' is a list of 1 to {MOST_STATES - 3} variables.",
+            )
+        for name in later:  # each is a dimension of two tables of two: within the budget
+            states += dimension_variables(view, [name], "later")
     names = [v.name for v in states]
     if len(set(names)) != len(names):
-        field = "to" if names[0] == names[1] else "then"
+        repeat = next(i for i, name in enumerate(names) if name in names[:i])
         raise request_error(
-            field,
-            "«from», «to» og «then» må være forskjellige variabler.",
-            "'from', 'to' and 'then' must be different variables.",
+            ("from", "to", "then")[repeat] if repeat < 3 else "later",
+            "«from», «to», «then» og «later» må være forskjellige variabler.",
+            "'from', 'to', 'then' and 'later' must be different variables.",
         )
     steps = []
     for pair in pairwise(states):
@@ -216,6 +237,20 @@ STATISTIC = Statistic(
             description=Text(
                 "En tredje tilstand (et steg til, fra «to»).",
                 "A third state (one more step, from 'to').",
+            ),
+        ),
+        Field(
+            "later",
+            Takes.VARIABLE,
+            many=True,
+            count=(1, MOST_STATES - 3),
+            description=Text(
+                "Flere tilstander etter «then» (et steg til for hver, fra den før); hvert steg "
+                "er toveistabellen av to tilstander etter hverandre, som en forespørsel om "
+                "bare dem ville gitt den.",
+                "More states after 'then' (one more step each, from the one before); each "
+                "step is the two-way table of two consecutive states, as a request for only "
+                "them would give it.",
             ),
         ),
     ),
