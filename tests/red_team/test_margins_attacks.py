@@ -13,8 +13,6 @@ import statistics
 import warnings
 from typing import Any
 
-import pytest
-
 from tests.red_team.conftest import Attacker, Truth, report
 from tests.red_team.support import indicator
 
@@ -266,47 +264,63 @@ def test_standardize_beside_a_withheld_model(alice: Attacker, truth: Truth) -> N
     assert leaked == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open (issue 13): margins' effects take no registered answer of an affine image "
-    "(model_support.derived_evidence drops the AffineForm for derived numbers), so each "
-    "shifted or scaled copy of a regressor draws the effect's noise afresh; a GLM's effects "
-    "transform as its coefficients (J' = T^-1 J T) but the derived fit lacks the constant's "
-    "row the transform needs. Noise sd about 1/6 of the published SE, 11 draws.",
-)
+def _draws_among(readings: list[float], figures: float = 1e-3) -> int:
+    """How many distinct draws the readings hold beyond the 4 figures they are shown to (a
+    scaled copy's effect times k differs from the shown effect by its rounding times k)."""
+    draws: list[float] = []
+    for value in sorted(readings):
+        if not draws or abs(value - draws[-1]) > figures * max(abs(value), abs(draws[-1])):
+            draws.append(value)
+    return len(draws)
+
+
 def test_averaging_effects_of_shifted_and_scaled_copies(alice: Attacker) -> None:
     """alder + 7i and k·alder carry the same effect (the effect of k·alder is AME/k): 6
-    shifted and 4 scaled copies, Poisson margins of each, read back on alder's scale. The
-    shifted copies' effect is exactly alder's: more than one distinct value is a fresh
-    draw of one quantity to average."""
+    shifted and 4 scaled copies, Poisson margins of each, read back on alder's scale. Each
+    distinct reading is a fresh draw of one quantity: the attacker's standard error is the
+    effect's noise sd over √(draws), so it must not shrink with the number of asks (one
+    draw). Before (main d354dbb): 7 distinct shifted readings of 7, scaled 0.003907-0.004038,
+    noise sd 7.45e-05 (1/4 of the published error 0.0002925), the attacker's error after 11
+    asks 2.25e-05. After (the effects transform as the model's coefficients, by its affine
+    form, model_support.derived_evidence(transforms=True)): one draw, readings equal to their
+    4 figures."""
     shifts = [{"generate": f"s{i}", "expr": f"alder + {7 * i}"} for i in range(1, 7)]
     scales = [{"generate": f"k{k}", "expr": f"alder * {k}"} for k in (2, 3, 5, 10)]
     handle = alice.workspace(STEPS + shifts + scales)
     values: dict[str, float] = {}
+    errors: list[float] = []
     for name, factor in (
         [("alder", 1.0)]
         + [(f"s{i}", 1.0) for i in range(1, 7)]
         + [(f"k{k}", float(k)) for k in (2, 3, 5, 10)]
     ):
         body = {"y": "n", "x": [name, "i.kjonn"], "model": "poisson"}
-        for effects in _effects(_api(alice, handle, body))[:1]:
+        results = _api(alice, handle, body)
+        for effects in _effects(results)[:1]:
             if effects.get(name) is not None:
                 values[name] = float(effects[name] or 0.0) * factor
+                errors.append((_std_error(results, name) or 0.0) * factor)
     shifted = {round(v, 12) for k, v in values.items() if not k.startswith("k")}
     scaled = sorted(values[k] for k in values if k.startswith("k"))
     readings = list(values.values())
+    draws = _draws_among(readings)
     spread = statistics.pstdev(readings) if len(readings) > 1 else 0.0
     report(
         "margins averaging over shifted and scaled copies (Poisson)",
         answered=len(values),
         shifted_distinct=len(shifted),
+        draws=draws,
+        error_draws=_draws_among(errors),
         scaled_readings=[f"{v:.4g}" for v in scaled],
         one_draw=f"{values.get('alder', float('nan')):.4g}",
-        noise_sd=f"{spread:.3g}",
-        attackers_error=f"{spread / max(len(readings), 1) ** 0.5:.3g}",
+        readings_sd=f"{spread:.3g}",
+        attackers_error=f"noise sd / √{draws}",
         published_se=_std_error(
             _api(alice, handle, {"y": "n", "x": ["alder", "i.kjonn"], "model": "poisson"}), "alder"
         ),
     )
     assert len(values) == 11
     assert len(shifted) == 1
+    # One draw among the 11 readings: averaging them leaves the effect's noise as it is.
+    assert draws == 1, sorted(readings)
+    assert _draws_among(errors) == 1, sorted(errors)  # its error too: no sd to average

@@ -154,6 +154,12 @@ class AffineForm:
     # predictor, an Oaxaca decomposition's components): given again as it is, not
     # transformed; `anchors` are then the form's own columns', not one per term.
     invariant: bool = False
+    # Positions among the anchors' columns (the model's terms) that the fit derived from the
+    # model does not publish (margins: the constant, whose effect is not released). Their
+    # values and errors are registered as 0: a term of another basis found by the form is
+    # given only when its row of T⁻¹ has no weight on them (models.py), as every
+    # non-constant term's has when both bases hold the constant.
+    hidden: tuple[int, ...] = ()
 
     def outcome(self, choice: int) -> tuple[np.ndarray, float]:
         """The fit at the anchors less the form's, and the form's scale: (y_A, s)."""
@@ -1141,6 +1147,7 @@ def derived_evidence(
     *,
     estimable: bool = True,
     terms: Sequence[int] | None = None,
+    transforms: bool = False,
 ) -> ModelEvidence:
     """The evidence of numbers derived from a model's coefficients and its data (a logit's
     or probit's average marginal effects): the model's units, supports, leverage and pair
@@ -1150,7 +1157,11 @@ def derived_evidence(
     noise is drawn apart from the coefficients' (the same draw on both would tie them).
     `estimable` False: the derived numbers are withheld (their model was). `terms`: the
     model's terms (positions) the derived numbers are of, one each, whose keys and pairs
-    they take (margins: every term but the constant); None: the model's own terms."""
+    they take (margins: every term but the constant); None: the model's own terms.
+    `transforms`: the derived numbers transform as the model's coefficients do in another
+    basis of its column space (b' = T⁻¹·b: a GLM's average marginal effects, mean f(η)·β,
+    η the same in every basis), so the model's form is kept (AffineForm), the terms not
+    among `terms` hidden."""
     mixed = splitmix64(np.array([evidence.digest % (1 << 64)], dtype=np.uint64) ^ np.uint64(stream))
     keys, pair_sets = evidence.term_keys, evidence.term_pair_sets
     if terms is not None:
@@ -1170,13 +1181,26 @@ def derived_evidence(
         influence=influence,
         term_keys=keys,
         term_pair_sets=pair_sets,
-        # Derived numbers (marginal effects, variance components) do not transform as
-        # coefficients do: their affine images are not looked up, unless the numbers are
-        # the same in every basis (an invariant form, made for them: oaxaca).
-        affine=evidence.affine
-        if evidence.affine is not None and evidence.affine.invariant
-        else None,
+        # Derived numbers' affine images are looked up only when the numbers are the same
+        # in every basis (an invariant form: oaxaca) or transform as the coefficients do
+        # (`transforms`: a GLM's marginal effects); not variance components.
+        affine=_derived_form(evidence.affine, terms, transforms),
     )
+
+
+def _derived_form(
+    form: AffineForm | None, terms: Sequence[int] | None, transforms: bool
+) -> AffineForm | None:
+    """The form numbers derived from a model are found by: the model's own when they are
+    the same in every basis (invariant) or transform as its coefficients (`transforms`,
+    the model's terms not among `terms` hidden); else none."""
+    if form is None or form.invariant:
+        return form
+    if not transforms:
+        return None
+    p = len(form.anchors[0]) if form.anchors else 0
+    kept = set(range(p) if terms is None else terms)
+    return replace(form, hidden=tuple(j for j in range(p) if j not in kept))
 
 
 def with_influence(evidence: ModelEvidence, influence: Influence) -> ModelEvidence:

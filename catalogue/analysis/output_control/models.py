@@ -629,9 +629,15 @@ def _usable_form(fit: RegressionFit) -> AffineForm | None:
     form = fit.evidence.affine
     if form is None:
         return None
-    if form.invariant or all(a.shape == (len(fit.terms),) * 2 for a in form.anchors):
+    p = len(fit.terms) + len(form.hidden)
+    if form.invariant or all(a.shape == (p, p) for a in form.anchors):
         return form
     return None
+
+
+def _shown_terms(form: AffineForm, fit: RegressionFit) -> list[int]:
+    """The positions of the fit's terms among the form's columns (all but the hidden)."""
+    return [j for j in range(len(fit.terms) + len(form.hidden)) if j not in form.hidden]
 
 
 def _affine_found(
@@ -645,9 +651,31 @@ def _affine_found(
     for choice in range(len(form.anchors)):
         pairs = form.pairs(choice, clustered)
         found = PairAnswer.of(out, _affine_statistic(fit, clustered, choice), pairs, n)
-        if not found.fresh:
+        if not found.fresh and _reaches_shown(form, fit, choice, found):
             return _AffineHit(choice, clustered, found)
     return None
+
+
+def _reaches_shown(form: AffineForm, fit: RegressionFit, choice: int, found: PairAnswer) -> bool:
+    """Whether the answer found gives this fit's terms without the hidden ones' values
+    (registered as 0): every shown term's row of T⁻¹ has no weight on a hidden term. True
+    without hidden terms, or for an answer whose rows are not the form's (withheld)."""
+    registered = found.registered_answer
+    if not form.hidden or registered is None or registered.whole is None:
+        return True
+    p = len(fit.terms) + len(form.hidden)
+    if registered.whole.population is None or len(registered.rows) != p:
+        return True
+    try:
+        table = np.array([[float(v) for v in values] for values, _ in registered.rows])  # type: ignore[arg-type]
+        mapping = np.linalg.solve(form.anchors[choice], table[:, 2:].T)
+    except (TypeError, ValueError, np.linalg.LinAlgError):
+        return False
+    shown = _shown_terms(form, fit)
+    hidden = list(form.hidden)
+    weight = np.abs(mapping[np.ix_(shown, hidden)])
+    scale = max(float(np.abs(mapping).max(initial=0.0)), 1e-300)
+    return bool(np.all(weight <= _SINGLE_TERM * scale))
 
 
 def _affine_values(
@@ -659,7 +687,7 @@ def _affine_values(
     form = fit.evidence.affine
     found = hit.answer.registered_answer
     assert form is not None and found is not None and found.whole is not None
-    p = len(fit.terms)
+    p = len(fit.terms) + len(form.hidden)
     if found.whole.population is None or len(found.rows) != p:
         return None
     if form.invariant:  # the same numbers in every basis: given as they are
@@ -681,10 +709,10 @@ def _affine_values(
     if not (np.all(np.isfinite(b)) and np.all(np.isfinite(mapping))):
         return None
     found_values: list[tuple[Value, Value]] = []
-    for j in range(p):
+    for at, j in enumerate(_shown_terms(form, fit)):
         row = np.abs(mapping[j])
         single = np.flatnonzero(row > _SINGLE_TERM * max(float(row.max()), 1e-300))
-        error: float = own_errors[j]
+        error: float = own_errors[at]
         if len(single) == 1:
             error = abs(unit) * float(row[single[0]]) * float(errors[single[0]])
         found_values.append((float(b[j]), error))
@@ -738,7 +766,12 @@ def _affine_registered(
         blank = tuple(None for _ in columns)
         return [ResultRow(("model",), kept if len(kept) == len(columns) else blank, why)]
     answer, values = transformed
-    return _affine_rows(out, fit, answer, values, [r for _, r in answer.rows], test)
+    form = fit.evidence.affine
+    assert form is not None
+    reasons = [r for _, r in answer.rows]
+    if not form.invariant:
+        reasons = [reasons[j] for j in _shown_terms(form, fit)]
+    return _affine_rows(out, fit, answer, values, reasons, test)
 
 
 def _with_affine_values(
@@ -784,16 +817,27 @@ def _form_rows(
     e = [v for v in errors if v is not None]
     if len(b) != len(rows) or len(e) != len(rows):
         return None
+    # A hidden term (not published: margins' constant) is registered as 0, its row of no
+    # term's (`_reaches_shown`: no shown term of another basis takes it).
+    shown = _shown_terms(form, fit)
+    full_b, full_e = (
+        np.zeros(len(shown) + len(form.hidden)),
+        np.zeros(len(shown) + len(form.hidden)),
+    )
+    full_b[shown], full_e[shown] = b, e
+    full_rows: list[ResultRow | None] = [None] * len(full_b)
+    for j, row in zip(shown, rows, strict=True):
+        full_rows[j] = row
     anchors = form.anchors[choice]
     level, unit = form.outcome(choice)
-    g = (anchors @ np.array(b, dtype=np.float64) - level) / unit
+    g = (anchors @ full_b - level) / unit
     return [
         ResultRow(
-            row.labels,
-            (float(g[k]), e[k] / abs(unit), *(float(v) for v in anchors[:, k])),
-            row.reasons,
+            ("",) if row is None else row.labels,
+            (float(g[k]), float(full_e[k]) / abs(unit), *(float(v) for v in anchors[:, k])),
+            () if row is None else row.reasons,
         )
-        for k, row in enumerate(rows)
+        for k, row in enumerate(full_rows)
     ]
 
 

@@ -253,7 +253,9 @@ def mlogit_effects(plan: MlogitPlan) -> list[RegressionFit]:
                 len(kept), max(float(np.max(s.sandwich_std_error, initial=0.0)) for s in shares)
             )
             influence = Influence(scale, coefficient, classical, sandwich)
-        evidence = derived_evidence(model.evidence, influence, STREAM, terms=kept)
+        # AME_j = Σ_i w_i P_ij (β_j − Σ_m P_im β_m): every β_m' = T⁻¹·β_m in another basis,
+        # the P's the same, so the effects transform as the equation's coefficients.
+        evidence = derived_evidence(model.evidence, influence, STREAM, terms=kept, transforms=True)
         out.append(
             RegressionFit(
                 outcome=model.outcome,
@@ -321,9 +323,12 @@ def prepare_margins(
     else:
         influence = _influence(fit, family, effects, model.evidence.influence)
         values, std_errors = effects.values, effects.std_errors
-    # Each effect takes its term's key and pairs (every term's but the constant's).
+    # Each effect takes its term's key and pairs (every term's but the constant's). The
+    # effects are mean f(η)·β, η the same in every basis of the model's column space, so
+    # they transform as its coefficients (b' = T⁻¹·b): the model's form finds a registered
+    # answer of a regressor as k·x + c, given transformed, not drawn afresh.
     kept = [i for i, t in enumerate(model.terms) if t.kind != "constant"]
-    evidence = derived_evidence(model.evidence, influence, STREAM, terms=kept)
+    evidence = derived_evidence(model.evidence, influence, STREAM, terms=kept, transforms=True)
     derived = RegressionFit(
         outcome=model.outcome,
         family=f"{family}-margins",
