@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import pytest
+
 from tests.red_team.conftest import Attacker, Person, Score, Truth, report, value
 from tests.red_team.support import born_on, coefficient
 
@@ -422,3 +424,67 @@ def test_mml_pooled_constant_with_and_without_the_target(alice: Attacker, truth:
         estimate = None if None in found else 12 * (found[0] - found[1])  # type: ignore[operator]
         score.add(estimate, person.wage or 0.0)
     assert score.failed()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="open (issue 13): model-noise's floor is what one unit's removal moves a "
+    "coefficient (its DFBETA, proportional to its residual), so it vanishes for units whose "
+    "residual is 0: a level whose outcome is constant iff the target is diagnosed is "
+    "published with the noise of a tight fit in that world only, and a perfect fit gets "
+    "no noise at all (R² = 1, its coefficients exact). The same model through regress "
+    "gives the same answer. 12/12 right, 6/6 perfect fits certified (2026-12-07).",
+)
+def test_anova_level_whose_outcome_is_constant_iff_the_target_is_diagnosed(
+    alice: Attacker, truth: Truth
+) -> None:
+    """Two-factor anova (a level T of the target and 12 known people, and sex) of an outcome
+    that is 1 for the 12 and, for the target, 1 iff diagnosed: T's residuals are all 0 iff
+    the target is diagnosed, and what one unit's removal moves T's coefficient (its DFBETA,
+    the noise's floor) is then 0 for every member of T. Two outcomes:
+    - y1: 0 for everyone else, so the fit is perfect iff the target is diagnosed: R² = 1 and
+      T's mean exactly 1 (certain);
+    - y2: kreft (0/1) for everyone else, no perfect fit: T's fitted mean is 1 give or take
+      the small noise of a tight fit iff diagnosed, 12/13 under the target's own DFBETA
+      floor (2/13) otherwise. Guess: diagnosed iff it lies within 0.03 of 1.
+    A coin gets half right. Alternately diagnosed and not, 12 targets."""
+    handle = alice.workspace([{"generate": "yk", "expr": "cond(kreft, 1, 0)"}])
+    pairs = zip(
+        truth.targets(TARGETS, kreft=True), truth.targets(TARGETS, kreft=False), strict=True
+    )
+    targets = [person for pair in pairs for person in pair]
+    certain = right = answered = 0
+    for i, person in enumerate(targets):
+        known = born_on(truth.by_birth(12, offset=12 * i))
+        t = person.expr()
+        alice.steps(
+            handle,
+            [
+                {"generate": f"g{i}", "expr": f'cond(({t}) or {known}, "T", "O")'},
+                {"generate": f"p{i}", "expr": "0"},
+                {"replace": f"p{i}", "expr": "1", "if": f"{known} or (({t}) and kreft)"},
+                {"generate": f"q{i}", "expr": "yk"},
+                {"replace": f"q{i}", "expr": "1", "if": known},
+            ],
+        )
+        body = {"var": f"p{i}", "by": f"g{i}", "also": ["kjonn"]}
+        response = alice.ask(handle, "anova", body)
+        if response.status_code == 200:
+            r2 = response.get_json()["results"][0]["result"]["summary"].get("r2", {})
+            certain += r2.get("value") == 1.0
+        response = alice.ask(handle, "anova", {**body, "var": f"q{i}"})
+        terms = [coefficient(response, name) for name in ("_cons", f"T.g{i}", "2.kjonn")]
+        if terms[0] is None or terms[1] is None or (person.sex == "2" and terms[2] is None):
+            continue
+        answered += 1
+        mean = terms[0] + terms[1] + ((terms[2] or 0.0) if person.sex == "2" else 0.0)
+        right += (abs(mean - 1) < 0.03) == person.kreft
+    report(
+        "anova: a level whose outcome is constant iff the target is diagnosed",
+        targets=len(targets),
+        perfect_fit_certified=certain,
+        answered=answered,
+        right=right,
+    )
+    assert certain == 0
+    assert right <= max(answered * 3 // 4, len(targets) // 2)
