@@ -433,7 +433,8 @@ def test_mml_pooled_constant_with_and_without_the_target(alice: Attacker, truth:
     "residual is 0: a level whose outcome is constant iff the target is diagnosed is "
     "published with the noise of a tight fit in that world only, and a perfect fit gets "
     "no noise at all (R² = 1, its coefficients exact). The same model through regress "
-    "gives the same answer. 12/12 right, 6/6 perfect fits certified (2026-12-07).",
+    "gives the same answer; regress_mml's pooled coefficients leak alike. anova 12/12 and "
+    "11/11 right in two runs, regress_mml 11/11, 6/6 perfect fits certified (2026-12-07).",
 )
 def test_anova_level_whose_outcome_is_constant_iff_the_target_is_diagnosed(
     alice: Attacker, truth: Truth
@@ -447,13 +448,15 @@ def test_anova_level_whose_outcome_is_constant_iff_the_target_is_diagnosed(
     - y2: kreft (0/1) for everyone else, no perfect fit: T's fitted mean is 1 give or take
       the small noise of a tight fit iff diagnosed, 12/13 under the target's own DFBETA
       floor (2/13) otherwise. Guess: diagnosed iff it lies within 0.03 of 1.
-    A coin gets half right. Alternately diagnosed and not, 12 targets."""
+    The same with y2 through regress_mml's pooled coefficients (T as a 0/1 regressor,
+    random intercepts by municipality). A coin gets half right. Alternately diagnosed and
+    not, 12 targets."""
     handle = alice.workspace([{"generate": "yk", "expr": "cond(kreft, 1, 0)"}])
     pairs = zip(
         truth.targets(TARGETS, kreft=True), truth.targets(TARGETS, kreft=False), strict=True
     )
     targets = [person for pair in pairs for person in pair]
-    certain = right = answered = 0
+    certain = right = answered = mml_right = mml_answered = 0
     for i, person in enumerate(targets):
         known = born_on(truth.by_birth(12, offset=12 * i))
         t = person.expr()
@@ -479,12 +482,25 @@ def test_anova_level_whose_outcome_is_constant_iff_the_target_is_diagnosed(
         answered += 1
         mean = terms[0] + terms[1] + ((terms[2] or 0.0) if person.sex == "2" else 0.0)
         right += (abs(mean - 1) < 0.03) == person.kreft
+        # The same through regress_mml's pooled coefficients: x the 0/1 of T, random
+        # intercepts by municipality; T's mean is _cons + b_x.
+        alice.steps(handle, [{"generate": f"x{i}", "expr": f'cond(g{i} == "T", 1, 0)'}])
+        response = alice.ask(
+            handle, "regress_mml", {"y": f"q{i}", "x": [f"x{i}"], "group": "kommune"}
+        )
+        pooled = [coefficient(response, name) for name in ("_cons", f"x{i}")]
+        if pooled[0] is not None and pooled[1] is not None:
+            mml_answered += 1
+            mml_right += (abs(pooled[0] + pooled[1] - 1) < 0.03) == person.kreft
     report(
         "anova: a level whose outcome is constant iff the target is diagnosed",
         targets=len(targets),
         perfect_fit_certified=certain,
         answered=answered,
         right=right,
+        mml_answered=mml_answered,
+        mml_right=mml_right,
     )
     assert certain == 0
     assert right <= max(answered * 3 // 4, len(targets) // 2)
+    assert mml_right <= max(mml_answered * 3 // 4, len(targets) // 2)
