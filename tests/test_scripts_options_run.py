@@ -325,8 +325,8 @@ def test_standardize_is_drawn_from_the_released_model_and_summary(alice: Researc
 @pytest.mark.parametrize(
     ("line", "named"),
     [
-        ("logit hoy alder, mfx(eyex)", "mfx"),
-        ("poisson n alder, mfx(eydx)", "mfx"),
+        ("mlogit gruppe alder, mfx(eyex)", "mfx"),
+        ("poisson n alder, mfx(elasticity)", "mfx"),
         ("oaxaca lonn alder by kjonn, mfx(dydx)", "mfx"),
     ],
 )
@@ -336,6 +336,63 @@ def test_what_mfx_does_not_do_is_named_at_its_line(
     error = alice.run(HEAD + line + "\n").get_json()["error"]
     assert error["code"] == "script-not-supported" and named in error["message"]
     assert error["details"]["line"] == HEAD.count("\n") + 1
+
+
+def _means(summary: dict[str, Any]) -> dict[str, float]:
+    return {
+        released["about"]["variable"]: row["values"]["value"]
+        for released in summary["response"]["results"]
+        for row in released["result"]["rows"]
+        if row["labels"][0] == "mean"
+    }
+
+
+@pytest.mark.parametrize(
+    ("line", "model"),
+    [
+        ("poisson n alder i.kjonn, mfx(eyex dyex eydx)", "poisson"),
+        ("logit hoy alder, mfx(dydx eyex)", "logit"),
+        ("regress lonn alder, mfx(eydx dyex)", "regress"),
+    ],
+)
+def test_elasticities_are_the_released_effects_scaled_by_released_means(
+    alice: Researcher, line: str, model: str
+) -> None:
+    """eyex = AME·x̄/ȳ, dyex = AME·x̄, eydx = AME/ȳ from the margins released (exactly as
+    mfx(dydx) releases them) and the released summary: no number of their own."""
+    margins, summary = _results(alice, line)
+    kinds = line.split("mfx(")[1].rstrip(")").split()
+    elastic = [k for k in kinds if k != "dydx"]
+    dydx = _results(alice, line.split(", mfx(")[0] + ", mfx(dydx)")[0]
+    assert _without_ids(margins["response"]["results"]) == _without_ids(dydx["response"]["results"])
+    wanted = ["n" if model == "poisson" else "hoy" if model == "logit" else "lonn"]
+    if {"eyex", "dyex"} & set(elastic):
+        wanted.append("alder")
+    if not {"eyex", "eydx"} & set(elastic):
+        wanted.remove(wanted[0])
+    assert summary["request"] == {"vars": wanted}
+    means = _means(summary)
+    released = margins["response"]["results"]
+    effects = [r for r in released if r["about"]["statistic"] == "margins"] or released
+    ame = {
+        r["labels"][0]: (r["values"]["coefficient"], r["values"]["std_error"])
+        for item in effects
+        for r in item["result"]["rows"]
+        if r["labels"][0] != "_cons"
+    }
+    found = {(e["kind"], e["term"]): e for e in margins["elasticities"]}
+    assert set(found) == {(k, t) for k in elastic for t in ame}
+    y = means.get(wanted[0])
+    for (kind, term), elasticity in found.items():
+        effect, error = ame[term]
+        if term != "alder" and kind != "eydx":
+            assert elasticity["value"] is None  # a factor has no elasticity
+            continue
+        factor = {"eyex": means["alder"] / y if y else 0, "dyex": means.get("alder", 0)}.get(
+            kind, 1 / y if y else 0
+        )
+        assert elasticity["value"] == pytest.approx(effect * factor)
+        assert elasticity["std_error"] == pytest.approx(abs(error * factor))
 
 
 def test_regress_mml_pooled_is_the_model_and_the_pooled_regression(alice: Researcher) -> None:

@@ -48,6 +48,14 @@ class ScriptOutputSchema(Schema):
             "coefficient (term, standardized), from the released numbers."
         },
     )
+    elasticities = fields.List(
+        fields.Dict(),
+        metadata={
+            "description": "result of a model with mfx(eyex), mfx(dyex) or mfx(eydx): per kind "
+            "and term the released average marginal effect scaled by released means (kind, "
+            "term, value, std_error), from the released numbers."
+        },
+    )
     markdown = fields.String(metadata={"description": "text: a textblock's Markdown."})
     notice = fields.Dict(
         metadata={

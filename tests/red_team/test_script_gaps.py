@@ -5,9 +5,12 @@ would with an API token: several percentages in one table (`percents`; scripts'
 from __future__ import annotations
 
 import itertools
+import statistics
 from typing import Any
 
-from tests.red_team.conftest import Attacker, Truth, report
+import pytest
+
+from tests.red_team.conftest import Attacker, Score, Truth, report
 
 RUN = "/api/v1/scripts/run"
 HEAD = """require no.regcat.demo:1 as db
@@ -147,3 +150,129 @@ def test_a_four_state_sankey_path_of_one_person(alice: Attacker, truth: Truth) -
     assert learnt == 0  # no flow, band or node of the target's one-person state
     assert right == 4  # the attacker's guess is a constant: a coin's share
     assert steps_alike == 3 * len(targets)
+
+
+MODEL_HEAD = """require no.regcat.demo:1 as db
+import db/BEFOLKNING_BOSTED_KOMMUNE 2020-01-01 as kommune
+import db/BEFOLKNING_KJOENN as kjonn
+import db/BEFOLKNING_FOEDSELSDATO as fodselsdato
+import db/INNTEKT_WLONN 2020-12-31 as lonn
+generate alder = 2020 - year(fodselsdato)
+"""
+
+
+def _elasticity_run(alice: Attacker, lines: str) -> dict[str, Any] | None:
+    """The elasticity of the script's last model line, with what it was made from: the
+    released effect of lonn, the released means of alder and lonn, the released count of
+    lonn. None when the run was refused or a number withheld."""
+    response = alice.client.post(RUN, json={"script": MODEL_HEAD + lines}, headers=alice.headers)
+    alice._check(response)
+    body = response.get_json()
+    if response.status_code != 200 or body["error"] is not None:
+        return None
+    margins, summary = [o for o in body["output"] if o["kind"] == "result"][-2:]
+    found: dict[str, Any] = {}
+    for item in margins["response"]["results"]:
+        if item["about"].get("statistic") == "margins":
+            for row in item["result"]["rows"]:
+                if row["labels"][0].endswith("lonn"):
+                    found["effect"] = row["values"]["coefficient"]
+    for item in summary["response"]["results"]:
+        variable = item["about"]["variable"]
+        for row in item["result"]["rows"]:
+            if row["labels"] == ["mean"]:
+                found[f"mean_{variable}"] = row["values"]["value"]
+            if row["labels"] == ["n"] and variable != "alder":
+                found["n"] = row["values"]["count"]
+    [elasticity] = [e for e in margins["elasticities"] if e["term"].endswith("lonn")]
+    found["eyex"] = elasticity["value"]
+    if any(v is None for v in found.values()) or len(found) < 5:
+        return None
+    return found
+
+
+def test_an_elasticity_over_p_and_p_minus_the_target(alice: Attacker, truth: Truth) -> None:
+    """`poisson alder lonn, mfx(eyex)` over everyone and over everyone but the target: the elasticity AME·x̄/ȳ gives x̄ = eyex·ȳ/AME (the wages' mean), and
+    N_P·x̄_P − N_{P−t}·x̄_{P−t} the target's wage (differencing). The elasticity is checked
+    to be exactly the function of the released effect and means: it carries no draw of its
+    own, so the attacker learns what the released margins and summary tell, no more."""
+    score = Score("an elasticity over P and P - target")
+    exact = 0
+    for person in truth.targets(6, min_wage=200000):
+        keep = ""  # everyone: a municipality is below min-population (1000 units)
+        model = "poisson alder lonn, mfx(eyex)\n"
+        whole = _elasticity_run(alice, keep + model)
+        without = _elasticity_run(alice, keep + f"drop if {person.expr()}\n" + model)
+        estimate = None
+        if whole is not None and without is not None:
+            means = []
+            for run in (whole, without):
+                reading = run["eyex"] * run["mean_alder"] / run["effect"]
+                exact += abs(reading - run["mean_lonn"]) <= 1e-3 * abs(run["mean_lonn"])
+                means.append(reading)
+            estimate = whole["n"] * means[0] - without["n"] * means[1]
+        assert person.wage is not None
+        score.add(estimate, person.wage)
+    report("the elasticity read as released numbers", exact_readings=exact)
+    assert score.failed()
+    assert exact == 2 * sum(e != float("inf") for e in score.errors)
+
+
+def test_an_elasticity_averaged_over_shifted_copies(alice: Attacker) -> None:
+    """eyex of lonn + c for six shifts c, each read back to the unshifted copy through the
+    released mean of the copy (eyex_0 = eyex_c · (x̄_c − c)/x̄_c) and averaged: each reading
+    is a function of that copy's released effect and means, so the elasticities add no
+    draw of their own to average: distinct readings of the elasticity never outnumber the
+    distinct (effect, mean) pairs released, and every reading is exactly its function; the
+    effect itself is one draw in every copy (margins' affine form), so what differs is the
+    rounding of the released means, which averaging does not turn into the exact value."""
+    shifts = [0, 7, 1000, -40, 250000, 3]
+    lines = "".join(f"generate lonn_{i} = lonn + {c}\n" for i, c in enumerate(shifts))
+    readings: list[float] = []
+    inputs: set[tuple[float, float]] = set()
+    for i, c in enumerate(shifts):
+        script = lines + f"poisson alder lonn_{i}, mfx(eyex)\n"
+        response = alice.client.post(
+            RUN, json={"script": MODEL_HEAD + script}, headers=alice.headers
+        )
+        alice._check(response)
+        body = response.get_json()
+        assert body["error"] is None, body["error"]
+        margins, summary = [o for o in body["output"] if o["kind"] == "result"][-2:]
+        [elasticity] = [e for e in margins["elasticities"] if e["term"] == f"lonn_{i}"]
+        effect = next(
+            r["values"]["coefficient"]
+            for item in margins["response"]["results"]
+            if item["about"].get("statistic") == "margins"
+            for r in item["result"]["rows"]
+            if r["labels"][0] == f"lonn_{i}"
+        )
+        means = {
+            item["about"]["variable"]: r["values"]["value"]
+            for item in summary["response"]["results"]
+            for r in item["result"]["rows"]
+            if r["labels"] == ["mean"]
+        }
+        if None in (elasticity["value"], effect, means.get("alder"), means.get(f"lonn_{i}")):
+            continue
+        x_mean = means[f"lonn_{i}"]
+        assert elasticity["value"] == pytest.approx(effect * x_mean / means["alder"], rel=1e-12)
+        inputs.add((effect, x_mean - c))
+        readings.append(elasticity["value"] * (x_mean - c) / x_mean)
+    distinct = len({round(r, 12) for r in readings})
+    effects = {effect for effect, _ in inputs}
+    spread = (max(readings) - min(readings)) / abs(statistics.mean(readings)) if readings else None
+    report(
+        "an elasticity averaged over shifted copies",
+        copies=len(shifts),
+        answered=len(readings),
+        distinct_readings=distinct,
+        distinct_released_inputs=len(inputs),
+        distinct_effects=len(effects),
+        relative_spread=spread,
+    )
+    assert readings
+    assert distinct <= len(inputs)
+    # The effect of a shifted copy is the registered draw (margins' affine form): the
+    # readings differ only by the rounding of the copies' released means, not by noise.
+    assert len(effects) == 1
