@@ -11,11 +11,14 @@
 A group statistic is a per-unit value that a later table repeats over every unit of the
 group, so it is made here as its published version would be (OUTPUT_CONTROL.md §2,
 collapse/aggregate):
-- count: the group's rows with a value, exactly (a per-unit value like any other);
+- count: the group's rows with a value as a perturbed count of its units (cell key noise),
+  missing under the threshold;
 - every other statistic is missing for a group of fewer than 10 distinct units (the
   threshold's minimum) and otherwise perturbed as a magnitude right here, by the keys of
   the group's units and values (rules/magnitude_noise.py): sum and mean (the noise of the
-  group's total), sd (of its sum of squares), and min, max and median as their smoothed
+  group's total; the mean, sd and Gini divide by the group's count as `count` gives it,
+  never by the exact number of rows, so that sum over mean is no exact count), sd (of its
+  sum of squares), and min, max and median as their smoothed
   versions, the mean of the 10 lowest, highest or nearest the middle, perturbed as such a
   mean is (p25 and p75 likewise, the window nearest the quartile's rank); gini, of a
   group whose values are all ≥ 0, is (Σ(2i − n − 1)·x_(i) + noise)/(n·(Σx + noise)), its
@@ -23,7 +26,8 @@ collapse/aggregate):
   winsorised summary's Gini, OUTPUT_CONTROL.md §3 `winsorised-summary`, without the
   winsorising: a group's other statistics are not winsorised either), missing for a group
   with a negative value; percent is 100 · the group's count (as count gives it) over the
-  perturbed count of every group's rows with a value. A table that repeats a group's value over its thousands of units, and so
+  count of every group's rows with a value (as count over one group of them all gives
+  it). A table that repeats a group's value over its thousands of units, and so
   amplifies it, then shows no more of the group's units than a published statistic of the
   group would: changing one unit's value gives the group new noise, not a difference of
   exactly that value;
@@ -276,14 +280,23 @@ class _GroupStatistics:
         """Each group's rows with a value, perturbed as a count cell of the units holding
         them: the units' own cell key noise is added to the row count, and a count under
         the threshold (0 included) is missing, as such a cell is withheld."""
-        rows = np.bincount(self.gid[present], minlength=self.n).astype(np.float64)
-        cells = CellUnits.build(self.gid[present], self.units[present], self.n, self.keys)
+        return self._given_counts(self.gid, present, self.n, self.large)
+
+    def _given_counts(
+        self, gid: np.ndarray, present: np.ndarray, n: int, large: np.ndarray
+    ) -> np.ndarray:
+        """Per group of `gid` (n groups) its rows with a value as `count` gives them: the
+        perturbed count of its units (missing under the threshold), or the count given
+        before to a set a few units away (group_values.py), plus the rows beyond one per
+        unit."""
+        rows = np.bincount(gid[present], minlength=n).astype(np.float64)
+        cells = CellUnits.build(gid[present], self.units[present], n, self.keys)
         exact = cells.counts()
         noised = np.array(
             [int(d.value or 0) for d in self.counts.apply(CountsWithKeys(exact, cells.key_sums()))],
             dtype=np.int64,
         )
-        keep = self.large & (noised >= self.least)
+        keep = large & (noised >= self.least)
         # The units' perturbed count is what is registered or given (group_values.py);
         # the rows beyond one per unit are added to it.
         given = self.given.given("count", np.where(keep, noised, np.nan), count_sets(cells))
@@ -292,15 +305,15 @@ class _GroupStatistics:
     def percent(self, present: np.ndarray) -> np.ndarray:
         """Each group's share of the rows with a value, in percent: its count as `count`
         gives it (perturbed, missing under the threshold) over the count of every group's
-        rows with a value, perturbed as a table's grand total is (cell key noise from all
-        their units' keys, plus the rows beyond one per unit): a function of two perturbed
-        counts, never of an exact one."""
+        rows with a value as `count` by one group of them all would give it (the perturbed
+        count of all their units, or the count given before to a set a few units away,
+        plus the rows beyond one per unit): a function of two counts as `count` gives
+        them, never of an exact one. Why the total is given too: a fresh total over the
+        group less one unit, beside the registered count of the group, was 100 iff the
+        unit was not left out (red team test_new_numbers_a, 8 of 8 diagnoses)."""
         counts = self.count(present)
-        everyone = np.zeros(int(present.sum()), dtype=np.int64)
-        cells = CellUnits.build(everyone, self.units[present], 1, self.keys)
-        exact = cells.counts()
-        noised = self.counts.apply(CountsWithKeys(exact, cells.key_sums()))
-        total = float(noised[0].value or 0) + float(present.sum() - exact[0])
+        everyone = np.zeros(len(self.gid), dtype=np.int64)
+        total = float(self._given_counts(everyone, present, 1, np.array([True]))[0])
         with np.errstate(invalid="ignore", divide="ignore"):
             return 100.0 * counts / total if total > 0 else np.full(self.n, np.nan)
 
@@ -320,11 +333,16 @@ class _GroupStatistics:
         out = np.full(self.n, np.nan)
         supported = rows > 0
         told = Told.nothing()
+        # A mean, sd or Gini divides by the group's rows with a value as `count` gives them
+        # (perturbed, or given before to a near set), never by the exact number: sum over
+        # mean was the group's exact row count (red team test_new_numbers_a, 8 of 8
+        # diagnoses from a group of 25 known people and the target if diagnosed).
+        counted = self.count(valid) if statistic in ("mean", "sd", "gini") else rows
         if statistic in SMOOTHED:
             out, told = self._smoothed(statistic, gid, units, x, rows)
         elif statistic == "gini":
             supported = self.supported(x, valid)
-            out, told = self._gini(gid, units, x, rows)
+            out, told = self._gini(gid, units, x, rows, counted)
         else:
             contributions = x
             if statistic == "sd":  # its total is of the squared deviations
@@ -345,8 +363,8 @@ class _GroupStatistics:
                     if statistic == "sum":
                         return total
                     if statistic == "mean":
-                        return total / rows[groups]
-                    return np.sqrt(np.maximum(total, 0.0) / (rows[groups] - 1))
+                        return total / counted[groups]
+                    return np.sqrt(np.maximum(total, 0.0) / (counted[groups] - 1))
 
             def widened(groups: np.ndarray, factors: np.ndarray) -> np.ndarray:
                 found = np.empty(len(groups))
@@ -440,7 +458,12 @@ class _GroupStatistics:
         return out, Told(chosen[w], names, amount[w, j], widened)
 
     def _gini(
-        self, gid: np.ndarray, units: np.ndarray, x: np.ndarray, rows: np.ndarray
+        self,
+        gid: np.ndarray,
+        units: np.ndarray,
+        x: np.ndarray,
+        rows: np.ndarray,
+        counted: np.ndarray,
     ) -> tuple[np.ndarray, Told]:
         """Each group's Gini from its numerator Σ(2i − n − 1)·x_(i) (ranks within the group,
         ties by set id) and its total, each plus the noise of its own contributions (streams
@@ -466,7 +489,7 @@ class _GroupStatistics:
 
         def finish(numerator: np.ndarray, groups: np.ndarray | slice) -> np.ndarray:
             with np.errstate(invalid="ignore", divide="ignore"):
-                found = numerator / (rows[groups] * total[groups])
+                found = numerator / (counted[groups] * total[groups])
             bad = negative[groups] | ~(total[groups] > 0)
             return np.where(bad, np.nan, found)
 
