@@ -43,13 +43,9 @@ def control_summary(
     with ResultBuilder(context, "summary", ("statistic",), ("value",)) as out:
         found = ValueSet.of(out, context, data.units, data.numbers())
         out.charge("magnitude", [found.size] * len(STATISTICS))
-        noise = out.rule(MagnitudeNoise)
+        noise = SummaryNoise(out, context, found.set_ids, found.digest)
         decisions = out.rule(WinsorisedSummary).apply(
-            SummarySubject(
-                found.values,
-                found.size,
-                lambda contributions, stream: noise.of_values(contributions, found.digest, stream),
-            )
+            SummarySubject(found.values, found.size, noise)
         )
         published = sum(not d.withheld for d in decisions)
         answer = PairAnswer.of(out, "summary", pair_set(found.set_ids, found.values), found.size)
@@ -68,7 +64,52 @@ def control_summary(
             else:
                 reasons = (decision.reason,) if decision.reason else ()
                 rows.append(ResultRow((name,), (decision.value,), reasons))
+        noise.expose(out, _published(rows, answer))
         return finish(out, answer.given(out, rows), groups)
+
+
+class SummaryNoise:
+    """The noise of a winsorised summary's three totals (Σx, the sum of squares, the Gini
+    numerator: streams 0, 1, 2) under the exposure ledger, as a table's magnitude cells and
+    the smoothed windows have it (exposure.py, rules/budget.py): a total whose top
+    contributors are exposed gets its noise multiplied by the budget's factor (drawn
+    afresh for each factor), and what a summary published afresh tells them is recorded.
+    Why: summaries were never charged, and `correlate` with `covariance` releases one per
+    variable of each pair over the pair's units: ten variables that are the target's wage
+    for the target and 0 for 45 disjoint blocks of 11 known people gave 45 fresh draws of
+    the wage per request, four requests 180, the wage within 0.7 % with the attacker's
+    standard error 4.7 % (red team test_new_numbers_a)."""
+
+    def __init__(
+        self, out: ResultBuilder, context: ControlContext, set_ids: np.ndarray, digest: int
+    ) -> None:
+        self.noise = out.rule(MagnitudeNoise)
+        self.budget = out.rule(Budget)
+        self.ledger = context.ledger
+        self.set_ids, self.digest = set_ids, digest
+        self.told: list[dict[str, float]] = []
+
+    def __call__(self, contributions: np.ndarray, stream: int) -> float:
+        if not self.noise.parameters.enabled or not len(contributions):
+            return self.noise.of_values(contributions, self.digest, stream)
+        factor, told = window_exposure(
+            self.budget, self.ledger, contributions, self.set_ids, self.noise.multipliers()
+        )
+        self.told.append(told)
+        if factor != 1.0:  # a fresh draw per factor and total, never the same draw scaled
+            stream = exposed_stream(factor) + (stream << 36)
+        return factor * self.noise.of_values(contributions, self.digest, stream)
+
+    def expose(self, out: ResultBuilder, published: Sequence[bool]) -> None:
+        """Records what the totals told their top contributors, when the summary publishes
+        anything afresh."""
+        if not any(published):
+            return
+        amounts: dict[str, float] = {}
+        for told in self.told:
+            for name, amount in told.items():
+                amounts[name] = amounts.get(name, 0.0) + amount
+        out.expose(amounts)
 
 
 class WindowNoise:

@@ -125,8 +125,11 @@ class WinsorisedSummary(Rule[WinsorisedSummaryParameters, SummarySubject, float]
         )
         gini_ok = bool(np.all(clipped >= 0)) and float(clipped.sum()) > 0 and total > 0
         if gini_ok:
-            ordered = np.sort(clipped)
-            weighted = (2 * np.arange(1, len(ordered) + 1) - len(ordered) - 1) * ordered
+            # Each unit's term (2i − n − 1)·x_(i) kept in the units' order, so the noise can
+            # charge each term to its unit (one_variable.SummaryNoise).
+            order = np.argsort(clipped, kind="stable")
+            weighted = np.empty_like(clipped)
+            weighted[order] = (2 * np.arange(1, len(order) + 1) - len(order) - 1) * clipped[order]
             numerator = float(weighted.sum()) + subject.noise(weighted, 2)
             gini_value = shown(numerator / (n * total))
         else:
