@@ -6,7 +6,7 @@ covariance matrix: test_new_numbers_a_covariance.py."""
 
 from __future__ import annotations
 
-from tests.red_team.conftest import Attacker, Person, Truth, report
+from tests.red_team.conftest import Attacker, Person, Score, Truth, report
 from tests.red_team.test_exposure_evasions import _dates
 
 STRENGTH = 0.5  # magnitude-noise's strength: a total's noise sd over its largest contribution
@@ -170,3 +170,65 @@ def test_chi2_inverts_only_to_the_published_cells(alice: Attacker, truth: Truth)
     )
     assert tested > 0
     assert from_chi2 <= from_table
+
+
+# --- aggregate gini: one unit's value changed ----------------------------------------------
+
+LEVEL = 100_000.0  # the known people's value
+KNOWN = 12
+
+
+def _wage_from_gini(g: float) -> float | None:
+    """w from the Gini of KNOWN values at LEVEL and w > LEVEL above them:
+    G = KNOWN·(w − c)/((KNOWN + 1)·(KNOWN·c + w)), solved for w."""
+    k, c = KNOWN, LEVEL
+    below = k - (k + 1) * g
+    return None if below <= 0 else c * (k * (k + 1) * g + k) / below
+
+
+def test_group_gini_with_one_value_changed(alice: Attacker, truth: Truth) -> None:
+    """`aggregate gini` by `alle` of v (the target's wage for the target, 100,000 for 12
+    known people, missing for everyone else) and of v2, the same but the target's value
+    doubled (a set one (unit, value) pair from the first): two Ginis whose difference
+    G(2w) − G(w) is a function of the wage alone. Per target one workspace; the wage solved
+    from each Gini and from the pair (the root of G(2w) − G(w) = the difference seen, on a
+    grid). The second is answered with the first's registered value (group_values.py), so
+    the difference is 0; each Gini alone carries its numerator's noise, the size of the
+    target's own term. Judged by Score (6 targets): FAILS when the
+    best of the three readings has a median error of 25 % or more and at most two targets
+    within 5 %."""
+    targets = truth.targets(6, min_wage=150_000)
+    known = truth.by_birth(KNOWN * len(targets), skip={p.birth for p in targets}, offset=1500)
+    readings: dict[str, Score] = {
+        name: Score(f"aggregate gini, one value changed: {name}")
+        for name in ("first", "second", "difference")
+    }
+    for i, person in enumerate(targets):
+        pool = known[i * KNOWN : (i + 1) * KNOWN]
+        steps: list[dict[str, object]] = [
+            {"generate": "v", "expr": f"{LEVEL}", "if": _dates(pool)},
+            {"replace": "v", "expr": "lonn", "if": person.expr()},
+            {"generate": "v2", "expr": "v"},
+            {"replace": "v2", "expr": "2 * lonn", "if": person.expr()},
+            {"aggregate": {"g1": ["gini", "v"], "g2": ["gini", "v2"]}, "by": "alle"},
+        ]
+        handle = alice.workspace(steps)
+        first, second = alice.label(handle, "g1"), alice.label(handle, "g2")
+        wage = float(person.wage or 0)
+        one = None if first is None else _wage_from_gini(float(first))
+        two = None if second is None else _wage_from_gini(float(second))
+        readings["first"].add(one, wage)
+        readings["second"].add(None if two is None else two / 2, wage)
+        difference = None
+        if first is not None and second is not None:
+            seen = float(second) - float(first)
+            grid = [LEVEL * (1.0 + k / 100) for k in range(1, 2000)]
+
+            def gini(w: float) -> float:
+                return KNOWN * (w - LEVEL) / ((KNOWN + 1) * (KNOWN * LEVEL + w))
+
+            difference = min(grid, key=lambda w: abs(gini(2 * w) - gini(w) - seen))
+        readings["difference"].add(difference, wage)
+    verdicts = [score.failed() for score in readings.values()]
+    assert alice.statuses.get(200, 0) > 0
+    assert all(verdicts)
