@@ -23,17 +23,21 @@ def _alternating(truth: Truth) -> list[Person]:
     return [p for pair in zip(found[:4], found[4:], strict=True) for p in pair]
 
 
-def test_group_sum_over_mean_counts_exactly(alice: Attacker, truth: Truth) -> None:
-    """`aggregate` publishes a group's sum as T + e and its mean as (T + e)/n with n the
-    group's exact number of rows with a value (the same draw e): their ratio is n. v = 1 for
-    25 known people (a pool of their own per target) and for the target if diagnosed, by
-    `alle`: sum / mean − 25 is the diagnosis. Read as one label per target. FAILS when at
-    most 6 of 8 targets are guessed right."""
+def test_group_sum_over_mean_counts_exactly(alice: Attacker, bob: Attacker, truth: Truth) -> None:
+    """`aggregate` published a group's sum as T + e and its mean as (T + e)/n with n the
+    group's exact number of rows with a value (the same draw e): their ratio was n. v = 1
+    for 25 known people (a pool of their own per target) and for the target if diagnosed,
+    by `alle`: sum / mean − 25 is the diagnosis, read as one label per target; 8 targets
+    (diagnosed and not in turn), 4 per project (a project's budget holds 4 such
+    workspaces). A reading is exact when it is the diagnosis to the last digit: a mean over
+    a perturbed count makes it the count's noise (0 about a quarter of the time). FAILS
+    when at most 6 of the 8 readings are exact (by chance: p(0)^7 · 8, under 0.1 %)."""
     targets = _alternating(truth)
     known = truth.by_birth(PADDERS * len(targets), skip={p.birth for p in targets}, offset=900)
-    right = answered = 0
+    right = answered = exact = 0
     estimates: list[float | None] = []
     for i, person in enumerate(targets):
+        attacker = alice if i < len(targets) // 2 else bob
         pool = known[i * PADDERS : (i + 1) * PADDERS]
         steps: list[dict[str, object]] = [
             {"generate": "v", "expr": "1", "if": _dates(pool)},
@@ -41,23 +45,25 @@ def test_group_sum_over_mean_counts_exactly(alice: Attacker, truth: Truth) -> No
             {"aggregate": {"s": ["sum", "v"], "m": ["mean", "v"]}, "by": "alle"},
             {"generate": "d", "expr": f"s / m - {PADDERS}"},
         ]
-        handle = alice.workspace(steps)
-        label = alice.label(handle, "d")
+        handle = attacker.workspace(steps)
+        label = attacker.label(handle, "d")
         estimates.append(None if label is None else float(label))
         if label is None:
             continue
         answered += 1
         right += (float(label) > 0.5) == person.kreft
+        exact += abs(float(label) - float(person.kreft)) < 1e-9
     report(
         "aggregate sum / mean: the group's exact row count",
+        exact=exact,
         right=right,
         answered=answered,
         of=len(targets),
         estimates=[None if e is None else round(e, 3) for e in estimates],
-        statuses=alice.statuses,
+        statuses={"alice": alice.statuses, "bob": bob.statuses},
     )
-    assert alice.statuses.get(200, 0) > 0
-    assert right <= 6
+    assert alice.statuses.get(200, 0) > 0 and bob.statuses.get(200, 0) > 0
+    assert exact <= 6
 
 
 def test_group_percent_total_beside_a_registered_count(alice: Attacker, truth: Truth) -> None:
