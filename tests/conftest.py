@@ -3,11 +3,13 @@ REGCAT_TEST_DATABASE_URL is set), built by the alembic migrations."""
 
 from __future__ import annotations
 
+import fcntl
 import gc
+import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -195,6 +197,78 @@ def released_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
             ingest_extract(ctx, folder)
         release_draft(ctx, "Sample registers, first release")
     return home
+
+
+def built_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], object]
+) -> tuple[Path, object]:
+    """A folder that `build` fills once per test session, whatever number of xdist workers
+    ask for it: the first to ask builds it (under a lock) in the session's own temporary
+    root (the one the workers' folders are in), and the others wait for it and use it.
+    Returns the folder and what `build` returned (kept as JSON beside it). For expensive
+    read-only worlds only: a test copies what it will change (`shutil.copytree`), never
+    writes into the folder itself. What it holds is built in this session, from this
+    session's code, as a fixture of one process would build it."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the session's root, shared by its workers and by them alone
+    folder = root / f"built-once-{name}"
+    done = root / f"built-once-{name}.json"
+    with open(root / f"built-once-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # a worker's build that failed
+            folder.mkdir()
+            done.write_text(json.dumps(build(folder)), encoding="utf-8")
+    return folder, json.loads(done.read_text(encoding="utf-8"))
+
+
+# The microdata.no-shaped datastores (tests/test_microdata_datastore.py,
+# tests/test_script_merge_datastores.py): generating them and ingesting and releasing their
+# 732 variables is about 60 s of CPU; built once per session (not once per file and worker).
+MICRODATA_PERSONS = 1200  # of the committed samples' 20 000: output control wants 1000
+MICRODATA_YEARS = 4
+
+
+@pytest.fixture(scope="session")
+def microdata(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """no.ssb.fdb and no.fhi.npr as generated extracts (read only)."""
+    from sample_registers.generator.microdata import generate_microdata
+
+    def build(folder: Path) -> dict[str, str]:
+        written = generate_microdata(folder, persons=MICRODATA_PERSONS, years=MICRODATA_YEARS)
+        return {name: str(path) for name, path in written.items()}
+
+    _, written = built_once(tmp_path_factory, "microdata", build)
+    assert isinstance(written, dict)
+    return {name: Path(path) for name, path in written.items()}
+
+
+@pytest.fixture(scope="session")
+def microdata_home(
+    released_home: Path, microdata: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The sample registers' catalogue with the people of tests/test_accounts_support.py,
+    plus no.ssb.fdb and no.fhi.npr ingested and released (read only: copy it)."""
+    from catalogue.services import publishing, releasing
+    from sample_registers.generator.microdata.facts import variables
+    from tests.test_accounts_support import populate
+
+    def build(folder: Path) -> None:
+        home = folder / "home"
+        shutil.copytree(released_home, home)
+        with Context.open(make_config(home)) as ctx:
+            populate(ctx)
+            initialise(ctx, list(microdata))
+            for datastore, extract in microdata.items():
+                outcome = publishing.ingest_extract(ctx, extract, datastore=datastore)
+                assert outcome.datasets, datastore
+                version = releasing.release_draft(ctx, "synthetic", datastore)
+                expected = sum(1 for v in variables() if v.datastore == datastore)
+                assert version.dataset_count == expected
+
+    folder, _ = built_once(tmp_path_factory, "microdata-home", build)
+    return folder / "home"
 
 
 @pytest.fixture(scope="module")

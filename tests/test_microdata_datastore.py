@@ -14,27 +14,18 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from catalogue.services import publishing, releasing, setup
 from catalogue.services.context import Context
 from catalogue.services.script_datastores import NOTICE_CODE
 from catalogue.web import create_app
 from sample_registers.generator.microdata import generate_microdata
 from sample_registers.generator.microdata.facts import variables
 from sample_registers.generator.population import Population
-from tests import test_accounts_support as accounts_support
-from tests.conftest import make_config
+from tests.conftest import MICRODATA_PERSONS, MICRODATA_YEARS, make_config
 from tests.test_accounts_support import World, bearer
 
-released_people_home = accounts_support.released_people_home
-
-PERSONS = 1200  # of the committed samples' 20 000: output control wants 1000 in a population
-
-
-@pytest.fixture(scope="module")
-def microdata(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return generate_microdata(tmp_path_factory.mktemp("microdata"), persons=PERSONS, years=4)
+# The datastores (fixtures `microdata`, `microdata_home`) are built once per session, in
+# tests/conftest.py: tests/test_script_merge_datastores.py uses them too.
+PERSONS = MICRODATA_PERSONS
 
 
 def _files(folder: Path) -> list[Path]:
@@ -44,8 +35,8 @@ def _files(folder: Path) -> list[Path]:
 def test_the_same_seed_gives_the_same_bytes_and_another_seed_other_values(
     microdata: dict[str, Path], tmp_path: Path
 ) -> None:
-    again = generate_microdata(tmp_path / "again", persons=PERSONS, years=4)
-    other = generate_microdata(tmp_path / "other", persons=PERSONS, years=4, seed=7)
+    again = generate_microdata(tmp_path / "again", persons=PERSONS, years=MICRODATA_YEARS)
+    other = generate_microdata(tmp_path / "other", persons=PERSONS, years=MICRODATA_YEARS, seed=7)
     for name, folder in microdata.items():
         assert _files(folder) == _files(again[name])
         _, mismatch, errors = filecmp.cmpfiles(folder, again[name], _files(folder), shallow=False)
@@ -116,23 +107,6 @@ def test_men_earn_more_than_women(microdata: dict[str, Path]) -> None:
     men = [w for s, w in paid if s == "1"]
     women = [w for s, w in paid if s == "2"]
     assert sum(men) / len(men) > sum(women) / len(women)
-
-
-@pytest.fixture(scope="module")
-def microdata_home(
-    released_people_home: Path, microdata: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
-) -> Path:
-    """The sample registers' catalogue plus no.ssb.fdb and no.fhi.npr, released."""
-    home = tmp_path_factory.mktemp("microdata-home") / "home"
-    shutil.copytree(released_people_home, home)
-    with Context.open(make_config(home)) as ctx:
-        setup.initialise(ctx, list(microdata))
-        for datastore, folder in microdata.items():
-            outcome = publishing.ingest_extract(ctx, folder, datastore=datastore)
-            assert outcome.datasets, datastore
-            version = releasing.release_draft(ctx, "synthetic", datastore)
-            assert version.dataset_count == sum(1 for v in variables() if v.datastore == datastore)
-    return home
 
 
 def _world(home: Path, tmp_path: Path, **settings: str) -> Iterator[World]:

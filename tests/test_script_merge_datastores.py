@@ -17,12 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests import test_microdata_datastore as microdata_datastore
 from tests.test_microdata_datastore import _run, _world
-
-released_people_home = microdata_datastore.released_people_home
-microdata = microdata_datastore.microdata
-microdata_home = microdata_datastore.microdata_home
 
 ACROSS = """require no.ssb.fdb:1 as db
 require no.fhi.npr:1 as npr
