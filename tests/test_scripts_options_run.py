@@ -246,6 +246,40 @@ def test_barchart_of_a_mean_is_tabulates_table_drawn(alice: Researcher) -> None:
     assert drawn == published
 
 
+@pytest.mark.parametrize(
+    ("stat", "read"),
+    [("median", "0.5"), ("iqr", None), ("sd", "sd"), ("gini", "gini")],
+)
+def test_barchart_per_category_is_tabulates_per_cell_results_drawn(
+    alice: Researcher, stat: str, read: str | None
+) -> None:
+    """median, iqr, sd and gini per category: exactly tabulate's per-cell results of the
+    same request (each category its own controlled result), the bars their published
+    values only."""
+    [result] = _results(alice, f"barchart ({stat}) lonn, over(sivilstand) by(kjonn)")
+    assert result["request"] == {"var": "lonn", "stat": stat, "over": "sivilstand", "by": "kjonn"}
+    released = result["response"]["results"]
+    table = {"vars": ["sivilstand", "kjonn"], "summarize": "lonn", "stats": [stat]}
+    expected = _json_answer(alice, STEPS, "tabulate", table).get_json()["results"]
+    assert [r["result"]["rows"] for r in released] == [r["result"]["rows"] for r in expected]
+    assert [r["about"]["cell"] for r in released] == [r["about"]["cell"] for r in expected]
+    assert len(released) >= 4 and all(r["about"]["stat"] == stat for r in released)
+    assert ["vega_lite" in r for r in released] == [False] * (len(released) - 1) + [True]
+    drawn = {
+        (v["sivilstand"], v["kjonn"]): v[stat] for v in released[-1]["vega_lite"]["data"]["values"]
+    }
+    published = {}
+    for item in expected:
+        cell = (str(item["about"]["cell"]["sivilstand"]), str(item["about"]["cell"]["kjonn"]))
+        if read is None:
+            published[cell] = item.get("iqr")
+        else:
+            found = [r["values"] for r in item["result"]["rows"] if r["labels"][0] == read]
+            published[cell] = next(iter(found[0].values())) if found else None
+    assert drawn == published
+    assert any(v is not None for v in drawn.values())
+
+
 def test_barchart_of_two_variables_is_two_charts(alice: Researcher) -> None:
     requests = [r["request"] for r in _results(alice, "barchart kjonn sivilstand, horizontal")]
     assert requests == [
@@ -257,7 +291,9 @@ def test_barchart_of_two_variables_is_two_charts(alice: Researcher) -> None:
 @pytest.mark.parametrize(
     ("line", "code"),
     [
-        ("barchart (median) lonn, over(kjonn)", "script-not-supported"),
+        ("barchart (max) lonn, over(kjonn)", "script-not-supported"),
+        ("barchart (semean) lonn, over(kjonn)", "script-not-supported"),
+        ("barchart (median) lonn", "invalid-request"),
         ("barchart (mean) lonn", "invalid-request"),
         ("barchart kjonn, over(kjonn)", "invalid-request"),
     ],

@@ -276,3 +276,43 @@ def test_an_elasticity_averaged_over_shifted_copies(alice: Attacker) -> None:
     # The effect of a shifted copy is the registered draw (margins' affine form): the
     # readings differ only by the rounding of the copies' released means, not by noise.
     assert len(effects) == 1
+
+
+def test_a_bar_of_one_person(alice: Attacker, truth: Truth) -> None:
+    """barchart (median | iqr | sd | gini) lonn, over(t): t marks the target alone, so the
+    bar of t = true is one person's wage (its median) or a spread of one. The attacker
+    reads that bar from the chart and the per-category results, for six targets and every
+    statistic. Each category is tabulate's per-cell result, given only to a category whose
+    perturbed count reaches the threshold: a category of one gets none."""
+    score = Score("a median bar of one person")
+    shown = answered = 0
+    for i, person in enumerate(truth.targets(6, min_wage=100000)):
+        handle = alice.workspace([{"generate": f"t{i}", "expr": person.expr()}])
+        estimate = None
+        for stat in ("median", "iqr", "sd", "gini"):
+            response = alice.ask(handle, "barchart", {"var": "lonn", "stat": stat, "over": f"t{i}"})
+            if response.status_code != 200:
+                continue
+            results = response.get_json()["results"]
+            answered += any("vega_lite" in r for r in results)  # the others' bar drawn
+            cells = [r for r in results if str(r["about"]["cell"][f"t{i}"]) == "true"]
+            bars = [
+                v[stat]
+                for r in results
+                if "vega_lite" in r
+                for v in r["vega_lite"]["data"]["values"]
+                if v[f"t{i}"] == "true" and v[stat] is not None
+            ]
+            shown += len(cells) + len(bars)
+            if stat == "median" and bars:
+                estimate = float(bars[0])
+        assert person.wage is not None
+        score.add(estimate, person.wage)
+    report(
+        "a bar of one person (median, iqr, sd, gini)",
+        charts=answered,
+        results_or_bars_of_the_target=shown,
+    )
+    assert answered == 24  # every chart drawn, with the bar of everyone else
+    assert shown == 0
+    assert score.failed()

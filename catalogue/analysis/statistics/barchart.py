@@ -8,6 +8,11 @@
   the released table being exactly tabulate's (`vars` [over, by], `summarize` the
   variable, `stats` [mean or sum]): the same request through the same module, so the same
   checks and noise.
+- `stat` median, sd, iqr or gini: per category of `over` (and `by`) the variable's
+  smoothed median or quartiles (iqr p75 − p25 of the published ones) or its winsorised
+  sd or Gini, exactly tabulate's per-cell statistics of the same request: each category
+  its own controlled result, none for a category whose perturbed count is below the
+  threshold; the chart, with the last result, draws the published values only.
 - `over`: the categories along the axis (with a count, the variable's categories are
   then the bars within each, grouped side by side or with `stack` stacked); `by`: a panel
   per category; `horizontal` lays the chart on its side. None of these changes what is
@@ -28,18 +33,26 @@ from ..statistic import Field, Statistic, Takes, find
 from .shared.common import DataView, Labelled, Prepared, choice, request_error, truth_option
 from .tabulate import Categorised, categorise, dimension_variables
 
-STATS = ("count", "percent", "mean", "sum")
+STATS = ("count", "percent", "mean", "sum", "median", "sd", "iqr", "gini")
+# Per category its own controlled result, as tabulate's per-cell statistics release them:
+# the statistic -> how its value is read from the cell's result (a row's label, or `iqr`
+# beside it).
+PER_CATEGORY = {"median": "0.5", "sd": "sd", "iqr": "iqr", "gini": "gini"}
 _TITLES = {
     "count": ("Antall", "Count"),
     "percent": ("Prosent", "Percent"),
     "mean": ("Gjennomsnitt", "Mean"),
     "sum": ("Sum", "Sum"),
+    "median": ("Median", "Median"),
+    "sd": ("Standardavvik", "Standard deviation"),
+    "iqr": ("Kvartilavstand", "Interquartile range"),
+    "gini": ("Gini", "Gini"),
 }
 
 
 def prepare_bar_chart(
     view: DataView, request: Mapping[str, Any], language: str = "nb"
-) -> BarChartPlan | MeasuredBars:
+) -> BarChartPlan | MeasuredBars | CategoryBars:
     stat = choice(request, "stat", STATS, "count")
     names = [request.get("var"), request.get("over"), request.get("by")]
     given = [n for n in names if n is not None]
@@ -73,7 +86,10 @@ def prepare_bar_chart(
             f"'stat' {stat} needs 'over' (the categories the bars are of).",
         )
     table = {"vars": categories, "summarize": request.get("var"), "stats": [stat]}
-    return MeasuredBars(find("tabulate").prepare(view, table, language), layout)
+    prepared = find("tabulate").prepare(view, table, language)
+    if stat in PER_CATEGORY:
+        return CategoryBars(prepared, layout)
+    return MeasuredBars(prepared, layout)
 
 
 @dataclass(frozen=True)
@@ -125,6 +141,40 @@ class MeasuredBars:
         return out
 
 
+@dataclass(frozen=True)
+class CategoryBars:
+    """median, sd, iqr or gini per category: exactly tabulate's per-cell results (each
+    category its own controlled result: a smoothed percentile or a winsorised summary,
+    given only to a category whose perturbed count reaches the threshold), and with the
+    last of them the chart, one bar per released value (published values only)."""
+
+    table: Prepared
+    layout: Layout
+
+    def release(self, context: ControlContext) -> list[Labelled]:
+        items = self.table.release(context)
+        stat = self.layout.stat
+        records = []
+        for item in items:
+            record: dict[str, Any] = {k: str(v) for k, v in item.about["cell"].items()}
+            if stat == "iqr":
+                value = item.extra.get("iqr")
+            else:
+                found = [r.values[0] for r in item.result.rows if r.labels[0] == PER_CATEGORY[stat]]
+                value = found[0] if found else None
+            published = isinstance(value, int | float) and not isinstance(value, bool)
+            record[stat] = value if published else None
+            records.append(record)
+        out = []
+        for index, item in enumerate(items):
+            about = {**item.about, "statistic": "bar-chart", "stat": stat}
+            extra = dict(item.extra)
+            if index == len(items) - 1:
+                extra["vega_lite"] = _bars(records, None, self.layout, item.result)
+            out.append(Labelled(about, item.result, extra))
+        return out
+
+
 def _records(result: ControlledResult, measure: str) -> list[dict[str, Any]]:
     at = result.columns.index(measure)
     out = []
@@ -145,8 +195,16 @@ def bar_chart(result: ControlledResult, variable: str | None, layout: Layout) ->
     if not isinstance(result, ControlledResult):
         raise TypeError("a bar chart is drawn from a ControlledResult")
     measure = "count" if variable is not None else layout.stat
-    records = _records(result, measure)
-    shown = measure
+    return _bars(_records(result, measure), variable, layout, result)
+
+
+def _bars(
+    records: list[dict[str, Any]],
+    variable: str | None,
+    layout: Layout,
+    result: ControlledResult,
+) -> dict[str, Any]:
+    shown = "count" if variable is not None else layout.stat
     if layout.stat == "percent":
         shown = "percent"
         totals: dict[str | None, float] = {}
@@ -197,8 +255,13 @@ STATISTIC = Statistic(
             Takes.TEXT,
             choices=STATS,
             description=Text(
-                "count (standard), percent, mean eller sum (de to siste krever «over»).",
-                "count (the default), percent, mean or sum (the last two need 'over').",
+                "count (standard), percent, mean, sum, median, sd, iqr eller gini (alle "
+                "unntatt de to første krever «over»; median, sd, iqr og gini per kategori som "
+                "tabulates statistikker per celle: glattede persentiler og winsorisert "
+                "oppsummering).",
+                "count (the default), percent, mean, sum, median, sd, iqr or gini (all but the "
+                "first two need 'over'; median, sd, iqr and gini per category as tabulate's "
+                "per-cell statistics: smoothed percentiles and the winsorised summary).",
             ),
         ),
         Field(
@@ -222,7 +285,7 @@ STATISTIC = Statistic(
             description=Text("Liggende søyler.", "Horizontal bars."),
         ),
     ),
-    releases=("frequency-table", "magnitude-table"),
+    releases=("frequency-table", "magnitude-table", "percentiles", "summary"),
     prepare=prepare_bar_chart,
     request="BarChart",
     example={"var": "kommune"},

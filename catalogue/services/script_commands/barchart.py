@@ -1,19 +1,19 @@
 """barchart [(<stat>)] <vars> [if] [, over() by() stack horizontal]: statistic `barchart`
 per variable (one request each, as a JSON client would send them): the statistic in
-parentheses its `stat` (count, the default; percent; mean and sum, which need over()),
-over(), by(), stack and horizontal its fields of the same names. The other statistics of
-the language's list (min, max, median, sd, semean, sebinomial, iqr, gini) answer
-script-not-supported: a bar chart is drawn from one controlled table, and the engine's
-tables of those per category are not one table."""
+parentheses its `stat` (count, the default; percent; mean, sum, median, sd, iqr and gini,
+which need over()), over(), by(), stack and horizontal its fields of the same names. The
+other statistics of the language's list answer script-not-supported: min and max (a
+category's extremes would need the extreme-values rule per category, which no statistic
+applies per cell yet), semean and sebinomial (a standard error per category, made of
+released numbers that no per-category result carries together yet)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from catalogue.analysis.statistics.barchart import STATS
 from catalogue.script import nodes as n
 from catalogue.services.scripts import _handles, _Runner, _unsupported_options, not_supported
-
-STATS = ("count", "percent", "mean", "sum")
 
 
 @_handles("barchart")
