@@ -168,8 +168,16 @@ def test_case_03_nk_fails_but_p_percent_passes():
     result = control_magnitude_table(
         magnitude_cell(contributions), context(POPULATION, COUNTS_EXACT)
     )
+    # The cell fails (it is not shown). The table answers a dominated cell as the same cell
+    # with its dominant values at 0 (docs/OUTPUT_CONTROL.md §3 `dominance-nk`): here eight
+    # contributors of 0.75 are left, too few for a sum (magnitude-support), and the answer is
+    # that cell's to the byte, so it cannot tell the 50s from two 0s.
     assert result.rows[0].values == (None, None)
-    assert result.rows[0].reasons == ("dominance-nk",)
+    assert result.rows[0].reasons == ("magnitude-support",)
+    zeroed = control_magnitude_table(
+        magnitude_cell([0.0, 0.0] + [0.75] * 8), context(POPULATION, COUNTS_EXACT)
+    )
+    assert result.to_json() == zeroed.to_json()
 
 
 def test_case_04_nk_and_p_percent_both_fail():
@@ -179,10 +187,16 @@ def test_case_04_nk_and_p_percent_both_fail():
     result = control_magnitude_table(
         magnitude_cell(contributions), context(POPULATION, COUNTS_EXACT)
     )
-    # Both rules fail (above); the cell names the first that withheld it: a second verdict
-    # on an already withheld cell changes nothing and would tell more about its values.
+    # Both rules fail (above), and the cell fails: answered as the cell with its dominant
+    # 100 at 0 (and the 5 too, if that rest is dominated), whose nine contributors or fewer
+    # make no sum (magnitude-support). One reason, that cell's: a second verdict on an
+    # already withheld cell changes nothing and would tell more about its values.
     assert result.rows[0].values == (None, None)
-    assert result.rows[0].reasons == ("dominance-nk",)
+    assert result.rows[0].reasons == ("magnitude-support",)
+    zeroed = control_magnitude_table(
+        magnitude_cell([0.0, 5.0] + [1.0] * 8), context(POPULATION, COUNTS_EXACT)
+    )
+    assert result.to_json() == zeroed.to_json()
 
 
 def test_case_05_all_zero_cell_passes_p_percent():

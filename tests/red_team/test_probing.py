@@ -53,6 +53,19 @@ def _cell_sum(
     return attacker.ask(handle, "tabulate", {"vars": [group], "summarize": name, "stats": ["sum"]})
 
 
+# A dominated cell is answered as the cell with its dominant values at 0 (docs §3
+# `dominance-nk`): the cell of the target and 20 people at c then publishes the 20 c's
+# alone, a count in disguise whose noise is at most D·Σm_j·c·3.02 = 7.9·c. The verdict is
+# read from the answer: withheld, or a sum within that of 20·c (the target answered as 0).
+ALONE = 8.0
+
+
+def _read_dominated(response: Any, c: float) -> bool:
+    """The verdict as the answer shows it: withheld, or the sum of the padding alone."""
+    total = value(response.get_json()["results"][0], ["true"], "sum")
+    return total is None or total - 20 * c < ALONE * c
+
+
 def _flip_points(attacker: Attacker, person: Person, groups: list[list[Person]]) -> list[float]:
     """For each padding group, bisect the c at which the cell of the target and the group
     stops being withheld. Stops at the first refusal (the budget): what it has is kept."""
@@ -66,8 +79,7 @@ def _flip_points(attacker: Attacker, person: Person, groups: list[list[Person]])
             response = _cell_sum(attacker, handle, person, others, f"g{s}", f"z{s}_{k}", c)
             if response.status_code != 200:
                 return flips  # refused: this group's bisection is unfinished
-            shown = value(response.get_json()["results"][0], ["true"], "sum") is not None
-            if shown:
+            if not _read_dominated(response, c):
                 high = math.log(c)
             else:
                 low = math.log(c)
@@ -142,6 +154,15 @@ def _withheld_probability(wages: np.ndarray, c: float) -> np.ndarray:
     return np.asarray((1 - np.cos(np.pi * placed)) / 2)
 
 
+def _read_probability(wages: np.ndarray, c: float) -> np.ndarray:
+    """P(read as dominated) per candidate wage: dominated, or shown with the wage's noise
+    (sd half the wage, cut at three) taking the sum under the padding's reading."""
+    failed = _withheld_probability(wages, c)
+    z = (ALONE * c - wages) / (0.5 * wages * math.sqrt(2))
+    low = np.vectorize(math.erf)(z)
+    return np.asarray(failed + (1 - failed) * 0.5 * (1 + low))
+
+
 def _adaptive_verdicts(
     attacker: Attacker, person: Person, others: list[Person], loglik: np.ndarray, tag: str
 ) -> int:
@@ -159,8 +180,8 @@ def _adaptive_verdicts(
         response = _cell_sum(attacker, handle, person, others, "g", f"z{tag}{n}", c)
         if response.status_code != 200:
             return n  # refused: the budget
-        withheld = "dominance-nk" in reasons(response.get_json()["results"][0], ["true"])
-        p = np.clip(_withheld_probability(WAGES, c), 1e-12, 1 - 1e-12)
+        withheld = _read_dominated(response, c)
+        p = np.clip(_read_probability(WAGES, c), 1e-12, 1 - 1e-12)
         loglik += np.log(p if withheld else 1 - p)
         n += 1
 

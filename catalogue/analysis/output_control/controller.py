@@ -21,10 +21,10 @@ from catalogue.domain.errors import invalid_input
 
 from .cores import CoreCheck
 from .counting import finish, noised_counts, publish_left_out, published_counts
-from .exposure import Exposure
+from .exposure import Exposure, unit_names, verdict_units
 from .fingerprint import SetFingerprint
 from .inputs import CountTable, MagnitudeTable
-from .magnitudes import count_noise_factor, counts_in_disguise
+from .magnitudes import Magnitudes, count_noise_factor, counts_in_disguise
 from .pair_sets import PairAnswer
 from .release import ControlContext, ResultBuilder
 from .result import ControlledResult, ResultRow, Value
@@ -32,13 +32,13 @@ from .rounding import percent
 from .rule import Message
 from .rules.budget import Budget
 from .rules.cell_key_noise import CellKeyNoise, CountsWithKeys
-from .rules.dominance_nk import DominanceNK, verdict_information
+from .rules.dominance_nk import DominanceNK, dominant_pairs, verdict_information
 from .rules.magnitude_noise import MagnitudeNoise, Perturbable
 from .rules.magnitude_support import MagnitudeSupport
 from .rules.p_percent import PPercent
 from .rules.threshold import Threshold
-from .unit_sets import CellTotals, CellUnits
-from .value_keys import digest, measure, set_keys
+from .unit_sets import CellAggregates, CellTotals, CellUnits
+from .value_keys import digest, measure, pair_keys, set_keys
 
 NON_ADDITIVE = Message(
     "Summer og marginer har egen støy og er derfor ikke summen av cellene.",
@@ -311,6 +311,15 @@ def control_magnitude_table(
             context.parameters.rule(MagnitudeNoise).parameters.top_k,
         )
         found = cells.aggregates(keep)
+        # A cell its largest contributions dominate is answered as the same cell with them
+        # at 0 (rules/dominance_nk.py `dominant_pairs`): everything below reads that cell.
+        dominated = _dominated(context, cells, found)
+        whole = cells, found.magnitudes
+        if len(dominated):
+            cells = replace(
+                cells, values=np.where(_at(dominated, len(cells.cell)), 0.0, cells.values)
+            )
+            found = cells.aggregates(keep)
         sizes = noised_counts(out, found.counts, found.key_sums)
         structural = (
             [False] * interior
@@ -435,7 +444,23 @@ def control_magnitude_table(
             # A verdict decided afresh tells about the values it rests on, published or not.
             decided = reached & np.array([answers[c].fresh for c in range(interior)], dtype=bool)
             factors = exposure.factors
-            out.expose(exposure.told(fresh, decided))
+            told = exposure.told(fresh, decided)
+            if len(dominated):
+                # The zeroed units were told by the verdict on the cell as it was.
+                settled = np.array(
+                    [
+                        shows[c]
+                        and not structural[c]
+                        and sizes[c] > 0
+                        and not threshold[c].withheld
+                        and answers[c].fresh
+                        for c in range(interior)
+                    ],
+                    dtype=bool,
+                )
+                for name, amount in _first_verdicts(out, *whole, dominated, settled).items():
+                    told[name] = told.get(name, 0.0) + amount
+            out.expose(told)
         # A sum of one value's units (a 0/1 variable) is a count: a count's noise
         # (magnitudes.counts_in_disguise).
         disguised = counts_in_disguise(magnitudes, found.nonzero_counts)
@@ -473,6 +498,93 @@ def control_magnitude_table(
         if left_out is not None:
             publish_left_out(out, left_out)
         return finish(out, rows, groups)
+
+
+def _at(pairs: np.ndarray, n: int) -> np.ndarray:
+    mask = np.zeros(n, dtype=bool)
+    mask[pairs] = True
+    return mask
+
+
+def _dominated(context: ControlContext, cells: CellUnits, found: CellAggregates) -> np.ndarray:
+    """The pairs a magnitude table answers as 0: in each cell that fails dominance-nk (on
+    its configured band) or p %, its largest contributions, as few as it takes for the rest
+    to pass both (rules/dominance_nk.py `dominant_pairs`). Judged without recording the
+    rules as applied: the table applies them, in their order, to the cell so answered.
+
+    Why: a verdict on exact values is an oracle on whether a value is there. With v = 1 for
+    15 known people and 10⁶ for a target if diagnosed, the sum was withheld iff diagnosed
+    (12 of 12, red team: test_dominance_presence); with the 10⁶ at 0 the cell is the very
+    cell of an undiagnosed target (same units, count, keys and value digest), and so is its
+    answer, in status, shape, rules and value."""
+    parameters = context.parameters
+    magnitudes = replace(found.magnitudes, set_keys=set_keys(found.units.id_xor, found.units.sizes))
+    failing = np.array(
+        [
+            a.withheld or b.withheld
+            for a, b in zip(
+                parameters.rule(DominanceNK).apply(magnitudes),
+                parameters.rule(PPercent).apply(magnitudes),
+                strict=True,
+            )
+        ],
+        dtype=bool,
+    )
+    if not failing.any():
+        return np.zeros(0, dtype=np.int64)
+    p = parameters.of(PPercent)
+    assert magnitudes.digests is not None and magnitudes.set_keys is not None
+    ids = cells.keys.set_ids[cells.unit]
+    return dominant_pairs(
+        parameters.of(DominanceNK),
+        cells.cell,
+        cells.values,
+        pair_keys(ids, cells.values),
+        pair_keys(ids, np.zeros(len(ids))),
+        magnitudes.digests,
+        failing,
+        (p.p + p.jitter * magnitudes.set_keys) / 100,
+    )
+
+
+def _first_verdicts(
+    out: ResultBuilder,
+    cells: CellUnits,
+    magnitudes: Magnitudes,
+    dominated: np.ndarray,
+    settled: np.ndarray,
+) -> dict[str, float]:
+    """What the dominance verdict on each cell as it was (before its dominant values were
+    set to 0) told the units set to 0, for the cells `settled` (answered afresh): a probe
+    that reads the answer's jump, not a refusal, is charged as the refusal was (exposure.py
+    `verdict_units`). The units left as they were are charged by the answered cell alone,
+    as they would be without the dominant ones."""
+    dominance = out.context.parameters.rule(DominanceNK)
+    if dominance.parameters.n != 2:  # as Exposure: a verdict is charged for n = 2
+        return {}
+    wanted = np.zeros(cells.n_cells, dtype=bool)
+    wanted[np.asarray(cells.cell)[dominated]] = True
+    wanted &= settled
+    found = verdict_units(
+        cells,
+        magnitudes.largest,
+        magnitudes.rest_after_two,
+        dominance.parameters.n,
+        wanted,
+        out.context.parameters.of(Budget).exposure_floor,
+        verdict_information(dominance.parameters),
+    )
+    pair_cells = np.asarray(cells.cell)[dominated].tolist()
+    zeroed = set(zip(pair_cells, np.asarray(cells.unit)[dominated].tolist(), strict=True))
+    told: dict[int, float] = {}
+    for c, units in enumerate(found):
+        for u, amount in units:
+            if (c, u) in zeroed:
+                told[u] = told.get(u, 0.0) + amount
+    if not told:
+        return {}
+    names = unit_names(cells.keys.set_ids[np.array(list(told), dtype=np.int64)])
+    return dict(zip(names, told.values(), strict=True))
 
 
 def cells_to_show(table: CountTable, context: ControlContext) -> list[bool]:

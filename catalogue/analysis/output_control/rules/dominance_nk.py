@@ -26,6 +26,14 @@ behind this one's. The price: cells whose two largest contributions hold between
 0.6, nine in ten at 0.8, 96 % at 0.85); from a share of 0.4 up, a published total would
 carry magnitude noise of a tenth of itself or more anyway (its sd is half the largest).
 
+A magnitude table does not withhold a cell that fails: it answers it as the same cell with
+its largest values at 0, as few as it takes for the rest to pass (`dominant_pairs`,
+controller.py). Why: a verdict on exact values is an oracle on whether a value is there at
+all (v = 10⁶ for a target if diagnosed, 0 if not: the sum was withheld iff diagnosed, 12 of
+12, red team test_dominance_presence); answered with the 10⁶ at 0, the cell is the very
+cell of the undiagnosed target. The rule itself, on raw contributions, still says fails
+(conformance cases 3 and 4).
+
 Contributions are per unit (summed per unit before this rule) and judged on absolute
 values, so a negative contribution cannot hide a dominant one. A cell whose total is 0
 (all contributions 0) passes: there is nobody to protect. Cells given without digests (raw
@@ -111,11 +119,15 @@ class DominanceNK(Rule[DominanceParameters, Magnitudes | Sequence[np.ndarray], f
         "En celle skjules hvis de {n} største bidragene (absoluttverdier, summert per enhet) "
         "utgjør minst en andel k av cellens sum. k er {k} i spesifikasjonen, men trekkes for "
         "hvert spørsmål mellom {low} og {high} ut fra enhetene og verdiene deres: det samme "
-        "spørsmålet får alltid samme svar, et annet spørsmål en ny grense.",
+        "spørsmålet får alltid samme svar, et annet spørsmål en ny grense. En tabell besvarer "
+        "en slik celle som den samme cellen med de dominerende verdiene satt til 0 (så få "
+        "som trengs); hvilke celler det gjelder, vises ikke.",
         "A cell is withheld if its {n} largest contributions (absolute values, summed per "
         "unit) make up at least a share k of its total. k is {k} in the specification, but "
         "is drawn for each question between {low} and {high} from the units and their "
-        "values: the same question always gets the same answer, another one a new bound.",
+        "values: the same question always gets the same answer, another one a new bound. A "
+        "table answers such a cell as the same cell with its dominant values set to 0 (as "
+        "few as it takes); which cells that is, is not shown.",
     )
     reasons = frozen_reasons(
         {
@@ -138,3 +150,75 @@ class DominanceNK(Rule[DominanceParameters, Magnitudes | Sequence[np.ndarray], f
             else:
                 decisions.append(Decision(total))
         return decisions
+
+
+def dominant_pairs(
+    parameters: DominanceParameters,
+    cell: np.ndarray,
+    values: np.ndarray,
+    keys: np.ndarray,
+    zero_keys: np.ndarray,
+    digests: np.ndarray,
+    failing: np.ndarray,
+    p_shares: np.ndarray,
+) -> np.ndarray:
+    """The pairs (indices) a magnitude table answers as 0: per cell `failing` (its exact
+    contributions fail this rule on the plain band, or p % at `p_shares` of the largest),
+    its largest contributions, as few as it takes for the rest to pass both, each rest
+    judged as a cell of its own. The cell is then answered as the cell with those values 0
+    (controller.py): the same cell, the same count and keys, and the value digest of the
+    undominated cell, so a target whose value is huge only on a condition (v = 10⁶ if
+    diagnosed, 0 if not) gets the answer it would get at 0 (red team:
+    test_dominance_presence).
+
+    A(C) = C if C passes, else A(C with its largest |contribution| at 0): a function of the
+    cell's pairs alone (ties by pair key), so a cell and the cell with its dominant values
+    at 0 get one answer. Every candidate of every failing cell is judged in one pass: the
+    failing cells' pairs sorted by (cell, −|x|, key), candidate r (the first r at 0) read
+    from suffix sums, its digest the cell's with the r pairs' keys swapped for the keys of
+    the same units at 0 (`zero_keys`), its band drawn from that digest as the rule does.
+    `keys` and `zero_keys` are per pair; `digests` and `p_shares` per cell."""
+    cell = np.asarray(cell, dtype=np.int64)
+    at = np.flatnonzero(np.asarray(failing, dtype=bool)[cell])
+    if not len(at):
+        return at
+    x = np.abs(np.asarray(values, dtype=np.float64)[at])
+    c = cell[at]
+    order = np.lexsort((np.asarray(keys, dtype=np.uint64)[at], -x, c))
+    at, x, c = at[order], x[order], c[order]
+    starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
+    ends = np.r_[starts[1:], len(c)]
+    lengths = ends - starts
+    first = np.repeat(starts, lengths)
+    end = np.repeat(ends, lengths)
+    rank = np.arange(len(c)) - first
+    # Each candidate's total: the cell's sum from this position on, summed from the
+    # smallest up within the cell (not a difference of running sums over other cells).
+    suffix = np.concatenate(
+        [np.cumsum(x[s:e][::-1])[::-1] for s, e in zip(starts, ends, strict=True)] + [[0.0]]
+    )
+
+    def from_(offset: int) -> np.ndarray:
+        ahead = np.arange(len(c)) + offset
+        return np.where(ahead < end, suffix[np.minimum(ahead, len(c))], 0.0)
+
+    total = suffix[:-1]
+    top = total - from_(parameters.n)
+    rest_after_two = from_(2)
+    # Digests: the cell's less the keys of the pairs before this one, plus theirs at 0
+    # (uint64 sums wrap: mod 2^64, as digests are summed).
+    swap = np.asarray(zero_keys, dtype=np.uint64)[at] - np.asarray(keys, dtype=np.uint64)[at]
+    running = np.cumsum(swap, dtype=np.uint64)
+    before = running - swap  # the swaps of this cell's earlier pairs, and earlier cells'
+    candidate = np.asarray(digests, dtype=np.uint64)[c] + (before - before[first])
+    bounds = np.asarray(drawn_bounds(parameters, candidate, len(c)))
+    share = np.divide(top, total, out=np.zeros_like(total), where=total > 0)
+    fails = (total > 0) & (share >= bounds)
+    fails |= (x > 0) & (rest_after_two < np.asarray(p_shares, dtype=np.float64)[c] * x)
+    # The first candidate r ≥ 1 that passes (r = the cell's size, all at 0, always does).
+    passes = ~fails & (rank > 0)
+    chosen = lengths.copy()
+    hit = np.flatnonzero(passes)
+    segment = np.repeat(np.arange(len(starts)), lengths)
+    np.minimum.at(chosen, segment[hit], rank[hit])
+    return np.sort(at[rank < np.repeat(chosen, lengths)])
