@@ -244,6 +244,14 @@ def _withheld_probability(wages: np.ndarray, c: float, m: int) -> np.ndarray:
     return np.asarray((1 - np.cos(np.pi * placed)) / 2)
 
 
+def _read_probability(wages: np.ndarray, c: float, m: int) -> np.ndarray:
+    """P(read as dominated): withheld or answered with the wage at 0, or shown with the wage
+    under GUESS/2 after its noise (sd half the wage)."""
+    failed = _withheld_probability(wages, c, m)
+    z = (GUESS / 2 - wages) / (0.5 * wages * math.sqrt(2))
+    return np.asarray(failed + (1 - failed) * 0.5 * (1 + np.vectorize(math.erf)(z)))
+
+
 def test_dominance_verdicts_of_many_cells_of_one_target(alice: Attacker, truth: Truth) -> None:
     """(b) The verdicts, not the sums: v2 and v3 = wage for the target, a small known c
     for 600 known people (c chosen so that a cell of the target and its pair's or triple's
@@ -296,10 +304,15 @@ def test_dominance_verdicts_of_many_cells_of_one_target(alice: Attacker, truth: 
         spent = int(body["budget"]["spent"])
         item = body["results"][0]
         why = reasons(item, labels)
-        shown = value(item, labels, "sum") is not None
-        if not shown and "dominance-nk" not in why:
+        total = value(item, labels, "sum")
+        if total is None and "dominance-nk" not in why:
             continue  # withheld by something else: no verdict
-        p = np.clip(_withheld_probability(WAGES, c, m), 1e-12, 1 - 1e-12)
+        # A dominated cell is answered with the target's wage at 0 (docs/OUTPUT_CONTROL.md
+        # §3 `dominance-nk`): its sum is the m known c's alone. Read as a verdict: withheld,
+        # or a sum under m·c + GUESS/2 (the wage's noise, sd half of it, may put a shown one
+        # there too: in the likelihood).
+        shown = total is not None and total - m * c >= GUESS / 2
+        p = np.clip(_read_probability(WAGES, c, m), 1e-12, 1 - 1e-12)
         loglik += np.log(1 - p if shown else p)
         verdicts += 1
         withheld += not shown
