@@ -238,3 +238,42 @@ def test_group_gini_with_one_value_changed(alice: Attacker, truth: Truth) -> Non
     verdicts = [score.failed() for score in readings.values()]
     assert alice.statuses.get(200, 0) > 0
     assert all(verdicts)
+
+
+# --- aggregate p25/p75: a group of nine and the target ---------------------------------------
+
+
+def test_group_quartile_of_nine_and_the_target(
+    alice: Attacker, bob: Attacker, truth: Truth
+) -> None:
+    """`aggregate p75` (and p25, min, max, median: the smoothed windows) of a group is
+    missing for a group of fewer than 10 units. v = 1 for 9 known people (a pool per target)
+    and for the target if diagnosed, by `alle`: the group has 10 units iff the target is
+    diagnosed. Read as a label: a value, or nothing. Diagnosed iff a value is shown; 8
+    targets in turn, 4 per project. FAILS when at most 6 of 8 are guessed right."""
+    targets = _alternating(truth)
+    nine = 9
+    known = truth.by_birth(nine * len(targets), skip={p.birth for p in targets}, offset=2100)
+    right = 0
+    shown: list[str | None] = []
+    for i, person in enumerate(targets):
+        attacker = alice if i < len(targets) // 2 else bob
+        pool = known[i * nine : (i + 1) * nine]
+        steps: list[dict[str, object]] = [
+            {"generate": "v", "expr": "1", "if": _dates(pool)},
+            {"replace": "v", "expr": "1", "if": f"({person.expr()}) and kreft"},
+            {"aggregate": {"q": ["p75", "v"]}, "by": "alle"},
+        ]
+        handle = attacker.workspace(steps)
+        label = attacker.label(handle, "q")
+        shown.append(label)
+        right += (label is not None) == person.kreft
+    report(
+        "aggregate p75 of nine known people and the target if diagnosed",
+        right=right,
+        of=len(targets),
+        labels=shown,
+        statuses={"alice": alice.statuses, "bob": bob.statuses},
+    )
+    assert alice.statuses.get(200, 0) > 0 and bob.statuses.get(200, 0) > 0
+    assert right <= 6

@@ -13,8 +13,9 @@ group, so it is made here as its published version would be (OUTPUT_CONTROL.md �
 collapse/aggregate):
 - count: the group's rows with a value as a perturbed count of its units (cell key noise),
   missing under the threshold;
-- every other statistic is missing for a group of fewer than 10 distinct units (the
-  threshold's minimum) and otherwise perturbed as a magnitude right here, by the keys of
+- every other statistic is missing for a group whose count (as `count` gives it: its
+  units' perturbed count) is under the threshold, never decided on the exact number of
+  units, and otherwise perturbed as a magnitude right here, by the keys of
   the group's units and values (rules/magnitude_noise.py): sum and mean (the noise of the
   group's total; the mean, sd and Gini divide by the group's count as `count` gives it,
   never by the exact number of rows, so that sum over mean is no exact count), sd (of its
@@ -280,11 +281,9 @@ class _GroupStatistics:
         """Each group's rows with a value, perturbed as a count cell of the units holding
         them: the units' own cell key noise is added to the row count, and a count under
         the threshold (0 included) is missing, as such a cell is withheld."""
-        return self._given_counts(self.gid, present, self.n, self.large)
+        return self._given_counts(self.gid, present, self.n)
 
-    def _given_counts(
-        self, gid: np.ndarray, present: np.ndarray, n: int, large: np.ndarray
-    ) -> np.ndarray:
+    def _given_counts(self, gid: np.ndarray, present: np.ndarray, n: int) -> np.ndarray:
         """Per group of `gid` (n groups) its rows with a value as `count` gives them: the
         perturbed count of its units (missing under the threshold), or the count given
         before to a set a few units away (group_values.py), plus the rows beyond one per
@@ -296,7 +295,10 @@ class _GroupStatistics:
             [int(d.value or 0) for d in self.counts.apply(CountsWithKeys(exact, cells.key_sums()))],
             dtype=np.int64,
         )
-        keep = large & (noised >= self.least)
+        # Judged on the perturbed count alone, never on the exact number of units: a group
+        # of 9 known people and the target if diagnosed had a quartile iff diagnosed (red
+        # team test_new_numbers_a, 8 of 8).
+        keep = noised >= self.least
         # The units' perturbed count is what is registered or given (group_values.py);
         # the rows beyond one per unit are added to it.
         given = self.given.given("count", np.where(keep, noised, np.nan), count_sets(cells))
@@ -313,7 +315,7 @@ class _GroupStatistics:
         unit was not left out (red team test_new_numbers_a, 8 of 8 diagnoses)."""
         counts = self.count(present)
         everyone = np.zeros(len(self.gid), dtype=np.int64)
-        total = float(self._given_counts(everyone, present, 1, np.array([True]))[0])
+        total = float(self._given_counts(everyone, present, 1)[0])
         with np.errstate(invalid="ignore", divide="ignore"):
             return 100.0 * counts / total if total > 0 else np.full(self.n, np.nan)
 
@@ -337,9 +339,9 @@ class _GroupStatistics:
         # (perturbed, or given before to a near set), never by the exact number: sum over
         # mean was the group's exact row count (red team test_new_numbers_a, 8 of 8
         # diagnoses from a group of 25 known people and the target if diagnosed).
-        counted = self.count(valid) if statistic in ("mean", "sd", "gini") else rows
+        counted = self.count(valid)
         if statistic in SMOOTHED:
-            out, told = self._smoothed(statistic, gid, units, x, rows)
+            out, told = self._smoothed(statistic, gid, units, x, rows, np.isfinite(counted))
         elif statistic == "gini":
             supported = self.supported(x, valid)
             out, told = self._gini(gid, units, x, rows, counted)
@@ -379,7 +381,9 @@ class _GroupStatistics:
 
             out = finish(base + self.noise.noise(largest, digests, stream), slice(None))
             told = self._told(cells, largest, widened)
-        keep = self.large & (rows >= self.width if statistic in SMOOTHED else supported)
+        # Whether a group has a value is decided on its perturbed count (and, but for the
+        # smoothed windows, on the perturbed count of its non-zero contributors).
+        keep = np.isfinite(counted) & (rows > 0 if statistic in SMOOTHED else supported)
         values = np.where(keep & np.isfinite(out), out, np.nan)
         pairs = CellUnits.build(gid, units, self.n, self.keys, x).pair_fingerprint_table()
         return self.given.given(statistic, values, pairs, told)
@@ -406,35 +410,47 @@ class _GroupStatistics:
         return Told(group, names, x * x / variance[group], widened)
 
     def _smoothed(
-        self, statistic: str, gid: np.ndarray, units: np.ndarray, x: np.ndarray, rows: np.ndarray
+        self,
+        statistic: str,
+        gid: np.ndarray,
+        units: np.ndarray,
+        x: np.ndarray,
+        rows: np.ndarray,
+        counted: np.ndarray,
     ) -> tuple[np.ndarray, Told]:
-        """The mean of the `width` lowest, highest or middle values of each group, plus the
-        noise of that mean (keyed by the window's units and values), vectorised over
-        groups; and what each window tells its units (its total's noise: (x/σ)² for each
-        of the window's units told at least the floor)."""
+        """The mean of the `width` lowest, highest or middle values of each group whose
+        perturbed count reaches the threshold (`counted`), all of its values when it has
+        fewer (as rules/smoothed_percentile's window), plus the noise of that mean (keyed
+        by the window's units and values), vectorised over groups; and what each window
+        tells its units (its total's noise: (x/σ)² for each of the window's units told at
+        least the floor)."""
         out = np.full(self.n, np.nan)
-        chosen = np.flatnonzero(self.large & (rows >= self.width))
+        chosen = np.flatnonzero(counted & (rows > 0))
         if not len(chosen):
             return out, Told.nothing()
         set_ids = self.keys.keys(units).set_ids
         order = np.lexsort((set_ids, x, gid))  # by group, value, then unit: no row order
         starts = np.concatenate([[0], np.cumsum(rows)[:-1]]).astype(np.int64)
         size = rows[chosen].astype(np.int64)
+        span = np.minimum(size, self.width)  # the window's units: all of a small group's
         if statistic == "min":
             first = np.zeros(len(chosen), dtype=np.int64)
         elif statistic == "max":
-            first = size - self.width
+            first = size - span
         else:  # the window of ranks nearest the quantile, as rules/smoothed_percentile's
             centre = QUANTILE[statistic] * (size - 1)
-            first = np.floor(centre - (self.width - 1) / 2 + 0.5).astype(np.int64)
-            first = np.clip(first, 0, size - self.width)
-        at = order[(starts[chosen] + first)[:, None] + np.arange(self.width)[None, :]]
-        window = x[at]
-        digests = np.asarray(np.sum(pair_keys(set_ids[at], window), axis=1, dtype=np.uint64))
+            first = np.floor(centre - (span - 1) / 2 + 0.5).astype(np.int64)
+            first = np.clip(first, 0, size - span)
+        j = np.arange(self.width)[None, :]
+        inside = j < span[:, None]
+        at = order[(starts[chosen] + first)[:, None] + np.minimum(j, span[:, None] - 1)]
+        window = np.where(inside, x[at], 0.0)
+        keys = np.where(inside, pair_keys(set_ids[at], window), np.uint64(0))
+        digests = np.asarray(np.sum(keys, axis=1, dtype=np.uint64))
         k = self.noise.parameters.top_k
         largest = -np.sort(-np.abs(window), axis=1)[:, :k].T * self.presence
-        noise = self.noise.noise(largest, digests) / self.width
-        means = window.mean(axis=1)
+        noise = self.noise.noise(largest, digests) / span
+        means = window.sum(axis=1) / span
         out[chosen] = means + noise
         if self.budget is None:
             return out, Told.nothing()
@@ -447,7 +463,7 @@ class _GroupStatistics:
                 hit = np.flatnonzero(factors == factor)
                 w = compact[groups[hit]]
                 noise = self.noise.noise(largest[:, w] * factor, digests[w], _exposed(factor, 0))
-                found[hit] = means[w] + noise / self.width
+                found[hit] = means[w] + noise / span[w]
             return found
 
         variance = noise_variance(largest, self.noise.multipliers())
