@@ -161,3 +161,36 @@ def test_a_staged_month_changed_before_the_release_is_caught(
     with pytest.raises(RegcatError) as caught:
         release_draft(ctx, "Oktober og november 2025")
     assert caught.value.code == "checksum-mismatch"
+
+
+def test_a_release_s_file_lists_read_at_once_are_each_revision_s_own(
+    any_ctx: Context, tmp_path: Path
+) -> None:
+    """released_datasets reads every dataset's files in one walk (version_files): the same
+    lists, in the same order, as revision_files gives one revision at a time, for a series
+    of three months (a chain of revisions) beside datasets of one revision, in every
+    version."""
+    from catalogue.storage.catalogue_store import CatalogueStore
+
+    ctx = any_ctx
+    ingest_extract(ctx, extract(tmp_path, "first", months(1, 10)))
+    ingest_extract(ctx, SAMPLES / "folkeregisteret")
+    release_draft(ctx, "Januar-oktober 2025")
+    ingest_extract(ctx, extract(tmp_path, "nov", months(11, 11)), append=True)
+    release_draft(ctx, "November 2025")
+    ingest_extract(ctx, extract(tmp_path, "dec", months(12, 12)), append=True)
+    release_draft(ctx, "Desember 2025")
+    with ctx.db.transaction() as session:
+        store = CatalogueStore(session)
+        (datastore,) = store.datastores()
+        versions = store.versions(datastore.id)
+        assert len(versions) == 3
+        chained = 0
+        for version in versions:
+            revisions = store.version_revisions(version.id)
+            assert len(revisions) > 1
+            at_once = store.version_files(version.id)
+            one_by_one = {r.id: store.revision_files(r.id) for r in revisions.values()}
+            assert at_once == {rid: files for rid, files in one_by_one.items() if files}
+            chained += any(".." in f.path for files in at_once.values() for f in files)
+        assert chained == 2  # the appended months' revisions name their parents' files

@@ -71,12 +71,13 @@ def released_datasets(
         ds = resolve_datastore(store, name)
         row = _find_version(store, ds.id, name, version)
         out = []
+        files_of = store.version_files(row.id)  # every dataset's files in one read
         for dataset, revision in store.version_revisions(row.id).items():
             files = tuple(
                 DataFile(
                     ctx.files.path(revision.files_path, f.path), f.sha256, f.size_bytes, f.row_count
                 )
-                for f in store.revision_files(revision.id)
+                for f in files_of.get(revision.id, [])
             )
             out.append(
                 ReleasedDataset(

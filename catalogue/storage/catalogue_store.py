@@ -311,6 +311,52 @@ class CatalogueStore:
         release checks and warms follows the new month, not the months before it."""
         return self._chain_files(revision_id, stop_at=ancestor_id)
 
+    def version_files(self, version_id: int) -> dict[int, list[RevisionFile]]:
+        """revision_files of every revision of a version, by revision id, in two queries
+        whatever the number of datasets (one recursive walk from all of them): reading a
+        release's file lists one revision at a time was two queries and an aliased
+        statement per dataset (7 s of CPU for the 732 datasets of the microdata.no-shaped
+        datastores). A revision without files is left out."""
+        r, v = DatasetRevisionRow, VersionDatasetRow
+        chain = (
+            select(r.id.label("root"), r.id, r.parent_id, r.files_path)
+            .join(v, v.revision_id == r.id)
+            .where(v.version_id == version_id)
+            .cte("chain", recursive=True)
+        )
+        parent = aliased(DatasetRevisionRow)
+        # As in _chain: a parent's id is smaller, so a link that points forward ends the walk.
+        step = select(chain.c.root, parent.id, parent.parent_id, parent.files_path).join(
+            chain, (parent.id == chain.c.parent_id) & (parent.id < chain.c.id)
+        )
+        chain = chain.union_all(step)
+        own = {
+            root: path
+            for root, rid, path in self.session.execute(
+                select(chain.c.root, chain.c.id, chain.c.files_path)
+            )
+            if root == rid
+        }
+        f = DatasetFileRow
+        rows = self.session.execute(  # columns, not entities: a series has a row a month
+            select(
+                chain.c.root, chain.c.files_path, f.path, f.sha256, f.size_bytes, f.row_count
+            ).join(f, f.revision_id == chain.c.id)
+        )
+        found: dict[int, list[RevisionFile]] = {}
+        for row in rows:
+            folder = own[row.root]
+            path = (
+                row.path
+                if row.files_path == folder
+                else _from_folder(folder, f"{row.files_path}/{row.path}")
+            )
+            found.setdefault(row.root, []).append(
+                RevisionFile(path, row.sha256, row.size_bytes, row.row_count)
+            )
+        # The order of revision_files (code-point order of the paths).
+        return {rid: sorted(files, key=lambda f: f.path) for rid, files in found.items()}
+
     def _chain_files(self, revision_id: int, stop_at: int | None) -> list[RevisionFile] | None:
         chain = self._chain(revision_id, stop_at)
         if not chain:
