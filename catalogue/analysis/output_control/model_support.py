@@ -778,6 +778,7 @@ def model_evidence(
     invariant_form: tuple[np.ndarray, np.ndarray] | None = None,
     asked_affine: bool = False,
     asked_form: bool = False,
+    also_spanned: np.ndarray | None = None,
 ) -> ModelEvidence:
     """The evidence of a model over rows (each row: its unit, its outcome and its pattern,
     an index into `design`, the regressor values of each pattern, one column per term).
@@ -813,7 +814,11 @@ def model_evidence(
     correlation): the pairs are of their affine forms, and `orientation` is that sign;
     `asked_form`: the design is the regressors as asked, the outcome as asked the model's
     (mlogit: its classes, each equation's fit on the same design), so the model has a form
-    made of them (its coefficients transform as any model's, b' = T⁻¹·b)."""
+    made of them (its coefficients transform as any model's, b' = T⁻¹·b);
+    `also_spanned`: per pattern a second design whose column space (not its basis) the
+    answer depends on too (IV: the instruments with the exogenous regressors, Z): the model
+    has a form of `design` (its regressors as given, transformed: b' = T⁻¹·b) with Z's own
+    form beside it (the same in every basis of Z's column space, never transformed)."""
     design = np.asarray(design, dtype=np.float64).reshape(len(design), len(terms))
     row_pattern = np.asarray(row_pattern, dtype=np.int64)
     y = np.asarray(outcome, dtype=np.float64)
@@ -930,8 +935,10 @@ def model_evidence(
         affine = _affine_form(located, row_pattern, y, free, terms, clusters, kept=kept)
     elif asked is None:
         affine = _affine_form(located, row_pattern, y, design, terms, clusters, linear_outcome)
-    elif asked_form:
-        affine = _affine_form(located, row_pattern, pair_y, design, terms, clusters)
+    elif asked_form or also_spanned is not None:
+        affine = _affine_form(
+            located, row_pattern, pair_y, design, terms, clusters, also=also_spanned
+        )
     else:
         affine = None
     return ModelEvidence(
@@ -986,6 +993,7 @@ def _affine_form(
     clusters: np.ndarray | None,
     linear: bool = False,
     kept: np.ndarray | None = None,
+    also: np.ndarray | None = None,
 ) -> AffineForm | None:
     """The model's AffineForm: per anchor choice its canonical design and anchors
     (value_keys.span_canonical, anchors keyed by each row's unit and outcome, so a unit's
@@ -993,8 +1001,10 @@ def _affine_form(
     from the design (`value_hashes`). `linear`: the outcome is taken to its affine form
     too, first (value_keys.affine_canonical, its anchors keyed by the units alone), and the
     regressors' anchors are keyed by the outcome's form. `kept`: per pattern values the
-    form holds as they are beside Z (an invariant form: AffineForm.invariant). None: the
-    design has no full rank (no fit to find)."""
+    form holds as they are beside Z (an invariant form: AffineForm.invariant). `also`: per
+    pattern a second design whose column space's own form (span_canonical, anchors by the
+    same keys) the form holds beside Z, untransformed (IV's instruments). None: the design
+    (or `also`) has no full rank (no fit to find)."""
     if len(design) == 0 or len(row_pattern) == 0:
         return None
     constant = [j for j, t in enumerate(terms) if t.kind == "constant"]
@@ -1023,6 +1033,11 @@ def _affine_form(
             if found is None:
                 return None
             span = found
+            if also is not None:
+                spanned = span_canonical(row_keys, row_pattern, np.asarray(also, np.float64))
+                if spanned is None:
+                    return None
+                span = span._replace(form=np.column_stack([span.form, spanned.form]))
             outcome_map = np.concatenate(
                 [[outcome_map[1]], np.full(design.shape[1], outcome_map[0])]
             )

@@ -32,7 +32,7 @@ together tell what one does, and the shape (row /ln_p) is released once, noised 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -251,21 +251,29 @@ def control_regression(
     with ResultBuilder(context, "regression", ("term",), columns) as out:
         if fit.categorical:
             out.note("rare-levels", RARE_LEVELS)
-        affine = _usable_form(fit) is not None and shape is None
+        affine = _usable_form(fit) is not None
+        # A Weibull fit's form is registered with its AFT draws, its shape's row and its
+        # correlations (`_weibull_ledger`): two rows past the terms'.
+        extra = 0 if shape is None else 2
         verdict = _checked(out, fit, by_pairs=True, affine=affine)
         reason, n, answer = verdict.reason, verdict.units, verdict.answer
         if reason == "answered":
             return finish(out, _registered(out, fit, answer, columns, shape), groups)
         if verdict.affine is not None:
-            rows = _affine_registered(out, fit, verdict.affine, columns, test)
-            if len(rows) == len(fit.terms):  # a withheld answer is one row: no term rows
+            ledger = None
+            if shape is None:
+                rows = _affine_registered(out, fit, verdict.affine, columns, test)
+            else:
+                rows, ledger = _weibull_affine(out, fit, verdict.affine, columns, shape)
+            if len(rows) == len(fit.terms) + (shape is not None):  # a withheld answer: one row
                 _remember_terms(out, fit, answer, model_statistic(fit), fit.evidence.term_pairs)
             rows = answer.given(out, rows, whole=True)
-            _remember_affine(out, fit, rows, n, verdict.affine)
+            kept = rows if ledger is None else ledger
+            _remember_affine(out, fit, kept, n, verdict.affine, extra)
             return finish(out, rows, groups)
         shared = PairAnswer.of(out, values_statistic(fit), fit.evidence.value_pairs, n)
         registered, hit = shared.registered_answer, None
-        if registered is None and affine:
+        if registered is None and affine and shape is None:
             hit = _affine_found(out, fit, False, n)
             registered = None if hit is None else hit.answer.registered_answer
         if registered is not None and registered.whole is not None:
@@ -311,7 +319,11 @@ def control_regression(
         rows = answer.given(out, rows, whole=True)
         rows = shared.given(out, rows, whole=True)
         if affine:
-            _remember_affine(out, fit, rows, n, None)
+            kept = rows
+            if shape is not None:
+                draws = _weibull_draws(out, fit, shape, digits)
+                kept = _weibull_ledger(fit, draws, rows)
+            _remember_affine(out, fit, kept, n, None, extra)
         return finish(out, rows, groups)
 
 
@@ -345,19 +357,27 @@ def _released(
     return found
 
 
-def _weibull_released(
+@dataclass(frozen=True)
+class _WeibullDraws:
+    """A Weibull fit's AFT form after model-noise, as shown: per term β̃ and its error, the
+    log shape γ̃ and its error, per term the noised correlation r̃ of β_j with γ, and the
+    noise's reason code. What both forms are computed from, and what its affine form is
+    registered with (models.py, `_weibull_ledger`)."""
+
+    beta: np.ndarray
+    errors: np.ndarray
+    gamma: float
+    gamma_error: float
+    correlations: np.ndarray
+    reason: str
+
+
+def _weibull_draws(
     out: ResultBuilder, fit: RegressionFit, shape: WeibullShape, digits: int
-) -> list[tuple[str, tuple[float, float], str]]:
-    """A Weibull fit's rows: model-noise on the AFT coefficients and on the log shape as
-    one more term (its own draws, past the terms': the AFT form's numbers are those it
-    would get alone), shown; the PH form computed from what the AFT form shows, b = −ρ̃β̃
-    with standard errors by the delta method,
-
-        s_b = ρ̃·√(s̃_β² + β̃²·s̃_γ² + 2·β̃·r̃·s̃_β·s̃_γ),
-
-    r̃ the correlation of β_j with γ under noise of its own (on Fisher's z scale, sd
-    std_error_share, at least influence_share times what one unit moves it). So either
-    form, or both, tell the same noised fit: averaging them gains nothing."""
+) -> _WeibullDraws:
+    """Model-noise on the AFT coefficients and on the log shape as one more term (its own
+    draws, past the terms': the AFT form's numbers are those it would get alone), shown,
+    and the correlations of β_j with γ under noise of their own."""
     p = len(fit.terms)
     influence = fit.evidence.influence
     extended = Influence(
@@ -387,19 +407,48 @@ def _weibull_released(
         assert decision.value is not None
         shown.append(tuple(significant(v, digits) for v in decision.value))
     values = np.array(shown, dtype=np.float64).reshape(p + 1, 2)
-    reason = str(decisions[0].reason or "")
-    beta, errors = values[:p, 0], values[:p, 1]
-    gamma, gamma_error = float(values[p, 0]), float(values[p, 1])
-    if shape.form == "ph":
-        rho = float(np.exp(gamma))
-        r = _noised_correlations(noise, shape, fit.evidence.digest, fit.evidence.term_keys)
+    r = _noised_correlations(noise, shape, fit.evidence.digest, fit.evidence.term_keys)
+    return _WeibullDraws(
+        values[:p, 0],
+        values[:p, 1],
+        float(values[p, 0]),
+        float(values[p, 1]),
+        np.asarray(r, dtype=np.float64),
+        str(decisions[0].reason or ""),
+    )
+
+
+def _weibull_form(form: str, draws: _WeibullDraws, digits: int) -> tuple[np.ndarray, np.ndarray]:
+    """The terms' coefficients and errors in the form asked: the AFT draws as they are, or
+    the PH form computed from them, b = −ρ̃β̃ with standard errors by the delta method,
+
+        s_b = ρ̃·√(s̃_β² + β̃²·s̃_γ² + 2·β̃·r̃·s̃_β·s̃_γ)."""
+    beta, errors = draws.beta, draws.errors
+    if form == "ph":
+        rho = float(np.exp(draws.gamma))
+        r, gamma_error = draws.correlations, draws.gamma_error
         spread = errors**2 + (beta * gamma_error) ** 2 + 2.0 * beta * r * errors * gamma_error
         beta, errors = -rho * beta, rho * np.sqrt(np.maximum(spread, 0.0))
+    shown = [significant(float(v), digits) for v in beta]
+    return np.array(shown), np.array([significant(float(v), digits) for v in errors])
+
+
+def _weibull_released(
+    out: ResultBuilder, fit: RegressionFit, shape: WeibullShape, digits: int
+) -> list[tuple[str, tuple[float, float], str]]:
+    """A Weibull fit's rows: model-noise on the AFT coefficients and on the log shape
+    (`_weibull_draws`), shown in the form asked (`_weibull_form`: the PH form computed from
+    what the AFT form shows, r̃ the correlation of β_j with γ under noise of its own, on
+    Fisher's z scale, sd std_error_share, at least influence_share times what one unit
+    moves it). So either form, or both, tell the same noised fit: averaging them gains
+    nothing."""
+    draws = _weibull_draws(out, fit, shape, digits)
+    beta, errors = _weibull_form(shape.form, draws, digits)
     found = [
-        (term.name, (significant(float(b), digits), significant(float(e), digits)), reason)
+        (term.name, (float(b), float(e)), draws.reason)
         for term, b, e in zip(fit.terms, beta, errors, strict=True)
     ]
-    return [*found, (SHAPE_ROW, (gamma, gamma_error), reason)]
+    return [*found, (SHAPE_ROW, (draws.gamma, draws.gamma_error), draws.reason)]
 
 
 def _noised_correlations(
@@ -620,6 +669,8 @@ def _affine_statistic(fit: RegressionFit, clustered: bool, choice: int) -> str:
     of anchors. A model of other kinds of terms (a dummy read as a number) is another
     question here as by its own pairs: the rules look at its terms by their kinds."""
     statistic = model_statistic(fit) if clustered else values_statistic(fit)
+    if fit.family.startswith("weibull-"):  # both forms: one registered AFT draw
+        statistic = statistic.replace(f":{fit.family}:", ":weibull:", 1)
     return f"{statistic}:affine:{choice}"
 
 
@@ -678,22 +729,32 @@ def _reaches_shown(form: AffineForm, fit: RegressionFit, choice: int, found: Pai
     return bool(np.all(weight <= _SINGLE_TERM * scale))
 
 
-def _affine_values(
-    out: ResultBuilder, fit: RegressionFit, hit: _AffineHit, own_errors: Sequence[float]
-) -> tuple[Answer, list[tuple[Value, Value]]] | None:
-    """The registered answer of `hit` and per term its (coefficient, standard error) in this
-    model's basis (a term that mixes registered ones its own error, `own_errors`); None
-    when the answer is withheld or its rows are not the form's (one per term)."""
+@dataclass(frozen=True)
+class _Transformed:
+    """A registered form's answer in this model's basis: per shown term its coefficient
+    and, when its row of T⁻¹ has one entry, the registered term and the signed multiple
+    (its error is that term's times |multiple|), else None (a mixed term: its own)."""
+
+    answer: Answer
+    coefficients: list[float]
+    singles: list[tuple[int, float] | None]
+    errors: np.ndarray  # the registered terms' errors, in the form's scale
+    unit: float  # the outcome's scale s'_y
+
+
+def _transformed(fit: RegressionFit, hit: _AffineHit, extra: int = 0) -> _Transformed | None:
+    """The registered answer of `hit` in this model's basis, b' = X'_A⁻¹·(s'_y·g + y'_A),
+    from its first rows (one per form term; `extra` rows after them, kept as they are: a
+    Weibull fit's shape and correlations); None when the answer is withheld or its rows
+    are not the form's."""
     form = fit.evidence.affine
     found = hit.answer.registered_answer
     assert form is not None and found is not None and found.whole is not None
     p = len(fit.terms) + len(form.hidden)
-    if found.whole.population is None or len(found.rows) != p:
+    if found.whole.population is None or len(found.rows) != p + extra:
         return None
-    if form.invariant:  # the same numbers in every basis: given as they are
-        return found, [(values[0], values[1]) for values, _ in found.rows]
     numbers = []
-    for values, _ in found.rows:
+    for values, _ in found.rows[:p]:
         if len(values) != p + 2 or not all(isinstance(v, int | float) for v in values):
             return None
         numbers.append([float(v) for v in values])  # type: ignore[arg-type]
@@ -708,15 +769,40 @@ def _affine_values(
         return None
     if not (np.all(np.isfinite(b)) and np.all(np.isfinite(mapping))):
         return None
-    found_values: list[tuple[Value, Value]] = []
-    for at, j in enumerate(_shown_terms(form, fit)):
+    coefficients: list[float] = []
+    singles: list[tuple[int, float] | None] = []
+    for j in _shown_terms(form, fit):
         row = np.abs(mapping[j])
         single = np.flatnonzero(row > _SINGLE_TERM * max(float(row.max()), 1e-300))
+        k = int(single[0]) if len(single) == 1 else -1
+        singles.append(None if k < 0 else (k, float(mapping[j, k])))
+        coefficients.append(float(b[j]))
+    return _Transformed(found, coefficients, singles, errors, unit)
+
+
+def _affine_values(
+    out: ResultBuilder, fit: RegressionFit, hit: _AffineHit, own_errors: Sequence[float]
+) -> tuple[Answer, list[tuple[Value, Value]]] | None:
+    """The registered answer of `hit` and per term its (coefficient, standard error) in this
+    model's basis (a term that mixes registered ones its own error, `own_errors`); None
+    when the answer is withheld or its rows are not the form's (one per term)."""
+    form = fit.evidence.affine
+    found = hit.answer.registered_answer
+    assert form is not None and found is not None and found.whole is not None
+    if form.invariant:  # the same numbers in every basis: given as they are
+        if found.whole.population is None or len(found.rows) != len(fit.terms):
+            return None
+        return found, [(values[0], values[1]) for values, _ in found.rows]
+    moved = _transformed(fit, hit)
+    if moved is None:
+        return None
+    found_values: list[tuple[Value, Value]] = []
+    for at, (b, single) in enumerate(zip(moved.coefficients, moved.singles, strict=True)):
         error: float = own_errors[at]
-        if len(single) == 1:
-            error = abs(unit) * float(row[single[0]]) * float(errors[single[0]])
-        found_values.append((float(b[j]), error))
-    return found, found_values
+        if single is not None:
+            error = abs(moved.unit * single[1]) * float(moved.errors[single[0]])
+        found_values.append((b, error))
+    return moved.answer, found_values
 
 
 def _affine_rows(
@@ -759,6 +845,7 @@ def _affine_registered(
     found = hit.answer.registered_answer
     assert found is not None and found.whole is not None
     out.replay(found.whole)
+    _renamed_tests(out, fit, hit)
     errors = [float(d.value[1]) if d.value else float("nan") for d in _noised(out, fit)]
     transformed = _affine_values(out, fit, hit, errors)
     if transformed is None:
@@ -772,6 +859,38 @@ def _affine_registered(
     if not form.invariant:
         reasons = [reasons[j] for j in _shown_terms(form, fit)]
     return _affine_rows(out, fit, answer, values, reasons, test)
+
+
+def _renamed_tests(out: ResultBuilder, fit: RegressionFit, hit: _AffineHit) -> None:
+    """The registered tests of one regressor (an IV model's first-stage F, named
+    `first_stage_f:<x>`) under this model's names: the registered regressor its term is a
+    multiple of (T⁻¹'s row has one entry), found at the same place among the registered
+    tests as the term among this model's (the same layout: exogenous, endogenous, _cons).
+    A test whose regressor is not such a multiple keeps its registered name."""
+    ours = list(dict.fromkeys(t.about for t in fit.tests if t.about))
+    if not ours:
+        return
+    moved = _transformed(fit, hit)
+    if moved is None:
+        return
+    names = [term.name for term in fit.terms]
+    theirs = list(dict.fromkeys(s.name.split(":", 1)[1] for s in out.summary if ":" in s.name))
+    renames: dict[str, str] = {}
+    for e, about in enumerate(ours):
+        if about not in names:
+            continue
+        j = names.index(about)
+        single = moved.singles[j] if j < len(moved.singles) else None
+        at = None if single is None else single[0] - (j - e)
+        if at is not None and 0 <= at < len(theirs) and len(theirs) == len(ours):
+            renames[theirs[at]] = about
+    if renames:
+        out.summary[:] = [
+            replace(s, name=f"{s.name.split(':', 1)[0]}:{renames[s.name.split(':', 1)[1]]}")
+            if ":" in s.name and s.name.split(":", 1)[1] in renames
+            else s
+            for s in out.summary
+        ]
 
 
 def _with_affine_values(
@@ -789,9 +908,74 @@ def _with_affine_values(
     assert found.whole is not None
     out.summary[:] = found.whole.summary
     out.population = found.whole.population
+    _renamed_tests(out, fit, hit)
     own = [(b, errors[j]) for j, (b, _) in enumerate(values)]
     reasons = [("regression", str(d.reason)) if d.reason else ("regression",) for d in noised]
     return _affine_rows(out, fit, found, own, reasons, test)
+
+
+def _weibull_ledger(
+    fit: RegressionFit, draws: _WeibullDraws, rows: Sequence[ResultRow]
+) -> list[ResultRow]:
+    """What a Weibull fit's form is registered with, whichever form was published: per
+    term its AFT draw (β̃, s̃) with the published row's reasons, the published shape row,
+    and a row of the correlations r̃ of β_j with γ (never published: with them a basis
+    asked in the PH form gets its errors from the registered draws). The published rows
+    as they are when they are not one per term and the shape's (withheld)."""
+    p = len(fit.terms)
+    if len(rows) != p + 1:
+        return list(rows)
+    terms = [
+        ResultRow(row.labels, (float(b), float(e)), row.reasons)
+        for row, b, e in zip(rows[:p], draws.beta, draws.errors, strict=True)
+    ]
+    correlations = ResultRow(("/r",), tuple(float(v) for v in draws.correlations), ())
+    return [*terms, rows[p], correlations]
+
+
+def _weibull_affine(
+    out: ResultBuilder,
+    fit: RegressionFit,
+    hit: _AffineHit,
+    columns: Sequence[str],
+    shape: WeibullShape,
+) -> tuple[list[ResultRow], list[ResultRow] | None]:
+    """A Weibull model found by its form: the registered AFT draws in this basis (β' =
+    T⁻¹·β̃; a term that is a multiple of one registered term takes its error times the
+    multiple and its correlation with γ times the multiple's sign, a mixed term its own),
+    the registered shape as it is, published in the form asked (PH computed from them as
+    from its own draws); and what to register under the other choices of anchors. Or the
+    registered withheld row."""
+    found = hit.answer.registered_answer
+    assert found is not None and found.whole is not None
+    out.replay(found.whole)
+    moved = _transformed(fit, hit, extra=2)
+    if moved is None:
+        kept, why = found.rows[0] if found.rows else ((), ("regression-withheld",))
+        blank = tuple(None for _ in columns)
+        return [ResultRow(("model",), kept if len(kept) == len(columns) else blank, why)], None
+    p = len(fit.terms)
+    digits = out.rule(Regression).parameters.significant_digits
+    own = _weibull_draws(out, fit, shape, digits)
+    shape_values, shape_reasons = moved.answer.rows[p]
+    registered_r = [float(v) for v in moved.answer.rows[p + 1][0]]  # type: ignore[arg-type]
+    errors, r = own.errors.copy(), own.correlations.copy()
+    for j, single in enumerate(moved.singles):
+        if single is not None:
+            k, factor = single
+            errors[j] = abs(moved.unit * factor) * float(moved.errors[k])
+            r[j] = float(np.sign(factor)) * registered_r[k]
+    gamma, gamma_error = (float(v) for v in shape_values[:2])  # type: ignore[arg-type]
+    beta = np.array(moved.coefficients, dtype=np.float64)
+    draws = _WeibullDraws(beta, errors, gamma, gamma_error, r, own.reason)
+    coefficients, std_errors = _weibull_form(shape.form, draws, digits)
+    rows = []
+    for j, term in enumerate(fit.terms):
+        b, se = float(coefficients[j]), float(std_errors[j])
+        tests = tuple(_shown(v, digits) for v in coefficient_tests(b, se, None))
+        rows.append(ResultRow((term.name,), (b, se, *tests), tuple(moved.answer.rows[j][1])))
+    rows.append(ResultRow((SHAPE_ROW,), tuple(shape_values), tuple(shape_reasons)))
+    return rows, _weibull_ledger(fit, draws, rows)
 
 
 def _number(value: Value) -> float | None:
@@ -799,18 +983,20 @@ def _number(value: Value) -> float | None:
 
 
 def _form_rows(
-    form: AffineForm, fit: RegressionFit, rows: Sequence[ResultRow], choice: int
+    form: AffineForm, fit: RegressionFit, rows: Sequence[ResultRow], choice: int, extra: int = 0
 ) -> list[ResultRow] | None:
     """The published rows in the form of `choice`, one per anchor k and term k: (g_k, the
     term's standard error over |s_y|, the term's values at the anchors), with g = (X_A·b −
     y_A)/s_y the published fit's linear predictor at the anchors in the outcome's form; or
     None when they are not one released row per term. The anchors' values stay in the
     ledger (never published): they are what maps another basis's terms to these. An
-    invariant form's rows are the published rows as they are."""
-    if len(rows) != len(fit.terms):
+    invariant form's rows are the published rows as they are. `extra` rows past the terms'
+    are kept after the form's as they are (a Weibull fit's shape and correlations)."""
+    if len(rows) != len(fit.terms) + extra:
         return None
     if form.invariant:
         return list(rows)
+    rows, kept = rows[: len(fit.terms)], list(rows[len(fit.terms) :])
     numbers = [_number(row.values[0]) for row in rows]
     errors = [_number(row.values[1]) for row in rows]
     b = [v for v in numbers if v is not None]
@@ -838,7 +1024,7 @@ def _form_rows(
             () if row is None else row.reasons,
         )
         for k, row in enumerate(full_rows)
-    ]
+    ] + kept
 
 
 def _remember_affine(
@@ -847,6 +1033,7 @@ def _remember_affine(
     rows: Sequence[ResultRow],
     n: int,
     hit: _AffineHit | None,
+    extra: int = 0,
 ) -> None:
     """Registers the published answer under the model's form, per choice of anchors, with
     its clusters (the model's statistic) and without (its values'), whole; not again under
@@ -868,5 +1055,5 @@ def _remember_affine(
                 continue
             pairs = form.pairs(choice, clustered)
             named = _affine_statistic(fit, clustered, choice)
-            canonical = _form_rows(form, fit, rows, choice)
+            canonical = _form_rows(form, fit, rows, choice, extra)
             out.keep(named, pairs, rows if canonical is None else canonical, whole=True)

@@ -222,8 +222,21 @@ def fit_ivregress(view: DataView, request: Mapping[str, Any]) -> IvPlan:
     # by anything many-valued, is a many-valued fitted line, and y = v·t + r is fitted
     # exactly with β_t = v (tests/red_team/test_iv_endogenous_of_one_unit.py: 8 of 8 wages).
     # What one unit moves is the estimator's own: the 2SLS bread's, from X̂.
+    # Its form: the regressors' column space (b' = T⁻¹·b for X' = X·T, whichever the
+    # estimator: each is a function of X's and Z's spans and transforms so) with the
+    # instruments' (Z's) beside it, so a regressor or an instrument as k·x + c is the same
+    # question, given the registered answer transformed (models.py).
     evidence = _evidence(
-        view, rows, design[:, at.x], terms, patterns, design, residuals, estimate, at.x
+        view,
+        rows,
+        design[:, at.x],
+        terms,
+        patterns,
+        design,
+        residuals,
+        estimate,
+        at.x,
+        instruments=design[:, at.z],
     )
     fitted = _evidence(
         view, rows, fitted_design, terms, patterns, design, residuals, estimate, at.x
@@ -239,7 +252,11 @@ def fit_ivregress(view: DataView, request: Mapping[str, Any]) -> IvPlan:
     # instrument moved by a constant) is asked afresh (equal designs with one unit's
     # instrument changed or not would otherwise get the same or another draw: an oracle).
     evidence = derived_evidence(
-        evidence, influence, _asked_key(view, rows, design, estimator), estimable=estimable
+        evidence,
+        influence,
+        _asked_key(view, rows, design, estimator),
+        estimable=estimable,
+        transforms=True,
     )
     asked = asked_terms(x if x else [], constant)
     fit = RegressionFit(
@@ -287,10 +304,12 @@ def _evidence(
     residuals: np.ndarray | None,
     estimate: Estimate,
     columns: Sequence[int],
+    instruments: np.ndarray | None = None,
 ) -> ModelEvidence:
     """The second stage's evidence: its design (the fitted X̂ per pattern, so the leverage
     and what one unit moves are the 2SLS bread's), its residual y − x'β with the actual
-    regressors, its pairs of the values as given (instruments included)."""
+    regressors, its pairs of the values as given (instruments included); with
+    `instruments` (Z per pattern, beside the design as given) its affine form."""
     return model_evidence(
         PositionKeys(view.rows.snapshot.arrays),
         rows.units,
@@ -305,6 +324,7 @@ def _evidence(
         asked_columns=columns,
         residuals=residuals,
         clusters=rows.cluster,
+        also_spanned=instruments,
     )
 
 

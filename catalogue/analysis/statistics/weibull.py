@@ -147,6 +147,10 @@ def fit_weibull(view: DataView, request: Mapping[str, Any]) -> WeibullPlan:
         estimable=estimate.estimable,
         asked=(outcome, design),
         residuals=residuals,
+        # Its form: the regressors' column space (the AFT coefficients transform as any
+        # linear index's, b' = T⁻¹·b; the shape not at all), so a regressor as k·x + c
+        # is given the registered draws transformed, in either form (models.py).
+        asked_form=True,
     )
     asked = asked_terms(x, True)
     fit = RegressionFit(
