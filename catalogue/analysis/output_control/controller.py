@@ -38,7 +38,7 @@ from .rules.magnitude_support import MagnitudeSupport
 from .rules.p_percent import PPercent
 from .rules.threshold import Threshold
 from .unit_sets import CellAggregates, CellTotals, CellUnits
-from .value_keys import digest, measure, pair_keys, set_keys
+from .value_keys import digest, measure, set_keys
 
 NON_ADDITIVE = Message(
     "Summer og marginer har egen støy og er derfor ikke summen av cellene.",
@@ -534,13 +534,11 @@ def _dominated(context: ControlContext, cells: CellUnits, found: CellAggregates)
         return np.zeros(0, dtype=np.int64)
     p = parameters.of(PPercent)
     assert magnitudes.digests is not None and magnitudes.set_keys is not None
-    ids = cells.keys.set_ids[cells.unit]
     return dominant_pairs(
         parameters.of(DominanceNK),
         cells.cell,
         cells.values,
-        pair_keys(ids, cells.values),
-        pair_keys(ids, np.zeros(len(ids))),
+        cells.keys.set_ids[cells.unit],
         magnitudes.digests,
         failing,
         (p.p + p.jitter * magnitudes.set_keys) / 100,

@@ -49,7 +49,7 @@ import numpy as np
 
 from ..magnitudes import Magnitudes, as_magnitudes
 from ..rule import Decision, Message, Rule, frozen_reasons
-from ..value_keys import uniforms
+from ..value_keys import pair_keys, uniforms
 
 # The digest stream the bound is drawn from: apart from the magnitude noise's streams (0…)
 # and the set keys' (value_keys.SET_KEY_STREAM).
@@ -156,8 +156,7 @@ def dominant_pairs(
     parameters: DominanceParameters,
     cell: np.ndarray,
     values: np.ndarray,
-    keys: np.ndarray,
-    zero_keys: np.ndarray,
+    set_ids: np.ndarray,
     digests: np.ndarray,
     failing: np.ndarray,
     p_shares: np.ndarray,
@@ -176,16 +175,20 @@ def dominant_pairs(
     at 0 get one answer. Every candidate of every failing cell is judged in one pass: the
     failing cells' pairs sorted by (cell, −|x|, key), candidate r (the first r at 0) read
     from suffix sums, its digest the cell's with the r pairs' keys swapped for the keys of
-    the same units at 0 (`zero_keys`), its band drawn from that digest as the rule does.
-    `keys` and `zero_keys` are per pair; `digests` and `p_shares` per cell."""
+    the same units at 0, its band drawn from that digest as the rule does. `set_ids` (each
+    pair's unit's secret set id) and `values` are per pair; `digests` and `p_shares` per
+    cell. Pair keys are computed for the failing cells' pairs only."""
     cell = np.asarray(cell, dtype=np.int64)
     at = np.flatnonzero(np.asarray(failing, dtype=bool)[cell])
     if not len(at):
         return at
-    x = np.abs(np.asarray(values, dtype=np.float64)[at])
+    raw = np.asarray(values, dtype=np.float64)[at]
+    ids = np.asarray(set_ids, dtype=np.uint64)[at]
+    keys, zero_keys = pair_keys(ids, raw), pair_keys(ids, np.zeros(len(at)))
+    x = np.abs(raw)
     c = cell[at]
-    order = np.lexsort((np.asarray(keys, dtype=np.uint64)[at], -x, c))
-    at, x, c = at[order], x[order], c[order]
+    order = np.lexsort((keys, -x, c))
+    at, x, c, keys, zero_keys = at[order], x[order], c[order], keys[order], zero_keys[order]
     starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
     ends = np.r_[starts[1:], len(c)]
     lengths = ends - starts
@@ -207,7 +210,7 @@ def dominant_pairs(
     rest_after_two = from_(2)
     # Digests: the cell's less the keys of the pairs before this one, plus theirs at 0
     # (uint64 sums wrap: mod 2^64, as digests are summed).
-    swap = np.asarray(zero_keys, dtype=np.uint64)[at] - np.asarray(keys, dtype=np.uint64)[at]
+    swap = zero_keys - keys
     running = np.cumsum(swap, dtype=np.uint64)
     before = running - swap  # the swaps of this cell's earlier pairs, and earlier cells'
     candidate = np.asarray(digests, dtype=np.uint64)[c] + (before - before[first])
@@ -219,6 +222,8 @@ def dominant_pairs(
     passes = ~fails & (rank > 0)
     chosen = lengths.copy()
     hit = np.flatnonzero(passes)
-    segment = np.repeat(np.arange(len(starts)), lengths)
-    np.minimum.at(chosen, segment[hit], rank[hit])
+    segment = np.repeat(np.arange(len(starts)), lengths)[hit]
+    earliest = np.ones(len(segment), dtype=bool)  # positions ascend within a cell
+    earliest[1:] = segment[1:] != segment[:-1]
+    chosen[segment[earliest]] = rank[hit[earliest]]
     return np.sort(at[rank < np.repeat(chosen, lengths)])
