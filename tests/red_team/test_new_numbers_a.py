@@ -246,34 +246,55 @@ def test_group_gini_with_one_value_changed(alice: Attacker, truth: Truth) -> Non
 def test_group_quartile_of_nine_and_the_target(
     alice: Attacker, bob: Attacker, truth: Truth
 ) -> None:
-    """`aggregate p75` (and p25, min, max, median: the smoothed windows) of a group is
-    missing for a group of fewer than 10 units. v = 1 for 9 known people (a pool per target)
-    and for the target if diagnosed, by `alle`: the group has 10 units iff the target is
-    diagnosed. Read as a label: a value, or nothing. Diagnosed iff a value is shown; 8
-    targets in turn, 4 per project. FAILS when at most 6 of 8 are guessed right."""
-    targets = _alternating(truth)
+    """`aggregate p75` (and p25, min, max, median: the smoothed windows) of a group was
+    missing for a group of fewer than 10 units. v_i = 1 for 9 known people (a pool per
+    target) and for target i if diagnosed, by `alle`: the group has 10 units iff the target
+    is diagnosed. 6 targets per project (3 diagnosed) in one workspace (a second is past
+    the budget: a label's input fees), their quartiles read at once as the bits of one
+    label, b = Σ 2^i·[q_i not missing]; diagnosed iff the bit is set. Now whether a group
+    has a value is decided on its perturbed count: a group of 10 has one with probability
+    0.615, of 9 with 0.386 (ptable D5 V3), so a guess is right about 61 % of the time.
+    FAILS when some answered guess is wrong, or fewer than 8 are answered (all 12 right by
+    chance: 0.615^12, 0.3 % of runs; before the fix 12 of 12, labels 7 and 7).
+    """
     nine = 9
-    known = truth.by_birth(nine * len(targets), skip={p.birth for p in targets}, offset=2100)
-    right = 0
-    shown: list[str | None] = []
-    for i, person in enumerate(targets):
-        attacker = alice if i < len(targets) // 2 else bob
-        pool = known[i * nine : (i + 1) * nine]
-        steps: list[dict[str, object]] = [
-            {"generate": "v", "expr": "1", "if": _dates(pool)},
-            {"replace": "v", "expr": "1", "if": f"({person.expr()}) and kreft"},
-            {"aggregate": {"q": ["p75", "v"]}, "by": "alle"},
+    right = answered = 0
+    labels: list[str | None] = []
+    people = truth.targets(12, kreft=True) + truth.targets(12, kreft=False)
+    known = truth.by_birth(nine * len(people), skip={p.birth for p in people}, offset=2100)
+    for w in range(4):  # two workspaces per project: the second is past the budget
+        attacker = (alice, bob)[w // 2]
+        targets = people[w * 3 : w * 3 + 3] + people[12 + w * 3 : 12 + w * 3 + 3]
+        steps: list[dict[str, object]] = []
+        stats: dict[str, list[str]] = {}
+        for i, person in enumerate(targets):
+            at = (w * 6 + i) * nine
+            steps += [
+                {"generate": f"v{i}", "expr": "1", "if": _dates(known[at : at + nine])},
+                {"replace": f"v{i}", "expr": "1", "if": f"({person.expr()}) and kreft"},
+            ]
+            stats[f"q{i}"] = ["p75", f"v{i}"]
+        steps += [{"aggregate": stats, "by": "alle"}, {"generate": "b", "expr": "0"}]
+        steps += [
+            {"replace": "b", "expr": f"b + {2**i}", "if": f"not sysmiss(q{i})"}
+            for i in range(len(targets))
         ]
         handle = attacker.workspace(steps)
-        label = attacker.label(handle, "q")
-        shown.append(label)
-        right += (label is not None) == person.kreft
+        label = attacker.label(handle, "b")
+        labels.append(label)
+        if label is None:
+            continue
+        shown = int(float(label))
+        for i, person in enumerate(targets):
+            answered += 1
+            right += bool(shown >> i & 1) == person.kreft
     report(
         "aggregate p75 of nine known people and the target if diagnosed",
         right=right,
-        of=len(targets),
-        labels=shown,
+        answered=answered,
+        of=len(people),
+        labels=labels,
         statuses={"alice": alice.statuses, "bob": bob.statuses},
     )
     assert alice.statuses.get(200, 0) > 0 and bob.statuses.get(200, 0) > 0
-    assert right <= 6
+    assert right < answered or answered < 8
