@@ -656,6 +656,14 @@ def _oriented(values: Sequence[Value], orientation: float) -> tuple[Value, ...]:
 # fresh draw per basis, and over many bases the attacker can average its noise (log scale,
 # sd ≥ 0.1): what it tells is the exact standard error of a linear combination of the
 # coefficients, never a coefficient's noise (docs/OUTPUT_CONTROL.md §12).
+#
+# Other families on the same machinery: a GLM's marginal effects (mean f(η)·β) transform
+# as its coefficients, with the constant's effect hidden (AffineForm.hidden: registered as
+# 0, never reached by a shown term); an IV model's form holds its instruments' own form
+# beside its regressors' (the instruments' basis is no question of its own), its tests
+# renamed for the asker's regressors (`_renamed_tests`); a Weibull fit's form is registered
+# once for both of its forms with the AFT draws, the shape and the correlations of β with γ
+# (`_weibull_ledger`), and either form is computed from them transformed (`_weibull_affine`).
 
 
 # How far from a single registered term a row of T⁻¹ may reach and still be that term's
