@@ -23,7 +23,11 @@ from catalogue.analysis.output_control import (
 )
 from catalogue.analysis.output_control.fingerprint import (
     SetFingerprint,
+    _difference_weight_numpy,
+    _peel,
+    _peel_numpy,
     difference,
+    difference_weight,
     differs_by_few,
     fingerprint,
     screened,
@@ -49,6 +53,65 @@ def test_fingerprints_tell_small_differences_exactly():
             added = rng.integers(0, 2**63, size=apart - apart // 2).astype(np.uint64)
             other = fingerprint(np.concatenate([np.delete(base, removed), added]))
             assert differs_by_few(other, [released], 10) is (1 <= apart <= 9)
+
+
+def _difference_numpy(
+    new: SetFingerprint, released: SetFingerprint, below: int
+) -> list[int] | None:
+    """`difference` as first written: the numpy peel to its end."""
+    if abs(released.size - new.size) >= below:
+        return None
+    touched = (
+        (released.counts != new.counts)
+        | (released.id_xor != new.id_xor)
+        | (released.check_xor != new.check_xor)
+    )
+    if int(np.count_nonzero(touched)) > 4 * (below - 1):
+        return None
+    elements: list[int] = []
+    size = _peel_numpy(
+        [int(x) for x in released.counts - new.counts],
+        [int(x) for x in released.id_xor ^ new.id_xor],
+        [int(x) for x in released.check_xor ^ new.check_xor],
+        elements,
+    )
+    return elements if size is not None and size < below else None
+
+
+def test_peeling_in_python_ints_equals_the_numpy_twin():
+    """`_peel` (Python ints) against `_peel_numpy` (the reference): the same count or None,
+    the same ids in the same order and the same tables left, over differences 0 to 40 ids
+    apart and a few large ones (stuck), ids over the whole 64 bits, units on both sides."""
+    rng = np.random.default_rng(7)
+    base = rng.integers(0, 2**64, size=2_000, dtype=np.uint64)
+    released = fingerprint(base)
+    stuck = answered = 0
+    for apart in [*range(41), 100, 150, 400]:
+        for _ in range(6):
+            removed = rng.choice(len(base), size=apart // 2, replace=False)
+            added = rng.integers(0, 2**64, size=apart - apart // 2, dtype=np.uint64)
+            other = fingerprint(np.concatenate([np.delete(base, removed), added]))
+            tables = [
+                (released.counts - other.counts).tolist(),
+                (released.id_xor ^ other.id_xor).tolist(),
+                (released.check_xor ^ other.check_xor).tolist(),
+            ]
+            copies = [list(t) for t in tables]
+            found: list[int] = []
+            expected: list[int] = []
+            size = _peel(*tables, found)
+            assert size == _peel_numpy(*copies, expected)
+            assert found == expected and tables == copies
+            stuck += size is None
+            for below in (10, 20):  # `difference` stops peeling at `below`: the same answer
+                reference = _difference_numpy(other, released, below)
+                assert difference(other, released, below) == reference, (apart, below)
+                answered += reference is not None
+            # The weight of a difference, over every prefix of the ids (1 to 40 of them).
+            for n in range(1, len(expected) + 1):
+                assert difference_weight(expected[:n]) == _difference_weight_numpy(expected[:n])
+    assert stuck > 0  # large differences get stuck: that path is compared too
+    assert answered > 100
 
 
 def test_a_fingerprint_survives_storage_and_does_not_depend_on_order():
