@@ -280,6 +280,50 @@ def test_barchart_per_category_is_tabulates_per_cell_results_drawn(
     assert any(v is not None for v in drawn.values())
 
 
+@pytest.mark.parametrize(("stat", "part"), [("semean", "sd"), ("sebinomial", "mean")])
+def test_barchart_standard_errors_are_made_of_released_numbers(
+    alice: Researcher, stat: str, part: str
+) -> None:
+    """semean = sd/√count and sebinomial = √(mean·(1 − mean)/count) per category, of
+    tabulate's released per-cell sd (or table of means) and its frequency table of the
+    categories, both exactly as their own requests release them."""
+    variable = "lonn" if stat == "semean" else "hoy"
+    [result] = _results(alice, f"barchart ({stat}) {variable}, over(sivilstand)")
+    released = result["response"]["results"]
+    table = {"vars": ["sivilstand"], "summarize": variable, "stats": [part]}
+    parts = _json_answer(alice, STEPS, "tabulate", table).get_json()["results"]
+    counts = _json_answer(alice, STEPS, "tabulate", {"vars": ["sivilstand"]}).get_json()
+    expected = [*parts, *counts["results"]]
+    assert [r["result"]["rows"] for r in released] == [r["result"]["rows"] for r in expected]
+    count = {
+        str(r["labels"][0]): r["values"]["count"]
+        for r in counts["results"][0]["result"]["rows"]
+        if r["labels"][0] is not None
+    }
+    if stat == "semean":
+        base = {
+            str(item["about"]["cell"]["sivilstand"]): r["values"]["value"]
+            for item in parts
+            for r in item["result"]["rows"]
+            if r["labels"][0] == "sd"
+        }
+    else:
+        base = {
+            str(r["labels"][0]): r["values"]["mean"]
+            for r in parts[0]["result"]["rows"]
+            if r["labels"][0] is not None
+        }
+    drawn = {v["sivilstand"]: v[stat] for v in released[-1]["vega_lite"]["data"]["values"]}
+    assert any(v is not None for v in drawn.values())
+    for category, value in drawn.items():
+        b, n = base.get(category), count.get(category)
+        if value is None:
+            assert b is None or not n
+            continue
+        inner = b * b / n if stat == "semean" else b * (1 - b) / n
+        assert value == pytest.approx(inner**0.5, rel=1e-3)
+
+
 def test_barchart_of_two_variables_is_two_charts(alice: Researcher) -> None:
     requests = [r["request"] for r in _results(alice, "barchart kjonn sivilstand, horizontal")]
     assert requests == [
@@ -292,7 +336,7 @@ def test_barchart_of_two_variables_is_two_charts(alice: Researcher) -> None:
     ("line", "code"),
     [
         ("barchart (max) lonn, over(kjonn)", "script-not-supported"),
-        ("barchart (semean) lonn, over(kjonn)", "script-not-supported"),
+        ("barchart (min) lonn, over(kjonn)", "script-not-supported"),
         ("barchart (median) lonn", "invalid-request"),
         ("barchart (mean) lonn", "invalid-request"),
         ("barchart kjonn, over(kjonn)", "invalid-request"),

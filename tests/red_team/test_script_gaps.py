@@ -279,8 +279,9 @@ def test_an_elasticity_averaged_over_shifted_copies(alice: Attacker) -> None:
 
 
 def test_a_bar_of_one_person(alice: Attacker, truth: Truth) -> None:
-    """barchart (median | iqr | sd | gini) lonn, over(t): t marks the target alone, so the
-    bar of t = true is one person's wage (its median) or a spread of one. The attacker
+    """barchart (median | iqr | sd | gini | semean) lonn and (sebinomial) kreft, over(t): t
+    marks the target alone, so the bar of t = true is one person's wage (its median), a
+    spread of one, or (sebinomial, semean) made of the category's count of one. The attacker
     reads that bar from the chart and the per-category results, for six targets and every
     statistic. Each category is tabulate's per-cell result, given only to a category whose
     perturbed count reaches the threshold: a category of one gets none."""
@@ -289,13 +290,23 @@ def test_a_bar_of_one_person(alice: Attacker, truth: Truth) -> None:
     for i, person in enumerate(truth.targets(6, min_wage=100000)):
         handle = alice.workspace([{"generate": f"t{i}", "expr": person.expr()}])
         estimate = None
-        for stat in ("median", "iqr", "sd", "gini"):
-            response = alice.ask(handle, "barchart", {"var": "lonn", "stat": stat, "over": f"t{i}"})
+        for stat in ("median", "iqr", "sd", "gini", "semean", "sebinomial"):
+            variable = "kreft" if stat == "sebinomial" else "lonn"  # a share of a 0/1
+            body = {"var": variable, "stat": stat, "over": f"t{i}"}
+            response = alice.ask(handle, "barchart", body)
             if response.status_code != 200:
                 continue
             results = response.get_json()["results"]
             answered += any("vega_lite" in r for r in results)  # the others' bar drawn
-            cells = [r for r in results if str(r["about"]["cell"][f"t{i}"]) == "true"]
+            cells = [
+                r for r in results if str(r["about"].get("cell", {}).get(f"t{i}")) == "true"
+            ] + [  # the categories' counts (semean, sebinomial): the target's row
+                row
+                for r in results
+                if "cell" not in r["about"]
+                for row in r["result"]["rows"]
+                if row["labels"] == ["true"] and row["values"].get("count") is not None
+            ]
             bars = [
                 v[stat]
                 for r in results
@@ -309,10 +320,10 @@ def test_a_bar_of_one_person(alice: Attacker, truth: Truth) -> None:
         assert person.wage is not None
         score.add(estimate, person.wage)
     report(
-        "a bar of one person (median, iqr, sd, gini)",
+        "a bar of one person (median, iqr, sd, gini, semean, sebinomial)",
         charts=answered,
         results_or_bars_of_the_target=shown,
     )
-    assert answered == 24  # every chart drawn, with the bar of everyone else
+    assert answered == 36  # every chart drawn, with the bar of everyone else
     assert shown == 0
     assert score.failed()

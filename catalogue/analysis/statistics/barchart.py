@@ -13,6 +13,9 @@
   sd or Gini, exactly tabulate's per-cell statistics of the same request: each category
   its own controlled result, none for a category whose perturbed count is below the
   threshold; the chart, with the last result, draws the published values only.
+- `stat` semean or sebinomial: sd/√count or √(mean·(1 − mean)/count) per category, of the
+  published per-cell sd (or table of means) and tabulate's frequency table of the
+  categories, both released as their own requests would be: numbers of released numbers.
 - `over`: the categories along the axis (with a count, the variable's categories are
   then the bars within each, grouped side by side or with `stack` stacked); `by`: a panel
   per category; `horizontal` lays the chart on its side. None of these changes what is
@@ -20,6 +23,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -33,11 +37,16 @@ from ..statistic import Field, Statistic, Takes, find
 from .shared.common import DataView, Labelled, Prepared, choice, request_error, truth_option
 from .tabulate import Categorised, categorise, dimension_variables
 
-STATS = ("count", "percent", "mean", "sum", "median", "sd", "iqr", "gini")
+STATS = (
+    "count", "percent", "mean", "sum", "median", "sd", "iqr", "gini", "semean", "sebinomial",
+)  # fmt: skip
 # Per category its own controlled result, as tabulate's per-cell statistics release them:
 # the statistic -> how its value is read from the cell's result (a row's label, or `iqr`
 # beside it).
 PER_CATEGORY = {"median": "0.5", "sd": "sd", "iqr": "iqr", "gini": "gini"}
+# Made of released numbers per category: the statistic -> what it is made of besides the
+# category's perturbed count (semean sd/√count, sebinomial √(mean·(1 − mean)/count)).
+COMPOSED = {"semean": "sd", "sebinomial": "mean"}
 _TITLES = {
     "count": ("Antall", "Count"),
     "percent": ("Prosent", "Percent"),
@@ -47,12 +56,14 @@ _TITLES = {
     "sd": ("Standardavvik", "Standard deviation"),
     "iqr": ("Kvartilavstand", "Interquartile range"),
     "gini": ("Gini", "Gini"),
+    "semean": ("Standardfeil av gjennomsnittet", "Standard error of the mean"),
+    "sebinomial": ("Standardfeil av andelen", "Standard error of the share"),
 }
 
 
 def prepare_bar_chart(
     view: DataView, request: Mapping[str, Any], language: str = "nb"
-) -> BarChartPlan | MeasuredBars | CategoryBars:
+) -> BarChartPlan | MeasuredBars | CategoryBars | ComposedBars:
     stat = choice(request, "stat", STATS, "count")
     names = [request.get("var"), request.get("over"), request.get("by")]
     given = [n for n in names if n is not None]
@@ -85,8 +96,13 @@ def prepare_bar_chart(
             f"«stat» {stat} trenger «over» (kategoriene søylene er for).",
             f"'stat' {stat} needs 'over' (the categories the bars are of).",
         )
+    tabulate = find("tabulate")
+    if stat in COMPOSED:
+        table = {"vars": categories, "summarize": request.get("var"), "stats": [COMPOSED[stat]]}
+        counts = tabulate.prepare(view, {"vars": categories}, language)
+        return ComposedBars(tabulate.prepare(view, table, language), counts, layout)
     table = {"vars": categories, "summarize": request.get("var"), "stats": [stat]}
-    prepared = find("tabulate").prepare(view, table, language)
+    prepared = tabulate.prepare(view, table, language)
     if stat in PER_CATEGORY:
         return CategoryBars(prepared, layout)
     return MeasuredBars(prepared, layout)
@@ -175,6 +191,60 @@ class CategoryBars:
         return out
 
 
+def _published(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class ComposedBars:
+    """semean and sebinomial per category, made of released numbers only (as collapse's
+    are of its group statistics): tabulate's per-cell sd (semean) or its table of means
+    (sebinomial), and tabulate's frequency table of the categories (perturbed counts),
+    each released exactly as its own request would be; per category sd/√count or
+    √(mean·(1 − mean)/count) of the published values (none when one is withheld, or the
+    share is not one), the chart with the last result."""
+
+    part: Prepared
+    counts: Prepared
+    layout: Layout
+
+    def release(self, context: ControlContext) -> list[Labelled]:
+        stat = self.layout.stat
+        parts = self.part.release(context)
+        counted = self.counts.release(context)
+        table = counted[0].result
+        dims = table.dimensions
+        values: dict[tuple[str, ...], object] = {}
+        if stat == "semean":
+            for item in parts:
+                key = tuple(str(item.about["cell"][d]) for d in dims)
+                found = [r.values[0] for r in item.result.rows if r.labels[0] == "sd"]
+                values[key] = found[0] if found else None
+        else:
+            for record in _records(parts[0].result, "mean"):
+                values[tuple(record[d] for d in dims)] = record["mean"]
+        records = []
+        for record in _records(table, "count"):
+            key = tuple(record[d] for d in dims)
+            base, count = values.get(key), record["count"]
+            value = None
+            if _published(base) and _published(count) and count > 0:
+                assert isinstance(base, int | float)
+                inner = base * base / count if stat == "semean" else base * (1 - base) / count
+                value = float(f"{math.sqrt(inner):.4g}") if inner >= 0 else None
+            records.append({**{d: record[d] for d in dims}, stat: value})
+        out = [
+            Labelled(
+                {**item.about, "statistic": "bar-chart", "stat": stat}, item.result, item.extra
+            )
+            for item in [*parts, *counted]
+        ]
+        last = out[-1]
+        chart = _bars(records, None, self.layout, last.result)
+        out[-1] = Labelled(last.about, last.result, {**last.extra, "vega_lite": chart})
+        return out
+
+
 def _records(result: ControlledResult, measure: str) -> list[dict[str, Any]]:
     at = result.columns.index(measure)
     out = []
@@ -255,13 +325,16 @@ STATISTIC = Statistic(
             Takes.TEXT,
             choices=STATS,
             description=Text(
-                "count (standard), percent, mean, sum, median, sd, iqr eller gini (alle "
-                "unntatt de to første krever «over»; median, sd, iqr og gini per kategori som "
-                "tabulates statistikker per celle: glattede persentiler og winsorisert "
-                "oppsummering).",
-                "count (the default), percent, mean, sum, median, sd, iqr or gini (all but the "
-                "first two need 'over'; median, sd, iqr and gini per category as tabulate's "
-                "per-cell statistics: smoothed percentiles and the winsorised summary).",
+                "count (standard), percent, mean, sum, median, sd, iqr, gini, semean eller "
+                "sebinomial (alle unntatt de to første krever «over»; median, sd, iqr og gini "
+                "per kategori som tabulates statistikker per celle: glattede persentiler og "
+                "winsorisert oppsummering; semean sd/√antall og sebinomial "
+                "√(gjennomsnitt·(1 − gjennomsnitt)/antall) av publiserte tall).",
+                "count (the default), percent, mean, sum, median, sd, iqr, gini, semean or "
+                "sebinomial (all but the first two need 'over'; median, sd, iqr and gini per "
+                "category as tabulate's per-cell statistics: smoothed percentiles and the "
+                "winsorised summary; semean sd/√count and sebinomial √(mean·(1 − mean)/count) "
+                "of published numbers).",
             ),
         ),
         Field(

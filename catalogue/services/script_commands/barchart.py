@@ -1,11 +1,9 @@
 """barchart [(<stat>)] <vars> [if] [, over() by() stack horizontal]: statistic `barchart`
 per variable (one request each, as a JSON client would send them): the statistic in
-parentheses its `stat` (count, the default; percent; mean, sum, median, sd, iqr and gini,
-which need over()), over(), by(), stack and horizontal its fields of the same names. The
-other statistics of the language's list answer script-not-supported: min and max (a
-category's extremes would need the extreme-values rule per category, which no statistic
-applies per cell yet), semean and sebinomial (a standard error per category, made of
-released numbers that no per-category result carries together yet)."""
+parentheses its `stat` (count, the default; percent; mean, sum, median, sd, iqr, gini,
+semean and sebinomial, which need over()), over(), by(), stack and horizontal its fields
+of the same names. min and max answer script-not-supported: a category's extremes would
+need the extreme-values rule per category, which no statistic applies per cell yet."""
 
 from __future__ import annotations
 
