@@ -11,7 +11,7 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import sqlalchemy as sa
@@ -19,6 +19,9 @@ import sqlalchemy as sa
 from catalogue.config import Config, load_config
 from catalogue.services.context import Context
 from catalogue.services.setup import initialise
+
+if TYPE_CHECKING:
+    from catalogue.analysis.sources import PinnedVersion
 
 REQUIRE_ALL = os.environ.get("REGCAT_REQUIRE_ALL") == "1"
 POSTGRES_URL = os.environ.get("REGCAT_TEST_DATABASE_URL", "")
@@ -269,6 +272,17 @@ def microdata_home(
 
     folder, _ = built_once(tmp_path_factory, "microdata-home", build)
     return folder / "home"
+
+
+@pytest.fixture(scope="session")
+def pinned(released_home: Path) -> PinnedVersion:
+    """The released sample catalogue's version 1.0.0.0 as the analysis engine reads it
+    (catalogue.analysis.sources.PinnedVersion), read once per session: here rather than in
+    a test module that ~50 others import, which gave each of them a fixture of its own."""
+    from catalogue.services.workspaces import pinned_version
+
+    with Context.open(make_config(released_home)) as ctx:
+        return pinned_version(ctx, None, "1.0.0.0")
 
 
 @pytest.fixture(scope="module")

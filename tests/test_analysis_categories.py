@@ -14,7 +14,6 @@ from catalogue.analysis.statistics.tabulate import categorise
 from catalogue.analysis.step import parse_steps
 from tests import test_analysis_support as support
 
-pinned = support.pinned
 workspace_factory = support.workspace_factory
 
 

@@ -15,7 +15,6 @@ from catalogue.analysis.workspace import Workspace
 from catalogue.domain.errors import RegcatError
 from tests import test_analysis_support as support
 
-pinned = support.pinned
 workspace_factory = support.workspace_factory
 
 MONTHS = ["2024-11-01", "2024-12-01", "2025-01-01", "2025-02-01"]

@@ -25,8 +25,6 @@ from catalogue.analysis.workspace import Workspace
 from tests import test_analysis_support as support
 from tests.test_output_control_helpers import SECRET, pseudonyms
 
-pinned = support.pinned
-
 
 def _con(units: np.ndarray) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()

@@ -26,7 +26,6 @@ from catalogue.domain.errors import RegcatError
 from tests import test_analysis_support as support
 from tests.test_analysis_support import as_dict, released, values
 
-pinned = support.pinned
 workspace_factory = support.workspace_factory
 
 POPULATION = {"import": "BEFOLKNING_BOSTED_KOMMUNE", "date": "2020-01-01", "as": "kommune"}

@@ -29,7 +29,6 @@ from catalogue.domain.errors import RegcatError
 from tests import test_analysis_support as support
 from tests.test_analysis_support import ISSUE_STEPS, control_context
 
-pinned = support.pinned
 workspace_factory = support.workspace_factory
 
 RELATIVE = 1e-6

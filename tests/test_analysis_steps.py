@@ -17,7 +17,6 @@ from catalogue.domain.errors import RegcatError
 from tests import test_analysis_support as support
 from tests.test_analysis_support import ISSUE_STEPS, values
 
-pinned = support.pinned
 workspace_factory = support.workspace_factory
 
 BASE = ISSUE_STEPS[:5]  # kommune, kjonn, fodselsdato, lonn, utdanning

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -25,9 +24,6 @@ from catalogue.analysis.sources import PinnedVersion
 from catalogue.analysis.step import parse_steps
 from catalogue.analysis.unit_keys.store import KeyCache
 from catalogue.analysis.workspace import Workspace
-from catalogue.services.context import Context
-from catalogue.services.workspaces import pinned_version
-from tests.conftest import make_config
 
 SECRET = b"analysis-tests-record-key-secret"
 
@@ -49,12 +45,6 @@ ISSUE_STEPS: list[dict[str, Any]] = [
     {"keep_if": "alder >= 18 and alder <= 67"},
     {"recode": "utdanning", "rules": {"1-2": 1, "3-5": 2, "6-8": 3}},
 ]
-
-
-@pytest.fixture(scope="session")
-def pinned(released_home: Path) -> PinnedVersion:
-    with Context.open(make_config(released_home)) as ctx:
-        return pinned_version(ctx, None, "1.0.0.0")
 
 
 def new_workspace(

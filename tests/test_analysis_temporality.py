@@ -16,7 +16,6 @@ from catalogue.domain.errors import RegcatError
 from tests import test_analysis_support as support
 from tests.test_analysis_support import as_dict, on_day, released, values
 
-pinned = support.pinned
 workspace_factory = support.workspace_factory
 
 

@@ -17,7 +17,6 @@ from catalogue.domain.errors import RegcatError
 from tests import test_analysis_models as models
 from tests.test_analysis_models import _close, _plan, _rows
 
-pinned = models.pinned
 workspace_factory = models.workspace_factory
 issue_workspace = models.issue_workspace
 

@@ -23,7 +23,6 @@ from catalogue.domain.errors import RegcatError
 from tests import test_analysis_support as support
 from tests.test_analysis_support import as_dict, released, values
 
-pinned = support.pinned
 workspace_factory = support.workspace_factory
 
 D, STRENGTH, DECAY, TOP_K, WIDTH = 3.0, 0.5, 0.5, 3, 10

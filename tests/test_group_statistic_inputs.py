@@ -17,7 +17,6 @@ from catalogue.analysis.output_control.group_values import (
 from catalogue.analysis.step import parse_steps
 from tests import test_analysis_support as support
 
-pinned = support.pinned
 workspace_factory = support.workspace_factory
 
 

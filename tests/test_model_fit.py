@@ -29,7 +29,6 @@ from tests import test_analysis_support as support
 from tests.test_analysis_models import _rows, issue_workspace  # noqa: F401 (a fixture)
 from tests.test_analysis_support import control_context
 
-pinned = support.pinned
 workspace_factory = support.workspace_factory
 
 NO_NOISE = OutputControlParameters.from_json_dict(

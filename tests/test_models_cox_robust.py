@@ -25,7 +25,6 @@ from tests import test_analysis_models as models
 from tests.test_analysis_models import _close, _rows, assert_noise_within_bounds, refusal
 from tests.test_analysis_support import control_context
 
-pinned = models.pinned
 workspace_factory = models.workspace_factory
 issue_workspace = models.issue_workspace
 

@@ -29,7 +29,6 @@ from tests import test_analysis_support as support
 from tests.test_analysis_models import _close, assert_noise_within_bounds
 from tests.test_analysis_support import control_context
 
-pinned = support.pinned
 workspace_factory = support.workspace_factory
 
 MONTHS = [f"{year}-{month:02d}-15" for year in (2023, 2024, 2025) for month in range(1, 13)]

@@ -17,7 +17,6 @@ from catalogue.domain.errors import RegcatError
 from tests import test_models_panel as panel_models
 from tests.test_analysis_support import control_context
 
-pinned = panel_models.pinned
 workspace_factory = panel_models.workspace_factory
 panel = panel_models.panel
 

@@ -25,7 +25,6 @@ from tests import test_analysis_models as models
 from tests.test_analysis_models import _close, assert_noise_within_bounds, refusal
 from tests.test_analysis_support import control_context
 
-pinned = models.pinned
 workspace_factory = models.workspace_factory
 
 PANEL_STEPS: list[dict[str, Any]] = [

@@ -19,7 +19,6 @@ from tests import test_analysis_models as models
 from tests.test_analysis_support import control_context
 from tests.test_models_rdd_fuzzy import _with_treatment
 
-pinned = models.pinned
 workspace_factory = models.workspace_factory
 issue_workspace = models.issue_workspace
 

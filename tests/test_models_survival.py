@@ -25,7 +25,6 @@ from tests.test_analysis_models import (
 )
 from tests.test_analysis_support import control_context
 
-pinned = models.pinned
 workspace_factory = models.workspace_factory
 issue_workspace = models.issue_workspace
 

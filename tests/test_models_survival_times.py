@@ -19,7 +19,6 @@ from tests import test_analysis_models as models
 from tests.test_analysis_models import _rows
 from tests.test_analysis_support import control_context
 
-pinned = models.pinned
 workspace_factory = models.workspace_factory
 
 ASKED = {

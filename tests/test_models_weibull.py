@@ -37,7 +37,6 @@ from tests.test_analysis_models import (
 )
 from tests.test_analysis_support import control_context
 
-pinned = models.pinned
 workspace_factory = models.workspace_factory
 
 

@@ -29,7 +29,6 @@ from tests.test_scripts_api import _without_ids
 
 released_people_home = accounts_support.released_people_home
 released_world = accounts_support.released_world
-pinned = support.pinned
 workspace_factory = support.workspace_factory
 
 SNIPPET = Path(__file__).parents[1] / "catalogue/script_library/pension-reform-event-time.mdscript"

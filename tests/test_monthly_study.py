@@ -37,7 +37,6 @@ from catalogue.analysis.workspace import Workspace
 from tests import test_analysis_support as support
 from tests.test_analysis_support import control_context
 
-pinned = support.pinned
 workspace_factory = support.workspace_factory
 
 DOC = Path(__file__).parents[1] / "docs" / "MONTHLY.md"

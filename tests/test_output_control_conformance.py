@@ -570,7 +570,6 @@ def test_case_23_sums_over_padded_random_subsets_do_not_reconstruct_the_subset()
 
 # --- 21: aggregation -------------------------------------------------------------------------
 
-pinned = support.pinned
 workspace_factory = support.workspace_factory
 released_people_home = accounts_support.released_people_home
 released_world = accounts_support.released_world

@@ -32,7 +32,6 @@ from . import test_analysis_support as support
 from .test_output_control_budget import _study_data
 from .test_output_control_helpers import context, pseudonyms
 
-pinned = support.pinned
 workspace_factory = support.workspace_factory
 
 DEFAULTS = OutputControlParameters.defaults()

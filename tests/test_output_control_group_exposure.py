@@ -18,7 +18,6 @@ from catalogue.analysis.step import parse_steps
 from catalogue.analysis.workspace import Workspace
 from tests import test_analysis_support as support
 
-pinned = support.pinned
 workspace_factory = support.workspace_factory
 
 ALLOWANCE = BudgetParameters().exposure_allowance

@@ -25,7 +25,6 @@ from tests import test_analysis_models as models
 from tests.test_analysis_support import control_context
 from tests.test_output_control_pair_snap import _context, in_two_processes
 
-pinned = models.pinned
 workspace_factory = models.workspace_factory
 issue_workspace = models.issue_workspace
 

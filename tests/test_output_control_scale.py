@@ -40,7 +40,6 @@ from catalogue.domain.errors import RegcatError
 from tests import test_analysis_support as support
 from tests.test_output_control_helpers import SECRET, context, pseudonyms
 
-pinned = support.pinned
 workspace_factory = support.workspace_factory
 
 

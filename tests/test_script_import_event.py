@@ -21,7 +21,6 @@ from catalogue.services.context import Context
 from tests import test_analysis_support as support
 from tests.test_analysis_support import released, values
 
-pinned = support.pinned
 workspace_factory = support.workspace_factory
 
 EVENTS = {"import_events": "KRG_DIAGNOSEDATO", "from": "2015-01-01", "to": "2020-12-31", "as": "d"}

@@ -19,7 +19,6 @@ from catalogue.services.context import Context
 from tests import test_analysis_support as support
 from tests.test_analysis_support import values
 
-pinned = support.pinned
 workspace_factory = support.workspace_factory
 
 MEN = [{"import": "BEFOLKNING_KJOENN", "as": "kjonn"}, {"keep_if": 'kjonn == "1"'}]

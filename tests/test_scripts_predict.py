@@ -29,7 +29,6 @@ from tests.test_analysis_models import _column, _rows
 from tests.test_scripts_api import Researcher
 from tests.test_scripts_models_charts import HEAD, PANEL_HEAD
 
-pinned = models.pinned
 workspace_factory = models.workspace_factory
 issue_workspace = models.issue_workspace
 released_people_home = accounts_support.released_people_home

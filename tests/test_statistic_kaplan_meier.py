@@ -26,7 +26,6 @@ from tests.test_accounts_support import released_world as released_world
 from tests.test_analysis_models import _rows
 from tests.test_analysis_support import ISSUE_STEPS, control_context
 
-pinned = models.pinned
 workspace_factory = models.workspace_factory
 issue_workspace = models.issue_workspace
 

@@ -13,7 +13,6 @@ from catalogue.analysis.output_control.rules.cell_key_noise import CellKeyNoise
 from catalogue.analysis.statistics.tabulate import MISSING
 from tests import test_analysis_support as support
 
-pinned = support.pinned
 workspace_factory = support.workspace_factory
 
 

@@ -18,12 +18,10 @@ from catalogue.analysis.step import parse_steps
 from catalogue.analysis.workspace import Workspace
 from catalogue.domain.errors import RegcatError
 from tests import test_accounts_support as accounts_support
-from tests import test_analysis_support as analysis_support
 from tests.test_analysis_support import ISSUE_STEPS, new_workspace
 from tests.test_workspaces_api import Researcher
 
 released_people_home = accounts_support.released_people_home
-pinned = analysis_support.pinned
 
 STEPS = [*ISSUE_STEPS, {"import": "BEFOLKNING_MOR", "as": "mor"}]
 
