@@ -190,13 +190,19 @@ def test_collapse_to_mothers_then_import_their_own_variables(
             children[mother[child]].append(born.get(child))
     assert ws.state.schema.unit_type == "PERSON"
     assert ws.state.schema.names == ["barn", "yngste", "kjonn"]
-    # Every statistic, the count included, is missing for a group of fewer than 10 units:
-    # no mother here has 10 children, so neither how many nor the youngest one's birth
-    # date leaves the group (an exact count of a group was an oracle, red team).
+    # Whether a group has its statistics is decided on its perturbed count, as `count` gives
+    # it, never on the exact number of units (an exact size of 10 was an oracle, red team
+    # test_new_numbers_a): no mother here has 10 children, so every count given is a
+    # perturbed one of at least 10, never 1-9, and a group below the threshold after noise
+    # has no statistic at all (a smoothed maximum of a group under 10 averages all its
+    # values and carries magnitude noise: tests/test_group_gini_quartiles.py checks it).
     assert max(len(c) for c in children.values()) < 10
-    assert set(values(ws, "barn")) == set(children)
-    assert set(values(ws, "barn").values()) == {None}
-    assert set(values(ws, "yngste").values()) == {None}
+    counts, youngest = values(ws, "barn"), values(ws, "yngste")
+    assert set(counts) == set(children)
+    assert all(c is None or c >= 10 for c in counts.values())
+    assert any(c is None for c in counts.values())
+    for mor, count in counts.items():
+        assert (youngest[mor] is None) == (count is None)
     sex = as_dict(released(pinned, "BEFOLKNING_KJOENN"))
     assert values(ws, "kjonn") == {m: sex.get(m) for m in children}
 
