@@ -59,11 +59,14 @@ statistic peaked at 4.64 and 4.72 GiB: over the target. memray at its high-water
 (4.20 GB traced): 1.24 GB the units' holder samples looked up twice (the table's interior and
 its margin block, 0.62 GB each, both held until the release), 0.78 GB the ledger's samples,
 0.38 GB its id slots, ~0.7 GB ledger_kernels' temporaries. The margin blocks now share the
-interior's look-up (output_control/cores.py, CoreCheck._across). The rest of that run (load
-16): regress 58.1 s, fe 352.6, weibull 472.7, regress_mml 210.6, oaxaca 58.0 (peaks 2.56-3.47
-GiB, 2.36-2.62 held before). Not yet measured at 5.5 M: a complete run of both sides, the
+interior's look-up (output_control/cores.py, CoreCheck._across): the next run's first
+statistic (a ledger grown by one more run, load 3-10) 285.6 s at 4.03 GiB, still just over.
+The rest of the second run (load 10-18): regress 58.1 s, logit 106.4, probit 100.2, poisson
+59.0, margins 95.1, negbin 126.7, fe 352.6, weibull 472.7, regress_mml 210.6, oaxaca 58.0,
+mlogit 239.2, re 177.6, pooled 29.7, ivregress 10.6, rdd 2.0, cox 10.8 (peaks 2.56-3.47 GiB,
+2.36-2.62 held before). Not yet measured at 5.5 M: a complete run of both sides in turn, the
 references of weibull and regress_mml (at 50,000 persons they take 12 and 19 s: about 20-30
-min each here), and the first statistic after the change.
+min each here), mlogit, re, pooled, ivregress, rdd and cox.
 """
 
 from __future__ import annotations
