@@ -176,10 +176,8 @@ class CategoryBars:
             if stat == "iqr":
                 value = item.extra.get("iqr")
             else:
-                found = [r.values[0] for r in item.result.rows if r.labels[0] == PER_CATEGORY[stat]]
-                value = found[0] if found else None
-            published = isinstance(value, int | float) and not isinstance(value, bool)
-            record[stat] = value if published else None
+                value = _row_value(item.result, PER_CATEGORY[stat])
+            record[stat] = value if _published(value) else None
             records.append(record)
         out = []
         for index, item in enumerate(items):
@@ -193,6 +191,12 @@ class CategoryBars:
 
 def _published(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _row_value(result: ControlledResult, label: str) -> object:
+    """The value of a one-column result's row labelled `label` (a summary's `sd`, a
+    percentile's `0.5`), None when the result has no such row."""
+    return next((r.values[0] for r in result.rows if r.labels[0] == label), None)
 
 
 @dataclass(frozen=True)
@@ -218,8 +222,7 @@ class ComposedBars:
         if stat == "semean":
             for item in parts:
                 key = tuple(str(item.about["cell"][d]) for d in dims)
-                found = [r.values[0] for r in item.result.rows if r.labels[0] == "sd"]
-                values[key] = found[0] if found else None
+                values[key] = _row_value(item.result, "sd")
         else:
             for record in _records(parts[0].result, "mean"):
                 values[tuple(record[d] for d in dims)] = record["mean"]
