@@ -19,9 +19,9 @@ from typing import Any
 from catalogue.domain.text import Text, localise
 
 from ..output_control import ControlContext, ControlledResult
-from ..output_control.vega import SCHEMA
 from ..statistic import Field, Statistic, Takes, find
 from .shared.common import DataView, Labelled, Prepared, choice
+from .shared.interval_chart import interval_chart, published_intervals
 from .shared.model_request import MODEL_FIELDS, MODEL_RELEASES
 
 MODELS = ("regress", "logit", "probit", "poisson", "negbin", "mlogit")
@@ -59,42 +59,16 @@ def coefficient_chart(
     """Points and interval bars from the result's published rows only."""
     if not isinstance(result, ControlledResult) or result.kind != "regression":
         raise TypeError("a coefficient plot is drawn from a controlled regression result")
-    at = {c: result.columns.index(c) for c in ("coefficient", "ci_lower", "ci_upper")}
-    points = []
-    for row in result.rows:
-        term = row.labels[0]
-        if term in (None, CONSTANT):
-            continue
-        shown = {c: row.values[i] for c, i in at.items()}
-        if any(not isinstance(v, int | float) or isinstance(v, bool) for v in shown.values()):
-            continue  # withheld: not drawn
-        points.append({"term": term, **shown})
+    points = [
+        {"term": term, **shown}
+        for term, shown in published_intervals(result)
+        if term not in (None, CONSTANT)  # withheld ones are not drawn
+    ]
     title = localise(("Koeffisient med 95 % intervall", "Coefficient with 95 % interval"), language)
-    y = {"field": "term", "type": "nominal", "sort": None, "title": None}
-    return {
-        "$schema": SCHEMA,
-        "description": f"coefplot {model}, {result.datastore_version}",
-        "data": {"values": points},
-        "layer": [
-            {
-                "mark": "rule",
-                "encoding": {
-                    "y": y,
-                    "x": {"field": "ci_lower", "type": "quantitative", "title": title},
-                    "x2": {"field": "ci_upper"},
-                },
-            },
-            {
-                "mark": {"type": "point", "filled": True},
-                "encoding": {"y": y, "x": {"field": "coefficient", "type": "quantitative"}},
-            },
-            {
-                "data": {"values": [{"zero": 0}]},
-                "mark": {"type": "rule", "strokeDash": [4, 4]},
-                "encoding": {"x": {"field": "zero", "type": "quantitative"}},
-            },
-        ],
-    }
+    position = {"field": "term", "type": "nominal", "sort": None, "title": None}
+    return interval_chart(
+        f"coefplot {model}, {result.datastore_version}", points, position, "x", title
+    )
 
 
 STATISTIC = Statistic(

@@ -65,7 +65,6 @@ from catalogue.domain.errors import invalid_input
 from catalogue.domain.text import Text, localise
 
 from ..output_control import ControlContext, ControlledResult
-from ..output_control.vega import SCHEMA
 from ..statistic import Field, Statistic, Takes
 from ..variables import Kind, Variable
 from .shared.common import (
@@ -77,6 +76,7 @@ from .shared.common import (
     whole_option,
 )
 from .shared.design import Factor, Patterns, parse_terms, with_columns
+from .shared.interval_chart import interval_chart, published_intervals
 from .shared.model_levels import common_levels
 from .shared.model_request import (
     MODEL_FIELDS,
@@ -452,49 +452,23 @@ def event_chart(
 ) -> dict[str, Any]:
     """The event-study plot: each published treated × period coefficient at its event time
     with its 95 % interval; withheld ones are gaps; the reference period at 0."""
-    at = {c: result.columns.index(c) for c in ("coefficient", "ci_lower", "ci_upper")}
-    points: list[dict[str, Any]] = []
-    for row in result.rows:
-        event = event_terms.get(str(row.labels[0]))
-        shown = {c: row.values[i] for c, i in at.items()}
-        if event is None or any(
-            not isinstance(v, int | float) or isinstance(v, bool) for v in shown.values()
-        ):
-            continue
-        points.append({"event": event, **shown})
+    points: list[dict[str, Any]] = [
+        {"event": event_terms[str(term)], **shown}
+        for term, shown in published_intervals(result)
+        if str(term) in event_terms
+    ]
     if points:
         points.append({"event": reference, "coefficient": 0.0, "ci_lower": 0.0, "ci_upper": 0.0})
     points.sort(key=lambda p: p["event"])
-    x = {
+    position = {
         "field": "event",
         "type": "quantitative",
         "title": localise(("Periode fra behandlingen", "Period from the treatment"), language),
     }
     title = localise(("Effekt med 95 % intervall", "Effect with 95 % interval"), language)
-    return {
-        "$schema": SCHEMA,
-        "description": f"did event study, {result.datastore_version}",
-        "data": {"values": points},
-        "layer": [
-            {
-                "mark": "rule",
-                "encoding": {
-                    "x": x,
-                    "y": {"field": "ci_lower", "type": "quantitative", "title": title},
-                    "y2": {"field": "ci_upper"},
-                },
-            },
-            {
-                "mark": {"type": "point", "filled": True},
-                "encoding": {"x": x, "y": {"field": "coefficient", "type": "quantitative"}},
-            },
-            {
-                "data": {"values": [{"zero": 0}]},
-                "mark": {"type": "rule", "strokeDash": [4, 4]},
-                "encoding": {"y": {"field": "zero", "type": "quantitative"}},
-            },
-        ],
-    }
+    return interval_chart(
+        f"did event study, {result.datastore_version}", points, position, "y", title
+    )
 
 
 def _text(nb: str, en: str) -> Text:
