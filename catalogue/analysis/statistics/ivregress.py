@@ -45,7 +45,6 @@ from ..output_control import (
     PositionKeys,
     RegressionFit,
     Term,
-    model_evidence,
 )
 from ..output_control.fingerprint import splitmix64
 from ..output_control.fit_tests import FitTest
@@ -67,7 +66,7 @@ from .shared.model_request import (
     model_request,
     refuse_too_few_clusters,
 )
-from .shared.model_rows import ModelRows, _groupings
+from .shared.model_rows import ModelRows, rows_evidence
 from .shared.ols import (
     Estimate,
     RegressionPlan,
@@ -310,14 +309,12 @@ def _evidence(
     and what one unit moves are the 2SLS bread's), its residual y − x'β with the actual
     regressors, its pairs of the values as given (instruments included); with
     `instruments` (Z per pattern, beside the design as given) its affine form."""
-    return model_evidence(
-        PositionKeys(view.rows.snapshot.arrays),
-        rows.units,
-        rows.y,
-        rows.pattern,
+    return rows_evidence(
+        view,
+        rows,
         fitted_design,
         terms,
-        _groupings(patterns),
+        patterns,
         fitted=None if residuals is None else np.zeros(len(patterns.n)),
         estimable=estimate.estimable,
         asked=(rows.y, design),

@@ -48,11 +48,9 @@ from catalogue.domain.text import Text
 
 from ..output_control import (
     ControlContext,
-    PositionKeys,
     RegressionFit,
     Term,
     control_regression,
-    model_evidence,
 )
 from ..output_control.model_support import Influence, derived_evidence
 from ..statistic import Field, Statistic, Takes
@@ -60,7 +58,7 @@ from .shared.common import DataView, Labelled, choice, needs_number, request_err
 from .shared.design import Factor, _columns, parse_terms
 from .shared.model_levels import common_levels
 from .shared.model_request import MODEL_RELEASES, group_variable
-from .shared.model_rows import _groupings, outcome_mode
+from .shared.model_rows import outcome_mode, rows_evidence
 
 REFERENCES = ("2", "pooled")
 STREAM = 0x6F6178616361  # the components' digest: the interacted model's mixed with this
@@ -370,14 +368,12 @@ def prepare_oaxaca(view: DataView, request: Mapping[str, Any]) -> OaxacaPlan:
         low = _per_pattern(residual, rows.pattern, count, np.fmin)
         high = _per_pattern(residual, rows.pattern, count, np.fmax)
         moved = moved_by_one(fa, fb, x_design, in_b, low, high, pooled)
-    evidence = model_evidence(
-        PositionKeys(view.rows.snapshot.arrays),
-        rows.units,
-        rows.y,
-        rows.pattern,
+    evidence = rows_evidence(
+        view,
+        rows,
         interacted,
         terms_full,
-        _groupings(own),
+        own,
         fitted=fitted,
         outcome_mode=outcome_mode(rows.y),
         estimable=fits is not None,

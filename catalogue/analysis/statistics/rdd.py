@@ -161,7 +161,6 @@ from ..output_control import (
     ModelEvidence,
     PositionKeys,
     RegressionFit,
-    model_evidence,
     reaching_threshold,
 )
 from ..output_control.answers import decode
@@ -175,7 +174,7 @@ from .shared.design import CONSTANT, Column, Factor, Patterns, estimable, parse_
 from .shared.iv_tests import WEAK_F
 from .shared.model_levels import common_levels
 from .shared.model_request import covariance_request, refuse_too_few_clusters
-from .shared.model_rows import ModelRows, _groupings
+from .shared.model_rows import ModelRows, rows_evidence
 from .shared.ols import Estimate, RegressionPlan, regression_plan
 
 KERNELS = ("triangular", "uniform")
@@ -1069,17 +1068,14 @@ def _fuzzy_evidence(
         kn = (structural.n * weights)[:, None]
         pi = np.linalg.lstsq((z * kn).T @ z, (z * kn).T @ x_design, rcond=None)[0]
         fitted_design = _significant(z @ pi)
-    keys = PositionKeys(view.rows.snapshot.arrays)
 
     def evidence(design: np.ndarray) -> ModelEvidence:
-        return model_evidence(
-            keys,
-            rows.units,
-            rows.y,
-            rows.pattern,
+        return rows_evidence(
+            view,
+            rows,
             design,
             structural.terms(),
-            _groupings(structural),
+            structural,
             weights,
             fitted=None if residuals is None else np.zeros(len(structural.n)),
             estimable=estimate.estimable,

@@ -40,10 +40,8 @@ from catalogue.domain.text import Text
 
 from ..output_control import (
     ControlContext,
-    PositionKeys,
     RegressionFit,
     Term,
-    model_evidence,
 )
 from ..output_control.model_support import Influence, derived_evidence
 from ..statistic import Field, Statistic, Takes
@@ -60,7 +58,7 @@ from .shared.mixed import (
 )
 from .shared.model_levels import keep_common
 from .shared.model_request import MODEL_RELEASES, group_variable, model_request
-from .shared.model_rows import ModelRows, _groupings, model_rows, outcome_mode
+from .shared.model_rows import ModelRows, model_rows, outcome_mode, rows_evidence
 from .shared.ols import Estimate, RegressionPlan, asked_terms
 
 # The variance components' model-noise: the model's digest mixed with this stream.
@@ -166,14 +164,12 @@ def prepare_mml(view: DataView, request: Mapping[str, Any]) -> MixedPlan:
     else:
         shown_design, fitted, residuals = design, None, None
         estimate = Estimate.failed(patterns)
-    evidence = model_evidence(
-        PositionKeys(view.rows.snapshot.arrays),
-        rows.units,
-        rows.y,
-        rows.pattern,
+    evidence = rows_evidence(
+        view,
+        rows,
         shown_design,
         terms_out,
-        _groupings(patterns),
+        patterns,
         fitted=fitted,
         outcome_mode=outcome_mode(rows.y),
         estimable=fit is not None,

@@ -11,13 +11,15 @@ scan must then keep its order and read the rows outside the model too.)"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from ... import db
-from ...output_control import ModelEvidence, PositionKeys, model_evidence
+from ...output_control import ModelEvidence, PositionKeys, Term, model_evidence
 from ...output_control.model_support import majority_value
 from ...variables import Variable
 from .common import DataView, col, number_sql
@@ -141,6 +143,32 @@ def model_rows(
     )
 
 
+def rows_evidence(
+    view: DataView,
+    rows: ModelRows,
+    design: np.ndarray,
+    terms: Sequence[Term],
+    patterns: Patterns,
+    weights: np.ndarray | None = None,
+    **options: Any,
+) -> ModelEvidence:
+    """output_control's model_evidence of a model read by model_rows: each row's unit,
+    outcome and pattern, `design` (one row per pattern of `patterns`, one column per term of
+    `terms`) and the cells of `patterns`' categorical factors; `options` as model_evidence
+    takes them."""
+    return model_evidence(
+        PositionKeys(view.rows.snapshot.arrays),
+        rows.units,
+        rows.y,
+        rows.pattern,
+        design,
+        terms,
+        _groupings(patterns),
+        weights,
+        **options,
+    )
+
+
 def evidence_of(
     view: DataView,
     y: Variable,
@@ -168,14 +196,12 @@ def evidence_of(
         if len(patterns.n)
         else np.zeros((0, len(patterns.columns)))
     )
-    return model_evidence(
-        PositionKeys(view.rows.snapshot.arrays),
-        rows.units,
-        rows.y,
-        rows.pattern,
+    return rows_evidence(
+        view,
+        rows,
         design,
         patterns.terms(),
-        _groupings(patterns),
+        patterns,
         weights,
         fitted=fitted,
         dispersion=dispersion,
