@@ -255,21 +255,35 @@ def mlogit_effects(plan: MlogitPlan) -> list[RegressionFit]:
             influence = Influence(scale, coefficient, classical, sandwich)
         # AME_j = Σ_i w_i P_ij (β_j − Σ_m P_im β_m): every β_m' = T⁻¹·β_m in another basis,
         # the P's the same, so the effects transform as the equation's coefficients.
-        evidence = derived_evidence(model.evidence, influence, STREAM, terms=kept, transforms=True)
-        out.append(
-            RegressionFit(
-                outcome=model.outcome,
-                family=f"{model.family}-margins",
-                terms=terms,
-                coefficients=values,
-                std_errors=std_errors,
-                evidence=evidence,
-                terms_asked=model.terms_asked,
-                covariance=model.covariance,
-                categorical=model.categorical,
-            )
-        )
+        out.append(effects_fit(model, model.family, values, std_errors, influence))
     return out
+
+
+def effects_fit(
+    model: RegressionFit,
+    family: str,
+    values: np.ndarray,
+    std_errors: np.ndarray,
+    influence: Influence,
+) -> RegressionFit:
+    """The effects of every term of `model` but its constant, as a fit derived from it
+    (withheld with it). Each effect takes its term's key and pairs; the effects transform as
+    the model's coefficients (b' = T⁻¹·b in another basis of its column space), so the
+    model's form finds a registered answer of a regressor as k·x + c, given transformed,
+    not drawn afresh."""
+    kept = [i for i, t in enumerate(model.terms) if t.kind != "constant"]
+    evidence = derived_evidence(model.evidence, influence, STREAM, terms=kept, transforms=True)
+    return RegressionFit(
+        outcome=model.outcome,
+        family=f"{family}-margins",
+        terms=tuple(model.terms[i] for i in kept),
+        coefficients=values,
+        std_errors=std_errors,
+        evidence=evidence,
+        terms_asked=model.terms_asked,
+        covariance=model.covariance,
+        categorical=model.categorical,
+    )
 
 
 @dataclass(frozen=True)
@@ -323,23 +337,8 @@ def prepare_margins(
     else:
         influence = _influence(fit, family, effects, model.evidence.influence)
         values, std_errors = effects.values, effects.std_errors
-    # Each effect takes its term's key and pairs (every term's but the constant's). The
-    # effects are mean f(η)·β, η the same in every basis of the model's column space, so
-    # they transform as its coefficients (b' = T⁻¹·b): the model's form finds a registered
-    # answer of a regressor as k·x + c, given transformed, not drawn afresh.
-    kept = [i for i, t in enumerate(model.terms) if t.kind != "constant"]
-    evidence = derived_evidence(model.evidence, influence, STREAM, terms=kept, transforms=True)
-    derived = RegressionFit(
-        outcome=model.outcome,
-        family=f"{family}-margins",
-        terms=terms,
-        coefficients=values,
-        std_errors=std_errors,
-        evidence=evidence,
-        terms_asked=model.terms_asked,
-        covariance=model.covariance,
-        categorical=model.categorical,
-    )
+    # The effects are mean f(η)·β, η the same in every basis of the model's column space.
+    derived = effects_fit(model, family, values, std_errors, influence)
     about = {**plan.about, "statistic": "margins", "model": family, "margins": "dydx"}
     return MarginsPlan(plan, derived, about)
 
