@@ -52,6 +52,20 @@ class Kind(Enum):
             Kind.UNIT: "BIGINT",
         }[self]
 
+    def label_sql(self, column: str) -> str:
+        """SQL of `column`, holding values of this kind, as category labels: numbers without
+        a trailing .0, truths as true and false, dates as YYYY-MM-DD."""
+        if self is Kind.NUMBER:
+            return (
+                f"CASE WHEN {column} = round({column}) AND abs({column}) < 1e15 "
+                f"THEN CAST(CAST({column} AS BIGINT) AS VARCHAR) ELSE CAST({column} AS VARCHAR) END"
+            )
+        if self is Kind.BOOL:
+            return f"CASE WHEN {column} THEN 'true' ELSE 'false' END"
+        if self is Kind.DATE:
+            return f"strftime({column}, '%Y-%m-%d')"
+        return f"CAST({column} AS VARCHAR)"
+
     @classmethod
     def of(cls, value_type: ValueType) -> Kind:
         return cls(value_type.value)

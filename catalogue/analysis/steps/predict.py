@@ -202,21 +202,6 @@ def _number(variable: Variable) -> str:
     return f"CAST({col(variable)} AS DOUBLE)"
 
 
-def _label(variable: Variable) -> str:
-    """A variable's values as the models' category labels (statistics/shared/common.text_sql)."""
-    c = col(variable)
-    if variable.kind == Kind.NUMBER:
-        return (
-            f"(CASE WHEN {c} = round({c}) AND abs({c}) < 1e15 "
-            f"THEN CAST(CAST({c} AS BIGINT) AS VARCHAR) ELSE CAST({c} AS VARCHAR) END)"
-        )
-    if variable.kind == Kind.BOOL:
-        return f"(CASE WHEN {c} THEN 'true' ELSE 'false' END)"
-    if variable.kind == Kind.DATE:
-        return f"strftime({c}, '%Y-%m-%d')"
-    return f"CAST({c} AS VARCHAR)"
-
-
 def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -240,7 +225,9 @@ def _part(schema: Schema, part: str, term: str) -> tuple[str, Variable]:
     variable = _variable(schema, name)
     if level == "c":
         return _number(variable), variable
-    return f"CAST(({_label(variable)} = {_literal(level)}) AS DOUBLE)", variable
+    # the level as the models label it (statistics/shared/common.text_sql)
+    label = variable.kind.label_sql(col(variable))
+    return f"CAST(({label} = {_literal(level)}) AS DOUBLE)", variable
 
 
 def linear_predictor(

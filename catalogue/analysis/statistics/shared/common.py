@@ -117,17 +117,7 @@ def number_sql(variable: Variable, alias: str = "w") -> str:
 
 def text_sql(variable: Variable, alias: str = "w") -> str:
     """A variable's values as category labels (numbers without a trailing .0)."""
-    c = col(variable, alias)
-    if variable.kind == Kind.NUMBER:
-        return (
-            f"CASE WHEN {c} = round({c}) AND abs({c}) < 1e15 "
-            f"THEN CAST(CAST({c} AS BIGINT) AS VARCHAR) ELSE CAST({c} AS VARCHAR) END"
-        )
-    if variable.kind == Kind.BOOL:
-        return f"CASE WHEN {c} THEN 'true' ELSE 'false' END"
-    if variable.kind == Kind.DATE:
-        return f"strftime({c}, '%Y-%m-%d')"
-    return f"CAST({c} AS VARCHAR)"
+    return variable.kind.label_sql(col(variable, alias))
 
 
 def natural_order(labels: Sequence[str]) -> list[str]:
