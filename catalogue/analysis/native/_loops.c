@@ -356,16 +356,6 @@ done:
 }
 
 
-/* splitmix64's finaliser, as fingerprint.py's splitmix64. */
-static inline uint64_t scramble(uint64_t z) {
-    z ^= z >> 30;
-    z *= 0xBF58476D1CE4E5B9ULL;
-    z ^= z >> 27;
-    z *= 0x94D049BB133111EBULL;
-    z ^= z >> 31;
-    return z;
-}
-
 /* fingerprint.py's _SALTS and _CHECK_SALT: a keyed id's cell in each partition, its check. */
 static const uint64_t PARTITION_SALTS[PARTITIONS] = {0x9E3779B97F4A7C15ULL,
                                                      0xC2B2AE3D27D4EB4FULL,
@@ -376,9 +366,10 @@ static const uint64_t CHECK_SALT = 0x27D4EB2F165667C5ULL;
 /* A keyed (unit, value) pair added to a set's fingerprint (PARTITIONS × 32 cells of count,
  * id xor and check xor), its cells and check as UnitHashes.of makes them for an id. */
 static inline void add_keyed_pair(uint64_t *table, uint64_t pair) {
-    uint64_t check = scramble(pair ^ CHECK_SALT);
+    uint64_t check = splitmix64(pair ^ CHECK_SALT);
     for (int p = 0; p < PARTITIONS; p++) {
-        uint64_t *at = table + 3 * ((scramble(pair ^ PARTITION_SALTS[p]) % 32) + (uint64_t)p * 32);
+        uint64_t cell = splitmix64(pair ^ PARTITION_SALTS[p]) % 32 + (uint64_t)p * 32;
+        uint64_t *at = table + 3 * cell;
         at[0] += 1;
         at[1] ^= pair;
         at[2] ^= check;
@@ -420,11 +411,11 @@ static PyObject *unit_hashes(PyObject *self, PyObject *args) {
         uint64_t id = ids[i];
         uint32_t bits = 0;
         for (int p = 0; p < PARTITIONS; p++) {
-            uint64_t cell = scramble(id ^ PARTITION_SALTS[p]) % per + (uint64_t)p * per;
+            uint64_t cell = splitmix64(id ^ PARTITION_SALTS[p]) % per + (uint64_t)p * per;
             bits |= (uint32_t)cell << (CELL_BITS * p);
         }
         packed[i] = (int32_t)bits;
-        checks[i] = scramble(id ^ CHECK_SALT);
+        checks[i] = splitmix64(id ^ CHECK_SALT);
     }
     Py_END_ALLOW_THREADS
     result = Py_None;
