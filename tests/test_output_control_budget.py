@@ -475,12 +475,41 @@ def test_a_unit_after_two_known_ones_is_charged_what_the_verdict_tells_it():
     branches = {
         "as it was": verdict + 9e10 / sd2,
         "the target on top of the rest": information * (3e5 / 3.01e5) ** 2 + 9e10 / rest_sd2,
-        "the target at 0": verdict,
+        # Every verdict the answer reveals (rules/dominance_nk.py `revealed_verdicts`): the
+        # cell failed as it was, with one 10⁶ at 0 (the target second of its top two), and
+        # with both (the target on top).
+        "the target at 0": verdict
+        + information * (3e5 / 1.3e6) ** 2
+        + information * (3e5 / 3.01e5) ** 2,
     }
     exposure = _exposure_of(ctx, population[2:3])
     found = [k for k, told in branches.items() if exposure == pytest.approx(told, rel=1e-3)]
     print(f"\n[budget] a unit after two known ones: {found}, total {total:.4g}")
     assert len(found) == 1 and exposure >= verdict * (1 - 1e-3)
+
+
+def test_every_verdict_a_dominated_answer_reveals_is_charged_to_the_units_set_to_0():
+    """Two known units of 10⁶, a target of 3·10⁵, 57 of 100: the cell fails as it was, with
+    one 10⁶ at 0 and with both (the target's share 0.98 of the rest, above any band), and
+    passes with the target at 0 too (0.035, below any band), so it is answered as the 57.
+    The answer tells that three verdicts failed: the target is told π²/w²·(3·10⁵/R₀)² by
+    the first (it is in the rest, R₀ = 3.057·10⁵), ·(3·10⁵/1.3·10⁶)² by the second (one of
+    its top two) and ·(3·10⁵/3.001·10⁵)² by the third (on top): 2.0 verdicts' worth, not
+    the first's 0.96 alone (charged before 2026-12-07). A known 10⁶ is told the first and
+    the second; a unit kept is charged by the answered cell alone."""
+    population = pseudonyms(2000, seed=23)
+    ctx = context(population)
+    values = np.array([1e6, 1e6, 3e5] + [100.0] * 57)
+    released = control_magnitude_table(_one_cell(population[:60], values), ctx, statistics=["sum"])
+    total = released.rows[0].values[0]
+    assert total is not None and abs(float(total) - 5700) < 3 * 5 * 100
+    information = verdict_information(DEFAULTS.of(DominanceNK))
+    target = information * ((3e5 / 3.057e5) ** 2 + (3e5 / 1.3e6) ** 2 + (3e5 / 3.001e5) ** 2)
+    assert _exposure_of(ctx, population[2:3]) == pytest.approx(target, rel=1e-3)
+    known = [information * 0.25, information * (0.25 + (1e6 / 1.3e6) ** 2)]
+    assert sorted(_exposure_of(ctx, population[u : u + 1]) for u in (0, 1)) == pytest.approx(
+        known, rel=1e-3
+    )
 
 
 def test_informed_units_are_every_unit_over_the_floor_at_most_the_cap_per_cell():

@@ -21,10 +21,10 @@ from catalogue.domain.errors import invalid_input
 
 from .cores import CoreCheck
 from .counting import finish, noised_counts, publish_left_out, published_counts
-from .exposure import Exposure, unit_names, verdict_units
+from .exposure import Exposure, unit_names
 from .fingerprint import SetFingerprint
 from .inputs import CountTable, MagnitudeTable
-from .magnitudes import Magnitudes, count_noise_factor, counts_in_disguise
+from .magnitudes import level_floor
 from .pair_sets import PairAnswer
 from .release import ControlContext, ResultBuilder
 from .result import ControlledResult, ResultRow, Value
@@ -32,7 +32,12 @@ from .rounding import percent
 from .rule import Message
 from .rules.budget import Budget
 from .rules.cell_key_noise import CellKeyNoise, CountsWithKeys
-from .rules.dominance_nk import DominanceNK, dominant_pairs, verdict_information
+from .rules.dominance_nk import (
+    DominanceNK,
+    dominant_pairs,
+    revealed_verdicts,
+    verdict_information,
+)
 from .rules.magnitude_noise import MagnitudeNoise, Perturbable
 from .rules.magnitude_support import MagnitudeSupport
 from .rules.p_percent import PPercent
@@ -314,7 +319,7 @@ def control_magnitude_table(
         # A cell its largest contributions dominate is answered as the same cell with them
         # at 0 (rules/dominance_nk.py `dominant_pairs`): everything below reads that cell.
         dominated = _dominated(context, cells, found)
-        whole = cells, found.magnitudes
+        whole = cells
         if len(dominated):
             cells = replace(
                 cells, values=np.where(_at(dominated, len(cells.cell)), 0.0, cells.values)
@@ -458,17 +463,17 @@ def control_magnitude_table(
                     ],
                     dtype=bool,
                 )
-                for name, amount in _first_verdicts(out, *whole, dominated, settled).items():
+                for name, amount in _revealed_verdicts(out, whole, dominated, settled).items():
                     told[name] = told.get(name, 0.0) + amount
             out.expose(told)
-        # A sum of one value's units (a 0/1 variable) is a count: a count's noise
-        # (magnitudes.counts_in_disguise).
-        disguised = counts_in_disguise(magnitudes, found.nonzero_counts)
-        if np.any(disguised):
-            widen = count_noise_factor(
-                out.rule(CellKeyNoise).parameters.variance, noise.multipliers()
-            )
-            factors = np.where(disguised, factors * widen, factors)
+        # A sum of nearly equal values (a 0/1 variable, or padders at 1.00, 1.01, …) is a
+        # count in disguise: at least a count's noise times its level (magnitudes.level_floor).
+        factors = factors * level_floor(
+            magnitudes,
+            found.nonzero_counts,
+            noise.multipliers(),
+            out.rule(CellKeyNoise).parameters.variance,
+        )
         noised = noise.apply(
             Perturbable(found.sums, magnitudes.largest * factors[None, :], magnitudes.digests)
         )
@@ -545,40 +550,35 @@ def _dominated(context: ControlContext, cells: CellUnits, found: CellAggregates)
     )
 
 
-def _first_verdicts(
+def _revealed_verdicts(
     out: ResultBuilder,
     cells: CellUnits,
-    magnitudes: Magnitudes,
     dominated: np.ndarray,
     settled: np.ndarray,
 ) -> dict[str, float]:
-    """What the dominance verdict on each cell as it was (before its dominant values were
-    set to 0) told the units set to 0, for the cells `settled` (answered afresh): a probe
-    that reads the answer's jump, not a refusal, is charged as the refusal was (exposure.py
-    `verdict_units`). The units left as they were are charged by the answered cell alone,
-    as they would be without the dominant ones."""
+    """What the dominance verdicts an answer reveals (the cell as it was failed, and so did
+    each cell with fewer of its dominant values at 0) told the units set to 0, for the
+    cells `settled` (answered afresh): a probe that reads the answer's jump, not a refusal,
+    is charged as the refusals were (rules/dominance_nk.py `revealed_verdicts`). The units
+    left as they were are charged by the answered cell alone, as they would be without the
+    dominant ones."""
     dominance = out.context.parameters.rule(DominanceNK)
     if dominance.parameters.n != 2:  # as Exposure: a verdict is charged for n = 2
         return {}
-    wanted = np.zeros(cells.n_cells, dtype=bool)
-    wanted[np.asarray(cells.cell)[dominated]] = True
-    wanted &= settled
-    found = verdict_units(
-        cells,
-        magnitudes.largest,
-        magnitudes.rest_after_two,
-        dominance.parameters.n,
-        wanted,
+    pairs, amounts = revealed_verdicts(
+        dominance.parameters,
+        cells.cell,
+        cells.values,
+        cells.keys.set_ids[cells.unit],
+        dominated,
+        settled,
         out.context.parameters.of(Budget).exposure_floor,
         verdict_information(dominance.parameters),
     )
-    pair_cells = np.asarray(cells.cell)[dominated].tolist()
-    zeroed = set(zip(pair_cells, np.asarray(cells.unit)[dominated].tolist(), strict=True))
     told: dict[int, float] = {}
-    for c, units in enumerate(found):
-        for u, amount in units:
-            if (c, u) in zeroed:
-                told[u] = told.get(u, 0.0) + amount
+    for u, amount in zip(np.asarray(cells.unit)[pairs].tolist(), amounts.tolist(), strict=True):
+        if amount > 0:
+            told[u] = told.get(u, 0.0) + amount
     if not told:
         return {}
     names = unit_names(cells.keys.set_ids[np.array(list(told), dtype=np.int64)])

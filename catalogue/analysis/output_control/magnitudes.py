@@ -138,10 +138,8 @@ def counts_in_disguise(magnitudes: Magnitudes, nonzero_counts: np.ndarray) -> np
     0/1 variable, or of c times one, signs free): its total is then c times a count (or a
     difference of two), whose one unit more or less moves it by c, the largest contribution.
     Magnitude noise of the top contributions has a standard deviation of ‖m‖·c (0.57·c by
-    default), a third of a count's (√V); such a cell's noise is widened to a count's
-    (`count_noise_factor`). Why: 15 known people at 1 and a target's diagnosis as a 0/1
-    read the diagnosis from one sum (14 of 16 right) and a suppressed count to ±0.4 from
-    three (red team: test_indicator_sums)."""
+    default), a third of a count's (√V). Such a cell is the extreme case of `level_floor`,
+    which gives it a count's noise (×`count_noise_factor`)."""
     n = np.asarray(nonzero_counts, dtype=np.float64)
     top = magnitudes.largest[0] * n
     return (n > 0) & (np.abs(magnitudes.totals - top) <= 1e-9 * np.maximum(top, 1e-300))
@@ -152,3 +150,38 @@ def count_noise_factor(count_variance: float, multipliers: np.ndarray) -> float:
     deviation is a count's, √V, in units of its contributions (at least 1: never less)."""
     spread = float(np.sqrt(np.sum(np.asarray(multipliers, dtype=np.float64) ** 2)))
     return max(1.0, float(np.sqrt(count_variance)) / spread) if spread > 0 else 1.0
+
+
+def level_floor(
+    magnitudes: Magnitudes,
+    nonzero_counts: np.ndarray,
+    multipliers: np.ndarray,
+    count_variance: float,
+) -> np.ndarray:
+    """Per cell (≥ 1) what its magnitude noise is multiplied by so that its standard
+    deviation is at least a count's noise times the cell's level, √V · T/n: T the total of
+    the absolute contributions, n how many are not 0 (their mean, the typical value).
+
+    Why: a sum whose values are nearly equal is a count in disguise, whatever their digits.
+    With 15 known people at 1.00, 1.01, …, 1.14 and a target's diagnosis as a 0/1, the
+    noise of the top three (sd ‖m‖·1.14 = 0.65) read the diagnosis from one sum (11 of 16
+    right, the attacker's error 0.75; red team: test_indicator_sums). One unit more or less
+    moves a total by about its level; hidden as a count hides it, the noise is √V levels.
+
+    The floor binds only where the values are nearly equal: the top contributions' noise is
+    about ‖m‖·x_(1) already, so it binds where the level T/n is above ‖m‖/√V = 0.33 of the
+    largest (a smooth measure of spread, no threshold to place the padding beside). It is
+    exactly the count's widening for a count in disguise (T/n = x_(1) = x_(2) = x_(3)); an
+    income sum over many units, whose mean is a small share of its largest, keeps its
+    noise. A function of the cell's values alone: the same cell gets the same noise."""
+    m = np.asarray(multipliers, dtype=np.float64)
+    largest = np.abs(np.asarray(magnitudes.largest, dtype=np.float64))[: len(m)]
+    m = m[: largest.shape[0]]
+    sd = np.sqrt(((m[:, None] * largest) ** 2).sum(0))
+    n = np.asarray(nonzero_counts, dtype=np.float64)
+    level = np.divide(np.abs(magnitudes.totals), n, out=np.zeros(len(n)), where=n > 0)
+    wanted = float(np.sqrt(count_variance)) * level
+    safe = sd > 0
+    factors = np.ones(len(n))
+    np.divide(wanted, sd, out=factors, where=safe)
+    return np.maximum(factors, 1.0)
