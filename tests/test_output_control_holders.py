@@ -68,6 +68,49 @@ def test_a_sample_does_not_depend_on_the_order_and_is_exact_below_its_bound():
     assert bool(np.any(rows[:, -1] != EMPTY))
 
 
+def _bottom_k(holders: list[tuple[int, np.ndarray]], ids: np.ndarray) -> np.ndarray:
+    """The samples by definition: per unit, the SAMPLE smallest hashes of its holders."""
+    held: dict[int, set[int]] = {}
+    for h, members in holders:
+        for unit in members.tolist():
+            held.setdefault(unit, set()).add(h)
+    out = np.full((len(ids), SAMPLE), EMPTY, dtype=np.uint64)
+    for i, unit in enumerate(ids.tolist()):
+        kept = sorted(held.get(unit, ()))[:SAMPLE]
+        out[i, : len(kept)] = kept
+    return out
+
+
+def test_samples_grown_in_chunks_in_place_or_by_a_copy_are_the_bottom_k():
+    """HolderSamples as the records grow it (new units in every record, so that the matrix
+    grows many times): applied a few units at a time or all at once, grown in place or by
+    a copy (a view on the matrix held across the growth forbids moving it), every sample
+    is its unit's SAMPLE smallest holder hashes, and a look-up in chunks gives the same."""
+    rng = np.random.default_rng(11)
+    ids = rng.integers(1, 2**63, size=12_000, dtype=np.int64).astype(np.uint64)
+    holders = []
+    for j in range(24):  # each record reaches further into the units: the matrix grows
+        reach = ids[: 500 + j * 500]
+        members = reach[rng.random(len(reach)) < rng.uniform(0.1, 0.9)]
+        holders.append((int(rng.integers(1, 2**62)), np.r_[members, members[:5]]))
+    expected = _bottom_k(holders, np.r_[ids, np.uint64(12345)])
+    grown = 0
+    for chunk in (1 << 18, 97, 31):
+        for held_view in (False, True):
+            samples = HolderSamples(chunk=chunk)
+            view = None
+            for h, members in holders:
+                before = len(samples._samples)
+                samples.add(h, len(np.unique(members)), members)
+                grown += len(samples._samples) > before
+                if held_view:
+                    view = samples._samples[:1]  # kept: the next growth must copy
+            assert np.array_equal(samples.of(np.r_[ids, np.uint64(12345)]), expected)
+            assert view is None or view.base is not None
+    assert grown >= 6 * 3  # every variant grew several times
+    assert int((expected != EMPTY).all(axis=1).sum()) > 100  # full samples met, bound < EMPTY
+
+
 def _parts(result: ControlledResult) -> tuple[int | None, int | None, int]:
     rows = {row.labels: row.values[0] for row in result.rows}
     true, false = rows.get(("True",)), rows.get(("False",))
@@ -326,6 +369,9 @@ def test_the_fast_ledger_kernels_give_what_the_first_did():
             args = (cell, ids, keys, rows, samples.sizes, shown, witnesses, groupings)
             fast = ledger_kernels(*args)
             assert fast == _reference_ledger_kernels(*args)
+            # Met in chunks of units (a unit alone, a few, most of the view): the same.
+            for chunk in (1, 7, 100, n_units - 1):
+                assert ledger_kernels(*args, chunk=chunk) == fast
             checked += 1
             found += sum(c is not None for c in fast)
     assert checked == 24 and found > 0  # the twins met kernels, not only empty answers
@@ -348,6 +394,8 @@ def test_the_packed_sort_falls_back_when_two_holders_agree_in_its_bits():
     fast = ledger_kernels(*args)
     assert fast == _reference_ledger_kernels(*args)
     assert fast[0] is not None and fast[0][0] == -2
+    for chunk in (1, 5, 30):  # the exact sort in some chunks, the packed one in others
+        assert ledger_kernels(*args, chunk=chunk) == fast
 
 
 def _reference_holder_records(

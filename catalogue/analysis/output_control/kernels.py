@@ -220,6 +220,10 @@ class _Sunflowers:
 _LEDGER_SALT = np.uint64(0xA54FF53A5F1D36F1)
 _EMPTY = np.uint64(0xFFFFFFFFFFFFFFFF)  # guard_index.EMPTY
 _CELL_MIX = np.uint64(0x9E3779B97F4A7C15)
+# Units per chunk of ledger_kernels' passes over the samples: a chunk's known entries and
+# their sort keys take some 60 bytes an entry (up to SAMPLE entries a unit), 16 MiB a
+# chunk for a unit held by one holder (at 5 M units all at once, ~0.7 GB).
+CHUNK = 1 << 18
 
 
 def _kernel_keys(xor: np.ndarray, total: np.ndarray, size: np.ndarray) -> np.ndarray:
@@ -250,6 +254,7 @@ def ledger_kernels(
     published: np.ndarray,
     witnesses: int,
     groupings: Sequence[np.ndarray] = (),
+    chunk: int = CHUNK,
 ) -> list[tuple[int, int] | None]:
     """Per cell of one view of a table (`cell` per row, a row per (cell, unit) pair: each
     unit in one cell when the cells partition the table's population P, in several when
@@ -278,7 +283,8 @@ def ledger_kernels(
     (the one sharing the most `groupings` with S, then the largest), so the view's cells
     still add up to P. Dropped, each part's other cells would tell P ∖ (A_j ∪ K) with
     fresh noise, and N less them would average to |K| again (the false cells of a
-    partition's parts)."""
+    partition's parts). The units are met `chunk` at a time (the result does not depend on
+    it): what a pass holds beyond `samples` is bounded by the chunk, not the view."""
     n_cells = len(published)
     found: list[tuple[int, int] | None] = [None] * n_cells
     width = samples.shape[1] if samples.ndim == 2 else 0
@@ -287,29 +293,70 @@ def ledger_kernels(
     cell = np.asarray(cell, dtype=np.int64)
     lowest = np.full(n_cells, _EMPTY, dtype=np.uint64)
     np.minimum.at(lowest, cell, samples[:, -1])
+    ids = np.asarray(set_ids, dtype=np.uint64)
+    keys = np.asarray(record_keys, dtype=np.int64)
+    # Per (cell, holder): K = R ∩ S's count, key and key sum, gathered chunk by chunk of the
+    # units (the known entries of 5 M units and their sort keys were ~0.7 GB at once) and
+    # merged: counts, xors and sums mod 2⁶⁴ do not depend on how the entries are split.
+    parts = [
+        _known_groups(cell[lo:hi], ids[lo:hi], keys[lo:hi], samples[lo:hi], lowest, n_cells)
+        for lo, hi in _chunks(len(cell), chunk)
+    ]
+    if sum(part[-1] for part in parts) < witnesses:
+        return found
+    g_cell, g_hash, g_n, g_xor, g_sum, g_keys = _merge_groups([p[:-1] for p in parts if p[-1]])
+    return _sunflowers_across(
+        cell, samples, ids, holder_sizes, published, witnesses, groupings,
+        g_hash, g_cell, g_n, g_xor, g_sum, g_keys, chunk,
+    )  # fmt: skip
+
+
+def _chunks(n: int, chunk: int) -> list[tuple[int, int]]:
+    """(start, stop) of each chunk of `chunk` rows of n."""
+    step = max(1, int(chunk))
+    return [(lo, min(lo + step, n)) for lo in range(0, n, step)]
+
+
+_Groups = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _known_groups(
+    cell: np.ndarray,
+    ids: np.ndarray,
+    keys: np.ndarray,
+    samples: np.ndarray,
+    lowest: np.ndarray,
+    n_cells: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """One chunk of units' known entries grouped by (cell, holder hash), in that order: per
+    group its cell, the hash, the number of units, the xor and sum of their set ids and the
+    sum of their record keys; last the number of known entries."""
     # Known on the unit's cell (a unit whose bound is h holds h: the bound is kept); an
     # empty place (EMPTY) is above every bound but EMPTY's, and dropped.
     unit_known = samples <= lowest[cell][:, None]
     unit_known &= samples != _EMPTY
     k_unit, slot = np.nonzero(unit_known)
-    if len(k_unit) < witnesses:
-        return found
+    del unit_known
+    entries = len(k_unit)
+    if not entries:
+        none = np.zeros(0, dtype=np.int64)
+        hashes = none.astype(np.uint64)
+        return none, hashes, none, hashes, hashes, none, 0
     k_hash = samples[k_unit, slot]
+    del slot
     k_cell = cell[k_unit]
-    # Per (cell, holder): K = R ∩ S's count, key and key sum. One sort of a key that packs
-    # the cell above the holder's hash (its low bits dropped; two holders of one cell that
-    # agree above them are checked for, and then the exact grouping is asked instead).
+    # One sort of a key that packs the cell above the holder's hash (its low bits dropped;
+    # two holders of one cell that agree above them are checked for, and then the exact
+    # lexicographic sort is taken instead).
     shift = np.uint64(max(1, (n_cells - 1).bit_length()))
-    index_bits = max(1, (len(k_unit) - 1).bit_length())
+    index_bits = max(1, (entries - 1).bit_length())
     hash_bits = 64 - int(shift) - index_bits
     if hash_bits >= 24:
         # The entry's index in the low bits, so a plain sort (several times faster than an
         # argsort) gives the order: cell, the hash's top bits, then the entry.
-        packed = (
-            (k_cell.astype(np.uint64) << (np.uint64(64) - shift))
-            | ((k_hash >> np.uint64(63 - hash_bits)) << np.uint64(index_bits))
-            | np.arange(len(k_unit), dtype=np.uint64)
-        )
+        packed = k_cell.astype(np.uint64) << (np.uint64(64) - shift)
+        packed |= (k_hash >> np.uint64(63 - hash_bits)) << np.uint64(index_bits)
+        packed |= np.arange(entries, dtype=np.uint64)
         packed.sort()
         order = (packed & np.uint64((1 << index_bits) - 1)).astype(np.int64)
         packed >>= np.uint64(index_bits)
@@ -317,24 +364,43 @@ def ledger_kernels(
         packed = (k_cell.astype(np.uint64) << (np.uint64(64) - shift)) | (k_hash >> shift)
         order = np.argsort(packed)
         packed = packed[order]
-    k_hash = k_hash[order]
+    s_hash = k_hash[order]
     same = packed[1:] == packed[:-1]
-    if bool(np.any(same & (k_hash[1:] != k_hash[:-1]))):
-        return _ledger_kernels_sorted(
-            cell, set_ids, record_keys, samples, holder_sizes, published, witnesses,
-            groupings, k_unit, slot,
-        )  # fmt: skip
+    del packed
+    if bool(np.any(same & (s_hash[1:] != s_hash[:-1]))):
+        order = np.lexsort((k_hash, k_cell))
+        s_hash = k_hash[order]
+        s_cell = k_cell[order]
+        same = (s_hash[1:] == s_hash[:-1]) & (s_cell[1:] == s_cell[:-1])
+    del k_hash
     starts = np.flatnonzero(np.r_[True, ~same])
-    g_hash = k_hash[starts]
-    g_cell = k_cell[order[starts]]
-    g_n = np.diff(np.r_[starts, len(order)])
-    ids = np.asarray(set_ids, dtype=np.uint64)
-    keys = np.asarray(record_keys, dtype=np.int64)
     g_xor, g_sum, g_keys = _reduce(order, starts, ids[k_unit], keys[k_unit])
-    return _sunflowers_across(
-        cell, samples, ids, holder_sizes, published, witnesses, groupings,
-        g_hash, g_cell, g_n, g_xor, g_sum, g_keys,
+    return (
+        k_cell[order[starts]], s_hash[starts], np.diff(np.r_[starts, entries]),
+        g_xor, g_sum, g_keys, entries,
     )  # fmt: skip
+
+
+def _merge_groups(parts: list[tuple[np.ndarray, ...]]) -> _Groups:
+    """The chunks' groups as one grouping of all their entries, in (cell, holder hash)
+    order: a (cell, hash) met in several chunks is one group, its parts added (xored)."""
+    if len(parts) == 1:
+        g_cell, g_hash, g_n, g_xor, g_sum, g_keys = parts[0]
+        return g_cell, g_hash, g_n, g_xor, g_sum, g_keys
+    g_cell, g_hash, g_n, g_xor, g_sum, g_keys = (
+        np.concatenate([p[i] for p in parts]) for i in range(6)
+    )
+    order = np.lexsort((g_hash, g_cell))
+    g_cell, g_hash = g_cell[order], g_hash[order]
+    starts = np.flatnonzero(np.r_[True, (g_cell[1:] != g_cell[:-1]) | (g_hash[1:] != g_hash[:-1])])
+    return (
+        g_cell[starts],
+        g_hash[starts],
+        np.add.reduceat(g_n[order], starts),
+        np.bitwise_xor.reduceat(g_xor[order], starts),
+        np.add.reduceat(g_sum[order], starts),
+        np.add.reduceat(g_keys[order], starts),
+    )
 
 
 def _once(samples: np.ndarray, ids: np.ndarray) -> np.ndarray:
@@ -347,36 +413,6 @@ def _once(samples: np.ndarray, ids: np.ndarray) -> np.ndarray:
     if not repeated.any():
         return samples
     return samples[np.sort(order[np.r_[True, ~repeated]])]
-
-
-def _ledger_kernels_sorted(
-    cell: np.ndarray,
-    set_ids: np.ndarray,
-    record_keys: np.ndarray,
-    samples: np.ndarray,
-    holder_sizes: Callable[[np.ndarray], np.ndarray],
-    published: np.ndarray,
-    witnesses: int,
-    groupings: Sequence[np.ndarray],
-    k_unit: np.ndarray,
-    slot: np.ndarray,
-) -> list[tuple[int, int] | None]:
-    """ledger_kernels' groups by an exact lexicographic sort (cell, holder hash): taken
-    when two holders known on one cell agree in the bits the packed key keeps."""
-    k_hash = samples[k_unit, slot]
-    k_cell = cell[k_unit]
-    order = np.lexsort((k_hash, k_cell))
-    k_hash, s_cell = k_hash[order], k_cell[order]
-    same = (k_hash[1:] == k_hash[:-1]) & (s_cell[1:] == s_cell[:-1])
-    starts = np.flatnonzero(np.r_[True, ~same])
-    g_n = np.diff(np.r_[starts, len(order)])
-    ids = np.asarray(set_ids, dtype=np.uint64)
-    keys = np.asarray(record_keys, dtype=np.int64)
-    g_xor, g_sum, g_keys = _reduce(order, starts, ids[k_unit], keys[k_unit])
-    return _sunflowers_across(
-        cell, samples, ids, holder_sizes, published, witnesses, groupings,
-        k_hash[starts], s_cell[starts], g_n, g_xor, g_sum, g_keys,
-    )  # fmt: skip
 
 
 def _sunflowers_across(
@@ -393,6 +429,7 @@ def _sunflowers_across(
     g_xor: np.ndarray,
     g_sum: np.ndarray,
     g_keys: np.ndarray,
+    chunk: int,
 ) -> list[tuple[int, int] | None]:
     """ledger_kernels from its (cell, holder) groups, in the order (cell, holder hash)."""
     n_cells = len(published)
@@ -470,7 +507,7 @@ def _sunflowers_across(
         matrix[np.searchsorted(wanted, group[position]), rank] = m_idx
         head = at[order[starts[wanted]]]
         sizes = g_n[head]
-        together = _cooccurrence(once, holders)
+        together = _cooccurrence(once, holders, chunk)
         petals = _petals(matrix, sizes, together, len(holders))
         shown = petals >= witnesses
         one = np.flatnonzero(sizes == 1)
@@ -501,31 +538,41 @@ def _sunflowers_across(
     return found
 
 
-def _cooccurrence(rows: np.ndarray, holders: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _cooccurrence(
+    rows: np.ndarray, holders: np.ndarray, chunk: int = CHUNK
+) -> tuple[np.ndarray, np.ndarray]:
     """For each pair of `holders` (sorted) seen together in some unit's sample (`rows`, one
     per distinct unit of the view): the pair's code (i·len(holders) + j, i < j) and the
     number of units whose samples hold both, as sorted codes and counts. Cost: at most
     SAMPLE − 1 shifted comparisons over the entries of these holders, at most C(SAMPLE, 2)
-    pairs a unit, whatever the ledger's size."""
-    below = rows <= holders[-1]
-    e_unit, e_slot = np.nonzero(below)
-    values = rows[e_unit, e_slot]
-    place = np.minimum(np.searchsorted(holders, values), len(holders) - 1)
-    hit = holders[place] == values
-    e_unit, e_idx = e_unit[hit], place[hit].astype(np.int64)  # by unit, ascending within
+    pairs a unit, whatever the ledger's size; the units met `chunk` at a time (a pair is
+    within one unit's sample), each chunk's pairs counted before they are merged."""
     n = np.int64(len(holders))
-    codes = []
-    for d in range(1, rows.shape[1] if rows.ndim == 2 else 1):
-        if len(e_unit) <= d:
-            break
-        same = e_unit[d:] == e_unit[:-d]
-        if not same.any():
-            break
-        codes.append(e_idx[:-d][same] * n + e_idx[d:][same])
-    if not codes:
+    found: list[tuple[np.ndarray, np.ndarray]] = []
+    for lo, hi in _chunks(len(rows), chunk):
+        part = rows[lo:hi]
+        e_unit, e_slot = np.nonzero(part <= holders[-1])
+        values = part[e_unit, e_slot]
+        place = np.minimum(np.searchsorted(holders, values), len(holders) - 1)
+        hit = holders[place] == values
+        e_unit, e_idx = e_unit[hit], place[hit].astype(np.int64)  # by unit, ascending within
+        codes = []
+        for d in range(1, rows.shape[1] if rows.ndim == 2 else 1):
+            if len(e_unit) <= d:
+                break
+            same = e_unit[d:] == e_unit[:-d]
+            if not same.any():
+                break
+            codes.append(e_idx[:-d][same] * n + e_idx[d:][same])
+        if codes:
+            found.append(np.unique(np.concatenate(codes), return_counts=True))
+    if not found:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    pairs, counts = np.unique(np.concatenate(codes), return_counts=True)
-    return pairs, counts
+    if len(found) == 1:
+        return found[0]
+    pairs, where = np.unique(np.concatenate([f[0] for f in found]), return_inverse=True)
+    counts = np.bincount(where, weights=np.concatenate([f[1] for f in found]), minlength=len(pairs))
+    return pairs, counts.astype(np.int64)
 
 
 # One-unit kernels beyond chance. A petal R of a kernel {u} of the cell S is *significant*
