@@ -67,6 +67,21 @@ mlogit 239.2, re 177.6, pooled 29.7, ivregress 10.6, rdd 2.0, cox 10.8 (peaks 2.
 2.36-2.62 held before). Not yet measured at 5.5 M: a complete run of both sides in turn, the
 references of weibull and regress_mml (at 50,000 persons they take 12 and 19 s: about 20-30
 min each here), mlogit, re, pooled, ivregress, rdd and cox.
+
+Issue 16, 7 December 06:00-07:40 UTC (load 22-27 from other agents, nice 19; memory figures
+hold, times do not): the ledger's holder samples grow in place (guard_index.HolderSamples:
+an anonymous mapping remapped larger, rows filled only as units take them, the id slots
+grown for the ids never seen only; they had doubled to 2^25 slots for a record of all
+units) and ledger_kernels meets the units 2^18 at a time (the same results: twin tests).
+The parts at 5,500,000 units (a one-way table's three holder records, two halves and the
+total, replayed into fresh samples, every unit looked up, ledger_kernels over the halves;
+VmHWM above what was held before each part), before -> after: the replay +2.77 -> +1.06 GiB
+(held after it 1.34 -> 0.91), the look-up +0.70 -> +0.66 (its result, 128 bytes a unit),
+ledger_kernels +0.82 -> +0.00. The first statistic at 1 M persons (workspaces.run_statistic
+tabulate kjonn in a fresh process, VmHWM reset before it): a fresh ledger 0.693 -> 0.692
+GiB, a ledger holding these units 0.962 -> 0.849 GiB (0.42 held before it). Its high-water
+mark is now the units' samples looked up (memray, 1 M: 0.12 GB of 0.44 traced; the core
+check's unit classes 0.05, the cells' record keys 0.04, the ledger's samples and slots).
 """
 
 from __future__ import annotations
