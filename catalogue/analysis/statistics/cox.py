@@ -118,11 +118,7 @@ def fit_cox(view: DataView, request: Mapping[str, Any]) -> RegressionPlan:
     patterns, rows = common_levels(view, time, terms, constant=False, also=event)
     assert rows.also is not None
     estimate = Estimate.failed(patterns)
-    design = (
-        patterns.design(slice(0, len(patterns.n)))
-        if len(patterns.n)
-        else np.zeros((0, len(patterns.columns)))
-    )
+    design = patterns.every_design()
     residuals = weights = None
     if len(patterns.n) and patterns.columns:
         cells = event_cells(view, time, event, patterns)

@@ -164,7 +164,7 @@ def fit_ivregress(view: DataView, request: Mapping[str, Any]) -> IvPlan:
     names = tuple(patterns.names[j] for j in at.x)
     nothing = np.full(len(at.x), np.nan)
     estimate = Estimate(names, nothing, nothing, patterns.rows, estimable=False)
-    design = patterns.design(slice(0, len(patterns.n))) if len(patterns.n) else np.zeros((0, count))
+    design = patterns.every_design()
     fitted_design = design[:, at.x]
     residuals = None
     found = None

@@ -164,7 +164,7 @@ def _cluster_meat(
     table, raw, levels, groups = cluster_cells(view, y, patterns, cluster)
     n = np.asarray(table.column("n").to_numpy(), dtype=np.float64)
     cells = dataclasses.replace(patterns, raw=raw, levels=levels, n=n)
-    x = cells.design(slice(0, len(n)))[:, kept] if len(n) else np.zeros((0, len(kept)))
+    x = cells.every_design()[:, kept]
     level = raw[outcome_key].astype(np.int64)
     order = canonical_order(x, level, groups)
     x, level, n, groups = x[order], level[order], n[order], groups[order]
@@ -272,11 +272,7 @@ def fit_mlogit(view: DataView, request: Mapping[str, Any]) -> MlogitPlan:
     ]
     all_terms = patterns.terms()
     names = tuple(patterns.names[j] for j in kept)
-    design = (
-        patterns.design(slice(0, len(patterns.n)))[:, kept]
-        if len(patterns.n)
-        else np.zeros((0, len(kept)))
-    )
+    design = patterns.every_design()[:, kept]
     level = patterns.raw[outcome_key].astype(np.int64) if len(patterns.n) else np.zeros(0, int)
     order = canonical_order(design, level)
     found = (

@@ -100,11 +100,7 @@ def fit_weibull(view: DataView, request: Mapping[str, Any]) -> WeibullPlan:
     assert rows.also is not None
     estimate = Estimate.failed(patterns)
     aft = estimate  # what output control perturbs: the AFT form, whichever form is asked
-    design = (
-        patterns.design(slice(0, len(patterns.n)))
-        if len(patterns.n)
-        else np.zeros((0, len(patterns.columns)))
-    )
+    design = patterns.every_design()
     residuals = weights = shape = None
     scale = 1.0
     # A time ≤ 0 has no log: the model cannot be estimated (withheld, not refused).

@@ -150,6 +150,12 @@ class Patterns:
         for start in range(0, len(self.n), size):
             yield slice(start, min(start + size, len(self.n)))
 
+    def every_design(self) -> np.ndarray:
+        """The design rows of every pattern (with no patterns, none: no factor is read)."""
+        if not len(self.n):
+            return np.zeros((0, len(self.columns)))
+        return self.design(slice(0, len(self.n)))
+
     def design(self, rows: slice) -> np.ndarray:
         count = rows.stop - rows.start
         x = np.ones((count, len(self.columns)))

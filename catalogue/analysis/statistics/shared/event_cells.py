@@ -27,7 +27,7 @@ def event_cells(view: DataView, time: Variable, event: Variable, patterns: Patte
     raw, levels = encode_factors(view, table, patterns.factors, patterns.levels)
     n = _floats(table, "n")
     rows = dataclasses.replace(patterns, raw=raw, levels=levels, n=n)
-    x = rows.design(slice(0, len(n))) if len(n) else np.zeros((0, len(patterns.columns)))
+    x = rows.every_design()
     return Cells(_floats(table, "g0"), _floats(table, "g1"), n, x)
 
 

@@ -191,11 +191,7 @@ def evidence_of(
     view.check_memory(len(patterns.n), len(patterns.columns) + 4)
     if rows is None:
         rows = model_rows(view, y, patterns)
-    design = (
-        patterns.design(slice(0, len(patterns.n)))
-        if len(patterns.n)
-        else np.zeros((0, len(patterns.columns)))
-    )
+    design = patterns.every_design()
     return rows_evidence(
         view,
         rows,

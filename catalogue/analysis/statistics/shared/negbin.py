@@ -69,7 +69,7 @@ def _cells(view: DataView, y: Variable, patterns: Patterns, cluster: str | None 
     rows = Patterns(
         raw, levels, n, n, n, n, False, 0.0, patterns.columns, patterns.factors, patterns.where
     )
-    x = rows.design(slice(0, len(n))) if len(n) else np.zeros((0, len(patterns.columns)))
+    x = rows.every_design()
     group = None if cluster is None else np.asarray(table.column("cluster").to_numpy(), np.int64)
     return Cells(_floats(table, "g0"), n, x, group)
 
