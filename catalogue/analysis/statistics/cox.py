@@ -21,7 +21,7 @@ import numpy as np
 
 from catalogue.domain.text import Text
 
-from ..output_control import ControlContext, PositionKeys, RegressionFit, model_evidence
+from ..output_control import ControlContext, RegressionFit
 from ..statistic import Field, Statistic, Takes
 from .shared.common import DataView, Labelled, request_error, two_numbers
 from .shared.cox import Cells, efron, newton, residuals_and_weights, score_residuals
@@ -29,7 +29,7 @@ from .shared.design import parse_terms
 from .shared.event_cells import event_cells
 from .shared.model_levels import common_levels
 from .shared.model_request import MODEL_FIELDS, MODEL_RELEASES
-from .shared.model_rows import _groupings
+from .shared.model_rows import survival_evidence
 from .shared.ols import Estimate, RegressionPlan, asked_terms
 from .shared.survival_fields import EVENT_FIELD
 
@@ -146,21 +146,15 @@ def fit_cox(view: DataView, request: Mapping[str, Any]) -> RegressionPlan:
     if weights is not None and float(weights @ patterns.n) > 0:
         exact = (weights * patterns.n) @ design / float(weights @ patterns.n)
         centre = np.array([float(f"{c:.{CENTRE_DIGITS}g}") for c in exact])
-    outcome = 2.0 * rows.y + (rows.also != 0)
-    evidence = model_evidence(
-        PositionKeys(view.rows.snapshot.arrays),
-        rows.units,
-        outcome,
-        rows.pattern,
+    evidence = survival_evidence(
+        view,
+        rows,
+        patterns,
         design - centre,
-        patterns.terms(),
-        _groupings(patterns),
+        design,
         weights,
-        fitted=None if residuals is None else np.zeros(len(patterns.n)),
-        dispersion=1.0,
-        estimable=estimate.estimable,
-        asked=(outcome, design),
-        residuals=residuals,
+        residuals,
+        estimate.estimable,
         events=rows.also != 0,
     )
     asked = asked_terms(x, False)

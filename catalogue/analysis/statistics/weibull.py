@@ -40,7 +40,7 @@ import numpy as np
 
 from catalogue.domain.text import Text
 
-from ..output_control import ControlContext, PositionKeys, RegressionFit, model_evidence
+from ..output_control import ControlContext, RegressionFit
 from ..output_control.models import WeibullShape, control_regression
 from ..statistic import Field, Statistic, Takes
 from .shared.common import DataView, Labelled, request_error, two_numbers
@@ -48,7 +48,7 @@ from .shared.design import parse_terms
 from .shared.event_cells import event_cells
 from .shared.model_levels import common_levels
 from .shared.model_request import MODEL_FIELDS, MODEL_RELEASES
-from .shared.model_rows import _groupings
+from .shared.model_rows import survival_evidence
 from .shared.ols import Estimate, RegressionPlan, asked_terms
 from .shared.survival_fields import (
     EVENT_FIELD,
@@ -128,21 +128,15 @@ def fit_weibull(view: DataView, request: Mapping[str, Any]) -> WeibullPlan:
             summed = np.bincount(rows.pattern, weights=per_row, minlength=len(patterns.n))
             weights = summed / np.maximum(counts, 1.0)
             shape = shape_evidence(found, design, rows.y, rows.also, rows.units, form, rows.pattern)
-    outcome = 2.0 * rows.y + (rows.also != 0)  # time and event in one number per row
-    evidence = model_evidence(
-        PositionKeys(view.rows.snapshot.arrays),
-        rows.units,
-        outcome,
-        rows.pattern,
+    evidence = survival_evidence(
+        view,
+        rows,
+        patterns,
         design * scale,
-        patterns.terms(),
-        _groupings(patterns),
+        design,
         weights,
-        fitted=None if residuals is None else np.zeros(len(patterns.n)),
-        dispersion=1.0,
-        estimable=estimate.estimable,
-        asked=(outcome, design),
-        residuals=residuals,
+        residuals,
+        estimate.estimable,
         # Its form: the regressors' column space (the AFT coefficients transform as any
         # linear index's, b' = T⁻¹·b; the shape not at all), so a regressor as k·x + c
         # is given the registered draws transformed, in either form (models.py).

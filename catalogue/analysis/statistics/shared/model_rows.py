@@ -150,21 +150,58 @@ def rows_evidence(
     terms: Sequence[Term],
     patterns: Patterns,
     weights: np.ndarray | None = None,
+    *,
+    outcome: np.ndarray | None = None,
     **options: Any,
 ) -> ModelEvidence:
     """output_control's model_evidence of a model read by model_rows: each row's unit,
-    outcome and pattern, `design` (one row per pattern of `patterns`, one column per term of
-    `terms`) and the cells of `patterns`' categorical factors; `options` as model_evidence
-    takes them."""
+    outcome (`outcome`, else its y) and pattern, `design` (one row per pattern of
+    `patterns`, one column per term of `terms`) and the cells of `patterns`' categorical
+    factors; `options` as model_evidence takes them."""
     return model_evidence(
         PositionKeys(view.rows.snapshot.arrays),
         rows.units,
-        rows.y,
+        rows.y if outcome is None else outcome,
         rows.pattern,
         design,
         terms,
         _groupings(patterns),
         weights,
+        **options,
+    )
+
+
+def survival_evidence(
+    view: DataView,
+    rows: ModelRows,
+    patterns: Patterns,
+    fitted_design: np.ndarray,
+    design: np.ndarray,
+    weights: np.ndarray | None,
+    residuals: np.ndarray | None,
+    estimable: bool,
+    **options: Any,
+) -> ModelEvidence:
+    """The evidence of a time-to-event model (cox, weibull) over rows read with the event as
+    `also`: each row's time and event in one outcome (2·time + event), `fitted_design` the
+    design the fit scores (one row per pattern), asked about the `design` as given; the
+    residuals are the model's own (its fitted per pattern is 0); `options` as
+    model_evidence takes them."""
+    assert rows.also is not None
+    outcome = 2.0 * rows.y + (rows.also != 0)
+    return rows_evidence(
+        view,
+        rows,
+        fitted_design,
+        patterns.terms(),
+        patterns,
+        weights,
+        outcome=outcome,
+        fitted=None if residuals is None else np.zeros(len(patterns.n)),
+        dispersion=1.0,
+        estimable=estimable,
+        asked=(outcome, design),
+        residuals=residuals,
         **options,
     )
 
