@@ -16,7 +16,24 @@ researcher (every release is charged to its researcher's budget):
 The HTTP layer is left out of both sides alike (the same thin routes). (a) and (b)
 alternate REPEAT times; prints best and median of each and the ratios (b)/(a). The record
 keys are computed by a first run of (a) that is not counted, so both sides find them
-cached. Not part of the test suite.
+cached. Also prints the time to parse a script of 10,000 lines (the 40-line script over
+and over; issue 15's target: < 0.5 s). Not part of the test suite.
+
+Measured 2026-12-07 (issue 15, after barchart min/max, sankey of any number of states and
+mlogit elasticities), `nice python bench/scripts.py --persons 200000 --home /tmp/… --repeat
+3` on the shared 2-core machine at load 10-27 (several engineers' test runs):
+
+    parse 10,000 lines: 3.970 s, CPU 1.014 s (target < 0.5 s: NOT met, even in CPU time)
+    generated 200,000 persons in 30 s; ingested and released in 106 s
+    warm-up (record keys cached), JSON: 87.52 s
+    (a) json    best   78.75 s   median   88.33 s   runs 88.33, 78.75, 171.93
+    (b) script  best   83.64 s   median   88.25 s   runs 83.64, 88.25, 172.54
+    ratio (b)/(a): best 1.06, median 1.00 (target <= 1.2: met)
+
+The third pair ran while the load peaked (both sides alike, 172 s). Parsing under cProfile:
+of 9.5 s, 5.1 s reading commands (read_command, fast_paths.read_plain_line's tokens) and
+3.4 s lark's LALR pass over the block structure (structure.parse_blocks_with_lark): the
+two places to look when the parse target is taken up.
 """
 
 from __future__ import annotations
@@ -153,6 +170,23 @@ def run_script(home: Path) -> float:
     return seconds
 
 
+def parse_lines(lines: int = 10_000) -> tuple[int, float, float]:
+    """Seconds to parse a script of `lines` lines: the 40-line script over and over (its
+    loops, bindings and text blocks included), best of three: wall clock and CPU time
+    (the CPU time says less about the machine's other load)."""
+    from catalogue.script import parse_script
+
+    body = SCRIPT.strip("\n").split("\n")
+    text = "\n".join((body * (lines // len(body) + 1))[:lines]) + "\n"
+    best = cpu = float("inf")
+    for _ in range(3):
+        started, used = time.perf_counter(), time.process_time()
+        parse_script(text)
+        best = min(best, time.perf_counter() - started)
+        cpu = min(cpu, time.process_time() - used)
+    return len(text.splitlines()), best, cpu
+
+
 def _child(side: str, home: Path) -> float:
     out = subprocess.run(
         [sys.executable, __file__, "--child", side, "--home", str(home)],
@@ -177,6 +211,8 @@ def main() -> None:
     from bench.analysis import prepare
 
     assert len(SCRIPT.strip("\n").split("\n")) == 40
+    lines, seconds, cpu = parse_lines()
+    print(f"parse {lines:,} lines: {seconds:.3f} s, CPU {cpu:.3f} s (target < 0.5 s)")
     with tempfile.TemporaryDirectory() as scratch:
         home = args.home or Path(scratch) / "home"
         prepare(home, args.persons)

@@ -1,5 +1,6 @@
 """merge across datastores (issue 15): a dataset of one `require`d datastore merged into a
-dataset of another answers `script-not-supported` at the merge's line, and the run stops
+dataset of another answers `script-not-supported` at the merge's line, naming both
+datastores (with their versions) and why it cannot run, and the run stops
 there (nothing after it runs; the receiving dataset keeps its variables). Why it is not
 built: a workspace is one pinned datastore version (its steps replay against that
 version's sources), and output control is per datastore (each has its own record-key
@@ -39,7 +40,11 @@ def test_a_merge_across_two_datastores_is_not_supported_yet(
         error = body["error"]
         assert isinstance(error, dict), body
         assert error["code"] == "script-not-supported" and error["details"]["line"] == 7
-        assert "datastores" in error["message"]
+        message = error["message"]
+        assert "datastores" in message
+        # both named, source first, and why: each datastore's own output control
+        assert message.index("no.fhi.npr") < message.index("no.ssb.fdb")
+        assert "own output control" in message and "own ledger" in message
         assert body["output"] == []  # nothing after the merge ran
 
 

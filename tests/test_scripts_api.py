@@ -163,7 +163,7 @@ def test_a_command_without_an_engine_counterpart_stops_the_run_at_its_line(
         "require no.regcat.demo:1 as db\n"
         "import db/BEFOLKNING_KJOENN as kjonn\n"
         "tabulate kjonn\n"
-        "sankey kjonn kjonn kjonn kjonn kjonn kjonn kjonn kjonn kjonn kjonn kjonn\n"
+        "oaxaca kjonn kjonn by kjonn, cluster(kjonn)\n"
         "tabulate kjonn, missing\n"
     )
     for lang, word in (("nb", "Linje 4"), ("en", "Line 4")):
@@ -171,7 +171,7 @@ def test_a_command_without_an_engine_counterpart_stops_the_run_at_its_line(
         assert [o["line"] for o in body["output"]] == [3]
         error = body["error"]
         assert error["code"] == "script-not-supported" and error["status"] == 422
-        assert error["details"]["line"] == 4 and error["details"]["command"] == "sankey"
+        assert error["details"]["line"] == 4 and error["details"]["command"] == "oaxaca"
         assert error["message"].startswith(word)
 
 
@@ -299,7 +299,7 @@ def test_the_streamed_answer_has_a_line_per_command_and_the_same_results(
         "import db/BEFOLKNING_KJOENN as kjonn\n"
         "textblock\nKjønn\nendblock\n"
         "tabulate kjonn\n"
-        "sankey kjonn kjonn kjonn kjonn kjonn kjonn kjonn kjonn kjonn kjonn kjonn\n"
+        "oaxaca kjonn kjonn by kjonn, cluster(kjonn)\n"
     )
     streamed = alice.client.post(
         RUN, json={"script": script}, headers={**alice.headers, "Accept": "application/x-ndjson"}
@@ -311,7 +311,7 @@ def test_the_streamed_answer_has_a_line_per_command_and_the_same_results(
         (2, "import"),
         (3, "textblock"),
         (6, "tabulate"),
-        (7, "sankey"),
+        (7, "oaxaca"),
     ]
     assert [o["error"] for o in lines[:4]] == [None] * 4
     assert lines[4]["error"]["code"] == "script-not-supported"

@@ -65,9 +65,7 @@ def test_json_output_and_a_failing_line(tmp_path: Path, server: tuple[str, str])
     base, token = server
     result = _run(
         tmp_path,
-        (
-            SCRIPT + "sankey kjonn kjonn kjonn kjonn kjonn kjonn kjonn kjonn kjonn kjonn kjonn\n"
-        ).encode(),
+        (SCRIPT + "oaxaca kjonn kjonn by kjonn, cluster(kjonn)\n").encode(),
         base,
         token,
         "--json",
@@ -77,7 +75,7 @@ def test_json_output_and_a_failing_line(tmp_path: Path, server: tuple[str, str])
     assert [o["kind"] for o in answer["output"]] == ["help", "text", "result", "result"]
     assert answer["error"]["code"] == "script-not-supported"
     assert answer["error"]["details"]["line"] == 11
-    assert "line 11 sankey ✗" in result.stderr  # type: ignore[attr-defined]
+    assert "line 11 oaxaca ✗" in result.stderr  # type: ignore[attr-defined]
 
 
 def test_the_models_and_charts_of_the_registry_run(tmp_path: Path, server: tuple[str, str]) -> None:

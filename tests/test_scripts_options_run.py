@@ -179,6 +179,47 @@ def test_sankey_of_four_states_is_three_perturbed_tables_and_one_diagram(
     assert len({b["x"] for b in starts}) == 3
 
 
+def test_sankey_of_twelve_states_is_eleven_steps_each_its_two_state_table(
+    alice: Researcher,
+) -> None:
+    """Eleven states and more run (issue 15; the limit was ten): twelve states alternating
+    kjonn and sivilstand copies, eleven steps, each released exactly as its two-state
+    request, the diagram with the last over twelve stages."""
+    copies = "".join(f"generate k{i} = kjonn\ngenerate s{i} = sivilstand\n" for i in range(6))
+    states = [f"{kind}{i}" for i in range(6) for kind in ("k", "s")]
+    answer = alice.run(HEAD + copies + "sankey " + " ".join(states) + "\n").get_json()
+    assert answer["error"] is None, answer["error"]
+    [result] = [o for o in answer["output"] if o["kind"] == "result"]
+    assert result["request"]["later"] == states[3:]
+    steps = result["response"]["results"]
+    assert [(s["about"]["from"], s["about"]["to"]) for s in steps] == list(pairwise(states))
+    assert ["vega_lite" in s for s in steps] == [False] * 10 + [True]
+    nodes = steps[-1]["vega_lite"]["layer"][1]["data"]["values"]
+    assert {n["side"] for n in nodes} == set(range(12))
+    more = [
+        *STEPS,
+        *(
+            {"generate": name, "expr": "kjonn" if name[0] == "k" else "sivilstand"}
+            for name in states
+        ),
+    ]
+    for step in (steps[0], steps[-1]):
+        body = {"from": step["about"]["from"], "to": step["about"]["to"]}
+        [alone] = _json_answer(alice, more, "sankey", body).get_json()["results"]
+        assert step["result"]["rows"] == alone["result"]["rows"]
+
+
+def test_sankey_is_bounded_by_the_cells_of_its_steps(alice: Researcher) -> None:
+    """What bounds a diagram is its size: the cells of all its steps' tables together at
+    most the workspace's max_cells (one table's bound), a 422 naming the limit beyond."""
+    copies = "".join(f"generate a{i} = alder\n" for i in range(3))
+    answer = alice.run(HEAD + copies + "sankey alder a0 a1 a2\n").get_json()
+    error = answer["error"]
+    assert error is not None and error["code"] == "too-many-cells", answer
+    assert error["details"]["limit"] == 20_000 and error["details"]["cells"] > 20_000
+    assert error["details"]["line"] == LINE_AFTER_HEAD + 3
+
+
 def test_sankey_refuses_a_state_twice_and_later_without_then(alice: Researcher) -> None:
     answer = alice.run(HEAD + "sankey kjonn sivilstand hoy kjonn\n").get_json()
     assert answer["error"]["code"] == "invalid-request", answer["error"]
@@ -324,6 +365,31 @@ def test_barchart_standard_errors_are_made_of_released_numbers(
         assert value == pytest.approx(inner**0.5, rel=1e-3)
 
 
+@pytest.mark.parametrize("stat", ["min", "max"])
+def test_barchart_extremes_are_summarizes_smoothed_extremes_per_category(
+    alice: Researcher, stat: str
+) -> None:
+    """min and max per category: exactly the JSON request's release (control_min_max per
+    category whose perturbed count reaches the threshold: both smoothed extremes, one
+    result each), the bars the published value asked, and min below max in each."""
+    [result] = _results(alice, f"barchart ({stat}) lonn, over(sivilstand)")
+    body = {"var": "lonn", "stat": stat, "over": "sivilstand"}
+    assert result["request"] == body
+    released = result["response"]["results"]
+    expected = _json_answer(alice, STEPS, "barchart", body).get_json()["results"]
+    assert _without_ids(released) == _without_ids(expected)
+    assert len(released) >= 3 and all(r["about"]["stat"] == stat for r in released)
+    assert ["vega_lite" in r for r in released] == [False] * (len(released) - 1) + [True]
+    drawn = {v["sivilstand"]: v[stat] for v in released[-1]["vega_lite"]["data"]["values"]}
+    for item in released:
+        rows = {r["labels"][0]: r["values"]["value"] for r in item["result"]["rows"]}
+        assert set(rows) == {"min", "max"}
+        assert drawn[item["about"]["cell"]["sivilstand"]] == rows[stat]
+        if rows["min"] is not None and rows["max"] is not None:
+            assert rows["min"] < rows["max"]
+    assert any(v is not None for v in drawn.values())
+
+
 def test_barchart_of_two_variables_is_two_charts(alice: Researcher) -> None:
     requests = [r["request"] for r in _results(alice, "barchart kjonn sivilstand, horizontal")]
     assert requests == [
@@ -335,8 +401,8 @@ def test_barchart_of_two_variables_is_two_charts(alice: Researcher) -> None:
 @pytest.mark.parametrize(
     ("line", "code"),
     [
-        ("barchart (max) lonn, over(kjonn)", "script-not-supported"),
-        ("barchart (min) lonn, over(kjonn)", "script-not-supported"),
+        ("barchart (max) lonn", "invalid-request"),
+        ("barchart (min) kjonn, over(sivilstand)", "statistic-needs-number"),
         ("barchart (median) lonn", "invalid-request"),
         ("barchart (mean) lonn", "invalid-request"),
         ("barchart kjonn, over(kjonn)", "invalid-request"),
@@ -405,7 +471,7 @@ def test_standardize_is_drawn_from_the_released_model_and_summary(alice: Researc
 @pytest.mark.parametrize(
     ("line", "named"),
     [
-        ("mlogit gruppe alder, mfx(eyex)", "mfx"),
+        ("rdd lonn alder, cutoff(45) mfx(eyex)", "mfx"),
         ("poisson n alder, mfx(elasticity)", "mfx"),
         ("oaxaca lonn alder by kjonn, mfx(dydx)", "mfx"),
     ],
@@ -473,6 +539,43 @@ def test_elasticities_are_the_released_effects_scaled_by_released_means(
         )
         assert elasticity["value"] == pytest.approx(effect * factor)
         assert elasticity["std_error"] == pytest.approx(abs(error * factor))
+
+
+def test_mlogit_elasticities_are_per_level_of_released_effects_and_shares(
+    alice: Researcher,
+) -> None:
+    """mlogit mfx(eyex eydx): per outcome level k, eyex = AME_k·x̄/p̄_k and eydx =
+    AME_k/p̄_k, p̄_k the level's published count over the sum of the published counts of
+    the outcome's released frequency table (the mean predicted probability of a model
+    with a constant is the level's share), x̄ the released mean: numbers of released
+    numbers, the margins exactly as mfx(dydx) releases them."""
+    margins, summary, table = _results(alice, "mlogit gruppe alder, mfx(eyex eydx)")
+    dydx = _results(alice, "mlogit gruppe alder, mfx(dydx)")[0]
+    assert _without_ids(margins["response"]["results"]) == _without_ids(dydx["response"]["results"])
+    assert summary["request"] == {"vars": ["alder"]}
+    assert table["request"] == {"vars": ["gruppe"]}
+    x_mean = _means(summary)["alder"]
+    counts = {
+        str(r["labels"][0]): r["values"]["count"]
+        for r in table["response"]["results"][0]["result"]["rows"]
+        if r["labels"][0] is not None and r["values"]["count"]
+    }
+    shares = {level: count / sum(counts.values()) for level, count in counts.items()}
+    effects = {
+        str(item["about"]["level"]): item["result"]["rows"]
+        for item in margins["response"]["results"]
+        if item["about"]["statistic"] == "margins"
+    }
+    assert len(effects) == 2  # the levels against the base, each its own equation
+    found = {(str(e["level"]), e["kind"], e["term"]): e for e in margins["elasticities"]}
+    assert {key[0] for key in found} == set(effects)
+    for level, rows in effects.items():
+        [row] = [r for r in rows if r["labels"][0] == "alder"]
+        effect = row["values"]["coefficient"]
+        eyex = found[(level, "eyex", "alder")]["value"]
+        eydx = found[(level, "eydx", "alder")]["value"]
+        assert eyex == pytest.approx(effect * x_mean / shares[level])
+        assert eydx == pytest.approx(effect / shares[level])
 
 
 def test_regress_mml_pooled_is_the_model_and_the_pooled_regression(alice: Researcher) -> None:

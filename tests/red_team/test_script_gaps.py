@@ -327,3 +327,65 @@ def test_a_bar_of_one_person(alice: Attacker, truth: Truth) -> None:
     assert answered == 36  # every chart drawn, with the bar of everyone else
     assert shown == 0
     assert score.failed()
+
+
+def test_a_category_max_of_one_huge_value(alice: Attacker, truth: Truth) -> None:
+    """barchart (max) v, over(g): g marks the target and n - 1 known people (each alone
+    with their birth date), v is the target's wage for the target and 0 for everyone else,
+    so the category's raw maximum IS the wage (one huge value among zeros), and the mean of
+    its ten largest values a tenth of it. The attacker reads the category's published max
+    (and its bar) and estimates the wage as 10 · max, for categories of 10, 20 and 30. A
+    category of 10 cannot hold two disjoint sets of ten (extreme-values: withheld), and in
+    the larger ones the top ten are the target and nine zeros, which dominance-nk
+    withholds: no published figure tells the wage, and a raw or unsmoothed maximum would
+    have told it exactly."""
+    score = Score("a category max of one huge value")
+    shown = answered = 0
+    counts: list[int | None] = []  # the categories' published counts
+    targets = truth.targets(4, min_wage=100000)
+    known = truth.by_birth(40 * len(targets), skip={p.birth for p in targets})
+    for i, person in enumerate(targets):
+        for size in (10, 20, 30):
+            others = known[40 * i : 40 * i + size - 1]
+            members = " or ".join(
+                [f"({person.expr()})", *(f'fodselsdato == date("{p.birth}")' for p in others)]
+            )
+            handle = alice.workspace(
+                [
+                    {"generate": f"g{i}", "expr": f"cond({members}, 1, 0)"},
+                    {"generate": f"v{i}", "expr": f"cond({person.expr()}, lonn, 0)"},
+                ]
+            )
+            counts.append(alice.count_of(handle, [f"g{i}"], ["1"]))
+            body = {"var": f"v{i}", "stat": "max", "over": f"g{i}"}
+            response = alice.ask(handle, "barchart", body)
+            assert response.status_code == 200, response.get_json()
+            results = response.get_json()["results"]
+            answered += any("vega_lite" in r for r in results)
+            published = [
+                row["values"]["value"]
+                for r in results
+                if str(r["about"]["cell"][f"g{i}"]) == "1"
+                for row in r["result"]["rows"]
+                if row["labels"] == ["max"] and row["values"]["value"] is not None
+            ]
+            bars = [
+                v["max"]
+                for r in results
+                if "vega_lite" in r
+                for v in r["vega_lite"]["data"]["values"]
+                if v[f"g{i}"] == "1" and v["max"] is not None
+            ]
+            shown += len(published) + len(bars)
+            reading = (published or bars or [None])[0]
+            assert person.wage is not None
+            score.add(None if reading is None else 10 * float(reading), person.wage)
+    report(
+        "a category max of one huge value (categories of 10, 20, 30)",
+        charts=answered,
+        published_maxima_of_the_category=shown,
+        category_counts=counts,
+    )
+    assert answered == 3 * len(targets)  # the chart drawn, with everyone else's bar
+    assert shown == 0
+    assert score.failed()

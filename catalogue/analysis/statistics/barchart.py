@@ -13,6 +13,13 @@
   sd or Gini, exactly tabulate's per-cell statistics of the same request: each category
   its own controlled result, none for a category whose perturbed count is below the
   threshold; the chart, with the last result, draws the published values only.
+- `stat` min or max: per category of `over` (and `by`) the smoothed extremes, exactly
+  summarize's and boxplot's whiskers (control_min_max, rule extreme-values): each the
+  perturbed mean of the category's ten most extreme units, checked by dominance-nk on
+  that set, withheld when the bottom and top sets would overlap (a perturbed count below
+  twenty); a category is given a result only when its perturbed count reaches the
+  threshold (as a per-cell median is), so one of fewer units gets none (missing). The
+  result holds both extremes (one rule, one release); the chart draws the one asked.
 - `stat` semean or sebinomial: sd/√count or √(mean·(1 − mean)/count) per category, of the
   published per-cell sd (or table of means) and tabulate's frequency table of the
   categories, both released as their own requests would be: numbers of released numbers.
@@ -28,18 +35,45 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from catalogue.domain.text import Text, localise
 
-from ..output_control import ControlContext, ControlledResult, control_frequency_table, vega_lite
+from ..output_control import (
+    ControlContext,
+    ControlledResult,
+    UnitValues,
+    cells_to_show,
+    control_frequency_table,
+    control_min_max,
+    vega_lite,
+)
 from ..output_control.fingerprint import SetFingerprint
 from ..output_control.vega import SCHEMA
 from ..statistic import Field, Statistic, Takes, find
-from .shared.common import DataView, Labelled, Prepared, choice, request_error, truth_option
-from .tabulate import Categorised, categorise, dimension_variables
+from .shared.common import (
+    DataView,
+    Labelled,
+    Prepared,
+    choice,
+    needs_number,
+    request_error,
+    truth_option,
+)
+from .tabulate import (
+    Categorised,
+    categorise,
+    category_labels,
+    dimension_variables,
+    per_unit_values,
+)
 
 STATS = (
     "count", "percent", "mean", "sum", "median", "sd", "iqr", "gini", "semean", "sebinomial",
+    "min", "max",
 )  # fmt: skip
+# The smoothed extremes per category (rule extreme-values, control_min_max).
+EXTREMES = ("min", "max")
 # Per category its own controlled result, as tabulate's per-cell statistics release them:
 # the statistic -> how its value is read from the cell's result (a row's label, or `iqr`
 # beside it).
@@ -58,12 +92,14 @@ _TITLES = {
     "gini": ("Gini", "Gini"),
     "semean": ("Standardfeil av gjennomsnittet", "Standard error of the mean"),
     "sebinomial": ("Standardfeil av andelen", "Standard error of the share"),
+    "min": ("Minimum (glattet)", "Minimum (smoothed)"),
+    "max": ("Maksimum (glattet)", "Maximum (smoothed)"),
 }
 
 
 def prepare_bar_chart(
     view: DataView, request: Mapping[str, Any], language: str = "nb"
-) -> BarChartPlan | MeasuredBars | CategoryBars | ComposedBars:
+) -> BarChartPlan | MeasuredBars | CategoryBars | ComposedBars | ExtremeBars:
     stat = choice(request, "stat", STATS, "count")
     names = [request.get("var"), request.get("over"), request.get("by")]
     given = [n for n in names if n is not None]
@@ -95,6 +131,18 @@ def prepare_bar_chart(
             "over",
             f"«stat» {stat} trenger «over» (kategoriene søylene er for).",
             f"'stat' {stat} needs 'over' (the categories the bars are of).",
+        )
+    if stat in EXTREMES:
+        dimensions = dimension_variables(view, categories, "over" if layout.over else "by")
+        value = view.variable(request.get("var"), what="var")
+        needs_number(value, "barchart")
+        return ExtremeBars(
+            categorise(view, dimensions, value),
+            value.name,
+            view.groups_of([*dimensions, value]),
+            category_labels(dimensions, False),
+            view.limits.max_statistic_cells,
+            layout,
         )
     tabulate = find("tabulate")
     if stat in COMPOSED:
@@ -186,6 +234,66 @@ class CategoryBars:
             if index == len(items) - 1:
                 extra["vega_lite"] = _bars(records, None, self.layout, item.result)
             out.append(Labelled(about, item.result, extra))
+        return out
+
+
+@dataclass(frozen=True)
+class ExtremeBars:
+    """min or max per category: the smoothed extremes of each category's units, released
+    as summarize's min-max (control_min_max: the perturbed mean of the ten most extreme
+    units, dominance-nk on that set, none when the two sets would overlap) and registered
+    like it, one result per category whose perturbed count reaches the threshold (the
+    cells a table would show, as tabulate's per-cell medians); with the last the chart,
+    one bar per published value. A unit with several rows (panel form) counts once, with
+    the mean of its rows (tabulate's per-cell rule)."""
+
+    data: Categorised
+    measure: str
+    groups: tuple[SetFingerprint, ...]
+    labels: dict[str, dict[str, dict[str, str]]]
+    per_cell_limit: int
+    layout: Layout
+
+    def release(self, context: ControlContext) -> list[Labelled]:
+        data = self.data
+        assert data.values is not None
+        visible = cells_to_show(data.count_table(), context)
+        if sum(visible) > self.per_cell_limit:
+            raise request_error(
+                "over",
+                f"Minimum og maksimum per kategori gis for høyst {self.per_cell_limit} kategorier.",
+                f"Minimum and maximum per category are given for at most "
+                f"{self.per_cell_limit} categories.",
+                limit=self.per_cell_limit,
+            )
+        units = data.units()
+        order = np.argsort(data.cell, kind="stable")
+        cells = data.cell[order]
+        stat = self.layout.stat
+        released: list[tuple[dict[str, str], ControlledResult]] = []
+        for c in np.unique(cells).tolist():
+            if not visible[c]:
+                continue
+            lo, hi = np.searchsorted(cells, [c, c + 1])
+            rows = order[lo:hi]
+            values: UnitValues = per_unit_values(self.measure, units[rows], data.values[rows])
+            index = np.unravel_index(c, data.shape)
+            cell = {
+                d: str(data.categories[k][int(i)])
+                for k, (d, i) in enumerate(zip(data.dimensions, index, strict=True))
+            }
+            released.append((cell, control_min_max(values, context, groups=self.groups)))
+        records = []
+        for cell, result in released:
+            value = _row_value(result, stat)
+            records.append({**cell, stat: value if _published(value) else None})
+        out = []
+        for n, (cell, result) in enumerate(released):
+            about = {"statistic": "bar-chart", "stat": stat, "of": self.measure, "cell": cell}
+            extra: dict[str, Any] = {"category_labels": self.labels}
+            if n == len(released) - 1:
+                extra["vega_lite"] = _bars(records, None, self.layout, result)
+            out.append(Labelled(about, result, extra))
         return out
 
 
@@ -361,7 +469,7 @@ STATISTIC = Statistic(
             description=Text("Liggende søyler.", "Horizontal bars."),
         ),
     ),
-    releases=("frequency-table", "magnitude-table", "percentiles", "summary"),
+    releases=("frequency-table", "magnitude-table", "percentiles", "summary", "min-max"),
     prepare=prepare_bar_chart,
     request="BarChart",
     example={"var": "kommune"},

@@ -15,15 +15,26 @@ flows in and out. `later` (a fourth state and more, `sankey a b c d …`) adds a
 state in the same way: every step is the two-way table of two consecutive states, released
 exactly as the two-state request for that pair would be (the same draw, registered), never
 a path through three or more states, so no flow of the diagram is a count the two-state
-tables do not publish; at most ten states."""
+tables do not publish.
+
+How many states: as many as the script language allows (`sankey <vars>`, no number given
+in microdata.no's table). What bounds a diagram is its size, not its number of states:
+the cells of all its steps' tables together (the flows it may draw) at most the
+workspace's `max_cells`, the bound one table has (20,000 by default), so a diagram is
+never larger than the largest table a request may release. Each step is a release of its
+own, charged to the budget as its two-state request would be. The limit was ten states
+until issue 15 (an arbitrary number picked with `later`, nothing in the chart or the
+tables needed it)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
+from catalogue.domain.errors import invalid_input
 from catalogue.domain.text import Text
 
 from ..output_control import ControlContext, ControlledResult, control_frequency_table
@@ -34,7 +45,6 @@ from .shared.common import DataView, Labelled, request_error
 from .tabulate import Categorised, categorise, category_labels, dimension_variables
 
 GAP = 0.02  # between nodes, as a share of all flows
-MOST_STATES = 10  # from, to, then and up to seven `later`: nine steps, nine tables
 
 
 def prepare_sankey(view: DataView, request: Mapping[str, Any], language: str = "nb") -> Sankey:
@@ -51,11 +61,11 @@ def prepare_sankey(view: DataView, request: Mapping[str, Any], language: str = "
                 "«later» er tilstandene etter «then»: gi «then» først.",
                 "'later' holds the states after 'then': give 'then' first.",
             )
-        if not isinstance(later, list) or not 1 <= len(later) <= MOST_STATES - 3:
+        if not isinstance(later, list) or not later:
             raise request_error(
                 "later",
-                f"«later» er en liste av 1 til {MOST_STATES - 3} variabler.",
-                f"'later' is a list of 1 to {MOST_STATES - 3} variables.",
+                "«later» er en liste av minst én variabel.",
+                "'later' is a list of at least one variable.",
             )
         for name in later:  # each is a dimension of two tables of two: within the budget
             states += dimension_variables(view, [name], "later")
@@ -68,15 +78,24 @@ def prepare_sankey(view: DataView, request: Mapping[str, Any], language: str = "
             "'from', 'to', 'then' and 'later' must be different variables.",
         )
     steps = []
+    cells = 0
     for pair in pairwise(states):
         variables = list(pair)
-        steps.append(
-            Step(
-                categorise(view, variables),
-                view.groups_of(variables),
-                category_labels(variables, False),
+        data = categorise(view, variables)
+        cells += math.prod(data.shape)
+        if cells > view.limits.max_cells:
+            raise invalid_input(
+                "too-many-cells",
+                f"Diagrammets steg ville hatt minst {cells} celler til sammen; grensen er "
+                f"{view.limits.max_cells} (som for én tabell). Bruk færre tilstander eller "
+                "slå sammen kategorier (recode).",
+                f"The diagram's steps would have at least {cells} cells together; the limit "
+                f"is {view.limits.max_cells} (as for one table). Use fewer states or merge "
+                "categories (recode).",
+                cells=cells,
+                limit=view.limits.max_cells,
             )
-        )
+        steps.append(Step(data, view.groups_of(variables), category_labels(variables, False)))
     return Sankey(tuple(steps))
 
 
@@ -243,7 +262,7 @@ STATISTIC = Statistic(
             "later",
             Takes.VARIABLE,
             many=True,
-            count=(1, MOST_STATES - 3),
+            count=(1, None),
             description=Text(
                 "Flere tilstander etter «then» (et steg til for hver, fra den før); hvert steg "
                 "er toveistabellen av to tilstander etter hverandre, som en forespørsel om "

@@ -1,9 +1,10 @@
 """barchart [(<stat>)] <vars> [if] [, over() by() stack horizontal]: statistic `barchart`
 per variable (one request each, as a JSON client would send them): the statistic in
 parentheses its `stat` (count, the default; percent; mean, sum, median, sd, iqr, gini,
-semean and sebinomial, which need over()), over(), by(), stack and horizontal its fields
-of the same names. min and max answer script-not-supported: a category's extremes would
-need the extreme-values rule per category, which no statistic applies per cell yet."""
+semean, sebinomial, min and max, which need over()), over(), by(), stack and horizontal
+its fields of the same names. Every statistic of the language's list runs (min and max
+as smoothed extremes per category, rule extreme-values); the guard below is for a
+statistic a later list may add."""
 
 from __future__ import annotations
 

@@ -3,7 +3,15 @@ rows of another dataset of the script (SCRIPT_LANGUAGE.md: `merge … on` moves 
 down). The receiving dataset's workspace gets the step `merge` (catalogue/analysis/steps/
 merge.py) with the current dataset's own step list as its source: what a JSON client would
 send. Neither workspace releases anything; the current dataset stays the current one, as
-in microdata.no."""
+in microdata.no.
+
+Across datastores (two `require` lines of different datastores, or two versions of one)
+a merge answers script-not-supported, naming both and why: units of two datastores are
+linked by their identifiers only inside one catalogue's pseudonymisation, and each
+datastore keeps its own output control (record-key secret, release ledger, budget; see
+tests/test_script_merge_datastores.py), so values of B released from a workspace of A
+would be registered in A's ledger only, out of sight of B's differencing guard. Two
+aliases of one datastore are one datastore, and merge between them runs."""
 
 from __future__ import annotations
 
@@ -47,8 +55,18 @@ def _merge(runner: _Runner, command: n.Merge) -> None:
         raise not_supported(
             command,
             (
-                "fletting mellom datasett fra to datalagre eller versjoner",
-                "merging between datasets of two datastores or versions",
+                "fletting mellom to datalagre eller versjoner, fra "
+                f"{source.datastore} {source.version} inn i et datasett fra "
+                f"{target.datastore} {target.version} (et arbeidsområde er én låst versjon av "
+                "ett datalager, og hvert datalager har sin egen utdatakontroll: sin egen "
+                "nøkkel for enhetene, sin egen logg over utgitte tall og sitt eget budsjett, "
+                "så tall fra det ene kan ikke gis ut gjennom det andre)",
+                "merging between two datastores or versions, from "
+                f"{source.datastore} {source.version} into a dataset of "
+                f"{target.datastore} {target.version} (a workspace is one pinned version of "
+                "one datastore, and each datastore has its own output control: its own key "
+                "for the units, its own ledger of released numbers and its own budget, so "
+                "numbers of one cannot be released through the other)",
             ),
         )
     assert source.handle is not None and target.handle is not None

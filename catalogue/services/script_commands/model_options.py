@@ -17,8 +17,13 @@ statistic and output control:
   person's x would move it with no noise of its own), and noise of its own a fresh draw.
   These are functions of released numbers only: no draw, nothing the margins and the
   summaries do not already tell. eyex and dyex of a factor (i.) or interaction term are
-  null (a dummy has no elasticity); mlogit takes dydx only (its effects are on the
-  probability of each level, which has no released mean here).
+  null (a dummy has no elasticity). Of mlogit the effects are on the probability of each
+  outcome level (one margins item per equation, `about.level`), and ȳ of level k is the
+  mean of its predicted probability, which for a model with a constant is the level's
+  share of the model's rows: here the published count of the level over the sum of the
+  published counts, from statistic `tabulate` of the outcome (a released frequency table
+  like any other, with the line's `if`; on the dataset, not only the complete cases,
+  as the means are). Each elasticity names its level; no draw, nothing new released.
 - `standardize`: the model as released, then statistic `summarize` of the outcome and of
   each continuous regressor (a released summary like any other), and beside the model
   (`standardized` of its output item) each continuous term's coefficient times its
@@ -58,12 +63,7 @@ def run_model(runner: _Runner, command: n.Model, statistic: str) -> None:
         model_item = runner.output[-1]
     else:
         kinds = list(dict.fromkeys(value.lower() for value in mfx.values))
-        if (
-            not kinds
-            or any(kind not in KINDS for kind in kinds)
-            or command.command not in MARGINS
-            or (command.command == "mlogit" and kinds != ["dydx"])
-        ):
+        if not kinds or any(kind not in KINDS for kind in kinds) or command.command not in MARGINS:
             written = f"mfx({' '.join(mfx.values)})"
             raise not_supported(
                 command,
@@ -118,14 +118,19 @@ def _elasticities(
     by_y = any(ELASTICITIES[k][1] for k in kinds)
     names = _continuous(body) if by_x else []
     wanted = list(dict.fromkeys([*([body["y"]] if by_y else []), *names]))
+    levels = command.command == "mlogit"
+    if levels:  # ȳ per level: its share of the released frequency table of the outcome
+        wanted = [name for name in wanted if name != body["y"]]
     means = _released_summaries(runner, command, wanted, "mean")
+    shares = _released_shares(runner, command, body["y"]) if levels and by_y else {}
     released = _released_values(model_item["response"])
     effects = [r for r in released if r.get("about", {}).get("statistic") == "margins"]
     if not effects:  # regress: the effects are the coefficients of the model released
         effects = released
-    y_mean = means.get(body["y"])
     out = []
     for item in effects:
+        level = item.get("about", {}).get("level") if levels else None
+        y_mean = shares.get(str(level)) if levels else means.get(body["y"])
         for row in item["result"]["rows"]:
             term = str(row["labels"][0])
             if term == "_cons":
@@ -143,8 +148,23 @@ def _elasticities(
                     factor = factor / y_mean if isinstance(y_mean, int | float) and y_mean else None
                 value = effect * factor if isinstance(effect, int | float) and factor else None
                 spread = abs(error * factor) if isinstance(error, int | float) and factor else None
-                out.append({"kind": kind, "term": term, "value": value, "std_error": spread})
+                found = {"kind": kind, "term": term, "value": value, "std_error": spread}
+                out.append(found if level is None else {"level": level, **found})
     model_item["elasticities"] = out
+
+
+def _released_shares(runner: _Runner, command: n.Model, outcome: str) -> dict[str, float]:
+    """Statistic `tabulate` of the outcome (a released frequency table, with the line's
+    `if`), and each level's published count over the sum of the published counts."""
+    runner.statistic(command, "tabulate", {"vars": [outcome]})
+    counts: dict[str, float] = {}
+    for released in _released_values(runner.output[-1]["response"]):
+        for line in released["result"]["rows"]:
+            count = line["values"].get("count")
+            if line["labels"][0] is not None and isinstance(count, int | float) and count > 0:
+                counts[str(line["labels"][0])] = float(count)
+    total = sum(counts.values())
+    return {level: count / total for level, count in counts.items()} if total else {}
 
 
 def _standardize(
