@@ -245,8 +245,8 @@ def _span_anchors(unit: np.ndarray, order: np.ndarray) -> list[int]:
     residual r = v − Σ (v·q)·q from the row v itself), but a window of rows is projected
     off the basis once, and each anchor found then only takes its own q off the rows
     after it: the reference projects every row after an anchor off the whole basis
-    again, p times p² work on a window (a model on i.v with 500 levels: 500 anchors, 75 %
-    of a red-team test's time)."""
+    again, p times p² work on a window (a model on i.v with 500 levels: 500 anchors, 0.3
+    CPU s here against 16 s; test_presence's level-limit test 134 CPU s against 604)."""
     p = unit.shape[1]
     norms = np.linalg.norm(unit, axis=1)
     basis = np.empty((p, p))
