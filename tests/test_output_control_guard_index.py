@@ -4,18 +4,40 @@ cells with the new one; the guard compares across measures (renames, scaled copi
 
 from __future__ import annotations
 
+import tracemalloc
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
 import numpy as np
 
 from catalogue.analysis.output_control import (
+    CountTable,
     InMemoryReleaseLedger,
     MagnitudeTable,
+    OutputControlParameters,
+    control_frequency_table,
     control_magnitude_table,
 )
-from catalogue.analysis.output_control.fingerprint import differs_by_few, fingerprint
+from catalogue.analysis.output_control.fingerprint import (
+    SetFingerprint,
+    differs_by_few,
+    fingerprint,
+    fingerprint_table,
+)
 from catalogue.analysis.output_control.guard_index import SetIndex
-from catalogue.analysis.output_control.ledger import ReleasedSet
+from catalogue.analysis.output_control.ledger import (
+    COUNT_MEASURE,
+    PAIRS_MEASURE,
+    Release,
+    ReleasedSet,
+)
+from catalogue.analysis.output_control.rules.differencing import Differencing
+from catalogue.analysis.persistent_ledger import PersistentReleaseLedger
+from catalogue.services.context import Context
+from catalogue.storage.analysis_store import AnalysisStore
 
-from .test_output_control_helpers import context, pseudonyms
+from .test_output_control_helpers import NOW, context, pseudonyms
 
 POPULATION = pseudonyms(1500, seed=3)
 
@@ -86,3 +108,132 @@ def test_a_scaled_copy_of_a_variable_over_a_near_set_looks_like_one_over_the_sam
     # The same units with other values is another statistic on the same set: not blocked.
     other = MagnitudeTable.from_cells("formue", ["x"], [(("a",), units, values + 7)])
     assert control_magnitude_table(other, ctx).rows[0].values[0] is not None
+
+
+# --- Conformance case 24, by counting: the work of a release does not grow with the ledger
+
+
+class _Counting:
+    """A ledger that counts what its look-ups hand the guard: the registered sets it then
+    tests one by one (the work that grew with the ledger when a look-up scanned it)."""
+
+    def __init__(self, ledger: InMemoryReleaseLedger) -> None:
+        self.ledger = ledger
+        self.looked_at = 0
+
+    def near(self, fingerprint: SetFingerprint, within: int) -> Sequence[ReleasedSet]:
+        found = self.ledger.near(fingerprint, within)
+        self.looked_at += len(found)
+        return found
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.ledger, name)
+
+
+def _filled(sets: int, seed: int) -> InMemoryReleaseLedger:
+    """A ledger of `sets` unrelated sets of 60 to 600 units, of every kind the guard meets
+    (counts with their published count, other measures, pair sets with an answer), over
+    other units than the population's, in releases of 500 sets."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(60, 600, size=sets)
+    table = fingerprint_table(np.repeat(np.arange(sets), sizes), _ids(rng, int(sizes.sum())), sets)
+    ledger = InMemoryReleaseLedger()
+    kinds = [
+        lambda f: ReleasedSet(COUNT_MEASURE, "count", f, published=float(f.size)),
+        lambda f: ReleasedSet("inntekt", "sum", f),
+        lambda f: ReleasedSet(PAIRS_MEASURE, "sum", f, answer="registered"),
+    ]
+    for start in range(0, sets, 500):
+        batch = range(start, min(sets, start + 500))
+        released = tuple(kinds[i % 3](table[i]) for i in batch)
+        ledger.record(Release("other", NOW, len(released), released))
+    return ledger
+
+
+def test_case_24_a_release_looks_at_as_many_sets_after_10_as_after_10_000():
+    """OUTPUT_CONTROL.md case 24 (bench/guard_cost.py times it; this counts it): the same
+    release (a 40-cell table with margins, sums by the same cells and their pair sets'
+    registered answers) against a ledger of 10 registered sets and one of 10,010 hands the
+    guard the same registered sets to test, and a look-up allocates no more: no copy of
+    the ledger, no scan of it, in the index or around it."""
+    population = pseudonyms(4000, seed=24)
+    rng = np.random.default_rng(24)
+    codes = np.stack([rng.integers(0, 8, 4000), rng.integers(0, 5, 4000)], axis=1)
+    table = CountTable(("a", "b"), (tuple("abcdefgh"), tuple("vwxyz")), codes, population)
+    values = rng.gamma(2.0, 300.0, size=4000)
+    sums = MagnitudeTable("inntekt", table, values)
+    small, large = _filled(10, seed=1), _filled(10_010, seed=1)
+    rule = OutputControlParameters.defaults().rule(Differencing)
+    probe = fingerprint(_ids(rng, 300))
+    looked_at, allocated = [], []
+    for ledger in (small, large):
+        counting = _Counting(ledger)
+        ctx = context(population, ledger=counting)  # type: ignore[arg-type]
+        counts = control_frequency_table(table, ctx)
+        control_magnitude_table(sums, ctx)
+        assert sum(row.values[0] is not None for row in counts.rows) >= 40
+        assert rule.registered_for("sum", probe, counting) is None  # type: ignore[arg-type]
+        looked_at.append(counting.looked_at)
+        tracemalloc.start()
+        rule.registered_for("sum", probe, ledger)
+        allocated.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    # What the release registered itself (its margins beside its cells, the magnitude
+    # cells beside the count cells) is all either ledger hands back.
+    assert looked_at[1] == looked_at[0] > 0
+    # A copy of 10,000 sets' references alone is 80,000 bytes.
+    assert allocated[1] < allocated[0] + 8_000, allocated
+
+
+def test_a_request_s_own_sets_are_looked_up_in_an_index_too(sqlite_ctx: Context) -> None:
+    """A persistent ledger keeps what the bound request recorded apart until it commits;
+    a look-up there meets only the sets near the new one, not every set the request
+    recorded before it (a request of many statistics was quadratic in them)."""
+    rng = np.random.default_rng(25)
+    ledger = PersistentReleaseLedger(sqlite_ctx.db.url, "no.regcat.demo")
+    near_one = _ids(rng, 400)
+    recorded = [ReleasedSet("m", "count", fingerprint(near_one))] + [
+        ReleasedSet("m", "count", fingerprint(_ids(rng, int(size))))
+        for size in rng.integers(380, 420, size=2000)
+    ]
+    with sqlite_ctx.db.transaction() as session:
+        store = AnalysisStore(session)
+        store.lock_audit()
+        with ledger.bound(store):
+            ledger.record(Release("p", NOW, len(recorded), tuple(recorded)))
+            assert ledger.near(fingerprint(_ids(rng, 400)), 20) == []
+            found = ledger.near(fingerprint(near_one[3:]), 20)
+            assert [r.fingerprint for r in found] == [recorded[0].fingerprint]
+
+
+def test_the_in_memory_budget_questions_agree_with_a_scan_of_the_releases():
+    """InMemoryReleaseLedger answers the budget's questions from running totals per
+    project (no scan of every release per call): the same answers as the scan, releases
+    recorded out of time order included."""
+    rng = np.random.default_rng(26)
+    ledger = InMemoryReleaseLedger()
+    releases = []
+    for i in range(200):
+        at = NOW + timedelta(hours=int(rng.integers(0, 100)))
+        release = Release(
+            f"p{i % 3}",
+            at,
+            int(rng.integers(0, 20)),
+            (),
+            points=int(rng.integers(0, 50)),
+            digest=f"d{rng.integers(0, 30)}",
+            inputs=tuple(f"v{k}" for k in rng.integers(0, 10, size=int(rng.integers(0, 3)))),
+        )
+        ledger.record(release)
+        releases.append(release)
+    for project in ("p0", "p1", "p2", "p3"):
+        for hours in (-1, 0, 10, 50, 99, 100):
+            since = NOW + timedelta(hours=hours)
+            mine = [r for r in releases if r.project == project and r.at > since]
+            assert ledger.cells_released(project, since) == sum(r.cells for r in mine)
+            assert ledger.points_spent(project, since) == sum(r.points for r in mine)
+            assert ledger.inputs_used(project, since) == {i for r in mine for i in r.inputs}
+            for k in range(30):
+                assert ledger.has_result(project, f"d{k}", since) == any(
+                    r.digest == f"d{k}" for r in mine
+                )

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import bisect
 import mmap
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -128,13 +128,6 @@ class SetIndex:
         found.update(self._small[lo:hi])
         sets, sizes, size = self.sets, self._sizes, fingerprint.size
         return [sets[p] for p in sorted(found) if abs(sizes[p] - size) < within]
-
-
-def near_in(
-    sets: Sequence[ReleasedSet], fingerprint: SetFingerprint, within: int
-) -> list[ReleasedSet]:
-    """The same question over a short list (a request's own sets, not yet committed)."""
-    return [s for s in sets if abs(s.size - fingerprint.size) < within]
 
 
 # --- Holder samples: which registered count sets hold a unit (conformance case 22) -------

@@ -10,6 +10,8 @@ a persistent one (in storage) implements the same protocol.
 from __future__ import annotations
 
 import base64
+import bisect
+import itertools
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -234,6 +236,54 @@ class ReleaseLedger(Protocol):
     def record(self, release: Release) -> None: ...
 
 
+class _ProjectReleases:
+    """One project's releases, for the budget's questions at a cost that does not grow with
+    the releases recorded (case 24): running totals by time, the latest time of each result
+    digest and of each input. Not thread-safe: callers lock."""
+
+    def __init__(self) -> None:
+        self._at: list[datetime] = []  # ascending
+        self._cells: list[int] = [0]  # _cells[i]: the cells of the first i releases
+        self._points: list[int] = [0]
+        self._results: dict[str, datetime] = {}  # digest → latest time given
+        self._inputs: dict[str, datetime] = {}  # input → latest time charged
+
+    def add(self, release: Release) -> None:
+        if self._at and release.at < self._at[-1]:
+            # Out of time order (rare: another clock): insert and total again.
+            at = bisect.bisect_right(self._at, release.at)
+            self._at.insert(at, release.at)
+            cells = [b - a for a, b in itertools.pairwise(self._cells)]
+            points = [b - a for a, b in itertools.pairwise(self._points)]
+            cells.insert(at, release.cells)
+            points.insert(at, release.points)
+            self._cells = [0, *itertools.accumulate(cells)]
+            self._points = [0, *itertools.accumulate(points)]
+        else:
+            self._at.append(release.at)
+            self._cells.append(self._cells[-1] + release.cells)
+            self._points.append(self._points[-1] + release.points)
+        if release.digest is not None:
+            self._results[release.digest] = max(
+                release.at, self._results.get(release.digest, release.at)
+            )
+        for name in release.inputs:
+            self._inputs[name] = max(release.at, self._inputs.get(name, release.at))
+
+    def cells_since(self, since: datetime) -> int:
+        return self._cells[-1] - self._cells[bisect.bisect_right(self._at, since)]
+
+    def points_since(self, since: datetime) -> int:
+        return self._points[-1] - self._points[bisect.bisect_right(self._at, since)]
+
+    def has_result(self, digest: str, since: datetime) -> bool:
+        at = self._results.get(digest)
+        return at is not None and at > since
+
+    def inputs_since(self, since: datetime) -> frozenset[str]:
+        return frozenset(name for name, at in self._inputs.items() if at > since)
+
+
 class InMemoryReleaseLedger:
     def __init__(self) -> None:
         self._lock = threading.RLock()
@@ -242,6 +292,7 @@ class InMemoryReleaseLedger:
         self._exposures = Exposures()
         self._holders = HolderSamples()
         self._releases: list[Release] = []
+        self._projects: dict[str, _ProjectReleases] = {}
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -253,7 +304,7 @@ class InMemoryReleaseLedger:
 
     def near(self, fingerprint: SetFingerprint, within: int) -> Sequence[ReleasedSet]:
         with self._lock:
-            return tuple(self._index.near(fingerprint, within))
+            return self._index.near(fingerprint, within)  # a list of its own, not a view
 
     def core_holders(self, core: str) -> frozenset[str]:
         with self._lock:
@@ -271,25 +322,29 @@ class InMemoryReleaseLedger:
         with self._lock:
             return sampled_sizes(self._holders, hashes)
 
-    def _since(self, project: str, since: datetime) -> list[Release]:
-        with self._lock:
-            return [r for r in self._releases if r.project == project and r.at > since]
+    def _project(self, project: str) -> _ProjectReleases:
+        return self._projects.get(project) or _ProjectReleases()
 
     def cells_released(self, project: str, since: datetime) -> int:
-        return sum(r.cells for r in self._since(project, since))
+        with self._lock:
+            return self._project(project).cells_since(since)
 
     def points_spent(self, project: str, since: datetime) -> int:
-        return sum(r.points for r in self._since(project, since))
+        with self._lock:
+            return self._project(project).points_since(since)
 
     def has_result(self, project: str, digest: str, since: datetime) -> bool:
-        return any(r.digest == digest for r in self._since(project, since))
+        with self._lock:
+            return self._project(project).has_result(digest, since)
 
     def inputs_used(self, project: str, since: datetime) -> frozenset[str]:
-        return frozenset(i for r in self._since(project, since) for i in r.inputs)
+        with self._lock:
+            return self._project(project).inputs_since(since)
 
     def record(self, release: Release) -> None:
         with self._lock:
             self._releases.append(release)
+            self._projects.setdefault(release.project, _ProjectReleases()).add(release)
             for released in release.sets:
                 if released.measure == CORE_MEASURE:
                     self._cores.add(released)
