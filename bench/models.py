@@ -79,7 +79,11 @@ VmHWM above what was held before each part), before -> after: the replay +2.77 -
 (held after it 1.34 -> 0.91), the look-up +0.70 -> +0.66 (its result, 128 bytes a unit),
 ledger_kernels +0.82 -> +0.00. The first statistic at 1 M persons (workspaces.run_statistic
 tabulate kjonn in a fresh process, VmHWM reset before it): a fresh ledger 0.693 -> 0.692
-GiB, a ledger holding these units 0.962 -> 0.849 GiB (0.42 held before it). Its high-water
+GiB, a ledger holding these units 0.962 -> 0.849 GiB (0.42 held before it). At 5.5 M (a
+catalogue built anew: generating 1402 s, ingest and release 2546 s at load 20-27; then
+before (e1e8730) and after side by side on copies of its database, load 5-13): a fresh
+ledger 2.40 -> 2.41 GiB (91.0 and 89.4 s), the next run's, a ledger holding these units,
+4.00 -> 3.11 GiB (59.3 and 54.6 s; 0.88 and 1.06 GiB held before it). Its high-water
 mark is now the units' samples looked up (memray, 1 M: 0.12 GB of 0.44 traced; the core
 check's unit classes 0.05, the cells' record keys 0.04, the ledger's samples and slots).
 """
