@@ -15,8 +15,6 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-import pytest
-
 from tests.red_team.conftest import Attacker, Person, Score, Truth, report, value
 from tests.red_team.support import born_on, coefficient
 
@@ -426,16 +424,6 @@ def test_mml_pooled_constant_with_and_without_the_target(alice: Attacker, truth:
     assert score.failed()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open (issue 13): model-noise's floor is what one unit's removal moves a "
-    "coefficient (its DFBETA, proportional to its residual), so it vanishes for units whose "
-    "residual is 0: a level whose outcome is constant iff the target is diagnosed is "
-    "published with the noise of a tight fit in that world only, and a perfect fit gets "
-    "no noise at all (R² = 1, its coefficients exact). The same model through regress "
-    "gives the same answer; regress_mml's pooled coefficients leak alike. anova 12/12 and "
-    "11/11 right in two runs, regress_mml 11/11, 6/6 perfect fits certified (2026-12-07).",
-)
 def test_anova_level_whose_outcome_is_constant_iff_the_target_is_diagnosed(
     alice: Attacker, truth: Truth
 ) -> None:
@@ -450,7 +438,8 @@ def test_anova_level_whose_outcome_is_constant_iff_the_target_is_diagnosed(
       floor (2/13) otherwise. Guess: diagnosed iff it lies within 0.03 of 1.
     The same with y2 through regress_mml's pooled coefficients (T as a 0/1 regressor,
     random intercepts by municipality). A coin gets half right. Alternately diagnosed and
-    not, 12 targets."""
+    not, 12 targets. Closed by `regression-outcome-support`: T has 0 or 1 unit off its most
+    common outcome, so both worlds are withheld (before: 12/12 right, 6 perfect fits)."""
     handle = alice.workspace([{"generate": "yk", "expr": "cond(kreft, 1, 0)"}])
     pairs = zip(
         truth.targets(TARGETS, kreft=True), truth.targets(TARGETS, kreft=False), strict=True
@@ -504,3 +493,59 @@ def test_anova_level_whose_outcome_is_constant_iff_the_target_is_diagnosed(
     assert certain == 0
     assert right <= max(answered * 3 // 4, len(targets) // 2)
     assert mml_right <= max(mml_answered * 3 // 4, len(targets) // 2)
+
+
+def test_anova_level_padded_to_the_outcome_support_bound(alice: Attacker, truth: Truth) -> None:
+    """The attack on `regression-outcome-support` itself: the level T of the target and 12
+    known people whose outcome is 1, padded with 9 known people whose outcome is 0 (kreft
+    elsewhere), so T has 9 units off its most common outcome if the target is diagnosed and
+    10 if not, at the rule's bound. The verdict is a perturbed count drawn by T's units (the
+    same key in both worlds): a release says "more likely not diagnosed", never for sure; a
+    released T's fitted mean is 13/22 or 12/22 under model-noise's floor (the padders'
+    residuals are not 0). Guess: withheld, or a mean above 12.5/22: diagnosed. Reported: how
+    many of each world were withheld, and the guesses right. Asserted: the verdict is no
+    oracle (not every diagnosed withheld and every other released), and the guesses no
+    better than a quarter wrong."""
+    handle = alice.workspace([{"generate": "yk", "expr": "cond(kreft, 1, 0)"}])
+    pairs = zip(
+        truth.targets(TARGETS, kreft=True), truth.targets(TARGETS, kreft=False), strict=True
+    )
+    targets = [person for pair in pairs for person in pair]
+    skip = {p.birth for p in targets}
+    withheld = {True: 0, False: 0}
+    right = verdict_right = 0
+    for i, person in enumerate(targets):
+        known = truth.by_birth(21, skip=skip, offset=21 * i + 300)
+        ones, zeros = born_on(known[:12]), born_on(known[12:])
+        t = person.expr()
+        alice.steps(
+            handle,
+            [
+                {"generate": f"h{i}", "expr": f'cond(({t}) or {ones} or {zeros}, "T", "O")'},
+                {"generate": f"w{i}", "expr": "yk"},
+                {"replace": f"w{i}", "expr": "1", "if": ones},
+                {"replace": f"w{i}", "expr": "0", "if": zeros},
+            ],
+        )
+        response = alice.ask(handle, "anova", {"var": f"w{i}", "by": f"h{i}", "also": ["kjonn"]})
+        terms = [coefficient(response, name) for name in ("_cons", f"T.h{i}", "2.kjonn")]
+        released = not (
+            terms[0] is None or terms[1] is None or (person.sex == "2" and terms[2] is None)
+        )
+        withheld[person.kreft] += not released
+        verdict_right += (not released) == person.kreft
+        if not released:
+            right += person.kreft
+            continue
+        mean = terms[0] + terms[1] + ((terms[2] or 0.0) if person.sex == "2" else 0.0)  # type: ignore[operator]
+        right += (mean > 12.5 / 22) == person.kreft
+    report(
+        "anova: a level padded to the outcome-support bound (9 or 10 off the mode)",
+        targets=len(targets),
+        withheld_diagnosed=withheld[True],
+        withheld_not=withheld[False],
+        verdict_right=verdict_right,
+        right=right,
+    )
+    assert withheld[True] < TARGETS or withheld[False] > 0
+    assert right <= len(targets) * 3 // 4

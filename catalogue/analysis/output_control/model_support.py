@@ -69,6 +69,10 @@ _VALUE_SALT = np.uint64(0x2545F4914F6CDD1D)
 _TERM_SALT = np.uint64(0x94D049BB133111EB)
 _CHUNK = 1 << 20  # patterns per chunk of the leverage computation
 _NO_ROW_KEY = np.uint64((1 << 64) - 1)
+_OUTCOME_SALT = np.uint64(0xD6E8FEB86659FD93)
+# A cell's outcome codes are counted by bincount below this many (cell, value) slots, else
+# by sorting the rows' (cell, value) pairs.
+_DENSE_SLOTS = 1 << 24
 # An outcome's residual from its anchors' interpolant smaller than this share of the largest
 # is taken as 0 (the anchors' own rows: 0 up to rounding).
 AFFINE_TOLERANCE = 1e-9
@@ -97,6 +101,21 @@ class SupportSet:
     outside: int
     outside_keys: int
     both_sides: bool
+
+
+@dataclass(frozen=True)
+class OutcomeSupport:
+    """A cell of a model (a level of a categorical factor, a cell of an interaction of
+    categorical factors, the side of a two-valued regressor away from its most common
+    value) and how many of its units have an outcome off the cell's most common outcome
+    (`varied`), with the key its perturbed count is drawn by (`key`): a scramble of the
+    record key sum of the *cell's* units, not of the varied ones, so the two worlds of a
+    target in the cell (its outcome at the cell's mode or off it) draw the same noise, and
+    no frequency table of the varied units publishes it (rules/outcome_support.py)."""
+
+    label: str  # for the audit and tests; never published
+    varied: int
+    key: int
 
 
 @dataclass(frozen=True, eq=False)
@@ -202,6 +221,8 @@ class ModelEvidence:
     # ±1: the sign the answer registered for `pairs` takes in this model (`asked_affine`: a
     # correlation's pairs are of its variables' affine forms, the same for −x as for x).
     orientation: float = 1.0
+    # Per cell of the model, its units off the cell's most common outcome (OutcomeSupport).
+    outcome_supports: tuple[OutcomeSupport, ...] = ()
 
     def __post_init__(self, mint: object) -> None:
         if mint is not _MINT:
@@ -567,6 +588,91 @@ def _most_common(values: np.ndarray, weights: np.ndarray) -> tuple[float, int]:
     return float(distinct[int(np.argmax(totals))]), len(distinct)
 
 
+def _varied_per_cell(
+    found: _Units, row_code: np.ndarray, y_code: np.ndarray, cells: int
+) -> np.ndarray:
+    """Per cell (row_code in 0 … cells − 1, −1: a row of no cell) the distinct units with a
+    row whose outcome code is not the cell's most common (over its rows; the smallest code
+    among ties)."""
+    inside = row_code >= 0
+    code, value = row_code[inside], y_code[inside]
+    values = int(value.max()) + 1 if len(value) else 1
+    if cells * values <= _DENSE_SLOTS:
+        table = np.bincount(code * values + value, minlength=cells * values)
+        mode = table.reshape(cells, values).argmax(axis=1)
+    else:
+        slots, counts = np.unique(code * values + value, return_counts=True)
+        cell_of, value_of = slots // values, slots % values
+        order = np.lexsort((value_of, -counts, cell_of))
+        cell_of, value_of = cell_of[order], value_of[order]
+        first = np.r_[True, cell_of[1:] != cell_of[:-1]]
+        mode = np.zeros(cells, dtype=np.int64)
+        mode[cell_of[first]] = value_of[first]
+    off = value != mode[code]
+    if found.distinct:
+        return np.bincount(code[off], minlength=cells)
+    positions = found.positions[inside][off].astype(np.int64)
+    span = int(positions.max()) + 1 if len(positions) else 1
+    held = np.unique(code[off] * span + positions) // span
+    return np.bincount(held, minlength=cells)
+
+
+def _outcome_supports(
+    found: _Units,
+    row_pattern: np.ndarray,
+    y: np.ndarray,
+    design: np.ndarray,
+    terms: Sequence[Term],
+    groupings: Sequence[tuple[str, np.ndarray]],
+    supports: Sequence[SupportSet],
+) -> tuple[OutcomeSupport, ...]:
+    """Per cell of the model (each level of a categorical factor, each cell of an
+    interaction of categorical factors, the side of a two-valued regressor away from its
+    most common value) the units whose outcome is off the cell's most common outcome, keyed
+    by the cell's own units (their record key sum, scrambled). `design`: the regressors as
+    asked where the fit's are transformed (regress_mml's are demeaned by group, which would
+    hide a 0/1 regressor)."""
+    if not len(y) or found.count == 0:
+        return ()
+    y_code = np.unique(y, return_inverse=True)[1].reshape(-1).astype(np.int64)
+    keys = {s.label: s for s in supports}
+    grouped = {label for label, _ in groupings}
+    found_cells: list[tuple[str, int, int]] = []
+    present = found.rows_per_pattern > 0
+    for label, codes in groupings:
+        codes = np.asarray(codes, dtype=np.int64)
+        levels = np.unique(codes[present])
+        index = np.searchsorted(levels, codes)
+        index = np.where(present & (levels[np.minimum(index, len(levels) - 1)] == codes), index, -1)
+        varied = _varied_per_cell(found, index[row_pattern], y_code, len(levels))
+        for k, code in enumerate(levels.tolist()):
+            name = f"{label}={code}"
+            found_cells.append((name, int(varied[k]), keys[name].inside_keys))
+    rows = found.rows_per_pattern.astype(np.float64)
+    for j, term in enumerate(terms):
+        # A factor's dummies are its levels, counted above (the groupings name a factor
+        # by its name or, from a request's design, by its key "i.name").
+        group = term.group or term.name
+        if term.kind == "constant" or (
+            term.kind == "dummy" and (group in grouped or f"i.{group}" in grouped)
+        ):
+            continue
+        mode, distinct = _most_common(design[:, j], rows)
+        if distinct != 2:
+            continue
+        at_mode = design[:, j] == mode
+        away = np.where(at_mode, -1, 0).astype(np.int64)
+        varied = _varied_per_cell(found, away[row_pattern], y_code, 1)
+        found_cells.append((term.name, int(varied[0]), found.of_patterns(~at_mode)[1]))
+    mixed = splitmix64(
+        np.array([k % (1 << 64) for _, _, k in found_cells], dtype=np.uint64) ^ _OUTCOME_SALT
+    )
+    return tuple(
+        OutcomeSupport(label, varied, int(key))
+        for (label, varied, _), key in zip(found_cells, mixed.tolist(), strict=True)
+    )
+
+
 def _inverse_information(design: np.ndarray, rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """(Σ n w x x')⁻¹ over the patterns, solved on the equilibrated matrix; nan if singular."""
     x, p = design, design.shape[1]
@@ -875,6 +981,14 @@ def model_evidence(
             else found.of_rows(~happened)
         )
         supports.append(SupportSet("events", *inside, *outside, True))
+    as_asked = design
+    if asked is not None:
+        given = np.asarray(asked[1])
+        if given.ndim == 2 and given.shape[0] == len(design) and given.shape[1] >= len(terms):
+            as_asked = given[:, : len(terms)].astype(np.float64)
+    outcome_supports = _outcome_supports(
+        found, row_pattern, y, as_asked, terms, groupings, supports
+    )
     fit_weights = np.ones(len(design)) if weights is None else np.asarray(weights, np.float64)
     estimable = estimable and fitted is not None and len(design) > 0
     leverage, influence = float("nan"), None
@@ -958,6 +1072,7 @@ def model_evidence(
         term_pair_sets=term_pair_sets,
         affine=affine,
         orientation=orientation,
+        outcome_supports=outcome_supports,
     )
 
 

@@ -38,11 +38,12 @@ import numpy as np
 
 from ..model_fit import coefficient_tests, likelihood_statistics, ols_statistics
 from .answers import Answer, RowAnswer, decode
+from .cell_key import RECORD_KEY_MODULUS
 from .counting import finish, noised_counts
 from .fingerprint import SetFingerprint, splitmix64
 from .fit_tests import control_fit_tests
 from .inputs import RegressionFit
-from .model_support import AffineForm, Influence, Term
+from .model_support import AffineForm, Influence, ModelEvidence, Term
 from .pair_sets import PairAnswer
 from .release import ControlContext, ResultBuilder
 from .result import ControlledResult, ResultRow, SummaryValue, Value
@@ -51,6 +52,7 @@ from .rule import Decision, Message
 from .rules.cell_key_noise import CellKeyNoise
 from .rules.magnitude_noise import MagnitudeNoise
 from .rules.model_noise import Estimates, ModelNoise
+from .rules.outcome_support import OutcomeSupport
 from .rules.regression import ModelShape, Regression
 from .rules.threshold import Threshold
 from .value_keys import measure, uniforms
@@ -198,7 +200,11 @@ def _checked(
     )
     decision = rule.apply(shape)[0]
     reason = decision.reason
-    if not decision.withheld:
+    withheld = decision.withheld
+    if not withheld:
+        supported = _outcome_supported(out, evidence)
+        withheld, reason = supported.withheld, supported.reason or reason
+    if not withheld:
         model = "regression:" + fit.family + ":" + ",".join(t.name for t in fit.terms)
         guard = out.guard(
             measure(evidence.digest),
@@ -210,6 +216,23 @@ def _checked(
         if guard.withheld:
             reason = guard.reason
     return _Verdict(str(reason), sizes[0], answer)
+
+
+def _outcome_supported(out: ResultBuilder, evidence: ModelEvidence) -> Decision[Sequence[int]]:
+    """rules/outcome_support.py on a model that passed the regression rule: the perturbed
+    count of each cell's units off its most common outcome, drawn by the cell's key. The
+    rule is listed on the result when it withholds it (the model's reason)."""
+    cells = evidence.outcome_supports
+    rule = out.context.parameters.rule(OutcomeSupport)
+    sizes = noised_counts(
+        out,
+        np.array([c.varied for c in cells], np.int64),
+        np.array([c.key % RECORD_KEY_MODULUS for c in cells], np.int64),
+    )
+    decision = rule.apply(sizes)[0]
+    if decision.withheld:
+        out.rule(OutcomeSupport)
+    return decision
 
 
 @dataclass(frozen=True)

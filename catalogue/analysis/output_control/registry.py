@@ -21,6 +21,7 @@ from .rules.magnitude_support import MagnitudeSupport
 from .rules.min_population import MinPopulation
 from .rules.mode import Mode
 from .rules.model_noise import ModelNoise
+from .rules.outcome_support import OutcomeSupport
 from .rules.p_percent import PPercent
 from .rules.regression import Regression
 from .rules.smoothed_percentile import SmoothedPercentile
@@ -43,6 +44,7 @@ RULES: tuple[AnyRule, ...] = (
     ExtremeValues,
     Mode,
     Regression,
+    OutcomeSupport,
     ModelNoise,
     HistogramBins,
     Hexbin,
