@@ -112,7 +112,9 @@ class Ledger:
     def __init__(self) -> None:
         self.sets: list[ReleasedSet] = []
 
-    def near(self, fingerprint: SetFingerprint, within: int) -> Sequence[ReleasedSet]:
+    def near(
+        self, fingerprint: SetFingerprint, within: int, pairs_of: str | None = None
+    ) -> Sequence[ReleasedSet]:
         return self.sets
 
     def ask(self, rule: Differencing, keys: np.ndarray, fresh: str) -> str:

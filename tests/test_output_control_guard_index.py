@@ -121,8 +121,10 @@ class _Counting:
         self.ledger = ledger
         self.looked_at = 0
 
-    def near(self, fingerprint: SetFingerprint, within: int) -> Sequence[ReleasedSet]:
-        found = self.ledger.near(fingerprint, within)
+    def near(
+        self, fingerprint: SetFingerprint, within: int, pairs_of: str | None = None
+    ) -> Sequence[ReleasedSet]:
+        found = self.ledger.near(fingerprint, within, pairs_of)
         self.looked_at += len(found)
         return found
 
@@ -237,3 +239,23 @@ def test_the_in_memory_budget_questions_agree_with_a_scan_of_the_releases():
                 assert ledger.has_result(project, f"d{k}", since) == any(
                     r.digest == f"d{k}" for r in mine
                 )
+
+
+def test_registered_for_is_handed_only_the_pair_sets_of_its_statistic():
+    """Pair sets of other statistics over the same pairs (every model of one outcome and
+    regressors over one population) share the new set's buckets; `registered_for` is
+    handed only those of its own statistic, from their own buckets, and answers as before."""
+    rng = np.random.default_rng(27)
+    pairs = _ids(rng, 500)
+    ledger = InMemoryReleaseLedger()
+    others = tuple(
+        ReleasedSet(PAIRS_MEASURE, f"other-{k}", fingerprint(pairs[k % 7 :]), answer=f"o{k}")
+        for k in range(300)
+    )
+    mine = ReleasedSet(PAIRS_MEASURE, "sum", fingerprint(pairs[3:]), answer="mine")
+    ledger.record(Release("p", NOW, 301, (*others, mine)))
+    counting = _Counting(ledger)
+    rule = OutputControlParameters.defaults().rule(Differencing)
+    assert rule.registered_for("sum", fingerprint(pairs), counting) == ("mine", True)  # type: ignore[arg-type]
+    assert counting.looked_at == 1
+    assert len(ledger.near(fingerprint(pairs), 20)) == 301  # the guard's look-up: all

@@ -203,14 +203,16 @@ class PersistentReleaseLedger:
         self._backend()  # only inside a bound (and so locked) transaction
         return nullcontext()
 
-    def near(self, fingerprint: SetFingerprint, within: int) -> Sequence[ReleasedSet]:
+    def near(
+        self, fingerprint: SetFingerprint, within: int, pairs_of: str | None = None
+    ) -> Sequence[ReleasedSet]:
         self._backend()
         known: _Known = self._local.known  # the sets caught up with at bind time
         pending: _Pending = self._local.pending
         with known.lock:
-            found = known.index.near(fingerprint, within)
+            found = known.index.near(fingerprint, within, pairs_of)
         if len(pending.index):
-            found.extend(pending.index.near(fingerprint, within))
+            found.extend(pending.index.near(fingerprint, within, pairs_of))
         return found
 
     def core_holders(self, core: str) -> frozenset[str]:

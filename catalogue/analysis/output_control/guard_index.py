@@ -37,6 +37,7 @@ costs at most K + within − 1 dictionary probes plus the exact test on what it 
 from __future__ import annotations
 
 import bisect
+import hashlib
 import mmap
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -48,6 +49,9 @@ from .fingerprint import CELLS_PER_PARTITION, SetFingerprint, splitmix64
 
 if TYPE_CHECKING:
     from .ledger import ReleasedSet
+
+# Pair sets (ledger.py, which imports this module): also filed under their statistic.
+PAIRS_MEASURE = "pairs"
 
 # K: cells indexed per set, and the largest `within` the index answers exactly; a larger
 # one (a datastore configured with min_difference above this) scans every set instead.
@@ -98,6 +102,13 @@ class SetIndex:
             self._small_sizes.insert(at, released.size)
             self._small.insert(at, position)
             return
+        if released.measure == PAIRS_MEASURE:
+            # Filed under its statistic's keys too: `registered_for` asks for the pair sets
+            # of one statistic, and sets of other statistics sharing its cells (every
+            # model of the same outcome and regressors over one population) were most of
+            # what it was handed and turned away (48 % of test_presence's level-limit test).
+            salt = _statistic_salt(released.statistic)
+            keys = keys + [key ^ salt for key in keys]
         for key in keys:
             held = self._buckets.get(key)
             if held is None:
@@ -108,14 +119,21 @@ class SetIndex:
             else:
                 self._shared[-1 - held].append(position)
 
-    def near(self, fingerprint: SetFingerprint, within: int) -> list[ReleasedSet]:
+    def near(
+        self, fingerprint: SetFingerprint, within: int, pairs_of: str | None = None
+    ) -> list[ReleasedSet]:
         """Every released set A with |A Δ B| < `within` for B = `fingerprint` is among the
-        sets returned (others may be too: the caller tests them exactly)."""
+        sets returned (others may be too: the caller tests them exactly). `pairs_of`: only
+        the pair sets (PAIRS_MEASURE) of that statistic, from their own buckets."""
         if within > MAX_WITHIN:
-            return [s for s in self.sets if abs(s.size - fingerprint.size) < within]
+            return [
+                s for s in self.sets if abs(s.size - fingerprint.size) < within and _of(s, pairs_of)
+            ]
         found: set[int] = set()
         buckets = self._buckets
+        salt = 0 if pairs_of is None else _statistic_salt(pairs_of)
         for key in _first_cells(fingerprint, MAX_WITHIN + within - 1):
+            key ^= salt
             held = buckets.get(key)
             if held is None:
                 continue
@@ -127,7 +145,24 @@ class SetIndex:
         hi = bisect.bisect_right(self._small_sizes, fingerprint.size + within - 1)
         found.update(self._small[lo:hi])
         sets, sizes, size = self.sets, self._sizes, fingerprint.size
-        return [sets[p] for p in sorted(found) if abs(sizes[p] - size) < within]
+        return [
+            sets[p]
+            for p in sorted(found)
+            if abs(sizes[p] - size) < within and _of(sets[p], pairs_of)
+        ]
+
+
+def _statistic_salt(statistic: str) -> int:
+    """What a pair set's keys are xored with under its statistic (never 0: the plain keys
+    stay the guard's)."""
+    digest = hashlib.blake2b(statistic.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") | 1
+
+
+def _of(released: ReleasedSet, pairs_of: str | None) -> bool:
+    return pairs_of is None or (
+        released.measure == PAIRS_MEASURE and released.statistic == pairs_of
+    )
 
 
 # --- Holder samples: which registered count sets hold a unit (conformance case 22) -------

@@ -22,14 +22,15 @@ from typing import Protocol
 import numpy as np
 
 from .fingerprint import CELLS, SetFingerprint, splitmix64
+from .guard_index import PAIRS_MEASURE as PAIRS_MEASURE
 from .guard_index import HolderSamples, SetIndex, holder_hash
 
 # All counts measure the same thing (how many units), whatever table they come from.
 COUNT_MEASURE = "count"
 # Sets of (unit, value) pairs of statistics of values, kept with the answer published for
 # them (rules/differencing.py: near pair sets get that answer). Their fingerprints are of
-# pair keys, not unit ids, so they are never near a set of units.
-PAIRS_MEASURE = "pairs"
+# pair keys, not unit ids, so they are never near a set of units. (PAIRS_MEASURE lives in
+# guard_index.py, which files pair sets under their statistic too.)
 # A small core a released set holds (rules/core_sharing.py): statistic = the core's key,
 # fingerprint = the set that held it. Never a unit set of the guard: kept apart from the
 # index, counted per core.
@@ -194,9 +195,12 @@ class ReleaseLedger(Protocol):
         pass against a ledger that neither has yet written to."""
         ...
 
-    def near(self, fingerprint: SetFingerprint, within: int) -> Sequence[ReleasedSet]:
+    def near(
+        self, fingerprint: SetFingerprint, within: int, pairs_of: str | None = None
+    ) -> Sequence[ReleasedSet]:
         """Released sets, of any measure, that may differ from `fingerprint`'s set by fewer
-        than `within` units: every set that does is among them (guard_index.py)."""
+        than `within` units: every set that does is among them (guard_index.py). With
+        `pairs_of`, only the pair sets of that statistic (`registered_for`)."""
         ...
 
     def core_holders(self, core: str) -> frozenset[str]:
@@ -302,9 +306,11 @@ class InMemoryReleaseLedger:
     def session(self) -> AbstractContextManager[None]:
         return self._locked()
 
-    def near(self, fingerprint: SetFingerprint, within: int) -> Sequence[ReleasedSet]:
+    def near(
+        self, fingerprint: SetFingerprint, within: int, pairs_of: str | None = None
+    ) -> Sequence[ReleasedSet]:
         with self._lock:
-            return self._index.near(fingerprint, within)  # a list of its own, not a view
+            return self._index.near(fingerprint, within, pairs_of)  # a list of its own, not a view
 
     def core_holders(self, core: str) -> frozenset[str]:
         with self._lock:

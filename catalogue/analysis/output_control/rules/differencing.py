@@ -284,7 +284,7 @@ class Differencing(Rule[DifferencingParameters, DifferencingSubject, Novelty | S
             new,
             [
                 (r.fingerprint, r.answer)
-                for r in ledger.near(new, reach)
+                for r in ledger.near(new, reach, pairs_of=statistic)
                 if r.answer is not None and (r.measure, r.statistic) == (PAIRS_MEASURE, statistic)
             ],
             reach,
