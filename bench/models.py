@@ -83,7 +83,14 @@ GiB, a ledger holding these units 0.962 -> 0.849 GiB (0.42 held before it). At 5
 catalogue built anew: generating 1402 s, ingest and release 2546 s at load 20-27; then
 before (e1e8730) and after side by side on copies of its database, load 5-13): a fresh
 ledger 2.40 -> 2.41 GiB (91.0 and 89.4 s), the next run's, a ledger holding these units,
-4.00 -> 3.11 GiB (59.3 and 54.6 s; 0.88 and 1.06 GiB held before it). Its high-water
+4.00 -> 3.11 GiB (59.3 and 54.6 s; 0.88 and 1.06 GiB held before it). Then every model on
+regcat's side (`--child regcat`, the ledger of those two runs, load 4-7, 07:11-07:17 UTC):
+the workspace 14.9 s at 1.49 GiB, the first statistic 60.3 s at 3.09; regress 5.4 s at 2.31
+GiB, logit 8.7 at 2.37, probit 11.2 at 2.37, poisson 7.1 at 2.28, margins 10.1 at 2.37,
+negbin 9.6 at 2.23, fe 22.3 at 2.81, weibull 35.8 at 3.13, regress_mml 12.1 at 2.81, oaxaca
+4.7 at 2.36, mlogit 24.1 at 2.69, re 28.5 at 2.94, pooled 17.6 at 2.71, ivregress 14.0 at
+2.47, rdd 2.8 at 2.29, cox 10.9 at 2.50 (1.99-2.28 GiB held before each): every peak under
+4 GiB. The reference side was not run then (its slow ones take 5-30 min). Its high-water
 mark is now the units' samples looked up (memray, 1 M: 0.12 GB of 0.44 traced; the core
 check's unit classes 0.05, the cells' record keys 0.04, the ledger's samples and slots).
 """
