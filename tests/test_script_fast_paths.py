@@ -12,11 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from catalogue.domain.errors import RegcatError
-from catalogue.script.fast_paths import plain_blocks, read_plain_line
+from catalogue.script.fast_paths import TEXTBLOCK, plain_blocks, read_plain_line
 from catalogue.script.limits import MAX_LOOP_DEPTH
 from catalogue.script.line import read_line_with_lark
 from catalogue.script.nodes import Position
-from catalogue.script.structure import parse_blocks_with_lark
+from catalogue.script.structure import Line, _parser, parse_blocks_with_lark
 from tests.test_script_parser import EVERY_COMMAND
 
 REPO = Path(__file__).resolve().parents[1]
@@ -83,7 +83,9 @@ def test_random_lines_read_the_same(pieces: list[str]) -> None:
 LINES = [
     "tabulate x", "  tabulate x // c", "for i in 1 2", "for\ti in 1", "for", "forx y",
     "end", "end // c", "  end  ", "endx", "end x", "let a = 1", "let", "letx", "", "   ",
-    "// comment", "\u00a0x", "x\r", "end\r", "textblock", "endblock",
+    "// comment", "\u00a0x", "x\r", "end\r", "textblock", "endblock", "  textblock // c",
+    "textblock x", "textblock\t", "\ttextblock", "textblockx", "endblock // c", "  endblock ",
+    "endblock x", "endblockx", "\vendblock", "textblock\r", "endblock\r",
 ]  # fmt: skip
 
 
@@ -98,3 +100,12 @@ def test_loops_nested_too_deep_are_left_to_lark() -> None:
     assert plain_blocks(deep, MAX_LOOP_DEPTH) is None
     ok = "for i in 1\n" * MAX_LOOP_DEPTH + "x\n" + "end\n" * MAX_LOOP_DEPTH
     assert plain_blocks(ok, MAX_LOOP_DEPTH) == parse_blocks_with_lark(ok)
+
+
+def test_text_blocks_take_the_fast_path_with_the_grammars_own_pattern() -> None:
+    lark = _parser().get_terminal("TEXTBLOCK").pattern.to_regexp().replace("\\/", "/")
+    assert TEXTBLOCK.pattern.replace("\\t", "\t").replace("\\n", "\n") == lark
+    script = "x\ntextblock // t\nfor i in 1\nend\n  endblock // e\nfor i in 1\ntextblock\nendblock\nend\n"
+    fast = plain_blocks(script, MAX_LOOP_DEPTH)
+    assert fast is not None and fast == parse_blocks_with_lark(script)
+    assert [line.kind for line in fast if isinstance(line, Line)] == ["command", "textblock"]

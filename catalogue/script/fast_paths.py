@@ -13,7 +13,7 @@ parenthesis, a character no terminal takes) it answers None and line.py reads th
 with lark, which accepts or reports it with its line and column as before. A property test
 (tests/test_script_fast_line.py) holds the two readers equal on every line the fast one
 accepts. `plain_blocks` does the same for the block structure (structure.py) of a script
-without text blocks: commands, `let`, `for` … `end`, with the same Lines and Loops."""
+(commands, `let`, `for` … `end`, text blocks), with the same Lines and Loops."""
 
 from __future__ import annotations
 
@@ -163,17 +163,27 @@ _BLOCK_LINE = re.compile(
     r"(?P<indent>[ \t\r\f\v]*)(?:(?P<comment>//.*)|(?P<end>end)[ \t]*(?://.*)?"
     r"|(?P<for>for[ \t].*)|(?P<let>let[ \t].*)|(?P<command>[^\s].*)|)$"
 )
+# structure.py's TEXTBLOCK terminal, tried (as lark's lexer tries it, before the others but a
+# comment) where a line's first word starts; tests/test_script_fast_paths.py holds the two equal.
+TEXTBLOCK = re.compile(
+    r"textblock[ \t]*(//[^\n]*)?\n(?:[^\n]*\n)*?[ \t]*endblock(?=[ \t]*(//[^\n]*)?(\n|$))"
+)
 
 
 def plain_blocks(text: str, max_depth: int) -> Block | None:
     """The script's blocks as structure.parse_blocks reads them, or None when the script
-    has a text block, an `end` that closes nothing, a `for` left open, loops nested deeper
-    than `max_depth`, or a line lark would read otherwise (those are lark's to read, or to
-    report)."""
-    if "textblock" in text:
-        return None
+    has an `end` that closes nothing, a `for` left open, loops nested deeper than
+    `max_depth`, or a line lark would read otherwise (those are lark's to read, or to
+    report). A text block is taken whole, from its `textblock` line to its `endblock`, by
+    the grammar's own TEXTBLOCK pattern; a `textblock` line it does not match is a command
+    line, as in the grammar."""
     stack: list[tuple[Line | None, list[Line | Loop]]] = [(None, [])]
+    offset = 0  # of the line in `text`
+    skip_to = 0  # the last line of a text block taken whole
     for number, raw in enumerate(text.split("\n"), 1):
+        start, offset = offset, offset + len(raw) + 1
+        if number <= skip_to:
+            continue
         match = _BLOCK_LINE.match(raw)
         if match is None:
             return None
@@ -181,6 +191,12 @@ def plain_blocks(text: str, max_depth: int) -> Block | None:
         if kind in (None, "indent", "comment"):
             continue
         column = len(match.group("indent")) + 1
+        if kind == "command" and raw.startswith("textblock", column - 1):
+            block = TEXTBLOCK.match(text, start + column - 1)
+            if block is not None:
+                skip_to = number + block.group().count("\n")
+                stack[-1][1].append(Line("textblock", block.group(), Position(number, column)))
+                continue
         if kind == "end":
             if len(stack) == 1:
                 return None
