@@ -85,29 +85,24 @@ def test_continuous_outcomes_count_units_off_the_cells_modal_value() -> None:
     x = np.zeros(N)
     x[:12] = 1
     design = np.column_stack([np.ones(N), x])
+
+    def varied_per_cell(y: np.ndarray) -> list[tuple[str, int]]:
+        evidence = model_evidence(
+            context(POPULATION).keys,
+            POPULATION,
+            y,
+            np.arange(N),
+            design,
+            [Term("_cons", "constant"), Term("x", "continuous")],
+            fitted=np.zeros(N),
+        )
+        return [(c.label, c.varied) for c in evidence.outcome_supports]
+
     y = rng.normal(size=N)
-    y[5:12] = y[4]  # 5 of the 12 share one value: 7 off it
-    evidence = model_evidence(
-        context(POPULATION).keys,
-        POPULATION,
-        y,
-        np.arange(N),
-        design,
-        [Term("_cons", "constant"), Term("x", "continuous")],
-        fitted=np.zeros(N),
-    )
-    assert [(c.label, c.varied) for c in evidence.outcome_supports] == [("x", 4)]
+    y[5:12] = y[4]  # 8 of the 12 share one value: 4 off it
+    assert varied_per_cell(y) == [("x", 4)]
     y[5:12] = rng.normal(size=7)
-    evidence = model_evidence(
-        context(POPULATION).keys,
-        POPULATION,
-        y,
-        np.arange(N),
-        design,
-        [Term("_cons", "constant"), Term("x", "continuous")],
-        fitted=np.zeros(N),
-    )
-    assert [(c.label, c.varied) for c in evidence.outcome_supports] == [("x", 11)]
+    assert varied_per_cell(y) == [("x", 11)]
 
 
 def test_panel_rows_count_each_unit_once() -> None:

@@ -43,7 +43,6 @@ from ..output_control import (
     ControlContext,
     ControlledResult,
     UnitValues,
-    cells_to_show,
     control_frequency_table,
     control_min_max,
     vega_lite,
@@ -257,25 +256,21 @@ class ExtremeBars:
     def release(self, context: ControlContext) -> list[Labelled]:
         data = self.data
         assert data.values is not None
-        visible = cells_to_show(data.count_table(), context)
-        if sum(visible) > self.per_cell_limit:
-            raise request_error(
+        shown = data.shown_cells(
+            context,
+            self.per_cell_limit,
+            lambda: request_error(
                 "over",
                 f"Minimum og maksimum per kategori gis for høyst {self.per_cell_limit} kategorier.",
                 f"Minimum and maximum per category are given for at most "
                 f"{self.per_cell_limit} categories.",
                 limit=self.per_cell_limit,
-            )
+            ),
+        )
         units = data.units()
-        order = np.argsort(data.cell, kind="stable")
-        cells = data.cell[order]
         stat = self.layout.stat
         released: list[tuple[dict[str, str], ControlledResult]] = []
-        for c in np.unique(cells).tolist():
-            if not visible[c]:
-                continue
-            lo, hi = np.searchsorted(cells, [c, c + 1])
-            rows = order[lo:hi]
+        for c, rows in shown:
             values: UnitValues = per_unit_values(self.measure, units[rows], data.values[rows])
             index = np.unravel_index(c, data.shape)
             cell = {

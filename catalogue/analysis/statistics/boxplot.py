@@ -17,15 +17,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from catalogue.domain.text import Text, localise
 
 from ..output_control import (
     ControlContext,
     ControlledResult,
     UnitValues,
-    cells_to_show,
     control_min_max,
     control_percentiles,
 )
@@ -100,23 +97,19 @@ class BoxPlot:
             return [(ALL, UnitValues(self.measure, self.whole.units, self.whole.values))]
         data = self.data
         assert data.values is not None
-        visible = cells_to_show(data.count_table(), context)
-        if sum(visible) > self.per_cell_limit:
-            raise request_error(
+        shown = data.shown_cells(
+            context,
+            self.per_cell_limit,
+            lambda: request_error(
                 "by",
                 f"Høyst {self.per_cell_limit} bokser.",
                 f"At most {self.per_cell_limit} boxes.",
                 limit=self.per_cell_limit,
-            )
+            ),
+        )
         units = data.units()
-        order = np.argsort(data.cell, kind="stable")
-        cells = data.cell[order]
         out = []
-        for index in np.unique(cells).tolist():
-            if not visible[index]:
-                continue
-            lo, hi = np.searchsorted(cells, [index, index + 1])
-            rows = order[lo:hi]
+        for index, rows in shown:
             label = data.categories[0][index]
             out.append((label, UnitValues(self.measure, units[rows], data.values[rows])))
         return out

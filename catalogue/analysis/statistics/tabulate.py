@@ -44,7 +44,7 @@ carry each code's title from the code list in bokmål and English (`category_lab
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,6 +130,24 @@ class Categorised:
         return CountTable(
             self.dimensions, self.categories, None, self.protected, self.cell, self.listed
         )
+
+    def shown_cells(
+        self, context: ControlContext, most: int, too_many: Callable[[], RegcatError]
+    ) -> list[tuple[int, np.ndarray]]:
+        """Each cell a table would show (cells_to_show: its perturbed count reaches the
+        threshold) that holds rows, in cell order, with its rows' positions; `too_many()` is
+        raised when more than `most` cells would be shown (a per-cell chart's limit)."""
+        visible = cells_to_show(self.count_table(), context)
+        if sum(visible) > most:
+            raise too_many()
+        order = np.argsort(self.cell, kind="stable")
+        cells = self.cell[order]
+        shown = []
+        for c in np.unique(cells).tolist():
+            if visible[c]:
+                lo, hi = np.searchsorted(cells, [c, c + 1])
+                shown.append((c, order[lo:hi]))
+        return shown
 
 
 def dimension_variables(view: DataView, names: object, field_name: str = "vars") -> list[Variable]:
