@@ -368,7 +368,18 @@ def test_a_level_of_few_units_is_left_out_like_a_missing_value(
     ws.apply(parse_steps([{"keep_if": f"sysmiss(icd) or {kept_only}"}]))
     again = _plan(ws, "regress", {"y": "alder", "x": ["i.icd"]})
     assert again.release(_any_outcome_support(ws))[0].result.to_json() == item.result.to_json()
-    assert again.release(control_context(ws))[0].result.to_json() == withheld.result.to_json()
+    # Withheld alike with and without the rare rows. A withheld model reports its workspace's
+    # population (a released one its own N), which keep_if changed: compared without it.
+    assert [r.reasons for r in withheld.result.rows] == [("regression-outcome-support",)]
+    assert _without_population(again.release(control_context(ws))[0].result) == (
+        _without_population(withheld.result)
+    )
+
+
+def _without_population(result: Any) -> dict[str, Any]:
+    answer = json.loads(result.to_json())
+    assert answer.pop("population") > 0
+    return answer
 
 
 def _any_outcome_support(ws: Workspace) -> Any:

@@ -32,9 +32,9 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
         {"y": "gruppe", "x": ["alder", "i.kjonn"], "model": "mlogit"},
     ),
     (
-        "anova lonn kjonn sivilstand",
+        "anova lonn kjonn sivil",
         "anova",
-        {"var": "lonn", "by": "kjonn", "also": ["sivilstand"]},
+        {"var": "lonn", "by": "kjonn", "also": ["sivil"]},
     ),
     (
         "sankey kjonn sivilstand sivilstand2024",
