@@ -11,8 +11,8 @@ the name is bound again."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from typing import NamedTuple
 
 from .errors import script_error
 from .limits import MAX_BINDING_LENGTH, MAX_COMMANDS, MAX_LOOP_VALUES
@@ -24,21 +24,23 @@ _REFERENCE = re.compile(r"\$\{([^\W\d]\w*)\}|\$([^\W\d]\w*)")
 _MAX_RANGE_STEPS = MAX_LOOP_VALUES
 
 
-@dataclass(frozen=True)
-class Unrolled:
+class Unrolled(NamedTuple):
     """A line that runs: a command (its text after substitution) or a text block."""
 
     kind: str  # command or textblock
     text: str
     at: Position
-    offsets: tuple[int, ...]  # per character of `text`, its offset in the line as written
+    offsets: Sequence[int]  # per character of `text`, its offset in the line as written
 
     def column(self, offset: int) -> Position:
-        if not self.offsets:
+        offsets = self.offsets
+        last = len(offsets) - 1
+        if last < 0:
             return self.at
-        original = self.offsets[min(offset, len(self.offsets) - 1)]
-        beyond = max(0, offset - (len(self.offsets) - 1))
-        return Position(self.at.line, self.at.column + original + beyond)
+        at = self.at
+        if offset <= last:
+            return Position(at.line, at.column + offsets[offset])
+        return Position(at.line, at.column + offsets[last] + offset - last)
 
     def read(self) -> CommandLine:
         return read_line(self.text, self.column)
@@ -86,6 +88,8 @@ def _unroll(
 def substitute(line: Line, bindings: dict[str, str]) -> Unrolled:
     """The line with every `$name` replaced by its binding; an unknown name is an error at
     its `$`."""
+    if "$" not in line.text:  # nothing to substitute: each character stays where it is
+        return Unrolled("command", line.text, line.at, range(len(line.text)))
     parts: list[str] = []
     offsets: list[int] = []
     last = 0

@@ -11,7 +11,7 @@ It is a shortcut, never a second judge: whenever a line is anything but plain (a
 anywhere but its one place, a word where only an option may stand, an unbalanced
 parenthesis, a character no terminal takes) it answers None and line.py reads the line
 with lark, which accepts or reports it with its line and column as before. A property test
-(tests/test_script_fast_line.py) holds the two readers equal on every line the fast one
+(tests/test_script_fast_paths.py) holds the two readers equal on every line the fast one
 accepts. `plain_blocks` does the same for the block structure (structure.py) of a script
 (commands, `let`, `for` … `end`, text blocks), with the same Lines and Loops."""
 
@@ -24,72 +24,83 @@ from .nodes import Position
 from .structure import Block, Line, Loop
 
 _CMD = re.compile(r"[ \t\r\f\v]*([^\W\d]\w*(?:-[^\W\d]\w*)*)")
-# One alternation, in lark's order for the terminals after the command word.
+# One alternation, in lark's order for the terminals after the command word, each token
+# with the blanks before it (lark ignores them).
+_BLANKS = " \t\r\f\v"
 _TOKEN = re.compile(
     r"""
-    (?P<SPACE>[ \t\r\f\v]+)
-  | (?P<DATE>\d{4}-\d{2}-\d{2}(?![\w.]))
-  | (?P<IF>if(?!\w))
-  | (?P<NUMBER>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)
-  | (?P<NAME>[^\W\d]\w*(?:\.[^\W\d]\w*)*)
-  | (?P<COMMENT>//[^\n]*)
-  | (?P<STRING>"[^"\n]*"|'(?:[^'\n]|'')*')
-  | (?P<OP>->|==|!=|<>|~=|<=|>=|[-+*/^&|!~=<>\#:;@%.])
-  | (?P<LPAR>\()
-  | (?P<RPAR>\))
-  | (?P<COMMA>,)
+    [ \t\r\f\v]*
+    (?:
+      (?P<DATE>\d{4}-\d{2}-\d{2}(?![\w.]))
+    | (?P<IF>if(?!\w))
+    | (?P<NUMBER>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)
+    | (?P<NAME>[^\W\d]\w*(?:\.[^\W\d]\w*)*)
+    | (?P<COMMENT>//[^\n]*)
+    | (?P<STRING>"[^"\n]*"|'(?:[^'\n]|'')*')
+    | (?P<OP>->|==|!=|<>|~=|<=|>=|[-+*/^&|!~=<>\#:;@%.])
+    | (?P<LPAR>\()
+    | (?P<RPAR>\))
+    | (?P<COMMA>,)
+    )
     """,
     re.VERBOSE,
 )
+_WORDS = frozenset(("NAME", "NUMBER", "STRING", "DATE", "OP"))
+_new = tuple.__new__  # a Word straight from its fields, without NamedTuple's __new__
 
-_Tokens = list[tuple[str, str, int, int]]
 
-
-def _tokens(text: str, start: int) -> _Tokens | None:
-    found: _Tokens = []
-    position = start
+def _tokens(text: str, start: int) -> list[Word] | None:
+    """The line's tokens after the command word, as Words (of the kinds above but
+    COMMENT), or None when a character no terminal takes stands before the line's end."""
+    found: list[Word] = []
+    end = start
     for match in _TOKEN.finditer(text, start):
-        if match.start() != position:  # a character no terminal takes: lark reports it
+        if match.start() != end:  # a character no terminal takes: lark reports it
             return None
-        kind = match.lastgroup or ""
-        position = match.end()
-        if kind != "SPACE" and kind != "COMMENT":
-            found.append((kind, match.group(), match.start(), position))
-    return found if position == len(text) else None
+        kind = match.lastgroup or ""  # every alternative is a named group
+        end = match.end()
+        if kind != "COMMENT":
+            found.append(_new(Word, (kind, match[kind], match.start(kind), end)))
+    return found if end >= len(text.rstrip(_BLANKS)) else None
 
 
-def _group(tokens: _Tokens, at: int) -> tuple[Group, int] | None:
+def _group(tokens: list[Word], at: int) -> tuple[Group, int] | None:
     """The group opened by tokens[at] (an LPAR), and the index after its RPAR."""
     items: list[Item] = []
     index = at + 1
-    while index < len(tokens):
-        kind, text, start, end = tokens[index]
-        if kind == "RPAR":
-            return Group(tuple(items), tokens[at][2], end), index + 1
-        if kind == "LPAR":
+    count = len(tokens)
+    while index < count:
+        token = tokens[index]
+        kind = token[0]
+        if kind in _WORDS:
+            items.append(token)
+        elif kind == "RPAR":
+            return _new(Group, (tuple(items), tokens[at][2], token[3])), index + 1
+        elif kind == "LPAR":
             inner = _group(tokens, index)
             if inner is None:
                 return None
             items.append(inner[0])
             index = inner[1]
             continue
-        if kind == "COMMA":
-            items.append(Word("OP", ",", start, end))
-        elif kind in ("NAME", "NUMBER", "STRING", "DATE", "OP"):
-            items.append(Word(kind, text, start, end))
+        elif kind == "COMMA":
+            items.append(_new(Word, ("OP", ",", token[2], token[3])))
         else:  # `if` inside parentheses: lark reads it as a name there; leave it to lark
             return None
         index += 1
     return None  # not closed
 
 
-def _items(tokens: _Tokens, index: int, into: list[Item]) -> int | None:
+def _items(tokens: list[Word], index: int, into: list[Item]) -> int | None:
     """Words and groups from `index` to the first IF or COMMA (or the end)."""
-    while index < len(tokens):
-        kind, text, start, end = tokens[index]
-        if kind in ("IF", "COMMA"):
-            return index
-        if kind == "LPAR":
+    count = len(tokens)
+    while index < count:
+        token = tokens[index]
+        kind = token[0]
+        if kind in _WORDS:
+            into.append(token)
+            index += 1
+        elif kind == "LPAR":
             group = _group(tokens, index)
             if group is None:
                 return None
@@ -97,9 +108,8 @@ def _items(tokens: _Tokens, index: int, into: list[Item]) -> int | None:
             index = group[1]
         elif kind == "RPAR":
             return None
-        else:
-            into.append(Word(kind, text, start, end))
-            index += 1
+        else:  # IF or COMMA
+            return index
     return index
 
 
@@ -115,9 +125,10 @@ def read_plain_line(text: str) -> CommandLine | None:
     index = _items(tokens, 0, arguments)
     if index is None:
         return None
+    count = len(tokens)
     condition: tuple[Item, ...] | None = None
     condition_start = options_start = len(text)
-    if index < len(tokens) and tokens[index][0] == "IF":
+    if index < count and tokens[index][0] == "IF":
         condition_start = tokens[index][2]
         words: list[Item] = []
         after = _items(tokens, index + 1, words)
@@ -125,10 +136,10 @@ def read_plain_line(text: str) -> CommandLine | None:
             return None
         condition, index = tuple(words), after
     options: list[OptionText] = []
-    if index < len(tokens):  # a COMMA: the options
+    if index < count:  # a COMMA: the options
         options_start = tokens[index][2]
         index += 1
-        while index < len(tokens):
+        while index < count:
             kind, word, start, _ = tokens[index]
             if kind == "COMMA":
                 index += 1
@@ -137,12 +148,12 @@ def read_plain_line(text: str) -> CommandLine | None:
                 return None
             index += 1
             group = None
-            if index < len(tokens) and tokens[index][0] == "LPAR":
+            if index < count and tokens[index][0] == "LPAR":
                 found = _group(tokens, index)
                 if found is None:
                     return None
                 group, index = found
-            options.append(OptionText(word, group, start))
+            options.append(_new(OptionText, (word, group, start)))
     return CommandLine(
         text,
         cmd.group(1),
@@ -187,10 +198,10 @@ def plain_blocks(text: str, max_depth: int) -> Block | None:
         match = _BLOCK_LINE.match(raw)
         if match is None:
             return None
-        kind = match.lastgroup
+        kind = match.lastgroup or ""  # every alternative is a named group
         if kind in (None, "indent", "comment"):
             continue
-        column = len(match.group("indent")) + 1
+        column = match.end("indent") + 1
         if kind == "command" and raw.startswith("textblock", column - 1):
             block = TEXTBLOCK.match(text, start + column - 1)
             if block is not None:

@@ -12,8 +12,8 @@ hand it to the analysis engine's one expression parser."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -54,8 +54,11 @@ def _parser() -> Lark:
     return Lark(_GRAMMAR, parser="lalr", lexer="contextual")
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(NamedTuple):
+    """A word of the line. A named tuple, not a dataclass: a long script has tens of
+    thousands of them, and a tuple is built in a third of a frozen dataclass's time
+    (bench/script_parser.py). Immutable all the same."""
+
     kind: str  # NAME, NUMBER, STRING, DATE, OP
     text: str  # as written (a string with its quotes)
     start: int  # offset in the line
@@ -70,8 +73,7 @@ class Word:
         return self.text
 
 
-@dataclass(frozen=True)
-class Group:
+class Group(NamedTuple):
     """`( … )`: its words and groups, with the commas that separated them as OP words."""
 
     items: tuple[Word | Group, ...]
@@ -82,15 +84,18 @@ class Group:
 Item = Word | Group
 
 
-@dataclass(frozen=True)
-class OptionText:
+class OptionText(NamedTuple):
     name: str
     group: Group | None
     start: int
 
 
-@dataclass(frozen=True)
-class CommandLine:
+class CommandLine(NamedTuple):
+    """A line read. Like its words, a named tuple: parse_script keeps the lines it read to
+    read a repeated line once, and tuples of strings and numbers are left alone by the
+    garbage collector's passes, which a dataclass is not (10 % of a parse of 10,000
+    distinct lines, bench/script_parser.py)."""
+
     text: str  # the line after substitution
     name: str
     name_start: int

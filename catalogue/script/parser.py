@@ -27,6 +27,8 @@ from .structure import parse_blocks
 # One character class, searched by the regular-expression engine: a Python loop over the
 # characters cost 0.13 s of a 10,000-line script's 0.9 s parse (bench/script_parser.py).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+# Lines read_command notes, by their text, to read a line met again from what it read then.
+_READ_LINES = 4096
 
 
 def parse_script(text: str) -> Script:
@@ -35,11 +37,12 @@ def parse_script(text: str) -> Script:
     blocks = parse_blocks(text)
     bindings: dict[str, str] = {}
     items: list[Command | TextBlock] = []
+    read: dict[str, CommandLine | None] = {}  # lines read so far, by their text (read_command)
     for unrolled in unroll(blocks, bindings):
         if unrolled.kind == "textblock":
             items.append(TextBlock(unrolled.text, unrolled.at))
         else:
-            items.append(read_command(unrolled.text, unrolled.column))
+            items.append(read_command(unrolled.text, unrolled.column, read))
     return Script(tuple(items), text.count("\n") + 1, dict(bindings))
 
 
@@ -100,8 +103,29 @@ def _check_text(text: str) -> None:
         )
 
 
-def read_command(text: str, column: Callable[[int], Position]) -> Command:
-    line = read_line(text, column)
+def read_command(
+    text: str,
+    column: Callable[[int], Position],
+    read: dict[str, CommandLine | None] | None = None,
+) -> Command:
+    """`read` holds lines read before, by their text: a line reads the same wherever it
+    stands (its words' offsets are in the line; `column` places them in the script), so a
+    line met again (a loop's body, a repeated command) is not read again. A line is kept
+    the second time it is met (the first time, only its text is noted): keeping the words
+    of lines that never repeat costs more (memory, the garbage collector) than reading
+    them. Only lines that read without an error are kept, and at most _READ_LINES texts."""
+    line = read.get(text) if read is not None else None
+    if line is None:
+        line = read_line(text, column)
+        if read is not None:
+            if len(read) >= _READ_LINES:
+                read.clear()
+            read[text] = line if text in read else None
+    return build_command(line, column)
+
+
+def build_command(line: CommandLine, column: Callable[[int], Position]) -> Command:
+    """The command's node from its line read, through its registered builder."""
     spec = _spec(line, column)
     options = () if spec.inner_command else _options(spec, line, column)
     if line.condition is not None and not (spec.condition or spec.inner_command):

@@ -10,8 +10,8 @@ line starting with the same letters (`end` against `endsome`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
@@ -47,18 +47,17 @@ def _parser() -> Lark:
     return Lark(_GRAMMAR, parser="lalr", lexer="basic")
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """One line of the block structure: its text (from its first word to the line's end,
-    a trailing comment included) and where it starts."""
+    a trailing comment included) and where it starts. A named tuple, as the lines read
+    (catalogue.script.line): a script has thousands."""
 
     kind: str  # command, let, textblock
     text: str
     at: Position
 
 
-@dataclass(frozen=True)
-class Loop:
+class Loop(NamedTuple):
     header: Line
     body: tuple[Line | Loop, ...]
 
