@@ -246,17 +246,23 @@ def units_in_file_order(paths: list[list[str]]) -> str:
     order is the unit's place in the files, dataset by dataset. Registers extracted from one
     source list their units in one order, so a store filled in this order numbers a
     dataset's units ascending in its file order; a workspace's rows, which follow that order,
-    then read their keys nearly in sequence (several times faster than at random)."""
-    selects, file_number = [], 0
-    for dataset_paths in paths:
-        for path in dataset_paths:
-            quoted = "'" + path.replace("'", "''") + "'"
-            selects.append(
-                f"SELECT unit_id, {file_number} * 4294967296 + file_row_number "
-                f"FROM read_parquet({quoted}, file_row_number = true)"
-            )
-            file_number += 1
-    return " UNION ALL ".join(selects)
+    then read their keys nearly in sequence (several times faster than at random).
+
+    One scan of all the files, each row's file numbered by a join on its name: a UNION ALL
+    of one scan per file cost DuckDB 3.0 s of CPU for the 2,254 files of the microdata.no-
+    shaped datastore of the tests (722 datasets), this 0.8 s, with the same units and order.
+    `union_by_name` gives the files' unit columns one type as a UNION ALL does."""
+    flat = [path for dataset_paths in paths for path in dataset_paths]
+    if not flat:
+        return "SELECT NULL::BIGINT, 0 WHERE false"
+    files = "[" + ", ".join("'" + path.replace("'", "''") + "'" for path in flat) + "]"
+    return (
+        "SELECT r.unit_id, f.number * 4294967296 + r.file_row_number "
+        f"FROM read_parquet({files}, file_row_number = true, filename = true, "
+        "union_by_name = true) AS r "
+        f"JOIN (SELECT UNNEST({files}) AS filename, "
+        f"UNNEST(range({len(flat)})) AS number) AS f ON r.filename = f.filename"
+    )
 
 
 def _columns_of(snapshot: KeySnapshot) -> dict[str, np.ndarray]:
