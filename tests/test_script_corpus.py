@@ -158,6 +158,8 @@ def canonical(output: list[dict[str, Any]], error: dict[str, Any] | None) -> dic
         if kind == "result":
             item["request"] = entry["request"]
             item["results"] = [_result(r) for r in entry["response"]["results"]]
+            if "effects" in entry:  # mfx() of a linear model: its coefficients
+                item["effects"] = entry["effects"]
             if "elasticities" in entry:  # mfx(eyex …): from the released numbers
                 item["elasticities"] = [
                     {k: _number(v) for k, v in e.items()} for e in entry["elasticities"]

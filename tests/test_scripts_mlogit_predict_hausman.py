@@ -6,7 +6,7 @@
   those probabilities); on a workspace in process, reading the rows directly.
 - mlogit-predict: the equations released as `mlogit` releases them (the same registered
   draws), not shown; `<name>` and `<name>_<level>` per level added from the released
-  coefficients; residuals() answers script-not-supported.
+  coefficients; residuals() (no meaning for a category) is script-arguments at the option.
 - hausman: the two panel models as regress-panel's fe and re release them, and the test
   beside the second; on a dataset not in panel form a 4xx at its line."""
 
@@ -151,8 +151,8 @@ def test_mlogit_predict_errors_at_the_line(released_world: World, lang: str) -> 
     alice = Researcher(released_world, "forsker@uio")
     line = HEAD.count("\n") + 1
     for command, code in (
-        ("mlogit-predict gruppe alder, residuals(r)", "script-not-supported"),
-        ("mlogit-predict gruppe alder, fe", "script-not-supported"),
+        ("mlogit-predict gruppe alder, residuals(r)", "script-arguments"),
+        ("mlogit-predict gruppe alder, fe", "script-arguments"),
         ("mlogit-predict gruppe alder, predicted(alder)", "variable-exists"),
         ("mlogit-predict gruppe nosuch", "unknown-variable"),
     ):

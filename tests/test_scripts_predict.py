@@ -196,8 +196,8 @@ def test_errors_are_4xx_at_the_line_in_both_languages(released_world: World, lan
     line = HEAD.count("\n") + 1
     cases = [
         ("regress-predict lonn alder, predicted(alder)", "variable-exists"),
-        ("mlogit-predict gruppe alder, residuals(r)", "script-not-supported"),
-        ("regress-predict lonn alder, mfx(dydx)", "script-not-supported"),
+        ("mlogit-predict gruppe alder, residuals(r)", "script-arguments"),
+        ("regress-predict lonn alder, mfx(dydx)", "script-arguments"),
         ("regress-predict lonn alder, predicted(a b)", "script-arguments"),
         ("regress-predict lonn nosuch", "unknown-variable"),
     ]

@@ -2,8 +2,10 @@
 exactly the result of the JSON request a client would send for it, with cutoff(),
 bandwidth() (a negative cutoff too), kernel() and covariates; a bandwidth <= 0 or too few
 units on one side of the cutoff is a 4xx at the command's line naming the variable, as are
-too few clusters in cluster() (the request's `cluster`), and mfx() answers
-script-not-supported naming the option; fuzzy(<treatment>) is the fuzzy design's request."""
+too few clusters in cluster() (the request's `cluster`), and an elasticity (mfx(eyex):
+no meaning for a jump at the cutoff) is script-arguments naming the option (mfx(dydx), the
+coefficients: tests/test_scripts_linear_mfx.py); fuzzy(<treatment>) is the fuzzy design's
+request."""
 
 from __future__ import annotations
 
@@ -118,7 +120,7 @@ def test_a_negative_cutoff_is_a_number(alice: Researcher) -> None:
         ("rdd lonn alder, cutoff(200)", "rdd-no-support", "alder"),
         ("rdd lonn alder, cutoff(forty)", "script-arguments", "cutoff"),
         ("rdd lonn alder, cutoff(45) cluster(kjonn)", "too-few-clusters", "kjonn"),
-        ("rdd lonn alder, cutoff(45) mfx(dydx)", "script-not-supported", "mfx"),
+        ("rdd lonn alder, cutoff(45) mfx(eyex)", "script-arguments", "mfx"),
     ],
 )
 def test_bad_rdd_lines_are_4xx_at_their_line(

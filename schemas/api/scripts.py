@@ -56,6 +56,14 @@ class ScriptOutputSchema(Schema):
             "term, value, std_error), from the released numbers."
         },
     )
+    effects = fields.String(
+        metadata={
+            "description": "result of a linear model other than regress (regress-panel, "
+            "regress-panel-diff, regress-event-diff, ivregress, rdd, regress-mml, hausman) "
+            "with mfx(): 'coefficients', its average marginal effects being its coefficients, "
+            "released as the model's own command releases them."
+        }
+    )
     markdown = fields.String(metadata={"description": "text: a textblock's Markdown."})
     notice = fields.Dict(
         metadata={

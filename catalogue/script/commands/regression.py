@@ -71,7 +71,7 @@ register(
 register(
     "regression",
     "regress-panel",
-    "regress-panel <y> <x-er/xs> [if <betingelse/condition>] [, fe re be pooled]",
+    "regress-panel <y> <x-er/xs> [if <betingelse/condition>] [, fe re be pooled robust cluster() mfx()]",
     options={**_MODEL_OPTIONS, **flags("fe", "re", "be", "pooled")},
     condition=True,
 )(plain)
@@ -80,7 +80,7 @@ register(
 @register(
     "regression",
     "regress-panel-diff",
-    "regress-panel-diff <y> <gruppe/group> <behandlet/treated> <x-er/xs> [, fe robust cluster()]",
+    "regress-panel-diff <y> <gruppe/group> <behandlet/treated> <x-er/xs> [, fe robust cluster() mfx(dydx)]",
     options={**_MODEL_OPTIONS, **flags("fe")},
     condition=True,
 )
@@ -96,7 +96,7 @@ def panel_diff(args: Arguments) -> Model:
     "regression",
     "regress-event-diff",
     "regress-event-diff <y> <gruppe/group> <hendelsestid/event time> <x-er/xs> [if] "
-    "[, leads(<n>) lags(<n>) reference(<n>) fe robust cluster()]",
+    "[, leads(<n>) lags(<n>) reference(<n>) fe robust cluster() mfx(dydx)]",
     options={**_MODEL_OPTIONS, **valued("leads", "lags", "reference"), **flags("fe")},
     condition=True,
 )
@@ -113,7 +113,7 @@ def event_diff(args: Arguments) -> Model:
     "ivregress",
     (
         "ivregress <y> <x-er/xs> (<endogen/endogenous> = <instrumenter/instruments>) [if] "
-        "[, tsls liml gmm firststage robust cluster(<variabel/variable>)]"
+        "[, tsls liml gmm firststage robust cluster(<variabel/variable>) mfx()]"
     ),
     options={**_MODEL_OPTIONS, **flags("tsls", "liml", "gmm", "firststage")},
     condition=True,
@@ -151,7 +151,7 @@ def ivregress(args: Arguments) -> Model:
     "rdd <y> <kjørevariabel/running variable> <x-er/xs> [if <betingelse/condition>] "
     "[, cutoff(<tall/number>) bandwidth(<tall/number>) kernel(triangular|uniform) "
     "fuzzy(<behandling/treatment>) robust cluster(<variabel/variable>) "
-    "inference(conventional|robust) biasbandwidth(<tall/number>)]",
+    "inference(conventional|robust) biasbandwidth(<tall/number>) mfx(dydx)]",
     options={
         **_MODEL_OPTIONS,
         **valued("cutoff", "bandwidth", "kernel", "fuzzy", "inference", "biasbandwidth"),
@@ -184,7 +184,7 @@ def by_groups(args: Arguments) -> Model:
 register(
     "regression",
     "hausman",
-    "hausman <y> <x-er/xs> [if <betingelse/condition>] [, robust cluster(<variabel/variable>)]",
+    "hausman <y> <x-er/xs> [if <betingelse/condition>] [, robust cluster(<variabel/variable>) mfx(dydx)]",
     options=_MODEL_OPTIONS,
     condition=True,
 )(plain)

@@ -37,8 +37,9 @@ from __future__ import annotations
 from typing import Any
 
 from catalogue.script import nodes as n
+from catalogue.script.errors import script_error
 from catalogue.services.script_commands.coefplot import MODELS
-from catalogue.services.scripts import _handles, _Runner, model_body, not_supported
+from catalogue.services.scripts import PANEL_DATE, _handles, _Runner, model_body, not_supported
 
 # The engine's name of each model whose effects margins computes: the same table as
 # coefplot's `model`.
@@ -47,6 +48,45 @@ OPTIONS = frozenset({"mfx", "standardize"})
 KINDS = ("dydx", "eyex", "dyex", "eydx")
 # kind -> (scaled by the regressor's mean, divided by the outcome's)
 ELASTICITIES = {"eyex": (True, True), "dyex": (True, False), "eydx": (False, True)}
+# The linear models besides regress: E(y | x) = x'β, so ∂E(y)/∂x_k = β_k on every row and
+# the average marginal effects are the coefficients, standard errors and all (Stata's
+# `margins, dydx(*)` after xtreg, ivregress, mixed or a local linear fit gives them back).
+# mfx() of one releases the model exactly as its command does, nothing more (no effect is a
+# new number), marked `effects: coefficients` beside its item. Elasticities scale an effect
+# by the dataset's released means, which fits a model of the whole dataset (the panel
+# model, IV, the multilevel model's fixed part), not an effect at a point: rdd's jump at
+# the cutoff, a difference in differences (a contrast of group means) or hausman's test.
+LINEAR = frozenset(
+    {
+        "regress-panel",
+        "regress-panel-diff",
+        "regress-event-diff",
+        "ivregress",
+        "rdd",
+        "regress-mml",
+        "hausman",
+    }
+)
+ELASTIC_LINEAR = frozenset({"regress-panel", "ivregress", "regress-mml"})
+_NO_ELASTICITY = {
+    "rdd": (
+        "rdd-modellens effekt er spranget ved terskelen, innenfor båndbredden, og et "
+        "gjennomsnitt over hele datasettet gir det ingen elastisitet",
+        "rdd's effect is the jump at the cutoff, within the bandwidth, and a mean over the "
+        "whole dataset gives it no elasticity",
+    ),
+    "regress-panel-diff": (
+        "forskjell-i-forskjeller-effekten er en kontrast av gruppegjennomsnitt (behandlet × "
+        "etter), ikke en effekt av en kontinuerlig variabel ved gjennomsnittet",
+        "the difference-in-differences effect is a contrast of group means (treated × "
+        "after), not the effect of a continuous variable at its mean",
+    ),
+    "hausman": (
+        "hausman svarer med en test av to modeller, og elastisiteter er én modells",
+        "hausman answers a test of two models, and elasticities are one model's",
+    ),
+}
+_NO_ELASTICITY["regress-event-diff"] = _NO_ELASTICITY["regress-panel-diff"]
 
 
 @_handles("regress", "logit", "poisson")
@@ -76,6 +116,60 @@ def run_model(runner: _Runner, command: n.Model, statistic: str) -> None:
             _elasticities(runner, command, body, model_item, elastic)
     if command.has("standardize"):
         _standardize(runner, command, body, model_item)
+
+
+def linear_mfx(command: n.Model) -> list[str] | None:
+    """The kinds mfx() asks of a linear model of LINEAR (None: no mfx()), each checked: an
+    unknown kind, or an elasticity of a model that has none, is script-arguments at the
+    option, saying why and what to write instead."""
+    mfx = command.option("mfx")
+    if mfx is None:
+        return None
+    kinds = list(dict.fromkeys(value.lower() for value in mfx.values))
+    if not kinds or any(kind not in KINDS for kind in kinds):
+        raise script_error(
+            "script-arguments",
+            mfx.at,
+            (
+                f"«mfx()» tar dydx, eyex, dyex eller eydx (her: «mfx({' '.join(mfx.values)})»)",
+                f"'mfx()' takes dydx, eyex, dyex or eydx (here: 'mfx({' '.join(mfx.values)})')",
+            ),
+            ("Skriv for eksempel «mfx(dydx)»", "Write for example 'mfx(dydx)'"),
+            command=command.command,
+        )
+    elastic = [kind for kind in kinds if kind != "dydx"]
+    if elastic and command.command not in ELASTIC_LINEAR:
+        why_nb, why_en = _NO_ELASTICITY[command.command]
+        raise script_error(
+            "script-arguments",
+            mfx.at,
+            (
+                f"«mfx({' '.join(elastic)})» har ingen mening for «{command.command}»: {why_nb}",
+                f"'mfx({' '.join(elastic)})' has no meaning for '{command.command}': {why_en}",
+            ),
+            (
+                "Skriv «mfx(dydx)»: modellen er lineær, så effektene er koeffisientene",
+                "Write 'mfx(dydx)': the model is linear, so its effects are its coefficients",
+            ),
+            command=command.command,
+        )
+    return kinds
+
+
+def linear_effects(
+    runner: _Runner, command: n.Model, body: dict[str, Any], kinds: list[str] | None
+) -> None:
+    """After a linear model of LINEAR released as its command releases it (the last item
+    of the output): with mfx(), `effects: coefficients` beside the item, and the
+    elasticities asked from its released coefficients (the first result: the model, not
+    IV's first stages or the variance components) and released means."""
+    if kinds is None:
+        return
+    item = runner.output[-1]
+    item["effects"] = "coefficients"
+    elastic = [kind for kind in kinds if kind != "dydx"]
+    if elastic:
+        _elasticities(runner, command, body, item, elastic, model_only=True)
 
 
 def _released_values(response: dict[str, Any]) -> list[dict[str, Any]]:
@@ -112,8 +206,12 @@ def _elasticities(
     body: dict[str, Any],
     model_item: dict[str, Any],
     kinds: list[str],
+    *,
+    model_only: bool = False,
 ) -> None:
-    """eyex, dyex, eydx from the released effects and the released means alone."""
+    """eyex, dyex, eydx from the released effects and the released means alone
+    (`model_only`: of a linear model whose effects are the coefficients of its first
+    result)."""
     by_x = any(ELASTICITIES[k][0] for k in kinds)
     by_y = any(ELASTICITIES[k][1] for k in kinds)
     names = _continuous(body) if by_x else []
@@ -121,12 +219,15 @@ def _elasticities(
     levels = command.command == "mlogit"
     if levels:  # ȳ per level: its share of the released frequency table of the outcome
         wanted = [name for name in wanted if name != body["y"]]
-    means = _released_summaries(runner, command, wanted, "mean")
+    if command.command == "regress-panel":
+        means = _released_panel_means(runner, command, wanted)
+    else:
+        means = _released_summaries(runner, command, wanted, "mean")
     shares = _released_shares(runner, command, body["y"]) if levels and by_y else {}
     released = _released_values(model_item["response"])
     effects = [r for r in released if r.get("about", {}).get("statistic") == "margins"]
     if not effects:  # regress: the effects are the coefficients of the model released
-        effects = released
+        effects = released[:1] if model_only else released
     out = []
     for item in effects:
         level = item.get("about", {}).get("level") if levels else None
@@ -151,6 +252,37 @@ def _elasticities(
                 found = {"kind": kind, "term": term, "value": value, "std_error": spread}
                 out.append(found if level is None else {"level": level, **found})
     model_item["elasticities"] = out
+
+
+def _released_panel_means(
+    runner: _Runner, command: n.Model, wanted: list[str]
+) -> dict[str, float | None]:
+    """The mean over a panel's rows of each variable (the panel model's x̄ and ȳ, as
+    Stata's margins after xtreg takes them), from released numbers: per variable statistic
+    `tabulate` of the panel's date with summarize(<var>), mean and sum (exactly
+    summarize-panel's request; a panel has several rows per unit, so statistic
+    `summarize` refuses it), and the mean Σ sum_d / Σ (sum_d / mean_d) of the released
+    cells, each date's rows its released sum over its released mean. A date whose mean or
+    sum is withheld or 0 leaves the mean null."""
+    found: dict[str, float | None] = {}
+    for variable in wanted:
+        body = {"vars": [PANEL_DATE], "summarize": variable, "stats": ["mean", "sum"]}
+        runner.statistic(command, "tabulate", body)
+        cells = [
+            line["values"]
+            for released in _released_values(runner.output[-1]["response"])
+            for line in released["result"]["rows"]
+            if line["labels"] and line["labels"][0] is not None
+        ]
+        usable = bool(cells) and all(
+            isinstance(c.get("mean"), int | float)
+            and c["mean"]
+            and isinstance(c.get("sum"), int | float)
+            for c in cells
+        )
+        rows = sum(c["sum"] / c["mean"] for c in cells) if usable else 0.0
+        found[variable] = sum(c["sum"] for c in cells) / rows if rows else None
+    return found
 
 
 def _released_shares(runner: _Runner, command: n.Model, outcome: str) -> dict[str, float]:

@@ -2,17 +2,48 @@
 decomposition of the outcome's mean between the two groups of the variable after `by`
 (threefold and twofold, group 2's coefficients the reference, or with `pooled` the pooled
 regression's: the request's `reference` pooled). More than one variable after `by` and the
-options robust, cluster() and mfx() answer script-not-supported."""
+options robust and cluster() answer script-not-supported; mfx() has no meaning for a
+decomposition (script-arguments, saying what to write for the groups' effects)."""
 
 from __future__ import annotations
 
 from catalogue.script import nodes as n
-from catalogue.services.scripts import _handles, _Runner, _unsupported_options, not_supported
+from catalogue.script.errors import script_error
+from catalogue.services.scripts import _handles, _Runner, not_supported
 
 
 @_handles("oaxaca")
 def _oaxaca(runner: _Runner, command: n.Model) -> None:
-    _unsupported_options(command, {"pooled"})
+    for option in command.options:  # in the order written: the first one that fails
+        if option.name == "mfx":
+            raise script_error(
+                "script-arguments",
+                option.at,
+                (
+                    "«mfx()» har ingen mening for «oaxaca»: dekomponeringen deler forskjellen "
+                    "i gjennomsnitt mellom gruppene, den er ingen modell med marginale effekter",
+                    "'mfx()' has no meaning for 'oaxaca': the decomposition splits the "
+                    "difference in means between the groups, it is no model with marginal "
+                    "effects",
+                ),
+                (
+                    f"For hver gruppes effekter skriv «regress {command.y} … if "
+                    f"{command.groups[0]} == <verdi>»: en lineær modell, effektene er "
+                    "koeffisientene",
+                    f"For each group's effects write 'regress {command.y} … if "
+                    f"{command.groups[0]} == <value>': a linear model, its effects are its "
+                    "coefficients",
+                ),
+                command=command.command,
+            )
+        if option.name != "pooled":
+            raise not_supported(
+                command,
+                (
+                    f"opsjonen «{option.name}» til «{command.command}»",
+                    f"the option '{option.name}' of '{command.command}'",
+                ),
+            )
     if len(command.groups) != 1:
         raise not_supported(
             command,

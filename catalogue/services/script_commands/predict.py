@@ -22,7 +22,13 @@ probability (a level's characters other than letters, digits and _ written as _)
 since microdata.no's manual does not settle which one its `predicted()` holds: the most
 likely level is the one value per row the other -predict commands give (a prediction of
 the outcome itself), and the probabilities are what Stata's `predict` after mlogit gives.
-`residuals()` has no meaning for a category and answers script-not-supported."""
+`residuals()` has no meaning for a category.
+
+Options with no meaning for a -predict command are script-arguments at the option, saying
+why and what to write instead (`meaningless`): `mfx()` (a -predict command shows nothing,
+and marginal effects are something shown: the model command with `mfx()` shows them),
+`fe`, `re`, `be` and `pooled` of any but regress-panel-predict (methods of the panel
+model), and mlogit-predict's `residuals()`."""
 
 from __future__ import annotations
 
@@ -33,9 +39,9 @@ from typing import Any
 from catalogue.domain.errors import RegcatError, unprocessable
 from catalogue.script import nodes as n
 from catalogue.script.errors import script_error
-from catalogue.services.scripts import _handles, _Runner, model_body, not_supported
+from catalogue.services.scripts import _handles, _Runner, model_body
 
-from .regress_panel import panel_body
+from .regress_panel import METHODS, panel_body
 
 # command → the statistic of its model
 STATISTICS: Mapping[str, str] = {
@@ -83,6 +89,55 @@ def _name(command: n.Model, option: str) -> str | None:
     return str(given.values[0])
 
 
+def meaningless(command: n.Model) -> None:
+    """The first option written that has no meaning for this -predict command, refused
+    with script-arguments at it (module docstring)."""
+    model = command.command.removesuffix("-predict")
+    for option in command.options:
+        problem = fix = None
+        if option.name == "mfx":
+            problem = (
+                f"«mfx()» viser marginale effekter, men «{command.command}» viser ingenting: "
+                "den legger bare prediksjonen til datasettet",
+                f"'mfx()' shows marginal effects, but '{command.command}' shows nothing: it "
+                "only adds the prediction to the dataset",
+            )
+            fix = (
+                f"Skriv «{model} … , mfx(dydx)» for effektene, og «{command.command}» uten "
+                "mfx() for prediksjonen",
+                f"Write '{model} … , mfx(dydx)' for the effects, and '{command.command}' "
+                "without mfx() for the prediction",
+            )
+        elif option.name in METHODS and command.command != "regress-panel-predict":
+            problem = (
+                f"«{option.name}» er en metode for panelmodellen (regress-panel), og "
+                f"«{command.command}» tilpasser en modell uten paneldimensjon",
+                f"'{option.name}' is a method of the panel model (regress-panel), and "
+                f"'{command.command}' fits a model without a panel dimension",
+            )
+            fix = (
+                f"Ta den bort, eller skriv «regress-panel-predict … , {option.name}» på et "
+                "datasett i panelform",
+                f"Leave it out, or write 'regress-panel-predict … , {option.name}' on a "
+                "dataset in panel form",
+            )
+        elif option.name == "residuals" and command.command == "mlogit-predict":
+            problem = (
+                "«residuals()» har ingen mening for «mlogit-predict»: utfallet er en "
+                "kategori, og en kategori minus en prediksjon er ikke noe tall",
+                "'residuals()' has no meaning for 'mlogit-predict': the outcome is a "
+                "category, and a category minus a prediction is no number",
+            )
+            fix = (
+                "Skriv «predicted()»: den gir det mest sannsynlige nivået og hvert nivås "
+                "sannsynlighet (<navn>_<nivå>)",
+                "Write 'predicted()': it gives the most likely level and each level's "
+                "probability (<name>_<level>)",
+            )
+        if problem is not None and fix is not None:
+            raise script_error("script-arguments", option.at, problem, fix, command=command.command)
+
+
 def _body(command: n.Model) -> dict[str, Any]:
     also = frozenset({"predicted", "residuals"})
     if command.command != "regress-panel-predict":
@@ -119,10 +174,6 @@ def _variable_name(name: str, level: str) -> str:
 
 
 def _mlogit_predict(runner: _Runner, command: n.Model) -> None:
-    if command.option("residuals") is not None:
-        raise not_supported(
-            command, ("«residuals()» til «mlogit-predict»", "'residuals()' of 'mlogit-predict'")
-        )
     name = _name(command, "predicted") or DEFAULT_PREDICTED
     response = _released_model(runner, command, "mlogit")
     equations: dict[str, dict[str, float]] = {}
@@ -145,6 +196,7 @@ def _mlogit_predict(runner: _Runner, command: n.Model) -> None:
 
 @_handles(*STATISTICS)
 def _predict(runner: _Runner, command: n.Model) -> None:
+    meaningless(command)
     if command.command == "mlogit-predict":
         _mlogit_predict(runner, command)
         return

@@ -7,7 +7,9 @@ design (the request's `treatment`: the outcome's jump over the treatment's, its 
 beside it). The standard errors are robust (HC1) unless cluster() names a variable to
 cluster them by, so `robust` changes nothing; inference(robust) adds the robust
 bias-corrected jump (the request's `inference`), with the local quadratic's bandwidth
-biasbandwidth() (`bias_bandwidth`); mfx() answers script-not-supported."""
+biasbandwidth() (`bias_bandwidth`). mfx(dydx): the local linear model's effects are its
+coefficients (the jump `_discontinuity` the treatment's; model_options.linear_effects);
+elasticities at the dataset's means have no meaning for a jump at the cutoff."""
 
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ from typing import Any
 from catalogue.script import nodes as n
 from catalogue.script.errors import script_error
 from catalogue.services.scripts import _handles, _Runner, _unsupported_options
+
+from .model_options import linear_effects, linear_mfx
 
 
 def _number(command: n.Model, name: str) -> float | None:
@@ -51,8 +55,10 @@ def _rdd(runner: _Runner, command: n.Model) -> None:
             "cluster",
             "inference",
             "biasbandwidth",
+            "mfx",
         },
     )
+    kinds = linear_mfx(command)
     (running,) = command.groups
     body: dict[str, Any] = {"y": command.y, "running": running}
     if command.xs:
@@ -78,3 +84,4 @@ def _rdd(runner: _Runner, command: n.Model) -> None:
     if treatment is not None:
         body["treatment"] = "".join(treatment.values)
     runner.statistic(command, "rdd", body)
+    linear_effects(runner, command, {"y": command.y, "x": list(command.xs)}, kinds)

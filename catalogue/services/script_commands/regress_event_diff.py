@@ -6,13 +6,17 @@ dates), one effect per period of [−leads, lags] against the reference period (
 reference() says otherwise), the xs covariates. Standard errors clustered by the unit unless
 robust or cluster() says otherwise; the event-study chart comes with the model. `fe` asks
 the units' own fixed effects and the calendar periods' (`effects` unit, the panel's dates as
-`period`: a dataset in panel form), the event time then counted from each unit's own date."""
+`period`: a dataset in panel form), the event time then counted from each unit's own date.
+mfx(dydx): the model is linear, so its effects are its coefficients
+(model_options.linear_effects)."""
 
 from __future__ import annotations
 
 from catalogue.script import nodes as n
 from catalogue.script.errors import script_error
 from catalogue.services.scripts import PANEL_DATE, _handles, _Runner, model_body
+
+from .model_options import linear_effects, linear_mfx
 
 _WINDOW = ("leads", "lags", "reference")
 
@@ -35,7 +39,8 @@ def _whole(command: n.Model, name: str) -> int | None:
 
 @_handles("regress-event-diff")
 def _regress_event_diff(runner: _Runner, command: n.Model) -> None:
-    body = model_body(command, frozenset({*_WINDOW, "fe"}))
+    kinds = linear_mfx(command)
+    body = model_body(command, frozenset({*_WINDOW, "fe", "mfx"}))
     group, time = command.groups
     body.update(treated=group, time=time)
     for name in _WINDOW:
@@ -47,3 +52,4 @@ def _regress_event_diff(runner: _Runner, command: n.Model) -> None:
     if not body["x"]:
         del body["x"]
     runner.statistic(command, "did", body)
+    linear_effects(runner, command, {"y": command.y, "x": list(command.xs)}, kinds)

@@ -5,8 +5,9 @@ beside it, the same outcome and regressors without the random intercepts, statis
 `regress` on the rows with a value of the group (`keep_if !sysmiss(<group>)` and the
 line's `if` on a scratch copy): the request a JSON client would send to compare the two
 (groups too small to be in the multilevel model are in the pooled one). One group (two
-levels); several groups after `by` (nested levels) and the options robust, cluster() and
-mfx() answer script-not-supported."""
+levels); several groups after `by` (nested levels) and the options robust and cluster()
+answer script-not-supported. mfx(): the fixed part is linear, so the average marginal
+effects are its coefficients (model_options.linear_effects)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,13 @@ from typing import Any
 from catalogue.script import nodes as n
 from catalogue.services.scripts import _handles, _Runner, _unsupported_options, not_supported
 
+from .model_options import linear_effects, linear_mfx
+
 
 @_handles("regress-mml")
 def _regress_mml(runner: _Runner, command: n.Model) -> None:
-    _unsupported_options(command, {"pooled"})
+    _unsupported_options(command, {"pooled", "mfx"})
+    kinds = linear_mfx(command)
     if len(command.groups) != 1:
         raise not_supported(
             command,
@@ -33,6 +37,7 @@ def _regress_mml(runner: _Runner, command: n.Model) -> None:
     if command.xs:
         body["x"] = list(command.xs)
     runner.statistic(command, "regress_mml", body)
+    linear_effects(runner, command, {"y": command.y, "x": list(command.xs)}, kinds)
     if command.has("pooled"):
         condition = f"!sysmiss({group})"
         if command.condition is not None:

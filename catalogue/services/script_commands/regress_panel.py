@@ -1,7 +1,8 @@
 """regress-panel <y> <xs> [if] [, fe re be pooled robust cluster()]: statistic
 `regress_panel` of the dataset in panel form (import-panel, reshape-to-panel), the entity
 its unit and the periods the panel's dates. One of fe (the default, as in microdata.no),
-re, be or pooled."""
+re, be or pooled. mfx(): the model is linear, so its average marginal effects are its
+coefficients (model_options.linear_effects)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import Any
 
 from catalogue.script import nodes as n
 from catalogue.services.scripts import _handles, _Runner, model_body, one_option_of
+
+from .model_options import linear_effects, linear_mfx
 
 METHODS = ("fe", "re", "be", "pooled")
 
@@ -26,4 +29,6 @@ def panel_body(command: n.Model, also: frozenset[str] = frozenset()) -> dict[str
 
 @_handles("regress-panel")
 def _regress_panel(runner: _Runner, command: n.Model) -> None:
-    runner.statistic(command, "regress_panel", panel_body(command))
+    kinds = linear_mfx(command)
+    runner.statistic(command, "regress_panel", panel_body(command, frozenset({"mfx"})))
+    linear_effects(runner, command, {"y": command.y, "x": list(command.xs)}, kinds)
