@@ -114,6 +114,47 @@ def test_peeling_in_python_ints_equals_the_numpy_twin():
     assert answered > 100
 
 
+def test_the_compiled_peel_equals_the_python_peel(monkeypatch: Any) -> None:
+    """`difference` and `differs_by_few` through the compiled `_loops.peel_difference`
+    against their Python twins (`_difference_python`; `differs_by_few` with the compiled
+    loop switched off): the same ids in the same order or None, and the same verdict, over
+    sets 0 to 60 ids apart on either side, stuck peels, sizes beyond reach and every
+    `below` from 0 to 21."""
+    from catalogue.analysis.output_control import fingerprint as module
+
+    assert module._peel_difference is not None, "the C extension was not built"
+    rng = np.random.default_rng(11)
+    base = rng.integers(0, 2**64, size=1_500, dtype=np.uint64)
+    new = fingerprint(base)
+    others = [new]
+    for apart in [*range(61), 90, 200, 700]:
+        for _ in range(3):
+            removed = rng.choice(len(base), size=apart // 2, replace=False)
+            added = rng.integers(0, 2**64, size=apart - apart // 2, dtype=np.uint64)
+            others.append(fingerprint(np.concatenate([np.delete(base, removed), added])))
+    found = stuck = 0
+    for other in others:
+        for below in range(22):
+            compiled = difference(new, other, below)
+            assert compiled == module._difference_python(new, other, below), below
+            found += bool(compiled)
+        stuck += module._peel_difference(
+            other.counts, other.id_xor, other.check_xor, new.counts, new.id_xor,
+            new.check_xor, 128, 0, np.empty(128, np.uint64),
+        ) == -1  # fmt: skip
+    verdicts = []
+    for limit in (1, 2, 5, 10, 20):
+        for lo in range(0, len(others), 7):
+            verdicts.append(differs_by_few(new, others[lo : lo + 7], limit))
+    monkeypatch.setattr(module, "_peel_difference", None)
+    again = []
+    for limit in (1, 2, 5, 10, 20):
+        for lo in range(0, len(others), 7):
+            again.append(differs_by_few(new, others[lo : lo + 7], limit))
+    assert verdicts == again and any(verdicts) and not all(verdicts)
+    assert found > 500 and stuck > 0
+
+
 def test_a_fingerprint_survives_storage_and_does_not_depend_on_order():
     ids = np.random.default_rng(2).integers(0, 2**63, size=1000).astype(np.uint64)
     found = fingerprint(ids)
@@ -173,6 +214,59 @@ def test_the_screen_one_candidate_at_a_time_equals_the_stacked_screen(monkeypatc
             monkeypatch.setattr(module, "_SCREEN_ONE_BY_ONE", 0)
             stacked = module.screened(new, candidates, below)
             assert one_by_one == stacked
+
+
+def test_kept_fingerprints_screen_as_their_own_arrays() -> None:
+    """Fingerprints kept as rows of a FingerprintRows (the guard index's: blocks of 16,
+    32, … rows) are the same fingerprints, and `_stacked` gathers from the rows what
+    `_stacked_reference` stacks from the arrays (kept, not kept, mixed, one, many blocks);
+    `screened` and `differs_by_few` answer alike for the kept and the original ones."""
+    from catalogue.analysis.output_control.fingerprint import (
+        FingerprintRows,
+        _stacked,
+        _stacked_reference,
+    )
+
+    rng = np.random.default_rng(13)
+    base = rng.integers(0, 2**64, size=800, dtype=np.uint64)
+    new = fingerprint(base)
+    originals = []
+    for _ in range(300):
+        apart = int(rng.integers(0, 45))
+        removed = rng.choice(len(base), size=apart // 2, replace=False)
+        added = rng.integers(0, 2**64, size=apart - apart // 2, dtype=np.uint64)
+        originals.append(fingerprint(np.concatenate([np.delete(base, removed), added])))
+    rows = FingerprintRows()
+    kept = [rows.keep(f) for f in originals]
+    assert len(rows) == 300
+    for k, f in zip(kept, originals, strict=True):
+        assert k.same_set(f) and k.size == f.size and k.counts.dtype == np.int64
+        assert SetFingerprint.from_bytes(k.to_bytes()).same_set(f)
+    other = FingerprintRows()
+    kept_elsewhere = [other.keep(f) for f in originals[:5]]
+    for pick in (
+        list(range(300)),
+        [299],
+        [0, 299, 17, 16, 47, 48, 150],
+        rng.integers(0, 300, 100).tolist(),
+        list(range(40, 60)),
+    ):
+        expected = _stacked_reference([originals[i] for i in pick])
+        assert np.array_equal(_stacked([kept[i] for i in pick]), expected)
+        assert np.array_equal(_stacked([originals[i] for i in pick]), expected)
+        mixed = [kept[i] if n % 2 else originals[i] for n, i in enumerate(pick)]
+        assert np.array_equal(_stacked(mixed), expected)
+        assert np.array_equal(_stacked(kept_elsewhere + [kept[i] for i in pick])[5:], expected)
+    near_found = 0
+    for lo in range(0, 300, 60):
+        for below in (1, 10, 20):
+            same, near = screened(new, kept[lo : lo + 120], below)
+            assert (same, near) == screened(new, originals[lo : lo + 120], below)
+            near_found += len(near)
+            assert differs_by_few(new, kept[lo : lo + 120], below) == differs_by_few(
+                new, originals[lo : lo + 120], below
+            )
+    assert near_found > 50
 
 
 # --- differencing --------------------------------------------------------------------------

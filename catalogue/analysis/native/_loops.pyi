@@ -76,3 +76,14 @@ def majority(values: np.ndarray) -> float: ...
 def unit_hashes(
     set_ids: np.ndarray, packed_slots: np.ndarray, checks: np.ndarray, cells_per_partition: int
 ) -> None: ...
+def peel_difference(
+    released_counts: np.ndarray,
+    released_id_xor: np.ndarray,
+    released_check_xor: np.ndarray,
+    new_counts: np.ndarray,
+    new_id_xor: np.ndarray,
+    new_check_xor: np.ndarray,
+    most_touched: int,
+    below: int,
+    elements: np.ndarray,
+) -> int: ...

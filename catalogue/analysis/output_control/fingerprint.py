@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -33,6 +33,8 @@ try:
     from ..native import _loops
 except ImportError:  # not compiled here: the numpy version does the same, slower
     _loops = None  # type: ignore[assignment]
+# An extension built before peel_difference was added lacks it: the Python peel then.
+_peel_difference = getattr(_loops, "peel_difference", None)
 
 PARTITIONS = 4
 CELLS_PER_PARTITION = 32
@@ -82,6 +84,8 @@ class SetFingerprint:
     # The units' record keys summed (a count's cell key), when the set's count may be
     # published by its holder (an aggregation's groups: counting.finish); never stored.
     key_sum: int | None = None
+    # Where a FingerprintRows keeps it (the three arrays are views of that row), else None.
+    row: tuple[FingerprintRows, int] | None = field(default=None, repr=False)
 
     def same_set(self, other: SetFingerprint) -> bool:
         # np.array_equal's checks, without its per-call overhead: the differencing guard
@@ -115,6 +119,104 @@ class SetFingerprint:
             np.frombuffer(body[part : 2 * part], dtype="<u8").astype(np.uint64),
             np.frombuffer(body[2 * part :], dtype="<u8").astype(np.uint64),
         )
+
+
+class FingerprintRows:
+    """Fingerprints kept as rows of a few large arrays, stacked once as they are kept (in
+    blocks that are never moved: a kept fingerprint's arrays are views of its row, so
+    keeping one costs what its own arrays did). The differencing guard screens a new set
+    against every near registered one (`screened`); stacking their arrays afresh for each
+    screen (np.stack of hundreds of small arrays, three times) cost more than comparing
+    them, where gathering their rows is one copy. The blocks double from FIRST rows up to
+    BLOCK (a workspace keeps an index of a few sets per group statistic). Not thread-safe:
+    callers lock (guard_index.SetIndex)."""
+
+    FIRST = 16
+    BLOCK = 4096
+
+    def __init__(self) -> None:
+        self._blocks: list[np.ndarray] = []  # uint64, (rows, 3, CELLS) each
+        self._starts: list[int] = []  # the first row of each block
+        self._used = 0
+
+    def __len__(self) -> int:
+        return self._used
+
+    def keep(self, fingerprint: SetFingerprint) -> SetFingerprint:
+        """The same fingerprint, its arrays now a row of these."""
+        if not self._blocks or self._used - self._starts[-1] == len(self._blocks[-1]):
+            rows = min(self.BLOCK, self.FIRST << len(self._blocks))
+            self._blocks.append(np.empty((rows, 3, CELLS), dtype=np.uint64))
+            self._starts.append(self._used)
+        cells = self._blocks[-1][self._used - self._starts[-1]]
+        cells[0] = np.asarray(fingerprint.counts, dtype=np.int64).view(np.uint64)
+        cells[1] = fingerprint.id_xor
+        cells[2] = fingerprint.check_xor
+        kept = SetFingerprint(
+            fingerprint.size,
+            cells[0].view(np.int64),
+            cells[1],
+            cells[2],
+            fingerprint.key_sum,
+            (self, self._used),
+        )
+        self._used += 1
+        return kept
+
+    def stacked(self, rows: np.ndarray) -> np.ndarray:
+        """The cells of these rows, uint64 (len(rows), 3, CELLS): counts (as their bits),
+        id xors, check xors."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if len(rows) and rows.min() >= self._starts[-1]:  # all in the last block
+            return self._blocks[-1][rows - self._starts[-1]]
+        block = np.searchsorted(np.array(self._starts), rows, side="right") - 1
+        out = np.empty((len(rows), 3, CELLS), dtype=np.uint64)
+        for b in np.unique(block).tolist():
+            chosen = block == b
+            out[chosen] = self._blocks[b][rows[chosen] - self._starts[b]]
+        return out
+
+
+def _stacked(fingerprints: Sequence[SetFingerprint]) -> np.ndarray:
+    """The cells of these fingerprints, uint64 (n, 3, CELLS) as FingerprintRows.stacked
+    gives them: gathered from their rows when one FingerprintRows keeps them all, else
+    copied from their arrays. Held equal to `_stacked_reference` (np.stack of each part,
+    as the screens first stacked them) by test_output_control_guards."""
+    first = fingerprints[0].row
+    if first is not None:
+        rows = first[0]
+        places = [f.row[1] if f.row is not None and f.row[0] is rows else -1 for f in fingerprints]
+        if min(places) >= 0:
+            return rows.stacked(np.array(places, dtype=np.int64))
+    out = np.empty((len(fingerprints), 3, CELLS), dtype=np.uint64)
+    # np.array of a list of arrays: a third of np.stack's cost (no Python step per array).
+    out[:, 0] = np.array([f.counts for f in fingerprints], dtype=np.int64).view(np.uint64)
+    out[:, 1] = np.array([f.id_xor for f in fingerprints], dtype=np.uint64)
+    out[:, 2] = np.array([f.check_xor for f in fingerprints], dtype=np.uint64)
+    return out
+
+
+def _stacked_reference(fingerprints: Sequence[SetFingerprint]) -> np.ndarray:
+    """`_stacked` from np.stack of each part (the reference twin)."""
+    return np.stack(
+        [
+            np.stack([f.counts for f in fingerprints]).view(np.uint64),
+            np.stack([f.id_xor for f in fingerprints]),
+            np.stack([f.check_xor for f in fingerprints]),
+        ],
+        axis=1,
+    )
+
+
+def _cells_of_one(fingerprint: SetFingerprint) -> np.ndarray:
+    """One fingerprint's cells as `_stacked` gives each: uint64 (3, CELLS)."""
+    return np.stack(
+        [
+            np.asarray(fingerprint.counts, dtype=np.int64).view(np.uint64),
+            fingerprint.id_xor,
+            fingerprint.check_xor,
+        ]
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -312,7 +414,11 @@ def _peel(
     peeled (for a caller to whom `below` or more ids is as good as stuck). The same steps as `_peel_numpy` (the
     reference twin, held equal by tests/test_output_control_guards.py) in Python ints: the
     differencing guard peels a difference for every near registered set (240,000 in one
-    red-team test), and one-element numpy hashes were 90 % of its time."""
+    red-team test), and one-element numpy hashes were 90 % of its time. Where the C
+    extension is built, `difference` and `differs_by_few` peel in `_loops.peel_difference`
+    instead, the same steps in the same order (held equal to this one by
+    test_output_control_guards): ~1.4 µs a difference against ~46 µs here, which was half
+    of test_exposure_evasions's step-time group maxima."""
     found = 0
     progress = True
     mix = _splitmix64_int
@@ -382,12 +488,26 @@ def differs_by_few(new: SetFingerprint, released: Sequence[SetFingerprint], limi
     candidates = [r for r in released if abs(r.size - new.size) < limit]
     if not candidates:
         return False
-    counts = np.stack([r.counts for r in candidates]) - new.counts
-    id_xor = np.stack([r.id_xor for r in candidates]) ^ new.id_xor
-    check_xor = np.stack([r.check_xor for r in candidates]) ^ new.check_xor
-    touched = np.count_nonzero((counts != 0) | (id_xor != 0) | (check_xor != 0), axis=1)
-    for row in np.flatnonzero((touched > 0) & (touched <= PARTITIONS * (limit - 1))):
-        size = _peel(counts[row].tolist(), id_xor[row].tolist(), check_xor[row].tolist())
+    touched = np.count_nonzero((_stacked(candidates) != _cells_of_one(new)).any(axis=1), axis=1)
+    rows = np.flatnonzero((touched > 0) & (touched <= PARTITIONS * (limit - 1)))
+    if _peel_difference is not None:
+        found = np.empty(CELLS, dtype=np.uint64)
+        for row in rows.tolist():
+            r = candidates[row]
+            n = _peel_difference(
+                r.counts, r.id_xor, r.check_xor, new.counts, new.id_xor, new.check_xor,
+                CELLS, 0, found,
+            )  # fmt: skip
+            if n < 0 or 1 <= n < limit:
+                return True
+        return False
+    for at in rows.tolist():
+        r = candidates[at]
+        size = _peel(
+            (r.counts - new.counts).tolist(),
+            (r.id_xor ^ new.id_xor).tolist(),
+            (r.check_xor ^ new.check_xor).tolist(),
+        )
         if size is None or 1 <= size < limit:
             return True
     return False
@@ -407,12 +527,8 @@ def screened(
     if len(released) <= _SCREEN_ONE_BY_ONE:
         return _screened_one_by_one(new, released, below)
     sizes = np.fromiter((r.size for r in released), dtype=np.int64, count=len(released))
-    touched = np.count_nonzero(
-        (np.stack([r.counts for r in released]) != new.counts)
-        | (np.stack([r.id_xor for r in released]) != new.id_xor)
-        | (np.stack([r.check_xor for r in released]) != new.check_xor),
-        axis=1,
-    )
+    # A cell is touched when any of its three parts differs.
+    touched = np.count_nonzero((_stacked(released) != _cells_of_one(new)).any(axis=1), axis=1)
     same = np.flatnonzero((touched == 0) & (sizes == new.size))
     near = (np.abs(sizes - new.size) < below) & (touched <= PARTITIONS * (below - 1))
     return (int(same[0]) if len(same) else None), [int(i) for i in np.flatnonzero(near)]
@@ -450,6 +566,31 @@ def _screened_one_by_one(
 def difference(new: SetFingerprint, released: SetFingerprint, below: int) -> list[int] | None:
     """The ids of A Δ B (keyed hashes: units, or (unit, value) pairs) when there are fewer
     than `below` and they can be peeled; None otherwise."""
+    if abs(released.size - new.size) >= below:
+        return None
+    if _peel_difference is not None:
+        # Compiled: the cells touched, the difference and its peeling in one call, the same
+        # steps (`_difference_python`, the twin, held equal by test_output_control_guards).
+        found = np.empty(CELLS, dtype=np.uint64)
+        size = _peel_difference(
+            released.counts,
+            released.id_xor,
+            released.check_xor,
+            new.counts,
+            new.id_xor,
+            new.check_xor,
+            PARTITIONS * (below - 1),
+            below,
+            found,
+        )
+        return found[:size].tolist() if 0 <= size < below else None
+    return _difference_python(new, released, below)
+
+
+def _difference_python(
+    new: SetFingerprint, released: SetFingerprint, below: int
+) -> list[int] | None:
+    """`difference` in numpy and Python ints (where the compiled loop is not built)."""
     if abs(released.size - new.size) >= below:
         return None
     # The cells the two differ in (a cell of A − B is non-zero iff one of its three parts

@@ -40,12 +40,12 @@ import bisect
 import hashlib
 import mmap
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .fingerprint import CELLS_PER_PARTITION, SetFingerprint, splitmix64
+from .fingerprint import CELLS_PER_PARTITION, FingerprintRows, SetFingerprint, splitmix64
 
 if TYPE_CHECKING:
     from .ledger import ReleasedSet
@@ -85,6 +85,9 @@ class SetIndex:
     _shared: list[list[int]] = field(default_factory=list)
     _small_sizes: list[int] = field(default_factory=list)
     _small: list[int] = field(default_factory=list)  # positions in `sets`, by size
+    # The sets' fingerprints, stacked as they come: `sets` hold them as views of these rows,
+    # so the guard's screens gather them rather than stack them (fingerprint.screened).
+    _rows: FingerprintRows = field(default_factory=FingerprintRows)
 
     def __len__(self) -> int:
         return len(self.sets)
@@ -94,6 +97,7 @@ class SetIndex:
 
     def add(self, released: ReleasedSet) -> None:
         position = len(self.sets)
+        released = replace(released, fingerprint=self._rows.keep(released.fingerprint))
         self.sets.append(released)
         self._sizes.append(released.size)
         keys = _first_cells(released.fingerprint, MAX_WITHIN)
