@@ -12,6 +12,7 @@ themselves are 4xx naming the field."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ import statsmodels.api as sm
 from linearmodels.panel import PanelOLS
 
 from catalogue.analysis import db
+from catalogue.analysis.sources import PinnedVersion
 from catalogue.analysis.statistics.did import Did
 from catalogue.analysis.step import parse_steps
 from catalogue.analysis.workspace import Workspace
@@ -50,8 +52,19 @@ STUDY: list[dict[str, Any]] = [
 EVENT = {"y": "offentlig", "treated": "reform", "time": "hendelse", "leads": 6, "lags": 2}
 
 
+@pytest.fixture(scope="module")
+def study(pinned: PinnedVersion) -> Iterator[Workspace]:
+    """The study, built once for the tests that only ask it (prepare, release through a
+    ledger of their own, read its rows): building it is most of this file's CPU (0.9 s a
+    test). A test that changes it (a step, an UPDATE) takes `own_study`."""
+    workspace = support.new_workspace(pinned, STUDY)
+    yield workspace
+    workspace.close()
+
+
 @pytest.fixture
-def study(workspace_factory: Any) -> Workspace:
+def own_study(workspace_factory: Any) -> Workspace:
+    """The study for a test that changes it."""
     workspace: Workspace = workspace_factory(STUDY)
     return workspace
 
@@ -131,14 +144,14 @@ def test_event_time_agrees_with_statsmodels(study: Workspace, covariance: str) -
     assert item.about["form"] == "event" and item.about["std_errors"] in ("cluster", "robust")
 
 
-def test_the_classic_form_agrees_with_statsmodels(study: Workspace) -> None:
+def test_the_classic_form_agrees_with_statsmodels(own_study: Workspace) -> None:
     """A year before and six months after: every period common (no level left out)."""
     window = {"generate": "naer", "expr": "offentlig", "if": "hendelse >= -12 and hendelse <= 5"}
-    study.apply(parse_steps([window]))
+    own_study.apply(parse_steps([window]))
     request = {"y": "naer", "treated": "reform", "time": "hendelse", "post": "etter"}
-    plan = study.prepare("did", request)
+    plan = own_study.prepare("did", request)
     assert isinstance(plan, Did)
-    frame = _frame(study, -12, 5)
+    frame = _frame(own_study, -12, 5)
     periods = sorted(frame["hendelse"].unique())
     treated = frame["reform"].astype(float)
     x = {"treated": treated}
@@ -170,24 +183,24 @@ def test_the_planted_effect_is_found_at_event_month_zero(study: Workspace) -> No
     assert at["ci_upper"] - at["ci_lower"] >= 0.999 * 2 * 1.96 * se
 
 
-def test_a_regressor_of_one_units_row_is_withheld_in_panel_form(study: Workspace) -> None:
+def test_a_regressor_of_one_units_row_is_withheld_in_panel_form(own_study: Workspace) -> None:
     """The support of a column in panel form counts the units with a row on each side: a
     0/1 covariate that is 1 on one row of one unit has one unit away from its mode, and
     the model is withheld, as on one row per unit."""
     (unit,) = db.one(
-        study.con,
-        f'SELECT MIN(unit_id) FROM "{study.state.table}" WHERE '
-        f'"{study.state.schema.get("offentlig").column}" IS NOT NULL',
+        own_study.con,
+        f'SELECT MIN(unit_id) FROM "{own_study.state.table}" WHERE '
+        f'"{own_study.state.schema.get("offentlig").column}" IS NOT NULL',
     )
-    month = study.state.schema.get("hendelse").column
-    study.apply(parse_steps([{"generate": "en", "expr": "0"}]))
-    column = study.state.schema.get("en").column
-    study.con.execute(
-        f'UPDATE "{study.state.table}" SET "{column}" = 1 WHERE unit_id = ? AND "{month}" = 0',
+    month = own_study.state.schema.get("hendelse").column
+    own_study.apply(parse_steps([{"generate": "en", "expr": "0"}]))
+    column = own_study.state.schema.get("en").column
+    own_study.con.execute(
+        f'UPDATE "{own_study.state.table}" SET "{column}" = 1 WHERE unit_id = ? AND "{month}" = 0',
         [unit],
     )
-    plan = study.prepare("did", {**EVENT, "x": ["en"]})
-    result = plan.release(control_context(study))[0].result
+    plan = own_study.prepare("did", {**EVENT, "x": ["en"]})
+    result = plan.release(control_context(own_study))[0].result
     assert [(r.labels, r.reasons) for r in result.rows] == [(("model",), ("regression-withheld",))]
 
 
@@ -213,7 +226,7 @@ def test_requests_wrong_in_themselves_are_refused(
 
 @pytest.mark.parametrize("open_end", [("leads",), ("lags",), ("leads", "lags")])
 def test_a_window_end_not_asked_is_open_and_the_default_reference_works(
-    study: Workspace, open_end: tuple[str, ...]
+    own_study: Workspace, open_end: tuple[str, ...]
 ) -> None:
     """Without `leads` (or `lags`) the window runs over every period on that side (the
     fields' "default all"), so the default reference −1 is in it. On an outcome held only
@@ -221,10 +234,10 @@ def test_a_window_end_not_asked_is_open_and_the_default_reference_works(
     coefficient equal. A missing `leads` taken as 0 refused −1 ("must lie in the
     window")."""
     window = {"generate": "naer", "expr": "offentlig", "if": "hendelse >= -6 and hendelse <= 2"}
-    study.apply(parse_steps([window]))
+    own_study.apply(parse_steps([window]))
     bounded = {**EVENT, "y": "naer"}
     request = {k: v for k, v in bounded.items() if k not in open_end}
-    plan, same = study.prepare("did", request), study.prepare("did", bounded)
+    plan, same = own_study.prepare("did", request), own_study.prepare("did", bounded)
     assert isinstance(plan, Did) and isinstance(same, Did)
     assert plan.estimate.estimable and plan.estimate.names == same.estimate.names
     events = [n for n in plan.estimate.names if n.startswith("true.reform#")]
@@ -494,15 +507,15 @@ def test_event_time_with_unit_effects_agrees_with_linearmodels(study: Workspace)
     ],
 )
 def test_event_time_with_unit_effects_bad_input_is_4xx(
-    study: Workspace, change: dict[str, Any], code: str, field: str, name: str
+    own_study: Workspace, change: dict[str, Any], code: str, field: str, name: str
 ) -> None:
     """No never-treated units (everyone treated: unit, period and event-time effects are
     collinear), an event time of the window without treated units (the 1963 cohort is
     seen at most 11 months after turning 62), the event time as its own calendar period,
     a period fixed per unit: 4xx naming the variable, in both languages."""
-    study.apply(parse_steps([{"generate": "alle", "expr": "1"}]))
+    own_study.apply(parse_steps([{"generate": "alle", "expr": "1"}]))
     with pytest.raises(RegcatError) as caught:
-        study.prepare("did", {**UNIT_EVENT, **change})
+        own_study.prepare("did", {**UNIT_EVENT, **change})
     error = caught.value
     assert (error.code, error.details.get("field"), error.details.get("name")) == (
         code,
