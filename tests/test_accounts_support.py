@@ -3,8 +3,9 @@ real institutions and users made through the services, real sign-in through the 
 
 from __future__ import annotations
 
+import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -187,3 +188,19 @@ def researcher_workspace(
     applied = client.post(f"/api/v1/workspaces/{handle}/steps", json=steps, headers=headers)
     assert applied.status_code == 200, applied.get_json()
     return client, headers, handle
+
+
+def assert_fields_named(
+    client: FlaskClient,
+    headers: dict[str, str],
+    handle: str,
+    statistic: str,
+    cases: Iterable[tuple[dict[str, Any], str]],
+) -> None:
+    """Each bad request to `statistic` on the workspace is a client's error (4xx) whose
+    error names what is wrong (a field, or a variable the workspace lacks)."""
+    path = f"/api/v1/workspaces/{handle}/{statistic}"
+    for body, named in cases:
+        refused = client.post(path, json=body, headers=headers)
+        assert 400 <= refused.status_code < 500, (body, refused.status_code)
+        assert named in json.dumps(refused.get_json()["error"]), (body, refused.get_json())

@@ -12,7 +12,7 @@ import numpy as np
 from catalogue.analysis.output_control import UnitValues, control_min_max, control_percentiles
 from catalogue.analysis.statistics.boxplot import box_chart
 from catalogue.export.results.charts import svg
-from tests.test_accounts_support import World, researcher_workspace
+from tests.test_accounts_support import World, assert_fields_named, researcher_workspace
 from tests.test_accounts_support import released_people_home as released_people_home
 from tests.test_accounts_support import released_world as released_world
 from tests.test_analysis_support import ISSUE_STEPS
@@ -59,10 +59,7 @@ def test_bad_requests_name_the_field(released_world: World) -> None:
         ({"var": "kommune"}, "kommune"),
         ({"by": "kjonn"}, "var"),
     ]
-    for body, named in cases:
-        answer = client.post(f"/api/v1/workspaces/{handle}/boxplot", json=body, headers=headers)
-        assert 400 <= answer.status_code < 500, (body, answer.status_code)
-        assert named in json.dumps(answer.get_json()["error"]), (body, answer.get_json())
+    assert_fields_named(client, headers, handle, "boxplot", cases)
 
 
 def test_no_raw_quantile_or_extreme_and_no_withheld_box_reaches_the_spec() -> None:

@@ -5,10 +5,8 @@ requests are 4xx naming the field."""
 
 from __future__ import annotations
 
-import json
-
 from catalogue.export.results.charts import svg
-from tests.test_accounts_support import World, researcher_workspace
+from tests.test_accounts_support import World, assert_fields_named, researcher_workspace
 from tests.test_accounts_support import released_people_home as released_people_home
 from tests.test_accounts_support import released_world as released_world
 from tests.test_analysis_support import ISSUE_STEPS
@@ -53,7 +51,4 @@ def test_bad_requests_name_the_field(released_world: World) -> None:
         ({"y": "kommune", "x": ["alder"]}, "kommune"),
         ({"x": ["alder"]}, "y"),
     ]
-    for body, named in cases:
-        answer = client.post(f"/api/v1/workspaces/{handle}/coefplot", json=body, headers=headers)
-        assert 400 <= answer.status_code < 500, (body, answer.status_code)
-        assert named in json.dumps(answer.get_json()["error"]), (body, answer.get_json())
+    assert_fields_named(client, headers, handle, "coefplot", cases)

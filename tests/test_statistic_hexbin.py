@@ -4,21 +4,15 @@ are 4xx naming the field."""
 
 from __future__ import annotations
 
-import json
-
 from catalogue.export.results.charts import svg
-from tests.test_accounts_support import World, bearer
+from tests.test_accounts_support import World, assert_fields_named, researcher_workspace
 from tests.test_accounts_support import released_people_home as released_people_home
 from tests.test_accounts_support import released_world as released_world
 from tests.test_analysis_support import ISSUE_STEPS
 
 
 def test_every_hex_is_a_published_row_of_ten_or_more(released_world: World) -> None:
-    headers = bearer(released_world.token("forsker@uio", "analysis"))
-    client = released_world.app.test_client()
-    handle = client.post("/api/v1/workspaces", json={}, headers=headers).get_json()["workspace"]
-    applied = client.post(f"/api/v1/workspaces/{handle}/steps", json=ISSUE_STEPS, headers=headers)
-    assert applied.status_code == 200, applied.get_json()
+    client, headers, handle = researcher_workspace(released_world, ISSUE_STEPS)
     body = {"x": "alder", "y": "lonn", "gridsize": 10}
     answer = client.post(f"/api/v1/workspaces/{handle}/hexbin", json=body, headers=headers)
     assert answer.status_code == 200, answer.get_json()
@@ -29,12 +23,10 @@ def test_every_hex_is_a_published_row_of_ten_or_more(released_world: World) -> N
     assert all(r["count"] >= 10 for r in rows)
     drawn = svg(spec)
     assert drawn is not None and drawn.startswith("<svg")
-    for wrong, named in (
+    cases = [
         ({"x": "alder", "y": "alder"}, "y"),
         ({"x": "nosuch", "y": "lonn"}, "nosuch"),
         ({"x": "kommune", "y": "lonn"}, "kommune"),
         ({"x": "alder", "y": "lonn", "gridsize": 0}, "gridsize"),
-    ):
-        refused = client.post(f"/api/v1/workspaces/{handle}/hexbin", json=wrong, headers=headers)
-        assert 400 <= refused.status_code < 500, wrong
-        assert named in json.dumps(refused.get_json()["error"]), refused.get_json()
+    ]
+    assert_fields_named(client, headers, handle, "hexbin", cases)

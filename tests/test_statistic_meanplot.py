@@ -20,7 +20,7 @@ from catalogue.analysis.output_control import (
     control_summary,
 )
 from catalogue.analysis.statistics.meanplot import Z95, band_chart
-from tests.test_accounts_support import World, bearer
+from tests.test_accounts_support import World, assert_fields_named, researcher_workspace
 from tests.test_accounts_support import released_people_home as released_people_home
 from tests.test_accounts_support import released_world as released_world
 from tests.test_analysis_support import ISSUE_STEPS
@@ -32,11 +32,7 @@ def _published(item: dict[str, Any], column: str) -> dict[tuple[Any, ...], Any]:
 
 
 def test_the_chart_is_the_published_means_counts_and_sds(released_world: World) -> None:
-    headers = bearer(released_world.token("forsker@uio", "analysis"))
-    client = released_world.app.test_client()
-    handle = client.post("/api/v1/workspaces", json={}, headers=headers).get_json()["workspace"]
-    applied = client.post(f"/api/v1/workspaces/{handle}/steps", json=ISSUE_STEPS, headers=headers)
-    assert applied.status_code == 200, applied.get_json()
+    client, headers, handle = researcher_workspace(released_world, ISSUE_STEPS)
     asked = {"y": "lonn", "time": "utdanning", "by": "kjonn"}
     answer = client.post(f"/api/v1/workspaces/{handle}/meanplot", json=asked, headers=headers)
     assert answer.status_code == 200, answer.get_json()
@@ -68,25 +64,14 @@ def test_the_chart_is_the_published_means_counts_and_sds(released_world: World) 
 
 
 def test_bad_requests_name_the_field(released_world: World) -> None:
-    headers = bearer(released_world.token("forsker@uio", "analysis"))
-    client = released_world.app.test_client()
-    handle = client.post("/api/v1/workspaces", json={}, headers=headers).get_json()["workspace"]
-    assert (
-        client.post(
-            f"/api/v1/workspaces/{handle}/steps", json=ISSUE_STEPS, headers=headers
-        ).status_code
-        == 200
-    )
+    client, headers, handle = researcher_workspace(released_world, ISSUE_STEPS)
     cases = [
         ({"y": "lonn", "time": "utdanning", "by": "utdanning"}, "by"),
         ({"y": "lonn", "time": "nosuch"}, "nosuch"),
         ({"y": "kommune", "time": "utdanning"}, "kommune"),
         ({"time": "utdanning"}, "y"),
     ]
-    for body, named in cases:
-        answer = client.post(f"/api/v1/workspaces/{handle}/meanplot", json=body, headers=headers)
-        assert 400 <= answer.status_code < 500, (body, answer.status_code)
-        assert named in json.dumps(answer.get_json()["error"]), (body, answer.get_json())
+    assert_fields_named(client, headers, handle, "meanplot", cases)
 
 
 def test_no_unperturbed_mean_and_no_withheld_cell_reaches_the_spec() -> None:

@@ -3,14 +3,12 @@ counts and margins not drawn); the spec renders; bad requests are 4xx naming the
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 
 from catalogue.analysis.output_control import CountTable, control_frequency_table
 from catalogue.analysis.statistics.piechart import pie_chart
 from catalogue.export.results.charts import svg
-from tests.test_accounts_support import World, bearer
+from tests.test_accounts_support import World, assert_fields_named, researcher_workspace
 from tests.test_accounts_support import released_people_home as released_people_home
 from tests.test_accounts_support import released_world as released_world
 from tests.test_analysis_support import ISSUE_STEPS
@@ -18,11 +16,7 @@ from tests.test_output_control_helpers import context, pseudonyms
 
 
 def test_each_slice_is_a_published_count(released_world: World) -> None:
-    headers = bearer(released_world.token("forsker@uio", "analysis"))
-    client = released_world.app.test_client()
-    handle = client.post("/api/v1/workspaces", json={}, headers=headers).get_json()["workspace"]
-    applied = client.post(f"/api/v1/workspaces/{handle}/steps", json=ISSUE_STEPS, headers=headers)
-    assert applied.status_code == 200, applied.get_json()
+    client, headers, handle = researcher_workspace(released_world, ISSUE_STEPS)
     answer = client.post(
         f"/api/v1/workspaces/{handle}/piechart", json={"var": "utdanning"}, headers=headers
     )
@@ -37,10 +31,8 @@ def test_each_slice_is_a_published_count(released_world: World) -> None:
     assert {s["utdanning"]: s["count"] for s in spec["data"]["values"]} == published
     drawn = svg(spec)
     assert drawn is not None and drawn.startswith("<svg")
-    for body, named in (({"var": "nosuch"}, "nosuch"), ({}, "var")):
-        refused = client.post(f"/api/v1/workspaces/{handle}/piechart", json=body, headers=headers)
-        assert 400 <= refused.status_code < 500, body
-        assert named in json.dumps(refused.get_json()["error"]), refused.get_json()
+    cases = [({"var": "nosuch"}, "nosuch"), ({}, "var")]
+    assert_fields_named(client, headers, handle, "piechart", cases)
 
 
 def test_a_small_category_is_no_slice_and_no_raw_count_shows() -> None:

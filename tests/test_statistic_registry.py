@@ -28,7 +28,7 @@ from catalogue.services.context import Context
 from catalogue.web import create_app
 from catalogue.web.access import ROUTE_RULES
 from tests.conftest import REPO
-from tests.test_accounts_support import World, bearer
+from tests.test_accounts_support import World, researcher_workspace
 from tests.test_accounts_support import released_people_home as released_people_home
 from tests.test_accounts_support import released_world as released_world
 from tests.test_analysis_support import ISSUE_STEPS
@@ -79,11 +79,7 @@ def test_every_example_is_answered_with_the_kinds_its_statistic_releases(
     """Each statistic's example, asked through the API of a workspace made by the issue's
     script, is answered (its schema loads it and the engine reads it) with results of the
     kinds the statistic declares, and no other."""
-    headers = bearer(released_world.token("forsker@uio", "analysis"))
-    client = released_world.app.test_client()
-    handle = client.post("/api/v1/workspaces", json={}, headers=headers).get_json()["workspace"]
-    applied = client.post(f"/api/v1/workspaces/{handle}/steps", json=ISSUE_STEPS, headers=headers)
-    assert applied.status_code == 200, applied.get_json()
+    client, headers, handle = researcher_workspace(released_world, ISSUE_STEPS)
     seen: dict[str, set[str]] = {}
     for name, statistic in registry().items():
         answer = client.post(
