@@ -69,8 +69,13 @@ def own_study(workspace_factory: Any) -> Workspace:
     return workspace
 
 
-def _frame(ws: Workspace, low: int, high: int) -> pd.DataFrame:
-    names = ["offentlig", "reform", "hendelse", "kohort", "etter"]
+def _frame(
+    ws: Workspace,
+    low: int,
+    high: int,
+    names: tuple[str, ...] = ("offentlig", "reform", "hendelse", "kohort", "etter"),
+) -> pd.DataFrame:
+    """The model's rows: the outcome present and the event time in the window."""
     columns = ", ".join(f'"{ws.state.schema.get(n).column}" AS {n}' for n in names)
     time = ws.state.schema.get("hendelse").column
     where = (
@@ -264,11 +269,19 @@ def test_event_time_must_be_a_number(study: Workspace) -> None:
     assert caught.value.details["field"] == "time"
 
 
+def _one_result(ctx: Any, script: str) -> dict[str, Any]:
+    """The one result of `script` run by forsker@uio, which runs without error."""
+    from catalogue.services import scripts
+
+    ran = scripts.run_script(ctx, "forsker@uio", script, "en")
+    assert ran.error is None, (ran.error.code, ran.error.en) if ran.error else None
+    (result,) = [o for o in ran.output if o["kind"] == "result"]
+    return result
+
+
 def test_regress_panel_diff_runs_the_classic_form(module_released_ctx: Any) -> None:
     """The script command: group and treated as `treated` and `post`, the panel's dates
     as the periods; its result is the statistic's, through the same output control."""
-    from catalogue.services import scripts
-
     script = (
         "require no.regcat.demo:1 as db\n"
         "import db/BEFOLKNING_FOEDSELSDATO as fodselsdato\n"
@@ -277,16 +290,12 @@ def test_regress_panel_diff_runs_the_classic_form(module_released_ctx: Any) -> N
         "generate etter = year(date) >= 2021\n"
         "regress-panel-diff INNTEKT_WLONN ung etter\n"
     )
-    ran = scripts.run_script(module_released_ctx, "forsker@uio", script, "en")
-    assert ran.error is None, (ran.error.code, ran.error.en) if ran.error else None
-    (result,) = [o for o in ran.output if o["kind"] == "result"]
+    result = _one_result(module_released_ctx, script)
     assert result["command"] == "regress-panel-diff"
     rows = result["response"]["results"][0]["result"]["rows"]
     assert [r["labels"][0] for r in rows][-2:] == ["true.ung#true.etter", "_cons"]
     # fe: two-way fixed effects, the same request as JSON's effects unit
-    ran = scripts.run_script(module_released_ctx, "forsker@uio", script[:-1] + ", fe\n", "en")
-    assert ran.error is None, (ran.error.code, ran.error.en) if ran.error else None
-    (result,) = [o for o in ran.output if o["kind"] == "result"]
+    result = _one_result(module_released_ctx, script[:-1] + ", fe\n")
     assert result["request"]["effects"] == "unit"
     rows = result["response"]["results"][0]["result"]["rows"]
     assert [r["labels"][0] for r in rows][-2:] == ["c.ung#c.etter", "_cons"]
@@ -382,19 +391,6 @@ def test_two_way_requests_wrong_are_4xx(
 UNIT_EVENT = {**EVENT, "effects": "unit", "period": "dato"}
 
 
-def _unit_event_frame(ws: Workspace, low: int, high: int) -> pd.DataFrame:
-    """The model's rows: the outcome present and the event time in the window."""
-    names = ["offentlig", "reform", "hendelse", "dato"]
-    columns = ", ".join(f'"{ws.state.schema.get(n).column}" AS {n}' for n in names)
-    time = ws.state.schema.get("hendelse").column
-    where = (
-        f'"{ws.state.schema.get("offentlig").column}" IS NOT NULL '
-        f'AND "{time}" BETWEEN {low} AND {high}'
-    )
-    data = db.arrays(ws.con, f'SELECT unit_id, {columns} FROM "{ws.state.table}" WHERE {where}')
-    return pd.DataFrame({k: v for k, v in data.items()})
-
-
 def _kept_periods(frame: pd.DataFrame, names: tuple[str, ...], observations: int) -> pd.DataFrame:
     """The rows of the periods the model kept. A period is a level of the model, kept by
     common_levels on its perturbed count (as a table would publish it): a month of about
@@ -447,7 +443,8 @@ def test_event_time_with_unit_effects_agrees_with_linearmodels(study: Workspace)
     plan = study.prepare("did", UNIT_EVENT)
     assert isinstance(plan, Did)
     estimate = plan.estimate
-    frame = _kept_periods(_unit_event_frame(study, -6, 2), estimate.names, estimate.observations)
+    rows = _frame(study, -6, 2, ("offentlig", "reform", "hendelse", "dato"))
+    frame = _kept_periods(rows, estimate.names, estimate.observations)
     assert estimate.estimable and estimate.observations == len(frame)
     events = [n for n in estimate.names if n.startswith("true.reform#")]
     ks = (-6, -5, -4, -3, -2, 0, 1, 2)
@@ -531,8 +528,6 @@ def test_regress_event_diff_fe_runs_the_event_form_with_unit_effects(
     """The script command: `fe` asks the units' and the panel dates' effects (effects
     unit, the dates as `period`); its result is the statistic's, through the same output
     control, with the event-study chart."""
-    from catalogue.services import scripts
-
     script = (
         "require no.regcat.demo:1 as db\n"
         "import db/BEFOLKNING_FOEDSELSDATO as fodselsdato\n"
@@ -541,9 +536,7 @@ def test_regress_event_diff_fe_runs_the_event_form_with_unit_effects(
         "generate hendelse = year(date) - 2021\n"
         "regress-event-diff INNTEKT_WLONN ung hendelse, leads(1) lags(1) fe\n"
     )
-    ran = scripts.run_script(module_released_ctx, "forsker@uio", script, "en")
-    assert ran.error is None, (ran.error.code, ran.error.en) if ran.error else None
-    (result,) = [o for o in ran.output if o["kind"] == "result"]
+    result = _one_result(module_released_ctx, script)
     assert result["command"] == "regress-event-diff"
     assert result["request"]["effects"] == "unit" and result["request"]["period"] == "date"
     (released,) = result["response"]["results"]
