@@ -22,7 +22,11 @@ from catalogue.analysis.output_control import fingerprint as fingerprint_module
 from catalogue.analysis.output_control import magnitudes as magnitudes_module
 from catalogue.analysis.output_control import unit_sets as unit_sets_module
 from catalogue.analysis.output_control.cell_key import HmacKeySource, derive_keys
-from catalogue.analysis.output_control.controller import _count_cells, _table_cells
+from catalogue.analysis.output_control.controller import (
+    _count_cells,
+    _table_cells,
+    zeroed_aggregates,
+)
 from catalogue.analysis.output_control.fingerprint import UnitHashes, fingerprint
 from catalogue.analysis.output_control.magnitudes import Magnitudes
 from catalogue.analysis.output_control.unit_sets import CellUnits
@@ -493,6 +497,59 @@ def test_cell_aggregates_of_the_compiled_pass_equal_numpys(unique: bool, keep: i
         assert compiled.counts[11] == 0 and compiled.counts[30] == 1
     with pytest.raises(IndexError):
         CellUnits(2, np.array([2]), np.array([0]), built.keys, np.array([1.0]), True).aggregates(2)
+
+
+def _assert_same_aggregates(found: Any, expected: Any) -> None:
+    for name in ("counts", "key_sums", "nonzero_counts", "nonzero_key_sums", "sums"):
+        a, b = getattr(found, name), getattr(expected, name)
+        assert a.dtype == b.dtype and np.array_equal(a, b), name
+    for name in ("totals", "largest", "rest_after_two", "digests", "set_keys", "widths"):
+        a, b = getattr(found.magnitudes, name), getattr(expected.magnitudes, name)
+        assert (a is None and b is None) or np.array_equal(a, b), name
+    for table in ("units", "pairs"):
+        for name in ("sizes", "counts", "id_xor", "check_xor", "key_sums"):
+            a, b = getattr(getattr(found, table), name), getattr(getattr(expected, table), name)
+            assert (a is None and b is None) or (a.dtype == b.dtype and np.array_equal(a, b)), (
+                table,
+                name,
+            )
+
+
+@pytest.mark.parametrize("unique", [True, False], ids=["one row per unit", "repeated units"])
+@pytest.mark.parametrize("keep", [2, 3])
+def test_zeroed_aggregates_equal_a_second_pass_over_every_pair(unique: bool, keep: int) -> None:
+    """A magnitude table answering a dominated cell with its largest values at 0
+    (controller._dominated) aggregates again only the cells holding such a pair
+    (controller.zeroed_aggregates): the same figures, to the last bit, as a second pass over
+    every pair, with ties among the largest, values set to 0 in one cell or many, in
+    the first and last cell, one pair or all of a cell's, and pairs in no particular order."""
+    rng = np.random.default_rng(71 + keep)
+    n = 20_000
+    units = pseudonyms(n if unique else n // 3, seed=9)
+    rows = units if unique else rng.choice(units, n)
+    cell = rng.integers(0, 40, len(rows))
+    values = rng.choice([0.0, -0.0, 1.0, -2.5, 1e6, 3.0, np.pi, 1e6], size=len(rows))
+    values *= rng.integers(0, 3, len(rows))
+    for source in (HmacKeySource(SECRET), KeyTable.build(SECRET, units)):
+        built = CellUnits.build(cell, rows, 41, source, values)
+        found = built.aggregates(keep)
+        in_cell = [np.flatnonzero(built.cell == c) for c in range(41)]
+        choices = [
+            np.array([in_cell[0][0]]),  # one pair of the first cell
+            in_cell[39],  # every pair of the last non-empty cell
+            rng.choice(len(built.cell), 50, replace=False),  # pairs of many cells
+            np.sort(rng.choice(len(built.cell), 3, replace=False)),
+            np.zeros(0, dtype=np.int64),  # none
+        ]
+        for chosen in choices:
+            chosen = np.asarray(chosen, dtype=np.int64)
+            zeroed, fast = zeroed_aggregates(built, found, chosen, keep)
+            mask = np.zeros(len(built.cell), dtype=bool)
+            mask[chosen] = True
+            reference = replace(built, values=np.where(mask, 0.0, built.values))
+            assert np.array_equal(zeroed.values, reference.values)
+            _assert_same_aggregates(fast, reference.aggregates(keep))
+            _assert_same_aggregates(fast, reference.aggregates_numpy(keep))
 
 
 @pytest.mark.parametrize(
