@@ -26,9 +26,13 @@ demo: $(STAMP)
 ## Bytecode is written even where the shell says not to (PYTHONDONTWRITEBYTECODE): the
 ## servers, command lines and pytest runs the tests start then load the modules a worker
 ## already compiled instead of compiling them again (docs/TESTING.md).
+## One BLAS thread per process (OPENBLAS_NUM_THREADS=1): the workers already take every
+## core, and OpenBLAS's own threads spin for a core another worker needs (a 500 × 500
+## pivoted QR: 0.42 CPU s on its default threads at load 7, 0.02 on one; test_presence's
+## level-limit test 23.1 → 7.1 CPU s, run side by side).
 TEST_WORKERS ?= auto
 test: lint
-	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+	env -u PYTHONDONTWRITEBYTECODE OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
