@@ -30,7 +30,7 @@ from .counting import ValueSet, finish
 from .fingerprint import SetFingerprint
 from .inputs import UnitValues
 from .magnitudes import Magnitudes
-from .pair_sets import PairAnswer, pair_set
+from .one_variable import guarded_values
 from .release import ControlContext, ResultBuilder
 from .result import ControlledResult, ResultRow
 from .rounding import significant
@@ -38,7 +38,6 @@ from .rules.cell_key_noise import CellKeyNoise
 from .rules.dominance_nk import DominanceNK
 from .rules.magnitude_noise import MagnitudeNoise
 from .rules.winsorised_summary import WinsorisedSummary
-from .value_keys import measure
 
 MOMENT_STATISTICS = (
     "n",
@@ -137,16 +136,8 @@ def control_moments(
                 m2, m3, m4 = (t / n for t in totals)
                 values = [float(n), *normal_tests(float(n), m2, m3, m4)]
                 reason = "magnitude-noise"
-        answer = PairAnswer.of(out, "moments", pair_set(found.set_ids, found.values), n)
         published = values[0] is not None
-        guard = out.guard(
-            measure(found.digest),
-            "moments",
-            [found.fingerprint if published else None],
-            compare_within=True,
-            record=[answer.fresh],
-            across_measures=False,
-        )[0]
+        answer, guard = guarded_values(out, "moments", found, n, published)
         counted = ("cell-key-noise",) if out.rule(CellKeyNoise).parameters.enabled else ()
         rows = []
         for name, value in zip(MOMENT_STATISTICS, values, strict=True):

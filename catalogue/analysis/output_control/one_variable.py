@@ -18,7 +18,9 @@ from .inputs import UnitValues
 from .pair_sets import PairAnswer, pair_set
 from .release import ControlContext, ResultBuilder
 from .result import ControlledResult, ResultRow, Value
+from .rule import Decision
 from .rules.budget import Budget
+from .rules.differencing import Novelty, Snapped
 from .rules.dominance_nk import DominanceNK
 from .rules.extreme_values import ExtremesSubject, ExtremeValues
 from .rules.magnitude_noise import MagnitudeNoise
@@ -36,6 +38,25 @@ def sorted_values(found: ValueSet) -> tuple[np.ndarray, np.ndarray]:
     return found.values[order], found.set_ids[order]
 
 
+def guarded_values(
+    out: ResultBuilder, statistic: str, found: ValueSet, size: int, published: bool
+) -> tuple[PairAnswer, Decision[Novelty | Snapped]]:
+    """The answer of a statistic of one variable's values (its units' pairs, `size` of
+    them) and the differencing guard's decision on its value set, compared within its own
+    measure only (rules/differencing.py) and recorded where the answer is fresh;
+    `published`: whether anything of it is shown (else the guard has no set to compare)."""
+    answer = PairAnswer.of(out, statistic, pair_set(found.set_ids, found.values), size)
+    guard = out.guard(
+        measure(found.digest),
+        statistic,
+        [found.fingerprint if published else None],
+        compare_within=True,
+        record=[answer.fresh],
+        across_measures=False,
+    )[0]
+    return answer, guard
+
+
 def control_summary(
     data: UnitValues, context: ControlContext, *, groups: Sequence[SetFingerprint] = ()
 ) -> ControlledResult:
@@ -48,15 +69,7 @@ def control_summary(
             SummarySubject(found.values, found.size, noise)
         )
         published = sum(not d.withheld for d in decisions)
-        answer = PairAnswer.of(out, "summary", pair_set(found.set_ids, found.values), found.size)
-        guard = out.guard(
-            measure(found.digest),
-            "summary",
-            [found.fingerprint if published else None],
-            compare_within=True,
-            record=[answer.fresh],
-            across_measures=False,
-        )[0]
+        answer, guard = guarded_values(out, "summary", found, found.size, bool(published))
         rows = []
         for name, decision in zip(STATISTICS, decisions, strict=True):
             if guard.withheld and not decision.withheld:
