@@ -223,6 +223,9 @@ class ModelEvidence:
     orientation: float = 1.0
     # Per cell of the model, its units off the cell's most common outcome (OutcomeSupport).
     outcome_supports: tuple[OutcomeSupport, ...] = ()
+    # Per cell of a time-to-event model, its units off the cell's most common event class
+    # (its events or its units without one, whichever are fewer), keyed as the cell's.
+    event_supports: tuple[OutcomeSupport, ...] = ()
 
     def __post_init__(self, mint: object) -> None:
         if mint is not _MINT:
@@ -625,29 +628,45 @@ def _outcome_supports(
     terms: Sequence[Term],
     groupings: Sequence[tuple[str, np.ndarray]],
     supports: Sequence[SupportSet],
-) -> tuple[OutcomeSupport, ...]:
+    events: np.ndarray | None = None,
+) -> tuple[tuple[OutcomeSupport, ...], tuple[OutcomeSupport, ...]]:
     """Per cell of the model (each level of a categorical factor, each cell of an
     interaction of categorical factors, the side of a two-valued regressor away from its
     most common value) the units whose outcome is off the cell's most common outcome, keyed
     by the cell's own units (their record key sum, scrambled). `design`: the regressors as
     asked where the fit's are transformed (regress_mml's are demeaned by group, which would
-    hide a 0/1 regressor)."""
+    hide a 0/1 regressor). With `events` (per row, a time-to-event model's event indicator)
+    also, per cell, the units off the cell's most common event class (the cell's events or
+    its units without one, whichever are fewer), for the same cells and both sides of a
+    two-valued regressor, each keyed as its cell (the same draw as the cell's outcome count)."""
     if not len(y) or found.count == 0:
-        return ()
+        return (), ()
     y_code = np.unique(y, return_inverse=True)[1].reshape(-1).astype(np.int64)
+    event_code = None if events is None else np.asarray(events, dtype=bool).astype(np.int64)
     keys = {s.label: s for s in supports}
     grouped = {label for label, _ in groupings}
+    # Per cell: its label, its units off the modal outcome (event class), its key.
     found_cells: list[tuple[str, int, int]] = []
+    event_cells: list[tuple[str, int, int]] = []
+
+    def varied(code_of_row: np.ndarray, cells: int) -> tuple[np.ndarray, np.ndarray | None]:
+        off = _varied_per_cell(found, code_of_row, y_code, cells)
+        if event_code is None:
+            return off, None
+        return off, _varied_per_cell(found, code_of_row, event_code, cells)
+
     present = found.rows_per_pattern > 0
     for label, codes in groupings:
         codes = np.asarray(codes, dtype=np.int64)
         levels = np.unique(codes[present])
         index = np.searchsorted(levels, codes)
         index = np.where(present & (levels[np.minimum(index, len(levels) - 1)] == codes), index, -1)
-        varied = _varied_per_cell(found, index[row_pattern], y_code, len(levels))
+        off, off_event = varied(index[row_pattern], len(levels))
         for k, code in enumerate(levels.tolist()):
             name = f"{label}={code}"
-            found_cells.append((name, int(varied[k]), keys[name].inside_keys))
+            found_cells.append((name, int(off[k]), keys[name].inside_keys))
+            if off_event is not None:
+                event_cells.append((name, int(off_event[k]), keys[name].inside_keys))
     rows = found.rows_per_pattern.astype(np.float64)
     for j, term in enumerate(terms):
         # A factor's dummies are its levels, counted above (the groupings name a factor
@@ -661,16 +680,28 @@ def _outcome_supports(
         if distinct != 2:
             continue
         at_mode = design[:, j] == mode
-        away = np.where(at_mode, -1, 0).astype(np.int64)
-        varied = _varied_per_cell(found, away[row_pattern], y_code, 1)
-        found_cells.append((term.name, int(varied[0]), found.of_patterns(~at_mode)[1]))
-    mixed = splitmix64(
-        np.array([k % (1 << 64) for _, _, k in found_cells], dtype=np.uint64) ^ _OUTCOME_SALT
-    )
-    return tuple(
-        OutcomeSupport(label, varied, int(key))
-        for (label, varied, _), key in zip(found_cells, mixed.tolist(), strict=True)
-    )
+        # The side at the mode is a cell of its own for the events only (-1: no cell).
+        side = np.where(at_mode, -1 if event_code is None else 1, 0).astype(np.int64)
+        off, off_event = varied(side[row_pattern], 1 if event_code is None else 2)
+        away_keys = found.of_patterns(~at_mode)[1]
+        found_cells.append((term.name, int(off[0]), away_keys))
+        if off_event is not None:
+            # Both sides: with the population cut down to a few known units and the target,
+            # the side at the mode may be theirs.
+            at_keys = found.of_patterns(at_mode)[1]
+            event_cells.append((term.name, int(off_event[0]), away_keys))
+            event_cells.append((f"{term.name}@mode", int(off_event[1]), at_keys))
+
+    def keyed(cells: Sequence[tuple[str, int, int]]) -> tuple[OutcomeSupport, ...]:
+        mixed = splitmix64(
+            np.array([k % (1 << 64) for _, _, k in cells], dtype=np.uint64) ^ _OUTCOME_SALT
+        )
+        return tuple(
+            OutcomeSupport(label, count, int(key))
+            for (label, count, _), key in zip(cells, mixed.tolist(), strict=True)
+        )
+
+    return keyed(found_cells), keyed(event_cells)
 
 
 def _inverse_information(design: np.ndarray, rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -986,8 +1017,8 @@ def model_evidence(
         given = np.asarray(asked[1])
         if given.ndim == 2 and given.shape[0] == len(design) and given.shape[1] >= len(terms):
             as_asked = given[:, : len(terms)].astype(np.float64)
-    outcome_supports = _outcome_supports(
-        found, row_pattern, y, as_asked, terms, groupings, supports
+    outcome_supports, event_supports = _outcome_supports(
+        found, row_pattern, y, as_asked, terms, groupings, supports, events
     )
     fit_weights = np.ones(len(design)) if weights is None else np.asarray(weights, np.float64)
     estimable = estimable and fitted is not None and len(design) > 0
@@ -1073,6 +1104,7 @@ def model_evidence(
         affine=affine,
         orientation=orientation,
         outcome_supports=outcome_supports,
+        event_supports=event_supports,
     )
 
 

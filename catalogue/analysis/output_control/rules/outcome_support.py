@@ -3,8 +3,9 @@ whose outcome varies (OUTPUT_CONTROL.md §3). Every level of a categorical facto
 cell of an interaction of categorical factors, and the side of every two-valued regressor
 away from its most common value must hold at least min_units units whose outcome is off
 the cell's most common outcome (for a binary outcome: the cell's rarer class; for any
-other, units away from the cell's modal value). Checked after the other model checks
-(rules/regression.py), on *perturbed* counts.
+other, units away from the cell's modal value). Checked after the regression rule's
+counts (units, degrees of freedom, supports) and before its fit checks (estimable,
+leverage), on *perturbed* counts.
 
 Why: model-noise's floor is what one unit's removal moves a coefficient (its DFBETA, in
 proportion to its residual). In a cell whose outcome is constant every residual is 0, so
@@ -21,14 +22,29 @@ record key sum, scrambled with a salt of this rule), not of the units off the mo
 target is in the cell in both worlds, so both draw the same noise, and its outcome moves
 the count by at most one; no frequency table publishes that noise (a table of the known
 people off the mode has another key), so the verdict is a perturbed count near the bound,
-never a comparison the attacker can make exact. Telling this failure from the regression
-rule's adds nothing: the rule is checked only on models that pass every other check, and
-its verdict depends on the outcome in the cells alone."""
+never a comparison the attacker can make exact. Why before the fit checks: whether a model
+can be estimated may hang on one unit's outcome (a level whose outcome or events are all
+of one class but the target's: separation, no finite maximum), so judged after them,
+"cannot be estimated" against this rule's reason told the target's outcome (12 of 12
+through Cox, Weibull and logit, red team `test_survival_cells`); this verdict depends on
+perturbed counts alone, whether the model can be estimated or not.
+
+A time-to-event model (Cox, Weibull in either form) is judged on its event indicator
+too, per cell: every cell above, and both sides of a two-valued regressor, must hold at
+least min_units units off the cell's most common event class (so min_units events and
+min_units units without one), with the reason `regression-outcome-support-events`. Its outcome
+(2·time + event, one number per row) leaves every cell of distinct times varied, so a level
+of the target and known people whom the attacker's event variable censors held one event
+iff the target was diagnosed: with none, the level's log hazard ratio has no finite
+maximum (the model is not estimable), with one it has; released iff diagnosed, 12 of 12
+right through Cox and Weibull (red team `test_survival_cells`). Counted and keyed as the
+cell's outcome count (the cell's units, the same draw), so the verdict is again one
+perturbed count at the bound."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..rule import Decision, Message, Rule, frozen_reasons
 
@@ -42,9 +58,19 @@ class OutcomeSupportParameters:
             raise ValueError("regression-outcome-support needs min_units ≥ 1")
 
 
-class OutcomeSupport(Rule[OutcomeSupportParameters, Sequence[int], Sequence[int]]):
+@dataclass(frozen=True)
+class CellCounts:
+    """Per cell the perturbed count of its units off its most common outcome, and, for a
+    time-to-event model, per cell its units off its most common event class."""
+
+    outcome: Sequence[int]
+    events: Sequence[int] = field(default=())
+
+
+class OutcomeSupport(Rule[OutcomeSupportParameters, Sequence[int] | CellCounts, Sequence[int]]):
     """Applied to the perturbed count, per cell, of the units off the cell's most common
-    outcome: one decision, withheld if any is under min_units."""
+    outcome (a plain sequence, or CellCounts with the events' counts too): one decision,
+    withheld if any is under min_units, the events' reason first."""
 
     code = "regression-outcome-support"
     parameters_type = OutcomeSupportParameters
@@ -53,11 +79,15 @@ class OutcomeSupport(Rule[OutcomeSupportParameters, Sequence[int], Sequence[int]
         "En modell vises bare hvis hvert nivå av en kategorisk variabel, hver "
         "samspillscelle og siden borte fra den vanligste verdien til hver forklaringsvariabel "
         "med to verdier har minst {min_units} enheter med et annet utfall enn det vanligste i "
-        "cellen. Antallene har støy.",
+        "cellen; for tid til hendelse også {min_units} hendelser og {min_units} enheter uten, "
+        "i hver slik celle og på begge sider av en forklaringsvariabel med to verdier. "
+        "Antallene har støy.",
         "A model is shown only if every level of a categorical variable, every interaction "
         "cell and the side away from the most common value of every two-valued regressor "
         "hold at least {min_units} units whose outcome differs from the cell's most common "
-        "one. The counts are perturbed.",
+        "one; for a time to event also {min_units} events and {min_units} units without, "
+        "in every such cell and on both sides of a two-valued regressor. The counts are "
+        "perturbed.",
     )
     reasons = frozen_reasons(
         {
@@ -73,10 +103,26 @@ class OutcomeSupport(Rule[OutcomeSupportParameters, Sequence[int], Sequence[int]
                 "group's coefficient without uncertainty. Merge small categories, remove "
                 "variables that single out few units, or widen the population.",
             ),
+            "regression-outcome-support-events": Message(
+                "Modellen vises ikke. Hvert nivå, hver samspillscelle og begge gruppene av en "
+                "dummy må ha minst {min_units} hendelser og minst {min_units} enheter uten "
+                "hendelse: ellers kan én enhets hendelse avgjøre gruppens hasard. Slå sammen "
+                "små kategorier, ta bort variabler som skiller ut få enheter, eller utvid "
+                "populasjonen.",
+                "The model is not shown. Every level, interaction cell and both groups of a "
+                "dummy need at least {min_units} events and at least {min_units} units without "
+                "one: otherwise one unit's event can decide the group's hazard. Merge small "
+                "categories, remove variables that single out few units, or widen the "
+                "population.",
+            ),
         }
     )
 
-    def apply(self, subject: Sequence[int]) -> Sequence[Decision[Sequence[int]]]:
-        if any(int(n) < self.parameters.min_units for n in subject):
+    def apply(self, subject: Sequence[int] | CellCounts) -> Sequence[Decision[Sequence[int]]]:
+        counts = subject if isinstance(subject, CellCounts) else CellCounts(subject)
+        least = self.parameters.min_units
+        if any(int(n) < least for n in counts.events):
+            return [Decision(None, "regression-outcome-support-events")]
+        if any(int(n) < least for n in counts.outcome):
             return [Decision(None, "regression-outcome-support")]
-        return [Decision(subject)]
+        return [Decision(counts.outcome)]

@@ -185,10 +185,12 @@ def survival_evidence(
     """The evidence of a time-to-event model (cox, weibull) over rows read with the event as
     `also`: each row's time and event in one outcome (2·time + event), `fitted_design` the
     design the fit scores (one row per pattern), asked about the `design` as given; the
-    residuals are the model's own (its fitted per pattern is 0); `options` as
+    residuals are the model's own (its fitted per pattern is 0); the events are an outcome
+    class of their own, overall and per cell (`events`, for every family); `options` as
     model_evidence takes them."""
     assert rows.also is not None
     outcome = 2.0 * rows.y + (rows.also != 0)
+    options.setdefault("events", rows.also != 0)
     return rows_evidence(
         view,
         rows,
