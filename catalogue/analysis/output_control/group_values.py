@@ -144,6 +144,7 @@ from .fingerprint import FingerprintTable, fingerprint_table
 from .guard_index import SetIndex
 from .ledger import EXPOSURE_MEASURE, ReleasedSet, decode_exposure, exposure_set
 from .rules.budget import Budget
+from .rules.cell_key_noise import CellKeyNoise, CountsWithKeys
 from .rules.differencing import Differencing, NearSets
 from .unit_sets import CellUnits
 from .value_keys import keyed_bits
@@ -202,6 +203,21 @@ def presence_factor(count_variance: float, strength: float) -> float:
 
 # The bits a group count's units are paired with: a NaN's, which no value of a pair set is.
 COUNT_BITS = np.uint64(0x7FF8_0000_C0C0_C0C0)
+
+
+def registered_groups(counts: CellKeyNoise, members: CellUnits, least: int) -> np.ndarray:
+    """Per group whether its unit set is kept to be registered with the differencing guard
+    (State.groups): its units' perturbed count (cell key noise by their own keys, the
+    count a group count or a table cell of them publishes) reaches `least`, the same test
+    that decides whether the group has values. Never its exact size. Why: groups were kept
+    when their exact size was 10 or more, so a group of 9 known people and the target if
+    diagnosed was registered iff diagnosed, and a release computed from its statistic was
+    withheld (`differencing`, the group 1 unit from a cell of the 9, the target and one
+    more released before) iff diagnosed: 12 of 12 (red team `test_group_registration`).
+    Now a group of 9 or 10 is registered as often as its perturbed count reaches the
+    threshold: what that count, published by a count of the group, tells anyway."""
+    noised = counts.apply(CountsWithKeys(members.counts(), members.key_sums()))
+    return np.array([int(d.value or 0) >= least for d in noised], dtype=bool)
 
 
 class GroupLedger(NearSets, Protocol):

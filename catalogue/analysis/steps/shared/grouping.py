@@ -73,6 +73,7 @@ from ...output_control.group_values import (
     Told,
     count_sets,
     presence_factor,
+    registered_groups,
     statistic_id,
 )
 from ...output_control.ledger import ReleasedSet
@@ -207,7 +208,10 @@ def _compute(
     keys, units = ctx.locate_units(np.asarray(rows["p"], dtype=np.int64))
     gid = np.asarray(rows["gid"], dtype=np.int64)
     members = CellUnits.build(gid, units, n_groups, keys)
-    large = members.counts() >= ctx.parameters.of(Threshold).min_count
+    # Kept for the guard by the group's perturbed count, never its exact size (group_values).
+    large = registered_groups(
+        ctx.parameters.rule(CellKeyNoise), members, ctx.parameters.of(Threshold).min_count
+    )
     columns: dict[str, Any] = {"gid": pa.array(np.arange(n_groups), pa.int64())}
     # What a group statistic's noise tells its units is charged to their exposure, and past
     # the allowance its noise is widened, as a table cell's (group_values.py); with no
