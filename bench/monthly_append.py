@@ -11,8 +11,9 @@ months to each, alternating between the two (which goes first alternates too), s
 change in the machine's load weighs on both alike. Prints best and median wall and CPU
 time of ingest + release for the RUNS appends from month NEAR and from month FAR, their
 ratio (about 1: the cost does not grow with the months already released), the load
-average before and after, and the rows and documents one append writes. Not part of the
-test suite.
+average before and after, the rows and documents one append writes, and the parts of the
+output-control key store (a cycle of 1-16 parts, see _key_parts). Not part of the test
+suite.
 """
 
 from __future__ import annotations
@@ -78,6 +79,15 @@ def _rows(ctx: Context) -> dict[str, int]:
         }
 
 
+def _key_parts(ctx: Context) -> int:
+    """The parts of the output-control key store: a release whose month brings new units
+    adds one, and the store merges them into one when there are more than 16
+    (analysis/unit_keys/store.py, MAX_PARTS). Every append looks units up in each part, so
+    the two series' costs differ by where they are in that cycle (bounded, whatever the
+    months released): printed so that a ratio can be read with it."""
+    return len(list((ctx.config.home / "analysis" / "keys").glob("*/part-*")))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--persons", type=int, default=200_000)
@@ -90,6 +100,7 @@ def main() -> None:
     cpu: dict[str, list[float]] = {"near": [], "far": []}
     written: dict[str, dict[str, int]] = {}
     documents: dict[str, int] = {}
+    parts: dict[str, list[int]] = {"near": [], "far": []}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         generate_samples(work / "samples", persons=args.persons, registers=["aordningen"])
@@ -119,6 +130,7 @@ def main() -> None:
                     cpu[label].append(used)
                     written[label] = {t: n - before[t] for t, n in _rows(ctx).items()}
                     documents[label] = rebuild_index(ctx).documents
+                    parts[label].append(_key_parts(ctx))
             load_after = os.getloadavg()
         far_csv = extracts[args.far - 1] / "AORD_LOENN_MND" / "AORD_LOENN_MND.csv"
         rows = len(far_csv.read_text(encoding="utf-8").splitlines())
@@ -150,6 +162,7 @@ def main() -> None:
             f"written by the last append of {months}: "
             + ", ".join(f"{t} {n}" for t, n in written[label].items())
             + f"; search documents after it: {documents[label]}"
+            + f"; key-store parts after each append: {parts[label]}"
         )
 
 

@@ -61,6 +61,12 @@ def cached_facts(
     compute: Callable[[], DatasetFacts],
     memory: FactsMemory,
 ) -> DatasetFacts:
+    # Keyed by the set of files, not their order: a version lists its files in path order,
+    # and a month appended to a series names its parent's files from its own folder, so the
+    # same files can come in another order (revision folders made in the same second sort
+    # by their random suffix). Keyed by order, the facts kept for the months released
+    # were then not found, and every file of the series was read again (docs/MONTHLY.md §4).
+    paths = tuple(sorted(paths))
     kept = memory.get(paths)
     if kept is not None:
         return kept

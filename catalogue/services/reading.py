@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from catalogue.domain.errors import not_found
 from catalogue.domain.register import Register
@@ -213,7 +214,11 @@ def catalogue_snapshot(ctx: Context, datastore: str | None = None) -> CatalogueS
         store = CatalogueStore(session)
         ds = resolve_datastore(store, name)
         versions = list(reversed(store.versions(ds.id)))  # oldest first
-        releases: dict[str, list[VariableRelease]] = {}
+        # Each dataset's revisions in the order they were released: (the version that
+        # released it, its label, the revision, the version that superseded it). The
+        # releases are made once each at the end, not made and then copied when the next
+        # month supersedes them: a monthly series has a release a month.
+        found: dict[str, list[list[Any]]] = {}
         previous: dict[str, int] = {}
         # Revisions that share their metadata (every month appended to a monthly dataset)
         # share one parsed copy: parsing is most of a snapshot's cost, and a snapshot is
@@ -222,20 +227,30 @@ def catalogue_snapshot(ctx: Context, datastore: str | None = None) -> CatalogueS
         # Every version's revisions and changelog in a fixed number of queries, not two per
         # version: the cost of a release must not grow with the versions before it.
         all_revisions = store.datastore_version_outlines(ds.id)
-        all_changes = store.datastore_changelogs(ds.id)
+        changes = {
+            (version_id, change.dataset_name): change
+            for version_id, entries in store.datastore_changelogs(ds.id).items()
+            for change in entries
+        }
         for v in versions:
             label = _label(v)
             current = all_revisions.get(v.id, {})
-            changes = {c.dataset_name: c for c in all_changes.get(v.id, [])}
-            for dataset in sorted(set(previous) - set(current)):
-                _supersede(releases[dataset], label)
+            for dataset in previous.keys() - current.keys():
+                found[dataset][-1][3] = label  # removed in this version
             for dataset, revision in current.items():
                 if previous.get(dataset) == revision.id:
                     continue
-                history = releases.setdefault(dataset, [])
-                _supersede(history, label)
-                change = changes.get(dataset)
-                history.append(
+                history = found.setdefault(dataset, [])
+                if history and history[-1][3] is None:
+                    history[-1][3] = label
+                history.append([v, label, revision, None])
+            previous = {n: r.id for n, r in current.items()}
+        releases: dict[str, tuple[VariableRelease, ...]] = {}
+        for dataset in sorted(found):
+            history_out = []
+            for v, label, revision, superseded_in in found[dataset]:
+                change = changes.get((v.id, dataset))
+                history_out.append(
                     VariableRelease(
                         version=label,
                         released_at=v.released_at,
@@ -246,10 +261,10 @@ def catalogue_snapshot(ctx: Context, datastore: str | None = None) -> CatalogueS
                         unit_count=revision.unit_count,
                         start_min=revision.start_min,
                         stop_max=revision.stop_max,
-                        superseded_in=None,
+                        superseded_in=superseded_in,
                     )
                 )
-            previous = {n: r.id for n, r in current.items()}
+            releases[dataset] = tuple(history_out)
         return CatalogueSnapshot(
             datastore=name,
             versions=tuple(
@@ -257,14 +272,9 @@ def catalogue_snapshot(ctx: Context, datastore: str | None = None) -> CatalogueS
                 for v in reversed(versions)
             ),
             registers=tuple(load_register(m) for m in store.register_manifests(ds.id)),
-            variables={k: tuple(v) for k, v in sorted(releases.items())},
+            variables=releases,
             current=frozenset(previous),
         )
-
-
-def _supersede(history: list[VariableRelease], version: str) -> None:
-    if history and history[-1].superseded_in is None:
-        history[-1] = replace(history[-1], superseded_in=version)
 
 
 def latest_versions(ctx: Context) -> dict[str, VersionSummary | None]:

@@ -349,7 +349,7 @@ class CatalogueStore:
             path = (
                 row.path
                 if row.files_path == folder
-                else _from_folder(folder, f"{row.files_path}/{row.path}")
+                else _from_folder(folder, row.files_path, row.path)
             )
             found.setdefault(row.root, []).append(
                 RevisionFile(path, row.sha256, row.size_bytes, row.row_count)
@@ -380,7 +380,7 @@ class CatalogueStore:
             RevisionFile(
                 r.path
                 if folders[r.revision_id] == own
-                else _from_folder(own, f"{folders[r.revision_id]}/{r.path}"),
+                else _from_folder(own, folders[r.revision_id], r.path),
                 r.sha256,
                 r.size_bytes,
                 r.row_count,
@@ -595,11 +595,17 @@ class CatalogueStore:
             .where(VersionRow.datastore_id == datastore_id)
             .order_by(VersionDatasetRow.version_id, VersionDatasetRow.dataset_name)
         ).all()
-        wanted = sorted({revision_id for _, _, revision_id in triples})
         r = DatasetRevisionRow
-        found: dict[int, Any] = {}
-        for start in range(0, len(wanted), 500):  # bounded IN lists, for every backend
-            chunk = wanted[start : start + 500]
+        # The released revisions by a subquery, not an IN list of their ids: such a list
+        # (an id per dataset and month) is rendered into the statement, a bound parameter
+        # each, on every execution, in chunks of 500.
+        released = (
+            select(VersionDatasetRow.revision_id)
+            .join(VersionRow, VersionRow.id == VersionDatasetRow.version_id)
+            .where(VersionRow.datastore_id == datastore_id)
+        )
+        found: dict[int, Any] = {
+            row.id: row
             for row in self.session.execute(
                 select(
                     r.id,
@@ -609,9 +615,10 @@ class CatalogueStore:
                     r.unit_count,
                     r.start_min,
                     r.stop_max,
-                ).where(r.id.in_(chunk))
-            ):
-                found[row.id] = row
+                ).where(r.id.in_(released.scalar_subquery()))
+            )
+        }
+        wanted = sorted(found)
         first: dict[tuple[str, str], int] = {}
         for rid in wanted:
             first.setdefault((found[rid].name, found[rid].metadata_sha256), rid)
@@ -721,9 +728,28 @@ class CatalogueStore:
         )
 
 
-def _from_folder(folder: str, target: str) -> str:
-    """`target` (a path under the datastore root) as seen from `folder`: `../<key>/…` for a
-    file in a sibling revision folder. `..` steps in `target` are resolved first."""
+def _from_folder(folder: str, target: str, file: str = "") -> str:
+    """`target` (a path under the datastore root; with `file`, that file in the folder
+    `target`) as seen from `folder`: `../<key>/…` for a file in a sibling revision folder.
+    `..` steps in `target` are resolved first."""
+    if file:
+        parent, _, key = target.rpartition("/")
+        here_parent, _, here_key = folder.rpartition("/")
+        # The common case, a plain file of a sibling revision folder (an earlier month of
+        # the series), without normalising and splitting both paths: it is done for every
+        # file of every month whenever a version's files are read.
+        if (
+            parent
+            and parent == here_parent
+            and posixpath.normpath(parent) == parent
+            and key
+            and here_key
+            and "." not in key + here_key
+            and file[0] not in "./"
+            and posixpath.normpath(file) == file
+        ):
+            return f"../{key}/{file}"
+        target = f"{target}/{file}"
     here = posixpath.normpath(folder).split("/")
     there = posixpath.normpath(target).split("/")
     common = 0
