@@ -17,25 +17,12 @@ parts answered, the estimate's error, and the estimate of an attacker who knows 
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-from tests.red_team.conftest import Attacker, Person, Truth, report, value
-from tests.red_team.test_averaging import _suppressed_group
+from tests.red_team.conftest import Attacker, Person, Truth, value
+from tests.red_team.test_averaging import PART_IMPORTS, _suppressed_group, judge_partition
 
 D = '(fodselsdato - date("1900-01-01"))'
-IMPORTS: list[dict[str, Any]] = [
-    {"import": "BEFOLKNING_BOSTED_KOMMUNE", "date": "2020-01-01", "as": "kommune"},
-    {"import": "BEFOLKNING_KJOENN", "as": "kjonn"},
-    {"import": "BEFOLKNING_FOEDSELSDATO", "as": "fodselsdato"},
-    {
-        "import_event": "KRG_DIAGNOSEDATO",
-        "from": "2015-01-01",
-        "to": "2020-12-31",
-        "as": "diagnose",
-        "per_person": "min",
-    },
-]
 
 
 def _mod(expr: str, k: int) -> str:
@@ -59,7 +46,7 @@ def _ask_part(attacker: Attacker, steps: list[dict[str, Any]]) -> dict[str, Any]
     created = attacker.post("", {})
     assert created.status_code == 201, created.get_json()
     handle = created.get_json()["workspace"]
-    attacker.steps(handle, IMPORTS + steps)
+    attacker.steps(handle, PART_IMPORTS + steps)
     response = attacker.ask(handle, "tabulate", {"vars": ["x"]})
     if response.status_code != 200:
         return None
@@ -73,7 +60,7 @@ def _decoy_holders(attacker: Attacker, group: str) -> None:
     set (Y_c and class b) while the 8 tables' cells differ (in Z)."""
     created = attacker.post("", {})
     handle = created.get_json()["workspace"]
-    attacker.steps(handle, IMPORTS)
+    attacker.steps(handle, PART_IMPORTS)
     for i in range(DECOY_TABLES):
         shifted = f"1 + {_mod(f'int({D} / 97) + {i}', 12)}"
         attacker.steps(
@@ -87,28 +74,6 @@ def _decoy_holders(attacker: Attacker, group: str) -> None:
             ],
         )
         assert attacker.table(handle, {"vars": [f"y{i}"]}) is not None
-
-
-def _judge(title: str, counts: list[float], base: float | None, true_count: int) -> None:
-    """(Σ_j |A_j ∪ G| − N)/(m − 1) with N the partitioned population (read from the first
-    part's cells), as the fresh-workspace partition is judged."""
-    m = len(counts)
-    estimate = (sum(counts) - base) / (m - 1) if base is not None and m > 1 else None
-    standard_error = math.sqrt(3 * (m + 1)) / (m - 1) if m > 1 else math.inf
-    carrying = 5  # core-sharing's max_sets: the parts answered with G
-    informed = (sum(counts) - base) / (carrying - 1) if base is not None and m > 1 else None
-    informed_error = math.sqrt(3 * (m + 1)) / (carrying - 1) if m > 1 else math.inf
-    report(
-        title,
-        parts_answered=m,
-        estimate=None if estimate is None else round(estimate, 2),
-        true=true_count,
-        standard_error=round(standard_error, 2),
-        knowing_the_rule=None if informed is None else round(informed, 2),
-        its_standard_error=round(informed_error, 2),
-    )
-    assert standard_error >= 0.5 or estimate is None or abs(estimate - true_count) >= 1
-    assert informed_error >= 0.5 or informed is None or abs(informed - true_count) >= 1
 
 
 def test_decoy_cells_before_the_part_fill_the_detectors_checks(
@@ -140,7 +105,7 @@ def test_decoy_cells_before_the_part_fill_the_detectors_checks(
                 rest = value(found, ["900"], "count")
                 base = None if rest is None else (value(found, ["500"], "count") or 0) + rest
             counts.append(value(found, ["500"], "count") or 0.0)
-    _judge("case 22 holder limits: decoy cells fill the checks", counts, base, true_count)
+    judge_partition("case 22 holder limits: decoy cells fill the checks", counts, base, true_count)
 
 
 def _mover(truth: Truth, group_expr: str) -> Person:
@@ -180,4 +145,4 @@ def test_one_row_in_another_cell_puts_the_table_outside_the_samples(
                 total = value(found, [None], "count")
                 base = total
             counts.append(value(found, ["1"], "count") or 0.0)
-    _judge("case 22 holder limits: one person in two cells", counts, base, true_count)
+    judge_partition("case 22 holder limits: one person in two cells", counts, base, true_count)
