@@ -129,3 +129,46 @@ def test_a_level_of_censored_known_people_and_the_target(
         assert right[name] <= len(targets) * 3 // 4, name
         assert by_reason[name] <= len(targets) * 3 // 4, name
     assert km_right <= len(targets) * 3 // 4
+
+
+def test_a_level_padded_to_the_event_support_bound(alice: Attacker, truth: Truth) -> None:
+    """The attack on `regression-outcome-support-events` itself: T of the target, 9 known
+    people whose event the attacker sets (1) and 12 known people censored (0): T holds 9
+    events and 13 without if the target is not diagnosed, 10 and 12 if diagnosed, at the
+    rule's bound. The verdict is one perturbed count drawn by T's units (the same key in
+    both worlds), monotone in the target's event. Guess: diagnosed iff released (Cox and
+    Weibull AFT each). Asserted: neither verdict is an oracle (not every diagnosed
+    released and every other withheld), and at most three quarters right."""
+    handle = alice.workspace([TIME])
+    targets = _targets(truth)
+    skip = {p.birth for p in targets}
+    released = {"cox": {True: 0, False: 0}, "weibull": {True: 0, False: 0}}
+    right = dict.fromkeys(released, 0)
+    for i, person in enumerate(targets):
+        people = truth.by_birth(21, skip=skip, offset=21 * i + 1200)
+        events, censored = born_on(people[:9]), born_on(people[9:])
+        t = person.expr()
+        alice.steps(
+            handle,
+            [
+                {"generate": f"g{i}", "expr": f'cond(({t}) or {events} or {censored}, "T", "O")'},
+                {"generate": f"e{i}", "expr": "cond(kreft, 1, 0)"},
+                {"replace": f"e{i}", "expr": "1", "if": events},
+                {"replace": f"e{i}", "expr": "0", "if": censored},
+                {"generate": f"t{i}", "expr": f"tid + {i} / 1000"},
+            ],
+        )
+        for statistic in released:
+            body = {"time": f"t{i}", "event": f"e{i}", "x": [f"i.g{i}", "i.kjonn"]}
+            shown = coefficient(alice.ask(handle, statistic, body), f"T.g{i}") is not None
+            released[statistic][person.kreft] += shown
+            right[statistic] += shown == person.kreft
+    report(
+        "survival: a level padded to the event-support bound (9 or 10 events)",
+        targets=len(targets),
+        released=released,
+        right=right,
+    )
+    for statistic, by_world in released.items():
+        assert by_world[True] < TARGETS or by_world[False] > 0, statistic
+        assert right[statistic] <= len(targets) * 3 // 4, statistic
