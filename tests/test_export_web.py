@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from flask.testing import FlaskClient
 from lxml import etree
-from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, SKOS
 
@@ -19,21 +19,16 @@ from catalogue.web import create_app
 from cli import main
 from tests.conformance import (
     DCAT_AP_NO_SHAPES,
-    DCAT_AP_SHAPES,
-    XKOS_SHAPES,
     ddi_schema,
     missing_cessda_elements,
     violations,
 )
 from tests.conftest import make_config
-from tests.test_export_dcat import code_lists
+from tests.test_export_dcat import DCAT, DCT, FOAF, PROFILES, profile_violations
 from tests.test_export_support import (
     parse_rdf,
 )
 
-DCAT = Namespace("http://www.w3.org/ns/dcat#")
-DCT = Namespace("http://purl.org/dc/terms/")
-FOAF = Namespace("http://xmlns.com/foaf/0.1/")
 OAI = {"oai": "http://www.openarchives.org/OAI/2.0/", "ddi": "ddi:codebook:2_5"}
 BASE = "http://127.0.0.1:8000"
 DS = "no.regcat.demo"
@@ -61,18 +56,9 @@ def variable_count(client: FlaskClient) -> int:
 
 
 # ---------------------------------------------------------------------- conformance
-def test_sample_catalogue_has_no_dcat_ap_3_violations(catalog: Graph) -> None:
-    assert violations(catalog, DCAT_AP_SHAPES) == []
-
-
-def test_sample_catalogue_has_no_dcat_ap_no_violations(catalog: Graph) -> None:
-    assert violations(catalog, DCAT_AP_NO_SHAPES) == []
-
-
-def test_sample_code_lists_pass_the_xkos_shapes(catalog: Graph) -> None:
-    schemes = code_lists(catalog)
-    assert len(set(schemes.subjects(RDF.type, SKOS.ConceptScheme))) > 3
-    assert violations(schemes, XKOS_SHAPES) == []
+@pytest.mark.parametrize("profile", PROFILES)
+def test_sample_catalogue_has_no_violations(catalog: Graph, profile: str) -> None:
+    assert profile_violations(catalog, profile) == []
 
 
 def test_every_released_variable_is_a_series(catalog: Graph, client: FlaskClient) -> None:
