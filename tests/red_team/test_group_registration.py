@@ -44,7 +44,10 @@ def test_a_group_registered_by_its_exact_size(alice: Attacker, bob: Attacker, tr
     by g (group 1's cell is empty when its m is missing). Withheld by
     `differencing` iff g's group 1 is registered (then 1 unit from cell 1). Half the
     targets by a second researcher (another budget). Reported: withheld per world, the
-    guesses right. Asserted: at most three quarters right."""
+    guesses right. One perturbed count at the threshold is right with probability 0.614
+    per target (ptable D5 V3: a count of 10 reaches 10 that often, one of 9 as often
+    not), so 10 or more of 12 happens by chance one run in ten, and 12 of 12 in 0.3 %.
+    Asserted: not all 12 right (before, every one was)."""
     pairs = zip(
         truth.targets(TARGETS, kreft=True), truth.targets(TARGETS, kreft=False), strict=True
     )
@@ -88,4 +91,4 @@ def test_a_group_registered_by_its_exact_size(alice: Attacker, bob: Attacker, tr
         cells_shown=shown,
         reasons=sorted(seen),
     )
-    assert right <= len(targets) * 3 // 4
+    assert right < len(targets)

@@ -137,8 +137,11 @@ def test_a_level_padded_to_the_event_support_bound(alice: Attacker, truth: Truth
     events and 13 without if the target is not diagnosed, 10 and 12 if diagnosed, at the
     rule's bound. The verdict is one perturbed count drawn by T's units (the same key in
     both worlds), monotone in the target's event. Guess: diagnosed iff released (Cox and
-    Weibull AFT each). Asserted: neither verdict is an oracle (not every diagnosed
-    released and every other withheld), and at most three quarters right."""
+    Weibull AFT each). One perturbed count at the bound is right with probability 0.614
+    per target (ptable D5 V3: a count of 10 reaches 10 that often, one of 9 as often
+    not), so 10 or more of 12 right happens by chance one run in ten, and 12 of 12 in
+    0.3 %. Asserted: neither verdict is an oracle (not every diagnosed released and every
+    other withheld), and not all 12 right (before the rule, every one was)."""
     handle = alice.workspace([TIME])
     targets = _targets(truth)
     skip = {p.birth for p in targets}
@@ -171,4 +174,4 @@ def test_a_level_padded_to_the_event_support_bound(alice: Attacker, truth: Truth
     )
     for statistic, by_world in released.items():
         assert by_world[True] < TARGETS or by_world[False] > 0, statistic
-        assert right[statistic] <= len(targets) * 3 // 4, statistic
+        assert right[statistic] < len(targets), statistic
