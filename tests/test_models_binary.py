@@ -7,6 +7,7 @@ requests wrong in themselves are refused with a 4xx naming the field."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,7 @@ import scipy.stats
 import statsmodels.api as sm
 
 from catalogue.analysis.statistics.margins import MarginsPlan
+from catalogue.analysis.statistics.shared.common import Labelled
 from catalogue.analysis.step import parse_steps
 from catalogue.analysis.workspace import Workspace
 from tests import test_analysis_models as models
@@ -86,18 +88,36 @@ def test_average_marginal_effects_agree_with_statsmodels(
 ) -> None:
     data = _rows(common_levels, ["kreft", "alder", "utdanning", "kjonn", "kommune"])
     assert set(np.unique(data["utdanning"]).tolist()) == {1, 2, 3}
-    ours, theirs = _options(covariance, data)
-    plan = common_levels.prepare("margins", {**REQUEST, **ours, "model": family})
-    assert isinstance(plan, MarginsPlan)
-    effects = _reference(family, data, **theirs).get_margeff(at="overall", method="dydx")
-    _close(plan.effects.coefficients, effects.margeff)
-    _close(plan.effects.std_errors, effects.margeff_se)
-    model, margins = plan.release(control_context(common_levels))
-    assert model.about["statistic"] == family
-    assert margins.about["statistic"] == "margins" and margins.about["model"] == family
+    plan, margins = margins_agree(common_levels, REQUEST, family, covariance, data, _reference)
     assert [row.labels[0] for row in margins.result.rows] == [
         name for name in plan.model.estimate.names if name != "_cons"
     ]
+    # On the effects' own scale: the classical standard error of the effect, not of β.
+    influence = plan.effects.evidence.influence
+    assert np.all(influence.scale < plan.model.fit.evidence.influence.scale[:-1])
+
+
+def margins_agree(
+    workspace: Workspace,
+    request: dict[str, Any],
+    family: str,
+    covariance: str,
+    data: dict[str, np.ndarray],
+    reference: Callable[..., Any],
+) -> tuple[MarginsPlan, Labelled]:
+    """margins of `family` on `request` with `covariance` against statsmodels'
+    get_margeff(at="overall", method="dydx") of `reference(family, data, **its options)`:
+    the effects and their standard errors to 1e-6, the model and the effects released,
+    the effects within model-noise's bound. The plan and the released effects."""
+    ours, theirs = _options(covariance, data)
+    plan = workspace.prepare("margins", {**request, **ours, "model": family})
+    assert isinstance(plan, MarginsPlan)
+    effects = reference(family, data, **theirs).get_margeff(at="overall", method="dydx")
+    _close(plan.effects.coefficients, effects.margeff)
+    _close(plan.effects.std_errors, effects.margeff_se)
+    model, margins = plan.release(control_context(workspace))
+    assert model.about["statistic"] == family
+    assert margins.about["statistic"] == "margins" and margins.about["model"] == family
     influence = plan.effects.evidence.influence
     assert_noise_within_bounds(
         margins.result,
@@ -106,8 +126,7 @@ def test_average_marginal_effects_agree_with_statsmodels(
         influence,
         influence.std_error(covariance),
     )
-    # On the effects' own scale: the classical standard error of the effect, not of β.
-    assert np.all(influence.scale < plan.model.fit.evidence.influence.scale[:-1])
+    return plan, margins
 
 
 def test_the_effects_noise_is_not_the_coefficients(issue_workspace: Workspace) -> None:

@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 
-from catalogue.analysis.statistics.margins import LinearMargins, MarginsPlan, MlogitMargins
+from catalogue.analysis.statistics.margins import LinearMargins, MlogitMargins
 from catalogue.analysis.workspace import Workspace
 from tests import test_analysis_models as models
 from tests.test_analysis_models import _close, _rows, assert_noise_within_bounds
 from tests.test_analysis_support import control_context
-from tests.test_models_binary import _options
+from tests.test_models_binary import margins_agree
 
 workspace_factory = models.workspace_factory
 issue_workspace = models.issue_workspace
@@ -46,23 +46,7 @@ def test_count_average_marginal_effects_agree_with_statsmodels(
     issue_workspace: Workspace, family: str, covariance: str
 ) -> None:
     data = _rows(issue_workspace, ["episoder", "alder", "utdanning", "kjonn", "kommune"])
-    ours, theirs = _options(covariance, data)
-    plan = issue_workspace.prepare("margins", {**REQUEST, **ours, "model": family})
-    assert isinstance(plan, MarginsPlan)
-    effects = _reference(family, data, **theirs).get_margeff(at="overall", method="dydx")
-    _close(plan.effects.coefficients, effects.margeff)
-    _close(plan.effects.std_errors, effects.margeff_se)
-    model, margins = plan.release(control_context(issue_workspace))
-    assert model.about["statistic"] == family
-    assert margins.about["statistic"] == "margins" and margins.about["model"] == family
-    influence = plan.effects.evidence.influence
-    assert_noise_within_bounds(
-        margins.result,
-        effects.margeff,
-        effects.margeff_se,
-        influence,
-        influence.std_error(covariance),
-    )
+    margins_agree(issue_workspace, REQUEST, family, covariance, data, _reference)
 
 
 def test_the_effects_of_a_linear_model_are_its_coefficients(issue_workspace: Workspace) -> None:
