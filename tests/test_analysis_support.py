@@ -24,6 +24,7 @@ from catalogue.analysis.sources import PinnedVersion
 from catalogue.analysis.step import parse_steps
 from catalogue.analysis.unit_keys.store import KeyCache
 from catalogue.analysis.workspace import Workspace
+from catalogue.domain.errors import RegcatError
 
 SECRET = b"analysis-tests-record-key-secret"
 
@@ -121,3 +122,11 @@ def as_dict(table: pa.Table, key: str = "unit_id", value: str = "value") -> dict
 
 def on_day(table: pa.Table, column: str, day: str) -> pa.Table:
     return table.filter(pc.equal(table.column(column), pa.scalar(date.fromisoformat(day))))
+
+
+def step_refusal(workspace: Workspace, steps: list[dict[str, Any]]) -> RegcatError:
+    """The error `steps` are refused with: a bad request (400)."""
+    with pytest.raises(RegcatError) as refused:
+        workspace.apply(parse_steps(steps))
+    assert refused.value.http_status == 400
+    return refused.value

@@ -15,11 +15,10 @@ import pytest
 from catalogue.analysis import db
 from catalogue.analysis.step import parse_steps
 from catalogue.analysis.variables import PROTECT_COLUMN, Kind
-from catalogue.domain.errors import RegcatError
 from catalogue.services import scripts
 from catalogue.services.context import Context
 from tests import test_analysis_support as support
-from tests.test_analysis_support import released, values
+from tests.test_analysis_support import released, step_refusal, values
 
 workspace_factory = support.workspace_factory
 
@@ -92,10 +91,7 @@ def test_events_collapse_back_to_their_cases_and_persons(workspace_factory: Any)
 def test_bad_import_events_steps_are_refused(
     workspace_factory: Any, steps: list[dict[str, Any]], code: str
 ) -> None:
-    ws = workspace_factory()
-    with pytest.raises(RegcatError) as refused:
-        ws.apply(parse_steps(steps))
-    assert refused.value.code == code and refused.value.http_status == 400
+    assert step_refusal(workspace_factory(), steps).code == code
 
 
 SCRIPT = (
