@@ -117,12 +117,15 @@ def test_peeling_in_python_ints_equals_the_numpy_twin():
 def test_the_compiled_peel_equals_the_python_peel(monkeypatch: Any) -> None:
     """`difference` and `differs_by_few` through the compiled `_loops.peel_difference`
     against their Python twins (`_difference_python`; `differs_by_few` with the compiled
-    loop switched off): the same ids in the same order or None, and the same verdict, over
+    loop switched off), and `difference_weight` through `_loops.weight_tops` against
+    `_difference_weight_python` and the numpy reference: the same ids in the same order
+    or None, the same weight to the bit, and the same verdict, over
     sets 0 to 60 ids apart on either side, stuck peels, sizes beyond reach and every
     `below` from 0 to 21."""
     from catalogue.analysis.output_control import fingerprint as module
 
     assert module._peel_difference is not None, "the C extension was not built"
+    assert module._weight_tops is not None, "the C extension was not built"
     rng = np.random.default_rng(11)
     base = rng.integers(0, 2**64, size=1_500, dtype=np.uint64)
     new = fingerprint(base)
@@ -138,6 +141,10 @@ def test_the_compiled_peel_equals_the_python_peel(monkeypatch: Any) -> None:
             compiled = difference(new, other, below)
             assert compiled == module._difference_python(new, other, below), below
             found += bool(compiled)
+            if compiled:  # the weight: mixed in C (`weight_tops`), in Python ints, in numpy
+                weight = difference_weight(compiled)
+                assert weight == module._difference_weight_python(compiled)
+                assert weight == _difference_weight_numpy(compiled)
         stuck += module._peel_difference(
             other.counts, other.id_xor, other.check_xor, new.counts, new.id_xor,
             new.check_xor, 128, 0, np.empty(128, np.uint64),

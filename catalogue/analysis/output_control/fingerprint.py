@@ -35,6 +35,7 @@ except ImportError:  # not compiled here: the numpy version does the same, slowe
     _loops = None  # type: ignore[assignment]
 # An extension built before peel_difference was added lacks it: the Python peel then.
 _peel_difference = getattr(_loops, "peel_difference", None)
+_weight_tops = getattr(_loops, "weight_tops", None)
 
 PARTITIONS = 4
 CELLS_PER_PARTITION = 32
@@ -620,6 +621,18 @@ def difference_weight(elements: Sequence[int]) -> float:
     unpredictable without the secret (ids are keyed hashes): one id has one weight in every
     difference it is part of, so a difference that holds another has at least its weight
     (rules/differencing.py: why the snap needs that)."""
+    if not elements:
+        return 0.0
+    if _weight_tops is not None:
+        # The ids mixed in C (`_loops.weight_tops`), summed here as below: the same floats.
+        tops = np.empty(len(elements), dtype=np.float64)
+        _weight_tops(np.array(elements, dtype=np.uint64), tops)
+        return float(_add_reduce(tops) / float(1 << 53))
+    return _difference_weight_python(elements)
+
+
+def _difference_weight_python(elements: Sequence[int]) -> float:
+    """`difference_weight` in Python ints (where the compiled loop is not built)."""
     if not elements:
         return 0.0
     # Each id mixed in Python ints (a few ids, one call per near set the guard peels), the
