@@ -13,6 +13,7 @@ import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from catalogue.services.context import Context
 from catalogue.services.script_datastores import NOTICE_CODE
@@ -137,14 +138,20 @@ def _run(world: World, script: str) -> dict[str, object]:
     return body
 
 
+def _output(world: World, script: str) -> list[dict[str, Any]]:
+    """The output of a script that runs without error."""
+    body = _run(world, script)
+    assert body.get("error") is None, body
+    output = body["output"]
+    assert isinstance(output, list)
+    return output
+
+
 def test_a_microdata_script_runs_on_the_latest_release_with_a_notice(
     microdata_home: Path, tmp_path: Path
 ) -> None:
     for world in _world(microdata_home, tmp_path, script_latest_version="true"):
-        body = _run(world, SCRIPT)
-        assert body.get("error") is None, body
-        output = body["output"]
-        assert isinstance(output, list)
+        output = _output(world, SCRIPT)
         assert output[0]["kind"] == "notice" and output[0]["line"] == 1
         notice = output[0]["notice"]
         assert notice["code"] == NOTICE_CODE and notice["version"] == "1.0.0.0"
@@ -164,10 +171,7 @@ def test_without_the_setting_a_missing_version_is_refused(
 def test_a_steward_alias_names_the_datastore(microdata_home: Path, tmp_path: Path) -> None:
     aliases = "no.microdata.fdb=no.ssb.fdb"
     for world in _world(microdata_home, tmp_path, datastore_aliases=aliases):
-        body = _run(world, SCRIPT.replace("no.ssb.fdb:23", "no.microdata.fdb:1"))
-        assert body.get("error") is None, body
-        output = body["output"]
-        assert isinstance(output, list)
+        output = _output(world, SCRIPT.replace("no.ssb.fdb:23", "no.microdata.fdb:1"))
         assert _statistics(output) == ["tabulate", "summarize"], output
 
 
