@@ -91,3 +91,11 @@ class PopulationRefusals:
             of=len(self.codes),
             requests=attacker.requests,
         )
+
+
+def judge_membership(title: str, targets: Sequence[Person], right: int, **figures: Any) -> None:
+    """A membership attack's guesses (is each target diagnosed?) reported, `figures` between
+    the number of targets and the right guesses; it FAILS unless the attacker is right about
+    more than three quarters of the targets (half diagnosed: a coin is right about half)."""
+    report(title, targets=len(targets), **figures, right=right)
+    assert right <= len(targets) * 3 // 4

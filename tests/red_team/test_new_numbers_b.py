@@ -16,7 +16,7 @@ from collections import Counter
 from typing import Any
 
 from tests.red_team.conftest import Attacker, Person, Score, Truth, report, value
-from tests.red_team.support import born_on, coefficient
+from tests.red_team.support import born_on, coefficient, judge_membership
 
 TARGETS = 6
 
@@ -381,13 +381,7 @@ def test_anova_second_factor_with_a_level_of_one(alice: Attacker, truth: Truth) 
         )
         differ += answer != reference
         right += (answer != reference) == person.kreft
-    report(
-        "anova of two factors: a level of one unit",
-        targets=len(targets),
-        differ=differ,
-        right=right,
-    )
-    assert right <= len(targets) * 3 // 4
+    judge_membership("anova of two factors: a level of one unit", targets, right, differ=differ)
 
 
 # --- multilevel model: pooled estimates -------------------------------------------------------------
@@ -539,13 +533,12 @@ def test_anova_level_padded_to_the_outcome_support_bound(alice: Attacker, truth:
             continue
         mean = terms[0] + terms[1] + ((terms[2] or 0.0) if person.sex == "2" else 0.0)  # type: ignore[operator]
         right += (mean > 12.5 / 22) == person.kreft
-    report(
+    judge_membership(
         "anova: a level padded to the outcome-support bound (9 or 10 off the mode)",
-        targets=len(targets),
+        targets,
+        right,
         withheld_diagnosed=withheld[True],
         withheld_not=withheld[False],
         verdict_right=verdict_right,
-        right=right,
     )
     assert withheld[True] < TARGETS or withheld[False] > 0
-    assert right <= len(targets) * 3 // 4

@@ -17,7 +17,7 @@ from typing import Any
 from scipy.stats import chi2
 
 from tests.red_team.conftest import Attacker, Score, Truth, report, value
-from tests.red_team.support import coefficient, indicator
+from tests.red_team.support import coefficient, indicator, judge_membership
 
 TARGETS = 6
 
@@ -125,13 +125,12 @@ def test_kaplan_meier_event_counts_tell_a_diagnosis(alice: Attacker, truth: Trut
         answered += 1
         guess = a != b
         right += guess == person.kreft
-    report(
+    judge_membership(
         "Kaplan–Meier: event counts with the target's event removed",
-        targets=len(targets),
+        targets,
+        right,
         answered=answered,
-        right=right,
     )
-    assert right <= len(targets) * 3 // 4
 
 
 def test_kaplan_meier_step_edges_tell_a_diagnosis(alice: Attacker, truth: Truth) -> None:

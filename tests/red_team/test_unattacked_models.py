@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.red_team.conftest import Attacker, Score, Truth, report
+from tests.red_team.support import judge_membership
 
 TARGETS = 6
 YEARS = ["2020-12-31", "2021-12-31", "2022-12-31"]
@@ -71,13 +72,9 @@ def test_cox_with_one_event_tells_a_diagnosis(alice: Attacker, truth: Truth) -> 
         found = _terms(alice.ask(handle, "cox", body))
         released += found is not None
         right += (found is not None) == person.kreft
-    report(
-        "Cox with one event: released iff diagnosed",
-        targets=len(targets),
-        released=released,
-        right=right,
+    judge_membership(
+        "Cox with one event: released iff diagnosed", targets, right, released=released
     )
-    assert right <= len(targets) * 3 // 4
 
 
 def test_mlogit_outcome_class_of_one_unit(alice: Attacker, truth: Truth) -> None:
@@ -106,8 +103,7 @@ def test_mlogit_outcome_class_of_one_unit(alice: Attacker, truth: Truth) -> None
         answer = _published(alice.ask(handle, "mlogit", {"y": f"m{i}", "x": ["lonn"]}))
         differ += answer != reference
         right += (answer != reference) == person.kreft
-    report("mlogit: an outcome class of one unit", targets=len(targets), differ=differ, right=right)
-    assert right <= len(targets) * 3 // 4
+    judge_membership("mlogit: an outcome class of one unit", targets, right, differ=differ)
 
 
 def test_ivregress_instrument_of_one_unit(alice: Attacker, truth: Truth) -> None:
@@ -163,14 +159,13 @@ def test_margins_over_a_small_group_with_the_target(alice: Attacker, truth: Trut
         answered += 1
         differ += effects[0] != effects[1]
         right += (effects[0] != effects[1]) == person.kreft
-    report(
+    judge_membership(
         "margins over eleven known people and the target",
-        targets=len(targets),
+        targets,
+        right,
         answered=answered,
         differ=differ,
-        right=right,
     )
-    assert right <= len(targets) * 3 // 4
 
 
 def test_between_random_and_fixed_effects_with_a_dummy_on_one_row(
@@ -329,8 +324,7 @@ def test_anova_cell_of_one_unit(alice: Attacker, truth: Truth) -> None:
         answer = _published(alice.ask(handle, "anova", {"var": "lonn", "by": f"a{i}"}))
         differ += answer != reference
         right += (answer != reference) == person.kreft
-    report("anova: a cell of one unit", targets=len(targets), differ=differ, right=right)
-    assert right <= len(targets) * 3 // 4
+    judge_membership("anova: a cell of one unit", targets, right, differ=differ)
 
 
 def test_ci_over_a_small_group_and_the_target(alice: Attacker, truth: Truth) -> None:
