@@ -345,6 +345,19 @@ def _two_way_reference(ws: Workspace) -> Any:
     return model.fit(**CLUSTERED_BY_UNIT)
 
 
+def _within_bounds_of_panel_ols(plan: Did, item: Any, reference: Any) -> None:
+    """The released unit-effects model within model-noise's bound of PanelOLS' fit
+    (`reference`), its standard errors clustered by the unit."""
+    influence = plan.plan.fit.evidence.influence
+    assert_noise_within_bounds(
+        item.result,
+        reference.params.to_numpy(),
+        reference.std_errors.to_numpy(),
+        influence,
+        influence.std_error("cluster"),
+    )
+
+
 def test_two_way_fixed_effects_agree_with_linearmodels(study: Workspace) -> None:
     """effects unit: the units' own effects and the months', δ on reform × etter (etter
     switches on at each person's own month: staggered), clustered by the unit."""
@@ -359,14 +372,7 @@ def test_two_way_fixed_effects_agree_with_linearmodels(study: Workspace) -> None
     _close(estimate.std_errors, reference.std_errors.to_numpy())
     (item,) = plan.release(control_context(study))
     assert item.about["effects"] == "unit" and item.about["std_errors"] == "cluster"
-    influence = plan.plan.fit.evidence.influence
-    assert_noise_within_bounds(
-        item.result,
-        reference.params.to_numpy(),
-        reference.std_errors.to_numpy(),
-        influence,
-        influence.std_error("cluster"),
-    )
+    _within_bounds_of_panel_ols(plan, item, reference)
 
 
 @pytest.mark.parametrize(
@@ -482,14 +488,7 @@ def test_event_time_with_unit_effects_agrees_with_linearmodels(study: Workspace)
     (item,) = plan.release(control_context(study))
     assert item.about["effects"] == "unit" and item.about["form"] == "event"
     assert item.about["std_errors"] == "cluster" and item.about["period"] == "dato"
-    influence = plan.plan.fit.evidence.influence
-    assert_noise_within_bounds(
-        item.result,
-        reference.params.to_numpy(),
-        reference.std_errors.to_numpy(),
-        influence,
-        influence.std_error("cluster"),
-    )
+    _within_bounds_of_panel_ols(plan, item, reference)
     points = item.extra["vega_lite"]["data"]["values"]
     assert [p["event"] for p in points] == [-6, -5, -4, -3, -2, -1, 0, 1, 2]
 
