@@ -240,6 +240,23 @@ def _same_padding_twice(
     return sure, wrong, rounds, probes
 
 
+def _judge_same_padding(
+    title: str, alice: Attacker, bob: Attacker, truth: Truth, *, reverse: bool
+) -> None:
+    """The same padding twice (`_same_padding_twice`), reported; it fails unless the
+    attacker certifies 2 or more of the 4 undiagnosed (none wrong)."""
+    sure, wrong, rounds, probes = _same_padding_twice(alice, bob, truth, reverse=reverse)
+    report(
+        title,
+        sure_undiagnosed=sure,
+        wrong=wrong,
+        of_undiagnosed=4,
+        rounds=rounds,
+        probes=probes,
+    )
+    assert sure < 2 or wrong > 0
+
+
 def test_the_same_padding_twice_certifies_no_diagnosis(
     alice: Attacker, bob: Attacker, truth: Truth
 ) -> None:
@@ -251,17 +268,7 @@ def test_the_same_padding_twice_certifies_no_diagnosis(
     weighs at least as much: the registered sum does not take the copy if it did not take
     the padding, and the padding (registered, 2 pairs away) answers it; a padding that was
     taken is registered with the registered sum, which it gives the copy."""
-    sure, wrong, rounds, probes = _same_padding_twice(alice, bob, truth, reverse=False)
-    report(
-        "the same padding twice",
-        sure_undiagnosed=sure,
-        wrong=wrong,
-        of_undiagnosed=4,
-        rounds=rounds,
-        probes=probes,
-    )
-    # Fails unless the attacker certifies 2 or more of the 4 undiagnosed (none wrong).
-    assert sure < 2 or wrong > 0
+    _judge_same_padding("the same padding twice", alice, bob, truth, reverse=False)
 
 
 def test_the_same_padding_twice_in_the_other_order(
@@ -273,17 +280,7 @@ def test_the_same_padding_twice_in_the_other_order(
     registered sum, the earliest set that takes it (2 of 4 with the weights alone; 4 of 4
     with the coin). Of the sets that take it, the one whose difference weighs least now
     answers it: the copy, 2 pairs away (rules/differencing.py)."""
-    sure, wrong, rounds, probes = _same_padding_twice(alice, bob, truth, reverse=True)
-    report(
-        "the same padding twice, the other order",
-        sure_undiagnosed=sure,
-        wrong=wrong,
-        of_undiagnosed=4,
-        rounds=rounds,
-        probes=probes,
-    )
-    # Fails unless the attacker certifies 2 or more of the 4 undiagnosed (none wrong).
-    assert sure < 2 or wrong > 0
+    _judge_same_padding("the same padding twice, the other order", alice, bob, truth, reverse=True)
 
 
 def _count_label(attacker: Attacker, expr: str) -> str | None:
