@@ -11,6 +11,7 @@ tables would: the budget bounds it, as it bounds conformance case 22."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -110,6 +111,33 @@ def _padded_counts(
 TRIES = (47, 23, 11, 5)
 
 
+def labels_within_budget(
+    attackers: list[Attacker],
+    truth: Truth,
+    offset: int,
+    steps: Callable[[int, Person, list[Person], int], list[dict[str, object]]],
+) -> tuple[dict[str, float | None], dict[str, int]]:
+    """One target per attacker, diagnosed ("kreft") then not ("none"), each with a pool of
+    POOL known people (from the birth-date order's `offset`): the label w of the workspace
+    `steps(i, target, pool, n)` for the first n of TRIES it is answered for. Per target the
+    label (None: never answered) and, where answered, n."""
+    people = truth.targets(1, kreft=True) + truth.targets(1, kreft=False)
+    everyone = truth.by_birth(POOL * len(people), skip={p.birth for p in people}, offset=offset)
+    estimates: dict[str, float | None] = {}
+    answered: dict[str, int] = {}
+    for i, (attacker, person) in enumerate(zip(attackers, people, strict=True)):
+        known = everyone[i * POOL : (i + 1) * POOL]
+        key = "kreft" if person.kreft else "none"
+        estimates[key] = None
+        for n in TRIES:
+            handle = attacker.workspace(steps(i, person, known, n))
+            label = attacker.label(handle, "w")
+            if label is not None:
+                estimates[key], answered[key] = float(label), n
+                break
+    return estimates, answered
+
+
 def test_padded_group_counts_within_the_budget(
     alice: Attacker, bob: Attacker, truth: Truth
 ) -> None:
@@ -123,20 +151,12 @@ def test_padded_group_counts_within_the_budget(
     project, labels 0.91 (diagnosed) and −0.13 (not), standard error 0.25; a group count is
     now COUNT_INPUTS = 4 inputs (group_values.statistic_inputs): 11 counts, 46 inputs."""
     variance = CellKeyNoiseParameters().variance
-    people = truth.targets(1, kreft=True) + truth.targets(1, kreft=False)
-    everyone = truth.by_birth(POOL * len(people), skip={p.birth for p in people}, offset=400)
-    estimates: dict[str, float | None] = {}
-    counts: dict[str, int] = {}
-    for i, (attacker, person) in enumerate(zip([alice, bob], people, strict=True)):
-        known = everyone[i * POOL : (i + 1) * POOL]
-        key = "kreft" if person.kreft else "none"
-        estimates[key] = None
-        for n in TRIES:
-            handle = attacker.workspace(_padded_counts(person, known, n, 2030 + i))
-            label = attacker.label(handle, "w")
-            if label is not None:
-                estimates[key], counts[key] = float(label), n
-                break
+    estimates, counts = labels_within_budget(
+        [alice, bob],
+        truth,
+        400,
+        lambda i, person, known, n: _padded_counts(person, known, n, 2030 + i),
+    )
     errors = [math.sqrt(variance / n) for n in counts.values()]
     standard_error = min(errors, default=math.inf)
     report(

@@ -24,12 +24,12 @@ from catalogue.analysis.output_control.rules.magnitude_noise import (
 )
 from tests.red_team.conftest import Attacker, Person, Truth, report
 from tests.red_team.test_exposure_evasions import _dates
+from tests.red_team.test_group_count_averaging import labels_within_budget
 
 PER_PROJECT = 2  # targets with a diagnosis per project, and as many without
 SUMS = 8  # padded sums of one target in one label
 POOL = 60  # known people the padders are drawn from, a pool per target
 PADDERS = 20
-TRIES = (47, 23, 11, 5)  # sums per label, sized to the budget by trying
 
 
 def _padded_sums(
@@ -109,20 +109,12 @@ def test_padded_group_sums_within_the_budget(alice: Attacker, bob: Attacker, tru
     below 0.5 for any target answered (a diagnosis right more than 84 % of the time:
     case 22's bound on a count), or nothing is answered. Before the presence factor and a
     sum's count price (σ = 0.57, one input), 47 sums fit a label: 0.57 / √47 = 0.08."""
-    people = truth.targets(1, kreft=True) + truth.targets(1, kreft=False)
-    everyone = truth.by_birth(POOL * len(people), skip={p.birth for p in people}, offset=700)
-    estimates: dict[str, float | None] = {}
-    sums: dict[str, int] = {}
-    for i, (attacker, person) in enumerate(zip([alice, bob], people, strict=True)):
-        known = everyone[i * POOL : (i + 1) * POOL]
-        key = "kreft" if person.kreft else "none"
-        estimates[key] = None
-        for n in TRIES:
-            handle = attacker.workspace(_padded_sums(person, known, 2050 + i, n))
-            label = attacker.label(handle, "w")
-            if label is not None:
-                estimates[key], sums[key] = float(label), n
-                break
+    estimates, sums = labels_within_budget(
+        [alice, bob],
+        truth,
+        700,
+        lambda i, person, known, n: _padded_sums(person, known, 2050 + i, n),
+    )
     sd = _sum_sd()
     standard_error = min((sd / math.sqrt(n) for n in sums.values()), default=math.inf)
     report(
