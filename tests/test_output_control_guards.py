@@ -124,8 +124,8 @@ def test_the_compiled_peel_equals_the_python_peel(monkeypatch: Any) -> None:
     `below` from 0 to 21."""
     from catalogue.analysis.output_control import fingerprint as module
 
-    assert module._peel_difference is not None, "the C extension was not built"
-    assert module._weight_tops is not None, "the C extension was not built"
+    stale = "the C extension is not built, or older than native/_loops.c: make install"
+    assert module._peel_difference is not None and module._weight_tops is not None, stale
     rng = np.random.default_rng(11)
     base = rng.integers(0, 2**64, size=1_500, dtype=np.uint64)
     new = fingerprint(base)
