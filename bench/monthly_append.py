@@ -11,14 +11,15 @@ months to each, alternating between the two (which goes first alternates too), s
 change in the machine's load weighs on both alike. Prints best and median wall and CPU
 time of ingest + release for the RUNS appends from month NEAR and from month FAR, their
 ratio (about 1: the cost does not grow with the months already released), the load
-average before and after, the rows and documents one append writes, and the parts of the
-output-control key store (a cycle of 1-16 parts, see _key_parts). Not part of the test
-suite.
+average before and after, the rows and documents one append writes (and how many revisions
+its index update read), and the parts of the output-control key store (a cycle of 1-16
+parts, see _key_parts). Not part of the test suite.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -34,8 +35,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import text
 
 from catalogue.config import load_config
+from catalogue.search import current_generation
 from catalogue.services.context import Context
-from catalogue.services.indexing import rebuild_index
+from catalogue.services.indexing import STATE_FILE
 from catalogue.services.publishing import ingest_extract
 from catalogue.services.releasing import release_draft
 from catalogue.services.setup import initialise
@@ -100,6 +102,7 @@ def main() -> None:
     cpu: dict[str, list[float]] = {"near": [], "far": []}
     written: dict[str, dict[str, int]] = {}
     documents: dict[str, int] = {}
+    index_work: dict[str, str] = {}
     parts: dict[str, list[int]] = {"near": [], "far": []}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -129,7 +132,7 @@ def main() -> None:
                     seconds[label].append(wall)
                     cpu[label].append(used)
                     written[label] = {t: n - before[t] for t, n in _rows(ctx).items()}
-                    documents[label] = rebuild_index(ctx).documents
+                    documents[label], index_work[label] = _index_state(ctx)
                     parts[label].append(_key_parts(ctx))
             load_after = os.getloadavg()
         far_csv = extracts[args.far - 1] / "AORD_LOENN_MND" / "AORD_LOENN_MND.csv"
@@ -161,9 +164,19 @@ def main() -> None:
         print(
             f"written by the last append of {months}: "
             + ", ".join(f"{t} {n}" for t, n in written[label].items())
-            + f"; search documents after it: {documents[label]}"
+            + f"; search documents after it: {documents[label]} ({index_work[label]})"
             + f"; key-store parts after each append: {parts[label]}"
         )
+
+
+def _index_state(ctx: Context) -> tuple[int, str]:
+    """The live index's documents, and how the release's index update made them: an update
+    from the revisions of two versions, or a rebuild from every version's."""
+    live = current_generation(ctx.config.index_dir)
+    assert live is not None
+    state = json.loads((live / STATE_FILE).read_text(encoding="utf-8"))
+    work = f"{state['mode']} from {state['revisions_read']} revisions"
+    return len(state["documents"]), work
 
 
 if __name__ == "__main__":

@@ -1,12 +1,13 @@
 """An appended month's revision lists only the files it adds and names its parent for the
 rest (docs/MONTHLY.md §4, migration 0009). Every reader sees the same files as when each
 revision copied its parent's whole list, the schema before 0009 reads and migrates back
-to that, and what an append writes (file rows, SQL statements, search documents) does not
-grow with the months released before it."""
+to that, and what an append writes (file rows, SQL statements, search documents) and what
+its index update reads do not grow with the months released before it."""
 
 from __future__ import annotations
 
 import itertools
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from alembic import command
 from sqlalchemy import event, text
 
+from catalogue.search import current_generation
 from catalogue.services import indexing
 from catalogue.services.context import Context
 from catalogue.services.publishing import ingest_extract
@@ -128,6 +130,7 @@ def test_an_append_writes_the_same_rows_and_documents_whatever_came_before(
     tables = ("dataset_files", "dataset_revisions", "code_list_entries")
     facts = ctx.config.home / "analysis" / "facts"
     facts_written: dict[int, int] = {}
+    rebuilt_read: dict[int, int] = {}
     for m in range(2, 15):
         before = _row_counts(ctx, tables)
         facts_before = len(list(facts.glob("*.json")))
@@ -144,12 +147,22 @@ def test_an_append_writes_the_same_rows_and_documents_whatever_came_before(
             event.remove(ctx.db.engine, "before_cursor_execute", count)
         written = {t: n - before[t] for t, n in _row_counts(ctx, tables).items()}
         facts_written[m] = len(list(facts.glob("*.json"))) - facts_before
-        documents = indexing.rebuild_index(ctx).documents
-        per_month[m] = (written, dict(statements), documents)
-    # Month 3 against month 14: the same rows, statements and documents.
+        # What the release's index update derived its documents from: the revisions of
+        # the version before and of the new one, not every version's (services/indexing.py).
+        live = current_generation(ctx.config.index_dir)
+        assert live is not None
+        state = json.loads((live / indexing.STATE_FILE).read_text(encoding="utf-8"))
+        index_work = (state["mode"], state["revisions_read"], len(state["documents"]))
+        rebuilt = indexing.rebuild_index(ctx)
+        rebuilt_read[m] = rebuilt.revisions_read
+        per_month[m] = (written, dict(statements), rebuilt.documents, index_work)
+    # Month 3 against month 14: the same rows, statements, documents and index work.
     assert per_month[14] == per_month[3]
     assert per_month[14][0]["dataset_files"] == 1  # the month's one Parquet file
     assert per_month[14][2] == 1  # one document for the variable's run of months
+    assert per_month[14][3] == ("update", 2, 1)  # one revision before, one after
+    # ... where a full rebuild (the reference) reads every month's revision.
+    assert rebuilt_read[14] - rebuilt_read[3] == 11
     # What the release reads of the files: the new month's dates, joined with those kept
     # for the months before (one entry each), never every month's files again. Entries
     # were once keyed by the order of the files, which an append can change (folders made

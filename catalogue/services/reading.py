@@ -158,6 +158,10 @@ def _find_version(
     return row
 
 
+def version_label(version: StoredVersion) -> str:
+    return _label(version)
+
+
 def _label(version: StoredVersion) -> str:
     return f"{version.major}.{version.minor}.{version.patch}.0"
 

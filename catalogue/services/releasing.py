@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from catalogue.domain.enums import Operation
 from catalogue.domain.errors import conflict, invalid_input, not_found, unprocessable
 from catalogue.domain.version import VersionNumber, draft_version, next_release
+from catalogue.services import reading
 from catalogue.services.context import Context
 from catalogue.services.setup import require_initialised, resolve_datastore
 from catalogue.storage.catalogue_store import (
@@ -171,13 +172,16 @@ def release_draft(
             datastore=name,
         ) from None
     try:
+        # The version the index reflects for this datastore before the release: the index
+        # update derives only what the release changed since it.
+        before = reading.latest_versions(ctx).get(name)
         version = _release_locked(ctx, name, description.strip(), actor, expected)
         # The index and the units' keys are derived data, made after every release.
         # Imported here: they bring tantivy and DuckDB, which reading commands
         # (`regcat versions`, `draft`) should not pay for at start.
         from catalogue.services import indexing, workspaces
 
-        indexing.rebuild_index(ctx)
+        indexing.update_index(ctx, name, before.version if before else None)
         workspaces.warm_record_keys(ctx, name, only_new=True)
         return version
     finally:
