@@ -825,6 +825,67 @@ done:
     return result;
 }
 
+/* merge_fingerprints, fingerprint.py's FingerprintTable.merged: set i's cells added to (counts)
+ * and xor-ed into (ids, checks) those of set target[i], one pass over the sets (numpy's
+ * ufunc.at, three of them, 42 ms for the 19,881 cells of a 141 x 141 table's margins).
+ * Integers and xors do not depend on the order: the result is ufunc.at's. The outputs
+ * are zeroed by the caller. */
+static PyObject *merge_fingerprints(PyObject *self, PyObject *args) {
+    PyObject *objects[7];
+    Buffer buffers[7] = {{0}};
+    static const Py_ssize_t items[7] = {8, 8, 8, 8, 8, 8, 8};
+    static const char *codes[7] = {"lq", "lq", "LQ", "LQ", "lq", "LQ", "LQ"};
+    static const char *names[7] = {"target", "counts", "id_xor", "check_xor",
+                                   "out_counts", "out_id_xor", "out_check_xor"};
+    PyObject *result = NULL;
+    if (!PyArg_ParseTuple(args, "OOOOOOO", &objects[0], &objects[1], &objects[2], &objects[3],
+                          &objects[4], &objects[5], &objects[6])) {
+        return NULL;
+    }
+    if (take_all(objects, buffers, 7, (1u << 4) | (1u << 5) | (1u << 6), items, codes, names) !=
+        0) {
+        goto done;
+    }
+    Py_ssize_t sets = buffers[0].view.len / 8;
+    Py_ssize_t targets = buffers[4].view.len / (8 * PEEL_CELLS);
+    if (buffers[1].view.len != sets * 8 * PEEL_CELLS ||
+        buffers[2].view.len != sets * 8 * PEEL_CELLS ||
+        buffers[3].view.len != sets * 8 * PEEL_CELLS ||
+        buffers[4].view.len != targets * 8 * PEEL_CELLS ||
+        buffers[5].view.len != targets * 8 * PEEL_CELLS ||
+        buffers[6].view.len != targets * 8 * PEEL_CELLS) {
+        PyErr_SetString(PyExc_ValueError, "arrays of mismatched lengths");
+        goto done;
+    }
+    const int64_t *target = buffers[0].view.buf;
+    const int64_t *counts = buffers[1].view.buf;
+    const uint64_t *ids = buffers[2].view.buf;
+    const uint64_t *checks = buffers[3].view.buf;
+    int64_t *out_counts = buffers[4].view.buf;
+    uint64_t *out_ids = buffers[5].view.buf;
+    uint64_t *out_checks = buffers[6].view.buf;
+    Py_ssize_t bad = -1;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < sets; i++) {
+        int64_t t = target[i];
+        if (t < 0 || t >= targets) {
+            bad = i;
+            break;
+        }
+        const Py_ssize_t from = i * PEEL_CELLS, to = (Py_ssize_t)t * PEEL_CELLS;
+        for (int c = 0; c < PEEL_CELLS; c++) {
+            out_counts[to + c] += counts[from + c];
+            out_ids[to + c] ^= ids[from + c];
+            out_checks[to + c] ^= checks[from + c];
+        }
+    }
+    Py_END_ALLOW_THREADS
+    result = none_unless_outside(bad, "set %zd is sent outside the merged table");
+done:
+    release_all(buffers, 7);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"add_pairs", add_pairs, METH_VARARGS,
      "add_pairs(cell, unit, set_ids, packed_slots, checks, table, cells_per_set): adds each "
@@ -865,6 +926,10 @@ static PyMethodDef methods[] = {
     {"weight_tops", weight_tops, METH_VARARGS,
      "weight_tops(elements, tops): the top 53 bits of each uint64 id mixed with the weight "
      "salt, as float64, into tops (filled in place)."},
+    {"merge_fingerprints", merge_fingerprints, METH_VARARGS,
+     "merge_fingerprints(target, counts, id_xor, check_xor, out_counts, out_id_xor, "
+     "out_check_xor): set i's 128 cells (int64 counts added, uint64 xors xor-ed) into those "
+     "of set target[i] of the zeroed outputs, in place."},
     {"model_rows", model_rows, METH_VARARGS,
      "model_rows(row_pattern, unit, outcome, set_ids, record_keys, pattern_hash, rows, keys, "
      "inside_value) -> (digest, inside, inside_keys): per pattern its rows and record key "

@@ -88,3 +88,12 @@ def peel_difference(
     elements: np.ndarray,
 ) -> int: ...
 def weight_tops(elements: np.ndarray, tops: np.ndarray) -> None: ...
+def merge_fingerprints(
+    target: np.ndarray,
+    counts: np.ndarray,
+    id_xor: np.ndarray,
+    check_xor: np.ndarray,
+    out_counts: np.ndarray,
+    out_id_xor: np.ndarray,
+    out_check_xor: np.ndarray,
+) -> None: ...

@@ -36,6 +36,7 @@ except ImportError:  # not compiled here: the numpy version does the same, slowe
 # An extension built before peel_difference was added lacks it: the Python peel then.
 _peel_difference = getattr(_loops, "peel_difference", None)
 _weight_tops = getattr(_loops, "weight_tops", None)
+_merge_fingerprints = getattr(_loops, "merge_fingerprints", None)
 
 PARTITIONS = 4
 CELLS_PER_PARTITION = 32
@@ -278,7 +279,30 @@ class FingerprintTable:
 
     def merged(self, target: np.ndarray, n_sets: int) -> FingerprintTable:
         """Set `target[i]` receives set i (sets must be disjoint for the result to be the
-        fingerprint of their union)."""
+        fingerprint of their union). In one compiled pass where built
+        (`_loops.merge_fingerprints`: a table's margins, 42 ms by ufunc.at for 19,881
+        cells, 48 of them in test_presence's cell-limit test); else `merged_numpy`, the
+        twin, held equal by tests/test_output_control_guards.py."""
+        if _merge_fingerprints is None:
+            return self.merged_numpy(target, n_sets)
+        target = np.ascontiguousarray(target, dtype=np.int64)
+        counts = np.zeros((n_sets, CELLS), dtype=np.int64)
+        id_xor = np.zeros((n_sets, CELLS), dtype=np.uint64)
+        check_xor = np.zeros((n_sets, CELLS), dtype=np.uint64)
+        _merge_fingerprints(
+            target,
+            np.ascontiguousarray(self.counts, dtype=np.int64),
+            np.ascontiguousarray(self.id_xor, dtype=np.uint64),
+            np.ascontiguousarray(self.check_xor, dtype=np.uint64),
+            counts,
+            id_xor,
+            check_xor,
+        )
+        sizes = np.bincount(target, weights=self.sizes, minlength=n_sets)
+        return FingerprintTable(np.rint(sizes).astype(np.int64), counts, id_xor, check_xor)
+
+    def merged_numpy(self, target: np.ndarray, n_sets: int) -> FingerprintTable:
+        """`merged` by numpy's ufunc.at (as first written)."""
         target = np.asarray(target, dtype=np.int64)
         counts = np.zeros((n_sets, CELLS), dtype=np.int64)
         id_xor = np.zeros((n_sets, CELLS), dtype=np.uint64)
