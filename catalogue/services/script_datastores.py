@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalogue.domain.errors import not_found
+from catalogue.domain.text import localise
 from catalogue.services.context import Context
 from catalogue.services.reading import datastore_summaries
 
@@ -50,11 +51,13 @@ def resolve_required(
             version=str(major),
         )
     latest = summary.latest_version
-    said = (
-        f"{name}:{major} finnes ikke her; skriptet bruker siste versjon av {target}, {latest}."
-        if language == "nb"
-        else f"{name}:{major} does not exist here; the script uses the latest version of "
-        f"{target}, {latest}."
+    said = localise(
+        (
+            f"{name}:{major} finnes ikke her; skriptet bruker siste versjon av {target}, {latest}.",
+            f"{name}:{major} does not exist here; the script uses the latest version of "
+            f"{target}, {latest}.",
+        ),
+        language,
     )
     notice = {
         "code": NOTICE_CODE,

@@ -62,11 +62,6 @@ def create_app(config: Config | None = None, overrides: dict[str, Any] | None = 
     saved_scripts_api.init_app(app)
     script_pages.init_app(app)
 
-    @app.before_request
-    def _language() -> None:
-        lang = request.args.get("lang") or request.cookies.get("lang") or config.language
-        g.lang = lang if lang in ("nb", "en") else "nb"
-
     # Accounts and access (issue 6). auth puts its rule check first among the hooks, so no
     # other hook or view runs for a request its rule denies.
     from catalogue.web import (
@@ -74,6 +69,7 @@ def create_app(config: Config | None = None, overrides: dict[str, Any] | None = 
         accounts_pages,
         auth,
         export_requests_api,
+        language,
         security_headers,
     )
 
@@ -82,6 +78,7 @@ def create_app(config: Config | None = None, overrides: dict[str, Any] | None = 
     export_requests_api.init_app(app)
     accounts_pages.init_app(app)
     security_headers.init_app(app)
+    language.init_app(app)
 
     app.extensions["regcat_api"].finish()  # its OpenAPI description is whole
     return app

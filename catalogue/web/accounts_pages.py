@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Flask, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 
 from catalogue.domain.account_names import name_of
 from catalogue.domain.accounts import Identity, Role, Scope, scopes_for_roles
@@ -19,6 +19,7 @@ from catalogue.domain.text import localise
 from catalogue.services import behaviour, export_requests, tokens, user_accounts
 from catalogue.web import auth, context
 from catalogue.web.export_requests_api import file_response
+from catalogue.web.language import keep_language, request_language
 
 account_pages = Blueprint("account_pages", __name__)
 export_pages = Blueprint("export_pages", __name__)
@@ -112,13 +113,13 @@ ACCOUNT_PAGE_WORDS: dict[str, tuple[str, str]] = {
 
 
 def say(key: str, **kwargs: Any) -> str:
-    language = "en" if g.get("lang") == "en" else "nb"
+    language = request_language()
     return localise(ACCOUNT_PAGE_WORDS[key], language).format(**quantities(kwargs, language))
 
 
 def named(kind: str, code: str) -> str:
     """A role's, scope's, token state's or export status's name in the page's language."""
-    return name_of(kind, code, g.get("lang", "nb"))
+    return name_of(kind, code, request_language())
 
 
 def names(kind: str, codes: Iterable[str]) -> str:
@@ -126,8 +127,8 @@ def names(kind: str, codes: Iterable[str]) -> str:
 
 
 def _back(endpoint: str, error: RegcatError | None = None) -> Any:
-    flash(error.message(g.lang) if error else say("done"), "error" if error else "info")
-    return redirect(url_for(endpoint))
+    flash(error.message(request_language()) if error else say("done"), "error" if error else "info")
+    return redirect(keep_language(url_for(endpoint)))
 
 
 # --- account --------------------------------------------------------------------------------
@@ -300,7 +301,7 @@ def decide(request_id: int) -> Any:
 @steward_pages.get("/steward/flags")
 def flags() -> str:
     auth.require_identity()
-    language = "en" if g.get("lang") == "en" else "nb"
+    language = request_language()
     return render_template(
         "accounts/flags.html", flags=behaviour.flags(context()), language=language
     )

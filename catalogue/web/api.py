@@ -12,7 +12,7 @@ from typing import Any, NoReturn
 
 from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.ext.marshmallow.openapi import OpenAPIConverter
-from flask import Flask, Request, g
+from flask import Flask, Request
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 from marshmallow import Schema, ValidationError, fields, validate
@@ -23,6 +23,7 @@ from catalogue.web import auth, context
 from catalogue.web.access import access_for
 from catalogue.web.api_responses import DESCRIPTIONS, derived_statuses, response_name, security
 from catalogue.web.errors import MalformedRequest
+from catalogue.web.language import request_language
 from schemas.api.datastores import DatastoreSchema, VersionSchema
 from schemas.api.errors import ErrorSchema
 from schemas.translations import translate_messages
@@ -52,7 +53,7 @@ class ArgumentsParser(FlaskParser):
             "invalid-parameters",
             f"Ugyldige parametere: {names}." if names else "Ugyldig innhold i forespørselen.",
             f"Invalid parameters: {names}." if names else "Invalid request body.",
-            {"fields": translate_messages(problems, g.get("lang", "nb"))},
+            {"fields": translate_messages(problems, request_language())},
             400,
         )
 

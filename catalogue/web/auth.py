@@ -32,6 +32,7 @@ from catalogue.services import sessions, tokens
 from catalogue.web import context
 from catalogue.web.access import access_for
 from catalogue.web.errors import MalformedRequest
+from catalogue.web.language import keep_language, request_language
 
 auth = Blueprint("auth", __name__)
 
@@ -111,7 +112,6 @@ def _check_csrf() -> None:
 def _authorize() -> WerkzeugResponse | None:
     if request.routing_exception is not None:
         return None  # 404 and 405 are answered as usual
-    g.setdefault("lang", _language())
     access = access_for(request.endpoint)
     if access is Access.PUBLIC:
         return None  # public pages never look at credentials, so they stay cacheable
@@ -120,20 +120,13 @@ def _authorize() -> WerkzeugResponse | None:
     denial = decide(access, identity)
     if denial is not None:
         if denial is SIGN_IN_REQUIRED and _is_page() and request.method == "GET":
-            return redirect(url_for("auth.login_page", next=request.full_path.rstrip("?")))
+            return redirect(
+                keep_language(url_for("auth.login_page", next=request.full_path.rstrip("?")))
+            )
         raise denial.error()
     if request.method not in SAFE_METHODS and (identity is None or identity.via != "token"):
         _check_csrf()  # a bearer token cannot be sent by another site's form; a cookie can
     return None
-
-
-def _language() -> str:
-    lang = (
-        request.args.get("lang")
-        or request.cookies.get("lang")
-        or current_app.config["REGCAT"].language
-    )
-    return lang if lang in ("nb", "en") else "nb"
 
 
 def _is_page() -> bool:
@@ -150,7 +143,7 @@ def _client_address() -> str:
 @auth.get("/login")
 def login_page() -> Any:
     if current_identity() is not None:  # the header's sign-in link, followed when signed in
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(keep_language(_safe_next(request.args.get("next"))))
     return render_template(
         "accounts/login.html", next=_safe_next(request.args.get("next")), oidc=_oidc_enabled()
     )
@@ -169,12 +162,12 @@ def login() -> Any:
             "accounts/login.html",
             next=target,
             oidc=_oidc_enabled(),
-            error=e.message(g.lang),
+            error=e.message(request_language()),
             username=username,
         )
         return page, e.http_status
     _begin(signed_in)
-    return redirect(target)
+    return redirect(keep_language(target))
 
 
 @auth.post("/logout")
@@ -184,7 +177,7 @@ def logout() -> Any:
     if secret:
         sessions.end_session(context(), secret, identity.username)
     session.clear()
-    return redirect("/")
+    return redirect(keep_language("/"))
 
 
 @auth.get("/login/oidc")
@@ -216,7 +209,7 @@ def oidc_callback() -> Any:
         context(), _config()["oidc_issuer"], claims, _client_address()
     )
     _begin(signed_in)
-    return redirect(target)
+    return redirect(keep_language(target))
 
 
 def _begin(signed_in: sessions.SignedIn) -> None:

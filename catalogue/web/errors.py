@@ -17,11 +17,12 @@ import dataclasses
 import re
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from catalogue.domain.error_codes import HTTP_STATUS_CODES
 from catalogue.domain.errors import RegcatError
+from catalogue.web.language import request_language
 from schemas.api.errors import ErrorSchema
 from schemas.problems import flatten_messages
 from schemas.translations import translate_messages
@@ -52,7 +53,7 @@ def _api_status(error: RegcatError) -> RegcatError:
 
 def _respond(error: RegcatError, headers: dict[str, str] | None = None) -> Response:
     error = _api_status(error)
-    lang = getattr(g, "lang", "nb")
+    lang = request_language()
     if _wants_json():
         response = jsonify(ERROR_SCHEMA.dump(error.as_dict(lang)))
     else:
@@ -151,7 +152,7 @@ def init_app(app: Flask) -> None:
         details = {}
         messages = getattr(error, "data", {}).get("messages") if hasattr(error, "data") else None
         if messages:
-            details["fields"] = translate_messages(messages, getattr(g, "lang", "nb"))
+            details["fields"] = translate_messages(messages, request_language())
         kind = MalformedRequest if status == 400 else RegcatError
         headers = {name: value for name, value in error.get_headers() if name in _KEPT_HEADERS}
         return _respond(

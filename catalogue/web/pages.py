@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, g, render_template
+from flask import Blueprint, Flask, render_template
 
 from catalogue.services import reading
 from catalogue.services.messages import say
 from catalogue.web import context
+from catalogue.web.language import request_language
 
 pages = Blueprint("pages", __name__)
 
@@ -21,5 +22,5 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _helpers() -> dict[str, object]:
-        lang = getattr(g, "lang", "nb")
+        lang = request_language()
         return {"lang": lang, "t": lambda key, **kw: say(key, lang, **kw)}

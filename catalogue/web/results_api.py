@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, g
+from flask import Flask, Response
 
 from catalogue.services import results
 from catalogue.web import context
 from catalogue.web.api import ApiBlueprint, link, register_api_blueprint
+from catalogue.web.language import request_language
 from catalogue.web.workspaces_api import current_owner
 from schemas.api.errors import ErrorSchema
 from schemas.api.results import ReleasedResultSchema, ResultTableArgs
@@ -52,10 +53,6 @@ def _file(made: results.ResultFile) -> Response:
     return response
 
 
-def _language() -> str:
-    return str(getattr(g, "lang", "nb"))
-
-
 @bp.get("/<string:audit_id>")
 @bp.response(200, ReleasedResultSchema)
 @_unknown
@@ -81,7 +78,7 @@ def csv(args: dict[str, Any], audit_id: str) -> Any:
 @_unknown
 def xlsx(audit_id: str) -> Any:
     """A sheet per table and one about the release (in the language asked for: `lang`)."""
-    return _file(results.release_workbook(context(), current_owner(), audit_id, _language()))
+    return _file(results.release_workbook(context(), current_owner(), audit_id, request_language()))
 
 
 @bp.get("/<string:audit_id>.vl.json")

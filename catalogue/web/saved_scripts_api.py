@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask
 from werkzeug.routing import BaseConverter
 
 from catalogue.services import saved_scripts
@@ -15,6 +15,7 @@ from catalogue.services.scripts import ScriptRun
 from catalogue.web import context
 from catalogue.web.api import ApiBlueprint, register_api_blueprint
 from catalogue.web.auth import require_identity
+from catalogue.web.language import request_language
 from catalogue.web.scripts_api import as_api_error
 from schemas.api.errors import ErrorSchema
 from schemas.api.saved_scripts import (
@@ -66,16 +67,12 @@ def _owner() -> str:
     return require_identity().username
 
 
-def _language() -> str:
-    return str(getattr(g, "lang", "nb"))
-
-
 def _ran(entry: str, pins: Any, ran: ScriptRun) -> dict[str, Any]:
     return {
         "id": entry,
         "pins": saved_scripts.pins_json(pins),
         "output": ran.output,
-        "error": as_api_error(ran.error, _language()),
+        "error": as_api_error(ran.error, request_language()),
         "commands_run": ran.commands_run,
     }
 
@@ -120,7 +117,7 @@ def delete(script_id: str) -> Any:
 @_unknown
 def rerun(script_id: str) -> Any:
     """Run a saved script again, on its pinned versions: the same answer as before."""
-    saved, ran = saved_scripts.rerun_script(context(), _owner(), script_id, _language())
+    saved, ran = saved_scripts.rerun_script(context(), _owner(), script_id, request_language())
     return _ran(saved.script_id, saved.pins, ran)
 
 
@@ -142,7 +139,7 @@ def publish(body: dict[str, Any], script_id: str) -> Any:
 @library.response(200, LibraryEntrySchema(many=True))
 def search(args: dict[str, Any]) -> Any:
     """Search the library: the shipped snippets, then published scripts, newest first."""
-    found = saved_scripts.search_library(context(), args["q"], _language())
+    found = saved_scripts.search_library(context(), args["q"], request_language())
     return [entry.to_json_dict() for entry in found]
 
 
@@ -151,7 +148,7 @@ def search(args: dict[str, Any]) -> Any:
 @_unknown_entry
 def get_entry(entry: str) -> Any:
     """One library entry, with its text."""
-    return saved_scripts.library_entry(context(), entry, _language()).to_json_dict()
+    return saved_scripts.library_entry(context(), entry, request_language()).to_json_dict()
 
 
 @library.post("/<string:entry>/fork")
@@ -161,7 +158,7 @@ def get_entry(entry: str) -> Any:
 def fork(body: dict[str, Any], entry: str) -> Any:
     """Copy a library entry into your saved scripts (it records where it came from)."""
     saved = saved_scripts.fork_entry(
-        context(), _owner(), entry, (body or {}).get("title"), _language()
+        context(), _owner(), entry, (body or {}).get("title"), request_language()
     )
     return saved_scripts.saved_json(saved)
 
@@ -171,7 +168,7 @@ def fork(body: dict[str, Any], entry: str) -> Any:
 @_unknown_entry
 def run_entry(entry: str) -> Any:
     """Run a library entry as yourself (a published one on its pinned versions)."""
-    found, ran = saved_scripts.run_entry(context(), _owner(), entry, _language())
+    found, ran = saved_scripts.run_entry(context(), _owner(), entry, request_language())
     return _ran(found.entry_id, found.pins, ran)
 
 

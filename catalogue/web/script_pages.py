@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 
 from catalogue.domain.errors import RegcatError
 from catalogue.domain.text import localise
 from catalogue.services import saved_scripts, script_views, scripts
 from catalogue.services.scripts import ScriptRun
 from catalogue.web import auth, context
+from catalogue.web.language import keep_language, request_language
 
 script_pages = Blueprint("script_pages", __name__)
 
@@ -87,11 +88,7 @@ WORDS: dict[str, tuple[str, str]] = {
 
 
 def word(key: str, **kwargs: Any) -> str:
-    return localise(WORDS[key], _language()).format(**kwargs)
-
-
-def _language() -> str:
-    return "en" if g.get("lang") == "en" else "nb"
+    return localise(WORDS[key], request_language()).format(**kwargs)
 
 
 def _owner() -> str:
@@ -101,7 +98,7 @@ def _owner() -> str:
 def _page(text: str, ran: ScriptRun | None = None, status: int = 200, **more: Any) -> Any:
     view = None
     if ran is not None:
-        view = script_views.run_view(ran.output, ran.error, ran.commands_run, _language())
+        view = script_views.run_view(ran.output, ran.error, ran.commands_run, request_language())
     return render_template("scripts/editor.html", text=text, run=view, **more), status
 
 
@@ -117,7 +114,7 @@ def _refused(text: str, error: RegcatError) -> Any:
 def editor() -> Any:
     entry = request.args.get("entry")
     if entry:  # a library entry opened in the editor
-        return _page(saved_scripts.library_entry(context(), entry, _language()).text)
+        return _page(saved_scripts.library_entry(context(), entry, request_language()).text)
     return _page(EXAMPLE)
 
 
@@ -128,8 +125,10 @@ def run() -> Any:
         if request.form.get("action") == "save":
             title = request.form.get("title", "").strip() or word("title")
             saved = saved_scripts.save_script(context(), _owner(), title, text)
-            return redirect(url_for("script_pages.saved_one", script_id=saved.script_id))
-        ran = scripts.run_script(context(), _owner(), text, _language())
+            return redirect(
+                keep_language(url_for("script_pages.saved_one", script_id=saved.script_id))
+            )
+        ran = scripts.run_script(context(), _owner(), text, request_language())
     except RegcatError as error:
         return _refused(text, error)
     return _page(text, ran)
@@ -150,8 +149,8 @@ def saved_one(script_id: str) -> Any:
 
 @script_pages.post("/scripts/saved/<script_id:script_id>/rerun")
 def saved_rerun(script_id: str) -> Any:
-    found, ran = saved_scripts.rerun_script(context(), _owner(), script_id, _language())
-    view = script_views.run_view(ran.output, ran.error, ran.commands_run, _language())
+    found, ran = saved_scripts.rerun_script(context(), _owner(), script_id, request_language())
+    view = script_views.run_view(ran.output, ran.error, ran.commands_run, request_language())
     return render_template("scripts/saved_one.html", saved=found, run=view)
 
 
@@ -163,37 +162,36 @@ def saved_publish(script_id: str) -> Any:
             context(), _owner(), script_id, request.form.get("description", ""), tags
         )
     except RegcatError as error:
-        flash(error.message(_language()), "error")
-        return redirect(url_for("script_pages.saved_one", script_id=script_id))
+        flash(error.message(request_language()), "error")
+        return redirect(keep_language(url_for("script_pages.saved_one", script_id=script_id)))
     flash(word("published"), "info")
-    return redirect(url_for("script_pages.library_page"))
+    return redirect(keep_language(url_for("script_pages.library_page")))
 
 
 @script_pages.post("/scripts/saved/<script_id:script_id>/delete")
 def saved_delete(script_id: str) -> Any:
     saved_scripts.delete_script(context(), _owner(), script_id)
     flash(word("deleted"), "info")
-    return redirect(url_for("script_pages.saved_list"))
+    return redirect(keep_language(url_for("script_pages.saved_list")))
 
 
 @script_pages.get("/scripts/library")
 def library_page() -> Any:
     query = request.args.get("q", "")
     try:
-        entries = saved_scripts.search_library(context(), query, _language())
+        entries = saved_scripts.search_library(context(), query, request_language())
     except RegcatError as error:
-        flash(error.message(_language()), "error")
+        flash(error.message(request_language()), "error")
         entries = []
     return render_template("scripts/library.html", entries=entries, query=query)
 
 
 @script_pages.post("/scripts/library/<string:entry>/fork")
 def library_fork(entry: str) -> Any:
-    forked = saved_scripts.fork_entry(context(), _owner(), entry, language=_language())
-    return redirect(url_for("script_pages.saved_one", script_id=forked.script_id))
+    forked = saved_scripts.fork_entry(context(), _owner(), entry, language=request_language())
+    return redirect(keep_language(url_for("script_pages.saved_one", script_id=forked.script_id)))
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(script_pages)
     app.jinja_env.globals["script_word"] = word
-    app.jinja_env.globals["lang_query"] = lambda: "?lang=en" if _language() == "en" else ""

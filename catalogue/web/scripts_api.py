@@ -18,13 +18,14 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Flask, Response, g, request, stream_with_context
+from flask import Flask, Response, request, stream_with_context
 
 from catalogue.domain.errors import RegcatError
 from catalogue.services import scripts
 from catalogue.web import context
 from catalogue.web.api import ApiBlueprint, register_api_blueprint
 from catalogue.web.auth import require_identity
+from catalogue.web.language import request_language
 from schemas.api.errors import ErrorSchema
 from schemas.api.scripts import ScriptRunResultSchema, ScriptRunSchema
 
@@ -60,7 +61,7 @@ def as_api_error(error: RegcatError | None, language: str) -> dict[str, Any] | N
 )
 def run(body: dict[str, Any]) -> Any:
     """Run a script: its results in order, its text blocks, and the first error."""
-    language = str(getattr(g, "lang", "nb"))
+    language = request_language()
     # The owner, as for workspaces: the signed-in researcher (the route's rule required one).
     owner = require_identity().username
     script = scripts.parse(body["script"])  # a script that does not parse: 422, nothing runs

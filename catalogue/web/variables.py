@@ -6,13 +6,14 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, Response, g, make_response, render_template, request
+from flask import Blueprint, Flask, Response, make_response, render_template, request
 from werkzeug.datastructures import MultiDict
 
 from catalogue.domain.text import by_language, pick
 from catalogue.services import searching
 from catalogue.web import caching, context, crawlers, variables_api
 from catalogue.web.api import PARSER
+from catalogue.web.language import request_language
 from catalogue.web.variable_presenter import json_ld_script, page_path, page_url
 from catalogue.web.wording import word
 from schemas.api.variables import SEARCH_FORM_ARGS, search_request
@@ -26,7 +27,7 @@ _RDF_TYPES = ("text/turtle", "application/ld+json")
 @variables.get("/")
 def search_page() -> Response:
     args = PARSER.parse(SEARCH_FORM_ARGS, request, location="query")
-    result = searching.search_variables(context(), search_request(args, g.lang))
+    result = searching.search_variables(context(), search_request(args, request_language()))
     html = render_template("index.html", result=result, req=result.request)
     return caching.conditional(make_response(html), max_age=60)
 
@@ -38,7 +39,7 @@ def variable_page(datastore: str, name: str) -> Response:
         return rdf
     version = request.args.get("version") or None
     view = searching.variable_view(context(), datastore, name, version)
-    lang = g.lang
+    lang = request_language()
     html = render_template(
         "variable.html",
         view=view,
@@ -107,7 +108,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _page_helpers() -> dict[str, object]:
-        lang = getattr(g, "lang", "nb")
+        lang = request_language()
         return {
             "w": lambda key, **kw: word(key, lang, **kw),
             "url_with": _url_with,

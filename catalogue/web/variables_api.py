@@ -8,7 +8,6 @@ from flask import (
     Flask,
     Response,
     abort,
-    g,
     jsonify,
     render_template,
     send_from_directory,
@@ -19,6 +18,7 @@ from catalogue.services import searching
 from catalogue.web import caching, context
 from catalogue.web.api import ApiBlueprint, link, register_api_blueprint
 from catalogue.web.api_responses import response_name
+from catalogue.web.language import request_language
 from catalogue.web.variable_presenter import page_path, quote, variable_document
 from schemas.api.errors import ErrorSchema
 from schemas.api.variables import (
@@ -63,7 +63,7 @@ def search(args: dict[str, Any]) -> Any:
     Free text over names, technical names, labels and descriptions in every language,
     register, data product, categories, unit type, temporality and code titles; filters
     and facet counts as in the variable browser."""
-    page = searching.search_variables(context(), search_request(args, g.lang))
+    page = searching.search_variables(context(), search_request(args, request_language()))
     # Serialised by hand: this is the hottest endpoint, and marshmallow would spend more
     # time on its ~200 small objects than the search itself takes. SearchResponseSchema
     # still describes it (and a test holds the two together).
@@ -110,7 +110,7 @@ _HIT_FIELDS = tuple(n for n in HitSchema._declared_fields if n not in ("url", "a
 def get_variable(args: dict[str, Any], datastore: str, name: str) -> Any:
     """One variable: full metadata, code list by validity period, and version history."""
     view = searching.variable_view(context(), datastore, name, args.get("version"))
-    return variable_document(view, args.get("lang") or g.lang)
+    return variable_document(view, request_language())
 
 
 @variables_api.after_request

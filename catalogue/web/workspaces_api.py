@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask
 
 from catalogue.services import workspaces
 from catalogue.web import context
 from catalogue.web.api import ApiBlueprint, link, register_api_blueprint
 from catalogue.web.auth import require_identity
+from catalogue.web.language import request_language
 from schemas.api.errors import ErrorSchema
 from schemas.api.results import AnalysisStatisticResponseSchema
 from schemas.api.statistics import StatisticOperation, operations
@@ -29,10 +30,6 @@ def current_owner() -> str:
     an API token; the routes' access rule has already required one). This is the one place
     the owner is decided; before accounts existed it was a request header."""
     return require_identity().username
-
-
-def _language() -> str:
-    return str(getattr(g, "lang", "nb"))
 
 
 bp = ApiBlueprint(
@@ -106,7 +103,7 @@ def list_mine() -> Any:
 def describe(handle: str) -> Any:
     """The workspace's variables, their types and the steps so far (no data)."""
     return workspaces.describe_workspace(
-        context(), current_owner(), handle, _language()
+        context(), current_owner(), handle, request_language()
     ).to_json_dict()
 
 
@@ -130,7 +127,7 @@ def add_steps(steps: list[dict[str, Any]], handle: str) -> Any:
 
 def _released(statistic: str, body: dict[str, Any], handle: str) -> Any:
     released = workspaces.run_statistic(
-        context(), current_owner(), handle, statistic, body, _language()
+        context(), current_owner(), handle, statistic, body, request_language()
     )
     return released.to_json_dict()
 
