@@ -886,6 +886,66 @@ done:
     return result;
 }
 
+/* segment_modes, model_support.py's _cell_modes: per segment [bounds[c], bounds[c + 1]) of
+ * keys sorted within each segment, its most common key (the first of the longest runs: the
+ * smallest among ties; 0 in an empty segment) and how many keys are not at it, in one pass
+ * (numpy needs the runs' starts, lengths and maxima as arrays as long as the keys). */
+static PyObject *segment_modes(PyObject *self, PyObject *args) {
+    PyObject *objects[4];
+    Buffer buffers[4] = {{0}};
+    static const Py_ssize_t items[4] = {8, 8, 8, 8};
+    static const char *codes[4] = {"LQ", "lq", "LQ", "lq"};
+    static const char *names[4] = {"keys", "bounds", "modes", "off"};
+    PyObject *result = NULL;
+    if (!PyArg_ParseTuple(args, "OOOO", &objects[0], &objects[1], &objects[2], &objects[3])) {
+        return NULL;
+    }
+    if (take_all(objects, buffers, 4, (1u << 2) | (1u << 3), items, codes, names) != 0) {
+        goto done;
+    }
+    Py_ssize_t count = buffers[0].view.len / 8;
+    Py_ssize_t cells = buffers[2].view.len / 8;
+    if (buffers[1].view.len / 8 != cells + 1 || buffers[3].view.len / 8 != cells) {
+        PyErr_SetString(PyExc_ValueError, "bounds: one more than modes and off");
+        goto done;
+    }
+    const uint64_t *keys = buffers[0].view.buf;
+    const int64_t *bounds = buffers[1].view.buf;
+    uint64_t *modes = buffers[2].view.buf;
+    int64_t *off = buffers[3].view.buf;
+    for (Py_ssize_t c = 0; c < cells; c++) {
+        if (bounds[c] < 0 || bounds[c] > bounds[c + 1] || bounds[c + 1] > count) {
+            PyErr_SetString(PyExc_ValueError, "bounds: not increasing within the keys");
+            goto done;
+        }
+    }
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t c = 0; c < cells; c++) {
+        int64_t start = bounds[c], end = bounds[c + 1];
+        uint64_t mode = 0;
+        int64_t longest = 0;
+        for (int64_t i = start; i < end;) {
+            int64_t j = i + 1;
+            while (j < end && keys[j] == keys[i]) {
+                j++;
+            }
+            if (j - i > longest) {
+                longest = j - i;
+                mode = keys[i];
+            }
+            i = j;
+        }
+        modes[c] = mode;
+        off[c] = (end - start) - longest;
+    }
+    Py_END_ALLOW_THREADS
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    release_all(buffers, 4);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"add_pairs", add_pairs, METH_VARARGS,
      "add_pairs(cell, unit, set_ids, packed_slots, checks, table, cells_per_set): adds each "
@@ -899,6 +959,10 @@ static PyMethodDef methods[] = {
      "per cell (int64 cell and unit of each pair, float64 values, uint64 set ids by unit) the "
      "absolute total, the largest (keep, cells) in descending order, the total without the "
      "two largest and the value digest (uint64); outputs filled in place."},
+    {"segment_modes", segment_modes, METH_VARARGS,
+     "segment_modes(keys, bounds, modes, off): per segment of the uint64 keys (sorted within "
+     "each; bounds: int64, one more than the segments) its most common key (the smallest "
+     "among ties) into modes and how many keys are not at it into off; one pass."},
     {"majority", majority, METH_VARARGS,
      "majority(values) -> the value held by more than half the float64 values if there is "
      "one (else some value of them); one pass."},

@@ -97,3 +97,6 @@ def merge_fingerprints(
     out_id_xor: np.ndarray,
     out_check_xor: np.ndarray,
 ) -> None: ...
+def segment_modes(
+    keys: np.ndarray, bounds: np.ndarray, modes: np.ndarray, off: np.ndarray
+) -> None: ...

@@ -591,26 +591,109 @@ def _most_common(values: np.ndarray, weights: np.ndarray) -> tuple[float, int]:
     return float(distinct[int(np.argmax(totals))]), len(distinct)
 
 
+def _order_keys(y: np.ndarray) -> np.ndarray:
+    """Per value (float64) a uint64 in the values' order, equal where np.unique's codes are:
+    −0.0 as 0.0, every nan one key above +inf. Sorting these (np.sort, vectorised) is
+    several times faster than the argsort np.unique(return_inverse=True) needs."""
+    y = np.asarray(y, dtype=np.float64).reshape(-1) + 0.0  # −0.0 + 0.0 is 0.0
+    y[np.isnan(y)] = np.nan  # one nan, sign bit clear
+    bits = y.view(np.uint64)
+    return np.where(bits >> np.uint64(63), ~bits, bits | np.uint64(1 << 63))
+
+
+# Cells of a model up to which `_cell_modes` sorts each cell's outcomes on its own (beyond:
+# one lexsort over cell and outcome, the same modes).
+_SORTED_CELLS = 4096
+
+
+def _cell_modes(
+    row_code: np.ndarray, keys: np.ndarray, cells: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell (row_code in 0 … cells − 1, −1: a row of no cell) the most common of its
+    rows' `keys` (`_order_keys`; the smallest among ties; 0 in a cell of no row) and how
+    many of its rows are not at it: the rows grouped by cell (a stable radix sort of small
+    codes), each cell's keys sorted, the longest run of equal keys its mode
+    (`segment_modes`)."""
+    inside = row_code >= 0
+    cell, key = row_code[inside], keys[inside]
+    bounds = np.zeros(cells + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cell, minlength=cells), out=bounds[1:])
+    if cells == 1:
+        key = np.sort(key)
+    elif cells <= _SORTED_CELLS:
+        key = key[np.argsort(cell.astype(np.uint16), kind="stable")]
+        for start, end in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+            key[start:end].sort()
+    else:
+        key = key[np.lexsort((key, cell))]
+    return segment_modes(np.ascontiguousarray(key, dtype=np.uint64), bounds)
+
+
+def segment_modes(keys: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per segment [bounds[c], bounds[c + 1]) of `keys` (uint64, sorted within each) its
+    most common key (the smallest among ties; 0 in an empty segment) and how many keys are
+    not at it: compiled (one pass), else `segment_modes_numpy` (the same, held equal by
+    tests/test_models_outcome_support_modes.py)."""
+    compiled = getattr(_loops, "segment_modes", None)
+    if compiled is None:  # not built (or built before it)
+        return segment_modes_numpy(keys, bounds)
+    modes = np.zeros(len(bounds) - 1, dtype=np.uint64)
+    off = np.zeros(len(bounds) - 1, dtype=np.int64)
+    compiled(keys, np.ascontiguousarray(bounds, dtype=np.int64), modes, off)
+    return modes, off
+
+
+def segment_modes_numpy(keys: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    cells = len(bounds) - 1
+    modes = np.zeros(cells, dtype=np.uint64)
+    off = np.zeros(cells, dtype=np.int64)
+    if not len(keys):
+        return modes, off
+    cell = np.repeat(np.arange(cells), np.diff(bounds))
+    change = np.empty(len(keys), dtype=bool)
+    change[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=change[1:])
+    change[bounds[:-1][bounds[:-1] < len(keys)]] = True
+    starts = np.flatnonzero(change)
+    lengths = np.diff(np.r_[starts, len(keys)])
+    run_cell, run_key = cell[starts], keys[starts]
+    firsts = np.flatnonzero(np.r_[True, run_cell[1:] != run_cell[:-1]])
+    per_cell = np.maximum.reduceat(lengths, firsts)
+    longest = np.repeat(per_cell, np.diff(np.r_[firsts, len(starts)]))
+    best = np.flatnonzero(lengths == longest)
+    first_best = best[np.r_[True, run_cell[best][1:] != run_cell[best][:-1]]]
+    modes[run_cell[first_best]] = run_key[first_best]
+    held = run_cell[firsts]
+    off[held] = np.add.reduceat(lengths, firsts) - per_cell
+    return modes, off
+
+
 def _varied_per_cell(
-    found: _Units, row_code: np.ndarray, y_code: np.ndarray, cells: int
+    found: _Units, row_code: np.ndarray, y_code: np.ndarray, cells: int, *, keys: bool = False
 ) -> np.ndarray:
     """Per cell (row_code in 0 … cells − 1, −1: a row of no cell) the distinct units with a
     row whose outcome code is not the cell's most common (over its rows; the smallest code
-    among ties)."""
+    among ties). `keys`: y_code holds `_order_keys` of the outcome, not codes 0, 1, …: the
+    modes are then found by sorting each cell's (`_cell_modes`), not in a dense table."""
+    if keys:
+        mode, off_rows = _cell_modes(row_code, y_code, cells)
+        if found.distinct:  # a unit per row: the rows off the mode
+            return off_rows
     inside = row_code >= 0
     code, value = row_code[inside], y_code[inside]
-    values = int(value.max()) + 1 if len(value) else 1
-    if cells * values <= _DENSE_SLOTS:
-        table = np.bincount(code * values + value, minlength=cells * values)
-        mode = table.reshape(cells, values).argmax(axis=1)
-    else:
-        slots, counts = np.unique(code * values + value, return_counts=True)
-        cell_of, value_of = slots // values, slots % values
-        order = np.lexsort((value_of, -counts, cell_of))
-        cell_of, value_of = cell_of[order], value_of[order]
-        first = np.r_[True, cell_of[1:] != cell_of[:-1]]
-        mode = np.zeros(cells, dtype=np.int64)
-        mode[cell_of[first]] = value_of[first]
+    if not keys:
+        values = int(value.max()) + 1 if len(value) else 1
+        if cells * values <= _DENSE_SLOTS:
+            table = np.bincount(code * values + value, minlength=cells * values)
+            mode = table.reshape(cells, values).argmax(axis=1)
+        else:
+            slots, counts = np.unique(code * values + value, return_counts=True)
+            cell_of, value_of = slots // values, slots % values
+            order = np.lexsort((value_of, -counts, cell_of))
+            cell_of, value_of = cell_of[order], value_of[order]
+            first = np.r_[True, cell_of[1:] != cell_of[:-1]]
+            mode = np.zeros(cells, dtype=np.int64)
+            mode[cell_of[first]] = value_of[first]
     off = value != mode[code]
     if found.distinct:
         return np.bincount(code[off], minlength=cells)
@@ -641,7 +724,7 @@ def _outcome_supports(
     two-valued regressor, each keyed as its cell (the same draw as the cell's outcome count)."""
     if not len(y) or found.count == 0:
         return (), ()
-    y_code = np.unique(y, return_inverse=True)[1].reshape(-1).astype(np.int64)
+    y_key = _order_keys(y)
     event_code = None if events is None else np.asarray(events, dtype=bool).astype(np.int64)
     keys = {s.label: s for s in supports}
     grouped = {label for label, _ in groupings}
@@ -650,7 +733,7 @@ def _outcome_supports(
     event_cells: list[tuple[str, int, int]] = []
 
     def varied(code_of_row: np.ndarray, cells: int) -> tuple[np.ndarray, np.ndarray | None]:
-        off = _varied_per_cell(found, code_of_row, y_code, cells)
+        off = _varied_per_cell(found, code_of_row, y_key, cells, keys=True)
         if event_code is None:
             return off, None
         return off, _varied_per_cell(found, code_of_row, event_code, cells)
