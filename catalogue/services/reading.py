@@ -12,7 +12,13 @@ from catalogue.domain.variable import VariableMetadata
 from catalogue.domain.version import VersionNumber
 from catalogue.services.context import Context
 from catalogue.services.setup import require_initialised, resolve_datastore
-from catalogue.storage.catalogue_store import CatalogueStore, RevisionOutline, StoredVersion
+from catalogue.storage.catalogue_store import (
+    CatalogueStore,
+    ChainFile,
+    RevisionOutline,
+    StoredVersion,
+    files_seen_from,
+)
 from schemas.metadata import load_variable_metadata
 from schemas.register import load_register
 
@@ -72,13 +78,13 @@ def released_datasets(
         ds = resolve_datastore(store, name)
         row = _find_version(store, ds.id, name, version)
         out = []
-        files_of = store.version_files(row.id)  # every dataset's files in one read
+        rows_of = _version_files(ctx, store, name, row.id)
         for dataset, revision in store.version_revisions(row.id).items():
             files = tuple(
                 DataFile(
                     ctx.files.path(revision.files_path, f.path), f.sha256, f.size_bytes, f.row_count
                 )
-                for f in files_of.get(revision.id, [])
+                for f in files_seen_from(revision.files_path, rows_of.get(revision.id, ()))
             )
             out.append(
                 ReleasedDataset(
@@ -91,6 +97,39 @@ def released_datasets(
                 )
             )
         return out
+
+
+@dataclass(frozen=True)
+class KnownFiles:
+    """The file rows of every revision of a released version (its chain's, as stored), kept
+    per datastore in the runtime so that the next version's are read as what changed."""
+
+    version_id: int
+    rows: dict[int, tuple[ChainFile, ...]]  # by revision id
+
+
+def _version_files(
+    ctx: Context, store: CatalogueStore, datastore: str, version_id: int
+) -> dict[int, tuple[ChainFile, ...]]:
+    """The file rows of every revision of the version (store.version_files gives them seen
+    from each revision's folder: the reference, tests/test_pinned_incremental.py), read as
+    the difference from the newest version read before: a revision of that version is not
+    read again and the walk from any other stops at one (an appended month's revision: its
+    own rows only), so a release that appends a month reads that month's file rows however
+    many months came before (docs/MONTHLY.md §4). The first read in a process reads every
+    row, once."""
+    kept = ctx.runtime.released_files
+    key = (ctx.db.url, datastore)
+    known = kept.get(key)
+    if known is not None and known.version_id == version_id:
+        return known.rows
+    rows: dict[int, tuple[ChainFile, ...]] = {}
+    walked = store.version_chain_files(version_id, known.version_id if known else None)
+    for rid, (files, stop) in walked.items():
+        rows[rid] = (*files, *known.rows[stop]) if known and stop is not None else tuple(files)
+    if known is None or version_id > known.version_id:
+        kept.put(key, KnownFiles(version_id, rows))
+    return rows
 
 
 def latest_version(ctx: Context, datastore: str | None = None) -> str:

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from catalogue.export.oai_pmh import OaiRepository
     from catalogue.search.reader import LiveIndex
     from catalogue.services.exporting import Document
-    from catalogue.services.reading import CatalogueSnapshot
+    from catalogue.services.reading import CatalogueSnapshot, KnownFiles
 
 # Bounds no steward needs to tune: each is far above what one catalogue uses and below what
 # would hold memory for nothing.
@@ -62,6 +62,11 @@ class Runtime:
         # services/workspaces.py: the datasets of a released version; they never change.
         self.pinned_versions: BoundedCache[tuple[str, str, str], PinnedVersion] = BoundedCache(
             "pinned versions", MAX_PINNED
+        )
+        # services/reading.py: per datastore, the file rows of the newest version read, from
+        # which the next version's are derived (an append reads its month's rows only).
+        self.released_files: BoundedCache[tuple[str, str], KnownFiles] = BoundedCache(
+            "released files", MAX_DATASTORES
         )
         # services/searching.py: the live index generation per index folder.
         self.live_indexes: BoundedCache[Path, LiveIndex] = BoundedCache("live indexes", MAX_INDEXES)

@@ -11,7 +11,7 @@ import os
 import posixpath
 import socket
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -122,6 +122,11 @@ class RevisionFile:
     sha256: str
     size_bytes: int
     row_count: int
+
+
+# A data file as its row stores it: (folder of the revision that lists it, the file with its
+# path from that folder).
+ChainFile = tuple[str, RevisionFile]
 
 
 @dataclass(frozen=True)
@@ -343,19 +348,59 @@ class CatalogueStore:
                 chain.c.root, chain.c.files_path, f.path, f.sha256, f.size_bytes, f.row_count
             ).join(f, f.revision_id == chain.c.id)
         )
-        found: dict[int, list[RevisionFile]] = {}
+        found: dict[int, list[ChainFile]] = {}
         for row in rows:
-            folder = own[row.root]
-            path = (
-                row.path
-                if row.files_path == folder
-                else _from_folder(folder, row.files_path, row.path)
-            )
             found.setdefault(row.root, []).append(
-                RevisionFile(path, row.sha256, row.size_bytes, row.row_count)
+                (row.files_path, RevisionFile(row.path, row.sha256, row.size_bytes, row.row_count))
             )
-        # The order of revision_files (code-point order of the paths).
-        return {rid: sorted(files, key=lambda f: f.path) for rid, files in found.items()}
+        return {rid: files_seen_from(own[rid], files) for rid, files in found.items()}
+
+    def version_chain_files(
+        self, version_id: int, known_version_id: int | None
+    ) -> dict[int, tuple[list[ChainFile], int | None]]:
+        """Per revision of the version: the file rows of its chain as
+        (folder of the revision that lists the file, the file from that folder), and the
+        revision of version `known_version_id` where its walk stopped (None: it read the
+        whole chain). A stopped walk reads nothing of that revision's chain: its caller
+        holds those rows (services/reading.py keeps the last version read), so a release
+        that appends a month reads the month's rows, not the months before it
+        (docs/MONTHLY.md §4). Two queries whatever the number of datasets, as
+        version_files, which stays the reference."""
+        r, v = DatasetRevisionRow, VersionDatasetRow
+        known = select(v.revision_id).where(v.version_id == (known_version_id or -1))
+        chain = (
+            select(r.id.label("root"), r.id, r.parent_id, r.files_path)
+            .join(v, v.revision_id == r.id)
+            .where(v.version_id == version_id)
+            .cte("chain", recursive=True)
+        )
+        parent = aliased(DatasetRevisionRow)
+        # As version_files, and a walk ends at a revision of the known version.
+        step = select(chain.c.root, parent.id, parent.parent_id, parent.files_path).join(
+            chain,
+            (parent.id == chain.c.parent_id) & (parent.id < chain.c.id) & chain.c.id.not_in(known),
+        )
+        chain = chain.union_all(step)
+        found: dict[int, list[ChainFile]] = {}
+        stops: dict[int, int] = {}
+        for root, rid, stop in self.session.execute(
+            select(chain.c.root, chain.c.id, chain.c.id.in_(known))
+        ):
+            if root == rid:
+                found[root] = []
+            if stop:
+                stops[root] = rid
+        f = DatasetFileRow
+        rows = self.session.execute(
+            select(chain.c.root, chain.c.files_path, f.path, f.sha256, f.size_bytes, f.row_count)
+            .join(f, f.revision_id == chain.c.id)
+            .where(chain.c.id.not_in(known))
+        )
+        for row in rows:
+            found[row.root].append(
+                (row.files_path, RevisionFile(row.path, row.sha256, row.size_bytes, row.row_count))
+            )
+        return {rid: (files, stops.get(rid)) for rid, files in found.items()}
 
     def _chain_files(self, revision_id: int, stop_at: int | None) -> list[RevisionFile] | None:
         chain = self._chain(revision_id, stop_at)
@@ -726,6 +771,16 @@ class CatalogueStore:
             )
             or 0
         )
+
+
+def files_seen_from(folder: str, files: Iterable[ChainFile]) -> list[RevisionFile]:
+    """A revision's files (its chain's rows) with paths from its own `folder`, in the order
+    of revision_files (code-point order of the paths)."""
+    seen = [
+        f if where == folder else replace(f, path=_from_folder(folder, where, f.path))
+        for where, f in files
+    ]
+    return sorted(seen, key=lambda f: f.path)
 
 
 def _from_folder(folder: str, target: str, file: str = "") -> str:
