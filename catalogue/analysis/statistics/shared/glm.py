@@ -111,10 +111,48 @@ def _score_squares(family: str, patterns: Patterns, eta: np.ndarray) -> np.ndarr
     return patterns.y_m2 + patterns.n * (patterns.y_mean - mu) ** 2
 
 
+def _solved(information: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """solve(information, score), or None when the information has gone infinite, NaN or
+    flat in a column (a weight under- or overflowed on the way to a separated optimum)."""
+    diagonal = np.diag(information)
+    if not (np.all(np.isfinite(information)) and np.all(np.isfinite(score))):
+        return None
+    if np.any(diagonal <= 0):
+        return None
+    try:
+        return solve(information, score)
+    except (np.linalg.LinAlgError, ValueError):
+        return None
+
+
+def at_boundary(family: str, patterns: Patterns, eta: np.ndarray) -> bool:
+    """Whether a pattern's fitted mean is numerically at the edge of its range (a rate of
+    0, a probability of 0 or 1; R's glm.fit warns at the same 10 · machine ε): the mark
+    of separation, where the likelihood has no maximum and IRLS stops only because the
+    steps along the separating direction have shrunk (μ ≈ 1e-19 at a level of outcome 0
+    after 100 steps of a regressor of values 1 and 101, its coefficients finite)."""
+    eps = 10 * np.finfo(np.float64).eps
+    occupied = patterns.n > 0
+    if family == "poisson":
+        return bool(np.any(_mean(family, eta)[occupied] < eps))
+    # Both tails from η, without 1 − μ rounding to 0 first.
+    low = _mean(family, eta)[occupied]
+    high = _mean(family, -eta)[occupied]
+    return bool(np.any(low < eps) or np.any(high < eps))
+
+
 def irls(patterns: Patterns, family: str) -> tuple[np.ndarray, np.ndarray] | None:
     """β at the maximum of the likelihood and the inverse of the observed information there
     (Newton–Raphson; for the canonical links it is Fisher scoring, IRLS), or None when the
-    model cannot be estimated (a singular design, no convergence: separation)."""
+    model cannot be estimated: a singular design, no convergence, or separation (the
+    likelihood has no maximum: a fitted mean at the boundary, weights that under- or
+    overflow, a non-finite β). Floating-point overflow and underflow are expected on the
+    way to a separated optimum: they are silenced here and what they lead to checked."""
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        return _irls(patterns, family)
+
+
+def _irls(patterns: Patterns, family: str) -> tuple[np.ndarray, np.ndarray] | None:
     n, total = patterns.n, patterns.y_sum
     xwx, (x_sums,) = patterns.cross(n, n)
     if not estimable(patterns, xwx, x_sums):
@@ -127,29 +165,33 @@ def irls(patterns: Patterns, family: str) -> tuple[np.ndarray, np.ndarray] | Non
     converged = False
     for _ in range(MAX_ITERATIONS):
         eta = patterns.predict(beta)
+        if not np.all(np.isfinite(eta)):
+            return None
         information, (score,) = patterns.cross(
             _observed_weights(family, patterns, eta), _score_sums(family, n, total, eta)
         )
-        try:
-            step, _ = solve(information, score)
-        except (np.linalg.LinAlgError, ValueError):
-            # ValueError: the information went infinite or NaN on the way to a separated
-            # optimum; such a model is withheld like any other that cannot be estimated.
+        solved = _solved(information, score)
+        if solved is None:
             return None
+        step = solved[0]
         beta = beta + step
+        if not np.all(np.isfinite(beta)):
+            return None
         if np.max(np.abs(step) / (1.0 + np.abs(beta))) < TOLERANCE:
             converged = True
             break
-    if not converged or not np.all(np.isfinite(beta)):
+    if not converged:
         return None
-    information, _ = patterns.cross(_observed_weights(family, patterns, patterns.predict(beta)))
-    try:
-        _, inverse = solve(information, np.zeros(len(beta)))
-    except (np.linalg.LinAlgError, ValueError):
+    eta = patterns.predict(beta)
+    if not np.all(np.isfinite(eta)) or at_boundary(family, patterns, eta):
+        return None
+    information, _ = patterns.cross(_observed_weights(family, patterns, eta))
+    solved = _solved(information, np.zeros(len(beta)))
+    if solved is None or not np.all(np.isfinite(solved[1])):
         return None
     if family in ("logit", "probit") and np.any(np.abs(beta) > 30):
         return None
-    return beta, inverse
+    return beta, solved[1]
 
 
 def glm_variance(
