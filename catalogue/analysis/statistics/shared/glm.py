@@ -125,27 +125,25 @@ def _solved(information: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.
         return None
 
 
-def at_boundary(family: str, patterns: Patterns, eta: np.ndarray) -> bool:
-    """Whether a pattern's fitted mean is numerically at the edge of its range (a rate of
-    0, a probability of 0 or 1; R's glm.fit warns at the same 10 · machine ε): the mark
-    of separation, where the likelihood has no maximum and IRLS stops only because the
-    steps along the separating direction have shrunk (μ ≈ 1e-19 at a level of outcome 0
-    after 100 steps of a regressor of values 1 and 101, its coefficients finite)."""
-    eps = 10 * np.finfo(np.float64).eps
-    occupied = patterns.n > 0
-    if family == "poisson":
-        return bool(np.any(_mean(family, eta)[occupied] < eps))
-    # Both tails from η, without 1 − μ rounding to 0 first.
-    low = _mean(family, eta)[occupied]
-    high = _mean(family, -eta)[occupied]
-    return bool(np.any(low < eps) or np.any(high < eps))
+def flat_direction(information: np.ndarray) -> bool:
+    """Whether the information at the end of the iterations is singular after
+    equilibration (rank by pivoted QR, as `estimable` judges X'X): the mark of separation,
+    where the likelihood has no maximum and IRLS stops only because the steps along the
+    separating direction have shrunk (a level of outcome 0 fitted a mean of 1e-19, its
+    rows' weights gone, so its dummy and the constant carry the same information). A fit
+    with a few extreme but finite fitted means (a probit η of 8) keeps its full rank."""
+    scale = np.sqrt(np.diag(information))
+    scaled = information / np.outer(scale, scale)
+    _, r, _ = scipy.linalg.qr(scaled, pivoting=True)
+    diagonal = np.abs(np.diag(r))
+    return bool(np.sum(diagonal > 1e-10 * diagonal[0]) < len(diagonal))
 
 
 def irls(patterns: Patterns, family: str) -> tuple[np.ndarray, np.ndarray] | None:
     """β at the maximum of the likelihood and the inverse of the observed information there
     (Newton–Raphson; for the canonical links it is Fisher scoring, IRLS), or None when the
     model cannot be estimated: a singular design, no convergence, or separation (the
-    likelihood has no maximum: a fitted mean at the boundary, weights that under- or
+    likelihood has no maximum: an information singular at the end, weights that under- or
     overflow, a non-finite β). Floating-point overflow and underflow are expected on the
     way to a separated optimum: they are silenced here and what they lead to checked."""
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
@@ -183,11 +181,11 @@ def _irls(patterns: Patterns, family: str) -> tuple[np.ndarray, np.ndarray] | No
     if not converged:
         return None
     eta = patterns.predict(beta)
-    if not np.all(np.isfinite(eta)) or at_boundary(family, patterns, eta):
+    if not np.all(np.isfinite(eta)):
         return None
     information, _ = patterns.cross(_observed_weights(family, patterns, eta))
     solved = _solved(information, np.zeros(len(beta)))
-    if solved is None or not np.all(np.isfinite(solved[1])):
+    if solved is None or not np.all(np.isfinite(solved[1])) or flat_direction(information):
         return None
     if family in ("logit", "probit") and np.any(np.abs(beta) > 30):
         return None
