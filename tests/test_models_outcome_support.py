@@ -79,8 +79,9 @@ def test_a_level_with_its_outcome_varied_is_released() -> None:
 
 
 def test_continuous_outcomes_count_units_off_the_cells_modal_value() -> None:
-    """A wage-like outcome: a level of 12 distinct values has 11 off its mode; the side of
-    a two-valued numeric regressor away from its mode is a cell too (regress_mml's x)."""
+    """A wage-like outcome: a level of 12 distinct values has 11 off its mode; both sides
+    of a two-valued numeric regressor are cells too (regress_mml's x), the side at its
+    mode as `x@mode` (the 1988 other units, of distinct values: 1987 off the mode)."""
     rng = np.random.default_rng(3)
     x = np.zeros(N)
     x[:12] = 1
@@ -100,9 +101,9 @@ def test_continuous_outcomes_count_units_off_the_cells_modal_value() -> None:
 
     y = rng.normal(size=N)
     y[5:12] = y[4]  # 8 of the 12 share one value: 4 off it
-    assert varied_per_cell(y) == [("x", 4)]
+    assert varied_per_cell(y) == [("x", 4), ("x@mode", N - 13)]
     y[5:12] = rng.normal(size=7)
-    assert varied_per_cell(y) == [("x", 11)]
+    assert varied_per_cell(y) == [("x", 11), ("x@mode", N - 13)]
 
 
 def test_panel_rows_count_each_unit_once() -> None:

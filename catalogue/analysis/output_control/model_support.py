@@ -714,8 +714,8 @@ def _outcome_supports(
     events: np.ndarray | None = None,
 ) -> tuple[tuple[OutcomeSupport, ...], tuple[OutcomeSupport, ...]]:
     """Per cell of the model (each level of a categorical factor, each cell of an
-    interaction of categorical factors, the side of a two-valued regressor away from its
-    most common value) the units whose outcome is off the cell's most common outcome, keyed
+    interaction of categorical factors, both sides of a two-valued regressor) the units
+    whose outcome is off the cell's most common outcome, keyed
     by the cell's own units (their record key sum, scrambled). `design`: the regressors as
     asked where the fit's are transformed (regress_mml's are demeaned by group, which would
     hide a 0/1 regressor). With `events` (per row, a time-to-event model's event indicator)
@@ -763,15 +763,18 @@ def _outcome_supports(
         if distinct != 2:
             continue
         at_mode = design[:, j] == mode
-        # The side at the mode is a cell of its own for the events only (-1: no cell).
-        side = np.where(at_mode, -1 if event_code is None else 1, 0).astype(np.int64)
-        off, off_event = varied(side[row_pattern], 1 if event_code is None else 2)
+        # Both sides are cells, for the outcome as for the events: the side at the mode is
+        # not safe by being the larger. d = 1 for the diagnosed but the target and for some
+        # undiagnosed put the target alone among the undiagnosed at d = 0 (its mode), where
+        # the model was estimable iff the target was diagnosed (released or withheld:
+        # Poisson and probit 6 of 6, logit 3 of 6, tests/red_team/test_binary_mode_side.py).
+        side = np.where(at_mode, 1, 0).astype(np.int64)
+        off, off_event = varied(side[row_pattern], 2)
         away_keys = found.of_patterns(~at_mode)[1]
+        at_keys = found.of_patterns(at_mode)[1]
         found_cells.append((term.name, int(off[0]), away_keys))
+        found_cells.append((f"{term.name}@mode", int(off[1]), at_keys))
         if off_event is not None:
-            # Both sides: with the population cut down to a few known units and the target,
-            # the side at the mode may be theirs.
-            at_keys = found.of_patterns(at_mode)[1]
             event_cells.append((term.name, int(off_event[0]), away_keys))
             event_cells.append((f"{term.name}@mode", int(off_event[1]), at_keys))
 

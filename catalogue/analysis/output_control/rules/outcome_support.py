@@ -77,17 +77,15 @@ class OutcomeSupport(Rule[OutcomeSupportParameters, Sequence[int] | CellCounts, 
     title = Message("Variasjon i utfallet per celle", "Outcome variation per cell")
     docs = Message(
         "En modell vises bare hvis hvert nivå av en kategorisk variabel, hver "
-        "samspillscelle og siden borte fra den vanligste verdien til hver forklaringsvariabel "
-        "med to verdier har minst {min_units} enheter med et annet utfall enn det vanligste i "
-        "cellen; for tid til hendelse også {min_units} hendelser og {min_units} enheter uten, "
-        "i hver slik celle og på begge sider av en forklaringsvariabel med to verdier. "
+        "samspillscelle og begge sider av hver forklaringsvariabel med to verdier har minst "
+        "{min_units} enheter med et annet utfall enn det vanligste i cellen; for tid til "
+        "hendelse også {min_units} hendelser og {min_units} enheter uten, i hver slik celle. "
         "Antallene har støy.",
         "A model is shown only if every level of a categorical variable, every interaction "
-        "cell and the side away from the most common value of every two-valued regressor "
-        "hold at least {min_units} units whose outcome differs from the cell's most common "
-        "one; for a time to event also {min_units} events and {min_units} units without, "
-        "in every such cell and on both sides of a two-valued regressor. The counts are "
-        "perturbed.",
+        "cell and both sides of every two-valued regressor hold at least {min_units} units "
+        "whose outcome differs from the cell's most common one; for a time to event also "
+        "{min_units} events and {min_units} units without, in every such cell. The counts "
+        "are perturbed.",
     )
     reasons = frozen_reasons(
         {
