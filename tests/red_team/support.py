@@ -24,6 +24,21 @@ def coefficient(response: Any, term: str) -> float | None:
     return None
 
 
+def reasons(response: Any) -> list[str]:
+    """The reason codes an answer gives: the error's code for a refusal, else every row's
+    reasons, sorted and each once."""
+    if response.status_code != 200:
+        return [response.get_json()["error"]["code"]]
+    return sorted(
+        {
+            r
+            for item in response.get_json()["results"]
+            for row in item["result"]["rows"]
+            for r in row["reasons"]
+        }
+    )
+
+
 def indicator(name: str, condition: str) -> list[dict[str, Any]]:
     """The steps of a numeric 0/1 variable: 1 where `condition` holds (the language does not
     multiply truth values)."""

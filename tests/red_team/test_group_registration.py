@@ -14,26 +14,11 @@ runs: one perturbed count at the bound, which a count of the group publishes any
 
 from __future__ import annotations
 
-from typing import Any
-
 from tests.red_team.conftest import Attacker, Truth, report
-from tests.red_team.support import born_on
+from tests.red_team.support import born_on, reasons
 
 TARGETS = 6  # diagnosed, and as many not
 KNOWN = 9
-
-
-def _reasons(response: Any) -> list[str]:
-    if response.status_code != 200:
-        return [response.get_json()["error"]["code"]]
-    return sorted(
-        {
-            r
-            for item in response.get_json()["results"]
-            for row in item["result"]["rows"]
-            for r in row["reasons"]
-        }
-    )
 
 
 def test_a_group_registered_by_its_exact_size(alice: Attacker, bob: Attacker, truth: Truth) -> None:
@@ -76,7 +61,7 @@ def test_a_group_registered_by_its_exact_size(alice: Attacker, bob: Attacker, tr
         response = attacker.ask(
             handle, "tabulate", {"vars": [f"g{i}"], "summarize": f"m{i}", "stats": ["mean"]}
         )
-        why = _reasons(response)
+        why = reasons(response)
         seen.update(why)
         held = "differencing" in why
         withheld[person.kreft] += held

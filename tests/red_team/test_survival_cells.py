@@ -17,10 +17,8 @@ support rule, 6 of 12."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from tests.red_team.conftest import Attacker, Person, Truth, report
-from tests.red_team.support import born_on, coefficient
+from tests.red_team.support import born_on, coefficient, reasons
 
 TARGETS = 6
 KNOWN = 15
@@ -55,19 +53,6 @@ def _level(
     )
 
 
-def _reasons(response: Any) -> list[str]:
-    if response.status_code != 200:
-        return [response.get_json()["error"]["code"]]
-    return sorted(
-        {
-            r
-            for item in response.get_json()["results"]
-            for row in item["result"]["rows"]
-            for r in row["reasons"]
-        }
-    )
-
-
 def test_a_level_of_censored_known_people_and_the_target(
     alice: Attacker, bob: Attacker, truth: Truth
 ) -> None:
@@ -99,7 +84,7 @@ def test_a_level_of_censored_known_people_and_the_target(
             if statistic == "logit":
                 body = {"y": f"e{i}", "x": x}
             response = alice.ask(handle, statistic, body)
-            why = _reasons(response)
+            why = reasons(response)
             seen[name].update(why)
             by_reason[name] += ("regression-withheld" not in why) == person.kreft
             b = coefficient(response, f"T.g{i}")
@@ -107,7 +92,7 @@ def test_a_level_of_censored_known_people_and_the_target(
             released[name] += b is not None
             right[name] += finite == person.kreft
         response = bob.ask(curves, "kaplan_meier", {"time": f"k{i}", "event": f"e{i}"})
-        seen["kaplan_meier"].update(_reasons(response))
+        seen["kaplan_meier"].update(reasons(response))
         shown = response.status_code == 200 and any(
             row["values"].get("survival") is not None
             for item in response.get_json()["results"]
