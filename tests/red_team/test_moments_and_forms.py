@@ -175,6 +175,7 @@ def test_weibull_aft_and_ph_carry_one_noise(alice: Attacker) -> None:
     handle = alice.workspace(
         [
             {"generate": "tid", "expr": "2020 - year(fodselsdato) + 0.5", "if": "lonn > 0"},
+            {"generate": "hend", "expr": "mod(day(fodselsdato), 2)"},
             {"generate": "kvinne", "expr": 'kjonn == "2"'},
             {"generate": "lonnk", "expr": "lonn / 100000"},
         ]
@@ -182,7 +183,7 @@ def test_weibull_aft_and_ph_carry_one_noise(alice: Attacker) -> None:
     spreads = []
     asked = 0
     for extra in ["kvinne", "kreft"]:
-        body = {"time": "tid", "event": "alle", "x": ["lonnk", extra]}
+        body = {"time": "tid", "event": "hend", "x": ["lonnk", extra]}
         aft = _rows(alice.ask(handle, "weibull", {**body, "form": "aft"}))
         ph = _rows(alice.ask(handle, "weibull", {**body, "form": "ph"}))
         asked += 1
@@ -205,10 +206,10 @@ def test_weibull_aft_and_ph_carry_one_noise(alice: Attacker) -> None:
 
 
 WORDINGS = [
-    {"time": "tid", "event": "alle", "x": ["lonnk", "kvinne"]},
-    {"time": "tid2", "event": "alle", "x": ["lonnk", "kvinne"]},  # a copy of the time
-    {"time": "tid", "event": "alle2", "x": ["lonnk2", "kvinne"]},  # copies of event and x
-    {"time": "tid", "event": "alle", "x": ["c.lonnk", "kvinne"]},  # c. said
+    {"time": "tid", "event": "hend", "x": ["lonnk", "kvinne"]},
+    {"time": "tid2", "event": "hend", "x": ["lonnk", "kvinne"]},  # a copy of the time
+    {"time": "tid", "event": "hend2", "x": ["lonnk2", "kvinne"]},  # copies of event and x
+    {"time": "tid", "event": "hend", "x": ["c.lonnk", "kvinne"]},  # c. said
 ]
 
 
@@ -216,11 +217,12 @@ def _forms(alice: Attacker) -> tuple[Any, list[dict[str, dict[str, Any]]]]:
     handle = alice.workspace(
         [
             {"generate": "tid", "expr": "2020 - year(fodselsdato) + 0.5", "if": "lonn > 0"},
+            {"generate": "hend", "expr": "mod(day(fodselsdato), 2)"},
             {"generate": "tid2", "expr": "tid"},
             {"generate": "kvinne", "expr": 'kjonn == "2"'},
             {"generate": "lonnk", "expr": "lonn / 100000"},
             {"generate": "lonnk2", "expr": "lonnk"},
-            {"generate": "alle2", "expr": "alle"},
+            {"generate": "hend2", "expr": "hend"},
         ]
     )
     return handle, []
@@ -292,7 +294,7 @@ def test_weibull_ph_with_its_regressors_reordered_gives_one_answer(alice: Attack
     handle, _ = _forms(alice)
     answers = []
     for x in (["lonnk", "kvinne"], ["kvinne", "lonnk"]):
-        body = {"time": "tid", "event": "alle", "x": x, "form": "ph"}
+        body = {"time": "tid", "event": "hend", "x": x, "form": "ph"}
         found = _rows(alice.ask(handle, "weibull", body))
         assert found is not None
         answers.append({t: found[t]["coefficient"] for t in ("lonnk", "kvinne", "/ln_p")})

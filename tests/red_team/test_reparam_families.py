@@ -103,14 +103,14 @@ FAMILIES: dict[str, tuple[str, Any, Any, int, str]] = {
     ),
     "weibull": (
         "weibull",
-        lambda v: {"time": "tid", "event": "alle", "x": ["lonnk", v], "form": "aft"},
+        lambda v: {"time": "tid", "event": "hend", "x": ["lonnk", v], "form": "aft"},
         _slope_and_other("v", "lonnk"),
         0,
         "mnd",
     ),
     "weibull-ph": (
         "weibull",
-        lambda v: {"time": "tid", "event": "alle", "x": ["lonnk", v], "form": "ph"},
+        lambda v: {"time": "tid", "event": "hend", "x": ["lonnk", v], "form": "ph"},
         _slope_and_other("v", "lonnk"),
         0,
         "mnd",
@@ -161,6 +161,7 @@ def test_a_variable_shifted_and_scaled_gives_one_answer(alice: Attacker, family:
         [
             *BASE,
             {"generate": "tid", "expr": "2020 - year(fodselsdato) + 0.5", "if": "lonn > 0"},
+            {"generate": "hend", "expr": "mod(day(fodselsdato), 2)"},
             {"generate": "klasse", "expr": "mod(dag, 3)"},
         ]
     )
@@ -229,7 +230,11 @@ def test_weibull_forms_in_other_bases_are_one_draw(alice: Attacker) -> None:
     times k. Were the form registered per form, the PH bases would be a second draw of
     the AFT ones (the attacker's error √2 smaller); one registered AFT draw answers both."""
     handle = alice.workspace(
-        [*BASE, {"generate": "tid", "expr": "2020 - year(fodselsdato) + 0.5", "if": "lonn > 0"}]
+        [
+            *BASE,
+            {"generate": "tid", "expr": "2020 - year(fodselsdato) + 0.5", "if": "lonn > 0"},
+            {"generate": "hend", "expr": "mod(day(fodselsdato), 2)"},
+        ]
     )
     alice.steps(
         handle,
@@ -238,7 +243,7 @@ def test_weibull_forms_in_other_bases_are_one_draw(alice: Attacker) -> None:
     readings: dict[str, list[float]] = {"lonnk": [], "slope": []}
     for i, (k, _) in enumerate(SHIFTS):
         form = "aft" if i % 2 == 0 else "ph"
-        body = {"time": "tid", "event": "alle", "x": ["lonnk", f"v{i}"], "form": form}
+        body = {"time": "tid", "event": "hend", "x": ["lonnk", f"v{i}"], "form": form}
         rows = _rows(alice.ask(handle, "weibull", body))
         if rows is None:
             continue
