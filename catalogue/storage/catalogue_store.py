@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, delete, func, insert, literal, select, update
+from sqlalchemy import CTE, Integer, Select, delete, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -322,19 +322,7 @@ class CatalogueStore:
         release's file lists one revision at a time was two queries and an aliased
         statement per dataset (7 s of CPU for the 732 datasets of the microdata.no-shaped
         datastores). A revision without files is left out."""
-        r, v = DatasetRevisionRow, VersionDatasetRow
-        chain = (
-            select(r.id.label("root"), r.id, r.parent_id, r.files_path)
-            .join(v, v.revision_id == r.id)
-            .where(v.version_id == version_id)
-            .cte("chain", recursive=True)
-        )
-        parent = aliased(DatasetRevisionRow)
-        # As in _chain: a parent's id is smaller, so a link that points forward ends the walk.
-        step = select(chain.c.root, parent.id, parent.parent_id, parent.files_path).join(
-            chain, (parent.id == chain.c.parent_id) & (parent.id < chain.c.id)
-        )
-        chain = chain.union_all(step)
+        chain = self._version_chain(version_id)
         own = {
             root: path
             for root, rid, path in self.session.execute(
@@ -366,21 +354,10 @@ class CatalogueStore:
         that appends a month reads the month's rows, not the months before it
         (docs/MONTHLY.md §4). Two queries whatever the number of datasets, as
         version_files, which stays the reference."""
-        r, v = DatasetRevisionRow, VersionDatasetRow
+        v = VersionDatasetRow
         known = select(v.revision_id).where(v.version_id == (known_version_id or -1))
-        chain = (
-            select(r.id.label("root"), r.id, r.parent_id, r.files_path)
-            .join(v, v.revision_id == r.id)
-            .where(v.version_id == version_id)
-            .cte("chain", recursive=True)
-        )
-        parent = aliased(DatasetRevisionRow)
         # As version_files, and a walk ends at a revision of the known version.
-        step = select(chain.c.root, parent.id, parent.parent_id, parent.files_path).join(
-            chain,
-            (parent.id == chain.c.parent_id) & (parent.id < chain.c.id) & chain.c.id.not_in(known),
-        )
-        chain = chain.union_all(step)
+        chain = self._version_chain(version_id, ends_at=known)
         found: dict[int, list[ChainFile]] = {}
         stops: dict[int, int] = {}
         for root, rid, stop in self.session.execute(
@@ -401,6 +378,27 @@ class CatalogueStore:
                 (row.files_path, RevisionFile(row.path, row.sha256, row.size_bytes, row.row_count))
             )
         return {rid: (files, stops.get(rid)) for rid, files in found.items()}
+
+    def _version_chain(self, version_id: int, ends_at: Select[Any] | None = None) -> CTE:
+        """(root, id, parent_id, files_path): every revision of the version (its root) and
+        its parents, one recursive walk from all of them; a walk ends at a revision whose id
+        is in `ends_at` (a select of revision ids), which is listed but not its parents."""
+        r, v = DatasetRevisionRow, VersionDatasetRow
+        chain = (
+            select(r.id.label("root"), r.id, r.parent_id, r.files_path)
+            .join(v, v.revision_id == r.id)
+            .where(v.version_id == version_id)
+            .cte("chain", recursive=True)
+        )
+        parent = aliased(DatasetRevisionRow)
+        # As in _chain: a parent's id is smaller, so a link that points forward ends the walk.
+        link = (parent.id == chain.c.parent_id) & (parent.id < chain.c.id)
+        if ends_at is not None:
+            link = link & chain.c.id.not_in(ends_at)
+        step = select(chain.c.root, parent.id, parent.parent_id, parent.files_path).join(
+            chain, link
+        )
+        return chain.union_all(step)
 
     def _chain_files(self, revision_id: int, stop_at: int | None) -> list[RevisionFile] | None:
         chain = self._chain(revision_id, stop_at)
