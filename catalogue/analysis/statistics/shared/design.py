@@ -432,14 +432,20 @@ def estimable(patterns: Patterns, xwx: np.ndarray, x_sums: np.ndarray) -> bool:
         spread = float(xwx[j, j]) / total - mean * mean
         if spread <= 1e-12 * max(1.0, mean * mean):
             return False
-    scale = np.sqrt(np.diag(xwx))
-    if np.any(scale <= 0):
+    if np.any(np.diag(xwx) <= 0):
         return False
-    scaled = xwx / np.outer(scale, scale)
+    return full_rank(xwx)
+
+
+def full_rank(cross: np.ndarray) -> bool:
+    """Whether a cross-product matrix (X'X, or a model's information) is of full rank after
+    equilibration (each column scaled to unit diagonal), by pivoted QR: a column whose
+    pivot is under 1e-10 of the first is taken as dependent on the others."""
+    scale = np.sqrt(np.diag(cross))
+    scaled = cross / np.outer(scale, scale)
     _, r, _ = scipy.linalg.qr(scaled, pivoting=True)
     diagonal = np.abs(np.diag(r))
-    rank = int(np.sum(diagonal > 1e-10 * diagonal[0]))
-    return rank == len(patterns.columns)
+    return int(np.sum(diagonal > 1e-10 * diagonal[0])) == len(diagonal)
 
 
 def solve(matrix: np.ndarray, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

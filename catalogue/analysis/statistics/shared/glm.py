@@ -31,7 +31,7 @@ import scipy.special
 
 from ...variables import Variable
 from .common import DataView
-from .design import Patterns, estimable, solve
+from .design import Patterns, estimable, full_rank, solve
 from .model_levels import model_inputs
 from .model_rows import ModelRows
 from .ols import Estimate, RegressionPlan, asked_terms, cluster_meat, regression_plan
@@ -132,11 +132,7 @@ def flat_direction(information: np.ndarray) -> bool:
     separating direction have shrunk (a level of outcome 0 fitted a mean of 1e-19, its
     rows' weights gone, so its dummy and the constant carry the same information). A fit
     with a few extreme but finite fitted means (a probit η of 8) keeps its full rank."""
-    scale = np.sqrt(np.diag(information))
-    scaled = information / np.outer(scale, scale)
-    _, r, _ = scipy.linalg.qr(scaled, pivoting=True)
-    diagonal = np.abs(np.diag(r))
-    return bool(np.sum(diagonal > 1e-10 * diagonal[0]) < len(diagonal))
+    return not full_rank(information)
 
 
 def irls(patterns: Patterns, family: str) -> tuple[np.ndarray, np.ndarray] | None:
