@@ -136,7 +136,9 @@ def read_plain_line(text: str) -> CommandLine | None:
             return None
         condition, index = tuple(words), after
     options: list[OptionText] = []
-    if index < count:  # a COMMA: the options
+    if index < count:  # the options, after a COMMA; anything else is lark's to refuse
+        if tokens[index][0] != "COMMA":
+            return None
         options_start = tokens[index][2]
         index += 1
         while index < count:
