@@ -42,19 +42,16 @@ class Problem:
 
     def render(self, language: str = "nb") -> str:
         """`BEFOLKNING_KJOENN.csv, rad 12, kolonne start: message hint`."""
-        english = language == "en"
         in_csv = self.file.lower().endswith(".csv")
         place = [self.file] if self.file else []
         if self.row is not None:
-            label = ("row" if english else "rad") if in_csv else ("line" if english else "linje")
+            label = localise(("rad", "row") if in_csv else ("linje", "line"), language)
             place.append(f"{label} {self.row}")
         if self.column:
-            label = (
-                ("column" if english else "kolonne") if in_csv else ("field" if english else "felt")
-            )
+            label = localise(("kolonne", "column") if in_csv else ("felt", "field"), language)
             place.append(f"{label} {self.column}")
         if self.severity == "warning":
-            place.append("warning" if english else "advarsel")
+            place.append(localise(("advarsel", "warning"), language))
         text = " ".join(part for part in (self.message(language), self.hint(language)) if part)
         return f"{', '.join(place)}: {text}" if place else text
 
@@ -176,24 +173,28 @@ class Report:
 
     def render(self, language: str = "nb") -> list[str]:
         """One line per listed problem, then what was left out and a summary."""
-        english = language == "en"
         lines = [p.render(language) for p in self.problems]
         unlisted = self.total_errors + self.total_warnings - len(lines)
         if unlisted > 0:
             more = counted(unlisted, "problem", language)
             lines.append(
-                f"... and {more} more, not listed."
-                if english
-                else f"... og {more} til som ikke er listet."
+                localise(
+                    (f"... og {more} til som ikke er listet.", f"... and {more} more, not listed."),
+                    language,
+                )
             )
         if self.stopped_after_row is not None:
             row = self.stopped_after_row
             lines.append(
-                f"Reading stopped after row {row} because of too many errors; "
-                "the rest of the file was not checked."
-                if english
-                else f"Lesingen stoppet etter rad {row} fordi det var for mange feil; "
-                "resten av filen er ikke kontrollert."
+                localise(
+                    (
+                        f"Lesingen stoppet etter rad {row} fordi det var for mange feil; "
+                        "resten av filen er ikke kontrollert.",
+                        f"Reading stopped after row {row} because of too many errors; "
+                        "the rest of the file was not checked.",
+                    ),
+                    language,
+                )
             )
         errors = counted(self.total_errors, "error", language)
         warnings = counted(self.total_warnings, "warning", language)

@@ -18,6 +18,8 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from catalogue.domain.text import localise
+
 UNKNOWN_NB = "Ugyldig verdi."
 
 # English template → bokmål template; {name} placeholders carry over.
@@ -172,7 +174,8 @@ def in_bokmal(message: str) -> str:
 
 
 def translate(message: str, language: str) -> str:
-    return message if language == "en" else in_bokmal(message)
+    """One of marshmallow's (English) messages in `language`."""
+    return localise((in_bokmal(message), message), language)
 
 
 def translate_messages(messages: Any, language: str) -> Any:

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from catalogue.domain.text import Text
+from catalogue.domain.text import Text, localise
 
 from ..output_control import ControlContext, SurvivalData, control_survival, vega_lite
 from ..output_control.fingerprint import SetFingerprint
@@ -86,7 +86,7 @@ class KaplanMeierPlan:
             "statistic": "kaplan_meier",
             "time": self.data.measure,
             "event": self.event,
-            "left_out": LEFT_OUT.nb if self.language == "nb" else LEFT_OUT.en,
+            "left_out": localise(LEFT_OUT, self.language),
         }
         return [Labelled(about, result, {"vega_lite": chart})]
 
