@@ -78,3 +78,10 @@ def quantities(values: Mapping[str, Any], language: str, group: bool = False) ->
         else value
         for key, value in values.items()
     }
+
+
+def fill(text: tuple[str, str], language: str, /, *, group: bool = False, **values: Any) -> str:
+    """`text` (bokmål, English) in `language`, filled with `values` (whole numbers as
+    Quantities, so "{n:problem}" brings its noun; `group` as in `quantities`): the one way a
+    table of bilingual templates (the CLI's messages, the pages' words) is read."""
+    return localise(text, language).format(**quantities(values, language, group))

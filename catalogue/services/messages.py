@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalogue.domain.account_names import name_of
-from catalogue.domain.plurals import quantities
-from catalogue.domain.text import localise
+from catalogue.domain.plurals import fill
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # key: (bokmål, English)
@@ -87,7 +86,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 
 def say(key: str, language: str = "nb", **kwargs: Any) -> str:
-    return localise(MESSAGES[key], language).format(**quantities(kwargs, language, group=True))
+    return fill(MESSAGES[key], language, group=True, **kwargs)
 
 
 def named(kind: str, code: str, language: str = "nb") -> str:

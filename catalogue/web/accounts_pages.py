@@ -14,8 +14,7 @@ from flask import Blueprint, Flask, flash, redirect, render_template, request, u
 from catalogue.domain.account_names import name_of
 from catalogue.domain.accounts import Identity, Role, Scope, scopes_for_roles
 from catalogue.domain.errors import RegcatError
-from catalogue.domain.plurals import quantities
-from catalogue.domain.text import localise
+from catalogue.domain.plurals import fill
 from catalogue.services import behaviour, export_requests, tokens, user_accounts
 from catalogue.web import auth, context
 from catalogue.web.export_requests_api import file_response
@@ -113,8 +112,7 @@ ACCOUNT_PAGE_WORDS: dict[str, tuple[str, str]] = {
 
 
 def say(key: str, **kwargs: Any) -> str:
-    language = request_language()
-    return localise(ACCOUNT_PAGE_WORDS[key], language).format(**quantities(kwargs, language))
+    return fill(ACCOUNT_PAGE_WORDS[key], request_language(), **kwargs)
 
 
 def named(kind: str, code: str) -> str:

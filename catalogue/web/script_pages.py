@@ -16,7 +16,7 @@ from typing import Any
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 
 from catalogue.domain.errors import RegcatError
-from catalogue.domain.text import localise
+from catalogue.domain.plurals import fill
 from catalogue.services import saved_scripts, script_views, scripts
 from catalogue.services.scripts import ScriptRun
 from catalogue.web import auth, context
@@ -88,7 +88,7 @@ WORDS: dict[str, tuple[str, str]] = {
 
 
 def word(key: str, **kwargs: Any) -> str:
-    return localise(WORDS[key], request_language()).format(**kwargs)
+    return fill(WORDS[key], request_language(), **kwargs)
 
 
 def _owner() -> str:

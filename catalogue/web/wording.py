@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalogue.domain.plurals import quantities
+from catalogue.domain.plurals import fill
 from catalogue.domain.text import localise
 
 PAGE_WORDS: dict[str, tuple[str, str]] = {
@@ -129,5 +129,9 @@ PAGE_WORDS: dict[str, tuple[str, str]] = {
 
 
 def word(key: str, lang: str = "nb", **kwargs: Any) -> str:
-    text = localise(PAGE_WORDS[key], lang)
-    return text.format(**quantities(kwargs, lang, group=True)) if kwargs else text
+    # Without values a text is given as written (str.format is not applied).
+    return (
+        fill(PAGE_WORDS[key], lang, group=True, **kwargs)
+        if kwargs
+        else localise(PAGE_WORDS[key], lang)
+    )
