@@ -868,6 +868,32 @@ def model_body(command: n.Model, also: frozenset[str] = frozenset()) -> dict[str
     return body
 
 
+def whole_option(
+    command: n.Command, name: str, example: int, *, signed: bool = False
+) -> int | None:
+    """The whole number `name()` gives (None: the option is not given), refused with
+    script-arguments unless it gives one: a single run of digits, or with `signed` its values
+    read together with a minus allowed in front (a lead or lag below 0). Its bounds are the
+    engine's to check."""
+    option = command.option(name)
+    if option is None:
+        return None
+    if signed:
+        text = "".join(option.values)
+        digits = text.removeprefix("-")
+    else:
+        text = digits = option.values[0] if len(option.values) == 1 else ""
+    if not digits.isdigit():
+        raise script_error(
+            "script-arguments",
+            option.at,
+            (f"{name}() tar ett helt tall", f"{name}() takes one whole number"),
+            (f"Skriv for eksempel «{name}({example})»", f"Write for example '{name}({example})'"),
+            command=command.command,
+        )
+    return int(text)
+
+
 def one_option_of(command: n.Command, names: Sequence[str]) -> n.Option | None:
     """The one option of `names` the command gives (None: none of them), refused with
     script-arguments at the second when it gives two (ivregress' estimators, the panel

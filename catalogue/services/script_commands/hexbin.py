@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalogue.script import nodes as n
-from catalogue.script.errors import script_error
-from catalogue.services.scripts import _handles, _Runner, _unsupported_options
+from catalogue.services.scripts import _handles, _Runner, _unsupported_options, whole_option
 
 
 @_handles("hexbin")
@@ -16,16 +15,7 @@ def _hexbin(runner: _Runner, command: n.Chart) -> None:
     y, x = command.variables
     body: dict[str, Any] = {"x": x, "y": y}
     for name in ("gridsize", "groups"):
-        option = command.option(name)
-        if option is None:
-            continue
-        if len(option.values) != 1 or not option.values[0].isdigit():
-            raise script_error(
-                "script-arguments",
-                option.at,
-                (f"{name}() tar ett helt tall", f"{name}() takes one whole number"),
-                (f"Skriv for eksempel «{name}(5)»", f"Write for example '{name}(5)'"),
-                command=command.command,
-            )
-        body[name] = int(option.values[0])  # its bounds are the engine's to check
+        value = whole_option(command, name, 5)
+        if value is not None:
+            body[name] = value
     runner.statistic(command, "hexbin", body)

@@ -13,28 +13,11 @@ mfx(dydx): the model is linear, so its effects are its coefficients
 from __future__ import annotations
 
 from catalogue.script import nodes as n
-from catalogue.script.errors import script_error
-from catalogue.services.scripts import PANEL_DATE, _handles, _Runner, model_body
+from catalogue.services.scripts import PANEL_DATE, _handles, _Runner, model_body, whole_option
 
 from .model_options import linear_effects, linear_mfx
 
 _WINDOW = ("leads", "lags", "reference")
-
-
-def _whole(command: n.Model, name: str) -> int | None:
-    option = command.option(name)
-    if option is None:
-        return None
-    text = "".join(option.values)
-    if not text.lstrip("-").isdigit():
-        raise script_error(
-            "script-arguments",
-            option.at,
-            (f"{name}() tar ett helt tall", f"{name}() takes one whole number"),
-            (f"Skriv for eksempel «{name}(12)»", f"Write for example '{name}(12)'"),
-            command=command.command,
-        )
-    return int(text)  # its bounds are the engine's to check
 
 
 @_handles("regress-event-diff")
@@ -44,7 +27,7 @@ def _regress_event_diff(runner: _Runner, command: n.Model) -> None:
     group, time = command.groups
     body.update(treated=group, time=time)
     for name in _WINDOW:
-        value = _whole(command, name)
+        value = whole_option(command, name, 12, signed=True)
         if value is not None:
             body[name] = value
     if command.has("fe"):
