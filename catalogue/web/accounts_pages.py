@@ -14,11 +14,10 @@ from flask import Blueprint, Flask, flash, redirect, render_template, request, u
 from catalogue.domain.account_names import name_of
 from catalogue.domain.accounts import Identity, Role, Scope, scopes_for_roles
 from catalogue.domain.errors import RegcatError
-from catalogue.domain.plurals import fill
 from catalogue.services import behaviour, export_requests, tokens, user_accounts
 from catalogue.web import auth, context
 from catalogue.web.export_requests_api import file_response
-from catalogue.web.language import keep_language, request_language
+from catalogue.web.language import keep_language, reader, request_language
 
 account_pages = Blueprint("account_pages", __name__)
 export_pages = Blueprint("export_pages", __name__)
@@ -111,8 +110,7 @@ ACCOUNT_PAGE_WORDS: dict[str, tuple[str, str]] = {
 }
 
 
-def say(key: str, **kwargs: Any) -> str:
-    return fill(ACCOUNT_PAGE_WORDS[key], request_language(), **kwargs)
+say = reader(ACCOUNT_PAGE_WORDS)
 
 
 def named(kind: str, code: str) -> str:

@@ -24,9 +24,13 @@ even for a URL no route matches, is answered in the language the route would hav
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from flask import Flask, current_app, g, has_request_context, request
+
+from catalogue.domain.plurals import fill
 
 LANGUAGES = ("nb", "en")
 DEFAULT = "nb"
@@ -59,6 +63,16 @@ def keep_language(url: str) -> str:
     if request_language() != "en" or "lang" in parse_qs(urlsplit(url).query):
         return url
     return url + ("&" if "?" in url else "?") + "lang=en"
+
+
+def reader(table: Mapping[str, tuple[str, str]]) -> Callable[..., str]:
+    """`read(key, **values)`: the table's (bokmål, English) template for `key` in the
+    request's language, filled with `values` (catalogue.domain.plurals.fill)."""
+
+    def read(key: str, **values: Any) -> str:
+        return fill(table[key], request_language(), **values)
+
+    return read
 
 
 def init_app(app: Flask) -> None:

@@ -16,11 +16,10 @@ from typing import Any
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 
 from catalogue.domain.errors import RegcatError
-from catalogue.domain.plurals import fill
 from catalogue.services import saved_scripts, script_views, scripts
 from catalogue.services.scripts import ScriptRun
 from catalogue.web import auth, context
-from catalogue.web.language import keep_language, request_language
+from catalogue.web.language import keep_language, reader, request_language
 
 script_pages = Blueprint("script_pages", __name__)
 
@@ -87,8 +86,7 @@ WORDS: dict[str, tuple[str, str]] = {
 }
 
 
-def word(key: str, **kwargs: Any) -> str:
-    return fill(WORDS[key], request_language(), **kwargs)
+word = reader(WORDS)
 
 
 def _owner() -> str:
