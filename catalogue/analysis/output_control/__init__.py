@@ -22,6 +22,7 @@ from .inputs import (
     SurvivalData,
     UnitPairs,
     UnitValues,
+    correlation_matrix,
 )
 from .ledger import COUNT_MEASURE, InMemoryReleaseLedger, Release, ReleasedSet, ReleaseLedger
 from .model_support import ModelEvidence, Term, model_evidence, term_groupings
@@ -77,6 +78,7 @@ __all__ = [
     "control_regression",
     "control_summary",
     "control_survival",
+    "correlation_matrix",
     "derive_keys",
     "fit_ols",
     "load_ptable",

@@ -288,6 +288,22 @@ class SurvivalData:
         object.__setattr__(self, "events", events)
 
 
+def correlation_matrix(variance: np.ndarray | None) -> np.ndarray | None:
+    """The correlations of a covariance matrix of coefficients (a term of variance 0
+    correlated with none), or None when there is none or it is not finite."""
+    if variance is None:
+        return None
+    v = np.asarray(variance, dtype=np.float64)
+    if v.ndim != 2 or v.shape[0] != v.shape[1] or not np.all(np.isfinite(v)):
+        return None
+    scale = np.sqrt(np.maximum(np.diag(v), 0.0))
+    outer = np.outer(scale, scale)
+    found = np.divide(v, outer, out=np.zeros_like(v), where=outer > 0)
+    found = np.clip((found + found.T) / 2.0, -1.0, 1.0)
+    np.fill_diagonal(found, 1.0)
+    return found
+
+
 @dataclass(frozen=True, eq=False)
 class FitSums:
     """The two totals a model's fit statistics come from, each with its largest per-unit
@@ -338,6 +354,11 @@ class RegressionFit:
     # registered answer says what it answered (statistics/rdd.py refuses another; its
     # conventional model's bandwidth and kernel too).
     given: tuple[tuple[str, float | str], ...] = ()
+    # The correlations of the coefficients (p × p, of the standard errors' kind), when the
+    # family has them: a term of another basis that mixes these terms takes its standard
+    # error from them, noised once (models.py, "A model's affine images"). None: unknown
+    # (such a term then gets its own error).
+    correlations: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.evidence, ModelEvidence):

@@ -42,7 +42,7 @@ from .cell_key import RECORD_KEY_MODULUS
 from .counting import finish, noised_counts
 from .fingerprint import SetFingerprint, splitmix64
 from .fit_tests import control_fit_tests
-from .inputs import RegressionFit
+from .inputs import RegressionFit, correlation_matrix
 from .model_support import AffineForm, Influence, ModelEvidence, Term
 from .pair_sets import PairAnswer
 from .release import ControlContext, ResultBuilder
@@ -72,6 +72,9 @@ FIT_STREAM = 1 << 16
 CORRELATION_STREAM = 1 << 17
 # Weibull's log shape: the row's label cannot be a variable's name.
 SHAPE_ROW = "/ln_p"
+# The noised correlations of a model's coefficients, registered (never published) after
+# its form's rows: the row's label cannot be a variable's name.
+CORRELATIONS_ROW = "/R"
 # The log shape's key among the terms' (model_support.column_keys): its own stream.
 SHAPE_KEY = np.uint64(0x5BD1E9955BD1E995)
 
@@ -303,7 +306,12 @@ def control_regression(
                 _remember_terms(out, fit, answer, model_statistic(fit), fit.evidence.term_pairs)
             rows = answer.given(out, rows, whole=True)
             kept = rows if ledger is None else ledger
-            _remember_affine(out, fit, kept, n, verdict.affine, extra)
+            form = fit.evidence.affine
+            moved = (
+                None if form is None or form.invariant else _transformed(fit, verdict.affine, extra)
+            )
+            carried = None if moved is None else moved.correlations()
+            _remember_affine(out, fit, kept, n, verdict.affine, extra, carried)
             return finish(out, rows, groups)
         shared = PairAnswer.of(out, values_statistic(fit), fit.evidence.value_pairs, n)
         registered, hit = shared.registered_answer, None
@@ -324,7 +332,7 @@ def control_regression(
                 _remember_terms(out, fit, answer, model_statistic(fit), fit.evidence.term_pairs)
                 rows = answer.given(out, rows, whole=True)
                 if affine:
-                    _remember_affine(out, fit, rows, n, hit)
+                    _remember_affine(out, fit, rows, n, hit, 0, _correlations(out, fit))
                 return finish(out, rows, groups)
         if reason != "regression":
             withheld = ResultRow(("model",), tuple(None for _ in columns), (reason,))
@@ -357,7 +365,7 @@ def control_regression(
             if shape is not None:
                 draws = _weibull_draws(out, fit, shape, digits)
                 kept = _weibull_ledger(fit, draws, rows)
-            _remember_affine(out, fit, kept, n, None, extra)
+            _remember_affine(out, fit, kept, n, None, extra, _correlations(out, fit))
         return finish(out, rows, groups)
 
 
@@ -373,6 +381,24 @@ def _noised(out: ResultBuilder, fit: RegressionFit) -> Sequence[Decision[tuple[f
             fit.covariance,
             fit.evidence.term_keys,
         )
+    )
+
+
+def _correlations(out: ResultBuilder, fit: RegressionFit) -> np.ndarray | None:
+    """The fit's coefficients' correlations through model-noise (noised once, keyed by the
+    fit's value digest), what its form is registered with beside its rows; None when the
+    family has none or its form is the same in every basis."""
+    form = fit.evidence.affine
+    if fit.correlations is None or form is None or form.invariant:
+        return None
+    if fit.correlations.shape != (len(fit.terms), len(fit.terms)):
+        return None
+    return out.rule(ModelNoise).correlations(
+        fit.correlations,
+        fit.evidence.digest,
+        fit.evidence.influence,
+        fit.covariance,
+        fit.evidence.term_keys,
     )
 
 
@@ -685,11 +711,14 @@ def _oriented(values: Sequence[Value], orientation: float) -> tuple[Value, ...]:
 # (T⁻¹'s row has one entry: a regressor scaled, shifted or left alone) gets that term's
 # published error times the multiple. A term that mixes several (x₁'s coefficient
 # b₁ − m·b₂; the intercept of a shifted model) hangs on the covariances of the registered
-# coefficients, which are not published and would tell sums of the design if they were
-# exact: it gets its own error, perturbed (keyed by its own value). That error is then a
-# fresh draw per basis, and over many bases the attacker can average its noise (log scale,
-# sd ≥ 0.1): what it tells is the exact standard error of a linear combination of the
-# coefficients, never a coefficient's noise (docs/OUTPUT_CONTROL.md §12).
+# coefficients, which would tell sums of the design if they were exact: it gets the
+# registered covariance transformed, V' = s_y²·T⁻¹·D·R̃·D·T⁻¹', D the registered errors
+# and R̃ the coefficients' correlations noised once (rules/model_noise.py,
+# ModelNoise.correlations) and registered after the form's rows (CORRELATIONS_ROW, never
+# published). Given its own error, a fresh draw per basis, the attacker averaged its noise
+# over many bases into the exact covariances (red team test_reparam_draws). A family whose
+# fit has no correlations (RegressionFit.correlations None) still gives such a term its
+# own error, perturbed (docs/OUTPUT_CONTROL.md §12).
 #
 # Other families on the same machinery: a GLM's marginal effects (mean f(η)·β) transform
 # as its coefficients, with the constant's effect hidden (AffineForm.hidden: registered as
@@ -757,10 +786,11 @@ def _reaches_shown(form: AffineForm, fit: RegressionFit, choice: int, found: Pai
     if not form.hidden or registered is None or registered.whole is None:
         return True
     p = len(fit.terms) + len(form.hidden)
-    if registered.whole.population is None or len(registered.rows) != p:
+    rows, _ = _split_correlations(registered.rows, p)
+    if registered.whole.population is None or len(rows) != p:
         return True
     try:
-        table = np.array([[float(v) for v in values] for values, _ in registered.rows])  # type: ignore[arg-type]
+        table = np.array([[float(v) for v in values] for values, _ in rows])  # type: ignore[arg-type]
         mapping = np.linalg.solve(form.anchors[choice], table[:, 2:].T)
     except (TypeError, ValueError, np.linalg.LinAlgError):
         return False
@@ -782,6 +812,23 @@ class _Transformed:
     singles: list[tuple[int, float] | None]
     errors: np.ndarray  # the registered terms' errors, in the form's scale
     unit: float  # the outcome's scale s'_y
+    # The registered covariance of the coefficients in this model's basis (all its form's
+    # terms, hidden ones too), V' = s'_y²·T⁻¹·D·R̃·D·T⁻¹', D the registered errors and R̃
+    # their registered noised correlations; None when none was registered.
+    covariance: np.ndarray | None = None
+
+    def error(self, j: int) -> float | None:
+        """Shown term j's error from the registered covariance (None without one)."""
+        if self.covariance is None:
+            return None
+        return float(np.sqrt(max(float(self.covariance[j, j]), 0.0)))
+
+    def correlations(self) -> np.ndarray | None:
+        """The registered correlations in this model's basis, for registering its answer
+        (the shown terms'); None without them."""
+        if self.covariance is None:
+            return None
+        return correlation_matrix(self.covariance)
 
 
 def _transformed(fit: RegressionFit, hit: _AffineHit, extra: int = 0) -> _Transformed | None:
@@ -793,8 +840,11 @@ def _transformed(fit: RegressionFit, hit: _AffineHit, extra: int = 0) -> _Transf
     found = hit.answer.registered_answer
     assert form is not None and found is not None and found.whole is not None
     p = len(fit.terms) + len(form.hidden)
-    if found.whole.population is None or len(found.rows) != p + extra:
+    rows, correlations = _split_correlations(found.rows, p)
+    if found.whole.population is None or len(rows) != p + extra:
         return None
+    if correlations is not None:
+        found = replace(found, rows=rows)
     numbers = []
     for values, _ in found.rows[:p]:
         if len(values) != p + 2 or not all(isinstance(v, int | float) for v in values):
@@ -819,7 +869,35 @@ def _transformed(fit: RegressionFit, hit: _AffineHit, extra: int = 0) -> _Transf
         k = int(single[0]) if len(single) == 1 else -1
         singles.append(None if k < 0 else (k, float(mapping[j, k])))
         coefficients.append(float(b[j]))
-    return _Transformed(found, coefficients, singles, errors, unit)
+    covariance = None
+    if correlations is not None:
+        spread = correlations * np.outer(errors, errors)
+        covariance = unit * unit * (mapping @ spread @ mapping.T)
+        covariance = covariance[np.ix_(_shown_terms(form, fit), _shown_terms(form, fit))]
+        if not np.all(np.isfinite(covariance)):
+            covariance = None
+    return _Transformed(found, coefficients, singles, errors, unit, covariance)
+
+
+def _split_correlations(
+    rows: Sequence[RowAnswer], p: int
+) -> tuple[list[RowAnswer], np.ndarray | None]:
+    """A registered form's rows without their last row of noised correlations (p × p,
+    row by row, `_form_rows`), and those correlations; the rows as they are and None when
+    there is no such row (registered before it, or by a family without correlations)."""
+    found = list(rows)
+    if not found:
+        return found, None
+    values = found[-1][0]
+    if len(values) != p * p + 1 or values[0] != CORRELATIONS_ROW:
+        return found, None
+    try:
+        matrix = np.array([float(v) for v in values[1:]], dtype=np.float64).reshape(p, p)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return found, None
+    if not np.all(np.isfinite(matrix)):
+        return found[:-1], None
+    return found[:-1], matrix
 
 
 def _affine_values(
@@ -843,6 +921,8 @@ def _affine_values(
         error: float = own_errors[at]
         if single is not None:
             error = abs(moved.unit * single[1]) * float(moved.errors[single[0]])
+        elif (derived := moved.error(at)) is not None:
+            error = derived
         found_values.append((b, error))
     return moved.answer, found_values
 
@@ -1025,7 +1105,12 @@ def _number(value: Value) -> float | None:
 
 
 def _form_rows(
-    form: AffineForm, fit: RegressionFit, rows: Sequence[ResultRow], choice: int, extra: int = 0
+    form: AffineForm,
+    fit: RegressionFit,
+    rows: Sequence[ResultRow],
+    choice: int,
+    extra: int = 0,
+    correlations: np.ndarray | None = None,
 ) -> list[ResultRow] | None:
     """The published rows in the form of `choice`, one per anchor k and term k: (g_k, the
     term's standard error over |s_y|, the term's values at the anchors), with g = (X_A·b −
@@ -1059,7 +1144,7 @@ def _form_rows(
     anchors = form.anchors[choice]
     level, unit = form.outcome(choice)
     g = (anchors @ full_b - level) / unit
-    return [
+    found = [
         ResultRow(
             ("",) if row is None else row.labels,
             (float(g[k]), float(full_e[k]) / abs(unit), *(float(v) for v in anchors[:, k])),
@@ -1067,6 +1152,12 @@ def _form_rows(
         )
         for k, row in enumerate(full_rows)
     ] + kept
+    if correlations is not None and correlations.shape == (len(shown), len(shown)):
+        full_r = np.eye(len(full_b))
+        full_r[np.ix_(shown, shown)] = correlations
+        values: tuple[Value, ...] = (CORRELATIONS_ROW, *(float(v) for v in full_r.reshape(-1)))
+        found.append(ResultRow((CORRELATIONS_ROW,), values, ()))
+    return found
 
 
 def _remember_affine(
@@ -1076,12 +1167,14 @@ def _remember_affine(
     n: int,
     hit: _AffineHit | None,
     extra: int = 0,
+    correlations: np.ndarray | None = None,
 ) -> None:
     """Registers the published answer under the model's form, per choice of anchors, with
-    its clusters (the model's statistic) and without (its values'), whole; not again under
-    the set `hit` found (the same set, not a near one). Not for a model whose perturbed N
-    is under the threshold: as its own pairs (pair_sets.py), it is answered by its own
-    count."""
+    its clusters (the model's statistic) and without (its values'), whole, and with the
+    noised correlations of its coefficients (`correlations`, when known: a row after the
+    form's); not again under the set `hit` found (the same set, not a near one). Not for a
+    model whose perturbed N is under the threshold: as its own pairs (pair_sets.py), it is
+    answered by its own count."""
     form = _usable_form(fit)
     if form is None:
         return
@@ -1097,5 +1190,5 @@ def _remember_affine(
                 continue
             pairs = form.pairs(choice, clustered)
             named = _affine_statistic(fit, clustered, choice)
-            canonical = _form_rows(form, fit, rows, choice, extra)
+            canonical = _form_rows(form, fit, rows, choice, extra, correlations)
             out.keep(named, pairs, rows if canonical is None else canonical, whole=True)

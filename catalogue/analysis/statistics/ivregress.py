@@ -45,6 +45,7 @@ from ..output_control import (
     PositionKeys,
     RegressionFit,
     Term,
+    correlation_matrix,
 )
 from ..output_control.fingerprint import splitmix64
 from ..output_control.fit_tests import FitTest
@@ -193,7 +194,7 @@ def fit_ivregress(view: DataView, request: Mapping[str, Any]) -> IvPlan:
             fitted_design = design[:, at.z] @ found.pi
             mean = design[:, at.x] @ found.beta
             errors = np.sqrt(np.maximum(np.diag(found.covariance), 0.0))
-            estimate = Estimate(names, found.beta, errors, patterns.rows)
+            estimate = Estimate(names, found.beta, errors, patterns.rows, variance=found.covariance)
             residuals = rows.y - mean[rows.pattern]
             effective = _effective_design(estimator, found, design, at, patterns.n, m)
             top = view.parameters.of(MagnitudeNoise).top_k
@@ -269,6 +270,7 @@ def fit_ivregress(view: DataView, request: Mapping[str, Any]) -> IvPlan:
         covariance=covariance,
         categorical=any(f.categorical for f in patterns.factors),
         tests=tests,
+        correlations=correlation_matrix(estimate.variance),
     )
     about = {
         "statistic": "ivregress",

@@ -419,7 +419,8 @@ def wls_estimate(
         if count < 2:
             return Estimate.failed(patterns)
         variance = inverse @ meat @ inverse * count / (count - 1) * (rows - 1) / (rows - p)
-    return Estimate(tuple(patterns.names), beta, np.sqrt(np.maximum(np.diag(variance), 0)), rows)
+    errors = np.sqrt(np.maximum(np.diag(variance), 0))
+    return Estimate(tuple(patterns.names), beta, errors, rows, variance=variance)
 
 
 def prepare_rdd(view: DataView, request: Mapping[str, Any]) -> DesignPlan | FuzzyPlan | RobustPlan:

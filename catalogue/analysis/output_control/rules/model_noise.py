@@ -192,6 +192,83 @@ class ModelNoise(Rule[ModelNoiseParameters, Estimates, tuple[float, float]]):
             found.append(Decision(noised, "model-noise"))
         return found
 
+    def correlations(
+        self,
+        correlations: np.ndarray,
+        digest: int,
+        influence: Influence,
+        covariance: str,
+        term_keys: np.ndarray,
+    ) -> np.ndarray:
+        """The coefficients' correlation matrix, noised once per model: each pair's on
+        Fisher's z scale, z̃ = atanh(r) + τ·v, τ = max(std_error_share, influence_share·m)
+        (at most 1), m what one unit moves r on that scale, (2√(r_j·r_k) + |r|·(r_j + r_k))
+        / (1 − r²) with r_j the share one unit moves term j's standard error (a unit's
+        rank-one part of the covariance moves V_jk by at most √(ΔV_jj·ΔV_kk)); v from the
+        continuous table at a key of the model's digest, the pair's term keys (either
+        order) and r's value (to STD_ERROR_DIGITS figures: the same model's correlations of
+        another kind of standard errors, or clustered otherwise, are noised apart, as its
+        errors are), then the nearest correlation matrix with eigenvalues ≥ MIN_EIGEN. A term
+        of another basis that mixes these terms takes its error from them (models.py): one
+        draw of the covariance for every basis, never one per basis."""
+        r = np.clip(np.asarray(correlations, dtype=np.float64), -1.0, 1.0)
+        p = self.parameters
+        if not p.enabled or len(r) < 2:
+            return r
+        shares = np.nan_to_num(
+            np.asarray(influence.std_error(covariance), dtype=np.float64), nan=1.0
+        )
+        shares = np.clip(np.resize(shares, len(r)), 0.0, 1.0)
+        digest_key = np.array([digest % (1 << 64)], dtype=np.uint64)
+        keys = np.asarray(term_keys, dtype=np.uint64)
+        table = self.table()
+        z = np.arctanh(np.clip(r, -1.0 + 1e-12, 1.0 - 1e-12))
+        for j in range(len(r)):
+            for k in range(j + 1, len(r)):
+                rho = float(r[j, k])
+                moved = (
+                    2.0 * math.sqrt(shares[j] * shares[k]) + abs(rho) * (shares[j] + shares[k])
+                ) / max(1.0 - rho * rho, 1e-12)
+                tau = min(max(p.std_error_share, p.influence_share * moved), 1.0)
+                pair = _valued(_pair_digest(digest_key, keys, j, k), rho)
+                v = float(table.values(uniforms(pair, CORRELATION_STREAM))[0])
+                z[j, k] = z[k, j] = z[j, k] + tau * v
+        noised = np.tanh(z)
+        np.fill_diagonal(noised, 1.0)
+        return nearest_correlation(noised)
+
+
+# The stream of a pair's correlation noise (`ModelNoise.correlations`): apart from the
+# terms' own streams (0 and 1 of each term's digest) and models.py's.
+CORRELATION_STREAM = 1 << 18
+# The least eigenvalue a noised correlation matrix keeps: every combination of the terms
+# keeps a variance of at least this share of its terms'.
+MIN_EIGEN = 1e-3
+
+
+def nearest_correlation(r: np.ndarray) -> np.ndarray:
+    """A symmetric matrix of unit diagonal made a correlation matrix: its eigenvalues
+    raised to MIN_EIGEN, then rescaled to a unit diagonal."""
+    values, vectors = np.linalg.eigh((r + r.T) / 2.0)
+    if values.min(initial=1.0) >= MIN_EIGEN:
+        return (r + r.T) / 2.0
+    fixed = (vectors * np.maximum(values, MIN_EIGEN)) @ vectors.T
+    scale = np.sqrt(np.diag(fixed))
+    found = fixed / np.outer(scale, scale)
+    np.fill_diagonal(found, 1.0)
+    return np.asarray(found)
+
+
+def _pair_digest(digest: np.ndarray, keys: np.ndarray, j: int, k: int) -> np.ndarray:
+    """A pair of terms' digest: the model's mixed with both terms' keys, in either order
+    (by position for a family with no term keys)."""
+    if j < len(keys) and k < len(keys):
+        a = splitmix64(np.array([keys[j]], dtype=np.uint64))
+        b = splitmix64(np.array([keys[k]], dtype=np.uint64))
+        return splitmix64(digest ^ splitmix64(a ^ b))
+    at = np.array([(j << 32) | k], dtype=np.uint64)
+    return splitmix64(digest ^ splitmix64(at))
+
 
 def coefficient_spread(p: ModelNoiseParameters, influence: Influence) -> np.ndarray:
     """Per term, the coefficient noise's sd σ = max(coefficient_share·c, influence_share·d)."""

@@ -249,7 +249,9 @@ def fit_glm(view: DataView, request: Mapping[str, Any], family: str) -> GlmFit:
         variance = glm_variance(view, y, patterns, family, beta, inverse, covariance, cluster)
         if variance is not None:
             std_errors = np.sqrt(np.maximum(np.diag(variance), 0.0))
-            estimate = Estimate(tuple(patterns.names), beta, std_errors, patterns.rows)
+            estimate = Estimate(
+                tuple(patterns.names), beta, std_errors, patterns.rows, variance=variance
+            )
     asked = asked_terms(x, constant)
     return GlmFit(y, patterns, rows, estimate, variance, covariance, asked, inverse)
 

@@ -239,7 +239,13 @@ def fit_negbin(view: DataView, request: Mapping[str, Any]) -> NegbinFit:
             variance = _variance(view, y, patterns, cells, beta, alpha, covariance, cluster)
             if variance is not None:
                 errors = np.sqrt(np.maximum(np.diag(variance), 0.0))
-                estimate = Estimate(tuple(patterns.names), beta, errors[:-1], patterns.rows)
+                estimate = Estimate(
+                    tuple(patterns.names),
+                    beta,
+                    errors[:-1],
+                    patterns.rows,
+                    variance=variance[:-1, :-1],
+                )
                 alpha_se = float(errors[-1])
                 beta_variance = variance[:-1, :-1]
                 beta_inverse = np.linalg.inv(_information(cells, beta, alpha))[:-1, :-1]

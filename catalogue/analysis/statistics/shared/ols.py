@@ -21,7 +21,13 @@ import pyarrow as pa
 
 from ... import db
 from ...model_fit import likelihood_contributions, ols_contributions, per_unit
-from ...output_control import ControlContext, FitSums, RegressionFit, control_regression
+from ...output_control import (
+    ControlContext,
+    FitSums,
+    RegressionFit,
+    control_regression,
+    correlation_matrix,
+)
 from ...output_control.fingerprint import SetFingerprint
 from ...output_control.model_support import Influence, derived_evidence
 from ...output_control.rules.magnitude_noise import MagnitudeNoise, largest_of
@@ -40,6 +46,9 @@ class Estimate:
     std_errors: np.ndarray
     observations: int
     estimable: bool = True  # False: withheld by output control, the numbers are nan
+    # The coefficients' covariance matrix (its diagonal the errors' squares), when known:
+    # its correlations go with the fit (RegressionFit.correlations).
+    variance: np.ndarray | None = None
 
     @classmethod
     def failed(cls, patterns: Patterns) -> Estimate:
@@ -80,7 +89,7 @@ def ols_estimate(
         factor = clusters / (clusters - 1) * (rows - 1) / dof
         variance = inverse @ meat @ inverse * factor
     std_errors = np.sqrt(np.maximum(np.diag(variance), 0.0))
-    return Estimate(tuple(patterns.names), beta, std_errors, rows)
+    return Estimate(tuple(patterns.names), beta, std_errors, rows, variance=variance)
 
 
 def cluster_cells(
@@ -202,6 +211,7 @@ def regression_plan(
         sums=sums,
         covariance=covariance,
         categorical=any(f.categorical for f in patterns.factors),
+        correlations=correlation_matrix(estimate.variance),
     )
     about = {"statistic": family, "y": y.name, "x": asked, "std_errors": covariance}
     groups = view.groups_of([y, *(f.variable for f in patterns.factors)])

@@ -49,7 +49,13 @@ import pyarrow as pa
 from catalogue.domain.errors import invalid_input
 
 from ... import db
-from ...output_control import PositionKeys, RegressionFit, model_evidence, reaching_threshold
+from ...output_control import (
+    PositionKeys,
+    RegressionFit,
+    correlation_matrix,
+    model_evidence,
+    reaching_threshold,
+)
 from ...output_control.rounding import significant
 from ...variables import UNIT_COLUMN, Kind, Variable
 from .common import DataView, choice, col, number_sql, request_error, text_sql
@@ -381,7 +387,7 @@ def fit_panel(
         variance = _variance(fit, data, rows, covariance, absorbed)
         if variance is not None:
             errors = np.sqrt(np.maximum(np.diag(variance), 0.0))
-            estimate = Estimate(tuple(names), fit.beta, errors, fit.rows)
+            estimate = Estimate(tuple(names), fit.beta, errors, fit.rows, variance=variance)
             fitted = data.x @ fit.beta
     rows_y = np.asarray(rows["ty"], dtype=np.float64)
     evidence = model_evidence(
@@ -405,6 +411,7 @@ def fit_panel(
         terms_asked=len(asked_terms(x, constant)),
         covariance=covariance,
         categorical=any(f.categorical for f in patterns.factors),
+        correlations=correlation_matrix(estimate.variance),
     )
     about = {
         "statistic": "regress_panel",
