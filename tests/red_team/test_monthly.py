@@ -1,0 +1,355 @@
+"""Monthly data (the a-ordning's payroll reports, docs/MONTHLY.md), attacked as a researcher
+would with an API token: a panel of months puts one person's row in every month's cell, so
+one table is many cells of the same person, each with noise of its own; and event time
+lines persons up by a month the attacker defines. Each prints its figure and asserts it
+fails."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from tests.red_team.conftest import SAMPLES, Attacker, Person, Score, Truth, _rows, report
+from tests.red_team.support import born_on
+
+PADDING = 30_000  # the known people's value: below most monthly wages, and no dominance
+KNOWN = 12
+YEARS = (2020, 2021, 2022)
+TABLES = 24
+
+
+def _monthly_wages() -> dict[str, dict[str, float]]:
+    """Each person's monthly wage by month (YYYY-MM), from the source file."""
+    found: dict[str, dict[str, float]] = {}
+    path = SAMPLES / "aordningen" / "AORD_LOENN_MND" / "AORD_LOENN_MND.csv"
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            pid, value, start, *_ = line.strip().split(";")
+            found.setdefault(pid, {})[start[:7]] = float(value)
+    return found
+
+
+def _ids() -> dict[tuple[str, str, str], str]:
+    births = {r[0]: r[1] for r in _rows("BEFOLKNING_FOEDSELSDATO")}
+    sexes = {r[0]: r[1] for r in _rows("BEFOLKNING_KJOENN")}
+    kommune = {r[0]: r[1] for r in _rows("BEFOLKNING_BOSTED_KOMMUNE") if r[2] == "2020-01-01"}
+    return {(births[i], sexes[i], kommune[i]): i for i in births if i in sexes and i in kommune}
+
+
+def _cohort(p: Person) -> bool:
+    return "1961" <= p.birth[:4] <= "1963"
+
+
+def _targets(truth: Truth, n: int, months: list[str]) -> list[tuple[Person, dict[str, float]]]:
+    """n persons of the study's cohorts the attacker can single out, with a wage reported in
+    every month of the panel."""
+    wages = _monthly_wages()
+    ids = _ids()
+    found = []
+    for p in truth.unique:
+        pid = ids.get((p.birth, p.sex, p.kommune))
+        if pid is None or not _cohort(p):
+            continue
+        mine = wages.get(pid, {})
+        if all(m in mine for m in months):
+            found.append((p, {m: mine[m] for m in months}))
+    assert len(found) >= n, len(found)
+    return found[:: len(found) // n][:n]
+
+
+def _panel(attacker: Attacker, dates: list[str], extra: list[dict[str, Any]]) -> str:
+    created = attacker.post("", {})
+    assert created.status_code == 201, created.get_json()
+    handle: str = created.get_json()["workspace"]
+    attacker.steps(
+        handle,
+        [
+            {"import": "BEFOLKNING_FOEDSELSDATO", "as": "fodselsdato"},
+            {"import": "BEFOLKNING_KJOENN", "as": "kjonn"},
+            {"import": "BEFOLKNING_BOSTED_KOMMUNE", "date": "2020-01-01", "as": "kommune"},
+            {"keep_if": "year(fodselsdato) >= 1958 and year(fodselsdato) <= 1966"},
+            {"import": "AORD_LOENN_MND", "dates": dates, "as": "mnd"},
+            {"reshape_to_panel": ["mnd"], "date_as": "date"},
+            *extra,
+        ],
+    )
+    return handle
+
+
+def test_one_person_in_every_month_of_a_panel(alice: Attacker, truth: Truth) -> None:
+    """A panel of 36 months (2020-2022) of the cohorts 1958-66; v the target's monthly wage
+    on the target's rows, 30,000 on the rows of 12 people known by their birth dates (each
+    with a report in every month), 0 else. A table of the panel's date with the sum of v:
+    36 cells, each the target's wage of that month plus 360,000 plus a noise draw of its own
+    (the values differ from month to month, so the digests do). The wage moves by some 5 %
+    a month around a level, so the cells less 360,000 are 36 readings of the target's
+    level; then the same table of scaled copies v·(1 + k/7) (fresh draws) until the budget
+    refuses or TABLES are asked, every reading averaged: the target's mean monthly wage
+    (its yearly income over 12). The attack fails when the attacker's own standard error
+    (the readings' spread over √n) is still 5 % or more, or the estimate is 5 % or more
+    off (averaging, panels, new)."""
+    months = [f"{y}-{m:02d}" for y in YEARS for m in range(1, 13)]
+    dates = [f"{m}-15" for m in months]
+    ((person, wages),) = _targets(truth, 1, months)
+    # Known people with a row in every month (a month without a report has no row), each
+    # alone with their birth date.
+    known = [
+        p
+        for p, _ in _targets(truth, 60, months)
+        if truth.births[p.birth] == 1 and p.birth != person.birth
+    ][:KNOWN]
+    assert len(known) == KNOWN
+    handle = _panel(
+        alice,
+        dates,
+        [
+            {"generate": "t", "expr": person.expr()},
+            {"generate": "v0", "expr": "0"},
+            {"replace": "v0", "expr": str(PADDING), "if": born_on(known)},
+            {"replace": "v0", "expr": "mnd", "if": "t"},
+        ],
+    )
+    readings: list[float] = []
+    tables = withheld = 0
+    why: Counter[str] = Counter()
+    for k in range(TABLES):
+        name = f"v{k}"
+        if k:
+            alice.steps(handle, [{"generate": name, "expr": f"v0 * {1 + k / 7}"}])
+        response = alice.ask(
+            handle, "tabulate", {"vars": ["date"], "summarize": name, "stats": ["sum"]}
+        )
+        if response.status_code != 200:
+            break
+        tables += 1
+        for row in response.get_json()["results"][0]["result"]["rows"]:
+            label = row["labels"][0]
+            value = row["values"].get("sum")
+            if label is None:
+                continue
+            if value is None:
+                withheld += 1
+                why.update(row["reasons"])
+                continue
+            readings.append(float(value) / (1 + k / 7) - KNOWN * PADDING)
+    true = statistics.mean(wages.values())
+    n = len(readings)
+    estimate = statistics.mean(readings) if readings else None
+    error = math.inf if estimate is None else abs(estimate - true) / true
+    # The attacker's own standard error: the spread of the readings (the month-to-month
+    # change of the wage and each cell's noise, widened as the target's exposure grows)
+    # over √n, relative to the estimate.
+    standard_error = (
+        statistics.stdev(readings) / math.sqrt(n) / abs(estimate)
+        if estimate and n > 1
+        else math.inf
+    )
+    report(
+        "one person in every month of a panel",
+        tables=tables,
+        cells_read=n,
+        cells_withheld=withheld,
+        estimate=None if estimate is None else round(estimate),
+        true_mean_monthly_wage=round(true),
+        rel_error=round(error, 3),
+        standard_error=round(standard_error, 3),
+        requests=alice.requests,
+        withheld_by=dict(why),
+    )
+    assert standard_error >= 0.05 or error >= 0.05
+
+
+HENDELSE = "(year(date) - year(fodselsdato) - 62) * 12 + month(date) - month(fodselsdato)"
+
+
+def _cells(response: Any) -> dict[str, tuple[float, float, float | None]]:
+    """A meanplot's published (mean, count, sd) per event month; a cell with any of mean or
+    count withheld is left out (sd None when its summary is withheld)."""
+    if response.status_code != 200:
+        return {}
+    items = response.get_json()["results"]
+    means = {r["labels"][0]: r["values"].get("mean") for r in items[0]["result"]["rows"]}
+    counts = {r["labels"][0]: r["values"].get("count") for r in items[1]["result"]["rows"]}
+    sds: dict[str, float | None] = {}
+    for item in items[2:]:
+        cell = str(next(iter(item["about"]["cell"].values())))
+        sds[cell] = next(
+            (r["values"].get("sd") for r in item["result"]["rows"] if "sd" in r["values"]), None
+        )
+    return {
+        k: (float(m), float(counts[k]), sds.get(k))
+        for k, m in means.items()
+        if k is not None and m is not None and counts.get(k) is not None
+    }
+
+
+def test_event_time_with_the_targets_event_moved(alice: Attacker, truth: Truth) -> None:
+    """Event time as the pension-reform study lines persons up (months from the month one
+    turns 62, docs/MONTHLY.md §3), a mean plot of the monthly wage by event month over the
+    cohorts 1958-66 (2023-2024, event months −12 to 11); then the same with a second event
+    time that is the first for everyone but the target, whose event is moved 100 months
+    out of the window. Each cell of the second plot is the first's less the target's row:
+    mean × count differenced is the target's wage in that month. Per target the readings
+    are averaged over
+    the event months where both plots publish a cell, against the target's mean monthly
+    wage over those months (Score)."""
+    months = [f"{y}-{m:02d}" for y in (2023, 2024) for m in range(1, 13)]
+    dates = [f"{m}-15" for m in months]
+    targets = [(p, w) for p, w in _targets(truth, 40, months) if p.birth[:4] == "1962"][:4]
+    score = Score("event time: the target's event moved out of the window")
+    answered = cells_differing = cells_compared = 0
+    for i, (person, wages) in enumerate(targets):
+        handle = _panel(
+            alice,
+            dates,
+            [
+                {"generate": "hendelse", "expr": HENDELSE},
+                {"generate": f"flyttet{i}", "expr": "hendelse"},
+                {"replace": f"flyttet{i}", "expr": "hendelse + 100", "if": person.expr()},
+            ],
+        )
+        first = _cells(alice.ask(handle, "meanplot", {"y": "mnd", "time": "hendelse"}))
+        moved = _cells(alice.ask(handle, "meanplot", {"y": "mnd", "time": f"flyttet{i}"}))
+        answered += bool(first) and bool(moved)
+        readings: list[float] = []
+        truths: list[float] = []
+        for k, (m1, n1, _) in first.items():
+            if k not in moved:
+                continue
+            m2, n2, _ = moved[k]
+            cells_compared += 1
+            cells_differing += (m1, n1) != (m2, n2)
+            month = _event_month(person, int(float(k)))
+            if month in wages:
+                readings.append(m1 * n1 - m2 * n2)
+                truths.append(wages[month])
+        estimate = statistics.mean(readings) if readings else None
+        score.add(estimate, statistics.mean(truths) if truths else statistics.mean(wages.values()))
+    report(
+        "event time: the target's event moved",
+        targets=len(targets),
+        both_answered=answered,
+        cells_compared=cells_compared,
+        cells_that_differ=cells_differing,
+    )
+    assert cells_compared > 0
+    assert score.failed()
+
+
+def _event_month(person: Person, k: int) -> str:
+    """The calendar month (YYYY-MM) of event month k of a person: k months after the month
+    they turn 62."""
+    year, month = int(person.birth[:4]) + 62, int(person.birth[5:7])
+    index = year * 12 + month - 1 + k
+    return f"{index // 12}-{index % 12 + 1:02d}"
+
+
+DID = {
+    "treated": "reform",
+    "time": "hendelse",
+    "leads": 12,
+    "lags": 3,
+    "x": ["i.maaned", "lonn_for"],
+}
+EFFECT = "true.reform#0.hendelse"  # the difference in differences at event month 0
+
+
+def _did_study(alice: Attacker, outcomes: dict[str, str]) -> list[tuple[float, float] | None]:
+    """The pension-reform study's event-time difference in differences (docs/MONTHLY.md, the
+    snippet's `did` of the monthly wage of public-sector employees born 1962 and 1963, the
+    2023-2025 window, reference −1, calendar-month effects and the person's level before)
+    on each outcome (name: expression): the effect at event month 0 and its standard
+    error, None when not released."""
+    from tests.test_monthly_snippet import _steps
+
+    created = alice.post("", {})
+    assert created.status_code == 201, created.get_json()
+    handle = created.get_json()["workspace"]
+    alice.steps(
+        handle,
+        _steps(2023, (1962, 1963), "reform")
+        + [{"generate": name, "expr": expr} for name, expr in outcomes.items()],
+    )
+    found: list[tuple[float, float] | None] = []
+    for name in outcomes:
+        response = alice.ask(handle, "did", {"y": name, **DID})
+        rows = (
+            response.get_json()["results"][0]["result"]["rows"]
+            if response.status_code == 200
+            else []
+        )
+        values = next((r["values"] for r in rows if r["labels"][0] == EFFECT), {})
+        b, se = values.get("coefficient"), values.get("std_error")
+        found.append(None if b is None or se is None else (float(b), float(se)))
+    return found
+
+
+def _draws(title: str, readings: list[tuple[float, float]]) -> tuple[int, float]:
+    """Distinct draws among readings (effect, error) of one number (to the 4 figures shown:
+    a relative difference above 1e-3 is another draw) and their spread in standard errors,
+    reported with the attacker's own standard error from averaging them."""
+    values = [b for b, _ in readings]
+    error = statistics.mean(se for _, se in readings)
+    distinct: list[float] = []
+    for v in values:
+        if all(abs(v - d) > 1e-3 * abs(d) for d in distinct):
+            distinct.append(v)
+    spread = (max(values) - min(values)) / error if values else 0.0
+    report(
+        title,
+        answered=len(values),
+        distinct_draws=len(distinct),
+        readings=[round(v) for v in values],
+        spread_in_standard_errors=round(spread, 3),
+        attackers_standard_error_in_errors=round(
+            statistics.stdev(distinct) / math.sqrt(len(distinct)) / error, 3
+        )
+        if len(distinct) > 1
+        else None,
+    )
+    return len(distinct), spread
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="a game of chance: now and then one scaled and shifted outcome of did misses the "
+    "registered draw of its form and is answered afresh (one of 8 (k, c) in one run of three: "
+    "4·lonn − 40 gave 2,098 against 3,343 for the other seven, 1.56 standard errors apart; "
+    "cause not found); a run where every form lands on the registered draw is no fix",
+)
+def test_event_time_did_of_scaled_and_shifted_outcomes(alice: Attacker) -> None:
+    """The study's `did` on the outcome as k·lonn + c for 8 (k, c): each effect at event
+    month 0 over k is the same number (a linear model's coefficients move as k·b, its
+    constant by c), so distinct draws would average the model noise away (averaging,
+    reparametrisation)."""
+    forms = [(1, 0), (2, 0), (1, 1000), (-3, 0), (0.5, 7), (4, -40), (1.5, 250), (-1, 5)]
+    found = _did_study(alice, {f"y{i}": f"lonn * {k} + {c}" for i, (k, c) in enumerate(forms)})
+    readings = [(r[0] / k, r[1] / abs(k)) for r, (k, _) in zip(found, forms, strict=True) if r]
+    assert readings
+    distinct, spread = _draws("event-time did of k·lonn + c for 8 (k, c)", readings)
+    assert distinct == 1 or spread < 0.01
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="did's outcome moved by a combination of its regressors (lonn + d·lonn_for, "
+    "lonn_for a covariate) is the same fit, the effect unchanged, but did has no form for "
+    "its outcome beyond k·y + c (docs/OUTPUT_CONTROL.md §10 'still open'): 8 d gave 7-8 "
+    "distinct draws of the effect at event month 0, spread 0.96-3.0 standard errors, the "
+    "attacker's own standard error 0.12-0.32 errors after 8 (one draw's is 1)",
+)
+def test_event_time_did_of_an_outcome_moved_by_a_covariate(alice: Attacker) -> None:
+    """The study's `did` on lonn + d·lonn_for for 8 d (lonn_for the person's wage before
+    the window, one of the model's covariates): the same fit with the covariate's
+    coefficient moved by d, the effect at event month 0 not at all, so distinct draws
+    average the model noise away (averaging, reparametrisation)."""
+    moves = [0.01 * (m + 1) for m in range(8)]
+    found = _did_study(alice, {f"m{i}": f"lonn + {d} * lonn_for" for i, d in enumerate(moves)})
+    readings = [r for r in found if r]
+    assert readings
+    distinct, spread = _draws("event-time did of lonn + d·lonn_for for 8 d", readings)
+    assert distinct == 1 or spread < 0.01
