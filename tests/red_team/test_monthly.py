@@ -353,3 +353,111 @@ def test_event_time_did_of_an_outcome_moved_by_a_covariate(alice: Attacker) -> N
     assert readings
     distinct, spread = _draws("event-time did of lonn + d·lonn_for for 8 d", readings)
     assert distinct == 1 or spread < 0.01
+
+
+def _sectors() -> dict[str, dict[str, str]]:
+    found: dict[str, dict[str, str]] = {}
+    path = SAMPLES / "aordningen" / "AORD_SEKTOR" / "AORD_SEKTOR.csv"
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            pid, value, start, *_ = line.strip().split(";")
+            found.setdefault(pid, {})[start[:7]] = value
+    return found
+
+
+def _transition_tables(body: dict[str, Any], variable: str) -> list[dict[tuple[Any, ...], Any]]:
+    """Each month pair's published transition table of `variable` (cells by labels)."""
+    tables = []
+    for item in body.get("output") or []:
+        if item.get("kind") != "result":
+            continue
+        for result in item["response"]["results"]:
+            if not str(result["result"]["dimensions"][0]).startswith(f"{variable}_"):
+                continue
+            tables.append(
+                {tuple(r["labels"]): r["values"].get("count") for r in result["result"]["rows"]}
+            )
+    return tables
+
+
+def test_transitions_of_a_copy_with_the_targets_sector_moved(
+    alice: Attacker, bob: Attacker, truth: Truth
+) -> None:
+    """Monthly transitions (script `transitions-panel`, a table per pair of consecutive
+    months) of the employer sector (AORD_SEKTOR, 1 public, 2 private) and of a copy in
+    which the target's rows are moved to a sector of their own ("9") iff the target works
+    in the public sector: the copy's public → public cells are the sector's less the target
+    iff public. Guess "public" when any month pair's tables differ or the "9" state shows;
+    8 targets, half public (a coin is right half the time), alternately by two researchers
+    (a transition table costs some 2,000 points) (differencing, transitions, monthly, new)."""
+    months = ["2023-01", "2023-02"]
+    sectors = _sectors()
+    ids = _ids()
+    public: list[Person] = []
+    private: list[Person] = []
+    for p in truth.unique:
+        pid = ids.get((p.birth, p.sex, p.kommune))
+        mine = sectors.get(pid or "", {})
+        if not _cohort(p) or not all(m in mine for m in months):
+            continue
+        kinds = {mine[m] for m in months}
+        if kinds == {"1"}:
+            public.append(p)
+        elif kinds == {"2"}:
+            private.append(p)
+    assert len(public) >= 4 and len(private) >= 4, (len(public), len(private))
+    targets = [
+        p for pair in zip(public[:: len(public) // 4][:4], private, strict=False) for p in pair
+    ]
+    dates = " ".join(f"{m}-15" for m in months)
+    right = differ = shown_nine = refused = 0
+    for i, person in enumerate(targets):
+        attacker = (alice, bob)[i % 2]
+        script = (
+            "require no.regcat.demo:1 as db\n"
+            "import db/BEFOLKNING_FOEDSELSDATO as fodselsdato\n"
+            "import db/BEFOLKNING_KJOENN as kjonn\n"
+            "import db/BEFOLKNING_BOSTED_KOMMUNE 2020-01-01 as kommune\n"
+            "keep if year(fodselsdato) >= 1958 and year(fodselsdato) <= 1966\n"
+            f"import-panel db/AORD_SEKTOR {dates}\n"
+            "generate s = AORD_SEKTOR\n"
+            f'replace s = "9" if ({person.expr()}) and AORD_SEKTOR == "1"\n'
+            "transitions-panel AORD_SEKTOR s\n"
+        )
+        response = attacker.client.post(
+            "/api/v1/scripts/run", json={"script": script}, headers=attacker.headers
+        )
+        attacker._check(response)
+        body = response.get_json()
+        assert response.status_code == 200, body
+        if body["error"] is not None:
+            assert body["error"]["code"] == "budget-exhausted", body["error"]
+            refused += 1
+            right += i % 2  # undecided: the attacker guesses; a coin, counted as right half
+            continue
+        first = _transition_tables(body, "AORD_SEKTOR")
+        moved = _transition_tables(body, "s")
+        assert len(first) == len(moved) == len(months) - 1, (len(first), len(moved))
+        nine = any("9" in labels and count for table in moved for labels, count in table.items())
+        differs = any(
+            a.get(cell) != b.get(cell)
+            for a, b in zip(first, moved, strict=True)
+            for cell in a
+            if "9" not in cell
+        )
+        shown_nine += nine
+        differ += differs
+        is_public = person in public
+        right += (differs or nine) == is_public
+    report(
+        "transitions of a copy with the target's sector moved",
+        targets=len(targets),
+        month_pairs=len(months) - 1,
+        targets_whose_tables_differ=differ,
+        targets_with_the_9_state_shown=shown_nine,
+        refused_by_the_budget=refused,
+        right=right,
+    )
+    assert refused < len(targets)  # the attack was asked
+    assert shown_nine == 0
+    assert right <= len(targets) * 3 // 4
