@@ -461,3 +461,54 @@ def test_transitions_of_a_copy_with_the_targets_sector_moved(
     assert refused < len(targets)  # the attack was asked
     assert shown_nine == 0
     assert right <= len(targets) * 3 // 4
+
+
+def test_a_yearly_wage_repeated_in_every_month_of_a_panel(alice: Attacker, truth: Truth) -> None:
+    """A yearly variable (INNTEKT_WLONN) imported at 12 dates of one year: `import` finds
+    the period containing each date, so the panel holds the same wage in all 12 months. v the
+    target's wage, 100,000 for 12 people known by their birth dates, 0 else; a table of the
+    panel's date with Σ v: 12 cells of the same units and values, each one draw to average
+    if the cell's noise were keyed by the cell's label too (averaging, panels, new)."""
+    targets = truth.targets(4, min_wage=300_000)
+    distinct: list[int] = []
+    score = Score("a yearly wage repeated in 12 months: the cells averaged")
+    for i, person in enumerate(targets):
+        known = truth.by_birth(KNOWN, skip={person.birth}, offset=20 * i)
+        created = alice.post("", {})
+        assert created.status_code == 201, created.get_json()
+        handle = created.get_json()["workspace"]
+        alice.steps(
+            handle,
+            [
+                {"import": "BEFOLKNING_FOEDSELSDATO", "as": "fodselsdato"},
+                {"import": "BEFOLKNING_KJOENN", "as": "kjonn"},
+                {"import": "BEFOLKNING_BOSTED_KOMMUNE", "date": "2020-01-01", "as": "kommune"},
+                {
+                    "import": "INNTEKT_WLONN",
+                    "dates": [f"2020-{m:02d}-15" for m in range(1, 13)],
+                    "as": "lonn",
+                },
+                {"reshape_to_panel": ["lonn"], "date_as": "date"},
+                {"generate": "v", "expr": "0"},
+                {"replace": "v", "expr": "100000", "if": born_on(known)},
+                {"replace": "v", "expr": "lonn", "if": person.expr()},
+            ],
+        )
+        response = alice.ask(
+            handle, "tabulate", {"vars": ["date"], "summarize": "v", "stats": ["sum"]}
+        )
+        sums = []
+        if response.status_code == 200:
+            rows = response.get_json()["results"][0]["result"]["rows"]
+            sums = [
+                float(r["values"]["sum"])
+                for r in rows
+                if r["labels"][0] is not None and r["values"].get("sum") is not None
+            ]
+        distinct.append(len(set(sums)))
+        score.add(statistics.mean(sums) - KNOWN * 100_000 if sums else None, person.wage or 0)
+    report("a yearly wage repeated in 12 months of a panel", distinct_draws_per_target=distinct)
+    score.failed()  # its figure, printed (see below)
+    assert distinct and all(d <= 1 for d in distinct)
+    # Score's median bound is a coin for one noisy release per target (NoisyEstimates in
+    # test_new_statistics.py); the distinct draws are what this attack is about.
