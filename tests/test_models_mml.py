@@ -232,3 +232,112 @@ def test_bad_requests_are_4xx_naming_the_variable(
     error = refusal(issue_workspace, "regress_mml", request)
     assert error.code == code
     assert named in json.dumps([error.nb, error.en, error.details])
+
+
+def _sandwich_reference(
+    found: Any, y: np.ndarray, x: np.ndarray, groups: np.ndarray, top: np.ndarray
+) -> np.ndarray:
+    """The cluster-robust sandwich of the fixed effects at statsmodels MixedLM's fit, with
+    each group's V_g = σ²_e I + σ²_u 11' written out dense: (Σ X_g'V_g⁻¹X_g)⁻¹ (Σ_c s_c
+    s_c') (…)⁻¹ · C/(C − 1), s_g = X_g'V_g⁻¹(y_g − X_g β), summed over the groups of
+    cluster c (`top`: each row's cluster). No library computes it (MixedLM has no robust
+    covariance)."""
+    beta = np.asarray(found.fe_params)
+    sigma_u, sigma_e = (
+        float(found.cov_re.iloc[0, 0])
+        if hasattr(found.cov_re, "iloc")
+        else float(found.cov_re[0, 0]),
+        float(found.scale),
+    )
+    p = x.shape[1]
+    bread = np.zeros((p, p))
+    scores: dict[Any, np.ndarray] = {}
+    for g in np.unique(groups):
+        chosen = groups == g
+        xg, yg = x[chosen], y[chosen]
+        v = sigma_e * np.eye(len(yg)) + sigma_u * np.ones((len(yg), len(yg)))
+        vi = np.linalg.inv(v)
+        bread += xg.T @ vi @ xg
+        (c,) = set(top[chosen].tolist())  # the groups lie within the clusters
+        scores[c] = scores.get(c, np.zeros(p)) + xg.T @ vi @ (yg - xg @ beta)
+    meat = sum(np.outer(s, s) for s in scores.values())
+    count = len(scores)
+    inverse = np.linalg.inv(bread)
+    return np.sqrt(np.diag(inverse @ meat @ inverse) * count / (count - 1))
+
+
+@pytest.mark.parametrize("method", ["reml", "ml"])
+@pytest.mark.parametrize("covariance", ["robust", "cluster"])
+def test_robust_errors_are_the_sandwich_at_statsmodels_fit(
+    workspace_factory: Any, method: str, covariance: str
+) -> None:
+    """Stata's mixed, vce(robust): clustered by the group (the day of birth, 31 groups, an
+    intercept of its own in the outcome); cluster(par) with the groups nested in pairs of
+    days (16 clusters), the sandwich summed per pair."""
+    ws = workspace_factory(
+        [
+            *models.MODEL_STEPS,
+            {"generate": "dag", "expr": "day(fodselsdato)"},
+            {"generate": "par", "expr": "floor(dag / 2)"},
+            {"generate": "utfall", "expr": "lonn + 3000 * dag"},
+        ]
+    )
+    request: dict[str, Any] = {
+        "y": "utfall",
+        "x": ["alder", "kjonn"],
+        "group": "dag",
+        "method": method,
+    }
+    if covariance == "robust":
+        request["robust"] = True
+    else:
+        request["cluster"] = "par"
+    plan = _plan(ws, request)
+    classical = _plan(ws, {k: v for k, v in request.items() if k not in ("robust", "cluster")})
+    data = _rows(ws, ["utfall", "alder", "kjonn", "dag", "par"])
+    kept = _in_levels(data["dag"], plan.levels)
+    data = {k: v[kept] for k, v in data.items()}
+    x = np.column_stack([data["alder"], data["kjonn"], np.ones(len(data["utfall"]))]).astype(float)
+    groups = data["dag"].astype(str)
+    y = data["utfall"].astype(float)
+    found = reference(y, x, groups, method == "reml")
+    top = groups if covariance == "robust" else data["par"].astype(str)
+    fit = plan.fit
+    assert fit is not None and classical.fit is not None
+    _close(fit.beta, found.fe_params)
+    _close(fit.std_errors, _sandwich_reference(found, y, x, groups, top))
+    _close(classical.fit.std_errors, found.bse_fe)
+    assert not np.allclose(fit.std_errors, classical.fit.std_errors, rtol=1e-3)
+    model, variance = plan.release(control_context(ws))
+    assert model.about["std_errors"] == covariance and plan.model.fit.covariance == covariance
+    assert variance.about["std_errors"] == "classical"  # the components' errors are the model's
+    influence = plan.model.fit.evidence.influence
+    assert_noise_within_bounds(
+        model.result, found.fe_params, fit.std_errors, influence, influence.sandwich_std_error
+    )
+    # The same coefficients as the classical model's answer (its noise's scale is the
+    # classical errors); the variance components the same too.
+    plain, plain_variance = classical.release(control_context(ws))
+    assert plain.result.column("coefficient") == model.result.column("coefficient")
+    assert [r.values for r in plain_variance.result.rows] == [
+        r.values for r in variance.result.rows
+    ]
+
+
+@pytest.mark.parametrize(
+    ("request_", "code", "named"),
+    [
+        ({"robust": True, "cluster": "kommune"}, "invalid-request", "cluster"),
+        ({"cluster": "kjonn"}, "invalid-request", "kjonn"),  # kommuner hold both
+        ({"cluster": "_unit"}, "invalid-request", "_unit"),
+        ({"group": "utdanning", "robust": True}, "too-few-clusters", "utdanning"),
+        ({"cluster": "finnes_ikke"}, "unknown-variable", "finnes_ikke"),
+    ],
+)
+def test_bad_sandwich_requests_are_4xx_naming_the_variable(
+    issue_workspace: Workspace, request_: dict[str, Any], code: str, named: str
+) -> None:
+    request = {"y": "lonn", "x": ["alder"], "group": "kommune", **request_}
+    error = refusal(issue_workspace, "regress_mml", request)
+    assert error.code == code and 400 <= error.http_status < 500
+    assert named in json.dumps([error.nb, error.en, error.details])

@@ -214,3 +214,171 @@ def test_what_one_unit_moves_the_pooled_twofold_is_leave_one_out() -> None:
     residual = y - np.where(in_b, x @ fb.beta, x @ fa.beta)
     moved = moved_by_one(fa, fb, x, in_b, residual, residual, pooled)
     _close(moved[6:8], _largest_leave_one_out(_pooled_reference, x, y, in_b))
+
+
+def _sandwich_reference(
+    x: np.ndarray,
+    y: np.ndarray,
+    in_b: np.ndarray,
+    covariance: str,
+    clusters: np.ndarray | None,
+    pooled: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The components' standard errors under a sandwich, written out row by row: each
+    group's β block is statsmodels' OLS(cov_type "HC1" or "cluster") of the group (held to
+    it here), the joint covariance of (β_A, β_B[, β*]) as Σ_c u_c u_c' of the stacked
+    influence rows L_i·e_i·√f_g, the means' as S_g/n_g (robust) or the clustered variance
+    of the means of both groups (factor G_g/(G_g − 1)); then the delta method."""
+    from statsmodels.stats.oaxaca import OaxacaBlinder
+
+    p = x.shape[1]
+    groups = (~in_b, in_b)
+    maps, residual, factor, mean_factor = [], np.zeros(len(y)), np.zeros(len(y)), np.zeros(len(y))
+    fits = []
+    for chosen in groups:
+        part = np.zeros((p, len(y)))
+        part[:, chosen] = np.linalg.pinv(x[chosen])
+        maps.append(part)
+        if covariance == "robust":
+            fit = sm.OLS(y[chosen], x[chosen]).fit(cov_type="HC1")
+            factor[chosen] = chosen.sum() / (chosen.sum() - p)
+        else:
+            assert clusters is not None
+            fit = sm.OLS(y[chosen], x[chosen]).fit(
+                cov_type="cluster", cov_kwds={"groups": clusters[chosen]}
+            )
+            g = len(np.unique(clusters[chosen]))
+            factor[chosen] = g / (g - 1) * (chosen.sum() - 1) / (chosen.sum() - p)
+            mean_factor[chosen] = g / (g - 1)
+        fits.append(fit)
+        residual[chosen] = np.asarray(fit.resid)
+    if pooled:
+        exog = np.column_stack([x, in_b.astype(float)])
+        maps.append(np.linalg.pinv(exog)[:p])
+    stacked = np.vstack(maps)  # (2 or 3)p × N
+    scores = stacked * (residual * np.sqrt(factor))[None, :]
+    owner = np.arange(len(y)) if clusters is None else np.unique(clusters, return_inverse=True)[1]
+    summed = np.zeros((stacked.shape[0], int(owner.max()) + 1))
+    np.add.at(summed.T, owner, scores.T)
+    joint = summed @ summed.T
+    for k, fit in enumerate(fits):  # each group's block is statsmodels' own
+        block = joint[k * p : (k + 1) * p, k * p : (k + 1) * p]
+        _close(block.ravel(), np.asarray(fit.cov_params()).ravel())
+    xa, xb = x[~in_b].mean(axis=0), x[in_b].mean(axis=0)
+    if covariance == "robust":
+        means = np.zeros((2 * p, 2 * p))
+        means[:p, :p] = np.cov(x[~in_b], rowvar=False, ddof=1) / (~in_b).sum()
+        means[p:, p:] = np.cov(x[in_b], rowvar=False, ddof=1) / in_b.sum()
+    else:
+        deviation = np.zeros((2 * p, len(y)))
+        deviation[:p, ~in_b] = ((x[~in_b] - xa) / (~in_b).sum()).T
+        deviation[p:, in_b] = ((x[in_b] - xb) / in_b.sum()).T
+        deviation *= np.sqrt(mean_factor)[None, :]
+        per = np.zeros((2 * p, int(owner.max()) + 1))
+        np.add.at(per.T, owner, deviation.T)
+        means = per @ per.T
+    ba, bb = (m @ y for m in maps[:2])
+    dx, db, zero = xa - xb, ba - bb, np.zeros(p)
+    rows = [
+        (ba, zero, xa, zero),
+        (zero, bb, zero, xb),
+        (ba, -bb, xa, -xb),
+        (bb, -bb, zero, dx),
+        (zero, db, xb, -xb),
+        (db, -db, dx, -dx),
+        (bb, -bb, zero, dx),
+        (db, zero, xa, -xa),
+    ]
+    gradients = [
+        (np.concatenate([a, b]), np.concatenate([c, d, *([zero] if pooled else [])]))
+        for a, b, c, d in rows
+    ]
+    values = np.array(
+        [xa @ ba, xb @ bb, xa @ ba - xb @ bb, dx @ bb, xb @ db, dx @ db, dx @ bb, xa @ db]
+    )
+    if pooled:
+        found = OaxacaBlinder(y, exog, p, hasconst=True, swap=False)
+        found.two_fold(two_fold_type="pooled")
+        bs = maps[2] @ y
+        values[6:8] = [found.explained, found.unexplained]
+        gradients[6:8] = [
+            (np.concatenate([bs, -bs]), np.concatenate([zero, zero, dx])),
+            (np.concatenate([ba - bs, bs - bb]), np.concatenate([xa, -xb, -dx])),
+        ]
+    errors = [np.sqrt(gm @ means @ gm + gb @ joint @ gb) for gm, gb in gradients]
+    return values, np.array(errors)
+
+
+@pytest.mark.parametrize("reference_", ["2", "pooled"])
+@pytest.mark.parametrize("covariance", ["robust", "cluster", "unit"])
+def test_robust_and_clustered_errors_agree_with_statsmodels(
+    issue_workspace: Workspace, covariance: str, reference_: str
+) -> None:
+    """Jann 2008's vce(robust) and vce(cluster): each group's coefficients' covariance is
+    statsmodels' OLS HC1 or cluster (kommune: a cluster holds both groups, so β_A and β_B
+    covary; _unit: each person a cluster), through the delta method, to 1e-6."""
+    request: dict[str, Any] = {
+        "y": "lonn",
+        "x": ["alder", "i.utdanning"],
+        "group": "kjonn",
+        "reference": reference_,
+    }
+    if covariance == "robust":
+        request["robust"] = True
+    else:
+        request["cluster"] = "kommune" if covariance == "cluster" else "_unit"
+    plan = _plan(issue_workspace, request)
+    classical = _plan(
+        issue_workspace, {k: v for k, v in request.items() if k not in ("robust", "cluster")}
+    )
+    data = _rows(issue_workspace, ["lonn", "alder", "utdanning", "kjonn", "kommune"])
+    dummies, _ = _dummies(data["utdanning"])
+    x = np.column_stack([data["alder"].astype(float), dummies, np.ones(len(data["lonn"]))])
+    in_b = data["kjonn"].astype(str) == plan.levels[1]
+    y = data["lonn"].astype(float)
+    clusters = None
+    if covariance == "cluster":
+        clusters = np.unique(data["kommune"].astype(str), return_inverse=True)[1]
+    elif covariance == "unit":
+        clusters = np.arange(len(y))
+    values, errors = _sandwich_reference(
+        x,
+        y,
+        in_b,
+        "robust" if covariance == "robust" else "cluster",
+        clusters,
+        reference_ == "pooled",
+    )
+    _close(plan.values, values)
+    _close(plan.std_errors, errors)
+    _close(plan.values, classical.values)  # the same decomposition, other errors
+    assert not np.allclose(plan.std_errors, classical.std_errors, rtol=1e-3)
+    assert plan.fit.covariance == ("robust" if covariance == "robust" else "cluster")
+    (item,) = plan.release(control_context(issue_workspace))
+    assert item.about["std_errors"] == plan.fit.covariance
+    influence = plan.fit.evidence.influence
+    # The coefficient noise's scale is the classical errors, as for every model's.
+    _close(influence.scale, classical.std_errors)
+    assert_noise_within_bounds(item.result, values, errors, influence, influence.sandwich_std_error)
+    (plain,) = classical.release(control_context(issue_workspace))
+    assert plain.result.column("coefficient") == item.result.column("coefficient")
+
+
+@pytest.mark.parametrize(
+    ("request_", "code", "named"),
+    [
+        ({"robust": True, "cluster": "kommune"}, "invalid-request", "cluster"),
+        ({"robust": "ja"}, "invalid-request", "robust"),
+        ({"cluster": "finnes_ikke"}, "unknown-variable", "finnes_ikke"),
+        ({"cluster": "utdanning"}, "too-few-clusters", "utdanning"),
+    ],
+)
+def test_bad_sandwich_requests_are_4xx_naming_the_field(
+    issue_workspace: Workspace, request_: dict[str, Any], code: str, named: str
+) -> None:
+    request = {"y": "lonn", "x": ["alder"], "group": "kjonn", **request_}
+    error = refusal(issue_workspace, "oaxaca", request)
+    assert error.code == code and 400 <= error.http_status < 500
+    assert named in json.dumps([error.nb, error.en, error.details])
+    if code == "too-few-clusters":  # the group whose clusters are too few is named too
+        assert "kjonn = " in error.nb and "kjonn = " in error.en

@@ -163,7 +163,7 @@ def test_a_command_without_an_engine_counterpart_stops_the_run_at_its_line(
         "require no.regcat.demo:1 as db\n"
         "import db/BEFOLKNING_KJOENN as kjonn\n"
         "tabulate kjonn\n"
-        "oaxaca kjonn kjonn by kjonn, cluster(kjonn)\n"
+        "oaxaca kjonn kjonn by kjonn kjonn\n"
         "tabulate kjonn, missing\n"
     )
     for lang, word in (("nb", "Linje 4"), ("en", "Line 4")):
@@ -178,10 +178,10 @@ def test_a_command_without_an_engine_counterpart_stops_the_run_at_its_line(
 def test_an_unsupported_option_is_named(alice: Researcher) -> None:
     body = alice.run(
         "require no.regcat.demo:1 as db\nimport db/BEFOLKNING_KJOENN as kjonn\n"
-        "oaxaca kjonn kjonn by kjonn, robust\n"
+        "coefplot regress kjonn kjonn, standardize\n"
     ).get_json()
     assert body["error"]["code"] == "script-not-supported"
-    assert "«robust»" in body["error"]["message"] and body["error"]["details"]["line"] == 3
+    assert "«standardize»" in body["error"]["message"] and body["error"]["details"]["line"] == 3
 
 
 def test_an_engine_error_names_the_line_that_wrote_the_step(alice: Researcher) -> None:
@@ -299,7 +299,7 @@ def test_the_streamed_answer_has_a_line_per_command_and_the_same_results(
         "import db/BEFOLKNING_KJOENN as kjonn\n"
         "textblock\nKjønn\nendblock\n"
         "tabulate kjonn\n"
-        "oaxaca kjonn kjonn by kjonn, cluster(kjonn)\n"
+        "oaxaca kjonn kjonn by kjonn kjonn\n"
     )
     streamed = alice.client.post(
         RUN, json={"script": script}, headers={**alice.headers, "Accept": "application/x-ndjson"}

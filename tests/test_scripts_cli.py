@@ -65,7 +65,7 @@ def test_json_output_and_a_failing_line(tmp_path: Path, server: tuple[str, str])
     base, token = server
     result = _run(
         tmp_path,
-        (SCRIPT + "oaxaca kjonn kjonn by kjonn, cluster(kjonn)\n").encode(),
+        (SCRIPT + "oaxaca kjonn kjonn by kjonn kjonn\n").encode(),
         base,
         token,
         "--json",

@@ -1,7 +1,8 @@
 """The script commands regress-mml (statistic `regress_mml`) and oaxaca (statistic
 `oaxaca`): through POST /api/v1/scripts/run each gives exactly the result of the JSON
 request a client would send for it; bad lines are 4xx at the command's line naming the
-variable or option, and what the engine does not do answers script-not-supported."""
+variable or option, and what the engine does not do answers script-not-supported. `robust`
+and `cluster()` are the requests' own (the pooled regress of regress-mml gets them too)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,21 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
         "oaxaca",
         {"y": "lonn", "x": ["alder"], "group": "kjonn", "reference": "pooled"},
     ),
+    (
+        "oaxaca lonn alder by kjonn, robust",
+        "oaxaca",
+        {"y": "lonn", "x": ["alder"], "group": "kjonn", "robust": True},
+    ),
+    (
+        "oaxaca lonn alder by kjonn, pooled cluster(alder)",
+        "oaxaca",
+        {"y": "lonn", "x": ["alder"], "group": "kjonn", "reference": "pooled", "cluster": "alder"},
+    ),
+    (
+        "regress-mml lonn kjonn by alder, robust",
+        "regress_mml",
+        {"y": "lonn", "group": "alder", "x": ["kjonn"], "robust": True},
+    ),
 ]
 
 
@@ -58,10 +74,12 @@ def test_the_command_gives_the_result_of_the_same_json_request(
         ("regress-mml lonn alder by lonn", "invalid-request", "lonn"),
         ("regress-mml lonn alder by finnes", "unknown-variable", "finnes"),
         ("regress-mml lonn alder by sivilstand kjonn", "script-not-supported", "regress-mml"),
-        ("regress-mml lonn alder by sivilstand, robust", "script-not-supported", "robust"),
+        ("regress-mml lonn alder by sivilstand, robust", "too-few-clusters", "sivilstand"),
+        ("regress-mml lonn kjonn by alder, cluster(sivilstand)", "invalid-request", "sivilstand"),
         ("oaxaca lonn alder by sivilstand", "invalid-request", "sivilstand"),
         ("oaxaca lonn alder by kjonn sivilstand", "script-not-supported", "oaxaca"),
-        ("oaxaca lonn alder by kjonn, cluster(kjonn)", "script-not-supported", "cluster"),
+        ("oaxaca lonn alder by kjonn, cluster(kjonn)", "too-few-clusters", "kjonn"),
+        ("oaxaca lonn alder by kjonn, robust cluster(alder)", "invalid-request", "robust"),
     ],
 )
 def test_bad_lines_are_4xx_at_their_line(

@@ -293,7 +293,8 @@ def test_horizontal_boxplot_is_the_same_release_on_its_side(alice: Researcher) -
     [
         ("coefplot regress lonn alder, standardize", "standardize"),
         # ivregress's mfx() runs since (tests/test_scripts_linear_mfx.py)
-        ("oaxaca lonn alder by kjonn, robust", "robust"),
+        # oaxaca's robust and cluster() run since (tests/test_scripts_mml_oaxaca.py)
+        ("oaxaca lonn alder by kjonn sivilstand", "oaxaca"),
     ],
 )
 def test_what_the_engine_cannot_honour_is_named_at_its_line(

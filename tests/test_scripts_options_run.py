@@ -594,3 +594,15 @@ def test_standardize_of_mlogit_is_per_equation(alice: Researcher) -> None:
     assert summary["request"] == {"vars": ["alder"]}
     levels = {s["level"] for s in model["standardized"]}
     assert len(levels) == 2 and all("term" in s for s in model["standardized"])
+
+
+def test_regress_mml_pooled_robust_gives_both_models_the_same_errors(alice: Researcher) -> None:
+    """`robust` of regress-mml: the multilevel model's sandwich clustered by the group, and
+    the pooled regression beside it robust as well (the request a JSON client would send)."""
+    mml, pooled = _results(alice, "regress-mml lonn kjonn by alder, pooled robust")
+    assert mml["request"] == {"y": "lonn", "group": "alder", "x": ["kjonn"], "robust": True}
+    assert pooled["request"] == {"y": "lonn", "x": ["kjonn"], "robust": True}
+    steps = [*STEPS, {"keep_if": "!sysmiss(alder)"}]
+    expected = _json_answer(alice, steps, "regress", pooled["request"]).get_json()
+    assert _without_ids(pooled["response"]["results"]) == _without_ids(expected["results"])
+    assert mml["response"]["results"][0]["about"]["std_errors"] == "robust"

@@ -103,8 +103,12 @@ Imbens–Kalyanaraman-båndbredden regnes av de samme summene; den uskarpe forme
 også etter behandlingens verdi (Z'KNX, Z'KΣy og HC1-kjøttet er summer over mønstrene).
 `regress_mml` (flernivå, tilfeldige konstantledd) grupperer etter forklaringsvariablene og
 gruppen: REML- og ML-kriteriet, GLS-estimatet og Hessianen er summer over gruppene av
-antall rader, gruppesnitt og spredningen innen gruppene.
-`oaxaca` tilpasser hver gruppes OLS på mønstrene (X'X, X'y og snittene per gruppe).
+antall rader, gruppesnitt og spredningen innen gruppene; de klyngerobuste standardfeilene
+(robust, cluster) er summer per gruppe av X'e og Σe. Intet bibliotek regner dette
+sandwich-estimatet (statsmodels' MixedLM har ingen robust kovarians): testen regner det med
+tette V_g fra MixedLM-tilpasningen.
+`oaxaca` tilpasser hver gruppes OLS på mønstrene (X'X, X'y og snittene per gruppe); robuste
+standardfeil fra Σe² per mønster, klyngerobuste fra summer per (klynge, mønster).
 
 From sufficient statistics (sums DuckDB computes per pattern of the regressors' values,
 never one row per unit in Python): `regress` (X'X and X'y), `logit`, `probit` and
@@ -146,8 +150,11 @@ Imbens–Kalyanaraman bandwidth is computed from the same sums; the fuzzy design
 the treatment's value too (Z'KNX, Z'KΣy and the HC1 meat are sums over the patterns).
 `regress_mml` (multilevel, random intercepts) groups by the regressors and the group: the
 REML and ML criteria, the GLS estimate and the Hessian are sums over the groups of their
-rows, means and within-group scatter.
-`oaxaca` fits each group's OLS on the patterns (X'X, X'y and the means per group).
+rows, means and within-group scatter; the cluster-robust standard errors (robust, cluster)
+are sums per group of X'e and Σe. No library computes this sandwich (statsmodels' MixedLM
+has no robust covariance): the test computes it with dense V_g from MixedLM's fit.
+`oaxaca` fits each group's OLS on the patterns (X'X, X'y and the means per group); robust
+standard errors from Σe² per pattern, clustered ones from sums per (cluster, pattern).
 """
 
 

@@ -24,6 +24,26 @@ the group's classical OLS covariance and S_g its regressors' sample covariance (
 the two groups independent, and the product of two variances left out (Jann 2005). A test
 holds every component and error to the same formula on statsmodels' OLS fits to 1e-6.
 
+Robust and clustered standard errors (`robust`, `cluster`; Jann 2008's vce(robust) and
+vce(cluster)): the same delta method with the joint covariance of the estimates made of
+sandwiches. Every β (β_A, β_B and the pooled β*) is linear in y, β = Σ_i l_i y_i with l_i =
+A_g x_i for the row's group (A* x*_i for β*), so with e_i the row's residual from its
+group's regression their joint covariance is Σ_c u_c u_c', u_c = Σ_{i∈c} l_i e_i √f_g:
+- robust: each row its own cluster, f_g = N_g/(N_g − p) (HC1 per group: the β_g blocks are
+  statsmodels' OLS(cov_type="HC1") of each group, and the groups independent); the means'
+  covariance stays S_g/n_g, which is the HC1 covariance of a mean;
+- clustered: u_c summed over the cluster's rows in both groups, f_g = G_g/(G_g − 1)·(N_g −
+  1)/(N_g − p) with G_g the clusters holding rows of group g (each β_g block is
+  statsmodels' OLS(cov_type="cluster") of its group; a cluster with rows of both groups
+  makes β_A and β_B covary, block √(f_A f_B)·Σ_c u_cA u_cB'); the means' covariance is
+  clustered alike (scores (x_i − x̄_g)/n_g, factor G_g/(G_g − 1), the mean's cluster-robust
+  variance, both groups' means jointly).
+Means and coefficients are taken as independent, as in the classical case. Each group must
+hold MIN_CLUSTERS clusters (too-few-clusters names the variable and the group). Sums over
+the patterns (robust: Σe² per pattern) and over (cluster, pattern) cells (clustered), as
+every regcat sandwich (statistics/shared/ols.py). A test holds them to statsmodels' OLS of
+each group with the delta method written out row by row, to 1e-6.
+
 Output control: the components are numbers derived from the fully interacted model, y on
 (x, [B]·x) over both groups (its coefficients are β_A and β_B − β_A): that model's evidence
 (every column's support, so each group must hold min_indicator_units units and each group's
@@ -54,11 +74,18 @@ from ..output_control import (
 )
 from ..output_control.model_support import Influence, derived_evidence
 from ..statistic import Field, Statistic, Takes
+from ..variables import Variable
 from .shared.common import DataView, Labelled, choice, needs_number, request_error
-from .shared.design import Factor, _columns, parse_terms
+from .shared.design import Factor, Patterns, _columns, parse_terms
 from .shared.model_levels import common_levels
-from .shared.model_request import MODEL_RELEASES, group_variable
-from .shared.model_rows import outcome_mode, rows_evidence
+from .shared.model_request import (
+    MODEL_RELEASES,
+    covariance_request,
+    group_variable,
+    refuse_too_few_clusters,
+)
+from .shared.model_rows import ModelRows, outcome_mode, rows_evidence
+from .shared.ols import cluster_cells
 
 REFERENCES = ("2", "pooled")
 STREAM = 0x6F6178616361  # the components' digest: the interacted model's mixed with this
@@ -201,6 +228,120 @@ def decompose_pooled(a: Group, b: Group, pooled: Pooled) -> tuple[np.ndarray, np
     return values, np.array(errors)
 
 
+@dataclass(frozen=True)
+class Joint:
+    """A sandwich's joint covariance (module docstring): of the means (x̄_A, x̄_B), 2p × 2p,
+    and of the coefficients (β_A, β_B) or, with the pooled reference, (β_A, β_B, β*)."""
+
+    means: np.ndarray
+    betas: np.ndarray
+
+
+def _lifts(
+    x: np.ndarray, in_b: np.ndarray, a: Group, b: Group, pooled: Pooled | None
+) -> np.ndarray:
+    """Per pattern l = ∂(β_A, β_B[, β*])/∂y of one of its rows (module docstring)."""
+    p = x.shape[1]
+    parts = [(x @ a.inverse) * (~in_b)[:, None], (x @ b.inverse) * in_b[:, None]]
+    if pooled is not None:
+        xs = np.column_stack([x, in_b.astype(np.float64)])
+        parts.append((xs @ pooled.inverse)[:, :p])
+    return np.column_stack(parts)
+
+
+def robust_joint(
+    x: np.ndarray,
+    in_b: np.ndarray,
+    n: np.ndarray,
+    y_sum: np.ndarray,
+    y_m2: np.ndarray,
+    a: Group,
+    b: Group,
+    pooled: Pooled | None,
+) -> Joint:
+    """HC1 per group: Σ_p l l' Σe² N_g/(N_g − p); the means' S_g/n_g."""
+    p = x.shape[1]
+    fitted = np.where(in_b, x @ b.beta, x @ a.beta)
+    squares = y_m2 + n * (y_sum / n - fitted) ** 2
+    factor = np.where(in_b, b.n / (b.n - p), a.n / (a.n - p))
+    lifts = _lifts(x, in_b, a, b, pooled)
+    betas = (lifts * (squares * factor)[:, None]).T @ lifts
+    means = np.zeros((2 * p, 2 * p))
+    means[:p, :p], means[p:, p:] = a.spread, b.spread
+    return Joint(means, betas)
+
+
+def cluster_joint(
+    x: np.ndarray,
+    in_b: np.ndarray,
+    n: np.ndarray,
+    y_sum: np.ndarray,
+    cluster: np.ndarray,
+    a: Group,
+    b: Group,
+    pooled: Pooled | None,
+) -> Joint | None:
+    """Clustered, from (cluster, pattern) cells (x, group, rows, Σy and the cell's cluster
+    0 … G − 1): Σ_c u_c u_c' of the coefficients' and of the means' scores (module
+    docstring). None when a group has fewer than two clusters."""
+    p = x.shape[1]
+    count = int(cluster.max()) + 1 if len(cluster) else 0
+    held = [np.unique(cluster[(in_b == side) & (n > 0)]).size for side in (False, True)]
+    if min(held) < 2:
+        return None
+    f = [g / (g - 1) * (own.n - 1) / (own.n - p) for g, own in zip(held, (a, b), strict=True)]
+    h = [g / (g - 1) for g in held]
+    fitted = np.where(in_b, x @ b.beta, x @ a.beta)
+    residual = (y_sum - n * fitted) * np.sqrt(np.where(in_b, f[1], f[0]))
+    lifts = _lifts(x, in_b, a, b, pooled) * residual[:, None]
+    deviation = np.column_stack(
+        [
+            (x - a.mean) * (n / a.n * (~in_b) * np.sqrt(h[0]))[:, None],
+            (x - b.mean) * (n / b.n * in_b * np.sqrt(h[1]))[:, None],
+        ]
+    )
+    joint = []
+    for scores in (deviation, lifts):
+        summed = np.column_stack(
+            [
+                np.bincount(cluster, weights=scores[:, j], minlength=count)
+                for j in range(scores.shape[1])
+            ]
+        )
+        joint.append(summed.T @ summed)
+    return Joint(joint[0], joint[1])
+
+
+def decompose_joint(
+    a: Group, b: Group, pooled: Pooled | None, joint: Joint
+) -> tuple[np.ndarray, np.ndarray]:
+    """The components (the twofold against β* with the pooled reference) and their
+    delta-method standard errors under a sandwich's joint covariance."""
+    p = len(a.mean)
+    values = _component_values(a.mean, b.mean, a.beta, b.beta)
+    zero = np.zeros(p)
+    gradients = [
+        (
+            np.concatenate([gxa, gxb]),
+            np.concatenate([gba, gbb, *([zero] if pooled is not None else [])]),
+        )
+        for gxa, gxb, gba, gbb in _gradients(a, b)
+    ]
+    if pooled is not None:
+        xa, xb, ba, bb, bs = a.mean, b.mean, a.beta, b.beta, pooled.beta
+        dx = xa - xb
+        values[6:8] = pooled_twofold(xa, xb, ba, bb, bs)
+        gradients[6:8] = [
+            (np.concatenate([bs, -bs]), np.concatenate([zero, zero, dx])),
+            (np.concatenate([ba - bs, bs - bb]), np.concatenate([xa, -xb, -dx])),
+        ]
+    errors = [
+        np.sqrt(max(float(gm @ joint.means @ gm + gb @ joint.betas @ gb), 0.0))
+        for gm, gb in gradients
+    ]
+    return values, np.array(errors)
+
+
 def group_fit(x: np.ndarray, n: np.ndarray, y_sum: np.ndarray, y_m2: np.ndarray) -> Group | None:
     """One group's OLS from its patterns (rows n, outcome sum and within squares), or None
     when it cannot be estimated (singular, no residual degrees of freedom)."""
@@ -306,6 +447,7 @@ def prepare_oaxaca(view: DataView, request: Mapping[str, Any]) -> OaxacaPlan:
     group = group_variable(view, request, y, _GROUP_HINT)
     reference = choice(request, "reference", REFERENCES, "2")
     x = request.get("x")
+    covariance, cluster = covariance_request(view, request)
     terms = parse_terms(view, x)
     for term in terms:
         for factor in term:
@@ -317,7 +459,7 @@ def prepare_oaxaca(view: DataView, request: Mapping[str, Any]) -> OaxacaPlan:
                     name=group.name,
                 )
     factor = Factor(group, categorical=True)
-    patterns, rows = common_levels(view, y, [*terms, [factor]], constant=True)
+    patterns, rows = common_levels(view, y, [*terms, [factor]], constant=True, cluster=cluster)
     levels = tuple(patterns.levels.get(factor.key, ()))
     if len(levels) > 2:
         raise request_error(
@@ -332,6 +474,8 @@ def prepare_oaxaca(view: DataView, request: Mapping[str, Any]) -> OaxacaPlan:
     x_design = own.design(slice(0, count)) if count else np.zeros((0, len(columns)))
     in_b = own.raw[factor.key].astype(np.int64) == 1 if count else np.zeros(0, dtype=bool)
     names = [c.name for c in columns]
+    if len(levels) == 2:
+        _refuse_too_few_clusters(view, rows, in_b, cluster, group, levels)
     second = levels[1] if len(levels) == 2 else "2"
     interacted = np.column_stack([x_design, x_design * in_b[:, None]])
     terms_full = (
@@ -351,7 +495,7 @@ def prepare_oaxaca(view: DataView, request: Mapping[str, Any]) -> OaxacaPlan:
             fits = (fa, fb)
     fitted = None
     values = np.full(len(COMPONENTS), np.nan)
-    errors = values
+    errors = classical = values
     influence = Influence.none(len(COMPONENTS))
     pooled = None
     if fits is not None and reference == "pooled":
@@ -364,6 +508,17 @@ def prepare_oaxaca(view: DataView, request: Mapping[str, Any]) -> OaxacaPlan:
         values, errors = decompose(fa, fb)
         if pooled is not None:
             values[6:8], errors[6:8] = decompose_pooled(fa, fb, pooled)
+        # The coefficient noise's scale is the classical errors whatever the kind asked
+        # (model-noise: coefficient_share classical standard errors, as for every model).
+        classical = errors
+        if covariance != "classical":
+            joint = _joint(
+                view, y, own, x_design, in_b, factor, covariance, cluster, fa, fb, pooled
+            )
+            if joint is None:  # a group of fewer than two clusters: withheld
+                errors = np.full(len(COMPONENTS), np.nan)
+            else:
+                values, errors = decompose_joint(fa, fb, pooled, joint)
         residual = rows.y - fitted[rows.pattern]
         low = _per_pattern(residual, rows.pattern, count, np.fmin)
         high = _per_pattern(residual, rows.pattern, count, np.fmax)
@@ -380,12 +535,18 @@ def prepare_oaxaca(view: DataView, request: Mapping[str, Any]) -> OaxacaPlan:
         # Every component is a linear predictor's: the same for any basis of the regressors
         # (k·x + c, x₂ + m·x₁), the group kept as it is (model_support.AffineForm).
         invariant_form=(x_design, in_b[:, None].astype(np.float64)),
+        clusters=rows.cluster,
     )
     if fits is not None:
+        # What one unit moves a component's error: the most it moves any of the interacted
+        # model's (classical, or its sandwich's for robust and clustered errors).
         shares = np.full(
             len(COMPONENTS), float(np.max(evidence.influence.classical_std_error, initial=0.0))
         )
-        influence = Influence(errors, moved, shares, shares)
+        sandwich = np.full(
+            len(COMPONENTS), float(np.max(evidence.influence.sandwich_std_error, initial=0.0))
+        )
+        influence = Influence(classical, moved, shares, np.maximum(shares, sandwich))
     usable = fits is not None and bool(np.all(np.isfinite(errors)))
     fit = RegressionFit(
         outcome=y.name,
@@ -397,7 +558,7 @@ def prepare_oaxaca(view: DataView, request: Mapping[str, Any]) -> OaxacaPlan:
         std_errors=errors,
         evidence=derived_evidence(evidence, influence, STREAM, estimable=usable),
         terms_asked=len(names) + 1,
-        covariance="classical",
+        covariance=covariance,
         categorical=True,
     )
     about = {
@@ -407,9 +568,68 @@ def prepare_oaxaca(view: DataView, request: Mapping[str, Any]) -> OaxacaPlan:
         "group": group.name,
         "groups": list(levels),
         "reference": reference,
+        **({} if covariance == "classical" else {"std_errors": covariance}),
     }
-    found_groups = view.groups_of([y, *(f.variable for f in patterns.factors)])
+    found_groups = view.groups_of(
+        [y, *(f.variable for f in patterns.factors), *([cluster] if cluster else [])]
+    )
     return OaxacaPlan(fit, about, found_groups, values, errors, levels)
+
+
+def _refuse_too_few_clusters(
+    view: DataView,
+    rows: ModelRows,
+    in_b: np.ndarray,
+    cluster: Variable | None,
+    group: Variable,
+    levels: tuple[str, ...],
+) -> None:
+    """Each group's sandwich needs its own clusters: MIN_CLUSTERS in each group's rows."""
+    if cluster is None or rows.cluster is None:
+        return
+    side = in_b[rows.pattern] if len(rows.pattern) else np.zeros(0, dtype=bool)
+    for chosen, level in ((~side, levels[0]), (side, levels[1])):
+        refuse_too_few_clusters(
+            view,
+            ModelRows(
+                rows.units[chosen], rows.pattern[chosen], rows.y[chosen], rows.cluster[chosen]
+            ),
+            cluster,
+            among=Text(f"gruppen {group.name} = {level}", f"the group {group.name} = {level}"),
+        )
+
+
+def _joint(
+    view: DataView,
+    y: Variable,
+    own: Patterns,
+    x_design: np.ndarray,
+    in_b: np.ndarray,
+    factor: Factor,
+    covariance: str,
+    cluster: Variable | None,
+    a: Group,
+    b: Group,
+    pooled: Pooled | None,
+) -> Joint | None:
+    """The sandwich's joint covariance: robust from the patterns, clustered from the model's
+    rows grouped by cluster and pattern (cluster None: the workspace's unit)."""
+    if covariance == "robust":
+        return robust_joint(x_design, in_b, own.n, own.y_sum, own.y_m2, a, b, pooled)
+    table, raw, levels, clusters = cluster_cells(view, y, own, cluster)
+    cells = dataclasses.replace(
+        own,
+        raw=raw,
+        levels=levels,
+        n=np.asarray(table.column("n").to_numpy(), dtype=np.float64),
+        y_sum=np.asarray(table.column("y_sum").to_numpy(zero_copy_only=False), dtype=np.float64),
+        y_mean=np.zeros(0),
+        y_m2=np.zeros(0),
+    )
+    count = len(cells.n)
+    x = cells.design(slice(0, count)) if count else np.zeros((0, len(own.columns)))
+    side = raw[factor.key].astype(np.int64) == 1 if count else np.zeros(0, dtype=bool)
+    return cluster_joint(x, side, cells.n, cells.y_sum, clusters, a, b, pooled)
 
 
 STATISTIC = Statistic(
@@ -418,11 +638,11 @@ STATISTIC = Statistic(
         "Oaxaca–Blinder-dekomponering av forskjellen i utfallets gjennomsnitt mellom de to "
         "gruppene til en variabel: tredelt (endowments, coefficients, interaction) og todelt "
         "(explained, unexplained, med gruppe 2s koeffisienter som referanse), med "
-        "delta-metodens standardfeil.",
+        "delta-metodens standardfeil (klassiske, robuste eller klyngerobuste).",
         "Oaxaca–Blinder decomposition of the difference in the outcome's mean between the two "
         "groups of a variable: threefold (endowments, coefficients, interaction) and twofold "
         "(explained, unexplained, group 2's coefficients the reference), with delta-method "
-        "standard errors.",
+        "standard errors (classical, robust or cluster-robust).",
     ),
     fields=(
         Field("y", Takes.VARIABLE, required=True),
@@ -456,6 +676,29 @@ STATISTIC = Statistic(
                 "The twofold decomposition's reference coefficients: 2 (group 2's, the "
                 "default) or pooled (the regression over both groups with the group's "
                 "indicator, Jann 2008).",
+            ),
+        ),
+        Field(
+            "robust",
+            Takes.TRUTH,
+            description=Text(
+                "Robuste standardfeil: hver gruppes koeffisienter med HC1-kovarians (Jann "
+                "2008, vce(robust)).",
+                "Robust standard errors: each group's coefficients with their HC1 covariance "
+                "(Jann 2008, vce(robust)).",
+            ),
+        ),
+        Field(
+            "cluster",
+            Takes.VARIABLE,
+            description=Text(
+                "Klyngerobuste standardfeil etter en variabel, eller _unit for enheten (ikke "
+                "sammen med robust): koeffisientenes og snittenes kovarians klynget, også "
+                "mellom gruppene; hver gruppe må ha minst 10 klynger.",
+                "Cluster-robust standard errors by a variable, or _unit for the unit (not "
+                "together with robust): the coefficients' and the means' covariance "
+                "clustered, across the groups too; each group must hold at least 10 "
+                "clusters.",
             ),
         ),
     ),

@@ -25,7 +25,21 @@ Output control, two results:
   on the unit's group's score, β held); the noise's sd is at least influence_share times
   that. They are withheld whenever the coefficients are. A perturbed variance near 0 may
   be shown below 0.
-The number of groups is not released (it is a count of cells)."""
+The number of groups is not released (it is a count of cells).
+
+Robust standard errors (`robust`, Stata's `mixed …, vce(robust)`): the cluster-robust
+sandwich of the fixed effects at the top level, the group, with the variance components
+held at their REML/ML estimates: Var(β) = G/(G − 1)·M⁻¹(Σ_c s_c s_c')M⁻¹, M = X'V⁻¹X and
+s_g = X_g'V_g⁻¹e_g = X_g'e_g − γd_g·n_g x̄_g·n_g ē_g (e = y − Xβ, V_g = I + γ11' over σ²_e,
+which cancels), a sum over the group's patterns. `cluster` clusters by a variable the groups
+are nested in (every group's rows in one of its values; otherwise a 4xx naming both), s_c
+summed over the cluster's groups; `_unit` only when each group is one unit's. At least
+MIN_CLUSTERS clusters (too-few-clusters names the variable: the group for robust). No
+library computes this sandwich (statsmodels' MixedLM has no robust covariance): a test
+holds it to the same formula written with dense V_g from statsmodels MixedLM's fit, to
+1e-6. Stata's vce(robust) sandwiches the variance parameters too; its β block can differ
+from this one by the β–variance cross terms of the observed Hessian (0 in expectation).
+The variance components' standard errors stay the model's (expected information)."""
 
 from __future__ import annotations
 
@@ -36,6 +50,7 @@ from typing import Any
 
 import numpy as np
 
+from catalogue.domain.errors import invalid_input
 from catalogue.domain.text import Text
 
 from ..output_control import (
@@ -50,6 +65,7 @@ from .shared.common import DataView, Labelled, choice, needs_number, request_err
 from .shared.design import Factor, Patterns, estimable, fetch_patterns, parse_terms, with_columns
 from .shared.mixed import (
     METHODS,
+    GroupSums,
     MixedFit,
     fit_mixed,
     group_sums,
@@ -57,7 +73,13 @@ from .shared.mixed import (
     variance_influence,
 )
 from .shared.model_levels import keep_common
-from .shared.model_request import MODEL_RELEASES, group_variable, model_request
+from .shared.model_request import (
+    MODEL_RELEASES,
+    covariance_request,
+    group_variable,
+    model_request,
+    refuse_too_few_clusters,
+)
 from .shared.model_rows import ModelRows, model_rows, outcome_mode, rows_evidence
 from .shared.ols import Estimate, RegressionPlan, asked_terms
 
@@ -85,13 +107,19 @@ _GROUP_HINT = Text(
 
 
 def _patterns(
-    view: DataView, y: Variable, terms: list[list[Factor]], group: Factor, constant: bool
+    view: DataView,
+    y: Variable,
+    terms: list[list[Factor]],
+    group: Factor,
+    constant: bool,
+    cluster: Variable | None = None,
 ) -> tuple[Patterns, ModelRows]:
     """The complete cases grouped by the regressors' values and the group, rare levels,
     cells and groups left out (on perturbed counts, model_levels.keep_common);
-    the design's columns are the regressors' only."""
-    found = fetch_patterns(view, y, [*terms, [group]])
-    rows = model_rows(view, y, found)
+    the design's columns are the regressors' only. `cluster`: each row's read with it (its
+    rows must have a value)."""
+    found = fetch_patterns(view, y, [*terms, [group]], extra=[cluster] if cluster else [])
+    rows = model_rows(view, y, found, cluster)
     if len(rows.units):
         keep = np.ones(len(found.n), dtype=bool)
         found, rows, where = keep_common(view, found, rows, terms, keep)
@@ -136,8 +164,9 @@ def prepare_mml(view: DataView, request: Mapping[str, Any]) -> MixedPlan:
                     name=levels_of.name,
                 )
     method = choice(request, "method", METHODS, "reml")
+    covariance, cluster = covariance_request(view, request)
     group = Factor(levels_of, categorical=True)
-    patterns, rows = _patterns(view, y, terms, group, constant)
+    patterns, rows = _patterns(view, y, terms, group, constant, cluster)
     p = len(patterns.columns)
     count = len(patterns.n)
     design = patterns.design(slice(0, count)) if count else np.zeros((0, p))
@@ -152,6 +181,10 @@ def prepare_mml(view: DataView, request: Mapping[str, Any]) -> MixedPlan:
     names = tuple(patterns.names)
     terms_out = patterns.terms()
     row_group = at[rows.pattern] if len(rows.pattern) else np.zeros(0, dtype=np.int64)
+    top = _top_level(view, rows, row_group, covariance, cluster, levels_of)
+    if fit is not None and sums is not None and top is not None:
+        robust = _sandwich(design, patterns.n, patterns.y_sum, at, sums, fit, top)
+        fit = dataclasses.replace(fit, std_errors=robust)
     if fit is not None and sums is not None:
         theta, shift = transformed(sums, fit.gamma)
         shown_design = _rounded(design - shift[at])
@@ -175,6 +208,7 @@ def prepare_mml(view: DataView, request: Mapping[str, Any]) -> MixedPlan:
         estimable=fit is not None,
         asked=(rows.y, np.column_stack([design, at.astype(np.float64)])),
         residuals=residuals,
+        clusters=rows.cluster,
     )
     asked = asked_terms(x if x else [], constant)
     family = f"mixed-{method}"
@@ -186,7 +220,7 @@ def prepare_mml(view: DataView, request: Mapping[str, Any]) -> MixedPlan:
         std_errors=estimate.std_errors,
         evidence=evidence,
         terms_asked=len(asked) + 1,
-        covariance="classical",
+        covariance=covariance,
         categorical=True,  # the group is read as an i. variable: its rare groups left out
     )
     about = {
@@ -195,13 +229,108 @@ def prepare_mml(view: DataView, request: Mapping[str, Any]) -> MixedPlan:
         "x": asked,
         "group": levels_of.name,
         "method": method,
-        "std_errors": "classical",
+        "std_errors": covariance,
     }
-    groups = view.groups_of([y, *(f.variable for f in patterns.factors)])
+    groups = view.groups_of(
+        [y, *(f.variable for f in patterns.factors), *([cluster] if cluster else [])]
+    )
     model = RegressionPlan(model_fit, about, estimate, groups)
     variance = _variance_fit(fit, evidence, rows, row_group, model_fit, design, at)
     levels = tuple(patterns.levels.get(group.key, ()))
-    return MixedPlan(model, variance, {**about, "component": "variance"}, fit, levels)
+    # The variance components' standard errors are the model's whatever the fixed part's.
+    variance_about = {**about, "std_errors": "classical", "component": "variance"}
+    return MixedPlan(model, variance, variance_about, fit, levels)
+
+
+_NESTED_HINT = Text(
+    "Bruk robust (klynger etter gruppevariabelen), eller en klyngevariabel som gruppene ligger i.",
+    "Use robust (clusters by the group variable), or a cluster variable the groups lie within.",
+)
+
+
+def _top_level(
+    view: DataView,
+    rows: ModelRows,
+    row_group: np.ndarray,
+    covariance: str,
+    cluster: Variable | None,
+    group: Variable,
+) -> np.ndarray | None:
+    """Per group (0 … G − 1) its cluster (0 … C − 1) for a sandwich: the group itself for
+    robust; the variable's (or the unit's) value, which must be one per group. None:
+    classical standard errors."""
+    if covariance == "classical" or not len(row_group):
+        return None
+    count = int(row_group.max()) + 1
+    if covariance == "robust":
+        refuse_too_few_clusters(
+            view,
+            dataclasses.replace(rows, cluster=row_group.astype(np.uint64)),
+            group,
+            advice=Text(
+                "Robuste standardfeil klynger etter gruppevariabelen: bruk en med flere "
+                "grupper, eller klassiske standardfeil.",
+                "Robust standard errors cluster by the group variable: use one with more "
+                "groups, or classical standard errors.",
+            ),
+        )
+        return np.arange(count)
+    held = rows.units.astype(np.uint64) if rows.cluster is None else rows.cluster
+    codes = np.unique(held, return_inverse=True)[1].reshape(-1)
+    low = np.full(count, np.iinfo(np.int64).max)
+    high = np.full(count, -1)
+    np.minimum.at(low, row_group, codes)
+    np.maximum.at(high, row_group, codes)
+    if np.any(low != high):
+        name = "_unit" if cluster is None else cluster.name
+        raise invalid_input(
+            "invalid-request",
+            f"Gruppene i «{group.name}» ligger ikke i klyngene til «{name}»: en gruppe har "
+            "rader i flere klynger, og flernivåmodellens klyngerobuste standardfeil krever "
+            f"at hver gruppe er i én klynge. {_NESTED_HINT.nb}",
+            f"The groups of '{group.name}' do not lie within the clusters of '{name}': a "
+            "group has rows in several clusters, and the multilevel model's cluster-robust "
+            f"standard errors need each group within one cluster. {_NESTED_HINT.en}",
+            name=name,
+            field="cluster",
+            group=group.name,
+        )
+    refuse_too_few_clusters(view, rows, cluster)
+    return np.unique(low, return_inverse=True)[1].reshape(-1)
+
+
+def _sandwich(
+    design: np.ndarray,
+    n: np.ndarray,
+    y_sum: np.ndarray,
+    at: np.ndarray,
+    sums: GroupSums,
+    fit: MixedFit,
+    top: np.ndarray,
+) -> np.ndarray:
+    """The fixed effects' cluster-robust standard errors at the top level (module
+    docstring), from the patterns (their design, rows, Σy and group) and each group's
+    cluster `top`."""
+    gamma = fit.gamma
+    d = 1.0 / (1.0 + sums.n * gamma)
+    m = sums.wxx + (sums.x_mean * (sums.n * d)[:, None]).T @ sums.x_mean
+    residual = y_sum - n * (design @ fit.beta)  # Σe over each pattern's rows
+    groups = len(sums.n)
+    p = design.shape[1]
+    xe = np.column_stack(
+        [np.bincount(at, weights=design[:, j] * residual, minlength=groups) for j in range(p)]
+    ).reshape(groups, p)
+    e_sum = np.bincount(at, weights=residual, minlength=groups)
+    scores = xe - (gamma * d * sums.n * e_sum)[:, None] * sums.x_mean
+    count = int(top.max()) + 1
+    summed = np.column_stack(
+        [np.bincount(top, weights=scores[:, j], minlength=count) for j in range(p)]
+    ).reshape(count, p)
+    if count < 2:
+        return np.full(p, np.nan)
+    inverse = np.linalg.inv(m)
+    variance = inverse @ (summed.T @ summed) @ inverse * count / (count - 1)
+    return np.asarray(np.sqrt(np.maximum(np.diag(variance), 0.0)))
 
 
 def _variance_fit(
@@ -248,11 +377,13 @@ STATISTIC = Statistic(
         "Flernivåmodell (lineær) med tilfeldige konstantledd per gruppe, tilpasset med REML "
         "(standard) eller ML; koeffisientene med sine standardfeil, og varianskomponentene "
         "(gruppenes og restens varians) for seg. Grupper med færre enheter enn en tabell "
-        "viser, er ikke med i modellen.",
+        "viser, er ikke med i modellen. Klassiske eller klyngerobuste standardfeil (etter "
+        "gruppen, eller en variabel gruppene ligger i).",
         "Multilevel (linear) model with random intercepts by group, fitted by REML (the "
         "default) or ML; the coefficients with their standard errors, and the variance "
         "components (of the groups and of the residual) on their own. Groups of fewer units "
-        "than a table shows are not in the model.",
+        "than a table shows are not in the model. Classical or cluster-robust standard "
+        "errors (by the group, or a variable the groups lie within).",
     ),
     fields=(
         Field("y", Takes.VARIABLE, required=True),
@@ -284,6 +415,27 @@ STATISTIC = Statistic(
             "constant",
             Takes.TRUTH,
             description=Text("Legg til _cons (standard true).", "Add _cons (default true)."),
+        ),
+        Field(
+            "robust",
+            Takes.TRUTH,
+            description=Text(
+                "Klyngerobuste standardfeil for koeffisientene, klynget etter gruppen, "
+                "varianskomponentene holdt ved sine estimater (Statas mixed, vce(robust)).",
+                "Cluster-robust standard errors of the coefficients, clustered by the group, "
+                "the variance components held at their estimates (Stata's mixed, "
+                "vce(robust)).",
+            ),
+        ),
+        Field(
+            "cluster",
+            Takes.VARIABLE,
+            description=Text(
+                "Klyngerobuste standardfeil etter en variabel som gruppene ligger i (hver "
+                "gruppe i én klynge), eller _unit; ikke sammen med robust.",
+                "Cluster-robust standard errors by a variable the groups lie within (each "
+                "group in one cluster), or _unit; not together with robust.",
+            ),
         ),
     ),
     releases=MODEL_RELEASES,

@@ -1,11 +1,14 @@
-"""oaxaca <y> <xs> by <group> [if] [, pooled]: statistic `oaxaca`, the Oaxaca–Blinder
-decomposition of the outcome's mean between the two groups of the variable after `by`
-(threefold and twofold, group 2's coefficients the reference, or with `pooled` the pooled
-regression's: the request's `reference` pooled). More than one variable after `by` and the
-options robust and cluster() answer script-not-supported; mfx() has no meaning for a
-decomposition (script-arguments, saying what to write for the groups' effects)."""
+"""oaxaca <y> <xs> by <group> [if] [, pooled robust cluster(<var>)]: statistic `oaxaca`, the
+Oaxaca–Blinder decomposition of the outcome's mean between the two groups of the variable
+after `by` (threefold and twofold, group 2's coefficients the reference, or with `pooled`
+the pooled regression's: the request's `reference` pooled); `robust` and `cluster()` the
+request's `robust` and `cluster` (both together: the request's 4xx). More than one variable
+after `by` answers script-not-supported; mfx() has no meaning for a decomposition
+(script-arguments, saying what to write for the groups' effects)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from catalogue.script import nodes as n
 from catalogue.script.errors import script_error
@@ -36,7 +39,7 @@ def _oaxaca(runner: _Runner, command: n.Model) -> None:
                 ),
                 command=command.command,
             )
-        if option.name != "pooled":
+        if option.name not in ("pooled", "robust", "cluster"):
             raise not_supported(
                 command,
                 (
@@ -52,7 +55,12 @@ def _oaxaca(runner: _Runner, command: n.Model) -> None:
                 "oaxaca with more than one group variable",
             ),
         )
-    body = {"y": command.y, "x": list(command.xs), "group": command.groups[0]}
+    body: dict[str, Any] = {"y": command.y, "x": list(command.xs), "group": command.groups[0]}
     if command.has("pooled"):
         body["reference"] = "pooled"
+    if command.has("robust"):
+        body["robust"] = True
+    cluster = command.option("cluster")
+    if cluster is not None:
+        body["cluster"] = cluster.values[0]
     runner.statistic(command, "oaxaca", body)

@@ -122,26 +122,39 @@ def group_variable(view: DataView, request: Mapping[str, Any], y: Variable, hint
     return group
 
 
-def refuse_too_few_clusters(view: DataView, rows: ModelRows, cluster: Variable | None) -> None:
+def refuse_too_few_clusters(
+    view: DataView,
+    rows: ModelRows,
+    cluster: Variable | None,
+    *,
+    among: Text | None = None,
+    advice: Text | None = None,
+) -> None:
     """Clustered by a variable: when fewer than MIN_CLUSTERS of its values among the model's
     rows hold as many units as a table shows (by their perturbed counts, OUTPUT_CONTROL.md
     §1.5: never on whether one unit is in a cluster of its own), the request is refused
     with `too-few-clusters` naming the variable. Clustered by the unit: nothing to check
-    (as many clusters as units)."""
+    (as many clusters as units). `among`: where the rows are (oaxaca: one group's), said
+    after the variable; `advice`: what to do instead (default: robust, or more clusters)."""
     if cluster is None or rows.cluster is None or not len(rows.cluster):
         return
     codes = np.unique(rows.cluster, return_inverse=True)[1].reshape(-1)
     keys = PositionKeys(view.rows.snapshot.arrays)
     found = int(reaching_threshold(view.parameters, codes, rows.units, keys).sum())
     if found < MIN_CLUSTERS:
+        where = Text("", "") if among is None else Text(f" ({among.nb})", f" ({among.en})")
+        fix = advice or Text(
+            "Bruk robust, eller en variabel med flere klynger.",
+            "Use robust, or a variable with more clusters.",
+        )
         raise invalid_input(
             "too-few-clusters",
-            f"For få klynger i «{cluster.name}»: færre enn {MIN_CLUSTERS} av verdiene har "
-            "så mange enheter som en tabell viser, og klyngerobuste standardfeil blir for "
-            "små. Bruk robust, eller en variabel med flere klynger.",
-            f"Too few clusters in '{cluster.name}': fewer than {MIN_CLUSTERS} of its values "
-            "hold as many units as a table shows, and cluster-robust standard errors come "
-            "out too small. Use robust, or a variable with more clusters.",
+            f"For få klynger i «{cluster.name}»{where.nb}: færre enn {MIN_CLUSTERS} av "
+            "verdiene har så mange enheter som en tabell viser, og klyngerobuste "
+            f"standardfeil blir for små. {fix.nb}",
+            f"Too few clusters in '{cluster.name}'{where.en}: fewer than {MIN_CLUSTERS} of "
+            "its values hold as many units as a table shows, and cluster-robust standard "
+            f"errors come out too small. {fix.en}",
             name=cluster.name,
             field="cluster",
             least=MIN_CLUSTERS,
