@@ -262,7 +262,6 @@ def test_what_one_unit_moves_the_bias_corrected_jump_is_exact(issue_workspace: W
     ("change", "field"),
     [
         ({"x": ["kjonn"]}, "x"),
-        ({"cluster": "kommune"}, "cluster"),
         ({"bias_bandwidth": 9.0}, "bias_bandwidth"),
         ({"inference": "conventional", "bias_bandwidth": 5.0}, "bias_bandwidth"),
         ({"inference": "bc"}, "inference"),
@@ -325,3 +324,113 @@ def test_a_second_bias_bandwidth_on_the_same_rows_is_refused_not_answered_with_t
     with pytest.raises(RegcatError) as caught:
         _robust(issue_workspace, 5.0).release(other)
     assert caught.value.details["released"] == BANDWIDTH
+
+
+# Clustered robust bias-corrected inference: each side's sandwich clustered on its own (as
+# rdrobust adds the two sides' variances), u_c = Σ_{i∈c} Q(x_i)ê_i, factor G_s/(G_s − 1)·
+# (N_s − 1)/(N_s − 3). rdrobust is not installed here: held to statsmodels' clustered WLS
+# of each side's local quadratic at b = h, to the formula row by row at b < h, and to HC1
+# when every unit is its own cluster.
+
+
+def _clustered_rows_variance(
+    x: np.ndarray, y: np.ndarray, groups: np.ndarray, h: float, b: float, kernel: str
+) -> float:
+    wh, wb = kernel_weights(x, h, kernel), kernel_weights(x, b, kernel)
+    rp = np.column_stack([np.ones(len(x)), x])
+    rq = np.column_stack([np.ones(len(x)), x, x * x])
+    igp = np.linalg.inv((rp * wh[:, None]).T @ rp)
+    igq = np.linalg.inv((rq * wb[:, None]).T @ rq)
+    lam = rp.T @ (wh * (x / h) ** 2)
+    q = rp * wh[:, None] - h * h * np.outer(wb * (rq @ igq[2]), lam)
+    residual = y - rq @ (igq @ (rq.T @ (wb * y)))
+    meat = np.zeros((2, 2))
+    for g in np.unique(groups):
+        u = (q[groups == g] * residual[groups == g, None]).sum(axis=0)
+        meat += np.outer(u, u)
+    count, n = len(np.unique(groups)), len(x)
+    meat *= count / (count - 1) * (n - 1) / (n - 3)
+    return float((igp @ meat @ igp)[0, 0])
+
+
+@pytest.mark.parametrize("b", [None, 5.0])
+def test_clustered_bias_corrected_inference(issue_workspace: Workspace, b: float | None) -> None:
+    base = {"y": "lonn", "running": "alder", "cutoff": CUTOFF, "bandwidth": BANDWIDTH}
+    request: dict[str, Any] = {**base, "inference": "robust", "cluster": "kommune"}
+    if b is not None:
+        request["bias_bandwidth"] = b
+    plan = issue_workspace.prepare("rdd", request)
+    assert isinstance(plan, RobustPlan)
+    hc1 = _robust(issue_workspace, b)
+    data = _inside(issue_workspace, [])
+    x, y, groups = data["x"], data["lonn"].astype(float), data["groups"]
+    if b is None:  # b = h: each side's local quadratic, statsmodels' clustered WLS
+        fits = [
+            sm.WLS(
+                y[side],
+                np.column_stack([np.ones(side.sum()), x[side], x[side] ** 2]),
+                weights=kernel_weights(x[side], BANDWIDTH, "triangular"),
+            ).fit(cov_type="cluster", cov_kwds={"groups": groups[side]})
+            for side in (x < 0, x >= 0)
+        ]
+        error = np.sqrt(fits[0].bse[0] ** 2 + fits[1].bse[0] ** 2)
+    else:
+        error = np.sqrt(
+            sum(
+                _clustered_rows_variance(x[s], y[s], groups[s], BANDWIDTH, b, "triangular")
+                for s in (x < 0, x >= 0)
+            )
+        )
+    _close(plan.corrected.coefficients, hc1.corrected.coefficients)  # the same jump
+    _close(plan.corrected.std_errors, np.array([error]))
+    assert not np.allclose(plan.corrected.std_errors, hc1.corrected.std_errors, rtol=1e-3)
+    assert plan.corrected.covariance == "cluster" and plan.fit.covariance == "cluster"
+    print(
+        f"rdd robust clustered (b = {b}): se_rb {error:.6f} vs HC1 {hc1.corrected.std_errors[0]:.6f}"
+    )
+    model, corrected = plan.release(control_context(issue_workspace))
+    assert model.about["std_errors"] == "cluster" and model.about["inference"] == "conventional"
+    assert corrected.about["inference"] == "robust" and corrected.about["std_errors"] == "cluster"
+    influence = plan.corrected.evidence.influence
+    assert_noise_within_bounds(
+        corrected.result,
+        plan.corrected.coefficients,
+        np.array([error]),
+        influence,
+        influence.std_error("cluster"),
+    )
+
+
+def test_bias_corrected_clustered_by_the_unit_is_hc1(issue_workspace: Workspace) -> None:
+    """One row per person: each its own cluster, G/(G − 1)·(N − 1)/(N − 3) = N/(N − 3)."""
+    request = {
+        "y": "lonn",
+        "running": "alder",
+        "cutoff": CUTOFF,
+        "bandwidth": BANDWIDTH,
+        "inference": "robust",
+        "bias_bandwidth": 5.0,
+        "cluster": "_unit",
+    }
+    plan = issue_workspace.prepare("rdd", request)
+    assert isinstance(plan, RobustPlan)
+    _close(plan.corrected.std_errors, _robust(issue_workspace, 5.0).corrected.std_errors)
+
+
+def test_too_few_clusters_on_one_side_are_refused_naming_it(issue_workspace: Workspace) -> None:
+    """Clustered by age within 8.5 years of 40: 8 ages below the cutoff (32-39), fewer than
+    10 clusters on that side, for each side's own sandwich: a 4xx naming the variable and
+    the side."""
+    request = {
+        "y": "lonn",
+        "running": "alder",
+        "cutoff": CUTOFF,
+        "bandwidth": BANDWIDTH,
+        "inference": "robust",
+        "cluster": "alder",
+    }
+    with pytest.raises(RegcatError) as caught:
+        issue_workspace.prepare("rdd", request)
+    error = caught.value
+    assert error.code == "too-few-clusters" and 400 <= error.http_status < 500
+    assert "«alder» (under grensen)" in error.nb and "'alder' (below the cutoff)" in error.en

@@ -59,6 +59,17 @@ CASES: list[tuple[str, dict[str, Any]]] = [
             "inference": "robust",
         },
     ),
+    (
+        "rdd lonn alder, cutoff(50) bandwidth(12) inference(robust) cluster(alder)",
+        {
+            "y": "lonn",
+            "running": "alder",
+            "cutoff": 50.0,
+            "bandwidth": 12.0,
+            "inference": "robust",
+            "cluster": "alder",
+        },
+    ),
 ]
 
 

@@ -115,9 +115,16 @@ with b = h, τ_bc is the two sides' local quadratic intercepts' difference and i
 their HC1 ones combined). b ≤ h because the bias-corrected jump is released as a number
 derived from the conventional model, whose rows (|x| < h) and checks it takes: rows
 beyond h would be outside what output control judged. CCT's own MSE-optimal b (usually
-above h) is not offered for that reason. The sharp design only, without covariates and
-with HC standard errors (rdrobust's covariate adjustment, fuzzy and clustered variants
-are not here). Released after the model, under its groups and withheld when it is
+above h) is not offered for that reason. The sharp design only, without covariates
+(rdrobust's covariate adjustment and fuzzy variant are not here: rdrobust, their reference,
+is not installed to hold them to). Clustered (`cluster`: a variable, or _unit): each side's
+variance clustered on its own, u_c = Σ_{i∈c} Q(x_i)ê_q,i over the side's rows of cluster c,
+G_p⁻¹ Σ_c u_c u_c' G_p⁻¹ · G_s/(G_s − 1)·(N_s − 1)/(N_s − 3), the two sides' added as
+rdrobust adds them (a cluster with rows on both sides is counted on each; their covariance
+is left out, as in rdrobust); each side must hold MIN_CLUSTERS clusters (too-few-clusters
+says which side). At b = h it is statsmodels' clustered WLS of each side's local
+quadratic, and clustered by the unit it is HC1 (tests/test_models_rdd_robust.py); rdrobust's
+own small-sample factor with clusters could not be checked here. Released after the model, under its groups and withheld when it is
 (RegressionPlan.release_with): one row, `_discontinuity`, the model's jump term's key and
 pairs, model-noise scaled by what one unit moves τ_bc, computed exactly per row (both
 sides' fits and ℬ without the row: a one-row deletion of each weighted fit) and summed
@@ -517,7 +524,20 @@ def _sharp(
     if inference != "robust":
         return plan
     b = _bias_bandwidth(request, running, h)
-    return _robust_plan(plan, patterns, x, rows, h, b, kernel)
+    if cluster is not None and rows.cluster is not None:
+        # Each side's variance is clustered on its own (rdrobust's per-side sandwich).
+        below = x[rows.pattern] < 0 if len(rows.pattern) else np.zeros(0, dtype=bool)
+        for side, where in (
+            (below, Text("under grensen", "below the cutoff")),
+            (~below, Text("over grensen", "above the cutoff")),
+        ):
+            refuse_too_few_clusters(
+                view,
+                ModelRows(rows.units[side], rows.pattern[side], rows.y[side], rows.cluster[side]),
+                cluster,
+                among=where,
+            )
+    return _robust_plan(plan, patterns, x, rows, h, b, kernel, covariance)
 
 
 def _inference(request: Mapping[str, Any], covariates: list[list[Factor]]) -> str:
@@ -528,16 +548,14 @@ def _inference(request: Mapping[str, Any], covariates: list[list[Factor]]) -> st
         for name, present in (
             ("x", bool(covariates)),
             ("treatment", request.get("treatment") is not None),
-            ("cluster", request.get("cluster") is not None),
         ):
             if present:
                 raise request_error(
                     name,
                     f"Robust skjevhetskorrigert inferens (inference robust) tar den skarpe "
-                    f"designen uten kovariater og med robuste standardfeil: ta bort «{name}».",
+                    f"designen uten kovariater: ta bort «{name}».",
                     f"Robust bias-corrected inference (inference robust) takes the sharp "
-                    f"design without covariates and with robust standard errors: leave out "
-                    f"'{name}'.",
+                    f"design without covariates: leave out '{name}'.",
                 )
     elif request.get("bias_bandwidth") is not None:
         raise request_error(
@@ -594,11 +612,14 @@ def _side_bias_corrected(
     kernel: str,
     rows_pattern: np.ndarray,
     rows_y: np.ndarray,
+    rows_cluster: np.ndarray | None = None,
 ) -> tuple[float, float, np.ndarray] | None:
     """One side's bias-corrected intercept e₀'β_bc, its robust variance (rdrobust's
     vce hc1: the q-fit's residuals, N/(N − 3)), and per row the exact change of the
     intercept when that row leaves (both fits and ℬ recomputed without it); None when a
-    fit cannot be made (fewer than three distinct values within b)."""
+    fit cannot be made (fewer than three distinct values within b). `rows_cluster`: per
+    row its cluster (0 … G − 1): the variance clustered, Σ_c u_c u_c' with u_c = Σ_{i∈c}
+    Q(x_i)ê_i, times G/(G − 1)·(N − 1)/(N − 3); None with fewer than two clusters."""
     ones = np.ones_like(x)
     wh, wb = kernel_weights(x, h, kernel), kernel_weights(x, b, kernel)
     rp, rq = np.column_stack([ones, x]), np.column_stack([ones, x, x * x])
@@ -620,8 +641,20 @@ def _side_bias_corrected(
     q = rp * wh[:, None] - h * h * m[:, None] * lam[None, :]
     bbc = igp @ (q.T @ y_sum)
     mean = y_sum / np.maximum(n, 1.0)
-    squares = y_m2 + n * (mean - rq @ bq) ** 2
-    meat = (q * squares[:, None]).T @ q * rows / (rows - 3)
+    if rows_cluster is None:
+        squares = y_m2 + n * (mean - rq @ bq) ** 2
+        meat = (q * squares[:, None]).T @ q * rows / (rows - 3)
+    else:
+        held = np.unique(rows_cluster)
+        if len(held) < 2:
+            return None
+        count = int(rows_cluster.max()) + 1
+        scores = (rows_y - (rq @ bq)[rows_pattern])[:, None] * q[rows_pattern]
+        summed = np.column_stack(
+            [np.bincount(rows_cluster, weights=scores[:, j], minlength=count) for j in range(2)]
+        )
+        factor = len(held) / (len(held) - 1) * (rows - 1) / (rows - 3)
+        meat = summed.T @ summed * factor
     variance = float((igp @ meat @ igp)[0, 0])
     # One row's removal, exactly: DFBETA of each weighted fit, and ℬ = e₀'G_p⁻¹L from the
     # design without the row (a 2×2 inverse per pattern).
@@ -654,12 +687,15 @@ def bias_corrected(
     b: float,
     kernel: str,
     rows: ModelRows,
+    clustered: bool = False,
 ) -> BiasCorrected | None:
     """τ_bc = the two sides' bias-corrected intercepts' difference, its robust standard
     error (the sides' variances summed), and the most one unit moves it (its rows' moves
-    summed); None when a side cannot be fitted."""
+    summed); None when a side cannot be fitted. `clustered`: each side's variance
+    clustered by the rows' clusters (cluster_codes: the variable's, else the unit's)."""
     found = []
     moves = np.zeros(len(rows.y))
+    codes = cluster_codes(rows) if clustered else None
     for side in (x < 0, x >= 0):
         index = np.flatnonzero(side)
         renumber = np.full(len(x), -1, dtype=np.int64)
@@ -675,6 +711,7 @@ def bias_corrected(
             kernel,
             renumber[rows.pattern[on_side]],
             rows.y[on_side],
+            None if codes is None else np.unique(codes[on_side], return_inverse=True)[1],
         )
         if fitted is None:
             return None
@@ -814,13 +851,16 @@ def _robust_plan(
     h: float,
     b: float,
     kernel: str,
+    covariance: str = "robust",
 ) -> RobustPlan:
     """The bias-corrected jump as a fit derived from the conventional model: the jump's
     term (its key and pairs), the model's units and checks, a digest of its own; what one
     unit moves it is `bias_corrected`'s exact one-row deletion (summed over a unit's rows);
     the standard error's share of model-noise the model's largest."""
     model = plan.fit
-    found = bias_corrected(x, patterns.n, patterns.y_sum, patterns.y_m2, h, b, kernel, rows)
+    found = bias_corrected(
+        x, patterns.n, patterns.y_sum, patterns.y_m2, h, b, kernel, rows, covariance == "cluster"
+    )
     usable = found is not None and plan.estimate.estimable
     tau = np.array([found.tau if found else np.nan])
     error = np.array([found.std_error if found else np.nan])
@@ -840,7 +880,7 @@ def _robust_plan(
         std_errors=error,
         evidence=evidence,
         terms_asked=model.terms_asked,
-        covariance="robust",
+        covariance=covariance,
         categorical=model.categorical,
         given=((BIAS_BANDWIDTH, b),),
     )
@@ -1168,11 +1208,12 @@ STATISTIC = Statistic(
                 "conventional (standard), eller robust: i tillegg det skjevhetskorrigerte "
                 "hoppet med robust standardfeil og intervall (Calonico, Cattaneo og Titiunik "
                 "2014; lokal kvadratisk skjevhet med båndbredde bias_bandwidth); skarp design "
-                "uten kovariater.",
+                "uten kovariater, robust (HC1) eller klynget (cluster, hver side for seg).",
                 "conventional (default), or robust: also the bias-corrected jump with its "
                 "robust standard error and interval (Calonico, Cattaneo and Titiunik 2014; a "
                 "local quadratic bias estimate with bandwidth bias_bandwidth); sharp design "
-                "without covariates.",
+                "without covariates, robust (HC1) or clustered (cluster, each side on its "
+                "own).",
             ),
         ),
         Field(
