@@ -28,12 +28,17 @@ from catalogue.domain.errors import RegcatError
 
 SECRET = b"analysis-tests-record-key-secret"
 
-ISSUE_STEPS: list[dict[str, Any]] = [
+# Who a person is and what they earn: municipality, sex, birth date, 2020 wage (the first
+# imports of every world the tests build).
+PERSON_STEPS: list[dict[str, Any]] = [
     {"import": "BEFOLKNING_BOSTED_KOMMUNE", "date": "2020-01-01", "as": "kommune"},
     {"import": "BEFOLKNING_KJOENN", "as": "kjonn"},
     {"import": "BEFOLKNING_FOEDSELSDATO", "as": "fodselsdato"},
     {"import": "INNTEKT_WLONN", "date": "2020-12-31", "as": "lonn"},
-    {"import": "NUDB_BU", "date": "2020-10-01", "as": "utdanning"},
+]
+EDUCATION_STEP: dict[str, Any] = {"import": "NUDB_BU", "date": "2020-10-01", "as": "utdanning"}
+# The first cancer diagnosis 2015-2020, and kreft: diagnosed then.
+DIAGNOSIS_STEPS: list[dict[str, Any]] = [
     {
         "import_event": "KRG_DIAGNOSEDATO",
         "from": "2015-01-01",
@@ -42,9 +47,18 @@ ISSUE_STEPS: list[dict[str, Any]] = [
         "per_person": "min",
     },
     {"generate": "kreft", "expr": "not sysmiss(diagnose)"},
+]
+# Working age (18-67), education in three levels.
+WORKING_AGE_STEPS: list[dict[str, Any]] = [
     {"generate": "alder", "expr": "2020 - year(fodselsdato)"},
     {"keep_if": "alder >= 18 and alder <= 67"},
     {"recode": "utdanning", "rules": {"1-2": 1, "3-5": 2, "6-8": 3}},
+]
+ISSUE_STEPS: list[dict[str, Any]] = [
+    *PERSON_STEPS,
+    EDUCATION_STEP,
+    *DIAGNOSIS_STEPS,
+    *WORKING_AGE_STEPS,
 ]
 
 

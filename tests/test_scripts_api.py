@@ -14,6 +14,7 @@ import pytest
 from catalogue.script.limits import MAX_CHARACTERS
 from tests import test_accounts_support as accounts_support
 from tests.test_accounts_support import World, bearer
+from tests.test_analysis_support import EDUCATION_STEP, PERSON_STEPS, WORKING_AGE_STEPS
 
 released_people_home = accounts_support.released_people_home
 released_world = accounts_support.released_world
@@ -50,16 +51,7 @@ barchart kjonn
 summarize lonn if kjonn == "2"
 """
 
-STEPS: list[dict[str, Any]] = [
-    {"import": "BEFOLKNING_BOSTED_KOMMUNE", "date": "2020-01-01", "as": "kommune"},
-    {"import": "BEFOLKNING_KJOENN", "as": "kjonn"},
-    {"import": "BEFOLKNING_FOEDSELSDATO", "as": "fodselsdato"},
-    {"import": "INNTEKT_WLONN", "date": "2020-12-31", "as": "lonn"},
-    {"import": "NUDB_BU", "date": "2020-10-01", "as": "utdanning"},
-    {"generate": "alder", "expr": "2020 - year(fodselsdato)"},
-    {"keep_if": "alder >= 18 and alder <= 67"},
-    {"recode": "utdanning", "rules": {"1-2": 1, "3-5": 2, "6-8": 3}},
-]
+STEPS: list[dict[str, Any]] = [*PERSON_STEPS, EDUCATION_STEP, *WORKING_AGE_STEPS]
 # (line, statistic, body, condition) as a JSON client would send them.
 REQUESTS: list[tuple[int, str, dict[str, Any], str | None]] = [
     (18, "tabulate", {"vars": ["kjonn"], "missing": True}, None),
@@ -94,6 +86,11 @@ class Researcher:
 @pytest.fixture
 def alice(released_world: World) -> Researcher:
     return Researcher(released_world, "forsker@uio")
+
+
+def error_at(body: dict[str, Any]) -> tuple[str, int]:
+    """A script's error: its code and the line it names."""
+    return body["error"]["code"], body["error"]["details"]["line"]
 
 
 def _without_ids(value: Any) -> Any:
@@ -212,9 +209,9 @@ def test_an_engine_error_names_the_line_that_wrote_the_step(alice: Researcher) -
 
 def test_an_unknown_alias_and_an_unknown_major_version(alice: Researcher) -> None:
     body = alice.run("require no.regcat.demo:1 as db\nimport ssb/BEFOLKNING_KJOENN\n").get_json()
-    assert body["error"]["code"] == "script-unknown-alias" and body["error"]["details"]["line"] == 2
+    assert error_at(body) == ("script-unknown-alias", 2)
     body = alice.run("require no.regcat.demo:7 as db\n").get_json()
-    assert body["error"]["code"] == "unknown-version" and body["error"]["details"]["line"] == 1
+    assert error_at(body) == ("unknown-version", 1)
 
 
 def test_datasets_are_workspaces_of_their_own(alice: Researcher) -> None:
@@ -232,9 +229,7 @@ def test_datasets_are_workspaces_of_their_own(alice: Researcher) -> None:
     ).get_json()
     listed = [[v["name"] for v in o["variables"]] for o in body["output"]]
     assert listed == [["sex"], ["kjonn"]]
-    assert (
-        body["error"]["code"] == "script-unknown-dataset" and body["error"]["details"]["line"] == 10
-    )
+    assert error_at(body) == ("script-unknown-dataset", 10)
 
 
 @pytest.mark.parametrize(
@@ -254,8 +249,7 @@ def test_a_script_that_does_not_parse_is_422_and_nothing_runs(
     before = len(alice.workspaces())
     answered = alice.run(script)
     assert answered.status_code == 422, answered.get_json()
-    error = answered.get_json()["error"]
-    assert error["code"] == code and error["details"]["line"] == line
+    assert error_at(answered.get_json()) == (code, line)
     assert len(alice.workspaces()) == before
 
 
@@ -342,7 +336,7 @@ def test_import_panel_gives_the_long_form_and_reshape_from_panel_undoes_it(
     summary = next(o for o in body["output"] if o["kind"] == "result")
     assert summary["line"] == 6 and summary["request"] == {"vars": ["INNTEKT_WLONN_2020"]}
     # A second reshape-from-panel finds no panel: a clear error at its line.
-    assert body["error"]["code"] == "script-arguments" and body["error"]["details"]["line"] == 7
+    assert error_at(body) == ("script-arguments", 7)
 
 
 def test_the_session_commands(alice: Researcher) -> None:
@@ -369,7 +363,5 @@ def test_the_session_commands(alice: Researcher) -> None:
     assert [h["line"] for h in history["lines"]] == [1, 2, 3, 4, 5, 6]
     listed = next(o for o in body["output"] if o["kind"] == "variables")
     assert [v["name"] for v in listed["variables"]] == ["k2"]  # clear dropped kjonn's dataset
-    assert (
-        body["error"]["code"] == "script-unknown-command" and body["error"]["details"]["line"] == 11
-    )
+    assert error_at(body) == ("script-unknown-command", 11)
     assert "tabulate" in body["error"]["message"]

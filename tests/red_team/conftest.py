@@ -27,6 +27,7 @@ from catalogue.web import create_app
 from tests import test_accounts_support as accounts_support
 from tests.conftest import SAMPLES, make_config
 from tests.test_accounts_support import World, bearer
+from tests.test_analysis_support import DIAGNOSIS_STEPS, PERSON_STEPS
 
 released_people_home = accounts_support.released_people_home
 released_world = accounts_support.released_world
@@ -36,18 +37,8 @@ API = "/api/v1/workspaces"
 # What an attacker imports: enough to single out a person (birth date, sex, municipality)
 # and the values they are after.
 BASE_STEPS: list[dict[str, Any]] = [
-    {"import": "BEFOLKNING_BOSTED_KOMMUNE", "date": "2020-01-01", "as": "kommune"},
-    {"import": "BEFOLKNING_KJOENN", "as": "kjonn"},
-    {"import": "BEFOLKNING_FOEDSELSDATO", "as": "fodselsdato"},
-    {"import": "INNTEKT_WLONN", "date": "2020-12-31", "as": "lonn"},
-    {
-        "import_event": "KRG_DIAGNOSEDATO",
-        "from": "2015-01-01",
-        "to": "2020-12-31",
-        "as": "diagnose",
-        "per_person": "min",
-    },
-    {"generate": "kreft", "expr": "not sysmiss(diagnose)"},
+    *PERSON_STEPS,
+    *DIAGNOSIS_STEPS,
     {"generate": "alle", "expr": "1"},
 ]
 
