@@ -12,6 +12,7 @@ import pytest
 
 from catalogue.services import scripts, workspaces
 from catalogue.services.context import Context
+from tests import script_fixtures
 from tests import test_accounts_support as accounts_support
 from tests.test_accounts_support import World, bearer
 
@@ -20,9 +21,7 @@ WORKSPACES = "/api/v1/workspaces"
 SETUP = "require no.regcat.demo:1 as db\n"
 
 
-@pytest.fixture(scope="module")
-def ctx(module_released_ctx: Context) -> Context:
-    return module_released_ctx
+ctx = script_fixtures.ctx
 
 
 def _run(ctx: Context, body: str, owner: str = "forsker@uio") -> scripts.ScriptRun:

@@ -14,13 +14,12 @@ import pytest
 from catalogue.script import Command
 from catalogue.services import saved_scripts, script_snippets, scripts
 from catalogue.services.context import Context
+from tests import script_fixtures
 
 SNIPPETS = script_snippets.snippets()
 
 
-@pytest.fixture(scope="module")
-def ctx(module_released_ctx: Context) -> Context:
-    return module_released_ctx
+ctx = script_fixtures.ctx
 
 
 def test_at_least_fifteen_snippets_ship_each_described_in_both_languages() -> None:

@@ -15,6 +15,7 @@ import pytest
 from catalogue.analysis.output_control.rules.survival import SurvivalParameters
 from catalogue.services import scripts
 from catalogue.services.context import Context
+from tests import script_fixtures
 
 SETUP = (
     "require no.regcat.demo:1 as db\n"
@@ -27,9 +28,7 @@ SETUP = (
 )
 
 
-@pytest.fixture(scope="module")
-def ctx(module_released_ctx: Context) -> Context:
-    return module_released_ctx
+ctx = script_fixtures.ctx
 
 
 def _run(ctx: Context, body: str, language: str = "nb") -> scripts.ScriptRun:

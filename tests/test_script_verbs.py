@@ -13,13 +13,12 @@ from catalogue.analysis.step import parse_step
 from catalogue.domain.errors import RegcatError
 from catalogue.services import scripts
 from catalogue.services.context import Context
+from tests import script_fixtures
 
 SETUP = "require no.regcat.demo:1 as db\nimport db/BEFOLKNING_KJOENN as kjonn\n"
 
 
-@pytest.fixture(scope="module")
-def ctx(module_released_ctx: Context) -> Context:
-    return module_released_ctx
+ctx = script_fixtures.ctx
 
 
 def _run(ctx: Context, body: str) -> scripts.ScriptRun:

@@ -10,6 +10,7 @@ import pytest
 from catalogue.script import COMMANDS
 from catalogue.services import scripts
 from catalogue.services.context import Context
+from tests import script_fixtures
 from tests.test_script_parser import EVERY_COMMAND
 
 SETUP = (
@@ -20,9 +21,7 @@ SETUP = (
 )
 
 
-@pytest.fixture(scope="module")
-def ctx(module_released_ctx: Context) -> Context:
-    return module_released_ctx
+ctx = script_fixtures.ctx
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
