@@ -48,12 +48,17 @@ def months(first: int, last: int) -> set[str]:
     return {f"2025-{m:02d}" for m in range(first, last + 1)}
 
 
+def released_months(ctx: Context, tmp_path: Path, last: int, description: str) -> None:
+    """Months 1 to `last` of 2025, the first extract, ingested and released."""
+    ingest_extract(ctx, extract(tmp_path, "first", months(1, last)))
+    release_draft(ctx, description)
+
+
 def test_an_appended_month_is_a_minor_release_that_writes_only_new_files(
     sqlite_ctx: Context, tmp_path: Path
 ) -> None:
     ctx = sqlite_ctx
-    ingest_extract(ctx, extract(tmp_path, "first", months(1, 10)))
-    release_draft(ctx, "Januar-oktober 2025")
+    released_months(ctx, tmp_path, 10, "Januar-oktober 2025")
     root = ctx.config.home / "datastores"
     before = files_under(root)
     first = {d.metadata.name: d for d in released_datasets(ctx)}[NAME]
@@ -97,8 +102,7 @@ def test_two_months_appended_before_a_release_are_both_kept(
     sqlite_ctx: Context, tmp_path: Path
 ) -> None:
     ctx = sqlite_ctx
-    ingest_extract(ctx, extract(tmp_path, "first", months(1, 9)))
-    release_draft(ctx, "Januar-september 2025")
+    released_months(ctx, tmp_path, 9, "Januar-september 2025")
     ingest_extract(ctx, extract(tmp_path, "oct", months(10, 10)), append=True)
     ingest_extract(ctx, extract(tmp_path, "nov", months(11, 11)), append=True)
     assert release_draft(ctx, "Oktober og november 2025").version == "1.1.0.0"
@@ -116,8 +120,7 @@ def test_a_month_that_overlaps_the_released_data_is_refused_and_nothing_changes(
     sqlite_ctx: Context, tmp_path: Path
 ) -> None:
     ctx = sqlite_ctx
-    ingest_extract(ctx, extract(tmp_path, "first", months(1, 10)))
-    release_draft(ctx, "Januar-oktober 2025")
+    released_months(ctx, tmp_path, 10, "Januar-oktober 2025")
     draft = show_draft(ctx)
     root = ctx.config.home / "datastores"
     before = files_under(root)
@@ -150,8 +153,7 @@ def test_a_staged_month_changed_before_the_release_is_caught(
     """Files kept from the released revision are not hashed again at release; files kept
     from a month appended earlier in the same draft are."""
     ctx = sqlite_ctx
-    ingest_extract(ctx, extract(tmp_path, "first", months(1, 9)))
-    release_draft(ctx, "Januar-september 2025")
+    released_months(ctx, tmp_path, 9, "Januar-september 2025")
     root = ctx.config.home / "datastores"
     before = set(files_under(root))
     ingest_extract(ctx, extract(tmp_path, "oct", months(10, 10)), append=True)
