@@ -261,3 +261,97 @@ def test_registered_for_is_handed_only_the_pair_sets_of_its_statistic():
     assert rule.registered_for("sum", fingerprint(pairs), counting) == ("mine", True)  # type: ignore[arg-type]
     assert counting.looked_at == 1
     assert len(ledger.near(fingerprint(pairs), 20)) == 301  # the guard's look-up: all
+
+
+# --- Fast paths, held equal to their references ----------------------------------------------
+
+
+def test_a_table_s_first_cells_equal_each_set_s_own():
+    """guard_index._first_cells of a table's set (its table's keys, computed for every set
+    at once, in chunks) equals _first_cells_one of the same set's own cells, for every n a
+    look-up or an add asks: sets of every size, from empty to more units than cells, with
+    counts that cancel to 0 and negative counts."""
+    from catalogue.analysis.output_control import guard_index
+
+    rng = np.random.default_rng(24)
+    sizes = np.r_[0, 1, 2, 5, 19, 20, 21, 31, 40, rng.integers(0, 3000, size=300)]
+    table = fingerprint_table(
+        np.repeat(np.arange(len(sizes)), sizes), _ids(rng, int(sizes.sum())), len(sizes)
+    )
+    counts = table.counts.copy()
+    counts[::7, 3] = 0
+    counts[::11, 5] = -2
+    odd = type(table)(table.sizes, counts, table.id_xor, table.check_xor)
+    original = guard_index._CHUNK
+    guard_index._CHUNK = 64  # several chunks
+    try:
+        for t in (table, odd):
+            for c in range(len(sizes)):
+                fast, own = (
+                    t[c],
+                    SetFingerprint(int(t.sizes[c]), t.counts[c], t.id_xor[c], t.check_xor[c]),
+                )
+                assert fast.table is not None and own.table is None
+                for n in (1, 20, 20 + 14, 39, 40):
+                    assert guard_index._first_cells(fast, n) == guard_index._first_cells_one(own, n)
+    finally:
+        guard_index._CHUNK = original
+
+
+def test_stored_fingerprints_read_as_one_table_equal_each_read_alone():
+    """FingerprintTable.from_bytes (a ledger's catch-up) gives the sets that
+    SetFingerprint.from_bytes gives one by one, to the bit; a stored set of the wrong
+    length is refused as one alone is."""
+    from catalogue.analysis.output_control.fingerprint import FingerprintTable
+
+    rng = np.random.default_rng(7)
+    sizes = np.r_[0, 1, 250, rng.integers(0, 900, size=40)]
+    table = fingerprint_table(
+        np.repeat(np.arange(len(sizes)), sizes), _ids(rng, int(sizes.sum())), len(sizes)
+    )
+    stored = [table[c].to_bytes() for c in range(len(sizes))]
+    read = FingerprintTable.from_bytes(stored)
+    for c, data in enumerate(stored):
+        one, many = SetFingerprint.from_bytes(data), read[c]
+        assert one.size == many.size and one.same_set(many)
+        for a, b in (
+            (one.counts, many.counts),
+            (one.id_xor, many.id_xor),
+            (one.check_xor, many.check_xor),
+        ):
+            assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+    assert len(FingerprintTable.from_bytes([]).sizes) == 0
+    try:
+        FingerprintTable.from_bytes([stored[0], stored[1][:-8]])
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("a short fingerprint was read")
+
+
+def test_the_index_answers_a_table_s_sets_as_it_answers_their_copies():
+    """A look-up (and an add) by a set of a table, whose keys come from the table's, finds
+    the very sets a look-up by a copy of it without its table finds."""
+    rng = np.random.default_rng(5)
+    sizes = rng.integers(1, 400, size=120)
+    table = fingerprint_table(
+        np.repeat(np.arange(len(sizes)), sizes), _ids(rng, int(sizes.sum())), len(sizes)
+    )
+
+    def copy(f: SetFingerprint) -> SetFingerprint:
+        return SetFingerprint(f.size, f.counts.copy(), f.id_xor.copy(), f.check_xor.copy())
+
+    by_table, by_copy = SetIndex(), SetIndex()
+    for c in range(0, len(sizes), 2):
+        by_table.add(ReleasedSet(COUNT_MEASURE, "count", table[c]))
+        by_copy.add(ReleasedSet(COUNT_MEASURE, "count", copy(table[c])))
+        by_table.add(ReleasedSet(PAIRS_MEASURE, "s", table[c], answer="a"))
+        by_copy.add(ReleasedSet(PAIRS_MEASURE, "s", copy(table[c]), answer="a"))
+    assert all(r.fingerprint.table is None for r in by_table)  # no table kept alive
+    for c in range(len(sizes)):
+        for within, pairs_of in ((10, None), (15, None), (15, "s"), (15, "t")):
+            a = by_table.near(table[c], within, pairs_of)
+            b = by_copy.near(copy(table[c]), within, pairs_of)
+            assert [(r.measure, r.size) for r in a] == [(r.measure, r.size) for r in b]
+            same = [r.fingerprint.same_set(s.fingerprint) for r, s in zip(a, b, strict=True)]
+            assert all(same)

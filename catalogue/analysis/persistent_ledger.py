@@ -27,7 +27,7 @@ import numpy as np
 from catalogue.domain.bounded_cache import BoundedCache
 
 from .output_control import Release, ReleasedSet
-from .output_control.fingerprint import SetFingerprint
+from .output_control.fingerprint import FingerprintTable, SetFingerprint
 from .output_control.guard_index import HolderSamples, SetIndex
 from .output_control.ledger import (
     CORE_MEASURE,
@@ -179,11 +179,15 @@ class PersistentReleaseLedger:
     def _catch_up(self, backend: LedgerBackend) -> None:
         known = self._local.known = self._known()
         with known.lock:
-            for stored in backend.released_sets(self.datastore, known.last_id):
+            found = backend.released_sets(self.datastore, known.last_id)
+            # Their fingerprints parsed as one table: the index then takes every set's
+            # bucket keys from the table's, computed at once (guard_index._first_cells).
+            table = FingerprintTable.from_bytes([stored.fingerprint for stored in found])
+            for at, stored in enumerate(found):
                 released = ReleasedSet(
                     stored.measure,
                     stored.statistic,
-                    SetFingerprint.from_bytes(stored.fingerprint),
+                    table[at],
                     stored.published,
                     stored.answer,
                 )
@@ -228,7 +232,8 @@ class PersistentReleaseLedger:
         known: _Known = self._local.known
         extra: Exposures = self._local.pending.exposures
         with known.lock:
-            return [known.exposures.of(name) + extra.of(name) for name in names]
+            found = known.exposures.of_many(names)
+        return [a + b for a, b in zip(found, extra.of_many(names), strict=True)]
 
     def holders(self, set_ids: np.ndarray) -> np.ndarray:
         self._backend()

@@ -26,6 +26,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -88,6 +89,10 @@ class SetFingerprint:
     key_sum: int | None = None
     # Where a FingerprintRows keeps it (the three arrays are views of that row), else None.
     row: tuple[FingerprintRows, int] | None = field(default=None, repr=False)
+    # The table it is a set of and its place there (FingerprintTable.__getitem__), else
+    # None: what the guard's index computes per set (guard_index._first_cells) is then
+    # computed for every set of the table at once and kept with the table (its `memo`).
+    table: tuple[FingerprintTable, int] | None = field(default=None, repr=False)
 
     def same_set(self, other: SetFingerprint) -> bool:
         # np.array_equal's checks, without its per-call overhead: the differencing guard
@@ -261,11 +266,35 @@ class FingerprintTable:
     id_xor: np.ndarray  # uint64, (sets, CELLS)
     check_xor: np.ndarray  # uint64, (sets, CELLS)
     key_sums: np.ndarray | None = None  # int64, (sets,): SetFingerprint.key_sum
+    # What is computed once for all the sets (guard_index: their buckets' keys), by name.
+    # The arrays are never changed in place (a changed table is a new one), so it holds.
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __getitem__(self, c: int) -> SetFingerprint:
         key_sum = None if self.key_sums is None else int(self.key_sums[c])
         return SetFingerprint(
-            int(self.sizes[c]), self.counts[c], self.id_xor[c], self.check_xor[c], key_sum
+            int(self.sizes[c]),
+            self.counts[c],
+            self.id_xor[c],
+            self.check_xor[c],
+            key_sum,
+            table=(self, c),
+        )
+
+    @classmethod
+    def from_bytes(cls, data: Sequence[bytes]) -> FingerprintTable:
+        """The table of these stored fingerprints (`SetFingerprint.to_bytes`), in one
+        parse: the same sets as `SetFingerprint.from_bytes` of each (held equal by
+        tests/test_output_control_guard_index.py)."""
+        width = 8 * (1 + 3 * CELLS)
+        if any(len(d) != width for d in data):
+            raise ValueError("not a set fingerprint")
+        rows = np.frombuffer(b"".join(data), dtype="<u8").reshape(len(data), 1 + 3 * CELLS)
+        return cls(
+            rows[:, 0].view("<i8").astype(np.int64),
+            rows[:, 1 : 1 + CELLS].view("<i8").astype(np.int64),
+            rows[:, 1 + CELLS : 1 + 2 * CELLS].astype(np.uint64),
+            rows[:, 1 + 2 * CELLS :].astype(np.uint64),
         )
 
     @classmethod
