@@ -175,3 +175,49 @@ def test_a_value_not_in_a_code_list_labels_only_published_cells(workspace_factor
                     assert item.result.kind == "frequency-table" and (row.values[0] or 0) >= 10
     sexes = ws.prepare("tabulate", {"vars": ["kjonn"]}).release(context)[0].result
     assert {row.labels[0] for row in sexes.rows} >= {"1", "2"}  # codes, always
+
+
+def test_what_a_workspace_keeps_between_tables_changes_no_table(workspace_factory: Any) -> None:
+    """A workspace keeps each dimension's candidate values, and which of a table's
+    conditions every row meets, while its rows are the same (DataView.memo,
+    Workspace._query_memo): tables asked in any order, and after steps that add a column,
+    replace one or make a new table, categorise as they do with nothing kept."""
+    ws = workspace_factory(support.ISSUE_STEPS)
+    ws.apply(
+        parse_steps(
+            [
+                {"generate": "w", "expr": "alder"},
+                {"replace": "w", "expr": "1000", "if": "sysmiss(utdanning)"},
+                {"generate": "a", "expr": "alder - 2 * int(alder / 2)"},
+            ]
+        )
+    )
+
+    def same(names: list[str], value: str | None = None) -> None:
+        units = ws.control_units().rows
+        kept = DataView(ws.con, ws.state, ws.limits, ws.parameters, units, memo=ws._query_memo())
+        dims = [ws.state.schema.get(n) for n in names]
+        measure = ws.state.schema.get(value) if value else None
+        found = categorise(kept, dims, measure)
+        fresh = categorise(_view(ws), dims, measure)
+        assert found.categories == fresh.categories, names
+        for a, b in ((found.cell, fresh.cell), (found.protected, fresh.protected)):
+            assert np.array_equal(a, b), names
+        assert np.array_equal(found.left_out, fresh.left_out), names
+
+    for names, value in (
+        (["w", "utdanning"], None),
+        (["w"], None),
+        (["a", "w"], "lonn"),
+        (["w", "utdanning"], None),
+        (["a"], "lonn"),
+    ):
+        same(names, value)
+    ws.apply(parse_steps([{"generate": "b", "expr": "a * 2"}]))  # a column added in place
+    same(["a", "b"], "lonn")
+    ws.apply(parse_steps([{"replace": "w", "expr": "alder + 1"}]))
+    same(["w"])
+    same(["w", "utdanning"])
+    ws.apply(parse_steps([{"keep_if": "alder > 40"}]))  # new rows
+    same(["w"])
+    same(["a", "w"], "lonn")

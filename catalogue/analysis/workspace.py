@@ -55,6 +55,7 @@ from .unit_keys.store import KeyCache
 from .variables import UNIT_COLUMN, Kind
 
 MIB = 1024 * 1024
+MEMO_ENTRIES = 256  # read-only query answers a workspace keeps (Workspace._query_memo)
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,8 @@ class Workspace:
             (-1, None),
             {},
         )
+        # Answers to read-only queries of the rows (DataView.memo), for (generation, table).
+        self._memo: tuple[tuple[int, str | None], dict[object, Any]] = ((-1, None), {})
         self._timed_out = False
         # Every dataset the steps read (imports, the links they went through): whoever
         # keeps a register among them had a say in who the population is.
@@ -447,6 +450,18 @@ class Workspace:
         kept = owners >= 0
         return UnitClasses.of(name, owners[kept], np.asarray(fetched["c"])[kept])
 
+    def _query_memo(self) -> dict[object, Any]:
+        """What statistics may keep of their read-only queries (DataView.memo), for the rows
+        as they are. Kept while the rows are the same table of the same generation, as
+        control_classes keeps its columns: a step adds a column in place or makes a new
+        table (whose name is never used again in the workspace), writes to no column it did
+        not add, and a column's name is never used twice; so a query that names the table
+        and its columns has the same answer until then. At most MEMO_ENTRIES answers."""
+        rows = (self.generation, self.state.table)
+        if self._memo[0] != rows or len(self._memo[1]) >= MEMO_ENTRIES:
+            self._memo = (rows, {})
+        return self._memo[1]
+
     def population_units(self) -> tuple[str, np.ndarray]:
         """(unit type, distinct unit pseudonyms) of the population. Server-side only: it cuts
         an approved export down to the persons the researcher analysed."""
@@ -471,7 +486,14 @@ class Workspace:
             )
         with self.deadline():
             units = self.control_units()  # refuses a workspace without a population
-            view = DataView(self.con, self.state, self.limits, self.parameters, units.rows)
+            view = DataView(
+                self.con,
+                self.state,
+                self.limits,
+                self.parameters,
+                units.rows,
+                memo=self._query_memo(),
+            )
             plan = run(view, request, language)
             return Planned(plan, tuple(view.named.values()), view.table)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from catalogue.storage.analysis_models import (
@@ -238,24 +238,35 @@ class AnalysisStore:
         )
         self.session.add(release)
         self.session.flush()
-        self.session.add_all(
-            BudgetInputRow(release_id=release.id, project=project, input=name, used_at=at)
-            for name in inputs
-        )
-        self.session.add_all(
-            ReleasedSetRow(
-                release_id=release.id,
-                datastore=datastore,
-                measure=measure,
-                statistic=statistic,
-                size=size,
-                fingerprint=fingerprint,
-                published=published,
-                answer=answer,
+        # The release's inputs and sets as two bulk INSERTs (ORM bulk insert: the same rows,
+        # ids in the order given; no ORM objects are made, since nothing reads them back in
+        # this session): a red-team table request records ~17 sets, and making and flushing
+        # an object each was 7 % of its time.
+        if inputs:
+            self.session.execute(
+                insert(BudgetInputRow),
+                [
+                    {"release_id": release.id, "project": project, "input": name, "used_at": at}
+                    for name in inputs
+                ],
             )
-            for measure, statistic, size, fingerprint, published, answer in sets
-        )
-        self.session.flush()
+        if sets:
+            self.session.execute(
+                insert(ReleasedSetRow),
+                [
+                    {
+                        "release_id": release.id,
+                        "datastore": datastore,
+                        "measure": measure,
+                        "statistic": statistic,
+                        "size": size,
+                        "fingerprint": fingerprint,
+                        "published": published,
+                        "answer": answer,
+                    }
+                    for measure, statistic, size, fingerprint, published, answer in sets
+                ],
+            )
 
     # --- the audit log ----------------------------------------------------------------
 

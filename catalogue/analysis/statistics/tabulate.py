@@ -179,13 +179,10 @@ def categorise(
 ) -> Categorised:
     # The rows the table counts: a value on every dimension (unless a missing value is a
     # category) and a finite measure.
-    counted = (
-        " AND ".join(
-            ([] if missing else [f"{col(v)} IS NOT NULL" for v in variables])
-            + ([f"isfinite({number_sql(value)})"] if value is not None else [])
-        )
-        or "TRUE"
+    conditions = ([] if missing else [f"{col(v)} IS NOT NULL" for v in variables]) + (
+        [f"isfinite({number_sql(value)})"] if value is not None else []
     )
+    counted = " AND ".join(conditions) or "TRUE"
     # Each dimension's values get their category's index in a small table the rows join
     # (the engine then hands over integers, never millions of labels). Code variables
     # whose code lists fit the limit first try their code lists alone: if every value
@@ -195,10 +192,28 @@ def categorise(
         found = _cells(view, variables, value, counted, *listed, None, missing=missing)
         if found is not None:
             return found
-    categories, lookups, buckets = _present_categories(view, variables, counted)
+    # The same rows, without the conditions every row meets: each dimension's values are
+    # then one query of its own, whoever stands beside it (DataView.memo keeps it).
+    narrowed = " AND ".join(c for c in conditions if not _on_every_row(view, c)) or "TRUE"
+    categories, lookups, buckets = _present_categories(view, variables, narrowed)
     found = _cells(view, variables, value, counted, categories, lookups, buckets, missing=missing)
     assert found is not None
     return found
+
+
+def _on_every_row(view: DataView, condition: str) -> bool:
+    """Whether every row of the view's table meets `condition` (NULL is not meeting it),
+    asked once while the rows are the same (DataView.memo; without a memo: False, and the
+    condition is kept)."""
+    if view.memo is None:
+        return False
+    key = ("on-every-row", view.table, condition)
+    if key not in view.memo:
+        (held,) = db.one(
+            view.con, f'SELECT bool_and(COALESCE({condition}, FALSE)) FROM "{view.table}" AS w'
+        )
+        view.memo[key] = held is True
+    return bool(view.memo[key])
 
 
 def _code_list_categories(
@@ -280,12 +295,20 @@ def _candidate_values(
         f'COUNT(DISTINCT w."{PROTECT_COLUMN}") AS n FROM "{view.table}" AS w '
         f"WHERE {counted} AND {col(variable)} IS NOT NULL GROUP BY 1"
     )
-    return db.arrow(
-        view.con,
+    sql = (
         f"SELECT * FROM (SELECT {col(variable, 's')} AS raw, {text_sql(variable, 's')} AS label, "
-        f"n FROM ({grouped}) AS s) WHERE n >= ? OR list_contains(?::VARCHAR[], label)",
-        [floor, list(listed)],
+        f"n FROM ({grouped}) AS s) WHERE n >= ? OR list_contains(?::VARCHAR[], label)"
     )
+    # The same query of the same rows has the same answer (DataView.memo): a table asked
+    # again with another measure or another dimension beside this one reads it once.
+    key = ("candidate-values", sql, floor, tuple(listed))
+    if view.memo is not None and key in view.memo:
+        found: pa.Table = view.memo[key]
+        return found
+    found = db.arrow(view.con, sql, [floor, list(listed)])
+    if view.memo is not None:
+        view.memo[key] = found
+    return found
 
 
 def _common_values(

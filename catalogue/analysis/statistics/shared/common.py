@@ -36,6 +36,10 @@ class DataView:
     rows: RowKeys  # each row's units' key positions, by rowid (statistics select w.rowid)
     # Every variable the request named, by name: the inputs the budget charges a fee for.
     named: dict[str, Variable] = field(default_factory=dict)
+    # Answers to read-only queries of these rows, by their SQL and parameters, kept by the
+    # workspace while its rows are the same table of the same generation (Workspace.plan);
+    # None: nothing is kept.
+    memo: dict[object, Any] | None = field(default=None, compare=False)
 
     @property
     def table(self) -> str:
