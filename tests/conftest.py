@@ -73,6 +73,12 @@ HEAVIEST_FIRST = (
     "tests/test_language.py",
     "tests/test_conformance_setting.py",
     "tests/test_output_control_budget.py",
+    # Files of 15-50 s of CPU that sort late by name: last, one would leave the other worker
+    # idle (docs/TESTING.md, 7 December 12:20-13:40).
+    "tests/test_monthly_study.py",
+    "tests/test_monthly_snippet.py",
+    "tests/test_models_did.py",
+    "tests/test_workspaces_injection.py",
 )
 
 
