@@ -328,7 +328,7 @@ def test_a_second_bias_bandwidth_on_the_same_rows_is_refused_not_answered_with_t
 
 # Clustered robust bias-corrected inference: each side's sandwich clustered on its own (as
 # rdrobust adds the two sides' variances), u_c = Σ_{i∈c} Q(x_i)ê_i, factor G_s/(G_s − 1)·
-# (N_s − 1)/(N_s − 3). rdrobust is not installed here: held to statsmodels' clustered WLS
+# (N_s − 1)/(N_s − 3) (rdrobust's CR1: tests/test_models_rdd_rdrobust.py). Held also to statsmodels' clustered WLS
 # of each side's local quadratic at b = h, to the formula row by row at b < h, and to HC1
 # when every unit is its own cluster.
 

@@ -116,15 +116,21 @@ their HC1 ones combined). b ≤ h because the bias-corrected jump is released as
 derived from the conventional model, whose rows (|x| < h) and checks it takes: rows
 beyond h would be outside what output control judged. CCT's own MSE-optimal b (usually
 above h) is not offered for that reason. The sharp design only, without covariates
-(rdrobust's covariate adjustment and fuzzy variant are not here: rdrobust, their reference,
-is not installed to hold them to). Clustered (`cluster`: a variable, or _unit): each side's
+(rdrobust's covariate adjustment and fuzzy variant are not here). Clustered (`cluster`: a variable, or _unit): each side's
 variance clustered on its own, u_c = Σ_{i∈c} Q(x_i)ê_q,i over the side's rows of cluster c,
 G_p⁻¹ Σ_c u_c u_c' G_p⁻¹ · G_s/(G_s − 1)·(N_s − 1)/(N_s − 3), the two sides' added as
 rdrobust adds them (a cluster with rows on both sides is counted on each; their covariance
 is left out, as in rdrobust); each side must hold MIN_CLUSTERS clusters (too-few-clusters
-says which side). At b = h it is statsmodels' clustered WLS of each side's local
-quadratic, and clustered by the unit it is HC1 (tests/test_models_rdd_robust.py); rdrobust's
-own small-sample factor with clusters could not be checked here. Released after the model, under its groups and withheld when it is
+says which side). This is rdrobust's CR1 (its vce hc1 with a cluster is switched to cr1,
+whose factor uses q + 1 = 3 at any b); its leverage-adjusted cr2 and cr3 are not offered.
+tests/test_models_rdd_rdrobust.py holds τ, τ_bc and the robust standard error, HC1 and
+clustered, triangular and uniform, b = h and b < h, to rdrobust 2.1 (1e-6 relative). Where
+the definitions differ: (1) the conventional standard error is the pooled regression's (one
+N/(N − 4), or G/(G − 1)·(N − 1)/(N − 4) with the covariance of a cluster's rows across the
+cutoff), rdrobust's each side's N_s/(N_s − 2) (or per-side CR1) added; the test checks ours
+is rdrobust's per-side HC0 (or CR1 unscaled) sums times our factor; (2) a row exactly at
+|x| = h or |x| = b is outside here (|u| < 1) and inside in rdrobust (|u| ≤ 1): with the
+triangular kernel its weight is 0 either way, with the uniform kernel it is not. Released after the model, under its groups and withheld when it is
 (RegressionPlan.release_with): one row, `_discontinuity`, the model's jump term's key and
 pairs, model-noise scaled by what one unit moves τ_bc, computed exactly per row (both
 sides' fits and ℬ without the row: a one-row deletion of each weighted fit) and summed
