@@ -6,10 +6,11 @@ stronger than it is."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
-from tests.red_team.conftest import Attacker, Person, report
+from tests.red_team.conftest import Attacker, Person, Truth, report
 
 
 def coefficient(response: Any, term: str) -> float | None:
@@ -39,10 +40,23 @@ def reasons(response: Any) -> list[str]:
     )
 
 
+def replaced(name: str, expr: str, value: str, condition: str) -> list[dict[str, Any]]:
+    """The steps of `name`: `expr`, and `value` where `condition` holds. Most often a copy of
+    a variable with the target's value changed, which is how nearly every attack here sets
+    two requests apart that differ in one unit only."""
+    return [{"generate": name, "expr": expr}, {"replace": name, "expr": value, "if": condition}]
+
+
 def indicator(name: str, condition: str) -> list[dict[str, Any]]:
     """The steps of a numeric 0/1 variable: 1 where `condition` holds (the language does not
     multiply truth values)."""
-    return [{"generate": name, "expr": "0"}, {"replace": name, "expr": "1", "if": condition}]
+    return replaced(name, "0", "1", condition)
+
+
+def both_kinds(truth: Truth, n: int) -> list[Person]:
+    """n diagnosed targets, then n undiagnosed: a guess of each one's diagnosis is then
+    judged against a coin, which is right about half of them."""
+    return truth.targets(n, kreft=True) + truth.targets(n, kreft=False)
 
 
 def born_on(people: Sequence[Person]) -> str:
@@ -114,3 +128,22 @@ def judge_membership(title: str, targets: Sequence[Person], right: int, **figure
     more than three quarters of the targets (half diagnosed: a coin is right about half)."""
     report(title, targets=len(targets), **figures, right=right)
     assert right <= len(targets) * 3 // 4
+
+
+def wage_error(estimate: float | None, person: Person) -> float:
+    """How far an estimate of the person's wage is off, relative to the wage; infinite when
+    the attacker has no estimate."""
+    return math.inf if estimate is None else abs(estimate - (person.wage or 0)) / (person.wage or 1)
+
+
+def judge_signs(title: str, attacker: Attacker, asked: int, published: int, right: int) -> None:
+    """A one-unit dummy's sign read as the target's diagnosis, `asked` models: reported, and
+    it FAILS when the published signs are right about more than three quarters of them."""
+    report(
+        title,
+        models=asked,
+        published=published,
+        sign_right=right,
+        statuses=attacker.statuses,
+    )
+    assert published == 0 or right <= published * 3 // 4

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from tests.red_team.conftest import Attacker, Person, Truth, report, value
+from tests.red_team.support import both_kinds, replaced, wage_error
 from tests.test_accounts_support import World
 
 
@@ -45,8 +46,7 @@ def average_scaled_copies(
     handle = first.workspace(
         [
             {"keep_if": population},
-            {"generate": "uten", "expr": "lonn"},
-            {"replace": "uten", "expr": "0", "if": person.expr()},
+            *replaced("uten", "lonn", "0", person.expr()),
         ]
     )
     without = first.sum_of(handle, "uten")
@@ -78,9 +78,7 @@ def judge_averaging(title: str, person: Person, estimate: float | None, n: int) 
     is STRENGTH/√n of the wage, whatever this run's draw. The attack FAILS when the service
     stops it while that is still 5 % or more (n ≤ 100), or its estimate is 5 % or more off."""
     standard_error = STRENGTH / math.sqrt(n) if n else math.inf
-    error = (
-        math.inf if estimate is None else abs(estimate - (person.wage or 0)) / (person.wage or 1)
-    )
+    error = wage_error(estimate, person)
     report(
         title,
         sums_answered=n,
@@ -108,6 +106,39 @@ def _suppressed_group(truth: Truth) -> tuple[str, int]:
         ((k, c) for k, c in groups.items() if 3 <= c <= 9), key=lambda kc: (kc[1], kc[0])
     )
     return f'kommune == "{kommune}" and kjonn == "{sex}" and kreft', count
+
+
+def judge_case_22(
+    title: str,
+    before: dict[str, Any],
+    estimate: float | None,
+    after: dict[str, Any],
+    true_count: int,
+    standard_error: float,
+    informed: float | None,
+    informed_error: float,
+    *,
+    informed_bound: bool = True,
+) -> None:
+    """An estimate of a suppressed count reported (`before` and `after`: further figures,
+    shown before and after the estimate) with the estimate of an attacker who knows
+    `core-sharing` (`informed`), and held to case 22's bound: it FAILS unless the attacker
+    was stopped while their 95 % interval still spanned at least three counts (standard
+    error ≥ 0.5), or the estimate is at least 1 off; the informed estimate likewise where
+    `informed_bound`."""
+    report(
+        title,
+        **before,
+        estimate=None if estimate is None else round(estimate, 2),
+        **after,
+        true=true_count,
+        standard_error=round(standard_error, 2),
+        knowing_the_rule=None if informed is None else round(informed, 2),
+        its_standard_error=round(informed_error, 2),
+    )
+    assert standard_error >= 0.5 or estimate is None or abs(estimate - true_count) >= 1
+    if informed_bound:
+        assert informed_error >= 0.5 or informed is None or abs(informed - true_count) >= 1
 
 
 def padded_rounds(attackers: list[Attacker], truth: Truth, rounds: int) -> None:
@@ -157,19 +188,16 @@ def padded_rounds(attackers: list[Attacker], truth: Truth, rounds: int) -> None:
     late = [2 * e for e in estimates[6:]]
     informed = float(np.mean(late)) if late else None
     informed_error = math.sqrt(12 / len(late)) if late else math.inf
-    report(
+    judge_case_22(
         f"case 22: averaging padded tables ({len(attackers)} project(s))",
-        rounds_answered=n,
-        estimate=None if estimate is None else round(estimate, 2),
-        true=true_count,
-        standard_error=round(standard_error, 2),
-        knowing_the_rule=None if informed is None else round(informed, 2),
-        its_standard_error=round(informed_error, 2),
+        {"rounds_answered": n},
+        estimate,
+        {},
+        true_count,
+        standard_error,
+        informed,
+        informed_error,
     )
-    # Case 22's bound: stopped while the attacker's 95 % interval still spans at least
-    # three counts (standard error ≥ 0.5), or the estimate's error is at least 1.
-    assert standard_error >= 0.5 or estimate is None or abs(estimate - true_count) >= 1
-    assert informed_error >= 0.5 or informed is None or abs(informed - true_count) >= 1
 
 
 def test_averaging_padded_tables_recovers_a_suppressed_count(alice: Attacker, truth: Truth) -> None:
@@ -264,19 +292,18 @@ def partition_padding(
     carrying = 6
     informed = (sum(counts) - (oslo or 0)) / carrying - len(known) if complete else None
     informed_error = math.sqrt(variance * (parts + 1)) / carrying if complete else math.inf
-    report(
+    judge_case_22(
         f"case 22: a partition padded with the group ({len(attackers)} project(s), "
         f"{len(known)} known people in the kernel{f', read from margins by {by}' if by else ''})",
-        count_variance=variance,
-        parts_answered=len(counts),
-        points_spent=spent,
-        estimate=None if estimate is None else round(estimate, 2),
-        true=true_count,
-        standard_error=round(standard_error, 2),
-        knowing_the_rule=None if informed is None else round(informed, 2),
-        its_standard_error=round(informed_error, 2),
+        {"count_variance": variance, "parts_answered": len(counts), "points_spent": spent},
+        estimate,
+        {},
+        true_count,
+        standard_error,
+        informed,
+        informed_error,
+        informed_bound=False,
     )
-    assert standard_error >= 0.5 or estimate is None or abs(estimate - true_count) >= 1
 
 
 def test_averaging_a_partition_padded_with_the_group(alice: Attacker, truth: Truth) -> None:
@@ -433,18 +460,16 @@ def judge_partition(
     carrying = 5  # core-sharing's max_sets: the parts answered with G
     informed = (sum(counts) - base) / (carrying - 1) if base is not None and m > 1 else None
     informed_error = math.sqrt(3 * (m + 1)) / (carrying - 1) if m > 1 else math.inf
-    report(
+    judge_case_22(
         title,
-        parts_answered=m,
-        estimate=None if estimate is None else round(estimate, 2),
-        **after_estimate,
-        true=true_count,
-        standard_error=round(standard_error, 2),
-        knowing_the_rule=None if informed is None else round(informed, 2),
-        its_standard_error=round(informed_error, 2),
+        {"parts_answered": m},
+        estimate,
+        after_estimate,
+        true_count,
+        standard_error,
+        informed,
+        informed_error,
     )
-    assert standard_error >= 0.5 or estimate is None or abs(estimate - true_count) >= 1
-    assert informed_error >= 0.5 or informed is None or abs(informed - true_count) >= 1
     return standard_error
 
 
@@ -488,7 +513,7 @@ def test_core_sharing_withholds_a_core_of_one_only_if_it_is_there(
     per target, 16 targets over two projects; any cell withheld, or `core-sharing` named,
     means diagnosed, for sure (when the rule withheld: 2-3 of 8). Answered without the
     core, the part gets the answer the world without the target gives: nothing shows."""
-    targets = truth.targets(8, kreft=True) + truth.targets(8, kreft=False)
+    targets = both_kinds(truth, 8)
     shared = [targets[k] for k in range(0, 16, 2)], [targets[k] for k in range(1, 16, 2)]
     found = _core_probe(alice, shared[0], 4) + _core_probe(bob, shared[1], 4)
     people = shared[0] + shared[1]

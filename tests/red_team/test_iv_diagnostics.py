@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.red_team.conftest import Attacker, Truth, report
+from tests.red_team.support import both_kinds, replaced
 
 TARGETS = 6
 TESTS = ("first_stage_f:{x}", "sargan", "hansen_j")
@@ -44,14 +45,13 @@ def test_first_stage_f_and_overidentification_tell_a_diagnosis(
             {"generate": "mnd", "expr": "month(fodselsdato)"},
         ]
     )
-    targets = truth.targets(TARGETS, kreft=True) + truth.targets(TARGETS, kreft=False)
+    targets = both_kinds(truth, TARGETS)
     right = differ = answered = 0
     for i, person in enumerate(targets):
         alice.steps(
             handle,
             [
-                {"generate": f"a{i}", "expr": "alder"},
-                {"replace": f"a{i}", "expr": "alder + 30", "if": f"({person.expr()}) and kreft"},
+                *replaced(f"a{i}", "alder", "alder + 30", f"({person.expr()}) and kreft"),
                 {"generate": f"m{i}", "expr": f"mnd + {2 * i + 13}"},
                 {"generate": f"n{i}", "expr": f"mnd + {2 * i + 14}"},
             ],

@@ -11,25 +11,18 @@ from __future__ import annotations
 import math
 
 from tests.red_team.conftest import Attacker, Score, Truth, report
+from tests.red_team.support import both_kinds, indicator, replaced
 
 PROBES = 8  # targets with a diagnosis, and as many without
 
 
 def test_the_same_sum_again_tells_a_diagnosis(alice: Attacker, truth: Truth) -> None:
-    handle = alice.workspace(
-        [{"generate": "syk", "expr": "0"}, {"replace": "syk", "expr": "1", "if": "kreft"}]
-    )
+    handle = alice.workspace(indicator("syk", "kreft"))
     baseline = alice.sum_of(handle, "syk")
     right = 0
-    targets = truth.targets(PROBES, kreft=True) + truth.targets(PROBES, kreft=False)
+    targets = both_kinds(truth, PROBES)
     for i, person in enumerate(targets):
-        alice.steps(
-            handle,
-            [
-                {"generate": f"s{i}", "expr": "syk"},
-                {"replace": f"s{i}", "expr": "1", "if": person.expr()},
-            ],
-        )
+        alice.steps(handle, replaced(f"s{i}", "syk", "1", person.expr()))
         guess = baseline is not None and alice.sum_of(handle, f"s{i}") == baseline
         right += guess == person.kreft
     report("the same sum again: diagnosis", right=right, of=len(targets))
@@ -47,13 +40,7 @@ def test_the_same_sum_again_bisects_a_wage(alice: Attacker, truth: Truth) -> Non
         for step in range(10):
             cap = round(math.exp((low + high) / 2))
             name = f"c{i}_{step}"
-            alice.steps(
-                handle,
-                [
-                    {"generate": name, "expr": "lonn"},
-                    {"replace": name, "expr": f"min(lonn, {cap})", "if": person.expr()},
-                ],
-            )
+            alice.steps(handle, replaced(name, "lonn", f"min(lonn, {cap})", person.expr()))
             capped_nothing = baseline is not None and alice.sum_of(handle, name) == baseline
             if capped_nothing:  # the wage is at most the cap
                 high = math.log(cap)
@@ -68,21 +55,13 @@ def test_the_same_count_table_again_tells_nothing(alice: Attacker, truth: Truth)
     set to 1. Its cells are sets of units, and a set one unit from a registered one is
     answered with the registered count (the guard's snap), so the two tables must look
     the same whether or not the target was diagnosed."""
-    handle = alice.workspace(
-        [{"generate": "syk", "expr": "0"}, {"replace": "syk", "expr": "1", "if": "kreft"}]
-    )
+    handle = alice.workspace(indicator("syk", "kreft"))
     baseline = alice.table(handle, {"vars": ["syk"]})
     assert baseline is not None
     right = 0
-    targets = truth.targets(6, kreft=True) + truth.targets(6, kreft=False)
+    targets = both_kinds(truth, 6)
     for i, person in enumerate(targets):
-        alice.steps(
-            handle,
-            [
-                {"generate": f"s{i}", "expr": "syk"},
-                {"replace": f"s{i}", "expr": "1", "if": person.expr()},
-            ],
-        )
+        alice.steps(handle, replaced(f"s{i}", "syk", "1", person.expr()))
         table = alice.table(handle, {"vars": [f"s{i}"]})
         guess = table is not None and table[0]["result"]["rows"] == baseline[0]["result"]["rows"]
         right += guess == person.kreft

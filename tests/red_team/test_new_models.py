@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from tests.red_team.conftest import Attacker, Score, Truth
+from tests.red_team.conftest import Attacker, Person, Score, Truth
 
 TARGETS = 6
 
@@ -50,6 +50,25 @@ def _denoised(attacker: Attacker, handle: str, y: str, x: list[str]) -> dict[str
     return found
 
 
+def _two_cohorts(attacker: Attacker, handle: str, i: int, person: Person) -> tuple[str, str]:
+    """The target's birth cohort A (those with a wage) and the next cohort B, the padding:
+    b{i} is 0 in A and 1 in B, r{i} the wage in A and 0 in B. The two conditions, for the
+    outcomes each attack builds on them."""
+    year = int(person.birth[:4])
+    cohort = f"year(fodselsdato) == {year} and not sysmiss(lonn)"
+    padding = f"year(fodselsdato) == {year + 1}"
+    attacker.steps(
+        handle,
+        [
+            {"generate": f"b{i}", "expr": "0", "if": cohort},
+            {"replace": f"b{i}", "expr": "1", "if": padding},
+            {"generate": f"r{i}", "expr": "lonn", "if": cohort},
+            {"replace": f"r{i}", "expr": "0", "if": padding},
+        ],
+    )
+    return cohort, padding
+
+
 def test_one_draw_of_model_noise_per_standard_error_variant(alice: Attacker, truth: Truth) -> None:
     """The target's birth cohort A (outcome: the wage) against the next cohort B
     (outcome 0), on a 0/1 regressor for B: `_cons` is A's mean. The classical standard
@@ -61,22 +80,11 @@ def test_one_draw_of_model_noise_per_standard_error_variant(alice: Attacker, tru
     handle = alice.workspace()
     score = Score("model noise removed by a second standard error")
     for i, person in enumerate(truth.targets(TARGETS)):
-        year = int(person.birth[:4])
-        cohort = f"year(fodselsdato) == {year} and not sysmiss(lonn)"
-        padding = f"year(fodselsdato) == {year + 1}"
-        steps: list[dict[str, Any]] = [
-            {"generate": f"b{i}", "expr": "0", "if": cohort},
-            {"replace": f"b{i}", "expr": "1", "if": padding},
-        ]
-        steps += [
-            {"generate": f"r{i}", "expr": "lonn", "if": cohort},
-            {"replace": f"r{i}", "expr": "0", "if": padding},
-        ]
-        alice.steps(handle, steps)
+        cohort, padding = _two_cohorts(alice, handle, i, person)
         # Centre the outcomes on a rough mean, so that 4 figures reach the kroner.
         rough = _terms(alice.ask(handle, "regress", {"y": f"r{i}", "x": [f"b{i}"]}))
         centre = 0 if rough is None else round(rough["_cons"][0], -3)
-        steps = []
+        steps: list[dict[str, Any]] = []
         for name, value in (("n", "0"), ("w", "lonn"), ("k", "lonn + 1000000")):
             steps += [
                 {"generate": f"{name}{i}", "expr": f"lonn - {centre}", "if": cohort},
@@ -109,18 +117,7 @@ def test_poisson_noise_scaled_by_a_standard_error_that_assumes_mean_equals_varia
     handle = alice.workspace()
     score = Score("Poisson of wages: noise of a model-based standard error")
     for i, person in enumerate(truth.targets(TARGETS)):
-        year = int(person.birth[:4])
-        cohort = f"year(fodselsdato) == {year} and not sysmiss(lonn)"
-        padding = f"year(fodselsdato) == {year + 1}"
-        alice.steps(
-            handle,
-            [
-                {"generate": f"b{i}", "expr": "0", "if": cohort},
-                {"replace": f"b{i}", "expr": "1", "if": padding},
-                {"generate": f"r{i}", "expr": "lonn", "if": cohort},
-                {"replace": f"r{i}", "expr": "0", "if": padding},
-            ],
-        )
+        cohort, padding = _two_cohorts(alice, handle, i, person)
         rough = _terms(alice.ask(handle, "regress", {"y": f"r{i}", "x": [f"b{i}"]}))
         level = 100 * round(rough["_cons"][0]) if rough is not None else 100
         steps: list[dict[str, Any]] = []

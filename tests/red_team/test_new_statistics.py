@@ -17,7 +17,14 @@ from typing import Any
 from scipy.stats import chi2
 
 from tests.red_team.conftest import Attacker, Score, Truth, report, value
-from tests.red_team.support import coefficient, indicator, judge_membership
+from tests.red_team.support import (
+    both_kinds,
+    coefficient,
+    indicator,
+    judge_membership,
+    judge_signs,
+    replaced,
+)
 
 TARGETS = 6
 
@@ -72,8 +79,7 @@ def test_kaplan_meier_at_risk_counts_part_where_the_target_stops(
             handle,
             [
                 {"generate": f"t{i}", "expr": "lonn", "if": "lonn > 0"},
-                {"generate": f"m{i}", "expr": f"t{i}"},
-                {"replace": f"m{i}", "expr": "0.001", "if": person.expr()},
+                *replaced(f"m{i}", f"t{i}", "0.001", person.expr()),
             ],
         )
         low, high = _parted(alice, handle, f"t{i}", f"m{i}", "alle")
@@ -87,8 +93,7 @@ def test_kaplan_meier_at_risk_counts_part_where_the_target_stops(
                 handle,
                 [
                     {"generate": f"u{i}", "expr": f"lonn - {base}", "if": inside},
-                    {"generate": f"v{i}", "expr": f"u{i}"},
-                    {"replace": f"v{i}", "expr": "0.001", "if": person.expr()},
+                    *replaced(f"v{i}", f"u{i}", "0.001", person.expr()),
                 ],
             )
             fine_low, fine_high = _parted(alice, handle, f"u{i}", f"v{i}", "alle")
@@ -107,17 +112,11 @@ def test_kaplan_meier_event_counts_tell_a_diagnosis(alice: Attacker, truth: Trut
     time has another set of events (and, as a rule, another count). Guess: diagnosed when
     the curves differ anywhere. A coin gets half of the targets right."""
     handle = alice.workspace()
-    targets = truth.targets(TARGETS, kreft=True) + truth.targets(TARGETS, kreft=False)
+    targets = both_kinds(truth, TARGETS)
     right = 0
     answered = 0
     for i, person in enumerate(targets):
-        alice.steps(
-            handle,
-            [
-                {"generate": f"d{i}", "expr": "kreft"},
-                {"replace": f"d{i}", "expr": "false", "if": person.expr()},
-            ],
-        )
+        alice.steps(handle, replaced(f"d{i}", "kreft", "false", person.expr()))
         a = _curve(alice.ask(handle, "kaplan_meier", {"time": "lonn", "event": "kreft"}))
         b = _curve(alice.ask(handle, "kaplan_meier", {"time": "lonn", "event": f"d{i}"}))
         if a is None or b is None:
@@ -151,16 +150,14 @@ def test_kaplan_meier_step_edges_tell_a_diagnosis(alice: Attacker, truth: Truth)
         [{"generate": f"tv{k}", "expr": f"lonn + {7000 * k}", "if": "lonn > 0"} for k in shifts]
         + [{"generate": "pad", "expr": "month(fodselsdato) == 1 and day(fodselsdato) <= 7"}],
     )
-    targets = truth.targets(TARGETS, kreft=True) + truth.targets(TARGETS, kreft=False)
+    targets = both_kinds(truth, TARGETS)
     right = answered = certain = 0
     for i, person in enumerate(targets):
         alice.steps(
             handle,
             [
-                {"generate": f"ea{i}", "expr": "pad"},
-                {"replace": f"ea{i}", "expr": "kreft", "if": person.expr()},
-                {"generate": f"eb{i}", "expr": "pad"},
-                {"replace": f"eb{i}", "expr": "false", "if": person.expr()},
+                *replaced(f"ea{i}", "pad", "kreft", person.expr()),
+                *replaced(f"eb{i}", "pad", "false", person.expr()),
             ],
         )
         differ = asked = 0
@@ -219,7 +216,7 @@ def test_one_unit_dummy_in_every_new_model_family(alice: Attacker, truth: Truth)
     handle = alice.workspace(
         [{"generate": "alder", "expr": "2020 - year(fodselsdato)", "if": "lonn > 0"}]
     )
-    targets = truth.targets(3, kreft=True) + truth.targets(3, kreft=False)
+    targets = both_kinds(truth, 3)
     families: list[tuple[str, dict[str, Any]]] = [
         ("probit", {"y": "kreft"}),
         ("negbin", {"y": "kreft"}),
@@ -241,14 +238,7 @@ def test_one_unit_dummy_in_every_new_model_family(alice: Attacker, truth: Truth)
             published += 1
             # Cox: an event sooner than the rest of the risk set raises the hazard too.
             right += (b > 0) == person.kreft
-    report(
-        "one-unit dummy in probit/negbin/cox/margins/panel",
-        models=asked,
-        published=published,
-        sign_right=right,
-        statuses=alice.statuses,
-    )
-    assert published == 0 or right <= published * 3 // 4
+    judge_signs("one-unit dummy in probit/negbin/cox/margins/panel", alice, asked, published, right)
 
 
 def _counts(response: Any, keep: Any) -> dict[str, float]:
@@ -268,7 +258,7 @@ def test_sankey_flow_beside_a_piechart_slice(alice: Attacker, truth: Truth) -> N
     that flow differs from the slice. A coin gets half right."""
     handle = alice.workspace()
     pie = _counts(alice.ask(handle, "piechart", {"var": "kreft"}), lambda labels: True)
-    targets = truth.targets(TARGETS, kreft=True) + truth.targets(TARGETS, kreft=False)
+    targets = both_kinds(truth, TARGETS)
     right = answered = 0
     smaller = min(pie, key=lambda k: pie[k]) if pie else None
     for i, person in enumerate(targets):
@@ -438,17 +428,15 @@ def test_hexbin_hex_of_known_people_and_the_target(alice: Attacker, truth: Truth
     known = truth.by_birth(12)
     pad = " or ".join(f'fodselsdato == date("{p.birth}")' for p in known)
     alice.steps(handle, [{"generate": "hx", "expr": "0", "if": "not sysmiss(lonn)"}])
-    targets = truth.targets(TARGETS, kreft=True) + truth.targets(TARGETS, kreft=False)
+    targets = both_kinds(truth, TARGETS)
     right = answered = certain = 0
     for i, person in enumerate(targets):
         alice.steps(
             handle,
             [
-                {"generate": f"ya{i}", "expr": "0"},
-                {"replace": f"ya{i}", "expr": "1", "if": pad},
+                *indicator(f"ya{i}", pad),
                 {"replace": f"ya{i}", "expr": "1", "if": f"({person.expr()}) and kreft"},
-                {"generate": f"yb{i}", "expr": f"ya{i}"},
-                {"replace": f"yb{i}", "expr": "0", "if": person.expr()},
+                *replaced(f"yb{i}", f"ya{i}", "0", person.expr()),
             ],
         )
         drawn = []

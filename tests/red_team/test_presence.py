@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.red_team.conftest import Attacker, Person, Truth, report
+from tests.red_team.support import both_kinds, replaced
 
 PROBES = 8  # with a diagnosis, and as many without
 # Right for 12 or more of 16 beats coin tossing at p < 0.04.
@@ -18,7 +19,7 @@ BOUND = 11
 
 
 def _targets(truth: Truth) -> list[Person]:
-    return truth.targets(PROBES, kreft=True) + truth.targets(PROBES, kreft=False)
+    return both_kinds(truth, PROBES)
 
 
 def _rows(response: Any, label: str) -> str:
@@ -82,15 +83,9 @@ def test_a_left_out_count_for_a_diagnosed_target(alice: Attacker, truth: Truth) 
     guesses: list[tuple[bool, bool]] = []
     # More targets than the others: a target's own noise makes its left-out count 0 now
     # and then (five times in eight), and only the other ones tell, but for sure.
-    targets = truth.targets(12, kreft=True) + truth.targets(12, kreft=False)
+    targets = both_kinds(truth, 12)
     for i, person in enumerate(targets):
-        alice.steps(
-            handle,
-            [
-                {"generate": f"x{i}", "expr": "1"},
-                {"replace": f"x{i}", "expr": "1/0", "if": f"({person.expr()}) and kreft"},
-            ],
-        )
+        alice.steps(handle, replaced(f"x{i}", "1", "1/0", f"({person.expr()}) and kreft"))
         guess = _left_out(alice.ask(handle, "tabulate", {"vars": [f"x{i}"]})) != empty
         guesses.append((guess, person.kreft))
     _judge_sure_diagnoses("a left-out count for a diagnosed target", guesses)
@@ -114,22 +109,15 @@ def test_a_histogram_bar_for_a_diagnosed_target(alice: Attacker, truth: Truth) -
     handle = alice.workspace(
         [
             {"generate": "d", "expr": 'fodselsdato - date("1900-01-01")'},
-            {"generate": "z", "expr": "d - int(d / 100) * 100"},
-            {"replace": "z", "expr": "z - 20", "if": "z >= 30 and z < 40"},
+            *replaced("z", "d - int(d / 100) * 100", "z - 20", "z >= 30 and z < 40"),
             {"replace": "z", "expr": "z + 20", "if": "z >= 50 and z < 60"},
         ]
     )
     guesses: list[tuple[bool, bool]] = []
     # As many targets as for the left-out count: a bar of one unit is 0 now and then.
-    targets = truth.targets(12, kreft=True) + truth.targets(12, kreft=False)
+    targets = both_kinds(truth, 12)
     for i, person in enumerate(targets):
-        alice.steps(
-            handle,
-            [
-                {"generate": f"z{i}", "expr": "z"},
-                {"replace": f"z{i}", "expr": "55", "if": f"({person.expr()}) and kreft"},
-            ],
-        )
+        alice.steps(handle, replaced(f"z{i}", "z", "55", f"({person.expr()}) and kreft"))
         response = alice.ask(handle, "histogram", {"var": f"z{i}", "bins": 20})
         guess = _bin(response, 55) != _bin(response, 35)
         guesses.append((guess, person.kreft))
@@ -148,13 +136,7 @@ def _refusals_as_answers(
     right = 0
     statuses: dict[int, int] = {}
     for i, person in enumerate(_targets(truth)):
-        alice.steps(
-            handle,
-            [
-                {"generate": f"v{i}", "expr": "v"},
-                {"replace": f"v{i}", "expr": "-1", "if": f"({person.expr()}) and kreft"},
-            ],
-        )
+        alice.steps(handle, replaced(f"v{i}", "v", "-1", f"({person.expr()}) and kreft"))
         response = alice.ask(handle, *ask(f"v{i}"))
         statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
         right += (response.status_code != 200) == person.kreft
@@ -253,10 +235,8 @@ def _cohort_levels(
         alice.steps(
             handle,
             [
-                {"generate": f"y{i}", "expr": "lonn"},
-                {"replace": f"y{i}", "expr": "1/0", "if": f"aar != {int(person.birth[:4])}"},
-                {"generate": f"g{i}", "expr": "kjonn"},
-                {"replace": f"g{i}", "expr": '"x"', "if": f"({person.expr()}) and kreft"},
+                *replaced(f"y{i}", "lonn", "1/0", f"aar != {int(person.birth[:4])}"),
+                *replaced(f"g{i}", "kjonn", '"x"', f"({person.expr()}) and kreft"),
             ],
         )
         before = None

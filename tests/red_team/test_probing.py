@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from tests.red_team.conftest import Attacker, Person, Truth, reasons, report, value
+from tests.red_team.support import both_kinds, replaced, wage_error
 
 SETS = 5  # different groups of 20 padding people, each with a bound of its own
 PROBES = 8
@@ -45,8 +46,7 @@ def _cell_sum(
     attacker.steps(
         handle,
         [
-            {"generate": name, "expr": "0"},
-            {"replace": name, "expr": f"{c:.4f}", "if": _dates(others)},
+            *replaced(name, "0", f"{c:.4f}", _dates(others)),
             {"replace": name, "expr": "lonn", "if": person.expr()},
         ],
     )
@@ -108,9 +108,7 @@ def judge_verdicts(title: str, person: Person, estimate: float | None, n: int, *
     efficient attacker at the bound: judged on it alone, the test would be a game of
     chance.)"""
     standard_error = WIDTH / (math.pi * math.sqrt(n)) if n else math.inf
-    error = (
-        math.inf if estimate is None else abs(estimate - (person.wage or 0)) / (person.wage or 1)
-    )
+    error = wage_error(estimate, person)
     report(
         title,
         verdicts=n,
@@ -261,17 +259,11 @@ def test_p_percent_verdict_read_behind_dominance(alice: Attacker, truth: Truth) 
 def test_a_sum_tells_a_zero_from_one_contribution(alice: Attacker, truth: Truth) -> None:
     """One question per target: Σ w over everyone with w = 10^6 for the target if
     diagnosed, 0 for everyone else. Guess "diagnosed" when the sum is not an exact 0."""
-    targets = truth.targets(4, kreft=True) + truth.targets(4, kreft=False)
+    targets = both_kinds(truth, 4)
     handle = alice.workspace()
     right = 0
     for i, person in enumerate(targets):
-        alice.steps(
-            handle,
-            [
-                {"generate": f"w{i}", "expr": "0"},
-                {"replace": f"w{i}", "expr": "1000000", "if": f"({person.expr()}) and kreft"},
-            ],
-        )
+        alice.steps(handle, replaced(f"w{i}", "0", "1000000", f"({person.expr()}) and kreft"))
         total = alice.sum_of(handle, f"w{i}")
         right += (total != 0.0) == person.kreft
     report("a zero sum against one contribution", right=right, of=len(targets))
@@ -285,7 +277,7 @@ def test_category_limit_tells_a_diagnosis(
     kreft` adds a 501st only for a diagnosed target, and a bar chart (or a table) of v is
     refused then. 12 targets, each asked by a bar chart or a table; with a second
     researcher (another project, another budget) they share the targets."""
-    targets = truth.targets(6, kreft=True) + truth.targets(6, kreft=False)
+    targets = both_kinds(truth, 6)
     attackers = [alice] if bob is None else [alice, bob]
     right = 0
     codes: dict[int, int] = {}
@@ -297,13 +289,7 @@ def test_category_limit_tells_a_diagnosis(
             ]
         )
         for i, person in enumerate(targets[a :: len(attackers)]):
-            attacker.steps(
-                handle,
-                [
-                    {"generate": f"v{i}", "expr": "v"},
-                    {"replace": f"v{i}", "expr": "-1", "if": f"({person.expr()}) and kreft"},
-                ],
-            )
+            attacker.steps(handle, replaced(f"v{i}", "v", "-1", f"({person.expr()}) and kreft"))
             response = (
                 attacker.ask(handle, "barchart", {"var": f"v{i}"})
                 if i % 2 == 0
@@ -329,13 +315,7 @@ def test_labels_read_from_the_data_stay_hidden(alice: Attacker, truth: Truth) ->
     leaks = 0
     handle = alice.workspace()
     for i, person in enumerate(targets):
-        alice.steps(
-            handle,
-            [
-                {"generate": f"s{i}", "expr": '"andre"'},
-                {"replace": f"s{i}", "expr": "string(lonn)", "if": person.expr()},
-            ],
-        )
+        alice.steps(handle, replaced(f"s{i}", '"andre"', "string(lonn)", person.expr()))
         wage = str(int(person.wage or 0))
         responses = [
             alice.get(f"/{handle}"),

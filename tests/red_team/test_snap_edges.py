@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 
 from tests.red_team.conftest import Attacker, Person, Truth, report, value
+from tests.red_team.support import both_kinds, indicator, replaced
 
 
 def _probe_edge(
@@ -40,15 +41,12 @@ def _probe_edge(
     (2·changed + missing pairs away), and the target's value set to 1 (no change if
     diagnosed, 2 pairs more if not). Answered with the registered sum? None: the budget
     refused."""
-    handle = attacker.workspace(
-        [{"generate": "syk", "expr": "0"}, {"replace": "syk", "expr": "1", "if": "kreft"}]
-    )
+    handle = attacker.workspace(indicator("syk", "kreft"))
     baseline = attacker.sum_of(handle, "syk")
     if baseline is None:
         return None
     steps: list[dict[str, Any]] = [
-        {"generate": "c", "expr": "syk"},
-        {"replace": "c", "expr": "7", "if": " or ".join(known[:changed])},
+        *replaced("c", "syk", "7", " or ".join(known[:changed])),
         {"replace": "c", "expr": "1", "if": person.expr()},
     ]
     if missing:
@@ -89,7 +87,7 @@ def test_the_edge_of_the_snap_certifies_a_diagnosis(
     of the pairs it differs by sum below 7 (rules/differencing.py): at 18 pairs that is
     about 0.05, so 24 probes certify about one diagnosis (at 14 pairs against 16 it is 0.5
     against 0.2: a snap no longer certifies anything)."""
-    targets = truth.targets(4, kreft=True) + truth.targets(4, kreft=False)
+    targets = both_kinds(truth, 4)
     known = _known(truth, targets)
     sure = wrong = probes = 0
     for k, person in enumerate(targets):
@@ -173,16 +171,13 @@ def _padding_twice(
     undiagnosed one's is 2 pairs further. `reverse`: the targets' copies first, the padding
     last. Per target answered (by its index): whether its sum differed from the padding's
     (None: the budget refused the padding)."""
-    handle = attacker.workspace(
-        [{"generate": "syk", "expr": "0"}, {"replace": "syk", "expr": "1", "if": "kreft"}]
-    )
+    handle = attacker.workspace(indicator("syk", "kreft"))
     if attacker.sum_of(handle, "syk") is None:
         return None
     attacker.steps(
         handle,
         [
-            {"generate": "c", "expr": "syk"},
-            {"replace": "c", "expr": "7", "if": " or ".join(known[at : at + 5])},
+            *replaced("c", "syk", "7", " or ".join(known[at : at + 5])),
             {"replace": "c", "expr": "1/0", "if": known[at + 5]},
         ],
     )
@@ -197,13 +192,7 @@ def _padding_twice(
     totals: dict[int, float] = {}
     for i in order:
         person = targets[i]
-        attacker.steps(
-            handle,
-            [
-                {"generate": f"t{i}", "expr": "c"},
-                {"replace": f"t{i}", "expr": "1", "if": person.expr()},
-            ],
-        )
+        attacker.steps(handle, replaced(f"t{i}", "c", "1", person.expr()))
         total = attacker.sum_of(handle, f"t{i}")
         if total is None:
             break
@@ -221,7 +210,7 @@ def _same_padding_twice(
     """Rounds of one padding each, alternately in both projects, until both budgets refuse;
     a target whose sum ever differs from its round's padding sum is certified undiagnosed.
     Returns (undiagnosed certified, diagnosed certified, rounds, probes)."""
-    targets = truth.targets(4, kreft=True) + truth.targets(4, kreft=False)
+    targets = both_kinds(truth, 4)
     known = _known(truth, targets)
     certified = [False] * len(targets)
     rounds = probes = 0
@@ -303,7 +292,7 @@ def test_group_counts_in_two_workspaces_tell_a_diagnosis(alice: Attacker, truth:
     step now looks them up in the shared ledger (output_control/group_values.py): the
     second count gets the first's value either way. A coin gets half right."""
     right = answered = 0
-    targets = truth.targets(6, kreft=True) + truth.targets(6, kreft=False)
+    targets = both_kinds(truth, 6)
     for person in targets:
         others = f"not ({person.expr()})"
         without = _count_label(alice, others)
@@ -319,17 +308,14 @@ def test_another_measure_over_a_near_set_is_withheld(alice: Attacker, truth: Tru
     the same pairs, so a copy scaled by another factor per target (one factor for all
     would be answered with the first target's answer every time) over the population
     without the target if diagnosed meets the unit guard alone."""
-    reference = alice.workspace(
-        [{"generate": "syk", "expr": "0"}, {"replace": "syk", "expr": "1", "if": "kreft"}]
-    )
+    reference = alice.workspace(indicator("syk", "kreft"))
     assert alice.sum_of(reference, "syk") is not None
     right = 0
-    targets = truth.targets(6, kreft=True) + truth.targets(6, kreft=False)
+    targets = both_kinds(truth, 6)
     for i, person in enumerate(targets):
         handle = alice.workspace(
             [
-                {"generate": "syk", "expr": "0"},
-                {"replace": "syk", "expr": "1", "if": "kreft"},
+                *indicator("syk", "kreft"),
                 {"drop_if": f"({person.expr()}) and kreft"},
                 {"generate": f"d{i}", "expr": f"{i + 2} * syk"},
             ]
@@ -343,9 +329,7 @@ def _same_again(alice: Attacker, truth: Truth, statistic: str, body: Callable[[s
     """The equality oracle: a statistic of a 0/1 diagnosis over everyone, then of a copy
     with the target's value set to 1 (`body` gives the request for a variable's name): the
     same answer (values and reasons) iff the target was diagnosed? Targets guessed right."""
-    handle = alice.workspace(
-        [{"generate": "syk", "expr": "0"}, {"replace": "syk", "expr": "1", "if": "kreft"}]
-    )
+    handle = alice.workspace(indicator("syk", "kreft"))
 
     def shown(name: str) -> list[Any] | None:
         response = alice.ask(handle, statistic, body(name))
@@ -356,15 +340,9 @@ def _same_again(alice: Attacker, truth: Truth, statistic: str, body: Callable[[s
 
     baseline = shown("syk")
     right = 0
-    targets = truth.targets(6, kreft=True) + truth.targets(6, kreft=False)
+    targets = both_kinds(truth, 6)
     for i, person in enumerate(targets):
-        alice.steps(
-            handle,
-            [
-                {"generate": f"s{i}", "expr": "syk"},
-                {"replace": f"s{i}", "expr": "1", "if": person.expr()},
-            ],
-        )
+        alice.steps(handle, replaced(f"s{i}", "syk", "1", person.expr()))
         found = shown(f"s{i}")
         right += (found is not None and found == baseline) == person.kreft
     return right
@@ -417,19 +395,16 @@ def test_another_measure_over_a_near_set_tells_its_count(alice: Attacker, truth:
     (Σ syk over everyone) is the population's perturbed count; the copy's, over everyone
     less the target if diagnosed, is its own perturbed count: equal iff nobody was
     dropped, unless counts are taken from the count snap."""
-    reference = alice.workspace(
-        [{"generate": "syk", "expr": "0"}, {"replace": "syk", "expr": "1", "if": "kreft"}]
-    )
+    reference = alice.workspace(indicator("syk", "kreft"))
     first = _sum_and_mean(alice, reference, "syk")
     assert first is not None
     count = round(first[0] / first[1])
     right = answered = 0
-    targets = truth.targets(6, kreft=True) + truth.targets(6, kreft=False)
+    targets = both_kinds(truth, 6)
     for i, person in enumerate(targets):
         handle = alice.workspace(
             [
-                {"generate": "syk", "expr": "0"},
-                {"replace": "syk", "expr": "1", "if": "kreft"},
+                *indicator("syk", "kreft"),
                 {"drop_if": f"({person.expr()}) and kreft"},
                 {"generate": f"d{i}", "expr": f"{i + 2} * syk"},
             ]
@@ -459,15 +434,9 @@ def test_the_same_histogram_again_tells_a_diagnosis(alice: Attacker, truth: Trut
 
     baseline = shown("w")
     right = 0
-    targets = truth.targets(6, kreft=True) + truth.targets(6, kreft=False)
+    targets = both_kinds(truth, 6)
     for i, person in enumerate(targets):
-        alice.steps(
-            handle,
-            [
-                {"generate": f"h{i}", "expr": "lonn"},
-                {"replace": f"h{i}", "expr": "5000000", "if": f"({person.expr()}) and kreft"},
-            ],
-        )
+        alice.steps(handle, replaced(f"h{i}", "lonn", "5000000", f"({person.expr()}) and kreft"))
         right += (shown(f"h{i}") != baseline) == person.kreft
     report("the same histogram again: diagnosis", right=right, of=12)
     assert right <= 9  # of 12: a coin does as well 7 % of the time
@@ -484,7 +453,7 @@ def test_a_count_beside_registered_groups_tells_a_diagnosis(alice: Attacker, tru
     reference = alice.workspace([{"aggregate": {"snitt": ["mean", "alle"]}, "by": "kommune"}])
     assert alice.ask(reference, "summarize", {"vars": ["snitt"]}).status_code == 200
     right = answered = 0
-    targets = truth.targets(6, kreft=True) + truth.targets(6, kreft=False)
+    targets = both_kinds(truth, 6)
     for person in targets:
         # One cell for the target's municipality alone (a table by kommune would register
         # every municipality's count, and later targets' cells would get those).
@@ -505,21 +474,13 @@ def _between(attacker: Attacker, person: Person, known: list[str]) -> bool | Non
     it (its own answer; a new seven each try), then X = a copy with four of those seven
     changed and the target's value set to 1: 8 pairs from R1 and 6 from R2 if diagnosed,
     10 and 8 if not. Whether X got R2's answer (None: the budget refused, or no R2)."""
-    handle = attacker.workspace(
-        [{"generate": "syk", "expr": "0"}, {"replace": "syk", "expr": "1", "if": "kreft"}]
-    )
+    handle = attacker.workspace(indicator("syk", "kreft"))
     first = attacker.sum_of(handle, "syk")
     if first is None:
         return None
     for attempt in range(3):
         seven = known[attempt * 7 : attempt * 7 + 7]
-        attacker.steps(
-            handle,
-            [
-                {"generate": f"r{attempt}", "expr": "syk"},
-                {"replace": f"r{attempt}", "expr": "7", "if": " or ".join(seven)},
-            ],
-        )
+        attacker.steps(handle, replaced(f"r{attempt}", "syk", "7", " or ".join(seven)))
         second = attacker.sum_of(handle, f"r{attempt}")
         if second is None:
             return None
@@ -530,8 +491,7 @@ def _between(attacker: Attacker, person: Person, known: list[str]) -> bool | Non
     attacker.steps(
         handle,
         [
-            {"generate": "x", "expr": "syk"},
-            {"replace": "x", "expr": "7", "if": " or ".join(seven[:4])},
+            *replaced("x", "syk", "7", " or ".join(seven[:4])),
             {"replace": "x", "expr": "1", "if": person.expr()},
         ],
     )

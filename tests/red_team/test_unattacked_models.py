@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.red_team.conftest import Attacker, Score, Truth, report
-from tests.red_team.support import judge_membership
+from tests.red_team.support import both_kinds, judge_membership, replaced
 
 TARGETS = 6
 YEARS = ["2020-12-31", "2021-12-31", "2022-12-31"]
@@ -58,7 +58,7 @@ def test_cox_with_one_event_tells_a_diagnosis(alice: Attacker, truth: Truth) -> 
     handle = alice.workspace(
         [{"generate": "alder", "expr": "2020 - year(fodselsdato)", "if": "lonn > 0"}]
     )
-    targets = truth.targets(TARGETS, kreft=True) + truth.targets(TARGETS, kreft=False)
+    targets = both_kinds(truth, TARGETS)
     right = released = 0
     for i, person in enumerate(targets):
         alice.steps(
@@ -83,23 +83,12 @@ def test_mlogit_outcome_class_of_one_unit(alice: Attacker, truth: Truth) -> None
     one unit is not a level (its row is left out), so the model differs from the reference
     iff the target is diagnosed, unless it is answered as the reference. Guess: diagnosed
     iff the two answers differ."""
-    handle = alice.workspace(
-        [
-            {"generate": "m", "expr": "1"},
-            {"replace": "m", "expr": "2", "if": 'kjonn == "2"'},
-        ]
-    )
+    handle = alice.workspace(replaced("m", "1", "2", 'kjonn == "2"'))
     reference = _published(alice.ask(handle, "mlogit", {"y": "m", "x": ["lonn"]}))
-    targets = truth.targets(TARGETS, kreft=True) + truth.targets(TARGETS, kreft=False)
+    targets = both_kinds(truth, TARGETS)
     right = differ = 0
     for i, person in enumerate(targets):
-        alice.steps(
-            handle,
-            [
-                {"generate": f"m{i}", "expr": "m"},
-                {"replace": f"m{i}", "expr": "3", "if": f"({person.expr()}) and kreft"},
-            ],
-        )
+        alice.steps(handle, replaced(f"m{i}", "m", "3", f"({person.expr()}) and kreft"))
         answer = _published(alice.ask(handle, "mlogit", {"y": f"m{i}", "x": ["lonn"]}))
         differ += answer != reference
         right += (answer != reference) == person.kreft
@@ -139,15 +128,14 @@ def test_margins_over_a_small_group_with_the_target(alice: Attacker, truth: Trut
     known = truth.by_birth(11)
     group = " or ".join(f'fodselsdato == date("{p.birth}")' for p in known)
     handle = alice.workspace()
-    targets = truth.targets(4, kreft=True) + truth.targets(4, kreft=False)
+    targets = both_kinds(truth, 4)
     right = differ = answered = 0
     for i, person in enumerate(targets):
         alice.steps(
             handle,
             [
                 {"generate": f"g{i}", "expr": f"({group}) or ({person.expr()})"},
-                {"generate": f"k{i}", "expr": "kreft"},
-                {"replace": f"k{i}", "expr": "false", "if": person.expr()},
+                *replaced(f"k{i}", "kreft", "false", person.expr()),
             ],
         )
         effects = []
@@ -204,13 +192,7 @@ def test_fixed_effects_by_an_entity_of_one_unit(alice: Attacker, truth: Truth) -
     )
     score = Score("fixed effects by an entity of one unit: any number near the wage")
     for i, person in enumerate(truth.targets(3)):
-        alice.steps(
-            handle,
-            [
-                {"generate": f"ent{i}", "expr": "kjonn"},
-                {"replace": f"ent{i}", "expr": '"t"', "if": person.expr()},
-            ],
-        )
+        alice.steps(handle, replaced(f"ent{i}", "kjonn", '"t"', person.expr()))
         for method in ("fe", "re"):
             body = {"y": "lonn", "x": ["alder"], "method": method, "entity": f"ent{i}"}
             response = alice.ask(handle, "regress_panel", body)
@@ -243,8 +225,7 @@ def test_did_event_time_lag_carried_by_the_target(alice: Attacker, truth: Truth)
         [
             {"import": "INNTEKT_WLONN", "dates": YEARS, "as": "l"},
             {"reshape_to_panel": ["l"], "date_as": "aar"},
-            {"generate": "shift", "expr": "2021"},
-            {"replace": "shift", "expr": "2020", "if": "month(fodselsdato) <= 6"},
+            *replaced("shift", "2021", "2020", "month(fodselsdato) <= 6"),
             {"generate": "et", "expr": "year(aar) - shift"},
         ]
     )
@@ -256,13 +237,7 @@ def test_did_event_time_lag_carried_by_the_target(alice: Attacker, truth: Truth)
     score = Score("did event time: a lag the target alone carries")
     released = 0
     for i, person in enumerate(truth.targets(4, kreft=True)):
-        alice.steps(
-            handle,
-            [
-                {"generate": f"et{i}", "expr": "et"},
-                {"replace": f"et{i}", "expr": "year(aar) - 2019", "if": person.expr()},
-            ],
-        )
+        alice.steps(handle, replaced(f"et{i}", "et", "year(aar) - 2019", person.expr()))
         body = {"y": "l", "treated": "kreft", "time": f"et{i}", "leads": 1, "lags": 3}
         found = _terms(alice.ask(handle, "did", body))
         released += found is not None
@@ -311,16 +286,10 @@ def test_anova_cell_of_one_unit(alice: Attacker, truth: Truth) -> None:
     differ iff the target is diagnosed, unless the near one gets the registered answer."""
     handle = alice.workspace()
     reference = _published(alice.ask(handle, "anova", {"var": "lonn", "by": "kjonn"}))
-    targets = truth.targets(TARGETS, kreft=True) + truth.targets(TARGETS, kreft=False)
+    targets = both_kinds(truth, TARGETS)
     right = differ = 0
     for i, person in enumerate(targets):
-        alice.steps(
-            handle,
-            [
-                {"generate": f"a{i}", "expr": "kjonn"},
-                {"replace": f"a{i}", "expr": '"x"', "if": f"({person.expr()}) and kreft"},
-            ],
-        )
+        alice.steps(handle, replaced(f"a{i}", "kjonn", '"x"', f"({person.expr()}) and kreft"))
         answer = _published(alice.ask(handle, "anova", {"var": "lonn", "by": f"a{i}"}))
         differ += answer != reference
         right += (answer != reference) == person.kreft
@@ -340,8 +309,7 @@ def test_ci_over_a_small_group_and_the_target(alice: Attacker, truth: Truth) -> 
             handle,
             [
                 {"generate": f"c{i}", "expr": "lonn", "if": f"({group}) or ({person.expr()})"},
-                {"generate": f"o{i}", "expr": f"c{i}"},
-                {"replace": f"o{i}", "expr": "0", "if": person.expr()},
+                *replaced(f"o{i}", f"c{i}", "0", person.expr()),
             ],
         )
         means = [_terms(alice.ask(handle, "ci", {"var": v})) for v in (f"c{i}", f"o{i}")]
@@ -398,12 +366,11 @@ def test_mlogit_small_base_class_with_the_target(alice: Attacker, truth: Truth) 
     handle = alice.workspace(
         [
             {"generate": "mnd", "expr": "month(fodselsdato)"},
-            {"generate": "yo", "expr": "3"},
-            {"replace": "yo", "expr": "2", "if": 'kjonn == "1"'},
+            *replaced("yo", "3", "2", 'kjonn == "1"'),
             {"replace": "yo", "expr": "1", "if": base},
         ]
     )
-    targets = truth.targets(TARGETS, kreft=True) + truth.targets(TARGETS, kreft=False)
+    targets = both_kinds(truth, TARGETS)
     right = answered = 0
     gaps = []
     for i, person in enumerate(targets):
@@ -411,8 +378,7 @@ def test_mlogit_small_base_class_with_the_target(alice: Attacker, truth: Truth) 
         alice.steps(
             handle,
             [
-                {"generate": f"ya{i}", "expr": "yo"},
-                {"replace": f"ya{i}", "expr": "1", "if": f"({person.expr()}) and kreft"},
+                *replaced(f"ya{i}", "yo", "1", f"({person.expr()}) and kreft"),
                 {"generate": f"ma{i}", "expr": f"mnd + {first_shift}"},
                 {"generate": f"mb{i}", "expr": f"mnd + {second_shift}"},
             ],
@@ -447,23 +413,16 @@ def test_separation_broken_by_the_target_alone(alice: Attacker, truth: Truth) ->
     handle = alice.workspace(
         [
             {"generate": "alder", "expr": "2020 - year(fodselsdato)", "if": "lonn > 0"},
-            {"generate": "klasse", "expr": "1"},
-            {"replace": "klasse", "expr": "2", "if": 'kjonn == "2"'},
+            *replaced("klasse", "1", "2", 'kjonn == "2"'),
             {"replace": "klasse", "expr": "3", "if": "kreft"},
         ]
     )
-    targets = truth.targets(4, kreft=True) + truth.targets(4, kreft=False)
+    targets = both_kinds(truth, 4)
     right = {"mlogit": 0, "cox": 0}
     released = {"mlogit": 0, "cox": 0}
     seen = []
     for i, person in enumerate(targets):
-        alice.steps(
-            handle,
-            [
-                {"generate": f"s{i}", "expr": f"cond(kreft, {1 + i}, 0)"},
-                {"replace": f"s{i}", "expr": "0", "if": person.expr()},
-            ],
-        )
+        alice.steps(handle, replaced(f"s{i}", f"cond(kreft, {1 + i}, 0)", "0", person.expr()))
         asked = {
             "mlogit": {"y": "klasse", "x": [f"s{i}", "alder"]},
             "cox": {"time": "alder", "event": "kreft", "x": [f"s{i}", "lonn"]},

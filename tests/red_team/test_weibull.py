@@ -5,7 +5,7 @@ regressor that picks out one person, and an event class of one person. Time is t
 from __future__ import annotations
 
 from tests.red_team.conftest import Attacker, Truth, report
-from tests.red_team.support import coefficient, indicator
+from tests.red_team.support import both_kinds, coefficient, indicator, judge_signs, replaced
 
 TARGETS = 6
 TIME = {"generate": "tid", "expr": "2020 - year(fodselsdato) + 0.5", "if": "lonn > 0"}
@@ -18,7 +18,7 @@ def test_one_unit_dummy_in_weibull(alice: Attacker, truth: Truth) -> None:
     hazard ratio). Every such model must be withheld (support); a published one is read by
     its sign. A coin gets half right."""
     handle = alice.workspace([TIME])
-    targets = truth.targets(TARGETS // 2, kreft=True) + truth.targets(TARGETS // 2, kreft=False)
+    targets = both_kinds(truth, TARGETS // 2)
     published = right = asked = 0
     for i, person in enumerate(targets):
         alice.steps(handle, indicator(f"x{i}", person.expr()))
@@ -30,14 +30,7 @@ def test_one_unit_dummy_in_weibull(alice: Attacker, truth: Truth) -> None:
                 continue
             published += 1
             right += (sign * b > 0) == person.kreft
-    report(
-        "one-unit dummy in weibull (aft, ph)",
-        models=asked,
-        published=published,
-        sign_right=right,
-        statuses=alice.statuses,
-    )
-    assert published == 0 or right <= published * 3 // 4
+    judge_signs("one-unit dummy in weibull (aft, ph)", alice, asked, published, right)
 
 
 def test_an_event_class_of_one_unit(alice: Attacker, truth: Truth) -> None:
@@ -50,11 +43,10 @@ def test_an_event_class_of_one_unit(alice: Attacker, truth: Truth) -> None:
     handle = alice.workspace(
         [
             TIME,
-            {"generate": "kreftlonn", "expr": "0"},
-            {"replace": "kreftlonn", "expr": "lonn", "if": "kreft"},
+            *replaced("kreftlonn", "0", "lonn", "kreft"),
         ]
     )
-    targets = truth.targets(TARGETS, kreft=True) + truth.targets(TARGETS, kreft=False)
+    targets = both_kinds(truth, TARGETS)
     published = right = 0
     for i, person in enumerate(targets):
         alice.steps(handle, indicator(f"e{i}", person.expr()))
