@@ -13,11 +13,11 @@ gap in the numbers or a broken link, and a deleted tail disagrees with the head 
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from catalogue.domain.finite_json import dumps
 from catalogue.services.context import Context
 from catalogue.services.setup import require_initialised
 from catalogue.storage.analysis_store import AnalysisStore, AuditRecord
@@ -27,9 +27,9 @@ ID_LENGTH = 24
 
 
 def canonical(value: Any) -> str:
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain
-    )
+    # Finite numbers only (a NaN or ±∞ is written as null): the same text as json.dumps
+    # for every entry that holds none, so stored hashes verify as before.
+    return dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain)
 
 
 def _plain(value: Any) -> str:

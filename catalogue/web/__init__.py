@@ -11,6 +11,7 @@ from flask import Flask, g, request
 from catalogue.config import Config, load_config
 from catalogue.services.context import Context
 from catalogue.services.web_secret import web_secret
+from catalogue.web.json_provider import FiniteJSONProvider
 
 # The largest request body the server reads (a step list of the most steps a workspace may
 # have is far smaller); a larger one is answered 413 before it is parsed.
@@ -35,7 +36,8 @@ def create_app(config: Config | None = None, overrides: dict[str, Any] | None = 
         MAX_CONTENT_LENGTH=REQUEST_BODY_LIMIT,
     )
     app.config.update(overrides or {})
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json = FiniteJSONProvider(app)  # no NaN or Infinity in any response
+    app.json.sort_keys = False
     app.extensions["regcat_context"] = Context.open(config)
 
     from catalogue.web import (

@@ -14,13 +14,13 @@ line of output as each command ends (`{"line", "command", "output", "error"}`), 
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Iterator
 from typing import Any
 
 from flask import Flask, Response, request, stream_with_context
 
 from catalogue.domain.errors import RegcatError
+from catalogue.domain.finite_json import dumps
 from catalogue.services import scripts
 from catalogue.web import context
 from catalogue.web.api import ApiBlueprint, register_api_blueprint
@@ -88,9 +88,9 @@ def _streamed(items: Iterator[scripts.Ran], language: str) -> Iterator[str]:
             "output": list(ran.output),
             "error": error,
         }
-        yield json.dumps(line, ensure_ascii=False, default=str) + "\n"
+        yield dumps(line, ensure_ascii=False, default=str) + "\n"
     done = {"done": True, "commands_run": commands_run, "error": error}
-    yield json.dumps(done, ensure_ascii=False) + "\n"
+    yield dumps(done, ensure_ascii=False) + "\n"
 
 
 def init_app(app: Flask) -> None:

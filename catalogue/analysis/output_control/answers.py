@@ -14,6 +14,7 @@ the same whether a set was near a registered one or the same one."""
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -39,12 +40,20 @@ class Answer:
     whole: Whole | None = None
 
 
+def _kept(value: Value) -> Value:
+    """A value as the ledger keeps it: a number that is not finite is kept as withheld
+    (None). The mint withholds such numbers before they are published (release.py), so
+    this only keeps what a statistic uses without showing it (a model's form) from
+    storing one: the ledger never holds a NaN, and its encoding never refuses one."""
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
 def encode(rows: Sequence[ResultRow], whole: Whole | None = None) -> str:
-    content: Any = [[list(row.values), list(row.reasons)] for row in rows]
+    content: Any = [[[_kept(v) for v in row.values], list(row.reasons)] for row in rows]
     if whole is not None:
         content = {
             "rows": content,
-            "summary": [[s.name, s.value, list(s.reasons)] for s in whole.summary],
+            "summary": [[s.name, _kept(s.value), list(s.reasons)] for s in whole.summary],
             "population": whole.population,
             "notes": [[n.code, n.nb, n.en] for n in whole.notes],
             "rules": list(whole.rules),

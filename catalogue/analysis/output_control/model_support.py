@@ -67,6 +67,7 @@ _COLUMN_SALT = np.uint64(0xC6BC279692B5C323)
 _CLUSTER_SALT = np.uint64(0x9FB21C651E98DF25)
 _VALUE_SALT = np.uint64(0x2545F4914F6CDD1D)
 _TERM_SALT = np.uint64(0x94D049BB133111EB)
+_FORM_SALT = np.uint64(0x5851F42D4C957F2D)
 _CHUNK = 1 << 20  # patterns per chunk of the leverage computation
 _NO_ROW_KEY = np.uint64((1 << 64) - 1)
 _OUTCOME_SALT = np.uint64(0xD6E8FEB86659FD93)
@@ -285,6 +286,24 @@ def value_hashes(design: np.ndarray) -> np.ndarray:
     if x.ndim != 2 or x.shape[1] == 0:
         return np.zeros(len(x), dtype=np.uint64)
     mixed = splitmix64(x.view(np.uint64) ^ _VALUE_SALT)
+    return splitmix64(mixed.sum(axis=1, dtype=np.uint64))
+
+
+def form_hashes(form: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each pattern's row of an affine form (Z = X·X_A⁻¹, beside what the
+    form holds as it is), each value hashed with its column's place. Unlike
+    `value_hashes`, the order of the columns counts: a form's columns are its anchors, in
+    the order of their keys, the same in every basis, and a multiset of Z's values is no
+    design: with one row per anchor pattern every row of Z is a unit vector (1, 0, …, 0)
+    in some order, so the logits of one outcome on two unrelated dummies had the same form
+    pairs, and the second was answered from the first, whatever it could be estimated
+    (red team `test_non_finite`: a separated design given the registered coefficients, and
+    its own NaN standard error for the shifted constant)."""
+    x = np.ascontiguousarray(np.asarray(form, dtype=np.float64) + 0.0)  # −0.0 → 0.0
+    if x.ndim != 2 or x.shape[1] == 0:
+        return np.zeros(len(x), dtype=np.uint64)
+    places = splitmix64(np.arange(1, x.shape[1] + 1, dtype=np.uint64) ^ _FORM_SALT)
+    mixed = splitmix64(x.view(np.uint64) ^ places[None, :])
     return splitmix64(mixed.sum(axis=1, dtype=np.uint64))
 
 
@@ -1284,7 +1303,7 @@ def _affine_form(
         at = (choice, clustered and clusters is not None)
         if at not in wholes:
             chosen = clusters if at[1] else None
-            hashed = value_hashes(forms[choice])
+            hashed = form_hashes(forms[choice])
             wholes[at] = row_pair_fingerprint(located, row_pattern, ys[choice], hashed, chosen)
         return wholes[at]
 

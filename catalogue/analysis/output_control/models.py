@@ -31,6 +31,7 @@ together tell what one does, and the shape (row /ln_p) is released once, noised 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -871,8 +872,12 @@ def _transformed(fit: RegressionFit, hit: _AffineHit, extra: int = 0) -> _Transf
         coefficients.append(float(b[j]))
     covariance = None
     if correlations is not None:
-        spread = correlations * np.outer(errors, errors)
-        covariance = unit * unit * (mapping @ spread @ mapping.T)
+        # A basis far from the registered one's scale (mnd·1e-300 after mnd) overflows the
+        # product: then no registered covariance, never a warning raised (red team
+        # test_non_finite: an HTTP 500 under warnings as errors).
+        with np.errstate(all="ignore"):
+            spread = correlations * np.outer(errors, errors)
+            covariance = unit * unit * (mapping @ spread @ mapping.T)
         covariance = covariance[np.ix_(_shown_terms(form, fit), _shown_terms(form, fit))]
         if not np.all(np.isfinite(covariance)):
             covariance = None
@@ -975,12 +980,30 @@ def _affine_registered(
         blank = tuple(None for _ in columns)
         return [ResultRow(("model",), kept if len(kept) == len(columns) else blank, why)]
     answer, values = transformed
+    if not all(_finite(v) for pair in values for v in pair):
+        return _not_estimable(out, columns)
     form = fit.evidence.affine
     assert form is not None
     reasons = [r for _, r in answer.rows]
     if not form.invariant:
         reasons = [reasons[j] for j in _shown_terms(form, fit)]
     return _affine_rows(out, fit, answer, values, reasons, test)
+
+
+def _finite(value: Value) -> bool:
+    return not isinstance(value, float) or math.isfinite(value)
+
+
+def _not_estimable(out: ResultBuilder, columns: Sequence[str]) -> list[ResultRow]:
+    """A model found by its form whose own numbers a term needs are not finite (a term that
+    mixes registered ones takes its own standard error, and a near model that cannot be
+    estimated has none): withheld whole as one that cannot be estimated, as it would be
+    asked afresh, with no summary, rather than a NaN (which the ledger's encoding refused:
+    HTTP 500, red team `test_non_finite`)."""
+    out.rule(Regression)
+    out.summary[:] = []
+    out.population = None
+    return [ResultRow(("model",), tuple(None for _ in columns), ("regression-withheld",))]
 
 
 def _renamed_tests(out: ResultBuilder, fit: RegressionFit, hit: _AffineHit) -> None:
@@ -1087,6 +1110,8 @@ def _weibull_affine(
             k, factor = single
             errors[j] = abs(moved.unit * factor) * float(moved.errors[k])
             r[j] = float(np.sign(factor)) * registered_r[k]
+    if not (np.all(np.isfinite(errors)) and np.all(np.isfinite(r))):
+        return _not_estimable(out, columns), None
     gamma, gamma_error = (float(v) for v in shape_values[:2])  # type: ignore[arg-type]
     beta = np.array(moved.coefficients, dtype=np.float64)
     draws = _WeibullDraws(beta, errors, gamma, gamma_error, r, own.reason)

@@ -31,13 +31,23 @@ from .ledger import (
 )
 from .parameters import OutputControlParameters
 from .registry import RULES
-from .result import _MINT, AppliedRule, ControlledResult, Note, ResultRow, SummaryValue
+from .result import (
+    _MINT,
+    AppliedRule,
+    ControlledResult,
+    Note,
+    ResultRow,
+    SummaryValue,
+    all_finite,
+    finite,
+)
 from .rounding import nearest_ten
 from .rule import Decision, Message, Rule
 from .rules.budget import Budget, BudgetSubject
 from .rules.cell_key_noise import CellKeyNoise, CountsWithKeys
 from .rules.differencing import Differencing, DifferencingSubject, Novelty, Snapped
 from .rules.min_population import MinPopulation
+from .rules.regression import Regression
 from .rules.threshold import Threshold
 from .unit_sets import CellUnits
 
@@ -335,11 +345,62 @@ class ResultBuilder:
             self._sets.append(ReleasedSet(COUNT_MEASURE, "count", units, registered))
         return nearest_ten(round(registered))
 
+    def _finite(self, rows: Sequence[ResultRow]) -> tuple[list[ResultRow], bool]:
+        """The rows with every number that is not finite withheld, and whether the result
+        is withheld whole. Whatever computed it (a fit at its limits, a sum past the
+        largest float, a replayed answer), a NaN or ±∞ is never published nor stored: a
+        model's coefficient or standard error that is one withholds the model whole as
+        one that cannot be estimated (`regression-withheld`, with no summary, as a model
+        asked afresh that cannot be estimated is); a correlation's pair likewise; any
+        other statistic's such value is withheld (None) in its row, and so is a summary
+        value (a fit statistic). Before, the ledger's
+        encoding refused it (HTTP 500: a failure in one world and an answer in the
+        other), and a response held `NaN`, which is no JSON (red team `test_non_finite`)."""
+        held = [all_finite(row.values) for row in rows]
+        if all(held) and all_finite(s.value for s in self.summary):
+            return list(rows), False
+        if self.kind == "regression" and not all(held):
+            self.rule(Regression)
+            self.summary[:] = []
+            self.population = None
+            blank = tuple(None for _ in self.columns)
+            return [ResultRow(("model",), blank, ("regression-withheld",))], True
+        self.summary[:] = [
+            s if finite(s.value) else SummaryValue(s.name, None, s.reasons) for s in self.summary
+        ]
+        found = []
+        for row, ok in zip(rows, held, strict=True):
+            if ok:
+                found.append(row)
+            elif self.kind == "correlation":
+                self.rule(Regression)
+                blank = tuple(None for _ in self.columns)
+                found.append(ResultRow(row.labels, blank, ("regression-withheld",)))
+            else:
+                values = tuple(v if finite(v) else None for v in row.values)
+                found.append(ResultRow(row.labels, values, row.reasons))
+        return found, False
+
     def finish(self, rows: Sequence[ResultRow]) -> ControlledResult:
-        """Mints the result, charges it to the budget (nothing if the project was given the
-        identical result before) and records the release."""
+        """Mints the result (every number finite: `_finite`), charges it to the budget
+        (nothing if the project was given the identical result before) and records the
+        release."""
         context = self.context
         now = context.clock()
+        rows, whole = self._finite(rows)
+        if whole:
+            # The answers registered with the release are the withheld one: whole answers
+            # get its one row, a term's row (registered at its position) none.
+            self._answered = [
+                (statistic, pairs, (0,), True)
+                for statistic, pairs, _, kept in self._answered
+                if kept
+            ]
+            self._kept = [
+                (statistic, pairs, tuple(rows), True)
+                for statistic, pairs, _, kept in self._kept
+                if kept
+            ]
         result = self._mint(rows)
         digest = result_digest(result)
         since = context.budget_since(now)

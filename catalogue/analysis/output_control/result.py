@@ -5,6 +5,9 @@ token that only the controller passes, and dataclasses.replace() cannot copy it 
 is an init-only field). It carries published values only: suppressed values are None with
 a reason code, and nothing about the values before change, cell keys or record keys.
 
+Every number it holds is finite (the controller withholds a NaN or ±∞ before it mints:
+release.py, `ResultBuilder.finish`); the constructor refuses one.
+
 `to_json_dict()` has a fixed key order and `to_json()` a fixed byte form, so the same unit
 sets always give byte-identical output; only `audit_id`, filled by the caller through
 `with_audit_id`, differs between two runs.
@@ -13,12 +16,23 @@ sets always give byte-identical output; only `audit_id`, filled by the caller th
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Iterable
 from dataclasses import InitVar, dataclass
 from typing import Any
 
 Value = int | float | str | None
 
 _MINT = object()  # the token; module-private by convention, used by controller.py only
+
+
+def finite(value: Value) -> bool:
+    """Whether a value may be published: anything but a float that is NaN or ±∞."""
+    return not isinstance(value, float) or math.isfinite(value)
+
+
+def all_finite(values: Iterable[Value]) -> bool:
+    return all(finite(v) for v in values)
 
 
 @dataclass(frozen=True)
@@ -88,6 +102,11 @@ class ControlledResult:
         for row in self.rows:
             if len(row.values) != len(self.columns):
                 raise ValueError("every row needs one value per column")
+        if not all_finite(v for row in self.rows for v in row.values) or not all_finite(
+            s.value for s in self.summary
+        ):
+            # The controller withholds such numbers before it mints (release.py).
+            raise ValueError("a released result holds finite numbers only")
 
     def with_audit_id(self, audit_id: str) -> ControlledResult:
         return ControlledResult(
@@ -133,7 +152,9 @@ class ControlledResult:
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_json_dict(), ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(
+            self.to_json_dict(), ensure_ascii=False, separators=(",", ":"), allow_nan=False
+        )
 
 
 def release_json(result: object) -> dict[str, Any]:

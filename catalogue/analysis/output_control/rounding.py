@@ -6,11 +6,15 @@ import math
 
 
 def significant(value: float, digits: int) -> float:
-    """`value` rounded to `digits` significant figures (0, inf and nan pass through)."""
+    """`value` rounded to `digits` significant figures (0, inf and nan pass through; a value
+    that rounds past the largest float is ±inf, which the result's mint withholds)."""
     if value == 0 or not math.isfinite(value):
         return float(value)
     exponent = math.floor(math.log10(abs(value)))
-    return float(round(value, digits - 1 - exponent))
+    try:
+        return float(round(value, digits - 1 - exponent))
+    except OverflowError:  # rounded past the largest float (a value near 1.8e308)
+        return math.copysign(math.inf, value)
 
 
 def nearest_ten(count: int) -> int:

@@ -165,7 +165,10 @@ def affine_canonical(
         other = int(np.argmin(np.where(away, first, _NO_KEY)))
         scale = float(column[other]) - base
         maps[j] = (base, scale)
-        z[:, j] = np.round((column - base) / scale, AFFINE_DECIMALS) + 0.0
+        # Values near the largest float overflow on the way to the grid (an ±∞ or NaN in z
+        # is hashed as any value is), never a warning raised (red team test_non_finite).
+        with np.errstate(all="ignore"):
+            z[:, j] = np.round((column - base) / scale, AFFINE_DECIMALS) + 0.0
     return maps, z
 
 
