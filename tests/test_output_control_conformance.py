@@ -232,8 +232,12 @@ def test_case_06_negative_contributions_judged_on_absolute_values():
     )
     total, mean = first.rows[0].values
     assert isinstance(total, float) and isinstance(mean, float)
-    # Noise within its documented bound: max_noise · Σ m_j · x_(j) over the 3 largest.
-    bound = MagnitudeNoise(MagnitudeNoiseParameters()).bound(np.array([[10.0], [10.0], [10.0]]))
+    # Noise within its documented bound: max_noise · √V · c, c = twice the largest of
+    # x_(j) / 2^(12 − j) over the 12 non-zero absolute contributions (the 12th, 5, and the
+    # 11th, 10 / 2): 10, so nothing is capped, -5 neither.
+    noise = MagnitudeNoise(MagnitudeNoiseParameters())
+    assert noise.capped_total(np.array(contributions)) == (105.0, 10.0)
+    bound = noise.capped_bound(np.array([10.0]), 3.0)
     assert abs(total - 105.0) <= bound[0] + 1e-9 and total != 105.0
     assert first.rows[0].reasons == ("magnitude-noise",)
     assert first.to_json() == again.to_json()  # deterministically: the same noise

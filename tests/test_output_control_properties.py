@@ -32,7 +32,6 @@ from catalogue.analysis.output_control.rules.dominance_nk import DominanceParame
 from catalogue.analysis.output_control.rules.magnitude_noise import (
     MagnitudeNoise,
     MagnitudeNoiseParameters,
-    largest_of,
 )
 from catalogue.domain.errors import RegcatError
 
@@ -279,15 +278,19 @@ def test_property_no_magnitude_is_published_unperturbed_or_beyond_its_bound(gene
         rests = [per_unit]
         while len(rests[-1]) and rests[-1][:2].sum() >= DOMINANCE.low * rests[-1].sum():
             rests.append(rests[-1][1:])
+        # Each contribution capped at c (rules/magnitude_noise.py `caps`: twice the smoothed
+        # 25th largest), and noise of a count's size (√V = √3) at that cap:
+        # |T' − Σ min(y, c)| ≤ max_noise · √V · c.
+        capped = [noise.capped_total(rest) for rest in rests]
         near = [
-            abs(total - float(rest.sum()))
-            - float(noise.bound(largest_of(rest, 3)[:, None])[0])
+            abs(total - exact)
+            - float(noise.capped_bound(np.array([cap]), 3.0)[0])
             - 1e-5 * float(rest.sum())
-            for rest in rests
+            for (exact, cap), rest in zip(capped, rests, strict=True)
         ]
-        assert min(near) <= 0, (total, [float(rest.sum()) for rest in rests])
+        assert min(near) <= 0, (total, [exact for exact, _ in capped])
         # Never the value before noise (contributions are positive).
-        assert all(total != float(rest.sum()) for rest in rests)
+        assert all(total != exact for exact, _ in capped)
 
 
 @SETTINGS

@@ -60,6 +60,13 @@ def noise_bound(contributions: np.ndarray) -> float:
     return float(NOISE.bound(top[:, None])[0])
 
 
+def table_bound(contributions: np.ndarray) -> tuple[float, float]:
+    """A magnitude table cell of these contributions: its capped total and the documented
+    bound of its noise, max_noise · √V · c (rules/magnitude_noise.py `caps`)."""
+    total, cap = NOISE.capped_total(np.asarray(contributions, dtype=np.float64))
+    return total, float(NOISE.capped_bound(np.array([cap]), 3.0)[0])
+
+
 def within(published: object, exact: float, bound: float) -> bool:
     """A perturbed value shown to a few significant figures lies within its noise's bound
     (plus the rounding)."""
@@ -150,7 +157,10 @@ def test_an_empty_magnitude_cell_is_withheld_as_a_small_one_unless_structural():
     result = control_magnitude_table(table, context(POPULATION), statistics=["mean", "sum"])
     assert result.columns == ("sum", "mean")
     total, mean = cell(result.rows, ("a",)).values
-    assert within(total, 100.0, noise_bound(np.full(20, 5.0))) and total != 100.0
+    # Twenty 5s: the cap is 10 (twice the 20th largest, the last non-zero), none is capped,
+    # and the noise is a count's at the cap (sd 1.73 · 10).
+    exact, bound = table_bound(np.full(20, 5.0))
+    assert exact == 100.0 and within(total, exact, bound) and total != exact
     # The mean is the perturbed total over the perturbed count (20 ± 5).
     assert any(mean == NOISE.shown(total / n) for n in range(15, 26))
     # Empty, or one unit: the same row (the threshold alone is named), no note.

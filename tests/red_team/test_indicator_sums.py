@@ -17,8 +17,6 @@ from __future__ import annotations
 import collections
 import math
 
-import pytest
-
 from tests.red_team.conftest import Attacker, Truth, _rows, report
 from tests.red_team.support import born_on
 
@@ -107,23 +105,27 @@ def test_a_diagnosis_from_a_sum_padded_with_nearly_equal_values(
 
 
 SMALL = 100  # padders at 0.1 below a target at 1
+CAP = 2 * 0.1  # magnitude-noise's cap: twice the (smoothed) 25th largest, 0.1 either way
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a unit at the top of a cell is seen by its presence: the noise of a sum is half "
-    "its largest value, a count's would be 1.73 (docs/OUTPUT_CONTROL.md §12)",
-)
 def test_a_diagnosis_as_the_top_value_above_small_padders(alice: Attacker, truth: Truth) -> None:
     """Around the level floor: 100 known people at 0.1 and the target at 1 if diagnosed.
     The values are not nearly equal (the level 0.11 is a ninth of the largest), the top two
-    hold a tenth of the total (no dominance), and the target alone is the top contribution:
-    noise sd 0.5 if diagnosed, the floor's 0.17 if not. The generic leak of a top
-    contributor's presence, which a count's noise for every sum (strength 1.73) would close."""
+    hold a tenth of the total (no dominance), and the target alone is the top contribution.
+    Before, the noise was scaled by the top (sd 0.5 if diagnosed, the floor's 0.17 if not):
+    14 of 16 right, error 0.44 (a strict xfail). Now each contribution is capped at about
+    twice the cell's 25th largest (a padder's 0.1 in both worlds: the target cannot move
+    it) and the noise is a count's at that cap (sd 1.73 · 0.2): the target moves the sum
+    by 0.2.
+
+    The attacker knows the rule and reads the diagnosis as (sum − 10) / 0.2, which is
+    unbiased; its error must be at least a count's noise would give (1.0, as for the 0/1
+    sums above: a count's is 1.73). The naive reading, sum − 10, is printed beside it."""
     handle = alice.workspace()
     targets = truth.targets(PROBES, kreft=True) + truth.targets(PROBES, kreft=False)
     people = truth.by_birth(len(targets) * SMALL, skip={p.birth for p in targets})
     errors: list[float] = []
+    naive: list[float] = []
     right = 0
     for i, person in enumerate(targets):
         mine = people[i * SMALL : (i + 1) * SMALL]
@@ -135,7 +137,8 @@ def test_a_diagnosis_as_the_top_value_above_small_padders(alice: Attacker, truth
         total = alice.sum_of(handle, f"s{i}")
         if total is None:
             continue
-        estimate = total - SMALL * 0.1
+        naive.append(total - SMALL * 0.1 - float(person.kreft))
+        estimate = (total - SMALL * 0.1) / CAP
         errors.append(estimate - float(person.kreft))
         right += (estimate > 0.5) == person.kreft
     report(
@@ -144,8 +147,11 @@ def test_a_diagnosis_as_the_top_value_above_small_padders(alice: Attacker, truth
         of=2 * PROBES,
         right=right,
         rms_error=round(_rms(errors), 3),
+        naive_rms_error=round(_rms(naive), 3),
+        errors=[round(e, 2) for e in errors],
     )
-    assert len(errors) >= PROBES and _rms(errors) >= 1.0
+    assert len(errors) >= PROBES, "the sums must be answered"
+    assert right < len(errors) and _rms(errors) >= 1.0
 
 
 def _small_cells(n: int) -> list[tuple[str, str, int]]:
@@ -206,3 +212,88 @@ def test_a_suppressed_count_from_padded_sums(alice: Attacker, truth: Truth) -> N
     # Two paddings averaged: a count's noise leaves 1.73/√2 = 1.22 (the root mean square
     # of 8 cells below 0.45 about twice in 10³); before, 0.57/√2 = 0.40.
     assert _rms(errors) >= 0.45
+
+
+GAP = 24  # known people at 1 just above the cap's rank (25), beside 100 at 0.01
+
+
+def test_a_diagnosis_across_a_gap_at_the_cap(alice: Attacker, truth: Truth) -> None:
+    """Against a cap read from one rank: 24 known people at 1, 100 at 0.01, and the target
+    at 1 if diagnosed, so the target decides whether the 25th largest is a 1 or a 0.01.
+    With the cap at twice the 25th largest alone (at twice the 10th and 9 known people it
+    read 16 of 16: the sum 11 ± 3.5 or 1.18 ± 0.035) the sum is 26 ± 3.5 or 1.48 ± 0.035,
+    read as sum > 5. Smoothed (twice the largest of x_(j) / 2^(25−j)), the cap is 2 or 1:
+    the sum 26 ± 3.5 or 25 ± 1.7, read as sum > 25.5. Both readings are counted."""
+    handle = alice.workspace()
+    targets = truth.targets(PROBES, kreft=True) + truth.targets(PROBES, kreft=False)
+    each = GAP + SMALL
+    people = truth.by_birth(len(targets) * each, skip={p.birth for p in targets})
+    right = level = answered = 0
+    readings: list[float] = []
+    for i, person in enumerate(targets):
+        mine = people[i * each : (i + 1) * each]
+        steps = [{"generate": f"g{i}", "expr": "0"}]
+        for j in range(0, SMALL, 25):
+            steps.append(
+                {"replace": f"g{i}", "expr": "0.01", "if": born_on(mine[GAP + j : GAP + j + 25])}
+            )
+        steps.append({"replace": f"g{i}", "expr": "1", "if": born_on(mine[:GAP])})
+        steps.append({"replace": f"g{i}", "expr": "1", "if": f"({person.expr()}) and kreft"})
+        alice.steps(handle, steps)
+        total = alice.sum_of(handle, f"g{i}")
+        if total is None:
+            continue
+        answered += 1
+        readings.append(round(total, 3))
+        right += (total > 5) == person.kreft
+        level += (total > GAP + 1.5) == person.kreft
+    report(
+        "a diagnosis across a gap at the cap (24 known at 1, 100 at 0.01)",
+        answered=answered,
+        of=2 * PROBES,
+        right_by_the_cap=right,
+        right_by_the_level=level,
+        readings=readings,
+    )
+    assert answered >= PROBES, "the sums must be answered"
+    assert right < answered and level < answered
+
+
+TINY = 0.0003  # everyone's value below a target at 1: the top two hold a sixth of the total
+
+
+def test_a_diagnosis_as_an_outlier_above_everyone(alice: Attacker, truth: Truth) -> None:
+    """Against a cap smoothed over the 10 largest (twice the largest of x_(j) / 2^(10−j)): a
+    target at 1 if diagnosed above everyone at p ≈ 0.0003 (the top two a sixth of the
+    total: no dominance) would raise the cap from 2p to 2/512 = 0.0039, and the noise with
+    it. Each target's p is its own (so no two sums are near as pair sets), read as sum / p:
+    N ± 3.5 if not diagnosed, N + 13 ± 22 if diagnosed; the median over the targets stands
+    for N, and a reading more than 8 from it says "diagnosed". The cap of twice the 10th
+    largest is 2p in both worlds (the target moves the sum by 2p, noise sd 3.5p)."""
+    handle = alice.workspace()
+    targets = truth.targets(PROBES, kreft=True) + truth.targets(PROBES, kreft=False)
+    found: list[tuple[float, bool]] = []
+    for i, person in enumerate(targets):
+        p = TINY * (1 + i / 50)
+        alice.steps(
+            handle,
+            [
+                {"generate": f"o{i}", "expr": repr(p)},
+                {"replace": f"o{i}", "expr": "1", "if": f"({person.expr()}) and kreft"},
+            ],
+        )
+        total = alice.sum_of(handle, f"o{i}")
+        if total is not None:
+            found.append((total / p, person.kreft))
+    readings = sorted(r for r, _ in found)
+    centre = readings[len(readings) // 2] if readings else 0.0
+    right = sum((abs(r - centre) > 8) == kreft for r, kreft in found)
+    report(
+        "a diagnosis as an outlier above everyone at 0.0003",
+        answered=len(found),
+        of=2 * PROBES,
+        right=right,
+        readings=[round(r - centre, 1) for r, _ in found],
+    )
+    assert len(found) >= PROBES, "the sums must be answered"
+    assert right < len(found)

@@ -24,7 +24,7 @@ from .counting import finish, noised_counts, publish_left_out, published_counts
 from .exposure import Exposure, unit_names
 from .fingerprint import FingerprintTable, SetFingerprint
 from .inputs import CountTable, MagnitudeTable
-from .magnitudes import Magnitudes, level_floor
+from .magnitudes import Magnitudes, capped_sums
 from .pair_sets import PairAnswer
 from .release import ControlContext, ResultBuilder
 from .result import ControlledResult, ResultRow, Value
@@ -38,7 +38,7 @@ from .rules.dominance_nk import (
     revealed_verdicts,
     verdict_information,
 )
-from .rules.magnitude_noise import MagnitudeNoise, Perturbable
+from .rules.magnitude_noise import CappedTotals, MagnitudeNoise
 from .rules.magnitude_support import MagnitudeSupport
 from .rules.p_percent import PPercent
 from .rules.threshold import Threshold
@@ -314,6 +314,7 @@ def control_magnitude_table(
         keep = max(
             context.parameters.rule(DominanceNK).parameters.n,
             context.parameters.rule(MagnitudeNoise).parameters.top_k,
+            context.parameters.rule(MagnitudeNoise).parameters.cap_rank,
         )
         found = cells.aggregates(keep)
         # A cell its largest contributions dominate is answered as the same cell with them
@@ -463,16 +464,18 @@ def control_magnitude_table(
                 for name, amount in _revealed_verdicts(out, whole, dominated, settled).items():
                     told[name] = told.get(name, 0.0) + amount
             out.expose(told)
-        # A sum of nearly equal values (a 0/1 variable, or padders at 1.00, 1.01, …) is a
-        # count in disguise: at least a count's noise times its level (magnitudes.level_floor).
-        factors = factors * level_floor(
-            magnitudes,
-            found.nonzero_counts,
-            noise.multipliers(),
-            out.rule(CellKeyNoise).parameters.variance,
-        )
+        # Each contribution capped at ±c (about twice the cell's 25th largest, smoothed over
+        # the ranks so that one unit barely moves it) and a count's noise at c: one unit is
+        # hidden in a sum as in a count, whatever its value (rules/magnitude_noise.py).
+        caps = noise.caps(magnitudes.largest)
         noised = noise.apply(
-            Perturbable(found.sums, magnitudes.largest * factors[None, :], magnitudes.digests)
+            CappedTotals(
+                capped_sums(cells.cell, cells.values, found.sums, caps),
+                caps,
+                magnitudes.digests,
+                out.rule(CellKeyNoise).parameters.variance,
+                factors,
+            )
         )
         rows: list[ResultRow] = []
         for c in range(interior):

@@ -133,55 +133,29 @@ def as_magnitudes(subject: Magnitudes | Sequence[np.ndarray], keep: int) -> Magn
     return Magnitudes.of_cells(subject, keep)
 
 
-def counts_in_disguise(magnitudes: Magnitudes, nonzero_counts: np.ndarray) -> np.ndarray:
-    """Per cell whether every non-zero contribution has one absolute size c (the sum of a
-    0/1 variable, or of c times one, signs free): its total is then c times a count (or a
-    difference of two), whose one unit more or less moves it by c, the largest contribution.
-    Magnitude noise of the top contributions has a standard deviation of ‖m‖·c (0.57·c by
-    default), a third of a count's (√V). Such a cell is the extreme case of `level_floor`,
-    which gives it a count's noise (×`count_noise_factor`)."""
-    n = np.asarray(nonzero_counts, dtype=np.float64)
-    top = magnitudes.largest[0] * n
-    return (n > 0) & (np.abs(magnitudes.totals - top) <= 1e-9 * np.maximum(top, 1e-300))
-
-
-def count_noise_factor(count_variance: float, multipliers: np.ndarray) -> float:
-    """What the magnitude noise of a count in disguise is multiplied by so that its standard
-    deviation is a count's, √V, in units of its contributions (at least 1: never less)."""
-    spread = float(np.sqrt(np.sum(np.asarray(multipliers, dtype=np.float64) ** 2)))
-    return max(1.0, float(np.sqrt(count_variance)) / spread) if spread > 0 else 1.0
-
-
-def level_floor(
-    magnitudes: Magnitudes,
-    nonzero_counts: np.ndarray,
-    multipliers: np.ndarray,
-    count_variance: float,
+def capped_sums(
+    cell: np.ndarray, values: np.ndarray, sums: np.ndarray, caps: np.ndarray
 ) -> np.ndarray:
-    """Per cell (≥ 1) what its magnitude noise is multiplied by so that its standard
-    deviation is at least a count's noise times the cell's level, √V · T/n: T the total of
-    the absolute contributions, n how many are not 0 (their mean, the typical value).
+    """Per cell Σ clip(y, −c, c) over its per-unit contributions y (`cell[k]` the cell of
+    `values[k]`), given the exact sums and each cell's cap c (rules/magnitude_noise.py
+    `caps`): the sums less what lies beyond ±c, signs kept (negative values are capped at
+    −c as positive ones at c). Only a cell's few largest are beyond its cap (c is at least
+    twice its 25th largest), so the correction is a sum over a handful of pairs.
 
-    Why: a sum whose values are nearly equal is a count in disguise, whatever their digits.
-    With 15 known people at 1.00, 1.01, …, 1.14 and a target's diagnosis as a 0/1, the
-    noise of the top three (sd ‖m‖·1.14 = 0.65) read the diagnosis from one sum (11 of 16
-    right, the attacker's error 0.75; red team: test_indicator_sums). One unit more or less
-    moves a total by about its level; hidden as a count hides it, the noise is √V levels.
-
-    The floor binds only where the values are nearly equal: the top contributions' noise is
-    about ‖m‖·x_(1) already, so it binds where the level T/n is above ‖m‖/√V = 0.33 of the
-    largest (a smooth measure of spread, no threshold to place the padding beside). It is
-    exactly the count's widening for a count in disguise (T/n = x_(1) = x_(2) = x_(3)); an
-    income sum over many units, whose mean is a small share of its largest, keeps its
-    noise. A function of the cell's values alone: the same cell gets the same noise."""
-    m = np.asarray(multipliers, dtype=np.float64)
-    largest = np.abs(np.asarray(magnitudes.largest, dtype=np.float64))[: len(m)]
-    m = m[: largest.shape[0]]
-    sd = np.sqrt(((m[:, None] * largest) ** 2).sum(0))
-    n = np.asarray(nonzero_counts, dtype=np.float64)
-    level = np.divide(np.abs(magnitudes.totals), n, out=np.zeros(len(n)), where=n > 0)
-    wanted = float(np.sqrt(count_variance)) * level
-    safe = sd > 0
-    factors = np.ones(len(n))
-    np.divide(wanted, sd, out=factors, where=safe)
-    return np.maximum(factors, 1.0)
+    Why: the noise of a table sum is a count's at the cap, and one unit must not move the
+    sum more than the cap (the sum of 100 known people at 0.1 and a target at 1 if
+    diagnosed read 14 of 16 diagnoses by the target's presence at the top; red team
+    test_indicator_sums)."""
+    cell = np.asarray(cell, dtype=np.int64)
+    values = np.asarray(values, dtype=np.float64)
+    caps = np.asarray(caps, dtype=np.float64)
+    excess = np.abs(values) - caps[cell]
+    beyond = np.flatnonzero(excess > 0)
+    out = np.array(sums, dtype=np.float64, copy=True)
+    if len(beyond):
+        out -= np.bincount(
+            cell[beyond],
+            weights=np.sign(values[beyond]) * excess[beyond],
+            minlength=len(out),
+        )
+    return out

@@ -23,10 +23,39 @@ digest (value_keys.py). Hence:
   cancel in a difference;
 - it is bounded: |T' − T| ≤ max_noise · Σ_j m_j · x_(j).
 
-Means are perturbed totals over perturbed counts; smoothed percentiles and extremes, and
-the summaries' sums, are totals of their own contributions perturbed the same way. The
-published totals are shown to `significant_digits` significant figures (far finer than the
-noise, fine enough for any use): that also hides the last-bit differences a different
+Smoothed percentiles and extremes, the summaries' sums and every group statistic are
+totals of their own contributions perturbed the same way.
+
+A magnitude table's cell (a sum, and a mean: the perturbed sum over the perturbed count) is
+released in a capped form instead (`caps`, `capped_noise`, `apply`):
+
+    T' = Σ_i clip(y_i, −c, c) + √V · c · v,   c = cap_multiple · max_{j ≤ a} x_(j) / γ^(a−j),
+
+a = min(cap_rank, the cell's non-zero contributions), γ = cap_smoothing: each per-unit
+contribution capped at ±c, about twice the cell's 25th largest absolute contribution, and
+noise of a count's size at that cap (√V = 1.73, the count table's: rules/cell_key_noise.py)
+from the same table at the cell's value digest. Values beyond c are among the 24 largest.
+
+Why: the noise above is scaled by the cell's own top contributions, which a unit at the top
+moves. 100 known people at 0.1 and a target at 1 if diagnosed: the top is the target's 1
+(noise sd 0.5) or a padder's 0.1 (sd 0.17), and the sum read 14 of 16 diagnoses (red team:
+test_indicator_sums, docs/OUTPUT_CONTROL.md §12). Any scale read from the top moves with
+the target when the target is the top. A cap read from one rank alone (twice the 10th
+largest) moves with a target that enters the 10 largest: 9 known people at 1 above 100 at
+0.01 make the cap 2 or 0.02 by the target's diagnosis (16 of 16 read). Smoothed over the
+ranks, one unit added or taken away moves each term by one rank, so the cap by a factor γ
+at most, save by its own term: a value above everyone counts y / γ^(a−1), and unless it
+dominates its cell (then it is answered as 0: rules/dominance_nk.py) that is below the other
+terms wherever the cell has fewer than about γ^(a−1) ≈ 1.7 · 10⁷ units (a = 25, γ = 2).
+
+The invariant: one unit's value or presence moves a table cell's released value by at most
+about c (its capped contribution; the cap itself moves by a factor of at most about γ),
+and every cell has noise of sd √V · c, so a unit is hidden in a table sum about as a unit
+is in a count, whatever its value and rank. It is consistent (the same units and values:
+the same cap, the same draw) and bounded: |T' − Σ clip(y, −c, c)| ≤ max_noise · √V · c.
+
+The published totals are shown to `significant_digits` significant figures (far finer than
+the noise, fine enough for any use): that also hides the last-bit differences a different
 order of summation can make.
 """
 
@@ -54,10 +83,19 @@ class MagnitudeNoiseParameters:
     decay: float = 0.5  # m_j = strength · decay^(j − 1)
     max_noise: float = 3.0  # |v| ≤ max_noise (in standard deviations)
     significant_digits: int = 6
+    # A table cell's contributions are capped at ±cap_multiple × max_{j ≤ a} x_(j) / γ^(a−j),
+    # a = min(cap_rank, its non-zero contributions), γ = cap_smoothing (0: x_(a) alone).
+    cap_rank: int = 25
+    cap_multiple: float = 2.0
+    cap_smoothing: float = 2.0
 
     def __post_init__(self) -> None:
-        if self.top_k < 1 or self.significant_digits < 1:
-            raise ValueError("magnitude-noise needs top_k ≥ 1 and significant_digits ≥ 1")
+        if self.top_k < 1 or self.significant_digits < 1 or self.cap_rank < 1:
+            raise ValueError(
+                "magnitude-noise needs top_k ≥ 1, cap_rank ≥ 1 and significant_digits ≥ 1"
+            )
+        if self.cap_multiple < 1 or not (self.cap_smoothing == 0 or self.cap_smoothing > 1):
+            raise ValueError("magnitude-noise needs cap_multiple ≥ 1 and cap_smoothing 0 or > 1")
         if self.strength < 0 or not 0 <= self.decay <= 1:
             raise ValueError("magnitude-noise needs strength ≥ 0 and 0 ≤ decay ≤ 1")
         if self.max_noise <= TABLE_VARIANCE**0.5:
@@ -77,31 +115,40 @@ def largest_of(contributions: np.ndarray, k: int) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class Perturbable:
-    """Per cell: its total, its largest absolute contributions (top_k, cells) descending
-    (0 where a cell has fewer), and its value digest. `stream` tells apart several totals
-    drawn from one digest (a summary's sum and sum of squares)."""
+class CappedTotals:
+    """Per table cell: its total of capped contributions Σ clip(y, −c, c), its cap c
+    (`MagnitudeNoise.caps`), its value digest, and (≥ 1) how many times wider its noise is
+    drawn (the exposure of its units, rules/budget.py). `count_variance`: V of the count
+    table, whose √V times the cap is the noise's standard deviation."""
 
     totals: np.ndarray
-    largest: np.ndarray
+    caps: np.ndarray
     digests: np.ndarray
-    stream: int = 0
+    count_variance: float
+    widths: np.ndarray | None = None
 
 
-class MagnitudeNoise(Rule[MagnitudeNoiseParameters, Perturbable, float]):
+class MagnitudeNoise(Rule[MagnitudeNoiseParameters, CappedTotals, float]):
     code = "magnitude-noise"
     parameters_type = MagnitudeNoiseParameters
     title = Message("Støy på summer og andre størrelser", "Noise on sums and other magnitudes")
     docs = Message(
-        "Hver sum, hvert gjennomsnitt og hver annen størrelse beregnet av verdier får støy "
-        "fra cellens {top_k} største bidrag, med standardavvik minst {strength} ganger det "
-        "største bidraget og høyst {max_noise} standardavvik stor. Støyen velges av nøkler "
-        "for enhetene og deres verdier: samme spørsmål gir samme svar, og et spørsmål som "
-        "skiller seg i én enhets verdi får ny støy. Vises med {significant_digits} gjeldende "
-        "siffer.",
-        "Every sum, mean and other magnitude computed from values gets noise from the cell's "
-        "{top_k} largest contributions, with a standard deviation of at least {strength} "
-        "times the largest contribution and at most {max_noise} standard deviations in size. "
+        "I en tabell med summer og gjennomsnitt begrenses hvert bidrag til {cap_multiple:g} "
+        "ganger cellens {cap_rank}. største bidrag (absoluttverdi; glattet over de største, "
+        "hvert delt på {cap_smoothing:g} per plass over), og summen får støy med "
+        "standardavvik som en telling (1,73) ganger denne grensen, høyst {max_noise} "
+        "standardavvik stor: én enhet flytter en sum ikke mer enn én i en telling. Hver "
+        "annen størrelse beregnet av verdier får støy fra sine {top_k} største bidrag, med "
+        "standardavvik minst {strength} ganger det største. Støyen velges av nøkler for "
+        "enhetene og deres verdier: samme spørsmål gir samme svar, og et spørsmål som skiller "
+        "seg i én enhets verdi får ny støy. Vises med {significant_digits} gjeldende siffer.",
+        "In a table of sums and means every contribution is capped at {cap_multiple:g} times "
+        "the cell's {cap_rank}th largest (in absolute value; smoothed over the largest, each "
+        "divided by {cap_smoothing:g} per place above), and the sum gets noise with a "
+        "count's standard deviation (1.73) times that cap, at most {max_noise} standard "
+        "deviations in size: one unit moves a sum no more than one moves a count. Every "
+        "other magnitude computed from values gets noise from its {top_k} largest "
+        "contributions, with a standard deviation of at least {strength} times the largest. "
         "The noise is chosen by keys of the units and their values: the same question gets "
         "the same answer, and a question that differs in one unit's value gets new noise. "
         "Shown to {significant_digits} significant figures.",
@@ -160,9 +207,59 @@ class MagnitudeNoise(Rule[MagnitudeNoiseParameters, Perturbable, float]):
     def shown(self, value: float) -> float:
         return significant(value, self.parameters.significant_digits)
 
-    def apply(self, subject: Perturbable) -> Sequence[Decision[float]]:
-        noised = np.asarray(subject.totals, dtype=np.float64) + self.noise(
-            subject.largest, subject.digests, subject.stream
+    def caps(self, largest: np.ndarray) -> np.ndarray:
+        """Per cell its cap c = cap_multiple · max_{j ≤ a} x_(j) / γ^(a − j) over its
+        largest absolute contributions x_(1) ≥ x_(2) ≥ … (`largest`: at least cap_rank rows,
+        descending), a = min(cap_rank, its non-zero contributions), γ = cap_smoothing (0:
+        x_(a) alone). One unit added or taken away moves every term by one rank, so c by a
+        factor γ at most, save through its own term: a value above the top of a cell whose
+        rest it does not dominate counts at most y / γ^(a − 1), which for a ≥ 25 and γ = 2
+        is below the other terms in any population under ten million (docs/
+        OUTPUT_CONTROL.md §3 `magnitude-noise`)."""
+        rank = self.parameters.cap_rank
+        top = np.abs(np.asarray(largest, dtype=np.float64))
+        if top.shape[0] < rank:
+            raise ValueError(f"magnitude-noise needs the {rank} largest contributions per cell")
+        top = top[:rank]
+        nonzero = (top > 0).sum(axis=0)  # a: the window ends at the cell's a-th largest
+        steps = nonzero[None, :] - 1 - np.arange(rank)[:, None]  # a − j, j from 1
+        gamma = self.parameters.cap_smoothing
+        if gamma > 0:
+            weights = np.where(steps >= 0, float(gamma) ** -np.maximum(steps, 0), 0.0)
+        else:
+            weights = (steps == 0).astype(np.float64)
+        return self.parameters.cap_multiple * (top * weights).max(axis=0, initial=0.0)
+
+    def capped_total(self, contributions: np.ndarray) -> tuple[float, float]:
+        """One cell of these per-unit contributions: (Σ clip(y, −c, c), c)."""
+        values = np.asarray(contributions, dtype=np.float64).reshape(-1)
+        cap = float(self.caps(largest_of(values, self.parameters.cap_rank)[:, None])[0])
+        return float(np.clip(values, -cap, cap).sum()), cap
+
+    def capped_noise(
+        self,
+        caps: np.ndarray,
+        digests: np.ndarray,
+        count_variance: float,
+        widths: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Per cell √V · c · v (× its width), v from the table at the cell's value digest
+        (0 when the rule is off)."""
+        digests = np.asarray(digests, dtype=np.uint64)
+        if not self.parameters.enabled:
+            return np.zeros(len(digests))
+        scale = float(np.sqrt(count_variance)) * np.asarray(caps, dtype=np.float64)
+        if widths is not None:
+            scale = scale * np.asarray(widths, dtype=np.float64)
+        return scale * self.table().values(uniforms(digests, 0))
+
+    def capped_bound(self, caps: np.ndarray, count_variance: float) -> np.ndarray:
+        """The largest the capped noise can be: max_noise · √V · c (× a width beyond 1)."""
+        return self.parameters.max_noise * float(np.sqrt(count_variance)) * np.asarray(caps)
+
+    def apply(self, subject: CappedTotals) -> Sequence[Decision[float]]:
+        noised = np.asarray(subject.totals, dtype=np.float64) + self.capped_noise(
+            subject.caps, subject.digests, subject.count_variance, subject.widths
         )
         reason = "magnitude-noise" if self.parameters.enabled else None
         return [Decision(self.shown(float(t)), reason) for t in noised.tolist()]
