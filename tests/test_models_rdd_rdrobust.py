@@ -22,10 +22,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from catalogue.analysis.statistics.rdd import RobustPlan
+from catalogue.analysis.statistics.rdd import FuzzyPlan, RobustPlan
+from catalogue.analysis.step import parse_steps
 from catalogue.analysis.workspace import Workspace
+from catalogue.domain.errors import RegcatError
 from tests import test_analysis_models as models
 from tests.test_analysis_models import _close, _rows
+from tests.test_analysis_support import control_context
+from tests.test_models_rdd_fuzzy import FUZZY
 
 rdrobust = pytest.importorskip("rdrobust").rdrobust
 
@@ -134,8 +138,6 @@ def test_conventional_clustered_is_rdrobusts_per_side_cr1_rescaled(
     (kommune × side) the sandwiches' sums are the same: rdrobust's per-side variances,
     each divided by its factor and the sum times ours, are ours."""
     ws = issue_workspace
-    from catalogue.analysis.step import parse_steps
-
     ws.apply(
         parse_steps(
             [{"generate": "klynge", "expr": f"number(kommune) * 2 + cond(alder >= {CUTOFF}, 1, 0)"}]
@@ -159,3 +161,128 @@ def test_conventional_clustered_is_rdrobusts_per_side_cr1_rescaled(
         f"rdd conventional clustered {plan.estimate.std_errors[0]:.6f}, rdrobust cr1 "
         f"{found.Estimate.iloc[0]['se.us']:.6f}, rescaled {ours:.6f}"
     )
+
+
+def _fuzzy_plan(ws: Workspace, b: float | None, kernel: str, cluster: str | None) -> FuzzyPlan:
+    request: dict[str, Any] = {
+        "y": "lonn",
+        "running": "alder",
+        "cutoff": CUTOFF,
+        "bandwidth": BANDWIDTH,
+        "kernel": kernel,
+        "inference": "robust",
+        "treatment": "behandlet",
+    }
+    if b is not None:
+        request["bias_bandwidth"] = b
+    if cluster is not None:
+        request["cluster"] = cluster
+    plan = ws.prepare("rdd", request)
+    assert isinstance(plan, FuzzyPlan) and plan.robust is not None
+    return plan
+
+
+@pytest.mark.parametrize(
+    ("kernel", "b", "cluster"),
+    [
+        ("triangular", None, None),
+        ("uniform", 5.5, None),
+        ("triangular", 5.5, None),
+        ("triangular", None, "kommune"),
+        ("uniform", 5.5, "kommune"),
+    ],
+)
+def test_fuzzy_robust_agrees_with_rdrobust(
+    issue_workspace: Workspace, kernel: str, b: float | None, cluster: str | None
+) -> None:
+    """The fuzzy design (rdrobust's fuzzy=): the Wald ratio τ, its bias-corrected
+    τ_bc = τ − s'(bias of the two jumps), s = (1/T, −Y/T²), and the robust standard error
+    by the delta method (rdrobust hc1, or cr1 with the cluster), to 1e-6. The conventional
+    standard error: rdrobust's hc0 times the pooled N/(N − 4) (IV2SLS's HC1, as the sharp)."""
+    ws = issue_workspace
+    ws.apply(parse_steps([{"generate": "behandlet", "expr": f"cond({FUZZY}, 1, 0)"}]))
+    plan = _fuzzy_plan(ws, b, kernel, cluster)
+    data = _data(ws, ["behandlet"])
+    options: dict[str, Any] = {"fuzzy": data["behandlet"].astype(float)}
+    if cluster is not None:
+        options["cluster"] = data["groups"]
+    found = _reference(data, b or BANDWIDTH, kernel, vce="cr1" if cluster else "hc1", **options)
+    estimate = found.Estimate.iloc[0]
+    assert plan.robust is not None
+    corrected = plan.robust.corrected
+    _close(plan.estimate.coefficients[:1], np.array([estimate["tau.us"]]))
+    _close(corrected.coefficients, np.array([estimate["tau.bc"]]))
+    _close(corrected.std_errors, np.array([estimate["se.rb"]]))
+    if cluster is None:
+        hc0 = _reference(data, b or BANDWIDTH, kernel, vce="hc0", **options).Estimate.iloc[0]
+        rows = plan.estimate.observations
+        _close(plan.estimate.std_errors[:1], np.array([hc0["se.us"] * np.sqrt(rows / (rows - 4))]))
+    print(
+        f"rdd fuzzy vs rdrobust ({kernel}, b = {b or BANDWIDTH}, cluster {cluster}): tau "
+        f"{plan.estimate.coefficients[0]:.6f} vs {estimate['tau.us']:.6f}, tau_bc "
+        f"{corrected.coefficients[0]:.6f} vs {estimate['tau.bc']:.6f}, se_rb "
+        f"{corrected.std_errors[0]:.6f} vs {estimate['se.rb']:.6f}"
+    )
+    items = plan.release(control_context(ws))
+    assert [i.about.get("inference") for i in items] == ["conventional", "robust", None]
+    assert items[1].about["bias_bandwidth"] == (b or BANDWIDTH)
+    assert [r.labels for r in items[1].result.rows] == [("behandlet",)]
+
+
+def test_what_one_unit_moves_the_fuzzy_bias_corrected_ratio_is_exact(
+    issue_workspace: Workspace,
+) -> None:
+    """Output control's influence for the fuzzy τ_bc: the most one unit's removal moves
+    it, computed from exact one-row deletions of the four jumps; at least what rdrobust
+    refitted without each of the 30 most outlying rows (and of the treated rows nearest
+    the cutoff, where the weights are largest) finds."""
+    ws = issue_workspace
+    ws.apply(parse_steps([{"generate": "behandlet", "expr": f"cond({FUZZY}, 1, 0)"}]))
+    plan = _fuzzy_plan(ws, 5.5, "triangular", None)
+    assert plan.robust is not None
+    data = _data(ws, ["behandlet"])
+    y, x = data["lonn"].astype(float), data["alder"].astype(float)
+    inside = np.flatnonzero(np.abs(x - CUTOFF) < BANDWIDTH)
+    outlying = inside[np.argsort(np.abs(y[inside] - np.median(y[inside])))[::-1][:30]]
+    near = inside[np.argsort(np.abs(x[inside] - CUTOFF))[:10]]
+    tau = float(plan.robust.corrected.coefficients[0])
+    moves = []
+    for drop in (*outlying, *near):
+        keep = np.ones(len(y), dtype=bool)
+        keep[drop] = False
+        kept = {name: values[keep] for name, values in data.items()}
+        found = _reference(
+            kept, 5.5, "triangular", vce="hc1", fuzzy=kept["behandlet"].astype(float)
+        )
+        moves.append(abs(tau - found.Estimate.iloc[0]["tau.bc"]))
+    largest = float(plan.robust.corrected.evidence.influence.coefficient[0])
+    assert largest >= max(moves) * (1 - 1e-9)
+    print(f"rdd fuzzy robust: largest one-unit move {largest:.6g}, of 40 rows {max(moves):.6g}")
+
+
+def test_fuzzy_robust_bad_input_and_a_second_bias_bandwidth(issue_workspace: Workspace) -> None:
+    """Covariates under inference robust are 4xx naming x (both languages); a second b on
+    the Wald model's rows is refused (409) before anything is released, as the sharp one."""
+    ws = issue_workspace
+    ws.apply(parse_steps([{"generate": "behandlet", "expr": f"cond({FUZZY}, 1, 0)"}]))
+    request = {
+        "y": "lonn",
+        "running": "alder",
+        "cutoff": CUTOFF,
+        "bandwidth": BANDWIDTH,
+        "inference": "robust",
+        "treatment": "behandlet",
+    }
+    with pytest.raises(RegcatError) as caught:
+        ws.prepare("rdd", {**request, "x": ["kjonn"]})
+    error = caught.value
+    assert 400 <= error.http_status < 500 and error.details.get("field") == "x"
+    assert "«x»" in error.nb and "'x'" in error.en
+    context = control_context(ws)
+    first = _fuzzy_plan(ws, 5.5, "triangular", None).release(context)
+    assert [i.about.get("bias_bandwidth") for i in first] == [None, 5.5, None]
+    with pytest.raises(RegcatError) as caught:
+        _fuzzy_plan(ws, None, "triangular", None).release(context)
+    assert (caught.value.code, caught.value.http_status) == ("rdd-bias-bandwidth-released", 409)
+    again = _fuzzy_plan(ws, 5.5, "triangular", None).release(context)
+    assert [i.result.rows for i in again] == [i.result.rows for i in first]

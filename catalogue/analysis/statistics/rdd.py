@@ -115,8 +115,8 @@ with b = h, τ_bc is the two sides' local quadratic intercepts' difference and i
 their HC1 ones combined). b ≤ h because the bias-corrected jump is released as a number
 derived from the conventional model, whose rows (|x| < h) and checks it takes: rows
 beyond h would be outside what output control judged. CCT's own MSE-optimal b (usually
-above h) is not offered for that reason. The sharp design only, without covariates
-(rdrobust's covariate adjustment and fuzzy variant are not here). Clustered (`cluster`: a variable, or _unit): each side's
+above h) is not offered for that reason. Without covariates (rdrobust's
+covariate adjustment, CCFT 2019, is not here); the fuzzy design below. Clustered (`cluster`: a variable, or _unit): each side's
 variance clustered on its own, u_c = Σ_{i∈c} Q(x_i)ê_q,i over the side's rows of cluster c,
 G_p⁻¹ Σ_c u_c u_c' G_p⁻¹ · G_s/(G_s − 1)·(N_s − 1)/(N_s − 3), the two sides' added as
 rdrobust adds them (a cluster with rows on both sides is counted on each; their covariance
@@ -144,6 +144,20 @@ its summary (`bias_bandwidth`), and another b is refused with rdd-bias-bandwidth
 registered answer.
 tests/test_models_rdd_robust.py holds τ_bc and its error to statsmodels' fits of the pieces
 and to the formula row by row (1e-6), and the one-unit move to refits without the row.
+
+Robust bias-corrected inference of the fuzzy design (`inference` robust with `treatment`;
+rdrobust's fuzzy=, as it computes it): with Y and T the outcome's and the treatment's
+conventional jumps (τ = Y/T, the Wald estimate) and A and B their bias-corrected ones (as
+above, each on its own), τ_bc = τ − s'(Y − A, T − B) with s = (1/T, −Y/T²), the ratio's
+bias linearised (not A/B), which is τ + (A − τB)/T: the bias-corrected jump of
+v = y − τd over T. Its robust standard error is the delta method's on the two residuals of
+the local quadratic fits, s'(ê_y, ê_d) = ê_v/T, so the sharp formula's on v over |T|
+(HC1 or clustered as above; d is one value per pattern, so v's within-pattern squares are
+y's). What one unit moves τ_bc: Y, T, A and B each by its exact one-row deletion, τ_bc
+recomputed, summed over a unit's rows. Released as the sharp one's, derived from the Wald
+model (its row the treatment's, under its pairs and b refusal), then the first stage,
+conventional. tests/test_models_rdd_rdrobust.py holds τ, τ_bc and the robust error to
+rdrobust (hc1 and cr1) at 1e-6, and the conventional error to its hc0 times N/(N − 4).
 
 Clustered standard errors (`cluster`: a variable, or _unit for the unit): the sandwich
 with the clusters' scores u_g = Σ_{i∈g} k_i x_i e_i (the sharp design's WLS residual, the
@@ -438,7 +452,6 @@ def wls_estimate(
 
 def prepare_rdd(view: DataView, request: Mapping[str, Any]) -> DesignPlan | FuzzyPlan | RobustPlan:
     if request.get("treatment") is not None:
-        _inference(request, [])
         return prepare_fuzzy(view, request)
     return _sharp(view, request)
 
@@ -530,39 +543,46 @@ def _sharp(
     if inference != "robust":
         return plan
     b = _bias_bandwidth(request, running, h)
-    if cluster is not None and rows.cluster is not None:
-        # Each side's variance is clustered on its own (rdrobust's per-side sandwich).
-        below = x[rows.pattern] < 0 if len(rows.pattern) else np.zeros(0, dtype=bool)
-        for side, where in (
-            (below, Text("under grensen", "below the cutoff")),
-            (~below, Text("over grensen", "above the cutoff")),
-        ):
-            refuse_too_few_clusters(
-                view,
-                ModelRows(rows.units[side], rows.pattern[side], rows.y[side], rows.cluster[side]),
-                cluster,
-                among=where,
-            )
-    return _robust_plan(plan, patterns, x, rows, h, b, kernel, covariance)
+    _refuse_too_few_clusters_per_side(view, rows, x, cluster)
+    found = bias_corrected(
+        x, patterns.n, patterns.y_sum, patterns.y_m2, h, b, kernel, rows, covariance == "cluster"
+    )
+    return _robust_plan(plan, found, b, covariance)
+
+
+def _refuse_too_few_clusters_per_side(
+    view: DataView, rows: ModelRows, x: np.ndarray, cluster: Variable | None
+) -> None:
+    """Robust inference clustered: each side's variance is clustered on its own
+    (rdrobust's per-side sandwich), so each side must hold MIN_CLUSTERS clusters."""
+    if cluster is None or rows.cluster is None:
+        return
+    below = x[rows.pattern] < 0 if len(rows.pattern) else np.zeros(0, dtype=bool)
+    for side, where in (
+        (below, Text("under grensen", "below the cutoff")),
+        (~below, Text("over grensen", "above the cutoff")),
+    ):
+        refuse_too_few_clusters(
+            view,
+            ModelRows(rows.units[side], rows.pattern[side], rows.y[side], rows.cluster[side]),
+            cluster,
+            among=where,
+        )
 
 
 def _inference(request: Mapping[str, Any], covariates: list[list[Factor]]) -> str:
     """`inference`: conventional, or robust (the bias-corrected jump beside the model),
-    which takes the sharp design without covariates and with HC standard errors."""
+    which takes the design (sharp or fuzzy) without covariates."""
     inference = choice(request, "inference", INFERENCE, "conventional")
     if inference == "robust":
-        for name, present in (
-            ("x", bool(covariates)),
-            ("treatment", request.get("treatment") is not None),
-        ):
-            if present:
-                raise request_error(
-                    name,
-                    f"Robust skjevhetskorrigert inferens (inference robust) tar den skarpe "
-                    f"designen uten kovariater: ta bort «{name}».",
-                    f"Robust bias-corrected inference (inference robust) takes the sharp "
-                    f"design without covariates: leave out '{name}'.",
-                )
+        if covariates:
+            raise request_error(
+                "x",
+                "Robust skjevhetskorrigert inferens (inference robust) tar designen uten "
+                "kovariater: ta bort «x».",
+                "Robust bias-corrected inference (inference robust) takes the design "
+                "without covariates: leave out 'x'.",
+            )
     elif request.get("bias_bandwidth") is not None:
         raise request_error(
             "bias_bandwidth",
@@ -619,10 +639,10 @@ def _side_bias_corrected(
     rows_pattern: np.ndarray,
     rows_y: np.ndarray,
     rows_cluster: np.ndarray | None = None,
-) -> tuple[float, float, np.ndarray] | None:
+) -> _Side | None:
     """One side's bias-corrected intercept e₀'β_bc, its robust variance (rdrobust's
-    vce hc1: the q-fit's residuals, N/(N − 3)), and per row the exact change of the
-    intercept when that row leaves (both fits and ℬ recomputed without it); None when a
+    vce hc1: the q-fit's residuals, N/(N − 3)), and per row the exact intercept when that
+    row leaves (both fits and ℬ recomputed without it); None when a
     fit cannot be made (fewer than three distinct values within b). `rows_cluster`: per
     row its cluster (0 … G − 1): the variance clustered, Σ_c u_c u_c' with u_c = Σ_{i∈c}
     Q(x_i)ê_i, times G/(G − 1)·(N − 1)/(N − 3); None with fewer than two clusters."""
@@ -681,7 +701,20 @@ def _side_bias_corrected(
     without = intercept - h * h * bias_without[rows_pattern] * curvature
     full = float(bbc[0])
     assert math.isclose(full, bp[0] - h * h * bias * bq[2], rel_tol=1e-6, abs_tol=1e-9)
-    return full, variance, np.abs(full - without)
+    return _Side(full, variance, without, float(bp[0]), intercept)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Side:
+    """One side's bias-corrected intercept and its robust variance; per row (of the
+    side's rows) the bias-corrected intercept without that row, and the conventional
+    (local linear) intercept with and without it."""
+
+    corrected: float
+    variance: float
+    corrected_without: np.ndarray
+    conventional: float
+    conventional_without: np.ndarray
 
 
 def bias_corrected(
@@ -699,9 +732,33 @@ def bias_corrected(
     error (the sides' variances summed), and the most one unit moves it (its rows' moves
     summed); None when a side cannot be fitted. `clustered`: each side's variance
     clustered by the rows' clusters (cluster_codes: the variable's, else the unit's)."""
+    sides = _sides(x, n, y_sum, y_m2, h, b, kernel, rows, clustered)
+    if sides is None:
+        return None
+    (below, above), _ = sides
+    tau = above.corrected - below.corrected
+    moves = np.abs((above.corrected - below.corrected) - _jump_without(sides, "corrected"))
+    largest = float(np.max(per_unit(rows.units, moves), initial=0.0))
+    return BiasCorrected(tau, math.sqrt(below.variance + above.variance), largest, b)
+
+
+def _sides(
+    x: np.ndarray,
+    n: np.ndarray,
+    y_sum: np.ndarray,
+    y_m2: np.ndarray,
+    h: float,
+    b: float,
+    kernel: str,
+    rows: ModelRows,
+    clustered: bool,
+) -> tuple[tuple[_Side, _Side], np.ndarray] | None:
+    """Both sides' `_side_bias_corrected` (below, above), each side's per-row arrays
+    spread over all the rows (the other side's rows hold the side's full value), and per
+    row whether it is above the cutoff; None when a side cannot be fitted."""
     found = []
-    moves = np.zeros(len(rows.y))
     codes = cluster_codes(rows) if clustered else None
+    on_above = (x >= 0)[rows.pattern] if len(rows.pattern) else np.zeros(0, dtype=bool)
     for side in (x < 0, x >= 0):
         index = np.flatnonzero(side)
         renumber = np.full(len(x), -1, dtype=np.int64)
@@ -721,11 +778,71 @@ def bias_corrected(
         )
         if fitted is None:
             return None
-        found.append(fitted)
-        moves[on_side] = fitted[2]
-    (below, var_below, _), (above, var_above, _) = found
+        corrected = np.full(len(rows.y), fitted.corrected)
+        conventional = np.full(len(rows.y), fitted.conventional)
+        corrected[on_side] = fitted.corrected_without
+        conventional[on_side] = fitted.conventional_without
+        found.append(
+            dataclasses.replace(
+                fitted, corrected_without=corrected, conventional_without=conventional
+            )
+        )
+    return (found[0], found[1]), on_above
+
+
+def fuzzy_bias_corrected(
+    x: np.ndarray,
+    n: np.ndarray,
+    y_sum: np.ndarray,
+    y_m2: np.ndarray,
+    d: np.ndarray,
+    h: float,
+    b: float,
+    kernel: str,
+    rows: ModelRows,
+    tau: float,
+    clustered: bool = False,
+) -> BiasCorrected | None:
+    """The fuzzy design's bias-corrected Wald ratio as rdrobust's (module text): with the
+    conventional τ = Y/T (Y, T the outcome's and the treatment's local linear jumps) and
+    A, B their bias-corrected jumps, τ_bc = τ − [(Y − A) − τ(T − B)]/T = τ + (A − τB)/T,
+    the bias-corrected jump of v = y − τd over T; its robust standard error by the delta
+    method, s = (1/T, −Y/T²) on the two residuals, which is v's robust one over |T| (d is
+    one value per pattern, so v's within-pattern squares are y's). What one unit moves it:
+    Y, T, A and B each without the row (exact one-row deletions), τ_bc recomputed."""
+    d_rows = d[rows.pattern]
+    v_rows = ModelRows(rows.units, rows.pattern, rows.y - tau * d_rows, rows.cluster)
+    v = _sides(x, n, y_sum - tau * d * n, y_m2, h, b, kernel, v_rows, clustered)
+    outcome = _sides(x, n, y_sum, y_m2, h, b, kernel, rows, False)
+    d_as_rows = ModelRows(rows.units, rows.pattern, d_rows, rows.cluster)
+    treatment = _sides(x, n, d * n, np.zeros_like(d), h, b, kernel, d_as_rows, False)
+    if v is None or outcome is None or treatment is None:
+        return None
+    (below, above), _ = v
+    (t_below, t_above), _ = treatment
+    jump_t = t_above.conventional - t_below.conventional
+    if not abs(jump_t) > 0:
+        return None
+    corrected = tau + (above.corrected - below.corrected) / jump_t
+    error = math.sqrt(below.variance + above.variance) / abs(jump_t)
+    y_without = _jump_without(outcome, "conventional")
+    t_without = _jump_without(treatment, "conventional")
+    a_without = _jump_without(outcome, "corrected")
+    b_without = _jump_without(treatment, "corrected")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tau_without = y_without / t_without
+        without = tau_without + (a_without - tau_without * b_without) / t_without
+    moves = np.abs(corrected - without)
+    moves = np.where(np.isfinite(moves), moves, np.inf)
     largest = float(np.max(per_unit(rows.units, moves), initial=0.0))
-    return BiasCorrected(above - below, math.sqrt(var_below + var_above), largest, b)
+    return BiasCorrected(corrected, error, largest, b)
+
+
+def _jump_without(sides: tuple[tuple[_Side, _Side], np.ndarray], which: str) -> np.ndarray:
+    """Per row, the jump (above's intercept less below's) without that row: `corrected`
+    or `conventional`."""
+    (below, above), _ = sides
+    return np.asarray(getattr(above, f"{which}_without") - getattr(below, f"{which}_without"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -850,23 +967,13 @@ def _refuse_another_bias_bandwidth(corrected: RegressionFit, context: ControlCon
 
 
 def _robust_plan(
-    plan: RegressionPlan,
-    patterns: Patterns,
-    x: np.ndarray,
-    rows: ModelRows,
-    h: float,
-    b: float,
-    kernel: str,
-    covariance: str = "robust",
+    plan: RegressionPlan, found: BiasCorrected | None, b: float, covariance: str = "robust"
 ) -> RobustPlan:
     """The bias-corrected jump as a fit derived from the conventional model: the jump's
     term (its key and pairs), the model's units and checks, a digest of its own; what one
     unit moves it is `bias_corrected`'s exact one-row deletion (summed over a unit's rows);
     the standard error's share of model-noise the model's largest."""
     model = plan.fit
-    found = bias_corrected(
-        x, patterns.n, patterns.y_sum, patterns.y_m2, h, b, kernel, rows, covariance == "cluster"
-    )
     usable = found is not None and plan.estimate.estimable
     tau = np.array([found.tau if found else np.nan])
     error = np.array([found.std_error if found else np.nan])
@@ -908,6 +1015,7 @@ class FuzzyPlan:
 
     model: DesignPlan
     first: DesignPlan
+    robust: RobustPlan | None = None
 
     @property
     def estimate(self) -> Estimate:
@@ -923,6 +1031,8 @@ class FuzzyPlan:
 
     def release(self, context: ControlContext) -> list[Labelled]:
         self.model.refuse_another(context)  # before the first stage is released
+        if self.robust is not None:
+            _refuse_another_bias_bandwidth(self.robust.corrected, context)
         first = self.first.release(context)
         f = _released_f(first)
         flags: dict[str, Any] = {"first_stage_f": f, "weak_instrument": None}
@@ -931,7 +1041,12 @@ class FuzzyPlan:
             if f < WEAK_F:
                 flags["note"] = WEAK_NOTE
         out = []
-        for item in self.model.release(context):
+        released = (
+            self.model.release(context)
+            if self.robust is None
+            else self.model.release_with(self.robust.corrected, self.robust.about, context)
+        )
+        for item in released:
             out.append(Labelled(item.about, item.result, {**item.extra, **flags}))
         return out + first
 
@@ -1007,6 +1122,7 @@ def fuzzy_estimate(
 def prepare_fuzzy(view: DataView, request: Mapping[str, Any]) -> FuzzyPlan:
     """The fuzzy design (see the module's text)."""
     y, running, cutoff, bandwidth, kernel, covariates = _request(view, request)
+    inference = _inference(request, covariates)
     if not isinstance(request.get("treatment"), str):
         raise request_error(
             "treatment",
@@ -1079,11 +1195,35 @@ def prepare_fuzzy(view: DataView, request: Mapping[str, Any]) -> FuzzyPlan:
         "bandwidth_rule": chosen.rule,
         "kernel": kernel,
     }
+    if inference == "robust":
+        about["inference"] = "conventional"
     groups = view.groups_of([y, *(f.variable for f in structural.factors)])
     model = DesignPlan(fit, about, estimate, groups)
-    stage = {k: v for k, v in request.items() if k != "treatment"}
+    robust = None
+    if inference == "robust":
+        b = _bias_bandwidth(request, running, h)
+        _refuse_too_few_clusters_per_side(view, rows, x, cluster)
+        found = None
+        if estimate.estimable:
+            tau = float(estimate.coefficients[0])
+            found = fuzzy_bias_corrected(
+                x,
+                sharp.n,
+                sharp.y_sum,
+                sharp.y_m2,
+                d,
+                h,
+                b,
+                kernel,
+                rows,
+                tau,
+                clustered is not None,
+            )
+        robust = _robust_plan(model, found, b, covariance)
+    unasked = ("treatment", "inference", BIAS_BANDWIDTH)  # the first stage: conventional
+    stage = {k: v for k, v in request.items() if k not in unasked}
     first = _sharp(view, {**stage, "y": treated.name, "bandwidth": h}, also=y)
-    assert isinstance(first, DesignPlan)  # inference robust is the sharp design's only
+    assert isinstance(first, DesignPlan)
     first_about = {
         **first.about,
         "design": "fuzzy",
@@ -1091,7 +1231,7 @@ def prepare_fuzzy(view: DataView, request: Mapping[str, Any]) -> FuzzyPlan:
         "treatment": treated.name,
         "bandwidth_rule": chosen.rule,
     }
-    return FuzzyPlan(model, dataclasses.replace(first, about=first_about))
+    return FuzzyPlan(model, dataclasses.replace(first, about=first_about), robust)
 
 
 def _fuzzy_evidence(
@@ -1213,13 +1353,16 @@ STATISTIC = Statistic(
             description=Text(
                 "conventional (standard), eller robust: i tillegg det skjevhetskorrigerte "
                 "hoppet med robust standardfeil og intervall (Calonico, Cattaneo og Titiunik "
-                "2014; lokal kvadratisk skjevhet med båndbredde bias_bandwidth); skarp design "
-                "uten kovariater, robust (HC1) eller klynget (cluster, hver side for seg).",
+                "2014; lokal kvadratisk skjevhet med båndbredde bias_bandwidth); skarp eller "
+                "uskarp design (Wald-forholdet, standardfeil ved deltametoden) uten "
+                "kovariater, robust (HC1) eller klynget (cluster, hver side for seg); som "
+                "rdrobust.",
                 "conventional (default), or robust: also the bias-corrected jump with its "
                 "robust standard error and interval (Calonico, Cattaneo and Titiunik 2014; a "
-                "local quadratic bias estimate with bandwidth bias_bandwidth); sharp design "
-                "without covariates, robust (HC1) or clustered (cluster, each side on its "
-                "own).",
+                "local quadratic bias estimate with bandwidth bias_bandwidth); sharp or fuzzy "
+                "design (the Wald ratio, standard error by the delta method) without "
+                "covariates, robust (HC1) or clustered (cluster, each side on its own); as "
+                "rdrobust.",
             ),
         ),
         Field(
