@@ -101,6 +101,11 @@ def aware(moment: datetime) -> datetime:
 class AnalysisStore:
     def __init__(self, session: Session) -> None:
         self.session = session
+        # Workspace rows read in this session, by handle. Selecting one again would give
+        # the same object (the session's identity map does not refresh it) after a query
+        # and the decoding of its steps (a red-team request read its row twice here).
+        # Workspace rows are never deleted, only marked (delete_workspace).
+        self._workspaces: dict[str, WorkspaceRow] = {}
 
     # --- workspaces ---------------------------------------------------------------------
 
@@ -151,7 +156,12 @@ class AnalysisStore:
         return [StoredWorkspace.of(row) for row in rows]
 
     def _workspace_row(self, handle: str) -> WorkspaceRow | None:
-        return self.session.scalar(select(WorkspaceRow).where(WorkspaceRow.handle == handle))
+        row = self._workspaces.get(handle)
+        if row is None:
+            row = self.session.scalar(select(WorkspaceRow).where(WorkspaceRow.handle == handle))
+            if row is not None:
+                self._workspaces[handle] = row
+        return row
 
     def _change_workspace(self, handle: str, **columns: object) -> StoredWorkspace:
         row = self._workspace_row(handle)
