@@ -261,7 +261,6 @@ def test_what_one_unit_moves_the_bias_corrected_jump_is_exact(issue_workspace: W
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ({"x": ["kjonn"]}, "x"),
         ({"bias_bandwidth": 9.0}, "bias_bandwidth"),
         ({"inference": "conventional", "bias_bandwidth": 5.0}, "bias_bandwidth"),
         ({"inference": "bc"}, "inference"),

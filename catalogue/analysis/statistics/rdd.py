@@ -115,8 +115,8 @@ with b = h, τ_bc is the two sides' local quadratic intercepts' difference and i
 their HC1 ones combined). b ≤ h because the bias-corrected jump is released as a number
 derived from the conventional model, whose rows (|x| < h) and checks it takes: rows
 beyond h would be outside what output control judged. CCT's own MSE-optimal b (usually
-above h) is not offered for that reason. Without covariates (rdrobust's
-covariate adjustment, CCFT 2019, is not here); the fuzzy design below. Clustered (`cluster`: a variable, or _unit): each side's
+above h) is not offered for that reason. With covariates and the fuzzy
+design: below. Clustered (`cluster`: a variable, or _unit): each side's
 variance clustered on its own, u_c = Σ_{i∈c} Q(x_i)ê_q,i over the side's rows of cluster c,
 G_p⁻¹ Σ_c u_c u_c' G_p⁻¹ · G_s/(G_s − 1)·(N_s − 1)/(N_s − 3), the two sides' added as
 rdrobust adds them (a cluster with rows on both sides is counted on each; their covariance
@@ -145,6 +145,17 @@ registered answer.
 tests/test_models_rdd_robust.py holds τ_bc and its error to statsmodels' fits of the pieces
 and to the formula row by row (1e-6), and the one-unit move to refits without the row.
 
+Robust bias-corrected inference with covariates (the sharp design; Calonico, Cattaneo,
+Farrell and Titiunik 2019, "Regression discontinuity designs using covariates", Review of
+Economics and Statistics 101(3), rdrobust's covs=): δ the covariates' common coefficients of
+the conventional model (rdrobust's γ is the same partialled-out pooled fit, so τ agrees),
+τ_bc = A_y − δ'A_z (A the bias-corrected jumps of the outcome and of each covariate), the
+bias-corrected jump of v = y − z'δ; its robust standard error rdrobust's with s = (1, −δ) on
+the local quadratic residuals, s'ê = ê_v, so the formula above on v (HC1 or clustered).
+What one unit moves it, exactly: A_v without the row (δ held), plus (δ − δ without the
+row)'A_z without the row, δ's deletion the conventional WLS's. tests/test_models_rdd_rdrobust.py
+holds τ, τ_bc and the robust error to rdrobust (hc1, cr1) at 1e-6 and the move to its refits.
+
 Robust bias-corrected inference of the fuzzy design (`inference` robust with `treatment`;
 rdrobust's fuzzy=, as it computes it): with Y and T the outcome's and the treatment's
 conventional jumps (τ = Y/T, the Wald estimate) and A and B their bias-corrected ones (as
@@ -156,7 +167,8 @@ the local quadratic fits, s'(ê_y, ê_d) = ê_v/T, so the sharp formula's on v o
 y's). What one unit moves τ_bc: Y, T, A and B each by its exact one-row deletion, τ_bc
 recomputed, summed over a unit's rows. Released as the sharp one's, derived from the Wald
 model (its row the treatment's, under its pairs and b refusal), then the first stage,
-conventional. tests/test_models_rdd_rdrobust.py holds τ, τ_bc and the robust error to
+conventional; without covariates (a fuzzy design with covariates under inference robust is
+a 4xx naming x). tests/test_models_rdd_rdrobust.py holds τ, τ_bc and the robust error to
 rdrobust (hc1 and cr1) at 1e-6, and the conventional error to its hc0 times N/(N − 4).
 
 Clustered standard errors (`cluster`: a variable, or _unit for the unit): the sandwich
@@ -544,9 +556,18 @@ def _sharp(
         return plan
     b = _bias_bandwidth(request, running, h)
     _refuse_too_few_clusters_per_side(view, rows, x, cluster)
-    found = bias_corrected(
-        x, patterns.n, patterns.y_sum, patterns.y_m2, h, b, kernel, rows, covariance == "cluster"
-    )
+    clustered = covariance == "cluster"
+    found: BiasCorrected | None
+    if not covariates:
+        found = bias_corrected(
+            x, patterns.n, patterns.y_sum, patterns.y_m2, h, b, kernel, rows, clustered
+        )
+    elif plan.estimate.estimable:
+        found = covariate_bias_corrected(
+            x, patterns, plan.estimate.coefficients, weights, h, b, kernel, rows, clustered
+        )
+    else:
+        found = None
     return _robust_plan(plan, found, b, covariance)
 
 
@@ -572,18 +593,17 @@ def _refuse_too_few_clusters_per_side(
 
 def _inference(request: Mapping[str, Any], covariates: list[list[Factor]]) -> str:
     """`inference`: conventional, or robust (the bias-corrected jump beside the model),
-    which takes the design (sharp or fuzzy) without covariates."""
+    which takes the sharp design with or without covariates and the fuzzy one without."""
     inference = choice(request, "inference", INFERENCE, "conventional")
-    if inference == "robust":
-        if covariates:
-            raise request_error(
-                "x",
-                "Robust skjevhetskorrigert inferens (inference robust) tar designen uten "
-                "kovariater: ta bort «x».",
-                "Robust bias-corrected inference (inference robust) takes the design "
-                "without covariates: leave out 'x'.",
-            )
-    elif request.get("bias_bandwidth") is not None:
+    if inference == "robust" and covariates and request.get("treatment") is not None:
+        raise request_error(
+            "x",
+            "Robust skjevhetskorrigert inferens (inference robust) tar den uskarpe "
+            "designen uten kovariater: ta bort «x».",
+            "Robust bias-corrected inference (inference robust) takes the fuzzy design "
+            "without covariates: leave out 'x'.",
+        )
+    if inference != "robust" and request.get("bias_bandwidth") is not None:
         raise request_error(
             "bias_bandwidth",
             "«bias_bandwidth» hører til inference robust.",
@@ -836,6 +856,63 @@ def fuzzy_bias_corrected(
     moves = np.where(np.isfinite(moves), moves, np.inf)
     largest = float(np.max(per_unit(rows.units, moves), initial=0.0))
     return BiasCorrected(corrected, error, largest, b)
+
+
+def covariate_bias_corrected(
+    x: np.ndarray,
+    patterns: Patterns,
+    beta: np.ndarray,
+    weights: np.ndarray,
+    h: float,
+    b: float,
+    kernel: str,
+    rows: ModelRows,
+    clustered: bool = False,
+) -> BiasCorrected | None:
+    """The covariate-adjusted bias-corrected jump (Calonico, Cattaneo, Farrell and
+    Titiunik 2019, rdrobust's covs=): δ the covariates' common coefficients of the
+    conventional model (rdrobust's γ: the same partialled-out pooled fit), τ_bc = A_y − δ'A_z
+    (A the bias-corrected jumps), the bias-corrected jump of v = y − z'δ; its robust
+    standard error rdrobust's with s = (1, −δ) on the local quadratic residuals, s'ê = ê_v,
+    so the sharp formula's on v (z is one value per pattern: v's within-pattern squares are
+    y's). What one unit moves it, exactly: τ_bc' = A_v' − (δ' − δ)'A_z', with A_v' v's
+    bias-corrected jump without the row (δ held), A_z' each covariate's, and δ' the
+    conventional model's coefficients without the row (its WLS one-row deletion)."""
+    count = len(patterns.n)
+    design = patterns.design(slice(0, count)) if count else np.zeros((0, len(beta)))
+    covariates = slice(3, design.shape[1] - 1)  # [jump, x, above·x, covariates…, _cons]
+    z, delta = design[:, covariates], beta[covariates]
+    adjustment = z @ delta
+    v_rows = ModelRows(rows.units, rows.pattern, rows.y - adjustment[rows.pattern], rows.cluster)
+    v_sum = patterns.y_sum - patterns.n * adjustment
+    v = _sides(x, patterns.n, v_sum, patterns.y_m2, h, b, kernel, v_rows, clustered)
+    if v is None:
+        return None
+    (below, above), _ = v
+    tau = above.corrected - below.corrected
+    error = math.sqrt(below.variance + above.variance)
+    jumps_without = []
+    for j in range(z.shape[1]):
+        column = ModelRows(rows.units, rows.pattern, z[rows.pattern, j], rows.cluster)
+        found = _sides(
+            x, patterns.n, z[:, j] * patterns.n, np.zeros(count), h, b, kernel, column, False
+        )
+        if found is None:
+            return None
+        jumps_without.append(_jump_without(found, "corrected"))
+    kn = patterns.n * weights
+    inverse = np.linalg.pinv((design * kn[:, None]).T @ design)
+    at_rows = design[rows.pattern]
+    leverage = weights[rows.pattern] * np.einsum("ij,jk,ik->i", at_rows, inverse, at_rows)
+    residuals = rows.y - (design @ beta)[rows.pattern]
+    scale = weights[rows.pattern] * residuals / np.maximum(1.0 - leverage, 1e-12)
+    change = (at_rows @ inverse.T) * scale[:, None]  # β − β without the row, per row
+    without = _jump_without(v, "corrected")
+    for j, jump in enumerate(jumps_without):
+        without = without + change[:, covariates][:, j] * jump
+    moves = np.abs(tau - without)
+    largest = float(np.max(per_unit(rows.units, moves), initial=0.0))
+    return BiasCorrected(tau, error, largest, b)
 
 
 def _jump_without(sides: tuple[tuple[_Side, _Side], np.ndarray], which: str) -> np.ndarray:
@@ -1353,16 +1430,16 @@ STATISTIC = Statistic(
             description=Text(
                 "conventional (standard), eller robust: i tillegg det skjevhetskorrigerte "
                 "hoppet med robust standardfeil og intervall (Calonico, Cattaneo og Titiunik "
-                "2014; lokal kvadratisk skjevhet med båndbredde bias_bandwidth); skarp eller "
-                "uskarp design (Wald-forholdet, standardfeil ved deltametoden) uten "
-                "kovariater, robust (HC1) eller klynget (cluster, hver side for seg); som "
-                "rdrobust.",
+                "2014; lokal kvadratisk skjevhet med båndbredde bias_bandwidth); skarp design "
+                "med eller uten kovariater (Calonico, Cattaneo, Farrell og Titiunik 2019), "
+                "uskarp design uten (Wald-forholdet, standardfeil ved deltametoden), robust "
+                "(HC1) eller klynget (cluster, hver side for seg); som rdrobust.",
                 "conventional (default), or robust: also the bias-corrected jump with its "
                 "robust standard error and interval (Calonico, Cattaneo and Titiunik 2014; a "
-                "local quadratic bias estimate with bandwidth bias_bandwidth); sharp or fuzzy "
-                "design (the Wald ratio, standard error by the delta method) without "
-                "covariates, robust (HC1) or clustered (cluster, each side on its own); as "
-                "rdrobust.",
+                "local quadratic bias estimate with bandwidth bias_bandwidth); sharp design "
+                "with or without covariates (Calonico, Cattaneo, Farrell and Titiunik 2019), "
+                "fuzzy design without (the Wald ratio, standard error by the delta method), "
+                "robust (HC1) or clustered (cluster, each side on its own); as rdrobust.",
             ),
         ),
         Field(
