@@ -15,7 +15,6 @@ import statistics
 from typing import Any
 
 import numpy as np
-import pytest
 
 from tests.red_team.conftest import Attacker, Truth, report
 from tests.red_team.test_reparametrised_models import BASE, _rows
@@ -119,20 +118,17 @@ def _components(response: Any) -> dict[str, tuple[float, float]] | None:
     return found if len(found) == 3 else None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="regress_mml has no form: its coefficients and variance components are a fresh "
-    "draw per basis (docs/OUTPUT_CONTROL.md §12)",
-)
 def test_c_mixed_models_variance_components_over_many_bases(alice: Attacker) -> None:
     """regress_mml of lonnk on kv and k·mnd + c by birth day (groups of ~650) for 8 (k, c):
     the variance components and kv's coefficient are the same numbers in every basis of
-    the regressors, so distinct readings are fresh draws to average. Seen (main a4f428e,
-    three runs): 8 answered, 8 distinct readings of each, the attacker's own standard
-    error 0.07-0.11 of the published error for var(_cons), 0.23-0.35 for var(Residual),
-    0.08 for kv's coefficient: the mixed model has no form at all (its evidence is of the
-    values as asked, model_evidence(asked=...), which builds none), so its coefficients
-    are open too, not only its components."""
+    the regressors (and k·mnd + c's slope times k), so distinct readings are fresh draws to
+    average. Before (main 9f49d20, three runs): 8 answered, 8 distinct readings of each,
+    the attacker's own standard error 0.07-0.11 of the published error for var(_cons),
+    0.23-0.35 for var(Residual), 0.08 for kv's coefficient: the mixed model had no form at
+    all (its evidence is of the values as asked, model_evidence(asked=...), which built
+    none), so its coefficients were open too, not only its components. After: a form of
+    its regressors as asked with the grouping beside them (model_evidence(form_design=,
+    also_spanned=)), the components an invariant form of it: 1 distinct each."""
     handle = alice.workspace(
         [*BASE, {"generate": "kv", "expr": "0"}, {"replace": "kv", "expr": "1", "if": "kvinne"}]
     )
@@ -144,9 +140,16 @@ def test_c_mixed_models_variance_components_over_many_bases(alice: Attacker) -> 
     errors: dict[str, float] = {}
     for i in range(len(SHIFTS)):
         body = {"y": "lonnk", "x": ["kv", f"v{i}"], "group": "dag"}
-        found = _components(alice.ask(handle, "regress_mml", body))
+        response = alice.ask(handle, "regress_mml", body)
+        found = _components(response)
         if found is None:
             continue
+        slope = _rows(response)
+        if slope is not None:
+            readings.setdefault("slope", []).append(
+                float(slope[f"v{i}"]["coefficient"]) * SHIFTS[i][0]
+            )
+            errors.setdefault("slope", float(slope[f"v{i}"]["std_error"]) * abs(SHIFTS[i][0]))
         for name, (value, error) in found.items():
             readings.setdefault(name, []).append(value)
             errors.setdefault(name, error)
@@ -161,5 +164,73 @@ def test_c_mixed_models_variance_components_over_many_bases(alice: Attacker) -> 
         distinct={name: len(set(values)) for name, values in readings.items()},
         attackers_own_std_error_in_errors=own,
     )
+    for name, values in readings.items():
+        if name == "slope":  # the shown slope's 4 figures times k
+            assert max(values) - min(values) <= 1e-3 * max(abs(v) for v in values), values
+        else:
+            assert len(set(values)) == 1, values
+
+
+def _outcome_readings(
+    alice: Attacker,
+    handle: str,
+    statistic: str,
+    bodies: list[tuple[dict[str, Any], float]],
+    names: list[str],
+) -> tuple[dict[str, list[float]], dict[str, float]]:
+    """Per body (asked with its outcome scaled by k) the named coefficients over k, and the
+    first answer's errors over |k|."""
+    readings: dict[str, list[float]] = {}
+    errors: dict[str, float] = {}
+    for body, k in bodies:
+        rows = _rows(alice.ask(handle, statistic, body))
+        if rows is None:
+            continue
+        for name in names:
+            readings.setdefault(name, []).append(float(rows[name]["coefficient"]) / k)
+            errors.setdefault(name, float(rows[name]["std_error"]) / abs(k))
+    return readings, errors
+
+
+def _judge(title: str, readings: dict[str, list[float]], errors: dict[str, float]) -> None:
+    assert readings and min(len(v) for v in readings.values()) >= 4, "must be answered"
+    report(
+        title,
+        answered=min(len(v) for v in readings.values()),
+        distinct={name: len(set(values)) for name, values in readings.items()},
+        attackers_own_std_error_in_errors={
+            name: round(statistics.stdev(values) / len(values) ** 0.5 / errors[name], 3)
+            for name, values in readings.items()
+        },
+    )
+    # One draw: each reading the shown coefficient's 4 figures over k.
     for values in readings.values():
-        assert len(set(values)) == 1, values
+        assert max(values) - min(values) <= 1e-3 * max(abs(v) for v in values), values
+
+
+def test_b_iv_outcome_moved_by_k_y_plus_c(alice: Attacker) -> None:
+    """2SLS of k·lonnk + c on kvinne, aar endogenous, instruments mnd and dag, for 8 (k, c):
+    2SLS is affine-equivariant in its outcome (each coefficient times k, the intercept
+    times k plus c), so each slope over k is a draw of one number. Before (main 9f49d20,
+    two runs): 8 answered, 8 distinct each, the attacker's own standard error 0.08 errors
+    (aar), 0.10-0.16 (kvinne). After (the outcome in IV's form, model_evidence(
+    linear_outcome=True)): one draw, 3 distinct readings by the 4 figures' rounding over k."""
+    handle = alice.workspace(BASE)
+    alice.steps(
+        handle,
+        [{"generate": f"y{i}", "expr": f"lonnk * {k} + {c}"} for i, (k, c) in enumerate(SHIFTS)],
+    )
+    bodies = [
+        (
+            {
+                "y": f"y{i}",
+                "x": ["kvinne"],
+                "endogenous": ["aar"],
+                "instruments": ["mnd", "dag"],
+            },
+            float(k),
+        )
+        for i, (k, _) in enumerate(SHIFTS)
+    ]
+    readings, errors = _outcome_readings(alice, handle, "ivregress", bodies, ["aar", "kvinne"])
+    _judge("ivregress, the outcome as k·y + c 8 ways", readings, errors)

@@ -1021,6 +1021,7 @@ def model_evidence(
     asked_affine: bool = False,
     asked_form: bool = False,
     also_spanned: np.ndarray | None = None,
+    form_design: np.ndarray | None = None,
 ) -> ModelEvidence:
     """The evidence of a model over rows (each row: its unit, its outcome and its pattern,
     an index into `design`, the regressor values of each pattern, one column per term).
@@ -1047,7 +1048,9 @@ def model_evidence(
     (Cox: the time and the event indicator): the events are an outcome class, so they
     must cover min_indicator_units units and leave as many outside (one event, the
     target's if diagnosed, fits a model that no event cannot); `linear_outcome`: the
-    model is linear in its outcome (OLS), so its affine form takes the outcome too;
+    model is linear in its outcome (OLS; IV, each of whose estimators is
+    affine-equivariant in it: y + X·d gives β + d, k·y gives k·β), so its affine form takes
+    the outcome too;
     `invariant_form`: per pattern the columns of which every basis gives the same answer
     and the columns kept as they are (oaxaca: its regressors, and the group), for numbers
     that do not change with the basis: their form is made of these (AffineForm.invariant),
@@ -1060,7 +1063,11 @@ def model_evidence(
     `also_spanned`: per pattern a second design whose column space (not its basis) the
     answer depends on too (IV: the instruments with the exogenous regressors, Z): the model
     has a form of `design` (its regressors as given, transformed: b' = T⁻¹·b) with Z's own
-    form beside it (the same in every basis of Z's column space, never transformed)."""
+    form beside it (the same in every basis of Z's column space, never transformed);
+    `form_design`: per pattern the regressors the form is made of when they are not
+    `design` (a mixed model: its regressors as asked, not GLS's x − θ_g·x̄_g, which moves in
+    every row with γ when one unit's value does, so a basis of the model with the target's
+    value moved would miss the form the unmoved one finds: an oracle)."""
     design = np.asarray(design, dtype=np.float64).reshape(len(design), len(terms))
     row_pattern = np.asarray(row_pattern, dtype=np.int64)
     y = np.asarray(outcome, dtype=np.float64)
@@ -1186,8 +1193,16 @@ def model_evidence(
     elif asked is None:
         affine = _affine_form(located, row_pattern, y, design, terms, clusters, linear_outcome)
     elif asked_form or also_spanned is not None:
+        spanned = design if form_design is None else np.asarray(form_design, dtype=np.float64)
         affine = _affine_form(
-            located, row_pattern, pair_y, design, terms, clusters, also=also_spanned
+            located,
+            row_pattern,
+            pair_y,
+            spanned,
+            terms,
+            clusters,
+            linear_outcome,
+            also=also_spanned,
         )
     else:
         affine = None
@@ -1272,6 +1287,13 @@ def _affine_form(
             if found_form is None:
                 return None
             span, form_y, outcome_map = found_form
+            if also is not None:  # IV's instruments: their span's own form beside Z
+                spanned = span_canonical(
+                    splitmix64(set_ids ^ salt), row_pattern, np.asarray(also, np.float64)
+                )
+                if spanned is None:
+                    return None
+                span = span._replace(form=np.column_stack([span.form, spanned.form]))
         else:
             form_y, outcome_map = y, np.array([0.0, 1.0])
             if linear:
@@ -1444,6 +1466,7 @@ def derived_evidence(
     estimable: bool = True,
     terms: Sequence[int] | None = None,
     transforms: bool = False,
+    invariant: bool = False,
 ) -> ModelEvidence:
     """The evidence of numbers derived from a model's coefficients and its data (a logit's
     or probit's average marginal effects): the model's units, supports, leverage and pair
@@ -1457,7 +1480,10 @@ def derived_evidence(
     `transforms`: the derived numbers transform as the model's coefficients do in another
     basis of its column space (b' = T⁻¹·b: a GLM's average marginal effects, mean f(η)·β,
     η the same in every basis), so the model's form is kept (AffineForm), the terms not
-    among `terms` hidden."""
+    among `terms` hidden. `invariant`: the derived numbers are the same in every basis of
+    the model's column space (a mixed model's variance components), so the model's form
+    is kept as an invariant one (AffineForm.invariant: the registered numbers given as
+    they are)."""
     mixed = splitmix64(np.array([evidence.digest % (1 << 64)], dtype=np.uint64) ^ np.uint64(stream))
     keys, pair_sets = evidence.term_keys, evidence.term_pair_sets
     if terms is not None:
@@ -1478,20 +1504,24 @@ def derived_evidence(
         term_keys=keys,
         term_pair_sets=pair_sets,
         # Derived numbers' affine images are looked up only when the numbers are the same
-        # in every basis (an invariant form: oaxaca) or transform as the coefficients do
-        # (`transforms`: a GLM's marginal effects); not variance components.
-        affine=_derived_form(evidence.affine, terms, transforms),
+        # in every basis (an invariant form: oaxaca; `invariant`: a mixed model's variance
+        # components) or transform as the coefficients do (`transforms`: a GLM's marginal
+        # effects).
+        affine=_derived_form(evidence.affine, terms, transforms, invariant),
     )
 
 
 def _derived_form(
-    form: AffineForm | None, terms: Sequence[int] | None, transforms: bool
+    form: AffineForm | None, terms: Sequence[int] | None, transforms: bool, invariant: bool
 ) -> AffineForm | None:
     """The form numbers derived from a model are found by: the model's own when they are
-    the same in every basis (invariant) or transform as its coefficients (`transforms`,
-    the model's terms not among `terms` hidden); else none."""
+    the same in every basis (invariant, or `invariant` asked: then as an invariant form)
+    or transform as its coefficients (`transforms`, the model's terms not among `terms`
+    hidden); else none."""
     if form is None or form.invariant:
         return form
+    if invariant:
+        return replace(form, invariant=True, hidden=())
     if not transforms:
         return None
     p = len(form.anchors[0]) if form.anchors else 0

@@ -324,6 +324,10 @@ def _evidence(
         residuals=residuals,
         clusters=rows.cluster,
         also_spanned=instruments,
+        # 2SLS, LIML and GMM are affine-equivariant in the outcome (y + X·d: β + d, with X
+        # the regressors as given; k·y: k·β, LIML's κ and GMM's weights' shape unmoved),
+        # so the outcome is in the form too: k·y + c is the registered answer transformed.
+        linear_outcome=instruments is not None,
     )
 
 

@@ -25,6 +25,10 @@ Output control, two results:
   on the unit's group's score, β held); the noise's sd is at least influence_share times
   that. They are withheld whenever the coefficients are. A perturbed variance near 0 may
   be shown below 0.
+Both are found by the model's form (output_control/models.py, "A model's affine images"):
+the regressors as asked with the grouping's codes beside them, so every basis of the
+regressors' column space gets the registered coefficients transformed and the registered
+components as they are (one draw, not one per basis; docs/OUTPUT_CONTROL.md §12).
 The number of groups is not released (it is a count of cells).
 
 Robust standard errors (`robust`, Stata's `mixed …, vce(robust)`): the cluster-robust
@@ -57,6 +61,7 @@ from ..output_control import (
     ControlContext,
     RegressionFit,
     Term,
+    correlation_matrix,
 )
 from ..output_control.model_support import Influence, derived_evidence
 from ..statistic import Field, Statistic, Takes
@@ -209,6 +214,10 @@ def prepare_mml(view: DataView, request: Mapping[str, Any]) -> MixedPlan:
         asked=(rows.y, np.column_stack([design, at.astype(np.float64)])),
         residuals=residuals,
         clusters=rows.cluster,
+        # Its form: the regressors as asked (GLS is the same fit in every basis of their
+        # column space, b' = T⁻¹·b), the grouping held beside them (its codes' span).
+        form_design=design,
+        also_spanned=(at + 1).astype(np.float64)[:, None],
     )
     asked = asked_terms(x if x else [], constant)
     family = f"mixed-{method}"
@@ -222,6 +231,11 @@ def prepare_mml(view: DataView, request: Mapping[str, Any]) -> MixedPlan:
         terms_asked=len(asked) + 1,
         covariance=covariance,
         categorical=True,  # the group is read as an i. variable: its rare groups left out
+        # The classical errors' correlations (a sandwich's are not kept: a term mixing
+        # registered ones then gets its own error, docs/OUTPUT_CONTROL.md §12).
+        correlations=None
+        if fit is None or top is not None
+        else correlation_matrix(fit.covariance[:p, :p]),
     )
     about = {
         "statistic": "regress_mml",
@@ -364,7 +378,11 @@ def _variance_fit(
         terms=VARIANCE_TERMS,
         coefficients=values,
         std_errors=errors,
-        evidence=derived_evidence(evidence, influence, VARIANCE_STREAM, estimable=usable),
+        # The components are the same in every basis of the regressors' column space: the
+        # model's form, invariant (one draw for every basis, not one per basis).
+        evidence=derived_evidence(
+            evidence, influence, VARIANCE_STREAM, estimable=usable, invariant=True
+        ),
         terms_asked=len(VARIANCE_TERMS),
         covariance="classical",
         categorical=False,
