@@ -234,3 +234,47 @@ def test_b_iv_outcome_moved_by_k_y_plus_c(alice: Attacker) -> None:
     ]
     readings, errors = _outcome_readings(alice, handle, "ivregress", bodies, ["aar", "kvinne"])
     _judge("ivregress, the outcome as k·y + c 8 ways", readings, errors)
+
+
+def test_a_weibull_mixed_terms_error_over_many_bases(alice: Attacker) -> None:
+    """The same for Weibull (AFT): tid on kv and mnd + m·kv, m = ±1..±4, kv's error read
+    from each. Before (main 9f49d20): each basis's mixed error its own draw (and its own
+    correlation with γ). After: the registered covariance transformed (Weibull's fit carries
+    its β correlations), the 8 on one quadratic, its value at m = 0 the published error."""
+    handle = alice.workspace(
+        [
+            *BASE,
+            {"generate": "kv", "expr": "0"},
+            {"replace": "kv", "expr": "1", "if": "kvinne"},
+            {"generate": "tid", "expr": "2020 - year(fodselsdato) + 0.5", "if": "lonn > 0"},
+            {"generate": "hend", "expr": "mod(day(fodselsdato), 2)"},
+        ]
+    )
+    bases = [m for k in range(1, 5) for m in (k, -k)]
+    alice.steps(
+        handle, [{"generate": f"u{i}", "expr": f"mnd + {m} * kv"} for i, m in enumerate(bases)]
+    )
+    body = {"time": "tid", "event": "hend", "form": "aft"}
+    reference = _rows(alice.ask(handle, "weibull", {**body, "x": ["kv", "mnd"]}))
+    assert reference is not None, "the model must be answered to be attacked"
+    published = float(reference["kv"]["std_error"])
+    ms: list[float] = []
+    squared: list[float] = []
+    for i, m in enumerate(bases):
+        found: Any = _rows(alice.ask(handle, "weibull", {**body, "x": ["kv", f"u{i}"]}))
+        if found is None:
+            continue
+        ms.append(float(m))
+        squared.append(float(found["kv"]["std_error"]) ** 2)
+    assert len(ms) >= 6, "the bases must be answered to be attacked"
+    (a, _, _), spread = _quadratic(ms, squared)
+    at_zero = float(np.sqrt(max(a, 0.0)))
+    report(
+        "weibull, a mixed term's standard error in 8 bases",
+        answered=len(ms),
+        distinct=len({round(s, 12) for s in squared}),
+        log_spread_around_quadratic=round(spread, 4),
+        error_at_zero_vs_published=round(at_zero / published - 1.0, 4),
+    )
+    assert spread <= 2e-3, spread
+    assert abs(at_zero / published - 1.0) <= 5e-3, (at_zero, published)

@@ -817,6 +817,7 @@ class _Transformed:
     # terms, hidden ones too), V' = s'_y²·T⁻¹·D·R̃·D·T⁻¹', D the registered errors and R̃
     # their registered noised correlations; None when none was registered.
     covariance: np.ndarray | None = None
+    mapping: np.ndarray | None = None  # T⁻¹'s rows of the shown terms
 
     def error(self, j: int) -> float | None:
         """Shown term j's error from the registered covariance (None without one)."""
@@ -881,7 +882,8 @@ def _transformed(fit: RegressionFit, hit: _AffineHit, extra: int = 0) -> _Transf
         covariance = covariance[np.ix_(_shown_terms(form, fit), _shown_terms(form, fit))]
         if not np.all(np.isfinite(covariance)):
             covariance = None
-    return _Transformed(found, coefficients, singles, errors, unit, covariance)
+    shown_rows = mapping[_shown_terms(form, fit)]
+    return _Transformed(found, coefficients, singles, errors, unit, covariance, shown_rows)
 
 
 def _split_correlations(
@@ -1110,6 +1112,14 @@ def _weibull_affine(
             k, factor = single
             errors[j] = abs(moved.unit * factor) * float(moved.errors[k])
             r[j] = float(np.sign(factor)) * registered_r[k]
+        elif (derived := moved.error(j)) is not None and derived > 0:
+            # A mixed term: its error from the registered covariance, and its correlation
+            # with γ from the registered ones, cov(β'_j, γ) = Σ_k T⁻¹_jk·r_k·e_k·e_γ.
+            assert moved.mapping is not None
+            errors[j] = significant(derived, digits)
+            spread = moved.mapping[j, : len(registered_r)] * moved.errors[: len(registered_r)]
+            together = float(spread @ np.array(registered_r)) * abs(moved.unit) / derived
+            r[j] = float(np.clip(together, -1.0, 1.0))
     if not (np.all(np.isfinite(errors)) and np.all(np.isfinite(r))):
         return _not_estimable(out, columns), None
     gamma, gamma_error = (float(v) for v in shape_values[:2])  # type: ignore[arg-type]

@@ -40,7 +40,7 @@ import numpy as np
 
 from catalogue.domain.text import Text
 
-from ..output_control import ControlContext, RegressionFit
+from ..output_control import ControlContext, RegressionFit, correlation_matrix
 from ..output_control.models import WeibullShape, control_regression
 from ..statistic import Field, Statistic, Takes
 from .shared.common import DataView, Labelled, request_error, two_numbers
@@ -102,6 +102,7 @@ def fit_weibull(view: DataView, request: Mapping[str, Any]) -> WeibullPlan:
     aft = estimate  # what output control perturbs: the AFT form, whichever form is asked
     design = patterns.every_design()
     residuals = weights = shape = None
+    correlations: np.ndarray | None = None
     scale = 1.0
     # A time ≤ 0 has no log: the model cannot be estimated (withheld, not refused).
     if len(patterns.n) and len(rows.y) and float(np.min(rows.y)) > 0:
@@ -116,6 +117,7 @@ def fit_weibull(view: DataView, request: Mapping[str, Any]) -> WeibullPlan:
             names = tuple(patterns.names)
             aft_errors = np.sqrt(np.diag(found.covariance[:p, :p]))
             aft = Estimate(names, found.beta, aft_errors, patterns.rows)
+            correlations = correlation_matrix(found.covariance[:p, :p])
             if form == "aft":
                 estimate = aft
             else:
@@ -153,6 +155,7 @@ def fit_weibull(view: DataView, request: Mapping[str, Any]) -> WeibullPlan:
         terms_asked=len(asked),
         covariance="classical",
         categorical=any(f.categorical for f in patterns.factors),
+        correlations=correlations,
     )
     about = {
         "statistic": "weibull",
