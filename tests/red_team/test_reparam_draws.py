@@ -15,6 +15,7 @@ import statistics
 from typing import Any
 
 import numpy as np
+import pytest
 
 from tests.red_team.conftest import Attacker, Truth, report
 from tests.red_team.test_reparametrised_models import BASE, _rows
@@ -278,3 +279,59 @@ def test_a_weibull_mixed_terms_error_over_many_bases(alice: Attacker) -> None:
     )
     assert spread <= 2e-3, spread
     assert abs(at_zero / published - 1.0) <= 5e-3, (at_zero, published)
+
+
+PANEL_FORMS = {
+    # pooled OLS over a panel's rows (several per unit): its outcome's form takes k·y + c
+    # only (the linear form's anchors, keyed by units alone, cannot tell a unit's rows apart)
+    "regress": {"x": ["etter"]},
+    # fixed effects: regress_panel's evidence has no outcome form at all (k·y + c too)
+    "regress_panel": {"x": ["etter"], "method": "fe"},
+}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="panel form: the outcome moved by the regressors is another form "
+    "(docs/OUTPUT_CONTROL.md §12)",
+)
+@pytest.mark.parametrize("statistic", list(PANEL_FORMS))
+def test_d_panel_outcome_moved_by_a_regressor(alice: Attacker, statistic: str) -> None:
+    """regress (pooled) and regress_panel (fixed effects) of l/100,000 + d·etter on etter
+    (the year less 2020) over three years, for d = m/2,000, m = 1..8: the same fit,
+    etter's coefficient b + d, so each answer less d is a draw of b. With one row per unit
+    the outcome's form takes y + X·d; in panel form not: a fresh draw each. Seen (main
+    9f49d20): regress_panel 8 answered, 7 distinct, the attacker's own standard error
+    0.063 errors; regress see README."""
+    handle = alice.workspace(
+        [
+            {
+                "import": "INNTEKT_WLONN",
+                "dates": ["2020-12-31", "2021-12-31", "2022-12-31"],
+                "as": "l",
+            },
+            {"reshape_to_panel": ["l"], "date_as": "aar"},
+            {"generate": "etter", "expr": "year(aar) - 2020"},
+        ]
+    )
+    alice.steps(
+        handle,
+        [{"generate": f"y{m}", "expr": f"l / 100000 + {m / 2000} * etter"} for m in range(1, 9)],
+    )
+    slopes: list[float] = []
+    error = 0.0
+    for m in range(1, 9):
+        rows = _rows(alice.ask(handle, statistic, {"y": f"y{m}", **PANEL_FORMS[statistic]}))
+        if rows is None:
+            continue
+        slopes.append(float(rows["etter"]["coefficient"]) - m / 2000)
+        error = error or float(rows["etter"]["std_error"])
+    assert len(slopes) >= 4, "must be answered"
+    report(
+        f"{statistic} in panel form, the outcome moved by a regressor 8 ways",
+        answered=len(slopes),
+        distinct=len({round(s / error, 2) for s in slopes}),
+        attackers_own_std_error=round(statistics.stdev(slopes) / len(slopes) ** 0.5 / error, 3),
+    )
+    # One draw: each reading the shown slope's 4 figures less d.
+    assert max(slopes) - min(slopes) <= 2e-3 * max(abs(s) for s in slopes) + 1e-4, slopes
