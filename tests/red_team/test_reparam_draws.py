@@ -285,7 +285,8 @@ PANEL_FORMS = {
     # pooled OLS over a panel's rows (several per unit): its outcome's form takes k·y + c
     # only (the linear form's anchors, keyed by units alone, cannot tell a unit's rows apart)
     "regress": {"x": ["etter"]},
-    # fixed effects: regress_panel's evidence has no outcome form at all (k·y + c too)
+    # fixed effects: regress_panel's outcome form takes k·y + c (panel-form anchors at
+    # each unit's midrange), not y + X·d
     "regress_panel": {"x": ["etter"], "method": "fe"},
 }
 
