@@ -212,10 +212,14 @@ def test_scaled_copies_in_one_script_loop(alice: Attacker, truth: Truth) -> None
 
 
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_LINK = re.compile(r"https?://[^\s\"<>,]+")
 
 
 def _numbers(text: str) -> set[float]:
-    return {float(m) for m in _NUMBER.findall(text)}
+    """The numbers a reader sees in a text. Links are left out: the Vega editor's link is
+    the spec compressed (the `vega` download holds it plain), and its letters read as numbers
+    by chance (`…3e5…` is 300,000: a fresh clone's run found one within 0.5 % of a wage)."""
+    return {float(m) for m in _NUMBER.findall(_LINK.sub(" ", text))}
 
 
 def _xlsx_numbers(content: bytes) -> set[float]:
