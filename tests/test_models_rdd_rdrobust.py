@@ -260,24 +260,11 @@ def test_what_one_unit_moves_the_fuzzy_bias_corrected_ratio_is_exact(
     print(f"rdd fuzzy robust: largest one-unit move {largest:.6g}, of 40 rows {max(moves):.6g}")
 
 
-def test_fuzzy_robust_bad_input_and_a_second_bias_bandwidth(issue_workspace: Workspace) -> None:
-    """Covariates under inference robust are 4xx naming x (both languages); a second b on
-    the Wald model's rows is refused (409) before anything is released, as the sharp one."""
+def test_fuzzy_robust_a_second_bias_bandwidth(issue_workspace: Workspace) -> None:
+    """A second b on the Wald model's rows is refused (409) before anything is released,
+    as the sharp one."""
     ws = issue_workspace
     ws.apply(parse_steps([{"generate": "behandlet", "expr": f"cond({FUZZY}, 1, 0)"}]))
-    request = {
-        "y": "lonn",
-        "running": "alder",
-        "cutoff": CUTOFF,
-        "bandwidth": BANDWIDTH,
-        "inference": "robust",
-        "treatment": "behandlet",
-    }
-    with pytest.raises(RegcatError) as caught:
-        ws.prepare("rdd", {**request, "x": ["kjonn"]})
-    error = caught.value
-    assert 400 <= error.http_status < 500 and error.details.get("field") == "x"
-    assert "«x»" in error.nb and "'x'" in error.en
     context = control_context(ws)
     first = _fuzzy_plan(ws, 5.5, "triangular", None).release(context)
     assert [i.about.get("bias_bandwidth") for i in first] == [None, 5.5, None]
@@ -347,3 +334,174 @@ def test_covariate_adjusted_robust_agrees_with_rdrobust(
         print(f"rdd covs robust: largest one-unit move {largest:.6g}, of 20 rows {max(moves):.6g}")
     model, corrected = plan.release(control_context(ws))
     assert model.about["inference"] == "conventional" and corrected.about["inference"] == "robust"
+
+
+@pytest.mark.parametrize(
+    ("kernel", "b", "cluster", "covariates"),
+    [
+        ("triangular", None, None, ["kjonn"]),
+        ("uniform", 5.5, None, ["kjonn"]),
+        ("triangular", 5.5, None, ["kjonn", "utdanning"]),
+        ("triangular", None, "kommune", ["kjonn"]),
+        ("uniform", 5.5, "kommune", ["kjonn", "utdanning"]),
+    ],
+)
+def test_fuzzy_covariate_adjusted_robust_agrees_with_rdrobust(
+    issue_workspace: Workspace,
+    kernel: str,
+    b: float | None,
+    cluster: str | None,
+    covariates: list[str],
+) -> None:
+    """The fuzzy design with covariates (rdrobust's fuzzy= with covs=): the Wald ratio of
+    the two jumps net of the covariates (each its own partialled-out γ), its bias-corrected
+    τ_bc = τ − s'(bias of the two adjusted jumps) and the robust standard error by the delta
+    method (hc1, or cr1 with the cluster), and so the robust interval, to 1e-6."""
+    ws = issue_workspace
+    ws.apply(parse_steps([{"generate": "behandlet", "expr": f"cond({FUZZY}, 1, 0)"}]))
+    request: dict[str, Any] = {
+        "y": "lonn",
+        "running": "alder",
+        "cutoff": CUTOFF,
+        "bandwidth": BANDWIDTH,
+        "kernel": kernel,
+        "inference": "robust",
+        "treatment": "behandlet",
+        "x": covariates,
+    }
+    if b is not None:
+        request["bias_bandwidth"] = b
+    if cluster is not None:
+        request["cluster"] = cluster
+    plan = ws.prepare("rdd", request)
+    assert isinstance(plan, FuzzyPlan) and plan.robust is not None
+    data = _data(ws, ["behandlet", *covariates])
+    options: dict[str, Any] = {
+        "fuzzy": data["behandlet"].astype(float),
+        "covs": np.column_stack([data[name].astype(float) for name in covariates]),
+    }
+    if cluster is not None:
+        options["cluster"] = data["groups"]
+    found = _reference(data, b or BANDWIDTH, kernel, vce="cr1" if cluster else "hc1", **options)
+    estimate = found.Estimate.iloc[0]
+    corrected = plan.robust.corrected
+    _close(plan.estimate.coefficients[:1], np.array([estimate["tau.us"]]))
+    _close(corrected.coefficients, np.array([estimate["tau.bc"]]))
+    _close(corrected.std_errors, np.array([estimate["se.rb"]]))
+    low, high = found.ci.loc["Robust"]
+    quantile = (high - low) / (2 * estimate["se.rb"])
+    tau_bc, se_rb = corrected.coefficients[0], corrected.std_errors[0]
+    _close(np.array([tau_bc - quantile * se_rb, tau_bc + quantile * se_rb]), np.array([low, high]))
+    print(
+        f"rdd fuzzy covs {covariates} vs rdrobust ({kernel}, b = {b or BANDWIDTH}, cluster "
+        f"{cluster}): tau {plan.estimate.coefficients[0]:.6f} vs {estimate['tau.us']:.6f}, "
+        f"tau_bc {tau_bc:.6f} vs {estimate['tau.bc']:.6f}, se_rb {se_rb:.6f} vs "
+        f"{estimate['se.rb']:.6f}; conventional se {plan.estimate.std_errors[0]:.6f}, "
+        f"rdrobust se.us {estimate['se.us']:.6f}"
+    )
+    items = plan.release(control_context(ws))
+    assert [i.about.get("inference") for i in items] == ["conventional", "robust", None]
+    assert [r.labels for r in items[1].result.rows] == [("behandlet",)]
+
+
+def test_what_one_unit_moves_the_fuzzy_covariate_adjusted_ratio_is_exact(
+    issue_workspace: Workspace,
+) -> None:
+    """Output control's influence for the fuzzy τ_bc with covariates: at least what
+    rdrobust refitted without each of the 20 most outlying rows and the 10 treated rows
+    nearest the cutoff finds (the exact deletions of the two WLS fits and of the sides')."""
+    ws = issue_workspace
+    ws.apply(parse_steps([{"generate": "behandlet", "expr": f"cond({FUZZY}, 1, 0)"}]))
+    request: dict[str, Any] = {
+        "y": "lonn",
+        "running": "alder",
+        "cutoff": CUTOFF,
+        "bandwidth": BANDWIDTH,
+        "bias_bandwidth": 5.5,
+        "inference": "robust",
+        "treatment": "behandlet",
+        "x": ["kjonn"],
+    }
+    plan = ws.prepare("rdd", request)
+    assert isinstance(plan, FuzzyPlan) and plan.robust is not None
+    data = _data(ws, ["behandlet", "kjonn"])
+    y, x = data["lonn"].astype(float), data["alder"].astype(float)
+    inside = np.flatnonzero(np.abs(x - CUTOFF) < BANDWIDTH)
+    outlying = inside[np.argsort(np.abs(y[inside] - np.median(y[inside])))[::-1][:20]]
+    near = inside[np.argsort(np.abs(x[inside] - CUTOFF))[:10]]
+    tau = float(plan.robust.corrected.coefficients[0])
+    moves = []
+    for drop in (*outlying, *near):
+        keep = np.ones(len(y), dtype=bool)
+        keep[drop] = False
+        kept = {name: values[keep] for name, values in data.items()}
+        refit = _reference(
+            kept,
+            5.5,
+            "triangular",
+            vce="hc1",
+            fuzzy=kept["behandlet"].astype(float),
+            covs=kept["kjonn"].astype(float)[:, None],
+        )
+        moves.append(abs(tau - refit.Estimate.iloc[0]["tau.bc"]))
+    largest = float(plan.robust.corrected.evidence.influence.coefficient[0])
+    assert largest >= max(moves) * (1 - 1e-9)
+    print(
+        f"rdd fuzzy covs robust: largest one-unit move {largest:.6g}, of 30 rows {max(moves):.6g}"
+    )
+
+
+def test_fuzzy_covariate_adjusted_conventional_error_differs_by_the_covariates_bread(
+    issue_workspace: Workspace,
+) -> None:
+    """The conventional standard error with covariates differs by definition: ours is the
+    Wald model's (weighted IV2SLS's HC1 sandwich, whose bread holds the covariates, so δ's
+    own estimation counts), rdrobust's each side's [1, x] bread with the residual's
+    covariate term held fixed. Both are the same residuals: the IV model's, over T (the
+    first stage's jump), through rdrobust's per-side HC0 sandwich, is rdrobust's hc0 se.us
+    (1e-6), and ours differs from it."""
+    ws = issue_workspace
+    ws.apply(parse_steps([{"generate": "behandlet", "expr": f"cond({FUZZY}, 1, 0)"}]))
+    request: dict[str, Any] = {
+        "y": "lonn",
+        "running": "alder",
+        "cutoff": CUTOFF,
+        "bandwidth": BANDWIDTH,
+        "inference": "robust",
+        "treatment": "behandlet",
+        "x": ["kjonn"],
+    }
+    plan = ws.prepare("rdd", request)
+    assert isinstance(plan, FuzzyPlan)
+    data = _data(ws, ["behandlet", "kjonn"])
+    found = _reference(
+        data,
+        BANDWIDTH,
+        "triangular",
+        vce="hc0",
+        fuzzy=data["behandlet"].astype(float),
+        covs=data["kjonn"].astype(float)[:, None],
+    )
+    x = data["alder"].astype(float) - CUTOFF
+    inside = np.abs(x) < BANDWIDTH
+    above = (x >= 0).astype(float)
+    design = np.column_stack(
+        [data["behandlet"], x, above * x, data["kjonn"], np.ones_like(x)]
+    ).astype(float)
+    residuals = data["lonn"].astype(float) - design @ plan.estimate.coefficients
+    jump_t = float(plan.first.estimate.coefficients[0])
+    weights = np.maximum(1 - np.abs(x) / BANDWIDTH, 0.0)
+    variance = 0.0
+    for side in (inside & (x < 0), inside & (x >= 0)):
+        r = np.column_stack([np.ones(side.sum()), x[side]])
+        w = weights[side]
+        bread = np.linalg.inv((r * w[:, None]).T @ r)
+        meat = (r * (w * residuals[side] / jump_t)[:, None] ** 2).T @ r
+        variance += float((bread @ meat @ bread)[0, 0])
+    _close(np.array([np.sqrt(variance)]), np.array([found.Estimate.iloc[0]["se.us"]]))
+    ours = float(plan.estimate.std_errors[0])
+    assert not np.isclose(ours, np.sqrt(variance), rtol=1e-6)
+    print(
+        f"rdd fuzzy covs conventional: ours {ours:.6f}, rdrobust hc0 se.us "
+        f"{found.Estimate.iloc[0]['se.us']:.6f}, rebuilt from ours {np.sqrt(variance):.6f}"
+    )

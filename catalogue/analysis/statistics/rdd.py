@@ -167,9 +167,22 @@ the local quadratic fits, s'(ê_y, ê_d) = ê_v/T, so the sharp formula's on v o
 y's). What one unit moves τ_bc: Y, T, A and B each by its exact one-row deletion, τ_bc
 recomputed, summed over a unit's rows. Released as the sharp one's, derived from the Wald
 model (its row the treatment's, under its pairs and b refusal), then the first stage,
-conventional; without covariates (a fuzzy design with covariates under inference robust is
-a 4xx naming x). tests/test_models_rdd_rdrobust.py holds τ, τ_bc and the robust error to
+conventional. tests/test_models_rdd_rdrobust.py holds τ, τ_bc and the robust error to
 rdrobust (hc1 and cr1) at 1e-6, and the conventional error to its hc0 times N/(N − 4).
+
+With covariates (rdrobust's fuzzy= with covs=): Y and T are the jumps net of the
+covariates, the reduced form's and the first stage's (the sharp design's WLS of y and of d,
+whose covariate coefficients γ_y, γ_d are rdrobust's partialled-out ones), τ = Y/T the
+Wald model's; A = A_y − γ_y'A_z and B = A_d − γ_d'A_z the bias-corrected jumps net of them;
+τ_bc = τ + (A − τB)/T, the bias-corrected jump of v = y − τd − z'(γ_y − τγ_d) over T
+(z'(γ_y − τγ_d) is the Wald model's covariate term); its robust error rdrobust's delta
+method, s'ê = ê_v/T, v's sharp formula over |T| (HC1, or clustered per side). What one
+unit moves τ_bc, exactly: Y, T, γ_y, γ_d by the two WLS fits' one-row deletions, A_y, A_d
+and each A_z by the sides', τ_bc recomputed. The conventional standard error differs by
+definition: the Wald model's IV sandwich has the covariates in its bread (δ's estimation
+counts), rdrobust's per side [1, x] bread holds them fixed; the test rebuilds rdrobust's
+hc0 se.us from the Wald model's residuals over T through that bread (1e-6), and holds
+τ, τ_bc, the robust error and interval to rdrobust (hc1, cr1) at 1e-6.
 
 Clustered standard errors (`cluster`: a variable, or _unit for the unit): the sandwich
 with the clusters' scores u_g = Σ_{i∈g} k_i x_i e_i (the sharp design's WLS residual, the
@@ -506,7 +519,7 @@ def _sharp(
     """The sharp design (`also`: a variable the rows must hold too, the fuzzy design's
     outcome when this is its first stage)."""
     y, running, cutoff, bandwidth, kernel, covariates = _request(view, request)
-    inference = _inference(request, covariates)
+    inference = _inference(request)
     factor = Factor(running, False)
     chosen = _Chosen()
 
@@ -591,18 +604,10 @@ def _refuse_too_few_clusters_per_side(
         )
 
 
-def _inference(request: Mapping[str, Any], covariates: list[list[Factor]]) -> str:
-    """`inference`: conventional, or robust (the bias-corrected jump beside the model),
-    which takes the sharp design with or without covariates and the fuzzy one without."""
+def _inference(request: Mapping[str, Any]) -> str:
+    """`inference`: conventional, or robust (the bias-corrected jump beside the model), of
+    either design, with or without covariates."""
     inference = choice(request, "inference", INFERENCE, "conventional")
-    if inference == "robust" and covariates and request.get("treatment") is not None:
-        raise request_error(
-            "x",
-            "Robust skjevhetskorrigert inferens (inference robust) tar den uskarpe "
-            "designen uten kovariater: ta bort «x».",
-            "Robust bias-corrected inference (inference robust) takes the fuzzy design "
-            "without covariates: leave out 'x'.",
-        )
     if inference != "robust" and request.get("bias_bandwidth") is not None:
         raise request_error(
             "bias_bandwidth",
@@ -900,19 +905,109 @@ def covariate_bias_corrected(
         if found is None:
             return None
         jumps_without.append(_jump_without(found, "corrected"))
-    kn = patterns.n * weights
-    inverse = np.linalg.pinv((design * kn[:, None]).T @ design)
-    at_rows = design[rows.pattern]
-    leverage = weights[rows.pattern] * np.einsum("ij,jk,ik->i", at_rows, inverse, at_rows)
-    residuals = rows.y - (design @ beta)[rows.pattern]
-    scale = weights[rows.pattern] * residuals / np.maximum(1.0 - leverage, 1e-12)
-    change = (at_rows @ inverse.T) * scale[:, None]  # β − β without the row, per row
+    change = _wls_changes(design, patterns.n, weights, beta, rows, rows.y)
     without = _jump_without(v, "corrected")
     for j, jump in enumerate(jumps_without):
         without = without + change[:, covariates][:, j] * jump
     moves = np.abs(tau - without)
     largest = float(np.max(per_unit(rows.units, moves), initial=0.0))
     return BiasCorrected(tau, error, largest, b)
+
+
+def _wls_changes(
+    design: np.ndarray,
+    n: np.ndarray,
+    weights: np.ndarray,
+    beta: np.ndarray,
+    rows: ModelRows,
+    y_rows: np.ndarray,
+) -> np.ndarray:
+    """Per row, β − β without that row of the kernel-weighted least squares of `y_rows` on
+    the patterns' `design` (its coefficients `beta`): the exact one-row deletion (WLS
+    DFBETA), (X'KNX)⁻¹x·k·e/(1 − k·x'(X'KNX)⁻¹x)."""
+    inverse = np.linalg.pinv((design * (n * weights)[:, None]).T @ design)
+    at_rows = design[rows.pattern]
+    leverage = weights[rows.pattern] * np.einsum("ij,jk,ik->i", at_rows, inverse, at_rows)
+    residuals = y_rows - (design @ beta)[rows.pattern]
+    scale = weights[rows.pattern] * residuals / np.maximum(1.0 - leverage, 1e-12)
+    return np.asarray((at_rows @ inverse.T) * scale[:, None])
+
+
+def fuzzy_covariate_bias_corrected(
+    x: np.ndarray,
+    patterns: Patterns,
+    d: np.ndarray,
+    weights: np.ndarray,
+    h: float,
+    b: float,
+    kernel: str,
+    rows: ModelRows,
+    clustered: bool = False,
+) -> BiasCorrected | None:
+    """The fuzzy design's bias-corrected Wald ratio with covariates (rdrobust's fuzzy= with
+    covs=, module text): the reduced form and the first stage, the sharp design's WLS of y
+    and of d on [side, x, side·x, z, 1], give Y, γ_y and T, γ_d (the jumps net of the
+    covariates, rdrobust's partialled-out γ); τ = Y/T, and with A = A_y − γ_y'A_z and
+    B = A_d − γ_d'A_z the bias-corrected jumps net of them, τ_bc = τ + (A − τB)/T, which is
+    τ + A_v/T, A_v the bias-corrected jump of v = y − τd − z'(γ_y − τγ_d) (z'(γ_y − τγ_d)
+    is the IV model's covariate term). Its robust standard error rdrobust's delta method,
+    s'ê = ê_v/T: v's sharp robust error over |T| (HC1, or clustered per side; d and z are
+    one value per pattern, so v's within-pattern squares are y's). What one unit moves it,
+    exactly: Y, T, γ_y, γ_d by the two WLS one-row deletions, A_y, A_d and each A_z by the
+    sides' one-row deletions, τ_bc recomputed from them."""
+    n, count = patterns.n, len(patterns.n)
+    if not count:
+        return None
+    design = patterns.design(slice(0, count))
+    covariates = slice(3, design.shape[1] - 1)  # [jump, x, above·x, covariates…, _cons]
+    z = design[:, covariates]
+    inverse = np.linalg.pinv((design * (n * weights)[:, None]).T @ design)
+    beta_y = inverse @ (design.T @ (weights * patterns.y_sum))
+    beta_d = inverse @ (design.T @ (weights * d * n))
+    jump_y, jump_t = float(beta_y[0]), float(beta_d[0])
+    if not abs(jump_t) > 0:
+        return None
+    tau = jump_y / jump_t
+    delta = beta_y[covariates] - tau * beta_d[covariates]
+    adjustment = tau * d + z @ delta
+    v_rows = ModelRows(rows.units, rows.pattern, rows.y - adjustment[rows.pattern], rows.cluster)
+    v = _sides(
+        x, n, patterns.y_sum - n * adjustment, patterns.y_m2, h, b, kernel, v_rows, clustered
+    )
+    if v is None:
+        return None
+    (below, above), _ = v
+    corrected = tau + (above.corrected - below.corrected) / jump_t
+    error = math.sqrt(below.variance + above.variance) / abs(jump_t)
+    d_rows = d[rows.pattern]
+    outcome = _sides(x, n, patterns.y_sum, patterns.y_m2, h, b, kernel, rows, False)
+    d_as_rows = ModelRows(rows.units, rows.pattern, d_rows, rows.cluster)
+    treatment = _sides(x, n, d * n, np.zeros(count), h, b, kernel, d_as_rows, False)
+    if outcome is None or treatment is None:
+        return None
+    a_without = _jump_without(outcome, "corrected")
+    b_without = _jump_without(treatment, "corrected")
+    change_y = _wls_changes(design, n, weights, beta_y, rows, rows.y)
+    change_d = _wls_changes(design, n, weights, beta_d, rows, d_rows)
+    gamma_y = beta_y[covariates] - change_y[:, covariates]
+    gamma_d = beta_d[covariates] - change_d[:, covariates]
+    for j in range(z.shape[1]):
+        column = ModelRows(rows.units, rows.pattern, z[rows.pattern, j], rows.cluster)
+        found = _sides(x, n, z[:, j] * n, np.zeros(count), h, b, kernel, column, False)
+        if found is None:
+            return None
+        jump_z = _jump_without(found, "corrected")
+        a_without = a_without - gamma_y[:, j] * jump_z
+        b_without = b_without - gamma_d[:, j] * jump_z
+    y_without = jump_y - change_y[:, 0]
+    t_without = jump_t - change_d[:, 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tau_without = y_without / t_without
+        without = tau_without + (a_without - tau_without * b_without) / t_without
+    moves = np.abs(corrected - without)
+    moves = np.where(np.isfinite(moves), moves, np.inf)
+    largest = float(np.max(per_unit(rows.units, moves), initial=0.0))
+    return BiasCorrected(corrected, error, largest, b)
 
 
 def _jump_without(sides: tuple[tuple[_Side, _Side], np.ndarray], which: str) -> np.ndarray:
@@ -1199,7 +1294,7 @@ def fuzzy_estimate(
 def prepare_fuzzy(view: DataView, request: Mapping[str, Any]) -> FuzzyPlan:
     """The fuzzy design (see the module's text)."""
     y, running, cutoff, bandwidth, kernel, covariates = _request(view, request)
-    inference = _inference(request, covariates)
+    inference = _inference(request)
     if not isinstance(request.get("treatment"), str):
         raise request_error(
             "treatment",
@@ -1281,7 +1376,11 @@ def prepare_fuzzy(view: DataView, request: Mapping[str, Any]) -> FuzzyPlan:
         b = _bias_bandwidth(request, running, h)
         _refuse_too_few_clusters_per_side(view, rows, x, cluster)
         found = None
-        if estimate.estimable:
+        if estimate.estimable and covariates:
+            found = fuzzy_covariate_bias_corrected(
+                x, sharp, d, weights, h, b, kernel, rows, clustered is not None
+            )
+        elif estimate.estimable:
             tau = float(estimate.coefficients[0])
             found = fuzzy_bias_corrected(
                 x,
@@ -1431,14 +1530,14 @@ STATISTIC = Statistic(
                 "conventional (standard), eller robust: i tillegg det skjevhetskorrigerte "
                 "hoppet med robust standardfeil og intervall (Calonico, Cattaneo og Titiunik "
                 "2014; lokal kvadratisk skjevhet med båndbredde bias_bandwidth); skarp design "
-                "med eller uten kovariater (Calonico, Cattaneo, Farrell og Titiunik 2019), "
-                "uskarp design uten (Wald-forholdet, standardfeil ved deltametoden), robust "
+                "eller uskarp (Wald-forholdet, standardfeil ved deltametoden), med eller uten "
+                "kovariater (Calonico, Cattaneo, Farrell og Titiunik 2019), robust "
                 "(HC1) eller klynget (cluster, hver side for seg); som rdrobust.",
                 "conventional (default), or robust: also the bias-corrected jump with its "
                 "robust standard error and interval (Calonico, Cattaneo and Titiunik 2014; a "
                 "local quadratic bias estimate with bandwidth bias_bandwidth); sharp design "
-                "with or without covariates (Calonico, Cattaneo, Farrell and Titiunik 2019), "
-                "fuzzy design without (the Wald ratio, standard error by the delta method), "
+                "or fuzzy (the Wald ratio, standard error by the delta method), with or "
+                "without covariates (Calonico, Cattaneo, Farrell and Titiunik 2019), "
                 "robust (HC1) or clustered (cluster, each side on its own); as rdrobust.",
             ),
         ),
