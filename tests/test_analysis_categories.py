@@ -27,10 +27,16 @@ def test_nan_of_either_sign_and_infinities_are_missing(workspace_factory: Any) -
     ws = workspace_factory(support.ISSUE_STEPS)
     ws.apply(
         parse_steps(
-            [  # inf - inf is NaN; its negation is NaN with the other sign
-                {"generate": "z", "expr": "1e308 * 10 - 1e308 * 10"},
-                {"replace": "z", "expr": "-(1e308 * 10 - 1e308 * 10)", "if": "alder > 40"},
-                {"generate": "inf", "expr": "1e308 * 10"},
+            [  # inf - inf is NaN; its negation is NaN with the other sign (working age:
+                # alder >= 18, so exp(alder * 1000) is infinite; a constant beyond ±1e15 is
+                # refused before the data are read, expressions/scale.py)
+                {"generate": "z", "expr": "exp(alder * 1000) - exp(alder * 1000)"},
+                {
+                    "replace": "z",
+                    "expr": "-(exp(alder * 1000) - exp(alder * 1000))",
+                    "if": "alder > 40",
+                },
+                {"generate": "inf", "expr": "exp(alder * 1000)"},
                 {"generate": "kept", "expr": "alder * 1e13"},
             ]
         )

@@ -139,7 +139,7 @@ def test_operators(text: str, expected: list[Any]) -> None:
         ("substr(icd, 4, 10)", ["1", None, ""]),
         ('substr("æøå", 2, 1)', ["ø"] * 3),
         ("substr(icd, alder, 1)", ["", None, ""]),
-        ("substr(icd, 1, 9e18)", [None] * 3),  # out-of-range lengths: missing, not errors
+        ("substr(icd, 1, 1e15)", [None] * 3),  # out-of-range lengths: missing, not errors
         ("int(inntekt)", [512_000, None, 0]),
         ("int(-2.7)", [-2] * 3),
         ("int(alder / 2)", [22, None, 8]),
@@ -155,13 +155,13 @@ def test_operators(text: str, expected: list[Any]) -> None:
         ("ln(inntekt)", [pytest.approx(13.146, abs=1e-3), None, None]),  # ln(0) is missing
         ("ln(-1)", [None] * 3),
         ("exp(0)", [1] * 3),
-        ("exp(1000)", [None] * 3),  # overflow is missing
+        ("exp(alder * 100)", [None] * 3),  # overflow is missing (exp(1000) is refused: scale.py)
         ("sqrt(16)", [4] * 3),
         ("sqrt(-alder)", [None] * 3),
         ("sqrt(alder - 17)", [pytest.approx(28**0.5), None, 0]),
         ("0^-1", [None] * 3),  # power results that are not finite are missing
         ("(-8)^(1/3)", [None] * 3),
-        ("10^400", [None] * 3),
+        ("10^(alder * 100)", [None] * 3),
         ("min(alder, 30)", [30, 30, 17]),  # missing arguments are skipped, as in Stata
         ("max(alder, 30)", [45, 30, 30]),
         ("min(alder, .)", [45, None, 17]),
@@ -322,7 +322,7 @@ def test_whole_numbers_stay_whole() -> None:
         ("alder * 2", "DOUBLE"),
         ("alder / 2", "DOUBLE"),
         ("alder ^ 2", "DOUBLE"),
-        ("9007199254740993 + 0", "DOUBLE"),
+        ("alder + 9007199254740.993", "DOUBLE"),
     ):
         compiled = compile_expression(text, SCHEMA)
         found = con.execute(f"SELECT typeof({compiled.sql}) FROM t", compiled.params).fetchone()

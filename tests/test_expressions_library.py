@@ -60,7 +60,7 @@ def test_the_language_has_at_least_80_functions() -> None:
         ("mod(-7, 3)", 2),
         ("mod(7, 0)", None),
         ("pow(2, 10)", 1024),
-        ("pow(10, 400)", None),
+        ("pow(10, abs(400))", None),  # abs: not folded by scale.py, so pow itself is tested
         ("pow(-8, 0.5)", None),
         ("comb(5, 2)", 10),
         ("comb(3, 5)", None),

@@ -262,6 +262,11 @@ ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
             "En sammenligning med en manglende verdi er alltid usann; bruk sysmiss(x).",
             "A comparison with a missing value is always false; use sysmiss(x).",
         ),
+        "expression-range": ErrorCode(
+            400,
+            "Uttrykket har en konstant utenfor ±10^15, det største et tall kan være.",
+            "The expression has a constant beyond ±10^15, the largest a number can be.",
+        ),
         "expression-syntax": ErrorCode(
             400,
             "Uttrykket kan ikke leses (feil i skrivemåten).",

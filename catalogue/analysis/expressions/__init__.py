@@ -51,7 +51,8 @@ to starts_with(x, ?) with the prefix bound, so % and _ are ordinary characters. 
 Limits (limits.py): 2,000 characters, nesting depth 50, 100 arguments per call, 500 terms in
 a run of + - or * /, 100,000 characters of SQL. Errors are RegcatError (HTTP 400) with codes
 expression-syntax, -unknown-variable, -unknown-function, -type, -arguments, -too-long,
--too-deep, -too-complex, -forbidden and -missing-comparison, and details `position`
+-too-deep, -too-complex, -forbidden, -missing-comparison and -range (a constant beyond
+±LARGEST_NUMBER, scale.py: judged on the text alone), and details `position`
 (0-based), `length`, a caret `snippet` and, for unknown names, a `suggestion`. `unit_id` and
 names starting with `_` are refused whatever the schema holds."""
 

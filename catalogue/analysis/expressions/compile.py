@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from catalogue.domain.errors import RegcatError
 
-from . import errors, hints, operators
+from . import errors, hints, operators, scale
 from .fragments import Fragment, SqlTooLong, bound, build, resolve, truth
 from .functions import ALIASES, FUNCTIONS, ArgumentProblem
 from .limits import MAX_SQL_LENGTH, is_forbidden
@@ -129,7 +129,28 @@ class _Compiler:
             )
         if len(part.sql) > MAX_SQL_LENGTH:
             raise self.too_complex()
+        out_of_range = scale.beyond(self.root)
+        if out_of_range is not None:
+            raise self.out_of_range(out_of_range)
         return part
+
+    def out_of_range(self, node: Node) -> RegcatError:
+        """A constant beyond ±LARGEST_NUMBER (scale.py): judged on the text alone."""
+        shown = self.source(node)
+        return self.error(
+            errors.RANGE,
+            node,
+            (
+                f"{errors.quoted_nb(shown)} har en konstant utenfor ±10^15, det største et tall "
+                "i arbeidsområdet kan være; alle verdier unntatt 0 ville blitt manglende",
+                f"{errors.quoted_en(shown)} has a constant beyond ±10^15, the largest a number "
+                "in the workspace can be; every value but 0 would be missing",
+            ),
+            (
+                "Bruk en mindre skala, for eksempel lonn / 1000 i stedet for lonn * 1e250",
+                "Use a smaller scale, for example lonn / 1000 instead of lonn * 1e250",
+            ),
+        )
 
     def too_complex(self) -> RegcatError:
         return self.error(

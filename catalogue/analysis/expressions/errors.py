@@ -21,6 +21,7 @@ TOO_DEEP = "expression-too-deep"
 TOO_COMPLEX = "expression-too-complex"
 FORBIDDEN = "expression-forbidden"
 MISSING_COMPARISON = "expression-missing-comparison"
+RANGE = "expression-range"
 
 _WINDOW = 100  # lines longer than this are shown as a window around the error
 _CONTEXT = 40

@@ -13,6 +13,11 @@ MAX_RUN = 500
 # guarded operations (each repeating its argument, see fragments.py) reach it. DuckDB plans
 # 100,000 characters in well under a second.
 MAX_SQL_LENGTH = 100_000
+# The largest magnitude a number in a workspace has: larger than any register magnitude
+# (NOK, days, counts) yet small enough that a sum over millions of units and its square stay
+# finite in doubles. A computed number beyond it is missing for its unit (steps/generate.py);
+# a constant beyond it is refused before the data are read (scale.py).
+LARGEST_NUMBER = 1e15
 
 # Identifiers a workspace expression may never name, whatever the schema says: the
 # pseudonymised unit identifier (OUTPUT_CONTROL §1.2) and every internal column.

@@ -11,7 +11,7 @@ from typing import Any
 
 from catalogue.domain.errors import invalid_input
 
-from ..expressions import ValueType
+from ..expressions import ValueType, limits
 from ..state import State, StepContext
 from ..step import StepField, Takes, Verb, required_text, text
 from ..variables import Kind, Schema, Variable, check_name
@@ -44,9 +44,8 @@ def parse(verb: str, item: Mapping[str, Any]) -> Generate:
     return Generate(name, expr, text(item, "if", required=False), replace=verb == "replace")
 
 
-# Larger than any register magnitude (NOK, days, counts) yet small enough that a sum over
-# millions of units and its square stay finite in doubles.
-LARGEST_NUMBER = 1e15
+# expressions/limits.py: larger than any register magnitude, small enough for sums and squares.
+LARGEST_NUMBER = limits.LARGEST_NUMBER
 
 
 def apply_generate(
