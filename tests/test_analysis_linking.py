@@ -13,12 +13,10 @@ import numpy as np
 import pytest
 
 from catalogue.analysis import db
-from catalogue.analysis.output_control.group_values import presence_factor
 from catalogue.analysis.output_control.rules.cell_key_noise import CellKeyNoiseParameters
 from catalogue.analysis.output_control.rules.magnitude_noise import (
     MagnitudeNoise,
     MagnitudeNoiseParameters,
-    largest_of,
 )
 from catalogue.analysis.sources import PinnedVersion
 from catalogue.analysis.step import parse_steps
@@ -225,7 +223,7 @@ def test_aggregate_gives_every_unit_its_groups_statistic(
         if lonn[unit] is not None:
             groups[code].append(lonn[unit])
     noise = MagnitudeNoise(MagnitudeNoiseParameters())
-    factor = presence_factor(CellKeyNoiseParameters().variance, noise.parameters.strength)
+    variance = CellKeyNoiseParameters().variance
     shown = 0
     for unit, code in kommune.items():
         found = groups[code]
@@ -240,12 +238,13 @@ def test_aggregate_gives_every_unit_its_groups_statistic(
             assert contributors < 10 + 5
             continue
         shown += 1
-        # The group's mean, perturbed as its published mean would be: the noise of the
-        # group's total (bounded by its largest contributions, times the presence factor
-        # every group statistic but a count has: group_values.presence_factor) over its
-        # number of values.
-        top = largest_of(np.array(found), 3) * factor
-        bound = float(noise.bound(top[:, None])[0]) / len(found)
+        # The group's mean, perturbed as its published mean would be: its total capped at
+        # the group's cap c and the noise of that total (at most D · √V · c: rules/
+        # magnitude_noise.py) over its number of values.
+        total, cap = noise.capped_total(np.array(found))
+        bound = (
+            abs(sum(found) - total) + float(noise.capped_bound(np.array([cap]), variance)[0])
+        ) / len(found)
         assert abs(snitt[unit] - mean(found)) <= bound + 1e-9
     assert shown > len(kommune) / 2  # most units' municipalities have their mean
 

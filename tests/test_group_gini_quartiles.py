@@ -1,9 +1,10 @@
 """The group statistics gini, p25 and p75 of collapse/aggregate (what the script's
 `collapse (gini)` and `(iqr)` send), against a reference computed here with pandas and
 numpy from the released Parquet files: each group of at least 10 units gets its value
-within the noise docs/OUTPUT_CONTROL.md §7 documents for a group statistic (magnitude noise
-on its totals, or on its smoothed window's mean: at most D · Σ m_j · x_(j) over the k largest
-contributions, times the presence factor), and a smaller group gets none."""
+within the noise docs/OUTPUT_CONTROL.md §3 `magnitude-noise` documents for a group
+statistic (each total capped at its cap c with noise at most D · √V · c; a smoothed
+window's mean of values clipped to the group's caps with noise at most D · √V · R over its
+size, R its reach), and a smaller group gets none."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from catalogue.analysis.output_control.group_values import presence_factor
 from catalogue.analysis.output_control.parameters import OutputControlParameters
 from catalogue.analysis.output_control.rules.cell_key_noise import CellKeyNoise
 from catalogue.analysis.output_control.rules.magnitude_noise import MagnitudeNoise
@@ -25,7 +25,7 @@ from tests.test_analysis_support import as_dict, released, values
 
 workspace_factory = support.workspace_factory
 
-D, STRENGTH, DECAY, TOP_K, WIDTH = 3.0, 0.5, 0.5, 3, 10
+WIDTH = 10
 STEPS: list[dict[str, Any]] = [
     {"import": "BEFOLKNING_KJOENN", "as": "kjonn"},
     {"import": "BEFOLKNING_FOEDSELSDATO", "as": "fodselsdato"},
@@ -43,15 +43,17 @@ STEPS: list[dict[str, Any]] = [
 ]
 
 
-def _bound(contributions: np.ndarray) -> float:
+def _noise() -> tuple[MagnitudeNoise, float]:
     parameters = OutputControlParameters.defaults()
-    presence = float(
-        presence_factor(
-            parameters.of(CellKeyNoise).variance, parameters.of(MagnitudeNoise).strength
-        )
-    )
-    largest = np.sort(np.abs(contributions))[::-1][:TOP_K]
-    return D * presence * sum(STRENGTH * DECAY**j * x for j, x in enumerate(largest))
+    return MagnitudeNoise(parameters.of(MagnitudeNoise)), parameters.of(CellKeyNoise).variance
+
+
+def _capped(contributions: np.ndarray) -> tuple[float, float]:
+    """A group total as published before its noise (Σ clip(y, −c, c)) and its noise's
+    bound D · √V · c."""
+    noise, variance = _noise()
+    total, cap = noise.capped_total(contributions)
+    return total, float(noise.capped_bound(np.array([cap]), variance)[0])
 
 
 def _reference(pinned: PinnedVersion) -> pd.DataFrame:
@@ -66,12 +68,26 @@ def _reference(pinned: PinnedVersion) -> pd.DataFrame:
     return frame.dropna(subset=["kull"])  # everyone of a cohort; lonn missing for some
 
 
+def _slack(contributions: np.ndarray) -> float:
+    """How far a group total may be published from the exact Σ: its cap's clipping and
+    its noise's bound."""
+    total, bound = _capped(contributions)
+    return abs(float(np.sum(contributions)) - total) + bound
+
+
 def _window_mean(ordered: np.ndarray, q: float) -> tuple[float, float]:
     n = len(ordered)
     width = min(WIDTH, n)  # a group of fewer units: all of them
     start = min(max(int(np.floor(q * (n - 1) - (width - 1) / 2 + 0.5)), 0), n - width)
-    window = ordered[start : start + width]
-    return float(window.mean()), _bound(window) / width
+    noise, variance = _noise()
+    at, size = np.zeros(1, dtype=np.int64), np.array([n], dtype=np.int64)
+    upper, lower = noise.signed_caps(ordered, at, size)
+    clipped = np.clip(ordered, lower[0], upper[0])
+    reach = noise.window_reach(
+        clipped, at, size, np.array([start]), np.array([width]), upper, lower
+    )
+    window = clipped[start : start + width]
+    return float(window.mean()), float(noise.capped_bound(reach, variance)[0]) / width
 
 
 def test_group_gini_and_quartiles_against_pandas(
@@ -97,8 +113,7 @@ def test_group_gini_and_quartiles_against_pandas(
             continue
         n = len(x)
         weights = 2 * np.arange(1, n + 1) - n - 1
-        numerator, total = float((weights * x).sum()), float(x.sum())
-        top, whole = _bound(weights * x), _bound(x)
+        (numerator, top), (total, whole) = _capped(weights * x), _capped(x)
         # missing only when too few units contribute; in a small group the total's noise
         # can reach the total itself, and then the bound says nothing. The Gini divides by
         # the perturbed count.
@@ -158,14 +173,14 @@ def test_semean_sebinomial_iqr_against_pandas(
             continue  # small groups: the bounds below say little
         semean, sebinomial, iqr = given[int(group)]
         squares = float(((x - x.mean()) ** 2).sum())
-        spread = _bound((x - x.mean()) ** 2)
+        spread = _slack((x - x.mean()) ** 2)
         low = np.sqrt(max(squares - spread, 0.0) / (n - 1)) / np.sqrt(n + COUNT_NOISE)
         high = np.sqrt((squares + spread) / (n - 1)) / np.sqrt(n - COUNT_NOISE)
         assert semean is not None and low <= semean <= high, (group, semean, low, high)
         # hoy is false where lonn is missing (`lonn > 400000` of a missing lonn): every member
         p = (members["lonn"].fillna(0).to_numpy() > 400000).astype(float)
         m = len(p)
-        share = np.clip((p.sum() + np.array([-1, 1]) * _bound(p)) / m, 0, 1)
+        share = np.clip((p.sum() + np.array([-1, 1]) * _slack(p)) / m, 0, 1)
         bounds = [
             np.sqrt(s * (1 - s) / (m + d)) for s in share for d in (-COUNT_NOISE, COUNT_NOISE)
         ]

@@ -14,6 +14,10 @@ import numpy as np
 from catalogue.analysis.output_control.ledger import EXPOSURE_MEASURE, decode_exposure
 from catalogue.analysis.output_control.rules.budget import BudgetParameters
 from catalogue.analysis.output_control.rules.cell_key_noise import CellKeyNoiseParameters
+from catalogue.analysis.output_control.rules.magnitude_noise import (
+    MagnitudeNoise,
+    MagnitudeNoiseParameters,
+)
 from catalogue.analysis.step import parse_steps
 from catalogue.analysis.workspace import Workspace
 from tests import test_analysis_support as support
@@ -64,9 +68,10 @@ def test_a_few_group_statistics_expose_nobody_near_the_allowance(workspace_facto
 def test_many_padded_sums_of_one_target_stop_telling(workspace_factory: Any) -> None:
     """The red team's averaging in one variable, without the service: 480 sums of v_k (the
     target's wage for the target, k + 1 for everyone else) by sex in one step. Unwidened,
-    each would tell the target ~1/3 (160 in all: a relative standard error of 8 %); the
-    ledger stops near the allowance plus its logarithmic tail, and the last sums' noise is
-    about twice the first ones'. (Before the presence factor each told ~4: 140 sums.)"""
+    each would tell the target ~1/3 (160 in all); the ledger stops near the allowance plus
+    its logarithmic tail, and the last sums' noise is about twice the first ones'. (Before
+    the presence factor each told ~4: 140 sums. Since the cap, the wage is capped at twice
+    the others' value: the sums carry 2(k + 1) of it, and are judged by their noise.)"""
     ws = workspace_factory(support.ISSUE_STEPS, max_variables=1200, max_steps=1200)
     wages = support.values(ws, "lonn")
     sexes = support.values(ws, "kjonn")
@@ -98,12 +103,18 @@ def test_many_padded_sums_of_one_target_stop_telling(workspace_factory: Any) -> 
     exposure = max(_exposures(ws).values())
     assert ALLOWANCE < exposure < ALLOWANCE + 60  # not 560
     group = [u for u, s in sexes.items() if s == sexes[target]]
+    # Each sum is the group's capped total (the target's wage capped at 2(k + 1), twice
+    # the others' value) plus noise of sd √V · c: the errors in units of that sd.
+    noise = MagnitudeNoise(MagnitudeNoiseParameters())
+    sd = float(np.sqrt(CellKeyNoiseParameters().variance))
     errors = []
     for k in range(STATISTICS):
-        exact = float(wages[target]) + (k + 1) * (len(group) - 1)
+        exact, cap = noise.capped_total(
+            np.array([float(wages[target])] + [k + 1.0] * (len(group) - 1))
+        )
         found = support.values(ws, f"s{k}")[target]
-        errors.append((float(found) - exact) / float(wages[target]))
+        errors.append((float(found) - exact) / (sd * cap))
     first = float(np.sqrt(np.mean(np.square(errors[:100]))))
     last = float(np.sqrt(np.mean(np.square(errors[-60:]))))
-    assert 0.8 < first < 3.0  # the noise of 1.7 wages (a count's strength on presence)
+    assert 0.8 < first < 3.0  # a count's noise at the cap, unwidened
     assert last > 1.5 * first

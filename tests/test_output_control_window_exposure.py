@@ -24,9 +24,11 @@ from catalogue.analysis.output_control.rules.magnitude_noise import MagnitudeNoi
 from .test_output_control_helpers import context, pseudonyms
 
 DEFAULTS = OutputControlParameters.defaults()
-# A window's noise on its total: m_j = 0.5, 0.25, 0.125 over its top three, 10⁶, 10⁵, 10⁵.
-SD2 = 0.5**2 * 1e12 + (0.25**2 + 0.125**2) * 1e10
-TOLD = 1e12 / SD2  # what one window tells the unit of 10⁶: about 3.99
+# What a window tells its top three is charged as the top-k noise of its values clipped to
+# the variable's caps (one_variable.WindowNoise): the unit of 10⁶ above 60 of 10⁵ is clipped
+# at 2·10⁵ (twice the 25th largest), so m_j = 0.5, 0.25, 0.125 over 2·10⁵, 10⁵, 10⁵.
+SD2 = 0.5**2 * 4e10 + (0.25**2 + 0.125**2) * 1e10
+TOLD = 4e10 / SD2  # what one window tells the unit of 10⁶: about 3.71
 
 
 def _exposure_of(ctx: ControlContext, unit: np.ndarray) -> float:
@@ -41,9 +43,10 @@ def _maximum(ctx: ControlContext, units: np.ndarray, values: np.ndarray) -> floa
 
 
 def test_a_published_maximum_tells_its_top_contributors_what_a_cell_would():
-    """One unit of 10⁶ above 60 of 10⁵: the top ten's mean is published with the noise of
-    their total, so it tells the big unit 1e12/σ² (about 3.99), its top padding units
-    1e10/σ² each; asked again nothing new; other projects' windows add to it."""
+    """One unit of 10⁶ above 60 of 10⁵: the top ten's mean (the big unit clipped at the
+    cap, 2·10⁵) is published with noise, and it tells the big unit (2·10⁵)²/σ² (about
+    3.71), its top padding units 1e10/σ² each; asked again nothing new; other projects'
+    windows add to it."""
     population = pseudonyms(20_000, seed=21)
     ledger = InMemoryReleaseLedger()
     alice = context(population, ledger=ledger)

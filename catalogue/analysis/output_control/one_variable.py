@@ -11,7 +11,7 @@ import numpy as np
 
 from catalogue.domain.errors import invalid_input
 
-from .counting import ValueSet, finish, noised_counts, window_noise
+from .counting import ValueSet, finish, noised_counts
 from .exposure import exposed_stream, window_exposure
 from .fingerprint import SetFingerprint, fingerprint
 from .inputs import UnitValues
@@ -20,6 +20,7 @@ from .release import ControlContext, ResultBuilder
 from .result import ControlledResult, ResultRow, Value
 from .rule import Decision
 from .rules.budget import Budget
+from .rules.cell_key_noise import CellKeyNoise
 from .rules.differencing import Novelty, Snapped
 from .rules.dominance_nk import DominanceNK
 from .rules.extreme_values import ExtremesSubject, ExtremeValues
@@ -28,7 +29,7 @@ from .rules.mode import Mode, ValueCounts
 from .rules.smoothed_percentile import PercentileSubject, SmoothedPercentile, window
 from .rules.winsorised_summary import STATISTICS, SummarySubject, WinsorisedSummary
 from .unit_sets import CellUnits
-from .value_keys import digest, label_keys, measure
+from .value_keys import digest, label_keys, measure, pair_keys
 
 
 def sorted_values(found: ValueSet) -> tuple[np.ndarray, np.ndarray]:
@@ -126,32 +127,61 @@ class SummaryNoise:
 
 
 class WindowNoise:
-    """The noise of smoothed windows' means (counting.window_noise) under the exposure
-    ledger, as a table's magnitude cells have it (exposure.py, rules/budget.py): a window
-    whose top contributors are exposed gets its noise multiplied by the budget's factor
-    (drawn afresh for each factor), and what a window published afresh tells them is
-    recorded. Without it, a padded target's smoothed maximum could be asked under as many
-    paddings as budgets allow, each a fresh draw, and averaged (red team:
-    test_box_plot_whiskers_averaged_over_paddings)."""
+    """The noise of smoothed windows' means under the exposure ledger, as a table's
+    magnitude cells have it (exposure.py, rules/budget.py): a window whose top
+    contributors are exposed gets its noise multiplied by the budget's factor (drawn
+    afresh for each factor), and what a window published afresh tells them is recorded.
+    Without it, a padded target's smoothed maximum could be asked under as many paddings
+    as budgets allow, each a fresh draw, and averaged (red team:
+    test_box_plot_whiskers_averaged_over_paddings).
+
+    The values are clipped to the variable's caps (`clipped`: rules/magnitude_noise.py
+    `signed_caps`, each side's the table cell's cap) and a window's noise is a count's at
+    its reach, how far one unit moves its sum (`window_reach`), keyed by its (unit, value)
+    pairs. Why: the noise of the window's own top values was set by a target at the top,
+    and a smoothed maximum dominated by it was withheld: summarize of 100 known people at
+    p and the target at 1 if diagnosed read 8 of 8 diagnoses (red team
+    test_capped_paths)."""
 
     def __init__(
         self, out: ResultBuilder, context: ControlContext, values: np.ndarray, ids: np.ndarray
     ) -> None:
         self.noise = out.rule(MagnitudeNoise)
         self.budget = out.rule(Budget)
+        self.variance = out.rule(CellKeyNoise).parameters.variance
         self.ledger = context.ledger
         self.values, self.ids = values, ids
+        n = np.array([len(values)], dtype=np.int64)
+        self.upper, self.lower = self.noise.signed_caps(values, np.zeros(1, np.int64), n)
+        self.clipped = np.clip(values, self.lower[0], self.upper[0]) if len(values) else values
         self.told: dict[tuple[int, int], dict[str, float]] = {}
 
+    def _noise(self, start: int, stop: int, stream: int) -> float:
+        values = self.clipped[start:stop]
+        reach = self.noise.window_reach(
+            self.clipped,
+            np.zeros(1, np.int64),
+            np.array([len(self.clipped)], dtype=np.int64),
+            np.array([start], dtype=np.int64),
+            np.array([stop - start], dtype=np.int64),
+            self.upper,
+            self.lower,
+        )
+        keyed = np.array(
+            [digest(pair_keys(self.ids[start:stop], self.values[start:stop]))], dtype=np.uint64
+        )
+        drawn = self.noise.capped_noise(reach, keyed, self.variance, None, stream)
+        return float(drawn[0]) / len(values)
+
     def __call__(self, start: int, stop: int) -> float:
-        values, ids = self.values[start:stop], self.ids[start:stop]
+        values, ids = self.clipped[start:stop], self.ids[start:stop]
         if not self.noise.parameters.enabled or not len(values):
-            return window_noise(self.noise, values, ids)
+            return 0.0
         factor, told = window_exposure(
             self.budget, self.ledger, values, ids, self.noise.multipliers()
         )
         self.told[(start, stop)] = told
-        return factor * window_noise(self.noise, values, ids, exposed_stream(factor))
+        return factor * self._noise(start, stop, exposed_stream(factor))
 
     def expose(self, out: ResultBuilder, published: Sequence[tuple[int, int]]) -> None:
         """Records what the windows published afresh told their top contributors (each
@@ -219,7 +249,7 @@ def control_percentiles(
         out.charge("smoothed", [found.size] * len(asked))
         values, ids = sorted_values(found)
         noise = WindowNoise(out, context, values, ids)
-        decisions = rule.apply(PercentileSubject(values, asked, found.size, noise))
+        decisions = rule.apply(PercentileSubject(noise.clipped, asked, found.size, noise))
         width = rule.width(len(values))
         statistic = "percentiles:" + ",".join(f"{q:g}" for q in asked)
         answer = PairAnswer.of(out, statistic, pair_set(ids, values), found.size)
@@ -252,12 +282,12 @@ def control_min_max(
         out.charge("smoothed", [found.size] * 2)
         values, ids = sorted_values(found)
         noise = WindowNoise(out, context, values, ids)
-        decisions = list(rule.apply(ExtremesSubject(values, found.size, noise)))
+        decisions = list(rule.apply(ExtremesSubject(noise.clipped, found.size, noise)))
         extremes = rule.windows(len(values))
         outcome: list[tuple[Value, str | None]] = [(d.value, d.reason) for d in decisions]
         windows: list[np.ndarray | None] = [None, None]
         if not decisions[0].withheld:
-            dominance = out.rule(DominanceNK).apply([values[s] for s in extremes])
+            dominance = out.rule(DominanceNK).apply([noise.clipped[s] for s in extremes])
             for i, check in enumerate(dominance):
                 if check.withheld:
                     outcome[i] = (None, check.reason)

@@ -242,16 +242,82 @@ class MagnitudeNoise(Rule[MagnitudeNoiseParameters, CappedTotals, float]):
         digests: np.ndarray,
         count_variance: float,
         widths: np.ndarray | None = None,
+        stream: int = 0,
     ) -> np.ndarray:
         """Per cell √V · c · v (× its width), v from the table at the cell's value digest
-        (0 when the rule is off)."""
+        (0 when the rule is off); `stream` tells apart several totals drawn from one
+        digest (a group's sd and Gini numerator, a widened draw), as `noise`'s does."""
         digests = np.asarray(digests, dtype=np.uint64)
         if not self.parameters.enabled:
             return np.zeros(len(digests))
         scale = float(np.sqrt(count_variance)) * np.asarray(caps, dtype=np.float64)
         if widths is not None:
             scale = scale * np.asarray(widths, dtype=np.float64)
-        return scale * self.table().values(uniforms(digests, 0))
+        return scale * self.table().values(uniforms(digests, stream * self.parameters.top_k))
+
+    def signed_caps(
+        self, ordered: np.ndarray, starts: np.ndarray, sizes: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per group of `ordered` (ascending values, group g at starts[g]:starts[g] +
+        sizes[g]) its upper and lower cap: `caps` of its largest positive values and,
+        negated, of its largest negative ones (0 where it has none). A value beyond them is
+        among the group's 24 largest on its side; one unit moves each by a factor of at
+        most γ, as a table cell's cap (the same function)."""
+        rank = self.parameters.cap_rank
+        starts = np.asarray(starts, dtype=np.int64)
+        sizes = np.asarray(sizes, dtype=np.int64)
+        j = np.arange(rank)[:, None]
+        inside = j < sizes[None, :]
+        if len(ordered) == 0:
+            return np.zeros(len(sizes)), np.zeros(len(sizes))
+        top = ordered[np.clip(starts + sizes - 1 - j, 0, len(ordered) - 1)]
+        bottom = ordered[np.clip(starts + j, 0, len(ordered) - 1)]
+        upper = self.caps(np.where(inside, np.maximum(top, 0.0), 0.0))
+        lower = -self.caps(np.where(inside, np.maximum(-bottom, 0.0), 0.0))
+        return upper, lower
+
+    def window_reach(
+        self,
+        ordered: np.ndarray,
+        starts: np.ndarray,
+        sizes: np.ndarray,
+        first: np.ndarray,
+        span: np.ndarray,
+        upper: np.ndarray,
+        lower: np.ndarray,
+    ) -> np.ndarray:
+        """Per window (ranks first … first + span − 1 of its group's values in `ordered`,
+        ascending and clipped to the group's [lower, upper]) how far one unit added or
+        taken away moves the window's sum, smoothed over the ranks beyond it:
+
+            R = max_{0 ≤ k < cap_rank} (x_(f+s+k) − x_(f−1−k)) / γ^k,
+
+        a rank above the group's top read as `upper`, below its bottom as `lower`. Why:
+        one unit in or out shifts the window by one rank at most, so the sum gains one
+        value and loses one, both within [x_(f−1), x_(f+s)] (a unit's own value clipped to
+        the caps): R bounds the move (k = 0), and one unit shifts every term by one rank,
+        so R by a factor γ at most (the cap's smoothing, against a gap beside the
+        window). A window of the largest (the smoothed maximum) reaches `upper`, so its R
+        is about the cap less its lowest; a median window of a large group, the spread of
+        the ranks beside it."""
+        rank = self.parameters.cap_rank
+        gamma = self.parameters.cap_smoothing
+        starts = np.asarray(starts, dtype=np.int64)[:, None]
+        sizes = np.asarray(sizes, dtype=np.int64)[:, None]
+        k = np.arange(rank)[None, :]
+        hi = np.asarray(first, dtype=np.int64)[:, None] + np.asarray(span)[:, None] + k
+        lo = np.asarray(first, dtype=np.int64)[:, None] - 1 - k
+        last = max(len(ordered) - 1, 0)
+        high = np.where(
+            hi < sizes, ordered[np.clip(starts + hi, 0, last)], np.asarray(upper)[:, None]
+        )
+        low = np.where(lo >= 0, ordered[np.clip(starts + lo, 0, last)], np.asarray(lower)[:, None])
+        if gamma > 0:
+            weights = float(gamma) ** -k.astype(np.float64)
+        else:
+            weights = (k == 0).astype(np.float64)
+        reach: np.ndarray = (np.maximum(high - low, 0.0) * weights).max(axis=1, initial=0.0)
+        return reach
 
     def capped_bound(self, caps: np.ndarray, count_variance: float) -> np.ndarray:
         """The largest the capped noise can be: max_noise · √V · c (× a width beyond 1)."""

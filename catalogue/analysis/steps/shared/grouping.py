@@ -16,7 +16,10 @@ collapse/aggregate):
 - every other statistic is missing for a group whose count (as `count` gives it: its
   units' perturbed count) is under the threshold, never decided on the exact number of
   units, and otherwise perturbed as a magnitude right here, by the keys of
-  the group's units and values (rules/magnitude_noise.py): sum and mean (the noise of the
+  the group's units and values (rules/magnitude_noise.py), capped as a table cell is:
+  every total is Σ clip(y, −c, c) with a count's noise at the group's cap c (`_capped`),
+  every smoothed window a mean of values clipped to the group's caps with a count's noise
+  at its reach (`MagnitudeNoise.window_reach`); sum and mean (the noise of the
   group's total; the mean, sd and Gini divide by the group's count as `count` gives it,
   never by the exact number of rows, so that sum over mean is no exact count), sd (of its
   sum of squares), and min, max and median as their smoothed
@@ -65,18 +68,18 @@ from catalogue.domain.errors import invalid_input
 
 from ... import db
 from ...output_control import PositionKeys
-from ...output_control.exposure import informed_pairs, noise_variance, unit_names
+from ...output_control.exposure import informed_pairs, unit_names
 from ...output_control.fingerprint import FingerprintTable
 from ...output_control.group_values import (
     STATISTIC_MARK,
     GroupValues,
     Told,
     count_sets,
-    presence_factor,
     registered_groups,
     statistic_id,
 )
 from ...output_control.ledger import ReleasedSet
+from ...output_control.magnitudes import capped_sums
 from ...output_control.rules.budget import Budget
 from ...output_control.rules.cell_key_noise import CellKeyNoise, CountsWithKeys
 from ...output_control.rules.differencing import Differencing
@@ -268,10 +271,6 @@ class _GroupStatistics:
         self.keys, self.gid, self.units, self.n, self.large = keys, gid, units, n_groups, large
         self.given = given
         self.budget = given.budget
-        # Every statistic but a count: noise a count's strength on presence (group_values.py).
-        self.presence = presence_factor(
-            self.counts.parameters.variance, self.noise.parameters.strength
-        )
 
     def _perturbed_units(self, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per group, the distinct units of the chosen rows: exactly, and perturbed by the
@@ -356,12 +355,8 @@ class _GroupStatistics:
                 contributions = (x - exact[gid]) ** 2
             supported = self.supported(contributions, valid)
             # The noise of sum and mean is their total's; sd's, its sum of squares about
-            # the exact mean's (stream 1).
-            cells = CellUnits.build(gid, units, self.n, self.keys, contributions)
-            magnitudes = cells.magnitudes(self.noise.parameters.top_k)
-            assert magnitudes.digests is not None
-            base, digests = cells.sums(), magnitudes.digests
-            largest = magnitudes.largest * self.presence
+            # the exact mean's (stream 1): each capped as a table cell's (_capped).
+            cells, base, caps, digests = self._capped(gid, units, contributions)
             stream = 1 if statistic == "sd" else 0
 
             def finish(total: np.ndarray, groups: np.ndarray | slice) -> np.ndarray:
@@ -377,14 +372,12 @@ class _GroupStatistics:
                 for factor in np.unique(factors).tolist():
                     at = np.flatnonzero(factors == factor)
                     g = groups[at]
-                    noise = self.noise.noise(
-                        largest[:, g] * factor, digests[g], _exposed(factor, stream)
-                    )
+                    noise = self._noise(caps[g] * factor, digests[g], _exposed(factor, stream))
                     found[at] = finish(base[g] + noise, g)
                 return found
 
-            out = finish(base + self.noise.noise(largest, digests, stream), slice(None))
-            told = self._told(cells, largest, widened)
+            out = finish(base + self._noise(caps, digests, stream), slice(None))
+            told = self._told(cells, caps, widened)
         # Whether a group has a value is decided on its perturbed count (and, but for the
         # smoothed windows, on the perturbed count of its non-zero contributors).
         keep = np.isfinite(counted) & (rows > 0 if statistic in SMOOTHED else supported)
@@ -392,22 +385,46 @@ class _GroupStatistics:
         pairs = CellUnits.build(gid, units, self.n, self.keys, x).pair_fingerprint_table()
         return self.given.given(statistic, values, pairs, told)
 
+    def _capped(
+        self, gid: np.ndarray, units: np.ndarray, contributions: np.ndarray
+    ) -> tuple[CellUnits, np.ndarray, np.ndarray, np.ndarray]:
+        """Per group its (unit, contribution) pairs clipped at ±c, Σ clip(y, −c, c), its
+        cap c and its value digest (of the exact pairs): a table cell's capped total
+        (rules/magnitude_noise.py `caps`, magnitudes.capped_sums), whose noise is a
+        count's at the cap (`_noise`). Why: a group's noise scaled by its own top
+        contributions was set by a target at the top (100 known people at p and the target
+        at 1 if diagnosed: sd 1.98 or 0.002 p; red team test_capped_paths)."""
+        rule = self.noise.parameters
+        cells = CellUnits.build(gid, units, self.n, self.keys, contributions)
+        magnitudes = cells.magnitudes(max(rule.top_k, rule.cap_rank))
+        assert magnitudes.digests is not None
+        caps = self.noise.caps(magnitudes.largest)
+        base = capped_sums(cells.cell, cells.values, cells.sums(), caps)
+        bound = caps[cells.cell]
+        clipped = replace(cells, values=np.clip(cells.values, -bound, bound))
+        return clipped, base, caps, magnitudes.digests
+
+    def _noise(self, scales: np.ndarray, digests: np.ndarray, stream: int = 0) -> np.ndarray:
+        """Per group √V · scale · v: a count's noise at the cap (or at a window's reach)."""
+        return self.noise.capped_noise(
+            scales, digests, self.counts.parameters.variance, stream=stream
+        )
+
     def _told(
         self,
         cells: CellUnits,
-        largest: np.ndarray,
+        caps: np.ndarray,
         widened: Callable[[np.ndarray, np.ndarray], np.ndarray],
     ) -> Told:
         """What each group's total tells its units (exposure.py: (x/σ)² for every unit
         told at least the floor, whatever its rank, at most `exposure_units` per group),
-        as a table cell's total would."""
+        as a table cell's total would: x its contribution clipped at the cap, σ² = V·c²,
+        so at most 1/V, a count's."""
         if self.budget is None:
             return Told.nothing()
         p = self.budget.parameters
-        variance = noise_variance(largest, self.noise.multipliers())
-        at = informed_pairs(
-            cells, variance, variance > 0, p.exposure_floor, p.exposure_units, largest[0]
-        )
+        variance = self.counts.parameters.variance * caps * caps
+        at = informed_pairs(cells, variance, variance > 0, p.exposure_floor, p.exposure_units, caps)
         group = np.asarray(cells.cell, dtype=np.int64)[at]
         x = np.asarray(cells.values, dtype=np.float64)[at]
         names = unit_names(cells.keys.set_ids[cells.unit[at]])
@@ -445,15 +462,25 @@ class _GroupStatistics:
             centre = QUANTILE[statistic] * (size - 1)
             first = np.floor(centre - (span - 1) / 2 + 0.5).astype(np.int64)
             first = np.clip(first, 0, size - span)
+        # Each group's values clipped to its caps (the same function as a table cell's,
+        # each side on its own), and each window's noise a count's at its reach: how far
+        # one unit moves its sum (rules/magnitude_noise.py `window_reach`). Why: the noise
+        # of the window's own top values was set by a target at the top (a smoothed
+        # maximum of 100 known people at p and the target at 1 if diagnosed; red team
+        # test_capped_paths).
+        upper, lower = self.noise.signed_caps(x[order], starts, rows.astype(np.int64))
+        clipped = np.clip(x[order], lower[gid[order]], upper[gid[order]])
+        reach = self.noise.window_reach(
+            clipped, starts[chosen], size, first, span, upper[chosen], lower[chosen]
+        )
         j = np.arange(self.width)[None, :]
         inside = j < span[:, None]
-        at = order[(starts[chosen] + first)[:, None] + np.minimum(j, span[:, None] - 1)]
-        window = np.where(inside, x[at], 0.0)
-        keys = np.where(inside, pair_keys(set_ids[at], window), np.uint64(0))
+        ranked = (starts[chosen] + first)[:, None] + np.minimum(j, span[:, None] - 1)
+        at = order[ranked]
+        window = np.where(inside, clipped[ranked], 0.0)
+        keys = np.where(inside, pair_keys(set_ids[at], x[at]), np.uint64(0))
         digests = np.asarray(np.sum(keys, axis=1, dtype=np.uint64))
-        k = self.noise.parameters.top_k
-        largest = -np.sort(-np.abs(window), axis=1)[:, :k].T * self.presence
-        noise = self.noise.noise(largest, digests) / span
+        noise = self._noise(reach, digests) / span
         means = window.sum(axis=1) / span
         out[chosen] = means + noise
         if self.budget is None:
@@ -466,13 +493,16 @@ class _GroupStatistics:
             for factor in np.unique(factors).tolist():
                 hit = np.flatnonzero(factors == factor)
                 w = compact[groups[hit]]
-                noise = self.noise.noise(largest[:, w] * factor, digests[w], _exposed(factor, 0))
+                noise = self._noise(reach[w] * factor, digests[w], _exposed(factor, 0))
                 found[hit] = means[w] + noise / span[w]
             return found
 
-        variance = noise_variance(largest, self.noise.multipliers())
-        amount = window**2 / np.where(variance > 0, variance, np.inf)[:, None]
-        told = amount >= self.budget.parameters.exposure_floor
+        # What the window tells each of its units: its move of the sum (at most the reach)
+        # over the noise's sd, squared: at most 1/V, a count's.
+        variance = self.counts.parameters.variance * reach * reach
+        moved = np.minimum(window**2, (reach * reach)[:, None])
+        amount = moved / np.where(variance > 0, variance, np.inf)[:, None]
+        told = inside & (amount >= self.budget.parameters.exposure_floor)
         w, j = np.nonzero(told)
         names = unit_names(set_ids[at[w, j]])
         return out, Told(chosen[w], names, amount[w, j], widened)
@@ -496,16 +526,12 @@ class _GroupStatistics:
         rank = np.empty(len(x), dtype=np.float64)
         rank[order] = np.arange(len(x)) - starts[gid[order]] + 1
         weights = 2 * rank - rows[gid] - 1
-        numerators = CellUnits.build(gid, units, self.n, self.keys, weights * x)
-        totals = CellUnits.build(gid, units, self.n, self.keys, x)
-        k = self.noise.parameters.top_k
-        top, whole = numerators.magnitudes(k), totals.magnitudes(k)
-        assert top.digests is not None and whole.digests is not None
-        digests = top.digests
-        largest = top.largest * self.presence
-        total = totals.sums() + self.noise.noise(whole.largest * self.presence, whole.digests, 0)
+        # Numerator and total each capped as a table cell's total (_capped), with a
+        # count's noise at its cap.
+        numerators, base, caps, digests = self._capped(gid, units, weights * x)
+        _, totals, total_caps, total_digests = self._capped(gid, units, x)
+        total = totals + self._noise(total_caps, total_digests, 0)
         negative = np.bincount(gid, weights=(x < 0).astype(np.float64), minlength=self.n) > 0
-        base = numerators.sums()
 
         def finish(numerator: np.ndarray, groups: np.ndarray | slice) -> np.ndarray:
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -518,12 +544,12 @@ class _GroupStatistics:
             for factor in np.unique(factors).tolist():
                 at = np.flatnonzero(factors == factor)
                 g = groups[at]
-                noise = self.noise.noise(largest[:, g] * factor, digests[g], _exposed(factor, 2))
+                noise = self._noise(caps[g] * factor, digests[g], _exposed(factor, 2))
                 found[at] = finish(base[g] + noise, g)
             return found
 
-        out = finish(base + self.noise.noise(largest, digests, 2), slice(None))
-        return out, self._told(numerators, largest, widened)
+        out = finish(base + self._noise(caps, digests, 2), slice(None))
+        return out, self._told(numerators, caps, widened)
 
 
 def _exposed(factor: float, stream: int) -> int:

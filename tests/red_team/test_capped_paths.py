@@ -1,0 +1,258 @@
+"""The top value of a group statistic (aggregation, padding): `aggregate … by()` after the
+magnitude-table cap (docs/OUTPUT_CONTROL.md §12 "A unit at the top of a sum"). A table
+sum caps each contribution at about twice the cell's 25th largest and adds a count's noise
+at the cap; a group sum, mean, sd or smoothed extreme kept the noise of its own top
+contributions (× the presence factor), which a target at the top sets. The attacker pads
+each target's group with 100 known people at a small value p and sets the target's value
+to 1 if diagnosed (0 otherwise): if diagnosed, the target is the top and the noise is
+scaled by 1 (sd 1.98); if not, by p (sd 0.002). The group value is then read back from a
+table of it by the group variable (every unit of a group holds it).
+
+Each target has a group of its own (`grp` = i for its padders and itself), so one table
+reads all of them; R rounds ask the same with another p each (each round a set of pairs
+far from the others: a fresh draw).
+
+Two readings are counted: by the scale (diagnosed if the group value less the padders'
+known part is more than 10 p from 0) and by the cap (the target moves the value by at
+most the cap, 2 p, so (value − 100 p) / 2 p estimates the diagnosis; its root mean square
+error must be at least a count's noise would give, 0.8 for 16 estimates, as a count's
+error is 1.73). FAILS when neither reading gets all targets right and the cap's error is
+at least 0.8.
+
+The last attack is on the cap itself: a unit entering the 25 largest moves the cap, and
+the noise's scale with it, by a factor of up to 2, which many readings of one target
+show beside the level (docs/OUTPUT_CONTROL.md §12)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+from tests.red_team.conftest import Attacker, Person, Truth, report, value
+from tests.red_team.support import born_on
+
+PER_KIND = 4  # targets with a diagnosis, and as many without
+SMALL = 100  # known people at p in each target's group
+ROUNDS = 2
+P = 0.001
+
+
+def _rms(errors: list[float]) -> float:
+    return math.sqrt(sum(e * e for e in errors) / len(errors)) if errors else float("inf")
+
+
+def _groups(truth: Truth, extra: int = 0) -> tuple[list[Person], list[list[Person]], list[str]]:
+    """Targets (4 diagnosed, 4 not), each with SMALL + extra known people of its own, and
+    the steps that make `grp` (i for target i and its known people, 99 for everyone else),
+    `small` (1 for the SMALL known people), `big` (1 for the extra ones) and `diag` (1 for
+    a target if diagnosed)."""
+    targets = truth.targets(PER_KIND, kreft=True) + truth.targets(PER_KIND, kreft=False)
+    each = SMALL + extra
+    people = truth.by_birth(len(targets) * each, skip={p.birth for p in targets})
+    known = [people[i * each : (i + 1) * each] for i in range(len(targets))]
+    steps: list[dict[str, Any]] = [
+        {"generate": "grp", "expr": "99"},
+        {"generate": "small", "expr": "0"},
+        {"generate": "big", "expr": "0"},
+        {"generate": "diag", "expr": "0"},
+    ]
+    for i, (person, mine) in enumerate(zip(targets, known, strict=True)):
+        for j in range(0, each, 25):  # expressions are at most 2,000 characters
+            steps.append({"replace": "grp", "expr": str(i), "if": born_on(mine[j : j + 25])})
+        steps.append({"replace": "grp", "expr": str(i), "if": person.expr()})
+        for j in range(extra, each, 25):
+            steps.append({"replace": "small", "expr": "1", "if": born_on(mine[j : j + 25])})
+        if extra:
+            steps.append({"replace": "big", "expr": "1", "if": born_on(mine[:extra])})
+        steps.append({"replace": "diag", "expr": "1", "if": f"({person.expr()}) and kreft"})
+    return targets, known, steps
+
+
+def _group_readings(
+    alice: Attacker, truth: Truth, statistic: str
+) -> tuple[list[float], list[bool], int]:
+    """Per target and round the group value less the padders' known part, in units of p
+    (sum: Σ − 100 p; mean: mean · n − 100 p, n the group's published count; max: 10 ·
+    smoothed max − 10 p, the window of the 10 largest), whether it was diagnosed, and how
+    many were asked."""
+    targets, _, steps = _groups(truth)
+    handle = alice.workspace(steps)
+    counts = alice.table(handle, {"vars": ["grp"]})
+    readings: list[float] = []
+    diagnosed: list[bool] = []
+    for r in range(ROUNDS):
+        p = P * (1 + r / 7)
+        alice.steps(
+            handle,
+            [
+                {"generate": f"v{r}", "expr": f"small * {p!r} + diag"},
+                {"aggregate": {f"s{r}": [statistic, f"v{r}"]}, "by": "grp"},
+            ],
+        )
+        table = alice.table(handle, {"vars": ["grp"], "summarize": f"s{r}", "stats": ["mean"]})
+        for i, person in enumerate(targets):
+            shown = None if table is None else value(table[0], [str(i)], "mean")
+            if shown is None:
+                continue
+            if statistic == "sum":
+                reading = shown - SMALL * p
+            elif statistic == "mean":
+                n = None if counts is None else value(counts[0], [str(i)], "count")
+                if n is None:
+                    continue
+                reading = shown * n - SMALL * p
+            else:  # the smoothed maximum: the mean of the 10 largest
+                reading = 10 * shown - 10 * p
+            readings.append(reading / p)
+            diagnosed.append(person.kreft)
+    return readings, diagnosed, ROUNDS * len(targets)
+
+
+@pytest.mark.parametrize("statistic", ["sum", "mean", "max"])
+def test_a_diagnosis_as_the_top_value_of_a_group(
+    alice: Attacker, truth: Truth, statistic: str
+) -> None:
+    """aggregate sum, mean or (smoothed) max of v by grp, v = p for 100 known people and 1
+    for the target if diagnosed, read from a table of the group value by grp. Before
+    (main dd3a8a7, the noise of the group's own top contributions): see README.md."""
+    readings, diagnosed, asked = _group_readings(alice, truth, statistic)
+    by_scale = sum((abs(r) > 10) == d for r, d in zip(readings, diagnosed, strict=True))
+    # Knowing the cap (2 p: the 25th largest is a padder's p either way), the target moves
+    # a total by 2 p (its capped value, against 0), a window of the 10 largest by p (its
+    # capped value in place of a padder's p): reading / move estimates the diagnosis.
+    move = 1.0 if statistic == "max" else 2.0
+    errors = [r / move - d for r, d in zip(readings, diagnosed, strict=True)]
+    by_cap = sum((r / move > 0.5) == d for r, d in zip(readings, diagnosed, strict=True))
+    report(
+        f"a diagnosis as the top value of a group {statistic} (100 known at p)",
+        answered=len(readings),
+        of=asked,
+        right_by_the_scale=by_scale,
+        right_by_the_cap=by_cap,
+        rms_error=round(_rms(errors), 3),
+        readings=[round(r, 2) for r in readings],
+    )
+    assert len(readings) >= asked // 2, "the group values must be answered"
+    assert by_scale < len(readings) and by_cap < len(readings)
+    assert _rms(errors) >= 0.8
+
+
+ONES = 24  # known people at 1, one short of the cap's rank
+READINGS = 8  # tables, each one reading of every target
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the cap moves by up to 2x with one unit in the top 25 (docs/OUTPUT_CONTROL.md §12)",
+)
+def test_the_cap_moved_by_a_unit_entering_the_top_25(alice: Attacker, truth: Truth) -> None:
+    """A table sum by grp of v = 24 known people at 1, 100 at p_r (a fresh p each table:
+    a fresh draw) and the target at 1 if diagnosed: the cap is 2 (the 25th largest a 1) or
+    1 (x_(24)/2), so the sum is 25 ± 1.73·2 or 24 ± 1.73. A count's noise would tell the
+    level alone (a shift of 1 at sd 1.73: a log-likelihood ratio of 1/6 = 0.17 a reading,
+    on average); the scale tells more. The attacker reads 8 tables of all 8 targets and
+    scores each target by the likelihood ratio of its 8 readings, normal with sd 3.46 and
+    mean 1 against sd 1.73 and mean 0 (the ptable's noise has variance 1).
+
+    Measured, not fixed: a cap that no unit moves is no cap of the cell's values; one
+    smoothed over the ranks by γ moves by γ, and a smaller γ lets an outlier above
+    everyone raise it by its own term y/γ^24 (test_indicator_sums' outlier). FAILS when
+    the mean log-likelihood ratio for the truth is above 1.5 times a count's (0.25): a
+    strict xfail while the 2× move stands (docs/OUTPUT_CONTROL.md §12; three runs of 48
+    readings: 0.43, 0.96, 1.01, against a count's 0.17)."""
+    targets, _, steps = _groups(truth, ONES)
+    handle = alice.workspace(steps)
+    readings: dict[int, list[float]] = {i: [] for i in range(len(targets))}
+    for r in range(READINGS):
+        p = 0.01 * (1 + r / 13)
+        alice.steps(handle, [{"generate": f"w{r}", "expr": f"big + small * {p!r} + diag"}])
+        table = alice.table(handle, {"vars": ["grp"], "summarize": f"w{r}", "stats": ["sum"]})
+        for i in readings:
+            shown = None if table is None else value(table[0], [str(i)], "sum")
+            if shown is not None:
+                readings[i].append(shown - ONES - SMALL * p)
+    ratios: list[float] = []  # per reading: the log-likelihood ratio for the truth
+    right = level = 0
+    for i, person in enumerate(targets):
+        score = 0.0
+        for e in readings[i]:
+            diag = -math.log(2 * math.sqrt(3)) - (e - 1) ** 2 / 24
+            not_diag = -math.log(math.sqrt(3)) - e**2 / 6
+            ratios.append((diag - not_diag) * (1 if person.kreft else -1))
+            score += diag - not_diag
+        if readings[i]:
+            right += (score > 0) == person.kreft
+            mean = sum(readings[i]) / len(readings[i])
+            level += (mean > 0.5) == person.kreft
+    per_reading = sum(ratios) / len(ratios) if ratios else 0.0
+    report(
+        "the cap's 2x move when the target enters the 25 largest (24 known at 1)",
+        readings=len(ratios),
+        targets=len(targets),
+        right_by_the_likelihood=right,
+        right_by_the_level=level,
+        llr_per_reading=round(per_reading, 3),
+        count_llr_per_reading=round(1 / 6, 3),
+    )
+    assert ratios, "the sums must be answered"
+    assert per_reading <= 1.5 / 6
+
+
+def _summary_max(response: Any) -> tuple[float | None, list[str]]:
+    """The smoothed maximum of a summarize response, with the reasons of its row."""
+    if response.status_code != 200:
+        return None, [f"status {response.status_code}"]
+    for item in response.get_json()["results"]:
+        if item.get("about", {}).get("statistic") != "min-max":
+            continue
+        for row in item["result"]["rows"]:
+            if row["labels"] == ["max"]:
+                shown = row["values"].get("value")
+                return (None if shown is None else float(shown)), list(row["reasons"])
+    return None, ["not-shown"]
+
+
+def test_a_diagnosis_as_the_top_of_a_summarized_maximum(alice: Attacker, truth: Truth) -> None:
+    """summarize of v = p for target i's 100 known people and 1 for the target if
+    diagnosed (0 for everyone else), two rounds of p: the smoothed maximum is the mean of
+    the 10 largest. Before: (1 + 9 p)/10 if diagnosed, p if not, and the former dominated
+    by the target, so withheld (dominance): withheld or above 2 p reads "diagnosed". Now
+    the values are capped at 2 p (the 25th largest is a padder's either way), so the
+    target moves the window's sum by p: 10 · max / p − 10 estimates the diagnosis, whose
+    error must be a count's (at least 0.8 over 16 readings) and not all right."""
+    targets, _, steps = _groups(truth)
+    handle = alice.workspace(steps)
+    readings: list[float | None] = []
+    errors: list[float] = []
+    right = by_cap = 0
+    for r in range(ROUNDS):
+        p = P * (1 + r / 7)
+        for i, person in enumerate(targets):
+            name = f"m{r}_{i}"
+            alice.steps(
+                handle,
+                [
+                    {"generate": name, "expr": "0"},
+                    {"replace": name, "expr": f"small * {p!r} + diag", "if": f"grp == {i}"},
+                ],
+            )
+            shown, _ = _summary_max(alice.ask(handle, "summarize", {"vars": [name]}))
+            readings.append(None if shown is None else round(shown / p, 2))
+            right += (shown is None or shown > 2 * p) == person.kreft
+            if shown is not None:
+                estimate = 10 * shown / p - 10
+                errors.append(estimate - person.kreft)
+                by_cap += (estimate > 0.5) == person.kreft
+    report(
+        "a diagnosis as the top of a summarized maximum (100 known at p)",
+        of=ROUNDS * len(targets),
+        right_by_the_top=right,
+        answered=len(errors),
+        right_by_the_cap=by_cap,
+        rms_error=round(_rms(errors), 3),
+        readings=readings,
+    )
+    assert right < len(readings) and by_cap < len(readings)
+    assert len(errors) >= len(readings) // 2 and _rms(errors) >= 0.8
