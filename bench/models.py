@@ -214,7 +214,14 @@ def run_regcat(home: Path, only: list[str]) -> dict[str, dict[str, float]]:
             seconds = time.perf_counter() - started
             found[name] = {"seconds": seconds, "peak": _peak_bytes(), "before": before}
             _progress("regcat", name, found[name])
+            _so_far(found)
     return found
+
+
+def _so_far(found: dict[str, dict[str, float]]) -> None:
+    """Every figure so far as one line on stdout (the last line is the whole run's), so that
+    a child stopped by a timeout still leaves the models it finished."""
+    print(json.dumps(found), flush=True)
 
 
 def _resident_bytes() -> int:
@@ -428,31 +435,67 @@ def _oaxaca(rows: dict[str, Any], lonn: Any, levels: list[Any]) -> Any:
     return found
 
 
-def run_reference(home: Path, only: list[str]) -> dict[str, dict[str, float]]:
+class _TooLong(Exception):
+    """A reference fit stopped at --model-timeout."""
+
+
+def _stop(signum: int, frame: Any) -> None:
+    raise _TooLong
+
+
+def run_reference(
+    home: Path, only: list[str], model_timeout: float | None = None
+) -> dict[str, dict[str, float]]:
+    """Each reference fit in turn; one that takes longer than MODEL_TIMEOUT seconds is
+    stopped (SIGALRM) and recorded as {"seconds": MODEL_TIMEOUT, "timeout": 1}: its time is
+    a lower bound, and so the ratio an upper bound."""
+    import signal
+
     fits = _reference(_rows(home))
     found: dict[str, dict[str, float]] = {}
+    signal.signal(signal.SIGALRM, _stop)
     for name in only:
         _reset_peak()
         before = _resident_bytes()
         started = time.perf_counter()
-        fits[name]()
-        seconds = time.perf_counter() - started
-        found[name] = {"seconds": seconds, "peak": _peak_bytes(), "before": before}
+        try:
+            if model_timeout:
+                signal.setitimer(signal.ITIMER_REAL, model_timeout)
+            fits[name]()
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            found[name] = {"seconds": time.perf_counter() - started}
+        except _TooLong:
+            found[name] = {"seconds": time.perf_counter() - started, "timeout": 1}
+        found[name] |= {"peak": _peak_bytes(), "before": before}
         _progress("reference", name, found[name])
+        _so_far(found)
     return found
 
 
 # --- driving -----------------------------------------------------------------------------
 
 
-def _child(side: str, home: Path, only: list[str]) -> dict[str, dict[str, float]]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", side, "--home", str(home), "--only", *only],
-        check=True,
-        stdout=subprocess.PIPE,  # the child's errors go to ours, not lost with its output
-        text=True,
-    )
-    found: dict[str, dict[str, float]] = json.loads(out.stdout.strip().splitlines()[-1])
+def _child(
+    side: str, home: Path, only: list[str], timeout: float | None, model_timeout: float | None
+) -> dict[str, dict[str, float]]:
+    """One side's run in a fresh process. Stopped after TIMEOUT seconds, it gives the models
+    it finished (a model missing from a run is left out of that model's figures)."""
+    command = [sys.executable, __file__, "--child", side, "--home", str(home), "--only", *only]
+    if model_timeout:
+        command += ["--model-timeout", str(model_timeout)]
+    try:
+        out = subprocess.run(
+            command,
+            check=True,
+            stdout=subprocess.PIPE,  # the child's errors go to ours, not lost with its output
+            text=True,
+            timeout=timeout,
+        ).stdout
+    except subprocess.TimeoutExpired as stopped:
+        print(f"  [{side}] stopped after {timeout:g} s", file=sys.stderr, flush=True)
+        out = stopped.stdout.decode() if isinstance(stopped.stdout, bytes) else ""
+    lines = out.strip().splitlines()
+    found: dict[str, dict[str, float]] = json.loads(lines[-1]) if lines else {}
     return found
 
 
@@ -478,11 +521,22 @@ def main() -> None:
         "`--child regcat|reference` runs, each file named regcat*.json or reference*.json); "
         "no run.",
     )
+    parser.add_argument(
+        "--timeout", type=float, default=None, help="Seconds a side's child may take per run."
+    )
+    parser.add_argument(
+        "--model-timeout",
+        type=float,
+        default=None,
+        help="Seconds a reference fit may take; a slower one is stopped and shown as '>'.",
+    )
     parser.add_argument("--child", choices=["regcat", "reference"], help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        run = run_regcat if args.child == "regcat" else run_reference
-        print(json.dumps(run(args.home, args.only)))
+    if args.child == "regcat":
+        print(json.dumps(run_regcat(args.home, args.only)))
+        return
+    if args.child == "reference":
+        print(json.dumps(run_reference(args.home, args.only, args.model_timeout)))
         return
     runs: dict[str, list[dict[str, dict[str, float]]]] = {"regcat": [], "reference": []}
     if args.tabulate:
@@ -497,10 +551,11 @@ def main() -> None:
         prepare(home, args.persons)
         load_before = os.getloadavg()
         started = time.perf_counter()
+        limits = (args.timeout, args.model_timeout)
         for _ in range(args.repeat):
-            runs["regcat"].append(_child("regcat", home, args.only))
+            runs["regcat"].append(_child("regcat", home, args.only, *limits))
             if theirs:
-                runs["reference"].append(_child("reference", home, theirs))
+                runs["reference"].append(_child("reference", home, theirs, *limits))
     _table(args.persons, runs, args.only, load_before, time.perf_counter() - started)
 
 
@@ -538,29 +593,40 @@ def _table(
         f"{'of it before':>13}"
     )
     for name in only:
-        ours = [r[name]["seconds"] for r in runs["regcat"]]
-        theirs = [r[name]["seconds"] for r in runs["reference"] if name in r]
-        peak_ours = max(r[name]["peak"] for r in runs["regcat"]) / GIB
+        mine = [r[name] for r in runs["regcat"] if name in r]
+        if not mine:
+            print(f"  {name:<32} (no regcat run finished)")
+            continue
+        ours = [m["seconds"] for m in mine]
+        peak_ours = max(m["peak"] for m in mine) / GIB
         # What the peak started from (the most of any run): the rest is the model's own.
-        before_ours = max(r[name].get("before", 0) for r in runs["regcat"]) / GIB
+        before_ours = max(m.get("before", 0) for m in mine) / GIB
         target = 1.0 if MODELS[name][0] in LINEAR else 2.0
-        if not theirs:
+        sign = f"{'<' if target == 1 else '≤'}{target:g}"
+        timed = f"{min(ours):9.2f} / {statistics.median(ours):8.2f}"
+        theirs_all = [r[name] for r in runs["reference"] if name in r]
+        if not theirs_all:
             verdict = "ok" if peak_ours <= 4 else "MISS"
             print(
-                f"  {name:<32} {min(ours):9.2f} / {statistics.median(ours):8.2f}   "
-                f"{'(no reference run)':>23}   {'-':>16}   {'<' if target == 1 else '≤'}{target:g}"
+                f"  {name:<32} {timed}   {'(no reference run)':>23}   {'-':>16}   {sign}"
                 f" {verdict:<4} {peak_ours:8.2f} / {'-':>6}  {before_ours:5.2f} / {'-':>5}"
             )
             continue
-        peak_theirs = max(r[name]["peak"] for r in runs["reference"] if name in r) / GIB
-        before_theirs = max(r[name].get("before", 0) for r in runs["reference"] if name in r) / GIB
+        theirs = [t["seconds"] for t in theirs_all]
+        # A reference stopped at --model-timeout took at least that long: '>' its time, '<'
+        # the ratio (its median counts the stopped runs at their lower bound).
+        stopped = any(t.get("timeout") for t in theirs_all)
+        more, less = (">", "<") if stopped else (" ", " ")
+        peak_theirs = max(t["peak"] for t in theirs_all) / GIB
+        before_theirs = max(t.get("before", 0) for t in theirs_all) / GIB
         best = min(ours) / min(theirs)
         median = statistics.median(ours) / statistics.median(theirs)
         verdict = "ok" if median < target and peak_ours <= 4 else "MISS"
+        if stopped and verdict == "MISS" and peak_ours <= 4:
+            verdict = "?"  # the bound does not decide it
         print(
-            f"  {name:<32} {min(ours):9.2f} / {statistics.median(ours):8.2f}   "
-            f"{min(theirs):11.2f} / {statistics.median(theirs):9.2f}   "
-            f"{best:7.2f} / {median:6.2f}   {'<' if target == 1 else '≤'}{target:g} {verdict:<4}"
+            f"  {name:<32} {timed}  {more}{min(theirs):10.2f} / {statistics.median(theirs):9.2f}"
+            f"  {less}{best:7.2f} / {median:6.2f}   {sign} {verdict:<4}"
             f" {peak_ours:8.2f} / {peak_theirs:6.2f}  {before_ours:5.2f} / {before_theirs:5.2f}"
         )
     print("  target: ratio < 1 for linear models, ≤ 2 for the others (median); peak ≤ 4 GiB")
