@@ -220,7 +220,7 @@ from ..output_control.model_support import Influence, derived_evidence, with_inf
 from ..output_control.models import model_statistic
 from ..output_control.rules.differencing import Differencing
 from ..statistic import Field, Statistic, Takes
-from ..variables import Variable
+from ..variables import Kind, Variable
 from .shared.common import DataView, Labelled, choice, needs_number, number_sql, request_error
 from .shared.design import CONSTANT, Column, Factor, Patterns, estimable, parse_terms, solve
 from .shared.iv_tests import WEAK_F
@@ -481,6 +481,17 @@ def prepare_rdd(view: DataView, request: Mapping[str, Any]) -> DesignPlan | Fuzz
     return _sharp(view, request)
 
 
+def window_sql(running: Variable, cutoff: float, bandwidth: float | None) -> str | None:
+    """The rows within a given bandwidth as SQL, so that only they are grouped and read
+    (the patterns' `within` still decides, as with a chosen bandwidth, which needs every
+    complete case's patterns); None for a chosen bandwidth, and for a code variable used as
+    a number (its codes are cast after grouping, where one that is not a number is
+    refused: a cast in the query would fail on it instead)."""
+    if bandwidth is None or running.kind == Kind.STRING:
+        return None
+    return f"abs({number_sql(running)} - {cutoff!r}) < {bandwidth!r}"
+
+
 def _chooser(
     factor: Factor, cutoff: float, bandwidth: float | None, kernel: str, chosen: _Chosen
 ) -> Callable[[Patterns], np.ndarray]:
@@ -527,7 +538,14 @@ def _sharp(
     terms = [[factor], *covariates]
     covariance, cluster = _covariance(view, request)
     patterns, rows = common_levels(
-        view, y, terms, constant=True, within=inside, also=also, cluster=cluster
+        view,
+        y,
+        terms,
+        constant=True,
+        within=inside,
+        also=also,
+        cluster=cluster,
+        condition=window_sql(running, cutoff, bandwidth),
     )
     refuse_too_few_clusters(view, rows, cluster)
     h = chosen.bandwidth
@@ -1318,7 +1336,15 @@ def prepare_fuzzy(view: DataView, request: Mapping[str, Any]) -> FuzzyPlan:
     inside = _chooser(factor, cutoff, bandwidth, kernel, chosen)
     terms = [[factor], [treatment], *covariates]
     covariance, cluster = _covariance(view, request)
-    patterns, rows = common_levels(view, y, terms, constant=True, within=inside, cluster=cluster)
+    patterns, rows = common_levels(
+        view,
+        y,
+        terms,
+        constant=True,
+        within=inside,
+        cluster=cluster,
+        condition=window_sql(running, cutoff, bandwidth),
+    )
     refuse_too_few_clusters(view, rows, cluster)
     h = chosen.bandwidth
     if math.isnan(h):

@@ -306,12 +306,16 @@ def fetch_patterns(
     terms: Sequence[Sequence[Factor]],
     *,
     extra: Sequence[Variable] = (),
+    condition: str | None = None,
 ) -> Patterns:
     """The complete cases grouped by the factors' values, with every level found in them
     and no columns yet: the caller keeps the common levels (model_levels.py) and then makes
-    the columns (`with_columns`), so that no limit counts a level held by a few units."""
+    the columns (`with_columns`), so that no limit counts a level held by a few units.
+    `condition`: SQL the rows must meet besides being complete (rdd's given bandwidth)."""
     factors = _factors(terms)
     where = complete_case_sql(view, y, factors, extra)
+    if condition is not None:
+        where = f"{where} AND ({condition})"
     table = db.arrow(view.con, grouped_sql(view, factors, y, where))
     # No complete case at all is not refused here: the model is then withheld by output
     # control like any model of too few units (a refusal would tell the two apart).

@@ -113,6 +113,7 @@ def common_levels(
     cluster: Variable | None = None,
     also: Variable | None = None,
     within: Callable[[Patterns], np.ndarray] | None = None,
+    condition: str | None = None,
 ) -> tuple[Patterns, ModelRows]:
     """The model's patterns (with their columns) and rows, the rows of rare levels and of
     rare interaction cells left out; `cluster`: the variable the standard errors are
@@ -120,19 +121,41 @@ def common_levels(
     second per-row value the family needs (ModelRows.also; its rows must have one too);
     `within`: per pattern whether it is in the model's scope at all (a difference in
     differences' window of event times), applied before levels are counted, so that a
-    level is common among the model's own rows."""
+    level is common among the model's own rows; `condition`: SQL that selects the rows in
+    scope before they are grouped, where it is known before the patterns are (rdd's given
+    bandwidth; `within` still decides per pattern)."""
     extra = [v for v in (cluster, also) if v is not None]
-    found = fetch_patterns(view, y, terms, extra=extra)
+    found = fetch_patterns(view, y, terms, extra=extra, condition=condition)
+    scope = np.ones(len(found.n), dtype=bool) if within is None else within(found)
+    scoped = not scope.all()
+    if scoped:
+        # Only the rows of patterns in scope are read (rdd's bandwidth, did's window: the
+        # rows joined to these patterns alone), and their levels counted as before.
+        found = _in_scope(found, scope)
     rows = model_rows(view, y, found, cluster, also)
     categorical = [f.key for f in found.factors if f.categorical]
-    scope = np.ones(len(found.n), dtype=bool) if within is None else within(found)
-    if (categorical and len(rows.units)) or not scope.all():
-        found, rows, where = keep_common(view, found, rows, terms, scope.copy())
+    if (categorical and len(rows.units)) or scoped:
+        found, rows, where = keep_common(view, found, rows, terms, np.ones(len(found.n), bool))
+        if where is None and scoped:
+            # Nothing more left out: the condition and the outcome's figures as when the
+            # rows out of scope were read and left out here (their levels are not listed).
+            found, rows = _kept(found, rows, np.ones(len(found.n), dtype=bool))
+            narrowed = _kept_sql(found.factors, found.levels, found.raw, _interacting(terms))
+            where = f"({found.where}) AND {narrowed}"
         if where is not None:
             # After the limits: the condition lists every kept level and cell.
             patterns = with_columns(view, found, terms, constant=constant)
             return dataclasses.replace(patterns, where=where), rows
     return with_columns(view, found, terms, constant=constant), rows
+
+
+def _in_scope(found: Patterns, scope: np.ndarray) -> Patterns:
+    """The patterns in `scope`, a categorical factor's levels those of these patterns (the
+    model's rows are then read for them alone: model_rows joins the rows to them)."""
+    empty = ModelRows(
+        np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+    )
+    return _kept(found, empty, scope)[0]
 
 
 def keep_common(
