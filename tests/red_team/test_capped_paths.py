@@ -140,7 +140,7 @@ def test_a_diagnosis_as_the_top_value_of_a_group(
 
 
 ONES = 24  # known people at 1, one short of the cap's rank
-READINGS = 8  # tables, each one reading of every target
+READINGS = 16  # tables, each one reading of every target
 
 
 @pytest.mark.xfail(
@@ -152,16 +152,17 @@ def test_the_cap_moved_by_a_unit_entering_the_top_25(alice: Attacker, truth: Tru
     a fresh draw) and the target at 1 if diagnosed: the cap is 2 (the 25th largest a 1) or
     1 (x_(24)/2), so the sum is 25 ± 1.73·2 or 24 ± 1.73. A count's noise would tell the
     level alone (a shift of 1 at sd 1.73: a log-likelihood ratio of 1/6 = 0.17 a reading,
-    on average); the scale tells more. The attacker reads 8 tables of all 8 targets and
-    scores each target by the likelihood ratio of its 8 readings, normal with sd 3.46 and
+    on average); the scale tells more. The attacker reads 16 tables of all 8 targets and
+    scores each target by the likelihood ratio of its 16 readings, normal with sd 3.46 and
     mean 1 against sd 1.73 and mean 0 (the ptable's noise has variance 1).
 
     Measured, not fixed: a cap that no unit moves is no cap of the cell's values; one
     smoothed over the ranks by γ moves by γ, and a smaller γ lets an outlier above
     everyone raise it by its own term y/γ^24 (test_indicator_sums' outlier). FAILS when
-    the mean log-likelihood ratio for the truth is above 1.5 times a count's (0.25): a
-    strict xfail while the 2× move stands (docs/OUTPUT_CONTROL.md §12; three runs of 48
-    readings: 0.43, 0.96, 1.01, against a count's 0.17)."""
+    the mean log-likelihood ratio for the truth is above 1.2 times a count's (0.2): a
+    strict xfail while the 2× move stands (docs/OUTPUT_CONTROL.md §12; runs of 48 and 64
+    readings: 0.43, 0.96, 1.01, 0.40, against a count's 0.17; simulated, 0.66 on average,
+    below 0.2 in 1 run of 8,000 with 128 readings)."""
     targets, _, steps = _groups(truth, ONES)
     handle = alice.workspace(steps)
     readings: dict[int, list[float]] = {i: [] for i in range(len(targets))}
@@ -197,7 +198,7 @@ def test_the_cap_moved_by_a_unit_entering_the_top_25(alice: Attacker, truth: Tru
         count_llr_per_reading=round(1 / 6, 3),
     )
     assert ratios, "the sums must be answered"
-    assert per_reading <= 1.5 / 6
+    assert per_reading <= 1.2 / 6
 
 
 def _summary_max(response: Any) -> tuple[float | None, list[str]]:
@@ -256,3 +257,69 @@ def test_a_diagnosis_as_the_top_of_a_summarized_maximum(alice: Attacker, truth: 
     )
     assert right < len(readings) and by_cap < len(readings)
     assert len(errors) >= len(readings) // 2 and _rms(errors) >= 0.8
+
+
+def _summary_mean(response: Any) -> float | None:
+    """The mean of a summarize response (None: refused or withheld)."""
+    if response.status_code != 200:
+        return None
+    for item in response.get_json()["results"]:
+        if item.get("about", {}).get("statistic") != "summary":
+            continue
+        for row in item["result"]["rows"]:
+            if row["labels"] == ["mean"] and row["values"].get("value") is not None:
+                return float(row["values"]["value"])
+    return None
+
+
+KNOWN = 15  # known people at 1 beside the target in a population of their own
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a summary's totals keep the top-k noise: a 0/1 summary is a count in disguise",
+)
+def test_a_diagnosis_from_the_summarized_mean_of_a_padded_population(
+    alice: Attacker, truth: Truth
+) -> None:
+    """v = 1 for 15 known people and for the target if diagnosed, 0 for the target if not,
+    missing for everyone else (a population of its own would be refused, min-population):
+    summarize's mean of v (winsorised at its 1st and 99th percentiles, which
+    clip nothing here) times the units' perturbed count (read from a table of the same
+    16 units), less 15, is the diagnosis plus the noise of a total of 1s under the top-k
+    form (sd 0.57, a third of a count's 1.73). 16 targets. FAILS when all targets are
+    read right or the attacker's error is below what a count's noise gives (1.0, as
+    test_indicator_sums' sums): a strict xfail, first run 6 of 8 right, error 0.62."""
+    targets = truth.targets(2 * PER_KIND, kreft=True) + truth.targets(2 * PER_KIND, kreft=False)
+    people = truth.by_birth(len(targets) * KNOWN, skip={p.birth for p in targets}, offset=900)
+    errors: list[float] = []
+    right = 0
+    for i, person in enumerate(targets):
+        mine = people[i * KNOWN : (i + 1) * KNOWN]
+        handle = alice.workspace(
+            [
+                {"generate": "v", "expr": "1", "if": born_on(mine)},
+                {"replace": "v", "expr": "0", "if": person.expr()},
+                {"replace": "v", "expr": "1", "if": f"({person.expr()}) and kreft"},
+                {"generate": "c", "expr": "1", "if": f"({born_on(mine)}) or ({person.expr()})"},
+            ]
+        )
+        mean = _summary_mean(alice.ask(handle, "summarize", {"vars": ["v"], "minmax": False}))
+        # The mean divides by the units' perturbed count, which a table of the same units
+        # publishes (the same cell keys): read it there.
+        n = alice.count_of(handle, ["c"], ["1"])
+        if mean is None or n is None:
+            continue
+        estimate = mean * n - KNOWN
+        errors.append(estimate - person.kreft)
+        right += (estimate > 0.5) == person.kreft
+    report(
+        "a diagnosis from the summarized mean of a padded population (15 known at 1)",
+        answered=len(errors),
+        of=len(targets),
+        right=right,
+        rms_error=round(_rms(errors), 3),
+        errors=[round(e, 2) for e in errors],
+    )
+    assert len(errors) >= len(targets) // 2, "the summaries must be answered"
+    assert right < len(errors) and _rms(errors) >= 1.0
