@@ -331,6 +331,61 @@ def test_event_time_did_of_scaled_and_shifted_outcomes(alice: Attacker) -> None:
     assert max(errors) - min(errors) <= 2e-3 * max(errors)
 
 
+# The panel fits (shared/panel.fit_panel) on the same study: did with the units' fixed
+# effects (regress-event-diff's `fe`), regress_panel's fixed effects and between.
+PANEL_FITS = {
+    "did-fe": (
+        "did",
+        {**{k: v for k, v in DID.items() if k != "x"}, "effects": "unit", "period": "date"},
+        EFFECT,
+    ),
+    "panel-fe": ("regress_panel", {"method": "fe", "x": ["hendelse"]}, "hendelse"),
+    "panel-be": ("regress_panel", {"method": "be", "x": ["hendelse", "lonn_for"]}, "hendelse"),
+}
+
+
+@pytest.mark.parametrize("fit", list(PANEL_FITS))
+def test_panel_fits_of_scaled_and_shifted_outcomes(alice: Attacker, fit: str) -> None:
+    """The study's panel fits on the outcome as k·lonn + c for 8 (k, c): did with unit
+    effects, regress_panel fe and be. Their rows move as k·ty + c (y − ȳ_i + ȳ, ȳ_i), so
+    each coefficient over k is one number and distinct draws would average the model noise
+    away (averaging, reparametrisation, monthly). The constant less c over k is one number
+    too: the registered draw carried through the anchors must come out right, not just
+    alike (its rightness against the unperturbed fit, over several secrets:
+    tests/test_models_panel_outcome_draws.py)."""
+    from tests.test_monthly_snippet import _steps
+
+    statistic, body, row = PANEL_FITS[fit]
+    forms = [(1, 0), (2, 0), (1, 1000), (-3, 0), (0.5, 7), (4, -40), (1.5, 250), (-1, 5)]
+    created = alice.post("", {})
+    assert created.status_code == 201, created.get_json()
+    handle = created.get_json()["workspace"]
+    alice.steps(
+        handle,
+        _steps(2023, (1962, 1963), "reform")
+        + [{"generate": f"y{i}", "expr": f"lonn * {k} + {c}"} for i, (k, c) in enumerate(forms)],
+    )
+    readings, constants = [], []
+    for i, (k, c) in enumerate(forms):
+        response = alice.ask(handle, statistic, {"y": f"y{i}", **body})
+        assert response.status_code == 200, response.get_json()
+        rows = response.get_json()["results"][0]["result"]["rows"]
+        values = next((r["values"] for r in rows if r["labels"][0] == row), {})
+        b, se = values.get("coefficient"), values.get("std_error")
+        assert b is not None and se is not None, rows[:2]
+        readings.append((float(b) / k, float(se) / abs(k)))
+        at_constant = next((r["values"] for r in rows if r["labels"][0] == "_cons"), {})
+        b0 = at_constant.get("coefficient")
+        assert b0 is not None, rows[-2:]
+        constants.append((float(b0) - c) / k)
+    distinct, spread = _draws(f"{fit} of k·lonn + c for 8 (k, c)", readings)
+    errors = [se for _, se in readings]
+    report(f"{fit}: the constant less c over k", readings=[round(v) for v in constants])
+    assert distinct == 1 or spread < 0.01
+    assert max(errors) - min(errors) <= 2e-3 * max(errors)
+    assert max(constants) - min(constants) <= 2e-3 * max(abs(v) for v in constants)
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="did's outcome moved by a combination of its regressors (lonn + d·lonn_for, "

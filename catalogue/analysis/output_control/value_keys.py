@@ -172,7 +172,18 @@ def affine_canonical(
     return maps, z
 
 
-SPAN_TOLERANCE = 1e-9  # a pattern within this (relative) of the anchors' span adds no rank
+# A pattern within this (relative) of the anchors' span adds no rank. Not below √ε (1.5e-8):
+# an anchor taken at a residual r gives its direction q an error of about ε/r, and a row
+# in the anchors' span then shows a residual of that size off the basis; at 1e-9 a row in
+# the span passed for an anchor and X_A was singular (`_reorthogonalised`). At 1e-6 such a
+# residual is ε/1e-6 = 2e-10, far under it (2026-12-07: 1e-9 → 1e-6).
+SPAN_TOLERANCE = 1e-6
+# The largest |Z| = |X·X_A⁻¹| a form may hold: a registered answer is carried to another
+# model through X_A⁻¹ (models.py, b' = X'_A⁻¹·(s'·g + y'_A)), and the error that adds to
+# the model's fitted values at any row is at most |Z|·p·ε of those at the anchors. Anchors
+# near a dependent set (Z's values from 1e15 up: a linear predictor carried to garbage)
+# give no form; a well-posed design's |Z| is far under this (its rows over the anchors').
+SPAN_GROWTH = 1e8
 _SPAN_CHUNK = 4096  # candidate patterns tested against the anchors at once
 
 
@@ -235,7 +246,7 @@ def _span(
         z = np.linalg.solve((chosen / scale).T, unit.T).T
     except np.linalg.LinAlgError:
         return None
-    if not np.all(np.isfinite(z)):
+    if not np.all(np.isfinite(z)) or float(np.max(np.abs(z), initial=0.0)) > SPAN_GROWTH:
         return None
     return Span(chosen, np.round(z, AFFINE_DECIMALS) + 0.0, np.array(anchors, np.int64), z)
 
@@ -244,7 +255,7 @@ def _span_anchors(unit: np.ndarray, order: np.ndarray) -> list[int]:
     """The anchors of `span_canonical`: in `order`, each row of `unit` (taken to length 1)
     whose residual off the span of the anchors before it is longer than SPAN_TOLERANCE, up
     to p of them. The same steps as `_span_anchors_reference` (the reference twin, held
-    equal by tests/test_value_keys_span.py), one Gram-Schmidt of the same kind (each
+    equal by tests/test_output_control_span.py), one Gram-Schmidt of the same kind (each
     residual r = v − Σ (v·q)·q from the row v itself), but a window of rows is projected
     off the basis once, and each anchor found then only takes its own q off the rows
     after it: the reference projects every row after an anchor off the whole basis
@@ -267,14 +278,34 @@ def _span_anchors(unit: np.ndarray, order: np.ndarray) -> list[int]:
             if len(free) == 0:
                 break
             i = start + int(free[0])
-            found = residual[i]
-            q = found / np.linalg.norm(found)
+            start = i + 1
+            found = _reorthogonalised(residual[i], basis[: len(anchors)])
+            size = float(np.linalg.norm(found))
+            if size <= SPAN_TOLERANCE:  # in the span, but for the first pass's rounding
+                continue
+            q = found / size
             basis[len(anchors)] = q
             anchors.append(int(chunk[i]))
-            start = i + 1
             residual[start:] -= (rows[start:] @ q)[:, None] * q
         at += len(chunk)
     return anchors
+
+
+def _reorthogonalised(residual: np.ndarray, basis: np.ndarray) -> np.ndarray:
+    """A candidate's residual projected off the anchors' basis a second time ("twice is
+    enough"): one pass of Gram-Schmidt leaves of a row in the span a residual of the
+    basis's lost orthogonality, not 0, and a basis built from such a residual loses more.
+    Found on did with unit effects (50 within-transformed columns, one secret in two): a
+    row in the span left 4.1e-9 > SPAN_TOLERANCE (1e-9), was taken as an anchor, and X_A was
+    singular (condition 3.6e18): the registered answer carried through X_A⁻¹ came out
+    thousands of standard errors off (red team test_monthly, panel fits of k·lonn + c;
+    tests/test_models_panel_outcome_draws.py). SPAN_TOLERANCE was 1e-9 then; with this
+    pass alone one draw of keys in 40 still took such a row (anchors at residuals near
+    1e-9 leave their directions off by ε/1e-9): it is 1e-6 since
+    (tests/test_output_control_span.py)."""
+    if len(basis) == 0:
+        return residual
+    return residual - (residual @ basis.T) @ basis
 
 
 def _span_anchors_reference(unit: np.ndarray, order: np.ndarray) -> list[int]:
@@ -293,8 +324,10 @@ def _span_anchors_reference(unit: np.ndarray, order: np.ndarray) -> list[int]:
         if len(free) == 0:
             at += len(chunk)
             continue
-        found = residual[free[0]]
-        basis = np.vstack([basis, found / np.linalg.norm(found)])
-        anchors.append(int(chunk[free[0]]))
+        found = _reorthogonalised(residual[free[0]], basis)
+        size = float(np.linalg.norm(found))
+        if size > SPAN_TOLERANCE:
+            basis = np.vstack([basis, found / size])
+            anchors.append(int(chunk[free[0]]))
         at += int(free[0]) + 1
     return anchors

@@ -400,6 +400,10 @@ def fit_panel(
         fitted=fitted if estimate.estimable else None,
         outcome_mode=outcome_mode(rows_y),
         estimable=estimate.estimable,
+        # Fixed effects' and between's rows move with the outcome as k·ty + c (y − ȳ_i + ȳ,
+        # ȳ_i): k·y + c is the same fit (b·k, the constant k·b_0 + c), its form too.
+        # Random effects' move by c·(1 − θ_i), not a constant: another form.
+        linear_outcome=shape in ("fe", "be"),
     )
     fit_ = RegressionFit(
         outcome=y.name,
