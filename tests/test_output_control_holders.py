@@ -398,6 +398,33 @@ def test_the_packed_sort_falls_back_when_two_holders_agree_in_its_bits():
         assert ledger_kernels(*args, chunk=chunk) == fast
 
 
+def test_the_cooccurrence_of_a_few_holders_by_matrix_gives_what_the_pairs_give():
+    """Twin: over random ledgers' samples (sparse, full, with a sunflower) and any few
+    holders of them (1 to MATRIX_HOLDERS, some held by no unit), the membership matrix's
+    product gives exactly the pairs and counts of the units' pairs, in any chunks."""
+    checked = met = 0
+    for seed in range(6):
+        rng = np.random.default_rng(300 + seed)
+        n_units = int(rng.integers(200, 1200))
+        ids, samples = _samples_of(seed, n_units, int(rng.choice([5, 80, 400])), seed % 4)
+        rows = samples.of(ids)
+        known = np.unique(rows[rows != EMPTY])
+        for h in (1, 2, 17, kernels.MATRIX_HOLDERS):
+            picked = rng.choice(known, size=min(h, len(known)), replace=False)
+            holders = np.unique(np.r_[picked, rng.integers(1, 2**62, size=2).astype(np.uint64)])
+            holders = holders[: kernels.MATRIX_HOLDERS]
+            pairs = kernels._cooccurrence_pairs(rows, holders)
+            for chunk in (1, 7, n_units):
+                by_matrix = kernels._cooccurrence_matrix(rows, holders, chunk)
+                assert by_matrix[0].dtype == pairs[0].dtype == np.int64
+                assert np.array_equal(by_matrix[0], pairs[0])
+                assert np.array_equal(by_matrix[1], pairs[1])
+            assert np.array_equal(kernels._cooccurrence(rows, holders)[0], pairs[0])
+            checked += 1
+            met += len(pairs[0])
+    assert checked == 24 and met > 0  # pairs were met, not only empty answers
+
+
 def _reference_holder_records(
     cell: np.ndarray,
     set_ids: np.ndarray,

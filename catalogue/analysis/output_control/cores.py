@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import kernels
 from .cell_key import KeySource
 from .fingerprint import FingerprintTable, SetFingerprint, fingerprint_table, splitmix64
 from .guard_index import holder_hash
@@ -66,6 +67,21 @@ class UnitClasses:
         default=None, repr=False
     )
     _dense: np.ndarray | None = field(default=None, repr=False)
+    _hashed: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+
+    def _hashes(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._hashed is None:
+            hashes = kernels.unit_hashes(self.units)
+            self._hashed = hashes, kernels.class_keys(self.codes, hashes, self.n_codes)
+        return self._hashed
+
+    def unit_hashes(self) -> np.ndarray:
+        """Each unit's hash (kernels.unit_hashes), in `units` order (kept)."""
+        return self._hashes()[0]
+
+    def class_keys(self) -> np.ndarray:
+        """Each class's key of its unit set (kernels.class_keys; kept): equal for copies."""
+        return self._hashes()[1]
 
     def _keys(self, keys: KeySource) -> tuple[KeySource, FingerprintTable, np.ndarray, np.ndarray]:
         if self._keyed is None or self._keyed[0] is not keys:

@@ -163,12 +163,17 @@ def _class_keys(classes: Sequence[UnitClasses], var: np.ndarray, code: np.ndarra
     """Per (variable, class), a key of the class's unit set: equal for copies."""
     out = np.zeros(len(var), dtype=np.uint64)
     for v in np.unique(var).tolist():
-        found = classes[v]
         at = var == v
-        sums = hash_sums(found.codes, unit_hashes(found.units), found.n_codes)
-        sizes = np.bincount(found.codes, minlength=found.n_codes).astype(np.uint64)
-        out[at] = splitmix64(sums[code[at]] ^ splitmix64(sizes[code[at]]))
+        out[at] = classes[v].class_keys()[code[at]]
     return out
+
+
+def class_keys(codes: np.ndarray, hashes: np.ndarray, n_codes: int) -> np.ndarray:
+    """Per class (codes 0 … n_codes − 1 of units with these hashes), a key of its unit set:
+    its units' hash sum and their number, mixed."""
+    sums = hash_sums(codes, hashes, n_codes)
+    sizes = np.bincount(codes, minlength=n_codes).astype(np.uint64)
+    return splitmix64(sums ^ splitmix64(sizes))
 
 
 class _Sunflowers:
@@ -176,21 +181,30 @@ class _Sunflowers:
 
     def __init__(self, classes: Sequence[UnitClasses]) -> None:
         self.classes = classes
-        self._members: dict[tuple[int, int], np.ndarray] = {}
+        self._members: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+        self._met: dict[tuple[tuple[int, int], tuple[int, int]], tuple[int, int] | None] = {}
 
-    def members(self, v: int, x: int) -> np.ndarray:
+    def members(self, v: int, x: int) -> tuple[np.ndarray, np.ndarray]:
+        """The class's units and their hashes (unit_hashes)."""
         if (v, x) not in self._members:
             found = self.classes[v]
-            self._members[(v, x)] = found.units[found.codes == x]
+            mine = found.codes == x
+            self._members[(v, x)] = found.units[mine], found.unit_hashes()[mine]
         return self._members[(v, x)]
 
     def meet(self, a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int] | None:
-        """The key (count, hash sum) of a ∩ b, None when one holds the other."""
-        units = self.members(*a)
-        inter = units[self.classes[b[0]].code_of(units) == b[1]]
-        if len(inter) >= len(units) or len(inter) >= len(self.members(*b)):
-            return None
-        return len(inter), int(np.bitwise_xor.reduce(unit_hashes(inter))) if len(inter) else 0
+        """The key (count, hash sum) of a ∩ b, None when one holds the other (the same
+        either way round: each pair is met once)."""
+        pair = (a, b) if a <= b else (b, a)
+        if pair not in self._met:
+            units, hashes = self.members(*a)
+            inside = self.classes[b[0]].code_of(units) == b[1]
+            n = int(np.count_nonzero(inside))
+            if n >= len(units) or n >= len(self.members(*b)[0]):
+                self._met[pair] = None
+            else:
+                self._met[pair] = n, int(np.bitwise_xor.reduce(hashes[inside])) if n else 0
+        return self._met[pair]
 
     def __call__(self, pairs: list[tuple[int, int]], need: int) -> bool:
         for anchor in pairs[:3]:
@@ -546,7 +560,17 @@ def _cooccurrence(
     number of units whose samples hold both, as sorted codes and counts. Cost: at most
     SAMPLE − 1 shifted comparisons over the entries of these holders, at most C(SAMPLE, 2)
     pairs a unit, whatever the ledger's size; the units met `chunk` at a time (a pair is
-    within one unit's sample), each chunk's pairs counted before they are merged."""
+    within one unit's sample), each chunk's pairs counted before they are merged. For a
+    few holders (at most MATRIX_HOLDERS) _cooccurrence_matrix gives the same, faster."""
+    if 0 < len(holders) <= MATRIX_HOLDERS and rows.ndim == 2:
+        return _cooccurrence_matrix(rows, holders, chunk)
+    return _cooccurrence_pairs(rows, holders, chunk)
+
+
+def _cooccurrence_pairs(
+    rows: np.ndarray, holders: np.ndarray, chunk: int = CHUNK
+) -> tuple[np.ndarray, np.ndarray]:
+    """_cooccurrence by each unit's pairs of holders, coded and counted."""
     n = np.int64(len(holders))
     found: list[tuple[np.ndarray, np.ndarray]] = []
     for lo, hi in _chunks(len(rows), chunk):
@@ -573,6 +597,36 @@ def _cooccurrence(
     pairs, where = np.unique(np.concatenate([f[0] for f in found]), return_inverse=True)
     counts = np.bincount(where, weights=np.concatenate([f[1] for f in found]), minlength=len(pairs))
     return pairs, counts.astype(np.int64)
+
+
+# Holders up to which _cooccurrence counts pairs as a product of the units' membership
+# matrix: units · MATRIX_HOLDERS² multiplications (no BLAS: einsum's own loop, on one
+# thread) against ~SAMPLE²/2 pair codes a unit sorted. At the samples' 18,555 units and
+# 28 holders: 27 ms → 7 ms of CPU a call (docs/TESTING.md).
+MATRIX_HOLDERS = 48
+
+
+def _cooccurrence_matrix(
+    rows: np.ndarray, holders: np.ndarray, chunk: int = CHUNK
+) -> tuple[np.ndarray, np.ndarray]:
+    """_cooccurrence for a few holders: per chunk of units a 0/1 matrix (unit × holder; a
+    unit's sample holds a holder at most once, its hashes being distinct and sorted), and
+    the pairs' counts its product with itself (float32: exact below 2²⁴ units a chunk).
+    The pairs with a count, by code i·len(holders) + j (i < j), ascending."""
+    h = len(holders)
+    step = max(1, min(int(chunk), (1 << 22) // h))
+    total = np.zeros((h, h), dtype=np.int64)
+    for lo, hi in _chunks(len(rows), step):
+        part = rows[lo:hi]
+        place = np.minimum(np.searchsorted(holders, part), h - 1)
+        e_unit, e_slot = np.nonzero(holders[place] == part)
+        if not len(e_unit):
+            continue
+        member = np.zeros((hi - lo, h), dtype=np.float32)
+        member[e_unit, place[e_unit, e_slot]] = 1.0
+        total += np.einsum("ui,uj->ij", member, member).astype(np.int64)
+    i, j = np.nonzero(np.triu(total, 1))
+    return i.astype(np.int64) * h + j, total[i, j]
 
 
 # One-unit kernels beyond chance. A petal R of a kernel {u} of the cell S is *significant*
