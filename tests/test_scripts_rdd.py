@@ -60,6 +60,17 @@ CASES: list[tuple[str, dict[str, Any]]] = [
         },
     ),
     (
+        "rdd lonn alder, cutoff(45) bandwidth(10) inference(robust) vce(hc3)",
+        {
+            "y": "lonn",
+            "running": "alder",
+            "cutoff": 45.0,
+            "bandwidth": 10.0,
+            "inference": "robust",
+            "vce": "hc3",
+        },
+    ),
+    (
         "rdd lonn alder, cutoff(50) bandwidth(12) inference(robust) cluster(alder)",
         {
             "y": "lonn",
@@ -132,6 +143,7 @@ def test_a_negative_cutoff_is_a_number(alice: Researcher) -> None:
         ("rdd lonn alder, cutoff(forty)", "script-arguments", "cutoff"),
         ("rdd lonn alder, cutoff(45) cluster(kjonn)", "too-few-clusters", "kjonn"),
         ("rdd lonn alder, cutoff(45) mfx(eyex)", "script-arguments", "mfx"),
+        ("rdd lonn alder, cutoff(45) inference(robust) vce(nn)", "invalid-request", "vce"),
     ],
 )
 def test_bad_rdd_lines_are_4xx_at_their_line(
@@ -153,6 +165,8 @@ def test_bad_rdd_lines_are_4xx_at_their_line(
         ({"cutoff": 200}, "alder"),
         ({"running": "kjonn"}, "kjonn"),
         ({"kernel": "epanechnikov"}, "kernel"),
+        ({"inference": "robust", "vce": "cr2"}, "vce"),
+        ({"vce": "hc2"}, "vce"),
     ],
 )
 def test_bad_json_requests_are_4xx_naming_the_field(

@@ -695,6 +695,13 @@ ERROR_CODES: Mapping[str, ErrorCode] = MappingProxyType(
             "The robust inference of these rows was already released with bias bandwidth …; "
             "only that one can be released for them.",
         ),
+        "rdd-vce-released": ErrorCode(
+            409,
+            "Den robuste inferensen for disse radene er allerede frigitt med vce …; bare den "
+            "kan frigis for dem.",
+            "The robust inference of these rows was already released with vce …; only that "
+            "one can be released for them.",
+        ),
         "rdd-design-released": ErrorCode(
             409,
             "Modellen for disse radene er allerede frigitt med båndbredde … og kjerne …; bare "

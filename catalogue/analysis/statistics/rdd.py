@@ -97,7 +97,7 @@ own) let a treatment of one unit through: red team test_new_methods_2.py.
 
 Robust bias-corrected inference (`inference` robust; Calonico, Cattaneo and Titiunik 2014,
 Econometrica 82(6), "Robust nonparametric confidence intervals for regression-discontinuity
-designs", as their rdrobust computes it with p = 1, q = 2, vce hc1): the conventional
+designs", as their rdrobust computes it with p = 1, q = 2, vce hc1 by default): the conventional
 jump's bias is estimated by a local quadratic on each side with its own bandwidth b and
 taken off, and the standard error accounts for that estimate's own variance. Per side,
 with r_p = (1, x), r_q = (1, x, x²), u = x/h, w_h = K(x/h), w_b = K(x/b),
@@ -122,7 +122,27 @@ G_p⁻¹ Σ_c u_c u_c' G_p⁻¹ · G_s/(G_s − 1)·(N_s − 1)/(N_s − 3), the
 rdrobust adds them (a cluster with rows on both sides is counted on each; their covariance
 is left out, as in rdrobust); each side must hold MIN_CLUSTERS clusters (too-few-clusters
 says which side). This is rdrobust's CR1 (its vce hc1 with a cluster is switched to cr1,
-whose factor uses q + 1 = 3 at any b); its leverage-adjusted cr2 and cr3 are not offered.
+whose factor uses q + 1 = 3 at any b).
+
+The variance estimator (`vce`, rdrobust's, inference robust only; the conventional model's
+standard errors stay HC1 or CR1 as above): without a cluster hc0 (Σ QQ'ê_q², no factor),
+hc1 (the default, N/(N − 3)), hc2 and hc3 (ê_q over √(1 − h_q) and over 1 − h_q, h_q =
+w_b·r_q'G_q⁻¹r_q the local quadratic's leverage, a function of the pattern, so still
+sufficient statistics); with one cr1 (the default), cr2 (Bell and McCaffrey 2002) and cr3
+(Pustejovsky and Tipton 2018), which adjust each cluster's residuals by the local
+quadratic's cluster block of its hat matrix, (I − H_cc)^(−1/2) or (I − H_cc)^(−1), without
+a factor: per cluster 3 × 3 and 2 × 3 sums of its rows (`_clustered_side_meat`). hc with a
+cluster or cr without one is a 400 naming `vce` and saying which to ask (rdrobust switches
+them with a warning), and nn (rdrobust's own default, nearest neighbours) is a 400 naming
+it. Held to rdrobust (all seven, b = h and b < h, sharp and fuzzy, with and without
+covariates) at 1e-6. One convention differs: a cluster whose rows within b take fewer than
+three values of x has a singular 3 × 3 block, and at b < h its cr2 adjustment reaches its
+rows between b and h through the block's null directions too; here those are left out
+(σ at most 1e-7 of the largest is rounding), rdrobust cuts at 1e-10 and so keeps or drops
+a rounding direction by the sign of its rounding (here 5e-9 relative on se_rb; single
+clusters 0.3 % apart). The answer shows its vce (RegressionFit.given, about), and another
+vce on rows whose robust inference was released is refused (rdd-vce-released, 409) as
+another b is.
 tests/test_models_rdd_rdrobust.py holds τ, τ_bc and the robust standard error, HC1 and
 clustered, triangular and uniform, b = h and b < h, to rdrobust 2.1 (1e-6 relative). Where
 the definitions differ: (1) the conventional standard error is the pooled regression's (one
@@ -134,7 +154,11 @@ triangular kernel its weight is 0 either way, with the uniform kernel it is not.
 (RegressionPlan.release_with): one row, `_discontinuity`, the model's jump term's key and
 pairs, model-noise scaled by what one unit moves τ_bc, computed exactly per row (both
 sides' fits and ℬ without the row: a one-row deletion of each weighted fit) and summed
-over a unit's rows; the standard error's share the model's largest. Its pairs are the
+over a unit's rows; the standard error's share the model's largest or its own, a unit's
+share of its meat as the model's is computed (its rows' (e₀'G_p⁻¹Q)²ê_q²/(1 − h_q)² over
+the sum without the leverage, h_q the local quadratic's: a row the q-fit leans on more
+than the local linear model does, which hc3 and cr3 weigh by it), whichever is larger.
+Its pairs are the
 model's, so output control registers it under them, whatever b is: a second b on the same
 rows (or rows near them) found b = 10's registered answer and showed it under b = 7's name
 (tests/scripts/109 before the fix). A fresh draw per b would let near-equal b's be averaged,
@@ -231,6 +255,7 @@ from .shared.ols import Estimate, RegressionPlan, regression_plan
 
 KERNELS = ("triangular", "uniform")
 INFERENCE = ("conventional", "robust")
+VCE = ("hc0", "hc1", "hc2", "hc3", "cr1", "cr2", "cr3")  # rdrobust's, but nn
 BIAS_BANDWIDTH = "bias_bandwidth"
 DESIGN = ("bandwidth", "kernel")  # the request's numbers a model's rows do not tell
 BIAS_STREAM = 0x7264_6462  # the bias-corrected jump's noise, drawn apart from the model's
@@ -537,6 +562,7 @@ def _sharp(
     inside = _chooser(factor, cutoff, bandwidth, kernel, chosen)
     terms = [[factor], *covariates]
     covariance, cluster = _covariance(view, request)
+    vce = _vce(request, inference, covariance)
     patterns, rows = common_levels(
         view,
         y,
@@ -587,19 +613,18 @@ def _sharp(
         return plan
     b = _bias_bandwidth(request, running, h)
     _refuse_too_few_clusters_per_side(view, rows, x, cluster)
-    clustered = covariance == "cluster"
     found: BiasCorrected | None
     if not covariates:
         found = bias_corrected(
-            x, patterns.n, patterns.y_sum, patterns.y_m2, h, b, kernel, rows, clustered
+            x, patterns.n, patterns.y_sum, patterns.y_m2, h, b, kernel, rows, vce
         )
     elif plan.estimate.estimable:
         found = covariate_bias_corrected(
-            x, patterns, plan.estimate.coefficients, weights, h, b, kernel, rows, clustered
+            x, patterns, plan.estimate.coefficients, weights, h, b, kernel, rows, vce
         )
     else:
         found = None
-    return _robust_plan(plan, found, b, covariance)
+    return _robust_plan(plan, found, b, covariance, vce)
 
 
 def _refuse_too_few_clusters_per_side(
@@ -653,6 +678,54 @@ def _bias_bandwidth(request: Mapping[str, Any], running: Variable, h: float) -> 
     return b
 
 
+def _vce(request: Mapping[str, Any], inference: str, covariance: str) -> str:
+    """`vce`, the bias-corrected jump's variance estimator (rdrobust's): hc0 … hc3 without
+    a cluster (default hc1), cr1 … cr3 with one (default cr1); inference robust only. Not
+    switched as rdrobust switches hc2 to cr2 with a cluster: a 400 naming the option says
+    which to ask. nn (rdrobust's own default, nearest neighbours) is not offered."""
+    clustered = covariance == "cluster"
+    asked = request.get("vce")
+    if asked is None:
+        return "cr1" if clustered else "hc1"
+    if inference != "robust":
+        raise request_error(
+            "vce",
+            "«vce» hører til inference robust (den skjevhetskorrigerte standardfeilen); den "
+            "konvensjonelle modellens standardfeil er robuste (HC1) eller klyngede (cluster).",
+            "'vce' belongs to inference robust (the bias-corrected standard error); the "
+            "conventional model's standard errors are robust (HC1) or clustered (cluster).",
+        )
+    if asked == "nn":
+        raise request_error(
+            "vce",
+            "«vce» nn (rdrobusts nærmeste naboer) tilbys ikke: velg hc0, hc1, hc2 eller hc3, "
+            "eller cr1, cr2 eller cr3 med cluster.",
+            "'vce' nn (rdrobust's nearest neighbours) is not offered: choose hc0, hc1, hc2 or "
+            "hc3, or cr1, cr2 or cr3 with cluster.",
+            allowed=list(VCE),
+        )
+    vce = choice(request, "vce", VCE, "hc1")
+    if clustered and not vce.startswith("cr"):
+        raise request_error(
+            "vce",
+            f"«vce» {vce} er uten klynger, men cluster er gitt: velg cr1, cr2 eller cr3 "
+            f"(cr{vce[2] if vce in ('hc2', 'hc3') else '1'} svarer til {vce}).",
+            f"'vce' {vce} is without clusters, but cluster is given: choose cr1, cr2 or cr3 "
+            f"(cr{vce[2] if vce in ('hc2', 'hc3') else '1'} is {vce}'s counterpart).",
+            allowed=["cr1", "cr2", "cr3"],
+        )
+    if not clustered and vce.startswith("cr"):
+        raise request_error(
+            "vce",
+            f"«vce» {vce} er klynget og trenger cluster (en variabel, eller _unit); uten "
+            f"klynger: hc0, hc1, hc2 eller hc3.",
+            f"'vce' {vce} is clustered and needs cluster (a variable, or _unit); without "
+            f"clusters: hc0, hc1, hc2 or hc3.",
+            allowed=["hc0", "hc1", "hc2", "hc3"],
+        )
+    return vce
+
+
 def _covariance(view: DataView, request: Mapping[str, Any]) -> tuple[str, Variable | None]:
     """HC1 ("robust"), or clustered by `cluster` (a variable, or _unit: the unit)."""
     if request.get("cluster") is None:
@@ -669,6 +742,8 @@ class BiasCorrected:
     std_error: float
     largest_move: float
     bias_bandwidth: float
+    # The largest share of the robust error's meat one unit holds (`_error_share`).
+    error_share: float = 0.0
 
 
 def _side_bias_corrected(
@@ -682,13 +757,16 @@ def _side_bias_corrected(
     rows_pattern: np.ndarray,
     rows_y: np.ndarray,
     rows_cluster: np.ndarray | None = None,
+    vce: str = "hc1",
 ) -> _Side | None:
-    """One side's bias-corrected intercept e₀'β_bc, its robust variance (rdrobust's
-    vce hc1: the q-fit's residuals, N/(N − 3)), and per row the exact intercept when that
-    row leaves (both fits and ℬ recomputed without it); None when a
-    fit cannot be made (fewer than three distinct values within b). `rows_cluster`: per
-    row its cluster (0 … G − 1): the variance clustered, Σ_c u_c u_c' with u_c = Σ_{i∈c}
-    Q(x_i)ê_i, times G/(G − 1)·(N − 1)/(N − 3); None with fewer than two clusters."""
+    """One side's bias-corrected intercept e₀'β_bc, its robust variance (rdrobust's `vce`
+    on the q-fit's residuals ê: hc0 Σ QQ'ê², hc1 that times N/(N − 3), hc2 and hc3 with ê
+    over √(1 − h_q) and (1 − h_q), h_q = w_b·r_q'G_q⁻¹r_q the local quadratic's leverage),
+    and per row the exact intercept when that row leaves (both fits and ℬ recomputed
+    without it); None when a fit cannot be made (fewer than three distinct values within
+    b). `rows_cluster`: per row its cluster (0 … G − 1): the variance clustered
+    (`_clustered_side_meat`; cr1 times G/(G − 1)·(N − 1)/(N − 3)); None with fewer than two
+    clusters."""
     ones = np.ones_like(x)
     wh, wb = kernel_weights(x, h, kernel), kernel_weights(x, b, kernel)
     rp, rq = np.column_stack([ones, x]), np.column_stack([ones, x, x * x])
@@ -710,20 +788,24 @@ def _side_bias_corrected(
     q = rp * wh[:, None] - h * h * m[:, None] * lam[None, :]
     bbc = igp @ (q.T @ y_sum)
     mean = y_sum / np.maximum(n, 1.0)
+    fitted_q = rq @ bq
     if rows_cluster is None:
-        squares = y_m2 + n * (mean - rq @ bq) ** 2
-        meat = (q * squares[:, None]).T @ q * rows / (rows - 3)
+        squares = y_m2 + n * (mean - fitted_q) ** 2
+        if vce in ("hc2", "hc3"):  # the q-fit's leverage, a function of the pattern
+            kept = np.maximum(1.0 - wb * np.einsum("ij,jk,ik->i", rq, igq, rq), 1e-8)
+            squares = squares / (kept if vce == "hc2" else kept * kept)
+        meat = (q * squares[:, None]).T @ q
+        if vce == "hc1":
+            meat = meat * rows / (rows - 3)
     else:
         held = np.unique(rows_cluster)
         if len(held) < 2:
             return None
-        count = int(rows_cluster.max()) + 1
-        scores = (rows_y - (rq @ bq)[rows_pattern])[:, None] * q[rows_pattern]
-        summed = np.column_stack(
-            [np.bincount(rows_cluster, weights=scores[:, j], minlength=count) for j in range(2)]
+        meat = _clustered_side_meat(
+            q, rq, wb, gq, igq, rows_y - fitted_q[rows_pattern], rows_pattern, rows_cluster, vce
         )
-        factor = len(held) / (len(held) - 1) * (rows - 1) / (rows - 3)
-        meat = summed.T @ summed * factor
+        if vce == "cr1":
+            meat = meat * len(held) / (len(held) - 1) * (rows - 1) / (rows - 3)
     variance = float((igp @ meat @ igp)[0, 0])
     # One row's removal, exactly: DFBETA of each weighted fit, and ℬ = e₀'G_p⁻¹L from the
     # design without the row (a 2×2 inverse per pattern).
@@ -744,7 +826,67 @@ def _side_bias_corrected(
     without = intercept - h * h * bias_without[rows_pattern] * curvature
     full = float(bbc[0])
     assert math.isclose(full, bp[0] - h * h * bias * bq[2], rel_tol=1e-6, abs_tol=1e-9)
-    return _Side(full, variance, without, float(bp[0]), intercept)
+    part = (igp @ q.T)[0][rows_pattern] ** 2 * e_q * e_q  # each row's HC0 share of V
+    kept_q = np.maximum(1.0 - lev_q, 1e-12)[rows_pattern]
+    return _Side(full, variance, without, float(bp[0]), intercept, part, part / kept_q**2)
+
+
+def _clustered_side_meat(
+    q: np.ndarray,
+    rq: np.ndarray,
+    wb: np.ndarray,
+    gq: np.ndarray,
+    igq: np.ndarray,
+    residuals: np.ndarray,
+    rows_pattern: np.ndarray,
+    rows_cluster: np.ndarray,
+    vce: str,
+) -> np.ndarray:
+    """One side's Σ_c s_c s_c' over its clusters (rows' codes 0 … G − 1), per pattern Q(x)
+    and the local quadratic's r_q, w_b, G_q⁻¹, per row its raw q-fit residual. cr1:
+    s_c = Σ_{i∈c} Q_i ê_i (its factor is the caller's). cr2 and cr3 (rdrobust's, Bell and
+    McCaffrey 2002; Pustejovsky and Tipton 2018) adjust each cluster's residuals by the
+    local quadratic's cluster block of its hat matrix, H_cc = S_c G_q⁻¹ S_c' with
+    S_c = √w_b·r_q: ê_c ← (I − H_cc)^(−1/2)ê_c (cr2) or (I − H_cc)^(−1)ê_c (cr3), which is
+    ê_c + r_q,c Φ_c u_c with u_c = Σ w_b r_q ê and L_c = Σ w_b r_q r_q' (3 × 3): cr3
+    Φ_c = (G_q − L_c)⁻¹; cr2 Φ_c = AγA' from L_c = Vσ²V' and the eigenvalues τ, W of
+    σV'G_q⁻¹Vσ, A = Vσ⁻¹W, γ = 1/√(1 − τ) − 1, on the range of L_c (directions with σ at
+    most 1e-7 of the largest are rounding of a singular block: left out); so
+    s_c = Σ Q_i ê_i + (Σ Q_i r_q,i')Φ_c u_c, without a factor.
+    Sums per cluster from the rows (a cluster cuts across patterns)."""
+    count = int(rows_cluster.max()) + 1
+
+    def summed(values: np.ndarray) -> np.ndarray:
+        return np.bincount(rows_cluster, weights=values, minlength=count)
+
+    at_q, at_rq, at_wb = q[rows_pattern], rq[rows_pattern], wb[rows_pattern]
+    scores = np.column_stack([summed(at_q[:, j] * residuals) for j in range(2)])
+    if vce == "cr1":
+        return np.asarray(scores.T @ scores)
+    u = np.column_stack([summed(at_wb * at_rq[:, j] * residuals) for j in range(3)])
+    block = np.zeros((count, 3, 3))
+    cross = np.zeros((count, 2, 3))
+    for j in range(3):
+        for k in range(j, 3):
+            block[:, j, k] = block[:, k, j] = summed(at_wb * at_rq[:, j] * at_rq[:, k])
+        for i in range(2):
+            cross[:, i, j] = summed(at_q[:, i] * at_rq[:, j])
+    if vce == "cr3":
+        phi = np.linalg.pinv(gq[None, :, :] - block, hermitian=True)
+    else:  # on the range of L_c = V σ² V' (σ above 1e-7 of the largest: not rounding)
+        values, vectors = np.linalg.eigh(block)
+        sigma = np.sqrt(np.maximum(values, 0.0))
+        keep = sigma > sigma.max(axis=1, keepdims=True) * 1e-7
+        scaled = np.where(keep, sigma, 0.0)
+        inverse = np.where(keep, 1.0 / np.where(keep, sigma, 1.0), 0.0)
+        inner = (vectors * scaled[:, None, :]).transpose(0, 2, 1) @ igq
+        inner = inner @ (vectors * scaled[:, None, :])
+        tau, turn = np.linalg.eigh(0.5 * (inner + inner.transpose(0, 2, 1)))
+        gamma = 1.0 / np.sqrt(1.0 - np.clip(tau, 0.0, 1.0 - 1e-10)) - 1.0
+        a = (vectors * inverse[:, None, :]) @ turn
+        phi = (a * gamma[:, None, :]) @ a.transpose(0, 2, 1)
+    scores = scores + np.einsum("cij,cjk,ck->ci", cross, phi, u)
+    return np.asarray(scores.T @ scores)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -758,6 +900,11 @@ class _Side:
     corrected_without: np.ndarray
     conventional: float
     conventional_without: np.ndarray
+    # Per row its part of the variance's HC0 meat, (e₀'G_p⁻¹Q)²ê_q², and that part with
+    # ê_q over 1 − h_q (the q-fit's leverage): what output control's share of the standard
+    # error is made of (`_error_share`); 0 on the other side's rows.
+    meat_part: np.ndarray
+    meat_part_out: np.ndarray
 
 
 def bias_corrected(
@@ -769,20 +916,22 @@ def bias_corrected(
     b: float,
     kernel: str,
     rows: ModelRows,
-    clustered: bool = False,
+    vce: str = "hc1",
 ) -> BiasCorrected | None:
     """τ_bc = the two sides' bias-corrected intercepts' difference, its robust standard
     error (the sides' variances summed), and the most one unit moves it (its rows' moves
-    summed); None when a side cannot be fitted. `clustered`: each side's variance
-    clustered by the rows' clusters (cluster_codes: the variable's, else the unit's)."""
-    sides = _sides(x, n, y_sum, y_m2, h, b, kernel, rows, clustered)
+    summed); None when a side cannot be fitted. `vce` (VCE): hc0 … hc3, or cr1 … cr3, each
+    side's variance clustered by the rows' clusters (cluster_codes: the variable's, else
+    the unit's)."""
+    sides = _sides(x, n, y_sum, y_m2, h, b, kernel, rows, vce)
     if sides is None:
         return None
     (below, above), _ = sides
     tau = above.corrected - below.corrected
     moves = np.abs((above.corrected - below.corrected) - _jump_without(sides, "corrected"))
     largest = float(np.max(per_unit(rows.units, moves), initial=0.0))
-    return BiasCorrected(tau, math.sqrt(below.variance + above.variance), largest, b)
+    error = math.sqrt(below.variance + above.variance)
+    return BiasCorrected(tau, error, largest, b, _error_share(sides, rows.units))
 
 
 def _sides(
@@ -794,13 +943,13 @@ def _sides(
     b: float,
     kernel: str,
     rows: ModelRows,
-    clustered: bool,
+    vce: str,
 ) -> tuple[tuple[_Side, _Side], np.ndarray] | None:
     """Both sides' `_side_bias_corrected` (below, above), each side's per-row arrays
     spread over all the rows (the other side's rows hold the side's full value), and per
     row whether it is above the cutoff; None when a side cannot be fitted."""
     found = []
-    codes = cluster_codes(rows) if clustered else None
+    codes = cluster_codes(rows) if vce.startswith("cr") else None
     on_above = (x >= 0)[rows.pattern] if len(rows.pattern) else np.zeros(0, dtype=bool)
     for side in (x < 0, x >= 0):
         index = np.flatnonzero(side)
@@ -818,16 +967,23 @@ def _sides(
             renumber[rows.pattern[on_side]],
             rows.y[on_side],
             None if codes is None else np.unique(codes[on_side], return_inverse=True)[1],
+            vce,
         )
         if fitted is None:
             return None
         corrected = np.full(len(rows.y), fitted.corrected)
         conventional = np.full(len(rows.y), fitted.conventional)
+        part, part_out = np.zeros(len(rows.y)), np.zeros(len(rows.y))
         corrected[on_side] = fitted.corrected_without
         conventional[on_side] = fitted.conventional_without
+        part[on_side], part_out[on_side] = fitted.meat_part, fitted.meat_part_out
         found.append(
             dataclasses.replace(
-                fitted, corrected_without=corrected, conventional_without=conventional
+                fitted,
+                corrected_without=corrected,
+                conventional_without=conventional,
+                meat_part=part,
+                meat_part_out=part_out,
             )
         )
     return (found[0], found[1]), on_above
@@ -844,7 +1000,7 @@ def fuzzy_bias_corrected(
     kernel: str,
     rows: ModelRows,
     tau: float,
-    clustered: bool = False,
+    vce: str = "hc1",
 ) -> BiasCorrected | None:
     """The fuzzy design's bias-corrected Wald ratio as rdrobust's (module text): with the
     conventional τ = Y/T (Y, T the outcome's and the treatment's local linear jumps) and
@@ -855,10 +1011,10 @@ def fuzzy_bias_corrected(
     Y, T, A and B each without the row (exact one-row deletions), τ_bc recomputed."""
     d_rows = d[rows.pattern]
     v_rows = ModelRows(rows.units, rows.pattern, rows.y - tau * d_rows, rows.cluster)
-    v = _sides(x, n, y_sum - tau * d * n, y_m2, h, b, kernel, v_rows, clustered)
-    outcome = _sides(x, n, y_sum, y_m2, h, b, kernel, rows, False)
+    v = _sides(x, n, y_sum - tau * d * n, y_m2, h, b, kernel, v_rows, vce)
+    outcome = _sides(x, n, y_sum, y_m2, h, b, kernel, rows, "hc1")
     d_as_rows = ModelRows(rows.units, rows.pattern, d_rows, rows.cluster)
-    treatment = _sides(x, n, d * n, np.zeros_like(d), h, b, kernel, d_as_rows, False)
+    treatment = _sides(x, n, d * n, np.zeros_like(d), h, b, kernel, d_as_rows, "hc1")
     if v is None or outcome is None or treatment is None:
         return None
     (below, above), _ = v
@@ -878,7 +1034,7 @@ def fuzzy_bias_corrected(
     moves = np.abs(corrected - without)
     moves = np.where(np.isfinite(moves), moves, np.inf)
     largest = float(np.max(per_unit(rows.units, moves), initial=0.0))
-    return BiasCorrected(corrected, error, largest, b)
+    return BiasCorrected(corrected, error, largest, b, _error_share(v, rows.units))
 
 
 def covariate_bias_corrected(
@@ -890,7 +1046,7 @@ def covariate_bias_corrected(
     b: float,
     kernel: str,
     rows: ModelRows,
-    clustered: bool = False,
+    vce: str = "hc1",
 ) -> BiasCorrected | None:
     """The covariate-adjusted bias-corrected jump (Calonico, Cattaneo, Farrell and
     Titiunik 2019, rdrobust's covs=): δ the covariates' common coefficients of the
@@ -908,7 +1064,7 @@ def covariate_bias_corrected(
     adjustment = z @ delta
     v_rows = ModelRows(rows.units, rows.pattern, rows.y - adjustment[rows.pattern], rows.cluster)
     v_sum = patterns.y_sum - patterns.n * adjustment
-    v = _sides(x, patterns.n, v_sum, patterns.y_m2, h, b, kernel, v_rows, clustered)
+    v = _sides(x, patterns.n, v_sum, patterns.y_m2, h, b, kernel, v_rows, vce)
     if v is None:
         return None
     (below, above), _ = v
@@ -918,7 +1074,7 @@ def covariate_bias_corrected(
     for j in range(z.shape[1]):
         column = ModelRows(rows.units, rows.pattern, z[rows.pattern, j], rows.cluster)
         found = _sides(
-            x, patterns.n, z[:, j] * patterns.n, np.zeros(count), h, b, kernel, column, False
+            x, patterns.n, z[:, j] * patterns.n, np.zeros(count), h, b, kernel, column, "hc1"
         )
         if found is None:
             return None
@@ -929,7 +1085,7 @@ def covariate_bias_corrected(
         without = without + change[:, covariates][:, j] * jump
     moves = np.abs(tau - without)
     largest = float(np.max(per_unit(rows.units, moves), initial=0.0))
-    return BiasCorrected(tau, error, largest, b)
+    return BiasCorrected(tau, error, largest, b, _error_share(v, rows.units))
 
 
 def _wls_changes(
@@ -960,7 +1116,7 @@ def fuzzy_covariate_bias_corrected(
     b: float,
     kernel: str,
     rows: ModelRows,
-    clustered: bool = False,
+    vce: str = "hc1",
 ) -> BiasCorrected | None:
     """The fuzzy design's bias-corrected Wald ratio with covariates (rdrobust's fuzzy= with
     covs=, module text): the reduced form and the first stage, the sharp design's WLS of y
@@ -989,18 +1145,16 @@ def fuzzy_covariate_bias_corrected(
     delta = beta_y[covariates] - tau * beta_d[covariates]
     adjustment = tau * d + z @ delta
     v_rows = ModelRows(rows.units, rows.pattern, rows.y - adjustment[rows.pattern], rows.cluster)
-    v = _sides(
-        x, n, patterns.y_sum - n * adjustment, patterns.y_m2, h, b, kernel, v_rows, clustered
-    )
+    v = _sides(x, n, patterns.y_sum - n * adjustment, patterns.y_m2, h, b, kernel, v_rows, vce)
     if v is None:
         return None
     (below, above), _ = v
     corrected = tau + (above.corrected - below.corrected) / jump_t
     error = math.sqrt(below.variance + above.variance) / abs(jump_t)
     d_rows = d[rows.pattern]
-    outcome = _sides(x, n, patterns.y_sum, patterns.y_m2, h, b, kernel, rows, False)
+    outcome = _sides(x, n, patterns.y_sum, patterns.y_m2, h, b, kernel, rows, "hc1")
     d_as_rows = ModelRows(rows.units, rows.pattern, d_rows, rows.cluster)
-    treatment = _sides(x, n, d * n, np.zeros(count), h, b, kernel, d_as_rows, False)
+    treatment = _sides(x, n, d * n, np.zeros(count), h, b, kernel, d_as_rows, "hc1")
     if outcome is None or treatment is None:
         return None
     a_without = _jump_without(outcome, "corrected")
@@ -1011,7 +1165,7 @@ def fuzzy_covariate_bias_corrected(
     gamma_d = beta_d[covariates] - change_d[:, covariates]
     for j in range(z.shape[1]):
         column = ModelRows(rows.units, rows.pattern, z[rows.pattern, j], rows.cluster)
-        found = _sides(x, n, z[:, j] * n, np.zeros(count), h, b, kernel, column, False)
+        found = _sides(x, n, z[:, j] * n, np.zeros(count), h, b, kernel, column, "hc1")
         if found is None:
             return None
         jump_z = _jump_without(found, "corrected")
@@ -1025,7 +1179,20 @@ def fuzzy_covariate_bias_corrected(
     moves = np.abs(corrected - without)
     moves = np.where(np.isfinite(moves), moves, np.inf)
     largest = float(np.max(per_unit(rows.units, moves), initial=0.0))
-    return BiasCorrected(corrected, error, largest, b)
+    return BiasCorrected(corrected, error, largest, b, _error_share(v, rows.units))
+
+
+def _error_share(sides: tuple[tuple[_Side, _Side], np.ndarray], units: np.ndarray) -> float:
+    """The largest share of the bias-corrected error's meat one unit holds, as the model's
+    own (model_support: a unit's (Ax)²ê²/(1 − h)² over Σ(Ax)²ê²), here with the local
+    quadratic's residuals and leverage, whose leverage can exceed the local linear model's
+    (hc3 and cr3 weigh a row by it): at most 1."""
+    (below, above), _ = sides
+    total = float((below.meat_part + above.meat_part).sum())
+    held = per_unit(units, below.meat_part_out + above.meat_part_out)
+    if not total > 0 or not len(held):
+        return 0.0
+    return float(min(1.0, np.nan_to_num(float(held.max()) / total, nan=1.0)))
 
 
 def _jump_without(sides: tuple[tuple[_Side, _Side], np.ndarray], which: str) -> np.ndarray:
@@ -1141,6 +1308,7 @@ def _refuse_another_bias_bandwidth(corrected: RegressionFit, context: ControlCon
     if isinstance(released_b, int | float):
         released = float(released_b)
         if math.isclose(released, asked, rel_tol=1e-12, abs_tol=0.0):
+            _refuse_another_vce(corrected, shown)
             return
         raise conflict(
             "rdd-bias-bandwidth-released",
@@ -1156,23 +1324,48 @@ def _refuse_another_bias_bandwidth(corrected: RegressionFit, context: ControlCon
         )
 
 
+def _refuse_another_vce(corrected: RegressionFit, shown: Mapping[str, Any]) -> None:
+    """The same for `vce`: the bias-corrected jump's standard error of another variance
+    estimator on rows already answered would be the registered one's under the asked name;
+    refused (409) naming the released one, before anything is released."""
+    asked, released = str(dict(corrected.given)["vce"]), shown.get("vce")
+    if not isinstance(released, str) or released == asked:
+        return
+    raise conflict(
+        "rdd-vce-released",
+        f"Den robuste inferensen for disse radene er allerede frigitt med vce {released}; "
+        f"bare {released} kan frigis for dem, ikke {asked}.",
+        f"The robust inference of these rows was already released with vce {released}; "
+        f"only {released} can be released for them, not {asked}.",
+        field="vce",
+        released=released,
+        asked=asked,
+    )
+
+
 def _robust_plan(
-    plan: RegressionPlan, found: BiasCorrected | None, b: float, covariance: str = "robust"
+    plan: RegressionPlan,
+    found: BiasCorrected | None,
+    b: float,
+    covariance: str = "robust",
+    vce: str = "hc1",
 ) -> RobustPlan:
     """The bias-corrected jump as a fit derived from the conventional model: the jump's
     term (its key and pairs), the model's units and checks, a digest of its own; what one
     unit moves it is `bias_corrected`'s exact one-row deletion (summed over a unit's rows);
-    the standard error's share of model-noise the model's largest."""
+    the standard error's share of model-noise the model's largest, or the error's own
+    (`_error_share`, the local quadratic's leverage) where that is larger."""
     model = plan.fit
     usable = found is not None and plan.estimate.estimable
     tau = np.array([found.tau if found else np.nan])
     error = np.array([found.std_error if found else np.nan])
     share = model.evidence.influence
+    own = found.error_share if found else 0.0
     influence = Influence(
         error if usable else np.zeros(1),
         np.array([found.largest_move if found else 0.0]),
-        np.full(1, float(np.max(share.classical_std_error, initial=0.0))),
-        np.full(1, float(np.max(share.sandwich_std_error, initial=0.0))),
+        np.full(1, max(float(np.max(share.classical_std_error, initial=0.0)), own)),
+        np.full(1, max(float(np.max(share.sandwich_std_error, initial=0.0)), own)),
     )
     evidence = derived_evidence(model.evidence, influence, BIAS_STREAM, estimable=usable, terms=[0])
     corrected = RegressionFit(
@@ -1185,7 +1378,7 @@ def _robust_plan(
         terms_asked=model.terms_asked,
         covariance=covariance,
         categorical=model.categorical,
-        given=((BIAS_BANDWIDTH, b),),
+        given=((BIAS_BANDWIDTH, b), ("vce", vce)),
     )
     about = {
         **plan.about,
@@ -1193,6 +1386,7 @@ def _robust_plan(
         "estimate": "bias-corrected",
         "bias_bandwidth": b,
         "bias_order": 2,
+        "vce": vce,
     }
     return RobustPlan(plan, corrected, about)
 
@@ -1336,6 +1530,7 @@ def prepare_fuzzy(view: DataView, request: Mapping[str, Any]) -> FuzzyPlan:
     inside = _chooser(factor, cutoff, bandwidth, kernel, chosen)
     terms = [[factor], [treatment], *covariates]
     covariance, cluster = _covariance(view, request)
+    vce = _vce(request, inference, covariance)
     patterns, rows = common_levels(
         view,
         y,
@@ -1403,9 +1598,7 @@ def prepare_fuzzy(view: DataView, request: Mapping[str, Any]) -> FuzzyPlan:
         _refuse_too_few_clusters_per_side(view, rows, x, cluster)
         found = None
         if estimate.estimable and covariates:
-            found = fuzzy_covariate_bias_corrected(
-                x, sharp, d, weights, h, b, kernel, rows, clustered is not None
-            )
+            found = fuzzy_covariate_bias_corrected(x, sharp, d, weights, h, b, kernel, rows, vce)
         elif estimate.estimable:
             tau = float(estimate.coefficients[0])
             found = fuzzy_bias_corrected(
@@ -1419,10 +1612,10 @@ def prepare_fuzzy(view: DataView, request: Mapping[str, Any]) -> FuzzyPlan:
                 kernel,
                 rows,
                 tau,
-                clustered is not None,
+                vce,
             )
-        robust = _robust_plan(model, found, b, covariance)
-    unasked = ("treatment", "inference", BIAS_BANDWIDTH)  # the first stage: conventional
+        robust = _robust_plan(model, found, b, covariance, vce)
+    unasked = ("treatment", "inference", BIAS_BANDWIDTH, "vce")  # the first stage: conventional
     stage = {k: v for k, v in request.items() if k not in unasked}
     first = _sharp(view, {**stage, "y": treated.name, "bandwidth": h}, also=y)
     assert isinstance(first, DesignPlan)
@@ -1577,6 +1770,21 @@ STATISTIC = Statistic(
                 "skjevhetsestimeringen, høyst bandwidth (standard lik bandwidth, ρ = 1).",
                 "inference robust: the bandwidth b of the local quadratic bias estimate, at "
                 "most bandwidth (default equal to bandwidth, ρ = 1).",
+            ),
+        ),
+        Field(
+            "vce",
+            Takes.TEXT,
+            choices=VCE,
+            description=Text(
+                "inference robust: variansestimatoren til den skjevhetskorrigerte "
+                "standardfeilen, som rdrobusts vce: hc0, hc1 (standard), hc2 eller hc3 uten "
+                "klynger; cr1 (standard), cr2 eller cr3 med cluster. Den konvensjonelle "
+                "modellens standardfeil er HC1 eller klyngede som før.",
+                "inference robust: the variance estimator of the bias-corrected standard "
+                "error, as rdrobust's vce: hc0, hc1 (default), hc2 or hc3 without clusters; "
+                "cr1 (default), cr2 or cr3 with cluster. The conventional model's standard "
+                "errors stay HC1 or clustered.",
             ),
         ),
         Field(

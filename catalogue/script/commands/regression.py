@@ -151,10 +151,11 @@ def ivregress(args: Arguments) -> Model:
     "rdd <y> <kjørevariabel/running variable> <x-er/xs> [if <betingelse/condition>] "
     "[, cutoff(<tall/number>) bandwidth(<tall/number>) kernel(triangular|uniform) "
     "fuzzy(<behandling/treatment>) robust cluster(<variabel/variable>) "
-    "inference(conventional|robust) biasbandwidth(<tall/number>) mfx(dydx)]",
+    "inference(conventional|robust) biasbandwidth(<tall/number>) "
+    "vce(hc0|hc1|hc2|hc3|cr1|cr2|cr3) mfx(dydx)]",
     options={
         **_MODEL_OPTIONS,
-        **valued("cutoff", "bandwidth", "kernel", "fuzzy", "inference", "biasbandwidth"),
+        **valued("cutoff", "bandwidth", "kernel", "fuzzy", "inference", "biasbandwidth", "vce"),
     },
     condition=True,
 )

@@ -1,5 +1,5 @@
 """rdd <y> <running> <xs> [if] [, cutoff() bandwidth() kernel() fuzzy() robust cluster()
-inference() biasbandwidth()]: statistic
+inference() biasbandwidth() vce()]: statistic
 `rdd`, regression discontinuity, local linear on each side of the cutoff (default 0) with
 the kernel (triangular, the default, or uniform) and the bandwidth given, or else chosen by
 Imbens and Kalyanaraman's rule; the xs are covariates; fuzzy(<treatment>) asks the fuzzy
@@ -7,7 +7,8 @@ design (the request's `treatment`: the outcome's jump over the treatment's, its 
 beside it). The standard errors are robust (HC1) unless cluster() names a variable to
 cluster them by, so `robust` changes nothing; inference(robust) adds the robust
 bias-corrected jump (the request's `inference`), with the local quadratic's bandwidth
-biasbandwidth() (`bias_bandwidth`). mfx(dydx): the local linear model's effects are its
+biasbandwidth() (`bias_bandwidth`) and its standard error's variance estimator vce()
+(`vce`: hc0 … hc3, or cr1 … cr3 with cluster(), as rdrobust's). mfx(dydx): the local linear model's effects are its
 coefficients (the jump `_discontinuity` the treatment's; model_options.linear_effects);
 elasticities at the dataset's means have no meaning for a jump at the cutoff."""
 
@@ -55,6 +56,7 @@ def _rdd(runner: _Runner, command: n.Model) -> None:
             "cluster",
             "inference",
             "biasbandwidth",
+            "vce",
             "mfx",
         },
     )
@@ -74,9 +76,10 @@ def _rdd(runner: _Runner, command: n.Model) -> None:
     inference = command.option("inference")
     if inference is not None:
         body["inference"] = "".join(inference.values)
-    kernel = command.option("kernel")
-    if kernel is not None:
-        body["kernel"] = "".join(kernel.values)
+    for name in ("kernel", "vce"):
+        option = command.option(name)
+        if option is not None:
+            body[name] = "".join(option.values)
     cluster = command.option("cluster")
     if cluster is not None:
         body["cluster"] = cluster.values[0]
