@@ -343,23 +343,28 @@ def _exposure_of(ctx: ControlContext, unit: np.ndarray) -> float:
     return ctx.ledger.exposure(names)[0]
 
 
+CELLS_OF_ONE_UNIT = 400  # 200 while a cell told the top unit 4.6 (the top-k noise)
+
+
 def test_each_fresh_cell_adds_what_it_tells_about_its_top_contributors_in_every_project():
     """A cell of one unit of 10⁶ and 60 of 10⁵ (no dominance: 0.157 of it in the top two)
-    tells the big unit (10⁶/σ)², σ² = Σ (m_j·x_(j))², about 3.99 by its sum, and its
-    dominance verdict π²/w²·(10⁶/T)², T the top two, about 0.64; asked again it tells
+    tells the big unit (min(10⁶, c)/σ)², σ = √V·c, c = 2·10⁵ the cap (twice the 25th
+    largest), 1/3 by its capped sum (the top-k noise's (10⁶/σ)² was 3.99 before exposure
+    followed the cap, exposure.py), and its dominance verdict π²/w²·(10⁶/T)², T the top
+    two, about 0.64; asked again it tells
     nothing new; another project's cells add to the same unit's exposure. Past the
     allowance the noise and the verdict's band widen, and what each cell tells shrinks with
     them: 200 cells tell less than allowance + scale·ln(max_noise_factor) + 4.6/factor² per
     cell beyond."""
-    population = pseudonyms(20_000, seed=13)
+    population = pseudonyms(61 + 60 * CELLS_OF_ONE_UNIT, seed=13)
     ledger = InMemoryReleaseLedger()
     alice = context(population, ledger=ledger)
     bob = context(population, ledger=ledger, project="project-2")
     big = population[:1]
     values = np.array([1e6] + [1e5] * 60)
-    sd2 = 0.5**2 * 1e12 + (0.25**2 + 0.125**2) * 1e10  # m_j = 0.5, 0.25, 0.125
+    sd2 = 3 * (2e5) ** 2  # V·c², c = 2 × the 25th largest
     verdict = verdict_information(DEFAULTS.of(DominanceNK)) * (1e6 / 1.1e6) ** 2
-    told = 1e12 / sd2 + verdict
+    told = (2e5) ** 2 / sd2 + verdict
     first = _one_cell(np.concatenate([big, population[1:61]]), values)
     shown = control_magnitude_table(first, alice, statistics=["sum"])
     assert shown.rows[0].values[0] is not None
@@ -373,16 +378,20 @@ def test_each_fresh_cell_adds_what_it_tells_about_its_top_contributors_in_every_
     assert _exposure_of(alice, big) == pytest.approx(2 * told, rel=1e-3)
     p = DEFAULTS.of(Budget)
     errors: list[float | None] = []
-    for k in range(2, 200):
+    for k in range(2, CELLS_OF_ONE_UNIT):
         padding = population[61 + 60 * k : 121 + 60 * k]
         released = control_magnitude_table(
             _one_cell(np.concatenate([big, padding]), values), alice, statistics=["sum"]
         )
         total = released.rows[0].values[0]
-        errors.append(None if total is None else float(total) - 7e6)
+        errors.append(None if total is None else float(total) - 6.2e6)  # capped at 2·10⁵
     exposure = _exposure_of(alice, big)
     top = p.exposure_allowance + p.exposure_scale * np.log(p.max_noise_factor)
-    assert p.exposure_allowance < exposure < top + told + 200 * told / p.max_noise_factor**2
+    assert (
+        p.exposure_allowance
+        < exposure
+        < top + told + CELLS_OF_ONE_UNIT * told / p.max_noise_factor**2
+    )
     # Past the allowance the verdict's band widens downwards: a cell of the exposed unit is
     # withheld more often; the noise of the shown ones grows.
     budget_factor = alice.parameters.rule(Budget).noise_factor
@@ -390,8 +399,8 @@ def test_each_fresh_cell_adds_what_it_tells_about_its_top_contributors_in_every_
     shown_late = [e for e in errors[-40:] if e is not None]
     late = np.std(shown_late) if len(shown_late) > 1 else np.inf
     print(
-        f"\n[budget] one unit in 200 fresh cells: exposure {exposure:.0f} (without the "
-        f"ledger {200 * told:.0f}); noise sd {early / 1e6:.2f} of its value in the first 20 "
+        f"\n[budget] one unit in {CELLS_OF_ONE_UNIT} fresh cells: exposure {exposure:.0f} "
+        f"(without the ledger {CELLS_OF_ONE_UNIT * told:.0f}); noise sd {early / 1e6:.2f} of its value in the first 20 "
         f"cells, {late / 1e6:.2f} in the last 40 ({len(shown_late)} of them shown; "
         f"{sum(e is None for e in errors[:20])} of the first 20 withheld)"
     )
@@ -405,6 +414,8 @@ def test_exposure_is_remembered_across_transactions(sqlite_ctx):
     population = pseudonyms(3000, seed=5)
     ctx = context(population, ledger=ledger)
     values = np.array([1e6] + [1e5] * 60)
+    # Two cells, each 1/3 by the capped sum (c = 2·10⁵, exposure.py) and the verdict's share.
+    twice = 2 * (1 / 3 + verdict_information(DEFAULTS.of(DominanceNK)) * (1e6 / 1.1e6) ** 2)
     for start in (1, 61):
         with sqlite_ctx.db.transaction() as session:
             store = AnalysisStore(session)
@@ -413,13 +424,13 @@ def test_exposure_is_remembered_across_transactions(sqlite_ctx):
                 cell = np.concatenate([population[:1], population[start : start + 60]])
                 control_magnitude_table(_one_cell(cell, values), ctx, statistics=["sum"])
                 if start == 61:  # pending in this transaction, and the committed one
-                    assert _exposure_of(ctx, population[:1]) == pytest.approx(9.25, abs=0.01)
+                    assert _exposure_of(ctx, population[:1]) == pytest.approx(twice, abs=0.01)
     ledger.forget()  # as if in another process: everything comes from the database
     with sqlite_ctx.db.transaction() as session:
         store = AnalysisStore(session)
         store.lock_audit()
         with ledger.bound(store):
-            assert _exposure_of(ctx, population[:1]) == pytest.approx(9.25, abs=0.01)
+            assert _exposure_of(ctx, population[:1]) == pytest.approx(twice, abs=0.01)
             assert _exposure_of(ctx, population[2000:2001]) == 0.0
 
 
@@ -441,15 +452,17 @@ def test_top_units_are_each_cells_k_largest_whatever_the_ties():
 def test_a_unit_below_the_top_three_is_charged_what_the_sum_tells_it():
     """(Red team: test_exposure_evasions.) Three known units of 2·10⁶ above a target of
     10⁶ and 160 of 10⁵ (the top two's share 0.174, below any band: never dominated, so the
-    cell is answered as it is): the target is fourth, but the sum tells it (10⁶/σ)² ≈ 0.76
-    all the same, σ² = Σ (m_j·x_(j))² over the three on top; its verdict tells it
+    cell is answered as it is): the target is fourth, but the sum tells it what it tells
+    any unit at the cap c = 2·10⁵ (twice the 25th largest; the target's 10⁶ is capped
+    there): (c/σ)² = 1/3, σ = √V·c, whatever lies above (under the top-k noise it was
+    (10⁶/σ)² ≈ 0.76, σ² = Σ (m_j·x_(j))² over the three on top); its verdict tells it
     0.77·(10⁶/R)² ≈ 0.002, under the floor."""
     population = pseudonyms(2000, seed=17)
     ctx = context(population)
     values = np.array([2e6] * 3 + [1e6] + [1e5] * 160)
     released = control_magnitude_table(_one_cell(population[:164], values), ctx, statistics=["sum"])
     shown = released.rows[0].values[0] is not None
-    told = 1e12 / (0.328125 * 4e12)
+    told = 1 / 3
     assert _exposure_of(ctx, population[3:4]) == pytest.approx(told if shown else 0.0, rel=1e-3)
 
 

@@ -381,6 +381,9 @@ def control_magnitude_table(
                 magnitudes.rest_after_two if dominance.parameters.n == 2 else None,
                 dominance.parameters.n,
                 verdict_information(dominance.parameters),
+                # What the capped sum tells (exposure.py): its noise is √V·c.
+                caps=noise.caps(magnitudes.largest),
+                count_variance=out.rule(CellKeyNoise).parameters.variance,
             )
             if noise.parameters.enabled
             else None

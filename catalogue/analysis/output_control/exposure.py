@@ -1,14 +1,17 @@
 """What a released magnitude cell tells about each unit in it, and the ledger of it per
 unit (rules/budget.py, `exposure`; OUTPUT_CONTROL.md §3 `budget`).
 
-A cell's total is published with noise of standard deviation σ = √Σ_j (m_j·x_(j))² over its
-top_k largest contributions (magnitude-noise). To an attacker who knows every other unit
-of the cell, it is one measurement of any contributor's value x with that noise: Fisher
-information (x/σ)² about x on the scale of x itself (so n such cells leave a relative
-standard error of 1/√Σ(x/σ)²). It is at most 1/m₁² = 4 with the defaults, for every unit
-(σ ≥ m₁·x_(1)), and as large for a unit below the top k as for one among them: three known
-people of larger values placed on top of every cell of a target leave the target's
-information as it was (red team: test_exposure_evasions). So every unit told at least
+A magnitude table cell's total is published as Σ clip(y, −c, c) + √V·c·v (magnitude-noise's
+cap c, about twice the cell's 25th largest; V the count table's variance). To an attacker
+who knows every other unit of the cell, it is one measurement of any contributor's value x
+with noise σ = √V·c: Fisher information (min(|x|, c)/σ)² about x on the scale of x itself
+(so n such cells leave a relative standard error of 1/√Σ(x/σ)²), at most 1/V = 1/3 for
+every unit, whatever lies above it: three known decoys far above the cap on top of every
+cell of a target leave it 1/3 a cell (tests/test_output_control_exposure_cap.py; under the
+top-k calibration, σ² = Σ (m_j·x_(j))² over the three largest, the target was charged 0).
+Smoothed windows and group statistics keep the top-k noise, σ = √Σ_j (m_j·x_(j))², at most
+1/m₁² = 4 a unit, as large for a unit below the top k as for one among them (red team:
+test_exposure_evasions). So every unit told at least
 `exposure_floor` is charged, whatever its rank, at most `exposure_units` per cell (the
 largest first): one linear pass, a sort only over the cells that have more.
 
@@ -237,10 +240,20 @@ class Exposure:
         rest: np.ndarray | None = None,
         n: int = 2,
         verdict_information: float = 0.0,
+        caps: np.ndarray | None = None,
+        count_variance: float = 0.0,
     ) -> None:
         p = budget.parameters
         self.cells = cells
-        self.variance = noise_variance(largest, multipliers)
+        # A table cell's sum is Σ clip(y, −c, c) + √V·c·v (rules/magnitude_noise.py): it tells
+        # a unit (min(|x|, c)/(√V·c))², at most 1/V, whatever lies above it. Without `caps`,
+        # the top-k noise σ² = Σ (m_j·x_(j))² (smoothed windows, group statistics).
+        self.caps = None if caps is None else np.asarray(caps, dtype=np.float64)
+        self.variance = (
+            noise_variance(largest, multipliers)
+            if self.caps is None
+            else count_variance * self.caps * self.caps
+        )
         self.factors = np.ones(cells.n_cells)
         k = min(len(multipliers), np.asarray(largest).shape[0])
         want = np.asarray(reached, dtype=bool) & (self.variance > 0) if k else np.zeros(0, bool)
@@ -261,6 +274,8 @@ class Exposure:
         self._noise_cell = np.asarray(cells.cell, dtype=np.int64)[at]
         self._noise_unit = np.asarray(cells.unit, dtype=np.int64)[at]
         self._noise_x = np.abs(np.asarray(cells.values, dtype=np.float64)[at])
+        if self.caps is not None:  # a value above the cap tells only the cap's worth
+            self._noise_x = np.minimum(self._noise_x, self.caps[self._noise_cell])
         verdicts = (
             verdict_units(
                 cells,
