@@ -26,6 +26,12 @@ from tests.test_expressions_helpers import SCHEMA
         ("inntekt > 1e300", "1e300"),  # a comparison: every number lies within the range
         ("cond(alder > 40, 1e16, 0)", "1e16"),
         ("10000000000000001", "10000000000000001"),
+        # a run in parentheses is part of the run around it (red team test_second_opinion)
+        ("(inntekt * 1e10) * 1e10", "inntekt * 1e10) * 1e10"),
+        ("1e10 * (1e10 * inntekt)", "1e10 * (1e10 * inntekt)"),
+        ("-(inntekt * 1e10) * 1e10", "-(inntekt * 1e10) * 1e10"),
+        ("(inntekt / 1e-10) / 1e-10", "inntekt / 1e-10) / 1e-10"),
+        ("sqrt(1e8 * (inntekt * (1e8 * 10)))", "1e8 * (inntekt * (1e8 * 10))"),
     ],
 )
 def test_a_constant_beyond_the_range_is_refused(text: str, shown: str) -> None:
@@ -49,6 +55,8 @@ def test_a_constant_beyond_the_range_is_refused(text: str, shown: str) -> None:
         "1 / 0",  # missing, not a range problem
         "(-8) ^ 0.5",
         "1e15 - 1",
+        "(inntekt * 1e10) / (alder * 1e5)",  # the nested runs' factors: 1e5
+        "(inntekt + 1e10) * 1e10",  # a sum is no run: judged by its parts
     ],
 )
 def test_scales_within_the_range_compile(text: str) -> None:

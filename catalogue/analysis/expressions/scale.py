@@ -54,13 +54,19 @@ def constant(node: Node) -> float | None:
 def factor(node: Node) -> float | None:
     """The product of the constant factors of a run of * and / (`lonn * 1e15 * 1e15` has
     1e30): however large the variables' values, the run's value is that factor times them.
-    None for anything else."""
+    A run inside it (in parentheses, or negated) is part of it: `(lonn * 1e10) * 1e10` has
+    1e20, as `lonn * 1e10 * 1e10` has (before, each run's 1e10 passed and every wage was
+    missing: red team test_second_opinion). None for anything else."""
+    while isinstance(node, Unary) and node.op in "+-":
+        node = node.operand
     if not isinstance(node, Arithmetic) or any(s.op not in "*/" for s in node.steps):
         return None
     total = 1.0
     found = False
     for op, operand in (("*", node.first), *((s.op, s.operand) for s in node.steps)):
         value = constant(operand)
+        if value is None:
+            value = factor(operand)
         if value is None:
             continue
         found = True
