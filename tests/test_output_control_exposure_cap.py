@@ -20,15 +20,17 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
 from catalogue.analysis.output_control import (
     MagnitudeTable,
     OutputControlParameters,
     control_magnitude_table,
 )
-from catalogue.analysis.output_control.exposure import unit_names
+from catalogue.analysis.output_control.exposure import Exposure, unit_names
 from catalogue.analysis.output_control.release import ControlContext
 from catalogue.analysis.output_control.rules.budget import Budget
+from catalogue.analysis.output_control.unit_sets import CellUnits
 
 from .test_output_control_helpers import context, pseudonyms
 
@@ -83,3 +85,33 @@ def test_a_target_under_decoys_above_the_cap_is_charged_what_the_capped_sum_tell
     )
     assert standard_error >= 0.05 or error >= 0.05
     assert exposure > p.exposure_allowance
+
+
+def test_a_capped_cell_tells_each_unit_its_capped_value_under_the_caps_noise() -> None:
+    """Exposure with the cells' caps: a unit of value x in a cell of cap c is told
+    (min(|x|, c)/(√V·c))², whatever the cell's top k (the multipliers are not read); one
+    under the floor, (x/(√V·c))² < 0.01, is not charged; a cell not published tells
+    nothing."""
+    population = pseudonyms(40, seed=3)
+    ctx = context(population)
+    cell = np.array([0, 0, 0, 0, 1, 1])
+    values = np.array([5e7, 1e6, -4e5, 1e4, 2.0, 1.0])
+    caps = np.array([1e6, 4.0])
+    units = CellUnits.build(cell, population[: len(cell)], 2, ctx.keys, values)
+    largest = np.array([[5e7, 2.0], [1e6, 1.0], [4e5, 0.0]])
+    exposure = Exposure(
+        ctx.parameters.rule(Budget),
+        ctx.ledger,
+        units,
+        largest,
+        np.array([0.5, 0.25, 0.125]),
+        np.array([True, True]),
+        caps=caps,
+        count_variance=3.0,
+    )
+    told = exposure.told(np.array([True, False]), np.zeros(2, dtype=bool))
+    names = [unit_names(ctx.keys.keys(population[i : i + 1]).set_ids)[0] for i in range(4)]
+    expected = {names[0]: 1 / 3, names[1]: 1 / 3, names[2]: (4e5 / 1e6) ** 2 / 3}
+    assert told.keys() == expected.keys()  # 1e4: (0.01)²/3 is under the floor; cell 1 unpublished
+    for name, amount in expected.items():
+        assert told[name] == pytest.approx(amount, rel=1e-12)
