@@ -11,6 +11,7 @@ correlation first: the published errors say nothing of it."""
 
 from __future__ import annotations
 
+import math
 import statistics
 from typing import Any
 
@@ -336,3 +337,116 @@ def test_d_panel_outcome_moved_by_a_regressor(alice: Attacker, statistic: str) -
     )
     # One draw: each reading the shown slope's 4 figures less d.
     assert max(slopes) - min(slopes) <= 2e-3 * max(abs(s) for s in slopes) + 1e-4, slopes
+
+
+def test_e_mixed_models_outcome_moved_by_k_y_plus_c(alice: Attacker) -> None:
+    """regress_mml of k·lonnk + c on kv and mnd by birth day for 8 (k, c): a linear mixed
+    model (REML or ML) is affine-equivariant in its outcome (each coefficient times k, the
+    intercept times k plus c, the variance components times k²), so kv's coefficient over k
+    and each component over k² are draws of one number."""
+    handle = alice.workspace(
+        [*BASE, {"generate": "kv", "expr": "0"}, {"replace": "kv", "expr": "1", "if": "kvinne"}]
+    )
+    alice.steps(
+        handle,
+        [{"generate": f"y{i}", "expr": f"lonnk * {k} + {c}"} for i, (k, c) in enumerate(SHIFTS)],
+    )
+    readings: dict[str, list[float]] = {}
+    errors: dict[str, float] = {}
+    for i, (k, _) in enumerate(SHIFTS):
+        body = {"y": f"y{i}", "x": ["kv", "mnd"], "group": "dag"}
+        found = _components(alice.ask(handle, "regress_mml", body))
+        if found is None:
+            continue
+        for name, (value, error) in found.items():
+            power = 2 if name.startswith("var(") else 1
+            readings.setdefault(name, []).append(value / k**power)
+            errors.setdefault(name, error / abs(k) ** power)
+    _judge("regress_mml, the outcome as k·y + c 8 ways", readings, errors)
+
+
+# Positive scales of a survival time (a time must stay positive: no k < 0, no shift).
+TIME_SCALES = [1.0, 2.0, 0.5, 3.0, 10.0, 0.1, 7.0, 1.5]
+
+
+@pytest.mark.parametrize("form", ["aft", "ph"])
+def test_f_weibull_time_scaled_by_k(alice: Attacker, form: str) -> None:
+    """weibull of k·t on lonnk and mnd for 8 k > 0: log(k·t) = log t + log k, so the AFT
+    coefficients are the same, the constant moves by log k and the shape not at all (PH:
+    b = −ρβ, its constant by −ρ·log k). Each is read back as the number it is for k = 1:
+    distinct readings are fresh draws to average."""
+    handle = alice.workspace(
+        [
+            *BASE,
+            {"generate": "tid", "expr": "2020 - year(fodselsdato) + 0.5", "if": "lonn > 0"},
+            {"generate": "hend", "expr": "mod(day(fodselsdato), 2)"},
+        ]
+    )
+    alice.steps(
+        handle, [{"generate": f"t{i}", "expr": f"tid * {k}"} for i, k in enumerate(TIME_SCALES)]
+    )
+    readings: dict[str, list[float]] = {}
+    errors: dict[str, float] = {}
+    for i, k in enumerate(TIME_SCALES):
+        body = {"time": f"t{i}", "event": "hend", "x": ["lonnk", "mnd"], "form": form}
+        rows = _rows(alice.ask(handle, "weibull", body))
+        if rows is None:
+            continue
+        rho = float(np.exp(float(rows["/ln_p"]["coefficient"])))
+        moved = -math.log(k) if form == "aft" else rho * math.log(k)
+        found = {
+            "lonnk": float(rows["lonnk"]["coefficient"]),
+            "mnd": float(rows["mnd"]["coefficient"]),
+            "_cons": float(rows["_cons"]["coefficient"]) + moved,
+            "/ln_p": float(rows["/ln_p"]["coefficient"]),
+        }
+        for name, value in found.items():
+            readings.setdefault(name, []).append(value)
+            errors.setdefault(name, float(rows[name]["std_error"]))
+    _judge(f"weibull ({form}), the time as k·t 8 ways", readings, errors)
+
+
+def test_g_weibull_time_shifted_by_tiny_c_is_bounded_by_the_budget(alice: Attacker) -> None:
+    """weibull of t + c is another fit (log(t + c) is no shift of log t), so it has no form:
+    each c a fresh draw. With c tiny against t (c = i/1000 of a year, t 20-100 years) the
+    fits are one to far under the figures shown, and their draws average. What bounds it is
+    the budget: each t + c is a new derived variable, the n-th input of the window costs
+    n·input_fee. The attacker asks until refused and averages lonnk's coefficient."""
+    handle = alice.workspace(
+        [
+            *BASE,
+            {"generate": "tid", "expr": "2020 - year(fodselsdato) + 0.5", "if": "lonn > 0"},
+            {"generate": "hend", "expr": "mod(day(fodselsdato), 2)"},
+        ]
+    )
+    tries = 120
+    alice.steps(
+        handle, [{"generate": f"s{i}", "expr": f"tid + {i / 1000}"} for i in range(tries)]
+    )
+    readings: list[float] = []
+    error = math.nan
+    refused = None
+    for i in range(tries):
+        body = {"time": f"s{i}", "event": "hend", "x": ["lonnk", "mnd"]}
+        response = alice.ask(handle, "weibull", body)
+        if response.status_code != 200:
+            refused = response.get_json().get("code") or response.status_code
+            break
+        rows = _rows(response)
+        if rows is None:
+            continue
+        readings.append(float(rows["lonnk"]["coefficient"]))
+        error = float(rows["lonnk"]["std_error"])
+    assert len(readings) >= 4, "must be answered"
+    own = statistics.stdev(readings) / len(readings) ** 0.5 / error
+    report(
+        "weibull, the time as t + c/1000 until refused",
+        answered=len(readings),
+        refused=refused,
+        distinct=len(set(readings)),
+        one_draws_spread_in_errors=round(statistics.stdev(readings) / error, 3),
+        attackers_own_std_error_in_errors=round(own, 3),
+    )
+    # The budget ends it well before the tries run out.
+    assert refused is not None and len(readings) < tries
+    assert own >= 0.02

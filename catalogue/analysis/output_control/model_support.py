@@ -36,6 +36,7 @@ here is ever published."""
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import InitVar, dataclass, field, replace
@@ -180,6 +181,11 @@ class AffineForm:
     # given only when its row of T⁻¹ has no weight on them (models.py), as every
     # non-constant term's has when both bases hold the constant.
     hidden: tuple[int, ...] = ()
+    # Per row of an invariant form's answer (its value and error) the power of the
+    # outcome's scale s it moves by: numbers the same in every basis of the regressors that
+    # scale with k·y + c (a mixed model's variance components: k²). Registered as v/s^m,
+    # e/|s|^m, given back times s'^m, |s'|^m. Empty: the rows as they are.
+    powers: tuple[int, ...] = ()
 
     def outcome(self, choice: int) -> tuple[np.ndarray, float]:
         """The fit at the anchors less the form's, and the form's scale: (y_A, s)."""
@@ -1022,6 +1028,7 @@ def model_evidence(
     asked_form: bool = False,
     also_spanned: np.ndarray | None = None,
     form_design: np.ndarray | None = None,
+    log_time: np.ndarray | None = None,
 ) -> ModelEvidence:
     """The evidence of a model over rows (each row: its unit, its outcome and its pattern,
     an index into `design`, the regressor values of each pattern, one column per term).
@@ -1067,7 +1074,10 @@ def model_evidence(
     `form_design`: per pattern the regressors the form is made of when they are not
     `design` (a mixed model: its regressors as asked, not GLS's x − θ_g·x̄_g, which moves in
     every row with γ when one unit's value does, so a basis of the model with the target's
-    value moved would miss the form the unmoved one finds: an oracle)."""
+    value moved would miss the form the unmoved one finds: an oracle); `log_time`: per row
+    a positive time the model is linear in the log of (a Weibull AFT fit: k·t is the same
+    fit, its constant moved by log k, nothing else), with `events` beside it: the form's
+    outcome is the time over a keyed unit's time (s), and its map log s at every anchor."""
     design = np.asarray(design, dtype=np.float64).reshape(len(design), len(terms))
     row_pattern = np.asarray(row_pattern, dtype=np.int64)
     y = np.asarray(outcome, dtype=np.float64)
@@ -1203,6 +1213,7 @@ def model_evidence(
             clusters,
             linear_outcome,
             also=also_spanned,
+            log_time=None if log_time is None else (log_time, events),
         )
     else:
         affine = None
@@ -1261,6 +1272,7 @@ def _affine_form(
     linear: bool = False,
     kept: np.ndarray | None = None,
     also: np.ndarray | None = None,
+    log_time: tuple[np.ndarray, np.ndarray | None] | None = None,
 ) -> AffineForm | None:
     """The model's AffineForm: per anchor choice its canonical design and anchors
     (value_keys.span_canonical, anchors keyed by each row's unit and outcome, so a unit's
@@ -1271,12 +1283,18 @@ def _affine_form(
     regressors' anchors are keyed by the outcome's form. `kept`: per pattern values the
     form holds as they are beside Z (an invariant form: AffineForm.invariant). `also`: per
     pattern a second design whose column space's own form (span_canonical, anchors by the
-    same keys) the form holds beside Z, untransformed (IV's instruments). None: the design
-    (or `also`) has no full rank (no fit to find)."""
+    same keys) the form holds beside Z, untransformed (IV's instruments). `log_time`: per
+    row a time the model is linear in the log of, and the events (`_time_form`). None: the
+    design (or `also`) has no full rank (no fit to find)."""
     if len(design) == 0 or len(row_pattern) == 0:
         return None
     constant = [j for j, t in enumerate(terms) if t.kind == "constant"]
     shifts = bool(constant) and all(bool(np.all(design[:, j] == 1.0)) for j in constant)
+    # The constant's value (1, or a Weibull fit's shape: its design is scaled by it), for a
+    # move of the constant by log k (`log_time`); None without one constant held at a value.
+    held_at = float(design[0, constant[0]]) if len(constant) == 1 else None
+    if held_at is not None and (held_at == 0 or np.any(design[:, constant[0]] != held_at)):
+        held_at = None
     set_ids = np.asarray(located.arrays.set_ids[located.positions], dtype=np.uint64)
     y = np.ascontiguousarray(np.asarray(outcome, dtype=np.float64) + 0.0)
     anchors, forms, outcomes, ys = [], [], [], []
@@ -1298,6 +1316,8 @@ def _affine_form(
             form_y, outcome_map = y, np.array([0.0, 1.0])
             if linear:
                 form_y, outcome_map = _panel_outcome_form(located, set_ids, y, salt, shifts)
+            elif log_time is not None and held_at is not None:
+                form_y, outcome_map = _time_form(located, set_ids, *log_time, salt, held_at)
             row_keys = splitmix64(set_ids ^ splitmix64(form_y.view(np.uint64) ^ salt))
             found = span_canonical(row_keys, row_pattern, design)
             if found is None:
@@ -1359,6 +1379,32 @@ def _panel_outcome_form(
         return np.ascontiguousarray(y + 0.0), found[0]
     base, scale = (float(v) for v in found[0])
     return np.ascontiguousarray(np.round((y - base) / scale, AFFINE_DECIMALS) + 0.0), found[0]
+
+
+def _time_form(
+    located: Located,
+    set_ids: np.ndarray,
+    time: np.ndarray,
+    events: np.ndarray | None,
+    salt: np.uint64,
+    constant: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The outcome of a model linear in log t (Weibull AFT: log(k·t) = log t + log k, so
+    k·t, k > 0, is the same fit with its constant moved by log k) in its form: t' = t/s, s
+    the time of the smallest-keyed unit (`_panel_outcome_form` without shifts: each unit at
+    its midrange, so k·t gives t' again, rounded as Z is), with the event beside it as the
+    model's own outcome has it (2·t' + event); and its map (c·log s, 1), c the constant
+    column's value (a Weibull fit's design is scaled by its shape): the fit at the anchors
+    less c·log s is the form's, g = X_A·b − c·log s, the same for every k. A time not
+    positive (no fit) is kept as it is, its map (0, 1)."""
+    t = np.ascontiguousarray(np.asarray(time, dtype=np.float64) + 0.0)
+    event = np.zeros(len(t)) if events is None else (np.asarray(events) != 0).astype(np.float64)
+    if len(t) == 0 or not np.all(np.isfinite(t)) or float(np.min(t)) <= 0:
+        return np.ascontiguousarray(2.0 * t + event), np.array([0.0, 1.0])
+    form_t, (base, scale) = _panel_outcome_form(located, set_ids, t, salt, False)
+    if base != 0.0 or not scale > 0:  # one time only (all equal: kept as it is)
+        return np.ascontiguousarray(2.0 * t + event), np.array([0.0, 1.0])
+    return np.ascontiguousarray(2.0 * form_t + event), np.array([constant * math.log(scale), 1.0])
 
 
 def _linear_form(
@@ -1467,6 +1513,7 @@ def derived_evidence(
     terms: Sequence[int] | None = None,
     transforms: bool = False,
     invariant: bool = False,
+    powers: tuple[int, ...] = (),
 ) -> ModelEvidence:
     """The evidence of numbers derived from a model's coefficients and its data (a logit's
     or probit's average marginal effects): the model's units, supports, leverage and pair
@@ -1483,7 +1530,8 @@ def derived_evidence(
     among `terms` hidden. `invariant`: the derived numbers are the same in every basis of
     the model's column space (a mixed model's variance components), so the model's form
     is kept as an invariant one (AffineForm.invariant: the registered numbers given as
-    they are)."""
+    they are, or per number moved by the outcome's scale to the power in `powers`: the
+    variance components of a mixed model linear in its outcome, k² for k·y + c)."""
     mixed = splitmix64(np.array([evidence.digest % (1 << 64)], dtype=np.uint64) ^ np.uint64(stream))
     keys, pair_sets = evidence.term_keys, evidence.term_pair_sets
     if terms is not None:
@@ -1507,12 +1555,16 @@ def derived_evidence(
         # in every basis (an invariant form: oaxaca; `invariant`: a mixed model's variance
         # components) or transform as the coefficients do (`transforms`: a GLM's marginal
         # effects).
-        affine=_derived_form(evidence.affine, terms, transforms, invariant),
+        affine=_derived_form(evidence.affine, terms, transforms, invariant, powers),
     )
 
 
 def _derived_form(
-    form: AffineForm | None, terms: Sequence[int] | None, transforms: bool, invariant: bool
+    form: AffineForm | None,
+    terms: Sequence[int] | None,
+    transforms: bool,
+    invariant: bool,
+    powers: tuple[int, ...] = (),
 ) -> AffineForm | None:
     """The form numbers derived from a model are found by: the model's own when they are
     the same in every basis (invariant, or `invariant` asked: then as an invariant form)
@@ -1521,7 +1573,7 @@ def _derived_form(
     if form is None or form.invariant:
         return form
     if invariant:
-        return replace(form, invariant=True, hidden=())
+        return replace(form, invariant=True, hidden=(), powers=powers)
     if not transforms:
         return None
     p = len(form.anchors[0]) if form.anchors else 0

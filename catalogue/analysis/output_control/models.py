@@ -916,10 +916,14 @@ def _affine_values(
     form = fit.evidence.affine
     found = hit.answer.registered_answer
     assert form is not None and found is not None and found.whole is not None
-    if form.invariant:  # the same numbers in every basis: given as they are
+    if form.invariant:  # the same numbers in every basis: given as they are (or rescaled)
         if found.whole.population is None or len(found.rows) != len(fit.terms):
             return None
-        return found, [(values[0], values[1]) for values, _ in found.rows]
+        given = [(values[0], values[1]) for values, _ in found.rows]
+        if form.powers:
+            _, unit = form.outcome(hit.choice)
+            given = [_rescaled(pair, unit, m) for pair, m in zip(given, form.powers, strict=True)]
+        return found, given
     moved = _transformed(fit, hit)
     if moved is None:
         return None
@@ -1123,7 +1127,9 @@ def _weibull_affine(
     if not (np.all(np.isfinite(errors)) and np.all(np.isfinite(r))):
         return _not_estimable(out, columns), None
     gamma, gamma_error = (float(v) for v in shape_values[:2])  # type: ignore[arg-type]
-    beta = np.array(moved.coefficients, dtype=np.float64)
+    # As shown (the PH form is computed from what the AFT form shows, as for its own draws).
+    beta = np.array([significant(float(v), digits) for v in moved.coefficients])
+    errors = np.array([significant(float(v), digits) for v in errors])
     draws = _WeibullDraws(beta, errors, gamma, gamma_error, r, own.reason)
     coefficients, std_errors = _weibull_form(shape.form, draws, digits)
     rows = []
@@ -1133,6 +1139,18 @@ def _weibull_affine(
         rows.append(ResultRow((term.name,), (b, se, *tests), tuple(moved.answer.rows[j][1])))
     rows.append(ResultRow((SHAPE_ROW,), tuple(shape_values), tuple(shape_reasons)))
     return rows, _weibull_ledger(fit, draws, rows)
+
+
+def _rescaled(pair: Sequence[Value], unit: float, power: int) -> tuple[Value, Value]:
+    """An invariant form's (value, error) moved by the outcome's scale to `power` (a mixed
+    model's variance components: k² for k·y + c): v·s^m, e·|s|^m; a withheld one (None)
+    as it is."""
+    value, error = pair[0], pair[1]
+    factor = unit**power
+    return (
+        value * factor if isinstance(value, int | float) else value,
+        error * abs(factor) if isinstance(error, int | float) else error,
+    )
 
 
 def _number(value: Value) -> float | None:
@@ -1156,6 +1174,18 @@ def _form_rows(
     are kept after the form's as they are (a Weibull fit's shape and correlations)."""
     if len(rows) != len(fit.terms) + extra:
         return None
+    if form.invariant and form.powers:  # in the form's scale: v/s^m, e/|s|^m
+        if len(rows) != len(form.powers):
+            return None
+        _, unit = form.outcome(choice)
+        return [
+            ResultRow(
+                row.labels,
+                (*_rescaled(row.values[:2], 1.0 / unit, m), *row.values[2:]),
+                row.reasons,
+            )
+            for row, m in zip(rows, form.powers, strict=True)
+        ]
     if form.invariant:
         return list(rows)
     rows, kept = rows[: len(fit.terms)], list(rows[len(fit.terms) :])

@@ -218,6 +218,9 @@ def prepare_mml(view: DataView, request: Mapping[str, Any]) -> MixedPlan:
         # column space, b' = T⁻¹·b), the grouping held beside them (its codes' span).
         form_design=design,
         also_spanned=(at + 1).astype(np.float64)[:, None],
+        # REML and ML are affine-equivariant in the outcome (y + X·d: β + d, the components
+        # as they are; k·y: k·β, the components k²), so the outcome is in the form too.
+        linear_outcome=True,
     )
     asked = asked_terms(x if x else [], constant)
     family = f"mixed-{method}"
@@ -381,7 +384,12 @@ def _variance_fit(
         # The components are the same in every basis of the regressors' column space: the
         # model's form, invariant (one draw for every basis, not one per basis).
         evidence=derived_evidence(
-            evidence, influence, VARIANCE_STREAM, estimable=usable, invariant=True
+            evidence,
+            influence,
+            VARIANCE_STREAM,
+            estimable=usable,
+            invariant=True,
+            powers=(2, 2),  # variances: k² for k·y + c
         ),
         terms_asked=len(VARIANCE_TERMS),
         covariance="classical",

@@ -143,6 +143,9 @@ def fit_weibull(view: DataView, request: Mapping[str, Any]) -> WeibullPlan:
         # linear index's, b' = T⁻¹·b; the shape not at all), so a regressor as k·x + c
         # is given the registered draws transformed, in either form (models.py).
         asked_form=True,
+        # And the time's scale: log(k·t) = log t + log k, so k·t is the same fit, its AFT
+        # constant moved by log k (the PH form's by −ρ·log k), the shape not at all.
+        log_time=rows.y,
     )
     asked = asked_terms(x, True)
     fit = RegressionFit(

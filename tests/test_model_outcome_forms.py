@@ -1,0 +1,151 @@
+"""Models whose outcome's affine images are one registered draw (issue 13, docs/OUTPUT_CONTROL.md
+§12): the model asked of k·y + c (a time-to-event model: of k·t) after the model of y is given
+the registered answer transformed, not a fresh draw to average. A form that transforms
+wrongly releases a wrong number, which is worse than the leak it closes, so each is checked
+here under several secrets (each its own keys: other anchors, other draws) against both:
+
+- the registered draw transformed: every number of the image is the published one of y moved
+  as the family moves it, to the 4 figures shown;
+- the image's own unperturbed fit: every number within model-noise's bound of it
+  (`assert_noise_within_bounds`), so a transform that is consistent but wrong fails too.
+
+Run over SQLite and PostgreSQL alike (the ledger here is in memory: the red team's
+`test_reparam_draws` and `test_reparam_families` ask the same through the HTTP API)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+from catalogue.analysis.output_control import InMemoryReleaseLedger
+from catalogue.analysis.sources import PinnedVersion
+from catalogue.analysis.statistics.regress_mml import MixedPlan
+from catalogue.analysis.statistics.weibull import WeibullPlan
+from catalogue.analysis.step import parse_steps
+from catalogue.analysis.unit_keys.store import KeyCache
+from catalogue.analysis.workspace import Workspace
+from tests.test_analysis_models import MODEL_STEPS, assert_noise_within_bounds
+from tests.test_analysis_support import control_context
+from tests.test_models_weibull import _assert_the_transform, _Terms
+
+SECRETS = [f"outcome-form-secret-{i}".encode() for i in range(6)]
+# (k, c) of the outcome: scaled, shifted, negative, small.
+IMAGES = [(1.0, 0.0), (2.0, -40_000.0), (-3.0, 1_000.0), (0.5, 7.0), (-0.25, 0.0)]
+
+
+def _workspace(pinned: PinnedVersion, secret: bytes, steps: list[dict[str, Any]]) -> Workspace:
+    workspace = Workspace(pinned, key_cache=KeyCache(secret, None))
+    workspace.apply(parse_steps(steps))
+    return workspace
+
+
+def _shown(result: Any) -> dict[str, tuple[float, float]]:
+    coefficients, errors = result.column("coefficient"), result.column("std_error")
+    return {
+        str(row.labels[0]): (float(b), float(e))
+        for row, b, e in zip(result.rows, coefficients, errors, strict=True)
+        if b is not None and e is not None
+    }
+
+
+def _near(found: float, expected: float, scale: float) -> bool:
+    """Equal to the 4 figures shown (of the number and of what it was computed from)."""
+    return abs(found - expected) <= 1.5e-3 * max(abs(expected), scale)
+
+
+@pytest.mark.parametrize("secret", SECRETS, ids=range(len(SECRETS)))
+def test_mixed_model_of_k_y_plus_c_is_its_registered_draw_transformed(
+    pinned: PinnedVersion, secret: bytes
+) -> None:
+    """regress_mml of k·lonn + c by education after regress_mml of lonn: each coefficient
+    k·b (the constant k·b + c), each error |k|·s, each variance component and its error k²
+    times the registered one's; and all within model-noise's bound of the image's own fit."""
+    steps = [
+        *MODEL_STEPS,
+        *({"generate": f"y{i}", "expr": f"lonn * {k} + {c}"} for i, (k, c) in enumerate(IMAGES)),
+    ]
+    workspace = _workspace(pinned, secret, steps)
+    try:
+        ledger = InMemoryReleaseLedger()
+        released = []
+        for i in range(len(IMAGES)):
+            request = {"y": f"y{i}", "x": ["alder", "kjonn"], "group": "utdanning"}
+            plan = workspace.prepare("regress_mml", request)
+            assert isinstance(plan, MixedPlan) and plan.fit is not None
+            model, variance = plan.release(control_context(workspace, ledger))
+            fit = plan.fit
+            influence = plan.model.fit.evidence.influence
+            assert_noise_within_bounds(
+                model.result, fit.beta, fit.std_errors, influence, influence.classical_std_error
+            )
+            noise = plan.variance.evidence.influence
+            assert_noise_within_bounds(
+                variance.result,
+                [fit.sigma_u, fit.sigma_e],
+                fit.variance_errors,
+                noise,
+                noise.classical_std_error,
+            )
+            released.append((_shown(model.result), _shown(variance.result)))
+    finally:
+        workspace.close()
+    (base, base_var), moved = released[0], 0
+    for (k, c), (shown, shown_var) in zip(IMAGES, released, strict=True):
+        for name, (b, e) in base.items():
+            expected = k * b + (c if name == "_cons" else 0.0)
+            assert _near(shown[name][0], expected, abs(k * b)), (name, k, c, shown[name], b)
+            assert _near(shown[name][1], abs(k) * e, 0.0), (name, k, c, shown[name], e)
+        for name, (v, e) in base_var.items():
+            assert _near(shown_var[name][0], k * k * v, 0.0), (name, k, c, shown_var[name], v)
+            assert _near(shown_var[name][1], k * k * e, 0.0), (name, k, c, shown_var[name], e)
+        moved += shown != base
+    assert moved >= len(IMAGES) - 1  # the images are other numbers, not the base given back
+
+
+TIME_SCALES = [2.0, 0.5, 12.0, 365.25]  # a time in other units: k·t, k > 0
+WEIBULL = {"event": "kreft", "x": ["lonn", "i.kjonn", "episoder"]}
+
+
+@pytest.mark.parametrize("secret", SECRETS, ids=range(len(SECRETS)))
+def test_weibull_of_k_t_is_its_registered_draw_transformed(
+    pinned: PinnedVersion, secret: bytes
+) -> None:
+    """weibull of k·t after weibull of t (AFT): in AFT form every regressor's coefficient
+    and error and the shape row as they were, the constant moved by log k; in PH form the
+    AFT form as shown, transformed (b = −ρ̃β̃); and the AFT answer within model-noise's
+    bound of the image's own fit."""
+    steps = [
+        *MODEL_STEPS,
+        {"generate": "tid", "expr": "alder + 0.5"},
+        *({"generate": f"t{i}", "expr": f"tid * {k}"} for i, k in enumerate(TIME_SCALES)),
+    ]
+    workspace = _workspace(pinned, secret, steps)
+    try:
+        ledger = InMemoryReleaseLedger()
+        base = workspace.prepare("weibull", {**WEIBULL, "time": "tid"})
+        shown = base.release(control_context(workspace, ledger))[0].result
+        b, e = shown.column("coefficient"), shown.column("std_error")
+        p = len(b) - 1
+        for i, k in enumerate(TIME_SCALES):
+            plan = workspace.prepare("weibull", {**WEIBULL, "time": f"t{i}"})
+            assert isinstance(plan, WeibullPlan)
+            aft = plan.release(control_context(workspace, ledger))[0].result
+            b_k, e_k = aft.column("coefficient"), aft.column("std_error")
+            for j in range(p + 1):
+                moved = math.log(k) if j == p - 1 else 0.0  # _cons, before /ln_p
+                assert _near(float(b_k[j]), float(b[j]) + moved, abs(float(b[j]))), (j, k)
+                assert _near(float(e_k[j]), float(e[j]), 0.0), (j, k)
+            influence = plan.fit.evidence.influence
+            assert_noise_within_bounds(
+                _Terms(aft, p),
+                plan.fit.coefficients,
+                plan.fit.std_errors,
+                influence,
+                influence.std_error("classical"),
+            )
+            ph = workspace.prepare("weibull", {**WEIBULL, "time": f"t{i}", "form": "ph"})
+            _assert_the_transform(aft, ph.release(control_context(workspace, ledger))[0].result)
+    finally:
+        workspace.close()
