@@ -21,6 +21,7 @@ import pytest
 
 from catalogue.analysis.output_control import InMemoryReleaseLedger
 from catalogue.analysis.sources import PinnedVersion
+from catalogue.analysis.statistics.oaxaca import COMPONENTS, OaxacaPlan
 from catalogue.analysis.statistics.regress_mml import MixedPlan
 from catalogue.analysis.statistics.weibull import WeibullPlan
 from catalogue.analysis.step import parse_steps
@@ -149,3 +150,47 @@ def test_weibull_of_k_t_is_its_registered_draw_transformed(
             _assert_the_transform(aft, ph.release(control_context(workspace, ledger))[0].result)
     finally:
         workspace.close()
+
+
+@pytest.mark.parametrize("variant", [{}, {"robust": True}, {"reference": "pooled"}])
+@pytest.mark.parametrize("secret", SECRETS, ids=range(len(SECRETS)))
+def test_oaxaca_of_k_y_plus_c_is_its_registered_draw_transformed(
+    pinned: PinnedVersion, secret: bytes, variant: dict[str, Any]
+) -> None:
+    """oaxaca of k·lonn + c after oaxaca of lonn (by sex, on age and education): each
+    group's prediction k·p + c, every other component k times the registered one, every
+    error |k| times; and all within model-noise's bound of the image's own decomposition."""
+    steps = [
+        *MODEL_STEPS,
+        *({"generate": f"y{i}", "expr": f"lonn * {k} + {c}"} for i, (k, c) in enumerate(IMAGES)),
+    ]
+    workspace = _workspace(pinned, secret, steps)
+    try:
+        ledger = InMemoryReleaseLedger()
+        released = []
+        for i in range(len(IMAGES)):
+            request = {"y": f"y{i}", "x": ["alder", "i.utdanning"], "group": "kjonn", **variant}
+            plan = workspace.prepare("oaxaca", request)
+            assert isinstance(plan, OaxacaPlan)
+            (item,) = plan.release(control_context(workspace, ledger))
+            influence = plan.fit.evidence.influence
+            shares = influence.std_error("robust" if variant.get("robust") else "classical")
+            assert_noise_within_bounds(item.result, plan.values, plan.std_errors, influence, shares)
+            released.append(_shown(item.result))
+    finally:
+        workspace.close()
+    base = released[0]
+    assert set(base) == set(COMPONENTS)
+    for (k, c), shown in zip(IMAGES, released, strict=True):
+        for name, (v, e) in base.items():
+            shift = c if name.startswith("prediction") else 0.0
+            expected = k * v + shift
+            # the 4 figures of the base (times k) and of the shown number itself
+            assert abs(shown[name][0] - expected) <= 1e-3 * (abs(k * v) + abs(expected)), (
+                name,
+                k,
+                c,
+                shown[name],
+                v,
+            )
+            assert _near(shown[name][1], abs(k) * e, 0.0), (name, k, c, shown[name], e)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from catalogue.analysis.statistics.oaxaca import COMPONENTS
 from tests.red_team.conftest import Attacker, Truth, report
 from tests.red_team.test_reparametrised_models import BASE, _rows
 
@@ -420,9 +421,7 @@ def test_g_weibull_time_shifted_by_tiny_c_is_bounded_by_the_budget(alice: Attack
         ]
     )
     tries = 120
-    alice.steps(
-        handle, [{"generate": f"s{i}", "expr": f"tid + {i / 1000}"} for i in range(tries)]
-    )
+    alice.steps(handle, [{"generate": f"s{i}", "expr": f"tid + {i / 1000}"} for i in range(tries)])
     readings: list[float] = []
     error = math.nan
     refused = None
@@ -450,3 +449,88 @@ def test_g_weibull_time_shifted_by_tiny_c_is_bounded_by_the_budget(alice: Attack
     # The budget ends it well before the tries run out.
     assert refused is not None and len(readings) < tries
     assert own >= 0.02
+
+
+def test_h_oaxaca_outcome_moved_by_k_y_plus_c(alice: Attacker) -> None:
+    """oaxaca of k·lonnk + c by sex on mnd for 8 (k, c): every component is a linear
+    predictor's, so each moves as the outcome does: the groups' predictions to k·p + c,
+    the difference and its parts to k times theirs. Each read back as the number it is for
+    (1, 0): distinct readings are fresh draws to average."""
+    handle = alice.workspace(BASE)
+    alice.steps(
+        handle,
+        [{"generate": f"y{i}", "expr": f"lonnk * {k} + {c}"} for i, (k, c) in enumerate(SHIFTS)],
+    )
+    readings: dict[str, list[float]] = {}
+    errors: dict[str, float] = {}
+    # Per reading how far the 4 figures shown leave it: a shown k·p + c is rounded at its
+    # own magnitude (|c| large against |k·p|), then divided by k.
+    rounding: dict[str, list[float]] = {}
+    for i, (k, c) in enumerate(SHIFTS):
+        body = {"y": f"y{i}", "x": ["mnd"], "group": "kvinne"}
+        rows = _rows(alice.ask(handle, "oaxaca", body))
+        if rows is None:
+            continue
+        for name in COMPONENTS:
+            shown = float(rows[name]["coefficient"])
+            shift = c if name.startswith("prediction") else 0.0
+            readings.setdefault(name, []).append((shown - shift) / k)
+            rounding.setdefault(name, []).append(1e-3 * abs(shown / k))
+            errors.setdefault(name, float(rows[name]["std_error"]) / abs(k))
+    assert readings and min(len(v) for v in readings.values()) >= 4, "must be answered"
+    report(
+        "oaxaca, the outcome as k·y + c 8 ways",
+        answered=min(len(v) for v in readings.values()),
+        distinct={name: len(set(values)) for name, values in readings.items()},
+        attackers_own_std_error_in_errors={
+            name: round(statistics.stdev(values) / len(values) ** 0.5 / errors[name], 3)
+            for name, values in readings.items()
+        },
+    )
+    # One draw: each reading the first's, to the figures shown of both.
+    for name, values in readings.items():
+        for value, bound in zip(values, rounding[name], strict=True):
+            assert abs(value - values[0]) <= bound + rounding[name][0], (name, values)
+
+
+# Increasing maps of a survival time: k·t + c with k > 0, and a shift that keeps t positive.
+TIME_MAPS = [(1.0, 0.0), (2.0, 0.0), (1.0, 7.0), (0.5, 3.0), (10.0, -5.0), (3.0, 100.0)]
+TIME_MAPS += [(0.1, 0.0), (7.0, 1.0)]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="cox of k·t + c (k > 0) is a fresh draw each: Cox has no form of its time "
+    "(docs/OUTPUT_CONTROL.md §12)",
+)
+def test_i_cox_time_moved_by_an_increasing_map(alice: Attacker) -> None:
+    """cox of k·t + c (k > 0, t + c > 0) on lonnk and mnd for 8 (k, c): Cox's partial
+    likelihood holds the times' order only, so every such map is the same fit, every
+    coefficient the same number: distinct readings are fresh draws to average. Seen (main
+    dc32d56, one run): 8 answered, 8 distinct of each, the attacker's own standard error
+    0.078 errors (lonnk), 0.136 (mnd). Not by the times' ranks (one unit's time moved
+    moves many ranks: a model with the target's time replaced would be answered afresh iff
+    the value differed, an oracle), but by the time's affine form with k > 0 (as Weibull's
+    k·t, and a shift too), left open here."""
+    handle = alice.workspace(
+        [
+            *BASE,
+            {"generate": "tid", "expr": "2020 - year(fodselsdato) + 0.5", "if": "lonn > 0"},
+            {"generate": "hend", "expr": "mod(day(fodselsdato), 2)"},
+        ]
+    )
+    alice.steps(
+        handle,
+        [{"generate": f"t{i}", "expr": f"tid * {k} + {c}"} for i, (k, c) in enumerate(TIME_MAPS)],
+    )
+    readings: dict[str, list[float]] = {}
+    errors: dict[str, float] = {}
+    for i in range(len(TIME_MAPS)):
+        body = {"time": f"t{i}", "event": "hend", "x": ["lonnk", "mnd"]}
+        rows = _rows(alice.ask(handle, "cox", body))
+        if rows is None:
+            continue
+        for name in ("lonnk", "mnd"):
+            readings.setdefault(name, []).append(float(rows[name]["coefficient"]))
+            errors.setdefault(name, float(rows[name]["std_error"]))
+    _judge("cox, the time as k·t + c 8 ways", readings, errors)

@@ -137,6 +137,13 @@ FAMILIES: dict[str, tuple[str, Any, Any, int, str]] = {
         "mnd",
     ),
     "correlate": ("correlate", lambda v: {"vars": ["lonnk", v]}, None, 0, "mnd"),
+    "cox": (
+        "cox",
+        lambda v: {"time": "tid", "event": "hend", "x": ["lonnk", v]},
+        _slope_and_other("v", "lonnk"),
+        0,
+        "mnd",
+    ),
 }
 MARKS = {
     "oaxaca": (),

@@ -186,6 +186,10 @@ class AffineForm:
     # scale with k·y + c (a mixed model's variance components: k²). Registered as v/s^m,
     # e/|s|^m, given back times s'^m, |s'|^m. Empty: the rows as they are.
     powers: tuple[int, ...] = ()
+    # Positions of those rows that move by the outcome's shift too (an Oaxaca group's mean
+    # prediction: k·p + c): registered as (v − a)/s, given back as s'·v + a' (a the level of
+    # the outcome's form, y = a + s·y').
+    shifted: tuple[int, ...] = ()
 
     def outcome(self, choice: int) -> tuple[np.ndarray, float]:
         """The fit at the anchors less the form's, and the form's scale: (y_A, s)."""
@@ -1199,7 +1203,9 @@ def model_evidence(
         )
     if invariant_form is not None:
         free, kept = (np.asarray(a, dtype=np.float64) for a in invariant_form)
-        affine = _affine_form(located, row_pattern, y, free, terms, clusters, kept=kept)
+        affine = _affine_form(
+            located, row_pattern, y, free, terms, clusters, linear_outcome, kept=kept
+        )
     elif asked is None:
         affine = _affine_form(located, row_pattern, y, design, terms, clusters, linear_outcome)
     elif asked_form or also_spanned is not None:
@@ -1514,6 +1520,7 @@ def derived_evidence(
     transforms: bool = False,
     invariant: bool = False,
     powers: tuple[int, ...] = (),
+    shifted: tuple[int, ...] = (),
 ) -> ModelEvidence:
     """The evidence of numbers derived from a model's coefficients and its data (a logit's
     or probit's average marginal effects): the model's units, supports, leverage and pair
@@ -1531,7 +1538,8 @@ def derived_evidence(
     the model's column space (a mixed model's variance components), so the model's form
     is kept as an invariant one (AffineForm.invariant: the registered numbers given as
     they are, or per number moved by the outcome's scale to the power in `powers`: the
-    variance components of a mixed model linear in its outcome, k² for k·y + c)."""
+    variance components of a mixed model linear in its outcome, k² for k·y + c; `shifted`:
+    those that move by the outcome's shift too, an Oaxaca group's mean prediction)."""
     mixed = splitmix64(np.array([evidence.digest % (1 << 64)], dtype=np.uint64) ^ np.uint64(stream))
     keys, pair_sets = evidence.term_keys, evidence.term_pair_sets
     if terms is not None:
@@ -1555,7 +1563,7 @@ def derived_evidence(
         # in every basis (an invariant form: oaxaca; `invariant`: a mixed model's variance
         # components) or transform as the coefficients do (`transforms`: a GLM's marginal
         # effects).
-        affine=_derived_form(evidence.affine, terms, transforms, invariant, powers),
+        affine=_derived_form(evidence.affine, terms, transforms, invariant, powers, shifted),
     )
 
 
@@ -1565,15 +1573,16 @@ def _derived_form(
     transforms: bool,
     invariant: bool,
     powers: tuple[int, ...] = (),
+    shifted: tuple[int, ...] = (),
 ) -> AffineForm | None:
     """The form numbers derived from a model are found by: the model's own when they are
     the same in every basis (invariant, or `invariant` asked: then as an invariant form)
     or transform as its coefficients (`transforms`, the model's terms not among `terms`
     hidden); else none."""
-    if form is None or form.invariant:
+    if form is None or (form.invariant and not powers):
         return form
-    if invariant:
-        return replace(form, invariant=True, hidden=(), powers=powers)
+    if invariant or form.invariant:
+        return replace(form, invariant=True, hidden=(), powers=powers, shifted=shifted)
     if not transforms:
         return None
     p = len(form.anchors[0]) if form.anchors else 0

@@ -921,8 +921,11 @@ def _affine_values(
             return None
         given = [(values[0], values[1]) for values, _ in found.rows]
         if form.powers:
-            _, unit = form.outcome(hit.choice)
-            given = [_rescaled(pair, unit, m) for pair, m in zip(given, form.powers, strict=True)]
+            level, unit = form.outcome(hit.choice)
+            given = [
+                _rescaled(pair, unit, m, float(level[0]) if j in form.shifted else 0.0)
+                for j, (pair, m) in enumerate(zip(given, form.powers, strict=True))
+            ]
         return found, given
     moved = _transformed(fit, hit)
     if moved is None:
@@ -1141,14 +1144,16 @@ def _weibull_affine(
     return rows, _weibull_ledger(fit, draws, rows)
 
 
-def _rescaled(pair: Sequence[Value], unit: float, power: int) -> tuple[Value, Value]:
+def _rescaled(
+    pair: Sequence[Value], unit: float, power: int, shift: float = 0.0
+) -> tuple[Value, Value]:
     """An invariant form's (value, error) moved by the outcome's scale to `power` (a mixed
-    model's variance components: k² for k·y + c): v·s^m, e·|s|^m; a withheld one (None)
-    as it is."""
+    model's variance components: k² for k·y + c) and by `shift`: v·s^m + shift, e·|s|^m; a
+    withheld one (None) as it is."""
     value, error = pair[0], pair[1]
     factor = unit**power
     return (
-        value * factor if isinstance(value, int | float) else value,
+        value * factor + shift if isinstance(value, int | float) else value,
         error * abs(factor) if isinstance(error, int | float) else error,
     )
 
@@ -1174,17 +1179,18 @@ def _form_rows(
     are kept after the form's as they are (a Weibull fit's shape and correlations)."""
     if len(rows) != len(fit.terms) + extra:
         return None
-    if form.invariant and form.powers:  # in the form's scale: v/s^m, e/|s|^m
+    if form.invariant and form.powers:  # in the form's scale: (v − a)/s^m, e/|s|^m
         if len(rows) != len(form.powers):
             return None
-        _, unit = form.outcome(choice)
+        level, unit = form.outcome(choice)
+        shift = [float(level[0]) if j in form.shifted else 0.0 for j in range(len(rows))]
         return [
             ResultRow(
                 row.labels,
-                (*_rescaled(row.values[:2], 1.0 / unit, m), *row.values[2:]),
+                (*_rescaled(row.values[:2], 1.0 / unit, m, -a / unit**m), *row.values[2:]),
                 row.reasons,
             )
-            for row, m in zip(rows, form.powers, strict=True)
+            for row, m, a in zip(rows, form.powers, shift, strict=True)
         ]
     if form.invariant:
         return list(rows)

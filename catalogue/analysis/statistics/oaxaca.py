@@ -536,6 +536,9 @@ def prepare_oaxaca(view: DataView, request: Mapping[str, Any]) -> OaxacaPlan:
         # (k·x + c, x₂ + m·x₁), the group kept as it is (model_support.AffineForm).
         invariant_form=(x_design, in_b[:, None].astype(np.float64)),
         clusters=rows.cluster,
+        # And linear in the outcome: k·y + c moves every component by k, the groups'
+        # predictions (their means of y) by c too.
+        linear_outcome=True,
     )
     if fits is not None:
         # What one unit moves a component's error: the most it moves any of the interacted
@@ -556,7 +559,14 @@ def prepare_oaxaca(view: DataView, request: Mapping[str, Any]) -> OaxacaPlan:
         terms=tuple(Term(c, "continuous") for c in COMPONENTS),
         coefficients=values,
         std_errors=errors,
-        evidence=derived_evidence(evidence, influence, STREAM, estimable=usable),
+        evidence=derived_evidence(
+            evidence,
+            influence,
+            STREAM,
+            estimable=usable,
+            powers=(1,) * len(COMPONENTS),
+            shifted=(COMPONENTS.index("prediction_1"), COMPONENTS.index("prediction_2")),
+        ),
         terms_asked=len(names) + 1,
         covariance=covariance,
         categorical=True,
