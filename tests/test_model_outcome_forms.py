@@ -23,6 +23,7 @@ from catalogue.analysis.output_control import InMemoryReleaseLedger
 from catalogue.analysis.sources import PinnedVersion
 from catalogue.analysis.statistics.oaxaca import COMPONENTS, OaxacaPlan
 from catalogue.analysis.statistics.regress_mml import MixedPlan
+from catalogue.analysis.statistics.shared.ols import RegressionPlan
 from catalogue.analysis.statistics.weibull import WeibullPlan
 from catalogue.analysis.step import parse_steps
 from catalogue.analysis.unit_keys.store import KeyCache
@@ -194,3 +195,62 @@ def test_oaxaca_of_k_y_plus_c_is_its_registered_draw_transformed(
                 v,
             )
             assert _near(shown[name][1], abs(k) * e, 0.0), (name, k, c, shown[name], e)
+
+
+# (k, c) of the time (k > 0 keeps its order; k < 0 reverses it: another fit) and of age.
+COX_TIMES = [(1.0, 0.0), (2.0, 0.0), (0.5, 30.0), (12.0, -5.0), (-1.0, 200.0)]
+COX_AGES = [(1.0, 0.0), (-2.0, 0.0), (0.5, 30.0), (12.0, -5.0)]
+
+
+@pytest.mark.parametrize("robust", [False, True])
+@pytest.mark.parametrize("secret", SECRETS, ids=range(len(SECRETS)))
+def test_cox_of_moved_times_and_regressors_is_its_registered_draw_transformed(
+    pinned: PinnedVersion, secret: bytes, robust: bool
+) -> None:
+    """cox after cox of t on age, sex and episodes: of k·t + c (k > 0) every number as it
+    was; with age as k·x + c age's coefficient and error over k and |k|, the others as they
+    were; of −t + c (the order reversed) its own fit; and every answer within
+    model-noise's bound of the image's own fit."""
+    steps = [
+        *MODEL_STEPS,
+        {"generate": "tid", "expr": "alder + 0.5"},
+        *({"generate": f"t{i}", "expr": f"tid * {k} + {c}"} for i, (k, c) in enumerate(COX_TIMES)),
+        *({"generate": f"a{i}", "expr": f"alder * {k} + {c}"} for i, (k, c) in enumerate(COX_AGES)),
+    ]
+    covariance = "robust" if robust else "classical"
+    workspace = _workspace(pinned, secret, steps)
+    try:
+        ledger = InMemoryReleaseLedger()
+
+        def ask(time: str, age: str) -> dict[str, tuple[float, float]]:
+            request = {"time": time, "event": "kreft", "x": [age, "kjonn", "episoder"]}
+            plan = workspace.prepare("cox", {**request, "robust": robust})
+            assert isinstance(plan, RegressionPlan)
+            (item,) = plan.release(control_context(workspace, ledger))
+            influence = plan.fit.evidence.influence
+            assert_noise_within_bounds(
+                item.result,
+                plan.fit.coefficients,
+                plan.fit.std_errors,
+                influence,
+                influence.std_error(covariance),
+            )
+            found = _shown(item.result)
+            return {("alder" if name == age else name): v for name, v in found.items()}
+
+        base = ask("tid", "alder")
+        assert len(base) == 3
+        for i, (k, _) in enumerate(COX_TIMES):
+            shown = ask(f"t{i}", "alder")
+            if k > 0:
+                assert shown == base, (k, shown, base)
+            else:
+                assert shown != base
+        for i, (k, _) in enumerate(COX_AGES):
+            shown = ask("tid", f"a{i}")
+            for name, (b, e) in base.items():
+                factor = 1.0 / k if name == "alder" else 1.0
+                assert _near(shown[name][0], b * factor, abs(b * factor)), (name, k, shown, b)
+                assert _near(shown[name][1], e * abs(factor), 0.0), (name, k, shown, e)
+    finally:
+        workspace.close()

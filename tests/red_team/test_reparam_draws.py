@@ -498,20 +498,15 @@ TIME_MAPS = [(1.0, 0.0), (2.0, 0.0), (1.0, 7.0), (0.5, 3.0), (10.0, -5.0), (3.0,
 TIME_MAPS += [(0.1, 0.0), (7.0, 1.0)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cox of k·t + c (k > 0) is a fresh draw each: Cox has no form of its time "
-    "(docs/OUTPUT_CONTROL.md §12)",
-)
 def test_i_cox_time_moved_by_an_increasing_map(alice: Attacker) -> None:
     """cox of k·t + c (k > 0, t + c > 0) on lonnk and mnd for 8 (k, c): Cox's partial
     likelihood holds the times' order only, so every such map is the same fit, every
-    coefficient the same number: distinct readings are fresh draws to average. Seen (main
+    coefficient the same number: distinct readings are fresh draws to average. Before (main
     dc32d56, one run): 8 answered, 8 distinct of each, the attacker's own standard error
     0.078 errors (lonnk), 0.136 (mnd). Not by the times' ranks (one unit's time moved
     moves many ranks: a model with the target's time replaced would be answered afresh iff
-    the value differed, an oracle), but by the time's affine form with k > 0 (as Weibull's
-    k·t, and a shift too), left open here."""
+    the value differed, an oracle), but by the time's affine form with the sign of k kept
+    (model_evidence(ordered_time=)). After: 1 distinct each."""
     handle = alice.workspace(
         [
             *BASE,

@@ -6,6 +6,10 @@ a marginal effect times k, a decomposition's components (all of them: each is a 
 predictor's), a correlation times sign(k). Distinct readings are fresh noise draws, and N
 of them average to √N less noise (averaging).
 
+Cox had none either, though listed: closed 2026-12-07 (8 distinct readings of lonnk for 8
+(k, c) of mnd, the attacker's own error 0.089 errors; after 1: a form of its regressors
+with a hidden constant, model_support.AffineForm.hidden).
+
 Figures before (main 0a6d0f8, one run): oaxaca 8 distinct readings of every component
 (prediction_1, a group's mean, among them), ivregress 8, weibull 8, mlogit 8, margins 8 (the
 logit's own coefficients 1: it has a form), correlate 4 (k < 0 and some shifts give other
@@ -155,6 +159,7 @@ MARKS = {
     "ivregress-instrument": (),
     "weibull": (),
     "weibull-ph": (),
+    "cox": (),
 }
 
 

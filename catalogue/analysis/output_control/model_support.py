@@ -1033,6 +1033,8 @@ def model_evidence(
     also_spanned: np.ndarray | None = None,
     form_design: np.ndarray | None = None,
     log_time: np.ndarray | None = None,
+    ordered_time: np.ndarray | None = None,
+    hidden_terms: tuple[int, ...] = (),
 ) -> ModelEvidence:
     """The evidence of a model over rows (each row: its unit, its outcome and its pattern,
     an index into `design`, the regressor values of each pattern, one column per term).
@@ -1081,7 +1083,12 @@ def model_evidence(
     value moved would miss the form the unmoved one finds: an oracle); `log_time`: per row
     a positive time the model is linear in the log of (a Weibull AFT fit: k·t is the same
     fit, its constant moved by log k, nothing else), with `events` beside it: the form's
-    outcome is the time over a keyed unit's time (s), and its map log s at every anchor."""
+    outcome is the time over a keyed unit's time (s), and its map log s at every anchor;
+    `ordered_time`: per row a time the model holds the order of only (Cox: k·t + c, k > 0,
+    is the same fit, every coefficient as it was), with `events` beside it: the form's
+    outcome is the time's affine form with the sign of its scale kept (`_order_form`);
+    `hidden_terms`: positions among `form_design`'s columns the model has no coefficient
+    for (Cox's constant, which its baseline hazard absorbs: AffineForm.hidden)."""
     design = np.asarray(design, dtype=np.float64).reshape(len(design), len(terms))
     row_pattern = np.asarray(row_pattern, dtype=np.int64)
     y = np.asarray(outcome, dtype=np.float64)
@@ -1220,7 +1227,10 @@ def model_evidence(
             linear_outcome,
             also=also_spanned,
             log_time=None if log_time is None else (log_time, events),
+            ordered_time=None if ordered_time is None else (ordered_time, events),
         )
+        if affine is not None and hidden_terms:
+            affine = replace(affine, hidden=hidden_terms)
     else:
         affine = None
     return ModelEvidence(
@@ -1279,6 +1289,7 @@ def _affine_form(
     kept: np.ndarray | None = None,
     also: np.ndarray | None = None,
     log_time: tuple[np.ndarray, np.ndarray | None] | None = None,
+    ordered_time: tuple[np.ndarray, np.ndarray | None] | None = None,
 ) -> AffineForm | None:
     """The model's AffineForm: per anchor choice its canonical design and anchors
     (value_keys.span_canonical, anchors keyed by each row's unit and outcome, so a unit's
@@ -1324,6 +1335,8 @@ def _affine_form(
                 form_y, outcome_map = _panel_outcome_form(located, set_ids, y, salt, shifts)
             elif log_time is not None and held_at is not None:
                 form_y, outcome_map = _time_form(located, set_ids, *log_time, salt, held_at)
+            elif ordered_time is not None:
+                form_y = _order_form(located, set_ids, *ordered_time, salt)
             row_keys = splitmix64(set_ids ^ splitmix64(form_y.view(np.uint64) ^ salt))
             found = span_canonical(row_keys, row_pattern, design)
             if found is None:
@@ -1411,6 +1424,28 @@ def _time_form(
     if base != 0.0 or not scale > 0:  # one time only (all equal: kept as it is)
         return np.ascontiguousarray(2.0 * t + event), np.array([0.0, 1.0])
     return np.ascontiguousarray(2.0 * form_t + event), np.array([constant * math.log(scale), 1.0])
+
+
+def _order_form(
+    located: Located,
+    set_ids: np.ndarray,
+    time: np.ndarray,
+    events: np.ndarray | None,
+    salt: np.uint64,
+) -> np.ndarray:
+    """The outcome of a model that holds its time's order only (Cox's partial likelihood:
+    k·t + c, k > 0, is the same fit) in a form: t' = (t − a)/|s| (`_panel_outcome_form`,
+    each unit at its midrange, a and s from keyed units), the sign of s kept so that k < 0,
+    which reverses the order, is another form; the event beside it (2·t' + event). Not the
+    times' ranks: one unit's time moved moves many ranks, so a model with the target's
+    time replaced would be another form iff the value differed (an oracle)."""
+    t = np.ascontiguousarray(np.asarray(time, dtype=np.float64) + 0.0)
+    event = np.zeros(len(t)) if events is None else (np.asarray(events) != 0).astype(np.float64)
+    if len(t) == 0 or not np.all(np.isfinite(t)):
+        return np.ascontiguousarray(2.0 * t + event)
+    form_t, (_, scale) = _panel_outcome_form(located, set_ids, t, salt, True)
+    sign = -1.0 if scale < 0 else 1.0
+    return np.ascontiguousarray(2.0 * (sign * form_t) + event + 0.0)
 
 
 def _linear_form(

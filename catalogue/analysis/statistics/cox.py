@@ -156,6 +156,13 @@ def fit_cox(view: DataView, request: Mapping[str, Any]) -> RegressionPlan:
         residuals,
         estimate.estimable,
         events=rows.also != 0,
+        # Its form: the regressors as given with a constant beside them (k·x + c is the same
+        # fit: the baseline hazard absorbs the shift), the constant hidden (no coefficient:
+        # AffineForm.hidden), and the time's order (k·t + c, k > 0, the same fit).
+        asked_form=True,
+        form_design=np.column_stack([design, np.ones(len(design))]),
+        hidden_terms=(design.shape[1],),
+        ordered_time=rows.y,
     )
     asked = asked_terms(x, False)
     fit = RegressionFit(
