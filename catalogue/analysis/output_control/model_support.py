@@ -1035,6 +1035,7 @@ def model_evidence(
     log_time: np.ndarray | None = None,
     ordered_time: np.ndarray | None = None,
     hidden_terms: tuple[int, ...] = (),
+    flips: bool = False,
 ) -> ModelEvidence:
     """The evidence of a model over rows (each row: its unit, its outcome and its pattern,
     an index into `design`, the regressor values of each pattern, one column per term).
@@ -1088,7 +1089,9 @@ def model_evidence(
     is the same fit, every coefficient as it was), with `events` beside it: the form's
     outcome is the time's affine form with the sign of its scale kept (`_order_form`);
     `hidden_terms`: positions among `form_design`'s columns the model has no coefficient
-    for (Cox's constant, which its baseline hazard absorbs: AffineForm.hidden)."""
+    for (Cox's constant, which its baseline hazard absorbs: AffineForm.hidden); `flips`:
+    a 0/1 outcome under a symmetric link (logit, probit): 1 − y is the same fit with every
+    coefficient negated (`_flip_form`)."""
     design = np.asarray(design, dtype=np.float64).reshape(len(design), len(terms))
     row_pattern = np.asarray(row_pattern, dtype=np.int64)
     y = np.asarray(outcome, dtype=np.float64)
@@ -1214,7 +1217,9 @@ def model_evidence(
             located, row_pattern, y, free, terms, clusters, linear_outcome, kept=kept
         )
     elif asked is None:
-        affine = _affine_form(located, row_pattern, y, design, terms, clusters, linear_outcome)
+        affine = _affine_form(
+            located, row_pattern, y, design, terms, clusters, linear_outcome, flips=flips
+        )
     elif asked_form or also_spanned is not None:
         spanned = design if form_design is None else np.asarray(form_design, dtype=np.float64)
         affine = _affine_form(
@@ -1290,6 +1295,7 @@ def _affine_form(
     also: np.ndarray | None = None,
     log_time: tuple[np.ndarray, np.ndarray | None] | None = None,
     ordered_time: tuple[np.ndarray, np.ndarray | None] | None = None,
+    flips: bool = False,
 ) -> AffineForm | None:
     """The model's AffineForm: per anchor choice its canonical design and anchors
     (value_keys.span_canonical, anchors keyed by each row's unit and outcome, so a unit's
@@ -1337,6 +1343,8 @@ def _affine_form(
                 form_y, outcome_map = _time_form(located, set_ids, *log_time, salt, held_at)
             elif ordered_time is not None:
                 form_y = _order_form(located, set_ids, *ordered_time, salt)
+            elif flips and distinct:
+                form_y, outcome_map = _flip_form(set_ids, y, salt)
             row_keys = splitmix64(set_ids ^ splitmix64(form_y.view(np.uint64) ^ salt))
             found = span_canonical(row_keys, row_pattern, design)
             if found is None:
@@ -1424,6 +1432,23 @@ def _time_form(
     if base != 0.0 or not scale > 0:  # one time only (all equal: kept as it is)
         return np.ascontiguousarray(2.0 * t + event), np.array([0.0, 1.0])
     return np.ascontiguousarray(2.0 * form_t + event), np.array([constant * math.log(scale), 1.0])
+
+
+def _flip_form(
+    set_ids: np.ndarray, y: np.ndarray, salt: np.uint64
+) -> tuple[np.ndarray, np.ndarray]:
+    """A 0/1 outcome (one row per unit) of a model with a symmetric link (logit, probit:
+    1 − y is the same fit, η ↦ −η, every coefficient negated) in a form the same for y and
+    1 − y: y as it is when the smallest-keyed unit's y is 0, else 1 − y; its map (0, ±1) on
+    the linear predictor (g = ±X_A·b, so the flipped model gets b' = −b, its errors as
+    they are). Not 0/1: kept as it is, map (0, 1)."""
+    kept = np.ascontiguousarray(y + 0.0), np.array([0.0, 1.0])
+    if len(y) == 0 or not bool(np.all((y == 0.0) | (y == 1.0))):
+        return kept
+    keys = splitmix64(set_ids ^ salt)
+    if float(y[int(np.argmin(keys))]) == 0.0:
+        return kept
+    return np.ascontiguousarray(1.0 - y + 0.0), np.array([0.0, -1.0])
 
 
 def _order_form(

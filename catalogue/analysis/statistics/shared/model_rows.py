@@ -221,12 +221,14 @@ def evidence_of(
     rows: ModelRows | None = None,
     score_scale: np.ndarray | None = None,
     linear: bool = False,
+    flips: bool = False,
 ) -> ModelEvidence:
     """The evidence of a model fitted on `patterns` (`fitted`: the fitted mean per pattern,
     None if it could not be estimated; `weights`: the fit's per pattern; `dispersion`: the
     family's known one, None to estimate it; `rows`: the model's rows if already read;
     `score_scale`: per pattern dℓ/dη over y − μ when the link is not canonical; `linear`:
-    the model is linear in its outcome, whose affine images are then the same model)."""
+    the model is linear in its outcome, whose affine images are then the same model;
+    `flips`: a 0/1 outcome under a symmetric link, 1 − y the same model negated)."""
     view.check_memory(len(patterns.n), len(patterns.columns) + 4)
     if rows is None:
         rows = model_rows(view, y, patterns)
@@ -246,4 +248,5 @@ def evidence_of(
         clusters=rows.cluster,
         score_scale=score_scale,
         linear_outcome=linear,
+        flips=flips,
     )

@@ -195,6 +195,9 @@ def regression_plan(
         score_scale=score_scale,
         # A linear model's outcome as k·y + c is the same model (its coefficients times k).
         linear=mean is None,
+        # A symmetric link's 0/1 outcome as 1 − y is the same model (its coefficients
+        # negated): logit and probit.
+        flips=family in ("logit", "probit"),
     )
     sums = None
     if estimate.estimable:
