@@ -2,6 +2,7 @@
 
     python bench/models.py [--persons 5500000] [--home DIR] [--repeat 3] [--only NAME ...]
                            [--no-reference NAME ...] [--tabulate FILE ...]
+                           [--timeout SECONDS] [--model-timeout SECONDS]
 
 Builds (or reuses) a released catalogue of PERSONS persons as bench/analysis.py does, then
 in one child process per side:
@@ -93,6 +94,41 @@ negbin 9.6 at 2.23, fe 22.3 at 2.81, weibull 35.8 at 3.13, regress_mml 12.1 at 2
 4 GiB. The reference side was not run then (its slow ones take 5-30 min). Its high-water
 mark is now the units' samples looked up (memray, 1 M: 0.12 GB of 0.44 traced; the core
 check's unit classes 0.05, the cells' record keys 0.04, the ledger's samples and slots).
+
+The first complete run of both sides at 5.5 M (7 December 15:26-16:31 UTC; a copy of a
+catalogue built anew, generating 44 s, ingest and release 62 s; --repeat 3, the sides
+alternating; --model-timeout 60: a reference stopped at 60 s shows '>' its time and '<' the
+ratio; nice 19; load average 3.7-28.4, median 19, from other helpers on 2 cores, so each
+side's child, 7-13 min, met a different load and the times are rough; runner and outputs
+in /work/tasks/bm/mbench/). Median s regcat / reference, median ratio, the paired ratios'
+median (each repeat's two sides): regress 8.9 / 12.2, 0.73, 0.71; logit 15.6 / 25.6, 0.61,
+0.49; probit 14.3 / 30.7, 0.47, 0.36; poisson 9.8 / 38.2, 0.26, 0.21; margins 11.6 / > 60,
+< 0.18; negbin 12.1 / > 60, < 0.20; fe 27.4 / > 60 (once 11.6), < 0.46; weibull 55.4 /
+> 60, < 0.92; regress_mml 61.9 / > 60, undecided by the bound; oaxaca 15.3 / 30.1, 0.51;
+mlogit 60.9 / > 60, < 1.01 (target 2); re 58.3 / > 60 (once 7.9), < 0.97; pooled 27.8 /
+31.9, 0.87; ivregress 19.8 / 56.0, 0.35; rdd 2.87 / 2.89, 0.99 (paired 1.57: see below);
+cox 18.6 / 58.1, 0.32. Every median ratio on target where decided. The slow references
+alone afterwards (load 8 falling to 1): regress_mml 238.3 s (regcat's 45.7-61.9: ≤ 0.26),
+weibull 83.0 s (regcat's 51.9-55.4: ≤ 0.67). Peaks (GiB, regcat / reference): the workspace
+1.54, the first statistic 3.16, the models 2.26-3.16 (weibull the highest) / 1.47-2.89;
+every one ≤ 4 GiB. The first model of run 1 (regress, 64.4 s against 8.6 and 8.9 after)
+paid a first-time cost of the fresh catalogue's ledger, as did the first rdd request at
+1 M (7.4 s, then 0.3-0.7 s).
+rdd after b9b7fbe (common_levels reads only the rows in the model's scope; with a given
+bandwidth the pattern query is narrowed to it too), before and after alternating with the
+reference, one child each, on another copy of the catalogue: at load 9-22 (median 18)
+best / median s after 1.67 / 2.29, before 0.63 / 2.83, reference 2.77 / 2.80; at load
+3.7-4.6: after 0.24 / 0.42, before 0.31 / 0.35, reference 0.30 / 0.47 (ratios after 0.82
+/ 0.89, before 1.06 / 0.75). Five repeats
+more at load 1.4-3.9 (16:35-16:40): after 0.25 / 0.34, before 0.28 / 0.45, reference 0.29 /
+0.32; ratios after 0.86 / 1.05, paired 0.67 / 0.86 (before 0.95 / 1.39, paired 0.59 /
+0.95). Over the eight quiet repeats the paired ratio after b9b7fbe has median 0.85 (0.66-
+1.68): rdd is at about the reference's speed, faster in most pairs, not by a margin the
+load's noise cannot undo.
+rdd's time at 5.5 M is not a fixed cost: of ~3.6 s per request at load ~20 (cProfile over 4
+requests) the pattern query took 0.50 s, reading the rows in the bandwidth 0.78,
+output control's evidence over them 1.34 and the release (row-pair fingerprints) 0.58,
+each growing with the rows in the bandwidth, as the reference's WLS does.
 """
 
 from __future__ import annotations
@@ -590,7 +626,7 @@ def _table(
     print(
         f"  {'model':<32} {'regcat best/median s':>20} {'reference best/median s':>24} "
         f"{'ratio best/median':>18} {'target':>7} {'peak GiB regcat/ref':>20} "
-        f"{'of it before':>13}"
+        f"{'of it before':>13} {'paired ratio':>14}"
     )
     for name in only:
         mine = [r[name] for r in runs["regcat"] if name in r]
@@ -621,6 +657,14 @@ def _table(
         before_theirs = max(t.get("before", 0) for t in theirs_all) / GIB
         best = min(ours) / min(theirs)
         median = statistics.median(ours) / statistics.median(theirs)
+        # Paired: each run's regcat time over the reference's of the same repeat (the sides
+        # alternate, so the two met about the same load); its best and median.
+        paired = [
+            r[name]["seconds"] / t[name]["seconds"]
+            for r, t in zip(runs["regcat"], runs["reference"], strict=False)
+            if name in r and name in t
+        ]
+        pairs = f"{min(paired):5.2f} / {statistics.median(paired):5.2f}" if paired else "-"
         verdict = "ok" if median < target and peak_ours <= 4 else "MISS"
         if stopped and verdict == "MISS" and peak_ours <= 4:
             verdict = "?"  # the bound does not decide it
@@ -628,6 +672,7 @@ def _table(
             f"  {name:<32} {timed}  {more}{min(theirs):10.2f} / {statistics.median(theirs):9.2f}"
             f"  {less}{best:7.2f} / {median:6.2f}   {sign} {verdict:<4}"
             f" {peak_ours:8.2f} / {peak_theirs:6.2f}  {before_ours:5.2f} / {before_theirs:5.2f}"
+            f"  {less}{pairs}"
         )
     print("  target: ratio < 1 for linear models, ≤ 2 for the others (median); peak ≤ 4 GiB")
     print(
