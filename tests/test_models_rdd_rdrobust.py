@@ -17,6 +17,7 @@ Where they differ, by a factor stated here and checked:
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -63,6 +64,24 @@ def _reference(data: dict[str, np.ndarray], b: float, kernel: str, **options: An
             masspoints="off",
             **options,
         )
+
+
+def _refits_without(
+    data: dict[str, np.ndarray], outlying: int, near: int, refit: Callable[[dict], Any]
+) -> list[Any]:
+    """rdrobust's estimate row refitted without each of the `outlying` rows inside the
+    bandwidth farthest from the outcome's median and the `near` rows nearest the cutoff
+    (where the kernel's weights are largest): the rows a one-unit bound must cover."""
+    y, x = data["lonn"].astype(float), data["alder"].astype(float)
+    inside = np.flatnonzero(np.abs(x - CUTOFF) < BANDWIDTH)
+    far = inside[np.argsort(np.abs(y[inside] - np.median(y[inside])))[::-1][:outlying]]
+    close = inside[np.argsort(np.abs(x[inside] - CUTOFF))[:near]]
+    found = []
+    for drop in (*far, *close):
+        keep = np.ones(len(y), dtype=bool)
+        keep[drop] = False
+        found.append(refit({name: values[keep] for name, values in data.items()}).Estimate.iloc[0])
+    return found
 
 
 def _plan(ws: Workspace, b: float | None, kernel: str, cluster: str | None = None) -> RobustPlan:
@@ -241,20 +260,16 @@ def test_what_one_unit_moves_the_fuzzy_bias_corrected_ratio_is_exact(
     plan = _fuzzy_plan(ws, 5.5, "triangular", None)
     assert plan.robust is not None
     data = _data(ws, ["behandlet"])
-    y, x = data["lonn"].astype(float), data["alder"].astype(float)
-    inside = np.flatnonzero(np.abs(x - CUTOFF) < BANDWIDTH)
-    outlying = inside[np.argsort(np.abs(y[inside] - np.median(y[inside])))[::-1][:30]]
-    near = inside[np.argsort(np.abs(x[inside] - CUTOFF))[:10]]
     tau = float(plan.robust.corrected.coefficients[0])
-    moves = []
-    for drop in (*outlying, *near):
-        keep = np.ones(len(y), dtype=bool)
-        keep[drop] = False
-        kept = {name: values[keep] for name, values in data.items()}
-        found = _reference(
+    refits = _refits_without(
+        data,
+        30,
+        10,
+        lambda kept: _reference(
             kept, 5.5, "triangular", vce="hc1", fuzzy=kept["behandlet"].astype(float)
-        )
-        moves.append(abs(tau - found.Estimate.iloc[0]["tau.bc"]))
+        ),
+    )
+    moves = [abs(tau - found["tau.bc"]) for found in refits]
     largest = float(plan.robust.corrected.evidence.influence.coefficient[0])
     assert largest >= max(moves) * (1 - 1e-9)
     print(f"rdd fuzzy robust: largest one-unit move {largest:.6g}, of 40 rows {max(moves):.6g}")
@@ -317,18 +332,15 @@ def test_covariate_adjusted_robust_agrees_with_rdrobust(
         f"{plan.corrected.std_errors[0]:.6f} vs {estimate['se.rb']:.6f}"
     )
     if cluster is None and b is not None:  # the one-unit move against rdrobust refits
-        y = data["lonn"].astype(float)
-        inside = np.flatnonzero(np.abs(data["alder"].astype(float) - CUTOFF) < BANDWIDTH)
-        outlying = inside[np.argsort(np.abs(y[inside] - np.median(y[inside])))[::-1][:20]]
-        moves = []
-        for drop in outlying:
-            keep = np.ones(len(y), dtype=bool)
-            keep[drop] = False
-            kept = {name: values[keep] for name, values in data.items()}
-            refit = _reference(
+        refits = _refits_without(
+            data,
+            20,
+            0,
+            lambda kept: _reference(
                 kept, b, kernel, vce="hc1", covs=kept["kjonn"].astype(float)[:, None]
-            )
-            moves.append(abs(plan.corrected.coefficients[0] - refit.Estimate.iloc[0]["tau.bc"]))
+            ),
+        )
+        moves = [abs(plan.corrected.coefficients[0] - found["tau.bc"]) for found in refits]
         largest = float(plan.corrected.evidence.influence.coefficient[0])
         assert largest >= max(moves) * (1 - 1e-9)
         print(f"rdd covs robust: largest one-unit move {largest:.6g}, of 20 rows {max(moves):.6g}")
@@ -425,25 +437,21 @@ def test_what_one_unit_moves_the_fuzzy_covariate_adjusted_ratio_is_exact(
     plan = ws.prepare("rdd", request)
     assert isinstance(plan, FuzzyPlan) and plan.robust is not None
     data = _data(ws, ["behandlet", "kjonn"])
-    y, x = data["lonn"].astype(float), data["alder"].astype(float)
-    inside = np.flatnonzero(np.abs(x - CUTOFF) < BANDWIDTH)
-    outlying = inside[np.argsort(np.abs(y[inside] - np.median(y[inside])))[::-1][:20]]
-    near = inside[np.argsort(np.abs(x[inside] - CUTOFF))[:10]]
     tau = float(plan.robust.corrected.coefficients[0])
-    moves = []
-    for drop in (*outlying, *near):
-        keep = np.ones(len(y), dtype=bool)
-        keep[drop] = False
-        kept = {name: values[keep] for name, values in data.items()}
-        refit = _reference(
+    refits = _refits_without(
+        data,
+        20,
+        10,
+        lambda kept: _reference(
             kept,
             5.5,
             "triangular",
             vce="hc1",
             fuzzy=kept["behandlet"].astype(float),
             covs=kept["kjonn"].astype(float)[:, None],
-        )
-        moves.append(abs(tau - refit.Estimate.iloc[0]["tau.bc"]))
+        ),
+    )
+    moves = [abs(tau - found["tau.bc"]) for found in refits]
     largest = float(plan.robust.corrected.evidence.influence.coefficient[0])
     assert largest >= max(moves) * (1 - 1e-9)
     print(
@@ -638,18 +646,11 @@ def test_the_robust_errors_share_bounds_what_one_row_moves_it(issue_workspace: W
     plan = ws.prepare("rdd", request)
     assert isinstance(plan, RobustPlan)
     data = _data(ws, [])
-    y, x = data["lonn"].astype(float), data["alder"].astype(float)
-    inside = np.flatnonzero(np.abs(x - CUTOFF) < BANDWIDTH)
-    outlying = inside[np.argsort(np.abs(y[inside] - np.median(y[inside])))[::-1][:20]]
-    near = inside[np.argsort(np.abs(x[inside] - CUTOFF))[:10]]
     error = float(plan.corrected.std_errors[0])
-    moves = []
-    for drop in (*outlying, *near):
-        keep = np.ones(len(y), dtype=bool)
-        keep[drop] = False
-        kept = {name: values[keep] for name, values in data.items()}
-        refit = _reference(kept, 5.5, "triangular", vce="hc3")
-        moves.append(abs(error - refit.Estimate.iloc[0]["se.rb"]) / error)
+    refits = _refits_without(
+        data, 20, 10, lambda kept: _reference(kept, 5.5, "triangular", vce="hc3")
+    )
+    moves = [abs(error - found["se.rb"]) / error for found in refits]
     share = float(plan.corrected.evidence.influence.sandwich_std_error[0])
     model = float(np.max(plan.fit.evidence.influence.sandwich_std_error))
     assert share >= max(moves)

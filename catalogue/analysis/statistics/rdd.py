@@ -1028,12 +1028,7 @@ def fuzzy_bias_corrected(
     t_without = _jump_without(treatment, "conventional")
     a_without = _jump_without(outcome, "corrected")
     b_without = _jump_without(treatment, "corrected")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        tau_without = y_without / t_without
-        without = tau_without + (a_without - tau_without * b_without) / t_without
-    moves = np.abs(corrected - without)
-    moves = np.where(np.isfinite(moves), moves, np.inf)
-    largest = float(np.max(per_unit(rows.units, moves), initial=0.0))
+    largest = _largest_wald_move(corrected, (y_without, t_without, a_without, b_without), rows)
     return BiasCorrected(corrected, error, largest, b, _error_share(v, rows.units))
 
 
@@ -1070,15 +1065,9 @@ def covariate_bias_corrected(
     (below, above), _ = v
     tau = above.corrected - below.corrected
     error = math.sqrt(below.variance + above.variance)
-    jumps_without = []
-    for j in range(z.shape[1]):
-        column = ModelRows(rows.units, rows.pattern, z[rows.pattern, j], rows.cluster)
-        found = _sides(
-            x, patterns.n, z[:, j] * patterns.n, np.zeros(count), h, b, kernel, column, "hc1"
-        )
-        if found is None:
-            return None
-        jumps_without.append(_jump_without(found, "corrected"))
+    jumps_without = _covariate_jumps_without(x, patterns.n, z, h, b, kernel, rows)
+    if jumps_without is None:
+        return None
     change = _wls_changes(design, patterns.n, weights, beta, rows, rows.y)
     without = _jump_without(v, "corrected")
     for j, jump in enumerate(jumps_without):
@@ -1086,6 +1075,40 @@ def covariate_bias_corrected(
     moves = np.abs(tau - without)
     largest = float(np.max(per_unit(rows.units, moves), initial=0.0))
     return BiasCorrected(tau, error, largest, b, _error_share(v, rows.units))
+
+
+def _largest_wald_move(corrected: float, without: tuple[np.ndarray, ...], rows: ModelRows) -> float:
+    """The most one unit moves the fuzzy bias-corrected Wald ratio, from each row's
+    reduced-form and first-stage jumps without it (Y, T, A, B): τ' + (A' − τ'B')/T'. A row
+    whose removal leaves no first stage moves it without bound."""
+    y_without, t_without, a_without, b_without = without
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tau_without = y_without / t_without
+        moved = tau_without + (a_without - tau_without * b_without) / t_without
+    moves = np.abs(corrected - moved)
+    moves = np.where(np.isfinite(moves), moves, np.inf)
+    return float(np.max(per_unit(rows.units, moves), initial=0.0))
+
+
+def _covariate_jumps_without(
+    x: np.ndarray,
+    n: np.ndarray,
+    z: np.ndarray,
+    h: float,
+    b: float,
+    kernel: str,
+    rows: ModelRows,
+) -> list[np.ndarray] | None:
+    """Per covariate (a column of the patterns' `z`, one value per pattern), its
+    bias-corrected jump without each row; None where a side has too few rows."""
+    jumps = []
+    for j in range(z.shape[1]):
+        column = ModelRows(rows.units, rows.pattern, z[rows.pattern, j], rows.cluster)
+        found = _sides(x, n, z[:, j] * n, np.zeros(len(n)), h, b, kernel, column, "hc1")
+        if found is None:
+            return None
+        jumps.append(_jump_without(found, "corrected"))
+    return jumps
 
 
 def _wls_changes(
@@ -1163,22 +1186,15 @@ def fuzzy_covariate_bias_corrected(
     change_d = _wls_changes(design, n, weights, beta_d, rows, d_rows)
     gamma_y = beta_y[covariates] - change_y[:, covariates]
     gamma_d = beta_d[covariates] - change_d[:, covariates]
-    for j in range(z.shape[1]):
-        column = ModelRows(rows.units, rows.pattern, z[rows.pattern, j], rows.cluster)
-        found = _sides(x, n, z[:, j] * n, np.zeros(count), h, b, kernel, column, "hc1")
-        if found is None:
-            return None
-        jump_z = _jump_without(found, "corrected")
+    jumps_z = _covariate_jumps_without(x, n, z, h, b, kernel, rows)
+    if jumps_z is None:
+        return None
+    for j, jump_z in enumerate(jumps_z):
         a_without = a_without - gamma_y[:, j] * jump_z
         b_without = b_without - gamma_d[:, j] * jump_z
     y_without = jump_y - change_y[:, 0]
     t_without = jump_t - change_d[:, 0]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        tau_without = y_without / t_without
-        without = tau_without + (a_without - tau_without * b_without) / t_without
-    moves = np.abs(corrected - without)
-    moves = np.where(np.isfinite(moves), moves, np.inf)
-    largest = float(np.max(per_unit(rows.units, moves), initial=0.0))
+    largest = _largest_wald_move(corrected, (y_without, t_without, a_without, b_without), rows)
     return BiasCorrected(corrected, error, largest, b, _error_share(v, rows.units))
 
 
