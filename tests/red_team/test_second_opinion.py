@@ -19,8 +19,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from tests.red_team.conftest import Attacker, Person, Score, Truth, report, value
 from tests.red_team.test_non_finite import non_finite
 
@@ -70,11 +68,6 @@ def _huge(reading: float | None) -> bool | None:
     return None if reading is None else abs(reading - 1) > 0.05
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a group statistic has no dominance answer: a value far above its group sets "
-    "the cap (y/2^24) and shows; 8 of 8 wages within 5 %, median error 0.7 % (README.md)",
-)
 def test_overflow_threshold_read_from_a_group_mean(alice: Attacker, truth: Truth) -> None:
     """All targets bisected at once: z = p for everyone, lonn·K_i for target i (K_i =
     10^(15 − m_i), m_i the middle of its interval in log10), missing iff the wage is above
@@ -108,11 +101,6 @@ def test_overflow_threshold_read_from_a_group_mean(alice: Attacker, truth: Truth
     assert score.failed()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a group statistic has no dominance answer: 10^14 if diagnosed shows in the "
-    "group mean; 8 of 8 diagnoses (README.md)",
-)
 def test_a_diagnosis_as_a_huge_value_in_a_group_mean(alice: Attacker, truth: Truth) -> None:
     """z = p for everyone and 10¹⁴ for target i if diagnosed; the group mean read as
     above: far from 1 says "diagnosed". Two rounds (a fresh p each)."""
@@ -152,11 +140,6 @@ def _summary_max(response: Any) -> tuple[float | None, list[str]]:
     return None, ["not-shown"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the smoothed maximum's window is clipped to a cap the outlier sets (y/2^24) and "
-    "withheld for dominance iff the target is in it: 8 of 8 diagnoses (README.md)",
-)
 def test_a_diagnosis_as_a_huge_value_in_a_summarized_maximum(alice: Attacker, truth: Truth) -> None:
     """summarize of z = p for everyone and 10¹⁴ for the target if diagnosed: the smoothed
     maximum's window of the 10 largest holds the target's value clipped to the cap (about

@@ -21,6 +21,7 @@ from catalogue.domain.errors import invalid_input
 
 from .cores import CoreCheck
 from .counting import finish, noised_counts, publish_left_out, published_counts
+from .dominated import dominated_pairs
 from .exposure import Exposure, unit_names
 from .fingerprint import FingerprintTable, SetFingerprint
 from .inputs import CountTable, MagnitudeTable
@@ -34,7 +35,6 @@ from .rules.budget import Budget
 from .rules.cell_key_noise import CellKeyNoise, CountsWithKeys
 from .rules.dominance_nk import (
     DominanceNK,
-    dominant_pairs,
     revealed_verdicts,
     verdict_information,
 )
@@ -582,39 +582,22 @@ def zeroed_aggregates(
 def _dominated(context: ControlContext, cells: CellUnits, found: CellAggregates) -> np.ndarray:
     """The pairs a magnitude table answers as 0: in each cell that fails dominance-nk (on
     its configured band) or p %, its largest contributions, as few as it takes for the rest
-    to pass both (rules/dominance_nk.py `dominant_pairs`). Judged without recording the
-    rules as applied: the table applies them, in their order, to the cell so answered.
+    to pass both (dominated.py `dominated_pairs`, the function group statistics and
+    smoothed windows read their caps without). Judged without recording the rules as
+    applied: the table applies them, in their order, to the cell so answered.
 
     Why: a verdict on exact values is an oracle on whether a value is there. With v = 1 for
     15 known people and 10⁶ for a target if diagnosed, the sum was withheld iff diagnosed
     (12 of 12, red team: test_dominance_presence); with the 10⁶ at 0 the cell is the very
     cell of an undiagnosed target (same units, count, keys and value digest), and so is its
     answer, in status, shape, rules and value."""
-    parameters = context.parameters
-    magnitudes = replace(found.magnitudes, set_keys=set_keys(found.units.id_xor, found.units.sizes))
-    failing = np.array(
-        [
-            a.withheld or b.withheld
-            for a, b in zip(
-                parameters.rule(DominanceNK).apply(magnitudes),
-                parameters.rule(PPercent).apply(magnitudes),
-                strict=True,
-            )
-        ],
-        dtype=bool,
-    )
-    if not failing.any():
-        return np.zeros(0, dtype=np.int64)
-    p = parameters.of(PPercent)
-    assert magnitudes.digests is not None and magnitudes.set_keys is not None
-    return dominant_pairs(
-        parameters.of(DominanceNK),
+    return dominated_pairs(
+        context.parameters,
         cells.cell,
         cells.values,
         cells.keys.set_ids[cells.unit],
-        magnitudes.digests,
-        failing,
-        (p.p + p.jitter * magnitudes.set_keys) / 100,
+        found.magnitudes,
+        set_keys(found.units.id_xor, found.units.sizes),
     )
 
 

@@ -12,6 +12,7 @@ import numpy as np
 from catalogue.domain.errors import invalid_input
 
 from .counting import ValueSet, finish, noised_counts
+from .dominated import undominated_signed_caps
 from .exposure import exposed_stream, window_exposure
 from .fingerprint import SetFingerprint, fingerprint
 from .inputs import UnitValues
@@ -136,7 +137,8 @@ class WindowNoise:
     test_box_plot_whiskers_averaged_over_paddings).
 
     The values are clipped to the variable's caps (`clipped`: rules/magnitude_noise.py
-    `signed_caps`, each side's the table cell's cap) and a window's noise is a count's at
+    `signed_caps`, each side's the table cell's cap, read without the dominant values:
+    dominated.py) and a window's noise is a count's at
     its reach, how far one unit moves its sum (`window_reach`), keyed by its (unit, value)
     pairs. Why: the noise of the window's own top values was set by a target at the top,
     and a smoothed maximum dominated by it was withheld: summarize of 100 known people at
@@ -151,8 +153,14 @@ class WindowNoise:
         self.variance = out.rule(CellKeyNoise).parameters.variance
         self.ledger = context.ledger
         self.values, self.ids = values, ids
-        n = np.array([len(values)], dtype=np.int64)
-        self.upper, self.lower = self.noise.signed_caps(values, np.zeros(1, np.int64), n)
+        # The caps are read without the values that dominate the variable (dominated.py,
+        # the function a table's cells are answered by) and clip them too: a value far
+        # above the rest set the cap by its own term y / 2²⁴, and the smoothed maximum's
+        # window so clipped was withheld for dominance iff the target was in it (8 of 8
+        # diagnoses, red team test_second_opinion).
+        self.upper, self.lower = undominated_signed_caps(
+            context.parameters, np.zeros(len(values), np.int64), values, ids, 1
+        )
         self.clipped = np.clip(values, self.lower[0], self.upper[0]) if len(values) else values
         self.told: dict[tuple[int, int], dict[str, float]] = {}
 

@@ -68,6 +68,7 @@ from catalogue.domain.errors import invalid_input
 
 from ... import db
 from ...output_control import PositionKeys
+from ...output_control.dominated import undominated_caps, undominated_signed_caps
 from ...output_control.exposure import informed_pairs, unit_names
 from ...output_control.fingerprint import FingerprintTable
 from ...output_control.group_values import (
@@ -263,6 +264,7 @@ class _GroupStatistics:
         large: np.ndarray,
         given: GroupValues,
     ) -> None:
+        self.parameters = ctx.parameters
         self.noise = ctx.parameters.rule(MagnitudeNoise)
         self.counts = ctx.parameters.rule(CellKeyNoise)
         self.least = ctx.parameters.of(Threshold).min_count
@@ -398,7 +400,13 @@ class _GroupStatistics:
         cells = CellUnits.build(gid, units, self.n, self.keys, contributions)
         magnitudes = cells.magnitudes(max(rule.top_k, rule.cap_rank))
         assert magnitudes.digests is not None
-        caps = self.noise.caps(magnitudes.largest)
+        # The cap is read without the values that dominate the group (dominated.py, the
+        # function a table's cells are answered by), and clips them too: a value far above
+        # its group set the cap through its own term y / 2²⁴ and showed (a group of 1,600
+        # at p and the target at 10¹⁴ if diagnosed: 16 of 16; red team test_second_opinion).
+        caps = undominated_caps(
+            self.parameters, cells.cell, cells.values, cells.keys.set_ids[cells.unit], self.n
+        )
         base = capped_sums(cells.cell, cells.values, cells.sums(), caps)
         bound = caps[cells.cell]
         clipped = replace(cells, values=np.clip(cells.values, -bound, bound))
@@ -468,7 +476,9 @@ class _GroupStatistics:
         # of the window's own top values was set by a target at the top (a smoothed
         # maximum of 100 known people at p and the target at 1 if diagnosed; red team
         # test_capped_paths).
-        upper, lower = self.noise.signed_caps(x[order], starts, rows.astype(np.int64))
+        # Read without the values that dominate the group (dominated.py): a value far above
+        # the rest set the cap by its own term (red team test_second_opinion).
+        upper, lower = undominated_signed_caps(self.parameters, gid, x, set_ids, self.n)
         clipped = np.clip(x[order], lower[gid[order]], upper[gid[order]])
         reach = self.noise.window_reach(
             clipped, starts[chosen], size, first, span, upper[chosen], lower[chosen]
