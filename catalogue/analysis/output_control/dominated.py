@@ -75,33 +75,26 @@ def _keep(parameters: OutputControlParameters) -> int:
     return max(parameters.of(DominanceNK).n, noise.top_k, noise.cap_rank)
 
 
-def without_dominated(
+def dominated_in(
     parameters: OutputControlParameters,
     cell: np.ndarray,
     values: np.ndarray,
     set_ids: np.ndarray,
     n_cells: int,
 ) -> np.ndarray:
-    """`values` with each cell's dominated pairs (`dominated_pairs`) at 0: what the caps
-    are read from. `set_ids` per pair (each pair one unit of its cell)."""
+    """`dominated_pairs` of these pairs (`set_ids` per pair, each pair one unit of its
+    cell), their magnitudes and set keys computed here."""
     cell = np.asarray(cell, dtype=np.int64)
     values = np.asarray(values, dtype=np.float64)
     set_ids = np.asarray(set_ids, dtype=np.uint64)
     if not len(values):
-        return values
+        return np.zeros(0, dtype=np.int64)
     pairs = np.arange(len(values))
     magnitudes = Magnitudes.of_pairs(cell, values, n_cells, _keep(parameters), pairs, set_ids)
     xors = np.zeros((n_cells, 1), dtype=np.uint64)
     np.bitwise_xor.at(xors[:, 0], cell, set_ids)
     sizes = np.bincount(cell, minlength=n_cells)
-    dominated = dominated_pairs(
-        parameters, cell, values, set_ids, magnitudes, set_keys(xors, sizes)
-    )
-    if not len(dominated):
-        return values
-    rest = values.copy()
-    rest[dominated] = 0.0
-    return rest
+    return dominated_pairs(parameters, cell, values, set_ids, magnitudes, set_keys(xors, sizes))
 
 
 def undominated_caps(
@@ -113,7 +106,9 @@ def undominated_caps(
 ) -> np.ndarray:
     """Per cell its cap (MagnitudeNoise.caps) read from its values with the dominated ones
     at 0: every value, those included, is to be clipped to it."""
-    rest = without_dominated(parameters, cell, values, set_ids, n_cells)
+    cell = np.asarray(cell, dtype=np.int64)
+    rest = np.array(values, dtype=np.float64, copy=True)
+    rest[dominated_in(parameters, cell, rest, set_ids, n_cells)] = 0.0
     noise = parameters.rule(MagnitudeNoise)
     largest = Magnitudes.of_pairs(cell, rest, n_cells, _keep(parameters)).largest
     return noise.caps(largest)
@@ -125,12 +120,22 @@ def undominated_signed_caps(
     values: np.ndarray,
     set_ids: np.ndarray,
     n_cells: int,
+    order: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per cell its upper and lower cap (MagnitudeNoise.signed_caps) read from its values
-    with the dominated ones at 0: every value, those included, is to be clipped to them."""
+    with the dominated ones at 0: every value, those included, is to be clipped to them.
+    `order`: the pairs by cell, ascending values within each (the caller's sort); only the
+    cells with a dominated pair are sorted again."""
     cell = np.asarray(cell, dtype=np.int64)
-    rest = without_dominated(parameters, cell, values, set_ids, n_cells)
-    order = np.lexsort((rest, cell))
+    rest = np.array(values, dtype=np.float64, copy=True)
+    dominated = dominated_in(parameters, cell, rest, set_ids, n_cells)
+    rest[dominated] = 0.0
+    ordered, cells = rest[order], cell[order]
+    if len(dominated):
+        hit = np.zeros(n_cells, dtype=bool)
+        hit[cell[dominated]] = True
+        at = np.flatnonzero(hit[cells])  # whole cells, contiguous, in cell order
+        ordered[at] = ordered[at][np.lexsort((ordered[at], cells[at]))]
     sizes = np.bincount(cell, minlength=n_cells).astype(np.int64)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-    return parameters.rule(MagnitudeNoise).signed_caps(rest[order], starts, sizes)
+    return parameters.rule(MagnitudeNoise).signed_caps(ordered, starts, sizes)

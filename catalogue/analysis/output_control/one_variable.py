@@ -159,7 +159,12 @@ class WindowNoise:
         # window so clipped was withheld for dominance iff the target was in it (8 of 8
         # diagnoses, red team test_second_opinion).
         self.upper, self.lower = undominated_signed_caps(
-            context.parameters, np.zeros(len(values), np.int64), values, ids, 1
+            context.parameters,
+            np.zeros(len(values), np.int64),
+            values,
+            ids,
+            1,
+            np.arange(len(values)),
         )
         self.clipped = np.clip(values, self.lower[0], self.upper[0]) if len(values) else values
         self.told: dict[tuple[int, int], dict[str, float]] = {}

@@ -478,7 +478,7 @@ class _GroupStatistics:
         # test_capped_paths).
         # Read without the values that dominate the group (dominated.py): a value far above
         # the rest set the cap by its own term (red team test_second_opinion).
-        upper, lower = undominated_signed_caps(self.parameters, gid, x, set_ids, self.n)
+        upper, lower = undominated_signed_caps(self.parameters, gid, x, set_ids, self.n, order)
         clipped = np.clip(x[order], lower[gid[order]], upper[gid[order]])
         reach = self.noise.window_reach(
             clipped, starts[chosen], size, first, span, upper[chosen], lower[chosen]
