@@ -46,8 +46,9 @@ from catalogue.services.export_populations import (
 from catalogue.services.reading import ReleasedDataset, released_datasets
 from catalogue.services.security_events import record_event
 from catalogue.services.workspaces import Population, describe_workspace, population_of
-from catalogue.storage.account_store import AccountStore, ExportRequest, aware
+from catalogue.storage.account_store import AccountStore, ExportRequest
 from catalogue.storage.catalogue_store import now
+from catalogue.storage.records import aware
 
 MAX_VARIABLES = 100
 MIN_PURPOSE = 20  # characters: a purpose a steward can judge, not "test"

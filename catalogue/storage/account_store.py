@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, exists, select, update
@@ -38,15 +38,11 @@ from catalogue.storage.models import (
     VersionRow,
     set_columns,
 )
+from catalogue.storage.records import aware, aware_or_none, record_of
 
 # Row ids are 64-bit signed integers in SQLite and PostgreSQL; a larger id names no row,
 # and binding it would raise instead of finding nothing.
 MAX_ROW_ID = 2**63 - 1
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -58,8 +54,8 @@ class Institution:
     agreement_until: date | None
 
     @classmethod
-    def of(cls, row: InstitutionRow) -> Institution:
-        return cls(row.id, row.key, row.name, row.agreement_from, row.agreement_until)
+    def of(cls, row: InstitutionRow | Any, columns: dict[str, str] | None = None) -> Institution:
+        return record_of(cls, row, columns)
 
 
 @dataclass(frozen=True)
@@ -76,19 +72,8 @@ class User:
     last_active_at: datetime
 
     @classmethod
-    def of(cls, row: UserRow) -> User:
-        return cls(
-            row.id,
-            row.username,
-            row.display_name,
-            row.email,
-            row.institution_id,
-            row.password_hash,
-            row.oidc_subject,
-            row.active,
-            row.deactivated_reason,
-            aware(row.last_active_at),
-        )
+    def of(cls, row: UserRow | Any, columns: dict[str, str] | None = None) -> User:
+        return record_of(cls, row, columns, active=bool, last_active_at=aware)
 
 
 @dataclass(frozen=True)
@@ -99,8 +84,7 @@ class WebSession:
 
     @classmethod
     def of(cls, row: WebSessionRow) -> WebSession:
-        ended = aware(row.ended_at) if row.ended_at else None
-        return cls(row.user_id, aware(row.expires_at), ended)
+        return record_of(cls, row, expires_at=aware, ended_at=aware_or_none)
 
 
 @dataclass(frozen=True)
@@ -117,18 +101,15 @@ class ApiToken:
     last_used_at: datetime | None
 
     @classmethod
-    def of(cls, row: ApiTokenRow) -> ApiToken:
-        return cls(
-            row.id,
-            row.prefix,
-            row.secret_sha256,
-            row.user_id,
-            row.name,
-            tuple(row.scopes),
-            aware(row.created_at),
-            aware(row.expires_at),
-            aware(row.revoked_at) if row.revoked_at else None,
-            aware(row.last_used_at) if row.last_used_at else None,
+    def of(cls, row: ApiTokenRow | Any) -> ApiToken:
+        return record_of(
+            cls,
+            row,
+            scopes=tuple,
+            created_at=aware,
+            expires_at=aware,
+            revoked_at=aware_or_none,
+            last_used_at=aware_or_none,
         )
 
 
@@ -156,9 +137,7 @@ class ExportDecision:
 
     @classmethod
     def of(cls, row: ExportDecisionRow) -> ExportDecision:
-        return cls(
-            row.register_key, row.approved, row.comment, row.steward_id, aware(row.decided_at)
-        )
+        return record_of(cls, row, decided_at=aware)
 
 
 @dataclass(frozen=True)
@@ -178,20 +157,13 @@ class ExportRequest:
 
     @classmethod
     def of(cls, row: ExportRequestRow) -> ExportRequest:
-        steps = row.population_steps
-        return cls(
-            row.id,
-            row.user_id,
-            row.workspace,
-            row.datastore,
-            row.version,
-            row.purpose,
-            row.file_format,
-            row.status,
-            aware(row.created_at),
-            aware(row.decided_at) if row.decided_at else None,
-            aware(row.downloaded_at) if row.downloaded_at else None,
-            tuple(steps) if steps is not None else None,
+        return record_of(
+            cls,
+            row,
+            created_at=aware,
+            decided_at=aware_or_none,
+            downloaded_at=aware_or_none,
+            population_steps=lambda steps: tuple(steps) if steps is not None else None,
         )
 
 
@@ -231,6 +203,7 @@ _A = AgreementAcceptanceRow.__table__.c
 _TOKEN_HOLDER = (
     select(
         _T.id,
+        _T.prefix,
         _T.secret_sha256,
         _T.user_id,
         _T.name,
@@ -459,37 +432,11 @@ class AccountStore:
         if not found:
             return None
         m = found[0]._mapping
-        token = ApiToken(
-            m["id"],
-            prefix,
-            m["secret_sha256"],
-            m["user_id"],
-            m["name"],
-            tuple(m["scopes"]),
-            aware(m["created_at"]),
-            aware(m["expires_at"]),
-            aware(m["revoked_at"]) if m["revoked_at"] else None,
-            aware(m["last_used_at"]) if m["last_used_at"] else None,
-        )
-        user = None
-        if m["u_id"] is not None:
-            user = User(
-                m["u_id"],
-                m["username"],
-                m["display_name"],
-                m["email"],
-                m["institution_id"],
-                m["password_hash"],
-                m["oidc_subject"],
-                bool(m["active"]),
-                m["deactivated_reason"],
-                aware(m["last_active_at"]),
-            )
+        token = ApiToken.of(m)
+        user = User.of(m, {"id": "u_id"}) if m["u_id"] is not None else None
         institution = None
         if m["i_id"] is not None:
-            institution = Institution(
-                m["i_id"], m["i_key"], m["i_name"], m["agreement_from"], m["agreement_until"]
-            )
+            institution = Institution.of(m, {"id": "i_id", "key": "i_key", "name": "i_name"})
         roles = tuple(
             RoleGrant(r._mapping["role"], r._mapping["register_key"])
             for r in found

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -23,6 +23,7 @@ from catalogue.storage.analysis_models import (
     WorkspaceRow,
 )
 from catalogue.storage.models import set_columns
+from catalogue.storage.records import aware, aware_or_none, record_of
 
 
 @dataclass(frozen=True)
@@ -42,16 +43,13 @@ class StoredWorkspace:
 
     @classmethod
     def of(cls, row: WorkspaceRow) -> StoredWorkspace:
-        return cls(
-            row.handle,
-            row.owner,
-            row.datastore,
-            row.version,
-            tuple(row.steps or ()),
-            row.limits,
-            aware(row.created_at),
-            aware(row.expires_at),
-            aware(row.deleted_at) if row.deleted_at else None,
+        return record_of(
+            cls,
+            row,
+            steps=lambda steps: tuple(steps or ()),
+            created_at=aware,
+            expires_at=aware,
+            deleted_at=aware_or_none,
         )
 
 
@@ -80,22 +78,7 @@ class AuditRecord:
 
     @classmethod
     def of(cls, r: AuditEntryRow) -> AuditRecord:
-        return cls(
-            r.seq,
-            r.entry_id,
-            r.recorded_at,
-            r.kind,
-            r.actor,
-            r.workspace,
-            r.payload,
-            r.prev_hash,
-            r.hash,
-        )
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite gives timestamps back without their zone; they were written in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return record_of(cls, r)
 
 
 class AnalysisStore:

@@ -35,6 +35,7 @@ from catalogue.storage.models import (
     VersionDatasetRow,
     VersionRow,
 )
+from catalogue.storage.records import record_of
 
 
 def now() -> datetime:
@@ -97,8 +98,7 @@ class StoredRevision(Revision):
 
     @classmethod
     def of(cls, row: DatasetRevisionRow) -> StoredRevision:
-        values = {name: getattr(row, name) for name in _REVISION_VALUES}
-        return cls(**values, id=row.id, datastore_id=row.datastore_id, parent_id=row.parent_id)
+        return record_of(cls, row)
 
 
 @dataclass(frozen=True)
@@ -153,14 +153,7 @@ class StagedChange:
 
     @classmethod
     def of(cls, row: DraftOperationRow) -> StagedChange:
-        return cls(
-            row.dataset_name,
-            row.operation,
-            row.revision_id,
-            row.note,
-            row.staged_at,
-            row.staged_by,
-        )
+        return record_of(cls, row)
 
 
 @dataclass(frozen=True)
@@ -175,15 +168,7 @@ class StoredVersion:
 
     @classmethod
     def of(cls, row: VersionRow) -> StoredVersion:
-        return cls(
-            row.id,
-            row.major,
-            row.minor,
-            row.patch,
-            row.description,
-            row.released_at,
-            row.released_by,
-        )
+        return record_of(cls, row)
 
 
 @dataclass(frozen=True)

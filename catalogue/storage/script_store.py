@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from catalogue.storage.analysis_store import aware
+from catalogue.storage.records import aware, record_of
 from catalogue.storage.script_models import LibraryScriptRow, SavedScriptRow
 
 # The pins as stored: "NAME:MAJOR" -> [datastore, version] (JSON has no tuples).
@@ -39,15 +39,7 @@ class SavedScript:
 
     @classmethod
     def of(cls, row: SavedScriptRow) -> SavedScript:
-        return cls(
-            row.script_id,
-            row.owner,
-            row.title,
-            row.text,
-            _pins(row.pins),
-            aware(row.created_at),
-            row.forked_from,
-        )
+        return record_of(cls, row, pins=_pins, created_at=aware)
 
 
 @dataclass(frozen=True)
@@ -64,16 +56,12 @@ class LibraryEntry:
 
     @classmethod
     def of(cls, row: LibraryScriptRow) -> LibraryEntry:
-        return cls(
-            row.entry_id,
-            row.script_id,
-            row.publisher,
-            row.title,
-            row.description,
-            tuple(t for t in row.tags.split("\n") if t),
-            row.text,
-            _pins(row.pins),
-            aware(row.published_at),
+        return record_of(
+            cls,
+            row,
+            tags=lambda tags: tuple(t for t in tags.split("\n") if t),
+            pins=_pins,
+            published_at=aware,
         )
 
 
