@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from catalogue.domain.errors import RegcatError, unprocessable
 from catalogue.script import Command, Script, TextBlock, parse_script
@@ -37,6 +37,7 @@ from catalogue.services.script_datastores import resolve_required
 
 # A saved script's pinned versions: `require NAME:MAJOR` (require_key) -> (datastore, version).
 Pins = Mapping[str, tuple[str, str]]
+T = TypeVar("T")
 
 
 def require_key(command: n.Require) -> str:
@@ -739,18 +740,13 @@ def _tabulate(runner: _Runner, command: n.Statistic) -> None:
 
 
 def _count_option(command: n.Statistic, name: str) -> int | None:
-    option = command.option(name)
-    if option is None:
-        return None
-    if len(option.values) != 1 or not option.values[0].isdigit() or int(option.values[0]) < 1:
-        raise script_error(
-            "script-arguments",
-            option.at,
-            (f"{name}() tar et helt tall over 0", f"{name}() takes a whole number above 0"),
-            (f"Skriv for eksempel «{name}(5)»", f"Write for example '{name}(5)'"),
-            command=command.command,
-        )
-    return int(option.values[0])
+    return option_value(
+        command,
+        name,
+        lambda values: count if (count := _whole(values)) is not None and count >= 1 else None,
+        (f"{name}() tar et helt tall over 0", f"{name}() takes a whole number above 0"),
+        f"{name}(5)",
+    )
 
 
 def top_and_bottom(runner: _Runner, command: n.Statistic) -> None:
@@ -875,23 +871,49 @@ def whole_option(
     script-arguments unless it gives one: a single run of digits, or with `signed` its values
     read together with a minus allowed in front (a lead or lag below 0). Its bounds are the
     engine's to check."""
+    return option_value(
+        command,
+        name,
+        lambda values: _whole(values, signed=signed),
+        (f"{name}() tar ett helt tall", f"{name}() takes one whole number"),
+        f"{name}({example})",
+    )
+
+
+def _whole(values: Sequence[str], *, signed: bool = False) -> int | None:
+    """A single run of digits, or with `signed` the values read together with a minus
+    allowed in front; None: they are not one."""
+    if signed:
+        text = "".join(values)
+        digits = text.removeprefix("-")
+    else:
+        text = digits = values[0] if len(values) == 1 else ""
+    return int(text) if digits.isdigit() else None
+
+
+def option_value(
+    command: n.Command,
+    name: str,
+    read: Callable[[Sequence[str]], T | None],
+    problem: tuple[str, str],
+    example: str,
+) -> T | None:
+    """What option `name()` of `command` gives, as `read` reads its values (None: the option
+    is not given); refused with script-arguments at the option when `read` finds nothing in
+    them (None), saying `problem` (bokmål, English) and, as the fix, `example`."""
     option = command.option(name)
     if option is None:
         return None
-    if signed:
-        text = "".join(option.values)
-        digits = text.removeprefix("-")
-    else:
-        text = digits = option.values[0] if len(option.values) == 1 else ""
-    if not digits.isdigit():
+    value = read(option.values)
+    if value is None:
         raise script_error(
             "script-arguments",
             option.at,
-            (f"{name}() tar ett helt tall", f"{name}() takes one whole number"),
-            (f"Skriv for eksempel «{name}({example})»", f"Write for example '{name}({example})'"),
+            problem,
+            (f"Skriv for eksempel «{example}»", f"Write for example '{example}'"),
             command=command.command,
         )
-    return int(text)
+    return value
 
 
 def one_option_of(command: n.Command, names: Sequence[str]) -> n.Option | None:

@@ -8,12 +8,19 @@ from the variable's code list)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from catalogue.script import nodes as n
 from catalogue.script.errors import script_error
 from catalogue.services.script_commands.kaplan_meier import by_groups
-from catalogue.services.scripts import _handles, _Runner, _unsupported_options, one_option_of
+from catalogue.services.scripts import (
+    _handles,
+    _Runner,
+    _unsupported_options,
+    one_option_of,
+    option_value,
+)
 
 SCALES = {"freq": "frequency", "percent": "percent", "density": "density"}
 
@@ -32,18 +39,15 @@ def _histogram(runner: _Runner, command: n.Chart) -> None:
                 command=command.command,
             )
         body["bins"] = int(bins.values[0])
-    width = command.option("width")
+    width = option_value(
+        command,
+        "width",
+        _width,
+        ("width() tar ett tall", "width() takes one number"),
+        "width(1000)",
+    )
     if width is not None:
-        try:
-            body["width"] = _number(width.values[0] if len(width.values) == 1 else "")
-        except ValueError:
-            raise script_error(
-                "script-arguments",
-                width.at,
-                ("width() tar ett tall", "width() takes one number"),
-                ("Skriv for eksempel «width(1000)»", "Write for example 'width(1000)'"),
-                command=command.command,
-            ) from None
+        body["width"] = width
     if command.has("discrete"):
         body["discrete"] = True
     scale = one_option_of(command, tuple(SCALES))
@@ -54,6 +58,10 @@ def _histogram(runner: _Runner, command: n.Chart) -> None:
     by_groups(runner, command, "histogram", body)
 
 
-def _number(text: str) -> int | float:
-    value = float(text)
+def _width(values: Sequence[str]) -> int | float | None:
+    text = values[0] if len(values) == 1 else ""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
     return int(value) if value.is_integer() and "." not in text else value

@@ -39,7 +39,7 @@ from typing import Any
 from catalogue.domain.errors import RegcatError, unprocessable
 from catalogue.script import nodes as n
 from catalogue.script.errors import script_error
-from catalogue.services.scripts import _handles, _Runner, model_body
+from catalogue.services.scripts import _handles, _Runner, model_body, option_value
 
 from .regress_panel import METHODS, panel_body
 
@@ -75,18 +75,13 @@ def released_coefficients(response: Mapping[str, Any]) -> dict[str, float] | Non
 
 
 def _name(command: n.Model, option: str) -> str | None:
-    given = command.option(option)
-    if given is None:
-        return None
-    if len(given.values) != 1:
-        raise script_error(
-            "script-arguments",
-            given.at,
-            (f"«{option}()» tar ett variabelnavn", f"'{option}()' takes one variable name"),
-            (f"Skriv for eksempel «{option}(p)»", f"Write for example '{option}(p)'"),
-            command=command.command,
-        )
-    return str(given.values[0])
+    return option_value(
+        command,
+        option,
+        lambda values: values[0] if len(values) == 1 else None,
+        (f"«{option}()» tar ett variabelnavn", f"'{option}()' takes one variable name"),
+        f"{option}(p)",
+    )
 
 
 def meaningless(command: n.Model) -> None:

@@ -15,32 +15,32 @@ elasticities at the dataset's means have no meaning for a jump at the cutoff."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from catalogue.script import nodes as n
-from catalogue.script.errors import script_error
-from catalogue.services.scripts import _handles, _Runner, _unsupported_options
+from catalogue.services.scripts import _handles, _Runner, _unsupported_options, option_value
 
 from .model_options import linear_effects, linear_mfx
 
 
 def _number(command: n.Model, name: str) -> float | None:
-    option = command.option(name)
-    if option is None:
-        return None
+    # its bounds (a bandwidth above 0) are the engine's to check
+    return option_value(
+        command,
+        name,
+        _finite,
+        (f"{name}() tar ett tall", f"{name}() takes one number"),
+        f"{name}(40)",
+    )
+
+
+def _finite(values: Sequence[str]) -> float | None:
     try:
-        value = float("".join(option.values))
+        value = float("".join(values))
     except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
-        raise script_error(
-            "script-arguments",
-            option.at,
-            (f"{name}() tar ett tall", f"{name}() takes one number"),
-            (f"Skriv for eksempel «{name}(40)»", f"Write for example '{name}(40)'"),
-            command=command.command,
-        )
-    return value  # its bounds (a bandwidth above 0) are the engine's to check
+        return None
+    return value if math.isfinite(value) else None
 
 
 @_handles("rdd")
