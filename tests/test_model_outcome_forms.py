@@ -20,6 +20,11 @@ from typing import Any
 import pytest
 
 from catalogue.analysis.output_control import InMemoryReleaseLedger
+from catalogue.analysis.output_control.model_support import Influence
+from catalogue.analysis.output_control.rules.model_noise import (
+    ModelNoiseParameters,
+    coefficient_spread,
+)
 from catalogue.analysis.sources import PinnedVersion
 from catalogue.analysis.statistics.oaxaca import COMPONENTS, OaxacaPlan
 from catalogue.analysis.statistics.regress_mml import MixedPlan
@@ -32,7 +37,30 @@ from tests.test_analysis_models import MODEL_STEPS, assert_noise_within_bounds
 from tests.test_analysis_support import control_context
 from tests.test_models_weibull import _assert_the_transform, _Terms
 
+
+class _Rows:
+    """A released model's rows at the positions kept."""
+
+    def __init__(self, released: Any, kept: list[bool]) -> None:
+        self.released, self.kept = released, kept
+
+    def column(self, name: str) -> list[Any]:
+        return [v for v, k in zip(self.released.column(name), self.kept, strict=True) if k]
+
+
+def _kept(influence: Influence, kept: list[bool]) -> Influence:
+    """The influence of the terms kept."""
+    return Influence(
+        influence.scale[kept],
+        influence.coefficient[kept],
+        influence.classical_std_error[kept],
+        influence.sandwich_std_error[kept],
+        None if influence.runner_up is None else influence.runner_up[kept],
+    )
+
+
 SECRETS = [f"outcome-form-secret-{i}".encode() for i in range(6)]
+NOISE = ModelNoiseParameters()
 # (k, c) of the outcome: scaled, shifted, negative, small.
 IMAGES = [(1.0, 0.0), (2.0, -40_000.0), (-3.0, 1_000.0), (0.5, 7.0), (-0.25, 0.0)]
 
@@ -284,19 +312,28 @@ def test_binary_model_of_one_minus_y_is_its_registered_draw_negated(
             assert isinstance(plan, RegressionPlan)
             item = plan.release(control_context(workspace, ledger))[0]
             influence = plan.fit.evidence.influence
-            # Not for a robust model whose constant mixes registered terms (age shifted):
-            # its error is the registered robust errors with classical correlations
-            # transformed, which is not its own fit's (1.5-1.8 times it, seen without any
-            # flip too: docs/OUTPUT_CONTROL.md §12); its value is checked below.
-            if not (robust and age == "a2"):
-                assert_noise_within_bounds(
-                    item.result,
-                    plan.fit.coefficients,
-                    plan.fit.std_errors,
-                    influence,
-                    influence.std_error(covariance),
-                )
+            # Every number but the error of a term that mixes registered ones (the constant
+            # with age as −2·age + 30): that error is the registered covariance transformed,
+            # D̃·R̃·D̃ with each error and each correlation noised apart, of a near-cancelling
+            # sum (r(_cons, age) −0.76 to −0.79), which amplifies the draws' noise past the
+            # own fit's bound now and then: classical (R̃'s τ 0.1) in 2 of 3 sessions I ran,
+            # log ratio up to 0.32 against 0.30; robust more (R̃'s τ 0.93 on Fisher's z:
+            # the sandwich's shares 0.05-0.08 in the pair's worst-case move). Over 24
+            # cases of one session the shown error over its own fit's 0.94-1.49
+            # (docs/OUTPUT_CONTROL.md §12). Its value is checked here and below.
+            kept = [t.name != "_cons" or age == "alder" for t in plan.fit.terms]
+            assert_noise_within_bounds(
+                _Rows(item.result, kept),
+                plan.fit.coefficients[kept],
+                plan.fit.std_errors[kept],
+                _kept(influence, kept),
+                influence.std_error(covariance)[kept],
+            )
             found = _shown(item.result)
+            if age != "alder":  # the mixed constant's value within its own fit's bound
+                j = [t.name for t in plan.fit.terms].index("_cons")
+                b, sd = plan.fit.coefficients[j], coefficient_spread(NOISE, influence)[j]
+                assert abs(found["_cons"][0] - b) <= NOISE.max_noise * sd + 1e-3 * abs(b)
             return {("alder" if name == age else name): v for name, v in found.items()}
 
         base = ask(family, "syk", "alder")
