@@ -18,14 +18,16 @@ from catalogue.script import nodes as n
 from catalogue.script.errors import script_error
 from catalogue.services import workspaces
 from catalogue.services.scripts import (
-    PANEL_DATE,
     _common,
     _create_dataset,
     _handles,
     _Runner,
     _tabulate_body,
     _variables,
+    look_up,
+    not_in_panel_form,
     not_supported,
+    panel_description,
     top_and_bottom,
     without_labels,
 )
@@ -81,20 +83,18 @@ def _destring(runner: _Runner, command: n.Destring) -> None:
 
 
 def _list(runner: _Runner, command: n.Command, name: str) -> dict[str, str]:
-    found = runner.label_lists.get(name)
-    if found is None:
-        known = ", ".join(sorted(runner.label_lists)) or "—"
-        raise script_error(
-            "script-arguments",
-            command.at,
-            (
-                f"Skriptet har ingen etikettliste «{name}» (har: {known})",
-                f"The script has no label list '{name}' (has: {known})",
-            ),
-            ("Lag den først med «define-labels»", "Make it first with 'define-labels'"),
-            command=command.command,
-        )
-    return found
+    return look_up(
+        runner.label_lists,
+        name,
+        command.at,
+        "script-arguments",
+        (
+            "Skriptet har ingen etikettliste «{name}» (har: {known})",
+            "The script has no label list '{name}' (has: {known})",
+        ),
+        ("Lag den først med «define-labels»", "Make it first with 'define-labels'"),
+        command=command.command,
+    )
 
 
 @_handles("define-labels")
@@ -139,22 +139,10 @@ def _list_labels(runner: _Runner, command: n.ListLabels) -> None:
 
 
 def _panel_date(runner: _Runner, command: n.Command) -> str:
-    runner.flush()
-    handle = runner.workspace_for(command)
-    described = workspaces.describe_workspace(runner.ctx, runner.owner, handle).description
-    date = described.get("panel_date")
-    if described.get("form") != "panel" or not date:
-        raise script_error(
-            "script-arguments",
-            command.at,
-            ("Datasettet er ikke på panelform", "The dataset is not in panel form"),
-            (
-                "Bruk «import-panel» eller «reshape-to-panel» først",
-                "Use 'import-panel' or 'reshape-to-panel' first",
-            ),
-            command=command.command,
-        )
-    return str(date or PANEL_DATE)
+    date = panel_description(runner, command).get("panel_date")
+    if not date:
+        raise not_in_panel_form(command)
+    return str(date)
 
 
 @_handles("tabulate-panel")

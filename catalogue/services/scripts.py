@@ -195,20 +195,18 @@ class _Runner:
         return self.datasets[self.current]
 
     def named(self, command: Command, name: str) -> _Dataset:
-        found = self.datasets.get(name)
-        if found is None:
-            known = ", ".join(sorted(self.datasets)) or "—"
-            raise script_error(
-                "script-unknown-dataset",
-                command.at,
-                (
-                    f"Skriptet har ikke noe datasett «{name}» (har: {known})",
-                    f"The script has no dataset '{name}' (has: {known})",
-                ),
-                ("Lag det først med «create-dataset»", "Make it first with 'create-dataset'"),
-                dataset=name,
-            )
-        return found
+        return look_up(
+            self.datasets,
+            name,
+            command.at,
+            "script-unknown-dataset",
+            (
+                "Skriptet har ikke noe datasett «{name}» (har: {known})",
+                "The script has no dataset '{name}' (has: {known})",
+            ),
+            ("Lag det først med «create-dataset»", "Make it first with 'create-dataset'"),
+            dataset=name,
+        )
 
     def new_workspace(self, datastore: str | None, version: str | None) -> str:
         view = workspaces.create_workspace(self.ctx, self.owner, datastore, version, now=self.now)
@@ -239,22 +237,21 @@ class _Runner:
             dataset = self.datasets[self.current]
             if dataset.datastore and dataset.version:
                 return dataset.datastore, dataset.version
-        if alias not in self.aliases:
-            known = ", ".join(sorted(self.aliases)) or "—"
-            raise script_error(
-                "script-unknown-alias",
-                command.at,
-                (
-                    f"Aliaset «{alias or ''}» er ikke bundet (bundne: {known})",
-                    f"The alias '{alias or ''}' is not bound (bound: {known})",
-                ),
-                (
-                    "Skriv «require <datalager>:<versjon> as <alias>» først",
-                    "Write 'require <datastore>:<version> as <alias>' first",
-                ),
-                alias=alias,
-            )
-        return self.aliases[alias]
+        return look_up(
+            self.aliases,
+            alias,
+            command.at,
+            "script-unknown-alias",
+            (
+                "Aliaset «{name}» er ikke bundet (bundne: {known})",
+                "The alias '{name}' is not bound (bound: {known})",
+            ),
+            (
+                "Skriv «require <datalager>:<versjon> as <alias>» først",
+                "Write 'require <datastore>:<version> as <alias>' first",
+            ),
+            alias=alias,
+        )
 
     # --- steps and statistics ------------------------------------------------------------
 
@@ -536,26 +533,39 @@ def _to_panel(runner: _Runner, command: n.ReshapeToPanel) -> None:
 @_handles("reshape-from-panel")
 def _from_panel(runner: _Runner, command: n.ReshapeFromPanel) -> None:
     """Every variable the panel holds goes back to one variable per date."""
-    runner.flush()
-    handle = runner.workspace_for(command)
-    described = workspaces.describe_workspace(runner.ctx, runner.owner, handle).description
+    described = panel_description(runner, command)
     stems = [
         v["name"]
         for v in described["variables"]
         if "panel_of" in (v.get("source") or {}) and "panel" not in v
     ]
-    if described["form"] != "panel" or not stems:
-        raise script_error(
-            "script-arguments",
-            command.at,
-            ("Datasettet er ikke på panelform", "The dataset is not in panel form"),
-            (
-                "Bruk «import-panel» eller «reshape-to-panel» først",
-                "Use 'import-panel' or 'reshape-to-panel' first",
-            ),
-            command=command.command,
-        )
+    if not stems:
+        raise not_in_panel_form(command)
     runner.step(command, {"reshape_from_panel": stems})
+
+
+def panel_description(runner: _Runner, command: n.Command) -> dict[str, Any]:
+    """The description of the command's dataset after the steps so far, refused with
+    script-arguments unless the dataset is in panel form."""
+    runner.flush()
+    handle = runner.workspace_for(command)
+    described = workspaces.describe_workspace(runner.ctx, runner.owner, handle).description
+    if described.get("form") != "panel":
+        raise not_in_panel_form(command)
+    return described
+
+
+def not_in_panel_form(command: n.Command) -> RegcatError:
+    return script_error(
+        "script-arguments",
+        command.at,
+        ("Datasettet er ikke på panelform", "The dataset is not in panel form"),
+        (
+            "Bruk «import-panel» eller «reshape-to-panel» først",
+            "Use 'import-panel' or 'reshape-to-panel' first",
+        ),
+        command=command.command,
+    )
 
 
 @_handles("generate", "replace")
@@ -889,6 +899,25 @@ def _whole(values: Sequence[str], *, signed: bool = False) -> int | None:
     else:
         text = digits = values[0] if len(values) == 1 else ""
     return int(text) if digits.isdigit() else None
+
+
+def look_up(
+    table: Mapping[str, T],
+    name: str | None,
+    at: Position,
+    code: str,
+    problem: tuple[str, str],
+    fix: tuple[str, str],
+    **details: Any,
+) -> T:
+    """What the script named `name` (a dataset, an alias, a label list): `table[name]`, or
+    `code` at `at`, saying `problem` (bokmål, English; `{name}` is the name, `{known}` the
+    names the table has) and `fix`."""
+    if name is not None and name in table:
+        return table[name]
+    known = ", ".join(sorted(table)) or "—"
+    nb, en = (text.format(name=name or "", known=known) for text in problem)
+    raise script_error(code, at, (nb, en), fix, **details)
 
 
 def option_value(
