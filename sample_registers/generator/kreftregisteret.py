@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from sample_registers.generator.cancer import SITES, Cases, cases
@@ -329,7 +331,27 @@ _TNM_POPULATION: NbEn = (
     "Solide krefttilfeller diagnostisert fra 2000.",
     "Solid cancer cases diagnosed from 2000.",
 )
-CT = _case_dataset(
+
+
+def _tnm_dataset(
+    name: str, label: NbEn, description: NbEn, technical: str, codes: Sequence[Code]
+) -> Dataset:
+    """One of the clinical TNM classification's three parts: a code, from 2000, of the
+    solid cases."""
+    return _case_dataset(
+        name,
+        label,
+        description,
+        technical,
+        data_type="STRING",
+        valid_from=TNM_FROM,
+        domain=code_list_domain(codes),
+        category=("Stadium", "Stage"),
+        population=_TNM_POPULATION,
+    )
+
+
+CT = _tnm_dataset(
     "KRG_CT",
     ("Klinisk T (primærtumor)", "Clinical T (primary tumour)"),
     (
@@ -337,13 +359,9 @@ CT = _case_dataset(
         "Size and extent of the primary tumour by the clinical TNM classification.",
     ),
     "cT",
-    data_type="STRING",
-    valid_from=TNM_FROM,
-    domain=code_list_domain(CT_CODES),
-    category=("Stadium", "Stage"),
-    population=_TNM_POPULATION,
+    CT_CODES,
 )
-CN = _case_dataset(
+CN = _tnm_dataset(
     "KRG_CN",
     ("Klinisk N (regionale lymfeknuter)", "Clinical N (regional lymph nodes)"),
     (
@@ -351,13 +369,9 @@ CN = _case_dataset(
         "Spread to regional lymph nodes by the clinical TNM classification.",
     ),
     "cN",
-    data_type="STRING",
-    valid_from=TNM_FROM,
-    domain=code_list_domain(CN_CODES),
-    category=("Stadium", "Stage"),
-    population=_TNM_POPULATION,
+    CN_CODES,
 )
-CM = _case_dataset(
+CM = _tnm_dataset(
     "KRG_CM",
     ("Klinisk M (fjernmetastaser)", "Clinical M (distant metastasis)"),
     (
@@ -365,11 +379,7 @@ CM = _case_dataset(
         "Distant metastasis by the clinical TNM classification.",
     ),
     "cM",
-    data_type="STRING",
-    valid_from=TNM_FROM,
-    domain=code_list_domain(CM_CODES),
-    category=("Stadium", "Stage"),
-    population=_TNM_POPULATION,
+    CM_CODES,
 )
 ER = _case_dataset(
     "KRG_BRYST_ER_STATUS",
