@@ -70,6 +70,16 @@ class StepField:
     required: bool = False
 
 
+# Keys several verbs take, declared once (a key holds the same JSON whichever verb takes it).
+AS = StepField("as", Takes.TEXT, "Variable name.")
+AS_REQUIRED = StepField("as", Takes.TEXT, "Variable name.", required=True)
+DATE = StepField("date", Takes.DATE, "YYYY-MM-DD")
+PERIOD = (
+    StepField("from", Takes.DATE, "EVENT period start."),
+    StepField("to", Takes.DATE, "EVENT period end."),
+)
+
+
 class Step(Protocol):
     """A parsed step: written back in canonical form, and applied to a workspace's rows
     inside the request's transaction (returning the new state; the old stays until the
@@ -223,6 +233,16 @@ def parse_step(item: object) -> Step:
             fields=unknown,
         )
     return verb.parse(verb.name, item)
+
+
+# --- writing a step back ----------------------------------------------------------------
+
+
+def canonical(*pairs: tuple[str, Any]) -> dict[str, Any]:
+    """A step written back in canonical form (`Step.to_json`): its keys in the order given,
+    each left out where its value is None, which a step passes for a key it did not take or
+    that holds its default (a replay reads the step back the same either way)."""
+    return {key: value for key, value in pairs if value is not None}
 
 
 # --- readers the verb modules share ------------------------------------------------------

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..state import State, StepContext
-from ..step import StepField, Takes, Verb
+from ..step import AS_REQUIRED, StepField, Takes, Verb
 from ..variables import Kind, check_name
 from .shared.columns import col
 from .shared.event_time import date_variable, whole_number, with_derived_variable
@@ -50,7 +50,7 @@ VERBS = (
         description="A date variable: the date of birth.",
         fields=(
             StepField("age", Takes.NUMBER, "The age in whole years (0-130).", required=True),
-            StepField("as", Takes.TEXT, "Variable name.", required=True),
+            AS_REQUIRED,
         ),
         parse=parse,
         nb="Måneden personen fyller en alder (age), som datoen for månedens første dag, fra "

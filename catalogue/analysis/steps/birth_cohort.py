@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..state import State, StepContext
-from ..step import StepField, Takes, Verb, step_error
+from ..step import AS_REQUIRED, StepField, Takes, Verb, canonical, step_error
 from ..variables import Kind, check_name
 from .shared.columns import col
 from .shared.event_time import date_variable, whole_number, with_derived_variable
@@ -22,11 +22,8 @@ class BirthCohort:
     months: int = 1
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"birth_cohort": self.birth}
-        if self.months != 1:
-            out["months"] = self.months
-        out["as"] = self.name
-        return out
+        months = None if self.months == 1 else self.months
+        return canonical(("birth_cohort", self.birth), ("months", months), ("as", self.name))
 
     def apply(self, ctx: StepContext, state: State) -> State:
         birth = date_variable(state.schema, self.birth, "birth_cohort")
@@ -62,7 +59,7 @@ VERBS = (
         description="A date variable: the date of birth.",
         fields=(
             StepField("months", Takes.NUMBER, "Months per cohort: 1, 2, 3, 4, 6 or 12."),
-            StepField("as", Takes.TEXT, "Variable name.", required=True),
+            AS_REQUIRED,
         ),
         parse=parse,
         nb="Kohorter etter fødselsmåned, som tallet ÅÅÅÅMM for kohortens første måned; months "

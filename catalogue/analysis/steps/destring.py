@@ -16,7 +16,7 @@ from typing import Any
 from catalogue.domain.errors import invalid_input
 
 from ..state import State, StepContext
-from ..step import StepField, Takes, Verb, names, step_error, text
+from ..step import StepField, Takes, Verb, canonical, names, step_error, text
 from ..variables import Kind, Variable
 from .generate import LARGEST_NUMBER
 from .shared.columns import add_columns, col, replace_column
@@ -29,12 +29,11 @@ class Destring:
     dpcomma: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"destring": list(self.names)}
-        if self.ignore:
-            out["ignore"] = self.ignore
-        if self.dpcomma:
-            out["dpcomma"] = True
-        return out
+        return canonical(
+            ("destring", list(self.names)),
+            ("ignore", self.ignore or None),
+            ("dpcomma", True if self.dpcomma else None),
+        )
 
     def apply(self, ctx: StepContext, state: State) -> State:
         return apply_destring(ctx, state, self)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from ..expressions import ValueType
@@ -55,23 +56,17 @@ def apply_filter(ctx: StepContext, state: State, step: Filter) -> State:
     return replace(state, table=new_table, population_inputs=tuple(carried))
 
 
+_FILTER = partial(Verb, takes=Takes.TEXT, description="A condition.", fields=(), parse=parse)
+
 VERBS = (
-    Verb(
+    _FILTER(
         name="keep_if",
-        takes=Takes.TEXT,
-        description="A condition.",
-        fields=(),
-        parse=parse,
         nb="Beholder radene der betingelsen holder.",
         en="Keeps the rows where the condition holds.",
         example={"keep_if": "alder >= 18"},
     ),
-    Verb(
+    _FILTER(
         name="drop_if",
-        takes=Takes.TEXT,
-        description="A condition.",
-        fields=(),
-        parse=parse,
         nb="Fjerner radene der betingelsen holder.",
         en="Drops the rows where the condition holds.",
         example={"drop_if": "sysmiss(lonn)"},

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from catalogue.domain.errors import invalid_input
 
 from ..expressions import ValueType, limits
 from ..state import State, StepContext
-from ..step import StepField, Takes, Verb, required_text, text
+from ..step import StepField, Takes, Verb, canonical, required_text, text
 from ..variables import Kind, Schema, Variable, check_name
 from .shared.columns import add_columns, col, identifier_variable, replace_column
 from .shared.expression_bridge import compile_in
@@ -28,11 +29,8 @@ class Generate:
     replace: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {("replace" if self.replace else "generate"): self.name}
-        out["expr"] = self.expr
-        if self.condition is not None:
-            out["if"] = self.condition
-        return out
+        verb = "replace" if self.replace else "generate"
+        return canonical((verb, self.name), ("expr", self.expr), ("if", self.condition))
 
     def apply(self, ctx: StepContext, state: State) -> State:
         return apply_generate(ctx, state, self)
@@ -121,25 +119,21 @@ _FIELDS = (
     StepField("if", Takes.TEXT, "A condition."),
 )
 
+_GENERATE = partial(Verb, takes=Takes.TEXT, fields=_FIELDS, parse=parse)
+
 VERBS = (
-    Verb(
+    _GENERATE(
         name="generate",
-        takes=Takes.TEXT,
         description="Name of the new variable.",
-        fields=_FIELDS,
-        parse=parse,
         nb="Lager en ny variabel av et uttrykk (expr), for alle rader eller bare der en "
         "betingelse (if) holder; de andre radene får manglende verdi.",
         en="Makes a new variable from an expression (expr), for every row or only where a "
         "condition (if) holds; the other rows get a missing value.",
         example={"generate": "alder", "expr": "2020 - year(fodselsdato)", "if": "alder > 0"},
     ),
-    Verb(
+    _GENERATE(
         name="replace",
-        takes=Takes.TEXT,
         description="Name of the variable to change.",
-        fields=_FIELDS,
-        parse=parse,
         nb="Endrer en variabel arbeidsområdet har til verdien av et uttrykk (expr), for alle "
         "rader eller bare der en betingelse (if) holder.",
         en="Changes a variable the workspace has to the value of an expression (expr), for "

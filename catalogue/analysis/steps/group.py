@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from ..state import State, StepContext
@@ -82,13 +83,13 @@ def parse(verb: str, item: Mapping[str, Any]) -> Group:
 
 _BY = (StepField("by", Takes.TEXT, "The variable whose values are the groups.", required=True),)
 
+_GROUP = partial(
+    Verb, takes=Takes.OBJECT, description='{"new": ["mean", "var"]}', fields=_BY, parse=parse
+)
+
 VERBS = (
-    Verb(
+    _GROUP(
         name="collapse",
-        takes=Takes.OBJECT,
-        description='{"new": ["mean", "var"]}',
-        fields=_BY,
-        parse=parse,
         nb="Én rad per gruppe av by, med statistikker {nytt navn: [statistikk, variabel]}; "
         "gruppen blir arbeidsområdets enhet.",
         en="One row per group of by, with statistics {new name: [statistic, variable]}; the "
@@ -98,12 +99,8 @@ VERBS = (
             "by": "mor",
         },
     ),
-    Verb(
+    _GROUP(
         name="aggregate",
-        takes=Takes.OBJECT,
-        description='{"new": ["mean", "var"]}',
-        fields=_BY,
-        parse=parse,
         nb="Gir hver rad gruppens statistikker {nytt navn: [statistikk, variabel]} for "
         "gruppene av by; enheten blir den samme.",
         en="Gives every row its group's statistics {new name: [statistic, variable]} for the "

@@ -15,10 +15,14 @@ from typing import Any
 
 from ..state import State, StepContext
 from ..step import (
+    AS,
+    DATE,
     MAX_DATES,
+    PERIOD,
     StepField,
     Takes,
     Verb,
+    canonical,
     day,
     optional_day,
     optional_name,
@@ -44,21 +48,16 @@ class Import:
     event_verb: bool = False  # written as import_event
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {("import_event" if self.event_verb else "import"): self.dataset}
-        if self.at:
-            out["date"] = self.at.isoformat()
-        if self.dates:
-            out["dates"] = [d.isoformat() for d in self.dates]
-        if self.start:
-            out["from"] = self.start.isoformat()
-        if self.end:
-            out["to"] = self.end.isoformat()
-        out["as"] = self.name
-        if self.per_unit:
-            out["per_unit"] = self.per_unit
-        if self.via:
-            out["via"] = self.via
-        return out
+        return canonical(
+            ("import_event" if self.event_verb else "import", self.dataset),
+            ("date", self.at and self.at.isoformat()),
+            ("dates", [d.isoformat() for d in self.dates] or None),
+            ("from", self.start and self.start.isoformat()),
+            ("to", self.end and self.end.isoformat()),
+            ("as", self.name),
+            ("per_unit", self.per_unit or None),
+            ("via", self.via or None),
+        )
 
     def apply(self, ctx: StepContext, state: State) -> State:
         return apply_import(ctx, state, self)
@@ -146,17 +145,11 @@ def _per_unit(item: Mapping[str, Any]) -> str | None:
 
 
 _PER_UNIT_CHOICES = f"{', '.join(PER_UNIT[:-1])} or {PER_UNIT[-1]}"
-_AS = StepField("as", Takes.TEXT, "Variable name.")
-_PERIOD = (
-    StepField("from", Takes.DATE, "EVENT period start."),
-    StepField("to", Takes.DATE, "EVENT period end."),
-)
 _PER_UNIT_FIELDS = (
     StepField("per_unit", Takes.TEXT, _PER_UNIT_CHOICES),
     StepField("per_person", Takes.TEXT, _PER_UNIT_CHOICES),
 )
 _VIA = StepField("via", Takes.TEXT, "A unit variable to link through.")
-_DATE = StepField("date", Takes.DATE, "YYYY-MM-DD")
 
 VERBS = (
     Verb(
@@ -164,10 +157,10 @@ VERBS = (
         takes=Takes.TEXT,
         description="Dataset name.",
         fields=(
-            _DATE,
+            DATE,
             StepField("dates", Takes.DATES, "Several dates: a panel."),
-            *_PERIOD,
-            _AS,
+            *PERIOD,
+            AS,
             *_PER_UNIT_FIELDS,
             _VIA,
         ),
@@ -184,7 +177,7 @@ VERBS = (
         name="import_event",
         takes=Takes.TEXT,
         description="EVENT dataset name.",
-        fields=(_DATE, *_PERIOD, _AS, *_PER_UNIT_FIELDS, _VIA),
+        fields=(DATE, *PERIOD, AS, *_PER_UNIT_FIELDS, _VIA),
         parse=parse,
         nb="Henter hendelser i en periode (from/to) eller på en dato; per_unit (eller "
         "per_person) sier hvordan flere hendelser per enhet blir én verdi.",

@@ -27,7 +27,7 @@ from catalogue.domain.enums import Temporality
 from catalogue.domain.errors import invalid_input
 
 from ..state import State, StepContext
-from ..step import StepField, Takes, Verb, day, required_text, step_error
+from ..step import AS, PERIOD, Takes, Verb, day, required_text, step_error
 from ..variables import PROTECT_COLUMN, UNIT_COLUMN, Kind, Schema, Variable, check_name
 from .shared.import_queries import Window, code_labels, codes_in_window, row_filter, value_kind
 from .shared.importing import find_dataset
@@ -161,11 +161,7 @@ VERBS = (
         name="import_events",
         takes=Takes.TEXT,
         description="EVENT dataset name.",
-        fields=(
-            StepField("from", Takes.DATE, "EVENT period start."),
-            StepField("to", Takes.DATE, "EVENT period end."),
-            StepField("as", Takes.TEXT, "Variable name."),
-        ),
+        fields=(*PERIOD, AS),
         parse=parse,
         nb="Et datasett av hendelser: én rad per forløp i perioden (from/to), med verdien, "
         "start- og sluttdatoen (<as>_start, <as>_stop) og enheten det gjelder (<as>_unit). "

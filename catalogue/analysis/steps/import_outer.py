@@ -19,7 +19,7 @@ from typing import Any
 from catalogue.domain.errors import invalid_input
 
 from ..state import State, StepContext
-from ..step import StepField, Takes, Verb
+from ..step import AS, DATE, PERIOD, Takes, Verb
 from ..variables import PROTECT_COLUMN, UNIT_COLUMN
 from .import_dataset import Import
 from .import_dataset import parse as parse_import
@@ -96,12 +96,7 @@ VERBS = (
         name="import_outer",
         takes=Takes.TEXT,
         description="Dataset name.",
-        fields=(
-            StepField("date", Takes.DATE, "YYYY-MM-DD"),
-            StepField("from", Takes.DATE, "EVENT period start."),
-            StepField("to", Takes.DATE, "EVENT period end."),
-            StepField("as", Takes.TEXT, "Variable name."),
-        ),
+        fields=(DATE, *PERIOD, AS),
         parse=parse,
         nb="Importerer som «import» og legger til enhetene som har en verdi, men ikke er "
         "med ennå (outer join); deres andre variabler mangler.",

@@ -38,7 +38,7 @@ from catalogue.domain.errors import RegcatError, invalid_input
 
 from .. import db
 from ..state import State, StepContext
-from ..step import Step, StepField, Takes, Verb, names, parse_steps, step_error
+from ..step import Step, StepField, Takes, Verb, canonical, names, parse_steps, step_error
 from ..variables import UNIT_COLUMN, Kind
 from .shared.grouping import _group_ids
 
@@ -52,13 +52,11 @@ class Merge:
     on: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "merge": list(self.names),
-            "source": [s.to_json() for s in self.source],
-        }
-        if self.on is not None:
-            out["on"] = self.on
-        return out
+        return canonical(
+            ("merge", list(self.names)),
+            ("source", [s.to_json() for s in self.source]),
+            ("on", self.on),
+        )
 
     def apply(self, ctx: StepContext, state: State) -> State:
         return apply_merge(ctx, state, self)

@@ -11,7 +11,7 @@ from typing import Any
 from catalogue.domain.errors import invalid_input
 
 from ..state import State, StepContext
-from ..step import StepField, Takes, Verb, text
+from ..step import AS_REQUIRED, StepField, Takes, Verb, canonical, text
 from ..variables import Kind, check_name
 from .shared.event_time import date_variable, month_number, with_derived_variable
 
@@ -23,11 +23,7 @@ class MonthsSince:
     at: str | None = None  # the rows' date variable; None: the panel's date
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"months_since": self.event}
-        if self.at is not None:
-            out["at"] = self.at
-        out["as"] = self.name
-        return out
+        return canonical(("months_since", self.event), ("at", self.at), ("as", self.name))
 
     def apply(self, ctx: StepContext, state: State) -> State:
         state.require_population()
@@ -67,7 +63,7 @@ VERBS = (
         description="A date variable: the event.",
         fields=(
             StepField("at", Takes.TEXT, "The rows' date variable (default: the panel's date)."),
-            StepField("as", Takes.TEXT, "Variable name.", required=True),
+            AS_REQUIRED,
         ),
         parse=parse,
         nb="Hele kalendermåneder fra hendelsens måned til radens måned (at, ellers panelets "

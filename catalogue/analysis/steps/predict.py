@@ -35,10 +35,10 @@ from typing import Any
 from catalogue.domain.errors import invalid_input
 
 from ..state import State, StepContext
-from ..step import StepField, Takes, Verb, step_error, text
+from ..step import StepField, Takes, Verb, canonical, step_error, text
 from ..variables import Kind, Schema, Variable, check_name
 from .generate import LARGEST_NUMBER, carried_groups
-from .shared.columns import add_columns, col, identifier_variable
+from .shared.columns import add_columns, col, identifier_variable, variable_exists
 
 CONSTANT = "_cons"
 MAX_COEFFICIENTS = 400
@@ -84,17 +84,14 @@ class Predict:
     level: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"predict": self.name, "model": self.model}
+        head = (("predict", self.name), ("model", self.model))
         if self.model == "mlogit":
-            out["coefficients"] = {level: dict(c) for level, c in self.equations}
-            out["base"] = self.base
-            if self.level is not None:
-                out["level"] = self.level
-            return out
-        out["coefficients"] = dict(self.coefficients)
-        if self.residual_of is not None:
-            out["residual_of"] = self.residual_of
-        return out
+            equations = {level: dict(c) for level, c in self.equations}
+            return canonical(
+                *head, ("coefficients", equations), ("base", self.base), ("level", self.level)
+            )
+        coefficients = dict(self.coefficients)
+        return canonical(*head, ("coefficients", coefficients), ("residual_of", self.residual_of))
 
     def apply(self, ctx: StepContext, state: State) -> State:
         return apply_predict(ctx, state, self)
@@ -293,12 +290,7 @@ def apply_predict(ctx: StepContext, state: State, step: Predict) -> State:
     table = state.require_population()
     schema = state.schema
     if step.name in schema:
-        raise invalid_input(
-            "variable-exists",
-            f"Arbeidsområdet har allerede en variabel «{step.name}».",
-            f"The workspace already has a variable '{step.name}'.",
-            name=step.name,
-        )
+        raise variable_exists(step.name)
     kind = Kind.NUMBER
     if step.model == "mlogit":
         value, used, kind = _mlogit(schema, step)

@@ -12,9 +12,9 @@ from typing import Any
 from catalogue.domain.errors import RegcatError, invalid_input
 
 from ..state import State, StepContext
-from ..step import StepField, Takes, Verb, optional_name, step_error
+from ..step import AS, StepField, Takes, Verb, canonical, optional_name, step_error
 from ..variables import Kind, Variable, check_name
-from .shared.columns import add_columns, col, level_text, replace_column
+from .shared.columns import add_columns, col, level_text, replace_column, variable_exists
 
 
 @dataclass(frozen=True)
@@ -34,10 +34,8 @@ class Recode:
     target: str | None = None  # a new variable; None recodes in place
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"recode": self.name, "rules": {r.text: v for r, v in self.rules}}
-        if self.target:
-            out["as"] = self.target
-        return out
+        rules = {r.text: v for r, v in self.rules}
+        return canonical(("recode", self.name), ("rules", rules), ("as", self.target or None))
 
     def apply(self, ctx: StepContext, state: State) -> State:
         return apply_recode(ctx, state, self)
@@ -130,12 +128,7 @@ def apply_recode(ctx: StepContext, state: State, step: Recode) -> State:
         variable = Variable(source.name, column, kind, origin, codes=codes, groups=source.groups)
         return replace(state, schema=schema.replacing(variable), table=new_table)
     if step.target in schema:
-        raise invalid_input(
-            "variable-exists",
-            f"Arbeidsområdet har allerede en variabel «{step.target}».",
-            f"The workspace already has a variable '{step.target}'.",
-            name=step.target,
-        )
+        raise variable_exists(step.target)
     new_table = add_columns(ctx, table, [(column, kind.sql, sql)], params)
     variable = Variable(step.target, column, kind, origin, codes=codes, groups=source.groups)
     return replace(state, schema=schema.with_variable(variable), table=new_table)
@@ -238,7 +231,7 @@ VERBS = (
         description="Variable to recode.",
         fields=(
             StepField("rules", Takes.OBJECT, '{"1-2": 1, "3": 2, "else": 9}', required=True),
-            StepField("as", Takes.TEXT, "Variable name."),
+            AS,
         ),
         parse=parse,
         nb="Gir en variabels verdier nye verdier etter regler («3», «1-2», «min-5», «5-max», "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from catalogue.domain.errors import invalid_input
@@ -45,23 +46,19 @@ def apply_select(ctx: StepContext, state: State, step: SelectVariables) -> State
     return replace(state, schema=state.schema.without(dropped), table=new_table)
 
 
+_SELECT = partial(Verb, takes=Takes.NAMES, fields=(), parse=parse)
+
 VERBS = (
-    Verb(
+    _SELECT(
         name="keep",
-        takes=Takes.NAMES,
         description="Variable name(s) to keep.",
-        fields=(),
-        parse=parse,
         nb="Beholder de navngitte variablene og fjerner alle andre.",
         en="Keeps the named variables and drops every other.",
         example={"keep": ["a", "b"]},
     ),
-    Verb(
+    _SELECT(
         name="drop",
-        takes=Takes.NAMES,
         description="Variable name(s) to drop.",
-        fields=(),
-        parse=parse,
         nb="Fjerner de navngitte variablene.",
         en="Drops the named variables.",
         example={"drop": "c"},

@@ -46,6 +46,16 @@ def identifier_variable(name: str) -> RegcatError:
     )
 
 
+def variable_exists(name: str) -> RegcatError:
+    """A new variable named as one the workspace has."""
+    return invalid_input(
+        "variable-exists",
+        f"Arbeidsområdet har allerede en variabel «{name}».",
+        f"The workspace already has a variable '{name}'.",
+        name=name,
+    )
+
+
 def level_text(level: Any) -> str:
     if isinstance(level, float) and level.is_integer():
         return str(int(level))

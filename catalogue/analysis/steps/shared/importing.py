@@ -17,6 +17,7 @@ from catalogue.domain.errors import RegcatError, invalid_input
 from ...sources import DatasetSource
 from ...state import State, StepContext
 from ...variables import PROTECT_COLUMN, UNIT_COLUMN, Kind, Variable
+from .columns import variable_exists
 from .import_queries import (
     DatasetFacts,
     ImportQuery,
@@ -148,12 +149,7 @@ def plan_import(
     names = _names(step, windows)
     for name in names:
         if name in state.schema:
-            raise invalid_input(
-                "variable-exists",
-                f"Arbeidsområdet har allerede en variabel «{name}».",
-                f"The workspace already has a variable '{name}'.",
-                name=name,
-            )
+            raise variable_exists(name)
     if state.table is None:
         return _first_import(ctx, step, dataset, windows, names, joins_follow), []
     return _later_import(ctx, state, step, dataset, windows, names, pending)

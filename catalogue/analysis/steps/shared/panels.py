@@ -21,6 +21,7 @@ from ... import db
 from ...state import State, StepContext
 from ...step import MAX_DATES
 from ...variables import PROTECT_COLUMN, UNIT_COLUMN, Kind, Variable
+from .columns import variable_exists
 
 if TYPE_CHECKING:  # the verb modules import this one
     from ..from_panel import FromPanel
@@ -66,12 +67,7 @@ def apply_to_panel(ctx: StepContext, state: State, step: ToPanel) -> State:
     kept = schema.without({v.name for v in moved})
     for name in [*step.stems, step.date_name]:
         if name in kept:
-            raise _panel_error(
-                "variable-exists",
-                f"Arbeidsområdet har allerede en variabel «{name}».",
-                f"The workspace already has a variable '{name}'.",
-                name=name,
-            )
+            raise variable_exists(name)
     days = sorted({d for found in members.values() for d in found})
     new_schema = kept
     stem_columns = {}
