@@ -89,25 +89,25 @@ def beyond(node: Node) -> Node | None:
 
 def _walk(node: Node) -> Iterator[Node]:
     yield node
+    for child in _children(node):
+        yield from _walk(child)
+
+
+def _children(node: Node) -> tuple[Node, ...]:
     match node:
         case Unary(operand=operand):
-            yield from _walk(operand)
+            return (operand,)
         case Power(base=base, exponent=exponent):
-            yield from _walk(base)
-            yield from _walk(exponent)
+            return (base, exponent)
         case Call(args=args):
-            for arg in args:
-                yield from _walk(arg)
+            return tuple(args)
         case Arithmetic(first=first, steps=steps):
-            yield from _walk(first)
-            for step in steps:
-                yield from _walk(step.operand)
+            return (first, *(step.operand for step in steps))
         case Comparison(left=left, right=right):
-            yield from _walk(left)
-            yield from _walk(right)
+            return (left, right)
         case Logical(operands=operands):
-            for operand in operands:
-                yield from _walk(operand)
+            return tuple(operands)
+    return ()
 
 
 def _combine(op: str, left: float, right: float) -> float | None:
