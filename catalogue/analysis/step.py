@@ -268,6 +268,15 @@ def required_text(item: Mapping[str, Any], key: str) -> str:
     return found
 
 
+def mapping(item: Mapping[str, Any], key: str, nb: str, en: str) -> Mapping[str, Any]:
+    """The non-empty JSON object under `key`; otherwise an invalid-step error whose words
+    (`nb`, `en`) say what the object maps from and to."""
+    raw = item.get(key)
+    if not isinstance(raw, Mapping) or not raw:
+        raise step_error("invalid-step", nb, en)
+    return raw
+
+
 def day(value: object, key: str) -> date:
     if isinstance(value, str):
         try:

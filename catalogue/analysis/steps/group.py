@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any
 
 from ..state import State, StepContext
-from ..step import StepField, Takes, Verb, step_error
+from ..step import StepField, Takes, Verb, mapping, step_error
 from ..variables import check_name
 from .shared.grouping import apply_group
 
@@ -54,13 +54,12 @@ class Group:
 
 
 def parse(verb: str, item: Mapping[str, Any]) -> Group:
-    raw = item.get(verb)
-    if not isinstance(raw, Mapping) or not raw:
-        raise step_error(
-            "invalid-step",
-            f"«{verb}» må være et objekt {{nytt navn: [statistikk, variabel]}}.",
-            f"'{verb}' must be an object {{new name: [statistic, variable]}}.",
-        )
+    raw = mapping(
+        item,
+        verb,
+        f"«{verb}» må være et objekt {{nytt navn: [statistikk, variabel]}}.",
+        f"'{verb}' must be an object {{new name: [statistic, variable]}}.",
+    )
     statistics = []
     for name, spec in raw.items():
         if (

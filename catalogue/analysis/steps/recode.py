@@ -12,7 +12,7 @@ from typing import Any
 from catalogue.domain.errors import RegcatError, invalid_input
 
 from ..state import State, StepContext
-from ..step import AS, StepField, Takes, Verb, canonical, optional_name, step_error
+from ..step import AS, StepField, Takes, Verb, canonical, mapping, optional_name, step_error
 from ..variables import Kind, Variable, check_name
 from .shared.columns import add_columns, col, level_text, replace_column, variable_exists
 
@@ -43,13 +43,12 @@ class Recode:
 
 def parse(verb: str, item: Mapping[str, Any]) -> Recode:
     name = check_name(item.get(verb), verb)
-    raw = item.get("rules")
-    if not isinstance(raw, Mapping) or not raw:
-        raise step_error(
-            "invalid-step",
-            "«rules» må være et ikke-tomt objekt {regel: ny verdi}.",
-            "'rules' must be a non-empty object {rule: new value}.",
-        )
+    raw = mapping(
+        item,
+        "rules",
+        "«rules» må være et ikke-tomt objekt {regel: ny verdi}.",
+        "'rules' must be a non-empty object {rule: new value}.",
+    )
     rules = []
     for text, value in raw.items():
         if value is not None and (

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..state import State, StepContext
-from ..step import Takes, Verb, step_error
+from ..step import Takes, Verb, mapping
 from ..variables import check_name
 
 
@@ -23,13 +23,12 @@ class Rename:
 
 
 def parse(verb: str, item: Mapping[str, Any]) -> Rename:
-    raw = item[verb]
-    if not isinstance(raw, Mapping) or not raw:
-        raise step_error(
-            "invalid-step",
-            "«rename» må være et objekt {gammelt navn: nytt navn}.",
-            "'rename' must be an object {old name: new name}.",
-        )
+    raw = mapping(
+        item,
+        verb,
+        "«rename» må være et objekt {gammelt navn: nytt navn}.",
+        "'rename' must be an object {old name: new name}.",
+    )
     pairs = tuple(
         (check_name(old, "rename"), check_name(new, "rename")) for old, new in raw.items()
     )
