@@ -8,15 +8,20 @@ import json
 from typing import Any
 
 import numpy as np
+import pytest
 
 from catalogue.analysis.output_control import UnitValues, control_min_max, control_percentiles
 from catalogue.analysis.statistics.boxplot import box_chart
+from catalogue.domain.errors import RegcatError
 from catalogue.export.results.charts import svg
+from tests import test_analysis_models as models
 from tests.test_accounts_support import World, assert_fields_named, researcher_workspace
 from tests.test_accounts_support import released_people_home as released_people_home
 from tests.test_accounts_support import released_world as released_world
-from tests.test_analysis_support import ISSUE_STEPS
+from tests.test_analysis_support import ISSUE_STEPS, control_context
 from tests.test_output_control_helpers import context, pseudonyms
+
+workspace_factory = models.workspace_factory
 
 
 def _value(item: dict[str, Any], label: str) -> Any:
@@ -80,3 +85,27 @@ def test_no_raw_quantile_or_extreme_and_no_withheld_box_reaches_the_spec() -> No
     raw = values[:1490]
     for number in (*np.quantile(raw, [0.25, 0.5, 0.75]), raw.min(), raw.max()):
         assert repr(float(number)) not in text
+
+
+@pytest.mark.parametrize(
+    ("statistic", "request_body", "field"),
+    [
+        ("boxplot", {"var": "lonn", "by": "kjonn"}, "by"),
+        ("barchart", {"var": "lonn", "stat": "max", "over": "kjonn"}, "over"),
+    ],
+)
+def test_a_chart_of_more_cells_than_its_limit_is_refused_on_its_field(
+    workspace_factory: Any, statistic: str, request_body: dict[str, Any], field: str
+) -> None:
+    """A per-cell chart (a box, or a bar's min or max, per category) shows at most
+    max_statistic_cells cells: past it, a 400 naming the field and the limit, in both
+    languages; at the limit the chart is drawn."""
+    tight = workspace_factory(ISSUE_STEPS, max_statistic_cells=1)
+    with pytest.raises(RegcatError) as raised:
+        tight.prepare(statistic, request_body).release(control_context(tight))
+    error = raised.value
+    assert (error.code, error.http_status) == ("invalid-request", 400)
+    assert error.details == {"field": field, "limit": 1}
+    assert "1" in error.nb and "1" in error.en and error.nb != error.en
+    roomy = workspace_factory(ISSUE_STEPS, max_statistic_cells=2)
+    assert roomy.prepare(statistic, request_body).release(control_context(roomy))

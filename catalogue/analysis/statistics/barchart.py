@@ -255,23 +255,18 @@ class ExtremeBars:
 
     def release(self, context: ControlContext) -> list[Labelled]:
         data = self.data
-        assert data.values is not None
-        shown = data.shown_cells(
+        shown = data.shown_values(
             context,
             self.per_cell_limit,
-            lambda: request_error(
-                "over",
-                f"Minimum og maksimum per kategori gis for høyst {self.per_cell_limit} kategorier.",
-                f"Minimum and maximum per category are given for at most "
-                f"{self.per_cell_limit} categories.",
-                limit=self.per_cell_limit,
-            ),
+            "over",
+            f"Minimum og maksimum per kategori gis for høyst {self.per_cell_limit} kategorier.",
+            f"Minimum and maximum per category are given for at most "
+            f"{self.per_cell_limit} categories.",
         )
-        units = data.units()
         stat = self.layout.stat
         released: list[tuple[dict[str, str], ControlledResult]] = []
-        for c, rows in shown:
-            values: UnitValues = per_unit_values(self.measure, units[rows], data.values[rows])
+        for c, units, cell_values in shown:
+            values: UnitValues = per_unit_values(self.measure, units, cell_values)
             index = np.unravel_index(c, data.shape)
             cell = {
                 d: str(data.categories[k][int(i)])

@@ -96,23 +96,17 @@ class BoxPlot:
             assert self.whole is not None
             return [(ALL, UnitValues(self.measure, self.whole.units, self.whole.values))]
         data = self.data
-        assert data.values is not None
-        shown = data.shown_cells(
+        shown = data.shown_values(
             context,
             self.per_cell_limit,
-            lambda: request_error(
-                "by",
-                f"Høyst {self.per_cell_limit} bokser.",
-                f"At most {self.per_cell_limit} boxes.",
-                limit=self.per_cell_limit,
-            ),
+            "by",
+            f"Høyst {self.per_cell_limit} bokser.",
+            f"At most {self.per_cell_limit} boxes.",
         )
-        units = data.units()
-        out = []
-        for index, rows in shown:
-            label = data.categories[0][index]
-            out.append((label, UnitValues(self.measure, units[rows], data.values[rows])))
-        return out
+        return [
+            (data.categories[0][index], UnitValues(self.measure, units, values))
+            for index, units, values in shown
+        ]
 
 
 def _value(result: ControlledResult, label: str) -> float | None:

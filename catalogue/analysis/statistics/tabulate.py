@@ -44,7 +44,7 @@ carry each code's title from the code list in bokmål and English (`category_lab
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -131,22 +131,26 @@ class Categorised:
             self.dimensions, self.categories, None, self.protected, self.cell, self.listed
         )
 
-    def shown_cells(
-        self, context: ControlContext, most: int, too_many: Callable[[], RegcatError]
-    ) -> list[tuple[int, np.ndarray]]:
+    def shown_values(
+        self, context: ControlContext, most: int, field: str, nb: str, en: str
+    ) -> list[tuple[int, np.ndarray, np.ndarray]]:
         """Each cell a table would show (cells_to_show: its perturbed count reaches the
-        threshold) that holds rows, in cell order, with its rows' positions; `too_many()` is
-        raised when more than `most` cells would be shown (a per-cell chart's limit)."""
+        threshold) that holds rows, in cell order, with its rows' workspace units and values
+        (a per-cell chart's input). More than `most` such cells (the chart's limit) is a
+        request error on `field` in the chart's words (`nb`, `en`)."""
+        assert self.values is not None
         visible = cells_to_show(self.count_table(), context)
         if sum(visible) > most:
-            raise too_many()
+            raise request_error(field, nb, en, limit=most)
         order = np.argsort(self.cell, kind="stable")
         cells = self.cell[order]
+        units = self.units()
         shown = []
         for c in np.unique(cells).tolist():
             if visible[c]:
                 lo, hi = np.searchsorted(cells, [c, c + 1])
-                shown.append((c, order[lo:hi]))
+                rows = order[lo:hi]
+                shown.append((c, units[rows], self.values[rows]))
         return shown
 
 
