@@ -90,22 +90,28 @@ def vega_lite(audit_id: str) -> Any:
     return _file(results.release_chart(context(), current_owner(), audit_id))
 
 
-@bp.get("/<string:audit_id>.svg")
-@bp.response(200, description="The chart drawn on the server as SVG")
-@bp.doc(responses={200: {"content": {"image/svg+xml": {"schema": BINARY}}}})
-@_unknown
-def svg(audit_id: str) -> Any:
-    """The release's chart drawn as SVG from its spec as released (404 without a chart)."""
-    return _file(results.release_image(context(), current_owner(), audit_id, "svg"))
+def _image_route(image: str, media_type: str) -> None:
+    """GET /<audit_id>.<image>, endpoint `results.<image>`: the release's chart drawn on the
+    server in that format from its spec as released (404 without a chart)."""
+
+    def view(audit_id: str) -> Any:
+        return _file(results.release_image(context(), current_owner(), audit_id, image))
+
+    view.__name__ = view.__qualname__ = image
+    view.__doc__ = (
+        f"The release's chart drawn as {image.upper()} from its spec as released "
+        "(404 without a chart)."
+    )
+    content = {media_type: {"schema": BINARY}}
+    bp.get(f"/<string:audit_id>.{image}")(
+        bp.response(200, description=f"The chart drawn on the server as {image.upper()}")(
+            bp.doc(responses={200: {"content": content}})(_unknown(view))
+        )
+    )
 
 
-@bp.get("/<string:audit_id>.png")
-@bp.response(200, description="The chart drawn on the server as PNG")
-@bp.doc(responses={200: {"content": {"image/png": {"schema": BINARY}}}})
-@_unknown
-def png(audit_id: str) -> Any:
-    """The release's chart drawn as PNG from its spec as released (404 without a chart)."""
-    return _file(results.release_image(context(), current_owner(), audit_id, "png"))
+_image_route("svg", "image/svg+xml")
+_image_route("png", "image/png")
 
 
 def init_app(app: Flask) -> None:
