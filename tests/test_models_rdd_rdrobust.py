@@ -28,17 +28,14 @@ from catalogue.analysis.step import parse_steps
 from catalogue.analysis.workspace import Workspace
 from catalogue.domain.errors import RegcatError
 from tests import test_analysis_models as models
+from tests.rdd_support import BANDWIDTH, CUTOFF, rdd_request, with_treatment
 from tests.test_analysis_models import _close, _rows
 from tests.test_analysis_support import control_context
-from tests.test_models_rdd_fuzzy import FUZZY
 
 rdrobust = pytest.importorskip("rdrobust").rdrobust
 
 workspace_factory = models.workspace_factory
 issue_workspace = models.issue_workspace
-
-CUTOFF = 40.0
-BANDWIDTH = 8.5
 
 
 def _data(ws: Workspace, names: list[str]) -> dict[str, np.ndarray]:
@@ -84,20 +81,31 @@ def _refits_without(
     return found
 
 
-def _plan(ws: Workspace, b: float | None, kernel: str, cluster: str | None = None) -> RobustPlan:
-    request: dict[str, Any] = {
-        "y": "lonn",
-        "running": "alder",
-        "cutoff": CUTOFF,
-        "bandwidth": BANDWIDTH,
-        "kernel": kernel,
-        "inference": "robust",
-    }
-    if b is not None:
-        request["bias_bandwidth"] = b
+def _options(
+    data: dict[str, np.ndarray], cluster: str | None, covariates: list[str], fuzzy: bool
+) -> dict[str, Any]:
+    """rdrobust's keywords for the design: cluster= (the kommune codes), covs= (the
+    covariates' columns) and fuzzy= (the treatment), each only where the design has it."""
+    options: dict[str, Any] = {}
+    if fuzzy:
+        options["fuzzy"] = data["behandlet"].astype(float)
+    if covariates:
+        options["covs"] = np.column_stack([data[name].astype(float) for name in covariates])
     if cluster is not None:
-        request["cluster"] = cluster
-    plan = ws.prepare("rdd", request)
+        options["cluster"] = data["groups"]
+    return options
+
+
+def _assert_agrees(conventional: Any, corrected: Any, estimate: Any) -> None:
+    """Our conventional jump, bias-corrected jump and its robust standard error are
+    rdrobust's tau.us, tau.bc and se.rb (1e-6 relative)."""
+    _close(conventional.coefficients[:1], np.array([estimate["tau.us"]]))
+    _close(corrected.coefficients, np.array([estimate["tau.bc"]]))
+    _close(corrected.std_errors, np.array([estimate["se.rb"]]))
+
+
+def _plan(ws: Workspace, b: float | None, kernel: str, cluster: str | None = None) -> RobustPlan:
+    plan = ws.prepare("rdd", rdd_request(b=b, cluster=cluster, kernel=kernel, inference="robust"))
     assert isinstance(plan, RobustPlan)
     return plan
 
@@ -112,9 +120,7 @@ def test_sharp_robust_agrees_with_rdrobust_hc1(
     reference = _reference(data, b or BANDWIDTH, kernel, vce="hc1")
     found = reference.Estimate.iloc[0]
     conventional, corrected = plan.estimate, plan.corrected
-    _close(conventional.coefficients[:1], np.array([found["tau.us"]]))
-    _close(corrected.coefficients, np.array([found["tau.bc"]]))
-    _close(corrected.std_errors, np.array([found["se.rb"]]))
+    _assert_agrees(conventional, corrected, found)
     # The conventional standard error: rdrobust's hc0 times the pooled N/(N − 4).
     hc0 = _reference(data, b or BANDWIDTH, kernel, vce="hc0").Estimate.iloc[0]["se.us"]
     rows = conventional.observations
@@ -182,20 +188,13 @@ def test_conventional_clustered_is_rdrobusts_per_side_cr1_rescaled(
     )
 
 
-def _fuzzy_plan(ws: Workspace, b: float | None, kernel: str, cluster: str | None) -> FuzzyPlan:
-    request: dict[str, Any] = {
-        "y": "lonn",
-        "running": "alder",
-        "cutoff": CUTOFF,
-        "bandwidth": BANDWIDTH,
-        "kernel": kernel,
-        "inference": "robust",
-        "treatment": "behandlet",
-    }
-    if b is not None:
-        request["bias_bandwidth"] = b
-    if cluster is not None:
-        request["cluster"] = cluster
+def _fuzzy_plan(
+    ws: Workspace, b: float | None, kernel: str | None, cluster: str | None, **fields: Any
+) -> FuzzyPlan:
+    """The fuzzy design's robust plan (`kernel` None: the default kernel)."""
+    if kernel is not None:
+        fields["kernel"] = kernel
+    request = rdd_request(b=b, cluster=cluster, inference="robust", treatment="behandlet", **fields)
     plan = ws.prepare("rdd", request)
     assert isinstance(plan, FuzzyPlan) and plan.robust is not None
     return plan
@@ -218,20 +217,15 @@ def test_fuzzy_robust_agrees_with_rdrobust(
     τ_bc = τ − s'(bias of the two jumps), s = (1/T, −Y/T²), and the robust standard error
     by the delta method (rdrobust hc1, or cr1 with the cluster), to 1e-6. The conventional
     standard error: rdrobust's hc0 times the pooled N/(N − 4) (IV2SLS's HC1, as the sharp)."""
-    ws = issue_workspace
-    ws.apply(parse_steps([{"generate": "behandlet", "expr": f"cond({FUZZY}, 1, 0)"}]))
+    ws = with_treatment(issue_workspace)
     plan = _fuzzy_plan(ws, b, kernel, cluster)
     data = _data(ws, ["behandlet"])
-    options: dict[str, Any] = {"fuzzy": data["behandlet"].astype(float)}
-    if cluster is not None:
-        options["cluster"] = data["groups"]
+    options = _options(data, cluster, [], fuzzy=True)
     found = _reference(data, b or BANDWIDTH, kernel, vce="cr1" if cluster else "hc1", **options)
     estimate = found.Estimate.iloc[0]
     assert plan.robust is not None
     corrected = plan.robust.corrected
-    _close(plan.estimate.coefficients[:1], np.array([estimate["tau.us"]]))
-    _close(corrected.coefficients, np.array([estimate["tau.bc"]]))
-    _close(corrected.std_errors, np.array([estimate["se.rb"]]))
+    _assert_agrees(plan.estimate, corrected, estimate)
     if cluster is None:
         hc0 = _reference(data, b or BANDWIDTH, kernel, vce="hc0", **options).Estimate.iloc[0]
         rows = plan.estimate.observations
@@ -255,8 +249,7 @@ def test_what_one_unit_moves_the_fuzzy_bias_corrected_ratio_is_exact(
     it, computed from exact one-row deletions of the four jumps; at least what rdrobust
     refitted without each of the 30 most outlying rows (and of the treated rows nearest
     the cutoff, where the weights are largest) finds."""
-    ws = issue_workspace
-    ws.apply(parse_steps([{"generate": "behandlet", "expr": f"cond({FUZZY}, 1, 0)"}]))
+    ws = with_treatment(issue_workspace)
     plan = _fuzzy_plan(ws, 5.5, "triangular", None)
     assert plan.robust is not None
     data = _data(ws, ["behandlet"])
@@ -278,8 +271,7 @@ def test_what_one_unit_moves_the_fuzzy_bias_corrected_ratio_is_exact(
 def test_fuzzy_robust_a_second_bias_bandwidth(issue_workspace: Workspace) -> None:
     """A second b on the Wald model's rows is refused (409) before anything is released,
     as the sharp one."""
-    ws = issue_workspace
-    ws.apply(parse_steps([{"generate": "behandlet", "expr": f"cond({FUZZY}, 1, 0)"}]))
+    ws = with_treatment(issue_workspace)
     context = control_context(ws)
     first = _fuzzy_plan(ws, 5.5, "triangular", None).release(context)
     assert [i.about.get("bias_bandwidth") for i in first] == [None, 5.5, None]
@@ -301,30 +293,14 @@ def test_covariate_adjusted_robust_agrees_with_rdrobust(
     conventional jump net of the covariates' common coefficient, the bias-corrected one
     τ_bc = A_y − δ'A_z and its robust standard error (hc1, or cr1 with the cluster), 1e-6."""
     ws = issue_workspace
-    request: dict[str, Any] = {
-        "y": "lonn",
-        "running": "alder",
-        "cutoff": CUTOFF,
-        "bandwidth": BANDWIDTH,
-        "kernel": kernel,
-        "inference": "robust",
-        "x": ["kjonn"],
-    }
-    if b is not None:
-        request["bias_bandwidth"] = b
-    if cluster is not None:
-        request["cluster"] = cluster
+    request = rdd_request(b=b, cluster=cluster, kernel=kernel, inference="robust", x=["kjonn"])
     plan = ws.prepare("rdd", request)
     assert isinstance(plan, RobustPlan)
     data = _data(ws, ["kjonn"])
-    options: dict[str, Any] = {"covs": data["kjonn"].astype(float)[:, None]}
-    if cluster is not None:
-        options["cluster"] = data["groups"]
+    options = _options(data, cluster, ["kjonn"], fuzzy=False)
     found = _reference(data, b or BANDWIDTH, kernel, vce="cr1" if cluster else "hc1", **options)
     estimate = found.Estimate.iloc[0]
-    _close(plan.estimate.coefficients[:1], np.array([estimate["tau.us"]]))
-    _close(plan.corrected.coefficients, np.array([estimate["tau.bc"]]))
-    _close(plan.corrected.std_errors, np.array([estimate["se.rb"]]))
+    _assert_agrees(plan.estimate, plan.corrected, estimate)
     print(
         f"rdd covs vs rdrobust ({kernel}, b = {b or BANDWIDTH}, cluster {cluster}): tau "
         f"{plan.estimate.coefficients[0]:.6f} vs {estimate['tau.us']:.6f}, tau_bc "
@@ -369,37 +345,15 @@ def test_fuzzy_covariate_adjusted_robust_agrees_with_rdrobust(
     the two jumps net of the covariates (each its own partialled-out γ), its bias-corrected
     τ_bc = τ − s'(bias of the two adjusted jumps) and the robust standard error by the delta
     method (hc1, or cr1 with the cluster), and so the robust interval, to 1e-6."""
-    ws = issue_workspace
-    ws.apply(parse_steps([{"generate": "behandlet", "expr": f"cond({FUZZY}, 1, 0)"}]))
-    request: dict[str, Any] = {
-        "y": "lonn",
-        "running": "alder",
-        "cutoff": CUTOFF,
-        "bandwidth": BANDWIDTH,
-        "kernel": kernel,
-        "inference": "robust",
-        "treatment": "behandlet",
-        "x": covariates,
-    }
-    if b is not None:
-        request["bias_bandwidth"] = b
-    if cluster is not None:
-        request["cluster"] = cluster
-    plan = ws.prepare("rdd", request)
-    assert isinstance(plan, FuzzyPlan) and plan.robust is not None
+    ws = with_treatment(issue_workspace)
+    plan = _fuzzy_plan(ws, b, kernel, cluster, x=covariates)
+    assert plan.robust is not None
     data = _data(ws, ["behandlet", *covariates])
-    options: dict[str, Any] = {
-        "fuzzy": data["behandlet"].astype(float),
-        "covs": np.column_stack([data[name].astype(float) for name in covariates]),
-    }
-    if cluster is not None:
-        options["cluster"] = data["groups"]
+    options = _options(data, cluster, covariates, fuzzy=True)
     found = _reference(data, b or BANDWIDTH, kernel, vce="cr1" if cluster else "hc1", **options)
     estimate = found.Estimate.iloc[0]
     corrected = plan.robust.corrected
-    _close(plan.estimate.coefficients[:1], np.array([estimate["tau.us"]]))
-    _close(corrected.coefficients, np.array([estimate["tau.bc"]]))
-    _close(corrected.std_errors, np.array([estimate["se.rb"]]))
+    _assert_agrees(plan.estimate, corrected, estimate)
     low, high = found.ci.loc["Robust"]
     quantile = (high - low) / (2 * estimate["se.rb"])
     tau_bc, se_rb = corrected.coefficients[0], corrected.std_errors[0]
@@ -422,20 +376,9 @@ def test_what_one_unit_moves_the_fuzzy_covariate_adjusted_ratio_is_exact(
     """Output control's influence for the fuzzy τ_bc with covariates: at least what
     rdrobust refitted without each of the 20 most outlying rows and the 10 treated rows
     nearest the cutoff finds (the exact deletions of the two WLS fits and of the sides')."""
-    ws = issue_workspace
-    ws.apply(parse_steps([{"generate": "behandlet", "expr": f"cond({FUZZY}, 1, 0)"}]))
-    request: dict[str, Any] = {
-        "y": "lonn",
-        "running": "alder",
-        "cutoff": CUTOFF,
-        "bandwidth": BANDWIDTH,
-        "bias_bandwidth": 5.5,
-        "inference": "robust",
-        "treatment": "behandlet",
-        "x": ["kjonn"],
-    }
-    plan = ws.prepare("rdd", request)
-    assert isinstance(plan, FuzzyPlan) and plan.robust is not None
+    ws = with_treatment(issue_workspace)
+    plan = _fuzzy_plan(ws, 5.5, None, None, x=["kjonn"])
+    assert plan.robust is not None
     data = _data(ws, ["behandlet", "kjonn"])
     tau = float(plan.robust.corrected.coefficients[0])
     refits = _refits_without(
@@ -468,19 +411,8 @@ def test_fuzzy_covariate_adjusted_conventional_error_differs_by_the_covariates_b
     covariate term held fixed. Both are the same residuals: the IV model's, over T (the
     first stage's jump), through rdrobust's per-side HC0 sandwich, is rdrobust's hc0 se.us
     (1e-6), and ours differs from it."""
-    ws = issue_workspace
-    ws.apply(parse_steps([{"generate": "behandlet", "expr": f"cond({FUZZY}, 1, 0)"}]))
-    request: dict[str, Any] = {
-        "y": "lonn",
-        "running": "alder",
-        "cutoff": CUTOFF,
-        "bandwidth": BANDWIDTH,
-        "inference": "robust",
-        "treatment": "behandlet",
-        "x": ["kjonn"],
-    }
-    plan = ws.prepare("rdd", request)
-    assert isinstance(plan, FuzzyPlan)
+    ws = with_treatment(issue_workspace)
+    plan = _fuzzy_plan(ws, None, None, None, x=["kjonn"])
     data = _data(ws, ["behandlet", "kjonn"])
     found = _reference(
         data,
@@ -521,8 +453,7 @@ def test_every_vce_agrees_with_rdrobust(issue_workspace: Workspace, vce: str) ->
     with the cluster cr1 … cr3, for the sharp and the fuzzy design with and without a
     covariate, triangular b = h and uniform b < h: τ_bc and se.rb to 1e-6 (cr2 at b < h
     differs by about 5e-9 here: clusters with a singular block, rdd.py's text)."""
-    ws = issue_workspace
-    ws.apply(parse_steps([{"generate": "behandlet", "expr": f"cond({FUZZY}, 1, 0)"}]))
+    ws = with_treatment(issue_workspace)
     data = _data(ws, ["behandlet", "kjonn"])
     designs: list[dict[str, Any]] = [
         {},
@@ -532,26 +463,11 @@ def test_every_vce_agrees_with_rdrobust(issue_workspace: Workspace, vce: str) ->
     ]
     for kernel, b in (("triangular", None), ("uniform", 5.5)):
         for design in designs:
-            request: dict[str, Any] = {
-                "y": "lonn",
-                "running": "alder",
-                "cutoff": CUTOFF,
-                "bandwidth": BANDWIDTH,
-                "kernel": kernel,
-                "inference": "robust",
-                "vce": vce,
-                **design,
-            }
-            options: dict[str, Any] = {}
-            if b is not None:
-                request["bias_bandwidth"] = b
-            if vce.startswith("cr"):
-                request["cluster"] = "kommune"
-                options["cluster"] = data["groups"]
-            if "x" in design:
-                options["covs"] = data["kjonn"].astype(float)[:, None]
-            if "treatment" in design:
-                options["fuzzy"] = data["behandlet"].astype(float)
+            cluster = "kommune" if vce.startswith("cr") else None
+            request = rdd_request(
+                b=b, cluster=cluster, kernel=kernel, inference="robust", vce=vce, **design
+            )
+            options = _options(data, cluster, design.get("x", []), "treatment" in design)
             plan = ws.prepare("rdd", request)
             robust = plan.robust if isinstance(plan, FuzzyPlan) else plan
             assert isinstance(robust, RobustPlan)
@@ -582,15 +498,8 @@ def test_every_vce_agrees_with_rdrobust(issue_workspace: Workspace, vce: str) ->
 def test_a_vce_that_is_not_offered_is_a_400_naming_it(
     issue_workspace: Workspace, extra: dict[str, Any], said: str
 ) -> None:
-    request: dict[str, Any] = {
-        "y": "lonn",
-        "running": "alder",
-        "cutoff": CUTOFF,
-        "bandwidth": BANDWIDTH,
-        "inference": "robust",
-        **extra,
-    }
-    issue_workspace.apply(parse_steps([{"generate": "behandlet", "expr": f"cond({FUZZY}, 1, 0)"}]))
+    request = rdd_request(**{"inference": "robust", **extra})
+    with_treatment(issue_workspace)
     for design in ({}, {"treatment": "behandlet"}):
         with pytest.raises(RegcatError) as caught:
             issue_workspace.prepare("rdd", {**request, **design})
@@ -606,14 +515,7 @@ def test_a_second_vce_on_released_rows_is_refused(issue_workspace: Workspace) ->
     is refused (409) before anything is released, naming the released one; the same vce
     again gets its registered answer."""
     ws = issue_workspace
-    request: dict[str, Any] = {
-        "y": "lonn",
-        "running": "alder",
-        "cutoff": CUTOFF,
-        "bandwidth": BANDWIDTH,
-        "inference": "robust",
-        "vce": "hc3",
-    }
+    request = rdd_request(inference="robust", vce="hc3")
     context = control_context(ws)
     plan = ws.prepare("rdd", request)
     first = plan.release(context)
@@ -634,15 +536,7 @@ def test_the_robust_errors_share_bounds_what_one_row_moves_it(issue_workspace: W
     the relative change rdrobust's se.rb (vce hc3) makes without each of the 20 most
     outlying rows and the 10 nearest the cutoff."""
     ws = issue_workspace
-    request: dict[str, Any] = {
-        "y": "lonn",
-        "running": "alder",
-        "cutoff": CUTOFF,
-        "bandwidth": BANDWIDTH,
-        "bias_bandwidth": 5.5,
-        "inference": "robust",
-        "vce": "hc3",
-    }
+    request = rdd_request(b=5.5, inference="robust", vce="hc3")
     plan = ws.prepare("rdd", request)
     assert isinstance(plan, RobustPlan)
     data = _data(ws, [])
