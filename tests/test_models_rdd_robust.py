@@ -17,19 +17,15 @@ from linearmodels.iv import IV2SLS
 
 from catalogue.analysis.statistics.rdd import FuzzyPlan, RobustPlan, kernel_weights
 from catalogue.analysis.statistics.shared.ols import RegressionPlan
-from catalogue.analysis.step import parse_steps
 from catalogue.analysis.workspace import Workspace
 from catalogue.domain.errors import RegcatError
 from tests import test_analysis_models as models
+from tests.rdd_support import BANDWIDTH, CUTOFF, rdd_request, with_treatment
 from tests.test_analysis_models import _close, _rows, assert_noise_within_bounds
 from tests.test_analysis_support import control_context
-from tests.test_models_rdd_fuzzy import FUZZY
 
 workspace_factory = models.workspace_factory
 issue_workspace = models.issue_workspace
-
-CUTOFF = 40.0
-BANDWIDTH = 8.5
 
 
 def _inside(ws: Workspace, names: list[str]) -> dict[str, np.ndarray]:
@@ -44,14 +40,7 @@ def _inside(ws: Workspace, names: list[str]) -> dict[str, np.ndarray]:
 
 @pytest.mark.parametrize("kernel", ["triangular", "uniform"])
 def test_clustered_rdd_agrees_with_statsmodels_wls(issue_workspace: Workspace, kernel: str) -> None:
-    request = {
-        "y": "lonn",
-        "running": "alder",
-        "cutoff": CUTOFF,
-        "bandwidth": BANDWIDTH,
-        "kernel": kernel,
-        "cluster": "kommune",
-    }
+    request = rdd_request(kernel=kernel, cluster="kommune")
     plan = issue_workspace.prepare("rdd", request)
     assert isinstance(plan, RegressionPlan)
     data = _inside(issue_workspace, [])
@@ -77,16 +66,8 @@ def test_clustered_rdd_agrees_with_statsmodels_wls(issue_workspace: Workspace, k
 
 
 def test_clustered_fuzzy_rdd_agrees_with_linearmodels(issue_workspace: Workspace) -> None:
-    ws = issue_workspace
-    ws.apply(parse_steps([{"generate": "behandlet", "expr": f"cond({FUZZY}, 1, 0)"}]))
-    request = {
-        "y": "lonn",
-        "running": "alder",
-        "cutoff": CUTOFF,
-        "bandwidth": BANDWIDTH,
-        "treatment": "behandlet",
-        "cluster": "kommune",
-    }
+    ws = with_treatment(issue_workspace)
+    request = rdd_request(treatment="behandlet", cluster="kommune")
     plan = ws.prepare("rdd", request)
     assert isinstance(plan, FuzzyPlan)
     data = _inside(ws, ["behandlet"])
@@ -110,9 +91,8 @@ def test_clustered_fuzzy_rdd_agrees_with_linearmodels(issue_workspace: Workspace
 
 
 def test_too_few_clusters_are_refused_naming_the_variable(issue_workspace: Workspace) -> None:
-    request = {"y": "lonn", "running": "alder", "cutoff": CUTOFF, "bandwidth": BANDWIDTH}
     with pytest.raises(RegcatError) as caught:
-        issue_workspace.prepare("rdd", {**request, "cluster": "kjonn"})
+        issue_workspace.prepare("rdd", rdd_request(cluster="kjonn"))
     error = caught.value
     assert error.code == "too-few-clusters" and 400 <= error.http_status < 500
     assert error.details["name"] == "kjonn" and error.details["field"] == "cluster"
@@ -140,8 +120,11 @@ def _side_fits(x: np.ndarray, y: np.ndarray, h: float, b: float, kernel: str) ->
     return fit_p, fit_q, bias
 
 
-def _rows_variance(x: np.ndarray, y: np.ndarray, h: float, b: float, kernel: str) -> float:
-    """The robust variance of one side's bias-corrected intercept, row by row."""
+def _rows_terms(
+    x: np.ndarray, y: np.ndarray, h: float, b: float, kernel: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One side's pieces of the robust variance, row by row: G_p⁻¹, each row's Q and the
+    local quadratic's residual ê_q (the formula in the comment above)."""
     wh, wb = kernel_weights(x, h, kernel), kernel_weights(x, b, kernel)
     rp = np.column_stack([np.ones(len(x)), x])
     rq = np.column_stack([np.ones(len(x)), x, x * x])
@@ -150,22 +133,18 @@ def _rows_variance(x: np.ndarray, y: np.ndarray, h: float, b: float, kernel: str
     lam = rp.T @ (wh * (x / h) ** 2)
     q = rp * wh[:, None] - h * h * np.outer(wb * (rq @ igq[2]), lam)
     residual = y - rq @ (igq @ (rq.T @ (wb * y)))
+    return igp, q, residual
+
+
+def _rows_variance(x: np.ndarray, y: np.ndarray, h: float, b: float, kernel: str) -> float:
+    """The robust variance of one side's bias-corrected intercept, row by row."""
+    igp, q, residual = _rows_terms(x, y, h, b, kernel)
     meat = (q * (residual**2)[:, None]).T @ q * len(x) / (len(x) - 3)
     return float((igp @ meat @ igp)[0, 0])
 
 
 def _robust(ws: Workspace, b: float | None, kernel: str = "triangular") -> Any:
-    request: dict[str, Any] = {
-        "y": "lonn",
-        "running": "alder",
-        "cutoff": CUTOFF,
-        "bandwidth": BANDWIDTH,
-        "kernel": kernel,
-        "inference": "robust",
-    }
-    if b is not None:
-        request["bias_bandwidth"] = b
-    plan = ws.prepare("rdd", request)
+    plan = ws.prepare("rdd", rdd_request(b=b, kernel=kernel, inference="robust"))
     assert isinstance(plan, RobustPlan)
     return plan
 
@@ -269,14 +248,7 @@ def test_what_one_unit_moves_the_bias_corrected_jump_is_exact(issue_workspace: W
 def test_robust_inference_requests_wrong_are_4xx(
     issue_workspace: Workspace, change: dict[str, Any], field: str
 ) -> None:
-    request = {
-        "y": "lonn",
-        "running": "alder",
-        "cutoff": CUTOFF,
-        "bandwidth": BANDWIDTH,
-        "inference": "robust",
-        **change,
-    }
+    request = rdd_request(**{"inference": "robust", **change})
     with pytest.raises(RegcatError) as caught:
         issue_workspace.prepare("rdd", request)
     assert 400 <= caught.value.http_status < 500
@@ -335,14 +307,7 @@ def test_a_second_bias_bandwidth_on_the_same_rows_is_refused_not_answered_with_t
 def _clustered_rows_variance(
     x: np.ndarray, y: np.ndarray, groups: np.ndarray, h: float, b: float, kernel: str
 ) -> float:
-    wh, wb = kernel_weights(x, h, kernel), kernel_weights(x, b, kernel)
-    rp = np.column_stack([np.ones(len(x)), x])
-    rq = np.column_stack([np.ones(len(x)), x, x * x])
-    igp = np.linalg.inv((rp * wh[:, None]).T @ rp)
-    igq = np.linalg.inv((rq * wb[:, None]).T @ rq)
-    lam = rp.T @ (wh * (x / h) ** 2)
-    q = rp * wh[:, None] - h * h * np.outer(wb * (rq @ igq[2]), lam)
-    residual = y - rq @ (igq @ (rq.T @ (wb * y)))
+    igp, q, residual = _rows_terms(x, y, h, b, kernel)
     meat = np.zeros((2, 2))
     for g in np.unique(groups):
         u = (q[groups == g] * residual[groups == g, None]).sum(axis=0)
@@ -354,10 +319,7 @@ def _clustered_rows_variance(
 
 @pytest.mark.parametrize("b", [None, 5.0])
 def test_clustered_bias_corrected_inference(issue_workspace: Workspace, b: float | None) -> None:
-    base = {"y": "lonn", "running": "alder", "cutoff": CUTOFF, "bandwidth": BANDWIDTH}
-    request: dict[str, Any] = {**base, "inference": "robust", "cluster": "kommune"}
-    if b is not None:
-        request["bias_bandwidth"] = b
+    request = rdd_request(b=b, inference="robust", cluster="kommune")
     plan = issue_workspace.prepare("rdd", request)
     assert isinstance(plan, RobustPlan)
     hc1 = _robust(issue_workspace, b)
@@ -402,15 +364,7 @@ def test_clustered_bias_corrected_inference(issue_workspace: Workspace, b: float
 
 def test_bias_corrected_clustered_by_the_unit_is_hc1(issue_workspace: Workspace) -> None:
     """One row per person: each its own cluster, G/(G − 1)·(N − 1)/(N − 3) = N/(N − 3)."""
-    request = {
-        "y": "lonn",
-        "running": "alder",
-        "cutoff": CUTOFF,
-        "bandwidth": BANDWIDTH,
-        "inference": "robust",
-        "bias_bandwidth": 5.0,
-        "cluster": "_unit",
-    }
+    request = rdd_request(b=5.0, inference="robust", cluster="_unit")
     plan = issue_workspace.prepare("rdd", request)
     assert isinstance(plan, RobustPlan)
     _close(plan.corrected.std_errors, _robust(issue_workspace, 5.0).corrected.std_errors)
@@ -420,14 +374,7 @@ def test_too_few_clusters_on_one_side_are_refused_naming_it(issue_workspace: Wor
     """Clustered by age within 8.5 years of 40: 8 ages below the cutoff (32-39), fewer than
     10 clusters on that side, for each side's own sandwich: a 4xx naming the variable and
     the side."""
-    request = {
-        "y": "lonn",
-        "running": "alder",
-        "cutoff": CUTOFF,
-        "bandwidth": BANDWIDTH,
-        "inference": "robust",
-        "cluster": "alder",
-    }
+    request = rdd_request(inference="robust", cluster="alder")
     with pytest.raises(RegcatError) as caught:
         issue_workspace.prepare("rdd", request)
     error = caught.value
