@@ -17,6 +17,7 @@ from typing import Any
 
 from catalogue.domain.errors import RegcatError, invalid_input
 
+from .expressions.compile import Names
 from .expressions.types import ValueType
 
 NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
@@ -136,10 +137,14 @@ class Schema:
     unit_type: str | None = None  # None until the first import defines the population
     panel_date: str | None = None  # name of the date variable while in panel (long) form
     _index: dict[str, int] = field(init=False, compare=False, repr=False)
+    # What expressions compile against, made at the first compile (a request compiles one
+    # or two expressions per step against the same schema).
+    _names: tuple[Names, dict[str, str]] | None = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         index = {v.name.lower(): i for i, v in enumerate(self.variables)}
         object.__setattr__(self, "_index", index)
+        object.__setattr__(self, "_names", None)
 
     def __iter__(self) -> Iterator[Variable]:
         return iter(self.variables)
@@ -161,19 +166,35 @@ class Schema:
         return self.variables[at]
 
     def fresh_column(self) -> tuple[str, Schema]:
-        return f"v{self.next_column}", replace(self, next_column=self.next_column + 1)
+        fresh = replace(self, next_column=self.next_column + 1)
+        object.__setattr__(fresh, "_names", self._names)  # the same variables
+        return f"v{self.next_column}", fresh
 
     def with_variable(self, variable: Variable) -> Schema:
         if variable.name in self:
             raise name_taken(variable.name)
-        return replace(self, variables=(*self.variables, variable))
+        grown = replace(self, variables=(*self.variables, variable))
+        if self._names is not None:  # one more name: no need to check the others again
+            names, columns = self._names
+            added = names.adding(variable.name, variable.kind.value_type)
+            object.__setattr__(
+                grown, "_names", (added, {**columns, variable.name: variable.column})
+            )
+        return grown
 
     def replacing(self, variable: Variable) -> Schema:
         """The same variable name with a new column, kind or source (for `replace`)."""
         at = self._index[variable.name.lower()]
         items = list(self.variables)
-        items[at] = variable
-        return replace(self, variables=tuple(items))
+        old, items[at] = items[at], variable
+        changed = replace(self, variables=tuple(items))
+        if self._names is not None and old.name == variable.name:  # the same name's new type
+            names, columns = self._names
+            swapped = names.retyped(variable.name, variable.kind.value_type)
+            if swapped is not None:
+                kept = (swapped, {**columns, variable.name: variable.column})
+                object.__setattr__(changed, "_names", kept)
+        return changed
 
     def without(self, names: set[str]) -> Schema:
         lowered = {n.lower() for n in names}
@@ -194,6 +215,16 @@ class Schema:
 
     def column_of(self) -> dict[str, str]:
         return {v.name: v.column for v in self.variables}
+
+    def expression_names(self) -> tuple[Names, Mapping[str, str]]:
+        """`expression_types` checked for compiling (expressions.Names) and `column_of`,
+        made once per schema (a schema never changes: a step makes a new one). Read only."""
+        if self._names is None:
+            object.__setattr__(
+                self, "_names", (Names.of(self.expression_types()), self.column_of())
+            )
+        assert self._names is not None
+        return self._names
 
 
 def unknown_variable(name: object, known: list[str]) -> RegcatError:

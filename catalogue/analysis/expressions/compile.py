@@ -61,8 +61,42 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+@dataclass(frozen=True)
+class Names:
+    """The names an expression may use (a schema less the forbidden names) and their types,
+    with their lower-case spellings: checked once and then compiled against as often as
+    asked (a workspace's request compiles one or two expressions per step against the same
+    variables). Any function here that takes a schema takes one of these as well."""
+
+    types: Mapping[str, ValueType]
+    by_lower: Mapping[str, str]
+
+    @classmethod
+    def of(cls, schema: Mapping[str, ValueType]) -> Names:
+        for name, value_type in schema.items():
+            if not isinstance(value_type, ValueType):  # a bug in the caller, not user input
+                raise TypeError(f"schema type of {name!r} is {value_type!r}, not a ValueType")
+        types = {name: t for name, t in schema.items() if not is_forbidden(name)}
+        return cls(types, {name.lower(): name for name in sorted(types)})
+
+    def adding(self, name: str, value_type: ValueType | None) -> Names:
+        """These names and one more, whose spelling in any case is none of theirs (None: a
+        name expressions may not use, as `of` leaves out)."""
+        if value_type is None or is_forbidden(name):
+            return self
+        assert name.lower() not in self.by_lower, name
+        return Names({**self.types, name: value_type}, {**self.by_lower, name.lower(): name})
+
+    def retyped(self, name: str, value_type: ValueType | None) -> Names | None:
+        """These names with one of them, spelt the same, of a new type; None when that is
+        no name of these or not one expressions may use (make them afresh then)."""
+        if name not in self.types or value_type is None:
+            return None
+        return Names({**self.types, name: value_type}, self.by_lower)
+
+
 def check(
-    expr: Expression, schema: Mapping[str, ValueType], *, expected: ValueType | None = None
+    expr: Expression, schema: Mapping[str, ValueType] | Names, *, expected: ValueType | None = None
 ) -> ValueType:
     """Resolve names and types against `schema`; return the expression's type. With
     `expected`, the expression must have that type (a bare `.` takes it)."""
@@ -73,7 +107,7 @@ def check(
 
 def to_sql(
     expr: Expression,
-    schema: Mapping[str, ValueType],
+    schema: Mapping[str, ValueType] | Names,
     column: Column | None = None,
     *,
     expected: ValueType | None = None,
@@ -88,7 +122,7 @@ def to_sql(
 
 def compile_expression(
     text: str,
-    schema: Mapping[str, ValueType],
+    schema: Mapping[str, ValueType] | Names,
     column: Column | None = None,
     *,
     expected: ValueType | None = None,
@@ -98,14 +132,14 @@ def compile_expression(
 
 
 class _Compiler:
-    def __init__(self, expr: Expression, schema: Mapping[str, ValueType], column: Column) -> None:
+    def __init__(
+        self, expr: Expression, schema: Mapping[str, ValueType] | Names, column: Column
+    ) -> None:
         self.text = expr.text
         self.root = expr.root
-        for name, value_type in schema.items():
-            if not isinstance(value_type, ValueType):  # a bug in the caller, not user input
-                raise TypeError(f"schema type of {name!r} is {value_type!r}, not a ValueType")
-        self.schema = {name: t for name, t in schema.items() if not is_forbidden(name)}
-        self.by_lower = {name.lower(): name for name in sorted(self.schema)}
+        names = schema if isinstance(schema, Names) else Names.of(schema)
+        self.schema = names.types
+        self.by_lower = names.by_lower
         self.column = column
         self.variables: set[str] = set()
 

@@ -11,9 +11,9 @@ from ...variables import Schema
 def compile_in(
     text: str, schema: Schema, alias: str, *, expected: ValueType | None = None
 ) -> CompiledExpression:
-    columns = schema.column_of()
+    names, columns = schema.expression_names()
 
     def column(name: str) -> str:
         return f"{alias}.{quote_identifier(columns[name])}"
 
-    return compile_expression(text, schema.expression_types(), column, expected=expected)
+    return compile_expression(text, names, column, expected=expected)
