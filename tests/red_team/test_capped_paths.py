@@ -19,9 +19,9 @@ error must be at least a count's noise would give, 0.8 for 16 estimates, as a co
 error is 1.73). FAILS when neither reading gets all targets right and the cap's error is
 at least 0.8.
 
-The last attack is on the cap itself: a unit entering the 25 largest moves the cap, and
-the noise's scale with it, by a factor of up to 2, which many readings of one target
-show beside the level (docs/OUTPUT_CONTROL.md §12)."""
+The last attack is on the cap itself: a unit entering the ranks the cap is read from moves
+it, and the noise's scale with it, by a factor of up to γ, which many readings of one
+target show beside the level (docs/OUTPUT_CONTROL.md §3 `magnitude-noise`)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from typing import Any
 
 import pytest
 
+from catalogue.analysis.output_control.rules.magnitude_noise import MagnitudeNoiseParameters
 from tests.red_team.conftest import Attacker, Person, Truth, report, value
 from tests.red_team.support import born_on
 
@@ -64,8 +65,10 @@ def _groups(truth: Truth, extra: int = 0) -> tuple[list[Person], list[list[Perso
         steps.append({"replace": "grp", "expr": str(i), "if": person.expr()})
         for j in range(extra, each, 25):
             steps.append({"replace": "small", "expr": "1", "if": born_on(mine[j : j + 25])})
-        if extra:
-            steps.append({"replace": "big", "expr": "1", "if": born_on(mine[:extra])})
+        for j in range(0, extra, 25):
+            steps.append(
+                {"replace": "big", "expr": "1", "if": born_on(mine[j : min(j + 25, extra)])}
+            )
         steps.append({"replace": "diag", "expr": "1", "if": f"({person.expr()}) and kreft"})
     return targets, known, steps
 
@@ -139,30 +142,28 @@ def test_a_diagnosis_as_the_top_value_of_a_group(
     assert _rms(errors) >= 0.8
 
 
-ONES = 24  # known people at 1, one short of the cap's rank
+NOISE = MagnitudeNoiseParameters()
+# The cap's rank in a cell of more than cap_rank units (the middle of its cap_rank largest):
+# known people at 1 one short of it, so the target decides whether it holds a 1 or a p.
+ONES = max(NOISE.cap_min_rank, (NOISE.cap_rank + 1) // 2) - 1
 READINGS = 16  # tables, each one reading of every target
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the cap moves by up to 2x with one unit in the top 25 (docs/OUTPUT_CONTROL.md §12)",
-)
-def test_the_cap_moved_by_a_unit_entering_the_top_25(alice: Attacker, truth: Truth) -> None:
-    """A table sum by grp of v = 24 known people at 1, 100 at p_r (a fresh p each table:
-    a fresh draw) and the target at 1 if diagnosed: the cap is 2 (the 25th largest a 1) or
-    1 (x_(24)/2), so the sum is 25 ± 1.73·2 or 24 ± 1.73. A count's noise would tell the
-    level alone (a shift of 1 at sd 1.73: a log-likelihood ratio of 1/6 = 0.17 a reading,
-    on average); the scale tells more. The attacker reads 16 tables of all 8 targets and
-    scores each target by the likelihood ratio of its 16 readings, normal with sd 3.46 and
-    mean 1 against sd 1.73 and mean 0 (the ptable's noise has variance 1).
+def test_the_cap_moved_by_a_unit_entering_its_ranks(alice: Attacker, truth: Truth) -> None:
+    """A table sum by grp of v = ONES known people at 1 (one short of the cap's rank a),
+    100 at p_r (a fresh p each table: a fresh draw) and the target at 1 if diagnosed: the
+    cap is c₁ = 2 (the a-th largest a 1) or c₀ = 2/γ (x_(a−1)/γ), so the sum less the
+    known part is 1 ± √3·c₁ or 0 ± √3·c₀. A count's noise would tell the level alone (a
+    shift of 1 at sd 1.73: a log-likelihood ratio of 1/6 = 0.17 a reading, on average);
+    the scale tells more. The attacker knows the design (γ, the cap's rank and multiple,
+    read from the defaults), reads 16 tables of all 8 targets and scores each target by
+    the likelihood ratio of its 16 readings, normal with sd √3·c₁ and mean 1 against sd
+    √3·c₀ and mean 0 (the ptable's noise has variance 1): the best reading of a scale.
 
-    Measured, not fixed: a cap that no unit moves is no cap of the cell's values; one
-    smoothed over the ranks by γ moves by γ, and a smaller γ lets an outlier above
-    everyone raise it by its own term y/γ^24 (test_indicator_sums' outlier). FAILS when
-    the mean log-likelihood ratio for the truth is above 1.2 times a count's (0.2): a
-    strict xfail while the 2× move stands (docs/OUTPUT_CONTROL.md §12; runs of 48 and 64
-    readings: 0.43, 0.96, 1.01, 0.40, against a count's 0.17; simulated, 0.66 on average,
-    below 0.2 in 1 run of 8,000 with 128 readings)."""
+    FAILS when the mean log-likelihood ratio for the truth is above 1.2 times a count's
+    (0.2). Before (γ = 2 over the 25 largest, 24 known at 1: caps 2 and 1): 0.43, 0.96,
+    1.01, 0.40 and 0.60 a reading (strict xfail); simulated 0.66. Now γ = 1.3 (caps 2 and
+    1.54), simulated 0.13 (docs/OUTPUT_CONTROL.md §3 `magnitude-noise`)."""
     targets, _, steps = _groups(truth, ONES)
     handle = alice.workspace(steps)
     readings: dict[int, list[float]] = {i: [] for i in range(len(targets))}
@@ -174,13 +175,15 @@ def test_the_cap_moved_by_a_unit_entering_the_top_25(alice: Attacker, truth: Tru
             shown = None if table is None else value(table[0], [str(i)], "sum")
             if shown is not None:
                 readings[i].append(shown - ONES - SMALL * p)
+    sd1 = math.sqrt(3) * NOISE.cap_multiple
+    sd0 = sd1 / NOISE.cap_smoothing
     ratios: list[float] = []  # per reading: the log-likelihood ratio for the truth
     right = level = 0
     for i, person in enumerate(targets):
         score = 0.0
         for e in readings[i]:
-            diag = -math.log(2 * math.sqrt(3)) - (e - 1) ** 2 / 24
-            not_diag = -math.log(math.sqrt(3)) - e**2 / 6
+            diag = -math.log(sd1) - (e - 1) ** 2 / (2 * sd1**2)
+            not_diag = -math.log(sd0) - e**2 / (2 * sd0**2)
             ratios.append((diag - not_diag) * (1 if person.kreft else -1))
             score += diag - not_diag
         if readings[i]:
@@ -189,7 +192,7 @@ def test_the_cap_moved_by_a_unit_entering_the_top_25(alice: Attacker, truth: Tru
             level += (mean > 0.5) == person.kreft
     per_reading = sum(ratios) / len(ratios) if ratios else 0.0
     report(
-        "the cap's 2x move when the target enters the 25 largest (24 known at 1)",
+        f"the cap's move when the target enters its {ONES + 1} largest ({ONES} known at 1)",
         readings=len(ratios),
         targets=len(targets),
         right_by_the_likelihood=right,

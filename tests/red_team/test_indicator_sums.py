@@ -17,6 +17,7 @@ from __future__ import annotations
 import collections
 import math
 
+from catalogue.analysis.output_control.rules.magnitude_noise import MagnitudeNoiseParameters
 from tests.red_team.conftest import Attacker, Truth, _rows, report
 from tests.red_team.support import born_on
 
@@ -214,16 +215,21 @@ def test_a_suppressed_count_from_padded_sums(alice: Attacker, truth: Truth) -> N
     assert _rms(errors) >= 0.45
 
 
-GAP = 24  # known people at 1 just above the cap's rank (25), beside 100 at 0.01
+NOISE = MagnitudeNoiseParameters()
+# Known people at 1 just above the cap's rank in a cell of more than cap_rank units (the
+# middle of its cap_rank largest: 100), beside 100 at 0.01.
+GAP = max(NOISE.cap_min_rank, (NOISE.cap_rank + 1) // 2) - 1
 
 
 def test_a_diagnosis_across_a_gap_at_the_cap(alice: Attacker, truth: Truth) -> None:
     """Against a cap read from one rank: 24 known people at 1, 100 at 0.01, and the target
     at 1 if diagnosed, so the target decides whether the 25th largest is a 1 or a 0.01.
     With the cap at twice the 25th largest alone (at twice the 10th and 9 known people it
-    read 16 of 16: the sum 11 ± 3.5 or 1.18 ± 0.035) the sum is 26 ± 3.5 or 1.48 ± 0.035,
-    read as sum > 5. Smoothed (twice the largest of x_(j) / 2^(25−j)), the cap is 2 or 1:
-    the sum 26 ± 3.5 or 25 ± 1.7, read as sum > 25.5. Both readings are counted."""
+    read 16 of 16: the sum 11 ± 3.5 or 1.18 ± 0.035) the sum would be GAP + 2 ± 3.5 or
+    about 1.5 ± 0.035, read as sum > 5. Smoothed (twice the largest of x_(j) / γ^(a−j)),
+    the cap is 2 or 2/γ: the sum GAP + 2 ± 3.5 or GAP + 1 ± 1.73 · 2/γ, read as
+    sum > GAP + 1.5. Both readings are counted. Before 2026-12-07 (γ = 2, a = 25): 24
+    known at 1."""
     handle = alice.workspace()
     targets = truth.targets(PROBES, kreft=True) + truth.targets(PROBES, kreft=False)
     each = GAP + SMALL
@@ -237,7 +243,10 @@ def test_a_diagnosis_across_a_gap_at_the_cap(alice: Attacker, truth: Truth) -> N
             steps.append(
                 {"replace": f"g{i}", "expr": "0.01", "if": born_on(mine[GAP + j : GAP + j + 25])}
             )
-        steps.append({"replace": f"g{i}", "expr": "1", "if": born_on(mine[:GAP])})
+        for j in range(0, GAP, 25):
+            steps.append(
+                {"replace": f"g{i}", "expr": "1", "if": born_on(mine[j : min(j + 25, GAP)])}
+            )
         steps.append({"replace": f"g{i}", "expr": "1", "if": f"({person.expr()}) and kreft"})
         alice.steps(handle, steps)
         total = alice.sum_of(handle, f"g{i}")
@@ -248,7 +257,7 @@ def test_a_diagnosis_across_a_gap_at_the_cap(alice: Attacker, truth: Truth) -> N
         right += (total > 5) == person.kreft
         level += (total > GAP + 1.5) == person.kreft
     report(
-        "a diagnosis across a gap at the cap (24 known at 1, 100 at 0.01)",
+        f"a diagnosis across a gap at the cap ({GAP} known at 1, 100 at 0.01)",
         answered=answered,
         of=2 * PROBES,
         right_by_the_cap=right,

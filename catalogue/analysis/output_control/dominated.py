@@ -70,9 +70,13 @@ def dominated_pairs(
     )
 
 
-def _keep(parameters: OutputControlParameters) -> int:
+def _keep(parameters: OutputControlParameters, cell: np.ndarray) -> int:
+    """The largest contributions to keep per cell: as many as the cap reads, or one more
+    than the largest cell holds (then the last row is 0, which `caps` accepts), so that
+    many small groups do not cost cap_rank rows each."""
     noise = parameters.of(MagnitudeNoise)
-    return max(parameters.of(DominanceNK).n, noise.top_k, noise.cap_rank)
+    largest_cell = int(np.bincount(cell).max(initial=0)) if len(cell) else 0
+    return max(parameters.of(DominanceNK).n, noise.top_k, min(noise.cap_rank, largest_cell + 1))
 
 
 def dominated_in(
@@ -90,7 +94,7 @@ def dominated_in(
     if not len(values):
         return np.zeros(0, dtype=np.int64)
     pairs = np.arange(len(values))
-    magnitudes = Magnitudes.of_pairs(cell, values, n_cells, _keep(parameters), pairs, set_ids)
+    magnitudes = Magnitudes.of_pairs(cell, values, n_cells, _keep(parameters, cell), pairs, set_ids)
     xors = np.zeros((n_cells, 1), dtype=np.uint64)
     np.bitwise_xor.at(xors[:, 0], cell, set_ids)
     sizes = np.bincount(cell, minlength=n_cells)
@@ -110,7 +114,7 @@ def undominated_caps(
     rest = np.array(values, dtype=np.float64, copy=True)
     rest[dominated_in(parameters, cell, rest, set_ids, n_cells)] = 0.0
     noise = parameters.rule(MagnitudeNoise)
-    largest = Magnitudes.of_pairs(cell, rest, n_cells, _keep(parameters)).largest
+    largest = Magnitudes.of_pairs(cell, rest, n_cells, _keep(parameters, cell)).largest
     return noise.caps(largest)
 
 

@@ -31,10 +31,12 @@ released in a capped form instead (`caps`, `capped_noise`, `apply`):
 
     T' = Σ_i clip(y_i, −c, c) + √V · c · v,   c = cap_multiple · max_{j ≤ a} x_(j) / γ^(a−j),
 
-a = min(cap_rank, the cell's non-zero contributions), γ = cap_smoothing: each per-unit
-contribution capped at ±c, about twice the cell's 25th largest absolute contribution, and
-noise of a count's size at that cap (√V = 1.73, the count table's: rules/cell_key_noise.py)
-from the same table at the cell's value digest. Values beyond c are among the 24 largest.
+γ = cap_smoothing (1.2), a = max(min(n, cap_min_rank), ⌈n/2⌉) for n = min(cap_rank, the
+cell's non-zero contributions): the middle of its 200 largest, at most the 100th, at least
+the 25th (or its smallest, under 25). Each per-unit contribution is capped at ±c, about
+twice that rank's contribution, and gets noise of a count's size at that cap (√V = 1.73,
+the count table's: rules/cell_key_noise.py) from the same table at the cell's value digest.
+Values beyond c are among the 99 largest.
 
 Why: the noise above is scaled by the cell's own top contributions, which a unit at the top
 moves. 100 known people at 0.1 and a target at 1 if diagnosed: the top is the target's 1
@@ -44,9 +46,19 @@ the target when the target is the top. A cap read from one rank alone (twice the
 largest) moves with a target that enters the 10 largest: 9 known people at 1 above 100 at
 0.01 make the cap 2 or 0.02 by the target's diagnosis (16 of 16 read). Smoothed over the
 ranks, one unit added or taken away moves each term by one rank, so the cap by a factor γ
-at most, save by its own term: a value above everyone counts y / γ^(a−1), and unless it
-dominates its cell (then it is answered as 0: rules/dominance_nk.py) that is below the other
-terms wherever the cell has fewer than about γ^(a−1) ≈ 1.7 · 10⁷ units (a = 25, γ = 2).
+at most (a moves down one rank per two units added, which only offsets their shift of the
+terms), save by its own term: a value above everyone counts y / γ^(a−1), and
+unless it dominates its cell (then it is answered as 0: rules/dominance_nk.py) that is below
+the other terms wherever the cell has fewer than about γ^(a−1) ≈ 6.9 · 10⁷ units (a = 100).
+
+Why γ = 1.2 over 100 ranks, not 2 over 25 (2026-12-07): the move by γ shows in the noise's
+scale, read over many fresh paddings: 24 known people at 1, 100 at p and the target at 1
+made the cap 2 or 1, a log-likelihood ratio of 0.33-0.80 a reading against a count's 0.17
+(red team test_capped_paths). Sd ratio γ costs ln γ + 1/(2γ²) − 1/2 a reading (normal
+noise): 0.32 at γ = 2, 0.014 at 1.2; with the level, 0.085 a reading at 1.2. The outlier's
+term needs γ^(a−1) as large as before, hence the 100th rank (1.2⁹⁹ ≈ 6.9 · 10⁷); the middle
+of a smaller cell's values rather than its smallest keeps its cap near its top half
+(simulated on log-normal wages: 4 % median error at 120 units, against 18 % with a = n).
 
 The invariant: one unit's value or presence moves a table cell's released value by at most
 about c (its capped contribution; the cap itself moves by a factor of at most about γ),
@@ -84,18 +96,31 @@ class MagnitudeNoiseParameters:
     max_noise: float = 3.0  # |v| ≤ max_noise (in standard deviations)
     significant_digits: int = 6
     # A table cell's contributions are capped at ±cap_multiple × max_{j ≤ a} x_(j) / γ^(a−j),
-    # a = min(cap_rank, its non-zero contributions), γ = cap_smoothing (0: x_(a) alone).
-    cap_rank: int = 25
+    # γ = cap_smoothing (0: x_(a) alone), a = max(min(n, cap_min_rank), ⌈n / 2⌉) for n =
+    # min(cap_rank, its non-zero contributions): the middle of its cap_rank largest.
+    cap_rank: int = 200
+    cap_min_rank: int = 25
     cap_multiple: float = 2.0
-    cap_smoothing: float = 2.0
+    cap_smoothing: float = 1.2
+    # A smoothed window's reach (`window_reach`) looks reach_rank ranks beyond it, each
+    # divided by reach_smoothing per rank.
+    reach_rank: int = 25
+    reach_smoothing: float = 2.0
 
     def __post_init__(self) -> None:
-        if self.top_k < 1 or self.significant_digits < 1 or self.cap_rank < 1:
+        if self.top_k < 1 or self.significant_digits < 1 or self.reach_rank < 1:
             raise ValueError(
-                "magnitude-noise needs top_k ≥ 1, cap_rank ≥ 1 and significant_digits ≥ 1"
+                "magnitude-noise needs top_k ≥ 1, reach_rank ≥ 1 and significant_digits ≥ 1"
             )
-        if self.cap_multiple < 1 or not (self.cap_smoothing == 0 or self.cap_smoothing > 1):
-            raise ValueError("magnitude-noise needs cap_multiple ≥ 1 and cap_smoothing 0 or > 1")
+        if not 1 <= self.cap_min_rank <= self.cap_rank:
+            raise ValueError("magnitude-noise needs 1 ≤ cap_min_rank ≤ cap_rank")
+        if self.cap_multiple < 1 or not all(
+            g == 0 or g > 1 for g in (self.cap_smoothing, self.reach_smoothing)
+        ):
+            raise ValueError(
+                "magnitude-noise needs cap_multiple ≥ 1 and cap_smoothing and reach_smoothing "
+                "0 or > 1"
+            )
         if self.strength < 0 or not 0 <= self.decay <= 1:
             raise ValueError("magnitude-noise needs strength ≥ 0 and 0 ≤ decay ≤ 1")
         if self.max_noise <= TABLE_VARIANCE**0.5:
@@ -134,8 +159,9 @@ class MagnitudeNoise(Rule[MagnitudeNoiseParameters, CappedTotals, float]):
     title = Message("Støy på summer og andre størrelser", "Noise on sums and other magnitudes")
     docs = Message(
         "I en tabell med summer og gjennomsnitt begrenses hvert bidrag til {cap_multiple:g} "
-        "ganger cellens {cap_rank}. største bidrag (absoluttverdi; glattet over de største, "
-        "hvert delt på {cap_smoothing:g} per plass over), og summen får støy med "
+        "ganger bidraget midt blant cellens {cap_rank} største (absoluttverdi; minst det "
+        "{cap_min_rank}. største; glattet over de større, hvert delt på {cap_smoothing:g} "
+        "per plass over), og summen får støy med "
         "standardavvik som en telling (1,73) ganger denne grensen, høyst {max_noise} "
         "standardavvik stor: én enhet flytter en sum ikke mer enn én i en telling. Hver "
         "annen størrelse beregnet av verdier får støy fra sine {top_k} største bidrag, med "
@@ -143,8 +169,9 @@ class MagnitudeNoise(Rule[MagnitudeNoiseParameters, CappedTotals, float]):
         "enhetene og deres verdier: samme spørsmål gir samme svar, og et spørsmål som skiller "
         "seg i én enhets verdi får ny støy. Vises med {significant_digits} gjeldende siffer.",
         "In a table of sums and means every contribution is capped at {cap_multiple:g} times "
-        "the cell's {cap_rank}th largest (in absolute value; smoothed over the largest, each "
-        "divided by {cap_smoothing:g} per place above), and the sum gets noise with a "
+        "the contribution in the middle of the cell's {cap_rank} largest (in absolute value; "
+        "at least its {cap_min_rank}th largest; smoothed over the larger ones, each divided "
+        "by {cap_smoothing:g} per place above), and the sum gets noise with a "
         "count's standard deviation (1.73) times that cap, at most {max_noise} standard "
         "deviations in size: one unit moves a sum no more than one moves a count. Every "
         "other magnitude computed from values gets noise from its {top_k} largest "
@@ -210,19 +237,27 @@ class MagnitudeNoise(Rule[MagnitudeNoiseParameters, CappedTotals, float]):
     def caps(self, largest: np.ndarray) -> np.ndarray:
         """Per cell its cap c = cap_multiple · max_{j ≤ a} x_(j) / γ^(a − j) over its
         largest absolute contributions x_(1) ≥ x_(2) ≥ … (`largest`: at least cap_rank rows,
-        descending), a = min(cap_rank, its non-zero contributions), γ = cap_smoothing (0:
-        x_(a) alone). One unit added or taken away moves every term by one rank, so c by a
-        factor γ at most, save through its own term: a value above the top of a cell whose
-        rest it does not dominate counts at most y / γ^(a − 1), which for a ≥ 25 and γ = 2
-        is below the other terms in any population under ten million (docs/
-        OUTPUT_CONTROL.md §3 `magnitude-noise`)."""
+        descending, or fewer with the last all 0), γ = cap_smoothing (0: x_(a) alone), a =
+        max(min(n, cap_min_rank), ⌈n/2⌉), n = min(cap_rank, its non-zero contributions).
+        One unit added or taken away moves every term by one rank and a by at most one the
+        other way (a rank further down as it adds a unit), so c by a factor γ at most, save
+        through its own term: a value above the top of a cell whose rest it does not
+        dominate counts at most y / γ^(a − 1), which for a = 100 and γ = 1.2 is below the
+        other terms in any population under 6.9 · 10⁷ (docs/OUTPUT_CONTROL.md §3
+        `magnitude-noise`)."""
         rank = self.parameters.cap_rank
         top = np.abs(np.asarray(largest, dtype=np.float64))
         if top.shape[0] < rank:
-            raise ValueError(f"magnitude-noise needs the {rank} largest contributions per cell")
+            # Fewer rows are enough when the last is all 0 (no cell has that many units).
+            if top.shape[0] == 0 or top[-1].any():
+                raise ValueError(f"magnitude-noise needs the {rank} largest contributions per cell")
+            top = np.concatenate([top, np.zeros((rank - top.shape[0], top.shape[1]))])
         top = top[:rank]
-        nonzero = (top > 0).sum(axis=0)  # a: the window ends at the cell's a-th largest
-        steps = nonzero[None, :] - 1 - np.arange(rank)[:, None]  # a − j, j from 1
+        nonzero = (top > 0).sum(axis=0)  # n, at most cap_rank
+        # a: the window ends at the middle of the cell's n largest (at least its
+        # cap_min_rank-th, at most n), and moves down by one rank per two units.
+        a = np.maximum(np.minimum(nonzero, self.parameters.cap_min_rank), (nonzero + 1) // 2)
+        steps = a[None, :] - 1 - np.arange(rank)[:, None]  # a − j, j from 1
         gamma = self.parameters.cap_smoothing
         if gamma > 0:
             weights = np.where(steps >= 0, float(gamma) ** -np.maximum(steps, 0), 0.0)
@@ -261,11 +296,12 @@ class MagnitudeNoise(Rule[MagnitudeNoiseParameters, CappedTotals, float]):
         """Per group of `ordered` (ascending values, group g at starts[g]:starts[g] +
         sizes[g]) its upper and lower cap: `caps` of its largest positive values and,
         negated, of its largest negative ones (0 where it has none). A value beyond them is
-        among the group's 24 largest on its side; one unit moves each by a factor of at
+        among the group's 99 largest on its side; one unit moves each by a factor of at
         most γ, as a table cell's cap (the same function)."""
-        rank = self.parameters.cap_rank
         starts = np.asarray(starts, dtype=np.int64)
         sizes = np.asarray(sizes, dtype=np.int64)
+        # Rows beyond the largest group's size are 0: one of them is enough (`caps`).
+        rank = min(self.parameters.cap_rank, int(sizes.max(initial=0)) + 1)
         j = np.arange(rank)[:, None]
         inside = j < sizes[None, :]
         if len(ordered) == 0:
@@ -290,9 +326,10 @@ class MagnitudeNoise(Rule[MagnitudeNoiseParameters, CappedTotals, float]):
         ascending and clipped to the group's [lower, upper]) how far one unit added or
         taken away moves the window's sum, smoothed over the ranks beyond it:
 
-            R = max_{0 ≤ k < cap_rank} (x_(f+s+k) − x_(f−1−k)) / γ^k,
+            R = max_{0 ≤ k < reach_rank} (x_(f+s+k) − x_(f−1−k)) / γ^k,
 
-        a rank above the group's top read as `upper`, below its bottom as `lower`. Why:
+        γ = reach_smoothing, a rank above the group's top read as `upper`, below its bottom
+        as `lower`. Why:
         one unit in or out shifts the window by one rank at most, so the sum gains one
         value and loses one, both within [x_(f−1), x_(f+s)] (a unit's own value clipped to
         the caps): R bounds the move (k = 0), and one unit shifts every term by one rank,
@@ -300,8 +337,8 @@ class MagnitudeNoise(Rule[MagnitudeNoiseParameters, CappedTotals, float]):
         window). A window of the largest (the smoothed maximum) reaches `upper`, so its R
         is about the cap less its lowest; a median window of a large group, the spread of
         the ranks beside it."""
-        rank = self.parameters.cap_rank
-        gamma = self.parameters.cap_smoothing
+        rank = self.parameters.reach_rank
+        gamma = self.parameters.reach_smoothing
         starts = np.asarray(starts, dtype=np.int64)[:, None]
         sizes = np.asarray(sizes, dtype=np.int64)[:, None]
         k = np.arange(rank)[None, :]

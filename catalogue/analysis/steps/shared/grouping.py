@@ -398,7 +398,7 @@ class _GroupStatistics:
         at 1 if diagnosed: sd 1.98 or 0.002 p; red team test_capped_paths)."""
         rule = self.noise.parameters
         cells = CellUnits.build(gid, units, self.n, self.keys, contributions)
-        magnitudes = cells.magnitudes(max(rule.top_k, rule.cap_rank))
+        magnitudes = cells.magnitudes(rule.top_k)  # for the digests: the cap reads its own
         assert magnitudes.digests is not None
         # The cap is read without the values that dominate the group (dominated.py, the
         # function a table's cells are answered by), and clips them too: a value far above
