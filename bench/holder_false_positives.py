@@ -13,7 +13,6 @@ counted. Prints the figure per table and in all, with the kernels' sizes. Not a 
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections import Counter
@@ -24,17 +23,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.holder_cost import SECRET, ledger_of
+from bench.options import whole_numbers
 from catalogue.analysis.output_control.cell_key import KeyArrays, PositionKeys, derive_keys
 from catalogue.analysis.output_control.kernels import ledger_kernels
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sets", type=int, default=20_000)
-    parser.add_argument("--cells", type=int, default=1000)
-    parser.add_argument("--tables", type=int, default=1)
-    parser.add_argument("--witnesses", type=int, default=5)
-    args = parser.parse_args()
+    args = whole_numbers(__doc__.split("\n")[0], sets=20_000, cells=1000, tables=1, witnesses=5)
     rng = np.random.default_rng(26)
     started = time.perf_counter()
     n_units = args.cells * 500

@@ -18,7 +18,6 @@ parts, see _key_parts). Not part of the test suite.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -34,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import text
 
+from bench.options import whole_numbers
 from catalogue.config import load_config
 from catalogue.search import current_generation
 from catalogue.services.context import Context
@@ -91,12 +91,7 @@ def _key_parts(ctx: Context) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--persons", type=int, default=200_000)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--near", type=int, default=6)
-    parser.add_argument("--far", type=int, default=60)
-    args = parser.parse_args()
+    args = whole_numbers(__doc__.split("\n\n")[0], persons=200_000, runs=5, near=6, far=60)
     last = args.far + args.runs - 1
     seconds: dict[str, list[float]] = {"near": [], "far": []}
     cpu: dict[str, list[float]] = {"near": [], "far": []}

@@ -19,7 +19,6 @@ Not part of the test suite.
 
 from __future__ import annotations
 
-import argparse
 import http.client
 import json
 import os
@@ -41,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import tantivy  # the baseline talks to tantivy directly
 
+from bench.options import whole_numbers
 from catalogue.config import load_config
 from catalogue.domain.text import texts
 from catalogue.search import (
@@ -393,12 +393,9 @@ def _wait_for(port: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--variables", type=int, default=100_000)
-    parser.add_argument("--queries", type=int, default=1_000)
-    parser.add_argument("--http-requests", type=int, default=4_000)
-    parser.add_argument("--clients", type=int, default=8)
-    args = parser.parse_args()
+    args = whole_numbers(
+        __doc__.split("\n\n")[0], variables=100_000, queries=1_000, http_requests=4_000, clients=8
+    )
 
     with tempfile.TemporaryDirectory(prefix="regcat-bench-search-") as tmp:
         home = Path(tmp) / "home"
