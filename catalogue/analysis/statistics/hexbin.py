@@ -27,10 +27,10 @@ from ..statistic import Field, Statistic, Takes
 from .shared.common import (
     DataView,
     Labelled,
-    fetch_numpy,
     needs_unit_rows,
     number_sql,
     two_numbers,
+    unit_rows,
     whole_option,
 )
 
@@ -42,15 +42,11 @@ def prepare_hexbin(view: DataView, request: Mapping[str, Any], language: str = "
     x, y = two_numbers(view, request, "x", "y", "hexbin")
     gridsize = whole_option(request, "gridsize", 1, view.parameters.of(Hexbin).max_gridsize)
     vx, vy = number_sql(x), number_sql(y)
-    found = fetch_numpy(
-        view,
-        f'SELECT w.rowid AS r, {vx} AS x, {vy} AS y FROM "{view.table}" AS w '
-        f"WHERE isfinite({vx}) AND isfinite({vy})",
-    )
+    units, found = unit_rows(view, f"{vx} AS x, {vy} AS y", f"isfinite({vx}) AND isfinite({vy})")
     pairs = UnitPairs(
         x.name,
         y.name,
-        view.rows.units(found["r"]).astype(np.int64),
+        units,
         np.asarray(found["x"], dtype=np.float64),
         np.asarray(found["y"], dtype=np.float64),
     )

@@ -31,10 +31,10 @@ from ..statistic import Field, Statistic, Takes
 from .shared.common import (
     DataView,
     Labelled,
-    fetch_numpy,
     needs_unit_rows,
     number_sql,
     two_numbers,
+    unit_rows,
     whole_option,
 )
 from .shared.survival_fields import EVENT_FIELD, POSITIVE_TIME_FIELD
@@ -56,14 +56,12 @@ def prepare_kaplan_meier(
     time, event = two_numbers(view, request, "time", "event", "kaplan_meier")
     steps = whole_option(request, "steps", 1, MOST_STEPS)
     t, e = number_sql(time), number_sql(event)
-    found = fetch_numpy(
-        view,
-        f'SELECT w.rowid AS r, {t} AS t, {e} <> 0 AS e FROM "{view.table}" AS w '
-        f"WHERE isfinite({t}) AND {t} > 0 AND isfinite({e})",
+    units, found = unit_rows(
+        view, f"{t} AS t, {e} <> 0 AS e", f"isfinite({t}) AND {t} > 0 AND isfinite({e})"
     )
     data = SurvivalData(
         time.name,
-        view.rows.units(found["r"]).astype(np.int64),
+        units,
         np.asarray(found["t"], dtype=np.float64),
         np.asarray(found["e"], dtype=bool),
     )

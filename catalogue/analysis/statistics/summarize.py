@@ -25,11 +25,11 @@ from ..statistic import Field, Statistic, Takes
 from .shared.common import (
     DataView,
     Labelled,
-    fetch_numpy,
     needs_number,
     needs_unit_rows,
     number_sql,
     request_error,
+    unit_rows,
 )
 
 DEFAULT_QUANTILES = (0.25, 0.5, 0.75)
@@ -49,14 +49,11 @@ def unit_values(view: DataView, name: str, what: str) -> VariableValues:
     variable = view.variable(name, what=what)
     needs_number(variable, what)
     value = number_sql(variable)
-    found = fetch_numpy(
-        view,
-        f'SELECT w.rowid AS r, {value} AS v FROM "{view.table}" AS w WHERE isfinite({value})',
-    )
+    units, found = unit_rows(view, f"{value} AS v", f"isfinite({value})")
     return VariableValues(
         variable.name,
         view.rows.protected(found["r"]).astype(np.int64),
-        view.rows.units(found["r"]).astype(np.int64),
+        units,
         np.asarray(found["v"], dtype=np.float64),
         view.groups_of([variable]),
     )

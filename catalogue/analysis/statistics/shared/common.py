@@ -140,6 +140,15 @@ def fetch_numpy(view: DataView, sql: str, params: Sequence[object] = ()) -> dict
     return db.arrays(view.con, sql, params)
 
 
+def unit_rows(view: DataView, columns: str, where: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The view's rows where `where` holds (SQL over alias w): each row's workspace unit (its
+    key position) and the arrays of the selected `columns`, with its rowid as "r"."""
+    found = fetch_numpy(
+        view, f'SELECT w.rowid AS r, {columns} FROM "{view.table}" AS w WHERE {where}'
+    )
+    return view.rows.units(found["r"]).astype(np.int64), found
+
+
 @dataclass(frozen=True)
 class Labelled:
     """One controlled result and what it is about (names and labels, never numbers from
