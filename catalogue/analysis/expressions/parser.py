@@ -111,11 +111,9 @@ class _Parser:
     def nested(self, token: Token, parse: Callable[[_T], Node], argument: _T) -> Node:
         """Parse one level deeper, refusing to go past MAX_DEPTH."""
         if self.depth >= MAX_DEPTH:
-            raise errors.expression_error(
+            raise self.error_at(
                 errors.TOO_DEEP,
-                self.text,
-                token.start,
-                token.end,
+                token,
                 (
                     f"Uttrykket er nøstet mer enn {MAX_DEPTH} nivåer dypt",
                     f"The expression is nested more than {MAX_DEPTH} levels deep",
@@ -234,11 +232,9 @@ class _Parser:
         if self.token.kind is not Kind.RPAREN:
             while True:
                 if len(args) == MAX_ARGUMENTS:
-                    raise errors.expression_error(
+                    raise self.error_at(
                         errors.ARGUMENTS,
-                        self.text,
-                        self.token.start,
-                        self.token.end,
+                        self.token,
                         (
                             f"En funksjon kan ta høyst {MAX_ARGUMENTS} argumenter",
                             f"A function takes at most {MAX_ARGUMENTS} arguments",
@@ -262,22 +258,18 @@ class _Parser:
             self.advance()
             return token.end
         if token.kind is Kind.END:
-            raise errors.expression_error(
+            raise self.error_at(
                 errors.SYNTAX,
-                self.text,
-                opening.start,
-                opening.end,
+                opening,
                 (
                     "Parentesen som åpnes her, lukkes aldri",
                     "The parenthesis opened here is never closed",
                 ),
                 ("Legg til «)»", "Add ')'"),
             )
-        raise errors.expression_error(
+        raise self.error_at(
             errors.SYNTAX,
-            self.text,
-            token.start,
-            token.end,
+            token,
             (
                 f"Her ventet vi «,» eller «)», men fant {errors.quoted_nb(token.text)}",
                 f"Expected ',' or ')' here, but found {errors.quoted_en(token.text)}",
@@ -290,12 +282,16 @@ class _Parser:
 
     # -- errors -------------------------------------------------------------------------
 
+    def error_at(
+        self, code: str, token: Token, problem: tuple[str, str], fix: tuple[str, str]
+    ) -> RegcatError:
+        """An error about `token` of this expression: what is wrong there, and the fix."""
+        return errors.expression_error(code, self.text, token.start, token.end, problem, fix)
+
     def long_run(self) -> RegcatError:
-        return errors.expression_error(
+        return self.error_at(
             errors.TOO_COMPLEX,
-            self.text,
-            self.token.start,
-            self.token.end,
+            self.token,
             (
                 f"En rekke med {self.token.text} kan ha høyst {MAX_RUN} ledd",
                 f"A run of {self.token.text} may have at most {MAX_RUN} terms",
@@ -307,11 +303,9 @@ class _Parser:
         )
 
     def chained(self) -> RegcatError:
-        return errors.expression_error(
+        return self.error_at(
             errors.SYNTAX,
-            self.text,
-            self.token.start,
-            self.token.end,
+            self.token,
             ("Sammenligninger kan ikke lenkes", "Comparisons cannot be chained"),
             (
                 "Skriv for eksempel «x >= 1 and x <= 5», eller inrange(x, 1, 5)",
@@ -323,11 +317,9 @@ class _Parser:
         token = self.token
         if token.kind is Kind.END:
             previous = self.tokens[self.i - 1].text if self.i else ""
-            return errors.expression_error(
+            return self.error_at(
                 errors.SYNTAX,
-                self.text,
-                token.start,
-                token.end,
+                token,
                 (
                     f"Uttrykket slutter etter {errors.quoted_nb(previous)}, men noe mangler",
                     f"The expression ends after {errors.quoted_en(previous)}, but something is missing",
@@ -337,11 +329,9 @@ class _Parser:
                     "Add a number, a text, a variable or a function at the end",
                 ),
             )
-        return errors.expression_error(
+        return self.error_at(
             errors.SYNTAX,
-            self.text,
-            token.start,
-            token.end,
+            token,
             (
                 f"Uventet {errors.quoted_nb(token.text)}",
                 f"Unexpected {errors.quoted_en(token.text)}",
@@ -369,6 +359,4 @@ class _Parser:
                 "Mangler det en operator (som and, or, + eller ==) foran?",
                 "Is an operator (such as and, or, + or ==) missing before it?",
             )
-        return errors.expression_error(
-            errors.SYNTAX, self.text, token.start, token.end, problem, fix
-        )
+        return self.error_at(errors.SYNTAX, token, problem, fix)
