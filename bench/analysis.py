@@ -1,6 +1,7 @@
 """The analysis engine against a hand-written DuckDB script over the same Parquet files.
 
     python bench/analysis.py [--persons 5500000] [--home DIR] [--threads 0] [--repeat 3] [--cpu]
+                             [--profile FILE]
 
 Generates the Folkeregisteret, NUDB and income sample registers for PERSONS persons
 (sample_registers.generator), ingests and releases them into a catalogue in HOME (kept and
@@ -30,7 +31,11 @@ Prints each step's time (--cpu: the CPU seconds of the process, all its threads,
 machine loaded by others inflates far less than the wall time) and peak memory (the
 process's high-water mark, reset before each step), how much of (b) and (c) is spent
 inside output control, and the ratios (b)/(a), (c)/(a) and (c) without output control
-over (a) (target ≤ 1.5, peak ≤ 4 GiB). Not part of the test suite.
+over (a) (target ≤ 1.5, peak ≤ 4 GiB). --profile FILE: after the comparison, one more (c)
+run under cProfile, on the step clock (with --cpu, CPU seconds of all threads, so a DuckDB
+query counts its threads' work), its timed steps only; the stats are written to FILE and
+the dearest functions printed. Its own figures are not compared (the profiler slows the
+Python part). Not part of the test suite.
 
 Figures (2026-12-07, 5.5 M persons, a fresh copy of the lead's home each, --repeat 3,
 under nice, on 2 cores shared with other agents, load average 16-24 for the whole run, so
@@ -47,20 +52,41 @@ wall times are inflated and noisy, not a quiet figure):
     steps (join and checkpoint) 3.94 s, tabulate 1.10 s, regress 1.44 s, of which output
     control 1.87 s; (c)/(a) best 1.93, median 1.93, without output control 1.34; read
     before the clock 0.26 s (the ledger's 1,705 sets about 0.19 s of it).
-What is left (CPU): the join itself costs what (a)'s does (2.8 to 3.2 s); the checkpoint
-after the steps (workspace._compact, 0.6 to 0.8 s, most of it copying the rows, not
-choosing their compression: 0.57 s with force_compression = 'uncompressed') pays for itself
-in the statistics that scan the compressed rows: (c) without it, alternating with (c), 6.58
-and 6.59 s against 6.52 and 6.94 s. Output control and the statistics' own reads of every
-row (tabulate 1.1 s, regress 1.4 s against (a)'s 0.2 s) are the rest of the gap.
+  with output control v2 (issue 13), --cpu, 18:43-19:04 UTC, load average 17-28:
+    main at 866a2c5: (a) best 4.09 s (join 3.81 s), median 4.15 s; (c) best 7.83 s,
+    median 7.89 s: steps 4.58 s, tabulate 1.20 s, regress 2.04 s, of which output
+    control 2.43 s; (c)/(a) best 1.91, median 1.90, without output control 1.29; (b)
+    17.93 s (unit keys 9.25 s).
+    main at 22da88e (a fresh copy right after, load 17-22): (a) best 3.77 s (join
+    3.50 s), median 3.90 s; (c) best 7.99 s, median 7.99 s: steps 4.44 s, tabulate 1.44 s,
+    regress 2.10 s, of which output control 2.68 s; (c)/(a) best 2.12, median 2.05,
+    without output control 1.37; (b) 17.54 s (unit keys 8.97 s).
+Where (c)'s CPU goes (--profile, cProfile on the CPU clock, the timed steps of one (c) at
+866a2c5, 8.51 s in all against 7.83 to 7.99 s unprofiled): the join (state.create, one
+CREATE TABLE of the five imports and alder) 3.55 s, what (a)'s join costs (3.2 to 3.8 s); the
+checkpoint after the steps (workspace._compact) 0.98 s; tabulate 1.77 s, of which reading
+the cells (tabulate._cells, one scan of rowid, cell and value) 0.43 s and
+control_magnitude_table 1.06 s; regress 2.08 s, of which the patterns and the model's rows
+0.4 s, model_evidence 0.94 s (the outcome's modes per cell, _cell_modes, 0.36 s) and
+registering the model's pairs (native row_pair_fingerprints) 0.61 s. So the steps alone
+(4.5 s) leave about 1.6 s of (a)'s 1.5 × 4.1 s for both statistics, which take 3.2 s
+today: the target needs the checkpoint gone or cheaper (earlier: 0.6 to 0.8 s, most of it
+copying the rows, not choosing their compression: 0.57 s with force_compression =
+'uncompressed'; without it, alternating with (c), 6.58 and 6.59 s against 6.52 and 6.94 s:
+what it costs, the statistics' scans of the compressed rows won back) and output
+control's per-row evidence (2.4 s, every statistic's rows read and hashed in numpy or the native loops,
+already compiled and split over two threads) about halved; what (a) does in 0.3 s is two
+DuckDB aggregates with no per-row evidence at all.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import cProfile
 import json
 import os
+import pstats
 import shutil
 import statistics
 import subprocess
@@ -94,6 +120,8 @@ GIB = 1024**3
 
 # What a step's seconds are read from: the wall clock, or (--cpu) the process's CPU time.
 CLOCK = [time.perf_counter]
+# The profiler of the timed steps (--profile, in the child that runs them), or None.
+PROFILER: list[cProfile.Profile | None] = [None]
 
 
 def _reset_peak() -> None:
@@ -115,8 +143,15 @@ class Steps:
 
     def run(self, name: str, action: Any) -> Any:
         _reset_peak()
+        profiler = PROFILER[0]
         started = CLOCK[0]()
-        result = action()
+        if profiler is not None:
+            profiler.enable()
+        try:
+            result = action()
+        finally:
+            if profiler is not None:
+                profiler.disable()
         self.rows.append({"step": name, "seconds": CLOCK[0]() - started, "peak": _peak_bytes()})
         return result
 
@@ -343,10 +378,13 @@ def prepare(home: Path, persons: int) -> None:
             print(f"ingested and released in {time.perf_counter() - started:.0f} s")
 
 
-def _child(side: str, home: Path, threads: int, cpu: bool = False) -> list[dict[str, Any]]:
+def _child(
+    side: str, home: Path, threads: int, cpu: bool = False, profile: Path | None = None
+) -> list[dict[str, Any]]:
     out = subprocess.run(
         [sys.executable, __file__, "--child", side, "--home", str(home), "--threads", str(threads)]
-        + ["--cpu"] * cpu,
+        + ["--cpu"] * cpu
+        + ([] if profile is None else ["--profile", str(profile)]),
         check=True,
         stdout=subprocess.PIPE,  # the child's errors go to ours, not lost with its output
         text=True,
@@ -381,13 +419,24 @@ def main() -> None:
     parser.add_argument(
         "--cpu", action="store_true", help="Steps in CPU seconds (all threads), not wall time."
     )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="Profile one more (c) run's steps (cProfile) into this file.",
+    )
     parser.add_argument("--child", choices=["baseline", "regcat"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.cpu:
         CLOCK[0] = time.process_time
     if args.child:
         run = run_baseline if args.child == "baseline" else run_regcat
-        print(json.dumps(run(args.home, args.threads)))
+        if args.profile is not None:
+            PROFILER[0] = cProfile.Profile(CLOCK[0])
+        rows = run(args.home, args.threads)
+        if PROFILER[0] is not None:
+            PROFILER[0].dump_stats(str(args.profile))
+        print(json.dumps(rows))
         return
     with tempfile.TemporaryDirectory() as scratch:
         home = args.home or Path(scratch) / "home"
@@ -414,6 +463,18 @@ def main() -> None:
             f"{median['regcat']:.2f} s, ratio (c)/(a) = "
             f"{median['regcat'] / median['baseline']:.2f}"
         )
+        if args.profile is not None:
+            _profile(home, args.threads, args.cpu, args.profile)
+
+
+def _profile(home: Path, threads: int, cpu: bool, into: Path) -> None:
+    """One more (c) run with its timed steps profiled: the dearest functions, by their own
+    time and with what they call."""
+    _print("(c) regcat under cProfile (not compared)", _child("regcat", home, threads, cpu, into))
+    found = pstats.Stats(str(into))
+    for order in ("tottime", "cumulative"):
+        print(f"\nprofile of (c)'s steps by {order} ({into})")
+        found.sort_stats(order).print_stats(25)
 
 
 def _total(rows: list[dict[str, Any]]) -> float:
