@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from catalogue.domain.code_list import duplicate_codes_in_a_period
-from catalogue.domain.errors import not_found
 from catalogue.domain.names import dataset_name_problem
 from catalogue.domain.register import Register, UnitType
 from catalogue.domain.variable import VariableMetadata
+from ingest.folders import existing_folder
 from ingest.messages import NAME_REASONS, Both, json_reason
 from ingest.report import Report
 from schemas.metadata import load_variable_metadata, metadata_problems
@@ -46,18 +46,18 @@ class Extract:
     report: Report = field(default_factory=Report)
 
 
+_NO_EXTRACT_FOLDER = Both(
+    "Finner ikke uttrekksmappen {folder}.", "The extract folder {folder} does not exist."
+)
+
+
 def read_extract(path: Path, unit_types: Mapping[str, UnitType], max_problems: int = 50) -> Extract:
     """The datasets of the extract folder `path`, with every metadata problem of every
     dataset in the report; a dataset with a problem has metadata None. Raises RegcatError
     "extract-not-found" when `path` is not a folder."""
-    path = Path(path)
-    if not path.is_dir():
-        raise not_found(
-            "extract-not-found",
-            f"Finner ikke uttrekksmappen {path}.",
-            f"The extract folder {path} does not exist.",
-            path=str(path),
-        )
+    path = existing_folder(
+        path, "extract-not-found", _NO_EXTRACT_FOLDER, detail="path", http_status=404
+    )
     report = Report(max_problems)
     register: Register | None = None
     if (path / MANIFEST).is_file():

@@ -7,22 +7,23 @@ from pathlib import Path
 
 from catalogue.domain.errors import invalid_input
 from catalogue.domain.register import UnitType
+from ingest.folders import existing_folder
+from ingest.messages import Both
 from schemas.problems import ValidationError, flatten_messages
 from schemas.register import load_unit_type
 from schemas.translations import translate
+
+_NO_FOLDER = Both(
+    "Mappen for enhetstyper {folder} finnes ikke.", "The unit-type folder {folder} does not exist."
+)
 
 
 def load_unit_types(folder: Path) -> dict[str, UnitType]:
     """Every `NAME.json` in `folder`, by name. A broken file stops loading with an error
     naming the file, since a missing unit type would reject valid extracts later."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise invalid_input(
-            "unit-types-missing",
-            f"Mappen for enhetstyper {folder} finnes ikke.",
-            f"The unit-type folder {folder} does not exist.",
-            folder=str(folder),
-        )
+    folder = existing_folder(
+        folder, "unit-types-missing", _NO_FOLDER, detail="folder", http_status=400
+    )
     found: dict[str, UnitType] = {}
     for path in sorted(folder.glob("*.json")):
         try:

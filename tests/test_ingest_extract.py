@@ -217,6 +217,20 @@ def test_a_missing_folder_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(RegcatError) as missing:
         read_extract(tmp_path / "nowhere", UNIT_TYPES)
     assert missing.value.code == "extract-not-found"
+    where = str(tmp_path / "nowhere")
+    assert (missing.value.http_status, missing.value.details) == (404, {"path": where})
+    assert missing.value.nb == f"Finner ikke uttrekksmappen {where}."
+    assert missing.value.en == f"The extract folder {where} does not exist."
+
+
+def test_a_missing_unit_type_folder_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(RegcatError) as missing:
+        load_unit_types(tmp_path / "nowhere")
+    where = str(tmp_path / "nowhere")
+    assert (missing.value.code, missing.value.http_status) == ("unit-types-missing", 400)
+    assert missing.value.details == {"folder": where}
+    assert missing.value.nb == f"Mappen for enhetstyper {where} finnes ikke."
+    assert missing.value.en == f"The unit-type folder {where} does not exist."
 
 
 def test_all_problems_of_all_datasets_are_collected(tmp_path: Path) -> None:
