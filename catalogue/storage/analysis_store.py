@@ -264,11 +264,15 @@ class AnalysisStore:
     # --- the audit log ----------------------------------------------------------------
 
     def lock_audit(self) -> tuple[int, str]:
-        """Take the release and audit lock; returns the head (last seq, its hash)."""
-        self.session.execute(
-            update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=AuditHeadRow.seq)
-        )
-        head = self.session.get(AuditHeadRow, 1)
+        """Take the release and audit lock; returns the head (last seq, its hash). One
+        statement: the lock's write returns the row it wrote."""
+        head = self.session.execute(
+            update(AuditHeadRow)
+            .where(AuditHeadRow.id == 1)
+            .values(seq=AuditHeadRow.seq)
+            .returning(AuditHeadRow.seq, AuditHeadRow.hash),
+            execution_options={"synchronize_session": False},
+        ).one_or_none()
         if head is None:
             raise RuntimeError("the audit log has no head row; run the migrations")
         return int(head.seq), head.hash
