@@ -35,6 +35,7 @@ from catalogue.analysis.unit_keys.store import KeyCache
 from catalogue.analysis.workspace import Workspace
 from tests.test_analysis_models import MODEL_STEPS, assert_noise_within_bounds
 from tests.test_analysis_support import control_context
+from tests.test_models_mml import assert_variance_noise_within_bounds
 from tests.test_models_weibull import _assert_the_transform, _Terms
 
 
@@ -110,14 +111,7 @@ def test_mixed_model_of_k_y_plus_c_is_its_registered_draw_transformed(
             assert_noise_within_bounds(
                 model.result, fit.beta, fit.std_errors, influence, influence.classical_std_error
             )
-            noise = plan.variance.evidence.influence
-            assert_noise_within_bounds(
-                variance.result,
-                [fit.sigma_u, fit.sigma_e],
-                fit.variance_errors,
-                noise,
-                noise.classical_std_error,
-            )
+            assert_variance_noise_within_bounds(plan, variance)
             released.append((_shown(model.result), _shown(variance.result)))
     finally:
         workspace.close()

@@ -44,14 +44,22 @@ def test_mlogit_agrees_with_statsmodels(issue_workspace: Workspace) -> None:
         assert (
             item.about["level"] == f"{levels[k + 1]:g}" and item.about["base"] == f"{levels[0]:g}"
         )
-        influence = equation.fit.evidence.influence
-        assert_noise_within_bounds(
-            item.result,
-            np.asarray(reference.params)[:, k],
-            np.asarray(reference.bse)[:, k],
-            influence,
-            influence.std_error("classical"),
-        )
+        assert_equation_noise_within_bounds(item, equation, reference, k, "classical")
+
+
+def assert_equation_noise_within_bounds(
+    item: Any, equation: Any, reference: Any, k: int, kind: str
+) -> None:
+    """The released equation `k` (one level against the base) within model-noise's bounds
+    around statsmodels' MNLogit column k, the shares of the covariance `kind`."""
+    influence = equation.fit.evidence.influence
+    assert_noise_within_bounds(
+        item.result,
+        np.asarray(reference.params)[:, k],
+        np.asarray(reference.bse)[:, k],
+        influence,
+        influence.std_error(kind),
+    )
 
 
 def test_a_model_that_cannot_be_estimated_is_withheld(workspace_factory: Any) -> None:

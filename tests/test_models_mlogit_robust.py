@@ -16,8 +16,9 @@ import statsmodels.api as sm
 from catalogue.analysis.statistics.mlogit import MlogitPlan
 from catalogue.analysis.workspace import Workspace
 from tests import test_analysis_models as models
-from tests.test_analysis_models import _close, _rows, assert_noise_within_bounds, refusal
+from tests.test_analysis_models import _close, _rows, refusal
 from tests.test_analysis_support import control_context
+from tests.test_models_mlogit import assert_equation_noise_within_bounds
 
 workspace_factory = models.workspace_factory
 issue_workspace = models.issue_workspace
@@ -63,14 +64,7 @@ def test_mlogit_sandwich_agrees_with_statsmodels(
         assert equation.fit.covariance == kind and equation.fit.evidence.estimable
         (item,) = equation.release(context)
         assert item.about["std_errors"] == kind
-        influence = equation.fit.evidence.influence
-        assert_noise_within_bounds(
-            item.result,
-            np.asarray(reference.params)[:, k],
-            np.asarray(reference.bse)[:, k],
-            influence,
-            influence.std_error(kind),
-        )
+        assert_equation_noise_within_bounds(item, equation, reference, k, kind)
 
 
 def test_robust_and_cluster_together_are_refused(issue_workspace: Workspace) -> None:

@@ -102,6 +102,14 @@ def test_mml_agrees_with_statsmodels_mixedlm(issue_workspace: Workspace, method:
     )
     assert [r.labels for r in variance.result.rows] == [("var(_cons)",), ("var(Residual)",)]
     assert variance.about["component"] == "variance"
+    assert_variance_noise_within_bounds(plan, variance)
+
+
+def assert_variance_noise_within_bounds(plan: MixedPlan, variance: Any) -> None:
+    """The released variance components within model-noise's bounds around the fit's
+    σ²_u and σ²_e and their errors (the variance item's own influence, classical shares)."""
+    fit = plan.fit
+    assert fit is not None
     noise = plan.variance.evidence.influence
     assert_noise_within_bounds(
         variance.result,
