@@ -64,6 +64,11 @@ SECRETS = [f"outcome-form-secret-{i}".encode() for i in range(6)]
 NOISE = ModelNoiseParameters()
 # (k, c) of the outcome: scaled, shifted, negative, small.
 IMAGES = [(1.0, 0.0), (2.0, -40_000.0), (-3.0, 1_000.0), (0.5, 7.0), (-0.25, 0.0)]
+# The model steps and each image y{i} = k·lonn + c.
+IMAGE_STEPS = [
+    *MODEL_STEPS,
+    *({"generate": f"y{i}", "expr": f"lonn * {k} + {c}"} for i, (k, c) in enumerate(IMAGES)),
+]
 
 
 def _workspace(pinned: PinnedVersion, secret: bytes, steps: list[dict[str, Any]]) -> Workspace:
@@ -93,11 +98,7 @@ def test_mixed_model_of_k_y_plus_c_is_its_registered_draw_transformed(
     """regress_mml of k·lonn + c by education after regress_mml of lonn: each coefficient
     k·b (the constant k·b + c), each error |k|·s, each variance component and its error k²
     times the registered one's; and all within model-noise's bound of the image's own fit."""
-    steps = [
-        *MODEL_STEPS,
-        *({"generate": f"y{i}", "expr": f"lonn * {k} + {c}"} for i, (k, c) in enumerate(IMAGES)),
-    ]
-    workspace = _workspace(pinned, secret, steps)
+    workspace = _workspace(pinned, secret, IMAGE_STEPS)
     try:
         ledger = InMemoryReleaseLedger()
         released = []
@@ -183,11 +184,7 @@ def test_oaxaca_of_k_y_plus_c_is_its_registered_draw_transformed(
     """oaxaca of k·lonn + c after oaxaca of lonn (by sex, on age and education): each
     group's prediction k·p + c, every other component k times the registered one, every
     error |k| times; and all within model-noise's bound of the image's own decomposition."""
-    steps = [
-        *MODEL_STEPS,
-        *({"generate": f"y{i}", "expr": f"lonn * {k} + {c}"} for i, (k, c) in enumerate(IMAGES)),
-    ]
-    workspace = _workspace(pinned, secret, steps)
+    workspace = _workspace(pinned, secret, IMAGE_STEPS)
     try:
         ledger = InMemoryReleaseLedger()
         released = []
