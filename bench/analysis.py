@@ -73,9 +73,13 @@ registering the model's pairs (native row_pair_fingerprints) 0.61 s. So the step
 today: the target needs the checkpoint gone or cheaper (earlier: 0.6 to 0.8 s, most of it
 copying the rows, not choosing their compression: 0.57 s with force_compression =
 'uncompressed'; without it, alternating with (c), 6.58 and 6.59 s against 6.52 and 6.94 s:
-what it costs, the statistics' scans of the compressed rows won back) and output
-control's per-row evidence (2.4 s, every statistic's rows read and hashed in numpy or the native loops,
-already compiled and split over two threads) about halved; what (a) does in 0.3 s is two
+what it costs, the statistics' scans of the compressed rows won back. Again at 588313b,
+one (c) child each side alternating on one copy, --cpu, load 17-23: without it 7.64, 7.44,
+8.80 and 7.85 s against 8.16, 7.77, 7.96 and 8.15 s with it (medians: steps 0.9 s
+cheaper, tabulate 0.4 s and regress 0.2 s dearer), the statistics' peaks 1.56 and 1.13 GiB
+against 0.91 and 0.96 GiB: about 0.3 s for 0.6 GiB, not taken) and output control's
+per-row evidence (2.4 s, every statistic's rows read and hashed in numpy or the native
+loops, already compiled and split over two threads) about halved; what (a) does in 0.3 s is two
 DuckDB aggregates with no per-row evidence at all.
 """
 
