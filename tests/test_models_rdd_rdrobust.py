@@ -104,6 +104,16 @@ def _assert_agrees(conventional: Any, corrected: Any, estimate: Any) -> None:
     _close(corrected.std_errors, np.array([estimate["se.rb"]]))
 
 
+def _assert_influence_covers_refits(corrected: Any, refits: list[Any]) -> tuple[float, float]:
+    """The influence output control is given for τ_bc (the most one unit's removal moves
+    it) is at least each rdrobust refit's move of tau.bc; returns it and the largest move."""
+    tau = float(corrected.coefficients[0])
+    moves = [abs(tau - found["tau.bc"]) for found in refits]
+    largest = float(corrected.evidence.influence.coefficient[0])
+    assert largest >= max(moves) * (1 - 1e-9)
+    return largest, max(moves)
+
+
 def _plan(ws: Workspace, b: float | None, kernel: str, cluster: str | None = None) -> RobustPlan:
     plan = ws.prepare("rdd", rdd_request(b=b, cluster=cluster, kernel=kernel, inference="robust"))
     assert isinstance(plan, RobustPlan)
@@ -200,6 +210,15 @@ def _fuzzy_plan(
     return plan
 
 
+def _released(plan: FuzzyPlan, ws: Workspace) -> list[Any]:
+    """The fuzzy plan released: the Wald model (conventional), the bias-corrected jump
+    (robust, one row named by the treatment) and the first stage."""
+    items = list(plan.release(control_context(ws)))
+    assert [i.about.get("inference") for i in items] == ["conventional", "robust", None]
+    assert [r.labels for r in items[1].result.rows] == [("behandlet",)]
+    return items
+
+
 @pytest.mark.parametrize(
     ("kernel", "b", "cluster"),
     [
@@ -236,10 +255,8 @@ def test_fuzzy_robust_agrees_with_rdrobust(
         f"{corrected.coefficients[0]:.6f} vs {estimate['tau.bc']:.6f}, se_rb "
         f"{corrected.std_errors[0]:.6f} vs {estimate['se.rb']:.6f}"
     )
-    items = plan.release(control_context(ws))
-    assert [i.about.get("inference") for i in items] == ["conventional", "robust", None]
+    items = _released(plan, ws)
     assert items[1].about["bias_bandwidth"] == (b or BANDWIDTH)
-    assert [r.labels for r in items[1].result.rows] == [("behandlet",)]
 
 
 def test_what_one_unit_moves_the_fuzzy_bias_corrected_ratio_is_exact(
@@ -253,19 +270,18 @@ def test_what_one_unit_moves_the_fuzzy_bias_corrected_ratio_is_exact(
     plan = _fuzzy_plan(ws, 5.5, "triangular", None)
     assert plan.robust is not None
     data = _data(ws, ["behandlet"])
-    tau = float(plan.robust.corrected.coefficients[0])
-    refits = _refits_without(
-        data,
-        30,
-        10,
-        lambda kept: _reference(
-            kept, 5.5, "triangular", vce="hc1", fuzzy=kept["behandlet"].astype(float)
+    largest, most = _assert_influence_covers_refits(
+        plan.robust.corrected,
+        _refits_without(
+            data,
+            30,
+            10,
+            lambda kept: _reference(
+                kept, 5.5, "triangular", vce="hc1", fuzzy=kept["behandlet"].astype(float)
+            ),
         ),
     )
-    moves = [abs(tau - found["tau.bc"]) for found in refits]
-    largest = float(plan.robust.corrected.evidence.influence.coefficient[0])
-    assert largest >= max(moves) * (1 - 1e-9)
-    print(f"rdd fuzzy robust: largest one-unit move {largest:.6g}, of 40 rows {max(moves):.6g}")
+    print(f"rdd fuzzy robust: largest one-unit move {largest:.6g}, of 40 rows {most:.6g}")
 
 
 def test_fuzzy_robust_a_second_bias_bandwidth(issue_workspace: Workspace) -> None:
@@ -308,18 +324,18 @@ def test_covariate_adjusted_robust_agrees_with_rdrobust(
         f"{plan.corrected.std_errors[0]:.6f} vs {estimate['se.rb']:.6f}"
     )
     if cluster is None and b is not None:  # the one-unit move against rdrobust refits
-        refits = _refits_without(
-            data,
-            20,
-            0,
-            lambda kept: _reference(
-                kept, b, kernel, vce="hc1", covs=kept["kjonn"].astype(float)[:, None]
+        largest, most = _assert_influence_covers_refits(
+            plan.corrected,
+            _refits_without(
+                data,
+                20,
+                0,
+                lambda kept: _reference(
+                    kept, b, kernel, vce="hc1", covs=kept["kjonn"].astype(float)[:, None]
+                ),
             ),
         )
-        moves = [abs(plan.corrected.coefficients[0] - found["tau.bc"]) for found in refits]
-        largest = float(plan.corrected.evidence.influence.coefficient[0])
-        assert largest >= max(moves) * (1 - 1e-9)
-        print(f"rdd covs robust: largest one-unit move {largest:.6g}, of 20 rows {max(moves):.6g}")
+        print(f"rdd covs robust: largest one-unit move {largest:.6g}, of 20 rows {most:.6g}")
     model, corrected = plan.release(control_context(ws))
     assert model.about["inference"] == "conventional" and corrected.about["inference"] == "robust"
 
@@ -365,9 +381,7 @@ def test_fuzzy_covariate_adjusted_robust_agrees_with_rdrobust(
         f"{estimate['se.rb']:.6f}; conventional se {plan.estimate.std_errors[0]:.6f}, "
         f"rdrobust se.us {estimate['se.us']:.6f}"
     )
-    items = plan.release(control_context(ws))
-    assert [i.about.get("inference") for i in items] == ["conventional", "robust", None]
-    assert [r.labels for r in items[1].result.rows] == [("behandlet",)]
+    _released(plan, ws)
 
 
 def test_what_one_unit_moves_the_fuzzy_covariate_adjusted_ratio_is_exact(
@@ -380,26 +394,23 @@ def test_what_one_unit_moves_the_fuzzy_covariate_adjusted_ratio_is_exact(
     plan = _fuzzy_plan(ws, 5.5, None, None, x=["kjonn"])
     assert plan.robust is not None
     data = _data(ws, ["behandlet", "kjonn"])
-    tau = float(plan.robust.corrected.coefficients[0])
-    refits = _refits_without(
-        data,
-        20,
-        10,
-        lambda kept: _reference(
-            kept,
-            5.5,
-            "triangular",
-            vce="hc1",
-            fuzzy=kept["behandlet"].astype(float),
-            covs=kept["kjonn"].astype(float)[:, None],
+    largest, most = _assert_influence_covers_refits(
+        plan.robust.corrected,
+        _refits_without(
+            data,
+            20,
+            10,
+            lambda kept: _reference(
+                kept,
+                5.5,
+                "triangular",
+                vce="hc1",
+                fuzzy=kept["behandlet"].astype(float),
+                covs=kept["kjonn"].astype(float)[:, None],
+            ),
         ),
     )
-    moves = [abs(tau - found["tau.bc"]) for found in refits]
-    largest = float(plan.robust.corrected.evidence.influence.coefficient[0])
-    assert largest >= max(moves) * (1 - 1e-9)
-    print(
-        f"rdd fuzzy covs robust: largest one-unit move {largest:.6g}, of 30 rows {max(moves):.6g}"
-    )
+    print(f"rdd fuzzy covs robust: largest one-unit move {largest:.6g}, of 30 rows {most:.6g}")
 
 
 def test_fuzzy_covariate_adjusted_conventional_error_differs_by_the_covariates_bread(
