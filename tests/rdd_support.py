@@ -7,14 +7,20 @@ against the reference in the test itself."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from catalogue.analysis.step import parse_steps
 from catalogue.analysis.workspace import Workspace
-from tests.test_models_rdd_fuzzy import FUZZY
 
 CUTOFF = 40.0
 BANDWIDTH = 8.5
+# The sharp and the fuzzy design against their references: (kernel, with the covariate kjonn)
+KERNEL_CASES = [("triangular", False), ("uniform", False), ("triangular", True)]
+# Treated: most men at or above the cutoff, some people below it (born in the first months)
+FUZZY = (
+    '(alder >= 40 and kjonn == "1") or (alder >= 40 and month(fodselsdato) <= 6) '
+    "or (alder < 40 and month(fodselsdato) <= 2)"
+)
 
 
 def rdd_request(
@@ -35,6 +41,16 @@ def rdd_request(
     if cluster is not None:
         request["cluster"] = cluster
     return request
+
+
+Plan = TypeVar("Plan")
+
+
+def prepared(ws: Workspace, request: dict[str, Any], kind: type[Plan]) -> Plan:
+    """rdd prepared for `request`, asserted to be the design's plan `kind`."""
+    plan = ws.prepare("rdd", request)
+    assert isinstance(plan, kind)
+    return plan
 
 
 def with_treatment(ws: Workspace) -> Workspace:

@@ -22,13 +22,17 @@ from catalogue.analysis.step import parse_steps
 from catalogue.analysis.workspace import Workspace
 from catalogue.domain.errors import RegcatError
 from tests import test_analysis_models as models
+from tests.rdd_support import CUTOFF, KERNEL_CASES, prepared, rdd_request
 from tests.test_analysis_models import _close, _rows, assert_noise_within_bounds
 from tests.test_analysis_support import control_context
 
 workspace_factory = models.workspace_factory
 issue_workspace = models.issue_workspace
 
-CUTOFF = 40.0
+
+def _covariate(covariate: bool) -> dict[str, Any]:
+    """The request's covariate field: kjonn, or none."""
+    return {"x": ["kjonn"]} if covariate else {}
 
 
 def _reference(ws: Workspace, bandwidth: float, kernel: str, covariate: bool) -> Any:
@@ -45,28 +49,12 @@ def _reference(ws: Workspace, bandwidth: float, kernel: str, covariate: bool) ->
     return sm.WLS(data["lonn"][inside].astype(float), design, weights=weights).fit(cov_type="HC1")
 
 
-def _plan(ws: Workspace, request: dict[str, Any]) -> RegressionPlan:
-    plan = ws.prepare("rdd", request)
-    assert isinstance(plan, RegressionPlan)
-    return plan
-
-
-@pytest.mark.parametrize(
-    ("kernel", "covariate"), [("triangular", False), ("uniform", False), ("triangular", True)]
-)
+@pytest.mark.parametrize(("kernel", "covariate"), KERNEL_CASES)
 def test_rdd_agrees_with_statsmodels_wls(
     issue_workspace: Workspace, kernel: str, covariate: bool
 ) -> None:
-    request: dict[str, Any] = {
-        "y": "lonn",
-        "running": "alder",
-        "cutoff": CUTOFF,
-        "bandwidth": 8.5,
-        "kernel": kernel,
-    }
-    if covariate:
-        request["x"] = ["kjonn"]
-    plan = _plan(issue_workspace, request)
+    request = rdd_request(kernel=kernel, **_covariate(covariate))
+    plan = prepared(issue_workspace, request, RegressionPlan)
     reference = _reference(issue_workspace, 8.5, kernel, covariate)
     estimate = plan.estimate
     assert estimate.estimable and estimate.observations == reference.nobs
@@ -121,8 +109,10 @@ def test_bandwidth_is_imbens_kalyanaraman(issue_workspace: Workspace, kernel: st
     means = s / n
     m2 = np.bincount(index, weights=(y - means[index]) ** 2)
     assert math.isclose(ik_bandwidth(values, n, s, m2, kernel) or 0, expected, rel_tol=1e-9)
-    plan = _plan(
-        issue_workspace, {"y": "lonn", "running": "alder", "cutoff": CUTOFF, "kernel": kernel}
+    plan = prepared(
+        issue_workspace,
+        {"y": "lonn", "running": "alder", "cutoff": CUTOFF, "kernel": kernel},
+        RegressionPlan,
     )
     assert plan.about["bandwidth_rule"] == "imbens-kalyanaraman"
     assert plan.about["bandwidth"] == float(f"{expected:.2g}")

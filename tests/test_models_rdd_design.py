@@ -16,8 +16,8 @@ from catalogue.analysis.statistics.rdd import DesignPlan, FuzzyPlan
 from catalogue.analysis.workspace import Workspace
 from catalogue.domain.errors import RegcatError
 from tests import test_analysis_models as models
+from tests.rdd_support import with_treatment
 from tests.test_analysis_support import control_context
-from tests.test_models_rdd_fuzzy import _with_treatment
 
 workspace_factory = models.workspace_factory
 issue_workspace = models.issue_workspace
@@ -93,7 +93,7 @@ def test_another_design_on_the_same_rows_is_refused_naming_both(
 def test_the_fuzzy_design_refuses_another_bandwidth_before_its_first_stage(
     issue_workspace: Workspace,
 ) -> None:
-    ws = _with_treatment(issue_workspace)
+    ws = with_treatment(issue_workspace)
     context = control_context(ws)
 
     def fuzzy(h: float) -> FuzzyPlan:

@@ -23,23 +23,13 @@ from catalogue.analysis.step import parse_steps
 from catalogue.analysis.workspace import Workspace
 from catalogue.domain.errors import RegcatError
 from tests import test_analysis_models as models
+from tests.rdd_support import CUTOFF, KERNEL_CASES, prepared, rdd_request, with_treatment
 from tests.test_analysis_models import _close, _rows, assert_noise_within_bounds
 from tests.test_analysis_support import control_context
+from tests.test_models_rdd import _covariate
 
 workspace_factory = models.workspace_factory
 issue_workspace = models.issue_workspace
-
-CUTOFF = 40.0
-# Treated: most men at or above the cutoff, some people below it (born in the first months)
-FUZZY = (
-    '(alder >= 40 and kjonn == "1") or (alder >= 40 and month(fodselsdato) <= 6) '
-    "or (alder < 40 and month(fodselsdato) <= 2)"
-)
-
-
-def _with_treatment(ws: Workspace) -> Workspace:
-    ws.apply(parse_steps([{"generate": "behandlet", "expr": f"cond({FUZZY}, 1, 0)"}]))
-    return ws
 
 
 def _inside(ws: Workspace, bandwidth: float, covariate: bool) -> dict[str, np.ndarray]:
@@ -72,30 +62,13 @@ def _reference(ws: Workspace, bandwidth: float, kernel: str, covariate: bool) ->
     )
 
 
-def _plan(ws: Workspace, request: dict[str, Any]) -> FuzzyPlan:
-    plan = ws.prepare("rdd", request)
-    assert isinstance(plan, FuzzyPlan)
-    return plan
-
-
-@pytest.mark.parametrize(
-    ("kernel", "covariate"), [("triangular", False), ("uniform", False), ("triangular", True)]
-)
+@pytest.mark.parametrize(("kernel", "covariate"), KERNEL_CASES)
 def test_fuzzy_rdd_agrees_with_linearmodels_iv(
     issue_workspace: Workspace, kernel: str, covariate: bool
 ) -> None:
-    ws = _with_treatment(issue_workspace)
-    request: dict[str, Any] = {
-        "y": "lonn",
-        "running": "alder",
-        "treatment": "behandlet",
-        "cutoff": CUTOFF,
-        "bandwidth": 8.5,
-        "kernel": kernel,
-    }
-    if covariate:
-        request["x"] = ["kjonn"]
-    plan = _plan(ws, request)
+    ws = with_treatment(issue_workspace)
+    request = rdd_request(kernel=kernel, treatment="behandlet", **_covariate(covariate))
+    plan = prepared(ws, request, FuzzyPlan)
     reference, data, weights = _reference(ws, 8.5, kernel, covariate)
     estimate = plan.estimate
     assert estimate.estimable and estimate.observations == reference.nobs
@@ -134,9 +107,9 @@ def test_fuzzy_rdd_agrees_with_linearmodels_iv(
 def test_first_stage_is_the_sharp_design_of_the_treatment(issue_workspace: Workspace) -> None:
     """On the fuzzy model's own rows (the outcome held too): statsmodels' WLS of the
     treatment on the side, x and side·x with the kernel weights, HC1."""
-    ws = _with_treatment(issue_workspace)
+    ws = with_treatment(issue_workspace)
     base = {"running": "alder", "cutoff": CUTOFF, "bandwidth": 8.5}
-    fuzzy = _plan(ws, {"y": "lonn", "treatment": "behandlet", **base})
+    fuzzy = prepared(ws, {"y": "lonn", "treatment": "behandlet", **base}, FuzzyPlan)
     data = _inside(ws, 8.5, False)
     x = data["x"]
     above = (x >= 0).astype(float)
@@ -151,10 +124,10 @@ def test_first_stage_is_the_sharp_design_of_the_treatment(issue_workspace: Works
 def test_chosen_bandwidth_is_the_outcomes_and_shared_by_the_first_stage(
     issue_workspace: Workspace,
 ) -> None:
-    ws = _with_treatment(issue_workspace)
+    ws = with_treatment(issue_workspace)
     base = {"y": "lonn", "running": "alder", "cutoff": CUTOFF}
     sharp = ws.prepare("rdd", base)
-    fuzzy = _plan(ws, {**base, "treatment": "behandlet"})
+    fuzzy = prepared(ws, {**base, "treatment": "behandlet"}, FuzzyPlan)
     assert fuzzy.about["bandwidth_rule"] == "imbens-kalyanaraman"
     assert fuzzy.about["bandwidth"] == sharp.about["bandwidth"]
     assert fuzzy.first.about["bandwidth"] == sharp.about["bandwidth"]
@@ -164,10 +137,10 @@ def test_a_treatment_without_a_jump_is_withheld_not_fitted(issue_workspace: Work
     """A treatment that does not move at the cutoff (born in January, on both sides): the
     Wald ratio has no denominator; the model is not estimable, the first-stage F is
     reported, not a 5xx."""
-    ws = _with_treatment(issue_workspace)
+    ws = with_treatment(issue_workspace)
     ws.apply(parse_steps([{"generate": "jan", "expr": "cond(month(fodselsdato) == 1, 1, 0)"}]))
     request = {"y": "lonn", "running": "alder", "treatment": "jan", "cutoff": CUTOFF}
-    plan = _plan(ws, {**request, "bandwidth": 8.5, "kernel": "uniform"})
+    plan = prepared(ws, {**request, "bandwidth": 8.5, "kernel": "uniform"}, FuzzyPlan)
     items = plan.release(control_context(ws))
     assert len(items) == 2
     f = items[0].extra["first_stage_f"]
@@ -188,7 +161,7 @@ def test_a_treatment_without_a_jump_is_withheld_not_fitted(issue_workspace: Work
 def test_bad_fuzzy_requests_are_4xx_naming_the_field(
     issue_workspace: Workspace, request_: dict[str, Any], code: str, named: str
 ) -> None:
-    ws = _with_treatment(issue_workspace)
+    ws = with_treatment(issue_workspace)
     request = {"y": "lonn", "running": "alder", "treatment": "behandlet", "cutoff": CUTOFF}
     with pytest.raises(RegcatError) as refused:
         ws.prepare("rdd", {**request, **request_})
