@@ -92,6 +92,12 @@ def _run(alice: Researcher, script: str) -> dict[str, Any]:
     return body
 
 
+def _only(body: dict[str, Any], kind: str) -> dict[str, Any]:
+    """The script's one output of `kind` (result, variables …); there must be exactly one."""
+    (found,) = [o for o in body["output"] if o["kind"] == kind]
+    return found
+
+
 def _items(body: dict[str, Any], line: int) -> list[dict[str, Any]]:
     return [
         r for item in body["output"] if item["line"] == line for r in item["response"]["results"]
@@ -373,8 +379,7 @@ def test_aggregate_statistics_are_the_steps_a_json_client_sends(alice: Researche
         ", by(tiar)\n"
         "summarize se sb\n"
     )
-    body = _run(alice, script)
-    (result,) = [o for o in body["output"] if o["kind"] == "result"]
+    result = _only(_run(alice, script), "result")
     steps: list[dict[str, Any]] = [
         {"import": "BEFOLKNING_KJOENN", "as": "kjonn"},
         {"import": "INNTEKT_WLONN", "date": "2020-12-31", "as": "lonn"},
@@ -424,8 +429,7 @@ def test_collapse_makes_the_variables(alice: Researcher) -> None:
         ", by(kull)\n"
         "variables\n"
     )
-    body = _run(alice, script)
-    (listing,) = [o for o in body["output"] if o["kind"] == "variables"]
+    listing = _only(_run(alice, script), "variables")
     names = {v["name"] for v in listing["variables"]}
     assert {"g", "q", "se", "sb"} <= names and not any("__" in name for name in names)
 
@@ -433,6 +437,7 @@ def test_collapse_makes_the_variables(alice: Researcher) -> None:
 def test_collapse_percent_runs(alice: Researcher) -> None:
     """collapse (percent) is the step's own statistic (its values against pandas:
     tests/test_group_gini_quartiles.py)."""
-    body = _run(alice, HEAD + "collapse (percent) lonn -> andel, by(kjonn)\nvariables\n")
-    (listing,) = [o for o in body["output"] if o["kind"] == "variables"]
+    listing = _only(
+        _run(alice, HEAD + "collapse (percent) lonn -> andel, by(kjonn)\nvariables\n"), "variables"
+    )
     assert "andel" in {v["name"] for v in listing["variables"]}
