@@ -284,28 +284,23 @@ def test_a_weibull_mixed_terms_error_over_many_bases(alice: Attacker) -> None:
 
 
 PANEL_FORMS = {
-    # pooled OLS over a panel's rows (several per unit): its outcome's form takes k·y + c
-    # only (the linear form's anchors, keyed by units alone, cannot tell a unit's rows apart)
+    # pooled OLS over a panel's rows (several per unit)
     "regress": {"x": ["etter"]},
-    # fixed effects: regress_panel's outcome form takes k·y + c (panel-form anchors at
-    # each unit's midrange), not y + X·d
+    # fixed effects (regress_panel's within-transformed rows)
     "regress_panel": {"x": ["etter"], "method": "fe"},
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="panel form: the outcome moved by the regressors is another form "
-    "(docs/OUTPUT_CONTROL.md §12)",
-)
 @pytest.mark.parametrize("statistic", list(PANEL_FORMS))
 def test_d_panel_outcome_moved_by_a_regressor(alice: Attacker, statistic: str) -> None:
     """regress (pooled) and regress_panel (fixed effects) of l/100,000 + d·etter on etter
     (the year less 2020) over three years, for d = m/2,000, m = 1..8: the same fit,
-    etter's coefficient b + d, so each answer less d is a draw of b. With one row per unit
-    the outcome's form takes y + X·d; in panel form not: a fresh draw each. Seen (main
-    9f49d20): regress_panel 8 answered, 7 distinct, the attacker's own standard error
-    0.063 errors; regress see README."""
+    etter's coefficient b + d, so each answer less d is a draw of b. Before (documented in
+    OUTPUT_CONTROL.md §12, the panel form k·y + c only): regress 8 answered, 8 distinct, the attacker's
+    own standard error 0.07-0.13 errors; regress_panel 7-8 distinct, 0.063-0.091. After
+    (the linear form with several rows per unit, model_support._linear_form: the anchor
+    unit's level its midrange in the pattern, its patterns in the order of their values'
+    hashes): 1 distinct each, own error 0.0."""
     handle = alice.workspace(
         [
             {

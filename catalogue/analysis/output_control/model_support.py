@@ -1303,7 +1303,8 @@ def _affine_form(
     from the design (`value_hashes`). `linear`: the outcome is taken to its affine form
     too, first (`_linear_form`, or with several rows per unit `_panel_outcome_form`: its
     anchors keyed by the units alone), and the
-    regressors' anchors are keyed by the outcome's form. `kept`: per pattern values the
+    regressors' anchors are keyed by the outcome's form; with several rows per unit the
+    linear form's two choices follow those two (found for y + X·d in one basis). `kept`: per pattern values the
     form holds as they are beside Z (an invariant form: AffineForm.invariant). `also`: per
     pattern a second design whose column space's own form (span_canonical, anchors by the
     same keys) the form holds beside Z, untransformed (IV's instruments). `log_time`: per
@@ -1320,21 +1321,44 @@ def _affine_form(
         held_at = None
     set_ids = np.asarray(located.arrays.set_ids[located.positions], dtype=np.uint64)
     y = np.ascontiguousarray(np.asarray(outcome, dtype=np.float64) + 0.0)
-    anchors, forms, outcomes, ys = [], [], [], []
+    anchors: list[np.ndarray] = []
+    forms: list[np.ndarray] = []
+    outcomes: list[np.ndarray] = []
+    ys: list[np.ndarray] = []
     distinct = located.distinct()
-    for salt in AFFINE_SALTS:
-        if linear and distinct and kept is None:
-            found_form = _linear_form(set_ids, row_pattern, y, design, salt)
-            if found_form is None:
-                return None
-            span, form_y, outcome_map = found_form
-            if also is not None:  # IV's instruments: their span's own form beside Z
+    # Per choice its salt and whether the outcome takes its linear form (y + X·d). A linear
+    # model over a panel's rows (several per unit) has both kinds: its k·y + c form first
+    # (anchors keyed by the unit and that form, the same in every basis of X), then, when
+    # it has one, its linear form (anchors by the units alone, their patterns by their
+    # values: found for y + X·d in the basis registered, not in another).
+    plan = [(salt, linear and distinct and kept is None) for salt in AFFINE_SALTS]
+    if linear and not distinct and kept is None:
+        plan += [(salt, True) for salt in AFFINE_SALTS]
+    for at, (salt, in_linear) in enumerate(plan):
+        if in_linear:
+            found_form = _linear_form(set_ids, row_pattern, y, design, salt, distinct)
+            if found_form is not None and also is not None:  # IV's instruments: their
+                # span's own form beside Z
                 spanned = span_canonical(
                     splitmix64(set_ids ^ salt), row_pattern, np.asarray(also, np.float64)
                 )
-                if spanned is None:
-                    return None
-                span = span._replace(form=np.column_stack([span.form, spanned.form]))
+                found_form = (
+                    None
+                    if spanned is None
+                    else (
+                        found_form[0]._replace(
+                            form=np.column_stack([found_form[0].form, spanned.form])
+                        ),
+                        *found_form[1:],
+                    )
+                )
+            if found_form is None and at >= len(AFFINE_SALTS):  # the panel's second kind
+                del anchors[len(AFFINE_SALTS) :], forms[len(AFFINE_SALTS) :]
+                del outcomes[len(AFFINE_SALTS) :], ys[len(AFFINE_SALTS) :]
+                break
+            if found_form is None:
+                return None
+            span, form_y, outcome_map = found_form
         else:
             form_y, outcome_map = y, np.array([0.0, 1.0])
             if linear:
@@ -1479,25 +1503,41 @@ def _linear_form(
     y: np.ndarray,
     design: np.ndarray,
     salt: np.uint64,
+    located_distinct: bool = True,
 ) -> tuple[Span, np.ndarray, np.ndarray] | None:
-    """The form of a model linear in its outcome with one row per unit: anchors keyed by
-    the units alone (span_canonical), and the outcome less its interpolant through the
+    """The form of a model linear in its outcome: anchors keyed by the units alone
+    (span_canonical; `located_distinct` False, several rows per unit: a unit's patterns in
+    the order of their values' hashes), and the outcome less its interpolant through the
     anchors' rows (ỹ = y − Z·y_A, the same up to a factor for k·y + X·d: the outcome moved
-    by any combination of the regressors is the same fit), scaled by ỹ at the
-    smallest-keyed row where it is not 0 and rounded as Z is. Its map: (s, y_A), y = s·y' +
+    by any combination of the regressors is the same fit; an anchor unit's level the
+    midrange of its rows in the pattern), scaled by ỹ at the smallest-keyed row where it
+    is not 0 (of that unit's rows the largest |ỹ|, the positive of a tie) and rounded as
+    Z is. Its map: (s, y_A), y = s·y' +
     Z·y_A, so the fit at the anchors is g = s·g' + y_A. None: no full rank, or y in the
     columns' span (a perfect fit: no residual to scale by)."""
     keys = splitmix64(set_ids ^ salt)
-    span = span_canonical(keys, row_pattern, design)
-    if span is None:
-        return None
     first = np.full(len(design), _NO_ROW_KEY, dtype=np.uint64)
     np.minimum.at(first, row_pattern, keys)
-    # The anchors' rows: in each anchor pattern its smallest-keyed row.
-    row_of = np.full(len(design), -1, dtype=np.int64)
+    # Per pattern the midrange of its smallest-keyed unit's rows there (one row when each
+    # unit has one; in a panel a unit may have several rows of one pattern, their order not
+    # fixed, and X·d moves them all alike): the anchors' levels.
     at_first = keys == first[row_pattern]
-    row_of[row_pattern[at_first]] = np.flatnonzero(at_first)
-    levels = y[row_of[span.patterns]]
+    low = np.full(len(design), np.inf)
+    high = np.full(len(design), -np.inf)
+    np.minimum.at(low, row_pattern[at_first], y[at_first])
+    np.maximum.at(high, row_pattern[at_first], y[at_first])
+    middle = np.zeros(len(design))
+    held = np.isfinite(low)
+    middle[held] = (low[held] + high[held]) / 2.0
+    # In a panel the anchor unit's rows fall in several patterns, whose index order is not
+    # fixed (did's rows came numbered otherwise for one outcome in eight): those are taken
+    # in the order of their values' hashes, which no y + X·d moves, nor any other unit's
+    # value (X·T does: a panel's other bases are found by its k·y + c form).
+    ties = None if located_distinct else value_hashes(design)
+    span = span_canonical(keys, row_pattern, design, ties)
+    if span is None:
+        return None
+    levels = middle[span.patterns]
     # The interpolant per pattern, then per row (a row's is its pattern's): Z·y_A over
     # every row gathered a rows × p matrix first (0.15 s for half a million rows), and
     # left rows of one pattern as alike, as the affine form needs them.
@@ -1506,8 +1546,13 @@ def _linear_form(
     away = np.flatnonzero(np.abs(residual) > AFFINE_TOLERANCE * size)
     if size <= 0 or not np.isfinite(size) or len(away) == 0:
         return None
-    # The smallest-keyed such row, found in one pass (no sort of the rows).
-    unit = float(residual[away[int(np.argmin(keys[away]))]])
+    # The smallest-keyed such row, found in one pass (no sort of the rows); of a unit's
+    # several rows (a panel) the one of the largest |residual|, the positive of a tie, so
+    # that the row does not depend on the rows' order and k·y picks the same one.
+    smallest = keys[away] == keys[away[int(np.argmin(keys[away]))]]
+    candidates = residual[away[smallest]]
+    largest = float(np.max(np.abs(candidates)))
+    unit = float(np.max(candidates[np.abs(candidates) == largest]))
     form_y = np.ascontiguousarray(np.round(residual / unit, AFFINE_DECIMALS) + 0.0)
     return span, form_y, np.concatenate([[unit], levels])
 

@@ -198,7 +198,10 @@ class Span(NamedTuple):
 
 
 def span_canonical(
-    row_keys: np.ndarray, row_pattern: np.ndarray, design: np.ndarray
+    row_keys: np.ndarray,
+    row_pattern: np.ndarray,
+    design: np.ndarray,
+    ties: np.ndarray | None = None,
 ) -> Span | None:
     """A model's design in a form that is the same for every basis of its column space
     (X ↦ X·T, T any invertible p × p matrix: a regressor replaced by x₂ + m·x₁, two by
@@ -215,8 +218,11 @@ def span_canonical(
 
     Why keyed anchors, as `affine_canonical`'s: the form must not move when one unit's
     value changes (the same model with the target's value changed iff diagnosed must be
-    found either way); a unit the attacker cannot name anchors one choice of two."""
-    return _span(row_keys, row_pattern, design, _span_anchors)
+    found either way); a unit the attacker cannot name anchors one choice of two.
+    `ties`: per pattern a second key, ascending, for patterns whose smallest row key is
+    one unit's (a panel: a unit's rows in several patterns); without it such patterns come
+    in the order of their index, which need not be the same for the same rows."""
+    return _span(row_keys, row_pattern, design, _span_anchors, ties)
 
 
 def _span(
@@ -224,6 +230,7 @@ def _span(
     row_pattern: np.ndarray,
     design: np.ndarray,
     search: Callable[[np.ndarray, np.ndarray], list[int]],
+    ties: np.ndarray | None = None,
 ) -> Span | None:
     """`span_canonical` with the anchor search `search` (rows scaled, their order)."""
     x = np.asarray(design, dtype=np.float64)
@@ -233,7 +240,10 @@ def _span(
     first = np.full(patterns, _NO_KEY, dtype=np.uint64)
     np.minimum.at(first, np.asarray(row_pattern, dtype=np.int64), np.asarray(row_keys, np.uint64))
     held = np.flatnonzero(first != _NO_KEY)
-    order = held[np.argsort(first[held], kind="stable")]
+    if ties is None:
+        order = held[np.argsort(first[held], kind="stable")]
+    else:
+        order = held[np.lexsort((np.asarray(ties)[held], first[held]))]
     scale = np.max(np.abs(x[held]), axis=0)
     if np.any(scale <= 0) or not np.all(np.isfinite(scale)):
         return None
