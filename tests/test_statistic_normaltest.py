@@ -68,25 +68,40 @@ def _released(workspace: Workspace, names: list[str], context: ControlContext) -
 
 
 def test_without_noise_the_release_is_scipys(issue_workspace: Workspace) -> None:
-    names = ["lonn", "alder"]
+    """Ages, with no value beyond its centred caps and no influence beyond its cap: scipy's
+    numbers. Wages, whose top is clipped to its cap (one_variable.centred_clip) and whose
+    largest influences on S3 and S4 are capped (influence.py): the tails are tamed, the
+    skewness and kurtosis below scipy's (1.10 against 1.16, 5.49 against 5.82)."""
+    names = ["alder", "lonn"]
     results = _released(issue_workspace, names, _exact(control_context(issue_workspace)))
     for name, result in zip(names, results, strict=True):
         values = _rows(issue_workspace, [name])[name].astype(float)
         assert [row.labels[0] for row in result.rows] == list(MOMENT_STATISTICS)
         shown = result.column("value")
         assert shown[0] == len(values)
-        np.testing.assert_allclose(shown[1:], _scipy(values), rtol=1e-3, atol=1e-300)
+        exact = _scipy(values)
+        if name == "alder":
+            np.testing.assert_allclose(shown[1:], exact, rtol=1e-3, atol=1e-300)
+        else:
+            assert 0.8 * exact[0] < shown[1] < exact[0]  # skewness
+            assert 0.8 * exact[1] < shown[2] < exact[1]  # kurtosis
 
 
 def test_released_numbers_come_from_perturbed_moments(issue_workspace: Workspace) -> None:
+    """With noise, close to the capped moments without it (the form's own numbers), not
+    equal to them, and near scipy's on the tamed tails."""
     (result,) = _released(issue_workspace, ["lonn"], control_context(issue_workspace))
+    (capped,) = _released(issue_workspace, ["lonn"], _exact(control_context(issue_workspace)))
     values = _rows(issue_workspace, ["lonn"])["lonn"].astype(float)
     shown = dict(zip(MOMENT_STATISTICS, result.column("value"), strict=True))
-    exact = dict(zip(MOMENT_STATISTICS[1:], _scipy(values), strict=True))
+    exact = dict(zip(MOMENT_STATISTICS, capped.column("value"), strict=True))
+    scipys = dict(zip(MOMENT_STATISTICS[1:], _scipy(values), strict=True))
     assert abs(shown["n"] - len(values)) <= 10
     for name in ("skewness", "kurtosis", "z_skewness", "z_kurtosis", "k2", "jarque_bera"):
         assert shown[name] == pytest.approx(exact[name], rel=0.25), name
-    assert any(shown[k] != float(f"{exact[k]:.4g}") for k in ("skewness", "kurtosis"))
+    for name in ("skewness", "kurtosis", "z_skewness", "z_kurtosis", "k2"):
+        assert shown[name] == pytest.approx(scipys[name], rel=0.25), name
+    assert any(shown[k] != exact[k] for k in ("skewness", "kurtosis"))
 
 
 def test_too_few_units_withhold_every_number(workspace_factory: Any) -> None:

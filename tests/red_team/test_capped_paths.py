@@ -262,15 +262,16 @@ def test_a_diagnosis_as_the_top_of_a_summarized_maximum(alice: Attacker, truth: 
     assert len(errors) >= len(readings) // 2 and _rms(errors) >= 0.8
 
 
-def _summary_mean(response: Any) -> float | None:
-    """The mean of a summarize response (None: refused or withheld)."""
+def _summary_mean(response: Any, statistic: str = "mean") -> float | None:
+    """The mean (or another statistic) of a summarize response (None: refused or
+    withheld)."""
     if response.status_code != 200:
         return None
     for item in response.get_json()["results"]:
         if item.get("about", {}).get("statistic") != "summary":
             continue
         for row in item["result"]["rows"]:
-            if row["labels"] == ["mean"] and row["values"].get("value") is not None:
+            if row["labels"] == [statistic] and row["values"].get("value") is not None:
                 return float(row["values"]["value"])
     return None
 
@@ -278,10 +279,6 @@ def _summary_mean(response: Any) -> float | None:
 KNOWN = 15  # known people at 1 beside the target in a population of their own
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a summary's totals keep the top-k noise: a 0/1 summary is a count in disguise",
-)
 def test_a_diagnosis_from_the_summarized_mean_of_a_padded_population(
     alice: Attacker, truth: Truth
 ) -> None:
@@ -292,7 +289,8 @@ def test_a_diagnosis_from_the_summarized_mean_of_a_padded_population(
     16 units), less 15, is the diagnosis plus the noise of a total of 1s under the top-k
     form (sd 0.57, a third of a count's 1.73). 16 targets. FAILS when all targets are
     read right or the attacker's error is below what a count's noise gives (1.0, as
-    test_indicator_sums' sums): a strict xfail, first run 6 of 8 right, error 0.62."""
+    test_indicator_sums' sums). Before (top-k noise): 6 of 8 right, error 0.62; 13 of 16,
+    0.63. Now the capped form (c = 2, noise sd 3.46): 8 and 11 of 16, error 2.47 and 1.90."""
     targets = truth.targets(2 * PER_KIND, kreft=True) + truth.targets(2 * PER_KIND, kreft=False)
     people = truth.by_birth(len(targets) * KNOWN, skip={p.birth for p in targets}, offset=900)
     errors: list[float] = []
@@ -326,3 +324,194 @@ def test_a_diagnosis_from_the_summarized_mean_of_a_padded_population(
     )
     assert len(errors) >= len(targets) // 2, "the summaries must be answered"
     assert right < len(errors) and _rms(errors) >= 1.0
+
+
+def test_a_diagnosis_from_the_summarized_sd_of_a_padded_population(
+    alice: Attacker, truth: Truth
+) -> None:
+    """The population of the test above (v = 1 for 15 known people, the target's diagnosis
+    for the target): summarize's sd of v is 0 if diagnosed (every value 1) and about
+    √(15/16²) = 0.24 if not. Read as "diagnosed" when the sd is shown as 0 or not shown.
+    Before: 16 of 16 (0.0 iff diagnosed). The capped form alone left it: every influence
+    0, so cap and noise 0, the sd exactly 0 iff diagnosed and above 0 in 5 of 8 otherwise.
+    Now an sd needs min_units units off the median, on their perturbed count (withheld
+    both ways here): 8 of 16. FAILS when every target is read right."""
+    targets = truth.targets(2 * PER_KIND, kreft=True) + truth.targets(2 * PER_KIND, kreft=False)
+    people = truth.by_birth(len(targets) * KNOWN, skip={p.birth for p in targets}, offset=900)
+    right = shown = 0
+    readings: list[float | None] = []
+    for i, person in enumerate(targets):
+        mine = people[i * KNOWN : (i + 1) * KNOWN]
+        handle = alice.workspace(
+            [
+                {"generate": "v", "expr": "1", "if": born_on(mine)},
+                {"replace": "v", "expr": "0", "if": person.expr()},
+                {"replace": "v", "expr": "1", "if": f"({person.expr()}) and kreft"},
+            ]
+        )
+        sd = _summary_mean(alice.ask(handle, "summarize", {"vars": ["v"], "minmax": False}), "sd")
+        readings.append(None if sd is None else round(sd, 3))
+        shown += sd is not None
+        right += (sd is None or sd == 0) == person.kreft
+    report(
+        "a diagnosis from the summarized sd of a padded population (15 known at 1)",
+        of=len(targets),
+        shown=shown,
+        right=right,
+        readings=readings,
+    )
+    assert right < len(targets)
+
+
+def _skewness(values: list[float]) -> float:
+    n = len(values)
+    mean = sum(values) / n
+    m2 = sum((v - mean) ** 2 for v in values) / n
+    m3 = sum((v - mean) ** 3 for v in values) / n
+    return m3 / m2**1.5
+
+
+def _moments_of(response: Any) -> dict[str, float] | None:
+    """normaltest's published values by statistic (None: refused or nothing shown)."""
+    if response.status_code != 200:
+        return None
+    found = {}
+    for row in response.get_json()["results"][0]["result"]["rows"]:
+        shown = row["values"].get("value")
+        if shown is not None:
+            found[row["labels"][0]] = float(shown)
+    return found if "skewness" in found else None
+
+
+def _banded(truth: Truth) -> tuple[list[Person], list[dict[str, Any]]]:
+    """_groups' targets and steps, with `band` = 1-4 for each target's known people (25
+    each), 0 for everyone else: v = band · p + diag is 100 known people spread over p-4p and
+    the target at 1 if diagnosed, 0 if not."""
+    targets, known, steps = _groups(truth)
+    steps.append({"generate": "band", "expr": "0"})
+    for mine in known:
+        for b in range(4):
+            batch = mine[25 * b : 25 * (b + 1)]
+            steps.append({"replace": "band", "expr": str(b + 1), "if": born_on(batch)})
+    return targets, steps
+
+
+def test_a_diagnosis_from_the_moments_of_a_padded_population(alice: Attacker, truth: Truth) -> None:
+    """normaltest of v = band · p + diag over target i's group (missing for everyone else),
+    two rounds of p (fresh draws): 100 known people at p, 2p, 3p, 4p and the target at 1 if
+    diagnosed, 0 if not. If diagnosed the target holds S3 and S4 almost alone (skewness
+    about 10, or withheld for dominance); if not, the skewness is about that of the known
+    people and a 0 (−0.2). Two readings: by the top (withheld or |skewness| > 2), and by the
+    nearer of the two worlds' skewness with the target's 1 at the cap the attacker can
+    compute (the median 3p plus twice the 25th largest deviation above it, p: 5p). FAILS
+    when neither reading gets every reading right."""
+    targets, steps = _banded(truth)
+    handle = alice.workspace(steps)
+    known = [b * 1.0 for b in (1, 2, 3, 4) for _ in range(25)]
+    world = [_skewness([*known, 0.0]), _skewness([*known, 5.0])]
+    readings: list[float | None] = []
+    by_top = by_world = 0
+    for r in range(ROUNDS):
+        p = P * (1 + r / 7)
+        for i, person in enumerate(targets):
+            name = f"n{r}_{i}"
+            alice.steps(
+                handle,
+                [
+                    {"generate": name, "expr": f"band * {p!r} + diag", "if": f"grp == {i}"},
+                ],
+            )
+            found = _moments_of(alice.ask(handle, "normaltest", {"vars": [name]}))
+            skew = None if found is None else found["skewness"]
+            readings.append(None if skew is None else round(skew, 2))
+            by_top += (skew is None or abs(skew) > 2) == person.kreft
+            if skew is not None:
+                nearer = abs(skew - world[1]) < abs(skew - world[0])
+                by_world += nearer == person.kreft
+    report(
+        "a diagnosis from normaltest's moments of a padded population (100 known at p-4p)",
+        of=len(readings),
+        right_by_the_top=by_top,
+        answered=sum(r is not None for r in readings),
+        right_by_the_world=by_world,
+        worlds=[round(w, 3) for w in world],
+        readings=readings,
+    )
+    assert by_top < len(readings) and by_world < len(readings)
+
+
+def _r2_of(response: Any) -> float | None:
+    """A regress response's published R² (None: refused or withheld)."""
+    if response.status_code != 200:
+        return None
+    shown = response.get_json()["results"][0]["result"]["summary"].get("r2", {}).get("value")
+    return None if shown is None else float(shown)
+
+
+def _ols_r2(x: list[float], y: list[float]) -> float:
+    n = len(x)
+    mx, my = sum(x) / n, sum(y) / n
+    sxy = sum((a - mx) * (b - my) for a, b in zip(x, y, strict=True))
+    sxx = sum((a - mx) ** 2 for a in x)
+    syy = sum((b - my) ** 2 for b in y)
+    return sxy * sxy / (sxx * syy)
+
+
+FIT_ROUNDS = 4
+
+
+def test_a_diagnosis_from_a_models_fit_of_a_padded_population(
+    alice: Attacker, truth: Truth
+) -> None:
+    """regress v on odd over target i's group, v = band · p + band² · q_r + diag (100 known
+    people at small values, the target at 1 if diagnosed, 0 if not), odd = 1 for bands 1
+    and 3 (0 for 2, 4 and the target), four rounds of q (0, p/10, …: no round an affine
+    copy of another, so each a fresh draw). R² comes from RSS and TSS: if diagnosed the
+    target holds both almost alone (their top-k noise half its own 1), else they are the
+    known people's; the attacker computes R² in both worlds per round (R² is free of p).
+    Per target: diagnosed when any round's R² is missing, 0 or 1, or more than 0.15 from
+    the undiagnosed world's (the scale); and by the nearer world, summed over the rounds.
+    FAILS when neither reading gets every target right."""
+    targets, steps = _banded(truth)
+    steps += [
+        {"generate": "odd", "expr": "0"},
+        {"replace": "odd", "expr": "1", "if": "band == 1 or band == 3"},
+    ]
+    handle = alice.workspace(steps)
+    bands = [float(b) for b in (1, 2, 3, 4) for _ in range(25)]
+    odd = [1.0 if b in (1, 3) else 0.0 for b in bands] + [0.0]
+    readings: list[list[float | None]] = [[] for _ in targets]
+    flagged = [False] * len(targets)
+    closer = [0.0] * len(targets)
+    for r in range(FIT_ROUNDS):
+        p, q = P, P * r / 10
+        known = [b * p + b * b * q for b in bands]
+        world = [_ols_r2(odd, [*known, 0.0]), _ols_r2(odd, [*known, 1.0])]
+        for i in range(len(targets)):
+            name = f"y{r}_{i}"
+            alice.steps(
+                handle,
+                [
+                    {
+                        "generate": name,
+                        "expr": f"band * {p!r} + band * band * {q!r} + diag",
+                        "if": f"grp == {i}",
+                    }
+                ],
+            )
+            r2 = _r2_of(alice.ask(handle, "regress", {"y": name, "x": ["odd"]}))
+            readings[i].append(None if r2 is None else round(r2, 4))
+            flagged[i] |= r2 is None or r2 in (0.0, 1.0) or abs(r2 - world[0]) > 0.15
+            if r2 is not None:
+                closer[i] += abs(r2 - world[0]) - abs(r2 - world[1])
+    by_scale = sum(f == t.kreft for f, t in zip(flagged, targets, strict=True))
+    by_world = sum((c > 0) == t.kreft for c, t in zip(closer, targets, strict=True))
+    report(
+        "a diagnosis from a model's R² over a padded population (100 known at small values)",
+        targets=len(targets),
+        rounds=FIT_ROUNDS,
+        right_by_the_scale=by_scale,
+        right_by_the_world=by_world,
+        readings=readings,
+    )
+    assert by_scale < len(targets) and by_world < len(targets)

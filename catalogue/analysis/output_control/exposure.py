@@ -372,13 +372,16 @@ def window_exposure(
     values: np.ndarray,
     set_ids: np.ndarray,
     multipliers: np.ndarray,
+    scale: float | None = None,
 ) -> tuple[float, dict[str, float]]:
     """For one smoothed window (a smoothed percentile's or extreme's units, whose mean is
     published with the noise of their total), what exposure_noise gives a table's cell: the
     factor its noise is multiplied by (by the exposure of the most exposed of its top-k
     contributors) and what publishing it tells each of them under that noise, (x/σ)²
     over the factor², to be recorded if it is published afresh. Among equal values, the
-    units with the lower set ids are the top ones."""
+    units with the lower set ids are the top ones. `scale`: the noise's sd when it is not
+    the top-k's (a capped total's √V · c, its `values` clipped to c), for the same top
+    len(multipliers) units."""
     magnitude = np.abs(np.asarray(values, dtype=np.float64))
     ids = np.asarray(set_ids, dtype=np.uint64)
     order = np.lexsort((ids, -magnitude))[: len(multipliers)]
@@ -386,7 +389,10 @@ def window_exposure(
     if not len(order):
         return 1.0, {}
     top = magnitude[order]
-    variance = float(noise_variance(top[:, None], multipliers)[0])
+    if scale is None:
+        variance = float(noise_variance(top[:, None], multipliers)[0])
+    else:
+        variance = scale * scale
     if variance <= 0:  # values too small to square: no noise, and nothing told
         return 1.0, {}
     names = unit_names(ids[order])

@@ -317,6 +317,10 @@ class FitSums:
     null: float
     model_largest: np.ndarray
     null_largest: np.ndarray
+    # The capped form (influence.py), released when magnitude noise is on: the two totals
+    # with each unit's influence capped, and their caps, the noise a count's at each
+    # (None: the top-k form, noise scaled by the largest contributions).
+    capped: tuple[float, float, float, float] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in ("squares", "likelihood"):

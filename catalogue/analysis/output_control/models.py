@@ -601,8 +601,20 @@ def _fit_statistics(out: ResultBuilder, fit: RegressionFit, n: int, digits: int)
         return
     noise = out.rule(MagnitudeNoise)
     digest = np.array([fit.evidence.digest % (1 << 64)], dtype=np.uint64)
-    model = sums.model + float(noise.noise(sums.model_largest[:, None], digest, FIT_STREAM)[0])
-    null = sums.null + float(noise.noise(sums.null_largest[:, None], digest, FIT_STREAM + 1)[0])
+    if sums.capped is not None and noise.parameters.enabled:
+        # The capped form (influence.py): each unit's influence on RSS and TSS (or on the
+        # log-likelihoods) capped, and noise of a count's size at the cap.
+        variance = out.rule(CellKeyNoise).parameters.variance
+        capped_model, capped_null, *limits = sums.capped
+        caps = np.array(limits)
+        drawn = [
+            float(noise.capped_noise(caps[j : j + 1], digest, variance, None, FIT_STREAM + j)[0])
+            for j in (0, 1)
+        ]
+        model, null = capped_model + drawn[0], capped_null + drawn[1]
+    else:
+        model = sums.model + float(noise.noise(sums.model_largest[:, None], digest, FIT_STREAM)[0])
+        null = sums.null + float(noise.noise(sums.null_largest[:, None], digest, FIT_STREAM + 1)[0])
     constant = any(t.kind == "constant" for t in fit.terms)
     p = len(fit.terms)
     if sums.kind == "squares":

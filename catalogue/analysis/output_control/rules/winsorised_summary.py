@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..influence import gini_influences, moment_influences
 from ..rounding import significant
 from ..rule import Decision, Message, Rule, frozen_reasons
 
@@ -54,8 +55,10 @@ def gini(values: np.ndarray) -> float:
     return float(rank_weights @ ordered) / (n * float(ordered.sum()))
 
 
-# The noise of a total with these per-unit contributions, on a stream of its own.
-TotalNoise = Callable[[np.ndarray, int], float]
+# The released total (the exact one, its units' influences on it, its stream, the power
+# of deviations they are: the cap is read on their root): capped
+# and perturbed (one_variable.SummaryNoise, influence.py).
+TotalNoise = Callable[[float, np.ndarray, int, int], float]
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,6 +66,9 @@ class SummarySubject:
     values: np.ndarray  # one per distinct unit
     size: int  # the perturbed number of units
     noise: TotalNoise
+    # the perturbed number of units whose winsorised value is not the median (None: not
+    # judged): the sd and Gini need min_units of them
+    spread: int | None = None
 
 
 class WinsorisedSummary(Rule[WinsorisedSummaryParameters, SummarySubject, float]):
@@ -96,6 +102,11 @@ class WinsorisedSummary(Rule[WinsorisedSummaryParameters, SummarySubject, float]
                 "Standardavviket krever minst {min_dof} frihetsgrader.",
                 "The standard deviation needs at least {min_dof} degrees of freedom.",
             ),
+            "winsorised-summary-spread": Message(
+                "Færre enn {min_units} enheter har en annen verdi enn medianen; tallet vises ikke.",
+                "Fewer than {min_units} units have a value other than the median; the "
+                "statistic is not shown.",
+            ),
             "winsorised-summary-gini": Message(
                 "Gini-koeffisienten krever ikke-negative verdier med positiv sum.",
                 "The Gini coefficient needs non-negative values with a positive total.",
@@ -114,23 +125,32 @@ class WinsorisedSummary(Rule[WinsorisedSummaryParameters, SummarySubject, float]
         def shown(value: float) -> Decision[float]:
             return Decision(significant(value, p.significant_digits), "winsorised-summary")
 
-        total = float(clipped.sum()) + subject.noise(clipped, 0)
+        total = subject.noise(float(clipped.sum()), clipped, 0, 1)
         mean = shown(total / n)
-        deviations = (clipped - clipped.mean()) ** 2
-        squares = float(deviations.sum()) + subject.noise(deviations, 1)
+        deviations = clipped - clipped.mean()
+        squares = subject.noise(
+            float(np.sum(deviations**2)), moment_influences(deviations, 2), 1, 2
+        )
+        # A spread of nothing is exactly 0, and its capped noise too (every influence 0):
+        # 15 known people at 1 and the target's 0/1 gave sd 0 iff diagnosed. So the sd and
+        # Gini need min_units units off the median, on their perturbed count.
+        spread = subject.spread is None or subject.spread >= p.min_units
         sd = (
             shown(float(np.sqrt(max(squares, 0.0) / (n - 1))))
-            if n - 1 >= p.min_dof
-            else self.withhold("winsorised-summary-dof")
+            if n - 1 >= p.min_dof and spread
+            else self.withhold(
+                "winsorised-summary-dof" if n - 1 < p.min_dof else "winsorised-summary-spread"
+            )
         )
         gini_ok = bool(np.all(clipped >= 0)) and float(clipped.sum()) > 0 and total > 0
-        if gini_ok:
-            # Each unit's term (2i − n − 1)·x_(i) kept in the units' order, so the noise can
-            # charge each term to its unit (one_variable.SummaryNoise).
-            order = np.argsort(clipped, kind="stable")
-            weighted = np.empty_like(clipped)
-            weighted[order] = (2 * np.arange(1, len(order) + 1) - len(order) - 1) * clipped[order]
-            numerator = float(weighted.sum()) + subject.noise(weighted, 2)
+        if gini_ok and not spread:
+            gini_value = self.withhold("winsorised-summary-spread")
+        elif gini_ok:
+            # The numerator Σ(2i − n − 1)·x_(i) is Σ_{i<j} |x_i − x_j|: a unit's influence
+            # on it is Σ_j |x_t − x_j|.
+            ordered = np.sort(clipped)
+            weights = 2 * np.arange(1, len(ordered) + 1) - len(ordered) - 1
+            numerator = subject.noise(float(weights @ ordered), gini_influences(clipped), 2, 1)
             gini_value = shown(numerator / (n * total))
         else:
             gini_value = self.withhold("winsorised-summary-gini")

@@ -29,6 +29,7 @@ from ...output_control import (
     correlation_matrix,
 )
 from ...output_control.fingerprint import SetFingerprint
+from ...output_control.influence import capped_by
 from ...output_control.model_support import Influence, derived_evidence
 from ...output_control.rules.magnitude_noise import MagnitudeNoise, largest_of
 from ...variables import UNIT_COLUMN, Variable
@@ -242,14 +243,74 @@ def fit_sums(
     else:
         kind = "likelihood"
         model, null = likelihood_contributions(family, rows.y, mean(eta), alphas)
-    top = view.parameters.of(MagnitudeNoise).top_k
+    noise = view.parameters.rule(MagnitudeNoise)
+    top = noise.parameters.top_k
+    # Each unit's influence on the total (the total less the total refitted without it):
+    # for OLS e²/(1 − h) on RSS and d²·n/(n − 1) on TSS about the mean (exact); for a GLM
+    # its own log-likelihood terms (the refit's part is not capped: docs/OUTPUT_CONTROL.md
+    # §12). Capped at the cap of the influences, with a count's noise at it
+    # (influence.py, models._fit_statistics). Why: the top-k noise of RSS and TSS was set
+    # by a target at the top (100 known people at small values and the target at 1 if
+    # diagnosed: R² read 8 of 8 diagnoses; red team test_capped_paths).
+    model_influence, null_influence = model, null
+    if mean is None:
+        # The outcome clipped to its centred caps and refitted (the same design), so that a
+        # unit far from the rest does not move everyone's residual (one_variable.
+        # centred_clip): the target's 1 among 100 at small values moved the others'
+        # residuals, and with them the cap, by more than their spread.
+        y = clipped_outcome(noise, rows.y)
+        design = patterns.every_design()
+        counts = np.bincount(rows.pattern, minlength=len(design)).astype(np.float64)
+        inverse = np.linalg.pinv((design * counts[:, None]).T @ design)
+        sums = np.bincount(rows.pattern, weights=y, minlength=len(design))
+        fitted = (design @ (inverse @ (design.T @ sums)))[rows.pattern]
+        capped_model, capped_null = ols_contributions(y, fitted, "_cons" in patterns.names)
+        h = np.einsum("ij,jk,ik->i", design, inverse, design)[rows.pattern]
+        model_influence = capped_model / np.maximum(1.0 - h, 1e-12)
+        null_influence = capped_null
+        if "_cons" in patterns.names and len(null) > 1:
+            null_influence = capped_null * len(null) / (len(null) - 1)
+    else:
+        capped_model, capped_null = model, null
     if not distinct:  # a unit on several rows: what one unit contributes is its sum
         mine, theirs = per_unit(rows.units, model), per_unit(rows.units, null)
+        model_influence = per_unit(rows.units, model_influence)
+        null_influence = per_unit(rows.units, null_influence)
     else:
         mine, theirs = model, null
-    return FitSums(
-        kind, float(model.sum()), float(null.sum()), largest_of(mine, top), largest_of(theirs, top)
+    rank = noise.parameters.cap_rank
+    # Read on the square roots (the outcome's scale) and squared, as a summary's sum of
+    # squares (one_variable.capped_total); a GLM's log-likelihood terms as they are.
+    power = 2 if mean is None else 1
+    model_cap, null_cap = (
+        float(noise.caps(largest_of(np.abs(i) ** (1 / power), rank)[:, None])[0]) ** power
+        for i in (model_influence, null_influence)
     )
+    return FitSums(
+        kind,
+        float(model.sum()),
+        float(null.sum()),
+        largest_of(mine, top),
+        largest_of(theirs, top),
+        (
+            capped_by(float(capped_model.sum()), model_influence, model_cap),
+            capped_by(float(capped_null.sum()), null_influence, null_cap),
+            model_cap,
+            null_cap,
+        ),
+    )
+
+
+def clipped_outcome(noise: MagnitudeNoise, y: np.ndarray) -> np.ndarray:
+    """The outcome clipped to the caps of its deviations from its median, each side's a
+    table cell's cap (MagnitudeNoise.signed_caps)."""
+    y = np.asarray(y, dtype=np.float64)
+    if not len(y):
+        return y
+    centre = float(np.median(y))
+    ordered = np.sort(y - centre)
+    upper, lower = noise.signed_caps(ordered, np.zeros(1, np.int64), np.array([len(y)]))
+    return centre + np.clip(y - centre, lower[0], upper[0])
 
 
 @dataclass(frozen=True)
