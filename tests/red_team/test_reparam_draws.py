@@ -335,6 +335,58 @@ def test_d_panel_outcome_moved_by_a_regressor(alice: Attacker, statistic: str) -
     assert max(slopes) - min(slopes) <= 2e-3 * max(abs(s) for s in slopes) + 1e-4, slopes
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="random effects have no outcome form: 8 (k, c) gave 8 distinct draws, the "
+    "attacker's own standard error 0.107-0.133 errors in two runs (docs/OUTPUT_CONTROL.md "
+    "§12)",
+)
+def test_d_random_effects_outcome_as_k_y_plus_c(alice: Attacker) -> None:
+    """regress_panel (random effects) of k·l/100,000 + c on etter over three years for 8
+    (k, c): GLS with θ from the variance components is affine-equivariant in its outcome
+    (the components move by k², θ not at all, each slope by k), so each slope over k is a
+    draw of one number. Random effects' rows move by c·(1 − θ_i), not a constant, and their
+    evidence has no outcome form (shared/panel.fit_panel: `linear_outcome` fe and be
+    only). Seen (panel_forms, main b5c3324, two runs): 8 answered, 8 distinct, the
+    attacker's own standard error 0.107 and 0.133 errors."""
+    handle = alice.workspace(
+        [
+            {
+                "import": "INNTEKT_WLONN",
+                "dates": ["2020-12-31", "2021-12-31", "2022-12-31"],
+                "as": "l",
+            },
+            {"reshape_to_panel": ["l"], "date_as": "aar"},
+            {"generate": "etter", "expr": "year(aar) - 2020"},
+        ]
+    )
+    alice.steps(
+        handle,
+        [
+            {"generate": f"y{i}", "expr": f"l / 100000 * {k} + {c}"}
+            for i, (k, c) in enumerate(SHIFTS)
+        ],
+    )
+    slopes: list[float] = []
+    error = 0.0
+    for i, (k, _) in enumerate(SHIFTS):
+        body = {"y": f"y{i}", "x": ["etter"], "method": "re"}
+        rows = _rows(alice.ask(handle, "regress_panel", body))
+        if rows is None:
+            continue
+        slopes.append(float(rows["etter"]["coefficient"]) / k)
+        error = error or float(rows["etter"]["std_error"]) / abs(k)
+    assert len(slopes) >= 4, "must be answered"
+    report(
+        "regress_panel (re), the outcome as k·y + c 8 ways",
+        answered=len(slopes),
+        distinct=len({round(s / error, 2) for s in slopes}),
+        attackers_own_std_error=round(statistics.stdev(slopes) / len(slopes) ** 0.5 / error, 3),
+    )
+    # One draw: each reading the shown slope's 4 figures over k.
+    assert max(slopes) - min(slopes) <= 2e-3 * max(abs(s) for s in slopes) + 1e-4, slopes
+
+
 def test_e_mixed_models_outcome_moved_by_k_y_plus_c(alice: Attacker) -> None:
     """regress_mml of k·lonnk + c on kv and mnd by birth day for 8 (k, c): a linear mixed
     model (REML or ML) is affine-equivariant in its outcome (each coefficient times k, the
