@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 
 from catalogue.domain.accounts import ExportFormat
 from catalogue.services import export_requests
-from schemas.api.fields import VERSION, JsonBoolean, Timestamp
+from schemas.api.fields import VERSION, JsonBoolean, Timestamp, objects
 
 
 class DecisionSchema(Schema):
@@ -24,9 +24,7 @@ class PopulationSourceSchema(Schema):
 
 
 class PopulationSchema(Schema):
-    steps = fields.List(
-        fields.Dict(), metadata={"description": "The workspace steps that made the population"}
-    )
+    steps = objects("The workspace steps that made the population")
     datasets = fields.List(
         fields.Nested(PopulationSourceSchema),
         metadata={"description": "Every dataset those steps read; their registers approve too"},

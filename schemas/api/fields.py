@@ -109,3 +109,13 @@ class QueryInteger(fields.Integer):
 
 
 _INTEGER = re.compile(r"-?[0-9]+")
+
+
+def an_object(description: str) -> fields.Dict:
+    """A JSON object whose keys `description` tells (published as `type: object` with it)."""
+    return fields.Dict(metadata={"description": description})
+
+
+def objects(description: str) -> fields.List:
+    """A list of JSON objects whose keys `description` tells (`type: array` of objects)."""
+    return fields.List(fields.Dict(), metadata={"description": description})

@@ -12,6 +12,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from schemas.api.budget import BudgetSchema
+from schemas.api.fields import an_object, objects
 
 
 class AnalysisResultRowSchema(Schema):
@@ -70,7 +71,7 @@ class AnalysisTitleSchema(Schema):
 
 
 class AnalysisReleasedItemSchema(Schema):
-    about = fields.Dict(metadata={"description": "What the result is about."})
+    about = an_object("What the result is about.")
     result = fields.Nested(AnalysisControlledResultSchema)
     category_labels = fields.Dict(
         keys=fields.String(),
@@ -80,28 +81,21 @@ class AnalysisReleasedItemSchema(Schema):
             "English (and the missing category's, `.`, with missing: true)."
         },
     )
-    vega_lite = fields.Dict(metadata={"description": "A chart of the controlled table."})
-    hazard_ratios = fields.List(
-        fields.Dict(),
-        metadata={
-            "description": "cox with hazard: per term, exp of the published coefficient and "
-            "interval bounds (hazard_ratio, ci_lower, ci_upper)."
-        },
+    vega_lite = an_object("A chart of the controlled table.")
+    hazard_ratios = objects(
+        "cox with hazard: per term, exp of the published coefficient and "
+        "interval bounds (hazard_ratio, ci_lower, ci_upper)."
     )
-    hausman = fields.Dict(
-        metadata={
-            "description": "hausman, beside the random-effects model: the test of fixed "
-            "against random effects computed from the two released models (statistic, df, "
-            "p_value, reason when not computed, and per term fe, re, difference, std_error)."
-        },
+    hausman = an_object(
+        "hausman, beside the random-effects model: the test of fixed "
+        "against random effects computed from the two released models (statistic, df, "
+        "p_value, reason when not computed, and per term fe, re, difference, std_error)."
     )
 
-    chi2 = fields.Dict(
-        metadata={
-            "description": "tabulate with chi2: Pearson's chi-square test of independence "
-            "computed from the published (perturbed) two-way table (statistic, df, p_value, "
-            "table, rows, columns; reason when not computed)."
-        },
+    chi2 = an_object(
+        "tabulate with chi2: Pearson's chi-square test of independence "
+        "computed from the published (perturbed) two-way table (statistic, df, p_value, "
+        "table, rows, columns; reason when not computed)."
     )
     iqr = fields.Float(
         allow_none=True,
@@ -110,18 +104,13 @@ class AnalysisReleasedItemSchema(Schema):
             "percentiles (null when either is withheld)."
         },
     )
-    covariance = fields.List(
-        fields.Dict(),
-        metadata={
-            "description": "correlate with covariance: per pair (and each variable with "
-            "itself) r · sd_x · sd_y from the released correlation and winsorised sds."
-        },
+    covariance = objects(
+        "correlate with covariance: per pair (and each variable with "
+        "itself) r · sd_x · sd_y from the released correlation and winsorised sds."
     )
-    shown = fields.Dict(
-        metadata={
-            "description": "A script's tabulate with top()/bottom(): how many of the cells "
-            "of largest and smallest published count the table shows."
-        },
+    shown = an_object(
+        "A script's tabulate with top()/bottom(): how many of the cells "
+        "of largest and smallest published count the table shows."
     )
 
 

@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from catalogue.script.limits import MAX_CHARACTERS
 from schemas.api.errors import ErrorBodySchema
+from schemas.api.fields import an_object, objects
 from schemas.api.results import AnalysisStatisticResponseSchema
 
 
@@ -29,32 +30,20 @@ class ScriptOutputSchema(Schema):
         metadata={"description": "result, text, notice, variables, help, history or labels"}
     )
     command = fields.String(metadata={"description": "The command word (result, variables)."})
-    request = fields.Dict(
-        metadata={"description": "result: the statistic request the command became."}
-    )
+    request = an_object("result: the statistic request the command became.")
     response = fields.Nested(
         AnalysisStatisticResponseSchema,
         metadata={"description": "result: the API's answer to that request, as it gives it."},
     )
-    group = fields.Dict(
-        metadata={
-            "description": "result of a command with by(): the group it is of ({variable: value})."
-        }
+    group = an_object("result of a command with by(): the group it is of ({variable: value}).")
+    standardized = objects(
+        "result of a model with standardize: per term its standardized "
+        "coefficient (term, standardized), from the released numbers."
     )
-    standardized = fields.List(
-        fields.Dict(),
-        metadata={
-            "description": "result of a model with standardize: per term its standardized "
-            "coefficient (term, standardized), from the released numbers."
-        },
-    )
-    elasticities = fields.List(
-        fields.Dict(),
-        metadata={
-            "description": "result of a model with mfx(eyex), mfx(dyex) or mfx(eydx): per kind "
-            "and term the released average marginal effect scaled by released means (kind, "
-            "term, value, std_error), from the released numbers."
-        },
+    elasticities = objects(
+        "result of a model with mfx(eyex), mfx(dyex) or mfx(eydx): per kind "
+        "and term the released average marginal effect scaled by released means (kind, "
+        "term, value, std_error), from the released numbers."
     )
     effects = fields.String(
         metadata={
@@ -65,21 +54,15 @@ class ScriptOutputSchema(Schema):
         }
     )
     markdown = fields.String(metadata={"description": "text: a textblock's Markdown."})
-    notice = fields.Dict(
-        metadata={
-            "description": "notice: what the run did differently from what the script said "
-            "(code, message, and e.g. the version used instead of a missing one)."
-        }
+    notice = an_object(
+        "notice: what the run did differently from what the script said "
+        "(code, message, and e.g. the version used instead of a missing one)."
     )
-    variables = fields.List(
-        fields.Dict(), metadata={"description": "variables: the dataset's variables (no data)."}
-    )
+    variables = objects("variables: the dataset's variables (no data).")
     text = fields.String(
         metadata={"description": "help: the text (commands, a form); labels: value: label lines."}
     )
-    lines = fields.List(
-        fields.Dict(), metadata={"description": "history: the commands run so far (line, source)."}
-    )
+    lines = objects("history: the commands run so far (line, source).")
 
 
 class ScriptRunResultSchema(Schema):

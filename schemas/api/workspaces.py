@@ -10,7 +10,7 @@ from __future__ import annotations
 from marshmallow import INCLUDE, Schema, fields, validate
 
 from catalogue.analysis.step import MAX_DATES, StepField, Takes, Verb, all_keys, registry
-from schemas.api.fields import VERSION, JsonBoolean, JsonNumber, Timestamp
+from schemas.api.fields import VERSION, JsonBoolean, JsonNumber, Timestamp, an_object, objects
 
 
 class AnalysisCreateSchema(Schema):
@@ -30,7 +30,7 @@ class AnalysisVariableSchema(Schema):
     type = fields.String(metadata={"description": "number, string, date, bool or unit"})
     unit_type = fields.String()
     label = fields.String()
-    source = fields.Dict(metadata={"description": "The step that made it."})
+    source = an_object("The step that made it.")
     codes = fields.List(fields.String())
     missing_codes = fields.List(fields.String())
     panel = fields.Dict()
@@ -44,7 +44,7 @@ class WorkspaceSchema(Schema):
     form = fields.String(metadata={"description": "wide, or panel after reshape_to_panel"})
     panel_date = fields.String(allow_none=True)
     variables = fields.List(fields.Nested(AnalysisVariableSchema))
-    steps = fields.List(fields.Dict(), metadata={"description": "The script so far."})
+    steps = objects("The script so far.")
     created_at = Timestamp()
     expires_at = Timestamp()
 
