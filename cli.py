@@ -874,10 +874,16 @@ def script() -> None:
     """Analysis scripts in microdata.no's command language (docs/SCRIPT_LANGUAGE.md)."""
 
 
+_SERVER = click.option(
+    "--url", required=True, help="The regcat server, e.g. http://127.0.0.1:8000."
+)
+_TOKEN = click.option("--token", required=True, help="A researcher's API token (scope analysis).")
+
+
 @command(script, "run", json_help="Print the output as JSON.", opens_catalogue=False)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--url", required=True, help="The regcat server, e.g. http://127.0.0.1:8000.")
-@click.option("--token", required=True, help="A researcher's API token (scope analysis).")
+@_SERVER
+@_TOKEN
 def script_run(state: State, file: Path, url: str, token: str) -> None:
     """Run FILE on a regcat server under output control, showing each line as it ends;
     exit code 1 when a line fails (the results before it are shown)."""
@@ -913,12 +919,6 @@ def script_run(state: State, file: Path, url: str, token: str) -> None:
         title = say("error", state.language)
         errors.print(f"[bold red]{title}[/] ({error['code']}): {escape(error['message'])}")
         sys.exit(1)
-
-
-_SERVER = click.option(
-    "--url", required=True, help="The regcat server, e.g. http://127.0.0.1:8000."
-)
-_TOKEN = click.option("--token", required=True, help="A researcher's API token (scope analysis).")
 
 
 @command(script, "save", json_help="Print the saved script as JSON.", opens_catalogue=False)
