@@ -54,7 +54,7 @@ FITS: dict[str, tuple[str, dict[str, Any], str, float]] = {
 
 
 # Fits whose images are sometimes not found (a fresh draw, within the bound): did's linear
-# form missed 1 image of 7 under 3 of 4 secrets on PostgreSQL and 1 of 4 on SQLite
+# form missed 1-2 images of 7 under 12 of 24 secret-runs (6 sessions, PostgreSQL 3 of 4)
 # (docs/OUTPUT_CONTROL.md §12); pooled regress and fixed effects found every one.
 MISSED = {"did"}
 

@@ -390,8 +390,8 @@ def test_panel_fits_of_scaled_and_shifted_outcomes(alice: Attacker, fit: str) ->
     strict=False,
     reason="did's linear form over the panel's rows (panel_forms) finds most of lonn + "
     "d·lonn_for, not every one: 1 distinct draw in its one run here, but its correctness test "
-    "(tests/test_models_panel_outcome_moves.py) saw 1 image of 7 a fresh draw under 4 of "
-    "8 secret-sessions (docs/OUTPUT_CONTROL.md §12); before 7-8 distinct of 8",
+    "(tests/test_models_panel_outcome_moves.py) saw 1-2 images of 7 a fresh draw under 12 "
+    "of 24 secret-runs (docs/OUTPUT_CONTROL.md §12); before 7-8 distinct of 8",
 )
 def test_event_time_did_of_an_outcome_moved_by_a_covariate(alice: Attacker) -> None:
     """The study's `did` on lonn + d·lonn_for for 8 d (lonn_for the person's wage before
