@@ -71,7 +71,8 @@ def test_without_noise_the_release_is_scipys(issue_workspace: Workspace) -> None
     """Ages, with no value beyond its centred caps and no influence beyond its cap: scipy's
     numbers. Wages, whose top is clipped to its cap (one_variable.centred_clip) and whose
     largest influences on S3 and S4 are capped (influence.py): the tails are tamed, the
-    skewness and kurtosis below scipy's (1.10 against 1.16, 5.49 against 5.82)."""
+    skewness and kurtosis at most scipy's (1.10 against 1.16, 5.49 against 5.82 with the cap's
+    γ = 1.2; 1.155 against 1.1547 at γ = 2, which clips little)."""
     names = ["alder", "lonn"]
     results = _released(issue_workspace, names, _exact(control_context(issue_workspace)))
     for name, result in zip(names, results, strict=True):
@@ -83,8 +84,10 @@ def test_without_noise_the_release_is_scipys(issue_workspace: Workspace) -> None
         if name == "alder":
             np.testing.assert_allclose(shown[1:], exact, rtol=1e-3, atol=1e-300)
         else:
-            assert 0.8 * exact[0] < shown[1] < exact[0]  # skewness
-            assert 0.8 * exact[1] < shown[2] < exact[1]  # kurtosis
+            # Clipping only lowers the tails' moments; at γ = 2 little is clipped, so up to
+            # scipy's, within the 4 significant figures shown.
+            assert 0.8 * exact[0] < shown[1] <= exact[0] * (1 + 1e-3)  # skewness
+            assert 0.8 * exact[1] < shown[2] <= exact[1] * (1 + 1e-3)  # kurtosis
 
 
 def test_released_numbers_come_from_perturbed_moments(issue_workspace: Workspace) -> None:
@@ -97,8 +100,13 @@ def test_released_numbers_come_from_perturbed_moments(issue_workspace: Workspace
     exact = dict(zip(MOMENT_STATISTICS, capped.column("value"), strict=True))
     scipys = dict(zip(MOMENT_STATISTICS[1:], _scipy(values), strict=True))
     assert abs(shown["n"] - len(values)) <= 10
-    for name in ("skewness", "kurtosis", "z_skewness", "z_kurtosis", "k2", "jarque_bera"):
+    for name in ("skewness", "kurtosis", "z_skewness", "z_kurtosis", "k2"):
         assert shown[name] == pytest.approx(exact[name], rel=0.25), name
+    # Jarque-Bera grows with (K − 3)², so a kurtosis within 25 % (K about 5.8) moves it far
+    # more (3967-8967 against 5571 at the cap's γ = 2): it is held to the shown moments.
+    n, skew, kurt = shown["n"], shown["skewness"], shown["kurtosis"]
+    jarque_bera = n / 6 * (skew**2 + (kurt - 3) ** 2 / 4)
+    assert shown["jarque_bera"] == pytest.approx(jarque_bera, rel=0.01)
     for name in ("skewness", "kurtosis", "z_skewness", "z_kurtosis", "k2"):
         assert shown[name] == pytest.approx(scipys[name], rel=0.25), name
     assert any(shown[k] != exact[k] for k in ("skewness", "kurtosis"))

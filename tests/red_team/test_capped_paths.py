@@ -149,6 +149,11 @@ ONES = max(NOISE.cap_min_rank, (NOISE.cap_rank + 1) // 2) - 1
 READINGS = 16  # tables, each one reading of every target
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="the cap moves by up to γ = 2 with one unit entering its 25 ranks "
+    "(docs/OUTPUT_CONTROL.md §12)",
+)
 def test_the_cap_moved_by_a_unit_entering_its_ranks(alice: Attacker, truth: Truth) -> None:
     """A table sum by grp of v = ONES known people at 1 (one short of the cap's rank a),
     100 at p_r (a fresh p each table: a fresh draw) and the target at 1 if diagnosed: the
@@ -161,9 +166,11 @@ def test_the_cap_moved_by_a_unit_entering_its_ranks(alice: Attacker, truth: Trut
     √3·c₀ and mean 0 (the ptable's noise has variance 1): the best reading of a scale.
 
     FAILS when the mean log-likelihood ratio for the truth is above 1.2 times a count's
-    (0.2). Before (γ = 2 over the 25 largest, 24 known at 1: caps 2 and 1): 0.43, 0.96,
-    1.01, 0.40 and 0.60 a reading (strict xfail); simulated 0.66. Now γ = 1.3 (caps 2 and
-    1.54), simulated 0.13 (docs/OUTPUT_CONTROL.md §3 `magnitude-noise`)."""
+    (0.2). γ = 2 over the 25 largest (24 known at 1: caps 2 and 1): 0.43, 0.96, 1.01,
+    0.40, 0.60, 0.80 and 0.33 a reading; simulated 0.66: a strict xfail. γ = 1.2 over up
+    to 200 ranks (29d10c0) read 0.03-0.17 here but let a small cell's outlier raise its
+    own cap (test_small_cell_caps, 0.56-2.49 a reading), so it was taken back
+    (docs/OUTPUT_CONTROL.md §3 `magnitude-noise`, §12)."""
     targets, _, steps = _groups(truth, ONES)
     handle = alice.workspace(steps)
     readings: dict[int, list[float]] = {i: [] for i in range(len(targets))}

@@ -31,12 +31,12 @@ released in a capped form instead (`caps`, `capped_noise`, `apply`):
 
     T' = Σ_i clip(y_i, −c, c) + √V · c · v,   c = cap_multiple · max_{j ≤ a} x_(j) / γ^(a−j),
 
-γ = cap_smoothing (1.2), a = max(min(n, cap_min_rank), ⌈n/2⌉) for n = min(cap_rank, the
-cell's non-zero contributions): the middle of its 200 largest, at most the 100th, at least
-the 25th (or its smallest, under 25). Each per-unit contribution is capped at ±c, about
-twice that rank's contribution, and gets noise of a count's size at that cap (√V = 1.73,
-the count table's: rules/cell_key_noise.py) from the same table at the cell's value digest.
-Values beyond c are among the 99 largest.
+γ = cap_smoothing (2), a = max(min(n, cap_min_rank), ⌈n/2⌉) for n = min(cap_rank, the
+cell's non-zero contributions): with the defaults (cap_rank = cap_min_rank = 25) a = n, the
+cell's 25th largest (or its smallest, under 25). Each per-unit contribution is capped at ±c,
+about twice that rank's contribution, and gets noise of a count's size at that cap
+(√V = 1.73, the count table's: rules/cell_key_noise.py) from the same table at the cell's
+value digest. Values beyond c are among the 24 largest.
 
 Why: the noise above is scaled by the cell's own top contributions, which a unit at the top
 moves. 100 known people at 0.1 and a target at 1 if diagnosed: the top is the target's 1
@@ -49,16 +49,20 @@ ranks, one unit added or taken away moves each term by one rank, so the cap by a
 at most (a moves down one rank per two units added, which only offsets their shift of the
 terms), save by its own term: a value above everyone counts y / γ^(a−1), and
 unless it dominates its cell (then it is answered as 0: rules/dominance_nk.py) that is below
-the other terms wherever the cell has fewer than about γ^(a−1) ≈ 6.9 · 10⁷ units (a = 100).
+the other terms wherever the cell has fewer than about γ^(a−1) ≈ 1.7 · 10⁷ units (a = 25).
 
-Why γ = 1.2 over 100 ranks, not 2 over 25 (2026-12-07): the move by γ shows in the noise's
+Why γ = 2 over 25 ranks, and what it leaves (2026-12-07): the move by γ shows in the noise's
 scale, read over many fresh paddings: 24 known people at 1, 100 at p and the target at 1
-made the cap 2 or 1, a log-likelihood ratio of 0.33-0.80 a reading against a count's 0.17
-(red team test_capped_paths). Sd ratio γ costs ln γ + 1/(2γ²) − 1/2 a reading (normal
-noise): 0.32 at γ = 2, 0.014 at 1.2; with the level, 0.085 a reading at 1.2. The outlier's
-term needs γ^(a−1) as large as before, hence the 100th rank (1.2⁹⁹ ≈ 6.9 · 10⁷); the middle
-of a smaller cell's values rather than its smallest keeps its cap near its top half
-(simulated on log-normal wages: 4 % median error at 120 units, against 18 % with a = n).
+make the cap 2 or 1, a log-likelihood ratio of 0.33-0.80 a reading against a count's 0.17
+(red team test_capped_paths, a strict xfail). Sd ratio γ costs ln γ + 1/(2γ²) − 1/2 a
+reading (normal noise): 0.32 at γ = 2, 0.014 at 1.2. γ = 1.2 over up to 200 ranks (a at
+the middle of a cell's values) was landed (29d10c0) and taken back: in a cell under 25
+units (a = n) an outlier's own term 2y/1.2^(n−1) is 0.27·y at n = 12, so a target at the top
+of a small cell showed by its presence, 0.56-2.49 a reading (red team
+test_small_cell_caps), worse than the move it closed; it also cost groups' sd 5 times its
+error. Simulated, the attacker's best over both designs is lowest near γ = 1.3-1.4 (about
+a count's worth each); choosing it needs attacks with enough readings to tell 0.17 from
+0.2, not yet done (docs/OUTPUT_CONTROL.md §12).
 
 The invariant: one unit's value or presence moves a table cell's released value by at most
 about c (its capped contribution; the cap itself moves by a factor of at most about γ),
@@ -97,11 +101,14 @@ class MagnitudeNoiseParameters:
     significant_digits: int = 6
     # A table cell's contributions are capped at ±cap_multiple × max_{j ≤ a} x_(j) / γ^(a−j),
     # γ = cap_smoothing (0: x_(a) alone), a = max(min(n, cap_min_rank), ⌈n / 2⌉) for n =
-    # min(cap_rank, its non-zero contributions): the middle of its cap_rank largest.
-    cap_rank: int = 200
+    # min(cap_rank, its non-zero contributions). The defaults (γ = 2 over the 25 largest,
+    # so a = n) are the design of 87db7e9: γ = 1.2 over up to 200 ranks (29d10c0) hid a
+    # unit entering the ranks but let an outlier at the top of a cell under 25 units raise
+    # the cap by its own term 2y/1.2^(n−1), a stronger leak (docs/OUTPUT_CONTROL.md §12).
+    cap_rank: int = 25
     cap_min_rank: int = 25
     cap_multiple: float = 2.0
-    cap_smoothing: float = 1.2
+    cap_smoothing: float = 2.0
     # A smoothed window's reach (`window_reach`) looks reach_rank ranks beyond it, each
     # divided by reach_smoothing per rank.
     reach_rank: int = 25
@@ -242,8 +249,8 @@ class MagnitudeNoise(Rule[MagnitudeNoiseParameters, CappedTotals, float]):
         One unit added or taken away moves every term by one rank and a by at most one the
         other way (a rank further down as it adds a unit), so c by a factor γ at most, save
         through its own term: a value above the top of a cell whose rest it does not
-        dominate counts at most y / γ^(a − 1), which for a = 100 and γ = 1.2 is below the
-        other terms in any population under 6.9 · 10⁷ (docs/OUTPUT_CONTROL.md §3
+        dominate counts at most y / γ^(a − 1), which for a = 25 and γ = 2 is below the
+        other terms in any population under 1.7 · 10⁷ (docs/OUTPUT_CONTROL.md §3
         `magnitude-noise`)."""
         rank = self.parameters.cap_rank
         top = np.abs(np.asarray(largest, dtype=np.float64))
