@@ -119,3 +119,8 @@ def an_object(description: str) -> fields.Dict:
 def objects(description: str) -> fields.List:
     """A list of JSON objects whose keys `description` tells (`type: array` of objects)."""
     return fields.List(fields.Dict(), metadata={"description": description})
+
+
+def keyed(values: fields.Field, description: str) -> fields.Dict:
+    """A JSON object from names (strings) to `values`, described by `description`."""
+    return fields.Dict(keys=fields.String(), values=values, metadata={"description": description})

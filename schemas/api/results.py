@@ -12,7 +12,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from schemas.api.budget import BudgetSchema
-from schemas.api.fields import an_object, objects
+from schemas.api.fields import an_object, keyed, objects
 
 
 class AnalysisResultRowSchema(Schema):
@@ -53,15 +53,12 @@ class AnalysisControlledResultSchema(Schema):
     rules = fields.List(fields.Dict())
     reasons = fields.Dict()
     notes = fields.List(fields.Dict())
-    summary = fields.Dict(
-        keys=fields.String(),
-        values=fields.Nested(AnalysisSummaryValueSchema),
-        metadata={
-            "description": "Numbers about the whole result, each published under output "
-            "control: left_out (a table's units with a missing value, a perturbed count); "
-            "for models n (the units used, a perturbed count) and fit statistics computed "
-            "from released values."
-        },
+    summary = keyed(
+        fields.Nested(AnalysisSummaryValueSchema),
+        "Numbers about the whole result, each published under output "
+        "control: left_out (a table's units with a missing value, a perturbed count); "
+        "for models n (the units used, a perturbed count) and fit statistics computed "
+        "from released values.",
     )
 
 
@@ -73,13 +70,10 @@ class AnalysisTitleSchema(Schema):
 class AnalysisReleasedItemSchema(Schema):
     about = an_object("What the result is about.")
     result = fields.Nested(AnalysisControlledResultSchema)
-    category_labels = fields.Dict(
-        keys=fields.String(),
-        values=fields.Dict(keys=fields.String(), values=fields.Nested(AnalysisTitleSchema)),
-        metadata={
-            "description": "Per dimension, each code's title from its code list in bokmål and "
-            "English (and the missing category's, `.`, with missing: true)."
-        },
+    category_labels = keyed(
+        fields.Dict(keys=fields.String(), values=fields.Nested(AnalysisTitleSchema)),
+        "Per dimension, each code's title from its code list in bokmål and "
+        "English (and the missing category's, `.`, with missing: true).",
     )
     vega_lite = an_object("A chart of the controlled table.")
     hazard_ratios = objects(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from catalogue.script.limits import MAX_CHARACTERS
-from schemas.api.fields import Timestamp
+from schemas.api.fields import Timestamp, keyed
 from schemas.api.scripts import ScriptRunResultSchema
 
 MAX_TITLE = 200
@@ -23,13 +23,10 @@ class PinSchema(Schema):
     version = fields.String()
 
 
-_PINS = fields.Dict(
-    keys=fields.String(),
-    values=fields.Nested(PinSchema),
-    metadata={
-        "description": "What each `require NAME:MAJOR` of the script resolved to when it was "
-        "saved: a rerun computes on these versions, never a newer release."
-    },
+_PINS = keyed(
+    fields.Nested(PinSchema),
+    "What each `require NAME:MAJOR` of the script resolved to when it was "
+    "saved: a rerun computes on these versions, never a newer release.",
 )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from marshmallow import Schema, fields, pre_load, validate
 
 from catalogue.services import searching
-from schemas.api.fields import VERSION, Day, QueryBoolean, QueryInteger, Timestamp
+from schemas.api.fields import VERSION, Day, QueryBoolean, QueryInteger, Timestamp, keyed
 
 
 def _listed(**kwargs: Any) -> fields.List:
@@ -112,13 +112,10 @@ class SearchResponseSchema(Schema):
     pages = fields.Integer()
     sort = fields.String()
     hits = fields.List(fields.Nested(HitSchema))
-    facets = fields.Dict(
-        keys=fields.String(),
-        values=fields.List(fields.Nested(FacetValueSchema)),
-        metadata={
-            "description": "Counts per value of register, product, category, unit_type, "
-            "temporality and exportable; a facet with an active filter is counted without it."
-        },
+    facets = keyed(
+        fields.List(fields.Nested(FacetValueSchema)),
+        "Counts per value of register, product, category, unit_type, "
+        "temporality and exportable; a facet with an active filter is counted without it.",
     )
 
 
@@ -188,11 +185,7 @@ class VariableSchema(Schema):
     definition_links = fields.List(fields.String())
     value_domain = fields.Nested(ValueDomainSchema)
     history = fields.List(fields.Nested(ReleaseSchema))
-    import_step = fields.Dict(
-        keys=fields.String(),
-        values=fields.String(),
-        metadata={"description": "The analysis API step that imports the variable"},
-    )
+    import_step = keyed(fields.String(), "The analysis API step that imports the variable")
     script = fields.String(metadata={"description": "The same as a microdata.no script line"})
     url = fields.String()
 
