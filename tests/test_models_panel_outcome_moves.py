@@ -28,11 +28,11 @@ from catalogue.analysis.output_control.rules.model_noise import (
     coefficient_spread,
 )
 from catalogue.analysis.sources import PinnedVersion
-from catalogue.analysis.statistics.shared.ols import RegressionPlan
 from catalogue.analysis.step import parse_steps
 from catalogue.analysis.unit_keys.store import KeyCache
 from catalogue.analysis.workspace import Workspace
 from tests.test_analysis_support import control_context
+from tests.test_models_panel_outcome_draws import _plan
 from tests.test_monthly_snippet import _steps
 
 SECRETS = [f"panel-moves-secret-{i}".encode() for i in range(4)]
@@ -73,13 +73,6 @@ def study(request: pytest.FixtureRequest, pinned: PinnedVersion) -> Iterator[Wor
     workspace.apply(parse_steps(steps))
     yield workspace
     workspace.close()
-
-
-def _plan(workspace: Workspace, statistic: str, request: dict[str, Any]) -> RegressionPlan:
-    plan = workspace.prepare(statistic, request)
-    found = getattr(plan, "plan", plan)  # did and regress_panel wrap a RegressionPlan
-    assert isinstance(found, RegressionPlan)
-    return found
 
 
 @pytest.mark.parametrize("fit", list(FITS))

@@ -283,6 +283,12 @@ def test_a_weibull_mixed_terms_error_over_many_bases(alice: Attacker) -> None:
     assert abs(at_zero / published - 1.0) <= 5e-3, (at_zero, published)
 
 
+# Three years of wages in panel form, etter the year less 2020.
+WAGE_PANEL = [
+    {"import": "INNTEKT_WLONN", "dates": ["2020-12-31", "2021-12-31", "2022-12-31"], "as": "l"},
+    {"reshape_to_panel": ["l"], "date_as": "aar"},
+    {"generate": "etter", "expr": "year(aar) - 2020"},
+]
 PANEL_FORMS = {
     # pooled OLS over a panel's rows (several per unit)
     "regress": {"x": ["etter"]},
@@ -301,17 +307,7 @@ def test_d_panel_outcome_moved_by_a_regressor(alice: Attacker, statistic: str) -
     (the linear form with several rows per unit, model_support._linear_form: the anchor
     unit's level its midrange in the pattern, its patterns in the order of their values'
     hashes): 1 distinct each, own error 0.0."""
-    handle = alice.workspace(
-        [
-            {
-                "import": "INNTEKT_WLONN",
-                "dates": ["2020-12-31", "2021-12-31", "2022-12-31"],
-                "as": "l",
-            },
-            {"reshape_to_panel": ["l"], "date_as": "aar"},
-            {"generate": "etter", "expr": "year(aar) - 2020"},
-        ]
-    )
+    handle = alice.workspace(WAGE_PANEL)
     alice.steps(
         handle,
         [{"generate": f"y{m}", "expr": f"l / 100000 + {m / 2000} * etter"} for m in range(1, 9)],
@@ -349,17 +345,7 @@ def test_d_random_effects_outcome_as_k_y_plus_c(alice: Attacker) -> None:
     evidence has no outcome form (shared/panel.fit_panel: `linear_outcome` fe and be
     only). Seen (panel_forms, main b5c3324, two runs): 8 answered, 8 distinct, the
     attacker's own standard error 0.107 and 0.133 errors."""
-    handle = alice.workspace(
-        [
-            {
-                "import": "INNTEKT_WLONN",
-                "dates": ["2020-12-31", "2021-12-31", "2022-12-31"],
-                "as": "l",
-            },
-            {"reshape_to_panel": ["l"], "date_as": "aar"},
-            {"generate": "etter", "expr": "year(aar) - 2020"},
-        ]
-    )
+    handle = alice.workspace(WAGE_PANEL)
     alice.steps(
         handle,
         [
