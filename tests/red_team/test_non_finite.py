@@ -315,3 +315,43 @@ def test_random_model_requests_never_fail_nor_release_a_non_finite_number(
         failures=failures,
     )
     assert not failures
+
+
+# Totals of nothing and of one value: a variable missing for every unit, one that is the
+# same for everyone, and one held by a single unit. Found in the final runs of 2026-12-07:
+# summarize of a variable missing everywhere (collapse's mean by mother, every family
+# under 10 children) took the percentiles of no value (HTTP 500, IndexError).
+EMPTY_STEPS: list[dict[str, Any]] = [
+    {"generate": "tom", "expr": "lonn", "if": "lonn < -1"},
+    {"generate": "en", "expr": "1"},
+    {"generate": "mnd", "expr": "month(fodselsdato)"},
+    {"generate": "ene", "expr": "lonn", "if": 'fodselsdato == date("1970-01-01")'},
+]
+EMPTY_ASKS: list[tuple[str, str, dict[str, Any]]] = [
+    *[(f"summarize {v}", "summarize", {"vars": [v]}) for v in ("tom", "en", "ene")],
+    *[(f"normaltest {v}", "normaltest", {"vars": [v]}) for v in ("tom", "en", "ene")],
+    *[
+        (
+            f"table sums of {v}",
+            "tabulate",
+            {"vars": ["kjonn"], "summarize": v, "stats": ["sum", "mean", "sd"]},
+        )
+        for v in ("tom", "en", "ene")
+    ],
+    *[(f"regress {v}", "regress", {"y": v, "x": ["mnd"]}) for v in ("tom", "en", "ene")],
+    ("ci tom", "ci", {"var": "tom"}),
+]
+
+
+def test_totals_of_nothing_and_of_one_value(alice: Attacker) -> None:
+    """Every summary, moment, table total and fit of a variable with no value, one value
+    for everyone, or a single unit's value: answered or withheld, never a 5xx."""
+    probe = Probe(alice)
+    handle = alice.workspace(EMPTY_STEPS)
+    why = {}
+    for name, statistic, body in EMPTY_ASKS:
+        response = probe.ask(handle, name, statistic, body)
+        why[name] = (probe.seen[name][0], _reasons(response))
+    failures = probe.failures()
+    report("totals of nothing and of one value", answers=why, failures=failures)
+    assert not failures

@@ -44,6 +44,8 @@ class WinsorisedSummaryParameters:
 
 
 def winsorise(values: np.ndarray, lower: float, upper: float) -> np.ndarray:
+    if not len(values):  # no value (every one missing): nothing to clip, no percentile
+        return np.asarray(values, dtype=np.float64).copy()
     low, high = np.percentile(values, [lower, upper])
     return np.clip(values, low, high)
 
