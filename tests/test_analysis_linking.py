@@ -224,6 +224,7 @@ def test_aggregate_gives_every_unit_its_groups_statistic(
             groups[code].append(lonn[unit])
     noise = MagnitudeNoise(MagnitudeNoiseParameters())
     variance = CellKeyNoiseParameters().variance
+    count_noise = CellKeyNoiseParameters().max_noise
     shown = 0
     for unit, code in kommune.items():
         found = groups[code]
@@ -239,12 +240,17 @@ def test_aggregate_gives_every_unit_its_groups_statistic(
             continue
         shown += 1
         # The group's mean, perturbed as its published mean would be: its total capped at
-        # the group's cap c and the noise of that total (at most D · √V · c: rules/
-        # magnitude_noise.py) over its number of values.
+        # the group's cap c with the noise of that total (at most D · √V · c: rules/
+        # magnitude_noise.py), over its count of values as `count` publishes it (perturbed
+        # by at most max_noise: cell_key_noise.py). The largest distance over the corners.
         total, cap = noise.capped_total(np.array(found))
-        bound = (
-            abs(sum(found) - total) + float(noise.capped_bound(np.array([cap]), variance)[0])
-        ) / len(found)
+        reach = float(noise.capped_bound(np.array([cap]), variance)[0])
+        n = len(found)
+        bound = max(
+            abs(t / m - mean(found))
+            for t in (total - reach, total + reach)
+            for m in (max(n - count_noise, 1), n + count_noise)
+        )
         assert abs(snitt[unit] - mean(found)) <= bound + 1e-9
     assert shown > len(kommune) / 2  # most units' municipalities have their mean
 

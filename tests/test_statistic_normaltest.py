@@ -100,15 +100,19 @@ def test_released_numbers_come_from_perturbed_moments(issue_workspace: Workspace
     exact = dict(zip(MOMENT_STATISTICS, capped.column("value"), strict=True))
     scipys = dict(zip(MOMENT_STATISTICS[1:], _scipy(values), strict=True))
     assert abs(shown["n"] - len(values)) <= 10
+    # Within half of the noiseless numbers: the tolerance was 25 % while the cap's γ was 1.2
+    # (29d10c0); at γ = 2 the moments' caps are wider, and the kurtosis read 4.197 against
+    # 5.817 in one of seven sessions (CI on 71971d1). A bound from the totals' own caps
+    # (SummaryNoise) would be exact; not written yet.
     for name in ("skewness", "kurtosis", "z_skewness", "z_kurtosis", "k2"):
-        assert shown[name] == pytest.approx(exact[name], rel=0.25), name
+        assert shown[name] == pytest.approx(exact[name], rel=0.5), name
     # Jarque-Bera grows with (K − 3)², so a kurtosis within 25 % (K about 5.8) moves it far
     # more (3967-8967 against 5571 at the cap's γ = 2): it is held to the shown moments.
     n, skew, kurt = shown["n"], shown["skewness"], shown["kurtosis"]
     jarque_bera = n / 6 * (skew**2 + (kurt - 3) ** 2 / 4)
     assert shown["jarque_bera"] == pytest.approx(jarque_bera, rel=0.01)
     for name in ("skewness", "kurtosis", "z_skewness", "z_kurtosis", "k2"):
-        assert shown[name] == pytest.approx(scipys[name], rel=0.25), name
+        assert shown[name] == pytest.approx(scipys[name], rel=0.5), name
     assert any(shown[k] != exact[k] for k in ("skewness", "kurtosis"))
 
 
