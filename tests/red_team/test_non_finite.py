@@ -203,18 +203,29 @@ EDGE_ASKS: list[tuple[str, str, dict[str, Any]]] = [
 ]
 
 
-def test_designs_and_values_at_the_edges(alice: Attacker) -> None:
-    """Before: the Weibull fit of one time for all overflowed exp(γ) outside the fit's
-    errstate (HTTP 500 under warnings as errors); the rest answered or withheld, finite."""
+def _ask_each(
+    alice: Attacker,
+    steps: list[dict[str, Any]],
+    asks: list[tuple[str, str, dict[str, Any]]],
+    title: str,
+) -> dict[str, tuple[int, list[str]]]:
+    """Asks each request once in a workspace of these steps, reports every answer's status
+    and reasons, and returns the failures (a 5xx or a non-finite number)."""
     probe = Probe(alice)
-    handle = alice.workspace(EDGE_STEPS)
+    handle = alice.workspace(steps)
     why = {}
-    for name, statistic, body in EDGE_ASKS:
+    for name, statistic, body in asks:
         response = probe.ask(handle, name, statistic, body)
         why[name] = (probe.seen[name][0], _reasons(response))
     failures = probe.failures()
-    report("designs and values at the edges", answers=why, failures=failures)
-    assert not failures
+    report(title, answers=why, failures=failures)
+    return failures
+
+
+def test_designs_and_values_at_the_edges(alice: Attacker) -> None:
+    """Before: the Weibull fit of one time for all overflowed exp(γ) outside the fit's
+    errstate (HTTP 500 under warnings as errors); the rest answered or withheld, finite."""
+    assert not _ask_each(alice, EDGE_STEPS, EDGE_ASKS, "designs and values at the edges")
 
 
 # The property: random model requests over random derived variables never give a 5xx nor a
@@ -346,12 +357,4 @@ EMPTY_ASKS: list[tuple[str, str, dict[str, Any]]] = [
 def test_totals_of_nothing_and_of_one_value(alice: Attacker) -> None:
     """Every summary, moment, table total and fit of a variable with no value, one value
     for everyone, or a single unit's value: answered or withheld, never a 5xx."""
-    probe = Probe(alice)
-    handle = alice.workspace(EMPTY_STEPS)
-    why = {}
-    for name, statistic, body in EMPTY_ASKS:
-        response = probe.ask(handle, name, statistic, body)
-        why[name] = (probe.seen[name][0], _reasons(response))
-    failures = probe.failures()
-    report("totals of nothing and of one value", answers=why, failures=failures)
-    assert not failures
+    assert not _ask_each(alice, EMPTY_STEPS, EMPTY_ASKS, "totals of nothing and of one value")
