@@ -29,7 +29,7 @@ import numpy as np
 from sample_registers.generator.dates import Array, day, ymd
 from sample_registers.generator.metadata import (
     Code,
-    Dataset,
+    DatasetKind,
     NbEn,
     Register,
     code_list_domain,
@@ -93,26 +93,18 @@ _PERIOD_NOTE = (
 )
 
 
-def _dataset(
-    name: str, label: NbEn, description: NbEn, technical: str, data_type: str, domain: dict
-) -> Dataset:
-    return Dataset(
-        name=name,
-        temporality="ACCUMULATED",
-        unit_type="PERSON",
-        label=label,
-        description=(description[0] + _PERIOD_NOTE[0], description[1] + _PERIOD_NOTE[1]),
-        population=_POPULATION,
-        subject=_SUBJECT,
-        technical_name=technical,
-        product="a-ordningen-maaned",
-        exportable=True,
-        valid_from=_VALID_FROM,
-        categories=(("Arbeid", "Labour"),),
-        data_type=data_type,
-        value_domain=domain,
-        definition_links=("https://www.ssb.no/arbeid-og-lonn/sysselsetting",),
-    )
+_dataset = DatasetKind(
+    identifier="PERSON",
+    subject=_SUBJECT,
+    product="a-ordningen-maaned",
+    population=_POPULATION,
+    valid_from=_VALID_FROM,
+    category=("Arbeid", "Labour"),
+    temporality="ACCUMULATED",
+    exportable=True,
+    links=("https://www.ssb.no/arbeid-og-lonn/sysselsetting",),
+    note=_PERIOD_NOTE,
+)
 
 
 HOURS = _dataset(

@@ -8,7 +8,7 @@ from sample_registers.generator.dates import NEVER, Array, day, iso, years_to_da
 from sample_registers.generator.family import parents, residence
 from sample_registers.generator.metadata import (
     Code,
-    Dataset,
+    DatasetKind,
     NbEn,
     Register,
     code_list_domain,
@@ -99,57 +99,26 @@ _PARTNERSHIP = (day(1993, 8, 1), day(2008, 12, 31))
 _VARDOK = "https://www.ssb.no/a/metadata/conceptvariable/vardok/"
 
 
-def _person_dataset(
-    name: str,
-    temporality: str,
-    label: NbEn,
-    description: NbEn,
-    *,
-    technical: str,
-    product: str,
-    exportable: bool,
-    category: NbEn,
-    data_type: str | None = None,
-    domain: dict[str, object] | None = None,
-    unit_type: str | None = None,
-    valid_from: str = "1925-01-01",
-    population: NbEn = _POPULATION,
-    links: tuple[str, ...] = (),
-    uri: tuple[str, ...] = (),
-) -> Dataset:
-    return Dataset(
-        name=name,
-        temporality=temporality,
-        unit_type="PERSON",
-        label=label,
-        description=description,
-        population=population,
-        subject=_SUBJECT,
-        technical_name=technical,
-        product=product,
-        exportable=exportable,
-        valid_from=valid_from,
-        categories=(category,),
-        data_type=data_type,
-        value_domain=domain,
-        measure_unit_type=unit_type,
-        definition_links=links,
-        uri_definition=uri,
-    )
+_person_dataset = DatasetKind(
+    identifier="PERSON",
+    subject=_SUBJECT,
+    product="befolkning-grunndata",
+    population=_POPULATION,
+    valid_from="1925-01-01",
+)
 
 
 _DATE_DOMAIN = described_domain(("Dato på formen ÅÅÅÅ-MM-DD.", "Date as YYYY-MM-DD."))
 
 SEX = _person_dataset(
     "BEFOLKNING_KJOENN",
-    "FIXED",
     ("Kjønn", "Sex"),
     (
         "Personens juridiske kjønn slik det er registrert i Folkeregisteret.",
         "The person's legal sex as registered in the National Population Register.",
     ),
+    temporality="FIXED",
     technical="kjoenn",
-    product="befolkning-grunndata",
     exportable=True,
     category=_BASIC,
     data_type="STRING",
@@ -159,11 +128,10 @@ SEX = _person_dataset(
 )
 BIRTH = _person_dataset(
     "BEFOLKNING_FOEDSELSDATO",
-    "FIXED",
     ("Fødselsdato", "Date of birth"),
     ("Datoen personen ble født.", "The date the person was born."),
+    temporality="FIXED",
     technical="foedselsdato",
-    product="befolkning-grunndata",
     exportable=True,
     category=_BASIC,
     data_type="DATE",
@@ -172,7 +140,6 @@ BIRTH = _person_dataset(
 )
 RESIDENCE = _person_dataset(
     "BEFOLKNING_BOSTED_KOMMUNE",
-    "STATUS",
     ("Bostedskommune", "Municipality of residence"),
     (
         "Kommunen personen er registrert bosatt i per 1. januar. Kommunenummeret er det som "
@@ -182,6 +149,7 @@ RESIDENCE = _person_dataset(
         "the one in force on the date, so codes change with the municipal mergers (2017-2020) "
         "and the regional reforms (2020 and 2024).",
     ),
+    temporality="STATUS",
     technical="bostedskommune",
     product="befolkning-bosted",
     exportable=True,
@@ -202,7 +170,6 @@ RESIDENCE = _person_dataset(
 )
 MARITAL = _person_dataset(
     "BEFOLKNING_SIVSTAND",
-    "EVENT",
     ("Sivilstand", "Marital status"),
     (
         "Personens sivilstand, som perioder fra fødselen: ugift fram til et eventuelt "
@@ -212,6 +179,7 @@ MARITAL = _person_dataset(
         "marriage or partnership, then married, separated, divorced or widowed. A spell ends "
         "at the next change or at death; the current spell is open.",
     ),
+    temporality="EVENT",
     technical="sivilstand",
     product="befolkning-familie",
     exportable=True,
@@ -223,14 +191,13 @@ MARITAL = _person_dataset(
 )
 DEATH = _person_dataset(
     "BEFOLKNING_DOEDS_DATO",
-    "FIXED",
     ("Dødsdato", "Date of death"),
     (
         "Datoen personen døde. Bare døde personer har en verdi.",
         "The date the person died. Only the dead have a value.",
     ),
+    temporality="FIXED",
     technical="doedsdato",
-    product="befolkning-grunndata",
     exportable=False,
     category=_BASIC,
     data_type="DATE",
@@ -245,33 +212,33 @@ _PARENT_POPULATION: NbEn = (
 )
 MOTHER = _person_dataset(
     "BEFOLKNING_MOR",
-    "FIXED",
     ("Mor", "Mother"),
     (
         "Personens mor, som en kobling til morens personidentifikator.",
         "The person's mother, as a link to the mother's person identifier.",
     ),
+    temporality="FIXED",
     technical="mor",
     product="befolkning-familie",
     exportable=False,
     category=_FAMILY,
-    unit_type="PERSON",
+    measure_unit_type="PERSON",
     valid_from="1960-01-01",
     population=_PARENT_POPULATION,
 )
 FATHER = _person_dataset(
     "BEFOLKNING_FAR",
-    "FIXED",
     ("Far", "Father"),
     (
         "Personens far, som en kobling til farens personidentifikator.",
         "The person's father, as a link to the father's person identifier.",
     ),
+    temporality="FIXED",
     technical="far",
     product="befolkning-familie",
     exportable=False,
     category=_FAMILY,
-    unit_type="PERSON",
+    measure_unit_type="PERSON",
     valid_from="1960-01-01",
     population=_PARENT_POPULATION,
 )

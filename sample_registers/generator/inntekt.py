@@ -6,7 +6,7 @@ import numpy as np
 
 from sample_registers.generator.dates import Array, day
 from sample_registers.generator.education import UNKNOWN, Careers, careers
-from sample_registers.generator.metadata import Dataset, NbEn, Register, described_domain
+from sample_registers.generator.metadata import DatasetKind, NbEn, Register, described_domain
 from sample_registers.generator.output import RegisterOutput
 from sample_registers.generator.population import Population
 from sample_registers.generator.writer import date_column, number_column
@@ -51,56 +51,52 @@ _NOK = described_domain(
     "CURRENCY",
 )
 
-WAGES = Dataset(
-    name="INNTEKT_WLONN",
+_income = DatasetKind(
+    identifier="PERSON",
+    subject=_SUBJECT,
+    product="inntekt-og-skatt",
+    population=(
+        "Personer 17 år og eldre bosatt i Norge i løpet av året, med inntekt.",
+        "Persons aged 17 and over resident in Norway during the year, with income.",
+    ),
+    valid_from=f"{YEARS[0]}-01-01",
+    category=("Inntekt", "Income"),
     temporality="ACCUMULATED",
-    unit_type="PERSON",
-    label=("Lønnsinntekt", "Wage income"),
-    description=(
+    exportable=True,
+)
+
+WAGES = _income(
+    "INNTEKT_WLONN",
+    ("Lønnsinntekt", "Wage income"),
+    (
         "Sum lønn og andre godtgjørelser fra arbeidsgiver i løpet av kalenderåret. Personer "
         "uten lønn har verdien 0 eller mangler.",
         "Total wages and other remuneration from employers during the calendar year. "
         "Persons without wages have the value 0 or no value.",
     ),
+    "loennsinntekt",
     population=(
         "Personer 17-74 år bosatt i Norge i løpet av året.",
         "Persons aged 17-74 resident in Norway during the year.",
     ),
-    subject=_SUBJECT,
-    technical_name="loennsinntekt",
-    product="inntekt-og-skatt",
-    exportable=True,
-    valid_from=f"{YEARS[0]}-01-01",
-    categories=(("Inntekt", "Income"),),
     data_type="LONG",
-    value_domain=_NOK,
-    definition_links=("https://www.ssb.no/a/metadata/conceptvariable/vardok/1305",),
+    domain=_NOK,
+    links=("https://www.ssb.no/a/metadata/conceptvariable/vardok/1305",),
 )
-TOTAL = Dataset(
-    name="INNTEKT_SAMLET",
-    temporality="ACCUMULATED",
-    unit_type="PERSON",
-    label=("Samlet inntekt", "Total income"),
-    description=(
+TOTAL = _income(
+    "INNTEKT_SAMLET",
+    ("Samlet inntekt", "Total income"),
+    (
         "Summen av lønn, næringsinntekt, kapitalinntekter og skattepliktige og skattefrie "
         "overføringer, som pensjoner, i løpet av kalenderåret. Aldri lavere enn lønnsinntekten.",
         "The sum of wages, self-employment income, capital income and taxable and tax-free "
         "transfers, such as pensions, during the calendar year. Never lower than the wage "
         "income.",
     ),
-    population=(
-        "Personer 17 år og eldre bosatt i Norge i løpet av året, med inntekt.",
-        "Persons aged 17 and over resident in Norway during the year, with income.",
-    ),
-    subject=_SUBJECT,
-    technical_name="samletInntekt",
-    product="inntekt-og-skatt",
-    exportable=True,
-    valid_from=f"{YEARS[0]}-01-01",
-    categories=(("Inntekt", "Income"),),
+    "samletInntekt",
     data_type="LONG",
-    value_domain=_NOK,
-    definition_links=("https://www.ssb.no/a/metadata/conceptvariable/vardok/1307",),
+    domain=_NOK,
+    links=("https://www.ssb.no/a/metadata/conceptvariable/vardok/1307",),
 )
 
 DATASETS = (WAGES, TOTAL)

@@ -11,6 +11,7 @@ from sample_registers.generator.dates import Array, year_of
 from sample_registers.generator.metadata import (
     Code,
     Dataset,
+    DatasetKind,
     NbEn,
     Register,
     code_list_domain,
@@ -102,41 +103,17 @@ _CASES_POPULATION: NbEn = (
 _LINK = "https://www.kreftregisteret.no/Registrene/Kreftregisteret/"
 
 
-def _case_dataset(
-    name: str,
-    label: NbEn,
-    description: NbEn,
-    technical: str,
-    *,
-    data_type: str | None = None,
-    domain: dict[str, object] | None = None,
-    temporality: str = "EVENT",
-    exportable: bool = False,
-    valid_from: str = "1953-01-01",
-    product: str = _PRODUCT,
-    category: NbEn = ("Diagnostikk", "Diagnostics"),
-    population: NbEn = _CASES_POPULATION,
-    unit_type: str | None = None,
-) -> Dataset:
-    return Dataset(
-        name=name,
-        temporality=temporality,
-        unit_type="KRG_KREFTTILFELLE",
-        label=label,
-        description=description,
-        population=population,
-        subject=_SUBJECT,
-        technical_name=technical,
-        product=product,
-        exportable=exportable,
-        valid_from=valid_from,
-        categories=(_CANCER, category),
-        sensitivity="PERSON_SPECIAL",
-        data_type=data_type,
-        value_domain=domain,
-        measure_unit_type=unit_type,
-        definition_links=(_LINK,),
-    )
+_case_dataset = DatasetKind(
+    identifier="KRG_KREFTTILFELLE",
+    subject=_SUBJECT,
+    product=_PRODUCT,
+    population=_CASES_POPULATION,
+    valid_from="1953-01-01",
+    categories=(_CANCER,),
+    category=("Diagnostikk", "Diagnostics"),
+    sensitivity="PERSON_SPECIAL",
+    links=(_LINK,),
+)
 
 
 SITE_CODES = tuple(Code(code, nb, en, "1953-01-01") for code, nb, en, _ in SITES)
@@ -262,17 +239,11 @@ HISTOLOGY_CODES = tuple(
     )
 )
 
-PERSON = _case_dataset(
+PERSON = _case_dataset.person_link(
     "KRG_PERSON",
     ("Person med krefttilfellet", "Person with the cancer case"),
-    (
-        "Personen krefttilfellet gjelder, som en kobling til personidentifikatoren.",
-        "The person the cancer case belongs to, as a link to the person identifier.",
-    ),
+    ("krefttilfellet", "the cancer case"),
     "person",
-    temporality="FIXED",
-    unit_type="PERSON",
-    category=("Kobling", "Linkage"),
 )
 DIAGNOSIS_DATE = _case_dataset(
     "KRG_DIAGNOSEDATO",

@@ -154,3 +154,81 @@ class Dataset:
                 "definitionLinks": list(self.definition_links),
             },
         }
+
+
+@dataclass(frozen=True)
+class DatasetKind:
+    """What the datasets of one register share, given once: calling the kind with a
+    dataset's own name, label, description and technical name makes its Dataset. A keyword
+    overrides a shared value for that dataset; `category` follows the shared leading
+    `categories`, and `note` ends every description (in both languages)."""
+
+    identifier: str  # the unit type of the identifier variable
+    subject: NbEn
+    product: str
+    population: NbEn
+    valid_from: str
+    categories: tuple[NbEn, ...] = ()
+    category: NbEn | None = None
+    temporality: str = "EVENT"
+    sensitivity: str = "PERSON_GENERAL"
+    exportable: bool = False
+    links: tuple[str, ...] = ()
+    note: NbEn = ("", "")
+
+    def __call__(
+        self,
+        name: str,
+        label: NbEn,
+        description: NbEn,
+        technical: str,
+        data_type: str | None = None,
+        domain: Json | None = None,
+        *,
+        category: NbEn | None = None,
+        temporality: str | None = None,
+        product: str | None = None,
+        population: NbEn | None = None,
+        valid_from: str | None = None,
+        exportable: bool | None = None,
+        measure_unit_type: str | None = None,
+        links: tuple[str, ...] | None = None,
+        uri: tuple[str, ...] = (),
+    ) -> Dataset:
+        last = category or self.category
+        return Dataset(
+            name=name,
+            temporality=temporality or self.temporality,
+            unit_type=self.identifier,
+            label=label,
+            description=(description[0] + self.note[0], description[1] + self.note[1]),
+            population=population or self.population,
+            subject=self.subject,
+            technical_name=technical,
+            product=product or self.product,
+            exportable=self.exportable if exportable is None else exportable,
+            valid_from=valid_from or self.valid_from,
+            categories=(*self.categories, last) if last else self.categories,
+            sensitivity=self.sensitivity,
+            data_type=data_type,
+            value_domain=domain,
+            measure_unit_type=measure_unit_type,
+            uri_definition=uri,
+            definition_links=self.links if links is None else links,
+        )
+
+    def person_link(self, name: str, label: NbEn, unit: NbEn, technical: str) -> Dataset:
+        """The dataset that links each unit of the kind (`unit`: "krefttilfellet", "the
+        cancer case") to its person: a fixed person identifier."""
+        return self(
+            name,
+            label,
+            (
+                f"Personen {unit[0]} gjelder, som en kobling til personidentifikatoren.",
+                f"The person {unit[1]} belongs to, as a link to the person identifier.",
+            ),
+            technical,
+            temporality="FIXED",
+            measure_unit_type="PERSON",
+            category=("Kobling", "Linkage"),
+        )

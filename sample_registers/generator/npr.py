@@ -19,7 +19,14 @@ from sample_registers.generator.hospital import (
     URGENCY,
     diagnosis_codes,
 )
-from sample_registers.generator.metadata import Code, Dataset, NbEn, Register, code_list_domain
+from sample_registers.generator.metadata import (
+    Code,
+    Dataset,
+    DatasetKind,
+    NbEn,
+    Register,
+    code_list_domain,
+)
 from sample_registers.generator.output import RegisterOutput
 from sample_registers.generator.places import HEALTH_REGIONS, HEALTH_TRUSTS, PLACES
 from sample_registers.generator.population import EXTRACT_END, Population
@@ -77,54 +84,26 @@ _LINK = (
 _ICD10_URI = "https://www.ehelse.no/kodeverk-og-terminologi/ICD-10"
 
 
-def _episode_dataset(
-    name: str,
-    label: NbEn,
-    description: NbEn,
-    technical: str,
-    *,
-    data_type: str | None = None,
-    domain: dict[str, object] | None = None,
-    temporality: str = "EVENT",
-    exportable: bool = False,
-    category: NbEn = ("Kontakt", "Contact"),
-    unit_type: str | None = None,
-    population: NbEn = _POPULATION,
-) -> Dataset:
-    return Dataset(
-        name=name,
-        temporality=temporality,
-        unit_type="NPR_EPISODE",
-        label=label,
-        description=description,
-        population=population,
-        subject=_SUBJECT,
-        technical_name=technical,
-        product=_PRODUCT,
-        exportable=exportable,
-        valid_from="2016-01-01",
-        categories=(("Spesialisthelsetjenesten", "Specialist health care"), category),
-        sensitivity="PERSON_SPECIAL",
-        data_type=data_type,
-        value_domain=domain,
-        measure_unit_type=unit_type,
-        definition_links=_LINK,
-    )
+_episode_dataset = DatasetKind(
+    identifier="NPR_EPISODE",
+    subject=_SUBJECT,
+    product=_PRODUCT,
+    population=_POPULATION,
+    valid_from="2016-01-01",
+    categories=(("Spesialisthelsetjenesten", "Specialist health care"),),
+    category=("Kontakt", "Contact"),
+    sensitivity="PERSON_SPECIAL",
+    links=_LINK,
+)
 
 
 DIAGNOSIS_CODES = diagnosis_codes()
 
-PERSON = _episode_dataset(
+PERSON = _episode_dataset.person_link(
     "NPR_PERSON",
     ("Pasient", "Patient"),
-    (
-        "Personen episoden gjelder, som en kobling til personidentifikatoren.",
-        "The person the episode belongs to, as a link to the person identifier.",
-    ),
+    ("episoden", "the episode"),
     "pasient",
-    temporality="FIXED",
-    unit_type="PERSON",
-    category=("Kobling", "Linkage"),
 )
 CARE = _episode_dataset(
     "NPR_OMSORGSNIVAA",

@@ -6,7 +6,7 @@ import numpy as np
 
 from sample_registers.generator.dates import age_at, day, iso
 from sample_registers.generator.education import UNKNOWN, careers
-from sample_registers.generator.metadata import Code, Dataset, NbEn, Register, code_list_domain
+from sample_registers.generator.metadata import Code, DatasetKind, NbEn, Register, code_list_domain
 from sample_registers.generator.output import RegisterOutput
 from sample_registers.generator.population import Population
 from sample_registers.generator.writer import code_column, date_column, number_column
@@ -92,61 +92,58 @@ FIELD_UNKNOWN = Code("9", "Uoppgitt fagfelt", "Field of study unknown")
 _SUBJECT: NbEn = ("Utdanning", "Education")
 _KLASS_NUS = "https://www.ssb.no/klass/klassifikasjoner/36"
 
-LEVEL = Dataset(
-    name="NUDB_BU",
+_education = DatasetKind(
+    identifier="PERSON",
+    subject=_SUBJECT,
+    product="utdanning",
+    population=(
+        "Personer 16 år og eldre bosatt i Norge per 1. oktober.",
+        "Persons aged 16 and over resident in Norway on 1 October.",
+    ),
+    valid_from=iso(STATUS_DATES[0]),
     temporality="STATUS",
-    unit_type="PERSON",
-    label=("Høyeste fullførte utdanningsnivå", "Highest completed level of education"),
-    description=(
+    exportable=True,
+)
+
+LEVEL = _education(
+    "NUDB_BU",
+    ("Høyeste fullførte utdanningsnivå", "Highest completed level of education"),
+    (
         "Personens høyeste fullførte utdanning per 1. oktober, på nivå (første siffer i "
         "NUS-koden). Nivået synker aldri over tid.",
         "The person's highest completed education on 1 October, as a level (first digit of "
         "the NUS code). The level never decreases over time.",
     ),
-    population=(
-        "Personer 16 år og eldre bosatt i Norge per 1. oktober.",
-        "Persons aged 16 and over resident in Norway on 1 October.",
-    ),
-    subject=_SUBJECT,
-    technical_name="utdanningsnivaa",
-    product="utdanning",
-    exportable=True,
-    valid_from=iso(STATUS_DATES[0]),
-    categories=(("Utdanningsnivå", "Level of education"),),
+    "utdanningsnivaa",
     data_type="STRING",
-    value_domain=code_list_domain(LEVEL_CODES, (LEVEL_UNKNOWN,), _KLASS_NUS),
-    uri_definition=(_KLASS_NUS,),
-    definition_links=("https://www.ssb.no/a/metadata/conceptvariable/vardok/3141",),
+    domain=code_list_domain(LEVEL_CODES, (LEVEL_UNKNOWN,), _KLASS_NUS),
+    uri=(_KLASS_NUS,),
+    links=("https://www.ssb.no/a/metadata/conceptvariable/vardok/3141",),
+    category=("Utdanningsnivå", "Level of education"),
 )
-FIELD = Dataset(
-    name="NUDB_FAGFELT",
-    temporality="STATUS",
-    unit_type="PERSON",
-    label=(
+FIELD = _education(
+    "NUDB_FAGFELT",
+    (
         "Fagfelt for høyeste fullførte utdanning",
         "Field of study of the highest completed education",
     ),
-    description=(
+    (
         "Fagfeltet (andre siffer i NUS-koden) for personens høyeste fullførte utdanning per "
         "1. oktober. Bare for personer med minst videregående grunnutdanning.",
         "Field of study (second digit of the NUS code) of the person's highest completed "
         "education on 1 October. Only for persons with at least basic upper secondary "
         "education.",
     ),
+    "fagfelt",
     population=(
         "Personer 16 år og eldre med minst videregående grunnutdanning per 1. oktober.",
         "Persons aged 16 and over with at least basic upper secondary education on 1 October.",
     ),
-    subject=_SUBJECT,
-    technical_name="fagfelt",
-    product="utdanning",
-    exportable=True,
-    valid_from=iso(STATUS_DATES[0]),
-    categories=(("Fagfelt", "Field of study"),),
     data_type="STRING",
-    value_domain=code_list_domain(FIELD_CODES, (FIELD_UNKNOWN,), _KLASS_NUS),
-    uri_definition=(_KLASS_NUS,),
-    definition_links=("https://www.ssb.no/a/metadata/conceptvariable/vardok/3142",),
+    domain=code_list_domain(FIELD_CODES, (FIELD_UNKNOWN,), _KLASS_NUS),
+    uri=(_KLASS_NUS,),
+    links=("https://www.ssb.no/a/metadata/conceptvariable/vardok/3142",),
+    category=("Fagfelt", "Field of study"),
 )
 
 DATASETS = (LEVEL, FIELD)
