@@ -180,24 +180,12 @@ def _check_references(
     if short_name is not None and short_name != meta.name:
         report.record("name-mismatch", file, None, "shortName", found=short_name, name=meta.name)
     known = ", ".join(sorted(unit_types)) or "-"
-    if meta.unit_type not in unit_types:
-        report.record(
-            "unknown-unit-type",
-            file,
-            None,
-            "identifierVariables.0.unitType",
-            unit_type=meta.unit_type,
-            known=known,
-        )
-    if meta.measure.unit_type is not None and meta.measure.unit_type not in unit_types:
-        report.record(
-            "unknown-unit-type",
-            file,
-            None,
-            "measureVariables.0.unitType",
-            unit_type=meta.measure.unit_type,
-            known=known,
-        )
+    for where, unit_type in (
+        ("identifierVariables.0.unitType", meta.unit_type),
+        ("measureVariables.0.unitType", meta.measure.unit_type),  # None: not a unit
+    ):
+        if unit_type is not None and unit_type not in unit_types:
+            report.record("unknown-unit-type", file, None, where, unit_type=unit_type, known=known)
     for code, first_day in duplicate_codes_in_a_period(meta.measure.value_domain.codes):
         report.record(
             "duplicate-code",

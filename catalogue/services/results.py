@@ -17,6 +17,7 @@ from __future__ import annotations
 import hmac
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -186,17 +187,12 @@ def release_workbook(ctx: Context, owner: str, audit_id: str, language: str = "n
     return made
 
 
+_Draw = Callable[[dict[str, Any]], bytes | str | None]  # a chart's spec to a file, or None
+
+
 def release_chart(ctx: Context, owner: str, audit_id: str) -> ResultFile:
     def build(release: Release) -> ResultFile:
-        chart = release.chart
-        if chart is None:
-            raise not_found(
-                "release-has-no-chart",
-                "Dette frigitte resultatet har ingen figur; last det ned som CSV eller Excel.",
-                "This released result has no chart; download it as CSV or Excel.",
-                audit_id=audit_id,
-            )
-        content = vega_editor.spec_bytes(chart)
+        content = _drawn(release, audit_id, vega_editor.spec_bytes)
         return ResultFile(f"{_stem(release)}.vl.json", vega_editor.MEDIA_TYPE, content)
 
     made: ResultFile = _serve(ctx, owner, audit_id, "vega-lite", build)
@@ -212,19 +208,25 @@ def release_image(ctx: Context, owner: str, audit_id: str, fmt: str) -> ResultFi
     only what the spec, and so the released table, holds."""
 
     def build(release: Release) -> ResultFile:
-        chart = release.chart
-        drawn = None
-        if chart is not None:
-            drawn = charts.png(chart) if fmt == "png" else charts.svg(chart)
-        if drawn is None:  # no chart, or one the renderer refuses: nothing to draw
-            raise not_found(
-                "release-has-no-chart",
-                "Dette frigitte resultatet har ingen figur; last det ned som CSV eller Excel.",
-                "This released result has no chart; download it as CSV or Excel.",
-                audit_id=audit_id,
-            )
-        content = drawn.encode("utf-8") if isinstance(drawn, str) else drawn
+        draw: _Draw = charts.png if fmt == "png" else charts.svg
+        content = _drawn(release, audit_id, draw)
         return ResultFile(f"{_stem(release)}.{fmt}", IMAGE_MEDIA_TYPES[fmt], content)
 
     made: ResultFile = _serve(ctx, owner, audit_id, fmt, build)
     return made
+
+
+def _drawn(release: Release, audit_id: str, draw: _Draw) -> bytes:
+    """The release's chart as `draw` gives it (the spec itself, SVG or PNG; text encoded as
+    UTF-8); 404 for a release without a chart, or with one the renderer refuses: nothing to
+    draw."""
+    chart = release.chart
+    drawn = None if chart is None else draw(chart)
+    if drawn is None:
+        raise not_found(
+            "release-has-no-chart",
+            "Dette frigitte resultatet har ingen figur; last det ned som CSV eller Excel.",
+            "This released result has no chart; download it as CSV or Excel.",
+            audit_id=audit_id,
+        )
+    return drawn.encode("utf-8") if isinstance(drawn, str) else drawn
