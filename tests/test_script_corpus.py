@@ -45,7 +45,7 @@ from catalogue.services.samples import sample_register_folders
 from catalogue.services.setup import initialise
 from cli import main
 from ingest.pseudonym import KEY_BYTES
-from tests.conftest import SAMPLES, make_config
+from tests.conftest import SAMPLES, make_config, write_pseudonym_key
 from tests.servers import free_port, regcat_env, running_server
 from tests.test_accounts_support import OPERATOR
 
@@ -65,10 +65,7 @@ CORPUS_KEY = "5c" * KEY_BYTES
 def corpus_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The five sample registers released in a catalogue of the fixed key."""
     home = tmp_path_factory.mktemp("corpus") / "home"
-    key = home / "keys" / "pseudonym.key"
-    key.parent.mkdir(parents=True)
-    key.write_text(CORPUS_KEY + "\n", encoding="ascii")
-    key.chmod(0o600)
+    write_pseudonym_key(home, CORPUS_KEY)
     with Context.open(make_config(home)) as ctx:
         initialise(ctx)
         for folder in sample_register_folders(SAMPLES):
