@@ -23,7 +23,7 @@ from catalogue.domain.patch import structural_changes
 from catalogue.domain.variable import VariableMetadata
 from catalogue.domain.version import draft_version
 from catalogue.services.context import Context
-from catalogue.services.setup import require_initialised, resolve_datastore
+from catalogue.services.setup import datastore_transaction, named_datastore
 from catalogue.storage.catalogue_store import (
     CatalogueStore,
     CodeEntry,
@@ -91,8 +91,7 @@ def ingest_extract(
     """Stage the extract's datasets in the draft. With `append`, each dataset already
     released holds only new periods (a new month): it is staged as an APPEND, whose revision
     keeps the released files and adds only the new ones (docs/MONTHLY.md §4)."""
-    require_initialised(ctx)
-    datastore = datastore or ctx.config.default_datastore
+    datastore = named_datastore(ctx, datastore)
     actor = actor or ctx.config.user
     unit_types = load_unit_types(ctx.unit_types_dir)
     keys = load_keys(ctx.config.key_file)
@@ -100,9 +99,7 @@ def ingest_extract(
     if not extract.report.ok:
         raise _invalid_extract(path, [extract.report])
 
-    with ctx.db.transaction() as session:
-        store = CatalogueStore(session)
-        ds = resolve_datastore(store, datastore)
+    with datastore_transaction(ctx, datastore) as (store, ds):
         latest = store.latest_version(ds.id)
         released = store.version_revisions(latest.id) if latest else {}
         staged = {op.dataset_name: op for op in store.draft_operations(ds.id)}
@@ -258,9 +255,7 @@ def _record(
     ctx: Context, datastore: str, extract: Any, plans: list[_Plan], actor: str, note: str
 ) -> IngestOutcome:
     staged: list[StagedDataset] = []
-    with ctx.db.transaction() as session:
-        store = CatalogueStore(session)
-        ds = resolve_datastore(store, datastore)
+    with datastore_transaction(ctx, datastore) as (store, ds):
         if extract.register is not None:
             reg = extract.register
             store.upsert_register(

@@ -11,7 +11,7 @@ from catalogue.domain.register import Register
 from catalogue.domain.variable import VariableMetadata
 from catalogue.domain.version import VersionNumber
 from catalogue.services.context import Context
-from catalogue.services.setup import require_initialised, resolve_datastore
+from catalogue.services.setup import datastore_transaction, named_datastore, require_initialised
 from catalogue.storage.catalogue_store import (
     CatalogueStore,
     ChainFile,
@@ -71,11 +71,8 @@ def released_datasets(
     ctx: Context, datastore: str | None = None, version: str | None = None
 ) -> list[ReleasedDataset]:
     """Every dataset of a released version (the latest when `version` is None)."""
-    require_initialised(ctx)
-    name = datastore or ctx.config.default_datastore
-    with ctx.db.transaction() as session:
-        store = CatalogueStore(session)
-        ds = resolve_datastore(store, name)
+    name = named_datastore(ctx, datastore)
+    with datastore_transaction(ctx, name) as (store, ds):
         row = _find_version(store, ds.id, name, version)
         out = []
         rows_of = _version_files(ctx, store, name, row.id)
@@ -135,19 +132,15 @@ def _version_files(
 def latest_version(ctx: Context, datastore: str | None = None) -> str:
     """The number of a datastore's latest released version: the version released_datasets
     reads when none is named (and the same error when there is none)."""
-    require_initialised(ctx)
-    name = datastore or ctx.config.default_datastore
-    with ctx.db.transaction() as session:
-        store = CatalogueStore(session)
-        return _label(_find_version(store, resolve_datastore(store, name).id, name, None))
+    name = named_datastore(ctx, datastore)
+    with datastore_transaction(ctx, name) as (store, ds):
+        return _label(_find_version(store, ds.id, name, None))
 
 
 def new_files(ctx: Context, datastore: str, version: str) -> frozenset[str] | None:
     """The data files of `version` that the version before it did not have (None for the
     first release)."""
-    with ctx.db.transaction() as session:
-        store = CatalogueStore(session)
-        ds = resolve_datastore(store, datastore)
+    with datastore_transaction(ctx, datastore) as (store, ds):
         ordered = sorted(store.versions(ds.id), key=lambda v: (v.major, v.minor, v.patch))
         labels = [_label(v) for v in ordered]
         if version not in labels or labels.index(version) == 0:
@@ -251,11 +244,8 @@ def _parsed(
 def catalogue_snapshot(ctx: Context, datastore: str | None = None) -> CatalogueSnapshot:
     """Everything released in a datastore, variable by variable: what search, pages and
     linked-data exports are derived from."""
-    require_initialised(ctx)
-    name = datastore or ctx.config.default_datastore
-    with ctx.db.transaction() as session:
-        store = CatalogueStore(session)
-        ds = resolve_datastore(store, name)
+    name = named_datastore(ctx, datastore)
+    with datastore_transaction(ctx, name) as (store, ds):
         versions = list(reversed(store.versions(ds.id)))  # oldest first
         # Each dataset's revisions in the order they were released: (the version that
         # released it, its label, the revision, the version that superseded it). The

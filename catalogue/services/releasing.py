@@ -10,7 +10,12 @@ from catalogue.domain.errors import conflict, invalid_input, not_found, unproces
 from catalogue.domain.version import VersionNumber, draft_version, next_release
 from catalogue.services import reading
 from catalogue.services.context import Context
-from catalogue.services.setup import require_initialised, resolve_datastore
+from catalogue.services.setup import (
+    datastore_transaction,
+    named_datastore,
+    require_initialised,
+    resolve_datastore,
+)
 from catalogue.storage.catalogue_store import (
     CatalogueStore,
     Change,
@@ -61,11 +66,8 @@ class VersionView:
 
 
 def show_draft(ctx: Context, datastore: str | None = None) -> DraftView:
-    require_initialised(ctx)
-    name = datastore or ctx.config.default_datastore
-    with ctx.db.transaction() as session:
-        store = CatalogueStore(session)
-        ds = resolve_datastore(store, name)
+    name = named_datastore(ctx, datastore)
+    with datastore_transaction(ctx, name) as (store, ds):
         latest = store.latest_version(ds.id)
         ops = store.draft_operations(ds.id)
         operations = []
@@ -100,12 +102,9 @@ def stage_removal(
     actor: str | None = None,
     note: str = "",
 ) -> DraftView:
-    require_initialised(ctx)
-    name = datastore or ctx.config.default_datastore
+    name = named_datastore(ctx, datastore)
     actor = actor or ctx.config.user
-    with ctx.db.transaction() as session:
-        store = CatalogueStore(session)
-        ds = resolve_datastore(store, name)
+    with datastore_transaction(ctx, name) as (store, ds):
         latest = store.latest_version(ds.id)
         if latest is None or dataset not in store.version_revisions(latest.id):
             raise not_found(
@@ -123,11 +122,8 @@ def discard_draft(
     ctx: Context, datastore: str | None = None, dataset: str | None = None, actor: str | None = None
 ) -> DraftView:
     """Drop staged operations (all, or one dataset's). Their files stay unreferenced."""
-    require_initialised(ctx)
-    name = datastore or ctx.config.default_datastore
-    with ctx.db.transaction() as session:
-        store = CatalogueStore(session)
-        ds = resolve_datastore(store, name)
+    name = named_datastore(ctx, datastore)
+    with datastore_transaction(ctx, name) as (store, ds):
         if store.unstage(ds.id, dataset, actor or ctx.config.user) == 0 and dataset:
             raise not_found(
                 "not-staged",
@@ -147,8 +143,7 @@ def release_draft(
 ) -> VersionView:
     """Turn the draft into the next released version. Refused if the draft is empty, if it is
     no longer the draft the caller saw, or while another release of the datastore runs."""
-    require_initialised(ctx)
-    name = datastore or ctx.config.default_datastore
+    name = named_datastore(ctx, datastore)
     actor = actor or ctx.config.user
     if not description.strip():
         raise invalid_input(
@@ -191,9 +186,7 @@ def release_draft(
 def _release_locked(
     ctx: Context, name: str, description: str, actor: str, expected: VersionNumber | None
 ) -> VersionView:
-    with ctx.db.transaction() as session:
-        store = CatalogueStore(session)
-        ds = resolve_datastore(store, name)
+    with datastore_transaction(ctx, name) as (store, ds):
         draft_number = store.draft_number(ds.id)
         if expected is not None and expected != draft_version(draft_number):
             raise _draft_changed(name, str(expected), str(draft_version(draft_number)))

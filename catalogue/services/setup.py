@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from catalogue.domain.errors import invalid_input, not_found
@@ -83,6 +85,24 @@ def _check_datastore_name(name: str) -> None:
 def require_initialised(ctx: Context) -> None:
     if schema_revision(ctx.db) != head_revision():
         raise not_initialised()
+
+
+def named_datastore(ctx: Context, datastore: str | None) -> str:
+    """The datastore a use case names (the configured default when None), once the
+    catalogue is initialised: how a use case about one datastore begins."""
+    require_initialised(ctx)
+    return datastore or ctx.config.default_datastore
+
+
+@contextmanager
+def datastore_transaction(
+    ctx: Context, name: str
+) -> Iterator[tuple[CatalogueStore, StoredDatastore]]:
+    """One transaction on the catalogue with the datastore `name` found in it (404
+    unknown-datastore, and nothing done, when there is none)."""
+    with ctx.db.transaction() as session:
+        store = CatalogueStore(session)
+        yield store, resolve_datastore(store, name)
 
 
 def resolve_datastore(store: CatalogueStore, name: str) -> StoredDatastore:
