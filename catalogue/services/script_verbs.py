@@ -18,8 +18,8 @@ from catalogue.script import nodes as n
 from catalogue.script.errors import script_error
 from catalogue.services import workspaces
 from catalogue.services.scripts import (
-    _common,
-    _create_dataset,
+    Described,
+    _clone,
     _handles,
     _Runner,
     _tabulate_body,
@@ -37,27 +37,16 @@ from catalogue.services.scripts import (
 def _clone_units(runner: _Runner, command: n.DatasetCommand) -> None:
     """A new dataset of the same units and no variables: the source's steps replayed,
     then every variable dropped (what a JSON client would send)."""
-    runner.flush()
-    source = runner.named(command, command.name)
-    assert command.target is not None
-    _create_dataset(runner, n.DatasetCommand(**_common(command), name=command.target))
-    runner.current = command.name  # create-dataset switched; clone-units does not
-    if source.handle is None:
-        return
-    described = workspaces.describe_workspace(runner.ctx, runner.owner, source.handle).description
-    clone = runner.datasets[command.target]
-    clone.handle = runner.new_workspace(source.datastore, source.version)
-    clone.datastore, clone.version = source.datastore, source.version
-    steps = list(described["steps"])
-    names = [v["name"] for v in described["variables"]]
-    if described.get("panel_date"):
-        raise not_supported(
-            command, ("clone-units av et panel", "clone-units of a dataset in panel form")
-        )
-    if names:
-        steps.append({"drop": names})
-    if steps:
-        workspaces.add_steps(runner.ctx, runner.owner, clone.handle, steps, runner.now)
+
+    def units_only(described: Described) -> list[dict[str, Any]]:
+        if described.get("panel_date"):
+            raise not_supported(
+                command, ("clone-units av et panel", "clone-units of a dataset in panel form")
+            )
+        names = [v["name"] for v in described["variables"]]
+        return [*described["steps"], {"drop": names}] if names else list(described["steps"])
+
+    _clone(runner, command, units_only)
 
 
 @_handles("sample")

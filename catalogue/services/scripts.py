@@ -443,19 +443,32 @@ def _delete_dataset(runner: _Runner, command: n.DatasetCommand) -> None:
 
 @_handles("clone-dataset")
 def _clone_dataset(runner: _Runner, command: n.DatasetCommand) -> None:
+    _clone(runner, command, lambda described: described["steps"])
+
+
+Described = dict[str, Any]  # a workspace's description, as describe_workspace gives it
+
+
+def _clone(
+    runner: _Runner,
+    command: n.DatasetCommand,
+    steps_of: Callable[[Described], list[dict[str, Any]]],
+) -> None:
+    """A new dataset `command.target` on the datastore and version of `command.name`, its
+    workspace built by the steps `steps_of` takes from the source's description (clone-dataset
+    all of them, clone-units with every variable dropped); the current dataset stays."""
     runner.flush()
     source = runner.named(command, command.name)
     assert command.target is not None
     _create_dataset(runner, n.DatasetCommand(**_common(command), name=command.target))
-    runner.current = command.name  # create-dataset switched; clone does not
+    runner.current = command.name  # create-dataset switched; a clone does not
     if source.handle is None:
         return
-    steps = workspaces.describe_workspace(runner.ctx, runner.owner, source.handle).description[
-        "steps"
-    ]
+    described = workspaces.describe_workspace(runner.ctx, runner.owner, source.handle).description
     clone = runner.datasets[command.target]
     clone.handle = runner.new_workspace(source.datastore, source.version)
     clone.datastore, clone.version = source.datastore, source.version
+    steps = steps_of(described)
     if steps:
         workspaces.add_steps(runner.ctx, runner.owner, clone.handle, steps, runner.now)
 
