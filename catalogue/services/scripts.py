@@ -20,7 +20,7 @@ Invariants:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -362,14 +362,20 @@ def not_supported(command: Command, what: tuple[str, str] | None = None) -> Regc
 
 def _unsupported_options(command: Command, allowed: set[str]) -> None:
     for option in command.options:
-        if option.name not in allowed:
-            raise not_supported(
-                command,
-                (
-                    f"opsjonen «{option.name}» til «{command.command}»",
-                    f"the option '{option.name}' of '{command.command}'",
-                ),
-            )
+        unsupported_option(command, option.name, allowed)
+
+
+def unsupported_option(command: Command, name: str, allowed: Collection[str]) -> None:
+    """Refuses the option `name` unless `allowed` (a command that checks its options one
+    by one, in the order written, calls it for each)."""
+    if name not in allowed:
+        raise not_supported(
+            command,
+            (
+                f"opsjonen «{name}» til «{command.command}»",
+                f"the option '{name}' of '{command.command}'",
+            ),
+        )
 
 
 # --- handlers: one per command that has an engine counterpart -----------------------------

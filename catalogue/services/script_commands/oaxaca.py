@@ -12,7 +12,7 @@ from typing import Any
 
 from catalogue.script import nodes as n
 from catalogue.script.errors import script_error
-from catalogue.services.scripts import _handles, _Runner, not_supported
+from catalogue.services.scripts import _handles, _Runner, not_supported, unsupported_option
 
 
 @_handles("oaxaca")
@@ -39,14 +39,7 @@ def _oaxaca(runner: _Runner, command: n.Model) -> None:
                 ),
                 command=command.command,
             )
-        if option.name not in ("pooled", "robust", "cluster"):
-            raise not_supported(
-                command,
-                (
-                    f"opsjonen «{option.name}» til «{command.command}»",
-                    f"the option '{option.name}' of '{command.command}'",
-                ),
-            )
+        unsupported_option(command, option.name, ("pooled", "robust", "cluster"))
     if len(command.groups) != 1:
         raise not_supported(
             command,
