@@ -294,6 +294,13 @@ def _row(store: AnalysisStore, owner: str, handle: str, now: datetime) -> Stored
     return row
 
 
+def _owned(ctx: Context, owner: str, handle: str, now: datetime) -> StoredWorkspace:
+    """The owner's workspace `handle` (as _row checks it), read in a transaction of its own:
+    what a request on a workspace looks up before it takes the live workspace's lock."""
+    with ctx.db.transaction() as session:
+        return _row(AnalysisStore(session), owner, handle, now)
+
+
 def _expires(limits: WorkspaceLimits, now: datetime) -> datetime:
     return now + timedelta(hours=limits.idle_hours)
 
@@ -388,8 +395,7 @@ def describe_workspace(
 ) -> WorkspaceView:
     moment = _now(now)
     with _audited(ctx, owner, handle, "describe", None):
-        with ctx.db.transaction() as session:
-            row = _row(AnalysisStore(session), owner, handle, moment)
+        row = _owned(ctx, owner, handle, moment)
         live = _live(ctx, row)
         with live.lock:
             view = _view(row, live.workspace.describe(language))
@@ -409,8 +415,7 @@ class Population:
 
 
 def population_of(ctx: Context, owner: str, handle: str) -> Population:
-    with ctx.db.transaction() as session:
-        row = _row(AnalysisStore(session), owner, handle, _now(None))
+    row = _owned(ctx, owner, handle, _now(None))
     live = _live(ctx, row)
     with live.lock:
         unit_type, units = live.workspace.population_units()
@@ -424,8 +429,7 @@ def add_steps(
 ) -> WorkspaceView:
     moment = _now(now)
     with _audited(ctx, owner, handle, "steps", raw_steps):
-        with ctx.db.transaction() as session:
-            row = _row(AnalysisStore(session), owner, handle, moment)
+        row = _owned(ctx, owner, handle, moment)
         steps = parse_steps(raw_steps)
         live = _live(ctx, row)
         with live.lock:
@@ -523,8 +527,7 @@ def run_statistic(
 ) -> Released:
     moment = _now(now)
     with _audited(ctx, owner, handle, statistic, request):
-        with ctx.db.transaction() as session:
-            row = _row(AnalysisStore(session), owner, handle, moment)
+        row = _owned(ctx, owner, handle, moment)
         live = _live(ctx, row)
         charged: list[str] = []  # inputs whose fees fitted: paid however the release ends
         with live.lock, _refusals_charged(ctx, live, owner, moment, charged):
