@@ -205,7 +205,7 @@ def role_required(role: Role) -> RegcatError:
     )
 
 
-def forbidden(code: str, nb: str, en: str, **details: str) -> RegcatError:
+def forbidden(code: str, nb: str = "", en: str = "", **details: str) -> RegcatError:
     return RegcatError(code, nb, en, dict(details), 403)
 
 

@@ -1,7 +1,9 @@
 """Every error code regcat raises, once: its HTTP status and what it means, in bokmål and
 English. A raise site writes its own, more specific message (naming the variable, the file,
 the limit); the texts here say what the code means in general, for docs/ERRORS.md and for a
-client deciding what to do with a code it has not met before.
+client deciding what to do with a code it has not met before. A site with nothing more to
+say leaves its words out (`not_found("unknown-workspace", workspace=handle)`) and the error
+takes these, so they are written once.
 
 tests/test_error_codes.py reads the source with `ast` and fails when a site raises a code
 that is missing here or states another status; the same test holds docs/ERRORS.md to this

@@ -52,9 +52,4 @@ class Context:
 
 
 def not_initialised() -> RegcatError:
-    return RegcatError(
-        "not-initialised",
-        "Katalogen er ikke satt opp ennå. Kjør `regcat init` først.",
-        "The catalogue has not been set up yet. Run `regcat init` first.",
-        http_status=409,
-    )
+    return RegcatError("not-initialised", http_status=409)

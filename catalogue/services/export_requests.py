@@ -248,11 +248,7 @@ def decide(
     """Answer for every register involved that `identity` is steward of and that has not
     answered yet. A rejection needs a comment the researcher can act on."""
     if not approve and not comment.strip():
-        raise invalid_input(
-            "comment-required",
-            "Skriv en begrunnelse når du avslår.",
-            "Give a reason when you reject.",
-        )
+        raise invalid_input("comment-required")
     with ctx.db.transaction() as session:
         store = AccountStore(session)
         row = _request(store, request_id, lock=True)
@@ -262,18 +258,9 @@ def decide(
         if not involved & identity.steward_of:
             raise _unknown_request(request_id)
         if row.user_id == identity.user_id:
-            raise forbidden(
-                "own-request",
-                "Du kan ikke avgjøre din egen forespørsel.",
-                "You cannot decide on your own request.",
-            )
+            raise forbidden("own-request")
         if row.status != ExportStatus.PENDING or not mine:
-            raise conflict(
-                "already-decided",
-                "Forespørselen er allerede avgjort for registrene dine.",
-                "The request has already been decided for your registers.",
-                status=row.status,
-            )
+            raise conflict("already-decided", status=row.status)
         moment = now()
         for register in sorted(mine):
             store.add_export_decision(
@@ -325,21 +312,12 @@ def _require_downloadable(view: ExportRequestView) -> None:
     if view.status == ExportStatus.DOWNLOADED:
         raise _already_downloaded(view.id)
     if view.status != ExportStatus.APPROVED:
-        raise conflict(
-            "export-not-approved",
-            "Forespørselen er ikke godkjent av alle registrene ennå.",
-            "The request has not been approved by every register yet.",
-            status=view.status,
-        )
+        raise conflict("export-not-approved", status=view.status)
 
 
 def _already_downloaded(request_id: int) -> RegcatError:
     return RegcatError(
-        "export-already-downloaded",
-        "Filen er allerede lastet ned; en utlevering kan lastes ned bare én gang.",
-        "The file has already been downloaded; an export can be downloaded only once.",
-        {"request": request_id},
-        410,
+        "export-already-downloaded", details={"request": request_id}, http_status=410
     )
 
 
@@ -370,12 +348,7 @@ def _format(value: str) -> ExportFormat:
     try:
         return ExportFormat(value)
     except ValueError:
-        raise invalid_input(
-            "export-format",
-            "Formatet må være parquet eller csv.",
-            "The format must be parquet or csv.",
-            format=value,
-        ) from None
+        raise invalid_input("export-format", format=value) from None
 
 
 def _involved(store: AccountStore, request_id: int) -> set[str]:

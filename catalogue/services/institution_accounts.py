@@ -114,11 +114,7 @@ def _institution_view(institution: Institution) -> InstitutionView:
 
 def _check_period(starts: date, ends: date | None) -> None:
     if ends is not None and ends < starts:
-        raise invalid_input(
-            "invalid-agreement-period",
-            "Avtalen kan ikke slutte før den begynner.",
-            "The agreement cannot end before it starts.",
-        )
+        raise invalid_input("invalid-agreement-period")
 
 
 def _require_admin(actor: Identity) -> None:

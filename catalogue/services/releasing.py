@@ -146,11 +146,7 @@ def release_draft(
     name = named_datastore(ctx, datastore)
     actor = actor or ctx.config.user
     if not description.strip():
-        raise invalid_input(
-            "missing-description",
-            'En publisering trenger en beskrivelse: `regcat release --description "..."`.',
-            'A release needs a description: `regcat release --description "..."`.',
-        )
+        raise invalid_input("missing-description")
     expected = VersionNumber.parse(expected_draft) if expected_draft else None
     lock = f"release:{name}"
     try:

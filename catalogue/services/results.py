@@ -41,12 +41,7 @@ class ResultFile:
 
 
 def unknown_release(audit_id: str) -> RegcatError:
-    return not_found(
-        "unknown-release",
-        "Det finnes ikke noe frigitt resultat med denne revisjons-id-en, eller det tilhører en annen bruker.",
-        "No released result has this audit id, or it belongs to another user.",
-        audit_id=audit_id,
-    )
+    return not_found("unknown-release", audit_id=audit_id)
 
 
 def _release(ctx: Context, owner: str, audit_id: str) -> Release:
@@ -223,10 +218,5 @@ def _drawn(release: Release, audit_id: str, draw: _Draw) -> bytes:
     chart = release.chart
     drawn = None if chart is None else draw(chart)
     if drawn is None:
-        raise not_found(
-            "release-has-no-chart",
-            "Dette frigitte resultatet har ingen figur; last det ned som CSV eller Excel.",
-            "This released result has no chart; download it as CSV or Excel.",
-            audit_id=audit_id,
-        )
+        raise not_found("release-has-no-chart", audit_id=audit_id)
     return drawn.encode("utf-8") if isinstance(drawn, str) else drawn

@@ -286,12 +286,7 @@ def live_index(ctx: Context) -> VariableIndex:
         indexing.rebuild_index(ctx)
         index = live.get()
     if index is None:
-        raise RegcatError(
-            "search-unavailable",
-            "Søket er ikke tilgjengelig akkurat nå. Prøv igjen om litt.",
-            "Search is not available right now. Please try again shortly.",
-            http_status=503,
-        )
+        raise RegcatError("search-unavailable", http_status=503)
     return index
 
 

@@ -28,13 +28,7 @@ class SignedIn:
 
 
 def invalid_credentials() -> RegcatError:
-    return RegcatError(
-        "invalid-credentials",
-        "Feil brukernavn eller passord.",
-        "Wrong username or password.",
-        {},
-        401,
-    )
+    return RegcatError("invalid-credentials", http_status=401)
 
 
 def account_deactivated(reason: str | None) -> RegcatError:
@@ -97,11 +91,7 @@ def sign_in_with_oidc(
                 user = store.bind_oidc_subject(candidate.id, subject)
         error: RegcatError | None = None
         if user is None:
-            error = forbidden(
-                "not-enrolled",
-                "Du er ikke registrert som bruker. Kontakt administratoren ved institusjonen din.",
-                "You are not enrolled as a user. Contact your institution's administrator.",
-            )
+            error = forbidden("not-enrolled")
         elif not usable_account(ctx, store, user, moment):
             error = _refusal(store, user)
         else:

@@ -68,11 +68,7 @@ def create_token(
     """A new token for `username` (the actor itself, or anyone for the operator)."""
     require_initialised(ctx)
     if username != actor.username and not actor.is_operator:
-        raise forbidden(
-            "not-your-token",
-            "Du kan bare lage tokens for deg selv.",
-            "You can only create tokens for yourself.",
-        )
+        raise forbidden("not-your-token")
     wanted = _parse_scopes(scopes)
     limit = ctx.config.token_days
     lifetime = limit if days is None else days
@@ -201,11 +197,7 @@ def _invalid_token(reason: str) -> RegcatError:
 def _parse_scopes(scopes: Iterable[str]) -> set[Scope]:
     out = named_members(Scope, scopes, "unknown-scope", ("omfang", "scope"))
     if not out:
-        raise invalid_input(
-            "scope-required",
-            "Et token må ha minst ett omfang.",
-            "A token needs at least one scope.",
-        )
+        raise invalid_input("scope-required")
     return out
 
 

@@ -82,11 +82,7 @@ def enrol_user(
         _check_may_manage(actor, inst.id if inst else None, username)
         _check_may_grant(actor, wanted)
         if (Role.RESEARCHER in wanted or Role.INSTITUTION_ADMIN in wanted) and inst is None:
-            raise invalid_input(
-                "institution-required",
-                "Forskere og institusjonsadministratorer må høre til en institusjon.",
-                "Researchers and institution admins must belong to an institution.",
-            )
+            raise invalid_input("institution-required")
         if store.user(username) is not None:
             raise conflict(
                 "user-exists",
@@ -146,11 +142,7 @@ def list_users(ctx: Context, actor: Identity) -> list[UserView]:
         elif actor.has(Role.INSTITUTION_ADMIN) and actor.institution_id is not None:
             rows = store.users(actor.institution_id)
         else:
-            raise forbidden(
-                "not-user-admin",
-                "Du kan ikke administrere brukere.",
-                "You cannot manage users.",
-            )
+            raise forbidden("not-user-admin")
         return [_user_view(ctx, store, u) for u in rows]
 
 
@@ -220,11 +212,7 @@ def _parse_roles(roles: Iterable[str]) -> set[Role]:
 def _role_registers(roles: set[Role], steward_of: Iterable[str]) -> list[tuple[str, str]]:
     registers = sorted({r.strip() for r in steward_of if r.strip()})
     if (Role.STEWARD in roles) != bool(registers):
-        raise invalid_input(
-            "steward-registers",
-            "En forvalter må ha minst ett register, og bare forvaltere kan ha registre.",
-            "A steward needs at least one register, and only stewards have registers.",
-        )
+        raise invalid_input("steward-registers")
     pairs = [(r.value, "") for r in roles if r is not Role.STEWARD]
     return pairs + [(Role.STEWARD.value, key) for key in registers]
 

@@ -106,12 +106,7 @@ def _now(now: datetime | None) -> datetime:
 
 
 def unknown_workspace(handle: str) -> RegcatError:
-    return not_found(
-        "unknown-workspace",
-        "Arbeidsområdet finnes ikke, eller det tilhører en annen bruker.",
-        "The workspace does not exist, or it belongs to another user.",
-        workspace=handle,
-    )
+    return not_found("unknown-workspace", workspace=handle)
 
 
 def expired_workspace(row: StoredWorkspace) -> RegcatError:

@@ -197,11 +197,7 @@ def oidc_callback() -> Any:
         token = client.authorize_access_token()
     except OAuthError as e:
         raise RegcatError(
-            "oidc-failed",
-            "Innloggingen hos identitetsleverandøren mislyktes.",
-            "Signing in at the identity provider failed.",
-            {"reason": e.error or ""},
-            401,
+            "oidc-failed", details={"reason": e.error or ""}, http_status=401
         ) from None
     claims = dict(token.get("userinfo") or {})
     target = _safe_next(session.get("oidc_next"))
@@ -242,13 +238,7 @@ def _oidc_enabled() -> bool:
 def _oidc_client() -> Any:
     client = current_app.extensions.get("regcat_oidc")
     if client is None:
-        raise RegcatError(
-            "oidc-not-configured",
-            "Innlogging via identitetsleverandør er ikke satt opp.",
-            "Sign-in through an identity provider is not configured.",
-            {},
-            404,
-        )
+        raise RegcatError("oidc-not-configured", http_status=404)
     return client
 
 
@@ -292,13 +282,7 @@ def _init_rate_limits(app: Flask) -> None:
     def _too_many(error: RateLimitExceeded) -> Any:
         # Through the one error shape, in both languages.
         return app.handle_user_exception(
-            RegcatError(
-                "rate-limited",
-                "For mange forsøk. Vent litt og prøv igjen.",
-                "Too many attempts. Wait a little and try again.",
-                {"limit": str(error.description)},
-                429,
-            )
+            RegcatError("rate-limited", details={"limit": str(error.description)}, http_status=429)
         )
 
     limiter.limit(config["login_rate_limit"], methods=["POST"])(auth)
