@@ -97,13 +97,7 @@ def _check_csrf() -> None:
     expected = session.get(CSRF_KEY)
     given = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
     if not expected or not hmac.compare_digest(str(expected), given):
-        raise MalformedRequest(
-            "csrf-failed",
-            "Skjemaet mangler en gyldig CSRF-nøkkel. Last siden på nytt og prøv igjen.",
-            "The form lacks a valid CSRF token. Reload the page and try again.",
-            {},
-            400,
-        )
+        raise MalformedRequest("csrf-failed", http_status=400)
 
 
 # --- the hook -------------------------------------------------------------------------------
