@@ -25,6 +25,7 @@ ratio for the truth is above 1.2 times a count's (0.2), as test_capped_paths' ca
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -80,6 +81,9 @@ def _llr(e: float, p: float, dominated_mean: float) -> float:
     return math.log(max(diagnosed, 1e-300)) - math.log(max(_normal(e, 0.0, sd0), 1e-300))
 
 
+TOP_CAPS = (_cap([P] * KNOWN), _cap([1.0] + [P] * KNOWN))
+
+
 def _cells(truth: Truth) -> tuple[list[Person], list[dict[str, Any]]]:
     """Targets (8 diagnosed, 8 not), KNOWN known people each, and the steps that make `grp`
     (i for target i and its known people, 99 for everyone else), `small` (1 for the known
@@ -104,10 +108,12 @@ def _judge(
     title: str,
     targets: list[Person],
     readings: dict[int, list[tuple[float, float]]],
-    dominated_mean: float,
+    llr: Callable[[float, float], float],
+    caps: tuple[float, float],
 ) -> float:
-    """Score every target by its readings' likelihood ratio; report; the mean
-    log-likelihood ratio a reading for the truth."""
+    """Score every target by its readings' likelihood ratio `llr(e, p)`; report (with the
+    design's caps at P, undiagnosed and diagnosed); the mean log-likelihood ratio a
+    reading for the truth."""
     ratios: list[float] = []
     right = level = 0
     scores: list[float] = []
@@ -115,7 +121,7 @@ def _judge(
     for i, person in enumerate(targets):
         score = 0.0
         for e, p in readings[i]:
-            r = _llr(e, p, dominated_mean)
+            r = llr(e, p)
             ratios.append(r if person.kreft else -r)
             score += r
             spread[person.kreft].append(e / p)
@@ -139,7 +145,7 @@ def _judge(
         count_llr_per_reading=round(COUNT_LLR, 3),
         rms_in_p_diagnosed=rms(spread[True]),
         rms_in_p_not=rms(spread[False]),
-        caps_in_p=(round(_cap([P] * KNOWN) / P, 2), round(_cap([1.0] + [P] * KNOWN) / P, 2)),
+        caps_in_p=(round(caps[0] / P, 2), round(caps[1] / P, 2)),
         scores_for_the_truth=scores,
     )
     assert ratios, "the sums must be answered"
@@ -164,7 +170,8 @@ def test_a_diagnosis_at_the_top_of_a_small_table_cell(alice: Attacker, truth: Tr
         f"a diagnosis at the top of a small table cell ({KNOWN} known at p)",
         targets,
         readings,
-        0.0,
+        lambda e, p: _llr(e, p, 0.0),
+        TOP_CAPS,
     )
     assert per_reading <= 1.2 * COUNT_LLR
 
@@ -199,6 +206,59 @@ def test_a_diagnosis_at_the_top_of_a_small_group_sum(alice: Attacker, truth: Tru
         f"a diagnosis at the top of a small group sum ({KNOWN} known at p)",
         targets,
         readings,
-        1.0,
+        lambda e, p: _llr(e, p, 1.0),
+        TOP_CAPS,
+    )
+    assert per_reading <= 1.2 * COUNT_LLR
+
+
+BOTTOM = 1 / 8  # the target's value if diagnosed, in units of the known people's p
+
+
+def _bottom_llr(e: float, p: float) -> float:
+    """log P(e | diagnosed) − log P(e | not) for a reading e of the bottom design: KNOWN
+    values p alone (n = KNOWN, c₀ = 2p), or with the target's p/8 below them (n = KNOWN + 1,
+    every term of the cap one rank further from a: c₁ = 2 · max(p/γ, p/8) = p at γ = 2)."""
+    c0 = _cap([p] * KNOWN)
+    c1 = _cap([BOTTOM * p] + [p] * KNOWN)
+    sd0, sd1 = math.sqrt(3) * c0, math.sqrt(3) * c1
+    diagnosed = _normal(e, min(BOTTOM * p, c1), sd1)
+    return math.log(max(diagnosed, 1e-300)) - math.log(max(_normal(e, 0.0, sd0), 1e-300))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a unit entering at the bottom of a cell under 25 units moves every term of its "
+    "cap by one rank, the cap and the noise's sd by γ = 2: 0.44-0.69 a reading for the "
+    "truth against a count's 0.17 (docs/OUTPUT_CONTROL.md §12)",
+)
+def test_a_diagnosis_at_the_bottom_of_a_small_table_cell(alice: Attacker, truth: Truth) -> None:
+    """A table sum by grp of v = p_r for the KNOWN known people and p_r/8 for the target if
+    diagnosed (0, so no contribution, if not), READINGS tables (a fresh p each): under 25
+    non-zero contributions the cap's a is the cell's n, so the target's presence at the
+    bottom moves every term p/γ^(a−j) by one rank: c = 2p without it, p with it (its own
+    p/8 is below both). The level moves by p/8 alone (a count's shift of 1 in units of
+    sd √3·c would be 8 times that); the scale by γ. Simulated: (γ² + γ⁻² − 2)/4 = 0.56 a
+    reading for the truth at γ = 2. FAILS when the mean log-likelihood ratio for the truth
+    is at most 1.2 times a count's (0.2), as the top's attack above."""
+    targets, steps = _cells(truth)
+    handle = alice.workspace(steps)
+    readings: dict[int, list[tuple[float, float]]] = {i: [] for i in range(len(targets))}
+    for r in range(READINGS):
+        p = P * (1 + r / 13)
+        alice.steps(
+            handle, [{"generate": f"b{r}", "expr": f"small * {p!r} + diag * {p * BOTTOM!r}"}]
+        )
+        table = alice.table(handle, {"vars": ["grp"], "summarize": f"b{r}", "stats": ["sum"]})
+        for i in readings:
+            shown = None if table is None else value(table[0], [str(i)], "sum")
+            if shown is not None:
+                readings[i].append((shown - KNOWN * p, p))
+    per_reading = _judge(
+        f"a diagnosis at the bottom of a small table cell ({KNOWN} known at p, the target at p/8)",
+        targets,
+        readings,
+        _bottom_llr,
+        (_cap([P] * KNOWN), _cap([BOTTOM * P] + [P] * KNOWN)),
     )
     assert per_reading <= 1.2 * COUNT_LLR

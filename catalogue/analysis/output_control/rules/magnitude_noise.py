@@ -110,9 +110,14 @@ class MagnitudeNoiseParameters:
     cap_multiple: float = 2.0
     cap_smoothing: float = 2.0
     # A smoothed window's reach (`window_reach`) looks reach_rank ranks beyond it, each
-    # divided by reach_smoothing per rank.
+    # divided by reach_smoothing per rank. 1.25, not 2: one unit shifts a window by a
+    # rank, so its reach and noise by up to this factor, whose scale many fresh readings
+    # show: at 2 a group median of 10 known people at p/2, 20 at p and the target below or
+    # above them read the diagnosis at 0.45-0.62 a reading against a count's 0.17 (red
+    # team test_spreads_and_reach); a ratio r tells (r² + r⁻² − 2)/4, 0.05 at 1.25. Its
+    # terms are of clipped values, so no unit raises them by its own size.
     reach_rank: int = 25
-    reach_smoothing: float = 2.0
+    reach_smoothing: float = 1.25
 
     def __post_init__(self) -> None:
         if self.top_k < 1 or self.significant_digits < 1 or self.reach_rank < 1:

@@ -351,11 +351,17 @@ class _GroupStatistics:
             supported = self.supported(x, valid)
             out, told = self._gini(gid, units, x, rows, counted)
         else:
-            contributions = x
+            contributions = support = x
             if statistic == "sd":  # its total is of the squared deviations
                 exact = np.bincount(gid, weights=x, minlength=self.n) / np.maximum(rows, 1)
                 contributions = (x - exact[gid]) ** 2
-            supported = self.supported(contributions, valid)
+                # Its support: the units off the group's median, not its mean, as a
+                # summary's sd (`winsorised-summary-spread`). Why: one unit off the rest
+                # puts every unit off the mean, so a group of 15 known people at 1 and the
+                # target's 0/1 had an sd iff not diagnosed (red team test_spreads_and_reach,
+                # 16 of 16); a spread of nothing is exactly 0, and so is its capped noise.
+                support = x - _medians(gid, x, rows)[gid]
+            supported = self.supported(support, valid)
             # The noise of sum and mean is their total's; sd's, its sum of squares about
             # the exact mean's (stream 1): each capped as a table cell's (_capped).
             cells, base, caps, digests = self._capped(gid, units, contributions)
@@ -560,6 +566,19 @@ class _GroupStatistics:
 
         out = finish(base + self._noise(caps, digests, 2), slice(None))
         return out, self._told(numerators, caps, widened)
+
+
+def _medians(gid: np.ndarray, x: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Per group (of `gid`, `rows` values each) the median of its values (0 for none)."""
+    ordered = x[np.lexsort((x, gid))]
+    starts = np.concatenate([[0], np.cumsum(rows)[:-1]]).astype(np.int64)
+    size = rows.astype(np.int64)
+    last = max(len(ordered) - 1, 0)
+    low = np.clip(starts + (size - 1) // 2, 0, last)
+    high = np.clip(starts + size // 2, 0, last)
+    if not len(ordered):
+        return np.zeros(len(rows))
+    return np.where(size > 0, (ordered[low] + ordered[high]) / 2, 0.0)
 
 
 def _exposed(factor: float, stream: int) -> int:
