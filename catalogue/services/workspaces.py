@@ -40,11 +40,7 @@ from catalogue.analysis.output_control import (
     ReleasedSet,
     release_json,
 )
-from catalogue.analysis.output_control.group_values import (
-    GroupLedger,
-    SharedValues,
-    statistic_inputs,
-)
+from catalogue.analysis.output_control.group_values import GroupLedger, statistic_inputs
 from catalogue.analysis.output_control.release import (
     BudgetState,
     budget_state,
@@ -219,22 +215,36 @@ def _analysis_folder(ctx: Context, name: str) -> Path:
     return folder
 
 
-def _shared_values(ctx: Context, ledger: PersistentReleaseLedger, owner: str) -> SharedValues:
+class _SharedValues:
     """Group statistics of a step looked up in, and registered with, the datastore's
-    ledger (output_control/group_values.py): in a transaction of their own that holds the
-    ledger's lock, as a release's guard does, and recorded as a release of no cells and
-    no charge."""
+    ledger (output_control/group_values.py): in a transaction that holds the ledger's lock,
+    as a release's guard does, each recorded as a release of no cells and no charge. A
+    step's statistics share one transaction (`together`); one run alone has its own."""
 
-    def run(work: Callable[[GroupLedger], list[ReleasedSet]]) -> None:
-        with ctx.db.transaction() as session:
+    def __init__(self, ctx: Context, ledger: PersistentReleaseLedger, owner: str) -> None:
+        self.ctx, self.ledger, self.owner = ctx, ledger, owner
+        self._local = threading.local()  # whether this thread's transaction is open
+
+    @contextmanager
+    def together(self) -> Iterator[None]:
+        if getattr(self._local, "open", False):
+            yield
+            return
+        with self.ctx.db.transaction() as session:
             store = AnalysisStore(session)
             AuditLog(store).lock()
-            with ledger.bound(store):
-                fresh = work(ledger)
-                if fresh:
-                    ledger.record(Release(owner, _now(None), 0, tuple(fresh)))
+            with self.ledger.bound(store):
+                self._local.open = True
+                try:
+                    yield
+                finally:
+                    self._local.open = False
 
-    return run
+    def __call__(self, work: Callable[[GroupLedger], list[ReleasedSet]]) -> None:
+        with self.together():
+            fresh = work(self.ledger)
+            if fresh:
+                self.ledger.record(Release(self.owner, _now(None), 0, tuple(fresh)))
 
 
 def _build(ctx: Context, row: StoredWorkspace) -> _Live:
@@ -248,7 +258,7 @@ def _build(ctx: Context, row: StoredWorkspace) -> _Live:
         scratch=_analysis_folder(ctx, "spill"),
         facts_folder=_analysis_folder(ctx, "facts"),
         facts_memory=ctx.runtime.dataset_facts,
-        shared_values=_shared_values(ctx, ledger, row.owner),
+        shared_values=_SharedValues(ctx, ledger, row.owner),
     )
     try:
         if row.steps:

@@ -226,17 +226,19 @@ def _compute(
         ctx.parameters.rule(Differencing), state.group_values, ctx.shared_values, budget
     )
     group_stats = _GroupStatistics(ctx, keys, gid, units, n_groups, large, given)
-    for k, (statistic, source, _) in enumerate(planned):
-        i = names.index(source.name)
-        present = np.asarray(rows[f"p{i}"], dtype=bool)
-        if statistic.statistic == "count":
-            columns[f"r{k}"] = pa.array(group_stats.count(present), from_pandas=True)
-            continue
-        if statistic.statistic == "percent":
-            columns[f"r{k}"] = pa.array(group_stats.percent(present), from_pandas=True)
-            continue
-        values = np.ma.filled(np.ma.asarray(rows[f"v{i}"], dtype=np.float64), np.nan)
-        columns[f"r{k}"] = pa.array(group_stats.of(statistic.statistic, values), from_pandas=True)
+    with given.together():  # the step's group statistics in one ledger transaction
+        for k, (statistic, source, _) in enumerate(planned):
+            i = names.index(source.name)
+            present = np.asarray(rows[f"p{i}"], dtype=bool)
+            if statistic.statistic == "count":
+                columns[f"r{k}"] = pa.array(group_stats.count(present), from_pandas=True)
+                continue
+            if statistic.statistic == "percent":
+                columns[f"r{k}"] = pa.array(group_stats.percent(present), from_pandas=True)
+                continue
+            values = np.ma.filled(np.ma.asarray(rows[f"v{i}"], dtype=np.float64), np.nan)
+            found = group_stats.of(statistic.statistic, values)
+            columns[f"r{k}"] = pa.array(found, from_pandas=True)
     table_fp = members.fingerprint_table()
     chosen = np.flatnonzero(large)
     fingerprints = FingerprintTable(
