@@ -16,6 +16,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 REGCAT = Path(sys.executable).with_name("regcat")
+# The checkout these tests belong to. A server started from them imports its code from here:
+# the virtual environment's editable install may point at another checkout (a git worktree
+# sharing one environment), and a test must exercise the code beside it.
+CHECKOUT = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
@@ -26,6 +30,7 @@ def free_port() -> int:
 
 def regcat_env(home: Path, **settings: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGCAT_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(CHECKOUT), env.get("PYTHONPATH")]))
     env.update({"REGCAT_HOME": str(home), "REGCAT_USER": "test-steward"})
     env["REGCAT_PASSWORD_HASHING"] = "test"  # as make_config (tests/conftest.py)
     env.update({f"REGCAT_{k.upper()}": v for k, v in settings.items()})
