@@ -13,6 +13,11 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 
+from catalogue.analysis.output_control.rounding import significant
+from catalogue.analysis.output_control.rules.model_noise import (
+    ModelNoiseParameters,
+    coefficient_spread,
+)
 from catalogue.analysis.statistics.margins import LinearMargins, MlogitMargins
 from catalogue.analysis.workspace import Workspace
 from tests import test_analysis_models as models
@@ -67,7 +72,10 @@ def test_mlogit_average_marginal_effects_agree_with_statsmodels(
     issue_workspace: Workspace, asked: dict[str, Any], cov_type: str
 ) -> None:
     """MNLogit.get_margeff gives every level's effects, the base's included; margins
-    releases each equation's level (the base's are minus their sum)."""
+    releases every class's (a draw of each, registered once), and shows each equation's
+    level's draw less the classes' mean (the base's are minus their sum): within 3·((1 −
+    1/J)·σ_level + Σ_other σ/J) of statsmodels' (each class's σ J/(J − 1) times its own, so
+    the shown effect's noise is at least its own fit's)."""
     data = _rows(issue_workspace, ["utdanning", "alder", "kjonn", "kommune"])
     x = np.column_stack(
         [data["alder"], (data["kjonn"] == "2").astype(float), np.ones(len(data["alder"]))]
@@ -85,19 +93,33 @@ def test_mlogit_average_marginal_effects_agree_with_statsmodels(
     assert isinstance(plan, MlogitMargins)
     margeff, se = np.asarray(effects.margeff), np.asarray(effects.margeff_se)
     for k, fit in enumerate(plan.effects):
-        _close(fit.coefficients, margeff[:, k + 1])
-        _close(fit.std_errors, se[:, k + 1])
-    released = plan.release(control_context(issue_workspace))
-    assert [item.about["statistic"] for item in released] == ["mlogit", "margins"] * len(
-        plan.effects
-    )
-    for k, fit in enumerate(plan.effects):
+        _close(fit.coefficients, margeff[:, k])
+        _close(fit.std_errors, se[:, k])
+    context = control_context(issue_workspace)
+    released = plan.release(context)
+    classes = len(plan.effects)
+    assert [item.about["statistic"] for item in released] == ["mlogit", "margins"] * (classes - 1)
+    kind = {"nonrobust": "classical", "HC0": "robust"}.get(cov_type, "cluster")
+    noise = ModelNoiseParameters()
+    draws, spreads = [], []
+    for class_plan, fit in zip(plan.model.classes, plan.effects, strict=True):
+        _, effect = class_plan.release_with(fit, {}, context)  # the registered draw again
         influence = fit.evidence.influence
-        kind = {"nonrobust": "classical", "HC0": "robust"}.get(cov_type, "cluster")
         assert_noise_within_bounds(
-            released[2 * k + 1].result,
-            margeff[:, k + 1],
-            se[:, k + 1],
-            influence,
-            influence.std_error(kind),
+            effect.result, fit.coefficients, fit.std_errors, influence, influence.std_error(kind)
         )
+        draws.append(effect.result)
+        spreads.append(coefficient_spread(noise, influence))
+    for k, equation in enumerate(plan.model.equations):
+        level = equation.level
+        weights = [1.0 - 1.0 / classes if m == level else -1.0 / classes for m in range(classes)]
+        shown = released[2 * k + 1].result
+        for i, b in enumerate(shown.column("coefficient")):
+            mean = sum(w * d.column("coefficient")[i] for w, d in zip(weights, draws, strict=True))
+            error = sum(
+                abs(w) * d.column("std_error")[i] for w, d in zip(weights, draws, strict=True)
+            )
+            assert b == significant(mean, 4)
+            assert shown.column("std_error")[i] == significant(error, 4)
+            bound = sum(abs(w) * s[i] for w, s in zip(weights, spreads, strict=True))
+            assert abs(b - margeff[i, level]) <= noise.max_noise * bound + 1e-3 * abs(b)

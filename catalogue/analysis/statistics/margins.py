@@ -6,9 +6,11 @@ linear model (regress) the effects are its coefficients, so `regress` is answere
 model alone (nothing is released twice, nothing new is drawn). Of mlogit, per equation
 (level j against the base) the effects on P(level j), AME_jk = mean P_j (β_jk − Σ_m P_m β_mk)
 (statsmodels' MNLogit.get_margeff; the base level's effects are minus their sum and are
-not released), each released after its equation as a fit derived from it: its checks,
-withheld with it, noise keys of its own, and what one unit moves an effect bounded by
-Σ_l |J_jk,l|·d_l over every equation's coefficients plus its own term's share.
+not shown), shown after its equation. Every class's effects (the base's too) are released
+as a fit derived from the class's (statistics/mlogit.py): its checks, withheld with it,
+noise keys of its own, and what one unit moves an effect the one-step max_i |J_j·A·s_i|
+over the multinomial fit plus its own term's share; what is shown of class j is its draw
+less the classes' mean (`mlogit_effects`), the same in every coding of the outcome.
 
 Per regressor k (the constant has none) the effect is the mean over the model's rows of
 ∂E(y)/∂x_k = β_k f(x'β), f the inverse link's derivative (logit μ(1 − μ), probit φ,
@@ -40,7 +42,9 @@ from catalogue.domain.text import Text
 
 from ..output_control import ControlContext, RegressionFit
 from ..output_control.cell_key import all_distinct
+from ..output_control.contrasts import combined
 from ..output_control.model_support import Influence, derived_evidence
+from ..output_control.rules.regression import Regression
 from ..statistic import Field, Statistic, Takes, find
 from .mlogit import MlogitFit, MlogitPlan, fit_mlogit, level_probabilities
 from .shared.common import DataView, Labelled, request_error
@@ -190,9 +194,9 @@ class MarginsPlan:
 
 
 def mlogit_jacobian(fit: MlogitFit) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per equation j (level j against the base) the average marginal effects of every
-    column, AME_jk = Σ_i w_i P_ij (β_jk − Σ_m P_im β_mk) (w the cells' shares of the rows),
-    their derivative in all of β (equation-major), and per effect the largest
+    """Per class j (every level, the base's too) the average marginal effects of every
+    column on P(j), AME_jk = Σ_i w_i P_ij (β_jk − Σ_m P_im β_mk) (w the cells' shares of the
+    rows, β_0 = 0), their derivative in all of β (equation-major), and per effect the largest
     |P_ij (β_jk − β̄_ik) − AME_jk| over cells holding rows.
 
     ∂AME_jk/∂β_lq = Σ_i w_i [P_ij (δ_jl − P_il) x_iq D_jik − P_ij P_il x_iq D_lik
@@ -204,33 +208,40 @@ def mlogit_jacobian(fit: MlogitFit) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     w = fit.n / float(fit.n.sum())
     bar = p @ full
     held = fit.n > 0
-    values = np.zeros((equations, columns))
-    spread = np.zeros((equations, columns))
-    jacobian = np.zeros((equations, columns, equations * columns))
+    values = np.zeros((equations + 1, columns))
+    spread = np.zeros((equations + 1, columns))
+    jacobian = np.zeros((equations + 1, columns, equations * columns))
     eye = np.eye(columns)
-    for j in range(1, equations + 1):
+    for j in range(equations + 1):
         d_j = full[j] - bar
         own = p[:, j : j + 1] * d_j
-        values[j - 1] = w @ own
+        values[j] = w @ own
         if held.any():
-            spread[j - 1] = np.abs(own[held] - values[j - 1]).max(axis=0)
+            spread[j] = np.abs(own[held] - values[j]).max(axis=0)
         for m in range(1, equations + 1):
             same = float(j == m)
             first = ((w * p[:, j] * (same - p[:, m]))[:, None] * d_j).T @ x
             second = ((w * p[:, j] * p[:, m])[:, None] * (full[m] - bar)).T @ x
             diagonal = float(w @ (p[:, j] * (same - p[:, m])))
             block = first - second + diagonal * eye
-            jacobian[j - 1, :, (m - 1) * columns : m * columns] = block
+            jacobian[j, :, (m - 1) * columns : m * columns] = block
     return values, jacobian, spread
 
 
 def mlogit_effects(plan: MlogitPlan) -> list[RegressionFit]:
-    """Per equation its effects as a fit derived from it (withheld with it)."""
+    """Per class its effects on P(class) as a fit derived from the class's (withheld with
+    it). What is shown of class j is its draw less the classes' mean (`MlogitMargins`), so
+    that the effects shown sum to 0 as the exact ones do and every coding of the outcome
+    reads the same number for each class, the base's too. Its noise is then (1 − 1/J) of
+    the class's own and 1/J of each other's: each class's scale is J/(J − 1) times its
+    own, so that the noise shown is at least its own fit's."""
     fit = plan.fit
     parts = None if fit is None else mlogit_jacobian(fit)
+    classes = len(plan.classes)
+    widened = classes / (classes - 1.0)
     out = []
-    for j, equation in enumerate(plan.equations):
-        model = equation.fit
+    for j, class_plan in enumerate(plan.classes):
+        model = class_plan.fit
         kept = [i for i, t in enumerate(model.terms) if t.kind != "constant"]
         terms = tuple(model.terms[i] for i in kept)
         if fit is None or parts is None:
@@ -242,19 +253,18 @@ def mlogit_effects(plan: MlogitPlan) -> list[RegressionFit]:
             values = all_values[j][kept]
             std_errors = np.sqrt(np.maximum(np.einsum("kl,lm,km->k", rows, fit.variance, rows), 0))
             scale = np.sqrt(np.maximum(np.einsum("kl,lm,km->k", rows, fit.inverse, rows), 0))
-            moves = np.concatenate([e.fit.evidence.influence.coefficient for e in plan.equations])
             units = max(float(fit.n.sum()) - 1.0, 1.0)
-            coefficient = np.abs(rows) @ moves + spread[j][kept] / units
-            shares = [e.fit.evidence.influence for e in plan.equations]
+            coefficient = fit.largest_moves(rows) + spread[j][kept] / units
+            shares = [c.fit.evidence.influence for c in plan.classes]
             classical = np.full(
                 len(kept), max(float(np.max(s.classical_std_error, initial=0.0)) for s in shares)
             )
             sandwich = np.full(
                 len(kept), max(float(np.max(s.sandwich_std_error, initial=0.0)) for s in shares)
             )
-            influence = Influence(scale, coefficient, classical, sandwich)
+            influence = Influence(widened * scale, widened * coefficient, classical, sandwich)
         # AME_j = Σ_i w_i P_ij (β_j − Σ_m P_im β_m): every β_m' = T⁻¹·β_m in another basis,
-        # the P's the same, so the effects transform as the equation's coefficients.
+        # the P's the same, so the effects transform as the class's coefficients.
         out.append(effects_fit(model, model.family, values, std_errors, influence))
     return out
 
@@ -288,16 +298,31 @@ def effects_fit(
 
 @dataclass(frozen=True)
 class MlogitMargins:
-    """Per equation the model as mlogit releases it, then its effects on P(level)."""
+    """Per equation the model as mlogit releases it, then its effects on P(level): each
+    class's model and effects released once, the equation shown their difference against
+    the base (`MlogitPlan`), the effects shown each class's draw less the classes' mean
+    (`mlogit_effects`)."""
 
     model: MlogitPlan
     effects: list[RegressionFit]
 
     def release(self, context: ControlContext) -> list[Labelled]:
+        models, effects = [], []
+        for plan, derived in zip(self.model.classes, self.effects, strict=True):
+            about = {**plan.about, "statistic": "margins", "model": "mlogit", "margins": "dydx"}
+            model, effect = plan.release_with(derived, about, context)
+            models.append(model.result)
+            effects.append(effect.result)
+        digits = context.parameters.of(Regression).significant_digits
+        share = 1.0 / len(effects)
         out = []
-        for equation, effects in zip(self.model.equations, self.effects, strict=True):
+        for equation in self.model.equations:
+            level, base = equation.level, equation.base
+            shown = combined([(1.0, models[level]), (-1.0, models[base])], digits)
+            mean = [(1.0 - share, effects[level])]
+            mean += [(-share, e) for m, e in enumerate(effects) if m != level]
             about = {**equation.about, "statistic": "margins", "model": "mlogit", "margins": "dydx"}
-            out += equation.release_with(effects, about, context)
+            out += [Labelled(equation.about, shown), Labelled(about, combined(mean, digits))]
         return out
 
 

@@ -23,18 +23,21 @@ clustered, B (Σ_g u_g u_g') B · G/(G − 1) · (N − 1)/(N − K), u_g the cl
 from the complete cases grouped by cluster, pattern and level, K counting every equation's
 coefficients (statsmodels' "cluster").
 
-Output control: equation k is a model of its own (family mlogit:k, k the level's position,
-so that the same question asked again meets its registered answer and never another
-equation's), its evidence that of the logit of 1{y = k} at the multinomial fit: residual
-1{y = k} − p_k, weight p_k(1 − p_k) (the information's diagonal block: the one-step DFBETA
-without the equations' cross terms), the outcome's support the units at level k against
-the others; its pairs hold the outcome as given, and its noise is keyed by level k's
-indicator, so two equations do not share a draw. What the noise is scaled by (the classical
-standard error and the most one unit moves a coefficient) is the larger of that logit's and
-the multinomial fit's own (`equation_influence`): the logit against everyone understates
-both for an equation against a small base class. An equation whose checks fail is withheld
-and the others are not; its level is named in the result's `about` (a level common enough
-to be a level at all)."""
+Output control draws the classes, not the equations, so that the same fit asked with
+another base class (the outcome recoded) is the same draws differenced, never a fresh
+draw to average (red team `test_reparam_draws` test_k; OUTPUT_CONTROL.md §3 `regression`,
+"A multinomial logit's classes"). Class j is a model of its own (family mlogit-class:j, j
+the level's position, so the same question asked again meets its registered answer and
+never another class's): its coefficients γ_j = β_j − mean_m β_m (`centred`, the same in
+every coding), its evidence that of the logit of 1{y = j} at the multinomial fit
+(residual 1{y = j} − p_j, weight p_j(1 − p_j)), its pairs the outcome as given, its noise
+keyed by class j's indicator, so two classes do not share a draw. What its noise is scaled
+by is the larger of that logit's and the contrasts' (`class_influence`): the largest
+classical error of β_j − β_b over the other classes, and the most one unit moves such a
+contrast, each over √2, so that each equation, two draws differenced
+(output_control/contrasts.py), has at least its own fit's noise. An equation is withheld
+when either of its classes is; its level is named in the result's `about` (a level common
+enough to be a level at all)."""
 
 from __future__ import annotations
 
@@ -48,7 +51,9 @@ import numpy as np
 from catalogue.domain.text import Text
 
 from ..output_control import ControlContext, PositionKeys, RegressionFit, model_evidence
+from ..output_control.contrasts import combined
 from ..output_control.model_support import Influence, with_influence
+from ..output_control.rules.regression import Regression
 from ..statistic import Statistic
 from ..variables import Variable
 from .shared.common import DataView, Labelled
@@ -176,29 +181,54 @@ def _cluster_meat(
     return totals.T @ totals, count
 
 
-def equation_influence(
+def class_influence(
     x: np.ndarray, n: np.ndarray, level: np.ndarray, probabilities: np.ndarray, inverse: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per equation and coefficient: the classical standard error, and the most one unit
-    moves it, the multinomial one-step DFBETA A·s over the cells holding rows (A the
-    inverse information of all equations, s = (1{level} − p)[1:] ⊗ x a unit's score in
-    all of them). The evidence of equation k alone (the logit of 1{y = k} against every
-    other unit) misses what a unit of a small base class does: every equation is against
-    the base, so each of its few units moves every intercept by about 1/n_base (thirteen
-    units in the base: one moved an intercept by up to 1.6 while that evidence put it, and
-    the noise, near 0.003; red team `test_unattacked_models`)."""
+    """Per class and coefficient what scales its draw (`fit_mlogit`): the largest classical
+    standard error of a contrast against another class, β_j − β_b, and the most one unit
+    moves such a contrast, each over √2. One unit's move is the
+    multinomial one-step DFBETA A·s over the cells holding rows (A the inverse information
+    of all equations, s = (1{level} − p)[1:] ⊗ x its score in all of them). Why the
+    multinomial fit's own and not each class's logit against everyone: a unit of a small
+    class moves every contrast against that class by about 1/n_class (thirteen units in the
+    base: one moved an intercept by up to 1.6 while that logit put it, and the noise, near
+    0.003; red team `test_unattacked_models`). Why over √2: an equation released is two
+    classes' draws differenced, whose noise has the variance σ_j² + σ_b² ≥ 2·(its own σ/√2)²,
+    so every equation's noise is at least its own fit's, whichever base was asked."""
     equations = probabilities.shape[1] - 1
     columns = x.shape[1]
-    errors = np.sqrt(np.maximum(np.diag(inverse), 0.0)).reshape(equations, columns)
+    classes = equations + 1
+    blocks = np.zeros((classes, classes, columns))  # per term the inverse's (class, class)
+    for j in range(1, classes):
+        for b in range(1, classes):
+            block = inverse[(j - 1) * columns : j * columns, (b - 1) * columns : b * columns]
+            blocks[j, b] = np.diag(block)
+    own = np.einsum("jjq->jq", blocks)
+    contrast = own[:, None, :] + own[None, :, :] - 2.0 * blocks  # Var(β_j − β_b), per term
     held = n > 0
-    largest = np.zeros(equations * columns)
+    moved = np.zeros((classes, classes, columns))
     for start in range(0, len(x), 1 << 14):
-        part = slice(start, start + (1 << 14))
-        scores = _scores(x[part], level[part], probabilities[part])
-        moved = np.abs(scores @ inverse)[held[part]]
-        if len(moved):
-            largest = np.maximum(largest, moved.max(axis=0))
-    return errors, largest.reshape(equations, columns)
+        chunk = slice(start, start + (1 << 14))
+        kept = held[chunk]
+        if not kept.any():
+            continue
+        scores = _scores(x[chunk][kept], level[chunk][kept], probabilities[chunk][kept])
+        steps = (scores @ inverse).reshape(len(scores), equations, columns)
+        steps = np.concatenate([np.zeros((len(scores), 1, columns)), steps], axis=1)
+        for b in range(classes):
+            found = np.abs(steps - steps[:, b : b + 1, :]).max(axis=0)
+            moved[:, b, :] = np.maximum(moved[:, b, :], found)
+    scale = np.sqrt(np.maximum(contrast, 0.0)).max(axis=1) / np.sqrt(2.0)
+    return scale, moved.max(axis=1) / np.sqrt(2.0)
+
+
+def centred(classes: int) -> np.ndarray:
+    """The map from the equations' β (class k ≥ 1 against class 0, β_0 = 0) to the classes'
+    γ_j = β_j − mean_m β_m: the same numbers in every coding of the outcome (no class is
+    the base), and every equation a difference of two, β_j − β_b = γ_j − γ_b."""
+    found = np.zeros((classes, classes - 1))
+    found[1:, :] = np.eye(classes - 1)
+    return found - found.mean(axis=0, keepdims=True)
 
 
 def _variance(
@@ -238,7 +268,7 @@ def _variance(
 class MlogitFit:
     """The fit on cells, before output control (margins reads it): the design of the kept
     columns, the cells' row counts, β (levels − 1, columns), its covariance of the kind
-    asked for (equation-major) and the inverse observed information."""
+    asked for (equation-major), the inverse observed information, and each cell's level."""
 
     design: np.ndarray
     n: np.ndarray
@@ -246,17 +276,61 @@ class MlogitFit:
     variance: np.ndarray
     inverse: np.ndarray
     constant: list[int]  # the constant's column among the kept ones (none or one)
+    level: np.ndarray
+
+    def largest_moves(self, linear: np.ndarray) -> np.ndarray:
+        """Per row of `linear` (a map of all of β, equation-major) the most one unit moves
+        that combination of β: max over the cells holding rows of |linear·A·s|, the
+        one-step DFBETA (`class_influence`). The same number in every coding of the
+        outcome when the combination is (margins' effects): no bound that sums the
+        equations' moves term by term, which would hang on which class is the base."""
+        largest = np.zeros(len(linear))
+        probabilities = level_probabilities(self.design, self.beta)
+        held = self.n > 0
+        for start in range(0, len(self.design), 1 << 14):
+            chunk = slice(start, start + (1 << 14))
+            kept = held[chunk]
+            if not kept.any():
+                continue
+            x, level = self.design[chunk][kept], self.level[chunk][kept]
+            steps = _scores(x, level, probabilities[chunk][kept]) @ self.inverse
+            largest = np.maximum(largest, np.abs(steps @ linear.T).max(axis=0))
+        return largest
+
+
+@dataclass(frozen=True)
+class MlogitEquation:
+    """One equation as shown: class `level` against class `base` (positions among the
+    outcome's levels), what it is about, and its exact estimate (tests compare it with
+    statsmodels; what is released is the two classes' draws differenced)."""
+
+    level: int
+    base: int
+    about: dict[str, Any]
+    estimate: Estimate
 
 
 @dataclass(frozen=True)
 class MlogitPlan:
-    """One regression plan per equation (level against the base)."""
+    """Per class of the outcome its fit γ_j (`centred`), what output control draws noise
+    for, and the equations shown, each γ_level − γ_base of the released draws."""
 
-    equations: tuple[RegressionPlan, ...]
+    classes: tuple[RegressionPlan, ...]
+    equations: tuple[MlogitEquation, ...]
     fit: MlogitFit | None = None
 
     def release(self, context: ControlContext) -> list[Labelled]:
-        return [item for plan in self.equations for item in plan.release(context)]
+        released = [plan.release(context)[0].result for plan in self.classes]
+        digits = context.parameters.of(Regression).significant_digits
+        return [
+            Labelled(
+                equation.about,
+                combined(
+                    [(1.0, released[equation.level]), (-1.0, released[equation.base])], digits
+                ),
+            )
+            for equation in self.equations
+        ]
 
 
 def fit_mlogit(view: DataView, request: Mapping[str, Any]) -> MlogitPlan:
@@ -278,45 +352,48 @@ def fit_mlogit(view: DataView, request: Mapping[str, Any]) -> MlogitPlan:
     found = (
         newton(design[order], patterns.n[order], level[order], len(labels)) if len(order) else None
     )
-    fitted = None
-    whole = None
+    classes = max(len(labels), 2)
+    columns = len(kept)
+    to_classes = np.kron(centred(classes), np.eye(columns))  # β (equation-major) to γ
+    variance = None
     if found is not None:
         variance = _variance(view, y, patterns, kept, outcome_key, found, covariance, cluster)
-        if variance is not None:
-            at = [i for i, j in enumerate(kept) if patterns.columns[j].kind == "constant"]
-            whole = MlogitFit(design, patterns.n, found[0], variance, found[1], at)
-            errors = np.sqrt(np.maximum(np.diag(variance), 0.0)).reshape(found[0].shape)
-            fitted = (found[0], errors)
-    probabilities = None if fitted is None else level_probabilities(design, fitted[0])
+    probabilities = (
+        None if found is None or variance is None else level_probabilities(design, found[0])
+    )
     moves = (
         None
         if found is None or probabilities is None
-        else equation_influence(design, patterns.n, level, probabilities, found[1])
+        else class_influence(design, patterns.n, level, probabilities, found[1])
     )
     asked = asked_terms(x, constant)
     keys = PositionKeys(view.rows.snapshot.arrays)
     groupings = [(label, codes) for label, codes in _groupings(patterns) if label != outcome_key]
     row_level = level[rows.pattern] if len(rows.pattern) else np.zeros(0, int)
-    equations = []
-    for k in range(1, max(len(labels), 2)):
-        indicator = (row_level == k).astype(np.float64)
-        if fitted is None or probabilities is None:
-            nothing = np.full(len(kept), np.nan)
+    groups = view.groups_of([y, *(f.variable for f in patterns.factors)])
+    terms = tuple(all_terms[j] for j in kept)
+    nothing = np.full(columns, np.nan)
+    plans = []
+    for j in range(classes):
+        indicator = (row_level == j).astype(np.float64)
+        if found is None or variance is None or probabilities is None or moves is None:
             estimate = Estimate(names, nothing, nothing, patterns.rows, estimable=False)
             weights = residuals = None
         else:
-            beta, errors = fitted
-            estimate = Estimate(names, beta[k - 1], errors[k - 1], patterns.rows)
-            p_k = probabilities[:, k]
-            weights = p_k * (1.0 - p_k)
-            residuals = indicator - p_k[rows.pattern]
+            gamma = (to_classes @ found[0].reshape(-1)).reshape(classes, columns)[j]
+            rows_of = to_classes[j * columns : (j + 1) * columns]
+            errors = np.sqrt(np.maximum(np.einsum("kl,lm,km->k", rows_of, variance, rows_of), 0))
+            estimate = Estimate(names, gamma, errors, patterns.rows)
+            p_j = probabilities[:, j]
+            weights = p_j * (1.0 - p_j)
+            residuals = indicator - p_j[rows.pattern]
         evidence = model_evidence(
             keys,
             rows.units,
             indicator,
             rows.pattern,
             design,
-            tuple(all_terms[j] for j in kept),
+            terms,
             groupings,
             weights,
             fitted=None if residuals is None else np.zeros(len(patterns.n)),
@@ -324,7 +401,7 @@ def fit_mlogit(view: DataView, request: Mapping[str, Any]) -> MlogitPlan:
             binary_outcome=True,
             estimable=estimate.estimable,
             asked=(rows.y, design),
-            # Each equation's coefficients transform with the design (x as k·x + c, x₂ +
+            # Each class's coefficients transform with the design (x as k·x + c, x₂ +
             # m·x₁: b' = T⁻¹·b): the model has a form, so such images are one fit.
             asked_form=True,
             clusters=rows.cluster,
@@ -332,17 +409,21 @@ def fit_mlogit(view: DataView, request: Mapping[str, Any]) -> MlogitPlan:
         )
         if moves is not None and evidence.estimable:
             own = evidence.influence
-            found_influence = Influence(
-                np.maximum(own.scale, moves[0][k - 1]),
-                np.maximum(own.coefficient, moves[1][k - 1]),
-                own.classical_std_error,
-                own.sandwich_std_error,
+            evidence = with_influence(
+                evidence,
+                Influence(
+                    np.maximum(own.scale, moves[0][j]),
+                    np.maximum(own.coefficient, moves[1][j]),
+                    own.classical_std_error,
+                    own.sandwich_std_error,
+                ),
             )
-            evidence = with_influence(evidence, found_influence)
         fit = RegressionFit(
             outcome=y.name,
-            family=f"mlogit:{k}",
-            terms=tuple(all_terms[j] for j in kept),
+            # Its position among the levels: the same question asked again meets its
+            # registered answer, never another class's (the pairs hold the codes as given).
+            family=f"mlogit-class:{j}",
+            terms=terms,
             coefficients=estimate.coefficients,
             std_errors=estimate.std_errors,
             evidence=evidence,
@@ -350,17 +431,35 @@ def fit_mlogit(view: DataView, request: Mapping[str, Any]) -> MlogitPlan:
             covariance=covariance,
             categorical=True,
         )
+        about: dict[str, Any] = {
+            "statistic": "mlogit",
+            "y": y.name,
+            "x": asked,
+            "std_errors": covariance,
+        }
+        plans.append(RegressionPlan(fit, about, estimate, groups))
+    whole = None
+    if found is not None and variance is not None and moves is not None:
+        at = [i for i, j in enumerate(kept) if patterns.columns[j].kind == "constant"]
+        whole = MlogitFit(design, patterns.n, found[0], variance, found[1], at, level)
+    equations = []
+    for k in range(1, classes):
+        if whole is None:
+            estimate = Estimate(names, nothing, nothing, patterns.rows, estimable=False)
+        else:
+            part = slice((k - 1) * columns, k * columns)
+            errors = np.sqrt(np.maximum(np.diag(whole.variance)[part], 0.0))
+            estimate = Estimate(names, whole.beta[k - 1], errors, patterns.rows)
         about = {
             "statistic": "mlogit",
             "y": y.name,
             "x": asked,
             "std_errors": covariance,
-            "base": labels[0] if fitted is not None else None,
-            "level": labels[k] if fitted is not None else None,
+            "base": labels[0] if whole is not None else None,
+            "level": labels[k] if whole is not None else None,
         }
-        groups = view.groups_of([y, *(f.variable for f in patterns.factors)])
-        equations.append(RegressionPlan(fit, about, estimate, groups))
-    return MlogitPlan(tuple(equations), whole)
+        equations.append(MlogitEquation(k, 0, about, estimate))
+    return MlogitPlan(tuple(plans), tuple(equations), whole)
 
 
 STATISTIC = Statistic(
