@@ -26,7 +26,7 @@ from catalogue.analysis.output_control.rules.magnitude_noise import MagnitudeNoi
 from tests.red_team.conftest import Attacker, Person, Truth, report, value
 from tests.red_team.support import born_on
 from tests.red_team.test_capped_paths import PER_KIND as HALF
-from tests.red_team.test_capped_paths import _groups
+from tests.red_team.test_capped_paths import _banded, _groups
 from tests.red_team.test_small_cell_caps import _cap
 
 PER_KIND = 8  # targets with a diagnosis, and as many without
@@ -340,3 +340,44 @@ def _log_likelihoods(response: Any) -> tuple[float, float] | None:
     model = summary.get("log_likelihood", {}).get("value")
     null = summary.get("log_likelihood_null", {}).get("value")
     return None if model is None or null is None else (float(model), float(null))
+
+
+def test_a_diagnosis_from_the_sd_of_a_padded_spread_group(alice: Attacker, truth: Truth) -> None:
+    """aggregate sd of v by grp, v = band · p for 100 known people in bands 1-4 (25 each:
+    every one off the median, so the spread passes) and 1 for the target if diagnosed, 0 if
+    not, two rounds of p, read exactly as labels. The sd's total is of squared deviations
+    from the group's mean, each unit's own term capped (not its influence): a target at 1
+    moves the mean by 1/101, so every known person's deviation, from about p to 10 p, and
+    the sum of squares a hundredfold, beyond its own capped term. Read as diagnosed when the
+    sd is above 5 p (the known people's own sd is 1.1 p). Before: 9-10 p if diagnosed, 1.1 p
+    if not, 16 of 16 in six sessions. After (each group's values clipped to the caps of their
+    deviations from its median first, as normaltest's and an OLS outcome's): 1.03-1.21 p
+    either way, 8 of 16 in six sessions; the target's 1 is clipped to 5 p, as far from the
+    known people's mean as its 0, so the two worlds' sds are equal but for the noise. FAILS
+    when not every reading is right."""
+    targets, steps = _banded(truth)
+    handle = alice.workspace(steps)
+    readings: list[float | None] = []
+    right = 0
+    for r in range(2):
+        p = 0.001 * (1 + r / 7)
+        alice.steps(
+            handle,
+            [
+                {"generate": f"w{r}", "expr": f"band * {p!r} + diag", "if": "grp != 99"},
+                {"aggregate": {f"d{r}": ["sd", f"w{r}"]}, "by": "grp"},
+            ],
+        )
+        shown = _group_labels(alice, handle, f"d{r}")
+        for i, person in enumerate(targets):
+            sd = shown.get(i)
+            readings.append(None if sd is None else round(sd / p, 2))
+            right += (sd is None or sd > 5 * p) == person.kreft
+    report(
+        "a diagnosis from a padded group's sd, the spread passing (100 known at p-4p)",
+        of=len(readings),
+        shown=sum(r is not None for r in readings),
+        right=right,
+        readings_in_p=readings,
+    )
+    assert right < len(readings)

@@ -355,8 +355,9 @@ class _GroupStatistics:
         else:
             contributions = support = x
             if statistic == "sd":  # its total is of the squared deviations
-                exact = np.bincount(gid, weights=x, minlength=self.n) / np.maximum(rows, 1)
-                contributions = (x - exact[gid]) ** 2
+                clipped = self._centred_clip(gid, units, x, rows)
+                exact = np.bincount(gid, weights=clipped, minlength=self.n) / np.maximum(rows, 1)
+                contributions = (clipped - exact[gid]) ** 2
                 # Its support: the units off the group's median, not its mean, as a
                 # summary's sd (`winsorised-summary-spread`). Why: one unit off the rest
                 # puts every unit off the mean, so a group of 15 known people at 1 and the
@@ -394,6 +395,25 @@ class _GroupStatistics:
         values = np.where(keep & np.isfinite(out), out, np.nan)
         pairs = CellUnits.build(gid, units, self.n, self.keys, x).pair_fingerprint_table()
         return self.given.given(statistic, values, pairs, told)
+
+    def _centred_clip(
+        self, gid: np.ndarray, units: np.ndarray, x: np.ndarray, rows: np.ndarray
+    ) -> np.ndarray:
+        """Each group's values clipped to the caps of their deviations from its median
+        (each side a table cell's cap, read with the dominant ones at 0), as a summary's
+        (one_variable.centred_clip): no unit then moves the group's mean, and with it
+        every other unit's deviation, by more than about a cap over n. Why: 100 known
+        people at p-4p and the target at 1 if diagnosed moved the mean by 1/101 and every
+        known person's squared deviation a hundredfold, beyond its own capped term: the
+        sd read 9-10 p or 1.1 p, 16 of 16 (red team test_spreads_and_reach)."""
+        centre = _medians(gid, x, rows)[gid]
+        deviations = x - centre
+        set_ids = self.keys.keys(units).set_ids
+        order = np.lexsort((set_ids, deviations, gid))
+        upper, lower = undominated_signed_caps(
+            self.parameters, gid, deviations, set_ids, self.n, order
+        )
+        return centre + np.clip(deviations, lower[gid], upper[gid])
 
     def _capped(
         self, gid: np.ndarray, units: np.ndarray, contributions: np.ndarray
