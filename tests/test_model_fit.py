@@ -25,6 +25,7 @@ from catalogue.analysis.output_control import ControlledResult, OutputControlPar
 from catalogue.analysis.output_control.parameters import FORMAT
 from catalogue.analysis.output_control.rounding import nearest_ten, significant
 from catalogue.analysis.workspace import Workspace
+from tests import noise_bounds as bounds
 from tests import test_analysis_support as support
 from tests.test_analysis_models import _rows, issue_workspace  # noqa: F401 (a fixture)
 from tests.test_analysis_support import control_context
@@ -124,6 +125,7 @@ def test_released_numbers_are_the_perturbed_ones(issue_workspace: Workspace) -> 
     request = {"y": "lonn", "x": ["alder", "kjonn"]}
     exact = _release(issue_workspace, "regress", request, True)
     noisy = _release(issue_workspace, "regress", request, False)
+    plan = issue_workspace.prepare("regress", request)
     summary, truth = _summary(noisy), _summary(exact)
     n = summary["n"]
     assert isinstance(n, int) and abs(n - truth["n"]) <= 5
@@ -137,9 +139,12 @@ def test_released_numbers_are_the_perturbed_ones(issue_workspace: Workspace) -> 
             None if v is None else significant(v, 4) for v in coefficient_tests(b, se, n - 3)
         )
     assert [row.values[0] for row in noisy.rows] != [row.values[0] for row in exact.rows]
-    # R² moved, but not far (the noise is scaled by one unit's largest squares)
+    # R² moved, within the noise of RSS and TSS (each capped, within max_noise·√V times its
+    # cap: noise_bounds; 0.05 by hand before)
     assert summary["r2"] != truth["r2"]
-    assert abs(summary["r2"] - truth["r2"]) < 0.05
+    assert plan.fit.sums is not None and plan.fit.sums.capped is not None
+    for name, expected in bounds.ols_fit(plan.fit.sums.capped, n, 3).items():
+        bounds.check(f"regress {name}", summary[name], expected, bounds.MODEL_DIGITS)
     assert summary["f_df2"] == n - 3
     # The same model gives the same numbers (keyed noise)
     again = _release(issue_workspace, "regress", request, False)

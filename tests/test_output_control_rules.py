@@ -45,6 +45,7 @@ from catalogue.analysis.output_control.rules.magnitude_noise import (
     largest_of,
 )
 from catalogue.analysis.output_control.rules.smoothed_percentile import window
+from tests import noise_bounds as bounds
 
 from .test_output_control_helpers import SECRET, cell, context, noise_off, pseudonyms
 
@@ -52,12 +53,6 @@ POPULATION = pseudonyms(2000, seed=21)
 RNG = np.random.default_rng(21)
 NOISE = MagnitudeNoise(MagnitudeNoiseParameters())
 MAX_COUNT_NOISE = 5
-
-
-def noise_bound(contributions: np.ndarray) -> float:
-    """The documented bound of magnitude noise on a total of these contributions."""
-    top = largest_of(np.asarray(contributions, dtype=np.float64), 3)
-    return float(NOISE.bound(top[:, None])[0])
 
 
 def table_bound(contributions: np.ndarray) -> tuple[float, float]:
@@ -212,8 +207,11 @@ def test_summaries_are_winsorised_perturbed_and_rounded():
         for n in range(200 - MAX_COUNT_NOISE, 200 + MAX_COUNT_NOISE + 1)
     )
     assert mean != float(f"{clipped.mean():.4g}")  # perturbed
-    assert abs(sd - clipped.std(ddof=1)) < 0.1 * clipped.std(ddof=1)
-    assert 0 < gini < 1
+    # The sd and Gini of their capped totals over n', within the noise (noise_bounds; the
+    # sd within 10 % by hand before).
+    expected = bounds.summary(values)
+    for name, found in (("mean", mean), ("sd", sd), ("gini", gini)):
+        bounds.check(f"summary {name}", found, expected[name], bounds.SUMMARY_DIGITS)
     negative = control_summary(
         UnitValues("x", POPULATION[:50], np.linspace(-1, 1, 50)), context(POPULATION)
     )
@@ -225,9 +223,11 @@ def test_a_percentile_is_the_mean_of_the_ten_units_nearest_it():
     assert window(12, 0.01, 10) == (0, 10) and window(12, 0.99, 10) == (2, 12)
     data = UnitValues("x", POPULATION[:101], RNG.permutation(np.arange(101.0) * 1.001))
     result = control_percentiles(data, context(POPULATION), [0.5])
-    window_values = np.arange(46, 56) * 1.001
-    bound = noise_bound(window_values) / 10
-    assert within(result.rows[0].values[0], window_values.mean(), bound)
+    # The window's mean within a count's noise at its reach over its size (noise_bounds;
+    # the top-k noise's bound of its values before, stale since the windows' capped noise).
+    expected = bounds.percentile(data.numbers(), 0.5)
+    assert expected.value == pytest.approx(np.arange(46, 56).mean() * 1.001, rel=1e-12)
+    bounds.check("percentile 0.5", result.rows[0].values[0], expected, bounds.PERCENTILE_DIGITS)
     with pytest.raises(Exception) as refused:
         control_percentiles(data, context(POPULATION), [0.0, 0.5])
     assert getattr(refused.value, "code", "") == "percentile-quantiles"

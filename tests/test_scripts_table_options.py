@@ -3,13 +3,14 @@
 bottom(); correlate's covariance, obs and sig; tabulate-panel's and summarize-panel's gini
 and iqr. Each through POST /api/v1/scripts/run, against a reference computed here from the
 released Parquet files with pandas, numpy and scipy, within the noise docs/OUTPUT_CONTROL.md
-documents for the rule that released it:
+documents for the rule that released it, read from the rules' parameters (tests/noise_bounds.py):
 - counts: cell key noise, |d| ≤ max_noise (§3 `cell-key-noise`);
-- a smoothed percentile: the mean of the min_units values nearest the quantile's rank plus
-  the noise of that window's mean, at most D · Σ m_j · x_(j) / width over its k largest
-  values (§3 `smoothed-percentile`, `magnitude-noise`), shown to 3 figures;
-- a Gini: of the values winsorised at the 1st and 99th percentile, its numerator and total
-  perturbed as magnitudes (same bound) over the perturbed count (§3 `winsorised-summary`);
+- a smoothed percentile: the mean of the min_units clipped values nearest the quantile's
+  rank plus the noise of that window's mean, at most max_noise · √V times its reach over
+  its size (§3 `smoothed-percentile`, `magnitude-noise`), shown to 3 figures;
+- a Gini and an sd: of the values winsorised at the 1st and 99th percentile, their capped
+  totals, each within max_noise · √V times its cap, over the perturbed count (§3
+  `winsorised-summary`), shown to 4 figures;
 - a correlation: the regression rule's noise, of the scale of its released standard error
   (§3 `model-noise`).
 Numbers derived from released numbers (chi2, iqr, covariance, a p-value) are checked to be
@@ -27,6 +28,7 @@ import scipy.stats
 
 from catalogue.analysis.output_control.rounding import significant
 from catalogue.services.workspaces import pinned_version
+from tests import noise_bounds as bounds
 from tests import test_accounts_support as accounts_support
 from tests.test_accounts_support import World
 from tests.test_analysis_support import as_dict, released
@@ -47,9 +49,7 @@ PANEL_HEAD = """require no.regcat.demo:1 as db
 import-panel db/INNTEKT_WLONN 2020-12-31 2021-12-31
 generate hoy = INNTEKT_WLONN > 400000
 """
-COUNT_NOISE = 5  # cell-key-noise max_noise (the rules list of each result says so)
-D, STRENGTH, DECAY, TOP_K = 3.0, 0.5, 0.5, 3  # magnitude-noise
-WIDTH = 10  # smoothed-percentile min_units
+COUNT_NOISE = int(bounds.count(0).radius)  # cell-key-noise max_noise
 
 
 @pytest.fixture
@@ -108,44 +108,14 @@ def _rows(item: dict[str, Any]) -> dict[tuple[Any, ...], dict[str, Any]]:
     return {tuple(row["labels"]): row["values"] for row in item["result"]["rows"]}
 
 
-def _magnitude_bound(values: np.ndarray) -> float:
-    """The most the magnitude noise adds to a total of these contributions."""
-    largest = np.sort(np.abs(values))[::-1][:TOP_K]
-    return D * sum(STRENGTH * DECAY**j * x for j, x in enumerate(largest))
-
-
-def _shown(value: float, digits: int) -> float:
-    """Half a unit of the last figure shown."""
-    return 0.5 * 10 ** (math.floor(math.log10(abs(value))) - digits + 1) if value else 0.0
-
-
 def _check_percentile(published: float, values: np.ndarray, q: float) -> None:
-    ordered = np.sort(values)
-    n = len(ordered)
-    # the window nearest q·(n − 1), allowing the rank a unit of ties either way
-    means, bounds = [], []
-    for shift in (-1, 0, 1):
-        start = min(max(math.floor(q * (n - 1) - (WIDTH - 1) / 2 + 0.5) + shift, 0), n - WIDTH)
-        window = ordered[start : start + WIDTH]
-        means.append(window.mean())
-        bounds.append(_magnitude_bound(window) / WIDTH)
-    slack = max(bounds) + _shown(published, 3)
-    assert min(means) - slack <= published <= max(means) + slack, (published, means, slack)
+    bounds.check(
+        f"percentile {q:g}", published, bounds.percentile(values, q), bounds.PERCENTILE_DIGITS
+    )
 
 
 def _check_gini(published: float, values: np.ndarray) -> None:
-    low, high = np.percentile(values, [1.0, 99.0])
-    clipped = np.sort(np.clip(values, low, high))
-    n = len(clipped)
-    weights = 2 * np.arange(1, n + 1) - n - 1
-    numerator, total = float((weights * clipped).sum()), float(clipped.sum())
-    reference = numerator / (n * total)
-    top = _magnitude_bound(weights * clipped)
-    tot = _magnitude_bound(clipped)
-    high_g = (numerator + top) / ((n - COUNT_NOISE) * (total - tot))
-    low_g = (numerator - top) / ((n + COUNT_NOISE) * (total + tot))
-    slack = _shown(published, 4)
-    assert low_g - slack <= published <= high_g + slack, (published, reference, low_g, high_g)
+    bounds.check("gini", published, bounds.summary(values)["gini"], bounds.SUMMARY_DIGITS)
 
 
 # --- tabulate, rowpct colpct together -----------------------------------------------------
@@ -220,16 +190,17 @@ def test_chi2_is_pearsons_test_of_the_published_table(
     assert item["chi2"]["p_value"] == pytest.approx(significant(p_value, 4), rel=1e-12)
     assert item["chi2"]["df"] == df == 1
     # Against the exact table: each cell within the count noise, and the statistic within
-    # what that noise can move it (its gradient times D, to first order, doubled).
+    # Pearson's of every table so moved (each cell any whole number within it).
     exact = pd.crosstab(frame["kjonn"], frame["hoy"]).loc[rows, columns].to_numpy(float)
     assert np.abs(published - exact).max() <= COUNT_NOISE
     reference = scipy.stats.chi2_contingency(exact, correction=False)[0]
-    gradient = np.zeros_like(exact)
-    for i, j in np.ndindex(exact.shape):
-        bumped = exact.copy()
-        bumped[i, j] += 1
-        gradient[i, j] = scipy.stats.chi2_contingency(bumped, correction=False)[0] - reference
-    assert abs(statistic - reference) <= 2 * COUNT_NOISE * np.abs(gradient).sum()
+    shift = np.arange(-COUNT_NOISE, COUNT_NOISE + 1)
+    a, b, c, d = (
+        x.ravel() + e for x, e in zip(np.meshgrid(*[shift] * 4), exact.ravel(), strict=True)
+    )
+    moved = (a + b + c + d) * (a * d - b * c) ** 2 / ((a + b) * (c + d) * (a + c) * (b + d))
+    expected = bounds.Range(reference, float(moved.min()), float(moved.max()))
+    bounds.check("chi2", item["chi2"]["statistic"], expected, 4)
     assert p_value < 1e-6 and scipy.stats.chi2.sf(reference, 1) < 1e-6
 
 
@@ -328,8 +299,11 @@ def test_correlate_obs_sig_and_covariance(alice: Researcher, frame: pd.DataFrame
         row["correlation"] * sd["lonn"] * sd["alder"], 4
     )
     assert covariances[("alder", "alder")] == significant(sd["alder"] ** 2, 4)
-    reference = float(np.cov(pair["lonn"], pair["alder"])[0, 1])
-    assert covariances[("lonn", "alder")] == pytest.approx(reference, rel=0.1)
+    # and each sd within its noise (noise_bounds.summary): the covariance is r̃ times them,
+    # r̃ held above; 0.1 of the exact covariance by hand before.
+    for name in ("lonn", "alder"):
+        values = pair[name].to_numpy(dtype=float)
+        bounds.check(f"sd {name}", sd[name], bounds.summary(values)["sd"], bounds.SUMMARY_DIGITS)
 
 
 # --- panels --------------------------------------------------------------------------------

@@ -215,24 +215,16 @@ class ModelNoise(Rule[ModelNoiseParameters, Estimates, tuple[float, float]]):
         p = self.parameters
         if not p.enabled or len(r) < 2:
             return r
-        shares = np.nan_to_num(
-            np.asarray(influence.std_error(covariance), dtype=np.float64), nan=1.0
-        )
-        shares = np.clip(np.resize(shares, len(r)), 0.0, 1.0)
+        taus = correlation_spread(p, r, influence, covariance)
         digest_key = np.array([digest % (1 << 64)], dtype=np.uint64)
         keys = np.asarray(term_keys, dtype=np.uint64)
         table = self.table()
         z = np.arctanh(np.clip(r, -1.0 + 1e-12, 1.0 - 1e-12))
         for j in range(len(r)):
             for k in range(j + 1, len(r)):
-                rho = float(r[j, k])
-                moved = (
-                    2.0 * math.sqrt(shares[j] * shares[k]) + abs(rho) * (shares[j] + shares[k])
-                ) / max(1.0 - rho * rho, 1e-12)
-                tau = min(max(p.std_error_share, p.influence_share * moved), 1.0)
-                pair = _valued(_pair_digest(digest_key, keys, j, k), rho)
+                pair = _valued(_pair_digest(digest_key, keys, j, k), float(r[j, k]))
                 v = float(table.values(uniforms(pair, CORRELATION_STREAM))[0])
-                z[j, k] = z[k, j] = z[j, k] + tau * v
+                z[j, k] = z[k, j] = z[j, k] + float(taus[j, k]) * v
         noised = np.tanh(z)
         np.fill_diagonal(noised, 1.0)
         return nearest_correlation(noised)
@@ -268,6 +260,27 @@ def _pair_digest(digest: np.ndarray, keys: np.ndarray, j: int, k: int) -> np.nda
         return splitmix64(digest ^ splitmix64(a ^ b))
     at = np.array([(j << 32) | k], dtype=np.uint64)
     return splitmix64(digest ^ splitmix64(at))
+
+
+def correlation_spread(
+    p: ModelNoiseParameters, correlations: np.ndarray, influence: Influence, covariance: str
+) -> np.ndarray:
+    """Per pair of terms the sd τ of its correlation's noise on Fisher's z scale
+    (`ModelNoise.correlations`): max(std_error_share, influence_share·m), at most 1, m what
+    one unit moves r there; |z̃ − atanh(r)| ≤ max_noise·τ before the nearest correlation
+    matrix is taken."""
+    r = np.clip(np.asarray(correlations, dtype=np.float64), -1.0, 1.0)
+    shares = np.nan_to_num(np.asarray(influence.std_error(covariance), dtype=np.float64), nan=1.0)
+    shares = np.clip(np.resize(shares, len(r)), 0.0, 1.0)
+    taus = np.zeros_like(r)
+    for j in range(len(r)):
+        for k in range(j + 1, len(r)):
+            rho = float(r[j, k])
+            moved = (
+                2.0 * math.sqrt(shares[j] * shares[k]) + abs(rho) * (shares[j] + shares[k])
+            ) / max(1.0 - rho * rho, 1e-12)
+            taus[j, k] = taus[k, j] = min(max(p.std_error_share, p.influence_share * moved), 1.0)
+    return taus
 
 
 def coefficient_spread(p: ModelNoiseParameters, influence: Influence) -> np.ndarray:
