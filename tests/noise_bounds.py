@@ -37,6 +37,7 @@ from catalogue.analysis.output_control.influence import gini_influences, moment_
 from catalogue.analysis.output_control.one_variable import capped_total
 from catalogue.analysis.output_control.parameters import OutputControlParameters
 from catalogue.analysis.output_control.rules.cell_key_noise import CellKeyNoise
+from catalogue.analysis.output_control.rules.extreme_values import ExtremeValues
 from catalogue.analysis.output_control.rules.magnitude_noise import MagnitudeNoise
 from catalogue.analysis.output_control.rules.model_noise import MIN_EIGEN, ModelNoise
 from catalogue.analysis.output_control.rules.regression import Regression
@@ -54,6 +55,7 @@ DEFAULTS = OutputControlParameters.defaults()
 MODEL_DIGITS = DEFAULTS.of(Regression).significant_digits
 SUMMARY_DIGITS = DEFAULTS.of(WinsorisedSummary).significant_digits
 PERCENTILE_DIGITS = DEFAULTS.of(SmoothedPercentile).significant_digits
+EXTREME_DIGITS = DEFAULTS.of(ExtremeValues).significant_digits
 
 
 @dataclass(frozen=True)
@@ -190,14 +192,15 @@ def summary(values: np.ndarray, parameters: OutputControlParameters = DEFAULTS) 
     }
 
 
-def percentile(
-    values: np.ndarray, quantile: float, parameters: OutputControlParameters = DEFAULTS
+def window_mean(
+    values: np.ndarray,
+    span: Callable[[int], tuple[int, int]],
+    parameters: OutputControlParameters = DEFAULTS,
 ) -> Range:
-    """A smoothed percentile as one_variable.control_percentiles releases it: the mean of
-    the window of min_units values nearest the quantile's rank, the values clipped to
-    their caps (read without the dominant ones), plus the window's noise, √V times its
-    reach (how far one unit moves the window's sum: MagnitudeNoise.window_reach) times v
-    over its size."""
+    """A smoothed window's mean as one_variable.WindowNoise releases it: of ranks
+    span(n) = [start, stop) of the values sorted and clipped to their caps (read without
+    the dominant ones), plus √V times the window's reach (how far one unit moves its sum:
+    MagnitudeNoise.window_reach) times v over its size."""
     ordered = np.sort(np.asarray(values, dtype=np.float64))
     n = len(ordered)
     ids = np.arange(n, dtype=np.uint64)
@@ -205,8 +208,7 @@ def percentile(
         parameters, np.zeros(n, np.int64), ordered, ids, 1, np.arange(n)
     )
     clipped = np.clip(ordered, lower[0], upper[0])
-    width = parameters.rule(SmoothedPercentile).width(n)
-    start, stop = window(n, quantile, width)
+    start, stop = span(n)
     reach = parameters.rule(MagnitudeNoise).window_reach(
         clipped,
         np.zeros(1, np.int64),
@@ -219,6 +221,27 @@ def percentile(
     mean = float(clipped[start:stop].mean())
     radius = capped_radius(float(reach[0]), parameters) / (stop - start)
     return Range(mean, mean - radius, mean + radius)
+
+
+def percentile(
+    values: np.ndarray, quantile: float, parameters: OutputControlParameters = DEFAULTS
+) -> Range:
+    """A smoothed percentile (one_variable.control_percentiles): the window of min_units
+    values nearest the quantile's rank."""
+    rule = parameters.rule(SmoothedPercentile)
+    return window_mean(values, lambda n: window(n, quantile, rule.width(n)), parameters)
+
+
+def extremes(
+    values: np.ndarray, parameters: OutputControlParameters = DEFAULTS
+) -> tuple[Range, Range]:
+    """The smoothed minimum and maximum (one_variable.control_min_max): the windows of the
+    smallest and the largest `units` values."""
+    rule = parameters.rule(ExtremeValues)
+    found = []
+    for part in rule.windows(len(values)):
+        found.append(window_mean(values, lambda n, p=part: (p.start, p.stop), parameters))
+    return found[0], found[1]
 
 
 def correlation_ranges(
