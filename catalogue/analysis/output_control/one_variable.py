@@ -28,6 +28,7 @@ from .rules.differencing import Novelty, Snapped
 from .rules.dominance_nk import DominanceNK
 from .rules.extreme_values import ExtremesSubject, ExtremeValues
 from .rules.magnitude_noise import MagnitudeNoise
+from .rules.magnitude_support import off_the_mode
 from .rules.mode import Mode, ValueCounts
 from .rules.smoothed_percentile import PercentileSubject, SmoothedPercentile, window
 from .rules.winsorised_summary import (
@@ -102,11 +103,12 @@ def control_summary(
 
 def spread_count(out: ResultBuilder, found: ValueSet, values: np.ndarray) -> int:
     """The perturbed count of `found`'s units whose value (`values`, in their order) is
-    not the median: a spread is published only over enough of them, since a spread of
-    nothing is exactly 0, and so is its capped noise."""
+    not the most common one: a spread is published only over enough of them, since a
+    spread of nothing is exactly 0, and so is its capped noise (off the median, one unit
+    moved it across a tie: rules/magnitude_support.off_the_mode)."""
     if not len(values):
         return 0
-    off = values != np.median(values)
+    off = off_the_mode(np.zeros(len(values), dtype=np.int64), values, 1)
     keys = found.located.keys().record_keys
     total = np.array([int(keys[off].sum())], dtype=np.int64)
     return noised_counts(out, np.array([int(off.sum())], dtype=np.int64), total)[0]

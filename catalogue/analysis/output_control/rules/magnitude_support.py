@@ -17,12 +17,17 @@ What the dominance rules decide is unchanged: twelve contributions of 0 pass the
 magnitude table applies before them.
 
 Subject: per cell the perturbed count of its non-zero contributors (None for a cell an
-earlier rule already withheld)."""
+earlier rule already withheld).
+
+A spread (an sd, a Gini) is supported likewise by its units off the most common value
+(`off_the_mode`), not by its non-zero contributors: see there."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from ..rule import Decision, Message, Rule, frozen_reasons
 
@@ -71,3 +76,34 @@ class MagnitudeSupport(Rule[MagnitudeSupportParameters, Sequence[int | None], in
         if not self.supported(count):
             return self.withhold("magnitude-support")
         return Decision(count)
+
+
+def off_the_mode(cell: np.ndarray, values: np.ndarray, n_cells: int) -> np.ndarray:
+    """Per value whether it is not the most common value of its cell (`cell[i]` of
+    `n_cells`; of tied modes the least): the units a spread (a group's sd, summarize's sd
+    and Gini, normaltest) needs `min_units` of, on their perturbed count. Why: a spread of
+    nothing is exactly 0, and so is its capped noise, so it is shown only over units that
+    differ, and their count must move by at most one per unit, as a count does. Off the
+    exact mean, one unit off the rest put every unit there (15 known people at 1 and the
+    target's 0/1: a group sd iff not diagnosed, 16 of 16; red team test_spreads_and_reach);
+    off the median, one unit moved the median across a tie (6 known people at 1, 7 at 0
+    and the target's 0/1: 14 units off it or 6, so a group sd and summarize's sd were shown
+    iff diagnosed, 15-16 of 16 in six sessions; red team test_second_opinion_spreads). Off
+    the mode: n less the largest multiplicity, which one unit added raises by 0 or 1."""
+    cell = np.asarray(cell, dtype=np.int64)
+    values = np.asarray(values, dtype=np.float64)
+    if not len(values):
+        return np.zeros(0, dtype=bool)
+    order = np.lexsort((values, cell))
+    c, v = cell[order], values[order]
+    starts = np.flatnonzero(np.r_[True, (c[1:] != c[:-1]) | (v[1:] != v[:-1])])
+    lengths = np.diff(np.r_[starts, len(v)])
+    longest = np.zeros(n_cells, dtype=np.int64)
+    np.maximum.at(longest, c[starts], lengths)
+    # The first run of a cell's longest length: runs are by cell, then value ascending.
+    modal = starts[lengths == longest[c[starts]]]
+    cells, first = np.unique(c[modal], return_index=True)
+    mode = np.full(n_cells, np.nan)
+    mode[cells] = v[modal[first]]
+    found: np.ndarray = values != mode[cell]
+    return found

@@ -105,8 +105,9 @@ class WinsorisedSummary(Rule[WinsorisedSummaryParameters, SummarySubject, float]
                 "The standard deviation needs at least {min_dof} degrees of freedom.",
             ),
             "winsorised-summary-spread": Message(
-                "Færre enn {min_units} enheter har en annen verdi enn medianen; tallet vises ikke.",
-                "Fewer than {min_units} units have a value other than the median; the "
+                "Færre enn {min_units} enheter har en annen verdi enn den vanligste; tallet "
+                "vises ikke.",
+                "Fewer than {min_units} units have a value other than the most common one; the "
                 "statistic is not shown.",
             ),
             "winsorised-summary-gini": Message(

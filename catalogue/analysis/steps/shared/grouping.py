@@ -86,7 +86,7 @@ from ...output_control.rules.cell_key_noise import CellKeyNoise, CountsWithKeys
 from ...output_control.rules.differencing import Differencing
 from ...output_control.rules.extreme_values import ExtremeValues
 from ...output_control.rules.magnitude_noise import MagnitudeNoise
-from ...output_control.rules.magnitude_support import MagnitudeSupport
+from ...output_control.rules.magnitude_support import MagnitudeSupport, off_the_mode
 from ...output_control.rules.threshold import Threshold
 from ...output_control.unit_sets import CellUnits
 from ...output_control.value_keys import pair_keys
@@ -371,12 +371,11 @@ class _GroupStatistics:
                 clipped = self._centred_clip(gid, units, x, rows)
                 exact = np.bincount(gid, weights=clipped, minlength=self.n) / np.maximum(rows, 1)
                 contributions = (clipped - exact[gid]) ** 2
-                # Its support: the units off the group's median, not its mean, as a
-                # summary's sd (`winsorised-summary-spread`). Why: one unit off the rest
-                # puts every unit off the mean, so a group of 15 known people at 1 and the
-                # target's 0/1 had an sd iff not diagnosed (red team test_spreads_and_reach,
-                # 16 of 16); a spread of nothing is exactly 0, and so is its capped noise.
-                support = x - _medians(gid, x, rows)[gid]
+                # Its support: the units off the group's most common value, as a
+                # summary's sd (`winsorised-summary-spread`), neither its mean (one unit
+                # off the rest puts every unit off it) nor its median (one unit moves it
+                # across a tie): magnitude_support.off_the_mode says why.
+                support = off_the_mode(gid, x, self.n).astype(np.float64)
             supported = self.supported(support, valid)
             # The noise of sum and mean is their total's; sd's, its sum of squares about
             # the exact mean's (stream 1): each capped as a table cell's (_capped).
