@@ -26,12 +26,15 @@ coefficients (statsmodels' "cluster").
 Output control draws the classes, not the equations, so that the same fit asked with
 another base class (the outcome recoded) is the same draws differenced, never a fresh
 draw to average (red team `test_reparam_draws` test_k; OUTPUT_CONTROL.md §3 `regression`,
-"A multinomial logit's classes"). Class j is a model of its own (family mlogit-class:j, j
-the level's position, so the same question asked again meets its registered answer and
-never another class's): its coefficients γ_j = β_j − mean_m β_m (`centred`, the same in
-every coding), its evidence that of the logit of 1{y = j} at the multinomial fit
-(residual 1{y = j} − p_j, weight p_j(1 − p_j)), its pairs the outcome as given, its noise
-keyed by class j's indicator, so two classes do not share a draw. What its noise is scaled
+"A multinomial logit's classes"). Class j is a model of its own (family mlogit-class:r,
+r its rank by its smallest-keyed unit, `contrasts.class_ranks`, so the same question
+asked again meets its registered answer and never another class's): its coefficients
+γ_j = β_j − mean_m β_m (`centred`, the same in every coding), its evidence that of the
+logit of 1{y = j} at the multinomial fit (residual 1{y = j} − p_j, weight p_j(1 − p_j)),
+its pairs' outcome each row's class rank (the same in every coding, so the classes
+recoded over a set one unit away meet their registered draws, red team
+`test_mlogit_classes`), its noise keyed by class j's indicator, so two classes do not
+share a draw. What its noise is scaled
 by is the larger of that logit's and the contrasts' (`class_influence`): the largest
 classical error of β_j − β_b over the other classes, and the most one unit moves such a
 contrast, each over √2, so that each equation, two draws differenced
@@ -51,7 +54,7 @@ import numpy as np
 from catalogue.domain.text import Text
 
 from ..output_control import ControlContext, PositionKeys, RegressionFit, model_evidence
-from ..output_control.contrasts import combined
+from ..output_control.contrasts import class_ranks, combined
 from ..output_control.model_support import Influence, with_influence
 from ..output_control.rules.regression import Regression
 from ..statistic import Statistic
@@ -373,6 +376,8 @@ def fit_mlogit(view: DataView, request: Mapping[str, Any]) -> MlogitPlan:
     groups = view.groups_of([y, *(f.variable for f in patterns.factors)])
     terms = tuple(all_terms[j] for j in kept)
     nothing = np.full(columns, np.nan)
+    ranks = class_ranks(keys, rows.units, row_level, classes)
+    named = ranks[row_level].astype(np.float64)  # each row's class by its coding-free name
     plans = []
     for j in range(classes):
         indicator = (row_level == j).astype(np.float64)
@@ -400,7 +405,7 @@ def fit_mlogit(view: DataView, request: Mapping[str, Any]) -> MlogitPlan:
             dispersion=1.0,
             binary_outcome=True,
             estimable=estimate.estimable,
-            asked=(rows.y, design),
+            asked=(named, design),
             # Each class's coefficients transform with the design (x as k·x + c, x₂ +
             # m·x₁: b' = T⁻¹·b): the model has a form, so such images are one fit.
             asked_form=True,
@@ -420,9 +425,10 @@ def fit_mlogit(view: DataView, request: Mapping[str, Any]) -> MlogitPlan:
             )
         fit = RegressionFit(
             outcome=y.name,
-            # Its position among the levels: the same question asked again meets its
-            # registered answer, never another class's (the pairs hold the codes as given).
-            family=f"mlogit-class:{j}",
+            # Its rank by its smallest-keyed unit, as its pairs' outcome is: the same class
+            # in any coding, over a set a unit away, meets its registered answer, never
+            # another class's (`class_ranks`).
+            family=f"mlogit-class:{ranks[j]}",
             terms=terms,
             coefficients=estimate.coefficients,
             std_errors=estimate.std_errors,
