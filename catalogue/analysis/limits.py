@@ -42,13 +42,7 @@ class WorkspaceLimits:
 
 
 def memory_limit_error() -> RegcatError:
-    return unprocessable(
-        "workspace-memory-limit",
-        "Arbeidsområdet ville brukt mer minne enn grensen tillater. Ingenting er endret; "
-        "importer færre variabler, avgrens populasjonen eller slipp variabler du ikke trenger.",
-        "The workspace would use more memory than its limit allows. Nothing was changed; import "
-        "fewer variables, narrow the population or drop variables you do not need.",
-    )
+    return unprocessable("workspace-memory-limit")
 
 
 def time_limit_error(seconds: float) -> RegcatError:

@@ -53,11 +53,7 @@ class State:
 
     def require_population(self) -> str:
         if self.table is None:
-            raise invalid_input(
-                "no-population",
-                "Arbeidsområdet har ingen populasjon ennå: det første steget må være en import.",
-                "The workspace has no population yet: the first step must be an import.",
-            )
+            raise invalid_input("no-population")
         return self.table
 
     def columns_except(self, *dropped: Variable, alias: str = "w") -> str:

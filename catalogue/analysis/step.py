@@ -172,17 +172,13 @@ def _check_keys_agree(verbs: Mapping[str, Verb]) -> None:
 # --- parsing ---------------------------------------------------------------------------
 
 
-def step_error(code: str, nb: str, en: str, **details: Any) -> RegcatError:
+def step_error(code: str, nb: str = "", en: str = "", **details: Any) -> RegcatError:
     return invalid_input(code, nb, en, **details)
 
 
 def parse_steps(raw: object) -> list[Step]:
     if not isinstance(raw, list) or not raw:
-        raise step_error(
-            "invalid-steps",
-            "Stegene må være en ikke-tom liste av objekter.",
-            "The steps must be a non-empty list of objects.",
-        )
+        raise step_error("invalid-steps")
     steps = []
     for index, item in enumerate(raw):
         try:

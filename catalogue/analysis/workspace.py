@@ -82,13 +82,7 @@ def _share_units(classes: UnitClasses, known: Sequence[np.ndarray]) -> None:
 
 def computation_failed() -> RegcatError:
     # DuckDB's own message can quote values from the data, so it is not passed on.
-    return invalid_input(
-        "computation-failed",
-        "Steget eller statistikken kunne ikke beregnes på disse dataene (for eksempel en "
-        "verdi som ikke lot seg gjøre om til et tall). Ingenting er endret.",
-        "The step or statistic could not be computed on these data (for example a value that "
-        "could not be converted to a number). Nothing was changed.",
-    )
+    return invalid_input("computation-failed")
 
 
 class Workspace:
@@ -479,11 +473,7 @@ class Workspace:
         """`prepare`, with the inputs the statistic read (for the budget's input fees)."""
         run = find(statistic).prepare
         if not isinstance(request, dict):
-            raise invalid_input(
-                "invalid-request",
-                "Forespørselen må være et JSON-objekt.",
-                "The request must be a JSON object.",
-            )
+            raise invalid_input("invalid-request")
         with self.deadline():
             units = self.control_units()  # refuses a workspace without a population
             view = DataView(

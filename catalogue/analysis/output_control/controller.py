@@ -295,12 +295,7 @@ def control_magnitude_table(
     count."""
     chosen = tuple(s for s in MAGNITUDE_STATISTICS if s in statistics)
     if not chosen or set(statistics) - set(MAGNITUDE_STATISTICS):
-        raise invalid_input(
-            "magnitude-statistics",
-            "Velg sum og/eller mean.",
-            "Choose sum and/or mean.",
-            given=list(statistics),
-        )
+        raise invalid_input("magnitude-statistics", given=list(statistics))
     counts_table = table.table
     variables = len(counts_table.dimensions)
     with ResultBuilder(

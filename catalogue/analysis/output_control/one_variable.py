@@ -344,12 +344,7 @@ def control_percentiles(
     own rule)."""
     asked = tuple(sorted({float(q) for q in quantiles}))
     if not asked or any(not 0 < q < 1 for q in asked):
-        raise invalid_input(
-            "percentile-quantiles",
-            "Kvantilene må ligge strengt mellom 0 og 1.",
-            "Quantiles must lie strictly between 0 and 1.",
-            given=[float(q) for q in quantiles],
-        )
+        raise invalid_input("percentile-quantiles", given=[float(q) for q in quantiles])
     with ResultBuilder(context, "percentiles", ("quantile",), ("value",)) as out:
         rule = out.rule(SmoothedPercentile)
         found = ValueSet.of(out, context, data.units, data.numbers())

@@ -78,13 +78,7 @@ def parse(verb: str, item: Mapping[str, Any]) -> ImportEvents:
 
 def apply_import_events(ctx: StepContext, state: State, step: ImportEvents) -> State:
     if state.table is not None:
-        raise invalid_input(
-            "import-events-first",
-            "import_events lager et datasett av hendelser og må være det første steget i et "
-            "tomt arbeidsområde.",
-            "import_events makes a dataset of events and must be the first step of an empty "
-            "workspace.",
-        )
+        raise invalid_input("import-events-first")
     dataset = find_dataset(ctx, step.dataset)
     if dataset.metadata.temporality != Temporality.EVENT:
         raise invalid_input(

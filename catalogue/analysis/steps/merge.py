@@ -154,13 +154,7 @@ def apply_merge(ctx: StepContext, state: State, step: Merge) -> State:
     source_table = source.require_population()
     there = source.schema.unit_type
     if not source.unique_units:
-        raise invalid_input(
-            "merge-source-panel",
-            "Datasettet det flettes fra er på panelform (flere rader per enhet); bruk "
-            "reshape_from_panel der først.",
-            "The dataset merged from is in panel form (several rows per unit); use "
-            "reshape_from_panel there first.",
-        )
+        raise invalid_input("merge-source-panel")
     merged = [source.schema.get(name) for name in step.names]
     # The unit ids of a group variable's values, visible to the join only while it runs.
     lookup: dict[str, Any] = {}

@@ -62,11 +62,7 @@ def parse(verb: str, item: Mapping[str, Any]) -> Recode:
         rules.append((_rule(text), value))
     values = [v for _, v in rules if v is not None]
     if values and len({isinstance(v, str) for v in values}) > 1:
-        raise step_error(
-            "invalid-recode-value",
-            "Nye verdier må være enten bare tall eller bare tekster.",
-            "New values must be either all numbers or all texts.",
-        )
+        raise step_error("invalid-recode-value")
     return Recode(name, tuple(rules), optional_name(item, "as"))
 
 

@@ -312,15 +312,7 @@ def entity_sql(view: DataView, request: Mapping[str, Any]) -> str:
         found = view.variable(name, what="entity")
         return f"CAST({col(found)} AS VARCHAR)"
     if not view.state.is_panel:
-        raise invalid_input(
-            "needs-panel-form",
-            "Panelregresjon med enheten som entitet trenger data på panelform (én rad per "
-            "enhet og periode). Bruk reshape_to_panel først, eller oppgi entiteten (entity).",
-            "Panel regression with the unit as entity needs data in panel form (one row per "
-            "unit and period). Use "
-            "reshape_to_panel first, or name the entity (entity).",
-            field="entity",
-        )
+        raise invalid_input("needs-panel-form", field="entity")
     return f'w."{UNIT_COLUMN}"'
 
 

@@ -182,13 +182,7 @@ def join_pending(
     (before,) = ctx.one(f'SELECT COUNT(*) FROM "{state.table}"')
     (after,) = ctx.one(f'SELECT COUNT(*) FROM "{table}"')
     if after != before:
-        raise invalid_input(
-            IMPORT_NOT_ONE_VALUE,
-            "Importen ga noen enheter mer enn én verdi på datoen eller i perioden. Velg en "
-            "annen dato, eller bruk import_event med per_person for hendelser.",
-            "The import gave some units more than one value on the date or in the period. "
-            "Choose another date, or use import_event with per_person for events.",
-        )
+        raise invalid_input(IMPORT_NOT_ONE_VALUE)
     return replace(state, table=table)
 
 
@@ -201,11 +195,7 @@ def _first_import(
     as_view: bool,
 ) -> State:
     if step.via:
-        raise invalid_input(
-            "via-needs-population",
-            "Den første importen definerer populasjonen og kan ikke gå «via» en variabel.",
-            "The first import defines the population and cannot go 'via' a variable.",
-        )
+        raise invalid_input("via-needs-population")
     plan = LinkPlan("same", None)
     queries = [import_query(step, dataset, w, plan, ctx.scan) for w in windows]
     schema = State().schema

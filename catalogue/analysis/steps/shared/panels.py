@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # the verb modules import this one
     from ..to_panel import ToPanel
 
 
-def _panel_error(code: str, nb: str, en: str, **details: Any) -> RegcatError:
+def _panel_error(code: str, nb: str = "", en: str = "", **details: Any) -> RegcatError:
     return invalid_input(code, nb, en, **details)
 
 
@@ -36,11 +36,7 @@ def apply_to_panel(ctx: StepContext, state: State, step: ToPanel) -> State:
     table = state.require_population()
     schema = state.schema
     if state.is_panel:
-        raise _panel_error(
-            "already-panel",
-            "Dataene er allerede på panelform.",
-            "The data are already in panel form.",
-        )
+        raise _panel_error("already-panel")
     members: dict[str, dict[date, Variable]] = {}
     for stem in step.stems:
         found = {v.panel[1]: v for v in schema if v.panel and v.panel[0].lower() == stem.lower()}
@@ -128,11 +124,7 @@ def apply_from_panel(ctx: StepContext, state: State, step: FromPanel) -> State:
     table = state.require_population()
     schema = state.schema
     if not state.is_panel or schema.panel_date is None:
-        raise _panel_error(
-            "not-panel",
-            "Dataene er ikke på panelform.",
-            "The data are not in panel form.",
-        )
+        raise _panel_error("not-panel")
     date_variable = schema.get(schema.panel_date)
     spread = [schema.get(n) for n in step.stems]
     if date_variable in spread:
