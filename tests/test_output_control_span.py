@@ -21,6 +21,7 @@ from catalogue.analysis.output_control.value_keys import (
     _span_anchors,
     _span_anchors_reference,
     span_canonical,
+    span_redrawn,
 )
 
 Case = tuple[str, np.ndarray, np.ndarray, np.ndarray]  # name, row keys, row patterns, design
@@ -228,3 +229,35 @@ def test_the_anchors_of_a_within_transformed_panel_are_never_singular() -> None:
         f"anchors' condition numbers: median {np.median(conditions):.3g}, max {max(conditions):.3g}"
     )
     assert max(conditions) < 1e12
+
+
+def test_anchors_near_a_dependent_set_are_drawn_again() -> None:
+    """value_keys.span_redrawn: a choice whose first anchors are near-dependent (|Z| over
+    SPAN_GROWTH) takes the next draw of row keys, not no form; a design short of full rank
+    has none under any draw, and takes one. The design: the 30 rows of an upper bidiagonal
+    B (1 on the diagonal, −2 above it: B⁻¹'s entries up to 2^29, so e₁ in B's anchors is
+    Z = e₁·B⁻¹, |Z| 5.4e8) and the 30 unit rows (e_j in their own anchors: |Z| 2). Draw 0
+    keys B's rows first, from its last (each anchor then a residual of length 1/√5 at
+    least: none near the span before it), draw 1 the unit rows."""
+    p = 30
+    bidiagonal = np.eye(p) - 2.0 * np.eye(p, k=1)
+    design = np.vstack([bidiagonal, np.eye(p)])
+    rows = np.arange(2 * p, dtype=np.int64)
+    first = np.concatenate([np.arange(p)[::-1], np.arange(p, 2 * p)]).astype(np.uint64)
+    second = np.concatenate([np.arange(p, 2 * p), np.arange(p)]).astype(np.uint64)
+    drawn: list[int] = []
+
+    def keys_of(draw: int) -> np.ndarray:
+        drawn.append(draw)
+        return first if draw == 0 else second
+
+    assert span_canonical(keys_of(0), rows, design) is None  # |Z| past the bound
+    drawn.clear()
+    found = span_redrawn(keys_of, rows, design)
+    assert found is not None and drawn == [0, 1]
+    span, keys = found
+    assert np.array_equal(keys, second) and float(np.max(np.abs(span.exact))) <= 2.0 + 1e-12
+    assert sorted(span.patterns.tolist()) == list(range(p, 2 * p))  # the unit rows
+    drawn.clear()
+    short = np.column_stack([np.ones(2 * p), 2.0 * np.ones(2 * p)])  # rank 1 of 2
+    assert span_redrawn(keys_of, rows, short) is None and drawn == [0]

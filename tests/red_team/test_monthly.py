@@ -386,6 +386,59 @@ def test_panel_fits_of_scaled_and_shifted_outcomes(alice: Attacker, fit: str) ->
     assert max(constants) - min(constants) <= 2e-3 * max(abs(v) for v in constants)
 
 
+# Event windows of the study's did with unit effects (leads, lags): each another design of
+# within-transformed columns, so another draw of the anchors its k·y + c form is found by.
+WINDOWS = [(12, 3), (11, 3), (10, 3), (12, 2), (9, 3), (11, 2)]
+
+
+def test_did_fe_of_scaled_outcomes_over_several_windows(alice: Attacker) -> None:
+    """did with unit effects (the study's, PANEL_FITS' did-fe) of k·lonn + c for 4 (k, c)
+    in each of 6 event windows: each window's effect at event month 0 over k is one number,
+    so a window answered with several draws averages model noise away (averaging,
+    reparametrisation, monthly). Before (main 7bc460f, 8 sessions with random keys): 2
+    sessions had a window of 4 distinct draws of 4 (spread 0.95-1.14 standard errors):
+    the model had no form at all when its k·y + c form's first anchors under either
+    choice were near-dependent (|Z| over 1e8), and every (k, c) was a fresh draw
+    (tests/test_models_panel_outcome_draws.py failed in CI so). After: such a choice
+    draws its row keys again (value_keys.span_redrawn); README for the runs."""
+    from tests.test_monthly_snippet import _steps
+
+    statistic, body, row = PANEL_FITS["did-fe"]
+    forms = [(1, 0), (2, 0), (-3, 0), (0.5, 7)]
+    created = alice.post("", {})
+    assert created.status_code == 201, created.get_json()
+    handle = created.get_json()["workspace"]
+    alice.steps(
+        handle,
+        _steps(2023, (1962, 1963), "reform")
+        + [{"generate": f"y{i}", "expr": f"lonn * {k} + {c}"} for i, (k, c) in enumerate(forms)],
+    )
+    distinct: dict[str, int] = {}
+    several: list[list[tuple[float, float]]] = []
+    for leads, lags in WINDOWS:
+        readings = []
+        for i, (k, _) in enumerate(forms):
+            asked = {"y": f"y{i}", **body, "leads": leads, "lags": lags}
+            response = alice.ask(handle, statistic, asked)
+            assert response.status_code == 200, response.get_json()
+            rows = response.get_json()["results"][0]["result"]["rows"]
+            values = next((r["values"] for r in rows if r["labels"][0] == row), {})
+            b, se = values.get("coefficient"), values.get("std_error")
+            if b is not None and se is not None:
+                readings.append((float(b) / k, float(se) / abs(k)))
+        assert len(readings) >= 3, (leads, lags, "must be answered")
+        title = f"did-fe, window {leads}/{lags}, k·lonn + c for {len(forms)} (k, c)"
+        distinct[f"{leads}/{lags}"] = _draws(title, readings)[0]
+        if distinct[f"{leads}/{lags}"] > 1:
+            several.append(readings)
+    report(
+        f"did-fe of k·lonn + c over {len(WINDOWS)} windows",
+        distinct_draws_per_window=distinct,
+        windows_with_several_draws=len(several),
+    )
+    assert not several, several
+
+
 @pytest.mark.xfail(
     strict=False,
     reason="did's linear form over the panel's rows (panel_forms) finds most of lonn + "

@@ -40,6 +40,7 @@ import math
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import InitVar, dataclass, field, replace
+from functools import partial
 from typing import Literal
 
 import numpy as np
@@ -56,6 +57,7 @@ from .value_keys import (
     keyed_bits,
     set_keys,
     span_canonical,
+    span_redrawn,
 )
 
 try:
@@ -78,6 +80,9 @@ _DENSE_SLOTS = 1 << 24
 # An outcome's residual from its anchors' interpolant smaller than this share of the largest
 # is taken as 0 (the anchors' own rows: 0 up to rounding).
 AFFINE_TOLERANCE = 1e-9
+# What another draw of a choice's row keys moves its salt by (`_affine_form`): the golden
+# ratio's 64 bits, so each draw's salt is another.
+_REDRAW_STEP = 0x9E3779B97F4A7C15
 
 
 TermKind = Literal["constant", "continuous", "dummy", "interaction"]
@@ -1369,11 +1374,11 @@ def _affine_form(
                 form_y = _order_form(located, set_ids, *ordered_time, salt)
             elif flips and distinct:
                 form_y, outcome_map = _flip_form(set_ids, y, salt)
-            row_keys = splitmix64(set_ids ^ splitmix64(form_y.view(np.uint64) ^ salt))
-            found = span_canonical(row_keys, row_pattern, design)
-            if found is None:
+            keys_of = partial(_row_keys, set_ids, form_y.view(np.uint64), salt)
+            drawn = span_redrawn(keys_of, row_pattern, design)
+            if drawn is None:
                 return None
-            span = found
+            span, row_keys = drawn
             if also is not None:
                 spanned = span_canonical(row_keys, row_pattern, np.asarray(also, np.float64))
                 if spanned is None:
@@ -1397,6 +1402,16 @@ def _affine_form(
         return wholes[at]
 
     return AffineForm(tuple(anchors), shifts, pairs, tuple(outcomes), kept is not None)
+
+
+def _row_keys(
+    set_ids: np.ndarray, value_bits: np.ndarray, salt: np.uint64, draw: int
+) -> np.ndarray:
+    """A choice's row keys, from each row's unit and outcome form: draw 0 under the
+    choice's salt, another draw (its first anchors near a dependent set,
+    value_keys.span_redrawn) under the salt moved by it."""
+    moved = salt ^ np.uint64((draw * _REDRAW_STEP) % (1 << 64))
+    return splitmix64(set_ids ^ splitmix64(value_bits ^ moved))
 
 
 def _panel_outcome_form(

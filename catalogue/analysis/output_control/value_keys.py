@@ -225,6 +225,35 @@ def span_canonical(
     return _span(row_keys, row_pattern, design, _span_anchors, ties)
 
 
+# How many draws of row keys a choice of anchors takes (`span_redrawn`) before it has none.
+SPAN_DRAWS = 3
+
+
+def span_redrawn(
+    keys_of: Callable[[int], np.ndarray], row_pattern: np.ndarray, design: np.ndarray
+) -> tuple[Span, np.ndarray] | None:
+    """`span_canonical` under the row keys `keys_of(0)`, or, when their anchors are near a
+    dependent set (|Z| over SPAN_GROWTH, or not finite), under `keys_of(1)`, … up to
+    SPAN_DRAWS draws; with the keys it took. None: the design has fewer than p independent
+    patterns, or every draw's anchors are near a dependent set.
+
+    Why draw again rather than have no form: the keys are the same for every image the
+    choice finds (the unit and the outcome's form), so the draws and the one taken are
+    too; without it a model whose first anchors were near-dependent had no form at all,
+    and every k·y + c of it was a fresh draw (did with unit effects, 51 within-transformed
+    columns: |Z| 1.06e9 under one key set in 18, tests/test_models_panel_outcome_draws.py
+    failing in CI with 5 distinct readings). The draw a target's changed value would move
+    is one choice's, as its anchors are (the other choice finds it)."""
+    for draw in range(SPAN_DRAWS):
+        keys = keys_of(draw)
+        found = _span_or_why(keys, row_pattern, design, _span_anchors)
+        if isinstance(found, Span):
+            return found, keys
+        if not found:  # no full rank: no other draw has one
+            return None
+    return None
+
+
 def _span(
     row_keys: np.ndarray,
     row_pattern: np.ndarray,
@@ -233,9 +262,22 @@ def _span(
     ties: np.ndarray | None = None,
 ) -> Span | None:
     """`span_canonical` with the anchor search `search` (rows scaled, their order)."""
+    found = _span_or_why(row_keys, row_pattern, design, search, ties)
+    return found if isinstance(found, Span) else None
+
+
+def _span_or_why(
+    row_keys: np.ndarray,
+    row_pattern: np.ndarray,
+    design: np.ndarray,
+    search: Callable[[np.ndarray, np.ndarray], list[int]],
+    ties: np.ndarray | None = None,
+) -> Span | bool:
+    """`_span`, or why not: True when p anchors were found but are near a dependent set
+    (another draw of keys may find better), False when there are not p of them."""
     x = np.asarray(design, dtype=np.float64)
     if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] == 0 or len(row_pattern) == 0:
-        return None
+        return False
     patterns, p = x.shape
     first = np.full(patterns, _NO_KEY, dtype=np.uint64)
     np.minimum.at(first, np.asarray(row_pattern, dtype=np.int64), np.asarray(row_keys, np.uint64))
@@ -246,18 +288,18 @@ def _span(
         order = held[np.lexsort((np.asarray(ties)[held], first[held]))]
     scale = np.max(np.abs(x[held]), axis=0)
     if np.any(scale <= 0) or not np.all(np.isfinite(scale)):
-        return None
+        return False
     unit = x / scale
     anchors = search(unit, order)
     if len(anchors) < p:
-        return None
+        return False
     chosen = x[anchors]
     try:
         z = np.linalg.solve((chosen / scale).T, unit.T).T
     except np.linalg.LinAlgError:
-        return None
+        return True
     if not np.all(np.isfinite(z)) or float(np.max(np.abs(z), initial=0.0)) > SPAN_GROWTH:
-        return None
+        return True
     return Span(chosen, np.round(z, AFFINE_DECIMALS) + 0.0, np.array(anchors, np.int64), z)
 
 
