@@ -28,7 +28,6 @@ _BASE: dict[str, tuple[int, int | None]] = {
     "not_found": (0, 404),
     "conflict": (0, 409),
     "unprocessable": (0, 422),
-    "Denial": (0, None),  # catalogue.domain.accounts: (code, http_status, nb, en)
 }
 _DEFAULT_STATUS = 400  # RegcatError's
 
@@ -82,11 +81,10 @@ def _argument(call: ast.Call, index: int, keyword: str) -> ast.expr | None:
     return next((k.value for k in call.keywords if k.arg == keyword), None)
 
 
-def _status(call: ast.Call, name: str, fixed: int | None) -> int | None:
+def _status(call: ast.Call, fixed: int | None) -> int | None:
     if fixed is not None:
         return fixed
-    index = 1 if name == "Denial" else 4
-    node = _argument(call, index, "http_status")
+    node = _argument(call, 4, "http_status")
     if node is None:
         return _DEFAULT_STATUS
     if isinstance(node, ast.Constant) and isinstance(node.value, int):
@@ -94,9 +92,9 @@ def _status(call: ast.Call, name: str, fixed: int | None) -> int | None:
     return None  # passed through (a variable): stated elsewhere
 
 
-def _messages(call: ast.Call, name: str, index: int) -> tuple[str | None, str | None]:
+def _messages(call: ast.Call, index: int) -> tuple[str | None, str | None]:
     """The texts after the code, when the site writes them out (helpers may build them)."""
-    first = index + (2 if name == "Denial" else 1)
+    first = index + 1
     return _text(_argument(call, first, "nb")), _text(_argument(call, first + 1, "en"))
 
 
@@ -139,7 +137,7 @@ def _constructors(trees: dict[Path, ast.Module]) -> dict[str, tuple[int, int | N
                     index, fixed = known[name]
                     passed = _argument(call, index, "code")
                     if isinstance(passed, ast.Name) and passed.id == "code":
-                        known[function.name] = (position, _status(call, name, fixed))
+                        known[function.name] = (position, _status(call, fixed))
                         grew = True
                         break
     return known
@@ -187,4 +185,4 @@ def sites() -> Iterator[Site]:
                 code = f"{start}{{"
             else:
                 continue
-            yield Site(code, _status(call, name, fixed), *_messages(call, name, index), where)
+            yield Site(code, _status(call, fixed), *_messages(call, index), where)

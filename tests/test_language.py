@@ -312,7 +312,6 @@ _BILINGUAL_CALLS = {
     "_both": (1, 2),
     "Both": (0, 1),
     "Template": (0, 1),
-    "Denial": (2, 3),
     "Refusal": (2, 3),
 }
 REPO = Path(__file__).resolve().parents[1]

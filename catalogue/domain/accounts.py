@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import TypeVar
@@ -102,24 +102,9 @@ class Identity:
         return granted if self.scopes is None else granted & self.scopes
 
 
-@dataclass(frozen=True)
-class Denial:
-    code: str
-    http_status: int
-    nb: str
-    en: str
-    details: dict[str, str] = field(default_factory=dict)
-
-    def error(self) -> RegcatError:
-        return RegcatError(self.code, self.nb, self.en, dict(self.details), self.http_status)
-
-
-SIGN_IN_REQUIRED = Denial(
-    "sign-in-required",
-    401,
-    "Du må logge inn for å bruke dette.",
-    "You must sign in to use this.",
-)
+def sign_in_required() -> RegcatError:
+    """A request that needs an account and came without one (401: sign in, then try again)."""
+    return RegcatError("sign-in-required", http_status=401)
 
 
 def scopes_for_roles(roles: Iterable[Role]) -> frozenset[Scope]:
@@ -129,70 +114,46 @@ def scopes_for_roles(roles: Iterable[Role]) -> frozenset[Scope]:
     return frozenset(out)
 
 
-def decide(access: Access | None, identity: Identity | None) -> Denial | None:
-    """None when `identity` may use a route guarded by `access`, else why not."""
+def decide(access: Access | None, identity: Identity | None) -> RegcatError | None:
+    """None when `identity` may use a route guarded by `access`, else the error that says why
+    not (for the caller to raise). Most denials have nothing to add to what their code means,
+    so they take the catalogue's words (catalogue.domain.error_codes)."""
     if access is None:
-        return Denial(
-            "no-access-rule",
-            403,
-            "Denne adressen har ingen tilgangsregel og er derfor stengt.",
-            "This address has no access rule and is therefore closed.",
-        )
+        return forbidden("no-access-rule")
     if access in (Access.PUBLIC, Access.SIGN_IN):
         return None
     if identity is None:
-        return SIGN_IN_REQUIRED
+        return sign_in_required()
     if access is Access.SESSION and identity.via == "token":
-        return Denial(
-            "session-required",
-            403,
-            "Dette kan bare gjøres innlogget i nettleseren, ikke med et API-token.",
-            "This can only be done signed in through the browser, not with an API token.",
-        )
+        return forbidden("session-required")
     scope = SCOPE_FOR_ACCESS.get(access)
     if scope is not None and identity.scopes is not None and scope not in identity.scopes:
-        return Denial(
+        return forbidden(
             "token-scope",
-            403,
             f"API-tokenet mangler omfanget «{name_of('scope', scope)}».",
             f"The API token lacks the scope «{name_of('scope', scope, 'en')}».",
-            {"scope": scope.value},
+            scope=scope.value,
         )
     return _role_denial(access, identity)
 
 
-def _role_denial(access: Access, identity: Identity) -> Denial | None:
+def _role_denial(access: Access, identity: Identity) -> RegcatError | None:
     if access is Access.RESEARCHER:
         if not identity.has(Role.RESEARCHER):
-            return _needs_role(Role.RESEARCHER)
+            return role_required(Role.RESEARCHER)
         if not identity.agreement_valid:
-            return Denial(
-                "institution-agreement-invalid",
-                403,
-                "Institusjonen din har ingen gyldig avtale om tilgang til analyse.",
-                "Your institution has no valid agreement for access to analysis.",
-            )
+            return forbidden("institution-agreement-invalid")
         if not identity.accepted_terms:
-            return Denial(
-                "end-user-agreement-required",
-                403,
-                "Du må godta den gjeldende brukeravtalen først (se kontosiden).",
-                "You must accept the current end-user agreement first (see your account page).",
-            )
+            return forbidden("end-user-agreement-required")
     elif access is Access.STEWARD and not identity.has(Role.STEWARD):
-        return _needs_role(Role.STEWARD)
+        return role_required(Role.STEWARD)
     elif access is Access.USER_ADMIN and not (
         identity.has(Role.INSTITUTION_ADMIN) or identity.has(Role.ADMIN)
     ):
-        return _needs_role(Role.INSTITUTION_ADMIN)
+        return role_required(Role.INSTITUTION_ADMIN)
     elif access is Access.ADMIN and not identity.has(Role.ADMIN):
-        return _needs_role(Role.ADMIN)
+        return role_required(Role.ADMIN)
     return None
-
-
-def _needs_role(role: Role) -> Denial:
-    error = role_required(role)
-    return Denial(error.code, error.http_status, error.nb, error.en, dict(error.details))
 
 
 def role_required(role: Role) -> RegcatError:

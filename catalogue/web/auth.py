@@ -26,7 +26,7 @@ from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from catalogue.domain.accounts import SIGN_IN_REQUIRED, Access, Identity, decide
+from catalogue.domain.accounts import Access, Identity, decide, sign_in_required
 from catalogue.domain.errors import RegcatError
 from catalogue.services import sessions, tokens
 from catalogue.web import context
@@ -55,7 +55,7 @@ def current_identity() -> Identity | None:
 def require_identity() -> Identity:
     identity = current_identity()
     if identity is None:
-        raise SIGN_IN_REQUIRED.error()
+        raise sign_in_required()
     return identity
 
 
@@ -113,11 +113,11 @@ def _authorize() -> WerkzeugResponse | None:
     identity = current_identity()
     denial = decide(access, identity)
     if denial is not None:
-        if denial is SIGN_IN_REQUIRED and _is_page() and request.method == "GET":
+        if denial.code == "sign-in-required" and _is_page() and request.method == "GET":
             return redirect(
                 keep_language(url_for("auth.login_page", next=request.full_path.rstrip("?")))
             )
-        raise denial.error()
+        raise denial
     if request.method not in SAFE_METHODS and (identity is None or identity.via != "token"):
         _check_csrf()  # a bearer token cannot be sent by another site's form; a cookie can
     return None
