@@ -549,18 +549,45 @@ def _sides_supported(
             raise _no_support(running, name, cutoff, h)
 
 
-def _sharp(
-    view: DataView, request: Mapping[str, Any], also: Variable | None = None
-) -> DesignPlan | RobustPlan:
-    """The sharp design (`also`: a variable the rows must hold too, the fuzzy design's
-    outcome when this is its first stage)."""
-    y, running, cutoff, bandwidth, kernel, covariates = _request(view, request)
-    inference = _inference(request)
-    factor = Factor(running, False)
-    chosen = _Chosen()
+@dataclasses.dataclass(frozen=True)
+class _Window:
+    """What the sharp and the fuzzy design fit in: the patterns within the bandwidth with
+    the discontinuity's columns (`_design`), their rows, the centred x, the columns asked,
+    the bandwidth `h` (given or chosen, and by which rule), the kernel's weights and the
+    covariance asked (its cluster variable and rdrobust's vce)."""
 
+    patterns: Patterns
+    rows: ModelRows
+    x: np.ndarray
+    asked: list[str]
+    h: float
+    rule: str
+    weights: np.ndarray
+    covariance: str
+    cluster: Variable | None
+    vce: str
+
+
+def _window(
+    view: DataView,
+    request: Mapping[str, Any],
+    y: Variable,
+    terms: list[list[Factor]],
+    cutoff: float,
+    bandwidth: float | None,
+    kernel: str,
+    inference: str,
+    also: Variable | None = None,
+    leave_out: str | None = None,
+) -> _Window:
+    """The rows of `terms` (the running variable's factor first) within the bandwidth, both
+    sides supported, for either design (`also` and `leave_out` as in common_levels and
+    `_design`): one home for the steps both designs take in this order, so that their
+    windows, refusals and weights cannot drift apart."""
+    factor = terms[0][0]
+    running = factor.variable
+    chosen = _Chosen()
     inside = _chooser(factor, cutoff, bandwidth, kernel, chosen)
-    terms = [[factor], *covariates]
     covariance, cluster = _covariance(view, request)
     vce = _vce(request, inference, covariance)
     patterns, rows = common_levels(
@@ -577,11 +604,26 @@ def _sharp(
     h = chosen.bandwidth
     if math.isnan(h):  # no complete case: `inside` was never asked
         h = bandwidth if bandwidth is not None else 1.0
-    patterns, x, asked = _design(patterns, factor, cutoff)
+    patterns, x, asked = _design(patterns, factor, cutoff, leave_out=leave_out)
     _sides_supported(view, rows, x, running, cutoff, h)
     narrowed = f"({patterns.where}) AND abs({number_sql(running)} - {cutoff!r}) < {h!r}"
     patterns = dataclasses.replace(patterns, where=narrowed)
     weights = kernel_weights(x, h, kernel)
+    return _Window(patterns, rows, x, asked, h, chosen.rule, weights, covariance, cluster, vce)
+
+
+def _sharp(
+    view: DataView, request: Mapping[str, Any], also: Variable | None = None
+) -> DesignPlan | RobustPlan:
+    """The sharp design (`also`: a variable the rows must hold too, the fuzzy design's
+    outcome when this is its first stage)."""
+    y, running, cutoff, bandwidth, kernel, covariates = _request(view, request)
+    inference = _inference(request)
+    factor = Factor(running, False)
+    terms = [[factor], *covariates]
+    window = _window(view, request, y, terms, cutoff, bandwidth, kernel, inference, also=also)
+    patterns, rows, x, asked, h = window.patterns, window.rows, window.x, window.asked, window.h
+    weights, covariance = window.weights, window.covariance
     estimate = wls_estimate(patterns, weights, rows if covariance == "cluster" else None)
     plan = regression_plan(
         view,
@@ -603,7 +645,7 @@ def _sharp(
         "running": running.name,
         "cutoff": cutoff,
         "bandwidth": h,
-        "bandwidth_rule": chosen.rule,
+        "bandwidth_rule": window.rule,
         "kernel": kernel,
     }
     if inference == "robust":
@@ -612,19 +654,19 @@ def _sharp(
     if inference != "robust":
         return plan
     b = _bias_bandwidth(request, running, h)
-    _refuse_too_few_clusters_per_side(view, rows, x, cluster)
+    _refuse_too_few_clusters_per_side(view, rows, x, window.cluster)
     found: BiasCorrected | None
     if not covariates:
         found = bias_corrected(
-            x, patterns.n, patterns.y_sum, patterns.y_m2, h, b, kernel, rows, vce
+            x, patterns.n, patterns.y_sum, patterns.y_m2, h, b, kernel, rows, window.vce
         )
     elif plan.estimate.estimable:
         found = covariate_bias_corrected(
-            x, patterns, plan.estimate.coefficients, weights, h, b, kernel, rows, vce
+            x, patterns, plan.estimate.coefficients, weights, h, b, kernel, rows, window.vce
         )
     else:
         found = None
-    return _robust_plan(plan, found, b, covariance, vce)
+    return _robust_plan(plan, found, b, covariance, window.vce)
 
 
 def _refuse_too_few_clusters_per_side(
@@ -1542,29 +1584,12 @@ def prepare_fuzzy(view: DataView, request: Mapping[str, Any]) -> FuzzyPlan:
             name=treated.name,
         )
     factor, treatment = Factor(running, False), Factor(treated, False)
-    chosen = _Chosen()
-    inside = _chooser(factor, cutoff, bandwidth, kernel, chosen)
     terms = [[factor], [treatment], *covariates]
-    covariance, cluster = _covariance(view, request)
-    vce = _vce(request, inference, covariance)
-    patterns, rows = common_levels(
-        view,
-        y,
-        terms,
-        constant=True,
-        within=inside,
-        cluster=cluster,
-        condition=window_sql(running, cutoff, bandwidth),
+    window = _window(
+        view, request, y, terms, cutoff, bandwidth, kernel, inference, leave_out=treated.name
     )
-    refuse_too_few_clusters(view, rows, cluster)
-    h = chosen.bandwidth
-    if math.isnan(h):
-        h = bandwidth if bandwidth is not None else 1.0
-    sharp, x, asked = _design(patterns, factor, cutoff, leave_out=treated.name)
-    _sides_supported(view, rows, x, running, cutoff, h)
-    narrowed = f"({sharp.where}) AND abs({number_sql(running)} - {cutoff!r}) < {h!r}"
-    sharp = dataclasses.replace(sharp, where=narrowed)
-    weights = kernel_weights(x, h, kernel)
+    sharp, rows, x, asked, h = window.patterns, window.rows, window.x, window.asked, window.h
+    weights, covariance = window.weights, window.covariance
     count = len(sharp.n)
     z = sharp.design(slice(0, count)) if count else np.zeros((0, len(sharp.columns)))
     d = np.asarray(sharp.raw[treatment.key], dtype=np.float64)
@@ -1601,7 +1626,7 @@ def prepare_fuzzy(view: DataView, request: Mapping[str, Any]) -> FuzzyPlan:
         "treatment": treated.name,
         "cutoff": cutoff,
         "bandwidth": h,
-        "bandwidth_rule": chosen.rule,
+        "bandwidth_rule": window.rule,
         "kernel": kernel,
     }
     if inference == "robust":
@@ -1611,10 +1636,12 @@ def prepare_fuzzy(view: DataView, request: Mapping[str, Any]) -> FuzzyPlan:
     robust = None
     if inference == "robust":
         b = _bias_bandwidth(request, running, h)
-        _refuse_too_few_clusters_per_side(view, rows, x, cluster)
+        _refuse_too_few_clusters_per_side(view, rows, x, window.cluster)
         found = None
         if estimate.estimable and covariates:
-            found = fuzzy_covariate_bias_corrected(x, sharp, d, weights, h, b, kernel, rows, vce)
+            found = fuzzy_covariate_bias_corrected(
+                x, sharp, d, weights, h, b, kernel, rows, window.vce
+            )
         elif estimate.estimable:
             tau = float(estimate.coefficients[0])
             found = fuzzy_bias_corrected(
@@ -1628,9 +1655,9 @@ def prepare_fuzzy(view: DataView, request: Mapping[str, Any]) -> FuzzyPlan:
                 kernel,
                 rows,
                 tau,
-                vce,
+                window.vce,
             )
-        robust = _robust_plan(model, found, b, covariance, vce)
+        robust = _robust_plan(model, found, b, covariance, window.vce)
     unasked = ("treatment", "inference", BIAS_BANDWIDTH, "vce")  # the first stage: conventional
     stage = {k: v for k, v in request.items() if k not in unasked}
     first = _sharp(view, {**stage, "y": treated.name, "bandwidth": h}, also=y)
@@ -1640,7 +1667,7 @@ def prepare_fuzzy(view: DataView, request: Mapping[str, Any]) -> FuzzyPlan:
         "design": "fuzzy",
         "stage": "first",
         "treatment": treated.name,
-        "bandwidth_rule": chosen.rule,
+        "bandwidth_rule": window.rule,
     }
     return FuzzyPlan(model, dataclasses.replace(first, about=first_about), robust)
 
