@@ -71,6 +71,17 @@ def _dummies(codes: np.ndarray) -> tuple[np.ndarray, list[Any]]:
     return np.column_stack([codes == level for level in levels[1:]]).astype(float), levels
 
 
+def design(data: dict[str, np.ndarray], *terms: str) -> np.ndarray:
+    """The design matrix the reference libraries are given for `terms` over the rows of
+    `_rows`: a column a variable (as a number), or for `i.name` a dummy a level but the
+    first (as our i. terms), in the order named, then the constant."""
+    columns = [
+        _dummies(data[term[2:]])[0] if term.startswith("i.") else data[term].astype(float)
+        for term in terms
+    ]
+    return np.column_stack([*columns, np.ones(len(data[terms[0].removeprefix("i.")]))])
+
+
 def refusal(workspace: Workspace, statistic: str, request: dict[str, Any]) -> RegcatError:
     """The error `workspace` refuses the request with, a client's (4xx)."""
     with pytest.raises(RegcatError) as refused:

@@ -39,12 +39,6 @@ def common_levels(workspace_factory: Any) -> Workspace:
     return workspace
 
 
-def _design(data: dict[str, np.ndarray]) -> np.ndarray:
-    dummies, _ = models._dummies(data["utdanning"])
-    ones = np.ones(len(data["alder"]))
-    return np.column_stack([data["alder"], dummies, data["kjonn"].astype(float), ones])
-
-
 def _options(covariance: str, data: dict[str, np.ndarray]) -> tuple[dict[str, Any], Any]:
     """The request's options and statsmodels' for one kind of standard errors."""
     if covariance == "robust":
@@ -57,9 +51,9 @@ def _options(covariance: str, data: dict[str, np.ndarray]) -> tuple[dict[str, An
 
 def _reference(family: str, data: dict[str, np.ndarray], **cov: Any) -> Any:
     model = sm.Probit if family == "probit" else sm.Logit
-    return model(data["kreft"].astype(float), _design(data)).fit(
-        disp=0, method="newton", tol=1e-12, **cov
-    )
+    return model(
+        data["kreft"].astype(float), models.design(data, "alder", "i.utdanning", "kjonn")
+    ).fit(disp=0, method="newton", tol=1e-12, **cov)
 
 
 @pytest.mark.parametrize("covariance", ["classical", "robust", "cluster"])

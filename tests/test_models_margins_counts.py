@@ -31,14 +31,8 @@ issue_workspace = models.issue_workspace
 REQUEST: dict[str, Any] = {"y": "episoder", "x": ["alder", "i.utdanning", "kjonn"]}
 
 
-def _design(data: dict[str, np.ndarray]) -> np.ndarray:
-    dummies, _ = models._dummies(data["utdanning"])
-    ones = np.ones(len(data["alder"]))
-    return np.column_stack([data["alder"], dummies, data["kjonn"].astype(float), ones])
-
-
 def _reference(family: str, data: dict[str, np.ndarray], **cov: Any) -> Any:
-    y, x = data["episoder"].astype(float), _design(data)
+    y, x = data["episoder"].astype(float), models.design(data, "alder", "i.utdanning", "kjonn")
     if family == "poisson":
         return sm.Poisson(y, x).fit(disp=0, method="newton", tol=1e-12, **cov)
     model = sm.NegativeBinomial(y, x, loglike_method="nb2")

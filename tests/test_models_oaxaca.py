@@ -23,7 +23,7 @@ from catalogue.analysis.statistics.oaxaca import (
 )
 from catalogue.analysis.workspace import Workspace
 from tests import test_analysis_models as models
-from tests.test_analysis_models import _close, _dummies, _rows, assert_noise_within_bounds, refusal
+from tests.test_analysis_models import _close, _rows, assert_noise_within_bounds, design, refusal
 from tests.test_analysis_support import control_context
 
 workspace_factory = models.workspace_factory
@@ -71,8 +71,7 @@ def test_oaxaca_agrees_with_statsmodels_ols(issue_workspace: Workspace) -> None:
     request = {"y": "lonn", "x": ["alder", "i.utdanning"], "group": "kjonn"}
     plan = _plan(issue_workspace, request)
     data = _rows(issue_workspace, ["lonn", "alder", "utdanning", "kjonn"])
-    dummies, _ = _dummies(data["utdanning"])
-    x = np.column_stack([data["alder"].astype(float), dummies, np.ones(len(data["lonn"]))])
+    x = design(data, "alder", "i.utdanning")
     in_b = data["kjonn"].astype(str) == plan.levels[1]
     values, errors = reference(x, data["lonn"].astype(float), in_b)
     assert plan.levels == ("1", "2")
@@ -187,8 +186,7 @@ def test_pooled_twofold_agrees_with_statsmodels(issue_workspace: Workspace) -> N
     plan = _plan(issue_workspace, {**request, "reference": "pooled"})
     plain = _plan(issue_workspace, request)
     data = _rows(issue_workspace, ["lonn", "alder", "utdanning", "kjonn"])
-    dummies, _ = _dummies(data["utdanning"])
-    x = np.column_stack([data["alder"].astype(float), dummies, np.ones(len(data["lonn"]))])
+    x = design(data, "alder", "i.utdanning")
     in_b = data["kjonn"].astype(str) == plan.levels[1]
     y = data["lonn"].astype(float)
     values, errors = _pooled_reference(x, y, in_b)
@@ -332,8 +330,7 @@ def test_robust_and_clustered_errors_agree_with_statsmodels(
         issue_workspace, {k: v for k, v in request.items() if k not in ("robust", "cluster")}
     )
     data = _rows(issue_workspace, ["lonn", "alder", "utdanning", "kjonn", "kommune"])
-    dummies, _ = _dummies(data["utdanning"])
-    x = np.column_stack([data["alder"].astype(float), dummies, np.ones(len(data["lonn"]))])
+    x = design(data, "alder", "i.utdanning")
     in_b = data["kjonn"].astype(str) == plan.levels[1]
     y = data["lonn"].astype(float)
     clusters = None
