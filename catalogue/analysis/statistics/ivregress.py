@@ -55,7 +55,7 @@ from ..statistic import Field, Statistic, Takes
 from ..variables import Variable
 from .shared import iv
 from .shared.common import DataView, Labelled, choice, needs_number, request_error
-from .shared.design import Factor, Patterns, _columns, parse_terms
+from .shared.design import Factor, Patterns, _columns, parse_terms, significant_figures
 from .shared.iv import ESTIMATORS, IvFit, Layout, cross_of
 from .shared.iv_tests import WEAK_F, iv_tests
 from .shared.iv_tests import Rows as TestRows
@@ -216,7 +216,7 @@ def fit_ivregress(view: DataView, request: Mapping[str, Any]) -> IvPlan:
                 names=[term[0].variable.name for term in endogenous],
                 top=top,
             )
-    fitted_design = _rounded(fitted_design)
+    fitted_design = significant_figures(fitted_design)
     # Support, leverage and pairs of the design as given (an endogenous regressor's own
     # values): with X̂ in its place, an endogenous regressor that one unit takes, instrumented
     # by anything many-valued, is a many-valued fitted line, and y = v·t + r is fitted
@@ -329,16 +329,6 @@ def _evidence(
         # so the outcome is in the form too: k·y + c is the registered answer transformed.
         linear_outcome=instruments is not None,
     )
-
-
-def _rounded(values: np.ndarray, digits: int = 10) -> np.ndarray:
-    """To `digits` significant figures: X̂'s last bits move with the order the patterns are
-    summed in, and what one unit moves (from X̂) scales the model's noise (the same
-    question, the same noise)."""
-    magnitude = np.abs(values)
-    exponent = np.floor(np.log10(np.where(magnitude > 0, magnitude, 1.0)))
-    scale = 10.0 ** (digits - 1 - exponent)
-    return np.asarray(np.round(values * scale) / scale)
 
 
 def _asked_key(view: DataView, rows: ModelRows, design: np.ndarray, estimator: str) -> int:

@@ -246,7 +246,16 @@ from ..output_control.rules.differencing import Differencing
 from ..statistic import Field, Statistic, Takes
 from ..variables import Kind, Variable
 from .shared.common import DataView, Labelled, choice, needs_number, number_sql, request_error
-from .shared.design import CONSTANT, Column, Factor, Patterns, estimable, parse_terms, solve
+from .shared.design import (
+    CONSTANT,
+    Column,
+    Factor,
+    Patterns,
+    estimable,
+    parse_terms,
+    significant_figures,
+    solve,
+)
 from .shared.iv_tests import WEAK_F
 from .shared.model_levels import common_levels
 from .shared.model_request import covariance_request, refuse_too_few_clusters
@@ -1692,7 +1701,7 @@ def _fuzzy_evidence(
         residuals = rows.y - (x_design @ estimate.coefficients)[rows.pattern]
         kn = (structural.n * weights)[:, None]
         pi = np.linalg.lstsq((z * kn).T @ z, (z * kn).T @ x_design, rcond=None)[0]
-        fitted_design = _significant(z @ pi)
+        fitted_design = significant_figures(z @ pi)
 
     def evidence(design: np.ndarray) -> ModelEvidence:
         return rows_evidence(
@@ -1712,14 +1721,6 @@ def _fuzzy_evidence(
     if residuals is None:
         return given
     return with_influence(given, evidence(fitted_design).influence)
-
-
-def _significant(values: np.ndarray, digits: int = 10) -> np.ndarray:
-    """To `digits` significant figures (X̂'s last bits move with the summing order)."""
-    magnitude = np.abs(values)
-    exponent = np.floor(np.log10(np.where(magnitude > 0, magnitude, 1.0)))
-    scale = 10.0 ** (digits - 1 - exponent)
-    return np.asarray(np.round(values * scale) / scale)
 
 
 STATISTIC = Statistic(

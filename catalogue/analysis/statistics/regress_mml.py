@@ -67,7 +67,15 @@ from ..output_control.model_support import Influence, derived_evidence
 from ..statistic import Field, Statistic, Takes
 from ..variables import Variable
 from .shared.common import DataView, Labelled, choice, needs_number, request_error
-from .shared.design import Factor, Patterns, estimable, fetch_patterns, parse_terms, with_columns
+from .shared.design import (
+    Factor,
+    Patterns,
+    estimable,
+    fetch_patterns,
+    parse_terms,
+    significant_figures,
+    with_columns,
+)
 from .shared.mixed import (
     METHODS,
     GroupSums,
@@ -137,14 +145,6 @@ def _patterns(
     return dataclasses.replace(shaped, factors=found.factors), rows
 
 
-def _rounded(values: np.ndarray, digits: int = 10) -> np.ndarray:
-    """To `digits` significant figures (the transformed design's hash keys the noise)."""
-    magnitude = np.abs(values)
-    exponent = np.floor(np.log10(np.where(magnitude > 0, magnitude, 1.0)))
-    scale = 10.0 ** (digits - 1 - exponent)
-    return np.asarray(np.round(values * scale) / scale)
-
-
 def prepare_mml(view: DataView, request: Mapping[str, Any]) -> MixedPlan:
     y_name, x, constant = model_request(request)
     y = view.variable(y_name, what="y")
@@ -192,7 +192,7 @@ def prepare_mml(view: DataView, request: Mapping[str, Any]) -> MixedPlan:
         fit = dataclasses.replace(fit, std_errors=robust)
     if fit is not None and sums is not None:
         theta, shift = transformed(sums, fit.gamma)
-        shown_design = _rounded(design - shift[at])
+        shown_design = significant_figures(design - shift[at])
         fitted: np.ndarray | None = shown_design @ fit.beta
         assert fitted is not None
         residuals: np.ndarray | None = (

@@ -419,6 +419,18 @@ def _columns(
     return columns
 
 
+def significant_figures(values: np.ndarray, digits: int = 10) -> np.ndarray:
+    """`values` to `digits` significant figures, elementwise (0 stays 0). For a design the
+    fit derives (ivregress's and rdd's fitted X̂, regress_mml's shifted design): its last
+    bits move with the order the patterns are summed in, and what is keyed or scaled by it
+    (the rows' hash, one unit's move, so the model's noise) must not: the same question
+    gets the same noise."""
+    magnitude = np.abs(values)
+    exponent = np.floor(np.log10(np.where(magnitude > 0, magnitude, 1.0)))
+    scale = 10.0 ** (digits - 1 - exponent)
+    return np.asarray(np.round(values * scale) / scale)
+
+
 def estimable(patterns: Patterns, xwx: np.ndarray, x_sums: np.ndarray) -> bool:
     """Whether the model can be estimated: complete cases, finite regressors, no constant
     regressor, no linearly dependent ones. `xwx` is X' diag(n) X and `x_sums` X' n: each
