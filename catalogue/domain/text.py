@@ -26,6 +26,16 @@ def localise(text: tuple[str, str], language: str = "nb") -> str:
     return en if language == "en" else nb
 
 
+def next_sentence(text: str) -> str:
+    """`text` as the sentence after another in a message: a space before it, and a full
+    stop after it unless it ends in one already (or in "?" or "!"); "" for no text. The
+    errors that say what is wrong and then how to fix it (a script's, an expression's) add
+    their fix with it."""
+    if not text:
+        return ""
+    return f" {text}" if text.endswith(("?", "!", ".")) else f" {text}."
+
+
 LANGUAGES = ("no", "nb", "nn", "en")
 # Preference order when a text lacks the asked language: Norwegian variants stand in for
 # each other before English does.

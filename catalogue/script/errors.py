@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalogue.domain.errors import RegcatError, invalid_input
+from catalogue.domain.text import next_sentence
 
 from .nodes import Position
 
@@ -19,8 +20,8 @@ def script_error(
     **details: Any,
 ) -> RegcatError:
     """`problem` and `fix` are (bokmål, English) sentences without their full stop."""
-    nb = f"Linje {at.line}, kolonne {at.column}: {problem[0]}." + _sentence(fix[0])
-    en = f"Line {at.line}, column {at.column}: {problem[1]}." + _sentence(fix[1])
+    nb = f"Linje {at.line}, kolonne {at.column}: {problem[0]}." + next_sentence(fix[0])
+    en = f"Line {at.line}, column {at.column}: {problem[1]}." + next_sentence(fix[1])
     return invalid_input(code, nb, en, line=at.line, column=at.column, **details)
 
 
@@ -37,9 +38,3 @@ def at_line(error: RegcatError, at: Position, source: str = "") -> RegcatError:
         {**error.details, "line": at.line, "column": at.column, **snippet},
         error.http_status,
     )
-
-
-def _sentence(text: str) -> str:
-    if not text:
-        return ""
-    return f" {text}" if text.endswith(("?", "!", ".")) else f" {text}."

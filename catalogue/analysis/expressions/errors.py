@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from catalogue.domain.errors import RegcatError, invalid_input
+from catalogue.domain.text import next_sentence
 
 # Codes (stable; the API and the docs refer to them).
 SYNTAX = "expression-syntax"
@@ -40,17 +41,11 @@ def expression_error(
     sentence ends in one already (or in "?")."""
     length = max(1, end - start)
     where_nb, where_en = _where(text, start)
-    nb = f"{problem[0]} ({where_nb})." + _sentence(fix[0])
-    en = f"{problem[1]} ({where_en})." + _sentence(fix[1])
+    nb = f"{problem[0]} ({where_nb})." + next_sentence(fix[0])
+    en = f"{problem[1]} ({where_en})." + next_sentence(fix[1])
     return invalid_input(
         code, nb, en, position=start, length=length, snippet=snippet(text, start, length), **extra
     )
-
-
-def _sentence(text: str) -> str:
-    if not text:
-        return ""
-    return f" {text}" if text.endswith(("?", "!", ".")) else f" {text}."
 
 
 def snippet(text: str, start: int, length: int) -> str:
