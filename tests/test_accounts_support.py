@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from flask import Flask
@@ -21,6 +21,8 @@ from catalogue.services.context import Context
 from catalogue.services.setup import initialise
 from catalogue.web import create_app
 from tests.conftest import built_once, make_config
+
+_Researcher = TypeVar("_Researcher")
 
 PASSWORD = "correct horse battery staple"
 OPERATOR = Identity.operator("test-operator")
@@ -175,6 +177,27 @@ def post(client: FlaskClient, url: str, method: str = "POST", **kwargs: Any) -> 
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+class ApiResearcher:
+    """A researcher calling the API as a program does: a test client of its own and a
+    bearer token of the analysis scope. A test file's Researcher adds the calls it makes."""
+
+    def __init__(self, world: World, username: str) -> None:
+        self.client: FlaskClient = world.app.test_client()
+        self.headers = bearer(world.token(username, "analysis"))
+        self.username = username
+
+
+def researcher_fixture(kind: Callable[[World, str], _Researcher], username: str) -> Any:
+    """A fixture of `kind` (a test file's Researcher) for `username` over the released
+    world, named as the module attribute it is bound to:
+    `alice = researcher_fixture(Researcher, "forsker@uio")`."""
+
+    def researcher(released_world: World) -> _Researcher:
+        return kind(released_world, username)
+
+    return pytest.fixture(researcher)
 
 
 def researcher_workspace(

@@ -14,17 +14,13 @@ from flask.testing import FlaskClient
 
 from schemas.api.errors import ErrorSchema
 from tests import test_accounts_support as support
-from tests.test_accounts_support import World
+from tests.test_accounts_support import World, bearer
 from tests.test_analysis_support import ISSUE_STEPS
 
 released_people_home = support.released_people_home
 released_world = support.released_world
 
 DS = "no.regcat.demo"
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def error_of(response: Any, status: int) -> dict[str, Any]:

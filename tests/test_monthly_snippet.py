@@ -23,7 +23,7 @@ import pytest
 from catalogue.analysis.step import parse_steps
 from tests import test_accounts_support as accounts_support
 from tests import test_analysis_support as support
-from tests.test_accounts_support import World, bearer
+from tests.test_accounts_support import World
 from tests.test_analysis_support import control_context
 from tests.test_monthly_study import check_meanplots, check_placebo, check_reform
 from tests.test_scripts_api import _without_ids
@@ -85,11 +85,7 @@ PLACEBO = (
 )
 
 
-class Researcher:
-    def __init__(self, world: World, username: str) -> None:
-        self.client = world.app.test_client()
-        self.headers = bearer(world.token(username, "analysis"))
-
+class Researcher(accounts_support.ApiResearcher):
     def post(self, path: str, body: Any) -> Any:
         answered = self.client.post(path, json=body, headers=self.headers)
         assert answered.status_code in (200, 201), answered.get_json()

@@ -19,7 +19,7 @@ from catalogue.services.publishing import ingest_extract
 from catalogue.services.releasing import release_draft
 from tests import test_accounts_support as accounts_support
 from tests.conftest import SAMPLES
-from tests.test_accounts_support import World, bearer
+from tests.test_accounts_support import World
 
 released_people_home = accounts_support.released_people_home
 released_world = accounts_support.released_world
@@ -38,11 +38,7 @@ summarize lonn
 """
 
 
-class Researcher:
-    def __init__(self, world: World, username: str) -> None:
-        self.client = world.app.test_client()
-        self.headers = bearer(world.token(username, "analysis"))
-
+class Researcher(accounts_support.ApiResearcher):
     def call(self, method: str, path: str, body: Any = None) -> Any:
         response = self.client.open(path, method=method, json=body, headers=self.headers)
         assert response.status_code < 500, response.get_data(as_text=True)
@@ -52,14 +48,8 @@ class Researcher:
         return self.call("POST", SCRIPTS, {"title": title, "script": script})
 
 
-@pytest.fixture
-def alice(released_world: World) -> Researcher:
-    return Researcher(released_world, "forsker@uio")
-
-
-@pytest.fixture
-def bob(released_world: World) -> Researcher:
-    return Researcher(released_world, "forsker@ntnu")
+alice = accounts_support.researcher_fixture(Researcher, "forsker@uio")
+bob = accounts_support.researcher_fixture(Researcher, "forsker@ntnu")
 
 
 _PER_REQUEST = ("audit_id", "workspace", "budget")

@@ -67,11 +67,7 @@ REQUESTS: list[tuple[int, str, dict[str, Any], str | None]] = [
 ]
 
 
-class Researcher:
-    def __init__(self, world: World, username: str) -> None:
-        self.client = world.app.test_client()
-        self.headers = bearer(world.token(username, "analysis"))
-
+class Researcher(accounts_support.ApiResearcher):
     def post(self, path: str, body: Any, **kwargs: Any) -> Any:
         return self.client.post(path, json=body, headers=self.headers, **kwargs)
 
@@ -83,9 +79,7 @@ class Researcher:
         return [w for w in listed if not w["expired"]]
 
 
-@pytest.fixture
-def alice(released_world: World) -> Researcher:
-    return Researcher(released_world, "forsker@uio")
+alice = accounts_support.researcher_fixture(Researcher, "forsker@uio")
 
 
 def error_at(body: dict[str, Any]) -> tuple[str, int]:

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from tests import test_accounts_support as accounts_support
-from tests.test_accounts_support import World
 from tests.test_scripts_api import WORKSPACES, Researcher, _without_ids
 
 released_people_home = accounts_support.released_people_home
@@ -188,9 +187,7 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
 ]
 
 
-@pytest.fixture
-def alice(released_world: World) -> Researcher:
-    return Researcher(released_world, "forsker@uio")
+alice = accounts_support.researcher_fixture(Researcher, "forsker@uio")
 
 
 def _json_answer(alice: Researcher, steps: list[dict[str, Any]], statistic: str, body: Any) -> Any:

@@ -9,14 +9,13 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
-from flask.testing import FlaskClient
 
 from catalogue.analysis.limits import WorkspaceLimits
 from catalogue.analysis.output_control.rounding import nearest_ten
 from catalogue.analysis.step import MAX_DATES
 from catalogue.services import workspaces
 from tests import test_accounts_support as accounts_support
-from tests.test_accounts_support import World, bearer
+from tests.test_accounts_support import World
 from tests.test_analysis_support import ISSUE_STEPS
 
 released_people_home = accounts_support.released_people_home
@@ -26,12 +25,7 @@ API = "/api/v1/workspaces"
 TOO_MANY_DATES = [f"{year}-12-31" for year in range(1980, 1980 + MAX_DATES + 1)]
 
 
-class Researcher:
-    def __init__(self, world: World, username: str) -> None:
-        self.client: FlaskClient = world.app.test_client()
-        self.headers = bearer(world.token(username, "analysis"))
-        self.username = username
-
+class Researcher(accounts_support.ApiResearcher):
     def post(self, path: str, body: Any) -> Any:
         return self.client.post(f"{API}{path}", json=body, headers=self.headers)
 
@@ -51,14 +45,8 @@ class Researcher:
         return handle
 
 
-@pytest.fixture
-def alice(released_world: World) -> Researcher:
-    return Researcher(released_world, "forsker@uio")
-
-
-@pytest.fixture
-def bob(released_world: World) -> Researcher:
-    return Researcher(released_world, "forsker@ntnu")
+alice = accounts_support.researcher_fixture(Researcher, "forsker@uio")
+bob = accounts_support.researcher_fixture(Researcher, "forsker@ntnu")
 
 
 def _error(response: Any, status: int, code: str) -> dict[str, Any]:
