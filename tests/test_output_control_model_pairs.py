@@ -23,13 +23,12 @@ from catalogue.analysis.workspace import Workspace
 from catalogue.services.context import Context
 from tests import test_analysis_models as models
 from tests.test_analysis_support import control_context
-from tests.test_output_control_pair_snap import _context, in_two_processes
+from tests.test_output_control_pair_snap import UNITS, _context, in_two_processes
 
 workspace_factory = models.workspace_factory
 issue_workspace = models.issue_workspace
 
 SECRET = b"a-datastore-secret-of-32-bytes!!"
-UNITS = np.arange(1, 3001, dtype=np.int64)
 TERMS = (Term("x", "continuous"), Term("_cons", "constant"))
 
 

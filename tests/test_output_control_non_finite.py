@@ -14,7 +14,6 @@ import numpy as np
 from catalogue.analysis.output_control import (
     ControlContext,
     InMemoryReleaseLedger,
-    Term,
     control_regression,
     fit_ols,
 )
@@ -31,24 +30,13 @@ from catalogue.analysis.output_control.result import ControlledResult, ResultRow
 from catalogue.analysis.output_control.rounding import significant
 from catalogue.analysis.output_control.rules.magnitude_noise import MagnitudeNoise
 from catalogue.domain.finite_json import dumps
+from tests.test_output_control_model_pairs import TERMS, _x, _y
 from tests.test_output_control_pair_snap import UNITS, _context
-
-TERMS = (Term("x", "continuous"), Term("_cons", "constant"))
 
 
 def _finite(result: ControlledResult) -> bool:
     text = result.to_json()  # allow_nan=False: raises on a NaN
     return "NaN" not in text and "Infinity" not in text
-
-
-def _x() -> np.ndarray:
-    return (UNITS % 13).astype(np.float64)
-
-
-def _y(changed: int = 0) -> np.ndarray:
-    y = 1_000.0 + 3.0 * _x() + (UNITS % 7) * 10.0
-    y[:changed] += 500.0
-    return y
 
 
 def _not_estimable(context: ControlContext, y: np.ndarray, x: np.ndarray) -> RegressionFit:
