@@ -90,6 +90,24 @@ def refusal(workspace: Workspace, statistic: str, request: dict[str, Any]) -> Re
     return refused.value
 
 
+def assert_refusal_names(
+    workspace: Workspace, statistic: str, request: dict[str, Any], named: str
+) -> None:
+    """The request is refused with a client's error (4xx) whose code or details name
+    `named`: the field or the variable the client has to change."""
+    error = refusal(workspace, statistic, request)
+    assert named in json.dumps([error.code, error.details], default=str)
+
+
+def assert_refusal_field(
+    workspace: Workspace, statistic: str, request: dict[str, Any], field: str
+) -> None:
+    """The request is refused with a client's error (4xx) whose details say which `field`
+    of it is wrong."""
+    error = refusal(workspace, statistic, request)
+    assert error.details.get("field") == field
+
+
 def assert_withheld_unestimable(
     workspace: Workspace, statistic: str, request: dict[str, Any]
 ) -> None:

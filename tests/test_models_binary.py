@@ -20,7 +20,7 @@ from catalogue.analysis.statistics.shared.common import Labelled
 from catalogue.analysis.step import parse_steps
 from catalogue.analysis.workspace import Workspace
 from tests import test_analysis_models as models
-from tests.test_analysis_models import _close, _plan, _rows, assert_noise_within_bounds, refusal
+from tests.test_analysis_models import _close, _plan, _rows, assert_noise_within_bounds
 from tests.test_analysis_support import control_context
 
 workspace_factory = models.workspace_factory
@@ -184,8 +184,7 @@ def test_effects_are_withheld_with_a_model_withheld_by_its_checks(
 def test_margins_requests_wrong_in_themselves_are_refused(
     issue_workspace: Workspace, request_: dict[str, Any], field: str
 ) -> None:
-    error = refusal(issue_workspace, "margins", request_)
-    assert error.details.get("field") == field
+    models.assert_refusal_field(issue_workspace, "margins", request_, field)
 
 
 def test_probits_one_unit_influence_is_measured_by_its_score(issue_workspace: Workspace) -> None:

@@ -16,7 +16,7 @@ from catalogue.analysis.step import parse_steps
 from catalogue.analysis.workspace import Workspace
 from tests import noise_bounds as bounds
 from tests import test_analysis_models as models
-from tests.test_analysis_models import _close, _rows, assert_noise_within_bounds, refusal
+from tests.test_analysis_models import _close, _rows, assert_noise_within_bounds
 from tests.test_analysis_support import control_context
 
 workspace_factory = models.workspace_factory
@@ -108,5 +108,4 @@ def test_models_that_cannot_be_estimated_are_withheld_like_any_other(
 def test_negbin_requests_wrong_in_themselves_are_refused(
     issue_workspace: Workspace, request_: dict[str, Any], field: str
 ) -> None:
-    error = refusal(issue_workspace, "negbin", request_)
-    assert error.details.get("field") == field
+    models.assert_refusal_field(issue_workspace, "negbin", request_, field)

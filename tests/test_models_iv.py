@@ -6,7 +6,6 @@ naming the field."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import numpy as np
@@ -19,7 +18,7 @@ from catalogue.analysis.output_control.fit_tests import FitTest
 from catalogue.analysis.statistics.ivregress import IvPlan
 from catalogue.analysis.workspace import Workspace
 from tests import test_analysis_models as models
-from tests.test_analysis_models import _close, _rows, assert_noise_within_bounds, refusal
+from tests.test_analysis_models import _close, _rows, assert_noise_within_bounds
 from tests.test_analysis_support import control_context
 
 workspace_factory = models.workspace_factory
@@ -84,8 +83,7 @@ def test_2sls_agrees_with_linearmodels(issue_workspace: Workspace, covariance: s
 def test_bad_requests_name_the_field(
     issue_workspace: Workspace, request_: dict[str, Any], named: str
 ) -> None:
-    error = refusal(issue_workspace, "ivregress", request_)
-    assert named in json.dumps([error.code, error.details], default=str)
+    models.assert_refusal_names(issue_workspace, "ivregress", request_, named)
 
 
 # --- LIML, GMM, clustered errors and the tests in the summary --------------------------------

@@ -6,7 +6,6 @@ withheld like any other; bad requests are 4xx naming the field."""
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -22,7 +21,7 @@ from catalogue.analysis.output_control.rules.model_noise import (
 from catalogue.analysis.statistics.mlogit import MlogitPlan
 from catalogue.analysis.workspace import Workspace
 from tests import test_analysis_models as models
-from tests.test_analysis_models import _close, _rows, assert_noise_within_bounds, refusal
+from tests.test_analysis_models import _close, _rows, assert_noise_within_bounds
 from tests.test_analysis_support import control_context
 
 workspace_factory = models.workspace_factory
@@ -149,5 +148,4 @@ def test_a_model_that_cannot_be_estimated_is_withheld(workspace_factory: Any) ->
 def test_bad_requests_name_the_field(
     issue_workspace: Workspace, request_: dict[str, Any], named: str
 ) -> None:
-    error = refusal(issue_workspace, "mlogit", request_)
-    assert named in json.dumps([error.code, error.details], default=str)
+    models.assert_refusal_names(issue_workspace, "mlogit", request_, named)

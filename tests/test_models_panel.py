@@ -22,7 +22,7 @@ from catalogue.analysis.step import parse_steps
 from catalogue.analysis.workspace import Workspace
 from catalogue.domain.errors import RegcatError
 from tests import test_analysis_models as models
-from tests.test_analysis_models import _close, assert_noise_within_bounds, refusal
+from tests.test_analysis_models import _close, assert_noise_within_bounds
 from tests.test_analysis_support import control_context
 
 workspace_factory = models.workspace_factory
@@ -165,8 +165,7 @@ def test_a_workspace_not_in_panel_form_is_refused(workspace_factory: Any) -> Non
 def test_requests_wrong_in_themselves_are_refused(
     panel: Workspace, request_: dict[str, Any], field: str
 ) -> None:
-    error = refusal(panel, "regress_panel", request_)
-    assert error.details.get("field") == field
+    models.assert_refusal_field(panel, "regress_panel", request_, field)
 
 
 @pytest.mark.parametrize("x", [["alder", "i.kjonn"], ["alder", "fodt"], ["alder", "en_endring"]])

@@ -7,7 +7,6 @@ them; too few units withhold every number; bad requests are 4xx naming the field
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 
 import numpy as np
@@ -22,7 +21,7 @@ from catalogue.analysis.output_control.rounding import significant
 from catalogue.analysis.workspace import Workspace
 from tests import noise_bounds as bounds
 from tests import test_analysis_models as models
-from tests.test_analysis_models import _rows, refusal
+from tests.test_analysis_models import _rows
 from tests.test_analysis_support import control_context
 
 workspace_factory = models.workspace_factory
@@ -184,5 +183,4 @@ def test_too_few_units_withhold_every_number(workspace_factory: Any) -> None:
 def test_bad_requests_name_the_field(
     issue_workspace: Workspace, request_: dict[str, Any], named: str
 ) -> None:
-    error = refusal(issue_workspace, "normaltest", request_)
-    assert named in json.dumps([error.code, error.details], default=str)
+    models.assert_refusal_names(issue_workspace, "normaltest", request_, named)
