@@ -97,6 +97,11 @@ MARITAL_CODES = (
 _PARTNERSHIP = (day(1993, 8, 1), day(2008, 12, 31))
 
 _VARDOK = "https://www.ssb.no/a/metadata/conceptvariable/vardok/"
+# SSB's classifications (Klass) the code lists follow: each names a dataset's definition
+# and its code list's.
+_KLASS_SEX = "https://www.ssb.no/klass/klassifikasjoner/2"
+_KLASS_MUNICIPALITY = "https://www.ssb.no/klass/klassifikasjoner/131"
+_KLASS_MARITAL = "https://www.ssb.no/klass/klassifikasjoner/19"
 
 
 _person_dataset = DatasetKind(
@@ -122,9 +127,9 @@ SEX = _person_dataset(
     exportable=True,
     category=_BASIC,
     data_type="STRING",
-    domain=code_list_domain(SEX_CODES, uri="https://www.ssb.no/klass/klassifikasjoner/2"),
+    domain=code_list_domain(SEX_CODES, uri=_KLASS_SEX),
     links=(_VARDOK + "2696",),
-    uri=("https://www.ssb.no/klass/klassifikasjoner/2",),
+    uri=(_KLASS_SEX,),
 )
 BIRTH = _person_dataset(
     "BEFOLKNING_FOEDSELSDATO",
@@ -158,7 +163,7 @@ RESIDENCE = _person_dataset(
     domain=code_list_domain(
         municipality_codes(),
         (UNKNOWN_MUNICIPALITY,),
-        uri="https://www.ssb.no/klass/klassifikasjoner/131",
+        uri=_KLASS_MUNICIPALITY,
     ),
     valid_from="2016-01-01",
     population=(
@@ -166,7 +171,7 @@ RESIDENCE = _person_dataset(
         "Persons resident in Norway on 1 January.",
     ),
     links=(_VARDOK + "1832",),
-    uri=("https://www.ssb.no/klass/klassifikasjoner/131",),
+    uri=(_KLASS_MUNICIPALITY,),
 )
 MARITAL = _person_dataset(
     "BEFOLKNING_SIVSTAND",
@@ -185,9 +190,9 @@ MARITAL = _person_dataset(
     exportable=True,
     category=_FAMILY,
     data_type="STRING",
-    domain=code_list_domain(MARITAL_CODES, uri="https://www.ssb.no/klass/klassifikasjoner/19"),
+    domain=code_list_domain(MARITAL_CODES, uri=_KLASS_MARITAL),
     links=(_VARDOK + "90",),
-    uri=("https://www.ssb.no/klass/klassifikasjoner/19",),
+    uri=(_KLASS_MARITAL,),
 )
 DEATH = _person_dataset(
     "BEFOLKNING_DOEDS_DATO",
