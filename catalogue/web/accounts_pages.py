@@ -16,7 +16,7 @@ from catalogue.domain.accounts import Identity, Role, Scope, scopes_for_roles
 from catalogue.domain.errors import RegcatError
 from catalogue.services import behaviour, export_requests, tokens, user_accounts
 from catalogue.web import auth, context
-from catalogue.web.export_requests_api import file_response
+from catalogue.web.downloads import attachment
 from catalogue.web.language import keep_language, reader, request_language
 
 account_pages = Blueprint("account_pages", __name__)
@@ -264,7 +264,7 @@ def request_export() -> Any:
 @export_pages.get("/exports/<int:request_id>/file")
 def download(request_id: int) -> Any:
     built = export_requests.download(context(), auth.require_identity(), request_id)
-    return file_response(built)
+    return attachment(built)
 
 
 @export_pages.get("/exports/review")

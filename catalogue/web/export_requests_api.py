@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask
 
 from catalogue.services import export_requests
 from catalogue.web import auth, context
 from catalogue.web.api import ApiBlueprint, link, register_api_blueprint
+from catalogue.web.downloads import attachment
 from schemas.api.errors import ErrorSchema
 from schemas.api.export_requests import DecisionArgs, ExportRequestSchema, NewExportArgs
 
@@ -101,13 +102,7 @@ def decide(args: dict[str, Any], request_id: int) -> Any:
 @export_api.alt_response(410, schema=ErrorSchema, description="Already downloaded")
 def download(request_id: int) -> Any:
     """The approved export, once."""
-    return file_response(export_requests.download(context(), auth.require_identity(), request_id))
-
-
-def file_response(built: export_requests.ExportFile) -> Response:
-    response = Response(built.content, mimetype=built.media_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{built.filename}"'
-    return response
+    return attachment(export_requests.download(context(), auth.require_identity(), request_id))
 
 
 def init_app(app: Flask) -> None:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask
 
 from catalogue.services import results
 from catalogue.web import context
 from catalogue.web.api import ApiBlueprint, link, register_api_blueprint
+from catalogue.web.downloads import attachment
 from catalogue.web.language import request_language
 from catalogue.web.workspaces_api import current_owner
 from schemas.api.errors import ErrorSchema
@@ -47,12 +48,6 @@ def _links(pointer: str) -> dict[str, Any]:
     }
 
 
-def _file(made: results.ResultFile) -> Response:
-    response = Response(made.content, mimetype=made.media_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{made.filename}"'
-    return response
-
-
 @bp.get("/<string:audit_id>")
 @bp.response(200, ReleasedResultSchema)
 @_unknown
@@ -69,7 +64,7 @@ def get_one(audit_id: str) -> Any:
 @_unknown
 def csv(args: dict[str, Any], audit_id: str) -> Any:
     """One table of the release as CSV: `result` by default (see the `table` parameter)."""
-    return _file(results.release_csv(context(), current_owner(), audit_id, args["table"]))
+    return attachment(results.release_csv(context(), current_owner(), audit_id, args["table"]))
 
 
 @bp.get("/<string:audit_id>.xlsx")
@@ -78,7 +73,9 @@ def csv(args: dict[str, Any], audit_id: str) -> Any:
 @_unknown
 def xlsx(audit_id: str) -> Any:
     """A sheet per table and one about the release (in the language asked for: `lang`)."""
-    return _file(results.release_workbook(context(), current_owner(), audit_id, request_language()))
+    return attachment(
+        results.release_workbook(context(), current_owner(), audit_id, request_language())
+    )
 
 
 @bp.get("/<string:audit_id>.vl.json")
@@ -87,7 +84,7 @@ def xlsx(audit_id: str) -> Any:
 @_unknown
 def vega_lite(audit_id: str) -> Any:
     """The release's chart as its Vega-Lite spec (404 for a release without a chart)."""
-    return _file(results.release_chart(context(), current_owner(), audit_id))
+    return attachment(results.release_chart(context(), current_owner(), audit_id))
 
 
 def _image_route(image: str, media_type: str) -> None:
@@ -95,7 +92,7 @@ def _image_route(image: str, media_type: str) -> None:
     server in that format from its spec as released (404 without a chart)."""
 
     def view(audit_id: str) -> Any:
-        return _file(results.release_image(context(), current_owner(), audit_id, image))
+        return attachment(results.release_image(context(), current_owner(), audit_id, image))
 
     view.__name__ = view.__qualname__ = image
     view.__doc__ = (
