@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, delete, exists, select, update
 from sqlalchemy.orm import Session
@@ -43,6 +43,9 @@ from catalogue.storage.records import aware, aware_or_none, record_of
 # Row ids are 64-bit signed integers in SQLite and PostgreSQL; a larger id names no row,
 # and binding it would raise instead of finding nothing.
 MAX_ROW_ID = 2**63 - 1
+# The two tables of an export request's datasets, with the same columns: the variables it
+# exports, and the datasets behind its population (each register of either approves it).
+_ExportDatasetRow = TypeVar("_ExportDatasetRow", ExportVariableRow, ExportPopulationSourceRow)
 
 
 @dataclass(frozen=True)
@@ -546,16 +549,15 @@ class AccountStore:
         return ExportRequest.of(row)
 
     def add_export_variable(self, request_id: int, dataset: str, register: str) -> None:
-        self.add(
-            ExportVariableRow(request_id=request_id, dataset_name=dataset, register_key=register)
-        )
+        self._add_export_dataset(ExportVariableRow, request_id, dataset, register)
 
     def add_export_population_source(self, request_id: int, dataset: str, register: str) -> None:
-        self.add(
-            ExportPopulationSourceRow(
-                request_id=request_id, dataset_name=dataset, register_key=register
-            )
-        )
+        self._add_export_dataset(ExportPopulationSourceRow, request_id, dataset, register)
+
+    def _add_export_dataset(
+        self, table: type[_ExportDatasetRow], request_id: int, dataset: str, register: str
+    ) -> None:
+        self.add(table(request_id=request_id, dataset_name=dataset, register_key=register))
 
     def add_export_decision(
         self,
@@ -605,18 +607,18 @@ class AccountStore:
         return [ExportRequest.of(row) for row in rows]
 
     def export_variables(self, request_id: int) -> list[ExportDataset]:
-        rows = self.session.scalars(
-            select(ExportVariableRow)
-            .where(ExportVariableRow.request_id == request_id)
-            .order_by(ExportVariableRow.dataset_name)
-        )
-        return [ExportDataset(row.dataset_name, row.register_key) for row in rows]
+        return self._export_datasets(ExportVariableRow, request_id)
 
     def export_population_sources(self, request_id: int) -> list[ExportDataset]:
+        return self._export_datasets(ExportPopulationSourceRow, request_id)
+
+    def _export_datasets(
+        self, table: type[_ExportDatasetRow], request_id: int
+    ) -> list[ExportDataset]:
+        """The datasets of an export request held in `table` (the variables it exports, or
+        the datasets behind its population), by name."""
         rows = self.session.scalars(
-            select(ExportPopulationSourceRow)
-            .where(ExportPopulationSourceRow.request_id == request_id)
-            .order_by(ExportPopulationSourceRow.dataset_name)
+            select(table).where(table.request_id == request_id).order_by(table.dataset_name)
         )
         return [ExportDataset(row.dataset_name, row.register_key) for row in rows]
 
