@@ -49,7 +49,7 @@ from catalogue.analysis.persistent_ledger import PersistentReleaseLedger
 from catalogue.domain.errors import RegcatError
 from catalogue.storage.analysis_store import AnalysisStore
 
-from .test_output_control_helpers import NOW, context, pseudonyms
+from .test_output_control_helpers import NOW, context, exposure_of, pseudonyms
 
 DEFAULTS = OutputControlParameters.defaults()
 
@@ -338,11 +338,6 @@ def _one_cell(units: np.ndarray, values: np.ndarray) -> MagnitudeTable:
     return MagnitudeTable.from_cells("v", ["g"], [(["a"], units, values)])
 
 
-def _exposure_of(ctx: ControlContext, unit: np.ndarray) -> float:
-    names = unit_names(ctx.keys.keys(np.asarray(unit, dtype=np.int64)).set_ids)
-    return ctx.ledger.exposure(names)[0]
-
-
 CELLS_OF_ONE_UNIT = 400  # 200 while a cell told the top unit 4.6 (the top-k noise)
 
 
@@ -368,14 +363,14 @@ def test_each_fresh_cell_adds_what_it_tells_about_its_top_contributors_in_every_
     first = _one_cell(np.concatenate([big, population[1:61]]), values)
     shown = control_magnitude_table(first, alice, statistics=["sum"])
     assert shown.rows[0].values[0] is not None
-    assert _exposure_of(alice, big) == pytest.approx(told, rel=1e-3)
-    assert _exposure_of(alice, population[1:2]) == pytest.approx(1e10 / sd2, rel=1e-3)
-    assert _exposure_of(alice, population[100:101]) == 0.0
+    assert exposure_of(alice, big) == pytest.approx(told, rel=1e-3)
+    assert exposure_of(alice, population[1:2]) == pytest.approx(1e10 / sd2, rel=1e-3)
+    assert exposure_of(alice, population[100:101]) == 0.0
     control_magnitude_table(first, alice, statistics=["sum"])  # the same cell again
-    assert _exposure_of(alice, big) == pytest.approx(told, rel=1e-3)
+    assert exposure_of(alice, big) == pytest.approx(told, rel=1e-3)
     second = _one_cell(np.concatenate([big, population[61:121]]), values)
     control_magnitude_table(second, bob, statistics=["sum"])
-    assert _exposure_of(alice, big) == pytest.approx(2 * told, rel=1e-3)
+    assert exposure_of(alice, big) == pytest.approx(2 * told, rel=1e-3)
     p = DEFAULTS.of(Budget)
     errors: list[float | None] = []
     for k in range(2, CELLS_OF_ONE_UNIT):
@@ -385,7 +380,7 @@ def test_each_fresh_cell_adds_what_it_tells_about_its_top_contributors_in_every_
         )
         total = released.rows[0].values[0]
         errors.append(None if total is None else float(total) - 6.2e6)  # capped at 2·10⁵
-    exposure = _exposure_of(alice, big)
+    exposure = exposure_of(alice, big)
     top = p.exposure_allowance + p.exposure_scale * np.log(p.max_noise_factor)
     assert (
         p.exposure_allowance
@@ -424,14 +419,14 @@ def test_exposure_is_remembered_across_transactions(sqlite_ctx):
                 cell = np.concatenate([population[:1], population[start : start + 60]])
                 control_magnitude_table(_one_cell(cell, values), ctx, statistics=["sum"])
                 if start == 61:  # pending in this transaction, and the committed one
-                    assert _exposure_of(ctx, population[:1]) == pytest.approx(twice, abs=0.01)
+                    assert exposure_of(ctx, population[:1]) == pytest.approx(twice, abs=0.01)
     ledger.forget()  # as if in another process: everything comes from the database
     with sqlite_ctx.db.transaction() as session:
         store = AnalysisStore(session)
         store.lock_audit()
         with ledger.bound(store):
-            assert _exposure_of(ctx, population[:1]) == pytest.approx(twice, abs=0.01)
-            assert _exposure_of(ctx, population[2000:2001]) == 0.0
+            assert exposure_of(ctx, population[:1]) == pytest.approx(twice, abs=0.01)
+            assert exposure_of(ctx, population[2000:2001]) == 0.0
 
 
 def test_top_units_are_each_cells_k_largest_whatever_the_ties():
@@ -463,7 +458,7 @@ def test_a_unit_below_the_top_three_is_charged_what_the_sum_tells_it():
     released = control_magnitude_table(_one_cell(population[:164], values), ctx, statistics=["sum"])
     shown = released.rows[0].values[0] is not None
     told = 1 / 3
-    assert _exposure_of(ctx, population[3:4]) == pytest.approx(told if shown else 0.0, rel=1e-3)
+    assert exposure_of(ctx, population[3:4]) == pytest.approx(told if shown else 0.0, rel=1e-3)
 
 
 def test_a_unit_after_two_known_ones_is_charged_what_the_verdict_tells_it():
@@ -495,7 +490,7 @@ def test_a_unit_after_two_known_ones_is_charged_what_the_verdict_tells_it():
         + information * (3e5 / 1.3e6) ** 2
         + information * (3e5 / 3.01e5) ** 2,
     }
-    exposure = _exposure_of(ctx, population[2:3])
+    exposure = exposure_of(ctx, population[2:3])
     found = [k for k, told in branches.items() if exposure == pytest.approx(told, rel=1e-3)]
     print(f"\n[budget] a unit after two known ones: {found}, total {total:.4g}")
     assert len(found) == 1 and exposure >= verdict * (1 - 1e-3)
@@ -518,9 +513,9 @@ def test_every_verdict_a_dominated_answer_reveals_is_charged_to_the_units_set_to
     assert total is not None and abs(float(total) - 5700) < 3 * 5 * 100
     information = verdict_information(DEFAULTS.of(DominanceNK))
     target = information * ((3e5 / 3.057e5) ** 2 + (3e5 / 1.3e6) ** 2 + (3e5 / 3.001e5) ** 2)
-    assert _exposure_of(ctx, population[2:3]) == pytest.approx(target, rel=1e-3)
+    assert exposure_of(ctx, population[2:3]) == pytest.approx(target, rel=1e-3)
     known = [information * 0.25, information * (0.25 + (1e6 / 1.3e6) ** 2)]
-    assert sorted(_exposure_of(ctx, population[u : u + 1]) for u in (0, 1)) == pytest.approx(
+    assert sorted(exposure_of(ctx, population[u : u + 1]) for u in (0, 1)) == pytest.approx(
         known, rel=1e-3
     )
 

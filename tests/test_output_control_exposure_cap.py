@@ -28,22 +28,16 @@ from catalogue.analysis.output_control import (
     control_magnitude_table,
 )
 from catalogue.analysis.output_control.exposure import Exposure, unit_names
-from catalogue.analysis.output_control.release import ControlContext
 from catalogue.analysis.output_control.rules.budget import Budget
 from catalogue.analysis.output_control.unit_sets import CellUnits
 
-from .test_output_control_helpers import context, pseudonyms
+from .test_output_control_helpers import context, exposure_of, pseudonyms
 
 DEFAULTS = OutputControlParameters.defaults()
 CELLS = 1500
 DECOY, TARGET, FILLER = 2e7, 1e6, 5e5
 N_DECOYS, N_FILLERS = 150, 2000
 PER_CELL = 280
-
-
-def _exposure_of(ctx: ControlContext, unit: np.ndarray) -> float:
-    names = unit_names(ctx.keys.keys(np.asarray(unit, dtype=np.int64)).set_ids)
-    return float(ctx.ledger.exposure(names)[0])
 
 
 def test_a_target_under_decoys_above_the_cap_is_charged_what_the_capped_sum_tells_it() -> None:
@@ -74,7 +68,7 @@ def test_a_target_under_decoys_above_the_cap_is_charged_what_the_capped_sum_tell
     error = abs(estimate - TARGET) / TARGET
     first = float(np.std(estimates[:200])) / TARGET
     last = float(np.std(estimates[-200:])) / TARGET
-    exposure = _exposure_of(ctx, target)
+    exposure = exposure_of(ctx, target)
     p = DEFAULTS.of(Budget)
     print(
         f"\n[budget] a target under decoys above the cap, {CELLS} cells: {shown} shown, "

@@ -17,6 +17,7 @@ from catalogue.analysis.output_control import (
     ReleaseLedger,
     ResultRow,
 )
+from catalogue.analysis.output_control.exposure import unit_names
 
 SECRET = b"regcat-test-datastore-secret-0001"
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -73,3 +74,9 @@ def cell(result_rows: Sequence[ResultRow], labels: tuple[str | None, ...]) -> Re
         if row.labels == labels:
             return row
     raise KeyError(labels)
+
+
+def exposure_of(ctx: ControlContext, unit: np.ndarray) -> float:
+    """The exposure the ledger of `ctx` has charged `unit` (its pseudonyms: one)."""
+    names = unit_names(ctx.keys.keys(np.asarray(unit, dtype=np.int64)).set_ids)
+    return float(ctx.ledger.exposure(names)[0])

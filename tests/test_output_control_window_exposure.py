@@ -17,11 +17,11 @@ from catalogue.analysis.output_control import (
     control_percentiles,
 )
 from catalogue.analysis.output_control.counting import window_noise
-from catalogue.analysis.output_control.exposure import exposed_stream, unit_names
+from catalogue.analysis.output_control.exposure import exposed_stream
 from catalogue.analysis.output_control.rules.budget import Budget
 from catalogue.analysis.output_control.rules.magnitude_noise import MagnitudeNoise
 
-from .test_output_control_helpers import context, pseudonyms
+from .test_output_control_helpers import context, exposure_of, pseudonyms
 
 DEFAULTS = OutputControlParameters.defaults()
 # What a window tells its top three is charged as the top-k noise of its values clipped to
@@ -29,11 +29,6 @@ DEFAULTS = OutputControlParameters.defaults()
 # at 2·10⁵ (twice the 25th largest), so m_j = 0.5, 0.25, 0.125 over 2·10⁵, 10⁵, 10⁵.
 SD2 = 0.5**2 * 4e10 + (0.25**2 + 0.125**2) * 1e10
 TOLD = 4e10 / SD2  # what one window tells the unit of 10⁶: about 3.71
-
-
-def _exposure_of(ctx: ControlContext, unit: np.ndarray) -> float:
-    names = unit_names(ctx.keys.keys(np.asarray(unit, dtype=np.int64)).set_ids)
-    return ctx.ledger.exposure(names)[0]
 
 
 def _maximum(ctx: ControlContext, units: np.ndarray, values: np.ndarray) -> float | None:
@@ -55,12 +50,12 @@ def test_a_published_maximum_tells_its_top_contributors_what_a_cell_would():
     values = np.array([1e6] + [1e5] * 60)
     first = np.concatenate([big, population[1:61]])
     assert _maximum(alice, first, values) is not None
-    assert _exposure_of(alice, big) == pytest.approx(TOLD, rel=1e-3)
-    assert _exposure_of(alice, population[100:101]) == 0.0
+    assert exposure_of(alice, big) == pytest.approx(TOLD, rel=1e-3)
+    assert exposure_of(alice, population[100:101]) == 0.0
     _maximum(alice, first, values)  # the same question: its registered answer
-    assert _exposure_of(alice, big) == pytest.approx(TOLD, rel=1e-3)
+    assert exposure_of(alice, big) == pytest.approx(TOLD, rel=1e-3)
     _maximum(bob, np.concatenate([big, population[61:121]]), values)
-    assert _exposure_of(alice, big) == pytest.approx(2 * TOLD, rel=1e-3)
+    assert exposure_of(alice, big) == pytest.approx(2 * TOLD, rel=1e-3)
 
 
 def test_a_percentile_window_exposes_its_top_contributors():
@@ -74,7 +69,7 @@ def test_a_percentile_window_exposes_its_top_contributors():
     released = control_percentiles(UnitValues("v", units, values), ctx, (0.5,))
     assert released.rows[0].values[0] is not None
     sd2 = (0.5**2 + 0.25**2 + 0.125**2) * 4e12
-    told = [_exposure_of(ctx, units[i : i + 1]) for i in range(21)]
+    told = [exposure_of(ctx, units[i : i + 1]) for i in range(21)]
     assert sorted(told, reverse=True)[:4] == pytest.approx([4e12 / sd2] * 3 + [0.0], abs=1e-3)
     assert sum(told) == pytest.approx(3 * 4e12 / sd2, rel=1e-3)
 
@@ -94,7 +89,7 @@ def test_many_paddings_of_one_maximum_stop_telling():
         shown = _maximum(ctx, np.concatenate([big, padding]), values)
         errors.append((shown or 0.0) * 10 - 1.9e6)
     p = DEFAULTS.of(Budget)
-    exposure = _exposure_of(ctx, big)
+    exposure = exposure_of(ctx, big)
     top = p.exposure_allowance + p.exposure_scale * np.log(p.max_noise_factor)
     assert p.exposure_allowance < exposure < top + 200 * TOLD / p.max_noise_factor**2
     early, late = np.std(errors[:20]), np.std(errors[-40:])
