@@ -61,6 +61,22 @@ wall times are inflated and noisy, not a quiet figure):
     3.50 s), median 3.90 s; (c) best 7.99 s, median 7.99 s: steps 4.44 s, tabulate 1.44 s,
     regress 2.10 s, of which output control 2.68 s; (c)/(a) best 2.12, median 2.05,
     without output control 1.37; (b) 17.54 s (unit keys 8.97 s).
+    cheaper evidence (branch perf, issue 13; fresh copies of the lead's p5m home each,
+    main at f35a95a then this, --cpu, nice'd, load 16-20): main (a) best 3.87 s, median
+    4.03 s; (c) best 8.24 s, median 8.54 s: steps 4.37 s, tabulate 1.27 s, regress 2.60 s,
+    of which output control 2.98 s; (c)/(a) best 2.13, median 2.12, without output control
+    1.32. This: (a) best 3.75 s, median 4.12 s; (c) best 7.66 s, median 7.68 s: steps
+    4.41 s, tabulate 1.26 s, regress 1.99 s, of which output control 2.39 s; (c)/(a) best
+    2.04, median 1.86, without output control 1.37. What went (cProfile of one (c), CPU):
+    the outcome's modes per cell 0.42 -> 0.08 s (model_support.ModeHint: a bucket bound
+    settles every cell at the most common income, no sort), the clipped outcome of the fit
+    statistics 0.21 -> 0.05 s (one partition for the median and the caps' ends, not a
+    sort), largest_of 0.17 -> about 0.06 s for its four calls (a strided sample's k-th
+    largest narrows 5.5 million values to a few thousand before the partition). Left in
+    (c)'s output control: the 13 term pair sets of the repeated model (native
+    row_pair_fingerprints, 0.6 s, eight hashes per row and term), the table's evidence and
+    exposure (aggregates 0.15 s, Exposure 0.26 s), the guard's look-ups (0.25 s for 1,666)
+    and the model's affine form and influence (0.4 s).
 Where (c)'s CPU goes (--profile, cProfile on the CPU clock, the timed steps of one (c) at
 866a2c5, 8.51 s in all against 7.83 to 7.99 s unprofiled): the join (state.create, one
 CREATE TABLE of the five imports and alder) 3.55 s, what (a)'s join costs (3.2 to 3.8 s); the

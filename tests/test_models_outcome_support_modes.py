@@ -140,3 +140,44 @@ def test_the_compiled_segment_modes_equal_numpys() -> None:
         compiled = model_support.segment_modes(keys, bounds)
         in_numpy = model_support.segment_modes_numpy(keys, bounds)
         assert all(np.array_equal(a, b) for a, b in zip(compiled, in_numpy, strict=True))
+
+
+@pytest.mark.parametrize("kind", ["continuous", "ties", "nan", "constant", "rounded", "heavy"])
+def test_a_hinted_mode_gives_the_sorted_modes(kind: str) -> None:
+    """_cell_modes with a ModeHint (the bucket bound, no sort) and without it (the sort):
+    the same modes and rows off them, whatever the hinted value (ModeHint.of's, a value
+    some cells do not have, one no row has, nan), with cells where the hinted value ties
+    another (the sort's smallest key then wins: the bound must not settle those), empty
+    cells and rows of no cell. The hint settles some of them (else the test would hold
+    the sort to itself)."""
+    settled = 0
+    for seed in range(24):
+        rng = np.random.default_rng(seed)
+        n = int(rng.integers(1, 3000))
+        y = (
+            np.where(rng.random(n) < 0.6, 0.0, np.round(rng.lognormal(8, 1, n)))
+            if kind == "heavy"
+            else _outcome(rng, n, kind)
+        )
+        cells = int(rng.integers(1, 40))
+        row_code = rng.integers(-1 if seed % 3 else 0, cells, n)
+        if seed % 5 == 0 and n > 8:  # a cell where the hinted value ties a smaller one
+            row_code[:8] = 0
+            y = y.copy()
+            y[:4], y[4:8] = 0.0, -1.0
+            row_code[8:][row_code[8:] == 0] = -1
+        keys = _order_keys(y)
+        expected = model_support._cell_modes(row_code, keys, cells)
+        hints = [model_support.ModeHint.of(keys)] if n else []
+        for value in [0.0, float(y[0]), 12345.5, float("nan")]:  # hinted at any value
+            key = _order_keys(np.array([value]))[0]
+            hints.append(
+                model_support.ModeHint(key, keys == key, model_support._mode_buckets(keys))
+            )
+        for hint in hints:
+            settled += hint.modes(row_code, cells) is not None
+            found = model_support._cell_modes(row_code, keys, cells, hint)
+            assert np.array_equal(found[0], expected[0]) and found[0].dtype == np.uint64
+            assert np.array_equal(found[1], expected[1]) and found[1].dtype == np.int64
+    if kind in ("ties", "constant", "heavy"):
+        assert settled > 0

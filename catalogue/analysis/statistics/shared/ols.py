@@ -303,7 +303,39 @@ def fit_sums(
 
 def clipped_outcome(noise: MagnitudeNoise, y: np.ndarray) -> np.ndarray:
     """The outcome clipped to the caps of its deviations from its median, each side's a
-    table cell's cap (MagnitudeNoise.signed_caps)."""
+    table cell's cap (MagnitudeNoise.signed_caps). The caps read a side's cap_rank
+    largest deviations and no other, so of a long outcome only its ends are sorted, after
+    one partition that also gives the median (`_median_and_ends`): a sort of every row was
+    0.2 to 0.3 s of CPU for 5.5 million. The same values as sorting every deviation
+    (`clipped_outcome_sorted`, the reference; held equal by
+    tests/test_regress_clipped_outcome.py)."""
+    y = np.asarray(y, dtype=np.float64)
+    rank = noise.parameters.cap_rank
+    if len(y) <= 2 * rank + 2:
+        return clipped_outcome_sorted(noise, y)
+    centre, low, high = _median_and_ends(y, rank)
+    if np.isnan(high[-1]) or not np.isfinite(centre):  # a nan or ±inf: as the reference
+        return clipped_outcome_sorted(noise, y)
+    ordered = np.concatenate([low - centre, high - centre])
+    upper, lower = noise.signed_caps(ordered, np.zeros(1, np.int64), np.array([len(ordered)]))
+    return centre + np.clip(y - centre, lower[0], upper[0])
+
+
+def _median_and_ends(y: np.ndarray, rank: int) -> tuple[float, np.ndarray, np.ndarray]:
+    """The median of `y` (as np.median computes it: the middle value, or the mean of the
+    two middle ones) and its `rank` smallest and largest values, each ascending, from one
+    partition (len(y) > 2·rank + 2). x − c keeps the order of x, so these less the median
+    are the ends of the deviations, sorted."""
+    n = len(y)
+    middle = n // 2
+    kth = sorted({rank - 1, middle - 1, middle, n - rank})
+    part = np.partition(y, kth)
+    centre = float(np.mean(part[middle - 1 : middle + 1])) if n % 2 == 0 else float(part[middle])
+    return centre, np.sort(part[:rank]), np.sort(part[n - rank :])
+
+
+def clipped_outcome_sorted(noise: MagnitudeNoise, y: np.ndarray) -> np.ndarray:
+    """`clipped_outcome` from every deviation sorted (the reference twin)."""
     y = np.asarray(y, dtype=np.float64)
     if not len(y):
         return y
