@@ -165,38 +165,34 @@ def test_case_03_nk_fails_but_p_percent_passes():
     assert dominance_share(np.array(contributions), 2) == pytest.approx(100 / 106)
     assert NK.apply([np.array(contributions)])[0].reason == "dominance-nk"
     assert not P_PERCENT.apply([np.array(contributions)])[0].withheld  # 6 / 50 = 0.12
-    result = control_magnitude_table(
-        magnitude_cell(contributions), context(POPULATION, COUNTS_EXACT)
-    )
     # The cell fails (it is not shown). The table answers a dominated cell as the same cell
     # with its dominant values at 0 (docs/OUTPUT_CONTROL.md §3 `dominance-nk`): here eight
     # contributors of 0.75 are left, too few for a sum (magnitude-support), and the answer is
     # that cell's to the byte, so it cannot tell the 50s from two 0s.
-    assert result.rows[0].values == (None, None)
-    assert result.rows[0].reasons == ("magnitude-support",)
-    zeroed = control_magnitude_table(
-        magnitude_cell([0.0, 0.0] + [0.75] * 8), context(POPULATION, COUNTS_EXACT)
-    )
-    assert result.to_json() == zeroed.to_json()
+    _assert_answered_as_unsupported(contributions, [0.0, 0.0] + [0.75] * 8)
 
 
 def test_case_04_nk_and_p_percent_both_fail():
     contributions = [100.0, 5.0] + [1.0] * 8
     assert NK.apply([np.array(contributions)])[0].withheld
     assert P_PERCENT.apply([np.array(contributions)])[0].reason == "p-percent"
-    result = control_magnitude_table(
-        magnitude_cell(contributions), context(POPULATION, COUNTS_EXACT)
-    )
     # Both rules fail (above), and the cell fails: answered as the cell with its dominant
     # 100 at 0 (and the 5 too, if that rest is dominated), whose nine contributors or fewer
     # make no sum (magnitude-support). One reason, that cell's: a second verdict on an
     # already withheld cell changes nothing and would tell more about its values.
+    _assert_answered_as_unsupported(contributions, [0.0, 5.0] + [1.0] * 8)
+
+
+def _assert_answered_as_unsupported(contributions: list[float], zeroed: list[float]) -> None:
+    """The cell of `contributions` is withheld for magnitude-support alone, and its answer is
+    the cell of `zeroed` (its dominant values at 0) to the byte."""
+    result = control_magnitude_table(
+        magnitude_cell(contributions), context(POPULATION, COUNTS_EXACT)
+    )
     assert result.rows[0].values == (None, None)
     assert result.rows[0].reasons == ("magnitude-support",)
-    zeroed = control_magnitude_table(
-        magnitude_cell([0.0, 5.0] + [1.0] * 8), context(POPULATION, COUNTS_EXACT)
-    )
-    assert result.to_json() == zeroed.to_json()
+    answer = control_magnitude_table(magnitude_cell(zeroed), context(POPULATION, COUNTS_EXACT))
+    assert result.to_json() == answer.to_json()
 
 
 def test_case_05_all_zero_cell_passes_p_percent():
