@@ -390,16 +390,8 @@ class _GroupStatistics:
                         return total / counted[groups]
                     return np.sqrt(np.maximum(total, 0.0) / (counted[groups] - 1))
 
-            def widened(groups: np.ndarray, factors: np.ndarray) -> np.ndarray:
-                found = np.empty(len(groups))
-                for factor in np.unique(factors).tolist():
-                    at = np.flatnonzero(factors == factor)
-                    g = groups[at]
-                    noise = self._noise(caps[g] * factor, digests[g], _exposed(factor, stream))
-                    found[at] = finish(base[g] + noise, g)
-                return found
-
             out = finish(base + self._noise(caps, digests, stream), slice(None))
+            widened = self._widening(finish, base, caps, digests, stream)
             told = self._told(cells, caps, widened)
         # Whether a group has a value is decided on its perturbed count (and, but for the
         # smoothed windows, on the perturbed count of its non-zero contributors).
@@ -457,6 +449,29 @@ class _GroupStatistics:
         return self.noise.capped_noise(
             scales, digests, self.counts.parameters.variance, stream=stream
         )
+
+    def _widening(
+        self,
+        finish: Callable[[np.ndarray, np.ndarray], np.ndarray],
+        base: np.ndarray,
+        caps: np.ndarray,
+        digests: np.ndarray,
+        stream: int,
+    ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+        """The `widened` of `_told` for a statistic whose value is `finish`(its exact
+        `base` plus noise) on noise `stream`: the groups' values again with each group's
+        noise scale times its factor, drawn on the stream of that factor (`_exposed`)."""
+
+        def widened(groups: np.ndarray, factors: np.ndarray) -> np.ndarray:
+            found = np.empty(len(groups))
+            for factor in np.unique(factors).tolist():
+                at = np.flatnonzero(factors == factor)
+                g = groups[at]
+                noise = self._noise(caps[g] * factor, digests[g], _exposed(factor, stream))
+                found[at] = finish(base[g] + noise, g)
+            return found
+
+        return widened
 
     def _told(
         self,
@@ -589,17 +604,8 @@ class _GroupStatistics:
             bad = negative[groups] | ~(total[groups] > 0)
             return np.where(bad, np.nan, found)
 
-        def widened(groups: np.ndarray, factors: np.ndarray) -> np.ndarray:
-            found = np.empty(len(groups))
-            for factor in np.unique(factors).tolist():
-                at = np.flatnonzero(factors == factor)
-                g = groups[at]
-                noise = self._noise(caps[g] * factor, digests[g], _exposed(factor, 2))
-                found[at] = finish(base[g] + noise, g)
-            return found
-
         out = finish(base + self._noise(caps, digests, 2), slice(None))
-        return out, self._told(numerators, caps, widened)
+        return out, self._told(numerators, caps, self._widening(finish, base, caps, digests, 2))
 
 
 def _medians(gid: np.ndarray, x: np.ndarray, rows: np.ndarray) -> np.ndarray:
