@@ -293,6 +293,16 @@ def optional_day(item: Mapping[str, Any], key: str) -> date | None:
     return None if item.get(key) is None else day(item[key], key)
 
 
+def check_period(start: date, end: date) -> None:
+    """A period (`from`, `to`: PERIOD) that starts after it ends is refused."""
+    if start > end:
+        raise step_error(
+            "invalid-period",
+            f"Perioden begynner ({start}) etter at den slutter ({end}).",
+            f"The period starts ({start}) after it ends ({end}).",
+        )
+
+
 def names(value: object, key: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]

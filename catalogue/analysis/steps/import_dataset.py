@@ -23,6 +23,7 @@ from ..step import (
     Takes,
     Verb,
     canonical,
+    check_period,
     day,
     optional_day,
     optional_name,
@@ -81,12 +82,8 @@ def parse(verb: str, item: Mapping[str, Any]) -> Import:
             "En periode trenger både «from» og «to».",
             "A period needs both 'from' and 'to'.",
         )
-    if start and end and start > end:
-        raise step_error(
-            "invalid-period",
-            f"Perioden begynner ({start}) etter at den slutter ({end}).",
-            f"The period starts ({start}) after it ends ({end}).",
-        )
+    if start and end:
+        check_period(start, end)
     if start and (at or dates):
         raise step_error(
             "invalid-step",

@@ -27,7 +27,7 @@ from catalogue.domain.enums import Temporality
 from catalogue.domain.errors import invalid_input
 
 from ..state import State, StepContext
-from ..step import AS, PERIOD, Takes, Verb, day, required_text, step_error
+from ..step import AS, PERIOD, Takes, Verb, check_period, day, required_text, step_error
 from ..variables import PROTECT_COLUMN, UNIT_COLUMN, Kind, Schema, Variable, check_name
 from .shared.import_queries import Window, code_labels, codes_in_window, row_filter, value_kind
 from .shared.importing import find_dataset
@@ -65,12 +65,7 @@ def parse(verb: str, item: Mapping[str, Any]) -> ImportEvents:
                 field=key,
             )
     start, end = day(item["from"], "from"), day(item["to"], "to")
-    if start > end:
-        raise step_error(
-            "invalid-period",
-            f"Perioden begynner ({start}) etter at den slutter ({end}).",
-            f"The period starts ({start}) after it ends ({end}).",
-        )
+    check_period(start, end)
     for suffix in ("_start", "_stop", "_unit"):
         check_name(f"{name}{suffix}")
     return ImportEvents(dataset, name, start, end)
