@@ -56,6 +56,7 @@ from .shared.common import (
     needs_unit_rows,
     number_sql,
     request_error,
+    truth_option,
 )
 from .shared.model_rows import outcome_mode
 
@@ -155,13 +156,7 @@ def prepare_correlate(view: DataView, request: Mapping[str, Any]) -> CorrelatePl
     variables = [view.variable(n) for n in dict.fromkeys(names)]
     for v in variables:
         needs_number(v, "correlate")
-    covariance = request.get("covariance", False)
-    if not isinstance(covariance, bool):
-        raise request_error(
-            "covariance",
-            "«covariance» må være true eller false.",
-            "'covariance' must be true or false.",
-        )
+    covariance = truth_option(request, "covariance")
     pairs = [_pair(view, x, y, covariance) for x, y in itertools.combinations(variables, 2)]
     return CorrelatePlan(tuple(pairs))
 

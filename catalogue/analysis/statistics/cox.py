@@ -23,7 +23,7 @@ from catalogue.domain.text import Text
 
 from ..output_control import ControlContext, RegressionFit
 from ..statistic import Field, Statistic, Takes
-from .shared.common import DataView, Labelled, request_error, two_numbers
+from .shared.common import DataView, Labelled, request_error, truth_option, two_numbers
 from .shared.cox import Cells, efron, newton, residuals_and_weights, score_residuals
 from .shared.design import parse_terms
 from .shared.event_cells import event_cells
@@ -109,11 +109,7 @@ def fit_cox(view: DataView, request: Mapping[str, Any]) -> RegressionPlan:
             "«x» må inneholde minst én forklaringsvariabel.",
             "'x' must hold at least one regressor.",
         )
-    robust = request.get("robust", False)
-    if not isinstance(robust, bool):
-        raise request_error(
-            "robust", "«robust» må være true eller false.", "'robust' must be true or false."
-        )
+    robust = truth_option(request, "robust")
     covariance = "robust" if robust else "classical"
     patterns, rows = common_levels(view, time, terms, constant=False, also=event)
     assert rows.also is not None

@@ -88,6 +88,7 @@ from .shared.common import (
     number_sql,
     request_error,
     text_sql,
+    truth_option,
 )
 
 CELL_STATISTICS = ("mean", "sum", "median", "sd", "p25", "p75", "gini", "iqr")
@@ -475,23 +476,8 @@ def category_labels(
     return out
 
 
-def _missing_option(request: Mapping[str, Any]) -> bool:
-    missing = request.get("missing", False)
-    if not isinstance(missing, bool):
-        raise request_error(
-            "missing",
-            "«missing» må være true eller false.",
-            "'missing' must be true or false.",
-        )
-    return missing
-
-
 def _chi2_option(request: Mapping[str, Any], dimensions: int) -> bool:
-    chi2 = request.get("chi2", False)
-    if not isinstance(chi2, bool):
-        raise request_error(
-            "chi2", "«chi2» må være true eller false.", "'chi2' must be true or false."
-        )
+    chi2 = truth_option(request, "chi2")
     if chi2 and dimensions != 2:
         raise request_error(
             "chi2",
@@ -550,7 +536,7 @@ def pearson_chi2(result: ControlledResult) -> dict[str, Any]:
 
 def prepare_tabulate(view: DataView, request: Mapping[str, Any]) -> TabulatePlan:
     variables = dimension_variables(view, request.get("vars"))
-    missing = _missing_option(request)
+    missing = truth_option(request, "missing")
     labels = category_labels(variables, missing)
     summarize = request.get("summarize")
     if summarize is None:

@@ -205,10 +205,10 @@ def choice(request: Mapping[str, Any], name: str, allowed: Sequence[str], defaul
     return str(value)
 
 
-def truth_option(request: Mapping[str, Any], name: str) -> bool:
-    """An optional true/false option (false when absent); anything else is the request's
-    error, naming the field."""
-    value = request.get(name, False)
+def truth_option(request: Mapping[str, Any], name: str, default: bool = False) -> bool:
+    """An optional true/false option (`default` when absent); anything else is the
+    request's error, naming the field."""
+    value = request.get(name, default)
     if not isinstance(value, bool):
         raise request_error(
             name, f"«{name}» må være true eller false.", f"'{name}' must be true or false."

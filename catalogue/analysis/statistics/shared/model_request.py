@@ -15,7 +15,7 @@ from catalogue.domain.text import Text
 from ...output_control import PositionKeys, reaching_threshold
 from ...statistic import Field, Takes
 from ...variables import Variable
-from .common import DataView, request_error
+from .common import DataView, request_error, truth_option
 
 if TYPE_CHECKING:
     from .model_rows import ModelRows
@@ -72,22 +72,14 @@ MODEL_RELEASES = ("regression",)
 def model_request(request: Mapping[str, Any]) -> tuple[object, object, bool]:
     if not isinstance(request.get("y"), str):
         raise request_error("y", "«y» må være et variabelnavn.", "'y' must be a variable name.")
-    constant = request.get("constant", True)
-    if not isinstance(constant, bool):
-        raise request_error(
-            "constant", "«constant» må være true eller false.", "'constant' must be true or false."
-        )
+    constant = truth_option(request, "constant", default=True)
     return request["y"], request.get("x"), constant
 
 
 def covariance_request(view: DataView, request: Mapping[str, Any]) -> tuple[str, Variable | None]:
     """The standard errors a model request asks for (regress, logit, poisson): "classical",
     "robust" or "cluster" with the cluster variable (None for the workspace's unit)."""
-    robust = request.get("robust", False)
-    if not isinstance(robust, bool):
-        raise request_error(
-            "robust", "«robust» må være true eller false.", "'robust' must be true or false."
-        )
+    robust = truth_option(request, "robust")
     cluster_name = request.get("cluster")
     if cluster_name is None:
         return ("robust" if robust else "classical"), None
