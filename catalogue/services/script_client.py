@@ -28,18 +28,7 @@ def run_remote(url: str, token: str, text: str, language: str = "nb") -> Iterato
     """Each streamed object as it arrives: per command `{"line", "command", "output",
     "error"}`, then `{"done": true, "commands_run", "error"}`. An answer that is not 200
     (a script the server will not run, a token it refuses) is raised as its RegcatError."""
-    address = f"{url.rstrip('/')}/api/v1/scripts/run"
-    try:
-        response = requests.post(
-            address,
-            params={"lang": language},
-            json={"script": text},
-            headers={"Authorization": f"Bearer {token}", "Accept": STREAM},
-            stream=True,
-            timeout=TIMEOUT_SECONDS,
-        )
-    except requests.RequestException as error:
-        raise _unreachable(url, error) from None
+    response = _send(url, token, "POST", "/run", {"script": text}, language, stream=True)
     with response:
         if response.status_code != 200:
             raise _answered_error(response, url)
@@ -58,22 +47,41 @@ def saved_call(
 ) -> Any:
     """One request to the saved scripts' API (/api/v1/scripts…): save, list, rerun. Its
     JSON answer, or the server's error raised as its RegcatError."""
-    address = f"{url.rstrip('/')}/api/v1/scripts{path}"
-    try:
-        response = requests.request(
-            method,
-            address,
-            params={"lang": language},
-            json=body,
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=TIMEOUT_SECONDS,
-        )
-    except requests.RequestException as error:
-        raise _unreachable(url, error) from None
+    response = _send(url, token, method, path, body, language)
     with response:
         if response.status_code not in (200, 201):
             raise _answered_error(response, url)
         return response.json()
+
+
+def _send(
+    url: str,
+    token: str,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None,
+    language: str,
+    *,
+    stream: bool = False,
+) -> requests.Response:
+    """One request to the scripts' API of the server at `url` (/api/v1/scripts…) with the
+    token; `stream` asks for the run's objects one by one as they are made. A server that
+    cannot be reached is script-server-unreachable."""
+    headers = {"Authorization": f"Bearer {token}"}
+    if stream:
+        headers["Accept"] = STREAM
+    try:
+        return requests.request(
+            method,
+            f"{url.rstrip('/')}/api/v1/scripts{path}",
+            params={"lang": language},
+            json=body,
+            headers=headers,
+            stream=stream,
+            timeout=TIMEOUT_SECONDS,
+        )
+    except requests.RequestException as error:
+        raise _unreachable(url, error) from None
 
 
 def _unreachable(url: str, error: Exception) -> RegcatError:
