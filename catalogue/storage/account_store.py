@@ -29,13 +29,13 @@ from catalogue.storage.account_models import (
     UserRow,
     WebSessionRow,
 )
+from catalogue.storage.catalogue_store import latest_version_query
 from catalogue.storage.models import (
     DatasetRevisionRow,
     DatastoreRow,
     DraftOperationRow,
     DraftRow,
     VersionDatasetRow,
-    VersionRow,
     set_columns,
 )
 from catalogue.storage.records import aware, aware_or_none, record_of
@@ -657,12 +657,7 @@ class AccountStore:
 
     def released_registers(self, datastore_id: int) -> dict[str, str | None]:
         """Dataset name -> register key in the latest released version."""
-        latest = self.session.scalar(
-            select(VersionRow)
-            .where(VersionRow.datastore_id == datastore_id)
-            .order_by(VersionRow.major.desc(), VersionRow.minor.desc(), VersionRow.patch.desc())
-            .limit(1)
-        )
+        latest = self.session.scalar(latest_version_query(datastore_id))
         if latest is None:
             return {}
         rows = self.session.execute(

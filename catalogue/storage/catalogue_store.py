@@ -38,6 +38,29 @@ from catalogue.storage.models import (
 from catalogue.storage.records import record_of
 
 
+def latest_version_query(datastore_id: int) -> Select[VersionRow]:
+    """The newest version of a datastore (by major, minor, patch), one row: not every
+    version (a monthly register has one a month)."""
+    return (
+        select(VersionRow)
+        .where(VersionRow.datastore_id == datastore_id)
+        .order_by(VersionRow.major.desc(), VersionRow.minor.desc(), VersionRow.patch.desc())
+        .limit(1)
+    )
+
+
+def released_revision_ids(datastore_id: int) -> Select[int]:
+    """The ids of the revisions a released version of the datastore points at, to be used
+    as a subquery: not an IN list of the ids, which (an id per dataset and month) is
+    rendered into the statement, a bound parameter each, on every execution, in chunks of
+    500."""
+    return (
+        select(VersionDatasetRow.revision_id)
+        .join(VersionRow, VersionRow.id == VersionDatasetRow.version_id)
+        .where(VersionRow.datastore_id == datastore_id)
+    )
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 
@@ -468,11 +491,7 @@ class CatalogueStore:
 
     def revisions_in_use(self, datastore_id: int) -> list[StoredRevision]:
         """Every revision a released version or the draft points at."""
-        released = (
-            select(VersionDatasetRow.revision_id)
-            .join(VersionRow, VersionRow.id == VersionDatasetRow.version_id)
-            .where(VersionRow.datastore_id == datastore_id)
-        )
+        released = released_revision_ids(datastore_id)
         staged = select(DraftOperationRow.revision_id).where(
             DraftOperationRow.datastore_id == datastore_id,
             DraftOperationRow.revision_id.is_not(None),
@@ -571,12 +590,7 @@ class CatalogueStore:
 
     def latest_version(self, datastore_id: int) -> StoredVersion | None:
         """The newest version: one row, not every version (an append asks several times)."""
-        row = self.session.scalar(
-            select(VersionRow)
-            .where(VersionRow.datastore_id == datastore_id)
-            .order_by(VersionRow.major.desc(), VersionRow.minor.desc(), VersionRow.patch.desc())
-            .limit(1)
-        )
+        row = self.session.scalar(latest_version_query(datastore_id))
         return StoredVersion.of(row) if row else None
 
     def version(
@@ -624,14 +638,7 @@ class CatalogueStore:
             .order_by(VersionDatasetRow.version_id, VersionDatasetRow.dataset_name)
         ).all()
         r = DatasetRevisionRow
-        # The released revisions by a subquery, not an IN list of their ids: such a list
-        # (an id per dataset and month) is rendered into the statement, a bound parameter
-        # each, on every execution, in chunks of 500.
-        released = (
-            select(VersionDatasetRow.revision_id)
-            .join(VersionRow, VersionRow.id == VersionDatasetRow.version_id)
-            .where(VersionRow.datastore_id == datastore_id)
-        )
+        released = released_revision_ids(datastore_id)
         found: dict[int, Any] = {
             row.id: row
             for row in self.session.execute(
