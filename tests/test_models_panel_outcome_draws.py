@@ -1,7 +1,8 @@
 """The panel fits whose rows move with the outcome as k·ty + c (regress_panel's fixed
-effects, y − ȳ_i + ȳ, and between, ȳ_i; did with the units' fixed effects among them) are
-registered under their outcome's form, so every k·y + c is given the registered draw
-transformed (b·k, the constant k·b_0 + c), never a fresh one to average. A draw carried
+effects, y − ȳ_i + ȳ, between, ȳ_i, and pooled rows, y; did with the units' fixed effects
+among them) are registered under their outcome's form, and random effects (whose rows move
+by c·(1 − θ_i)) under the form of the values as asked, so every k·y + c is given the
+registered draw transformed (b·k, the constant k·b_0 + c), never a fresh one to average. A draw carried
 through the anchors must come out right: over several datastore secrets (each its own
 units' keys, so its own anchors), every released coefficient over k is one number, within
 model-noise's documented bound of the unperturbed fit (max_noise times its noise's sd,
@@ -53,6 +54,15 @@ FITS: dict[str, tuple[str, dict[str, Any], str]] = {
     ),
     "panel-fe": ("regress_panel", {"method": "fe", "x": ["hendelse"]}, "hendelse"),
     "panel-be": ("regress_panel", {"method": "be", "x": ["hendelse", "lonn_for"]}, "hendelse"),
+    "panel-pooled": ("regress_panel", {"method": "pooled", "x": ["hendelse"]}, "hendelse"),
+    # Random effects' form is of the values as asked (shared/panel._asked_evidence), by the
+    # unit or by a variable's entities (each row's entity code beside the design).
+    "panel-re": ("regress_panel", {"method": "re", "x": ["hendelse", "lonn_for"]}, "hendelse"),
+    "panel-re-entity": (
+        "regress_panel",
+        {"method": "re", "x": ["hendelse"], "entity": "maaned"},
+        "hendelse",
+    ),
 }
 
 
@@ -109,3 +119,26 @@ def test_every_outcome_form_is_the_registered_draw_transformed_and_right(
     # And the right one: within the noise's bound (and the 4 figures' rounding).
     assert all(abs(v - b) <= bound[at] + 1e-3 * abs(b) for v in readings)
     assert all(abs(v - b0) <= bound[constant] + 1e-3 * abs(b0) for v in constants)
+
+
+def test_random_effects_by_another_entity_are_another_fit(study: Workspace) -> None:
+    """The form of random effects is of the values as asked, which are the same rows
+    whatever the entity: the entity's codes are held beside them, so random effects by
+    calendar month, asked after those by the unit in one ledger, are their own fit (within
+    model-noise's bound of it), not the unit's registered answer."""
+    context = control_context(study, InMemoryReleaseLedger())
+    body = {"y": "y0", "method": "re", "x": ["hendelse"]}
+    by_unit = study.prepare("regress_panel", body).release(context)[0].result
+    by_month = {**body, "entity": "maaned"}
+    own = _plan(study, "regress_panel", by_month)
+    at = list(own.estimate.names).index("hendelse")
+    b = float(own.estimate.coefficients[at])
+    noise = ModelNoiseParameters()
+    bound = noise.max_noise * coefficient_spread(noise, own.fit.evidence.influence)[at]
+    result = study.prepare("regress_panel", by_month).release(context)[0].result
+    shown = {row.labels[0]: row.values for row in result.rows}
+    unit_shown = {row.labels[0]: row.values for row in by_unit.rows}
+    print("by unit", unit_shown["hendelse"][0], "by month", shown["hendelse"][0], "own", b)
+    assert shown["hendelse"][0] is not None
+    assert abs(float(shown["hendelse"][0]) - b) <= bound + 1e-3 * abs(b)
+    assert shown["hendelse"][0] != unit_shown["hendelse"][0]

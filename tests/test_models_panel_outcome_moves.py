@@ -1,13 +1,15 @@
 """Linear fits over a panel's rows (several per unit) asked of an outcome moved by their own
 regressors, k·y + X·d + c, are the registered draw transformed (issue 13,
-docs/OUTPUT_CONTROL.md §12): pooled regress and regress_panel's fixed effects of
-k·lonn + d·x + c give each coefficient k·b (x's k·b + d, the constant k·b_0 + c), each
-error |k|·s, never a fresh draw to average; did (the pension-reform study's, its
+docs/OUTPUT_CONTROL.md §12): pooled regress and regress_panel's fixed effects, pooled
+rows and random effects (moved by lonn_for, fixed within each unit) of k·lonn + d·x + c
+give each coefficient k·b (x's k·b + d, the constant k·b_0 + c), each error |k|·s, never a
+fresh draw to average; did (the pension-reform study's, its
 covariates i.maaned and lonn_for) mostly, its misses fresh draws (MISSED). Their form
 (model_support._linear_form) takes the anchor unit's level in an anchor pattern as the
 midrange of its rows there, and the anchor unit's patterns in the order of their values'
 hashes: the patterns' index order is not fixed (did's rows came numbered otherwise for
-one outcome in eight).
+one outcome in eight). Random effects' form is of the values as asked
+(shared/panel._asked_evidence), its rows' θ moving with every unit's value.
 
 A form that transforms wrongly releases a wrong number (dee7863, reverted in dd3a8a7:
 did's k·y + c released 69 standard errors apart), so each fit is checked under several
@@ -44,6 +46,15 @@ EFFECT = "true.reform#0.hendelse"
 FITS: dict[str, tuple[str, dict[str, Any], str, float]] = {
     "regress_pooled": ("regress", {"x": ["hendelse", "lonn_for"]}, "hendelse", 25.0),
     "panel_fe": ("regress_panel", {"method": "fe", "x": ["hendelse"]}, "hendelse", 25.0),
+    "panel_pooled": ("regress_panel", {"method": "pooled", "x": ["hendelse"]}, "hendelse", 25.0),
+    # Random effects moved by a covariate fixed within each unit (θ does not move: the
+    # within and between residuals stay).
+    "panel_re": (
+        "regress_panel",
+        {"method": "re", "x": ["hendelse", "lonn_for"]},
+        "lonn_for",
+        0.01,
+    ),
     "did": (
         "did",
         {"treated": "reform", "time": "hendelse", "leads": 12, "lags": 3},

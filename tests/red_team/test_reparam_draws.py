@@ -331,20 +331,16 @@ def test_d_panel_outcome_moved_by_a_regressor(alice: Attacker, statistic: str) -
     assert max(slopes) - min(slopes) <= 2e-3 * max(abs(s) for s in slopes) + 1e-4, slopes
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="random effects have no outcome form: 8 (k, c) gave 8 distinct draws, the "
-    "attacker's own standard error 0.107-0.133 errors in two runs (docs/OUTPUT_CONTROL.md "
-    "§12)",
-)
 def test_d_random_effects_outcome_as_k_y_plus_c(alice: Attacker) -> None:
     """regress_panel (random effects) of k·l/100,000 + c on etter over three years for 8
     (k, c): GLS with θ from the variance components is affine-equivariant in its outcome
     (the components move by k², θ not at all, each slope by k), so each slope over k is a
     draw of one number. Random effects' rows move by c·(1 − θ_i), not a constant, and their
-    evidence has no outcome form (shared/panel.fit_panel: `linear_outcome` fe and be
+    evidence had no outcome form (shared/panel.fit_panel: `linear_outcome` fe and be
     only). Seen (panel_forms, main b5c3324, two runs): 8 answered, 8 distinct, the
-    attacker's own standard error 0.107 and 0.133 errors."""
+    attacker's own standard error 0.107 and 0.133 errors; main f35a95a, 6 sessions under
+    random keys: 7-8 distinct, 0.081-0.106. After (reform, 2026-12-08: the pairs and form
+    of the values as asked, shared/panel._asked_evidence): see README."""
     handle = alice.workspace(WAGE_PANEL)
     alice.steps(
         handle,
@@ -367,6 +363,7 @@ def test_d_random_effects_outcome_as_k_y_plus_c(alice: Attacker) -> None:
         "regress_panel (re), the outcome as k·y + c 8 ways",
         answered=len(slopes),
         distinct=len({round(s / error, 2) for s in slopes}),
+        readings_in_errors=[round(s / error, 3) for s in slopes],
         attackers_own_std_error=round(statistics.stdev(slopes) / len(slopes) ** 0.5 / error, 3),
     )
     # One draw: each reading the shown slope's 4 figures over k.

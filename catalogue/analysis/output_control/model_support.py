@@ -74,6 +74,7 @@ _FORM_SALT = np.uint64(0x5851F42D4C957F2D)
 _CHUNK = 1 << 20  # patterns per chunk of the leverage computation
 _NO_ROW_KEY = np.uint64((1 << 64) - 1)
 _OUTCOME_SALT = np.uint64(0xD6E8FEB86659FD93)
+_ENTITY_SALT = np.uint64(0x8CB92BA72F3D8DD7)
 # A cell's outcome codes are counted by bincount below this many (cell, value) slots, else
 # by sorting the rows' (cell, value) pairs.
 _DENSE_SLOTS = 1 << 24
@@ -1787,6 +1788,27 @@ def _derived_form(
     p = len(form.anchors[0]) if form.anchors else 0
     kept = set(range(p) if terms is None else terms)
     return replace(form, hidden=tuple(j for j in range(p) if j not in kept))
+
+
+def entity_codes(keys: KeySource, units: np.ndarray, row_entity: np.ndarray) -> np.ndarray:
+    """Per row a code of its entity (a panel fit's effects are per entity: a variable's
+    value, such as the municipality) for the pairs and the form of a fit whose evidence is
+    of the values as asked (regress_panel's random effects): the entity's smallest keyed
+    unit id, its top 52 bits (a float holds them exactly). No labelling of the same
+    entities changes it, and a unit moved between entities changes only the codes of the
+    two it leaves and joins, and only when it is the smallest-keyed of either; ranks or
+    codes of the labels would move with a relabelling (a fresh draw per relabelled copy of
+    the entity) or with every entity after a new one (the form of a model one unit away
+    far from the registered one's)."""
+    located = keys.locate(np.asarray(units, dtype=np.int64))
+    keyed = splitmix64(
+        np.asarray(located.arrays.set_ids[located.positions], dtype=np.uint64) ^ _ENTITY_SALT
+    )
+    row_entity = np.asarray(row_entity, dtype=np.int64)
+    entities = int(row_entity.max()) + 1 if len(row_entity) else 0
+    smallest = np.full(entities, np.iinfo(np.uint64).max, dtype=np.uint64)
+    np.minimum.at(smallest, row_entity, keyed)
+    return (smallest >> np.uint64(12)).astype(np.float64)[row_entity]
 
 
 def with_influence(evidence: ModelEvidence, influence: Influence) -> ModelEvidence:

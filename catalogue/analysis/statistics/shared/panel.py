@@ -34,7 +34,18 @@ transformed regressor is constant (no variation within units, under fixed effect
 withheld like any model that cannot be estimated. Before that, a regressor standing alone
 as a term whose within-entity variation is held by fewer units than a table shows (a
 panel of one period, a birth year) is refused with `panel-no-time-variation` naming it
-(refuse_without_time_variation: on the perturbed count)."""
+(refuse_without_time_variation: on the perturbed count).
+
+Every method is affine-equivariant in its outcome (k·y + X·d: b·k + d, the constant
+k·b_0 + c for k·y + c), and so the model's evidence has the outcome in its form
+(model_evidence's `linear_outcome`), so that each such image of a released model is given
+its registered draw transformed, never a fresh one to average. Pooled rows are the values
+as asked; fixed effects' and between's move with the outcome as k·ty + c and with X·d as
+the transformed X·d, so their form is of the transformed rows, as their pairs are (one
+unit's value moved shifts every fixed-effects row by one constant, which the form takes).
+Random effects' rows move by c·(1 − θ_i) and every one of them with θ, which one unit's
+value moves: their pairs and form are of the values as asked, with the entity's code
+beside them when the entity is a variable's (`_asked_evidence`)."""
 
 from __future__ import annotations
 
@@ -56,6 +67,7 @@ from ...output_control import (
     model_evidence,
     reaching_threshold,
 )
+from ...output_control.model_support import entity_codes
 from ...output_control.rounding import significant
 from ...variables import UNIT_COLUMN, Kind, Variable
 from .common import DataView, choice, col, number_sql, request_error, text_sql
@@ -99,6 +111,9 @@ class Transformed:
     y_m2: np.ndarray
     units: int
     inverse_t: float  # Σ 1/T_i over units
+    # Per pattern the design as asked, before the transformation (random effects' evidence
+    # is of those values: `_asked_evidence`); None when not read.
+    asked: np.ndarray | None = None
 
 
 def _transformed_sql(
@@ -109,10 +124,12 @@ def _transformed_sql(
     theta: tuple[float, float] | None,
     cluster: str | None,
     entity: str,
+    asked: bool = False,
 ) -> str:
     """The rows (one per unit for between) with the transformed outcome ty, design t0..,
     the entity u, a row id r and the cluster c. `theta` (σ²_e, σ²_u) for random effects;
-    `entity` the SQL of each row's entity."""
+    `entity` the SQL of each row's entity; `asked` (pooled or random effects): the outcome
+    and design as asked beside them, ay and a0.."""
     p = len(patterns.columns)
     columns = [_column_sql(c) for c in patterns.columns]
     base = (
@@ -123,7 +140,8 @@ def _transformed_sql(
     )
     if method == "pooled":
         shown = ", ".join(f"c{j} AS t{j}" for j in range(p))
-        return f"SELECT r, u, c, y AS ty, {shown} FROM ({base})"
+        kept = "".join(f", c{j} AS a{j}" for j in range(p)) + ", y AS ay" if asked else ""
+        return f"SELECT r, u, c, y AS ty, {shown}{kept} FROM ({base})"
     # Per-unit means as ordered aggregates: each sum taken in the order of its values, so
     # the same rows give the same bits whatever order the workspace's table holds them in
     # (a window AVG sums in the order the rows arrive, which differs between two builds of
@@ -156,23 +174,41 @@ def _transformed_sql(
     sigma_e, sigma_u = theta
     weight = f"(1 - sqrt({sigma_e!r} / (m.t * {sigma_u!r} + {sigma_e!r})))"
     shown = ", ".join(f"b.c{j} - {weight} * m.m{j} AS t{j}" for j in range(p))
+    kept = "".join(f", b.c{j} AS a{j}" for j in range(p)) + ", b.y AS ay" if asked else ""
     return (
         f"SELECT b.r AS r, b.u AS u, b.c AS c, b.y - {weight} * m.my AS ty"
-        f"{', ' if p else ''}{shown} FROM {joined}"
+        f"{', ' if p else ''}{shown}{kept} FROM {joined}"
     )
 
 
-def _read(view: DataView, sql: str, p: int) -> tuple[Transformed, dict[str, np.ndarray]]:
-    """The patterns of the transformed rows, and per row (r, g, ty, c)."""
-    keys = ", ".join(f"t{j}" for j in range(p))
+def _read(
+    view: DataView,
+    sql: str,
+    p: int,
+    asked: bool = False,
+    by_entity: bool = False,
+    cluster_hashes: bool = False,
+) -> tuple[Transformed, dict[str, np.ndarray]]:
+    """The patterns of the transformed rows, and per row (r, g, ty, c). `asked` (the rows
+    hold the values as asked, `_transformed_sql`): a pattern is of the transformed and the
+    asked design at once, each row's outcome as asked is read too (ay); `by_entity`: of
+    one entity too, each row's entity read (u); `cluster_hashes`: each row's cluster's
+    MD5 too (ch, as model_rows hashes a cluster's text)."""
+    columns = [f"t{j}" for j in range(p)]
+    if asked:
+        columns += [f"a{j}" for j in range(p)]
+    if by_entity:
+        columns.append("u")
+    keys = ", ".join(columns)
     view.con.execute(
         f"CREATE OR REPLACE TEMP TABLE {ROWS_TABLE} AS SELECT *, "
         f"DENSE_RANK() OVER (ORDER BY {keys}) - 1 AS g FROM ({sql})"
     )
+    kept = "".join(f", ANY_VALUE(a{j}) AS a{j}" for j in range(p)) if asked else ""
     try:
         grouped = db.arrow(
             view.con,
-            f"SELECT g, {', '.join(f'ANY_VALUE(t{j}) AS t{j}' for j in range(p))}, "
+            f"SELECT g, {', '.join(f'ANY_VALUE(t{j}) AS t{j}' for j in range(p))}{kept}, "
             "COUNT(*) AS n, SUM(ty) AS y_sum, AVG(ty) AS y_mean, "
             f"COALESCE(VAR_POP(ty), 0) * COUNT(*) AS y_m2 FROM {ROWS_TABLE} GROUP BY g ORDER BY g",
         )
@@ -181,21 +217,31 @@ def _read(view: DataView, sql: str, p: int) -> tuple[Transformed, dict[str, np.n
             f"SELECT COUNT(*), COALESCE(SUM(1.0 / t), 0) FROM "
             f"(SELECT COUNT(*) AS t FROM {ROWS_TABLE} GROUP BY u)",
         )
-        view.check_memory(grouped.num_rows, p + 5)
-        rows = db.arrays(view.con, f"SELECT r, g, ty, c FROM {ROWS_TABLE}")
+        view.check_memory(grouped.num_rows, (2 * p if asked else p) + 5)
+        read = "r, g, ty, c" + (", ay" if asked else "") + (", u" if by_entity else "")
+        read += ", md5_number_lower(c) AS ch" if cluster_hashes else ""
+        rows = db.arrays(view.con, f"SELECT {read} FROM {ROWS_TABLE}")
     finally:
         view.con.execute(f"DROP TABLE IF EXISTS {ROWS_TABLE}")
-    x = np.column_stack([_floats(grouped, f"t{j}") for j in range(p)]) if p else np.zeros((0, 0))
     found = Transformed(
-        x.reshape(grouped.num_rows, p),
+        _design(grouped, "t", p),
         _floats(grouped, "n"),
         _floats(grouped, "y_sum"),
         _floats(grouped, "y_mean"),
         _floats(grouped, "y_m2"),
         int(units),
         float(inverse_t),
+        _design(grouped, "a", p) if asked else None,
     )
     return found, rows
+
+
+def _design(grouped: pa.Table, prefix: str, p: int) -> np.ndarray:
+    """Per pattern the columns prefix0.. (patterns × p)."""
+    if not p:
+        return np.zeros((grouped.num_rows, 0))
+    x = np.column_stack([_floats(grouped, f"{prefix}{j}") for j in range(p)])
+    return x.reshape(grouped.num_rows, p)
 
 
 def _floats(table: pa.Table, name: str) -> np.ndarray:
@@ -368,8 +414,17 @@ def fit_panel(
     # Random effects without their variances (a within or between fit that cannot be
     # estimated) are withheld; their rows are read as pooled for the evidence.
     shape = "pooled" if method == "re" and theta is None else method
+    # Random effects' evidence is of the values as asked beside the transformed rows
+    # (`_asked_evidence`), with the entity when it is a variable's.
+    asked = method == "re"
+    by_entity = asked and entity_name != UNIT_ENTITY
     data, rows = _read(
-        view, _transformed_sql(view, y, patterns, shape, theta, cluster_sql, entity), p
+        view,
+        _transformed_sql(view, y, patterns, shape, theta, cluster_sql, entity, asked),
+        p,
+        asked,
+        by_entity,
+        covariance == "cluster" and cluster is not None,
     )
     estimable = (method != "re" or theta is not None) and _estimable(data, at_constant)
     estimate, variance, fitted = Estimate.failed(patterns), None, None
@@ -382,20 +437,32 @@ def fit_panel(
             estimate = Estimate(tuple(names), fit.beta, errors, fit.rows, variance=variance)
             fitted = data.x @ fit.beta
     rows_y = np.asarray(rows["ty"], dtype=np.float64)
+    keys = PositionKeys(view.rows.snapshot.arrays)
+    units = view.rows.protected(np.asarray(rows["r"], dtype=np.int64))
+    row_pattern = np.asarray(rows["g"], dtype=np.int64)
     evidence = model_evidence(
-        PositionKeys(view.rows.snapshot.arrays),
-        view.rows.protected(np.asarray(rows["r"], dtype=np.int64)),
+        keys,
+        units,
         rows_y,
-        np.asarray(rows["g"], dtype=np.int64),
+        row_pattern,
         data.x,
         patterns.terms(),
         fitted=fitted if estimate.estimable else None,
         outcome_mode=outcome_mode(rows_y),
         estimable=estimate.estimable,
-        # Fixed effects' and between's rows move with the outcome as k·ty + c (y − ȳ_i + ȳ,
-        # ȳ_i): k·y + c is the same fit (b·k, the constant k·b_0 + c), its form too.
-        # Random effects' move by c·(1 − θ_i), not a constant: another form.
-        linear_outcome=shape in ("fe", "be"),
+        # The clusters of a variable's clustering are in the pairs: the same rows clustered
+        # otherwise are another question (other errors), not the registered answer. The
+        # unit's clustering is the rows' own units.
+        clusters=None if "ch" not in rows else np.asarray(rows["ch"], dtype=np.uint64),
+        # Pooled rows are the outcome as asked, fixed effects' and between's move with it
+        # as k·ty + c (y − ȳ_i + ȳ, ȳ_i): k·y + c is the same fit (b·k, the constant
+        # k·b_0 + c), and so is y + X·d (b + d), their form too. Random effects' form is
+        # of the values as asked (`_asked_evidence`).
+        **(
+            _asked_evidence(keys, units, row_pattern, data, rows, by_entity)
+            if asked
+            else {"linear_outcome": True}
+        ),
     )
     fit_ = RegressionFit(
         outcome=y.name,
@@ -419,6 +486,51 @@ def fit_panel(
     }
     groups = view.groups_of([y, *(f.variable for f in patterns.factors)])
     return PanelPlan(RegressionPlan(fit_, about, estimate, groups), variance, sigmas)
+
+
+def _asked_evidence(
+    keys: PositionKeys,
+    units: np.ndarray,
+    row_pattern: np.ndarray,
+    data: Transformed,
+    rows: dict[str, np.ndarray],
+    by_entity: bool,
+) -> dict[str, Any]:
+    """model_evidence's options for random effects: the pairs and the form of the values
+    as asked (the outcome and the design before the transformation; model_evidence(
+    asked=, form_design=), as a mixed model's), with each row's entity code beside the
+    design when the entity is a variable's (`entity_codes`: the fit is the entity's, and
+    the same rows by other entities another fit), held in the form as the span of the
+    codes (`also_spanned`).
+
+    Why not the transformed rows, as fixed effects and between: random effects' rows move
+    with the outcome by c·(1 − θ_i) under k·y + c (no form of k·ty + c finds them), and
+    every one of them moves with θ, which one unit's value moves: the same model with the
+    target's wage changed was far from the registered one's rows, answered afresh, while
+    the unchanged copy got the registered answer ("differs" told whether the wage had
+    changed: red team `test_panel_outcome_forms`, 12 of 12 right). GLS with θ from the
+    Swamy–Arora components is affine-equivariant in the outcome as asked (y + X·d: the
+    within and between residuals stay, θ too, b + d; k·y: the components k², θ the same,
+    k·b) and transforms as any linear fit in another basis of X (b' = T⁻¹·b), so the form
+    of the values as asked is a form of the fit."""
+    assert data.asked is not None
+    found: dict[str, Any] = {
+        "form_design": data.asked,
+        "linear_outcome": True,
+    }
+    asked_y = np.asarray(rows["ay"], dtype=np.float64)
+    if not by_entity:
+        # The entity is the unit, which every pair holds already.
+        return {**found, "asked": (asked_y, data.asked), "asked_form": True}
+    codes = entity_codes(keys, units, _sorted_codes(rows["u"]))
+    per_pattern = np.zeros(len(data.n))
+    per_pattern[row_pattern] = codes  # a pattern is of one entity (`_read`)
+    return {
+        **found,
+        "asked": (asked_y, np.column_stack([data.asked, per_pattern])),
+        "asked_columns": range(data.asked.shape[1]),
+        "also_spanned": per_pattern[:, None],
+    }
 
 
 def refuse_without_time_variation(view: DataView, patterns: Patterns, entity: str) -> None:
