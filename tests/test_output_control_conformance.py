@@ -229,11 +229,12 @@ def test_case_06_negative_contributions_judged_on_absolute_values():
     total, mean = first.rows[0].values
     assert isinstance(total, float) and isinstance(mean, float)
     # Noise within its documented bound: max_noise · √V · c, c = twice the largest of
-    # x_(j) / 2^(12 − j) over the 12 non-zero absolute contributions (a = 12, under 25:
-    # the 12th, 5, and the 11th, 10 / 2): 10, so nothing is capped, -5 neither.
+    # x_(j) / 1.25^(12 − j) over the 12 non-zero absolute contributions (a = 12, under 25:
+    # the 12th, 5, and the 11th, 10 / 1.25; none above half the others' sum): 16, so
+    # nothing is capped, -5 neither.
     noise = MagnitudeNoise(MagnitudeNoiseParameters())
     total_capped, cap = noise.capped_total(np.array(contributions))
-    assert total_capped == 105.0 and cap == pytest.approx(10.0)
+    assert total_capped == 105.0 and cap == pytest.approx(16.0)
     bound = noise.capped_bound(np.array([cap]), 3.0)
     assert abs(total - 105.0) <= bound[0] + 1e-9 and total != 105.0
     assert first.rows[0].reasons == ("magnitude-noise",)

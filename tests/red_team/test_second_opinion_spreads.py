@@ -19,8 +19,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import pytest
-
 from tests.red_team.conftest import Attacker, Person, Truth, report, value
 from tests.red_team.support import born_on
 from tests.red_team.test_capped_paths import _summary_mean
@@ -213,12 +211,6 @@ def _scored(
     return (sum(ratios) / len(ratios) if ratios else 0.0), right, len(ratios)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a side's cap is read from that side's values alone, so a lone value on its side "
-    "sets it by its own term, and the reach reads it: 4.6-7.1 a reading against a count's "
-    "0.17 (docs/OUTPUT_CONTROL.md §12)",
-)
 def test_a_diagnosis_from_a_lone_negative_beyond_a_groups_median(
     alice: Attacker, truth: Truth
 ) -> None:
@@ -228,7 +220,12 @@ def test_a_diagnosis_from_a_lone_negative_beyond_a_groups_median(
     which the reach reads below the bottom: R = 10p/γ⁸ against 2p/γ⁸, 5 times (so at γ = 2
     as at 1.25). Its absolute share (4/28) is far from dominance. Scored by the likelihood
     ratio of the two worlds' noise. FAILS when the mean log-likelihood ratio for the truth
-    is at most 1.2 times a count's (0.2), as test_spreads_and_reach."""
+    is above 1.2 times a count's (0.2), as test_spreads_and_reach. Before: 4.6-7.1 a
+    reading, a strict xfail. Since the cap's rest share (2026-12-08: a value counts at most
+    0.5 times the others on its side, so a lone one none, the lower cap 0 and the target
+    clipped to it; R 0.42p or 0.34p): 0.049, 0.067, 0.161, 0.054, 0.057, −0.023 and 0.094 a
+    reading (64 readings), 0.055, −0.007, 0.002 and 0.050 (128), eleven sessions under random
+    keys."""
     targets, readings, worlds = _median_readings(alice, truth, "a lone negative")
     per_reading, right, n = _scored(targets, readings, worlds)
     report(
@@ -246,11 +243,6 @@ def test_a_diagnosis_from_a_lone_negative_beyond_a_groups_median(
     assert per_reading <= 1.2 * COUNT_LLR
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a small group's cap moves by its γ = 2 when the target enters at the bottom, and "
-    "a flat window's reach reads the cap (docs/OUTPUT_CONTROL.md §12, the cap's γ)",
-)
 def test_a_diagnosis_from_a_bottom_entry_beyond_a_groups_median(
     alice: Attacker, truth: Truth
 ) -> None:
@@ -258,7 +250,14 @@ def test_a_diagnosis_from_a_bottom_entry_beyond_a_groups_median(
     diagnosed, 0 if not: the window is p's either way; 25 positive values or 24, so the
     upper cap (a = n) is p or 2p, the small cell's own 2× move (test_small_cell_caps), and
     a flat window's reach reads it beyond the group's top: 0.18p against 0.42p (2.3 times,
-    at γ = 2 as at 1.25: both worlds read it at the same rank). Scored and FAILS as above."""
+    at γ = 2 as at 1.25: both worlds read it at the same rank), 0.71-1.18 a reading, a
+    strict xfail. At the cap's γ = 1.25 (2026-12-08) the cap is 1.6p or 2p, the reach 0.31p
+    or 0.42p, simulated 0.10: 0.049, 0.053, −0.011, 0.127, 0.100, 0.175 and 0.036 a reading (64
+    readings each) in seven sessions under random keys; with 8 rounds (128 readings) 0.097,
+    0.181, 0.217 and 0.103 in four more, one above the bar (its undiagnosed world's noise came
+    out wider than designed, rms 0.075-0.090 p against 0.073 p, not explained), so the test
+    keeps its 4 rounds; simulated 0.10, a run of 64 above 0.2 about one time in 20. Scored and
+    FAILS as above."""
     targets, readings, worlds = _median_readings(alice, truth, "a bottom entry")
     per_reading, right, n = _scored(targets, readings, worlds)
     report(

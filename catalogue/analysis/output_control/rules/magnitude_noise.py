@@ -29,14 +29,15 @@ totals of their own contributions perturbed the same way.
 A magnitude table's cell (a sum, and a mean: the perturbed sum over the perturbed count) is
 released in a capped form instead (`caps`, `capped_noise`, `apply`):
 
-    T' = Σ_i clip(y_i, −c, c) + √V · c · v,   c = cap_multiple · max_{j ≤ a} x_(j) / γ^(a−j),
+    T' = Σ_i clip(y_i, −c, c) + √V · c · v,   c = cap_multiple · max_{j ≤ a} z_(j) / γ^(a−j),
+    z_(j) = min(x_(j), λ · Σ_{i ≠ j} x_(i))   (over the cell's cap_rank largest),
 
-γ = cap_smoothing (2), a = max(min(n, cap_min_rank), ⌈n/2⌉) for n = min(cap_rank, the
-cell's non-zero contributions): with the defaults (cap_rank = cap_min_rank = 25) a = n, the
-cell's 25th largest (or its smallest, under 25). Each per-unit contribution is capped at ±c,
-about twice that rank's contribution, and gets noise of a count's size at that cap
-(√V = 1.73, the count table's: rules/cell_key_noise.py) from the same table at the cell's
-value digest. Values beyond c are among the 24 largest.
+γ = cap_smoothing (1.25), λ = cap_rest_share (0.5), a = max(min(n, cap_min_rank), ⌈n/2⌉)
+for n = min(cap_rank, the cell's non-zero contributions): with the defaults (cap_rank =
+cap_min_rank = 25) a = n, the cell's 25th largest (or its smallest, under 25). Each per-unit
+contribution is capped at ±c, about twice that rank's contribution, and gets noise of a
+count's size at that cap (√V = 1.73, the count table's: rules/cell_key_noise.py) from the
+same table at the cell's value digest. Values beyond c are among the 24 largest.
 
 Why: the noise above is scaled by the cell's own top contributions, which a unit at the top
 moves. 100 known people at 0.1 and a target at 1 if diagnosed: the top is the target's 1
@@ -47,22 +48,39 @@ largest) moves with a target that enters the 10 largest: 9 known people at 1 abo
 0.01 make the cap 2 or 0.02 by the target's diagnosis (16 of 16 read). Smoothed over the
 ranks, one unit added or taken away moves each term by one rank, so the cap by a factor γ
 at most (a moves down one rank per two units added, which only offsets their shift of the
-terms), save by its own term: a value above everyone counts y / γ^(a−1), and
-unless it dominates its cell (then it is answered as 0: rules/dominance_nk.py) that is below
-the other terms wherever the cell has fewer than about γ^(a−1) ≈ 1.7 · 10⁷ units (a = 25).
+terms), save by its own term: a value y above everyone would count y / γ^(a−1), which at a
+small γ and a small cell is far above the others' terms; z bounds it by λ times the others
+(below).
 
-Why γ = 2 over 25 ranks, and what it leaves (2026-12-07): the move by γ shows in the noise's
-scale, read over many fresh paddings: 24 known people at 1, 100 at p and the target at 1
-make the cap 2 or 1, a log-likelihood ratio of 0.33-0.80 a reading against a count's 0.17
-(red team test_capped_paths, a strict xfail). Sd ratio γ costs ln γ + 1/(2γ²) − 1/2 a
-reading (normal noise): 0.32 at γ = 2, 0.014 at 1.2. γ = 1.2 over up to 200 ranks (a at
-the middle of a cell's values) was landed (29d10c0) and taken back: in a cell under 25
-units (a = n) an outlier's own term 2y/1.2^(n−1) is 0.27·y at n = 12, so a target at the top
-of a small cell showed by its presence, 0.56-2.49 a reading (red team
-test_small_cell_caps), worse than the move it closed; it also cost groups' sd 5 times its
-error. Simulated, the attacker's best over both designs is lowest near γ = 1.3-1.4 (about
-a count's worth each); choosing it needs attacks with enough readings to tell 0.17 from
-0.2, not yet done (docs/OUTPUT_CONTROL.md §12).
+Why γ = 1.25 and λ = 0.5 (2026-12-08; γ = 2 and no λ before): the move by γ shows in the
+noise's scale, read over many fresh paddings; an sd ratio r tells about (r² + r⁻² − 2)/4 a
+reading, against a count's 1/6 for a shift of its own size. At γ = 2, 24 known people at 1,
+100 at p and the target at 1 made the cap 2 or 1 (0.33-1.01 a reading, red team
+test_capped_paths); 11 known at p and the target at p/8 at the bottom of a cell under 25
+moved every term by one rank, 2p or p (0.44-0.69, test_small_cell_caps); and a group
+median's reach read that cap (0.71-1.18, test_second_opinion_spreads): three strict
+xfails. γ = 1.2 over up to 200 ranks (29d10c0) closed the first but was taken back: in a
+cell under 25 units (a = n) an outlier's own term 2y/1.2^(n−1) is 0.27·y at n = 12, so a
+target at the top of a small cell showed by its presence, 0.56-2.49 a reading. With z, a
+value y above all the others counts at most λ · (their sum) / γ^(a−1), and the others,
+each at most γ^(a−j) times the largest term, sum to at most that term times
+(γ^a − 1)/(γ − 1) (and the ranks below a, at most it each): y's term is at most about
+λγ/(γ − 1) = 2.5 times the largest before it, however large y is, and only in a cell whose
+values fall by γ a rank; among equal values none at all. λ = 0.5 rather than γ − 1 = 0.25:
+k values far above the rest count λ · (k − 1) times their size, so one more of them lifts
+their terms by k/(k − 1) until that reaches 1: at 0.25 up to the fifth (2 known people at
+−4p beside the target's −4p, a side of 2 or 3 in `signed_caps`, read 0.51 a reading), at 0.5
+only the second (a cell two values hold most of fails dominance-nk and is answered without
+them) and the third (by 2 at most, where the top two hold two thirds). Simulated
+(bench/cap_leak_simulation.py, the real `caps` and table, 20,000 readings a world), the
+mean log-likelihood ratio a reading for the truth: the three attacks above 0.10, 0.05 and
+0.10 (at γ = 2: 0.66, 0.56, 0.85; measured through the API in eleven sessions 0.04-0.13,
+0.02-0.11 and −0.01-0.22, one run of the last above 0.2), the top of a small cell
+0.00-0.15 (as at 2: the level, a count's), a lone negative below a group median 0.05 (5.7
+at 2); the attacker's best on the first, the target at the cap, 0.27 (0.99 at 2), and the
+largest scale move by one unit
+over padded cells (equal, geometric, one or two planted far above, weighted by the chance
+the cell passes dominance) 0.21 (0.56 at 2).
 
 The invariant: one unit's value or presence moves a table cell's released value by at most
 about c (its capped contribution; the cap itself moves by a factor of at most about γ),
@@ -99,16 +117,20 @@ class MagnitudeNoiseParameters:
     decay: float = 0.5  # m_j = strength · decay^(j − 1)
     max_noise: float = 3.0  # |v| ≤ max_noise (in standard deviations)
     significant_digits: int = 6
-    # A table cell's contributions are capped at ±cap_multiple × max_{j ≤ a} x_(j) / γ^(a−j),
-    # γ = cap_smoothing (0: x_(a) alone), a = max(min(n, cap_min_rank), ⌈n / 2⌉) for n =
-    # min(cap_rank, its non-zero contributions). The defaults (γ = 2 over the 25 largest,
-    # so a = n) are the design of 87db7e9: γ = 1.2 over up to 200 ranks (29d10c0) hid a
-    # unit entering the ranks but let an outlier at the top of a cell under 25 units raise
-    # the cap by its own term 2y/1.2^(n−1), a stronger leak (docs/OUTPUT_CONTROL.md §12).
+    # A table cell's contributions are capped at ±cap_multiple × max_{j ≤ a} z_(j) / γ^(a−j),
+    # γ = cap_smoothing (0: z_(a) alone), a = max(min(n, cap_min_rank), ⌈n / 2⌉) for n =
+    # min(cap_rank, its non-zero contributions), z_(j) = min(x_(j), λ · the others among the
+    # cap_rank largest), λ = cap_rest_share (0: z = x). γ = 1.25 (2 before 2026-12-08): one
+    # unit moves every term by one rank, so the cap and the noise's sd by γ, whose scale
+    # many fresh paddings read (0.56-0.85 a reading at 2 against a count's 0.17); λ = 0.5
+    # keeps a value far above the others from raising the cap by its own term, which at
+    # γ = 1.2 without it (29d10c0) read a small cell's outlier at 0.56-2.49 a reading
+    # (docs/OUTPUT_CONTROL.md §3 `magnitude-noise`, §12; bench/cap_leak_simulation.py).
     cap_rank: int = 25
     cap_min_rank: int = 25
     cap_multiple: float = 2.0
-    cap_smoothing: float = 2.0
+    cap_smoothing: float = 1.25
+    cap_rest_share: float = 0.5
     # A smoothed window's reach (`window_reach`) looks reach_rank ranks beyond it, each
     # divided by reach_smoothing per rank. 1.25, not 2: one unit shifts a window by a
     # rank, so its reach and noise by up to this factor, whose scale many fresh readings
@@ -133,6 +155,8 @@ class MagnitudeNoiseParameters:
                 "magnitude-noise needs cap_multiple ≥ 1 and cap_smoothing and reach_smoothing "
                 "0 or > 1"
             )
+        if self.cap_rest_share < 0:
+            raise ValueError("magnitude-noise needs cap_rest_share ≥ 0")
         if self.strength < 0 or not 0 <= self.decay <= 1:
             raise ValueError("magnitude-noise needs strength ≥ 0 and 0 ≤ decay ≤ 1")
         if self.max_noise <= TABLE_VARIANCE**0.5:
@@ -199,7 +223,8 @@ class MagnitudeNoise(Rule[MagnitudeNoiseParameters, CappedTotals, float]):
         "I en tabell med summer og gjennomsnitt begrenses hvert bidrag til {cap_multiple:g} "
         "ganger bidraget midt blant cellens {cap_rank} største (absoluttverdi; minst det "
         "{cap_min_rank}. største; glattet over de større, hvert delt på {cap_smoothing:g} "
-        "per plass over), og summen får støy med "
+        "per plass over, og hvert regnet som høyst {cap_rest_share:g} ganger de andre "
+        "største til sammen), og summen får støy med "
         "standardavvik som en telling (1,73) ganger denne grensen, høyst {max_noise} "
         "standardavvik stor: én enhet flytter en sum ikke mer enn én i en telling. Hver "
         "annen størrelse beregnet av verdier får støy fra sine {top_k} største bidrag, med "
@@ -209,7 +234,9 @@ class MagnitudeNoise(Rule[MagnitudeNoiseParameters, CappedTotals, float]):
         "In a table of sums and means every contribution is capped at {cap_multiple:g} times "
         "the contribution in the middle of the cell's {cap_rank} largest (in absolute value; "
         "at least its {cap_min_rank}th largest; smoothed over the larger ones, each divided "
-        "by {cap_smoothing:g} per place above), and the sum gets noise with a "
+        "by {cap_smoothing:g} per place above, and each counted as at most "
+        "{cap_rest_share:g} times the other largest ones together), and the sum gets noise "
+        "with a "
         "count's standard deviation (1.73) times that cap, at most {max_noise} standard "
         "deviations in size: one unit moves a sum no more than one moves a count. Every "
         "other magnitude computed from values gets noise from its {top_k} largest "
@@ -273,16 +300,23 @@ class MagnitudeNoise(Rule[MagnitudeNoiseParameters, CappedTotals, float]):
         return significant(value, self.parameters.significant_digits)
 
     def caps(self, largest: np.ndarray) -> np.ndarray:
-        """Per cell its cap c = cap_multiple · max_{j ≤ a} x_(j) / γ^(a − j) over its
+        """Per cell its cap c = cap_multiple · max_{j ≤ a} z_(j) / γ^(a − j) over its
         largest absolute contributions x_(1) ≥ x_(2) ≥ … (`largest`: at least cap_rank rows,
-        descending, or fewer with the last all 0), γ = cap_smoothing (0: x_(a) alone), a =
-        max(min(n, cap_min_rank), ⌈n/2⌉), n = min(cap_rank, its non-zero contributions).
-        One unit added or taken away moves every term by one rank and a by at most one the
-        other way (a rank further down as it adds a unit), so c by a factor γ at most, save
-        through its own term: a value above the top of a cell whose rest it does not
-        dominate counts at most y / γ^(a − 1), which for a = 25 and γ = 2 is below the
-        other terms in any population under 1.7 · 10⁷ (docs/OUTPUT_CONTROL.md §3
-        `magnitude-noise`)."""
+        descending, or fewer with the last all 0), each counted as z_(j) = min(x_(j), λ ·
+        Σ_{i ≠ j} x_(i)) over those cap_rank rows (λ = cap_rest_share; 0: z = x), γ =
+        cap_smoothing (0: z_(a) alone), a = max(min(n, cap_min_rank), ⌈n/2⌉), n =
+        min(cap_rank, its non-zero contributions). One unit added or taken away moves every
+        term by one rank and a by at most one the other way (a rank further down as it adds
+        a unit), so c by a factor γ at most, save through its own term and what it adds to
+        the others' sums: a value y above all the others counts at most λ times their sum
+        over γ^(a − 1), and the others are at most γ^(a − j) times the largest term each,
+        so their sum at most that term times (γ^a − 1)/(γ − 1) (and the cap_rank − a ranks
+        below a, at most the term each): y's own term is at most about λγ/(γ − 1) = 2.5 times
+        the largest term before it, however far above them it is. Two or more values far
+        above the rest are checked by dominance-nk (two holding most of the cell) or count
+        in full (λ · the other large ones is at least their own size from the third on).
+        Simulated against the red team's attacks: bench/cap_leak_simulation.py
+        (docs/OUTPUT_CONTROL.md §3 `magnitude-noise`, §12)."""
         rank = self.parameters.cap_rank
         top = np.abs(np.asarray(largest, dtype=np.float64))
         if top.shape[0] < rank:
@@ -292,6 +326,11 @@ class MagnitudeNoise(Rule[MagnitudeNoiseParameters, CappedTotals, float]):
             top = np.concatenate([top, np.zeros((rank - top.shape[0], top.shape[1]))])
         top = top[:rank]
         nonzero = (top > 0).sum(axis=0)  # n, at most cap_rank
+        share = self.parameters.cap_rest_share
+        if share > 0:
+            # Each value counts at most `share` times the others among these ranks, so one
+            # far above them all raises no term beyond what the others' own terms reach.
+            top = np.minimum(top, share * (top.sum(axis=0, keepdims=True) - top))
         # a: the window ends at the middle of the cell's n largest (at least its
         # cap_min_rank-th, at most n), and moves down by one rank per two units.
         a = np.maximum(np.minimum(nonzero, self.parameters.cap_min_rank), (nonzero + 1) // 2)
