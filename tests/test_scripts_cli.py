@@ -6,19 +6,22 @@ does not parse is reported at its line and column without reaching the server.""
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from catalogue.services import tokens
+from catalogue.services.context import Context
 from cli import main
 from tests import test_accounts_support as accounts_support
+from tests.conftest import make_config
 from tests.servers import free_port, regcat_env, running_server
-from tests.test_accounts_support import World
+from tests.test_accounts_support import OPERATOR
 
 released_people_home = accounts_support.released_people_home
-released_world = accounts_support.released_world
 
 SCRIPT = """require no.regcat.demo:1 as db
 import db/BEFOLKNING_KJOENN as kjonn
@@ -33,11 +36,20 @@ summarize alder
 """
 
 
-@pytest.fixture
-def server(released_world: World) -> Iterator[tuple[str, str]]:
+# One server for the file (starting `regcat serve` is 4-5 s of CPU: the master and its
+# worker each import the app). Its tests share one catalogue and one researcher: each runs
+# its own scripts and saves its own, and what they assert (exit codes, the kinds and lines
+# of the output, the statistics named, a saved script found by its id) no earlier test's
+# requests change: the one table asked twice (SCRIPT's) is answered again, as any repeat.
+@pytest.fixture(scope="module")
+def server(
+    released_people_home: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
     """The released world served by `regcat serve`, and a researcher's token."""
-    token = released_world.token("forsker@uio", "analysis")
-    home = Path(released_world.ctx.config.home)
+    home = tmp_path_factory.mktemp("scripts-cli") / "home"
+    shutil.copytree(released_people_home, home)
+    with Context.open(make_config(home)) as ctx:
+        token = tokens.create_token(ctx, OPERATOR, "forsker@uio", ("analysis",), "test").token
     with running_server(home, free_port(), env=regcat_env(home), workers=1) as base:
         yield base, token
 
