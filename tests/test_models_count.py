@@ -5,17 +5,21 @@ models that cannot be estimated are withheld like any other."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
 import statsmodels.api as sm
 
+from catalogue.analysis.model_fit import LikelihoodTerms, moment_alpha
+from catalogue.analysis.output_control.rules.magnitude_noise import MagnitudeNoise, largest_of
 from catalogue.analysis.statistics.shared.negbin import NegbinFit
 from catalogue.analysis.step import parse_steps
 from catalogue.analysis.workspace import Workspace
 from tests import noise_bounds as bounds
 from tests import test_analysis_models as models
+from tests.noise_bounds import DEFAULTS
 from tests.test_analysis_models import _close, _rows, assert_noise_within_bounds
 from tests.test_analysis_support import control_context
 
@@ -59,18 +63,54 @@ def test_negbin_agrees_with_statsmodels(issue_workspace: Workspace, covariance: 
         influence.std_error(covariance),
     )
     summary = {item.name: item.value for item in released.summary}
-    # Each log-likelihood its capped total within max_noise·√V times its cap (noise_bounds;
-    # within 5 % of statsmodels' by hand before); uncapped, statsmodels' to 1e-6.
+    # Uncapped, at the fit: statsmodels' to 1e-6. Released: at the published coefficients,
+    # the outcome's mean and α at its moments (models._likelihoods_at), each total capped,
+    # within max_noise·√V times its cap of the totals it is made of (noise_bounds).
     sums = fit.plan.fit.sums
-    assert sums is not None and sums.capped is not None
+    assert sums is not None and sums.terms is not None
     assert (sums.model, sums.null) == pytest.approx((reference.llf, reference.llnull), rel=1e-6)
-    model, null, model_cap, null_cap = sums.capped
-    for name, total, cap in (
-        ("log_likelihood", model, model_cap),
-        ("log_likelihood_null", null, null_cap),
-    ):
-        expected = bounds.over(float, bounds.Total(total, bounds.capped_radius(cap)))
+    by_name = {row.labels[0]: row.values[0] for row in released.rows}
+    shown = np.array([float(by_name[term.name]) for term in fit.plan.fit.terms])
+    for name, expected in _likelihood_bounds(sums.terms, shown).items():
         bounds.check(f"negbin {name}", summary[name], expected, bounds.MODEL_DIGITS)
+
+
+def _capped(values: np.ndarray) -> tuple[float, float]:
+    """A total of per-unit terms capped as released (Σ clip(v, −c, c)), and the most its
+    noise moves it."""
+    noise = DEFAULTS.rule(MagnitudeNoise)
+    cap = noise.caps(largest_of(np.abs(values), noise.parameters.cap_rank)[:, None])
+    return float(np.clip(values, -cap[0], cap[0]).sum()), bounds.capped_radius(float(cap[0]))
+
+
+def _likelihood_bounds(terms: LikelihoodTerms, shown: np.ndarray) -> dict[str, bounds.Range]:
+    """A negative binomial's released log-likelihoods' ranges: over the box of the totals
+    they are evaluated from (the outcome's sum, the moments of α), each ± its radius (the
+    N exact: each row a unit), widened by each log-likelihood's own radius."""
+    outcome, _ = terms.outcome()
+    n = float(len(outcome))
+    mean = bounds.Total(*_capped(outcome))
+    moments = terms.moments(shown, _capped(outcome)[0] / n)
+    parts = [bounds.Total(*_capped(v)) for pair in moments for v in pair]
+
+    def total(which: int, own: float) -> Callable[..., float]:
+        def f(outcome_sum: float, excess: float, squares: float) -> float:
+            m = terms.null_mean(outcome_sum, n)
+            alpha = moment_alpha(excess, squares)
+            found = _capped(terms.at(shown, m, (alpha, alpha))[which])[0]
+            return found + own
+
+        return f
+
+    found = {}
+    for which, name in ((0, "log_likelihood"), (1, "log_likelihood_null")):
+        pair = parts[2 * which : 2 * which + 2]
+        centre = bounds.over(total(which, 0.0), mean, *pair)
+        m = terms.null_mean(mean.value, n)
+        alpha = moment_alpha(pair[0].value, pair[1].value)
+        radius = _capped(terms.at(shown, m, (alpha, alpha))[which])[1]
+        found[name] = bounds.Range(centre.value, centre.low - radius, centre.high + radius)
+    return found
 
 
 @pytest.mark.parametrize(

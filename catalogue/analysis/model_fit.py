@@ -2,11 +2,13 @@
 
 Two halves, kept apart on purpose:
 
-- per-unit contributions (`ols_contributions`, `likelihood_contributions`): the engine
-  computes, for each unit of a model, its share of the totals the fit statistics come from
-  (squared residual and squared deviation for OLS; log-likelihood under the model and under
-  the null model for logit and Poisson). Output control perturbs each total by its largest
-  contributions, as any other magnitude, before anything is computed from it;
+- per-unit contributions (`ols_contributions`, `likelihood_contributions`,
+  `LikelihoodTerms`): the engine computes, for each unit of a model, its share of the
+  totals the fit statistics come from (squared residual and squared deviation for OLS;
+  log-likelihood under the model and under the null model for a GLM, evaluated by output
+  control at the published coefficients and a released outcome mean, so that each unit's
+  term hangs on its own data alone). Output control perturbs each total, as any other
+  magnitude, before anything is computed from it;
 - statistics (`ols_statistics`, `likelihood_statistics`, `coefficient_tests`): pure
   functions of numbers that have already been released or perturbed (the perturbed N, the
   perturbed totals, the published coefficients and standard errors). They add no
@@ -22,6 +24,8 @@ freedom; t tests on N − p degrees of freedom for OLS and z tests for logit and
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -66,6 +70,105 @@ def likelihood_contributions(
         assert alphas is not None
         return negative_binomial(y, mean, alphas[0]), negative_binomial(y, null, alphas[1])
     return _poisson(y, mean), _poisson(y, null)
+
+
+# A negative binomial's overdispersion where its moments show none (or less than none):
+# the model is then Poisson's, within floats.
+SMALLEST_ALPHA = 1e-8
+
+
+@dataclass(frozen=True, eq=False)
+class LikelihoodTerms:
+    """What a GLM's log-likelihoods are evaluated from when output control releases them,
+    at the coefficients it publishes (already noised) and at a perturbed mean of the
+    outcome, never at the fit's own (docs/OUTPUT_CONTROL.md §3 `magnitude-noise`, totals
+    that are not sums). Why: at the fit, one unit's outcome moves the coefficients and with
+    them every other unit's term, so capping each unit's own term left the others' shift
+    showing (red team test_spreads_and_reach: a target far out at x = 12 beside 100 known
+    people, its diagnosis read 8 of 8, a likelihood ratio of 32-46 a reading against a
+    count's 0.17). At published values each unit's term hangs on its own data alone.
+
+    A negative binomial's overdispersion α is not published, and its maximum moves with
+    one unit as β's does (an outlying count raises it for everyone): it is taken at the
+    moment estimate α = Σ((y − μ)² − μ) / Σ μ² of the model at the published coefficients
+    (and of the null model at its mean), whose two totals are sums of each unit's own terms
+    and are released capped as the log-likelihoods are (`moments`).
+
+    Per row its outcome and pattern (`linear(β)`: per pattern x'β), and its unit (None:
+    each row a unit of its own)."""
+
+    family: str
+    y: np.ndarray
+    pattern: np.ndarray
+    units: np.ndarray | None
+    linear: Callable[[np.ndarray], np.ndarray]
+
+    def _means(self, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per row x'β at `beta`, and the mean of a log link (exp, kept finite)."""
+        eta = np.asarray(self.linear(np.asarray(beta, dtype=np.float64)), np.float64)[self.pattern]
+        return eta, np.exp(np.minimum(eta, 700.0))
+
+    def moments(
+        self, beta: np.ndarray, null_mean: float
+    ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        """Per unit its terms of a negative binomial's moment estimate of α, (y − μ)² − μ
+        and μ², under the model at `beta` and under the null model at `null_mean`."""
+        _, mu = self._means(beta)
+        null = np.full(len(self.y), float(null_mean))
+        return (
+            (self._per_unit((self.y - mu) ** 2 - mu), self._per_unit(mu**2)),
+            (self._per_unit((self.y - null) ** 2 - null), self._per_unit(null**2)),
+        )
+
+    def at(
+        self, beta: np.ndarray, null_mean: float, alphas: tuple[float, float] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per unit its log-likelihood terms under the model at `beta` and under the null
+        model whose mean is `null_mean` (`alphas`: a negative binomial's α of each). The
+        model's from x'β directly, so that a published coefficient putting a mean at 0 or 1
+        in floats gives its (large, finite) term."""
+        eta, mu = self._means(beta)
+        y = self.y
+        null = np.full(len(y), float(null_mean))
+        if self.family == "logit":
+            model = -(y * np.logaddexp(0.0, -eta) + (1.0 - y) * np.logaddexp(0.0, eta))
+            both = model, _bernoulli(y, null)
+        elif self.family == "probit":
+            model = y * scipy.special.log_ndtr(eta) + (1.0 - y) * scipy.special.log_ndtr(-eta)
+            both = model, _bernoulli(y, null)
+        elif self.family == "negbin":
+            assert alphas is not None
+            both = negative_binomial(y, mu, alphas[0]), negative_binomial(y, null, alphas[1])
+        else:
+            eta = np.minimum(eta, 700.0)
+            both = y * eta - mu - scipy.special.gammaln(y + 1.0), _poisson(y, null)
+        return self._per_unit(both[0]), self._per_unit(both[1])
+
+    def outcome(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per unit its outcomes' sum and its number of rows: the null model's mean is
+        their two totals' ratio, each perturbed."""
+        return self._per_unit(self.y), self._per_unit(np.ones(len(self.y)))
+
+    def null_mean(self, outcome: float, rows: float) -> float:
+        """The null model's mean from the two perturbed totals, kept inside the family's
+        range (half a row from its ends)."""
+        rows = max(rows, 1.0)
+        found = outcome / rows if math.isfinite(outcome) else 0.0
+        if self.family in ("logit", "probit"):
+            return min(max(found, 0.5 / rows), 1.0 - 0.5 / rows)
+        return max(found, 0.5 / rows)
+
+    def _per_unit(self, values: np.ndarray) -> np.ndarray:
+        values = np.nan_to_num(np.asarray(values, dtype=np.float64), neginf=-1e300, posinf=1e300)
+        return values if self.units is None else per_unit(self.units, values)
+
+
+def moment_alpha(excess: float, squares: float) -> float:
+    """A negative binomial's α from the two (perturbed) totals Σ((y − μ)² − μ) and Σ μ²; at
+    least SMALLEST_ALPHA (no overdispersion shown: Poisson's)."""
+    if not (math.isfinite(excess) and math.isfinite(squares)) or squares <= 0:
+        return SMALLEST_ALPHA
+    return max(excess / squares, SMALLEST_ALPHA)
 
 
 def negative_binomial(y: np.ndarray, mu: np.ndarray, alpha: float) -> np.ndarray:

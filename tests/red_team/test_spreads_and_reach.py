@@ -8,8 +8,9 @@ OLS.
 - A smoothed window's reach (a median: the mean of the 10 middle values, with noise
   √V · R over 10, R = max_k (x_(f+s+k) − x_(f−1−k)) / γ^k): one unit in or out shifts the
   window by a rank, so R by up to γ = `reach_smoothing`, and the noise's sd with it.
-- A logit's log-likelihoods (pseudo-R²): each unit's own terms are capped, not what the
-  refit without it moves in the others' terms.
+- A GLM's log-likelihoods (pseudo-R²): at the fit, each unit's own terms were capped, not
+  what the refit without it moves in the others' terms; since 2026-12-08 they are
+  evaluated at the published coefficients (logit and Poisson attacks).
 
 The attacker pads each target's population (or group) with known people and reads the
 diagnosis from what the padding makes of the target's value, as test_capped_paths does."""
@@ -20,7 +21,7 @@ import math
 from typing import Any
 
 import numpy as np
-import pytest
+import scipy.special
 
 from catalogue.analysis.output_control.rules.magnitude_noise import MagnitudeNoiseParameters
 from tests.red_team.conftest import Attacker, Person, Truth, report, value
@@ -209,28 +210,59 @@ def test_a_diagnosis_from_the_reach_of_a_padded_groups_median(
 
 STRENGTH = (2, 8, 17, 23)  # of each band's 25 known people, how many have outcome 1
 FAR = 12.0  # the target's regressor: far beyond the known people's bands 1-4
-FIT_ROUNDS = 2
+FIT_ROUNDS = 4
 
 
-def _logit_terms(x: list[float], y: list[float]) -> tuple[np.ndarray, np.ndarray]:
-    """Per unit its log-likelihood term under the logit of y on x (Newton's method) and
-    under the constant alone."""
+def _glm_fit(family: str, x: list[float], y: list[float]) -> np.ndarray:
+    """The maximum-likelihood (constant, slope) of y on x: logit, probit or Poisson, by
+    Newton's method from the log-likelihood's own derivatives (numerically, for probit)."""
     design = np.column_stack([np.ones(len(x)), np.asarray(x)])
     outcome = np.asarray(y, dtype=np.float64)
     beta = np.zeros(2)
-    for _ in range(60):
-        mean = 1 / (1 + np.exp(-design @ beta))
-        weight = mean * (1 - mean)
-        beta = beta + np.linalg.solve(
-            design.T @ (design * weight[:, None]), design.T @ (outcome - mean)
-        )
-    mean = 1 / (1 + np.exp(-design @ beta))
-    null = np.full(len(outcome), outcome.mean())
+    if family == "poisson":
+        beta[0] = math.log(max(float(outcome.mean()), 1e-3))
+    for _ in range(100):
+        eta = design @ beta
+        if family == "logit":
+            mean = 1 / (1 + np.exp(-eta))
+            score, weight = outcome - mean, mean * (1 - mean)
+        elif family == "poisson":
+            mean = np.exp(eta)
+            score, weight = outcome - mean, mean
+        else:  # probit: dℓ/dη and its information by the Mills ratios
+            one = np.exp(-0.5 * eta**2 - scipy.special.log_ndtr(eta)) / math.sqrt(2 * math.pi)
+            zero = -np.exp(-0.5 * eta**2 - scipy.special.log_ndtr(-eta)) / math.sqrt(2 * math.pi)
+            score = np.where(outcome > 0, one, zero)
+            weight = -one * zero
+        step = np.linalg.solve(design.T @ (design * weight[:, None]), design.T @ score)
+        beta = beta + step
+        if np.max(np.abs(step)) < 1e-12:
+            break
+    return beta
 
-    def terms(m: np.ndarray) -> np.ndarray:
-        return np.where(outcome > 0, np.log(m), np.log(1 - m))
 
-    return terms(mean), terms(null)
+def _glm_terms(family: str, x: list[float], y: list[float], beta: np.ndarray) -> np.ndarray:
+    """Per unit its log-likelihood term under the model at `beta`."""
+    eta = beta[0] + beta[1] * np.asarray(x)
+    outcome = np.asarray(y, dtype=np.float64)
+    if family == "logit":
+        return -(outcome * np.logaddexp(0, -eta) + (1 - outcome) * np.logaddexp(0, eta))
+    if family == "probit":
+        return np.where(outcome > 0, scipy.special.log_ndtr(eta), scipy.special.log_ndtr(-eta))
+    return outcome * eta - np.exp(eta) - scipy.special.gammaln(outcome + 1)
+
+
+def _null_terms(family: str, y: list[float], mean: float | None = None) -> np.ndarray:
+    """Per unit its log-likelihood term under the constant alone at `mean` (None: at the
+    outcome's mean as the design releases it, its sum with each unit's value capped at the
+    cap of their sizes, over the number of units)."""
+    outcome = np.asarray(y, dtype=np.float64)
+    if mean is None:
+        cap = _cap([abs(v) for v in y])
+        mean = float(np.clip(outcome, -cap, cap).sum()) / len(y)
+    if family == "poisson":
+        return outcome * math.log(mean) - mean - scipy.special.gammaln(outcome + 1)
+    return np.where(outcome > 0, math.log(mean), math.log(1 - mean))
 
 
 def _released(terms: np.ndarray) -> tuple[float, float]:
@@ -241,23 +273,77 @@ def _released(terms: np.ndarray) -> tuple[float, float]:
     return float(np.clip(terms, -cap, cap).sum()), math.sqrt(3) * cap
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a GLM's log-likelihoods cap each unit's own term, not what the refit without it "
-    "moves in the others' terms: 8 of 8 right, 39.4-44.1 a reading against a count's 0.17; "
-    "capping exact influences instead leaves it (the pull moves the others' clipping too; "
-    "docs/OUTPUT_CONTROL.md §12)",
-)
-def test_a_diagnosis_from_a_padded_logits_log_likelihood(alice: Attacker, truth: Truth) -> None:
-    """logit of y on x over target i's group: 100 known people in bands 1-4 (x = band +
+def _gaussian_llr(shown: float, one: tuple[float, float], other: tuple[float, float]) -> float:
+    """log N(shown; one) − log N(shown; other), each world a (mean, sd)."""
+    return _log_normal(shown, *one) - _log_normal(shown, *other)
+
+
+def _log_normal(shown: float, mean: float, sd: float) -> float:
+    return -math.log(sd) - (shown - mean) ** 2 / (2 * sd * sd)
+
+
+def _glm_errors(family: str, x: list[float], beta: np.ndarray) -> np.ndarray:
+    """The classical standard errors of (constant, slope) at the fit `beta`."""
+    design = np.column_stack([np.ones(len(x)), np.asarray(x)])
+    eta = design @ beta
+    if family == "logit":
+        mean = 1 / (1 + np.exp(-eta))
+        weight = mean * (1 - mean)
+    elif family == "poisson":
+        weight = np.exp(eta)
+    else:
+        density = np.exp(-0.5 * eta**2) / math.sqrt(2 * math.pi)
+        weight = density**2 / np.maximum(scipy.special.ndtr(eta) * scipy.special.ndtr(-eta), 1e-300)
+    information = design.T @ (design * weight[:, None])
+    return np.asarray(np.sqrt(np.diag(np.linalg.inv(information))))
+
+
+READERS = ("at_fit", "at_coefficients", "either", "coefficients")
+
+
+def _mixed(
+    shown: tuple[float, float],
+    worlds: dict[str, dict[bool, tuple[tuple[float, float], ...]]],
+    kreft: bool,
+) -> float:
+    """log P(shown | kreft) of an attacker who gives the two designs (at the fit, at the
+    published coefficients) even odds."""
+    return float(
+        np.logaddexp(
+            *(
+                sum(_log_normal(shown[j], *worlds[way][kreft][j]) for j in (0, 1))
+                for way in ("at_fit", "at_coefficients")
+            )
+        )
+    )
+
+
+def _padded_glm_attack(
+    alice: Attacker,
+    truth: Truth,
+    family: str,
+    strength: tuple[int, ...],
+    far: float,
+    high: int,
+) -> dict[str, Any]:
+    """A GLM of y on x over target i's group: 100 known people in bands 1-4 (x = band +
     q·band², a fresh q each round, so no round is an affine copy of another: a fresh
-    draw), y = 1 for 2, 8, 17 and 23 of each band's 25, and the target at x = 12 with
-    y = its diagnosis. At x = 12 a 1 is what the fit expects; a 0 pulls the slope from 1.6
-    to 1.0 and every known person's term with it. The released log-likelihoods cap each
-    unit's own term only, so the others' move shows: the attacker computes both worlds'
-    released values (capped as the design says) and reads each target by the likelihood
-    ratio of its model and null log-likelihoods. FAILS when the mean log-likelihood ratio
-    for the truth is at most 1.2 times a count's (0.2), as test_small_cell_caps."""
+    draw), y = 1 for `strength[b]` of band b's 25 (for Poisson, 2 for a quarter of those),
+    and the target at x = `far` with y = `high` if diagnosed, 0 if not. Each answer is read
+    four ways, each scored by the likelihood ratio of the two worlds per reading:
+    - at_fit: the two worlds' log-likelihoods of the model and of the null model at their
+      own maxima, each unit's own term capped (the design before 2026-12-08);
+    - at_coefficients: the two worlds' log-likelihoods at the coefficients as published and
+      the null model at the outcome's mean as released (its units' values capped), each
+      unit's own term capped (docs/OUTPUT_CONTROL.md §3): what the log-likelihoods tell
+      beyond the coefficients;
+    - either: an attacker who does not know which of the two designs answers, each world
+      the even mixture of the two readers' (so it reads as well as the right one);
+    - coefficients: the published constant and slope against the two worlds' fits, the
+      noise's sd per coefficient its published error less the world's own classical one
+      (the model-noise channel, rules/model_noise.py; reported, not judged here).
+    Returns the figures: per reader the targets read right, the mean log-likelihood ratio
+    a reading for the truth and its standard error."""
     targets, known, steps = _groups(truth)
     targets, known = targets[: 2 * HALF], known[: 2 * HALF]
     steps += [
@@ -266,70 +352,176 @@ def test_a_diagnosis_from_a_padded_logits_log_likelihood(alice: Attacker, truth:
         {"generate": "far", "expr": "0"},
     ]
     for person, mine in zip(targets, known, strict=True):
-        for b, ones in enumerate(STRENGTH):
+        for b, ones in enumerate(strength):
             batch = mine[25 * b : 25 * (b + 1)]
             steps.append({"replace": "band", "expr": str(b + 1), "if": born_on(batch)})
             steps.append({"replace": "y", "expr": "1", "if": born_on(batch[:ones])})
+            if family == "poisson" and ones >= 4:
+                steps.append({"replace": "y", "expr": "2", "if": born_on(batch[: ones // 4])})
         steps.append({"replace": "far", "expr": "1", "if": person.expr()})
-        steps.append({"replace": "y", "expr": "1", "if": f"({person.expr()}) and kreft"})
+        steps.append({"replace": "y", "expr": str(high), "if": f"({person.expr()}) and kreft"})
     handle = alice.workspace(steps)
     bands = [float(b + 1) for b in range(4) for _ in range(25)]
-    outcome = [1.0 if j < ones else 0.0 for ones in STRENGTH for j in range(25)]
-    ratios: list[float] = []
-    right = answered = 0
+    two = family == "poisson"
+    outcome = [
+        (2.0 if two and j < ones // 4 and ones >= 4 else 1.0) if j < ones else 0.0
+        for ones in strength
+        for j in range(25)
+    ]
+    scores = {way: [0.0] * len(targets) for way in READERS}
+    ratios: dict[str, list[float]] = {way: [] for way in READERS}
+    answered = 0
+    # The shown model log-likelihood less the truth's at the published coefficients, in
+    # its noise's sd, positive away from the other world: the design's noise if 0 ± 1.
+    residuals: list[float] = []
     readings: list[list[float | None]] = []
+    slopes: list[list[float | None]] = []
     for i, person in enumerate(targets):
-        score = 0.0
         mine: list[float | None] = []
+        slope: list[float | None] = []
         for r in range(FIT_ROUNDS):
             q = 0.05 * r
-            x = [b + q * b * b for b in bands]
-            worlds = {}
-            for kreft in (True, False):
-                model, null = _logit_terms([*x, FAR], [*outcome, 1.0 if kreft else 0.0])
-                worlds[kreft] = (_released(model), _released(null))
+            x = [*(b + q * b * b for b in bands), far]
+            ys = {kreft: [*outcome, float(high) if kreft else 0.0] for kreft in (True, False)}
+            fits = {kreft: _glm_fit(family, x, ys[kreft]) for kreft in (True, False)}
             name = f"x{r}_{i}"
             alice.steps(
                 handle,
                 [
                     {
                         "generate": name,
-                        "expr": f"band + {q!r} * band * band + far * {FAR!r}",
+                        "expr": f"band + {q!r} * band * band + far * {far!r}",
                         "if": f"grp == {i}",
                     }
                 ],
             )
-            shown = _log_likelihoods(alice.ask(handle, "logit", {"y": "y", "x": [name]}))
+            response = alice.ask(handle, family, {"y": "y", "x": [name]})
+            shown = _log_likelihoods(response)
+            published = _coefficients(response, name)
             mine.append(None if shown is None else round(shown[0], 2))
-            if shown is None:
+            slope.append(None if published is None else round(float(published[0][1]), 3))
+            if shown is None or published is None:
                 continue
             answered += 1
-            llr = 0.0
-            for j in (0, 1):
-                (t1, s1), (t0, s0) = worlds[True][j], worlds[False][j]
-                llr += (
-                    -math.log(s1)
-                    - (shown[j] - t1) ** 2 / (2 * s1 * s1)
-                    + math.log(s0)
-                    + (shown[j] - t0) ** 2 / (2 * s0 * s0)
+            beta, errors = published
+            worlds: dict[str, dict[bool, tuple[tuple[float, float], ...]]] = {}
+            worlds["at_fit"] = {
+                kreft: (
+                    _released(_glm_terms(family, x, ys[kreft], fits[kreft])),
+                    _released(_null_terms(family, ys[kreft], float(np.mean(ys[kreft])))),
                 )
-            ratios.append(llr if person.kreft else -llr)
-            score += llr
+                for kreft in (True, False)
+            }
+            worlds["at_coefficients"] = {
+                kreft: (
+                    _released(_glm_terms(family, x, ys[kreft], beta)),
+                    _released(_null_terms(family, ys[kreft])),
+                )
+                for kreft in (True, False)
+            }
+            found: dict[str, float] = {}
+            for way in ("at_fit", "at_coefficients"):
+                found[way] = sum(
+                    _gaussian_llr(shown[j], worlds[way][True][j], worlds[way][False][j])
+                    for j in (0, 1)
+                )
+
+            found["either"] = _mixed(shown, worlds, True) - _mixed(shown, worlds, False)
+            found["coefficients"] = 0.0
+            for kreft, sign in ((True, 1.0), (False, -1.0)):
+                own = _glm_errors(family, x, fits[kreft])
+                noise = np.sqrt(np.maximum(errors**2 - own**2, (0.3 * own) ** 2))
+                found["coefficients"] += sign * sum(
+                    _log_normal(float(beta[j]), float(fits[kreft][j]), float(noise[j]))
+                    for j in (0, 1)
+                )
+            (expected, sd), (other, _) = (
+                worlds["at_coefficients"][k][0] for k in (person.kreft, not person.kreft)
+            )
+            residuals.append((shown[0] - expected) / sd * math.copysign(1.0, expected - other))
+            for way in READERS:
+                ratios[way].append(found[way] if person.kreft else -found[way])
+                scores[way][i] += found[way]
         readings.append(mine)
-        right += (score > 0) == person.kreft
-    per_reading = sum(ratios) / len(ratios) if ratios else 0.0
+        slopes.append(slope)
+    figures: dict[str, Any] = {"answered": answered, "targets": len(targets)}
+    for way in READERS:
+        right = sum((scores[way][i] > 0) == p.kreft for i, p in enumerate(targets))
+        figures[f"right_{way}"] = right
+        got = ratios[way]
+        figures[f"llr_{way}"] = round(float(np.mean(got)), 3) if got else 0.0
+        spread = float(np.std(got, ddof=1) / math.sqrt(len(got))) if len(got) > 1 else 0.0
+        figures[f"llr_se_{way}"] = round(spread, 3)
+    if residuals:
+        figures["residual_mean"] = round(float(np.mean(residuals)), 2)
+        figures["residual_rms"] = round(float(np.sqrt(np.mean(np.square(residuals)))), 2)
+    figures["count_llr_per_reading"] = round(COUNT_LLR, 3)
+    figures["fitted_slopes"] = (round(float(fits[True][1]), 3), round(float(fits[False][1]), 3))
+    figures["readings"] = readings
+    figures["slopes"] = slopes
+    return figures
+
+
+# Per reading (one model), what its two released totals (the log-likelihoods of the model
+# and of the null model) may tell about the target between them: each at most a count's, as
+# test_small_cell_caps bounds one total. A target beyond both caps meets it (each of its
+# own terms capped at c, noise √3·c: a count's 1/6 each), so the mean of a few dozen
+# readings is held to it within two of its standard errors.
+PER_READING_BOUND = 2 * 1.2 * COUNT_LLR
+
+
+def _judged(figures: dict[str, Any]) -> None:
+    """The attack fails when the release is what the design says, the log-likelihoods at
+    the published coefficients (the truth's shown model log-likelihood off its value there
+    by the noise alone: the residuals' mean within 4 of its standard errors of 0, their
+    rms under 1.6; under the design before, at the fit, their rms was 4.2-6.2), and
+    the design's own reader (`at_coefficients`: what the log-likelihoods tell beyond the
+    coefficients) reads no more than the bound a reading, within two standard errors.
+    The reader not knowing the design (`either`) and the coefficients' are reported: both
+    carry what the published coefficients tell (docs/OUTPUT_CONTROL.md §12, open)."""
+    assert figures["answered"] >= figures["targets"], "the models must be answered"
+    assert abs(figures["residual_mean"]) <= 4 / math.sqrt(figures["answered"])
+    assert figures["residual_rms"] <= 1.6
+    assert figures["llr_at_coefficients"] - 2 * figures["llr_se_at_coefficients"] <= (
+        PER_READING_BOUND
+    )
+
+
+def test_a_diagnosis_from_a_padded_logits_log_likelihood(alice: Attacker, truth: Truth) -> None:
+    """logit (`_padded_glm_attack`): 100 known people in bands 1-4 with y = 1 for 2, 8, 17
+    and 23 of each band's 25, and the target at x = 12 with y = its diagnosis. At x = 12 a
+    1 is what the fit expects; a 0 pulls the slope from 1.6 to 1.0 and every known
+    person's term with it. Before (log-likelihoods at the fit, each unit's own term capped:
+    main f35a95a, 4 sessions): read at the fit, 8 of 8 right, 31-33 a reading against a
+    count's 0.17 (46 with 2 rounds); the reader not knowing the design 15-18 (8 of 8).
+    After (at the published coefficients and the released outcome mean,
+    models._likelihoods_at; 18 sessions, random keys): at the coefficients 0.03-0.50 (4-8
+    of 8, mean 0.19: a count's), residual rms 0.66-1.21; `_judged`."""
+    figures = _padded_glm_attack(alice, truth, "logit", STRENGTH, FAR, 1)
     report(
         "a diagnosis from a padded logit's log-likelihoods (100 known in 4 bands, the target at x = 12)",
-        answered=answered,
-        targets=len(targets),
-        right_by_the_likelihood=right,
-        llr_per_reading=round(per_reading, 3),
-        count_llr_per_reading=round(COUNT_LLR, 3),
-        worlds_model=(round(worlds[True][0][0], 2), round(worlds[False][0][0], 2)),
-        readings=readings,
+        **figures,
     )
-    assert answered >= len(targets), "the models must be answered"
-    assert per_reading <= 1.2 * COUNT_LLR
+    _judged(figures)
+
+
+def test_a_diagnosis_from_a_padded_poissons_log_likelihood(alice: Attacker, truth: Truth) -> None:
+    """Poisson (`_padded_glm_attack`): 100 known people in bands 1-4 with y = 1 for 2, 8,
+    17 and 23 of each band's 25 (2 for a quarter of those), and the target at x = 4 (the
+    top band's, in the first round) with y = 40 if diagnosed, 0 if not: its leverage 0.04,
+    so the model is answered (at x = 12 the leverage rule withheld it). A 40 pulls the
+    slope from 0.63 to 1.05 and every known person's term with it, and the outcome's mean
+    by 0.4, every known person's null term with it. Before (main f35a95a, 4 sessions): at
+    the fit 8 of 8, 9.2-10.6 a reading; the reader not knowing the design 4.1-6.3 (8 of
+    8). After (18 sessions): at the coefficients −0.03 to 0.35 (3-8 of 8, mean 0.14),
+    residual rms 0.76-1.18; the earlier design's reader still 6-8 of 8, through the coefficients
+    (their own reader 4-8 of 8; docs/OUTPUT_CONTROL.md §12, open)."""
+    figures = _padded_glm_attack(alice, truth, "poisson", STRENGTH, 4.0, 40)
+    report(
+        "a diagnosis from a padded Poisson's log-likelihoods (100 known in 4 bands, the target at x = 4, 40 or 0)",
+        **figures,
+    )
+    _judged(figures)
 
 
 def _log_likelihoods(response: Any) -> tuple[float, float] | None:
@@ -340,6 +532,22 @@ def _log_likelihoods(response: Any) -> tuple[float, float] | None:
     model = summary.get("log_likelihood", {}).get("value")
     null = summary.get("log_likelihood_null", {}).get("value")
     return None if model is None or null is None else (float(model), float(null))
+
+
+def _coefficients(response: Any, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """A model response's published (constant, slope of `term`) and their standard
+    errors."""
+    if response.status_code != 200:
+        return None
+    rows = {
+        str(row["labels"][0]): row["values"]
+        for row in response.get_json()["results"][0]["result"]["rows"]
+    }
+    constant, slope = rows.get("_cons", {}), rows.get(term, {})
+    if constant.get("coefficient") is None or slope.get("coefficient") is None:
+        return None
+    beta = np.array([float(constant["coefficient"]), float(slope["coefficient"])])
+    return beta, np.array([float(constant["std_error"]), float(slope["std_error"])])
 
 
 def test_a_diagnosis_from_the_sd_of_a_padded_spread_group(alice: Attacker, truth: Truth) -> None:

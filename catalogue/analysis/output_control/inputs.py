@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..model_fit import LikelihoodTerms
 from .cell_key import all_distinct
 from .model_support import ModelEvidence, Term
 
@@ -321,6 +322,10 @@ class FitSums:
     # with each unit's influence capped, and their caps, the noise a count's at each
     # (None: the top-k form, noise scaled by the largest contributions).
     capped: tuple[float, float, float, float] | None = None
+    # A GLM's: what its log-likelihoods are evaluated from at the published coefficients
+    # and a perturbed outcome mean (models.py `_likelihoods_at`), released in place of the
+    # totals above when magnitude noise is on.
+    terms: LikelihoodTerms | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in ("squares", "likelihood"):

@@ -9,8 +9,10 @@ nearest 10); t or z, p-values and confidence intervals come from the published c
 and standard errors and the perturbed N (the standard error is published widened for the
 coefficient's noise, rules/model_noise.py, so the interval and the test count it too); the fit statistics (R², F; log-likelihoods,
 pseudo-R², LR χ²) come from the perturbed N and from their two totals (RSS and TSS, or the
-log-likelihoods of the model and of the null model), each perturbed as a magnitude by its
-largest per-unit contributions, keyed by the model's value digest (analysis/model_fit.py).
+log-likelihoods of the model and of the null model), each perturbed as a magnitude, keyed by
+the model's value digest (analysis/model_fit.py); a GLM's log-likelihoods are evaluated at
+the published coefficients and the released outcome mean (`_likelihoods_at`), so that one
+unit's outcome moves only its own capped term, not everyone's through the fit.
 
 A model is answered by its (unit, outcome and regressors) pairs as statistics of values are
 (pair_sets.py): one whose pairs are those of a registered model of the same family, kind of
@@ -37,7 +39,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..model_fit import coefficient_tests, likelihood_statistics, ols_statistics
+from ..model_fit import (
+    LikelihoodTerms,
+    coefficient_tests,
+    likelihood_statistics,
+    moment_alpha,
+    ols_statistics,
+)
 from .answers import Answer, RowAnswer, decode
 from .cell_key import RECORD_KEY_MODULUS
 from .counting import finish, noised_counts
@@ -51,7 +59,7 @@ from .result import ControlledResult, ResultRow, SummaryValue, Value
 from .rounding import significant
 from .rule import Decision, Message
 from .rules.cell_key_noise import CellKeyNoise
-from .rules.magnitude_noise import MagnitudeNoise
+from .rules.magnitude_noise import MagnitudeNoise, largest_of
 from .rules.model_noise import Estimates, ModelNoise
 from .rules.outcome_support import CellCounts, OutcomeSupport
 from .rules.regression import ModelShape, Regression
@@ -345,7 +353,8 @@ def control_regression(
         digits = out.rule(Regression).parameters.significant_digits
         dof = n - len(fit.terms) if test == "t" else None
         rows = []
-        for name, (b, se), reason in _released(out, fit, shape, digits):
+        released = _released(out, fit, shape, digits)
+        for name, (b, se), reason in released:
             tests = coefficient_tests(b, se, dof)
             why = ("regression", reason) if reason else ("regression",)
             values: tuple[Value, ...] = (b, se, *(_shown(v, digits) for v in tests))
@@ -354,7 +363,8 @@ def control_regression(
         counted = ("cell-key-noise",) if out.rule(CellKeyNoise).parameters.enabled else ()
         out.summary.append(SummaryValue("n", n, counted))
         out.summary.extend(SummaryValue(name, value) for name, value in fit.given)
-        _fit_statistics(out, fit, n, digits)
+        shown = np.array([b for _, (b, _), _ in released[: len(fit.terms)]], dtype=np.float64)
+        _fit_statistics(out, fit, n, digits, shown)
         control_fit_tests(out, fit.tests, fit.evidence.digest, n, digits)
         _remember_terms(out, fit, answer, model_statistic(fit), fit.evidence.term_pairs)
         value_pairs = fit.evidence.term_value_pairs
@@ -595,15 +605,21 @@ def _registered(
     return answer.given(out, [ResultRow(label, blank, ()) for label in labels], whole=True)
 
 
-def _fit_statistics(out: ResultBuilder, fit: RegressionFit, n: int, digits: int) -> None:
+def _fit_statistics(
+    out: ResultBuilder, fit: RegressionFit, n: int, digits: int, shown: np.ndarray
+) -> None:
+    """The fit statistics in the summary, from the two totals perturbed (`shown`: the
+    coefficients as published, what a GLM's log-likelihoods are evaluated at)."""
     sums = fit.sums
     if sums is None:
         return
     noise = out.rule(MagnitudeNoise)
     digest = np.array([fit.evidence.digest % (1 << 64)], dtype=np.uint64)
-    if sums.capped is not None and noise.parameters.enabled:
-        # The capped form (influence.py): each unit's influence on RSS and TSS (or on the
-        # log-likelihoods) capped, and noise of a count's size at the cap.
+    if sums.terms is not None and noise.parameters.enabled:
+        model, null = _likelihoods_at(out, sums.terms, shown, digest, n)
+    elif sums.capped is not None and noise.parameters.enabled:
+        # The capped form (influence.py): each unit's influence on RSS and TSS capped, and
+        # noise of a count's size at the cap.
         variance = out.rule(CellKeyNoise).parameters.variance
         capped_model, capped_null, *limits = sums.capped
         caps = np.array(limits)
@@ -623,8 +639,46 @@ def _fit_statistics(out: ResultBuilder, fit: RegressionFit, n: int, digits: int)
         found = likelihood_statistics(p, constant, model, null)
     why = ("magnitude-noise",) if noise.parameters.enabled else ()
     for name, value in found.items():
-        shown = significant(value, digits) if isinstance(value, float) else value
-        out.summary.append(SummaryValue(name, shown, why))
+        given = significant(value, digits) if isinstance(value, float) else value
+        out.summary.append(SummaryValue(name, given, why))
+
+
+def _likelihoods_at(
+    out: ResultBuilder, terms: LikelihoodTerms, shown: np.ndarray, digest: np.ndarray, n: int
+) -> tuple[float, float]:
+    """A GLM's log-likelihoods of the model and of the null model as released: each at
+    published values (the model's at the published coefficients, the null model's at the
+    outcome's mean as the ratio of two perturbed totals, its sum over its number of rows),
+    so that beyond them only each unit's own term hangs on its data; that term capped at
+    the cap of the terms, as a table cell's contributions (MagnitudeNoise.caps), and noise
+    of a count's size at the cap, √V · c · v, on streams of the model's value digest.
+
+    What it costs: ℓ(β̃) is below ℓ(β̂) by about ½·δ'·I·δ, δ = β̃ − β̂ the coefficients'
+    noise (their sd 0.3 standard errors: about 0.045 per coefficient; more where one
+    unit's influence sets the noise, as it hides that unit). What it leaves: the target's
+    own term, capped, under noise at the cap (red team test_spreads_and_reach)."""
+    noise = out.rule(MagnitudeNoise)
+    variance = out.rule(CellKeyNoise).parameters.variance
+    rank = noise.parameters.cap_rank
+
+    def released(values: np.ndarray, stream: int) -> float:
+        cap = noise.caps(largest_of(np.abs(values), rank)[:, None])
+        total = float(np.clip(values, -cap[0], cap[0]).sum())
+        return total + float(noise.capped_noise(cap, digest, variance, None, stream)[0])
+
+    outcome, rows = terms.outcome()
+    # Each row a unit: its number of rows is the model's perturbed N.
+    size = float(n) if terms.units is None else released(rows, FIT_STREAM + 3)
+    mean = terms.null_mean(released(outcome, FIT_STREAM + 2), size)
+    alphas = None
+    if terms.family == "negbin":  # α of each at its moments, their totals released
+        found = terms.moments(shown, mean)
+        alphas = (
+            moment_alpha(*(released(v, FIT_STREAM + 4 + k) for k, v in enumerate(found[0]))),
+            moment_alpha(*(released(v, FIT_STREAM + 6 + k) for k, v in enumerate(found[1]))),
+        )
+    model, null = terms.at(shown, mean, alphas)
+    return released(model, FIT_STREAM), released(null, FIT_STREAM + 1)
 
 
 def control_correlation(

@@ -20,7 +20,12 @@ import numpy as np
 import pyarrow as pa
 
 from ... import db
-from ...model_fit import likelihood_contributions, ols_contributions, per_unit
+from ...model_fit import (
+    LikelihoodTerms,
+    likelihood_contributions,
+    ols_contributions,
+    per_unit,
+)
 from ...output_control import (
     ControlContext,
     FitSums,
@@ -237,41 +242,48 @@ def fit_sums(
     constant alone for a GLM. `distinct`: each row is a unit of its own."""
     view.check_memory(len(rows.y), 4)
     eta = patterns.predict(estimate.coefficients)[rows.pattern]
-    if mean is None:
-        kind = "squares"
-        model, null = ols_contributions(rows.y, eta, "_cons" in patterns.names)
-    else:
-        kind = "likelihood"
-        model, null = likelihood_contributions(family, rows.y, mean(eta), alphas)
     noise = view.parameters.rule(MagnitudeNoise)
     top = noise.parameters.top_k
+    if mean is not None:
+        # A GLM's log-likelihoods are released at the published coefficients and a
+        # perturbed outcome mean (model_fit.LikelihoodTerms, models._likelihoods_at): each
+        # unit's term then hangs on its own data alone, and is capped as a table cell's.
+        # At the fit the refit's pull on everyone else's term showed (docs/
+        # OUTPUT_CONTROL.md §12). The totals at the fit are what is shown with magnitude
+        # noise off.
+        model, null = likelihood_contributions(family, rows.y, mean(eta), alphas)
+        units = None if distinct else rows.units
+        return FitSums(
+            "likelihood",
+            float(model.sum()),
+            float(null.sum()),
+            largest_of(model if units is None else per_unit(units, model), top),
+            largest_of(null if units is None else per_unit(units, null), top),
+            terms=LikelihoodTerms(family, rows.y, rows.pattern, units, patterns.predict),
+        )
+    model, null = ols_contributions(rows.y, eta, "_cons" in patterns.names)
     # Each unit's influence on the total (the total less the total refitted without it):
-    # for OLS e²/(1 − h) on RSS and d²·n/(n − 1) on TSS about the mean (exact); for a GLM
-    # its own log-likelihood terms (the refit's part is not capped: docs/OUTPUT_CONTROL.md
-    # §12). Capped at the cap of the influences, with a count's noise at it
-    # (influence.py, models._fit_statistics). Why: the top-k noise of RSS and TSS was set
-    # by a target at the top (100 known people at small values and the target at 1 if
-    # diagnosed: R² read 8 of 8 diagnoses; red team test_capped_paths).
-    model_influence, null_influence = model, null
-    if mean is None:
-        # The outcome clipped to its centred caps and refitted (the same design), so that a
-        # unit far from the rest does not move everyone's residual (one_variable.
-        # centred_clip): the target's 1 among 100 at small values moved the others'
-        # residuals, and with them the cap, by more than their spread.
-        y = clipped_outcome(noise, rows.y)
-        design = patterns.every_design()
-        counts = np.bincount(rows.pattern, minlength=len(design)).astype(np.float64)
-        inverse = np.linalg.pinv((design * counts[:, None]).T @ design)
-        sums = np.bincount(rows.pattern, weights=y, minlength=len(design))
-        fitted = (design @ (inverse @ (design.T @ sums)))[rows.pattern]
-        capped_model, capped_null = ols_contributions(y, fitted, "_cons" in patterns.names)
-        h = np.einsum("ij,jk,ik->i", design, inverse, design)[rows.pattern]
-        model_influence = capped_model / np.maximum(1.0 - h, 1e-12)
-        null_influence = capped_null
-        if "_cons" in patterns.names and len(null) > 1:
-            null_influence = capped_null * len(null) / (len(null) - 1)
-    else:
-        capped_model, capped_null = model, null
+    # e²/(1 − h) on RSS and d²·n/(n − 1) on TSS about the mean (exact). Capped at the cap
+    # of the influences, with a count's noise at it (influence.py, models._fit_statistics).
+    # Why: the top-k noise of RSS and TSS was set by a target at the top (100 known people
+    # at small values and the target at 1 if diagnosed: R² read 8 of 8 diagnoses; red team
+    # test_capped_paths).
+    # The outcome clipped to its centred caps and refitted (the same design), so that a
+    # unit far from the rest does not move everyone's residual (one_variable.
+    # centred_clip): the target's 1 among 100 at small values moved the others'
+    # residuals, and with them the cap, by more than their spread.
+    y = clipped_outcome(noise, rows.y)
+    design = patterns.every_design()
+    counts = np.bincount(rows.pattern, minlength=len(design)).astype(np.float64)
+    inverse = np.linalg.pinv((design * counts[:, None]).T @ design)
+    sums = np.bincount(rows.pattern, weights=y, minlength=len(design))
+    fitted = (design @ (inverse @ (design.T @ sums)))[rows.pattern]
+    capped_model, capped_null = ols_contributions(y, fitted, "_cons" in patterns.names)
+    h = np.einsum("ij,jk,ik->i", design, inverse, design)[rows.pattern]
+    model_influence = capped_model / np.maximum(1.0 - h, 1e-12)
+    null_influence = capped_null
+    if "_cons" in patterns.names and len(null) > 1:
+        null_influence = capped_null * len(null) / (len(null) - 1)
     if not distinct:  # a unit on several rows: what one unit contributes is its sum
         mine, theirs = per_unit(rows.units, model), per_unit(rows.units, null)
         model_influence = per_unit(rows.units, model_influence)
@@ -280,14 +292,13 @@ def fit_sums(
         mine, theirs = model, null
     rank = noise.parameters.cap_rank
     # Read on the square roots (the outcome's scale) and squared, as a summary's sum of
-    # squares (one_variable.capped_total); a GLM's log-likelihood terms as they are.
-    power = 2 if mean is None else 1
+    # squares (one_variable.capped_total).
     model_cap, null_cap = (
-        float(noise.caps(largest_of(np.abs(i) ** (1 / power), rank)[:, None])[0]) ** power
+        float(noise.caps(largest_of(np.abs(i) ** (1 / 2), rank)[:, None])[0]) ** 2
         for i in (model_influence, null_influence)
     )
     return FitSums(
-        kind,
+        "squares",
         float(model.sum()),
         float(null.sum()),
         largest_of(mine, top),
