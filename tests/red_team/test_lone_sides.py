@@ -15,17 +15,20 @@ reported beside it.
 Designs (values in units of p, a fresh p each round; 24 known people and the target):
 - a group median: 2 known people at −4p, 22 at p and the target at −4p or p (a negative
   side of 3 or 2: the previous attempt's presence oracle); 24 known at −p and the target
-  alone above 0 at 4p or at −p (the upper side's lone value);
+  alone above 0 at 4p or at −p (the upper side's lone value); 20 known at 0, 4 at p and
+  the target at −4p or 0 (a lone value among zeros);
 - a group sd (`aggregate sd`), a lone value below the group's median (12 known at p, 12
   at 2p, the target at −4p or p: median p, the target's deviation −5p alone below it) or
   above it (12 at p, 12 at 2p, the target at 6p or 2p: median 2p, +4p alone above);
-- summarize's lower quartile and median of the first population, one variable per group
+- summarize's lower quartile, median and sd of the first population, one variable per group
   and round (missing for everyone else).
 
-Not here: summarize's sd of that population, whose moments are about the winsorised mean
-and not centred-clipped (no signed caps): the target's −4p moves the mean and so every
-known person's deviation and the cap of the influences (0.13-2.3 a reading in six
-sessions, a noisy estimate; docs/OUTPUT_CONTROL.md §12)."""
+Two open here (strict and non-strict xfails, docs/OUTPUT_CONTROL.md §12): a lone value
+among many zeros (20 known people at 0, 4 at p, the target at −4p or 0; a group median),
+whose side is read among half of the few non-zero values only; and summarize's sd of the
+summary population above, whose moments are about the winsorised mean and not
+centred-clipped (no signed caps): the target's −4p moves the mean and so every known
+person's deviation and the cap of the influences."""
 
 from __future__ import annotations
 
@@ -48,6 +51,7 @@ DESIGNS: dict[str, tuple[list[float], float, float]] = {
     "a lone positive": ([-1.0] * 24, 4.0, -1.0),
     "a lone value below the median": ([1.0] * 12 + [2.0] * 12, -4.0, 1.0),
     "a lone value above the median": ([1.0] * 12 + [2.0] * 12, 6.0, 2.0),
+    "a lone value among zeros": ([0.0] * 20 + [1.0] * 4, -4.0, 0.0),
 }
 
 
@@ -246,6 +250,22 @@ def test_a_lone_value_above_a_groups_median_through_its_sd(alice: Attacker, trut
     assert _aggregated(alice, truth, "a lone value above the median", "sd") <= 1.2 * COUNT_LLR
 
 
+@pytest.mark.xfail(
+    strict=False,
+    reason="0.000-0.515 a reading in fourteen sessions with random keys (above the "
+    "bound in three: 0.241, 0.268, 0.515; 0.016 under the fixed key): a lone value among many zeros is read "
+    "among half of the few non-zero values only",
+)
+def test_a_lone_value_among_zeros_through_a_groups_median(alice: Attacker, truth: Truth) -> None:
+    """aggregate median by grp of 20 known people at 0, 4 at p and the target at −4p if
+    diagnosed, 0 if not: the window is 0's either way, and the lower side holds the target
+    alone or nothing. A side is read among at least half the group's non-zero values, here
+    5 or 4 (the zeros count on neither side), so the lone −4p is read among 3 ranks, not
+    13, and the reach reads its cap below the bottom. FAILS as above; not strict: around
+    the bound (docs/OUTPUT_CONTROL.md §12)."""
+    assert _aggregated(alice, truth, "a lone value among zeros", "median") <= 1.2 * COUNT_LLR
+
+
 SUMMARY_ROUNDS = 5
 SUMMARY_CONTROLS = 8
 
@@ -318,3 +338,19 @@ def test_a_lone_value_below_a_summarys_lower_quartile(
     open, tells the known people different amounts in the two worlds, and the exposure
     ledger widens their windows' noise by them)."""
     assert _summarized(alice, bob, truth, "0.25") <= 1.2 * COUNT_LLR
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="0.13-0.86 a reading in fourteen sessions with random keys (above the bound "
+    "in thirteen; 0.44 under the fixed key): summarize's moments are about the winsorised mean "
+    "with no centred clip, so the target's -4p moves every known person's deviation",
+)
+def test_a_lone_value_below_a_summarys_median_through_its_sd(
+    alice: Attacker, bob: Attacker, truth: Truth
+) -> None:
+    """summarize's sd of the population above: its moments are about the winsorised mean,
+    with no centred clip (no signed caps), so the target's −4p moves the mean, every known
+    person's deviation and the cap of the influences. FAILS as above; open
+    (docs/OUTPUT_CONTROL.md §12)."""
+    assert _summarized(alice, bob, truth, "sd") <= 1.2 * COUNT_LLR
