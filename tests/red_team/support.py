@@ -10,6 +10,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from tests.red_team.conftest import Attacker, Person, Truth, report
 
 
@@ -23,6 +25,18 @@ def coefficient(response: Any, term: str) -> float | None:
             found = row["values"].get("coefficient")
             return None if found is None else float(found)
     return None
+
+
+def coefficient_rows(item: dict[str, Any]) -> dict[str, tuple[float, float]] | None:
+    """One released model result's (coefficient, standard error) by term label; None when
+    any row is withheld (no coefficient) or unlabelled, as an attacker reads nothing then."""
+    rows = {}
+    for row in item["result"]["rows"]:
+        values = row["values"]
+        if not row["labels"] or values.get("coefficient") is None:
+            return None
+        rows[str(row["labels"][0])] = (float(values["coefficient"]), float(values["std_error"]))
+    return rows
 
 
 def reasons(response: Any) -> list[str]:
@@ -147,3 +161,20 @@ def judge_signs(title: str, attacker: Attacker, asked: int, published: int, righ
         statuses=attacker.statuses,
     )
     assert published == 0 or right <= published * 3 // 4
+
+
+def wage_month_design(truth: Truth) -> tuple[np.ndarray, np.ndarray]:
+    """The design of the class-indicator models several attacks refit exactly from the
+    source files: over the people with a wage, the regressors (wage in 100,000s, birth
+    month, a constant) and the indicator 1{birth day mod 3 = 1}, which the attacks generate
+    as `h = cond(mod(dag, 3) == 1, 1, 0)`."""
+    people = [p for p in truth.people if p.wage is not None]
+    x = np.column_stack(
+        [
+            [p.wage / 100000 for p in people],  # type: ignore[operator]
+            [float(int(p.birth[5:7])) for p in people],
+            np.ones(len(people)),
+        ]
+    )
+    h = np.array([float(int(p.birth[8:10]) % 3 == 1) for p in people])
+    return x, h

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from tests.red_team.conftest import Attacker, Truth, report
+from tests.red_team.support import coefficient_rows, wage_month_design
 from tests.red_team.test_reparametrised_models import BASE
 
 TERMS = ("lonnk", "mnd", "_cons")
@@ -35,12 +36,9 @@ def _equations(
         level = item["about"].get("level")
         if level is None:
             return None
-        rows = {}
-        for row in item["result"]["rows"]:
-            values = row["values"]
-            if not row["labels"] or values.get("coefficient") is None:
-                return None
-            rows[str(row["labels"][0])] = (float(values["coefficient"]), float(values["std_error"]))
+        rows = coefficient_rows(item)
+        if rows is None:
+            return None
         if effects == ("_cons" not in rows):
             found[str(int(float(level)))] = rows
     return found or None
@@ -227,15 +225,7 @@ def test_logit_of_the_indicator_beside_the_class(alice: Attacker, truth: Truth) 
             {"generate": "g", "expr": "1 - h"},
         ]
     )
-    people = [p for p in truth.people if p.wage is not None]
-    x = np.column_stack(
-        [
-            [p.wage / 100000 for p in people],  # type: ignore[operator]
-            [float(int(p.birth[5:7])) for p in people],
-            np.ones(len(people)),
-        ]
-    )
-    h = np.array([float(int(p.birth[8:10]) % 3 == 1) for p in people])
+    x, h = wage_month_design(truth)
     exact = dict(zip(("lonnk", "mnd"), sm.Logit(h, x).fit(disp=0, tol=1e-12).params, strict=False))
     readings: dict[str, list[float]] = {}
     errors: dict[str, list[float]] = {}

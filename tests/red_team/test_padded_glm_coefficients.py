@@ -42,9 +42,6 @@ import numpy as np
 import pytest
 
 from tests.red_team.conftest import Attacker, Truth, report
-from tests.red_team.support import born_on
-from tests.red_team.test_capped_paths import PER_KIND as HALF
-from tests.red_team.test_capped_paths import _groups
 from tests.red_team.test_spreads_and_reach import (
     COUNT_LLR,
     FAR,
@@ -53,6 +50,8 @@ from tests.red_team.test_spreads_and_reach import (
     _coefficients,
     _glm_fit,
     _log_normal,
+    padded_glm_groups,
+    padded_glm_round,
 )
 
 COEFFICIENT_SHARE = 0.3  # rules/model_noise.py ModelNoiseParameters.coefficient_share
@@ -95,30 +94,7 @@ def _padded_glm_coefficients(
     the targets read right, the mean ratio a model for the truth and its standard error,
     and per world the exact pull of the target on the slope (the fit with it less the fit
     without it) against the noise's sd there."""
-    targets, known, steps = _groups(truth)
-    targets, known = targets[: 2 * HALF], known[: 2 * HALF]
-    steps += [
-        {"generate": "band", "expr": "0"},
-        {"generate": "y", "expr": "0"},
-        {"generate": "far", "expr": "0"},
-    ]
-    for person, mine in zip(targets, known, strict=True):
-        for b, ones in enumerate(STRENGTH):
-            batch = mine[25 * b : 25 * (b + 1)]
-            steps.append({"replace": "band", "expr": str(b + 1), "if": born_on(batch)})
-            steps.append({"replace": "y", "expr": "1", "if": born_on(batch[:ones])})
-            if family == "poisson" and ones >= 4:
-                steps.append({"replace": "y", "expr": "2", "if": born_on(batch[: ones // 4])})
-        steps.append({"replace": "far", "expr": "1", "if": person.expr()})
-        steps.append({"replace": "y", "expr": str(high), "if": f"({person.expr()}) and kreft"})
-    handle = alice.workspace(steps)
-    bands = [float(b + 1) for b in range(4) for _ in range(25)]
-    two = family == "poisson"
-    outcome = [
-        (2.0 if two and j < ones // 4 and ones >= 4 else 1.0) if j < ones else 0.0
-        for ones in STRENGTH
-        for j in range(25)
-    ]
+    targets, handle, bands, outcome = padded_glm_groups(alice, truth, family, STRENGTH, high)
     scores = [0.0] * len(targets)
     ratios: list[float] = []
     pulls: dict[bool, list[float]] = {True: [], False: []}
@@ -138,18 +114,8 @@ def _padded_glm_coefficients(
                 larger = np.maximum(spreads[True], spreads[False])
                 smaller = np.minimum(spreads[True], spreads[False])
                 sd_ratios.append(round(float((larger / smaller).max()), 1))
-            name = f"x{r}_{i}"
-            alice.steps(
-                handle,
-                [
-                    {
-                        "generate": name,
-                        "expr": f"band + {q!r} * band * band + far * {far!r}",
-                        "if": f"grp == {i}",
-                    }
-                ],
-            )
-            published = _coefficients(alice.ask(handle, family, {"y": "y", "x": [name]}), name)
+            name, response = padded_glm_round(alice, handle, family, (i, r), far)
+            published = _coefficients(response, name)
             if published is None:
                 continue
             beta = published[0]

@@ -30,6 +30,7 @@ import numpy as np
 import pytest
 
 from tests.red_team.conftest import Attacker, Truth, report
+from tests.red_team.support import coefficient_rows, wage_month_design
 from tests.red_team.test_mlogit_classes import _equations, _logit
 from tests.red_team.test_reparametrised_models import BASE
 
@@ -45,13 +46,7 @@ def _margins_effects(response: Any) -> dict[str, tuple[float, float]] | None:
     for item in response.get_json()["results"]:
         if item.get("about", {}).get("statistic") != "margins":
             continue
-        rows = {}
-        for row in item["result"]["rows"]:
-            values = row["values"]
-            if not row["labels"] or values.get("coefficient") is None:
-                return None
-            rows[str(row["labels"][0])] = (float(values["coefficient"]), float(values["std_error"]))
-        return rows
+        return coefficient_rows(item)
     return None
 
 
@@ -60,15 +55,7 @@ def _exact(truth: Truth) -> tuple[dict[str, float], dict[str, float]]:
     wage, from the source files: its coefficients and its average marginal effects."""
     import statsmodels.api as sm
 
-    people = [p for p in truth.people if p.wage is not None]
-    x = np.column_stack(
-        [
-            [p.wage / 100000 for p in people],  # type: ignore[operator]
-            [float(int(p.birth[5:7])) for p in people],
-            np.ones(len(people)),
-        ]
-    )
-    h = np.array([float(int(p.birth[8:10]) % 3 == 1) for p in people])
+    x, h = wage_month_design(truth)
     fit = sm.Logit(h, x).fit(disp=0, tol=1e-12)
     beta = dict(zip(TERMS, np.asarray(fit.params)[:2], strict=True))
     mu = 1 / (1 + np.exp(-x @ np.asarray(fit.params)))

@@ -24,9 +24,8 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-import numpy as np
-
 from tests.red_team.conftest import Attacker, Truth, report
+from tests.red_team.support import wage_month_design
 from tests.red_team.test_reparametrised_models import BASE
 from tests.red_team.test_spreads_and_reach import _log_likelihoods
 
@@ -64,15 +63,7 @@ def _exact(truth: Truth, family: str) -> tuple[float, float]:
     about (the model's also moved by evaluating it at the published coefficients)."""
     import statsmodels.api as sm
 
-    people = [p for p in truth.people if p.wage is not None]
-    x = np.column_stack(
-        [
-            [p.wage / 100000 for p in people],  # type: ignore[operator]
-            [float(int(p.birth[5:7])) for p in people],
-            np.ones(len(people)),
-        ]
-    )
-    h = np.array([float(int(p.birth[8:10]) % 3 == 1) for p in people])
+    x, h = wage_month_design(truth)
     model = sm.Logit(h, x) if family == "logit" else sm.Poisson(h, x)
     fit = model.fit(disp=0, tol=1e-12)
     return float(fit.llf), float(fit.llnull)

@@ -318,6 +318,63 @@ def _mixed(
     )
 
 
+def padded_glm_groups(
+    alice: Attacker, truth: Truth, family: str, strength: tuple[int, ...], high: int
+) -> tuple[list[Any], str, list[float], list[float]]:
+    """The padding of the GLM attacks, in one workspace: per target its group of 100 known
+    people in bands 1-4 (`band`), y = 1 for `strength[b]` of band b's 25 (for Poisson, 2
+    for a quarter of those), and the target marked `far` with y = `high` if diagnosed, 0
+    if not. Returns the targets, the workspace, and the known people's bands and outcomes
+    in the order the attacker refits them (band by band, the ones first)."""
+    targets, known, steps = _groups(truth)
+    targets, known = targets[: 2 * HALF], known[: 2 * HALF]
+    steps += [
+        {"generate": "band", "expr": "0"},
+        {"generate": "y", "expr": "0"},
+        {"generate": "far", "expr": "0"},
+    ]
+    for person, mine in zip(targets, known, strict=True):
+        for b, ones in enumerate(strength):
+            batch = mine[25 * b : 25 * (b + 1)]
+            steps.append({"replace": "band", "expr": str(b + 1), "if": born_on(batch)})
+            steps.append({"replace": "y", "expr": "1", "if": born_on(batch[:ones])})
+            if family == "poisson" and ones >= 4:
+                steps.append({"replace": "y", "expr": "2", "if": born_on(batch[: ones // 4])})
+        steps.append({"replace": "far", "expr": "1", "if": person.expr()})
+        steps.append({"replace": "y", "expr": str(high), "if": f"({person.expr()}) and kreft"})
+    handle = alice.workspace(steps)
+    bands = [float(b + 1) for b in range(4) for _ in range(25)]
+    two = family == "poisson"
+    outcome = [
+        (2.0 if two and j < ones // 4 and ones >= 4 else 1.0) if j < ones else 0.0
+        for ones in strength
+        for j in range(25)
+    ]
+    return targets, handle, bands, outcome
+
+
+def padded_glm_round(
+    alice: Attacker, handle: str, family: str, at: tuple[int, int], far: float
+) -> tuple[str, Any]:
+    """Round r of target i's group (`at` = (i, r)): its regressor x = band + q·band² (q =
+    0.05·r, so no round is an affine copy of another) and the target's at `far`, and the
+    GLM of y on it. Returns the regressor's name and the response."""
+    i, r = at
+    q = 0.05 * r
+    name = f"x{r}_{i}"
+    alice.steps(
+        handle,
+        [
+            {
+                "generate": name,
+                "expr": f"band + {q!r} * band * band + far * {far!r}",
+                "if": f"grp == {i}",
+            }
+        ],
+    )
+    return name, alice.ask(handle, family, {"y": "y", "x": [name]})
+
+
 def _padded_glm_attack(
     alice: Attacker,
     truth: Truth,
@@ -344,30 +401,7 @@ def _padded_glm_attack(
       (the model-noise channel, rules/model_noise.py; reported, not judged here).
     Returns the figures: per reader the targets read right, the mean log-likelihood ratio
     a reading for the truth and its standard error."""
-    targets, known, steps = _groups(truth)
-    targets, known = targets[: 2 * HALF], known[: 2 * HALF]
-    steps += [
-        {"generate": "band", "expr": "0"},
-        {"generate": "y", "expr": "0"},
-        {"generate": "far", "expr": "0"},
-    ]
-    for person, mine in zip(targets, known, strict=True):
-        for b, ones in enumerate(strength):
-            batch = mine[25 * b : 25 * (b + 1)]
-            steps.append({"replace": "band", "expr": str(b + 1), "if": born_on(batch)})
-            steps.append({"replace": "y", "expr": "1", "if": born_on(batch[:ones])})
-            if family == "poisson" and ones >= 4:
-                steps.append({"replace": "y", "expr": "2", "if": born_on(batch[: ones // 4])})
-        steps.append({"replace": "far", "expr": "1", "if": person.expr()})
-        steps.append({"replace": "y", "expr": str(high), "if": f"({person.expr()}) and kreft"})
-    handle = alice.workspace(steps)
-    bands = [float(b + 1) for b in range(4) for _ in range(25)]
-    two = family == "poisson"
-    outcome = [
-        (2.0 if two and j < ones // 4 and ones >= 4 else 1.0) if j < ones else 0.0
-        for ones in strength
-        for j in range(25)
-    ]
+    targets, handle, bands, outcome = padded_glm_groups(alice, truth, family, strength, high)
     scores = {way: [0.0] * len(targets) for way in READERS}
     ratios: dict[str, list[float]] = {way: [] for way in READERS}
     answered = 0
@@ -384,18 +418,7 @@ def _padded_glm_attack(
             x = [*(b + q * b * b for b in bands), far]
             ys = {kreft: [*outcome, float(high) if kreft else 0.0] for kreft in (True, False)}
             fits = {kreft: _glm_fit(family, x, ys[kreft]) for kreft in (True, False)}
-            name = f"x{r}_{i}"
-            alice.steps(
-                handle,
-                [
-                    {
-                        "generate": name,
-                        "expr": f"band + {q!r} * band * band + far * {far!r}",
-                        "if": f"grp == {i}",
-                    }
-                ],
-            )
-            response = alice.ask(handle, family, {"y": "y", "x": [name]})
+            name, response = padded_glm_round(alice, handle, family, (i, r), far)
             shown = _log_likelihoods(response)
             published = _coefficients(response, name)
             mine.append(None if shown is None else round(shown[0], 2))
